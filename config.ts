@@ -1,0 +1,179 @@
+// The stack configuration: its schema, defaults and validation. Everything is checked before any
+// resource is declared; a bad value stops the program with one message per problem.
+import { parseCidr, isPrivateRange } from "./lib/cidr";
+import { archOf, ec2InstanceDescribe, ec2InstancePattern, rdsInstanceDescribe, rdsInstancePattern } from "./lib/instances";
+import {
+    ConfigError, Ctx, Rule, Parsed, applyField, bool, dict, field, int, list, num, obj, oneOf, str, unknownKey,
+} from "./lib/validate";
+import { apps } from "./versions";
+
+export const PROJECT = "bdok";
+
+const cidr16to20: Rule<string> = (v, path, ctx) => {
+    const allowed = "an IPv4 network in a private range (10/8, 172.16/12, 192.168/16) with a prefix from /16 to /20, e.g. 10.20.0.0/16";
+    const c = typeof v === "string" ? parseCidr(v) : undefined;
+    if (!c || c.prefix < 16 || c.prefix > 20 || !isPrivateRange(c)) {
+        ctx.issues.push(`${path}: got ${JSON.stringify(v)}; allowed: ${allowed}`);
+        return undefined;
+    }
+    return v as string;
+};
+
+const ipv4Cidr = str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, describe: "an IPv4 CIDR such as 203.0.113.0/24" });
+const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
+const k8sLabel = str({ pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, describe: "a Kubernetes label value" });
+
+const nodeGroup = obj({
+    instanceTypes: field(list(str({ pattern: ec2InstancePattern, describe: ec2InstanceDescribe }), { min: 1, max: 10 }), "a list of EC2 instance types"),
+    capacityType: field(oneOf(["ON_DEMAND", "SPOT"] as const), "ON_DEMAND or SPOT", "ON_DEMAND"),
+    minSize: field(int(0, 100), "an integer from 0 to 100"),
+    desiredSize: field(int(0, 100), "an integer from 0 to 100"),
+    maxSize: field(int(1, 100), "an integer from 1 to 100"),
+    diskSizeGiB: field(int(20, 1000), "an integer from 20 to 1000", 50),
+    labels: field(dict(k8sLabel), "a map of Kubernetes labels", {}),
+});
+
+const portForwardOrLb = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
+
+/** Top-level keys under the `bdok:` namespace. */
+export const schema = {
+    vpcCidr: field(cidr16to20, "a private IPv4 /16../20 network", "10.20.0.0/16"),
+    azCount: field(int(2, 3), "2 or 3", 2),
+    natGateways: field(oneOf(["single", "perAz"] as const), `"single" (one NAT, dev) or "perAz" (one per AZ, prod)`, "single"),
+    kubernetesVersion: field(oneOf(["1.31", "1.32", "1.33", "1.34"] as const), "an EKS Kubernetes version 1.31 to 1.34", apps.kubernetes),
+    endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
+    adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
+    nodeGroups: field(dict(nodeGroup, { min: 1, keyPattern: /^[a-z][a-z0-9-]{0,30}$/, keyDescribe: "a lower-case name up to 31 characters" }), "a map of managed node groups"),
+    database: field(
+        obj({
+            instanceClass: field(str({ pattern: rdsInstancePattern, describe: rdsInstanceDescribe }), rdsInstanceDescribe, "db.t4g.micro"),
+            allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
+            maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
+            engineVersion: field(str({ pattern: /^1[6-7]\.\d+$/, describe: "a PostgreSQL 16.x or 17.x engine version, e.g. 17.6" }), "a PostgreSQL engine version", apps.postgresEngine),
+            multiAz: field(bool(), "true or false", false),
+            backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
+        }),
+        "the RDS PostgreSQL settings",
+        () => ({}) as any,
+    ),
+    protectStatefulResources: field(bool(), "true or false", false),
+    exposure: field(oneOf(portForwardOrLb), "clusterIp (kubectl port-forward), internalLoadBalancer or publicLoadBalancer", "clusterIp"),
+    kafka: field(
+        obj({
+            brokers: field(int(1, 9), "an integer from 1 to 9", 1),
+            storageGiB: field(int(1, 16384), "an integer from 1 to 16384", 20),
+        }),
+        "the Kafka cluster settings",
+        () => ({}) as any,
+    ),
+    elasticsearch: field(
+        obj({
+            nodes: field(int(1, 9), "an integer from 1 to 9", 1),
+            storageGiB: field(int(1, 16384), "an integer from 1 to 16384", 20),
+        }),
+        "the Elasticsearch settings",
+        () => ({}) as any,
+    ),
+    trino: field(
+        obj({
+            workers: field(int(0, 50), "an integer from 0 to 50", 1),
+        }),
+        "the Trino settings",
+        () => ({}) as any,
+    ),
+    airflow: field(
+        obj({
+            schedulerReplicas: field(int(1, 5), "an integer from 1 to 5", 1),
+        }),
+        "the Airflow settings",
+        () => ({}) as any,
+    ),
+    spark: field(
+        obj({
+            executors: field(int(1, 50), "an integer from 1 to 50", 1),
+            executorMemory: field(str({ pattern: /^\d+[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
+        }),
+        "the Spark job sizing",
+        () => ({}) as any,
+    ),
+    pipelines: field(
+        obj({
+            batch: field(bool(), "true or false", true),
+            realtime: field(bool(), "true or false", true),
+            simulatorRowsPerSecond: field(num(0.1, 100), "a number from 0.1 to 100", 1),
+        }),
+        "which pipelines to deploy",
+        () => ({}) as any,
+    ),
+} as const;
+
+type Raw = Parsed<typeof schema>;
+// Nested objects are parsed with their defaults filled in, so their fields are never undefined.
+type Deep<T> = T extends undefined ? never : T;
+export type StackConfig = { [K in keyof Raw]: Deep<Raw[K]> } & {
+    region: string;
+    stack: string;
+    isProd: boolean;
+};
+export type NodeGroupConfig = StackConfig["nodeGroups"][string];
+
+const regionRule = str({ pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, describe: "an AWS region such as us-east-1" });
+
+/**
+ * Validates the raw configuration (keys as in a stack file: "bdok:azCount", "aws:region"; values
+ * as Pulumi passes them: strings, JSON for objects). Throws ConfigError listing every problem.
+ */
+export function parseConfig(raw: Record<string, unknown>, stack: string): StackConfig {
+    const ctx: Ctx = { issues: [] };
+    const known = Object.keys(schema);
+    const bdokRaw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(raw)) {
+        const [ns, name] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : ["", key];
+        if (ns === PROJECT) {
+            if (name in schema) bdokRaw[name] = value;
+            else ctx.issues.push(unknownKey(key, name, known.map((k) => k)).replace(/did you mean "([^"]+)"/, `did you mean "${PROJECT}:$1"`));
+        } else if (ns === "") {
+            ctx.issues.push(`${key}: configuration keys need a namespace, e.g. "${PROJECT}:${key}" or "aws:${key}"`);
+        }
+        // Other namespaces (aws:, kubernetes:, pulumi:) belong to providers and are theirs to check.
+    }
+
+    const region = applyField(field(regionRule, "an AWS region such as us-east-1"), raw["aws:region"], "aws:region", ctx);
+    const out: Record<string, unknown> = {};
+    for (const [k, f] of Object.entries(schema)) {
+        out[k] = applyField(f as any, bdokRaw[k], `${PROJECT}:${k}`, ctx);
+    }
+    const cfg = out as StackConfig;
+    if (ctx.issues.length === 0) crossChecks(cfg, ctx);
+    if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);
+    return { ...cfg, region: region!, stack, isProd: stack === "prod" || stack.startsWith("prod-") };
+}
+
+function crossChecks(cfg: StackConfig, ctx: Ctx): void {
+    for (const [name, ng] of Object.entries(cfg.nodeGroups)) {
+        const path = `${PROJECT}:nodeGroups.${name}`;
+        if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
+            ctx.issues.push(`${path}: got minSize=${ng.minSize}, desiredSize=${ng.desiredSize}, maxSize=${ng.maxSize}; allowed: minSize <= desiredSize <= maxSize`);
+        }
+        const arches = new Set(ng.instanceTypes.map(archOf));
+        if (arches.size > 1) {
+            ctx.issues.push(`${path}.instanceTypes: got ${JSON.stringify(ng.instanceTypes)}; allowed: instance types of one CPU architecture (Graviton *g families or x86, not both)`);
+        }
+    }
+    const db = cfg.database;
+    if (db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+        ctx.issues.push(`${PROJECT}:database.maxAllocatedStorageGiB: got ${db.maxAllocatedStorageGiB}; allowed: 0 or at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
+    }
+}
+
+/** Reads the whole configuration of the running stack through the Pulumi runtime. */
+export function loadConfig(): StackConfig {
+    // Imported lazily so the pure parser above stays usable without the Pulumi runtime.
+    const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+    const raw: Record<string, unknown> = { ...pulumi.runtime.allConfig() };
+    const region = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+    if (raw["aws:region"] === undefined && region) raw["aws:region"] = region;
+    return parseConfig(raw, pulumi.getStack());
+}
+
+export { ConfigError };

@@ -1,0 +1,76 @@
+// IAM policy documents as pure functions: each workload gets exactly the resources it names.
+
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Action: string | string[];
+    Resource: string | string[];
+    Principal?: unknown;
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+export function doc(...statements: Statement[]): PolicyDocument {
+    return { Version: "2012-10-17", Statement: statements };
+}
+
+export function assumeRole(service: string, extraActions: string[] = []): PolicyDocument {
+    return doc({ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", ...extraActions], Resource: "*" } as Statement);
+}
+
+/** Trust policy for EKS Pod Identity (the agent calls AssumeRole and TagSession). */
+export function podIdentityTrust(): PolicyDocument {
+    const d = assumeRole("pods.eks.amazonaws.com", ["sts:TagSession"]);
+    // Trust policies carry no Resource element.
+    delete (d.Statement[0] as Partial<Statement>).Resource;
+    return d;
+}
+
+export function serviceTrust(service: string): PolicyDocument {
+    const d = assumeRole(service);
+    delete (d.Statement[0] as Partial<Statement>).Resource;
+    return d;
+}
+
+/** Read (and optionally write) objects under the given prefixes of one bucket. */
+export function s3Prefixes(bucketArn: string, prefixes: string[], access: "read" | "readwrite"): Statement[] {
+    const clean = prefixes.map((p) => p.replace(/^\/+|\/+$/g, ""));
+    const objectActions = access === "read"
+        ? ["s3:GetObject"]
+        : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+    return [
+        {
+            Sid: "ListPrefixes",
+            Effect: "Allow",
+            Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            Resource: bucketArn,
+            Condition: { StringLike: { "s3:prefix": clean.flatMap((p) => (p === "" ? ["*"] : [p, `${p}/*`])) } },
+        },
+        {
+            Sid: "Objects",
+            Effect: "Allow",
+            Action: objectActions,
+            Resource: clean.map((p) => (p === "" ? `${bucketArn}/*` : `${bucketArn}/${p}/*`)),
+        },
+    ];
+}
+
+/** TLS-only bucket policy: deny any request not made over HTTPS. */
+export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
+    return doc({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    } as Statement);
+}
+
+export function glueCatalogArns(region: string, accountId: string, database: string): { catalog: string; database: string; tables: string } {
+    const base = `arn:aws:glue:${region}:${accountId}`;
+    return { catalog: `${base}:catalog`, database: `${base}:database/${database}`, tables: `${base}:table/${database}/*` };
+}

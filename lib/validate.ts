@@ -1,0 +1,193 @@
+// A small, dependency-free validator for stack configuration. Each rule turns a raw value into a
+// typed one or records an issue naming the key path, the value given and what is allowed.
+
+export class ConfigError extends Error {
+    constructor(readonly issues: string[]) {
+        super(
+            issues.length === 1
+                ? `Invalid configuration: ${issues[0]}`
+                : `Invalid configuration (${issues.length} problems):\n${issues.map((i) => `  - ${i}`).join("\n")}`,
+        );
+        this.name = "ConfigError";
+    }
+}
+
+export interface Ctx {
+    issues: string[];
+}
+
+/** Parses `value` found at `path`; returns undefined (and records an issue) when it is invalid. */
+export type Rule<T> = (value: unknown, path: string, ctx: Ctx) => T | undefined;
+
+export function show(value: unknown): string {
+    if (typeof value === "string") return JSON.stringify(value);
+    try {
+        const s = JSON.stringify(value);
+        return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+    } catch {
+        return String(value);
+    }
+}
+
+function fail(ctx: Ctx, path: string, value: unknown, allowed: string): undefined {
+    ctx.issues.push(`${path}: got ${show(value)}; allowed: ${allowed}`);
+    return undefined;
+}
+
+export function str(opts: { pattern?: RegExp; describe?: string; oneOf?: readonly string[]; nonEmpty?: boolean } = {}): Rule<string> {
+    return (v, path, ctx) => {
+        const allowed = opts.oneOf
+            ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}`
+            : (opts.describe ?? "a non-empty string");
+        if (typeof v !== "string") return fail(ctx, path, v, allowed);
+        if ((opts.nonEmpty ?? true) && v.trim() === "") return fail(ctx, path, v, allowed);
+        if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed);
+        if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, v, allowed);
+        return v;
+    };
+}
+
+export function oneOf<T extends string>(values: readonly T[]): Rule<T> {
+    return str({ oneOf: values }) as Rule<T>;
+}
+
+/** Integers; numeric strings are accepted because Pulumi passes top-level scalars as strings. */
+export function int(min: number, max: number): Rule<number> {
+    return num(min, max, true);
+}
+
+export function num(min: number, max: number, integer = false): Rule<number> {
+    return (v, path, ctx) => {
+        const allowed = `${integer ? "an integer" : "a number"} from ${min} to ${max}`;
+        const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
+        if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) return fail(ctx, path, v, allowed);
+        return n;
+    };
+}
+
+export function bool(): Rule<boolean> {
+    return (v, path, ctx) => {
+        if (v === true || v === "true") return true;
+        if (v === false || v === "false") return false;
+        return fail(ctx, path, v, "true or false");
+    };
+}
+
+export function list<T>(item: Rule<T>, opts: { min?: number; max?: number } = {}): Rule<T[]> {
+    return (v, path, ctx) => {
+        const arr = typeof v === "string" ? parseJson(v) : v;
+        const min = opts.min ?? 0;
+        const allowed = `a list of ${min}${opts.max !== undefined ? ` to ${opts.max}` : " or more"} items`;
+        if (!Array.isArray(arr) || arr.length < min || (opts.max !== undefined && arr.length > opts.max)) {
+            return fail(ctx, path, v, allowed);
+        }
+        const before = ctx.issues.length;
+        const out = arr.map((x, i) => item(x, `${path}[${i}]`, ctx));
+        return ctx.issues.length === before ? (out as T[]) : undefined;
+    };
+}
+
+export function dict<T>(item: Rule<T>, opts: { min?: number; keyPattern?: RegExp; keyDescribe?: string } = {}): Rule<Record<string, T>> {
+    return (v, path, ctx) => {
+        const o = typeof v === "string" ? parseJson(v) : v;
+        if (!isPlainObject(o) || Object.keys(o).length < (opts.min ?? 0)) {
+            return fail(ctx, path, v, `a map with at least ${opts.min ?? 0} entries`);
+        }
+        const before = ctx.issues.length;
+        const out: Record<string, T> = {};
+        for (const [k, x] of Object.entries(o)) {
+            if (opts.keyPattern && !opts.keyPattern.test(k)) {
+                fail(ctx, `${path} key`, k, opts.keyDescribe ?? `a key matching ${opts.keyPattern}`);
+                continue;
+            }
+            out[k] = item(x, `${path}.${k}`, ctx) as T;
+        }
+        return ctx.issues.length === before ? out : undefined;
+    };
+}
+
+export type Shape = Record<string, Field<any>>;
+export interface Field<T> {
+    rule: Rule<T>;
+    /** Used when the key is absent; a field without a default is required. */
+    default?: T | (() => T);
+    describe: string;
+}
+export type Parsed<S extends Shape> = { [K in keyof S]: S[K] extends Field<infer T> ? T : never };
+
+export function field<T>(rule: Rule<T>, describe: string, dflt?: T | (() => T)): Field<T> {
+    return { rule, describe, default: dflt };
+}
+
+/** An object with known keys; unknown keys are rejected with the closest valid key suggested. */
+export function obj<S extends Shape>(shape: S): Rule<Parsed<S>> {
+    return (v, path, ctx) => {
+        const o = typeof v === "string" ? parseJson(v) : v;
+        if (!isPlainObject(o)) return fail(ctx, path, v, `an object with keys ${Object.keys(shape).join(", ")}`);
+        const before = ctx.issues.length;
+        for (const k of Object.keys(o)) {
+            if (!(k in shape)) ctx.issues.push(unknownKey(`${path}.${k}`, k, Object.keys(shape)));
+        }
+        const out: Record<string, unknown> = {};
+        for (const [k, f] of Object.entries(shape)) {
+            out[k] = applyField(f, o[k], `${path}.${k}`, ctx);
+        }
+        return ctx.issues.length === before ? (out as Parsed<S>) : undefined;
+    };
+}
+
+export function applyField<T>(f: Field<T>, raw: unknown, path: string, ctx: Ctx): T | undefined {
+    if (raw === undefined || raw === null) {
+        if (f.default === undefined) {
+            ctx.issues.push(`${path}: is required; allowed: ${f.describe}`);
+            return undefined;
+        }
+        return typeof f.default === "function" ? (f.default as () => T)() : f.default;
+    }
+    return f.rule(raw, path, ctx);
+}
+
+export function unknownKey(path: string, key: string, known: string[]): string {
+    const best = closest(key, known);
+    return `${path}: unknown key${best ? `; did you mean "${best}"?` : ""} (known keys: ${known.join(", ")})`;
+}
+
+/** The known key nearest to `key` by edit distance, if it is plausibly a typo of it. */
+export function closest(key: string, known: string[]): string | undefined {
+    let best: string | undefined;
+    let bestD = Infinity;
+    for (const k of known) {
+        const d = levenshtein(key.toLowerCase(), k.toLowerCase());
+        if (d < bestD) {
+            bestD = d;
+            best = k;
+        }
+    }
+    return best !== undefined && bestD <= Math.max(2, Math.floor(best.length / 3)) ? best : undefined;
+}
+
+export function levenshtein(a: string, b: string): number {
+    const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+    for (let i = 1; i <= a.length; i++) {
+        let prev = row[0];
+        row[0] = i;
+        for (let j = 1; j <= b.length; j++) {
+            const tmp = row[j];
+            row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+            prev = tmp;
+        }
+    }
+    return row[b.length];
+}
+
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function parseJson(s: string): unknown {
+    try {
+        return JSON.parse(s);
+    } catch {
+        return s;
+    }
+}

@@ -1,0 +1,72 @@
+// Builds every layer from a validated configuration and returns the stack outputs.
+// index.ts runs it under `pulumi up`; tools/plan.ts and the tests run it under mocks.
+import * as pulumi from "@pulumi/pulumi";
+import type { StackConfig } from "./config";
+import { Cluster } from "./components/aws/cluster";
+import { Database } from "./components/aws/database";
+import { DataLake } from "./components/aws/datalake";
+import { Network } from "./components/aws/network";
+import { baseTags, prefix } from "./lib/naming";
+
+export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
+    const pre = prefix(cfg.stack);
+    const tags = baseTags(cfg.stack);
+    const clusterName = `${pre}-eks`;
+
+    // ---- AWS layer ----
+    const network = new Network("network", {
+        prefix: pre,
+        cidr: cfg.vpcCidr,
+        azCount: cfg.azCount,
+        natGateways: cfg.natGateways,
+        clusterName,
+        tags,
+    });
+
+    const lake = new DataLake("datalake", {
+        prefix: pre,
+        protect: cfg.protectStatefulResources,
+        extraBuckets: ["airflow-logs"],
+        tags,
+    });
+
+    const cluster = new Cluster("cluster", {
+        prefix: pre,
+        clusterName,
+        kubernetesVersion: cfg.kubernetesVersion,
+        vpcId: network.vpcId,
+        publicSubnetIds: network.publicSubnetIds,
+        privateSubnetIds: network.privateSubnetIds,
+        nodeGroups: cfg.nodeGroups,
+        endpointPublicAccessCidrs: cfg.endpointPublicAccessCidrs,
+        adminRoleArns: cfg.adminRoleArns,
+        tags,
+    });
+
+    const db = new Database("database", {
+        prefix: pre,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        clientSecurityGroupId: cluster.clusterSecurityGroupId,
+        ...cfg.database,
+        protect: cfg.protectStatefulResources,
+        tags,
+    });
+
+    // ---- Platform layer ----
+    // ---- Pipelines ----
+
+    return {
+        region: cfg.region,
+        vpcId: network.vpcId,
+        clusterName: cluster.name,
+        kubeconfig: cluster.kubeconfig,
+        lakeBucket: lake.lake.name,
+        airflowLogsBucket: lake.buckets["airflow-logs"].name,
+        glueDatabase: lake.databaseName,
+        glueCrawler: lake.crawlerName,
+        rdsEndpoint: db.endpoint,
+        rdsMasterUser: db.masterUsername,
+        rdsMasterPassword: db.masterPassword,
+    };
+}

@@ -1,0 +1,139 @@
+// Pulumi mocks that answer like the real providers would: every computed output the program reads
+// (ids, ARNs, endpoints, the kubeconfig, generated passwords) comes back with a realistic value.
+import * as crypto from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+
+function h(...parts: string[]): string {
+    return crypto.createHash("sha1").update(parts.join("/")).digest("hex");
+}
+
+/** The value the mocked random provider generates: distinctive, so tests can look for leaks. */
+export function mockSecretValue(type: string, name: string): string {
+    return `MockSecret${h(type, name).slice(0, 24)}`;
+}
+
+export function mockKubeconfig(clusterName: string, region: string): string {
+    return JSON.stringify({
+        apiVersion: "v1",
+        kind: "Config",
+        clusters: [{ name: clusterName, cluster: { server: `https://${h(clusterName).slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`, "certificate-authority-data": "TU9DSw==" } }],
+        contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
+        "current-context": clusterName,
+        users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
+    });
+}
+
+export class BdokMocks implements pulumi.runtime.Mocks {
+    constructor(readonly region: string) {}
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
+        const { type, name, inputs } = args;
+        const hex = h(type, name);
+        const [pkg, mod] = type.split(":");
+        const service = (mod ?? "").split("/")[0];
+        const arn = (resource: string, svc = service) => `arn:aws:${svc}:${this.region}:${MOCK_ACCOUNT}:${resource}`;
+        const state: Record<string, any> = { ...inputs };
+        let id = `${name}-${hex.slice(0, 8)}`;
+
+        switch (type) {
+            case "aws:ec2/vpc:Vpc":
+                id = `vpc-${hex.slice(0, 17)}`;
+                Object.assign(state, { arn: arn(`vpc/${id}`), defaultSecurityGroupId: `sg-${hex.slice(1, 18)}`, mainRouteTableId: `rtb-${hex.slice(2, 19)}` });
+                break;
+            case "aws:ec2/subnet:Subnet":
+                id = `subnet-${hex.slice(0, 17)}`;
+                state.arn = arn(`subnet/${id}`);
+                break;
+            case "aws:ec2/securityGroup:SecurityGroup":
+                id = `sg-${hex.slice(0, 17)}`;
+                state.arn = arn(`security-group/${id}`);
+                break;
+            case "aws:ec2/natGateway:NatGateway":
+                id = `nat-${hex.slice(0, 17)}`;
+                break;
+            case "aws:ec2/eip:Eip":
+                id = `eipalloc-${hex.slice(0, 17)}`;
+                state.publicIp = `198.51.100.${parseInt(hex.slice(0, 2), 16) % 254 + 1}`;
+                break;
+            case "aws:s3/bucket:Bucket": {
+                const bucket = inputs.bucket ?? `${inputs.bucketPrefix ?? name}${hex.slice(0, 12)}`;
+                id = bucket;
+                Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`, region: this.region });
+                break;
+            }
+            case "aws:iam/role:Role": {
+                const roleName = inputs.name ?? `${inputs.namePrefix ?? name}${hex.slice(0, 8)}`;
+                id = roleName;
+                Object.assign(state, { name: roleName, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${roleName}`, uniqueId: `AROA${hex.slice(0, 17).toUpperCase()}` });
+                break;
+            }
+            case "aws:kms/key:Key":
+                id = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+                Object.assign(state, { arn: arn(`key/${id}`), keyId: id });
+                break;
+            case "aws:rds/instance:Instance": {
+                const ident = inputs.identifier ?? name;
+                const address = `${ident}.c${hex.slice(0, 11)}.${this.region}.rds.amazonaws.com`;
+                id = `db-${hex.slice(0, 26).toUpperCase()}`;
+                Object.assign(state, { address, port: inputs.port ?? 5432, endpoint: `${address}:${inputs.port ?? 5432}`, arn: arn(`db:${ident}`, "rds"), resourceId: id });
+                break;
+            }
+            case "aws:ecr/repository:Repository": {
+                const repoName = inputs.name ?? name;
+                Object.assign(state, { name: repoName, arn: arn(`repository/${repoName}`, "ecr"), repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${repoName}`, registryId: MOCK_ACCOUNT });
+                id = repoName;
+                break;
+            }
+            case "eks:index:Cluster": {
+                const clusterName = inputs.name ?? name;
+                const clusterSg = `sg-${hex.slice(3, 20)}`;
+                Object.assign(state, {
+                    kubeconfigJson: mockKubeconfig(clusterName, this.region),
+                    kubeconfig: JSON.parse(mockKubeconfig(clusterName, this.region)),
+                    clusterSecurityGroupId: `sg-${hex.slice(0, 17)}`,
+                    nodeSecurityGroupId: `sg-${hex.slice(1, 18)}`,
+                    eksCluster: {
+                        name: clusterName,
+                        arn: arn(`cluster/${clusterName}`, "eks"),
+                        endpoint: `https://${hex.slice(0, 32).toUpperCase()}.gr7.${this.region}.eks.amazonaws.com`,
+                        vpcConfig: { clusterSecurityGroupId: clusterSg },
+                    },
+                });
+                id = clusterName;
+                break;
+            }
+            default:
+                if (pkg === "random") {
+                    const value = mockSecretValue(type, name);
+                    Object.assign(state, { result: value, b64Std: Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64"), hex: h(value) });
+                } else if (pkg === "aws") {
+                    if (state.arn === undefined) state.arn = arn(`${(mod ?? "").split(":")[1] ?? "resource"}/${inputs.name ?? name}`);
+                    if (state.name === undefined && inputs.namePrefix) state.name = `${inputs.namePrefix}${hex.slice(0, 8)}`;
+                } else if (pkg === "kubernetes") {
+                    if (type === "kubernetes:helm.sh/v3:Release") {
+                        state.status = { name: inputs.name ?? name, namespace: inputs.namespace ?? "default", status: "deployed", version: inputs.version };
+                    }
+                }
+        }
+        return { id, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        switch (args.token) {
+            case "aws:index/getAvailabilityZones:getAvailabilityZones":
+                return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `use1-${z}`), id: this.region };
+            case "aws:index/getCallerIdentity:getCallerIdentity":
+                return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: MOCK_ACCOUNT };
+            case "aws:index/getRegion:getRegion":
+                return { name: this.region, region: this.region, id: this.region, endpoint: `ec2.${this.region}.amazonaws.com`, description: this.region };
+            case "aws:index/getPartition:getPartition":
+                return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+            case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
+                return { proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`, userName: "AWS", password: mockSecretValue("ecr", "token"), authorizationToken: "bW9jaw==" };
+            default:
+                return args.inputs;
+        }
+    }
+}

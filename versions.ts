@@ -1,0 +1,43 @@
+// Every pinned upstream version lives here, so an upgrade is one reviewed diff.
+// The schemas the tests validate against must match these (see ../shared/schemas/VERSIONS.md).
+
+export const charts = {
+    strimzi: { chart: "strimzi-kafka-operator", repo: "https://strimzi.io/charts/", version: "1.2.0" },
+    sparkOperator: { chart: "spark-operator", repo: "https://kubeflow.github.io/spark-operator", version: "2.5.2" },
+    eck: { chart: "eck-operator", repo: "https://helm.elastic.co", version: "3.5.0" },
+    airflow: { chart: "airflow", repo: "https://airflow.apache.org", version: "1.19.0" },
+    trino: { chart: "trino", repo: "https://trinodb.github.io/charts", version: "1.42.2" },
+} as const;
+
+export type ChartName = keyof typeof charts;
+
+export const apiVersions = {
+    strimzi: "kafka.strimzi.io/v1",
+    sparkApplication: "sparkoperator.k8s.io/v1beta2",
+    elasticsearch: "elasticsearch.k8s.elastic.co/v1",
+    kibana: "kibana.k8s.elastic.co/v1",
+} as const;
+
+export const apps = {
+    kubernetes: "1.33",
+    postgresEngine: "17.6",
+    postgresFamily: "postgres17",
+    kafka: "4.3.1",
+    elastic: "8.19.7",
+    airflow: "3.1.7",
+    trino: "480",
+    spark: "4.0.1",
+} as const;
+
+export const images = {
+    // Official multi-arch images (amd64 + arm64), so Graviton node groups can run them.
+    spark: `apache/spark:${apps.spark}-scala2.13-java17-python3-ubuntu`,
+    airflow: `apache/airflow:${apps.airflow}`,
+    postgresClient: "postgres:17.6-alpine",
+} as const;
+
+// Maven coordinates Spark resolves at submit time (the official image ships no hadoop-aws).
+export const sparkPackages = {
+    hadoopAws: "org.apache.hadoop:hadoop-aws:3.4.1",
+    kafka: `org.apache.spark:spark-sql-kafka-0-10_2.13:${apps.spark}`,
+} as const;
