@@ -6,6 +6,8 @@ import { Cluster } from "./components/aws/cluster";
 import { Database } from "./components/aws/database";
 import { DataLake } from "./components/aws/datalake";
 import { Network } from "./components/aws/network";
+import type { PlatformContext } from "./components/platform/context";
+import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
 import { baseTags, prefix } from "./lib/naming";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
@@ -54,6 +56,21 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     });
 
     // ---- Platform layer ----
+    // Kubernetes children inherit the cluster's provider through `providers`.
+    const onCluster = { providers: { kubernetes: cluster.provider } };
+    const namespaces = new Namespaces("namespaces", { names: NAMESPACES }, onCluster);
+    const platform: PlatformContext = {
+        config: cfg,
+        prefix: pre,
+        tags,
+        clusterName: cluster.name,
+        podIdentityAgent: cluster.podIdentityAgent,
+        storageClass: cluster.defaultStorageClass,
+    };
+    void namespaces;
+    void platform;
+    void db;
+
     // ---- Pipelines ----
 
     return {
