@@ -93,7 +93,7 @@ export function validateCustomResource(obj: { apiVersion: string; kind: string; 
         validate = newAjv().compile(schema);
         entry.validators.set(version, validate);
     }
-    return validate(obj) ? [] : (validate.errors ?? []).map((e) => `${obj.kind} ${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+    return validate(obj) ? [] : (validate.errors ?? []).map((e) => `${kind} ${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
 }
 
 /** The chart's default values.yaml. */
