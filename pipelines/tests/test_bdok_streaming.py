@@ -4,6 +4,7 @@ import os
 import random
 import tempfile
 import unittest
+from pathlib import Path
 
 from pipelines.batch.dags import bdok_streaming as streaming
 
@@ -78,6 +79,13 @@ class StreamGunzipUploadTest(unittest.TestCase):
         self.assertGreater(len(source.read_sizes), 1)
         self.assertTrue(all(0 < size < len(self.data) for size in source.read_sizes))
         self.assertTrue(source.closed)
+
+    def test_open_url_streams_from_a_url(self):
+        uploader = FakeUploader()
+        url = Path(self.path).as_uri()  # file:// keeps the test offline
+        count = streaming.stream_gunzip_upload(lambda: streaming.open_url(url), uploader)
+        self.assertEqual(count, len(self.data))
+        self.assertEqual(b"".join(uploader.parts), self.data)
 
     def test_truncated_download_fails_the_upload(self):
         with open(self.path, "rb") as handle:

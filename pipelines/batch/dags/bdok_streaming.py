@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import urllib.request
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import BinaryIO
@@ -25,6 +26,9 @@ IMDB_TABLES = (
 )
 
 LANDING_PREFIX = "landing/imdb"
+
+# Some CDNs refuse urllib's default "Python-urllib/x.y" agent.
+USER_AGENT = "bdok-imdb-acquisition/1.0"
 
 _MIB = 1024 * 1024
 
@@ -48,6 +52,12 @@ def landing_key(table: str) -> str:
     """Object key of the decompressed TSV, the input of the bronze Spark job."""
     _check_table(table)
     return f"{LANDING_PREFIX}/{table}.tsv"
+
+
+def open_url(url: str, timeout: float = 60) -> BinaryIO:
+    """Open ``url`` for streaming reads; ``timeout`` bounds each socket wait, not the download."""
+    request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT})
+    return urllib.request.urlopen(request, timeout=timeout)
 
 
 def _check_table(table: str) -> None:

@@ -21,6 +21,7 @@ from bdok_streaming import (
     MULTIPART_SETTINGS,
     imdb_url,
     landing_key,
+    open_url,
     stream_gunzip_upload,
 )
 
@@ -28,7 +29,6 @@ AWS_CONN_ID = "aws_default"
 KUBERNETES_CONN_ID = "kubernetes_default"
 SPARK_NAMESPACE = "airflow"
 GLUE_CRAWLER = "imdb_consolidated_crawler"
-DOWNLOAD_TIMEOUT_SECONDS = 60
 
 
 @dag(
@@ -44,17 +44,15 @@ def imdb_pipeline():
     @task
     def acquire(table: str) -> int:
         """Stream one IMDB table, decompressed, into landing/imdb/<table>.tsv."""
-        import urllib.request
-
         from airflow.providers.amazon.aws.hooks.s3 import S3Hook
         from boto3.s3.transfer import TransferConfig
 
-        # Read at run time so parsing the file never depends on the worker env.
+        # Read when the task runs: the processes that only parse this file need not have it.
         bucket = os.environ["BDOK_LAKE_BUCKET"]
         s3 = S3Hook(aws_conn_id=AWS_CONN_ID).get_conn()
         config = TransferConfig(**MULTIPART_SETTINGS)
         return stream_gunzip_upload(
-            lambda: urllib.request.urlopen(imdb_url(table), timeout=DOWNLOAD_TIMEOUT_SECONDS),
+            lambda: open_url(imdb_url(table)),
             lambda stream: s3.upload_fileobj(stream, bucket, landing_key(table), Config=config),
         )
 

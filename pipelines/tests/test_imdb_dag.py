@@ -1,0 +1,196 @@
+"""Static checks of the Airflow 3 DAG: Airflow is not installed here, so the
+file is parsed with ``ast`` instead of imported."""
+import ast
+import unittest
+from pathlib import Path
+
+from pipelines.batch.dags import bdok_streaming
+
+DAG_FILE = Path(__file__).resolve().parents[1] / "batch" / "dags" / "imdb_pipeline.py"
+
+
+def _constant(node):
+    return node.value if isinstance(node, ast.Constant) else None
+
+
+def _keywords(call):
+    return {keyword.arg: keyword.value for keyword in call.keywords if keyword.arg}
+
+
+def _decorator_name(decorator):
+    target = decorator.func if isinstance(decorator, ast.Call) else decorator
+    if isinstance(target, ast.Attribute):  # e.g. @task.kubernetes
+        target = target.value
+    return target.id if isinstance(target, ast.Name) else None
+
+
+class DagModel:
+    """What the DAG file declares: imports, the @dag call, task ids and >> edges."""
+
+    def __init__(self, tree):
+        self.imports = {}  # imported name -> module
+        self.dag_call = None
+        self.task_functions = {}  # function name -> task_id
+        self.variables = {}  # variable -> task_id
+        self.calls = {}  # task_id -> ast.Call creating it
+        self.edges = []  # (upstream task_id, downstream task_id)
+
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom):
+                for alias in node.names:
+                    self.imports[alias.asname or alias.name] = node.module
+            elif isinstance(node, ast.FunctionDef):
+                for decorator in node.decorator_list:
+                    name = _decorator_name(decorator)
+                    if name == "dag":
+                        self.dag_call = decorator
+                    elif name == "task":
+                        explicit = isinstance(decorator, ast.Call) and _constant(_keywords(decorator).get("task_id"))
+                        self.task_functions[node.name] = explicit or node.name
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call):
+                task_id = self._task_id_of(node.value)
+                for target in node.targets:
+                    if task_id and isinstance(target, ast.Name):
+                        self.variables[target.id] = task_id
+                        self.calls.setdefault(task_id, node.value)
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.BinOp):
+                chain = self._flatten(node.value)
+                for upstream, downstream in zip(chain, chain[1:]):
+                    self.edges.extend((u, d) for u in upstream for d in downstream)
+
+    def _task_id_of(self, call):
+        task_id = _constant(_keywords(call).get("task_id"))
+        if task_id:
+            return task_id
+        func = call.func
+        # acquire.expand(...), acquire.partial(...).expand(...), acquire(...)
+        while isinstance(func, ast.Attribute):
+            func = func.value.func if isinstance(func.value, ast.Call) else func.value
+        return self.task_functions.get(func.id) if isinstance(func, ast.Name) else None
+
+    def _flatten(self, node):
+        """a >> b >> [c, d] -> [[a], [b], [c, d]] as task ids."""
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.RShift):
+            return self._flatten(node.left) + self._flatten(node.right)
+        names = node.elts if isinstance(node, (ast.List, ast.Tuple)) else [node]
+        return [[self.variables[name.id] for name in names]]
+
+
+class ImdbDagTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.source = DAG_FILE.read_text()
+        cls.model = DagModel(ast.parse(cls.source, filename=str(DAG_FILE)))
+
+    def test_airflow_3_imports(self):
+        self.assertEqual(self.model.imports.get("dag"), "airflow.sdk")
+        self.assertEqual(self.model.imports.get("task"), "airflow.sdk")
+        for legacy in ("airflow.decorators", "airflow.models", "airflow.utils.task_group", "airflow.operators"):
+            self.assertNotIn(legacy, self.model.imports.values())
+        self.assertEqual(
+            self.model.imports.get("SparkKubernetesOperator"),
+            "airflow.providers.cncf.kubernetes.operators.spark_kubernetes",
+        )
+        self.assertEqual(
+            self.model.imports.get("GlueCrawlerOperator"), "airflow.providers.amazon.aws.operators.glue_crawler"
+        )
+
+    def test_dag_arguments(self):
+        self.assertIsNotNone(self.model.dag_call, "no @dag(...) decorator")
+        kwargs = _keywords(self.model.dag_call)
+        self.assertEqual(_constant(kwargs["dag_id"]), "imdb_pipeline")
+        self.assertIn("schedule", kwargs)
+        self.assertNotIn("schedule_interval", kwargs)
+        self.assertNotIn("schedule_interval", self.source)
+        self.assertIsNone(_constant(kwargs["schedule"]))
+        self.assertIs(_constant(kwargs["catchup"]), False)
+        default_args = kwargs["default_args"]
+        retries = {_constant(k): _constant(v) for k, v in zip(default_args.keys, default_args.values)}["retries"]
+        self.assertGreater(retries, 0)
+
+    def test_task_ids(self):
+        self.assertEqual(
+            set(self.model.variables.values()), {"acquire", "imdb_bronze", "imdb_silver", "run_glue_crawler"}
+        )
+
+    def test_dependency_chain(self):
+        self.assertEqual(
+            self.model.edges,
+            [("acquire", "imdb_bronze"), ("imdb_bronze", "imdb_silver"), ("imdb_silver", "run_glue_crawler")],
+        )
+
+    def test_acquisition_is_mapped_over_the_tables(self):
+        call = self.model.calls["acquire"]
+        self.assertEqual(call.func.attr, "expand")
+        self.assertIn("IMDB_TABLES", ast.unparse(call))
+        self.assertEqual(self.model.imports.get("IMDB_TABLES"), "bdok_streaming")
+
+    def test_acquisition_streams_with_multipart_upload(self):
+        self.assertIn("upload_fileobj", self.source)
+        self.assertIn("stream_gunzip_upload", self.source)
+        self.assertIn("TransferConfig(**MULTIPART_SETTINGS)", self.source)
+        self.assertIn('os.environ["BDOK_LAKE_BUCKET"]', self.source)
+        for forbidden in ("upload_file(", "response.content", ".read()", "Variable", "aws_access_key_id"):
+            self.assertNotIn(forbidden, self.source)
+
+    def test_helpers_imported_from_bdok_streaming_exist(self):
+        for name, module in self.model.imports.items():
+            if module == "bdok_streaming":
+                self.assertTrue(hasattr(bdok_streaming, name), name)
+
+    def test_spark_operators(self):
+        for task_id, manifest in [("imdb_bronze", "spark/imdb-bronze.yaml"), ("imdb_silver", "spark/imdb-silver.yaml")]:
+            call = self.model.calls[task_id]
+            self.assertEqual(call.func.id, "SparkKubernetesOperator")
+            kwargs = {key: ast.literal_eval(ast.unparse(value)) for key, value in _keywords(call).items()
+                      if key not in ("namespace", "kubernetes_conn_id")}
+            self.assertEqual(kwargs["application_file"], manifest)
+            self.assertIs(kwargs["delete_on_termination"], True)
+            self.assertIn(ast.unparse(_keywords(call)["namespace"]), ("SPARK_NAMESPACE", "'airflow'"))
+        self.assertIn('SPARK_NAMESPACE = "airflow"', self.source)
+        self.assertIn('KUBERNETES_CONN_ID = "kubernetes_default"', self.source)
+
+    def test_glue_crawler(self):
+        call = self.model.calls["run_glue_crawler"]
+        self.assertEqual(call.func.id, "GlueCrawlerOperator")
+        kwargs = _keywords(call)
+        self.assertEqual(ast.unparse(kwargs["config"]), "{'Name': GLUE_CRAWLER}")
+        self.assertIn('GLUE_CRAWLER = "imdb_consolidated_crawler"', self.source)
+        self.assertIs(_constant(kwargs["wait_for_completion"]), True)
+        self.assertEqual(ast.unparse(kwargs["aws_conn_id"]), "AWS_CONN_ID")
+        self.assertIn('AWS_CONN_ID = "aws_default"', self.source)
+        self.assertIn("AWS_DEFAULT_REGION", ast.unparse(kwargs["region_name"]))
+
+    def test_dag_is_instantiated(self):
+        module_calls = [
+            node.value.func.id
+            for node in ast.parse(self.source).body
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+        ]
+        self.assertIn("imdb_pipeline", module_calls)
+
+
+class WalkerSelfTest(unittest.TestCase):
+    """The walker must really read edges, or the chain test proves nothing."""
+
+    def test_lists_and_reordering(self):
+        model = DagModel(ast.parse(
+            "from airflow.sdk import dag, task\n"
+            "@dag(dag_id='x', schedule=None)\n"
+            "def x():\n"
+            "    @task(task_id='get')\n"
+            "    def fetch(t): ...\n"
+            "    a = fetch.partial().expand(t=[1])\n"
+            "    b = Op(task_id='b')\n"
+            "    c = Op(task_id='c')\n"
+            "    a >> [c, b]\n"
+            "    c >> b\n"
+        ))
+        self.assertEqual(model.variables, {"a": "get", "b": "b", "c": "c"})
+        self.assertEqual(model.edges, [("get", "c"), ("get", "b"), ("c", "b")])
+
+
+if __name__ == "__main__":
+    unittest.main()

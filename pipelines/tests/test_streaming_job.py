@@ -1,0 +1,228 @@
+import json
+import re
+import unittest
+from datetime import date, timedelta
+from pathlib import Path
+
+from pipelines.realtime import simulator, streaming_job as job
+
+SQL = Path(__file__).resolve().parents[1] / "realtime" / "customers.sql"
+
+# Python type expected in a payload for each Connect schema type.
+PYTHON_TYPES = {"int32": int, "int64": int, "string": str}
+
+
+def jdbc_source_message():
+    """A src-customers value as the JDBC source + JsonConverter(schemas.enable=true) writes it."""
+    birthdate = date(1990, 6, 15)
+    return {
+        "schema": {
+            "type": "struct",
+            "name": "customers",
+            "optional": False,
+            "fields": [{"field": f.name, "type": f.type, "optional": f.optional} for f in job.SOURCE_FIELDS],
+        },
+        "payload": {
+            "id": 42,
+            "name": "Julia Costa",
+            "sex": "F",
+            "street_address": "12 Oak Street",
+            "city": "Austin",
+            "state": "TX",
+            "zip": "78701",
+            "birthdate": (birthdate - job.EPOCH).days,
+            "profession": "Teacher",
+            "email": "julia.costa7@example.com",
+            "phone": "+1-512-555-0142",
+            "dt_update": 1718000000000,
+        },
+    }
+
+
+class AgeTest(unittest.TestCase):
+    def test_birthday_today_counts(self):
+        self.assertEqual(job.age_on(date(1990, 6, 15), date(2024, 6, 15)), 34)
+
+    def test_day_before_birthday(self):
+        self.assertEqual(job.age_on(date(1990, 6, 15), date(2024, 6, 14)), 33)
+
+    def test_day_after_birthday(self):
+        self.assertEqual(job.age_on(date(1990, 6, 15), date(2024, 6, 16)), 34)
+
+    def test_leap_day_birthday_in_common_year(self):
+        born = date(2000, 2, 29)
+        self.assertEqual(job.age_on(born, date(2023, 2, 28)), 22)
+        self.assertEqual(job.age_on(born, date(2023, 3, 1)), 23)
+
+    def test_leap_day_birthday_in_leap_year(self):
+        born = date(2000, 2, 29)
+        self.assertEqual(job.age_on(born, date(2024, 2, 28)), 23)
+        self.assertEqual(job.age_on(born, date(2024, 2, 29)), 24)
+
+    def test_born_today(self):
+        self.assertEqual(job.age_on(date(2024, 1, 1), date(2024, 1, 1)), 0)
+
+    def test_year_boundary(self):
+        self.assertEqual(job.age_on(date(1999, 12, 31), date(2024, 12, 30)), 24)
+        self.assertEqual(job.age_on(date(1999, 12, 31), date(2024, 12, 31)), 25)
+
+    def test_matches_day_by_day_count(self):
+        # Brute force: the age increments exactly on each anniversary (1 March for 29 February).
+        born = date(1996, 2, 29)
+        age, day = 0, born
+        while day < date(2010, 1, 1):
+            day += timedelta(days=1)
+            anniversary = (day.month, day.day) == (2, 29) or (
+                (day.month, day.day) == (3, 1) and not _is_leap(day.year)
+            )
+            age += anniversary
+            self.assertEqual(job.age_on(born, day), age, day)
+
+
+def _is_leap(year):
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+class EnvelopeTest(unittest.TestCase):
+    def setUp(self):
+        self.today = date(2024, 6, 15)
+        self.record = job.transform(jdbc_source_message()["payload"], self.today)
+        self.message = job.envelope(self.record)
+
+    def test_schema_fields_match_payload_keys_in_order(self):
+        names = [field["field"] for field in self.message["schema"]["fields"]]
+        self.assertEqual(names, list(self.message["payload"]))
+        self.assertEqual(names, [field.name for field in job.OUTPUT_FIELDS])
+
+    def test_payload_values_have_schema_types(self):
+        for field in self.message["schema"]["fields"]:
+            value = self.message["payload"][field["field"]]
+            if value is None:
+                self.assertTrue(field["optional"], field)
+                continue
+            self.assertIsInstance(value, PYTHON_TYPES[field["type"]], field)
+            if field["type"] == "int32":
+                self.assertLess(abs(value), 2**31, field)
+
+    def test_age_is_int32_and_computed(self):
+        age = next(f for f in self.message["schema"]["fields"] if f["field"] == "age")
+        self.assertEqual(age["type"], "int32")
+        self.assertEqual(self.message["payload"]["age"], 34)
+
+    def test_dates_use_connect_logical_types(self):
+        fields = {f["field"]: f for f in self.message["schema"]["fields"]}
+        self.assertEqual(fields["dt_update"]["name"], "org.apache.kafka.connect.data.Timestamp")
+        self.assertEqual(fields["dt_update"]["type"], "int64")
+        self.assertFalse(fields["dt_update"]["optional"])
+        self.assertEqual(fields["birthdate"]["name"], "org.apache.kafka.connect.data.Date")
+        self.assertEqual(fields["birthdate"]["type"], "int32")
+
+    def test_schema_is_a_connect_struct(self):
+        schema = job.connect_schema()
+        self.assertEqual(schema["type"], "struct")
+        self.assertFalse(schema["optional"])
+        self.assertEqual(json.loads(json.dumps(schema)), schema)
+
+    def test_missing_birthdate_gives_null_age(self):
+        payload = dict(jdbc_source_message()["payload"], birthdate=None)
+        self.assertIsNone(job.transform(payload, self.today)["age"])
+
+    def test_envelope_rejects_unexpected_fields(self):
+        with self.assertRaises(ValueError):
+            job.envelope(dict(self.record, extra=1))
+        incomplete = dict(self.record)
+        del incomplete["age"]
+        with self.assertRaises(ValueError):
+            job.envelope(incomplete)
+
+    def test_key_envelope(self):
+        self.assertEqual(job.key_envelope(42), {"schema": {"type": "int32", "optional": False}, "payload": 42})
+
+    def test_spark_literals_are_the_pure_schema(self):
+        # to_kafka_records concatenates this literal with the payload JSON.
+        literal = job._json_literal(job.connect_schema())
+        value = '{"schema":' + literal + ',"payload":' + json.dumps(self.message["payload"]) + "}"
+        self.assertEqual(json.loads(value), self.message)
+
+
+class SourceSchemaTest(unittest.TestCase):
+    def test_payload_ddl_covers_every_source_field(self):
+        ddl = job.source_payload_ddl()
+        for field in job.SOURCE_FIELDS:
+            self.assertRegex(ddl, rf"(^|, ){field.name}: (INT|BIGINT|STRING)(,|$)")
+        self.assertIn("birthdate: INT", ddl)
+        self.assertIn("dt_update: BIGINT", ddl)
+
+    def test_value_ddl_wraps_payload(self):
+        self.assertEqual(job.source_value_ddl(), f"payload STRUCT<{job.source_payload_ddl()}>")
+
+    def test_source_fields_are_the_table_columns(self):
+        body = re.search(r"CREATE TABLE IF NOT EXISTS public\.customers \((.*?)\n\);", SQL.read_text(), re.S).group(1)
+        columns = [
+            line.split()[0]
+            for line in body.splitlines()
+            if line.strip() and not line.strip().startswith("--")
+        ]
+        self.assertEqual(columns, [field.name for field in job.SOURCE_FIELDS])
+        # The simulator fills every column except the generated ones.
+        self.assertEqual(list(simulator.COLUMNS), [c for c in columns if c not in ("id", "dt_update")])
+
+    def test_sql_is_idempotent(self):
+        sql = SQL.read_text()
+        self.assertIn("CREATE TABLE IF NOT EXISTS public.customers", sql)
+        self.assertRegex(sql, r"CREATE INDEX IF NOT EXISTS \w+ ON public\.customers \(dt_update\)")
+        self.assertRegex(sql, r"dt_update\s+timestamp NOT NULL DEFAULT")
+        for statement in re.findall(r"^CREATE (?!TABLE IF NOT EXISTS|INDEX IF NOT EXISTS|OR REPLACE)\w+", sql, re.M):
+            self.fail(f"non-idempotent statement: {statement}")
+
+
+class ArgsTest(unittest.TestCase):
+    def test_defaults_and_checkpoint_from_bucket(self):
+        args = job.parse_args([], env={"KAFKA_BOOTSTRAP_SERVERS": "kafka:9093", "LAKE_BUCKET": "lake"})
+        self.assertEqual(args.bootstrap_servers, "kafka:9093")
+        self.assertEqual(args.checkpoint, "s3a://lake/spark-checkpoint/customers-transformed/")
+        self.assertEqual(args.source_topic, "src-customers")
+        self.assertEqual(args.target_topic, "customers-transformed")
+        self.assertEqual(args.starting_offsets, "earliest")
+        self.assertEqual(args.kafka_options, {})
+
+    def test_explicit_checkpoint_and_kafka_options(self):
+        args = job.parse_args(
+            [
+                "--bootstrap-servers", "b:9093",
+                "--checkpoint", "s3a://x/cp/",
+                "--kafka-option", "security.protocol=SSL",
+                "--kafka-option", "kafka.ssl.truststore.type=PEM",
+                "--kafka-option", "ssl.truststore.location=/etc/kafka-ca/ca.crt",
+                "--kafka-option-from-env", "ssl.truststore.password=TRUSTSTORE_PASSWORD",
+            ],
+            env={"TRUSTSTORE_PASSWORD": "s3cret"},
+        )
+        self.assertEqual(args.checkpoint, "s3a://x/cp/")
+        self.assertEqual(
+            args.kafka_options,
+            {
+                "kafka.security.protocol": "SSL",
+                "kafka.ssl.truststore.type": "PEM",
+                "kafka.ssl.truststore.location": "/etc/kafka-ca/ca.crt",
+                "kafka.ssl.truststore.password": "s3cret",
+            },
+        )
+
+    def test_bad_arguments_exit(self):
+        import contextlib
+        import io
+
+        cases = [
+            ([], {"LAKE_BUCKET": "lake"}),  # no bootstrap servers
+            (["--bootstrap-servers", "b:1"], {}),  # no checkpoint
+            (["--bootstrap-servers", "b:1", "--checkpoint", "c", "--kafka-option", "novalue"], {}),
+            (["--bootstrap-servers", "b:1", "--checkpoint", "c", "--kafka-option-from-env", "k=UNSET"], {}),
+        ]
+        for argv, env in cases:
+            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+                job.parse_args(argv, env=env)
+
+
+if __name__ == "__main__":
+    unittest.main()
