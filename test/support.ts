@@ -44,7 +44,8 @@ export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
     const seen = new Set<string>();
     const stack = [urn];
     while (stack.length) {
-        const r = run.captured.find((c) => c.urn === stack.pop());
+        const current = stack.pop();
+        const r = run.captured.find((c) => c.urn === current);
         if (!r) continue;
         for (const d of r.dependencies) {
             if (!seen.has(d)) {

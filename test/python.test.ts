@@ -1,0 +1,35 @@
+// The pipelines' Python: every file compiles and the standard-library unit tests pass.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../tools/harness";
+
+function pyFiles(dir: string): string[] {
+    return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+        const p = path.join(dir, e.name);
+        return e.isDirectory() ? (e.name === "__pycache__" ? [] : pyFiles(p)) : e.name.endsWith(".py") ? [p] : [];
+    });
+}
+
+describe("pipelines (Python)", () => {
+    it("every Python file compiles", () => {
+        const files = pyFiles(path.join(ROOT, "pipelines"));
+        assert.ok(files.length >= 8, `found ${files.length} files`);
+        // compile() is what py_compile does, without writing .pyc files into the tree.
+        const code = "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, encoding='utf-8').read(), f, 'exec')";
+        const r = spawnSync("python3", ["-c", code, ...files], { encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+    });
+
+    it("unit tests pass (python3 -m unittest)", function () {
+        this.timeout(120000);
+        const r = spawnSync("python3", ["-m", "unittest", "discover", "-s", "pipelines/tests", "-t", "."], {
+            cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+        });
+        const ran = /Ran (\d+) tests?/.exec(r.stderr);
+        assert.equal(r.status, 0, r.stderr.slice(-3000));
+        assert.ok(ran && Number(ran[1]) > 0, "no Python test ran");
+        (this.test as Mocha.Test).title += ` (${ran![1]} Python tests)`;
+    });
+});
