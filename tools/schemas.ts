@@ -23,17 +23,21 @@ export function schemasDir(): string {
  * `kubectl --validate=strict` for ajv: CRDs never forbid unknown fields (the API server prunes
  * them), so close every object that lists its properties and does not preserve unknown fields.
  */
-export function strictify(schema: unknown): unknown {
-    if (Array.isArray(schema)) return schema.map(strictify);
+export function strictify(schema: unknown, combinatorBranch = false): unknown {
+    if (Array.isArray(schema)) return schema.map((s) => strictify(s));
     if (!isPlainObject(schema)) return schema;
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(schema)) {
         // "properties" maps names to schemas: recurse into each value, not the map itself.
+        // oneOf/anyOf/allOf/not branches only constrain part of the object (e.g. Strimzi's
+        // trustedCertificates: secretName plus one of certificate|pattern): never close them.
         out[k] = k === "properties" && isPlainObject(v)
             ? Object.fromEntries(Object.entries(v).map(([name, s]) => [name, strictify(s)]))
-            : strictify(v);
+            : ["oneOf", "anyOf", "allOf"].includes(k) && Array.isArray(v)
+                ? v.map((s) => strictify(s, true))
+                : strictify(v, k === "not");
     }
-    if (isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
+    if (!combinatorBranch && isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
         out.additionalProperties = false;
     }
     return out;
