@@ -54,7 +54,7 @@ export const schema = {
             backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
         }),
         "the RDS PostgreSQL settings",
-        () => ({}) as any,
+        {} as any,
     ),
     protectStatefulResources: field(bool(), "true or false", false),
     exposure: field(oneOf(portForwardOrLb), "clusterIp (kubectl port-forward), internalLoadBalancer or publicLoadBalancer", "clusterIp"),
@@ -64,7 +64,7 @@ export const schema = {
             storageGiB: field(int(1, 16384), "an integer from 1 to 16384", 20),
         }),
         "the Kafka cluster settings",
-        () => ({}) as any,
+        {} as any,
     ),
     elasticsearch: field(
         obj({
@@ -72,21 +72,21 @@ export const schema = {
             storageGiB: field(int(1, 16384), "an integer from 1 to 16384", 20),
         }),
         "the Elasticsearch settings",
-        () => ({}) as any,
+        {} as any,
     ),
     trino: field(
         obj({
             workers: field(int(0, 50), "an integer from 0 to 50", 1),
         }),
         "the Trino settings",
-        () => ({}) as any,
+        {} as any,
     ),
     airflow: field(
         obj({
             schedulerReplicas: field(int(1, 5), "an integer from 1 to 5", 1),
         }),
         "the Airflow settings",
-        () => ({}) as any,
+        {} as any,
     ),
     spark: field(
         obj({
@@ -94,7 +94,7 @@ export const schema = {
             executorMemory: field(str({ pattern: /^\d+[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
         }),
         "the Spark job sizing",
-        () => ({}) as any,
+        {} as any,
     ),
     pipelines: field(
         obj({
@@ -103,7 +103,7 @@ export const schema = {
             simulatorRowsPerSecond: field(num(0.1, 100), "a number from 0.1 to 100", 1),
         }),
         "which pipelines to deploy",
-        () => ({}) as any,
+        {} as any,
     ),
 } as const;
 

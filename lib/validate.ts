@@ -79,7 +79,7 @@ export function list<T>(item: Rule<T>, opts: { min?: number; max?: number } = {}
         const min = opts.min ?? 0;
         const allowed = `a list of ${min}${opts.max !== undefined ? ` to ${opts.max}` : " or more"} items`;
         if (!Array.isArray(arr) || arr.length < min || (opts.max !== undefined && arr.length > opts.max)) {
-            return fail(ctx, path, v, allowed);
+            return fail(ctx, path, arr, allowed);
         }
         const before = ctx.issues.length;
         const out = arr.map((x, i) => item(x, `${path}[${i}]`, ctx));
@@ -91,7 +91,8 @@ export function dict<T>(item: Rule<T>, opts: { min?: number; keyPattern?: RegExp
     return (v, path, ctx) => {
         const o = typeof v === "string" ? parseJson(v) : v;
         if (!isPlainObject(o) || Object.keys(o).length < (opts.min ?? 0)) {
-            return fail(ctx, path, v, `a map with at least ${opts.min ?? 0} entries`);
+            const min = opts.min ?? 0;
+            return fail(ctx, path, o, `a map with at least ${min} ${min === 1 ? "entry" : "entries"}`);
         }
         const before = ctx.issues.length;
         const out: Record<string, T> = {};
@@ -123,7 +124,7 @@ export function field<T>(rule: Rule<T>, describe: string, dflt?: T | (() => T)):
 export function obj<S extends Shape>(shape: S): Rule<Parsed<S>> {
     return (v, path, ctx) => {
         const o = typeof v === "string" ? parseJson(v) : v;
-        if (!isPlainObject(o)) return fail(ctx, path, v, `an object with keys ${Object.keys(shape).join(", ")}`);
+        if (!isPlainObject(o)) return fail(ctx, path, o, `an object with keys ${Object.keys(shape).join(", ")}`);
         const before = ctx.issues.length;
         for (const k of Object.keys(o)) {
             if (!(k in shape)) ctx.issues.push(unknownKey(`${path}.${k}`, k, Object.keys(shape)));
@@ -142,7 +143,8 @@ export function applyField<T>(f: Field<T>, raw: unknown, path: string, ctx: Ctx)
             ctx.issues.push(`${path}: is required; allowed: ${f.describe}`);
             return undefined;
         }
-        return typeof f.default === "function" ? (f.default as () => T)() : f.default;
+        // Defaults go through the rule too, so a defaulted object gets its fields' defaults.
+        raw = typeof f.default === "function" ? (f.default as () => T)() : f.default;
     }
     return f.rule(raw, path, ctx);
 }
