@@ -65,7 +65,7 @@ function loadCrds(): Map<string, CrdEntry> {
     for (const sub of fs.readdirSync(dir)) {
         const subdir = path.join(dir, sub);
         if (!fs.statSync(subdir).isDirectory()) continue;
-        for (const f of fs.readdirSync(subdir).filter((f) => f.endsWith(".crd.yaml"))) {
+        for (const f of fs.readdirSync(subdir).filter((f) => f.endsWith(".crd.yaml") || f === "all-crds.yaml")) {
             for (const doc of YAML.parseAllDocuments(fs.readFileSync(path.join(subdir, f), "utf8"))) {
                 const crd = doc.toJS({ maxAliasCount: -1 });
                 if (crd?.kind !== "CustomResourceDefinition") continue;
