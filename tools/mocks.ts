@@ -14,6 +14,17 @@ export function mockSecretValue(type: string, name: string): string {
     return `MockSecret${h(type, name).slice(0, 24)}`;
 }
 
+/**
+ * Every generated output of a mocked random resource (RandomPassword.result, RandomBytes.base64,
+ * ...): tests rebuild them from a captured resource's type and name to look for leaks.
+ */
+export function mockRandomState(type: string, name: string): { result: string; b64Std: string; base64: string; hex: string } {
+    const value = mockSecretValue(type, name);
+    const b64 = Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64");
+    // RandomBytes.base64 is standard base64 of `length` (here 32) bytes.
+    return { result: value, b64Std: b64, base64: b64, hex: h(value) };
+}
+
 export function mockKubeconfig(clusterName: string, region: string): string {
     return JSON.stringify({
         apiVersion: "v1",
@@ -106,8 +117,7 @@ export class BdokMocks implements pulumi.runtime.Mocks {
             }
             default:
                 if (pkg === "random") {
-                    const value = mockSecretValue(type, name);
-                    Object.assign(state, { result: value, b64Std: Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64"), hex: h(value) });
+                    Object.assign(state, mockRandomState(type, name));
                 } else if (pkg === "aws") {
                     if (state.arn === undefined) state.arn = arn(`${(mod ?? "").split(":")[1] ?? "resource"}/${inputs.name ?? name}`);
                     if (state.name === undefined && inputs.namePrefix) state.name = `${inputs.namePrefix}${hex.slice(0, 8)}`;
