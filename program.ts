@@ -8,6 +8,8 @@ import { DataLake } from "./components/aws/datalake";
 import { Network } from "./components/aws/network";
 import type { PlatformContext } from "./components/platform/context";
 import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
+import { Kafka } from "./components/platform/kafka";
+import { SparkOperator } from "./components/platform/spark-operator";
 import { baseTags, prefix } from "./lib/naming";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
@@ -67,6 +69,18 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         podIdentityAgent: cluster.podIdentityAgent,
         storageClass: cluster.defaultStorageClass,
     };
+    const spark = new SparkOperator("spark-operator", {
+        platform,
+        namespace: namespaces.byName["spark-operator"],
+        jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
+        lakeBucketArn: lake.lake.arn,
+    }, onCluster);
+    const kafka = new Kafka("kafka", {
+        platform,
+        namespace: namespaces.byName.kafka,
+        elasticNamespace: namespaces.byName.elastic,
+        database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
+    }, onCluster);
     void namespaces;
     void platform;
     void db;
@@ -85,5 +99,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         rdsEndpoint: db.endpoint,
         rdsMasterUser: db.masterUsername,
         rdsMasterPassword: db.masterPassword,
+        sparkJobNamespaces: spark.jobNamespaces,
+        sparkServiceAccount: spark.serviceAccountName,
+        kafkaBootstrapServers: kafka.bootstrapServers,
+        kafkaConnectImage: kafka.connectImage,
     };
 }

@@ -41,3 +41,16 @@ export const sparkPackages = {
     hadoopAws: "org.apache.hadoop:hadoop-aws:3.4.1",
     kafka: `org.apache.spark:spark-sql-kafka-0-10_2.13:${apps.spark}`,
 } as const;
+
+// Kafka Connect plugins Strimzi builds into the Connect image (spec.build), as Maven coordinates:
+// Strimzi's `maven` artifacts are resolved by `mvn dependency:copy-dependencies` over HTTPS from the
+// named repository (the `sha512sum` field does not apply to them); no checksum is invented here.
+// The Confluent connectors are published to Confluent's Maven repository, the driver to Central.
+export const connectPlugins = {
+    confluentRepository: "https://packages.confluent.io/maven/",
+    jdbc: { group: "io.confluent", artifact: "kafka-connect-jdbc", version: "10.9.6" },
+    // The version kafka-connect-jdbc 10.9.6 itself declares (runtime scope), so the plugin
+    // directory never holds two different drivers.
+    postgresDriver: { group: "org.postgresql", artifact: "postgresql", version: "42.7.11" },
+    elasticsearch: { group: "io.confluent", artifact: "kafka-connect-elasticsearch", version: "15.1.3" },
+} as const;

@@ -1,0 +1,150 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PodRole } from "../aws/pod-role";
+import {
+    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
+    CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
+    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
+    jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
+} from "../../lib/kafka";
+import { charts } from "../../versions";
+import type { PlatformContext } from "./context";
+
+export interface KafkaDatabaseArgs {
+    address: pulumi.Input<string>;
+    port: pulumi.Input<number>;
+    masterUsername: pulumi.Input<string>;
+    /** A Pulumi secret: it only ever lands in the Kubernetes Secret below. */
+    masterPassword: pulumi.Input<string>;
+}
+
+export interface KafkaArgs {
+    platform: PlatformContext;
+    /** The `kafka` namespace (operator, cluster, Connect). */
+    namespace: k8s.core.v1.Namespace;
+    /** The `elastic` namespace, where ECK keeps the secrets the ES sink connector reads. */
+    elasticNamespace: k8s.core.v1.Namespace;
+    database: KafkaDatabaseArgs;
+}
+
+/**
+ * Strimzi and everything it runs: a KRaft Kafka cluster, the pipeline's topics, and a Kafka Connect
+ * cluster whose image Strimzi builds and pushes to a private ECR repository.
+ */
+export class Kafka extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly kafkaName = KAFKA_NAME;
+    readonly namespace = KAFKA_NAMESPACE;
+    readonly bootstrapServers = BOOTSTRAP_SERVERS_TLS;
+    readonly connectName = CONNECT_NAME;
+    readonly clusterCaSecretName = CLUSTER_CA_SECRET;
+    readonly postgresSecretName = POSTGRES_CONNECT_SECRET;
+    readonly topics = TOPICS;
+    readonly repositoryUrl: pulumi.Output<string>;
+    readonly connectImage: pulumi.Output<string>;
+    /** What a KafkaConnector must wait for: the Connect cluster and the secrets it may read. */
+    readonly connectorDependencies: pulumi.Resource[];
+
+    constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:platform:Kafka", name, {}, opts);
+        const p = { parent: this };
+        const { config, prefix, tags, clusterName, podIdentityAgent, storageClass } = args.platform;
+        const ns = args.namespace.metadata.name;
+
+        this.release = new k8s.helm.v3.Release(name, {
+            name: "strimzi",
+            chart: charts.strimzi.chart,
+            version: charts.strimzi.version,
+            repositoryOpts: { repo: charts.strimzi.repo },
+            namespace: ns,
+            createNamespace: false,
+            values: strimziValues(config.isProd),
+        }, p);
+
+        // Custom resources need the operator's CRDs: each waits for the release, nothing else.
+        const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
+            new k8s.apiextensions.CustomResource(`${name}-${id}`, {
+                apiVersion: obj.apiVersion,
+                kind: obj.kind,
+                metadata: { ...obj.metadata, namespace: ns },
+                spec: obj.spec,
+            }, { parent: this, dependsOn: [this.release, ...extraDeps] });
+
+        const clusterArgs = {
+            brokers: config.kafka.brokers,
+            storageGiB: config.kafka.storageGiB,
+            storageClass,
+            protect: config.protectStatefulResources,
+            isProd: config.isProd,
+        };
+        cr("pool", kafkaNodePool(clusterArgs));
+        cr("cluster", kafkaCluster(clusterArgs));
+        for (const [id, topic] of Object.entries(TOPICS)) cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers));
+
+        // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
+        const repo = new aws.ecr.Repository(`${name}-connect`, {
+            name: `${prefix}-kafka-connect`,
+            // Strimzi pushes the same tag on every rebuild (then pulls by digest).
+            imageTagMutability: "MUTABLE",
+            imageScanningConfiguration: { scanOnPush: true },
+            encryptionConfigurations: [{ encryptionType: "AES256" }],
+            forceDelete: !config.protectStatefulResources,
+            tags,
+        }, p);
+        new aws.ecr.LifecyclePolicy(`${name}-connect`, {
+            repository: repo.name,
+            policy: JSON.stringify(ecrLifecyclePolicy()),
+        }, p);
+        this.repositoryUrl = repo.repositoryUrl;
+        this.connectImage = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag()}`;
+
+        const buildRole = new PodRole(`${name}-connect-build`, {
+            prefix,
+            clusterName,
+            namespace: KAFKA_NAMESPACE,
+            serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
+            policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
+            dependsOn: [podIdentityAgent],
+            tags,
+        }, p);
+
+        // The build pod must find its AWS role in place when Strimzi starts it.
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd }), [buildRole]);
+
+        // ---- Credentials the connectors resolve through the secrets config provider ----
+        const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
+            metadata: { name: POSTGRES_CONNECT_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
+            type: "Opaque",
+            stringData: {
+                [POSTGRES_CONNECT_KEYS.username]: args.database.masterUsername,
+                [POSTGRES_CONNECT_KEYS.password]: args.database.masterPassword,
+                [POSTGRES_CONNECT_KEYS.url]: pulumi.all([args.database.address, args.database.port]).apply(([h, port]) => jdbcUrl(h, port)),
+            },
+        }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
+
+        const readers: pulumi.Resource[] = [];
+        const grantSecrets = (id: string, namespace: pulumi.Input<string>, secrets: string[]) => {
+            const role = new k8s.rbac.v1.Role(`${name}-connect-secrets-${id}`, {
+                metadata: { name: `${CONNECT_NAME}-secrets`, namespace },
+                rules: secretReaderRules(secrets),
+            }, p);
+            readers.push(role, new k8s.rbac.v1.RoleBinding(`${name}-connect-secrets-${id}`, {
+                metadata: { name: `${CONNECT_NAME}-secrets`, namespace },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: CONNECT_SERVICE_ACCOUNT, namespace: KAFKA_NAMESPACE }],
+            }, p));
+        };
+        grantSecrets("kafka", ns, [POSTGRES_CONNECT_SECRET]);
+        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]);
+        this.connectorDependencies = [connect, pg, ...readers];
+
+        this.registerOutputs({
+            release: this.release.status,
+            kafkaName: this.kafkaName,
+            bootstrapServers: this.bootstrapServers,
+            connectName: this.connectName,
+            connectImage: this.connectImage,
+        });
+    }
+}

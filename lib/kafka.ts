@@ -1,0 +1,379 @@
+// Kafka on Kubernetes (Strimzi, KRaft) as pure data: operator values, the Kafka cluster, its node
+// pool, topics and the Connect cluster Strimzi builds, plus the names other layers rely on.
+import * as crypto from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import { bookNames } from "./naming";
+import { PolicyDocument, doc } from "./iam";
+import type { RbacRule } from "./spark";
+import { apiVersions, apps, connectPlugins } from "../versions";
+
+// ---- Names other components and the pipelines use (Strimzi derives the rest from them) ----
+export const KAFKA_NAMESPACE = "kafka";
+export const KAFKA_NAME = "bdok";
+export const NODE_POOL_NAME = "dual-role";
+export const TLS_LISTENER = { name: "tls", port: 9093 } as const;
+/** Strimzi's `<cluster>-kafka-bootstrap` service. */
+export const BOOTSTRAP_SERVICE = `${KAFKA_NAME}-kafka-bootstrap`;
+/** TLS bootstrap address, valid from any namespace (the broker certificates carry the .svc name). */
+export const BOOTSTRAP_SERVERS_TLS = `${BOOTSTRAP_SERVICE}.${KAFKA_NAMESPACE}.svc:${TLS_LISTENER.port}`;
+/** Strimzi's `<cluster>-cluster-ca-cert` Secret (key `ca.crt`): what TLS clients must trust. */
+export const CLUSTER_CA_SECRET = `${KAFKA_NAME}-cluster-ca-cert`;
+export const CLUSTER_CA_KEY = "ca.crt";
+
+export const CONNECT_NAME = "bdok-connect";
+/** Strimzi names the Connect pods' service account `<connect>-connect`... */
+export const CONNECT_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect`;
+/** ...and the image build pod's `<connect>-connect-build`. */
+export const CONNECT_BUILD_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect-build`;
+
+/** RDS credentials for the JDBC source, read by the config provider, never copied into a connector. */
+export const POSTGRES_CONNECT_SECRET = "bdok-postgres-connect";
+export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password", url: "url" } as const;
+/** The book's database (the `public.customers` table lives there). */
+export const POSTGRES_DATABASE = "postgres";
+
+/** ECK names, assumed by the Elastic component: cluster `bdok` in namespace `elastic`. */
+export const ELASTIC_NAMESPACE = "elastic";
+export const ELASTICSEARCH_NAME = "bdok";
+/** ECK's `<es>-es-elastic-user` Secret (key `elastic`) and `<es>-es-http-certs-public` (key `ca.crt`). */
+export const ES_ELASTIC_USER_SECRET = `${ELASTICSEARCH_NAME}-es-elastic-user`;
+export const ES_ELASTIC_USER_KEY = "elastic";
+export const ES_HTTP_CA_SECRET = `${ELASTICSEARCH_NAME}-es-http-certs-public`;
+export const ES_HTTP_CA_KEY = "ca.crt";
+
+export const TOPICS = { source: bookNames.topics.source, transformed: bookNames.topics.transformed } as const;
+
+/** Strimzi's KubernetesSecretConfigProvider, registered under the prefix `secrets`. */
+export const SECRET_CONFIG_PROVIDER = { prefix: "secrets", class: "io.strimzi.kafka.KubernetesSecretConfigProvider" } as const;
+
+/** A connector config value resolved from a Kubernetes Secret at runtime: `${secrets:<ns>/<name>:<key>}`. */
+export function secretRef(namespace: string, secret: string, key: string): string {
+    return `\${${SECRET_CONFIG_PROVIDER.prefix}:${namespace}/${secret}:${key}}`;
+}
+
+/** RDS enforces TLS (rds.force_ssl=1): the driver must ask for it. */
+export function jdbcUrl(host: string, port: number, database = POSTGRES_DATABASE): string {
+    return `jdbc:postgresql://${host}:${port}/${database}?sslmode=require`;
+}
+
+// ---- Sizing ----
+
+export interface Replication {
+    /** default.replication.factor, offsets/transaction-state topics, topic replicas */
+    replicas: number;
+    /** min.insync.replicas and transaction.state.log.min.isr */
+    minInsync: number;
+}
+
+/** Replication from the broker count: 1/1 on one broker, 2/1 on two, 3/2 from three brokers up. */
+export function replicationFor(brokers: number): Replication {
+    if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`brokers: got ${brokers}; allowed: an integer >= 1`);
+    const replicas = Math.min(3, brokers);
+    return { replicas, minInsync: Math.max(1, replicas - 1) };
+}
+
+export interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+const res = (cpuReq: string, cpuLim: string, memory: string): Resources =>
+    ({ requests: { cpu: cpuReq, memory }, limits: { cpu: cpuLim, memory } });
+
+export interface KafkaSizing {
+    operator: Resources;
+    operatorReplicas: number;
+    broker: Resources;
+    brokerHeap: string;
+    topicOperator: Resources;
+    userOperator: Resources;
+    connect: Resources;
+    connectHeap: string;
+    connectReplicas: number;
+    build: Resources;
+}
+
+/** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
+export function kafkaSizing(isProd: boolean): KafkaSizing {
+    return isProd
+        ? {
+            operator: res("200m", "1", "512Mi"),
+            operatorReplicas: 2,
+            broker: res("1", "2", "8Gi"),
+            brokerHeap: "4g",
+            topicOperator: res("100m", "500m", "512Mi"),
+            userOperator: res("100m", "500m", "512Mi"),
+            connect: res("500m", "2", "3Gi"),
+            connectHeap: "2g",
+            connectReplicas: 2,
+            build: res("500m", "1", "2Gi"),
+        }
+        : {
+            operator: res("200m", "1", "384Mi"),
+            operatorReplicas: 1,
+            broker: res("250m", "1", "2Gi"),
+            brokerHeap: "1g",
+            topicOperator: res("50m", "500m", "256Mi"),
+            userOperator: res("50m", "500m", "256Mi"),
+            connect: res("250m", "1", "1536Mi"),
+            connectHeap: "1g",
+            connectReplicas: 1,
+            build: res("250m", "1", "2Gi"),
+        };
+}
+
+// ---- Operator ----
+
+/**
+ * Values for the strimzi-kafka-operator chart (keys checked against its values.yaml by the tests).
+ * The operator watches only its own namespace. Connect builds use Kaniko instead of Buildah (the
+ * 1.x default): Kaniko authenticates to ECR by itself through the AWS SDK chain, i.e. the build
+ * pod's Pod Identity role, so no registry password Secret exists; Buildah would need a pushSecret.
+ */
+export function strimziValues(isProd: boolean): Record<string, unknown> {
+    const size = kafkaSizing(isProd);
+    return {
+        replicas: size.operatorReplicas,
+        watchNamespaces: [],
+        watchAnyNamespace: false,
+        featureGates: "-UseConnectBuildWithBuildah",
+        resources: size.operator,
+        podDisruptionBudget: { enabled: size.operatorReplicas > 1 },
+    };
+}
+
+// ---- Custom resources ----
+
+export interface CustomResourceObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+    spec: Record<string, any>;
+}
+
+const clusterLabel = { "strimzi.io/cluster": KAFKA_NAME };
+
+/** Spread pods over zones where the stack has several (a preference, never blocking scheduling). */
+function zoneSpread(matchLabels: Record<string, string>) {
+    return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
+}
+
+export interface KafkaClusterArgs {
+    brokers: number;
+    storageGiB: number;
+    storageClass: string;
+    /** Keep broker volumes when the pool or cluster is deleted (prod). */
+    protect: boolean;
+    isProd: boolean;
+}
+
+/** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
+export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "KafkaNodePool",
+        metadata: { name: NODE_POOL_NAME, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
+        spec: {
+            replicas: a.brokers,
+            roles: ["controller", "broker"],
+            storage: {
+                type: "jbod",
+                volumes: [{
+                    id: 0,
+                    type: "persistent-claim",
+                    size: `${a.storageGiB}Gi`,
+                    class: a.storageClass,
+                    deleteClaim: !a.protect,
+                    kraftMetadata: "shared",
+                }],
+            },
+            resources: size.broker,
+            jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
+            template: { pod: { topologySpreadConstraints: zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) } },
+        },
+    };
+}
+
+/** Broker settings from the replication rule (the book's single-node 1/1 in dev, 3/2 in prod). */
+export function brokerConfig(brokers: number): Record<string, number> {
+    const r = replicationFor(brokers);
+    return {
+        "default.replication.factor": r.replicas,
+        "min.insync.replicas": r.minInsync,
+        "offsets.topic.replication.factor": r.replicas,
+        "transaction.state.log.replication.factor": r.replicas,
+        "transaction.state.log.min.isr": r.minInsync,
+    };
+}
+
+/**
+ * The Kafka cluster: Strimzi 1.x (kafka.strimzi.io/v1) is KRaft with node pools only, so no
+ * `strimzi.io/kraft` / `strimzi.io/node-pools` annotations exist any more. One TLS listener: every
+ * client (Connect, Spark) trusts the cluster CA; a plaintext listener would serve nobody.
+ */
+export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "Kafka",
+        metadata: { name: KAFKA_NAME, namespace: KAFKA_NAMESPACE },
+        spec: {
+            kafka: {
+                version: apps.kafka,
+                listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true }],
+                config: brokerConfig(a.brokers),
+                // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
+                ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+            },
+            entityOperator: {
+                topicOperator: { resources: size.topicOperator },
+                userOperator: { resources: size.userOperator },
+            },
+        },
+    };
+}
+
+export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
+    const r = replicationFor(brokers);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "KafkaTopic",
+        metadata: { name: topic, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
+        spec: {
+            topicName: topic,
+            partitions,
+            replicas: r.replicas,
+            config: { "min.insync.replicas": r.minInsync },
+        },
+    };
+}
+
+// ---- Kafka Connect ----
+
+interface MavenCoordinates { group: string; artifact: string; version: string }
+const maven = (c: MavenCoordinates, repository?: string) => ({
+    type: "maven",
+    ...(repository ? { repository } : {}),
+    group: c.group,
+    artifact: c.artifact,
+    version: c.version,
+    // Runtime dependencies only: connect-api / kafka-clients are `provided` by the Connect image.
+    includeScope: "runtime",
+});
+
+/** The connector plugins of the book's realtime pipeline (the JDBC driver sits beside the JDBC connector). */
+export function connectBuildPlugins() {
+    return [
+        {
+            name: "kafka-connect-jdbc",
+            artifacts: [maven(connectPlugins.jdbc, connectPlugins.confluentRepository), maven(connectPlugins.postgresDriver)],
+        },
+        {
+            name: "kafka-connect-elasticsearch",
+            artifacts: [maven(connectPlugins.elasticsearch, connectPlugins.confluentRepository)],
+        },
+    ];
+}
+
+/** An image tag that changes whenever the plugin set or the Kafka version does. */
+export function connectImageTag(plugins = connectBuildPlugins()): string {
+    const digest = crypto.createHash("sha256").update(JSON.stringify({ kafka: apps.kafka, plugins })).digest("hex");
+    return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
+}
+
+export interface KafkaConnectArgs {
+    /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
+    image: pulumi.Input<string>;
+    isProd: boolean;
+}
+
+export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "KafkaConnect",
+        metadata: {
+            name: CONNECT_NAME,
+            namespace: KAFKA_NAMESPACE,
+            // Connectors are KafkaConnector resources, not REST calls.
+            annotations: { "strimzi.io/use-connector-resources": "true" },
+        },
+        spec: {
+            version: apps.kafka,
+            replicas: size.connectReplicas,
+            bootstrapServers: `${BOOTSTRAP_SERVICE}:${TLS_LISTENER.port}`,
+            tls: { trustedCertificates: [{ secretName: CLUSTER_CA_SECRET, pattern: "*.crt" }] },
+            groupId: CONNECT_NAME,
+            configStorageTopic: `${CONNECT_NAME}-configs`,
+            offsetStorageTopic: `${CONNECT_NAME}-offsets`,
+            statusStorageTopic: `${CONNECT_NAME}-status`,
+            config: {
+                // -1: the broker's default.replication.factor (replicationFor).
+                "config.storage.replication.factor": -1,
+                "offset.storage.replication.factor": -1,
+                "status.storage.replication.factor": -1,
+                "config.providers": SECRET_CONFIG_PROVIDER.prefix,
+                [`config.providers.${SECRET_CONFIG_PROVIDER.prefix}.class`]: SECRET_CONFIG_PROVIDER.class,
+            },
+            resources: size.connect,
+            jvmOptions: { "-Xms": size.connectHeap, "-Xmx": size.connectHeap },
+            build: {
+                // No pushSecret: the build pod's Pod Identity role may push to this repository only.
+                output: { type: "docker", image: a.image },
+                plugins: connectBuildPlugins(),
+                resources: size.build,
+            },
+            template: {
+                pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }) },
+            },
+        },
+    };
+}
+
+// ---- AWS and RBAC for Connect ----
+
+export const ECR_PUSH_ACTIONS = [
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+    "ecr:InitiateLayerUpload",
+    "ecr:UploadLayerPart",
+    "ecr:CompleteLayerUpload",
+    "ecr:PutImage",
+];
+
+/** The build pod may push to the Connect repository and nothing else (the token call has no resource). */
+export function connectBuildPolicy(repositoryArn: string): PolicyDocument {
+    return doc(
+        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        { Sid: "PushConnectImage", Effect: "Allow", Action: ECR_PUSH_ACTIONS, Resource: repositoryArn },
+    );
+}
+
+/**
+ * Strimzi rebuilds push the same tag again (tags are MUTABLE); the superseded images become
+ * untagged and expire, and at most 10 images are kept.
+ */
+export function ecrLifecyclePolicy(): Record<string, unknown> {
+    return {
+        rules: [
+            {
+                rulePriority: 1,
+                description: "Expire untagged images (superseded Connect builds) after 7 days",
+                selection: { tagStatus: "untagged", countType: "sinceImagePushed", countUnit: "days", countNumber: 7 },
+                action: { type: "expire" },
+            },
+            {
+                rulePriority: 2,
+                description: "Keep the 10 newest images",
+                selection: { tagStatus: "any", countType: "imageCountMoreThan", countNumber: 10 },
+                action: { type: "expire" },
+            },
+        ],
+    };
+}
+
+/** `get` on the named Secrets only: what KubernetesSecretConfigProvider needs. */
+export function secretReaderRules(secretNames: string[]): RbacRule[] {
+    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [...secretNames] }];
+}
