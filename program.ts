@@ -6,8 +6,11 @@ import { Cluster } from "./components/aws/cluster";
 import { Database } from "./components/aws/database";
 import { DataLake } from "./components/aws/datalake";
 import { Network } from "./components/aws/network";
+import { Airflow } from "./components/platform/airflow";
 import type { PlatformContext } from "./components/platform/context";
+import { Elastic } from "./components/platform/elastic";
 import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
+import { Trino } from "./components/platform/trino";
 import { Kafka } from "./components/platform/kafka";
 import { SparkOperator } from "./components/platform/spark-operator";
 import { baseTags, prefix } from "./lib/naming";
@@ -81,9 +84,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         elasticNamespace: namespaces.byName.elastic,
         database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
     }, onCluster);
-    void namespaces;
-    void platform;
-    void db;
+    const airflow = new Airflow("airflow", {
+        platform,
+        namespace: namespaces.byName.airflow,
+        database: db,
+        lake,
+        env: { BDOK_LAKE_BUCKET: lake.lake.name, BDOK_GLUE_CRAWLER: lake.crawlerName },
+    }, onCluster);
+    const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onCluster);
+    const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onCluster);
 
     // ---- Pipelines ----
 
@@ -103,5 +112,16 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         sparkServiceAccount: spark.serviceAccountName,
         kafkaBootstrapServers: kafka.bootstrapServers,
         kafkaConnectImage: kafka.connectImage,
+        airflowPortForward: airflow.portForwardCommand,
+        airflowApiService: airflow.apiServiceName,
+        airflowAdminUser: airflow.adminUser,
+        airflowAdminPassword: airflow.adminPassword,
+        trinoService: trino.serviceName,
+        trinoPortForward: trino.portForwardCommand,
+        trinoCatalog: trino.catalog,
+        elasticsearchUrl: elastic.elasticsearchUrl,
+        kibanaUrl: elastic.kibanaUrl,
+        kibanaPortForward: elastic.kibanaPortForwardCommand,
+        elasticPasswordCommand: elastic.elasticPasswordCommand,
     };
 }

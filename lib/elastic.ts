@@ -1,0 +1,147 @@
+// Elastic as pure values: the ECK operator's chart values, the Elasticsearch and Kibana custom
+// resources, and the names ECK derives from them (Secrets, Services, URLs) for other components.
+import type { StackConfig } from "../config";
+import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
+import { apiVersions, apps } from "../versions";
+
+export const ELASTIC_NAMESPACE = "elastic";
+export const ECK_RELEASE = "eck-operator";
+export const ES_NAME = "bdok";
+export const KIBANA_NAME = "bdok";
+
+// Names ECK derives from the resource names (<name>-es-*, <name>-kb-*).
+export const ES_ELASTIC_USER_SECRET = `${ES_NAME}-es-elastic-user`;
+export const ES_ELASTIC_USER_KEY = "elastic";
+export const ES_HTTP_CA_SECRET = `${ES_NAME}-es-http-certs-public`;
+export const ES_HTTP_CA_KEY = "ca.crt";
+export const KIBANA_HTTP_CA_SECRET = `${KIBANA_NAME}-kb-http-certs-public`;
+export const ES_HTTP_SERVICE = `${ES_NAME}-es-http`;
+export const KIBANA_HTTP_SERVICE = `${KIBANA_NAME}-kb-http`;
+export const ES_PORT = 9200;
+export const KIBANA_PORT = 5601;
+export const ES_URL = `https://${ES_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${ES_PORT}`;
+export const KIBANA_URL = `https://${KIBANA_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${KIBANA_PORT}`;
+
+/** The data volume claim name ECK expects for Elasticsearch data. */
+export const ES_DATA_CLAIM = "elasticsearch-data";
+
+export function operatorValues(): Record<string, unknown> {
+    return {
+        // Only the platform's namespace: the operator's RBAC stays namespaced.
+        managedNamespaces: [ELASTIC_NAMESPACE],
+        installCRDs: true,
+        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        telemetry: { disabled: true },
+        // No Prometheus operator in this cluster.
+        serviceMonitor: { enabled: false },
+    };
+}
+
+export function elasticsearchSizes(isProd: boolean) {
+    return isProd
+        ? { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }
+        : { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } };
+}
+
+export function kibanaSizes(isProd: boolean) {
+    return isProd
+        ? { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } }
+        : { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } };
+}
+
+export interface CustomResourceObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace: string; labels?: Record<string, string> };
+    spec: Record<string, unknown>;
+}
+
+/**
+ * The Elasticsearch cluster. Choices:
+ * - `node.store.allow_mmap: false` instead of a privileged init container raising vm.max_map_count:
+ *   the namespace stays within the baseline Pod Security level; Elasticsearch then uses NIO for
+ *   its index files, slower on very large indices, irrelevant at this size.
+ * - JVM heap left to Elasticsearch's automatic sizing (50% of the container memory limit), so heap
+ *   and resources cannot drift apart; memory request = limit.
+ * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
+ */
+export function elasticsearchResource(config: StackConfig, storageClass: string): CustomResourceObject {
+    const nodes = config.elasticsearch.nodes;
+    const protect = config.protectStatefulResources;
+    return {
+        apiVersion: apiVersions.elasticsearch,
+        kind: "Elasticsearch",
+        metadata: { name: ES_NAME, namespace: ELASTIC_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
+        spec: {
+            version: apps.elastic,
+            // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
+            volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+            // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
+            podDisruptionBudget: config.isProd && nodes > 1
+                ? {
+                    spec: {
+                        maxUnavailable: 1,
+                        selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                    },
+                }
+                : {},
+            nodeSets: [{
+                name: "default",
+                count: nodes,
+                config: { "node.store.allow_mmap": false },
+                resources: elasticsearchSizes(config.isProd),
+                podTemplate: {
+                    metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
+                    spec: {
+                        // Spread the nodes over zones and hosts when there are several.
+                        topologySpreadConstraints: nodes > 1
+                            ? [{
+                                maxSkew: 1,
+                                topologyKey: "topology.kubernetes.io/zone",
+                                whenUnsatisfiable: "ScheduleAnyway",
+                                labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                            }]
+                            : [],
+                    },
+                },
+                volumeClaimTemplates: [{
+                    metadata: { name: ES_DATA_CLAIM },
+                    spec: {
+                        accessModes: ["ReadWriteOnce"],
+                        storageClassName: storageClass,
+                        resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
+                    },
+                }],
+            }],
+        },
+    };
+}
+
+export function kibanaResource(config: StackConfig): CustomResourceObject {
+    return {
+        apiVersion: apiVersions.kibana,
+        kind: "Kibana",
+        metadata: { name: KIBANA_NAME, namespace: ELASTIC_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
+        spec: {
+            version: apps.elastic,
+            count: config.isProd ? 2 : 1,
+            elasticsearchRef: { name: ES_NAME },
+            resources: kibanaSizes(config.isProd),
+            http: {
+                service: {
+                    metadata: { annotations: loadBalancerAnnotations(config.exposure) },
+                    spec: { type: serviceType(config.exposure) },
+                },
+            },
+        },
+    };
+}
+
+export function kibanaPortForwardCommand(): string {
+    return `kubectl -n ${ELASTIC_NAMESPACE} port-forward svc/${KIBANA_HTTP_SERVICE} ${KIBANA_PORT}:${KIBANA_PORT}`;
+}
+
+/** How to read the `elastic` password (it stays in ECK's Secret; no copy in Pulumi state). */
+export function elasticPasswordCommand(): string {
+    return `kubectl -n ${ELASTIC_NAMESPACE} get secret ${ES_ELASTIC_USER_SECRET} -o jsonpath='{.data.${ES_ELASTIC_USER_KEY}}' | base64 -d`;
+}
