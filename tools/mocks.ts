@@ -124,6 +124,9 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 } else if (pkg === "kubernetes") {
                     if (type === "kubernetes:helm.sh/v3:Release") {
                         state.status = { name: inputs.name ?? name, namespace: inputs.namespace ?? "default", status: "deployed", version: inputs.version };
+                    } else if (inputs.metadata && typeof inputs.metadata === "object" && !inputs.metadata.name && !inputs.metadata.generateName) {
+                        // The provider auto-names objects without metadata.name: <resource name>-<random suffix>.
+                        state.metadata = { ...inputs.metadata, name: `${name}-${hex.slice(0, 8)}` };
                     }
                 }
         }
