@@ -97,6 +97,10 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 id = repoName;
                 break;
             }
+            case "aws:glue/crawler:Crawler":
+                id = inputs.name ?? name;
+                state.arn = arn(`crawler/${id}`, "glue");
+                break;
             case "eks:index:Cluster": {
                 const clusterName = inputs.name ?? name;
                 const clusterSg = `sg-${hex.slice(3, 20)}`;
