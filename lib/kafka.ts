@@ -143,12 +143,12 @@ export function strimziValues(isProd: boolean): Record<string, unknown> {
 
 // ---- Custom resources ----
 
-export interface CustomResourceObject {
+export type CustomResourceObject = {
     apiVersion: string;
     kind: string;
     metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
     spec: Record<string, any>;
-}
+};
 
 const clusterLabel = { "strimzi.io/cluster": KAFKA_NAME };
 

@@ -150,12 +150,12 @@ export interface SparkApplicationArgs {
     driverMemory?: string;
 }
 
-export interface SparkApplication {
+export type SparkApplication = {
     apiVersion: string;
     kind: "SparkApplication";
     metadata: { name: string; namespace: string; labels: Record<string, string> };
     spec: Record<string, any>;
-}
+};
 
 /** One core per pod: cores is the request, coreLimit caps it (Spark sets memory request = limit). */
 function podSize(cores: number, memory: string) {
