@@ -5,6 +5,7 @@ import * as path from "path";
 import { ConfigError } from "../config";
 import { loadStackConfig, readStackFile, runPlan, ROOT } from "./harness";
 import { renderCounts, renderTree } from "./report";
+import { assertCapacity, CapacityError, estimate, renderEstimates } from "./estimate";
 
 interface Args {
     stack: string;
@@ -45,7 +46,10 @@ async function main(): Promise<number> {
         overrides = readStackFile(args.config).config ?? {};
     }
     const raw = loadStackConfig(args.stack, overrides);
-    const { plan } = await runPlan(args.stack, raw);
+    const { plan, config } = await runPlan(args.stack, raw);
+    // Deploy time, monthly cost at idle and capacity (tools/estimate.ts); a misfit fails below.
+    const estimates = estimate({ plan, config });
+    plan.estimates = estimates;
     const out = path.resolve(args.out ?? path.join(ROOT, "plan", args.stack));
     fs.mkdirSync(out, { recursive: true });
     fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
@@ -56,7 +60,9 @@ async function main(): Promise<number> {
         console.log(tree);
         console.log(`\nResources by type:\n${renderCounts(plan)}`);
     }
+    console.log(`\n${renderEstimates(estimates)}`);
     console.log(`\nwrote ${path.relative(process.cwd(), path.join(out, "plan.json"))} (${plan.resources.length} resources) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    assertCapacity(estimates, args.stack);
     return 0;
 }
 
@@ -64,6 +70,10 @@ if (require.main === module) {
     main().then(
         (code) => process.exit(code),
         (e) => {
+            if (e instanceof CapacityError) {
+                console.error(e.message);
+                process.exit(3);
+            }
             if (e instanceof ConfigError || e instanceof UsageError) {
                 console.error(e.message);
                 process.exit(2);

@@ -1,0 +1,1042 @@
+// Offline estimates of a plan: how long `pulumi up` takes (critical path over the dependency
+// graph), what the stack costs a month at idle, and whether the pods' requests fit the nodes.
+// Everything here is PURE: the plan, the configuration and the data tables (estimates/*.json) come
+// in as arguments; tools/estimate.ts loads the tables and composes the three.
+import { instanceShape } from "./instances";
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+// ---------------------------------------------------------------------------------------------
+
+/** The part of a planned resource the estimates read (tools/harness.ts PlannedResource fits). */
+export interface EstResource {
+    urn: string;
+    type: string;
+    name: string;
+    parent: string | null;
+    provider?: string | null;
+    dependencies: string[];
+    custom: boolean;
+    remote?: boolean;
+    inputs: Record<string, unknown>;
+}
+
+export interface SourceRef {
+    url: string;
+    note?: string;
+    [k: string]: unknown;
+}
+
+function isObj(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Splits "a.b.pulumi\.com/x" into ["a", "b", "pulumi.com/x"] (a backslash escapes a dot). */
+export function splitPath(path: string): string[] {
+    const out: string[] = [];
+    let cur = "";
+    for (let i = 0; i < path.length; i++) {
+        const c = path[i];
+        if (c === "\\" && path[i + 1] === ".") {
+            cur += ".";
+            i++;
+        } else if (c === ".") {
+            out.push(cur);
+            cur = "";
+        } else cur += c;
+    }
+    out.push(cur);
+    return out.filter((p) => p !== "");
+}
+
+export function getPath(obj: unknown, path: string | string[]): unknown {
+    let cur: unknown = obj;
+    for (const key of Array.isArray(path) ? path : splitPath(path)) {
+        if (!isObj(cur)) return undefined;
+        cur = cur[key];
+    }
+    return cur;
+}
+
+const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
+
+// ---------------------------------------------------------------------------------------------
+// Durations
+// ---------------------------------------------------------------------------------------------
+
+export interface DurationEntry {
+    match: string;
+    when?: Record<string, unknown>;
+    minutes: number;
+    range?: [number, number];
+    source: SourceRef;
+}
+
+export interface DurationTable {
+    default: { minutes: number; source: SourceRef };
+    entries: DurationEntry[];
+}
+
+export function globToRegExp(glob: string): RegExp {
+    return new RegExp(`^${glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+}
+
+/** A `when` matcher: equality, one of a list, "/regex/" on strings, or {present: boolean}. */
+export function matches(actual: unknown, expected: unknown): boolean {
+    if (Array.isArray(expected)) return expected.some((e) => matches(actual, e));
+    if (isObj(expected) && "present" in expected) return (actual !== undefined && actual !== null) === expected.present;
+    if (typeof expected === "string" && expected.length > 2 && expected.startsWith("/") && expected.endsWith("/")) {
+        return actual !== undefined && actual !== null && new RegExp(expected.slice(1, -1)).test(String(actual));
+    }
+    return actual === expected || (actual !== undefined && actual !== null && String(actual) === String(expected));
+}
+
+/** The table entry that applies to a resource: the first whose type pattern and conditions hold. */
+export function durationEntry(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): { minutes: number; index: number } {
+    for (let i = 0; i < table.entries.length; i++) {
+        const e = table.entries[i];
+        if (!globToRegExp(e.match).test(r.type)) continue;
+        if (e.when && !Object.entries(e.when).every(([p, v]) => matches(getPath(r.inputs, p), v))) continue;
+        return { minutes: e.minutes, index: i };
+    }
+    return { minutes: table.default.minutes, index: -1 };
+}
+
+export function durationOf(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): number {
+    return durationEntry(r, table).minutes;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Critical path
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * URNs of resources passed as inputs ({resource: urn} in the plan). The SDK leaves them out of a
+ * remote component's dependencies (e.g. eks.ManagedNodeGroup's `cluster`), yet the component's
+ * provider resolves them, so the component waits for them all the same.
+ */
+export function resourceRefs(inputs: unknown, out: string[] = []): string[] {
+    if (Array.isArray(inputs)) inputs.forEach((x) => resourceRefs(x, out));
+    else if (isObj(inputs)) {
+        if (typeof inputs.resource === "string" && inputs.resource.startsWith("urn:pulumi:") && Object.keys(inputs).length === 1) out.push(inputs.resource);
+        else Object.values(inputs).forEach((x) => resourceRefs(x, out));
+    }
+    return out;
+}
+// ---------------------------------------------------------------------------------------------
+
+export interface ChainLink {
+    urn: string;
+    type: string;
+    name: string;
+    minutes: number;
+    start: number;
+    finish: number;
+}
+
+export interface CriticalPath {
+    minutes: number;
+    chain: ChainLink[];
+    /** When each top-level component (child of the stack) is done. */
+    components: Array<{ name: string; type: string; finish: number }>;
+}
+
+type Ref = { kind: "finish" | "reg"; urn: string };
+interface Timed {
+    t: number;
+    via: Ref | null;
+}
+
+/**
+ * The longest chain of `pulumi up` over the plan's graph, with the engine's semantics:
+ * - a custom resource starts when its dependencies, its provider and its parent are done (the SDK
+ *   awaits the parent's URN, which a custom parent resolves only once created) and takes its
+ *   duration from the table;
+ * - a component takes no time: it is registered once its own dependencies (and parent) are done,
+ *   and finished when all its children are; its children wait for its registration, so a
+ *   component's dependsOn holds back everything inside it;
+ * - depending on a component means waiting for all its descendants.
+ * A resource without children that is neither custom nor remote is an empty component (0 min);
+ * a remote component without captured children (e.g. eks:index:Cluster under mocks) is timed as a
+ * whole from the table.
+ */
+export function criticalPath(resources: EstResource[], durations: DurationTable | ((r: EstResource) => number)): CriticalPath {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const children = new Map<string, EstResource[]>();
+    for (const r of resources) {
+        if (r.parent && byUrn.has(r.parent)) {
+            const list = children.get(r.parent) ?? [];
+            list.push(r);
+            children.set(r.parent, list);
+        }
+    }
+    const dur = typeof durations === "function" ? durations : (r: EstResource) => durationOf(r, durations);
+    const isComponent = (r: EstResource) => (children.get(r.urn)?.length ?? 0) > 0 || (!r.custom && !r.remote);
+    const ancestors = (r: EstResource): Set<string> => {
+        const out = new Set<string>();
+        for (let p = r.parent; p && byUrn.has(p) && !out.has(p); p = byUrn.get(p)!.parent) out.add(p);
+        return out;
+    };
+
+    const gates = (r: EstResource): Ref[] => {
+        const up = ancestors(r);
+        const refs: Ref[] = [];
+        for (const d of new Set([...r.dependencies, ...resourceRefs(r.inputs)])) {
+            // Waiting on one's own ancestor would deadlock; the SDK never asks for it.
+            if (byUrn.has(d) && d !== r.urn && !up.has(d)) refs.push({ kind: "finish", urn: d });
+        }
+        if (r.provider && byUrn.has(r.provider)) refs.push({ kind: "finish", urn: r.provider });
+        if (r.parent && byUrn.has(r.parent)) {
+            const parent = byUrn.get(r.parent)!;
+            refs.push({ kind: isComponent(parent) ? "reg" : "finish", urn: parent.urn });
+        }
+        return refs;
+    };
+
+    const memo = new Map<string, Timed>();
+    const visiting = new Set<string>();
+    const key = (ref: Ref) => `${ref.kind}:${ref.urn}`;
+
+    const latest = (refs: Ref[]): Timed => {
+        let best: Timed = { t: 0, via: null };
+        for (const ref of refs) {
+            const t = time(ref).t;
+            if (best.via === null || t > best.t) best = { t, via: ref };
+        }
+        return best;
+    };
+
+    const time = (ref: Ref): Timed => {
+        const k = key(ref);
+        const known = memo.get(k);
+        if (known) return known;
+        if (visiting.has(k)) {
+            const cycle = [...visiting].map((v) => v.split("::").pop()).join(" -> ");
+            throw new Error(`dependency cycle in the plan at ${ref.urn} (${cycle})`);
+        }
+        visiting.add(k);
+        const r = byUrn.get(ref.urn)!;
+        let result: Timed;
+        if (!isComponent(r)) {
+            const start = latest(gates(r));
+            result = { t: start.t + dur(r), via: start.via };
+        } else if (ref.kind === "reg") {
+            result = latest(gates(r));
+        } else {
+            const refs: Ref[] = [{ kind: "reg", urn: r.urn }, ...(children.get(r.urn) ?? []).map((c): Ref => ({ kind: "finish", urn: c.urn }))];
+            result = latest(refs);
+        }
+        visiting.delete(k);
+        memo.set(k, result);
+        return result;
+    };
+
+    let end: Timed = { t: 0, via: null };
+    for (const r of resources) {
+        const f = time({ kind: "finish", urn: r.urn });
+        if (end.via === null || f.t > end.t) end = { t: f.t, via: { kind: "finish", urn: r.urn } };
+    }
+
+    // Walk back from the last resource to finish, keeping the custom resources on the way.
+    const chain: ChainLink[] = [];
+    for (let ref: Ref | null = end.via; ref;) {
+        const r = byUrn.get(ref.urn)!;
+        const timed = time(ref);
+        if (!isComponent(r) && ref.kind === "finish") {
+            const minutes = dur(r);
+            chain.push({ urn: r.urn, type: r.type, name: r.name, minutes, start: timed.t - minutes, finish: timed.t });
+        }
+        ref = timed.via;
+    }
+    chain.reverse();
+
+    const roots = resources.filter((r) => !r.parent || !byUrn.has(r.parent));
+    const top = roots.length === 1 && isComponent(roots[0]) ? children.get(roots[0].urn) ?? [] : roots;
+    const components = top
+        .filter((r) => isComponent(r))
+        .map((r) => ({ name: r.name, type: r.type, finish: time({ kind: "finish", urn: r.urn }).t }));
+    return { minutes: end.t, chain, components };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quantities
+// ---------------------------------------------------------------------------------------------
+
+const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
+
+/** A Kubernetes quantity ("500m", "1.5", "512Mi", "1G", 2) as a plain number (cores, bytes). */
+export function parseQuantity(q: unknown): number {
+    if (typeof q === "number") return q;
+    if (typeof q !== "string") throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
+    const m = /^\s*([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$/.exec(q);
+    if (!m) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
+    const unit = m[2] ?? "";
+    return Number(m[1]) * (binary[unit] ?? decimal[unit]);
+}
+
+export const cpuMillis = (q: unknown) => Math.round(parseQuantity(q) * 1000);
+export const memoryMiB = (q: unknown) => parseQuantity(q) / 2 ** 20;
+export const storageGiB = (q: unknown) => parseQuantity(q) / 2 ** 30;
+
+/** A JVM/Spark memory size ("512m", "2g", "1024" = MiB) in MiB. */
+export function jvmMemoryMiB(v: unknown): number {
+    if (typeof v === "number") return v;
+    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT])?[bB]?\s*$/.exec(String(v));
+    if (!m) throw new Error(`not a JVM memory size: ${JSON.stringify(v)}`);
+    const f: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
+    return Number(m[1]) * f[(m[2] ?? "m").toLowerCase()];
+}
+
+// ---------------------------------------------------------------------------------------------
+// What the program asks of the cluster: pods, persistent volumes, load balancers
+// ---------------------------------------------------------------------------------------------
+
+export interface PodItem {
+    /** The plan resource that creates the pods (name and type). */
+    source: string;
+    /** Where the requests were read (a path in the inputs or values). */
+    path: string;
+    pods: number;
+    /** One pod per node (DaemonSet). */
+    perNode?: boolean;
+    /** Runs to completion (Job, Spark batch application, Airflow task pod). */
+    transient?: boolean;
+    cpuMillis: number;
+    memoryMiB: number;
+    note?: string;
+}
+
+export interface VolumeItem {
+    source: string;
+    path: string;
+    count: number;
+    sizeGiB: number;
+    storageClass?: string;
+}
+
+export interface LoadBalancerItem {
+    source: string;
+    path: string;
+    internetFacing: boolean;
+}
+
+export interface Workloads {
+    pods: PodItem[];
+    volumes: VolumeItem[];
+    loadBalancers: LoadBalancerItem[];
+}
+
+export interface CapacityTable {
+    nodeReserve: {
+        cpuPercentByCore: number[];
+        cpuPercentBeyond: number;
+        memoryMiBPerPod: number;
+        memoryMiBBase: number;
+        evictionHardMiB: number;
+    };
+    maxPods: {
+        bySize: Record<string, number>;
+        burstableBySize: Record<string, number>;
+        overrides: Record<string, number>;
+        managedNodeGroupCap: { belowVcpu: number; below: number; atOrAbove: number };
+    };
+    systemPods: {
+        always: SystemPod[];
+        byAddon: Record<string, SystemPod[]>;
+    };
+    operatorDefaults: {
+        elasticsearch: { cpuMillis: number; memoryMiB: number; storageGiB: number };
+        kibana: { cpuMillis: number; memoryMiB: number };
+        sparkDriver: { cores: number; memory: string };
+        sparkExecutor: { cores: number; memory: string; instances: number };
+        sparkMemoryOverhead: { factorJvm: number; factorNonJvm: number; minimumMiB: number };
+    };
+}
+
+export interface SystemPod {
+    name: string;
+    perNode: boolean;
+    replicas?: number;
+    cpuMillis: number;
+    memoryMiB: number;
+}
+
+/** Chart defaults by chart name (values.yaml), when the caller has them. */
+export type ChartDefaults = (chart: string) => Record<string, unknown> | undefined;
+
+/** Helm's merge: maps merge recursively, everything else is replaced. */
+export function mergeValues(base: unknown, over: unknown): unknown {
+    if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
+    return out;
+}
+
+/** The chart's name from a Release's `chart` input ("airflow", "repo/airflow", "oci://…/trino", "x-1.2.3.tgz"). */
+export function chartName(chart: unknown): string {
+    const last = String(chart ?? "").split("/").pop() ?? "";
+    return last.replace(/\.tgz$/, "").replace(/-\d+\.\d+\.\d+.*$/, "");
+}
+
+/**
+ * Per-chart knowledge the generic walk cannot infer (paths in each chart's values.yaml):
+ * - airflow: `redis`, `flower` and the workers' StatefulSet volumes exist only with a Celery
+ *   executor; with KubernetesExecutor `workers.resources` is the task pods' template (counted as
+ *   one transient task pod); Airflow 3 has `apiServer` and no `webserver`, Airflow 2 the reverse.
+ * - trino: workers are `worker.resources` x `server.workers`; the coordinator is one pod.
+ * - strimzi-kafka-operator, eck-operator, spark-operator: the generic walk reads them right
+ *   (top-level `resources` x `replicas`/`replicaCount`; `controller`/`webhook` x their `replicas`).
+ */
+interface ChartRule {
+    skip?(path: string[], values: Record<string, unknown>): boolean;
+    skipVolumes?(path: string[], values: Record<string, unknown>): boolean;
+    replicas?(path: string[], values: Record<string, unknown>): number | undefined;
+    transient?(path: string[], values: Record<string, unknown>): boolean;
+}
+
+const celery = (v: Record<string, unknown>) => /Celery/.test(String(v.executor ?? ""));
+const airflowMajor = (v: Record<string, unknown>) => Number(String(v.airflowVersion ?? v.defaultAirflowTag ?? "3").split(".")[0]);
+
+export const chartRules: Record<string, ChartRule> = {
+    airflow: {
+        skip: (p, v) =>
+            (p.length === 1 && ["redis", "flower"].includes(p[0]) && !celery(v)) ||
+            (p.length === 1 && p[0] === "webserver" && airflowMajor(v) >= 3) ||
+            (p.length === 1 && p[0] === "apiServer" && airflowMajor(v) < 3),
+        skipVolumes: (p, v) => p[0] === "workers" && !celery(v),
+        replicas: (p, v) => (p.length === 1 && p[0] === "workers" && !celery(v) ? 1 : undefined),
+        transient: (p, v) => (p[0] === "workers" && !celery(v)) || ["migrateDatabaseJob", "createUserJob", "cleanup", "databaseCleanup"].includes(p[0]),
+    },
+    trino: {
+        replicas: (p, v) => {
+            if (p.length === 1 && p[0] === "worker") return Number(getPath(v, "server.workers") ?? 0);
+            if (p.length === 1 && p[0] === "coordinator") return 1;
+            return undefined;
+        },
+    },
+};
+
+interface WalkCtx {
+    source: string;
+    out: Workloads;
+    multiplierKeys: string[];
+    rule?: ChartRule;
+    root: Record<string, unknown>;
+    transient?: boolean;
+    perNode?: boolean;
+}
+
+function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: number } | undefined {
+    const req = isObj(resources) ? resources.requests : undefined;
+    if (!isObj(req)) return undefined;
+    const cpu = req.cpu !== undefined && req.cpu !== null ? cpuMillis(req.cpu) : 0;
+    const mem = req.memory !== undefined && req.memory !== null ? memoryMiB(req.memory) : 0;
+    return cpu === 0 && mem === 0 ? undefined : { cpuMillis: cpu, memoryMiB: mem };
+}
+
+/** A PodSpec's effective requests: max(sum of containers, largest init container). */
+export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: number; memoryMiB: number } {
+    const sum = { cpuMillis: 0, memoryMiB: 0 };
+    for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
+        const r = isObj(c) ? requestsOf(c.resources) : undefined;
+        if (r) {
+            sum.cpuMillis += r.cpuMillis;
+            sum.memoryMiB += r.memoryMiB;
+        }
+    }
+    for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
+        const r = isObj(c) ? requestsOf(c.resources) : undefined;
+        if (r) {
+            sum.cpuMillis = Math.max(sum.cpuMillis, r.cpuMillis);
+            sum.memoryMiB = Math.max(sum.memoryMiB, r.memoryMiB);
+        }
+    }
+    return sum;
+}
+
+/**
+ * The generic walk over Helm values or a custom resource's spec. At every object:
+ * - a subtree with `enabled: false` (or `enable: false`) is not deployed and is skipped;
+ * - the pod count is the nearest `replicas`/`replicaCount` (self or ancestor), else 1;
+ * - `resources.requests` is one container's requests; a PodSpec (`containers`) is one pod;
+ * - `persistence: {enabled, size}` (Helm), `{type: persistent-claim, size}` (Strimzi) and
+ *   `volumeClaimTemplates[].spec.resources.requests.storage` are persistent volumes per pod.
+ */
+function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
+    if (Array.isArray(node)) {
+        node.forEach((x) => walk(x, path, pods, ctx));
+        return;
+    }
+    if (!isObj(node)) return;
+    if (node.enabled === false || node.enable === false) return;
+    if (ctx.rule?.skip?.(path, ctx.root)) return;
+    let n = pods;
+    for (const k of ctx.multiplierKeys) {
+        if (typeof node[k] === "number") n = node[k] as number;
+    }
+    const ruled = ctx.rule?.replicas?.(path, ctx.root);
+    if (ruled !== undefined) n = ruled;
+    const transient = ctx.transient || !!ctx.rule?.transient?.(path, ctx.root);
+    const where = path.join(".") || "(top level)";
+    const volumesOk = !ctx.rule?.skipVolumes?.(path, ctx.root);
+
+    if (Array.isArray(node.containers)) {
+        const r = podSpecRequests(node);
+        if (r.cpuMillis > 0 || r.memoryMiB > 0) {
+            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined, perNode: ctx.perNode || undefined });
+        }
+    } else {
+        const r = requestsOf(node.resources);
+        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined, perNode: ctx.perNode || undefined });
+    }
+    if (volumesOk && isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
+        const p = node.persistence;
+        ctx.out.volumes.push({ source: ctx.source, path: `${where}.persistence`, count: n, sizeGiB: storageGiB(p.size), storageClass: (p.storageClassName ?? p.storageClass) as string | undefined });
+    }
+    if (volumesOk && node.type === "persistent-claim" && node.size !== undefined) {
+        ctx.out.volumes.push({ source: ctx.source, path: where, count: n, sizeGiB: storageGiB(node.size), storageClass: node.class as string | undefined });
+    }
+    if (volumesOk && Array.isArray(node.volumeClaimTemplates)) {
+        for (const t of node.volumeClaimTemplates) {
+            const size = getPath(t, "spec.resources.requests.storage");
+            if (size !== undefined) ctx.out.volumes.push({ source: ctx.source, path: `${where}.volumeClaimTemplates`, count: n, sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+        }
+    }
+    for (const [k, v] of Object.entries(node)) {
+        if (["resources", "persistence", "containers", "initContainers", "volumeClaimTemplates"].includes(k)) continue;
+        walk(v, [...path, k], n, ctx);
+    }
+}
+
+/** Every object with `type: LoadBalancer` (Service spec, Helm `service`, ECK `http.service.spec`). */
+function findLoadBalancers(node: unknown, path: string[], parent: Record<string, unknown> | undefined, source: string, out: LoadBalancerItem[]): void {
+    if (Array.isArray(node)) {
+        node.forEach((x) => findLoadBalancers(x, path, parent, source, out));
+        return;
+    }
+    if (!isObj(node) || node.enabled === false) return;
+    if (node.type === "LoadBalancer") {
+        const annotations = (isObj(node.annotations) ? node.annotations : getPath(parent, "metadata.annotations")) as Record<string, unknown> | undefined;
+        const scheme = annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"];
+        const internal = annotations?.["service.beta.kubernetes.io/aws-load-balancer-internal"];
+        // Without the scheme annotation the AWS controllers create internet-facing load balancers.
+        const internetFacing = scheme ? scheme === "internet-facing" : !(internal === "true" || internal === true);
+        out.push({ source, path: path.join(".") || "(top level)", internetFacing });
+    }
+    for (const [k, v] of Object.entries(node)) findLoadBalancers(v, [...path, k], node, source, out);
+}
+
+function kindOf(type: string): { group: string; kind: string } {
+    const m = /^kubernetes:([^:]+):(.+)$/.exec(type);
+    if (!m) return { group: "", kind: "" };
+    const gv = m[1].split("/");
+    return { group: gv.length > 1 ? gv[0] : "core", kind: m[2] };
+}
+
+function sparkPods(source: string, spec: Record<string, unknown>, defaults: CapacityTable["operatorDefaults"], out: Workloads, path: string): void {
+    const nonJvm = ["Python", "R"].includes(String(spec.type ?? ""));
+    const factorSetting = spec.memoryOverheadFactor !== undefined ? Number(spec.memoryOverheadFactor) : undefined;
+    const o = defaults.sparkMemoryOverhead;
+    const podMemory = (role: Record<string, unknown>, fallback: string) => {
+        const mem = jvmMemoryMiB(role.memory ?? fallback);
+        const overhead = role.memoryOverhead !== undefined
+            ? jvmMemoryMiB(role.memoryOverhead)
+            : Math.max(o.minimumMiB, (factorSetting ?? (nonJvm ? o.factorNonJvm : o.factorJvm)) * mem);
+        return mem + overhead;
+    };
+    const podCpu = (role: Record<string, unknown>, fallbackCores: number) =>
+        role.coreRequest !== undefined ? cpuMillis(role.coreRequest) : Math.round(Number(role.cores ?? fallbackCores) * 1000);
+    const driver = isObj(spec.driver) ? spec.driver : {};
+    const executor = isObj(spec.executor) ? spec.executor : {};
+    const dyn = isObj(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
+    const instances = Number(executor.instances ?? dyn?.maxExecutors ?? dyn?.initialExecutors ?? defaults.sparkExecutor.instances);
+    const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
+    out.pods.push({ source, path: `${path}.driver`, pods: 1, cpuMillis: podCpu(driver, defaults.sparkDriver.cores), memoryMiB: podMemory(driver, defaults.sparkDriver.memory), transient: batch || undefined, note: "memory + overhead" });
+    out.pods.push({ source, path: `${path}.executor`, pods: instances, cpuMillis: podCpu(executor, defaults.sparkExecutor.cores), memoryMiB: podMemory(executor, defaults.sparkExecutor.memory), transient: batch || undefined, note: "memory + overhead" });
+}
+
+/**
+ * Pods (with their CPU/memory requests), persistent volumes and load balancers that the plan's
+ * Kubernetes resources create: Helm releases (chart defaults merged with the program's values,
+ * when `chartDefaults` knows the chart), workloads (Deployment, StatefulSet, DaemonSet, Job,
+ * CronJob, Pod), PersistentVolumeClaims, Services, Spark applications, ECK Elasticsearch/Kibana,
+ * and any other custom resource through the generic walk of its spec.
+ */
+export function workloads(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): Workloads {
+    const out: Workloads = { pods: [], volumes: [], loadBalancers: [] };
+    const defaults = table.operatorDefaults;
+    for (const r of resources) {
+        if (!r.type.startsWith("kubernetes:")) continue;
+        const source = `${r.name} (${r.type.split(":").pop()})`;
+        const inputs = r.inputs ?? {};
+        if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
+            const chart = chartName(inputs.chart);
+            const values = mergeValues(chartDefaults?.(chart) ?? {}, inputs.values ?? {}) as Record<string, unknown>;
+            const src = `${r.name} (helm ${chart})`;
+            walk(values, [], 1, { source: src, out, multiplierKeys: ["replicas", "replicaCount"], rule: chartRules[chart], root: values });
+            const rule = chartRules[chart];
+            const visible = Object.fromEntries(Object.entries(values).filter(([k]) => !rule?.skip?.([k], values)));
+            findLoadBalancers(visible, [], undefined, src, out.loadBalancers);
+            continue;
+        }
+        const { group, kind } = kindOf(r.type);
+        const spec = isObj(inputs.spec) ? inputs.spec : {};
+        if (group === "apps" || group === "batch" || (group === "core" && kind === "Pod")) {
+            const podSpec = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
+            if (isObj(podSpec)) {
+                const req = podSpecRequests(podSpec);
+                const pods = kind === "Job" ? Number(spec.parallelism ?? 1) : kind === "CronJob" || kind === "Pod" ? 1 : Number(spec.replicas ?? 1);
+                if (req.cpuMillis > 0 || req.memoryMiB > 0) {
+                    out.pods.push({ source, path: "spec", pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: kind === "Job" || kind === "CronJob" || undefined });
+                }
+            }
+            if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
+                for (const t of spec.volumeClaimTemplates) {
+                    const size = getPath(t, "spec.resources.requests.storage");
+                    if (size !== undefined) out.volumes.push({ source, path: "spec.volumeClaimTemplates", count: Number(spec.replicas ?? 1), sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+                }
+            }
+            continue;
+        }
+        if (group === "core" && kind === "PersistentVolumeClaim") {
+            const size = getPath(spec, "resources.requests.storage");
+            if (size !== undefined) out.volumes.push({ source, path: "spec.resources.requests.storage", count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
+            continue;
+        }
+        if (group === "core" && kind === "Service") {
+            findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
+            continue;
+        }
+        if (group === "sparkoperator.k8s.io" && (kind === "SparkApplication" || kind === "ScheduledSparkApplication")) {
+            const s = kind === "ScheduledSparkApplication" ? getPath(spec, "template") : spec;
+            if (isObj(s)) sparkPods(source, s, defaults, out, kind === "ScheduledSparkApplication" ? "spec.template" : "spec");
+            continue;
+        }
+        if (group === "elasticsearch.k8s.elastic.co" && kind === "Elasticsearch") {
+            (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).forEach((ns: unknown, i: number) => {
+                if (!isObj(ns)) return;
+                const count = Number(ns.count ?? 1);
+                const containers = getPath(ns, "podTemplate.spec.containers");
+                const es = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "elasticsearch") : undefined;
+                const req = isObj(es) ? requestsOf(es.resources) : undefined;
+                out.pods.push({
+                    source, path: `spec.nodeSets[${i}]`, pods: count,
+                    cpuMillis: req?.cpuMillis ?? defaults.elasticsearch.cpuMillis,
+                    memoryMiB: req?.memoryMiB ?? defaults.elasticsearch.memoryMiB,
+                    note: req ? undefined : "ECK default requests",
+                });
+                const claims = Array.isArray(ns.volumeClaimTemplates) ? ns.volumeClaimTemplates : [];
+                if (claims.length === 0) out.volumes.push({ source, path: `spec.nodeSets[${i}] (ECK default claim)`, count, sizeGiB: defaults.elasticsearch.storageGiB });
+                for (const t of claims) {
+                    const size = getPath(t, "spec.resources.requests.storage");
+                    if (size !== undefined) out.volumes.push({ source, path: `spec.nodeSets[${i}].volumeClaimTemplates`, count, sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+                }
+            });
+            findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
+            continue;
+        }
+        if (group === "kibana.k8s.elastic.co" && kind === "Kibana") {
+            const containers = getPath(spec, "podTemplate.spec.containers");
+            const kb = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "kibana") : undefined;
+            const req = isObj(kb) ? requestsOf(kb.resources) : undefined;
+            out.pods.push({ source, path: "spec", pods: Number(spec.count ?? 1), cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis, memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB, note: req ? undefined : "ECK default requests" });
+            findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
+            continue;
+        }
+        if (group.includes(".")) {
+            // Any other custom resource (Strimzi Kafka, KafkaNodePool, KafkaConnect, ...): generic walk.
+            const rule: ChartRule | undefined = kind === "KafkaConnect"
+                // spec.build runs one build pod (Kaniko/Buildah), whatever spec.replicas says.
+                ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
+                : undefined;
+            walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule, root: spec });
+            findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capacity
+// ---------------------------------------------------------------------------------------------
+
+export interface NodeGroupCapacity {
+    name: string;
+    instanceType: string;
+    nodes: number;
+    maxPodsPerNode: number;
+    perNode: { cpuMillis: number; memoryMiB: number };
+    reservedPerNode: { cpuMillis: number; memoryMiB: number };
+    allocatablePerNode: { cpuMillis: number; memoryMiB: number };
+}
+
+export interface CapacityReport {
+    fits: boolean;
+    nodeGroups: NodeGroupCapacity[];
+    allocatable: { cpuMillis: number; memoryMiB: number; pods: number };
+    requested: { cpuMillis: number; memoryMiB: number; pods: number };
+    /** Of `requested`: the EKS system pods (add-on DaemonSets on every node, CoreDNS, ...). */
+    system: { cpuMillis: number; memoryMiB: number; pods: number };
+    /** Of `requested`: pods that run to completion (Jobs, batch Spark, Airflow task pods). */
+    transient: { cpuMillis: number; memoryMiB: number; pods: number };
+    headroom: { cpuMillis: number; memoryMiB: number };
+    items: Array<PodItem & { totalCpuMillis: number; totalMemoryMiB: number }>;
+    unschedulable: Array<{ source: string; path: string; cpuMillis: number; memoryMiB: number }>;
+    problems: string[];
+}
+
+export class CapacityError extends Error {
+    constructor(message: string, readonly report: CapacityReport) {
+        super(message);
+        this.name = "CapacityError";
+    }
+}
+
+/** kube-reserved CPU of a node with `vcpu` cores, in millicores (EKS AMI ladder). */
+export function reservedCpuMillis(vcpu: number, reserve: CapacityTable["nodeReserve"]): number {
+    let pct = 0;
+    for (let core = 0; core < vcpu; core++) pct += reserve.cpuPercentByCore[core] ?? reserve.cpuPercentBeyond;
+    return Math.round(pct * 10); // percent of one core = 10 millicores
+}
+
+export function maxPodsOf(instanceType: string, table: CapacityTable["maxPods"]): number {
+    const [family, size] = instanceType.split(".");
+    const eni = table.overrides[instanceType] ?? (family.startsWith("t") ? table.burstableBySize[size] : table.bySize[size]);
+    if (eni === undefined) throw new Error(`no max-pods figure for ${instanceType}`);
+    const vcpu = instanceShape(instanceType).vcpu;
+    const cap = vcpu < table.managedNodeGroupCap.belowVcpu ? table.managedNodeGroupCap.below : table.managedNodeGroupCap.atOrAbove;
+    return Math.min(eni, cap);
+}
+
+/** What one node of `instanceType` offers to pods, by the EKS AMI's formula. */
+export function nodeAllocatable(instanceType: string, table: CapacityTable): { maxPods: number; capacity: { cpuMillis: number; memoryMiB: number }; reserved: { cpuMillis: number; memoryMiB: number }; allocatable: { cpuMillis: number; memoryMiB: number } } {
+    const shape = instanceShape(instanceType);
+    const maxPods = maxPodsOf(instanceType, table.maxPods);
+    const capacity = { cpuMillis: shape.vcpu * 1000, memoryMiB: shape.memoryGiB * 1024 };
+    const r = table.nodeReserve;
+    const reserved = { cpuMillis: reservedCpuMillis(shape.vcpu, r), memoryMiB: r.memoryMiBPerPod * maxPods + r.memoryMiBBase + r.evictionHardMiB };
+    return { maxPods, capacity, reserved, allocatable: { cpuMillis: capacity.cpuMillis - reserved.cpuMillis, memoryMiB: capacity.memoryMiB - reserved.memoryMiB } };
+}
+
+/** The node groups a plan creates, at desired size (the smallest listed instance type of each). */
+export function nodeGroupsOf(resources: EstResource[], table: CapacityTable): NodeGroupCapacity[] {
+    const out: NodeGroupCapacity[] = [];
+    for (const r of resources) {
+        if (r.type !== "eks:index:ManagedNodeGroup" && r.type !== "aws:eks/nodeGroup:NodeGroup") continue;
+        const types = (r.inputs.instanceTypes as string[] | undefined) ?? [];
+        if (types.length === 0) throw new Error(`node group ${r.name}: no instanceTypes in the plan`);
+        const nodes = Number(getPath(r.inputs, "scalingConfig.desiredSize") ?? 0);
+        const shapes = types.map((t) => ({ t, a: nodeAllocatable(t, table) }));
+        shapes.sort((x, y) => x.a.allocatable.memoryMiB - y.a.allocatable.memoryMiB || x.a.allocatable.cpuMillis - y.a.allocatable.cpuMillis);
+        const { t, a } = shapes[0];
+        out.push({ name: r.name, instanceType: t, nodes, maxPodsPerNode: a.maxPods, perNode: a.capacity, reservedPerNode: a.reserved, allocatablePerNode: a.allocatable });
+    }
+    return out;
+}
+
+export function systemPodsOf(resources: EstResource[], table: CapacityTable): Array<SystemPod & { source: string }> {
+    const pods: Array<SystemPod & { source: string }> = [];
+    if (!resources.some((r) => r.type === "eks:index:Cluster" || r.type === "aws:eks/cluster:Cluster")) return pods;
+    for (const p of table.systemPods.always) pods.push({ ...p, source: "EKS default add-ons" });
+    for (const r of resources) {
+        if (r.type !== "aws:eks/addon:Addon") continue;
+        for (const p of table.systemPods.byAddon[String(r.inputs.addonName)] ?? []) pods.push({ ...p, source: `add-on ${r.inputs.addonName}` });
+    }
+    return pods;
+}
+
+const fmtCpu = (m: number) => `${round(m / 1000, 2)} vCPU`;
+const fmtMem = (m: number) => `${round(m / 1024, 2)} GiB`;
+
+/**
+ * The CPU and memory the program's pods request against what the node groups allocate at desired
+ * size. Everything is assumed to run at once (batch jobs included), node selectors are ignored,
+ * and pods are packed first-fit-decreasing onto the nodes after each node's DaemonSet pods.
+ */
+export function capacityReport(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
+    const groups = nodeGroupsOf(resources, table);
+    const nodeCount = groups.reduce((s, g) => s + g.nodes, 0);
+    const w = workloads(resources, table, chartDefaults);
+    const system = systemPodsOf(resources, table);
+
+    const items: CapacityReport["items"] = [];
+    const add = (p: PodItem) => {
+        const pods = p.perNode ? nodeCount : p.pods;
+        items.push({ ...p, pods, totalCpuMillis: pods * p.cpuMillis, totalMemoryMiB: pods * p.memoryMiB });
+    };
+    for (const s of system) add({ source: s.source, path: s.name, pods: s.replicas ?? 1, perNode: s.perNode || undefined, cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB });
+    const systemCount = items.length;
+    for (const p of w.pods) add(p);
+
+    const sum = (list: typeof items) => ({
+        cpuMillis: Math.round(list.reduce((s, i) => s + i.totalCpuMillis, 0)),
+        memoryMiB: Math.round(list.reduce((s, i) => s + i.totalMemoryMiB, 0)),
+        pods: list.reduce((s, i) => s + i.pods, 0),
+    });
+    const requested = sum(items);
+    const systemSum = sum(items.slice(0, systemCount));
+    const transient = sum(items.filter((i) => i.transient));
+    const allocatable = {
+        cpuMillis: groups.reduce((s, g) => s + g.nodes * g.allocatablePerNode.cpuMillis, 0),
+        memoryMiB: Math.round(groups.reduce((s, g) => s + g.nodes * g.allocatablePerNode.memoryMiB, 0)),
+        pods: groups.reduce((s, g) => s + g.nodes * g.maxPodsPerNode, 0),
+    };
+
+    // First-fit decreasing onto the nodes, after the per-node pods.
+    const perNode = items.filter((i) => i.perNode);
+    const dsCpu = perNode.reduce((s, i) => s + i.cpuMillis, 0);
+    const dsMem = perNode.reduce((s, i) => s + i.memoryMiB, 0);
+    const nodes = groups.flatMap((g) => Array.from({ length: g.nodes }, () => ({
+        cpu: g.allocatablePerNode.cpuMillis - dsCpu,
+        mem: g.allocatablePerNode.memoryMiB - dsMem,
+        pods: g.maxPodsPerNode - perNode.length,
+    })));
+    const single = items.filter((i) => !i.perNode).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
+    single.sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis);
+    const unschedulable: CapacityReport["unschedulable"] = [];
+    for (const p of single) {
+        const node = nodes.find((n) => n.cpu >= p.cpuMillis && n.mem >= p.memoryMiB && n.pods >= 1);
+        if (node) {
+            node.cpu -= p.cpuMillis;
+            node.mem -= p.memoryMiB;
+            node.pods -= 1;
+        } else unschedulable.push({ source: p.source, path: p.path, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB });
+    }
+
+    const problems: string[] = [];
+    if (groups.length === 0 && requested.pods > 0) problems.push("the plan has no node group");
+    if (requested.cpuMillis > allocatable.cpuMillis) problems.push(`CPU: requested ${fmtCpu(requested.cpuMillis)} > allocatable ${fmtCpu(allocatable.cpuMillis)} (short by ${fmtCpu(requested.cpuMillis - allocatable.cpuMillis)})`);
+    if (requested.memoryMiB > allocatable.memoryMiB) problems.push(`memory: requested ${fmtMem(requested.memoryMiB)} > allocatable ${fmtMem(allocatable.memoryMiB)} (short by ${fmtMem(requested.memoryMiB - allocatable.memoryMiB)})`);
+    if (requested.pods > allocatable.pods) problems.push(`pods: ${requested.pods} > max pods ${allocatable.pods} (short by ${requested.pods - allocatable.pods})`);
+    if (perNode.length > 0 && nodes.some((n) => n.cpu < 0 || n.mem < 0)) problems.push(`the per-node pods (${fmtCpu(dsCpu)}, ${fmtMem(dsMem)}) exceed a node's allocatable`);
+    if (unschedulable.length > 0) {
+        const grouped = new Map<string, { n: number; cpu: number; mem: number }>();
+        for (const u of unschedulable) {
+            const k = `${u.source} ${u.path}`;
+            const g = grouped.get(k) ?? { n: 0, cpu: u.cpuMillis, mem: u.memoryMiB };
+            g.n++;
+            grouped.set(k, g);
+        }
+        const largest = nodes.reduce((b, n) => (n.mem > b.mem ? n : b), { cpu: 0, mem: 0, pods: 0 });
+        problems.push(`${unschedulable.length} pod(s) fit on no node: ${[...grouped.entries()].map(([k, g]) => `${k} (${g.n} x ${g.cpu}m CPU, ${Math.round(g.mem)}Mi)`).join("; ")}; most free memory left on a node: ${Math.max(0, Math.round(largest.mem))}Mi with ${Math.max(0, largest.cpu)}m CPU`);
+    }
+    return {
+        fits: problems.length === 0,
+        nodeGroups: groups,
+        allocatable,
+        requested,
+        system: systemSum,
+        transient,
+        headroom: { cpuMillis: allocatable.cpuMillis - requested.cpuMillis, memoryMiB: allocatable.memoryMiB - requested.memoryMiB },
+        items,
+        unschedulable,
+        problems,
+    };
+}
+
+/** capacityReport, throwing a CapacityError that names the shortfall when the requests do not fit. */
+export function capacity(resources: EstResource[], config: { stack: string }, table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
+    const report = capacityReport(resources, table, chartDefaults);
+    if (!report.fits) {
+        const groups = report.nodeGroups.map((g) => `${g.name}: ${g.nodes} x ${g.instanceType}`).join(", ") || "none";
+        throw new CapacityError(
+            `capacity of stack "${config.stack}": the pods' requests do not fit the node groups at desired size (${groups}):\n` +
+            report.problems.map((p) => `  - ${p}`).join("\n"),
+            report,
+        );
+    }
+    return report;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monthly cost at idle
+// ---------------------------------------------------------------------------------------------
+
+export interface PriceTable {
+    region: string;
+    date: string;
+    hoursPerMonth: number;
+    eks: { standardPerHour: number; extendedPerHour: number; versionCalendar: Record<string, { standardUntil: string; extendedUntil: string }> };
+    natGateway: { perHour: number; perGBProcessed: number };
+    publicIpv4: { perHour: number };
+    vpcInterfaceEndpoint: { perHourPerAz: number };
+    loadBalancer: { nlbPerHour: number; albPerHour: number };
+    ebs: { perGBMonth: Record<string, number>; nodeRootVolumeType: string };
+    rds: { storagePerGBMonth: Record<string, number>; multiAzFactor: number; instancePerHour: Record<string, number>; familyLargePerHour: Record<string, number> };
+    ec2: {
+        familyLargePerHour: Record<string, number>;
+        sizeFactor: Record<string, number>;
+        sizes: Record<string, string[]>;
+        spot: { factor: number };
+    };
+    kms: { perKeyMonth: number };
+    usageBased: Array<{ item: string; price: string; url: string; note?: string }>;
+}
+
+export interface CostItem {
+    item: string;
+    resource: string;
+    quantity: number;
+    unit: string;
+    unitUsd: number;
+    monthlyUsd: number;
+    note?: string;
+}
+
+export interface MonthlyCost {
+    totalUsd: number;
+    items: CostItem[];
+    warnings: string[];
+    usageBased: PriceTable["usageBased"];
+}
+
+function ec2SizesOf(family: string, prices: PriceTable): string[] {
+    if (prices.ec2.sizes[family]) return prices.ec2.sizes[family];
+    return /^[a-z]\d+g$/.test(family) ? prices.ec2.sizes.graviton : prices.ec2.sizes.other;
+}
+
+/** On-demand $/h of an EC2 instance type: the family's .large price x the size's factor. */
+export function ec2HourlyPrice(instanceType: string, prices: PriceTable): number {
+    const [family, size] = instanceType.split(".");
+    const large = prices.ec2.familyLargePerHour[family];
+    if (large === undefined) throw new Error(`no EC2 price for family ${family} (${instanceType}) in the price table`);
+    if (!ec2SizesOf(family, prices).includes(size)) {
+        throw new Error(`${instanceType} does not exist: ${family} comes in ${ec2SizesOf(family, prices).join(", ")}`);
+    }
+    return large * prices.ec2.sizeFactor[size];
+}
+
+/** Single-AZ on-demand $/h of an RDS class. */
+export function rdsHourlyPrice(instanceClass: string, prices: PriceTable): number {
+    const explicit = prices.rds.instancePerHour[instanceClass];
+    if (explicit !== undefined) return explicit;
+    const [, family, size] = instanceClass.split(".");
+    const large = prices.rds.familyLargePerHour[family];
+    const factor = prices.ec2.sizeFactor[size];
+    if (large === undefined || factor === undefined || factor < 1) throw new Error(`no RDS price for ${instanceClass} in the price table`);
+    return large * factor;
+}
+
+/** The EKS control-plane rate of a Kubernetes version on a date (standard or extended support). */
+export function eksHourlyRate(version: string, asOf: string, prices: PriceTable): { perHour: number; support: "standard" | "extended" | "unknown" } {
+    const cal = prices.eks.versionCalendar[version];
+    if (!cal) return { perHour: prices.eks.standardPerHour, support: "unknown" };
+    return asOf > cal.standardUntil ? { perHour: prices.eks.extendedPerHour, support: "extended" } : { perHour: prices.eks.standardPerHour, support: "standard" };
+}
+
+/**
+ * What the plan costs a month with no traffic: every resource with a time-based price (EKS control
+ * plane, NAT gateways, public IPv4 addresses, node group instances and their root volumes, RDS
+ * instance and storage, KMS keys, interface endpoints, load balancers, persistent volumes the
+ * program requests). Usage-based charges (data processing, S3 storage, logs) are listed, not added.
+ */
+export function monthlyCost(
+    resources: EstResource[],
+    config: { region: string; azCount: number },
+    prices: PriceTable,
+    opts: { asOf?: string; capacityTable?: CapacityTable; chartDefaults?: ChartDefaults } = {},
+): MonthlyCost {
+    const H = prices.hoursPerMonth;
+    const asOf = opts.asOf ?? prices.date;
+    const items: CostItem[] = [];
+    const warnings: string[] = [];
+    if (config.region !== prices.region) warnings.push(`prices are for ${prices.region}; the stack deploys to ${config.region}`);
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const hasAncestorOfType = (r: EstResource, type: string) => {
+        for (let p = r.parent; p && byUrn.has(p); p = byUrn.get(p)!.parent) if (byUrn.get(p)!.type === type) return true;
+        return false;
+    };
+    const hourly = (item: string, resource: string, quantity: number, unit: string, perHour: number, note?: string) =>
+        items.push({ item, resource, quantity, unit, unitUsd: perHour * H, monthlyUsd: quantity * perHour * H, note });
+    const monthly = (item: string, resource: string, quantity: number, unit: string, perMonth: number, note?: string) =>
+        items.push({ item, resource, quantity, unit, unitUsd: perMonth, monthlyUsd: quantity * perMonth, note });
+
+    for (const r of resources) {
+        const i = r.inputs ?? {};
+        switch (r.type) {
+            case "eks:index:Cluster":
+            case "aws:eks/cluster:Cluster": {
+                if (r.type === "aws:eks/cluster:Cluster" && hasAncestorOfType(r, "eks:index:Cluster")) break;
+                const version = String(i.version ?? "");
+                const rate = eksHourlyRate(version, asOf, prices);
+                if (rate.support === "unknown") warnings.push(`EKS version ${version || "(unset)"} is not in the price table's calendar; priced at the standard rate`);
+                hourly("EKS control plane", r.name, 1, "cluster", rate.perHour, `Kubernetes ${version}, ${rate.support} support on ${asOf}`);
+                break;
+            }
+            case "aws:ec2/natGateway:NatGateway":
+                hourly("NAT gateway", r.name, 1, "gateway", prices.natGateway.perHour, `+ $${prices.natGateway.perGBProcessed}/GB processed (usage)`);
+                break;
+            case "aws:ec2/eip:Eip":
+                hourly("public IPv4 address", r.name, 1, "address", prices.publicIpv4.perHour, "Elastic IP");
+                break;
+            case "eks:index:ManagedNodeGroup":
+            case "aws:eks/nodeGroup:NodeGroup": {
+                const types = (i.instanceTypes as string[] | undefined) ?? [];
+                const n = Number(getPath(i, "scalingConfig.desiredSize") ?? 0);
+                const spot = i.capacityType === "SPOT";
+                // On-demand groups launch the first listed type (prioritized); spot may pick any: price the dearest.
+                const priced = spot ? types.reduce((a, b) => (ec2HourlyPrice(b, prices) > ec2HourlyPrice(a, prices) ? b : a), types[0]) : types[0];
+                const od = ec2HourlyPrice(priced, prices);
+                hourly("EC2 instances", r.name, n, `${priced} ${spot ? "spot" : "on-demand"}`, spot ? od * prices.ec2.spot.factor : od,
+                    spot ? `spot at ${prices.ec2.spot.factor} x on-demand $${od}/h` : undefined);
+                const disk = Number(i.diskSize ?? 20);
+                const vt = prices.ebs.nodeRootVolumeType;
+                monthly("EBS node root volumes", r.name, n * disk, `GiB ${vt}`, prices.ebs.perGBMonth[vt]);
+                break;
+            }
+            case "aws:rds/instance:Instance": {
+                const multi = i.multiAz === true;
+                const f = multi ? prices.rds.multiAzFactor : 1;
+                hourly("RDS instance", r.name, f, `${i.instanceClass}${multi ? " (Multi-AZ: primary + standby)" : ""}`, rdsHourlyPrice(String(i.instanceClass), prices));
+                const st = String(i.storageType ?? "gp2");
+                const per = prices.rds.storagePerGBMonth[st];
+                if (per === undefined) warnings.push(`no RDS storage price for ${st}`);
+                else monthly("RDS storage", r.name, Number(i.allocatedStorage ?? 0) * f, `GiB ${st}${multi ? " (x2 Multi-AZ)" : ""}`, per);
+                break;
+            }
+            case "aws:kms/key:Key":
+                monthly("KMS key", r.name, 1, "key", prices.kms.perKeyMonth);
+                break;
+            case "aws:ec2/vpcEndpoint:VpcEndpoint":
+                if (i.vpcEndpointType === "Interface") {
+                    const azs = Array.isArray(i.subnetIds) ? i.subnetIds.length : config.azCount;
+                    hourly("VPC interface endpoint", r.name, azs, "AZ", prices.vpcInterfaceEndpoint.perHourPerAz);
+                }
+                break;
+            case "aws:lb/loadBalancer:LoadBalancer":
+            case "aws:alb/loadBalancer:LoadBalancer": {
+                const app = (i.loadBalancerType ?? "application") === "application";
+                hourly(app ? "application load balancer" : "network load balancer", r.name, 1, "load balancer", app ? prices.loadBalancer.albPerHour : prices.loadBalancer.nlbPerHour);
+                if (i.internal !== true) {
+                    const azs = Array.isArray(i.subnets) ? i.subnets.length : config.azCount;
+                    hourly("public IPv4 address", r.name, azs, "address", prices.publicIpv4.perHour, "internet-facing load balancer, one per AZ");
+                }
+                break;
+            }
+            case "aws:ebs/volume:Volume": {
+                const t = String(i.type ?? "gp3");
+                monthly("EBS volume", r.name, Number(i.size ?? 0), `GiB ${t}`, prices.ebs.perGBMonth[t] ?? prices.ebs.perGBMonth.gp3);
+                break;
+            }
+        }
+    }
+
+    if (opts.capacityTable) {
+        const w = workloads(resources, opts.capacityTable, opts.chartDefaults);
+        for (const v of w.volumes) {
+            monthly("EBS persistent volumes", `${v.source} ${v.path}`, v.count * v.sizeGiB, "GiB gp3", prices.ebs.perGBMonth.gp3, v.count > 1 ? `${v.count} x ${round(v.sizeGiB)} GiB` : undefined);
+        }
+        for (const lb of w.loadBalancers) {
+            hourly("network load balancer", `${lb.source} ${lb.path}`, 1, "load balancer", prices.loadBalancer.nlbPerHour, lb.internetFacing ? "internet-facing" : "internal");
+            if (lb.internetFacing) hourly("public IPv4 address", `${lb.source} ${lb.path}`, config.azCount, "address", prices.publicIpv4.perHour, "internet-facing load balancer, one per AZ");
+        }
+    }
+
+    for (const it of items) {
+        it.unitUsd = round(it.unitUsd, 4);
+        it.monthlyUsd = round(it.monthlyUsd, 2);
+    }
+    const totalUsd = round(items.reduce((s, it) => s + it.monthlyUsd, 0), 2);
+    return { totalUsd, items, warnings, usageBased: prices.usageBased };
+}
