@@ -90,7 +90,7 @@ export function airflowSparkSubmitterRules(): RbacRule[] {
         {
             apiGroups: ["sparkoperator.k8s.io"],
             resources: ["sparkapplications"],
-            verbs: ["create", "get", "list", "watch", "delete", "patch"],
+            verbs: ["create", "get", "list", "watch", "delete"],
         },
         { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status"], verbs: ["get"] },
         { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
