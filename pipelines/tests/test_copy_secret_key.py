@@ -1,0 +1,106 @@
+import unittest
+
+from pipelines.realtime import copy_secret_key as copy
+
+ENV = {
+    "SOURCE_NAMESPACE": "elastic",
+    "SOURCE_SECRET": "bdok-es-http-certs-public",
+    "SOURCE_KEY": "ca.crt",
+    "TARGET_NAMESPACE": "kafka",
+    "TARGET_SECRET": "bdok-es-http-ca",
+}
+SOURCE = "/api/v1/namespaces/elastic/secrets/bdok-es-http-certs-public"
+TARGET = "/api/v1/namespaces/kafka/secrets/bdok-es-http-ca"
+
+
+class ScriptedApi:
+    """A fake ``send`` replaying responses, or raising exceptions, and recording requests."""
+
+    def __init__(self, *responses):
+        self.responses = list(responses)
+        self.requests = []
+
+    def __call__(self, method, path, body, content_type):
+        self.requests.append((method, path, body, content_type))
+        response = self.responses.pop(0)
+        if isinstance(response, Exception):
+            raise response
+        return response
+
+
+def secret(**data):
+    return {"kind": "Secret", "data": data}
+
+
+class SettingsTest(unittest.TestCase):
+    def test_defaults(self):
+        s = copy.settings_from_env(ENV)
+        self.assertEqual(s.target_key, "ca.crt")
+        self.assertEqual((s.attempts, s.delay), (60, 10.0))
+
+    def test_missing_variables_are_named(self):
+        with self.assertRaisesRegex(ValueError, "SOURCE_SECRET"):
+            copy.settings_from_env({k: v for k, v in ENV.items() if k != "SOURCE_SECRET"})
+
+    def test_attempts_must_be_positive(self):
+        with self.assertRaises(ValueError):
+            copy.settings_from_env({**ENV, "COPY_ATTEMPTS": "0"})
+
+
+class CopyOnceTest(unittest.TestCase):
+    def setUp(self):
+        self.s = copy.settings_from_env(ENV)
+
+    def test_copies_the_base64_value_with_a_merge_patch(self):
+        api = ScriptedApi((200, secret(**{"ca.crt": "Q0E="})), (200, secret()), (200, {}))
+        self.assertEqual(copy.copy_once(api, self.s), "updated")
+        self.assertEqual([r[:2] for r in api.requests], [("GET", SOURCE), ("GET", TARGET), ("PATCH", TARGET)])
+        self.assertEqual(api.requests[2][2:], ({"data": {"ca.crt": "Q0E="}}, "application/merge-patch+json"))
+
+    def test_identical_value_is_not_patched(self):
+        api = ScriptedApi((200, secret(**{"ca.crt": "Q0E="})), (200, secret(**{"ca.crt": "Q0E="})))
+        self.assertEqual(copy.copy_once(api, self.s), "unchanged")
+        self.assertEqual(len(api.requests), 2)
+
+    def test_rotated_value_is_patched(self):
+        api = ScriptedApi((200, secret(**{"ca.crt": "TkVX"})), (200, secret(**{"ca.crt": "T0xE"})), (200, {}))
+        self.assertEqual(copy.copy_once(api, self.s), "updated")
+
+    def test_missing_source_or_key_is_retried(self):
+        for response in [(404, None), (200, secret()), (200, {"kind": "Secret"}), (503, None)]:
+            with self.subTest(response=response):
+                with self.assertRaises(copy.Retry):
+                    copy.copy_once(ScriptedApi(response), self.s)
+
+    def test_forbidden_fails_at_once(self):
+        with self.assertRaisesRegex(RuntimeError, "403"):
+            copy.copy_once(ScriptedApi((403, None)), self.s)
+
+    def test_missing_target_fails_at_once(self):
+        api = ScriptedApi((200, secret(**{"ca.crt": "Q0E="})), (404, None))
+        with self.assertRaisesRegex(RuntimeError, "does not exist"):
+            copy.copy_once(api, self.s)
+
+
+class RunTest(unittest.TestCase):
+    def test_retries_until_the_source_appears(self):
+        s = copy.settings_from_env({**ENV, "COPY_ATTEMPTS": "3", "COPY_RETRY_SECONDS": "7"})
+        api = ScriptedApi(OSError("refused"), (404, None), (200, secret(**{"ca.crt": "Q0E="})), (200, secret()), (200, {}))
+        sleeps = []
+        self.assertEqual(copy.run(api, s, sleep=sleeps.append), "updated")
+        self.assertEqual(sleeps, [7.0, 7.0])
+
+    def test_gives_up_after_the_attempts(self):
+        s = copy.settings_from_env({**ENV, "COPY_ATTEMPTS": "2", "COPY_RETRY_SECONDS": "1"})
+        with self.assertRaisesRegex(RuntimeError, "2 attempts"):
+            copy.run(ScriptedApi((404, None), (404, None)), s, sleep=lambda _: None)
+
+
+class SenderTest(unittest.TestCase):
+    def test_needs_the_in_cluster_environment(self):
+        with self.assertRaises(ValueError):
+            copy.in_cluster_sender({})
+
+
+if __name__ == "__main__":
+    unittest.main()
