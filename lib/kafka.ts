@@ -32,14 +32,13 @@ export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password
 /** The book's database (the `public.customers` table lives there). */
 export const POSTGRES_DATABASE = "postgres";
 
-/** ECK names, assumed by the Elastic component: cluster `bdok` in namespace `elastic`. */
-export const ELASTIC_NAMESPACE = "elastic";
-export const ELASTICSEARCH_NAME = "bdok";
-/** ECK's `<es>-es-elastic-user` Secret (key `elastic`) and `<es>-es-http-certs-public` (key `ca.crt`). */
-export const ES_ELASTIC_USER_SECRET = `${ELASTICSEARCH_NAME}-es-elastic-user`;
-export const ES_ELASTIC_USER_KEY = "elastic";
-export const ES_HTTP_CA_SECRET = `${ELASTICSEARCH_NAME}-es-http-certs-public`;
-export const ES_HTTP_CA_KEY = "ca.crt";
+/**
+ * ECK's names (cluster `bdok` in namespace `elastic`): `<es>-es-elastic-user` (key `elastic`) and
+ * `<es>-es-http-certs-public` (key `ca.crt`). One source of truth: the Elastic layer's own constants.
+ */
+export {
+    ELASTIC_NAMESPACE, ES_NAME as ELASTICSEARCH_NAME, ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY, ES_HTTP_CA_SECRET, ES_HTTP_CA_KEY,
+} from "./elastic";
 
 export const TOPICS = { source: bookNames.topics.source, transformed: bookNames.topics.transformed } as const;
 

@@ -247,6 +247,12 @@ describe("Platform: Kafka", () => {
                 assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "list"));
                 for (const s of [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
                 assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", "bdok-es-http-certs-internal"));
+                // The names are ECK's derivations of the Elasticsearch resource the program declares.
+                const es = ofType(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(inputsOf);
+                assert.equal(es.length, 1, "one Elasticsearch");
+                assert.equal(es[0].metadata.namespace, "elastic");
+                assert.equal(ES_ELASTIC_USER_SECRET, `${es[0].metadata.name}-es-elastic-user`);
+                assert.equal(ES_HTTP_CA_SECRET, `${es[0].metadata.name}-es-http-certs-public`);
                 assert.equal(bindings.length, 2);
                 for (const b of bindings) {
                     assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: CONNECT_SERVICE_ACCOUNT, namespace: "kafka" }]);
