@@ -387,8 +387,18 @@ export function dbInitJobSpec(a: DbInitArgs) {
  * new Job that runs again, while an unchanged program leaves the finished Job alone.
  */
 export function dbInitJobName(spec: unknown): string {
-    const h = crypto.createHash("sha256").update(JSON.stringify({ spec, generation: METADATA_PASSWORD_GENERATION })).digest("hex");
+    const h = crypto.createHash("sha256").update(canonicalJson({ spec, generation: METADATA_PASSWORD_GENERATION })).digest("hex");
     return `airflow-db-init-${h.slice(0, 10)}`;
+}
+
+/** JSON with object keys sorted, so the hash does not depend on key order. */
+export function canonicalJson(v: unknown): string {
+    if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+    if (v !== null && typeof v === "object") {
+        const o = v as Record<string, unknown>;
+        return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
+    }
+    return JSON.stringify(v);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,365 @@
+import { strict as assert } from "assert";
+import * as crypto from "crypto";
+import {
+    ADMIN_USER, DAGS_FOLDER, DB_INIT_SQL, METADATA_DB, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash,
+    dbInitJobName, dbInitJobSpec, envIssues, isFernetKey, metadataConnection, secretNames, serviceAccounts, toUrlSafeBase64,
+} from "../lib/airflow";
+import { bookNames } from "../lib/naming";
+import { Captured, PlanRun } from "../tools/harness";
+import { MOCK_ACCOUNT, mockRandomState } from "../tools/mocks";
+import { validateChartValues } from "../tools/schemas";
+import { charts, images } from "../versions";
+import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps } from "./support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const SECRET = "kubernetes:core/v1:Secret";
+
+function airflowComponent(run: PlanRun): Captured {
+    return one(run, "bdok:platform:Airflow");
+}
+function mine(run: PlanRun): Captured[] {
+    return descendants(run, airflowComponent(run).urn);
+}
+function release(run: PlanRun): Captured {
+    const r = mine(run).filter((c) => c.type === RELEASE);
+    assert.equal(r.length, 1, "one Airflow release");
+    return r[0];
+}
+function values(run: PlanRun): any {
+    return inputsOf(release(run)).values;
+}
+function secretNamed(run: PlanRun, name: string): Captured {
+    const s = ofType(run, SECRET).filter((c) => inputsOf(c).metadata?.name === name && inputsOf(c).metadata?.namespace === "airflow");
+    assert.equal(s.length, 1, `one Secret airflow/${name}`);
+    return s[0];
+}
+function randomValues(r: Captured): string[] {
+    const st = mockRandomState(r.type, r.name);
+    return [...new Set([st.result, st.base64, toUrlSafeBase64(st.base64), st.hex])];
+}
+/** Every policy statement of the Airflow pod roles, by role name. */
+function policies(run: PlanRun): Map<string, any[]> {
+    const out = new Map<string, any[]>();
+    for (const rp of mine(run).filter((c) => c.type === "aws:iam/rolePolicy:RolePolicy")) {
+        out.set(rp.name, JSON.parse(inputsOf(rp).policy).Statement);
+    }
+    return out;
+}
+function hasRequestsAndLimits(r: any, what: string): void {
+    for (const k of ["requests", "limits"]) {
+        assert.ok(r?.[k]?.cpu && r?.[k]?.memory, `${what}: ${k}.cpu and ${k}.memory`);
+    }
+}
+
+describe("Airflow (pure builders)", () => {
+    it("maps DAG paths with one subfolder to ConfigMap keys and back", () => {
+        const files = { "imdb_pipeline.py": "x = 1\n", "spark/imdb-bronze.yaml": "kind: SparkApplication\n" };
+        const data = dagConfigMapData(files);
+        assert.deepEqual(Object.keys(data).sort(), ["imdb_pipeline.py", "spark__imdb-bronze.yaml"]);
+        assert.ok(Object.keys(data).every((k) => /^[-._a-zA-Z0-9]+$/.test(k)), "valid ConfigMap keys");
+        const { volume, mount } = dagVolume("cm", Object.keys(files));
+        assert.deepEqual(volume.configMap.items, [
+            { key: "imdb_pipeline.py", path: "imdb_pipeline.py" },
+            { key: "spark__imdb-bronze.yaml", path: "spark/imdb-bronze.yaml" },
+        ]);
+        assert.deepEqual(mount, { name: volume.name, mountPath: "/opt/airflow/dags", readOnly: true });
+        for (const item of volume.configMap.items) assert.equal(data[item.key], (files as any)[item.path]);
+    });
+
+    it("rejects unsafe or colliding DAG paths and oversized bundles", () => {
+        for (const bad of ["../etc/passwd", "a/b/c.py", ".hidden.py", "/abs.py", "spark/", "sp ace.py"]) {
+            assert.ok(dagPathIssues([bad]).length > 0, `${bad} rejected`);
+        }
+        assert.ok(dagPathIssues(["a__b.py", "a/b.py"]).some((m) => m.includes("same ConfigMap key")));
+        assert.throws(() => dagConfigMapData({ "big.py": "x".repeat(1024 * 1024) }), /900 KiB/);
+        assert.equal(dagConfigMapKey("spark/x.yaml"), "spark__x.yaml");
+    });
+
+    it("hashes DAG content so any change in a file or a path changes the annotation", () => {
+        const a = dagsHash({ "a.py": "1" });
+        assert.notEqual(a, dagsHash({ "a.py": "2" }));
+        assert.notEqual(a, dagsHash({ "b.py": "1" }));
+        assert.equal(a, dagsHash({ "a.py": "1" }));
+    });
+
+    it("builds a valid Fernet key (URL-safe base64 of 32 bytes) from RandomBytes.base64", () => {
+        for (let i = 0; i < 50; i++) {
+            const key = toUrlSafeBase64(crypto.randomBytes(32).toString("base64"));
+            assert.ok(isFernetKey(key), key);
+        }
+        assert.equal(isFernetKey(crypto.randomBytes(31).toString("base64")), false);
+        assert.equal(isFernetKey("a+b/" + "A".repeat(39) + "="), false, "standard alphabet is not URL-safe");
+    });
+
+    it("rejects env names that are invalid or owned by the component", () => {
+        assert.deepEqual(envIssues({ BDOK_LAKE_BUCKET: "x" }), []);
+        assert.equal(envIssues({ "bad-name": "x" }).length, 1);
+        assert.equal(envIssues({ AIRFLOW_CONN_AWS_DEFAULT: "aws://AKIA..." }).length, 1);
+        assert.equal(envIssues({ AIRFLOW__CORE__FERNET_KEY: "x" }).length, 1);
+    });
+
+    it("bootstraps the metadata DB idempotently over TLS, re-running only when its spec changes", () => {
+        assert.match(DB_INIT_SQL, /CREATE ROLE %I LOGIN', :'app_user'\) WHERE NOT EXISTS \(SELECT 1 FROM pg_roles/);
+        assert.match(DB_INIT_SQL, /CREATE DATABASE %I OWNER %I', :'app_db', :'app_user'\) WHERE NOT EXISTS \(SELECT 1 FROM pg_database/);
+        assert.equal((DB_INIT_SQL.match(/\\gexec/g) ?? []).length, DB_INIT_SQL.split("\n").length - 1, "every statement but \\getenv runs through \\gexec");
+        assert.match(DB_INIT_SQL, /^\\getenv app_password APP_PASSWORD$/m, "the password comes from the environment, not argv");
+        const spec = dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false });
+        const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
+        assert.equal(env.PGSSLMODE.value, "require");
+        assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
+        assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.metadata, key: "password" });
+        assert.ok(spec.ttlSecondsAfterFinished > 0);
+        const name = dbInitJobName(spec);
+        assert.match(name, /^airflow-db-init-[0-9a-f]{10}$/);
+        assert.equal(name, dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false })));
+        assert.notEqual(name, dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false })));
+        assert.equal(metadataConnection("pw", "h", 5432), "postgresql://airflow:pw@h:5432/airflow?sslmode=require");
+    });
+});
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Airflow on stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => { run = await planOf(stack); });
+
+        it("is a top-level component installing the pinned apache chart into namespace airflow", () => {
+            assert.equal(airflowComponent(run).parent, one(run, "pulumi:pulumi:Stack").urn);
+            const rel = inputsOf(release(run));
+            assert.equal(rel.chart, charts.airflow.chart);
+            assert.equal(rel.version, "1.19.0");
+            assert.equal(rel.version, charts.airflow.version);
+            assert.equal(rel.repositoryOpts.repo, charts.airflow.repo);
+            assert.equal(rel.namespace, "airflow");
+            assert.equal(rel.name, "airflow");
+        });
+
+        it("passes the chart's values.schema.json once merged over the defaults", () => {
+            assert.deepEqual(validateChartValues("airflow", values(run)), []);
+        });
+
+        it("would be rejected by the schema with a wrong value (the check can fail)", () => {
+            const bad = JSON.parse(JSON.stringify(values(run)));
+            bad.scheduler.replicas = "two";
+            bad.workers.resourcez = {};
+            const errors = validateChartValues("airflow", bad);
+            assert.ok(errors.some((e) => e.includes("/scheduler/replicas")), errors.join("\n"));
+            assert.ok(errors.some((e) => e.includes("resourcez")), errors.join("\n"));
+        });
+
+        it("runs the official image with the KubernetesExecutor and no bundled Postgres/Redis", () => {
+            const v = values(run);
+            assert.equal(`${v.defaultAirflowRepository}:${v.defaultAirflowTag}`, images.airflow);
+            assert.equal(v.defaultAirflowRepository, "apache/airflow");
+            assert.equal(v.airflowVersion, v.defaultAirflowTag);
+            assert.equal(v.images, undefined, "no custom image");
+            assert.equal(v.executor, "KubernetesExecutor");
+            assert.equal(v.postgresql.enabled, false);
+            assert.equal(v.redis.enabled, false);
+        });
+
+        it("follows the configured scheduler replicas", async () => {
+            assert.equal(values(run).scheduler.replicas, run.config.airflow.schedulerReplicas);
+            const other = run.config.airflow.schedulerReplicas === 3 ? 2 : 3;
+            const changed = await planWith(stack, { "bdok:airflow": { schedulerReplicas: other } });
+            assert.equal(values(changed).scheduler.replicas, other);
+        });
+
+        it("sets requests and limits on every Airflow container", () => {
+            const v = values(run);
+            for (const c of ["scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "statsd", "migrateDatabaseJob", "createUserJob"]) {
+                hasRequestsAndLimits(v[c].resources, c);
+            }
+            for (const c of ["scheduler", "triggerer", "dagProcessor"]) hasRequestsAndLimits(v[c].logGroomerSidecar.resources, `${c} log groomer`);
+            const job = mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!;
+            for (const c of inputsOf(job).spec.template.spec.containers) hasRequestsAndLimits(c.resources, `db-init ${c.name}`);
+        });
+
+        it("has pod disruption budgets in prod only", () => {
+            const v = values(run);
+            for (const c of ["scheduler", "apiServer", "triggerer", "dagProcessor"]) {
+                assert.equal(v[c].podDisruptionBudget.enabled, run.config.isProd, `${c} PDB`);
+                if (run.config.isProd) assert.deepEqual(v[c].podDisruptionBudget.config, { maxUnavailable: 1 });
+            }
+        });
+
+        it("exposes the API server as the exposure setting says", () => {
+            const svc = values(run).apiServer.service;
+            if (run.config.exposure === "clusterIp") {
+                assert.equal(svc.type, "ClusterIP");
+                assert.deepEqual(svc.annotations, {});
+            } else {
+                assert.equal(svc.type, "LoadBalancer");
+                assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], run.config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing");
+            }
+            assert.equal(stack === "dev" ? "ClusterIP" : "LoadBalancer", svc.type);
+            assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
+        });
+
+        it("keeps the metadata DB on RDS: its own database and user, a Secret-held TLS connection string", () => {
+            const v = values(run);
+            assert.equal(v.data.metadataSecretName, secretNames.metadata);
+            assert.equal(v.data.metadataConnection, undefined, "no inline connection");
+            const sec = secretNamed(run, secretNames.metadata);
+            assert.equal(sec.inputs.stringData, "[secret]", "a Pulumi secret");
+            const pw = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-db")!;
+            const rds = one(run, "aws:rds/instance:Instance");
+            assert.ok(sec.dependencies.includes(rds.urn) && sec.dependencies.includes(pw.urn));
+            const conn: string = inputsOf(sec).stringData.connection;
+            const u = new URL(conn);
+            assert.equal(u.protocol, "postgresql:");
+            assert.equal(u.username, METADATA_DB.user);
+            assert.equal(u.password, mockRandomState(pw.type, pw.name).result);
+            assert.match(u.hostname, /\.rds\.amazonaws\.com$/);
+            assert.equal(u.port, "5432");
+            assert.equal(u.pathname, `/${METADATA_DB.database}`);
+            assert.equal(u.searchParams.get("sslmode"), "require");
+        });
+
+        it("creates the database idempotently with an in-cluster Job the release waits for", () => {
+            const jobs = mine(run).filter((c) => c.type === "kubernetes:batch/v1:Job");
+            assert.equal(jobs.length, 1);
+            const job = inputsOf(jobs[0]);
+            assert.equal(job.metadata.namespace, "airflow");
+            assert.match(job.metadata.name, /^airflow-db-init-[0-9a-f]{10}$/);
+            assert.equal(job.metadata.name, dbInitJobName(job.spec), "named after its own spec");
+            assert.ok(job.spec.ttlSecondsAfterFinished > 0);
+            const c = job.spec.template.spec.containers[0];
+            assert.equal(c.image, images.postgresClient);
+            const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]));
+            assert.equal(env.PGSSLMODE.value, "require");
+            assert.equal(env.PGUSER.value, bookNames.rdsMasterUser);
+            assert.match(env.PGHOST.value, /^bdok-postgres\..*\.rds\.amazonaws\.com$/);
+            assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
+            assert.ok(c.command.join(" ").includes(DB_INIT_SQL), "the idempotent SQL");
+            // The master password lands in the Secret the Job reads, and only there.
+            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+            assert.equal(inputsOf(secretNamed(run, secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
+            assert.ok(release(run).dependencies.includes(jobs[0].urn), "the release depends on the Job");
+        });
+
+        it("generates the fernet, API, JWT and webserver keys into one Secret the chart reads by name", () => {
+            const v = values(run);
+            for (const k of ["fernetKeySecretName", "apiSecretKeySecretName", "jwtSecretName", "webserverSecretKeySecretName"]) {
+                assert.equal(v[k], secretNames.keys, k);
+            }
+            for (const k of ["fernetKey", "apiSecretKey", "jwtSecret", "webserverSecretKey"]) assert.equal(v[k], undefined, `no literal ${k}`);
+            const keys = inputsOf(secretNamed(run, secretNames.keys)).stringData;
+            assert.deepEqual(Object.keys(keys).sort(), ["api-secret-key", "fernet-key", "jwt-secret", "webserver-secret-key"]);
+            assert.ok(isFernetKey(keys["fernet-key"]), `fernet key ${keys["fernet-key"]}`);
+            const fernet = mine(run).find((c) => c.type === "random:index/randomBytes:RandomBytes")!;
+            assert.equal(inputsOf(fernet).length, 32);
+            assert.equal(keys["fernet-key"], toUrlSafeBase64(mockRandomState(fernet.type, fernet.name).base64));
+            assert.equal(new Set(Object.values(keys)).size, 4, "four distinct keys");
+        });
+
+        it("creates the admin from a Secret, never from a literal password", () => {
+            const cu = values(run).createUserJob;
+            assert.equal(cu.defaultUser.password, "", "the chart's literal password is blanked");
+            assert.equal(cu.defaultUser.username, ADMIN_USER);
+            assert.deepEqual(cu.env, [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }]);
+            assert.ok(cu.args.join(" ").includes(`-p "$BDOK_ADMIN_PASSWORD"`));
+            assert.ok(!cu.args.join(" ").includes("{{"), "no template pulling defaultUser.password");
+            const admin = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-admin")!;
+            assert.equal(inputsOf(secretNamed(run, secretNames.admin)).stringData.password, mockRandomState(admin.type, admin.name).result);
+            assert.equal(run.plan.outputs.airflowAdminPassword, "[secret]");
+        });
+
+        it("logs to the airflow-logs bucket through aws_default, a connection without keys", () => {
+            const v = values(run);
+            const logsBucket = run.plan.outputs.airflowLogsBucket;
+            assert.deepEqual(v.config.logging, {
+                remote_logging: "True",
+                remote_base_log_folder: `s3://${logsBucket}/logs`,
+                remote_log_conn_id: "aws_default",
+                encrypt_s3_logs: "False",
+            });
+            const env = Object.fromEntries(v.env.map((e: any) => [e.name, e.value]));
+            assert.equal(env.AIRFLOW_CONN_AWS_DEFAULT, `aws://?region_name=${run.config.region}`);
+            assert.equal(env.BDOK_LAKE_BUCKET, run.plan.outputs.lakeBucket);
+            assert.doesNotMatch(JSON.stringify(v), /aws_access_key|aws_secret|AKIA/i);
+        });
+
+        it("mounts the DAG ConfigMap read-only at the DAGs folder, with a content hash on the pods", () => {
+            const v = values(run);
+            assert.equal(v.dags.persistence.enabled, false);
+            assert.equal(v.dags.gitSync.enabled, false);
+            const cms = mine(run).filter((c) => c.type === "kubernetes:core/v1:ConfigMap");
+            assert.equal(cms.length, 1);
+            const cm = inputsOf(cms[0]);
+            const volume = v.volumes.find((x: any) => x.configMap);
+            assert.match(volume.configMap.name, /^airflow-dags-/, "the auto-named ConfigMap");
+            assert.equal(cm.metadata.namespace, "airflow");
+            const mount = v.volumeMounts.find((m: any) => m.name === volume.name);
+            assert.deepEqual(mount, { name: volume.name, mountPath: DAGS_FOLDER, readOnly: true });
+            // Rebuild the delivered files from the ConfigMap and its items: the annotation is their hash.
+            const data: Record<string, string> = cm.data ?? {};
+            const files: Record<string, string> = {};
+            for (const item of volume.configMap.items) files[item.path] = data[item.key];
+            assert.deepEqual(Object.keys(data).sort(), volume.configMap.items.map((i: any) => i.key).sort(), "every key is mounted");
+            assert.equal(v.airflowPodAnnotations["bdok.io/dags-sha256"], dagsHash(files));
+        });
+
+        it("gives AWS access through Pod Identity roles naming their resources", () => {
+            const assoc = mine(run).filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
+            assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(),
+                [serviceAccounts.apiServer, serviceAccounts.triggerer, serviceAccounts.worker].map((s) => `airflow/${s}`).sort());
+            const v = values(run);
+            assert.equal(v.workers.serviceAccount.name, "airflow-worker");
+            assert.equal(v.triggerer.serviceAccount.name, serviceAccounts.triggerer);
+            assert.equal(v.apiServer.serviceAccount.name, serviceAccounts.apiServer);
+            const crawlerArn = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}:crawler/${bookNames.crawler}`;
+            const lakeArn = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
+            const logsArn = `arn:aws:s3:::${run.plan.outputs.airflowLogsBucket}`;
+            const all = policies(run);
+            assert.deepEqual([...all.keys()].sort(), ["airflow-api-server", "airflow-triggerer", "airflow-worker"]);
+            for (const [role, statements] of all) {
+                for (const s of statements) {
+                    const actions = [s.Action].flat();
+                    const resources = [s.Resource].flat();
+                    if (actions.some((a: string) => /^(s3|glue):/.test(a))) {
+                        assert.ok(resources.every((r: string) => r !== "*" && !r.startsWith("arn:aws:s3:::*")), `${role}: ${JSON.stringify(s)}`);
+                    }
+                    for (const r of resources) {
+                        assert.ok(r === crawlerArn || r === lakeArn || r === logsArn || r === `${lakeArn}/landing/*` || r === `${logsArn}/logs/*`, `${role}: unexpected resource ${r}`);
+                    }
+                }
+            }
+            const worker = all.get("airflow-worker")!;
+            const glue = worker.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
+            assert.deepEqual(glue.map((s) => s.Resource), [crawlerArn]);
+            assert.deepEqual([glue[0].Action].flat().sort(), ["glue:GetCrawler", "glue:GetCrawlerMetrics", "glue:StartCrawler"]);
+            const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
+            assert.deepEqual(puts.sort(), [`${lakeArn}/landing/*`, `${logsArn}/logs/*`].sort());
+            const api = all.get("airflow-api-server")!;
+            assert.ok(api.every((s) => ![s.Action].flat().some((a: string) => /Put|Delete|glue:/.test(a))), "the API server only reads logs");
+        });
+
+        it("keeps generated secrets out of every resource but Kubernetes Secrets", () => {
+            const generated = mine(run).filter((c) => c.type.startsWith("random:"));
+            assert.equal(generated.length, 6);
+            const values = generated.flatMap(randomValues);
+            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+            const masterValue = mockRandomState(master.type, master.name).result;
+            let secretsHolding = 0;
+            for (const r of run.captured) {
+                const json = JSON.stringify(r.rawInputs);
+                const leaked = values.filter((v) => json.includes(v));
+                if (r.type === SECRET) {
+                    if (leaked.length) secretsHolding++;
+                    continue;
+                }
+                assert.deepEqual(leaked, [], `${r.type} ${r.name} holds a generated secret`);
+                if (mine(run).some((m) => m.urn === r.urn)) assert.ok(!json.includes(masterValue), `${r.type} ${r.name} holds the RDS master password`);
+            }
+            assert.ok(secretsHolding >= 3, "the values do reach their Secrets (the search works)");
+            for (const s of mine(run).filter((c) => c.type === SECRET)) assert.equal(s.inputs.stringData, "[secret]", `${s.name} is a Pulumi secret`);
+        });
+
+        it("does not wait for the Trino or Elastic releases", () => {
+            const deps = transitiveDeps(run, release(run).urn);
+            const others = ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn);
+            assert.ok(others.length >= 2);
+            for (const o of others) assert.ok(!deps.has(o.urn), `Airflow waits for ${o.name}`);
+        });
+    });
+}
