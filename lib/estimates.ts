@@ -139,6 +139,8 @@ export interface CriticalPath {
     chain: ChainLink[];
     /** When each top-level component (child of the stack) is done. */
     components: Array<{ name: string; type: string; finish: number }>;
+    /** Start and finish of every resource (a component starts when it is registered). */
+    schedule: Record<string, { start: number; finish: number }>;
 }
 
 type Ref = { kind: "finish" | "reg"; urn: string };
@@ -156,9 +158,9 @@ interface Timed {
  *   and finished when all its children are; its children wait for its registration, so a
  *   component's dependsOn holds back everything inside it;
  * - depending on a component means waiting for all its descendants.
- * A resource without children that is neither custom nor remote is an empty component (0 min);
- * a remote component without captured children (e.g. eks:index:Cluster under mocks) is timed as a
- * whole from the table.
+ * A custom resource is always timed by the table (its children wait for it, as they wait for any
+ * custom parent). A local component without children is empty (0 min); a remote component without
+ * captured children (e.g. eks:index:Cluster under mocks) is timed as a whole from the table.
  */
 export function criticalPath(resources: EstResource[], durations: DurationTable | ((r: EstResource) => number)): CriticalPath {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -171,7 +173,7 @@ export function criticalPath(resources: EstResource[], durations: DurationTable 
         }
     }
     const dur = typeof durations === "function" ? durations : (r: EstResource) => durationOf(r, durations);
-    const isComponent = (r: EstResource) => (children.get(r.urn)?.length ?? 0) > 0 || (!r.custom && !r.remote);
+    const isComponent = (r: EstResource) => !r.custom && ((children.get(r.urn)?.length ?? 0) > 0 || !r.remote);
     const ancestors = (r: EstResource): Set<string> => {
         const out = new Set<string>();
         for (let p = r.parent; p && byUrn.has(p) && !out.has(p); p = byUrn.get(p)!.parent) out.add(p);
@@ -255,7 +257,12 @@ export function criticalPath(resources: EstResource[], durations: DurationTable 
     const components = top
         .filter((r) => isComponent(r))
         .map((r) => ({ name: r.name, type: r.type, finish: time({ kind: "finish", urn: r.urn }).t }));
-    return { minutes: end.t, chain, components };
+    const schedule: CriticalPath["schedule"] = {};
+    for (const r of resources) {
+        const finish = time({ kind: "finish", urn: r.urn }).t;
+        schedule[r.urn] = { start: isComponent(r) ? time({ kind: "reg", urn: r.urn }).t : finish - dur(r), finish };
+    }
+    return { minutes: end.t, chain, components, schedule };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,0 +1,417 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ec2InstancePattern, rdsInstancePattern } from "../lib/instances";
+import {
+    CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
+    jvmMemoryMiB, maxPodsOf, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, workloads,
+} from "../lib/estimates";
+import { estimate, loadTables } from "../tools/estimate";
+import { PlanRun, ROOT } from "../tools/harness";
+import { ofType, one, planOf, planWith } from "./support";
+
+const tables = loadTables();
+const H = tables.prices.hoursPerMonth;
+
+// ---- synthetic graphs ----
+let seq = 0;
+function res(name: string, o: Partial<EstResource> = {}): EstResource {
+    const type = o.type ?? "test:index:Thing";
+    return {
+        urn: `urn:pulumi:t::p::${type}::${name}#${seq++}`,
+        type,
+        name,
+        parent: o.parent ?? null,
+        provider: o.provider ?? null,
+        dependencies: o.dependencies ?? [],
+        custom: o.custom ?? true,
+        remote: o.remote ?? false,
+        inputs: o.inputs ?? {},
+    };
+}
+const component = (name: string, o: Partial<EstResource> = {}) => res(name, { type: "test:index:Component", custom: false, ...o });
+const minutesBy = (m: Record<string, number>) => (r: EstResource) => m[r.name] ?? 0;
+const names = (cp: { chain: Array<{ name: string }> }) => cp.chain.map((c) => c.name);
+
+describe("estimates: critical path (synthetic graphs)", () => {
+    it("adds durations along a chain of dependencies", () => {
+        const a = res("a"), b = res("b", { dependencies: [a.urn] }), c = res("c", { dependencies: [b.urn] });
+        const cp = criticalPath([a, b, c], minutesBy({ a: 2, b: 3, c: 1 }));
+        assert.equal(cp.minutes, 6);
+        assert.deepEqual(names(cp), ["a", "b", "c"]);
+        assert.deepEqual(cp.schedule[c.urn], { start: 5, finish: 6 });
+    });
+
+    it("takes the longest of parallel branches, and only that branch is on the path", () => {
+        const a = res("a"), b = res("b"), c = res("c", { dependencies: [a.urn, b.urn] }), d = res("d");
+        const cp = criticalPath([a, b, c, d], minutesBy({ a: 2, b: 5, c: 1, d: 4 }));
+        assert.equal(cp.minutes, 6);
+        assert.deepEqual(names(cp), ["b", "c"]);
+    });
+
+    it("adding a dependsOn edge between parallel resources lengthens the path", () => {
+        const a = res("a"), b = res("b");
+        const before = criticalPath([a, b], minutesBy({ a: 5, b: 3 }));
+        const after = criticalPath([a, { ...b, dependencies: [a.urn] }], minutesBy({ a: 5, b: 3 }));
+        assert.equal(before.minutes, 5);
+        assert.equal(after.minutes, 8);
+        assert.deepEqual(names(after), ["a", "b"]);
+    });
+
+    it("a component takes no time, finishes with its last child, and its dependents wait for all its descendants", () => {
+        const k = component("k");
+        const inner = component("inner", { parent: k.urn });
+        const x = res("x", { parent: inner.urn }), y = res("y", { parent: k.urn });
+        const z = res("z", { dependencies: [k.urn] });
+        const cp = criticalPath([k, inner, x, y, z], minutesBy({ x: 4, y: 1, z: 2 }));
+        assert.equal(cp.minutes, 6);
+        assert.deepEqual(names(cp), ["x", "z"]);
+        assert.equal(cp.schedule[k.urn].finish, 4);
+        assert.equal(cp.schedule[k.urn].start, 0);
+    });
+
+    it("children wait for their component's registration, i.e. for the component's own dependencies", () => {
+        const a = res("a");
+        const k = component("k", { dependencies: [a.urn] });
+        const w = res("w", { parent: k.urn });
+        const free = res("free");
+        const cp = criticalPath([a, k, w, free], minutesBy({ a: 3, w: 1, free: 2 }));
+        assert.equal(cp.schedule[w.urn].start, 3);
+        assert.equal(cp.minutes, 4);
+        assert.deepEqual(names(cp), ["a", "w"]);
+    });
+
+    it("a child of a custom resource waits for its parent; a resource waits for its provider", () => {
+        const cluster = res("cluster");
+        const provider = res("provider", { type: "pulumi:providers:kubernetes", dependencies: [cluster.urn] });
+        const ns = res("ns", { provider: provider.urn });
+        const bucket = res("bucket"), policy = res("policy", { parent: bucket.urn });
+        const cp = criticalPath([cluster, provider, ns, bucket, policy], minutesBy({ cluster: 10, ns: 0.5, bucket: 1, policy: 0.5 }));
+        assert.equal(cp.schedule[ns.urn].start, 10);
+        assert.equal(cp.schedule[policy.urn].start, 1);
+        assert.deepEqual(names(cp), ["cluster", "provider", "ns"]);
+    });
+
+    it("a resource passed as an input is waited for even when the SDK leaves it out of the dependencies", () => {
+        const cluster = res("cluster");
+        const group = res("group", { custom: false, remote: true, inputs: { cluster: { resource: cluster.urn } } });
+        const cp = criticalPath([cluster, group], minutesBy({ cluster: 10, group: 4 }));
+        assert.equal(cp.minutes, 14);
+    });
+
+    it("rejects a dependency cycle", () => {
+        const a = res("a"), b = res("b", { dependencies: [a.urn] });
+        a.dependencies = [b.urn];
+        assert.throws(() => criticalPath([a, b], minutesBy({ a: 1, b: 1 })), /dependency cycle/);
+    });
+});
+
+describe("estimates: data tables", () => {
+    it("every duration figure has a source URL, and its range contains it", () => {
+        for (const e of [...tables.durations.entries, { match: "default", ...tables.durations.default }]) {
+            assert.match(e.source.url, /^https:\/\//, `${e.match}`);
+            assert.ok(e.minutes >= 0, e.match);
+            const range = (e as { range?: [number, number] }).range;
+            if (range) assert.ok(range[0] <= e.minutes && e.minutes <= range[1], `${e.match}: ${e.minutes} in ${range}`);
+        }
+    });
+
+    it("picks a duration by type and inputs (first matching entry)", () => {
+        const m = (type: string, inputs: Record<string, unknown> = {}) => durationEntry({ type, inputs }, tables.durations).minutes;
+        assert.ok(m("aws:rds/instance:Instance", { multiAz: true }) > m("aws:rds/instance:Instance", { multiAz: false }));
+        assert.ok(m("kubernetes:helm.sh/v3:Release", { chart: "airflow" }) > m("kubernetes:helm.sh/v3:Release", { chart: "airflow", skipAwait: true }));
+        const cr = "kubernetes:kafka.strimzi.io/v1:Kafka";
+        assert.ok(m(cr, { metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } } }) > m(cr, {}), "a Kafka CR is awaited only with pulumi.com/waitFor");
+        assert.ok(m("eks:index:Cluster") >= 8);
+        assert.equal(durationEntry({ type: "aws:unknown/thing:Thing", inputs: {} }, tables.durations).index, -1);
+    });
+
+    const familiesOf = (re: RegExp) => /\(([^)]+)\)\\\.\(([^)]+)\)\$$/.exec(re.source)!.slice(1).map((g) => g.split("|"));
+
+    it("prices every EC2 instance family and size the configuration accepts (or rejects a type EC2 does not offer)", () => {
+        const [families, sizes] = familiesOf(ec2InstancePattern);
+        for (const f of families) {
+            let priced = 0;
+            for (const s of sizes) {
+                try {
+                    assert.ok(ec2HourlyPrice(`${f}.${s}`, tables.prices) > 0);
+                    priced++;
+                } catch (e) {
+                    assert.match((e as Error).message, /does not exist/, `${f}.${s}`);
+                }
+            }
+            assert.ok(priced >= 6, `${f}: ${priced} sizes priced`);
+        }
+        assert.ok(Math.abs(ec2HourlyPrice("m7g.xlarge", tables.prices) - 2 * ec2HourlyPrice("m7g.large", tables.prices)) < 1e-9);
+    });
+
+    it("prices every RDS family the configuration accepts", () => {
+        const [families] = familiesOf(rdsInstancePattern);
+        for (const f of families) {
+            const size = f.startsWith("t") ? "micro" : "large";
+            assert.ok(rdsHourlyPrice(`db.${f}.${size}`, tables.prices) > 0, f);
+        }
+    });
+
+    it("bills an EKS version at the extended rate after its standard support ends", () => {
+        const cal = tables.prices.eks.versionCalendar["1.33"];
+        assert.equal(eksHourlyRate("1.33", cal.standardUntil, tables.prices).support, "standard");
+        const later = eksHourlyRate("1.33", `${cal.extendedUntil.slice(0, 4)}-01-01`, tables.prices);
+        assert.equal(later.support, "extended");
+        assert.ok(later.perHour > tables.prices.eks.standardPerHour);
+    });
+});
+
+describe("estimates: quantities and node capacity", () => {
+    it("parses Kubernetes quantities and JVM sizes", () => {
+        assert.equal(parseQuantity("500m"), 0.5);
+        assert.equal(parseQuantity("512Mi"), 512 * 2 ** 20);
+        assert.equal(parseQuantity("1G"), 1e9);
+        assert.equal(parseQuantity(2), 2);
+        assert.equal(jvmMemoryMiB("2g"), 2048);
+        assert.equal(jvmMemoryMiB("512m"), 512);
+        assert.throws(() => parseQuantity("lots"), /quantity/);
+    });
+
+    it("computes a node's allocatable with the EKS AMI formula", () => {
+        const r = tables.capacity.nodeReserve;
+        const a = nodeAllocatable("m7g.xlarge", tables.capacity);
+        assert.equal(a.maxPods, maxPodsOf("m7g.xlarge", tables.capacity.maxPods));
+        assert.equal(a.reserved.memoryMiB, r.memoryMiBPerPod * a.maxPods + r.memoryMiBBase + r.evictionHardMiB);
+        // 4 cores: 6% + 1% + 0.5% + 0.5% of a core.
+        assert.equal(a.reserved.cpuMillis, Math.round((r.cpuPercentByCore[0] + r.cpuPercentByCore[1] + r.cpuPercentByCore[2] + r.cpuPercentByCore[3]) * 10));
+        assert.equal(a.allocatable.memoryMiB, 16 * 1024 - a.reserved.memoryMiB);
+        assert.ok(nodeAllocatable("m7g.2xlarge", tables.capacity).allocatable.cpuMillis > a.allocatable.cpuMillis);
+        // Managed node groups cap max pods at 110 below 30 vCPUs.
+        assert.equal(maxPodsOf("m7g.4xlarge", tables.capacity.maxPods), 110);
+    });
+});
+
+// ---- synthetic Kubernetes resources ----
+const cluster = () => res("eks", { type: "eks:index:Cluster", custom: false, remote: true, inputs: { version: "1.34" } });
+const nodeGroup = (instanceTypes: string[], desiredSize: number, capacityType = "ON_DEMAND") =>
+    res("ng", { type: "eks:index:ManagedNodeGroup", custom: false, remote: true, inputs: { instanceTypes, capacityType, diskSize: 20, scalingConfig: { minSize: 0, desiredSize, maxSize: 10 } } });
+const deployment = (name: string, replicas: number, cpu: string, memory: string) =>
+    res(name, { type: "kubernetes:apps/v1:Deployment", inputs: { spec: { replicas, template: { spec: { containers: [{ name, resources: { requests: { cpu, memory } } }] } } } } });
+const release = (name: string, chart: string, values: Record<string, unknown>) => res(name, { type: "kubernetes:helm.sh/v3:Release", inputs: { chart, values } });
+
+describe("estimates: capacity (synthetic)", () => {
+    it("fails with the shortfall when requests exceed the allocatable", () => {
+        const plan = [cluster(), nodeGroup(["t4g.small"], 1), deployment("big", 2, "2", "4Gi")];
+        assert.throws(() => capacity(plan, { stack: "synthetic" }, tables.capacity), (e: unknown) => {
+            assert.ok(e instanceof CapacityError);
+            assert.match(e.message, /capacity of stack "synthetic"/);
+            assert.match(e.message, /CPU: requested [\d.]+ vCPU > allocatable [\d.]+ vCPU \(short by [\d.]+ vCPU\)/);
+            assert.match(e.message, /memory: requested [\d.]+ GiB > allocatable [\d.]+ GiB \(short by/);
+            assert.match(e.message, /ng: 1 x t4g.small/);
+            return true;
+        });
+    });
+
+    it("fails when a pod is larger than any node even though the total fits", () => {
+        const plan = [cluster(), nodeGroup(["m7g.large"], 3), deployment("fat", 1, "500m", "10Gi")];
+        const report = capacityReport(plan, tables.capacity);
+        assert.ok(report.requested.memoryMiB < report.allocatable.memoryMiB);
+        assert.equal(report.fits, false);
+        assert.match(report.problems.join("\n"), /1 pod\(s\) fit on no node: fat \(Deployment\) spec/);
+    });
+
+    it("more nodes give more allocatable; system pods count per node", () => {
+        const small = capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 2)], tables.capacity);
+        const large = capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 3)], tables.capacity);
+        const one = nodeAllocatable("m7g.xlarge", tables.capacity).allocatable;
+        assert.equal(large.allocatable.cpuMillis - small.allocatable.cpuMillis, one.cpuMillis);
+        assert.ok(large.system.cpuMillis > small.system.cpuMillis, "DaemonSet pods on the extra node");
+    });
+
+    it("reads Helm values generically, with the charts' own replica and executor rules", () => {
+        const trino = release("trino", "trino", { server: { workers: 3 }, coordinator: { resources: { requests: { cpu: "1", memory: "2Gi" } } }, worker: { resources: { requests: { cpu: "2", memory: "4Gi" } } } });
+        const airflow = release("airflow", "airflow", {
+            executor: "KubernetesExecutor",
+            airflowVersion: "3.1.7",
+            scheduler: { replicas: 2, resources: { requests: { cpu: "500m", memory: "1Gi" } } },
+            webserver: { resources: { requests: { cpu: "9", memory: "9Gi" } } },
+            redis: { resources: { requests: { cpu: "9", memory: "9Gi" } }, persistence: { enabled: true, size: "1Gi" } },
+            workers: { replicas: 5, resources: { requests: { cpu: "250m", memory: "512Mi" } }, persistence: { enabled: true, size: "100Gi" } },
+            triggerer: { persistence: { enabled: true, size: "5Gi" } },
+            pgbouncer: { enabled: false, resources: { requests: { cpu: "9", memory: "9Gi" } } },
+        });
+        const w = workloads([trino, airflow], tables.capacity);
+        const pods = (path: string) => w.pods.filter((p) => p.path === path);
+        assert.equal(pods("worker.resources")[0].pods, 3);
+        assert.equal(pods("coordinator.resources")[0].pods, 1);
+        assert.equal(pods("scheduler.resources")[0].pods, 2);
+        assert.equal(pods("workers.resources")[0].pods, 1, "KubernetesExecutor: one task pod, not workers.replicas");
+        assert.equal(pods("workers.resources")[0].transient, true);
+        assert.equal(pods("webserver.resources").length, 0, "Airflow 3 has no webserver");
+        assert.equal(pods("redis.resources").length, 0, "no Redis without Celery");
+        assert.equal(pods("pgbouncer.resources").length, 0, "disabled");
+        assert.deepEqual(w.volumes.map((v) => `${v.path}=${v.sizeGiB}`), ["triggerer.persistence=5"]);
+    });
+
+    it("sizes Spark pods as memory + overhead, ECK pods by their defaults, and finds load balancers", () => {
+        const spark = res("job", { type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication", inputs: { spec: { type: "Python", driver: { cores: 1, memory: "1g" }, executor: { instances: 3, cores: 2, memory: "2g" } } } });
+        const es = res("es", { type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", inputs: { spec: { nodeSets: [{ name: "default", count: 2 }] } } });
+        const svc = res("svc", { type: "kubernetes:core/v1:Service", inputs: { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } }, spec: { type: "LoadBalancer" } } });
+        const w = workloads([spark, es, svc], tables.capacity);
+        const driver = w.pods.find((p) => p.path === "spec.driver")!;
+        assert.equal(driver.memoryMiB, 1024 + Math.max(384, 0.4 * 1024));
+        const exec = w.pods.find((p) => p.path === "spec.executor")!;
+        assert.deepEqual([exec.pods, exec.cpuMillis, exec.memoryMiB], [3, 2000, 2048 + 0.4 * 2048]);
+        const node = w.pods.find((p) => p.source.startsWith("es "))!;
+        assert.deepEqual([node.pods, node.memoryMiB], [2, tables.capacity.operatorDefaults.elasticsearch.memoryMiB]);
+        assert.deepEqual(w.volumes.map((v) => v.count), [2]);
+        assert.deepEqual(w.loadBalancers.map((l) => l.internetFacing), [false]);
+    });
+});
+
+describe("estimates: monthly cost (synthetic)", () => {
+    it("prices spot node groups below on-demand and Multi-AZ RDS at twice single-AZ", () => {
+        const cfg = { region: "us-east-1", azCount: 2 };
+        const od = monthlyCost([nodeGroup(["m7g.xlarge"], 2)], cfg, tables.prices).totalUsd;
+        const spot = monthlyCost([nodeGroup(["m7g.xlarge"], 2, "SPOT")], cfg, tables.prices).totalUsd;
+        assert.ok(spot < od);
+        const rds = (multiAz: boolean) => monthlyCost([res("db", { type: "aws:rds/instance:Instance", inputs: { instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3", multiAz } })], cfg, tables.prices).totalUsd;
+        assert.ok(Math.abs(rds(true) - 2 * rds(false)) < 0.02);
+        const lb = monthlyCost([res("svc", { type: "kubernetes:core/v1:Service", inputs: { spec: { type: "LoadBalancer" } } })], cfg, tables.prices, { capacityTable: tables.capacity });
+        assert.equal(lb.items.filter((i) => i.item === "public IPv4 address")[0].quantity, 2, "an internet-facing NLB has a public IPv4 per AZ");
+    });
+});
+
+// ---- the stacks' plans ----
+function estimatesOf(run: PlanRun) {
+    return estimate({ plan: run.plan, config: run.config });
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`estimates of stack ${stack}`, () => {
+        let run: PlanRun;
+        let e: ReturnType<typeof estimate>;
+        before(async () => {
+            run = await planOf(stack);
+            e = estimatesOf(run);
+        });
+
+        it("has a contiguous critical path ending at the deploy time", () => {
+            assert.ok(e.deployMinutes > 10, `${e.deployMinutes}`);
+            assert.ok(e.criticalPath.length >= 3);
+            for (let i = 1; i < e.criticalPath.length; i++) {
+                assert.ok(Math.abs(e.criticalPath[i].startMinute - e.criticalPath[i - 1].finishMinute) <= 0.11, `${e.criticalPath[i - 1].name} -> ${e.criticalPath[i].name}`);
+            }
+            assert.ok(Math.abs(e.criticalPath[e.criticalPath.length - 1].finishMinute - e.deployMinutes) <= 0.11);
+            const urns = new Set(run.plan.resources.map((r) => r.name));
+            for (const link of e.criticalPath) assert.ok(urns.has(link.name), link.name);
+        });
+
+        it("does not serialise RDS, S3 and Glue behind EKS", () => {
+            const cp = criticalPath(run.plan.resources, tables.durations);
+            const eks = one(run, "eks:index:Cluster");
+            for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/crawler:Crawler"]) {
+                for (const r of ofType(run, t)) {
+                    assert.ok(cp.schedule[r.urn].start < cp.schedule[eks.urn].finish, `${r.name} starts before the cluster is ready`);
+                }
+            }
+        });
+
+        it("deploys the operators side by side, not one after the other", () => {
+            const cp = criticalPath(run.plan.resources, tables.durations);
+            const operators = ofType(run, "kubernetes:helm.sh/v3:Release").filter((r) => /operator/.test(String((r.rawInputs as any)?.chart)));
+            assert.ok(operators.length >= 2, `operator releases: ${operators.map((o) => o.name).join(", ")}`);
+            for (const a of operators) {
+                for (const b of operators) {
+                    if (a === b) continue;
+                    assert.ok(cp.schedule[a.urn].start < cp.schedule[b.urn].finish, `${a.name} does not wait for ${b.name}`);
+                }
+            }
+        });
+
+        it("prices every billable resource of the plan and sums the items", () => {
+            for (const [type, item] of [["eks:index:Cluster", "EKS control plane"], ["aws:ec2/natGateway:NatGateway", "NAT gateway"], ["aws:ec2/eip:Eip", "public IPv4 address"], ["eks:index:ManagedNodeGroup", "EC2 instances"], ["aws:rds/instance:Instance", "RDS instance"]]) {
+                for (const r of ofType(run, type)) assert.ok(e.costItems.some((i) => i.item === item && i.resource === r.name), `${item} for ${r.name}`);
+            }
+            const sum = e.costItems.reduce((s, i) => s + i.monthlyUsd, 0);
+            assert.ok(Math.abs(sum - e.monthlyCostUsd) < 0.01);
+            const nodes = e.costItems.filter((i) => i.item === "EC2 instances").reduce((s, i) => s + i.quantity, 0);
+            assert.equal(nodes, Object.values(run.config.nodeGroups).reduce((s, g) => s + g.desiredSize, 0));
+        });
+
+        it("fits the pods' requests into the node groups", () => {
+            assert.ok(e.capacity.fits, e.capacity.problems.join("; "));
+            assert.ok(e.capacity.requested.cpuMillis > e.capacity.system.cpuMillis, "the platform's requests are counted");
+        });
+    });
+}
+
+describe("estimates: targets and changes", () => {
+    let dev: ReturnType<typeof estimate>;
+    let prod: ReturnType<typeof estimate>;
+    let devRun: PlanRun;
+    before(async () => {
+        devRun = await planOf("dev");
+        dev = estimatesOf(devRun);
+        prod = estimatesOf(await planOf("prod"));
+    });
+
+    it("dev: critical path within 25 minutes", () => {
+        assert.ok(dev.deployMinutes <= 25, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
+    });
+
+    it("dev: within 300 USD a month at idle at the standard EKS rate (the extended-support surcharge is the Kubernetes version's, see the report)", () => {
+        const cp = dev.costItems.find((i) => i.item === "EKS control plane")!;
+        const atStandard = dev.monthlyCostUsd - cp.monthlyUsd + tables.prices.eks.standardPerHour * H;
+        assert.ok(atStandard <= 300, `dev costs ${atStandard.toFixed(2)} USD a month at idle (standard EKS rate)`);
+    });
+
+    it("prod keeps its redundancy and costs more than dev", () => {
+        assert.ok(prod.monthlyCostUsd > dev.monthlyCostUsd);
+        assert.ok(prod.costItems.filter((i) => i.item === "NAT gateway").length > 1, "a NAT gateway per AZ");
+        assert.match(prod.costItems.find((i) => i.item === "RDS instance")!.unit, /Multi-AZ/);
+    });
+
+    it("a NAT gateway per AZ costs one gateway and one public IPv4 more per extra AZ", async () => {
+        const perAz = estimatesOf(await planWith("dev", { "bdok:natGateways": "perAz" }));
+        const extra = devRun.config.azCount - 1;
+        const expected = extra * (tables.prices.natGateway.perHour + tables.prices.publicIpv4.perHour) * H;
+        assert.ok(Math.abs(perAz.monthlyCostUsd - dev.monthlyCostUsd - expected) < 0.05, `${perAz.monthlyCostUsd} - ${dev.monthlyCostUsd} vs ${expected}`);
+    });
+
+    it("a larger node group costs more and offers more capacity", async () => {
+        const groups = structuredClone(devRun.config.nodeGroups);
+        const [name, g] = Object.entries(groups)[0];
+        g.desiredSize += 1;
+        g.maxSize = Math.max(g.maxSize, g.desiredSize);
+        const bigger = estimatesOf(await planWith("dev", { "bdok:nodeGroups": groups }));
+        assert.ok(bigger.monthlyCostUsd > dev.monthlyCostUsd);
+        const one = nodeAllocatable(bigger.capacity.nodeGroups.find((n) => n.name.endsWith(name))!.instanceType, tables.capacity).allocatable;
+        assert.equal(bigger.capacity.allocatable.cpuMillis - dev.capacity.allocatable.cpuMillis, one.cpuMillis);
+        assert.equal(bigger.capacity.allocatable.memoryMiB - dev.capacity.allocatable.memoryMiB, one.memoryMiB);
+    });
+
+    it("a tiny node group fails the capacity check with the shortfall", async () => {
+        const tiny = { general: { instanceTypes: ["t4g.small"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 1, maxSize: 1 } };
+        const run = await planWith("dev", { "bdok:nodeGroups": tiny });
+        assert.throws(() => capacity(run.plan.resources, run.config, tables.capacity), (err: unknown) => {
+            assert.ok(err instanceof CapacityError);
+            assert.match(err.message, /capacity of stack "dev": the pods' requests do not fit the node groups at desired size \(cluster-general: 1 x t4g.small\)/);
+            assert.match(err.message, /CPU: requested [\d.]+ vCPU > allocatable 1.93 vCPU \(short by [\d.]+ vCPU\)/);
+            assert.match(err.message, /memory: requested [\d.]+ GiB > allocatable 1.54 GiB/);
+            return true;
+        });
+    });
+
+    it("npm run plan writes the estimates and exits non-zero when the requests do not fit", function () {
+        this.timeout(120000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
+        const overrides = path.join(dir, "tiny.yaml");
+        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    general:\n      instanceTypes: [t4g.small]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
+        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"], { cwd: ROOT, encoding: "utf8" });
+        assert.equal(out.status, 3, out.stderr);
+        assert.match(out.stderr, /capacity of stack "dev".*\n.*short by/);
+        const plan = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8"));
+        assert.equal(plan.estimates.capacity.fits, false);
+        assert.ok(plan.estimates.deployMinutes > 0 && plan.estimates.monthlyCostUsd > 0);
+        fs.rmSync(dir, { recursive: true, force: true });
+    });
+});

@@ -1,0 +1,116 @@
+// `npm run bench [-- --runs 5] [--stacks dev,prod] [--no-tests]`: times one offline plan per stack
+// and the whole test run, each run a fresh child process, and prints the median of the runs.
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+
+const ROOT = path.resolve(__dirname, "..");
+
+interface Args {
+    runs: number;
+    stacks: string[];
+    tests: boolean;
+}
+
+export function parseBenchArgs(argv: string[]): Args {
+    const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+    const args: Args = { runs: 5, stacks: known, tests: true };
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        if (a === "--runs") {
+            const n = Number(argv[++i]);
+            if (!Number.isInteger(n) || n < 1) throw new Error(`--runs: got ${argv[i]}; allowed: a positive integer`);
+            args.runs = n;
+        } else if (a === "--stacks") {
+            args.stacks = String(argv[++i] ?? "").split(",").filter(Boolean);
+            const unknown = args.stacks.filter((s) => !known.includes(s));
+            if (unknown.length || args.stacks.length === 0) throw new Error(`--stacks: got ${argv[i]}; allowed: a comma-separated list of ${known.join(", ")}`);
+        } else if (a === "--no-tests") args.tests = false;
+        else throw new Error(`unknown argument ${a}\nusage: npm run bench -- [--runs N] [--stacks dev,prod] [--no-tests]`);
+    }
+    return args;
+}
+
+export function median(xs: number[]): number {
+    const s = [...xs].sort((a, b) => a - b);
+    const m = Math.floor(s.length / 2);
+    return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Row {
+    what: string;
+    times: number[];
+    failures: number;
+    detail?: string;
+}
+
+function time(cmd: string[], env: NodeJS.ProcessEnv = process.env): { seconds: number; status: number | null; stdout: string; stderr: string } {
+    const started = process.hrtime.bigint();
+    const r = spawnSync(cmd[0], cmd.slice(1), { cwd: ROOT, env, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+    return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
+}
+
+function main(): number {
+    const args = parseBenchArgs(process.argv.slice(2));
+    const node = process.execPath;
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bench-"));
+    const rows: Row[] = [];
+    const figures: string[] = [];
+    try {
+        for (const stack of args.stacks) {
+            const row: Row = { what: `plan --stack ${stack}`, times: [], failures: 0 };
+            const out = path.join(tmp, stack);
+            for (let i = 0; i < args.runs; i++) {
+                const r = time([node, "-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--quiet", "--out", out]);
+                row.times.push(r.seconds);
+                if (r.status !== 0) row.failures++;
+                process.stderr.write(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
+            }
+            const planFile = path.join(out, "plan.json");
+            if (fs.existsSync(planFile)) {
+                const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
+                const e = plan.estimates;
+                row.detail = `${plan.resources.length} resources`;
+                if (e) figures.push(`| ${stack} | ${plan.resources.length} | ${e.deployMinutes} | ${e.monthlyCostUsd.toFixed(2)} | ${e.capacity.fits ? "fits" : "does not fit"} |`);
+            }
+            rows.push(row);
+        }
+        if (args.tests) {
+            const row: Row = { what: "test run (mocha, all files)", times: [], failures: 0 };
+            for (let i = 0; i < args.runs; i++) {
+                const r = time([node, path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js")]);
+                row.times.push(r.seconds);
+                if (r.status !== 0) row.failures++;
+                const closing = (r.stdout.trim().split("\n").pop() ?? "").trim();
+                row.detail = closing;
+                process.stderr.write(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
+            }
+            rows.push(row);
+        }
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+
+    console.log(`\nbdok bench: median of ${args.runs} run(s), each a fresh child process (${os.cpus().length} CPUs, node ${process.version})\n`);
+    console.log("| what | runs | median s | min s | max s | failed | note |");
+    console.log("|---|---:|---:|---:|---:|---:|---|");
+    for (const r of rows) {
+        console.log(`| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`);
+    }
+    if (figures.length) {
+        console.log("\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | capacity |");
+        console.log("|---|---:|---:|---:|---|");
+        figures.forEach((f) => console.log(f));
+    }
+    return rows.some((r) => r.failures > 0) ? 1 : 0;
+}
+
+if (require.main === module) {
+    try {
+        process.exit(main());
+    } catch (e) {
+        console.error((e as Error).message);
+        process.exit(2);
+    }
+}
