@@ -3,7 +3,7 @@
 import { parseCidr, isPrivateRange } from "./lib/cidr";
 import { archOf, ec2InstanceDescribe, ec2InstancePattern, rdsInstanceDescribe, rdsInstancePattern } from "./lib/instances";
 import {
-    ConfigError, Ctx, Rule, Parsed, applyField, bool, dict, field, int, list, num, obj, oneOf, str, unknownKey,
+    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, field, int, list, num, obj, oneOf, str, unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
 
@@ -19,7 +19,12 @@ const cidr16to20: Rule<string> = (v, path, ctx) => {
     return v as string;
 };
 
-const ipv4Cidr = str({ pattern: /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/, describe: "an IPv4 CIDR such as 203.0.113.0/24" });
+// Octets 0-255, prefix 0-32, no host bits set (EKS rejects 203.0.113.5/24).
+const ipv4Cidr: Rule<string> = (v, path, ctx) => {
+    if (typeof v === "string" && parseCidr(v)) return v;
+    ctx.issues.push(`${path}: got ${JSON.stringify(v)}; allowed: an IPv4 network such as 203.0.113.0/24 (octets 0-255, prefix /0 to /32, no host bits set)`);
+    return undefined;
+};
 const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
 const k8sLabel = str({ pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, describe: "a Kubernetes label value" });
 
@@ -30,7 +35,10 @@ const nodeGroup = obj({
     desiredSize: field(int(0, 100), "an integer from 0 to 100"),
     maxSize: field(int(1, 100), "an integer from 1 to 100"),
     diskSizeGiB: field(int(20, 1000), "an integer from 20 to 1000", 50),
-    labels: field(dict(k8sLabel), "a map of Kubernetes labels", {}),
+    labels: field(dict(k8sLabel, {
+        keyPattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+        keyDescribe: "a Kubernetes label key: [prefix/]name, name up to 63 letters, digits, '-', '_', '.'",
+    }), "a map of Kubernetes labels", {}),
 });
 
 const portForwardOrLb = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
@@ -91,7 +99,7 @@ export const schema = {
     spark: field(
         obj({
             executors: field(int(1, 50), "an integer from 1 to 50", 1),
-            executorMemory: field(str({ pattern: /^\d+[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
+            executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
         }),
         "the Spark job sizing",
         {} as any,
@@ -117,6 +125,9 @@ export type StackConfig = { [K in keyof Raw]: Deep<Raw[K]> } & {
 };
 export type NodeGroupConfig = StackConfig["nodeGroups"][string];
 
+/** AWS provider keys holding long-lived keys: never allowed (house rule: no AWS access keys). */
+const STATIC_AWS_CREDENTIALS = ["accessKey", "secretKey", "token"];
+
 const regionRule = str({ pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, describe: "an AWS region such as us-east-1" });
 
 /**
@@ -133,7 +144,13 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
             if (name in schema) bdokRaw[name] = value;
             else ctx.issues.push(unknownKey(key, name, known.map((k) => k)).replace(/did you mean "([^"]+)"/, `did you mean "${PROJECT}:$1"`));
         } else if (ns === "") {
-            ctx.issues.push(`${key}: configuration keys need a namespace, e.g. "${PROJECT}:${key}" or "aws:${key}"`);
+            const hint = name in schema ? `"${PROJECT}:${key}"` : key === "region" ? `"aws:region"` : `"${PROJECT}:<key>" or "aws:<key>"`;
+            ctx.issues.push(`${key}: got a key without a namespace; allowed: namespaced keys, here ${hint}`);
+        } else if (ns === "aws" && STATIC_AWS_CREDENTIALS.includes(name)) {
+            // Never echo the value: it is a credential.
+            ctx.issues.push(`${key}: got a static AWS credential; allowed: no AWS keys in stack configuration (an IAM role: OIDC in CI, SSO or a profile locally)`);
+        } else if (ns === "aws" && name !== "region" && closest(name, ["region"])) {
+            ctx.issues.push(`${key}: unknown key; did you mean "aws:region"?`);
         }
         // Other namespaces (aws:, kubernetes:, pulumi:) belong to providers and are theirs to check.
     }

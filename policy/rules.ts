@@ -337,7 +337,7 @@ const CREDENTIAL_SUFFIXES = [
     "encryptionkey", "authtoken", "bearertoken", "connectionstring",
 ];
 /** Keys that name where a credential lives (a Secret name, a file, a switch), not the credential. */
-const REFERENCE_KEY = /(secretname|secretref|keyref|existingsecret|fromsecret|secretkeyname|file|path|dir|enabled|enable|length|policy|type|mode|ttl|expiry|expiration|rotation|header|field|env|envname|mount|class|provider|providers|algorithm|method|ref)$/;
+const REFERENCE_KEY = /(secretname|secretref|keyref|existingsecret|fromsecret|secretkeyname|file|path|dir|enabled|enable|length|policy|type|mode|ttl|expiry|expiration|rotation|header|field|env|envname|mount|class|provider|providers|algorithm|method|ref|serviceaccounttoken)$/;
 
 export function isCredentialKey(key: string): boolean {
     const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");

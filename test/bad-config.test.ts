@@ -1,0 +1,127 @@
+// Bad input: every file in test/fixtures/bad-config is an overrides file in stack-file shape that
+// must be rejected. Its header says what the message must contain:
+//   # expect-key: <the key the message names>
+//   # expect-allowed: <part of what is allowed>     and/or
+//   # expect-suggest: <the closest valid key, for a typo>
+//   # expect-absent: <text that must not appear, e.g. a credential>
+//   # stack: <stack whose file it overrides> (default dev)
+// They run through the real entry paths: readStackFile + loadStackConfig + parseConfig, and a few
+// through the plan CLI as a child process (exit code 2, the message on stderr, no stack trace).
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, parseConfig } from "../config";
+import { loadStackConfig, readStackFile, ROOT } from "../tools/harness";
+
+const DIR = path.join(__dirname, "fixtures", "bad-config");
+
+interface Fixture {
+    file: string;
+    name: string;
+    stack: string;
+    key: string;
+    allowed?: string;
+    suggest?: string;
+    absent?: string;
+}
+
+function fixtures(): Fixture[] {
+    return fs.readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort().map((f) => {
+        const file = path.join(DIR, f);
+        const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))?.[1].trim();
+        return {
+            file, name: f.replace(/\.yaml$/, ""), stack: header("stack") ?? "dev",
+            key: header("expect-key")!, allowed: header("expect-allowed"), suggest: header("expect-suggest"), absent: header("expect-absent"),
+        };
+    });
+}
+
+/** The configuration error of a fixture through the library entry path (or a failure if accepted). */
+function errorOf(fx: Fixture): ConfigError {
+    try {
+        const overrides = readStackFile(fx.file).config ?? {};
+        parseConfig(loadStackConfig(fx.stack, overrides), fx.stack);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${(e as Error)?.stack ?? e}`);
+        return e;
+    }
+    return assert.fail(`${fx.name}: configuration was accepted`);
+}
+
+/** The issue naming the key: "<key>: ..." (a file's path may stand before a file-level key). */
+function issueFor(issues: string[], key: string): string | undefined {
+    return issues.find((i) => i.startsWith(`${key}: `) || i.includes(`/${key}: `));
+}
+
+function checkMessage(fx: Fixture, issues: string[], message: string): void {
+    const issue = issueFor(issues, fx.key);
+    assert.ok(issue, `no issue names ${fx.key}:\n${issues.join("\n")}`);
+    if (fx.allowed) {
+        const allowed = issue.slice(issue.indexOf("allowed: "));
+        assert.ok(issue.includes("allowed: "), `"${issue}" does not say what is allowed`);
+        assert.ok(allowed.includes(fx.allowed), `"${issue}" should allow "${fx.allowed}"`);
+    }
+    if (fx.suggest) assert.ok(issue.includes(`did you mean "${fx.suggest}"?`), `"${issue}" should suggest ${fx.suggest}`);
+    if (fx.absent) assert.ok(!message.includes(fx.absent), `the message repeats "${fx.absent}"`);
+}
+
+describe("bad configuration is rejected with a message naming the key and what is allowed", () => {
+    const all = fixtures();
+
+    it("has at least 25 fixtures, each saying what its message must contain", () => {
+        assert.ok(all.length >= 25, `${all.length} fixtures`);
+        for (const fx of all) {
+            assert.ok(fx.key, `${fx.name}: no expect-key`);
+            assert.ok(fx.allowed || fx.suggest, `${fx.name}: no expect-allowed or expect-suggest`);
+        }
+        assert.ok(all.filter((f) => f.suggest).length >= 3, "typo fixtures");
+    });
+
+    for (const fx of all) {
+        it(fx.name, () => {
+            const e = errorOf(fx);
+            checkMessage(fx, e.issues, e.message);
+            assert.doesNotMatch(e.message, /^\s+at /m);
+        });
+    }
+
+    it("the stack files themselves are valid (the fixtures fail for their own reason)", () => {
+        for (const stack of ["dev", "prod"]) assert.doesNotThrow(() => parseConfig(loadStackConfig(stack), stack));
+    });
+});
+
+describe("bad configuration through the plan CLI", () => {
+    // One child process each, run concurrently: the CLI loads the whole program before it validates.
+    const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];
+    let results: Map<string, { status: number | null; stdout: string; stderr: string }>;
+    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bad-config-"));
+
+    before(async function () {
+        this.timeout(180000);
+        const run = (name: string) => new Promise<[string, { status: number | null; stdout: string; stderr: string }]>((resolve) => {
+            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(out, name), "--quiet"], { cwd: ROOT });
+            let stdout = "";
+            let stderr = "";
+            p.stdout.on("data", (d) => (stdout += d));
+            p.stderr.on("data", (d) => (stderr += d));
+            p.on("close", (status) => resolve([name, { status, stdout, stderr }]));
+        });
+        results = new Map(await Promise.all(cliCases.map(run)));
+    });
+
+    after(() => fs.rmSync(out, { recursive: true, force: true }));
+
+    for (const name of cliCases) {
+        it(`${name}: exit code 2, the message on stderr, no stack trace, no plan written`, () => {
+            const fx = fixtures().find((f) => f.name === name)!;
+            const r = results.get(name)!;
+            assert.equal(r.status, 2, `exit ${r.status}\n${r.stderr}`);
+            const issues = r.stderr.split("\n").map((l) => l.replace(/^(Invalid configuration: |\s+- )/, "").trim()).filter(Boolean);
+            checkMessage(fx, issues, r.stderr + r.stdout);
+            assert.doesNotMatch(r.stderr, /^\s+at /m, "stack trace on stderr");
+            assert.ok(!fs.existsSync(path.join(out, name, "plan.json")), "a plan was written");
+        });
+    }
+});

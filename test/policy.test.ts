@@ -1,0 +1,220 @@
+// The policy pack: its shape, every rule against a fixture that violates it, the exceptions the
+// rules allow, and the real offline plans of every stack (prod must be clean).
+import { strict as assert } from "assert";
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import {
+    configSchema, isCredentialKey, isReferenceValue, literalCredentials, loadBalancerServices, parsePolicyDocument,
+    policies, PROD_ONLY, resolveConfig, stackOfUrn, isTlsOnlyPolicy, adminWildcardStatements, UNKNOWN, read,
+} from "../policy/rules";
+import { ROOT } from "../tools/harness";
+import { checkPlanRun, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
+import { compliant, res, violations } from "./fixtures/policy-cases";
+import { planOf, STACKS } from "./support";
+
+const fmt = (r: PolicyReport) => r.violations.map((v) => `  [${v.policy}] ${v.message}`).join("\n");
+
+describe("policy pack", () => {
+    it("has at least 20 uniquely named rules, each described, configurable and mandatory or advisory", () => {
+        assert.ok(policies.length >= 20, `${policies.length} rules`);
+        assert.equal(new Set(policies.map((p) => p.name)).size, policies.length, "duplicate rule names");
+        for (const p of policies) {
+            assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)*$/, p.name);
+            assert.ok(p.description.length > 20, `${p.name}: description`);
+            assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", `${p.name}: ${p.enforcementLevel}`);
+            assert.equal(p.configSchema, configSchema, `${p.name}: the shared config schema`);
+        }
+        const advisory = policies.filter((p) => p.enforcementLevel === "advisory").map((p) => p.name);
+        assert.deepEqual(advisory, ["s3-ownership-enforced"]);
+    });
+
+    it("is a runnable pack: PulumiPolicy.yaml, package.json with the root's versions, and an entry point", () => {
+        const dir = path.join(ROOT, "policy");
+        const meta = YAML.parse(fs.readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8"));
+        assert.equal(meta.runtime, "nodejs");
+        assert.ok(typeof meta.description === "string" && meta.description.length > 10);
+        const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+        const root = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"]) assert.equal(pkg.dependencies[dep], root.dependencies[dep], dep);
+        const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, "tsconfig.json"), "utf8"));
+        assert.deepEqual(tsconfig.files.sort(), ["index.ts", "rules.ts"]);
+        // Constructing a PolicyPack starts a gRPC server, so the entry point is checked as text.
+        const index = fs.readFileSync(path.join(dir, "index.ts"), "utf8");
+        assert.match(index, /new PolicyPack\("bdok",/);
+        assert.match(index, /import \{ policies \} from "\.\/rules"/);
+        // The pack resolves its dependencies from the root's node_modules (npm ci at the root).
+        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"]) assert.ok(require.resolve(dep, { paths: [dir] }).startsWith(path.join(ROOT, "node_modules")), dep);
+    });
+
+    it("derives the stack from URNs and prod-ness from the stack when not configured", () => {
+        assert.equal(stackOfUrn("urn:pulumi:prod::bdok::aws:s3/bucket:Bucket::x"), "prod");
+        assert.deepEqual(resolveConfig({}, "urn:pulumi:prod-eu::bdok::t::n"), { stack: "prod-eu", isProd: true, exposure: "clusterIp" });
+        assert.deepEqual(resolveConfig({}, "urn:pulumi:dev::bdok::t::n"), { stack: "dev", isProd: false, exposure: "clusterIp" });
+        assert.deepEqual(resolveConfig({ stack: "staging", isProd: true, exposure: "publicLoadBalancer" }), { stack: "staging", isProd: true, exposure: "publicLoadBalancer" });
+        assert.equal(resolveConfig({ exposure: "bogus" as any }).exposure, "clusterIp");
+    });
+
+    it("writes a --policy-pack-config with the stack's settings for every rule", () => {
+        const cfg = policyPackConfig({ stack: "prod", isProd: true, exposure: "internalLoadBalancer" });
+        assert.deepEqual(Object.keys(cfg).sort(), policies.map((p) => p.name).sort());
+        for (const v of Object.values(cfg)) assert.deepEqual(v, { stack: "prod", isProd: true, exposure: "internalLoadBalancer" });
+    });
+});
+
+describe("policy predicates", () => {
+    it("tell credential keys from keys that name where a credential lives", () => {
+        for (const k of ["password", "connection.password", "PGPASSWORD", "webserverSecretKey", "fernetKey", "apiKey", "api_key", "AWS_SECRET_ACCESS_KEY", "s3.aws-secret-key", "token", "pass", "jwtSecret", "clientSecret"]) {
+            assert.ok(isCredentialKey(k), k);
+        }
+        for (const k of ["fernetKeySecretName", "existingSecret", "passwordSecret", "secretKeyRef", "caSecret", "passwordAuthSecret", "tokenPath", "passwordFile", "automountServiceAccountToken", "username", "spark.hadoop.fs.s3a.aws.credentials.provider", "config.providers.secrets.class"]) {
+            assert.ok(!isCredentialKey(k), k);
+        }
+    });
+
+    it("accept references, reject literals (a masked Pulumi secret is a literal too)", () => {
+        for (const v of ["${secrets:kafka/pg:password}", "${env:PG}", "${ENV:SHARED}", "$(PGPASSWORD)", "{{ .Values.x }}", "/var/run/secrets/token", "", "  "]) assert.ok(isReferenceValue(v), v);
+        for (const v of ["hunter2", "[secret]", "changeme", "${unterminated"]) assert.ok(!isReferenceValue(v), v);
+    });
+
+    it("find literal credentials with their path", () => {
+        const hits = literalCredentials({ spec: { config: { "connection.password": "x", "connection.user": "u" }, template: { env: [{ name: "API_TOKEN", value: "t" }] } } });
+        assert.deepEqual(hits.map((h) => h.path).sort(), ["spec.config.connection.password", "spec.template.env[0].value"]);
+    });
+
+    it("find LoadBalancer requests and their scheme", () => {
+        const hits = loadBalancerServices({ web: { service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } }, other: { type: "ClusterIP" } });
+        assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true }]);
+    });
+
+    it("read TLS-only and admin statements from policy documents", () => {
+        const tls = parsePolicyDocument(JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] }));
+        assert.ok(isTlsOnlyPolicy(tls));
+        assert.equal(adminWildcardStatements(tls).length, 0, "a Deny is never admin");
+        assert.equal(parsePolicyDocument("not json"), undefined);
+    });
+
+    it("treat values the engine does not know yet as unknown, not as violations", () => {
+        const proxy = new Proxy({}, { get: () => { const e = new Error("unknown"); e.name = "UnknownValueError"; throw e; } });
+        assert.equal(read({ a: proxy }, "a", "b"), UNKNOWN);
+        assert.equal(read({ a: "[unknown]" }, "a"), UNKNOWN);
+    });
+});
+
+describe("policy runner (offline adapter)", () => {
+    it("hands each resource to validateResource as the engine does: type, props, urn, name, opts", () => {
+        const r = res("aws:rds/instance:Instance", "db", { multiAz: true }, { protect: true, retainOnDelete: true, parent: "urn:p" });
+        const args = resourceArgs({ ...r, rawInputs: { multiAz: true, password: "plain" } }, { stack: "prod" });
+        assert.equal(args.type, "aws:rds/instance:Instance");
+        assert.equal(args.name, "db");
+        assert.equal(args.urn, r.urn);
+        assert.equal(args.props.password, "plain", "revealed inputs, as a preview sees them");
+        assert.equal(args.opts.protect, true);
+        assert.equal((args.opts as any).retainOnDelete, true);
+        assert.equal(args.opts.parent, "urn:p");
+        assert.deepEqual(args.getConfig(), { stack: "prod" });
+        assert.throws(() => args.notApplicable("x"));
+    });
+
+    it("links parents and (property) dependencies as objects for validateStack", () => {
+        const a = res("aws:s3/bucket:Bucket", "a", {});
+        const b = res("aws:s3/bucketVersioning:BucketVersioning", "a", {}, { parent: a.urn, dependencies: [a.urn], propertyDependencies: { bucket: [a.urn] } });
+        const [ra, rb] = stackResources([a, b]);
+        assert.equal(rb.parent, ra);
+        assert.deepEqual(rb.dependencies, [ra]);
+        assert.deepEqual(rb.propertyDependencies.bucket, [ra]);
+    });
+});
+
+describe("every rule reports a fixture that violates it", () => {
+    const table = violations();
+
+    it("covers every rule of the pack", () => {
+        assert.deepEqual(Object.keys(table).sort(), policies.map((p) => p.name).sort());
+    });
+
+    for (const [rule, cases] of Object.entries(table)) {
+        for (const c of cases) {
+            it(`${rule}: ${c.what}`, async () => {
+                const report = await runPolicies(c.resources, c.config);
+                const mine = report.violations.filter((v) => v.policy === rule);
+                assert.ok(mine.length > 0, `no ${rule} violation; got:\n${fmt(report) || "  (none)"}`);
+                for (const v of mine) assert.ok(v.message.length > 30, `unclear message: ${v.message}`);
+                if (c.at) {
+                    const at = c.resources.find((r) => r.name === c.at && mine.some((v) => v.urn === r.urn));
+                    assert.ok(at, `${rule} should point at "${c.at}"; points at ${mine.map((v) => v.urn).join(", ")}`);
+                }
+            });
+        }
+    }
+});
+
+describe("rules allow what they should", () => {
+    for (const c of compliant()) {
+        it(`${c.rules.join(", ")}: ${c.what}`, async () => {
+            const report = await runPolicies(c.resources, c.config);
+            const bad = report.violations.filter((v) => c.rules.includes(v.policy));
+            assert.deepEqual(bad, [], fmt({ ...report, violations: bad }));
+        });
+    }
+
+    it("prod-only rules are not applicable to dev", async () => {
+        const prodCases = Object.entries(violations()).filter(([rule]) => PROD_ONLY.includes(rule));
+        assert.ok(prodCases.length >= 8);
+        for (const [rule, cases] of prodCases) {
+            const report = await runPolicies(cases[0].resources, { stack: "dev", isProd: false, exposure: "clusterIp" });
+            assert.ok(!report.violations.some((v) => v.policy === rule), `${rule} fired on dev`);
+            assert.ok(report.notApplicable.some((n) => n.policy === rule && /prod stacks only/.test(n.reason)), `${rule} not reported as not applicable`);
+        }
+    });
+});
+
+describe("the offline plans pass the policy pack", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: no violation${stack === "prod" ? "" : "; only prod-only rules are not applicable"}`, async () => {
+            const run = await planOf(stack);
+            const report = await checkPlanRun(run);
+            assert.ok(report.resources > 50, `${report.resources} resources`);
+            assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
+            const na = [...new Set(report.notApplicable.map((n) => n.policy))];
+            if (run.config.isProd) {
+                assert.deepEqual(na, []);
+            } else {
+                for (const p of na) assert.ok(PROD_ONLY.includes(p), `${p} not applicable on ${stack}`);
+                // The prod-only rules about resources every stack has did run and stepped aside.
+                for (const p of ["rds-multi-az-prod", "rds-deletion-protection-prod", "stateful-protected-prod", "s3-no-force-destroy-prod"]) assert.ok(na.includes(p), p);
+            }
+        });
+    }
+
+    it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {
+        const run = await planOf("prod");
+        const types = new Set(run.captured.map((r) => r.type));
+        for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "eks:index:Cluster", "aws:glue/catalogDatabase:CatalogDatabase"]) assert.ok(types.has(t), t);
+        // The same plan with the protection switched off is caught.
+        const unprotected = run.captured.map((r) => ({ ...r, protect: false, retainOnDelete: false }));
+        const report = await runPolicies(unprotected, { stack: "prod", isProd: true, exposure: run.config.exposure });
+        const names = new Set(report.violations.filter((v) => v.policy === "stateful-protected-prod").map((v) => v.urn!.split("::").pop()));
+        for (const n of ["database-postgres", "datalake-lake", "datalake-airflow-logs", "datalake-catalog"]) assert.ok(names.has(n), `${n} not flagged`);
+    });
+
+    it("`npm run policy -- --emit-config` writes the preview's policy config; a bad stack exits 2 without a trace", async function () {
+        this.timeout(120000);
+        const cli = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy-run.ts", ...args], { cwd: ROOT });
+            let stdout = "";
+            let stderr = "";
+            p.stdout.on("data", (d) => (stdout += d));
+            p.stderr.on("data", (d) => (stderr += d));
+            p.on("close", (status) => resolve({ status, stdout, stderr }));
+        });
+        const [cfg, bad] = await Promise.all([cli("--emit-config", "prod"), cli("--emit-config", "nosuchstack")]);
+        assert.equal(cfg.status, 0, cfg.stderr);
+        const parsed = JSON.parse(cfg.stdout);
+        assert.deepEqual(parsed["rds-multi-az-prod"], { stack: "prod", isProd: true, exposure: "internalLoadBalancer" });
+        assert.equal(bad.status, 2);
+        assert.match(bad.stderr, /no Pulumi\.nosuchstack\.yaml/);
+        assert.doesNotMatch(bad.stderr, /^\s+at /m);
+    });
+});
