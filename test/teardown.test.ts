@@ -1,0 +1,121 @@
+// Safe teardown, asserted on the captured resources: dev is destroyed cleanly (buckets emptied,
+// nothing protected, volumes deleted with their claims, custom resources before their operators,
+// namespaces last); prod keeps its data (protect/retainOnDelete, final snapshot, claims kept).
+import { strict as assert } from "assert";
+import type { Captured, PlanRun } from "../tools/harness";
+import { charts } from "../versions";
+import { inputsOf, ofType, one, planOf, transitiveDeps } from "./support";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const RDS = "aws:rds/instance:Instance";
+const GLUE_DB = "aws:glue/catalogDatabase:CatalogDatabase";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const NAMESPACE = "kubernetes:core/v1:Namespace";
+
+/** The operator chart that serves each custom resource API group. */
+const OPERATOR_OF_GROUP: Record<string, string> = {
+    "kafka.strimzi.io": charts.strimzi.chart,
+    "elasticsearch.k8s.elastic.co": charts.eck.chart,
+    "kibana.k8s.elastic.co": charts.eck.chart,
+    "sparkoperator.k8s.io": charts.sparkOperator.chart,
+};
+
+const groupOf = (type: string) => /^kubernetes:([^/:]+)\/[^:]+:/.exec(type)?.[1];
+const customResources = (run: PlanRun) => run.captured.filter((r) => OPERATOR_OF_GROUP[groupOf(r.type) ?? ""] !== undefined);
+const ofKind = (run: PlanRun, group: string, kind: string) => run.captured.filter((r) => groupOf(r.type) === group && r.type.endsWith(`:${kind}`));
+
+/** deleteClaim of every persistent volume of a KafkaNodePool (single volume or JBOD). */
+function deleteClaims(pool: Captured): boolean[] {
+    const storage = inputsOf(pool).spec?.storage ?? {};
+    const volumes = storage.type === "jbod" ? storage.volumes ?? [] : [storage];
+    return volumes.filter((v: any) => v.type === "persistent-claim").map((v: any) => v.deleteClaim === true);
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`teardown of stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => {
+            run = await planOf(stack);
+        });
+
+        if (stack === "dev") {
+            it("empties the buckets on destroy (forceDestroy)", () => {
+                const buckets = ofType(run, BUCKET);
+                assert.ok(buckets.length >= 2);
+                for (const b of buckets) assert.equal(inputsOf(b).forceDestroy, true, b.name);
+            });
+
+            it("protects and retains nothing", () => {
+                const kept = run.captured.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`);
+                assert.deepEqual(kept, []);
+            });
+
+            it("deletes RDS without a final snapshot and without deletion protection", () => {
+                const db = inputsOf(one(run, RDS));
+                assert.equal(db.skipFinalSnapshot, true);
+                assert.equal(db.deletionProtection, false);
+            });
+        } else {
+            it("protects or retains the RDS instance, the data buckets and the Glue database", () => {
+                const stateful = [one(run, RDS), one(run, GLUE_DB), ...ofType(run, BUCKET)];
+                assert.ok(stateful.length >= 4);
+                for (const r of stateful) assert.ok(r.protect || r.retainOnDelete, `${r.type} ${r.name} is neither protected nor retained`);
+            });
+
+            it("never force-destroys a bucket", () => {
+                for (const b of ofType(run, BUCKET)) assert.equal(inputsOf(b).forceDestroy, false, b.name);
+            });
+
+            it("takes a final RDS snapshot and keeps deletion protection on", () => {
+                const db = inputsOf(one(run, RDS));
+                assert.equal(db.deletionProtection, true);
+                assert.equal(db.skipFinalSnapshot, false);
+                assert.match(db.finalSnapshotIdentifier ?? "", /^[a-z][a-z0-9-]*$/);
+            });
+        }
+
+        it(`${stack === "prod" ? "keeps" : "deletes"} Kafka volumes with their node pools (deleteClaim ${stack !== "prod"})`, function () {
+            const pools = ofKind(run, "kafka.strimzi.io", "KafkaNodePool");
+            if (pools.length === 0) this.skip(); // until the Kafka component is in the plan
+            for (const p of pools) {
+                const claims = deleteClaims(p);
+                assert.ok(claims.length > 0, `${p.name}: no persistent volume`);
+                for (const c of claims) assert.equal(c, stack !== "prod", `${p.name}: deleteClaim`);
+            }
+        });
+
+        it(`Elasticsearch volume claims: ${stack === "prod" ? "kept when the cluster is deleted" : "deleted with the cluster"}`, function () {
+            const clusters = ofKind(run, "elasticsearch.k8s.elastic.co", "Elasticsearch");
+            if (clusters.length === 0) this.skip(); // until the Elastic component is in the plan
+            for (const es of clusters) {
+                // ECK's default is DeleteOnScaledownAndClusterDeletion.
+                const policy = inputsOf(es).spec?.volumeClaimDeletePolicy ?? "DeleteOnScaledownAndClusterDeletion";
+                assert.equal(policy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion", es.name);
+            }
+        });
+
+        it("deletes every custom resource before its operator (it depends on the operator's release)", function () {
+            const crs = customResources(run);
+            if (crs.length === 0) this.skip(); // until the platform components are in the plan
+            const releases = ofType(run, RELEASE);
+            for (const cr of crs) {
+                const chart = OPERATOR_OF_GROUP[groupOf(cr.type)!];
+                const operator = releases.filter((r) => inputsOf(r).chart === chart);
+                assert.equal(operator.length, 1, `${cr.type} ${cr.name}: one ${chart} release expected, found ${operator.length}`);
+                assert.ok(transitiveDeps(run, cr.urn).has(operator[0].urn), `${cr.type} ${cr.name} does not depend on the ${chart} release`);
+            }
+        });
+
+        it("deletes namespaces last: custom resources and releases depend on their namespace", function () {
+            const inNamespace = [...customResources(run), ...ofType(run, RELEASE)];
+            if (inNamespace.length === 0) this.skip();
+            const namespaces = new Map(ofType(run, NAMESPACE).map((n) => [inputsOf(n).metadata?.name, n]));
+            for (const r of inNamespace) {
+                const ns = inputsOf(r).metadata?.namespace ?? inputsOf(r).namespace;
+                const nsResource = namespaces.get(ns);
+                if (!nsResource) continue; // a namespace the program does not own (e.g. kube-system)
+                assert.ok(transitiveDeps(run, r.urn).has(nsResource.urn), `${r.type} ${r.name} does not depend on namespace ${ns}`);
+            }
+        });
+    });
+}
