@@ -69,6 +69,8 @@ export interface DurationEntry {
     when?: Record<string, unknown>;
     minutes: number;
     range?: [number, number];
+    /** Waits for pods to be ready, so cannot finish before the node groups exist. */
+    needsNodes?: boolean;
     source: SourceRef;
 }
 
@@ -92,15 +94,18 @@ export function matches(actual: unknown, expected: unknown): boolean {
 }
 
 /** The table entry that applies to a resource: the first whose type pattern and conditions hold. */
-export function durationEntry(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): { minutes: number; index: number } {
+export function durationEntry(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): { minutes: number; index: number; needsNodes: boolean } {
     for (let i = 0; i < table.entries.length; i++) {
         const e = table.entries[i];
         if (!globToRegExp(e.match).test(r.type)) continue;
         if (e.when && !Object.entries(e.when).every(([p, v]) => matches(getPath(r.inputs, p), v))) continue;
-        return { minutes: e.minutes, index: i };
+        return { minutes: e.minutes, index: i, needsNodes: e.needsNodes === true };
     }
-    return { minutes: table.default.minutes, index: -1 };
+    return { minutes: table.default.minutes, index: -1, needsNodes: false };
 }
+
+/** Resource types whose instances are the worker nodes pods run on. */
+export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
 
 export function durationOf(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): number {
     return durationEntry(r, table).minutes;
@@ -157,12 +162,19 @@ interface Timed {
  * - a component takes no time: it is registered once its own dependencies (and parent) are done,
  *   and finished when all its children are; its children wait for its registration, so a
  *   component's dependsOn holds back everything inside it;
- * - depending on a component means waiting for all its descendants.
+ * - depending on a component means waiting for all its descendants;
+ * - a resource that waits for pods to be ready (`needsNodes` in the table, or `needsNodes(r)`)
+ *   cannot finish before the plan's node groups are up, dependency or not: it is timed from
+ *   the later of its own start and the node groups' finish.
  * A custom resource is always timed by the table (its children wait for it, as they wait for any
  * custom parent). A local component without children is empty (0 min); a remote component without
  * captured children (e.g. eks:index:Cluster under mocks) is timed as a whole from the table.
  */
-export function criticalPath(resources: EstResource[], durations: DurationTable | ((r: EstResource) => number)): CriticalPath {
+export function criticalPath(
+    resources: EstResource[],
+    durations: DurationTable | ((r: EstResource) => number),
+    opts: { needsNodes?: (r: EstResource) => boolean } = {},
+): CriticalPath {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const children = new Map<string, EstResource[]>();
     for (const r of resources) {
@@ -173,6 +185,8 @@ export function criticalPath(resources: EstResource[], durations: DurationTable 
         }
     }
     const dur = typeof durations === "function" ? durations : (r: EstResource) => durationOf(r, durations);
+    const needsNodes = opts.needsNodes ?? (typeof durations === "function" ? () => false : (r: EstResource) => durationEntry(r, durations).needsNodes);
+    const nodeGroups = resources.filter((r) => NODE_GROUP_TYPES.includes(r.type));
     const isComponent = (r: EstResource) => !r.custom && ((children.get(r.urn)?.length ?? 0) > 0 || !r.remote);
     const ancestors = (r: EstResource): Set<string> => {
         const out = new Set<string>();
@@ -188,6 +202,9 @@ export function criticalPath(resources: EstResource[], durations: DurationTable 
             if (byUrn.has(d) && d !== r.urn && !up.has(d)) refs.push({ kind: "finish", urn: d });
         }
         if (r.provider && byUrn.has(r.provider)) refs.push({ kind: "finish", urn: r.provider });
+        if (!isComponent(r) && needsNodes(r)) {
+            for (const ng of nodeGroups) if (ng.urn !== r.urn && !up.has(ng.urn)) refs.push({ kind: "finish", urn: ng.urn });
+        }
         if (r.parent && byUrn.has(r.parent)) {
             const parent = byUrn.get(r.parent)!;
             refs.push({ kind: isComponent(parent) ? "reg" : "finish", urn: parent.urn });

@@ -101,6 +101,19 @@ describe("estimates: critical path (synthetic graphs)", () => {
         assert.equal(cp.minutes, 14);
     });
 
+    it("a resource that waits for pods also waits for the node groups, dependency or not", () => {
+        const eks = res("eks");
+        const ng = res("ng", { type: "eks:index:ManagedNodeGroup", custom: false, remote: true, dependencies: [eks.urn] });
+        const provider = res("k8s", { type: "pulumi:providers:kubernetes", dependencies: [eks.urn] });
+        const chart = res("chart", { type: "kubernetes:helm.sh/v3:Release", provider: provider.urn, inputs: { chart: "x" } });
+        const ns = res("ns", { type: "kubernetes:core/v1:Namespace", provider: provider.urn });
+        const cp = criticalPath([eks, ng, provider, chart, ns], tables.durations);
+        const m = (r: EstResource) => durationEntry(r, tables.durations).minutes;
+        assert.ok(Math.abs(cp.schedule[chart.urn].start - (m(eks) + m(ng))) < 1e-9, "the release starts once the nodes are up");
+        assert.ok(Math.abs(cp.schedule[ns.urn].start - m(eks)) < 1e-9, "a namespace needs no node");
+        assert.deepEqual(names(cp), ["eks", "ng", "chart"]);
+    });
+
     it("rejects a dependency cycle", () => {
         const a = res("a"), b = res("b", { dependencies: [a.urn] });
         a.dependencies = [b.urn];
