@@ -121,7 +121,7 @@ describe("AWS layer", () => {
                 });
 
                 it("creates the book's prefixes in the lake", () => {
-                    const keys = ofType(run, "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => inputsOf(o).key).sort();
+                    const keys = within(run, "bdok:aws:DataLake", "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => inputsOf(o).key).sort();
                     assert.deepEqual(keys, [...bookNames.lakePrefixes].sort());
                 });
 
@@ -182,7 +182,7 @@ describe("AWS layer", () => {
                 it("keeps the password a secret from random to RDS", () => {
                     const db = one(run, "aws:rds/instance:Instance");
                     assert.equal(db.inputs.password, "[secret]");
-                    const pw = one(run, "random:index/randomPassword:RandomPassword");
+                    const pw = one(run, "random:index/randomPassword:RandomPassword", "database-master");
                     assert.ok(db.propertyDependencies.password.includes(pw.urn));
                     assert.equal(run.plan.outputs.rdsMasterPassword, "[secret]");
                 });
