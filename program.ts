@@ -13,7 +13,9 @@ import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
 import { Trino } from "./components/platform/trino";
 import { Kafka } from "./components/platform/kafka";
 import { SparkOperator } from "./components/platform/spark-operator";
+import { BatchPipeline } from "./components/pipelines/batch";
 import { baseTags, prefix } from "./lib/naming";
+import { batchDagFiles } from "./lib/pipelines/batch";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -84,17 +86,34 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         elasticNamespace: namespaces.byName.elastic,
         database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
     }, onCluster);
+    // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
+    const batchDags = cfg.pipelines.batch
+        ? lake.lake.name.apply((lakeBucket) => batchDagFiles({ lakeBucket, config: cfg }))
+        : undefined;
     const airflow = new Airflow("airflow", {
         platform,
         namespace: namespaces.byName.airflow,
         database: db,
         lake,
-        env: { BDOK_LAKE_BUCKET: lake.lake.name, BDOK_GLUE_CRAWLER: lake.crawlerName },
+        env: { BDOK_LAKE_BUCKET: lake.lake.name, BDOK_GLUE_CRAWLER: lake.crawlerName, ...(cfg.pipelines.batch ? { AWS_DEFAULT_REGION: cfg.region } : {}) },
+        ...(batchDags ? { dagFiles: batchDags } : {}),
     }, onCluster);
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onCluster);
     const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onCluster);
 
     // ---- Pipelines ----
+    const batch = cfg.pipelines.batch
+        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, tags })
+        : undefined;
+    const pipelineOutputs: Record<string, pulumi.Input<unknown>> = {};
+    if (batch) {
+        Object.assign(pipelineOutputs, {
+            batchDagId: batch.dagId,
+            batchJobUris: batch.jobUris,
+            batchTriggerCommand: batch.triggerCommand,
+            batchTrinoQuery: batch.trinoQuery,
+        });
+    }
 
     return {
         region: cfg.region,
@@ -123,5 +142,6 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,
         elasticPasswordCommand: elastic.elasticPasswordCommand,
+        ...pipelineOutputs,
     };
 }

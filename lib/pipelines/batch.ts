@@ -69,7 +69,8 @@ export function jinjaIssues(text: string): string[] {
 }
 
 export function toYaml(obj: unknown): string {
-    return YAML.stringify(obj, { lineWidth: 0 });
+    // No anchors/aliases: the operator mutates driver and executor labels separately after loading.
+    return YAML.stringify(obj, { lineWidth: 0, aliasDuplicateObjects: false });
 }
 
 export interface BatchDagFilesArgs {

@@ -48,7 +48,10 @@ export interface JobUpload {
     file: string;
     /** Object key in the lake bucket. */
     key: string;
-    /** Absolute local path (a FileAsset source). */
+    /**
+     * The FileAsset path, relative to the project root (Pulumi's working directory), so the state
+     * does not depend on where the repository is checked out.
+     */
     source: string;
     /** sha256 of the content: BucketObjectv2.sourceHash, so a content change re-uploads. */
     sourceHash: string;
@@ -64,7 +67,7 @@ export function jobUpload(file: string, keyPrefix: string, read: (relative: stri
     return {
         file,
         key: `${prefix}/${path.posix.basename(file)}`,
-        source: pipelinePath(file),
+        source: path.relative(path.dirname(PIPELINES_ROOT), pipelinePath(file)).split(path.sep).join("/"),
         sourceHash: sha256(read(file)),
         contentType: file.endsWith(".py") ? "text/x-python" : "application/octet-stream",
     };

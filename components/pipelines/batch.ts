@@ -1,0 +1,51 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BATCH_JOBS_PREFIX, CONSOLIDATED_TABLE, DAG_ID, batchJobUploads, johnWickQuery, triggerDagCommand,
+} from "../../lib/pipelines/batch";
+import { s3a } from "../../lib/pipelines/files";
+
+export interface BatchPipelineArgs {
+    /** The data-lake bucket (its name). */
+    lakeBucket: pulumi.Input<string>;
+    tags: Record<string, string>;
+}
+
+/**
+ * The IMDB batch pipeline's own resources: the PySpark jobs in the lake's spark-jobs/imdb/,
+ * re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
+ * Airflow through its `dagFiles` input (lib/pipelines/batch.ts batchDagFiles), built before
+ * Airflow by the composition root.
+ */
+export class BatchPipeline extends pulumi.ComponentResource {
+    readonly dagId: string = DAG_ID;
+    /** s3a:// URIs of the uploaded jobs, by file name. */
+    readonly jobUris: pulumi.Output<Record<string, string>>;
+    readonly triggerCommand: string = triggerDagCommand();
+    readonly trinoTable: string = CONSOLIDATED_TABLE;
+    readonly trinoQuery: string = johnWickQuery();
+
+    constructor(name: string, args: BatchPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:pipelines:BatchPipeline", name, {}, opts);
+        const uploads = batchJobUploads();
+        const objects = uploads.map((u) => new aws.s3.BucketObjectv2(`${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, {
+            bucket: args.lakeBucket,
+            key: u.key,
+            source: new pulumi.asset.FileAsset(u.source),
+            // The bucket encrypts with SSE-S3 by default; the content hash (not the ETag) drives updates.
+            sourceHash: u.sourceHash,
+            contentType: u.contentType,
+            tags: { ...args.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
+        }, { parent: this }));
+
+        this.jobUris = pulumi.all(objects.map((o) => pulumi.all([o.bucket, o.key])))
+            .apply((pairs) => Object.fromEntries(pairs.map(([b, k]) => [k.slice(BATCH_JOBS_PREFIX.length + 1), s3a(b, k)])));
+
+        this.registerOutputs({
+            dagId: this.dagId,
+            jobUris: this.jobUris,
+            triggerCommand: this.triggerCommand,
+            trinoQuery: this.trinoQuery,
+        });
+    }
+}
