@@ -45,6 +45,10 @@ export class Kafka extends pulumi.ComponentResource {
     readonly connectImage: pulumi.Output<string>;
     /** What a KafkaConnector must wait for: the Connect cluster and the secrets it may read. */
     readonly connectorDependencies: pulumi.Resource[];
+    /** The KafkaTopic resources, by TOPICS key (what a client of a topic waits for). */
+    readonly topicResources: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
+    /** The RDS credentials Secret (POSTGRES_CONNECT_SECRET: username, password, url). */
+    readonly postgresSecret: k8s.core.v1.Secret;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:platform:Kafka", name, {}, opts);
@@ -80,7 +84,10 @@ export class Kafka extends pulumi.ComponentResource {
         };
         cr("pool", kafkaNodePool(clusterArgs));
         cr("cluster", kafkaCluster(clusterArgs));
-        for (const [id, topic] of Object.entries(TOPICS)) cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers));
+        this.topicResources = {} as Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
+        for (const [id, topic] of Object.entries(TOPICS)) {
+            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers));
+        }
 
         // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
         const repo = new aws.ecr.Repository(`${name}-connect`, {
@@ -122,6 +129,7 @@ export class Kafka extends pulumi.ComponentResource {
                 [POSTGRES_CONNECT_KEYS.url]: pulumi.all([args.database.address, args.database.port]).apply(([h, port]) => jdbcUrl(h, port)),
             },
         }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
+        this.postgresSecret = pg;
 
         const readers: pulumi.Resource[] = [];
         const grantSecrets = (id: string, namespace: pulumi.Input<string>, secrets: string[]) => {
