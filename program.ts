@@ -14,6 +14,7 @@ import { Trino } from "./components/platform/trino";
 import { Kafka } from "./components/platform/kafka";
 import { SparkOperator } from "./components/platform/spark-operator";
 import { BatchPipeline } from "./components/pipelines/batch";
+import { RealtimePipeline } from "./components/pipelines/realtime";
 import { baseTags, prefix } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
 
@@ -112,6 +113,31 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             batchJobUris: batch.jobUris,
             batchTriggerCommand: batch.triggerCommand,
             batchTrinoQuery: batch.trinoQuery,
+        });
+    }
+    const realtime = cfg.pipelines.realtime
+        ? new RealtimePipeline("realtime-pipeline", {
+            platform,
+            kafkaNamespace: namespaces.byName.kafka,
+            elasticNamespace: namespaces.byName.elastic,
+            lakeBucket: lake.lake.name,
+            database: { address: db.address, port: db.port },
+            postgresSecret: kafka.postgresSecret,
+            connectorDependencies: kafka.connectorDependencies,
+            topics: Object.values(kafka.topicResources),
+            sparkOperator: spark,
+            elasticsearch: elastic.elasticsearch,
+            kibana: elastic.kibana,
+        }, onCluster)
+        : undefined;
+    if (realtime) {
+        Object.assign(pipelineOutputs, {
+            realtimeSourceConnector: realtime.sourceConnector,
+            realtimeSinkConnector: realtime.sinkConnector,
+            realtimeStreamingApplication: realtime.streamingApplication,
+            realtimeStreamingJobUri: realtime.streamingJobUri,
+            realtimeDataView: realtime.dataView,
+            realtimeChecks: realtime.checks,
         });
     }
 

@@ -1,0 +1,207 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
+import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
+import {
+    CONNECTORS, CustomResourceObject, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, caCopyCronJobSpec, caCopyJobSpec,
+    caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
+    simulatorDeploymentSpec, streamingSparkApplication, streamingUpload, tableJobSpec,
+} from "../../lib/pipelines/realtime";
+import { apiVersions, images } from "../../versions";
+import type { PlatformContext } from "../platform/context";
+
+const CONNECTOR_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaConnector" };
+const SPARK_APPLICATION_KIND = { apiVersion: apiVersions.sparkApplication, kind: "SparkApplication" };
+
+export interface RealtimePipelineArgs {
+    platform: PlatformContext;
+    /** The `kafka` namespace (table Job, simulator, connectors, streaming job). */
+    kafkaNamespace: k8s.core.v1.Namespace;
+    /** The `elastic` namespace (Kibana data view Job, source of ECK's CA). */
+    elasticNamespace: k8s.core.v1.Namespace;
+    lakeBucket: pulumi.Input<string>;
+    database: { address: pulumi.Input<string>; port: pulumi.Input<number> };
+    /** The Kubernetes Secret with the RDS credentials (Kafka component; keys username, password). */
+    postgresSecret: pulumi.Resource;
+    /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
+    connectorDependencies: pulumi.Resource[];
+    /** The KafkaTopic resources the streaming job reads and writes. */
+    topics: pulumi.Resource[];
+    /** The Spark operator (release, `spark` service accounts and their AWS roles). */
+    sparkOperator: pulumi.Resource;
+    elasticsearch: pulumi.Resource;
+    kibana: pulumi.Resource;
+}
+
+/**
+ * The book's customers pipeline, Postgres → Kafka → Spark → Kafka → Elasticsearch → Kibana, with
+ * every manual step of the book as a resource: the table, the simulator, both connectors, the
+ * streaming job and the data view. Safe to apply again: Jobs are named after their content, the
+ * SQL and the data view are idempotent, connectors and the SparkApplication are declarative.
+ */
+export class RealtimePipeline extends pulumi.ComponentResource {
+    readonly sourceConnector: string = CONNECTORS.source;
+    readonly sinkConnector: string = CONNECTORS.sink;
+    readonly streamingApplication: string = STREAMING_APP;
+    readonly dataView: string = DATA_VIEW.id;
+    readonly streamingJobUri: pulumi.Output<string>;
+    readonly checks: Record<string, string> = realtimeChecks();
+
+    constructor(name: string, args: RealtimePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:pipelines:RealtimePipeline", name, {}, opts);
+        const p = { parent: this };
+        const cfg = args.platform.config;
+        const kafkaNs = args.kafkaNamespace.metadata.name;
+        const elasticNs = args.elasticNamespace.metadata.name;
+        const db = pulumi.all([args.database.address, args.database.port]);
+        const meta = (n: pulumi.Input<string>, ns: pulumi.Input<string>) => ({ name: n, namespace: ns, labels: { ...PART_OF } });
+        // apiVersion and kind are plain strings (the provider needs them before any output resolves).
+        const cr = (id: string, kind: { apiVersion: string; kind: string }, obj: pulumi.Output<CustomResourceObject>, dependsOn: pulumi.Resource[]) => {
+            const checked = obj.apply((o) => {
+                if (o.apiVersion !== kind.apiVersion || o.kind !== kind.kind) throw new Error(`${id}: ${o.apiVersion}/${o.kind} is not ${kind.apiVersion}/${kind.kind}`);
+                return o;
+            });
+            return new k8s.apiextensions.CustomResource(`${name}-${id}`, {
+                apiVersion: kind.apiVersion,
+                kind: kind.kind,
+                metadata: checked.metadata,
+                spec: checked.spec,
+            }, { parent: this, dependsOn });
+        };
+        // A failed Job run is replaced by the next `pulumi up` instead of blocking it.
+        const jobAnnotations = { "pulumi.com/replaceUnready": "true" };
+        const jobTimeouts = { create: "30m", update: "30m" };
+
+        // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
+        const sql = readPipelineFile(FILES.sql);
+        const sqlMap = new k8s.core.v1.ConfigMap(`${name}-customers-sql`, {
+            metadata: meta(contentName("customers-sql", sql), kafkaNs),
+            immutable: true,
+            data: { "customers.sql": sql },
+        }, p);
+        const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
+            tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
+        const table = new k8s.batch.v1.Job(`${name}-customers-table`, {
+            metadata: {
+                name: tableSpec.apply((s) => contentName("customers-table", s)),
+                namespace: kafkaNs,
+                labels: { ...PART_OF },
+                annotations: jobAnnotations,
+            },
+            spec: tableSpec,
+        }, { parent: this, dependsOn: [args.postgresSecret], customTimeouts: jobTimeouts });
+
+        // ---- (2) the simulator (replaces the book's laptop script) ----
+        const simulatorPy = readPipelineFile(FILES.simulator);
+        const simulatorMap = new k8s.core.v1.ConfigMap(`${name}-simulator`, {
+            metadata: meta(contentName("customers-simulator", simulatorPy), kafkaNs),
+            immutable: true,
+            data: { "simulator.py": simulatorPy },
+        }, p);
+        new k8s.apps.v1.Deployment(`${name}-simulator`, {
+            metadata: meta("customers-simulator", kafkaNs),
+            spec: pulumi.all([db, simulatorMap.metadata.name]).apply(([[host, port], scriptConfigMap]) => simulatorDeploymentSpec({
+                host,
+                port,
+                image: images.airflow,
+                scriptConfigMap,
+                rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
+                scriptHash: sha256(simulatorPy),
+                isProd: cfg.isProd,
+            })),
+        }, { parent: this, dependsOn: [table, args.postgresSecret] });
+
+        // ---- (3) JDBC source: public.customers → src-customers ----
+        cr("postgres-source", CONNECTOR_KIND, db.apply(([host, port]) => jdbcSourceConnector(host, port)), [...args.connectorDependencies, table]);
+
+        // ---- (4) Spark Structured Streaming: src-customers → customers-transformed ----
+        const upload = streamingUpload();
+        const code = new aws.s3.BucketObjectv2(`${name}-streaming-job`, {
+            bucket: args.lakeBucket,
+            key: upload.key,
+            source: new pulumi.asset.FileAsset(upload.source),
+            sourceHash: upload.sourceHash,
+            contentType: upload.contentType,
+            tags: { ...args.platform.tags, "bdok:sha256": upload.sourceHash.slice(0, 32) },
+        }, p);
+        this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
+        cr("streaming", SPARK_APPLICATION_KIND, pulumi.output(args.lakeBucket).apply((lakeBucket) =>
+            streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash }) as CustomResourceObject),
+        [args.sparkOperator, ...args.topics, code]);
+
+        // ---- ECK's CA as a PEM file for the sink (lib/pipelines/realtime.ts ES_CA_COPY) ----
+        // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).
+        const caCopy = new k8s.core.v1.Secret(`${name}-es-ca`, {
+            metadata: { ...meta(ES_CA_COPY.secret, kafkaNs), annotations: { "bdok.io/copied-from": `elastic/${ES_HTTP_CA_SECRET}` } },
+            type: "Opaque",
+        }, { parent: this, ignoreChanges: ["data", "stringData"] });
+        const copier = new k8s.core.v1.ServiceAccount(`${name}-es-ca-copy`, {
+            metadata: meta(ES_CA_COPY.serviceAccount, kafkaNs),
+            automountServiceAccountToken: false,
+        }, p);
+        const rbac: pulumi.Resource[] = [];
+        const grant = (id: string, ns: pulumi.Input<string>, rules: ReturnType<typeof caSourceRules>) => {
+            const role = new k8s.rbac.v1.Role(`${name}-es-ca-copy-${id}`, { metadata: meta(ES_CA_COPY.serviceAccount, ns), rules }, p);
+            rbac.push(role, new k8s.rbac.v1.RoleBinding(`${name}-es-ca-copy-${id}`, {
+                metadata: meta(ES_CA_COPY.serviceAccount, ns),
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+                subjects: [{ kind: "ServiceAccount", name: copier.metadata.name, namespace: kafkaNs }],
+            }, p));
+        };
+        grant("source", elasticNs, caSourceRules());
+        grant("target", kafkaNs, caTargetRules());
+        const copyPy = readPipelineFile(FILES.copySecretKey);
+        const copyMap = new k8s.core.v1.ConfigMap(`${name}-es-ca-copy`, {
+            metadata: meta(contentName("es-ca-copy", copyPy), kafkaNs),
+            immutable: true,
+            data: { "copy_secret_key.py": copyPy },
+        }, p);
+        const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
+        const copySpec = copyArgs.apply(caCopyJobSpec);
+        const copyJob = new k8s.batch.v1.Job(`${name}-es-ca-copy`, {
+            metadata: {
+                name: copySpec.apply((s) => contentName("es-ca-copy", s)),
+                namespace: kafkaNs,
+                labels: { ...PART_OF },
+                annotations: jobAnnotations,
+            },
+            spec: copySpec,
+        }, { parent: this, dependsOn: [caCopy, copier, ...rbac, args.elasticsearch], customTimeouts: jobTimeouts });
+        new k8s.batch.v1.CronJob(`${name}-es-ca-copy`, {
+            metadata: meta("es-ca-copy", kafkaNs),
+            spec: copyArgs.apply(caCopyCronJobSpec),
+        }, { parent: this, dependsOn: [caCopy, copier, ...rbac] });
+
+        // ---- (5) Elasticsearch sink: customers-transformed → index customers-transformed ----
+        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()), [...args.connectorDependencies, copyJob, args.elasticsearch]);
+
+        // ---- (6) the Kibana data view, through Kibana's API ----
+        const kibanaPy = readPipelineFile(FILES.kibana);
+        const kibanaMap = new k8s.core.v1.ConfigMap(`${name}-kibana-data-view`, {
+            metadata: meta(contentName("kibana-data-view", kibanaPy), elasticNs),
+            immutable: true,
+            data: { "kibana_data_view.py": kibanaPy },
+        }, p);
+        const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
+            kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
+        new k8s.batch.v1.Job(`${name}-kibana-data-view`, {
+            metadata: {
+                name: kibanaSpec.apply((s) => contentName("kibana-data-view", s)),
+                namespace: elasticNs,
+                labels: { ...PART_OF },
+                annotations: jobAnnotations,
+            },
+            spec: kibanaSpec,
+        }, { parent: this, dependsOn: [args.kibana], customTimeouts: jobTimeouts });
+
+        this.registerOutputs({
+            sourceConnector: this.sourceConnector,
+            sinkConnector: this.sinkConnector,
+            streamingApplication: this.streamingApplication,
+            streamingJobUri: this.streamingJobUri,
+            dataView: this.dataView,
+            checks: this.checks,
+        });
+    }
+}
