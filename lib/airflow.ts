@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import type { StackConfig } from "../config";
 import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
-import { doc, PolicyDocument, s3Prefixes, Statement } from "./iam";
+import { doc, PolicyDocument, s3Prefixes, Statement, wildcardOnly } from "./iam";
 
 export const AIRFLOW_NAMESPACE = "airflow";
 /** Release name "airflow" + chart "airflow" gives the chart's fullname "airflow" (no doubling). */
@@ -425,7 +425,8 @@ function crawler(arn: string, actions: string[]): Statement {
 export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
     return doc(
         ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
-        crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler", "glue:GetCrawlerMetrics"]),
+        crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler"]),
+        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
         ...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "readwrite")),
     );
 }
@@ -433,7 +434,8 @@ export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
 /** Triggerer: deferred sensors poll the crawler and append their logs. */
 export function triggererPolicy(r: AirflowAwsResources): PolicyDocument {
     return doc(
-        crawler(r.crawlerArn, ["glue:GetCrawler", "glue:GetCrawlerMetrics"]),
+        crawler(r.crawlerArn, ["glue:GetCrawler"]),
+        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
         ...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "readwrite")),
     );
 }

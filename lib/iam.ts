@@ -13,6 +13,18 @@ export interface PolicyDocument {
     Statement: Statement[];
 }
 
+/**
+ * Actions IAM authorizes only on Resource "*" (no resource-level permissions, per the AWS Service
+ * Authorization Reference). Each may stand alone in a statement on "*"; nothing else may.
+ */
+export const RESOURCE_WILDCARD_ONLY_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "glue:GetCrawlerMetrics"];
+
+/** A statement for one such action, so the wildcard resource serves that action alone. */
+export function wildcardOnly(sid: string, action: string): Statement {
+    if (!RESOURCE_WILDCARD_ONLY_ACTIONS.includes(action)) throw new Error(`${action} supports resource-level permissions: name the resource`);
+    return { Sid: sid, Effect: "Allow", Action: action, Resource: "*" };
+}
+
 export function doc(...statements: Statement[]): PolicyDocument {
     return { Version: "2012-10-17", Statement: statements };
 }

@@ -3,7 +3,7 @@
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import { bookNames } from "./naming";
-import { PolicyDocument, doc } from "./iam";
+import { PolicyDocument, doc, wildcardOnly } from "./iam";
 import type { RbacRule } from "./spark";
 import { apiVersions, apps, connectPlugins } from "../versions";
 
@@ -344,7 +344,7 @@ export const ECR_PUSH_ACTIONS = [
 /** The build pod may push to the Connect repository and nothing else (the token call has no resource). */
 export function connectBuildPolicy(repositoryArn: string): PolicyDocument {
     return doc(
-        { Sid: "EcrLogin", Effect: "Allow", Action: "ecr:GetAuthorizationToken", Resource: "*" },
+        wildcardOnly("EcrLogin", "ecr:GetAuthorizationToken"),
         { Sid: "PushConnectImage", Effect: "Allow", Action: ECR_PUSH_ACTIONS, Resource: repositoryArn },
     );
 }

@@ -4,6 +4,7 @@ import {
     ADMIN_USER, DAGS_FOLDER, DB_INIT_SQL, METADATA_DB, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash,
     dbInitJobName, dbInitJobSpec, envIssues, isFernetKey, metadataConnection, secretNames, serviceAccounts, toUrlSafeBase64,
 } from "../lib/airflow";
+import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../lib/iam";
 import { bookNames } from "../lib/naming";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT, mockRandomState } from "../tools/mocks";
@@ -316,6 +317,10 @@ for (const stack of ["dev", "prod"]) {
                 for (const s of statements) {
                     const actions = [s.Action].flat();
                     const resources = [s.Resource].flat();
+                    if (resources.includes("*")) {
+                        assert.ok(actions.length === 1 && RESOURCE_WILDCARD_ONLY_ACTIONS.includes(actions[0]), `${role}: "*" only for an action without resource-level permissions: ${JSON.stringify(s)}`);
+                        continue;
+                    }
                     if (actions.some((a: string) => /^(s3|glue):/.test(a))) {
                         assert.ok(resources.every((r: string) => r !== "*" && !r.startsWith("arn:aws:s3:::*")), `${role}: ${JSON.stringify(s)}`);
                     }
@@ -326,8 +331,9 @@ for (const stack of ["dev", "prod"]) {
             }
             const worker = all.get("airflow-worker")!;
             const glue = worker.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
-            assert.deepEqual(glue.map((s) => s.Resource), [crawlerArn]);
-            assert.deepEqual([glue[0].Action].flat().sort(), ["glue:GetCrawler", "glue:GetCrawlerMetrics", "glue:StartCrawler"]);
+            assert.deepEqual(glue.map((s) => s.Resource), [crawlerArn, "*"]);
+            assert.deepEqual([glue[0].Action].flat().sort(), ["glue:GetCrawler", "glue:StartCrawler"]);
+            assert.deepEqual(glue[1].Action, "glue:GetCrawlerMetrics");
             const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
             assert.deepEqual(puts.sort(), [`${lakeArn}/landing/*`, `${logsArn}/logs/*`].sort());
             const api = all.get("airflow-api-server")!;
