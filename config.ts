@@ -48,7 +48,7 @@ export const schema = {
     vpcCidr: field(cidr16to20, "a private IPv4 /16../20 network", "10.20.0.0/16"),
     azCount: field(int(2, 3), "2 or 3", 2),
     natGateways: field(oneOf(["single", "perAz"] as const), `"single" (one NAT, dev) or "perAz" (one per AZ, prod)`, "single"),
-    kubernetesVersion: field(oneOf(["1.31", "1.32", "1.33", "1.34"] as const), "an EKS Kubernetes version 1.31 to 1.34", apps.kubernetes),
+    kubernetesVersion: field(oneOf(["1.32", "1.33", "1.34", "1.35"] as const), "an EKS Kubernetes version 1.32 to 1.35", apps.kubernetes),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
     nodeGroups: field(dict(nodeGroup, { min: 1, keyPattern: /^[a-z][a-z0-9-]{0,30}$/, keyDescribe: "a lower-case name up to 31 characters" }), "a map of managed node groups"),

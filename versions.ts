@@ -19,7 +19,7 @@ export const apiVersions = {
 } as const;
 
 export const apps = {
-    kubernetes: "1.33",
+    kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x
     postgresEngine: "17.6",
     postgresFamily: "postgres17",
     kafka: "4.3.1",
