@@ -359,6 +359,14 @@ export function isReferenceValue(v: string): boolean {
 /** Objects of this shape point at a Secret: their string values are key names, not credentials. */
 const SECRET_POINTER_KEYS = ["secretName", "secretKeyRef", "existingSecret", "valueFrom", "secretRef"];
 
+/** Keys naming program source (ConfigMap data of scripts and DAGs): no settings inside. */
+const CODE_FILE = /\.(py|sh|bash|js|mjs|ts|sql|rb|go|java|scala|r|pl|ps1)$/i;
+
+/** A setting's value that is a bare token (a credential), not an expression such as f(x) or a[b]. */
+function isPlainToken(v: string): boolean {
+    return v !== "" && !/[\s()[\]{}<>,;]/.test(v.replace(/^\$\{[^}]*\}$/, ""));
+}
+
 export interface CredentialHit {
     path: string;
     why: string;
@@ -387,11 +395,14 @@ export function literalCredentials(root: unknown): CredentialHit[] {
         // scheme://user:password@host
         const uri = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:([^\s@/]+)@/i.exec(value);
         if (uri && !isReferenceValue(uri[1]) && !/^\$\{.*\}$|^\$\(.*\)$/.test(uri[1])) hit(path, "a URI with an embedded password");
-        // properties/config text: "s3.aws-secret-key=..." lines (and "key: value" lines in multi-line text)
+        // properties/config text: "s3.aws-secret-key=..." lines (and "key: value" lines in multi-line
+        // text), but not program source (a script in a ConfigMap assigns variables, it sets nothing).
+        if (CODE_FILE.test(key)) return;
         const multiLine = value.includes("\n");
         for (const line of value.split("\n")) {
             const m = (multiLine ? /^\s*([A-Za-z0-9_.\-]+)\s*[=:]\s*(.*?)\s*$/ : /^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$/).exec(line);
-            if (m && isCredentialKey(m[1]) && !isReferenceValue(m[2].replace(/^["']|["']$/g, ""))) hit(path, `setting "${m[1]}" holds a literal value`);
+            const v = m?.[2].replace(/^["']|["']$/g, "") ?? "";
+            if (m && isCredentialKey(m[1]) && isPlainToken(v) && !isReferenceValue(v)) hit(path, `setting "${m[1]}" holds a literal value`);
         }
     });
     return hits;

@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import {
@@ -10,7 +11,7 @@ import {
     policies, PROD_ONLY, resolveConfig, stackOfUrn, isTlsOnlyPolicy, adminWildcardStatements, UNKNOWN, read,
 } from "../policy/rules";
 import { ROOT } from "../tools/harness";
-import { checkPlanRun, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
+import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
 import { compliant, res, violations } from "./fixtures/policy-cases";
 import { planOf, STACKS } from "./support";
 
@@ -199,22 +200,47 @@ describe("the offline plans pass the policy pack", () => {
         for (const n of ["database-postgres", "datalake-lake", "datalake-airflow-logs", "datalake-catalog"]) assert.ok(names.has(n), `${n} not flagged`);
     });
 
-    it("`npm run policy -- --emit-config` writes the preview's policy config; a bad stack exits 2 without a trace", async function () {
+    it("`npm run policy -- --emit-config <stack> --out <file>` writes the preview's policy config", async () => {
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bdok-policy-")), "policy-config.json");
+        assert.equal(await policyCli(["--emit-config", "prod", "--out", out]), 0);
+        const parsed = JSON.parse(fs.readFileSync(out, "utf8"));
+        assert.deepEqual(parsed["rds-multi-az-prod"], { stack: "prod", isProd: true, exposure: "internalLoadBalancer" });
+        fs.rmSync(path.dirname(out), { recursive: true, force: true });
+    });
+
+    it("`npm run policy -- <plan.json>` passes prod's masked plan.json (exit 0) as a child process", async function () {
         this.timeout(120000);
-        const cli = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy-run.ts", ...args], { cwd: ROOT });
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-policy-"));
+        const file = path.join(dir, "plan.json");
+        fs.writeFileSync(file, JSON.stringify((await planOf("prod")).plan));
+        const r = await new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/policy-run.ts", file, "--markdown"], { cwd: ROOT });
             let stdout = "";
             let stderr = "";
             p.stdout.on("data", (d) => (stdout += d));
             p.stderr.on("data", (d) => (stderr += d));
             p.on("close", (status) => resolve({ status, stdout, stderr }));
         });
-        const [cfg, bad] = await Promise.all([cli("--emit-config", "prod"), cli("--emit-config", "nosuchstack")]);
-        assert.equal(cfg.status, 0, cfg.stderr);
-        const parsed = JSON.parse(cfg.stdout);
-        assert.deepEqual(parsed["rds-multi-az-prod"], { stack: "prod", isProd: true, exposure: "internalLoadBalancer" });
-        assert.equal(bad.status, 2);
-        assert.match(bad.stderr, /no Pulumi\.nosuchstack\.yaml/);
-        assert.doesNotMatch(bad.stderr, /^\s+at /m);
+        fs.rmSync(dir, { recursive: true, force: true });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.match(r.stdout, /### Policy check: `prod`\n\n0 violation\(s\) over \d+ resources/);
+    });
+
+    it("the masked plan.json of a violating stack fails the check (exit 1)", async () => {
+        const run = await planOf("prod");
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-policy-"));
+        const file = path.join(dir, "plan.json");
+        const broken = { ...run.plan, resources: run.plan.resources.map((r) => r.type === "aws:rds/instance:Instance" ? { ...r, inputs: { ...r.inputs, publiclyAccessible: true } } : r) };
+        fs.writeFileSync(file, JSON.stringify(broken));
+        const logged: string[] = [];
+        const log = console.log;
+        console.log = (...a: unknown[]) => void logged.push(a.join(" "));
+        try {
+            assert.equal(await policyCli([file]), 1);
+        } finally {
+            console.log = log;
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.match(logged.join("\n"), /\[mandatory\] rds-not-public: Instance "database-postgres": publiclyAccessible is true/);
     });
 });

@@ -210,7 +210,8 @@ export function renderReport(report: PolicyReport, title: string, markdown = fal
 class UsageError extends Error {}
 const usage = "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] [--markdown]\n       npm run policy -- --emit-config <stack> [--config <overrides.yaml>] [--out <file>]";
 
-async function main(argv: string[]): Promise<number> {
+/** The CLI; resolves to the exit code (1 when a mandatory rule is violated). */
+export async function main(argv: string[]): Promise<number> {
     let planFile: string | undefined;
     let emitFor: string | undefined;
     let overridesFile: string | undefined;
