@@ -7,7 +7,7 @@ import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNEC
 import { contentName, readPipelineFile, sha256 } from "../lib/pipelines/files";
 import {
     CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, STREAMING_PREFIX, caSourceRules, caTargetRules,
-    jdbcSourceConnector, simulatorDeploymentSpec, streamingSparkApplication, streamingUpload, tableJobSpec,
+    jdbcSourceConnector, simulatorDeploymentSpec, streamingSizing, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../lib/pipelines/realtime";
 import { SPARK_SERVICE_ACCOUNT } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
@@ -201,7 +201,10 @@ for (const stack of STACKS) {
             assert.ok(app.spec.deps.packages.includes(sparkPackages.kafka) && app.spec.deps.packages.includes(sparkPackages.hadoopAws));
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-            assert.equal(app.spec.executor.instances, run.config.spark.executors);
+            const size = streamingSizing(run.config.isProd);
+            assert.equal(app.spec.executor.instances, size.executors);
+            assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
+            assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);
             assert.equal(app.spec.driver.annotations["bdok.io/code-sha256"], inputsOf(upload[0]).sourceHash);
             const args: string[] = app.spec.arguments;
             const arg = (flag: string) => args[args.indexOf(flag) + 1];

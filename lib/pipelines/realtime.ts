@@ -311,6 +311,21 @@ export function streamingArguments(lakeBucket: string): string[] {
     ];
 }
 
+/**
+ * The streaming query's own size: it runs all the time on a trickle of rows (the simulator's rate),
+ * so it does not take the batch jobs' executors (config.spark). One task slot per pod (cores 1),
+ * but a fraction of a CPU requested: the pods idle between micro-batches.
+ */
+export function streamingSizing(isProd: boolean) {
+    return {
+        executors: isProd ? 2 : 1,
+        executorMemory: "1g",
+        driverMemory: "1g",
+        driverCoreRequest: "250m",
+        executorCoreRequest: isProd ? "500m" : "250m",
+    };
+}
+
 export interface StreamingArgs {
     lakeBucket: string;
     config: StackConfig;
@@ -325,21 +340,25 @@ export interface StreamingArgs {
  */
 export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const upload = streamingUpload(() => "");
+    const size = streamingSizing(a.config.isProd);
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
         namespace: "kafka",
         mainApplicationFile: s3a(a.lakeBucket, upload.key),
         arguments: streamingArguments(a.lakeBucket),
         packages: [sparkPackages.kafka],
-        sizing: a.config.spark,
+        sizing: { executors: size.executors, executorMemory: size.executorMemory },
+        driverMemory: size.driverMemory,
         region: a.config.region,
         restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 60 },
         labels: { "app.kubernetes.io/component": "customers-realtime" },
     });
     const mount = { name: "kafka-cluster-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true };
     app.spec.volumes = [{ name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } }];
-    app.spec.driver = { ...app.spec.driver, volumeMounts: [mount], annotations: { "bdok.io/code-sha256": a.codeHash } };
-    app.spec.executor = { ...app.spec.executor, volumeMounts: [mount] };
+    app.spec.driver = {
+        ...app.spec.driver, coreRequest: size.driverCoreRequest, volumeMounts: [mount], annotations: { "bdok.io/code-sha256": a.codeHash },
+    };
+    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount] };
     return app;
 }
 
