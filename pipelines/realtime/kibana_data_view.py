@@ -49,7 +49,9 @@ def data_view_body(
 ) -> dict:
     """Request body of POST /api/data_views/data_view."""
     return {
-        "data_view": {"id": view_id, "title": title, "name": title, "timeFieldName": time_field},
+        # allowNoIndex: this Job runs as soon as Kibana is up, usually before the sink has
+        # written the first document; without it Kibana can refuse a pattern matching no index.
+        "data_view": {"id": view_id, "title": title, "name": title, "timeFieldName": time_field, "allowNoIndex": True},
         # Never replace a data view someone may have customised.
         "override": False,
     }

@@ -28,6 +28,7 @@ class BodyTest(unittest.TestCase):
                     "title": "customers-transformed",
                     "name": "customers-transformed",
                     "timeFieldName": "dt_update",
+                    "allowNoIndex": True,
                 },
                 "override": False,
             },
