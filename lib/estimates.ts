@@ -533,6 +533,30 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     }
 }
 
+/**
+ * Sidecars: requests found below a component that has its own (e.g. Airflow's
+ * `scheduler.logGroomerSidecar.resources` under `scheduler.resources`) are containers of the same
+ * pod, so they join that pod's requests instead of counting as pods of their own.
+ */
+function mergeSidecars(pods: PodItem[], from: number): void {
+    const own = pods.slice(from);
+    const base = (p: PodItem) => p.path.replace(/\.resources$/, "");
+    for (const item of [...own].sort((a, b) => base(b).split(".").length - base(a).split(".").length)) {
+        const segments = base(item).split(".");
+        for (let n = segments.length - 1; n > 0; n--) {
+            const prefix = segments.slice(0, n).join(".");
+            const host = own.find((o) => o !== item && base(o) === prefix && o.pods === item.pods && pods.includes(o));
+            if (host) {
+                host.cpuMillis += item.cpuMillis;
+                host.memoryMiB += item.memoryMiB;
+                host.note = [host.note, `+ ${segments.slice(n).join(".")}`].filter(Boolean).join(", ");
+                pods.splice(pods.indexOf(item), 1);
+                break;
+            }
+        }
+    }
+}
+
 /** Every object with `type: LoadBalancer` (Service spec, Helm `service`, ECK `http.service.spec`). */
 function findLoadBalancers(node: unknown, path: string[], parent: Record<string, unknown> | undefined, source: string, out: LoadBalancerItem[]): void {
     if (Array.isArray(node)) {
@@ -598,7 +622,9 @@ export function workloads(resources: EstResource[], table: CapacityTable, chartD
             const chart = chartName(inputs.chart);
             const values = mergeValues(chartDefaults?.(chart) ?? {}, inputs.values ?? {}) as Record<string, unknown>;
             const src = `${r.name} (helm ${chart})`;
+            const first = out.pods.length;
             walk(values, [], 1, { source: src, out, multiplierKeys: ["replicas", "replicaCount"], rule: chartRules[chart], root: values });
+            mergeSidecars(out.pods, first);
             const rule = chartRules[chart];
             const visible = Object.fromEntries(Object.entries(values).filter(([k]) => !rule?.skip?.([k], values)));
             findLoadBalancers(visible, [], undefined, src, out.loadBalancers);
