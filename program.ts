@@ -17,6 +17,7 @@ import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
 import { baseTags, prefix } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
+import { esCaConnectMount } from "./lib/pipelines/realtime";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -86,6 +87,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName.kafka,
         elasticNamespace: namespaces.byName.elastic,
         database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
+        // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
+        connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
     }, onCluster);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     const batchDags = cfg.pipelines.batch

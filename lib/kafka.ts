@@ -280,14 +280,36 @@ export function connectImageTag(plugins = connectBuildPlugins()): string {
     return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
 }
 
+/** A Secret mounted read-only into the Connect pods, for connectors that need a file (e.g. a CA). */
+export interface ConnectSecretMount {
+    volume: string;
+    secretName: string;
+    /** Strimzi accepts additional mounts under /mnt/ only. */
+    mountPath: string;
+}
+
 export interface KafkaConnectArgs {
     /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
     image: pulumi.Input<string>;
     isProd: boolean;
+    /** Optional volumes: a missing Secret never blocks the Connect pods. */
+    secretMounts?: ConnectSecretMount[];
+}
+
+/** The pod volumes and container mounts of `secretMounts` (nothing when there are none). */
+export function connectSecretMountTemplate(mounts: ConnectSecretMount[] = []) {
+    const bad = mounts.filter((m) => !m.mountPath.startsWith("/mnt/"));
+    if (bad.length) throw new Error(`secretMounts: ${bad.map((m) => m.mountPath).join(", ")}; allowed: paths under /mnt/ (Strimzi's rule for additional volumes)`);
+    if (!mounts.length) return { pod: {}, container: {} };
+    return {
+        pod: { volumes: mounts.map((m) => ({ name: m.volume, secret: { secretName: m.secretName, optional: true } })) },
+        container: { connectContainer: { volumeMounts: mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })) } },
+    };
 }
 
 export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
     const size = kafkaSizing(a.isProd);
+    const extra = connectSecretMountTemplate(a.secretMounts);
     return {
         apiVersion: apiVersions.strimzi,
         kind: "KafkaConnect",
@@ -323,7 +345,8 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
                 resources: size.build,
             },
             template: {
-                pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }) },
+                pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
+                ...extra.container,
             },
         },
     };

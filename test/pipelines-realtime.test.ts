@@ -3,10 +3,10 @@
 import { strict as assert } from "assert";
 import * as path from "path";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../lib/elastic";
-import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../lib/kafka";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS, connectSecretMountTemplate } from "../lib/kafka";
 import { contentName, readPipelineFile, sha256 } from "../lib/pipelines/files";
 import {
-    CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, STREAMING_PREFIX, caSourceRules, caTargetRules,
+    CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, esCaConnectMount, STREAMING_PREFIX, caSourceRules, caTargetRules,
     jdbcSourceConnector, simulatorDeploymentSpec, streamingSizing, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../lib/pipelines/realtime";
 import { SPARK_SERVICE_ACCOUNT } from "../lib/spark";
@@ -103,6 +103,13 @@ describe("Pipelines: realtime (pure builders)", () => {
         assert.equal(env(spec.template.spec.containers[0]).SIM_ROWS_PER_SECOND, "2.5");
     });
 
+    it("Connect mounts extra Secrets only under /mnt/, optionally, and nothing without them", () => {
+        assert.deepEqual(connectSecretMountTemplate([]), { pod: {}, container: {} });
+        const t = connectSecretMountTemplate([esCaConnectMount()]);
+        assert.deepEqual(t.pod.volumes, [{ name: ES_CA_COPY.connectVolume, secret: { secretName: ES_CA_COPY.secret, optional: true } }]);
+        assert.throws(() => connectSecretMountTemplate([{ volume: "x", secretName: "y", mountPath: "/etc/x" }]), /under \/mnt\//);
+    });
+
     it("the CA copy may read ECK's CA Secret and patch its copy, nothing else", () => {
         assert.deepEqual(caSourceRules(), [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [ES_HTTP_CA_SECRET] }]);
         assert.deepEqual(caTargetRules(), [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [ES_CA_COPY.secret] }]);
@@ -164,6 +171,13 @@ for (const stack of STACKS) {
             assert.equal(`${e.SOURCE_NAMESPACE}/${e.SOURCE_SECRET}:${e.SOURCE_KEY}`, `elastic/${ES_HTTP_CA_SECRET}:ca.crt`);
             assert.equal(`${e.TARGET_NAMESPACE}/${e.TARGET_SECRET}:${e.TARGET_KEY}`, `kafka/${ES_CA_COPY.secret}:${ES_CA_COPY.key}`);
             assert.equal(path.posix.basename(ES_CA_FILE_IN_CONNECT), ES_CA_COPY.key);
+            // The Connect pods mount the copy where the sink's truststore points (optional: never blocking Connect).
+            const connect = inputsOf(kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true)).spec;
+            const vol = connect.template.pod.volumes.find((v: any) => v.secret?.secretName === ES_CA_COPY.secret);
+            assert.ok(vol, "a Connect pod volume for the CA copy");
+            assert.equal(vol.secret.optional, true);
+            const m = connect.template.connectContainer.volumeMounts.find((x: any) => x.name === vol.name);
+            assert.equal(`${m.mountPath}/${ES_CA_COPY.key}`, ES_CA_FILE_IN_CONNECT);
             const cron = named(run, "kubernetes:batch/v1:CronJob", "es-ca-copy");
             assert.deepEqual(inputsOf(cron).spec.jobTemplate.spec.template.spec.containers[0].env, inputsOf(job).spec.template.spec.containers[0].env);
         });

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../aws/pod-role";
 import {
     BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
-    CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
+    ConnectSecretMount, CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
     POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
@@ -26,6 +26,8 @@ export interface KafkaArgs {
     /** The `elastic` namespace, where ECK keeps the secrets the ES sink connector reads. */
     elasticNamespace: k8s.core.v1.Namespace;
     database: KafkaDatabaseArgs;
+    /** Secrets mounted into the Connect pods for connectors that need files (e.g. the ES sink's CA). */
+    connectSecretMounts?: ConnectSecretMount[];
 }
 
 /**
@@ -117,7 +119,7 @@ export class Kafka extends pulumi.ComponentResource {
         }, p);
 
         // The build pod must find its AWS role in place when Strimzi starts it.
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd }), [buildRole]);
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
         const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {

@@ -8,7 +8,7 @@ import {
     KIBANA_URL,
 } from "../elastic";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
+    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
     POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, TOPICS, jdbcUrl, secretRef,
 } from "../kafka";
 import { SparkApplication, sparkApplicationSpec } from "../spark";
@@ -54,6 +54,11 @@ export const ES_CA_COPY = {
     serviceAccount: "bdok-es-ca-copy",
 } as const;
 export const ES_CA_FILE_IN_CONNECT = `${ES_CA_COPY.connectMountPath}/${ES_CA_COPY.key}`;
+
+/** What the Kafka layer mounts into the Connect pods for the sink (KafkaArgs.connectSecretMounts). */
+export function esCaConnectMount(): ConnectSecretMount {
+    return { volume: ES_CA_COPY.connectVolume, secretName: ES_CA_COPY.secret, mountPath: ES_CA_COPY.connectMountPath };
+}
 
 export interface Resources {
     requests: { cpu: string; memory: string };
