@@ -31,6 +31,7 @@ export interface PlannedResource {
 
 export interface Plan {
     stack: string;
+    config: StackConfig;
     resources: PlannedResource[];
     outputs: Record<string, unknown>;
     /** Filled by later stages (estimates); kept open here. */
@@ -200,7 +201,8 @@ async function planUnderMocks(stack: string, rawConfig: Record<string, string>):
     }
     const outputs = await resolveOutputs(programOutputs);
     const resources = captured.map(({ rawInputs: _raw, ...r }) => r);
-    return { plan: { stack, resources, outputs }, config, captured };
+    // The validated configuration travels with the plan, so later readers (policies, diffs) agree.
+    return { plan: { stack, config, resources, outputs }, config, captured };
 }
 
 async function resolveOutputs(outs: Record<string, unknown>): Promise<Record<string, unknown>> {

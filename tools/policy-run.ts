@@ -248,8 +248,10 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
     }
     if (!fs.existsSync(planFile!)) throw new UsageError(`no such plan file ${planFile}`);
-    const plan = JSON.parse(fs.readFileSync(planFile!, "utf8")) as { stack: string; resources: PlanResourceLike[] };
-    const report = await runPolicies(plan.resources, stackConfig(plan.stack));
+    const plan = JSON.parse(fs.readFileSync(planFile!, "utf8")) as { stack: string; config?: { stack: string; isProd: boolean; exposure: string }; resources: PlanResourceLike[] };
+    // The plan's own configuration, unless overrides ask for another.
+    const config = plan.config && !overridesFile ? policyConfigOf(plan.config) : stackConfig(plan.stack);
+    const report = await runPolicies(plan.resources, config);
     console.log(renderReport(report, `\`${plan.stack}\``, markdown));
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
