@@ -1,8 +1,8 @@
 // Airflow as pure values: the chart values, the DAG ConfigMap layout, the metadata-DB bootstrap Job
 // and the IAM policies of its service accounts. components/platform/airflow.ts only wires them.
-import * as crypto from "crypto";
 import type { StackConfig } from "../config";
 import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
+import { canonicalJson, contentName, sha256 } from "./hash";
 import { doc, PolicyDocument, s3Prefixes, Statement, wildcardOnly } from "./iam";
 
 export const AIRFLOW_NAMESPACE = "airflow";
@@ -103,9 +103,7 @@ export function dagConfigMapData(files: Record<string, string>): Record<string, 
 
 /** sha256 of the DAG files (paths and contents): a pod annotation, so a change rolls the pods. */
 export function dagsHash(files: Record<string, string>): string {
-    const h = crypto.createHash("sha256");
-    for (const p of Object.keys(files).sort()) h.update(`${p}\0${files[p]}\0`);
-    return h.digest("hex");
+    return sha256(canonicalJson(files));
 }
 
 export const DAGS_VOLUME = "bdok-dags";
@@ -387,19 +385,9 @@ export function dbInitJobSpec(a: DbInitArgs) {
  * new Job that runs again, while an unchanged program leaves the finished Job alone.
  */
 export function dbInitJobName(spec: unknown): string {
-    const h = crypto.createHash("sha256").update(canonicalJson({ spec, generation: METADATA_PASSWORD_GENERATION })).digest("hex");
-    return `airflow-db-init-${h.slice(0, 10)}`;
+    return contentName("airflow-db-init", { spec, generation: METADATA_PASSWORD_GENERATION });
 }
 
-/** JSON with object keys sorted, so the hash does not depend on key order. */
-export function canonicalJson(v: unknown): string {
-    if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
-    if (v !== null && typeof v === "object") {
-        const o = v as Record<string, unknown>;
-        return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
-    }
-    return JSON.stringify(v);
-}
 
 // ---------------------------------------------------------------------------------------------
 // IAM: one role per service account that touches AWS
