@@ -8,35 +8,13 @@ import { ConfigError, PROJECT, parseConfig, StackConfig } from "../config";
 import { isPlainObject } from "../lib/validate";
 import { createBdok } from "../program";
 import { BdokMocks } from "./mocks";
+import { Plan, PlannedResource, SECRET } from "./plan-types";
+
+export { SECRET };
+export type { Plan, PlannedResource };
 
 export const ROOT = path.resolve(__dirname, "..");
-export const SECRET = "[secret]";
 
-export interface PlannedResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    provider: string | null;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    protect: boolean;
-    retainOnDelete: boolean;
-    deleteBeforeReplace: boolean;
-    ignoreChanges: string[];
-    custom: boolean;
-    remote: boolean;
-    inputs: Record<string, unknown>;
-}
-
-export interface Plan {
-    stack: string;
-    config: StackConfig;
-    resources: PlannedResource[];
-    outputs: Record<string, unknown>;
-    /** Filled by later stages (estimates); kept open here. */
-    [extra: string]: unknown;
-}
 
 /** A resource as captured, with its unmasked inputs for tests that look for leaks. */
 export interface Captured extends PlannedResource {

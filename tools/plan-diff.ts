@@ -4,27 +4,10 @@
 //
 //   npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]
 import * as fs from "fs";
+import { PlanLike, ResourceLike, SECRET } from "./plan-types";
 
-export const SECRET = "[secret]";
-
-export interface PlanLike {
-    stack: string;
-    resources: ResourceLike[];
-}
-
-export interface ResourceLike {
-    urn: string;
-    type: string;
-    name: string;
-    parent?: string | null;
-    provider?: string | null;
-    dependencies?: string[];
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    deleteBeforeReplace?: boolean;
-    ignoreChanges?: string[];
-    inputs?: Record<string, unknown>;
-}
+export { SECRET };
+export type { PlanLike, ResourceLike };
 
 export interface Change {
     /** Input path such as `tags.Name` or `rules[0].status`; options in brackets: `[protect]`. */

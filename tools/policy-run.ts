@@ -16,21 +16,10 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { BdokPolicyConfig, isStackPolicy, policies as allPolicies } from "../policy/rules";
+import type { ResourceLike } from "./plan-types";
 
 /** A planned resource as in plan.json, or as captured by the harness (with unmasked rawInputs). */
-export interface PlanResourceLike {
-    urn: string;
-    type: string;
-    name: string;
-    parent?: string | null;
-    provider?: string | null;
-    dependencies?: string[];
-    propertyDependencies?: Record<string, string[]>;
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    deleteBeforeReplace?: boolean;
-    ignoreChanges?: string[];
-    inputs?: Record<string, unknown>;
+export interface PlanResourceLike extends ResourceLike {
     /**
      * Inputs with secrets revealed. A real preview hands policies the plaintext of Pulumi secrets,
      * so the offline run uses these when the harness captured them; plan.json only has "[secret]".
