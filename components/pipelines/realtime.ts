@@ -69,9 +69,18 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 spec: checked.spec,
             }, { parent: this, dependsOn });
         };
-        // A failed Job run is replaced by the next `pulumi up` instead of blocking it.
-        const jobAnnotations = { "pulumi.com/replaceUnready": "true" };
-        const jobTimeouts = { create: "30m", update: "30m" };
+        // A Job named after its spec: a changed spec runs again, an unchanged one is left alone.
+        // A failed run is replaced by the next `pulumi up` instead of blocking it.
+        const contentJob = (id: string, namespace: pulumi.Input<string>, spec: pulumi.Output<k8s.types.input.batch.v1.JobSpec>, dependsOn: pulumi.Resource[]) =>
+            new k8s.batch.v1.Job(`${name}-${id}`, {
+                metadata: {
+                    name: spec.apply((s) => contentName(id, s)),
+                    namespace,
+                    labels: { ...PART_OF },
+                    annotations: { "pulumi.com/replaceUnready": "true" },
+                },
+                spec,
+            }, { parent: this, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
         const sql = readPipelineFile(FILES.sql);
@@ -82,15 +91,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, p);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
             tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
-        const table = new k8s.batch.v1.Job(`${name}-customers-table`, {
-            metadata: {
-                name: tableSpec.apply((s) => contentName("customers-table", s)),
-                namespace: kafkaNs,
-                labels: { ...PART_OF },
-                annotations: jobAnnotations,
-            },
-            spec: tableSpec,
-        }, { parent: this, dependsOn: [args.postgresSecret], customTimeouts: jobTimeouts });
+        const table = contentJob("customers-table", kafkaNs, tableSpec, [args.postgresSecret]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);
@@ -159,15 +160,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, p);
         const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
         const copySpec = copyArgs.apply(caCopyJobSpec);
-        const copyJob = new k8s.batch.v1.Job(`${name}-es-ca-copy`, {
-            metadata: {
-                name: copySpec.apply((s) => contentName("es-ca-copy", s)),
-                namespace: kafkaNs,
-                labels: { ...PART_OF },
-                annotations: jobAnnotations,
-            },
-            spec: copySpec,
-        }, { parent: this, dependsOn: [caCopy, copier, ...rbac, args.elasticsearch], customTimeouts: jobTimeouts });
+        const copyJob = contentJob("es-ca-copy", kafkaNs, copySpec, [caCopy, copier, ...rbac, args.elasticsearch]);
         new k8s.batch.v1.CronJob(`${name}-es-ca-copy`, {
             metadata: meta("es-ca-copy", kafkaNs),
             spec: copyArgs.apply(caCopyCronJobSpec),
@@ -185,15 +178,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, p);
         const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
             kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
-        new k8s.batch.v1.Job(`${name}-kibana-data-view`, {
-            metadata: {
-                name: kibanaSpec.apply((s) => contentName("kibana-data-view", s)),
-                namespace: elasticNs,
-                labels: { ...PART_OF },
-                annotations: jobAnnotations,
-            },
-            spec: kibanaSpec,
-        }, { parent: this, dependsOn: [args.kibana], customTimeouts: jobTimeouts });
+        contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana]);
 
         this.registerOutputs({
             sourceConnector: this.sourceConnector,
