@@ -4,6 +4,7 @@
 //
 //   npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]
 import * as fs from "fs";
+import { runCli, UsageError } from "./cli";
 import { PlanLike, ResourceLike, SECRET } from "./plan-types";
 
 export { SECRET };
@@ -180,7 +181,6 @@ export function renderMarkdown(d: PlanDiff, maxChars = 30000): string {
     return text;
 }
 
-class UsageError extends Error {}
 const usage = "usage: npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]";
 
 function readPlan(file: string): PlanLike {
@@ -205,10 +205,8 @@ export function main(argv: string[]): string {
 }
 
 if (require.main === module) {
-    try {
+    runCli(() => {
         console.log(main(process.argv.slice(2)));
-    } catch (e) {
-        console.error(e instanceof UsageError ? e.message : e);
-        process.exit(e instanceof UsageError ? 2 : 1);
-    }
+        return 0;
+    });
 }

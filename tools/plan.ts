@@ -2,7 +2,7 @@
 // Runs the program under Pulumi's mock engine and writes what `pulumi up` would create.
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError } from "../config";
+import { flagValue, runCli, UsageError } from "./cli";
 import { loadStackConfig, readStackFile, runPlan, ROOT } from "./harness";
 import { renderCounts, renderTree } from "./report";
 import { assertCapacity, CapacityError, estimate, renderEstimates } from "./estimate";
@@ -20,11 +20,7 @@ export function parseArgs(argv: string[]): Args {
     const args: Partial<Args> = { quiet: false };
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
-            return v;
-        };
+        const value = () => flagValue(argv, i++, usage);
         if (a === "--stack") args.stack = value();
         else if (a === "--config") args.config = value();
         else if (a === "--out") args.out = value();
@@ -34,8 +30,6 @@ export function parseArgs(argv: string[]): Args {
     if (!args.stack) throw new UsageError(`--stack is required\n${usage}`);
     return args as Args;
 }
-
-export class UsageError extends Error {}
 
 async function main(): Promise<number> {
     const started = Date.now();
@@ -67,19 +61,6 @@ async function main(): Promise<number> {
 }
 
 if (require.main === module) {
-    main().then(
-        (code) => process.exit(code),
-        (e) => {
-            if (e instanceof CapacityError) {
-                console.error(e.message);
-                process.exit(3);
-            }
-            if (e instanceof ConfigError || e instanceof UsageError) {
-                console.error(e.message);
-                process.exit(2);
-            }
-            console.error(e);
-            process.exit(1);
-        },
-    );
+    // Exit 3: the plan's requests do not fit its node groups.
+    runCli(main, (e) => (e instanceof CapacityError ? 3 : undefined));
 }

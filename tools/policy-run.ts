@@ -16,6 +16,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import { BdokPolicyConfig, isStackPolicy, policies as allPolicies } from "../policy/rules";
+import { flagValue, runCli, UsageError } from "./cli";
 import type { ResourceLike } from "./plan-types";
 
 /** A planned resource as in plan.json, or as captured by the harness (with unmasked rawInputs). */
@@ -196,7 +197,6 @@ export function renderReport(report: PolicyReport, title: string, markdown = fal
     return lines.join("\n");
 }
 
-class UsageError extends Error {}
 const usage = "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] [--markdown]\n       npm run policy -- --emit-config <stack> [--config <overrides.yaml>] [--out <file>]";
 
 /** The CLI; resolves to the exit code (1 when a mandatory rule is violated). */
@@ -208,11 +208,7 @@ export async function main(argv: string[]): Promise<number> {
     let markdown = false;
     for (let i = 0; i < argv.length; i++) {
         const a = argv[i];
-        const value = () => {
-            const v = argv[++i];
-            if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value\n${usage}`);
-            return v;
-        };
+        const value = () => flagValue(argv, i++, usage);
         if (a === "--emit-config") emitFor = value();
         else if (a === "--config") overridesFile = value();
         else if (a === "--out") out = value();
@@ -246,16 +242,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
-        (code) => process.exit(code),
-        (e) => {
-            const { ConfigError } = require("../lib/validate") as typeof import("../lib/validate");
-            if (e instanceof UsageError || e instanceof ConfigError) {
-                console.error(e.message);
-                process.exit(2);
-            }
-            console.error(e);
-            process.exit(1);
-        },
-    );
+    runCli(() => main(process.argv.slice(2)));
 }
