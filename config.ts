@@ -142,7 +142,7 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
         const [ns, name] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : ["", key];
         if (ns === PROJECT) {
             if (name in schema) bdokRaw[name] = value;
-            else ctx.issues.push(unknownKey(key, name, known.map((k) => k)).replace(/did you mean "([^"]+)"/, `did you mean "${PROJECT}:$1"`));
+            else ctx.issues.push(unknownKey(key, name, known, `${PROJECT}:`));
         } else if (ns === "") {
             const hint = name in schema ? `"${PROJECT}:${key}"` : key === "region" ? `"aws:region"` : `"${PROJECT}:<key>" or "aws:<key>"`;
             ctx.issues.push(`${key}: got a key without a namespace; allowed: namespaced keys, here ${hint}`);

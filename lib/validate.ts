@@ -149,9 +149,10 @@ export function applyField<T>(f: Field<T>, raw: unknown, path: string, ctx: Ctx)
     return f.rule(raw, path, ctx);
 }
 
-export function unknownKey(path: string, key: string, known: string[]): string {
+/** `namespace` (e.g. "bdok:") prefixes the names shown, not the ones compared. */
+export function unknownKey(path: string, key: string, known: string[], namespace = ""): string {
     const best = closest(key, known);
-    return `${path}: unknown key${best ? `; did you mean "${best}"?` : ""} (known keys: ${known.join(", ")})`;
+    return `${path}: unknown key${best ? `; did you mean "${namespace}${best}"?` : ""} (known keys: ${known.map((k) => namespace + k).join(", ")})`;
 }
 
 /** The known key nearest to `key` by edit distance, if it is plausibly a typo of it. */
