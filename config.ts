@@ -161,13 +161,14 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
         out[k] = applyField(f as any, bdokRaw[k], `${PROJECT}:${k}`, ctx);
     }
     const cfg = out as StackConfig;
-    if (ctx.issues.length === 0) crossChecks(cfg, ctx);
+    crossChecks(cfg, ctx);
     if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);
     return { ...cfg, region: region!, stack, isProd: stack === "prod" || stack.startsWith("prod-") };
 }
 
-function crossChecks(cfg: StackConfig, ctx: Ctx): void {
-    for (const [name, ng] of Object.entries(cfg.nodeGroups)) {
+/** Rules across keys, for the sections that parsed (an invalid section is undefined here). */
+function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
+    for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
         const path = `${PROJECT}:nodeGroups.${name}`;
         if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
             ctx.issues.push(`${path}: got minSize=${ng.minSize}, desiredSize=${ng.desiredSize}, maxSize=${ng.maxSize}; allowed: minSize <= desiredSize <= maxSize`);
@@ -178,7 +179,7 @@ function crossChecks(cfg: StackConfig, ctx: Ctx): void {
         }
     }
     const db = cfg.database;
-    if (db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
+    if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
         ctx.issues.push(`${PROJECT}:database.maxAllocatedStorageGiB: got ${db.maxAllocatedStorageGiB}; allowed: 0 or at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
     }
 }

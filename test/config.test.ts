@@ -86,9 +86,10 @@ describe("configuration", () => {
         });
     }
 
-    it("reports every problem at once", () => {
-        const msg = errorOf({ "bdok:azCount": "9", "bdok:natGateways": "x" });
-        assert.match(msg, /2 problems/);
+    it("reports every problem at once, cross-key rules included", () => {
+        const msg = errorOf({ "bdok:azCount": "9", "bdok:natGateways": "x", "bdok:nodeGroups": { general: { ...devGroup(), minSize: 4, desiredSize: 3 } } });
+        assert.match(msg, /3 problems/);
+        assert.match(msg, /minSize=4, desiredSize=3/);
         assert.match(msg, /bdok:azCount/);
         assert.match(msg, /bdok:natGateways/);
     });
