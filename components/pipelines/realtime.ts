@@ -69,6 +69,13 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 spec: checked.spec,
             }, { parent: this, dependsOn });
         };
+        // A script for a Job or Deployment: an immutable ConfigMap named after its content.
+        const scriptMap = (id: string, base: string, namespace: pulumi.Input<string>, key: string, content: string) =>
+            new k8s.core.v1.ConfigMap(`${name}-${id}`, {
+                metadata: meta(contentName(base, content), namespace),
+                immutable: true,
+                data: { [key]: content },
+            }, p);
         // A Job named after its spec: a changed spec runs again, an unchanged one is left alone.
         // A failed run is replaced by the next `pulumi up` instead of blocking it.
         const contentJob = (id: string, namespace: pulumi.Input<string>, spec: pulumi.Output<k8s.types.input.batch.v1.JobSpec>, dependsOn: pulumi.Resource[]) =>
@@ -84,22 +91,14 @@ export class RealtimePipeline extends pulumi.ComponentResource {
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
         const sql = readPipelineFile(FILES.sql);
-        const sqlMap = new k8s.core.v1.ConfigMap(`${name}-customers-sql`, {
-            metadata: meta(contentName("customers-sql", sql), kafkaNs),
-            immutable: true,
-            data: { "customers.sql": sql },
-        }, p);
+        const sqlMap = scriptMap("customers-sql", "customers-sql", kafkaNs, "customers.sql", sql);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
             tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
         const table = contentJob("customers-table", kafkaNs, tableSpec, [args.postgresSecret]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);
-        const simulatorMap = new k8s.core.v1.ConfigMap(`${name}-simulator`, {
-            metadata: meta(contentName("customers-simulator", simulatorPy), kafkaNs),
-            immutable: true,
-            data: { "simulator.py": simulatorPy },
-        }, p);
+        const simulatorMap = scriptMap("simulator", "customers-simulator", kafkaNs, "simulator.py", simulatorPy);
         new k8s.apps.v1.Deployment(`${name}-simulator`, {
             metadata: meta("customers-simulator", kafkaNs),
             spec: pulumi.all([db, simulatorMap.metadata.name]).apply(([[host, port], scriptConfigMap]) => simulatorDeploymentSpec({
@@ -153,11 +152,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         grant("source", elasticNs, caSourceRules());
         grant("target", kafkaNs, caTargetRules());
         const copyPy = readPipelineFile(FILES.copySecretKey);
-        const copyMap = new k8s.core.v1.ConfigMap(`${name}-es-ca-copy`, {
-            metadata: meta(contentName("es-ca-copy", copyPy), kafkaNs),
-            immutable: true,
-            data: { "copy_secret_key.py": copyPy },
-        }, p);
+        const copyMap = scriptMap("es-ca-copy", "es-ca-copy", kafkaNs, "copy_secret_key.py", copyPy);
         const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
         const copySpec = copyArgs.apply(caCopyJobSpec);
         const copyJob = contentJob("es-ca-copy", kafkaNs, copySpec, [caCopy, copier, ...rbac, args.elasticsearch]);
@@ -171,11 +166,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
 
         // ---- (6) the Kibana data view, through Kibana's API ----
         const kibanaPy = readPipelineFile(FILES.kibana);
-        const kibanaMap = new k8s.core.v1.ConfigMap(`${name}-kibana-data-view`, {
-            metadata: meta(contentName("kibana-data-view", kibanaPy), elasticNs),
-            immutable: true,
-            data: { "kibana_data_view.py": kibanaPy },
-        }, p);
+        const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
         const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
             kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
         contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana]);
