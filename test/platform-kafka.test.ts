@@ -7,8 +7,8 @@ import type { RbacRule } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apps, charts, connectPlugins } from "../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "./support";
+import { apps, connectPlugins } from "../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
@@ -95,10 +95,7 @@ describe("Platform: Kafka", () => {
 
             it("installs the pinned Strimzi chart in namespace kafka with known values keys", () => {
                 const rel = inputsOf(strimziRelease(run));
-                assert.equal(rel.chart, charts.strimzi.chart);
-                assert.equal(rel.version, charts.strimzi.version);
-                assert.equal(rel.repositoryOpts.repo, charts.strimzi.repo);
-                assert.equal(rel.namespace, "kafka");
+                assertPinnedRelease(strimziRelease(run), "strimzi", "kafka");
                 assert.deepEqual(unknownValuesKeys(rel.values, chartDefaults("strimzi")), []);
                 hasRequestsAndLimits(rel.values.resources, "cluster operator");
                 // Kaniko pushes to ECR with the build pod's Pod Identity role; Buildah would need a pushSecret.

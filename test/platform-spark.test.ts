@@ -4,8 +4,8 @@ import {
 } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apiVersions, apps, charts, images, sparkPackages } from "../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "./support";
+import { apiVersions, apps, images, sparkPackages } from "../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -108,11 +108,7 @@ describe("Platform: SparkOperator", () => {
             before(async () => { run = await planOf(stack); });
 
             it("installs the pinned kubeflow chart in namespace spark-operator", () => {
-                const rel = inputsOf(sparkRelease(run));
-                assert.equal(rel.chart, charts.sparkOperator.chart);
-                assert.equal(rel.version, charts.sparkOperator.version);
-                assert.equal(rel.repositoryOpts.repo, charts.sparkOperator.repo);
-                assert.equal(rel.namespace, "spark-operator");
+                assertPinnedRelease(sparkRelease(run), "sparkOperator", "spark-operator");
             });
 
             it("sets only values keys that exist in the chart's values.yaml", () => {

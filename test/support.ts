@@ -1,6 +1,8 @@
 // Shared access to the offline plans of every stack: each stack runs once per test process.
 import * as fs from "fs";
+import { strict as assert } from "assert";
 import { Captured, loadStackConfig, PlanRun, runPlan, ROOT } from "../tools/harness";
+import { ChartName, charts } from "../versions";
 
 export const STACKS = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
 
@@ -69,4 +71,13 @@ export function descendants(run: PlanRun, urn: string): Captured[] {
 
 export function inputsOf<T = any>(r: Captured): T {
     return r.rawInputs as T;
+}
+
+/** A Helm release installs the chart, version and repository pinned in versions.ts into `namespace`. */
+export function assertPinnedRelease(release: Captured, chart: ChartName, namespace: string): void {
+    const rel = inputsOf(release);
+    assert.equal(rel.chart, charts[chart].chart);
+    assert.equal(rel.version, charts[chart].version);
+    assert.equal(rel.repositoryOpts.repo, charts[chart].repo);
+    assert.equal(rel.namespace, namespace);
 }
