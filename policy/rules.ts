@@ -952,21 +952,25 @@ export const k8sNoLoadBalancer: ResourceValidationPolicy = {
     },
 };
 
+/** Each Kafka config key (required, or checked only when set) must be at least `min`. */
+function kafkaConfigAtLeast(args: ResourceValidationArgs, report: ReportViolation, min: number, keys: Record<string, boolean>): void {
+    const spec = read(args.props, "spec");
+    for (const [key, required] of Object.entries(keys)) {
+        const v = kafkaSetting(spec, key);
+        if (v === UNKNOWN || (v === undefined && !required)) continue;
+        const n = toNumber(v);
+        if (n === undefined || n < min) report(`${label(args)}: spec.kafka.config["${key}"] is ${show(v)} in a prod stack; allowed: ${min} or more.`);
+    }
+}
+
 export const kafkaReplicationProd: ResourceValidationPolicy = {
     ...common,
     name: "kafka-replication-prod",
     description: "In prod, Kafka replicates every partition three times (default.replication.factor and internal topics >= 3).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(isKafka, prodOnly((args, report) => {
-        const spec = read(args.props, "spec");
-        for (const [key, required] of [["default.replication.factor", true], ["offsets.topic.replication.factor", false], ["transaction.state.log.replication.factor", false]] as const) {
-            const v = kafkaSetting(spec, key);
-            if (v === UNKNOWN || (v === undefined && !required)) continue;
-            const n = toNumber(v);
-            if (n === undefined || n < 3) report(`${label(args)}: spec.kafka.config["${key}"] is ${show(v)} in a prod stack; allowed: 3 or more.`);
-        }
-    })),
+    validateResource: forTypes(isKafka, prodOnly((args, report) =>
+        kafkaConfigAtLeast(args, report, 3, { "default.replication.factor": true, "offsets.topic.replication.factor": false, "transaction.state.log.replication.factor": false }))),
 };
 
 export const kafkaMinInsyncProd: ResourceValidationPolicy = {
@@ -975,15 +979,8 @@ export const kafkaMinInsyncProd: ResourceValidationPolicy = {
     description: "In prod, Kafka acknowledges writes on at least two in-sync replicas (min.insync.replicas >= 2).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(isKafka, prodOnly((args, report) => {
-        const spec = read(args.props, "spec");
-        for (const [key, required] of [["min.insync.replicas", true], ["transaction.state.log.min.isr", false]] as const) {
-            const v = kafkaSetting(spec, key);
-            if (v === UNKNOWN || (v === undefined && !required)) continue;
-            const n = toNumber(v);
-            if (n === undefined || n < 2) report(`${label(args)}: spec.kafka.config["${key}"] is ${show(v)} in a prod stack; allowed: 2 or more.`);
-        }
-    })),
+    validateResource: forTypes(isKafka, prodOnly((args, report) =>
+        kafkaConfigAtLeast(args, report, 2, { "min.insync.replicas": true, "transaction.state.log.min.isr": false }))),
 };
 
 export const kafkaTopicsProd: ResourceValidationPolicy = {
