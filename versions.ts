@@ -7,6 +7,7 @@ export const charts = {
     eck: { chart: "eck-operator", repo: "https://helm.elastic.co", version: "3.5.0" },
     airflow: { chart: "airflow", repo: "https://airflow.apache.org", version: "1.19.0" },
     trino: { chart: "trino", repo: "https://trinodb.github.io/charts", version: "1.42.2" },
+    awsLoadBalancerController: { chart: "aws-load-balancer-controller", repo: "https://aws.github.io/eks-charts", version: "3.5.0" },
 } as const;
 
 export type ChartName = keyof typeof charts;

