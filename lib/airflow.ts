@@ -191,7 +191,8 @@ export function splitImage(image: string): { repository: string; tag: string } {
     return { repository: image.slice(0, i), tag: image.slice(i + 1) };
 }
 
-const pdb = (enabled: boolean) => ({ enabled, config: { maxUnavailable: 1 } });
+// The chart reads the budget's config only when it is enabled.
+const pdb = (enabled: boolean) => (enabled ? { enabled, config: { maxUnavailable: 1 } } : { enabled });
 
 /**
  * Values for the apache-airflow chart. Secrets appear here only as Secret names: the chart's

@@ -32,8 +32,6 @@ export function operatorValues(): Record<string, unknown> {
         installCRDs: true,
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         telemetry: { disabled: true },
-        // No Prometheus operator in this cluster.
-        serviceMonitor: { enabled: false },
     };
 }
 

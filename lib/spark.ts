@@ -40,6 +40,9 @@ export function sparkOperatorSizing(isProd: boolean): { replicas: number; contro
     };
 }
 
+// The chart reads minAvailable only when the budget is enabled, so a single replica sets neither.
+const pdb = (replicas: number) => (replicas > 1 ? { enable: true, minAvailable: 1 } : { enable: false });
+
 /**
  * Values for the kubeflow spark-operator chart. Every key exists in the chart's values.yaml
  * (checked by the tests). The chart itself creates the `spark` service account, Role and
@@ -57,16 +60,14 @@ export function sparkOperatorValues(isProd: boolean): Record<string, unknown> {
         controller: {
             replicas: size.replicas,
             resources: size.controller,
-            // The Spark UI stays a ClusterIP service (kubectl port-forward); no ingress.
-            uiIngress: { enable: false },
-            podDisruptionBudget: { enable: size.replicas > 1, minAvailable: 1 },
+            podDisruptionBudget: pdb(size.replicas),
         },
         // The webhook mutates driver/executor pods (volumes, secrets, tolerations from the spec).
         webhook: {
             enable: true,
             replicas: size.replicas,
             resources: size.webhook,
-            podDisruptionBudget: { enable: size.replicas > 1, minAvailable: 1 },
+            podDisruptionBudget: pdb(size.replicas),
         },
         prometheus: { metrics: { enable: true }, podMonitor: { create: false } },
     };

