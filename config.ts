@@ -57,7 +57,7 @@ export const schema = {
             instanceClass: field(str({ pattern: rdsInstancePattern, describe: rdsInstanceDescribe }), rdsInstanceDescribe, "db.t4g.micro"),
             allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
             maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
-            engineVersion: field(str({ pattern: /^1[6-7]\.\d+$/, describe: "a PostgreSQL 16.x or 17.x engine version, e.g. 17.6" }), "a PostgreSQL engine version", apps.postgresEngine),
+            engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL major version 16 or 17 (RDS applies minor upgrades), or a full 16.x/17.x version you upgrade yourself, e.g. 17.6" }), "a PostgreSQL engine version", apps.postgresEngine),
             multiAz: field(bool(), "true or false", false),
             backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
         }),

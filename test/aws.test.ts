@@ -1,8 +1,28 @@
 import { strict as assert } from "assert";
 import { addressCount, parseCidr } from "../lib/cidr";
 import { bookNames } from "../lib/naming";
+import { apps } from "../versions";
 import { Captured, PlanRun } from "../tools/harness";
 import { descendants, inputsOf, ofType, one, planOf, planWith, STACKS, transitiveDeps } from "./support";
+
+/**
+ * The provider's engine-version diff (aws_db_instance): a configured version matches the running
+ * one when equal or a prefix of it ("17" matches "17.7"); anything else is planned as an upgrade,
+ * which RDS refuses when it would go down ("Cannot upgrade postgres from 17.7 to 17.6").
+ */
+function engineVersionDiffers(configured: string, running: string): boolean {
+    return !(running === configured || running.startsWith(`${configured}.`));
+}
+
+/** After AWS applies the next minor version (only when auto upgrades are on), `up` plans no change. */
+function assertNoMinorDrift(engineVersion: string, autoMinorVersionUpgrade: boolean): void {
+    const created = /^\d+$/.test(engineVersion) ? `${engineVersion}.6` : engineVersion; // RDS picks the default minor
+    const [major, minor] = created.split(".").map(Number);
+    const running = autoMinorVersionUpgrade ? `${major}.${minor + 1}` : created;
+    assert.equal(engineVersionDiffers(engineVersion, created), false, "matches the version RDS creates");
+    assert.equal(engineVersionDiffers(engineVersion, running), false,
+        `engineVersion ${engineVersion} with autoMinorVersionUpgrade ${autoMinorVersionUpgrade}: after AWS moves to ${running} the next up downgrades`);
+}
 
 function component(run: PlanRun, type: string): Captured {
     return one(run, type);
@@ -214,6 +234,12 @@ describe("AWS layer", () => {
                     assert.equal(i.finalSnapshotIdentifier !== undefined, prot);
                 });
 
+                it("has one owner of the engine version: an AWS minor upgrade never makes the next `up` drift", () => {
+                    const i = inputsOf(one(run, "aws:rds/instance:Instance"));
+                    assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
+                    assert.equal(i.engineVersion, apps.postgresEngine, "the stacks take the pinned default");
+                });
+
                 it("allows logical replication", () => {
                     const pg = inputsOf(one(run, "aws:rds/parameterGroup:ParameterGroup"));
                     assert.equal(pg.family, `postgres${run.config.database.engineVersion.split(".")[0]}`);
@@ -298,6 +324,15 @@ describe("AWS layer", () => {
             });
         });
     }
+
+    it("turns automatic minor upgrades off when a stack pins a full engine version", async () => {
+        const pinned = await planWith("dev", { "bdok:database": { engineVersion: "17.6" } });
+        const i = inputsOf(one(pinned, "aws:rds/instance:Instance"));
+        assert.equal(i.engineVersion, "17.6");
+        assert.equal(i.autoMinorVersionUpgrade, false);
+        assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
+        assert.equal(inputsOf(one(pinned, "aws:rds/parameterGroup:ParameterGroup")).family, "postgres17");
+    });
 
     it("changes NAT gateways with the setting alone", async () => {
         const perAz = await planWith("dev", { "bdok:natGateways": "perAz", "bdok:azCount": 3 });

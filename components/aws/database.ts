@@ -26,6 +26,16 @@ export function parameterFamily(engineVersion: string): string {
     return `postgres${engineVersion.split(".")[0]}`;
 }
 
+/**
+ * Who owns the minor version. A major version alone ("17"): RDS upgrades minors in the
+ * maintenance window and the provider accepts any 17.x as matching. A full version ("17.6"): the
+ * stack owns it, so automatic upgrades are off; otherwise AWS moves to 17.7 and the next `up`
+ * tries to "upgrade" back to 17.6, which RDS refuses.
+ */
+export function engineVersionOwner(engineVersion: string): { engineVersion: string; autoMinorVersionUpgrade: boolean } {
+    return { engineVersion, autoMinorVersionUpgrade: !engineVersion.includes(".") };
+}
+
 export class Database extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
@@ -80,7 +90,7 @@ export class Database extends pulumi.ComponentResource {
         const db = new aws.rds.Instance(`${name}-postgres`, {
             identifier: bookNames.rdsIdentifier,
             engine: "postgres",
-            engineVersion: args.engineVersion,
+            ...engineVersionOwner(args.engineVersion),
             instanceClass: args.instanceClass,
             allocatedStorage: args.allocatedStorageGiB,
             maxAllocatedStorage: args.maxAllocatedStorageGiB || undefined,
@@ -99,7 +109,6 @@ export class Database extends pulumi.ComponentResource {
             skipFinalSnapshot: !args.protect,
             finalSnapshotIdentifier: args.protect ? `${bookNames.rdsIdentifier}-final` : undefined,
             copyTagsToSnapshot: true,
-            autoMinorVersionUpgrade: true,
             performanceInsightsEnabled: false,
             applyImmediately: !args.protect,
             tags: args.tags,
