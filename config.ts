@@ -1,6 +1,7 @@
 // The stack configuration: its schema, defaults and validation. Everything is checked before any
 // resource is declared; a bad value stops the program with one message per problem.
 import { parseCidr, isPrivateRange } from "./lib/cidr";
+import { stackNameIssues } from "./lib/naming";
 import { archOf, ec2InstanceDescribe, ec2InstancePattern, rdsInstanceDescribe, rdsInstancePattern } from "./lib/instances";
 import {
     ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, field, int, list, num, obj, oneOf, str, unknownKey,
@@ -57,7 +58,7 @@ export const schema = {
             instanceClass: field(str({ pattern: rdsInstancePattern, describe: rdsInstanceDescribe }), rdsInstanceDescribe, "db.t4g.micro"),
             allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
             maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
-            engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL major version 16 or 17 (RDS applies minor upgrades), or a full 16.x/17.x version you upgrade yourself, e.g. 17.6" }), "a PostgreSQL engine version", apps.postgresEngine),
+            engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL 16.x or 17.x engine version: the major alone (17: RDS applies minor upgrades) or a full one you upgrade yourself (17.6)" }), "a PostgreSQL engine version", apps.postgresEngine),
             multiAz: field(bool(), "true or false", false),
             backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
         }),
@@ -162,6 +163,7 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     }
     const cfg = out as StackConfig;
     crossChecks(cfg, ctx);
+    ctx.issues.push(...stackNameIssues(stack));
     if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);
     return { ...cfg, region: region!, stack, isProd: stack === "prod" || stack.startsWith("prod-") };
 }

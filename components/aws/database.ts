@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { bookNames } from "../../lib/naming";
+import { bookNames, stackNames } from "../../lib/naming";
 
 export interface DatabaseArgs {
     prefix: string;
@@ -48,6 +48,7 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:Database", name, {}, opts);
         const p = { parent: this };
+        const names = stackNames(args.prefix);
 
         // RDS forbids / @ " and space; alphanumerics also keep connection URIs unescaped.
         const password = new random.RandomPassword(`${name}-master`, { length: 32, special: false }, p);
@@ -88,7 +89,7 @@ export class Database extends pulumi.ComponentResource {
         }, p);
 
         const db = new aws.rds.Instance(`${name}-postgres`, {
-            identifier: bookNames.rdsIdentifier,
+            identifier: names.rdsIdentifier,
             engine: "postgres",
             ...engineVersionOwner(args.engineVersion),
             instanceClass: args.instanceClass,
@@ -107,7 +108,7 @@ export class Database extends pulumi.ComponentResource {
             backupRetentionPeriod: args.backupRetentionDays,
             deletionProtection: args.protect,
             skipFinalSnapshot: !args.protect,
-            finalSnapshotIdentifier: args.protect ? `${bookNames.rdsIdentifier}-final` : undefined,
+            finalSnapshotIdentifier: args.protect ? names.rdsFinalSnapshot : undefined,
             copyTagsToSnapshot: true,
             performanceInsightsEnabled: false,
             applyImmediately: !args.protect,
