@@ -52,6 +52,7 @@ export const schema = {
     kubernetesVersion: field(oneOf(["1.32", "1.33", "1.34", "1.35"] as const), "an EKS Kubernetes version 1.32 to 1.35", apps.kubernetes),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
+    viewerRoleArns: field(list(roleArn), "IAM roles given read-only (AmazonEKSViewPolicy) access entries, e.g. the CI preview role", []),
     nodeGroups: field(dict(nodeGroup, { min: 1, keyPattern: /^[a-z][a-z0-9-]{0,30}$/, keyDescribe: "a lower-case name up to 31 characters" }), "a map of managed node groups"),
     database: field(
         obj({

@@ -52,6 +52,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         nodeGroups: cfg.nodeGroups,
         endpointPublicAccessCidrs: cfg.endpointPublicAccessCidrs,
         adminRoleArns: cfg.adminRoleArns,
+        viewerRoleArns: cfg.viewerRoleArns,
         tags,
     });
 

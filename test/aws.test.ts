@@ -268,6 +268,16 @@ describe("AWS layer", () => {
                     assert.equal(i.version, run.config.kubernetesVersion);
                 });
 
+                it("opens the public API endpoint only to the configured CIDRs; prod's is private", () => {
+                    const i = inputsOf(one(run, "eks:index:Cluster"));
+                    const cidrs = run.config.endpointPublicAccessCidrs;
+                    assert.equal(i.endpointPrivateAccess, true);
+                    assert.equal(i.endpointPublicAccess, cidrs.length > 0);
+                    // An empty list with the public endpoint on would be 0.0.0.0/0 to EKS.
+                    assert.deepEqual(i.publicAccessCidrs, cidrs.length > 0 ? cidrs : undefined);
+                    if (run.config.isProd) assert.deepEqual(cidrs, [], "prod reaches its API from inside the VPC only");
+                });
+
                 it("runs managed node groups in the private subnets, sized per stack", () => {
                     const groups = ofType(run, "eks:index:ManagedNodeGroup");
                     assert.equal(groups.length, Object.keys(run.config.nodeGroups).length);
@@ -338,6 +348,14 @@ describe("AWS layer", () => {
         assert.equal(i.autoMinorVersionUpgrade, false);
         assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
         assert.equal(inputsOf(one(pinned, "aws:rds/parameterGroup:ParameterGroup")).family, "postgres17");
+    });
+
+    it("gives viewer roles (the CI preview role) read-only access entries", async () => {
+        const arn = "arn:aws:iam::123456789012:role/bdok-ci-preview";
+        const entries = inputsOf(one(await planWith("dev", { "bdok:viewerRoleArns": [arn] }), "eks:index:Cluster")).accessEntries;
+        const viewers = Object.values(entries as Record<string, any>).filter((e) => e.principalArn === arn);
+        assert.equal(viewers.length, 1);
+        assert.deepEqual(Object.values(viewers[0].accessPolicies).map((p: any) => p.policyArn), ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]);
     });
 
     it("changes NAT gateways with the setting alone", async () => {

@@ -18,6 +18,8 @@ export interface ClusterArgs {
     nodeGroups: Record<string, NodeGroupConfig>;
     endpointPublicAccessCidrs: string[];
     adminRoleArns: string[];
+    /** Read-only access (the CI preview role): previews fall back to client-side diffs without patch rights. */
+    viewerRoleArns: string[];
     tags: Record<string, string>;
 }
 
@@ -60,6 +62,18 @@ export class Cluster extends pulumi.ComponentResource {
                 accessPolicies: {
                     admin: {
                         policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
+                        accessScope: { type: "cluster" },
+                    },
+                },
+            };
+        });
+
+        args.viewerRoleArns.forEach((arn, i) => {
+            accessEntries[`viewer-${i}`] = {
+                principalArn: arn,
+                accessPolicies: {
+                    view: {
+                        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
                         accessScope: { type: "cluster" },
                     },
                 },
