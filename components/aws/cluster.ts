@@ -116,7 +116,7 @@ export class Cluster extends pulumi.ComponentResource {
         // The node groups wait for the attachments, so destroy deletes the groups (instances, ENIs)
         // while the role still has its policies. The ARN carries the dependency into the remote
         // component's own NodeGroup; dependsOn orders the component itself.
-        const nodeRoleArn = pulumi.all([nodeRole.arn, ...nodeAttachments.map((a) => a.id)]).apply(([arn]) => arn);
+        const nodeRoleArn = pulumi.all([nodeRole.arn, ...nodeAttachments.map((a) => a.policyArn)]).apply(([arn]) => arn);
 
         this.nodeGroups = Object.entries(args.nodeGroups).map(([group, ng]) => new eks.ManagedNodeGroup(`${name}-${group}`, {
             cluster,
