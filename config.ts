@@ -1,6 +1,7 @@
 // The stack configuration: its schema, defaults and validation. Everything is checked before any
 // resource is declared; a bad value stops the program with one message per problem.
 import { parseCidr, isPrivateRange } from "./lib/cidr";
+import { stackNameIssues } from "./lib/naming";
 import { archOf, ec2InstanceDescribe, ec2InstancePattern, rdsInstanceDescribe, rdsInstancePattern } from "./lib/instances";
 import {
     ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, field, int, list, num, obj, oneOf, str, unknownKey,
@@ -51,13 +52,14 @@ export const schema = {
     kubernetesVersion: field(oneOf(["1.32", "1.33", "1.34", "1.35"] as const), "an EKS Kubernetes version 1.32 to 1.35", apps.kubernetes),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
+    viewerRoleArns: field(list(roleArn), "IAM roles given read-only (AmazonEKSViewPolicy) access entries, e.g. the CI preview role", []),
     nodeGroups: field(dict(nodeGroup, { min: 1, keyPattern: /^[a-z][a-z0-9-]{0,30}$/, keyDescribe: "a lower-case name up to 31 characters" }), "a map of managed node groups"),
     database: field(
         obj({
             instanceClass: field(str({ pattern: rdsInstancePattern, describe: rdsInstanceDescribe }), rdsInstanceDescribe, "db.t4g.micro"),
             allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
             maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
-            engineVersion: field(str({ pattern: /^1[6-7]\.\d+$/, describe: "a PostgreSQL 16.x or 17.x engine version, e.g. 17.6" }), "a PostgreSQL engine version", apps.postgresEngine),
+            engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL 16.x or 17.x engine version: the major alone (17: RDS applies minor upgrades) or a full one you upgrade yourself (17.6)" }), "a PostgreSQL engine version", apps.postgresEngine),
             multiAz: field(bool(), "true or false", false),
             backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
         }),
@@ -162,6 +164,7 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     }
     const cfg = out as StackConfig;
     crossChecks(cfg, ctx);
+    ctx.issues.push(...stackNameIssues(stack));
     if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);
     return { ...cfg, region: region!, stack, isProd: stack === "prod" || stack.startsWith("prod-") };
 }

@@ -15,14 +15,15 @@ import { Kafka } from "./components/platform/kafka";
 import { SparkOperator } from "./components/platform/spark-operator";
 import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
-import { baseTags, prefix } from "./lib/naming";
+import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
 import { esCaConnectMount } from "./lib/pipelines/realtime";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
     const tags = baseTags(cfg.stack);
-    const clusterName = `${pre}-eks`;
+    const names = stackNames(pre);
+    const clusterName = names.clusterName;
 
     // ---- AWS layer ----
     const network = new Network("network", {
@@ -51,6 +52,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         nodeGroups: cfg.nodeGroups,
         endpointPublicAccessCidrs: cfg.endpointPublicAccessCidrs,
         adminRoleArns: cfg.adminRoleArns,
+        viewerRoleArns: cfg.viewerRoleArns,
         tags,
     });
 
@@ -107,7 +109,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
-        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, tags })
+        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, glueDatabase: names.glueDatabase, tags })
         : undefined;
     const pipelineOutputs: Record<string, pulumi.Input<unknown>> = {};
     if (batch) {

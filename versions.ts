@@ -21,7 +21,9 @@ export const apiVersions = {
 
 export const apps = {
     kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x
-    postgresEngine: "17.6",
+    // The major version only: RDS applies minor upgrades (autoMinorVersionUpgrade), and the
+    // provider matches "17" against the running 17.x, so an upgrade never breaks the next `up`.
+    postgresEngine: "17",
     postgresFamily: "postgres17",
     kafka: "4.3.1",
     elastic: "8.19.7",

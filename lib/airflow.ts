@@ -410,13 +410,21 @@ function crawler(arn: string, actions: string[]): Statement {
     return { Sid: "Crawler", Effect: "Allow", Action: actions, Resource: arn };
 }
 
+/**
+ * Task logs: the S3 handler checks whether the log object exists before appending (a HEAD of a
+ * key that is usually missing), so writers may list the logs bucket; it holds only logs/.
+ */
+function logWriter(logsBucketArn: string): Statement[] {
+    return sids("Logs", s3Prefixes(logsBucketArn, [LOGS], "readwrite", { list: "bucket" }));
+}
+
 /** Task pods: write raw data to landing/, start and watch THE crawler, write task logs. */
 export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
     return doc(
         ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
         crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler"]),
         wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
-        ...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "readwrite")),
+        ...logWriter(r.logsBucketArn),
     );
 }
 
@@ -425,7 +433,7 @@ export function triggererPolicy(r: AirflowAwsResources): PolicyDocument {
     return doc(
         crawler(r.crawlerArn, ["glue:GetCrawler"]),
         wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
-        ...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "readwrite")),
+        ...logWriter(r.logsBucketArn),
     );
 }
 

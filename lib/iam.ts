@@ -47,19 +47,40 @@ export function serviceTrust(service: string): PolicyDocument {
     return d;
 }
 
+export interface S3PrefixOptions {
+    /**
+     * "prefixes" (default): s3:ListBucket only for listings under the prefixes.
+     * "bucket": s3:ListBucket on the whole bucket (key names, never contents), for clients that
+     * probe keys which may not exist (S3A's getFileStatus, Airflow's log append): S3 answers a
+     * HEAD of a missing key with 404 only if the caller may list the bucket, and that check
+     * carries no s3:prefix, so a prefix-conditioned grant turns every miss into a 403.
+     */
+    list?: "prefixes" | "bucket";
+}
+
 /** Read (and optionally write) objects under the given prefixes of one bucket. */
-export function s3Prefixes(bucketArn: string, prefixes: string[], access: "read" | "readwrite"): Statement[] {
+export function s3Prefixes(bucketArn: string, prefixes: string[], access: "read" | "readwrite", opts: S3PrefixOptions = {}): Statement[] {
     const clean = prefixes.map((p) => p.replace(/^\/+|\/+$/g, ""));
     const objectActions = access === "read"
         ? ["s3:GetObject"]
         : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
-    return [
-        {
+    const list: Statement = opts.list === "bucket"
+        ? { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn }
+        : {
             Sid: "ListPrefixes",
             Effect: "Allow",
-            Action: ["s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            Action: "s3:ListBucket",
             Resource: bucketArn,
             Condition: { StringLike: { "s3:prefix": clean.flatMap((p) => (p === "" ? ["*"] : [p, `${p}/*`])) } },
+        };
+    return [
+        list,
+        {
+            // These requests carry no s3:prefix: under the listing's condition they would never match.
+            Sid: "Bucket",
+            Effect: "Allow",
+            Action: access === "read" ? ["s3:GetBucketLocation"] : ["s3:GetBucketLocation", "s3:ListBucketMultipartUploads"],
+            Resource: bucketArn,
         },
         {
             Sid: "Objects",

@@ -2,7 +2,6 @@
 // `hive` catalog, the chart values and the service account's IAM policy.
 import type { StackConfig } from "../config";
 import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
-import { bookNames } from "./naming";
 import { apps } from "../versions";
 import { doc, glueCatalogArns, PolicyDocument, s3Prefixes, Statement } from "./iam";
 
@@ -101,8 +100,8 @@ export function trinoValues(config: StackConfig): Record<string, unknown> {
 }
 
 /** Glue read on the book's database and its tables; S3 read on bronze/ and silver/ only. */
-export function trinoPolicy(lakeBucketArn: string, region: string, accountId: string): PolicyDocument {
-    const glue = glueCatalogArns(region, accountId, bookNames.glueDatabase);
+export function trinoPolicy(lakeBucketArn: string, region: string, accountId: string, database: string): PolicyDocument {
+    const glue = glueCatalogArns(region, accountId, database);
     const catalog: Statement = {
         Sid: "GlueRead",
         Effect: "Allow",

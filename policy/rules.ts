@@ -319,6 +319,28 @@ export function openCidrs(cidrs: unknown[]): string[] {
 }
 
 /** Exactly TCP 443. */
+/** The prefix length of an IPv4/IPv6 CIDR, or undefined when it is not one. */
+function prefixLength(cidr: string): number | undefined {
+    const m = /^[0-9a-fA-F:.]+\/(\d{1,3})$/.exec(cidr.trim());
+    return m ? Number(m[1]) : undefined;
+}
+
+/** An API endpoint allow-list entry no broader than this is "restricted" (0.0.0.0/1 halves count as open). */
+export const MIN_ENDPOINT_PREFIX = 8;
+
+/**
+ * Why a public EKS API endpoint is open to the world, or undefined when it is off or restricted.
+ * EKS opens a public endpoint to 0.0.0.0/0 when publicAccessCidrs is left out or empty.
+ */
+export function publicEndpointProblem(publicAccess: unknown, cidrs: unknown): string | undefined {
+    if (publicAccess === false || publicAccess === "false" || publicAccess === UNKNOWN || cidrs === UNKNOWN) return undefined;
+    const list = arr(cidrs);
+    if (list.length === 0) return "the public endpoint is on with no publicAccessCidrs, which EKS opens to 0.0.0.0/0";
+    if (list.some((c) => c === UNKNOWN)) return undefined;
+    const broad = list.filter((c) => typeof c !== "string" || (prefixLength(c) ?? 0) < MIN_ENDPOINT_PREFIX);
+    return broad.length ? `publicAccessCidrs admits ${broad.map((c) => show(c)).join(", ")} (broader than /${MIN_ENDPOINT_PREFIX})` : undefined;
+}
+
 export function isHttpsOnly(fromPort: unknown, toPort: unknown, protocol: unknown): boolean {
     return toNumber(fromPort) === 443 && toNumber(toPort) === 443 && (protocol === "tcp" || protocol === "6" || protocol === 6);
 }
@@ -864,6 +886,23 @@ export const eksPrivateNodes: StackValidationPolicy = {
     },
 };
 
+export const eksEndpointRestrictedProd: ResourceValidationPolicy = {
+    ...common,
+    name: "eks-endpoint-restricted-prod",
+    description: "In prod, the EKS API endpoint is private, or public only to a restricted list of CIDRs (never 0.0.0.0/0).",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "eks", "network", "prod-only"],
+    validateResource: forTypes([...T.eksCluster, ...T.awsEksCluster], prodOnly((args, report) => {
+        // pulumi-eks and EKS both default endpointPublicAccess to true.
+        const problem = is(T.eksCluster, args.type)
+            ? publicEndpointProblem(read(args.props, "endpointPublicAccess") ?? true, read(args.props, "publicAccessCidrs"))
+            : publicEndpointProblem(read(args.props, "vpcConfig", "endpointPublicAccess") ?? true, read(args.props, "vpcConfig", "publicAccessCidrs"));
+        if (problem) {
+            report(`${label(args)}: ${problem}; in prod set bdok:endpointPublicAccessCidrs to [] (private endpoint, CI on a runner that reaches the VPC) or to the CI runners' and operators' fixed egress CIDRs.`);
+        }
+    })),
+};
+
 const iamDocs = (args: ResourceValidationArgs): Array<{ where: string; doc: { Statement: Statement[] } | undefined }> => {
     if (is(T.iamPolicyDoc, args.type)) return [{ where: "policy", doc: parsePolicyDocument(read(args.props, "policy")) }];
     if (is(T.iamRole, args.type)) {
@@ -1108,6 +1147,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     eksSecretsEncryption,
     eksLogging,
     eksPrivateNodes,
+    eksEndpointRestrictedProd,
     iamNoAdmin,
     iamNoIamWildcard,
     iamNoUsers,

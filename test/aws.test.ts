@@ -1,8 +1,32 @@
 import { strict as assert } from "assert";
 import { addressCount, parseCidr } from "../lib/cidr";
 import { bookNames } from "../lib/naming";
-import { Captured, PlanRun } from "../tools/harness";
+import { apps } from "../versions";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, parseConfig } from "../config";
+import { MAX_STACK_NAME } from "../lib/naming";
+import { Captured, PlanRun, ROOT, loadStackConfig, runPlan } from "../tools/harness";
 import { descendants, inputsOf, ofType, one, planOf, planWith, STACKS, transitiveDeps } from "./support";
+
+/**
+ * The provider's engine-version diff (aws_db_instance): a configured version matches the running
+ * one when equal or a prefix of it ("17" matches "17.7"); anything else is planned as an upgrade,
+ * which RDS refuses when it would go down ("Cannot upgrade postgres from 17.7 to 17.6").
+ */
+function engineVersionDiffers(configured: string, running: string): boolean {
+    return !(running === configured || running.startsWith(`${configured}.`));
+}
+
+/** After AWS applies the next minor version (only when auto upgrades are on), `up` plans no change. */
+function assertNoMinorDrift(engineVersion: string, autoMinorVersionUpgrade: boolean): void {
+    const created = /^\d+$/.test(engineVersion) ? `${engineVersion}.6` : engineVersion; // RDS picks the default minor
+    const [major, minor] = created.split(".").map(Number);
+    const running = autoMinorVersionUpgrade ? `${major}.${minor + 1}` : created;
+    assert.equal(engineVersionDiffers(engineVersion, created), false, "matches the version RDS creates");
+    assert.equal(engineVersionDiffers(engineVersion, running), false,
+        `engineVersion ${engineVersion} with autoMinorVersionUpgrade ${autoMinorVersionUpgrade}: after AWS moves to ${running} the next up downgrades`);
+}
 
 function component(run: PlanRun, type: string): Captured {
     return one(run, type);
@@ -125,11 +149,13 @@ describe("AWS layer", () => {
                     assert.deepEqual(keys, [...bookNames.lakePrefixes].sort());
                 });
 
-                it("catalogs bdok-database and crawls silver/imdb/consolidated with prefix imdb-", () => {
-                    assert.equal(inputsOf(one(run, "aws:glue/catalogDatabase:CatalogDatabase")).name, "bdok-database");
+                it("catalogs the stack's database and crawls silver/imdb/consolidated with prefix imdb-", () => {
+                    assert.equal(inputsOf(one(run, "aws:glue/catalogDatabase:CatalogDatabase")).name, `bdok-${stack}-database`);
                     const crawler = inputsOf(one(run, "aws:glue/crawler:Crawler"));
-                    assert.equal(crawler.name, "imdb_consolidated_crawler");
-                    assert.equal(crawler.databaseName, "bdok-database");
+                    assert.equal(crawler.name, `bdok-${stack}-imdb_consolidated_crawler`);
+                    assert.equal(crawler.databaseName, `bdok-${stack}-database`);
+                    assert.equal(run.plan.outputs.glueDatabase, crawler.databaseName);
+                    assert.equal(run.plan.outputs.glueCrawler, crawler.name);
                     assert.equal(crawler.tablePrefix, "imdb-");
                     assert.deepEqual(crawler.s3Targets.map((t: any) => t.path), [`s3://${run.plan.outputs.lakeBucket}/silver/imdb/consolidated`]);
                     assert.equal(crawler.schedule, undefined, "on demand: started by the DAG");
@@ -153,7 +179,7 @@ describe("AWS layer", () => {
                             for (const r of resources) assert.ok(r === lake || r.startsWith(`${lake}/silver/imdb/consolidated`), `S3 scope: ${r}`);
                         }
                         if ([s.Action].flat().some((a: string) => a.startsWith("glue:"))) {
-                            for (const r of resources) assert.match(r, /:catalog$|:database\/bdok-database$|:table\/bdok-database\/\*$/);
+                            for (const r of resources) assert.ok([":catalog", `:database/bdok-${stack}-database`, `:table/bdok-${stack}-database/*`].some((x) => r.endsWith(x)), r);
                         }
                         assert.ok(![s.Action].flat().some((a: string) => a.endsWith("*")), "no wildcard actions");
                     }
@@ -166,7 +192,7 @@ describe("AWS layer", () => {
                 it("is private, encrypted, backed up and in the private subnet group", () => {
                     const db = one(run, "aws:rds/instance:Instance");
                     const i = inputsOf(db);
-                    assert.equal(i.identifier, "bdok-postgres");
+                    assert.equal(i.identifier, `bdok-${stack}-postgres`);
                     assert.equal(i.username, "postgres");
                     assert.equal(i.engine, "postgres");
                     assert.equal(i.publiclyAccessible, false);
@@ -214,6 +240,12 @@ describe("AWS layer", () => {
                     assert.equal(i.finalSnapshotIdentifier !== undefined, prot);
                 });
 
+                it("has one owner of the engine version: an AWS minor upgrade never makes the next `up` drift", () => {
+                    const i = inputsOf(one(run, "aws:rds/instance:Instance"));
+                    assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
+                    assert.equal(i.engineVersion, apps.postgresEngine, "the stacks take the pinned default");
+                });
+
                 it("allows logical replication", () => {
                     const pg = inputsOf(one(run, "aws:rds/parameterGroup:ParameterGroup"));
                     assert.equal(pg.family, `postgres${run.config.database.engineVersion.split(".")[0]}`);
@@ -234,6 +266,16 @@ describe("AWS layer", () => {
                     assert.equal(i.nodeAssociatePublicIpAddress, false);
                     assert.equal(i.skipDefaultNodeGroup, true);
                     assert.equal(i.version, run.config.kubernetesVersion);
+                });
+
+                it("opens the public API endpoint only to the configured CIDRs; prod's is private", () => {
+                    const i = inputsOf(one(run, "eks:index:Cluster"));
+                    const cidrs = run.config.endpointPublicAccessCidrs;
+                    assert.equal(i.endpointPrivateAccess, true);
+                    assert.equal(i.endpointPublicAccess, cidrs.length > 0);
+                    // An empty list with the public endpoint on would be 0.0.0.0/0 to EKS.
+                    assert.deepEqual(i.publicAccessCidrs, cidrs.length > 0 ? cidrs : undefined);
+                    if (run.config.isProd) assert.deepEqual(cidrs, [], "prod reaches its API from inside the VPC only");
                 });
 
                 it("runs managed node groups in the private subnets, sized per stack", () => {
@@ -299,11 +341,93 @@ describe("AWS layer", () => {
         });
     }
 
+    it("turns automatic minor upgrades off when a stack pins a full engine version", async () => {
+        const pinned = await planWith("dev", { "bdok:database": { engineVersion: "17.6" } });
+        const i = inputsOf(one(pinned, "aws:rds/instance:Instance"));
+        assert.equal(i.engineVersion, "17.6");
+        assert.equal(i.autoMinorVersionUpgrade, false);
+        assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
+        assert.equal(inputsOf(one(pinned, "aws:rds/parameterGroup:ParameterGroup")).family, "postgres17");
+    });
+
+    it("gives viewer roles (the CI preview role) read-only access entries", async () => {
+        const arn = "arn:aws:iam::123456789012:role/bdok-ci-preview";
+        const entries = inputsOf(one(await planWith("dev", { "bdok:viewerRoleArns": [arn] }), "eks:index:Cluster")).accessEntries;
+        const viewers = Object.values(entries as Record<string, any>).filter((e) => e.principalArn === arn);
+        assert.equal(viewers.length, 1);
+        assert.deepEqual(Object.values(viewers[0].accessPolicies).map((p: any) => p.policyArn), ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]);
+    });
+
     it("changes NAT gateways with the setting alone", async () => {
         const perAz = await planWith("dev", { "bdok:natGateways": "perAz", "bdok:azCount": 3 });
         assert.equal(ofType(perAz, "aws:ec2/natGateway:NatGateway").length, 3);
         const rtNats = ofType(perAz, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private"))
             .map((r) => r.propertyDependencies.routes.find((u) => u.includes("NatGateway")));
         assert.equal(new Set(rtNats).size, 3);
+    });
+});
+
+// Fields that name a resource itself (not a reference to another one).
+const OWN_NAME_FIELDS = ["name", "namePrefix", "bucketPrefix", "identifier", "finalSnapshotIdentifier"];
+
+/** type + field + value of every physical name an AWS resource of the plan gets. */
+function physicalNames(run: PlanRun): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const r of run.captured) {
+        if (!r.type.startsWith("aws:") && r.type !== "eks:index:Cluster") continue;
+        const i = inputsOf(r);
+        for (const f of OWN_NAME_FIELDS) if (typeof i[f] === "string") out.set(`${r.type} ${f}=${i[f]}`, `${r.name}`);
+    }
+    return out;
+}
+
+describe("account-global names", () => {
+    const runs: Record<string, PlanRun> = {};
+    before(async () => {
+        runs.dev = await planOf("dev");
+        runs.prod = await planOf("prod");
+        // A third stack with dev's settings: only its name differs.
+        runs.qa = await runPlan("qa", loadStackConfig("dev"));
+    });
+
+    it("differ between stacks sharing an account and region (RDS, Glue, IAM, S3, ECR, EKS, snapshot)", () => {
+        const names = Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, physicalNames(r)]));
+        const types = new Set([...names.prod.keys()].map((k) => k.split(" ")[0]));
+        for (const t of [
+            "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
+            "aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/crawler:Crawler", "aws:iam/role:Role", "aws:s3/bucket:Bucket",
+            "aws:ecr/repository:Repository", "eks:index:Cluster",
+        ]) assert.ok(types.has(t), `no physical name of ${t} checked`);
+        assert.ok([...names.prod.keys()].some((k) => k.includes("finalSnapshotIdentifier=")), "prod's final snapshot is checked");
+        for (const [a, b] of [["dev", "prod"], ["dev", "qa"], ["prod", "qa"]]) {
+            const shared = [...names[a].keys()].filter((k) => names[b].has(k));
+            assert.deepEqual(shared, [], `${a} and ${b} collide`);
+        }
+        assert.notEqual(runs.dev.plan.outputs.lakeBucket, runs.qa.plan.outputs.lakeBucket);
+    });
+
+    it("carry the stack's Glue database and crawler to their users: Trino's policy, the query, the DAG's env", () => {
+        for (const run of Object.values(runs)) {
+            const database = String(run.plan.outputs.glueDatabase);
+            const crawler = String(run.plan.outputs.glueCrawler);
+            assert.ok(String(run.plan.outputs.batchTrinoQuery).includes(`hive."${database}".`));
+            const airflow = ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!;
+            const env = (inputsOf(airflow).values.env as { name: string; value: string }[]);
+            assert.equal(env.find((e) => e.name === "BDOK_GLUE_CRAWLER")?.value, crawler);
+            const trinoPolicies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => inputsOf(p).policy as string)
+                .filter((p) => p.includes("glue:GetTables") && !p.includes("glue:CreateTable"));
+            assert.equal(trinoPolicies.length, 1);
+            assert.ok(trinoPolicies[0].includes(`:database/${database}"`), "Trino reads the stack's database");
+        }
+        const dag = fs.readFileSync(path.join(ROOT, "pipelines/batch/dags/imdb_pipeline.py"), "utf8");
+        assert.match(dag, /GLUE_CRAWLER = os\.environ\.get\("BDOK_GLUE_CRAWLER"/, "the DAG starts the crawler the stack names");
+    });
+
+    it("refuses a stack name that cannot prefix S3, RDS and IAM names, with a clear message", () => {
+        for (const bad of ["Dev", "dev_1", "a--b", "dev-", "x".repeat(MAX_STACK_NAME + 1)]) {
+            assert.throws(() => parseConfig(loadStackConfig("dev"), bad), (e: Error) =>
+                e instanceof ConfigError && e.message.includes(`stack "${bad}"`) && /lower-case letters, digits and single hyphens/.test(e.message), bad);
+        }
+        assert.doesNotThrow(() => parseConfig(loadStackConfig("dev"), "staging-eu-1"));
     });
 });

@@ -5,7 +5,6 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { dagConfigMapKey } from "../lib/airflow";
-import { bookNames } from "../lib/naming";
 import {
     BATCH_JOBS, BATCH_JOBS_PREFIX, DAG_ID, DAG_SOURCE_FILES, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
     johnWickQuery, templatePath, toYaml,
@@ -176,8 +175,8 @@ for (const stack of STACKS) {
             assert.equal(o.batchDagId, DAG_ID);
             assert.match(String(o.batchTriggerCommand), new RegExp(`airflow dags trigger ${DAG_ID}`));
             assert.match(String(o.batchTriggerCommand), /^kubectl -n airflow exec deploy\/airflow-scheduler /);
-            assert.equal(o.batchTrinoQuery, johnWickQuery());
-            assert.ok(String(o.batchTrinoQuery).includes(`hive."${bookNames.glueDatabase}"."imdb-consolidated"`));
+            assert.equal(o.batchTrinoQuery, johnWickQuery(String(o.glueDatabase)));
+            assert.ok(String(o.batchTrinoQuery).includes(`hive."${o.glueDatabase}"."imdb-consolidated"`));
             assert.match(String(o.batchTrinoQuery), /John Wick/);
             const uris = o.batchJobUris as Record<string, string>;
             assert.deepEqual(Object.keys(uris).sort(), ["imdb_bronze.py", "imdb_silver.py"]);

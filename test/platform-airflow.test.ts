@@ -226,7 +226,7 @@ for (const stack of ["dev", "prod"]) {
             const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]));
             assert.equal(env.PGSSLMODE.value, "require");
             assert.equal(env.PGUSER.value, bookNames.rdsMasterUser);
-            assert.match(env.PGHOST.value, /^bdok-postgres\..*\.rds\.amazonaws\.com$/);
+            assert.match(env.PGHOST.value, /^bdok-[a-z0-9-]+-postgres\..*\.rds\.amazonaws\.com$/);
             assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
             assert.ok(c.command.join(" ").includes(DB_INIT_SQL), "the idempotent SQL");
             // The master password lands in the Secret the Job reads, and only there.
@@ -305,7 +305,7 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(v.workers.serviceAccount.name, "airflow-worker");
             assert.equal(v.triggerer.serviceAccount.name, serviceAccounts.triggerer);
             assert.equal(v.apiServer.serviceAccount.name, serviceAccounts.apiServer);
-            const crawlerArn = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}:crawler/${bookNames.crawler}`;
+            const crawlerArn = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}:crawler/${run.plan.outputs.glueCrawler}`;
             const lakeArn = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
             const logsArn = `arn:aws:s3:::${run.plan.outputs.airflowLogsBucket}`;
             const all = policies(run);

@@ -232,7 +232,7 @@ describe("Platform: Kafka", () => {
                 const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
                 assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
                 assert.equal(secret.stringData.username, "postgres");
-                assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
+                assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
                 const plain = run.plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal((plain.inputs as any).stringData, "[secret]", "masked in the plan");
 

@@ -1,6 +1,5 @@
 import { strict as assert } from "assert";
 import { hiveCatalog, nodeMemory, TRINO_SERVICE_ACCOUNT, trinoSizes } from "../lib/trino";
-import { bookNames } from "../lib/naming";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT } from "../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../tools/schemas";
@@ -123,7 +122,7 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(resources.every((r) => r !== "*"), JSON.stringify(s));
                 assert.ok(actions.every((a) => /^glue:(Get|BatchGet)/.test(a) || ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"].includes(a)), `read-only: ${actions}`);
                 if (actions.some((a) => a.startsWith("glue:"))) {
-                    assert.deepEqual(resources, [`${base}:catalog`, `${base}:database/${bookNames.glueDatabase}`, `${base}:table/${bookNames.glueDatabase}/*`]);
+                    assert.deepEqual(resources, [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`]);
                 }
             }
             const objects = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());

@@ -94,6 +94,25 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
+        it("deletes the node groups before the node role's policy attachments", () => {
+            const role = ofType(run, "aws:iam/role:Role")
+                .find((r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com");
+            assert.ok(role, "a node role trusted by EC2");
+            const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.dependencies.includes(role.urn));
+            assert.ok(attachments.length >= 3, "the node role's managed policies");
+            const groups = ofType(run, "eks:index:ManagedNodeGroup");
+            assert.ok(groups.length > 0);
+            for (const g of groups) {
+                const deps = transitiveDeps(run, g.urn);
+                // The remote component's NodeGroup inside sees only its inputs: the role ARN must carry them.
+                const viaArn = new Set(g.propertyDependencies.nodeRoleArn ?? []);
+                for (const a of attachments) {
+                    assert.ok(deps.has(a.urn), `${g.name} does not wait for ${a.name}`);
+                    assert.ok(viaArn.has(a.urn), `${g.name}: nodeRoleArn does not carry ${a.name}`);
+                }
+            }
+        });
+
         it("deletes every custom resource before its operator (it depends on the operator's release)", function () {
             const crs = customResources(run);
             if (crs.length === 0) this.skip(); // until the platform components are in the plan

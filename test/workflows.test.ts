@@ -22,6 +22,11 @@ const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pu
 const needs = (job: Job) => ([] as string[]).concat(job.needs ?? []);
 const envName = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 
+/** The credentials that change stacks, and the read-only ones previews get (README, "CI credentials"). */
+const DEPLOY = { token: "${{ secrets.PULUMI_ACCESS_TOKEN }}", role: "${{ vars.AWS_ROLE_ARN }}", environments: ["dev", "production"] };
+const PREVIEW = { token: "${{ secrets.PULUMI_PREVIEW_TOKEN }}", role: "${{ vars.AWS_PREVIEW_ROLE_ARN }}", environments: ["preview", "production-preview"] };
+const mentions = (v: unknown, ref: string) => JSON.stringify(v).includes(ref.slice(4, -3).trim());
+
 describe("GitHub workflows", () => {
     const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
     const all = Object.fromEntries(files.map((f) => [f, load(f)]));
@@ -64,13 +69,14 @@ describe("GitHub workflows", () => {
                 if (pulumi.length === 0) continue;
                 const creds = job.steps.find((s) => s.id === "creds");
                 assert.ok(creds, `${f} ${id}: no credentials check step`);
-                assert.match(creds.env?.PULUMI_ACCESS_TOKEN ?? "", /\$\{\{ secrets\.PULUMI_ACCESS_TOKEN \}\}/);
+                const token = creds.env?.PULUMI_ACCESS_TOKEN ?? "";
+                assert.ok([DEPLOY.token, PREVIEW.token].includes(token), `${f} ${id}: token ${token}`);
                 assert.match(creds.run ?? "", /enabled=/);
                 const roleStep = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
                 assert.ok(roleStep?.with?.["role-to-assume"], `${f} ${id}: AWS access through a role (OIDC), no keys`);
                 assert.equal(job.permissions?.["id-token"], "write", `${f} ${id}: OIDC needs id-token: write`);
                 for (const p of pulumi) {
-                    assert.equal(p.env?.PULUMI_ACCESS_TOKEN, "${{ secrets.PULUMI_ACCESS_TOKEN }}");
+                    assert.equal(p.env?.PULUMI_ACCESS_TOKEN, token, `${f} ${id}: the token the check looked at`);
                     assert.ok(!JSON.stringify(p).match(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/), `${f} ${id}: AWS keys`);
                     if (p.with?.command === "destroy") continue;
                     assert.equal(p.with?.policyPacks, "policy", `${f} ${id}: the policy pack`);
@@ -80,6 +86,34 @@ describe("GitHub workflows", () => {
                 }
             }
         }
+    });
+
+    it("keep the deploy credentials in the deploy environments, used only by pushes to main and manual runs", () => {
+        let deployJobs = 0;
+        for (const [f, wf] of Object.entries(all)) {
+            const triggers = Object.keys(wf.on ?? {});
+            assert.ok(!triggers.includes("pull_request_target"), `${f}: pull_request_target hands secrets to fork code`);
+            for (const [id, job] of Object.entries(wf.jobs)) {
+                const deploy = mentions(job, DEPLOY.token) || mentions(job, DEPLOY.role);
+                const preview = mentions(job, PREVIEW.token) || mentions(job, PREVIEW.role);
+                assert.ok(!(deploy && preview), `${f} ${id}: mixes deploy and preview credentials`);
+                const commands = pulumiSteps(job).map((p) => p.with?.command);
+                if (deploy) {
+                    deployJobs++;
+                    assert.ok(DEPLOY.environments.includes(envName(job) ?? ""), `${f} ${id}: deploy credentials outside the dev/production environments`);
+                    assert.ok(triggers.every((t) => t === "push" || t === "workflow_dispatch"), `${f} ${id}: deploy credentials on ${triggers}`);
+                    if (triggers.includes("push")) assert.deepEqual(wf.on.push.branches, ["main"]);
+                }
+                if (commands.some((c) => c !== "preview")) assert.ok(deploy, `${f} ${id}: ${commands} without the deploy credentials`);
+                if (preview) {
+                    assert.ok(PREVIEW.environments.includes(envName(job) ?? ""), `${f} ${id}: preview credentials outside a preview environment`);
+                    assert.deepEqual(commands, ["preview"], `${f} ${id}: the read-only role only previews`);
+                    const role = job.steps.find((s) => s.uses?.startsWith("aws-actions/configure-aws-credentials@"));
+                    assert.equal(role?.with?.["role-to-assume"], PREVIEW.role, `${f} ${id}: the read-only role`);
+                }
+            }
+        }
+        assert.ok(deployJobs >= 3, "up dev, up prod and destroy dev use the deploy credentials");
     });
 
     describe("pr.yml", () => {
@@ -110,10 +144,21 @@ describe("GitHub workflows", () => {
             assert.match(step(job, "Policy check of the offline plans").run!, /npm run --silent policy -- "\$PLANS\/head\/\$stack\/plan.json"/);
         });
 
-        it("previews every stack with pulumi/actions and the policy pack, only when credentials exist", () => {
+        it("never sees the deploy credentials or prod's stack", () => {
+            const text = fs.readFileSync(path.join(DIR, "pr.yml"), "utf8");
+            for (const ref of [DEPLOY.token, DEPLOY.role]) assert.ok(!text.includes(ref.slice(4, -3).trim()), `pr.yml references ${ref}`);
+            for (const [id, job] of Object.entries(wf().jobs)) {
+                assert.ok(!DEPLOY.environments.includes(envName(job) ?? ""), `${id} runs in a deploy environment`);
+                for (const p of pulumiSteps(job)) assert.ok(!JSON.stringify(p.with).includes("prod"), `${id} previews prod`);
+            }
+            assert.ok(!wf().jobs.preview.strategy.matrix.stack.includes("prod"), "reading prod's stack decrypts its secrets");
+        });
+
+        it("previews dev with pulumi/actions and the policy pack in the preview environment, only when credentials exist", () => {
             const job = wf().jobs.preview;
             assert.deepEqual(needs(job), ["plan"]);
-            assert.deepEqual(job.strategy.matrix.stack, ["dev", "prod"]);
+            assert.equal(envName(job), "preview");
+            assert.deepEqual(job.strategy.matrix.stack, ["dev"]);
             const [preview] = pulumiSteps(job);
             assert.match(preview.uses!, /^pulumi\/actions@v6$/);
             assert.equal(preview.with?.command, "preview");
@@ -130,12 +175,18 @@ describe("GitHub workflows", () => {
             assert.deepEqual(wf().on.push.branches, ["main"]);
         });
 
-        it("tests, then updates dev, then prod behind the production environment", () => {
-            const { test, "up-dev": dev, "up-prod": prod } = wf().jobs;
-            assert.ok(test && dev && prod, Object.keys(wf().jobs).join(", "));
+        it("tests, then updates dev, previews prod read-only, then updates prod behind the production environment", () => {
+            const { test, "up-dev": dev, "preview-prod": preview, "up-prod": prod } = wf().jobs;
+            assert.ok(test && dev && preview && prod, Object.keys(wf().jobs).join(", "));
             assert.equal(step(test, "Test").run, "npm test");
             assert.deepEqual(needs(dev), ["test"]);
-            assert.deepEqual(needs(prod), ["up-dev"]);
+            assert.deepEqual(needs(preview), ["up-dev"]);
+            assert.deepEqual(needs(prod), ["preview-prod"]);
+            assert.equal(envName(preview), "production-preview");
+            assert.equal(pulumiSteps(preview)[0].with?.command, "preview");
+            assert.match(pulumiSteps(preview)[0].with?.["stack-name"], /'prod'/);
+            // prod's endpoint is private: both prod jobs run where the VPC is reachable when PROD_RUNNER is set.
+            for (const j of [preview, prod]) assert.equal((j as any)["runs-on"], "${{ vars.PROD_RUNNER || 'ubuntu-latest' }}");
             assert.equal(envName(prod), "production");
             assert.notEqual(envName(dev), "production");
             for (const [job, stack] of [[dev, "dev"], [prod, "prod"]] as const) {

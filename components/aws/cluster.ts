@@ -18,8 +18,13 @@ export interface ClusterArgs {
     nodeGroups: Record<string, NodeGroupConfig>;
     endpointPublicAccessCidrs: string[];
     adminRoleArns: string[];
+    /** Read-only access (the CI preview role): previews fall back to client-side diffs without patch rights. */
+    viewerRoleArns: string[];
     tags: Record<string, string>;
 }
+
+/** What a node itself needs; workloads get their own Pod Identity roles. */
+export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"];
 
 export const controlPlaneLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
 
@@ -63,6 +68,18 @@ export class Cluster extends pulumi.ComponentResource {
             };
         });
 
+        args.viewerRoleArns.forEach((arn, i) => {
+            accessEntries[`viewer-${i}`] = {
+                principalArn: arn,
+                accessPolicies: {
+                    view: {
+                        policyArn: "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+                        accessScope: { type: "cluster" },
+                    },
+                },
+            };
+        });
+
         const cluster = new eks.Cluster(`${name}`, {
             name: args.clusterName,
             version: args.kubernetesVersion,
@@ -91,17 +108,20 @@ export class Cluster extends pulumi.ComponentResource {
             assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")),
             tags: args.tags,
         }, p);
-        // Only what a node itself needs; workloads get their own Pod Identity roles.
-        ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"].forEach((policy) =>
+        const nodeAttachments = NODE_ROLE_POLICIES.map((policy) =>
             new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, {
                 role: nodeRole.name,
                 policyArn: `arn:aws:iam::aws:policy/${policy}`,
             }, p));
+        // The node groups wait for the attachments, so destroy deletes the groups (instances, ENIs)
+        // while the role still has its policies. The ARN carries the dependency into the remote
+        // component's own NodeGroup; dependsOn orders the component itself.
+        const nodeRoleArn = pulumi.all([nodeRole.arn, ...nodeAttachments.map((a) => a.policyArn)]).apply(([arn]) => arn);
 
         this.nodeGroups = Object.entries(args.nodeGroups).map(([group, ng]) => new eks.ManagedNodeGroup(`${name}-${group}`, {
             cluster,
             nodeGroupNamePrefix: `${group}-`,
-            nodeRoleArn: nodeRole.arn,
+            nodeRoleArn,
             subnetIds: args.privateSubnetIds,
             instanceTypes: ng.instanceTypes,
             capacityType: ng.capacityType,
@@ -112,7 +132,7 @@ export class Cluster extends pulumi.ComponentResource {
             ignoreScalingChanges: true,
             labels: { "bdok/node-group": group, ...ng.labels },
             tags: args.tags,
-        }, p));
+        }, { parent: this, dependsOn: nodeAttachments }));
 
         // Add-ons need running nodes to become ACTIVE.
         const afterNodes = { parent: this, dependsOn: this.nodeGroups };

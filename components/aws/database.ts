@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { bookNames } from "../../lib/naming";
+import { bookNames, stackNames } from "../../lib/naming";
 
 export interface DatabaseArgs {
     prefix: string;
@@ -26,6 +26,16 @@ export function parameterFamily(engineVersion: string): string {
     return `postgres${engineVersion.split(".")[0]}`;
 }
 
+/**
+ * Who owns the minor version. A major version alone ("17"): RDS upgrades minors in the
+ * maintenance window and the provider accepts any 17.x as matching. A full version ("17.6"): the
+ * stack owns it, so automatic upgrades are off; otherwise AWS moves to 17.7 and the next `up`
+ * tries to "upgrade" back to 17.6, which RDS refuses.
+ */
+export function engineVersionOwner(engineVersion: string): { engineVersion: string; autoMinorVersionUpgrade: boolean } {
+    return { engineVersion, autoMinorVersionUpgrade: !engineVersion.includes(".") };
+}
+
 export class Database extends pulumi.ComponentResource {
     readonly address: pulumi.Output<string>;
     readonly port: pulumi.Output<number>;
@@ -38,6 +48,7 @@ export class Database extends pulumi.ComponentResource {
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:Database", name, {}, opts);
         const p = { parent: this };
+        const names = stackNames(args.prefix);
 
         // RDS forbids / @ " and space; alphanumerics also keep connection URIs unescaped.
         const password = new random.RandomPassword(`${name}-master`, { length: 32, special: false }, p);
@@ -78,9 +89,9 @@ export class Database extends pulumi.ComponentResource {
         }, p);
 
         const db = new aws.rds.Instance(`${name}-postgres`, {
-            identifier: bookNames.rdsIdentifier,
+            identifier: names.rdsIdentifier,
             engine: "postgres",
-            engineVersion: args.engineVersion,
+            ...engineVersionOwner(args.engineVersion),
             instanceClass: args.instanceClass,
             allocatedStorage: args.allocatedStorageGiB,
             maxAllocatedStorage: args.maxAllocatedStorageGiB || undefined,
@@ -97,9 +108,8 @@ export class Database extends pulumi.ComponentResource {
             backupRetentionPeriod: args.backupRetentionDays,
             deletionProtection: args.protect,
             skipFinalSnapshot: !args.protect,
-            finalSnapshotIdentifier: args.protect ? `${bookNames.rdsIdentifier}-final` : undefined,
+            finalSnapshotIdentifier: args.protect ? names.rdsFinalSnapshot : undefined,
             copyTagsToSnapshot: true,
-            autoMinorVersionUpgrade: true,
             performanceInsightsEnabled: false,
             applyImmediately: !args.protect,
             tags: args.tags,

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { doc, glueCatalogArns, s3Prefixes, serviceTrust, tlsOnlyBucketPolicy } from "../../lib/iam";
-import { bookNames } from "../../lib/naming";
+import { bookNames, stackNames } from "../../lib/naming";
 
 export interface DataLakeArgs {
     prefix: string;
@@ -19,8 +19,8 @@ export interface SecureBucket {
 }
 
 /** The crawler may read only the consolidated table's prefix and write only to its database. */
-export function crawlerPolicy(bucketArn: string, region: string, accountId: string) {
-    const glue = glueCatalogArns(region, accountId, bookNames.glueDatabase);
+export function crawlerPolicy(bucketArn: string, region: string, accountId: string, database: string) {
+    const glue = glueCatalogArns(region, accountId, database);
     return doc(
         ...s3Prefixes(bucketArn, [bookNames.consolidatedPrefix], "read"),
         {
@@ -53,6 +53,7 @@ export class DataLake extends pulumi.ComponentResource {
         super("bdok:aws:DataLake", name, {}, opts);
         const p = { parent: this };
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+        const names = stackNames(args.prefix);
 
         const secureBucket = (id: string): SecureBucket => {
             const bucket = new aws.s3.Bucket(`${name}-${id}`, {
@@ -113,7 +114,7 @@ export class DataLake extends pulumi.ComponentResource {
         }
 
         const database = new aws.glue.CatalogDatabase(`${name}-catalog`, {
-            name: bookNames.glueDatabase,
+            name: names.glueDatabase,
             description: "bdok data lake catalog (IMDB batch pipeline)",
         }, stateful);
         this.databaseName = database.name;
@@ -128,11 +129,11 @@ export class DataLake extends pulumi.ComponentResource {
         new aws.iam.RolePolicy(`${name}-crawler`, {
             role: crawlerRole.id,
             policy: pulumi.all([this.lake.arn, region.region, identity.accountId])
-                .apply(([arn, r, acct]) => JSON.stringify(crawlerPolicy(arn, r, acct))),
+                .apply(([arn, r, acct]) => JSON.stringify(crawlerPolicy(arn, r, acct, names.glueDatabase))),
         }, p);
 
         const crawler = new aws.glue.Crawler(`${name}-crawler`, {
-            name: bookNames.crawler,
+            name: names.crawler,
             databaseName: database.name,
             role: crawlerRole.arn,
             tablePrefix: bookNames.crawlerTablePrefix,

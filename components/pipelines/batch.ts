@@ -1,13 +1,15 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    BATCH_JOBS_PREFIX, CONSOLIDATED_TABLE, DAG_ID, batchJobUploads, johnWickQuery, triggerDagCommand,
+    BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, consolidatedTable, johnWickQuery, triggerDagCommand,
 } from "../../lib/pipelines/batch";
 import { s3a } from "../../lib/pipelines/files";
 
 export interface BatchPipelineArgs {
     /** The data-lake bucket (its name). */
     lakeBucket: pulumi.Input<string>;
+    /** The stack's Glue database (lib/naming.ts stackNames), the schema of the Trino query. */
+    glueDatabase: string;
     tags: Record<string, string>;
 }
 
@@ -22,11 +24,13 @@ export class BatchPipeline extends pulumi.ComponentResource {
     /** s3a:// URIs of the uploaded jobs, by file name. */
     readonly jobUris: pulumi.Output<Record<string, string>>;
     readonly triggerCommand: string = triggerDagCommand();
-    readonly trinoTable: string = CONSOLIDATED_TABLE;
-    readonly trinoQuery: string = johnWickQuery();
+    readonly trinoTable: string;
+    readonly trinoQuery: string;
 
     constructor(name: string, args: BatchPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:pipelines:BatchPipeline", name, {}, opts);
+        this.trinoTable = consolidatedTable(args.glueDatabase);
+        this.trinoQuery = johnWickQuery(args.glueDatabase);
         const uploads = batchJobUploads();
         const objects = uploads.map((u) => new aws.s3.BucketObjectv2(`${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, {
             bucket: args.lakeBucket,

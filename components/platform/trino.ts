@@ -35,8 +35,8 @@ export class Trino extends pulumi.ComponentResource {
             namespace: TRINO_NAMESPACE,
             // The chart creates this service account (serviceAccount.create/name in the values).
             serviceAccount: TRINO_SERVICE_ACCOUNT,
-            policy: pulumi.all([args.lake.lake.arn, identity.accountId])
-                .apply(([lakeArn, account]) => trinoPolicy(lakeArn, cfg.region, account)),
+            policy: pulumi.all([args.lake.lake.arn, identity.accountId, args.lake.databaseName])
+                .apply(([lakeArn, account, database]) => trinoPolicy(lakeArn, cfg.region, account, database)),
             dependsOn: [args.platform.podIdentityAgent],
             tags: args.platform.tags,
         }, p);

@@ -102,14 +102,17 @@ export function batchAirflowEnv(lakeBucket: string, region: string): Record<stri
     return { BDOK_LAKE_BUCKET: lakeBucket, AWS_DEFAULT_REGION: region };
 }
 
-export const CONSOLIDATED_TABLE = `hive."${bookNames.glueDatabase}"."${bookNames.crawlerTablePrefix}consolidated"`;
+/** The crawler's table as Trino names it: the stack's Glue database is the schema. */
+export function consolidatedTable(glueDatabase: string): string {
+    return `hive."${glueDatabase}"."${bookNames.crawlerTablePrefix}consolidated"`;
+}
 
 /** The book's check of the result, from Trino: every John Wick film with its people. */
-export function johnWickQuery(): string {
+export function johnWickQuery(glueDatabase: string): string {
     // The Glue crawler stores column names in lower case; Trino matches them case-insensitively.
     return [
         "SELECT primarytitle, startyear, averagerating, primaryname, category, directorprimaryname",
-        `FROM ${CONSOLIDATED_TABLE}`,
+        `FROM ${consolidatedTable(glueDatabase)}`,
         "WHERE primarytitle LIKE 'John Wick%' AND titletype = 'movie'",
         "ORDER BY startyear, primarytitle, ordering",
         "LIMIT 10",

@@ -157,7 +157,7 @@ class ImdbDagTest(unittest.TestCase):
         self.assertEqual(call.func.id, "GlueCrawlerOperator")
         kwargs = _keywords(call)
         self.assertEqual(ast.unparse(kwargs["config"]), "{'Name': GLUE_CRAWLER}")
-        self.assertIn('GLUE_CRAWLER = "imdb_consolidated_crawler"', self.source)
+        self.assertIn('GLUE_CRAWLER = os.environ.get("BDOK_GLUE_CRAWLER", "")', self.source)
         self.assertIs(_constant(kwargs["wait_for_completion"]), True)
         self.assertEqual(ast.unparse(kwargs["aws_conn_id"]), "AWS_CONN_ID")
         self.assertIn('AWS_CONN_ID = "aws_default"', self.source)

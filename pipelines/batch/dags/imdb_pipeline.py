@@ -28,7 +28,8 @@ from bdok_streaming import (
 AWS_CONN_ID = "aws_default"
 KUBERNETES_CONN_ID = "kubernetes_default"
 SPARK_NAMESPACE = "airflow"
-GLUE_CRAWLER = "imdb_consolidated_crawler"
+# The stack names its crawler (bdok-<stack>-imdb_consolidated_crawler) and passes it in.
+GLUE_CRAWLER = os.environ.get("BDOK_GLUE_CRAWLER", "")
 
 
 @dag(

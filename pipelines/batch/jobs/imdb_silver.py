@@ -6,8 +6,8 @@ title.ratings), their principals with the person's name and years
 title.crew's comma-separated list and resolved against name.basics.
 
 Reads ``s3a://<bucket>/bronze/imdb/<table>/`` (see imdb_bronze.py) and writes
-``s3a://<bucket>/silver/imdb/consolidated/``, which the Glue crawler
-``imdb_consolidated_crawler`` catalogs as ``imdb-consolidated``.
+``s3a://<bucket>/silver/imdb/consolidated/``, which
+the stack's crawler (``bdok-<stack>-imdb_consolidated_crawler``) catalogs as ``imdb-consolidated``.
 
 Usage: imdb_silver.py [--bucket BUCKET]   (default: $LAKE_BUCKET)
 """

@@ -1,0 +1,122 @@
+// The planned IAM policies, evaluated against the S3 requests their clients really make: S3A
+// (hadoop-aws 3.4) for Spark, Trino's S3 file system, Airflow's S3 log handler.
+import { strict as assert } from "assert";
+import type { PolicyDocument } from "../lib/iam";
+import { s3Prefixes } from "../lib/iam";
+import { CHECKPOINT_KEY, STREAMING_PREFIX } from "../lib/pipelines/realtime";
+import { BATCH_JOBS_PREFIX } from "../lib/pipelines/batch";
+import type { PlanRun } from "../tools/harness";
+import { S3Call, isAllowed, s3Allowed } from "./iam-eval";
+import { inputsOf, ofType, planOf } from "./support";
+
+/** The inline policy of the Pod Identity role of namespace/serviceAccount. */
+function podPolicy(run: PlanRun, namespace: string, serviceAccount: string): PolicyDocument {
+    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+        .filter((a) => inputsOf(a).namespace === namespace && inputsOf(a).serviceAccount === serviceAccount);
+    assert.equal(assoc.length, 1, `one role for ${namespace}/${serviceAccount}`);
+    const policies = run.captured.filter((c) => c.parent === assoc[0].parent && c.type === "aws:iam/rolePolicy:RolePolicy");
+    assert.equal(policies.length, 1);
+    return JSON.parse(inputsOf(policies[0]).policy);
+}
+
+const dir = (k: string) => k.replace(/\/?$/, "/");
+/** S3A getFileStatus of a path that is absent or a "directory": HEAD key, then LIST key/. */
+const probe = (key: string): S3Call[] => [{ op: "HeadObject", key, missing: true }, { op: "ListObjectsV2", prefix: dir(key) }];
+/** S3A create(overwrite=false) and a single-part or multipart upload. */
+const s3aWrite = (key: string): S3Call[] => [
+    ...probe(key),
+    { op: "CreateMultipartUpload", key }, { op: "UploadPart", key }, { op: "CompleteMultipartUpload", key },
+    { op: "ListParts", key }, { op: "AbortMultipartUpload", key }, { op: "PutObject", key },
+];
+
+describe("IAM evaluator (the test's own model of IAM)", () => {
+    const arn = "arn:aws:s3:::b";
+    const d: PolicyDocument = { Version: "2012-10-17", Statement: s3Prefixes(arn, ["silver"], "read") };
+    it("honours StringLike on s3:prefix and fails a condition whose key the request lacks", () => {
+        assert.equal(isAllowed(d, { action: "s3:ListBucket", resource: arn, context: { "s3:prefix": "silver/x/" } }), true);
+        assert.equal(isAllowed(d, { action: "s3:ListBucket", resource: arn, context: { "s3:prefix": "silverX/" } }), false);
+        assert.equal(isAllowed(d, { action: "s3:ListBucket", resource: arn }), false);
+    });
+    it("lets an explicit Deny win and matches actions case-insensitively", () => {
+        const deny: PolicyDocument = { Version: "2012-10-17", Statement: [...d.Statement, { Effect: "Deny", Action: "s3:*", Resource: `${arn}/silver/secret/*` }] };
+        assert.equal(isAllowed(deny, { action: "S3:GetObject", resource: `${arn}/silver/a` }), true);
+        assert.equal(isAllowed(deny, { action: "s3:GetObject", resource: `${arn}/silver/secret/a` }), false);
+    });
+});
+
+for (const stack of ["dev", "prod"]) {
+    describe(`S3 grants of stack ${stack} against the requests their clients make`, () => {
+        let run: PlanRun;
+        let lake: string;
+        let logs: string;
+        before(async () => {
+            run = await planOf(stack);
+            lake = String(run.plan.outputs.lakeBucket);
+            logs = String(run.plan.outputs.airflowLogsBucket);
+        });
+        const allowed = (doc: PolicyDocument, bucket: string, calls: S3Call[]) => {
+            for (const c of calls) assert.equal(s3Allowed(doc, bucket, c), true, `denied: ${JSON.stringify(c)} on ${bucket}`);
+        };
+        const denied = (doc: PolicyDocument, bucket: string, calls: S3Call[]) => {
+            for (const c of calls) assert.equal(s3Allowed(doc, bucket, c), false, `allowed: ${JSON.stringify(c)} on ${bucket}`);
+        };
+
+        for (const ns of ["airflow", "kafka"]) {
+            it(`Spark (${ns}/spark): S3A reads jobs and inputs, writes layers and the streaming checkpoint`, () => {
+                const doc = podPolicy(run, ns, "spark");
+                const job = `${ns === "airflow" ? BATCH_JOBS_PREFIX : STREAMING_PREFIX}/job.py`;
+                allowed(doc, lake, [
+                    { op: "GetBucketLocation" },
+                    // spark-submit fetches the main file: getFileStatus, then GET.
+                    { op: "HeadObject", key: job }, { op: "GetObject", key: job },
+                    // A job directory the driver probes (e.g. --py-files, a missing dependency).
+                    ...probe(`${BATCH_JOBS_PREFIX}/deps`),
+                    ...probe("landing/imdb"), { op: "GetObject", key: "landing/imdb/title.basics.tsv" },
+                    // Structured Streaming: the checkpoint's metadata and offsets, written through temp files and renames.
+                    ...probe(`${CHECKPOINT_KEY}metadata`), ...s3aWrite(`${CHECKPOINT_KEY}offsets/.0.tmp`),
+                    { op: "CopyObject", key: `${CHECKPOINT_KEY}offsets/0` }, { op: "DeleteObject", key: `${CHECKPOINT_KEY}offsets/.0.tmp` },
+                    ...s3aWrite("bronze/imdb/part-0.parquet"), ...s3aWrite("silver/imdb/consolidated/part-0.parquet"),
+                    { op: "ListMultipartUploads" },
+                ]);
+                denied(doc, lake, [
+                    { op: "PutObject", key: "landing/imdb/x" }, { op: "PutObject", key: job },
+                    { op: "GetObject", key: "other/x" }, { op: "GetObject", key: "spark-checkpointX/x" },
+                    { op: "DeleteObject", key: "landing/imdb/title.basics.tsv" },
+                ]);
+                denied(doc, logs, [{ op: "GetObject", key: "logs/x" }]);
+            });
+        }
+
+        it("Trino: lists and reads bronze/ and silver/ tables, nothing else", () => {
+            const doc = podPolicy(run, "trino", "trino");
+            allowed(doc, lake, [
+                { op: "GetBucketLocation" },
+                { op: "ListObjectsV2", prefix: "silver/imdb/consolidated/" },
+                { op: "HeadObject", key: "silver/imdb/consolidated/part-0.parquet" },
+                { op: "GetObject", key: "silver/imdb/consolidated/part-0.parquet" },
+                { op: "ListObjectsV2", prefix: "bronze/imdb/" },
+            ]);
+            denied(doc, lake, [
+                { op: "ListObjectsV2", prefix: "landing/" }, { op: "GetObject", key: "landing/imdb/x" },
+                { op: "ListObjectsV2", prefix: "spark-checkpoint/" }, { op: "PutObject", key: "silver/imdb/x" },
+            ]);
+        });
+
+        it("Airflow: task pods and the triggerer append their logs (HEAD of a new key), the API server reads them", () => {
+            const appendLog = (key: string): S3Call[] => [{ op: "HeadObject", key, missing: true }, { op: "PutObject", key }];
+            const key = "logs/dag_id=imdb_pipeline/run_id=manual/task_id=acquire/attempt=1.log";
+            for (const sa of ["airflow-worker", "airflow-triggerer"]) {
+                const doc = podPolicy(run, "airflow", sa);
+                allowed(doc, logs, [...appendLog(key), { op: "GetObject", key }]);
+                denied(doc, logs, [{ op: "PutObject", key: "other/x" }]);
+                denied(doc, lake, [{ op: "GetObject", key: "bronze/x" }]);
+            }
+            const worker = podPolicy(run, "airflow", "airflow-worker");
+            allowed(worker, lake, [{ op: "PutObject", key: "landing/imdb/title.basics.tsv" }, { op: "CreateMultipartUpload", key: "landing/imdb/title.basics.tsv" }, { op: "GetBucketLocation" }]);
+            denied(worker, lake, [{ op: "PutObject", key: "bronze/x" }]);
+            const api = podPolicy(run, "airflow", "airflow-api-server");
+            allowed(api, logs, [{ op: "ListObjectsV2", prefix: "logs/dag_id=imdb_pipeline/" }, { op: "GetObject", key }]);
+            denied(api, logs, [{ op: "PutObject", key }]);
+        });
+    });
+}
