@@ -55,6 +55,13 @@ export function normalize(v: unknown, reveal = false): unknown {
     return out;
 }
 
+function customTimeoutsOf(req: any): { customTimeouts?: { create?: string; update?: string; delete?: string } } {
+    const t = req.getCustomtimeouts?.();
+    if (!t) return {};
+    const out = Object.fromEntries(([["create", t.getCreate()], ["update", t.getUpdate()], ["delete", t.getDelete()]] as [string, string][]).filter(([, v]) => v));
+    return Object.keys(out).length ? { customTimeouts: out } : {};
+}
+
 function providerUrn(ref: string): string | null {
     if (!ref) return null;
     const i = ref.lastIndexOf("::");
@@ -154,6 +161,7 @@ async function planUnderMocks(stack: string, rawConfig: Record<string, string>):
             retainOnDelete: !!req.getRetainondelete(),
             deleteBeforeReplace: !!req.getDeletebeforereplace(),
             ignoreChanges: req.getIgnorechangesList(),
+            ...customTimeoutsOf(req),
             custom: req.getCustom(),
             remote: req.getRemote(),
             inputs: normalize(rawInputs) as Record<string, unknown>,

@@ -16,6 +16,8 @@ export interface PlannedResource {
     retainOnDelete: boolean;
     deleteBeforeReplace: boolean;
     ignoreChanges: string[];
+    /** customTimeouts as duration strings ("20m"), where set. */
+    customTimeouts?: { create?: string; update?: string; delete?: string };
     custom: boolean;
     remote: boolean;
     inputs: Record<string, unknown>;

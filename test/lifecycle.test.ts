@@ -1,0 +1,84 @@
+// The lifecycle model on every stack: what `pulumi up` waits for and how long, and what
+// `pulumi destroy` deletes while the controllers it needs still run.
+import { strict as assert } from "assert";
+import type { Captured, PlanRun } from "../tools/harness";
+import {
+    awaitedBeforeNodes, controllerTable, destroyProblems, Graph, hookDeadlocks, unawaitedPodResources, upTimings,
+} from "../tools/lifecycle";
+import { renderPlan } from "../tools/render";
+import { planOf, STACKS } from "./support";
+
+describe("lifecycle model", () => {
+    for (const stack of STACKS) {
+        describe(`${stack} stack: pulumi up`, () => {
+            let run: PlanRun;
+            before(async () => { run = await planOf(stack); });
+
+            it("nothing awaited that needs pods can start before every node group is ready", () => {
+                const early = awaitedBeforeNodes(run.captured).map((a) => `${a.resource.name} does not wait for ${a.missing.join(", ")}`);
+                assert.deepEqual(early, []);
+            });
+
+            it("every awaited object's timeout covers its modelled wait, counted from when it starts", () => {
+                const short = upTimings(run.captured)
+                    .filter((t) => t.timeoutSeconds < t.neededSeconds)
+                    .map((t) => `${t.resource.name}: starts at ${t.start.toFixed(1)} min, nodes at ${t.nodesReady.toFixed(1)}, needs ${t.neededSeconds} s, times out after ${t.timeoutSeconds} s`);
+                assert.deepEqual(short, []);
+            });
+
+            it("no awaited Helm release waits for a Job that Helm runs only after the wait", () => {
+                assert.deepEqual(hookDeadlocks(run.captured, renderPlan(run)), []);
+            });
+
+            it("every custom resource that runs pods is awaited on a condition its operator sets", () => {
+                assert.deepEqual(unawaitedPodResources(run.captured), []);
+            });
+        });
+
+        describe(`${stack} stack: pulumi destroy`, () => {
+            it("deletes every object while the controllers that finish its deletion still run", async () => {
+                const run = await planOf(stack);
+                const problems = destroyProblems(run.captured, renderPlan(run)).map((p) => `${p.resource} may outlive ${p.needs}`);
+                assert.deepEqual(problems, []);
+            });
+        });
+    }
+
+    describe("the model itself", () => {
+        const res = (name: string, extra: Partial<Captured> = {}): Captured => ({
+            urn: `urn:pulumi:t::p::${extra.type ?? "test:index:Thing"}::${name}`, type: "test:index:Thing", name, parent: null, provider: null,
+            dependencies: [], propertyDependencies: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [],
+            custom: true, remote: false, inputs: {}, rawInputs: {}, ...extra,
+        });
+
+        it("waiting for a component is waiting for its children; a child waits only for its parent's registration", () => {
+            const comp = res("comp", { type: "bdok:t:Comp", custom: false });
+            const child = res("child", { parent: comp.urn });
+            const sibling = res("sibling", { parent: comp.urn });
+            const user = res("user", { dependencies: [comp.urn] });
+            const g = new Graph([comp, child, sibling, user]);
+            assert.ok(g.waitsFor(user.urn).has(child.urn));
+            assert.ok(g.waitsFor(user.urn).has(sibling.urn));
+            assert.ok(!g.waitsFor(child.urn).has(sibling.urn));
+            assert.ok(g.outlives(child.urn, user.urn));
+        });
+
+        it("a release without a timeout is awaited 300 s, and flagged when it starts before the nodes", () => {
+            const ng = res("ng", { type: "eks:index:ManagedNodeGroup", remote: true, custom: false });
+            const rel = res("rel", { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "strimzi-kafka-operator" }, rawInputs: { chart: "strimzi-kafka-operator" } });
+            const [t] = upTimings([ng, rel]);
+            assert.equal(t.timeoutSeconds, controllerTable().pulumiAwait.releaseDefaultTimeoutSeconds);
+            assert.ok(t.neededSeconds > t.timeoutSeconds, JSON.stringify(t));
+            assert.deepEqual(awaitedBeforeNodes([ng, rel]).map((a) => a.missing), [["ng"]]);
+            const waiting = res("rel", { ...rel, dependencies: [ng.urn] });
+            assert.deepEqual(awaitedBeforeNodes([ng, waiting]), []);
+        });
+
+        it("every row of the controller table has a source", () => {
+            const t = controllerTable();
+            for (const row of [...t.readinessInsideCharts, ...t.podRunningResources, ...t.destroy, t.volumes, t.loadBalancers]) {
+                assert.ok(row.source && row.source.length > 20, JSON.stringify(row));
+            }
+        });
+    });
+});

@@ -1,0 +1,318 @@
+// A model of what `pulumi up` and `pulumi destroy` do with the plan: the engine's dependency
+// graph, Pulumi's awaits and timeouts, Helm's hooks, and what controllers must still be running
+// to finish a deletion (model/controllers.json, one sourced row each).
+import * as fs from "fs";
+import * as path from "path";
+import { criticalPath, durationEntry, DurationTable, EstResource, resourceRefs } from "../lib/estimates";
+import type { Captured } from "./harness";
+import type { K8sObject } from "./helm";
+import { RELEASE_TYPE, RenderedRelease } from "./render";
+
+const ROOT = path.resolve(__dirname, "..");
+export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
+
+export interface ControllerTable {
+    pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };
+    awaitedKinds: string[];
+    readinessInsideCharts: { chart: string; initContainer: string; waitsForJob: string; source: string }[];
+    podRunningResources: { kind: string; waitFor: string[]; source: string }[];
+    destroy: { kind: string; finalizer: string | null; removedBy?: string; removedByChart?: string; source: string }[];
+    volumes: { csiAddon: string; source: string };
+    loadBalancers: { controllerChart: string; source: string };
+}
+
+export function controllerTable(): ControllerTable {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8"));
+}
+
+export function durationTable(): DurationTable {
+    return JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", "durations.json"), "utf8"));
+}
+
+// ---- the graph ----
+
+/** The engine's graph: `a` waits for `b` on `up`, so `b` is deleted after `a` on `destroy`. */
+export class Graph {
+    readonly byUrn: Map<string, Captured>;
+    private readonly children = new Map<string, Captured[]>();
+    private readonly memo = new Map<string, Set<string>>();
+
+    constructor(readonly resources: Captured[]) {
+        this.byUrn = new Map(resources.map((r) => [r.urn, r]));
+        for (const r of resources) {
+            if (!r.parent) continue;
+            const list = this.children.get(r.parent) ?? [];
+            list.push(r);
+            this.children.set(r.parent, list);
+        }
+    }
+
+    descendants(urn: string): Captured[] {
+        const out: Captured[] = [];
+        const walk = (u: string) => (this.children.get(u) ?? []).forEach((c) => { out.push(c); walk(c.urn); });
+        walk(urn);
+        return out;
+    }
+
+    /** Direct waits: dependencies, property dependencies, resource inputs, provider, parent. */
+    direct(r: Captured): string[] {
+        const out = new Set<string>([...r.dependencies, ...Object.values(r.propertyDependencies).flat(), ...resourceRefs(r.inputs)]);
+        if (r.provider) out.add(r.provider);
+        if (r.parent) out.add(r.parent);
+        return [...out].filter((u) => u !== r.urn && this.byUrn.has(u));
+    }
+
+    /** Everything `urn` waits for on `up` (and outlives it on `destroy`). */
+    waitsFor(urn: string): Set<string> {
+        const known = this.memo.get(urn);
+        if (known) return known;
+        const seen = new Set<string>();
+        const stack = [urn];
+        while (stack.length) {
+            const r = this.byUrn.get(stack.pop()!);
+            if (!r) continue;
+            for (const d of this.direct(r)) {
+                if (seen.has(d)) continue;
+                seen.add(d);
+                stack.push(d);
+                // Waiting for a component is waiting for what is inside it — except for a parent,
+                // whose registration (not completion) is what a child waits for.
+                if (!this.isAncestor(d, r.urn)) for (const c of this.descendants(d)) if (!seen.has(c.urn)) { seen.add(c.urn); stack.push(c.urn); }
+            }
+        }
+        this.memo.set(urn, seen);
+        return seen;
+    }
+
+    private isAncestor(candidate: string, urn: string): boolean {
+        for (let p = this.byUrn.get(urn)?.parent; p; p = this.byUrn.get(p)?.parent ?? null) if (p === candidate) return true;
+        return false;
+    }
+
+    /** On `destroy`, `survivor` is still there while `dependent` is deleted. */
+    outlives(survivor: string, dependent: string): boolean {
+        return this.waitsFor(dependent).has(survivor);
+    }
+}
+
+// ---- what is awaited on `up` ----
+
+const annotations = (r: Captured): Record<string, string> => ((r.rawInputs as any)?.metadata?.annotations ?? {}) as Record<string, string>;
+
+function kindKey(type: string): string | undefined {
+    const m = /^kubernetes:(?:core\/)?([^:]+):(\w+)$/.exec(type);
+    return m ? `${m[1]}/${m[2]}` : undefined;
+}
+
+export interface Awaited {
+    resource: Captured;
+    /** Seconds Pulumi waits before it fails the update. */
+    timeoutSeconds: number;
+    why: string;
+}
+
+/** Objects `pulumi up` waits on, with the timeout Pulumi applies to each. */
+export function awaitedObjects(captured: Captured[], table = controllerTable()): Awaited[] {
+    const out: Awaited[] = [];
+    const podKinds = new Set(table.podRunningResources.map((p) => p.kind));
+    for (const r of captured) {
+        const custom = r.customTimeouts?.create ? parseDuration(r.customTimeouts.create) : undefined;
+        if (r.type === RELEASE_TYPE) {
+            const inp = r.rawInputs as any;
+            if (inp.skipAwait) continue;
+            out.push({ resource: r, timeoutSeconds: inp.timeout > 0 ? inp.timeout : table.pulumiAwait.releaseDefaultTimeoutSeconds, why: "helm --wait" });
+            continue;
+        }
+        const k = kindKey(r.type);
+        if (!k) continue;
+        const a = annotations(r);
+        if (a["pulumi.com/skipAwait"] === "true") continue;
+        const awaited = table.awaitedKinds.includes(k) || a["pulumi.com/waitFor"] !== undefined;
+        if (!awaited) continue;
+        const timeout = a["pulumi.com/timeoutSeconds"] ? Number(a["pulumi.com/timeoutSeconds"]) : custom ?? table.pulumiAwait.objectDefaultTimeoutSeconds;
+        out.push({ resource: r, timeoutSeconds: timeout, why: podKinds.has(k) ? `waitFor ${a["pulumi.com/waitFor"]}` : `${k} readiness` });
+    }
+    return out;
+}
+
+export function parseDuration(s: string): number {
+    let total = 0;
+    for (const m of s.matchAll(/(\d+(?:\.\d+)?)(h|m|s)/g)) total += Number(m[1]) * { h: 3600, m: 60, s: 1 }[m[2] as "h" | "m" | "s"];
+    return total;
+}
+
+/** Does the object need a node to become ready (pods), per the duration table? */
+export function needsPods(r: Captured, durations = durationTable()): boolean {
+    return durationEntry(r as unknown as EstResource, durations).needsNodes;
+}
+
+export interface UpTiming {
+    resource: Captured;
+    /** Minutes after `up` starts when Pulumi starts creating (and awaiting) it. */
+    start: number;
+    /** When the plan's node groups are ready. */
+    nodesReady: number;
+    /** Modelled minutes to ready once a node exists (upper end of the table's range). */
+    readyMinutes: number;
+    /** The wait Pulumi needs: time without nodes plus time to ready. */
+    neededSeconds: number;
+    timeoutSeconds: number;
+}
+
+/** For each awaited object: when its wait starts, and how long it must last. */
+export function upTimings(captured: Captured[], durations = durationTable(), table = controllerTable()): UpTiming[] {
+    const est = captured as unknown as EstResource[];
+    const cp = criticalPath(est, durations);
+    const nodeGroups = captured.filter((r) => NODE_GROUP_TYPES.includes(r.type));
+    const nodesReady = Math.max(0, ...nodeGroups.map((n) => cp.schedule[n.urn]?.finish ?? 0));
+    const g = new Graph(captured);
+    const out: UpTiming[] = [];
+    for (const a of awaitedObjects(captured, table)) {
+        const r = a.resource;
+        // The engine starts a create once its direct waits are done (a parent: once registered).
+        let start = 0;
+        for (const d of g.direct(r)) {
+            const s = cp.schedule[d];
+            if (!s) continue;
+            start = Math.max(start, d === r.parent ? s.start : s.finish);
+        }
+        const e = durationEntry(r as unknown as EstResource, durations);
+        const entry = e.index >= 0 ? durations.entries[e.index] : undefined;
+        const readyMinutes = entry?.range ? entry.range[1] : e.minutes;
+        const idle = needsPods(r, durations) ? Math.max(0, nodesReady - start) : 0;
+        out.push({ resource: r, start, nodesReady, readyMinutes, neededSeconds: Math.round((idle + readyMinutes) * 60), timeoutSeconds: a.timeoutSeconds });
+    }
+    return out;
+}
+
+/** Awaited objects that need pods but can start before every node group is ready. */
+export function awaitedBeforeNodes(captured: Captured[]): { resource: Captured; missing: string[] }[] {
+    const g = new Graph(captured);
+    const nodeGroups = captured.filter((r) => NODE_GROUP_TYPES.includes(r.type));
+    const out: { resource: Captured; missing: string[] }[] = [];
+    for (const a of awaitedObjects(captured)) {
+        if (!needsPods(a.resource)) continue;
+        const waits = g.waitsFor(a.resource.urn);
+        const missing = nodeGroups.filter((n) => !waits.has(n.urn)).map((n) => n.name);
+        if (missing.length) out.push({ resource: a.resource, missing });
+    }
+    return out;
+}
+
+/** Awaited releases whose workloads wait for a Job that Helm runs only after the wait: a deadlock. */
+export function hookDeadlocks(captured: Captured[], rendered: RenderedRelease[], table = controllerTable()): string[] {
+    const awaited = new Set(awaitedObjects(captured, table).filter((a) => a.resource.type === RELEASE_TYPE).map((a) => a.resource.urn));
+    const out: string[] = [];
+    for (const rel of rendered) {
+        if (!awaited.has(rel.urn)) continue;
+        for (const row of table.readinessInsideCharts.filter((x) => x.chart === rel.chart)) {
+            const job = rel.objects.find((o) => o.kind === "Job" && containers(o).some((c) => c.name === row.waitsForJob));
+            if (!job) continue;
+            const hook = job.metadata.annotations?.["helm.sh/hook"] ?? "";
+            if (!/post-(install|upgrade)/.test(hook)) continue;
+            const waiting = rel.objects.filter((o) => o !== job && !o.metadata.annotations?.["helm.sh/hook"]
+                && initContainers(o).some((c) => c.name === row.initContainer));
+            for (const w of waiting) {
+                out.push(`${rel.releaseName}: ${w.kind}/${w.metadata.name} waits (init container ${row.initContainer}) for Job ${job.metadata.name}, a "${hook}" hook that Helm runs only after its wait for ${w.kind}/${w.metadata.name}`);
+            }
+        }
+    }
+    return out;
+}
+
+function podSpec(o: K8sObject): Record<string, any> | undefined {
+    if (o.kind === "Pod") return o.spec;
+    if (o.kind === "CronJob") return o.spec?.jobTemplate?.spec?.template?.spec;
+    return o.spec?.template?.spec;
+}
+const containers = (o: K8sObject): { name: string }[] => podSpec(o)?.containers ?? [];
+const initContainers = (o: K8sObject): { name: string }[] => podSpec(o)?.initContainers ?? [];
+
+// ---- what `destroy` needs ----
+
+export interface DestroyProblem {
+    resource: string;
+    needs: string;
+    why: string;
+}
+
+/** Objects that may be deleted after the controller that must finish their deletion. */
+export function destroyProblems(captured: Captured[], rendered: RenderedRelease[], table = controllerTable()): DestroyProblem[] {
+    const g = new Graph(captured);
+    const out: DestroyProblem[] = [];
+    const releaseOfChart = (chart: string) => rendered.filter((r) => r.chart === chart).map((r) => g.byUrn.get(r.urn)!).filter(Boolean);
+    const inputs = (r: Captured) => r.rawInputs as any;
+
+    for (const row of table.destroy) {
+        for (const r of captured.filter((c) => kindKey(c.type) === row.kind)) {
+            const ns = inputs(r).metadata?.namespace;
+            let owners: Captured[] = [];
+            if (row.removedBy) {
+                const cluster = inputs(r).metadata?.labels?.["strimzi.io/cluster"];
+                owners = captured.filter((c) => kindKey(c.type) === row.removedBy && inputs(c).metadata?.namespace === ns && inputs(c).metadata?.name === cluster);
+                if (!owners.length) out.push({ resource: r.name, needs: `${row.removedBy} ${ns}/${cluster}`, why: `no such resource in the plan; ${row.source}` });
+            }
+            if (row.removedByChart) owners = releaseOfChart(row.removedByChart);
+            for (const o of owners) {
+                if (!g.outlives(o.urn, r.urn)) out.push({ resource: r.name, needs: o.name, why: `${row.finalizer ? `finalizer ${row.finalizer}: ` : ""}${row.source}` });
+            }
+        }
+    }
+
+    // PVC-backed objects: the EBS CSI controller (an add-on on the nodes) deletes their volumes.
+    const csi = captured.filter((c) => c.type === "aws:eks/addon:Addon" && inputs(c).addonName === table.volumes.csiAddon);
+    const nodeGroups = captured.filter((r) => NODE_GROUP_TYPES.includes(r.type));
+    for (const r of captured.filter((c) => makesVolumes(c))) {
+        for (const need of [...csi, ...nodeGroups]) {
+            if (!g.outlives(need.urn, r.urn)) out.push({ resource: r.name, needs: need.name, why: `its PersistentVolumeClaims' EBS volumes are deleted by the CSI controller: ${table.volumes.source}` });
+        }
+    }
+    for (const rel of rendered) {
+        if (!rel.objects.some((o) => o.kind === "PersistentVolumeClaim" || (o.kind === "StatefulSet" && (o.spec?.volumeClaimTemplates ?? []).length))) continue;
+        for (const need of [...csi, ...nodeGroups]) {
+            if (!g.outlives(need.urn, rel.urn)) out.push({ resource: rel.resource, needs: need.name, why: `renders PersistentVolumeClaims: ${table.volumes.source}` });
+        }
+    }
+
+    // LoadBalancer Services: the controller that deletes the NLB must outlive them.
+    const lbControllers = releaseOfChart(table.loadBalancers.controllerChart);
+    for (const lbc of lbControllers) {
+        const services: Captured[] = [
+            ...captured.filter((c) => c.type === "kubernetes:core/v1:Service" && inputs(c).spec?.type === "LoadBalancer"),
+            ...rendered.filter((rel) => rel.objects.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")).map((rel) => g.byUrn.get(rel.urn)!),
+        ];
+        for (const s of services) {
+            if (s.urn !== lbc.urn && !g.outlives(lbc.urn, s.urn)) out.push({ resource: s.name, needs: lbc.name, why: table.loadBalancers.source });
+        }
+    }
+    return out;
+}
+
+/** Custom resources (and PVCs) whose controllers create EBS-backed PersistentVolumeClaims. */
+export function makesVolumes(r: Captured): boolean {
+    const k = kindKey(r.type);
+    const spec = (r.rawInputs as any)?.spec ?? {};
+    if (k === "v1/PersistentVolumeClaim") return true;
+    if (k === "kafka.strimzi.io/v1/KafkaNodePool" || k === "kafka.strimzi.io/v1/Kafka") {
+        const s = spec.storage;
+        return !!s && (s.type === "persistent-claim" || (s.type === "jbod" && (s.volumes ?? []).some((v: any) => v.type === "persistent-claim")));
+    }
+    if (k === "elasticsearch.k8s.elastic.co/v1/Elasticsearch") {
+        // ECK gives every node set a 1 Gi data claim unless an emptyDir replaces it.
+        return (spec.nodeSets ?? []).some((n: any) => !(n.podTemplate?.spec?.volumes ?? []).some((v: any) => v.name === "elasticsearch-data" && v.emptyDir));
+    }
+    if (k === "apps/v1/StatefulSet") return (spec.volumeClaimTemplates ?? []).length > 0;
+    return false;
+}
+
+/** Custom resources that run pods but are not awaited on a condition their operator sets. */
+export function unawaitedPodResources(captured: Captured[], table = controllerTable()): string[] {
+    const out: string[] = [];
+    for (const row of table.podRunningResources) {
+        for (const r of captured.filter((c) => kindKey(c.type) === row.kind)) {
+            const w = annotations(r)["pulumi.com/waitFor"];
+            if (!w || !row.waitFor.includes(w)) out.push(`${r.name} (${row.kind}): pulumi.com/waitFor is ${w === undefined ? "unset" : JSON.stringify(w)}; the operator sets ${row.waitFor.join(" or ")} (${row.source})`);
+        }
+    }
+    return out;
+}
