@@ -327,7 +327,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         statsd: { enabled: true, resources: r.statsd },
         migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob },
-        createUserJob: createUserJob(r.createUserJob),
+        createUserJob: createUserJob(r.createUserJob, a.image),
     };
 }
 
@@ -339,6 +339,9 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
  * the next upgrade creates it afresh (Helm creates a release object it cannot find) and runs it
  * again with the new image, instead of patching an immutable pod template.
  */
+/** How long the create-user Job waits for the migration Job (a fresh database migrates in minutes). */
+export const MIGRATION_WAIT_SECONDS = 900;
+
 export const PLAIN_JOB = { useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 0 } as const;
 
 /**
@@ -346,11 +349,21 @@ export const PLAIN_JOB = { useHelmHooks: false, applyCustomEnv: false, ttlSecond
  * These args replace them (so defaultUser is not read at all): the password comes from our Secret
  * through an env var instead.
  */
-export function createUserJob(resources: Resources) {
+export function createUserJob(resources: Resources, image: string) {
     const u = { role: "Admin", username: ADMIN_USER, email: "admin@bdok.local", firstName: "bdok", lastName: "admin" };
     return {
         ...PLAIN_JOB,
         resources,
+        // Both Jobs start together now (no hook weights): wait for the migrations like the chart's pods do.
+        extraInitContainers: [{
+            name: "wait-for-airflow-migrations",
+            image,
+            args: ["airflow", "db", "check-migrations", `--migration-wait-timeout=${MIGRATION_WAIT_SECONDS}`],
+            env: [{ name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } }],
+            volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
+            resources,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        }],
         env: [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }],
         args: [
             "bash",

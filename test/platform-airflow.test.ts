@@ -470,7 +470,15 @@ for (const stack of ["dev", "prod"]) {
             const migrate = job(/airflow db migrate/);
             assert.equal(migrate.metadata.annotations?.[HOOK], undefined, "the migration Job is a plain object of the release");
             assert.equal(migrate.source, "airflow/templates/jobs/migrate-database-job.yaml");
-            assert.equal(job(/airflow users create/).metadata.annotations?.[HOOK], undefined, "the create-user Job too");
+            const createUser = job(/airflow users create/);
+            assert.equal(createUser.metadata.annotations?.[HOOK], undefined, "the create-user Job too");
+            // Without hook weights the two Jobs start together: the user is created after the migrations.
+            const wait = (podSpecOf(createUser).initContainers ?? []).find((c: any) => /airflow db check-migrations/.test(commandOf(c)));
+            assert.ok(wait, "the create-user Job waits for the migrations");
+            const waitEnv = envOf(wait).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN;
+            assert.deepEqual(waitEnv.valueFrom, envOf(podSpecOf(createUser).containers[0]).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN.valueFrom, "on the same database");
+            assert.equal(wait.image, podSpecOf(createUser).containers[0].image);
+            assert.ok(wait.volumeMounts.some((m: any) => m.mountPath === "/opt/airflow/airflow.cfg"), "with the chart's airflow.cfg");
         });
 
         it("keeps the Jobs' immutable pod templates unchanged across DAG, env and password changes, and deletes them once finished", () => {
