@@ -17,8 +17,9 @@ export const ADMIN_USER = "admin";
 /** The metadata database and its owner on the shared RDS instance. */
 export const METADATA_DB = { database: "airflow", user: "airflow" } as const;
 /**
- * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it and the bootstrap
- * Job's name hashes it, so the Job runs again and ALTERs the role to the new password.
+ * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it, the bootstrap Job's
+ * name hashes it (so the Job runs again and ALTERs the role to the new password), and so does the
+ * pods' metadata checksum (so every Airflow pod restarts with the new Secret, after the Job).
  */
 export const METADATA_PASSWORD_GENERATION = "1";
 
