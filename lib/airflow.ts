@@ -17,8 +17,9 @@ export const ADMIN_USER = "admin";
 /** The metadata database and its owner on the shared RDS instance. */
 export const METADATA_DB = { database: "airflow", user: "airflow" } as const;
 /**
- * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it and the bootstrap
- * Job's name hashes it, so the Job runs again and ALTERs the role to the new password.
+ * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it, the bootstrap Job's
+ * name hashes it (so the Job runs again and ALTERs the role to the new password), and so does the
+ * pods' metadata checksum (so every Airflow pod restarts with the new Secret, after the Job).
  */
 export const METADATA_PASSWORD_GENERATION = "1";
 
@@ -33,9 +34,9 @@ export const serviceAccounts = {
 
 /** Kubernetes Secrets this program creates (prefixed so they never collide with chart-made ones). */
 export const secretNames = {
-    /** key `connection` (the chart's data.metadataSecretName contract) and `password`. */
+    /** keys in metadataKeys: the sync and async connection URLs and the bare password. */
     metadata: "bdok-airflow-metadata",
-    /** keys fernet-key, api-secret-key, jwt-secret, webserver-secret-key (the chart's key names). */
+    /** keys fernet-key, api-secret-key, jwt-secret (the chart's key names; Airflow 3 has no webserver key). */
     keys: "bdok-airflow-keys",
     /** keys username, password: the UI admin. */
     admin: "bdok-airflow-admin",
@@ -63,8 +64,40 @@ export function metadataConnection(password: string, host: string, port: number)
     return `postgresql://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=require`;
 }
 
+/**
+ * The async URL (sql_alchemy_conn_async). Airflow would derive it from the sync one by swapping in
+ * asyncpg and keeping the query, but SQLAlchemy hands `sslmode` to asyncpg.connect(), which has no
+ * such argument; asyncpg's own spelling is `ssl`.
+ */
+export function metadataAsyncConnection(password: string, host: string, port: number): string {
+    const u = encodeURIComponent(METADATA_DB.user);
+    return `postgresql+asyncpg://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?ssl=require`;
+}
+
+/** Keys of the metadata Secret (`connection` is the chart's data.metadataSecretName contract). */
+export const metadataKeys = { connection: "connection", asyncConnection: "async-connection", password: "password" } as const;
+
+/**
+ * What the pods' connection depends on, without the password itself: a pod annotation, so a
+ * password rotation (a new generation) or a moved database rolls every Airflow pod, which read the
+ * Secret only when they start.
+ */
+export function metadataChecksum(host: string, port: number, generation: string = METADATA_PASSWORD_GENERATION): string {
+    return sha256(canonicalJson({ generation, host, port, ...METADATA_DB }));
+}
+
 // ---------------------------------------------------------------------------------------------
 // DAG delivery: files → one ConfigMap mounted at the DAGs folder
+
+/**
+ * The kubelet lays a ConfigMap volume out as `..<timestamp>/` with the files, `..data` → that
+ * directory and one symlink per entry into `..data/`. Airflow's DAG discovery walks with
+ * followlinks and fails ("Detected recursive loop") on `..data` unless an ignore rule prunes the
+ * `..*` entries first (glob syntax, pinned in the config below).
+ * pipelines/tests/test_dag_discovery.py runs that discovery over such a layout.
+ */
+export const DAGS_IGNORE_FILE = ".airflowignore";
+export const DAGS_IGNORE = "# the kubelet's ConfigMap internals: ..data and ..<timestamp>\n..*\n";
 
 const segment = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
@@ -91,14 +124,20 @@ export function dagConfigMapKey(path: string): string {
     return path.replace(/\//g, "__");
 }
 
-/** ConfigMap data for the DAG files; throws on bad paths or when over the 1 MiB object limit. */
+/** The files the DAG folder receives: the caller's and the ignore file. */
+export function deliveredDagFiles(files: Record<string, string>): Record<string, string> {
+    return { [DAGS_IGNORE_FILE]: DAGS_IGNORE, ...files };
+}
+
+/** ConfigMap data for the DAG files and the ignore file; throws on bad paths or over the 1 MiB object limit. */
 export function dagConfigMapData(files: Record<string, string>): Record<string, string> {
     const paths = Object.keys(files).sort();
     const issues = dagPathIssues(paths);
     const size = paths.reduce((n, p) => n + Buffer.byteLength(files[p]) + p.length, 0);
     if (size > 900 * 1024) issues.push(`dagFiles: ${size} bytes in total; allowed: under 900 KiB (a ConfigMap holds at most 1 MiB)`);
     if (issues.length) throw new Error(issues.join("\n"));
-    return Object.fromEntries(paths.map((p) => [dagConfigMapKey(p), files[p]]));
+    const delivered = deliveredDagFiles(files);
+    return Object.fromEntries(Object.keys(delivered).map((p) => [dagConfigMapKey(p), delivered[p]]));
 }
 
 /** sha256 of the DAG files (paths and contents): a pod annotation, so a change rolls the pods. */
@@ -108,14 +147,14 @@ export function dagsHash(files: Record<string, string>): string {
 
 export const DAGS_VOLUME = "bdok-dags";
 
-/** The volume (ConfigMap items key ↔ path) and its read-only mount at the DAGs folder. */
+/** The volume (ConfigMap items key ↔ path, with the ignore file) and its read-only mount at the DAGs folder. */
 export function dagVolume(configMapName: string, paths: string[]) {
     return {
         volume: {
             name: DAGS_VOLUME,
             configMap: {
                 name: configMapName,
-                items: [...paths].sort().map((p) => ({ key: dagConfigMapKey(p), path: p })),
+                items: [DAGS_IGNORE_FILE, ...[...paths].sort()].map((p) => ({ key: dagConfigMapKey(p), path: p })),
             },
         },
         mount: { name: DAGS_VOLUME, mountPath: DAGS_FOLDER, readOnly: true },
@@ -180,6 +219,8 @@ export interface AirflowValuesArgs {
     dagsConfigMap: string;
     dagPaths: string[];
     dagsHash: string;
+    /** metadataChecksum(host, port) of the metadata DB the pods connect to. */
+    metadataChecksum: string;
     /** Non-secret env for every Airflow container (and, through the chart, every task pod). */
     env: Record<string, string>;
 }
@@ -208,6 +249,12 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
     const sa = (name: string) => ({ create: true, name });
     const ha = cfg.isProd;
 
+    // Rolled on a DAG change and on a password rotation. Per component, not airflowPodAnnotations:
+    // that also lands on the Jobs' pod templates, which are immutable once created.
+    const podAnnotations = { "bdok.io/dags-sha256": a.dagsHash, "bdok.io/metadata-sha256": a.metadataChecksum };
+    // The components that read DAG files (the API server reads the serialized DAGs from the DB).
+    const withDags = { extraVolumes: [dags.volume], extraVolumeMounts: [dags.mount], podAnnotations };
+
     return {
         airflowVersion: tag,
         defaultAirflowRepository: repository,
@@ -221,15 +268,13 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         fernetKeySecretName: secretNames.keys,
         apiSecretKeySecretName: secretNames.keys,
         jwtSecretName: secretNames.keys,
-        webserverSecretKeySecretName: secretNames.keys,
         env: Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
-        volumes: [dags.volume],
-        volumeMounts: [dags.mount],
-        airflowPodAnnotations: { "bdok.io/dags-sha256": a.dagsHash },
+        secret: [{ envName: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", secretName: secretNames.metadata, secretKey: metadataKeys.asyncConnection }],
         dags: { persistence: { enabled: false }, gitSync: { enabled: false } },
         logs: { persistence: { enabled: false } },
         config: {
-            core: { load_examples: "False", remote_logging: "True" },
+            // The ignore file of the DAG ConfigMap is written in glob syntax.
+            core: { load_examples: "False", remote_logging: "True", dag_ignore_file_syntax: "glob" },
             logging: {
                 remote_logging: "True",
                 remote_base_log_folder: `s3://${a.logsBucket}/logs`,
@@ -245,12 +290,14 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             logGroomerSidecar: groomer,
             serviceAccount: sa(serviceAccounts.scheduler),
             podDisruptionBudget: pdb(ha),
+            ...withDags,
         },
         apiServer: {
             replicas: ha ? 2 : 1,
             resources: r.apiServer,
             serviceAccount: sa(serviceAccounts.apiServer),
             podDisruptionBudget: pdb(ha),
+            podAnnotations,
             service: {
                 type: serviceType(cfg.exposure),
                 annotations: loadBalancerAnnotations(cfg.exposure),
@@ -264,6 +311,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             // Task logs go to S3; no 100Gi volume per triggerer.
             persistence: { enabled: false },
             podDisruptionBudget: pdb(ha),
+            ...withDags,
         },
         dagProcessor: {
             enabled: true,
@@ -272,26 +320,52 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             logGroomerSidecar: groomer,
             serviceAccount: sa(serviceAccounts.dagProcessor),
             podDisruptionBudget: pdb(ha),
+            ...withDags,
         },
         workers: {
             resources: r.workers,
             serviceAccount: sa(serviceAccounts.worker),
+            ...withDags,
         },
         statsd: { enabled: true, resources: r.statsd },
-        migrateDatabaseJob: { resources: r.migrateDatabaseJob },
-        createUserJob: createUserJob(r.createUserJob),
+        migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob },
+        createUserJob: createUserJob(r.createUserJob, a.image),
     };
 }
 
 /**
- * The chart passes createUserJob.defaultUser.password as a literal command-line value. We blank it
- * and override the job's args so the password comes from our Secret through an env var instead.
+ * The chart's Jobs as plain objects of the release, not post-install hooks: Helm runs those hooks
+ * only after its wait, while every Airflow pod waits for the migrations in an init container (the
+ * chart's documented setting for installs with --wait). Without the custom env their pod
+ * templates stay the same from one upgrade to the next, and a finished Job is deleted at once, so
+ * the next upgrade creates it afresh (Helm creates a release object it cannot find) and runs it
+ * again with the new image, instead of patching an immutable pod template.
  */
-export function createUserJob(resources: Resources) {
+/** How long the create-user Job waits for the migration Job (a fresh database migrates in minutes). */
+export const MIGRATION_WAIT_SECONDS = 900;
+
+export const PLAIN_JOB = { useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 0 } as const;
+
+/**
+ * The chart's default args pass createUserJob.defaultUser.password as a literal command-line value.
+ * These args replace them (so defaultUser is not read at all): the password comes from our Secret
+ * through an env var instead.
+ */
+export function createUserJob(resources: Resources, image: string) {
     const u = { role: "Admin", username: ADMIN_USER, email: "admin@bdok.local", firstName: "bdok", lastName: "admin" };
     return {
-        defaultUser: { enabled: true, ...u, password: "" },
+        ...PLAIN_JOB,
         resources,
+        // Both Jobs start together now (no hook weights): wait for the migrations like the chart's pods do.
+        extraInitContainers: [{
+            name: "wait-for-airflow-migrations",
+            image,
+            args: ["airflow", "db", "check-migrations", `--migration-wait-timeout=${MIGRATION_WAIT_SECONDS}`],
+            env: [{ name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } }],
+            volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
+            resources,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        }],
         env: [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }],
         args: [
             "bash",

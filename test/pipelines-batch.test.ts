@@ -45,7 +45,8 @@ function dagFolder(run: PlanRun): Record<string, string> {
     assert.equal(maps.length, 1, "one Airflow ConfigMap holds the DAG");
     const data: Record<string, string> = inputsOf(maps[0]).data;
     const release = descendants(run, airflow.urn).find((c) => c.type === RELEASE)!;
-    const items: { key: string; path: string }[] = inputsOf(release).values.volumes
+    // The dag-processor parses the DAG folder (the scheduler, triggerer and workers mount the same volume).
+    const items: { key: string; path: string }[] = inputsOf(release).values.dagProcessor.extraVolumes
         .flatMap((v: any) => v.configMap?.items ?? []);
     return Object.fromEntries(items.map((i) => [i.path, data[i.key]]));
 }

@@ -2,8 +2,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
-    ADMIN_USER, AIRFLOW_NAMESPACE, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, apiServerPolicy, dagConfigMapData,
-    dagsHash, dbInitJobName, dbInitJobSpec, envIssues, metadataConnection, portForwardCommand, secretNames, serviceAccounts,
+    ADMIN_USER, AIRFLOW_NAMESPACE, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, apiServerPolicy, dagConfigMapData, deliveredDagFiles,
+    dagsHash, dbInitJobName, dbInitJobSpec, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts,
     toUrlSafeBase64, triggererPolicy, workerPolicy,
 } from "../../lib/airflow";
 import { charts, images } from "../../versions";
@@ -57,7 +57,6 @@ export class Airflow extends pulumi.ComponentResource {
         const fernet = new random.RandomBytes(`${name}-fernet`, { length: 32 }, p);
         const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 64, special: false }, p);
         const jwt = new random.RandomPassword(`${name}-jwt`, { length: 64, special: false }, p);
-        const webKey = new random.RandomPassword(`${name}-webserver-key`, { length: 64, special: false }, p);
         const admin = new random.RandomPassword(`${name}-admin`, { length: 24, special: false }, p);
         this.adminPassword = pulumi.secret(admin.result);
 
@@ -65,9 +64,11 @@ export class Airflow extends pulumi.ComponentResource {
             metadata: { name: secretNames.metadata, namespace: ns },
             type: "Opaque",
             stringData: {
-                connection: pulumi.secret(pulumi.all([dbPassword.result, args.database.address, args.database.port])
+                [metadataKeys.connection]: pulumi.secret(pulumi.all([dbPassword.result, args.database.address, args.database.port])
                     .apply(([pw, host, port]) => metadataConnection(pw, host, port))),
-                password: pulumi.secret(dbPassword.result),
+                [metadataKeys.asyncConnection]: pulumi.secret(pulumi.all([dbPassword.result, args.database.address, args.database.port])
+                    .apply(([pw, host, port]) => metadataAsyncConnection(pw, host, port))),
+                [metadataKeys.password]: pulumi.secret(dbPassword.result),
             },
         }, p);
         const keys = new k8s.core.v1.Secret(`${name}-keys`, {
@@ -77,7 +78,6 @@ export class Airflow extends pulumi.ComponentResource {
                 "fernet-key": pulumi.secret(fernet.base64.apply(toUrlSafeBase64)),
                 "api-secret-key": pulumi.secret(apiKey.result),
                 "jwt-secret": pulumi.secret(jwt.result),
-                "webserver-secret-key": pulumi.secret(webKey.result),
             },
         }, p);
         const adminSecret = new k8s.core.v1.Secret(`${name}-admin`, {
@@ -138,13 +138,15 @@ export class Airflow extends pulumi.ComponentResource {
             dags.metadata.name,
             files,
             pulumi.all(env),
-        ]).apply(([logsBucket, dagsConfigMap, f, e]) => airflowValues({
+            pulumi.all([args.database.address, args.database.port]),
+        ]).apply(([logsBucket, dagsConfigMap, f, e, [host, port]]) => airflowValues({
             config: cfg,
             image: images.airflow,
             logsBucket,
             dagsConfigMap,
             dagPaths: Object.keys(f),
-            dagsHash: dagsHash(f),
+            dagsHash: dagsHash(deliveredDagFiles(f)),
+            metadataChecksum: metadataChecksum(host, port),
             env: e,
         }));
 
@@ -156,7 +158,7 @@ export class Airflow extends pulumi.ComponentResource {
             namespace: ns,
             createNamespace: false,
             values,
-            // Migrations and the create-user hook run inside the install.
+            // The migration and create-user Jobs run inside the install, while the pods wait for them.
             timeout: 1200,
             atomic: false,
             maxHistory: 5,

@@ -9,7 +9,9 @@ Input: values written by the JDBC source connector with the JsonConverter and
 
 Output: the same ``schema`` + ``payload`` envelope, which the Elasticsearch
 sink needs to build a typed mapping (``dt_update`` and ``birthdate`` become
-``date`` fields). The key is the customer id, also as a Connect envelope, so
+``date`` fields). ``birthdate`` leaves as a Connect ``Timestamp`` (epoch
+milliseconds of midnight UTC): the sink writes a Connect ``Date`` as its bare
+day count, which Elasticsearch reads as milliseconds, i.e. a day in January 1970. The key is the customer id, also as a Connect envelope, so
 the sink can use it as the document id (``key.ignore=false``) and replays or
 updates overwrite instead of duplicating documents.
 
@@ -36,6 +38,7 @@ from datetime import date, timedelta
 CONNECT_DATE = "org.apache.kafka.connect.data.Date"
 CONNECT_TIMESTAMP = "org.apache.kafka.connect.data.Timestamp"
 EPOCH = date(1970, 1, 1)
+MS_PER_DAY = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,10 @@ SOURCE_FIELDS = (
     Field("phone", "string"),
     Field("dt_update", "int64", optional=False, logical=CONNECT_TIMESTAMP),
 )
-OUTPUT_FIELDS = SOURCE_FIELDS + (Field("age", "int32"),)
+# birthdate as epoch milliseconds (see the module docstring); every other field as it came in.
+OUTPUT_FIELDS = tuple(
+    Field(f.name, "int64", f.optional, CONNECT_TIMESTAMP) if f.name == "birthdate" else f for f in SOURCE_FIELDS
+) + (Field("age", "int32"),)
 
 KEY_SCHEMA = {"type": "int32", "optional": False}
 
@@ -106,7 +112,9 @@ def transform(payload: Mapping, today: date) -> dict:
     """Reference for one record of the Spark transformation: source payload -> output payload."""
     days = payload.get("birthdate")
     age = None if days is None else age_on(EPOCH + timedelta(days=days), today)
-    return {**{field.name: payload.get(field.name) for field in SOURCE_FIELDS}, "age": age}
+    record = {field.name: payload.get(field.name) for field in SOURCE_FIELDS}
+    record["birthdate"] = None if days is None else days * MS_PER_DAY
+    return {**record, "age": age}
 
 
 def envelope(record: Mapping) -> dict:
@@ -200,8 +208,12 @@ def to_kafka_records(customers):
     """Key and value columns of the output messages; mirrors ``key_envelope``/``envelope``."""
     from pyspark.sql import functions as f
 
+    columns = [
+        (f.col("birthdate").cast("long") * MS_PER_DAY).alias("birthdate") if field.name == "birthdate" else f.col(field.name)
+        for field in OUTPUT_FIELDS
+    ]
     payload = f.to_json(
-        f.struct(*[f.col(field.name) for field in OUTPUT_FIELDS]),
+        f.struct(*columns),
         # Explicit nulls, like envelope(); the sink would also accept them missing.
         {"ignoreNullFields": "false"},
     )

@@ -1,7 +1,7 @@
 import json
 import re
 import unittest
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from pipelines.realtime import simulator, streaming_job as job
@@ -114,8 +114,8 @@ class EnvelopeTest(unittest.TestCase):
         self.assertEqual(fields["dt_update"]["name"], "org.apache.kafka.connect.data.Timestamp")
         self.assertEqual(fields["dt_update"]["type"], "int64")
         self.assertFalse(fields["dt_update"]["optional"])
-        self.assertEqual(fields["birthdate"]["name"], "org.apache.kafka.connect.data.Date")
-        self.assertEqual(fields["birthdate"]["type"], "int32")
+        self.assertEqual(fields["birthdate"]["name"], "org.apache.kafka.connect.data.Timestamp")
+        self.assertEqual(fields["birthdate"]["type"], "int64")
 
     def test_schema_is_a_connect_struct(self):
         schema = job.connect_schema()
@@ -143,6 +143,55 @@ class EnvelopeTest(unittest.TestCase):
         literal = job._json_literal(job.connect_schema())
         value = '{"schema":' + literal + ',"payload":' + json.dumps(self.message["payload"]) + "}"
         self.assertEqual(json.loads(value), self.message)
+
+
+# The Elasticsearch sink (schema.ignore=false) maps a field with these Connect logical types to an
+# ES `date` (Mapping.inferLogicalMapping), with no `format`; and it writes the value as the
+# JsonConverter serialises it: a Date as its day count, a Timestamp as epoch milliseconds.
+ES_DATE_LOGICAL_TYPES = {
+    "org.apache.kafka.connect.data.Date",
+    "org.apache.kafka.connect.data.Time",
+    "org.apache.kafka.connect.data.Timestamp",
+}
+
+
+def es_parse_date(value):
+    """What an ES `date` field of the default format (strict_date_optional_time||epoch_millis) stores."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return datetime.fromtimestamp(value / 1000, tz=timezone.utc)
+
+
+def indexed(message):
+    """The dates Elasticsearch indexes from one sink record, by field name."""
+    fields = {f["field"]: f for f in message["schema"]["fields"]}
+    return {
+        name: es_parse_date(value)
+        for name, value in message["payload"].items()
+        if value is not None and fields[name].get("name") in ES_DATE_LOGICAL_TYPES
+    }
+
+
+class ElasticsearchDatesTest(unittest.TestCase):
+    def setUp(self):
+        self.message = job.envelope(job.transform(jdbc_source_message()["payload"], date(2024, 6, 15)))
+
+    def test_birthdate_is_indexed_as_the_birth_day(self):
+        parsed = indexed(self.message)
+        self.assertEqual(parsed["birthdate"], datetime(1990, 6, 15, tzinfo=timezone.utc))
+
+    def test_dt_update_is_indexed_as_its_instant(self):
+        self.assertEqual(indexed(self.message)["dt_update"], datetime.fromtimestamp(1718000000, tz=timezone.utc))
+
+    def test_birthdates_around_the_epoch_and_leap_days(self):
+        for born in (date(1969, 12, 31), date(1970, 1, 1), date(2000, 2, 29), date(1925, 3, 1)):
+            payload = dict(jdbc_source_message()["payload"], birthdate=(born - job.EPOCH).days)
+            message = job.envelope(job.transform(payload, date(2024, 6, 15)))
+            self.assertEqual(indexed(message)["birthdate"].date(), born, born)
+
+    def test_missing_birthdate_is_not_indexed(self):
+        payload = dict(jdbc_source_message()["payload"], birthdate=None)
+        self.assertNotIn("birthdate", indexed(job.envelope(job.transform(payload, date(2024, 6, 15)))))
 
 
 class SourceSchemaTest(unittest.TestCase):
