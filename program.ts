@@ -70,6 +70,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // Kubernetes children inherit the cluster's provider through `providers`.
     const onCluster = { providers: { kubernetes: cluster.provider } };
     const namespaces = new Namespaces("namespaces", { names: NAMESPACES }, onCluster);
+    // Everything that runs pods waits behind the cluster's readiness barrier (nodes, add-ons,
+    // storage class), so no await starts its clock before a node exists, and on destroy the
+    // barrier outlives every pod and volume.
+    const onNodes = { ...onCluster, dependsOn: cluster.ready };
     const platform: PlatformContext = {
         config: cfg,
         prefix: pre,
@@ -83,7 +87,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName["spark-operator"],
         jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
         lakeBucketArn: lake.lake.arn,
-    }, onCluster);
+    }, onNodes);
     const kafka = new Kafka("kafka", {
         platform,
         namespace: namespaces.byName.kafka,
@@ -91,7 +95,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
         // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
-    }, onCluster);
+    }, onNodes);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     const batchDags = cfg.pipelines.batch
         ? lake.lake.name.apply((lakeBucket) => batchDagFiles({ lakeBucket, config: cfg }))
@@ -103,9 +107,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         lake,
         env: { BDOK_LAKE_BUCKET: lake.lake.name, BDOK_GLUE_CRAWLER: lake.crawlerName, ...(cfg.pipelines.batch ? { AWS_DEFAULT_REGION: cfg.region } : {}) },
         ...(batchDags ? { dagFiles: batchDags } : {}),
-    }, onCluster);
-    const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onCluster);
-    const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onCluster);
+    }, onNodes);
+    const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onNodes);
+    const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onNodes);
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
@@ -133,7 +137,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             sparkOperator: spark,
             elasticsearch: elastic.elasticsearch,
             kibana: elastic.kibana,
-        }, onCluster)
+        }, onNodes)
         : undefined;
     if (realtime) {
         Object.assign(pipelineOutputs, {

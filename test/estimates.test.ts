@@ -371,8 +371,11 @@ describe("estimates: targets and changes", () => {
         prod = estimatesOf(await planOf("prod"));
     });
 
-    it("dev: critical path within 25 minutes", () => {
-        assert.ok(dev.deployMinutes <= 25, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
+    // `up` returns only once Kafka, Connect, the connectors, Elasticsearch, Kibana and the
+    // streaming job report ready (pulumi.com/waitFor), behind the node barrier; before, it returned
+    // at 22.9 min with none of them awaited. The target moved with what it measures.
+    it("dev: critical path to a working platform within 32 minutes", () => {
+        assert.ok(dev.deployMinutes <= 32, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
     });
 
     it("dev: within 300 USD a month at idle", () => {

@@ -42,6 +42,12 @@ export class Cluster extends pulumi.ComponentResource {
     /** Pod Identity agent: pod roles' associations wait for it. */
     readonly podIdentityAgent: aws.eks.Addon;
     readonly nodeGroups: eks.ManagedNodeGroup[];
+    /**
+     * The readiness barrier: what anything that runs pods waits for. Node groups ACTIVE, the add-ons
+     * whose pods give pods their AWS identity and their volumes, and the default storage class.
+     * On destroy the same barrier outlives every pod, PVC and custom resource behind it.
+     */
+    readonly ready: pulumi.Resource[];
     readonly defaultStorageClass: string = "gp3";
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -165,7 +171,7 @@ export class Cluster extends pulumi.ComponentResource {
             deleteUnreachable: true,
         }, p);
 
-        new k8s.storage.v1.StorageClass(`${name}-gp3`, {
+        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
             metadata: {
                 name: this.defaultStorageClass,
                 annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
@@ -176,6 +182,7 @@ export class Cluster extends pulumi.ComponentResource {
             volumeBindingMode: "WaitForFirstConsumer",
             allowVolumeExpansion: true,
         }, { parent: this, provider: this.provider, dependsOn: [ebsAddon] });
+        this.ready = [...this.nodeGroups, this.podIdentityAgent, ebsAddon, storageClass];
 
         this.registerOutputs({
             name: this.name,

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { awaitedMetadata } from "../../lib/await";
 import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
@@ -65,7 +66,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             return new k8s.apiextensions.CustomResource(`${name}-${id}`, {
                 apiVersion: kind.apiVersion,
                 kind: kind.kind,
-                metadata: checked.metadata,
+                metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata)),
                 spec: checked.spec,
             }, { parent: this, dependsOn });
         };

@@ -6,6 +6,7 @@ import {
     dagsHash, dbInitJobName, dbInitJobSpec, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts,
     toUrlSafeBase64, triggererPolicy, workerPolicy,
 } from "../../lib/airflow";
+import { releaseTimeout } from "../../lib/await";
 import { charts, images } from "../../versions";
 import type { Database } from "../aws/database";
 import type { DataLake } from "../aws/datalake";
@@ -159,7 +160,7 @@ export class Airflow extends pulumi.ComponentResource {
             createNamespace: false,
             values,
             // The migration and create-user Jobs run inside the install, while the pods wait for them.
-            timeout: 1200,
+            timeout: releaseTimeout(charts.airflow.chart),
             atomic: false,
             maxHistory: 5,
         }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles] });

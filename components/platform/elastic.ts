@@ -5,6 +5,7 @@ import {
     KIBANA_HTTP_CA_SECRET, KIBANA_URL, elasticPasswordCommand, elasticsearchResource, kibanaPortForwardCommand, kibanaResource,
     operatorValues,
 } from "../../lib/elastic";
+import { awaitedMetadata, releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import type { PlatformContext } from "./context";
 
@@ -40,7 +41,7 @@ export class Elastic extends pulumi.ComponentResource {
             namespace: ns,
             createNamespace: false,
             values: operatorValues(),
-            timeout: 600,
+            timeout: releaseTimeout(charts.eck.chart),
             maxHistory: 5,
         }, { parent: this });
 
@@ -48,7 +49,7 @@ export class Elastic extends pulumi.ComponentResource {
         const custom = (id: string, obj: CustomResourceObject) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
             apiVersion: obj.apiVersion,
             kind: obj.kind,
-            metadata: { ...obj.metadata, namespace: ns },
+            metadata: awaitedMetadata(obj.apiVersion, obj.kind, { ...obj.metadata, namespace: ns }),
             spec: obj.spec,
         }, { parent: this, dependsOn: [operator] });
         this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass));

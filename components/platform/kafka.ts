@@ -8,6 +8,7 @@ import {
     POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
+import { awaitedMetadata, releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import type { PlatformContext } from "./context";
 
@@ -66,6 +67,7 @@ export class Kafka extends pulumi.ComponentResource {
             namespace: ns,
             createNamespace: false,
             values: strimziValues(config.isProd),
+            timeout: releaseTimeout(charts.strimzi.chart),
         }, p);
 
         // Custom resources need the operator's CRDs: each waits for the release, nothing else.
@@ -73,7 +75,7 @@ export class Kafka extends pulumi.ComponentResource {
             new k8s.apiextensions.CustomResource(`${name}-${id}`, {
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
-                metadata: { ...obj.metadata, namespace: ns },
+                metadata: awaitedMetadata(obj.apiVersion, obj.kind, { ...obj.metadata, namespace: ns }),
                 spec: obj.spec,
             }, { parent: this, dependsOn: [this.release, ...extraDeps] });
 
@@ -85,10 +87,11 @@ export class Kafka extends pulumi.ComponentResource {
             isProd: config.isProd,
         };
         cr("pool", kafkaNodePool(clusterArgs));
-        cr("cluster", kafkaCluster(clusterArgs));
+        const kafka = cr("cluster", kafkaCluster(clusterArgs));
         this.topicResources = {} as Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
         for (const [id, topic] of Object.entries(TOPICS)) {
-            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers));
+            // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
+            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [kafka]);
         }
 
         // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----

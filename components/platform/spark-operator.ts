@@ -5,6 +5,7 @@ import {
     AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace,
     airflowSparkSubmitterRules, sparkOperatorValues, sparkPodPolicy,
 } from "../../lib/spark";
+import { releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import type { PlatformContext } from "./context";
 
@@ -41,6 +42,7 @@ export class SparkOperator extends pulumi.ComponentResource {
             namespace: args.namespace.metadata.name,
             createNamespace: false,
             values: sparkOperatorValues(config.isProd),
+            timeout: releaseTimeout(charts.sparkOperator.chart),
         }, { parent: this, dependsOn: Object.values(args.jobNamespaces) });
 
         // One Pod Identity association per namespace/service account; each role names the lake.

@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import {
     CATALOG, TRINO_NAMESPACE, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, portForwardCommand, trinoPolicy, trinoValues,
 } from "../../lib/trino";
+import { releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import type { DataLake } from "../aws/datalake";
 import { PodRole } from "../aws/pod-role";
@@ -49,7 +50,7 @@ export class Trino extends pulumi.ComponentResource {
             namespace: args.namespace.metadata.name,
             createNamespace: false,
             values: trinoValues(cfg),
-            timeout: 600,
+            timeout: releaseTimeout(charts.trino.chart),
             maxHistory: 5,
         }, { parent: this, dependsOn: [role] });
 
