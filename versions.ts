@@ -12,6 +12,14 @@ export const charts = {
 
 export type ChartName = keyof typeof charts;
 
+// Helm installs a chart's crds/ once and never upgrades them, so these operators' CRDs are Pulumi
+// resources from the same release (their Releases set skipCrds); a version bump updates them.
+export const crdManifests = {
+    strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
+    sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map((crd) =>
+        `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`),
+} as const;
+
 export const apiVersions = {
     strimzi: "kafka.strimzi.io/v1",
     sparkApplication: "sparkoperator.k8s.io/v1beta2",

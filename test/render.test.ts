@@ -132,7 +132,7 @@ describe("render: the plan's Helm releases through the real charts", () => {
         it("the leaf-mutation check finds a value the chart never reads, and keeps the ones it does", async function () {
             this.timeout(120_000);
             const rel: PlannedRelease = {
-                resource: "t", urn: "t", chart: "trino", releaseName: "t", namespace: "trino",
+                resource: "t", urn: "t", chart: "trino", releaseName: "t", namespace: "trino", skipCrds: false,
                 values: { server: { workers: 3 }, coordinator: { jvm: { maxHeapSize: "6G" } }, notAChartKey: { enabled: true, name: "x" } },
             };
             const r = await ignoredValues(rel, "1.35", []);

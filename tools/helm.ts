@@ -117,6 +117,8 @@ export interface RenderOptions {
     kubeVersion: string;
     /** Extra API versions the cluster serves (CRDs the plan installs), as group/version[/Kind]. */
     apiVersions?: string[];
+    /** The Release's skipCrds: Helm then leaves the chart's crds/ folder out. */
+    skipCrds?: boolean;
 }
 
 /** A chart's own message when it refuses to render (e.g. a `fail` in a template). */
@@ -124,7 +126,7 @@ export class RenderError extends Error {}
 
 function templateArgs(name: ChartName, opts: RenderOptions, valuesFile: string): string[] {
     const args = ["template", opts.releaseName, chartTarball(name), "--namespace", opts.namespace,
-        "--values", valuesFile, "--kube-version", opts.kubeVersion, "--include-crds"];
+        "--values", valuesFile, "--kube-version", opts.kubeVersion, ...(opts.skipCrds ? ["--skip-crds"] : ["--include-crds"])];
     for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
     return args;
 }
@@ -137,7 +139,7 @@ function renderFailure(name: ChartName, opts: RenderOptions, stderr: string): Re
 // second test run re-renders nothing (a cold run renders everything).
 function cacheKey(name: ChartName, opts: RenderOptions): string {
     return crypto.createHash("sha256").update(JSON.stringify([shaOf.get(chartTarball(name)),
-        path.basename(path.dirname(helmBinary())), opts.releaseName, opts.namespace, opts.kubeVersion, opts.apiVersions ?? [], opts.values ?? {}])).digest("hex");
+        path.basename(path.dirname(helmBinary())), opts.releaseName, opts.namespace, opts.kubeVersion, opts.apiVersions ?? [], !!opts.skipCrds, opts.values ?? {}])).digest("hex");
 }
 
 function cached(key: string): string | undefined {

@@ -100,7 +100,7 @@ async function pool<T, R>(items: T[], n: number, job: (t: T) => Promise<R>): Pro
 }
 
 export async function ignoredValues(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], concurrency = 2): Promise<IgnoredValuesResult> {
-    const opts = (values: unknown) => ({ releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions });
+    const opts = (values: unknown) => ({ releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
     let renders = 0;
     const render = async (values: unknown): Promise<string | RenderError> => {
         renders++;

@@ -19,6 +19,7 @@ export interface PlannedRelease {
     releaseName: string;
     namespace: string;
     values: Record<string, unknown>;
+    skipCrds: boolean;
 }
 
 export interface RenderedRelease extends PlannedRelease {
@@ -43,6 +44,7 @@ export function releasesOf(captured: Captured[]): PlannedRelease[] {
             releaseName: inp.name ?? r.name,
             namespace: inp.namespace ?? "default",
             values: (inp.values ?? {}) as Record<string, unknown>,
+            skipCrds: !!inp.skipCrds,
         };
     });
 }
@@ -63,7 +65,7 @@ export function planApiVersions(captured: Captured[]): string[] {
 }
 
 export function renderRelease(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], values = rel.values): RenderedRelease {
-    const manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions });
+    const manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
     return { ...rel, manifest, objects: parseManifest(manifest) };
 }
 

@@ -9,7 +9,7 @@ import {
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
 import { awaitedMetadata, releaseTimeout } from "../../lib/await";
-import { charts } from "../../versions";
+import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "./context";
 
 export interface KafkaDatabaseArgs {
@@ -59,6 +59,8 @@ export class Kafka extends pulumi.ComponentResource {
         const { config, prefix, tags, clusterName, podIdentityAgent, storageClass } = args.platform;
         const ns = args.namespace.metadata.name;
 
+        // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
+        const crds = crdManifests.strimzi.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
         this.release = new k8s.helm.v3.Release(name, {
             name: "strimzi",
             chart: charts.strimzi.chart,
@@ -68,7 +70,8 @@ export class Kafka extends pulumi.ComponentResource {
             createNamespace: false,
             values: strimziValues(config.isProd),
             timeout: releaseTimeout(charts.strimzi.chart),
-        }, p);
+            skipCrds: true,
+        }, { parent: this, dependsOn: crds });
 
         // Custom resources need the operator's CRDs: each waits for the release, nothing else.
         const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>

@@ -6,7 +6,7 @@ import {
     airflowSparkSubmitterRules, sparkOperatorValues, sparkPodPolicy,
 } from "../../lib/spark";
 import { releaseTimeout } from "../../lib/await";
-import { charts } from "../../versions";
+import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "./context";
 
 export interface SparkOperatorArgs {
@@ -34,6 +34,8 @@ export class SparkOperator extends pulumi.ComponentResource {
         const p = { parent: this };
         const { config, prefix, tags, clusterName, podIdentityAgent } = args.platform;
 
+        // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
+        const crds = crdManifests.sparkOperator.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
         this.release = new k8s.helm.v3.Release(name, {
             name: "spark-operator",
             chart: charts.sparkOperator.chart,
@@ -43,7 +45,8 @@ export class SparkOperator extends pulumi.ComponentResource {
             createNamespace: false,
             values: sparkOperatorValues(config.isProd),
             timeout: releaseTimeout(charts.sparkOperator.chart),
-        }, { parent: this, dependsOn: Object.values(args.jobNamespaces) });
+            skipCrds: true,
+        }, { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] });
 
         // One Pod Identity association per namespace/service account; each role names the lake.
         const policy = pulumi.output(args.lakeBucketArn).apply((arn) => sparkPodPolicy(arn));
