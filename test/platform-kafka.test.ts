@@ -7,7 +7,7 @@ import type { RbacRule } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apps, connectPlugins } from "../versions";
+import { apps, connectPlugins, crdManifests } from "../versions";
 import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -119,8 +119,10 @@ describe("Platform: Kafka", () => {
                     const releases = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
                     assert.deepEqual(releases.map((d) => d.urn), [rel.urn], `${r.name} waits for no other release`);
                 }
+                // The release waits for its namespace and the CRD manifests Pulumi applies first.
                 const direct = rel.dependencies.map((u) => byUrn(run, u));
-                assert.deepEqual(direct.map((d) => `${d.type}:${inputsOf(d).metadata.name}`), ["kubernetes:core/v1:Namespace:kafka"]);
+                assert.deepEqual(direct.map((d) => d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`).sort(),
+                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort());
                 for (const r of ofType(run, RELEASE).filter((x) => /spark-operator|strimzi/.test(inputsOf(x).chart))) {
                     const others = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
                     assert.deepEqual(others.map((d) => d.name), [], `${r.name} depends on no release`);

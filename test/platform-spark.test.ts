@@ -4,7 +4,7 @@ import {
 } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apiVersions, apps, images, sparkPackages } from "../versions";
+import { apiVersions, apps, crdManifests, images, sparkPackages } from "../versions";
 import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -134,9 +134,11 @@ describe("Platform: SparkOperator", () => {
                 }
             });
 
-            it("waits only for namespaces: the release depends on no other release", () => {
+            it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {
                 const rel = sparkRelease(run);
-                const deps = rel.dependencies.map((u) => byUrn(run, u));
+                const all = rel.dependencies.map((u) => byUrn(run, u));
+                assert.deepEqual(all.filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile").map((d) => inputsOf(d).file).sort(), [...crdManifests.sparkOperator].sort());
+                const deps = all.filter((d) => d.type !== "kubernetes:yaml/v2:ConfigFile");
                 assert.ok(deps.length > 0);
                 assert.ok(deps.every((d) => d.type === "kubernetes:core/v1:Namespace"), deps.map((d) => d.type).join(", "));
                 const names = deps.map((d) => inputsOf(d).metadata.name).sort();

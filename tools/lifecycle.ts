@@ -100,6 +100,7 @@ export class Graph {
 const annotations = (r: Captured): Record<string, string> => ((r.rawInputs as any)?.metadata?.annotations ?? {}) as Record<string, string>;
 
 function kindKey(type: string): string | undefined {
+    if (/^kubernetes:(helm\.sh|yaml)\//.test(type)) return undefined;
     const m = /^kubernetes:(?:core\/)?([^:]+):(\w+)$/.exec(type);
     return m ? `${m[1]}/${m[2]}` : undefined;
 }

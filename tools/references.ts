@@ -51,7 +51,7 @@ function keysOf(kind: string, body: Record<string, any>): string[] | undefined {
 /** The Kubernetes object a captured Pulumi resource declares, if it is one. */
 export function programObject(r: Captured): WorldObject | undefined {
     const m = /^kubernetes:(?:core\/)?([^:]+):(\w+)$/.exec(r.type);
-    if (!m || r.type.startsWith("kubernetes:helm.sh") || r.type === "pulumi:providers:kubernetes") return undefined;
+    if (!m || /^kubernetes:(helm\.sh|yaml)\//.test(r.type) || r.type === "pulumi:providers:kubernetes") return undefined;
     const body = r.rawInputs as Record<string, any>;
     const kind = m[2];
     const named = body.metadata?.name;

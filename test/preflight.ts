@@ -1,0 +1,37 @@
+// Runs before any test: the suite needs the pinned upstream schemas and chart tarballs. On a bare
+// clone it fetches them once into the project's caches; offline, it stops with one line saying
+// what to run or set, instead of every suite failing on its own.
+import { spawnSync } from "child_process";
+import * as path from "path";
+import { chartsDir } from "../tools/helm";
+import { schemasDir } from "../tools/schemas";
+
+const ROOT = path.resolve(__dirname, "..");
+
+function present(find: () => string): boolean {
+    try {
+        find();
+        return true;
+    } catch {
+        return false;
+    }
+}
+
+function fetch(what: string, cmd: string[]): boolean {
+    console.error(`bdok: ${what} not found; fetching the pinned versions (${cmd.join(" ")})`);
+    const r = spawnSync(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    return r.status === 0;
+}
+
+const missing: string[] = [];
+if (!present(schemasDir) && !(fetch("upstream schemas", ["bash", "scripts/fetch-schemas.sh", ".schemas"]) && present(schemasDir))) {
+    missing.push("schemas (set BDOK_SCHEMAS_DIR, or run scripts/fetch-schemas.sh online)");
+}
+if (!present(chartsDir) && !(fetch("chart tarballs", ["bash", "scripts/fetch-charts.sh", ".charts"]) && present(chartsDir))) {
+    missing.push("charts (set BDOK_CHARTS_DIR, or run scripts/fetch-charts.sh online)");
+}
+if (missing.length) {
+    console.error(`bdok: cannot test without the pinned upstream ${missing.join(" and ")}; ../shared/ beside the clone also works`);
+    process.exit(2);
+}
+
