@@ -2,7 +2,7 @@
 // graph), what the stack costs a month at idle, and whether the pods' requests fit the nodes.
 // Everything here is PURE: the plan, the configuration and the data tables (estimates/*.json) come
 // in as arguments; tools/estimate.ts loads the tables and composes the three.
-import { instanceShape } from "./instances";
+import { ec2TypeProblem, instanceShape, rdsClassProblem } from "./instances";
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -941,31 +941,22 @@ export interface MonthlyCost {
     usageBased: PriceTable["usageBased"];
 }
 
-function ec2SizesOf(family: string, prices: PriceTable): string[] {
-    if (prices.ec2.sizes[family]) return prices.ec2.sizes[family];
-    return /^[a-z]\d+g$/.test(family) ? prices.ec2.sizes.graviton : prices.ec2.sizes.other;
-}
-
 /** On-demand $/h of an EC2 instance type: the family's .large price x the size's factor. */
 export function ec2HourlyPrice(instanceType: string, prices: PriceTable): number {
-    const [family, size] = instanceType.split(".");
-    const large = prices.ec2.familyLargePerHour[family];
-    if (large === undefined) throw new Error(`no EC2 price for family ${family} (${instanceType}) in the price table`);
-    if (!ec2SizesOf(family, prices).includes(size)) {
-        throw new Error(`${instanceType} does not exist: ${family} comes in ${ec2SizesOf(family, prices).join(", ")}`);
-    }
-    return large * prices.ec2.sizeFactor[size];
+    // The configuration validates against the same check (lib/instances.ts), so this only throws for a hand-made plan.
+    const problem = ec2TypeProblem(instanceType, prices);
+    if (problem) throw new Error(`${instanceType} does not exist; allowed: ${problem}`);
+    return prices.ec2.familyLargePerHour[instanceType.split(".")[0]] * prices.ec2.sizeFactor[instanceType.split(".")[1]];
 }
 
 /** Single-AZ on-demand $/h of an RDS class. */
 export function rdsHourlyPrice(instanceClass: string, prices: PriceTable): number {
+    const problem = rdsClassProblem(instanceClass, prices);
+    if (problem) throw new Error(`${instanceClass} does not exist; allowed: ${problem}`);
     const explicit = prices.rds.instancePerHour[instanceClass];
     if (explicit !== undefined) return explicit;
     const [, family, size] = instanceClass.split(".");
-    const large = prices.rds.familyLargePerHour[family];
-    const factor = prices.ec2.sizeFactor[size];
-    if (large === undefined || factor === undefined || factor < 1) throw new Error(`no RDS price for ${instanceClass} in the price table`);
-    return large * factor;
+    return prices.rds.familyLargePerHour[family] * prices.ec2.sizeFactor[size];
 }
 
 /** The EKS control-plane rate of a Kubernetes version on a date (standard or extended support). */
@@ -973,6 +964,34 @@ export function eksHourlyRate(version: string, asOf: string, prices: PriceTable)
     const cal = prices.eks.versionCalendar[version];
     if (!cal) return { perHour: prices.eks.standardPerHour, support: "unknown" };
     return asOf > cal.standardUntil ? { perHour: prices.eks.extendedPerHour, support: "extended" } : { perHour: prices.eks.standardPerHour, support: "standard" };
+}
+
+type EksCalendar = Pick<PriceTable, "date" | "eks" | "hoursPerMonth">;
+
+/**
+ * The EKS versions in standard support on `asOf` (default: the price table's date), oldest first.
+ * The configuration accepts exactly these: one table says both what a version costs and whether
+ * the stack may use it.
+ */
+export function supportedKubernetesVersions(prices: EksCalendar, asOf = prices.date): string[] {
+    return Object.entries(prices.eks.versionCalendar)
+        .filter(([, c]) => asOf <= c.standardUntil)
+        .map(([v]) => v)
+        .sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+}
+
+/** Why `version` may not be used (what is allowed instead), or undefined when it is in standard support. */
+export function kubernetesVersionProblem(version: string, prices: EksCalendar, asOf = prices.date): string | undefined {
+    const ok = supportedKubernetesVersions(prices, asOf);
+    if (ok.includes(version)) return undefined;
+    const allowed = `one of ${ok.map((v) => JSON.stringify(v)).join(", ")} (the EKS versions in standard support on ${asOf}, estimates/prices.json)`;
+    const cal = prices.eks.versionCalendar[version];
+    if (cal && asOf <= cal.extendedUntil) {
+        const e = prices.eks;
+        return `${allowed}; ${version} left standard support on ${cal.standardUntil}: EKS bills it as extended support at $${e.extendedPerHour}/h per cluster ($${round(e.extendedPerHour * prices.hoursPerMonth)}/month), ${round(e.extendedPerHour / e.standardPerHour, 1)}x the standard $${e.standardPerHour}/h`;
+    }
+    if (cal) return `${allowed}; ${version} is past the end of extended support (${cal.extendedUntil})`;
+    return /^\d+\.\d$/.test(version) ? `${allowed} (YAML reads an unquoted 1.30 as the number 1.3: write versions in quotes)` : allowed;
 }
 
 /**
@@ -1012,6 +1031,12 @@ export function monthlyCost(
                 const rate = eksHourlyRate(version, asOf, prices);
                 if (rate.support === "unknown") warnings.push(`EKS version ${version || "(unset)"} is not in the price table's calendar; priced at the standard rate`);
                 hourly("EKS control plane", r.name, 1, "cluster", rate.perHour, `Kubernetes ${version}, ${rate.support} support on ${asOf}`);
+                const until = prices.eks.versionCalendar[version]?.standardUntil;
+                const days = until ? (Date.parse(until) - Date.parse(asOf)) / 86400000 : Infinity;
+                if (rate.support === "standard" && days <= 90) {
+                    const newer = supportedKubernetesVersions(prices, asOf).filter((v) => Number(v.split(".")[1]) > Number(version.split(".")[1]));
+                    warnings.push(`EKS ${version} leaves standard support on ${until}; from then the control plane bills $${prices.eks.extendedPerHour}/h ($${round(prices.eks.extendedPerHour * H)}/month) instead of $${prices.eks.standardPerHour}/h${newer.length ? `: upgrade bdok:kubernetesVersion to ${newer[newer.length - 1]}` : ""}`);
+                }
                 break;
             }
             case "aws:ec2/natGateway:NatGateway":

@@ -92,6 +92,50 @@ describe("bad configuration is rejected with a message naming the key and what i
     });
 });
 
+describe("stack files Pulumi accepts are accepted", () => {
+    // test/fixtures/bad-config/accepted: overrides files that must parse, with the values they must give:
+    //   # expect-value: <path in the parsed configuration> = <JSON value, or undefined>
+    const ACCEPTED = path.join(DIR, "accepted");
+    const files = fs.readdirSync(ACCEPTED).filter((f) => f.endsWith(".yaml")).sort();
+
+    it("has fixtures for a commented-out config and for merge keys", () => {
+        assert.ok(files.length >= 3, files.join(", "));
+    });
+
+    for (const f of files) {
+        it(f.replace(/\.yaml$/, ""), () => {
+            const file = path.join(ACCEPTED, f);
+            const expects = [...fs.readFileSync(file, "utf8").matchAll(/^# expect-value: (\S+) = (.*)$/gm)];
+            assert.ok(expects.length > 0, "no expect-value");
+            const cfg = parseConfig(loadStackConfig("dev", readStackFile(file).config ?? {}), "dev");
+            for (const [, at, value] of expects) {
+                const got = at.split(".").reduce<any>((o, k) => o?.[k], cfg);
+                assert.deepEqual(got, value === "undefined" ? undefined : JSON.parse(value), at);
+            }
+        });
+    }
+});
+
+describe("a file that cannot be read is named, not reported as bad YAML", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-read-"));
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    for (const [what, file, reason] of [
+        ["a missing file", path.join(tmp, "missing.yaml"), "no such file"],
+        ["a directory", tmp, "is a directory"],
+        ["a path through a file", path.join(__filename, "x.yaml"), "a part of the path is not a directory"],
+    ] as const) {
+        it(what, () => {
+            assert.throws(() => readStackFile(file), (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.equal(e.issues.length, 1);
+                assert.ok(e.issues[0].startsWith(`${file}: cannot read the file: ${reason}`), e.issues[0]);
+                assert.doesNotMatch(e.message, /YAML|ENOENT|EISDIR/);
+                return true;
+            });
+        });
+    }
+});
+
 describe("bad configuration through the plan CLI", () => {
     // One child process each, run concurrently: the CLI loads the whole program before it validates.
     const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];

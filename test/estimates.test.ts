@@ -3,13 +3,14 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ec2InstancePattern, rdsInstancePattern } from "../lib/instances";
+import { ConfigError, parseConfig } from "../config";
+import { ec2Families, rdsFamilies } from "../lib/instances";
 import {
     CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
     jvmMemoryMiB, maxPodsOf, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, workloads,
 } from "../lib/estimates";
 import { estimate, loadTables } from "../tools/estimate";
-import { PlanRun, ROOT } from "../tools/harness";
+import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
 import { ofType, one, planOf, planWith } from "./support";
 
 const tables = loadTables();
@@ -141,31 +142,60 @@ describe("estimates: data tables", () => {
         assert.equal(durationEntry({ type: "aws:unknown/thing:Thing", inputs: {} }, tables.durations).index, -1);
     });
 
-    const familiesOf = (re: RegExp) => /\(([^)]+)\)\\\.\(([^)]+)\)\$$/.exec(re.source)!.slice(1).map((g) => g.split("|"));
+    // Every type the configuration accepts is one the estimator can price and size (and no other).
+    const accepts = (overrides: Record<string, unknown>) => {
+        try {
+            parseConfig({ ...loadStackConfig("dev"), ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, JSON.stringify(v)])) }, "dev");
+            return true;
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, String(e));
+            return false;
+        }
+    };
+    const sizes = Object.keys(tables.prices.ec2.sizeFactor);
 
-    it("prices every EC2 instance family and size the configuration accepts (or rejects a type EC2 does not offer)", () => {
-        const [families, sizes] = familiesOf(ec2InstancePattern);
-        for (const f of families) {
-            let priced = 0;
+    it("the configuration accepts exactly the EC2 types the price table prices, and capacity can size each", () => {
+        let accepted = 0;
+        for (const f of ec2Families()) {
             for (const s of sizes) {
+                const type = `${f}.${s}`;
+                const ok = accepts({ "bdok:nodeGroups": { general: { instanceTypes: [type], minSize: 1, desiredSize: 1, maxSize: 1 } } });
+                let price: number | undefined;
                 try {
-                    assert.ok(ec2HourlyPrice(`${f}.${s}`, tables.prices) > 0);
-                    priced++;
+                    price = ec2HourlyPrice(type, tables.prices);
                 } catch (e) {
-                    assert.match((e as Error).message, /does not exist/, `${f}.${s}`);
+                    assert.match((e as Error).message, /does not exist/, type);
+                }
+                assert.equal(ok, price !== undefined, `${type}: accepted ${ok}, priced ${price}`);
+                if (ok) {
+                    accepted++;
+                    assert.ok(price! > 0 && nodeAllocatable(type, tables.capacity).allocatable.memoryMiB > 0, type);
                 }
             }
-            assert.ok(priced >= 6, `${f}: ${priced} sizes priced`);
         }
+        assert.ok(accepted > ec2Families().length * 5, `${accepted} types accepted`);
+        for (const t of ["m7g.micro", "t3.4xlarge", "m5.medium"]) assert.throws(() => ec2HourlyPrice(t, tables.prices), /does not exist/, t);
         assert.ok(Math.abs(ec2HourlyPrice("m7g.xlarge", tables.prices) - 2 * ec2HourlyPrice("m7g.large", tables.prices)) < 1e-9);
     });
 
-    it("prices every RDS family the configuration accepts", () => {
-        const [families] = familiesOf(rdsInstancePattern);
-        for (const f of families) {
-            const size = f.startsWith("t") ? "micro" : "large";
-            assert.ok(rdsHourlyPrice(`db.${f}.${size}`, tables.prices) > 0, f);
+    it("the configuration accepts exactly the RDS classes the price table prices", () => {
+        let accepted = 0;
+        for (const f of rdsFamilies()) {
+            for (const s of sizes) {
+                const cls = `db.${f}.${s}`;
+                const ok = accepts({ "bdok:database": { instanceClass: cls } });
+                let price: number | undefined;
+                try {
+                    price = rdsHourlyPrice(cls, tables.prices);
+                } catch (e) {
+                    assert.match((e as Error).message, /does not exist/, cls);
+                }
+                assert.equal(ok, price !== undefined, `${cls}: accepted ${ok}, priced ${price}`);
+                if (ok) accepted++;
+            }
         }
+        assert.ok(accepted >= 2 * 6 + 8 * 7, `${accepted} classes accepted`);
+        assert.throws(() => rdsHourlyPrice("db.t4g.16xlarge", tables.prices), /does not exist/);
     });
 
     it("bills an EKS version at the extended rate after its standard support ends", () => {
