@@ -2,6 +2,7 @@
 // graph), what the stack costs a month at idle, and whether the pods' requests fit the nodes.
 // Everything here is PURE: the plan, the configuration and the data tables (estimates/*.json) come
 // in as arguments; tools/estimate.ts loads the tables and composes the three.
+import * as YAML from "yaml";
 import { ec2TypeProblem, instanceShape, rdsClassProblem } from "./instances";
 
 // ---------------------------------------------------------------------------------------------
@@ -329,6 +330,8 @@ export interface PodItem {
     cpuMillis: number;
     memoryMiB: number;
     note?: string;
+    /** The file (a ConfigMap key) of a SparkApplication a DAG submits at run time, not the plan itself. */
+    submitted?: string;
 }
 
 export interface VolumeItem {
@@ -654,6 +657,24 @@ export function workloads(resources: EstResource[], table: CapacityTable, chartD
             if (size !== undefined) out.volumes.push({ source, path: "spec.resources.requests.storage", count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
             continue;
         }
+        if (group === "core" && kind === "ConfigMap") {
+            // SparkApplication templates a DAG submits (lib/pipelines/batch.ts): pods that exist only
+            // while a batch run is on, so they are transient demand the plan itself never shows.
+            for (const [key, text] of Object.entries(isObj(inputs.data) ? inputs.data : {})) {
+                if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/SparkApplication/.test(text)) continue;
+                let doc: unknown;
+                try {
+                    doc = YAML.parse(text);
+                } catch {
+                    continue;
+                }
+                if (!isObj(doc) || doc.kind !== "SparkApplication" || !isObj(doc.spec)) continue;
+                const first = out.pods.length;
+                sparkPods(`${r.name} (ConfigMap) ${key}`, doc.spec, defaults, out, "spec");
+                for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
+            }
+            continue;
+        }
         if (group === "core" && kind === "Service") {
             findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
             continue;
@@ -731,6 +752,16 @@ export interface CapacityReport {
     /** Of `requested`: pods that run to completion (Jobs, batch Spark, Airflow task pods). */
     transient: { cpuMillis: number; memoryMiB: number; pods: number };
     headroom: { cpuMillis: number; memoryMiB: number };
+    /** What runs between batch runs: `requested` without the pods that run to completion. */
+    idle: { cpuMillis: number; memoryMiB: number; pods: number };
+    /**
+     * The SparkApplications DAGs submit, each as a whole. A DAG's Spark tasks run one after another,
+     * so `requested` (the peak: a batch run) counts the largest of them, `peakRun`.
+     */
+    submitted: Array<{ file: string; cpuMillis: number; memoryMiB: number; pods: number }>;
+    peakRun?: string;
+    /** Pods larger than an empty node of every group (after its DaemonSet pods): no node count helps. */
+    oversized: Array<{ source: string; path: string; submitted?: string; cpuMillis: number; memoryMiB: number; largestNode: { nodeGroup: string; instanceType: string; cpuMillis: number; memoryMiB: number } }>;
     items: Array<PodItem & { totalCpuMillis: number; totalMemoryMiB: number }>;
     unschedulable: Array<{ source: string; path: string; cpuMillis: number; memoryMiB: number }>;
     problems: string[];
@@ -801,8 +832,9 @@ const fmtMem = (m: number) => `${round(m / 1024, 2)} GiB`;
 
 /**
  * The CPU and memory the program's pods request against what the node groups allocate at desired
- * size. Everything is assumed to run at once (batch jobs included), node selectors are ignored,
- * and pods are packed first-fit-decreasing onto the nodes after each node's DaemonSet pods.
+ * size, at peak: everything at once, run-to-completion pods included, with the largest
+ * SparkApplication a DAG submits (a batch run). Node selectors are ignored, and pods are packed
+ * first-fit-decreasing onto the nodes after each node's DaemonSet pods.
  */
 export function capacityReport(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
     const groups = nodeGroupsOf(resources, table);
@@ -817,7 +849,17 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
     };
     for (const s of system) add({ source: s.source, path: s.name, pods: s.replicas ?? 1, perNode: s.perNode || undefined, cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB });
     const systemCount = items.length;
-    for (const p of w.pods) add(p);
+    const runs = new Map<string, { file: string; cpuMillis: number; memoryMiB: number; pods: number }>();
+    for (const p of w.pods.filter((x) => x.submitted)) {
+        const run = runs.get(p.submitted!) ?? { file: p.submitted!, cpuMillis: 0, memoryMiB: 0, pods: 0 };
+        run.cpuMillis += p.pods * p.cpuMillis;
+        run.memoryMiB = round(run.memoryMiB + p.pods * p.memoryMiB, 1);
+        run.pods += p.pods;
+        runs.set(p.submitted!, run);
+    }
+    const submitted = [...runs.values()];
+    const peakRun = [...submitted].sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis)[0]?.file;
+    for (const p of w.pods) if (!p.submitted || p.submitted === peakRun) add(p);
 
     const sum = (list: typeof items) => ({
         cpuMillis: Math.round(list.reduce((s, i) => s + i.totalCpuMillis, 0)),
@@ -842,7 +884,15 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
         mem: g.allocatablePerNode.memoryMiB - dsMem,
         pods: g.maxPodsPerNode - perNode.length,
     })));
-    const single = items.filter((i) => !i.perNode).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
+    // A pod that no empty node of any group can hold (every submitted application's pods included).
+    const freeOf = (g: NodeGroupCapacity) => ({ cpuMillis: g.allocatablePerNode.cpuMillis - dsCpu, memoryMiB: g.allocatablePerNode.memoryMiB - dsMem });
+    const roomiest = [...groups].sort((a, b) => freeOf(b).memoryMiB - freeOf(a).memoryMiB || freeOf(b).cpuMillis - freeOf(a).cpuMillis)[0];
+    const tooBig = (p: PodItem) => groups.length > 0 && groups.every((g) => p.cpuMillis > freeOf(g).cpuMillis || p.memoryMiB > freeOf(g).memoryMiB);
+    const oversized: CapacityReport["oversized"] = w.pods.filter((p) => !p.perNode && tooBig(p)).map((p) => ({
+        source: p.source, path: p.path, submitted: p.submitted, cpuMillis: p.cpuMillis, memoryMiB: round(p.memoryMiB, 1),
+        largestNode: { nodeGroup: roomiest.name, instanceType: roomiest.instanceType, cpuMillis: freeOf(roomiest).cpuMillis, memoryMiB: round(freeOf(roomiest).memoryMiB, 1) },
+    }));
+    const single = items.filter((i) => !i.perNode && !tooBig(i)).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
     single.sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis);
     const unschedulable: CapacityReport["unschedulable"] = [];
     for (const p of single) {
@@ -855,6 +905,9 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
     }
 
     const problems: string[] = [];
+    for (const o of oversized) {
+        problems.push(`${o.source} ${o.path}: one pod requests ${fmtCpu(o.cpuMillis)} and ${fmtMem(o.memoryMiB)}, more than any node offers (${o.largestNode.instanceType}: ${fmtCpu(o.largestNode.cpuMillis)} and ${fmtMem(o.largestNode.memoryMiB)} after its DaemonSet pods)`);
+    }
     if (groups.length === 0 && requested.pods > 0) problems.push("the plan has no node group");
     if (requested.cpuMillis > allocatable.cpuMillis) problems.push(`CPU: requested ${fmtCpu(requested.cpuMillis)} > allocatable ${fmtCpu(allocatable.cpuMillis)} (short by ${fmtCpu(requested.cpuMillis - allocatable.cpuMillis)})`);
     if (requested.memoryMiB > allocatable.memoryMiB) problems.push(`memory: requested ${fmtMem(requested.memoryMiB)} > allocatable ${fmtMem(allocatable.memoryMiB)} (short by ${fmtMem(requested.memoryMiB - allocatable.memoryMiB)})`);
@@ -879,6 +932,10 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
         system: systemSum,
         transient,
         headroom: { cpuMillis: allocatable.cpuMillis - requested.cpuMillis, memoryMiB: allocatable.memoryMiB - requested.memoryMiB },
+        idle: sum(items.filter((i) => !i.transient)),
+        submitted,
+        peakRun,
+        oversized,
         items,
         unschedulable,
         problems,

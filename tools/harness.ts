@@ -7,6 +7,7 @@ import * as YAML from "yaml";
 import { ConfigError, PROJECT, parseConfig, StackConfig } from "../config";
 import { closest, isPlainObject, printable } from "../lib/validate";
 import { createBdok } from "../program";
+import { readProblem } from "./cli";
 import { BdokMocks } from "./mocks";
 import { Plan, PlannedResource, SECRET } from "./plan-types";
 
@@ -81,16 +82,6 @@ export function loadStackConfig(stack: string, overrides?: Record<string, unknow
         flat[k] = typeof v === "string" ? v : JSON.stringify(v);
     }
     return flat;
-}
-
-/** Why a file cannot be read, in words ("no such file", "is a directory", ...). */
-export function readProblem(e: unknown): string {
-    const code = (e as NodeJS.ErrnoException)?.code;
-    const words: Record<string, string> = {
-        ENOENT: "no such file", EISDIR: "is a directory, not a file", EACCES: "permission denied", EPERM: "permission denied",
-        ENOTDIR: "a part of the path is not a directory", ELOOP: "too many symbolic links",
-    };
-    return (code && words[code]) ?? (e as Error)?.message ?? String(e);
 }
 
 /** Parses YAML the way Pulumi's loader does: YAML 1.1 merge keys (`<<: *base`) are merged. */
