@@ -893,15 +893,33 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
         largestNode: { nodeGroup: roomiest.name, instanceType: roomiest.instanceType, cpuMillis: freeOf(roomiest).cpuMillis, memoryMiB: round(freeOf(roomiest).memoryMiB, 1) },
     }));
     const single = items.filter((i) => !i.perNode && !tooBig(i)).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
-    single.sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis);
-    const unschedulable: CapacityReport["unschedulable"] = [];
-    for (const p of single) {
-        const node = nodes.find((n) => n.cpu >= p.cpuMillis && n.mem >= p.memoryMiB && n.pods >= 1);
-        if (node) {
-            node.cpu -= p.cpuMillis;
-            node.mem -= p.memoryMiB;
-            node.pods -= 1;
-        } else unschedulable.push({ source: p.source, path: p.path, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB });
+    // Decreasing first-fit by memory, by CPU and by the larger share of a node: a placement exists
+    // when one of them finds it (near full, one order alone leaves CPU or memory in fragments).
+    const maxCpu = Math.max(1, ...nodes.map((n) => n.cpu));
+    const maxMem = Math.max(1, ...nodes.map((n) => n.mem));
+    const orders: Array<(a: PodItem, b: PodItem) => number> = [
+        (a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis,
+        (a, b) => b.cpuMillis - a.cpuMillis || b.memoryMiB - a.memoryMiB,
+        (a, b) => Math.max(b.cpuMillis / maxCpu, b.memoryMiB / maxMem) - Math.max(a.cpuMillis / maxCpu, a.memoryMiB / maxMem),
+    ];
+    let unschedulable: CapacityReport["unschedulable"] = [];
+    const empty = nodes.map((n) => ({ ...n }));
+    for (const [k, order] of orders.entries()) {
+        const free = empty.map((n) => ({ ...n }));
+        const left: CapacityReport["unschedulable"] = [];
+        for (const p of [...single].sort(order)) {
+            const node = free.find((n) => n.cpu >= p.cpuMillis && n.mem >= p.memoryMiB && n.pods >= 1);
+            if (node) {
+                node.cpu -= p.cpuMillis;
+                node.mem -= p.memoryMiB;
+                node.pods -= 1;
+            } else left.push({ source: p.source, path: p.path, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB });
+        }
+        if (k === 0 || left.length < unschedulable.length) {
+            unschedulable = left;
+            nodes.splice(0, nodes.length, ...free);
+        }
+        if (left.length === 0) break;
     }
 
     const problems: string[] = [];

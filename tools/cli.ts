@@ -139,14 +139,15 @@ export function readPlanFile(file: string, usage = ""): PlanLike & { config?: an
     try {
         text = fs.readFileSync(file, "utf8");
     } catch (e) {
-        throw new UsageError(`${file}: cannot read the plan file: ${readProblem(e)}${tail}`);
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new UsageError(code === "ENOENT" ? `no such plan file ${file}${tail}` : `${file}: cannot read the plan file: ${readProblem(e)}${tail}`);
     }
     let plan: unknown;
     try {
         plan = JSON.parse(text);
     } catch (e) {
         const what = text.trim() === "" ? "empty" : /Unexpected end|Unterminated|end of JSON/i.test((e as Error).message) ? "truncated JSON" : "not JSON";
-        throw new UsageError(`${file}: ${what} (${(e as Error).message}); allowed: a plan.json written by npm run plan`);
+        throw new UsageError(`${file}: ${what} (${(e as Error).message.replace(/\s+/g, " ")}); allowed: a plan.json written by npm run plan`);
     }
     if (!isPlainObject(plan) || !Array.isArray(plan.resources)) {
         const got = !isPlainObject(plan) ? (Array.isArray(plan) ? "a list" : JSON.stringify(plan)) : plan.resources === undefined ? 'no "resources"' : `"resources" is ${JSON.stringify(plan.resources)?.slice(0, 40)}`;
