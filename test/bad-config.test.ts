@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
-import { loadStackConfig, readStackFile, ROOT } from "../tools/harness";
+import { assertCapacity, CapacityError, estimate } from "../tools/estimate";
+import { loadStackConfig, readStackFile, ROOT, runPlan } from "../tools/harness";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");
 
@@ -90,6 +91,30 @@ describe("bad configuration is rejected with a message naming the key and what i
     it("the stack files themselves are valid (the fixtures fail for their own reason)", () => {
         for (const stack of ["dev", "prod"]) assert.doesNotThrow(() => parseConfig(loadStackConfig(stack), stack));
     });
+});
+
+describe("capacity failures lead with the key to change", () => {
+    // test/fixtures/bad-config/capacity: valid configuration whose pods do not fit (exit 3 from npm run plan).
+    const CAPACITY = path.join(DIR, "capacity");
+    const files = fs.readdirSync(CAPACITY).filter((f) => f.endsWith(".yaml")).sort();
+    for (const f of files) {
+        it(f.replace(/\.yaml$/, ""), async function () {
+            this.timeout(60000);
+            const file = path.join(CAPACITY, f);
+            const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))![1].trim();
+            const run = await runPlan("dev", loadStackConfig("dev", readStackFile(file).config ?? {}));
+            const e = estimate(run);
+            assert.equal(e.capacity.fits, false);
+            assert.throws(() => assertCapacity(e, "dev"), (err: unknown) => {
+                assert.ok(err instanceof CapacityError);
+                const [first, ...rest] = err.message.split("\n");
+                assert.ok(first.startsWith(`capacity of stack "dev": ${header("expect-key")}: `), first);
+                assert.ok(first.slice(first.indexOf("allowed: ")).includes(header("expect-allowed")), first);
+                assert.ok(rest.length <= 6, err.message);
+                return true;
+            });
+        });
+    }
 });
 
 describe("stack files Pulumi accepts are accepted", () => {

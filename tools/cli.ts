@@ -75,7 +75,8 @@ function existingAncestor(p: string): { dir: string; missing: string[] } {
             return { dir: fs.realpathSync(cur), missing };
         } catch (e) {
             const code = (e as NodeJS.ErrnoException).code;
-            if (code !== "ENOENT") throw new UsageError(`${cur}: cannot be resolved (${code ?? (e as Error).message})`);
+            // ENOTDIR: a part of the path is a file; the walk up finds it and says so.
+            if (code !== "ENOENT" && code !== "ENOTDIR") throw new UsageError(`${cur}: cannot be resolved (${code ?? (e as Error).message})`);
             const up = path.dirname(cur);
             if (up === cur) return { dir: cur, missing };
             missing.unshift(path.basename(cur));
@@ -98,10 +99,10 @@ function readOnly(dir: string): boolean {
  * Checks, before any work, that `dir` can be the output directory of `flag`: not under /proc, /sys
  * or /dev, not an existing file, and inside a writable directory. Returns the absolute path.
  */
-export function checkOutputDir(dir: string, flag = "--out"): string {
+export function checkOutputDir(dir: string, flag = "--out", shownPath = dir): string {
     const abs = path.resolve(dir);
     const { dir: found, missing } = existingAncestor(abs);
-    const shown = `${flag} ${printable(dir)}`;
+    const shown = `${flag} ${printable(shownPath)}`;
     const root = PSEUDO_ROOTS.find((r) => under(abs, r) || under(found, r));
     if (root) throw new UsageError(`${shown}: is under ${root}, a kernel file system; allowed: a directory you can write, e.g. plan/<stack>`);
     const st = fs.statSync(found);
@@ -118,7 +119,7 @@ export function checkOutputDir(dir: string, flag = "--out"): string {
 export function checkOutputFile(file: string, flag = "--out"): string {
     const abs = path.resolve(file);
     if (fs.existsSync(abs) && fs.statSync(abs).isDirectory()) throw new UsageError(`${flag} ${printable(file)}: is a directory; allowed: a file path`);
-    checkOutputDir(path.dirname(abs), flag);
+    checkOutputDir(path.dirname(abs), flag, file);
     return abs;
 }
 

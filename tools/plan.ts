@@ -2,10 +2,10 @@
 // Runs the program under Pulumi's mock engine and writes what `pulumi up` would create.
 import * as fs from "fs";
 import * as path from "path";
+import { CapacityError } from "../lib/estimates";
 import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
-import { loadStackConfig, readStackFile, runPlan, ROOT } from "./harness";
-import { renderCounts, renderTree } from "./report";
-import { assertCapacity, CapacityError, estimate, renderEstimates } from "./estimate";
+
+const ROOT = path.resolve(__dirname, "..");
 
 interface Args {
     stack: string;
@@ -29,6 +29,10 @@ export function parseArgs(argv: string[]): Args {
 async function main(): Promise<number> {
     const started = Date.now();
     const args = parseArgs(process.argv.slice(2));
+    // Loaded only once the arguments are good: the harness loads the whole program.
+    const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
+    const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
+    const { renderCounts, renderTree } = require("./report") as typeof import("./report");
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const raw = loadStackConfig(args.stack, overrides);
     const { plan, config } = await runPlan(args.stack, raw);

@@ -15,7 +15,7 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { BdokPolicyConfig, isStackPolicy, policies as allPolicies } from "../policy/rules";
+import type { BdokPolicyConfig } from "../policy/rules";
 import { checkOutputFile, parseArgs, readPlanFile, runCli, UsageError } from "./cli";
 import type { ResourceLike } from "./plan-types";
 
@@ -49,6 +49,9 @@ export interface PolicyReport {
 }
 
 type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+// The pack loads the Pulumi SDK: required on first use, so a bad argument fails fast.
+const rules = () => require("../policy/rules") as typeof import("../policy/rules");
 
 /** A rule that threw on the resources it was given (e.g. a hand-edited plan); BDOK_DEBUG=1 keeps the stack. */
 export class PolicyCrash extends Error {}
@@ -134,7 +137,7 @@ export function stackResources(resources: PlanResourceLike[]): PolicyResource[] 
 }
 
 /** Runs every enabled policy over the resources, collecting violations and not-applicable reports. */
-export async function runPolicies(resources: PlanResourceLike[], config: Partial<BdokPolicyConfig>, policies: AnyPolicy[] = allPolicies): Promise<PolicyReport> {
+export async function runPolicies(resources: PlanResourceLike[], config: Partial<BdokPolicyConfig>, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
     const violations: Violation[] = [];
     const na: NotApplicable[] = [];
     for (const p of policies) {
@@ -151,7 +154,7 @@ export async function runPolicies(resources: PlanResourceLike[], config: Partial
                 else throw new PolicyCrash(`policy ${p.name} failed${urn ? ` on ${urn}` : ""}: ${(process.env.BDOK_DEBUG ? (e as Error).stack : String(e)) ?? e}`);
             }
         };
-        if (isStackPolicy(p)) {
+        if (rules().isStackPolicy(p)) {
             const args: StackValidationArgs = {
                 resources: stackResources(resources),
                 stackTags: new Map(),
@@ -175,12 +178,12 @@ export function policyConfigOf(cfg: { stack: string; isProd: boolean; exposure: 
 }
 
 /** The `--policy-pack-config` file: the same settings for every policy (each has the same schema). */
-export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = allPolicies): Record<string, unknown> {
+export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = rules().policies): Record<string, unknown> {
     return Object.fromEntries(policies.map((p) => [p.name, { ...cfg }]));
 }
 
 /** Runs the pack over a harness run (planOf/planWith), configured from the run's own stack config. */
-export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; isProd: boolean; exposure: string } }, policies: AnyPolicy[] = allPolicies): Promise<PolicyReport> {
+export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; isProd: boolean; exposure: string } }, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
     return runPolicies(run.captured, policyConfigOf(run.config), policies);
 }
 
@@ -213,10 +216,10 @@ export async function main(argv: string[]): Promise<number> {
     if (!planFile === !emitFor) throw new UsageError(`${planFile ? "give a plan file or --emit-config, not both" : "no plan file given"}\n${usage}`);
     if (out && !emitFor) throw new UsageError(`--out goes with --emit-config\n${usage}`);
 
-    // Lazily: the harness loads the whole program.
-    const { loadStackConfig, readStackFile } = require("./harness") as typeof import("./harness");
-    const { parseConfig } = require("../config") as typeof import("../config");
     const stackConfig = (stack: string) => {
+        // Lazily: the harness loads the whole program.
+        const { loadStackConfig, readStackFile } = require("./harness") as typeof import("./harness");
+        const { parseConfig } = require("../config") as typeof import("../config");
         const overrides = overridesFile ? (readStackFile(overridesFile).config ?? {}) : undefined;
         return policyConfigOf(parseConfig(loadStackConfig(stack, overrides), stack));
     };
