@@ -3,10 +3,11 @@
 import { parseCidr, isPrivateRange } from "./lib/cidr";
 import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";
+import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/estimates";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
-    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, didYouMean, field, hiddenNote, int, list, num, obj, oneOf, printable, show, str, unknownKey,
+    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, didYouMean, field, hiddenNote, int, levenshtein, list, num, obj, oneOf, printable, show, str, unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
 
@@ -149,8 +150,8 @@ const regionRule: Rule<string> = (v, path, ctx) => {
     return undefined;
 };
 
-/** Namespaces besides bdok: the providers the program uses, and Pulumi's own. */
-const PROVIDER_NAMESPACES = ["aws", "kubernetes", "eks", "random", "pulumi"];
+/** Namespaces besides bdok: Pulumi's own and those of the @pulumi packages the project depends on (aws, kubernetes, eks, random, ...). */
+const PROVIDER_NAMESPACES = [...new Set(["pulumi", ...Object.keys(pkg.dependencies).filter((d) => d.startsWith("@pulumi/")).map((d) => d.slice("@pulumi/".length))])];
 
 /**
  * Validates the raw configuration (keys as in a stack file: "bdok:azCount", "aws:region"; values
@@ -176,10 +177,11 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
         } else if (!PROVIDER_NAMESPACES.includes(ns)) {
             // A typo'd namespace would drop the setting silently.
             const all = [PROJECT, ...PROVIDER_NAMESPACES];
-            const nsBest = closest(ns, all);
+            // Namespaces are short: one edit away (or a third of a longer name), else no guess.
+            const nsBest = [closest(ns, all)].find((b) => b !== undefined && levenshtein(ns.toLowerCase(), b) <= Math.max(1, Math.floor(b.length / 3)));
             const nameBest = nsBest === PROJECT ? (name in schema ? name : closest(name, known)) : name;
             const hint = nsBest && nameBest ? `; did you mean "${nsBest}:${printable(nameBest)}"?` : nsBest ? `; did you mean the namespace "${nsBest}"?` : "";
-            ctx.issues.push(`${printable(key)}: unknown namespace "${printable(ns)}"${hiddenNote(ns)}${hint} (allowed namespaces: ${all.join(", ")})`);
+            ctx.issues.push(`${printable(key)}: unknown namespace "${printable(ns)}"${hiddenNote(ns)}${hint}; allowed: the namespaces ${all.join(", ")}`);
         }
         // The providers' own keys (aws:, kubernetes:, pulumi:, ...) are theirs to check.
     }

@@ -49,7 +49,7 @@ export function show(value: unknown): string {
  * so the fix is to quote it.
  */
 export function quoteHint(v: unknown): string {
-    if (typeof v === "number") return ` (YAML read an unquoted ${v} as a number, and reads 1.30 as 1.3: write it in quotes, "${v}")`;
+    if (typeof v === "number") return ` (got a number: YAML reads an unquoted ${v} as one, and 1.30 as 1.3; write the value in quotes)`;
     if (typeof v === "string" && /^\d+\.\d+$/.test(v)) return ` (YAML reads an unquoted 1.30 as the number 1.3: write versions in quotes)`;
     return "";
 }
