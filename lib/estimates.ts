@@ -746,6 +746,7 @@ export interface CapacityReport {
     fits: boolean;
     nodeGroups: NodeGroupCapacity[];
     allocatable: { cpuMillis: number; memoryMiB: number; pods: number };
+    /** At peak: every pod at once, run-to-completion ones and the largest submitted application included. */
     requested: { cpuMillis: number; memoryMiB: number; pods: number };
     /** Of `requested`: the EKS system pods (add-on DaemonSets on every node, CoreDNS, ...). */
     system: { cpuMillis: number; memoryMiB: number; pods: number };

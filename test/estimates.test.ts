@@ -500,7 +500,7 @@ describe("estimates: targets and changes", () => {
         const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"], { cwd: ROOT, encoding: "utf8" });
         assert.equal(out.status, 3, out.stderr);
         const lines = out.stderr.trim().split("\n");
-        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.general\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU; allowed: \d+ or more fits \(set desiredSize to \d+ and maxSize to at least \d+\)/);
+        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.general\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU; allowed: (\d+) or more \(set desiredSize to \1, and maxSize to at least \1\)/);
         assert.ok(lines.length <= 8, `${lines.length} lines:\n${out.stderr}`);
         assert.doesNotMatch(out.stderr + out.stdout, /^\s+at /m);
         assert.equal(out.stdout.trim(), "", "nothing on stdout before the failure");

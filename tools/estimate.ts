@@ -173,8 +173,8 @@ export function capacityAdvice(resources: EstResource[], config: StackConfig, ca
             const bigger = resources.map((r) => (r === ng ? { ...r, inputs: { ...r.inputs, scalingConfig: { ...(r.inputs.scalingConfig as object), desiredSize: n } } } : r));
             if (!capacityReport(bigger, tables.capacity, defaults).fits) continue;
             const key = `bdok:nodeGroups.${g}.desiredSize`;
-            const max = config.nodeGroups[g].maxSize < n ? ` and maxSize to at least ${n}` : "";
-            return { key, message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more fits (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes` };
+            const max = config.nodeGroups[g].maxSize < n ? `, and maxSize to at least ${n}` : "";
+            return { key, message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes` };
         }
     }
     return { key: typesKey, message: `${typesKey}: the pods do not fit ${when}, ${shortfall}, and 20 more nodes would not help; allowed: a larger instance type` };
