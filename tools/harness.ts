@@ -86,7 +86,8 @@ export function loadStackConfig(stack: string, overrides?: Record<string, unknow
 
 /** Parses YAML the way Pulumi's loader does: YAML 1.1 merge keys (`<<: *base`) are merged. */
 export function parseYaml(text: string): unknown {
-    return YAML.parse(text, { merge: true });
+    // logLevel "error": YAML warnings would print to stderr beside the one message.
+    return YAML.parse(text, { merge: true, logLevel: "error" });
 }
 
 /**
