@@ -2,9 +2,13 @@
 // resource is declared; a bad value stops the program with one message per problem.
 import { parseCidr, isPrivateRange } from "./lib/cidr";
 import { stackNameIssues } from "./lib/naming";
-import { archOf, ec2InstanceDescribe, ec2InstancePattern, rdsInstanceDescribe, rdsInstancePattern } from "./lib/instances";
+import { Region } from "@pulumi/aws/types/enums";
+import priceTable from "./estimates/prices.json";
+import pkg from "./package.json";
+import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/estimates";
+import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
-    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, field, int, list, num, obj, oneOf, str, unknownKey,
+    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, didYouMean, field, hiddenNote, int, levenshtein, list, num, obj, oneOf, printable, show, str, unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
 
@@ -27,10 +31,15 @@ const ipv4Cidr: Rule<string> = (v, path, ctx) => {
     return undefined;
 };
 const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
-const k8sLabel = str({ pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, describe: "a Kubernetes label value" });
+const k8sLabel = str({
+    pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+    describe: "a Kubernetes label value: 1 to 63 characters, letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
+});
+const ec2Type = str({ describe: "an EC2 instance type", check: (v) => ec2TypeProblem(v) });
+const rdsClass = str({ describe: "an RDS class", check: (v) => rdsClassProblem(v) });
 
 const nodeGroup = obj({
-    instanceTypes: field(list(str({ pattern: ec2InstancePattern, describe: ec2InstanceDescribe }), { min: 1, max: 10 }), "a list of EC2 instance types"),
+    instanceTypes: field(list(ec2Type, { min: 1, max: 10 }), "a list of EC2 instance types"),
     capacityType: field(oneOf(["ON_DEMAND", "SPOT"] as const), "ON_DEMAND or SPOT", "ON_DEMAND"),
     minSize: field(int(0, 100), "an integer from 0 to 100"),
     desiredSize: field(int(0, 100), "an integer from 0 to 100"),
@@ -38,7 +47,7 @@ const nodeGroup = obj({
     diskSizeGiB: field(int(20, 1000), "an integer from 20 to 1000", 50),
     labels: field(dict(k8sLabel, {
         keyPattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-        keyDescribe: "a Kubernetes label key: [prefix/]name, name up to 63 letters, digits, '-', '_', '.'",
+        keyDescribe: "a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; the prefix a lower-case DNS name",
     }), "a map of Kubernetes labels", {}),
 });
 
@@ -49,14 +58,18 @@ export const schema = {
     vpcCidr: field(cidr16to20, "a private IPv4 /16../20 network", "10.20.0.0/16"),
     azCount: field(int(2, 3), "2 or 3", 2),
     natGateways: field(oneOf(["single", "perAz"] as const), `"single" (one NAT, dev) or "perAz" (one per AZ, prod)`, "single"),
-    kubernetesVersion: field(oneOf(["1.32", "1.33", "1.34", "1.35"] as const), "an EKS Kubernetes version 1.32 to 1.35", apps.kubernetes),
+    kubernetesVersion: field(str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }), `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`, apps.kubernetes),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
     viewerRoleArns: field(list(roleArn), "IAM roles given read-only (AmazonEKSViewPolicy) access entries, e.g. the CI preview role", []),
-    nodeGroups: field(dict(nodeGroup, { min: 1, keyPattern: /^[a-z][a-z0-9-]{0,30}$/, keyDescribe: "a lower-case name up to 31 characters" }), "a map of managed node groups"),
+    nodeGroups: field(dict(nodeGroup, {
+        min: 1,
+        keyPattern: /^[a-z][a-z0-9-]{0,30}$/,
+        keyDescribe: "a node-group name: a lower-case name up to 31 characters, a letter a-z first, then letters a-z, digits or '-'",
+    }), "a map of managed node groups"),
     database: field(
         obj({
-            instanceClass: field(str({ pattern: rdsInstancePattern, describe: rdsInstanceDescribe }), rdsInstanceDescribe, "db.t4g.micro"),
+            instanceClass: field(rdsClass, "an RDS class such as db.t4g.micro", "db.t4g.micro"),
             allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
             maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
             engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL 16.x or 17.x engine version: the major alone (17: RDS applies minor upgrades) or a full one you upgrade yourself (17.6)" }), "a PostgreSQL engine version", apps.postgresEngine),
@@ -130,7 +143,17 @@ export type NodeGroupConfig = StackConfig["nodeGroups"][string];
 /** AWS provider keys holding long-lived keys: never allowed (house rule: no AWS access keys). */
 const STATIC_AWS_CREDENTIALS = ["accessKey", "secretKey", "token"];
 
-const regionRule = str({ pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, describe: "an AWS region such as us-east-1" });
+// The regions the AWS provider itself knows (its Region enum), so a new region arrives with the provider.
+const regions: string[] = Object.values(Region);
+const regionRule: Rule<string> = (v, path, ctx) => {
+    if (typeof v === "string" && regions.includes(v)) return v;
+    const hint = typeof v === "string" && v !== "" ? didYouMean(v, regions, 6) : "";
+    ctx.issues.push(`${path}: got ${show(v)}; allowed: an AWS region such as us-east-1 (one of the ${regions.length} regions @pulumi/aws knows)${typeof v === "string" ? hiddenNote(v) : ""}${hint ? `; ${hint}` : ""}`);
+    return undefined;
+};
+
+/** Namespaces besides bdok: Pulumi's own and those of the @pulumi packages the project depends on (aws, kubernetes, eks, random, ...). */
+const PROVIDER_NAMESPACES = [...new Set(["pulumi", ...Object.keys(pkg.dependencies).filter((d) => d.startsWith("@pulumi/")).map((d) => d.slice("@pulumi/".length))])];
 
 /**
  * Validates the raw configuration (keys as in a stack file: "bdok:azCount", "aws:region"; values
@@ -147,14 +170,22 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
             else ctx.issues.push(unknownKey(key, name, known, `${PROJECT}:`));
         } else if (ns === "") {
             const hint = name in schema ? `"${PROJECT}:${key}"` : key === "region" ? `"aws:region"` : `"${PROJECT}:<key>" or "aws:<key>"`;
-            ctx.issues.push(`${key}: got a key without a namespace; allowed: namespaced keys, here ${hint}`);
+            ctx.issues.push(`${printable(key)}: got a key without a namespace; allowed: namespaced keys, here ${hint}`);
         } else if (ns === "aws" && STATIC_AWS_CREDENTIALS.includes(name)) {
             // Never echo the value: it is a credential.
             ctx.issues.push(`${key}: got a static AWS credential; allowed: no AWS keys in stack configuration (an IAM role: OIDC in CI, SSO or a profile locally)`);
         } else if (ns === "aws" && name !== "region" && closest(name, ["region"])) {
-            ctx.issues.push(`${key}: unknown key; did you mean "aws:region"?`);
+            ctx.issues.push(`${printable(key)}: unknown key; did you mean "aws:region"?`);
+        } else if (!PROVIDER_NAMESPACES.includes(ns)) {
+            // A typo'd namespace would drop the setting silently.
+            const all = [PROJECT, ...PROVIDER_NAMESPACES];
+            // Namespaces are short: one edit away (or a third of a longer name), else no guess.
+            const nsBest = [closest(ns, all)].find((b) => b !== undefined && levenshtein(ns.toLowerCase(), b) <= Math.max(1, Math.floor(b.length / 3)));
+            const nameBest = nsBest === PROJECT ? (name in schema ? name : closest(name, known)) : name;
+            const hint = nsBest && nameBest ? `; did you mean "${nsBest}:${printable(nameBest)}"?` : nsBest ? `; did you mean the namespace "${nsBest}"?` : "";
+            ctx.issues.push(`${printable(key)}: unknown namespace "${printable(ns)}"${hiddenNote(ns)}${hint}; allowed: the namespaces ${all.join(", ")}`);
         }
-        // Other namespaces (aws:, kubernetes:, pulumi:) belong to providers and are theirs to check.
+        // The providers' own keys (aws:, kubernetes:, pulumi:, ...) are theirs to check.
     }
 
     const region = applyField(field(regionRule, "an AWS region such as us-east-1"), raw["aws:region"], "aws:region", ctx);

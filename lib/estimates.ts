@@ -2,7 +2,8 @@
 // graph), what the stack costs a month at idle, and whether the pods' requests fit the nodes.
 // Everything here is PURE: the plan, the configuration and the data tables (estimates/*.json) come
 // in as arguments; tools/estimate.ts loads the tables and composes the three.
-import { instanceShape } from "./instances";
+import * as YAML from "yaml";
+import { ec2TypeProblem, instanceShape, rdsClassProblem } from "./instances";
 
 // ---------------------------------------------------------------------------------------------
 // Shared shapes
@@ -329,6 +330,8 @@ export interface PodItem {
     cpuMillis: number;
     memoryMiB: number;
     note?: string;
+    /** The file (a ConfigMap key) of a SparkApplication a DAG submits at run time, not the plan itself. */
+    submitted?: string;
 }
 
 export interface VolumeItem {
@@ -654,6 +657,24 @@ export function workloads(resources: EstResource[], table: CapacityTable, chartD
             if (size !== undefined) out.volumes.push({ source, path: "spec.resources.requests.storage", count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
             continue;
         }
+        if (group === "core" && kind === "ConfigMap") {
+            // SparkApplication templates a DAG submits (lib/pipelines/batch.ts): pods that exist only
+            // while a batch run is on, so they are transient demand the plan itself never shows.
+            for (const [key, text] of Object.entries(isObj(inputs.data) ? inputs.data : {})) {
+                if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/SparkApplication/.test(text)) continue;
+                let doc: unknown;
+                try {
+                    doc = YAML.parse(text);
+                } catch {
+                    continue;
+                }
+                if (!isObj(doc) || doc.kind !== "SparkApplication" || !isObj(doc.spec)) continue;
+                const first = out.pods.length;
+                sparkPods(`${r.name} (ConfigMap) ${key}`, doc.spec, defaults, out, "spec");
+                for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
+            }
+            continue;
+        }
         if (group === "core" && kind === "Service") {
             findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
             continue;
@@ -725,12 +746,23 @@ export interface CapacityReport {
     fits: boolean;
     nodeGroups: NodeGroupCapacity[];
     allocatable: { cpuMillis: number; memoryMiB: number; pods: number };
+    /** At peak: every pod at once, run-to-completion ones and the largest submitted application included. */
     requested: { cpuMillis: number; memoryMiB: number; pods: number };
     /** Of `requested`: the EKS system pods (add-on DaemonSets on every node, CoreDNS, ...). */
     system: { cpuMillis: number; memoryMiB: number; pods: number };
     /** Of `requested`: pods that run to completion (Jobs, batch Spark, Airflow task pods). */
     transient: { cpuMillis: number; memoryMiB: number; pods: number };
     headroom: { cpuMillis: number; memoryMiB: number };
+    /** What runs between batch runs: `requested` without the pods that run to completion. */
+    idle: { cpuMillis: number; memoryMiB: number; pods: number };
+    /**
+     * The SparkApplications DAGs submit, each as a whole. A DAG's Spark tasks run one after another,
+     * so `requested` (the peak: a batch run) counts the largest of them, `peakRun`.
+     */
+    submitted: Array<{ file: string; cpuMillis: number; memoryMiB: number; pods: number }>;
+    peakRun?: string;
+    /** Pods larger than an empty node of every group (after its DaemonSet pods): no node count helps. */
+    oversized: Array<{ source: string; path: string; submitted?: string; cpuMillis: number; memoryMiB: number; largestNode: { nodeGroup: string; instanceType: string; cpuMillis: number; memoryMiB: number } }>;
     items: Array<PodItem & { totalCpuMillis: number; totalMemoryMiB: number }>;
     unschedulable: Array<{ source: string; path: string; cpuMillis: number; memoryMiB: number }>;
     problems: string[];
@@ -801,8 +833,9 @@ const fmtMem = (m: number) => `${round(m / 1024, 2)} GiB`;
 
 /**
  * The CPU and memory the program's pods request against what the node groups allocate at desired
- * size. Everything is assumed to run at once (batch jobs included), node selectors are ignored,
- * and pods are packed first-fit-decreasing onto the nodes after each node's DaemonSet pods.
+ * size, at peak: everything at once, run-to-completion pods included, with the largest
+ * SparkApplication a DAG submits (a batch run). Node selectors are ignored, and pods are packed
+ * first-fit-decreasing onto the nodes after each node's DaemonSet pods.
  */
 export function capacityReport(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
     const groups = nodeGroupsOf(resources, table);
@@ -817,7 +850,17 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
     };
     for (const s of system) add({ source: s.source, path: s.name, pods: s.replicas ?? 1, perNode: s.perNode || undefined, cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB });
     const systemCount = items.length;
-    for (const p of w.pods) add(p);
+    const runs = new Map<string, { file: string; cpuMillis: number; memoryMiB: number; pods: number }>();
+    for (const p of w.pods.filter((x) => x.submitted)) {
+        const run = runs.get(p.submitted!) ?? { file: p.submitted!, cpuMillis: 0, memoryMiB: 0, pods: 0 };
+        run.cpuMillis += p.pods * p.cpuMillis;
+        run.memoryMiB = round(run.memoryMiB + p.pods * p.memoryMiB, 1);
+        run.pods += p.pods;
+        runs.set(p.submitted!, run);
+    }
+    const submitted = [...runs.values()];
+    const peakRun = [...submitted].sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis)[0]?.file;
+    for (const p of w.pods) if (!p.submitted || p.submitted === peakRun) add(p);
 
     const sum = (list: typeof items) => ({
         cpuMillis: Math.round(list.reduce((s, i) => s + i.totalCpuMillis, 0)),
@@ -842,19 +885,48 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
         mem: g.allocatablePerNode.memoryMiB - dsMem,
         pods: g.maxPodsPerNode - perNode.length,
     })));
-    const single = items.filter((i) => !i.perNode).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
-    single.sort((a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis);
-    const unschedulable: CapacityReport["unschedulable"] = [];
-    for (const p of single) {
-        const node = nodes.find((n) => n.cpu >= p.cpuMillis && n.mem >= p.memoryMiB && n.pods >= 1);
-        if (node) {
-            node.cpu -= p.cpuMillis;
-            node.mem -= p.memoryMiB;
-            node.pods -= 1;
-        } else unschedulable.push({ source: p.source, path: p.path, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB });
+    // A pod that no empty node of any group can hold (every submitted application's pods included).
+    const freeOf = (g: NodeGroupCapacity) => ({ cpuMillis: g.allocatablePerNode.cpuMillis - dsCpu, memoryMiB: g.allocatablePerNode.memoryMiB - dsMem });
+    const roomiest = [...groups].sort((a, b) => freeOf(b).memoryMiB - freeOf(a).memoryMiB || freeOf(b).cpuMillis - freeOf(a).cpuMillis)[0];
+    const tooBig = (p: PodItem) => groups.length > 0 && groups.every((g) => p.cpuMillis > freeOf(g).cpuMillis || p.memoryMiB > freeOf(g).memoryMiB);
+    const oversized: CapacityReport["oversized"] = w.pods.filter((p) => !p.perNode && tooBig(p)).map((p) => ({
+        source: p.source, path: p.path, submitted: p.submitted, cpuMillis: p.cpuMillis, memoryMiB: round(p.memoryMiB, 1),
+        largestNode: { nodeGroup: roomiest.name, instanceType: roomiest.instanceType, cpuMillis: freeOf(roomiest).cpuMillis, memoryMiB: round(freeOf(roomiest).memoryMiB, 1) },
+    }));
+    const single = items.filter((i) => !i.perNode && !tooBig(i)).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
+    // Decreasing first-fit by memory, by CPU and by the larger share of a node: a placement exists
+    // when one of them finds it (near full, one order alone leaves CPU or memory in fragments).
+    const maxCpu = Math.max(1, ...nodes.map((n) => n.cpu));
+    const maxMem = Math.max(1, ...nodes.map((n) => n.mem));
+    const orders: Array<(a: PodItem, b: PodItem) => number> = [
+        (a, b) => b.memoryMiB - a.memoryMiB || b.cpuMillis - a.cpuMillis,
+        (a, b) => b.cpuMillis - a.cpuMillis || b.memoryMiB - a.memoryMiB,
+        (a, b) => Math.max(b.cpuMillis / maxCpu, b.memoryMiB / maxMem) - Math.max(a.cpuMillis / maxCpu, a.memoryMiB / maxMem),
+    ];
+    let unschedulable: CapacityReport["unschedulable"] = [];
+    const empty = nodes.map((n) => ({ ...n }));
+    for (const [k, order] of orders.entries()) {
+        const free = empty.map((n) => ({ ...n }));
+        const left: CapacityReport["unschedulable"] = [];
+        for (const p of [...single].sort(order)) {
+            const node = free.find((n) => n.cpu >= p.cpuMillis && n.mem >= p.memoryMiB && n.pods >= 1);
+            if (node) {
+                node.cpu -= p.cpuMillis;
+                node.mem -= p.memoryMiB;
+                node.pods -= 1;
+            } else left.push({ source: p.source, path: p.path, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB });
+        }
+        if (k === 0 || left.length < unschedulable.length) {
+            unschedulable = left;
+            nodes.splice(0, nodes.length, ...free);
+        }
+        if (left.length === 0) break;
     }
 
     const problems: string[] = [];
+    for (const o of oversized) {
+        problems.push(`${o.source} ${o.path}: one pod requests ${fmtCpu(o.cpuMillis)} and ${fmtMem(o.memoryMiB)}, more than any node offers (${o.largestNode.instanceType}: ${fmtCpu(o.largestNode.cpuMillis)} and ${fmtMem(o.largestNode.memoryMiB)} after its DaemonSet pods)`);
+    }
     if (groups.length === 0 && requested.pods > 0) problems.push("the plan has no node group");
     if (requested.cpuMillis > allocatable.cpuMillis) problems.push(`CPU: requested ${fmtCpu(requested.cpuMillis)} > allocatable ${fmtCpu(allocatable.cpuMillis)} (short by ${fmtCpu(requested.cpuMillis - allocatable.cpuMillis)})`);
     if (requested.memoryMiB > allocatable.memoryMiB) problems.push(`memory: requested ${fmtMem(requested.memoryMiB)} > allocatable ${fmtMem(allocatable.memoryMiB)} (short by ${fmtMem(requested.memoryMiB - allocatable.memoryMiB)})`);
@@ -879,6 +951,10 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
         system: systemSum,
         transient,
         headroom: { cpuMillis: allocatable.cpuMillis - requested.cpuMillis, memoryMiB: allocatable.memoryMiB - requested.memoryMiB },
+        idle: sum(items.filter((i) => !i.transient)),
+        submitted,
+        peakRun,
+        oversized,
         items,
         unschedulable,
         problems,
@@ -941,31 +1017,22 @@ export interface MonthlyCost {
     usageBased: PriceTable["usageBased"];
 }
 
-function ec2SizesOf(family: string, prices: PriceTable): string[] {
-    if (prices.ec2.sizes[family]) return prices.ec2.sizes[family];
-    return /^[a-z]\d+g$/.test(family) ? prices.ec2.sizes.graviton : prices.ec2.sizes.other;
-}
-
 /** On-demand $/h of an EC2 instance type: the family's .large price x the size's factor. */
 export function ec2HourlyPrice(instanceType: string, prices: PriceTable): number {
-    const [family, size] = instanceType.split(".");
-    const large = prices.ec2.familyLargePerHour[family];
-    if (large === undefined) throw new Error(`no EC2 price for family ${family} (${instanceType}) in the price table`);
-    if (!ec2SizesOf(family, prices).includes(size)) {
-        throw new Error(`${instanceType} does not exist: ${family} comes in ${ec2SizesOf(family, prices).join(", ")}`);
-    }
-    return large * prices.ec2.sizeFactor[size];
+    // The configuration validates against the same check (lib/instances.ts), so this only throws for a hand-made plan.
+    const problem = ec2TypeProblem(instanceType, prices);
+    if (problem) throw new Error(`${instanceType} does not exist; allowed: ${problem}`);
+    return prices.ec2.familyLargePerHour[instanceType.split(".")[0]] * prices.ec2.sizeFactor[instanceType.split(".")[1]];
 }
 
 /** Single-AZ on-demand $/h of an RDS class. */
 export function rdsHourlyPrice(instanceClass: string, prices: PriceTable): number {
+    const problem = rdsClassProblem(instanceClass, prices);
+    if (problem) throw new Error(`${instanceClass} does not exist; allowed: ${problem}`);
     const explicit = prices.rds.instancePerHour[instanceClass];
     if (explicit !== undefined) return explicit;
     const [, family, size] = instanceClass.split(".");
-    const large = prices.rds.familyLargePerHour[family];
-    const factor = prices.ec2.sizeFactor[size];
-    if (large === undefined || factor === undefined || factor < 1) throw new Error(`no RDS price for ${instanceClass} in the price table`);
-    return large * factor;
+    return prices.rds.familyLargePerHour[family] * prices.ec2.sizeFactor[size];
 }
 
 /** The EKS control-plane rate of a Kubernetes version on a date (standard or extended support). */
@@ -973,6 +1040,34 @@ export function eksHourlyRate(version: string, asOf: string, prices: PriceTable)
     const cal = prices.eks.versionCalendar[version];
     if (!cal) return { perHour: prices.eks.standardPerHour, support: "unknown" };
     return asOf > cal.standardUntil ? { perHour: prices.eks.extendedPerHour, support: "extended" } : { perHour: prices.eks.standardPerHour, support: "standard" };
+}
+
+type EksCalendar = Pick<PriceTable, "date" | "eks" | "hoursPerMonth">;
+
+/**
+ * The EKS versions in standard support on `asOf` (default: the price table's date), oldest first.
+ * The configuration accepts exactly these: one table says both what a version costs and whether
+ * the stack may use it.
+ */
+export function supportedKubernetesVersions(prices: EksCalendar, asOf = prices.date): string[] {
+    return Object.entries(prices.eks.versionCalendar)
+        .filter(([, c]) => asOf <= c.standardUntil)
+        .map(([v]) => v)
+        .sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
+}
+
+/** Why `version` may not be used (what is allowed instead), or undefined when it is in standard support. */
+export function kubernetesVersionProblem(version: string, prices: EksCalendar, asOf = prices.date): string | undefined {
+    const ok = supportedKubernetesVersions(prices, asOf);
+    if (ok.includes(version)) return undefined;
+    const allowed = `one of ${ok.map((v) => JSON.stringify(v)).join(", ")} (the EKS versions in standard support on ${asOf}, estimates/prices.json)`;
+    const cal = prices.eks.versionCalendar[version];
+    if (cal && asOf <= cal.extendedUntil) {
+        const e = prices.eks;
+        return `${allowed}; ${version} left standard support on ${cal.standardUntil}: EKS bills it as extended support at $${e.extendedPerHour}/h per cluster ($${round(e.extendedPerHour * prices.hoursPerMonth)}/month), ${round(e.extendedPerHour / e.standardPerHour, 1)}x the standard $${e.standardPerHour}/h`;
+    }
+    if (cal) return `${allowed}; ${version} is past the end of extended support (${cal.extendedUntil})`;
+    return /^\d+\.\d$/.test(version) ? `${allowed} (YAML reads an unquoted 1.30 as the number 1.3: write versions in quotes)` : allowed;
 }
 
 /**
@@ -1012,6 +1107,12 @@ export function monthlyCost(
                 const rate = eksHourlyRate(version, asOf, prices);
                 if (rate.support === "unknown") warnings.push(`EKS version ${version || "(unset)"} is not in the price table's calendar; priced at the standard rate`);
                 hourly("EKS control plane", r.name, 1, "cluster", rate.perHour, `Kubernetes ${version}, ${rate.support} support on ${asOf}`);
+                const until = prices.eks.versionCalendar[version]?.standardUntil;
+                const days = until ? (Date.parse(until) - Date.parse(asOf)) / 86400000 : Infinity;
+                if (rate.support === "standard" && days <= 90) {
+                    const newer = supportedKubernetesVersions(prices, asOf).filter((v) => Number(v.split(".")[1]) > Number(version.split(".")[1]));
+                    warnings.push(`EKS ${version} leaves standard support on ${until}; from then the control plane bills $${prices.eks.extendedPerHour}/h ($${round(prices.eks.extendedPerHour * H)}/month) instead of $${prices.eks.standardPerHour}/h${newer.length ? `: upgrade bdok:kubernetesVersion to ${newer[newer.length - 1]}` : ""}`);
+                }
                 break;
             }
             case "aws:ec2/natGateway:NatGateway":

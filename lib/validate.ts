@@ -19,14 +19,39 @@ export interface Ctx {
 /** Parses `value` found at `path`; returns undefined (and records an issue) when it is invalid. */
 export type Rule<T> = (value: unknown, path: string, ctx: Ctx) => T | undefined;
 
+/**
+ * `s` with every character outside printable ASCII written as \uXXXX, so an invisible
+ * (zero-width space) or look-alike (Cyrillic "а") character shows in a message.
+ */
+export function printable(s: string): string {
+    return s.replace(/[^\x20-\x7e]/gu, (c) => [...c].map((u) => `\\u${u.codePointAt(0)!.toString(16).padStart(4, "0")}`).join(""));
+}
+
+/** A note on the hidden characters of `s`, or "" when it has none. */
+export function hiddenNote(s: string): string {
+    const odd = [...new Set([...s].filter((c) => !/[\x20-\x7e]/.test(c)))];
+    if (!odd.length) return "";
+    return ` (contains ${odd.map((c) => `U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0")}`).join(", ")}: an invisible or look-alike character; retype it)`;
+}
+
 export function show(value: unknown): string {
-    if (typeof value === "string") return JSON.stringify(value);
+    if (typeof value === "string") return printable(JSON.stringify(value));
     try {
         const s = JSON.stringify(value);
-        return s === undefined ? String(value) : s.length > 80 ? `${s.slice(0, 77)}...` : s;
+        return s === undefined ? String(value) : printable(s.length > 80 ? `${s.slice(0, 77)}...` : s);
     } catch {
         return String(value);
     }
+}
+
+/**
+ * For a string setting given a number: YAML reads an unquoted 17.6 as a number and 1.30 as 1.3,
+ * so the fix is to quote it.
+ */
+export function quoteHint(v: unknown): string {
+    if (typeof v === "number") return ` (got a number: YAML reads an unquoted ${v} as one, and 1.30 as 1.3; write the value in quotes)`;
+    if (typeof v === "string" && /^\d+\.\d+$/.test(v)) return ` (YAML reads an unquoted 1.30 as the number 1.3: write versions in quotes)`;
+    return "";
 }
 
 function fail(ctx: Ctx, path: string, value: unknown, allowed: string): undefined {
@@ -34,15 +59,26 @@ function fail(ctx: Ctx, path: string, value: unknown, allowed: string): undefine
     return undefined;
 }
 
-export function str(opts: { pattern?: RegExp; describe?: string; oneOf?: readonly string[]; nonEmpty?: boolean } = {}): Rule<string> {
+export function str(opts: {
+    pattern?: RegExp;
+    describe?: string;
+    oneOf?: readonly string[];
+    nonEmpty?: boolean;
+    /** What is allowed when `v` is not (e.g. checked against a table), else undefined. */
+    check?: (v: string) => string | undefined;
+} = {}): Rule<string> {
     return (v, path, ctx) => {
         const allowed = opts.oneOf
             ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}`
             : (opts.describe ?? "a non-empty string");
-        if (typeof v !== "string") return fail(ctx, path, v, allowed);
+        if (typeof v !== "string") return fail(ctx, path, v, allowed + quoteHint(v));
         if ((opts.nonEmpty ?? true) && v.trim() === "") return fail(ctx, path, v, allowed);
-        if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed);
-        if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, v, allowed);
+        if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed + quoteHint(v) + hiddenNote(v));
+        if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, v, allowed + hiddenNote(v));
+        if (opts.check) {
+            const problem = opts.check(v);
+            if (problem) return fail(ctx, path, v, problem + hiddenNote(v));
+        }
         return v;
     };
 }
@@ -152,7 +188,21 @@ export function applyField<T>(f: Field<T>, raw: unknown, path: string, ctx: Ctx)
 /** `namespace` (e.g. "bdok:") prefixes the names shown, not the ones compared. */
 export function unknownKey(path: string, key: string, known: string[], namespace = ""): string {
     const best = closest(key, known);
-    return `${path}: unknown key${best ? `; did you mean "${namespace}${best}"?` : ""} (known keys: ${known.map((k) => namespace + k).join(", ")})`;
+    return `${printable(path)}: unknown key${hiddenNote(key)}${best ? `; did you mean "${namespace}${best}"?` : ""}; allowed: known keys: ${known.map((k) => namespace + k).join(", ")}`;
+}
+
+/** Every known value at the smallest edit distance from `key`, if it is plausibly a typo of them. */
+export function closestAll(key: string, known: string[]): string[] {
+    const best = closest(key, known);
+    if (best === undefined) return [];
+    const d = levenshtein(key.toLowerCase(), best.toLowerCase());
+    return known.filter((k) => levenshtein(key.toLowerCase(), k.toLowerCase()) === d);
+}
+
+/** `did you mean "a"?` or `did you mean "a" or "b"?`, or "" when nothing is close. */
+export function didYouMean(key: string, known: string[], max = 3): string {
+    const all = closestAll(key, known).slice(0, max);
+    return all.length ? `did you mean ${all.map((k) => JSON.stringify(k)).join(" or ")}?` : "";
 }
 
 /** The known key nearest to `key` by edit distance, if it is plausibly a typo of it. */

@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
-import { loadStackConfig, readStackFile, ROOT } from "../tools/harness";
+import { assertCapacity, CapacityError, estimate } from "../tools/estimate";
+import { loadStackConfig, readStackFile, ROOT, runPlan } from "../tools/harness";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");
 
@@ -90,6 +91,74 @@ describe("bad configuration is rejected with a message naming the key and what i
     it("the stack files themselves are valid (the fixtures fail for their own reason)", () => {
         for (const stack of ["dev", "prod"]) assert.doesNotThrow(() => parseConfig(loadStackConfig(stack), stack));
     });
+});
+
+describe("capacity failures lead with the key to change", () => {
+    // test/fixtures/bad-config/capacity: valid configuration whose pods do not fit (exit 3 from npm run plan).
+    const CAPACITY = path.join(DIR, "capacity");
+    const files = fs.readdirSync(CAPACITY).filter((f) => f.endsWith(".yaml")).sort();
+    for (const f of files) {
+        it(f.replace(/\.yaml$/, ""), async function () {
+            this.timeout(60000);
+            const file = path.join(CAPACITY, f);
+            const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))![1].trim();
+            const run = await runPlan("dev", loadStackConfig("dev", readStackFile(file).config ?? {}));
+            const e = estimate(run);
+            assert.equal(e.capacity.fits, false);
+            assert.throws(() => assertCapacity(e, "dev"), (err: unknown) => {
+                assert.ok(err instanceof CapacityError);
+                const [first, ...rest] = err.message.split("\n");
+                assert.ok(first.startsWith(`capacity of stack "dev": ${header("expect-key")}: `), first);
+                assert.ok(first.slice(first.indexOf("allowed: ")).includes(header("expect-allowed")), first);
+                assert.ok(rest.length <= 6, err.message);
+                return true;
+            });
+        });
+    }
+});
+
+describe("stack files Pulumi accepts are accepted", () => {
+    // test/fixtures/bad-config/accepted: overrides files that must parse, with the values they must give:
+    //   # expect-value: <path in the parsed configuration> = <JSON value, or undefined>
+    const ACCEPTED = path.join(DIR, "accepted");
+    const files = fs.readdirSync(ACCEPTED).filter((f) => f.endsWith(".yaml")).sort();
+
+    it("has fixtures for a commented-out config and for merge keys", () => {
+        assert.ok(files.length >= 3, files.join(", "));
+    });
+
+    for (const f of files) {
+        it(f.replace(/\.yaml$/, ""), () => {
+            const file = path.join(ACCEPTED, f);
+            const expects = [...fs.readFileSync(file, "utf8").matchAll(/^# expect-value: (\S+) = (.*)$/gm)];
+            assert.ok(expects.length > 0, "no expect-value");
+            const cfg = parseConfig(loadStackConfig("dev", readStackFile(file).config ?? {}), "dev");
+            for (const [, at, value] of expects) {
+                const got = at.split(".").reduce<any>((o, k) => o?.[k], cfg);
+                assert.deepEqual(got, value === "undefined" ? undefined : JSON.parse(value), at);
+            }
+        });
+    }
+});
+
+describe("a file that cannot be read is named, not reported as bad YAML", () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-read-"));
+    after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+    for (const [what, file, reason] of [
+        ["a missing file", path.join(tmp, "missing.yaml"), "no such file"],
+        ["a directory", tmp, "is a directory"],
+        ["a path through a file", path.join(__filename, "x.yaml"), "a part of the path is not a directory"],
+    ] as const) {
+        it(what, () => {
+            assert.throws(() => readStackFile(file), (e: unknown) => {
+                assert.ok(e instanceof ConfigError);
+                assert.equal(e.issues.length, 1);
+                assert.ok(e.issues[0].startsWith(`${file}: cannot read the file: ${reason}`), e.issues[0]);
+                assert.doesNotMatch(e.message, /YAML|ENOENT|EISDIR/);
+                return true;
+            });
+        });
+    }
 });
 
 describe("bad configuration through the plan CLI", () => {

@@ -6,7 +6,10 @@ import { ConfigError, parseConfig, schema } from "../config";
 import { formatCidr, parseCidr, subnet, subnetLayout } from "../lib/cidr";
 import { archOf } from "../lib/instances";
 import { closest } from "../lib/validate";
+import { monthlyCost, supportedKubernetesVersions } from "../lib/estimates";
+import { loadTables } from "../tools/estimate";
 import { loadStackConfig, ROOT } from "../tools/harness";
+import { apps } from "../versions";
 
 const base = () => loadStackConfig("dev");
 
@@ -85,6 +88,42 @@ describe("configuration", () => {
             assert.match(errorOf(overrides), expected);
         });
     }
+
+    it("keeps the providers' own namespaces working", () => {
+        const raw = { ...base(), "aws:skipCredentialsValidation": "true", "kubernetes:enableServerSideApply": "true", "pulumi:tags": JSON.stringify({ team: "data" }), "eks:anything": "x", "random:x": "y" };
+        assert.doesNotThrow(() => parseConfig(raw, "dev"));
+    });
+
+    it("accepts exactly the Kubernetes versions in EKS standard support on the price table's date, the default among them", () => {
+        const prices = loadTables().prices;
+        const supported = supportedKubernetesVersions(prices);
+        assert.ok(supported.includes(apps.kubernetes), `default ${apps.kubernetes} in ${supported}`);
+        for (const [version, cal] of Object.entries(prices.eks.versionCalendar)) {
+            const standard = prices.date <= cal.standardUntil;
+            const accepted = (() => {
+                try {
+                    parseConfig({ ...base(), "bdok:kubernetesVersion": version }, "dev");
+                    return true;
+                } catch {
+                    return false;
+                }
+            })();
+            assert.equal(accepted, standard, `${version}: standard support until ${cal.standardUntil}, table date ${prices.date}`);
+            if (!accepted) assert.match(errorOf({ "bdok:kubernetesVersion": version }), new RegExp(`bdok:kubernetesVersion: got "${version.replace(".", "\\.")}"; allowed: one of "${supported[0].replace(".", "\\.")}"`));
+        }
+        // A day after 1.34 leaves standard support, only later versions remain.
+        const later = supportedKubernetesVersions(prices, "2026-12-03");
+        assert.ok(!later.includes("1.34") && later.includes("1.35"), later.join(", "));
+    });
+
+    it("warns with the price when the stack's Kubernetes version leaves standard support within 90 days", () => {
+        const prices = loadTables().prices;
+        const cluster = { urn: "urn:pulumi:dev::bdok::eks:index:Cluster::c", type: "eks:index:Cluster", name: "c", parent: null, dependencies: [], custom: false, inputs: { version: "1.34" } };
+        const soon = monthlyCost([cluster], { region: "us-east-1", azCount: 2 }, prices, { asOf: "2026-12-01" }).warnings;
+        assert.ok(soon.some((w) => /EKS 1\.34 leaves standard support on 2026-12-02; .*\$0\.6\/h .*upgrade bdok:kubernetesVersion to 1\.35/.test(w)), soon.join("\n"));
+        const far = monthlyCost([{ ...cluster, inputs: { version: "1.35" } }], { region: "us-east-1", azCount: 2 }, prices, { asOf: "2026-12-01" }).warnings;
+        assert.ok(!far.some((w) => /leaves standard support/.test(w)), far.join("\n"));
+    });
 
     it("reports every problem at once, cross-key rules included", () => {
         const msg = errorOf({ "bdok:azCount": "9", "bdok:natGateways": "x", "bdok:nodeGroups": { general: { ...devGroup(), minSize: 4, desiredSize: 3 } } });

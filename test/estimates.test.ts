@@ -3,13 +3,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ec2InstancePattern, rdsInstancePattern } from "../lib/instances";
+import { ConfigError, parseConfig } from "../config";
+import { ec2Families, rdsFamilies } from "../lib/instances";
 import {
     CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
     jvmMemoryMiB, maxPodsOf, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, workloads,
 } from "../lib/estimates";
+import { toYaml } from "../lib/pipelines/batch";
 import { estimate, loadTables } from "../tools/estimate";
-import { PlanRun, ROOT } from "../tools/harness";
+import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
 import { ofType, one, planOf, planWith } from "./support";
 
 const tables = loadTables();
@@ -141,31 +143,60 @@ describe("estimates: data tables", () => {
         assert.equal(durationEntry({ type: "aws:unknown/thing:Thing", inputs: {} }, tables.durations).index, -1);
     });
 
-    const familiesOf = (re: RegExp) => /\(([^)]+)\)\\\.\(([^)]+)\)\$$/.exec(re.source)!.slice(1).map((g) => g.split("|"));
+    // Every type the configuration accepts is one the estimator can price and size (and no other).
+    const accepts = (overrides: Record<string, unknown>) => {
+        try {
+            parseConfig({ ...loadStackConfig("dev"), ...Object.fromEntries(Object.entries(overrides).map(([k, v]) => [k, JSON.stringify(v)])) }, "dev");
+            return true;
+        } catch (e) {
+            assert.ok(e instanceof ConfigError, String(e));
+            return false;
+        }
+    };
+    const sizes = Object.keys(tables.prices.ec2.sizeFactor);
 
-    it("prices every EC2 instance family and size the configuration accepts (or rejects a type EC2 does not offer)", () => {
-        const [families, sizes] = familiesOf(ec2InstancePattern);
-        for (const f of families) {
-            let priced = 0;
+    it("the configuration accepts exactly the EC2 types the price table prices, and capacity can size each", () => {
+        let accepted = 0;
+        for (const f of ec2Families()) {
             for (const s of sizes) {
+                const type = `${f}.${s}`;
+                const ok = accepts({ "bdok:nodeGroups": { general: { instanceTypes: [type], minSize: 1, desiredSize: 1, maxSize: 1 } } });
+                let price: number | undefined;
                 try {
-                    assert.ok(ec2HourlyPrice(`${f}.${s}`, tables.prices) > 0);
-                    priced++;
+                    price = ec2HourlyPrice(type, tables.prices);
                 } catch (e) {
-                    assert.match((e as Error).message, /does not exist/, `${f}.${s}`);
+                    assert.match((e as Error).message, /does not exist/, type);
+                }
+                assert.equal(ok, price !== undefined, `${type}: accepted ${ok}, priced ${price}`);
+                if (ok) {
+                    accepted++;
+                    assert.ok(price! > 0 && nodeAllocatable(type, tables.capacity).allocatable.memoryMiB > 0, type);
                 }
             }
-            assert.ok(priced >= 6, `${f}: ${priced} sizes priced`);
         }
+        assert.ok(accepted > ec2Families().length * 5, `${accepted} types accepted`);
+        for (const t of ["m7g.micro", "t3.4xlarge", "m5.medium"]) assert.throws(() => ec2HourlyPrice(t, tables.prices), /does not exist/, t);
         assert.ok(Math.abs(ec2HourlyPrice("m7g.xlarge", tables.prices) - 2 * ec2HourlyPrice("m7g.large", tables.prices)) < 1e-9);
     });
 
-    it("prices every RDS family the configuration accepts", () => {
-        const [families] = familiesOf(rdsInstancePattern);
-        for (const f of families) {
-            const size = f.startsWith("t") ? "micro" : "large";
-            assert.ok(rdsHourlyPrice(`db.${f}.${size}`, tables.prices) > 0, f);
+    it("the configuration accepts exactly the RDS classes the price table prices", () => {
+        let accepted = 0;
+        for (const f of rdsFamilies()) {
+            for (const s of sizes) {
+                const cls = `db.${f}.${s}`;
+                const ok = accepts({ "bdok:database": { instanceClass: cls } });
+                let price: number | undefined;
+                try {
+                    price = rdsHourlyPrice(cls, tables.prices);
+                } catch (e) {
+                    assert.match((e as Error).message, /does not exist/, cls);
+                }
+                assert.equal(ok, price !== undefined, `${cls}: accepted ${ok}, priced ${price}`);
+                if (ok) accepted++;
+            }
         }
+        assert.ok(accepted >= 2 * 6 + 8 * 7, `${accepted} classes accepted`);
+        assert.throws(() => rdsHourlyPrice("db.t4g.16xlarge", tables.prices), /does not exist/);
     });
 
     it("bills an EKS version at the extended rate after its standard support ends", () => {
@@ -228,7 +259,42 @@ describe("estimates: capacity (synthetic)", () => {
         const report = capacityReport(plan, tables.capacity);
         assert.ok(report.requested.memoryMiB < report.allocatable.memoryMiB);
         assert.equal(report.fits, false);
-        assert.match(report.problems.join("\n"), /1 pod\(s\) fit on no node: fat \(Deployment\) spec/);
+        assert.match(report.problems[0], /^fat \(Deployment\) spec: one pod requests 0\.5 vCPU and 10 GiB, more than any node offers \(m7g\.large: /);
+        assert.deepEqual(report.oversized.map((o) => o.source), ["fat (Deployment)"]);
+    });
+
+    // A DAG folder ConfigMap holding SparkApplication templates, as lib/pipelines/batch.ts writes it.
+    const sparkTemplate = (name: string, executors: number, memory: string) => toYaml({
+        apiVersion: "sparkoperator.k8s.io/v1beta2", kind: "SparkApplication", metadata: { name },
+        spec: { type: "Python", mode: "cluster", driver: { cores: 1, memory: "1g" }, executor: { cores: 1, instances: executors, memory } },
+    });
+    const dagFolder = (files: Record<string, string>) => res("dags", { type: "kubernetes:core/v1:ConfigMap", inputs: { data: { "dag.py": "print('no SparkApplication here')", ...files } } });
+
+    it("counts the SparkApplications a DAG submits as transient demand: peak is idle plus the largest run", () => {
+        const base = [cluster(), nodeGroup(["m7g.xlarge"], 3), deployment("app", 1, "1", "2Gi")];
+        const without = capacityReport(base, tables.capacity);
+        const withDag = capacityReport([...base, dagFolder({ "spark__small.yaml": sparkTemplate("small", 1, "1g"), "spark__big.yaml": sparkTemplate("big", 2, "2g") })], tables.capacity);
+        assert.deepEqual(withDag.submitted.map((x) => x.file).sort(), ["spark__big.yaml", "spark__small.yaml"]);
+        assert.equal(withDag.peakRun, "spark__big.yaml");
+        const big = withDag.submitted.find((x) => x.file === "spark__big.yaml")!;
+        // Python pods: memory + max(384 MiB, 40 %) of it: a 1g driver and two 2g executors.
+        assert.equal(big.memoryMiB, 1.4 * 1024 + 2 * 1.4 * 2048);
+        assert.equal(withDag.requested.memoryMiB - without.requested.memoryMiB, Math.round(big.memoryMiB));
+        assert.equal(withDag.requested.cpuMillis - without.requested.cpuMillis, 3000);
+        assert.deepEqual(withDag.idle, without.idle, "the templates are not running between batch runs");
+        assert.ok(withDag.fits, withDag.problems.join("; "));
+    });
+
+    it("rejects a submitted executor larger than every node, and a batch run that does not fit beside the idle pods", () => {
+        const huge = capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 3), dagFolder({ "spark__job.yaml": sparkTemplate("job", 1, "512g") })], tables.capacity);
+        assert.equal(huge.fits, false);
+        assert.equal(huge.oversized[0].submitted, "spark__job.yaml");
+        assert.match(huge.problems[0], /^dags \(ConfigMap\) spark__job\.yaml spec\.executor: one pod requests 1 vCPU and 716\.8 GiB, more than any node offers/);
+        const idle = [cluster(), nodeGroup(["m7g.xlarge"], 1), deployment("app", 1, "2", "8Gi")];
+        assert.ok(capacityReport(idle, tables.capacity).fits);
+        const peak = capacityReport([...idle, dagFolder({ "spark__job.yaml": sparkTemplate("job", 2, "2g") })], tables.capacity);
+        assert.equal(peak.fits, false, "the batch run does not fit beside the idle pods");
+        assert.equal(peak.oversized.length, 0);
     });
 
     it("more nodes give more allocatable; system pods count per node", () => {
@@ -427,17 +493,21 @@ describe("estimates: targets and changes", () => {
         });
     });
 
-    it("npm run plan writes the estimates and exits non-zero when the requests do not fit", function () {
+    it("npm run plan leads with the shortfall and the key to change, exits 3 and leaves no plan.json", function () {
         this.timeout(120000);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
         const overrides = path.join(dir, "tiny.yaml");
-        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    general:\n      instanceTypes: [t4g.small]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
+        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    general:\n      instanceTypes: [m7g.xlarge]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
+        // A plan.json from an earlier run must not survive as if it were this one.
+        fs.writeFileSync(path.join(dir, "plan.json"), "{}");
         const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"], { cwd: ROOT, encoding: "utf8" });
         assert.equal(out.status, 3, out.stderr);
-        assert.match(out.stderr, /capacity of stack "dev".*\n.*short by/);
-        const plan = JSON.parse(fs.readFileSync(path.join(dir, "plan.json"), "utf8"));
-        assert.equal(plan.estimates.capacity.fits, false);
-        assert.ok(plan.estimates.deployMinutes > 0 && plan.estimates.monthlyCostUsd > 0);
+        const lines = out.stderr.trim().split("\n");
+        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.general\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU; allowed: (\d+) or more \(set desiredSize to \1, and maxSize to at least \1\)/);
+        assert.ok(lines.length <= 8, `${lines.length} lines:\n${out.stderr}`);
+        assert.doesNotMatch(out.stderr + out.stdout, /^\s+at /m);
+        assert.equal(out.stdout.trim(), "", "nothing on stdout before the failure");
+        assert.ok(!fs.existsSync(path.join(dir, "plan.json")) && !fs.existsSync(path.join(dir, "plan.txt")), "a plan was left behind");
         fs.rmSync(dir, { recursive: true, force: true });
     });
 });

@@ -5,6 +5,9 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
+import { didYouMean } from "../lib/validate";
+import { parseArgs, runCli, UsageError } from "./cli";
+
 const ROOT = path.resolve(__dirname, "..");
 
 interface Args {
@@ -13,21 +16,26 @@ interface Args {
     tests: boolean;
 }
 
+const usage = "usage: npm run bench -- [--runs N] [--stacks dev,prod] [--no-tests]";
+
 export function parseBenchArgs(argv: string[]): Args {
     const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
-    const args: Args = { runs: 5, stacks: known, tests: true };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--runs") {
-            const n = Number(argv[++i]);
-            if (!Number.isInteger(n) || n < 1) throw new Error(`--runs: got ${argv[i]}; allowed: a positive integer`);
-            args.runs = n;
-        } else if (a === "--stacks") {
-            args.stacks = String(argv[++i] ?? "").split(",").filter(Boolean);
-            const unknown = args.stacks.filter((s) => !known.includes(s));
-            if (unknown.length || args.stacks.length === 0) throw new Error(`--stacks: got ${argv[i]}; allowed: a comma-separated list of ${known.join(", ")}`);
-        } else if (a === "--no-tests") args.tests = false;
-        else throw new Error(`unknown argument ${a}\nusage: npm run bench -- [--runs N] [--stacks dev,prod] [--no-tests]`);
+    const { flags } = parseArgs(argv, { "--runs": "value", "--stacks": "value", "--no-tests": "switch" }, usage);
+    const args: Args = { runs: 5, stacks: known, tests: flags["--no-tests"] !== true };
+    if (flags["--runs"] !== undefined) {
+        const v = flags["--runs"] as string;
+        const n = /^\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isInteger(n) || n < 1 || n > 100) throw new UsageError(`--runs: got ${JSON.stringify(v)}; allowed: an integer from 1 to 100\n${usage}`);
+        args.runs = n;
+    }
+    if (flags["--stacks"] !== undefined) {
+        const v = flags["--stacks"] as string;
+        args.stacks = v.split(",").map((x) => x.trim()).filter(Boolean);
+        const unknown = args.stacks.filter((x) => !known.includes(x));
+        if (unknown.length || args.stacks.length === 0) {
+            const hint = unknown.length === 1 ? didYouMean(unknown[0], known) : "";
+            throw new UsageError(`--stacks: got ${JSON.stringify(v)}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}${hint ? `; ${hint}` : ""}; allowed: a comma-separated list of ${known.join(", ")}\n${usage}`);
+        }
     }
     return args;
 }
@@ -107,10 +115,5 @@ function main(): number {
 }
 
 if (require.main === module) {
-    try {
-        process.exit(main());
-    } catch (e) {
-        console.error((e as Error).message);
-        process.exit(2);
-    }
+    runCli(main);
 }

@@ -5,8 +5,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../config";
 import {
-    CapacityError, CapacityReport, CapacityTable, ChartDefaults, CostItem, DurationTable, PriceTable,
-    capacityReport, criticalPath, monthlyCost,
+    CapacityError, CapacityReport, CapacityTable, ChartDefaults, CostItem, DurationTable, EstResource, PriceTable,
+    capacityReport, criticalPath, jvmMemoryMiB, monthlyCost,
 } from "../lib/estimates";
 import type { Plan } from "./harness";
 
@@ -68,6 +68,8 @@ export interface Estimates {
     monthlyCostUsd: number;
     costItems: CostItem[];
     capacity: CapacityReport;
+    /** When the pods do not fit: the one-line shortfall and the configuration key that fixes it. */
+    capacityAdvice?: { key: string; message: string };
     warnings: string[];
     usageBased: PriceTable["usageBased"];
     basis: {
@@ -100,6 +102,7 @@ export function estimate(run: { plan: Plan; config: StackConfig }, opts: Estimat
     const cp = criticalPath(resources, tables.durations);
     const cost = monthlyCost(resources, run.config, tables.prices, { asOf: opts.asOf, capacityTable: tables.capacity, chartDefaults: defaults });
     const cap = capacityReport(resources, tables.capacity, defaults);
+    const advice = cap.fits ? undefined : capacityAdvice(resources, run.config, cap, tables, defaults);
     return {
         deployMinutes: r1(cp.minutes),
         criticalPath: cp.chain.map((c) => ({ name: c.name, type: c.type, minutes: c.minutes, startMinute: r1(c.start), finishMinute: r1(c.finish) })),
@@ -107,6 +110,7 @@ export function estimate(run: { plan: Plan; config: StackConfig }, opts: Estimat
         monthlyCostUsd: cost.totalUsd,
         costItems: cost.items,
         capacity: cap,
+        ...(advice ? { capacityAdvice: advice } : {}),
         warnings: cost.warnings,
         usageBased: cost.usageBased,
         basis: {
@@ -121,20 +125,79 @@ export function estimate(run: { plan: Plan; config: StackConfig }, opts: Estimat
     };
 }
 
-/** Throws a CapacityError naming the shortfall when the stack's requests do not fit. */
+const vcpu = (m: number) => `${(m / 1000).toFixed(2)} vCPU`;
+const gib = (m: number) => `${(m / 1024).toFixed(1)} GiB`;
+
+/** The plan's node group of a configured group (the program names it `<cluster>-<group>`). */
+function planGroupOf(resources: EstResource[], group: string): EstResource | undefined {
+    return resources.find((r) => (r.type === "eks:index:ManagedNodeGroup" || r.type === "aws:eks/nodeGroup:NodeGroup") && (r.name === group || r.name.endsWith(`-${group}`)));
+}
+
+/**
+ * What to change when the pods do not fit, leading with the shortfall: the executor memory for a
+ * Spark pod no node can hold, else the smallest desiredSize that fits (found by re-running the
+ * capacity model), else a larger instance type.
+ */
+export function capacityAdvice(resources: EstResource[], config: StackConfig, cap: CapacityReport, tables: Tables, defaults?: ChartDefaults): { key: string; message: string } {
+    const groups = Object.keys(config.nodeGroups);
+    const typesKey = `bdok:nodeGroups.${groups[0]}.instanceTypes`;
+    const o = cap.oversized[0];
+    if (o) {
+        const room = `${gib(o.largestNode.memoryMiB)} and ${vcpu(o.largestNode.cpuMillis)} on an empty ${o.largestNode.instanceType}`;
+        if (o.submitted && /\.executor$/.test(o.path) && o.memoryMiB > o.largestNode.memoryMiB) {
+            const mem = jvmMemoryMiB(config.spark.executorMemory);
+            const ratio = o.memoryMiB / mem;
+            const max = Math.floor(Math.min(o.largestNode.memoryMiB / ratio, o.largestNode.memoryMiB - tables.capacity.operatorDefaults.sparkMemoryOverhead.minimumMiB));
+            const at = max >= 1024 ? `${Math.floor(max / 1024)}g` : `${Math.max(0, max)}m`;
+            return {
+                key: "bdok:spark.executorMemory",
+                message: `bdok:spark.executorMemory: got "${config.spark.executorMemory}": an executor pod of the batch SparkApplication ${o.submitted} requests ${gib(o.memoryMiB)} (memory + overhead), more than any node offers (${room}); allowed: at most ${at}, or a larger instance type in ${typesKey}`,
+            };
+        }
+        return {
+            key: typesKey,
+            message: `${typesKey}: ${o.source} ${o.path}: one pod requests ${gib(o.memoryMiB)} and ${vcpu(o.cpuMillis)}, more than any node offers (${room}); allowed: a larger instance type`,
+        };
+    }
+    const short: string[] = [];
+    if (cap.requested.memoryMiB > cap.allocatable.memoryMiB) short.push(`${gib(cap.requested.memoryMiB - cap.allocatable.memoryMiB)} memory`);
+    if (cap.requested.cpuMillis > cap.allocatable.cpuMillis) short.push(vcpu(cap.requested.cpuMillis - cap.allocatable.cpuMillis));
+    if (cap.requested.pods > cap.allocatable.pods) short.push(`${cap.requested.pods - cap.allocatable.pods} pod slots`);
+    const shortfall = short.length ? `short by ${short.join(" and ")}` : `${cap.unschedulable.length} pod(s) fit on no node`;
+    const when = cap.idle.memoryMiB > cap.allocatable.memoryMiB || cap.idle.cpuMillis > cap.allocatable.cpuMillis ? "even at idle" : "at peak (a batch run)";
+    for (const g of groups) {
+        const ng = planGroupOf(resources, g);
+        if (!ng) continue;
+        const desired = config.nodeGroups[g].desiredSize;
+        for (let n = desired + 1; n <= Math.max(desired + 20, 1); n++) {
+            const bigger = resources.map((r) => (r === ng ? { ...r, inputs: { ...r.inputs, scalingConfig: { ...(r.inputs.scalingConfig as object), desiredSize: n } } } : r));
+            if (!capacityReport(bigger, tables.capacity, defaults).fits) continue;
+            const key = `bdok:nodeGroups.${g}.desiredSize`;
+            const max = config.nodeGroups[g].maxSize < n ? `, and maxSize to at least ${n}` : "";
+            return { key, message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes` };
+        }
+    }
+    return { key: typesKey, message: `${typesKey}: the pods do not fit ${when}, ${shortfall}, and 20 more nodes would not help; allowed: a larger instance type` };
+}
+
+/** Throws a CapacityError that leads with the shortfall and the key to change when the stack's requests do not fit. */
 export function assertCapacity(e: Estimates, stack: string): void {
     if (e.capacity.fits) return;
-    const groups = e.capacity.nodeGroups.map((g) => `${g.name}: ${g.nodes} x ${g.instanceType}`).join(", ") || "none";
+    const c = e.capacity;
+    const groups = c.nodeGroups.map((g) => `${g.nodes} x ${g.instanceType}`).join(" + ") || "no node group";
+    const lead = e.capacityAdvice?.message ?? "the pods' requests do not fit the node groups at desired size";
     throw new CapacityError(
-        `capacity of stack "${stack}": the pods' requests do not fit the node groups at desired size (${groups}):\n` +
-        e.capacity.problems.map((p) => `  - ${p}`).join("\n"),
+        [
+            `capacity of stack "${stack}": ${lead}`,
+            `  peak (a batch run) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)}, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)}, allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} on ${groups}`,
+            ...c.problems.slice(0, 4).map((p) => `  - ${p.length > 220 ? `${p.slice(0, 217)}...` : p}`),
+            "  no plan written",
+        ].join("\n"),
         e.capacity,
     );
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
-const vcpu = (m: number) => `${(m / 1000).toFixed(2)} vCPU`;
-const gib = (m: number) => `${(m / 1024).toFixed(1)} GiB`;
 
 /** A short human summary for `npm run plan`. */
 export function renderEstimates(e: Estimates): string {
@@ -148,7 +211,7 @@ export function renderEstimates(e: Estimates): string {
     lines.push(`  monthly cost at idle: ${usd(e.monthlyCostUsd)} (${parts.join(", ")}); usage-based charges not included`);
     const c = e.capacity;
     const groups = c.nodeGroups.map((g) => `${g.nodes} x ${g.instanceType}`).join(" + ") || "no node group";
-    lines.push(`  capacity: requests ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`);
+    lines.push(`  capacity: peak (a batch run${c.peakRun ? `: ${c.peakRun}` : ""}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`);
     for (const w of e.warnings) lines.push(`  warning: ${w}`);
     if (e.basis.chartDefaults.startsWith("unavailable")) lines.push(`  note: chart defaults ${e.basis.chartDefaults}`);
     return lines.join("\n");

@@ -3,8 +3,7 @@
 // already "[secret]"; a secret stays "[secret]" on both sides, so its value never shows.
 //
 //   npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]
-import * as fs from "fs";
-import { runCli, UsageError } from "./cli";
+import { parseArgs, readPlanFile, runCli, UsageError } from "./cli";
 import { PlanLike, ResourceLike, SECRET } from "./plan-types";
 
 export { SECRET };
@@ -183,25 +182,11 @@ export function renderMarkdown(d: PlanDiff, maxChars = 30000): string {
 
 const usage = "usage: npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]";
 
-function readPlan(file: string): PlanLike {
-    if (!fs.existsSync(file)) throw new UsageError(`no such plan file ${file}\n${usage}`);
-    let plan: PlanLike;
-    try {
-        plan = JSON.parse(fs.readFileSync(file, "utf8"));
-    } catch (e) {
-        throw new UsageError(`${file}: not JSON (${(e as Error).message})`);
-    }
-    if (!plan || !Array.isArray(plan.resources)) throw new UsageError(`${file}: not a plan (no "resources" list)`);
-    return plan;
-}
-
 export function main(argv: string[]): string {
-    const files = argv.filter((a) => !a.startsWith("--"));
-    const flags = argv.filter((a) => a.startsWith("--"));
-    const unknown = flags.filter((f) => f !== "--markdown");
-    if (files.length !== 2 || unknown.length) throw new UsageError(usage);
-    const d = diffPlans(readPlan(files[0]), readPlan(files[1]));
-    return flags.includes("--markdown") ? renderMarkdown(d) : renderText(d);
+    const { flags, positionals } = parseArgs(argv, { "--markdown": "switch" }, usage, 2);
+    if (positionals.length !== 2) throw new UsageError(`${positionals.length === 0 ? "no plan files given" : "one plan file given"}: plan:diff needs a base and a head plan.json\n${usage}`);
+    const d = diffPlans(readPlanFile(positionals[0], usage), readPlanFile(positionals[1], usage));
+    return flags["--markdown"] ? renderMarkdown(d) : renderText(d);
 }
 
 if (require.main === module) {

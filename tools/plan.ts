@@ -2,61 +2,61 @@
 // Runs the program under Pulumi's mock engine and writes what `pulumi up` would create.
 import * as fs from "fs";
 import * as path from "path";
-import { flagValue, runCli, UsageError } from "./cli";
-import { loadStackConfig, readStackFile, runPlan, ROOT } from "./harness";
-import { renderCounts, renderTree } from "./report";
-import { assertCapacity, CapacityError, estimate, renderEstimates } from "./estimate";
+import { CapacityError } from "../lib/estimates";
+import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
+
+const ROOT = path.resolve(__dirname, "..");
 
 interface Args {
     stack: string;
     config?: string;
-    out?: string;
+    out: string;
     quiet: boolean;
 }
 
 const usage = "usage: npm run plan -- --stack <name> [--config <overrides.yaml>] [--out <dir>] [--quiet]";
 
+/** The arguments, with the output directory checked before any planning. */
 export function parseArgs(argv: string[]): Args {
-    const args: Partial<Args> = { quiet: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => flagValue(argv, i++, usage);
-        if (a === "--stack") args.stack = value();
-        else if (a === "--config") args.config = value();
-        else if (a === "--out") args.out = value();
-        else if (a === "--quiet") args.quiet = true;
-        else throw new UsageError(`unknown argument ${a}\n${usage}`);
-    }
-    if (!args.stack) throw new UsageError(`--stack is required\n${usage}`);
-    return args as Args;
+    const { flags } = parseFlags(argv, { "--stack": "value", "--config": "value", "--out": "value", "--quiet": "switch" }, usage);
+    const stack = flags["--stack"] as string | undefined;
+    if (!stack) throw new UsageError(`--stack is required\n${usage}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)}: allowed: a stack name (letters, digits, '-', '_', '.')\n${usage}`);
+    const out = checkOutputDir((flags["--out"] as string | undefined) ?? path.join(ROOT, "plan", stack));
+    return { stack, config: flags["--config"] as string | undefined, out, quiet: flags["--quiet"] === true };
 }
 
 async function main(): Promise<number> {
     const started = Date.now();
     const args = parseArgs(process.argv.slice(2));
-    let overrides: Record<string, unknown> | undefined;
-    if (args.config) {
-        if (!fs.existsSync(args.config)) throw new UsageError(`--config: no such file ${args.config}`);
-        overrides = readStackFile(args.config).config ?? {};
-    }
+    // Loaded only once the arguments are good: the harness loads the whole program.
+    const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
+    const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
+    const { renderCounts, renderTree } = require("./report") as typeof import("./report");
+    const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const raw = loadStackConfig(args.stack, overrides);
     const { plan, config } = await runPlan(args.stack, raw);
-    // Deploy time, monthly cost at idle and capacity (tools/estimate.ts); a misfit fails below.
+    // Deploy time, monthly cost at idle and capacity (tools/estimate.ts).
     const estimates = estimate({ plan, config });
     plan.estimates = estimates;
-    const out = path.resolve(args.out ?? path.join(ROOT, "plan", args.stack));
-    fs.mkdirSync(out, { recursive: true });
-    fs.writeFileSync(path.join(out, "plan.json"), JSON.stringify(plan, null, 2) + "\n");
+    const planFile = path.join(args.out, "plan.json");
+    const textFile = path.join(args.out, "plan.txt");
+    if (!estimates.capacity.fits) {
+        // A plan that cannot run is not left behind looking valid, not even an older one.
+        for (const f of [planFile, textFile]) fs.rmSync(f, { force: true });
+        assertCapacity(estimates, args.stack);
+    }
+    fs.mkdirSync(args.out, { recursive: true });
+    fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
     const tree = renderTree(plan);
-    fs.writeFileSync(path.join(out, "plan.txt"), `${tree}\n\n${renderCounts(plan)}\n`);
+    fs.writeFileSync(textFile, `${tree}\n\n${renderCounts(plan)}\n`);
     if (!args.quiet) {
         console.log(`bdok offline plan for stack "${args.stack}" (mock engine, nothing deployed)\n`);
         console.log(tree);
         console.log(`\nResources by type:\n${renderCounts(plan)}`);
     }
     console.log(`\n${renderEstimates(estimates)}`);
-    console.log(`\nwrote ${path.relative(process.cwd(), path.join(out, "plan.json"))} (${plan.resources.length} resources) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    assertCapacity(estimates, args.stack);
+    console.log(`\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
 }
 

@@ -15,8 +15,8 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import { BdokPolicyConfig, isStackPolicy, policies as allPolicies } from "../policy/rules";
-import { flagValue, runCli, UsageError } from "./cli";
+import type { BdokPolicyConfig } from "../policy/rules";
+import { checkOutputFile, parseArgs, readPlanFile, runCli, UsageError } from "./cli";
 import type { ResourceLike } from "./plan-types";
 
 /** A planned resource as in plan.json, or as captured by the harness (with unmasked rawInputs). */
@@ -49,6 +49,12 @@ export interface PolicyReport {
 }
 
 type AnyPolicy = ResourceValidationPolicy | StackValidationPolicy;
+
+// The pack loads the Pulumi SDK: required on first use, so a bad argument fails fast.
+const rules = () => require("../policy/rules") as typeof import("../policy/rules");
+
+/** A rule that threw on the resources it was given (e.g. a hand-edited plan); BDOK_DEBUG=1 keeps the stack. */
+export class PolicyCrash extends Error {}
 
 class NotApplicableError extends Error {
     constructor(readonly reason: string) {
@@ -131,7 +137,7 @@ export function stackResources(resources: PlanResourceLike[]): PolicyResource[] 
 }
 
 /** Runs every enabled policy over the resources, collecting violations and not-applicable reports. */
-export async function runPolicies(resources: PlanResourceLike[], config: Partial<BdokPolicyConfig>, policies: AnyPolicy[] = allPolicies): Promise<PolicyReport> {
+export async function runPolicies(resources: PlanResourceLike[], config: Partial<BdokPolicyConfig>, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
     const violations: Violation[] = [];
     const na: NotApplicable[] = [];
     for (const p of policies) {
@@ -145,10 +151,10 @@ export async function runPolicies(resources: PlanResourceLike[], config: Partial
                 await fn();
             } catch (e) {
                 if (e instanceof NotApplicableError) na.push({ policy: p.name, reason: e.reason, urn });
-                else throw new Error(`policy ${p.name} failed${urn ? ` on ${urn}` : ""}: ${(e as Error).stack ?? e}`);
+                else throw new PolicyCrash(`policy ${p.name} failed${urn ? ` on ${urn}` : ""}: ${(process.env.BDOK_DEBUG ? (e as Error).stack : String(e)) ?? e}`);
             }
         };
-        if (isStackPolicy(p)) {
+        if (rules().isStackPolicy(p)) {
             const args: StackValidationArgs = {
                 resources: stackResources(resources),
                 stackTags: new Map(),
@@ -172,12 +178,12 @@ export function policyConfigOf(cfg: { stack: string; isProd: boolean; exposure: 
 }
 
 /** The `--policy-pack-config` file: the same settings for every policy (each has the same schema). */
-export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = allPolicies): Record<string, unknown> {
+export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = rules().policies): Record<string, unknown> {
     return Object.fromEntries(policies.map((p) => [p.name, { ...cfg }]));
 }
 
 /** Runs the pack over a harness run (planOf/planWith), configured from the run's own stack config. */
-export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; isProd: boolean; exposure: string } }, policies: AnyPolicy[] = allPolicies): Promise<PolicyReport> {
+export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; isProd: boolean; exposure: string } }, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
     return runPolicies(run.captured, policyConfigOf(run.config), policies);
 }
 
@@ -201,27 +207,19 @@ const usage = "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] 
 
 /** The CLI; resolves to the exit code (1 when a mandatory rule is violated). */
 export async function main(argv: string[]): Promise<number> {
-    let planFile: string | undefined;
-    let emitFor: string | undefined;
-    let overridesFile: string | undefined;
-    let out: string | undefined;
-    let markdown = false;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => flagValue(argv, i++, usage);
-        if (a === "--emit-config") emitFor = value();
-        else if (a === "--config") overridesFile = value();
-        else if (a === "--out") out = value();
-        else if (a === "--markdown") markdown = true;
-        else if (!a.startsWith("--") && !planFile) planFile = a;
-        else throw new UsageError(`unknown argument ${a}\n${usage}`);
-    }
-    if (!planFile === !emitFor) throw new UsageError(usage);
+    const { flags, positionals } = parseArgs(argv, { "--emit-config": "value", "--config": "value", "--out": "value", "--markdown": "switch" }, usage, 1);
+    const planFile = positionals[0];
+    const emitFor = flags["--emit-config"] as string | undefined;
+    const overridesFile = flags["--config"] as string | undefined;
+    const out = flags["--out"] === undefined ? undefined : checkOutputFile(flags["--out"] as string);
+    const markdown = flags["--markdown"] === true;
+    if (!planFile === !emitFor) throw new UsageError(`${planFile ? "give a plan file or --emit-config, not both" : "no plan file given"}\n${usage}`);
+    if (out && !emitFor) throw new UsageError(`--out goes with --emit-config\n${usage}`);
 
-    // Lazily: the harness loads the whole program.
-    const { loadStackConfig, readStackFile } = require("./harness") as typeof import("./harness");
-    const { parseConfig } = require("../config") as typeof import("../config");
     const stackConfig = (stack: string) => {
+        // Lazily: the harness loads the whole program.
+        const { loadStackConfig, readStackFile } = require("./harness") as typeof import("./harness");
+        const { parseConfig } = require("../config") as typeof import("../config");
         const overrides = overridesFile ? (readStackFile(overridesFile).config ?? {}) : undefined;
         return policyConfigOf(parseConfig(loadStackConfig(stack, overrides), stack));
     };
@@ -232,8 +230,9 @@ export async function main(argv: string[]): Promise<number> {
         else process.stdout.write(text);
         return 0;
     }
-    if (!fs.existsSync(planFile!)) throw new UsageError(`no such plan file ${planFile}`);
-    const plan = JSON.parse(fs.readFileSync(planFile!, "utf8")) as { stack: string; config?: { stack: string; isProd: boolean; exposure: string }; resources: PlanResourceLike[] };
+    // The same reader as plan:diff: a bad file is one usage error naming it.
+    const plan = readPlanFile(planFile!, usage) as { stack: string; config?: { stack: string; isProd: boolean; exposure: string }; resources: PlanResourceLike[] };
+    if (!plan.config && !overridesFile && typeof plan.stack !== "string") throw new UsageError(`${planFile}: the plan names no stack; allowed: a plan.json written by npm run plan`);
     // The plan's own configuration, unless overrides ask for another.
     const config = plan.config && !overridesFile ? policyConfigOf(plan.config) : stackConfig(plan.stack);
     const report = await runPolicies(plan.resources, config);
@@ -242,5 +241,5 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    runCli(() => main(process.argv.slice(2)));
+    runCli(() => main(process.argv.slice(2)), (e) => (e instanceof PolicyCrash ? 2 : undefined));
 }
