@@ -12,6 +12,7 @@ import { Elastic } from "./components/platform/elastic";
 import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
 import { Trino } from "./components/platform/trino";
 import { Kafka } from "./components/platform/kafka";
+import { LoadBalancerController } from "./components/platform/load-balancer-controller";
 import { SparkOperator } from "./components/platform/spark-operator";
 import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
@@ -68,6 +69,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // Kubernetes children inherit the cluster's provider through `providers`.
     const onCluster = { providers: { kubernetes: cluster.provider } };
     const namespaces = new Namespaces("namespaces", { names: NAMESPACES }, onCluster);
+    const lbc = new LoadBalancerController("load-balancer-controller", {
+        prefix: pre,
+        clusterName: cluster.name,
+        region: cfg.region,
+        vpcId: network.vpcId,
+        isProd: cfg.isProd,
+        podIdentityAgent: cluster.podIdentityAgent,
+        tags,
+    }, onCluster);
     const platform: PlatformContext = {
         config: cfg,
         prefix: pre,
@@ -75,6 +85,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         clusterName: cluster.name,
         podIdentityAgent: cluster.podIdentityAgent,
         storageClass: cluster.defaultStorageClass,
+        loadBalancerController: lbc.release,
     };
     const spark = new SparkOperator("spark-operator", {
         platform,

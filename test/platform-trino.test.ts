@@ -139,9 +139,11 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(run.plan.outputs.trinoPortForward, "kubectl -n trino port-forward svc/trino 8080:8080");
         });
 
-        it("does not wait for the Airflow or Elastic releases", () => {
+        it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
             const deps = transitiveDeps(run, release(run).urn);
-            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
+            const lbc = one(run, RELEASE, "load-balancer-controller");
+            assert.equal(deps.has(lbc.urn), run.config.exposure !== "clusterIp");
+            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
         });
     });
 }

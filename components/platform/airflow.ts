@@ -10,7 +10,7 @@ import { charts, images } from "../../versions";
 import type { Database } from "../aws/database";
 import type { DataLake } from "../aws/datalake";
 import { PodRole } from "../aws/pod-role";
-import type { PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface AirflowArgs {
     platform: PlatformContext;
@@ -160,7 +160,7 @@ export class Airflow extends pulumi.ComponentResource {
             timeout: 1200,
             atomic: false,
             maxHistory: 5,
-        }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles] });
+        }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles, ...exposureDependencies(args.platform)] });
 
         this.namespace = ns;
         this.releaseName = release.status.name as pulumi.Output<string>;

@@ -6,7 +6,7 @@ import {
     operatorValues,
 } from "../../lib/elastic";
 import { charts } from "../../versions";
-import type { PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface ElasticArgs {
     platform: PlatformContext;
@@ -44,15 +44,16 @@ export class Elastic extends pulumi.ComponentResource {
             maxHistory: 5,
         }, { parent: this });
 
-        // The CRDs come with the operator release: both resources wait for it (and only for it).
-        const custom = (id: string, obj: CustomResourceObject) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
+        // The CRDs come with the operator release: both resources wait for it.
+        const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
             apiVersion: obj.apiVersion,
             kind: obj.kind,
             metadata: { ...obj.metadata, namespace: ns },
             spec: obj.spec,
-        }, { parent: this, dependsOn: [operator] });
+        }, { parent: this, dependsOn: [operator, ...extraDeps] });
         this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass));
-        this.kibana = custom("kibana", kibanaResource(cfg));
+        // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
+        this.kibana = custom("kibana", kibanaResource(cfg), exposureDependencies(args.platform));
 
         this.namespace = ns;
         this.registerOutputs({

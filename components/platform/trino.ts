@@ -7,7 +7,7 @@ import {
 import { charts } from "../../versions";
 import type { DataLake } from "../aws/datalake";
 import { PodRole } from "../aws/pod-role";
-import type { PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface TrinoArgs {
     platform: PlatformContext;
@@ -51,7 +51,7 @@ export class Trino extends pulumi.ComponentResource {
             values: trinoValues(cfg),
             timeout: 600,
             maxHistory: 5,
-        }, { parent: this, dependsOn: [role] });
+        }, { parent: this, dependsOn: [role, ...exposureDependencies(args.platform)] });
 
         this.namespace = args.namespace.metadata.name;
         this.registerOutputs({ namespace: this.namespace, serviceName: this.serviceName, catalog: this.catalog });
