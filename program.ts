@@ -178,6 +178,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         trinoService: trino.serviceName,
         trinoPortForward: trino.portForwardCommand,
         trinoCatalog: trino.catalog,
+        ...(trino.user ? { trinoUser: trino.user, trinoPassword: trino.password, trinoCaCommand: trino.caCommand } : {}),
         elasticsearchUrl: elastic.elasticsearchUrl,
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,
