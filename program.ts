@@ -18,7 +18,7 @@ import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
 import { baseTags, prefix } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
-import { esCaConnectMount } from "./lib/pipelines/realtime";
+import { connectorAcls, esCaConnectMount } from "./lib/pipelines/realtime";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -100,6 +100,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
         // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
+        connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
     }, onCluster);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     const batchDags = cfg.pipelines.batch
@@ -138,6 +139,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             database: { address: db.address, port: db.port },
             postgresSecret: kafka.postgresSecret,
             connectorDependencies: kafka.connectorDependencies,
+            kafkaUserDependencies: [kafka.release, kafka.cluster],
             topics: Object.values(kafka.topicResources),
             sparkOperator: spark,
             elasticsearch: elastic.elasticsearch,

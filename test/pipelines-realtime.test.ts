@@ -227,7 +227,8 @@ for (const stack of STACKS) {
             assert.equal(arg("--target-topic"), TOPICS.transformed);
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
-            assert.deepEqual(options, ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
+            assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
+            // The keystore options (mutual TLS): test/platform-kafka-auth.test.ts.
             // The cluster CA is mounted where the truststore points, in the driver AND the executors.
             const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === CLUSTER_CA_SECRET);
             assert.ok(volume, "the Strimzi cluster CA volume");

@@ -102,9 +102,9 @@ describe("Platform: Kafka", () => {
                 assert.match(rel.values.featureGates, /-UseConnectBuildWithBuildah/);
             });
 
-            it("declares the cluster, node pool, two topics and Connect, all valid against the v1 CRDs", () => {
+            it("declares the cluster, node pool, two topics, Connect and its user, all valid against the v1 CRDs", () => {
                 const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
-                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic"]);
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic", "KafkaUser"]);
                 // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
                 for (const r of crs(run)) {
                     assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");

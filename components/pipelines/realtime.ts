@@ -4,15 +4,17 @@ import * as pulumi from "@pulumi/pulumi";
 import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
-    CONNECTORS, CustomResourceObject, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, caCopyCronJobSpec, caCopyJobSpec,
+    CONNECTORS, CustomResourceObject, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
     caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
-    simulatorDeploymentSpec, streamingSparkApplication, streamingUpload, tableJobSpec,
+    simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../../lib/pipelines/realtime";
+import { kafkaUser } from "../../lib/kafka";
 import { apiVersions, images } from "../../versions";
 import type { PlatformContext } from "../platform/context";
 
 const CONNECTOR_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaConnector" };
 const SPARK_APPLICATION_KIND = { apiVersion: apiVersions.sparkApplication, kind: "SparkApplication" };
+const USER_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaUser" };
 
 export interface RealtimePipelineArgs {
     platform: PlatformContext;
@@ -26,6 +28,8 @@ export interface RealtimePipelineArgs {
     postgresSecret: pulumi.Resource;
     /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
     connectorDependencies: pulumi.Resource[];
+    /** What a KafkaUser waits for: the Strimzi release (its CRD) and the Kafka CR (its User Operator). */
+    kafkaUserDependencies: pulumi.Resource[];
     /** The KafkaTopic resources the streaming job reads and writes. */
     topics: pulumi.Resource[];
     /** The Spark operator (release, `spark` service accounts and their AWS roles). */
@@ -126,9 +130,11 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             tags: { ...args.platform.tags, "bdok:sha256": upload.sourceHash.slice(0, 32) },
         }, p);
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
+        // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
+        const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
         cr("streaming", SPARK_APPLICATION_KIND, pulumi.output(args.lakeBucket).apply((lakeBucket) =>
             streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash }) as CustomResourceObject),
-        [args.sparkOperator, ...args.topics, code]);
+        [args.sparkOperator, ...args.topics, code, streamingUser]);
 
         // ---- ECK's CA as a PEM file for the sink (lib/pipelines/realtime.ts ES_CA_COPY) ----
         // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).

@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../aws/pod-role";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
+    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
     ConnectSecretMount, CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
     POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
@@ -28,6 +28,8 @@ export interface KafkaArgs {
     database: KafkaDatabaseArgs;
     /** Secrets mounted into the Connect pods for connectors that need files (e.g. the ES sink's CA). */
     connectSecretMounts?: ConnectSecretMount[];
+    /** ACLs of the connectors Connect runs (topics, sink groups), beside its workers' own. */
+    connectorAcls?: Acl[];
 }
 
 /**
@@ -49,6 +51,8 @@ export class Kafka extends pulumi.ComponentResource {
     readonly connectorDependencies: pulumi.Resource[];
     /** The KafkaTopic resources, by TOPICS key (what a client of a topic waits for). */
     readonly topicResources: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
+    /** The Kafka CR: KafkaUsers wait for it, so they are deleted while its User Operator runs. */
+    readonly cluster: k8s.apiextensions.CustomResource;
     /** The RDS credentials Secret (POSTGRES_CONNECT_SECRET: username, password, url). */
     readonly postgresSecret: k8s.core.v1.Secret;
 
@@ -85,7 +89,7 @@ export class Kafka extends pulumi.ComponentResource {
             isProd: config.isProd,
         };
         cr("pool", kafkaNodePool(clusterArgs));
-        cr("cluster", kafkaCluster(clusterArgs));
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs));
         this.topicResources = {} as Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
         for (const [id, topic] of Object.entries(TOPICS)) {
             this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers));
@@ -119,7 +123,8 @@ export class Kafka extends pulumi.ComponentResource {
         }, p);
 
         // The build pod must find its AWS role in place when Strimzi starts it.
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole]);
+        const connectUser = cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole, connectUser]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
         const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {

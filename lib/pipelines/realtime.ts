@@ -8,8 +8,9 @@ import {
     KIBANA_URL,
 } from "../elastic";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
-    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, TOPICS, jdbcUrl, secretRef,
+    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
+    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, TOPICS, USER_SECRET_KEYS, groupRead, jdbcUrl, secretRef, sinkConnectorGroup, topicRead,
+    topicWrite,
 } from "../kafka";
 import { SparkApplication, sparkApplicationSpec } from "../spark";
 import { apiVersions, sparkPackages } from "../../versions";
@@ -31,6 +32,14 @@ export const STREAMING_APP = "customers-streaming";
 export const CHECKPOINT_KEY = `spark-checkpoint/${TOPICS.transformed}/`;
 /** Where driver and executors see Strimzi's cluster CA (the TLS listener's trust anchor). */
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
+/** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */
+export const STREAMING_USER = "customers-streaming";
+/** Where driver and executors see the user's PKCS #12 keystore. */
+export const KAFKA_USER_MOUNT = "/etc/bdok/kafka-user";
+/** The keystore password reaches the driver as this variable only (never in the spec or arguments). */
+export const KAFKA_USER_PASSWORD_ENV = "KAFKA_USER_P12_PASSWORD";
+/** Spark's default prefix of the consumer groups it generates per query (option groupIdPrefix). */
+export const SPARK_GROUP_PREFIX = "spark-kafka-source";
 
 export const CONNECTORS = { source: "postgres-source", sink: "elasticsearch-sink" } as const;
 
@@ -313,7 +322,21 @@ export function streamingArguments(lakeBucket: string): string[] {
         "--kafka-option", "security.protocol=SSL",
         "--kafka-option", "ssl.truststore.type=PEM",
         "--kafka-option", `ssl.truststore.location=${KAFKA_CA_MOUNT}/${CLUSTER_CA_KEY}`,
+        // Mutual TLS as STREAMING_USER.
+        "--kafka-option", "ssl.keystore.type=PKCS12",
+        "--kafka-option", `ssl.keystore.location=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
+        "--kafka-option-from-env", `ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`,
     ];
+}
+
+/** The streaming job reads the source topic and writes the transformed one, in its own groups. */
+export function streamingAcls(): Acl[] {
+    return [topicRead(TOPICS.source), topicWrite(TOPICS.transformed), groupRead(SPARK_GROUP_PREFIX, "prefix")];
+}
+
+/** What the connectors add to Connect's user: the JDBC source writes, the sink reads in its group. */
+export function connectorAcls(): Acl[] {
+    return [topicWrite(TOPICS.source), topicRead(TOPICS.transformed), groupRead(sinkConnectorGroup(CONNECTORS.sink))];
 }
 
 /**
@@ -359,11 +382,19 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         labels: { "app.kubernetes.io/component": "customers-realtime" },
     });
     const mount = { name: "kafka-cluster-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true };
-    app.spec.volumes = [{ name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } }];
+    const user = { name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true };
+    app.spec.volumes = [
+        { name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } },
+        { name: user.name, secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } },
+    ];
     app.spec.driver = {
-        ...app.spec.driver, coreRequest: size.driverCoreRequest, volumeMounts: [mount], annotations: { "bdok.io/code-sha256": a.codeHash },
+        ...app.spec.driver,
+        coreRequest: size.driverCoreRequest,
+        volumeMounts: [mount, user],
+        env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
+        annotations: { "bdok.io/code-sha256": a.codeHash },
     };
-    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount] };
+    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount, user] };
     return app;
 }
 
