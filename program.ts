@@ -97,7 +97,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         platform,
         namespace: namespaces.byName.kafka,
         elasticNamespace: namespaces.byName.elastic,
-        database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
+        database: { address: db.address, port: db.port },
         // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
         connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
@@ -136,7 +136,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             kafkaNamespace: namespaces.byName.kafka,
             elasticNamespace: namespaces.byName.elastic,
             lakeBucket: lake.lake.name,
-            database: { address: db.address, port: db.port },
+            database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
             postgresSecret: kafka.postgresSecret,
             connectorDependencies: kafka.connectorDependencies,
             kafkaUserDependencies: [kafka.release, kafka.cluster],

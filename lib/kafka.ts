@@ -26,8 +26,10 @@ export const CONNECT_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect`;
 /** ...and the image build pod's `<connect>-connect-build`. */
 export const CONNECT_BUILD_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect-build`;
 
-/** RDS credentials for the JDBC source, read by the config provider, never copied into a connector. */
+/** The JDBC source's credentials, read by the config provider, never copied into a connector. */
 export const POSTGRES_CONNECT_SECRET = "bdok-postgres-connect";
+/** Its PostgreSQL login: may only read public.customers (pipelines/realtime/roles.sql creates it). */
+export const POSTGRES_SOURCE_ROLE = "bdok_cdc_source";
 export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password", url: "url" } as const;
 /** The book's database (the `public.customers` table lives there). */
 export const POSTGRES_DATABASE = "postgres";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import {
     CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET,
-    ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
+    ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
 } from "../lib/kafka";
 import type { RbacRule } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
@@ -226,12 +226,15 @@ describe("Platform: Kafka", () => {
                 }
             });
 
-            it("hands the RDS credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
+            it("hands the JDBC source role's credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
                 const secret = children(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal(secret.metadata.namespace, "kafka");
-                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                // The JDBC source's own role (pipelines/realtime/roles.sql), never the master user.
+                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "kafka-postgres-source").name);
                 assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
-                assert.equal(secret.stringData.username, "postgres");
+                assert.equal(secret.stringData.username, POSTGRES_SOURCE_ROLE);
+                const master = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
                 assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
                 const plain = run.plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal((plain.inputs as any).stringData, "[secret]", "masked in the plan");

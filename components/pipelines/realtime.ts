@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
-    CONNECTORS, CustomResourceObject, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
+    CONNECTORS, CustomResourceObject, DATA_VIEW, POSTGRES_LOGINS, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
     caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
     simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../../lib/pipelines/realtime";
@@ -23,8 +24,9 @@ export interface RealtimePipelineArgs {
     /** The `elastic` namespace (Kibana data view Job, source of ECK's CA). */
     elasticNamespace: k8s.core.v1.Namespace;
     lakeBucket: pulumi.Input<string>;
-    database: { address: pulumi.Input<string>; port: pulumi.Input<number> };
-    /** The Kubernetes Secret with the RDS credentials (Kafka component; keys username, password). */
+    /** RDS; the master credentials reach only the table Job, which creates the pipeline's own roles. */
+    database: { address: pulumi.Input<string>; port: pulumi.Input<number>; masterUsername: pulumi.Input<string>; masterPassword: pulumi.Input<string> };
+    /** The JDBC source's Secret (Kafka component; keys username, password): the role the table Job creates. */
     postgresSecret: pulumi.Resource;
     /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
     connectorDependencies: pulumi.Resource[];
@@ -94,11 +96,25 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             }, { parent: this, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
-        const sql = readPipelineFile(FILES.sql);
-        const sqlMap = scriptMap("customers-sql", "customers-sql", kafkaNs, "customers.sql", sql);
+        // ---- and its least-privilege roles (roles.sql), as the master user ----
+        const login = (id: string, secret: string, username: pulumi.Input<string>, password: pulumi.Input<string>) =>
+            new k8s.core.v1.Secret(`${name}-${id}`, {
+                metadata: meta(secret, kafkaNs),
+                type: "Opaque",
+                stringData: { username, password },
+            }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+        const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, args.database.masterUsername, args.database.masterPassword);
+        const simulatorPassword = new random.RandomPassword(`${name}-postgres-simulator`, { length: 32, special: false }, p);
+        const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
+        const sqlFiles = { "customers.sql": readPipelineFile(FILES.sql), "roles.sql": readPipelineFile(FILES.roles) };
+        const sqlMap = new k8s.core.v1.ConfigMap(`${name}-customers-sql`, {
+            metadata: meta(contentName("customers-sql", sqlFiles), kafkaNs),
+            immutable: true,
+            data: sqlFiles,
+        }, p);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
             tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
-        const table = contentJob("customers-table", kafkaNs, tableSpec, [args.postgresSecret]);
+        const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, args.postgresSecret]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);
@@ -114,7 +130,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 scriptHash: sha256(simulatorPy),
                 isProd: cfg.isProd,
             })),
-        }, { parent: this, dependsOn: [table, args.postgresSecret] });
+        }, { parent: this, dependsOn: [table, simulatorLogin] });
 
         // ---- (3) JDBC source: public.customers → src-customers ----
         cr("postgres-source", CONNECTOR_KIND, db.apply(([host, port]) => jdbcSourceConnector(host, port)), [...args.connectorDependencies, table]);

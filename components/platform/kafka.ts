@@ -1,11 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PodRole } from "../aws/pod-role";
 import {
     Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
     ConnectSecretMount, CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
-    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
+    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
 import { charts } from "../../versions";
@@ -14,9 +15,6 @@ import type { PlatformContext } from "./context";
 export interface KafkaDatabaseArgs {
     address: pulumi.Input<string>;
     port: pulumi.Input<number>;
-    masterUsername: pulumi.Input<string>;
-    /** A Pulumi secret: it only ever lands in the Kubernetes Secret below. */
-    masterPassword: pulumi.Input<string>;
 }
 
 export interface KafkaArgs {
@@ -53,7 +51,7 @@ export class Kafka extends pulumi.ComponentResource {
     readonly topicResources: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
     /** The Kafka CR: KafkaUsers wait for it, so they are deleted while its User Operator runs. */
     readonly cluster: k8s.apiextensions.CustomResource;
-    /** The RDS credentials Secret (POSTGRES_CONNECT_SECRET: username, password, url). */
+    /** The JDBC source's Secret (POSTGRES_CONNECT_SECRET: username, password, url): its own role, not the master user. */
     readonly postgresSecret: k8s.core.v1.Secret;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -127,12 +125,14 @@ export class Kafka extends pulumi.ComponentResource {
         const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole, connectUser]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
+        // The role itself is created in the database by the realtime pipeline's table Job, with this password.
+        const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
         const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
             metadata: { name: POSTGRES_CONNECT_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
             type: "Opaque",
             stringData: {
-                [POSTGRES_CONNECT_KEYS.username]: args.database.masterUsername,
-                [POSTGRES_CONNECT_KEYS.password]: args.database.masterPassword,
+                [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
+                [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
                 [POSTGRES_CONNECT_KEYS.url]: pulumi.all([args.database.address, args.database.port]).apply(([h, port]) => jdbcUrl(h, port)),
             },
         }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });

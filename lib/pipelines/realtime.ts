@@ -9,7 +9,7 @@ import {
 } from "../elastic";
 import {
     Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
-    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, TOPICS, USER_SECRET_KEYS, groupRead, jdbcUrl, secretRef, sinkConnectorGroup, topicRead,
+    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE, TOPICS, USER_SECRET_KEYS, groupRead, jdbcUrl, secretRef, sinkConnectorGroup, topicRead,
     topicWrite,
 } from "../kafka";
 import { SparkApplication, sparkApplicationSpec } from "../spark";
@@ -21,6 +21,7 @@ export const PART_OF = { "app.kubernetes.io/part-of": "bdok" } as const;
 
 export const FILES = {
     sql: "realtime/customers.sql",
+    roles: "realtime/roles.sql",
     simulator: "realtime/simulator.py",
     streaming: "realtime/streaming_job.py",
     kibana: "realtime/kibana_data_view.py",
@@ -102,16 +103,26 @@ function configMapVolume(volume: string, configMap: string) {
     return { name: volume, configMap: { name: configMap, defaultMode: 0o444 } };
 }
 
-/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the Connect Secret. */
-export function postgresEnv(host: string, port: number) {
+/**
+ * PostgreSQL logins of the pipeline, each in its own Secret (keys username, password) of the kafka
+ * namespace: the master user only for the table Job, which creates the two others (roles.sql).
+ */
+export const POSTGRES_LOGINS = {
+    admin: { secret: "bdok-postgres-admin" },
+    source: { secret: POSTGRES_CONNECT_SECRET, role: POSTGRES_SOURCE_ROLE },
+    simulator: { secret: "bdok-postgres-simulator", role: "bdok_simulator" },
+} as const;
+
+/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the login's Secret. */
+export function postgresEnv(host: string, port: number, secret: string) {
     return [
         { name: "PGHOST", value: host },
         { name: "PGPORT", value: String(port) },
         { name: "PGDATABASE", value: POSTGRES_DATABASE },
         { name: "PGSSLMODE", value: "require" },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
-        secretEnv("PGUSER", POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.username),
-        secretEnv("PGPASSWORD", POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.password),
+        secretEnv("PGUSER", secret, POSTGRES_CONNECT_KEYS.username),
+        secretEnv("PGPASSWORD", secret, POSTGRES_CONNECT_KEYS.password),
     ];
 }
 
@@ -144,13 +155,19 @@ export interface TableJobArgs {
 
 export const SQL_MOUNT = "/opt/bdok/sql";
 
-/** Runs customers.sql (idempotent DDL) once RDS answers; fails the pod on any SQL error. */
+/** The psql command of the table Job: the table, then the roles (both idempotent), as the master user. */
+export function tableJobCommand(sqlDir: string): string {
+    return `psql -X -v ON_ERROR_STOP=1 -v source_role=${POSTGRES_LOGINS.source.role} -v simulator_role=${POSTGRES_LOGINS.simulator.role} ` +
+        `-f ${sqlDir}/customers.sql -f ${sqlDir}/roles.sql`;
+}
+
+/** Runs customers.sql and roles.sql once RDS answers; fails the pod on any SQL error. */
 export function tableJobSpec(a: TableJobArgs) {
     const script = [
         "set -eu",
         `until pg_isready -q; do echo "waiting for $PGHOST:$PGPORT"; sleep 5; done`,
-        `psql -X -v ON_ERROR_STOP=1 -f ${SQL_MOUNT}/customers.sql`,
-        `echo "table public.customers ready"`,
+        tableJobCommand(SQL_MOUNT),
+        `echo "table public.customers and its roles ready"`,
     ].join("\n");
     return jobSpec("customers-table", {
         securityContext: postgresImageUser,
@@ -159,7 +176,11 @@ export function tableJobSpec(a: TableJobArgs) {
             name: "psql",
             image: a.image,
             command: ["sh", "-c", script],
-            env: postgresEnv(a.host, a.port),
+            env: [
+                ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
+                secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
+                secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+            ],
             volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
             resources: realtimeResources(a.isProd).psql,
             securityContext: hardened,
@@ -205,7 +226,7 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                     // Bypasses the Airflow entrypoint: plain Python with the image's psycopg2.
                     command: ["python", `${SCRIPT_MOUNT}/simulator.py`],
                     env: [
-                        ...postgresEnv(a.host, a.port),
+                        ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.simulator.secret),
                         { name: "SIM_ROWS_PER_SECOND", value: String(a.rowsPerSecond) },
                         { name: "SIM_MAX_ROWS", value: "0" },
                         { name: "PYTHONUNBUFFERED", value: "1" },
