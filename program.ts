@@ -16,6 +16,7 @@ import { LoadBalancerController } from "./components/platform/load-balancer-cont
 import { SparkOperator } from "./components/platform/spark-operator";
 import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
+import { ES_SINK } from "./lib/elastic";
 import { baseTags, prefix } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
 import { connectorAcls, esCaConnectMount } from "./lib/pipelines/realtime";
@@ -115,7 +116,12 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         ...(batchDags ? { dagFiles: batchDags } : {}),
     }, onCluster);
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onCluster);
-    const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onCluster);
+    const elastic = new Elastic("elastic", {
+        platform,
+        namespace: namespaces.byName.elastic,
+        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: components/pipelines/realtime.ts).
+        ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+    }, onCluster);
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch

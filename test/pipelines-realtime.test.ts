@@ -2,7 +2,7 @@
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../lib/elastic";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../lib/elastic";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS, connectSecretMountTemplate } from "../lib/kafka";
 import { contentName, readPipelineFile, sha256 } from "../lib/pipelines/files";
 import {
@@ -152,7 +152,8 @@ for (const stack of STACKS) {
             assert.equal(c.topics, TOPICS.transformed);
             assert.equal(c["connection.url"], ES_URL);
             assert.match(c["connection.url"], /^https:\/\//);
-            assert.equal(c["connection.username"], "elastic");
+            // Its own file-realm user, not `elastic` (test/pipelines-realtime-es-role.test.ts).
+            assert.equal(c["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
             assert.equal(c["elastic.security.protocol"], "SSL");
             assert.equal(c["elastic.https.ssl.truststore.type"], "PEM");
             assert.equal(c["elastic.https.ssl.truststore.location"], ES_CA_FILE_IN_CONNECT);
@@ -186,7 +187,7 @@ for (const stack of STACKS) {
             const src = config(run, CONNECTORS.source);
             assert.equal(src["connection.user"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:username}`);
             assert.equal(src["connection.password"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:password}`);
-            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_ELASTIC_USER_SECRET}:elastic}`);
+            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
             for (const c of mineOf(run, CONNECTOR)) {
                 for (const [k, v] of Object.entries(inputsOf(c).spec.config as Record<string, string>)) {
                     if (/password|user$|secret/.test(k)) assert.match(v, /^\$\{secrets:[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9._-]+\}$/, k);

@@ -3,6 +3,7 @@ import {
     CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET,
     ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
 } from "../lib/kafka";
+import { ES_SINK } from "../lib/elastic";
 import type { RbacRule } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../tools/mocks";
@@ -245,7 +246,8 @@ describe("Platform: Kafka", () => {
                 assert.ok(rbacAllows(rulesIn("kafka"), "", "secrets", "get", POSTGRES_CONNECT_SECRET));
                 assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "get", CLUSTER_CA_SECRET.replace("-cert", "")), "not the CA key");
                 assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "list"));
-                for (const s of [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
+                for (const s of [ES_SINK.userSecret, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
+                assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", ES_ELASTIC_USER_SECRET), "not the elastic superuser");
                 assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", "bdok-es-http-certs-internal"));
                 // The names are ECK's derivations of the Elasticsearch resource the program declares.
                 const es = ofType(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(inputsOf);

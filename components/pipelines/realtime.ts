@@ -2,12 +2,13 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
+import * as YAML from "yaml";
+import { ES_HTTP_CA_SECRET, ES_SINK } from "../../lib/elastic";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
     CONNECTORS, CustomResourceObject, DATA_VIEW, POSTGRES_LOGINS, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
     caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
-    simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
+    esSinkRoles, simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../../lib/pipelines/realtime";
 import { kafkaUser } from "../../lib/kafka";
 import { apiVersions, images } from "../../versions";
@@ -184,7 +185,20 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [caCopy, copier, ...rbac] });
 
         // ---- (5) Elasticsearch sink: customers-transformed → index customers-transformed ----
-        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()), [...args.connectorDependencies, copyJob, args.elasticsearch]);
+        // Its own Elasticsearch login and role (ECK file realm: the Elasticsearch resource lists both Secrets).
+        const sinkPassword = new random.RandomPassword(`${name}-es-sink`, { length: 32, special: false }, p);
+        const sinkUser = new k8s.core.v1.Secret(`${name}-es-sink-user`, {
+            metadata: meta(ES_SINK.userSecret, elasticNs),
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: ES_SINK.user, password: sinkPassword.result, roles: ES_SINK.role },
+        }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+        const sinkRole = new k8s.core.v1.Secret(`${name}-es-sink-role`, {
+            metadata: meta(ES_SINK.rolesSecret, elasticNs),
+            type: "Opaque",
+            stringData: { "roles.yml": YAML.stringify(esSinkRoles()) },
+        }, p);
+        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()),
+            [...args.connectorDependencies, copyJob, args.elasticsearch, sinkUser, sinkRole]);
 
         // ---- (6) the Kibana data view, through Kibana's API ----
         const kibanaPy = readPipelineFile(FILES.kibana);

@@ -5,10 +5,11 @@ import * as random from "@pulumi/random";
 import { PodRole } from "../aws/pod-role";
 import {
     Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
-    ConnectSecretMount, CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
+    ConnectSecretMount, CustomResourceObject, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
     POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
+import { ES_SINK } from "../../lib/elastic";
 import { charts } from "../../versions";
 import type { PlatformContext } from "./context";
 
@@ -151,7 +152,8 @@ export class Kafka extends pulumi.ComponentResource {
             }, p));
         };
         grantSecrets("kafka", ns, [POSTGRES_CONNECT_SECRET]);
-        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]);
+        // The sink's own login (not `elastic`) and ECK's public CA.
+        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_SINK.userSecret, ES_HTTP_CA_SECRET]);
         this.connectorDependencies = [connect, pg, ...readers];
 
         this.registerOutputs({

@@ -4,7 +4,7 @@
 // Secret references (secretKeyRef, or `${secrets:<ns>/<name>:<key>}` for the connectors).
 import type { StackConfig } from "../../config";
 import {
-    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET,
+    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET,
     KIBANA_URL,
 } from "../elastic";
 import {
@@ -303,17 +303,30 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
 }
 
 /**
- * Elasticsearch sink over TLS: the `elastic` user's password by reference, ECK's CA as a PEM file
+ * Elasticsearch sink over TLS, as its own file-realm user (ES_SINK, esSinkRoles) by reference, ECK's CA as a PEM file
  * (ES_CA_COPY), hostname verification on (ECK's certificate names the service). key.ignore=false:
  * the streaming job keys each message with the customer id, so re-deliveries overwrite.
  */
+/**
+ * The sink's Elasticsearch role (roles.yml): the version check at start (cluster monitor), then on
+ * its one index: create it, read its mapping, write documents (write covers the mapping update).
+ */
+export function esSinkRoles(): Record<string, unknown> {
+    return {
+        [ES_SINK.role]: {
+            cluster: ["monitor"],
+            indices: [{ names: [DATA_VIEW.id], privileges: ["create_index", "view_index_metadata", "write"] }],
+        },
+    };
+}
+
 export function elasticsearchSinkConnector(): CustomResourceObject {
     return connector(CONNECTORS.sink, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", {
         ...jsonConverters,
         "topics": TOPICS.transformed,
         "connection.url": ES_URL,
-        "connection.username": "elastic",
-        "connection.password": secretRef(ELASTIC_NAMESPACE, ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
+        "connection.username": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "username"),
+        "connection.password": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "password"),
         "elastic.security.protocol": "SSL",
         "elastic.https.ssl.truststore.type": "PEM",
         "elastic.https.ssl.truststore.location": ES_CA_FILE_IN_CONNECT,
