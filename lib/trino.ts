@@ -33,9 +33,9 @@ export function trinoSecured(config: Pick<StackConfig, "exposure">): boolean {
     return config.exposure !== "clusterIp";
 }
 
-/** The names the server certificate carries: the Service, in every in-cluster form. */
+/** The names the server certificate carries: the Service, in every in-cluster form, and localhost (port-forward). */
 export function trinoTlsNames(): string[] {
-    return [TRINO_SERVICE, `${TRINO_SERVICE}.${TRINO_NAMESPACE}`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc.cluster.local`];
+    return [TRINO_SERVICE, `${TRINO_SERVICE}.${TRINO_NAMESPACE}`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc.cluster.local`, "localhost"];
 }
 
 /** The file password authenticator's line: Trino accepts bcrypt ($2a$/$2b$/$2y$, cost >= 8). */
@@ -181,6 +181,11 @@ export function trinoPolicy(lakeBucketArn: string, region: string, accountId: st
 
 export function portForwardCommand(): string {
     return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_PORT}:${TRINO_PORT}`;
+}
+
+/** With authentication, clients use the HTTPS port (passwords are refused over HTTP). */
+export function securePortForwardCommand(): string {
+    return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_HTTPS_PORT}:${TRINO_HTTPS_PORT}`;
 }
 
 // ---- The TLS issuer Job (runs pipelines/platform/issue_tls.py in the apache/airflow image) ----

@@ -140,7 +140,9 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(svc.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
             if (svc.type === "LoadBalancer") assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             else assert.deepEqual(svc.annotations, {});
-            assert.equal(run.plan.outputs.trinoPortForward, "kubectl -n trino port-forward svc/trino 8080:8080");
+            // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
+            const port = run.config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
+            assert.equal(run.plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
         });
 
         it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
@@ -225,7 +227,7 @@ describe("Trino authentication, from the chart the plan's values render", () => 
             it("issues a certificate for the Service's names, with a role that may write only its Secret", () => {
                 const job = inputsOf(mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!);
                 const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
-                assert.deepEqual(env.DNS_NAMES.split(","), ["trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local"]);
+                assert.deepEqual(env.DNS_NAMES.split(","), ["trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local", "localhost"]);
                 assert.equal(env.TARGET_SECRET, TRINO_TLS_SECRET);
                 const role = inputsOf(mine(run).find((c) => c.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!);
                 assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }]);

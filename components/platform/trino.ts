@@ -5,7 +5,7 @@ import * as random from "@pulumi/random";
 import { contentName, readPipelineFile } from "../../lib/pipelines/files";
 import {
     CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_NAMESPACE, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE,
-    TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, tlsIssuerCronJobSpec,
+    TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, tlsIssuerCronJobSpec,
     tlsIssuerJobSpec, tlsIssuerRules, trinoPolicy, trinoSecured, trinoValues,
 } from "../../lib/trino";
 import { charts, images } from "../../versions";
@@ -24,7 +24,7 @@ export class Trino extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     readonly serviceName: string = TRINO_SERVICE;
     readonly serviceAccountName: string = TRINO_SERVICE_ACCOUNT;
-    readonly portForwardCommand: string = portForwardCommand();
+    readonly portForwardCommand: string;
     readonly catalog: string = CATALOG;
     /** With authentication (exposure not clusterIp): the user, its password (secret), how to read the CA. */
     readonly user?: string;
@@ -49,6 +49,7 @@ export class Trino extends pulumi.ComponentResource {
             tags: args.platform.tags,
         }, p);
 
+        this.portForwardCommand = trinoSecured(cfg) ? securePortForwardCommand() : portForwardCommand();
         const auth = trinoSecured(cfg) ? this.authentication(name, args.namespace.metadata.name) : undefined;
         if (auth) {
             this.user = TRINO_USER;
