@@ -12,12 +12,14 @@ import { Elastic } from "./components/platform/elastic";
 import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
 import { Trino } from "./components/platform/trino";
 import { Kafka } from "./components/platform/kafka";
+import { LoadBalancerController } from "./components/platform/load-balancer-controller";
 import { SparkOperator } from "./components/platform/spark-operator";
 import { BatchPipeline } from "./components/pipelines/batch";
 import { RealtimePipeline } from "./components/pipelines/realtime";
+import { ES_SINK } from "./lib/elastic";
 import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./lib/pipelines/batch";
-import { esCaConnectMount } from "./lib/pipelines/realtime";
+import { connectorAcls, esCaConnectMount } from "./lib/pipelines/realtime";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -74,6 +76,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // storage class), so no await starts its clock before a node exists, and on destroy the
     // barrier outlives every pod and volume.
     const onNodes = { ...onCluster, dependsOn: cluster.ready };
+    const lbc = new LoadBalancerController("load-balancer-controller", {
+        prefix: pre,
+        clusterName: cluster.name,
+        region: cfg.region,
+        vpcId: network.vpcId,
+        isProd: cfg.isProd,
+        podIdentityAgent: cluster.podIdentityAgent,
+        tags,
+    }, onNodes);
     const platform: PlatformContext = {
         config: cfg,
         prefix: pre,
@@ -81,6 +92,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         clusterName: cluster.name,
         podIdentityAgent: cluster.podIdentityAgent,
         storageClass: cluster.defaultStorageClass,
+        loadBalancerController: lbc.release,
     };
     const spark = new SparkOperator("spark-operator", {
         platform,
@@ -92,9 +104,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         platform,
         namespace: namespaces.byName.kafka,
         elasticNamespace: namespaces.byName.elastic,
-        database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
+        database: { address: db.address, port: db.port },
         // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
+        connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
     }, onNodes);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     const batchDags = cfg.pipelines.batch
@@ -109,7 +122,12 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         ...(batchDags ? { dagFiles: batchDags } : {}),
     }, onNodes);
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onNodes);
-    const elastic = new Elastic("elastic", { platform, namespace: namespaces.byName.elastic }, onNodes);
+    const elastic = new Elastic("elastic", {
+        platform,
+        namespace: namespaces.byName.elastic,
+        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: components/pipelines/realtime.ts).
+        ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+    }, onNodes);
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
@@ -130,9 +148,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             kafkaNamespace: namespaces.byName.kafka,
             elasticNamespace: namespaces.byName.elastic,
             lakeBucket: lake.lake.name,
-            database: { address: db.address, port: db.port },
+            database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
             postgresSecret: kafka.postgresSecret,
             connectorDependencies: kafka.connectorDependencies,
+            kafkaUserDependencies: [kafka.release, kafka.cluster],
             topics: Object.values(kafka.topicResources),
             sparkOperator: spark,
             elasticsearch: elastic.elasticsearch,
@@ -173,6 +192,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         trinoService: trino.serviceName,
         trinoPortForward: trino.portForwardCommand,
         trinoCatalog: trino.catalog,
+        ...(trino.user ? { trinoUser: trino.user, trinoPassword: trino.password, trinoCaCommand: trino.caCommand } : {}),
         elasticsearchUrl: elastic.elasticsearchUrl,
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,

@@ -22,6 +22,24 @@ export const KIBANA_PORT = 5601;
 export const ES_URL = `https://${ES_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${ES_PORT}`;
 export const KIBANA_URL = `https://${KIBANA_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${KIBANA_PORT}`;
 
+/**
+ * The ES sink connector's own login (ECK file realm), instead of `elastic`: a kubernetes.io/basic-auth
+ * Secret (username, password, roles) in spec.auth.fileRealm, and its role in a Secret's roles.yml
+ * (spec.auth.roles); ECK reads both (pkg/controller/elasticsearch/user/user_provided.go).
+ */
+export const ES_SINK = {
+    user: "bdok-es-sink",
+    role: "bdok_es_sink",
+    userSecret: "bdok-es-sink-user",
+    rolesSecret: "bdok-es-sink-role",
+} as const;
+
+/** Secrets of users and roles for ECK to load into the file realm. */
+export interface ElasticsearchAuth {
+    fileRealmSecrets: string[];
+    roleSecrets: string[];
+}
+
 /** The data volume claim name ECK expects for Elasticsearch data. */
 export const ES_DATA_CLAIM = "elasticsearch-data";
 
@@ -63,8 +81,11 @@ export interface CustomResourceObject {
  *   and resources cannot drift apart; memory request = limit.
  * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
  */
-export function elasticsearchResource(config: StackConfig, storageClass: string): CustomResourceObject {
+export function elasticsearchResource(config: StackConfig, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
     const nodes = config.elasticsearch.nodes;
+    const authSpec = auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
+        ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
+        : {};
     const protect = config.protectStatefulResources;
     return {
         apiVersion: apiVersions.elasticsearch,
@@ -72,6 +93,7 @@ export function elasticsearchResource(config: StackConfig, storageClass: string)
         metadata: { name: ES_NAME, namespace: ELASTIC_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
         spec: {
             version: apps.elastic,
+            ...authSpec,
             // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
             volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
             // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.

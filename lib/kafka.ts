@@ -26,8 +26,10 @@ export const CONNECT_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect`;
 /** ...and the image build pod's `<connect>-connect-build`. */
 export const CONNECT_BUILD_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect-build`;
 
-/** RDS credentials for the JDBC source, read by the config provider, never copied into a connector. */
+/** The JDBC source's credentials, read by the config provider, never copied into a connector. */
 export const POSTGRES_CONNECT_SECRET = "bdok-postgres-connect";
+/** Its PostgreSQL login: may only read public.customers (pipelines/realtime/roles.sql creates it). */
+export const POSTGRES_SOURCE_ROLE = "bdok_cdc_source";
 export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password", url: "url" } as const;
 /** The book's database (the `public.customers` table lives there). */
 export const POSTGRES_DATABASE = "postgres";
@@ -208,7 +210,7 @@ export function brokerConfig(brokers: number): Record<string, number> {
 /**
  * The Kafka cluster: Strimzi 1.x (kafka.strimzi.io/v1) is KRaft with node pools only, so no
  * `strimzi.io/kraft` / `strimzi.io/node-pools` annotations exist any more. One TLS listener: every
- * client (Connect, Spark) trusts the cluster CA; a plaintext listener would serve nobody.
+ * client (Connect, Spark) trusts the cluster CA and authenticates as a KafkaUser (kafkaUser).
  */
 export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
     const size = kafkaSizing(a.isProd);
@@ -219,7 +221,10 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
         spec: {
             kafka: {
                 version: apps.kafka,
-                listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true }],
+                // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
+                listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
+                // ...and may do only what its ACLs list (Strimzi's own components are super users).
+                authorization: { type: "simple" },
                 config: brokerConfig(a.brokers),
                 // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
                 ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
@@ -324,10 +329,12 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
             replicas: size.connectReplicas,
             bootstrapServers: `${BOOTSTRAP_SERVICE}:${TLS_LISTENER.port}`,
             tls: { trustedCertificates: [{ secretName: CLUSTER_CA_SECRET, pattern: "*.crt" }] },
+            // The User Operator's Secret of CONNECT_USER (named after the KafkaUser).
+            authentication: { type: "tls", certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key } },
             groupId: CONNECT_NAME,
-            configStorageTopic: `${CONNECT_NAME}-configs`,
-            offsetStorageTopic: `${CONNECT_NAME}-offsets`,
-            statusStorageTopic: `${CONNECT_NAME}-status`,
+            configStorageTopic: CONNECT_TOPICS.configs,
+            offsetStorageTopic: CONNECT_TOPICS.offsets,
+            statusStorageTopic: CONNECT_TOPICS.status,
             config: {
                 // -1: the broker's default.replication.factor (replicationFor).
                 "config.storage.replication.factor": -1,
@@ -348,6 +355,62 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
                 pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
                 ...extra.container,
             },
+        },
+    };
+}
+
+// ---- Kafka users (mutual TLS) and their ACLs ----
+
+/** Connect's KafkaUser; the User Operator writes its certificate to a Secret of the same name. */
+export const CONNECT_USER = CONNECT_NAME;
+/** Keys of a KafkaUser's Secret (tls authentication): PEM pair, PKCS #12 keystore and its password. */
+export const USER_SECRET_KEYS = { certificate: "user.crt", key: "user.key", p12: "user.p12", password: "user.password" } as const;
+/** Connect's own topics (created by Connect itself) and its group id. */
+export const CONNECT_TOPICS = {
+    configs: `${CONNECT_NAME}-configs`,
+    offsets: `${CONNECT_NAME}-offsets`,
+    status: `${CONNECT_NAME}-status`,
+} as const;
+
+export type AclOperation = "Read" | "Write" | "Create" | "Describe" | "DescribeConfigs";
+export interface Acl {
+    resource: { type: "topic" | "group"; name: string; patternType: "literal" | "prefix" };
+    operations: AclOperation[];
+    host: "*";
+}
+const acl = (type: Acl["resource"]["type"], name: string, operations: AclOperation[], patternType: Acl["resource"]["patternType"] = "literal"): Acl =>
+    ({ resource: { type, name, patternType }, operations, host: "*" });
+
+export const topicRead = (topic: string) => acl("topic", topic, ["Read", "Describe"]);
+export const topicWrite = (topic: string) => acl("topic", topic, ["Write", "Describe"]);
+export const groupRead = (group: string, patternType: Acl["resource"]["patternType"] = "literal") => acl("group", group, ["Read"], patternType);
+
+/** Kafka Connect's default consumer group of a sink connector: `connect-<connector name>`. */
+export function sinkConnectorGroup(connector: string): string {
+    return `connect-${connector}`;
+}
+
+/**
+ * What the Connect workers need whatever runs in them: their three topics (created on first start,
+ * DescribeConfigs for the cleanup-policy check) and the workers' group. Connectors add their own.
+ */
+export function connectWorkerAcls(): Acl[] {
+    return [
+        ...Object.values(CONNECT_TOPICS).map((t) => acl("topic", t, ["Read", "Write", "Create", "Describe", "DescribeConfigs"])),
+        groupRead(CONNECT_NAME),
+    ];
+}
+
+/** A KafkaUser authenticated by a certificate of the clients CA, allowed exactly `acls`. */
+export function kafkaUser(name: string, acls: Acl[]): CustomResourceObject {
+    if (!acls.length) throw new Error(`KafkaUser ${name}: no ACL; a user that may do nothing is not needed`);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "KafkaUser",
+        metadata: { name, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
+        spec: {
+            authentication: { type: "tls" },
+            authorization: { type: "simple", acls },
         },
     };
 }

@@ -11,6 +11,59 @@ export const TRINO_RELEASE = "trino";
 export const TRINO_SERVICE = "trino";
 export const TRINO_SERVICE_ACCOUNT = "trino";
 export const TRINO_PORT = 8080;
+export const TRINO_HTTPS_PORT = 8443;
+
+// ---- Authentication (whenever exposure is not clusterIp) ----
+/** The one Trino user; its password is a Pulumi secret, only its bcrypt hash lands in the cluster. */
+export const TRINO_USER = "bdok";
+/** Secret with `password.db` (user:bcrypt), read by the chart's file password authenticator. */
+export const TRINO_PASSWORD_SECRET = "trino-password-file";
+/** Secret with the internal-communication shared secret (key below), for coordinator and workers. */
+export const TRINO_INTERNAL_SECRET = "trino-internal";
+export const TRINO_INTERNAL_KEY = "shared-secret";
+export const TRINO_INTERNAL_ENV = "TRINO_INTERNAL_SHARED_SECRET";
+/** Filled in-cluster by the TLS Job (pipelines/platform/issue_tls.py): tls.pem, tls.crt, tls.key, ca.crt. */
+export const TRINO_TLS_SECRET = "trino-tls";
+export const TRINO_TLS_MOUNT = "/etc/trino/tls";
+export const TRINO_TLS_ISSUER = "trino-tls-issuer";
+
+/** Trino answers only authenticated, TLS-protected clients when anything but port-forward reaches it. */
+export function trinoSecured(config: Pick<StackConfig, "exposure">): boolean {
+    return config.exposure !== "clusterIp";
+}
+
+/** The names the server certificate carries: the Service, in every in-cluster form, and localhost (port-forward). */
+export function trinoTlsNames(): string[] {
+    return [TRINO_SERVICE, `${TRINO_SERVICE}.${TRINO_NAMESPACE}`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc.cluster.local`, "localhost"];
+}
+
+/** The file password authenticator's line: Trino accepts bcrypt ($2a$/$2b$/$2y$, cost >= 8). */
+export function passwordFileLine(user: string, bcryptHash: string): string {
+    if (!/^[A-Za-z0-9._-]+$/.test(user)) throw new Error(`trino user ${JSON.stringify(user)}: allowed: letters, digits, . _ -`);
+    const m = /^\$2[abxy]\$(\d{2})\$/.exec(bcryptHash);
+    if (!m || Number(m[1]) < 8) throw new Error("trino password: a bcrypt hash of cost 8 or more is required");
+    return `${user}:${bcryptHash}\n`;
+}
+
+/** Chart values for password authentication over HTTPS, with the shared secret for internal calls. */
+export function trinoAuthValues(): Record<string, unknown> {
+    return {
+        server: {
+            config: {
+                authenticationType: "PASSWORD",
+                https: { enabled: true, port: TRINO_HTTPS_PORT, keystore: { path: `${TRINO_TLS_MOUNT}/tls.pem` } },
+            },
+        },
+        auth: { passwordAuthSecret: TRINO_PASSWORD_SECRET },
+        additionalConfigProperties: [
+            `internal-communication.shared-secret=\${ENV:${TRINO_INTERNAL_ENV}}`,
+            // Passwords only over HTTPS (Trino's default with authentication; stated, not assumed).
+            "http-server.authentication.allow-insecure-over-http=false",
+        ],
+        env: [{ name: TRINO_INTERNAL_ENV, valueFrom: { secretKeyRef: { name: TRINO_INTERNAL_SECRET, key: TRINO_INTERNAL_KEY } } }],
+        coordinator: { secretMounts: [{ name: "tls", secretName: TRINO_TLS_SECRET, path: TRINO_TLS_MOUNT }] },
+    };
+}
 export const CATALOG = "hive";
 /** What Trino reads from the lake: the book's bronze and silver layers. */
 export const READ_PREFIXES = ["bronze", "silver"];
@@ -78,7 +131,7 @@ export function trinoValues(config: StackConfig): Record<string, unknown> {
     const queryNodes = Math.max(workers, 1);
     const perNodeMB = parseInt(workers > 0 ? perNode.maxMemoryPerNode : nodeMemory(sizes.coordinator.memoryMiB).maxMemoryPerNode, 10);
     const coordinator = node(sizes.coordinator);
-    return {
+    const values: Record<string, unknown> = {
         image: { tag: apps.trino },
         server: {
             workers,
@@ -97,6 +150,16 @@ export function trinoValues(config: StackConfig): Record<string, unknown> {
             annotations: loadBalancerAnnotations(config.exposure),
         },
     };
+    return trinoSecured(config) ? deepMerge(values, trinoAuthValues()) : values;
+}
+
+/** Objects merged key by key (arrays and scalars of `b` win). */
+function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
+    const out: Record<string, any> = { ...a };
+    for (const [k, v] of Object.entries(b)) {
+        out[k] = v && typeof v === "object" && !Array.isArray(v) && a[k] && typeof a[k] === "object" && !Array.isArray(a[k]) ? deepMerge(a[k], v) : v;
+    }
+    return out;
 }
 
 /** Glue read on the book's database and its tables; S3 read on bronze/ and silver/ only. */
@@ -117,4 +180,61 @@ export function trinoPolicy(lakeBucketArn: string, region: string, accountId: st
 
 export function portForwardCommand(): string {
     return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_PORT}:${TRINO_PORT}`;
+}
+
+/** With authentication, clients use the HTTPS port (passwords are refused over HTTP). */
+export function securePortForwardCommand(): string {
+    return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_HTTPS_PORT}:${TRINO_HTTPS_PORT}`;
+}
+
+// ---- The TLS issuer Job (runs pipelines/platform/issue_tls.py in the apache/airflow image) ----
+export const TLS_SCRIPT_MOUNT = "/opt/bdok/scripts";
+
+/** `get`/`patch` on the TLS Secret only (Pulumi creates it empty and never owns its data). */
+export function tlsIssuerRules() {
+    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }];
+}
+
+export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
+    return {
+        restartPolicy: "Never",
+        serviceAccountName: TRINO_TLS_ISSUER,
+        // The script writes the Secret with this account's token.
+        automountServiceAccountToken: true,
+        securityContext: { runAsNonRoot: true, runAsUser: 50000, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
+        volumes: [{ name: "scripts", configMap: { name: scriptConfigMap, defaultMode: 0o444 } }],
+        containers: [{
+            name: "issue",
+            image,
+            command: ["python", `${TLS_SCRIPT_MOUNT}/issue_tls.py`],
+            env: [
+                { name: "TARGET_NAMESPACE", value: TRINO_NAMESPACE },
+                { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
+                { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
+            ],
+            volumeMounts: [{ name: "scripts", mountPath: TLS_SCRIPT_MOUNT, readOnly: true }],
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+        }],
+    };
+}
+
+export function tlsIssuerJobSpec(image: string, scriptConfigMap: string) {
+    return {
+        backoffLimit: 3,
+        activeDeadlineSeconds: 600,
+        ttlSecondsAfterFinished: 86400,
+        template: { metadata: { labels: { "app.kubernetes.io/name": TRINO_TLS_ISSUER } }, spec: tlsIssuerPodSpec(image, scriptConfigMap) },
+    };
+}
+
+/** Weekly: renews the certificate in its last 30 days (the Job alone runs only when its spec changes). */
+export function tlsIssuerCronJobSpec(image: string, scriptConfigMap: string) {
+    return {
+        schedule: "41 4 * * 1",
+        concurrencyPolicy: "Forbid",
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { spec: tlsIssuerJobSpec(image, scriptConfigMap) },
+    };
 }

@@ -2,11 +2,11 @@
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../lib/elastic";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../lib/elastic";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS, connectSecretMountTemplate } from "../lib/kafka";
 import { contentName, readPipelineFile, sha256 } from "../lib/pipelines/files";
 import {
-    CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, esCaConnectMount, STREAMING_PREFIX, caSourceRules, caTargetRules,
+    CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, POSTGRES_LOGINS, SQL_MOUNT, esCaConnectMount, tableJobCommand, STREAMING_PREFIX, caSourceRules, caTargetRules,
     jdbcSourceConnector, simulatorDeploymentSpec, streamingSizing, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../lib/pipelines/realtime";
 import { SPARK_SERVICE_ACCOUNT } from "../lib/spark";
@@ -152,7 +152,8 @@ for (const stack of STACKS) {
             assert.equal(c.topics, TOPICS.transformed);
             assert.equal(c["connection.url"], ES_URL);
             assert.match(c["connection.url"], /^https:\/\//);
-            assert.equal(c["connection.username"], "elastic");
+            // Its own file-realm user, not `elastic` (test/pipelines-realtime-es-role.test.ts).
+            assert.equal(c["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
             assert.equal(c["elastic.security.protocol"], "SSL");
             assert.equal(c["elastic.https.ssl.truststore.type"], "PEM");
             assert.equal(c["elastic.https.ssl.truststore.location"], ES_CA_FILE_IN_CONNECT);
@@ -186,7 +187,7 @@ for (const stack of STACKS) {
             const src = config(run, CONNECTORS.source);
             assert.equal(src["connection.user"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:username}`);
             assert.equal(src["connection.password"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:password}`);
-            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_ELASTIC_USER_SECRET}:elastic}`);
+            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
             for (const c of mineOf(run, CONNECTOR)) {
                 for (const [k, v] of Object.entries(inputsOf(c).spec.config as Record<string, string>)) {
                     if (/password|user$|secret/.test(k)) assert.match(v, /^\$\{secrets:[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9._-]+\}$/, k);
@@ -198,7 +199,12 @@ for (const stack of STACKS) {
             assert.ok(holders.length > 0, "the mocked password is visible to this check");
             const allowed = new Set([SECRET, "aws:rds/instance:Instance"]);
             assert.deepEqual(holders.filter((t) => !allowed.has(t)), [], "the RDS password outside Secrets and RDS");
-            for (const c of mine(run)) assert.ok(!JSON.stringify(c.rawInputs).includes(pw), `${c.name} holds the RDS password`);
+            // Of the pipeline, only the admin Secret holds it, and only the table Job reads that Secret.
+            const holding = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(pw));
+            assert.deepEqual(holding.map((c) => inputsOf(c).metadata.name), [POSTGRES_LOGINS.admin.secret]);
+            const readers = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(`"name":"${POSTGRES_LOGINS.admin.secret}"`) && c.type !== SECRET);
+            assert.deepEqual(readers.map((c) => c.type), [JOB]);
+            assert.match(inputsOf(readers[0]).metadata.name, /^customers-table-/);
         });
 
         it("streaming SparkApplication: src-customers → customers-transformed over TLS, checkpoints in the lake, restarts", () => {
@@ -227,7 +233,8 @@ for (const stack of STACKS) {
             assert.equal(arg("--target-topic"), TOPICS.transformed);
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
-            assert.deepEqual(options, ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
+            assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
+            // The keystore options (mutual TLS): test/platform-kafka-auth.test.ts.
             // The cluster CA is mounted where the truststore points, in the driver AND the executors.
             const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === CLUSTER_CA_SECRET);
             assert.ok(volume, "the Strimzi cluster CA volume");
@@ -257,10 +264,16 @@ for (const stack of STACKS) {
             const e = env(c);
             assert.equal(e.PGSSLMODE, "require");
             assert.equal(e.PGHOST, rdsAddress(run));
-            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
+            // As the master user, it creates the pipeline's roles with the passwords of their Secrets.
+            assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "username" } });
+            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "password" } });
+            assert.deepEqual(e.SOURCE_PASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
+            assert.deepEqual(e.SIMULATOR_PASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
             const sqlMap = named(run, "kubernetes:core/v1:ConfigMap", /^customers-sql-/);
-            assert.equal(inputsOf(sqlMap).data["customers.sql"], readPipelineFile("realtime/customers.sql"));
-            assert.equal(inputsOf(sqlMap).metadata.name, contentName("customers-sql", readPipelineFile("realtime/customers.sql")));
+            const files = { "customers.sql": readPipelineFile("realtime/customers.sql"), "roles.sql": readPipelineFile("realtime/roles.sql") };
+            assert.deepEqual(inputsOf(sqlMap).data, files);
+            assert.equal(inputsOf(sqlMap).metadata.name, contentName("customers-sql", files));
+            assert.ok(c.command.join(" ").includes(tableJobCommand(SQL_MOUNT)), "runs both files");
             assert.match(inputsOf(sqlMap).data["customers.sql"], /CREATE TABLE IF NOT EXISTS public\.customers/);
         });
 
@@ -273,7 +286,12 @@ for (const stack of STACKS) {
             assert.equal(c.image, images.airflow);
             const e = env(c);
             assert.equal(Number(e.SIM_ROWS_PER_SECOND), run.config.pipelines.simulatorRowsPerSecond);
-            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
+            // Its own role (INSERT only), not the master user.
+            assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "username" } });
+            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
+            const login = mine(run).find((x) => x.type === SECRET && inputsOf(x).metadata.name === POSTGRES_LOGINS.simulator.secret)!;
+            assert.equal(inputsOf(login).stringData.username, POSTGRES_LOGINS.simulator.role);
+            assert.equal(login.inputs.stringData, "[secret]");
             assert.equal(e.PGSSLMODE, "require");
             for (const k of ["requests", "limits"]) assert.ok(c.resources[k].cpu && c.resources[k].memory, k);
             assert.equal(spec.template.metadata.annotations["bdok.io/script-sha256"], sha256(readPipelineFile("realtime/simulator.py")));

@@ -120,13 +120,16 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(kb.spec.http.tls, undefined, "Kibana keeps ECK's TLS");
         });
 
-        it("makes both resources wait for the operator release and nothing else of the platform", () => {
+        it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {
             const rel = operator(run);
             for (const t of [ES, KB]) {
                 const r = mine(run).find((c) => c.type === t)!;
                 assert.ok(r.dependencies.includes(rel.urn), `${t} depends on the ECK release`);
                 const deps = transitiveDeps(run, r.urn);
-                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
+                // Kibana's Service is a LoadBalancer unless exposure is clusterIp: it goes before its controller.
+                const lbc = one(run, RELEASE, "load-balancer-controller");
+                assert.equal(deps.has(lbc.urn), t === KB && run.config.exposure !== "clusterIp", `${t} and the load balancer controller`);
+                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn)) assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
                 assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
             }
             const deps = transitiveDeps(run, rel.urn);

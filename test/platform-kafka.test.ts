@@ -1,8 +1,9 @@
 import { strict as assert } from "assert";
 import {
     CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET,
-    ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
+    ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
 } from "../lib/kafka";
+import { ES_SINK } from "../lib/elastic";
 import type { RbacRule } from "../lib/spark";
 import { Captured, PlanRun } from "../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../tools/mocks";
@@ -102,9 +103,9 @@ describe("Platform: Kafka", () => {
                 assert.match(rel.values.featureGates, /-UseConnectBuildWithBuildah/);
             });
 
-            it("declares the cluster, node pool, two topics and Connect, all valid against the v1 CRDs", () => {
+            it("declares the cluster, node pool, two topics, Connect and its user, all valid against the v1 CRDs", () => {
                 const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
-                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic"]);
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic", "KafkaUser"]);
                 // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
                 for (const r of crs(run)) {
                     assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");
@@ -228,12 +229,15 @@ describe("Platform: Kafka", () => {
                 }
             });
 
-            it("hands the RDS credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
+            it("hands the JDBC source role's credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
                 const secret = children(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal(secret.metadata.namespace, "kafka");
-                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                // The JDBC source's own role (pipelines/realtime/roles.sql), never the master user.
+                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "kafka-postgres-source").name);
                 assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
-                assert.equal(secret.stringData.username, "postgres");
+                assert.equal(secret.stringData.username, POSTGRES_SOURCE_ROLE);
+                const master = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
                 assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
                 const plain = run.plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal((plain.inputs as any).stringData, "[secret]", "masked in the plan");
@@ -244,7 +248,8 @@ describe("Platform: Kafka", () => {
                 assert.ok(rbacAllows(rulesIn("kafka"), "", "secrets", "get", POSTGRES_CONNECT_SECRET));
                 assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "get", CLUSTER_CA_SECRET.replace("-cert", "")), "not the CA key");
                 assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "list"));
-                for (const s of [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
+                for (const s of [ES_SINK.userSecret, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
+                assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", ES_ELASTIC_USER_SECRET), "not the elastic superuser");
                 assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", "bdok-es-http-certs-internal"));
                 // The names are ECK's derivations of the Elasticsearch resource the program declares.
                 const es = ofType(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(inputsOf);

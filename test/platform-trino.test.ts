@@ -1,7 +1,11 @@
 import { strict as assert } from "assert";
-import { hiveCatalog, nodeMemory, TRINO_SERVICE_ACCOUNT, trinoSizes } from "../lib/trino";
+import {
+    hiveCatalog, nodeMemory, passwordFileLine, TRINO_HTTPS_PORT, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT,
+    TRINO_TLS_SECRET, TRINO_USER, trinoSizes,
+} from "../lib/trino";
+import { helmTemplate, K8sObject, parseManifest } from "../tools/helm";
 import { Captured, PlanRun } from "../tools/harness";
-import { MOCK_ACCOUNT } from "../tools/mocks";
+import { MOCK_ACCOUNT, mockRandomState } from "../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../tools/schemas";
 import { apps } from "../versions";
 import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "./support";
@@ -135,12 +139,115 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(svc.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
             if (svc.type === "LoadBalancer") assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             else assert.deepEqual(svc.annotations, {});
-            assert.equal(run.plan.outputs.trinoPortForward, "kubectl -n trino port-forward svc/trino 8080:8080");
+            // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
+            const port = run.config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
+            assert.equal(run.plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
         });
 
-        it("does not wait for the Airflow or Elastic releases", () => {
+        it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
             const deps = transitiveDeps(run, release(run).urn);
-            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
+            const lbc = one(run, RELEASE, "load-balancer-controller");
+            assert.equal(deps.has(lbc.urn), run.config.exposure !== "clusterIp");
+            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
         });
     });
 }
+
+describe("Trino authentication, from the chart the plan's values render", () => {
+    const renderTrino = (run: PlanRun) => {
+        const rel = inputsOf(release(run));
+        return parseManifest(helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }));
+    };
+    const coordinatorConfig = (objs: K8sObject[]) => {
+        const cm = objs.find((o) => o.kind === "ConfigMap" && o.source === "trino/templates/configmap-coordinator.yaml")!;
+        return { cm, props: properties(cm.data["config.properties"]) };
+    };
+
+    for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) {
+        describe(`exposure ${exposure}`, () => {
+            let run: PlanRun;
+            let objs: K8sObject[];
+            before(async function () {
+                this.timeout(180000);
+                run = await planWith("prod", { "bdok:exposure": exposure });
+                objs = renderTrino(run);
+            });
+
+            it("the coordinator takes passwords from the password file, over HTTPS only", () => {
+                const { cm, props } = coordinatorConfig(objs);
+                assert.equal(props["http-server.authentication.type"], "PASSWORD");
+                assert.equal(props["http-server.https.enabled"], "true");
+                assert.equal(props["http-server.https.port"], String(TRINO_HTTPS_PORT));
+                assert.equal(props["http-server.authentication.allow-insecure-over-http"], "false");
+                assert.equal(properties(cm.data["password-authenticator.properties"])["password-authenticator.name"], "file");
+                const deploy = objs.find((o) => o.kind === "Deployment" && /coordinator/.test(o.metadata.name))!;
+                const c = deploy.spec.template.spec.containers[0];
+                assert.ok(c.ports.some((p: any) => p.name === "https" && p.containerPort === TRINO_HTTPS_PORT), JSON.stringify(c.ports));
+                const volumes = deploy.spec.template.spec.volumes;
+                const mountOf = (secret: string) => {
+                    const v = volumes.find((x: any) => x.secret?.secretName === secret);
+                    assert.ok(v, `a volume of Secret ${secret}`);
+                    return c.volumeMounts.find((m: any) => m.name === v.name).mountPath as string;
+                };
+                const passwordFile = properties(cm.data["password-authenticator.properties"])["file.password-file"];
+                assert.equal(`${mountOf(TRINO_PASSWORD_SECRET)}/password.db`, passwordFile);
+                assert.equal(`${mountOf(TRINO_TLS_SECRET)}/tls.pem`, props["http-server.https.keystore.path"]);
+                const svc = objs.find((o) => o.kind === "Service" && o.metadata.name === TRINO_SERVICE)!;
+                assert.ok(svc.spec.ports.some((p: any) => p.port === TRINO_HTTPS_PORT && p.targetPort === "https"));
+            });
+
+            it("coordinator and workers share an internal secret from a Kubernetes Secret", () => {
+                const secretRef = properties(coordinatorConfig(objs).cm.data["config.properties"])["internal-communication.shared-secret"];
+                const env = /^\$\{ENV:(\w+)\}$/.exec(secretRef)?.[1];
+                assert.ok(env, secretRef);
+                const worker = objs.find((o) => o.kind === "ConfigMap" && o.source === "trino/templates/configmap-worker.yaml")!;
+                assert.equal(properties(worker.data["config.properties"])["internal-communication.shared-secret"], secretRef);
+                for (const d of objs.filter((o) => o.kind === "Deployment")) {
+                    const e = d.spec.template.spec.containers[0].env.find((x: any) => x.name === env);
+                    assert.deepEqual(e?.valueFrom?.secretKeyRef, { name: TRINO_INTERNAL_SECRET, key: "shared-secret" }, d.metadata.name);
+                }
+            });
+
+            it("keeps the credentials as Pulumi secrets and the release waits for them and the certificate", () => {
+                const secrets = mine(run).filter((c) => c.type === "kubernetes:core/v1:Secret");
+                const file = secrets.find((s) => inputsOf(s).metadata.name === TRINO_PASSWORD_SECRET)!;
+                const line: string = inputsOf(file).stringData["password.db"];
+                assert.match(line, new RegExp(`^${TRINO_USER}:\\$2[aby]\\$1\\d\\$.{53}\\n$`));
+                assert.equal(file.inputs.stringData, "[secret]", "the plan shows no hash");
+                const pw = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "trino-password")!;
+                assert.ok(!JSON.stringify(run.plan).includes(mockRandomState(pw.type, pw.name).result), "the password is in no plan value");
+                assert.equal(run.plan.outputs.trinoPassword, "[secret]");
+                assert.equal(run.plan.outputs.trinoUser, TRINO_USER);
+                const job = mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!;
+                const deps = release(run).dependencies;
+                for (const r of [file, job, secrets.find((s) => inputsOf(s).metadata.name === TRINO_INTERNAL_SECRET)!]) assert.ok(deps.includes(r.urn), r.name);
+            });
+
+            it("issues a certificate for the Service's names, with a role that may write only its Secret", () => {
+                const job = inputsOf(mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!);
+                const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+                assert.deepEqual(env.DNS_NAMES.split(","), ["trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local", "localhost"]);
+                assert.equal(env.TARGET_SECRET, TRINO_TLS_SECRET);
+                const role = inputsOf(mine(run).find((c) => c.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!);
+                assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }]);
+                const tls = mine(run).find((c) => c.type === "kubernetes:core/v1:Secret" && inputsOf(c).metadata.name === TRINO_TLS_SECRET)!;
+                assert.deepEqual(tls.ignoreChanges.sort(), ["data", "stringData"]);
+            });
+        });
+    }
+
+    it("with exposure clusterIp (port-forward only) it renders no authenticator", async function () {
+        this.timeout(180000);
+        const run = await planOf("dev");
+        assert.equal(run.config.exposure, "clusterIp");
+        const { props } = coordinatorConfig(renderTrino(run));
+        assert.equal(props["http-server.authentication.type"], undefined);
+        assert.equal(run.plan.outputs.trinoPassword, undefined);
+    });
+
+    it("refuses a password hash Trino would reject", () => {
+        assert.throws(() => passwordFileLine("bdok", "$2a$04$abc"), /cost 8 or more/);
+        assert.throws(() => passwordFileLine("bdok", "plain"), /bcrypt hash/);
+        assert.throws(() => passwordFileLine("bd:ok", "$2a$10$x"), /allowed: letters/);
+    });
+});

@@ -30,6 +30,8 @@ describe("pipelines (Python)", () => {
         const ran = /Ran (\d+) tests?/.exec(r.stderr);
         assert.equal(r.status, 0, r.stderr.slice(-3000));
         assert.ok(ran && Number(ran[1]) > 0, "no Python test ran");
-        (this.test as Mocha.Test).title += ` (${ran![1]} Python tests)`;
+        // Skips say why in the title (e.g. the TLS issuer's tests without the cryptography package).
+        const skipped = /skipped=(\d+)/.exec(r.stderr);
+        (this.test as Mocha.Test).title += ` (${ran![1]} Python tests${skipped ? `, ${skipped[1]} skipped: run python3 -m unittest -v for the reasons` : ""})`;
     });
 });

@@ -18,11 +18,13 @@ export function mockSecretValue(type: string, name: string): string {
  * Every generated output of a mocked random resource (RandomPassword.result, RandomBytes.base64,
  * ...): tests rebuild them from a captured resource's type and name to look for leaks.
  */
-export function mockRandomState(type: string, name: string): { result: string; b64Std: string; base64: string; hex: string } {
+export function mockRandomState(type: string, name: string): { result: string; b64Std: string; base64: string; hex: string; bcryptHash: string } {
     const value = mockSecretValue(type, name);
     const b64 = Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64");
     // RandomBytes.base64 is standard base64 of `length` (here 32) bytes.
-    return { result: value, b64Std: b64, base64: b64, hex: h(value) };
+    // RandomPassword.bcryptHash has the provider's shape ($2a$, cost 10, 53 characters of salt + hash).
+    const bcryptHash = `$2a$10$${Buffer.from(h(value) + h(`${value}/bcrypt`), "hex").toString("base64").replace(/[^A-Za-z0-9]/g, ".").slice(0, 53)}`;
+    return { result: value, b64Std: b64, base64: b64, hex: h(value), bcryptHash };
 }
 
 export function mockKubeconfig(clusterName: string, region: string): string {

@@ -1,19 +1,23 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import * as YAML from "yaml";
 import { awaitedMetadata } from "../../lib/await";
-import { ES_HTTP_CA_SECRET } from "../../lib/elastic";
+import { ES_HTTP_CA_SECRET, ES_SINK } from "../../lib/elastic";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
-    CONNECTORS, CustomResourceObject, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, caCopyCronJobSpec, caCopyJobSpec,
+    CONNECTORS, CustomResourceObject, DATA_VIEW, POSTGRES_LOGINS, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
     caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
-    simulatorDeploymentSpec, streamingSparkApplication, streamingUpload, tableJobSpec,
+    esSinkRoles, simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../../lib/pipelines/realtime";
+import { kafkaUser } from "../../lib/kafka";
 import { apiVersions, images } from "../../versions";
 import type { PlatformContext } from "../platform/context";
 
 const CONNECTOR_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaConnector" };
 const SPARK_APPLICATION_KIND = { apiVersion: apiVersions.sparkApplication, kind: "SparkApplication" };
+const USER_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaUser" };
 
 export interface RealtimePipelineArgs {
     platform: PlatformContext;
@@ -22,11 +26,14 @@ export interface RealtimePipelineArgs {
     /** The `elastic` namespace (Kibana data view Job, source of ECK's CA). */
     elasticNamespace: k8s.core.v1.Namespace;
     lakeBucket: pulumi.Input<string>;
-    database: { address: pulumi.Input<string>; port: pulumi.Input<number> };
-    /** The Kubernetes Secret with the RDS credentials (Kafka component; keys username, password). */
+    /** RDS; the master credentials reach only the table Job, which creates the pipeline's own roles. */
+    database: { address: pulumi.Input<string>; port: pulumi.Input<number>; masterUsername: pulumi.Input<string>; masterPassword: pulumi.Input<string> };
+    /** The JDBC source's Secret (Kafka component; keys username, password): the role the table Job creates. */
     postgresSecret: pulumi.Resource;
     /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
     connectorDependencies: pulumi.Resource[];
+    /** What a KafkaUser waits for: the Strimzi release (its CRD) and the Kafka CR (its User Operator). */
+    kafkaUserDependencies: pulumi.Resource[];
     /** The KafkaTopic resources the streaming job reads and writes. */
     topics: pulumi.Resource[];
     /** The Spark operator (release, `spark` service accounts and their AWS roles). */
@@ -91,11 +98,25 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             }, { parent: this, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
-        const sql = readPipelineFile(FILES.sql);
-        const sqlMap = scriptMap("customers-sql", "customers-sql", kafkaNs, "customers.sql", sql);
+        // ---- and its least-privilege roles (roles.sql), as the master user ----
+        const login = (id: string, secret: string, username: pulumi.Input<string>, password: pulumi.Input<string>) =>
+            new k8s.core.v1.Secret(`${name}-${id}`, {
+                metadata: meta(secret, kafkaNs),
+                type: "Opaque",
+                stringData: { username, password },
+            }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+        const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, args.database.masterUsername, args.database.masterPassword);
+        const simulatorPassword = new random.RandomPassword(`${name}-postgres-simulator`, { length: 32, special: false }, p);
+        const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
+        const sqlFiles = { "customers.sql": readPipelineFile(FILES.sql), "roles.sql": readPipelineFile(FILES.roles) };
+        const sqlMap = new k8s.core.v1.ConfigMap(`${name}-customers-sql`, {
+            metadata: meta(contentName("customers-sql", sqlFiles), kafkaNs),
+            immutable: true,
+            data: sqlFiles,
+        }, p);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
             tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
-        const table = contentJob("customers-table", kafkaNs, tableSpec, [args.postgresSecret]);
+        const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, args.postgresSecret]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);
@@ -111,7 +132,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 scriptHash: sha256(simulatorPy),
                 isProd: cfg.isProd,
             })),
-        }, { parent: this, dependsOn: [table, args.postgresSecret] });
+        }, { parent: this, dependsOn: [table, simulatorLogin] });
 
         // ---- (3) JDBC source: public.customers → src-customers ----
         cr("postgres-source", CONNECTOR_KIND, db.apply(([host, port]) => jdbcSourceConnector(host, port)), [...args.connectorDependencies, table]);
@@ -127,9 +148,11 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             tags: { ...args.platform.tags, "bdok:sha256": upload.sourceHash.slice(0, 32) },
         }, p);
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
+        // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
+        const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
         cr("streaming", SPARK_APPLICATION_KIND, pulumi.output(args.lakeBucket).apply((lakeBucket) =>
             streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash }) as CustomResourceObject),
-        [args.sparkOperator, ...args.topics, code]);
+        [args.sparkOperator, ...args.topics, code, streamingUser]);
 
         // ---- ECK's CA as a PEM file for the sink (lib/pipelines/realtime.ts ES_CA_COPY) ----
         // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).
@@ -163,7 +186,20 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, { parent: this, dependsOn: [caCopy, copier, ...rbac] });
 
         // ---- (5) Elasticsearch sink: customers-transformed → index customers-transformed ----
-        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()), [...args.connectorDependencies, copyJob, args.elasticsearch]);
+        // Its own Elasticsearch login and role (ECK file realm: the Elasticsearch resource lists both Secrets).
+        const sinkPassword = new random.RandomPassword(`${name}-es-sink`, { length: 32, special: false }, p);
+        const sinkUser = new k8s.core.v1.Secret(`${name}-es-sink-user`, {
+            metadata: meta(ES_SINK.userSecret, elasticNs),
+            type: "kubernetes.io/basic-auth",
+            stringData: { username: ES_SINK.user, password: sinkPassword.result, roles: ES_SINK.role },
+        }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+        const sinkRole = new k8s.core.v1.Secret(`${name}-es-sink-role`, {
+            metadata: meta(ES_SINK.rolesSecret, elasticNs),
+            type: "Opaque",
+            stringData: { "roles.yml": YAML.stringify(esSinkRoles()) },
+        }, p);
+        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()),
+            [...args.connectorDependencies, copyJob, args.elasticsearch, sinkUser, sinkRole]);
 
         // ---- (6) the Kibana data view, through Kibana's API ----
         const kibanaPy = readPipelineFile(FILES.kibana);

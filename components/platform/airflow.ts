@@ -11,7 +11,7 @@ import { charts, images } from "../../versions";
 import type { Database } from "../aws/database";
 import type { DataLake } from "../aws/datalake";
 import { PodRole } from "../aws/pod-role";
-import type { PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface AirflowArgs {
     platform: PlatformContext;
@@ -163,7 +163,7 @@ export class Airflow extends pulumi.ComponentResource {
             timeout: releaseTimeout(charts.airflow.chart),
             atomic: false,
             maxHistory: 5,
-        }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles] });
+        }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles, ...exposureDependencies(args.platform)] });
 
         this.namespace = ns;
         this.releaseName = release.status.name as pulumi.Output<string>;

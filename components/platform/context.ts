@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../../config";
+import { serviceAnnotations } from "../../lib/load-balancer-controller";
 
 /** What every platform component needs from the layers below it. */
 export interface PlatformContext {
@@ -11,6 +12,8 @@ export interface PlatformContext {
     podIdentityAgent: pulumi.Resource;
     /** The default encrypted gp3 StorageClass. */
     storageClass: string;
+    /** The AWS Load Balancer Controller's release: whatever renders a LoadBalancer Service waits for it. */
+    loadBalancerController: pulumi.Resource;
 }
 
 /** The Kubernetes Service type for user-facing services, from the exposure setting. */
@@ -18,11 +21,19 @@ export function serviceType(exposure: StackConfig["exposure"]): "ClusterIP" | "L
     return exposure === "clusterIp" ? "ClusterIP" : "LoadBalancer";
 }
 
-/** Annotations for an AWS load balancer when exposure asks for one (NLB, internal unless public). */
+/**
+ * Annotations that hand a LoadBalancer Service to the AWS Load Balancer Controller (an NLB to the
+ * pod IPs), internal unless exposure is publicLoadBalancer. Nothing for ClusterIP.
+ */
 export function loadBalancerAnnotations(exposure: StackConfig["exposure"]): Record<string, string> {
-    if (exposure === "clusterIp") return {};
-    return {
-        "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-        "service.beta.kubernetes.io/aws-load-balancer-scheme": exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
-    };
+    return serviceAnnotations(exposure);
+}
+
+/**
+ * What a resource that renders a user-facing Service waits for: with a load balancer, the
+ * controller that owns it, so on destroy the Service (and its NLB) goes first. With ClusterIP
+ * there is no NLB to remove, and the controller stays off the critical path.
+ */
+export function exposureDependencies(platform: PlatformContext): pulumi.Resource[] {
+    return platform.config.exposure === "clusterIp" ? [] : [platform.loadBalancerController];
 }

@@ -1,17 +1,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
-    CustomResourceObject, ECK_RELEASE, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL,
+    CustomResourceObject, ECK_RELEASE, ElasticsearchAuth, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL,
     KIBANA_HTTP_CA_SECRET, KIBANA_URL, elasticPasswordCommand, elasticsearchResource, kibanaPortForwardCommand, kibanaResource,
     operatorValues,
 } from "../../lib/elastic";
 import { awaitedMetadata, releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
-import type { PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface ElasticArgs {
     platform: PlatformContext;
     namespace: k8s.core.v1.Namespace;
+    /** File-realm users and roles (Secrets of the elastic namespace) for ECK to load. */
+    auth?: ElasticsearchAuth;
 }
 
 /** The ECK operator, then an Elasticsearch cluster and Kibana it manages (TLS on, 8.x). */
@@ -45,15 +47,16 @@ export class Elastic extends pulumi.ComponentResource {
             maxHistory: 5,
         }, { parent: this });
 
-        // The CRDs come with the operator release: both resources wait for it (and only for it).
-        const custom = (id: string, obj: CustomResourceObject) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
+        // The CRDs come with the operator release: both resources wait for it.
+        const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
             apiVersion: obj.apiVersion,
             kind: obj.kind,
             metadata: awaitedMetadata(obj.apiVersion, obj.kind, { ...obj.metadata, namespace: ns }),
             spec: obj.spec,
-        }, { parent: this, dependsOn: [operator] });
-        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass));
-        this.kibana = custom("kibana", kibanaResource(cfg));
+        }, { parent: this, dependsOn: [operator, ...extraDeps] });
+        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth));
+        // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
+        this.kibana = custom("kibana", kibanaResource(cfg), exposureDependencies(args.platform));
 
         this.namespace = ns;
         this.registerOutputs({

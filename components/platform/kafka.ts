@@ -1,23 +1,22 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PodRole } from "../aws/pod-role";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
-    ConnectSecretMount, CustomResourceObject, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
-    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
+    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
+    ConnectSecretMount, CustomResourceObject, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
+    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
     jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
 } from "../../lib/kafka";
 import { awaitedMetadata, releaseTimeout } from "../../lib/await";
+import { ES_SINK } from "../../lib/elastic";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "./context";
 
 export interface KafkaDatabaseArgs {
     address: pulumi.Input<string>;
     port: pulumi.Input<number>;
-    masterUsername: pulumi.Input<string>;
-    /** A Pulumi secret: it only ever lands in the Kubernetes Secret below. */
-    masterPassword: pulumi.Input<string>;
 }
 
 export interface KafkaArgs {
@@ -29,6 +28,8 @@ export interface KafkaArgs {
     database: KafkaDatabaseArgs;
     /** Secrets mounted into the Connect pods for connectors that need files (e.g. the ES sink's CA). */
     connectSecretMounts?: ConnectSecretMount[];
+    /** ACLs of the connectors Connect runs (topics, sink groups), beside its workers' own. */
+    connectorAcls?: Acl[];
 }
 
 /**
@@ -50,7 +51,9 @@ export class Kafka extends pulumi.ComponentResource {
     readonly connectorDependencies: pulumi.Resource[];
     /** The KafkaTopic resources, by TOPICS key (what a client of a topic waits for). */
     readonly topicResources: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
-    /** The RDS credentials Secret (POSTGRES_CONNECT_SECRET: username, password, url). */
+    /** The Kafka CR: KafkaUsers wait for it, so they are deleted while its User Operator runs. */
+    readonly cluster: k8s.apiextensions.CustomResource;
+    /** The JDBC source's Secret (POSTGRES_CONNECT_SECRET: username, password, url): its own role, not the master user. */
     readonly postgresSecret: k8s.core.v1.Secret;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -90,11 +93,11 @@ export class Kafka extends pulumi.ComponentResource {
             isProd: config.isProd,
         };
         cr("pool", kafkaNodePool(clusterArgs));
-        const kafka = cr("cluster", kafkaCluster(clusterArgs));
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs));
         this.topicResources = {} as Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
         for (const [id, topic] of Object.entries(TOPICS)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
-            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [kafka]);
+            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
         }
 
         // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
@@ -125,15 +128,18 @@ export class Kafka extends pulumi.ComponentResource {
         }, p);
 
         // The build pod must find its AWS role in place when Strimzi starts it.
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole]);
+        const connectUser = cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole, connectUser]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
+        // The role itself is created in the database by the realtime pipeline's table Job, with this password.
+        const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
         const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
             metadata: { name: POSTGRES_CONNECT_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
             type: "Opaque",
             stringData: {
-                [POSTGRES_CONNECT_KEYS.username]: args.database.masterUsername,
-                [POSTGRES_CONNECT_KEYS.password]: args.database.masterPassword,
+                [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
+                [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
                 [POSTGRES_CONNECT_KEYS.url]: pulumi.all([args.database.address, args.database.port]).apply(([h, port]) => jdbcUrl(h, port)),
             },
         }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
@@ -152,7 +158,8 @@ export class Kafka extends pulumi.ComponentResource {
             }, p));
         };
         grantSecrets("kafka", ns, [POSTGRES_CONNECT_SECRET]);
-        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET]);
+        // The sink's own login (not `elastic`) and ECK's public CA.
+        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_SINK.userSecret, ES_HTTP_CA_SECRET]);
         this.connectorDependencies = [connect, pg, ...readers];
 
         this.registerOutputs({

@@ -4,12 +4,13 @@
 // Secret references (secretKeyRef, or `${secrets:<ns>/<name>:<key>}` for the connectors).
 import type { StackConfig } from "../../config";
 import {
-    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET,
+    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET,
     KIBANA_URL,
 } from "../elastic";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
-    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, TOPICS, jdbcUrl, secretRef,
+    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
+    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE, TOPICS, USER_SECRET_KEYS, groupRead, jdbcUrl, secretRef, sinkConnectorGroup, topicRead,
+    topicWrite,
 } from "../kafka";
 import { SparkApplication, sparkApplicationSpec } from "../spark";
 import { apiVersions, sparkPackages } from "../../versions";
@@ -20,6 +21,7 @@ export const PART_OF = { "app.kubernetes.io/part-of": "bdok" } as const;
 
 export const FILES = {
     sql: "realtime/customers.sql",
+    roles: "realtime/roles.sql",
     simulator: "realtime/simulator.py",
     streaming: "realtime/streaming_job.py",
     kibana: "realtime/kibana_data_view.py",
@@ -31,6 +33,14 @@ export const STREAMING_APP = "customers-streaming";
 export const CHECKPOINT_KEY = `spark-checkpoint/${TOPICS.transformed}/`;
 /** Where driver and executors see Strimzi's cluster CA (the TLS listener's trust anchor). */
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
+/** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */
+export const STREAMING_USER = "customers-streaming";
+/** Where driver and executors see the user's PKCS #12 keystore. */
+export const KAFKA_USER_MOUNT = "/etc/bdok/kafka-user";
+/** The keystore password reaches the driver as this variable only (never in the spec or arguments). */
+export const KAFKA_USER_PASSWORD_ENV = "KAFKA_USER_P12_PASSWORD";
+/** Spark's default prefix of the consumer groups it generates per query (option groupIdPrefix). */
+export const SPARK_GROUP_PREFIX = "spark-kafka-source";
 
 export const CONNECTORS = { source: "postgres-source", sink: "elasticsearch-sink" } as const;
 
@@ -93,16 +103,26 @@ function configMapVolume(volume: string, configMap: string) {
     return { name: volume, configMap: { name: configMap, defaultMode: 0o444 } };
 }
 
-/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the Connect Secret. */
-export function postgresEnv(host: string, port: number) {
+/**
+ * PostgreSQL logins of the pipeline, each in its own Secret (keys username, password) of the kafka
+ * namespace: the master user only for the table Job, which creates the two others (roles.sql).
+ */
+export const POSTGRES_LOGINS = {
+    admin: { secret: "bdok-postgres-admin" },
+    source: { secret: POSTGRES_CONNECT_SECRET, role: POSTGRES_SOURCE_ROLE },
+    simulator: { secret: "bdok-postgres-simulator", role: "bdok_simulator" },
+} as const;
+
+/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the login's Secret. */
+export function postgresEnv(host: string, port: number, secret: string) {
     return [
         { name: "PGHOST", value: host },
         { name: "PGPORT", value: String(port) },
         { name: "PGDATABASE", value: POSTGRES_DATABASE },
         { name: "PGSSLMODE", value: "require" },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
-        secretEnv("PGUSER", POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.username),
-        secretEnv("PGPASSWORD", POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.password),
+        secretEnv("PGUSER", secret, POSTGRES_CONNECT_KEYS.username),
+        secretEnv("PGPASSWORD", secret, POSTGRES_CONNECT_KEYS.password),
     ];
 }
 
@@ -135,13 +155,19 @@ export interface TableJobArgs {
 
 export const SQL_MOUNT = "/opt/bdok/sql";
 
-/** Runs customers.sql (idempotent DDL) once RDS answers; fails the pod on any SQL error. */
+/** The psql command of the table Job: the table, then the roles (both idempotent), as the master user. */
+export function tableJobCommand(sqlDir: string): string {
+    return `psql -X -v ON_ERROR_STOP=1 -v source_role=${POSTGRES_LOGINS.source.role} -v simulator_role=${POSTGRES_LOGINS.simulator.role} ` +
+        `-f ${sqlDir}/customers.sql -f ${sqlDir}/roles.sql`;
+}
+
+/** Runs customers.sql and roles.sql once RDS answers; fails the pod on any SQL error. */
 export function tableJobSpec(a: TableJobArgs) {
     const script = [
         "set -eu",
         `until pg_isready -q; do echo "waiting for $PGHOST:$PGPORT"; sleep 5; done`,
-        `psql -X -v ON_ERROR_STOP=1 -f ${SQL_MOUNT}/customers.sql`,
-        `echo "table public.customers ready"`,
+        tableJobCommand(SQL_MOUNT),
+        `echo "table public.customers and its roles ready"`,
     ].join("\n");
     return jobSpec("customers-table", {
         securityContext: postgresImageUser,
@@ -150,7 +176,11 @@ export function tableJobSpec(a: TableJobArgs) {
             name: "psql",
             image: a.image,
             command: ["sh", "-c", script],
-            env: postgresEnv(a.host, a.port),
+            env: [
+                ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
+                secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
+                secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+            ],
             volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
             resources: realtimeResources(a.isProd).psql,
             securityContext: hardened,
@@ -196,7 +226,7 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                     // Bypasses the Airflow entrypoint: plain Python with the image's psycopg2.
                     command: ["python", `${SCRIPT_MOUNT}/simulator.py`],
                     env: [
-                        ...postgresEnv(a.host, a.port),
+                        ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.simulator.secret),
                         { name: "SIM_ROWS_PER_SECOND", value: String(a.rowsPerSecond) },
                         { name: "SIM_MAX_ROWS", value: "0" },
                         { name: "PYTHONUNBUFFERED", value: "1" },
@@ -273,17 +303,30 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
 }
 
 /**
- * Elasticsearch sink over TLS: the `elastic` user's password by reference, ECK's CA as a PEM file
+ * Elasticsearch sink over TLS, as its own file-realm user (ES_SINK, esSinkRoles) by reference, ECK's CA as a PEM file
  * (ES_CA_COPY), hostname verification on (ECK's certificate names the service). key.ignore=false:
  * the streaming job keys each message with the customer id, so re-deliveries overwrite.
  */
+/**
+ * The sink's Elasticsearch role (roles.yml): the version check at start (cluster monitor), then on
+ * its one index: create it, read its mapping, write documents (write covers the mapping update).
+ */
+export function esSinkRoles(): Record<string, unknown> {
+    return {
+        [ES_SINK.role]: {
+            cluster: ["monitor"],
+            indices: [{ names: [DATA_VIEW.id], privileges: ["create_index", "view_index_metadata", "write"] }],
+        },
+    };
+}
+
 export function elasticsearchSinkConnector(): CustomResourceObject {
     return connector(CONNECTORS.sink, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", {
         ...jsonConverters,
         "topics": TOPICS.transformed,
         "connection.url": ES_URL,
-        "connection.username": "elastic",
-        "connection.password": secretRef(ELASTIC_NAMESPACE, ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
+        "connection.username": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "username"),
+        "connection.password": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "password"),
         "elastic.security.protocol": "SSL",
         "elastic.https.ssl.truststore.type": "PEM",
         "elastic.https.ssl.truststore.location": ES_CA_FILE_IN_CONNECT,
@@ -313,7 +356,21 @@ export function streamingArguments(lakeBucket: string): string[] {
         "--kafka-option", "security.protocol=SSL",
         "--kafka-option", "ssl.truststore.type=PEM",
         "--kafka-option", `ssl.truststore.location=${KAFKA_CA_MOUNT}/${CLUSTER_CA_KEY}`,
+        // Mutual TLS as STREAMING_USER.
+        "--kafka-option", "ssl.keystore.type=PKCS12",
+        "--kafka-option", `ssl.keystore.location=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
+        "--kafka-option-from-env", `ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`,
     ];
+}
+
+/** The streaming job reads the source topic and writes the transformed one, in its own groups. */
+export function streamingAcls(): Acl[] {
+    return [topicRead(TOPICS.source), topicWrite(TOPICS.transformed), groupRead(SPARK_GROUP_PREFIX, "prefix")];
+}
+
+/** What the connectors add to Connect's user: the JDBC source writes, the sink reads in its group. */
+export function connectorAcls(): Acl[] {
+    return [topicWrite(TOPICS.source), topicRead(TOPICS.transformed), groupRead(sinkConnectorGroup(CONNECTORS.sink))];
 }
 
 /**
@@ -359,11 +416,19 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         labels: { "app.kubernetes.io/component": "customers-realtime" },
     });
     const mount = { name: "kafka-cluster-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true };
-    app.spec.volumes = [{ name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } }];
+    const user = { name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true };
+    app.spec.volumes = [
+        { name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } },
+        { name: user.name, secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } },
+    ];
     app.spec.driver = {
-        ...app.spec.driver, coreRequest: size.driverCoreRequest, volumeMounts: [mount], annotations: { "bdok.io/code-sha256": a.codeHash },
+        ...app.spec.driver,
+        coreRequest: size.driverCoreRequest,
+        volumeMounts: [mount, user],
+        env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
+        annotations: { "bdok.io/code-sha256": a.codeHash },
     };
-    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount] };
+    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount, user] };
     return app;
 }
 

@@ -1,0 +1,87 @@
+import base64
+import datetime as dt
+import importlib.util
+import unittest
+
+from pipelines.platform import issue_tls
+
+HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
+SKIP = "the cryptography package is not installed (it ships in the apache/airflow image the Job runs)"
+NAMES = ("trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local")
+NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
+ENV = {"TARGET_NAMESPACE": "trino", "TARGET_SECRET": "trino-tls", "DNS_NAMES": ",".join(NAMES)}
+
+
+class Api:
+    def __init__(self, data=None, patch_status=200):
+        self.data, self.patch_status, self.requests = data, patch_status, []
+
+    def __call__(self, method, path, body, content_type):
+        self.requests.append((method, path, body))
+        if method == "GET":
+            return 200, {"data": self.data}
+        if self.patch_status == 200:
+            self.data = {**(self.data or {}), **body["data"]}
+        return self.patch_status, None
+
+
+class SettingsTest(unittest.TestCase):
+    def test_names_and_defaults(self):
+        s = issue_tls.settings_from_env(ENV)
+        self.assertEqual(s.dns_names, NAMES)
+        self.assertEqual((s.valid_days, s.renew_days), (825, 30))
+
+    def test_bad_input_is_a_clear_error(self):
+        with self.assertRaisesRegex(ValueError, "DNS_NAMES"):
+            issue_tls.settings_from_env({k: v for k, v in ENV.items() if k != "DNS_NAMES"})
+        with self.assertRaisesRegex(ValueError, "RENEW_DAYS"):
+            issue_tls.settings_from_env({**ENV, "RENEW_DAYS": "900"})
+
+
+@unittest.skipUnless(HAS_CRYPTOGRAPHY, SKIP)
+class IssueTest(unittest.TestCase):
+    def test_server_certificate_is_signed_by_the_ca_for_the_names(self):
+        from cryptography import x509
+        from cryptography.hazmat.primitives import serialization
+
+        files = issue_tls.issue(NAMES, NOW, 825)
+        chain = x509.load_pem_x509_certificates(files["tls.crt"])
+        ca = x509.load_pem_x509_certificate(files["ca.crt"])
+        self.assertEqual(chain[1], ca)
+        chain[0].verify_directly_issued_by(ca)
+        sans = chain[0].extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
+        self.assertEqual(sans, list(NAMES))
+        self.assertTrue(ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        self.assertFalse(chain[0].extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
+        key = serialization.load_pem_private_key(files["tls.key"], None)
+        self.assertEqual(key.public_key(), chain[0].public_key())
+        # Trino's PEM keystore: the key and the chain in one file.
+        self.assertEqual(files["tls.pem"], files["tls.key"] + files["tls.crt"])
+
+    def test_issues_once_then_keeps_the_certificate(self):
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        self.assertEqual(issue_tls.run(api, s, NOW), "issued")
+        first = dict(api.data)
+        self.assertEqual(set(first), set(issue_tls.KEYS))
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=100)), "unchanged")
+        self.assertEqual(api.data, first)
+        self.assertEqual([m for m, _, _ in api.requests], ["GET", "PATCH", "GET"])
+
+    def test_renews_near_expiry_or_when_the_names_change(self):
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        issue_tls.run(api, s, NOW)
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=800)), "issued")
+        other = issue_tls.settings_from_env({**ENV, "DNS_NAMES": "trino,trino.example.internal"})
+        self.assertEqual(issue_tls.run(api, other, NOW + dt.timedelta(days=801)), "issued")
+        cert = base64.b64decode(api.data["tls.crt"])
+        self.assertIn(b"BEGIN CERTIFICATE", cert)
+
+    def test_a_failed_write_is_an_error(self):
+        with self.assertRaisesRegex(RuntimeError, "PATCH secret trino/trino-tls failed with HTTP 403"):
+            issue_tls.run(Api(data=None, patch_status=403), issue_tls.settings_from_env(ENV), NOW)
+
+
+if __name__ == "__main__":
+    unittest.main()
