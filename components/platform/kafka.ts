@@ -128,8 +128,10 @@ export class Kafka extends pulumi.ComponentResource {
         }, p);
 
         // The build pod must find its AWS role in place when Strimzi starts it.
-        const connectUser = cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole, connectUser]);
+        cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
+        // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
+        // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
         // The role itself is created in the database by the realtime pipeline's table Job, with this password.
