@@ -68,7 +68,14 @@ export function planApiVersions(captured: Captured[]): string[] {
 }
 
 export function renderRelease(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], values = rel.values): RenderedRelease {
-    const manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
+    let manifest: string;
+    try {
+        manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
+    } catch (e) {
+        // helm's own hint to pass --debug names a flag no bdok command has.
+        if (e instanceof RenderError) throw new RenderError(e.message.split("\n").filter((l) => l.trim() && !/^Use --debug flag/.test(l)).join("\n"));
+        throw e;
+    }
     return { ...rel, manifest, objects: parseManifest(manifest) };
 }
 
