@@ -389,69 +389,31 @@ export interface SystemPod {
     memoryMiB: number;
 }
 
-/** Chart defaults by chart name (values.yaml), when the caller has them. */
-export type ChartDefaults = (chart: string) => Record<string, unknown> | undefined;
-
-/** Helm's merge: maps merge recursively, everything else is replaced. */
-export function mergeValues(base: unknown, over: unknown): unknown {
-    if (!isObj(base) || !isObj(over)) return over === undefined ? base : over;
-    const out: Record<string, unknown> = { ...base };
-    for (const [k, v] of Object.entries(over)) out[k] = mergeValues(base[k], v);
-    return out;
+/** A Kubernetes object as `helm template` renders it (tools/helm.ts K8sObject fits). */
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown };
+    [k: string]: unknown;
 }
 
-/** The chart's name from a Release's `chart` input ("airflow", "repo/airflow", "oci://…/trino", "x-1.2.3.tgz"). */
-export function chartName(chart: unknown): string {
-    const last = String(chart ?? "").split("/").pop() ?? "";
-    return last.replace(/\.tgz$/, "").replace(/-\d+\.\d+\.\d+.*$/, "");
-}
+/** What each Helm release of the plan renders, by the release's URN (tools/render.ts). */
+export type RenderedObjects = Record<string, readonly KubeObject[]>;
 
 /**
- * Per-chart knowledge the generic walk cannot infer (paths in each chart's values.yaml):
- * - airflow: `redis`, `flower` and the workers' StatefulSet volumes exist only with a Celery
- *   executor; with KubernetesExecutor `workers.resources` is the task pods' template (counted as
- *   one transient task pod); Airflow 3 has `apiServer` and no `webserver`, Airflow 2 the reverse.
- * - trino: workers are `worker.resources` x `server.workers`; the coordinator is one pod.
- * - strimzi-kafka-operator, eck-operator, spark-operator: the generic walk reads them right
- *   (top-level `resources` x `replicas`/`replicaCount`; `controller`/`webhook` x their `replicas`).
+ * Counting rules the generic walk of a custom resource's spec cannot infer: KafkaConnect's
+ * `spec.build` runs one build pod (Kaniko/Buildah) to completion, whatever `spec.replicas` says.
  */
-interface ChartRule {
-    skip?(path: string[], values: Record<string, unknown>): boolean;
-    skipVolumes?(path: string[], values: Record<string, unknown>): boolean;
-    replicas?(path: string[], values: Record<string, unknown>): number | undefined;
-    transient?(path: string[], values: Record<string, unknown>): boolean;
+interface WalkRule {
+    replicas?(path: string[]): number | undefined;
+    transient?(path: string[]): boolean;
 }
-
-const celery = (v: Record<string, unknown>) => /Celery/.test(String(v.executor ?? ""));
-const airflowMajor = (v: Record<string, unknown>) => Number(String(v.airflowVersion ?? v.defaultAirflowTag ?? "3").split(".")[0]);
-
-export const chartRules: Record<string, ChartRule> = {
-    airflow: {
-        skip: (p, v) =>
-            (p.length === 1 && ["redis", "flower"].includes(p[0]) && !celery(v)) ||
-            (p.length === 1 && p[0] === "webserver" && airflowMajor(v) >= 3) ||
-            (p.length === 1 && p[0] === "apiServer" && airflowMajor(v) < 3),
-        skipVolumes: (p, v) => p[0] === "workers" && !celery(v),
-        replicas: (p, v) => (p.length === 1 && p[0] === "workers" && !celery(v) ? 1 : undefined),
-        transient: (p, v) => (p[0] === "workers" && !celery(v)) || ["migrateDatabaseJob", "createUserJob", "cleanup", "databaseCleanup"].includes(p[0]),
-    },
-    trino: {
-        replicas: (p, v) => {
-            if (p.length === 1 && p[0] === "worker") return Number(getPath(v, "server.workers") ?? 0);
-            if (p.length === 1 && p[0] === "coordinator") return 1;
-            return undefined;
-        },
-    },
-};
 
 interface WalkCtx {
     source: string;
     out: Workloads;
     multiplierKeys: string[];
-    rule?: ChartRule;
-    root: Record<string, unknown>;
-    transient?: boolean;
-    perNode?: boolean;
+    rule?: WalkRule;
 }
 
 function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: number } | undefined {
@@ -483,11 +445,11 @@ export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: num
 }
 
 /**
- * The generic walk over Helm values or a custom resource's spec. At every object:
+ * The generic walk over a custom resource's spec. At every object:
  * - a subtree with `enabled: false` (or `enable: false`) is not deployed and is skipped;
  * - the pod count is the nearest `replicas`/`replicaCount` (self or ancestor), else 1;
  * - `resources.requests` is one container's requests; a PodSpec (`containers`) is one pod;
- * - `persistence: {enabled, size}` (Helm), `{type: persistent-claim, size}` (Strimzi) and
+ * - `persistence: {enabled, size}`, `{type: persistent-claim, size}` (Strimzi) and
  *   `volumeClaimTemplates[].spec.resources.requests.storage` are persistent volumes per pod.
  */
 function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
@@ -497,34 +459,32 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     }
     if (!isObj(node)) return;
     if (node.enabled === false || node.enable === false) return;
-    if (ctx.rule?.skip?.(path, ctx.root)) return;
     let n = pods;
     for (const k of ctx.multiplierKeys) {
         if (typeof node[k] === "number") n = node[k] as number;
     }
-    const ruled = ctx.rule?.replicas?.(path, ctx.root);
+    const ruled = ctx.rule?.replicas?.(path);
     if (ruled !== undefined) n = ruled;
-    const transient = ctx.transient || !!ctx.rule?.transient?.(path, ctx.root);
+    const transient = !!ctx.rule?.transient?.(path);
     const where = path.join(".") || "(top level)";
-    const volumesOk = !ctx.rule?.skipVolumes?.(path, ctx.root);
 
     if (Array.isArray(node.containers)) {
         const r = podSpecRequests(node);
         if (r.cpuMillis > 0 || r.memoryMiB > 0) {
-            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined, perNode: ctx.perNode || undefined });
+            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined });
         }
     } else {
         const r = requestsOf(node.resources);
-        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined, perNode: ctx.perNode || undefined });
+        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined });
     }
-    if (volumesOk && isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
+    if (isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
         const p = node.persistence;
         ctx.out.volumes.push({ source: ctx.source, path: `${where}.persistence`, count: n, sizeGiB: storageGiB(p.size), storageClass: (p.storageClassName ?? p.storageClass) as string | undefined });
     }
-    if (volumesOk && node.type === "persistent-claim" && node.size !== undefined) {
+    if (node.type === "persistent-claim" && node.size !== undefined) {
         ctx.out.volumes.push({ source: ctx.source, path: where, count: n, sizeGiB: storageGiB(node.size), storageClass: node.class as string | undefined });
     }
-    if (volumesOk && Array.isArray(node.volumeClaimTemplates)) {
+    if (Array.isArray(node.volumeClaimTemplates)) {
         for (const t of node.volumeClaimTemplates) {
             const size = getPath(t, "spec.resources.requests.storage");
             if (size !== undefined) ctx.out.volumes.push({ source: ctx.source, path: `${where}.volumeClaimTemplates`, count: n, sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
@@ -536,31 +496,15 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     }
 }
 
-/**
- * Sidecars: requests found below a component that has its own (e.g. Airflow's
- * `scheduler.logGroomerSidecar.resources` under `scheduler.resources`) are containers of the same
- * pod, so they join that pod's requests instead of counting as pods of their own.
- */
-function mergeSidecars(pods: PodItem[], from: number): void {
-    const own = pods.slice(from);
-    const base = (p: PodItem) => p.path.replace(/\.resources$/, "");
-    for (const item of [...own].sort((a, b) => base(b).split(".").length - base(a).split(".").length)) {
-        const segments = base(item).split(".");
-        for (let n = segments.length - 1; n > 0; n--) {
-            const prefix = segments.slice(0, n).join(".");
-            const host = own.find((o) => o !== item && base(o) === prefix && o.pods === item.pods && pods.includes(o));
-            if (host) {
-                host.cpuMillis += item.cpuMillis;
-                host.memoryMiB += item.memoryMiB;
-                host.note = [host.note, `+ ${segments.slice(n).join(".")}`].filter(Boolean).join(", ");
-                pods.splice(pods.indexOf(item), 1);
-                break;
-            }
-        }
-    }
+/** Whether the AWS load balancer controllers make a Service's load balancer internet-facing. */
+function internetFacing(annotations: Record<string, unknown> | undefined): boolean {
+    const scheme = annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"];
+    const internal = annotations?.["service.beta.kubernetes.io/aws-load-balancer-internal"];
+    // Without the scheme annotation the AWS controllers create internet-facing load balancers.
+    return scheme ? scheme === "internet-facing" : !(internal === "true" || internal === true);
 }
 
-/** Every object with `type: LoadBalancer` (Service spec, Helm `service`, ECK `http.service.spec`). */
+/** Every object with `type: LoadBalancer` (a Service spec, ECK `http.service.spec`). */
 function findLoadBalancers(node: unknown, path: string[], parent: Record<string, unknown> | undefined, source: string, out: LoadBalancerItem[]): void {
     if (Array.isArray(node)) {
         node.forEach((x) => findLoadBalancers(x, path, parent, source, out));
@@ -569,11 +513,7 @@ function findLoadBalancers(node: unknown, path: string[], parent: Record<string,
     if (!isObj(node) || node.enabled === false) return;
     if (node.type === "LoadBalancer") {
         const annotations = (isObj(node.annotations) ? node.annotations : getPath(parent, "metadata.annotations")) as Record<string, unknown> | undefined;
-        const scheme = annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"];
-        const internal = annotations?.["service.beta.kubernetes.io/aws-load-balancer-internal"];
-        // Without the scheme annotation the AWS controllers create internet-facing load balancers.
-        const internetFacing = scheme ? scheme === "internet-facing" : !(internal === "true" || internal === true);
-        out.push({ source, path: path.join(".") || "(top level)", internetFacing });
+        out.push({ source, path: path.join(".") || "(top level)", internetFacing: internetFacing(annotations) });
     }
     for (const [k, v] of Object.entries(node)) findLoadBalancers(v, [...path, k], node, source, out);
 }
@@ -607,14 +547,89 @@ function sparkPods(source: string, spec: Record<string, unknown>, defaults: Capa
     out.pods.push({ source, path: `${path}.executor`, pods: instances, cpuMillis: podCpu(executor, defaults.sparkExecutor.cores), memoryMiB: podMemory(executor, defaults.sparkExecutor.memory), transient: batch || undefined, note: "memory + overhead" });
 }
 
+/** `helm.sh/hook: test` objects run only under `helm test`, which Pulumi never runs. */
+export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, unknown> } }): boolean {
+    return String(o.metadata?.annotations?.["helm.sh/hook"] ?? "").split(",").some((h) => /^\s*test(-success)?\s*$/.test(h));
+}
+
+const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
+
+/** The pod template of a workload object, if it is one. */
+function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, unknown> | undefined {
+    const ps = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
+    return isObj(ps) ? ps : undefined;
+}
+
+const containerNames = (ps: Record<string, unknown>, key: "containers" | "initContainers") =>
+    (Array.isArray(ps[key]) ? (ps[key] as unknown[]) : []).map((c) => (isObj(c) ? String(c.name ?? "?") : "?"));
+
+/**
+ * The pods, volumes and load balancers of one core Kubernetes object (the program's own, or one a
+ * chart renders): workloads with their replicas and effective pod requests (sidecars and init
+ * containers included), StatefulSet claim templates, PersistentVolumeClaims, LoadBalancer
+ * Services, and templates held in ConfigMaps that are launched at run time (a `kind: Pod`, e.g.
+ * the KubernetesExecutor's task pod; a SparkApplication a DAG submits). `at(sub)` names a place in it.
+ */
+function objectWorkloads(kind: string, group: string, body: Record<string, unknown>, source: string, at: (sub: string) => string, out: Workloads, defaults: CapacityTable["operatorDefaults"]): void {
+    const spec = isObj(body.spec) ? body.spec : {};
+    const annotations = getPath(body, "metadata.annotations") as Record<string, unknown> | undefined;
+    if ((group === "apps" || group === "batch" || group === "core") && POD_KINDS.includes(kind)) {
+        const ps = podSpecOf(kind, spec);
+        if (ps) {
+            const req = podSpecRequests(ps);
+            const pods = kind === "Job" ? Number(spec.parallelism ?? 1) : kind === "CronJob" || kind === "Pod" ? 1 : Number(spec.replicas ?? 1);
+            // A Pod that is a Helm hook, or never restarts, runs to completion.
+            const runsOnce = kind === "Job" || kind === "CronJob" || (kind === "Pod" && (annotations?.["helm.sh/hook"] !== undefined || ["Never", "OnFailure"].includes(String(ps.restartPolicy))));
+            const containers = containerNames(ps, "containers");
+            const inits = containerNames(ps, "initContainers");
+            const note = containers.length > 1 || inits.length > 0 ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ") : undefined;
+            out.pods.push({ source, path: at("spec"), pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: runsOnce || undefined, ...(note ? { note } : {}) });
+        }
+        if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
+            for (const t of spec.volumeClaimTemplates) {
+                const size = getPath(t, "spec.resources.requests.storage");
+                if (size !== undefined) out.volumes.push({ source, path: at("spec.volumeClaimTemplates"), count: Number(spec.replicas ?? 1), sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+            }
+        }
+        return;
+    }
+    if (group !== "core") return;
+    if (kind === "PersistentVolumeClaim") {
+        const size = getPath(spec, "resources.requests.storage");
+        if (size !== undefined) out.volumes.push({ source, path: at("spec.resources.requests.storage"), count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
+    } else if (kind === "Service") {
+        if (spec.type === "LoadBalancer") out.loadBalancers.push({ source, path: at("spec"), internetFacing: internetFacing(annotations) });
+    } else if (kind === "ConfigMap") {
+        // Pods that exist only while a task or a batch run is on: transient demand the plan never shows.
+        for (const [key, text] of Object.entries(isObj(body.data) ? body.data : {})) {
+            if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/^kind:\s*(Pod|SparkApplication)\s*$/m.test(text)) continue;
+            let doc: unknown;
+            try {
+                doc = YAML.parse(text);
+            } catch {
+                continue;
+            }
+            if (!isObj(doc) || !isObj(doc.spec)) continue;
+            if (doc.kind === "SparkApplication") {
+                const first = out.pods.length;
+                sparkPods(`${source} ${key}`, doc.spec, defaults, out, "spec");
+                for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
+            } else if (doc.kind === "Pod") {
+                out.pods.push({ source, path: at(`data.${key}`), pods: 1, ...podSpecRequests(doc.spec), transient: true, note: "pod template: one task pod at a time" });
+            }
+        }
+    }
+}
+
 /**
  * Pods (with their CPU/memory requests), persistent volumes and load balancers that the plan's
- * Kubernetes resources create: Helm releases (chart defaults merged with the program's values,
- * when `chartDefaults` knows the chart), workloads (Deployment, StatefulSet, DaemonSet, Job,
- * CronJob, Pod), PersistentVolumeClaims, Services, Spark applications, ECK Elasticsearch/Kibana,
- * and any other custom resource through the generic walk of its spec.
+ * Kubernetes resources create: for a Helm release, what its chart really renders (`rendered`, by
+ * the release's URN; `helm test` pods left out); the program's own workloads (Deployment,
+ * StatefulSet, DaemonSet, Job, CronJob, Pod), PersistentVolumeClaims, Services and ConfigMap
+ * templates; Spark applications, ECK Elasticsearch/Kibana, and any other custom resource through
+ * the generic walk of its spec.
  */
-export function workloads(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): Workloads {
+export function workloads(resources: EstResource[], table: CapacityTable, rendered: RenderedObjects = {}): Workloads {
     const out: Workloads = { pods: [], volumes: [], loadBalancers: [] };
     const defaults = table.operatorDefaults;
     for (const r of resources) {
@@ -622,61 +637,23 @@ export function workloads(resources: EstResource[], table: CapacityTable, chartD
         const source = `${r.name} (${r.type.split(":").pop()})`;
         const inputs = r.inputs ?? {};
         if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
-            const chart = chartName(inputs.chart);
-            const values = mergeValues(chartDefaults?.(chart) ?? {}, inputs.values ?? {}) as Record<string, unknown>;
-            const src = `${r.name} (helm ${chart})`;
-            const first = out.pods.length;
-            walk(values, [], 1, { source: src, out, multiplierKeys: ["replicas", "replicaCount"], rule: chartRules[chart], root: values });
-            mergeSidecars(out.pods, first);
-            const rule = chartRules[chart];
-            const visible = Object.fromEntries(Object.entries(values).filter(([k]) => !rule?.skip?.([k], values)));
-            findLoadBalancers(visible, [], undefined, src, out.loadBalancers);
+            const objects = rendered[r.urn];
+            // Counting a release from its values would be guessing at the chart: refuse instead.
+            if (!objects) throw new Error(`${r.name} (helm ${inputs.chart}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`);
+            const src = `${r.name} (helm ${inputs.chart})`;
+            for (const o of objects) {
+                if (!isObj(o) || isHelmTestHook(o)) continue;
+                const [group, version] = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];
+                if (!version) continue;
+                const id = `${o.kind}/${o.metadata?.name}`;
+                objectWorkloads(String(o.kind), group, o, src, (sub) => (sub === "spec" ? id : `${id} ${sub}`), out, defaults);
+            }
             continue;
         }
         const { group, kind } = kindOf(r.type);
         const spec = isObj(inputs.spec) ? inputs.spec : {};
-        if (group === "apps" || group === "batch" || (group === "core" && kind === "Pod")) {
-            const podSpec = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
-            if (isObj(podSpec)) {
-                const req = podSpecRequests(podSpec);
-                const pods = kind === "Job" ? Number(spec.parallelism ?? 1) : kind === "CronJob" || kind === "Pod" ? 1 : Number(spec.replicas ?? 1);
-                if (req.cpuMillis > 0 || req.memoryMiB > 0) {
-                    out.pods.push({ source, path: "spec", pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: kind === "Job" || kind === "CronJob" || undefined });
-                }
-            }
-            if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
-                for (const t of spec.volumeClaimTemplates) {
-                    const size = getPath(t, "spec.resources.requests.storage");
-                    if (size !== undefined) out.volumes.push({ source, path: "spec.volumeClaimTemplates", count: Number(spec.replicas ?? 1), sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
-                }
-            }
-            continue;
-        }
-        if (group === "core" && kind === "PersistentVolumeClaim") {
-            const size = getPath(spec, "resources.requests.storage");
-            if (size !== undefined) out.volumes.push({ source, path: "spec.resources.requests.storage", count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
-            continue;
-        }
-        if (group === "core" && kind === "ConfigMap") {
-            // SparkApplication templates a DAG submits (lib/pipelines/batch.ts): pods that exist only
-            // while a batch run is on, so they are transient demand the plan itself never shows.
-            for (const [key, text] of Object.entries(isObj(inputs.data) ? inputs.data : {})) {
-                if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/SparkApplication/.test(text)) continue;
-                let doc: unknown;
-                try {
-                    doc = YAML.parse(text);
-                } catch {
-                    continue;
-                }
-                if (!isObj(doc) || doc.kind !== "SparkApplication" || !isObj(doc.spec)) continue;
-                const first = out.pods.length;
-                sparkPods(`${r.name} (ConfigMap) ${key}`, doc.spec, defaults, out, "spec");
-                for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
-            }
-            continue;
-        }
-        if (group === "core" && kind === "Service") {
-            findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
+        if (group === "apps" || group === "batch" || group === "core") {
+            objectWorkloads(kind, group, inputs, source, (sub) => sub, out, defaults);
             continue;
         }
         if (group === "sparkoperator.k8s.io" && (kind === "SparkApplication" || kind === "ScheduledSparkApplication")) {
@@ -717,11 +694,10 @@ export function workloads(resources: EstResource[], table: CapacityTable, chartD
         }
         if (group.includes(".")) {
             // Any other custom resource (Strimzi Kafka, KafkaNodePool, KafkaConnect, ...): generic walk.
-            const rule: ChartRule | undefined = kind === "KafkaConnect"
-                // spec.build runs one build pod (Kaniko/Buildah), whatever spec.replicas says.
+            const rule: WalkRule | undefined = kind === "KafkaConnect"
                 ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
                 : undefined;
-            walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule, root: spec });
+            walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule });
             findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
         }
     }
@@ -834,13 +810,14 @@ const fmtMem = (m: number) => `${round(m / 1024, 2)} GiB`;
 /**
  * The CPU and memory the program's pods request against what the node groups allocate at desired
  * size, at peak: everything at once, run-to-completion pods included, with the largest
- * SparkApplication a DAG submits (a batch run). Node selectors are ignored, and pods are packed
+ * SparkApplication a DAG submits (a batch run). Helm releases count what their charts render
+ * (`rendered`, as in workloads()). Node selectors are ignored, and pods are packed
  * first-fit-decreasing onto the nodes after each node's DaemonSet pods.
  */
-export function capacityReport(resources: EstResource[], table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
+export function capacityReport(resources: EstResource[], table: CapacityTable, rendered: RenderedObjects = {}): CapacityReport {
     const groups = nodeGroupsOf(resources, table);
     const nodeCount = groups.reduce((s, g) => s + g.nodes, 0);
-    const w = workloads(resources, table, chartDefaults);
+    const w = workloads(resources, table, rendered);
     const system = systemPodsOf(resources, table);
 
     const items: CapacityReport["items"] = [];
@@ -962,8 +939,8 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, c
 }
 
 /** capacityReport, throwing a CapacityError that names the shortfall when the requests do not fit. */
-export function capacity(resources: EstResource[], config: { stack: string }, table: CapacityTable, chartDefaults?: ChartDefaults): CapacityReport {
-    const report = capacityReport(resources, table, chartDefaults);
+export function capacity(resources: EstResource[], config: { stack: string }, table: CapacityTable, rendered: RenderedObjects = {}): CapacityReport {
+    const report = capacityReport(resources, table, rendered);
     if (!report.fits) {
         const groups = report.nodeGroups.map((g) => `${g.name}: ${g.nodes} x ${g.instanceType}`).join(", ") || "none";
         throw new CapacityError(
@@ -1074,13 +1051,13 @@ export function kubernetesVersionProblem(version: string, prices: EksCalendar, a
  * What the plan costs a month with no traffic: every resource with a time-based price (EKS control
  * plane, NAT gateways, public IPv4 addresses, node group instances and their root volumes, RDS
  * instance and storage, KMS keys, interface endpoints, load balancers, persistent volumes the
- * program requests). Usage-based charges (data processing, S3 storage, logs) are listed, not added.
+ * program and its charts request, with `rendered` as in workloads()). Usage-based charges (data processing, S3 storage, logs) are listed, not added.
  */
 export function monthlyCost(
     resources: EstResource[],
     config: { region: string; azCount: number },
     prices: PriceTable,
-    opts: { asOf?: string; capacityTable?: CapacityTable; chartDefaults?: ChartDefaults } = {},
+    opts: { asOf?: string; capacityTable?: CapacityTable; rendered?: RenderedObjects } = {},
 ): MonthlyCost {
     const H = prices.hoursPerMonth;
     const asOf = opts.asOf ?? prices.date;
@@ -1174,7 +1151,7 @@ export function monthlyCost(
     }
 
     if (opts.capacityTable) {
-        const w = workloads(resources, opts.capacityTable, opts.chartDefaults);
+        const w = workloads(resources, opts.capacityTable, opts.rendered);
         for (const v of w.volumes) {
             monthly("EBS persistent volumes", `${v.source} ${v.path}`, v.count * v.sizeGiB, "GiB gp3", prices.ebs.perGBMonth.gp3, v.count > 1 ? `${v.count} x ${round(v.sizeGiB)} GiB` : undefined);
         }

@@ -7,12 +7,16 @@ import { ConfigError, parseConfig } from "../config";
 import { ec2Families, rdsFamilies } from "../lib/instances";
 import {
     CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
-    jvmMemoryMiB, maxPodsOf, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, workloads,
+    cpuMillis, jvmMemoryMiB, maxPodsOf, memoryMiB, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, storageGiB, workloads,
 } from "../lib/estimates";
+import * as YAML from "yaml";
 import { toYaml } from "../lib/pipelines/batch";
-import { estimate, loadTables } from "../tools/estimate";
+import { estimate, loadTables, renderedObjects } from "../tools/estimate";
 import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
-import { ofType, one, planOf, planWith } from "./support";
+import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
+import { chartDefaults } from "../tools/schemas";
+import { ChartName, charts } from "../versions";
+import { inputsOf, ofType, one, planOf, planWith } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -305,33 +309,43 @@ describe("estimates: capacity (synthetic)", () => {
         assert.ok(large.system.cpuMillis > small.system.cpuMillis, "DaemonSet pods on the extra node");
     });
 
-    it("reads Helm values generically, with the charts' own replica and executor rules", () => {
-        const trino = release("trino", "trino", { server: { workers: 3 }, coordinator: { resources: { requests: { cpu: "1", memory: "2Gi" } } }, worker: { resources: { requests: { cpu: "2", memory: "4Gi" } } } });
-        const airflow = release("airflow", "airflow", {
-            executor: "KubernetesExecutor",
-            airflowVersion: "3.1.7",
-            scheduler: { replicas: 2, resources: { requests: { cpu: "500m", memory: "1Gi" } } },
-            webserver: { resources: { requests: { cpu: "9", memory: "9Gi" } } },
-            redis: { resources: { requests: { cpu: "9", memory: "9Gi" } }, persistence: { enabled: true, size: "1Gi" } },
-            workers: { replicas: 5, resources: { requests: { cpu: "250m", memory: "512Mi" } }, persistence: { enabled: true, size: "100Gi" } },
-            triggerer: { persistence: { enabled: true, size: "5Gi" } },
-            pgbouncer: { enabled: false, resources: { requests: { cpu: "9", memory: "9Gi" } } },
-        });
-        const w = workloads([trino, airflow], tables.capacity);
-        const pods = (path: string) => w.pods.filter((p) => p.path === path);
-        assert.equal(pods("worker.resources")[0].pods, 3);
-        assert.equal(pods("coordinator.resources")[0].pods, 1);
-        assert.equal(pods("scheduler.resources")[0].pods, 2);
-        assert.equal(pods("workers.resources")[0].pods, 1, "KubernetesExecutor: one task pod, not workers.replicas");
-        assert.equal(pods("workers.resources")[0].transient, true);
-        assert.equal(pods("webserver.resources").length, 0, "Airflow 3 has no webserver");
-        assert.equal(pods("redis.resources").length, 0, "no Redis without Celery");
-        assert.equal(pods("pgbouncer.resources").length, 0, "disabled");
-        assert.deepEqual(w.volumes.map((v) => `${v.path}=${v.sizeGiB}`), ["triggerer.persistence=5"]);
-        // A sidecar's requests join its pod's.
-        const withSidecar = workloads([release("a", "airflow", { executor: "KubernetesExecutor", scheduler: { replicas: 1, resources: { requests: { cpu: "500m", memory: "1Gi" } }, logGroomerSidecar: { resources: { requests: { cpu: "10m", memory: "32Mi" } } } } })], tables.capacity);
-        const scheduler = withSidecar.pods.filter((p) => p.path.startsWith("scheduler."));
-        assert.deepEqual(scheduler.map((p) => [p.path, p.cpuMillis, p.memoryMiB]), [["scheduler.resources", 510, 1056]]);
+    // What `helm template` gives for a release: the objects its chart renders.
+    const container = (name: string, cpu?: string, memory?: string) => ({ name, image: "x", ...(cpu ? { resources: { requests: { cpu, memory } } } : {}) });
+    const k8s = (kind: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>, apiVersion = ["Deployment", "StatefulSet", "DaemonSet"].includes(kind) ? "apps/v1" : ["Job", "CronJob"].includes(kind) ? "batch/v1" : "v1") =>
+        ({ apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) }, spec });
+    const chartObjects = () => [
+        k8s("Deployment", "api", { replicas: 3, template: { spec: { containers: [container("api", "500m", "1Gi"), container("groomer", "10m", "32Mi")], initContainers: [container("wait", "800m", "256Mi")] } } }),
+        k8s("StatefulSet", "db", { replicas: 2, template: { spec: { containers: [container("db", "1", "2Gi")] } }, volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "8Gi" } } } }] }),
+        k8s("DaemonSet", "agent", { template: { spec: { containers: [container("agent", "20m", "64Mi")] } } }),
+        k8s("Job", "migrate", { template: { spec: { containers: [container("migrate", "200m", "512Mi")] } } }, { "helm.sh/hook": "post-install,post-upgrade" }),
+        k8s("Pod", "smoke", { containers: [container("cli", "4", "8Gi")] }, { "helm.sh/hook": "test" }),
+        k8s("Service", "web", { type: "LoadBalancer" }, { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }),
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { "pod_template_file.yaml": toYaml({ apiVersion: "v1", kind: "Pod", metadata: { name: "task" }, spec: { containers: [container("base", "100m", "512Mi")] } }), "other.yaml": "kind: Other\n" } },
+    ];
+
+    it("counts a Helm release by what its chart renders: replicas, sidecars and init containers, claims, hooks, pod templates", () => {
+        const rel = release("app", "some-chart", { anything: "the values themselves are not read" });
+        const w = workloads([rel], tables.capacity, { [rel.urn]: chartObjects() });
+        const pods = Object.fromEntries(w.pods.map((p) => [p.path, [p.pods, p.cpuMillis, Math.round(p.memoryMiB), !!p.transient, !!p.perNode]]));
+        assert.deepEqual(pods, {
+            // max(sum of containers, largest init container), per resource.
+            "Deployment/api": [3, 800, 1056, false, false],
+            "StatefulSet/db": [2, 1000, 2048, false, false],
+            "DaemonSet/agent": [1, 20, 64, false, true],
+            "Job/migrate": [1, 200, 512, true, false],
+            "ConfigMap/cfg data.pod_template_file.yaml": [1, 100, 512, true, false],
+        }, "the helm test pod is never run by Pulumi");
+        assert.deepEqual(w.volumes.map((v) => [v.path, v.count, v.sizeGiB]), [["StatefulSet/db spec.volumeClaimTemplates", 2, 8]]);
+        assert.deepEqual(w.loadBalancers.map((l) => [l.path, l.internetFacing]), [["Service/web", false]]);
+        assert.ok(w.pods.every((p) => p.source === "app (helm some-chart)"));
+        // Priced: the claims as EBS, the internal NLB without public addresses.
+        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, { capacityTable: tables.capacity, rendered: { [rel.urn]: chartObjects() } });
+        assert.deepEqual(cost.items.map((i) => [i.item, i.quantity]), [["EBS persistent volumes", 16], ["network load balancer", 1]]);
+    });
+
+    it("refuses to size a Helm release it has no rendering for", () => {
+        const rel = release("app", "some-chart", { replicas: 3 });
+        assert.throws(() => capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 1), rel], tables.capacity), /app \(helm some-chart\): no rendered objects for this release/);
     });
 
     it("sizes Spark pods as memory + overhead, ECK pods by their defaults, and finds load balancers", () => {
@@ -365,7 +379,37 @@ describe("estimates: monthly cost (synthetic)", () => {
 
 // ---- the stacks' plans ----
 function estimatesOf(run: PlanRun) {
-    return estimate({ plan: run.plan, config: run.config });
+    return estimate(run);
+}
+
+/**
+ * The pods the rendered objects will run, read straight from them: replicas (parallelism for a
+ * Job) times each pod's effective requests, max(sum of containers, largest init container); the
+ * KubernetesExecutor's pod template (a Pod in a ConfigMap) is one task pod; `helm test` pods never run.
+ */
+function expectedPods(objects: Array<{ kind: string; metadata: any; spec?: any; data?: any }>) {
+    const q = (c: any) => ({ cpu: cpuMillis(c.resources?.requests?.cpu ?? 0), mem: memoryMiB(c.resources?.requests?.memory ?? 0) });
+    const effective = (ps: any) => {
+        const main = (ps.containers ?? []).map(q).reduce((a: any, b: any) => ({ cpu: a.cpu + b.cpu, mem: a.mem + b.mem }), { cpu: 0, mem: 0 });
+        for (const i of (ps.initContainers ?? []).map(q)) { main.cpu = Math.max(main.cpu, i.cpu); main.mem = Math.max(main.mem, i.mem); }
+        return { cpuMillis: main.cpu, memoryMiB: main.mem };
+    };
+    const out: Array<{ path: string; pods: number; cpuMillis: number; memoryMiB: number; transient: boolean; perNode: boolean }> = [];
+    for (const o of objects) {
+        if (/(^|,)test(-success)?($|,)/.test(o.metadata.annotations?.["helm.sh/hook"] ?? "")) continue;
+        const id = `${o.kind}/${o.metadata.name}`;
+        if (["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) out.push({ path: id, pods: o.spec.replicas ?? 1, ...effective(o.spec.template.spec), transient: false, perNode: o.kind === "DaemonSet" });
+        if (o.kind === "Job") out.push({ path: id, pods: o.spec.parallelism ?? 1, ...effective(o.spec.template.spec), transient: true, perNode: false });
+        if (o.kind === "CronJob") out.push({ path: id, pods: 1, ...effective(o.spec.jobTemplate.spec.template.spec), transient: true, perNode: false });
+        if (o.kind === "Pod") out.push({ path: id, pods: 1, ...effective(o.spec), transient: ["Never", "OnFailure"].includes(o.spec.restartPolicy) || !!o.metadata.annotations?.["helm.sh/hook"], perNode: false });
+        if (o.kind === "ConfigMap") {
+            for (const [key, text] of Object.entries<string>(o.data ?? {})) {
+                const doc = /\.ya?ml$/.test(key) && /^kind: Pod$/m.test(text) ? YAML.parse(text) : undefined;
+                if (doc?.kind === "Pod") out.push({ path: `${id} data.${key}`, pods: 1, ...effective(doc.spec), transient: true, perNode: false });
+            }
+        }
+    }
+    return out;
 }
 
 for (const stack of ["dev", "prod"]) {
@@ -420,6 +464,30 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(nodes, Object.values(run.config.nodeGroups).reduce((s, g) => s + g.desiredSize, 0));
         });
 
+        it("counts each Helm release's pods as its chart renders them: every workload, its replicas and effective requests", () => {
+            const nodes = e.capacity.nodeGroups.reduce((s, g) => s + g.nodes, 0);
+            for (const rel of renderPlan(run)) {
+                const src = `${rel.resource} (helm ${charts[rel.chart].chart})`;
+                const show = (path: string, pods: number, cpu: number, mem: number, transient: boolean) => `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
+                const want = expectedPods(rel.objects).map((p) => show(p.path, p.perNode ? nodes : p.pods, p.cpuMillis, p.memoryMiB, p.transient));
+                const got = e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient));
+                assert.ok(want.length > 0, `${rel.releaseName} renders no workload`);
+                assert.deepEqual(got.sort(), want.sort(), rel.releaseName);
+            }
+        });
+
+        it("prices the load balancers and volumes the charts render", () => {
+            for (const rel of renderPlan(run)) {
+                const src = `${rel.resource} (helm ${charts[rel.chart].chart})`;
+                const lbs = rel.objects.filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer").map((o) => `${src} Service/${o.metadata.name}`);
+                assert.deepEqual(e.costItems.filter((i) => i.item === "network load balancer" && i.resource.startsWith(`${src} `)).map((i) => i.resource), lbs, rel.releaseName);
+                const claims = rel.objects.filter((o) => o.kind === "StatefulSet").flatMap((o) => (o.spec.volumeClaimTemplates ?? []).map((t: any) => (o.spec.replicas ?? 1) * storageGiB(t.spec.resources.requests.storage)));
+                const priced = e.costItems.filter((i) => i.item === "EBS persistent volumes" && i.resource.startsWith(`${src} `)).reduce((s, i) => s + i.quantity, 0);
+                assert.equal(priced, claims.reduce((s, n) => s + n, 0), rel.releaseName);
+            }
+            if (stack === "prod") assert.ok(e.costItems.some((i) => i.item === "network load balancer" && /\(helm trino\) Service\/trino$/.test(i.resource)), "prod's Trino Service is a load balancer");
+        });
+
         it("fits the pods' requests into the node groups", () => {
             assert.ok(e.capacity.fits, e.capacity.problems.join("; "));
             assert.ok(e.capacity.requested.cpuMillis > e.capacity.system.cpuMillis, "the platform's requests are counted");
@@ -462,6 +530,59 @@ describe("estimates: targets and changes", () => {
         assert.match(prod.costItems.find((i) => i.item === "RDS instance")!.unit, /Multi-AZ/);
     });
 
+    // The same plan with one release rendered from other values.
+    const rerendered = (run: PlanRun, chart: ChartName, change: (values: any) => void): RenderedRelease[] =>
+        renderPlan(run).map((rel) => {
+            if (rel.chart !== chart) return rel;
+            const values = structuredClone(rel.values) as any;
+            change(values);
+            return renderRelease(rel, run.config.kubernetesVersion, planApiVersions(run.captured), values);
+        });
+    const demandOf = (rendered: RenderedRelease[], chart: ChartName) => {
+        const pods = expectedPods(rendered.find((r) => r.chart === chart)!.objects);
+        return { cpuMillis: pods.reduce((s, p) => s + p.pods * p.cpuMillis, 0), memoryMiB: pods.reduce((s, p) => s + p.pods * p.memoryMiB, 0) };
+    };
+
+    it("changing the Airflow scheduler's requests changes the estimate by exactly what the chart renders from them", () => {
+        const before = renderPlan(devRun);
+        const after = rerendered(devRun, "airflow", (v) => {
+            v.scheduler.resources.requests = { cpu: "750m", memory: "1280Mi" };
+        });
+        const changed = estimate(devRun, { rendered: after });
+        const replicas = devRun.config.airflow.schedulerReplicas;
+        const sched = inputsOf(one(devRun, "kubernetes:helm.sh/v3:Release", "airflow")).values.scheduler.resources.requests;
+        const delta = { cpuMillis: replicas * (750 - cpuMillis(sched.cpu)), memoryMiB: replicas * (1280 - memoryMiB(sched.memory)) };
+        assert.ok(delta.cpuMillis > 0 && delta.memoryMiB > 0);
+        const rendered = { cpuMillis: demandOf(after, "airflow").cpuMillis - demandOf(before, "airflow").cpuMillis, memoryMiB: demandOf(after, "airflow").memoryMiB - demandOf(before, "airflow").memoryMiB };
+        assert.deepEqual(rendered, delta, "the chart puts the requests on the scheduler container");
+        for (const k of ["requested", "idle"] as const) {
+            assert.equal(changed.capacity[k].cpuMillis - dev.capacity[k].cpuMillis, delta.cpuMillis, k);
+            assert.equal(changed.capacity[k].memoryMiB - dev.capacity[k].memoryMiB, delta.memoryMiB, k);
+        }
+    });
+
+    it("one more Trino worker (bdok:trino.workers -> server.workers) adds exactly one rendered worker pod", async () => {
+        const more = await planWith("dev", { "bdok:trino": { ...devRun.config.trino, workers: devRun.config.trino.workers + 1 } });
+        const bigger = estimatesOf(more);
+        const worker = renderPlan(more).find((r) => r.chart === "trino")!.objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-worker"))!;
+        assert.equal(worker.spec.replicas, devRun.config.trino.workers + 1);
+        const [pod] = expectedPods([{ ...worker, spec: { ...worker.spec, replicas: 1 } }]);
+        assert.ok(pod.cpuMillis > 0 && pod.memoryMiB > 0);
+        assert.equal(bigger.capacity.requested.cpuMillis - dev.capacity.requested.cpuMillis, pod.cpuMillis);
+        assert.equal(bigger.capacity.requested.memoryMiB - dev.capacity.requested.memoryMiB, Math.round(pod.memoryMiB));
+        assert.equal(bigger.capacity.requested.pods - dev.capacity.requested.pods, 1);
+    });
+
+    it("a request the chart sets by default, that the program does not set, is counted (the ECK operator's)", () => {
+        const after = rerendered(devRun, "eck", (v) => {
+            delete v.resources;
+        });
+        const chartDefault = (chartDefaults("eck").resources as any).requests;
+        const item = estimate(devRun, { rendered: after }).capacity.items.find((i) => i.source.endsWith("(helm eck-operator)") && i.path === "StatefulSet/elastic-operator")!;
+        assert.deepEqual([item.cpuMillis, item.memoryMiB], [cpuMillis(chartDefault.cpu), memoryMiB(chartDefault.memory)]);
+        assert.ok(item.memoryMiB > 0);
+    });
+
     it("a NAT gateway per AZ costs one gateway and one public IPv4 more per extra AZ", async () => {
         const perAz = estimatesOf(await planWith("dev", { "bdok:natGateways": "perAz" }));
         const extra = devRun.config.azCount - 1;
@@ -484,7 +605,7 @@ describe("estimates: targets and changes", () => {
     it("a tiny node group fails the capacity check with the shortfall", async () => {
         const tiny = { general: { instanceTypes: ["t4g.small"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 1, maxSize: 1 } };
         const run = await planWith("dev", { "bdok:nodeGroups": tiny });
-        assert.throws(() => capacity(run.plan.resources, run.config, tables.capacity), (err: unknown) => {
+        assert.throws(() => capacity(run.plan.resources, run.config, tables.capacity, renderedObjects(renderPlan(run))), (err: unknown) => {
             assert.ok(err instanceof CapacityError);
             assert.match(err.message, /capacity of stack "dev": the pods' requests do not fit the node groups at desired size \(cluster-general: 1 x t4g.small\)/);
             assert.match(err.message, /CPU: requested [\d.]+ vCPU > allocatable 1.93 vCPU \(short by [\d.]+ vCPU\)/);

@@ -80,7 +80,9 @@ function main(): number {
                 const plan = JSON.parse(fs.readFileSync(planFile, "utf8"));
                 const e = plan.estimates;
                 row.detail = `${plan.resources.length} resources`;
-                if (e) figures.push(`| ${stack} | ${plan.resources.length} | ${e.deployMinutes} | ${e.monthlyCostUsd.toFixed(2)} | ${e.capacity.fits ? "fits" : "does not fit"} |`);
+                const c = e?.capacity;
+                const demand = (d: { cpuMillis: number; memoryMiB: number }) => `${(d.cpuMillis / 1000).toFixed(2)} vCPU / ${(d.memoryMiB / 1024).toFixed(1)} GiB`;
+                if (e) figures.push(`| ${stack} | ${plan.resources.length} | ${e.deployMinutes} | ${e.monthlyCostUsd.toFixed(2)} | ${demand(c.idle)} | ${demand(c.requested)} | ${demand(c.allocatable)} | ${c.fits ? "fits" : "does not fit"} |`);
             }
             rows.push(row);
         }
@@ -107,8 +109,8 @@ function main(): number {
         console.log(`| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`);
     }
     if (figures.length) {
-        console.log("\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | capacity |");
-        console.log("|---|---:|---:|---:|---|");
+        console.log("\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | requests at idle | at peak (a batch run) | allocatable | capacity |");
+        console.log("|---|---:|---:|---:|---:|---:|---:|---|");
         figures.forEach((f) => console.log(f));
     }
     return rows.some((r) => r.failures > 0) ? 1 : 0;

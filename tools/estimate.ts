@@ -5,10 +5,11 @@ import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../config";
 import {
-    CapacityError, CapacityReport, CapacityTable, ChartDefaults, CostItem, DurationTable, EstResource, PriceTable,
+    CapacityError, CapacityReport, CapacityTable, CostItem, DurationTable, EstResource, PriceTable, RenderedObjects,
     capacityReport, criticalPath, jvmMemoryMiB, monthlyCost,
 } from "../lib/estimates";
-import type { Plan } from "./harness";
+import type { PlanRun } from "./harness";
+import { renderPlan, RenderedRelease } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -29,36 +30,9 @@ export function loadTables(): Tables {
     return cached;
 }
 
-/** Chart name -> directory of its pinned values.yaml among the upstream schemas. */
-const chartSchemaDirs: Record<string, string> = {
-    "strimzi-kafka-operator": "strimzi",
-    "spark-operator": "spark-operator",
-    "eck-operator": "eck",
-    airflow: "airflow",
-    trino: "trino",
-};
-
-/**
- * The pinned charts' default values (so requests the charts set by default, e.g. the Strimzi and
- * ECK operators', count too), when the upstream schemas are beside the project; else undefined.
- */
-export function chartDefaultsFromSchemas(): { lookup: ChartDefaults; dir: string } | undefined {
-    try {
-        // Lazy: tools/schemas pulls in ajv, and the directory may be absent.
-        const schemas = require("./schemas") as typeof import("./schemas");
-        const dir = schemas.schemasDir();
-        const cache = new Map<string, Record<string, unknown> | undefined>();
-        const lookup: ChartDefaults = (chart) => {
-            if (!cache.has(chart)) {
-                const sub = chartSchemaDirs[chart];
-                cache.set(chart, sub && fs.existsSync(path.join(dir, sub, "values.yaml")) ? schemas.chartDefaults(sub) : undefined);
-            }
-            return cache.get(chart);
-        };
-        return { lookup, dir };
-    } catch {
-        return undefined;
-    }
+/** What each release of the plan renders, by its URN: the objects capacity and cost count. */
+export function renderedObjects(rendered: RenderedRelease[]): RenderedObjects {
+    return Object.fromEntries(rendered.map((r) => [r.urn, r.objects]));
 }
 
 export interface Estimates {
@@ -79,7 +53,8 @@ export interface Estimates {
         pricesRegion: string;
         pricesDate: string;
         asOf: string;
-        chartDefaults: string;
+        /** How Helm releases are counted. */
+        helmReleases: string;
     };
 }
 
@@ -87,22 +62,22 @@ const r1 = (n: number) => Math.round(n * 10) / 10;
 
 export interface EstimateOptions {
     tables?: Tables;
-    /** null: do not merge chart defaults; undefined: read them from the upstream schemas if present. */
-    chartDefaults?: ChartDefaults | null;
+    /** The plan's releases as rendered (default: renderPlan(run), which needs run.captured). */
+    rendered?: RenderedRelease[];
     /** The date the EKS support status is evaluated on (default: the price table's date). */
     asOf?: string;
 }
 
-export function estimate(run: { plan: Plan; config: StackConfig }, opts: EstimateOptions = {}): Estimates {
+/** The estimates of a plan run; a chart that fails to render throws its RenderError (tools/helm.ts). */
+export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
     const tables = opts.tables ?? loadTables();
-    const fromSchemas = opts.chartDefaults === undefined ? chartDefaultsFromSchemas() : undefined;
-    const defaults = opts.chartDefaults === null ? undefined : opts.chartDefaults ?? fromSchemas?.lookup;
+    const rendered = renderedObjects(opts.rendered ?? renderPlan(run));
     const resources = run.plan.resources;
 
     const cp = criticalPath(resources, tables.durations);
-    const cost = monthlyCost(resources, run.config, tables.prices, { asOf: opts.asOf, capacityTable: tables.capacity, chartDefaults: defaults });
-    const cap = capacityReport(resources, tables.capacity, defaults);
-    const advice = cap.fits ? undefined : capacityAdvice(resources, run.config, cap, tables, defaults);
+    const cost = monthlyCost(resources, run.config, tables.prices, { asOf: opts.asOf, capacityTable: tables.capacity, rendered });
+    const cap = capacityReport(resources, tables.capacity, rendered);
+    const advice = cap.fits ? undefined : capacityAdvice(resources, run.config, cap, tables, rendered);
     return {
         deployMinutes: r1(cp.minutes),
         criticalPath: cp.chain.map((c) => ({ name: c.name, type: c.type, minutes: c.minutes, startMinute: r1(c.start), finishMinute: r1(c.finish) })),
@@ -120,7 +95,7 @@ export function estimate(run: { plan: Plan; config: StackConfig }, opts: Estimat
             pricesRegion: tables.prices.region,
             pricesDate: tables.prices.date,
             asOf: opts.asOf ?? tables.prices.date,
-            chartDefaults: opts.chartDefaults === null ? "not merged" : opts.chartDefaults ? "given" : fromSchemas ? `merged from ${path.relative(ROOT, fromSchemas.dir) || fromSchemas.dir}` : "unavailable (upstream schemas not found): program values only",
+            helmReleases: "the workloads each chart renders (helm template, tools/render.ts)",
         },
     };
 }
@@ -138,7 +113,7 @@ function planGroupOf(resources: EstResource[], group: string): EstResource | und
  * Spark pod no node can hold, else the smallest desiredSize that fits (found by re-running the
  * capacity model), else a larger instance type.
  */
-export function capacityAdvice(resources: EstResource[], config: StackConfig, cap: CapacityReport, tables: Tables, defaults?: ChartDefaults): { key: string; message: string } {
+export function capacityAdvice(resources: EstResource[], config: StackConfig, cap: CapacityReport, tables: Tables, rendered: RenderedObjects = {}): { key: string; message: string } {
     const groups = Object.keys(config.nodeGroups);
     const typesKey = `bdok:nodeGroups.${groups[0]}.instanceTypes`;
     const o = cap.oversized[0];
@@ -171,7 +146,7 @@ export function capacityAdvice(resources: EstResource[], config: StackConfig, ca
         const desired = config.nodeGroups[g].desiredSize;
         for (let n = desired + 1; n <= Math.max(desired + 20, 1); n++) {
             const bigger = resources.map((r) => (r === ng ? { ...r, inputs: { ...r.inputs, scalingConfig: { ...(r.inputs.scalingConfig as object), desiredSize: n } } } : r));
-            if (!capacityReport(bigger, tables.capacity, defaults).fits) continue;
+            if (!capacityReport(bigger, tables.capacity, rendered).fits) continue;
             const key = `bdok:nodeGroups.${g}.desiredSize`;
             const max = config.nodeGroups[g].maxSize < n ? `, and maxSize to at least ${n}` : "";
             return { key, message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes` };
@@ -213,7 +188,6 @@ export function renderEstimates(e: Estimates): string {
     const groups = c.nodeGroups.map((g) => `${g.nodes} x ${g.instanceType}`).join(" + ") || "no node group";
     lines.push(`  capacity: peak (a batch run${c.peakRun ? `: ${c.peakRun}` : ""}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`);
     for (const w of e.warnings) lines.push(`  warning: ${w}`);
-    if (e.basis.chartDefaults.startsWith("unavailable")) lines.push(`  note: chart defaults ${e.basis.chartDefaults}`);
     return lines.join("\n");
 }
 

@@ -1,9 +1,11 @@
 // Offline plan: `npm run plan -- --stack dev [--config overrides.yaml] [--out dir] [--quiet]`.
-// Runs the program under Pulumi's mock engine and writes what `pulumi up` would create.
+// Runs the program under Pulumi's mock engine and writes what `pulumi up` would create
+// (plan.json, plan.txt) and what each Helm release's chart renders (rendered/<release>.yaml).
 import * as fs from "fs";
 import * as path from "path";
 import { CapacityError } from "../lib/estimates";
 import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
+import { RenderError, ToolchainError } from "./helm";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -33,21 +35,37 @@ async function main(): Promise<number> {
     const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
     const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
     const { renderCounts, renderTree } = require("./report") as typeof import("./report");
+    const { renderPlan, writeRendered } = require("./render") as typeof import("./render");
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const raw = loadStackConfig(args.stack, overrides);
-    const { plan, config } = await runPlan(args.stack, raw);
-    // Deploy time, monthly cost at idle and capacity (tools/estimate.ts).
-    const estimates = estimate({ plan, config });
-    plan.estimates = estimates;
+    const run = await runPlan(args.stack, raw);
+    const plan = run.plan;
     const planFile = path.join(args.out, "plan.json");
     const textFile = path.join(args.out, "plan.txt");
-    if (!estimates.capacity.fits) {
-        // A plan that cannot run is not left behind looking valid, not even an older one.
+    // A plan that cannot run is not left behind looking valid, not even an older one.
+    const discard = () => {
         for (const f of [planFile, textFile]) fs.rmSync(f, { force: true });
+        fs.rmSync(path.join(args.out, "rendered"), { recursive: true, force: true });
+    };
+    let rendered: ReturnType<typeof renderPlan>;
+    let estimates: ReturnType<typeof estimate>;
+    try {
+        // Every release through its real chart: one that refuses its values fails the plan.
+        rendered = renderPlan(run);
+        // Deploy time, monthly cost at idle and capacity (tools/estimate.ts), from the rendered workloads.
+        estimates = estimate(run, { rendered });
+    } catch (e) {
+        discard();
+        throw e;
+    }
+    plan.estimates = estimates;
+    if (!estimates.capacity.fits) {
+        discard();
         assertCapacity(estimates, args.stack);
     }
     fs.mkdirSync(args.out, { recursive: true });
     fs.writeFileSync(planFile, JSON.stringify(plan, null, 2) + "\n");
+    const renderedFiles = writeRendered(rendered, args.out);
     const tree = renderTree(plan);
     fs.writeFileSync(textFile, `${tree}\n\n${renderCounts(plan)}\n`);
     if (!args.quiet) {
@@ -56,11 +74,12 @@ async function main(): Promise<number> {
         console.log(`\nResources by type:\n${renderCounts(plan)}`);
     }
     console.log(`\n${renderEstimates(estimates)}`);
-    console.log(`\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(`\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) and ${renderedFiles.length} rendered releases in ${path.relative(process.cwd(), path.join(args.out, "rendered")) || "rendered"}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     return 0;
 }
 
 if (require.main === module) {
-    // Exit 3: the plan's requests do not fit its node groups.
-    runCli(main, (e) => (e instanceof CapacityError ? 3 : undefined));
+    // Exit 3: the plan's requests do not fit its node groups. Exit 2: a chart refuses its values,
+    // or helm or a chart is missing: the chart's own message, in one line.
+    runCli(main, (e) => (e instanceof CapacityError ? 3 : e instanceof RenderError || e instanceof ToolchainError ? 2 : undefined));
 }

@@ -4,9 +4,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import { ChartName, charts } from "../versions";
-import { flagValue, runCli, UsageError } from "./cli";
-import { Captured, loadStackConfig, PlanRun, readStackFile, ROOT, runPlan } from "./harness";
+import { didYouMean, printable } from "../lib/validate";
+import { checkOutputDir, parseArgs, runCli, UsageError } from "./cli";
+import type { Captured, PlanRun } from "./harness";
 import { helmTemplate, K8sObject, parseManifest, RenderError, ToolchainError } from "./helm";
+
+const ROOT = path.resolve(__dirname, "..");
 
 export const RELEASE_TYPE = "kubernetes:helm.sh/v3:Release";
 
@@ -65,7 +68,14 @@ export function planApiVersions(captured: Captured[]): string[] {
 }
 
 export function renderRelease(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], values = rel.values): RenderedRelease {
-    const manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
+    let manifest: string;
+    try {
+        manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
+    } catch (e) {
+        // helm's own hint to pass --debug names a flag no bdok command has.
+        if (e instanceof RenderError) throw new RenderError(e.message.split("\n").filter((l) => l.trim() && !/^Use --debug flag/.test(l)).join("\n"));
+        throw e;
+    }
     return { ...rel, manifest, objects: parseManifest(manifest) };
 }
 
@@ -96,24 +106,33 @@ export function writeRendered(rendered: RenderedRelease[], outDir: string): stri
 
 const usage = "usage: npm run render -- --stack <name> [--config <overrides.yaml>] [--out <dir>]";
 
-async function main(): Promise<number> {
-    const argv = process.argv.slice(2);
-    let stack: string | undefined;
-    let config: string | undefined;
-    let out: string | undefined;
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        const value = () => flagValue(argv, i++, usage);
-        if (a === "--stack") stack = value();
-        else if (a === "--config") config = value();
-        else if (a === "--out") out = value();
-        else throw new UsageError(`unknown argument ${a}\n${usage}`);
-    }
+interface Args {
+    stack: string;
+    config?: string;
+    out: string;
+}
+
+/** The arguments, with the stack and the output directory checked before any planning. */
+export function parseRenderArgs(argv: string[]): Args {
+    const { flags } = parseArgs(argv, { "--stack": "value", "--config": "value", "--out": "value" }, usage);
+    const stack = flags["--stack"] as string | undefined;
     if (!stack) throw new UsageError(`--stack is required\n${usage}`);
-    if (config && !fs.existsSync(config)) throw new UsageError(`--config: no such file ${config}`);
-    const overrides = config ? readStackFile(config).config ?? {} : undefined;
-    const run = await runPlan(stack, loadStackConfig(stack, overrides));
-    const files = writeRendered(renderPlan(run), path.resolve(out ?? path.join(ROOT, "plan", stack)));
+    const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+    if (!known.includes(stack)) {
+        const hint = didYouMean(stack, known);
+        throw new UsageError(`--stack ${printable(stack)}: no Pulumi.${printable(stack)}.yaml${hint ? `; ${hint}` : ""}; allowed: ${known.join(", ")}\n${usage}`);
+    }
+    const out = checkOutputDir((flags["--out"] as string | undefined) ?? path.join(ROOT, "plan", stack));
+    return { stack, config: flags["--config"] as string | undefined, out };
+}
+
+async function main(): Promise<number> {
+    const args = parseRenderArgs(process.argv.slice(2));
+    // Loaded only once the arguments are good: the harness loads the whole program.
+    const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
+    const overrides = args.config ? readStackFile(args.config).config ?? {} : undefined;
+    const run = await runPlan(args.stack, loadStackConfig(args.stack, overrides));
+    const files = writeRendered(renderPlan(run), args.out);
     for (const f of files) console.log(`wrote ${path.relative(process.cwd(), f)}`);
     return 0;
 }
