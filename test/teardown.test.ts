@@ -76,7 +76,7 @@ for (const stack of ["dev", "prod"]) {
 
         it(`${stack === "prod" ? "keeps" : "deletes"} Kafka volumes with their node pools (deleteClaim ${stack !== "prod"})`, function () {
             const pools = ofKind(run, "kafka.strimzi.io", "KafkaNodePool");
-            if (pools.length === 0) this.skip(); // until the Kafka component is in the plan
+            assert.ok(pools.length > 0, "the plan has Kafka node pools");
             for (const p of pools) {
                 const claims = deleteClaims(p);
                 assert.ok(claims.length > 0, `${p.name}: no persistent volume`);
@@ -86,7 +86,7 @@ for (const stack of ["dev", "prod"]) {
 
         it(`Elasticsearch volume claims: ${stack === "prod" ? "kept when the cluster is deleted" : "deleted with the cluster"}`, function () {
             const clusters = ofKind(run, "elasticsearch.k8s.elastic.co", "Elasticsearch");
-            if (clusters.length === 0) this.skip(); // until the Elastic component is in the plan
+            assert.ok(clusters.length > 0, "the plan has an Elasticsearch cluster");
             for (const es of clusters) {
                 // ECK's default is DeleteOnScaledownAndClusterDeletion.
                 const policy = inputsOf(es).spec?.volumeClaimDeletePolicy ?? "DeleteOnScaledownAndClusterDeletion";
@@ -115,7 +115,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("deletes every custom resource before its operator (it depends on the operator's release)", function () {
             const crs = customResources(run);
-            if (crs.length === 0) this.skip(); // until the platform components are in the plan
+            assert.ok(crs.length > 0, "the plan has custom resources");
             const releases = ofType(run, RELEASE);
             for (const cr of crs) {
                 const chart = OPERATOR_OF_GROUP[groupOf(cr.type)!];
@@ -127,7 +127,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("deletes namespaces last: custom resources and releases depend on their namespace", function () {
             const inNamespace = [...customResources(run), ...ofType(run, RELEASE)];
-            if (inNamespace.length === 0) this.skip();
+            assert.ok(inNamespace.length > 0, "the plan has namespaced releases and custom resources");
             const namespaces = new Map(ofType(run, NAMESPACE).map((n) => [inputsOf(n).metadata?.name, n]));
             for (const r of inNamespace) {
                 const ns = inputsOf(r).metadata?.namespace ?? inputsOf(r).namespace;
