@@ -1,0 +1,58 @@
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { chartsDir, helmBinary, parseManifest, K8sObject } from "../../tools/helm";
+import { KARPENTER_NAMESPACE, KARPENTER_RELEASE, chartValues } from "./chart";
+
+// Until versions.ts has the `karpenter` chart key, render the pinned tarball directly.
+function renderKarpenter(values: unknown): K8sObject[] {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-karpenter-"));
+    try {
+        const file = path.join(dir, "values.json");
+        fs.writeFileSync(file, JSON.stringify(values));
+        const r = spawnSync(helmBinary(), ["template", KARPENTER_RELEASE, path.join(chartsDir(), "karpenter-1.14.1.tgz"), "--namespace", KARPENTER_NAMESPACE, "--values", file, "--kube-version", "1.35", "--skip-crds"],
+            { encoding: "utf8", env: { PATH: process.env.PATH, HOME: dir, HELM_CACHE_HOME: path.join(dir, "c"), HELM_CONFIG_HOME: path.join(dir, "g"), HELM_DATA_HOME: path.join(dir, "d") } });
+        if (r.status !== 0) throw new Error(r.stderr);
+        return parseManifest(r.stdout);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}
+
+const args = { clusterName: "bdok-prod", interruptionQueue: "bdok-prod", replicas: 2 as const, systemNodes: 2, systemNodeLabel: { "bdok.io/pool": "system" } };
+
+describe("karpenter chart", () => {
+    it("the controller Deployment gets the cluster, the queue, the service account, replicas, resources and the system nodes", () => {
+        const objs = renderKarpenter(chartValues(args));
+        const dep = objs.find((o) => o.kind === "Deployment" && o.metadata.name === "karpenter")!;
+        assert.ok(dep, objs.map((o) => `${o.kind}/${o.metadata.name}`).join(" "));
+        assert.equal(dep.metadata.namespace, "karpenter");
+        assert.equal(dep.spec.replicas, 2);
+        const pod = dep.spec.template.spec;
+        assert.equal(pod.serviceAccountName, "karpenter");
+        const sa = objs.find((o) => o.kind === "ServiceAccount")!;
+        assert.deepEqual([sa.metadata.name, sa.metadata.namespace], ["karpenter", "karpenter"]);
+        const env = Object.fromEntries(pod.containers[0].env.filter((e: any) => "value" in e).map((e: any) => [e.name, e.value]));
+        assert.equal(env.CLUSTER_NAME, "bdok-prod");
+        assert.equal(env.INTERRUPTION_QUEUE, "bdok-prod");
+        assert.deepEqual(pod.containers[0].resources, { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } });
+        assert.deepEqual(pod.nodeSelector, { "kubernetes.io/os": "linux", "bdok.io/pool": "system" });
+        assert.deepEqual(pod.tolerations, [{ key: "CriticalAddonsOnly", operator: "Exists" }]);
+        // The chart still keeps it off Karpenter's own nodes.
+        assert.equal(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key, "karpenter.sh/nodepool");
+    });
+
+    it("one replica in dev, and a system taint is tolerated", () => {
+        const objs = renderKarpenter(chartValues({ ...args, replicas: 1, systemNodes: 1, systemTaint: { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } }));
+        const dep = objs.find((o) => o.kind === "Deployment")!;
+        assert.equal(dep.spec.replicas, 1);
+        assert.equal(dep.spec.template.spec.tolerations.length, 2);
+    });
+
+    it("refuses more replicas than system nodes (the chart's anti-affinity would leave one Pending)", () => {
+        assert.throws(() => chartValues({ ...args, systemNodes: 1 }), /replicas: got 2 with 1 system node\(s\); allowed: at most one replica per system node/);
+        assert.throws(() => chartValues({ ...args, systemNodeLabel: {} }), /systemNodeLabel: got \{\}/);
+    });
+});

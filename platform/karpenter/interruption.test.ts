@@ -1,0 +1,45 @@
+import { strict as assert } from "assert";
+import { EVENT_TARGET_ID, INTERRUPTION_RULES, eventRuleArgs, matchesEventPattern, queueArgs, queuePolicy } from "./interruption";
+
+// Event envelopes as EventBridge delivers them (source and detail-type per the AWS EC2/Health docs).
+const events = {
+    spot: { source: "aws.ec2", "detail-type": "EC2 Spot Instance Interruption Warning", detail: { "instance-id": "i-1", "instance-action": "terminate" } },
+    rebalance: { source: "aws.ec2", "detail-type": "EC2 Instance Rebalance Recommendation", detail: { "instance-id": "i-1" } },
+    state: { source: "aws.ec2", "detail-type": "EC2 Instance State-change Notification", detail: { "instance-id": "i-1", state: "stopping" } },
+    health: { source: "aws.health", "detail-type": "AWS Health Event", detail: { service: "EC2", eventTypeCategory: "scheduledChange" } },
+    capacityReservation: { source: "aws.ec2", "detail-type": "EC2 Capacity Reservation Instance Interruption Warning", detail: {} },
+    unrelated: { source: "aws.ec2", "detail-type": "EC2 AMI State Change", detail: {} },
+};
+
+describe("karpenter interruption", () => {
+    it("the queue keeps messages 300 s, encrypted with SSE-SQS, named after the cluster", () => {
+        assert.deepEqual(queueArgs("bdok-dev"), { name: "bdok-dev", messageRetentionSeconds: 300, sqsManagedSseEnabled: true });
+        assert.throws(() => queueArgs("a".repeat(81)), /allowed: up to 80 letters/);
+    });
+
+    it("the queue policy lets EventBridge and SQS send and denies any call without TLS", () => {
+        const p = queuePolicy("arn:aws:sqs:us-east-1:123456789012:bdok-dev");
+        const [allow, deny] = p.Statement;
+        assert.deepEqual(allow.Principal, { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] });
+        assert.equal(allow.Action, "sqs:SendMessage");
+        assert.deepEqual([deny.Effect, deny.Principal, deny.Action, deny.Condition], ["Deny", "*", "sqs:*", { Bool: { "aws:SecureTransport": false } }]);
+        assert.ok(p.Statement.every((s) => s.Resource === "arn:aws:sqs:us-east-1:123456789012:bdok-dev"));
+    });
+
+    it("each interruption event reaches the queue through exactly one rule, and others through none", () => {
+        const patterns = INTERRUPTION_RULES.map((r) => r.eventPattern as unknown as Record<string, unknown>);
+        for (const [name, e] of Object.entries(events)) {
+            const hits = patterns.filter((p) => matchesEventPattern(p, e)).length;
+            assert.equal(hits, name === "unrelated" ? 0 : 1, name);
+        }
+        assert.equal(INTERRUPTION_RULES.length, 5);
+    });
+
+    it("rule arguments carry the patterns as JSON and refuse names over EventBridge's 64 characters", () => {
+        const rules = eventRuleArgs("bdok-dev");
+        assert.deepEqual(rules.map((r) => JSON.parse(r.eventPattern)), INTERRUPTION_RULES.map((r) => r.eventPattern));
+        assert.equal(new Set(rules.map((r) => r.name)).size, 5);
+        assert.throws(() => eventRuleArgs("x".repeat(40)), /allowed: up to 64/);
+        assert.equal(EVENT_TARGET_ID, "KarpenterInterruptionQueueTarget");
+    });
+});
