@@ -68,6 +68,9 @@ class DeclarationTest(unittest.TestCase):
         self.assertEqual(conf["spark.sql.catalog.glue.io-impl"], "org.apache.iceberg.aws.s3.S3FileIO")
         self.assertEqual(conf["spark.sql.catalog.glue.warehouse"], "s3://bdok-dev-lake/warehouse/")
         self.assertEqual(conf["spark.sql.catalog.glue.client.region"], "eu-west-1")
+        # remove_orphan_files lists table locations (s3://...) with Hadoop's FileSystem, not S3FileIO.
+        self.assertEqual(conf["spark.hadoop.fs.s3.impl"], "org.apache.hadoop.fs.s3a.S3AFileSystem")
+        self.assertTrue(declaration().warehouse.startswith("s3://"))
         self.assertEqual(
             conf["spark.sql.extensions"], "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
         )
