@@ -1,13 +1,14 @@
 """Spark Structured Streaming job of the realtime pipeline (book chapter 10).
 
 src-customers  ->  parse the JDBC source's Connect JSON, add ``age``  ->  customers-transformed
+                                                                     ->  Iceberg realtime.customers
 
 Input: values written by the JDBC source connector with the JsonConverter and
 ``schemas.enable=true``, i.e. ``{"schema": ..., "payload": {...}}`` where the
 ``date`` column arrives as days since the epoch (Connect ``Date``) and the
 ``timestamp`` column as epoch milliseconds (Connect ``Timestamp``).
 
-Output: the same ``schema`` + ``payload`` envelope, which the Elasticsearch
+Kafka output: the same ``schema`` + ``payload`` envelope, which the Elasticsearch
 sink needs to build a typed mapping (``dt_update`` and ``birthdate`` become
 ``date`` fields). ``birthdate`` leaves as a Connect ``Timestamp`` (epoch
 milliseconds of midnight UTC): the sink writes a Connect ``Date`` as its bare
@@ -15,14 +16,22 @@ day count, which Elasticsearch reads as milliseconds, i.e. a day in January 1970
 the sink can use it as the document id (``key.ignore=false``) and replays or
 updates overwrite instead of duplicating documents.
 
+Lake output: every record, appended to the Iceberg table ``<lake database>.customers``
+(pipelines/tables.json: ``birthdate`` as date, ``dt_update`` as timestamptz), one commit
+per trigger interval, exactly once across restarts (see ``lake_sink``). Each sink is its
+own query with its own checkpoint.
+
 Usage:
   streaming_job.py --bootstrap-servers HOST:PORT (or $KAFKA_BOOTSTRAP_SERVERS)
-                   [--bucket BUCKET (or $LAKE_BUCKET) | --checkpoint URI]
+                   --bucket BUCKET (or $LAKE_BUCKET)   --region REGION (or $AWS_REGION)
+                   --lake-database DB (or $BDOK_REALTIME_DATABASE)
+                   [--commit-interval "60 seconds" (or $BDOK_ICEBERG_COMMIT_INTERVAL)]
+                   [--checkpoint URI] [--lake-checkpoint URI]
                    [--source-topic src-customers] [--target-topic customers-transformed]
                    [--starting-offsets earliest]
                    [--kafka-option KEY=VALUE ...]        -> Kafka client option kafka.KEY
                    [--kafka-option-from-env KEY=ENV ...] -> kafka.KEY from environment variable ENV
-Both Kafka option flags apply to the reader and the writer. For Strimzi's TLS
+Both Kafka option flags apply to the readers and the Kafka writer. For Strimzi's TLS
 listener: security.protocol=SSL, ssl.truststore.type=PEM and
 ssl.truststore.location=<mounted cluster CA ca.crt>.
 """
