@@ -1,13 +1,14 @@
 """Spark Structured Streaming job of the realtime pipeline (book chapter 10).
 
 src-customers  ->  parse the JDBC source's Connect JSON, add ``age``  ->  customers-transformed
+                                                                     ->  Iceberg realtime.customers
 
 Input: values written by the JDBC source connector with the JsonConverter and
 ``schemas.enable=true``, i.e. ``{"schema": ..., "payload": {...}}`` where the
 ``date`` column arrives as days since the epoch (Connect ``Date``) and the
 ``timestamp`` column as epoch milliseconds (Connect ``Timestamp``).
 
-Output: the same ``schema`` + ``payload`` envelope, which the Elasticsearch
+Kafka output: the same ``schema`` + ``payload`` envelope, which the Elasticsearch
 sink needs to build a typed mapping (``dt_update`` and ``birthdate`` become
 ``date`` fields). ``birthdate`` leaves as a Connect ``Timestamp`` (epoch
 milliseconds of midnight UTC): the sink writes a Connect ``Date`` as its bare
@@ -15,14 +16,22 @@ day count, which Elasticsearch reads as milliseconds, i.e. a day in January 1970
 the sink can use it as the document id (``key.ignore=false``) and replays or
 updates overwrite instead of duplicating documents.
 
+Lake output: every record, appended to the Iceberg table ``<lake database>.customers``
+(pipelines/tables.json: ``birthdate`` as date, ``dt_update`` as timestamptz), one commit
+per trigger interval, exactly once across restarts (see ``lake_sink``). Each sink is its
+own query with its own checkpoint.
+
 Usage:
   streaming_job.py --bootstrap-servers HOST:PORT (or $KAFKA_BOOTSTRAP_SERVERS)
-                   [--bucket BUCKET (or $LAKE_BUCKET) | --checkpoint URI]
+                   --bucket BUCKET (or $LAKE_BUCKET)   --region REGION (or $AWS_REGION)
+                   --lake-database DB (or $BDOK_REALTIME_DATABASE)
+                   [--commit-interval "60 seconds" (or $BDOK_ICEBERG_COMMIT_INTERVAL)]
+                   [--checkpoint URI] [--lake-checkpoint URI]
                    [--source-topic src-customers] [--target-topic customers-transformed]
                    [--starting-offsets earliest]
                    [--kafka-option KEY=VALUE ...]        -> Kafka client option kafka.KEY
                    [--kafka-option-from-env KEY=ENV ...] -> kafka.KEY from environment variable ENV
-Both Kafka option flags apply to the reader and the writer. For Strimzi's TLS
+Both Kafka option flags apply to the readers and the Kafka writer. For Strimzi's TLS
 listener: security.protocol=SSL, ssl.truststore.type=PEM and
 ssl.truststore.location=<mounted cluster CA ca.crt>.
 """
@@ -31,9 +40,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+
+try:
+    from pipelines import tables as lake
+except ImportError:  # on Spark: shipped flat next to this file (--py-files tables.py)
+    import tables as lake
 
 CONNECT_DATE = "org.apache.kafka.connect.data.Date"
 CONNECT_TIMESTAMP = "org.apache.kafka.connect.data.Timestamp"
@@ -70,6 +85,8 @@ OUTPUT_FIELDS = tuple(
 ) + (Field("age", "int32"),)
 
 KEY_SCHEMA = {"type": "int32", "optional": False}
+# The Iceberg table the stream lands in (pipelines/tables.json).
+LAKE_TABLE = "realtime.customers"
 
 _SPARK_TYPES = {"int32": "INT", "int64": "BIGINT", "string": "STRING"}
 
@@ -158,28 +175,62 @@ class Args:
     target_topic: str
     starting_offsets: str
     kafka_options: dict[str, str]
+    bucket: str
+    region: str
+    lake_database: str
+    lake_checkpoint: str
+    commit_interval: str
+
+
+# Spark's processingTime trigger accepts an interval string; keep to whole seconds or minutes.
+COMMIT_INTERVAL = re.compile(r"^([1-9][0-9]*) (second|seconds|minute|minutes)$")
+
+
+def check_commit_interval(value: str) -> str:
+    match = COMMIT_INTERVAL.match(value or "")
+    if not match:
+        raise ValueError(f"commit interval {value!r}: expected e.g. '60 seconds' or '5 minutes'")
+    seconds = int(match.group(1)) * (60 if match.group(2).startswith("minute") else 1)
+    # Each commit is an Iceberg snapshot and at least one file per partition: below 10 s the
+    # table fills with tiny files faster than the daily compaction can help.
+    if seconds < 10:
+        raise ValueError(f"commit interval {value!r}: at least 10 seconds")
+    return value
 
 
 def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.environ) -> Args:
-    parser = argparse.ArgumentParser(description="src-customers -> age -> customers-transformed")
+    parser = argparse.ArgumentParser(description="src-customers -> age -> customers-transformed and the lake's customers table")
     parser.add_argument("--bootstrap-servers", default=env.get("KAFKA_BOOTSTRAP_SERVERS"))
-    parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"), help="lake bucket for the default checkpoint")
-    parser.add_argument("--checkpoint", help="checkpoint URI (default: s3a://<bucket>/spark-checkpoint/customers-transformed/)")
+    parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"), help="the lake bucket (warehouse and default checkpoints)")
+    parser.add_argument("--checkpoint", help="Kafka sink checkpoint (default: s3a://<bucket>/spark-checkpoint/customers-transformed/)")
     parser.add_argument("--source-topic", default="src-customers")
     parser.add_argument("--target-topic", default="customers-transformed")
-    parser.add_argument("--starting-offsets", default="earliest", help="used only when the checkpoint is empty")
+    parser.add_argument("--starting-offsets", default="earliest", help="used only when a checkpoint is empty")
     parser.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--kafka-option-from-env", action="append", default=[], metavar="KEY=ENV_VAR")
+    parser.add_argument("--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"), help="AWS region of Glue and the lake")
+    parser.add_argument("--lake-database", default=env.get("BDOK_REALTIME_DATABASE"), help="Glue database of the customers table")
+    parser.add_argument("--lake-checkpoint", help="lake sink checkpoint (default: s3a://<bucket>/spark-checkpoint/customers-lake/)")
+    parser.add_argument("--commit-interval", default=env.get("BDOK_ICEBERG_COMMIT_INTERVAL", "60 seconds"))
     args = parser.parse_args(argv)
     if not args.bootstrap_servers:
         parser.error("pass --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS")
-    checkpoint = args.checkpoint or (args.bucket and f"s3a://{args.bucket}/spark-checkpoint/customers-transformed/")
-    if not checkpoint:
-        parser.error("pass --checkpoint, or --bucket / LAKE_BUCKET for the default checkpoint")
+    if not args.bucket:
+        parser.error("pass --bucket or set LAKE_BUCKET: the lake holds the customers table and the checkpoints")
+    if not args.region:
+        parser.error("pass --region or set AWS_REGION: the Glue catalog needs it")
+    if not args.lake_database:
+        parser.error("pass --lake-database or set BDOK_REALTIME_DATABASE")
     try:
+        lake.check_database(args.lake_database)
+        commit_interval = check_commit_interval(args.commit_interval)
         kafka_options = parse_kafka_options(args.kafka_option, args.kafka_option_from_env, env)
     except ValueError as error:
         parser.error(str(error))
+    checkpoint = args.checkpoint or f"s3a://{args.bucket}/spark-checkpoint/customers-transformed/"
+    lake_checkpoint = args.lake_checkpoint or f"s3a://{args.bucket}/spark-checkpoint/customers-lake/"
+    if lake_checkpoint.rstrip("/") == checkpoint.rstrip("/"):
+        parser.error("the two sinks need their own checkpoints")
     return Args(
         bootstrap_servers=args.bootstrap_servers,
         checkpoint=checkpoint,
@@ -187,27 +238,38 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
         target_topic=args.target_topic,
         starting_offsets=args.starting_offsets,
         kafka_options=kafka_options,
+        bucket=args.bucket,
+        region=args.region,
+        lake_database=args.lake_database,
+        lake_checkpoint=lake_checkpoint,
+        commit_interval=commit_interval,
     )
 
 
-def with_age(customers):
-    """Add the ``age`` column; mirrors ``age_on``."""
-    from pyspark.sql import functions as f
+def age_column(f, birth_days, today):
+    """``age`` from the birthdate's day count; mirrors ``age_on``.
 
-    birth = f.date_from_unix_date(f.col("birthdate"))
-    today = f.current_date()
+    ``f`` is pyspark.sql.functions in the job; the tests pass a scalar stand-in, so this very
+    expression is what they check against ``age_on``.
+    """
+    birth = f.date_from_unix_date(birth_days)
 
     def month_day(day):
         return f.month(day) * 100 + f.dayofmonth(day)
 
     before_birthday = f.when(month_day(today) < month_day(birth), 1).otherwise(0)
-    return customers.withColumn("age", (f.year(today) - f.year(birth) - before_birthday).cast("int"))
+    return (f.year(today) - f.year(birth) - before_birthday).cast("int")
 
 
-def to_kafka_records(customers):
-    """Key and value columns of the output messages; mirrors ``key_envelope``/``envelope``."""
+def with_age(customers):
+    """Add the ``age`` column (ages in the session time zone, UTC)."""
     from pyspark.sql import functions as f
 
+    return customers.withColumn("age", age_column(f, f.col("birthdate"), f.current_date()))
+
+
+def kafka_columns(f):
+    """Key and value columns of the output messages; mirrors ``key_envelope``/``envelope``."""
     columns = [
         (f.col("birthdate").cast("long") * MS_PER_DAY).alias("birthdate") if field.name == "birthdate" else f.col(field.name)
         for field in OUTPUT_FIELDS
@@ -219,7 +281,43 @@ def to_kafka_records(customers):
     )
     value = f.concat(f.lit(f'{{"schema":{_json_literal(connect_schema())},"payload":'), payload, f.lit("}"))
     key = f.concat(f.lit(f'{{"schema":{_json_literal(KEY_SCHEMA)},"payload":'), f.col("id").cast("string"), f.lit("}"))
-    return customers.select(key.alias("key"), value.alias("value"))
+    return [key.alias("key"), value.alias("value")]
+
+
+def to_kafka_records(customers):
+    from pyspark.sql import functions as f
+
+    return customers.select(*kafka_columns(f))
+
+
+# How each lake column is made from the parsed payload plus age: Connect day counts and epoch
+# milliseconds become Iceberg date and timestamptz; the rest is taken as is.
+LAKE_CONVERSIONS = {"birthdate": "date_from_unix_date", "dt_update": "timestamp_millis"}
+
+
+def lake_columns(f, table):
+    """The select list that gives the Iceberg table's columns, in the declaration's order."""
+    return [
+        getattr(f, LAKE_CONVERSIONS[name])(f.col(name)).alias(name) if name in LAKE_CONVERSIONS else f.col(name)
+        for name in table.column_names
+    ]
+
+
+def lake_sink(args: "Args") -> dict:
+    """The Iceberg sink of the lake query: what makes it exactly once across restarts.
+
+    Each micro-batch is one Iceberg commit tagged with the query id and epoch; after a restart from
+    the same checkpoint (same query id) Iceberg skips an epoch it already committed, and Spark
+    replays from the checkpointed Kafka offsets. fanout-enabled: a batch spans several
+    day(dt_update) partitions and is not sorted by them.
+    """
+    return {
+        "format": "iceberg",
+        "outputMode": "append",
+        "trigger": {"processingTime": args.commit_interval},
+        "options": {"checkpointLocation": args.lake_checkpoint, "fanout-enabled": "true"},
+        "queryName": "customers-lake",
+    }
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -227,28 +325,39 @@ def main(argv: list[str] | None = None) -> None:
     from pyspark.sql import functions as f
 
     args = parse_args(argv)
-    spark = (
+    declaration = lake.load()
+    table = declaration.table(LAKE_TABLE)
+    builder = (
         SparkSession.builder.appName("customers-transformed")
         # current_date() and therefore ages are computed in UTC, like dt_update.
         .config("spark.sql.session.timeZone", "UTC")
-        .getOrCreate()
     )
-    source = (
-        spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", args.bootstrap_servers)
-        .options(**args.kafka_options)
-        .option("subscribe", args.source_topic)
-        .option("startingOffsets", args.starting_offsets)
-        .load()
-    )
-    customers = (
-        source.select(f.from_json(f.col("value").cast("string"), source_value_ddl()).alias("message"))
-        .select("message.payload.*")
-        # Unparseable messages come out as all-null rows; id is never null in the table.
-        .where(f.col("id").isNotNull())
-    )
-    query = (
-        to_kafka_records(with_age(customers))
+    for key, value in lake.catalog_conf(declaration, args.bucket, args.region).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
+
+    def read_source():
+        return (
+            spark.readStream.format("kafka")
+            .option("kafka.bootstrap.servers", args.bootstrap_servers)
+            .options(**args.kafka_options)
+            .option("subscribe", args.source_topic)
+            .option("startingOffsets", args.starting_offsets)
+            .load()
+        )
+
+    def customers(source):
+        return with_age(
+            source.select(f.from_json(f.col("value").cast("string"), source_value_ddl()).alias("message"))
+            .select("message.payload.*")
+            # Unparseable messages come out as all-null rows; id is never null in the table.
+            .where(f.col("id").isNotNull())
+        )
+
+    # Two queries, each with its own source and checkpoint: one sink failing or lagging does not
+    # hold back the other, and each resumes from its own offsets.
+    (
+        to_kafka_records(customers(read_source()))
         .writeStream.format("kafka")
         .option("kafka.bootstrap.servers", args.bootstrap_servers)
         .options(**args.kafka_options)
@@ -257,7 +366,24 @@ def main(argv: list[str] | None = None) -> None:
         .queryName("customers-transformed")
         .start()
     )
-    query.awaitTermination()
+
+    spark.sql(lake.spark_ddl(declaration, table, args.lake_database))
+    name = lake.qualified(declaration, table, args.lake_database)
+    problems = lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in spark.table(name).schema])
+    rows = customers(read_source()).select(*lake_columns(f, table))
+    problems += lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in rows.schema])
+    if problems:
+        raise SystemExit(f"{name} does not match pipelines/tables.json: {'; '.join(problems)}")
+    sink = lake_sink(args)
+    (
+        rows.writeStream.format(sink["format"])
+        .outputMode(sink["outputMode"])
+        .trigger(**sink["trigger"])
+        .options(**sink["options"])
+        .queryName(sink["queryName"])
+        .toTable(name)
+    )
+    spark.streams.awaitAnyTermination()
 
 
 if __name__ == "__main__":

@@ -93,9 +93,6 @@ class ImdbDagTest(unittest.TestCase):
             self.model.imports.get("SparkKubernetesOperator"),
             "airflow.providers.cncf.kubernetes.operators.spark_kubernetes",
         )
-        self.assertEqual(
-            self.model.imports.get("GlueCrawlerOperator"), "airflow.providers.amazon.aws.operators.glue_crawler"
-        )
 
     def test_dag_arguments(self):
         self.assertIsNotNone(self.model.dag_call, "no @dag(...) decorator")
@@ -112,13 +109,13 @@ class ImdbDagTest(unittest.TestCase):
 
     def test_task_ids(self):
         self.assertEqual(
-            set(self.model.variables.values()), {"acquire", "imdb_bronze", "imdb_silver", "run_glue_crawler"}
+            set(self.model.variables.values()), {"acquire", "imdb_bronze", "imdb_silver"}
         )
 
     def test_dependency_chain(self):
         self.assertEqual(
             self.model.edges,
-            [("acquire", "imdb_bronze"), ("imdb_bronze", "imdb_silver"), ("imdb_silver", "run_glue_crawler")],
+            [("acquire", "imdb_bronze"), ("imdb_bronze", "imdb_silver")],
         )
 
     def test_acquisition_is_mapped_over_the_tables(self):
@@ -152,16 +149,11 @@ class ImdbDagTest(unittest.TestCase):
         self.assertIn('SPARK_NAMESPACE = "airflow"', self.source)
         self.assertIn('KUBERNETES_CONN_ID = "kubernetes_default"', self.source)
 
-    def test_glue_crawler(self):
-        call = self.model.calls["run_glue_crawler"]
-        self.assertEqual(call.func.id, "GlueCrawlerOperator")
-        kwargs = _keywords(call)
-        self.assertEqual(ast.unparse(kwargs["config"]), "{'Name': GLUE_CRAWLER}")
-        self.assertIn('GLUE_CRAWLER = os.environ.get("BDOK_GLUE_CRAWLER", "")', self.source)
-        self.assertIs(_constant(kwargs["wait_for_completion"]), True)
-        self.assertEqual(ast.unparse(kwargs["aws_conn_id"]), "AWS_CONN_ID")
-        self.assertIn('AWS_CONN_ID = "aws_default"', self.source)
-        self.assertIn("AWS_DEFAULT_REGION", ast.unparse(kwargs["region_name"]))
+    def test_no_crawler_for_iceberg_tables(self):
+        # Iceberg commits register the tables in Glue; landing/ is raw input nothing queries.
+        self.assertNotIn("GlueCrawlerOperator", self.model.imports)
+        self.assertNotIn("BDOK_GLUE_CRAWLER", self.source)
+        self.assertIn("landing/imdb/*.tsv", self.source)
 
     def test_dag_is_instantiated(self):
         module_calls = [
@@ -170,6 +162,43 @@ class ImdbDagTest(unittest.TestCase):
             if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
         ]
         self.assertIn("imdb_pipeline", module_calls)
+
+
+MAINTENANCE_FILE = DAG_FILE.with_name("iceberg_maintenance.py")
+
+
+class MaintenanceDagTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.source = MAINTENANCE_FILE.read_text()
+        cls.model = DagModel(ast.parse(cls.source, filename=str(MAINTENANCE_FILE)))
+
+    def test_daily_without_catchup(self):
+        kwargs = _keywords(self.model.dag_call)
+        self.assertEqual(_constant(kwargs["dag_id"]), "iceberg_maintenance")
+        self.assertEqual(_constant(kwargs["schedule"]), "@daily")
+        self.assertIs(_constant(kwargs["catchup"]), False)
+        self.assertEqual(_constant(kwargs["max_active_runs"]), 1)
+        self.assertIn("start_date", kwargs)
+        self.assertEqual(self.model.imports.get("dag"), "airflow.sdk")
+
+    def test_submits_the_maintenance_spark_application(self):
+        calls = [n for n in ast.walk(ast.parse(self.source)) if isinstance(n, ast.Call)
+                 and isinstance(n.func, ast.Name) and n.func.id == "SparkKubernetesOperator"]
+        self.assertEqual(len(calls), 1)
+        kwargs = _keywords(calls[0])
+        self.assertEqual(_constant(kwargs["task_id"]), "iceberg_maintenance")
+        self.assertEqual(_constant(kwargs["application_file"]), "spark/iceberg-maintenance.yaml")
+        self.assertIs(_constant(kwargs["delete_on_termination"]), True)
+        self.assertIn('SPARK_NAMESPACE = "airflow"', self.source)
+
+    def test_dag_is_instantiated(self):
+        module_calls = [
+            node.value.func.id
+            for node in ast.parse(self.source).body
+            if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) and isinstance(node.value.func, ast.Name)
+        ]
+        self.assertIn("iceberg_maintenance", module_calls)
 
 
 class WalkerSelfTest(unittest.TestCase):

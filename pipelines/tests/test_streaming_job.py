@@ -4,7 +4,9 @@ import unittest
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from pipelines import tables as lake
 from pipelines.realtime import simulator, streaming_job as job
+from pipelines.tests.frames import F
 
 SQL = Path(__file__).resolve().parents[1] / "realtime" / "customers.sql"
 
@@ -225,15 +227,30 @@ class SourceSchemaTest(unittest.TestCase):
             self.fail(f"non-idempotent statement: {statement}")
 
 
+ENV = {
+    "KAFKA_BOOTSTRAP_SERVERS": "kafka:9093",
+    "LAKE_BUCKET": "lake",
+    "AWS_REGION": "eu-west-1",
+    "BDOK_REALTIME_DATABASE": "bdok_dev_realtime",
+}
+
+
 class ArgsTest(unittest.TestCase):
-    def test_defaults_and_checkpoint_from_bucket(self):
-        args = job.parse_args([], env={"KAFKA_BOOTSTRAP_SERVERS": "kafka:9093", "LAKE_BUCKET": "lake"})
+    def test_defaults_and_checkpoints_from_bucket(self):
+        args = job.parse_args([], env=ENV)
         self.assertEqual(args.bootstrap_servers, "kafka:9093")
         self.assertEqual(args.checkpoint, "s3a://lake/spark-checkpoint/customers-transformed/")
+        self.assertEqual(args.lake_checkpoint, "s3a://lake/spark-checkpoint/customers-lake/")
         self.assertEqual(args.source_topic, "src-customers")
         self.assertEqual(args.target_topic, "customers-transformed")
         self.assertEqual(args.starting_offsets, "earliest")
         self.assertEqual(args.kafka_options, {})
+        self.assertEqual((args.bucket, args.region, args.lake_database), ("lake", "eu-west-1", "bdok_dev_realtime"))
+        self.assertEqual(args.commit_interval, "60 seconds")
+
+    def test_commit_interval_from_env_or_flag(self):
+        self.assertEqual(job.parse_args([], env={**ENV, "BDOK_ICEBERG_COMMIT_INTERVAL": "5 minutes"}).commit_interval, "5 minutes")
+        self.assertEqual(job.parse_args(["--commit-interval", "30 seconds"], env=ENV).commit_interval, "30 seconds")
 
     def test_explicit_checkpoint_and_kafka_options(self):
         args = job.parse_args(
@@ -245,7 +262,7 @@ class ArgsTest(unittest.TestCase):
                 "--kafka-option", "ssl.truststore.location=/etc/kafka-ca/ca.crt",
                 "--kafka-option-from-env", "ssl.truststore.password=TRUSTSTORE_PASSWORD",
             ],
-            env={"TRUSTSTORE_PASSWORD": "s3cret"},
+            env={**ENV, "TRUSTSTORE_PASSWORD": "s3cret"},
         )
         self.assertEqual(args.checkpoint, "s3a://x/cp/")
         self.assertEqual(
@@ -262,15 +279,94 @@ class ArgsTest(unittest.TestCase):
         import contextlib
         import io
 
+        def without(key):
+            return {k: v for k, v in ENV.items() if k != key}
+
         cases = [
-            ([], {"LAKE_BUCKET": "lake"}),  # no bootstrap servers
-            (["--bootstrap-servers", "b:1"], {}),  # no checkpoint
-            (["--bootstrap-servers", "b:1", "--checkpoint", "c", "--kafka-option", "novalue"], {}),
-            (["--bootstrap-servers", "b:1", "--checkpoint", "c", "--kafka-option-from-env", "k=UNSET"], {}),
+            ([], without("KAFKA_BOOTSTRAP_SERVERS"), "bootstrap"),
+            ([], without("LAKE_BUCKET"), "LAKE_BUCKET"),
+            ([], without("AWS_REGION"), "AWS_REGION"),
+            ([], without("BDOK_REALTIME_DATABASE"), "BDOK_REALTIME_DATABASE"),
+            (["--lake-database", "bdok-dev-database"], ENV, "GlueCatalog"),
+            (["--kafka-option", "novalue"], ENV, "KEY=VALUE"),
+            (["--kafka-option-from-env", "k=UNSET"], ENV, "UNSET"),
+            (["--commit-interval", "60"], ENV, "commit interval"),
+            (["--commit-interval", "1 hour"], ENV, "commit interval"),
+            (["--commit-interval", "5 seconds"], ENV, "at least 10 seconds"),
+            (["--lake-checkpoint", "s3a://lake/spark-checkpoint/customers-transformed"], ENV, "own checkpoints"),
         ]
-        for argv, env in cases:
-            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+        for argv, env, message in cases:
+            err = io.StringIO()
+            with self.subTest(argv=argv, message=message), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
                 job.parse_args(argv, env=env)
+            self.assertIn(message, err.getvalue())
+
+
+class SparkExpressionsTest(unittest.TestCase):
+    """The job's column expressions, evaluated row by row with the scalar stand-in F."""
+
+    def setUp(self):
+        self.payload = jdbc_source_message()["payload"]
+        self.today = date(2024, 6, 15)
+
+    def test_age_column_is_age_on(self):
+        for born in (date(1996, 2, 29), date(1990, 6, 15), date(1969, 12, 31)):
+            day = born
+            while day < born + timedelta(days=5 * 366):
+                f = F({}, today=day)
+                value = job.age_column(f, f.lit((born - job.EPOCH).days), f.current_date()).value
+                self.assertEqual(value, job.age_on(born, day), (born, day))
+                day += timedelta(days=1)
+
+    def test_age_column_null_birthdate(self):
+        f = F({}, today=self.today)
+        self.assertIsNone(job.age_column(f, f.lit(None), f.current_date()).value)
+
+    def kafka_record(self, payload):
+        row = dict(payload, age=job.transform(payload, self.today)["age"])
+        key, value = job.kafka_columns(F(row))
+        self.assertEqual((key.name, value.name), ("key", "value"))
+        return json.loads(key.value), json.loads(value.value)
+
+    def test_kafka_columns_are_the_reference_envelopes(self):
+        key, value = self.kafka_record(self.payload)
+        self.assertEqual(value, job.envelope(job.transform(self.payload, self.today)))
+        self.assertEqual(key, job.key_envelope(42))
+
+    def test_kafka_columns_keep_nulls(self):
+        payload = dict(self.payload, birthdate=None, phone=None)
+        _, value = self.kafka_record(payload)
+        self.assertEqual(value, job.envelope(job.transform(payload, self.today)))
+        self.assertIn("phone", value["payload"])
+
+    def test_lake_columns_are_the_declared_table(self):
+        table = lake.load().table(job.LAKE_TABLE)
+        row = dict(self.payload, age=34)
+        columns = job.lake_columns(F(row), table)
+        self.assertEqual([c.name for c in columns], table.column_names)
+        values = {c.name: c.value for c in columns}
+        self.assertEqual(values["birthdate"], date(1990, 6, 15))
+        self.assertEqual(values["dt_update"], datetime.fromtimestamp(1718000000, tz=timezone.utc))
+        self.assertEqual(values["age"], 34)
+        # Every declared date/timestamp column is converted from its Connect representation.
+        temporal = {c.name for c in table.columns if c.type in ("date", "timestamptz")}
+        self.assertEqual(temporal, set(job.LAKE_CONVERSIONS))
+
+    def test_lake_table_has_every_output_field(self):
+        table = lake.load().table(job.LAKE_TABLE)
+        self.assertEqual(table.column_names, [field.name for field in job.OUTPUT_FIELDS])
+        self.assertEqual(table.source, "customers-transformed")
+        self.assertEqual(table.write, "append")
+
+
+class LakeSinkTest(unittest.TestCase):
+    def test_exactly_once_settings(self):
+        sink = job.lake_sink(job.parse_args(["--commit-interval", "2 minutes"], env=ENV))
+        self.assertEqual(sink["format"], "iceberg")
+        self.assertEqual(sink["outputMode"], "append")
+        self.assertEqual(sink["trigger"], {"processingTime": "2 minutes"})
+        self.assertEqual(sink["options"]["checkpointLocation"], "s3a://lake/spark-checkpoint/customers-lake/")
+        self.assertEqual(sink["options"]["fanout-enabled"], "true")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,11 @@
 """IMDB batch pipeline (book chapter 10), written for Airflow 3.
 
-acquire (one mapped task per IMDB table) -> imdb_bronze -> imdb_silver -> run_glue_crawler
+acquire (one mapped task per IMDB table) -> imdb_bronze -> imdb_silver
+
+The bronze and silver tables are Iceberg tables in the Glue catalog (pipelines/tables.json):
+each commit registers itself, so the book's Glue crawler step is gone. The only plain files
+left are landing/imdb/*.tsv, the raw input of imdb_bronze, which nothing queries: no crawler
+for them either. Re-running a day replaces each table's rows in one snapshot.
 
 AWS access comes from the pod's role through the ``aws_default`` connection
 (no keys anywhere); Kubernetes access from the in-cluster service account
@@ -12,7 +17,6 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 
-from airflow.providers.amazon.aws.operators.glue_crawler import GlueCrawlerOperator
 from airflow.providers.cncf.kubernetes.operators.spark_kubernetes import SparkKubernetesOperator
 from airflow.sdk import dag, task
 
@@ -28,13 +32,11 @@ from bdok_streaming import (
 AWS_CONN_ID = "aws_default"
 KUBERNETES_CONN_ID = "kubernetes_default"
 SPARK_NAMESPACE = "airflow"
-# The stack names its crawler (bdok-<stack>-imdb_consolidated_crawler) and passes it in.
-GLUE_CRAWLER = os.environ.get("BDOK_GLUE_CRAWLER", "")
 
 
 @dag(
     dag_id="imdb_pipeline",
-    description="IMDB datasets -> landing -> bronze -> silver one-big-table -> Glue catalog",
+    description="IMDB datasets -> landing -> bronze Iceberg tables -> silver one-big-table (Iceberg)",
     schedule=None,
     catchup=False,
     max_active_runs=1,
@@ -77,17 +79,7 @@ def imdb_pipeline():
         delete_on_termination=True,
     )
 
-    crawler = GlueCrawlerOperator(
-        task_id="run_glue_crawler",
-        # Only the name: the crawler itself is managed by Pulumi, so the
-        # operator must find nothing to update.
-        config={"Name": GLUE_CRAWLER},
-        aws_conn_id=AWS_CONN_ID,
-        region_name=os.environ.get("AWS_DEFAULT_REGION"),
-        wait_for_completion=True,
-    )
-
-    landing >> bronze >> silver >> crawler
+    landing >> bronze >> silver
 
 
 imdb_pipeline()

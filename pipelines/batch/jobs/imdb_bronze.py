@@ -1,57 +1,25 @@
-"""Bronze layer of the IMDB pipeline: landing TSVs -> typed Parquet.
+"""Bronze layer of the IMDB pipeline: landing TSVs -> the Iceberg tables imdb.<name>.
 
-Reads ``s3a://<bucket>/landing/imdb/<table>.tsv`` (written, decompressed, by
-the DAG's acquisition tasks) and writes ``s3a://<bucket>/bronze/imdb/<name>/``
-where ``<name>`` is the table with dots replaced by underscores.
+Reads ``s3a://<bucket>/landing/imdb/<source>.tsv`` (written, decompressed, by the DAG's
+acquisition tasks) and replaces the Iceberg table declared for it in pipelines/tables.json
+(``<database>.name_basics`` for ``name.basics``, ...), one snapshot per table and run.
 
-Usage: imdb_bronze.py [--bucket BUCKET]   (default: $LAKE_BUCKET)
+Usage: imdb_bronze.py [--bucket BUCKET] [--region REGION] [--database DATABASE]
+       (defaults: $LAKE_BUCKET, $AWS_REGION, $BDOK_IMDB_DATABASE)
 """
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 
-# Explicit schemas: no inference pass over multi-GB files, and stable types
-# for the silver job and the Glue catalog. Column order is the file's order.
-SCHEMAS: dict[str, list[tuple[str, str]]] = {
-    "name.basics": [
-        ("nconst", "string"),
-        ("primaryName", "string"),
-        ("birthYear", "int"),
-        ("deathYear", "int"),
-        ("primaryProfession", "string"),
-        ("knownForTitles", "string"),
-    ],
-    "title.basics": [
-        ("tconst", "string"),
-        ("titleType", "string"),
-        ("primaryTitle", "string"),
-        ("originalTitle", "string"),
-        ("isAdult", "int"),
-        ("startYear", "int"),
-        ("endYear", "int"),
-        ("runtimeMinutes", "int"),
-        ("genres", "string"),
-    ],
-    "title.crew": [
-        ("tconst", "string"),
-        ("directors", "string"),
-        ("writers", "string"),
-    ],
-    "title.principals": [
-        ("tconst", "string"),
-        ("ordering", "int"),
-        ("nconst", "string"),
-        ("category", "string"),
-        ("job", "string"),
-        ("characters", "string"),
-    ],
-    "title.ratings": [
-        ("tconst", "string"),
-        ("averageRating", "double"),
-        ("numVotes", "int"),
-    ],
-}
+try:
+    from pipelines import tables as lake
+except ImportError:  # on Spark: shipped flat next to this file (--py-files tables.py)
+    import tables as lake
+
+NAMESPACE = "imdb"
+DATABASE_ENV = "BDOK_IMDB_DATABASE"
 
 TSV_OPTIONS = {
     "sep": "\t",
@@ -60,51 +28,35 @@ TSV_OPTIONS = {
     # IMDB never quotes fields but titles contain '"'; an empty quote
     # character turns quoting off so such lines are not merged or split.
     "quote": "",
-    # Compare the header with the schema so a reordered or renamed column
-    # fails the job instead of silently shifting values.
+    # Compare the header with the schema so a reordered or renamed column fails the job
+    # instead of silently shifting values (case-insensitively: the lake's names are lower case).
     "enforceSchema": "false",
 }
 
 
-def landing_path(bucket: str, table: str) -> str:
-    return f"s3a://{bucket}/landing/imdb/{table}.tsv"
+def bronze_tables(declaration: lake.Declaration) -> list[lake.Table]:
+    """The tables this job writes: the imdb bronze layer, each read from one landing file."""
+    return [t for t in declaration.tables.values() if t.namespace == NAMESPACE and t.layer == "bronze"]
 
 
-def bronze_path(bucket: str, table: str) -> str:
-    return f"s3a://{bucket}/bronze/imdb/{table.replace('.', '_')}/"
+def landing_path(bucket: str, source: str) -> str:
+    return f"s3a://{bucket}/landing/imdb/{source}.tsv"
 
 
-def struct_type(columns: list[tuple[str, str]]):
-    """Spark StructType for a list of (column, type) pairs."""
-    from pyspark.sql import types as t
-
-    spark_types = {"string": t.StringType, "int": t.IntegerType, "double": t.DoubleType}
-    return t.StructType([t.StructField(name, spark_types[kind](), True) for name, kind in columns])
-
-
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="IMDB landing TSV -> bronze Parquet")
-    parser.add_argument("--bucket", default=os.environ.get("LAKE_BUCKET"), help="data-lake bucket (default: $LAKE_BUCKET)")
-    args = parser.parse_args(argv)
-    if not args.bucket:
-        parser.error("the lake bucket is required: pass --bucket or set LAKE_BUCKET")
-    return args
+def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.environ) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="IMDB landing TSV -> bronze Iceberg tables")
+    lake.add_job_arguments(parser, env, DATABASE_ENV)
+    return lake.check_job_arguments(parser, parser.parse_args(argv), DATABASE_ENV)
 
 
 def main(argv: list[str] | None = None) -> None:
-    from pyspark.sql import SparkSession
-
     args = parse_args(argv)
-    spark = SparkSession.builder.appName("imdb-bronze").getOrCreate()
+    declaration = lake.load()
+    spark = lake.spark_session("imdb-bronze", declaration, args.bucket, args.region)
     try:
-        for table, columns in SCHEMAS.items():
-            (
-                spark.read.options(**TSV_OPTIONS)
-                .schema(struct_type(columns))
-                .csv(landing_path(args.bucket, table))
-                .write.mode("overwrite")
-                .parquet(bronze_path(args.bucket, table))
-            )
+        for table in bronze_tables(declaration):
+            frame = spark.read.options(**TSV_OPTIONS).schema(lake.struct_type(table)).csv(landing_path(args.bucket, table.source))
+            lake.replace_table(spark, declaration, table, args.database, frame)
     finally:
         spark.stop()
 

@@ -1,116 +1,107 @@
-"""Silver layer of the IMDB pipeline: the consolidated one-big-table.
+"""Silver layer of the IMDB pipeline: the consolidated one-big-table, an Iceberg table.
 
-One row per (title, principal, director): rated titles (title.basics +
-title.ratings), their principals with the person's name and years
-(title.principals + name.basics), and their directors, exploded from
-title.crew's comma-separated list and resolved against name.basics.
+One row per (title, principal, director): rated titles (title.basics + title.ratings), their
+principals with the person's name and years (title.principals + name.basics), and their
+directors, exploded from title.crew's comma-separated list and resolved against name.basics.
 
-Reads ``s3a://<bucket>/bronze/imdb/<table>/`` (see imdb_bronze.py) and writes
-``s3a://<bucket>/silver/imdb/consolidated/``, which
-the stack's crawler (``bdok-<stack>-imdb_consolidated_crawler``) catalogs as ``imdb-consolidated``.
+Reads the bronze Iceberg tables (imdb_bronze.py) and replaces ``<database>.consolidated``
+(pipelines/tables.json), one snapshot per run: Trino reads it through its iceberg catalog, no
+crawler involved.
 
-Usage: imdb_silver.py [--bucket BUCKET]   (default: $LAKE_BUCKET)
+Usage: imdb_silver.py [--bucket BUCKET] [--region REGION] [--database DATABASE]
+       (defaults: $LAKE_BUCKET, $AWS_REGION, $BDOK_IMDB_DATABASE)
 """
 from __future__ import annotations
 
 import argparse
 import os
+from collections.abc import Mapping
 
-INPUT_TABLES = ("name.basics", "title.basics", "title.crew", "title.principals", "title.ratings")
+try:
+    from pipelines import tables as lake
+except ImportError:  # on Spark: shipped flat next to this file (--py-files tables.py)
+    import tables as lake
 
-# Column names and order are the book's, so its Trino queries keep working.
-TITLE_COLUMNS = [
-    "tconst",
-    "titleType",
-    "primaryTitle",
-    "originalTitle",
-    "isAdult",
-    "startYear",
-    "endYear",
-    "runtimeMinutes",
-    "genres",
-    "averageRating",
-    "numVotes",
-]
-PRINCIPAL_COLUMNS = ["nconst", "ordering", "category", "characters", "primaryName", "birthYear", "deathYear"]
-DIRECTOR_COLUMNS = ["directors", "directorPrimaryName", "directorBirthYear", "directorDeathYear"]
-OUTPUT_COLUMNS = TITLE_COLUMNS + PRINCIPAL_COLUMNS + DIRECTOR_COLUMNS
-
-# What identifies an output row: a principal is (tconst, ordering) in IMDB and
-# "directors" holds a single director after the explode.
-OUTPUT_KEY = ["tconst", "ordering", "directors"]
-
-
-def bronze_path(bucket: str, table: str) -> str:
-    return f"s3a://{bucket}/bronze/imdb/{table.replace('.', '_')}/"
+DATABASE_ENV = "BDOK_IMDB_DATABASE"
+OUTPUT_TABLE = "imdb.consolidated"
+# Bronze table per consolidate() argument.
+INPUTS = {
+    "names": "imdb.name_basics",
+    "basics": "imdb.title_basics",
+    "crew": "imdb.title_crew",
+    "principals": "imdb.title_principals",
+    "ratings": "imdb.title_ratings",
+}
+DIRECTOR_RENAMES = {
+    "nconst": "directors",
+    "primaryname": "directorprimaryname",
+    "birthyear": "directorbirthyear",
+    "deathyear": "directordeathyear",
+}
 
 
-def silver_path(bucket: str) -> str:
-    return f"s3a://{bucket}/silver/imdb/consolidated/"
+def consolidate(names, basics, crew, principals, ratings, ops, output):
+    """Build the one-big-table from the five bronze frames.
 
-
-def consolidate(names, basics, crew, principals, ratings):
-    """Build the one-big-table from the five bronze DataFrames."""
-    from pyspark.sql import functions as f
-
-    people = names.select("nconst", "primaryName", "birthYear", "deathYear")
-
+    The frames need only select/join/dropDuplicates (Spark DataFrames have them); ``ops`` adds
+    the two steps spelled differently per engine (SparkOps here, an in-memory one in the tests),
+    so the tests run this very function. ``output`` is the declared table (columns and key).
+    """
+    people = names.select("nconst", "primaryname", "birthyear", "deathyear")
     titles = basics.join(ratings, on="tconst", how="inner")
-
     cast = principals.select("tconst", "nconst", "ordering", "category", "characters").join(
         people, on="nconst", how="inner"
     )
-
-    directors = (
-        crew.select("tconst", f.explode(f.split("directors", ",")).alias("directors"))
-        .join(
-            people.select(
-                f.col("nconst").alias("directors"),
-                f.col("primaryName").alias("directorPrimaryName"),
-                f.col("birthYear").alias("directorBirthYear"),
-                f.col("deathYear").alias("directorDeathYear"),
-            ),
-            on="directors",
-            how="inner",
-        )
+    directors = ops.explode_csv(crew.select("tconst", "directors"), "directors").join(
+        ops.rename(people, DIRECTOR_RENAMES), on="directors", how="inner"
     )
-
-    # The book ran a full-row dropDuplicates after every join. Any duplicate
-    # input row only repeats an output key, so one keyed pass at the end
-    # removes the same duplicates with a single shuffle. (The book's explode
-    # of knownForTitles is gone too: its rows were dropped again unused.)
+    # The book ran a full-row dropDuplicates after every join. Any duplicate input row only
+    # repeats an output key, so one keyed pass at the end removes the same duplicates with a
+    # single shuffle. (The book's explode of knownForTitles is gone too: its rows were dropped
+    # again unused.)
     return (
         titles.join(cast, on="tconst", how="inner")
         .join(directors, on="tconst", how="inner")
-        .dropDuplicates(OUTPUT_KEY)
-        .select(*OUTPUT_COLUMNS)
+        .dropDuplicates(list(output.key))
+        .select(*output.column_names)
     )
 
 
-def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description="IMDB bronze Parquet -> silver consolidated table")
-    parser.add_argument("--bucket", default=os.environ.get("LAKE_BUCKET"), help="data-lake bucket (default: $LAKE_BUCKET)")
-    args = parser.parse_args(argv)
-    if not args.bucket:
-        parser.error("the lake bucket is required: pass --bucket or set LAKE_BUCKET")
-    return args
+class SparkOps:
+    """consolidate()'s engine-specific steps for Spark DataFrames."""
+
+    @staticmethod
+    def explode_csv(frame, column):
+        from pyspark.sql import functions as f
+
+        others = [c for c in frame.columns if c != column]
+        return frame.select(*others, f.explode(f.split(column, ",")).alias(column))
+
+    @staticmethod
+    def rename(frame, mapping):
+        from pyspark.sql import functions as f
+
+        return frame.select(*[f.col(c).alias(mapping.get(c, c)) for c in frame.columns])
+
+
+def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.environ) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="IMDB bronze Iceberg tables -> imdb.consolidated")
+    lake.add_job_arguments(parser, env, DATABASE_ENV)
+    return lake.check_job_arguments(parser, parser.parse_args(argv), DATABASE_ENV)
 
 
 def main(argv: list[str] | None = None) -> None:
-    from pyspark.sql import SparkSession
-
     args = parse_args(argv)
-    spark = SparkSession.builder.appName("imdb-silver").getOrCreate()
+    declaration = lake.load()
+    output = declaration.table(OUTPUT_TABLE)
+    spark = lake.spark_session("imdb-silver", declaration, args.bucket, args.region)
     try:
-        frames = {table: spark.read.parquet(bronze_path(args.bucket, table)) for table in INPUT_TABLES}
-        consolidated = consolidate(
-            names=frames["name.basics"],
-            basics=frames["title.basics"],
-            crew=frames["title.crew"],
-            principals=frames["title.principals"],
-            ratings=frames["title.ratings"],
-        )
-        consolidated.write.mode("overwrite").parquet(silver_path(args.bucket))
+        frames = {
+            argument: spark.table(lake.qualified(declaration, declaration.table(table_id), args.database))
+            for argument, table_id in INPUTS.items()
+        }
+        consolidated = consolidate(**frames, ops=SparkOps, output=output)
+        lake.replace_table(spark, declaration, output, args.database, consolidated)
     finally:
         spark.stop()
 

@@ -1,0 +1,169 @@
+"""The output queries against the table declaration, and run on a real SQL engine.
+
+The engine is a throwaway PostgreSQL server (skipped without its binaries): a database named
+like Trino's catalog (iceberg), a schema per Glue database and the tables created from
+tables.json, so iceberg."<database>".<table> resolves as in Trino. The queries use only syntax
+both accept (INTERVAL '1' HOUR is standard SQL), so they run untranslated.
+"""
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import unittest
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from pipelines import queries, tables as lake
+
+NAMES = ("john_wick", "customers_by_age_band_last_hour")
+DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
+# Words of the queries that are SQL, not column names.
+SQL_WORDS = set("""select from where like and or order by limit case when then else end as count distinct
+    current_timestamp interval hour is not null group min""".split())
+PG_TYPES = {"string": "text", "int": "integer", "long": "bigint", "double": "double precision",
+            "date": "date", "timestamptz": "timestamptz", "timestamp": "timestamp", "boolean": "boolean"}
+
+
+def identifiers(sql):
+    """Unquoted words outside string literals and quoted identifiers, lower case."""
+    bare = re.sub(r"'[^']*'|\"[^\"]*\"", " ", sql)
+    return {w.lower() for w in re.findall(r"[A-Za-z_][A-Za-z0-9_]*", bare)}
+
+
+def sql_for(name):
+    table = queries.table_of(name)
+    return queries.query(name, DATABASES[table.namespace]), table
+
+
+class DeclarationTest(unittest.TestCase):
+    def test_every_column_used_is_declared(self):
+        for name in NAMES:
+            sql, table = sql_for(name)
+            aliases = set(re.findall(r"\bAS (\w+)", sql))
+            unknown = identifiers(sql) - SQL_WORDS - aliases - {"iceberg", table.name}
+            self.assertEqual(unknown - set(table.column_names), set(), name)
+
+    def test_reads_the_declared_table_through_the_iceberg_catalog(self):
+        for name in NAMES:
+            sql, table = sql_for(name)
+            self.assertIn(f' FROM iceberg."{DATABASES[table.namespace]}".{table.name} ', sql)
+
+    def test_named_functions(self):
+        self.assertEqual(queries.john_wick_query("db"), queries.query("john_wick", "db"))
+        self.assertIn("customers", queries.customers_by_age_band_last_hour("db"))
+
+    def test_bad_database_or_name(self):
+        with self.assertRaises(lake.DeclarationError):
+            queries.john_wick_query('x"; DROP TABLE y; --')
+        with self.assertRaises(lake.DeclarationError):
+            queries.query("nope", "db")
+
+    def test_the_check_sees_undeclared_columns(self):
+        sql = queries.john_wick_query("db").replace("primaryname", "actorname")
+        table = queries.table_of("john_wick")
+        self.assertIn("actorname", identifiers(sql) - SQL_WORDS - set(table.column_names))
+
+
+def pg_bin():
+    found = shutil.which("pg_ctl")
+    dirs = [os.path.dirname(os.path.realpath(found))] if found else []
+    root = Path("/usr/lib/postgresql")
+    if root.exists():
+        dirs += [str(p / "bin") for p in sorted(root.iterdir(), reverse=True)]
+    return next((d for d in dirs if all(os.path.exists(os.path.join(d, b)) for b in ("initdb", "pg_ctl", "psql"))), None)
+
+
+class PostgresTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.bin = pg_bin()
+        if not cls.bin:
+            raise unittest.SkipTest("no PostgreSQL server binaries (initdb, pg_ctl, psql)")
+        cls.dir = tempfile.mkdtemp(prefix="bdok-pg-")
+        os.chmod(cls.dir, 0o755)
+        # PostgreSQL refuses to run as root.
+        cls.user = None
+        if os.getuid() == 0:
+            cls.user = "postgres" if subprocess.run(["id", "postgres"], capture_output=True).returncode == 0 else "nobody"
+            shutil.chown(cls.dir, cls.user)
+        cls.run_ok(f'initdb -D "{cls.dir}/data" -U postgres --auth-local=trust >/dev/null')
+        cls.run_ok(f'pg_ctl -D "{cls.dir}/data" -o "-c listen_addresses=\'\' -k {cls.dir}" -l "{cls.dir}/log" -w start >/dev/null')
+        cls.started = True
+        cls.psql("CREATE DATABASE iceberg", database="postgres")
+        d = lake.load()
+        ddl = []
+        for namespace, database in DATABASES.items():
+            ddl.append(f'CREATE SCHEMA "{database}"')
+            for table in d.tables.values():
+                if table.namespace == namespace:
+                    columns = ", ".join(f"{c.name} {PG_TYPES[c.type]}" for c in table.columns)
+                    ddl.append(f'CREATE TABLE "{database}".{table.name} ({columns})')
+        cls.psql("; ".join(ddl))
+
+    @classmethod
+    def tearDownClass(cls):
+        if getattr(cls, "started", False):
+            cls.sh(f'pg_ctl -D "{cls.dir}/data" -m fast -w stop >/dev/null')
+        if getattr(cls, "dir", None):
+            shutil.rmtree(cls.dir, ignore_errors=True)
+
+    @classmethod
+    def sh(cls, command, stdin=None):
+        env = {"PATH": f"{cls.bin}:{os.environ.get('PATH', '')}", "PGHOST": cls.dir, "PGUSER": "postgres"}
+        argv = ["sh", "-c", command]
+        if cls.user:
+            argv = ["runuser", "-u", cls.user, "--", "env", *[f"{k}={v}" for k, v in env.items()], *argv]
+            env = {"PATH": os.environ.get("PATH", "")}
+        return subprocess.run(argv, input=stdin, capture_output=True, text=True, env=env, cwd=cls.dir)
+
+    @classmethod
+    def run_ok(cls, command, stdin=None):
+        result = cls.sh(command, stdin)
+        if result.returncode != 0:
+            raise AssertionError(f"{command}: {result.stdout}\n{result.stderr}")
+        return result.stdout
+
+    @classmethod
+    def psql(cls, sql, database="iceberg"):
+        out = cls.run_ok(f"psql -X -q -t -A -F '|' -v ON_ERROR_STOP=1 -d {database}", stdin=sql + ";\n")
+        return [line.split("|") for line in out.splitlines() if line]
+
+    def test_john_wick_on_the_declared_table(self):
+        t = "bdok_dev_imdb.consolidated"
+        columns = ", ".join(queries.table_of("john_wick").column_names)
+        rows = [
+            ("tt2911666", "movie", "John Wick", 2014, 7.4, "nm0000206", 1, "actor", "Keanu Reeves", "nm0821432", "Chad Stahelski"),
+            ("tt4425200", "movie", "John Wick: Chapter 2", 2017, 7.4, "nm0000206", 1, "actor", "Keanu Reeves", "nm0821432", "Chad Stahelski"),
+            ("tt0000001", "tvEpisode", "John Wick Tribute", 2020, 5.0, "nm1", 1, "self", "Someone", "nm2", "Other"),
+            ("tt0000002", "movie", "The Matrix", 1999, 8.7, "nm0000206", 1, "actor", "Keanu Reeves", "nm0905154", "Lana Wachowski"),
+        ]
+        inserts = "; ".join(
+            f"INSERT INTO {t} (tconst, titletype, primarytitle, startyear, averagerating, nconst, ordering, category, "
+            f"primaryname, directors, directorprimaryname) VALUES ({', '.join(repr(v) for v in row)})"
+            for row in rows
+        )
+        self.psql(inserts)
+        self.assertEqual(len(columns.split(", ")), 22)
+        result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
+        self.assertEqual([(r[0], r[1], r[3], r[5]) for r in result], [
+            ("John Wick", "2014", "Keanu Reeves", "Chad Stahelski"),
+            ("John Wick: Chapter 2", "2017", "Keanu Reeves", "Chad Stahelski"),
+        ])
+
+    def test_customers_by_age_band_last_hour(self):
+        now = datetime.now(timezone.utc)
+        recent, old = now - timedelta(minutes=10), now - timedelta(hours=3)
+        rows = [(1, 17, recent), (2, 25, recent), (2, 25, now - timedelta(minutes=5)), (3, 70, recent),
+                (4, 40, old), (5, None, recent)]
+        self.psql("; ".join(
+            f"INSERT INTO bdok_dev_realtime.customers (id, age, dt_update) VALUES ({i}, {'NULL' if a is None else a}, '{ts.isoformat()}')"
+            for i, a, ts in rows
+        ))
+        result = self.psql(queries.customers_by_age_band_last_hour("bdok_dev_realtime"))
+        # Customer 2 updated twice counts once; 4 is older than an hour; 5 has no age.
+        self.assertEqual(result, [["under 18", "1"], ["18-29", "1"], ["65+", "1"]])
+
+
+if __name__ == "__main__":
+    unittest.main()
