@@ -2,10 +2,10 @@
 // index.ts runs it under `pulumi up`; tools/plan.ts and the tests run it under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
-import { Cluster } from "./components/aws/cluster";
-import { Database } from "./components/aws/database";
-import { DataLake } from "./components/aws/datalake";
-import { Network } from "./components/aws/network";
+import { Cluster } from "./aws/cluster";
+import { Database } from "./aws/database";
+import { DataLake } from "./aws/datalake";
+import { Network } from "./aws/network";
 import { Airflow } from "./components/platform/airflow";
 import type { PlatformContext } from "./components/platform/context";
 import { Elastic } from "./components/platform/elastic";

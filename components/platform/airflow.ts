@@ -8,9 +8,9 @@ import {
 } from "../../lib/airflow";
 import { releaseTimeout } from "../../lib/await";
 import { charts, images } from "../../versions";
-import type { Database } from "../aws/database";
-import type { DataLake } from "../aws/datalake";
-import { PodRole } from "../aws/pod-role";
+import type { Database } from "../../aws/database";
+import type { DataLake } from "../../aws/datalake";
+import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface AirflowArgs {

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { PodRole } from "../aws/pod-role";
+import { PodRole } from "../../aws/pod-role";
 import {
     Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
     ConnectSecretMount, CustomResourceObject, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,

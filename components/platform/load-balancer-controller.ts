@@ -5,7 +5,7 @@ import {
     LBC_NAMESPACE, LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerPolicy, controllerValues,
 } from "../../lib/load-balancer-controller";
 import { charts } from "../../versions";
-import { PodRole } from "../aws/pod-role";
+import { PodRole } from "../../aws/pod-role";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PodRole } from "../aws/pod-role";
+import { PodRole } from "../../aws/pod-role";
 import {
     AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace,
     airflowSparkSubmitterRules, sparkOperatorValues, sparkPodPolicy,

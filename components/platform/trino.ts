@@ -10,8 +10,8 @@ import {
 } from "../../lib/trino";
 import { releaseTimeout } from "../../lib/await";
 import { charts, images } from "../../versions";
-import type { DataLake } from "../aws/datalake";
-import { PodRole } from "../aws/pod-role";
+import type { DataLake } from "../../aws/datalake";
+import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "./context";
 
 export interface TrinoArgs {

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { doc, glueCatalogArns, s3Prefixes, serviceTrust, tlsOnlyBucketPolicy } from "../../lib/iam";
+import { serviceTrust } from "../../lib/iam";
 import { bookNames, stackNames } from "../../lib/naming";
+import { crawlerPolicy, tlsOnlyBucketPolicy } from "./policies";
 
 export interface DataLakeArgs {
     prefix: string;
@@ -16,30 +17,6 @@ export interface SecureBucket {
     bucket: aws.s3.Bucket;
     name: pulumi.Output<string>;
     arn: pulumi.Output<string>;
-}
-
-/** The crawler may read only the consolidated table's prefix and write only to its database. */
-export function crawlerPolicy(bucketArn: string, region: string, accountId: string, database: string) {
-    const glue = glueCatalogArns(region, accountId, database);
-    return doc(
-        ...s3Prefixes(bucketArn, [bookNames.consolidatedPrefix], "read"),
-        {
-            Sid: "Catalog",
-            Effect: "Allow",
-            Action: [
-                "glue:GetDatabase", "glue:GetTable", "glue:GetTables", "glue:CreateTable", "glue:UpdateTable",
-                "glue:GetPartition", "glue:GetPartitions", "glue:BatchCreatePartition", "glue:BatchGetPartition",
-                "glue:UpdatePartition", "glue:CreatePartition",
-            ],
-            Resource: [glue.catalog, glue.database, glue.tables],
-        },
-        {
-            Sid: "CrawlerLogs",
-            Effect: "Allow",
-            Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-            Resource: `arn:aws:logs:${region}:${accountId}:log-group:/aws-glue/crawlers*`,
-        },
-    );
 }
 
 export class DataLake extends pulumi.ComponentResource {

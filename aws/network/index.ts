@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { subnetLayout } from "../../lib/cidr";
+import { subnetLayout } from "./cidr";
+import { natIndexFor } from "./nat";
 
 export interface NetworkArgs {
     prefix: string;
@@ -10,11 +11,6 @@ export interface NetworkArgs {
     /** Tag value for kubernetes.io/cluster/<name>, so load balancers find the subnets. */
     clusterName: string;
     tags: Record<string, string>;
-}
-
-/** natGateways "single": every private route table uses NAT 0; "perAz": each AZ its own. */
-export function natIndexFor(azIndex: number, strategy: NetworkArgs["natGateways"]): number {
-    return strategy === "single" ? 0 : azIndex;
 }
 
 export class Network extends pulumi.ComponentResource {

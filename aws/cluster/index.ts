@@ -3,9 +3,9 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
-import { archOf } from "../../lib/instances";
 import { serviceTrust } from "../../lib/iam";
-import { PodRole } from "./pod-role";
+import { PodRole } from "../pod-role";
+import { amiTypeFor, controlPlaneLogTypes, NODE_ROLE_POLICIES } from "./nodes";
 
 export interface ClusterArgs {
     prefix: string;
@@ -21,16 +21,6 @@ export interface ClusterArgs {
     /** Read-only access (the CI preview role): previews fall back to client-side diffs without patch rights. */
     viewerRoleArns: string[];
     tags: Record<string, string>;
-}
-
-/** What a node itself needs; workloads get their own Pod Identity roles. */
-export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryReadOnly"];
-
-export const controlPlaneLogTypes = ["api", "audit", "authenticator", "controllerManager", "scheduler"];
-
-/** Amazon Linux 2023 AMI type matching the node group's CPU architecture. */
-export function amiTypeFor(instanceTypes: string[]): string {
-    return archOf(instanceTypes[0]) === "arm64" ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
 }
 
 export class Cluster extends pulumi.ComponentResource {

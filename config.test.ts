@@ -2,14 +2,12 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { ConfigError, parseConfig, schema } from "../config";
-import { formatCidr, parseCidr, subnet, subnetLayout } from "../lib/cidr";
-import { archOf } from "../lib/instances";
-import { closest } from "../lib/validate";
-import { monthlyCost, supportedKubernetesVersions } from "../lib/estimates";
-import { loadTables } from "../tools/estimate";
-import { loadStackConfig, ROOT } from "../tools/harness";
-import { apps } from "../versions";
+import { ConfigError, parseConfig, schema } from "./config";
+import { closest } from "./lib/validate";
+import { monthlyCost, supportedKubernetesVersions } from "./lib/estimates";
+import { loadTables } from "./tools/estimate";
+import { loadStackConfig, ROOT } from "./tools/harness";
+import { apps } from "./versions";
 
 const base = () => loadStackConfig("dev");
 
@@ -136,29 +134,5 @@ describe("configuration", () => {
     it("suggests the closest key only when it is plausibly a typo", () => {
         assert.equal(closest("vpcCdir", Object.keys(schema)), "vpcCidr");
         assert.equal(closest("somethingElse", Object.keys(schema)), undefined);
-    });
-});
-
-describe("CIDR math", () => {
-    it("parses and formats networks", () => {
-        assert.equal(formatCidr(parseCidr("10.20.0.0/16")!), "10.20.0.0/16");
-        assert.equal(parseCidr("10.20.0.1/16"), undefined);
-        assert.equal(parseCidr("10.20.0.0/33"), undefined);
-        assert.equal(formatCidr(subnet(parseCidr("10.20.0.0/16")!, 2, 3)), "10.20.192.0/18");
-    });
-
-    it("lays out the book's VPC: large private subnets, small public ones", () => {
-        assert.deepEqual(subnetLayout("10.20.0.0/16", 2), {
-            private: ["10.20.0.0/18", "10.20.64.0/18"],
-            public: ["10.20.192.0/20", "10.20.208.0/20"],
-        });
-        assert.deepEqual(subnetLayout("172.16.0.0/20", 3).public, ["172.16.12.0/24", "172.16.13.0/24", "172.16.14.0/24"]);
-    });
-
-    it("derives CPU architecture from the instance family", () => {
-        assert.equal(archOf("m7g.xlarge"), "arm64");
-        assert.equal(archOf("t4g.small"), "arm64");
-        assert.equal(archOf("m7i.xlarge"), "x86_64");
-        assert.equal(archOf("t3a.large"), "x86_64");
     });
 });

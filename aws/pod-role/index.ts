@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PolicyDocument, podIdentityTrust } from "../../lib/iam";
+import type { PolicyDocument } from "../../lib/iam";
+import { podIdentityTrust } from "./trust";
 
 export interface PodRoleArgs {
     prefix: string;
