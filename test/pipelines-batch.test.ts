@@ -4,13 +4,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { dagConfigMapKey } from "../lib/airflow";
+import { dagConfigMapKey } from "../platform/airflow/dags";
 import {
     BATCH_JOBS, BATCH_JOBS_PREFIX, DAG_ID, DAG_SOURCE_FILES, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
     johnWickQuery, templatePath, toYaml,
 } from "../lib/pipelines/batch";
 import { jobUpload, pipelinePath, readPipelineFile, sha256 } from "../lib/pipelines/files";
-import { SPARK_SERVICE_ACCOUNT } from "../lib/spark";
+import { SPARK_SERVICE_ACCOUNT } from "../platform/spark-operator/values";
 import { Captured, PlanRun, ROOT } from "../tools/harness";
 import { validateCustomResource } from "../tools/schemas";
 import { apiVersions, images, sparkPackages } from "../versions";

@@ -3,7 +3,7 @@
 // and as Elasticsearch maps the sink's requests to privileges.
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../lib/elastic";
+import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../platform/elastic/values";
 import { CONNECTORS, DATA_VIEW } from "../lib/pipelines/realtime";
 import type { Captured, PlanRun } from "../tools/harness";
 import { mockRandomState } from "../tools/mocks";

@@ -4,16 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as YAML from "yaml";
 import { awaitedMetadata } from "../../lib/await";
-import { ES_HTTP_CA_SECRET, ES_SINK } from "../../lib/elastic";
+import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
 import {
     CONNECTORS, CustomResourceObject, DATA_VIEW, POSTGRES_LOGINS, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
     caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
     esSinkRoles, simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
 } from "../../lib/pipelines/realtime";
-import { kafkaUser } from "../../lib/kafka";
+import { kafkaUser } from "../../platform/kafka/users";
 import { apiVersions, images } from "../../versions";
-import type { PlatformContext } from "../platform/context";
+import type { PlatformContext } from "../../platform/context";
 
 const CONNECTOR_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaConnector" };
 const SPARK_APPLICATION_KIND = { apiVersion: apiVersions.sparkApplication, kind: "SparkApplication" };

@@ -3,7 +3,7 @@
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
 import { bookNames } from "../naming";
-import { SparkApplication, sparkApplicationSpec } from "../spark";
+import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "./files";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */

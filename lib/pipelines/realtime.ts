@@ -3,16 +3,11 @@
 // components/pipelines/realtime.ts only wires them. No value here is a secret: credentials are
 // Secret references (secretKeyRef, or `${secrets:<ns>/<name>:<key>}` for the connectors).
 import type { StackConfig } from "../../config";
-import {
-    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET,
-    KIBANA_URL,
-} from "../elastic";
-import {
-    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, ConnectSecretMount, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS,
-    POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE, TOPICS, USER_SECRET_KEYS, groupRead, jdbcUrl, secretRef, sinkConnectorGroup, topicRead,
-    topicWrite,
-} from "../kafka";
-import { SparkApplication, sparkApplicationSpec } from "../spark";
+import { ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, ELASTIC_NAMESPACE, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicWrite } from "../../platform/kafka/users";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, secretRef } from "../../platform/kafka/values";
+import { ConnectSecretMount } from "../../platform/kafka/specs";
+import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { apiVersions, sparkPackages } from "../../versions";
 import { JobUpload, jobUpload, s3a } from "./files";
 

@@ -1,6 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { StackConfig } from "../../config";
-import { serviceAnnotations } from "../../lib/load-balancer-controller";
+import type { StackConfig } from "../config";
 
 /** What every platform component needs from the layers below it. */
 export interface PlatformContext {
@@ -14,19 +13,6 @@ export interface PlatformContext {
     storageClass: string;
     /** The AWS Load Balancer Controller's release: whatever renders a LoadBalancer Service waits for it. */
     loadBalancerController: pulumi.Resource;
-}
-
-/** The Kubernetes Service type for user-facing services, from the exposure setting. */
-export function serviceType(exposure: StackConfig["exposure"]): "ClusterIP" | "LoadBalancer" {
-    return exposure === "clusterIp" ? "ClusterIP" : "LoadBalancer";
-}
-
-/**
- * Annotations that hand a LoadBalancer Service to the AWS Load Balancer Controller (an NLB to the
- * pod IPs), internal unless exposure is publicLoadBalancer. Nothing for ClusterIP.
- */
-export function loadBalancerAnnotations(exposure: StackConfig["exposure"]): Record<string, string> {
-    return serviceAnnotations(exposure);
 }
 
 /**

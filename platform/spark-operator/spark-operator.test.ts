@@ -1,11 +1,11 @@
 import { strict as assert } from "assert";
-import {
-    AIRFLOW_WORKER_SERVICE_ACCOUNT, RbacRule, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, sparkApplicationSpec, sparkPodPolicy,
-} from "../lib/spark";
-import { Captured, PlanRun } from "../tools/harness";
-import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apiVersions, apps, crdManifests, images, sparkPackages } from "../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
+import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT } from "./values";
+import { RbacRule, sparkApplicationSpec } from "./specs";
+import { sparkPodPolicy } from "./iam";
+import { Captured, PlanRun } from "../../tools/harness";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 

@@ -2,19 +2,17 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as YAML from "yaml";
-import {
-    ADMIN_USER, DAGS_FOLDER, DAGS_IGNORE, DAGS_IGNORE_FILE, DB_INIT_SQL, METADATA_DB, METADATA_PASSWORD_GENERATION, dagConfigMapData,
-    dagConfigMapKey, dagPathIssues, dagVolume, dagsHash, dbInitJobName, dbInitJobSpec, envIssues, isFernetKey, metadataAsyncConnection,
-    metadataChecksum, metadataConnection, metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64,
-} from "../lib/airflow";
-import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../lib/iam";
-import { bookNames } from "../lib/naming";
-import { Captured, PlanRun, ROOT } from "../tools/harness";
-import { helmTemplate, K8sObject, parseManifest } from "../tools/helm";
-import { MOCK_ACCOUNT, mockRandomState } from "../tools/mocks";
-import { validateChartValues } from "../tools/schemas";
-import { images } from "../versions";
-import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "./support";
+import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, METADATA_PASSWORD_GENERATION, envIssues, isFernetKey, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
+import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
+import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
+import { bookNames } from "../../lib/naming";
+import { Captured, PlanRun, ROOT } from "../../tools/harness";
+import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
+import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
+import { validateChartValues } from "../../tools/schemas";
+import { images } from "../../versions";
+import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";

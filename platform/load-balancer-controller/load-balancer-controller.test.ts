@@ -1,11 +1,12 @@
 // The AWS Load Balancer Controller owns every LoadBalancer Service, with the scheme the exposure
 // asks for; asserted on what the real charts render from the plan's values, and on delete order.
 import { strict as assert } from "assert";
-import { LBC_CLUSTER_TAG, LBC_NAMESPACE, LBC_SERVICE_ACCOUNT, controllerPolicy } from "../lib/load-balancer-controller";
-import type { Captured, PlanRun } from "../tools/harness";
-import { helmTemplate, K8sObject, parseManifest } from "../tools/helm";
-import { ChartName, charts } from "../versions";
-import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith } from "./support";
+import { LBC_CLUSTER_TAG, LBC_NAMESPACE, LBC_SERVICE_ACCOUNT } from "./values";
+import { controllerPolicy } from "./iam";
+import type { Captured, PlanRun } from "../../tools/harness";
+import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
+import { ChartName, charts } from "../../versions";
+import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";

@@ -1,9 +1,8 @@
 // Trino as pure values: sizing (container memory ↔ JVM heap ↔ query memory), the Glue-backed
 // `hive` catalog, the chart values and the service account's IAM policy.
-import type { StackConfig } from "../config";
-import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
-import { apps } from "../versions";
-import { doc, glueCatalogArns, PolicyDocument, s3Prefixes, Statement } from "./iam";
+import type { StackConfig } from "../../config";
+import { apps } from "../../versions";
+import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
 
 export const TRINO_NAMESPACE = "trino";
 /** Release "trino" + chart "trino": the chart's fullname, so the Service, is "trino". */
@@ -147,7 +146,7 @@ export function trinoValues(config: StackConfig): Record<string, unknown> {
         serviceAccount: { create: true, name: TRINO_SERVICE_ACCOUNT },
         service: {
             type: serviceType(config.exposure),
-            annotations: loadBalancerAnnotations(config.exposure),
+            annotations: serviceAnnotations(config.exposure),
         },
     };
     return trinoSecured(config) ? deepMerge(values, trinoAuthValues()) : values;
@@ -162,22 +161,6 @@ function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<strin
     return out;
 }
 
-/** Glue read on the book's database and its tables; S3 read on bronze/ and silver/ only. */
-export function trinoPolicy(lakeBucketArn: string, region: string, accountId: string, database: string): PolicyDocument {
-    const glue = glueCatalogArns(region, accountId, database);
-    const catalog: Statement = {
-        Sid: "GlueRead",
-        Effect: "Allow",
-        Action: [
-            "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-            "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-            "glue:GetColumnStatisticsForTable", "glue:GetColumnStatisticsForPartition",
-        ],
-        Resource: [glue.catalog, glue.database, glue.tables],
-    };
-    return doc(catalog, ...s3Prefixes(lakeBucketArn, READ_PREFIXES, "read"));
-}
-
 export function portForwardCommand(): string {
     return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_PORT}:${TRINO_PORT}`;
 }
@@ -185,56 +168,4 @@ export function portForwardCommand(): string {
 /** With authentication, clients use the HTTPS port (passwords are refused over HTTP). */
 export function securePortForwardCommand(): string {
     return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_HTTPS_PORT}:${TRINO_HTTPS_PORT}`;
-}
-
-// ---- The TLS issuer Job (runs pipelines/platform/issue_tls.py in the apache/airflow image) ----
-export const TLS_SCRIPT_MOUNT = "/opt/bdok/scripts";
-
-/** `get`/`patch` on the TLS Secret only (Pulumi creates it empty and never owns its data). */
-export function tlsIssuerRules() {
-    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }];
-}
-
-export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
-    return {
-        restartPolicy: "Never",
-        serviceAccountName: TRINO_TLS_ISSUER,
-        // The script writes the Secret with this account's token.
-        automountServiceAccountToken: true,
-        securityContext: { runAsNonRoot: true, runAsUser: 50000, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
-        volumes: [{ name: "scripts", configMap: { name: scriptConfigMap, defaultMode: 0o444 } }],
-        containers: [{
-            name: "issue",
-            image,
-            command: ["python", `${TLS_SCRIPT_MOUNT}/issue_tls.py`],
-            env: [
-                { name: "TARGET_NAMESPACE", value: TRINO_NAMESPACE },
-                { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
-                { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
-            ],
-            volumeMounts: [{ name: "scripts", mountPath: TLS_SCRIPT_MOUNT, readOnly: true }],
-            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-        }],
-    };
-}
-
-export function tlsIssuerJobSpec(image: string, scriptConfigMap: string) {
-    return {
-        backoffLimit: 3,
-        activeDeadlineSeconds: 600,
-        ttlSecondsAfterFinished: 86400,
-        template: { metadata: { labels: { "app.kubernetes.io/name": TRINO_TLS_ISSUER } }, spec: tlsIssuerPodSpec(image, scriptConfigMap) },
-    };
-}
-
-/** Weekly: renews the certificate in its last 30 days (the Job alone runs only when its spec changes). */
-export function tlsIssuerCronJobSpec(image: string, scriptConfigMap: string) {
-    return {
-        schedule: "41 4 * * 1",
-        concurrencyPolicy: "Forbid",
-        successfulJobsHistoryLimit: 1,
-        failedJobsHistoryLimit: 3,
-        jobTemplate: { spec: tlsIssuerJobSpec(image, scriptConfigMap) },
-    };
 }

@@ -1,13 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../../aws/pod-role";
-import {
-    AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace,
-    airflowSparkSubmitterRules, sparkOperatorValues, sparkPodPolicy,
-} from "../../lib/spark";
+import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace, sparkOperatorValues } from "./values";
+import { airflowSparkSubmitterRules } from "./specs";
+import { sparkPodPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
-import type { PlatformContext } from "./context";
+import type { PlatformContext } from "../context";
 
 export interface SparkOperatorArgs {
     platform: PlatformContext;

@@ -1,11 +1,11 @@
 // Kafka clients authenticate (mutual TLS as KafkaUsers) and may do exactly what they need: the
 // ACLs are checked against what each client is configured to use, with Kafka's own matching rules.
 import { strict as assert } from "assert";
-import { CONNECT_USER, USER_SECRET_KEYS } from "../lib/kafka";
-import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../lib/pipelines/realtime";
-import type { Captured, PlanRun } from "../tools/harness";
-import { validateCustomResource } from "../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "./support";
+import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
+import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../lib/pipelines/realtime";
+import type { Captured, PlanRun } from "../../tools/harness";
+import { validateCustomResource } from "../../tools/schemas";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
 
 const KIND = (k: string) => `kubernetes:kafka.strimzi.io/v1:${k}`;
 const one = (run: PlanRun, kind: string, name?: string): Captured => {

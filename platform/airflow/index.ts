@@ -1,17 +1,16 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import {
-    ADMIN_USER, AIRFLOW_NAMESPACE, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, apiServerPolicy, dagConfigMapData, deliveredDagFiles,
-    dagsHash, dbInitJobName, dbInitJobSpec, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts,
-    toUrlSafeBase64, triggererPolicy, workerPolicy,
-} from "../../lib/airflow";
+import { ADMIN_USER, AIRFLOW_NAMESPACE, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import { apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
+import { dagConfigMapData, deliveredDagFiles, dagsHash } from "./dags";
+import { dbInitJobName, dbInitJobSpec } from "./specs";
 import { releaseTimeout } from "../../lib/await";
 import { charts, images } from "../../versions";
 import type { Database } from "../../aws/database";
 import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
-import { exposureDependencies, type PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "../context";
 
 export interface AirflowArgs {
     platform: PlatformContext;

@@ -1,12 +1,9 @@
 import { strict as assert } from "assert";
-import {
-    ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET,
-    KIBANA_URL,
-} from "../lib/elastic";
-import { Captured, PlanRun } from "../tools/harness";
-import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apps, apiVersions } from "../versions";
-import { descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
+import { ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "./values";
+import { Captured, PlanRun } from "../../tools/harness";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apps, apiVersions } from "../../versions";
+import { descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;

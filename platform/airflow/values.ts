@@ -1,9 +1,9 @@
 // Airflow as pure values: the chart values, the DAG ConfigMap layout, the metadata-DB bootstrap Job
 // and the IAM policies of its service accounts. components/platform/airflow.ts only wires them.
-import type { StackConfig } from "../config";
-import { loadBalancerAnnotations, serviceType } from "../components/platform/context";
-import { canonicalJson, contentName, sha256 } from "./hash";
-import { doc, PolicyDocument, s3Prefixes, Statement, wildcardOnly } from "./iam";
+import { canonicalJson, sha256 } from "../../lib/hash";
+import type { StackConfig } from "../../config";
+import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { dagVolume } from "./dags";
 
 export const AIRFLOW_NAMESPACE = "airflow";
 /** Release name "airflow" + chart "airflow" gives the chart's fullname "airflow" (no doubling). */
@@ -84,81 +84,6 @@ export const metadataKeys = { connection: "connection", asyncConnection: "async-
  */
 export function metadataChecksum(host: string, port: number, generation: string = METADATA_PASSWORD_GENERATION): string {
     return sha256(canonicalJson({ generation, host, port, ...METADATA_DB }));
-}
-
-// ---------------------------------------------------------------------------------------------
-// DAG delivery: files → one ConfigMap mounted at the DAGs folder
-
-/**
- * The kubelet lays a ConfigMap volume out as `..<timestamp>/` with the files, `..data` → that
- * directory and one symlink per entry into `..data/`. Airflow's DAG discovery walks with
- * followlinks and fails ("Detected recursive loop") on `..data` unless an ignore rule prunes the
- * `..*` entries first (glob syntax, pinned in the config below).
- * pipelines/tests/test_dag_discovery.py runs that discovery over such a layout.
- */
-export const DAGS_IGNORE_FILE = ".airflowignore";
-export const DAGS_IGNORE = "# the kubelet's ConfigMap internals: ..data and ..<timestamp>\n..*\n";
-
-const segment = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
-
-/** Problems with DAG file paths (relative, at most one subfolder, ConfigMap-safe names). */
-export function dagPathIssues(paths: string[]): string[] {
-    const issues: string[] = [];
-    const keys = new Map<string, string>();
-    for (const p of paths) {
-        const parts = p.split("/");
-        if (parts.length > 2 || parts.some((s) => !segment.test(s) || s === "." || s === "..")) {
-            issues.push(`dagFiles: got path ${JSON.stringify(p)}; allowed: "file" or "folder/file" with letters, digits, _ . - (no leading dot, no ..)`);
-            continue;
-        }
-        const key = dagConfigMapKey(p);
-        const other = keys.get(key);
-        if (other !== undefined) issues.push(`dagFiles: paths ${JSON.stringify(other)} and ${JSON.stringify(p)} map to the same ConfigMap key ${key}`);
-        keys.set(key, p);
-    }
-    return issues;
-}
-
-/** ConfigMap keys may not contain "/": "spark/imdb-bronze.yaml" → "spark__imdb-bronze.yaml". */
-export function dagConfigMapKey(path: string): string {
-    return path.replace(/\//g, "__");
-}
-
-/** The files the DAG folder receives: the caller's and the ignore file. */
-export function deliveredDagFiles(files: Record<string, string>): Record<string, string> {
-    return { [DAGS_IGNORE_FILE]: DAGS_IGNORE, ...files };
-}
-
-/** ConfigMap data for the DAG files and the ignore file; throws on bad paths or over the 1 MiB object limit. */
-export function dagConfigMapData(files: Record<string, string>): Record<string, string> {
-    const paths = Object.keys(files).sort();
-    const issues = dagPathIssues(paths);
-    const size = paths.reduce((n, p) => n + Buffer.byteLength(files[p]) + p.length, 0);
-    if (size > 900 * 1024) issues.push(`dagFiles: ${size} bytes in total; allowed: under 900 KiB (a ConfigMap holds at most 1 MiB)`);
-    if (issues.length) throw new Error(issues.join("\n"));
-    const delivered = deliveredDagFiles(files);
-    return Object.fromEntries(Object.keys(delivered).map((p) => [dagConfigMapKey(p), delivered[p]]));
-}
-
-/** sha256 of the DAG files (paths and contents): a pod annotation, so a change rolls the pods. */
-export function dagsHash(files: Record<string, string>): string {
-    return sha256(canonicalJson(files));
-}
-
-export const DAGS_VOLUME = "bdok-dags";
-
-/** The volume (ConfigMap items key ↔ path, with the ignore file) and its read-only mount at the DAGs folder. */
-export function dagVolume(configMapName: string, paths: string[]) {
-    return {
-        volume: {
-            name: DAGS_VOLUME,
-            configMap: {
-                name: configMapName,
-                items: [DAGS_IGNORE_FILE, ...[...paths].sort()].map((p) => ({ key: dagConfigMapKey(p), path: p })),
-            },
-        },
-        mount: { name: DAGS_VOLUME, mountPath: DAGS_FOLDER, readOnly: true },
-    };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,7 +225,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             podAnnotations,
             service: {
                 type: serviceType(cfg.exposure),
-                annotations: loadBalancerAnnotations(cfg.exposure),
+                annotations: serviceAnnotations(cfg.exposure),
             },
         },
         triggerer: {
@@ -374,146 +299,6 @@ export function createUserJob(resources: Resources, image: string) {
             `exec airflow users create -r ${u.role} -u ${u.username} -e ${u.email} -f ${u.firstName} -l ${u.lastName} -p "$BDOK_ADMIN_PASSWORD"`,
         ],
     };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Metadata DB bootstrap Job
-
-/**
- * Idempotent bootstrap of the metadata DB as the RDS master user: role, password, database, owner.
- * psql variables are not expanded inside DO blocks, so each statement is built with format() and
- * run with \gexec; the password is read from the environment with \getenv (psql 15+), never argv.
- */
-export const DB_INIT_SQL = [
-    String.raw`\getenv app_password APP_PASSWORD`,
-    String.raw`SELECT format('CREATE ROLE %I LOGIN', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \gexec`,
-    String.raw`SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'app_user', :'app_password') \gexec`,
-    // RDS masters are not superusers: CREATE DATABASE ... OWNER needs SET on the role (PG16+).
-    String.raw`SELECT format('GRANT %I TO %I WITH INHERIT FALSE, SET TRUE', :'app_user', current_user) WHERE NOT pg_has_role(current_user, :'app_user', 'SET') \gexec`,
-    String.raw`SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db') \gexec`,
-    String.raw`SELECT format('ALTER DATABASE %I OWNER TO %I', :'app_db', :'app_user') \gexec`,
-    String.raw`SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'app_db') \gexec`,
-].join("\n");
-
-export function dbInitScript(): string {
-    return [
-        "set -eu",
-        `until pg_isready -q; do echo "waiting for $PGHOST:$PGPORT"; sleep 5; done`,
-        `psql -X -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_db="$APP_DB" <<'SQL'`,
-        DB_INIT_SQL,
-        "SQL",
-        `echo "metadata database $APP_DB ready for role $APP_USER"`,
-    ].join("\n");
-}
-
-export interface DbInitArgs {
-    host: string;
-    port: number;
-    masterUser: string;
-    image: string;
-    isProd: boolean;
-}
-
-export const DB_INIT_TTL_SECONDS = 3600;
-
-/** The bootstrap Job's pod spec. Passwords arrive by secretKeyRef only. */
-export function dbInitJobSpec(a: DbInitArgs) {
-    const env = [
-        { name: "PGHOST", value: a.host },
-        { name: "PGPORT", value: String(a.port) },
-        { name: "PGUSER", value: a.masterUser },
-        { name: "PGDATABASE", value: "postgres" },
-        // rds.force_ssl=1: plain connections are refused.
-        { name: "PGSSLMODE", value: "require" },
-        { name: "PGCONNECT_TIMEOUT", value: "10" },
-        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbMaster, key: "password" } } },
-        { name: "APP_USER", value: METADATA_DB.user },
-        { name: "APP_DB", value: METADATA_DB.database },
-        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: "password" } } },
-    ];
-    return {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 900,
-        // Finished Jobs are garbage-collected; re-creating one is safe because the SQL is idempotent.
-        ttlSecondsAfterFinished: DB_INIT_TTL_SECONDS,
-        template: {
-            metadata: { labels: { "app.kubernetes.io/name": "airflow-db-init", "app.kubernetes.io/part-of": "bdok" } },
-            spec: {
-                restartPolicy: "OnFailure",
-                automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
-                containers: [{
-                    name: "psql",
-                    image: a.image,
-                    command: ["sh", "-c", dbInitScript()],
-                    env,
-                    resources: airflowResources(a.isProd).dbInitJob,
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                }],
-            },
-        },
-    };
-}
-
-/**
- * The Job's name carries a hash of its spec (and the password generation): any change creates a
- * new Job that runs again, while an unchanged program leaves the finished Job alone.
- */
-export function dbInitJobName(spec: unknown): string {
-    return contentName("airflow-db-init", { spec, generation: METADATA_PASSWORD_GENERATION });
-}
-
-
-// ---------------------------------------------------------------------------------------------
-// IAM: one role per service account that touches AWS
-
-export interface AirflowAwsResources {
-    lakeBucketArn: string;
-    logsBucketArn: string;
-    crawlerArn: string;
-}
-
-const LANDING = "landing";
-const LOGS = "logs";
-
-function sids(prefix: string, statements: Statement[]): Statement[] {
-    return statements.map((s) => ({ ...s, Sid: `${prefix}${s.Sid ?? ""}` }));
-}
-
-function crawler(arn: string, actions: string[]): Statement {
-    return { Sid: "Crawler", Effect: "Allow", Action: actions, Resource: arn };
-}
-
-/**
- * Task logs: the S3 handler checks whether the log object exists before appending (a HEAD of a
- * key that is usually missing), so writers may list the logs bucket; it holds only logs/.
- */
-function logWriter(logsBucketArn: string): Statement[] {
-    return sids("Logs", s3Prefixes(logsBucketArn, [LOGS], "readwrite", { list: "bucket" }));
-}
-
-/** Task pods: write raw data to landing/, start and watch THE crawler, write task logs. */
-export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
-    return doc(
-        ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
-        crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler"]),
-        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
-        ...logWriter(r.logsBucketArn),
-    );
-}
-
-/** Triggerer: deferred sensors poll the crawler and append their logs. */
-export function triggererPolicy(r: AirflowAwsResources): PolicyDocument {
-    return doc(
-        crawler(r.crawlerArn, ["glue:GetCrawler"]),
-        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
-        ...logWriter(r.logsBucketArn),
-    );
-}
-
-/** API server: shows task logs, so it reads them back from S3. */
-export function apiServerPolicy(r: AirflowAwsResources): PolicyDocument {
-    return doc(...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "read")));
 }
 
 export function portForwardCommand(): string {

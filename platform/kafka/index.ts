@@ -3,16 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PodRole } from "../../aws/pod-role";
-import {
-    Acl, BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_USER, connectWorkerAcls, kafkaUser, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT,
-    ConnectSecretMount, CustomResourceObject, ES_HTTP_CA_SECRET, KAFKA_NAME, KAFKA_NAMESPACE,
-    POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, connectBuildPolicy, connectImageTag, ecrLifecyclePolicy,
-    jdbcUrl, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules, strimziValues,
-} from "../../lib/kafka";
+import { Acl, CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues } from "./values";
+import { ConnectSecretMount, CustomResourceObject, connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules } from "./specs";
+import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
 import { awaitedMetadata, releaseTimeout } from "../../lib/await";
-import { ES_SINK } from "../../lib/elastic";
+import { ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
 import { charts, crdManifests } from "../../versions";
-import type { PlatformContext } from "./context";
+import type { PlatformContext } from "../context";
 
 export interface KafkaDatabaseArgs {
     address: pulumi.Input<string>;

@@ -3,16 +3,14 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentName, readPipelineFile } from "../../lib/pipelines/files";
-import {
-    CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_NAMESPACE, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE,
-    TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, tlsIssuerCronJobSpec,
-    tlsIssuerJobSpec, tlsIssuerRules, trinoPolicy, trinoSecured, trinoValues,
-} from "../../lib/trino";
+import { CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_NAMESPACE, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, trinoSecured, trinoValues } from "./values";
+import { tlsIssuerCronJobSpec, tlsIssuerJobSpec, tlsIssuerRules } from "./specs";
+import { trinoPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";
 import { charts, images } from "../../versions";
 import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
-import { exposureDependencies, type PlatformContext } from "./context";
+import { exposureDependencies, type PlatformContext } from "../context";
 
 export interface TrinoArgs {
     platform: PlatformContext;

@@ -1,9 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    LBC_NAMESPACE, LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerPolicy, controllerValues,
-} from "../../lib/load-balancer-controller";
+import { LBC_NAMESPACE, LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerValues } from "./values";
+import { controllerPolicy } from "./iam";
 import { charts } from "../../versions";
 import { PodRole } from "../../aws/pod-role";
 

@@ -1,15 +1,14 @@
 import { strict as assert } from "assert";
-import {
-    CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET,
-    ECR_PUSH_ACTIONS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, connectBuildPlugins, jdbcUrl, kafkaCluster, replicationFor, secretRef,
-} from "../lib/kafka";
-import { ES_SINK } from "../lib/elastic";
-import type { RbacRule } from "../lib/spark";
-import { Captured, PlanRun } from "../tools/harness";
-import { MOCK_ACCOUNT, mockSecretValue } from "../tools/mocks";
-import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../tools/schemas";
-import { apps, connectPlugins, crdManifests } from "../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "./support";
+import { CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl, replicationFor, secretRef } from "./values";
+import { ECR_PUSH_ACTIONS } from "./iam";
+import { connectBuildPlugins, kafkaCluster } from "./specs";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
+import type { RbacRule } from "../spark-operator/specs";
+import { Captured, PlanRun } from "../../tools/harness";
+import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apps, connectPlugins, crdManifests } from "../../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
