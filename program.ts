@@ -14,12 +14,13 @@ import { Trino } from "./platform/trino";
 import { Kafka } from "./platform/kafka";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
 import { SparkOperator } from "./platform/spark-operator";
-import { BatchPipeline } from "./components/pipelines/batch";
-import { RealtimePipeline } from "./components/pipelines/realtime";
+import { BatchPipeline } from "./pipelines/batch";
+import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
-import { batchDagFiles } from "./lib/pipelines/batch";
-import { connectorAcls, esCaConnectMount } from "./lib/pipelines/realtime";
+import { batchDagFiles } from "./pipelines/batch/specs";
+import { connectorAcls } from "./pipelines/realtime/streaming";
+import { esCaConnectMount } from "./pipelines/realtime/values";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);

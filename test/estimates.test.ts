@@ -9,7 +9,7 @@ import {
     CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
     jvmMemoryMiB, maxPodsOf, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, workloads,
 } from "../lib/estimates";
-import { toYaml } from "../lib/pipelines/batch";
+import { toYaml } from "../pipelines/batch/specs";
 import { estimate, loadTables } from "../tools/estimate";
 import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
 import { ofType, one, planOf, planWith } from "./support";

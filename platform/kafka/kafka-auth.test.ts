@@ -2,7 +2,7 @@
 // ACLs are checked against what each client is configured to use, with Kafka's own matching rules.
 import { strict as assert } from "assert";
 import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
-import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../lib/pipelines/realtime";
+import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";

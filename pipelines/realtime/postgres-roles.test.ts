@@ -6,8 +6,8 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { POSTGRES_LOGINS, tableJobCommand } from "../lib/pipelines/realtime";
-import { ROOT } from "../tools/harness";
+import { POSTGRES_LOGINS, tableJobCommand } from "./jobs";
+import { ROOT } from "../../tools/harness";
 
 const SQL_DIR = path.join(ROOT, "pipelines", "realtime");
 

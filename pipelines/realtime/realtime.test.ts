@@ -2,20 +2,21 @@
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
 import * as path from "path";
-import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../platform/elastic/values";
-import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../platform/kafka/values";
-import { connectSecretMountTemplate } from "../platform/kafka/specs";
-import { contentName, readPipelineFile, sha256 } from "../lib/pipelines/files";
-import {
-    CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, POSTGRES_LOGINS, SQL_MOUNT, esCaConnectMount, tableJobCommand, STREAMING_PREFIX, caSourceRules, caTargetRules,
-    jdbcSourceConnector, simulatorDeploymentSpec, streamingSizing, streamingSparkApplication, streamingUpload, tableJobSpec,
-} from "../lib/pipelines/realtime";
-import { SPARK_SERVICE_ACCOUNT } from "../platform/spark-operator/values";
-import { Captured, PlanRun } from "../tools/harness";
-import { mockRandomState } from "../tools/mocks";
-import { validateCustomResource } from "../tools/schemas";
-import { images, sparkPackages } from "../versions";
-import { STACKS, byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "./support";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
+import { connectSecretMountTemplate } from "../../platform/kafka/specs";
+import { contentName, sha256 } from "../../lib/hash";
+import { readPipelineFile } from "../files";
+import { CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, esCaConnectMount, STREAMING_PREFIX } from "./values";
+import { POSTGRES_LOGINS, SQL_MOUNT, tableJobCommand, caSourceRules, caTargetRules, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
+import { jdbcSourceConnector } from "./connectors";
+import { streamingSizing, streamingSparkApplication, streamingUpload } from "./streaming";
+import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
+import { Captured, PlanRun } from "../../tools/harness";
+import { mockRandomState } from "../../tools/mocks";
+import { validateCustomResource } from "../../tools/schemas";
+import { images, sparkPackages } from "../../versions";
+import { STACKS, byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "../../test/support";
 
 const CONNECTOR = "kubernetes:kafka.strimzi.io/v1:KafkaConnector";
 const SPARK_APP = "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication";

@@ -3,12 +3,12 @@
 // and as Elasticsearch maps the sink's requests to privileges.
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../platform/elastic/values";
-import { CONNECTORS, DATA_VIEW } from "../lib/pipelines/realtime";
-import type { Captured, PlanRun } from "../tools/harness";
-import { mockRandomState } from "../tools/mocks";
-import { validateCustomResource } from "../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "./support";
+import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../../platform/elastic/values";
+import { CONNECTORS, DATA_VIEW } from "./values";
+import type { Captured, PlanRun } from "../../tools/harness";
+import { mockRandomState } from "../../tools/mocks";
+import { validateCustomResource } from "../../tools/schemas";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 const SECRET = "kubernetes:core/v1:Secret";

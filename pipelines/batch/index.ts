@@ -2,8 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
     BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, consolidatedTable, johnWickQuery, triggerDagCommand,
-} from "../../lib/pipelines/batch";
-import { s3a } from "../../lib/pipelines/files";
+} from "./specs";
+import { s3a } from "../files";
 
 export interface BatchPipelineArgs {
     /** The data-lake bucket (its name). */

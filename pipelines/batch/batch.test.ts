@@ -4,17 +4,18 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { dagConfigMapKey } from "../platform/airflow/dags";
+import { dagConfigMapKey } from "../../platform/airflow/dags";
 import {
     BATCH_JOBS, BATCH_JOBS_PREFIX, DAG_ID, DAG_SOURCE_FILES, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
     johnWickQuery, templatePath, toYaml,
-} from "../lib/pipelines/batch";
-import { jobUpload, pipelinePath, readPipelineFile, sha256 } from "../lib/pipelines/files";
-import { SPARK_SERVICE_ACCOUNT } from "../platform/spark-operator/values";
-import { Captured, PlanRun, ROOT } from "../tools/harness";
-import { validateCustomResource } from "../tools/schemas";
-import { apiVersions, images, sparkPackages } from "../versions";
-import { STACKS, descendants, inputsOf, ofType, one, planOf, planWith } from "./support";
+} from "./specs";
+import { sha256 } from "../../lib/hash";
+import { jobUpload, pipelinePath, readPipelineFile } from "../files";
+import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
+import { Captured, PlanRun, ROOT } from "../../tools/harness";
+import { validateCustomResource } from "../../tools/schemas";
+import { apiVersions, images, sparkPackages } from "../../versions";
+import { STACKS, descendants, inputsOf, ofType, one, planOf, planWith } from "../../test/support";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";

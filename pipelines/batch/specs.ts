@@ -2,9 +2,9 @@
 // templates the DAG submits, and the DAG folder Airflow receives.
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
-import { bookNames } from "../naming";
+import { bookNames } from "../../lib/naming";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
-import { JobUpload, jobUpload, readPipelineFile, s3a } from "./files";
+import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */
 export const BATCH_JOBS_PREFIX = "spark-jobs/imdb";

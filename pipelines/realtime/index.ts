@@ -5,12 +5,12 @@ import * as random from "@pulumi/random";
 import * as YAML from "yaml";
 import { awaitedMetadata } from "../../lib/await";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
-import { contentName, readPipelineFile, s3a, sha256 } from "../../lib/pipelines/files";
-import {
-    CONNECTORS, CustomResourceObject, DATA_VIEW, POSTGRES_LOGINS, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, caCopyCronJobSpec, caCopyJobSpec,
-    caSourceRules, caTargetRules, elasticsearchSinkConnector, jdbcSourceConnector, kibanaDataViewJobSpec, realtimeChecks,
-    esSinkRoles, simulatorDeploymentSpec, streamingAcls, streamingSparkApplication, streamingUpload, tableJobSpec,
-} from "../../lib/pipelines/realtime";
+import { contentName, sha256 } from "../../lib/hash";
+import { readPipelineFile, s3a } from "../files";
+import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, realtimeChecks } from "./values";
+import { CustomResourceObject, elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
+import { POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
+import { streamingAcls, streamingSparkApplication, streamingUpload } from "./streaming";
 import { kafkaUser } from "../../platform/kafka/users";
 import { apiVersions, images } from "../../versions";
 import type { PlatformContext } from "../../platform/context";

@@ -2,12 +2,10 @@
 // plan time, hashed so that a content change re-uploads, re-runs or rolls what uses them.
 import * as fs from "fs";
 import * as path from "path";
-import { contentName, sha256 } from "../hash";
+import { sha256 } from "../lib/hash";
 
-export { contentName, sha256 };
-
-/** pipelines/ at the repository root (this file is lib/pipelines/files.ts). */
-export const PIPELINES_ROOT = path.resolve(__dirname, "..", "..", "pipelines");
+/** pipelines/ at the repository root (this file's folder). */
+export const PIPELINES_ROOT = path.resolve(__dirname);
 
 /** Absolute path of a file under pipelines/ ("batch/jobs/imdb_bronze.py"). */
 export function pipelinePath(relative: string): string {
@@ -19,9 +17,6 @@ export function pipelinePath(relative: string): string {
 export function readPipelineFile(relative: string): string {
     return fs.readFileSync(pipelinePath(relative), "utf8");
 }
-
-
-
 
 export interface JobUpload {
     /** Path under pipelines/ */
