@@ -5,11 +5,10 @@ import type { StackConfig } from "../../config";
 import { bookNames } from "../../lib/naming";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
+import { NAMESPACE } from "../../platform/k8s/objects";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */
 export const BATCH_JOBS_PREFIX = "spark-jobs/imdb";
-/** The namespace the DAG submits its SparkApplications to (pipelines/batch/dags/imdb_pipeline.py). */
-export const BATCH_SPARK_NAMESPACE = "airflow";
 export const DAG_ID = "imdb_pipeline";
 
 export interface BatchJob {
@@ -50,7 +49,8 @@ export function batchSparkApplication(job: BatchJob, lakeBucket: string, config:
     const upload = jobUpload(job.file, BATCH_JOBS_PREFIX, () => "");
     return sparkApplicationSpec({
         name: job.name,
-        namespace: BATCH_SPARK_NAMESPACE,
+        // The namespace the DAG submits its SparkApplications to (pipelines/batch/dags/imdb_pipeline.py).
+        namespace: NAMESPACE.airflow,
         mainApplicationFile: s3a(lakeBucket, upload.key),
         arguments: ["--bucket", lakeBucket],
         sizing: config.spark,
@@ -121,5 +121,5 @@ export function johnWickQuery(glueDatabase: string): string {
 
 /** New DAGs start paused (Airflow's dags_are_paused_at_creation): unpause, then trigger a run. */
 export function triggerDagCommand(): string {
-    return `kubectl -n ${BATCH_SPARK_NAMESPACE} exec deploy/airflow-scheduler -c scheduler -- sh -c 'airflow dags unpause ${DAG_ID} && airflow dags trigger ${DAG_ID}'`;
+    return `kubectl -n ${NAMESPACE.airflow} exec deploy/airflow-scheduler -c scheduler -- sh -c 'airflow dags unpause ${DAG_ID} && airflow dags trigger ${DAG_ID}'`;
 }

@@ -1,17 +1,12 @@
 import { apiVersions } from "../../versions";
-import { CONNECT_NAME, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, jdbcUrl, secretRef } from "../../platform/kafka/values";
-import { ELASTIC_NAMESPACE, ES_SINK, ES_URL } from "../../platform/elastic/values";
+import { CONNECT_NAME, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, TOPICS, jdbcUrl, secretRef } from "../../platform/kafka/values";
+import { ES_SINK, ES_URL } from "../../platform/elastic/values";
 import { CONNECTORS, DATA_VIEW, ES_CA_FILE_IN_CONNECT, PART_OF } from "./values";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../../platform/k8s/objects";
 
 // ---------------------------------------------------------------------------------------------
 // (3) + (5) connectors
 
-export interface CustomResourceObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace: string; labels?: Record<string, string> };
-    spec: Record<string, any>;
-}
 
 const jsonConverters = {
     "key.converter": "org.apache.kafka.connect.json.JsonConverter",
@@ -21,19 +16,14 @@ const jsonConverters = {
 };
 
 function connector(name: string, cls: string, config: Record<string, string>): CustomResourceObject {
-    return {
-        apiVersion: apiVersions.strimzi,
-        kind: "KafkaConnector",
-        metadata: { name, namespace: KAFKA_NAMESPACE, labels: { "strimzi.io/cluster": CONNECT_NAME, ...PART_OF } },
-        spec: {
-            class: cls,
-            tasksMax: 1,
-            // A task failing while a dependency starts (RDS, Elasticsearch) is restarted by Strimzi.
-            autoRestart: { enabled: true },
-            state: "running",
-            config,
-        },
-    };
+    return customResourceObject(apiVersions.strimzi, "KafkaConnector", { name, namespace: NAMESPACE.kafka, labels: { "strimzi.io/cluster": CONNECT_NAME, ...PART_OF } }, {
+        class: cls,
+        tasksMax: 1,
+        // A task failing while a dependency starts (RDS, Elasticsearch) is restarted by Strimzi.
+        autoRestart: { enabled: true },
+        state: "running",
+        config,
+    });
 }
 
 /**
@@ -48,8 +38,8 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
     return connector(CONNECTORS.source, "io.confluent.connect.jdbc.JdbcSourceConnector", {
         ...jsonConverters,
         "connection.url": jdbcUrl(host, port),
-        "connection.user": secretRef(KAFKA_NAMESPACE, POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.username),
-        "connection.password": secretRef(KAFKA_NAMESPACE, POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.password),
+        "connection.user": secretRef(NAMESPACE.kafka, POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.username),
+        "connection.password": secretRef(NAMESPACE.kafka, POSTGRES_CONNECT_SECRET, POSTGRES_CONNECT_KEYS.password),
         "connection.attempts": "10",
         "connection.backoff.ms": "10000",
         "dialect.name": "PostgreSqlDatabaseDialect",
@@ -87,8 +77,8 @@ export function elasticsearchSinkConnector(): CustomResourceObject {
         ...jsonConverters,
         "topics": TOPICS.transformed,
         "connection.url": ES_URL,
-        "connection.username": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "username"),
-        "connection.password": secretRef(ELASTIC_NAMESPACE, ES_SINK.userSecret, "password"),
+        "connection.username": secretRef(NAMESPACE.elastic, ES_SINK.userSecret, "username"),
+        "connection.password": secretRef(NAMESPACE.elastic, ES_SINK.userSecret, "password"),
         "elastic.security.protocol": "SSL",
         "elastic.https.ssl.truststore.type": "PEM",
         "elastic.https.ssl.truststore.location": ES_CA_FILE_IN_CONNECT,

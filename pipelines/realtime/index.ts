@@ -3,17 +3,18 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import * as YAML from "yaml";
-import { awaitedMetadata } from "../../lib/await";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { contentName, sha256 } from "../../lib/hash";
 import { readPipelineFile, s3a } from "../files";
 import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, realtimeChecks } from "./values";
-import { CustomResourceObject, elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
+import { elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
 import { POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
 import { streamingAcls, streamingSparkApplication, streamingUpload } from "./streaming";
 import { kafkaUser } from "../../platform/kafka/users";
 import { apiVersions, images } from "../../versions";
 import type { PlatformContext } from "../../platform/context";
+import type { CustomResourceObject } from "../../platform/k8s/objects";
+import { type CustomResourceKind, customResource, roleWithBinding } from "../../platform/k8s/resources";
 
 const CONNECTOR_KIND = { apiVersion: apiVersions.strimzi, kind: "KafkaConnector" };
 const SPARK_APPLICATION_KIND = { apiVersion: apiVersions.sparkApplication, kind: "SparkApplication" };
@@ -65,18 +66,8 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const db = pulumi.all([args.database.address, args.database.port]);
         const meta = (n: pulumi.Input<string>, ns: pulumi.Input<string>) => ({ name: n, namespace: ns, labels: { ...PART_OF } });
         // apiVersion and kind are plain strings (the provider needs them before any output resolves).
-        const cr = (id: string, kind: { apiVersion: string; kind: string }, obj: pulumi.Output<CustomResourceObject>, dependsOn: pulumi.Resource[]) => {
-            const checked = obj.apply((o) => {
-                if (o.apiVersion !== kind.apiVersion || o.kind !== kind.kind) throw new Error(`${id}: ${o.apiVersion}/${o.kind} is not ${kind.apiVersion}/${kind.kind}`);
-                return o;
-            });
-            return new k8s.apiextensions.CustomResource(`${name}-${id}`, {
-                apiVersion: kind.apiVersion,
-                kind: kind.kind,
-                metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata)),
-                spec: checked.spec,
-            }, { parent: this, dependsOn });
-        };
+        const cr = (id: string, kind: CustomResourceKind, obj: pulumi.Output<CustomResourceObject>, dependsOn: pulumi.Resource[]) =>
+            customResource(`${name}-${id}`, obj, { parent: this, dependsOn }, { kind });
         // A script for a Job or Deployment: an immutable ConfigMap named after its content.
         const scriptMap = (id: string, base: string, namespace: pulumi.Input<string>, key: string, content: string) =>
             new k8s.core.v1.ConfigMap(`${name}-${id}`, {
@@ -151,7 +142,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
         const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
         cr("streaming", SPARK_APPLICATION_KIND, pulumi.output(args.lakeBucket).apply((lakeBucket) =>
-            streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash }) as CustomResourceObject),
+            streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash })),
         [args.sparkOperator, ...args.topics, code, streamingUser]);
 
         // ---- ECK's CA as a PEM file for the sink (lib/pipelines/realtime.ts ES_CA_COPY) ----
@@ -166,12 +157,12 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, p);
         const rbac: pulumi.Resource[] = [];
         const grant = (id: string, ns: pulumi.Input<string>, rules: ReturnType<typeof caSourceRules>) => {
-            const role = new k8s.rbac.v1.Role(`${name}-es-ca-copy-${id}`, { metadata: meta(ES_CA_COPY.serviceAccount, ns), rules }, p);
-            rbac.push(role, new k8s.rbac.v1.RoleBinding(`${name}-es-ca-copy-${id}`, {
+            const { role, binding } = roleWithBinding(`${name}-es-ca-copy-${id}`, {
                 metadata: meta(ES_CA_COPY.serviceAccount, ns),
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: copier.metadata.name, namespace: kafkaNs }],
-            }, p));
+                rules,
+                serviceAccount: { name: copier.metadata.name, namespace: kafkaNs },
+            }, p);
+            rbac.push(role, binding);
         };
         grant("source", elasticNs, caSourceRules());
         grant("target", kafkaNs, caTargetRules());

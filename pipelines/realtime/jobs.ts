@@ -1,6 +1,7 @@
-import { KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
-import { ELASTIC_NAMESPACE, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
+import { ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
 import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
+import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
 
 // ---------------------------------------------------------------------------------------------
 // Pod building blocks
@@ -160,21 +161,15 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
 // ---------------------------------------------------------------------------------------------
 // ECK's CA for the sink (see ES_CA_COPY)
 
-export interface RbacRule {
-    apiGroups: string[];
-    resources: string[];
-    verbs: string[];
-    resourceNames?: string[];
-}
 
 /** Read ECK's public CA Secret, nothing else (a Role in the elastic namespace). */
 export function caSourceRules(): RbacRule[] {
-    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [ES_HTTP_CA_SECRET] }];
+    return secretRules([ES_HTTP_CA_SECRET]);
 }
 
 /** Update the copy, nothing else (a Role in the kafka namespace; the copy is created by Pulumi). */
 export function caTargetRules(): RbacRule[] {
-    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [ES_CA_COPY.secret] }];
+    return secretRules([ES_CA_COPY.secret], ["get", "patch"]);
 }
 
 export interface CopyPodArgs {
@@ -195,10 +190,10 @@ function caCopyPod(a: CopyPodArgs) {
             image: a.image,
             command: ["python", `${SCRIPT_MOUNT}/copy_secret_key.py`],
             env: [
-                { name: "SOURCE_NAMESPACE", value: ELASTIC_NAMESPACE },
+                { name: "SOURCE_NAMESPACE", value: NAMESPACE.elastic },
                 { name: "SOURCE_SECRET", value: ES_HTTP_CA_SECRET },
                 { name: "SOURCE_KEY", value: ES_HTTP_CA_KEY },
-                { name: "TARGET_NAMESPACE", value: KAFKA_NAMESPACE },
+                { name: "TARGET_NAMESPACE", value: NAMESPACE.kafka },
                 { name: "TARGET_SECRET", value: ES_CA_COPY.secret },
                 { name: "TARGET_KEY", value: ES_CA_COPY.key },
                 // ECK creates the CA once Elasticsearch is reconciled: wait up to 20 minutes.

@@ -6,6 +6,7 @@ import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-ope
 import { sparkPackages } from "../../versions";
 import { CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX, STREAMING_USER } from "./values";
 import { secretEnv } from "./jobs";
+import { NAMESPACE } from "../../platform/k8s/objects";
 
 // ---------------------------------------------------------------------------------------------
 // (4) the streaming SparkApplication
@@ -74,7 +75,7 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const size = streamingSizing(a.config.isProd);
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
-        namespace: "kafka",
+        namespace: NAMESPACE.kafka,
         mainApplicationFile: s3a(a.lakeBucket, upload.key),
         arguments: streamingArguments(a.lakeBucket),
         packages: [sparkPackages.kafka],

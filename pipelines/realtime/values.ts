@@ -2,12 +2,12 @@
 // the streaming SparkApplication, the copy of ECK's CA for the sink, and the Kibana data view Job.
 // components/pipelines/realtime.ts only wires them. No value here is a secret: credentials are
 // Secret references (secretKeyRef, or `${secrets:<ns>/<name>:<key>}` for the connectors).
-import { KAFKA_NAMESPACE, TOPICS } from "../../platform/kafka/values";
+import { TOPICS } from "../../platform/kafka/values";
 import { ES_HTTP_CA_KEY } from "../../platform/elastic/values";
 import { ConnectSecretMount } from "../../platform/kafka/specs";
 import { SIMULATOR_NAME } from "./jobs";
+import { resources, NAMESPACE } from "../../platform/k8s/objects";
 
-export const REALTIME_NAMESPACE = KAFKA_NAMESPACE;
 export const PART_OF = { "app.kubernetes.io/part-of": "bdok" } as const;
 
 export const FILES = {
@@ -61,19 +61,12 @@ export function esCaConnectMount(): ConnectSecretMount {
     return { volume: ES_CA_COPY.connectVolume, secretName: ES_CA_COPY.secret, mountPath: ES_CA_COPY.connectMountPath };
 }
 
-export interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-const res = (cpuReq: string, memReq: string, cpuLim: string, memory: string): Resources =>
-    ({ requests: { cpu: cpuReq, memory: memReq }, limits: { cpu: cpuLim, memory } });
-
 export function realtimeResources(isProd: boolean) {
     return {
-        psql: res("50m", "64Mi", "500m", "128Mi"),
-        simulator: isProd ? res("100m", "128Mi", "500m", "256Mi") : res("50m", "128Mi", "500m", "256Mi"),
+        psql: resources("50m", "64Mi", "500m", "128Mi"),
+        simulator: isProd ? resources("100m", "128Mi", "500m", "256Mi") : resources("50m", "128Mi", "500m", "256Mi"),
         // Python (stdlib only) talking to one API.
-        smallPython: res("50m", "64Mi", "500m", "128Mi"),
+        smallPython: resources("50m", "64Mi", "500m", "128Mi"),
     };
 }
 
@@ -81,7 +74,7 @@ export function realtimeResources(isProd: boolean) {
 // How to look at it
 
 export function realtimeChecks(): Record<string, string> {
-    const k = `kubectl -n ${KAFKA_NAMESPACE}`;
+    const k = `kubectl -n ${NAMESPACE.kafka}`;
     return {
         connectors: `${k} get kafkaconnector ${CONNECTORS.source} ${CONNECTORS.sink}`,
         topics: `${k} get kafkatopic ${TOPICS.source} ${TOPICS.transformed}`,

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ADMIN_USER, AIRFLOW_NAMESPACE, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import { ADMIN_USER, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
 import { apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
 import { dagConfigMapData, deliveredDagFiles, dagsHash } from "./dags";
 import { dbInitJobName, dbInitJobSpec } from "./specs";
@@ -11,6 +11,7 @@ import type { Database } from "../../aws/database";
 import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "../context";
+import { NAMESPACE } from "../k8s/objects";
 
 export interface AirflowArgs {
     platform: PlatformContext;
@@ -120,7 +121,7 @@ export class Airflow extends pulumi.ComponentResource {
         const role = (id: string, serviceAccount: string, policy: pulumi.Output<any>) => new PodRole(`${name}-${id}`, {
             prefix: args.platform.prefix,
             clusterName: args.platform.clusterName,
-            namespace: AIRFLOW_NAMESPACE,
+            namespace: NAMESPACE.airflow,
             serviceAccount,
             policy,
             dependsOn: [args.platform.podIdentityAgent],

@@ -4,8 +4,8 @@ import { canonicalJson, sha256 } from "../../lib/hash";
 import type { StackConfig } from "../../config";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
 import { dagVolume } from "./dags";
+import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
-export const AIRFLOW_NAMESPACE = "airflow";
 /** Release name "airflow" + chart "airflow" gives the chart's fullname "airflow" (no doubling). */
 export const AIRFLOW_RELEASE = "airflow";
 export const AIRFLOW_HOME = "/opt/airflow";
@@ -108,28 +108,22 @@ export function awsDefaultConnection(region: string): string {
 // ---------------------------------------------------------------------------------------------
 // Sizing
 
-export interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
 
-const res = (cpuReq: string, memReq: string, cpuLim: string, memLim: string): Resources =>
-    ({ requests: { cpu: cpuReq, memory: memReq }, limits: { cpu: cpuLim, memory: memLim } });
 
 /** Requests and limits of every Airflow container the chart runs, per environment size. */
 export function airflowResources(isProd: boolean) {
     return {
-        scheduler: isProd ? res("500m", "1Gi", "2", "2Gi") : res("250m", "768Mi", "1", "1536Mi"),
-        apiServer: isProd ? res("500m", "1536Mi", "2", "3Gi") : res("250m", "1Gi", "1", "2Gi"),
-        triggerer: isProd ? res("250m", "768Mi", "1", "1536Mi") : res("100m", "512Mi", "500m", "1Gi"),
-        dagProcessor: isProd ? res("250m", "768Mi", "1", "1536Mi") : res("100m", "512Mi", "1", "1Gi"),
+        scheduler: isProd ? resources("500m", "1Gi", "2", "2Gi") : resources("250m", "768Mi", "1", "1536Mi"),
+        apiServer: isProd ? resources("500m", "1536Mi", "2", "3Gi") : resources("250m", "1Gi", "1", "2Gi"),
+        triggerer: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "500m", "1Gi"),
+        dagProcessor: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "1", "1Gi"),
         // One pod per task (KubernetesExecutor): the Python side only, Spark runs elsewhere.
-        workers: isProd ? res("250m", "768Mi", "2", "2Gi") : res("100m", "512Mi", "1", "1Gi"),
-        statsd: res("50m", "64Mi", "200m", "128Mi"),
-        logGroomer: res("10m", "32Mi", "100m", "128Mi"),
-        migrateDatabaseJob: res("200m", "512Mi", "1", "1Gi"),
-        createUserJob: res("200m", "512Mi", "1", "1Gi"),
-        dbInitJob: res("50m", "32Mi", "200m", "128Mi"),
+        workers: isProd ? resources("250m", "768Mi", "2", "2Gi") : resources("100m", "512Mi", "1", "1Gi"),
+        statsd: resources("50m", "64Mi", "200m", "128Mi"),
+        logGroomer: resources("10m", "32Mi", "100m", "128Mi"),
+        migrateDatabaseJob: resources("200m", "512Mi", "1", "1Gi"),
+        createUserJob: resources("200m", "512Mi", "1", "1Gi"),
+        dbInitJob: resources("50m", "32Mi", "200m", "128Mi"),
     };
 }
 
@@ -302,5 +296,5 @@ export function createUserJob(resources: Resources, image: string) {
 }
 
 export function portForwardCommand(): string {
-    return `kubectl -n ${AIRFLOW_NAMESPACE} port-forward svc/${API_SERVICE} ${API_PORT}:${API_PORT}`;
+    return `kubectl -n ${NAMESPACE.airflow} port-forward svc/${API_SERVICE} ${API_PORT}:${API_PORT}`;
 }

@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CustomResourceObject, elasticsearchResource, kibanaResource } from "./specs";
+import { elasticsearchResource, kibanaResource } from "./specs";
 import { ECK_RELEASE, ElasticsearchAuth, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL, elasticPasswordCommand, kibanaPortForwardCommand, operatorValues } from "./values";
-import { awaitedMetadata, releaseTimeout } from "../../lib/await";
+import { releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import { exposureDependencies, type PlatformContext } from "../context";
+import type { CustomResourceObject } from "../k8s/objects";
+import { customResource } from "../k8s/resources";
 
 export interface ElasticArgs {
     platform: PlatformContext;
@@ -45,12 +47,8 @@ export class Elastic extends pulumi.ComponentResource {
         }, { parent: this });
 
         // The CRDs come with the operator release: both resources wait for it.
-        const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) => new k8s.apiextensions.CustomResource(`${name}-${id}`, {
-            apiVersion: obj.apiVersion,
-            kind: obj.kind,
-            metadata: awaitedMetadata(obj.apiVersion, obj.kind, { ...obj.metadata, namespace: ns }),
-            spec: obj.spec,
-        }, { parent: this, dependsOn: [operator, ...extraDeps] });
+        const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
+            customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [operator, ...extraDeps] }, { namespace: ns });
         this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth));
         // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
         this.kibana = custom("kibana", kibanaResource(cfg), exposureDependencies(args.platform));

@@ -1,14 +1,9 @@
 import type { StackConfig } from "../../config";
 import { apiVersions, apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
-import { ELASTIC_NAMESPACE, ES_DATA_CLAIM, ES_NAME, ElasticsearchAuth, KIBANA_NAME, elasticsearchSizes, kibanaSizes } from "./values";
+import { ES_DATA_CLAIM, ES_NAME, ElasticsearchAuth, KIBANA_NAME, elasticsearchSizes, kibanaSizes } from "./values";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
-export interface CustomResourceObject {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace: string; labels?: Record<string, string> };
-    spec: Record<string, unknown>;
-}
 
 /**
  * The Elasticsearch cluster. Choices:
@@ -25,72 +20,62 @@ export function elasticsearchResource(config: StackConfig, storageClass: string,
         ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
         : {};
     const protect = config.protectStatefulResources;
-    return {
-        apiVersion: apiVersions.elasticsearch,
-        kind: "Elasticsearch",
-        metadata: { name: ES_NAME, namespace: ELASTIC_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
-        spec: {
-            version: apps.elastic,
-            ...authSpec,
-            // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
-            volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
-            // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
-            podDisruptionBudget: config.isProd && nodes > 1
-                ? {
-                    spec: {
-                        maxUnavailable: 1,
-                        selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
-                    },
-                }
-                : {},
-            nodeSets: [{
-                name: "default",
-                count: nodes,
-                config: { "node.store.allow_mmap": false },
-                resources: elasticsearchSizes(config.isProd),
-                podTemplate: {
-                    metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
-                    spec: {
-                        // Spread the nodes over zones and hosts when there are several.
-                        topologySpreadConstraints: nodes > 1
-                            ? [{
-                                maxSkew: 1,
-                                topologyKey: "topology.kubernetes.io/zone",
-                                whenUnsatisfiable: "ScheduleAnyway",
-                                labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
-                            }]
-                            : [],
-                    },
+    return customResourceObject(apiVersions.elasticsearch, "Elasticsearch", { name: ES_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
+        version: apps.elastic,
+        ...authSpec,
+        // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
+        volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+        // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
+        podDisruptionBudget: config.isProd && nodes > 1
+            ? {
+                spec: {
+                    maxUnavailable: 1,
+                    selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
                 },
-                volumeClaimTemplates: [{
-                    metadata: { name: ES_DATA_CLAIM },
-                    spec: {
-                        accessModes: ["ReadWriteOnce"],
-                        storageClassName: storageClass,
-                        resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
-                    },
-                }],
+            }
+            : {},
+        nodeSets: [{
+            name: "default",
+            count: nodes,
+            config: { "node.store.allow_mmap": false },
+            resources: elasticsearchSizes(config.isProd),
+            podTemplate: {
+                metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
+                spec: {
+                    // Spread the nodes over zones and hosts when there are several.
+                    topologySpreadConstraints: nodes > 1
+                        ? [{
+                            maxSkew: 1,
+                            topologyKey: "topology.kubernetes.io/zone",
+                            whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                        }]
+                        : [],
+                },
+            },
+            volumeClaimTemplates: [{
+                metadata: { name: ES_DATA_CLAIM },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: storageClass,
+                    resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
+                },
             }],
-        },
-    };
+        }],
+    });
 }
 
 export function kibanaResource(config: StackConfig): CustomResourceObject {
-    return {
-        apiVersion: apiVersions.kibana,
-        kind: "Kibana",
-        metadata: { name: KIBANA_NAME, namespace: ELASTIC_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
-        spec: {
-            version: apps.elastic,
-            count: config.isProd ? 2 : 1,
-            elasticsearchRef: { name: ES_NAME },
-            resources: kibanaSizes(config.isProd),
-            http: {
-                service: {
-                    metadata: { annotations: serviceAnnotations(config.exposure) },
-                    spec: { type: serviceType(config.exposure) },
-                },
+    return customResourceObject(apiVersions.kibana, "Kibana", { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
+        version: apps.elastic,
+        count: config.isProd ? 2 : 1,
+        elasticsearchRef: { name: ES_NAME },
+        resources: kibanaSizes(config.isProd),
+        http: {
+            service: {
+                metadata: { annotations: serviceAnnotations(config.exposure) },
+                spec: { type: serviceType(config.exposure) },
             },
         },
-    };
+    });
 }

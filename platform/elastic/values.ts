@@ -1,12 +1,12 @@
 // Elastic as pure values: the ECK operator's chart values, the Elasticsearch and Kibana custom
 // resources, and the names ECK derives from them (Secrets, Services, URLs) for other components.
 
-export const ELASTIC_NAMESPACE = "elastic";
 export const ECK_RELEASE = "eck-operator";
 export const ES_NAME = "bdok";
 export const KIBANA_NAME = "bdok";
 
 // Names ECK derives from the resource names (<name>-es-*, <name>-kb-*).
+import { NAMESPACE } from "../k8s/objects";
 export const ES_ELASTIC_USER_SECRET = `${ES_NAME}-es-elastic-user`;
 export const ES_ELASTIC_USER_KEY = "elastic";
 export const ES_HTTP_CA_SECRET = `${ES_NAME}-es-http-certs-public`;
@@ -16,8 +16,8 @@ export const ES_HTTP_SERVICE = `${ES_NAME}-es-http`;
 export const KIBANA_HTTP_SERVICE = `${KIBANA_NAME}-kb-http`;
 export const ES_PORT = 9200;
 export const KIBANA_PORT = 5601;
-export const ES_URL = `https://${ES_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${ES_PORT}`;
-export const KIBANA_URL = `https://${KIBANA_HTTP_SERVICE}.${ELASTIC_NAMESPACE}.svc:${KIBANA_PORT}`;
+export const ES_URL = `https://${ES_HTTP_SERVICE}.${NAMESPACE.elastic}.svc:${ES_PORT}`;
+export const KIBANA_URL = `https://${KIBANA_HTTP_SERVICE}.${NAMESPACE.elastic}.svc:${KIBANA_PORT}`;
 
 /**
  * The ES sink connector's own login (ECK file realm), instead of `elastic`: a kubernetes.io/basic-auth
@@ -43,7 +43,7 @@ export const ES_DATA_CLAIM = "elasticsearch-data";
 export function operatorValues(): Record<string, unknown> {
     return {
         // Only the platform's namespace: the operator's RBAC stays namespaced.
-        managedNamespaces: [ELASTIC_NAMESPACE],
+        managedNamespaces: [NAMESPACE.elastic],
         installCRDs: true,
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         telemetry: { disabled: true },
@@ -63,10 +63,10 @@ export function kibanaSizes(isProd: boolean) {
 }
 
 export function kibanaPortForwardCommand(): string {
-    return `kubectl -n ${ELASTIC_NAMESPACE} port-forward svc/${KIBANA_HTTP_SERVICE} ${KIBANA_PORT}:${KIBANA_PORT}`;
+    return `kubectl -n ${NAMESPACE.elastic} port-forward svc/${KIBANA_HTTP_SERVICE} ${KIBANA_PORT}:${KIBANA_PORT}`;
 }
 
 /** How to read the `elastic` password (it stays in ECK's Secret; no copy in Pulumi state). */
 export function elasticPasswordCommand(): string {
-    return `kubectl -n ${ELASTIC_NAMESPACE} get secret ${ES_ELASTIC_USER_SECRET} -o jsonpath='{.data.${ES_ELASTIC_USER_KEY}}' | base64 -d`;
+    return `kubectl -n ${NAMESPACE.elastic} get secret ${ES_ELASTIC_USER_SECRET} -o jsonpath='{.data.${ES_ELASTIC_USER_KEY}}' | base64 -d`;
 }

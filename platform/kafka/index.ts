@@ -4,13 +4,16 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PodRole } from "../../aws/pod-role";
 import { Acl, CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
-import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, KAFKA_NAMESPACE, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues } from "./values";
-import { ConnectSecretMount, CustomResourceObject, connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic, secretReaderRules } from "./specs";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues } from "./values";
+import { ConnectSecretMount, connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
-import { awaitedMetadata, releaseTimeout } from "../../lib/await";
+import { releaseTimeout } from "../../lib/await";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
+import type { CustomResourceObject } from "../k8s/objects";
+import { secretRules, NAMESPACE } from "../k8s/objects";
+import { customResource, roleWithBinding } from "../k8s/resources";
 
 export interface KafkaDatabaseArgs {
     address: pulumi.Input<string>;
@@ -37,7 +40,7 @@ export interface KafkaArgs {
 export class Kafka extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
     readonly kafkaName = KAFKA_NAME;
-    readonly namespace = KAFKA_NAMESPACE;
+    readonly namespace = NAMESPACE.kafka;
     readonly bootstrapServers = BOOTSTRAP_SERVERS_TLS;
     readonly connectName = CONNECT_NAME;
     readonly clusterCaSecretName = CLUSTER_CA_SECRET;
@@ -76,12 +79,7 @@ export class Kafka extends pulumi.ComponentResource {
 
         // Custom resources need the operator's CRDs: each waits for the release, nothing else.
         const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
-            new k8s.apiextensions.CustomResource(`${name}-${id}`, {
-                apiVersion: obj.apiVersion,
-                kind: obj.kind,
-                metadata: awaitedMetadata(obj.apiVersion, obj.kind, { ...obj.metadata, namespace: ns }),
-                spec: obj.spec,
-            }, { parent: this, dependsOn: [this.release, ...extraDeps] });
+            customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [this.release, ...extraDeps] }, { namespace: ns });
 
         const clusterArgs = {
             brokers: config.kafka.brokers,
@@ -118,7 +116,7 @@ export class Kafka extends pulumi.ComponentResource {
         const buildRole = new PodRole(`${name}-connect-build`, {
             prefix,
             clusterName,
-            namespace: KAFKA_NAMESPACE,
+            namespace: NAMESPACE.kafka,
             serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
             policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
             dependsOn: [podIdentityAgent],
@@ -147,15 +145,12 @@ export class Kafka extends pulumi.ComponentResource {
 
         const readers: pulumi.Resource[] = [];
         const grantSecrets = (id: string, namespace: pulumi.Input<string>, secrets: string[]) => {
-            const role = new k8s.rbac.v1.Role(`${name}-connect-secrets-${id}`, {
+            const { role, binding } = roleWithBinding(`${name}-connect-secrets-${id}`, {
                 metadata: { name: `${CONNECT_NAME}-secrets`, namespace },
-                rules: secretReaderRules(secrets),
+                rules: secretRules(secrets),
+                serviceAccount: { name: CONNECT_SERVICE_ACCOUNT, namespace: NAMESPACE.kafka },
             }, p);
-            readers.push(role, new k8s.rbac.v1.RoleBinding(`${name}-connect-secrets-${id}`, {
-                metadata: { name: `${CONNECT_NAME}-secrets`, namespace },
-                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-                subjects: [{ kind: "ServiceAccount", name: CONNECT_SERVICE_ACCOUNT, namespace: KAFKA_NAMESPACE }],
-            }, p));
+            readers.push(role, binding);
         };
         grantSecrets("kafka", ns, [POSTGRES_CONNECT_SECRET]);
         // The sink's own login (not `elastic`) and ECK's public CA.

@@ -3,7 +3,7 @@ import { CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOU
 import { ECR_PUSH_ACTIONS } from "./iam";
 import { connectBuildPlugins, kafkaCluster } from "./specs";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
-import type { RbacRule } from "../spark-operator/specs";
+import type { RbacRule } from "../k8s/objects";
 import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";

@@ -1,21 +1,14 @@
 import { apiVersions, apps, connectPlugins } from "../../versions";
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import type { RbacRule } from "../spark-operator/specs";
-import { BOOTSTRAP_SERVICE, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, KAFKA_NAMESPACE, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing, replicationFor } from "./values";
+import { BOOTSTRAP_SERVICE, clusterLabel, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing, replicationFor } from "./values";
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
 // ---- Custom resources ----
 
-export type CustomResourceObject = {
-    apiVersion: string;
-    kind: string;
-    metadata: { name: string; namespace: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-    spec: Record<string, any>;
-};
 
-export const clusterLabel = { "strimzi.io/cluster": KAFKA_NAME };
-
+export 
 /** Spread pods over zones where the stack has several (a preference, never blocking scheduling). */
 function zoneSpread(matchLabels: Record<string, string>) {
     return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
@@ -33,29 +26,24 @@ export interface KafkaClusterArgs {
 /** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
 export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
     const size = kafkaSizing(a.isProd);
-    return {
-        apiVersion: apiVersions.strimzi,
-        kind: "KafkaNodePool",
-        metadata: { name: NODE_POOL_NAME, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
-        spec: {
-            replicas: a.brokers,
-            roles: ["controller", "broker"],
-            storage: {
-                type: "jbod",
-                volumes: [{
-                    id: 0,
-                    type: "persistent-claim",
-                    size: `${a.storageGiB}Gi`,
-                    class: a.storageClass,
-                    deleteClaim: !a.protect,
-                    kraftMetadata: "shared",
-                }],
-            },
-            resources: size.broker,
-            jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
-            template: { pod: { topologySpreadConstraints: zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) } },
+    return customResourceObject(apiVersions.strimzi, "KafkaNodePool", { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
+        replicas: a.brokers,
+        roles: ["controller", "broker"],
+        storage: {
+            type: "jbod",
+            volumes: [{
+                id: 0,
+                type: "persistent-claim",
+                size: `${a.storageGiB}Gi`,
+                class: a.storageClass,
+                deleteClaim: !a.protect,
+                kraftMetadata: "shared",
+            }],
         },
-    };
+        resources: size.broker,
+        jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
+        template: { pod: { topologySpreadConstraints: zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) } },
+    });
 }
 
 /** Broker settings from the replication rule (the book's single-node 1/1 in dev, 3/2 in prod). */
@@ -77,42 +65,32 @@ export function brokerConfig(brokers: number): Record<string, number> {
  */
 export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
     const size = kafkaSizing(a.isProd);
-    return {
-        apiVersion: apiVersions.strimzi,
-        kind: "Kafka",
-        metadata: { name: KAFKA_NAME, namespace: KAFKA_NAMESPACE },
-        spec: {
-            kafka: {
-                version: apps.kafka,
-                // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
-                listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
-                // ...and may do only what its ACLs list (Strimzi's own components are super users).
-                authorization: { type: "simple" },
-                config: brokerConfig(a.brokers),
-                // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
-                ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
-            },
-            entityOperator: {
-                topicOperator: { resources: size.topicOperator },
-                userOperator: { resources: size.userOperator },
-            },
+    return customResourceObject(apiVersions.strimzi, "Kafka", { name: KAFKA_NAME, namespace: NAMESPACE.kafka }, {
+        kafka: {
+            version: apps.kafka,
+            // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
+            listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
+            // ...and may do only what its ACLs list (Strimzi's own components are super users).
+            authorization: { type: "simple" },
+            config: brokerConfig(a.brokers),
+            // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
+            ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
         },
-    };
+        entityOperator: {
+            topicOperator: { resources: size.topicOperator },
+            userOperator: { resources: size.userOperator },
+        },
+    });
 }
 
 export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
     const r = replicationFor(brokers);
-    return {
-        apiVersion: apiVersions.strimzi,
-        kind: "KafkaTopic",
-        metadata: { name: topic, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
-        spec: {
-            topicName: topic,
-            partitions,
-            replicas: r.replicas,
-            config: { "min.insync.replicas": r.minInsync },
-        },
-    };
+    return customResourceObject(apiVersions.strimzi, "KafkaTopic", { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
+        topicName: topic,
+        partitions,
+        replicas: r.replicas,
+        config: { "min.insync.replicas": r.minInsync },
+    });
 }
 
 // ---- Kafka Connect ----
@@ -183,7 +161,7 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
         kind: "KafkaConnect",
         metadata: {
             name: CONNECT_NAME,
-            namespace: KAFKA_NAMESPACE,
+            namespace: NAMESPACE.kafka,
             // Connectors are KafkaConnector resources, not REST calls.
             annotations: { "strimzi.io/use-connector-resources": "true" },
         },
@@ -222,7 +200,3 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
     };
 }
 
-/** `get` on the named Secrets only: what KubernetesSecretConfigProvider needs. */
-export function secretReaderRules(secretNames: string[]): RbacRule[] {
-    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [...secretNames] }];
-}

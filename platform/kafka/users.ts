@@ -1,6 +1,6 @@
 import { apiVersions } from "../../versions";
-import { CONNECT_NAME, KAFKA_NAMESPACE } from "./values";
-import { CustomResourceObject, clusterLabel } from "./specs";
+import { CONNECT_NAME, clusterLabel } from "./values";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
 // ---- Kafka users (mutual TLS) and their ACLs ----
 
@@ -47,13 +47,8 @@ export function connectWorkerAcls(): Acl[] {
 /** A KafkaUser authenticated by a certificate of the clients CA, allowed exactly `acls`. */
 export function kafkaUser(name: string, acls: Acl[]): CustomResourceObject {
     if (!acls.length) throw new Error(`KafkaUser ${name}: no ACL; a user that may do nothing is not needed`);
-    return {
-        apiVersion: apiVersions.strimzi,
-        kind: "KafkaUser",
-        metadata: { name, namespace: KAFKA_NAMESPACE, labels: { ...clusterLabel } },
-        spec: {
-            authentication: { type: "tls" },
-            authorization: { type: "simple", acls },
-        },
-    };
+    return customResourceObject(apiVersions.strimzi, "KafkaUser", { name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
+        authentication: { type: "tls" },
+        authorization: { type: "simple", acls },
+    });
 }

@@ -1,16 +1,16 @@
 // Kafka on Kubernetes (Strimzi, KRaft) as pure data: operator values, the Kafka cluster, its node
 // pool, topics and the Connect cluster Strimzi builds, plus the names other layers rely on.
 import { bookNames } from "../../lib/naming";
+import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
 // ---- Names other components and the pipelines use (Strimzi derives the rest from them) ----
-export const KAFKA_NAMESPACE = "kafka";
 export const KAFKA_NAME = "bdok";
 export const NODE_POOL_NAME = "dual-role";
 export const TLS_LISTENER = { name: "tls", port: 9093 } as const;
 /** Strimzi's `<cluster>-kafka-bootstrap` service. */
 export const BOOTSTRAP_SERVICE = `${KAFKA_NAME}-kafka-bootstrap`;
 /** TLS bootstrap address, valid from any namespace (the broker certificates carry the .svc name). */
-export const BOOTSTRAP_SERVERS_TLS = `${BOOTSTRAP_SERVICE}.${KAFKA_NAMESPACE}.svc:${TLS_LISTENER.port}`;
+export const BOOTSTRAP_SERVERS_TLS = `${BOOTSTRAP_SERVICE}.${NAMESPACE.kafka}.svc:${TLS_LISTENER.port}`;
 /** Strimzi's `<cluster>-cluster-ca-cert` Secret (key `ca.crt`): what TLS clients must trust. */
 export const CLUSTER_CA_SECRET = `${KAFKA_NAME}-cluster-ca-cert`;
 export const CLUSTER_CA_KEY = "ca.crt";
@@ -44,6 +44,9 @@ export function jdbcUrl(host: string, port: number, database = POSTGRES_DATABASE
     return `jdbc:postgresql://${host}:${port}/${database}?sslmode=require`;
 }
 
+/** The label that puts a Strimzi resource in this cluster. */
+export const clusterLabel = { "strimzi.io/cluster": KAFKA_NAME };
+
 // ---- Sizing ----
 
 export interface Replication {
@@ -60,12 +63,8 @@ export function replicationFor(brokers: number): Replication {
     return { replicas, minInsync: Math.max(1, replicas - 1) };
 }
 
-export interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
-const res = (cpuReq: string, cpuLim: string, memory: string): Resources =>
-    ({ requests: { cpu: cpuReq, memory }, limits: { cpu: cpuLim, memory } });
+/** Memory request = limit: the JVMs size their heap from it. */
+const res = (cpuReq: string, cpuLim: string, memory: string): Resources => resources(cpuReq, memory, cpuLim, memory);
 
 export interface KafkaSizing {
     operator: Resources;

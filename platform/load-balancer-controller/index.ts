@@ -1,10 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { LBC_NAMESPACE, LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerValues } from "./values";
+import { LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerValues } from "./values";
 import { controllerPolicy } from "./iam";
 import { charts } from "../../versions";
 import { PodRole } from "../../aws/pod-role";
+import { KUBE_SYSTEM } from "../k8s/objects";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;
@@ -32,7 +33,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         const role = new PodRole(name, {
             prefix: args.prefix,
             clusterName: args.clusterName,
-            namespace: LBC_NAMESPACE,
+            namespace: KUBE_SYSTEM,
             // The chart creates this service account (serviceAccount.create/name in the values).
             serviceAccount: LBC_SERVICE_ACCOUNT,
             policy: pulumi.all([args.clusterName, identity.accountId])
@@ -46,7 +47,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
             chart: charts.awsLoadBalancerController.chart,
             version: charts.awsLoadBalancerController.version,
             repositoryOpts: { repo: charts.awsLoadBalancerController.repo },
-            namespace: LBC_NAMESPACE,
+            namespace: KUBE_SYSTEM,
             createNamespace: false,
             values: pulumi.all([args.clusterName, args.vpcId]).apply(([clusterName, vpcId]) =>
                 controllerValues({ clusterName, region: args.region, vpcId, isProd: args.isProd })),

@@ -1,12 +1,13 @@
 // The AWS Load Balancer Controller owns every LoadBalancer Service, with the scheme the exposure
 // asks for; asserted on what the real charts render from the plan's values, and on delete order.
 import { strict as assert } from "assert";
-import { LBC_CLUSTER_TAG, LBC_NAMESPACE, LBC_SERVICE_ACCOUNT } from "./values";
+import { LBC_CLUSTER_TAG, LBC_SERVICE_ACCOUNT } from "./values";
 import { controllerPolicy } from "./iam";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
 import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith } from "../../test/support";
+import { KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
@@ -127,7 +128,7 @@ for (const stack of ["dev", "prod"]) {
         it("installs the pinned chart into kube-system, for this cluster, region and VPC", () => {
             const rel = controllerRelease(run);
             assert.equal(rel.length, 1);
-            assertPinnedRelease(rel[0], "awsLoadBalancerController", LBC_NAMESPACE);
+            assertPinnedRelease(rel[0], "awsLoadBalancerController", KUBE_SYSTEM);
             const deploy = objs.find((o) => o.kind === "Deployment")!;
             const args: string[] = deploy.spec.template.spec.containers[0].args;
             assert.ok(args.includes(`--cluster-name=${run.plan.outputs.clusterName}`), args.join(" "));
@@ -142,7 +143,7 @@ for (const stack of ["dev", "prod"]) {
             const deploy = objs.find((o) => o.kind === "Deployment")!;
             assert.equal(deploy.spec.template.spec.serviceAccountName, sa.metadata.name);
             const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf)
-                .filter((a) => a.namespace === LBC_NAMESPACE && a.serviceAccount === sa.metadata.name);
+                .filter((a) => a.namespace === KUBE_SYSTEM && a.serviceAccount === sa.metadata.name);
             assert.equal(assoc.length, 1);
             const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => JSON.parse(inputsOf(p).policy))
                 .filter((d) => d.Statement.some((s: any) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer")));

@@ -3,7 +3,6 @@
 // every `aws-load-balancer-type: nlb` internet-facing; this controller is what honours a scheme.
 import type { StackConfig } from "../../config";
 
-export const LBC_NAMESPACE = "kube-system";
 export const LBC_RELEASE = "aws-load-balancer-controller";
 export const LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller";
 /** The tag the controller puts on every load balancer, target group and security group it creates. */

@@ -1,8 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { NamespaceName } from "../k8s/objects";
 
-export const NAMESPACES = ["spark-operator", "kafka", "airflow", "trino", "elastic"] as const;
-export type NamespaceName = (typeof NAMESPACES)[number];
 
 export interface NamespacesArgs {
     names: readonly NamespaceName[];

@@ -7,6 +7,7 @@ import { sparkPodPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
+import { roleWithBinding } from "../k8s/resources";
 
 export interface SparkOperatorArgs {
     platform: PlatformContext;
@@ -65,14 +66,10 @@ export class SparkOperator extends pulumi.ComponentResource {
 
         // Airflow's task pods submit the batch SparkApplications in the airflow namespace.
         const airflowNs = args.jobNamespaces.airflow.metadata.name;
-        const submitter = new k8s.rbac.v1.Role(`${name}-airflow-submitter`, {
+        roleWithBinding(`${name}-airflow-submitter`, {
             metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
             rules: airflowSparkSubmitterRules(),
-        }, p);
-        new k8s.rbac.v1.RoleBinding(`${name}-airflow-submitter`, {
-            metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: submitter.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs }],
+            serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
         }, p);
 
         this.registerOutputs({ release: this.release.status, jobNamespaces: this.jobNamespaces, serviceAccountName: this.serviceAccountName });

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT } from "./values";
-import { RbacRule, sparkApplicationSpec } from "./specs";
+import { sparkApplicationSpec } from "./specs";
+import type { RbacRule } from "../k8s/objects";
 import { sparkPodPolicy } from "./iam";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";

@@ -1,13 +1,8 @@
 import type { StackConfig } from "../../config";
 import { apiVersions, apps, images, sparkPackages } from "../../versions";
 import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
+import type { CustomResourceObject, RbacRule } from "../k8s/objects";
 
-export interface RbacRule {
-    apiGroups: string[];
-    resources: string[];
-    verbs: string[];
-    resourceNames?: string[];
-}
 
 /**
  * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
@@ -67,11 +62,9 @@ export interface SparkApplicationArgs {
     driverMemory?: string;
 }
 
-export type SparkApplication = {
-    apiVersion: string;
+export type SparkApplication = CustomResourceObject & {
     kind: "SparkApplication";
-    metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: Record<string, any>;
+    metadata: { labels: Record<string, string> };
 };
 
 /** One core per pod: cores is the request, coreLimit caps it (Spark sets memory request = limit). */

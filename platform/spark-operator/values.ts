@@ -1,10 +1,9 @@
 // Spark on Kubernetes as pure data: the operator's Helm values, the RBAC Airflow needs to submit
 // SparkApplications, the AWS policy of Spark pods, and the SparkApplication skeleton every job uses.
+import { NAMESPACE, Resources } from "../k8s/objects";
 
-/** Namespace of the operator itself. */
-export const SPARK_OPERATOR_NAMESPACE = "spark-operator";
 /** Namespaces where SparkApplications run: the batch jobs (airflow) and the streaming job (kafka). */
-export const SPARK_JOB_NAMESPACES = ["airflow", "kafka"] as const;
+export const SPARK_JOB_NAMESPACES = [NAMESPACE.airflow, NAMESPACE.kafka] as const;
 export type SparkJobNamespace = (typeof SPARK_JOB_NAMESPACES)[number];
 /** The service account of driver and executor pods in every job namespace (the book's name). */
 export const SPARK_SERVICE_ACCOUNT = "spark";
@@ -15,10 +14,6 @@ export const SPARK_SERVICE_ACCOUNT = "spark";
 export const AIRFLOW_RELEASE = "airflow";
 export const AIRFLOW_WORKER_SERVICE_ACCOUNT = `${AIRFLOW_RELEASE}-worker`;
 
-export interface Resources {
-    requests: { cpu: string; memory: string };
-    limits: { cpu: string; memory: string };
-}
 
 /** Sizing of the operator's controller and webhook pods. */
 export function sparkOperatorSizing(isProd: boolean): { replicas: number; controller: Resources; webhook: Resources } {

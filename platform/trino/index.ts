@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentName } from "../../lib/hash";
 import { readPipelineFile } from "../../pipelines/files";
-import { CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_NAMESPACE, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, trinoSecured, trinoValues } from "./values";
+import { CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, trinoSecured, trinoValues } from "./values";
 import { tlsIssuerCronJobSpec, tlsIssuerJobSpec, tlsIssuerRules } from "./specs";
 import { trinoPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";
@@ -12,6 +12,8 @@ import { charts, images } from "../../versions";
 import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "../context";
+import { roleWithBinding } from "../k8s/resources";
+import { NAMESPACE } from "../k8s/objects";
 
 export interface TrinoArgs {
     platform: PlatformContext;
@@ -40,7 +42,7 @@ export class Trino extends pulumi.ComponentResource {
         const role = new PodRole(`${name}`, {
             prefix: args.platform.prefix,
             clusterName: args.platform.clusterName,
-            namespace: TRINO_NAMESPACE,
+            namespace: NAMESPACE.trino,
             // The chart creates this service account (serviceAccount.create/name in the values).
             serviceAccount: TRINO_SERVICE_ACCOUNT,
             policy: pulumi.all([args.lake.lake.arn, identity.accountId, args.lake.databaseName])
@@ -54,7 +56,7 @@ export class Trino extends pulumi.ComponentResource {
         if (auth) {
             this.user = TRINO_USER;
             this.password = auth.password;
-            this.caCommand = `kubectl -n ${TRINO_NAMESPACE} get secret ${TRINO_TLS_SECRET} -o jsonpath='{.data.ca\\.crt}' | base64 -d`;
+            this.caCommand = `kubectl -n ${NAMESPACE.trino} get secret ${TRINO_TLS_SECRET} -o jsonpath='{.data.ca\\.crt}' | base64 -d`;
         }
 
         new k8s.helm.v3.Release(`${name}`, {
@@ -100,11 +102,10 @@ export class Trino extends pulumi.ComponentResource {
             metadata: { name: TRINO_TLS_ISSUER, namespace: ns, labels },
             automountServiceAccountToken: false,
         }, p);
-        const role = new k8s.rbac.v1.Role(`${name}-tls-issuer`, { metadata: { name: TRINO_TLS_ISSUER, namespace: ns, labels }, rules: tlsIssuerRules() }, p);
-        const binding = new k8s.rbac.v1.RoleBinding(`${name}-tls-issuer`, {
+        const { role, binding } = roleWithBinding(`${name}-tls-issuer`, {
             metadata: { name: TRINO_TLS_ISSUER, namespace: ns, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-            subjects: [{ kind: "ServiceAccount", name: sa.metadata.name, namespace: TRINO_NAMESPACE }],
+            rules: tlsIssuerRules(),
+            serviceAccount: { name: sa.metadata.name, namespace: NAMESPACE.trino },
         }, p);
         const scripts = { "issue_tls.py": readPipelineFile("platform/issue_tls.py"), "copy_secret_key.py": readPipelineFile("realtime/copy_secret_key.py") };
         const scriptMap = new k8s.core.v1.ConfigMap(`${name}-tls-issuer`, {

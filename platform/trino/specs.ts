@@ -1,11 +1,12 @@
-import { TRINO_NAMESPACE, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, trinoTlsNames } from "./values";
+import { TRINO_TLS_ISSUER, TRINO_TLS_SECRET, trinoTlsNames } from "./values";
+import { type RbacRule, secretRules, NAMESPACE } from "../k8s/objects";
 
 // ---- The TLS issuer Job (runs pipelines/platform/issue_tls.py in the apache/airflow image) ----
 export const TLS_SCRIPT_MOUNT = "/opt/bdok/scripts";
 
 /** `get`/`patch` on the TLS Secret only (Pulumi creates it empty and never owns its data). */
-export function tlsIssuerRules() {
-    return [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }];
+export function tlsIssuerRules(): RbacRule[] {
+    return secretRules([TRINO_TLS_SECRET], ["get", "patch"]);
 }
 
 export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
@@ -21,7 +22,7 @@ export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
             image,
             command: ["python", `${TLS_SCRIPT_MOUNT}/issue_tls.py`],
             env: [
-                { name: "TARGET_NAMESPACE", value: TRINO_NAMESPACE },
+                { name: "TARGET_NAMESPACE", value: NAMESPACE.trino },
                 { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
                 { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
             ],

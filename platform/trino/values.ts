@@ -3,8 +3,8 @@
 import type { StackConfig } from "../../config";
 import { apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { NAMESPACE } from "../k8s/objects";
 
-export const TRINO_NAMESPACE = "trino";
 /** Release "trino" + chart "trino": the chart's fullname, so the Service, is "trino". */
 export const TRINO_RELEASE = "trino";
 export const TRINO_SERVICE = "trino";
@@ -33,7 +33,7 @@ export function trinoSecured(config: Pick<StackConfig, "exposure">): boolean {
 
 /** The names the server certificate carries: the Service, in every in-cluster form, and localhost (port-forward). */
 export function trinoTlsNames(): string[] {
-    return [TRINO_SERVICE, `${TRINO_SERVICE}.${TRINO_NAMESPACE}`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc`, `${TRINO_SERVICE}.${TRINO_NAMESPACE}.svc.cluster.local`, "localhost"];
+    return [TRINO_SERVICE, `${TRINO_SERVICE}.${NAMESPACE.trino}`, `${TRINO_SERVICE}.${NAMESPACE.trino}.svc`, `${TRINO_SERVICE}.${NAMESPACE.trino}.svc.cluster.local`, "localhost"];
 }
 
 /** The file password authenticator's line: Trino accepts bcrypt ($2a$/$2b$/$2y$, cost >= 8). */
@@ -162,10 +162,10 @@ function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<strin
 }
 
 export function portForwardCommand(): string {
-    return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_PORT}:${TRINO_PORT}`;
+    return `kubectl -n ${NAMESPACE.trino} port-forward svc/${TRINO_SERVICE} ${TRINO_PORT}:${TRINO_PORT}`;
 }
 
 /** With authentication, clients use the HTTPS port (passwords are refused over HTTP). */
 export function securePortForwardCommand(): string {
-    return `kubectl -n ${TRINO_NAMESPACE} port-forward svc/${TRINO_SERVICE} ${TRINO_HTTPS_PORT}:${TRINO_HTTPS_PORT}`;
+    return `kubectl -n ${NAMESPACE.trino} port-forward svc/${TRINO_SERVICE} ${TRINO_HTTPS_PORT}:${TRINO_HTTPS_PORT}`;
 }
