@@ -107,7 +107,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName.kafka,
         elasticNamespace: namespaces.byName.elastic,
         database: { address: db.address, port: db.port },
-        // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
+        // The realtime pipeline's ES sink reads ECK's CA as a file (pipelines/realtime/values.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
         connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
     }, onNodes);
@@ -127,7 +127,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     const elastic = new Elastic("elastic", {
         platform,
         namespace: namespaces.byName.elastic,
-        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: components/pipelines/realtime.ts).
+        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
         ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
     }, onNodes);
 

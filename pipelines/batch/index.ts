@@ -16,7 +16,7 @@ export interface BatchPipelineArgs {
 /**
  * The IMDB batch pipeline's own resources: the PySpark jobs in the lake's spark-jobs/imdb/,
  * re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
- * Airflow through its `dagFiles` input (lib/pipelines/batch.ts batchDagFiles), built before
+ * Airflow through its `dagFiles` input (specs.ts batchDagFiles), built before
  * Airflow by the composition root.
  */
 export class BatchPipeline extends pulumi.ComponentResource {

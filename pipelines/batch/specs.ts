@@ -45,7 +45,7 @@ export function batchJobUploads(read?: (relative: string) => string | Buffer): J
  * run, and it sets the namespace it is given; both are still filled in so the file is a complete,
  * valid object. restartPolicy Never: Airflow's task retries are the retry mechanism.
  */
-export function batchSparkApplication(job: BatchJob, lakeBucket: string, config: StackConfig): SparkApplication {
+export function batchSparkApplication(job: BatchJob, lakeBucket: string, config: Pick<StackConfig, "spark" | "region">): SparkApplication {
     const upload = jobUpload(job.file, BATCH_JOBS_PREFIX, () => "");
     return sparkApplicationSpec({
         name: job.name,
@@ -75,7 +75,7 @@ export function toYaml(obj: unknown): string {
 
 export interface BatchDagFilesArgs {
     lakeBucket: string;
-    config: StackConfig;
+    config: Pick<StackConfig, "spark" | "region">;
     /** Injectable for tests; reads pipelines/<relative>. */
     read?: (relative: string) => string;
 }

@@ -8,7 +8,9 @@ import { contentName, sha256 } from "../../lib/hash";
 import { readPipelineFile, s3a } from "../files";
 import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, realtimeChecks } from "./values";
 import { elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
-import { POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
+import {
+    POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec,
+} from "./jobs";
 import { streamingAcls, streamingSparkApplication, streamingUpload } from "./streaming";
 import { kafkaUser } from "../../platform/kafka/users";
 import { apiVersions, images } from "../../versions";
@@ -145,7 +147,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash })),
         [args.sparkOperator, ...args.topics, code, streamingUser]);
 
-        // ---- ECK's CA as a PEM file for the sink (lib/pipelines/realtime.ts ES_CA_COPY) ----
+        // ---- ECK's CA as a PEM file for the sink (values.ts ES_CA_COPY) ----
         // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).
         const caCopy = new k8s.core.v1.Secret(`${name}-es-ca`, {
             metadata: { ...meta(ES_CA_COPY.secret, kafkaNs), annotations: { "bdok.io/copied-from": `elastic/${ES_HTTP_CA_SECRET}` } },

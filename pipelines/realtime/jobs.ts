@@ -1,5 +1,7 @@
 import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
-import { ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import {
+    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+} from "../../platform/elastic/values";
 import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
 import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
 

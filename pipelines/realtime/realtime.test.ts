@@ -154,7 +154,7 @@ for (const stack of STACKS) {
             assert.equal(c.topics, TOPICS.transformed);
             assert.equal(c["connection.url"], ES_URL);
             assert.match(c["connection.url"], /^https:\/\//);
-            // Its own file-realm user, not `elastic` (test/pipelines-realtime-es-role.test.ts).
+            // Its own file-realm user, not `elastic` (es-role.test.ts).
             assert.equal(c["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
             assert.equal(c["elastic.security.protocol"], "SSL");
             assert.equal(c["elastic.https.ssl.truststore.type"], "PEM");
@@ -236,7 +236,7 @@ for (const stack of STACKS) {
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
             assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
-            // The keystore options (mutual TLS): test/platform-kafka-auth.test.ts.
+            // The keystore options (mutual TLS): platform/kafka/kafka-auth.test.ts.
             // The cluster CA is mounted where the truststore points, in the driver AND the executors.
             const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === CLUSTER_CA_SECRET);
             assert.ok(volume, "the Strimzi cluster CA volume");

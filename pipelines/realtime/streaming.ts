@@ -4,7 +4,10 @@ import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicW
 import type { StackConfig } from "../../config";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { sparkPackages } from "../../versions";
-import { CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX, STREAMING_USER } from "./values";
+import {
+    CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX,
+    STREAMING_USER,
+} from "./values";
 import { secretEnv } from "./jobs";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
@@ -60,7 +63,7 @@ export function streamingSizing(isProd: boolean) {
 
 export interface StreamingArgs {
     lakeBucket: string;
-    config: StackConfig;
+    config: Pick<StackConfig, "isProd" | "region">;
     /** sha256 of streaming_job.py: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
 }

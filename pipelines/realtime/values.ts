@@ -1,6 +1,6 @@
-// The customers realtime pipeline as pure data: the table Job, the simulator, both connectors,
-// the streaming SparkApplication, the copy of ECK's CA for the sink, and the Kibana data view Job.
-// components/pipelines/realtime.ts only wires them. No value here is a secret: credentials are
+// The customers realtime pipeline's names and sizes. Its pure builders: jobs.ts (the table Job, the
+// simulator, the copy of ECK's CA for the sink, the Kibana data view Job), connectors.ts and
+// streaming.ts (the SparkApplication); index.ts only wires them. No value here is a secret: credentials are
 // Secret references (secretKeyRef, or `${secrets:<ns>/<name>:<key>}` for the connectors).
 import { TOPICS } from "../../platform/kafka/values";
 import { ES_HTTP_CA_KEY } from "../../platform/elastic/values";

@@ -2,7 +2,10 @@ import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as YAML from "yaml";
-import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, METADATA_PASSWORD_GENERATION, envIssues, isFernetKey, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import {
+    ADMIN_USER, DAGS_FOLDER, METADATA_DB, METADATA_PASSWORD_GENERATION, envIssues, isFernetKey, metadataAsyncConnection, metadataChecksum, metadataConnection,
+    metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64,
+} from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";

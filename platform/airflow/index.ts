@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { ADMIN_USER, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum, metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import {
+    ADMIN_USER, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum,
+    metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64,
+} from "./values";
 import { apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
 import { dagConfigMapData, deliveredDagFiles, dagsHash } from "./dags";
 import { dbInitJobName, dbInitJobSpec } from "./specs";

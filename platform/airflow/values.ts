@@ -1,5 +1,6 @@
-// Airflow as pure values: the chart values, the DAG ConfigMap layout, the metadata-DB bootstrap Job
-// and the IAM policies of its service accounts. components/platform/airflow.ts only wires them.
+// Airflow's names, generated-secret formats, environment checks, sizing and chart values. The DAG
+// ConfigMap layout is in dags.ts, the metadata-DB bootstrap Job in specs.ts, the service accounts'
+// IAM policies in iam.ts; index.ts only wires them.
 import { canonicalJson, sha256 } from "../../lib/hash";
 import type { StackConfig } from "../../config";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -131,7 +132,7 @@ export function airflowResources(isProd: boolean) {
 // Chart values
 
 export interface AirflowValuesArgs {
-    config: StackConfig;
+    config: Pick<StackConfig, "isProd" | "region" | "airflow" | "exposure">;
     /** "apache/airflow:3.1.7" */
     image: string;
     logsBucket: string;

@@ -1,5 +1,7 @@
 import { strict as assert } from "assert";
-import { ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "./values";
+import {
+    ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+} from "./values";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";

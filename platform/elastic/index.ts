@@ -1,7 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchResource, kibanaResource } from "./specs";
-import { ECK_RELEASE, ElasticsearchAuth, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL, elasticPasswordCommand, kibanaPortForwardCommand, operatorValues } from "./values";
+import {
+    ECK_RELEASE, ElasticsearchAuth, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET,
+    KIBANA_URL, elasticPasswordCommand, kibanaPortForwardCommand, operatorValues,
+} from "./values";
 import { releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
 import { exposureDependencies, type PlatformContext } from "../context";

@@ -14,7 +14,7 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k
  *   and resources cannot drift apart; memory request = limit.
  * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
  */
-export function elasticsearchResource(config: StackConfig, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
+export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "isProd">, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
     const nodes = config.elasticsearch.nodes;
     const authSpec = auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
         ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
@@ -65,7 +65,7 @@ export function elasticsearchResource(config: StackConfig, storageClass: string,
     });
 }
 
-export function kibanaResource(config: StackConfig): CustomResourceObject {
+export function kibanaResource(config: Pick<StackConfig, "isProd" | "exposure">): CustomResourceObject {
     return customResourceObject(apiVersions.kibana, "Kibana", { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
         version: apps.elastic,
         count: config.isProd ? 2 : 1,

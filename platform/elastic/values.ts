@@ -1,5 +1,5 @@
-// Elastic as pure values: the ECK operator's chart values, the Elasticsearch and Kibana custom
-// resources, and the names ECK derives from them (Secrets, Services, URLs) for other components.
+// Elastic's names (the ones ECK derives: Secrets, Services, URLs) for other components, the ECK
+// operator's chart values and the sizes; the Elasticsearch and Kibana resources are in specs.ts.
 
 export const ECK_RELEASE = "eck-operator";
 export const ES_NAME = "bdok";

@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { PodRole } from "../../aws/pod-role";
 import { Acl, CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
-import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues } from "./values";
+import {
+    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, POSTGRES_CONNECT_KEYS,
+    POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues,
+} from "./values";
 import { ConnectSecretMount, connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";

@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl, replicationFor, secretRef } from "./values";
+import {
+    CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl, replicationFor,
+    secretRef,
+} from "./values";
 import { ECR_PUSH_ACTIONS } from "./iam";
 import { connectBuildPlugins, kafkaCluster } from "./specs";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";

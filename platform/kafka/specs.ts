@@ -1,7 +1,10 @@
 import { apiVersions, apps, connectPlugins } from "../../versions";
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { BOOTSTRAP_SERVICE, clusterLabel, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing, replicationFor } from "./values";
+import {
+    BOOTSTRAP_SERVICE, clusterLabel, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing,
+    replicationFor,
+} from "./values";
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
 import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 

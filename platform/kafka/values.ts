@@ -1,5 +1,6 @@
-// Kafka on Kubernetes (Strimzi, KRaft) as pure data: operator values, the Kafka cluster, its node
-// pool, topics and the Connect cluster Strimzi builds, plus the names other layers rely on.
+// Kafka on Kubernetes (Strimzi, KRaft): the names other layers rely on, sizing and the operator's
+// values. The Kafka cluster, node pool, topics and Connect are in specs.ts, users and ACLs in
+// users.ts, Connect's AWS policies in iam.ts.
 import { bookNames } from "../../lib/naming";
 import { Resources, resources, NAMESPACE } from "../k8s/objects";
 

@@ -1,5 +1,5 @@
-// The AWS Load Balancer Controller as pure values: its chart values, its IAM policy, and the
-// Service annotations it reads. The in-tree cloud provider reads no scheme annotation and makes
+// The AWS Load Balancer Controller as pure values: its chart values and the Service annotations
+// it reads (its IAM policy: iam.ts). The in-tree cloud provider reads no scheme annotation and makes
 // every `aws-load-balancer-type: nlb` internet-facing; this controller is what honours a scheme.
 import type { StackConfig } from "../../config";
 

@@ -1,5 +1,5 @@
-// Spark on Kubernetes as pure data: the operator's Helm values, the RBAC Airflow needs to submit
-// SparkApplications, the AWS policy of Spark pods, and the SparkApplication skeleton every job uses.
+// The Spark operator's names and Helm values. The RBAC Airflow needs to submit SparkApplications and
+// the SparkApplication skeleton every job uses are in specs.ts, the AWS policy of Spark pods in iam.ts.
 import { NAMESPACE, Resources } from "../k8s/objects";
 
 /** Namespaces where SparkApplications run: the batch jobs (airflow) and the streaming job (kafka). */

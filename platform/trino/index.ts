@@ -4,7 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { contentName } from "../../lib/hash";
 import { readPipelineFile } from "../../pipelines/files";
-import { CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, trinoSecured, trinoValues } from "./values";
+import {
+    CATALOG, TRINO_INTERNAL_KEY, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_RELEASE, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_ISSUER,
+    TRINO_TLS_SECRET, TRINO_USER, passwordFileLine, portForwardCommand, securePortForwardCommand, trinoSecured, trinoValues,
+} from "./values";
 import { tlsIssuerCronJobSpec, tlsIssuerJobSpec, tlsIssuerRules } from "./specs";
 import { trinoPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";

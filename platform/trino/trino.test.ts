@@ -1,5 +1,8 @@
 import { strict as assert } from "assert";
-import { hiveCatalog, nodeMemory, passwordFileLine, TRINO_HTTPS_PORT, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT, TRINO_TLS_SECRET, TRINO_USER, trinoSizes } from "./values";
+import {
+    hiveCatalog, nodeMemory, passwordFileLine, TRINO_HTTPS_PORT, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT,
+    TRINO_TLS_SECRET, TRINO_USER, trinoSizes,
+} from "./values";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";

@@ -1,5 +1,6 @@
 // Trino as pure values: sizing (container memory ↔ JVM heap ↔ query memory), the Glue-backed
-// `hive` catalog, the chart values and the service account's IAM policy.
+// `hive` catalog and the chart values. The service account's IAM policy is in iam.ts, the TLS
+// issuer Job in specs.ts.
 import type { StackConfig } from "../../config";
 import { apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -114,7 +115,7 @@ export function hiveCatalog(region: string): string {
     ].join("\n");
 }
 
-export function trinoValues(config: StackConfig): Record<string, unknown> {
+export function trinoValues(config: Pick<StackConfig, "isProd" | "trino" | "region" | "exposure">): Record<string, unknown> {
     const sizes = trinoSizes(config.isProd);
     const node = (s: NodeSize) => {
         const m = nodeMemory(s.memoryMiB);

@@ -4,8 +4,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { chartTarball, helmTemplate, helmVersion, parseManifest, RenderError, ToolchainError } from "../tools/helm";
-import { gunzipTarEntry } from "../tools/tar";
+import { chartTarball, helmTemplate, helmVersion, parseManifest, RenderError, ToolchainError } from "./helm";
+import { gunzipTarEntry } from "./tar";
 import { ChartName, charts } from "../versions";
 
 describe("offline toolchain: helm and the pinned charts", () => {
@@ -32,7 +32,7 @@ describe("offline toolchain: helm and the pinned charts", () => {
             process.env.BDOK_CHARTS_DIR = dir;
             // chartTarball caches verified files by name, so use a fresh module instance.
             delete require.cache[require.resolve("../tools/helm")];
-            const fresh = require("../tools/helm") as typeof import("../tools/helm");
+            const fresh = require("./helm") as typeof import("./helm");
             assert.throws(() => fresh.chartTarball("trino"), (e: Error) => e instanceof fresh.ToolchainError && /does not match SHA256SUMS/.test(e.message));
         } finally {
             if (saved === undefined) delete process.env.BDOK_CHARTS_DIR; else process.env.BDOK_CHARTS_DIR = saved;
