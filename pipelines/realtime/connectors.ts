@@ -7,7 +7,6 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../.
 // ---------------------------------------------------------------------------------------------
 // (3) + (5) connectors
 
-
 const jsonConverters = {
     "key.converter": "org.apache.kafka.connect.json.JsonConverter",
     "key.converter.schemas.enable": "true",

@@ -163,7 +163,6 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
 // ---------------------------------------------------------------------------------------------
 // ECK's CA for the sink (see ES_CA_COPY)
 
-
 /** Read ECK's public CA Secret, nothing else (a Role in the elastic namespace). */
 export function caSourceRules(): RbacRule[] {
     return secretRules([ES_HTTP_CA_SECRET]);

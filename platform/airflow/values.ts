@@ -109,8 +109,6 @@ export function awsDefaultConnection(region: string): string {
 // ---------------------------------------------------------------------------------------------
 // Sizing
 
-
-
 /** Requests and limits of every Airflow container the chart runs, per environment size. */
 export function airflowResources(isProd: boolean) {
     return {

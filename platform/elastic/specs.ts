@@ -4,7 +4,6 @@ import { serviceAnnotations, serviceType } from "../load-balancer-controller/val
 import { ES_DATA_CLAIM, ES_NAME, ElasticsearchAuth, KIBANA_NAME, elasticsearchSizes, kibanaSizes } from "./values";
 import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
-
 /**
  * The Elasticsearch cluster. Choices:
  * - `node.store.allow_mmap: false` instead of a privileged init container raising vm.max_map_count:

@@ -10,8 +10,6 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k
 
 // ---- Custom resources ----
 
-
-export 
 /** Spread pods over zones where the stack has several (a preference, never blocking scheduling). */
 function zoneSpread(matchLabels: Record<string, string>) {
     return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];

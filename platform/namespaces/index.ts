@@ -2,7 +2,6 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { NamespaceName } from "../k8s/objects";
 
-
 export interface NamespacesArgs {
     names: readonly NamespaceName[];
 }

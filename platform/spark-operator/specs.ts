@@ -3,7 +3,6 @@ import { apiVersions, apps, images, sparkPackages } from "../../versions";
 import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
 import type { CustomResourceObject, RbacRule } from "../k8s/objects";
 
-
 /**
  * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
  * follow its status, find the driver pod by labels, stream its log, patch the pod's

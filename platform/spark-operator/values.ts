@@ -14,7 +14,6 @@ export const SPARK_SERVICE_ACCOUNT = "spark";
 export const AIRFLOW_RELEASE = "airflow";
 export const AIRFLOW_WORKER_SERVICE_ACCOUNT = `${AIRFLOW_RELEASE}-worker`;
 
-
 /** Sizing of the operator's controller and webhook pods. */
 export function sparkOperatorSizing(isProd: boolean): { replicas: number; controller: Resources; webhook: Resources } {
     return {
