@@ -1,6 +1,6 @@
 // The stack configuration: its schema, defaults and validation. Everything is checked before any
 // resource is declared; a bad value stops the program with one message per problem.
-import { parseCidr, isPrivateRange } from "./lib/cidr";
+import { parseCidr, isPrivateRange } from "./aws/network/cidr";
 import { stackNameIssues } from "./lib/naming";
 import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";

@@ -2,24 +2,26 @@
 // index.ts runs it under `pulumi up`; tools/plan.ts and the tests run it under mocks.
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "./config";
-import { Cluster } from "./components/aws/cluster";
-import { Database } from "./components/aws/database";
-import { DataLake } from "./components/aws/datalake";
-import { Network } from "./components/aws/network";
-import { Airflow } from "./components/platform/airflow";
-import type { PlatformContext } from "./components/platform/context";
-import { Elastic } from "./components/platform/elastic";
-import { NAMESPACES, Namespaces } from "./components/platform/namespaces";
-import { Trino } from "./components/platform/trino";
-import { Kafka } from "./components/platform/kafka";
-import { LoadBalancerController } from "./components/platform/load-balancer-controller";
-import { SparkOperator } from "./components/platform/spark-operator";
-import { BatchPipeline } from "./components/pipelines/batch";
-import { RealtimePipeline } from "./components/pipelines/realtime";
-import { ES_SINK } from "./lib/elastic";
+import { Cluster } from "./aws/cluster";
+import { Database } from "./aws/database";
+import { DataLake } from "./aws/datalake";
+import { Network } from "./aws/network";
+import { Airflow } from "./platform/airflow";
+import type { PlatformContext } from "./platform/context";
+import { Elastic } from "./platform/elastic";
+import { NAMESPACES } from "./platform/k8s/objects";
+import { Namespaces } from "./platform/namespaces";
+import { Trino } from "./platform/trino";
+import { Kafka } from "./platform/kafka";
+import { LoadBalancerController } from "./platform/load-balancer-controller";
+import { SparkOperator } from "./platform/spark-operator";
+import { BatchPipeline } from "./pipelines/batch";
+import { RealtimePipeline } from "./pipelines/realtime";
+import { ES_SINK } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
-import { batchDagFiles } from "./lib/pipelines/batch";
-import { connectorAcls, esCaConnectMount } from "./lib/pipelines/realtime";
+import { batchDagFiles } from "./pipelines/batch/specs";
+import { connectorAcls } from "./pipelines/realtime/streaming";
+import { esCaConnectMount } from "./pipelines/realtime/values";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -105,7 +107,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName.kafka,
         elasticNamespace: namespaces.byName.elastic,
         database: { address: db.address, port: db.port },
-        // The realtime pipeline's ES sink reads ECK's CA as a file (lib/pipelines/realtime.ts ES_CA_COPY).
+        // The realtime pipeline's ES sink reads ECK's CA as a file (pipelines/realtime/values.ts ES_CA_COPY).
         connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
         connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
     }, onNodes);
@@ -125,7 +127,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     const elastic = new Elastic("elastic", {
         platform,
         namespace: namespaces.byName.elastic,
-        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: components/pipelines/realtime.ts).
+        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
         ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
     }, onNodes);
 

@@ -33,14 +33,6 @@ export function assumeRole(service: string, extraActions: string[] = []): Policy
     return doc({ Effect: "Allow", Principal: { Service: service }, Action: ["sts:AssumeRole", ...extraActions], Resource: "*" } as Statement);
 }
 
-/** Trust policy for EKS Pod Identity (the agent calls AssumeRole and TagSession). */
-export function podIdentityTrust(): PolicyDocument {
-    const d = assumeRole("pods.eks.amazonaws.com", ["sts:TagSession"]);
-    // Trust policies carry no Resource element.
-    delete (d.Statement[0] as Partial<Statement>).Resource;
-    return d;
-}
-
 export function serviceTrust(service: string): PolicyDocument {
     const d = assumeRole(service);
     delete (d.Statement[0] as Partial<Statement>).Resource;
@@ -89,18 +81,6 @@ export function s3Prefixes(bucketArn: string, prefixes: string[], access: "read"
             Resource: clean.map((p) => (p === "" ? `${bucketArn}/*` : `${bucketArn}/${p}/*`)),
         },
     ];
-}
-
-/** TLS-only bucket policy: deny any request not made over HTTPS. */
-export function tlsOnlyBucketPolicy(bucketArn: string): PolicyDocument {
-    return doc({
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-    } as Statement);
 }
 
 export function glueCatalogArns(region: string, accountId: string, database: string): { catalog: string; database: string; tables: string } {

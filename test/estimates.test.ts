@@ -10,7 +10,7 @@ import {
     cpuMillis, jvmMemoryMiB, maxPodsOf, memoryMiB, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, storageGiB, workloads,
 } from "../lib/estimates";
 import * as YAML from "yaml";
-import { toYaml } from "../lib/pipelines/batch";
+import { toYaml } from "../pipelines/batch/specs";
 import { estimate, loadTables, renderedObjects } from "../tools/estimate";
 import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";

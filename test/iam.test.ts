@@ -3,8 +3,8 @@
 import { strict as assert } from "assert";
 import type { PolicyDocument } from "../lib/iam";
 import { s3Prefixes } from "../lib/iam";
-import { CHECKPOINT_KEY, STREAMING_PREFIX } from "../lib/pipelines/realtime";
-import { BATCH_JOBS_PREFIX } from "../lib/pipelines/batch";
+import { CHECKPOINT_KEY, STREAMING_PREFIX } from "../pipelines/realtime/values";
+import { BATCH_JOBS_PREFIX } from "../pipelines/batch/specs";
 import type { PlanRun } from "../tools/harness";
 import { S3Call, isAllowed, s3Allowed } from "./iam-eval";
 import { inputsOf, ofType, planOf } from "./support";

@@ -6,10 +6,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import {
-    configSchema, isCredentialKey, isReferenceValue, literalCredentials, loadBalancerServices, parsePolicyDocument,
-    policies, PROD_ONLY, resolveConfig, stackOfUrn, isTlsOnlyPolicy, adminWildcardStatements, UNKNOWN, read,
-} from "../policy/rules";
+import { configSchema, resolveConfig, stackOfUrn } from "../policy/config";
+import { isCredentialKey, isReferenceValue, literalCredentials, loadBalancerServices } from "../policy/kubernetes";
+import { parsePolicyDocument, adminWildcardStatements } from "../policy/iam";
+import { policies, PROD_ONLY } from "../policy/rules";
+import { isTlsOnlyPolicy } from "../policy/s3";
+import { UNKNOWN, read } from "../policy/props";
 import { ROOT } from "../tools/harness";
 import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
 import { compliant, res, violations } from "./fixtures/policy-cases";

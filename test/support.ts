@@ -69,6 +69,11 @@ export function descendants(run: PlanRun, urn: string): Captured[] {
     return out;
 }
 
+/** The resources of a type below the one component of another type. */
+export function within(run: PlanRun, parentType: string, type: string): Captured[] {
+    return descendants(run, one(run, parentType).urn).filter((r) => r.type === type);
+}
+
 export function inputsOf<T = any>(r: Captured): T {
     return r.rawInputs as T;
 }

@@ -15,7 +15,7 @@ import type {
     StackValidationArgs,
     StackValidationPolicy,
 } from "@pulumi/policy";
-import type { BdokPolicyConfig } from "../policy/rules";
+import type { BdokPolicyConfig } from "../policy/config";
 import { checkOutputFile, parseArgs, readPlanFile, runCli, UsageError } from "./cli";
 import type { ResourceLike } from "./plan-types";
 

@@ -18,7 +18,7 @@ Written from the behaviour of ``airflow.utils.file`` (``find_path_from_directory
 * ``list_py_file_paths`` keeps regular files ending in ``.py`` whose content (in
   safe mode) contains ``airflow`` and ``dag`` or ``asset``, case-insensitively.
 
-Command line (used by test/platform-airflow.test.ts):
+Command line (used by platform/airflow/airflow.test.ts):
   python3 -m pipelines.tests.dag_discovery < {"payload": {path: content}, "syntax": "glob"}
 lays the payload out as the kubelet does and prints {"dag_files": [...]} or
 {"error": "..."} (relative paths).

@@ -1,6 +1,6 @@
 """Airflow's DAG discovery over the DAG folder as the kubelet mounts a ConfigMap there.
 
-The ignore file is the one lib/airflow.ts delivers (DAGS_IGNORE); the TS test
+The ignore file is the one platform/airflow/dags.ts delivers (DAGS_IGNORE); the TS test
 "finds every DAG in the ConfigMap as the kubelet lays it out" runs the same
 discovery over the ConfigMap of the real plan.
 """
@@ -17,8 +17,8 @@ DAGS = ROOT / "pipelines" / "batch" / "dags"
 
 
 def delivered_ignore() -> str:
-    """DAGS_IGNORE as lib/airflow.ts writes it (a JSON-style string literal)."""
-    source = (ROOT / "lib" / "airflow.ts").read_text()
+    """DAGS_IGNORE as platform/airflow/dags.ts writes it (a JSON-style string literal)."""
+    source = (ROOT / "platform" / "airflow" / "dags.ts").read_text()
     literal = re.search(r'^export const DAGS_IGNORE = (".*");$', source, re.M).group(1)
     return literal[1:-1].encode().decode("unicode_escape")
 

@@ -2,7 +2,8 @@
 // entry, following the v1.14 getting-started CloudFormation. One document per upstream managed
 // policy: the cluster name appears in them ~25 times, so one merged document passes IAM's
 // 6,144-character managed-policy limit once the name is longer than about 15 characters.
-import { PolicyDocument, Statement, doc, podIdentityTrust } from "../../lib/iam";
+import { PolicyDocument, Statement, doc } from "../../lib/iam";
+import { podIdentityTrust } from "../../aws/pod-role/trust";
 
 export const PARTITIONS = ["aws", "aws-cn", "aws-us-gov"] as const;
 export type Partition = (typeof PARTITIONS)[number];

@@ -1,0 +1,55 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, consolidatedTable, johnWickQuery, triggerDagCommand,
+} from "./specs";
+import { s3a } from "../files";
+
+export interface BatchPipelineArgs {
+    /** The data-lake bucket (its name). */
+    lakeBucket: pulumi.Input<string>;
+    /** The stack's Glue database (lib/naming.ts stackNames), the schema of the Trino query. */
+    glueDatabase: string;
+    tags: Record<string, string>;
+}
+
+/**
+ * The IMDB batch pipeline's own resources: the PySpark jobs in the lake's spark-jobs/imdb/,
+ * re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
+ * Airflow through its `dagFiles` input (specs.ts batchDagFiles), built before
+ * Airflow by the composition root.
+ */
+export class BatchPipeline extends pulumi.ComponentResource {
+    readonly dagId: string = DAG_ID;
+    /** s3a:// URIs of the uploaded jobs, by file name. */
+    readonly jobUris: pulumi.Output<Record<string, string>>;
+    readonly triggerCommand: string = triggerDagCommand();
+    readonly trinoTable: string;
+    readonly trinoQuery: string;
+
+    constructor(name: string, args: BatchPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:pipelines:BatchPipeline", name, {}, opts);
+        this.trinoTable = consolidatedTable(args.glueDatabase);
+        this.trinoQuery = johnWickQuery(args.glueDatabase);
+        const uploads = batchJobUploads();
+        const objects = uploads.map((u) => new aws.s3.BucketObjectv2(`${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, {
+            bucket: args.lakeBucket,
+            key: u.key,
+            source: new pulumi.asset.FileAsset(u.source),
+            // The bucket encrypts with SSE-S3 by default; the content hash (not the ETag) drives updates.
+            sourceHash: u.sourceHash,
+            contentType: u.contentType,
+            tags: { ...args.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
+        }, { parent: this }));
+
+        this.jobUris = pulumi.all(objects.map((o) => pulumi.all([o.bucket, o.key])))
+            .apply((pairs) => Object.fromEntries(pairs.map(([b, k]) => [k.slice(BATCH_JOBS_PREFIX.length + 1), s3a(b, k)])));
+
+        this.registerOutputs({
+            dagId: this.dagId,
+            jobUris: this.jobUris,
+            triggerCommand: this.triggerCommand,
+            trinoQuery: this.trinoQuery,
+        });
+    }
+}

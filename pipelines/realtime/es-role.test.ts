@@ -1,0 +1,100 @@
+// The Elasticsearch sink writes as its own file-realm user with a role limited to its index, not as
+// `elastic`. Checked as ECK reads the Secrets (pkg/controller/elasticsearch/user/user_provided.go)
+// and as Elasticsearch maps the sink's requests to privileges.
+import { strict as assert } from "assert";
+import * as YAML from "yaml";
+import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../../platform/elastic/values";
+import { CONNECTORS, DATA_VIEW } from "./values";
+import type { Captured, PlanRun } from "../../tools/harness";
+import { mockRandomState } from "../../tools/mocks";
+import { validateCustomResource } from "../../tools/schemas";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
+
+const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+const SECRET = "kubernetes:core/v1:Secret";
+const secretNamed = (run: PlanRun, name: string): Captured => {
+    const found = ofType(run, SECRET).filter((s) => inputsOf(s).metadata.name === name);
+    assert.equal(found.length, 1, name);
+    return found[0];
+};
+
+/**
+ * The requests kafka-connect-elasticsearch makes, as Elasticsearch actions, and the named
+ * privileges that grant each (Elasticsearch security privileges reference).
+ */
+const SINK_ACTIONS: Array<{ what: string; cluster?: string; index?: string; grantedBy: string[] }> = [
+    { what: "GET / (version check)", cluster: "cluster:monitor/main", grantedBy: ["monitor", "manage", "all"] },
+    { what: "HEAD /<index>", index: "indices:admin/get", grantedBy: ["view_index_metadata", "manage", "all"] },
+    { what: "PUT /<index>", index: "indices:admin/create", grantedBy: ["create_index", "manage", "all"] },
+    { what: "GET /<index>/_mapping", index: "indices:admin/mappings/get", grantedBy: ["view_index_metadata", "manage", "all"] },
+    { what: "PUT /<index>/_mapping", index: "indices:admin/mapping/put", grantedBy: ["write", "index", "create", "manage", "all"] },
+    { what: "POST /_bulk (index)", index: "indices:data/write/bulk", grantedBy: ["write", "index", "create", "create_doc", "all"] },
+];
+
+function indexPrivileges(role: any, index: string): string[] {
+    return (role.indices ?? []).filter((i: any) => i.names.some((n: string) => n === index || (n.endsWith("*") && index.startsWith(n.slice(0, -1)))))
+        .flatMap((i: any) => i.privileges);
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Elasticsearch sink login on stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => { run = await planOf(stack); });
+
+        it("the Elasticsearch resource loads the sink's user and role into the file realm", () => {
+            const es = inputsOf(ofType(run, ES)[0]);
+            assert.deepEqual(validateCustomResource(es), []);
+            assert.deepEqual(es.spec.auth, { fileRealm: [{ secretName: ES_SINK.userSecret }], roles: [{ secretName: ES_SINK.rolesSecret }] });
+            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.equal(inputsOf(secretNamed(run, name)).metadata.namespace, es.metadata.namespace);
+        });
+
+        it("the user Secret is what ECK turns into one user with the sink's role", () => {
+            const s = secretNamed(run, ES_SINK.userSecret);
+            const i = inputsOf(s);
+            assert.equal(i.type, "kubernetes.io/basic-auth");
+            // ECK: both basic-auth keys present → one user; `roles` split on commas.
+            assert.deepEqual(["password", "username"].filter((k) => k in i.stringData), ["password", "username"]);
+            assert.equal(i.stringData.username, ES_SINK.user);
+            assert.deepEqual(i.stringData.roles.split(","), [ES_SINK.role]);
+            const pw = ofType(run, "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
+            assert.equal(i.stringData.password, mockRandomState(pw.type, pw.name).result);
+            assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
+        });
+
+        it("the role may do what the sink does on its index, and nothing on any other index", () => {
+            const roles = YAML.parse(inputsOf(secretNamed(run, ES_SINK.rolesSecret)).stringData["roles.yml"]);
+            assert.deepEqual(Object.keys(roles), [ES_SINK.role]);
+            const role = roles[ES_SINK.role];
+            const sink = inputsOf(ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!);
+            // The connector writes to an index named after its topic.
+            const index = sink.spec.config.topics;
+            assert.equal(index, DATA_VIEW.id);
+            for (const a of SINK_ACTIONS) {
+                const held = a.cluster ? role.cluster : indexPrivileges(role, index);
+                assert.ok(held.some((p: string) => a.grantedBy.includes(p)), `${a.what} (${a.cluster ?? a.index})`);
+            }
+            for (const other of [".kibana", ".security-7", "customers", "other-index"]) assert.deepEqual(indexPrivileges(role, other), [], other);
+            assert.deepEqual(role.cluster, ["monitor"], "no cluster privilege beyond the version check");
+            assert.ok(!indexPrivileges(role, index).some((p: string) => ["all", "manage", "delete_index", "read"].includes(p)));
+            assert.equal(role.run_as, undefined);
+        });
+
+        it("the sink connector uses that login, never the elastic superuser", () => {
+            const sink = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!;
+            const config = inputsOf(sink).spec.config;
+            assert.equal(config["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
+            assert.equal(config["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
+            assert.ok(!JSON.stringify(config).includes(ES_ELASTIC_USER_SECRET) && !/"elastic"/.test(JSON.stringify(config)));
+            const deps = transitiveDeps(run, sink.urn);
+            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.ok(deps.has(secretNamed(run, name).urn), `waits for ${name}`);
+        });
+    });
+}
+
+describe("Elasticsearch without the realtime pipeline", () => {
+    it("loads no extra user or role", async () => {
+        const run = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: false } });
+        assert.equal(inputsOf(ofType(run, ES)[0]).spec.auth, undefined);
+        assert.equal(ofType(run, SECRET).filter((s) => [ES_SINK.userSecret, ES_SINK.rolesSecret].includes(inputsOf(s).metadata.name)).length, 0);
+    });
+});

@@ -1,0 +1,269 @@
+import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
+import {
+    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+} from "../../platform/elastic/values";
+import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
+import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
+
+// ---------------------------------------------------------------------------------------------
+// Pod building blocks
+
+export const secretEnv = (name: string, secret: string, key: string) => ({ name, valueFrom: { secretKeyRef: { name: secret, key } } });
+
+const hardened = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+
+/** The apache/airflow image's user (uid 50000, gid 0): Python 3 and psycopg2, no root. */
+const airflowImageUser = { runAsNonRoot: true, runAsUser: 50000, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } };
+/** postgres:*-alpine's `postgres` user. */
+const postgresImageUser = { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } };
+
+/** A ConfigMap's keys mounted read-only at `path`. */
+function configMapVolume(volume: string, configMap: string) {
+    return { name: volume, configMap: { name: configMap, defaultMode: 0o444 } };
+}
+
+/**
+ * PostgreSQL logins of the pipeline, each in its own Secret (keys username, password) of the kafka
+ * namespace: the master user only for the table Job, which creates the two others (roles.sql).
+ */
+export const POSTGRES_LOGINS = {
+    admin: { secret: "bdok-postgres-admin" },
+    source: { secret: POSTGRES_CONNECT_SECRET, role: POSTGRES_SOURCE_ROLE },
+    simulator: { secret: "bdok-postgres-simulator", role: "bdok_simulator" },
+} as const;
+
+/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the login's Secret. */
+export function postgresEnv(host: string, port: number, secret: string) {
+    return [
+        { name: "PGHOST", value: host },
+        { name: "PGPORT", value: String(port) },
+        { name: "PGDATABASE", value: POSTGRES_DATABASE },
+        { name: "PGSSLMODE", value: "require" },
+        { name: "PGCONNECT_TIMEOUT", value: "10" },
+        secretEnv("PGUSER", secret, POSTGRES_CONNECT_KEYS.username),
+        secretEnv("PGPASSWORD", secret, POSTGRES_CONNECT_KEYS.password),
+    ];
+}
+
+/** A finished Job is garbage-collected after a day; its successor (new content) has a new name. */
+export const JOB_TTL_SECONDS = 86400;
+
+function jobSpec<P extends object>(name: string, podSpec: P, backoffLimit: number, activeDeadlineSeconds: number) {
+    return {
+        backoffLimit,
+        activeDeadlineSeconds,
+        ttlSecondsAfterFinished: JOB_TTL_SECONDS,
+        template: {
+            metadata: { labels: { "app.kubernetes.io/name": name, ...PART_OF } },
+            spec: { restartPolicy: "Never", automountServiceAccountToken: false, ...podSpec },
+        },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (1) public.customers
+
+export interface TableJobArgs {
+    host: string;
+    port: number;
+    image: string;
+    /** ConfigMap holding customers.sql */
+    sqlConfigMap: string;
+    isProd: boolean;
+}
+
+export const SQL_MOUNT = "/opt/bdok/sql";
+
+/** The psql command of the table Job: the table, then the roles (both idempotent), as the master user. */
+export function tableJobCommand(sqlDir: string): string {
+    return `psql -X -v ON_ERROR_STOP=1 -v source_role=${POSTGRES_LOGINS.source.role} -v simulator_role=${POSTGRES_LOGINS.simulator.role} ` +
+        `-f ${sqlDir}/customers.sql -f ${sqlDir}/roles.sql`;
+}
+
+/** Runs customers.sql and roles.sql once RDS answers; fails the pod on any SQL error. */
+export function tableJobSpec(a: TableJobArgs) {
+    const script = [
+        "set -eu",
+        `until pg_isready -q; do echo "waiting for $PGHOST:$PGPORT"; sleep 5; done`,
+        tableJobCommand(SQL_MOUNT),
+        `echo "table public.customers and its roles ready"`,
+    ].join("\n");
+    return jobSpec("customers-table", {
+        securityContext: postgresImageUser,
+        volumes: [configMapVolume("sql", a.sqlConfigMap)],
+        containers: [{
+            name: "psql",
+            image: a.image,
+            command: ["sh", "-c", script],
+            env: [
+                ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
+                secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
+                secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+            ],
+            volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
+            resources: realtimeResources(a.isProd).psql,
+            securityContext: hardened,
+        }],
+    }, 6, 900);
+}
+
+// ---------------------------------------------------------------------------------------------
+// (2) the simulator
+
+export interface SimulatorArgs {
+    host: string;
+    port: number;
+    image: string;
+    scriptConfigMap: string;
+    rowsPerSecond: number;
+    /** sha256 of simulator.py: a pod annotation, so a new script rolls the pod. */
+    scriptHash: string;
+    isProd: boolean;
+}
+
+export const SCRIPT_MOUNT = "/opt/bdok/scripts";
+export const SIMULATOR_NAME = "customers-simulator";
+
+export function simulatorDeploymentSpec(a: SimulatorArgs) {
+    const labels = { "app.kubernetes.io/name": SIMULATOR_NAME, ...PART_OF };
+    return {
+        replicas: 1,
+        // Never two writers at once (the rate is per pod).
+        strategy: { type: "Recreate" },
+        selector: { matchLabels: { "app.kubernetes.io/name": SIMULATOR_NAME } },
+        template: {
+            metadata: { labels, annotations: { "bdok.io/script-sha256": a.scriptHash } },
+            spec: {
+                automountServiceAccountToken: false,
+                securityContext: airflowImageUser,
+                // SIGTERM ends the loop after the current insert.
+                terminationGracePeriodSeconds: 30,
+                volumes: [configMapVolume("scripts", a.scriptConfigMap)],
+                containers: [{
+                    name: "simulator",
+                    image: a.image,
+                    // Bypasses the Airflow entrypoint: plain Python with the image's psycopg2.
+                    command: ["python", `${SCRIPT_MOUNT}/simulator.py`],
+                    env: [
+                        ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.simulator.secret),
+                        { name: "SIM_ROWS_PER_SECOND", value: String(a.rowsPerSecond) },
+                        { name: "SIM_MAX_ROWS", value: "0" },
+                        { name: "PYTHONUNBUFFERED", value: "1" },
+                        { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+                    ],
+                    volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
+                    resources: realtimeResources(a.isProd).simulator,
+                    securityContext: hardened,
+                }],
+            },
+        },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// ECK's CA for the sink (see ES_CA_COPY)
+
+/** Read ECK's public CA Secret, nothing else (a Role in the elastic namespace). */
+export function caSourceRules(): RbacRule[] {
+    return secretRules([ES_HTTP_CA_SECRET]);
+}
+
+/** Update the copy, nothing else (a Role in the kafka namespace; the copy is created by Pulumi). */
+export function caTargetRules(): RbacRule[] {
+    return secretRules([ES_CA_COPY.secret], ["get", "patch"]);
+}
+
+export interface CopyPodArgs {
+    image: string;
+    scriptConfigMap: string;
+    isProd: boolean;
+}
+
+function caCopyPod(a: CopyPodArgs) {
+    return {
+        serviceAccountName: ES_CA_COPY.serviceAccount,
+        // The script calls the Kubernetes API with this account's token.
+        automountServiceAccountToken: true,
+        securityContext: airflowImageUser,
+        volumes: [configMapVolume("scripts", a.scriptConfigMap)],
+        containers: [{
+            name: "copy",
+            image: a.image,
+            command: ["python", `${SCRIPT_MOUNT}/copy_secret_key.py`],
+            env: [
+                { name: "SOURCE_NAMESPACE", value: NAMESPACE.elastic },
+                { name: "SOURCE_SECRET", value: ES_HTTP_CA_SECRET },
+                { name: "SOURCE_KEY", value: ES_HTTP_CA_KEY },
+                { name: "TARGET_NAMESPACE", value: NAMESPACE.kafka },
+                { name: "TARGET_SECRET", value: ES_CA_COPY.secret },
+                { name: "TARGET_KEY", value: ES_CA_COPY.key },
+                // ECK creates the CA once Elasticsearch is reconciled: wait up to 20 minutes.
+                { name: "COPY_ATTEMPTS", value: "120" },
+                { name: "COPY_RETRY_SECONDS", value: "10" },
+                { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+            ],
+            volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
+            resources: realtimeResources(a.isProd).smallPython,
+            securityContext: hardened,
+        }],
+    };
+}
+
+/** The first copy: `pulumi up` waits for it before it creates the sink connector. */
+export function caCopyJobSpec(a: CopyPodArgs) {
+    const spec = jobSpec("es-ca-copy", caCopyPod(a), 3, 1800);
+    return spec;
+}
+
+/** Daily re-copy: ECK renews its CA before expiry; a failing sink task is restarted by Strimzi. */
+export function caCopyCronJobSpec(a: CopyPodArgs) {
+    return {
+        schedule: "17 3 * * *",
+        concurrencyPolicy: "Forbid",
+        successfulJobsHistoryLimit: 1,
+        failedJobsHistoryLimit: 3,
+        jobTemplate: { spec: jobSpec("es-ca-copy", caCopyPod(a), 3, 1800) },
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// (6) the Kibana data view
+
+export const KIBANA_CA_MOUNT = "/etc/bdok/kibana-ca";
+
+export interface KibanaJobArgs {
+    image: string;
+    scriptConfigMap: string;
+    isProd: boolean;
+}
+
+/** Runs in the elastic namespace: the Kibana CA and the elastic user's Secret live there. */
+export function kibanaDataViewJobSpec(a: KibanaJobArgs) {
+    return jobSpec("kibana-data-view", {
+        securityContext: airflowImageUser,
+        volumes: [
+            configMapVolume("scripts", a.scriptConfigMap),
+            { name: "kibana-ca", secret: { secretName: KIBANA_HTTP_CA_SECRET, items: [{ key: ES_HTTP_CA_KEY, path: ES_HTTP_CA_KEY }] } },
+        ],
+        containers: [{
+            name: "data-view",
+            image: a.image,
+            command: ["python", `${SCRIPT_MOUNT}/kibana_data_view.py`],
+            env: [
+                { name: "KIBANA_URL", value: KIBANA_URL },
+                { name: "KIBANA_CA_FILE", value: `${KIBANA_CA_MOUNT}/${ES_HTTP_CA_KEY}` },
+                { name: "ES_USERNAME", value: "elastic" },
+                secretEnv("ES_PASSWORD", ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
+                { name: "KIBANA_ATTEMPTS", value: "90" },
+                { name: "KIBANA_RETRY_SECONDS", value: "10" },
+                { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+            ],
+            volumeMounts: [
+                { name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true },
+                { name: "kibana-ca", mountPath: KIBANA_CA_MOUNT, readOnly: true },
+            ],
+            resources: realtimeResources(a.isProd).smallPython,
+            securityContext: hardened,
+        }],
+    }, 3, 1800);
+}

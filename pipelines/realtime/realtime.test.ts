@@ -1,0 +1,353 @@
+// The customers realtime pipeline on every stack: CRD validity of the connectors and the streaming
+// SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
+import { strict as assert } from "assert";
+import * as path from "path";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
+import { connectSecretMountTemplate } from "../../platform/kafka/specs";
+import { contentName, sha256 } from "../../lib/hash";
+import { readPipelineFile } from "../files";
+import { CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, esCaConnectMount, STREAMING_PREFIX } from "./values";
+import { POSTGRES_LOGINS, SQL_MOUNT, tableJobCommand, caSourceRules, caTargetRules, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
+import { jdbcSourceConnector } from "./connectors";
+import { streamingSizing, streamingSparkApplication, streamingUpload } from "./streaming";
+import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
+import { Captured, PlanRun } from "../../tools/harness";
+import { mockRandomState } from "../../tools/mocks";
+import { validateCustomResource } from "../../tools/schemas";
+import { images, sparkPackages } from "../../versions";
+import { STACKS, byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "../../test/support";
+
+const CONNECTOR = "kubernetes:kafka.strimzi.io/v1:KafkaConnector";
+const SPARK_APP = "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication";
+const JOB = "kubernetes:batch/v1:Job";
+const SECRET = "kubernetes:core/v1:Secret";
+
+function component(run: PlanRun): Captured {
+    return one(run, "bdok:pipelines:RealtimePipeline");
+}
+function mine(run: PlanRun): Captured[] {
+    return descendants(run, component(run).urn);
+}
+function mineOf(run: PlanRun, type: string): Captured[] {
+    return mine(run).filter((c) => c.type === type);
+}
+function named(run: PlanRun, type: string, name: string | RegExp): Captured {
+    const found = mineOf(run, type).filter((c) => {
+        const n = inputsOf(c).metadata?.name as string;
+        return typeof name === "string" ? n === name : name.test(n);
+    });
+    assert.equal(found.length, 1, `one ${type} named ${name}`);
+    return found[0];
+}
+/** A custom resource as the API server receives it. */
+function asObject(c: Captured) {
+    const i = inputsOf(c);
+    return { apiVersion: i.apiVersion, kind: i.kind, metadata: i.metadata, spec: i.spec };
+}
+function config(run: PlanRun, connector: string): Record<string, string> {
+    return inputsOf(named(run, CONNECTOR, connector)).spec.config;
+}
+function kafkaChild(run: PlanRun, type: string, pred: (i: any) => boolean): Captured {
+    const kafka = one(run, "bdok:platform:Kafka");
+    const found = descendants(run, kafka.urn).filter((c) => c.type === type && pred(inputsOf(c)));
+    assert.equal(found.length, 1, `one ${type} in the Kafka component`);
+    return found[0];
+}
+function elasticChild(run: PlanRun, kind: string): Captured {
+    const elastic = one(run, "bdok:platform:Elastic");
+    const found = descendants(run, elastic.urn).filter((c) => inputsOf(c).kind === kind);
+    assert.equal(found.length, 1, `one ${kind}`);
+    return found[0];
+}
+function dependsOn(run: PlanRun, from: Captured, to: Captured): boolean {
+    return transitiveDeps(run, from.urn).has(to.urn);
+}
+function env(container: any): Record<string, any> {
+    return Object.fromEntries((container.env ?? []).map((e: any) => [e.name, e.value ?? e.valueFrom]));
+}
+function rdsAddress(run: PlanRun): string {
+    return String(run.plan.outputs.rdsEndpoint).split(":")[0];
+}
+
+describe("Pipelines: realtime (pure builders)", () => {
+    it("names the table Job after its content, so new SQL re-runs it and the same SQL does not", () => {
+        const a = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), isProd: false });
+        const b = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 2"), isProd: false });
+        const a2 = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), isProd: false });
+        assert.notEqual(contentName("customers-table", a), contentName("customers-table", b));
+        assert.equal(contentName("customers-table", a), contentName("customers-table", a2));
+        assert.match(contentName("customers-table", a), /^customers-table-[0-9a-f]{10}$/);
+        // Key order does not matter, content does.
+        assert.equal(contentName("x", { a: 1, b: 2 }), contentName("x", { b: 2, a: 1 }));
+    });
+
+    it("the streaming job's upload hash follows its content and the spec carries it", async () => {
+        const run = await planOf("dev");
+        const one1 = streamingUpload(() => "v1");
+        const two = streamingUpload(() => "v2");
+        assert.notEqual(one1.sourceHash, two.sourceHash);
+        assert.equal(one1.key, `${STREAMING_PREFIX}/streaming_job.py`);
+        const app1 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: one1.sourceHash });
+        const app2 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: two.sourceHash });
+        // A spec change makes the operator invalidate and resubmit the running application.
+        assert.notDeepEqual(app1.spec, app2.spec);
+    });
+
+    it("the JDBC source's table and prefix make exactly the topic src-customers", () => {
+        const c = jdbcSourceConnector("db", 5432).spec.config;
+        assert.equal(`${c["topic.prefix"]}${c["table.whitelist"].split(".").pop()}`, TOPICS.source);
+        assert.equal(c.query, undefined, "query mode does not combine with table.whitelist");
+    });
+
+    it("the simulator's rate comes from the configuration", () => {
+        const spec = simulatorDeploymentSpec({ host: "h", port: 5432, image: images.airflow, scriptConfigMap: "s", rowsPerSecond: 2.5, scriptHash: "x", isProd: false });
+        assert.equal(env(spec.template.spec.containers[0]).SIM_ROWS_PER_SECOND, "2.5");
+    });
+
+    it("Connect mounts extra Secrets only under /mnt/, optionally, and nothing without them", () => {
+        assert.deepEqual(connectSecretMountTemplate([]), { pod: {}, container: {} });
+        const t = connectSecretMountTemplate([esCaConnectMount()]);
+        assert.deepEqual(t.pod.volumes, [{ name: ES_CA_COPY.connectVolume, secret: { secretName: ES_CA_COPY.secret, optional: true } }]);
+        assert.throws(() => connectSecretMountTemplate([{ volume: "x", secretName: "y", mountPath: "/etc/x" }]), /under \/mnt\//);
+    });
+
+    it("the CA copy may read ECK's CA Secret and patch its copy, nothing else", () => {
+        assert.deepEqual(caSourceRules(), [{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [ES_HTTP_CA_SECRET] }]);
+        assert.deepEqual(caTargetRules(), [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [ES_CA_COPY.secret] }]);
+    });
+});
+
+for (const stack of STACKS) {
+    describe(`Pipelines: realtime on ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => {
+            run = await planOf(stack);
+        });
+
+        it("validates both connectors and the streaming SparkApplication strictly against the CRDs", () => {
+            const crs = [...mineOf(run, CONNECTOR), ...mineOf(run, SPARK_APP)];
+            assert.equal(crs.length, 3);
+            for (const c of crs) assert.deepEqual(validateCustomResource(asObject(c)), [], c.name);
+            for (const c of mineOf(run, CONNECTOR)) {
+                assert.equal(inputsOf(c).metadata.labels["strimzi.io/cluster"], CONNECT_NAME);
+                assert.equal(inputsOf(c).metadata.namespace, "kafka");
+                assert.equal(inputsOf(c).spec.autoRestart.enabled, true);
+            }
+        });
+
+        it("JDBC source: timestamp mode on dt_update, public.customers → src-customers, TLS to RDS", () => {
+            const c = config(run, CONNECTORS.source);
+            assert.equal(inputsOf(named(run, CONNECTOR, CONNECTORS.source)).spec.class, "io.confluent.connect.jdbc.JdbcSourceConnector");
+            assert.equal(c.mode, "timestamp");
+            assert.equal(c["timestamp.column.name"], "dt_update");
+            assert.equal(c["table.whitelist"], "public.customers");
+            assert.equal(c["topic.prefix"] + "customers", TOPICS.source);
+            assert.equal(c["connection.url"], `jdbc:postgresql://${rdsAddress(run)}:5432/postgres?sslmode=require`);
+            assert.equal(c["value.converter"], "org.apache.kafka.connect.json.JsonConverter");
+            assert.equal(c["value.converter.schemas.enable"], "true");
+        });
+
+        it("ES sink: customers-transformed over https, ECK's CA as a PEM file, keyed documents, typed mapping", () => {
+            const c = config(run, CONNECTORS.sink);
+            assert.equal(inputsOf(named(run, CONNECTOR, CONNECTORS.sink)).spec.class, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector");
+            assert.equal(c.topics, TOPICS.transformed);
+            assert.equal(c["connection.url"], ES_URL);
+            assert.match(c["connection.url"], /^https:\/\//);
+            // Its own file-realm user, not `elastic` (es-role.test.ts).
+            assert.equal(c["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
+            assert.equal(c["elastic.security.protocol"], "SSL");
+            assert.equal(c["elastic.https.ssl.truststore.type"], "PEM");
+            assert.equal(c["elastic.https.ssl.truststore.location"], ES_CA_FILE_IN_CONNECT);
+            assert.equal(c["elastic.https.ssl.endpoint.identification.algorithm"], undefined, "hostname verification stays on");
+            assert.equal(c["key.ignore"], "false");
+            assert.equal(c["schema.ignore"], "false");
+        });
+
+        it("the sink's CA file is ECK's CA: copied from its Secret into the Secret the Connect pods mount", () => {
+            const copy = named(run, SECRET, ES_CA_COPY.secret);
+            assert.equal(inputsOf(copy).metadata.namespace, "kafka");
+            assert.equal(inputsOf(copy).data, undefined, "no CA material in the program");
+            assert.ok(copy.ignoreChanges.includes("data"), "Pulumi never resets the copied data");
+            const job = named(run, JOB, /^es-ca-copy-[0-9a-f]{10}$/);
+            const e = env(inputsOf(job).spec.template.spec.containers[0]);
+            assert.equal(`${e.SOURCE_NAMESPACE}/${e.SOURCE_SECRET}:${e.SOURCE_KEY}`, `elastic/${ES_HTTP_CA_SECRET}:ca.crt`);
+            assert.equal(`${e.TARGET_NAMESPACE}/${e.TARGET_SECRET}:${e.TARGET_KEY}`, `kafka/${ES_CA_COPY.secret}:${ES_CA_COPY.key}`);
+            assert.equal(path.posix.basename(ES_CA_FILE_IN_CONNECT), ES_CA_COPY.key);
+            // The Connect pods mount the copy where the sink's truststore points (optional: never blocking Connect).
+            const connect = inputsOf(kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true)).spec;
+            const vol = connect.template.pod.volumes.find((v: any) => v.secret?.secretName === ES_CA_COPY.secret);
+            assert.ok(vol, "a Connect pod volume for the CA copy");
+            assert.equal(vol.secret.optional, true);
+            const m = connect.template.connectContainer.volumeMounts.find((x: any) => x.name === vol.name);
+            assert.equal(`${m.mountPath}/${ES_CA_COPY.key}`, ES_CA_FILE_IN_CONNECT);
+            const cron = named(run, "kubernetes:batch/v1:CronJob", "es-ca-copy");
+            assert.deepEqual(inputsOf(cron).spec.jobTemplate.spec.template.spec.containers[0].env, inputsOf(job).spec.template.spec.containers[0].env);
+        });
+
+        it("connector credentials are ${secrets:...} references; the RDS password is only in Kubernetes Secrets", () => {
+            const src = config(run, CONNECTORS.source);
+            assert.equal(src["connection.user"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:username}`);
+            assert.equal(src["connection.password"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:password}`);
+            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
+            for (const c of mineOf(run, CONNECTOR)) {
+                for (const [k, v] of Object.entries(inputsOf(c).spec.config as Record<string, string>)) {
+                    if (/password|user$|secret/.test(k)) assert.match(v, /^\$\{secrets:[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9._-]+\}$/, k);
+                }
+            }
+            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+            const pw = mockRandomState(master.type, master.name).result;
+            const holders = run.captured.filter((c) => JSON.stringify(c.rawInputs).includes(pw)).map((c) => c.type);
+            assert.ok(holders.length > 0, "the mocked password is visible to this check");
+            const allowed = new Set([SECRET, "aws:rds/instance:Instance"]);
+            assert.deepEqual(holders.filter((t) => !allowed.has(t)), [], "the RDS password outside Secrets and RDS");
+            // Of the pipeline, only the admin Secret holds it, and only the table Job reads that Secret.
+            const holding = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(pw));
+            assert.deepEqual(holding.map((c) => inputsOf(c).metadata.name), [POSTGRES_LOGINS.admin.secret]);
+            const readers = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(`"name":"${POSTGRES_LOGINS.admin.secret}"`) && c.type !== SECRET);
+            assert.deepEqual(readers.map((c) => c.type), [JOB]);
+            assert.match(inputsOf(readers[0]).metadata.name, /^customers-table-/);
+        });
+
+        it("streaming SparkApplication: src-customers → customers-transformed over TLS, checkpoints in the lake, restarts", () => {
+            const app = asObject(named(run, SPARK_APP, "customers-streaming"));
+            const lake = String(run.plan.outputs.lakeBucket);
+            const upload = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
+            assert.equal(upload.length, 1);
+            assert.equal(inputsOf(upload[0]).key, `${STREAMING_PREFIX}/streaming_job.py`);
+            assert.equal(inputsOf(upload[0]).bucket, lake);
+            assert.equal(inputsOf(upload[0]).sourceHash, sha256(readPipelineFile("realtime/streaming_job.py")));
+            assert.equal(app.metadata.namespace, "kafka");
+            assert.equal(app.spec.type, "Python");
+            assert.equal(app.spec.mainApplicationFile, `s3a://${lake}/${STREAMING_PREFIX}/streaming_job.py`);
+            assert.ok(app.spec.deps.packages.includes(sparkPackages.kafka) && app.spec.deps.packages.includes(sparkPackages.hadoopAws));
+            assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
+            assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
+            const size = streamingSizing(run.config.isProd);
+            assert.equal(app.spec.executor.instances, size.executors);
+            assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
+            assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);
+            assert.equal(app.spec.driver.annotations["bdok.io/code-sha256"], inputsOf(upload[0]).sourceHash);
+            const args: string[] = app.spec.arguments;
+            const arg = (flag: string) => args[args.indexOf(flag) + 1];
+            assert.equal(arg("--bootstrap-servers"), BOOTSTRAP_SERVERS_TLS);
+            assert.equal(arg("--source-topic"), TOPICS.source);
+            assert.equal(arg("--target-topic"), TOPICS.transformed);
+            assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
+            const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
+            assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
+            // The keystore options (mutual TLS): platform/kafka/kafka-auth.test.ts.
+            // The cluster CA is mounted where the truststore points, in the driver AND the executors.
+            const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === CLUSTER_CA_SECRET);
+            assert.ok(volume, "the Strimzi cluster CA volume");
+            for (const role of ["driver", "executor"]) {
+                assert.ok(app.spec[role].volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === KAFKA_CA_MOUNT), `${role} mounts the CA`);
+            }
+            assert.equal(app.spec.restartPolicy.type, "Always");
+            assert.ok(app.spec.restartPolicy.onFailureRetryInterval > 0 && app.spec.restartPolicy.onSubmissionFailureRetryInterval > 0,
+                "retry intervals (the operator cannot schedule a retry without them)");
+        });
+
+        it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {
+            const declared = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => inputsOf(t).spec.topicName).sort();
+            assert.deepEqual(declared, [TOPICS.source, TOPICS.transformed].sort());
+            assert.deepEqual([TOPICS.source, TOPICS.transformed], ["src-customers", "customers-transformed"]);
+            assert.equal(config(run, CONNECTORS.sink).topics, "customers-transformed");
+        });
+
+        it("table Job: idempotent SQL by psql over TLS, credentials by secretKeyRef, content-named, garbage-collected", () => {
+            const job = named(run, JOB, /^customers-table-[0-9a-f]{10}$/);
+            const spec = inputsOf(job).spec;
+            assert.equal(contentName("customers-table", spec), inputsOf(job).metadata.name);
+            assert.ok(spec.ttlSecondsAfterFinished > 0 && spec.backoffLimit > 0);
+            assert.equal(inputsOf(job).metadata.annotations["pulumi.com/replaceUnready"], "true");
+            const c = spec.template.spec.containers[0];
+            assert.equal(c.image, images.postgresClient);
+            const e = env(c);
+            assert.equal(e.PGSSLMODE, "require");
+            assert.equal(e.PGHOST, rdsAddress(run));
+            // As the master user, it creates the pipeline's roles with the passwords of their Secrets.
+            assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "username" } });
+            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "password" } });
+            assert.deepEqual(e.SOURCE_PASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
+            assert.deepEqual(e.SIMULATOR_PASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
+            const sqlMap = named(run, "kubernetes:core/v1:ConfigMap", /^customers-sql-/);
+            const files = { "customers.sql": readPipelineFile("realtime/customers.sql"), "roles.sql": readPipelineFile("realtime/roles.sql") };
+            assert.deepEqual(inputsOf(sqlMap).data, files);
+            assert.equal(inputsOf(sqlMap).metadata.name, contentName("customers-sql", files));
+            assert.ok(c.command.join(" ").includes(tableJobCommand(SQL_MOUNT)), "runs both files");
+            assert.match(inputsOf(sqlMap).data["customers.sql"], /CREATE TABLE IF NOT EXISTS public\.customers/);
+        });
+
+        it("simulator: one pod on the Airflow image, configured rate, password by reference, sized", () => {
+            const d = named(run, "kubernetes:apps/v1:Deployment", "customers-simulator");
+            const spec = inputsOf(d).spec;
+            assert.equal(spec.replicas, 1);
+            assert.equal(spec.strategy.type, "Recreate");
+            const c = spec.template.spec.containers[0];
+            assert.equal(c.image, images.airflow);
+            const e = env(c);
+            assert.equal(Number(e.SIM_ROWS_PER_SECOND), run.config.pipelines.simulatorRowsPerSecond);
+            // Its own role (INSERT only), not the master user.
+            assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "username" } });
+            assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
+            const login = mine(run).find((x) => x.type === SECRET && inputsOf(x).metadata.name === POSTGRES_LOGINS.simulator.secret)!;
+            assert.equal(inputsOf(login).stringData.username, POSTGRES_LOGINS.simulator.role);
+            assert.equal(login.inputs.stringData, "[secret]");
+            assert.equal(e.PGSSLMODE, "require");
+            for (const k of ["requests", "limits"]) assert.ok(c.resources[k].cpu && c.resources[k].memory, k);
+            assert.equal(spec.template.metadata.annotations["bdok.io/script-sha256"], sha256(readPipelineFile("realtime/simulator.py")));
+        });
+
+        it("Kibana data view Job: in elastic, https with Kibana's CA, the elastic password by reference", () => {
+            const job = named(run, JOB, /^kibana-data-view-[0-9a-f]{10}$/);
+            assert.equal(inputsOf(job).metadata.namespace, "elastic");
+            const pod = inputsOf(job).spec.template.spec;
+            const c = pod.containers[0];
+            const e = env(c);
+            assert.equal(e.KIBANA_URL, KIBANA_URL);
+            assert.match(e.KIBANA_URL, /^https:\/\//);
+            assert.deepEqual(e.ES_PASSWORD, { secretKeyRef: { name: ES_ELASTIC_USER_SECRET, key: "elastic" } });
+            const caVolume = pod.volumes.find((v: any) => v.secret?.secretName === KIBANA_HTTP_CA_SECRET);
+            const mount = c.volumeMounts.find((m: any) => m.name === caVolume.name);
+            assert.equal(e.KIBANA_CA_FILE, `${mount.mountPath}/ca.crt`);
+            assert.deepEqual(caVolume.secret.items, [{ key: "ca.crt", path: "ca.crt" }]);
+        });
+
+        it("waits for what each piece needs, and nothing unrelated", () => {
+            const connect = kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true);
+            const pg = kafkaChild(run, SECRET, (i) => i.metadata?.name === POSTGRES_CONNECT_SECRET);
+            const topics = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic");
+            const sparkRelease = descendants(run, one(run, "bdok:platform:SparkOperator").urn).find((c) => c.type === "kubernetes:helm.sh/v3:Release")!;
+            const es = elasticChild(run, "Elasticsearch");
+            const kibana = elasticChild(run, "Kibana");
+            const table = named(run, JOB, /^customers-table-/);
+            const copyJob = named(run, JOB, /^es-ca-copy-/);
+            const kibanaJob = named(run, JOB, /^kibana-data-view-/);
+            const source = named(run, CONNECTOR, CONNECTORS.source);
+            const sink = named(run, CONNECTOR, CONNECTORS.sink);
+            const streaming = named(run, SPARK_APP, "customers-streaming");
+            const simulator = named(run, "kubernetes:apps/v1:Deployment", "customers-simulator");
+
+            assert.ok(dependsOn(run, table, pg), "table Job ← RDS credentials Secret");
+            assert.ok(dependsOn(run, simulator, table), "simulator ← table");
+            assert.ok(dependsOn(run, source, connect) && dependsOn(run, source, table), "JDBC source ← Connect, table");
+            assert.ok(dependsOn(run, sink, connect) && dependsOn(run, sink, copyJob) && dependsOn(run, sink, es), "ES sink ← Connect, CA copy, Elasticsearch");
+            assert.ok(dependsOn(run, streaming, sparkRelease), "streaming ← Spark operator");
+            for (const t of topics) assert.ok(dependsOn(run, streaming, t), `streaming ← topic ${inputsOf(t).metadata.name}`);
+            assert.ok(dependsOn(run, kibanaJob, kibana), "data view ← Kibana");
+            assert.ok(dependsOn(run, copyJob, es), "CA copy ← Elasticsearch");
+
+            assert.ok(!dependsOn(run, streaming, connect), "the streaming job does not wait for the Connect build");
+            assert.ok(!dependsOn(run, table, connect), "the table does not wait for Connect");
+            assert.ok(!dependsOn(run, kibanaJob, connect) && !dependsOn(run, kibanaJob, table), "the data view waits for Kibana only");
+            assert.ok(!dependsOn(run, source, es), "the source does not wait for Elasticsearch");
+            // Jobs must be able to finish: every one has a deadline and a retry budget.
+            for (const j of [table, copyJob, kibanaJob]) {
+                const s = inputsOf(j).spec;
+                assert.ok(s.activeDeadlineSeconds > 0 && s.backoffLimit > 0 && s.ttlSecondsAfterFinished > 0, j.name);
+                assert.ok(byUrn(run, j.urn), j.name);
+            }
+        });
+    });
+}

@@ -1,0 +1,106 @@
+import { JobUpload, jobUpload, s3a } from "../files";
+import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, TOPICS } from "../../platform/kafka/values";
+import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicWrite } from "../../platform/kafka/users";
+import type { StackConfig } from "../../config";
+import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
+import { sparkPackages } from "../../versions";
+import {
+    CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX,
+    STREAMING_USER,
+} from "./values";
+import { secretEnv } from "./jobs";
+import { NAMESPACE } from "../../platform/k8s/objects";
+
+// ---------------------------------------------------------------------------------------------
+// (4) the streaming SparkApplication
+
+export function streamingUpload(read?: (relative: string) => string | Buffer): JobUpload {
+    return jobUpload(FILES.streaming, STREAMING_PREFIX, read);
+}
+
+/** Arguments of streaming_job.py (pipelines/README.md). */
+export function streamingArguments(lakeBucket: string): string[] {
+    return [
+        "--bootstrap-servers", BOOTSTRAP_SERVERS_TLS,
+        "--checkpoint", s3a(lakeBucket, CHECKPOINT_KEY),
+        "--source-topic", TOPICS.source,
+        "--target-topic", TOPICS.transformed,
+        "--starting-offsets", "earliest",
+        "--kafka-option", "security.protocol=SSL",
+        "--kafka-option", "ssl.truststore.type=PEM",
+        "--kafka-option", `ssl.truststore.location=${KAFKA_CA_MOUNT}/${CLUSTER_CA_KEY}`,
+        // Mutual TLS as STREAMING_USER.
+        "--kafka-option", "ssl.keystore.type=PKCS12",
+        "--kafka-option", `ssl.keystore.location=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
+        "--kafka-option-from-env", `ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`,
+    ];
+}
+
+/** The streaming job reads the source topic and writes the transformed one, in its own groups. */
+export function streamingAcls(): Acl[] {
+    return [topicRead(TOPICS.source), topicWrite(TOPICS.transformed), groupRead(SPARK_GROUP_PREFIX, "prefix")];
+}
+
+/** What the connectors add to Connect's user: the JDBC source writes, the sink reads in its group. */
+export function connectorAcls(): Acl[] {
+    return [topicWrite(TOPICS.source), topicRead(TOPICS.transformed), groupRead(sinkConnectorGroup(CONNECTORS.sink))];
+}
+
+/**
+ * The streaming query's own size: it runs all the time on a trickle of rows (the simulator's rate),
+ * so it does not take the batch jobs' executors (config.spark). One task slot per pod (cores 1),
+ * but a fraction of a CPU requested: the pods idle between micro-batches.
+ */
+export function streamingSizing(isProd: boolean) {
+    return {
+        executors: isProd ? 2 : 1,
+        executorMemory: "1g",
+        driverMemory: "1g",
+        driverCoreRequest: "250m",
+        executorCoreRequest: isProd ? "500m" : "250m",
+    };
+}
+
+export interface StreamingArgs {
+    lakeBucket: string;
+    config: Pick<StackConfig, "isProd" | "region">;
+    /** sha256 of streaming_job.py: in the spec, so new code makes the operator resubmit. */
+    codeHash: string;
+}
+
+/**
+ * Spark Structured Streaming, src-customers → customers-transformed, checkpoints in the lake.
+ * restartPolicy Always: a streaming query that stops, fails or cannot be submitted is started
+ * again, with a linear back-off (the operator multiplies the interval by the attempt count).
+ */
+export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
+    const upload = streamingUpload(() => "");
+    const size = streamingSizing(a.config.isProd);
+    const app = sparkApplicationSpec({
+        name: STREAMING_APP,
+        namespace: NAMESPACE.kafka,
+        mainApplicationFile: s3a(a.lakeBucket, upload.key),
+        arguments: streamingArguments(a.lakeBucket),
+        packages: [sparkPackages.kafka],
+        sizing: { executors: size.executors, executorMemory: size.executorMemory },
+        driverMemory: size.driverMemory,
+        region: a.config.region,
+        restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 60 },
+        labels: { "app.kubernetes.io/component": "customers-realtime" },
+    });
+    const mount = { name: "kafka-cluster-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true };
+    const user = { name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true };
+    app.spec.volumes = [
+        { name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } },
+        { name: user.name, secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } },
+    ];
+    app.spec.driver = {
+        ...app.spec.driver,
+        coreRequest: size.driverCoreRequest,
+        volumeMounts: [mount, user],
+        env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
+        annotations: { "bdok.io/code-sha256": a.codeHash },
+    };
+    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount, user] };
+    return app;
+}

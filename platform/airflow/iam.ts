@@ -1,0 +1,53 @@
+import { PolicyDocument, Statement, doc, s3Prefixes, wildcardOnly } from "../../lib/iam";
+
+// ---------------------------------------------------------------------------------------------
+// IAM: one role per service account that touches AWS
+
+export interface AirflowAwsResources {
+    lakeBucketArn: string;
+    logsBucketArn: string;
+    crawlerArn: string;
+}
+
+const LANDING = "landing";
+const LOGS = "logs";
+
+function sids(prefix: string, statements: Statement[]): Statement[] {
+    return statements.map((s) => ({ ...s, Sid: `${prefix}${s.Sid ?? ""}` }));
+}
+
+function crawler(arn: string, actions: string[]): Statement {
+    return { Sid: "Crawler", Effect: "Allow", Action: actions, Resource: arn };
+}
+
+/**
+ * Task logs: the S3 handler checks whether the log object exists before appending (a HEAD of a
+ * key that is usually missing), so writers may list the logs bucket; it holds only logs/.
+ */
+function logWriter(logsBucketArn: string): Statement[] {
+    return sids("Logs", s3Prefixes(logsBucketArn, [LOGS], "readwrite", { list: "bucket" }));
+}
+
+/** Task pods: write raw data to landing/, start and watch THE crawler, write task logs. */
+export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
+    return doc(
+        ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
+        crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler"]),
+        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
+        ...logWriter(r.logsBucketArn),
+    );
+}
+
+/** Triggerer: deferred sensors poll the crawler and append their logs. */
+export function triggererPolicy(r: AirflowAwsResources): PolicyDocument {
+    return doc(
+        crawler(r.crawlerArn, ["glue:GetCrawler"]),
+        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
+        ...logWriter(r.logsBucketArn),
+    );
+}
+
+/** API server: shows task logs, so it reads them back from S3. */
+export function apiServerPolicy(r: AirflowAwsResources): PolicyDocument {
+    return doc(...sids("Logs", s3Prefixes(r.logsBucketArn, [LOGS], "read")));
+}

@@ -1,0 +1,89 @@
+import { contentName } from "../../lib/hash";
+import { METADATA_DB, METADATA_PASSWORD_GENERATION, airflowResources, secretNames } from "./values";
+
+// ---------------------------------------------------------------------------------------------
+// Metadata DB bootstrap Job
+
+/**
+ * Idempotent bootstrap of the metadata DB as the RDS master user: role, password, database, owner.
+ * psql variables are not expanded inside DO blocks, so each statement is built with format() and
+ * run with \gexec; the password is read from the environment with \getenv (psql 15+), never argv.
+ */
+export const DB_INIT_SQL = [
+    String.raw`\getenv app_password APP_PASSWORD`,
+    String.raw`SELECT format('CREATE ROLE %I LOGIN', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = :'app_user') \gexec`,
+    String.raw`SELECT format('ALTER ROLE %I WITH LOGIN PASSWORD %L', :'app_user', :'app_password') \gexec`,
+    // RDS masters are not superusers: CREATE DATABASE ... OWNER needs SET on the role (PG16+).
+    String.raw`SELECT format('GRANT %I TO %I WITH INHERIT FALSE, SET TRUE', :'app_user', current_user) WHERE NOT pg_has_role(current_user, :'app_user', 'SET') \gexec`,
+    String.raw`SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db') \gexec`,
+    String.raw`SELECT format('ALTER DATABASE %I OWNER TO %I', :'app_db', :'app_user') \gexec`,
+    String.raw`SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'app_db') \gexec`,
+].join("\n");
+
+export function dbInitScript(): string {
+    return [
+        "set -eu",
+        `until pg_isready -q; do echo "waiting for $PGHOST:$PGPORT"; sleep 5; done`,
+        `psql -X -v ON_ERROR_STOP=1 -v app_user="$APP_USER" -v app_db="$APP_DB" <<'SQL'`,
+        DB_INIT_SQL,
+        "SQL",
+        `echo "metadata database $APP_DB ready for role $APP_USER"`,
+    ].join("\n");
+}
+
+export interface DbInitArgs {
+    host: string;
+    port: number;
+    masterUser: string;
+    image: string;
+    isProd: boolean;
+}
+
+export const DB_INIT_TTL_SECONDS = 3600;
+
+/** The bootstrap Job's pod spec. Passwords arrive by secretKeyRef only. */
+export function dbInitJobSpec(a: DbInitArgs) {
+    const env = [
+        { name: "PGHOST", value: a.host },
+        { name: "PGPORT", value: String(a.port) },
+        { name: "PGUSER", value: a.masterUser },
+        { name: "PGDATABASE", value: "postgres" },
+        // rds.force_ssl=1: plain connections are refused.
+        { name: "PGSSLMODE", value: "require" },
+        { name: "PGCONNECT_TIMEOUT", value: "10" },
+        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbMaster, key: "password" } } },
+        { name: "APP_USER", value: METADATA_DB.user },
+        { name: "APP_DB", value: METADATA_DB.database },
+        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: "password" } } },
+    ];
+    return {
+        backoffLimit: 6,
+        activeDeadlineSeconds: 900,
+        // Finished Jobs are garbage-collected; re-creating one is safe because the SQL is idempotent.
+        ttlSecondsAfterFinished: DB_INIT_TTL_SECONDS,
+        template: {
+            metadata: { labels: { "app.kubernetes.io/name": "airflow-db-init", "app.kubernetes.io/part-of": "bdok" } },
+            spec: {
+                restartPolicy: "OnFailure",
+                automountServiceAccountToken: false,
+                securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{
+                    name: "psql",
+                    image: a.image,
+                    command: ["sh", "-c", dbInitScript()],
+                    env,
+                    resources: airflowResources(a.isProd).dbInitJob,
+                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                }],
+            },
+        },
+    };
+}
+
+/**
+ * The Job's name carries a hash of its spec (and the password generation): any change creates a
+ * new Job that runs again, while an unchanged program leaves the finished Job alone.
+ */
+export function dbInitJobName(spec: unknown): string {
+    return contentName("airflow-db-init", { spec, generation: METADATA_PASSWORD_GENERATION });
+}

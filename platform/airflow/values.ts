@@ -1,0 +1,299 @@
+// Airflow's names, generated-secret formats, environment checks, sizing and chart values. The DAG
+// ConfigMap layout is in dags.ts, the metadata-DB bootstrap Job in specs.ts, the service accounts'
+// IAM policies in iam.ts; index.ts only wires them.
+import { canonicalJson, sha256 } from "../../lib/hash";
+import type { StackConfig } from "../../config";
+import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { dagVolume } from "./dags";
+import { Resources, resources, NAMESPACE } from "../k8s/objects";
+
+/** Release name "airflow" + chart "airflow" gives the chart's fullname "airflow" (no doubling). */
+export const AIRFLOW_RELEASE = "airflow";
+export const AIRFLOW_HOME = "/opt/airflow";
+export const DAGS_FOLDER = `${AIRFLOW_HOME}/dags`;
+export const API_PORT = 8080;
+export const API_SERVICE = `${AIRFLOW_RELEASE}-api-server`;
+export const ADMIN_USER = "admin";
+
+/** The metadata database and its owner on the shared RDS instance. */
+export const METADATA_DB = { database: "airflow", user: "airflow" } as const;
+/**
+ * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it, the bootstrap Job's
+ * name hashes it (so the Job runs again and ALTERs the role to the new password), and so does the
+ * pods' metadata checksum (so every Airflow pod restarts with the new Secret, after the Job).
+ */
+export const METADATA_PASSWORD_GENERATION = "1";
+
+/** Service accounts the chart creates (names pinned so Pod Identity associations match). */
+export const serviceAccounts = {
+    scheduler: `${AIRFLOW_RELEASE}-scheduler`,
+    worker: `${AIRFLOW_RELEASE}-worker`,
+    apiServer: `${AIRFLOW_RELEASE}-api-server`,
+    triggerer: `${AIRFLOW_RELEASE}-triggerer`,
+    dagProcessor: `${AIRFLOW_RELEASE}-dag-processor`,
+} as const;
+
+/** Kubernetes Secrets this program creates (prefixed so they never collide with chart-made ones). */
+export const secretNames = {
+    /** keys in metadataKeys: the sync and async connection URLs and the bare password. */
+    metadata: "bdok-airflow-metadata",
+    /** keys fernet-key, api-secret-key, jwt-secret (the chart's key names; Airflow 3 has no webserver key). */
+    keys: "bdok-airflow-keys",
+    /** keys username, password: the UI admin. */
+    admin: "bdok-airflow-admin",
+    /** key password: the RDS master password, read only by the bootstrap Job. */
+    dbMaster: "bdok-airflow-db-master",
+} as const;
+
+// ---------------------------------------------------------------------------------------------
+// Secrets material
+
+/** Standard base64 → URL-safe base64 (padding kept): the form Fernet keys take. */
+export function toUrlSafeBase64(b64: string): string {
+    return b64.replace(/\+/g, "-").replace(/\//g, "_");
+}
+
+/** True when `key` is a valid Fernet key: URL-safe base64 (with padding) of exactly 32 bytes. */
+export function isFernetKey(key: string): boolean {
+    if (!/^[A-Za-z0-9_-]{43}=$/.test(key)) return false;
+    return Buffer.from(key.replace(/-/g, "+").replace(/_/g, "/"), "base64").length === 32;
+}
+
+/** SQLAlchemy URL of the metadata DB; RDS forces TLS (rds.force_ssl=1), so sslmode=require. */
+export function metadataConnection(password: string, host: string, port: number): string {
+    const u = encodeURIComponent(METADATA_DB.user);
+    return `postgresql://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=require`;
+}
+
+/**
+ * The async URL (sql_alchemy_conn_async). Airflow would derive it from the sync one by swapping in
+ * asyncpg and keeping the query, but SQLAlchemy hands `sslmode` to asyncpg.connect(), which has no
+ * such argument; asyncpg's own spelling is `ssl`.
+ */
+export function metadataAsyncConnection(password: string, host: string, port: number): string {
+    const u = encodeURIComponent(METADATA_DB.user);
+    return `postgresql+asyncpg://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?ssl=require`;
+}
+
+/** Keys of the metadata Secret (`connection` is the chart's data.metadataSecretName contract). */
+export const metadataKeys = { connection: "connection", asyncConnection: "async-connection", password: "password" } as const;
+
+/**
+ * What the pods' connection depends on, without the password itself: a pod annotation, so a
+ * password rotation (a new generation) or a moved database rolls every Airflow pod, which read the
+ * Secret only when they start.
+ */
+export function metadataChecksum(host: string, port: number, generation: string = METADATA_PASSWORD_GENERATION): string {
+    return sha256(canonicalJson({ generation, host, port, ...METADATA_DB }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Environment
+
+/** Env names the component sets itself; callers may not override them. */
+export const RESERVED_ENV = ["AIRFLOW_CONN_AWS_DEFAULT"];
+
+export function envIssues(env: Record<string, unknown>): string[] {
+    return Object.keys(env).flatMap((k) => {
+        if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) return [`env: got name ${JSON.stringify(k)}; allowed: upper-case letters, digits and _`];
+        if (RESERVED_ENV.includes(k) || k.startsWith("AIRFLOW__")) return [`env: ${k} is set by the Airflow component (Airflow settings go through chart values)`];
+        return [];
+    });
+}
+
+/** aws_default resolves credentials from the pod (EKS Pod Identity): a region, never keys. */
+export function awsDefaultConnection(region: string): string {
+    return `aws://?region_name=${encodeURIComponent(region)}`;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sizing
+
+/** Requests and limits of every Airflow container the chart runs, per environment size. */
+export function airflowResources(isProd: boolean) {
+    return {
+        scheduler: isProd ? resources("500m", "1Gi", "2", "2Gi") : resources("250m", "768Mi", "1", "1536Mi"),
+        apiServer: isProd ? resources("500m", "1536Mi", "2", "3Gi") : resources("250m", "1Gi", "1", "2Gi"),
+        triggerer: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "500m", "1Gi"),
+        dagProcessor: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "1", "1Gi"),
+        // One pod per task (KubernetesExecutor): the Python side only, Spark runs elsewhere.
+        workers: isProd ? resources("250m", "768Mi", "2", "2Gi") : resources("100m", "512Mi", "1", "1Gi"),
+        statsd: resources("50m", "64Mi", "200m", "128Mi"),
+        logGroomer: resources("10m", "32Mi", "100m", "128Mi"),
+        migrateDatabaseJob: resources("200m", "512Mi", "1", "1Gi"),
+        createUserJob: resources("200m", "512Mi", "1", "1Gi"),
+        dbInitJob: resources("50m", "32Mi", "200m", "128Mi"),
+    };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Chart values
+
+export interface AirflowValuesArgs {
+    config: Pick<StackConfig, "isProd" | "region" | "airflow" | "exposure">;
+    /** "apache/airflow:3.1.7" */
+    image: string;
+    logsBucket: string;
+    dagsConfigMap: string;
+    dagPaths: string[];
+    dagsHash: string;
+    /** metadataChecksum(host, port) of the metadata DB the pods connect to. */
+    metadataChecksum: string;
+    /** Non-secret env for every Airflow container (and, through the chart, every task pod). */
+    env: Record<string, string>;
+}
+
+/** Splits "repo/name:tag" (the tag is required: the image is pinned). */
+export function splitImage(image: string): { repository: string; tag: string } {
+    const i = image.lastIndexOf(":");
+    if (i <= 0 || image.slice(i).includes("/")) throw new Error(`image ${image}: a pinned tag is required`);
+    return { repository: image.slice(0, i), tag: image.slice(i + 1) };
+}
+
+// The chart reads the budget's config only when it is enabled.
+const pdb = (enabled: boolean) => (enabled ? { enabled, config: { maxUnavailable: 1 } } : { enabled });
+
+/**
+ * Values for the apache-airflow chart. Secrets appear here only as Secret names: the chart's
+ * pods read them through secretKeyRef.
+ */
+export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
+    const cfg = a.config;
+    const r = airflowResources(cfg.isProd);
+    const { repository, tag } = splitImage(a.image);
+    const dags = dagVolume(a.dagsConfigMap, a.dagPaths);
+    const env: Record<string, string> = { ...a.env, AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region) };
+    const groomer = { resources: r.logGroomer };
+    const sa = (name: string) => ({ create: true, name });
+    const ha = cfg.isProd;
+
+    // Rolled on a DAG change and on a password rotation. Per component, not airflowPodAnnotations:
+    // that also lands on the Jobs' pod templates, which are immutable once created.
+    const podAnnotations = { "bdok.io/dags-sha256": a.dagsHash, "bdok.io/metadata-sha256": a.metadataChecksum };
+    // The components that read DAG files (the API server reads the serialized DAGs from the DB).
+    const withDags = { extraVolumes: [dags.volume], extraVolumeMounts: [dags.mount], podAnnotations };
+
+    return {
+        airflowVersion: tag,
+        defaultAirflowRepository: repository,
+        defaultAirflowTag: tag,
+        executor: "KubernetesExecutor",
+        // The chart's own PostgreSQL and Redis are off: metadata lives on RDS, no Celery broker.
+        postgresql: { enabled: false },
+        redis: { enabled: false },
+        pgbouncer: { enabled: false },
+        data: { metadataSecretName: secretNames.metadata },
+        fernetKeySecretName: secretNames.keys,
+        apiSecretKeySecretName: secretNames.keys,
+        jwtSecretName: secretNames.keys,
+        env: Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
+        secret: [{ envName: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", secretName: secretNames.metadata, secretKey: metadataKeys.asyncConnection }],
+        dags: { persistence: { enabled: false }, gitSync: { enabled: false } },
+        logs: { persistence: { enabled: false } },
+        config: {
+            // The ignore file of the DAG ConfigMap is written in glob syntax.
+            core: { load_examples: "False", remote_logging: "True", dag_ignore_file_syntax: "glob" },
+            logging: {
+                remote_logging: "True",
+                remote_base_log_folder: `s3://${a.logsBucket}/logs`,
+                remote_log_conn_id: "aws_default",
+                encrypt_s3_logs: "False",
+            },
+            // Two API workers instead of four: each holds a full Airflow import in memory.
+            api: { workers: 2 },
+        },
+        scheduler: {
+            replicas: cfg.airflow.schedulerReplicas,
+            resources: r.scheduler,
+            logGroomerSidecar: groomer,
+            serviceAccount: sa(serviceAccounts.scheduler),
+            podDisruptionBudget: pdb(ha),
+            ...withDags,
+        },
+        apiServer: {
+            replicas: ha ? 2 : 1,
+            resources: r.apiServer,
+            serviceAccount: sa(serviceAccounts.apiServer),
+            podDisruptionBudget: pdb(ha),
+            podAnnotations,
+            service: {
+                type: serviceType(cfg.exposure),
+                annotations: serviceAnnotations(cfg.exposure),
+            },
+        },
+        triggerer: {
+            replicas: ha ? 2 : 1,
+            resources: r.triggerer,
+            logGroomerSidecar: groomer,
+            serviceAccount: sa(serviceAccounts.triggerer),
+            // Task logs go to S3; no 100Gi volume per triggerer.
+            persistence: { enabled: false },
+            podDisruptionBudget: pdb(ha),
+            ...withDags,
+        },
+        dagProcessor: {
+            enabled: true,
+            replicas: 1,
+            resources: r.dagProcessor,
+            logGroomerSidecar: groomer,
+            serviceAccount: sa(serviceAccounts.dagProcessor),
+            podDisruptionBudget: pdb(ha),
+            ...withDags,
+        },
+        workers: {
+            resources: r.workers,
+            serviceAccount: sa(serviceAccounts.worker),
+            ...withDags,
+        },
+        statsd: { enabled: true, resources: r.statsd },
+        migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob },
+        createUserJob: createUserJob(r.createUserJob, a.image),
+    };
+}
+
+/**
+ * The chart's Jobs as plain objects of the release, not post-install hooks: Helm runs those hooks
+ * only after its wait, while every Airflow pod waits for the migrations in an init container (the
+ * chart's documented setting for installs with --wait). Without the custom env their pod
+ * templates stay the same from one upgrade to the next, and a finished Job is deleted at once, so
+ * the next upgrade creates it afresh (Helm creates a release object it cannot find) and runs it
+ * again with the new image, instead of patching an immutable pod template.
+ */
+/** How long the create-user Job waits for the migration Job (a fresh database migrates in minutes). */
+export const MIGRATION_WAIT_SECONDS = 900;
+
+export const PLAIN_JOB = { useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 0 } as const;
+
+/**
+ * The chart's default args pass createUserJob.defaultUser.password as a literal command-line value.
+ * These args replace them (so defaultUser is not read at all): the password comes from our Secret
+ * through an env var instead.
+ */
+export function createUserJob(resources: Resources, image: string) {
+    const u = { role: "Admin", username: ADMIN_USER, email: "admin@bdok.local", firstName: "bdok", lastName: "admin" };
+    return {
+        ...PLAIN_JOB,
+        resources,
+        // Both Jobs start together now (no hook weights): wait for the migrations like the chart's pods do.
+        extraInitContainers: [{
+            name: "wait-for-airflow-migrations",
+            image,
+            args: ["airflow", "db", "check-migrations", `--migration-wait-timeout=${MIGRATION_WAIT_SECONDS}`],
+            env: [{ name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } }],
+            volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
+            resources,
+            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+        }],
+        env: [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }],
+        args: [
+            "bash",
+            "-c",
+            // "users create" is a no-op (exit 0) when the user exists; the password stays in the env.
+            `exec airflow users create -r ${u.role} -u ${u.username} -e ${u.email} -f ${u.firstName} -l ${u.lastName} -p "$BDOK_ADMIN_PASSWORD"`,
+        ],
+    };
+}
+
+export function portForwardCommand(): string {
+    return `kubectl -n ${NAMESPACE.airflow} port-forward svc/${API_SERVICE} ${API_PORT}:${API_PORT}`;
+}

@@ -1,0 +1,147 @@
+import { strict as assert } from "assert";
+import {
+    ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+} from "./values";
+import { Captured, PlanRun } from "../../tools/harness";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apps, apiVersions } from "../../versions";
+import { descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;
+const KB = `kubernetes:${apiVersions.kibana}:Kibana`;
+
+function mine(run: PlanRun): Captured[] {
+    return descendants(run, one(run, "bdok:platform:Elastic").urn);
+}
+function operator(run: PlanRun): Captured {
+    const r = mine(run).filter((c) => c.type === RELEASE);
+    assert.equal(r.length, 1);
+    return r[0];
+}
+function cr(run: PlanRun, type: string): any {
+    const r = mine(run).filter((c) => c.type === type);
+    assert.equal(r.length, 1, type);
+    const i = inputsOf(r[0]);
+    return { apiVersion: i.apiVersion, kind: i.kind, metadata: i.metadata, spec: i.spec };
+}
+function clone<T>(v: T): T {
+    return JSON.parse(JSON.stringify(v));
+}
+
+describe("Elastic (names ECK derives)", () => {
+    it("exports the Secret, Service and URL names other components rely on", () => {
+        assert.equal(ES_NAME, "bdok");
+        assert.deepEqual([ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY], ["bdok-es-elastic-user", "elastic"]);
+        assert.deepEqual([ES_HTTP_CA_SECRET, ES_HTTP_CA_KEY], ["bdok-es-http-certs-public", "ca.crt"]);
+        assert.equal(KIBANA_HTTP_CA_SECRET, "bdok-kb-http-certs-public");
+        assert.equal(ES_URL, "https://bdok-es-http.elastic.svc:9200");
+        assert.equal(KIBANA_URL, "https://bdok-kb-http.elastic.svc:5601");
+    });
+});
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Elastic on stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => { run = await planOf(stack); });
+
+        it("installs the pinned eck-operator chart, watching only its namespace, with keys the chart has", () => {
+            const rel = inputsOf(operator(run));
+            assertPinnedRelease(operator(run), "eck", "elastic");
+            assert.equal(rel.version, "3.5.0");
+            assert.deepEqual(rel.values.managedNamespaces, ["elastic"]);
+            assert.deepEqual(unknownValuesKeys(rel.values, chartDefaults("eck")), []);
+            assert.deepEqual(unknownValuesKeys({ ...rel.values, managedNamespace: [] }, chartDefaults("eck")), ["managedNamespace"], "a typo is caught");
+            for (const k of ["requests", "limits"]) assert.ok(rel.values.resources[k].cpu && rel.values.resources[k].memory);
+        });
+
+        it("declares Elasticsearch and Kibana that pass their CRD schemas strictly", () => {
+            assert.deepEqual(validateCustomResource(cr(run, ES)), []);
+            assert.deepEqual(validateCustomResource(cr(run, KB)), []);
+        });
+
+        it("would reject a typo in either resource (the validation can fail)", () => {
+            const es = clone(cr(run, ES));
+            es.spec.nodeSets[0].cuont = 3;
+            assert.ok(validateCustomResource(es).some((e) => e.includes("cuont")));
+            const kb = clone(cr(run, KB));
+            kb.spec.elasticsearchRef = { nmae: ES_NAME };
+            assert.ok(validateCustomResource(kb).some((e) => e.includes("nmae")));
+            const wrong = clone(cr(run, ES));
+            wrong.spec.volumeClaimDeletePolicy = "Never";
+            assert.ok(validateCustomResource(wrong).length > 0, "enum enforced");
+        });
+
+        it("sizes Elasticsearch from the configuration: nodes, gp3 storage, resources", () => {
+            const es = cr(run, ES);
+            assert.equal(es.metadata.name, ES_NAME);
+            assert.equal(es.metadata.namespace, "elastic");
+            assert.equal(es.spec.version, apps.elastic);
+            assert.match(es.spec.version, /^8\./);
+            assert.equal(es.spec.nodeSets.length, 1);
+            const ns = es.spec.nodeSets[0];
+            assert.equal(ns.count, run.config.elasticsearch.nodes);
+            assert.equal(ns.count, stack === "dev" ? 1 : 3);
+            const vct = ns.volumeClaimTemplates;
+            assert.equal(vct.length, 1);
+            assert.equal(vct[0].metadata.name, ES_DATA_CLAIM);
+            assert.equal(vct[0].spec.storageClassName, "gp3");
+            assert.equal(vct[0].spec.resources.requests.storage, `${run.config.elasticsearch.storageGiB}Gi`);
+            for (const k of ["requests", "limits"]) assert.ok(ns.resources[k].cpu && ns.resources[k].memory, `ES ${k}`);
+            assert.equal(ns.resources.requests.memory, ns.resources.limits.memory, "automatic heap = half of a fixed memory size");
+            assert.equal(ns.config["node.store.allow_mmap"], false, "no vm.max_map_count init container needed");
+            assert.equal(ns.podTemplate?.spec?.initContainers, undefined, "no privileged init container");
+        });
+
+        it("keeps TLS on and data according to the environment", () => {
+            const es = cr(run, ES);
+            assert.equal(es.spec.http?.tls?.selfSignedCertificate?.disabled, undefined);
+            assert.doesNotMatch(JSON.stringify(es), /"disabled":true/);
+            assert.equal(es.spec.volumeClaimDeletePolicy, run.config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
+            assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
+            if (stack === "prod") {
+                assert.equal(es.spec.podDisruptionBudget.spec.maxUnavailable, 1);
+                assert.deepEqual(es.spec.podDisruptionBudget.spec.selector.matchLabels, { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME });
+            } else {
+                assert.deepEqual(es.spec.podDisruptionBudget, {}, "a single dev node gets no budget that would block drains");
+            }
+        });
+
+        it("runs Kibana of the same version against bdok, exposed as the exposure setting says", () => {
+            const kb = cr(run, KB);
+            const es = cr(run, ES);
+            assert.equal(kb.spec.version, es.spec.version);
+            assert.deepEqual(kb.spec.elasticsearchRef, { name: ES_NAME });
+            for (const k of ["requests", "limits"]) assert.ok(kb.spec.resources[k].cpu && kb.spec.resources[k].memory, `Kibana ${k}`);
+            const svc = kb.spec.http.service;
+            assert.equal(svc.spec.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
+            if (svc.spec.type === "LoadBalancer") assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+            assert.equal(kb.spec.http.tls, undefined, "Kibana keeps ECK's TLS");
+        });
+
+        it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {
+            const rel = operator(run);
+            for (const t of [ES, KB]) {
+                const r = mine(run).find((c) => c.type === t)!;
+                assert.ok(r.dependencies.includes(rel.urn), `${t} depends on the ECK release`);
+                const deps = transitiveDeps(run, r.urn);
+                // Kibana's Service is a LoadBalancer unless exposure is clusterIp: it goes before its controller.
+                const lbc = one(run, RELEASE, "load-balancer-controller");
+                assert.equal(deps.has(lbc.urn), t === KB && run.config.exposure !== "clusterIp", `${t} and the load balancer controller`);
+                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn)) assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
+                assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
+            }
+            const deps = transitiveDeps(run, rel.urn);
+            for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
+        });
+
+        it("publishes addresses and how to read the password, never the password", () => {
+            const out = run.plan.outputs;
+            assert.equal(out.elasticsearchUrl, ES_URL);
+            assert.equal(out.kibanaUrl, KIBANA_URL);
+            assert.equal(out.kibanaPortForward, "kubectl -n elastic port-forward svc/bdok-kb-http 5601:5601");
+            assert.match(String(out.elasticPasswordCommand), /get secret bdok-es-elastic-user/);
+            assert.equal(mine(run).filter((c) => c.type === "kubernetes:core/v1:Secret").length, 0, "the password stays in ECK's Secret");
+        });
+    });
+}

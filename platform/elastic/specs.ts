@@ -1,0 +1,80 @@
+import type { StackConfig } from "../../config";
+import { apiVersions, apps } from "../../versions";
+import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { ES_DATA_CLAIM, ES_NAME, ElasticsearchAuth, KIBANA_NAME, elasticsearchSizes, kibanaSizes } from "./values";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
+
+/**
+ * The Elasticsearch cluster. Choices:
+ * - `node.store.allow_mmap: false` instead of a privileged init container raising vm.max_map_count:
+ *   the namespace stays within the baseline Pod Security level; Elasticsearch then uses NIO for
+ *   its index files, slower on very large indices, irrelevant at this size.
+ * - JVM heap left to Elasticsearch's automatic sizing (50% of the container memory limit), so heap
+ *   and resources cannot drift apart; memory request = limit.
+ * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
+ */
+export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "isProd">, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
+    const nodes = config.elasticsearch.nodes;
+    const authSpec = auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
+        ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
+        : {};
+    const protect = config.protectStatefulResources;
+    return customResourceObject(apiVersions.elasticsearch, "Elasticsearch", { name: ES_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
+        version: apps.elastic,
+        ...authSpec,
+        // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
+        volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+        // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
+        podDisruptionBudget: config.isProd && nodes > 1
+            ? {
+                spec: {
+                    maxUnavailable: 1,
+                    selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                },
+            }
+            : {},
+        nodeSets: [{
+            name: "default",
+            count: nodes,
+            config: { "node.store.allow_mmap": false },
+            resources: elasticsearchSizes(config.isProd),
+            podTemplate: {
+                metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
+                spec: {
+                    // Spread the nodes over zones and hosts when there are several.
+                    topologySpreadConstraints: nodes > 1
+                        ? [{
+                            maxSkew: 1,
+                            topologyKey: "topology.kubernetes.io/zone",
+                            whenUnsatisfiable: "ScheduleAnyway",
+                            labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                        }]
+                        : [],
+                },
+            },
+            volumeClaimTemplates: [{
+                metadata: { name: ES_DATA_CLAIM },
+                spec: {
+                    accessModes: ["ReadWriteOnce"],
+                    storageClassName: storageClass,
+                    resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
+                },
+            }],
+        }],
+    });
+}
+
+export function kibanaResource(config: Pick<StackConfig, "isProd" | "exposure">): CustomResourceObject {
+    return customResourceObject(apiVersions.kibana, "Kibana", { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
+        version: apps.elastic,
+        count: config.isProd ? 2 : 1,
+        elasticsearchRef: { name: ES_NAME },
+        resources: kibanaSizes(config.isProd),
+        http: {
+            service: {
+                metadata: { annotations: serviceAnnotations(config.exposure) },
+                spec: { type: serviceType(config.exposure) },
+            },
+        },
+    });
+}

@@ -1,0 +1,59 @@
+// Kubernetes objects as pure data, shared by every add-on and pipeline: namespace names, container
+// resources, custom-resource objects and Role rules. platform/k8s/resources.ts turns them into
+// Pulumi resources.
+
+/** Every namespace the platform creates: the one place their names are spelled. */
+export const NAMESPACE = {
+    sparkOperator: "spark-operator",
+    kafka: "kafka",
+    airflow: "airflow",
+    trino: "trino",
+    elastic: "elastic",
+} as const;
+export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
+/** In creation order (the Namespaces component). */
+export const NAMESPACES: readonly NamespaceName[] = Object.values(NAMESPACE);
+/** The cluster's own namespace (EKS add-ons, the load balancer controller). */
+export const KUBE_SYSTEM = "kube-system";
+
+/** Requests and limits of one container. */
+export interface Resources {
+    requests: { cpu: string; memory: string };
+    limits: { cpu: string; memory: string };
+}
+
+export function resources(cpuRequest: string, memoryRequest: string, cpuLimit: string, memoryLimit: string): Resources {
+    return { requests: { cpu: cpuRequest, memory: memoryRequest }, limits: { cpu: cpuLimit, memory: memoryLimit } };
+}
+
+export type ObjectMetadata = {
+    name: string;
+    namespace: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+};
+
+/** A custom resource (Strimzi, ECK, Spark operator) before it becomes a Pulumi resource. */
+export type CustomResourceObject = {
+    apiVersion: string;
+    kind: string;
+    metadata: ObjectMetadata;
+    spec: Record<string, any>;
+};
+
+export function customResourceObject(apiVersion: string, kind: string, metadata: ObjectMetadata, spec: Record<string, any>): CustomResourceObject {
+    return { apiVersion, kind, metadata, spec };
+}
+
+/** One rule of a Role. */
+export interface RbacRule {
+    apiGroups: string[];
+    resources: string[];
+    verbs: string[];
+    resourceNames?: string[];
+}
+
+/** `verbs` on the named Secrets only (a Role's rules: the namespace is the Role's). */
+export function secretRules(secretNames: string[], verbs: string[] = ["get"]): RbacRule[] {
+    return [{ apiGroups: [""], resources: ["secrets"], verbs: [...verbs], resourceNames: [...secretNames] }];
+}

@@ -1,0 +1,141 @@
+// Kafka clients authenticate (mutual TLS as KafkaUsers) and may do exactly what they need: the
+// ACLs are checked against what each client is configured to use, with Kafka's own matching rules.
+import { strict as assert } from "assert";
+import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
+import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
+import type { Captured, PlanRun } from "../../tools/harness";
+import { validateCustomResource } from "../../tools/schemas";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
+
+const KIND = (k: string) => `kubernetes:kafka.strimzi.io/v1:${k}`;
+const one = (run: PlanRun, kind: string, name?: string): Captured => {
+    const found = ofType(run, KIND(kind)).filter((r) => name === undefined || inputsOf(r).metadata.name === name);
+    assert.equal(found.length, 1, `${kind} ${name ?? ""}: ${found.length}`);
+    return found[0];
+};
+
+type Op = "Read" | "Write" | "Create" | "Describe" | "DescribeConfigs";
+interface Need { type: "topic" | "group"; name: string; op: Op }
+
+/** Kafka's AclAuthorizer: literal or prefix match; Read, Write (and Delete, Alter) imply Describe. */
+function allows(acls: any[], need: Need): boolean {
+    return acls.some((a) => {
+        if ((a.type ?? "allow") !== "allow" || a.resource.type !== need.type) return false;
+        const match = a.resource.patternType === "prefix" ? need.name.startsWith(a.resource.name) : a.resource.name === need.name;
+        const ops: string[] = a.operations;
+        return match && (ops.includes(need.op) || (need.op === "Describe" && ops.some((o) => ["Read", "Write"].includes(o))));
+    });
+}
+
+/** Every (type, name, operation) the ACLs grant, spelled out. */
+function grants(acls: any[]): string[] {
+    return acls.flatMap((a) => a.operations.map((o: string) => `${a.resource.type}:${a.resource.patternType}:${a.resource.name}:${o}`)).sort();
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Kafka authentication and ACLs on stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => { run = await planOf(stack); });
+
+        it("the TLS listener requires client certificates and the cluster enforces ACLs", () => {
+            const kafka = inputsOf(one(run, "Kafka")).spec.kafka;
+            assert.equal(kafka.listeners.length, 1);
+            assert.deepEqual(kafka.listeners[0].authentication, { type: "tls" });
+            assert.equal(kafka.listeners[0].tls, true);
+            assert.deepEqual(kafka.authorization, { type: "simple" });
+        });
+
+        it("every client is a tls KafkaUser, valid against the v1 CRD, deleted before the Kafka CR that runs its operator", () => {
+            const users = ofType(run, KIND("KafkaUser"));
+            assert.deepEqual(users.map((u) => inputsOf(u).metadata.name).sort(), [CONNECT_USER, STREAMING_USER].sort());
+            const kafka = one(run, "Kafka");
+            for (const u of users) {
+                const i = inputsOf(u);
+                assert.deepEqual(validateCustomResource(i), [], i.metadata.name);
+                assert.deepEqual(i.spec.authentication, { type: "tls" });
+                assert.equal(i.spec.authorization.type, "simple");
+                assert.equal(i.metadata.labels["strimzi.io/cluster"], inputsOf(kafka).metadata.name);
+                assert.ok(transitiveDeps(run, u.urn).has(kafka.urn), `${i.metadata.name} waits for (so is deleted before) the Kafka CR`);
+            }
+        });
+
+        it("Connect authenticates with its user's certificate and may do exactly what its workers and connectors do", () => {
+            const connect = inputsOf(one(run, "KafkaConnect")).spec;
+            assert.deepEqual(connect.authentication, {
+                type: "tls", certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key },
+            });
+            const acls = inputsOf(one(run, "KafkaUser", CONNECT_USER)).spec.authorization.acls;
+            // What the workers do with their own topics (created on first start) and group.
+            const needs: Need[] = [connect.configStorageTopic, connect.offsetStorageTopic, connect.statusStorageTopic]
+                .flatMap((t: string) => (["Read", "Write", "Create", "Describe", "DescribeConfigs"] as Op[]).map((op) => ({ type: "topic" as const, name: t, op })));
+            needs.push({ type: "group", name: connect.groupId, op: "Read" });
+            // What the connectors in the plan do: the JDBC source writes <prefix><table>, the sink reads its topics in connect-<name>.
+            for (const c of ofType(run, KIND("KafkaConnector")).map(inputsOf)) {
+                const cfg = c.spec.config;
+                if (/JdbcSourceConnector$/.test(c.spec.class)) {
+                    const topic = `${cfg["topic.prefix"]}${String(cfg["table.whitelist"]).split(".").pop()}`;
+                    needs.push({ type: "topic", name: topic, op: "Write" }, { type: "topic", name: topic, op: "Describe" });
+                } else {
+                    for (const t of String(cfg.topics).split(",")) needs.push({ type: "topic", name: t, op: "Read" }, { type: "topic", name: t, op: "Describe" });
+                    needs.push({ type: "group", name: `connect-${c.metadata.name}`, op: "Read" });
+                }
+            }
+            for (const n of needs) assert.ok(allows(acls, n), `Connect needs ${JSON.stringify(n)}`);
+            // Nothing more: every grant is one of the needs.
+            const needed = new Set(needs.map((n) => `${n.type}:literal:${n.name}:${n.op}`));
+            assert.deepEqual(grants(acls).filter((g) => !needed.has(g)), []);
+            // The source topic is only written, the sink's topic only read.
+            assert.ok(!allows(acls, { type: "topic", name: "src-customers", op: "Read" }));
+            assert.ok(!allows(acls, { type: "topic", name: "customers-transformed", op: "Write" }));
+        });
+
+        it("the streaming job authenticates with its keystore and may only read its source and write its target", () => {
+            const app = inputsOf(ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!);
+            const args: string[] = app.spec.arguments;
+            const arg = (flag: string) => args[args.indexOf(flag) + 1];
+            const options = Object.fromEntries(args.filter((_, i) => args[i - 1] === "--kafka-option").map((o) => o.split("=", 2)));
+            assert.equal(options["security.protocol"], "SSL");
+            assert.equal(options["ssl.keystore.type"], "PKCS12");
+            // The keystore is the user's Secret, mounted where the option points, on the driver and the executors.
+            const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === STREAMING_USER);
+            assert.deepEqual(volume.secret.items, [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }]);
+            for (const role of ["driver", "executor"]) {
+                const m = app.spec[role].volumeMounts.find((x: any) => x.name === volume.name);
+                assert.equal(`${m.mountPath}/${USER_SECRET_KEYS.p12}`, options["ssl.keystore.location"], role);
+            }
+            assert.equal(options["ssl.keystore.location"], `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`);
+            // Its password only by reference: an env var of the driver from the user's Secret.
+            const fromEnv = args.filter((_, i) => args[i - 1] === "--kafka-option-from-env");
+            assert.deepEqual(fromEnv, [`ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`]);
+            const env = app.spec.driver.env.find((e: any) => e.name === KAFKA_USER_PASSWORD_ENV);
+            assert.deepEqual(env.valueFrom.secretKeyRef, { name: STREAMING_USER, key: USER_SECRET_KEYS.password });
+
+            const acls = inputsOf(one(run, "KafkaUser", STREAMING_USER)).spec.authorization.acls;
+            const source = arg("--source-topic");
+            const target = arg("--target-topic");
+            for (const n of [
+                { type: "topic", name: source, op: "Read" }, { type: "topic", name: source, op: "Describe" },
+                { type: "topic", name: target, op: "Write" }, { type: "topic", name: target, op: "Describe" },
+                // Spark names each query's consumer group spark-kafka-source-<uuid>-...
+                { type: "group", name: `${SPARK_GROUP_PREFIX}-0f1e2d3c-driver-0`, op: "Read" },
+            ] as Need[]) assert.ok(allows(acls, n), `the streaming job needs ${JSON.stringify(n)}`);
+            for (const n of [
+                { type: "topic", name: source, op: "Write" }, { type: "topic", name: target, op: "Read" },
+                { type: "topic", name: "bdok-connect-offsets", op: "Read" }, { type: "group", name: "bdok-connect", op: "Read" },
+                { type: "topic", name: source, op: "Create" },
+            ] as Need[]) assert.ok(!allows(acls, n), `the streaming job may not ${JSON.stringify(n)}`);
+            const app2 = ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!;
+            assert.ok(transitiveDeps(run, app2.urn).has(one(run, "KafkaUser", STREAMING_USER).urn), "submitted after its user exists");
+        });
+    });
+}
+
+describe("Kafka users without the realtime pipeline", () => {
+    it("Connect keeps only its workers' ACLs, and no streaming user exists", async () => {
+        const run = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: false } });
+        assert.deepEqual(ofType(run, KIND("KafkaUser")).map((u) => inputsOf(u).metadata.name), [CONNECT_USER]);
+        const acls = inputsOf(one(run, "KafkaUser", CONNECT_USER)).spec.authorization.acls;
+        assert.ok(!allows(acls, { type: "topic", name: "src-customers", op: "Write" }));
+        assert.ok(allows(acls, { type: "topic", name: "bdok-connect-configs", op: "Create" }));
+    });
+});

@@ -1,0 +1,284 @@
+import { strict as assert } from "assert";
+import {
+    CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl, replicationFor,
+    secretRef,
+} from "./values";
+import { ECR_PUSH_ACTIONS } from "./iam";
+import { connectBuildPlugins, kafkaCluster } from "./specs";
+import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
+import type { RbacRule } from "../k8s/objects";
+import { Captured, PlanRun } from "../../tools/harness";
+import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apps, connectPlugins, crdManifests } from "../../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
+
+function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
+    return rules.some((r) =>
+        r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
+        && (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))));
+}
+
+const kafkaComponent = (run: PlanRun) => one(run, "bdok:platform:Kafka");
+const children = (run: PlanRun, type: string) => descendants(run, kafkaComponent(run).urn).filter((r) => r.type === type);
+const strimziRelease = (run: PlanRun) => {
+    const rels = children(run, RELEASE);
+    assert.equal(rels.length, 1);
+    return rels[0];
+};
+const crs = (run: PlanRun) => run.captured.filter((r) => r.type.startsWith(STRIMZI));
+const crOf = (run: PlanRun, kind: string): Captured[] => ofType(run, `${STRIMZI}${kind}`);
+const flat = (x: string | string[]) => ([] as string[]).concat(x);
+
+/** The stack's expected replication, written out rather than computed. */
+const EXPECTED: Record<string, { brokers: number; rf: number; isr: number; deleteClaim: boolean; connectReplicas: number }> = {
+    dev: { brokers: 1, rf: 1, isr: 1, deleteClaim: true, connectReplicas: 1 },
+    prod: { brokers: 3, rf: 3, isr: 2, deleteClaim: false, connectReplicas: 2 },
+};
+
+function hasRequestsAndLimits(r: any, what: string): void {
+    for (const kind of ["requests", "limits"]) {
+        assert.ok(r?.[kind]?.cpu && r?.[kind]?.memory, `${what}: ${kind}.cpu and ${kind}.memory set (${JSON.stringify(r)})`);
+    }
+}
+
+describe("Platform: Kafka", () => {
+    describe("pure builders", () => {
+        it("derives replication from the broker count", () => {
+            assert.deepEqual(replicationFor(1), { replicas: 1, minInsync: 1 });
+            assert.deepEqual(replicationFor(2), { replicas: 2, minInsync: 1 });
+            assert.deepEqual(replicationFor(3), { replicas: 3, minInsync: 2 });
+            assert.deepEqual(replicationFor(6), { replicas: 3, minInsync: 2 });
+            assert.throws(() => replicationFor(0), /brokers: got 0/);
+        });
+
+        it("asks the PostgreSQL driver for TLS (RDS forces SSL) and references secrets through the provider", () => {
+            assert.equal(jdbcUrl("db.example", 5432), "jdbc:postgresql://db.example:5432/postgres?sslmode=require");
+            assert.equal(secretRef("kafka", POSTGRES_CONNECT_SECRET, "password"), "${secrets:kafka/bdok-postgres-connect:password}");
+        });
+
+        it("pins every Connect plugin artifact (Maven coordinates with a version, no unverifiable URL)", () => {
+            const artifacts = connectBuildPlugins().flatMap((p) => p.artifacts);
+            assert.ok(artifacts.length >= 3);
+            for (const a of artifacts as any[]) {
+                assert.equal(a.type, "maven");
+                assert.match(a.version, /^\d+\.\d+\.\d+$/);
+                assert.equal(a.url, undefined);
+            }
+            const coords = artifacts.map((a: any) => `${a.group}:${a.artifact}:${a.version}`);
+            for (const c of [connectPlugins.jdbc, connectPlugins.postgresDriver, connectPlugins.elasticsearch]) {
+                assert.ok(coords.includes(`${c.group}:${c.artifact}:${c.version}`), `${c.artifact} pinned`);
+            }
+            // Kafka Connect isolates plugins by directory: the driver must sit beside the JDBC connector.
+            const jdbc = connectBuildPlugins().find((p) => p.artifacts.some((a) => a.artifact === "kafka-connect-jdbc"))!;
+            assert.ok(jdbc.artifacts.some((a) => a.artifact === "postgresql"));
+        });
+
+        it("the strict validator rejects a misspelled or mistyped field in the Kafka spec", () => {
+            const good = kafkaCluster({ brokers: 3, storageGiB: 10, storageClass: "gp3", protect: true, isProd: true });
+            assert.deepEqual(validateCustomResource(good), []);
+            const { listeners, ...rest } = good.spec.kafka;
+            const typo = { ...good, spec: { ...good.spec, kafka: { ...rest, listners: listeners } } };
+            const errors = validateCustomResource(typo);
+            assert.ok(errors.some((e) => e.includes("listners")), errors.join("\n"));
+            assert.ok(errors.some((e) => e.includes("listeners")), "and the required listeners are missing");
+            const wrongType = { ...good, spec: { ...good.spec, kafka: { ...good.spec.kafka, listeners: [{ ...listeners[0], tls: "yes" }] } } };
+            assert.ok(validateCustomResource(wrongType).length > 0);
+        });
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        describe(`stack ${stack}`, () => {
+            let run: PlanRun;
+            const want = EXPECTED[stack];
+            before(async () => { run = await planOf(stack); });
+
+            it("installs the pinned Strimzi chart in namespace kafka with known values keys", () => {
+                const rel = inputsOf(strimziRelease(run));
+                assertPinnedRelease(strimziRelease(run), "strimzi", "kafka");
+                assert.deepEqual(unknownValuesKeys(rel.values, chartDefaults("strimzi")), []);
+                hasRequestsAndLimits(rel.values.resources, "cluster operator");
+                // Kaniko pushes to ECR with the build pod's Pod Identity role; Buildah would need a pushSecret.
+                assert.match(rel.values.featureGates, /-UseConnectBuildWithBuildah/);
+            });
+
+            it("declares the cluster, node pool, two topics, Connect and its user, all valid against the v1 CRDs", () => {
+                const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic", "KafkaUser"]);
+                // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
+                for (const r of crs(run)) {
+                    assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");
+                    assert.deepEqual(validateCustomResource(inputsOf(r)), [], `${r.name}`);
+                }
+            });
+
+            it("makes every custom resource wait for the operator release, and no release wait for another", () => {
+                const rel = strimziRelease(run);
+                for (const r of descendants(run, kafkaComponent(run).urn).filter((x) => x.type.startsWith(STRIMZI))) {
+                    assert.ok(r.dependencies.includes(rel.urn), `${r.name} depends on the Strimzi release`);
+                    const releases = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
+                    assert.deepEqual(releases.map((d) => d.urn), [rel.urn], `${r.name} waits for no other release`);
+                }
+                // The release waits for its namespace and the CRD manifests Pulumi applies first.
+                const direct = rel.dependencies.map((u) => byUrn(run, u));
+                assert.deepEqual(direct.map((d) => d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`).sort(),
+                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort());
+                for (const r of ofType(run, RELEASE).filter((x) => /spark-operator|strimzi/.test(inputsOf(x).chart))) {
+                    const others = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
+                    assert.deepEqual(others.map((d) => d.name), [], `${r.name} depends on no release`);
+                }
+            });
+
+            it(`runs KRaft dual-role nodes: ${want.brokers} broker(s) on gp3, deleteClaim ${want.deleteClaim}`, () => {
+                const pool = inputsOf(one(run, `${STRIMZI}KafkaNodePool`));
+                assert.equal(pool.metadata.labels["strimzi.io/cluster"], "bdok");
+                assert.deepEqual([...pool.spec.roles].sort(), ["broker", "controller"]);
+                assert.equal(pool.spec.replicas, want.brokers);
+                const [vol] = pool.spec.storage.volumes;
+                assert.equal(vol.type, "persistent-claim");
+                assert.equal(vol.size, `${run.config.kafka.storageGiB}Gi`);
+                assert.equal(vol.class, "gp3");
+                assert.equal(vol.deleteClaim, want.deleteClaim);
+                assert.equal(vol.kraftMetadata, "shared");
+                hasRequestsAndLimits(pool.spec.resources, "brokers");
+            });
+
+            it(`replicates ${want.rf} / min.insync ${want.isr}, TLS listener only, entity operators sized`, () => {
+                const k = inputsOf(one(run, `${STRIMZI}Kafka`));
+                assert.equal(k.metadata.name, "bdok");
+                assert.equal(k.spec.kafka.version, apps.kafka);
+                const c = k.spec.kafka.config;
+                assert.equal(c["default.replication.factor"], want.rf);
+                assert.equal(c["offsets.topic.replication.factor"], want.rf);
+                assert.equal(c["transaction.state.log.replication.factor"], want.rf);
+                assert.equal(c["min.insync.replicas"], want.isr);
+                assert.equal(c["transaction.state.log.min.isr"], want.isr);
+                assert.ok(k.spec.kafka.listeners.length > 0);
+                for (const l of k.spec.kafka.listeners) assert.equal(l.tls, true, `listener ${l.name} uses TLS`);
+                assert.ok(k.spec.kafka.listeners.some((l: any) => l.port === 9093 && l.type === "internal"));
+                hasRequestsAndLimits(k.spec.entityOperator.topicOperator.resources, "topic operator");
+                hasRequestsAndLimits(k.spec.entityOperator.userOperator.resources, "user operator");
+                assert.equal(k.spec.kafka.template?.podDisruptionBudget?.maxUnavailable, stack === "prod" ? 1 : undefined);
+            });
+
+            it("declares the pipeline's topics with the same replication", () => {
+                const topics = crOf(run, "KafkaTopic").map(inputsOf);
+                assert.deepEqual(topics.map((t) => t.spec.topicName).sort(), ["customers-transformed", "src-customers"]);
+                for (const t of topics) {
+                    assert.equal(t.metadata.labels["strimzi.io/cluster"], "bdok");
+                    assert.equal(t.spec.replicas, want.rf);
+                    assert.equal(t.spec.config["min.insync.replicas"], want.isr);
+                    assert.ok(t.spec.partitions >= 1);
+                }
+            });
+
+            it("keeps the Connect image in a scanned, encrypted ECR repository with a lifecycle policy", () => {
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                assert.equal(repo.imageScanningConfiguration.scanOnPush, true);
+                assert.equal(repo.imageTagMutability, "MUTABLE");
+                assert.ok(["AES256", "KMS"].includes(repo.encryptionConfigurations[0].encryptionType));
+                assert.equal(repo.forceDelete, stack === "dev");
+                const lc = inputsOf(one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy"));
+                assert.equal(lc.repository, repo.name);
+                assert.ok(JSON.parse(lc.policy).rules.some((r: any) => r.selection.tagStatus === "untagged"));
+            });
+
+            it("runs Connect over TLS with connector resources, secrets provider and a Strimzi-built image", () => {
+                const connect = inputsOf(one(run, `${STRIMZI}KafkaConnect`));
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                assert.equal(connect.metadata.name, "bdok-connect");
+                assert.equal(connect.metadata.annotations["strimzi.io/use-connector-resources"], "true");
+                assert.equal(connect.spec.bootstrapServers, "bdok-kafka-bootstrap:9093");
+                assert.deepEqual(connect.spec.tls.trustedCertificates.map((t: any) => t.secretName), [CLUSTER_CA_SECRET]);
+                assert.equal(connect.spec.replicas, want.connectReplicas);
+                assert.equal(connect.spec.config["config.providers"], "secrets");
+                assert.equal(connect.spec.config["config.providers.secrets.class"], "io.strimzi.kafka.KubernetesSecretConfigProvider");
+                const out = connect.spec.build.output;
+                assert.equal(out.type, "docker");
+                assert.equal(out.pushSecret, undefined, "no registry password");
+                assert.ok(out.image.startsWith(`${MOCK_ACCOUNT}.dkr.ecr.${run.config.region}.amazonaws.com/${repo.name}:`), out.image);
+                assert.deepEqual(connect.spec.build.plugins, connectBuildPlugins());
+                hasRequestsAndLimits(connect.spec.resources, "Connect");
+                hasRequestsAndLimits(connect.spec.build.resources, "Connect build");
+            });
+
+            it("lets only the Connect build pod push, and only to its repository", () => {
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                const repoArn = `arn:aws:ecr:${run.config.region}:${MOCK_ACCOUNT}:repository/${repo.name}`;
+                const assoc = children(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
+                assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`), [`kafka/${CONNECT_BUILD_SERVICE_ACCOUNT}`]);
+                const [policy] = children(run, "aws:iam/rolePolicy:RolePolicy").map((p) => JSON.parse(inputsOf(p).policy));
+                for (const s of policy.Statement) {
+                    const actions = flat(s.Action);
+                    if (actions.includes("ecr:GetAuthorizationToken")) {
+                        assert.deepEqual(actions, ["ecr:GetAuthorizationToken"], "the wildcard resource serves the token call alone");
+                        assert.equal(s.Resource, "*");
+                    } else {
+                        assert.deepEqual(flat(s.Resource), [repoArn]);
+                        assert.deepEqual([...actions].sort(), [...ECR_PUSH_ACTIONS].sort());
+                    }
+                }
+                // Every other ECR grant in the program names a repository too.
+                for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
+                    for (const s of JSON.parse(inputsOf(p).policy).Statement) {
+                        if (flat(s.Action).some((a) => a.startsWith("ecr:") && a !== "ecr:GetAuthorizationToken")) {
+                            assert.ok(flat(s.Resource).every((r) => r !== "*"), `${p.name} names ECR resources`);
+                        }
+                    }
+                }
+            });
+
+            it("hands the JDBC source role's credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
+                const secret = children(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
+                assert.equal(secret.metadata.namespace, "kafka");
+                // The JDBC source's own role (pipelines/realtime/roles.sql), never the master user.
+                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "kafka-postgres-source").name);
+                assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
+                assert.equal(secret.stringData.username, POSTGRES_SOURCE_ROLE);
+                const master = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
+                assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
+                const plain = run.plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET)!;
+                assert.equal((plain.inputs as any).stringData, "[secret]", "masked in the plan");
+
+                const roles = children(run, "kubernetes:rbac.authorization.k8s.io/v1:Role").map(inputsOf);
+                const bindings = children(run, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding").map(inputsOf);
+                const rulesIn = (ns: string) => roles.filter((r) => r.metadata.namespace === ns).flatMap((r) => r.rules as RbacRule[]);
+                assert.ok(rbacAllows(rulesIn("kafka"), "", "secrets", "get", POSTGRES_CONNECT_SECRET));
+                assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "get", CLUSTER_CA_SECRET.replace("-cert", "")), "not the CA key");
+                assert.ok(!rbacAllows(rulesIn("kafka"), "", "secrets", "list"));
+                for (const s of [ES_SINK.userSecret, ES_HTTP_CA_SECRET]) assert.ok(rbacAllows(rulesIn("elastic"), "", "secrets", "get", s), s);
+                assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", ES_ELASTIC_USER_SECRET), "not the elastic superuser");
+                assert.ok(!rbacAllows(rulesIn("elastic"), "", "secrets", "get", "bdok-es-http-certs-internal"));
+                // The names are ECK's derivations of the Elasticsearch resource the program declares.
+                const es = ofType(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch").map(inputsOf);
+                assert.equal(es.length, 1, "one Elasticsearch");
+                assert.equal(es[0].metadata.namespace, "elastic");
+                assert.equal(ES_ELASTIC_USER_SECRET, `${es[0].metadata.name}-es-elastic-user`);
+                assert.equal(ES_HTTP_CA_SECRET, `${es[0].metadata.name}-es-http-certs-public`);
+                assert.equal(bindings.length, 2);
+                for (const b of bindings) {
+                    assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: CONNECT_SERVICE_ACCOUNT, namespace: "kafka" }]);
+                    assert.ok(roles.some((r) => r.metadata.name === b.roleRef.name && r.metadata.namespace === b.metadata.namespace));
+                }
+            });
+
+            it("never puts the RDS password into anything but Kubernetes Secrets (and RDS itself)", () => {
+                const password = mockSecretValue("random:index/randomPassword:RandomPassword", "database-master");
+                const holders = run.captured.filter((r) => JSON.stringify(r.rawInputs).includes(password)).map((r) => r.type);
+                assert.ok(holders.includes("kubernetes:core/v1:Secret"), "positive control: the Secret holds it");
+                const leaks = holders.filter((t) => t !== "kubernetes:core/v1:Secret" && t !== "aws:rds/instance:Instance");
+                assert.deepEqual(leaks, []);
+                assert.ok(!JSON.stringify(run.plan).includes(password), "the plan masks it");
+            });
+
+            it("exposes the names the pipelines rely on", () => {
+                assert.equal(run.plan.outputs.kafkaBootstrapServers, "bdok-kafka-bootstrap.kafka.svc:9093");
+                assert.match(String(run.plan.outputs.kafkaConnectImage), new RegExp(`^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
+            });
+        });
+    }
+});

@@ -1,0 +1,203 @@
+import { apiVersions, apps, connectPlugins } from "../../versions";
+import * as crypto from "crypto";
+import type * as pulumi from "@pulumi/pulumi";
+import {
+    BOOTSTRAP_SERVICE, clusterLabel, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing,
+    replicationFor,
+} from "./values";
+import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
+import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
+
+// ---- Custom resources ----
+
+/** Spread pods over zones where the stack has several (a preference, never blocking scheduling). */
+function zoneSpread(matchLabels: Record<string, string>) {
+    return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
+}
+
+export interface KafkaClusterArgs {
+    brokers: number;
+    storageGiB: number;
+    storageClass: string;
+    /** Keep broker volumes when the pool or cluster is deleted (prod). */
+    protect: boolean;
+    isProd: boolean;
+}
+
+/** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
+export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    return customResourceObject(apiVersions.strimzi, "KafkaNodePool", { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
+        replicas: a.brokers,
+        roles: ["controller", "broker"],
+        storage: {
+            type: "jbod",
+            volumes: [{
+                id: 0,
+                type: "persistent-claim",
+                size: `${a.storageGiB}Gi`,
+                class: a.storageClass,
+                deleteClaim: !a.protect,
+                kraftMetadata: "shared",
+            }],
+        },
+        resources: size.broker,
+        jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
+        template: { pod: { topologySpreadConstraints: zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) } },
+    });
+}
+
+/** Broker settings from the replication rule (the book's single-node 1/1 in dev, 3/2 in prod). */
+export function brokerConfig(brokers: number): Record<string, number> {
+    const r = replicationFor(brokers);
+    return {
+        "default.replication.factor": r.replicas,
+        "min.insync.replicas": r.minInsync,
+        "offsets.topic.replication.factor": r.replicas,
+        "transaction.state.log.replication.factor": r.replicas,
+        "transaction.state.log.min.isr": r.minInsync,
+    };
+}
+
+/**
+ * The Kafka cluster: Strimzi 1.x (kafka.strimzi.io/v1) is KRaft with node pools only, so no
+ * `strimzi.io/kraft` / `strimzi.io/node-pools` annotations exist any more. One TLS listener: every
+ * client (Connect, Spark) trusts the cluster CA and authenticates as a KafkaUser (kafkaUser).
+ */
+export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    return customResourceObject(apiVersions.strimzi, "Kafka", { name: KAFKA_NAME, namespace: NAMESPACE.kafka }, {
+        kafka: {
+            version: apps.kafka,
+            // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
+            listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
+            // ...and may do only what its ACLs list (Strimzi's own components are super users).
+            authorization: { type: "simple" },
+            config: brokerConfig(a.brokers),
+            // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
+            ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+        },
+        entityOperator: {
+            topicOperator: { resources: size.topicOperator },
+            userOperator: { resources: size.userOperator },
+        },
+    });
+}
+
+export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
+    const r = replicationFor(brokers);
+    return customResourceObject(apiVersions.strimzi, "KafkaTopic", { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
+        topicName: topic,
+        partitions,
+        replicas: r.replicas,
+        config: { "min.insync.replicas": r.minInsync },
+    });
+}
+
+// ---- Kafka Connect ----
+
+interface MavenCoordinates { group: string; artifact: string; version: string }
+const maven = (c: MavenCoordinates, repository?: string) => ({
+    type: "maven",
+    ...(repository ? { repository } : {}),
+    group: c.group,
+    artifact: c.artifact,
+    version: c.version,
+    // Runtime dependencies only: connect-api / kafka-clients are `provided` by the Connect image.
+    includeScope: "runtime",
+});
+
+/** The connector plugins of the book's realtime pipeline (the JDBC driver sits beside the JDBC connector). */
+export function connectBuildPlugins() {
+    return [
+        {
+            name: "kafka-connect-jdbc",
+            artifacts: [maven(connectPlugins.jdbc, connectPlugins.confluentRepository), maven(connectPlugins.postgresDriver)],
+        },
+        {
+            name: "kafka-connect-elasticsearch",
+            artifacts: [maven(connectPlugins.elasticsearch, connectPlugins.confluentRepository)],
+        },
+    ];
+}
+
+/** An image tag that changes whenever the plugin set or the Kafka version does. */
+export function connectImageTag(plugins = connectBuildPlugins()): string {
+    const digest = crypto.createHash("sha256").update(JSON.stringify({ kafka: apps.kafka, plugins })).digest("hex");
+    return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
+}
+
+/** A Secret mounted read-only into the Connect pods, for connectors that need a file (e.g. a CA). */
+export interface ConnectSecretMount {
+    volume: string;
+    secretName: string;
+    /** Strimzi accepts additional mounts under /mnt/ only. */
+    mountPath: string;
+}
+
+export interface KafkaConnectArgs {
+    /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
+    image: pulumi.Input<string>;
+    isProd: boolean;
+    /** Optional volumes: a missing Secret never blocks the Connect pods. */
+    secretMounts?: ConnectSecretMount[];
+}
+
+/** The pod volumes and container mounts of `secretMounts` (nothing when there are none). */
+export function connectSecretMountTemplate(mounts: ConnectSecretMount[] = []) {
+    const bad = mounts.filter((m) => !m.mountPath.startsWith("/mnt/"));
+    if (bad.length) throw new Error(`secretMounts: ${bad.map((m) => m.mountPath).join(", ")}; allowed: paths under /mnt/ (Strimzi's rule for additional volumes)`);
+    if (!mounts.length) return { pod: {}, container: {} };
+    return {
+        pod: { volumes: mounts.map((m) => ({ name: m.volume, secret: { secretName: m.secretName, optional: true } })) },
+        container: { connectContainer: { volumeMounts: mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })) } },
+    };
+}
+
+export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
+    const size = kafkaSizing(a.isProd);
+    const extra = connectSecretMountTemplate(a.secretMounts);
+    return {
+        apiVersion: apiVersions.strimzi,
+        kind: "KafkaConnect",
+        metadata: {
+            name: CONNECT_NAME,
+            namespace: NAMESPACE.kafka,
+            // Connectors are KafkaConnector resources, not REST calls.
+            annotations: { "strimzi.io/use-connector-resources": "true" },
+        },
+        spec: {
+            version: apps.kafka,
+            replicas: size.connectReplicas,
+            bootstrapServers: `${BOOTSTRAP_SERVICE}:${TLS_LISTENER.port}`,
+            tls: { trustedCertificates: [{ secretName: CLUSTER_CA_SECRET, pattern: "*.crt" }] },
+            // The User Operator's Secret of CONNECT_USER (named after the KafkaUser).
+            authentication: { type: "tls", certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key } },
+            groupId: CONNECT_NAME,
+            configStorageTopic: CONNECT_TOPICS.configs,
+            offsetStorageTopic: CONNECT_TOPICS.offsets,
+            statusStorageTopic: CONNECT_TOPICS.status,
+            config: {
+                // -1: the broker's default.replication.factor (replicationFor).
+                "config.storage.replication.factor": -1,
+                "offset.storage.replication.factor": -1,
+                "status.storage.replication.factor": -1,
+                "config.providers": SECRET_CONFIG_PROVIDER.prefix,
+                [`config.providers.${SECRET_CONFIG_PROVIDER.prefix}.class`]: SECRET_CONFIG_PROVIDER.class,
+            },
+            resources: size.connect,
+            jvmOptions: { "-Xms": size.connectHeap, "-Xmx": size.connectHeap },
+            build: {
+                // No pushSecret: the build pod's Pod Identity role may push to this repository only.
+                output: { type: "docker", image: a.image },
+                plugins: connectBuildPlugins(),
+                resources: size.build,
+            },
+            template: {
+                pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
+                ...extra.container,
+            },
+        },
+    };
+}
+

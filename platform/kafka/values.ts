@@ -1,0 +1,130 @@
+// Kafka on Kubernetes (Strimzi, KRaft): the names other layers rely on, sizing and the operator's
+// values. The Kafka cluster, node pool, topics and Connect are in specs.ts, users and ACLs in
+// users.ts, Connect's AWS policies in iam.ts.
+import { bookNames } from "../../lib/naming";
+import { Resources, resources, NAMESPACE } from "../k8s/objects";
+
+// ---- Names other components and the pipelines use (Strimzi derives the rest from them) ----
+export const KAFKA_NAME = "bdok";
+export const NODE_POOL_NAME = "dual-role";
+export const TLS_LISTENER = { name: "tls", port: 9093 } as const;
+/** Strimzi's `<cluster>-kafka-bootstrap` service. */
+export const BOOTSTRAP_SERVICE = `${KAFKA_NAME}-kafka-bootstrap`;
+/** TLS bootstrap address, valid from any namespace (the broker certificates carry the .svc name). */
+export const BOOTSTRAP_SERVERS_TLS = `${BOOTSTRAP_SERVICE}.${NAMESPACE.kafka}.svc:${TLS_LISTENER.port}`;
+/** Strimzi's `<cluster>-cluster-ca-cert` Secret (key `ca.crt`): what TLS clients must trust. */
+export const CLUSTER_CA_SECRET = `${KAFKA_NAME}-cluster-ca-cert`;
+export const CLUSTER_CA_KEY = "ca.crt";
+
+export const CONNECT_NAME = "bdok-connect";
+/** Strimzi names the Connect pods' service account `<connect>-connect`... */
+export const CONNECT_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect`;
+/** ...and the image build pod's `<connect>-connect-build`. */
+export const CONNECT_BUILD_SERVICE_ACCOUNT = `${CONNECT_NAME}-connect-build`;
+
+/** The JDBC source's credentials, read by the config provider, never copied into a connector. */
+export const POSTGRES_CONNECT_SECRET = "bdok-postgres-connect";
+/** Its PostgreSQL login: may only read public.customers (pipelines/realtime/roles.sql creates it). */
+export const POSTGRES_SOURCE_ROLE = "bdok_cdc_source";
+export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password", url: "url" } as const;
+/** The book's database (the `public.customers` table lives there). */
+export const POSTGRES_DATABASE = "postgres";
+
+export const TOPICS = { source: bookNames.topics.source, transformed: bookNames.topics.transformed } as const;
+
+/** Strimzi's KubernetesSecretConfigProvider, registered under the prefix `secrets`. */
+export const SECRET_CONFIG_PROVIDER = { prefix: "secrets", class: "io.strimzi.kafka.KubernetesSecretConfigProvider" } as const;
+
+/** A connector config value resolved from a Kubernetes Secret at runtime: `${secrets:<ns>/<name>:<key>}`. */
+export function secretRef(namespace: string, secret: string, key: string): string {
+    return `\${${SECRET_CONFIG_PROVIDER.prefix}:${namespace}/${secret}:${key}}`;
+}
+
+/** RDS enforces TLS (rds.force_ssl=1): the driver must ask for it. */
+export function jdbcUrl(host: string, port: number, database = POSTGRES_DATABASE): string {
+    return `jdbc:postgresql://${host}:${port}/${database}?sslmode=require`;
+}
+
+/** The label that puts a Strimzi resource in this cluster. */
+export const clusterLabel = { "strimzi.io/cluster": KAFKA_NAME };
+
+// ---- Sizing ----
+
+export interface Replication {
+    /** default.replication.factor, offsets/transaction-state topics, topic replicas */
+    replicas: number;
+    /** min.insync.replicas and transaction.state.log.min.isr */
+    minInsync: number;
+}
+
+/** Replication from the broker count: 1/1 on one broker, 2/1 on two, 3/2 from three brokers up. */
+export function replicationFor(brokers: number): Replication {
+    if (!Number.isInteger(brokers) || brokers < 1) throw new Error(`brokers: got ${brokers}; allowed: an integer >= 1`);
+    const replicas = Math.min(3, brokers);
+    return { replicas, minInsync: Math.max(1, replicas - 1) };
+}
+
+/** Memory request = limit: the JVMs size their heap from it. */
+const res = (cpuReq: string, cpuLim: string, memory: string): Resources => resources(cpuReq, memory, cpuLim, memory);
+
+export interface KafkaSizing {
+    operator: Resources;
+    operatorReplicas: number;
+    broker: Resources;
+    brokerHeap: string;
+    topicOperator: Resources;
+    userOperator: Resources;
+    connect: Resources;
+    connectHeap: string;
+    connectReplicas: number;
+    build: Resources;
+}
+
+/** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
+export function kafkaSizing(isProd: boolean): KafkaSizing {
+    return isProd
+        ? {
+            operator: res("200m", "1", "512Mi"),
+            operatorReplicas: 2,
+            broker: res("1", "2", "8Gi"),
+            brokerHeap: "4g",
+            topicOperator: res("100m", "500m", "512Mi"),
+            userOperator: res("100m", "500m", "512Mi"),
+            connect: res("500m", "2", "3Gi"),
+            connectHeap: "2g",
+            connectReplicas: 2,
+            build: res("500m", "1", "2Gi"),
+        }
+        : {
+            operator: res("200m", "1", "384Mi"),
+            operatorReplicas: 1,
+            broker: res("250m", "1", "2Gi"),
+            brokerHeap: "1g",
+            topicOperator: res("50m", "500m", "256Mi"),
+            userOperator: res("50m", "500m", "256Mi"),
+            connect: res("250m", "1", "1536Mi"),
+            connectHeap: "1g",
+            connectReplicas: 1,
+            build: res("250m", "1", "2Gi"),
+        };
+}
+
+// ---- Operator ----
+
+/**
+ * Values for the strimzi-kafka-operator chart (keys checked against its values.yaml by the tests).
+ * The operator watches only its own namespace. Connect builds use Kaniko instead of Buildah (the
+ * 1.x default): Kaniko authenticates to ECR by itself through the AWS SDK chain, i.e. the build
+ * pod's Pod Identity role, so no registry password Secret exists; Buildah would need a pushSecret.
+ */
+export function strimziValues(isProd: boolean): Record<string, unknown> {
+    const size = kafkaSizing(isProd);
+    return {
+        replicas: size.operatorReplicas,
+        watchNamespaces: [],
+        watchAnyNamespace: false,
+        featureGates: "-UseConnectBuildWithBuildah",
+        resources: size.operator,
+        podDisruptionBudget: { enabled: size.operatorReplicas > 1 },
+    };
+}

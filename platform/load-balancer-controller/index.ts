@@ -1,0 +1,59 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerValues } from "./values";
+import { controllerPolicy } from "./iam";
+import { charts } from "../../versions";
+import { PodRole } from "../../aws/pod-role";
+import { KUBE_SYSTEM } from "../k8s/objects";
+
+export interface LoadBalancerControllerArgs {
+    prefix: string;
+    clusterName: pulumi.Output<string>;
+    region: string;
+    vpcId: pulumi.Input<string>;
+    isProd: boolean;
+    /** Pod Identity associations wait for the agent add-on. */
+    podIdentityAgent: pulumi.Resource;
+    tags: Record<string, string>;
+}
+
+/**
+ * The AWS Load Balancer Controller: it alone creates the NLBs of LoadBalancer Services, with the
+ * scheme they ask for. Whatever renders such a Service depends on `release`, so on destroy the
+ * Services (and their NLBs, through the controller's finalizer) go before the controller.
+ */
+export class LoadBalancerController extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+
+    constructor(name: string, args: LoadBalancerControllerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:platform:LoadBalancerController", name, {}, opts);
+        const p = { parent: this };
+        const identity = aws.getCallerIdentityOutput({}, p);
+        const role = new PodRole(name, {
+            prefix: args.prefix,
+            clusterName: args.clusterName,
+            namespace: KUBE_SYSTEM,
+            // The chart creates this service account (serviceAccount.create/name in the values).
+            serviceAccount: LBC_SERVICE_ACCOUNT,
+            policy: pulumi.all([args.clusterName, identity.accountId])
+                .apply(([cluster, account]) => controllerPolicy(cluster, args.region, account)),
+            dependsOn: [args.podIdentityAgent],
+            tags: args.tags,
+        }, p);
+
+        this.release = new k8s.helm.v3.Release(name, {
+            name: LBC_RELEASE,
+            chart: charts.awsLoadBalancerController.chart,
+            version: charts.awsLoadBalancerController.version,
+            repositoryOpts: { repo: charts.awsLoadBalancerController.repo },
+            namespace: KUBE_SYSTEM,
+            createNamespace: false,
+            values: pulumi.all([args.clusterName, args.vpcId]).apply(([clusterName, vpcId]) =>
+                controllerValues({ clusterName, region: args.region, vpcId, isProd: args.isProd })),
+            maxHistory: 5,
+        }, { parent: this, dependsOn: [role] });
+
+        this.registerOutputs({ release: this.release.status });
+    }
+}

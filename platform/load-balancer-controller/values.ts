@@ -1,0 +1,67 @@
+// The AWS Load Balancer Controller as pure values: its chart values and the Service annotations
+// it reads (its IAM policy: iam.ts). The in-tree cloud provider reads no scheme annotation and makes
+// every `aws-load-balancer-type: nlb` internet-facing; this controller is what honours a scheme.
+import type { StackConfig } from "../../config";
+
+export const LBC_RELEASE = "aws-load-balancer-controller";
+export const LBC_SERVICE_ACCOUNT = "aws-load-balancer-controller";
+/** The tag the controller puts on every load balancer, target group and security group it creates. */
+export const LBC_CLUSTER_TAG = "elbv2.k8s.aws/cluster";
+
+/** The Service annotations the controller reads (pkg/annotations/constants.go). */
+export const LB_ANNOTATION = {
+    type: "service.beta.kubernetes.io/aws-load-balancer-type",
+    targetType: "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type",
+    scheme: "service.beta.kubernetes.io/aws-load-balancer-scheme",
+} as const;
+
+export type Exposure = StackConfig["exposure"];
+
+/** The Kubernetes Service type for user-facing services, from the exposure setting. */
+export function serviceType(exposure: Exposure): "ClusterIP" | "LoadBalancer" {
+    return exposure === "clusterIp" ? "ClusterIP" : "LoadBalancer";
+}
+
+/**
+ * What makes the controller, and not the in-tree provider, own a LoadBalancer Service: type
+ * `external` with a target type (service_utils.go checkAWSLoadBalancerTypeAnnotation; the in-tree
+ * provider skips `external`). Target type `ip`: NLB straight to the pod IPs (VPC CNI). The scheme
+ * is always explicit; only `publicLoadBalancer` is internet-facing.
+ */
+export function serviceAnnotations(exposure: Exposure): Record<string, string> {
+    if (exposure === "clusterIp") return {};
+    return {
+        [LB_ANNOTATION.type]: "external",
+        [LB_ANNOTATION.targetType]: "ip",
+        [LB_ANNOTATION.scheme]: exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+    };
+}
+
+export interface ControllerValuesArgs {
+    clusterName: string;
+    region: string;
+    vpcId: string;
+    isProd: boolean;
+}
+
+export function controllerValues(a: ControllerValuesArgs): Record<string, unknown> {
+    const replicas = a.isProd ? 2 : 1;
+    return {
+        clusterName: a.clusterName,
+        // Given, so the pods never need the instance metadata service to find them.
+        region: a.region,
+        vpcId: a.vpcId,
+        replicaCount: replicas,
+        serviceAccount: { create: true, name: LBC_SERVICE_ACCOUNT },
+        // Every Service here carries the annotations above. The mutating webhook would instead
+        // intercept every Service CREATE in the cluster with failurePolicy Fail, so any chart
+        // creating a Service while the controller is down would fail.
+        enableServiceMutatorWebhook: false,
+        // No Ingress in this platform.
+        createIngressClassResource: false,
+        defaultLoadBalancerScheme: "internal",
+        defaultTargetType: "ip",
+        resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+        podDisruptionBudget: replicas > 1 ? { maxUnavailable: 1 } : {},
+    };
+}

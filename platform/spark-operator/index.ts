@@ -1,0 +1,77 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { PodRole } from "../../aws/pod-role";
+import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace, sparkOperatorValues } from "./values";
+import { airflowSparkSubmitterRules } from "./specs";
+import { sparkPodPolicy } from "./iam";
+import { releaseTimeout } from "../../lib/await";
+import { charts, crdManifests } from "../../versions";
+import type { PlatformContext } from "../context";
+import { roleWithBinding } from "../k8s/resources";
+
+export interface SparkOperatorArgs {
+    platform: PlatformContext;
+    /** The operator's own namespace (`spark-operator`). */
+    namespace: k8s.core.v1.Namespace;
+    /** The job namespaces, which must exist before the chart creates the `spark` accounts in them. */
+    jobNamespaces: Record<SparkJobNamespace, k8s.core.v1.Namespace>;
+    /** The data lake bucket Spark pods read and write. */
+    lakeBucketArn: pulumi.Input<string>;
+}
+
+/**
+ * The kubeflow Spark operator watching the job namespaces, the `spark` service accounts (created
+ * by the chart) with an AWS role for the lake, and the RBAC that lets Airflow submit jobs.
+ */
+export class SparkOperator extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly jobNamespaces: SparkJobNamespace[] = [...SPARK_JOB_NAMESPACES];
+    readonly serviceAccountName: string = SPARK_SERVICE_ACCOUNT;
+    readonly podRoleArns: Record<SparkJobNamespace, pulumi.Output<string>>;
+
+    constructor(name: string, args: SparkOperatorArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:platform:SparkOperator", name, {}, opts);
+        const p = { parent: this };
+        const { config, prefix, tags, clusterName, podIdentityAgent } = args.platform;
+
+        // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
+        const crds = crdManifests.sparkOperator.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        this.release = new k8s.helm.v3.Release(name, {
+            name: "spark-operator",
+            chart: charts.sparkOperator.chart,
+            version: charts.sparkOperator.version,
+            repositoryOpts: { repo: charts.sparkOperator.repo },
+            namespace: args.namespace.metadata.name,
+            createNamespace: false,
+            values: sparkOperatorValues(config.isProd),
+            timeout: releaseTimeout(charts.sparkOperator.chart),
+            skipCrds: true,
+        }, { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] });
+
+        // One Pod Identity association per namespace/service account; each role names the lake.
+        const policy = pulumi.output(args.lakeBucketArn).apply((arn) => sparkPodPolicy(arn));
+        this.podRoleArns = {} as Record<SparkJobNamespace, pulumi.Output<string>>;
+        for (const ns of SPARK_JOB_NAMESPACES) {
+            const role = new PodRole(`${name}-${ns}`, {
+                prefix,
+                clusterName,
+                namespace: ns,
+                serviceAccount: SPARK_SERVICE_ACCOUNT,
+                policy,
+                dependsOn: [podIdentityAgent],
+                tags,
+            }, p);
+            this.podRoleArns[ns] = role.roleArn;
+        }
+
+        // Airflow's task pods submit the batch SparkApplications in the airflow namespace.
+        const airflowNs = args.jobNamespaces.airflow.metadata.name;
+        roleWithBinding(`${name}-airflow-submitter`, {
+            metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
+            rules: airflowSparkSubmitterRules(),
+            serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
+        }, p);
+
+        this.registerOutputs({ release: this.release.status, jobNamespaces: this.jobNamespaces, serviceAccountName: this.serviceAccountName });
+    }
+}

@@ -1,0 +1,208 @@
+import { strict as assert } from "assert";
+import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT } from "./values";
+import { sparkApplicationSpec } from "./specs";
+import type { RbacRule } from "../k8s/objects";
+import { sparkPodPolicy } from "./iam";
+import { Captured, PlanRun } from "../../tools/harness";
+import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
+import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+/** Does any rule grant `verb` on `group/resource`? (RBAC semantics without wildcards.) */
+function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
+    return rules.some((r) =>
+        r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
+        && (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))));
+}
+
+function sparkComponent(run: PlanRun): Captured {
+    return one(run, "bdok:platform:SparkOperator");
+}
+
+function sparkRelease(run: PlanRun): Captured {
+    const rels = descendants(run, sparkComponent(run).urn).filter((r) => r.type === RELEASE);
+    assert.equal(rels.length, 1, "one spark-operator release");
+    return rels[0];
+}
+
+/** The lake bucket's ARN as the DataLake's own TLS-only bucket policy names it. */
+function lakeArn(run: PlanRun): string {
+    const policy = JSON.parse(inputsOf(one(run, "aws:s3/bucketPolicy:BucketPolicy", "datalake-lake")).policy);
+    return policy.Statement[0].Resource[0];
+}
+
+describe("Platform: SparkOperator", () => {
+    describe("sparkApplicationSpec (pure)", () => {
+        const base = {
+            name: "imdb-bronze",
+            namespace: "airflow" as const,
+            mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
+            arguments: ["--bucket", "lake"],
+            sizing: { executors: 2, executorMemory: "2g" },
+            region: "us-east-1",
+        };
+
+        it("uses the pinned image, API and Spark version, cluster-mode Python, the spark account", () => {
+            const app = sparkApplicationSpec(base);
+            assert.equal(app.apiVersion, apiVersions.sparkApplication);
+            assert.equal(app.spec.image, images.spark);
+            assert.equal(app.spec.sparkVersion, apps.spark);
+            assert.equal(app.spec.type, "Python");
+            assert.equal(app.spec.mode, "cluster");
+            assert.deepEqual(app.spec.arguments, base.arguments);
+            assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
+            assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
+            assert.equal(app.spec.executor.instances, 2);
+            assert.equal(app.spec.executor.memory, "2g");
+            assert.deepEqual(app.spec.restartPolicy, { type: "Never" });
+        });
+
+        it("always resolves hadoop-aws once and reads S3 through the SDK's default chain (Pod Identity)", () => {
+            const app = sparkApplicationSpec({ ...base, packages: [sparkPackages.kafka, sparkPackages.hadoopAws] });
+            assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.kafka]);
+            const conf = app.spec.sparkConf;
+            assert.equal(conf["spark.hadoop.fs.s3a.impl"], "org.apache.hadoop.fs.s3a.S3AFileSystem");
+            assert.equal(conf["spark.hadoop.fs.s3a.aws.credentials.provider"], "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider");
+            assert.equal(conf["spark.hadoop.fs.s3a.endpoint.region"], "us-east-1");
+            assert.ok(!Object.keys(conf).some((k) => /access\.key|secret\.key|session\.token/.test(k)), "no static AWS keys");
+        });
+
+        it("validates strictly against the SparkApplication CRD (batch and streaming shapes)", () => {
+            const batch = sparkApplicationSpec(base);
+            const streaming = sparkApplicationSpec({
+                ...base, name: "customers-streaming", namespace: "kafka", packages: [sparkPackages.kafka],
+                restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 30 },
+            });
+            assert.deepEqual(validateCustomResource(batch), []);
+            assert.deepEqual(validateCustomResource(streaming), []);
+        });
+
+        it("is rejected by the strict validator when a field is misspelled or mistyped", () => {
+            const app = sparkApplicationSpec(base);
+            const typo = { ...app, spec: { ...app.spec, driver: { ...app.spec.driver, serviceAcount: "spark" } } };
+            assert.ok(validateCustomResource(typo).some((e) => e.includes("serviceAcount")));
+            const wrongType = { ...app, spec: { ...app.spec, executor: { ...app.spec.executor, instances: "two" } } };
+            assert.ok(validateCustomResource(wrongType).length > 0);
+        });
+
+        it("gives Spark pods read on inputs and code, read-write on layers and checkpoints, nothing else", () => {
+            const arn = "arn:aws:s3:::lake-bucket";
+            const pol = sparkPodPolicy(arn);
+            const sids = pol.Statement.map((s) => s.Sid);
+            assert.equal(new Set(sids).size, sids.length, `unique Sids: ${sids}`);
+            const objects = (write: boolean) => pol.Statement
+                .filter((s) => s.Sid?.endsWith("Objects") && (([] as string[]).concat(s.Action).includes("s3:PutObject") === write))
+                .flatMap((s) => ([] as string[]).concat(s.Resource));
+            assert.deepEqual(objects(false).sort(), [`${arn}/landing/*`, `${arn}/spark-jobs/*`]);
+            assert.deepEqual(objects(true).sort(), [`${arn}/bronze/*`, `${arn}/silver/*`, `${arn}/spark-checkpoint/*`]);
+            for (const s of pol.Statement) {
+                for (const r of ([] as string[]).concat(s.Resource)) assert.ok(r === arn || r.startsWith(`${arn}/`), `resource ${r}`);
+            }
+        });
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        describe(`stack ${stack}`, () => {
+            let run: PlanRun;
+            before(async () => { run = await planOf(stack); });
+
+            it("installs the pinned kubeflow chart in namespace spark-operator", () => {
+                assertPinnedRelease(sparkRelease(run), "sparkOperator", "spark-operator");
+            });
+
+            it("sets only values keys that exist in the chart's values.yaml", () => {
+                const values = inputsOf(sparkRelease(run)).values;
+                assert.deepEqual(unknownValuesKeys(values, chartDefaults("spark-operator")), []);
+            });
+
+            it("watches airflow and kafka and has the chart create the spark account and its RBAC there", () => {
+                const { spark } = inputsOf(sparkRelease(run)).values;
+                for (const ns of ["airflow", "kafka"]) assert.ok(spark.jobNamespaces.includes(ns), `watches ${ns}`);
+                assert.deepEqual(spark.serviceAccount, { create: true, name: "spark" });
+                assert.equal(spark.rbac.create, true);
+            });
+
+            it("sizes controller and webhook with requests and limits; redundancy in prod only", () => {
+                const v = inputsOf(sparkRelease(run)).values;
+                for (const part of [v.controller, v.webhook]) {
+                    for (const kind of ["requests", "limits"]) {
+                        assert.ok(part.resources[kind].cpu && part.resources[kind].memory, `${kind} set`);
+                    }
+                    assert.equal(part.replicas, stack === "prod" ? 2 : 1);
+                    assert.equal(part.podDisruptionBudget.enable, part.replicas > 1);
+                }
+            });
+
+            it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {
+                const rel = sparkRelease(run);
+                const all = rel.dependencies.map((u) => byUrn(run, u));
+                assert.deepEqual(all.filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile").map((d) => inputsOf(d).file).sort(), [...crdManifests.sparkOperator].sort());
+                const deps = all.filter((d) => d.type !== "kubernetes:yaml/v2:ConfigFile");
+                assert.ok(deps.length > 0);
+                assert.ok(deps.every((d) => d.type === "kubernetes:core/v1:Namespace"), deps.map((d) => d.type).join(", "));
+                const names = deps.map((d) => inputsOf(d).metadata.name).sort();
+                assert.deepEqual(names, ["airflow", "kafka", "spark-operator"]);
+                const other = [...transitiveDeps(run, rel.urn)].map((u) => byUrn(run, u)).filter((r) => r.type === RELEASE);
+                assert.deepEqual(other.map((r) => r.name), []);
+            });
+
+            it("gives the spark account of each job namespace its own Pod Identity role, after the agent", () => {
+                const agent = ofType(run, "aws:eks/addon:Addon").find((a) => inputsOf(a).addonName === "eks-pod-identity-agent")!;
+                const assocs = descendants(run, sparkComponent(run).urn).filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+                assert.deepEqual(assocs.map((a) => inputsOf(a).namespace).sort(), [...SPARK_JOB_NAMESPACES].sort());
+                for (const a of assocs) {
+                    assert.equal(inputsOf(a).serviceAccount, "spark");
+                    assert.ok(a.dependencies.includes(agent.urn), "waits for the Pod Identity agent");
+                }
+            });
+
+            it("lets Spark pods use exactly the lake's prefixes", () => {
+                const arn = lakeArn(run);
+                const policies = descendants(run, sparkComponent(run).urn).filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+                assert.equal(policies.length, SPARK_JOB_NAMESPACES.length);
+                for (const p of policies) {
+                    const pol = JSON.parse(inputsOf(p).policy);
+                    assert.deepEqual(pol, sparkPodPolicy(arn));
+                    const actions = pol.Statement.flatMap((s: any) => [].concat(s.Action));
+                    assert.ok(actions.every((a: string) => a.startsWith("s3:") && !a.includes("*")), actions.join(","));
+                }
+            });
+
+            it("lets Airflow's worker create and follow SparkApplications in the airflow namespace", () => {
+                const kids = descendants(run, sparkComponent(run).urn);
+                const role = kids.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!;
+                const binding = kids.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")!;
+                const rules = inputsOf(role).rules as RbacRule[];
+                assert.equal(inputsOf(role).metadata.namespace, "airflow");
+                for (const verb of ["create", "get", "list", "watch", "delete"]) {
+                    assert.ok(rbacAllows(rules, "sparkoperator.k8s.io", "sparkapplications", verb), verb);
+                }
+                assert.ok(rbacAllows(rules, "sparkoperator.k8s.io", "sparkapplications/status", "get"));
+                assert.ok(rbacAllows(rules, "", "pods", "list") && rbacAllows(rules, "", "pods/log", "get"));
+                assert.ok(!rbacAllows(rules, "", "secrets", "get"), "no secrets");
+                assert.ok(rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")), "no wildcards");
+                const b = inputsOf(binding);
+                assert.equal(b.metadata.namespace, "airflow");
+                assert.deepEqual(b.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: inputsOf(role).metadata.name });
+                assert.deepEqual(b.subjects, [{ kind: "ServiceAccount", name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: "airflow" }]);
+                assert.equal(AIRFLOW_WORKER_SERVICE_ACCOUNT, "airflow-worker");
+            });
+
+            it("builds SparkApplications for this stack's sizing that validate strictly", () => {
+                const app = sparkApplicationSpec({
+                    name: "probe", namespace: "airflow", mainApplicationFile: "s3a://x/spark-jobs/p.py",
+                    sizing: run.config.spark, region: run.config.region,
+                });
+                assert.equal(app.spec.executor.instances, run.config.spark.executors);
+                assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
+                assert.deepEqual(validateCustomResource(app), []);
+                // Any SparkApplication declared by the program validates too.
+                for (const r of run.captured.filter((c) => c.type.startsWith("kubernetes:sparkoperator.k8s.io/"))) {
+                    assert.deepEqual(validateCustomResource(inputsOf(r)), [], r.name);
+                }
+            });
+        });
+    }
+});

@@ -1,0 +1,111 @@
+import type { StackConfig } from "../../config";
+import { apiVersions, apps, images, sparkPackages } from "../../versions";
+import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
+import type { CustomResourceObject, RbacRule } from "../k8s/objects";
+
+/**
+ * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
+ * follow its status, find the driver pod by labels, stream its log, patch the pod's
+ * `already_checked` label on failure, read events when asked to, and delete the application.
+ * (The book grants `*` on sparkapplications through a ClusterRole; this is one namespace.)
+ */
+export function airflowSparkSubmitterRules(): RbacRule[] {
+    return [
+        {
+            apiGroups: ["sparkoperator.k8s.io"],
+            resources: ["sparkapplications"],
+            verbs: ["create", "get", "list", "watch", "delete"],
+        },
+        { apiGroups: ["sparkoperator.k8s.io"], resources: ["sparkapplications/status"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "watch", "patch"] },
+        { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+        { apiGroups: [""], resources: ["events"], verbs: ["list"] },
+    ];
+}
+
+/**
+ * Hadoop S3A settings for hadoop-aws 3.4 (AWS SDK v2, bundle 2.24.6): the SDK's default chain
+ * includes the container credentials provider, which serves EKS Pod Identity (SDK v2 >= 2.21.30),
+ * so no keys appear anywhere.
+ */
+export function s3aConf(region: string): Record<string, string> {
+    return {
+        "spark.hadoop.fs.s3a.impl": "org.apache.hadoop.fs.s3a.S3AFileSystem",
+        "spark.hadoop.fs.s3a.aws.credentials.provider": "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+        "spark.hadoop.fs.s3a.endpoint.region": region,
+        // The image's user (185) has no writable home: resolve --packages under /tmp.
+        "spark.jars.ivy": "/tmp/.ivy2",
+    };
+}
+
+export type SparkRestartPolicy =
+    | { type: "Never" }
+    | { type: "OnFailure" | "Always"; onFailureRetries?: number; onFailureRetryInterval?: number; onSubmissionFailureRetries?: number; onSubmissionFailureRetryInterval?: number };
+
+export interface SparkApplicationArgs {
+    name: string;
+    namespace: SparkJobNamespace;
+    /** s3a://<lake>/spark-jobs/<file>.py */
+    mainApplicationFile: string;
+    arguments?: string[];
+    /** Maven coordinates; hadoop-aws is always included. */
+    packages?: string[];
+    /** The stack's Spark sizing (executors, executorMemory). */
+    sizing: StackConfig["spark"];
+    region: string;
+    restartPolicy?: SparkRestartPolicy;
+    labels?: Record<string, string>;
+    sparkConf?: Record<string, string>;
+    executorCores?: number;
+    driverCores?: number;
+    driverMemory?: string;
+}
+
+export type SparkApplication = CustomResourceObject & {
+    kind: "SparkApplication";
+    metadata: { labels: Record<string, string> };
+};
+
+/** One core per pod: cores is the request, coreLimit caps it (Spark sets memory request = limit). */
+function podSize(cores: number, memory: string) {
+    return { cores, coreLimit: `${cores * 1000}m`, memory };
+}
+
+/**
+ * The SparkApplication every job of this platform uses: the official Spark image, PySpark in
+ * cluster mode, hadoop-aws for s3a:// paths with Pod Identity credentials, the `spark` service
+ * account, sizes from the stack configuration.
+ */
+export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplication {
+    const labels = { "app.kubernetes.io/part-of": "bdok", "app.kubernetes.io/name": args.name, ...(args.labels ?? {}) };
+    const packages = [sparkPackages.hadoopAws, ...(args.packages ?? []).filter((p) => p !== sparkPackages.hadoopAws)];
+    return {
+        apiVersion: apiVersions.sparkApplication,
+        kind: "SparkApplication",
+        metadata: { name: args.name, namespace: args.namespace, labels },
+        spec: {
+            type: "Python",
+            pythonVersion: "3",
+            mode: "cluster",
+            image: images.spark,
+            imagePullPolicy: "IfNotPresent",
+            sparkVersion: apps.spark,
+            mainApplicationFile: args.mainApplicationFile,
+            arguments: args.arguments ?? [],
+            deps: { packages },
+            sparkConf: { ...s3aConf(args.region), ...(args.sparkConf ?? {}) },
+            restartPolicy: args.restartPolicy ?? { type: "Never" },
+            driver: {
+                ...podSize(args.driverCores ?? 1, args.driverMemory ?? "1g"),
+                serviceAccount: SPARK_SERVICE_ACCOUNT,
+                labels,
+            },
+            executor: {
+                ...podSize(args.executorCores ?? 1, args.sizing.executorMemory),
+                instances: args.sizing.executors,
+                serviceAccount: SPARK_SERVICE_ACCOUNT,
+                labels,
+            },
+        },
+    };
+}

@@ -1,0 +1,253 @@
+import { strict as assert } from "assert";
+import {
+    hiveCatalog, nodeMemory, passwordFileLine, TRINO_HTTPS_PORT, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT,
+    TRINO_TLS_SECRET, TRINO_USER, trinoSizes,
+} from "./values";
+import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
+import { Captured, PlanRun } from "../../tools/harness";
+import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
+import { chartDefaults, unknownValuesKeys } from "../../tools/schemas";
+import { apps } from "../../versions";
+import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
+
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+
+function mine(run: PlanRun): Captured[] {
+    return descendants(run, one(run, "bdok:platform:Trino").urn);
+}
+function release(run: PlanRun): Captured {
+    const r = mine(run).filter((c) => c.type === RELEASE);
+    assert.equal(r.length, 1);
+    return r[0];
+}
+function values(run: PlanRun): any {
+    return inputsOf(release(run)).values;
+}
+/** "1536M" / "2048Mi" / "1075MB" → MiB (Trino's MB and the JVM's M are binary units). */
+function mib(q: string): number {
+    const m = /^(\d+)(M|Mi|MB|G|Gi|GB)$/.exec(q);
+    assert.ok(m, `size ${q}`);
+    return Number(m[1]) * (m[2].startsWith("G") ? 1024 : 1);
+}
+function properties(text: string): Record<string, string> {
+    return Object.fromEntries(text.split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((l) => {
+        const i = l.indexOf("=");
+        return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+    }));
+}
+
+describe("Trino (pure builders)", () => {
+    it("keeps query memory + headroom within the heap, and the heap within the container", () => {
+        for (const mem of [1024, 2048, 3072, 4096, 12288, 65536]) {
+            const m = nodeMemory(mem);
+            assert.ok(mib(m.maxHeapSize) < mem, `${mem}: heap below the container`);
+            assert.ok(mib(m.maxMemoryPerNode) + mib(m.heapHeadroomPerNode) <= mib(m.maxHeapSize), `${mem}: query + headroom <= heap`);
+            assert.ok(mib(m.maxMemoryPerNode) > 0);
+        }
+    });
+
+    it("configures the hive catalog on Glue with native S3 and no keys", () => {
+        const p = properties(hiveCatalog("eu-west-1"));
+        assert.equal(p["connector.name"], "hive");
+        assert.equal(p["hive.metastore"], "glue");
+        assert.equal(p["hive.metastore.glue.region"], "eu-west-1");
+        assert.equal(p["fs.native-s3.enabled"], "true");
+        assert.equal(p["s3.region"], "eu-west-1");
+        assert.ok(!Object.keys(p).some((k) => /access-key|secret-key|iam-role/.test(k)), "credentials come from the pod");
+    });
+});
+
+for (const stack of ["dev", "prod"]) {
+    describe(`Trino on stack ${stack}`, () => {
+        let run: PlanRun;
+        before(async () => { run = await planOf(stack); });
+
+        it("installs the pinned trino chart into namespace trino", () => {
+            const rel = inputsOf(release(run));
+            assertPinnedRelease(release(run), "trino", "trino");
+            assert.equal(rel.version, "1.42.2");
+            assert.equal(rel.name, "trino");
+            assert.equal(values(run).image.tag, apps.trino);
+        });
+
+        it("sets only keys the chart's values.yaml has (catalogs is the chart's free-form name → properties map)", () => {
+            const defaults = chartDefaults("trino");
+            assert.deepEqual(unknownValuesKeys(values(run), { ...defaults, catalogs: {} }), []);
+            // Against the raw defaults the only "unknown" key is the catalog's own name.
+            assert.deepEqual(unknownValuesKeys(values(run), defaults), ["catalogs.hive"]);
+            assert.deepEqual(unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => k !== "catalogs.hive"), ["worker.jvmm"], "a typo is caught");
+        });
+
+        it("runs the configured number of workers", async () => {
+            assert.equal(values(run).server.workers, run.config.trino.workers);
+            assert.equal(values(run).coordinator.config.nodeScheduler.includeCoordinator, false);
+            const none = await planWith(stack, { "bdok:trino": { workers: 0 } });
+            assert.equal(values(none).server.workers, 0);
+            assert.equal(values(none).coordinator.config.nodeScheduler.includeCoordinator, true, "the coordinator works alone");
+        });
+
+        it("sizes containers, JVM heap and query memory consistently", () => {
+            const v = values(run);
+            const sizes = trinoSizes(run.config.isProd);
+            for (const role of ["coordinator", "worker"] as const) {
+                const n = v[role];
+                for (const k of ["requests", "limits"]) assert.ok(n.resources[k].cpu && n.resources[k].memory, `${role} ${k}`);
+                assert.equal(mib(n.resources.limits.memory), sizes[role].memoryMiB);
+                assert.equal(n.resources.requests.memory, n.resources.limits.memory, `${role}: memory request = limit`);
+                const heap = mib(n.jvm.maxHeapSize);
+                assert.ok(heap <= 0.8 * mib(n.resources.limits.memory), `${role}: heap leaves room for off-heap memory`);
+                assert.ok(mib(n.config.query.maxMemoryPerNode) + mib(n.config.memory.heapHeadroomPerNode) <= heap, `${role}: query + headroom <= heap`);
+            }
+            const perNode = mib(v.worker.config.query.maxMemoryPerNode);
+            assert.equal(mib(v.server.config.query.maxMemory), perNode * Math.max(run.config.trino.workers, 1));
+        });
+
+        it("defines the hive catalog on Glue in the stack's region", () => {
+            const p = properties(values(run).catalogs.hive);
+            assert.equal(p["connector.name"], "hive");
+            assert.equal(p["hive.metastore"], "glue");
+            assert.equal(p["hive.metastore.glue.region"], run.config.region);
+            assert.equal(p["fs.native-s3.enabled"], "true");
+            assert.equal(p["s3.region"], run.config.region);
+            assert.equal(run.plan.outputs.trinoCatalog, "hive");
+        });
+
+        it("runs under its own service account bound to a read-only Pod Identity role", () => {
+            const sa = values(run).serviceAccount;
+            assert.deepEqual(sa, { create: true, name: TRINO_SERVICE_ACCOUNT });
+            const assoc = mine(run).filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
+            assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`), [`trino/${sa.name}`]);
+            const statements: any[] = JSON.parse(inputsOf(mine(run).find((c) => c.type === "aws:iam/rolePolicy:RolePolicy")!).policy).Statement;
+            const base = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}`;
+            const lake = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
+            for (const s of statements) {
+                const actions: string[] = [s.Action].flat();
+                const resources: string[] = [s.Resource].flat();
+                assert.ok(resources.every((r) => r !== "*"), JSON.stringify(s));
+                assert.ok(actions.every((a) => /^glue:(Get|BatchGet)/.test(a) || ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"].includes(a)), `read-only: ${actions}`);
+                if (actions.some((a) => a.startsWith("glue:"))) {
+                    assert.deepEqual(resources, [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`]);
+                }
+            }
+            const objects = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
+            assert.deepEqual(objects.sort(), [`${lake}/bronze/*`, `${lake}/silver/*`]);
+            assert.ok(release(run).dependencies.some((d) => d.includes("bdok:aws:PodRole")), "pods start after their role exists");
+        });
+
+        it("exposes its service as the exposure setting says", () => {
+            const svc = values(run).service;
+            assert.equal(svc.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
+            if (svc.type === "LoadBalancer") assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
+            else assert.deepEqual(svc.annotations, {});
+            // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
+            const port = run.config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
+            assert.equal(run.plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
+        });
+
+        it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
+            const deps = transitiveDeps(run, release(run).urn);
+            const lbc = one(run, RELEASE, "load-balancer-controller");
+            assert.equal(deps.has(lbc.urn), run.config.exposure !== "clusterIp");
+            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
+        });
+    });
+}
+
+describe("Trino authentication, from the chart the plan's values render", () => {
+    const renderTrino = (run: PlanRun) => {
+        const rel = inputsOf(release(run));
+        return parseManifest(helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }));
+    };
+    const coordinatorConfig = (objs: K8sObject[]) => {
+        const cm = objs.find((o) => o.kind === "ConfigMap" && o.source === "trino/templates/configmap-coordinator.yaml")!;
+        return { cm, props: properties(cm.data["config.properties"]) };
+    };
+
+    for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) {
+        describe(`exposure ${exposure}`, () => {
+            let run: PlanRun;
+            let objs: K8sObject[];
+            before(async function () {
+                this.timeout(180000);
+                run = await planWith("prod", { "bdok:exposure": exposure });
+                objs = renderTrino(run);
+            });
+
+            it("the coordinator takes passwords from the password file, over HTTPS only", () => {
+                const { cm, props } = coordinatorConfig(objs);
+                assert.equal(props["http-server.authentication.type"], "PASSWORD");
+                assert.equal(props["http-server.https.enabled"], "true");
+                assert.equal(props["http-server.https.port"], String(TRINO_HTTPS_PORT));
+                assert.equal(props["http-server.authentication.allow-insecure-over-http"], "false");
+                assert.equal(properties(cm.data["password-authenticator.properties"])["password-authenticator.name"], "file");
+                const deploy = objs.find((o) => o.kind === "Deployment" && /coordinator/.test(o.metadata.name))!;
+                const c = deploy.spec.template.spec.containers[0];
+                assert.ok(c.ports.some((p: any) => p.name === "https" && p.containerPort === TRINO_HTTPS_PORT), JSON.stringify(c.ports));
+                const volumes = deploy.spec.template.spec.volumes;
+                const mountOf = (secret: string) => {
+                    const v = volumes.find((x: any) => x.secret?.secretName === secret);
+                    assert.ok(v, `a volume of Secret ${secret}`);
+                    return c.volumeMounts.find((m: any) => m.name === v.name).mountPath as string;
+                };
+                const passwordFile = properties(cm.data["password-authenticator.properties"])["file.password-file"];
+                assert.equal(`${mountOf(TRINO_PASSWORD_SECRET)}/password.db`, passwordFile);
+                assert.equal(`${mountOf(TRINO_TLS_SECRET)}/tls.pem`, props["http-server.https.keystore.path"]);
+                const svc = objs.find((o) => o.kind === "Service" && o.metadata.name === TRINO_SERVICE)!;
+                assert.ok(svc.spec.ports.some((p: any) => p.port === TRINO_HTTPS_PORT && p.targetPort === "https"));
+            });
+
+            it("coordinator and workers share an internal secret from a Kubernetes Secret", () => {
+                const secretRef = properties(coordinatorConfig(objs).cm.data["config.properties"])["internal-communication.shared-secret"];
+                const env = /^\$\{ENV:(\w+)\}$/.exec(secretRef)?.[1];
+                assert.ok(env, secretRef);
+                const worker = objs.find((o) => o.kind === "ConfigMap" && o.source === "trino/templates/configmap-worker.yaml")!;
+                assert.equal(properties(worker.data["config.properties"])["internal-communication.shared-secret"], secretRef);
+                for (const d of objs.filter((o) => o.kind === "Deployment")) {
+                    const e = d.spec.template.spec.containers[0].env.find((x: any) => x.name === env);
+                    assert.deepEqual(e?.valueFrom?.secretKeyRef, { name: TRINO_INTERNAL_SECRET, key: "shared-secret" }, d.metadata.name);
+                }
+            });
+
+            it("keeps the credentials as Pulumi secrets and the release waits for them and the certificate", () => {
+                const secrets = mine(run).filter((c) => c.type === "kubernetes:core/v1:Secret");
+                const file = secrets.find((s) => inputsOf(s).metadata.name === TRINO_PASSWORD_SECRET)!;
+                const line: string = inputsOf(file).stringData["password.db"];
+                assert.match(line, new RegExp(`^${TRINO_USER}:\\$2[aby]\\$1\\d\\$.{53}\\n$`));
+                assert.equal(file.inputs.stringData, "[secret]", "the plan shows no hash");
+                const pw = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "trino-password")!;
+                assert.ok(!JSON.stringify(run.plan).includes(mockRandomState(pw.type, pw.name).result), "the password is in no plan value");
+                assert.equal(run.plan.outputs.trinoPassword, "[secret]");
+                assert.equal(run.plan.outputs.trinoUser, TRINO_USER);
+                const job = mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!;
+                const deps = release(run).dependencies;
+                for (const r of [file, job, secrets.find((s) => inputsOf(s).metadata.name === TRINO_INTERNAL_SECRET)!]) assert.ok(deps.includes(r.urn), r.name);
+            });
+
+            it("issues a certificate for the Service's names, with a role that may write only its Secret", () => {
+                const job = inputsOf(mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!);
+                const env = Object.fromEntries(job.spec.template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+                assert.deepEqual(env.DNS_NAMES.split(","), ["trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local", "localhost"]);
+                assert.equal(env.TARGET_SECRET, TRINO_TLS_SECRET);
+                const role = inputsOf(mine(run).find((c) => c.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!);
+                assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }]);
+                const tls = mine(run).find((c) => c.type === "kubernetes:core/v1:Secret" && inputsOf(c).metadata.name === TRINO_TLS_SECRET)!;
+                assert.deepEqual(tls.ignoreChanges.sort(), ["data", "stringData"]);
+            });
+        });
+    }
+
+    it("with exposure clusterIp (port-forward only) it renders no authenticator", async function () {
+        this.timeout(180000);
+        const run = await planOf("dev");
+        assert.equal(run.config.exposure, "clusterIp");
+        const { props } = coordinatorConfig(renderTrino(run));
+        assert.equal(props["http-server.authentication.type"], undefined);
+        assert.equal(run.plan.outputs.trinoPassword, undefined);
+    });
+
+    it("refuses a password hash Trino would reject", () => {
+        assert.throws(() => passwordFileLine("bdok", "$2a$04$abc"), /cost 8 or more/);
+        assert.throws(() => passwordFileLine("bdok", "plain"), /bcrypt hash/);
+        assert.throws(() => passwordFileLine("bd:ok", "$2a$10$x"), /allowed: letters/);
+    });
+});

@@ -1,0 +1,85 @@
+// The pack's configuration (which stack, which exposure) and the wrappers every rule is built with.
+import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs } from "@pulumi/policy";
+
+// ---------------------------------------------------------------------------------------------
+// Configuration: which stack the pack is looking at
+// ---------------------------------------------------------------------------------------------
+
+export const EXPOSURES = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
+export type Exposure = (typeof EXPOSURES)[number];
+
+export interface BdokPolicyConfig {
+    /** The stack name; defaults to the one in the resources' URNs. */
+    stack: string;
+    /** Whether prod-only rules apply; defaults to stack "prod" or "prod-*" (as config.ts decides). */
+    isProd: boolean;
+    /** The stack's bdok:exposure; decides whether LoadBalancer services and public 443 are allowed. */
+    exposure: Exposure;
+}
+
+/** Every policy takes the same configuration, so one generated file configures the whole pack. */
+export const configSchema: PolicyConfigSchema = {
+    properties: {
+        stack: { type: "string", description: "Stack name (defaults to the stack in the resource URNs)" },
+        isProd: { type: "boolean", description: "Apply the prod-only rules (defaults to stack == prod or prod-*)" },
+        exposure: { type: "string", enum: [...EXPOSURES], default: "clusterIp", description: "The stack's bdok:exposure setting" },
+    },
+};
+
+/** "urn:pulumi:<stack>::<project>::<type>::<name>" → stack. */
+export function stackOfUrn(urn: string | undefined): string | undefined {
+    const m = /^urn:pulumi:([^:]+)::/.exec(urn ?? "");
+    return m ? m[1] : undefined;
+}
+
+export function isProdStack(stack: string): boolean {
+    return stack === "prod" || stack.startsWith("prod-");
+}
+
+/** Fills what the policy configuration leaves out: stack from the URN, isProd from the stack. */
+export function resolveConfig(raw: Partial<BdokPolicyConfig> | undefined, urn?: string): BdokPolicyConfig {
+    const r = raw ?? {};
+    const stack = typeof r.stack === "string" && r.stack !== "" ? r.stack : (stackOfUrn(urn) ?? "unknown");
+    const isProd = typeof r.isProd === "boolean" ? r.isProd : isProdStack(stack);
+    const exposure = (EXPOSURES as readonly string[]).includes(r.exposure as string) ? (r.exposure as Exposure) : "clusterIp";
+    return { stack, isProd, exposure };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy helpers
+// ---------------------------------------------------------------------------------------------
+
+export function configOf(args: { getConfig<T extends object>(): T }, urn?: string): BdokPolicyConfig {
+    return resolveConfig(args.getConfig<Partial<BdokPolicyConfig>>(), urn);
+}
+
+export function stackConfigOf(args: StackValidationArgs): BdokPolicyConfig {
+    return configOf(args, args.resources[0]?.urn);
+}
+
+/** Runs `fn` for resources of the given types only. */
+export function forTypes(types: readonly string[] | ((type: string) => boolean), fn: ResourceValidation): ResourceValidation {
+    const match = typeof types === "function" ? types : (t: string) => types.includes(t);
+    return (args, report) => (match(args.type) ? fn(args, report) : undefined);
+}
+
+/** A resource rule that applies only to prod stacks; elsewhere it reports itself not applicable. */
+export function prodOnly(fn: (args: ResourceValidationArgs, report: ReportViolation, cfg: BdokPolicyConfig) => void): ResourceValidation {
+    return (args, report) => {
+        const cfg = configOf(args, args.urn);
+        if (!cfg.isProd) args.notApplicable(`prod stacks only (stack "${cfg.stack}")`);
+        fn(args, report, cfg);
+    };
+}
+
+export function prodOnlyStack(fn: (args: StackValidationArgs, report: ReportViolation, cfg: BdokPolicyConfig) => void): StackValidation {
+    return (args, report) => {
+        const cfg = stackConfigOf(args);
+        if (!cfg.isProd) args.notApplicable(`prod stacks only (stack "${cfg.stack}")`);
+        fn(args, report, cfg);
+    };
+}
+
+export const label = (args: { type: string; name: string }) => `${args.type.split(":").pop()} "${args.name}"`;
+
+export const common = { configSchema };

@@ -1,0 +1,187 @@
+// S3: encryption, versioning, public access, TLS-only bucket policies, ownership, and prod's buckets kept.
+import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import { T, UNKNOWN, depsOf, is, list, read, show, walk } from "./props";
+import { Statement, parsePolicyDocument } from "./iam";
+import { common, forTypes, label, prodOnly } from "./config";
+
+// ---------------------------------------------------------------------------------------------
+// Pure predicates
+// ---------------------------------------------------------------------------------------------
+
+export const SSE_ALGORITHMS = ["AES256", "aws:kms", "aws:kms:dsse"];
+
+/** The SSE algorithms declared anywhere in an encryption configuration (or a bucket's inline one). */
+export function sseAlgorithms(config: unknown): string[] {
+    const found: string[] = [];
+    walk({ config }, (_h, k, v) => {
+        if (k === "sseAlgorithm" && typeof v === "string") found.push(v);
+    });
+    return found;
+}
+
+export function hasValidSse(config: unknown): boolean {
+    const algs = sseAlgorithms(config);
+    return algs.length > 0 && algs.every((a) => SSE_ALGORITHMS.includes(a));
+}
+
+/** BucketVersioning's versioningConfiguration.status, or a bucket's inline versioning. */
+export function versioningEnabled(props: unknown): boolean | typeof UNKNOWN {
+    const status = read(props, "versioningConfiguration", "status");
+    if (status === UNKNOWN) return UNKNOWN;
+    if (status !== undefined) return status === "Enabled";
+    const inline = read(props, "versioning");
+    const first = Array.isArray(inline) ? read(inline, 0) : inline;
+    return read(first, "enabled") === true;
+}
+
+export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+/** The public access block flags that are not true. */
+export function publicAccessGaps(props: unknown): string[] {
+    return PUBLIC_ACCESS_FLAGS.filter((f) => {
+        const v = read(props, f);
+        return v !== true && v !== "true" && v !== UNKNOWN;
+    });
+}
+
+/** True when the document denies every request made without TLS (aws:SecureTransport = false). */
+export function isTlsOnlyPolicy(doc: { Statement: Statement[] } | undefined): boolean {
+    if (!doc) return false;
+    return doc.Statement.some((s) => {
+        if (s.Effect !== "Deny") return false;
+        const principalAll = s.Principal === "*" || list(read(s.Principal, "AWS")).includes("*");
+        const actions = list(s.Action);
+        const allActions = actions.includes("s3:*") || actions.includes("*");
+        const cond = read(s.Condition, "Bool", "aws:SecureTransport");
+        return principalAll && allActions && (cond === false || cond === "false");
+    });
+}
+
+/** Resources of `types` that configure `bucket`: children of it, or naming it in their `bucket` input. */
+export function attachedToBucket(bucket: PolicyResource, resources: PolicyResource[], types: readonly string[]): PolicyResource[] {
+    const name = read(bucket.props, "bucket");
+    return resources.filter((r) => {
+        if (!types.includes(r.type)) return false;
+        if (r.parent?.urn === bucket.urn) return true;
+        if (depsOf(r, "bucket").some((d) => d.urn === bucket.urn)) return true;
+        const b = read(r.props, "bucket");
+        return typeof name === "string" && typeof b === "string" && b === name;
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The policies
+// ---------------------------------------------------------------------------------------------
+
+const buckets = (args: StackValidationArgs) => args.resources.filter((r) => is(T.bucket, r.type));
+
+export const s3Encryption: StackValidationPolicy = {
+    ...common,
+    name: "s3-bucket-encryption",
+    description: "Every S3 bucket has default server-side encryption (SSE-S3 or SSE-KMS).",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "s3"],
+    validateStack: (args, report) => {
+        for (const b of buckets(args)) {
+            const configs = attachedToBucket(b, args.resources, T.sse);
+            const inline = read(b.props, "serverSideEncryptionConfiguration");
+            if (configs.length === 0 && !hasValidSse(inline)) {
+                report(`S3 bucket "${b.name}" has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms.`, b.urn);
+            }
+            for (const c of configs) {
+                if (!hasValidSse(read(c.props, "rules"))) {
+                    report(`S3 bucket "${b.name}": encryption configuration "${c.name}" sets sseAlgorithm ${show(sseAlgorithms(read(c.props, "rules")))}; allowed: ${SSE_ALGORITHMS.join(", ")}.`, c.urn);
+                }
+            }
+        }
+    },
+};
+
+export const s3Versioning: StackValidationPolicy = {
+    ...common,
+    name: "s3-bucket-versioning",
+    description: "Every S3 bucket has versioning enabled.",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "s3"],
+    validateStack: (args, report) => {
+        for (const b of buckets(args)) {
+            const v = attachedToBucket(b, args.resources, T.versioning);
+            const states = v.map((x) => versioningEnabled(x.props));
+            if (states.includes(UNKNOWN)) continue;
+            if (!states.includes(true) && versioningEnabled(b.props) !== true) {
+                report(`S3 bucket "${b.name}" is not versioned: add a BucketVersioning with versioningConfiguration.status "Enabled".`, b.urn);
+            }
+        }
+    },
+};
+
+export const s3PublicAccessBlock: StackValidationPolicy = {
+    ...common,
+    name: "s3-public-access-block",
+    description: "Every S3 bucket has a public access block with all four settings true.",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "s3"],
+    validateStack: (args, report) => {
+        for (const b of buckets(args)) {
+            const blocks = attachedToBucket(b, args.resources, T.publicAccessBlock);
+            if (blocks.length === 0) {
+                report(`S3 bucket "${b.name}" has no BucketPublicAccessBlock: add one with ${PUBLIC_ACCESS_FLAGS.join(", ")} all true.`, b.urn);
+            }
+            for (const pab of blocks) {
+                const gaps = publicAccessGaps(pab.props);
+                if (gaps.length) report(`S3 bucket "${b.name}": public access block "${pab.name}" leaves ${gaps.join(", ")} not true; all four must be true.`, pab.urn);
+            }
+        }
+    },
+};
+
+export const s3TlsOnly: StackValidationPolicy = {
+    ...common,
+    name: "s3-tls-only",
+    description: "Every S3 bucket has a policy denying requests without TLS (aws:SecureTransport false).",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "s3"],
+    validateStack: (args, report) => {
+        for (const b of buckets(args)) {
+            const policies = attachedToBucket(b, args.resources, T.bucketPolicy).map((p) => read(p.props, "policy"));
+            policies.push(read(b.props, "policy"));
+            if (policies.includes(UNKNOWN)) continue; // the document depends on the bucket's ARN: known after create
+            if (!policies.some((p) => isTlsOnlyPolicy(parsePolicyDocument(p)))) {
+                report(`S3 bucket "${b.name}" accepts plain HTTP: add a BucketPolicy statement Deny s3:* for Principal "*" when aws:SecureTransport is "false".`, b.urn);
+            }
+        }
+    },
+};
+
+export const s3Ownership: StackValidationPolicy = {
+    ...common,
+    name: "s3-ownership-enforced",
+    // Advisory: new buckets default to BucketOwnerEnforced (ACLs off) since 2023; declaring it only
+    // guards against an explicit weakening, which the public access block already blocks.
+    description: "Every S3 bucket declares object ownership BucketOwnerEnforced (ACLs disabled).",
+    enforcementLevel: "advisory",
+    tags: ["aws", "s3"],
+    validateStack: (args, report) => {
+        for (const b of buckets(args)) {
+            const ctl = attachedToBucket(b, args.resources, T.ownership);
+            const ownerships = ctl.map((c) => read(c.props, "rule", "objectOwnership"));
+            if (ownerships.includes(UNKNOWN)) continue;
+            if (!ownerships.includes("BucketOwnerEnforced")) {
+                report(`S3 bucket "${b.name}" does not enforce bucket-owner object ownership: add BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced".`, b.urn);
+            }
+        }
+    },
+};
+
+export const s3NoForceDestroyProd: ResourceValidationPolicy = {
+    ...common,
+    name: "s3-no-force-destroy-prod",
+    description: "In prod, S3 buckets are never force-destroyed with their objects.",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "s3", "prod-only", "teardown"],
+    validateResource: forTypes(T.bucket, prodOnly((args, report) => {
+        if (read(args.props, "forceDestroy") === true) {
+            report(`${label(args)}: forceDestroy is true in a prod stack, so \`pulumi destroy\` would delete the data; set forceDestroy: false.`);
+        }
+    })),
+};
