@@ -29,7 +29,7 @@ describe("configuration", () => {
         for (const stack of ["dev", "prod"]) {
             const cfg = parseConfig(loadStackConfig(stack), stack);
             assert.equal(cfg.stack, stack);
-            assert.equal(cfg.isProd, stack === "prod");
+            assert.equal(cfg.ha, stack === "prod");
         }
     });
 

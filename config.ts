@@ -58,6 +58,8 @@ export const schema = {
     vpcCidr: field(cidr16to20, "a private IPv4 /16../20 network", "10.20.0.0/16"),
     azCount: field(int(2, 3), "2 or 3", 2),
     natGateways: field(oneOf(["single", "perAz"] as const), `"single" (one NAT, dev) or "perAz" (one per AZ, prod)`, "single"),
+    // Sizing and availability are a setting of the stack file, never read from the stack's name.
+    profile: field(oneOf(["small", "ha"] as const), `"small" (one replica each, small requests) or "ha" (replicas, disruption budgets, production sizes, the prod-only policy rules)`, "small"),
     kubernetesVersion: field(str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }), `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`, apps.kubernetes),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
@@ -136,7 +138,8 @@ type Deep<T> = T extends undefined ? never : T;
 export type StackConfig = { [K in keyof Raw]: Deep<Raw[K]> } & {
     region: string;
     stack: string;
-    isProd: boolean;
+    /** `profile: ha`: replicas, disruption budgets, production sizes. */
+    ha: boolean;
 };
 export type NodeGroupConfig = StackConfig["nodeGroups"][string];
 
@@ -197,7 +200,7 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     crossChecks(cfg, ctx);
     ctx.issues.push(...stackNameIssues(stack));
     if (ctx.issues.length > 0) throw new ConfigError(ctx.issues);
-    return { ...cfg, region: region!, stack, isProd: stack === "prod" || stack.startsWith("prod-") };
+    return { ...cfg, region: region!, stack, ha: cfg.profile === "ha" };
 }
 
 /** Rules across keys, for the sections that parsed (an invalid section is undefined here). */

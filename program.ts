@@ -83,7 +83,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         clusterName: cluster.name,
         region: cfg.region,
         vpcId: network.vpcId,
-        isProd: cfg.isProd,
+        ha: cfg.ha,
         podIdentityAgent: cluster.podIdentityAgent,
         tags,
     }, onNodes);

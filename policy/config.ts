@@ -11,7 +11,7 @@ export type Exposure = (typeof EXPOSURES)[number];
 export interface BdokPolicyConfig {
     /** The stack name; defaults to the one in the resources' URNs. */
     stack: string;
-    /** Whether prod-only rules apply; defaults to stack "prod" or "prod-*" (as config.ts decides). */
+    /** Whether the prod-only rules apply: the stack's `bdok:profile` is `ha`. Unset: they apply (never guessed from the stack's name). */
     isProd: boolean;
     /** The stack's bdok:exposure; decides whether LoadBalancer services and public 443 are allowed. */
     exposure: Exposure;
@@ -21,7 +21,7 @@ export interface BdokPolicyConfig {
 export const configSchema: PolicyConfigSchema = {
     properties: {
         stack: { type: "string", description: "Stack name (defaults to the stack in the resource URNs)" },
-        isProd: { type: "boolean", description: "Apply the prod-only rules (defaults to stack == prod or prod-*)" },
+        isProd: { type: "boolean", description: "Apply the prod-only rules: true when the stack's bdok:profile is ha (npm run policy -- --emit-config writes it); unset applies them" },
         exposure: { type: "string", enum: [...EXPOSURES], default: "clusterIp", description: "The stack's bdok:exposure setting" },
     },
 };
@@ -32,15 +32,11 @@ export function stackOfUrn(urn: string | undefined): string | undefined {
     return m ? m[1] : undefined;
 }
 
-export function isProdStack(stack: string): boolean {
-    return stack === "prod" || stack.startsWith("prod-");
-}
-
-/** Fills what the policy configuration leaves out: stack from the URN, isProd from the stack. */
+/** Fills what the policy configuration leaves out: the stack from the URN; without a profile the strict rules apply. */
 export function resolveConfig(raw: Partial<BdokPolicyConfig> | undefined, urn?: string): BdokPolicyConfig {
     const r = raw ?? {};
     const stack = typeof r.stack === "string" && r.stack !== "" ? r.stack : (stackOfUrn(urn) ?? "unknown");
-    const isProd = typeof r.isProd === "boolean" ? r.isProd : isProdStack(stack);
+    const isProd = typeof r.isProd === "boolean" ? r.isProd : true;
     const exposure = (EXPOSURES as readonly string[]).includes(r.exposure as string) ? (r.exposure as Exposure) : "clusterIp";
     return { stack, isProd, exposure };
 }

@@ -173,8 +173,8 @@ export async function runPolicies(resources: PlanResourceLike[], config: Partial
 }
 
 /** The policy configuration of a parsed stack configuration. */
-export function policyConfigOf(cfg: { stack: string; isProd: boolean; exposure: string }): BdokPolicyConfig {
-    return { stack: cfg.stack, isProd: cfg.isProd, exposure: cfg.exposure as BdokPolicyConfig["exposure"] };
+export function policyConfigOf(cfg: { stack: string; ha: boolean; exposure: string }): BdokPolicyConfig {
+    return { stack: cfg.stack, isProd: cfg.ha, exposure: cfg.exposure as BdokPolicyConfig["exposure"] };
 }
 
 /** The `--policy-pack-config` file: the same settings for every policy (each has the same schema). */
@@ -183,7 +183,7 @@ export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = 
 }
 
 /** Runs the pack over a harness run (planOf/planWith), configured from the run's own stack config. */
-export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; isProd: boolean; exposure: string } }, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
+export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; ha: boolean; exposure: string } }, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
     return runPolicies(run.captured, policyConfigOf(run.config), policies);
 }
 
@@ -231,7 +231,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
     }
     // The same reader as plan:diff: a bad file is one usage error naming it.
-    const plan = readPlanFile(planFile!, usage) as { stack: string; config?: { stack: string; isProd: boolean; exposure: string }; resources: PlanResourceLike[] };
+    const plan = readPlanFile(planFile!, usage) as { stack: string; config?: { stack: string; ha: boolean; exposure: string }; resources: PlanResourceLike[] };
     if (!plan.config && !overridesFile && typeof plan.stack !== "string") throw new UsageError(`${planFile}: the plan names no stack; allowed: a plan.json written by npm run plan`);
     // The plan's own configuration, unless overrides ask for another.
     const config = plan.config && !overridesFile ? policyConfigOf(plan.config) : stackConfig(plan.stack);

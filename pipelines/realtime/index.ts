@@ -108,7 +108,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             data: sqlFiles,
         }, p);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
-            tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, isProd: cfg.isProd }));
+            tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }));
         const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, args.postgresSecret]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
@@ -123,7 +123,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 scriptConfigMap,
                 rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
                 scriptHash: sha256(simulatorPy),
-                isProd: cfg.isProd,
+                ha: cfg.ha,
             })),
         }, { parent: this, dependsOn: [table, simulatorLogin] });
 
@@ -170,7 +170,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         grant("target", kafkaNs, caTargetRules());
         const copyPy = readPipelineFile(FILES.copySecretKey);
         const copyMap = scriptMap("es-ca-copy", "es-ca-copy", kafkaNs, "copy_secret_key.py", copyPy);
-        const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
+        const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
         const copySpec = copyArgs.apply(caCopyJobSpec);
         const copyJob = contentJob("es-ca-copy", kafkaNs, copySpec, [caCopy, copier, ...rbac, args.elasticsearch]);
         new k8s.batch.v1.CronJob(`${name}-es-ca-copy`, {
@@ -198,7 +198,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const kibanaPy = readPipelineFile(FILES.kibana);
         const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
         const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
-            kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, isProd: cfg.isProd }));
+            kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
         contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana]);
 
         this.registerOutputs({

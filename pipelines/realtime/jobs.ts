@@ -69,7 +69,7 @@ export interface TableJobArgs {
     image: string;
     /** ConfigMap holding customers.sql */
     sqlConfigMap: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 export const SQL_MOUNT = "/opt/bdok/sql";
@@ -101,7 +101,7 @@ export function tableJobSpec(a: TableJobArgs) {
                 secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
             ],
             volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
-            resources: realtimeResources(a.isProd).psql,
+            resources: realtimeResources(a.ha).psql,
             securityContext: hardened,
         }],
     }, 6, 900);
@@ -118,7 +118,7 @@ export interface SimulatorArgs {
     rowsPerSecond: number;
     /** sha256 of simulator.py: a pod annotation, so a new script rolls the pod. */
     scriptHash: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 export const SCRIPT_MOUNT = "/opt/bdok/scripts";
@@ -152,7 +152,7 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                         { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
                     ],
                     volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
-                    resources: realtimeResources(a.isProd).simulator,
+                    resources: realtimeResources(a.ha).simulator,
                     securityContext: hardened,
                 }],
             },
@@ -176,7 +176,7 @@ export function caTargetRules(): RbacRule[] {
 export interface CopyPodArgs {
     image: string;
     scriptConfigMap: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 function caCopyPod(a: CopyPodArgs) {
@@ -203,7 +203,7 @@ function caCopyPod(a: CopyPodArgs) {
                 { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
             ],
             volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
-            resources: realtimeResources(a.isProd).smallPython,
+            resources: realtimeResources(a.ha).smallPython,
             securityContext: hardened,
         }],
     };
@@ -234,7 +234,7 @@ export const KIBANA_CA_MOUNT = "/etc/bdok/kibana-ca";
 export interface KibanaJobArgs {
     image: string;
     scriptConfigMap: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 /** Runs in the elastic namespace: the Kibana CA and the elastic user's Secret live there. */
@@ -262,7 +262,7 @@ export function kibanaDataViewJobSpec(a: KibanaJobArgs) {
                 { name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true },
                 { name: "kibana-ca", mountPath: KIBANA_CA_MOUNT, readOnly: true },
             ],
-            resources: realtimeResources(a.isProd).smallPython,
+            resources: realtimeResources(a.ha).smallPython,
             securityContext: hardened,
         }],
     }, 3, 1800);

@@ -72,9 +72,9 @@ function rdsAddress(run: PlanRun): string {
 
 describe("Pipelines: realtime (pure builders)", () => {
     it("names the table Job after its content, so new SQL re-runs it and the same SQL does not", () => {
-        const a = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), isProd: false });
-        const b = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 2"), isProd: false });
-        const a2 = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), isProd: false });
+        const a = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), ha: false });
+        const b = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 2"), ha: false });
+        const a2 = tableJobSpec({ host: "h", port: 5432, image: images.postgresClient, sqlConfigMap: contentName("customers-sql", "CREATE 1"), ha: false });
         assert.notEqual(contentName("customers-table", a), contentName("customers-table", b));
         assert.equal(contentName("customers-table", a), contentName("customers-table", a2));
         assert.match(contentName("customers-table", a), /^customers-table-[0-9a-f]{10}$/);
@@ -101,7 +101,7 @@ describe("Pipelines: realtime (pure builders)", () => {
     });
 
     it("the simulator's rate comes from the configuration", () => {
-        const spec = simulatorDeploymentSpec({ host: "h", port: 5432, image: images.airflow, scriptConfigMap: "s", rowsPerSecond: 2.5, scriptHash: "x", isProd: false });
+        const spec = simulatorDeploymentSpec({ host: "h", port: 5432, image: images.airflow, scriptConfigMap: "s", rowsPerSecond: 2.5, scriptHash: "x", ha: false });
         assert.equal(env(spec.template.spec.containers[0]).SIM_ROWS_PER_SECOND, "2.5");
     });
 
@@ -223,7 +223,7 @@ for (const stack of STACKS) {
             assert.ok(app.spec.deps.packages.includes(sparkPackages.kafka) && app.spec.deps.packages.includes(sparkPackages.hadoopAws));
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-            const size = streamingSizing(run.config.isProd);
+            const size = streamingSizing(run.config.ha);
             assert.equal(app.spec.executor.instances, size.executors);
             assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
             assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);

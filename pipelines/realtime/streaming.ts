@@ -51,19 +51,19 @@ export function connectorAcls(): Acl[] {
  * so it does not take the batch jobs' executors (config.spark). One task slot per pod (cores 1),
  * but a fraction of a CPU requested: the pods idle between micro-batches.
  */
-export function streamingSizing(isProd: boolean) {
+export function streamingSizing(ha: boolean) {
     return {
-        executors: isProd ? 2 : 1,
+        executors: ha ? 2 : 1,
         executorMemory: "1g",
         driverMemory: "1g",
         driverCoreRequest: "250m",
-        executorCoreRequest: isProd ? "500m" : "250m",
+        executorCoreRequest: ha ? "500m" : "250m",
     };
 }
 
 export interface StreamingArgs {
     lakeBucket: string;
-    config: Pick<StackConfig, "isProd" | "region">;
+    config: Pick<StackConfig, "ha" | "region">;
     /** sha256 of streaming_job.py: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
 }
@@ -75,7 +75,7 @@ export interface StreamingArgs {
  */
 export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const upload = streamingUpload(() => "");
-    const size = streamingSizing(a.config.isProd);
+    const size = streamingSizing(a.config.ha);
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,

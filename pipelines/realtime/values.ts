@@ -61,10 +61,10 @@ export function esCaConnectMount(): ConnectSecretMount {
     return { volume: ES_CA_COPY.connectVolume, secretName: ES_CA_COPY.secret, mountPath: ES_CA_COPY.connectMountPath };
 }
 
-export function realtimeResources(isProd: boolean) {
+export function realtimeResources(ha: boolean) {
     return {
         psql: resources("50m", "64Mi", "500m", "128Mi"),
-        simulator: isProd ? resources("100m", "128Mi", "500m", "256Mi") : resources("50m", "128Mi", "500m", "256Mi"),
+        simulator: ha ? resources("100m", "128Mi", "500m", "256Mi") : resources("50m", "128Mi", "500m", "256Mi"),
         // Python (stdlib only) talking to one API.
         smallPython: resources("50m", "64Mi", "500m", "128Mi"),
     };

@@ -111,7 +111,7 @@ describe("Airflow (pure builders)", () => {
         assert.match(DB_INIT_SQL, /CREATE DATABASE %I OWNER %I', :'app_db', :'app_user'\) WHERE NOT EXISTS \(SELECT 1 FROM pg_database/);
         assert.equal((DB_INIT_SQL.match(/\\gexec/g) ?? []).length, DB_INIT_SQL.split("\n").length - 1, "every statement but \\getenv runs through \\gexec");
         assert.match(DB_INIT_SQL, /^\\getenv app_password APP_PASSWORD$/m, "the password comes from the environment, not argv");
-        const spec = dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false });
+        const spec = dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false });
         const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
         assert.equal(env.PGSSLMODE.value, "require");
         assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
@@ -119,8 +119,8 @@ describe("Airflow (pure builders)", () => {
         assert.ok(spec.ttlSecondsAfterFinished > 0);
         const name = dbInitJobName(spec);
         assert.match(name, /^airflow-db-init-[0-9a-f]{10}$/);
-        assert.equal(name, dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false })));
-        assert.notEqual(name, dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, isProd: false })));
+        assert.equal(name, dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })));
+        assert.notEqual(name, dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })));
         assert.equal(metadataConnection("pw", "h", 5432), "postgresql://airflow:pw@h:5432/airflow?sslmode=require");
     });
 
@@ -198,8 +198,8 @@ for (const stack of ["dev", "prod"]) {
         it("has pod disruption budgets in prod only", () => {
             const v = values(run);
             for (const c of ["scheduler", "apiServer", "triggerer", "dagProcessor"]) {
-                assert.equal(v[c].podDisruptionBudget.enabled, run.config.isProd, `${c} PDB`);
-                if (run.config.isProd) assert.deepEqual(v[c].podDisruptionBudget.config, { maxUnavailable: 1 });
+                assert.equal(v[c].podDisruptionBudget.enabled, run.config.ha, `${c} PDB`);
+                if (run.config.ha) assert.deepEqual(v[c].podDisruptionBudget.config, { maxUnavailable: 1 });
             }
         });
 

@@ -97,7 +97,7 @@ export class Airflow extends pulumi.ComponentResource {
 
         // ---- metadata DB: role + database on RDS, created in-cluster (RDS is private) ----
         const jobSpec = pulumi.all([args.database.address, args.database.port]).apply(([host, port]) =>
-            dbInitJobSpec({ host, port, masterUser: args.database.masterUsername, image: images.postgresClient, isProd: cfg.isProd }));
+            dbInitJobSpec({ host, port, masterUser: args.database.masterUsername, image: images.postgresClient, ha: cfg.ha }));
         const dbInit = new k8s.batch.v1.Job(`${name}-db-init`, {
             metadata: {
                 name: jobSpec.apply(dbInitJobName),

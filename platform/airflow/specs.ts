@@ -36,7 +36,7 @@ export interface DbInitArgs {
     port: number;
     masterUser: string;
     image: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 export const DB_INIT_TTL_SECONDS = 3600;
@@ -72,7 +72,7 @@ export function dbInitJobSpec(a: DbInitArgs) {
                     image: a.image,
                     command: ["sh", "-c", dbInitScript()],
                     env,
-                    resources: airflowResources(a.isProd).dbInitJob,
+                    resources: airflowResources(a.ha).dbInitJob,
                     securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                 }],
             },

@@ -110,14 +110,14 @@ export function awsDefaultConnection(region: string): string {
 // Sizing
 
 /** Requests and limits of every Airflow container the chart runs, per environment size. */
-export function airflowResources(isProd: boolean) {
+export function airflowResources(ha: boolean) {
     return {
-        scheduler: isProd ? resources("500m", "1Gi", "2", "2Gi") : resources("250m", "768Mi", "1", "1536Mi"),
-        apiServer: isProd ? resources("500m", "1536Mi", "2", "3Gi") : resources("250m", "1Gi", "1", "2Gi"),
-        triggerer: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "500m", "1Gi"),
-        dagProcessor: isProd ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "1", "1Gi"),
+        scheduler: ha ? resources("500m", "1Gi", "2", "2Gi") : resources("250m", "768Mi", "1", "1536Mi"),
+        apiServer: ha ? resources("500m", "1536Mi", "2", "3Gi") : resources("250m", "1Gi", "1", "2Gi"),
+        triggerer: ha ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "500m", "1Gi"),
+        dagProcessor: ha ? resources("250m", "768Mi", "1", "1536Mi") : resources("100m", "512Mi", "1", "1Gi"),
         // One pod per task (KubernetesExecutor): the Python side only, Spark runs elsewhere.
-        workers: isProd ? resources("250m", "768Mi", "2", "2Gi") : resources("100m", "512Mi", "1", "1Gi"),
+        workers: ha ? resources("250m", "768Mi", "2", "2Gi") : resources("100m", "512Mi", "1", "1Gi"),
         statsd: resources("50m", "64Mi", "200m", "128Mi"),
         logGroomer: resources("10m", "32Mi", "100m", "128Mi"),
         migrateDatabaseJob: resources("200m", "512Mi", "1", "1Gi"),
@@ -130,7 +130,7 @@ export function airflowResources(isProd: boolean) {
 // Chart values
 
 export interface AirflowValuesArgs {
-    config: Pick<StackConfig, "isProd" | "region" | "airflow" | "exposure">;
+    config: Pick<StackConfig, "ha" | "region" | "airflow" | "exposure">;
     /** "apache/airflow:3.1.7" */
     image: string;
     logsBucket: string;
@@ -159,13 +159,13 @@ const pdb = (enabled: boolean) => (enabled ? { enabled, config: { maxUnavailable
  */
 export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
     const cfg = a.config;
-    const r = airflowResources(cfg.isProd);
+    const r = airflowResources(cfg.ha);
     const { repository, tag } = splitImage(a.image);
     const dags = dagVolume(a.dagsConfigMap, a.dagPaths);
     const env: Record<string, string> = { ...a.env, AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region) };
     const groomer = { resources: r.logGroomer };
     const sa = (name: string) => ({ create: true, name });
-    const ha = cfg.isProd;
+    const ha = cfg.ha;
 
     // Rolled on a DAG change and on a password rotation. Per component, not airflowPodAnnotations:
     // that also lands on the Jobs' pod templates, which are immutable once created.

@@ -13,7 +13,7 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k
  *   and resources cannot drift apart; memory request = limit.
  * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
  */
-export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "isProd">, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
+export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "ha">, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
     const nodes = config.elasticsearch.nodes;
     const authSpec = auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
         ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
@@ -25,7 +25,7 @@ export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" 
         // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
         volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
         // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
-        podDisruptionBudget: config.isProd && nodes > 1
+        podDisruptionBudget: config.ha && nodes > 1
             ? {
                 spec: {
                     maxUnavailable: 1,
@@ -37,7 +37,7 @@ export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" 
             name: "default",
             count: nodes,
             config: { "node.store.allow_mmap": false },
-            resources: elasticsearchSizes(config.isProd),
+            resources: elasticsearchSizes(config.ha),
             podTemplate: {
                 metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
                 spec: {
@@ -64,12 +64,12 @@ export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" 
     });
 }
 
-export function kibanaResource(config: Pick<StackConfig, "isProd" | "exposure">): CustomResourceObject {
+export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): CustomResourceObject {
     return customResourceObject(apiVersions.kibana, "Kibana", { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
         version: apps.elastic,
-        count: config.isProd ? 2 : 1,
+        count: config.ha ? 2 : 1,
         elasticsearchRef: { name: ES_NAME },
-        resources: kibanaSizes(config.isProd),
+        resources: kibanaSizes(config.ha),
         http: {
             service: {
                 metadata: { annotations: serviceAnnotations(config.exposure) },

@@ -50,14 +50,14 @@ export function operatorValues(): Record<string, unknown> {
     };
 }
 
-export function elasticsearchSizes(isProd: boolean) {
-    return isProd
+export function elasticsearchSizes(ha: boolean) {
+    return ha
         ? { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }
         : { requests: { cpu: "500m", memory: "2Gi" }, limits: { cpu: "1", memory: "2Gi" } };
 }
 
-export function kibanaSizes(isProd: boolean) {
-    return isProd
+export function kibanaSizes(ha: boolean) {
+    return ha
         ? { requests: { cpu: "500m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } }
         : { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } };
 }

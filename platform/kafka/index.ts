@@ -75,7 +75,7 @@ export class Kafka extends pulumi.ComponentResource {
             repositoryOpts: { repo: charts.strimzi.repo },
             namespace: ns,
             createNamespace: false,
-            values: strimziValues(config.isProd),
+            values: strimziValues(config.ha),
             timeout: releaseTimeout(charts.strimzi.chart),
             skipCrds: true,
         }, { parent: this, dependsOn: crds });
@@ -89,7 +89,7 @@ export class Kafka extends pulumi.ComponentResource {
             storageGiB: config.kafka.storageGiB,
             storageClass,
             protect: config.protectStatefulResources,
-            isProd: config.isProd,
+            ha: config.ha,
         };
         cr("pool", kafkaNodePool(clusterArgs));
         this.cluster = cr("cluster", kafkaCluster(clusterArgs));
@@ -130,7 +130,7 @@ export class Kafka extends pulumi.ComponentResource {
         cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
         // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
         // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, isProd: config.isProd, secretMounts: args.connectSecretMounts }), [buildRole]);
+        const connect = cr("connect", kafkaConnect({ image: this.connectImage, ha: config.ha, secretMounts: args.connectSecretMounts }), [buildRole]);
 
         // ---- Credentials the connectors resolve through the secrets config provider ----
         // The role itself is created in the database by the realtime pipeline's table Job, with this password.

@@ -78,7 +78,7 @@ describe("Platform: Kafka", () => {
         });
 
         it("the strict validator rejects a misspelled or mistyped field in the Kafka spec", () => {
-            const good = kafkaCluster({ brokers: 3, storageGiB: 10, storageClass: "gp3", protect: true, isProd: true });
+            const good = kafkaCluster({ brokers: 3, storageGiB: 10, storageClass: "gp3", protect: true, ha: true });
             assert.deepEqual(validateCustomResource(good), []);
             const { listeners, ...rest } = good.spec.kafka;
             const typo = { ...good, spec: { ...good.spec, kafka: { ...rest, listners: listeners } } };

@@ -21,12 +21,12 @@ export interface KafkaClusterArgs {
     storageClass: string;
     /** Keep broker volumes when the pool or cluster is deleted (prod). */
     protect: boolean;
-    isProd: boolean;
+    ha: boolean;
 }
 
 /** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
 export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
-    const size = kafkaSizing(a.isProd);
+    const size = kafkaSizing(a.ha);
     return customResourceObject(apiVersions.strimzi, "KafkaNodePool", { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
         replicas: a.brokers,
         roles: ["controller", "broker"],
@@ -65,7 +65,7 @@ export function brokerConfig(brokers: number): Record<string, number> {
  * client (Connect, Spark) trusts the cluster CA and authenticates as a KafkaUser (kafkaUser).
  */
 export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
-    const size = kafkaSizing(a.isProd);
+    const size = kafkaSizing(a.ha);
     return customResourceObject(apiVersions.strimzi, "Kafka", { name: KAFKA_NAME, namespace: NAMESPACE.kafka }, {
         kafka: {
             version: apps.kafka,
@@ -75,7 +75,7 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
             authorization: { type: "simple" },
             config: brokerConfig(a.brokers),
             // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
-            ...(a.isProd ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+            ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
         },
         entityOperator: {
             topicOperator: { resources: size.topicOperator },
@@ -138,7 +138,7 @@ export interface ConnectSecretMount {
 export interface KafkaConnectArgs {
     /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
     image: pulumi.Input<string>;
-    isProd: boolean;
+    ha: boolean;
     /** Optional volumes: a missing Secret never blocks the Connect pods. */
     secretMounts?: ConnectSecretMount[];
 }
@@ -155,7 +155,7 @@ export function connectSecretMountTemplate(mounts: ConnectSecretMount[] = []) {
 }
 
 export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
-    const size = kafkaSizing(a.isProd);
+    const size = kafkaSizing(a.ha);
     const extra = connectSecretMountTemplate(a.secretMounts);
     return {
         apiVersion: apiVersions.strimzi,

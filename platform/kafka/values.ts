@@ -81,8 +81,8 @@ export interface KafkaSizing {
 }
 
 /** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
-export function kafkaSizing(isProd: boolean): KafkaSizing {
-    return isProd
+export function kafkaSizing(ha: boolean): KafkaSizing {
+    return ha
         ? {
             operator: res("200m", "1", "512Mi"),
             operatorReplicas: 2,
@@ -117,8 +117,8 @@ export function kafkaSizing(isProd: boolean): KafkaSizing {
  * 1.x default): Kaniko authenticates to ECR by itself through the AWS SDK chain, i.e. the build
  * pod's Pod Identity role, so no registry password Secret exists; Buildah would need a pushSecret.
  */
-export function strimziValues(isProd: boolean): Record<string, unknown> {
-    const size = kafkaSizing(isProd);
+export function strimziValues(ha: boolean): Record<string, unknown> {
+    const size = kafkaSizing(ha);
     return {
         replicas: size.operatorReplicas,
         watchNamespaces: [],

@@ -12,7 +12,7 @@ export interface LoadBalancerControllerArgs {
     clusterName: pulumi.Output<string>;
     region: string;
     vpcId: pulumi.Input<string>;
-    isProd: boolean;
+    ha: boolean;
     /** Pod Identity associations wait for the agent add-on. */
     podIdentityAgent: pulumi.Resource;
     tags: Record<string, string>;
@@ -50,7 +50,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
             namespace: KUBE_SYSTEM,
             createNamespace: false,
             values: pulumi.all([args.clusterName, args.vpcId]).apply(([clusterName, vpcId]) =>
-                controllerValues({ clusterName, region: args.region, vpcId, isProd: args.isProd })),
+                controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),
             maxHistory: 5,
         }, { parent: this, dependsOn: [role] });
 

@@ -134,7 +134,7 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(args.includes(`--cluster-name=${run.plan.outputs.clusterName}`), args.join(" "));
             assert.ok(args.includes(`--aws-region=${run.config.region}`), args.join(" "));
             assert.ok(args.some((a) => /^--aws-vpc-id=.+/.test(a)), args.join(" "));
-            assert.equal(deploy.spec.replicas, run.config.isProd ? 2 : 1);
+            assert.equal(deploy.spec.replicas, run.config.ha ? 2 : 1);
         });
 
         it("runs as the service account its Pod Identity role is associated with", () => {

@@ -41,11 +41,11 @@ export interface ControllerValuesArgs {
     clusterName: string;
     region: string;
     vpcId: string;
-    isProd: boolean;
+    ha: boolean;
 }
 
 export function controllerValues(a: ControllerValuesArgs): Record<string, unknown> {
-    const replicas = a.isProd ? 2 : 1;
+    const replicas = a.ha ? 2 : 1;
     return {
         clusterName: a.clusterName,
         // Given, so the pods never need the instance metadata service to find them.

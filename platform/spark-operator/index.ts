@@ -43,7 +43,7 @@ export class SparkOperator extends pulumi.ComponentResource {
             repositoryOpts: { repo: charts.sparkOperator.repo },
             namespace: args.namespace.metadata.name,
             createNamespace: false,
-            values: sparkOperatorValues(config.isProd),
+            values: sparkOperatorValues(config.ha),
             timeout: releaseTimeout(charts.sparkOperator.chart),
             skipCrds: true,
         }, { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] });

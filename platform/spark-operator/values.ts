@@ -15,10 +15,10 @@ export const AIRFLOW_RELEASE = "airflow";
 export const AIRFLOW_WORKER_SERVICE_ACCOUNT = `${AIRFLOW_RELEASE}-worker`;
 
 /** Sizing of the operator's controller and webhook pods. */
-export function sparkOperatorSizing(isProd: boolean): { replicas: number; controller: Resources; webhook: Resources } {
+export function sparkOperatorSizing(ha: boolean): { replicas: number; controller: Resources; webhook: Resources } {
     return {
         // Leader election is on by default: a second replica takes over within the lease time.
-        replicas: isProd ? 2 : 1,
+        replicas: ha ? 2 : 1,
         // Every submission runs spark-submit (a JVM) inside the controller pod.
         controller: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         webhook: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
@@ -34,8 +34,8 @@ const pdb = (replicas: number) => (replicas > 1 ? { enable: true, minAvailable: 
  * RoleBinding in each job namespace (pods, services, configmaps, PVCs: what a driver creates for
  * its executors), replacing the book's `kubectl create serviceaccount` + `edit` ClusterRoleBinding.
  */
-export function sparkOperatorValues(isProd: boolean): Record<string, unknown> {
-    const size = sparkOperatorSizing(isProd);
+export function sparkOperatorValues(ha: boolean): Record<string, unknown> {
+    const size = sparkOperatorSizing(ha);
     return {
         spark: {
             jobNamespaces: [...SPARK_JOB_NAMESPACES],

@@ -88,7 +88,7 @@ for (const stack of ["dev", "prod"]) {
 
         it("sizes containers, JVM heap and query memory consistently", () => {
             const v = values(run);
-            const sizes = trinoSizes(run.config.isProd);
+            const sizes = trinoSizes(run.config.ha);
             for (const role of ["coordinator", "worker"] as const) {
                 const n = v[role];
                 for (const k of ["requests", "limits"]) assert.ok(n.resources[k].cpu && n.resources[k].memory, `${role} ${k}`);

@@ -95,8 +95,8 @@ export function nodeMemory(memoryMiB: number): NodeMemory {
     return { memory: `${memoryMiB}Mi`, maxHeapSize: `${heap}M`, heapHeadroomPerNode: `${headroom}MB`, maxMemoryPerNode: `${query}MB` };
 }
 
-export function trinoSizes(isProd: boolean): { coordinator: NodeSize; worker: NodeSize } {
-    return isProd
+export function trinoSizes(ha: boolean): { coordinator: NodeSize; worker: NodeSize } {
+    return ha
         ? { coordinator: { cpuRequest: "1", cpuLimit: "2", memoryMiB: 4096 }, worker: { cpuRequest: "2", cpuLimit: "3", memoryMiB: 12288 } }
         : { coordinator: { cpuRequest: "250m", cpuLimit: "1", memoryMiB: 2048 }, worker: { cpuRequest: "500m", cpuLimit: "2", memoryMiB: 3072 } };
 }
@@ -115,8 +115,8 @@ export function hiveCatalog(region: string): string {
     ].join("\n");
 }
 
-export function trinoValues(config: Pick<StackConfig, "isProd" | "trino" | "region" | "exposure">): Record<string, unknown> {
-    const sizes = trinoSizes(config.isProd);
+export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" | "exposure">): Record<string, unknown> {
+    const sizes = trinoSizes(config.ha);
     const node = (s: NodeSize) => {
         const m = nodeMemory(s.memoryMiB);
         return {
