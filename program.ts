@@ -20,8 +20,8 @@ import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
-import { connectorAcls } from "./pipelines/realtime/streaming";
-import { esCaConnectMount } from "./pipelines/realtime/values";
+import { mergeKafkaNeeds } from "./platform/kafka/needs";
+import { realtimeKafkaNeeds } from "./pipelines/realtime/needs";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -105,11 +105,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     const kafka = new Kafka("kafka", {
         platform,
         namespace: namespaces.byName.kafka,
-        elasticNamespace: namespaces.byName.elastic,
-        database: { address: db.address, port: db.port },
-        // The realtime pipeline's ES sink reads ECK's CA as a file (pipelines/realtime/values.ts ES_CA_COPY).
-        connectSecretMounts: cfg.pipelines.realtime ? [esCaConnectMount()] : [],
-        connectorAcls: cfg.pipelines.realtime ? connectorAcls() : [],
+        namespaces: namespaces.byName,
+        // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
+        needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
     }, onNodes);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     const batchDags = cfg.pipelines.batch
@@ -151,7 +149,6 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             elasticNamespace: namespaces.byName.elastic,
             lakeBucket: lake.lake.name,
             database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
-            postgresSecret: kafka.postgresSecret,
             connectorDependencies: kafka.connectorDependencies,
             kafkaUserDependencies: [kafka.release, kafka.cluster],
             topics: Object.values(kafka.topicResources),

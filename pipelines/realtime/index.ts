@@ -13,6 +13,7 @@ import {
 } from "./jobs";
 import { streamingAcls, streamingSparkApplication, streamingUpload } from "./streaming";
 import { kafkaUser } from "../../platform/kafka/users";
+import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl } from "../../platform/kafka/values";
 import { apiVersions, images } from "../../versions";
 import type { PlatformContext } from "../../platform/context";
 import type { CustomResourceObject } from "../../platform/k8s/objects";
@@ -31,8 +32,6 @@ export interface RealtimePipelineArgs {
     lakeBucket: pulumi.Input<string>;
     /** RDS; the master credentials reach only the table Job, which creates the pipeline's own roles. */
     database: { address: pulumi.Input<string>; port: pulumi.Input<number>; masterUsername: pulumi.Input<string>; masterPassword: pulumi.Input<string> };
-    /** The JDBC source's Secret (Kafka component; keys username, password): the role the table Job creates. */
-    postgresSecret: pulumi.Resource;
     /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
     connectorDependencies: pulumi.Resource[];
     /** What a KafkaUser waits for: the Strimzi release (its CRD) and the Kafka CR (its User Operator). */
@@ -109,7 +108,18 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         }, p);
         const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
             tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }));
-        const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, args.postgresSecret]);
+        // The JDBC source's login (the role the table Job creates), read by Connect's config provider.
+        const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
+        const sourceLogin = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
+            metadata: meta(POSTGRES_CONNECT_SECRET, kafkaNs),
+            type: "Opaque",
+            stringData: {
+                [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
+                [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
+                [POSTGRES_CONNECT_KEYS.url]: db.apply(([h, port]) => jdbcUrl(h, port)),
+            },
+        }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
+        const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, sourceLogin]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);

@@ -316,7 +316,9 @@ for (const stack of STACKS) {
 
         it("waits for what each piece needs, and nothing unrelated", () => {
             const connect = kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true);
-            const pg = kafkaChild(run, SECRET, (i) => i.metadata?.name === POSTGRES_CONNECT_SECRET);
+            // The JDBC source's login is the pipeline's own Secret, in the kafka namespace.
+            const pg = descendants(run, one(run, "bdok:pipelines:RealtimePipeline").urn).find((c) => c.type === SECRET && inputsOf(c).metadata?.name === POSTGRES_CONNECT_SECRET)!;
+            assert.ok(pg, "the realtime pipeline owns the JDBC source's Secret");
             const topics = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic");
             const sparkRelease = descendants(run, one(run, "bdok:platform:SparkOperator").urn).find((c) => c.type === "kubernetes:helm.sh/v3:Release")!;
             const es = elasticChild(run, "Elasticsearch");

@@ -1,64 +1,50 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
 import { PodRole } from "../../aws/pod-role";
-import { Acl, CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
+import { CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, POSTGRES_CONNECT_KEYS,
-    POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, TOPICS, jdbcUrl, strimziValues,
+    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, strimziValues,
 } from "./values";
-import { ConnectSecretMount, connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
+import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
+import type { KafkaNeeds } from "./needs";
 import { releaseTimeout } from "../../lib/await";
-import { ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
 import { secretRules, NAMESPACE } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
 
-export interface KafkaDatabaseArgs {
-    address: pulumi.Input<string>;
-    port: pulumi.Input<number>;
-}
-
 export interface KafkaArgs {
     platform: PlatformContext;
     /** The `kafka` namespace (operator, cluster, Connect). */
     namespace: k8s.core.v1.Namespace;
-    /** The `elastic` namespace, where ECK keeps the secrets the ES sink connector reads. */
-    elasticNamespace: k8s.core.v1.Namespace;
-    database: KafkaDatabaseArgs;
-    /** Secrets mounted into the Connect pods for connectors that need files (e.g. the ES sink's CA). */
-    connectSecretMounts?: ConnectSecretMount[];
-    /** ACLs of the connectors Connect runs (topics, sink groups), beside its workers' own. */
-    connectorAcls?: Acl[];
+    /** Every namespace a need may name (Connect's Secret reads wait for theirs). */
+    namespaces: Record<string, k8s.core.v1.Namespace>;
+    /** What the pipelines ask of Kafka: topics, and a Connect cluster only if some connector needs one. */
+    needs: KafkaNeeds;
 }
 
 /**
- * Strimzi and everything it runs: a KRaft Kafka cluster, the pipeline's topics, and a Kafka Connect
- * cluster whose image Strimzi builds and pushes to a private ECR repository.
+ * Strimzi and everything it runs: a KRaft Kafka cluster, the topics the pipelines need, and, when
+ * a pipeline runs connectors, a Kafka Connect cluster whose image Strimzi builds and pushes to a
+ * private ECR repository.
  */
 export class Kafka extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
     readonly kafkaName = KAFKA_NAME;
     readonly namespace = NAMESPACE.kafka;
     readonly bootstrapServers = BOOTSTRAP_SERVERS_TLS;
-    readonly connectName = CONNECT_NAME;
     readonly clusterCaSecretName = CLUSTER_CA_SECRET;
-    readonly postgresSecretName = POSTGRES_CONNECT_SECRET;
-    readonly topics = TOPICS;
-    readonly repositoryUrl: pulumi.Output<string>;
-    readonly connectImage: pulumi.Output<string>;
-    /** What a KafkaConnector must wait for: the Connect cluster and the secrets it may read. */
-    readonly connectorDependencies: pulumi.Resource[];
-    /** The KafkaTopic resources, by TOPICS key (what a client of a topic waits for). */
-    readonly topicResources: Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
+    /** The Connect image, when a pipeline needs Connect. */
+    readonly connectImage?: pulumi.Output<string>;
+    /** What a KafkaConnector must wait for: the Connect cluster and the grants on the secrets it reads. */
+    readonly connectorDependencies: pulumi.Resource[] = [];
+    /** The KafkaTopic resources, by the needs' topic keys (what a client of a topic waits for). */
+    readonly topicResources: Record<string, k8s.apiextensions.CustomResource> = {};
     /** The Kafka CR: KafkaUsers wait for it, so they are deleted while its User Operator runs. */
     readonly cluster: k8s.apiextensions.CustomResource;
-    /** The JDBC source's Secret (POSTGRES_CONNECT_SECRET: username, password, url): its own role, not the master user. */
-    readonly postgresSecret: k8s.core.v1.Secret;
 
     constructor(name: string, args: KafkaArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:platform:Kafka", name, {}, opts);
@@ -93,78 +79,65 @@ export class Kafka extends pulumi.ComponentResource {
         };
         cr("pool", kafkaNodePool(clusterArgs));
         this.cluster = cr("cluster", kafkaCluster(clusterArgs));
-        this.topicResources = {} as Record<keyof typeof TOPICS, k8s.apiextensions.CustomResource>;
-        for (const [id, topic] of Object.entries(TOPICS)) {
+        for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
-            this.topicResources[id as keyof typeof TOPICS] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
+            this.topicResources[id] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
         }
 
-        // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
-        const repo = new aws.ecr.Repository(`${name}-connect`, {
-            name: `${prefix}-kafka-connect`,
-            // Strimzi pushes the same tag on every rebuild (then pulls by digest).
-            imageTagMutability: "MUTABLE",
-            imageScanningConfiguration: { scanOnPush: true },
-            encryptionConfigurations: [{ encryptionType: "AES256" }],
-            forceDelete: !config.protectStatefulResources,
-            tags,
-        }, p);
-        new aws.ecr.LifecyclePolicy(`${name}-connect`, {
-            repository: repo.name,
-            policy: JSON.stringify(ecrLifecyclePolicy()),
-        }, p);
-        this.repositoryUrl = repo.repositoryUrl;
-        this.connectImage = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag()}`;
-
-        const buildRole = new PodRole(`${name}-connect-build`, {
-            prefix,
-            clusterName,
-            namespace: NAMESPACE.kafka,
-            serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
-            policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
-            dependsOn: [podIdentityAgent],
-            tags,
-        }, p);
-
-        // The build pod must find its AWS role in place when Strimzi starts it.
-        cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...(args.connectorAcls ?? [])]), [this.cluster]);
-        // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
-        // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
-        const connect = cr("connect", kafkaConnect({ image: this.connectImage, ha: config.ha, secretMounts: args.connectSecretMounts }), [buildRole]);
-
-        // ---- Credentials the connectors resolve through the secrets config provider ----
-        // The role itself is created in the database by the realtime pipeline's table Job, with this password.
-        const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
-        const pg = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
-            metadata: { name: POSTGRES_CONNECT_SECRET, namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
-            type: "Opaque",
-            stringData: {
-                [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
-                [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
-                [POSTGRES_CONNECT_KEYS.url]: pulumi.all([args.database.address, args.database.port]).apply(([h, port]) => jdbcUrl(h, port)),
-            },
-        }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
-        this.postgresSecret = pg;
-
-        const readers: pulumi.Resource[] = [];
-        const grantSecrets = (id: string, namespace: pulumi.Input<string>, secrets: string[]) => {
-            const { role, binding } = roleWithBinding(`${name}-connect-secrets-${id}`, {
-                metadata: { name: `${CONNECT_NAME}-secrets`, namespace },
-                rules: secretRules(secrets),
-                serviceAccount: { name: CONNECT_SERVICE_ACCOUNT, namespace: NAMESPACE.kafka },
+        const needs = args.needs.connect;
+        if (needs) {
+            // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
+            const repo = new aws.ecr.Repository(`${name}-connect`, {
+                name: `${prefix}-kafka-connect`,
+                // Strimzi pushes the same tag on every rebuild (then pulls by digest).
+                imageTagMutability: "MUTABLE",
+                imageScanningConfiguration: { scanOnPush: true },
+                encryptionConfigurations: [{ encryptionType: "AES256" }],
+                forceDelete: !config.protectStatefulResources,
+                tags,
             }, p);
-            readers.push(role, binding);
-        };
-        grantSecrets("kafka", ns, [POSTGRES_CONNECT_SECRET]);
-        // The sink's own login (not `elastic`) and ECK's public CA.
-        grantSecrets("elastic", args.elasticNamespace.metadata.name, [ES_SINK.userSecret, ES_HTTP_CA_SECRET]);
-        this.connectorDependencies = [connect, pg, ...readers];
+            new aws.ecr.LifecyclePolicy(`${name}-connect`, {
+                repository: repo.name,
+                policy: JSON.stringify(ecrLifecyclePolicy()),
+            }, p);
+            const image = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag(needs.plugins)}`;
+            this.connectImage = image;
+
+            // The build pod must find its AWS role in place when Strimzi starts it.
+            const buildRole = new PodRole(`${name}-connect-build`, {
+                prefix,
+                clusterName,
+                namespace: NAMESPACE.kafka,
+                serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
+                policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
+                dependsOn: [podIdentityAgent],
+                tags,
+            }, p);
+
+            cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
+            // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
+            // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
+            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [buildRole]);
+
+            // ---- The Secrets the connectors resolve through the secrets config provider ----
+            const readers: pulumi.Resource[] = [];
+            for (const read of needs.secretReads) {
+                const target = args.namespaces[read.namespace];
+                if (!target) throw new Error(`Connect secret read ${read.id}: no namespace ${read.namespace}; allowed: ${Object.keys(args.namespaces).join(", ")}`);
+                const { role, binding } = roleWithBinding(`${name}-connect-secrets-${read.id}`, {
+                    metadata: { name: `${CONNECT_NAME}-secrets`, namespace: target.metadata.name },
+                    rules: secretRules(read.secrets),
+                    serviceAccount: { name: CONNECT_SERVICE_ACCOUNT, namespace: NAMESPACE.kafka },
+                }, p);
+                readers.push(role, binding);
+            }
+            this.connectorDependencies = [connect, ...readers];
+        }
 
         this.registerOutputs({
             release: this.release.status,
             kafkaName: this.kafkaName,
             bootstrapServers: this.bootstrapServers,
-            connectName: this.connectName,
             connectImage: this.connectImage,
         });
     }

@@ -130,12 +130,12 @@ for (const stack of ["dev", "prod"]) {
     });
 }
 
-describe("Kafka users without the realtime pipeline", () => {
-    it("Connect keeps only its workers' ACLs, and no streaming user exists", async () => {
+describe("Kafka without the realtime pipeline", () => {
+    it("builds no Connect, no Kafka user and no topic: no pipeline asks for them", async () => {
         const run = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: false } });
-        assert.deepEqual(ofType(run, KIND("KafkaUser")).map((u) => inputsOf(u).metadata.name), [CONNECT_USER]);
-        const acls = inputsOf(one(run, "KafkaUser", CONNECT_USER)).spec.authorization.acls;
-        assert.ok(!allows(acls, { type: "topic", name: "src-customers", op: "Write" }));
-        assert.ok(allows(acls, { type: "topic", name: "bdok-connect-configs", op: "Create" }));
+        for (const kind of ["KafkaUser", "KafkaConnect", "KafkaConnector", "KafkaTopic"]) assert.deepEqual(ofType(run, KIND(kind)).map((u) => u.name), [], kind);
+        assert.deepEqual(ofType(run, "aws:ecr/repository:Repository").map((r) => r.name), []);
+        assert.deepEqual(ofType(run, "kubernetes:core/v1:Secret").map(inputsOf).filter((s) => /postgres/.test(s.metadata?.name ?? "")).map((s) => s.metadata.name), []);
+        assert.ok(ofType(run, KIND("Kafka")).length === 1, "the Kafka cluster itself stays");
     });
 });

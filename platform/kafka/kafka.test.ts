@@ -4,7 +4,9 @@ import {
     secretRef,
 } from "./values";
 import { ECR_PUSH_ACTIONS } from "./iam";
-import { connectBuildPlugins, kafkaCluster } from "./specs";
+import { kafkaCluster } from "./specs";
+// The plugins Connect is built with are what the realtime pipeline asks for.
+import { realtimeConnectPlugins as connectBuildPlugins } from "../../pipelines/realtime/needs";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
 import type { RbacRule } from "../k8s/objects";
 import { Captured, PlanRun } from "../../tools/harness";
@@ -232,10 +234,11 @@ describe("Platform: Kafka", () => {
             });
 
             it("hands the JDBC source role's credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
-                const secret = children(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
+                // The Secret is the realtime pipeline's; Connect gets read access to it by name.
+                const secret = ofType(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal(secret.metadata.namespace, "kafka");
                 // The JDBC source's own role (pipelines/realtime/roles.sql), never the master user.
-                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "kafka-postgres-source").name);
+                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "realtime-pipeline-postgres-source").name);
                 assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
                 assert.equal(secret.stringData.username, POSTGRES_SOURCE_ROLE);
                 const master = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);

@@ -1,4 +1,5 @@
-import { apiVersions, apps, connectPlugins } from "../../versions";
+import { apiVersions, apps } from "../../versions";
+import type { ConnectPlugin } from "./needs";
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import {
@@ -96,33 +97,8 @@ export function kafkaTopic(topic: string, brokers: number, partitions = 3): Cust
 
 // ---- Kafka Connect ----
 
-interface MavenCoordinates { group: string; artifact: string; version: string }
-const maven = (c: MavenCoordinates, repository?: string) => ({
-    type: "maven",
-    ...(repository ? { repository } : {}),
-    group: c.group,
-    artifact: c.artifact,
-    version: c.version,
-    // Runtime dependencies only: connect-api / kafka-clients are `provided` by the Connect image.
-    includeScope: "runtime",
-});
-
-/** The connector plugins of the book's realtime pipeline (the JDBC driver sits beside the JDBC connector). */
-export function connectBuildPlugins() {
-    return [
-        {
-            name: "kafka-connect-jdbc",
-            artifacts: [maven(connectPlugins.jdbc, connectPlugins.confluentRepository), maven(connectPlugins.postgresDriver)],
-        },
-        {
-            name: "kafka-connect-elasticsearch",
-            artifacts: [maven(connectPlugins.elasticsearch, connectPlugins.confluentRepository)],
-        },
-    ];
-}
-
 /** An image tag that changes whenever the plugin set or the Kafka version does. */
-export function connectImageTag(plugins = connectBuildPlugins()): string {
+export function connectImageTag(plugins: ConnectPlugin[]): string {
     const digest = crypto.createHash("sha256").update(JSON.stringify({ kafka: apps.kafka, plugins })).digest("hex");
     return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
 }
@@ -139,6 +115,8 @@ export interface KafkaConnectArgs {
     /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
     image: pulumi.Input<string>;
     ha: boolean;
+    /** The connector plugins Strimzi builds into the image (what the pipelines ask for). */
+    plugins: ConnectPlugin[];
     /** Optional volumes: a missing Secret never blocks the Connect pods. */
     secretMounts?: ConnectSecretMount[];
 }
@@ -190,7 +168,7 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
             build: {
                 // No pushSecret: the build pod's Pod Identity role may push to this repository only.
                 output: { type: "docker", image: a.image },
-                plugins: connectBuildPlugins(),
+                plugins: a.plugins,
                 resources: size.build,
             },
             template: {
