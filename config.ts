@@ -30,7 +30,7 @@ const ipv4Cidr: Rule<string> = (v, path, ctx) => {
     ctx.issues.push(`${path}: got ${JSON.stringify(v)}; allowed: an IPv4 network such as 203.0.113.0/24 (octets 0-255, prefix /0 to /32, no host bits set)`);
     return undefined;
 };
-const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@\/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
+const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
 const k8sLabel = str({
     pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
     describe: "a Kubernetes label value: 1 to 63 characters, letters, digits, '-', '_' or '.', starting and ending with a letter or digit",

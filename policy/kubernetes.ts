@@ -73,7 +73,7 @@ export function literalCredentials(root: unknown): CredentialHit[] {
         if (CODE_FILE.test(key)) return;
         const multiLine = value.includes("\n");
         for (const line of value.split("\n")) {
-            const m = (multiLine ? /^\s*([A-Za-z0-9_.\-]+)\s*[=:]\s*(.*?)\s*$/ : /^\s*([A-Za-z0-9_.\-]+)\s*=\s*(.*?)\s*$/).exec(line);
+            const m = (multiLine ? /^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/ : /^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/).exec(line);
             const v = m?.[2].replace(/^["']|["']$/g, "") ?? "";
             if (m && isCredentialKey(m[1]) && isPlainToken(v) && !isReferenceValue(v)) hit(path, `setting "${m[1]}" holds a literal value`);
         }

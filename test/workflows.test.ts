@@ -43,7 +43,7 @@ describe("GitHub workflows", () => {
             for (const [id, job] of Object.entries(wf.jobs)) {
                 assert.ok(!String(job.if ?? "").includes("secrets."), `${f} ${id}: secrets in if`);
                 for (const s of job.steps) {
-                    if (s.uses) assert.match(s.uses, /^[\w.-]+\/[\w.\/-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${f} ${id}: ${s.uses}`);
+                    if (s.uses) assert.match(s.uses, /^[\w.-]+\/[\w./-]+@(v\d+(\.\d+){0,2}|[0-9a-f]{40})$/, `${f} ${id}: ${s.uses}`);
                     assert.ok(!String(s.if ?? "").includes("secrets."), `${f} ${id} "${s.name}": secrets in if`);
                 }
             }
