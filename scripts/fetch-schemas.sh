@@ -10,6 +10,7 @@ spark="$gh/kubeflow/spark-operator/43afb8bbd32463037d8fb6e414e252c69081882b"
 eck="$gh/elastic/cloud-on-k8s/386c7b14f2d1bbb7f2af1e7da997e64875f16e47"
 airflow="$gh/apache/airflow/5dc0143e7df3d7d0985aaffdfd96df9905432150/chart"
 trino="$gh/trinodb/charts/a7d40019b135814570731912e12c1ab2fd932f08/charts/trino"
+karpenter="$gh/aws/karpenter-provider-aws/bde00654cd316fddb3dccfba3f5ac07039865429/pkg/apis/crds"
 
 # get <file> <url> [fallback-url]: upstream renamed some files between releases.
 get() {
@@ -35,4 +36,7 @@ get eck/values.yaml "$eck/deploy/eck-operator/values.yaml"
 get airflow/values.schema.json "$airflow/values.schema.json"
 get airflow/values.yaml "$airflow/values.yaml"
 get trino/values.yaml "$trino/values.yaml"
+for crd in karpenter.sh:nodepools karpenter.sh:nodeclaims karpenter.sh:nodeoverlays karpenter.k8s.aws:ec2nodeclasses autoscaling.x-k8s.io:capacitybuffers; do
+  get "karpenter/${crd#*:}.${crd%%:*}.crd.yaml" "$karpenter/${crd%%:*}_${crd#*:}.yaml"
+done
 echo "VERSIONS: see versions.ts" > "$dest/VERSIONS.md"
