@@ -2,6 +2,7 @@
 // clone it fetches them once into the project's caches; offline, it stops with one line saying
 // what to run or set, instead of every suite failing on its own.
 import { spawnSync } from "child_process";
+import * as fs from "fs";
 import * as path from "path";
 import { chartsDir } from "../tools/helm";
 import { schemasDir } from "../tools/schemas";
@@ -17,17 +18,19 @@ function present(find: () => string): boolean {
     }
 }
 
-function fetch(what: string, cmd: string[]): boolean {
+/** Runs a fetch script into `dest`; a failed fetch leaves no half-filled cache behind. */
+function fetch(what: string, cmd: string[], dest: string): boolean {
     console.error(`bdok: ${what} not found; fetching the pinned versions (${cmd.join(" ")})`);
     const r = spawnSync(cmd[0], cmd.slice(1), { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], encoding: "utf8" });
+    if (r.status !== 0) fs.rmSync(path.join(ROOT, dest), { recursive: true, force: true });
     return r.status === 0;
 }
 
 const missing: string[] = [];
-if (!present(schemasDir) && !(fetch("upstream schemas", ["bash", "scripts/fetch-schemas.sh", ".schemas"]) && present(schemasDir))) {
+if (!present(schemasDir) && !(fetch("upstream schemas", ["bash", "scripts/fetch-schemas.sh", ".schemas"], ".schemas") && present(schemasDir))) {
     missing.push("schemas (set BDOK_SCHEMAS_DIR, or run scripts/fetch-schemas.sh online)");
 }
-if (!present(chartsDir) && !(fetch("chart tarballs", ["bash", "scripts/fetch-charts.sh", ".charts"]) && present(chartsDir))) {
+if (!present(chartsDir) && !(fetch("chart tarballs", ["bash", "scripts/fetch-charts.sh", ".charts"], ".charts") && present(chartsDir))) {
     missing.push("charts (set BDOK_CHARTS_DIR, or run scripts/fetch-charts.sh online)");
 }
 if (missing.length) {
