@@ -88,8 +88,8 @@ describe("Pipelines: realtime (pure builders)", () => {
         const two = streamingUpload(() => "v2");
         assert.notEqual(one1.sourceHash, two.sourceHash);
         assert.equal(one1.key, `${STREAMING_PREFIX}/streaming_job.py`);
-        const app1 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: one1.sourceHash });
-        const app2 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: two.sourceHash });
+        const app1 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: one1.sourceHash });
+        const app2 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: two.sourceHash });
         // A spec change makes the operator invalidate and resubmit the running application.
         assert.notDeepEqual(app1.spec, app2.spec);
     });
@@ -212,15 +212,18 @@ for (const stack of STACKS) {
         it("streaming SparkApplication: src-customers → customers-transformed over TLS, checkpoints in the lake, restarts", () => {
             const app = asObject(named(run, SPARK_APP, "customers-streaming"));
             const lake = String(run.plan.outputs.lakeBucket);
-            const upload = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
-            assert.equal(upload.length, 1);
-            assert.equal(inputsOf(upload[0]).key, `${STREAMING_PREFIX}/streaming_job.py`);
+            const objects = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
+            assert.deepEqual(objects.map((o) => inputsOf(o).key).sort(), ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`));
+            const upload = objects.filter((o) => inputsOf(o).key === `${STREAMING_PREFIX}/streaming_job.py`);
             assert.equal(inputsOf(upload[0]).bucket, lake);
             assert.equal(inputsOf(upload[0]).sourceHash, sha256(readPipelineFile("realtime/streaming_job.py")));
             assert.equal(app.metadata.namespace, "kafka");
             assert.equal(app.spec.type, "Python");
             assert.equal(app.spec.mainApplicationFile, `s3a://${lake}/${STREAMING_PREFIX}/streaming_job.py`);
-            assert.ok(app.spec.deps.packages.includes(sparkPackages.kafka) && app.spec.deps.packages.includes(sparkPackages.hadoopAws));
+            assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.kafka, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
+            assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${lake}/${STREAMING_PREFIX}/tables.py`]);
+            assert.deepEqual(app.spec.deps.files, [`s3a://${lake}/${STREAMING_PREFIX}/tables.json`]);
+            for (const o of objects) assert.equal(inputsOf(o).sourceHash, sha256(readPipelineFile(inputsOf(o).key.slice(STREAMING_PREFIX.length + 1).replace(/^streaming_job/, "realtime/streaming_job"))));
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
             const size = streamingSizing(run.config.isProd);
@@ -234,6 +237,12 @@ for (const stack of STACKS) {
             assert.equal(arg("--source-topic"), TOPICS.source);
             assert.equal(arg("--target-topic"), TOPICS.transformed);
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
+            // The Iceberg sink: the stack's realtime database, its own checkpoint, the stack's commit interval.
+            assert.equal(arg("--bucket"), lake);
+            assert.equal(arg("--region"), run.config.region);
+            assert.equal(arg("--lake-database"), (run.plan.outputs.icebergDatabases as any).realtime);
+            assert.equal(arg("--lake-checkpoint"), `s3a://${lake}/spark-checkpoint/customers-lake/`);
+            assert.equal(arg("--commit-interval"), run.config.lake.commitInterval);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
             assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
             // The keystore options (mutual TLS): platform/kafka/kafka-auth.test.ts.
