@@ -190,6 +190,28 @@ for (const stack of STACKS) {
             }
         });
 
+        it("each template's arguments are accepted by its job's own parse_args, with nothing from the environment", () => {
+            const folder = dagFolder(run);
+            const modules: Record<string, string> = {
+                "imdb-bronze": "pipelines.batch.jobs.imdb_bronze", "imdb-silver": "pipelines.batch.jobs.imdb_silver",
+                "iceberg-maintenance": "pipelines.batch.jobs.iceberg_maintenance",
+            };
+            for (const job of ALL_JOBS) {
+                const app = YAML.parse(folder[templatePath(job)]);
+                const code = [
+                    "import importlib, json, sys",
+                    "args = importlib.import_module(sys.argv[1]).parse_args(json.loads(sys.argv[2]), env={})",
+                    "print(json.dumps({'bucket': args.bucket, 'region': args.region, 'database': getattr(args, 'databases', None) or args.database}))",
+                ].join("\n");
+                const r = spawnSync("python3", ["-c", code, modules[job.name], JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+                assert.equal(r.status, 0, `${job.name}: ${r.stderr}`);
+                const parsed = JSON.parse(r.stdout);
+                assert.equal(parsed.bucket, lakeBucket(run));
+                assert.equal(parsed.region, run.config.region);
+                assert.deepEqual(parsed.database, job === MAINTENANCE_JOB ? databases(run) : databases(run).imdb, job.name);
+            }
+        });
+
         it("gives the DAG's tasks the lake bucket and the region through Airflow's env", () => {
             const airflow = one(run, "bdok:platform:Airflow");
             const release = descendants(run, airflow.urn).find((c) => c.type === RELEASE)!;

@@ -1,6 +1,7 @@
 // The customers realtime pipeline on every stack: CRD validity of the connectors and the streaming
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
@@ -12,7 +13,8 @@ import { POSTGRES_LOGINS, SQL_MOUNT, tableJobCommand, caSourceRules, caTargetRul
 import { jdbcSourceConnector } from "./connectors";
 import { streamingSizing, streamingSparkApplication, streamingUpload } from "./streaming";
 import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
-import { Captured, PlanRun } from "../../tools/harness";
+import { Captured, PlanRun, ROOT } from "../../tools/harness";
+import { queryFile } from "../lake";
 import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { images, sparkPackages } from "../../versions";
@@ -255,6 +257,34 @@ for (const stack of STACKS) {
             assert.equal(app.spec.restartPolicy.type, "Always");
             assert.ok(app.spec.restartPolicy.onFailureRetryInterval > 0 && app.spec.restartPolicy.onSubmissionFailureRetryInterval > 0,
                 "retry intervals (the operator cannot schedule a retry without them)");
+        });
+
+        it("streaming_job.py's own parse_args accepts the application's arguments (lake, database, interval), with nothing from the environment", () => {
+            const app = asObject(named(run, SPARK_APP, "customers-streaming"));
+            const code = [
+                "import json, sys",
+                "from pipelines.realtime.streaming_job import parse_args",
+                "a = parse_args(json.loads(sys.argv[1]), env={'KAFKA_USER_P12_PASSWORD': 'x'})",
+                "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint}))",
+            ].join("\n");
+            const r = spawnSync("python3", ["-c", code, JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+            assert.equal(r.status, 0, r.stderr);
+            const a = JSON.parse(r.stdout);
+            const lake = String(run.plan.outputs.lakeBucket);
+            assert.deepEqual(a, {
+                bucket: lake, region: run.config.region, db: (run.plan.outputs.icebergDatabases as any).realtime, interval: run.config.lake.commitInterval,
+                lake: `s3a://${lake}/spark-checkpoint/customers-lake/`, kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
+            });
+        });
+
+        it("outputs customers per age band in the last hour, the query of queries.json on the stack's realtime database", () => {
+            const q = queryFile().queries.customers_by_age_band_last_hour;
+            assert.equal(q.table, "realtime.customers");
+            const db = (run.plan.outputs.icebergDatabases as any).realtime;
+            assert.equal(run.plan.outputs.realtimeTrinoQuery, q.sql.replace("{database}", db));
+            const r = spawnSync("python3", ["-m", "pipelines.queries", "customers_by_age_band_last_hour", db], { cwd: ROOT, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stdout.trim(), run.plan.outputs.realtimeTrinoQuery);
         });
 
         it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {
