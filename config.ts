@@ -51,6 +51,17 @@ const nodeGroup = obj({
     }), "a map of Kubernetes labels", {}),
 });
 
+// The streaming job's Iceberg commit interval, in the job's own format (streaming_job.py
+// check_commit_interval): each commit is a snapshot with files per partition, so at least 10 s.
+const commitInterval = str({
+    describe: `a Spark trigger interval "N seconds" or "N minutes" of at least 10 seconds, e.g. "60 seconds"`,
+    check: (v) => {
+        const m = /^([1-9][0-9]*) (seconds?|minutes?)$/.exec(v);
+        if (!m) return `a Spark trigger interval "N seconds" or "N minutes", e.g. "60 seconds" or "5 minutes"`;
+        return Number(m[1]) * (m[2].startsWith("minute") ? 60 : 1) < 10 ? "at least 10 seconds (every commit is an Iceberg snapshot)" : undefined;
+    },
+});
+
 const portForwardOrLb = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
 
 /** Top-level keys under the `bdok:` namespace. */
@@ -119,6 +130,13 @@ export const schema = {
             executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
         }),
         "the Spark job sizing",
+        {} as any,
+    ),
+    lake: field(
+        obj({
+            commitInterval: field(commitInterval, "a Spark trigger interval of at least 10 seconds", "60 seconds"),
+        }),
+        "the lake's Iceberg settings",
         {} as any,
     ),
     pipelines: field(

@@ -101,6 +101,11 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName["spark-operator"],
         jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
         lakeBucketArn: lake.lake.arn,
+        // airflow: the IMDB jobs and the maintenance job (every namespace); kafka: the stream's table.
+        icebergDatabases: {
+            airflow: [lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime],
+            kafka: [lake.icebergDatabaseNames.realtime],
+        },
     }, onNodes);
     const kafka = new Kafka("kafka", {
         platform,
@@ -110,15 +115,20 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
     }, onNodes);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
+    // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs
+    // writing their tables) is deleted before them.
     const batchDags = cfg.pipelines.batch
-        ? lake.lake.name.apply((lakeBucket) => batchDagFiles({ lakeBucket, config: cfg }))
+        ? pulumi.all([lake.lake.name, lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime]).apply(([bucket, imdb, rt]) => batchDagFiles({
+            lake: { bucket, databases: { imdb, realtime: rt }, namespaces: cfg.pipelines.realtime ? ["imdb", "realtime"] : ["imdb"] },
+            config: cfg,
+        }))
         : undefined;
     const airflow = new Airflow("airflow", {
         platform,
         namespace: namespaces.byName.airflow,
         database: db,
         lake,
-        env: { BDOK_LAKE_BUCKET: lake.lake.name, BDOK_GLUE_CRAWLER: lake.crawlerName, ...(cfg.pipelines.batch ? { AWS_DEFAULT_REGION: cfg.region } : {}) },
+        env: { BDOK_LAKE_BUCKET: lake.lake.name, ...(cfg.pipelines.batch ? { AWS_DEFAULT_REGION: cfg.region } : {}) },
         ...(batchDags ? { dagFiles: batchDags } : {}),
     }, onNodes);
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onNodes);
@@ -131,7 +141,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
-        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, glueDatabase: names.glueDatabase, tags })
+        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags })
         : undefined;
     const pipelineOutputs: Record<string, pulumi.Input<unknown>> = {};
     if (batch) {
@@ -148,6 +158,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             kafkaNamespace: namespaces.byName.kafka,
             elasticNamespace: namespaces.byName.elastic,
             lakeBucket: lake.lake.name,
+            lakeDatabase: lake.icebergDatabases.realtime,
             database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
             connectorDependencies: kafka.connectorDependencies,
             kafkaUserDependencies: [kafka.release, kafka.cluster],
@@ -164,6 +175,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             realtimeStreamingApplication: realtime.streamingApplication,
             realtimeStreamingJobUri: realtime.streamingJobUri,
             realtimeDataView: realtime.dataView,
+            realtimeTrinoQuery: realtime.trinoQuery,
             realtimeChecks: realtime.checks,
         });
     }
@@ -176,7 +188,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         lakeBucket: lake.lake.name,
         airflowLogsBucket: lake.buckets["airflow-logs"].name,
         glueDatabase: lake.databaseName,
-        glueCrawler: lake.crawlerName,
+        icebergDatabases: lake.icebergDatabaseNames,
         rdsEndpoint: db.endpoint,
         rdsMasterUser: db.masterUsername,
         rdsMasterPassword: db.masterPassword,

@@ -1,9 +1,7 @@
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { MAX_STACK_NAME } from "../lib/naming";
-import { Captured, PlanRun, ROOT, loadStackConfig, runPlan } from "../tools/harness";
+import { Captured, PlanRun, loadStackConfig, runPlan } from "../tools/harness";
 import { descendants, inputsOf, ofType, one, planOf, STACKS, transitiveDeps } from "../test/support";
 
 describe("AWS layer", () => {
@@ -35,8 +33,8 @@ describe("AWS layer", () => {
                     assert.ok(db.dependencies.includes(one(run, "aws:rds/subnetGroup:SubnetGroup").urn));
                     assert.equal(waitsForCluster(db), false, "RDS instance waits for EKS");
                     for (const b of ofType(run, "aws:s3/bucket:Bucket")) assert.equal(waitsForCluster(b), false, `${b.name} waits for EKS`);
-                    for (const t of ["aws:glue/crawler:Crawler", "aws:glue/catalogDatabase:CatalogDatabase"]) {
-                        assert.equal(waitsForCluster(one(run, t)), false, `${t} waits for EKS`);
+                    for (const d of ofType(run, "aws:glue/catalogDatabase:CatalogDatabase")) {
+                        assert.equal(waitsForCluster(d), false, `${d.name} waits for EKS`);
                     }
                     const awsWaiting = run.captured.filter((r) => r.type.startsWith("aws:") && waitsForCluster(r)
                         && descendants(run, one(run, "bdok:aws:Database").urn).some((d) => d.urn === r.urn));
@@ -76,7 +74,7 @@ describe("account-global names", () => {
         const types = new Set([...names.prod.keys()].map((k) => k.split(" ")[0]));
         for (const t of [
             "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-            "aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/crawler:Crawler", "aws:iam/role:Role", "aws:s3/bucket:Bucket",
+            "aws:glue/catalogDatabase:CatalogDatabase", "aws:iam/role:Role", "aws:s3/bucket:Bucket",
             "aws:ecr/repository:Repository", "eks:index:Cluster",
         ]) assert.ok(types.has(t), `no physical name of ${t} checked`);
         assert.ok([...names.prod.keys()].some((k) => k.includes("finalSnapshotIdentifier=")), "prod's final snapshot is checked");
@@ -87,21 +85,25 @@ describe("account-global names", () => {
         assert.notEqual(runs.dev.plan.outputs.lakeBucket, runs.qa.plan.outputs.lakeBucket);
     });
 
-    it("carry the stack's Glue database and crawler to their users: Trino's policy, the query, the DAG's env", () => {
+    it("carry the stack's Glue databases to their users: Trino's and Spark's policies, the queries, the job arguments", () => {
         for (const run of Object.values(runs)) {
-            const database = String(run.plan.outputs.glueDatabase);
-            const crawler = String(run.plan.outputs.glueCrawler);
-            assert.ok(String(run.plan.outputs.batchTrinoQuery).includes(`hive."${database}".`));
+            const hive = String(run.plan.outputs.glueDatabase);
+            const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
+            assert.ok(String(run.plan.outputs.batchTrinoQuery).includes(`iceberg."${dbs.imdb}".`));
+            assert.ok(String(run.plan.outputs.realtimeTrinoQuery).includes(`iceberg."${dbs.realtime}".`));
             const airflow = ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!;
             const env = (inputsOf(airflow).values.env as { name: string; value: string }[]);
-            assert.equal(env.find((e) => e.name === "BDOK_GLUE_CRAWLER")?.value, crawler);
-            const trinoPolicies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => inputsOf(p).policy as string)
-                .filter((p) => p.includes("glue:GetTables") && !p.includes("glue:CreateTable"));
-            assert.equal(trinoPolicies.length, 1);
-            assert.ok(trinoPolicies[0].includes(`:database/${database}"`), "Trino reads the stack's database");
+            assert.equal(env.find((e) => e.name === "BDOK_GLUE_CRAWLER"), undefined, "no crawler left to name");
+            const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => inputsOf(p).policy as string);
+            const trino = policies.filter((p) => p.includes("glue:GetTables") && !p.includes("glue:CreateTable"));
+            assert.equal(trino.length, 1);
+            for (const d of [hive, dbs.imdb, dbs.realtime]) assert.ok(trino[0].includes(`:database/${d}"`), `Trino reads ${d}`);
+            const writers = policies.filter((p) => p.includes("glue:UpdateTable"));
+            assert.equal(writers.length, 2, "the two Spark roles commit Iceberg tables");
+            assert.ok(writers.every((p) => p.includes(`:table/${dbs.realtime}/*"`)));
+            const streaming = ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").map(inputsOf);
+            assert.ok(streaming.every((a) => a.spec.arguments[a.spec.arguments.indexOf("--lake-database") + 1] === dbs.realtime));
         }
-        const dag = fs.readFileSync(path.join(ROOT, "pipelines/batch/dags/imdb_pipeline.py"), "utf8");
-        assert.match(dag, /GLUE_CRAWLER = os\.environ\.get\("BDOK_GLUE_CRAWLER"/, "the DAG starts the crawler the stack names");
     });
 
     it("refuses a stack name that cannot prefix S3, RDS and IAM names, with a clear message", () => {

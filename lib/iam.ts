@@ -17,7 +17,7 @@ export interface PolicyDocument {
  * Actions IAM authorizes only on Resource "*" (no resource-level permissions, per the AWS Service
  * Authorization Reference). Each may stand alone in a statement on "*"; nothing else may.
  */
-export const RESOURCE_WILDCARD_ONLY_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken", "glue:GetCrawlerMetrics"];
+export const RESOURCE_WILDCARD_ONLY_ACTIONS: readonly string[] = ["ecr:GetAuthorizationToken"];
 
 /** A statement for one such action, so the wildcard resource serves that action alone. */
 export function wildcardOnly(sid: string, action: string): Statement {

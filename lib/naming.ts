@@ -7,7 +7,7 @@ export function prefix(stack: string): string {
 
 /**
  * The longest stack name whose derived names fit AWS's limits: bucketPrefix (37 characters)
- * of `bdok-<stack>-airflow-logs-`, IAM namePrefix (38) of `bdok-<stack>-crawler-`.
+ * of `bdok-<stack>-airflow-logs-`, IAM namePrefix (38) of `bdok-<stack>-<role>-`.
  */
 export const MAX_STACK_NAME = 18;
 
@@ -32,7 +32,11 @@ export function stackNames(pre: string) {
         rdsIdentifier: `${pre}-postgres`,
         rdsFinalSnapshot: `${pre}-postgres-final`,
         glueDatabase: `${pre}-database`,
-        crawler: `${pre}-imdb_consolidated_crawler`,
+        // Iceberg's GlueCatalog accepts only ^[a-z0-9_]{1,252}$ (IcebergToGlueConverter): no hyphens.
+        icebergDatabases: {
+            imdb: `${pre.replace(/-/g, "_")}_imdb`,
+            realtime: `${pre.replace(/-/g, "_")}_realtime`,
+        },
     };
 }
 export type StackNames = ReturnType<typeof stackNames>;
@@ -40,8 +44,8 @@ export type StackNames = ReturnType<typeof stackNames>;
 /** The book's names that live inside the stack's own resources, so they need no prefix. */
 export const bookNames = {
     rdsMasterUser: "postgres",
-    crawlerTablePrefix: "imdb-",
-    consolidatedPrefix: "silver/imdb/consolidated",
-    lakePrefixes: ["landing/", "bronze/", "silver/", "spark-jobs/", "spark-checkpoint/"],
+    // Raw input (landing/), Iceberg tables (warehouse/<db>.db/<table>/), job code, stream checkpoints.
+    lakePrefixes: ["landing/", "warehouse/", "spark-jobs/", "spark-checkpoint/"],
+    warehousePrefix: "warehouse",
     topics: { source: "src-customers", transformed: "customers-transformed" },
 } as const;

@@ -41,6 +41,23 @@ describe("lifecycle model", () => {
                 const problems = destroyProblems(run.captured, renderPlan(run)).map((p) => `${p.resource} may outlive ${p.needs}`);
                 assert.deepEqual(problems, []);
             });
+
+            it("stops every Iceberg writer before the Glue databases and the lake it commits into", async () => {
+                // The streaming driver commits to realtime.customers every interval; the batch and
+                // maintenance jobs are submitted by Airflow. Deleting a database first would leave a
+                // writer failing (and restarting) against a catalog it may not recreate.
+                const run = await planOf(stack);
+                const g = new Graph(run.captured);
+                const by = (type: string, name: string) => run.captured.find((c) => c.type === type && c.name === name)!;
+                const db = (ns: string) => by("aws:glue/catalogDatabase:CatalogDatabase", `datalake-iceberg-${ns}`);
+                const lake = by("aws:s3/bucket:Bucket", "datalake-lake");
+                const streaming = run.captured.find((c) => c.type.endsWith(":SparkApplication"))!;
+                const airflow = run.captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && (c.inputs as any).chart === "airflow")!;
+                for (const [writer, namespaces] of [[streaming, ["realtime"]], [airflow, ["imdb", "realtime"]]] as const) {
+                    for (const ns of namespaces) assert.ok(g.outlives(db(ns).urn, writer.urn), `${writer.name} is deleted before the ${ns} database`);
+                    assert.ok(g.outlives(lake.urn, writer.urn), `${writer.name} is deleted before the lake`);
+                }
+            });
         });
     }
 

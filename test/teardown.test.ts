@@ -56,9 +56,11 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(db.deletionProtection, false);
             });
         } else {
-            it("protects or retains the RDS instance, the data buckets and the Glue database", () => {
-                const stateful = [one(run, RDS), one(run, GLUE_DB), ...ofType(run, BUCKET)];
-                assert.ok(stateful.length >= 4);
+            it("protects or retains the RDS instance, the data buckets and the Glue databases (hive and Iceberg)", () => {
+                const databases = ofType(run, GLUE_DB);
+                assert.equal(databases.length, 3);
+                const stateful = [one(run, RDS), ...databases, ...ofType(run, BUCKET)];
+                assert.ok(stateful.length >= 6);
                 for (const r of stateful) assert.ok(r.protect || r.retainOnDelete, `${r.type} ${r.name} is neither protected nor retained`);
             });
 

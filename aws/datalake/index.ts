@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { serviceTrust } from "../../lib/iam";
 import { bookNames, stackNames } from "../../lib/naming";
-import { crawlerPolicy, tlsOnlyBucketPolicy } from "./policies";
+import { tlsOnlyBucketPolicy } from "./policies";
+
+export type IcebergNamespace = "imdb" | "realtime";
 
 export interface DataLakeArgs {
     prefix: string;
@@ -23,12 +24,12 @@ export class DataLake extends pulumi.ComponentResource {
     readonly lake: SecureBucket;
     readonly buckets: Record<string, SecureBucket>;
     readonly databaseName: pulumi.Output<string>;
-    readonly crawlerName: pulumi.Output<string>;
-    readonly crawlerArn: pulumi.Output<string>;
+    /** Glue databases of the Iceberg namespaces (pipelines/tables.json), by namespace. */
+    readonly icebergDatabases: Record<IcebergNamespace, aws.glue.CatalogDatabase>;
+    readonly icebergDatabaseNames: Record<IcebergNamespace, pulumi.Output<string>>;
 
     constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:DataLake", name, {}, opts);
-        const p = { parent: this };
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const names = stackNames(args.prefix);
 
@@ -92,40 +93,27 @@ export class DataLake extends pulumi.ComponentResource {
 
         const database = new aws.glue.CatalogDatabase(`${name}-catalog`, {
             name: names.glueDatabase,
-            description: "bdok data lake catalog (IMDB batch pipeline)",
+            description: "bdok data lake catalog (Trino hive catalog: plain-file tables)",
         }, stateful);
         this.databaseName = database.name;
 
-        const identity = aws.getCallerIdentityOutput({}, p);
-        const region = aws.getRegionOutput({}, p);
-        const crawlerRole = new aws.iam.Role(`${name}-crawler`, {
-            namePrefix: `${args.prefix}-crawler-`,
-            assumeRolePolicy: JSON.stringify(serviceTrust("glue.amazonaws.com")),
-            tags: args.tags,
-        }, p);
-        new aws.iam.RolePolicy(`${name}-crawler`, {
-            role: crawlerRole.id,
-            policy: pulumi.all([this.lake.arn, region.region, identity.accountId])
-                .apply(([arn, r, acct]) => JSON.stringify(crawlerPolicy(arn, r, acct, names.glueDatabase))),
-        }, p);
-
-        const crawler = new aws.glue.Crawler(`${name}-crawler`, {
-            name: names.crawler,
-            databaseName: database.name,
-            role: crawlerRole.arn,
-            tablePrefix: bookNames.crawlerTablePrefix,
-            s3Targets: [{ path: pulumi.interpolate`s3://${this.lake.name}/${bookNames.consolidatedPrefix}` }],
-            // No schedule: the Airflow DAG starts it after the silver job (on demand).
-            schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
-            tags: args.tags,
-        }, p);
-        this.crawlerName = crawler.name;
-        this.crawlerArn = crawler.arn;
+        // The Iceberg tables' databases (pipelines/tables.json namespaces). No locationUri: tables
+        // land under the catalog warehouse, warehouse/<db>.db/<table>. Pulumi owns them (the jobs
+        // may not CreateDatabase); dev's DeleteDatabase drops their tables with them.
+        const iceberg = (ns: keyof typeof names.icebergDatabases, what: string) => new aws.glue.CatalogDatabase(`${name}-iceberg-${ns}`, {
+            name: names.icebergDatabases[ns],
+            description: `bdok Iceberg tables: ${what}`,
+        }, stateful);
+        this.icebergDatabases = { imdb: iceberg("imdb", "IMDB batch pipeline"), realtime: iceberg("realtime", "customers stream") };
+        this.icebergDatabaseNames = {
+            imdb: this.icebergDatabases.imdb.name,
+            realtime: this.icebergDatabases.realtime.name,
+        };
 
         this.registerOutputs({
             lakeBucket: this.lake.name,
             databaseName: this.databaseName,
-            crawlerName: this.crawlerName,
+            icebergDatabaseNames: this.icebergDatabaseNames,
         });
     }
 }

@@ -1,14 +1,16 @@
 // The IMDB batch pipeline: job uploads, the SparkApplication templates, the DAG folder Airflow
 // receives, and the outputs, on every stack (and absent when the setting is off).
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { dagConfigMapKey } from "../../platform/airflow/dags";
 import {
-    BATCH_JOBS, BATCH_JOBS_PREFIX, DAG_ID, DAG_SOURCE_FILES, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
-    johnWickQuery, templatePath, toYaml,
+    BATCH_JOBS, BATCH_JOBS_PREFIX, BatchLake, DAG_ID, DAG_SOURCE_FILES, MAINTENANCE_JOB, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
+    templatePath, toYaml,
 } from "./specs";
+import { queryFile } from "../lake";
 import { sha256 } from "../../lib/hash";
 import { jobUpload, pipelinePath, readPipelineFile } from "../files";
 import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
@@ -52,10 +54,18 @@ function dagFolder(run: PlanRun): Record<string, string> {
     return Object.fromEntries(items.map((i) => [i.path, data[i.key]]));
 }
 
-/** application_file="..." of every SparkKubernetesOperator in the DAG source. */
-function dagApplicationFiles(): string[] {
-    const src = readPipelineFile(DAG_SOURCE_FILES["imdb_pipeline.py"]);
+/** application_file="..." of every SparkKubernetesOperator in a DAG source. */
+function dagApplicationFiles(dag = "imdb_pipeline.py"): string[] {
+    const src = readPipelineFile(DAG_SOURCE_FILES[dag]);
     return [...src.matchAll(/application_file="([^"]+)"/g)].map((m) => m[1]);
+}
+
+const ALL_JOBS = [...BATCH_JOBS, MAINTENANCE_JOB];
+const LAKE_X: BatchLake = { bucket: "lake-x", databases: { imdb: "x_imdb", realtime: "x_realtime" }, namespaces: ["imdb", "realtime"] };
+
+/** The stack's Glue database per Iceberg namespace (its outputs). */
+function databases(run: PlanRun): { imdb: string; realtime: string } {
+    return run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
 }
 
 describe("Pipelines: batch (pure builders)", () => {
@@ -78,23 +88,26 @@ describe("Pipelines: batch (pure builders)", () => {
 
     it("templates reference the DAG's application files and contain no Jinja delimiters", () => {
         assert.deepEqual(dagApplicationFiles().sort(), BATCH_JOBS.map(templatePath).sort());
+        assert.deepEqual(dagApplicationFiles("iceberg_maintenance.py"), [templatePath(MAINTENANCE_JOB)]);
         assert.deepEqual(jinjaIssues("a: {{ ts }}"), ["contains the Jinja delimiter {{"]);
         assert.deepEqual(jinjaIssues("a: b"), []);
     });
 
-    it("builds the four DAG folder files, the DAG itself verbatim", async () => {
+    it("builds the six DAG folder files, the DAGs themselves verbatim", async () => {
         const run = await planOf("dev");
-        const files = batchDagFiles({ lakeBucket: "lake-x", config: run.config });
-        assert.deepEqual(Object.keys(files).sort(), ["bdok_streaming.py", "imdb_pipeline.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml"]);
+        const files = batchDagFiles({ lake: LAKE_X, config: run.config });
+        assert.deepEqual(Object.keys(files).sort(), [
+            "bdok_streaming.py", "iceberg_maintenance.py", "imdb_pipeline.py", "spark/iceberg-maintenance.yaml", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml",
+        ]);
         for (const [target, source] of Object.entries(DAG_SOURCE_FILES)) assert.equal(files[target], readPipelineFile(source));
         // A DAG edit reaches the folder (injected reader).
-        const edited = batchDagFiles({ lakeBucket: "lake-x", config: run.config, read: (p) => `# ${p}\n` });
+        const edited = batchDagFiles({ lake: LAKE_X, config: run.config, read: (p) => `# ${p}\n` });
         assert.equal(edited["imdb_pipeline.py"], "# batch/dags/imdb_pipeline.py\n");
     });
 
     it("writes YAML without anchors (the operator mutates driver and executor labels separately)", async () => {
         const run = await planOf("dev");
-        const text = toYaml(batchSparkApplication(BATCH_JOBS[0], "lake-x", run.config));
+        const text = toYaml(batchSparkApplication(BATCH_JOBS[0], LAKE_X, run.config));
         assert.ok(!/[&*]a\d/.test(text), text);
     });
 });
@@ -106,32 +119,34 @@ for (const stack of STACKS) {
             run = await planOf(stack);
         });
 
-        it("uploads both PySpark jobs to s3://<lake>/spark-jobs/imdb/ with content hashes", () => {
+        it("uploads the jobs, the maintenance job, tables.py and tables.json to s3://<lake>/spark-jobs/imdb/ with content hashes", () => {
             const objects = descendants(run, batchComponent(run).urn).filter((c) => c.type === OBJECT);
-            assert.equal(objects.length, BATCH_JOBS.length);
-            for (const job of BATCH_JOBS) {
-                const base = path.posix.basename(job.file);
+            const files = [...ALL_JOBS.map((j) => j.file), "tables.py", "tables.json"];
+            assert.equal(objects.length, files.length);
+            for (const file of files) {
+                const base = path.posix.basename(file);
                 const o = objects.find((c) => inputsOf(c).key === `${BATCH_JOBS_PREFIX}/${base}`);
                 assert.ok(o, `upload of ${base}`);
                 const i = inputsOf(o!);
                 assert.equal(i.bucket, lakeBucket(run));
-                assert.equal(i.source.asset, `pipelines/${job.file}`);
-                assert.equal(i.sourceHash, sha256(fs.readFileSync(pipelinePath(job.file))));
+                assert.equal(i.source.asset, `pipelines/${file}`);
+                assert.equal(i.sourceHash, sha256(fs.readFileSync(pipelinePath(file))));
             }
         });
 
-        it("delivers the DAG, its helper and both SparkApplication templates to Airflow", () => {
+        it("delivers both DAGs, the helper and the three SparkApplication templates to Airflow", () => {
             const folder = dagFolder(run);
-            for (const p of ["imdb_pipeline.py", "bdok_streaming.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml"]) {
+            for (const p of ["imdb_pipeline.py", "bdok_streaming.py", "iceberg_maintenance.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml", "spark/iceberg-maintenance.yaml"]) {
                 assert.ok(folder[p], `${p} in the DAG folder`);
             }
             assert.equal(folder["imdb_pipeline.py"], readPipelineFile("batch/dags/imdb_pipeline.py"));
+            assert.equal(folder["iceberg_maintenance.py"], readPipelineFile("batch/dags/iceberg_maintenance.py"));
             assert.ok(dagConfigMapKey("spark/imdb-bronze.yaml") !== "spark/imdb-bronze.yaml", "ConfigMap keys are flattened");
         });
 
         it("templates validate strictly against the SparkApplication CRD after Jinja rendering", () => {
             const folder = dagFolder(run);
-            for (const job of BATCH_JOBS) {
+            for (const job of ALL_JOBS) {
                 const text = folder[templatePath(job)];
                 assert.deepEqual(jinjaIssues(text), []);
                 const app = YAML.parse(renderJinja(text));
@@ -140,27 +155,60 @@ for (const stack of STACKS) {
             }
         });
 
-        it("templates run the uploaded job on the lake, in the airflow namespace, sized per stack", () => {
+        it("templates run the uploaded job on the lake, with the lake module, in the airflow namespace, sized per stack", () => {
             const folder = dagFolder(run);
             const bucket = lakeBucket(run);
             const uploads = descendants(run, batchComponent(run).urn).filter((c) => c.type === OBJECT).map((c) => inputsOf(c).key);
-            for (const job of BATCH_JOBS) {
+            const dbs = databases(run);
+            const expectedArgs: Record<string, string[]> = {
+                "imdb-bronze": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
+                "imdb-silver": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
+                "iceberg-maintenance": ["--bucket", bucket, "--region", run.config.region, "--database", `imdb=${dbs.imdb}`, "--database", `realtime=${dbs.realtime}`,
+                    "--snapshot-retention-days", "7", "--retain-last", "5", "--orphan-retention-days", "3"],
+            };
+            for (const job of ALL_JOBS) {
                 const app = YAML.parse(folder[templatePath(job)]);
                 const key = `${BATCH_JOBS_PREFIX}/${path.posix.basename(job.file)}`;
                 assert.ok(uploads.includes(key));
                 assert.equal(app.spec.mainApplicationFile, `s3a://${bucket}/${key}`);
-                assert.deepEqual(app.spec.arguments, ["--bucket", bucket]);
+                assert.deepEqual(app.spec.arguments, expectedArgs[job.name], job.name);
+                // The module and the declaration it loads, from the uploads of this very component.
+                assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.py`]);
+                assert.deepEqual(app.spec.deps.files, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.json`]);
+                for (const f of [...app.spec.deps.pyFiles, ...app.spec.deps.files]) assert.ok(uploads.includes(f.slice(`s3a://${bucket}/`.length)), f);
                 assert.equal(app.metadata.namespace, "airflow");
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.instances, run.config.spark.executors);
                 assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
-                assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws]);
+                assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
                 assert.equal(app.spec.image, images.spark);
                 assert.equal(app.spec.sparkConf["spark.hadoop.fs.s3a.aws.credentials.provider"], "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider");
                 assert.ok(!JSON.stringify(app).match(/access\.key|secret\.key|AKIA/), "no AWS keys");
                 // Airflow retries the task; the operator must not resubmit behind its back.
                 assert.deepEqual(app.spec.restartPolicy, { type: "Never" });
+            }
+        });
+
+        it("each template's arguments are accepted by its job's own parse_args, with nothing from the environment", () => {
+            const folder = dagFolder(run);
+            const modules: Record<string, string> = {
+                "imdb-bronze": "pipelines.batch.jobs.imdb_bronze", "imdb-silver": "pipelines.batch.jobs.imdb_silver",
+                "iceberg-maintenance": "pipelines.batch.jobs.iceberg_maintenance",
+            };
+            for (const job of ALL_JOBS) {
+                const app = YAML.parse(folder[templatePath(job)]);
+                const code = [
+                    "import importlib, json, sys",
+                    "args = importlib.import_module(sys.argv[1]).parse_args(json.loads(sys.argv[2]), env={})",
+                    "print(json.dumps({'bucket': args.bucket, 'region': args.region, 'database': getattr(args, 'databases', None) or args.database}))",
+                ].join("\n");
+                const r = spawnSync("python3", ["-c", code, modules[job.name], JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+                assert.equal(r.status, 0, `${job.name}: ${r.stderr}`);
+                const parsed = JSON.parse(r.stdout);
+                assert.equal(parsed.bucket, lakeBucket(run));
+                assert.equal(parsed.region, run.config.region);
+                assert.deepEqual(parsed.database, job === MAINTENANCE_JOB ? databases(run) : databases(run).imdb, job.name);
             }
         });
 
@@ -172,16 +220,23 @@ for (const stack of STACKS) {
             assert.equal(env.AWS_DEFAULT_REGION, run.config.region);
         });
 
-        it("outputs how to trigger the DAG and the Trino query of the result", () => {
+        it("outputs how to trigger the DAG and the John Wick query of queries.json on the Iceberg table", () => {
             const o = run.plan.outputs;
             assert.equal(o.batchDagId, DAG_ID);
             assert.match(String(o.batchTriggerCommand), new RegExp(`airflow dags trigger ${DAG_ID}`));
             assert.match(String(o.batchTriggerCommand), /^kubectl -n airflow exec deploy\/airflow-scheduler /);
-            assert.equal(o.batchTrinoQuery, johnWickQuery(String(o.glueDatabase)));
-            assert.ok(String(o.batchTrinoQuery).includes(`hive."${o.glueDatabase}"."imdb-consolidated"`));
-            assert.match(String(o.batchTrinoQuery), /John Wick/);
+            const q = queryFile().queries.john_wick;
+            assert.equal(q.table, "imdb.consolidated");
+            assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(run).imdb));
+            assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(run).imdb}".consolidated `));
             const uris = o.batchJobUris as Record<string, string>;
-            assert.deepEqual(Object.keys(uris).sort(), ["imdb_bronze.py", "imdb_silver.py"]);
+            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py", "tables.json", "tables.py"]);
+        });
+
+        it("the query output is what queries.py itself builds (python3 -m pipelines.queries)", () => {
+            const r = spawnSync("python3", ["-m", "pipelines.queries", "john_wick", databases(run).imdb], { cwd: ROOT, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stdout.trim(), run.plan.outputs.batchTrinoQuery);
         });
     });
 }

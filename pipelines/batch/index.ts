@@ -1,21 +1,20 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, consolidatedTable, johnWickQuery, triggerDagCommand,
-} from "./specs";
+import { BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, triggerDagCommand } from "./specs";
 import { s3a } from "../files";
+import { LakeDatabases, trinoQuery } from "../lake";
 
 export interface BatchPipelineArgs {
     /** The data-lake bucket (its name). */
     lakeBucket: pulumi.Input<string>;
-    /** The stack's Glue database (lib/naming.ts stackNames), the schema of the Trino query. */
-    glueDatabase: string;
+    /** The stack's Glue databases of the Iceberg namespaces (lib/naming.ts stackNames): the query's schema. */
+    databases: LakeDatabases;
     tags: Record<string, string>;
 }
 
 /**
- * The IMDB batch pipeline's own resources: the PySpark jobs in the lake's spark-jobs/imdb/,
- * re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
+ * The IMDB batch pipeline's own resources: the PySpark jobs (and the maintenance job, tables.py,
+ * tables.json) in the lake's spark-jobs/imdb/, re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
  * Airflow through its `dagFiles` input (specs.ts batchDagFiles), built before
  * Airflow by the composition root.
  */
@@ -24,13 +23,12 @@ export class BatchPipeline extends pulumi.ComponentResource {
     /** s3a:// URIs of the uploaded jobs, by file name. */
     readonly jobUris: pulumi.Output<Record<string, string>>;
     readonly triggerCommand: string = triggerDagCommand();
-    readonly trinoTable: string;
+    /** The John Wick question on the Iceberg table (pipelines/queries.json john_wick). */
     readonly trinoQuery: string;
 
     constructor(name: string, args: BatchPipelineArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:pipelines:BatchPipeline", name, {}, opts);
-        this.trinoTable = consolidatedTable(args.glueDatabase);
-        this.trinoQuery = johnWickQuery(args.glueDatabase);
+        this.trinoQuery = trinoQuery("john_wick", args.databases);
         const uploads = batchJobUploads();
         const objects = uploads.map((u) => new aws.s3.BucketObjectv2(`${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, {
             bucket: args.lakeBucket,

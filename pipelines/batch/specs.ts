@@ -2,9 +2,9 @@
 // templates the DAG submits, and the DAG folder Airflow receives.
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
-import { bookNames } from "../../lib/naming";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
+import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps, lakeUploads } from "../lake";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */
@@ -18,16 +18,23 @@ export interface BatchJob {
     file: string;
 }
 
-/** The DAG's two Spark tasks, in order (task ids imdb_bronze and imdb_silver). */
+/** The IMDB DAG's two Spark tasks, in order (task ids imdb_bronze and imdb_silver). */
 export const BATCH_JOBS: readonly BatchJob[] = [
     { name: "imdb-bronze", file: "batch/jobs/imdb_bronze.py" },
     { name: "imdb-silver", file: "batch/jobs/imdb_silver.py" },
 ];
 
+/** The iceberg_maintenance DAG's one task. */
+export const MAINTENANCE_JOB: BatchJob = { name: "iceberg-maintenance", file: "batch/jobs/iceberg_maintenance.py" };
+
+/** Retention the maintenance job applies (its own defaults, passed explicitly so the template shows them). */
+export const MAINTENANCE_RETENTION = { snapshotRetentionDays: 7, retainLast: 5, orphanRetentionDays: 3 } as const;
+
 /** DAG folder files taken verbatim from the repository (the helper module is imported by the DAG). */
 export const DAG_SOURCE_FILES: Record<string, string> = {
     "imdb_pipeline.py": "batch/dags/imdb_pipeline.py",
     "bdok_streaming.py": "batch/dags/bdok_streaming.py",
+    "iceberg_maintenance.py": "batch/dags/iceberg_maintenance.py",
 };
 
 /** Path of a job's SparkApplication template in the DAG folder (`application_file` in the DAG). */
@@ -35,8 +42,31 @@ export function templatePath(job: BatchJob): string {
     return `spark/${job.name}.yaml`;
 }
 
+/** The jobs, the maintenance job and the lake module with its declaration, all in spark-jobs/imdb/. */
 export function batchJobUploads(read?: (relative: string) => string | Buffer): JobUpload[] {
-    return BATCH_JOBS.map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read));
+    return [...BATCH_JOBS, MAINTENANCE_JOB].map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read)).concat(lakeUploads(BATCH_JOBS_PREFIX, read));
+}
+
+export interface BatchLake {
+    bucket: string;
+    /** Glue database per Iceberg namespace. */
+    databases: LakeDatabases;
+    /** Namespaces whose pipelines this stack runs: the maintenance job touches only these. */
+    namespaces: (keyof LakeDatabases)[];
+}
+
+/** Job arguments (pipelines/README.md): the lake, the region and the Glue database(s) it writes. */
+export function batchArguments(job: BatchJob, lake: BatchLake, region: string): string[] {
+    const common = ["--bucket", lake.bucket, "--region", region];
+    if (job.name !== MAINTENANCE_JOB.name) return [...common, "--database", lake.databases.imdb];
+    const r = MAINTENANCE_RETENTION;
+    return [
+        ...common,
+        ...lake.namespaces.flatMap((ns) => ["--database", `${ns}=${lake.databases[ns]}`]),
+        "--snapshot-retention-days", String(r.snapshotRetentionDays),
+        "--retain-last", String(r.retainLast),
+        "--orphan-retention-days", String(r.orphanRetentionDays),
+    ];
 }
 
 /**
@@ -45,18 +75,20 @@ export function batchJobUploads(read?: (relative: string) => string | Buffer): J
  * run, and it sets the namespace it is given; both are still filled in so the file is a complete,
  * valid object. restartPolicy Never: Airflow's task retries are the retry mechanism.
  */
-export function batchSparkApplication(job: BatchJob, lakeBucket: string, config: Pick<StackConfig, "spark" | "region">): SparkApplication {
+export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pick<StackConfig, "spark" | "region">): SparkApplication {
     const upload = jobUpload(job.file, BATCH_JOBS_PREFIX, () => "");
     return sparkApplicationSpec({
         name: job.name,
-        // The namespace the DAG submits its SparkApplications to (pipelines/batch/dags/imdb_pipeline.py).
+        // The namespace the DAGs submit their SparkApplications to (pipelines/batch/dags/*.py).
         namespace: NAMESPACE.airflow,
-        mainApplicationFile: s3a(lakeBucket, upload.key),
-        arguments: ["--bucket", lakeBucket],
+        mainApplicationFile: s3a(lake.bucket, upload.key),
+        arguments: batchArguments(job, lake, config.region),
+        packages: [...ICEBERG_PACKAGES],
+        ...lakeDeps(lake.bucket, BATCH_JOBS_PREFIX),
         sizing: config.spark,
         region: config.region,
         restartPolicy: { type: "Never" },
-        labels: { "app.kubernetes.io/component": "imdb-batch" },
+        labels: { "app.kubernetes.io/component": job === MAINTENANCE_JOB ? "iceberg-maintenance" : "imdb-batch" },
     });
 }
 
@@ -74,22 +106,22 @@ export function toYaml(obj: unknown): string {
 }
 
 export interface BatchDagFilesArgs {
-    lakeBucket: string;
+    lake: BatchLake;
     config: Pick<StackConfig, "spark" | "region">;
     /** Injectable for tests; reads pipelines/<relative>. */
     read?: (relative: string) => string;
 }
 
 /**
- * Everything the DAG folder holds for the batch pipeline: the DAG, its helper module, and the two
- * SparkApplication templates next to them. Built before Airflow exists (Airflow mounts it).
+ * Everything the DAG folder holds for the batch pipeline: the IMDB and maintenance DAGs, the helper
+ * module, and the SparkApplication templates next to them. Built before Airflow exists (Airflow mounts it).
  */
 export function batchDagFiles(a: BatchDagFilesArgs): Record<string, string> {
     const read = a.read ?? readPipelineFile;
     const files: Record<string, string> = {};
     for (const [target, source] of Object.entries(DAG_SOURCE_FILES)) files[target] = read(source);
-    for (const job of BATCH_JOBS) {
-        const text = toYaml(batchSparkApplication(job, a.lakeBucket, a.config));
+    for (const job of [...BATCH_JOBS, MAINTENANCE_JOB]) {
+        const text = toYaml(batchSparkApplication(job, a.lake, a.config));
         const issues = jinjaIssues(text);
         if (issues.length) throw new Error(`${templatePath(job)}: ${issues.join("; ")}`);
         files[templatePath(job)] = text;
@@ -100,23 +132,6 @@ export function batchDagFiles(a: BatchDagFilesArgs): Record<string, string> {
 /** Environment the DAG's tasks read (pipelines/README.md). */
 export function batchAirflowEnv(lakeBucket: string, region: string): Record<string, string> {
     return { BDOK_LAKE_BUCKET: lakeBucket, AWS_DEFAULT_REGION: region };
-}
-
-/** The crawler's table as Trino names it: the stack's Glue database is the schema. */
-export function consolidatedTable(glueDatabase: string): string {
-    return `hive."${glueDatabase}"."${bookNames.crawlerTablePrefix}consolidated"`;
-}
-
-/** The book's check of the result, from Trino: every John Wick film with its people. */
-export function johnWickQuery(glueDatabase: string): string {
-    // The Glue crawler stores column names in lower case; Trino matches them case-insensitively.
-    return [
-        "SELECT primarytitle, startyear, averagerating, primaryname, category, directorprimaryname",
-        `FROM ${consolidatedTable(glueDatabase)}`,
-        "WHERE primarytitle LIKE 'John Wick%' AND titletype = 'movie'",
-        "ORDER BY startyear, primarytitle, ordering",
-        "LIMIT 10",
-    ].join(" ");
 }
 
 /** New DAGs start paused (Airflow's dags_are_paused_at_creation): unpause, then trigger a run. */

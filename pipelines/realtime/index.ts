@@ -5,8 +5,9 @@ import * as random from "@pulumi/random";
 import * as YAML from "yaml";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { contentName, sha256 } from "../../lib/hash";
-import { readPipelineFile, s3a } from "../files";
-import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, realtimeChecks } from "./values";
+import { JobUpload, readPipelineFile, s3a } from "../files";
+import { lakeUploads, trinoQuery } from "../lake";
+import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_PREFIX, STREAMING_USER, realtimeChecks } from "./values";
 import { elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
 import {
     POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec,
@@ -30,6 +31,11 @@ export interface RealtimePipelineArgs {
     /** The `elastic` namespace (Kibana data view Job, source of ECK's CA). */
     elasticNamespace: k8s.core.v1.Namespace;
     lakeBucket: pulumi.Input<string>;
+    /**
+     * The Glue database of the realtime namespace: the streaming job commits the customers table
+     * into it, so on destroy the SparkApplication (and its driver) goes first.
+     */
+    lakeDatabase: aws.glue.CatalogDatabase;
     /** RDS; the master credentials reach only the table Job, which creates the pipeline's own roles. */
     database: { address: pulumi.Input<string>; port: pulumi.Input<number>; masterUsername: pulumi.Input<string>; masterPassword: pulumi.Input<string> };
     /** What a KafkaConnector waits for: the Connect cluster and the Secrets its config provider reads. */
@@ -56,6 +62,8 @@ export class RealtimePipeline extends pulumi.ComponentResource {
     readonly streamingApplication: string = STREAMING_APP;
     readonly dataView: string = DATA_VIEW.id;
     readonly streamingJobUri: pulumi.Output<string>;
+    /** Customers per age band over the last hour, on the Iceberg table (pipelines/queries.json). */
+    readonly trinoQuery: pulumi.Output<string>;
     readonly checks: Record<string, string> = realtimeChecks();
 
     constructor(name: string, args: RealtimePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -141,21 +149,27 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         cr("postgres-source", CONNECTOR_KIND, db.apply(([host, port]) => jdbcSourceConnector(host, port)), [...args.connectorDependencies, table]);
 
         // ---- (4) Spark Structured Streaming: src-customers → customers-transformed ----
-        const upload = streamingUpload();
-        const code = new aws.s3.BucketObjectv2(`${name}-streaming-job`, {
+        const uploadObject = (id: string, u: JobUpload) => new aws.s3.BucketObjectv2(`${name}-${id}`, {
             bucket: args.lakeBucket,
-            key: upload.key,
-            source: new pulumi.asset.FileAsset(upload.source),
-            sourceHash: upload.sourceHash,
-            contentType: upload.contentType,
-            tags: { ...args.platform.tags, "bdok:sha256": upload.sourceHash.slice(0, 32) },
+            key: u.key,
+            source: new pulumi.asset.FileAsset(u.source),
+            sourceHash: u.sourceHash,
+            contentType: u.contentType,
+            tags: { ...args.platform.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
         }, p);
+        const upload = streamingUpload();
+        const code = uploadObject("streaming-job", upload);
+        // The lake module and declaration the job imports (deps.pyFiles / deps.files).
+        const lakeFiles = lakeUploads(STREAMING_PREFIX);
+        const lakeObjects = lakeFiles.map((u) => uploadObject(`streaming-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, u));
+        this.trinoQuery = args.lakeDatabase.name.apply((realtime) => trinoQuery("customers_by_age_band_last_hour", { realtime }));
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
         const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
-        cr("streaming", SPARK_APPLICATION_KIND, pulumi.output(args.lakeBucket).apply((lakeBucket) =>
-            streamingSparkApplication({ lakeBucket, config: cfg, codeHash: upload.sourceHash })),
-        [args.sparkOperator, ...args.topics, code, streamingUser]);
+        const lakeHash = sha256(lakeFiles.map((u) => u.sourceHash).join("\n"));
+        cr("streaming", SPARK_APPLICATION_KIND, pulumi.all([args.lakeBucket, args.lakeDatabase.name]).apply(([lakeBucket, lakeDatabase]) =>
+            streamingSparkApplication({ lakeBucket, lakeDatabase, config: cfg, codeHash: upload.sourceHash, lakeHash })),
+        [args.sparkOperator, ...args.topics, code, ...lakeObjects, streamingUser, args.lakeDatabase]);
 
         // ---- ECK's CA as a PEM file for the sink (values.ts ES_CA_COPY) ----
         // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).
@@ -216,6 +230,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             sinkConnector: this.sinkConnector,
             streamingApplication: this.streamingApplication,
             streamingJobUri: this.streamingJobUri,
+            trinoQuery: this.trinoQuery,
             dataView: this.dataView,
             checks: this.checks,
         });

@@ -1,6 +1,7 @@
 // The customers realtime pipeline on every stack: CRD validity of the connectors and the streaming
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as path from "path";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
@@ -12,7 +13,8 @@ import { POSTGRES_LOGINS, SQL_MOUNT, tableJobCommand, caSourceRules, caTargetRul
 import { jdbcSourceConnector } from "./connectors";
 import { streamingSizing, streamingSparkApplication, streamingUpload } from "./streaming";
 import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
-import { Captured, PlanRun } from "../../tools/harness";
+import { Captured, PlanRun, ROOT } from "../../tools/harness";
+import { queryFile } from "../lake";
 import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { images, sparkPackages } from "../../versions";
@@ -88,8 +90,8 @@ describe("Pipelines: realtime (pure builders)", () => {
         const two = streamingUpload(() => "v2");
         assert.notEqual(one1.sourceHash, two.sourceHash);
         assert.equal(one1.key, `${STREAMING_PREFIX}/streaming_job.py`);
-        const app1 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: one1.sourceHash });
-        const app2 = streamingSparkApplication({ lakeBucket: "l", config: run.config, codeHash: two.sourceHash });
+        const app1 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: one1.sourceHash });
+        const app2 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: two.sourceHash });
         // A spec change makes the operator invalidate and resubmit the running application.
         assert.notDeepEqual(app1.spec, app2.spec);
     });
@@ -212,15 +214,18 @@ for (const stack of STACKS) {
         it("streaming SparkApplication: src-customers → customers-transformed over TLS, checkpoints in the lake, restarts", () => {
             const app = asObject(named(run, SPARK_APP, "customers-streaming"));
             const lake = String(run.plan.outputs.lakeBucket);
-            const upload = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
-            assert.equal(upload.length, 1);
-            assert.equal(inputsOf(upload[0]).key, `${STREAMING_PREFIX}/streaming_job.py`);
+            const objects = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
+            assert.deepEqual(objects.map((o) => inputsOf(o).key).sort(), ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`));
+            const upload = objects.filter((o) => inputsOf(o).key === `${STREAMING_PREFIX}/streaming_job.py`);
             assert.equal(inputsOf(upload[0]).bucket, lake);
             assert.equal(inputsOf(upload[0]).sourceHash, sha256(readPipelineFile("realtime/streaming_job.py")));
             assert.equal(app.metadata.namespace, "kafka");
             assert.equal(app.spec.type, "Python");
             assert.equal(app.spec.mainApplicationFile, `s3a://${lake}/${STREAMING_PREFIX}/streaming_job.py`);
-            assert.ok(app.spec.deps.packages.includes(sparkPackages.kafka) && app.spec.deps.packages.includes(sparkPackages.hadoopAws));
+            assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.kafka, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
+            assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${lake}/${STREAMING_PREFIX}/tables.py`]);
+            assert.deepEqual(app.spec.deps.files, [`s3a://${lake}/${STREAMING_PREFIX}/tables.json`]);
+            for (const o of objects) assert.equal(inputsOf(o).sourceHash, sha256(readPipelineFile(inputsOf(o).key.slice(STREAMING_PREFIX.length + 1).replace(/^streaming_job/, "realtime/streaming_job"))));
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
             const size = streamingSizing(run.config.ha);
@@ -234,6 +239,12 @@ for (const stack of STACKS) {
             assert.equal(arg("--source-topic"), TOPICS.source);
             assert.equal(arg("--target-topic"), TOPICS.transformed);
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
+            // The Iceberg sink: the stack's realtime database, its own checkpoint, the stack's commit interval.
+            assert.equal(arg("--bucket"), lake);
+            assert.equal(arg("--region"), run.config.region);
+            assert.equal(arg("--lake-database"), (run.plan.outputs.icebergDatabases as any).realtime);
+            assert.equal(arg("--lake-checkpoint"), `s3a://${lake}/spark-checkpoint/customers-lake/`);
+            assert.equal(arg("--commit-interval"), run.config.lake.commitInterval);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
             assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
             // The keystore options (mutual TLS): platform/kafka/kafka-auth.test.ts.
@@ -246,6 +257,34 @@ for (const stack of STACKS) {
             assert.equal(app.spec.restartPolicy.type, "Always");
             assert.ok(app.spec.restartPolicy.onFailureRetryInterval > 0 && app.spec.restartPolicy.onSubmissionFailureRetryInterval > 0,
                 "retry intervals (the operator cannot schedule a retry without them)");
+        });
+
+        it("streaming_job.py's own parse_args accepts the application's arguments (lake, database, interval), with nothing from the environment", () => {
+            const app = asObject(named(run, SPARK_APP, "customers-streaming"));
+            const code = [
+                "import json, sys",
+                "from pipelines.realtime.streaming_job import parse_args",
+                "a = parse_args(json.loads(sys.argv[1]), env={'KAFKA_USER_P12_PASSWORD': 'x'})",
+                "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint}))",
+            ].join("\n");
+            const r = spawnSync("python3", ["-c", code, JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+            assert.equal(r.status, 0, r.stderr);
+            const a = JSON.parse(r.stdout);
+            const lake = String(run.plan.outputs.lakeBucket);
+            assert.deepEqual(a, {
+                bucket: lake, region: run.config.region, db: (run.plan.outputs.icebergDatabases as any).realtime, interval: run.config.lake.commitInterval,
+                lake: `s3a://${lake}/spark-checkpoint/customers-lake/`, kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
+            });
+        });
+
+        it("outputs customers per age band in the last hour, the query of queries.json on the stack's realtime database", () => {
+            const q = queryFile().queries.customers_by_age_band_last_hour;
+            assert.equal(q.table, "realtime.customers");
+            const db = (run.plan.outputs.icebergDatabases as any).realtime;
+            assert.equal(run.plan.outputs.realtimeTrinoQuery, q.sql.replace("{database}", db));
+            const r = spawnSync("python3", ["-m", "pipelines.queries", "customers_by_age_band_last_hour", db], { cwd: ROOT, encoding: "utf8" });
+            assert.equal(r.status, 0, r.stderr);
+            assert.equal(r.stdout.trim(), run.plan.outputs.realtimeTrinoQuery);
         });
 
         it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {

@@ -4,8 +4,9 @@ import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicW
 import type { StackConfig } from "../../config";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { sparkPackages } from "../../versions";
+import { ICEBERG_PACKAGES, lakeDeps } from "../lake";
 import {
-    CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX,
+    CHECKPOINT_KEY, LAKE_CHECKPOINT_KEY, CONNECTORS, FILES, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_APP, STREAMING_PREFIX,
     STREAMING_USER,
 } from "./values";
 import { secretEnv } from "./jobs";
@@ -18,11 +19,25 @@ export function streamingUpload(read?: (relative: string) => string | Buffer): J
     return jobUpload(FILES.streaming, STREAMING_PREFIX, read);
 }
 
+export interface StreamingLake {
+    bucket: string;
+    region: string;
+    /** Glue database of the realtime namespace (the customers table). */
+    database: string;
+    /** Trigger interval of both sinks: one Iceberg commit per interval (bdok:lake.commitInterval). */
+    commitInterval: string;
+}
+
 /** Arguments of streaming_job.py (pipelines/README.md). */
-export function streamingArguments(lakeBucket: string): string[] {
+export function streamingArguments(lake: StreamingLake): string[] {
     return [
         "--bootstrap-servers", BOOTSTRAP_SERVERS_TLS,
-        "--checkpoint", s3a(lakeBucket, CHECKPOINT_KEY),
+        "--bucket", lake.bucket,
+        "--region", lake.region,
+        "--checkpoint", s3a(lake.bucket, CHECKPOINT_KEY),
+        "--lake-database", lake.database,
+        "--lake-checkpoint", s3a(lake.bucket, LAKE_CHECKPOINT_KEY),
+        "--commit-interval", lake.commitInterval,
         "--source-topic", TOPICS.source,
         "--target-topic", TOPICS.transformed,
         "--starting-offsets", "earliest",
@@ -63,13 +78,17 @@ export function streamingSizing(ha: boolean) {
 
 export interface StreamingArgs {
     lakeBucket: string;
-    config: Pick<StackConfig, "ha" | "region">;
-    /** sha256 of streaming_job.py: in the spec, so new code makes the operator resubmit. */
+    /** Glue database of the realtime namespace. */
+    lakeDatabase: string;
+    config: Pick<StackConfig, "ha" | "region" | "lake">;
+    /** sha256 of streaming_job.py and of tables.py + tables.json: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
+    lakeHash?: string;
 }
 
 /**
- * Spark Structured Streaming, src-customers → customers-transformed, checkpoints in the lake.
+ * Spark Structured Streaming, src-customers → customers-transformed and the Iceberg table
+ * realtime.customers, checkpoints in the lake.
  * restartPolicy Always: a streaming query that stops, fails or cannot be submitted is started
  * again, with a linear back-off (the operator multiplies the interval by the attempt count).
  */
@@ -80,8 +99,9 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,
         mainApplicationFile: s3a(a.lakeBucket, upload.key),
-        arguments: streamingArguments(a.lakeBucket),
-        packages: [sparkPackages.kafka],
+        arguments: streamingArguments({ bucket: a.lakeBucket, region: a.config.region, database: a.lakeDatabase, commitInterval: a.config.lake.commitInterval }),
+        packages: [sparkPackages.kafka, ...ICEBERG_PACKAGES],
+        ...lakeDeps(a.lakeBucket, STREAMING_PREFIX),
         sizing: { executors: size.executors, executorMemory: size.executorMemory },
         driverMemory: size.driverMemory,
         region: a.config.region,
@@ -99,7 +119,7 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         coreRequest: size.driverCoreRequest,
         volumeMounts: [mount, user],
         env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
-        annotations: { "bdok.io/code-sha256": a.codeHash },
+        annotations: { "bdok.io/code-sha256": a.codeHash, ...(a.lakeHash ? { "bdok.io/lake-sha256": a.lakeHash } : {}) },
     };
     app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount, user] };
     return app;

@@ -22,6 +22,8 @@ export const FILES = {
 export const STREAMING_PREFIX = "spark-jobs/realtime";
 export const STREAMING_APP = "customers-streaming";
 export const CHECKPOINT_KEY = `spark-checkpoint/${TOPICS.transformed}/`;
+/** The Iceberg sink's own checkpoint (its commits are keyed by this query's id). */
+export const LAKE_CHECKPOINT_KEY = "spark-checkpoint/customers-lake/";
 /** Where driver and executors see Strimzi's cluster CA (the TLS listener's trust anchor). */
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
 /** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */

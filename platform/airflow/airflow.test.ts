@@ -12,7 +12,7 @@ import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
 import { Captured, PlanRun, ROOT } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
-import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
+import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
 import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
@@ -333,7 +333,6 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(v.workers.serviceAccount.name, "airflow-worker");
             assert.equal(v.triggerer.serviceAccount.name, serviceAccounts.triggerer);
             assert.equal(v.apiServer.serviceAccount.name, serviceAccounts.apiServer);
-            const crawlerArn = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}:crawler/${run.plan.outputs.glueCrawler}`;
             const lakeArn = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
             const logsArn = `arn:aws:s3:::${run.plan.outputs.airflowLogsBucket}`;
             const all = policies(run);
@@ -350,15 +349,14 @@ for (const stack of ["dev", "prod"]) {
                         assert.ok(resources.every((r: string) => r !== "*" && !r.startsWith("arn:aws:s3:::*")), `${role}: ${JSON.stringify(s)}`);
                     }
                     for (const r of resources) {
-                        assert.ok(r === crawlerArn || r === lakeArn || r === logsArn || r === `${lakeArn}/landing/*` || r === `${logsArn}/logs/*`, `${role}: unexpected resource ${r}`);
+                        assert.ok(r === lakeArn || r === logsArn || r === `${lakeArn}/landing/*` || r === `${logsArn}/logs/*`, `${role}: unexpected resource ${r}`);
                     }
                 }
             }
             const worker = all.get("airflow-worker")!;
-            const glue = worker.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
-            assert.deepEqual(glue.map((s) => s.Resource), [crawlerArn, "*"]);
-            assert.deepEqual([glue[0].Action].flat().sort(), ["glue:GetCrawler", "glue:StartCrawler"]);
-            assert.deepEqual(glue[1].Action, "glue:GetCrawlerMetrics");
+            // No crawler any more: Iceberg commits register the tables, from the Spark pods' role.
+            const glue = [...all.values()].flat().filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
+            assert.deepEqual(glue, [], "no Airflow role touches Glue");
             const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
             assert.deepEqual(puts.sort(), [`${lakeArn}/landing/*`, `${logsArn}/logs/*`].sort());
             const api = all.get("airflow-api-server")!;
@@ -530,7 +528,7 @@ for (const stack of ["dev", "prod"]) {
                 assert.equal(r.status, 0, r.stderr);
                 return JSON.parse(r.stdout);
             };
-            assert.deepEqual(discover(payload), { dag_files: ["imdb_pipeline.py"] });
+            assert.deepEqual(discover(payload), { dag_files: ["iceberg_maintenance.py", "imdb_pipeline.py"] });
             // The same files without the ignore file: Airflow stops at ..data before the first file.
             const { [DAGS_IGNORE_FILE]: _, ...bare } = payload;
             assert.match(discover(bare).error ?? "", /Detected recursive loop/);

@@ -1,4 +1,4 @@
-import { PolicyDocument, Statement, doc, s3Prefixes, wildcardOnly } from "../../lib/iam";
+import { PolicyDocument, Statement, doc, s3Prefixes } from "../../lib/iam";
 
 // ---------------------------------------------------------------------------------------------
 // IAM: one role per service account that touches AWS
@@ -6,7 +6,6 @@ import { PolicyDocument, Statement, doc, s3Prefixes, wildcardOnly } from "../../
 export interface AirflowAwsResources {
     lakeBucketArn: string;
     logsBucketArn: string;
-    crawlerArn: string;
 }
 
 const LANDING = "landing";
@@ -14,10 +13,6 @@ const LOGS = "logs";
 
 function sids(prefix: string, statements: Statement[]): Statement[] {
     return statements.map((s) => ({ ...s, Sid: `${prefix}${s.Sid ?? ""}` }));
-}
-
-function crawler(arn: string, actions: string[]): Statement {
-    return { Sid: "Crawler", Effect: "Allow", Action: actions, Resource: arn };
 }
 
 /**
@@ -28,23 +23,17 @@ function logWriter(logsBucketArn: string): Statement[] {
     return sids("Logs", s3Prefixes(logsBucketArn, [LOGS], "readwrite", { list: "bucket" }));
 }
 
-/** Task pods: write raw data to landing/, start and watch THE crawler, write task logs. */
+/** Task pods: write raw data to landing/, write task logs (the Spark pods, not Airflow, touch Glue). */
 export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
     return doc(
         ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
-        crawler(r.crawlerArn, ["glue:StartCrawler", "glue:GetCrawler"]),
-        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
         ...logWriter(r.logsBucketArn),
     );
 }
 
-/** Triggerer: deferred sensors poll the crawler and append their logs. */
+/** Triggerer: deferred tasks append their logs. */
 export function triggererPolicy(r: AirflowAwsResources): PolicyDocument {
-    return doc(
-        crawler(r.crawlerArn, ["glue:GetCrawler"]),
-        wildcardOnly("CrawlerMetrics", "glue:GetCrawlerMetrics"),
-        ...logWriter(r.logsBucketArn),
-    );
+    return doc(...logWriter(r.logsBucketArn));
 }
 
 /** API server: shows task logs, so it reads them back from S3. */

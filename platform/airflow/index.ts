@@ -119,8 +119,8 @@ export class Airflow extends pulumi.ComponentResource {
         this.dagsConfigMapName = dags.metadata.name;
 
         // ---- AWS access per service account (EKS Pod Identity) ----
-        const awsArns = pulumi.all([args.lake.lake.arn, args.lake.buckets["airflow-logs"].arn, args.lake.crawlerArn])
-            .apply(([lakeBucketArn, logsBucketArn, crawlerArn]) => ({ lakeBucketArn, logsBucketArn, crawlerArn }));
+        const awsArns = pulumi.all([args.lake.lake.arn, args.lake.buckets["airflow-logs"].arn])
+            .apply(([lakeBucketArn, logsBucketArn]) => ({ lakeBucketArn, logsBucketArn }));
         const role = (id: string, serviceAccount: string, policy: pulumi.Output<any>) => new PodRole(`${name}-${id}`, {
             prefix: args.platform.prefix,
             clusterName: args.platform.clusterName,

@@ -1,10 +1,33 @@
-import { PolicyDocument, Statement, doc, s3Prefixes } from "../../lib/iam";
+import { PolicyDocument, Statement, doc, glueCatalogArns, s3Prefixes } from "../../lib/iam";
 
-/** The lake prefixes Spark jobs read and write (the book's layout). */
+/** The lake prefixes Spark jobs read and write: raw input and code; Iceberg tables and stream checkpoints. */
 export const SPARK_LAKE_ACCESS = {
     read: ["landing/", "spark-jobs/"],
-    readwrite: ["bronze/", "silver/", "spark-checkpoint/"],
+    readwrite: ["warehouse/", "spark-checkpoint/"],
 } as const;
+
+/**
+ * What Iceberg's GlueCatalog calls for the jobs: load and list namespaces and tables, create a
+ * table, commit (UpdateTable with the new metadata location), drop. No CreateDatabase: the
+ * databases are Pulumi's.
+ */
+export const ICEBERG_GLUE_WRITE = [
+    "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
+    "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+] as const;
+
+export interface GlueScope {
+    region: string;
+    accountId: string;
+    /** The Iceberg namespaces' Glue databases. */
+    databases: string[];
+}
+
+/** The catalog, each database and its tables (Glue authorizes a table call on all three). */
+export function glueResources(g: GlueScope): string[] {
+    const arns = g.databases.map((d) => glueCatalogArns(g.region, g.accountId, d));
+    return [arns[0].catalog, ...arns.flatMap((a) => [a.database, a.tables])];
+}
 
 /** IAM statements may not share a Sid within one policy: prefix each with its purpose. */
 function withSid(prefix: string, statements: Statement[]): Statement[] {
@@ -12,12 +35,14 @@ function withSid(prefix: string, statements: Statement[]): Statement[] {
 }
 
 /**
- * S3 access of Spark pods: read the inputs and the job code, read-write the layers and checkpoints.
- * S3A probes paths with HEAD before it lists or writes them (getFileStatus, create, checkpoint
- * commits), so it may list the lake's key names: a missing key is then a 404, not a 403.
+ * Spark pods: read the inputs and the job code, read-write the Iceberg warehouse and the
+ * checkpoints, and the Iceberg tables' Glue entries. S3A probes paths with HEAD before it lists or
+ * writes them (getFileStatus, create, checkpoint commits), so it may list the lake's key names: a
+ * missing key is then a 404, not a 403 (a prefix condition cannot help, HEAD carries no prefix).
  */
-export function sparkPodPolicy(lakeArn: string): PolicyDocument {
+export function sparkPodPolicy(lakeArn: string, glue: GlueScope): PolicyDocument {
     const [list, ...read] = s3Prefixes(lakeArn, [...SPARK_LAKE_ACCESS.read], "read", { list: "bucket" });
     const [, ...readwrite] = s3Prefixes(lakeArn, [...SPARK_LAKE_ACCESS.readwrite], "readwrite", { list: "bucket" });
-    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite));
+    const catalog: Statement = { Sid: "IcebergCatalog", Effect: "Allow", Action: [...ICEBERG_GLUE_WRITE], Resource: glueResources(glue) };
+    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite), catalog);
 }

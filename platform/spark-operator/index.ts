@@ -1,3 +1,4 @@
+import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../../aws/pod-role";
@@ -17,6 +18,8 @@ export interface SparkOperatorArgs {
     jobNamespaces: Record<SparkJobNamespace, k8s.core.v1.Namespace>;
     /** The data lake bucket Spark pods read and write. */
     lakeBucketArn: pulumi.Input<string>;
+    /** Glue databases whose Iceberg tables the jobs of each namespace write. */
+    icebergDatabases: Record<SparkJobNamespace, pulumi.Input<string>[]>;
 }
 
 /**
@@ -48,10 +51,13 @@ export class SparkOperator extends pulumi.ComponentResource {
             skipCrds: true,
         }, { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] });
 
-        // One Pod Identity association per namespace/service account; each role names the lake.
-        const policy = pulumi.output(args.lakeBucketArn).apply((arn) => sparkPodPolicy(arn));
+        // One Pod Identity association per namespace/service account; each role names the lake and
+        // the Glue databases of its namespace's jobs.
+        const identity = aws.getCallerIdentityOutput({}, p);
         this.podRoleArns = {} as Record<SparkJobNamespace, pulumi.Output<string>>;
         for (const ns of SPARK_JOB_NAMESPACES) {
+            const policy = pulumi.all([args.lakeBucketArn, identity.accountId, ...args.icebergDatabases[ns]])
+                .apply(([arn, accountId, ...databases]) => sparkPodPolicy(arn, { region: config.region, accountId, databases }));
             const role = new PodRole(`${name}-${ns}`, {
                 prefix,
                 clusterName,

@@ -4,6 +4,7 @@ import { sparkApplicationSpec } from "./specs";
 import type { RbacRule } from "../k8s/objects";
 import { sparkPodPolicy } from "./iam";
 import { Captured, PlanRun } from "../../tools/harness";
+import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
 import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
@@ -87,19 +88,21 @@ describe("Platform: SparkOperator", () => {
             assert.ok(validateCustomResource(wrongType).length > 0);
         });
 
-        it("gives Spark pods read on inputs and code, read-write on layers and checkpoints, nothing else", () => {
+        it("gives Spark pods read on inputs and code, read-write on the warehouse and checkpoints, nothing else", () => {
             const arn = "arn:aws:s3:::lake-bucket";
-            const pol = sparkPodPolicy(arn);
+            const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] });
             const sids = pol.Statement.map((s) => s.Sid);
             assert.equal(new Set(sids).size, sids.length, `unique Sids: ${sids}`);
             const objects = (write: boolean) => pol.Statement
                 .filter((s) => s.Sid?.endsWith("Objects") && (([] as string[]).concat(s.Action).includes("s3:PutObject") === write))
                 .flatMap((s) => ([] as string[]).concat(s.Resource));
             assert.deepEqual(objects(false).sort(), [`${arn}/landing/*`, `${arn}/spark-jobs/*`]);
-            assert.deepEqual(objects(true).sort(), [`${arn}/bronze/*`, `${arn}/silver/*`, `${arn}/spark-checkpoint/*`]);
-            for (const s of pol.Statement) {
+            assert.deepEqual(objects(true).sort(), [`${arn}/spark-checkpoint/*`, `${arn}/warehouse/*`]);
+            for (const s of pol.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("s3:")))) {
                 for (const r of ([] as string[]).concat(s.Resource)) assert.ok(r === arn || r.startsWith(`${arn}/`), `resource ${r}`);
             }
+            const glue = pol.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("glue:")));
+            assert.deepEqual(glue.flatMap((st) => [st.Resource].flat()), ["arn:aws:glue:r:1:catalog", "arn:aws:glue:r:1:database/a_imdb", "arn:aws:glue:r:1:table/a_imdb/*"]);
         });
     });
 
@@ -158,16 +161,24 @@ describe("Platform: SparkOperator", () => {
                 }
             });
 
-            it("lets Spark pods use exactly the lake's prefixes", () => {
+            it("lets Spark pods use exactly the lake's prefixes and their namespace's Iceberg databases", () => {
                 const arn = lakeArn(run);
+                const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
+                const expected: Record<string, string[]> = { airflow: [dbs.imdb, dbs.realtime], kafka: [dbs.realtime] };
                 const policies = descendants(run, sparkComponent(run).urn).filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
                 assert.equal(policies.length, SPARK_JOB_NAMESPACES.length);
+                const seen: string[] = [];
                 for (const p of policies) {
                     const pol = JSON.parse(inputsOf(p).policy);
-                    assert.deepEqual(pol, sparkPodPolicy(arn));
+                    const ns = SPARK_JOB_NAMESPACES.find((n) =>
+                        JSON.stringify(pol) === JSON.stringify(sparkPodPolicy(arn, { region: run.config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })));
+                    assert.ok(ns, `policy matches one namespace's scope: ${inputsOf(p).policy}`);
+                    seen.push(ns!);
                     const actions = pol.Statement.flatMap((s: any) => [].concat(s.Action));
-                    assert.ok(actions.every((a: string) => a.startsWith("s3:") && !a.includes("*")), actions.join(","));
+                    assert.ok(actions.every((a: string) => /^(s3|glue):/.test(a) && !a.includes("*")), actions.join(","));
+                    assert.ok(!actions.includes("glue:CreateDatabase") && !actions.includes("glue:DeleteDatabase"), "the databases are Pulumi's");
                 }
+                assert.deepEqual(seen.sort(), [...SPARK_JOB_NAMESPACES].sort());
             });
 
             it("lets Airflow's worker create and follow SparkApplications in the airflow namespace", () => {

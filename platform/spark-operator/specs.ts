@@ -50,6 +50,9 @@ export interface SparkApplicationArgs {
     arguments?: string[];
     /** Maven coordinates; hadoop-aws is always included. */
     packages?: string[];
+    /** Python modules (--py-files) and plain files (--files) the job needs beside its main file. */
+    pyFiles?: string[];
+    files?: string[];
     /** The stack's Spark sizing (executors, executorMemory). */
     sizing: StackConfig["spark"];
     region: string;
@@ -92,7 +95,7 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             sparkVersion: apps.spark,
             mainApplicationFile: args.mainApplicationFile,
             arguments: args.arguments ?? [],
-            deps: { packages },
+            deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}), ...(args.files?.length ? { files: args.files } : {}) },
             sparkConf: { ...s3aConf(args.region), ...(args.sparkConf ?? {}) },
             restartPolicy: args.restartPolicy ?? { type: "Never" },
             driver: {

@@ -24,7 +24,7 @@ export interface TrinoArgs {
     lake: DataLake;
 }
 
-/** Trino (coordinator + workers) with the `hive` catalog on Glue and the S3 lake, through Pod Identity. */
+/** Trino (coordinator + workers) with the `hive` and read-only `iceberg` catalogs on Glue and the S3 lake, through Pod Identity. */
 export class Trino extends pulumi.ComponentResource {
     readonly namespace: pulumi.Output<string>;
     readonly serviceName: string = TRINO_SERVICE;
@@ -48,8 +48,8 @@ export class Trino extends pulumi.ComponentResource {
             namespace: NAMESPACE.trino,
             // The chart creates this service account (serviceAccount.create/name in the values).
             serviceAccount: TRINO_SERVICE_ACCOUNT,
-            policy: pulumi.all([args.lake.lake.arn, identity.accountId, args.lake.databaseName])
-                .apply(([lakeArn, account, database]) => trinoPolicy(lakeArn, cfg.region, account, database)),
+            policy: pulumi.all([args.lake.lake.arn, identity.accountId, args.lake.databaseName, args.lake.icebergDatabaseNames.imdb, args.lake.icebergDatabaseNames.realtime])
+                .apply(([lakeArn, account, database, ...iceberg]) => trinoPolicy(lakeArn, cfg.region, account, database, iceberg)),
             dependsOn: [args.platform.podIdentityAgent],
             tags: args.platform.tags,
         }, p);

@@ -8,6 +8,7 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../../tools/schemas";
 import { apps } from "../../versions";
+import { queryFile } from "../../pipelines/lake";
 import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -74,8 +75,8 @@ for (const stack of ["dev", "prod"]) {
             const defaults = chartDefaults("trino");
             assert.deepEqual(unknownValuesKeys(values(run), { ...defaults, catalogs: {} }), []);
             // Against the raw defaults the only "unknown" key is the catalog's own name.
-            assert.deepEqual(unknownValuesKeys(values(run), defaults), ["catalogs.hive"]);
-            assert.deepEqual(unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => k !== "catalogs.hive"), ["worker.jvmm"], "a typo is caught");
+            assert.deepEqual(unknownValuesKeys(values(run), defaults), ["catalogs.hive", "catalogs.iceberg"]);
+            assert.deepEqual(unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => !k.startsWith("catalogs.")), ["worker.jvmm"], "a typo is caught");
         });
 
         it("runs the configured number of workers", async () => {
@@ -125,12 +126,16 @@ for (const stack of ["dev", "prod"]) {
                 const resources: string[] = [s.Resource].flat();
                 assert.ok(resources.every((r) => r !== "*"), JSON.stringify(s));
                 assert.ok(actions.every((a) => /^glue:(Get|BatchGet)/.test(a) || ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"].includes(a)), `read-only: ${actions}`);
-                if (actions.some((a) => a.startsWith("glue:"))) {
-                    assert.deepEqual(resources, [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`]);
-                }
             }
+            const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
+            const glue = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
+            assert.deepEqual(glue.map((s) => [s.Resource].flat()), [
+                [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`],
+                [`${base}:catalog`, ...[dbs.imdb, dbs.realtime].flatMap((d) => [`${base}:database/${d}`, `${base}:table/${d}/*`])],
+            ]);
+            assert.deepEqual([glue[1].Action].flat().sort(), ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables"]);
             const objects = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
-            assert.deepEqual(objects.sort(), [`${lake}/bronze/*`, `${lake}/silver/*`]);
+            assert.deepEqual(objects.sort(), [`${lake}/warehouse/*`]);
             assert.ok(release(run).dependencies.some((d) => d.includes("bdok:aws:PodRole")), "pods start after their role exists");
         });
 
@@ -152,6 +157,51 @@ for (const stack of ["dev", "prod"]) {
         });
     });
 }
+
+// Every key of the iceberg catalog must be one Trino 480 documents for the Iceberg connector on
+// Glue with the native S3 file system (trinodb/trino 480, docs/src/main/sphinx/...):
+const TRINO_480_ICEBERG_KEYS: Record<string, string> = {
+    "connector.name": "installation/deployment.md: catalog properties name their connector",
+    "iceberg.catalog.type": "connector/iceberg.md General configuration: hive_metastore, glue, jdbc, rest, nessie",
+    "iceberg.security": "connector/iceberg.md Security: ALLOW_ALL, SYSTEM, READ_ONLY, FILE",
+    "iceberg.file-format": "connector/iceberg.md General configuration",
+    "hive.metastore.glue.region": "object-storage/metastores.md General AWS Glue metastore configuration properties",
+    "hive.metastore.glue.catalogid": "object-storage/metastores.md General AWS Glue metastore configuration properties",
+    "iceberg.glue.skip-archive": "object-storage/metastores.md Iceberg-specific Glue catalog configuration properties",
+    "fs.native-s3.enabled": "object-storage.md: activates the native S3 file system",
+    "s3.region": "object-storage/file-system-s3.md S3 configuration properties",
+};
+
+describe("Trino's iceberg catalog, as the chart renders it from the plan's values", () => {
+    for (const stack of ["dev", "prod"]) {
+        it(`${stack}: a read-only Glue catalog file, mounted where Trino loads catalogs, with Trino 480 keys only`, async function () {
+            this.timeout(180000);
+            const run = await planOf(stack);
+            const rel = inputsOf(release(run));
+            const objs = parseManifest(helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }));
+            const maps = objs.filter((o) => o.kind === "ConfigMap" && o.data?.["iceberg.properties"] !== undefined);
+            assert.equal(maps.length, 1, "one ConfigMap holds iceberg.properties");
+            const p = properties(maps[0].data["iceberg.properties"]);
+            assert.deepEqual(p, {
+                "connector.name": "iceberg",
+                "iceberg.catalog.type": "glue",
+                "hive.metastore.glue.region": run.config.region,
+                "fs.native-s3.enabled": "true",
+                "s3.region": run.config.region,
+                "iceberg.security": "read_only",
+            });
+            for (const k of Object.keys(p)) assert.ok(k in TRINO_480_ICEBERG_KEYS, `${k} is not a documented Trino 480 Iceberg/Glue/S3 property`);
+            assert.ok(maps[0].data["hive.properties"], "beside the hive catalog");
+            // Coordinator and workers mount that ConfigMap (the catalog exists on every node).
+            for (const d of objs.filter((o) => o.kind === "Deployment")) {
+                const vol = d.spec.template.spec.volumes.find((v: any) => v.configMap?.name === maps[0].metadata.name);
+                assert.ok(vol, `${d.metadata.name} mounts the catalogs`);
+                assert.ok(d.spec.template.spec.containers[0].volumeMounts.some((m: any) => m.name === vol.name && m.mountPath === "/etc/trino/catalog"), d.metadata.name);
+            }
+            assert.equal(queryFile().catalog, "iceberg", "the output queries name this catalog");
+        });
+    }
+});
 
 describe("Trino authentication, from the chart the plan's values render", () => {
     const renderTrino = (run: PlanRun) => {

@@ -65,8 +65,10 @@ export function trinoAuthValues(): Record<string, unknown> {
     };
 }
 export const CATALOG = "hive";
-/** What Trino reads from the lake: the book's bronze and silver layers. */
-export const READ_PREFIXES = ["bronze", "silver"];
+/** The lake's Iceberg tables (pipelines/queries.json `catalog`). */
+export const ICEBERG_CATALOG = "iceberg";
+/** What Trino reads from the lake: the Iceberg warehouse (tables, their metadata and manifests). */
+export const READ_PREFIXES = ["warehouse"];
 
 export interface NodeSize {
     cpuRequest: string;
@@ -109,8 +111,28 @@ export function hiveCatalog(region: string): string {
         `hive.metastore.glue.region=${region}`,
         "fs.native-s3.enabled=true",
         `s3.region=${region}`,
-        // Tables are the crawler's: Trino reads them and never rewrites the lake (its role is read-only).
+        // Trino reads plain-file tables and never rewrites the lake (its role is read-only).
         "hive.non-managed-table-writes-enabled=false",
+        "",
+    ].join("\n");
+}
+
+/**
+ * The `iceberg` catalog on the same Glue catalog and role, read-only: Spark owns every write.
+ * Trino 480 docs (trinodb/trino docs/src/main/sphinx): connector/iceberg.md "General
+ * configuration" (iceberg.catalog.type=glue) and "Security" (iceberg.security READ_ONLY);
+ * object-storage/metastores.md "Iceberg-specific Glue catalog configuration properties", whose
+ * general Glue properties (hive.metastore.glue.region) apply; object-storage/file-system-s3.md
+ * (fs.native-s3.enabled, s3.region).
+ */
+export function icebergCatalog(region: string): string {
+    return [
+        "connector.name=iceberg",
+        "iceberg.catalog.type=glue",
+        `hive.metastore.glue.region=${region}`,
+        "fs.native-s3.enabled=true",
+        `s3.region=${region}`,
+        "iceberg.security=read_only",
         "",
     ].join("\n");
 }
@@ -143,7 +165,7 @@ export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" 
             config: { ...coordinator.config, nodeScheduler: { includeCoordinator: workers === 0 } },
         },
         worker: node(sizes.worker),
-        catalogs: { [CATALOG]: hiveCatalog(config.region) },
+        catalogs: { [CATALOG]: hiveCatalog(config.region), [ICEBERG_CATALOG]: icebergCatalog(config.region) },
         serviceAccount: { create: true, name: TRINO_SERVICE_ACCOUNT },
         service: {
             type: serviceType(config.exposure),
