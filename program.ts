@@ -22,6 +22,7 @@ import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
 import { mergeKafkaNeeds } from "./platform/kafka/needs";
 import { realtimeKafkaNeeds } from "./pipelines/realtime/needs";
+import { NO_BATCH_NEEDS, batchNeeds } from "./pipelines/batch/needs";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -96,6 +97,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         storageClass: cluster.defaultStorageClass,
         loadBalancerController: lbc.release,
     };
+    // What the pipelines that are on ask of the platform; a pipeline that is off asks for nothing.
+    const batchAsks = cfg.pipelines.batch ? batchNeeds() : NO_BATCH_NEEDS;
     const spark = new SparkOperator("spark-operator", {
         platform,
         namespace: namespaces.byName["spark-operator"],
@@ -106,6 +109,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             airflow: [lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime],
             kafka: [lake.icebergDatabaseNames.realtime],
         },
+        airflowSubmits: batchAsks.airflowSubmitsSpark,
     }, onNodes);
     const kafka = new Kafka("kafka", {
         platform,
@@ -128,8 +132,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespace: namespaces.byName.airflow,
         database: db,
         lake,
-        env: { BDOK_LAKE_BUCKET: lake.lake.name, ...(cfg.pipelines.batch ? { AWS_DEFAULT_REGION: cfg.region } : {}) },
+        env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
         ...(batchDags ? { dagFiles: batchDags } : {}),
+        workerLakeGrants: batchAsks.airflowWorkerLake,
     }, onNodes);
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onNodes);
     const elastic = new Elastic("elastic", {
@@ -195,7 +200,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         sparkJobNamespaces: spark.jobNamespaces,
         sparkServiceAccount: spark.serviceAccountName,
         kafkaBootstrapServers: kafka.bootstrapServers,
-        kafkaConnectImage: kafka.connectImage,
+        ...(kafka.connectImage ? { kafkaConnectImage: kafka.connectImage } : {}),
         airflowPortForward: airflow.portForwardCommand,
         airflowApiService: airflow.apiServiceName,
         airflowAdminUser: airflow.adminUser,

@@ -8,8 +8,14 @@ export interface AirflowAwsResources {
     logsBucketArn: string;
 }
 
-const LANDING = "landing";
 const LOGS = "logs";
+
+/** Lake prefixes a pipeline's Airflow tasks read or write (its needs; none without a pipeline). */
+export interface LakeGrant {
+    sid: string;
+    prefixes: string[];
+    access: "read" | "readwrite";
+}
 
 function sids(prefix: string, statements: Statement[]): Statement[] {
     return statements.map((s) => ({ ...s, Sid: `${prefix}${s.Sid ?? ""}` }));
@@ -24,9 +30,9 @@ function logWriter(logsBucketArn: string): Statement[] {
 }
 
 /** Task pods: write raw data to landing/, write task logs (the Spark pods, not Airflow, touch Glue). */
-export function workerPolicy(r: AirflowAwsResources): PolicyDocument {
+export function workerPolicy(r: AirflowAwsResources, lake: LakeGrant[] = []): PolicyDocument {
     return doc(
-        ...sids("Landing", s3Prefixes(r.lakeBucketArn, [LANDING], "readwrite")),
+        ...lake.flatMap((g) => sids(g.sid, s3Prefixes(r.lakeBucketArn, g.prefixes, g.access))),
         ...logWriter(r.logsBucketArn),
     );
 }

@@ -5,7 +5,7 @@ import {
     ADMIN_USER, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum,
     metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64,
 } from "./values";
-import { apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
+import { LakeGrant, apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
 import { dagConfigMapData, deliveredDagFiles, dagsHash } from "./dags";
 import { dbInitJobName, dbInitJobSpec } from "./specs";
 import { releaseTimeout } from "../../lib/await";
@@ -25,6 +25,8 @@ export interface AirflowArgs {
     dagFiles?: pulumi.Input<Record<string, pulumi.Input<string>>>;
     /** Non-secret environment for every Airflow container and task pod (e.g. BDOK_LAKE_BUCKET). */
     env?: Record<string, pulumi.Input<string>>;
+    /** Lake prefixes the pipelines' tasks use (e.g. the batch DAG writes landing/); none by default. */
+    workerLakeGrants?: LakeGrant[];
 }
 
 /**
@@ -131,7 +133,7 @@ export class Airflow extends pulumi.ComponentResource {
             tags: args.platform.tags,
         }, p);
         const roles = [
-            role("worker", serviceAccounts.worker, awsArns.apply(workerPolicy)),
+            role("worker", serviceAccounts.worker, awsArns.apply((a) => workerPolicy(a, args.workerLakeGrants ?? []))),
             role("triggerer", serviceAccounts.triggerer, awsArns.apply(triggererPolicy)),
             role("api-server", serviceAccounts.apiServer, awsArns.apply(apiServerPolicy)),
         ];

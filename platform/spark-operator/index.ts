@@ -20,6 +20,8 @@ export interface SparkOperatorArgs {
     lakeBucketArn: pulumi.Input<string>;
     /** Glue databases whose Iceberg tables the jobs of each namespace write. */
     icebergDatabases: Record<SparkJobNamespace, pulumi.Input<string>[]>;
+    /** Whether a pipeline's Airflow tasks submit SparkApplications (the batch DAG does). */
+    airflowSubmits: boolean;
 }
 
 /**
@@ -71,12 +73,14 @@ export class SparkOperator extends pulumi.ComponentResource {
         }
 
         // Airflow's task pods submit the batch SparkApplications in the airflow namespace.
-        const airflowNs = args.jobNamespaces.airflow.metadata.name;
-        roleWithBinding(`${name}-airflow-submitter`, {
-            metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
-            rules: airflowSparkSubmitterRules(),
-            serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
-        }, p);
+        if (args.airflowSubmits) {
+            const airflowNs = args.jobNamespaces.airflow.metadata.name;
+            roleWithBinding(`${name}-airflow-submitter`, {
+                metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
+                rules: airflowSparkSubmitterRules(),
+                serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
+            }, p);
+        }
 
         this.registerOutputs({ release: this.release.status, jobNamespaces: this.jobNamespaces, serviceAccountName: this.serviceAccountName });
     }
