@@ -11,6 +11,26 @@ import {
     ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, didYouMean, field, hiddenNote, int, levenshtein, list, num, obj, oneOf, printable, show, str, unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
+import { parsePools, PoolsConfig } from "./platform/karpenter/nodepools";
+
+// The pools' own rules (platform/karpenter/nodepools.ts), their problems named under this key.
+const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
+    let raw = v;
+    if (typeof v === "string") {
+        try { raw = JSON.parse(v); } catch { ctx.issues.push(`${path}: got ${show(v)}; allowed: an object with keys stateful, workloads`); return undefined; }
+    }
+    const r = parsePools(raw);
+    ctx.issues.push(...r.issues);
+    return r.pools;
+};
+
+/** The managed node group that carries the Karpenter controller and the operators. */
+export const SYSTEM_NODE_GROUP = "system";
+
+/** The group named "system", else the first one the stack lists. */
+export function systemGroupOf(nodeGroups: Record<string, unknown>): string {
+    return SYSTEM_NODE_GROUP in nodeGroups ? SYSTEM_NODE_GROUP : Object.keys(nodeGroups)[0];
+}
 
 export const PROJECT = "bdok";
 
@@ -128,6 +148,8 @@ export const schema = {
         obj({
             executors: field(int(1, 50), "an integer from 1 to 50", 1),
             executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
+            // The batch jobs' dynamic allocation ceiling; they start from zero executors.
+            maxExecutors: field(int(1, 100), "an integer from 1 to 100", 4),
         }),
         "the Spark job sizing",
         {} as any,
@@ -137,6 +159,15 @@ export const schema = {
             commitInterval: field(commitInterval, "a Spark trigger interval of at least 10 seconds", "60 seconds"),
         }),
         "the lake's Iceberg settings",
+        {} as any,
+    ),
+    karpenter: field(
+        obj({
+            pools: field(karpenterPools, "the stateful and workloads node pools", {} as any),
+            controllerReplicas: field(int(1, 2), "1 or 2 (at most one per system node)", 1),
+            rootVolumeGiB: field(int(20, 1000), "an integer from 20 to 1000", 20),
+        }),
+        "the Karpenter controller and node pools",
         {} as any,
     ),
     pipelines: field(
@@ -232,6 +263,11 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
         if (arches.size > 1) {
             ctx.issues.push(`${path}.instanceTypes: got ${JSON.stringify(ng.instanceTypes)}; allowed: instance types of one CPU architecture (Graviton *g families or x86, not both)`);
         }
+    }
+    const sysName = cfg.nodeGroups && Object.keys(cfg.nodeGroups).length ? systemGroupOf(cfg.nodeGroups) : undefined;
+    const sys = sysName ? cfg.nodeGroups![sysName] : undefined;
+    if (sys && cfg.karpenter && sys.desiredSize >= 1 && cfg.karpenter.controllerReplicas > sys.desiredSize) {
+        ctx.issues.push(`${PROJECT}:karpenter.controllerReplicas: got ${cfg.karpenter.controllerReplicas} with nodeGroups.${sysName}.desiredSize ${sys.desiredSize}; allowed: at most desiredSize (the chart runs one controller per node)`);
     }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {

@@ -13,6 +13,9 @@ import { NAMESPACES } from "./platform/k8s/objects";
 import { Namespaces } from "./platform/namespaces";
 import { Trino } from "./platform/trino";
 import { Kafka } from "./platform/kafka";
+import { Karpenter } from "./platform/karpenter";
+import { systemGroupOf } from "./config";
+import { karpenterAmi } from "./versions";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
 import { SparkOperator } from "./platform/spark-operator";
 import { BatchPipeline } from "./pipelines/batch";
@@ -79,6 +82,29 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // storage class), so no await starts its clock before a node exists, and on destroy the
     // barrier outlives every pod and volume.
     const onNodes = { ...onCluster, dependsOn: cluster.ready };
+    const systemGroup = systemGroupOf(cfg.nodeGroups);
+    const karpenter = new Karpenter("karpenter", {
+        prefix: pre,
+        clusterName,
+        cluster: cluster.name,
+        region: cfg.region,
+        nodeSecurityGroupId: cluster.clusterSecurityGroupId,
+        podIdentityAgent: cluster.podIdentityAgent,
+        systemNodeGroups: cluster.nodeGroups,
+        network,
+        pools: cfg.karpenter.pools,
+        replicas: cfg.karpenter.controllerReplicas as 1 | 2,
+        // A small cluster's controller watches a few nodes: half of upstream's 1 CPU / 1Gi.
+        ...(cfg.ha ? {} : { resources: { cpu: "500m", memory: "512Mi" } }),
+        systemNodes: Math.max(1, cfg.nodeGroups[systemGroup].desiredSize),
+        systemNodeLabel: { "bdok/node-group": systemGroup },
+        ami: karpenterAmi,
+        rootVolumeGiB: cfg.karpenter.rootVolumeGiB,
+        tags,
+    }, onCluster);
+    // What runs pods on Karpenter's pools also waits for the controller and the pools, so on
+    // destroy it goes (and its pods with it) while Karpenter still runs to remove the nodes.
+    const onPools = { ...onCluster, dependsOn: [...cluster.ready, ...karpenter.ready] };
     const lbc = new LoadBalancerController("load-balancer-controller", {
         prefix: pre,
         clusterName: cluster.name,
@@ -117,7 +143,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         namespaces: namespaces.byName,
         // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
         needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
-    }, onNodes);
+    }, onPools);
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs
     // writing their tables) is deleted before them.
@@ -135,14 +161,14 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
         ...(batchDags ? { dagFiles: batchDags } : {}),
         workerLakeGrants: batchAsks.airflowWorkerLake,
-    }, onNodes);
-    const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onNodes);
+    }, onPools);
+    const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
     const elastic = new Elastic("elastic", {
         platform,
         namespace: namespaces.byName.elastic,
         // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
         ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
-    }, onNodes);
+    }, onPools);
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
@@ -171,7 +197,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             sparkOperator: spark,
             elasticsearch: elastic.elasticsearch,
             kibana: elastic.kibana,
-        }, onNodes)
+        }, onPools)
         : undefined;
     if (realtime) {
         Object.assign(pipelineOutputs, {

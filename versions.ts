@@ -8,6 +8,9 @@ export const charts = {
     airflow: { chart: "airflow", repo: "https://airflow.apache.org", version: "1.19.0" },
     trino: { chart: "trino", repo: "https://trinodb.github.io/charts", version: "1.42.2" },
     awsLoadBalancerController: { chart: "aws-load-balancer-controller", repo: "https://aws.github.io/eks-charts", version: "3.5.0" },
+    // Two charts of one release: the CRDs (karpenter-crd, upgraded with the version) and the controller (skipCrds).
+    karpenter: { chart: "karpenter", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    karpenterCrd: { chart: "karpenter-crd", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
 } as const;
 
 export type ChartName = keyof typeof charts;
@@ -25,7 +28,13 @@ export const apiVersions = {
     sparkApplication: "sparkoperator.k8s.io/v1beta2",
     elasticsearch: "elasticsearch.k8s.elastic.co/v1",
     kibana: "kibana.k8s.elastic.co/v1",
+    nodePool: "karpenter.sh/v1",
+    ec2NodeClass: "karpenter.k8s.aws/v1",
 } as const;
+
+// The EKS-optimised AMI Karpenter's nodes boot (EC2NodeClass amiSelectorTerms alias): pinned, so a
+// new AMI release rolls the nodes only when this line changes (drift), never on its own.
+export const karpenterAmi = { family: "al2023", version: "v20260520" } as const;
 
 export const apps = {
     kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x

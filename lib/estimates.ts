@@ -332,6 +332,29 @@ export interface PodItem {
     note?: string;
     /** The file (a ConfigMap key) of a SparkApplication a DAG submits at run time, not the plan itself. */
     submitted?: string;
+    /** The Karpenter pool the pods select (bdok.io/pool), with ":on-demand" when they also select that capacity type; absent: the managed node groups. */
+    pool?: string;
+}
+
+export const POOL_LABEL_KEY = "bdok.io/pool";
+
+/**
+ * The pool a pod spec (or Strimzi pod template) selects, by nodeSelector or required node
+ * affinity on bdok.io/pool, suffixed ":on-demand" when it also requires on-demand capacity.
+ */
+export function poolOf(ps: unknown): string | undefined {
+    if (!isObj(ps)) return undefined;
+    const sel = isObj(ps.nodeSelector) ? ps.nodeSelector : {};
+    const terms = getPath(ps, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+    const exprs = Array.isArray(terms) && terms.length === 1 && isObj(terms[0]) && Array.isArray(terms[0].matchExpressions) ? terms[0].matchExpressions : [];
+    const fromAffinity = (key: string) => {
+        const e = exprs.find((x: unknown) => isObj(x) && x.key === key && x.operator === "In" && Array.isArray(x.values) && x.values.length === 1);
+        return e ? String((e as { values: unknown[] }).values[0]) : undefined;
+    };
+    const pool = (sel[POOL_LABEL_KEY] as string | undefined) ?? fromAffinity(POOL_LABEL_KEY);
+    if (!pool) return undefined;
+    const capacity = (sel["karpenter.sh/capacity-type"] as string | undefined) ?? fromAffinity("karpenter.sh/capacity-type");
+    return capacity === "on-demand" ? `${pool}:on-demand` : pool;
 }
 
 export interface VolumeItem {
@@ -410,6 +433,7 @@ interface WalkRule {
 }
 
 interface WalkCtx {
+    pool?: string;
     source: string;
     out: Workloads;
     multiplierKeys: string[];
@@ -467,15 +491,19 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     if (ruled !== undefined) n = ruled;
     const transient = !!ctx.rule?.transient?.(path);
     const where = path.join(".") || "(top level)";
+    // Strimzi: a component's pods are placed by its sibling template.pod.
+    const podTemplate = getPath(node, "template.pod");
+    if (isObj(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate) };
+    const pool = ctx.pool ? { pool: ctx.pool } : {};
 
     if (Array.isArray(node.containers)) {
         const r = podSpecRequests(node);
         if (r.cpuMillis > 0 || r.memoryMiB > 0) {
-            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined });
+            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined, ...pool });
         }
     } else {
         const r = requestsOf(node.resources);
-        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined });
+        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined, ...pool });
     }
     if (isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
         const p = node.persistence;
@@ -543,8 +571,13 @@ function sparkPods(source: string, spec: Record<string, unknown>, defaults: Capa
     const dyn = isObj(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
     const instances = Number(executor.instances ?? dyn?.maxExecutors ?? dyn?.initialExecutors ?? defaults.sparkExecutor.instances);
     const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
-    out.pods.push({ source, path: `${path}.driver`, pods: 1, cpuMillis: podCpu(driver, defaults.sparkDriver.cores), memoryMiB: podMemory(driver, defaults.sparkDriver.memory), transient: batch || undefined, note: "memory + overhead" });
-    out.pods.push({ source, path: `${path}.executor`, pods: instances, cpuMillis: podCpu(executor, defaults.sparkExecutor.cores), memoryMiB: podMemory(executor, defaults.sparkExecutor.memory), transient: batch || undefined, note: "memory + overhead" });
+    // The operator merges spec.nodeSelector into each role's.
+    const placed = (role: Record<string, unknown>) => {
+        const p = poolOf({ ...role, nodeSelector: { ...(isObj(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isObj(role.nodeSelector) ? role.nodeSelector : {}) } });
+        return p ? { pool: p } : {};
+    };
+    out.pods.push({ source, path: `${path}.driver`, pods: 1, cpuMillis: podCpu(driver, defaults.sparkDriver.cores), memoryMiB: podMemory(driver, defaults.sparkDriver.memory), transient: batch || undefined, note: "memory + overhead", ...placed(driver) });
+    out.pods.push({ source, path: `${path}.executor`, pods: instances, cpuMillis: podCpu(executor, defaults.sparkExecutor.cores), memoryMiB: podMemory(executor, defaults.sparkExecutor.memory), transient: batch || undefined, note: "memory + overhead", ...placed(executor) });
 }
 
 /** `helm.sh/hook: test` objects run only under `helm test`, which Pulumi never runs. */
@@ -583,7 +616,8 @@ function objectWorkloads(kind: string, group: string, body: Record<string, unkno
             const containers = containerNames(ps, "containers");
             const inits = containerNames(ps, "initContainers");
             const note = containers.length > 1 || inits.length > 0 ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ") : undefined;
-            out.pods.push({ source, path: at("spec"), pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: runsOnce || undefined, ...(note ? { note } : {}) });
+            const pool = poolOf(ps);
+            out.pods.push({ source, path: at("spec"), pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: runsOnce || undefined, ...(note ? { note } : {}), ...(pool ? { pool } : {}) });
         }
         if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
             for (const t of spec.volumeClaimTemplates) {
@@ -615,7 +649,8 @@ function objectWorkloads(kind: string, group: string, body: Record<string, unkno
                 sparkPods(`${source} ${key}`, doc.spec, defaults, out, "spec");
                 for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
             } else if (doc.kind === "Pod") {
-                out.pods.push({ source, path: at(`data.${key}`), pods: 1, ...podSpecRequests(doc.spec), transient: true, note: "pod template: one task pod at a time" });
+                const pool = poolOf(doc.spec);
+                out.pods.push({ source, path: at(`data.${key}`), pods: 1, ...podSpecRequests(doc.spec), transient: true, note: "pod template: one task pod at a time", ...(pool ? { pool } : {}) });
             }
         }
     }
@@ -668,7 +703,9 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                 const containers = getPath(ns, "podTemplate.spec.containers");
                 const es = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "elasticsearch") : undefined;
                 const req = isObj(es) ? requestsOf(es.resources) : undefined;
+                const pool = poolOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
+                    ...(pool ? { pool } : {}),
                     source, path: `spec.nodeSets[${i}]`, pods: count,
                     cpuMillis: req?.cpuMillis ?? defaults.elasticsearch.cpuMillis,
                     memoryMiB: req?.memoryMiB ?? defaults.elasticsearch.memoryMiB,
@@ -688,7 +725,8 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
             const containers = getPath(spec, "podTemplate.spec.containers");
             const kb = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "kibana") : undefined;
             const req = isObj(kb) ? requestsOf(kb.resources) : undefined;
-            out.pods.push({ source, path: "spec", pods: Number(spec.count ?? 1), cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis, memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB, note: req ? undefined : "ECK default requests" });
+            const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
+            out.pods.push({ ...(kbPool ? { pool: kbPool } : {}), source, path: "spec", pods: Number(spec.count ?? 1), cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis, memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB, note: req ? undefined : "ECK default requests" });
             findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
             continue;
         }
@@ -817,7 +855,9 @@ const fmtMem = (m: number) => `${round(m / 1024, 2)} GiB`;
 export function capacityReport(resources: EstResource[], table: CapacityTable, rendered: RenderedObjects = {}): CapacityReport {
     const groups = nodeGroupsOf(resources, table);
     const nodeCount = groups.reduce((s, g) => s + g.nodes, 0);
-    const w = workloads(resources, table, rendered);
+    const all = workloads(resources, table, rendered);
+    // Pods that select a Karpenter pool run on the nodes Karpenter launches for them (tools/estimate.ts packs them).
+    const w = { ...all, pods: all.pods.filter((p) => !p.pool) };
     const system = systemPodsOf(resources, table);
 
     const items: CapacityReport["items"] = [];

@@ -11,7 +11,8 @@ import {
 } from "../lib/estimates";
 import * as YAML from "yaml";
 import { toYaml } from "../pipelines/batch/specs";
-import { estimate, loadTables, renderedObjects } from "../tools/estimate";
+import { estimate, Estimates, loadTables, renderedObjects } from "../tools/estimate";
+import { PodItem, workloads as workloadsOf } from "../lib/estimates";
 import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
@@ -40,6 +41,11 @@ function res(name: string, o: Partial<EstResource> = {}): EstResource {
 const component = (name: string, o: Partial<EstResource> = {}) => res(name, { type: "test:index:Component", custom: false, ...o });
 const minutesBy = (m: Record<string, number>) => (r: EstResource) => m[r.name] ?? 0;
 const names = (cp: { chain: Array<{ name: string }> }) => cp.chain.map((c) => c.name);
+
+/** The rendered pods that select a Karpenter pool (the capacity report leaves them to the packing). */
+function pooledItems(run: PlanRun, _e: Estimates): PodItem[] {
+    return workloadsOf(run.plan.resources, loadTables().capacity, renderedObjects(renderPlan(run))).pods.filter((p) => p.pool);
+}
 
 describe("estimates: critical path (synthetic graphs)", () => {
     it("adds durations along a chain of dependencies", () => {
@@ -470,7 +476,17 @@ for (const stack of ["dev", "prod"]) {
                 const src = `${rel.resource} (helm ${charts[rel.chart].chart})`;
                 const show = (path: string, pods: number, cpu: number, mem: number, transient: boolean) => `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
                 const want = expectedPods(rel.objects).map((p) => show(p.path, p.perNode ? nodes : p.pods, p.cpuMillis, p.memoryMiB, p.transient));
-                const got = e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient));
+                // Pods selecting a Karpenter pool are packed onto its nodes, the others onto the node groups.
+                const pooled = (e.karpenter ? [...e.karpenter.batch.nodes.flatMap((n) => n.pods)] : []).filter((n) => n.startsWith(`${src} `));
+                const got = [
+                    ...e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
+                    ...pooledItems(run, e).filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
+                ];
+                assert.ok(pooledItems(run, e).filter((i) => i.source === src).every((i) => pooled.some((n) => n.startsWith(`${src} ${i.path}`))), `${rel.releaseName}: every pooled pod is on a Karpenter node`);
+                if (rel.objects.every((o) => o.kind === "CustomResourceDefinition")) {
+                    assert.deepEqual(got, [], `${rel.releaseName} renders CRDs only`);
+                    continue;
+                }
                 assert.ok(want.length > 0, `${rel.releaseName} renders no workload`);
                 assert.deepEqual(got.sort(), want.sort(), rel.releaseName);
             }
@@ -568,9 +584,13 @@ describe("estimates: targets and changes", () => {
         assert.equal(worker.spec.replicas, devRun.config.trino.workers + 1);
         const [pod] = expectedPods([{ ...worker, spec: { ...worker.spec, replicas: 1 } }]);
         assert.ok(pod.cpuMillis > 0 && pod.memoryMiB > 0);
-        assert.equal(bigger.capacity.requested.cpuMillis - dev.capacity.requested.cpuMillis, pod.cpuMillis);
-        assert.equal(bigger.capacity.requested.memoryMiB - dev.capacity.requested.memoryMiB, Math.round(pod.memoryMiB));
-        assert.equal(bigger.capacity.requested.pods - dev.capacity.requested.pods, 1);
+        // Workers select the workloads pool: the pod lands on Karpenter's nodes, not on the node groups.
+        assert.deepEqual(bigger.capacity.requested, dev.capacity.requested);
+        const onPool = (x: typeof dev) => x.karpenter!.idle.nodes.filter((n) => n.pool === "workloads").reduce((a, n) => ({ cpu: a.cpu + n.used.cpuMillis, mem: a.mem + n.used.memoryMiB, pods: a.pods + n.used.pods }), { cpu: 0, mem: 0, pods: 0 });
+        assert.equal(onPool(bigger).cpu - onPool(dev).cpu, pod.cpuMillis);
+        assert.equal(Math.round(onPool(bigger).mem - onPool(dev).mem), Math.round(pod.memoryMiB));
+        assert.equal(onPool(bigger).pods - onPool(dev).pods, 1);
+        assert.ok(bigger.karpenter!.idle.monthlyUsd >= dev.karpenter!.idle.monthlyUsd);
     });
 
     it("a request the chart sets by default, that the program does not set, is counted (the ECK operator's)", () => {
@@ -618,13 +638,13 @@ describe("estimates: targets and changes", () => {
         this.timeout(120000);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
         const overrides = path.join(dir, "tiny.yaml");
-        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    general:\n      instanceTypes: [m7g.xlarge]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
+        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
         // A plan.json from an earlier run must not survive as if it were this one.
         fs.writeFileSync(path.join(dir, "plan.json"), "{}");
         const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"], { cwd: ROOT, encoding: "utf8" });
         assert.equal(out.status, 3, out.stderr);
         const lines = out.stderr.trim().split("\n");
-        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.general\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU; allowed: (\d+) or more \(set desiredSize to \1, and maxSize to at least \1\)/);
+        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.system\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU( and \d+ pod slots)?; allowed: (\d+) or more \(set desiredSize to \2, and maxSize to at least \2\)/);
         assert.ok(lines.length <= 8, `${lines.length} lines:\n${out.stderr}`);
         assert.doesNotMatch(out.stderr + out.stdout, /^\s+at /m);
         assert.equal(out.stdout.trim(), "", "nothing on stdout before the failure");

@@ -99,6 +99,18 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 id = repoName;
                 break;
             }
+            case "aws:sqs/queue:Queue": {
+                const queueName = inputs.name ?? `${name}-${hex.slice(0, 8)}`;
+                id = `https://sqs.${this.region}.amazonaws.com/${MOCK_ACCOUNT}/${queueName}`;
+                Object.assign(state, { name: queueName, arn: arn(queueName, "sqs"), url: id });
+                break;
+            }
+            case "aws:iam/policy:Policy": {
+                const policyName = inputs.name ?? `${inputs.namePrefix ?? name}${hex.slice(0, 8)}`;
+                Object.assign(state, { name: policyName, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${policyName}`, policyId: `ANPA${hex.slice(0, 17).toUpperCase()}` });
+                id = state.arn;
+                break;
+            }
             case "aws:glue/crawler:Crawler":
                 id = inputs.name ?? name;
                 state.arn = arn(`crawler/${id}`, "glue");

@@ -123,9 +123,8 @@ export class Cluster extends pulumi.ComponentResource {
             capacityType: ng.capacityType,
             amiType: amiTypeFor(ng.instanceTypes),
             diskSize: ng.diskSizeGiB,
+            // Fixed size from the stack file: no autoscaler owns these groups (Karpenter adds its own nodes).
             scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
-            // The cluster autoscaler (or a person) owns desiredSize after creation.
-            ignoreScalingChanges: true,
             labels: { "bdok/node-group": group, ...ng.labels },
             tags: args.tags,
         }, { parent: this, dependsOn: nodeAttachments }));

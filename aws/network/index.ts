@@ -72,7 +72,8 @@ export class Network extends pulumi.ComponentResource {
                 vpcId: vpc.id,
                 cidrBlock: cidr,
                 availabilityZone: this.availabilityZones[i],
-                tags: tag(`private-${i}`, { ...clusterTag, "kubernetes.io/role/internal-elb": "1", "bdok/tier": "private" }),
+                // karpenter.sh/discovery: the EC2NodeClass launches Karpenter's nodes into these subnets only.
+                tags: tag(`private-${i}`, { ...clusterTag, "kubernetes.io/role/internal-elb": "1", "bdok/tier": "private", "karpenter.sh/discovery": args.clusterName }),
             }, p);
             const rt = new aws.ec2.RouteTable(`${name}-private-${i}`, {
                 vpcId: vpc.id,

@@ -179,7 +179,12 @@ for (const stack of STACKS) {
                 assert.equal(app.metadata.namespace, "airflow");
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-                assert.equal(app.spec.executor.instances, run.config.spark.executors);
+                // From zero to bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
+                assert.equal(app.spec.executor.instances, undefined);
+                assert.deepEqual(app.spec.dynamicAllocation, { enabled: true, initialExecutors: 0, minExecutors: 0, maxExecutors: run.config.spark.maxExecutors, shuffleTrackingEnabled: true });
+                assert.deepEqual(app.spec.executor.nodeSelector, { "bdok.io/pool": "workloads" });
+                assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
+                assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");
                 assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
                 assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
                 assert.equal(app.spec.image, images.spark);

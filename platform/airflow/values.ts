@@ -1,6 +1,7 @@
 // Airflow's names, generated-secret formats, environment checks, sizing and chart values. The DAG
 // ConfigMap layout is in dags.ts, the metadata-DB bootstrap Job in specs.ts, the service accounts'
 // IAM policies in iam.ts; index.ts only wires them.
+import { podPlacement } from "../karpenter/nodepools";
 import { canonicalJson, sha256 } from "../../lib/hash";
 import type { StackConfig } from "../../config";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -242,6 +243,8 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         workers: {
             resources: r.workers,
+            // The KubernetesExecutor's task pods (pod_template_file) on Karpenter's workloads pool.
+            nodeSelector: podPlacement("workloads").nodeSelector,
             serviceAccount: sa(serviceAccounts.worker),
             ...withDags,
         },

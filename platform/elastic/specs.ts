@@ -1,3 +1,4 @@
+import { DO_NOT_DISRUPT, podPlacement, topologySpread } from "../karpenter/nodepools";
 import type { StackConfig } from "../../config";
 import { apiVersions, apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -39,17 +40,12 @@ export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" 
             config: { "node.store.allow_mmap": false },
             resources: elasticsearchSizes(config.ha),
             podTemplate: {
-                metadata: { labels: { "app.kubernetes.io/part-of": "bdok" } },
+                // A lone data node has no replica to fail over to: Karpenter must not disrupt it.
+                metadata: { labels: { "app.kubernetes.io/part-of": "bdok" }, ...(nodes < 2 ? { annotations: { ...DO_NOT_DISRUPT } } : {}) },
                 spec: {
-                    // Spread the nodes over zones and hosts when there are several.
-                    topologySpreadConstraints: nodes > 1
-                        ? [{
-                            maxSkew: 1,
-                            topologyKey: "topology.kubernetes.io/zone",
-                            whenUnsatisfiable: "ScheduleAnyway",
-                            labelSelector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
-                        }]
-                        : [],
+                    // On Karpenter's on-demand stateful pool; several nodes spread over zones and hosts.
+                    ...podPlacement("stateful"),
+                    topologySpreadConstraints: nodes > 1 ? topologySpread({ "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME }) : [],
                 },
             },
             volumeClaimTemplates: [{

@@ -7,6 +7,7 @@ import {
     replicationFor,
 } from "./values";
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
+import { DO_NOT_DISRUPT, poolAffinity, topologySpread } from "../karpenter/nodepools";
 import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
 // ---- Custom resources ----
@@ -44,7 +45,15 @@ export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
         },
         resources: size.broker,
         jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
-        template: { pod: { topologySpreadConstraints: zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) } },
+        // Brokers on Karpenter's on-demand stateful pool; in ha spread over zones (Karpenter launches
+        // a node in the zone a pending broker needs); a lone broker is never disrupted voluntarily.
+        template: {
+            pod: {
+                ...poolAffinity("stateful"),
+                topologySpreadConstraints: a.ha ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) : zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }),
+                ...(a.brokers < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
+            },
+        },
     });
 }
 
@@ -172,7 +181,9 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
                 resources: size.build,
             },
             template: {
-                pod: { topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
+                // Connect and its image build are stateless: Karpenter's workloads pool.
+                pod: { ...poolAffinity("workloads"), topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
+                buildPod: poolAffinity("workloads"),
                 ...extra.container,
             },
         },

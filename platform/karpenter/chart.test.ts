@@ -1,24 +1,9 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { chartsDir, helmBinary, parseManifest, K8sObject } from "../../tools/helm";
+import { helmTemplate, parseManifest, K8sObject } from "../../tools/helm";
 import { KARPENTER_NAMESPACE, KARPENTER_RELEASE, chartValues } from "./chart";
 
-// Until versions.ts has the `karpenter` chart key, render the pinned tarball directly.
 function renderKarpenter(values: unknown): K8sObject[] {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-karpenter-"));
-    try {
-        const file = path.join(dir, "values.json");
-        fs.writeFileSync(file, JSON.stringify(values));
-        const r = spawnSync(helmBinary(), ["template", KARPENTER_RELEASE, path.join(chartsDir(), "karpenter-1.14.1.tgz"), "--namespace", KARPENTER_NAMESPACE, "--values", file, "--kube-version", "1.35", "--skip-crds"],
-            { encoding: "utf8", env: { PATH: process.env.PATH, HOME: dir, HELM_CACHE_HOME: path.join(dir, "c"), HELM_CONFIG_HOME: path.join(dir, "g"), HELM_DATA_HOME: path.join(dir, "d") } });
-        if (r.status !== 0) throw new Error(r.stderr);
-        return parseManifest(r.stdout);
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return parseManifest(helmTemplate("karpenter", { releaseName: KARPENTER_RELEASE, namespace: KARPENTER_NAMESPACE, values, kubeVersion: "1.35", skipCrds: true }));
 }
 
 const args = { clusterName: "bdok-prod", interruptionQueue: "bdok-prod", replicas: 2 as const, systemNodes: 2, systemNodeLabel: { "bdok.io/pool": "system" } };

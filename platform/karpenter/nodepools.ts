@@ -245,3 +245,15 @@ export function topologySpread(labels: Record<string, string>, zoneKey = "topolo
         { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...labels } } },
     ];
 }
+
+/** Karpenter never voluntarily disrupts (consolidates, drifts) a node running a pod with this annotation. */
+export const DO_NOT_DISRUPT = { "karpenter.sh/do-not-disrupt": "true" } as const;
+export const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
+
+/** podPlacement as required node affinity, for pod templates without a nodeSelector (Strimzi's). */
+export function poolAffinity(pool: PoolName): { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array<{ matchExpressions: Array<{ key: string; operator: "In"; values: string[] }> }> } } }; tolerations: Toleration[] } {
+    return {
+        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: "In", values: [pool] }] }] } } },
+        tolerations: podPlacement(pool).tolerations,
+    };
+}

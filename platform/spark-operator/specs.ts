@@ -62,6 +62,11 @@ export interface SparkApplicationArgs {
     executorCores?: number;
     driverCores?: number;
     driverMemory?: string;
+    /** Batch: executors come and go with the work, from zero to maxExecutors (shuffle tracking, no shuffle service). */
+    dynamicAllocation?: { maxExecutors: number };
+    /** Where the pods run (Karpenter pool selectors) and their annotations. */
+    driverPlacement?: { nodeSelector: Record<string, string>; annotations?: Record<string, string> };
+    executorPlacement?: { nodeSelector: Record<string, string> };
 }
 
 export type SparkApplication = CustomResourceObject & {
@@ -102,13 +107,18 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
                 ...podSize(args.driverCores ?? 1, args.driverMemory ?? "1g"),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(args.driverPlacement ?? {}),
             },
             executor: {
                 ...podSize(args.executorCores ?? 1, args.sizing.executorMemory),
-                instances: args.sizing.executors,
+                ...(args.dynamicAllocation ? {} : { instances: args.sizing.executors }),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(args.executorPlacement ?? {}),
             },
+            ...(args.dynamicAllocation
+                ? { dynamicAllocation: { enabled: true, initialExecutors: 0, minExecutors: 0, maxExecutors: args.dynamicAllocation.maxExecutors, shuffleTrackingEnabled: true } }
+                : {}),
         },
     };
 }

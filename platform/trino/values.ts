@@ -1,6 +1,7 @@
 // Trino as pure values: sizing (container memory ↔ JVM heap ↔ query memory), the Glue-backed
 // `hive` catalog and the chart values. The service account's IAM policy is in iam.ts, the TLS
 // issuer Job in specs.ts.
+import { podPlacement } from "../karpenter/nodepools";
 import type { StackConfig } from "../../config";
 import { apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -164,7 +165,8 @@ export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" 
             // With no workers the coordinator has to run the splits itself.
             config: { ...coordinator.config, nodeScheduler: { includeCoordinator: workers === 0 } },
         },
-        worker: node(sizes.worker),
+        // Workers on Karpenter's spot-first workloads pool; the coordinator stays on the system group.
+        worker: { ...node(sizes.worker), nodeSelector: podPlacement("workloads").nodeSelector },
         catalogs: { [CATALOG]: hiveCatalog(config.region), [ICEBERG_CATALOG]: icebergCatalog(config.region) },
         serviceAccount: { create: true, name: TRINO_SERVICE_ACCOUNT },
         service: {
