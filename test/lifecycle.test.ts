@@ -36,6 +36,28 @@ describe("lifecycle model", () => {
         });
 
         describe(`${stack} stack: pulumi destroy`, () => {
+            it("deletes the NodePools and EC2NodeClass while Karpenter runs, before the subnets, NAT, tags and cluster (and fails without those waits)", async () => {
+                const run = await planOf(stack);
+                const kinds = ["kubernetes:karpenter.sh/v1:NodePool", "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass"];
+                const pools = run.captured.filter((r) => kinds.includes(r.type));
+                assert.ok(pools.length >= 3, "NodePools and the EC2NodeClass are in the plan");
+                const g = new Graph(run.captured);
+                const controller = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "karpenter")!;
+                const subnets = run.captured.filter((r) => r.type === "aws:ec2/subnet:Subnet");
+                for (const p of pools) {
+                    assert.ok(g.outlives(controller.urn, p.urn), `${p.name} outlived by the controller`);
+                    for (const s of subnets) assert.ok(g.outlives(s.urn, p.urn), `${p.name} before ${s.name}`);
+                }
+                // Without their dependencies (only the provider and parent left) the model flags them.
+                const cut = run.captured.map((r) => (kinds.includes(r.type) ? { ...r, dependencies: [], propertyDependencies: {}, inputs: {}, parent: null } : r));
+                const flagged = destroyProblems(cut, renderPlan(run)).filter((x) => pools.some((p) => p.name === x.resource)).map((x) => x.needs);
+                // The subnets stay ordered through the provider (its cluster is in them); the controller, the
+                // NAT (the nodes' egress while they drain) and the security group's discovery tag need the waits.
+                const nats = run.captured.filter((r) => r.type === "aws:ec2/natGateway:NatGateway");
+                const tag = run.captured.find((r) => r.type === "aws:ec2/tag:Tag")!;
+                for (const need of [controller, tag, ...nats]) assert.ok(flagged.includes(need.name), `${need.name} not flagged: ${flagged.join(", ")}`);
+            });
+
             it("deletes every object while the controllers that finish its deletion still run", async () => {
                 const run = await planOf(stack);
                 const problems = destroyProblems(run.captured, renderPlan(run)).map((p) => `${p.resource} may outlive ${p.needs}`);
@@ -93,7 +115,7 @@ describe("lifecycle model", () => {
 
         it("every row of the controller table has a source", () => {
             const t = controllerTable();
-            for (const row of [...t.readinessInsideCharts, ...t.podRunningResources, ...t.destroy, t.volumes, t.loadBalancers]) {
+            for (const row of [...t.readinessInsideCharts, ...t.podRunningResources, ...t.destroy, t.volumes, t.loadBalancers, t.karpenterNodes]) {
                 assert.ok(row.source && row.source.length > 20, JSON.stringify(row));
             }
         });

@@ -18,6 +18,7 @@ export interface ControllerTable {
     podRunningResources: { kind: string; waitFor: string[]; source: string }[];
     destroy: { kind: string; finalizer: string | null; removedBy?: string; removedByChart?: string; source: string }[];
     volumes: { csiAddon: string; source: string };
+    karpenterNodes: { kinds: string[]; controllerChart: string; outlivedBy: string[]; source: string };
     loadBalancers: { controllerChart: string; source: string };
 }
 
@@ -272,6 +273,18 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
         if (!rel.objects.some((o) => o.kind === "PersistentVolumeClaim" || (o.kind === "StatefulSet" && (o.spec?.volumeClaimTemplates ?? []).length))) continue;
         for (const need of [...csi, ...nodeGroups]) {
             if (!g.outlives(need.urn, rel.urn)) out.push({ resource: rel.resource, needs: need.name, why: `renders PersistentVolumeClaims: ${table.volumes.source}` });
+        }
+    }
+
+    // Karpenter's NodePools and EC2NodeClass: deleted while the controller runs (it terminates their
+    // nodes), before the subnets, NAT, discovery tags and the cluster those nodes live in.
+    const k = table.karpenterNodes;
+    const kControllers = releaseOfChart(k.controllerChart);
+    const kObjects = captured.filter((c) => k.kinds.includes(kindKey(c.type) ?? ""));
+    if (kObjects.length && !kControllers.length) out.push({ resource: kObjects[0].name, needs: `the ${k.controllerChart} release`, why: `no such release in the plan; ${k.source}` });
+    for (const r of kObjects) {
+        for (const need of [...kControllers, ...captured.filter((c) => k.outlivedBy.includes(c.type))]) {
+            if (!g.outlives(need.urn, r.urn)) out.push({ resource: r.name, needs: need.name, why: k.source });
         }
     }
 

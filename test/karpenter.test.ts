@@ -1,0 +1,108 @@
+// Karpenter in the whole plan: where each workload lands, as the charts render it and as the
+// custom resources ask, and what the NodePools let Karpenter launch.
+import { strict as assert } from "assert";
+import type { PlanRun } from "../tools/harness";
+import { renderPlan } from "../tools/render";
+import { inputsOf, ofType, planOf, STACKS } from "./support";
+
+const STATEFUL = { nodeSelectorTerms: [{ matchExpressions: [{ key: "bdok.io/pool", operator: "In", values: ["stateful"] }] }] };
+const TOLERATE_STATEFUL = [{ key: "bdok.io/pool", operator: "Equal", value: "stateful", effect: "NoSchedule" }];
+
+describe("Karpenter placement", () => {
+    for (const stack of STACKS) {
+        describe(`${stack} stack`, () => {
+            let run: PlanRun;
+            before(async () => { run = await planOf(stack); });
+            const cr = (kind: string) => ofType(run, `kubernetes:${kind}`).map(inputsOf);
+            const rendered = (chart: string) => renderPlan(run).find((r) => r.chart === chart)!.objects;
+
+            it("the controller runs on the system managed node group, never on nodes it launches", () => {
+                const dep = rendered("karpenter").find((o) => o.kind === "Deployment")!;
+                assert.equal(dep.spec.template.spec.nodeSelector["bdok/node-group"], "system");
+                const groups = ofType(run, "eks:index:ManagedNodeGroup").map(inputsOf);
+                assert.ok(groups.some((g) => g.labels["bdok/node-group"] === "system"), "a group carries the label");
+                assert.ok(groups.every((g) => g.ignoreScalingChanges === undefined), "no autoscaler owns the groups");
+                assert.ok(groups.every((g) => g.scalingConfig.minSize === g.scalingConfig.maxSize), "the system group is fixed");
+            });
+
+            it("Kafka brokers and Elasticsearch nodes require the tainted stateful pool, spread over zones in ha", () => {
+                const [pool] = cr("kafka.strimzi.io/v1:KafkaNodePool");
+                assert.deepEqual(pool.spec.template.pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, STATEFUL);
+                assert.deepEqual(pool.spec.template.pod.tolerations, TOLERATE_STATEFUL);
+                const [es] = cr("elasticsearch.k8s.elastic.co/v1:Elasticsearch");
+                const podSpec = es.spec.nodeSets[0].podTemplate.spec;
+                assert.deepEqual(podSpec.nodeSelector, { "bdok.io/pool": "stateful" });
+                assert.deepEqual(podSpec.tolerations, TOLERATE_STATEFUL);
+                const zone = (tsc: any[]) => tsc.find((t) => t.topologyKey === "topology.kubernetes.io/zone");
+                if (run.config.ha) {
+                    assert.equal(zone(pool.spec.template.pod.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
+                    assert.equal(zone(podSpec.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
+                    assert.ok(pool.spec.replicas >= 3 && es.spec.nodeSets[0].count >= 3);
+                    assert.ok(ofType(run, "kubernetes:kafka.strimzi.io/v1:Kafka").map(inputsOf).every((k) => k.spec.kafka.template?.podDisruptionBudget), "PDBs kept");
+                } else {
+                    // A lone broker or data node has no replica: Karpenter must not disrupt it.
+                    assert.equal(pool.spec.template.pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+                    assert.equal(es.spec.nodeSets[0].podTemplate.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
+                }
+            });
+
+            it("Trino workers and Airflow task pods select the workloads pool in the rendered charts; the coordinator does not", () => {
+                const trino = rendered("trino").filter((o) => o.kind === "Deployment");
+                assert.deepEqual(trino.find((o) => o.metadata.name.endsWith("-worker"))!.spec.template.spec.nodeSelector, { "bdok.io/pool": "workloads" });
+                assert.equal(trino.find((o) => o.metadata.name.endsWith("-coordinator"))!.spec.template.spec.nodeSelector?.["bdok.io/pool"], undefined);
+                const cm = rendered("airflow").find((o) => o.kind === "ConfigMap" && o.data?.["pod_template_file.yaml"])!;
+                assert.match(cm.data["pod_template_file.yaml"], /nodeSelector:\s*\n\s+bdok\.io\/pool: workloads/);
+            });
+
+            it("the NodePools offer every private subnet's zone (no zone requirement), arm64 only, with limits and expiry; the stateful pool is on-demand", () => {
+                const pools = cr("karpenter.sh/v1:NodePool");
+                assert.ok(pools.length >= 2);
+                for (const p of pools) {
+                    const reqs = p.spec.template.spec.requirements;
+                    assert.ok(!reqs.some((r: any) => r.key === "topology.kubernetes.io/zone"), `${p.metadata.name} restricts zones`);
+                    // Every image is multi-arch, but the pools are Graviton-only: no x86 node is ever launched.
+                    assert.deepEqual(reqs.find((r: any) => r.key === "kubernetes.io/arch").values, ["arm64"]);
+                    assert.ok(p.spec.limits.cpu && p.spec.limits.memory && p.spec.template.spec.expireAfter);
+                }
+                const stateful = pools.find((p) => p.metadata.name === "stateful")!;
+                assert.deepEqual(stateful.spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type").values, ["on-demand"]);
+                const subnets = ofType(run, "aws:ec2/subnet:Subnet").map(inputsOf).filter((s) => s.tags["bdok/tier"] === "private");
+                assert.equal(subnets.length, run.config.azCount);
+                assert.ok(subnets.every((s) => s.tags["karpenter.sh/discovery"] === run.plan.outputs.clusterName || s.tags["karpenter.sh/discovery"]), "discovery tags on every private subnet");
+                const [nodeClass] = cr("karpenter.k8s.aws/v1:EC2NodeClass");
+                assert.deepEqual(nodeClass.spec.subnetSelectorTerms, [{ tags: { "karpenter.sh/discovery": subnets[0].tags["karpenter.sh/discovery"] } }]);
+                assert.match(nodeClass.spec.amiSelectorTerms[0].alias, /^al2023@v\d{8}$/);
+                const sgTag = ofType(run, "aws:ec2/tag:Tag").map(inputsOf).find((t) => t.key === "karpenter.sh/discovery")!;
+                assert.equal(sgTag.value, subnets[0].tags["karpenter.sh/discovery"]);
+            });
+
+            it("the interruption queue is encrypted and fed by the five EventBridge rules; the controller's identity is Pod Identity", () => {
+                const [q] = ofType(run, "aws:sqs/queue:Queue").map(inputsOf);
+                assert.equal(q.sqsManagedSseEnabled, true);
+                assert.equal(ofType(run, "aws:cloudwatch/eventRule:EventRule").length, 5);
+                assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 5);
+                const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf).find((a) => a.namespace === "karpenter")!;
+                assert.equal(assoc.serviceAccount, "karpenter");
+                const entry = ofType(run, "aws:eks/accessEntry:AccessEntry").map(inputsOf).find((e) => e.type === "EC2_LINUX");
+                assert.ok(entry, "the nodes' access entry");
+                assert.equal(ofType(run, "aws:iam/policy:Policy").filter((p) => String(inputsOf(p).namePrefix).includes("-karpenter-")).length, 6);
+            });
+        });
+    }
+});
+
+describe("Karpenter cost model over the plan", () => {
+    it("a pool's instance types decide the nodes and the price; the batch run costs more than idle", async () => {
+        const { estimate } = await import("../tools/estimate");
+        const { planWith } = await import("./support");
+        const base = estimate(await planOf("dev"));
+        assert.ok(base.karpenter && base.batchMonthlyCostUsd > base.monthlyCostUsd);
+        const pools = (families: string[], sizes: string[]) => ({ "bdok:karpenter": { controllerReplicas: 1, pools: { stateful: { cpuLimit: 8, memoryLimitGiB: 32 }, workloads: { instanceFamilies: families, instanceSizes: sizes, cpuLimit: 32, memoryLimitGiB: 128 } } } });
+        const r7g = estimate(await planWith("dev", pools(["r7g"], ["2xlarge"])));
+        const wl = (e: typeof base) => e.karpenter!.idle.nodes.filter((n) => n.pool.startsWith("workloads"));
+        assert.ok(wl(r7g).every((n) => n.instanceType === "r7g.2xlarge"), wl(r7g).map((n) => n.instanceType).join());
+        const sum = (e: typeof base) => wl(e).reduce((a, n) => a + n.hourlyUsd, 0);
+        assert.ok(sum(r7g) > sum(base), `${sum(r7g)} > ${sum(base)}`);
+        assert.ok(r7g.monthlyCostUsd > base.monthlyCostUsd);
+    });
+});
