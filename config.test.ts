@@ -35,7 +35,10 @@ describe("configuration", () => {
     });
 
     it("fills defaults for keys the stack omits", () => {
-        const cfg = parseConfig({ "aws:region": "eu-west-1", "bdok:nodeGroups": JSON.stringify({ a: { instanceTypes: ["t4g.large"], minSize: 1, desiredSize: 1, maxSize: 1 } }) }, "x");
+        const cfg = parseConfig(
+            { "aws:region": "eu-west-1", "bdok:nodeGroups": JSON.stringify({ a: { instanceTypes: ["t4g.large"], minSize: 1, desiredSize: 1, maxSize: 1 } }) },
+            "x",
+        );
         assert.equal(cfg.vpcCidr, "10.20.0.0/16");
         assert.equal(cfg.azCount, 2);
         assert.equal(cfg.natGateways, "single");
@@ -63,10 +66,22 @@ describe("configuration", () => {
         ["AZ count", { "bdok:azCount": "4" }, /bdok:azCount: got "4"; allowed: an integer from 2 to 3/],
         ["AZ count type", { "bdok:azCount": "two" }, /bdok:azCount: got "two"/],
         ["NAT strategy", { "bdok:natGateways": "many" }, /bdok:natGateways: got "many"; allowed: one of "single", "perAz"/],
-        ["instance type", { "bdok:nodeGroups": { general: { ...devGroup(), instanceTypes: ["m7g.huge"] } } }, /bdok:nodeGroups\.general\.instanceTypes\[0\]: got "m7g.huge"; allowed: an EC2 instance type/],
-        ["no instance types", { "bdok:nodeGroups": { general: { ...devGroup(), instanceTypes: [] } } }, /instanceTypes: got \[\]; allowed: a list of 1 to 10 items/],
+        [
+            "instance type",
+            { "bdok:nodeGroups": { general: { ...devGroup(), instanceTypes: ["m7g.huge"] } } },
+            /bdok:nodeGroups\.general\.instanceTypes\[0\]: got "m7g.huge"; allowed: an EC2 instance type/,
+        ],
+        [
+            "no instance types",
+            { "bdok:nodeGroups": { general: { ...devGroup(), instanceTypes: [] } } },
+            /instanceTypes: got \[\]; allowed: a list of 1 to 10 items/,
+        ],
         ["mixed architectures", { "bdok:nodeGroups": { general: { ...devGroup(), instanceTypes: ["m7g.large", "m7i.large"] } } }, /one CPU architecture/],
-        ["min > desired", { "bdok:nodeGroups": { general: { ...devGroup(), minSize: 4, desiredSize: 3 } } }, /minSize=4, desiredSize=3, maxSize=5; allowed: minSize <= desiredSize <= maxSize/],
+        [
+            "min > desired",
+            { "bdok:nodeGroups": { general: { ...devGroup(), minSize: 4, desiredSize: 3 } } },
+            /minSize=4, desiredSize=3, maxSize=5; allowed: minSize <= desiredSize <= maxSize/,
+        ],
         ["desired > max", { "bdok:nodeGroups": { general: { ...devGroup(), desiredSize: 9 } } }, /allowed: minSize <= desiredSize <= maxSize/],
         ["negative min", { "bdok:nodeGroups": { general: { ...devGroup(), minSize: -1 } } }, /minSize: got -1; allowed: an integer from 0 to 100/],
         ["max zero", { "bdok:nodeGroups": { general: { ...devGroup(), maxSize: 0 } } }, /maxSize: got 0; allowed: an integer from 1 to 100/],
@@ -74,13 +89,25 @@ describe("configuration", () => {
         ["no node groups", { "bdok:nodeGroups": {} }, /bdok:nodeGroups: got \{\}; allowed: a map with at least 1 entry/],
         ["RDS class", { "bdok:database": { instanceClass: "db.x9.huge" } }, /bdok:database\.instanceClass: got "db.x9.huge"; allowed: an RDS class/],
         ["RDS storage", { "bdok:database": { allocatedStorageGiB: 5 } }, /allocatedStorageGiB: got 5; allowed: an integer from 20 to 65536/],
-        ["RDS max storage", { "bdok:database": { allocatedStorageGiB: 100, maxAllocatedStorageGiB: 50 } }, /maxAllocatedStorageGiB: got 50; allowed: 0 or at least allocatedStorageGiB \(100\)/],
+        [
+            "RDS max storage",
+            { "bdok:database": { allocatedStorageGiB: 100, maxAllocatedStorageGiB: 50 } },
+            /maxAllocatedStorageGiB: got 50; allowed: 0 or at least allocatedStorageGiB \(100\)/,
+        ],
         ["RDS engine", { "bdok:database": { engineVersion: "9.6" } }, /engineVersion: got "9.6"/],
         ["multi-AZ type", { "bdok:database": { multiAz: "yes" } }, /bdok:database\.multiAz: got "yes"; allowed: true or false/],
         ["protection type", { "bdok:protectStatefulResources": "maybe" }, /bdok:protectStatefulResources: got "maybe"; allowed: true or false/],
-        ["exposure", { "bdok:exposure": "nodePort" }, /bdok:exposure: got "nodePort"; allowed: one of "clusterIp", "internalLoadBalancer", "publicLoadBalancer"/],
+        [
+            "exposure",
+            { "bdok:exposure": "nodePort" },
+            /bdok:exposure: got "nodePort"; allowed: one of "clusterIp", "internalLoadBalancer", "publicLoadBalancer"/,
+        ],
         ["typo'd top-level key", { "bdok:natGateway": "single" }, /bdok:natGateway: unknown key; did you mean "bdok:natGateways"\?/],
-        ["typo'd nested key", { "bdok:database": { instanceClas: "db.t4g.micro" } }, /bdok:database\.instanceClas: unknown key; did you mean "instanceClass"\?/],
+        [
+            "typo'd nested key",
+            { "bdok:database": { instanceClas: "db.t4g.micro" } },
+            /bdok:database\.instanceClas: unknown key; did you mean "instanceClass"\?/,
+        ],
     ];
     for (const [what, overrides, expected] of cases) {
         it(`rejects ${what} with a message naming the key and what is allowed`, () => {
@@ -89,7 +116,14 @@ describe("configuration", () => {
     }
 
     it("keeps the providers' own namespaces working", () => {
-        const raw = { ...base(), "aws:skipCredentialsValidation": "true", "kubernetes:enableServerSideApply": "true", "pulumi:tags": JSON.stringify({ team: "data" }), "eks:anything": "x", "random:x": "y" };
+        const raw = {
+            ...base(),
+            "aws:skipCredentialsValidation": "true",
+            "kubernetes:enableServerSideApply": "true",
+            "pulumi:tags": JSON.stringify({ team: "data" }),
+            "eks:anything": "x",
+            "random:x": "y",
+        };
         assert.doesNotThrow(() => parseConfig(raw, "dev"));
     });
 
@@ -108,7 +142,11 @@ describe("configuration", () => {
                 }
             })();
             assert.equal(accepted, standard, `${version}: standard support until ${cal.standardUntil}, table date ${prices.date}`);
-            if (!accepted) assert.match(errorOf({ "bdok:kubernetesVersion": version }), new RegExp(`bdok:kubernetesVersion: got "${version.replace(".", "\\.")}"; allowed: one of "${supported[0].replace(".", "\\.")}"`));
+            if (!accepted)
+                assert.match(
+                    errorOf({ "bdok:kubernetesVersion": version }),
+                    new RegExp(`bdok:kubernetesVersion: got "${version.replace(".", "\\.")}"; allowed: one of "${supported[0].replace(".", "\\.")}"`),
+                );
         }
         // A day after 1.34 leaves standard support, only later versions remain.
         const later = supportedKubernetesVersions(prices, "2026-12-03");
@@ -117,9 +155,20 @@ describe("configuration", () => {
 
     it("warns with the price when the stack's Kubernetes version leaves standard support within 90 days", () => {
         const prices = loadTables().prices;
-        const cluster = { urn: "urn:pulumi:dev::bdok::eks:index:Cluster::c", type: "eks:index:Cluster", name: "c", parent: null, dependencies: [], custom: false, inputs: { version: "1.34" } };
+        const cluster = {
+            urn: "urn:pulumi:dev::bdok::eks:index:Cluster::c",
+            type: "eks:index:Cluster",
+            name: "c",
+            parent: null,
+            dependencies: [],
+            custom: false,
+            inputs: { version: "1.34" },
+        };
         const soon = monthlyCost([cluster], { region: "us-east-1", azCount: 2 }, prices, { asOf: "2026-12-01" }).warnings;
-        assert.ok(soon.some((w) => /EKS 1\.34 leaves standard support on 2026-12-02; .*\$0\.6\/h .*upgrade bdok:kubernetesVersion to 1\.35/.test(w)), soon.join("\n"));
+        assert.ok(
+            soon.some((w) => /EKS 1\.34 leaves standard support on 2026-12-02; .*\$0\.6\/h .*upgrade bdok:kubernetesVersion to 1\.35/.test(w)),
+            soon.join("\n"),
+        );
         const far = monthlyCost([{ ...cluster, inputs: { version: "1.35" } }], { region: "us-east-1", azCount: 2 }, prices, { asOf: "2026-12-01" }).warnings;
         assert.ok(!far.some((w) => /leaves standard support/.test(w)), far.join("\n"));
     });

@@ -8,7 +8,27 @@ import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/estimates";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
-    ConfigError, Ctx, Rule, Parsed, applyField, bool, closest, dict, didYouMean, field, hiddenNote, int, levenshtein, list, num, obj, oneOf, printable, show, str, unknownKey,
+    ConfigError,
+    Ctx,
+    Rule,
+    Parsed,
+    applyField,
+    bool,
+    closest,
+    dict,
+    didYouMean,
+    field,
+    hiddenNote,
+    int,
+    levenshtein,
+    list,
+    num,
+    obj,
+    oneOf,
+    printable,
+    show,
+    str,
+    unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
 import { parsePools, PoolsConfig } from "./platform/karpenter/nodepools";
@@ -17,7 +37,12 @@ import { parsePools, PoolsConfig } from "./platform/karpenter/nodepools";
 const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
     let raw = v;
     if (typeof v === "string") {
-        try { raw = JSON.parse(v); } catch { ctx.issues.push(`${path}: got ${show(v)}; allowed: an object with keys stateful, workloads`); return undefined; }
+        try {
+            raw = JSON.parse(v);
+        } catch {
+            ctx.issues.push(`${path}: got ${show(v)}; allowed: an object with keys stateful, workloads`);
+            return undefined;
+        }
     }
     const r = parsePools(raw);
     ctx.issues.push(...r.issues);
@@ -65,10 +90,15 @@ const nodeGroup = obj({
     desiredSize: field(int(0, 100), "an integer from 0 to 100"),
     maxSize: field(int(1, 100), "an integer from 1 to 100"),
     diskSizeGiB: field(int(20, 1000), "an integer from 20 to 1000", 50),
-    labels: field(dict(k8sLabel, {
-        keyPattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
-        keyDescribe: "a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; the prefix a lower-case DNS name",
-    }), "a map of Kubernetes labels", {}),
+    labels: field(
+        dict(k8sLabel, {
+            keyPattern: /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+            keyDescribe:
+                "a Kubernetes label key: [prefix/]name, the name 1 to 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit; the prefix a lower-case DNS name",
+        }),
+        "a map of Kubernetes labels",
+        {},
+    ),
 });
 
 // The streaming job's Iceberg commit interval, in the job's own format (streaming_job.py
@@ -90,22 +120,41 @@ export const schema = {
     azCount: field(int(2, 3), "2 or 3", 2),
     natGateways: field(oneOf(["single", "perAz"] as const), `"single" (one NAT, dev) or "perAz" (one per AZ, prod)`, "single"),
     // Sizing and availability are a setting of the stack file, never read from the stack's name.
-    profile: field(oneOf(["small", "ha"] as const), `"small" (one replica each, small requests) or "ha" (replicas, disruption budgets, production sizes, the prod-only policy rules)`, "small"),
-    kubernetesVersion: field(str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }), `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`, apps.kubernetes),
+    profile: field(
+        oneOf(["small", "ha"] as const),
+        `"small" (one replica each, small requests) or "ha" (replicas, disruption budgets, production sizes, the prod-only policy rules)`,
+        "small",
+    ),
+    kubernetesVersion: field(
+        str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }),
+        `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`,
+        apps.kubernetes,
+    ),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
     adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
     viewerRoleArns: field(list(roleArn), "IAM roles given read-only (AmazonEKSViewPolicy) access entries, e.g. the CI preview role", []),
-    nodeGroups: field(dict(nodeGroup, {
-        min: 1,
-        keyPattern: /^[a-z][a-z0-9-]{0,30}$/,
-        keyDescribe: "a node-group name: a lower-case name up to 31 characters, a letter a-z first, then letters a-z, digits or '-'",
-    }), "a map of managed node groups"),
+    nodeGroups: field(
+        dict(nodeGroup, {
+            min: 1,
+            keyPattern: /^[a-z][a-z0-9-]{0,30}$/,
+            keyDescribe: "a node-group name: a lower-case name up to 31 characters, a letter a-z first, then letters a-z, digits or '-'",
+        }),
+        "a map of managed node groups",
+    ),
     database: field(
         obj({
             instanceClass: field(rdsClass, "an RDS class such as db.t4g.micro", "db.t4g.micro"),
             allocatedStorageGiB: field(int(20, 65536), "an integer from 20 to 65536", 20),
             maxAllocatedStorageGiB: field(int(0, 65536), "0 (no autoscaling) or at least allocatedStorageGiB", 100),
-            engineVersion: field(str({ pattern: /^1[6-7](\.\d+)?$/, describe: "a PostgreSQL 16.x or 17.x engine version: the major alone (17: RDS applies minor upgrades) or a full one you upgrade yourself (17.6)" }), "a PostgreSQL engine version", apps.postgresEngine),
+            engineVersion: field(
+                str({
+                    pattern: /^1[6-7](\.\d+)?$/,
+                    describe:
+                        "a PostgreSQL 16.x or 17.x engine version: the major alone (17: RDS applies minor upgrades) or a full one you upgrade yourself (17.6)",
+                }),
+                "a PostgreSQL engine version",
+                apps.postgresEngine,
+            ),
             multiAz: field(bool(), "true or false", false),
             backupRetentionDays: field(int(1, 35), "an integer from 1 to 35", 7),
         }),
@@ -200,12 +249,21 @@ const regions: string[] = Object.values(Region);
 const regionRule: Rule<string> = (v, path, ctx) => {
     if (typeof v === "string" && regions.includes(v)) return v;
     const hint = typeof v === "string" && v !== "" ? didYouMean(v, regions, 6) : "";
-    ctx.issues.push(`${path}: got ${show(v)}; allowed: an AWS region such as us-east-1 (one of the ${regions.length} regions @pulumi/aws knows)${typeof v === "string" ? hiddenNote(v) : ""}${hint ? `; ${hint}` : ""}`);
+    ctx.issues.push(
+        `${path}: got ${show(v)}; allowed: an AWS region such as us-east-1 (one of the ${regions.length} regions @pulumi/aws knows)${typeof v === "string" ? hiddenNote(v) : ""}${hint ? `; ${hint}` : ""}`,
+    );
     return undefined;
 };
 
 /** Namespaces besides bdok: Pulumi's own and those of the @pulumi packages the project depends on (aws, kubernetes, eks, random, ...). */
-const PROVIDER_NAMESPACES = [...new Set(["pulumi", ...Object.keys(pkg.dependencies).filter((d) => d.startsWith("@pulumi/")).map((d) => d.slice("@pulumi/".length))])];
+const PROVIDER_NAMESPACES = [
+    ...new Set([
+        "pulumi",
+        ...Object.keys(pkg.dependencies)
+            .filter((d) => d.startsWith("@pulumi/"))
+            .map((d) => d.slice("@pulumi/".length)),
+    ]),
+];
 
 /**
  * Validates the raw configuration (keys as in a stack file: "bdok:azCount", "aws:region"; values
@@ -225,7 +283,9 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
             ctx.issues.push(`${printable(key)}: got a key without a namespace; allowed: namespaced keys, here ${hint}`);
         } else if (ns === "aws" && STATIC_AWS_CREDENTIALS.includes(name)) {
             // Never echo the value: it is a credential.
-            ctx.issues.push(`${key}: got a static AWS credential; allowed: no AWS keys in stack configuration (an IAM role: OIDC in CI, SSO or a profile locally)`);
+            ctx.issues.push(
+                `${key}: got a static AWS credential; allowed: no AWS keys in stack configuration (an IAM role: OIDC in CI, SSO or a profile locally)`,
+            );
         } else if (ns === "aws" && name !== "region" && closest(name, ["region"])) {
             ctx.issues.push(`${printable(key)}: unknown key; did you mean "aws:region"?`);
         } else if (!PROVIDER_NAMESPACES.includes(ns)) {
@@ -257,21 +317,29 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
         const path = `${PROJECT}:nodeGroups.${name}`;
         if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {
-            ctx.issues.push(`${path}: got minSize=${ng.minSize}, desiredSize=${ng.desiredSize}, maxSize=${ng.maxSize}; allowed: minSize <= desiredSize <= maxSize`);
+            ctx.issues.push(
+                `${path}: got minSize=${ng.minSize}, desiredSize=${ng.desiredSize}, maxSize=${ng.maxSize}; allowed: minSize <= desiredSize <= maxSize`,
+            );
         }
         const arches = new Set(ng.instanceTypes.map(archOf));
         if (arches.size > 1) {
-            ctx.issues.push(`${path}.instanceTypes: got ${JSON.stringify(ng.instanceTypes)}; allowed: instance types of one CPU architecture (Graviton *g families or x86, not both)`);
+            ctx.issues.push(
+                `${path}.instanceTypes: got ${JSON.stringify(ng.instanceTypes)}; allowed: instance types of one CPU architecture (Graviton *g families or x86, not both)`,
+            );
         }
     }
     const sysName = cfg.nodeGroups && Object.keys(cfg.nodeGroups).length ? systemGroupOf(cfg.nodeGroups) : undefined;
     const sys = sysName ? cfg.nodeGroups![sysName] : undefined;
     if (sys && cfg.karpenter && sys.desiredSize >= 1 && cfg.karpenter.controllerReplicas > sys.desiredSize) {
-        ctx.issues.push(`${PROJECT}:karpenter.controllerReplicas: got ${cfg.karpenter.controllerReplicas} with nodeGroups.${sysName}.desiredSize ${sys.desiredSize}; allowed: at most desiredSize (the chart runs one controller per node)`);
+        ctx.issues.push(
+            `${PROJECT}:karpenter.controllerReplicas: got ${cfg.karpenter.controllerReplicas} with nodeGroups.${sysName}.desiredSize ${sys.desiredSize}; allowed: at most desiredSize (the chart runs one controller per node)`,
+        );
     }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
-        ctx.issues.push(`${PROJECT}:database.maxAllocatedStorageGiB: got ${db.maxAllocatedStorageGiB}; allowed: 0 or at least allocatedStorageGiB (${db.allocatedStorageGiB})`);
+        ctx.issues.push(
+            `${PROJECT}:database.maxAllocatedStorageGiB: got ${db.maxAllocatedStorageGiB}; allowed: 0 or at least allocatedStorageGiB (${db.allocatedStorageGiB})`,
+        );
     }
 }
 

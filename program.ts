@@ -83,37 +83,45 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // barrier outlives every pod and volume.
     const onNodes = { ...onCluster, dependsOn: cluster.ready };
     const systemGroup = systemGroupOf(cfg.nodeGroups);
-    const karpenter = new Karpenter("karpenter", {
-        prefix: pre,
-        clusterName,
-        cluster: cluster.name,
-        region: cfg.region,
-        nodeSecurityGroupId: cluster.clusterSecurityGroupId,
-        podIdentityAgent: cluster.podIdentityAgent,
-        systemNodeGroups: cluster.nodeGroups,
-        network,
-        pools: cfg.karpenter.pools,
-        replicas: cfg.karpenter.controllerReplicas as 1 | 2,
-        // A small cluster's controller watches a few nodes: half of upstream's 1 CPU / 1Gi.
-        ...(cfg.ha ? {} : { resources: { cpu: "500m", memory: "512Mi" } }),
-        systemNodes: Math.max(1, cfg.nodeGroups[systemGroup].desiredSize),
-        systemNodeLabel: { "bdok/node-group": systemGroup },
-        ami: karpenterAmi,
-        rootVolumeGiB: cfg.karpenter.rootVolumeGiB,
-        tags,
-    }, onCluster);
+    const karpenter = new Karpenter(
+        "karpenter",
+        {
+            prefix: pre,
+            clusterName,
+            cluster: cluster.name,
+            region: cfg.region,
+            nodeSecurityGroupId: cluster.clusterSecurityGroupId,
+            podIdentityAgent: cluster.podIdentityAgent,
+            systemNodeGroups: cluster.nodeGroups,
+            network,
+            pools: cfg.karpenter.pools,
+            replicas: cfg.karpenter.controllerReplicas as 1 | 2,
+            // A small cluster's controller watches a few nodes: half of upstream's 1 CPU / 1Gi.
+            ...(cfg.ha ? {} : { resources: { cpu: "500m", memory: "512Mi" } }),
+            systemNodes: Math.max(1, cfg.nodeGroups[systemGroup].desiredSize),
+            systemNodeLabel: { "bdok/node-group": systemGroup },
+            ami: karpenterAmi,
+            rootVolumeGiB: cfg.karpenter.rootVolumeGiB,
+            tags,
+        },
+        onCluster,
+    );
     // What runs pods on Karpenter's pools also waits for the controller and the pools, so on
     // destroy it goes (and its pods with it) while Karpenter still runs to remove the nodes.
     const onPools = { ...onCluster, dependsOn: [...cluster.ready, ...karpenter.ready] };
-    const lbc = new LoadBalancerController("load-balancer-controller", {
-        prefix: pre,
-        clusterName: cluster.name,
-        region: cfg.region,
-        vpcId: network.vpcId,
-        ha: cfg.ha,
-        podIdentityAgent: cluster.podIdentityAgent,
-        tags,
-    }, onNodes);
+    const lbc = new LoadBalancerController(
+        "load-balancer-controller",
+        {
+            prefix: pre,
+            clusterName: cluster.name,
+            region: cfg.region,
+            vpcId: network.vpcId,
+            ha: cfg.ha,
+            podIdentityAgent: cluster.podIdentityAgent,
+            tags,
+        },
+        onNodes,
+    );
     const platform: PlatformContext = {
         config: cfg,
         prefix: pre,
@@ -125,50 +133,68 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     };
     // What the pipelines that are on ask of the platform; a pipeline that is off asks for nothing.
     const batchAsks = cfg.pipelines.batch ? batchNeeds() : NO_BATCH_NEEDS;
-    const spark = new SparkOperator("spark-operator", {
-        platform,
-        namespace: namespaces.byName["spark-operator"],
-        jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
-        lakeBucketArn: lake.lake.arn,
-        // airflow: the IMDB jobs and the maintenance job (every namespace); kafka: the stream's table.
-        icebergDatabases: {
-            airflow: [lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime],
-            kafka: [lake.icebergDatabaseNames.realtime],
+    const spark = new SparkOperator(
+        "spark-operator",
+        {
+            platform,
+            namespace: namespaces.byName["spark-operator"],
+            jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
+            lakeBucketArn: lake.lake.arn,
+            // airflow: the IMDB jobs and the maintenance job (every namespace); kafka: the stream's table.
+            icebergDatabases: {
+                airflow: [lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime],
+                kafka: [lake.icebergDatabaseNames.realtime],
+            },
+            airflowSubmits: batchAsks.airflowSubmitsSpark,
         },
-        airflowSubmits: batchAsks.airflowSubmitsSpark,
-    }, onNodes);
-    const kafka = new Kafka("kafka", {
-        platform,
-        namespace: namespaces.byName.kafka,
-        namespaces: namespaces.byName,
-        // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
-        needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
-    }, onPools);
+        onNodes,
+    );
+    const kafka = new Kafka(
+        "kafka",
+        {
+            platform,
+            namespace: namespaces.byName.kafka,
+            namespaces: namespaces.byName,
+            // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
+            needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
+        },
+        onPools,
+    );
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs
     // writing their tables) is deleted before them.
     const batchDags = cfg.pipelines.batch
-        ? pulumi.all([lake.lake.name, lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime]).apply(([bucket, imdb, rt]) => batchDagFiles({
-            lake: { bucket, databases: { imdb, realtime: rt }, namespaces: cfg.pipelines.realtime ? ["imdb", "realtime"] : ["imdb"] },
-            config: cfg,
-        }))
+        ? pulumi.all([lake.lake.name, lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime]).apply(([bucket, imdb, rt]) =>
+              batchDagFiles({
+                  lake: { bucket, databases: { imdb, realtime: rt }, namespaces: cfg.pipelines.realtime ? ["imdb", "realtime"] : ["imdb"] },
+                  config: cfg,
+              }),
+          )
         : undefined;
-    const airflow = new Airflow("airflow", {
-        platform,
-        namespace: namespaces.byName.airflow,
-        database: db,
-        lake,
-        env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
-        ...(batchDags ? { dagFiles: batchDags } : {}),
-        workerLakeGrants: batchAsks.airflowWorkerLake,
-    }, onPools);
+    const airflow = new Airflow(
+        "airflow",
+        {
+            platform,
+            namespace: namespaces.byName.airflow,
+            database: db,
+            lake,
+            env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
+            ...(batchDags ? { dagFiles: batchDags } : {}),
+            workerLakeGrants: batchAsks.airflowWorkerLake,
+        },
+        onPools,
+    );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
-    const elastic = new Elastic("elastic", {
-        platform,
-        namespace: namespaces.byName.elastic,
-        // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
-        ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
-    }, onPools);
+    const elastic = new Elastic(
+        "elastic",
+        {
+            platform,
+            namespace: namespaces.byName.elastic,
+            // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
+            ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+        },
+        onPools,
+    );
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
@@ -184,20 +210,24 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         });
     }
     const realtime = cfg.pipelines.realtime
-        ? new RealtimePipeline("realtime-pipeline", {
-            platform,
-            kafkaNamespace: namespaces.byName.kafka,
-            elasticNamespace: namespaces.byName.elastic,
-            lakeBucket: lake.lake.name,
-            lakeDatabase: lake.icebergDatabases.realtime,
-            database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
-            connectorDependencies: kafka.connectorDependencies,
-            kafkaUserDependencies: [kafka.release, kafka.cluster],
-            topics: Object.values(kafka.topicResources),
-            sparkOperator: spark,
-            elasticsearch: elastic.elasticsearch,
-            kibana: elastic.kibana,
-        }, onPools)
+        ? new RealtimePipeline(
+              "realtime-pipeline",
+              {
+                  platform,
+                  kafkaNamespace: namespaces.byName.kafka,
+                  elasticNamespace: namespaces.byName.elastic,
+                  lakeBucket: lake.lake.name,
+                  lakeDatabase: lake.icebergDatabases.realtime,
+                  database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
+                  connectorDependencies: kafka.connectorDependencies,
+                  kafkaUserDependencies: [kafka.release, kafka.cluster],
+                  topics: Object.values(kafka.topicResources),
+                  sparkOperator: spark,
+                  elasticsearch: elastic.elasticsearch,
+                  kibana: elastic.kibana,
+              },
+              onPools,
+          )
         : undefined;
     if (realtime) {
         Object.assign(pipelineOutputs, {

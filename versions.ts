@@ -19,8 +19,10 @@ export type ChartName = keyof typeof charts;
 // resources from the same release (their Releases set skipCrds); a version bump updates them.
 export const crdManifests = {
     strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
-    sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map((crd) =>
-        `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`),
+    sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map(
+        (crd) =>
+            `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`,
+    ),
 } as const;
 
 export const apiVersions = {

@@ -12,7 +12,9 @@ describe("AWS layer", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             it("declares the four AWS components at the top level", () => {
                 const root = one(run, "pulumi:pulumi:Stack");
@@ -36,10 +38,15 @@ describe("AWS layer", () => {
                     for (const d of ofType(run, "aws:glue/catalogDatabase:CatalogDatabase")) {
                         assert.equal(waitsForCluster(d), false, `${d.name} waits for EKS`);
                     }
-                    const awsWaiting = run.captured.filter((r) => r.type.startsWith("aws:") && waitsForCluster(r)
-                        && descendants(run, one(run, "bdok:aws:Database").urn).some((d) => d.urn === r.urn));
-                    assert.deepEqual(awsWaiting.map((r) => r.type), ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
-                        "only the ingress rule naming the cluster's security group waits for EKS");
+                    const awsWaiting = run.captured.filter(
+                        (r) =>
+                            r.type.startsWith("aws:") && waitsForCluster(r) && descendants(run, one(run, "bdok:aws:Database").urn).some((d) => d.urn === r.urn),
+                    );
+                    assert.deepEqual(
+                        awsWaiting.map((r) => r.type),
+                        ["aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"],
+                        "only the ingress rule naming the cluster's security group waits for EKS",
+                    );
                 });
             });
         });
@@ -73,12 +80,25 @@ describe("account-global names", () => {
         const names = Object.fromEntries(Object.entries(runs).map(([k, r]) => [k, physicalNames(r)]));
         const types = new Set([...names.prod.keys()].map((k) => k.split(" ")[0]));
         for (const t of [
-            "aws:rds/instance:Instance", "aws:rds/subnetGroup:SubnetGroup", "aws:rds/parameterGroup:ParameterGroup",
-            "aws:glue/catalogDatabase:CatalogDatabase", "aws:iam/role:Role", "aws:s3/bucket:Bucket",
-            "aws:ecr/repository:Repository", "eks:index:Cluster",
-        ]) assert.ok(types.has(t), `no physical name of ${t} checked`);
-        assert.ok([...names.prod.keys()].some((k) => k.includes("finalSnapshotIdentifier=")), "prod's final snapshot is checked");
-        for (const [a, b] of [["dev", "prod"], ["dev", "qa"], ["prod", "qa"]]) {
+            "aws:rds/instance:Instance",
+            "aws:rds/subnetGroup:SubnetGroup",
+            "aws:rds/parameterGroup:ParameterGroup",
+            "aws:glue/catalogDatabase:CatalogDatabase",
+            "aws:iam/role:Role",
+            "aws:s3/bucket:Bucket",
+            "aws:ecr/repository:Repository",
+            "eks:index:Cluster",
+        ])
+            assert.ok(types.has(t), `no physical name of ${t} checked`);
+        assert.ok(
+            [...names.prod.keys()].some((k) => k.includes("finalSnapshotIdentifier=")),
+            "prod's final snapshot is checked",
+        );
+        for (const [a, b] of [
+            ["dev", "prod"],
+            ["dev", "qa"],
+            ["prod", "qa"],
+        ]) {
             const shared = [...names[a].keys()].filter((k) => names[b].has(k));
             assert.deepEqual(shared, [], `${a} and ${b} collide`);
         }
@@ -92,8 +112,12 @@ describe("account-global names", () => {
             assert.ok(String(run.plan.outputs.batchTrinoQuery).includes(`iceberg."${dbs.imdb}".`));
             assert.ok(String(run.plan.outputs.realtimeTrinoQuery).includes(`iceberg."${dbs.realtime}".`));
             const airflow = ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!;
-            const env = (inputsOf(airflow).values.env as { name: string; value: string }[]);
-            assert.equal(env.find((e) => e.name === "BDOK_GLUE_CRAWLER"), undefined, "no crawler left to name");
+            const env = inputsOf(airflow).values.env as { name: string; value: string }[];
+            assert.equal(
+                env.find((e) => e.name === "BDOK_GLUE_CRAWLER"),
+                undefined,
+                "no crawler left to name",
+            );
             const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => inputsOf(p).policy as string);
             const trino = policies.filter((p) => p.includes("glue:GetTables") && !p.includes("glue:CreateTable"));
             assert.equal(trino.length, 1);
@@ -108,8 +132,12 @@ describe("account-global names", () => {
 
     it("refuses a stack name that cannot prefix S3, RDS and IAM names, with a clear message", () => {
         for (const bad of ["Dev", "dev_1", "a--b", "dev-", "x".repeat(MAX_STACK_NAME + 1)]) {
-            assert.throws(() => parseConfig(loadStackConfig("dev"), bad), (e: Error) =>
-                e instanceof ConfigError && e.message.includes(`stack "${bad}"`) && /lower-case letters, digits and single hyphens/.test(e.message), bad);
+            assert.throws(
+                () => parseConfig(loadStackConfig("dev"), bad),
+                (e: Error) =>
+                    e instanceof ConfigError && e.message.includes(`stack "${bad}"`) && /lower-case letters, digits and single hyphens/.test(e.message),
+                bad,
+            );
         }
         assert.doesNotThrow(() => parseConfig(loadStackConfig("dev"), "staging-eu-1"));
     });

@@ -29,7 +29,10 @@ export function releaseTimeout(chart: string): number {
 /** `pulumi.com/waitFor` for a pod-running custom resource: the condition its operator sets. */
 export function waitForOf(apiVersion: string, kind: string): string {
     if (!waitFors) {
-        const rows = JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8")).podRunningResources as { kind: string; waitFor: string[] }[];
+        const rows = JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8")).podRunningResources as {
+            kind: string;
+            waitFor: string[];
+        }[];
         waitFors = new Map(rows.map((r) => [r.kind, r.waitFor[0]]));
     }
     const w = waitFors.get(`${apiVersion}/${kind}`);

@@ -81,7 +81,12 @@ export interface DurationTable {
 }
 
 export function globToRegExp(glob: string): RegExp {
-    return new RegExp(`^${glob.split("*").map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&")).join(".*")}$`);
+    return new RegExp(
+        `^${glob
+            .split("*")
+            .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
+            .join(".*")}$`,
+    );
 }
 
 /** A `when` matcher: equality, one of a list, "/regex/" on strings, or {present: boolean}. */
@@ -271,10 +276,8 @@ export function criticalPath(
     chain.reverse();
 
     const roots = resources.filter((r) => !r.parent || !byUrn.has(r.parent));
-    const top = roots.length === 1 && isComponent(roots[0]) ? children.get(roots[0].urn) ?? [] : roots;
-    const components = top
-        .filter((r) => isComponent(r))
-        .map((r) => ({ name: r.name, type: r.type, finish: time({ kind: "finish", urn: r.urn }).t }));
+    const top = roots.length === 1 && isComponent(roots[0]) ? (children.get(roots[0].urn) ?? []) : roots;
+    const components = top.filter((r) => isComponent(r)).map((r) => ({ name: r.name, type: r.type, finish: time({ kind: "finish", urn: r.urn }).t }));
     const schedule: CriticalPath["schedule"] = {};
     for (const r of resources) {
         const finish = time({ kind: "finish", urn: r.urn }).t;
@@ -499,7 +502,15 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     if (Array.isArray(node.containers)) {
         const r = podSpecRequests(node);
         if (r.cpuMillis > 0 || r.memoryMiB > 0) {
-            ctx.out.pods.push({ source: ctx.source, path: where, pods: n, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB, transient: transient || undefined, ...pool });
+            ctx.out.pods.push({
+                source: ctx.source,
+                path: where,
+                pods: n,
+                cpuMillis: r.cpuMillis,
+                memoryMiB: r.memoryMiB,
+                transient: transient || undefined,
+                ...pool,
+            });
         }
     } else {
         const r = requestsOf(node.resources);
@@ -507,7 +518,13 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     }
     if (isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
         const p = node.persistence;
-        ctx.out.volumes.push({ source: ctx.source, path: `${where}.persistence`, count: n, sizeGiB: storageGiB(p.size), storageClass: (p.storageClassName ?? p.storageClass) as string | undefined });
+        ctx.out.volumes.push({
+            source: ctx.source,
+            path: `${where}.persistence`,
+            count: n,
+            sizeGiB: storageGiB(p.size),
+            storageClass: (p.storageClassName ?? p.storageClass) as string | undefined,
+        });
     }
     if (node.type === "persistent-claim" && node.size !== undefined) {
         ctx.out.volumes.push({ source: ctx.source, path: where, count: n, sizeGiB: storageGiB(node.size), storageClass: node.class as string | undefined });
@@ -515,7 +532,14 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     if (Array.isArray(node.volumeClaimTemplates)) {
         for (const t of node.volumeClaimTemplates) {
             const size = getPath(t, "spec.resources.requests.storage");
-            if (size !== undefined) ctx.out.volumes.push({ source: ctx.source, path: `${where}.volumeClaimTemplates`, count: n, sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+            if (size !== undefined)
+                ctx.out.volumes.push({
+                    source: ctx.source,
+                    path: `${where}.volumeClaimTemplates`,
+                    count: n,
+                    sizeGiB: storageGiB(size),
+                    storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                });
         }
     }
     for (const [k, v] of Object.entries(node)) {
@@ -559,9 +583,10 @@ function sparkPods(source: string, spec: Record<string, unknown>, defaults: Capa
     const o = defaults.sparkMemoryOverhead;
     const podMemory = (role: Record<string, unknown>, fallback: string) => {
         const mem = jvmMemoryMiB(role.memory ?? fallback);
-        const overhead = role.memoryOverhead !== undefined
-            ? jvmMemoryMiB(role.memoryOverhead)
-            : Math.max(o.minimumMiB, (factorSetting ?? (nonJvm ? o.factorNonJvm : o.factorJvm)) * mem);
+        const overhead =
+            role.memoryOverhead !== undefined
+                ? jvmMemoryMiB(role.memoryOverhead)
+                : Math.max(o.minimumMiB, (factorSetting ?? (nonJvm ? o.factorNonJvm : o.factorJvm)) * mem);
         return mem + overhead;
     };
     const podCpu = (role: Record<string, unknown>, fallbackCores: number) =>
@@ -573,16 +598,39 @@ function sparkPods(source: string, spec: Record<string, unknown>, defaults: Capa
     const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
     // The operator merges spec.nodeSelector into each role's.
     const placed = (role: Record<string, unknown>) => {
-        const p = poolOf({ ...role, nodeSelector: { ...(isObj(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isObj(role.nodeSelector) ? role.nodeSelector : {}) } });
+        const p = poolOf({
+            ...role,
+            nodeSelector: { ...(isObj(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isObj(role.nodeSelector) ? role.nodeSelector : {}) },
+        });
         return p ? { pool: p } : {};
     };
-    out.pods.push({ source, path: `${path}.driver`, pods: 1, cpuMillis: podCpu(driver, defaults.sparkDriver.cores), memoryMiB: podMemory(driver, defaults.sparkDriver.memory), transient: batch || undefined, note: "memory + overhead", ...placed(driver) });
-    out.pods.push({ source, path: `${path}.executor`, pods: instances, cpuMillis: podCpu(executor, defaults.sparkExecutor.cores), memoryMiB: podMemory(executor, defaults.sparkExecutor.memory), transient: batch || undefined, note: "memory + overhead", ...placed(executor) });
+    out.pods.push({
+        source,
+        path: `${path}.driver`,
+        pods: 1,
+        cpuMillis: podCpu(driver, defaults.sparkDriver.cores),
+        memoryMiB: podMemory(driver, defaults.sparkDriver.memory),
+        transient: batch || undefined,
+        note: "memory + overhead",
+        ...placed(driver),
+    });
+    out.pods.push({
+        source,
+        path: `${path}.executor`,
+        pods: instances,
+        cpuMillis: podCpu(executor, defaults.sparkExecutor.cores),
+        memoryMiB: podMemory(executor, defaults.sparkExecutor.memory),
+        transient: batch || undefined,
+        note: "memory + overhead",
+        ...placed(executor),
+    });
 }
 
 /** `helm.sh/hook: test` objects run only under `helm test`, which Pulumi never runs. */
 export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, unknown> } }): boolean {
-    return String(o.metadata?.annotations?.["helm.sh/hook"] ?? "").split(",").some((h) => /^\s*test(-success)?\s*$/.test(h));
+    return String(o.metadata?.annotations?.["helm.sh/hook"] ?? "")
+        .split(",")
+        .some((h) => /^\s*test(-success)?\s*$/.test(h));
 }
 
 const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
@@ -603,7 +651,15 @@ const containerNames = (ps: Record<string, unknown>, key: "containers" | "initCo
  * Services, and templates held in ConfigMaps that are launched at run time (a `kind: Pod`, e.g.
  * the KubernetesExecutor's task pod; a SparkApplication a DAG submits). `at(sub)` names a place in it.
  */
-function objectWorkloads(kind: string, group: string, body: Record<string, unknown>, source: string, at: (sub: string) => string, out: Workloads, defaults: CapacityTable["operatorDefaults"]): void {
+function objectWorkloads(
+    kind: string,
+    group: string,
+    body: Record<string, unknown>,
+    source: string,
+    at: (sub: string) => string,
+    out: Workloads,
+    defaults: CapacityTable["operatorDefaults"],
+): void {
     const spec = isObj(body.spec) ? body.spec : {};
     const annotations = getPath(body, "metadata.annotations") as Record<string, unknown> | undefined;
     if ((group === "apps" || group === "batch" || group === "core") && POD_KINDS.includes(kind)) {
@@ -612,17 +668,39 @@ function objectWorkloads(kind: string, group: string, body: Record<string, unkno
             const req = podSpecRequests(ps);
             const pods = kind === "Job" ? Number(spec.parallelism ?? 1) : kind === "CronJob" || kind === "Pod" ? 1 : Number(spec.replicas ?? 1);
             // A Pod that is a Helm hook, or never restarts, runs to completion.
-            const runsOnce = kind === "Job" || kind === "CronJob" || (kind === "Pod" && (annotations?.["helm.sh/hook"] !== undefined || ["Never", "OnFailure"].includes(String(ps.restartPolicy))));
+            const runsOnce =
+                kind === "Job" ||
+                kind === "CronJob" ||
+                (kind === "Pod" && (annotations?.["helm.sh/hook"] !== undefined || ["Never", "OnFailure"].includes(String(ps.restartPolicy))));
             const containers = containerNames(ps, "containers");
             const inits = containerNames(ps, "initContainers");
-            const note = containers.length > 1 || inits.length > 0 ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ") : undefined;
+            const note =
+                containers.length > 1 || inits.length > 0
+                    ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ")
+                    : undefined;
             const pool = poolOf(ps);
-            out.pods.push({ source, path: at("spec"), pods, ...req, perNode: kind === "DaemonSet" || undefined, transient: runsOnce || undefined, ...(note ? { note } : {}), ...(pool ? { pool } : {}) });
+            out.pods.push({
+                source,
+                path: at("spec"),
+                pods,
+                ...req,
+                perNode: kind === "DaemonSet" || undefined,
+                transient: runsOnce || undefined,
+                ...(note ? { note } : {}),
+                ...(pool ? { pool } : {}),
+            });
         }
         if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
             for (const t of spec.volumeClaimTemplates) {
                 const size = getPath(t, "spec.resources.requests.storage");
-                if (size !== undefined) out.volumes.push({ source, path: at("spec.volumeClaimTemplates"), count: Number(spec.replicas ?? 1), sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+                if (size !== undefined)
+                    out.volumes.push({
+                        source,
+                        path: at("spec.volumeClaimTemplates"),
+                        count: Number(spec.replicas ?? 1),
+                        sizeGiB: storageGiB(size),
+                        storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                    });
             }
         }
         return;
@@ -630,7 +708,14 @@ function objectWorkloads(kind: string, group: string, body: Record<string, unkno
     if (group !== "core") return;
     if (kind === "PersistentVolumeClaim") {
         const size = getPath(spec, "resources.requests.storage");
-        if (size !== undefined) out.volumes.push({ source, path: at("spec.resources.requests.storage"), count: 1, sizeGiB: storageGiB(size), storageClass: spec.storageClassName as string | undefined });
+        if (size !== undefined)
+            out.volumes.push({
+                source,
+                path: at("spec.resources.requests.storage"),
+                count: 1,
+                sizeGiB: storageGiB(size),
+                storageClass: spec.storageClassName as string | undefined,
+            });
     } else if (kind === "Service") {
         if (spec.type === "LoadBalancer") out.loadBalancers.push({ source, path: at("spec"), internetFacing: internetFacing(annotations) });
     } else if (kind === "ConfigMap") {
@@ -650,7 +735,15 @@ function objectWorkloads(kind: string, group: string, body: Record<string, unkno
                 for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
             } else if (doc.kind === "Pod") {
                 const pool = poolOf(doc.spec);
-                out.pods.push({ source, path: at(`data.${key}`), pods: 1, ...podSpecRequests(doc.spec), transient: true, note: "pod template: one task pod at a time", ...(pool ? { pool } : {}) });
+                out.pods.push({
+                    source,
+                    path: at(`data.${key}`),
+                    pods: 1,
+                    ...podSpecRequests(doc.spec),
+                    transient: true,
+                    note: "pod template: one task pod at a time",
+                    ...(pool ? { pool } : {}),
+                });
             }
         }
     }
@@ -674,7 +767,10 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
         if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
             const objects = rendered[r.urn];
             // Counting a release from its values would be guessing at the chart: refuse instead.
-            if (!objects) throw new Error(`${r.name} (helm ${inputs.chart}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`);
+            if (!objects)
+                throw new Error(
+                    `${r.name} (helm ${inputs.chart}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`,
+                );
             const src = `${r.name} (helm ${inputs.chart})`;
             for (const o of objects) {
                 if (!isObj(o) || isHelmTestHook(o)) continue;
@@ -706,16 +802,26 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                 const pool = poolOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
                     ...(pool ? { pool } : {}),
-                    source, path: `spec.nodeSets[${i}]`, pods: count,
+                    source,
+                    path: `spec.nodeSets[${i}]`,
+                    pods: count,
                     cpuMillis: req?.cpuMillis ?? defaults.elasticsearch.cpuMillis,
                     memoryMiB: req?.memoryMiB ?? defaults.elasticsearch.memoryMiB,
                     note: req ? undefined : "ECK default requests",
                 });
                 const claims = Array.isArray(ns.volumeClaimTemplates) ? ns.volumeClaimTemplates : [];
-                if (claims.length === 0) out.volumes.push({ source, path: `spec.nodeSets[${i}] (ECK default claim)`, count, sizeGiB: defaults.elasticsearch.storageGiB });
+                if (claims.length === 0)
+                    out.volumes.push({ source, path: `spec.nodeSets[${i}] (ECK default claim)`, count, sizeGiB: defaults.elasticsearch.storageGiB });
                 for (const t of claims) {
                     const size = getPath(t, "spec.resources.requests.storage");
-                    if (size !== undefined) out.volumes.push({ source, path: `spec.nodeSets[${i}].volumeClaimTemplates`, count, sizeGiB: storageGiB(size), storageClass: getPath(t, "spec.storageClassName") as string | undefined });
+                    if (size !== undefined)
+                        out.volumes.push({
+                            source,
+                            path: `spec.nodeSets[${i}].volumeClaimTemplates`,
+                            count,
+                            sizeGiB: storageGiB(size),
+                            storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                        });
                 }
             });
             findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
@@ -726,15 +832,24 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
             const kb = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "kibana") : undefined;
             const req = isObj(kb) ? requestsOf(kb.resources) : undefined;
             const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
-            out.pods.push({ ...(kbPool ? { pool: kbPool } : {}), source, path: "spec", pods: Number(spec.count ?? 1), cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis, memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB, note: req ? undefined : "ECK default requests" });
+            out.pods.push({
+                ...(kbPool ? { pool: kbPool } : {}),
+                source,
+                path: "spec",
+                pods: Number(spec.count ?? 1),
+                cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis,
+                memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB,
+                note: req ? undefined : "ECK default requests",
+            });
             findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
             continue;
         }
         if (group.includes(".")) {
             // Any other custom resource (Strimzi Kafka, KafkaNodePool, KafkaConnect, ...): generic walk.
-            const rule: WalkRule | undefined = kind === "KafkaConnect"
-                ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
-                : undefined;
+            const rule: WalkRule | undefined =
+                kind === "KafkaConnect"
+                    ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
+                    : undefined;
             walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule });
             findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
         }
@@ -776,14 +891,24 @@ export interface CapacityReport {
     submitted: Array<{ file: string; cpuMillis: number; memoryMiB: number; pods: number }>;
     peakRun?: string;
     /** Pods larger than an empty node of every group (after its DaemonSet pods): no node count helps. */
-    oversized: Array<{ source: string; path: string; submitted?: string; cpuMillis: number; memoryMiB: number; largestNode: { nodeGroup: string; instanceType: string; cpuMillis: number; memoryMiB: number } }>;
+    oversized: Array<{
+        source: string;
+        path: string;
+        submitted?: string;
+        cpuMillis: number;
+        memoryMiB: number;
+        largestNode: { nodeGroup: string; instanceType: string; cpuMillis: number; memoryMiB: number };
+    }>;
     items: Array<PodItem & { totalCpuMillis: number; totalMemoryMiB: number }>;
     unschedulable: Array<{ source: string; path: string; cpuMillis: number; memoryMiB: number }>;
     problems: string[];
 }
 
 export class CapacityError extends Error {
-    constructor(message: string, readonly report: CapacityReport) {
+    constructor(
+        message: string,
+        readonly report: CapacityReport,
+    ) {
         super(message);
         this.name = "CapacityError";
     }
@@ -806,13 +931,26 @@ export function maxPodsOf(instanceType: string, table: CapacityTable["maxPods"])
 }
 
 /** What one node of `instanceType` offers to pods, by the EKS AMI's formula. */
-export function nodeAllocatable(instanceType: string, table: CapacityTable): { maxPods: number; capacity: { cpuMillis: number; memoryMiB: number }; reserved: { cpuMillis: number; memoryMiB: number }; allocatable: { cpuMillis: number; memoryMiB: number } } {
+export function nodeAllocatable(
+    instanceType: string,
+    table: CapacityTable,
+): {
+    maxPods: number;
+    capacity: { cpuMillis: number; memoryMiB: number };
+    reserved: { cpuMillis: number; memoryMiB: number };
+    allocatable: { cpuMillis: number; memoryMiB: number };
+} {
     const shape = instanceShape(instanceType);
     const maxPods = maxPodsOf(instanceType, table.maxPods);
     const capacity = { cpuMillis: shape.vcpu * 1000, memoryMiB: shape.memoryGiB * 1024 };
     const r = table.nodeReserve;
     const reserved = { cpuMillis: reservedCpuMillis(shape.vcpu, r), memoryMiB: r.memoryMiBPerPod * maxPods + r.memoryMiBBase + r.evictionHardMiB };
-    return { maxPods, capacity, reserved, allocatable: { cpuMillis: capacity.cpuMillis - reserved.cpuMillis, memoryMiB: capacity.memoryMiB - reserved.memoryMiB } };
+    return {
+        maxPods,
+        capacity,
+        reserved,
+        allocatable: { cpuMillis: capacity.cpuMillis - reserved.cpuMillis, memoryMiB: capacity.memoryMiB - reserved.memoryMiB },
+    };
 }
 
 /** The node groups a plan creates, at desired size (the smallest listed instance type of each). */
@@ -826,7 +964,15 @@ export function nodeGroupsOf(resources: EstResource[], table: CapacityTable): No
         const shapes = types.map((t) => ({ t, a: nodeAllocatable(t, table) }));
         shapes.sort((x, y) => x.a.allocatable.memoryMiB - y.a.allocatable.memoryMiB || x.a.allocatable.cpuMillis - y.a.allocatable.cpuMillis);
         const { t, a } = shapes[0];
-        out.push({ name: r.name, instanceType: t, nodes, maxPodsPerNode: a.maxPods, perNode: a.capacity, reservedPerNode: a.reserved, allocatablePerNode: a.allocatable });
+        out.push({
+            name: r.name,
+            instanceType: t,
+            nodes,
+            maxPodsPerNode: a.maxPods,
+            perNode: a.capacity,
+            reservedPerNode: a.reserved,
+            allocatablePerNode: a.allocatable,
+        });
     }
     return out;
 }
@@ -865,7 +1011,8 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, r
         const pods = p.perNode ? nodeCount : p.pods;
         items.push({ ...p, pods, totalCpuMillis: pods * p.cpuMillis, totalMemoryMiB: pods * p.memoryMiB });
     };
-    for (const s of system) add({ source: s.source, path: s.name, pods: s.replicas ?? 1, perNode: s.perNode || undefined, cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB });
+    for (const s of system)
+        add({ source: s.source, path: s.name, pods: s.replicas ?? 1, perNode: s.perNode || undefined, cpuMillis: s.cpuMillis, memoryMiB: s.memoryMiB });
     const systemCount = items.length;
     const runs = new Map<string, { file: string; cpuMillis: number; memoryMiB: number; pods: number }>();
     for (const p of w.pods.filter((x) => x.submitted)) {
@@ -897,19 +1044,32 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, r
     const perNode = items.filter((i) => i.perNode);
     const dsCpu = perNode.reduce((s, i) => s + i.cpuMillis, 0);
     const dsMem = perNode.reduce((s, i) => s + i.memoryMiB, 0);
-    const nodes = groups.flatMap((g) => Array.from({ length: g.nodes }, () => ({
-        cpu: g.allocatablePerNode.cpuMillis - dsCpu,
-        mem: g.allocatablePerNode.memoryMiB - dsMem,
-        pods: g.maxPodsPerNode - perNode.length,
-    })));
+    const nodes = groups.flatMap((g) =>
+        Array.from({ length: g.nodes }, () => ({
+            cpu: g.allocatablePerNode.cpuMillis - dsCpu,
+            mem: g.allocatablePerNode.memoryMiB - dsMem,
+            pods: g.maxPodsPerNode - perNode.length,
+        })),
+    );
     // A pod that no empty node of any group can hold (every submitted application's pods included).
     const freeOf = (g: NodeGroupCapacity) => ({ cpuMillis: g.allocatablePerNode.cpuMillis - dsCpu, memoryMiB: g.allocatablePerNode.memoryMiB - dsMem });
     const roomiest = [...groups].sort((a, b) => freeOf(b).memoryMiB - freeOf(a).memoryMiB || freeOf(b).cpuMillis - freeOf(a).cpuMillis)[0];
     const tooBig = (p: PodItem) => groups.length > 0 && groups.every((g) => p.cpuMillis > freeOf(g).cpuMillis || p.memoryMiB > freeOf(g).memoryMiB);
-    const oversized: CapacityReport["oversized"] = w.pods.filter((p) => !p.perNode && tooBig(p)).map((p) => ({
-        source: p.source, path: p.path, submitted: p.submitted, cpuMillis: p.cpuMillis, memoryMiB: round(p.memoryMiB, 1),
-        largestNode: { nodeGroup: roomiest.name, instanceType: roomiest.instanceType, cpuMillis: freeOf(roomiest).cpuMillis, memoryMiB: round(freeOf(roomiest).memoryMiB, 1) },
-    }));
+    const oversized: CapacityReport["oversized"] = w.pods
+        .filter((p) => !p.perNode && tooBig(p))
+        .map((p) => ({
+            source: p.source,
+            path: p.path,
+            submitted: p.submitted,
+            cpuMillis: p.cpuMillis,
+            memoryMiB: round(p.memoryMiB, 1),
+            largestNode: {
+                nodeGroup: roomiest.name,
+                instanceType: roomiest.instanceType,
+                cpuMillis: freeOf(roomiest).cpuMillis,
+                memoryMiB: round(freeOf(roomiest).memoryMiB, 1),
+            },
+        }));
     const single = items.filter((i) => !i.perNode && !tooBig(i)).flatMap((i) => Array.from({ length: Math.ceil(i.pods) }, () => i));
     // Decreasing first-fit by memory, by CPU and by the larger share of a node: a placement exists
     // when one of them finds it (near full, one order alone leaves CPU or memory in fragments).
@@ -942,13 +1102,23 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, r
 
     const problems: string[] = [];
     for (const o of oversized) {
-        problems.push(`${o.source} ${o.path}: one pod requests ${fmtCpu(o.cpuMillis)} and ${fmtMem(o.memoryMiB)}, more than any node offers (${o.largestNode.instanceType}: ${fmtCpu(o.largestNode.cpuMillis)} and ${fmtMem(o.largestNode.memoryMiB)} after its DaemonSet pods)`);
+        problems.push(
+            `${o.source} ${o.path}: one pod requests ${fmtCpu(o.cpuMillis)} and ${fmtMem(o.memoryMiB)}, more than any node offers (${o.largestNode.instanceType}: ${fmtCpu(o.largestNode.cpuMillis)} and ${fmtMem(o.largestNode.memoryMiB)} after its DaemonSet pods)`,
+        );
     }
     if (groups.length === 0 && requested.pods > 0) problems.push("the plan has no node group");
-    if (requested.cpuMillis > allocatable.cpuMillis) problems.push(`CPU: requested ${fmtCpu(requested.cpuMillis)} > allocatable ${fmtCpu(allocatable.cpuMillis)} (short by ${fmtCpu(requested.cpuMillis - allocatable.cpuMillis)})`);
-    if (requested.memoryMiB > allocatable.memoryMiB) problems.push(`memory: requested ${fmtMem(requested.memoryMiB)} > allocatable ${fmtMem(allocatable.memoryMiB)} (short by ${fmtMem(requested.memoryMiB - allocatable.memoryMiB)})`);
-    if (requested.pods > allocatable.pods) problems.push(`pods: ${requested.pods} > max pods ${allocatable.pods} (short by ${requested.pods - allocatable.pods})`);
-    if (perNode.length > 0 && nodes.some((n) => n.cpu < 0 || n.mem < 0)) problems.push(`the per-node pods (${fmtCpu(dsCpu)}, ${fmtMem(dsMem)}) exceed a node's allocatable`);
+    if (requested.cpuMillis > allocatable.cpuMillis)
+        problems.push(
+            `CPU: requested ${fmtCpu(requested.cpuMillis)} > allocatable ${fmtCpu(allocatable.cpuMillis)} (short by ${fmtCpu(requested.cpuMillis - allocatable.cpuMillis)})`,
+        );
+    if (requested.memoryMiB > allocatable.memoryMiB)
+        problems.push(
+            `memory: requested ${fmtMem(requested.memoryMiB)} > allocatable ${fmtMem(allocatable.memoryMiB)} (short by ${fmtMem(requested.memoryMiB - allocatable.memoryMiB)})`,
+        );
+    if (requested.pods > allocatable.pods)
+        problems.push(`pods: ${requested.pods} > max pods ${allocatable.pods} (short by ${requested.pods - allocatable.pods})`);
+    if (perNode.length > 0 && nodes.some((n) => n.cpu < 0 || n.mem < 0))
+        problems.push(`the per-node pods (${fmtCpu(dsCpu)}, ${fmtMem(dsMem)}) exceed a node's allocatable`);
     if (unschedulable.length > 0) {
         const grouped = new Map<string, { n: number; cpu: number; mem: number }>();
         for (const u of unschedulable) {
@@ -958,7 +1128,9 @@ export function capacityReport(resources: EstResource[], table: CapacityTable, r
             grouped.set(k, g);
         }
         const largest = nodes.reduce((b, n) => (n.mem > b.mem ? n : b), { cpu: 0, mem: 0, pods: 0 });
-        problems.push(`${unschedulable.length} pod(s) fit on no node: ${[...grouped.entries()].map(([k, g]) => `${k} (${g.n} x ${g.cpu}m CPU, ${Math.round(g.mem)}Mi)`).join("; ")}; most free memory left on a node: ${Math.max(0, Math.round(largest.mem))}Mi with ${Math.max(0, largest.cpu)}m CPU`);
+        problems.push(
+            `${unschedulable.length} pod(s) fit on no node: ${[...grouped.entries()].map(([k, g]) => `${k} (${g.n} x ${g.cpu}m CPU, ${Math.round(g.mem)}Mi)`).join("; ")}; most free memory left on a node: ${Math.max(0, Math.round(largest.mem))}Mi with ${Math.max(0, largest.cpu)}m CPU`,
+        );
     }
     return {
         fits: problems.length === 0,
@@ -985,7 +1157,7 @@ export function capacity(resources: EstResource[], config: { stack: string }, ta
         const groups = report.nodeGroups.map((g) => `${g.name}: ${g.nodes} x ${g.instanceType}`).join(", ") || "none";
         throw new CapacityError(
             `capacity of stack "${config.stack}": the pods' requests do not fit the node groups at desired size (${groups}):\n` +
-            report.problems.map((p) => `  - ${p}`).join("\n"),
+                report.problems.map((p) => `  - ${p}`).join("\n"),
             report,
         );
     }
@@ -1006,7 +1178,12 @@ export interface PriceTable {
     vpcInterfaceEndpoint: { perHourPerAz: number };
     loadBalancer: { nlbPerHour: number; albPerHour: number };
     ebs: { perGBMonth: Record<string, number>; nodeRootVolumeType: string };
-    rds: { storagePerGBMonth: Record<string, number>; multiAzFactor: number; instancePerHour: Record<string, number>; familyLargePerHour: Record<string, number> };
+    rds: {
+        storagePerGBMonth: Record<string, number>;
+        multiAzFactor: number;
+        instancePerHour: Record<string, number>;
+        familyLargePerHour: Record<string, number>;
+    };
     ec2: {
         familyLargePerHour: Record<string, number>;
         sizeFactor: Record<string, number>;
@@ -1056,7 +1233,9 @@ export function rdsHourlyPrice(instanceClass: string, prices: PriceTable): numbe
 export function eksHourlyRate(version: string, asOf: string, prices: PriceTable): { perHour: number; support: "standard" | "extended" | "unknown" } {
     const cal = prices.eks.versionCalendar[version];
     if (!cal) return { perHour: prices.eks.standardPerHour, support: "unknown" };
-    return asOf > cal.standardUntil ? { perHour: prices.eks.extendedPerHour, support: "extended" } : { perHour: prices.eks.standardPerHour, support: "standard" };
+    return asOf > cal.standardUntil
+        ? { perHour: prices.eks.extendedPerHour, support: "extended" }
+        : { perHour: prices.eks.standardPerHour, support: "standard" };
 }
 
 type EksCalendar = Pick<PriceTable, "date" | "eks" | "hoursPerMonth">;
@@ -1122,13 +1301,16 @@ export function monthlyCost(
                 if (r.type === "aws:eks/cluster:Cluster" && hasAncestorOfType(r, "eks:index:Cluster")) break;
                 const version = String(i.version ?? "");
                 const rate = eksHourlyRate(version, asOf, prices);
-                if (rate.support === "unknown") warnings.push(`EKS version ${version || "(unset)"} is not in the price table's calendar; priced at the standard rate`);
+                if (rate.support === "unknown")
+                    warnings.push(`EKS version ${version || "(unset)"} is not in the price table's calendar; priced at the standard rate`);
                 hourly("EKS control plane", r.name, 1, "cluster", rate.perHour, `Kubernetes ${version}, ${rate.support} support on ${asOf}`);
                 const until = prices.eks.versionCalendar[version]?.standardUntil;
                 const days = until ? (Date.parse(until) - Date.parse(asOf)) / 86400000 : Infinity;
                 if (rate.support === "standard" && days <= 90) {
                     const newer = supportedKubernetesVersions(prices, asOf).filter((v) => Number(v.split(".")[1]) > Number(version.split(".")[1]));
-                    warnings.push(`EKS ${version} leaves standard support on ${until}; from then the control plane bills $${prices.eks.extendedPerHour}/h ($${round(prices.eks.extendedPerHour * H)}/month) instead of $${prices.eks.standardPerHour}/h${newer.length ? `: upgrade bdok:kubernetesVersion to ${newer[newer.length - 1]}` : ""}`);
+                    warnings.push(
+                        `EKS ${version} leaves standard support on ${until}; from then the control plane bills $${prices.eks.extendedPerHour}/h ($${round(prices.eks.extendedPerHour * H)}/month) instead of $${prices.eks.standardPerHour}/h${newer.length ? `: upgrade bdok:kubernetesVersion to ${newer[newer.length - 1]}` : ""}`,
+                    );
                 }
                 break;
             }
@@ -1146,8 +1328,14 @@ export function monthlyCost(
                 // On-demand groups launch the first listed type (prioritized); spot may pick any: price the dearest.
                 const priced = spot ? types.reduce((a, b) => (ec2HourlyPrice(b, prices) > ec2HourlyPrice(a, prices) ? b : a), types[0]) : types[0];
                 const od = ec2HourlyPrice(priced, prices);
-                hourly("EC2 instances", r.name, n, `${priced} ${spot ? "spot" : "on-demand"}`, spot ? od * prices.ec2.spot.factor : od,
-                    spot ? `spot at ${prices.ec2.spot.factor} x on-demand $${od}/h` : undefined);
+                hourly(
+                    "EC2 instances",
+                    r.name,
+                    n,
+                    `${priced} ${spot ? "spot" : "on-demand"}`,
+                    spot ? od * prices.ec2.spot.factor : od,
+                    spot ? `spot at ${prices.ec2.spot.factor} x on-demand $${od}/h` : undefined,
+                );
                 const disk = Number(i.diskSize ?? 20);
                 const vt = prices.ebs.nodeRootVolumeType;
                 monthly("EBS node root volumes", r.name, n * disk, `GiB ${vt}`, prices.ebs.perGBMonth[vt]);
@@ -1156,7 +1344,13 @@ export function monthlyCost(
             case "aws:rds/instance:Instance": {
                 const multi = i.multiAz === true;
                 const f = multi ? prices.rds.multiAzFactor : 1;
-                hourly("RDS instance", r.name, f, `${i.instanceClass}${multi ? " (Multi-AZ: primary + standby)" : ""}`, rdsHourlyPrice(String(i.instanceClass), prices));
+                hourly(
+                    "RDS instance",
+                    r.name,
+                    f,
+                    `${i.instanceClass}${multi ? " (Multi-AZ: primary + standby)" : ""}`,
+                    rdsHourlyPrice(String(i.instanceClass), prices),
+                );
                 const st = String(i.storageType ?? "gp2");
                 const per = prices.rds.storagePerGBMonth[st];
                 if (per === undefined) warnings.push(`no RDS storage price for ${st}`);
@@ -1175,7 +1369,13 @@ export function monthlyCost(
             case "aws:lb/loadBalancer:LoadBalancer":
             case "aws:alb/loadBalancer:LoadBalancer": {
                 const app = (i.loadBalancerType ?? "application") === "application";
-                hourly(app ? "application load balancer" : "network load balancer", r.name, 1, "load balancer", app ? prices.loadBalancer.albPerHour : prices.loadBalancer.nlbPerHour);
+                hourly(
+                    app ? "application load balancer" : "network load balancer",
+                    r.name,
+                    1,
+                    "load balancer",
+                    app ? prices.loadBalancer.albPerHour : prices.loadBalancer.nlbPerHour,
+                );
                 if (i.internal !== true) {
                     const azs = Array.isArray(i.subnets) ? i.subnets.length : config.azCount;
                     hourly("public IPv4 address", r.name, azs, "address", prices.publicIpv4.perHour, "internet-facing load balancer, one per AZ");
@@ -1193,11 +1393,33 @@ export function monthlyCost(
     if (opts.capacityTable) {
         const w = workloads(resources, opts.capacityTable, opts.rendered);
         for (const v of w.volumes) {
-            monthly("EBS persistent volumes", `${v.source} ${v.path}`, v.count * v.sizeGiB, "GiB gp3", prices.ebs.perGBMonth.gp3, v.count > 1 ? `${v.count} x ${round(v.sizeGiB)} GiB` : undefined);
+            monthly(
+                "EBS persistent volumes",
+                `${v.source} ${v.path}`,
+                v.count * v.sizeGiB,
+                "GiB gp3",
+                prices.ebs.perGBMonth.gp3,
+                v.count > 1 ? `${v.count} x ${round(v.sizeGiB)} GiB` : undefined,
+            );
         }
         for (const lb of w.loadBalancers) {
-            hourly("network load balancer", `${lb.source} ${lb.path}`, 1, "load balancer", prices.loadBalancer.nlbPerHour, lb.internetFacing ? "internet-facing" : "internal");
-            if (lb.internetFacing) hourly("public IPv4 address", `${lb.source} ${lb.path}`, config.azCount, "address", prices.publicIpv4.perHour, "internet-facing load balancer, one per AZ");
+            hourly(
+                "network load balancer",
+                `${lb.source} ${lb.path}`,
+                1,
+                "load balancer",
+                prices.loadBalancer.nlbPerHour,
+                lb.internetFacing ? "internet-facing" : "internal",
+            );
+            if (lb.internetFacing)
+                hourly(
+                    "public IPv4 address",
+                    `${lb.source} ${lb.path}`,
+                    config.azCount,
+                    "address",
+                    prices.publicIpv4.perHour,
+                    "internet-facing load balancer, one per AZ",
+                );
         }
     }
 
@@ -1205,6 +1427,9 @@ export function monthlyCost(
         it.unitUsd = round(it.unitUsd, 4);
         it.monthlyUsd = round(it.monthlyUsd, 2);
     }
-    const totalUsd = round(items.reduce((s, it) => s + it.monthlyUsd, 0), 2);
+    const totalUsd = round(
+        items.reduce((s, it) => s + it.monthlyUsd, 0),
+        2,
+    );
     return { totalUsd, items, warnings, usageBased: prices.usageBased };
 }

@@ -10,7 +10,11 @@ export function canonicalJson(v: unknown): string {
     if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
     if (v !== null && typeof v === "object") {
         const o = v as Record<string, unknown>;
-        return `{${Object.keys(o).filter((k) => o[k] !== undefined).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`).join(",")}}`;
+        return `{${Object.keys(o)
+            .filter((k) => o[k] !== undefined)
+            .sort()
+            .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+            .join(",")}}`;
     }
     return JSON.stringify(v);
 }

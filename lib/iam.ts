@@ -53,18 +53,18 @@ export interface S3PrefixOptions {
 /** Read (and optionally write) objects under the given prefixes of one bucket. */
 export function s3Prefixes(bucketArn: string, prefixes: string[], access: "read" | "readwrite", opts: S3PrefixOptions = {}): Statement[] {
     const clean = prefixes.map((p) => p.replace(/^\/+|\/+$/g, ""));
-    const objectActions = access === "read"
-        ? ["s3:GetObject"]
-        : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
-    const list: Statement = opts.list === "bucket"
-        ? { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn }
-        : {
-            Sid: "ListPrefixes",
-            Effect: "Allow",
-            Action: "s3:ListBucket",
-            Resource: bucketArn,
-            Condition: { StringLike: { "s3:prefix": clean.flatMap((p) => (p === "" ? ["*"] : [p, `${p}/*`])) } },
-        };
+    const objectActions =
+        access === "read" ? ["s3:GetObject"] : ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"];
+    const list: Statement =
+        opts.list === "bucket"
+            ? { Sid: "ListBucket", Effect: "Allow", Action: "s3:ListBucket", Resource: bucketArn }
+            : {
+                  Sid: "ListPrefixes",
+                  Effect: "Allow",
+                  Action: "s3:ListBucket",
+                  Resource: bucketArn,
+                  Condition: { StringLike: { "s3:prefix": clean.flatMap((p) => (p === "" ? ["*"] : [p, `${p}/*`])) } },
+              };
     return [
         list,
         {

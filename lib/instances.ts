@@ -38,10 +38,14 @@ export function rdsFamilies(table: InstanceTable = defaultTable): string[] {
 
 /** Sizes of an RDS family: the listed classes, or .large and up for families priced by their .large. */
 export function rdsSizesOf(family: string, table: InstanceTable = defaultTable): string[] {
-    const listed = Object.keys(table.rds.instancePerHour).filter((c) => c.split(".")[1] === family).map((c) => c.split(".")[2]);
+    const listed = Object.keys(table.rds.instancePerHour)
+        .filter((c) => c.split(".")[1] === family)
+        .map((c) => c.split(".")[2]);
     if (listed.length) return listed;
     if (table.rds.familyLargePerHour[family] === undefined) return [];
-    return Object.entries(table.ec2.sizeFactor).filter(([, f]) => f >= 1).map(([s]) => s);
+    return Object.entries(table.ec2.sizeFactor)
+        .filter(([, f]) => f >= 1)
+        .map(([s]) => s);
 }
 
 /** Why `cls` is not an RDS class the table knows (what is allowed), or undefined if it is. */
@@ -66,7 +70,16 @@ export function archOf(instanceType: string): Arch {
 export function instanceShape(instanceType: string): { vcpu: number; memoryGiB: number } {
     const [family, size] = instanceType.split(".");
     const vcpuBySize: Record<string, number> = {
-        micro: 2, small: 2, medium: 2, large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64,
+        micro: 2,
+        small: 2,
+        medium: 2,
+        large: 2,
+        xlarge: 4,
+        "2xlarge": 8,
+        "4xlarge": 16,
+        "8xlarge": 32,
+        "12xlarge": 48,
+        "16xlarge": 64,
     };
     const burstMem: Record<string, number> = { micro: 1, small: 2, medium: 4, large: 8, xlarge: 16, "2xlarge": 32 };
     // Graviton .medium has one vCPU (m7g.medium: 1 vCPU, 4 GiB).

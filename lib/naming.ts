@@ -14,7 +14,9 @@ export const MAX_STACK_NAME = 18;
 /** A stack name that every derived name accepts (S3: lower case, RDS: no "--", no trailing "-"). */
 export function stackNameIssues(stack: string): string[] {
     if (/^[a-z](?:[a-z0-9]|-(?!-))*[a-z0-9]$|^[a-z]$/.test(stack) && stack.length <= MAX_STACK_NAME) return [];
-    return [`stack "${stack}": allowed: a stack name of lower-case letters, digits and single hyphens, starting with a letter, up to ${MAX_STACK_NAME} characters (it prefixes S3 bucket, RDS, Glue and IAM names)`];
+    return [
+        `stack "${stack}": allowed: a stack name of lower-case letters, digits and single hyphens, starting with a letter, up to ${MAX_STACK_NAME} characters (it prefixes S3 bucket, RDS, Glue and IAM names)`,
+    ];
 }
 
 export function baseTags(stack: string): Record<string, string> {

@@ -59,18 +59,18 @@ function fail(ctx: Ctx, path: string, value: unknown, allowed: string): undefine
     return undefined;
 }
 
-export function str(opts: {
-    pattern?: RegExp;
-    describe?: string;
-    oneOf?: readonly string[];
-    nonEmpty?: boolean;
-    /** What is allowed when `v` is not (e.g. checked against a table), else undefined. */
-    check?: (v: string) => string | undefined;
-} = {}): Rule<string> {
+export function str(
+    opts: {
+        pattern?: RegExp;
+        describe?: string;
+        oneOf?: readonly string[];
+        nonEmpty?: boolean;
+        /** What is allowed when `v` is not (e.g. checked against a table), else undefined. */
+        check?: (v: string) => string | undefined;
+    } = {},
+): Rule<string> {
     return (v, path, ctx) => {
-        const allowed = opts.oneOf
-            ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}`
-            : (opts.describe ?? "a non-empty string");
+        const allowed = opts.oneOf ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}` : (opts.describe ?? "a non-empty string");
         if (typeof v !== "string") return fail(ctx, path, v, allowed + quoteHint(v));
         if ((opts.nonEmpty ?? true) && v.trim() === "") return fail(ctx, path, v, allowed);
         if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed + quoteHint(v) + hiddenNote(v));

@@ -178,9 +178,7 @@ def load(path: str | os.PathLike | None = None) -> Declaration:
 
 def check_database(name: str) -> str:
     if not isinstance(name, str) or not GLUE_DATABASE.match(name):
-        raise DeclarationError(
-            f"Glue database {name!r}: Iceberg's GlueCatalog accepts only lower-case letters, digits and _"
-        )
+        raise DeclarationError(f"Glue database {name!r}: Iceberg's GlueCatalog accepts only lower-case letters, digits and _")
     return name
 
 
@@ -281,14 +279,14 @@ def struct_type(table: Table):
     """Spark StructType of a declared table."""
     from pyspark.sql import types as t
 
-    return t.StructType(
-        [t.StructField(name, getattr(t, PYSPARK_TYPES[kind])(), nullable) for name, kind, nullable in struct_fields(table)]
-    )
+    return t.StructType([t.StructField(name, getattr(t, PYSPARK_TYPES[kind])(), nullable) for name, kind, nullable in struct_fields(table)])
 
 
 def add_job_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str], database_env: str) -> None:
     parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"), help="data-lake bucket (default: $LAKE_BUCKET)")
-    parser.add_argument("--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"), help="AWS region (default: $AWS_REGION)")
+    parser.add_argument(
+        "--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"), help="AWS region (default: $AWS_REGION)"
+    )
     parser.add_argument("--database", default=env.get(database_env), help=f"Glue database (default: ${database_env})")
 
 

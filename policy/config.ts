@@ -21,7 +21,10 @@ export interface BdokPolicyConfig {
 export const configSchema: PolicyConfigSchema = {
     properties: {
         stack: { type: "string", description: "Stack name (defaults to the stack in the resource URNs)" },
-        isProd: { type: "boolean", description: "Apply the prod-only rules: true when the stack's bdok:profile is ha (npm run policy -- --emit-config writes it); unset applies them" },
+        isProd: {
+            type: "boolean",
+            description: "Apply the prod-only rules: true when the stack's bdok:profile is ha (npm run policy -- --emit-config writes it); unset applies them",
+        },
         exposure: { type: "string", enum: [...EXPOSURES], default: "clusterIp", description: "The stack's bdok:exposure setting" },
     },
 };

@@ -44,7 +44,8 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
         if (cfg === UNKNOWN) return;
         const resources = list(read(cfg, "resources"));
         const key = read(cfg, "provider", "keyArn");
-        if (!resources.includes("secrets") || !key) report(`${label(args)}: encryptionConfig must cover resources ["secrets"] with a KMS provider.keyArn; got ${show(cfg)}.`);
+        if (!resources.includes("secrets") || !key)
+            report(`${label(args)}: encryptionConfig must cover resources ["secrets"] with a KMS provider.keyArn; got ${show(cfg)}.`);
     }),
 };
 
@@ -58,7 +59,10 @@ export const eksLogging: ResourceValidationPolicy = {
         const types = read(args.props, "enabledClusterLogTypes");
         if (types === UNKNOWN) return;
         const missing = missingLogTypes(types);
-        if (missing.length) report(`${label(args)}: control-plane logging misses ${missing.join(", ")}; enabledClusterLogTypes must list ${CONTROL_PLANE_LOG_TYPES.join(", ")}.`);
+        if (missing.length)
+            report(
+                `${label(args)}: control-plane logging misses ${missing.join(", ")}; enabledClusterLogTypes must list ${CONTROL_PLANE_LOG_TYPES.join(", ")}.`,
+            );
     }),
 };
 
@@ -72,12 +76,14 @@ export const eksPrivateNodes: StackValidationPolicy = {
         for (const r of args.resources) {
             if (is(T.eksCluster, r.type)) {
                 const v = read(r.props, "nodeAssociatePublicIpAddress");
-                if (v !== false && v !== UNKNOWN) report(`${label(r)}: nodeAssociatePublicIpAddress is ${show(v)}; set it to false so nodes have no public IP.`, r.urn);
+                if (v !== false && v !== UNKNOWN)
+                    report(`${label(r)}: nodeAssociatePublicIpAddress is ${show(v)}; set it to false so nodes have no public IP.`, r.urn);
             }
             if (is(T.nodeGroup, r.type)) {
                 const subnets = depsOf(r, "subnetIds", "nodeSubnetIds").filter((s) => is(T.subnet, s.type));
                 const pub = subnets.filter((s) => isPublicSubnet(s, args.resources));
-                if (pub.length) report(`${label(r)}: node group in public subnet(s) ${pub.map((s) => s.name).join(", ")}; allowed: the private subnets only.`, r.urn);
+                if (pub.length)
+                    report(`${label(r)}: node group in public subnet(s) ${pub.map((s) => s.name).join(", ")}; allowed: the private subnets only.`, r.urn);
             }
         }
     },
@@ -89,13 +95,18 @@ export const eksEndpointRestrictedProd: ResourceValidationPolicy = {
     description: "In prod, the EKS API endpoint is private, or public only to a restricted list of CIDRs (never 0.0.0.0/0).",
     enforcementLevel: "mandatory",
     tags: ["aws", "eks", "network", "prod-only"],
-    validateResource: forTypes([...T.eksCluster, ...T.awsEksCluster], prodOnly((args, report) => {
-        // pulumi-eks and EKS both default endpointPublicAccess to true.
-        const problem = is(T.eksCluster, args.type)
-            ? publicEndpointProblem(read(args.props, "endpointPublicAccess") ?? true, read(args.props, "publicAccessCidrs"))
-            : publicEndpointProblem(read(args.props, "vpcConfig", "endpointPublicAccess") ?? true, read(args.props, "vpcConfig", "publicAccessCidrs"));
-        if (problem) {
-            report(`${label(args)}: ${problem}; in prod set bdok:endpointPublicAccessCidrs to [] (private endpoint, CI on a runner that reaches the VPC) or to the CI runners' and operators' fixed egress CIDRs.`);
-        }
-    })),
+    validateResource: forTypes(
+        [...T.eksCluster, ...T.awsEksCluster],
+        prodOnly((args, report) => {
+            // pulumi-eks and EKS both default endpointPublicAccess to true.
+            const problem = is(T.eksCluster, args.type)
+                ? publicEndpointProblem(read(args.props, "endpointPublicAccess") ?? true, read(args.props, "publicAccessCidrs"))
+                : publicEndpointProblem(read(args.props, "vpcConfig", "endpointPublicAccess") ?? true, read(args.props, "vpcConfig", "publicAccessCidrs"));
+            if (problem) {
+                report(
+                    `${label(args)}: ${problem}; in prod set bdok:endpointPublicAccessCidrs to [] (private endpoint, CI on a runner that reaches the VPC) or to the CI runners' and operators' fixed egress CIDRs.`,
+                );
+            }
+        }),
+    ),
 };

@@ -20,10 +20,14 @@ export const elasticsearchNodesProd: ResourceValidationPolicy = {
     description: "In prod, Elasticsearch runs at least three nodes (sum of nodeSets[].count).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "elasticsearch", "prod-only"],
-    validateResource: forTypes(isElasticsearch, prodOnly((args, report) => {
-        const n = elasticsearchNodes(read(args.props, "spec"));
-        if (n !== UNKNOWN && n < 3) report(`${label(args)}: ${n} node(s) (sum of spec.nodeSets[].count) in a prod stack; allowed: 3 or more (set bdok:elasticsearch.nodes).`);
-    })),
+    validateResource: forTypes(
+        isElasticsearch,
+        prodOnly((args, report) => {
+            const n = elasticsearchNodes(read(args.props, "spec"));
+            if (n !== UNKNOWN && n < 3)
+                report(`${label(args)}: ${n} node(s) (sum of spec.nodeSets[].count) in a prod stack; allowed: 3 or more (set bdok:elasticsearch.nodes).`);
+        }),
+    ),
 };
 
 export const elasticTls: ResourceValidationPolicy = {
@@ -32,8 +36,11 @@ export const elasticTls: ResourceValidationPolicy = {
     description: "Elasticsearch and Kibana keep TLS on their HTTP endpoints.",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "elasticsearch"],
-    validateResource: forTypes((t) => isElasticsearch(t) || isKibana(t), (args, report) => {
-        const disabled = read(args.props, "spec", "http", "tls", "selfSignedCertificate", "disabled");
-        if (disabled === true || disabled === "true") report(`${label(args)}: spec.http.tls.selfSignedCertificate.disabled is true; TLS must stay on.`);
-    }),
+    validateResource: forTypes(
+        (t) => isElasticsearch(t) || isKibana(t),
+        (args, report) => {
+            const disabled = read(args.props, "spec", "http", "tls", "selfSignedCertificate", "disabled");
+            if (disabled === true || disabled === "true") report(`${label(args)}: spec.http.tls.selfSignedCertificate.disabled is true; TLS must stay on.`);
+        },
+    ),
 };

@@ -60,7 +60,7 @@ const iamDocs = (args: ResourceValidationArgs): Array<{ where: string; doc: { St
 export const iamNoAdmin: ResourceValidationPolicy = {
     ...common,
     name: "iam-no-admin-wildcard",
-    description: "No IAM policy allows Action \"*\" on Resource \"*\" (or attaches AdministratorAccess).",
+    description: 'No IAM policy allows Action "*" on Resource "*" (or attaches AdministratorAccess).',
     enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
     validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole, ...T.iamAttachment], (args, report) => {
@@ -71,7 +71,8 @@ export const iamNoAdmin: ResourceValidationPolicy = {
         }
         const arns = [read(args.props, "policyArn"), ...arr(read(args.props, "managedPolicyArns"))].filter((a): a is string => typeof a === "string");
         for (const a of arns) {
-            if (ADMIN_POLICY_ARNS.some((re) => re.test(a))) report(`${label(args)}: attaches ${a}; administrator policies are not allowed, attach a least-privilege policy.`);
+            if (ADMIN_POLICY_ARNS.some((re) => re.test(a)))
+                report(`${label(args)}: attaches ${a}; administrator policies are not allowed, attach a least-privilege policy.`);
         }
     }),
 };

@@ -24,8 +24,16 @@ export const kafkaReplicationProd: ResourceValidationPolicy = {
     description: "In prod, Kafka replicates every partition three times (default.replication.factor and internal topics >= 3).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(isKafka, prodOnly((args, report) =>
-        kafkaConfigAtLeast(args, report, 3, { "default.replication.factor": true, "offsets.topic.replication.factor": false, "transaction.state.log.replication.factor": false }))),
+    validateResource: forTypes(
+        isKafka,
+        prodOnly((args, report) =>
+            kafkaConfigAtLeast(args, report, 3, {
+                "default.replication.factor": true,
+                "offsets.topic.replication.factor": false,
+                "transaction.state.log.replication.factor": false,
+            }),
+        ),
+    ),
 };
 
 export const kafkaMinInsyncProd: ResourceValidationPolicy = {
@@ -34,8 +42,10 @@ export const kafkaMinInsyncProd: ResourceValidationPolicy = {
     description: "In prod, Kafka acknowledges writes on at least two in-sync replicas (min.insync.replicas >= 2).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(isKafka, prodOnly((args, report) =>
-        kafkaConfigAtLeast(args, report, 2, { "min.insync.replicas": true, "transaction.state.log.min.isr": false }))),
+    validateResource: forTypes(
+        isKafka,
+        prodOnly((args, report) => kafkaConfigAtLeast(args, report, 2, { "min.insync.replicas": true, "transaction.state.log.min.isr": false })),
+    ),
 };
 
 export const kafkaTopicsProd: ResourceValidationPolicy = {
@@ -44,14 +54,19 @@ export const kafkaTopicsProd: ResourceValidationPolicy = {
     description: "In prod, KafkaTopics do not lower replication below 3 replicas / 2 in-sync.",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(isKafkaTopic, prodOnly((args, report) => {
-        const replicas = read(args.props, "spec", "replicas");
-        const n = toNumber(replicas);
-        if (replicas !== undefined && replicas !== UNKNOWN && (n === undefined || n < 3)) report(`${label(args)}: spec.replicas is ${show(replicas)} in a prod stack; allowed: 3 or more (or leave it to default.replication.factor).`);
-        const isr = read(args.props, "spec", "config", "min.insync.replicas");
-        const m = toNumber(isr);
-        if (isr !== undefined && isr !== UNKNOWN && (m === undefined || m < 2)) report(`${label(args)}: spec.config["min.insync.replicas"] is ${show(isr)} in a prod stack; allowed: 2 or more.`);
-    })),
+    validateResource: forTypes(
+        isKafkaTopic,
+        prodOnly((args, report) => {
+            const replicas = read(args.props, "spec", "replicas");
+            const n = toNumber(replicas);
+            if (replicas !== undefined && replicas !== UNKNOWN && (n === undefined || n < 3))
+                report(`${label(args)}: spec.replicas is ${show(replicas)} in a prod stack; allowed: 3 or more (or leave it to default.replication.factor).`);
+            const isr = read(args.props, "spec", "config", "min.insync.replicas");
+            const m = toNumber(isr);
+            if (isr !== undefined && isr !== UNKNOWN && (m === undefined || m < 2))
+                report(`${label(args)}: spec.config["min.insync.replicas"] is ${show(isr)} in a prod stack; allowed: 2 or more.`);
+        }),
+    ),
 };
 
 export const kafkaBrokersProd: StackValidationPolicy = {
@@ -74,7 +89,8 @@ export const kafkaBrokersProd: StackValidationPolicy = {
                 if (!list(read(p.props, "spec", "roles")).includes("broker")) continue;
                 brokers += toNumber(read(p.props, "spec", "replicas")) ?? 0;
             }
-            if (brokers < 3) report(`${label(k)}: ${brokers} broker(s) across its KafkaNodePools in a prod stack; allowed: 3 or more (set bdok:kafka.brokers).`, k.urn);
+            if (brokers < 3)
+                report(`${label(k)}: ${brokers} broker(s) across its KafkaNodePools in a prod stack; allowed: 3 or more (set bdok:kafka.brokers).`, k.urn);
         }
     }),
 };

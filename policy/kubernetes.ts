@@ -5,12 +5,30 @@ import { Exposure, common, configOf, label } from "./config";
 
 /** Key names whose plain string value is a credential (normalised: lower case, letters and digits). */
 const CREDENTIAL_SUFFIXES = [
-    "password", "passwd", "passphrase", "pwd", "token", "apikey", "accesskey", "accesskeyid", "secretkey",
-    "secretaccesskey", "privatekey", "clientsecret", "sharedsecret", "jwtsecret", "fernetkey", "signingkey",
-    "encryptionkey", "authtoken", "bearertoken", "connectionstring",
+    "password",
+    "passwd",
+    "passphrase",
+    "pwd",
+    "token",
+    "apikey",
+    "accesskey",
+    "accesskeyid",
+    "secretkey",
+    "secretaccesskey",
+    "privatekey",
+    "clientsecret",
+    "sharedsecret",
+    "jwtsecret",
+    "fernetkey",
+    "signingkey",
+    "encryptionkey",
+    "authtoken",
+    "bearertoken",
+    "connectionstring",
 ];
 /** Keys that name where a credential lives (a Secret name, a file, a switch), not the credential. */
-const REFERENCE_KEY = /(secretname|secretref|keyref|existingsecret|fromsecret|secretkeyname|file|path|dir|enabled|enable|length|policy|type|mode|ttl|expiry|expiration|rotation|header|field|env|envname|mount|class|provider|providers|algorithm|method|ref|serviceaccounttoken)$/;
+const REFERENCE_KEY =
+    /(secretname|secretref|keyref|existingsecret|fromsecret|secretkeyname|file|path|dir|enabled|enable|length|policy|type|mode|ttl|expiry|expiration|rotation|header|field|env|envname|mount|class|provider|providers|algorithm|method|ref|serviceaccounttoken)$/;
 
 export function isCredentialKey(key: string): boolean {
     const k = key.toLowerCase().replace(/[^a-z0-9]/g, "");
@@ -126,7 +144,8 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
 
 /** Whether a load balancer request is allowed under the stack's exposure; the reason if not. */
 export function loadBalancerProblem(hit: LoadBalancerHit, exposure: Exposure): string | undefined {
-    if (exposure === "clusterIp") return `a LoadBalancer service is not allowed with exposure clusterIp (use ClusterIP and kubectl port-forward, or set bdok:exposure)`;
+    if (exposure === "clusterIp")
+        return `a LoadBalancer service is not allowed with exposure clusterIp (use ClusterIP and kubectl port-forward, or set bdok:exposure)`;
     if (exposure === "internalLoadBalancer" && (hit.internetFacing || !hit.internal)) {
         return `exposure is internalLoadBalancer, so the load balancer must be internal (annotation service.beta.kubernetes.io/aws-load-balancer-scheme: internal)`;
     }
@@ -144,7 +163,8 @@ function lbScope(args: { type: string; props: Record<string, any> }): unknown {
 export const k8sNoLoadBalancer: ResourceValidationPolicy = {
     ...common,
     name: "k8s-no-loadbalancer-service",
-    description: "No Kubernetes LoadBalancer service (in a Service, Helm values or a custom resource) unless bdok:exposure allows it; internal exposure means internal load balancers.",
+    description:
+        "No Kubernetes LoadBalancer service (in a Service, Helm values or a custom resource) unless bdok:exposure allows it; internal exposure means internal load balancers.",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "network"],
     validateResource: (args, report) => {
@@ -172,14 +192,17 @@ function credentialScope(args: { type: string; props: Record<string, any> }): un
 export const noLiteralCredentials: ResourceValidationPolicy = {
     ...common,
     name: "no-literal-credentials",
-    description: "No credential as a literal in a custom resource, Helm values, container env or ConfigMap: reference a Kubernetes Secret (secretKeyRef, existingSecret, ${secrets:...}).",
+    description:
+        "No credential as a literal in a custom resource, Helm values, container env or ConfigMap: reference a Kubernetes Secret (secretKeyRef, existingSecret, ${secrets:...}).",
     enforcementLevel: "mandatory",
     tags: ["kubernetes", "secrets"],
     validateResource: (args, report) => {
         const scope = credentialScope(args);
         if (scope === undefined) return;
         for (const h of literalCredentials(scope)) {
-            report(`${label(args)}: ${h.path}: ${h.why}; keep credentials in a Kubernetes Secret and reference it (secretKeyRef, existingSecret or a config provider such as \${secrets:<ns>/<secret>:<key>}).`);
+            report(
+                `${label(args)}: ${h.path}: ${h.why}; keep credentials in a Kubernetes Secret and reference it (secretKeyRef, existingSecret or a config provider such as \${secrets:<ns>/<secret>:<key>}).`,
+            );
         }
     },
 };

@@ -29,11 +29,17 @@ export function isPublicSubnet(subnet: PolicyResource, resources: PolicyResource
     const tables = resources
         .filter((r) => is(T.routeTableAssociation, r.type) && depsOf(r, "subnetId").some((d) => d.urn === subnet.urn))
         .flatMap((a) => depsOf(a, "routeTableId"));
-    return tables.some((rt) =>
-        depsOf(rt, "routes").some(igw) ||
-        arr(read(rt.props, "routes")).some((x) => /^igw-/.test(String(read(x, "gatewayId") ?? ""))) ||
-        resources.some((r) => is(T.route, r.type) && depsOf(r, "routeTableId").some((d) => d.urn === rt.urn) &&
-            (depsOf(r, "gatewayId").some(igw) || /^igw-/.test(String(read(r.props, "gatewayId") ?? "")))));
+    return tables.some(
+        (rt) =>
+            depsOf(rt, "routes").some(igw) ||
+            arr(read(rt.props, "routes")).some((x) => /^igw-/.test(String(read(x, "gatewayId") ?? ""))) ||
+            resources.some(
+                (r) =>
+                    is(T.route, r.type) &&
+                    depsOf(r, "routeTableId").some((d) => d.urn === rt.urn) &&
+                    (depsOf(r, "gatewayId").some(igw) || /^igw-/.test(String(read(r.props, "gatewayId") ?? ""))),
+            ),
+    );
 }
 
 /** The SG belongs to a load balancer: an LB lists it, or it is tagged bdok/role=load-balancer. */
@@ -56,22 +62,36 @@ function ingressOf(r: PolicyResource): Ingress[] {
     if (is(T.securityGroup, r.type)) {
         return arr(read(r.props, "ingress")).map((x, i) => ({
             cidrs: [...arr(read(x, "cidrBlocks")), ...arr(read(x, "ipv6CidrBlocks"))],
-            fromPort: read(x, "fromPort"), toPort: read(x, "toPort"), protocol: read(x, "protocol"), sg: r, where: `ingress[${i}]`,
+            fromPort: read(x, "fromPort"),
+            toPort: read(x, "toPort"),
+            protocol: read(x, "protocol"),
+            sg: r,
+            where: `ingress[${i}]`,
         }));
     }
     if (is(T.ingressRule, r.type)) {
-        return [{
-            cidrs: [read(r.props, "cidrIpv4"), read(r.props, "cidrIpv6")],
-            fromPort: read(r.props, "fromPort"), toPort: read(r.props, "toPort"), protocol: read(r.props, "ipProtocol"),
-            sg: depsOf(r, "securityGroupId")[0], where: "cidrIpv4/cidrIpv6",
-        }];
+        return [
+            {
+                cidrs: [read(r.props, "cidrIpv4"), read(r.props, "cidrIpv6")],
+                fromPort: read(r.props, "fromPort"),
+                toPort: read(r.props, "toPort"),
+                protocol: read(r.props, "ipProtocol"),
+                sg: depsOf(r, "securityGroupId")[0],
+                where: "cidrIpv4/cidrIpv6",
+            },
+        ];
     }
     if (is(T.sgRule, r.type) && read(r.props, "type") === "ingress") {
-        return [{
-            cidrs: [...arr(read(r.props, "cidrBlocks")), ...arr(read(r.props, "ipv6CidrBlocks"))],
-            fromPort: read(r.props, "fromPort"), toPort: read(r.props, "toPort"), protocol: read(r.props, "protocol"),
-            sg: depsOf(r, "securityGroupId")[0], where: "cidrBlocks",
-        }];
+        return [
+            {
+                cidrs: [...arr(read(r.props, "cidrBlocks")), ...arr(read(r.props, "ipv6CidrBlocks"))],
+                fromPort: read(r.props, "fromPort"),
+                toPort: read(r.props, "toPort"),
+                protocol: read(r.props, "protocol"),
+                sg: depsOf(r, "securityGroupId")[0],
+                where: "cidrBlocks",
+            },
+        ];
     }
     return [];
 }
@@ -88,11 +108,16 @@ export const noPublicIngress: StackValidationPolicy = {
             for (const ing of ingressOf(r)) {
                 const open = openCidrs(ing.cidrs);
                 if (open.length === 0) continue;
-                const allowed = cfg.exposure === "publicLoadBalancer" && isHttpsOnly(ing.fromPort, ing.toPort, ing.protocol) &&
+                const allowed =
+                    cfg.exposure === "publicLoadBalancer" &&
+                    isHttpsOnly(ing.fromPort, ing.toPort, ing.protocol) &&
                     isLoadBalancerSecurityGroup(ing.sg, args.resources);
                 if (!allowed) {
-                    report(`${label(r)}: ${ing.where} admits ${open.join(", ")} on ${ing.protocol ?? "?"} ${ing.fromPort ?? "?"}-${ing.toPort ?? "?"}; ` +
-                        `allowed: a source security group or a private CIDR (only TCP 443 on a load balancer's group, with exposure publicLoadBalancer, may be open).`, r.urn);
+                    report(
+                        `${label(r)}: ${ing.where} admits ${open.join(", ")} on ${ing.protocol ?? "?"} ${ing.fromPort ?? "?"}-${ing.toPort ?? "?"}; ` +
+                            `allowed: a source security group or a private CIDR (only TCP 443 on a load balancer's group, with exposure publicLoadBalancer, may be open).`,
+                        r.urn,
+                    );
                 }
             }
         }

@@ -88,7 +88,10 @@ export function show(v: unknown): string {
 
 export const T = {
     bucket: ["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"],
-    sse: ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"],
+    sse: [
+        "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+        "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+    ],
     versioning: ["aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2"],
     publicAccessBlock: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
     bucketPolicy: ["aws:s3/bucketPolicy:BucketPolicy"],
@@ -111,7 +114,12 @@ export const T = {
     nodeGroup: ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"],
     iamPolicyDoc: ["aws:iam/policy:Policy", "aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"],
     iamRole: ["aws:iam/role:Role"],
-    iamAttachment: ["aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment", "aws:iam/groupPolicyAttachment:GroupPolicyAttachment"],
+    iamAttachment: [
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+        "aws:iam/policyAttachment:PolicyAttachment",
+        "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+        "aws:iam/groupPolicyAttachment:GroupPolicyAttachment",
+    ],
     iamUser: ["aws:iam/user:User", "aws:iam/userLoginProfile:UserLoginProfile"],
     iamAccessKey: ["aws:iam/accessKey:AccessKey"],
     k8sService: ["kubernetes:core/v1:Service", "kubernetes:core/v1:ServicePatch"],
@@ -130,10 +138,31 @@ export function k8sTypeOf(type: string): { group: string; version: string; kind:
 
 /** API groups that ship with Kubernetes (and Pulumi's own helm/yaml types); others are custom resources. */
 const BUILTIN_GROUPS = new Set([
-    "core", "apps", "batch", "autoscaling", "policy", "rbac.authorization.k8s.io", "storage.k8s.io", "networking.k8s.io",
-    "apiextensions.k8s.io", "admissionregistration.k8s.io", "coordination.k8s.io", "scheduling.k8s.io", "node.k8s.io",
-    "discovery.k8s.io", "certificates.k8s.io", "events.k8s.io", "flowcontrol.apiserver.k8s.io", "apiregistration.k8s.io",
-    "resource.k8s.io", "storagemigration.k8s.io", "authentication.k8s.io", "authorization.k8s.io", "helm.sh", "yaml", "kustomize",
+    "core",
+    "apps",
+    "batch",
+    "autoscaling",
+    "policy",
+    "rbac.authorization.k8s.io",
+    "storage.k8s.io",
+    "networking.k8s.io",
+    "apiextensions.k8s.io",
+    "admissionregistration.k8s.io",
+    "coordination.k8s.io",
+    "scheduling.k8s.io",
+    "node.k8s.io",
+    "discovery.k8s.io",
+    "certificates.k8s.io",
+    "events.k8s.io",
+    "flowcontrol.apiserver.k8s.io",
+    "apiregistration.k8s.io",
+    "resource.k8s.io",
+    "storagemigration.k8s.io",
+    "authentication.k8s.io",
+    "authorization.k8s.io",
+    "helm.sh",
+    "yaml",
+    "kustomize",
 ]);
 
 export function isCustomResourceType(type: string): boolean {
@@ -141,8 +170,23 @@ export function isCustomResourceType(type: string): boolean {
     return !!t && !BUILTIN_GROUPS.has(t.group) && !t.kind.endsWith("List");
 }
 
-export const WORKLOAD_KINDS = new Set(["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "ConfigMap",
-    "DeploymentPatch", "StatefulSetPatch", "DaemonSetPatch", "JobPatch", "CronJobPatch", "PodPatch", "ConfigMapPatch"]);
+export const WORKLOAD_KINDS = new Set([
+    "Deployment",
+    "StatefulSet",
+    "DaemonSet",
+    "ReplicaSet",
+    "Job",
+    "CronJob",
+    "Pod",
+    "ConfigMap",
+    "DeploymentPatch",
+    "StatefulSetPatch",
+    "DaemonSetPatch",
+    "JobPatch",
+    "CronJobPatch",
+    "PodPatch",
+    "ConfigMapPatch",
+]);
 
 const isKind = (group: string, kind: string) => (type: string) => {
     const t = k8sTypeOf(type);
@@ -160,5 +204,4 @@ export const list = (v: unknown): string[] => arr(v).filter((x): x is string => 
 // Stack relations (who is attached to whom)
 // ---------------------------------------------------------------------------------------------
 
-export const depsOf = (r: PolicyResource, ...props: string[]): PolicyResource[] =>
-    props.flatMap((p) => (r.propertyDependencies ?? {})[p] ?? []);
+export const depsOf = (r: PolicyResource, ...props: string[]): PolicyResource[] => props.flatMap((p) => (r.propertyDependencies ?? {})[p] ?? []);

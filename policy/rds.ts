@@ -39,7 +39,8 @@ export const rdsNotPublic: ResourceValidationPolicy = {
     tags: ["aws", "rds", "network"],
     validateResource: forTypes([...T.rdsInstance, ...T.rdsClusterInstance], (args, report) => {
         const v = read(args.props, "publiclyAccessible");
-        if (v === true || v === "true") report(`${label(args)}: publiclyAccessible is true; the database must be reachable only inside the VPC (publiclyAccessible: false).`);
+        if (v === true || v === "true")
+            report(`${label(args)}: publiclyAccessible is true; the database must be reachable only inside the VPC (publiclyAccessible: false).`);
     }),
 };
 
@@ -49,10 +50,13 @@ export const rdsDeletionProtectionProd: ResourceValidationPolicy = {
     description: "In prod, RDS has deletion protection on.",
     enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only", "teardown"],
-    validateResource: forTypes(rdsTypes, prodOnly((args, report) => {
-        const v = read(args.props, "deletionProtection");
-        if (v !== true && v !== UNKNOWN) report(`${label(args)}: deletionProtection is ${show(v)} in a prod stack; set deletionProtection: true.`);
-    })),
+    validateResource: forTypes(
+        rdsTypes,
+        prodOnly((args, report) => {
+            const v = read(args.props, "deletionProtection");
+            if (v !== true && v !== UNKNOWN) report(`${label(args)}: deletionProtection is ${show(v)} in a prod stack; set deletionProtection: true.`);
+        }),
+    ),
 };
 
 export const rdsFinalSnapshotProd: ResourceValidationPolicy = {
@@ -61,13 +65,18 @@ export const rdsFinalSnapshotProd: ResourceValidationPolicy = {
     description: "In prod, deleting RDS takes a final snapshot.",
     enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only", "teardown"],
-    validateResource: forTypes(rdsTypes, prodOnly((args, report) => {
-        const skip = read(args.props, "skipFinalSnapshot");
-        const id = read(args.props, "finalSnapshotIdentifier");
-        if (skip === true || (id !== UNKNOWN && (typeof id !== "string" || id === ""))) {
-            report(`${label(args)}: a prod database must take a final snapshot on delete (skipFinalSnapshot: false and a finalSnapshotIdentifier); got skipFinalSnapshot ${show(skip)}, finalSnapshotIdentifier ${show(id)}.`);
-        }
-    })),
+    validateResource: forTypes(
+        rdsTypes,
+        prodOnly((args, report) => {
+            const skip = read(args.props, "skipFinalSnapshot");
+            const id = read(args.props, "finalSnapshotIdentifier");
+            if (skip === true || (id !== UNKNOWN && (typeof id !== "string" || id === ""))) {
+                report(
+                    `${label(args)}: a prod database must take a final snapshot on delete (skipFinalSnapshot: false and a finalSnapshotIdentifier); got skipFinalSnapshot ${show(skip)}, finalSnapshotIdentifier ${show(id)}.`,
+                );
+            }
+        }),
+    ),
 };
 
 export const rdsMultiAzProd: ResourceValidationPolicy = {
@@ -76,8 +85,11 @@ export const rdsMultiAzProd: ResourceValidationPolicy = {
     description: "In prod, RDS instances are multi-AZ.",
     enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only"],
-    validateResource: forTypes(T.rdsInstance, prodOnly((args, report) => {
-        const v = read(args.props, "multiAz");
-        if (v !== true && v !== UNKNOWN) report(`${label(args)}: multiAz is ${show(v)} in a prod stack; set bdok:database.multiAz: true.`);
-    })),
+    validateResource: forTypes(
+        T.rdsInstance,
+        prodOnly((args, report) => {
+            const v = read(args.props, "multiAz");
+            if (v !== true && v !== UNKNOWN) report(`${label(args)}: multiAz is ${show(v)} in a prod stack; set bdok:database.multiAz: true.`);
+        }),
+    ),
 };

@@ -86,11 +86,17 @@ export const s3Encryption: StackValidationPolicy = {
             const configs = attachedToBucket(b, args.resources, T.sse);
             const inline = read(b.props, "serverSideEncryptionConfiguration");
             if (configs.length === 0 && !hasValidSse(inline)) {
-                report(`S3 bucket "${b.name}" has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms.`, b.urn);
+                report(
+                    `S3 bucket "${b.name}" has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms.`,
+                    b.urn,
+                );
             }
             for (const c of configs) {
                 if (!hasValidSse(read(c.props, "rules"))) {
-                    report(`S3 bucket "${b.name}": encryption configuration "${c.name}" sets sseAlgorithm ${show(sseAlgorithms(read(c.props, "rules")))}; allowed: ${SSE_ALGORITHMS.join(", ")}.`, c.urn);
+                    report(
+                        `S3 bucket "${b.name}": encryption configuration "${c.name}" sets sseAlgorithm ${show(sseAlgorithms(read(c.props, "rules")))}; allowed: ${SSE_ALGORITHMS.join(", ")}.`,
+                        c.urn,
+                    );
                 }
             }
         }
@@ -129,7 +135,8 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
             }
             for (const pab of blocks) {
                 const gaps = publicAccessGaps(pab.props);
-                if (gaps.length) report(`S3 bucket "${b.name}": public access block "${pab.name}" leaves ${gaps.join(", ")} not true; all four must be true.`, pab.urn);
+                if (gaps.length)
+                    report(`S3 bucket "${b.name}": public access block "${pab.name}" leaves ${gaps.join(", ")} not true; all four must be true.`, pab.urn);
             }
         }
     },
@@ -147,7 +154,10 @@ export const s3TlsOnly: StackValidationPolicy = {
             policies.push(read(b.props, "policy"));
             if (policies.includes(UNKNOWN)) continue; // the document depends on the bucket's ARN: known after create
             if (!policies.some((p) => isTlsOnlyPolicy(parsePolicyDocument(p)))) {
-                report(`S3 bucket "${b.name}" accepts plain HTTP: add a BucketPolicy statement Deny s3:* for Principal "*" when aws:SecureTransport is "false".`, b.urn);
+                report(
+                    `S3 bucket "${b.name}" accepts plain HTTP: add a BucketPolicy statement Deny s3:* for Principal "*" when aws:SecureTransport is "false".`,
+                    b.urn,
+                );
             }
         }
     },
@@ -167,7 +177,10 @@ export const s3Ownership: StackValidationPolicy = {
             const ownerships = ctl.map((c) => read(c.props, "rule", "objectOwnership"));
             if (ownerships.includes(UNKNOWN)) continue;
             if (!ownerships.includes("BucketOwnerEnforced")) {
-                report(`S3 bucket "${b.name}" does not enforce bucket-owner object ownership: add BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced".`, b.urn);
+                report(
+                    `S3 bucket "${b.name}" does not enforce bucket-owner object ownership: add BucketOwnershipControls with rule.objectOwnership "BucketOwnerEnforced".`,
+                    b.urn,
+                );
             }
         }
     },
@@ -179,9 +192,12 @@ export const s3NoForceDestroyProd: ResourceValidationPolicy = {
     description: "In prod, S3 buckets are never force-destroyed with their objects.",
     enforcementLevel: "mandatory",
     tags: ["aws", "s3", "prod-only", "teardown"],
-    validateResource: forTypes(T.bucket, prodOnly((args, report) => {
-        if (read(args.props, "forceDestroy") === true) {
-            report(`${label(args)}: forceDestroy is true in a prod stack, so \`pulumi destroy\` would delete the data; set forceDestroy: false.`);
-        }
-    })),
+    validateResource: forTypes(
+        T.bucket,
+        prodOnly((args, report) => {
+            if (read(args.props, "forceDestroy") === true) {
+                report(`${label(args)}: forceDestroy is true in a prod stack, so \`pulumi destroy\` would delete the data; set forceDestroy: false.`);
+            }
+        }),
+    ),
 };

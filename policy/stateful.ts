@@ -11,10 +11,15 @@ export const statefulProtectedProd: ResourceValidationPolicy = {
     description: "In prod, stateful resources (RDS, S3 data buckets, the Glue database) are protected or retained on delete.",
     enforcementLevel: "mandatory",
     tags: ["aws", "prod-only", "teardown"],
-    validateResource: forTypes(STATEFUL_TYPES, prodOnly((args, report) => {
-        const opts = args.opts as typeof args.opts & { retainOnDelete?: boolean };
-        if (!opts.protect && !opts.retainOnDelete) {
-            report(`${label(args)}: neither protect nor retainOnDelete is set in a prod stack; set bdok:protectStatefulResources: true so destroy keeps the data.`);
-        }
-    })),
+    validateResource: forTypes(
+        STATEFUL_TYPES,
+        prodOnly((args, report) => {
+            const opts = args.opts as typeof args.opts & { retainOnDelete?: boolean };
+            if (!opts.protect && !opts.retainOnDelete) {
+                report(
+                    `${label(args)}: neither protect nor retainOnDelete is set in a prod stack; set bdok:protectStatefulResources: true so destroy keeps the data.`,
+                );
+            }
+        }),
+    ),
 };

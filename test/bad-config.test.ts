@@ -29,14 +29,23 @@ interface Fixture {
 }
 
 function fixtures(): Fixture[] {
-    return fs.readdirSync(DIR).filter((f) => f.endsWith(".yaml")).sort().map((f) => {
-        const file = path.join(DIR, f);
-        const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))?.[1].trim();
-        return {
-            file, name: f.replace(/\.yaml$/, ""), stack: header("stack") ?? "dev",
-            key: header("expect-key")!, allowed: header("expect-allowed"), suggest: header("expect-suggest"), absent: header("expect-absent"),
-        };
-    });
+    return fs
+        .readdirSync(DIR)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort()
+        .map((f) => {
+            const file = path.join(DIR, f);
+            const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))?.[1].trim();
+            return {
+                file,
+                name: f.replace(/\.yaml$/, ""),
+                stack: header("stack") ?? "dev",
+                key: header("expect-key")!,
+                allowed: header("expect-allowed"),
+                suggest: header("expect-suggest"),
+                absent: header("expect-absent"),
+            };
+        });
 }
 
 /** The configuration error of a fixture through the library entry path (or a failure if accepted). */
@@ -96,7 +105,10 @@ describe("bad configuration is rejected with a message naming the key and what i
 describe("capacity failures lead with the key to change", () => {
     // test/fixtures/bad-config/capacity: valid configuration whose pods do not fit (exit 3 from npm run plan).
     const CAPACITY = path.join(DIR, "capacity");
-    const files = fs.readdirSync(CAPACITY).filter((f) => f.endsWith(".yaml")).sort();
+    const files = fs
+        .readdirSync(CAPACITY)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort();
     for (const f of files) {
         it(f.replace(/\.yaml$/, ""), async function () {
             this.timeout(60000);
@@ -105,14 +117,17 @@ describe("capacity failures lead with the key to change", () => {
             const run = await runPlan("dev", loadStackConfig("dev", readStackFile(file).config ?? {}));
             const e = estimate(run);
             assert.equal(e.capacity.fits, false);
-            assert.throws(() => assertCapacity(e, "dev"), (err: unknown) => {
-                assert.ok(err instanceof CapacityError);
-                const [first, ...rest] = err.message.split("\n");
-                assert.ok(first.startsWith(`capacity of stack "dev": ${header("expect-key")}: `), first);
-                assert.ok(first.slice(first.indexOf("allowed: ")).includes(header("expect-allowed")), first);
-                assert.ok(rest.length <= 6, err.message);
-                return true;
-            });
+            assert.throws(
+                () => assertCapacity(e, "dev"),
+                (err: unknown) => {
+                    assert.ok(err instanceof CapacityError);
+                    const [first, ...rest] = err.message.split("\n");
+                    assert.ok(first.startsWith(`capacity of stack "dev": ${header("expect-key")}: `), first);
+                    assert.ok(first.slice(first.indexOf("allowed: ")).includes(header("expect-allowed")), first);
+                    assert.ok(rest.length <= 6, err.message);
+                    return true;
+                },
+            );
         });
     }
 });
@@ -121,7 +136,10 @@ describe("stack files Pulumi accepts are accepted", () => {
     // test/fixtures/bad-config/accepted: overrides files that must parse, with the values they must give:
     //   # expect-value: <path in the parsed configuration> = <JSON value, or undefined>
     const ACCEPTED = path.join(DIR, "accepted");
-    const files = fs.readdirSync(ACCEPTED).filter((f) => f.endsWith(".yaml")).sort();
+    const files = fs
+        .readdirSync(ACCEPTED)
+        .filter((f) => f.endsWith(".yaml"))
+        .sort();
 
     it("has fixtures for a commented-out config and for merge keys", () => {
         assert.ok(files.length >= 3, files.join(", "));
@@ -150,13 +168,16 @@ describe("a file that cannot be read is named, not reported as bad YAML", () => 
         ["a path through a file", path.join(__filename, "x.yaml"), "a part of the path is not a directory"],
     ] as const) {
         it(what, () => {
-            assert.throws(() => readStackFile(file), (e: unknown) => {
-                assert.ok(e instanceof ConfigError);
-                assert.equal(e.issues.length, 1);
-                assert.ok(e.issues[0].startsWith(`${file}: cannot read the file: ${reason}`), e.issues[0]);
-                assert.doesNotMatch(e.message, /YAML|ENOENT|EISDIR/);
-                return true;
-            });
+            assert.throws(
+                () => readStackFile(file),
+                (e: unknown) => {
+                    assert.ok(e instanceof ConfigError);
+                    assert.equal(e.issues.length, 1);
+                    assert.ok(e.issues[0].startsWith(`${file}: cannot read the file: ${reason}`), e.issues[0]);
+                    assert.doesNotMatch(e.message, /YAML|ENOENT|EISDIR/);
+                    return true;
+                },
+            );
         });
     }
 });
@@ -169,14 +190,30 @@ describe("bad configuration through the plan CLI", () => {
 
     before(async function () {
         this.timeout(180000);
-        const run = (name: string) => new Promise<[string, { status: number | null; stdout: string; stderr: string }]>((resolve) => {
-            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(out, name), "--quiet"], { cwd: ROOT });
-            let stdout = "";
-            let stderr = "";
-            p.stdout.on("data", (d) => (stdout += d));
-            p.stderr.on("data", (d) => (stderr += d));
-            p.on("close", (status) => resolve([name, { status, stdout, stderr }]));
-        });
+        const run = (name: string) =>
+            new Promise<[string, { status: number | null; stdout: string; stderr: string }]>((resolve) => {
+                const p = spawn(
+                    process.execPath,
+                    [
+                        "-r",
+                        "ts-node/register/transpile-only",
+                        "tools/plan.ts",
+                        "--stack",
+                        "dev",
+                        "--config",
+                        path.join(DIR, `${name}.yaml`),
+                        "--out",
+                        path.join(out, name),
+                        "--quiet",
+                    ],
+                    { cwd: ROOT },
+                );
+                let stdout = "";
+                let stderr = "";
+                p.stdout.on("data", (d) => (stdout += d));
+                p.stderr.on("data", (d) => (stderr += d));
+                p.on("close", (status) => resolve([name, { status, stdout, stderr }]));
+            });
         results = new Map(await Promise.all(cliCases.map(run)));
     });
 
@@ -187,7 +224,10 @@ describe("bad configuration through the plan CLI", () => {
             const fx = fixtures().find((f) => f.name === name)!;
             const r = results.get(name)!;
             assert.equal(r.status, 2, `exit ${r.status}\n${r.stderr}`);
-            const issues = r.stderr.split("\n").map((l) => l.replace(/^(Invalid configuration: |\s+- )/, "").trim()).filter(Boolean);
+            const issues = r.stderr
+                .split("\n")
+                .map((l) => l.replace(/^(Invalid configuration: |\s+- )/, "").trim())
+                .filter(Boolean);
             checkMessage(fx, issues, r.stderr + r.stdout);
             assert.doesNotMatch(r.stderr, /^\s+at /m, "stack trace on stderr");
             assert.ok(!fs.existsSync(path.join(out, name, "plan.json")), "a plan was written");

@@ -34,27 +34,131 @@ const planFile = (f: string) => path.join(PLAN_FILES, f);
 const cases: Case[] = [
     // plan: only a few, each loads the whole program.
     { tool: "plan", what: "an unknown flag", args: ["--stack", "dev", "--otu", tmp], code: 2, names: "--otu", says: /did you mean "--out"\?/ },
-    { tool: "plan", what: "--out under /proc", args: ["--stack", "dev", "--out", "/proc/bdok-plan"], code: 2, names: "--out /proc/bdok-plan", says: /kernel file system/ },
-    { tool: "plan", what: "--out onto an existing file", args: ["--stack", "dev", "--out", file], code: 2, names: `--out ${file}`, says: /is an existing file/ },
-    { tool: "plan", what: "--out in a read-only folder", args: ["--stack", "dev", "--out", path.join(readOnly, "plan")], code: 2, names: readOnly, says: /read-only/ },
-    { tool: "plan", what: "a missing --config file", args: ["--stack", "dev", "--config", path.join(tmp, "missing.yaml"), "--out", path.join(tmp, "p1")], code: 2, names: path.join(tmp, "missing.yaml"), says: /no such file/ },
-    { tool: "plan", what: "an executor no node can hold", args: ["--stack", "dev", "--config", path.join(FIXTURES, "capacity", "spark-executor-larger-than-any-node.yaml"), "--out", path.join(tmp, "p2"), "--quiet"], code: 3, names: "bdok:spark.executorMemory", says: /^capacity of stack "dev": bdok:spark\.executorMemory: got "512g"/ },
+    {
+        tool: "plan",
+        what: "--out under /proc",
+        args: ["--stack", "dev", "--out", "/proc/bdok-plan"],
+        code: 2,
+        names: "--out /proc/bdok-plan",
+        says: /kernel file system/,
+    },
+    {
+        tool: "plan",
+        what: "--out onto an existing file",
+        args: ["--stack", "dev", "--out", file],
+        code: 2,
+        names: `--out ${file}`,
+        says: /is an existing file/,
+    },
+    {
+        tool: "plan",
+        what: "--out in a read-only folder",
+        args: ["--stack", "dev", "--out", path.join(readOnly, "plan")],
+        code: 2,
+        names: readOnly,
+        says: /read-only/,
+    },
+    {
+        tool: "plan",
+        what: "a missing --config file",
+        args: ["--stack", "dev", "--config", path.join(tmp, "missing.yaml"), "--out", path.join(tmp, "p1")],
+        code: 2,
+        names: path.join(tmp, "missing.yaml"),
+        says: /no such file/,
+    },
+    {
+        tool: "plan",
+        what: "an executor no node can hold",
+        args: [
+            "--stack",
+            "dev",
+            "--config",
+            path.join(FIXTURES, "capacity", "spark-executor-larger-than-any-node.yaml"),
+            "--out",
+            path.join(tmp, "p2"),
+            "--quiet",
+        ],
+        code: 3,
+        names: "bdok:spark.executorMemory",
+        says: /^capacity of stack "dev": bdok:spark\.executorMemory: got "512g"/,
+    },
     // render: all but the --config cases stop before the program is loaded.
     { tool: "render", what: "an unknown flag", args: ["--stak", "dev"], code: 2, names: "--stak", says: /did you mean "--stack"\?/ },
     { tool: "render", what: "no --stack", args: ["--out", tmp], code: 2, names: "--stack", says: /is required/ },
     { tool: "render", what: "an unknown stack", args: ["--stack", "prdo"], code: 2, names: "--stack prdo", says: /did you mean "prod"\?; allowed: dev, prod/ },
-    { tool: "render", what: "--out onto an existing file", args: ["--stack", "dev", "--out", file], code: 2, names: `--out ${file}`, says: /is an existing file/ },
-    { tool: "render", what: "--out under /proc", args: ["--stack", "dev", "--out", "/proc/bdok-render"], code: 2, names: "--out /proc/bdok-render", says: /kernel file system/ },
-    { tool: "render", what: "a --config file that is not YAML", args: ["--stack", "dev", "--config", notYaml, "--out", path.join(tmp, "r1")], code: 2, names: notYaml, says: /not valid YAML/ },
+    {
+        tool: "render",
+        what: "--out onto an existing file",
+        args: ["--stack", "dev", "--out", file],
+        code: 2,
+        names: `--out ${file}`,
+        says: /is an existing file/,
+    },
+    {
+        tool: "render",
+        what: "--out under /proc",
+        args: ["--stack", "dev", "--out", "/proc/bdok-render"],
+        code: 2,
+        names: "--out /proc/bdok-render",
+        says: /kernel file system/,
+    },
+    {
+        tool: "render",
+        what: "a --config file that is not YAML",
+        args: ["--stack", "dev", "--config", notYaml, "--out", path.join(tmp, "r1")],
+        code: 2,
+        names: notYaml,
+        says: /not valid YAML/,
+    },
     // plan:diff
-    { tool: "plan-diff", what: "an unknown flag", args: [planFile("empty-object.json"), planFile("empty-object.json"), "--markdwon"], code: 2, names: "--markdwon", says: /did you mean "--markdown"\?/ },
-    { tool: "plan-diff", what: "a missing plan file", args: [path.join(tmp, "nope.json"), planFile("empty-object.json")], code: 2, names: path.join(tmp, "nope.json") },
-    { tool: "plan-diff", what: "a truncated plan file", args: [planFile("truncated.json"), planFile("truncated.json")], code: 2, names: planFile("truncated.json"), says: /truncated JSON/ },
+    {
+        tool: "plan-diff",
+        what: "an unknown flag",
+        args: [planFile("empty-object.json"), planFile("empty-object.json"), "--markdwon"],
+        code: 2,
+        names: "--markdwon",
+        says: /did you mean "--markdown"\?/,
+    },
+    {
+        tool: "plan-diff",
+        what: "a missing plan file",
+        args: [path.join(tmp, "nope.json"), planFile("empty-object.json")],
+        code: 2,
+        names: path.join(tmp, "nope.json"),
+    },
+    {
+        tool: "plan-diff",
+        what: "a truncated plan file",
+        args: [planFile("truncated.json"), planFile("truncated.json")],
+        code: 2,
+        names: planFile("truncated.json"),
+        says: /truncated JSON/,
+    },
     // policy: the same plan reader
     // (every plan file fixture goes through the reader in-process below)
-    ...["truncated.json", "empty-object.json", "resources-not-a-list.json"].map((f): Case => ({ tool: "policy-run", what: `plan file ${f}`, args: [planFile(f)], code: 2, names: planFile(f), says: /allowed: a plan\.json written by npm run plan/ })),
-    { tool: "policy-run", what: "an unknown flag", args: [planFile("empty-object.json"), "--mardown"], code: 2, names: "--mardown", says: /did you mean "--markdown"\?/ },
-    { tool: "policy-run", what: "--emit-config --out under /proc", args: ["--emit-config", "dev", "--out", "/proc/bdok-policy.json"], code: 2, names: "--out /proc/bdok-policy.json" },
+    ...["truncated.json", "empty-object.json", "resources-not-a-list.json"].map((f): Case => ({
+        tool: "policy-run",
+        what: `plan file ${f}`,
+        args: [planFile(f)],
+        code: 2,
+        names: planFile(f),
+        says: /allowed: a plan\.json written by npm run plan/,
+    })),
+    {
+        tool: "policy-run",
+        what: "an unknown flag",
+        args: [planFile("empty-object.json"), "--mardown"],
+        code: 2,
+        names: "--mardown",
+        says: /did you mean "--markdown"\?/,
+    },
+    {
+        tool: "policy-run",
+        what: "--emit-config --out under /proc",
+        args: ["--emit-config", "dev", "--out", "/proc/bdok-policy.json"],
+        code: 2,
+        names: "--out /proc/bdok-policy.json",
+    },
     // bench: rejected before it times anything
     { tool: "bench", what: "--runs without a number", args: ["--runs", "many"], code: 2, names: "--runs", says: /allowed: an integer from 1 to 100/ },
     { tool: "bench", what: "an unknown stack", args: ["--stacks", "dev,prdo", "--no-tests"], code: 2, names: "--stacks", says: /did you mean "prod"\?/ },
@@ -86,12 +190,14 @@ function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<Result> {
 async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
-    await Promise.all(Array.from({ length: n }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await fn(items[i]);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: n }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await fn(items[i]);
+            }
+        }),
+    );
     return out;
 }
 
@@ -126,7 +232,11 @@ describe("command-line entry points with bad arguments and bad files", () => {
             assert.ok(first.includes(c.names), `the first line does not name ${c.names}:\n${r.stderr}`);
             if (c.says) assert.match(first, c.says);
             // One message: the first line, then only the usage or a short capacity summary.
-            const more = r.stderr.trim().split("\n").slice(1).filter((l) => !/^(usage:|\s+npm run )/.test(l));
+            const more = r.stderr
+                .trim()
+                .split("\n")
+                .slice(1)
+                .filter((l) => !/^(usage:|\s+npm run )/.test(l));
             assert.ok(more.length <= (c.code === 3 ? 7 : 0), r.stderr);
             assert.equal(r.stdout.trim(), "", "nothing on stdout");
         });
@@ -158,7 +268,11 @@ describe("command-line helpers (tools/cli.ts)", () => {
             [["--out", "a", "--out", "b"], /^--out is given twice/],
             [["stray"], /^unexpected argument stray/],
         ] as Array<[string[], RegExp]>) {
-            assert.throws(() => parseArgs(argv, spec, usage), (e: unknown) => e instanceof UsageError && message.test(e.message) && e.message.endsWith(usage), argv.join(" "));
+            assert.throws(
+                () => parseArgs(argv, spec, usage),
+                (e: unknown) => e instanceof UsageError && message.test(e.message) && e.message.endsWith(usage),
+                argv.join(" "),
+            );
         }
     });
 
@@ -174,7 +288,10 @@ describe("command-line helpers (tools/cli.ts)", () => {
             assert.throws(() => checkOutputFile(dir, "--out"), /is a directory; allowed: a file path/);
             fs.mkdirSync(path.join(dir, "ro"), { mode: 0o555 });
             fs.chmodSync(path.join(dir, "ro"), 0o555);
-            assert.throws(() => checkOutputDir(path.join(dir, "ro", "x"), "--dir"), (e: unknown) => e instanceof UsageError && e.message.startsWith(`--dir ${path.join(dir, "ro", "x")}: ${path.join(dir, "ro")} is read-only`));
+            assert.throws(
+                () => checkOutputDir(path.join(dir, "ro", "x"), "--dir"),
+                (e: unknown) => e instanceof UsageError && e.message.startsWith(`--dir ${path.join(dir, "ro", "x")}: ${path.join(dir, "ro")} is read-only`),
+            );
             fs.chmodSync(path.join(dir, "ro"), 0o755);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
@@ -192,7 +309,11 @@ describe("command-line helpers (tools/cli.ts)", () => {
         }
         for (const f of fs.readdirSync(PLAN_FILES)) {
             const p = path.join(PLAN_FILES, f);
-            assert.throws(() => readPlanFile(p), (e: unknown) => e instanceof UsageError && e.message.startsWith(`${p}: `) && !e.message.includes("\n"), f);
+            assert.throws(
+                () => readPlanFile(p),
+                (e: unknown) => e instanceof UsageError && e.message.startsWith(`${p}: `) && !e.message.includes("\n"),
+                f,
+            );
         }
     });
 });
@@ -214,12 +335,18 @@ describe("npm run plan renders every release, and a chart that refuses its value
         fs.mkdirSync(charts);
         const tar = spawnSync("tar", ["-czf", path.join(charts, file), "-C", path.join(dir, "src"), chart]);
         assert.equal(tar.status, 0, String(tar.stderr));
-        const sums = fs.readFileSync(path.join(real, "SHA256SUMS"), "utf8").split("\n").filter((l) => l.trim() && !l.includes(file));
+        const sums = fs
+            .readFileSync(path.join(real, "SHA256SUMS"), "utf8")
+            .split("\n")
+            .filter((l) => l.trim() && !l.includes(file));
         for (const l of sums) {
             const name = l.trim().split(/\s+/).pop()!.replace(/^\*/, "");
             if (fs.existsSync(path.join(real, name))) fs.symlinkSync(path.join(real, name), path.join(charts, name));
         }
-        const sha = crypto.createHash("sha256").update(fs.readFileSync(path.join(charts, file))).digest("hex");
+        const sha = crypto
+            .createHash("sha256")
+            .update(fs.readFileSync(path.join(charts, file)))
+            .digest("hex");
         fs.writeFileSync(path.join(charts, "SHA256SUMS"), [...sums, `${sha}  ${file}`].join("\n") + "\n");
     }
 
@@ -230,8 +357,14 @@ describe("npm run plan renders every release, and a chart that refuses its value
         fs.mkdirSync(path.join(dir, "refused", "rendered"), { recursive: true });
         fs.writeFileSync(path.join(dir, "refused", "plan.json"), "{}");
         fs.writeFileSync(path.join(dir, "refused", "rendered", "trino.yaml"), "");
-        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } =>
-            ({ tool: "plan", what: out, args: ["--stack", "dev", "--out", path.join(dir, out), "--quiet"], code: 0, names: "", env });
+        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
+            tool: "plan",
+            what: out,
+            args: ["--stack", "dev", "--out", path.join(dir, out), "--quiet"],
+            code: 0,
+            names: "",
+            env,
+        });
         [ok, refused] = await Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: charts }))]);
     });
 
@@ -240,7 +373,10 @@ describe("npm run plan renders every release, and a chart that refuses its value
     it("writes rendered/<release>.yaml next to plan.json, one per Helm release, as helm template gives it", () => {
         assert.equal(ok.status, 0, ok.stderr);
         const plan = JSON.parse(fs.readFileSync(path.join(dir, "ok", "plan.json"), "utf8"));
-        const releases = plan.resources.filter((r: any) => r.type === "kubernetes:helm.sh/v3:Release").map((r: any) => `${r.inputs.name}.yaml`).sort();
+        const releases = plan.resources
+            .filter((r: any) => r.type === "kubernetes:helm.sh/v3:Release")
+            .map((r: any) => `${r.inputs.name}.yaml`)
+            .sort();
         assert.ok(releases.length >= 5);
         assert.deepEqual(fs.readdirSync(path.join(dir, "ok", "rendered")).sort(), releases);
         const airflow = fs.readFileSync(path.join(dir, "ok", "rendered", "airflow.yaml"), "utf8");

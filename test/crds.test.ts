@@ -33,16 +33,21 @@ function chartCrdKinds(chart: ChartName): string[] {
 for (const stack of STACKS) {
     describe(`${stack} stack: operator CRDs are Pulumi resources`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         for (const op of OPERATORS) {
             it(`${op.chart}: the Release skips crds/, waits for the pinned CRD manifests, and every ${op.group} resource waits for them`, () => {
                 const g = new Graph(run.captured);
                 const release = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === charts[op.chart].chart)!;
                 assert.equal((release.rawInputs as any).skipCrds, true);
-                const files = run.captured.filter((r) => r.type === "kubernetes:yaml/v2:ConfigFile" && crdManifests[op.chart].includes((r.rawInputs as any).file));
+                const files = run.captured.filter(
+                    (r) => r.type === "kubernetes:yaml/v2:ConfigFile" && crdManifests[op.chart].includes((r.rawInputs as any).file),
+                );
                 assert.equal(files.length, crdManifests[op.chart].length);
-                for (const url of crdManifests[op.chart]) assert.ok(url.includes(`/${charts[op.chart].version}/`) || url.includes(`/v${charts[op.chart].version}/`), url);
+                for (const url of crdManifests[op.chart])
+                    assert.ok(url.includes(`/${charts[op.chart].version}/`) || url.includes(`/v${charts[op.chart].version}/`), url);
                 const crs = run.captured.filter((r) => r.type.startsWith(`kubernetes:${op.group}/`));
                 for (const f of files) {
                     assert.ok(g.outlives(f.urn, release.urn), `${release.name} does not wait for ${f.name}`);
@@ -53,7 +58,10 @@ for (const stack of STACKS) {
 
             it(`${op.chart}: Helm renders none of the chart's CRDs, so nothing is left for Helm to leave stale`, () => {
                 const rel = renderPlan(run).find((r) => r.chart === op.chart)!;
-                assert.deepEqual(rel.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name), []);
+                assert.deepEqual(
+                    rel.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name),
+                    [],
+                );
             });
         }
     });
@@ -62,7 +70,9 @@ for (const stack of STACKS) {
 describe("operator CRD manifests match the pinned charts", () => {
     it("the Spark operator's manifests are the chart's crds/ files, by name", () => {
         const names = [...tarEntries(fs.readFileSync(chartTarball("sparkOperator"))).keys()]
-            .filter((n) => /\/crds\/[^/]+\.yaml$/.test(n)).map((n) => path.basename(n)).sort();
+            .filter((n) => /\/crds\/[^/]+\.yaml$/.test(n))
+            .map((n) => path.basename(n))
+            .sort();
         assert.deepEqual(crdManifests.sparkOperator.map((u) => path.basename(u)).sort(), names);
     });
 

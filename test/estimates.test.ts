@@ -6,8 +6,24 @@ import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { ec2Families, rdsFamilies } from "../lib/instances";
 import {
-    CapacityError, EstResource, capacity, capacityReport, criticalPath, durationEntry, ec2HourlyPrice, eksHourlyRate,
-    cpuMillis, jvmMemoryMiB, maxPodsOf, memoryMiB, monthlyCost, nodeAllocatable, parseQuantity, rdsHourlyPrice, storageGiB, workloads,
+    CapacityError,
+    EstResource,
+    capacity,
+    capacityReport,
+    criticalPath,
+    durationEntry,
+    ec2HourlyPrice,
+    eksHourlyRate,
+    cpuMillis,
+    jvmMemoryMiB,
+    maxPodsOf,
+    memoryMiB,
+    monthlyCost,
+    nodeAllocatable,
+    parseQuantity,
+    rdsHourlyPrice,
+    storageGiB,
+    workloads,
 } from "../lib/estimates";
 import * as YAML from "yaml";
 import { toYaml } from "../pipelines/batch/specs";
@@ -49,7 +65,9 @@ function pooledItems(run: PlanRun, _e: Estimates): PodItem[] {
 
 describe("estimates: critical path (synthetic graphs)", () => {
     it("adds durations along a chain of dependencies", () => {
-        const a = res("a"), b = res("b", { dependencies: [a.urn] }), c = res("c", { dependencies: [b.urn] });
+        const a = res("a"),
+            b = res("b", { dependencies: [a.urn] }),
+            c = res("c", { dependencies: [b.urn] });
         const cp = criticalPath([a, b, c], minutesBy({ a: 2, b: 3, c: 1 }));
         assert.equal(cp.minutes, 6);
         assert.deepEqual(names(cp), ["a", "b", "c"]);
@@ -57,14 +75,18 @@ describe("estimates: critical path (synthetic graphs)", () => {
     });
 
     it("takes the longest of parallel branches, and only that branch is on the path", () => {
-        const a = res("a"), b = res("b"), c = res("c", { dependencies: [a.urn, b.urn] }), d = res("d");
+        const a = res("a"),
+            b = res("b"),
+            c = res("c", { dependencies: [a.urn, b.urn] }),
+            d = res("d");
         const cp = criticalPath([a, b, c, d], minutesBy({ a: 2, b: 5, c: 1, d: 4 }));
         assert.equal(cp.minutes, 6);
         assert.deepEqual(names(cp), ["b", "c"]);
     });
 
     it("adding a dependsOn edge between parallel resources lengthens the path", () => {
-        const a = res("a"), b = res("b");
+        const a = res("a"),
+            b = res("b");
         const before = criticalPath([a, b], minutesBy({ a: 5, b: 3 }));
         const after = criticalPath([a, { ...b, dependencies: [a.urn] }], minutesBy({ a: 5, b: 3 }));
         assert.equal(before.minutes, 5);
@@ -75,7 +97,8 @@ describe("estimates: critical path (synthetic graphs)", () => {
     it("a component takes no time, finishes with its last child, and its dependents wait for all its descendants", () => {
         const k = component("k");
         const inner = component("inner", { parent: k.urn });
-        const x = res("x", { parent: inner.urn }), y = res("y", { parent: k.urn });
+        const x = res("x", { parent: inner.urn }),
+            y = res("y", { parent: k.urn });
         const z = res("z", { dependencies: [k.urn] });
         const cp = criticalPath([k, inner, x, y, z], minutesBy({ x: 4, y: 1, z: 2 }));
         assert.equal(cp.minutes, 6);
@@ -99,7 +122,8 @@ describe("estimates: critical path (synthetic graphs)", () => {
         const cluster = res("cluster");
         const provider = res("provider", { type: "pulumi:providers:kubernetes", dependencies: [cluster.urn] });
         const ns = res("ns", { provider: provider.urn });
-        const bucket = res("bucket"), policy = res("policy", { parent: bucket.urn });
+        const bucket = res("bucket"),
+            policy = res("policy", { parent: bucket.urn });
         const cp = criticalPath([cluster, provider, ns, bucket, policy], minutesBy({ cluster: 10, ns: 0.5, bucket: 1, policy: 0.5 }));
         assert.equal(cp.schedule[ns.urn].start, 10);
         assert.equal(cp.schedule[policy.urn].start, 1);
@@ -127,7 +151,8 @@ describe("estimates: critical path (synthetic graphs)", () => {
     });
 
     it("rejects a dependency cycle", () => {
-        const a = res("a"), b = res("b", { dependencies: [a.urn] });
+        const a = res("a"),
+            b = res("b", { dependencies: [a.urn] });
         a.dependencies = [b.urn];
         assert.throws(() => criticalPath([a, b], minutesBy({ a: 1, b: 1 })), /dependency cycle/);
     });
@@ -148,7 +173,10 @@ describe("estimates: data tables", () => {
         assert.ok(m("aws:rds/instance:Instance", { multiAz: true }) > m("aws:rds/instance:Instance", { multiAz: false }));
         assert.ok(m("kubernetes:helm.sh/v3:Release", { chart: "airflow" }) > m("kubernetes:helm.sh/v3:Release", { chart: "airflow", skipAwait: true }));
         const cr = "kubernetes:kafka.strimzi.io/v1:Kafka";
-        assert.ok(m(cr, { metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } } }) > m(cr, {}), "a Kafka CR is awaited only with pulumi.com/waitFor");
+        assert.ok(
+            m(cr, { metadata: { annotations: { "pulumi.com/waitFor": "condition=Ready" } } }) > m(cr, {}),
+            "a Kafka CR is awaited only with pulumi.com/waitFor",
+        );
         assert.ok(m("eks:index:Cluster") >= 8);
         assert.equal(durationEntry({ type: "aws:unknown/thing:Thing", inputs: {} }, tables.durations).index, -1);
     });
@@ -246,22 +274,34 @@ describe("estimates: quantities and node capacity", () => {
 // ---- synthetic Kubernetes resources ----
 const cluster = () => res("eks", { type: "eks:index:Cluster", custom: false, remote: true, inputs: { version: "1.34" } });
 const nodeGroup = (instanceTypes: string[], desiredSize: number, capacityType = "ON_DEMAND") =>
-    res("ng", { type: "eks:index:ManagedNodeGroup", custom: false, remote: true, inputs: { instanceTypes, capacityType, diskSize: 20, scalingConfig: { minSize: 0, desiredSize, maxSize: 10 } } });
+    res("ng", {
+        type: "eks:index:ManagedNodeGroup",
+        custom: false,
+        remote: true,
+        inputs: { instanceTypes, capacityType, diskSize: 20, scalingConfig: { minSize: 0, desiredSize, maxSize: 10 } },
+    });
 const deployment = (name: string, replicas: number, cpu: string, memory: string) =>
-    res(name, { type: "kubernetes:apps/v1:Deployment", inputs: { spec: { replicas, template: { spec: { containers: [{ name, resources: { requests: { cpu, memory } } }] } } } } });
-const release = (name: string, chart: string, values: Record<string, unknown>) => res(name, { type: "kubernetes:helm.sh/v3:Release", inputs: { chart, values } });
+    res(name, {
+        type: "kubernetes:apps/v1:Deployment",
+        inputs: { spec: { replicas, template: { spec: { containers: [{ name, resources: { requests: { cpu, memory } } }] } } } },
+    });
+const release = (name: string, chart: string, values: Record<string, unknown>) =>
+    res(name, { type: "kubernetes:helm.sh/v3:Release", inputs: { chart, values } });
 
 describe("estimates: capacity (synthetic)", () => {
     it("fails with the shortfall when requests exceed the allocatable", () => {
         const plan = [cluster(), nodeGroup(["t4g.small"], 1), deployment("big", 2, "2", "4Gi")];
-        assert.throws(() => capacity(plan, { stack: "synthetic" }, tables.capacity), (e: unknown) => {
-            assert.ok(e instanceof CapacityError);
-            assert.match(e.message, /capacity of stack "synthetic"/);
-            assert.match(e.message, /CPU: requested [\d.]+ vCPU > allocatable [\d.]+ vCPU \(short by [\d.]+ vCPU\)/);
-            assert.match(e.message, /memory: requested [\d.]+ GiB > allocatable [\d.]+ GiB \(short by/);
-            assert.match(e.message, /ng: 1 x t4g.small/);
-            return true;
-        });
+        assert.throws(
+            () => capacity(plan, { stack: "synthetic" }, tables.capacity),
+            (e: unknown) => {
+                assert.ok(e instanceof CapacityError);
+                assert.match(e.message, /capacity of stack "synthetic"/);
+                assert.match(e.message, /CPU: requested [\d.]+ vCPU > allocatable [\d.]+ vCPU \(short by [\d.]+ vCPU\)/);
+                assert.match(e.message, /memory: requested [\d.]+ GiB > allocatable [\d.]+ GiB \(short by/);
+                assert.match(e.message, /ng: 1 x t4g.small/);
+                return true;
+            },
+        );
     });
 
     it("fails when a pod is larger than any node even though the total fits", () => {
@@ -270,20 +310,30 @@ describe("estimates: capacity (synthetic)", () => {
         assert.ok(report.requested.memoryMiB < report.allocatable.memoryMiB);
         assert.equal(report.fits, false);
         assert.match(report.problems[0], /^fat \(Deployment\) spec: one pod requests 0\.5 vCPU and 10 GiB, more than any node offers \(m7g\.large: /);
-        assert.deepEqual(report.oversized.map((o) => o.source), ["fat (Deployment)"]);
+        assert.deepEqual(
+            report.oversized.map((o) => o.source),
+            ["fat (Deployment)"],
+        );
     });
 
     // A DAG folder ConfigMap holding SparkApplication templates, as lib/pipelines/batch.ts writes it.
-    const sparkTemplate = (name: string, executors: number, memory: string) => toYaml({
-        apiVersion: "sparkoperator.k8s.io/v1beta2", kind: "SparkApplication", metadata: { name },
-        spec: { type: "Python", mode: "cluster", driver: { cores: 1, memory: "1g" }, executor: { cores: 1, instances: executors, memory } },
-    });
-    const dagFolder = (files: Record<string, string>) => res("dags", { type: "kubernetes:core/v1:ConfigMap", inputs: { data: { "dag.py": "print('no SparkApplication here')", ...files } } });
+    const sparkTemplate = (name: string, executors: number, memory: string) =>
+        toYaml({
+            apiVersion: "sparkoperator.k8s.io/v1beta2",
+            kind: "SparkApplication",
+            metadata: { name },
+            spec: { type: "Python", mode: "cluster", driver: { cores: 1, memory: "1g" }, executor: { cores: 1, instances: executors, memory } },
+        });
+    const dagFolder = (files: Record<string, string>) =>
+        res("dags", { type: "kubernetes:core/v1:ConfigMap", inputs: { data: { "dag.py": "print('no SparkApplication here')", ...files } } });
 
     it("counts the SparkApplications a DAG submits as transient demand: peak is idle plus the largest run", () => {
         const base = [cluster(), nodeGroup(["m7g.xlarge"], 3), deployment("app", 1, "1", "2Gi")];
         const without = capacityReport(base, tables.capacity);
-        const withDag = capacityReport([...base, dagFolder({ "spark__small.yaml": sparkTemplate("small", 1, "1g"), "spark__big.yaml": sparkTemplate("big", 2, "2g") })], tables.capacity);
+        const withDag = capacityReport(
+            [...base, dagFolder({ "spark__small.yaml": sparkTemplate("small", 1, "1g"), "spark__big.yaml": sparkTemplate("big", 2, "2g") })],
+            tables.capacity,
+        );
         assert.deepEqual(withDag.submitted.map((x) => x.file).sort(), ["spark__big.yaml", "spark__small.yaml"]);
         assert.equal(withDag.peakRun, "spark__big.yaml");
         const big = withDag.submitted.find((x) => x.file === "spark__big.yaml")!;
@@ -296,10 +346,16 @@ describe("estimates: capacity (synthetic)", () => {
     });
 
     it("rejects a submitted executor larger than every node, and a batch run that does not fit beside the idle pods", () => {
-        const huge = capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 3), dagFolder({ "spark__job.yaml": sparkTemplate("job", 1, "512g") })], tables.capacity);
+        const huge = capacityReport(
+            [cluster(), nodeGroup(["m7g.xlarge"], 3), dagFolder({ "spark__job.yaml": sparkTemplate("job", 1, "512g") })],
+            tables.capacity,
+        );
         assert.equal(huge.fits, false);
         assert.equal(huge.oversized[0].submitted, "spark__job.yaml");
-        assert.match(huge.problems[0], /^dags \(ConfigMap\) spark__job\.yaml spec\.executor: one pod requests 1 vCPU and 716\.8 GiB, more than any node offers/);
+        assert.match(
+            huge.problems[0],
+            /^dags \(ConfigMap\) spark__job\.yaml spec\.executor: one pod requests 1 vCPU and 716\.8 GiB, more than any node offers/,
+        );
         const idle = [cluster(), nodeGroup(["m7g.xlarge"], 1), deployment("app", 1, "2", "8Gi")];
         assert.ok(capacityReport(idle, tables.capacity).fits);
         const peak = capacityReport([...idle, dagFolder({ "spark__job.yaml": sparkTemplate("job", 2, "2g") })], tables.capacity);
@@ -317,47 +373,108 @@ describe("estimates: capacity (synthetic)", () => {
 
     // What `helm template` gives for a release: the objects its chart renders.
     const container = (name: string, cpu?: string, memory?: string) => ({ name, image: "x", ...(cpu ? { resources: { requests: { cpu, memory } } } : {}) });
-    const k8s = (kind: string, name: string, spec: Record<string, unknown>, annotations?: Record<string, string>, apiVersion = ["Deployment", "StatefulSet", "DaemonSet"].includes(kind) ? "apps/v1" : ["Job", "CronJob"].includes(kind) ? "batch/v1" : "v1") =>
-        ({ apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) }, spec });
+    const k8s = (
+        kind: string,
+        name: string,
+        spec: Record<string, unknown>,
+        annotations?: Record<string, string>,
+        apiVersion = ["Deployment", "StatefulSet", "DaemonSet"].includes(kind) ? "apps/v1" : ["Job", "CronJob"].includes(kind) ? "batch/v1" : "v1",
+    ) => ({ apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) }, spec });
     const chartObjects = () => [
-        k8s("Deployment", "api", { replicas: 3, template: { spec: { containers: [container("api", "500m", "1Gi"), container("groomer", "10m", "32Mi")], initContainers: [container("wait", "800m", "256Mi")] } } }),
-        k8s("StatefulSet", "db", { replicas: 2, template: { spec: { containers: [container("db", "1", "2Gi")] } }, volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "8Gi" } } } }] }),
+        k8s("Deployment", "api", {
+            replicas: 3,
+            template: {
+                spec: {
+                    containers: [container("api", "500m", "1Gi"), container("groomer", "10m", "32Mi")],
+                    initContainers: [container("wait", "800m", "256Mi")],
+                },
+            },
+        }),
+        k8s("StatefulSet", "db", {
+            replicas: 2,
+            template: { spec: { containers: [container("db", "1", "2Gi")] } },
+            volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "8Gi" } } } }],
+        }),
         k8s("DaemonSet", "agent", { template: { spec: { containers: [container("agent", "20m", "64Mi")] } } }),
         k8s("Job", "migrate", { template: { spec: { containers: [container("migrate", "200m", "512Mi")] } } }, { "helm.sh/hook": "post-install,post-upgrade" }),
         k8s("Pod", "smoke", { containers: [container("cli", "4", "8Gi")] }, { "helm.sh/hook": "test" }),
         k8s("Service", "web", { type: "LoadBalancer" }, { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }),
-        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cfg" }, data: { "pod_template_file.yaml": toYaml({ apiVersion: "v1", kind: "Pod", metadata: { name: "task" }, spec: { containers: [container("base", "100m", "512Mi")] } }), "other.yaml": "kind: Other\n" } },
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "cfg" },
+            data: {
+                "pod_template_file.yaml": toYaml({
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name: "task" },
+                    spec: { containers: [container("base", "100m", "512Mi")] },
+                }),
+                "other.yaml": "kind: Other\n",
+            },
+        },
     ];
 
     it("counts a Helm release by what its chart renders: replicas, sidecars and init containers, claims, hooks, pod templates", () => {
         const rel = release("app", "some-chart", { anything: "the values themselves are not read" });
         const w = workloads([rel], tables.capacity, { [rel.urn]: chartObjects() });
         const pods = Object.fromEntries(w.pods.map((p) => [p.path, [p.pods, p.cpuMillis, Math.round(p.memoryMiB), !!p.transient, !!p.perNode]]));
-        assert.deepEqual(pods, {
-            // max(sum of containers, largest init container), per resource.
-            "Deployment/api": [3, 800, 1056, false, false],
-            "StatefulSet/db": [2, 1000, 2048, false, false],
-            "DaemonSet/agent": [1, 20, 64, false, true],
-            "Job/migrate": [1, 200, 512, true, false],
-            "ConfigMap/cfg data.pod_template_file.yaml": [1, 100, 512, true, false],
-        }, "the helm test pod is never run by Pulumi");
-        assert.deepEqual(w.volumes.map((v) => [v.path, v.count, v.sizeGiB]), [["StatefulSet/db spec.volumeClaimTemplates", 2, 8]]);
-        assert.deepEqual(w.loadBalancers.map((l) => [l.path, l.internetFacing]), [["Service/web", false]]);
+        assert.deepEqual(
+            pods,
+            {
+                // max(sum of containers, largest init container), per resource.
+                "Deployment/api": [3, 800, 1056, false, false],
+                "StatefulSet/db": [2, 1000, 2048, false, false],
+                "DaemonSet/agent": [1, 20, 64, false, true],
+                "Job/migrate": [1, 200, 512, true, false],
+                "ConfigMap/cfg data.pod_template_file.yaml": [1, 100, 512, true, false],
+            },
+            "the helm test pod is never run by Pulumi",
+        );
+        assert.deepEqual(
+            w.volumes.map((v) => [v.path, v.count, v.sizeGiB]),
+            [["StatefulSet/db spec.volumeClaimTemplates", 2, 8]],
+        );
+        assert.deepEqual(
+            w.loadBalancers.map((l) => [l.path, l.internetFacing]),
+            [["Service/web", false]],
+        );
         assert.ok(w.pods.every((p) => p.source === "app (helm some-chart)"));
         // Priced: the claims as EBS, the internal NLB without public addresses.
-        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, { capacityTable: tables.capacity, rendered: { [rel.urn]: chartObjects() } });
-        assert.deepEqual(cost.items.map((i) => [i.item, i.quantity]), [["EBS persistent volumes", 16], ["network load balancer", 1]]);
+        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, {
+            capacityTable: tables.capacity,
+            rendered: { [rel.urn]: chartObjects() },
+        });
+        assert.deepEqual(
+            cost.items.map((i) => [i.item, i.quantity]),
+            [
+                ["EBS persistent volumes", 16],
+                ["network load balancer", 1],
+            ],
+        );
     });
 
     it("refuses to size a Helm release it has no rendering for", () => {
         const rel = release("app", "some-chart", { replicas: 3 });
-        assert.throws(() => capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 1), rel], tables.capacity), /app \(helm some-chart\): no rendered objects for this release/);
+        assert.throws(
+            () => capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 1), rel], tables.capacity),
+            /app \(helm some-chart\): no rendered objects for this release/,
+        );
     });
 
     it("sizes Spark pods as memory + overhead, ECK pods by their defaults, and finds load balancers", () => {
-        const spark = res("job", { type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication", inputs: { spec: { type: "Python", driver: { cores: 1, memory: "1g" }, executor: { instances: 3, cores: 2, memory: "2g" } } } });
-        const es = res("es", { type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", inputs: { spec: { nodeSets: [{ name: "default", count: 2 }] } } });
-        const svc = res("svc", { type: "kubernetes:core/v1:Service", inputs: { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } }, spec: { type: "LoadBalancer" } } });
+        const spark = res("job", {
+            type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication",
+            inputs: { spec: { type: "Python", driver: { cores: 1, memory: "1g" }, executor: { instances: 3, cores: 2, memory: "2g" } } },
+        });
+        const es = res("es", {
+            type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+            inputs: { spec: { nodeSets: [{ name: "default", count: 2 }] } },
+        });
+        const svc = res("svc", {
+            type: "kubernetes:core/v1:Service",
+            inputs: { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } }, spec: { type: "LoadBalancer" } },
+        });
         const w = workloads([spark, es, svc], tables.capacity);
         const driver = w.pods.find((p) => p.path === "spec.driver")!;
         assert.equal(driver.memoryMiB, 1024 + Math.max(384, 0.4 * 1024));
@@ -365,8 +482,14 @@ describe("estimates: capacity (synthetic)", () => {
         assert.deepEqual([exec.pods, exec.cpuMillis, exec.memoryMiB], [3, 2000, 2048 + 0.4 * 2048]);
         const node = w.pods.find((p) => p.source.startsWith("es "))!;
         assert.deepEqual([node.pods, node.memoryMiB], [2, tables.capacity.operatorDefaults.elasticsearch.memoryMiB]);
-        assert.deepEqual(w.volumes.map((v) => v.count), [2]);
-        assert.deepEqual(w.loadBalancers.map((l) => l.internetFacing), [false]);
+        assert.deepEqual(
+            w.volumes.map((v) => v.count),
+            [2],
+        );
+        assert.deepEqual(
+            w.loadBalancers.map((l) => l.internetFacing),
+            [false],
+        );
     });
 });
 
@@ -376,9 +499,21 @@ describe("estimates: monthly cost (synthetic)", () => {
         const od = monthlyCost([nodeGroup(["m7g.xlarge"], 2)], cfg, tables.prices).totalUsd;
         const spot = monthlyCost([nodeGroup(["m7g.xlarge"], 2, "SPOT")], cfg, tables.prices).totalUsd;
         assert.ok(spot < od);
-        const rds = (multiAz: boolean) => monthlyCost([res("db", { type: "aws:rds/instance:Instance", inputs: { instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3", multiAz } })], cfg, tables.prices).totalUsd;
+        const rds = (multiAz: boolean) =>
+            monthlyCost(
+                [
+                    res("db", {
+                        type: "aws:rds/instance:Instance",
+                        inputs: { instanceClass: "db.t4g.micro", allocatedStorage: 20, storageType: "gp3", multiAz },
+                    }),
+                ],
+                cfg,
+                tables.prices,
+            ).totalUsd;
         assert.ok(Math.abs(rds(true) - 2 * rds(false)) < 0.02);
-        const lb = monthlyCost([res("svc", { type: "kubernetes:core/v1:Service", inputs: { spec: { type: "LoadBalancer" } } })], cfg, tables.prices, { capacityTable: tables.capacity });
+        const lb = monthlyCost([res("svc", { type: "kubernetes:core/v1:Service", inputs: { spec: { type: "LoadBalancer" } } })], cfg, tables.prices, {
+            capacityTable: tables.capacity,
+        });
         assert.equal(lb.items.filter((i) => i.item === "public IPv4 address")[0].quantity, 2, "an internet-facing NLB has a public IPv4 per AZ");
     });
 });
@@ -397,17 +532,28 @@ function expectedPods(objects: Array<{ kind: string; metadata: any; spec?: any; 
     const q = (c: any) => ({ cpu: cpuMillis(c.resources?.requests?.cpu ?? 0), mem: memoryMiB(c.resources?.requests?.memory ?? 0) });
     const effective = (ps: any) => {
         const main = (ps.containers ?? []).map(q).reduce((a: any, b: any) => ({ cpu: a.cpu + b.cpu, mem: a.mem + b.mem }), { cpu: 0, mem: 0 });
-        for (const i of (ps.initContainers ?? []).map(q)) { main.cpu = Math.max(main.cpu, i.cpu); main.mem = Math.max(main.mem, i.mem); }
+        for (const i of (ps.initContainers ?? []).map(q)) {
+            main.cpu = Math.max(main.cpu, i.cpu);
+            main.mem = Math.max(main.mem, i.mem);
+        }
         return { cpuMillis: main.cpu, memoryMiB: main.mem };
     };
     const out: Array<{ path: string; pods: number; cpuMillis: number; memoryMiB: number; transient: boolean; perNode: boolean }> = [];
     for (const o of objects) {
         if (/(^|,)test(-success)?($|,)/.test(o.metadata.annotations?.["helm.sh/hook"] ?? "")) continue;
         const id = `${o.kind}/${o.metadata.name}`;
-        if (["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind)) out.push({ path: id, pods: o.spec.replicas ?? 1, ...effective(o.spec.template.spec), transient: false, perNode: o.kind === "DaemonSet" });
+        if (["Deployment", "StatefulSet", "DaemonSet"].includes(o.kind))
+            out.push({ path: id, pods: o.spec.replicas ?? 1, ...effective(o.spec.template.spec), transient: false, perNode: o.kind === "DaemonSet" });
         if (o.kind === "Job") out.push({ path: id, pods: o.spec.parallelism ?? 1, ...effective(o.spec.template.spec), transient: true, perNode: false });
         if (o.kind === "CronJob") out.push({ path: id, pods: 1, ...effective(o.spec.jobTemplate.spec.template.spec), transient: true, perNode: false });
-        if (o.kind === "Pod") out.push({ path: id, pods: 1, ...effective(o.spec), transient: ["Never", "OnFailure"].includes(o.spec.restartPolicy) || !!o.metadata.annotations?.["helm.sh/hook"], perNode: false });
+        if (o.kind === "Pod")
+            out.push({
+                path: id,
+                pods: 1,
+                ...effective(o.spec),
+                transient: ["Never", "OnFailure"].includes(o.spec.restartPolicy) || !!o.metadata.annotations?.["helm.sh/hook"],
+                perNode: false,
+            });
         if (o.kind === "ConfigMap") {
             for (const [key, text] of Object.entries<string>(o.data ?? {})) {
                 const doc = /\.ya?ml$/.test(key) && /^kind: Pod$/m.test(text) ? YAML.parse(text) : undefined;
@@ -431,7 +577,10 @@ for (const stack of ["dev", "prod"]) {
             assert.ok(e.deployMinutes > 10, `${e.deployMinutes}`);
             assert.ok(e.criticalPath.length >= 3);
             for (let i = 1; i < e.criticalPath.length; i++) {
-                assert.ok(Math.abs(e.criticalPath[i].startMinute - e.criticalPath[i - 1].finishMinute) <= 0.11, `${e.criticalPath[i - 1].name} -> ${e.criticalPath[i].name}`);
+                assert.ok(
+                    Math.abs(e.criticalPath[i].startMinute - e.criticalPath[i - 1].finishMinute) <= 0.11,
+                    `${e.criticalPath[i - 1].name} -> ${e.criticalPath[i].name}`,
+                );
             }
             assert.ok(Math.abs(e.criticalPath[e.criticalPath.length - 1].finishMinute - e.deployMinutes) <= 0.11);
             const urns = new Set(run.plan.resources.map((r) => r.name));
@@ -461,28 +610,49 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("prices every billable resource of the plan and sums the items", () => {
-            for (const [type, item] of [["eks:index:Cluster", "EKS control plane"], ["aws:ec2/natGateway:NatGateway", "NAT gateway"], ["aws:ec2/eip:Eip", "public IPv4 address"], ["eks:index:ManagedNodeGroup", "EC2 instances"], ["aws:rds/instance:Instance", "RDS instance"]]) {
-                for (const r of ofType(run, type)) assert.ok(e.costItems.some((i) => i.item === item && i.resource === r.name), `${item} for ${r.name}`);
+            for (const [type, item] of [
+                ["eks:index:Cluster", "EKS control plane"],
+                ["aws:ec2/natGateway:NatGateway", "NAT gateway"],
+                ["aws:ec2/eip:Eip", "public IPv4 address"],
+                ["eks:index:ManagedNodeGroup", "EC2 instances"],
+                ["aws:rds/instance:Instance", "RDS instance"],
+            ]) {
+                for (const r of ofType(run, type))
+                    assert.ok(
+                        e.costItems.some((i) => i.item === item && i.resource === r.name),
+                        `${item} for ${r.name}`,
+                    );
             }
             const sum = e.costItems.reduce((s, i) => s + i.monthlyUsd, 0);
             assert.ok(Math.abs(sum - e.monthlyCostUsd) < 0.01);
             const nodes = e.costItems.filter((i) => i.item === "EC2 instances").reduce((s, i) => s + i.quantity, 0);
-            assert.equal(nodes, Object.values(run.config.nodeGroups).reduce((s, g) => s + g.desiredSize, 0));
+            assert.equal(
+                nodes,
+                Object.values(run.config.nodeGroups).reduce((s, g) => s + g.desiredSize, 0),
+            );
         });
 
         it("counts each Helm release's pods as its chart renders them: every workload, its replicas and effective requests", () => {
             const nodes = e.capacity.nodeGroups.reduce((s, g) => s + g.nodes, 0);
             for (const rel of renderPlan(run)) {
                 const src = `${rel.resource} (helm ${charts[rel.chart].chart})`;
-                const show = (path: string, pods: number, cpu: number, mem: number, transient: boolean) => `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
+                const show = (path: string, pods: number, cpu: number, mem: number, transient: boolean) =>
+                    `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
                 const want = expectedPods(rel.objects).map((p) => show(p.path, p.perNode ? nodes : p.pods, p.cpuMillis, p.memoryMiB, p.transient));
                 // Pods selecting a Karpenter pool are packed onto its nodes, the others onto the node groups.
                 const pooled = (e.karpenter ? [...e.karpenter.batch.nodes.flatMap((n) => n.pods)] : []).filter((n) => n.startsWith(`${src} `));
                 const got = [
                     ...e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
-                    ...pooledItems(run, e).filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
+                    ...pooledItems(run, e)
+                        .filter((i) => i.source === src)
+                        .map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
                 ];
-                assert.ok(pooledItems(run, e).filter((i) => i.source === src).every((i) => pooled.some((n) => n.startsWith(`${src} ${i.path}`))), `${rel.releaseName}: every pooled pod is on a Karpenter node`);
+                assert.ok(
+                    pooledItems(run, e)
+                        .filter((i) => i.source === src)
+                        .every((i) => pooled.some((n) => n.startsWith(`${src} ${i.path}`))),
+                    `${rel.releaseName}: every pooled pod is on a Karpenter node`,
+                );
                 if (rel.objects.every((o) => o.kind === "CustomResourceDefinition")) {
                     assert.deepEqual(got, [], `${rel.releaseName} renders CRDs only`);
                     continue;
@@ -496,12 +666,30 @@ for (const stack of ["dev", "prod"]) {
             for (const rel of renderPlan(run)) {
                 const src = `${rel.resource} (helm ${charts[rel.chart].chart})`;
                 const lbs = rel.objects.filter((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer").map((o) => `${src} Service/${o.metadata.name}`);
-                assert.deepEqual(e.costItems.filter((i) => i.item === "network load balancer" && i.resource.startsWith(`${src} `)).map((i) => i.resource), lbs, rel.releaseName);
-                const claims = rel.objects.filter((o) => o.kind === "StatefulSet").flatMap((o) => (o.spec.volumeClaimTemplates ?? []).map((t: any) => (o.spec.replicas ?? 1) * storageGiB(t.spec.resources.requests.storage)));
-                const priced = e.costItems.filter((i) => i.item === "EBS persistent volumes" && i.resource.startsWith(`${src} `)).reduce((s, i) => s + i.quantity, 0);
-                assert.equal(priced, claims.reduce((s, n) => s + n, 0), rel.releaseName);
+                assert.deepEqual(
+                    e.costItems.filter((i) => i.item === "network load balancer" && i.resource.startsWith(`${src} `)).map((i) => i.resource),
+                    lbs,
+                    rel.releaseName,
+                );
+                const claims = rel.objects
+                    .filter((o) => o.kind === "StatefulSet")
+                    .flatMap((o) =>
+                        (o.spec.volumeClaimTemplates ?? []).map((t: any) => (o.spec.replicas ?? 1) * storageGiB(t.spec.resources.requests.storage)),
+                    );
+                const priced = e.costItems
+                    .filter((i) => i.item === "EBS persistent volumes" && i.resource.startsWith(`${src} `))
+                    .reduce((s, i) => s + i.quantity, 0);
+                assert.equal(
+                    priced,
+                    claims.reduce((s, n) => s + n, 0),
+                    rel.releaseName,
+                );
             }
-            if (stack === "prod") assert.ok(e.costItems.some((i) => i.item === "network load balancer" && /\(helm trino\) Service\/trino$/.test(i.resource)), "prod's Trino Service is a load balancer");
+            if (stack === "prod")
+                assert.ok(
+                    e.costItems.some((i) => i.item === "network load balancer" && /\(helm trino\) Service\/trino$/.test(i.resource)),
+                    "prod's Trino Service is a load balancer",
+                );
         });
 
         it("fits the pods' requests into the node groups", () => {
@@ -529,7 +717,10 @@ describe("estimates: targets and changes", () => {
     });
 
     it("dev: within 300 USD a month at idle", () => {
-        assert.ok(dev.monthlyCostUsd <= 300, `dev costs ${dev.monthlyCostUsd} USD a month at idle: ${dev.costItems.map((i) => `${i.item} ${i.monthlyUsd}`).join(", ")}`);
+        assert.ok(
+            dev.monthlyCostUsd <= 300,
+            `dev costs ${dev.monthlyCostUsd} USD a month at idle: ${dev.costItems.map((i) => `${i.item} ${i.monthlyUsd}`).join(", ")}`,
+        );
     });
 
     it("both stacks run a Kubernetes version in EKS standard support on the price table's date (extended support costs 6x)", () => {
@@ -569,7 +760,10 @@ describe("estimates: targets and changes", () => {
         const sched = inputsOf(one(devRun, "kubernetes:helm.sh/v3:Release", "airflow")).values.scheduler.resources.requests;
         const delta = { cpuMillis: replicas * (750 - cpuMillis(sched.cpu)), memoryMiB: replicas * (1280 - memoryMiB(sched.memory)) };
         assert.ok(delta.cpuMillis > 0 && delta.memoryMiB > 0);
-        const rendered = { cpuMillis: demandOf(after, "airflow").cpuMillis - demandOf(before, "airflow").cpuMillis, memoryMiB: demandOf(after, "airflow").memoryMiB - demandOf(before, "airflow").memoryMiB };
+        const rendered = {
+            cpuMillis: demandOf(after, "airflow").cpuMillis - demandOf(before, "airflow").cpuMillis,
+            memoryMiB: demandOf(after, "airflow").memoryMiB - demandOf(before, "airflow").memoryMiB,
+        };
         assert.deepEqual(rendered, delta, "the chart puts the requests on the scheduler container");
         for (const k of ["requested", "idle"] as const) {
             assert.equal(changed.capacity[k].cpuMillis - dev.capacity[k].cpuMillis, delta.cpuMillis, k);
@@ -580,13 +774,18 @@ describe("estimates: targets and changes", () => {
     it("one more Trino worker (bdok:trino.workers -> server.workers) adds exactly one rendered worker pod", async () => {
         const more = await planWith("dev", { "bdok:trino": { ...devRun.config.trino, workers: devRun.config.trino.workers + 1 } });
         const bigger = estimatesOf(more);
-        const worker = renderPlan(more).find((r) => r.chart === "trino")!.objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-worker"))!;
+        const worker = renderPlan(more)
+            .find((r) => r.chart === "trino")!
+            .objects.find((o) => o.kind === "Deployment" && o.metadata.name.endsWith("-worker"))!;
         assert.equal(worker.spec.replicas, devRun.config.trino.workers + 1);
         const [pod] = expectedPods([{ ...worker, spec: { ...worker.spec, replicas: 1 } }]);
         assert.ok(pod.cpuMillis > 0 && pod.memoryMiB > 0);
         // Workers select the workloads pool: the pod lands on Karpenter's nodes, not on the node groups.
         assert.deepEqual(bigger.capacity.requested, dev.capacity.requested);
-        const onPool = (x: typeof dev) => x.karpenter!.idle.nodes.filter((n) => n.pool === "workloads").reduce((a, n) => ({ cpu: a.cpu + n.used.cpuMillis, mem: a.mem + n.used.memoryMiB, pods: a.pods + n.used.pods }), { cpu: 0, mem: 0, pods: 0 });
+        const onPool = (x: typeof dev) =>
+            x
+                .karpenter!.idle.nodes.filter((n) => n.pool === "workloads")
+                .reduce((a, n) => ({ cpu: a.cpu + n.used.cpuMillis, mem: a.mem + n.used.memoryMiB, pods: a.pods + n.used.pods }), { cpu: 0, mem: 0, pods: 0 });
         assert.equal(onPool(bigger).cpu - onPool(dev).cpu, pod.cpuMillis);
         assert.equal(Math.round(onPool(bigger).mem - onPool(dev).mem), Math.round(pod.memoryMiB));
         assert.equal(onPool(bigger).pods - onPool(dev).pods, 1);
@@ -598,7 +797,9 @@ describe("estimates: targets and changes", () => {
             delete v.resources;
         });
         const chartDefault = (chartDefaults("eck").resources as any).requests;
-        const item = estimate(devRun, { rendered: after }).capacity.items.find((i) => i.source.endsWith("(helm eck-operator)") && i.path === "StatefulSet/elastic-operator")!;
+        const item = estimate(devRun, { rendered: after }).capacity.items.find(
+            (i) => i.source.endsWith("(helm eck-operator)") && i.path === "StatefulSet/elastic-operator",
+        )!;
         assert.deepEqual([item.cpuMillis, item.memoryMiB], [cpuMillis(chartDefault.cpu), memoryMiB(chartDefault.memory)]);
         assert.ok(item.memoryMiB > 0);
     });
@@ -625,26 +826,42 @@ describe("estimates: targets and changes", () => {
     it("a tiny node group fails the capacity check with the shortfall", async () => {
         const tiny = { general: { instanceTypes: ["t4g.small"], capacityType: "ON_DEMAND", minSize: 1, desiredSize: 1, maxSize: 1 } };
         const run = await planWith("dev", { "bdok:nodeGroups": tiny });
-        assert.throws(() => capacity(run.plan.resources, run.config, tables.capacity, renderedObjects(renderPlan(run))), (err: unknown) => {
-            assert.ok(err instanceof CapacityError);
-            assert.match(err.message, /capacity of stack "dev": the pods' requests do not fit the node groups at desired size \(cluster-general: 1 x t4g.small\)/);
-            assert.match(err.message, /CPU: requested [\d.]+ vCPU > allocatable 1.93 vCPU \(short by [\d.]+ vCPU\)/);
-            assert.match(err.message, /memory: requested [\d.]+ GiB > allocatable 1.54 GiB/);
-            return true;
-        });
+        assert.throws(
+            () => capacity(run.plan.resources, run.config, tables.capacity, renderedObjects(renderPlan(run))),
+            (err: unknown) => {
+                assert.ok(err instanceof CapacityError);
+                assert.match(
+                    err.message,
+                    /capacity of stack "dev": the pods' requests do not fit the node groups at desired size \(cluster-general: 1 x t4g.small\)/,
+                );
+                assert.match(err.message, /CPU: requested [\d.]+ vCPU > allocatable 1.93 vCPU \(short by [\d.]+ vCPU\)/);
+                assert.match(err.message, /memory: requested [\d.]+ GiB > allocatable 1.54 GiB/);
+                return true;
+            },
+        );
     });
 
     it("npm run plan leads with the shortfall and the key to change, exits 3 and leaves no plan.json", function () {
         this.timeout(120000);
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
         const overrides = path.join(dir, "tiny.yaml");
-        fs.writeFileSync(overrides, "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n");
+        fs.writeFileSync(
+            overrides,
+            "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
+        );
         // A plan.json from an earlier run must not survive as if it were this one.
         fs.writeFileSync(path.join(dir, "plan.json"), "{}");
-        const out = spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"], { cwd: ROOT, encoding: "utf8" });
+        const out = spawnSync(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"],
+            { cwd: ROOT, encoding: "utf8" },
+        );
         assert.equal(out.status, 3, out.stderr);
         const lines = out.stderr.trim().split("\n");
-        assert.match(lines[0], /^capacity of stack "dev": bdok:nodeGroups\.system\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU( and \d+ pod slots)?; allowed: (\d+) or more \(set desiredSize to \2, and maxSize to at least \2\)/);
+        assert.match(
+            lines[0],
+            /^capacity of stack "dev": bdok:nodeGroups\.system\.desiredSize: got 1: the pods do not fit even at idle, short by [\d.]+ GiB memory and [\d.]+ vCPU( and \d+ pod slots)?; allowed: (\d+) or more \(set desiredSize to \2, and maxSize to at least \2\)/,
+        );
         assert.ok(lines.length <= 8, `${lines.length} lines:\n${out.stderr}`);
         assert.doesNotMatch(out.stderr + out.stdout, /^\s+at /m);
         assert.equal(out.stdout.trim(), "", "nothing on stdout before the failure");

@@ -12,7 +12,10 @@ export interface Request {
 }
 
 function glob(pattern: string, value: string, ignoreCase = false): boolean {
-    const re = pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+    const re = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
     return new RegExp(`^${re}$`, ignoreCase ? "i" : "").test(value);
 }
 
@@ -31,10 +34,17 @@ function conditionHolds(condition: Statement["Condition"], context: Record<strin
             const values = list(expected);
             let ok: boolean;
             switch (op) {
-                case "StringLike": ok = values.some((p) => glob(p, actual)); break;
-                case "StringEquals": ok = values.includes(actual); break;
-                case "Bool": ok = values.map((v) => v.toLowerCase()).includes(actual.toLowerCase()); break;
-                default: throw new Error(`condition operator ${rawOp} is not modelled`);
+                case "StringLike":
+                    ok = values.some((p) => glob(p, actual));
+                    break;
+                case "StringEquals":
+                    ok = values.includes(actual);
+                    break;
+                case "Bool":
+                    ok = values.map((v) => v.toLowerCase()).includes(actual.toLowerCase());
+                    break;
+                default:
+                    throw new Error(`condition operator ${rawOp} is not modelled`);
             }
             if (!ok) return false;
         }
@@ -45,9 +55,7 @@ function conditionHolds(condition: Statement["Condition"], context: Record<strin
 function matches(s: Statement, r: Request): boolean {
     const actions = list(s.Action);
     const resources = list(s.Resource);
-    return actions.some((a) => glob(a, r.action, true))
-        && resources.some((p) => glob(p, r.resource))
-        && conditionHolds(s.Condition, r.context ?? {});
+    return actions.some((a) => glob(a, r.action, true)) && resources.some((p) => glob(p, r.resource)) && conditionHolds(s.Condition, r.context ?? {});
 }
 
 /** The identity-policy decision: an explicit Deny wins, then any Allow; otherwise implicitly denied. */
@@ -68,7 +76,10 @@ export function s3Requests(bucket: string, call: S3Call): Request[] {
         case "HeadObject":
         case "GetObject":
             return call.missing
-                ? [{ action: "s3:GetObject", resource: `${b}/${call.key}` }, { action: "s3:ListBucket", resource: b }]
+                ? [
+                      { action: "s3:GetObject", resource: `${b}/${call.key}` },
+                      { action: "s3:ListBucket", resource: b },
+                  ]
                 : [{ action: "s3:GetObject", resource: `${b}/${call.key}` }];
         case "ListObjectsV2":
             return [{ action: "s3:ListBucket", resource: b, context: { "s3:prefix": call.prefix } }];
@@ -95,7 +106,18 @@ export function s3Requests(bucket: string, call: S3Call): Request[] {
 export type S3Call =
     | { op: "HeadObject" | "GetObject"; key: string; missing?: boolean }
     | { op: "ListObjectsV2"; prefix: string }
-    | { op: "PutObject" | "CreateMultipartUpload" | "UploadPart" | "CompleteMultipartUpload" | "CopyObject" | "DeleteObject" | "AbortMultipartUpload" | "ListParts"; key: string }
+    | {
+          op:
+              | "PutObject"
+              | "CreateMultipartUpload"
+              | "UploadPart"
+              | "CompleteMultipartUpload"
+              | "CopyObject"
+              | "DeleteObject"
+              | "AbortMultipartUpload"
+              | "ListParts";
+          key: string;
+      }
     | { op: "ListMultipartUploads" }
     | { op: "GetBucketLocation" };
 

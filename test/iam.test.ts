@@ -12,8 +12,9 @@ import { MOCK_ACCOUNT } from "../tools/mocks";
 
 /** The inline policy of the Pod Identity role of namespace/serviceAccount. */
 function podPolicy(run: PlanRun, namespace: string, serviceAccount: string): PolicyDocument {
-    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
-        .filter((a) => inputsOf(a).namespace === namespace && inputsOf(a).serviceAccount === serviceAccount);
+    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").filter(
+        (a) => inputsOf(a).namespace === namespace && inputsOf(a).serviceAccount === serviceAccount,
+    );
     assert.equal(assoc.length, 1, `one role for ${namespace}/${serviceAccount}`);
     const policies = run.captured.filter((c) => c.parent === assoc[0].parent && c.type === "aws:iam/rolePolicy:RolePolicy");
     assert.equal(policies.length, 1);
@@ -35,21 +36,33 @@ function glueAllowed(doc: PolicyDocument, region: string, action: string, databa
 /** Iceberg's S3FileIO writing one table: data and metadata files (multipart for large ones), the commit reads, expiry deletes. */
 const icebergTableWrite = (table: string): S3Call[] => [
     { op: "PutObject", key: `${table}/data/titletype=movie/00000-0-x.parquet` },
-    { op: "CreateMultipartUpload", key: `${table}/data/x.parquet` }, { op: "UploadPart", key: `${table}/data/x.parquet` },
-    { op: "CompleteMultipartUpload", key: `${table}/data/x.parquet` }, { op: "AbortMultipartUpload", key: `${table}/data/x.parquet` },
-    { op: "PutObject", key: `${table}/metadata/00001-x.metadata.json` }, { op: "PutObject", key: `${table}/metadata/snap-1-x.avro` },
-    { op: "HeadObject", key: `${table}/metadata/00001-x.metadata.json` }, { op: "GetObject", key: `${table}/metadata/00001-x.metadata.json` },
-    { op: "DeleteObject", key: `${table}/metadata/00000-x.metadata.json` }, { op: "DeleteObject", key: `${table}/data/old.parquet` },
+    { op: "CreateMultipartUpload", key: `${table}/data/x.parquet` },
+    { op: "UploadPart", key: `${table}/data/x.parquet` },
+    { op: "CompleteMultipartUpload", key: `${table}/data/x.parquet` },
+    { op: "AbortMultipartUpload", key: `${table}/data/x.parquet` },
+    { op: "PutObject", key: `${table}/metadata/00001-x.metadata.json` },
+    { op: "PutObject", key: `${table}/metadata/snap-1-x.avro` },
+    { op: "HeadObject", key: `${table}/metadata/00001-x.metadata.json` },
+    { op: "GetObject", key: `${table}/metadata/00001-x.metadata.json` },
+    { op: "DeleteObject", key: `${table}/metadata/00000-x.metadata.json` },
+    { op: "DeleteObject", key: `${table}/data/old.parquet` },
     // remove_orphan_files lists the table location through Hadoop (fs.s3.impl = S3A).
     { op: "ListObjectsV2", prefix: `${table}/` },
 ];
 /** S3A getFileStatus of a path that is absent or a "directory": HEAD key, then LIST key/. */
-const probe = (key: string): S3Call[] => [{ op: "HeadObject", key, missing: true }, { op: "ListObjectsV2", prefix: dir(key) }];
+const probe = (key: string): S3Call[] => [
+    { op: "HeadObject", key, missing: true },
+    { op: "ListObjectsV2", prefix: dir(key) },
+];
 /** S3A create(overwrite=false) and a single-part or multipart upload. */
 const s3aWrite = (key: string): S3Call[] => [
     ...probe(key),
-    { op: "CreateMultipartUpload", key }, { op: "UploadPart", key }, { op: "CompleteMultipartUpload", key },
-    { op: "ListParts", key }, { op: "AbortMultipartUpload", key }, { op: "PutObject", key },
+    { op: "CreateMultipartUpload", key },
+    { op: "UploadPart", key },
+    { op: "CompleteMultipartUpload", key },
+    { op: "ListParts", key },
+    { op: "AbortMultipartUpload", key },
+    { op: "PutObject", key },
 ];
 
 describe("IAM evaluator (the test's own model of IAM)", () => {
@@ -61,7 +74,10 @@ describe("IAM evaluator (the test's own model of IAM)", () => {
         assert.equal(isAllowed(d, { action: "s3:ListBucket", resource: arn }), false);
     });
     it("lets an explicit Deny win and matches actions case-insensitively", () => {
-        const deny: PolicyDocument = { Version: "2012-10-17", Statement: [...d.Statement, { Effect: "Deny", Action: "s3:*", Resource: `${arn}/silver/secret/*` }] };
+        const deny: PolicyDocument = {
+            Version: "2012-10-17",
+            Statement: [...d.Statement, { Effect: "Deny", Action: "s3:*", Resource: `${arn}/silver/secret/*` }],
+        };
         assert.equal(isAllowed(deny, { action: "S3:GetObject", resource: `${arn}/silver/a` }), true);
         assert.equal(isAllowed(deny, { action: "s3:GetObject", resource: `${arn}/silver/secret/a` }), false);
     });
@@ -92,24 +108,32 @@ for (const stack of ["dev", "prod"]) {
                 allowed(doc, lake, [
                     { op: "GetBucketLocation" },
                     // spark-submit fetches the main file: getFileStatus, then GET.
-                    { op: "HeadObject", key: job }, { op: "GetObject", key: job },
+                    { op: "HeadObject", key: job },
+                    { op: "GetObject", key: job },
                     // A job directory the driver probes (e.g. --py-files, a missing dependency).
                     ...probe(`${BATCH_JOBS_PREFIX}/deps`),
-                    ...probe("landing/imdb"), { op: "GetObject", key: "landing/imdb/title.basics.tsv" },
+                    ...probe("landing/imdb"),
+                    { op: "GetObject", key: "landing/imdb/title.basics.tsv" },
                     // Structured Streaming: the checkpoint's metadata and offsets, written through temp files and renames.
-                    ...probe(`${CHECKPOINT_KEY}metadata`), ...s3aWrite(`${CHECKPOINT_KEY}offsets/.0.tmp`),
-                    { op: "CopyObject", key: `${CHECKPOINT_KEY}offsets/0` }, { op: "DeleteObject", key: `${CHECKPOINT_KEY}offsets/.0.tmp` },
-                    ...probe("spark-checkpoint/customers-lake/commits"), ...s3aWrite("spark-checkpoint/customers-lake/commits/.0.tmp"),
+                    ...probe(`${CHECKPOINT_KEY}metadata`),
+                    ...s3aWrite(`${CHECKPOINT_KEY}offsets/.0.tmp`),
+                    { op: "CopyObject", key: `${CHECKPOINT_KEY}offsets/0` },
+                    { op: "DeleteObject", key: `${CHECKPOINT_KEY}offsets/.0.tmp` },
+                    ...probe("spark-checkpoint/customers-lake/commits"),
+                    ...s3aWrite("spark-checkpoint/customers-lake/commits/.0.tmp"),
                     ...icebergTableWrite(`warehouse/${dbs().realtime}.db/customers`),
                     ...(ns === "airflow" ? icebergTableWrite(`warehouse/${dbs().imdb}.db/consolidated`) : []),
                     { op: "ListMultipartUploads" },
                 ]);
                 denied(doc, lake, [
-                    { op: "PutObject", key: "landing/imdb/x" }, { op: "PutObject", key: job },
-                    { op: "GetObject", key: "other/x" }, { op: "GetObject", key: "spark-checkpointX/x" },
+                    { op: "PutObject", key: "landing/imdb/x" },
+                    { op: "PutObject", key: job },
+                    { op: "GetObject", key: "other/x" },
+                    { op: "GetObject", key: "spark-checkpointX/x" },
                     { op: "DeleteObject", key: "landing/imdb/title.basics.tsv" },
                     // The book's layers are no longer written.
-                    { op: "PutObject", key: "bronze/imdb/part-0.parquet" }, { op: "PutObject", key: "silver/imdb/consolidated/part-0.parquet" },
+                    { op: "PutObject", key: "bronze/imdb/part-0.parquet" },
+                    { op: "PutObject", key: "silver/imdb/consolidated/part-0.parquet" },
                     { op: "PutObject", key: "warehouseX/x" },
                 ]);
                 denied(doc, logs, [{ op: "GetObject", key: "logs/x" }]);
@@ -125,7 +149,8 @@ for (const stack of ["dev", "prod"]) {
                     for (const action of ["glue:GetTable", "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable"]) {
                         assert.ok(glueAllowed(doc, r, action, db, "consolidated"), `${action} on ${db}`);
                     }
-                    for (const action of ["glue:CreateDatabase", "glue:DeleteDatabase", "glue:UpdateDatabase"]) assert.ok(!glueAllowed(doc, r, action, db), `${action} on ${db}`);
+                    for (const action of ["glue:CreateDatabase", "glue:DeleteDatabase", "glue:UpdateDatabase"])
+                        assert.ok(!glueAllowed(doc, r, action, db), `${action} on ${db}`);
                 }
                 assert.ok(isAllowed(doc, { action: "glue:GetDatabases", resource: `arn:aws:glue:${r}:${MOCK_ACCOUNT}:catalog` }), "list namespaces");
                 // Not the hive catalog's database, not another stack's, not the other namespace from the stream's pods.
@@ -149,9 +174,12 @@ for (const stack of ["dev", "prod"]) {
                 { op: "GetObject", key: `${table}/data/titletype=movie/00000-0-x.parquet` },
             ]);
             denied(doc, lake, [
-                { op: "ListObjectsV2", prefix: "landing/" }, { op: "GetObject", key: "landing/imdb/x" },
-                { op: "ListObjectsV2", prefix: "spark-checkpoint/" }, { op: "GetObject", key: "spark-checkpoint/customers-lake/commits/0" },
-                { op: "PutObject", key: `${table}/metadata/x` }, { op: "DeleteObject", key: `${table}/data/x` },
+                { op: "ListObjectsV2", prefix: "landing/" },
+                { op: "GetObject", key: "landing/imdb/x" },
+                { op: "ListObjectsV2", prefix: "spark-checkpoint/" },
+                { op: "GetObject", key: "spark-checkpoint/customers-lake/commits/0" },
+                { op: "PutObject", key: `${table}/metadata/x` },
+                { op: "DeleteObject", key: `${table}/data/x` },
             ]);
         });
 
@@ -161,13 +189,17 @@ for (const stack of ["dev", "prod"]) {
             for (const db of [dbs().imdb, dbs().realtime]) {
                 assert.ok(glueAllowed(doc, r, "glue:GetDatabase", db) && glueAllowed(doc, r, "glue:GetTables", db), db);
                 assert.ok(glueAllowed(doc, r, "glue:GetTable", db, "consolidated"), db);
-                for (const action of ["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreateDatabase"]) assert.ok(!glueAllowed(doc, r, action, db, "t"), `${action} on ${db}`);
+                for (const action of ["glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable", "glue:CreateDatabase"])
+                    assert.ok(!glueAllowed(doc, r, action, db, "t"), `${action} on ${db}`);
             }
             assert.ok(!glueAllowed(doc, r, "glue:GetTable", "bdok_other_imdb", "t"), "another stack's tables");
         });
 
         it("Airflow: task pods and the triggerer append their logs (HEAD of a new key), the API server reads them", () => {
-            const appendLog = (key: string): S3Call[] => [{ op: "HeadObject", key, missing: true }, { op: "PutObject", key }];
+            const appendLog = (key: string): S3Call[] => [
+                { op: "HeadObject", key, missing: true },
+                { op: "PutObject", key },
+            ];
             const key = "logs/dag_id=imdb_pipeline/run_id=manual/task_id=acquire/attempt=1.log";
             for (const sa of ["airflow-worker", "airflow-triggerer"]) {
                 const doc = podPolicy(run, "airflow", sa);
@@ -176,10 +208,17 @@ for (const stack of ["dev", "prod"]) {
                 denied(doc, lake, [{ op: "GetObject", key: "warehouse/x" }]);
             }
             const worker = podPolicy(run, "airflow", "airflow-worker");
-            allowed(worker, lake, [{ op: "PutObject", key: "landing/imdb/title.basics.tsv" }, { op: "CreateMultipartUpload", key: "landing/imdb/title.basics.tsv" }, { op: "GetBucketLocation" }]);
+            allowed(worker, lake, [
+                { op: "PutObject", key: "landing/imdb/title.basics.tsv" },
+                { op: "CreateMultipartUpload", key: "landing/imdb/title.basics.tsv" },
+                { op: "GetBucketLocation" },
+            ]);
             denied(worker, lake, [{ op: "PutObject", key: "warehouse/x" }]);
             const api = podPolicy(run, "airflow", "airflow-api-server");
-            allowed(api, logs, [{ op: "ListObjectsV2", prefix: "logs/dag_id=imdb_pipeline/" }, { op: "GetObject", key }]);
+            allowed(api, logs, [
+                { op: "ListObjectsV2", prefix: "logs/dag_id=imdb_pipeline/" },
+                { op: "GetObject", key },
+            ]);
             denied(api, logs, [{ op: "PutObject", key }]);
         });
     });

@@ -12,7 +12,9 @@ describe("Karpenter placement", () => {
     for (const stack of STACKS) {
         describe(`${stack} stack`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
             const cr = (kind: string) => ofType(run, `kubernetes:${kind}`).map(inputsOf);
             const rendered = (chart: string) => renderPlan(run).find((r) => r.chart === chart)!.objects;
 
@@ -20,9 +22,18 @@ describe("Karpenter placement", () => {
                 const dep = rendered("karpenter").find((o) => o.kind === "Deployment")!;
                 assert.equal(dep.spec.template.spec.nodeSelector["bdok/node-group"], "system");
                 const groups = ofType(run, "eks:index:ManagedNodeGroup").map(inputsOf);
-                assert.ok(groups.some((g) => g.labels["bdok/node-group"] === "system"), "a group carries the label");
-                assert.ok(groups.every((g) => g.ignoreScalingChanges === undefined), "no autoscaler owns the groups");
-                assert.ok(groups.every((g) => g.scalingConfig.minSize === g.scalingConfig.maxSize), "the system group is fixed");
+                assert.ok(
+                    groups.some((g) => g.labels["bdok/node-group"] === "system"),
+                    "a group carries the label",
+                );
+                assert.ok(
+                    groups.every((g) => g.ignoreScalingChanges === undefined),
+                    "no autoscaler owns the groups",
+                );
+                assert.ok(
+                    groups.every((g) => g.scalingConfig.minSize === g.scalingConfig.maxSize),
+                    "the system group is fixed",
+                );
             });
 
             it("Kafka brokers and Elasticsearch nodes require the tainted stateful pool, spread over zones in ha", () => {
@@ -38,7 +49,12 @@ describe("Karpenter placement", () => {
                     assert.equal(zone(pool.spec.template.pod.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
                     assert.equal(zone(podSpec.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
                     assert.ok(pool.spec.replicas >= 3 && es.spec.nodeSets[0].count >= 3);
-                    assert.ok(ofType(run, "kubernetes:kafka.strimzi.io/v1:Kafka").map(inputsOf).every((k) => k.spec.kafka.template?.podDisruptionBudget), "PDBs kept");
+                    assert.ok(
+                        ofType(run, "kubernetes:kafka.strimzi.io/v1:Kafka")
+                            .map(inputsOf)
+                            .every((k) => k.spec.kafka.template?.podDisruptionBudget),
+                        "PDBs kept",
+                    );
                 } else {
                     // A lone broker or data node has no replica: Karpenter must not disrupt it.
                     assert.equal(pool.spec.template.pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
@@ -66,13 +82,20 @@ describe("Karpenter placement", () => {
                 }
                 const stateful = pools.find((p) => p.metadata.name === "stateful")!;
                 assert.deepEqual(stateful.spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type").values, ["on-demand"]);
-                const subnets = ofType(run, "aws:ec2/subnet:Subnet").map(inputsOf).filter((s) => s.tags["bdok/tier"] === "private");
+                const subnets = ofType(run, "aws:ec2/subnet:Subnet")
+                    .map(inputsOf)
+                    .filter((s) => s.tags["bdok/tier"] === "private");
                 assert.equal(subnets.length, run.config.azCount);
-                assert.ok(subnets.every((s) => s.tags["karpenter.sh/discovery"] === run.plan.outputs.clusterName || s.tags["karpenter.sh/discovery"]), "discovery tags on every private subnet");
+                assert.ok(
+                    subnets.every((s) => s.tags["karpenter.sh/discovery"] === run.plan.outputs.clusterName || s.tags["karpenter.sh/discovery"]),
+                    "discovery tags on every private subnet",
+                );
                 const [nodeClass] = cr("karpenter.k8s.aws/v1:EC2NodeClass");
                 assert.deepEqual(nodeClass.spec.subnetSelectorTerms, [{ tags: { "karpenter.sh/discovery": subnets[0].tags["karpenter.sh/discovery"] } }]);
                 assert.match(nodeClass.spec.amiSelectorTerms[0].alias, /^al2023@v\d{8}$/);
-                const sgTag = ofType(run, "aws:ec2/tag:Tag").map(inputsOf).find((t) => t.key === "karpenter.sh/discovery")!;
+                const sgTag = ofType(run, "aws:ec2/tag:Tag")
+                    .map(inputsOf)
+                    .find((t) => t.key === "karpenter.sh/discovery")!;
                 assert.equal(sgTag.value, subnets[0].tags["karpenter.sh/discovery"]);
             });
 
@@ -81,9 +104,13 @@ describe("Karpenter placement", () => {
                 assert.equal(q.sqsManagedSseEnabled, true);
                 assert.equal(ofType(run, "aws:cloudwatch/eventRule:EventRule").length, 5);
                 assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 5);
-                const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf).find((a) => a.namespace === "karpenter")!;
+                const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                    .map(inputsOf)
+                    .find((a) => a.namespace === "karpenter")!;
                 assert.equal(assoc.serviceAccount, "karpenter");
-                const entry = ofType(run, "aws:eks/accessEntry:AccessEntry").map(inputsOf).find((e) => e.type === "EC2_LINUX");
+                const entry = ofType(run, "aws:eks/accessEntry:AccessEntry")
+                    .map(inputsOf)
+                    .find((e) => e.type === "EC2_LINUX");
                 assert.ok(entry, "the nodes' access entry");
                 assert.equal(ofType(run, "aws:iam/policy:Policy").filter((p) => String(inputsOf(p).namePrefix).includes("-karpenter-")).length, 6);
             });
@@ -97,10 +124,23 @@ describe("Karpenter cost model over the plan", () => {
         const { planWith } = await import("./support");
         const base = estimate(await planOf("dev"));
         assert.ok(base.karpenter && base.batchMonthlyCostUsd > base.monthlyCostUsd);
-        const pools = (families: string[], sizes: string[]) => ({ "bdok:karpenter": { controllerReplicas: 1, pools: { stateful: { cpuLimit: 8, memoryLimitGiB: 32 }, workloads: { instanceFamilies: families, instanceSizes: sizes, cpuLimit: 32, memoryLimitGiB: 128 } } } });
+        const pools = (families: string[], sizes: string[]) => ({
+            "bdok:karpenter": {
+                controllerReplicas: 1,
+                pools: {
+                    stateful: { cpuLimit: 8, memoryLimitGiB: 32 },
+                    workloads: { instanceFamilies: families, instanceSizes: sizes, cpuLimit: 32, memoryLimitGiB: 128 },
+                },
+            },
+        });
         const r7g = estimate(await planWith("dev", pools(["r7g"], ["2xlarge"])));
         const wl = (e: typeof base) => e.karpenter!.idle.nodes.filter((n) => n.pool.startsWith("workloads"));
-        assert.ok(wl(r7g).every((n) => n.instanceType === "r7g.2xlarge"), wl(r7g).map((n) => n.instanceType).join());
+        assert.ok(
+            wl(r7g).every((n) => n.instanceType === "r7g.2xlarge"),
+            wl(r7g)
+                .map((n) => n.instanceType)
+                .join(),
+        );
         const sum = (e: typeof base) => wl(e).reduce((a, n) => a + n.hourlyUsd, 0);
         assert.ok(sum(r7g) > sum(base), `${sum(r7g)} > ${sum(base)}`);
         assert.ok(r7g.monthlyCostUsd > base.monthlyCostUsd);

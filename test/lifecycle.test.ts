@@ -2,9 +2,7 @@
 // `pulumi destroy` deletes while the controllers it needs still run.
 import { strict as assert } from "assert";
 import type { Captured, PlanRun } from "../tools/harness";
-import {
-    awaitedBeforeNodes, controllerTable, destroyProblems, Graph, hookDeadlocks, unawaitedPodResources, upTimings,
-} from "../tools/lifecycle";
+import { awaitedBeforeNodes, controllerTable, destroyProblems, Graph, hookDeadlocks, unawaitedPodResources, upTimings } from "../tools/lifecycle";
 import { renderPlan } from "../tools/render";
 import { planOf, STACKS } from "./support";
 
@@ -12,7 +10,9 @@ describe("lifecycle model", () => {
     for (const stack of STACKS) {
         describe(`${stack} stack: pulumi up`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             it("nothing awaited that needs pods can start before every node group is ready", () => {
                 const early = awaitedBeforeNodes(run.captured).map((a) => `${a.resource.name} does not wait for ${a.missing.join(", ")}`);
@@ -22,7 +22,10 @@ describe("lifecycle model", () => {
             it("every awaited object's timeout covers its modelled wait, counted from when it starts", () => {
                 const short = upTimings(run.captured)
                     .filter((t) => t.timeoutSeconds < t.neededSeconds)
-                    .map((t) => `${t.resource.name}: starts at ${t.start.toFixed(1)} min, nodes at ${t.nodesReady.toFixed(1)}, needs ${t.neededSeconds} s, times out after ${t.timeoutSeconds} s`);
+                    .map(
+                        (t) =>
+                            `${t.resource.name}: starts at ${t.start.toFixed(1)} min, nodes at ${t.nodesReady.toFixed(1)}, needs ${t.neededSeconds} s, times out after ${t.timeoutSeconds} s`,
+                    );
                 assert.deepEqual(short, []);
             });
 
@@ -49,8 +52,12 @@ describe("lifecycle model", () => {
                     for (const s of subnets) assert.ok(g.outlives(s.urn, p.urn), `${p.name} before ${s.name}`);
                 }
                 // Without their dependencies (only the provider and parent left) the model flags them.
-                const cut = run.captured.map((r) => (kinds.includes(r.type) ? { ...r, dependencies: [], propertyDependencies: {}, inputs: {}, parent: null } : r));
-                const flagged = destroyProblems(cut, renderPlan(run)).filter((x) => pools.some((p) => p.name === x.resource)).map((x) => x.needs);
+                const cut = run.captured.map((r) =>
+                    kinds.includes(r.type) ? { ...r, dependencies: [], propertyDependencies: {}, inputs: {}, parent: null } : r,
+                );
+                const flagged = destroyProblems(cut, renderPlan(run))
+                    .filter((x) => pools.some((p) => p.name === x.resource))
+                    .map((x) => x.needs);
                 // The subnets stay ordered through the provider (its cluster is in them); the controller, the
                 // NAT (the nodes' egress while they drain) and the security group's discovery tag need the waits.
                 const nats = run.captured.filter((r) => r.type === "aws:ec2/natGateway:NatGateway");
@@ -75,7 +82,10 @@ describe("lifecycle model", () => {
                 const lake = by("aws:s3/bucket:Bucket", "datalake-lake");
                 const streaming = run.captured.find((c) => c.type.endsWith(":SparkApplication"))!;
                 const airflow = run.captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && (c.inputs as any).chart === "airflow")!;
-                for (const [writer, namespaces] of [[streaming, ["realtime"]], [airflow, ["imdb", "realtime"]]] as const) {
+                for (const [writer, namespaces] of [
+                    [streaming, ["realtime"]],
+                    [airflow, ["imdb", "realtime"]],
+                ] as const) {
                     for (const ns of namespaces) assert.ok(g.outlives(db(ns).urn, writer.urn), `${writer.name} is deleted before the ${ns} database`);
                     assert.ok(g.outlives(lake.urn, writer.urn), `${writer.name} is deleted before the lake`);
                 }
@@ -85,9 +95,22 @@ describe("lifecycle model", () => {
 
     describe("the model itself", () => {
         const res = (name: string, extra: Partial<Captured> = {}): Captured => ({
-            urn: `urn:pulumi:t::p::${extra.type ?? "test:index:Thing"}::${name}`, type: "test:index:Thing", name, parent: null, provider: null,
-            dependencies: [], propertyDependencies: {}, protect: false, retainOnDelete: false, deleteBeforeReplace: false, ignoreChanges: [],
-            custom: true, remote: false, inputs: {}, rawInputs: {}, ...extra,
+            urn: `urn:pulumi:t::p::${extra.type ?? "test:index:Thing"}::${name}`,
+            type: "test:index:Thing",
+            name,
+            parent: null,
+            provider: null,
+            dependencies: [],
+            propertyDependencies: {},
+            protect: false,
+            retainOnDelete: false,
+            deleteBeforeReplace: false,
+            ignoreChanges: [],
+            custom: true,
+            remote: false,
+            inputs: {},
+            rawInputs: {},
+            ...extra,
         });
 
         it("waiting for a component is waiting for its children; a child waits only for its parent's registration", () => {
@@ -104,11 +127,18 @@ describe("lifecycle model", () => {
 
         it("a release without a timeout is awaited 300 s, and flagged when it starts before the nodes", () => {
             const ng = res("ng", { type: "eks:index:ManagedNodeGroup", remote: true, custom: false });
-            const rel = res("rel", { type: "kubernetes:helm.sh/v3:Release", inputs: { chart: "strimzi-kafka-operator" }, rawInputs: { chart: "strimzi-kafka-operator" } });
+            const rel = res("rel", {
+                type: "kubernetes:helm.sh/v3:Release",
+                inputs: { chart: "strimzi-kafka-operator" },
+                rawInputs: { chart: "strimzi-kafka-operator" },
+            });
             const [t] = upTimings([ng, rel]);
             assert.equal(t.timeoutSeconds, controllerTable().pulumiAwait.releaseDefaultTimeoutSeconds);
             assert.ok(t.neededSeconds > t.timeoutSeconds, JSON.stringify(t));
-            assert.deepEqual(awaitedBeforeNodes([ng, rel]).map((a) => a.missing), [["ng"]]);
+            assert.deepEqual(
+                awaitedBeforeNodes([ng, rel]).map((a) => a.missing),
+                [["ng"]],
+            );
             const waiting = res("rel", { ...rel, dependencies: [ng.urn] });
             assert.deepEqual(awaitedBeforeNodes([ng, waiting]), []);
         });

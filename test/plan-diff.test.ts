@@ -10,23 +10,44 @@ import { diffPlans, diffValues, PlanLike, renderMarkdown, renderText, ResourceLi
 import { planOf, planWith } from "./support";
 
 const r = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceLike> = {}): ResourceLike => ({
-    urn: `urn:pulumi:dev::bdok::aws:s3/bucket:Bucket::${name}`, type: "aws:s3/bucket:Bucket", name,
-    parent: null, provider: null, dependencies: [], protect: false, retainOnDelete: false, inputs, ...extra,
+    urn: `urn:pulumi:dev::bdok::aws:s3/bucket:Bucket::${name}`,
+    type: "aws:s3/bucket:Bucket",
+    name,
+    parent: null,
+    provider: null,
+    dependencies: [],
+    protect: false,
+    retainOnDelete: false,
+    inputs,
+    ...extra,
 });
 const plan = (...resources: ResourceLike[]): PlanLike => ({ stack: "dev", resources });
 
 describe("plan diff", () => {
     it("lists added, removed and changed resources by URN", () => {
         const d = diffPlans(plan(r("a", { x: 1 }), r("b", { x: 1 }), r("c", { x: 1 })), plan(r("a", { x: 1 }), r("c", { x: 2 }), r("d", {})));
-        assert.deepEqual(d.added.map((x) => x.name), ["d"]);
-        assert.deepEqual(d.removed.map((x) => x.name), ["b"]);
-        assert.deepEqual(d.changed.map((x) => [x.name, x.changes]), [["c", [{ path: "x", kind: "changed", old: 1, new: 2 }]]]);
+        assert.deepEqual(
+            d.added.map((x) => x.name),
+            ["d"],
+        );
+        assert.deepEqual(
+            d.removed.map((x) => x.name),
+            ["b"],
+        );
+        assert.deepEqual(
+            d.changed.map((x) => [x.name, x.changes]),
+            [["c", [{ path: "x", kind: "changed", old: 1, new: 2 }]]],
+        );
         assert.equal(d.unchanged, 1);
     });
 
     it("names changed inputs by path, inside objects, arrays and JSON documents", () => {
         const before = { tags: { Name: "a", Old: "x" }, rules: [{ status: "Enabled" }], policy: JSON.stringify({ Statement: [{ Action: "s3:GetObject" }] }) };
-        const after = { tags: { Name: "b", New: "y" }, rules: [{ status: "Suspended" }, { status: "Enabled" }], policy: JSON.stringify({ Statement: [{ Action: "s3:*" }] }) };
+        const after = {
+            tags: { Name: "b", New: "y" },
+            rules: [{ status: "Suspended" }, { status: "Enabled" }],
+            policy: JSON.stringify({ Statement: [{ Action: "s3:*" }] }),
+        };
         assert.deepEqual(diffValues(before, after), [
             { path: "policy<json>.Statement[0].Action", kind: "changed", old: "s3:GetObject", new: "s3:*" },
             { path: "rules[0].status", kind: "changed", old: "Enabled", new: "Suspended" },
@@ -38,8 +59,14 @@ describe("plan diff", () => {
     });
 
     it("reports option and dependency changes", () => {
-        const d = diffPlans(plan(r("a", {})), plan(r("a", {}, { protect: true, retainOnDelete: true, dependencies: ["urn:pulumi:dev::bdok::aws:kms/key:Key::k"] })));
-        assert.deepEqual(d.changed[0].changes.map((c) => c.path), ["[protect]", "[retainOnDelete]", "[dependsOn]"]);
+        const d = diffPlans(
+            plan(r("a", {})),
+            plan(r("a", {}, { protect: true, retainOnDelete: true, dependencies: ["urn:pulumi:dev::bdok::aws:kms/key:Key::k"] })),
+        );
+        assert.deepEqual(
+            d.changed[0].changes.map((c) => c.path),
+            ["[protect]", "[retainOnDelete]", "[dependsOn]"],
+        );
         assert.match(renderText(d), /\[dependsOn\]: aws:kms\/key:Key::k/);
     });
 
@@ -85,14 +112,15 @@ describe("plan diff", () => {
     describe("CLI", () => {
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-plan-diff-"));
         after(() => fs.rmSync(dir, { recursive: true, force: true }));
-        const cli = (...args: string[]) => new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
-            const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan-diff.ts", ...args], { cwd: ROOT });
-            let stdout = "";
-            let stderr = "";
-            p.stdout.on("data", (x) => (stdout += x));
-            p.stderr.on("data", (x) => (stderr += x));
-            p.on("close", (status) => resolve({ status, stdout, stderr }));
-        });
+        const cli = (...args: string[]) =>
+            new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+                const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", "tools/plan-diff.ts", ...args], { cwd: ROOT });
+                let stdout = "";
+                let stderr = "";
+                p.stdout.on("data", (x) => (stdout += x));
+                p.stderr.on("data", (x) => (stderr += x));
+                p.on("close", (status) => resolve({ status, stdout, stderr }));
+            });
 
         it("`npm run plan:diff -- <base> <head> [--markdown]` prints text or Markdown; bad arguments exit 2", async function () {
             this.timeout(60000);
@@ -100,7 +128,12 @@ describe("plan diff", () => {
             const head = path.join(dir, "head.json");
             fs.writeFileSync(base, JSON.stringify(plan(r("a", { x: 1 }))));
             fs.writeFileSync(head, JSON.stringify(plan(r("a", { x: 2 }), r("b", {}))));
-            const [text, md, missing, usage] = await Promise.all([cli(base, head), cli(base, head, "--markdown"), cli(base, path.join(dir, "nope.json")), cli(base)]);
+            const [text, md, missing, usage] = await Promise.all([
+                cli(base, head),
+                cli(base, head, "--markdown"),
+                cli(base, path.join(dir, "nope.json")),
+                cli(base),
+            ]);
             assert.equal(text.status, 0, text.stderr);
             assert.match(text.stdout, /1 to add, 0 to remove, 1 to change/);
             assert.match(text.stdout, /~ x: 1 → 2/);

@@ -48,7 +48,8 @@ describe("policy pack", () => {
         assert.match(index, /new PolicyPack\("bdok",/);
         assert.match(index, /import \{ policies \} from "\.\/rules"/);
         // The pack resolves its dependencies from the root's node_modules (npm ci at the root).
-        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"]) assert.ok(require.resolve(dep, { paths: [dir] }).startsWith(path.join(ROOT, "node_modules")), dep);
+        for (const dep of ["@pulumi/policy", "@pulumi/pulumi"])
+            assert.ok(require.resolve(dep, { paths: [dir] }).startsWith(path.join(ROOT, "node_modules")), dep);
     });
 
     it("derives the stack from URNs, never prod-ness from the stack's name: unconfigured, the strict rules apply", () => {
@@ -56,7 +57,11 @@ describe("policy pack", () => {
         assert.deepEqual(resolveConfig({}, "urn:pulumi:prod-eu::bdok::t::n"), { stack: "prod-eu", isProd: true, exposure: "clusterIp" });
         assert.deepEqual(resolveConfig({}, "urn:pulumi:dev::bdok::t::n"), { stack: "dev", isProd: true, exposure: "clusterIp" });
         assert.deepEqual(resolveConfig({ isProd: false }, "urn:pulumi:prod::bdok::t::n"), { stack: "prod", isProd: false, exposure: "clusterIp" });
-        assert.deepEqual(resolveConfig({ stack: "staging", isProd: true, exposure: "publicLoadBalancer" }), { stack: "staging", isProd: true, exposure: "publicLoadBalancer" });
+        assert.deepEqual(resolveConfig({ stack: "staging", isProd: true, exposure: "publicLoadBalancer" }), {
+            stack: "staging",
+            isProd: true,
+            exposure: "publicLoadBalancer",
+        });
         assert.equal(resolveConfig({ exposure: "bogus" as any }).exposure, "clusterIp");
     });
 
@@ -69,38 +74,84 @@ describe("policy pack", () => {
 
 describe("policy predicates", () => {
     it("tell credential keys from keys that name where a credential lives", () => {
-        for (const k of ["password", "connection.password", "PGPASSWORD", "webserverSecretKey", "fernetKey", "apiKey", "api_key", "AWS_SECRET_ACCESS_KEY", "s3.aws-secret-key", "token", "pass", "jwtSecret", "clientSecret"]) {
+        for (const k of [
+            "password",
+            "connection.password",
+            "PGPASSWORD",
+            "webserverSecretKey",
+            "fernetKey",
+            "apiKey",
+            "api_key",
+            "AWS_SECRET_ACCESS_KEY",
+            "s3.aws-secret-key",
+            "token",
+            "pass",
+            "jwtSecret",
+            "clientSecret",
+        ]) {
             assert.ok(isCredentialKey(k), k);
         }
-        for (const k of ["fernetKeySecretName", "existingSecret", "passwordSecret", "secretKeyRef", "caSecret", "passwordAuthSecret", "tokenPath", "passwordFile", "automountServiceAccountToken", "username", "spark.hadoop.fs.s3a.aws.credentials.provider", "config.providers.secrets.class"]) {
+        for (const k of [
+            "fernetKeySecretName",
+            "existingSecret",
+            "passwordSecret",
+            "secretKeyRef",
+            "caSecret",
+            "passwordAuthSecret",
+            "tokenPath",
+            "passwordFile",
+            "automountServiceAccountToken",
+            "username",
+            "spark.hadoop.fs.s3a.aws.credentials.provider",
+            "config.providers.secrets.class",
+        ]) {
             assert.ok(!isCredentialKey(k), k);
         }
     });
 
     it("accept references, reject literals (a masked Pulumi secret is a literal too)", () => {
-        for (const v of ["${secrets:kafka/pg:password}", "${env:PG}", "${ENV:SHARED}", "$(PGPASSWORD)", "{{ .Values.x }}", "/var/run/secrets/token", "", "  "]) assert.ok(isReferenceValue(v), v);
+        for (const v of ["${secrets:kafka/pg:password}", "${env:PG}", "${ENV:SHARED}", "$(PGPASSWORD)", "{{ .Values.x }}", "/var/run/secrets/token", "", "  "])
+            assert.ok(isReferenceValue(v), v);
         for (const v of ["hunter2", "[secret]", "changeme", "${unterminated"]) assert.ok(!isReferenceValue(v), v);
     });
 
     it("find literal credentials with their path", () => {
-        const hits = literalCredentials({ spec: { config: { "connection.password": "x", "connection.user": "u" }, template: { env: [{ name: "API_TOKEN", value: "t" }] } } });
+        const hits = literalCredentials({
+            spec: { config: { "connection.password": "x", "connection.user": "u" }, template: { env: [{ name: "API_TOKEN", value: "t" }] } },
+        });
         assert.deepEqual(hits.map((h) => h.path).sort(), ["spec.config.connection.password", "spec.template.env[0].value"]);
     });
 
     it("find LoadBalancer requests and their scheme", () => {
-        const hits = loadBalancerServices({ web: { service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } }, other: { type: "ClusterIP" } });
+        const hits = loadBalancerServices({
+            web: { service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } },
+            other: { type: "ClusterIP" },
+        });
         assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true }]);
     });
 
     it("read TLS-only and admin statements from policy documents", () => {
-        const tls = parsePolicyDocument(JSON.stringify({ Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } }] }));
+        const tls = parsePolicyDocument(
+            JSON.stringify({
+                Statement: [{ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": false } } }],
+            }),
+        );
         assert.ok(isTlsOnlyPolicy(tls));
         assert.equal(adminWildcardStatements(tls).length, 0, "a Deny is never admin");
         assert.equal(parsePolicyDocument("not json"), undefined);
     });
 
     it("treat values the engine does not know yet as unknown, not as violations", () => {
-        const proxy = new Proxy({}, { get: () => { const e = new Error("unknown"); e.name = "UnknownValueError"; throw e; } });
+        const proxy = new Proxy(
+            {},
+            {
+                get: () => {
+                    const e = new Error("unknown");
+                    e.name = "UnknownValueError";
+                    throw e;
+                },
+            },
+        );
         assert.equal(read({ a: proxy }, "a", "b"), UNKNOWN);
         assert.equal(read({ a: "[unknown]" }, "a"), UNKNOWN);
     });
@@ -169,7 +220,10 @@ describe("rules allow what they should", () => {
         for (const [rule, cases] of prodCases) {
             const report = await runPolicies(cases[0].resources, { stack: "dev", isProd: false, exposure: "clusterIp" });
             assert.ok(!report.violations.some((v) => v.policy === rule), `${rule} fired on dev`);
-            assert.ok(report.notApplicable.some((n) => n.policy === rule && /prod stacks only/.test(n.reason)), `${rule} not reported as not applicable`);
+            assert.ok(
+                report.notApplicable.some((n) => n.policy === rule && /prod stacks only/.test(n.reason)),
+                `${rule} not reported as not applicable`,
+            );
         }
     });
 });
@@ -187,7 +241,8 @@ describe("the offline plans pass the policy pack", () => {
             } else {
                 for (const p of na) assert.ok(PROD_ONLY.includes(p), `${p} not applicable on ${stack}`);
                 // The prod-only rules about resources every stack has did run and stepped aside.
-                for (const p of ["rds-multi-az-prod", "rds-deletion-protection-prod", "stateful-protected-prod", "s3-no-force-destroy-prod"]) assert.ok(na.includes(p), p);
+                for (const p of ["rds-multi-az-prod", "rds-deletion-protection-prod", "stateful-protected-prod", "s3-no-force-destroy-prod"])
+                    assert.ok(na.includes(p), p);
             }
         });
     }
@@ -195,7 +250,8 @@ describe("the offline plans pass the policy pack", () => {
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {
         const run = await planOf("prod");
         const types = new Set(run.captured.map((r) => r.type));
-        for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "eks:index:Cluster", "aws:glue/catalogDatabase:CatalogDatabase"]) assert.ok(types.has(t), t);
+        for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "eks:index:Cluster", "aws:glue/catalogDatabase:CatalogDatabase"])
+            assert.ok(types.has(t), t);
         // The same plan with the protection switched off is caught.
         const unprotected = run.captured.map((r) => ({ ...r, protect: false, retainOnDelete: false }));
         const report = await runPolicies(unprotected, { stack: "prod", isProd: true, exposure: run.config.exposure });
@@ -233,7 +289,12 @@ describe("the offline plans pass the policy pack", () => {
         const run = await planOf("prod");
         const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-policy-"));
         const file = path.join(dir, "plan.json");
-        const broken = { ...run.plan, resources: run.plan.resources.map((r) => r.type === "aws:rds/instance:Instance" ? { ...r, inputs: { ...r.inputs, publiclyAccessible: true } } : r) };
+        const broken = {
+            ...run.plan,
+            resources: run.plan.resources.map((r) =>
+                r.type === "aws:rds/instance:Instance" ? { ...r, inputs: { ...r.inputs, publiclyAccessible: true } } : r,
+            ),
+        };
         fs.writeFileSync(file, JSON.stringify(broken));
         const logged: string[] = [];
         const log = console.log;

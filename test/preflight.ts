@@ -37,4 +37,3 @@ if (missing.length) {
     console.error(`bdok: cannot test without the pinned upstream ${missing.join(" and ")}; ../shared/ beside the clone also works`);
     process.exit(2);
 }
-

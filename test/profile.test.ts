@@ -10,7 +10,13 @@ function platformOf(run: PlanRun): Map<string, string> {
     for (const r of run.captured) {
         if (!r.type.startsWith("kubernetes:") || r.type.startsWith("pulumi:")) continue;
         // Content-named objects hash text that holds the stack's name (RDS host, bucket): mask hashes.
-        out.set(`${r.type}::${r.name}`, JSON.stringify(r.rawInputs).split(run.config.stack).join("STACK").replace(/[0-9a-f]{10,64}/g, "HASH"));
+        out.set(
+            `${r.type}::${r.name}`,
+            JSON.stringify(r.rawInputs)
+                .split(run.config.stack)
+                .join("STACK")
+                .replace(/[0-9a-f]{10,64}/g, "HASH"),
+        );
     }
     return out;
 }
@@ -30,7 +36,9 @@ describe("sizing profiles", () => {
         const run = await runPlan("prod", loadStackConfig("prod", { "bdok:profile": "small" }));
         assert.equal(run.config.ha, false);
         const kafka = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "strimzi-kafka-operator")!;
-        const dev = (await planOf("dev")).captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "strimzi-kafka-operator")!;
+        const dev = (await planOf("dev")).captured.find(
+            (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "strimzi-kafka-operator",
+        )!;
         assert.deepEqual((kafka.rawInputs as any).values, (dev.rawInputs as any).values);
         const airflow = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "airflow")!;
         assert.equal((airflow.rawInputs as any).values.scheduler.podDisruptionBudget.enabled, false);

@@ -25,7 +25,9 @@ describe("pipelines (Python)", () => {
     it("unit tests pass (python3 -m unittest)", function () {
         this.timeout(120000);
         const r = spawnSync("python3", ["-m", "unittest", "discover", "-s", "pipelines/tests", "-t", "."], {
-            cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+            cwd: ROOT,
+            encoding: "utf8",
+            env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
         });
         const ran = /Ran (\d+) tests?/.exec(r.stderr);
         assert.equal(r.status, 0, r.stderr.slice(-3000));

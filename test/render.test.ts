@@ -47,7 +47,11 @@ describe("render: the plan's Helm releases through the real charts", () => {
                 for (const r of rendered) {
                     assert.ok(r.objects.length > 0, `${r.releaseName} rendered nothing`);
                     for (const o of r.objects) {
-                        if (o.kind === "CustomResourceDefinition" || ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"].includes(o.kind)) continue;
+                        if (
+                            o.kind === "CustomResourceDefinition" ||
+                            ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"].includes(o.kind)
+                        )
+                            continue;
                         if (o.metadata.namespace !== undefined) assert.ok(typeof o.metadata.namespace === "string");
                     }
                 }
@@ -89,7 +93,8 @@ describe("render: the plan's Helm releases through the real charts", () => {
                     const { namespace, serviceAccount } = a.rawInputs as { namespace: string; serviceAccount: string };
                     const exists = w.some((o) => o.kind === "ServiceAccount" && o.namespace === namespace && o.name === serviceAccount);
                     const used = sas.some((s) => s.namespace === namespace && s.serviceAccount === serviceAccount);
-                    if (!exists || !used) dead.push(`${a.name}: ${namespace}/${serviceAccount}${exists ? "" : " does not exist"}${used ? "" : ", and no pod runs as it"}`);
+                    if (!exists || !used)
+                        dead.push(`${a.name}: ${namespace}/${serviceAccount}${exists ? "" : " does not exist"}${used ? "" : ", and no pod runs as it"}`);
                 }
                 assert.deepEqual(dead, []);
             });
@@ -111,7 +116,15 @@ describe("render: the plan's Helm releases through the real charts", () => {
 
     describe("the checks themselves", () => {
         it("the schema check rejects a wrong type and a missing required field", () => {
-            assert.match(coreSchemaErrors({ apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "x" }, spec: { replicas: "three", selector: {}, template: {} } })!, /replicas/);
+            assert.match(
+                coreSchemaErrors({
+                    apiVersion: "apps/v1",
+                    kind: "Deployment",
+                    metadata: { name: "x" },
+                    spec: { replicas: "three", selector: {}, template: {} },
+                })!,
+                /replicas/,
+            );
             assert.match(coreSchemaErrors({ apiVersion: "v1", kind: "Pod", metadata: { name: "x" }, spec: { containers: [{ image: "busybox" }] } })!, /name/);
             assert.equal(coreSchemaErrors({ apiVersion: "kafka.strimzi.io/v1", kind: "Kafka" }), undefined);
         });
@@ -120,10 +133,28 @@ describe("render: the plan's Helm releases through the real charts", () => {
             const run = await planOf(STACKS[0]);
             const w = world(run);
             const pod: WorldObject = {
-                kind: "Deployment", apiVersion: "apps/v1", namespace: "airflow", name: "probe", autoNamed: false, origin: "test",
-                body: { spec: { template: { spec: { serviceAccountName: "nobody", containers: [{ name: "c", env: [{ name: "P", valueFrom: { secretKeyRef: { name: "bdok-airflow-keys", key: "no-such-key" } } }] }] } } } },
+                kind: "Deployment",
+                apiVersion: "apps/v1",
+                namespace: "airflow",
+                name: "probe",
+                autoNamed: false,
+                origin: "test",
+                body: {
+                    spec: {
+                        template: {
+                            spec: {
+                                serviceAccountName: "nobody",
+                                containers: [
+                                    { name: "c", env: [{ name: "P", valueFrom: { secretKeyRef: { name: "bdok-airflow-keys", key: "no-such-key" } } }] },
+                                ],
+                            },
+                        },
+                    },
+                },
             };
-            const problems = unresolved([...w, pod]).filter((u) => u.from.includes("probe")).map((u) => u.problem);
+            const problems = unresolved([...w, pod])
+                .filter((u) => u.from.includes("probe"))
+                .map((u) => u.problem);
             assert.equal(problems.length, 2, problems.join("; "));
             assert.ok(problems.some((p) => /no ServiceAccount airflow\/nobody/.test(p)));
             assert.ok(problems.some((p) => /has no key no-such-key/.test(p)));
@@ -132,7 +163,12 @@ describe("render: the plan's Helm releases through the real charts", () => {
         it("the leaf-mutation check finds a value the chart never reads, and keeps the ones it does", async function () {
             this.timeout(120_000);
             const rel: PlannedRelease = {
-                resource: "t", urn: "t", chart: "trino", releaseName: "t", namespace: "trino", skipCrds: false,
+                resource: "t",
+                urn: "t",
+                chart: "trino",
+                releaseName: "t",
+                namespace: "trino",
+                skipCrds: false,
                 values: { server: { workers: 3 }, coordinator: { jvm: { maxHeapSize: "6G" } }, notAChartKey: { enabled: true, name: "x" } },
             };
             const r = await ignoredValues(rel, "1.35", []);

@@ -4,7 +4,11 @@ import { strict as assert } from "assert";
 import { Captured, loadStackConfig, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { ChartName, charts } from "../versions";
 
-export const STACKS = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+export const STACKS = fs
+    .readdirSync(ROOT)
+    .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+    .map((f) => f.split(".")[1])
+    .sort();
 
 const cache = new Map<string, Promise<PlanRun>>();
 
@@ -54,7 +58,11 @@ export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
                 seen.add(d);
                 stack.push(d);
                 // Waiting for a component means waiting for its children.
-                for (const c of run.captured) if (c.parent === d && !seen.has(c.urn)) { seen.add(c.urn); stack.push(c.urn); }
+                for (const c of run.captured)
+                    if (c.parent === d && !seen.has(c.urn)) {
+                        seen.add(c.urn);
+                        stack.push(c.urn);
+                    }
             }
         }
     }
@@ -64,7 +72,13 @@ export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
 /** The children (recursively) of a component. */
 export function descendants(run: PlanRun, urn: string): Captured[] {
     const out: Captured[] = [];
-    const walk = (u: string) => run.captured.filter((c) => c.parent === u).forEach((c) => { out.push(c); walk(c.urn); });
+    const walk = (u: string) =>
+        run.captured
+            .filter((c) => c.parent === u)
+            .forEach((c) => {
+                out.push(c);
+                walk(c.urn);
+            });
     walk(urn);
     return out;
 }

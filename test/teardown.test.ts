@@ -27,7 +27,7 @@ const ofKind = (run: PlanRun, group: string, kind: string) => run.captured.filte
 /** deleteClaim of every persistent volume of a KafkaNodePool (single volume or JBOD). */
 function deleteClaims(pool: Captured): boolean[] {
     const storage = inputsOf(pool).spec?.storage ?? {};
-    const volumes = storage.type === "jbod" ? storage.volumes ?? [] : [storage];
+    const volumes = storage.type === "jbod" ? (storage.volumes ?? []) : [storage];
     return volumes.filter((v: any) => v.type === "persistent-claim").map((v: any) => v.deleteClaim === true);
 }
 
@@ -97,8 +97,9 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("deletes the node groups before the node role's policy attachments", () => {
-            const role = ofType(run, "aws:iam/role:Role")
-                .find((r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com");
+            const role = ofType(run, "aws:iam/role:Role").find(
+                (r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com",
+            );
             assert.ok(role, "a node role trusted by EC2");
             const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.dependencies.includes(role.urn));
             assert.ok(attachments.length >= 3, "the node role's managed policies");

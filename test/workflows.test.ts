@@ -8,9 +8,31 @@ import { ROOT } from "../tools/harness";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 
-interface Step { name?: string; id?: string; uses?: string; run?: string; if?: string; with?: Record<string, any>; env?: Record<string, string>; "working-directory"?: string }
-interface Job { name?: string; needs?: string | string[]; if?: string; environment?: string | { name: string }; strategy?: any; permissions?: Record<string, string>; steps: Step[] }
-interface Workflow { name: string; on: any; jobs: Record<string, Job>; permissions?: Record<string, string> }
+interface Step {
+    name?: string;
+    id?: string;
+    uses?: string;
+    run?: string;
+    if?: string;
+    with?: Record<string, any>;
+    env?: Record<string, string>;
+    "working-directory"?: string;
+}
+interface Job {
+    name?: string;
+    needs?: string | string[];
+    if?: string;
+    environment?: string | { name: string };
+    strategy?: any;
+    permissions?: Record<string, string>;
+    steps: Step[];
+}
+interface Workflow {
+    name: string;
+    on: any;
+    jobs: Record<string, Job>;
+    permissions?: Record<string, string>;
+}
 
 const load = (file: string): Workflow => YAML.parse(fs.readFileSync(path.join(DIR, file), "utf8"));
 const step = (job: Job, name: string): Step => {
@@ -28,7 +50,10 @@ const PREVIEW = { token: "${{ secrets.PULUMI_PREVIEW_TOKEN }}", role: "${{ vars.
 const mentions = (v: unknown, ref: string) => JSON.stringify(v).includes(ref.slice(4, -3).trim());
 
 describe("GitHub workflows", () => {
-    const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f)).sort();
+    const files = fs
+        .readdirSync(DIR)
+        .filter((f) => /\.ya?ml$/.test(f))
+        .sort();
     const all = Object.fromEntries(files.map((f) => [f, load(f)]));
 
     it("pr.yml, main.yml and destroy.yml exist and parse", () => {
@@ -82,7 +107,10 @@ describe("GitHub workflows", () => {
                     assert.equal(p.with?.policyPacks, "policy", `${f} ${id}: the policy pack`);
                     assert.ok(fs.existsSync(path.join(ROOT, p.with!.policyPacks, "PulumiPolicy.yaml")));
                     const cfg = job.steps.find((s) => /npm run --silent policy -- --emit-config .* --out /.test(s.run ?? ""));
-                    assert.ok(cfg && cfg.run!.includes(`--out ${p.with?.policyPackConfigs}`), `${f} ${id}: policy config written to ${p.with?.policyPackConfigs}`);
+                    assert.ok(
+                        cfg && cfg.run!.includes(`--out ${p.with?.policyPackConfigs}`),
+                        `${f} ${id}: policy config written to ${p.with?.policyPackConfigs}`,
+                    );
                 }
             }
         }
@@ -101,7 +129,10 @@ describe("GitHub workflows", () => {
                 if (deploy) {
                     deployJobs++;
                     assert.ok(DEPLOY.environments.includes(envName(job) ?? ""), `${f} ${id}: deploy credentials outside the dev/production environments`);
-                    assert.ok(triggers.every((t) => t === "push" || t === "workflow_dispatch"), `${f} ${id}: deploy credentials on ${triggers}`);
+                    assert.ok(
+                        triggers.every((t) => t === "push" || t === "workflow_dispatch"),
+                        `${f} ${id}: deploy credentials on ${triggers}`,
+                    );
                     if (triggers.includes("push")) assert.deepEqual(wf.on.push.branches, ["main"]);
                 }
                 if (commands.some((c) => c !== "preview")) assert.ok(deploy, `${f} ${id}: ${commands} without the deploy credentials`);
@@ -189,7 +220,10 @@ describe("GitHub workflows", () => {
             for (const j of [preview, prod]) assert.equal((j as any)["runs-on"], "${{ vars.PROD_RUNNER || 'ubuntu-latest' }}");
             assert.equal(envName(prod), "production");
             assert.notEqual(envName(dev), "production");
-            for (const [job, stack] of [[dev, "dev"], [prod, "prod"]] as const) {
+            for (const [job, stack] of [
+                [dev, "dev"],
+                [prod, "prod"],
+            ] as const) {
                 const [up] = pulumiSteps(job);
                 assert.equal(up.with?.command, "up");
                 assert.match(up.with?.["stack-name"], new RegExp(`'${stack}'`));

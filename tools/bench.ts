@@ -19,7 +19,11 @@ interface Args {
 const usage = "usage: npm run bench -- [--runs N] [--stacks dev,prod] [--no-tests]";
 
 export function parseBenchArgs(argv: string[]): Args {
-    const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+    const known = fs
+        .readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+        .map((f) => f.split(".")[1])
+        .sort();
     const { flags } = parseArgs(argv, { "--runs": "value", "--stacks": "value", "--no-tests": "switch" }, usage);
     const args: Args = { runs: 5, stacks: known, tests: flags["--no-tests"] !== true };
     if (flags["--runs"] !== undefined) {
@@ -30,11 +34,16 @@ export function parseBenchArgs(argv: string[]): Args {
     }
     if (flags["--stacks"] !== undefined) {
         const v = flags["--stacks"] as string;
-        args.stacks = v.split(",").map((x) => x.trim()).filter(Boolean);
+        args.stacks = v
+            .split(",")
+            .map((x) => x.trim())
+            .filter(Boolean);
         const unknown = args.stacks.filter((x) => !known.includes(x));
         if (unknown.length || args.stacks.length === 0) {
             const hint = unknown.length === 1 ? didYouMean(unknown[0], known) : "";
-            throw new UsageError(`--stacks: got ${JSON.stringify(v)}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}${hint ? `; ${hint}` : ""}; allowed: a comma-separated list of ${known.join(", ")}\n${usage}`);
+            throw new UsageError(
+                `--stacks: got ${JSON.stringify(v)}${unknown.length ? ` (unknown: ${unknown.join(", ")})` : ""}${hint ? `; ${hint}` : ""}; allowed: a comma-separated list of ${known.join(", ")}\n${usage}`,
+            );
         }
     }
     return args;
@@ -81,8 +90,12 @@ function main(): number {
                 const e = plan.estimates;
                 row.detail = `${plan.resources.length} resources`;
                 const c = e?.capacity;
-                const demand = (d: { cpuMillis: number; memoryMiB: number }) => `${(d.cpuMillis / 1000).toFixed(2)} vCPU / ${(d.memoryMiB / 1024).toFixed(1)} GiB`;
-                if (e) figures.push(`| ${stack} | ${plan.resources.length} | ${e.deployMinutes} | ${e.monthlyCostUsd.toFixed(2)} | ${demand(c.idle)} | ${demand(c.requested)} | ${demand(c.allocatable)} | ${c.fits ? "fits" : "does not fit"} |`);
+                const demand = (d: { cpuMillis: number; memoryMiB: number }) =>
+                    `${(d.cpuMillis / 1000).toFixed(2)} vCPU / ${(d.memoryMiB / 1024).toFixed(1)} GiB`;
+                if (e)
+                    figures.push(
+                        `| ${stack} | ${plan.resources.length} | ${e.deployMinutes} | ${e.monthlyCostUsd.toFixed(2)} | ${demand(c.idle)} | ${demand(c.requested)} | ${demand(c.allocatable)} | ${c.fits ? "fits" : "does not fit"} |`,
+                    );
             }
             rows.push(row);
         }
@@ -106,10 +119,14 @@ function main(): number {
     console.log("| what | runs | median s | min s | max s | failed | note |");
     console.log("|---|---:|---:|---:|---:|---:|---|");
     for (const r of rows) {
-        console.log(`| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`);
+        console.log(
+            `| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`,
+        );
     }
     if (figures.length) {
-        console.log("\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | requests at idle | at peak (a batch run) | allocatable | capacity |");
+        console.log(
+            "\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | requests at idle | at peak (a batch run) | allocatable | capacity |",
+        );
         console.log("|---|---:|---:|---:|---:|---:|---:|---|");
         figures.forEach((f) => console.log(f));
     }

@@ -107,9 +107,11 @@ export function checkOutputDir(dir: string, flag = "--out", shownPath = dir): st
     if (root) throw new UsageError(`${shown}: is under ${root}, a kernel file system; allowed: a directory you can write, e.g. plan/<stack>`);
     const st = fs.statSync(found);
     if (!st.isDirectory()) {
-        throw new UsageError(missing.length === 0
-            ? `${shown}: is an existing file; allowed: a directory (new or existing)`
-            : `${shown}: ${found} is a file, not a directory; allowed: a path inside a directory`);
+        throw new UsageError(
+            missing.length === 0
+                ? `${shown}: is an existing file; allowed: a directory (new or existing)`
+                : `${shown}: ${found} is a file, not a directory; allowed: a path inside a directory`,
+        );
     }
     if (readOnly(found)) throw new UsageError(`${shown}: ${found} is read-only; allowed: a directory you can write`);
     return abs;
@@ -127,8 +129,12 @@ export function checkOutputFile(file: string, flag = "--out"): string {
 export function readProblem(e: unknown): string {
     const code = (e as NodeJS.ErrnoException)?.code;
     const words: Record<string, string> = {
-        ENOENT: "no such file", EISDIR: "is a directory, not a file", EACCES: "permission denied", EPERM: "permission denied",
-        ENOTDIR: "a part of the path is not a directory", ELOOP: "too many symbolic links",
+        ENOENT: "no such file",
+        EISDIR: "is a directory, not a file",
+        EACCES: "permission denied",
+        EPERM: "permission denied",
+        ENOTDIR: "a part of the path is not a directory",
+        ELOOP: "too many symbolic links",
     };
     return (code && words[code]) ?? (e as Error)?.message ?? String(e);
 }
@@ -151,12 +157,20 @@ export function readPlanFile(file: string, usage = ""): PlanLike & { config?: an
         throw new UsageError(`${file}: ${what} (${(e as Error).message.replace(/\s+/g, " ")}); allowed: a plan.json written by npm run plan`);
     }
     if (!isPlainObject(plan) || !Array.isArray(plan.resources)) {
-        const got = !isPlainObject(plan) ? (Array.isArray(plan) ? "a list" : JSON.stringify(plan)) : plan.resources === undefined ? 'no "resources"' : `"resources" is ${JSON.stringify(plan.resources)?.slice(0, 40)}`;
+        const got = !isPlainObject(plan)
+            ? Array.isArray(plan)
+                ? "a list"
+                : JSON.stringify(plan)
+            : plan.resources === undefined
+              ? 'no "resources"'
+              : `"resources" is ${JSON.stringify(plan.resources)?.slice(0, 40)}`;
         throw new UsageError(`${file}: not a plan (${got}); allowed: a plan.json written by npm run plan, with a "resources" list`);
     }
     const bad = plan.resources.findIndex((r) => !isPlainObject(r) || typeof r.urn !== "string" || typeof r.type !== "string");
-    if (bad >= 0) throw new UsageError(`${file}: resources[${bad}] is not a planned resource (no "urn" and "type"); allowed: a plan.json written by npm run plan`);
-    if (plan.stack !== undefined && typeof plan.stack !== "string") throw new UsageError(`${file}: "stack" is not a string; allowed: a plan.json written by npm run plan`);
+    if (bad >= 0)
+        throw new UsageError(`${file}: resources[${bad}] is not a planned resource (no "urn" and "type"); allowed: a plan.json written by npm run plan`);
+    if (plan.stack !== undefined && typeof plan.stack !== "string")
+        throw new UsageError(`${file}: "stack" is not a string; allowed: a plan.json written by npm run plan`);
     return plan as unknown as PlanLike & { config?: any; [k: string]: unknown };
 }
 

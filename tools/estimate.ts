@@ -5,8 +5,22 @@ import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../config";
 import {
-    CapacityError, CapacityReport, CapacityTable, CostItem, DurationTable, EstResource, PriceTable, RenderedObjects,
-    capacityReport, criticalPath, jvmMemoryMiB, monthlyCost, getPath, nodeAllocatable, systemPodsOf, workloads,
+    CapacityError,
+    CapacityReport,
+    CapacityTable,
+    CostItem,
+    DurationTable,
+    EstResource,
+    PriceTable,
+    RenderedObjects,
+    capacityReport,
+    criticalPath,
+    jvmMemoryMiB,
+    monthlyCost,
+    getPath,
+    nodeAllocatable,
+    systemPodsOf,
+    workloads,
 } from "../lib/estimates";
 import { karpenterCost, PackingResult, PodRequest, PoolOffer, poolInstanceTypes } from "../platform/karpenter/packing";
 import type { PlanRun } from "./harness";
@@ -93,7 +107,15 @@ export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
     }
     const items = [...cost.items];
     if (k && k.idle.monthlyUsd > 0) {
-        items.push({ item: "EC2 instances (Karpenter, idle)", resource: k.idle.nodes.map((n) => `${n.pool}: ${n.instanceType} ${n.capacityType}`).join(", "), quantity: k.idle.nodes.length, unit: "node", unitUsd: Math.round((k.idle.monthlyUsd / Math.max(1, k.idle.nodes.length)) * 100) / 100, monthlyUsd: k.idle.monthlyUsd, note: "bin-packed pod requests (platform/karpenter/packing.ts), root volumes included" });
+        items.push({
+            item: "EC2 instances (Karpenter, idle)",
+            resource: k.idle.nodes.map((n) => `${n.pool}: ${n.instanceType} ${n.capacityType}`).join(", "),
+            quantity: k.idle.nodes.length,
+            unit: "node",
+            unitUsd: Math.round((k.idle.monthlyUsd / Math.max(1, k.idle.nodes.length)) * 100) / 100,
+            monthlyUsd: k.idle.monthlyUsd,
+            note: "bin-packed pod requests (platform/karpenter/packing.ts), root volumes included",
+        });
     }
     const idleUsd = Math.round((cost.totalUsd + (k?.idle.monthlyUsd ?? 0)) * 100) / 100;
     const batchUsd = Math.round((cost.totalUsd + (k?.batch.monthlyUsd ?? 0)) * 100) / 100;
@@ -127,10 +149,17 @@ export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
  * instance types each NodePool of the plan allows (its families x sizes that the price table
  * knows), at idle and during the largest batch run. Undefined when the plan has no NodePool.
  */
-export function karpenterNodes(resources: EstResource[], tables: Tables, rendered: RenderedObjects = {}): { pools: PoolOffer[]; idle: PackingResult; batch: PackingResult } | undefined {
+export function karpenterNodes(
+    resources: EstResource[],
+    tables: Tables,
+    rendered: RenderedObjects = {},
+): { pools: PoolOffer[]; idle: PackingResult; batch: PackingResult } | undefined {
     const pre = karpenterInputs(resources, tables, rendered);
     if (!pre) return undefined;
-    return { pools: pre.pools, ...karpenterCost(pre.pods, pre.pools, tables.capacity, tables.prices, { perNode: pre.perNode, rootVolumeGiB: pre.rootVolumeGiB }) };
+    return {
+        pools: pre.pools,
+        ...karpenterCost(pre.pods, pre.pools, tables.capacity, tables.prices, { perNode: pre.perNode, rootVolumeGiB: pre.rootVolumeGiB }),
+    };
 }
 
 function karpenterInputs(resources: EstResource[], tables: Tables, rendered: RenderedObjects) {
@@ -161,9 +190,16 @@ function karpenterInputs(resources: EstResource[], tables: Tables, rendered: Ren
     const runs = new Map<string, number>();
     for (const p of pooled.filter((x) => x.submitted)) runs.set(p.submitted!, (runs.get(p.submitted!) ?? 0) + p.pods * p.memoryMiB);
     const peak = [...runs.entries()].sort((a, b) => b[1] - a[1])[0]?.[0];
-    const pods: PodRequest[] = pooled.filter((p) => !p.submitted || p.submitted === peak).map((p) => ({
-        name: `${p.source} ${p.path}`, cpuMillis: p.cpuMillis, memoryMiB: p.memoryMiB, count: p.pods, pool: p.pool!, transient: !!p.transient,
-    }));
+    const pods: PodRequest[] = pooled
+        .filter((p) => !p.submitted || p.submitted === peak)
+        .map((p) => ({
+            name: `${p.source} ${p.path}`,
+            cpuMillis: p.cpuMillis,
+            memoryMiB: p.memoryMiB,
+            count: p.pods,
+            pool: p.pool!,
+            transient: !!p.transient,
+        }));
     // DaemonSet pods run on Karpenter's nodes too.
     const daemons = [...systemPodsOf(resources, tables.capacity).filter((x) => x.perNode), ...w.pods.filter((x) => x.perNode && !x.pool)];
     const perNode = { cpuMillis: daemons.reduce((a, d) => a + d.cpuMillis, 0), memoryMiB: daemons.reduce((a, d) => a + d.memoryMiB, 0), pods: daemons.length };
@@ -174,7 +210,12 @@ function karpenterInputs(resources: EstResource[], tables: Tables, rendered: Ren
 }
 
 /** Pods that select a pool no NodePool offers, or that no allowed instance type can hold. */
-export function karpenterProblems(resources: EstResource[], config: StackConfig, tables: Tables, rendered: RenderedObjects = {}): Array<{ key: string; message: string }> {
+export function karpenterProblems(
+    resources: EstResource[],
+    config: StackConfig,
+    tables: Tables,
+    rendered: RenderedObjects = {},
+): Array<{ key: string; message: string }> {
     const out: Array<{ key: string; message: string }> = [];
     const pre = karpenterInputs(resources, tables, rendered);
     if (!pre) return out;
@@ -182,12 +223,19 @@ export function karpenterProblems(resources: EstResource[], config: StackConfig,
         const offer = pre.pools.find((o) => o.name === p.pool);
         const base = p.pool.split(":")[0];
         if (!offer) {
-            out.push({ key: `bdok:karpenter.pools`, message: `bdok:karpenter.pools: ${p.name} selects pool ${JSON.stringify(base)}, which no NodePool offers: its pods would stay Pending; allowed: ${pre.pools.map((o) => o.name).join(", ")}` });
+            out.push({
+                key: `bdok:karpenter.pools`,
+                message: `bdok:karpenter.pools: ${p.name} selects pool ${JSON.stringify(base)}, which no NodePool offers: its pods would stay Pending; allowed: ${pre.pools.map((o) => o.name).join(", ")}`,
+            });
             continue;
         }
         const free = offer.instanceTypes.map((t) => {
             const a = nodeAllocatable(t, tables.capacity);
-            return { t, cpu: a.allocatable.cpuMillis - pre.perNode.cpuMillis, mem: a.allocatable.memoryMiB - a.capacity.memoryMiB * 0.075 - pre.perNode.memoryMiB };
+            return {
+                t,
+                cpu: a.allocatable.cpuMillis - pre.perNode.cpuMillis,
+                mem: a.allocatable.memoryMiB - a.capacity.memoryMiB * 0.075 - pre.perNode.memoryMiB,
+            };
         });
         if (free.some((f) => p.cpuMillis <= f.cpu && p.memoryMiB <= f.mem)) continue;
         const big = free.reduce((x, y) => (y.mem > x.mem ? y : x));
@@ -198,9 +246,15 @@ export function karpenterProblems(resources: EstResource[], config: StackConfig,
             const ratio = p.memoryMiB / mem;
             const max = Math.floor(Math.min(big.mem / ratio, big.mem - tables.capacity.operatorDefaults.sparkMemoryOverhead.minimumMiB));
             const at = max >= 1024 ? `${Math.floor(max / 1024)}g` : `${Math.max(0, max)}m`;
-            out.push({ key: "bdok:spark.executorMemory", message: `bdok:spark.executorMemory: got "${config.spark.executorMemory}": an executor pod (${p.name}) requests ${gib(p.memoryMiB)} (memory + overhead), more than any instance type of Karpenter's ${base} pool offers (${room}); allowed: at most ${at}, or larger sizes in ${sizesKey}` });
+            out.push({
+                key: "bdok:spark.executorMemory",
+                message: `bdok:spark.executorMemory: got "${config.spark.executorMemory}": an executor pod (${p.name}) requests ${gib(p.memoryMiB)} (memory + overhead), more than any instance type of Karpenter's ${base} pool offers (${room}); allowed: at most ${at}, or larger sizes in ${sizesKey}`,
+            });
         } else {
-            out.push({ key: sizesKey, message: `${sizesKey}: ${p.name}: one pod requests ${gib(p.memoryMiB)} and ${vcpu(p.cpuMillis)}, more than any allowed instance type offers (${room}); allowed: larger sizes` });
+            out.push({
+                key: sizesKey,
+                message: `${sizesKey}: ${p.name}: one pod requests ${gib(p.memoryMiB)} and ${vcpu(p.cpuMillis)}, more than any allowed instance type offers (${room}); allowed: larger sizes`,
+            });
         }
     }
     return out;
@@ -219,8 +273,16 @@ export function limitProblems(resources: EstResource[], k: { batch: PackingResul
         const nodes = k.batch.nodes.filter((n) => n.pool.split(":")[0] === pool);
         const cpu = nodes.reduce((a, n) => a + instanceShape(n.instanceType).vcpu, 0);
         const mem = nodes.reduce((a, n) => a + instanceShape(n.instanceType).memoryGiB, 0);
-        if (cpu > l.cpu) out.push({ key: `bdok:karpenter.pools.${pool}.cpuLimit`, message: `bdok:karpenter.pools.${pool}.cpuLimit: got ${l.cpu}: a batch run needs ${nodes.length} node(s) with ${cpu} cores in the ${pool} pool, and Karpenter launches none past the limit (pods stay Pending); allowed: ${cpu} or more, or smaller requests` });
-        if (mem > l.memGiB) out.push({ key: `bdok:karpenter.pools.${pool}.memoryLimitGiB`, message: `bdok:karpenter.pools.${pool}.memoryLimitGiB: got ${l.memGiB}: a batch run needs ${nodes.length} node(s) with ${mem} GiB in the ${pool} pool, and Karpenter launches none past the limit (pods stay Pending); allowed: ${mem} or more, or smaller requests` });
+        if (cpu > l.cpu)
+            out.push({
+                key: `bdok:karpenter.pools.${pool}.cpuLimit`,
+                message: `bdok:karpenter.pools.${pool}.cpuLimit: got ${l.cpu}: a batch run needs ${nodes.length} node(s) with ${cpu} cores in the ${pool} pool, and Karpenter launches none past the limit (pods stay Pending); allowed: ${cpu} or more, or smaller requests`,
+            });
+        if (mem > l.memGiB)
+            out.push({
+                key: `bdok:karpenter.pools.${pool}.memoryLimitGiB`,
+                message: `bdok:karpenter.pools.${pool}.memoryLimitGiB: got ${l.memGiB}: a batch run needs ${nodes.length} node(s) with ${mem} GiB in the ${pool} pool, and Karpenter launches none past the limit (pods stay Pending); allowed: ${mem} or more, or smaller requests`,
+            });
     }
     return out;
 }
@@ -230,7 +292,9 @@ const gib = (m: number) => `${(m / 1024).toFixed(1)} GiB`;
 
 /** The plan's node group of a configured group (the program names it `<cluster>-<group>`). */
 function planGroupOf(resources: EstResource[], group: string): EstResource | undefined {
-    return resources.find((r) => (r.type === "eks:index:ManagedNodeGroup" || r.type === "aws:eks/nodeGroup:NodeGroup") && (r.name === group || r.name.endsWith(`-${group}`)));
+    return resources.find(
+        (r) => (r.type === "eks:index:ManagedNodeGroup" || r.type === "aws:eks/nodeGroup:NodeGroup") && (r.name === group || r.name.endsWith(`-${group}`)),
+    );
 }
 
 /**
@@ -238,7 +302,13 @@ function planGroupOf(resources: EstResource[], group: string): EstResource | und
  * Spark pod no node can hold, else the smallest desiredSize that fits (found by re-running the
  * capacity model), else a larger instance type.
  */
-export function capacityAdvice(resources: EstResource[], config: StackConfig, cap: CapacityReport, tables: Tables, rendered: RenderedObjects = {}): { key: string; message: string } {
+export function capacityAdvice(
+    resources: EstResource[],
+    config: StackConfig,
+    cap: CapacityReport,
+    tables: Tables,
+    rendered: RenderedObjects = {},
+): { key: string; message: string } {
     const groups = Object.keys(config.nodeGroups);
     const typesKey = `bdok:nodeGroups.${groups[0]}.instanceTypes`;
     const o = cap.oversized[0];
@@ -247,7 +317,9 @@ export function capacityAdvice(resources: EstResource[], config: StackConfig, ca
         if (o.submitted && /\.executor$/.test(o.path) && o.memoryMiB > o.largestNode.memoryMiB) {
             const mem = jvmMemoryMiB(config.spark.executorMemory);
             const ratio = o.memoryMiB / mem;
-            const max = Math.floor(Math.min(o.largestNode.memoryMiB / ratio, o.largestNode.memoryMiB - tables.capacity.operatorDefaults.sparkMemoryOverhead.minimumMiB));
+            const max = Math.floor(
+                Math.min(o.largestNode.memoryMiB / ratio, o.largestNode.memoryMiB - tables.capacity.operatorDefaults.sparkMemoryOverhead.minimumMiB),
+            );
             const at = max >= 1024 ? `${Math.floor(max / 1024)}g` : `${Math.max(0, max)}m`;
             return {
                 key: "bdok:spark.executorMemory",
@@ -270,14 +342,22 @@ export function capacityAdvice(resources: EstResource[], config: StackConfig, ca
         if (!ng) continue;
         const desired = config.nodeGroups[g].desiredSize;
         for (let n = desired + 1; n <= Math.max(desired + 20, 1); n++) {
-            const bigger = resources.map((r) => (r === ng ? { ...r, inputs: { ...r.inputs, scalingConfig: { ...(r.inputs.scalingConfig as object), desiredSize: n } } } : r));
+            const bigger = resources.map((r) =>
+                r === ng ? { ...r, inputs: { ...r.inputs, scalingConfig: { ...(r.inputs.scalingConfig as object), desiredSize: n } } } : r,
+            );
             if (!capacityReport(bigger, tables.capacity, rendered).fits) continue;
             const key = `bdok:nodeGroups.${g}.desiredSize`;
             const max = config.nodeGroups[g].maxSize < n ? `, and maxSize to at least ${n}` : "";
-            return { key, message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes` };
+            return {
+                key,
+                message: `${key}: got ${desired}: the pods do not fit ${when}, ${shortfall}; allowed: ${n} or more (set desiredSize to ${n}${max}), or a larger instance type in bdok:nodeGroups.${g}.instanceTypes`,
+            };
         }
     }
-    return { key: typesKey, message: `${typesKey}: the pods do not fit ${when}, ${shortfall}, and 20 more nodes would not help; allowed: a larger instance type` };
+    return {
+        key: typesKey,
+        message: `${typesKey}: the pods do not fit ${when}, ${shortfall}, and 20 more nodes would not help; allowed: a larger instance type`,
+    };
 }
 
 /** Throws a CapacityError that leads with the shortfall and the key to change when the stack's requests do not fit. */
@@ -303,7 +383,10 @@ const usd = (n: number) => `$${n.toFixed(2)}`;
 export function renderEstimates(e: Estimates): string {
     const lines: string[] = [];
     lines.push(`Estimates (offline model: ${e.basis.durations}, ${e.basis.prices} [${e.basis.pricesRegion}, ${e.basis.pricesDate}], ${e.basis.capacity})`);
-    const chain = e.criticalPath.filter((c) => c.minutes >= 0.5).map((c) => `${c.name} ${c.minutes}`).join(" -> ");
+    const chain = e.criticalPath
+        .filter((c) => c.minutes >= 0.5)
+        .map((c) => `${c.name} ${c.minutes}`)
+        .join(" -> ");
     lines.push(`  deploy time (critical path): ${e.deployMinutes} min: ${chain || "(no step over 0.5 min)"}`);
     const byItem = new Map<string, number>();
     for (const it of e.costItems) byItem.set(it.item, (byItem.get(it.item) ?? 0) + it.monthlyUsd);
@@ -311,11 +394,15 @@ export function renderEstimates(e: Estimates): string {
     lines.push(`  monthly cost at idle: ${usd(e.monthlyCostUsd)} (${parts.join(", ")}); usage-based charges not included`);
     if (e.karpenter) {
         const nodes = (r: PackingResult) => r.nodes.map((n) => `${n.pool} ${n.instanceType} ${n.capacityType}`).join(", ") || "none";
-        lines.push(`  Karpenter nodes: idle ${usd(e.karpenter.idle.monthlyUsd)} (${nodes(e.karpenter.idle)}); during a batch run ${usd(e.karpenter.batch.monthlyUsd)} (${nodes(e.karpenter.batch)}): the stack at ${usd(e.batchMonthlyCostUsd)}/month while a batch run is on`);
+        lines.push(
+            `  Karpenter nodes: idle ${usd(e.karpenter.idle.monthlyUsd)} (${nodes(e.karpenter.idle)}); during a batch run ${usd(e.karpenter.batch.monthlyUsd)} (${nodes(e.karpenter.batch)}): the stack at ${usd(e.batchMonthlyCostUsd)}/month while a batch run is on`,
+        );
     }
     const c = e.capacity;
     const groups = c.nodeGroups.map((g) => `${g.nodes} x ${g.instanceType}`).join(" + ") || "no node group";
-    lines.push(`  capacity: peak (a batch run${c.peakRun ? `: ${c.peakRun}` : ""}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`);
+    lines.push(
+        `  capacity: peak (a batch run${c.peakRun ? `: ${c.peakRun}` : ""}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`,
+    );
     for (const w of e.warnings) lines.push(`  warning: ${w}`);
     return lines.join("\n");
 }

@@ -16,7 +16,6 @@ export type { Plan, PlannedResource };
 
 export const ROOT = path.resolve(__dirname, "..");
 
-
 /** A resource as captured, with its unmasked inputs for tests that look for leaks. */
 export interface Captured extends PlannedResource {
     rawInputs: unknown;
@@ -59,7 +58,15 @@ export function normalize(v: unknown, reveal = false): unknown {
 function customTimeoutsOf(req: any): { customTimeouts?: { create?: string; update?: string; delete?: string } } {
     const t = req.getCustomtimeouts?.();
     if (!t) return {};
-    const out = Object.fromEntries(([["create", t.getCreate()], ["update", t.getUpdate()], ["delete", t.getDelete()]] as [string, string][]).filter(([, v]) => v));
+    const out = Object.fromEntries(
+        (
+            [
+                ["create", t.getCreate()],
+                ["update", t.getUpdate()],
+                ["delete", t.getDelete()],
+            ] as [string, string][]
+        ).filter(([, v]) => v),
+    );
     return Object.keys(out).length ? { customTimeouts: out } : {};
 }
 
@@ -73,7 +80,10 @@ function providerUrn(ref: string): string | null {
 export function loadStackConfig(stack: string, overrides?: Record<string, unknown>): Record<string, string> {
     const stackFile = path.join(ROOT, `Pulumi.${stack}.yaml`);
     if (!fs.existsSync(stackFile)) {
-        const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]);
+        const known = fs
+            .readdirSync(ROOT)
+            .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+            .map((f) => f.split(".")[1]);
         throw new ConfigError([`stack "${stack}": no Pulumi.${stack}.yaml; known stacks: ${known.join(", ")}`]);
     }
     const project = parseYaml(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config?: Record<string, unknown> };
@@ -117,12 +127,16 @@ export function readStackFile(file: string): { config?: Record<string, unknown> 
     }
     if (doc === null || doc === undefined) return {};
     if (!isPlainObject(doc) || (doc.config !== undefined && doc.config !== null && !isPlainObject(doc.config))) {
-        throw new ConfigError([`${file}: got ${printable(JSON.stringify(doc).slice(0, 60))}; allowed: a stack file with a top-level "config:" map of "namespace:key": value`]);
+        throw new ConfigError([
+            `${file}: got ${printable(JSON.stringify(doc).slice(0, 60))}; allowed: a stack file with a top-level "config:" map of "namespace:key": value`,
+        ]);
     }
     const extra = Object.keys(doc).filter((k) => !["config", "secretsprovider", "encryptedkey", "encryptionsalt", "environment"].includes(k));
     if (extra.length) {
         const hint = extra.map((k) => closest(k, ["config"])).find(Boolean);
-        throw new ConfigError([`${file}: unknown top-level key(s) ${extra.map(printable).join(", ")}${hint ? `; did you mean "${hint}"?` : ""}; allowed: config`]);
+        throw new ConfigError([
+            `${file}: unknown top-level key(s) ${extra.map(printable).join(", ")}${hint ? `; did you mean "${hint}"?` : ""}; allowed: config`,
+        ]);
     }
     // Pulumi reads a `config:` whose entries are all commented out as no configuration.
     return { config: (doc.config ?? undefined) as Record<string, unknown> | undefined };
@@ -136,7 +150,10 @@ let running = Promise.resolve();
  */
 export function runPlan(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
     const next = running.then(() => runPlanNow(stack, rawConfig));
-    running = next.then(() => undefined, () => undefined);
+    running = next.then(
+        () => undefined,
+        () => undefined,
+    );
     return next;
 }
 

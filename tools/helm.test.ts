@@ -33,9 +33,13 @@ describe("offline toolchain: helm and the pinned charts", () => {
             // chartTarball caches verified files by name, so use a fresh module instance.
             delete require.cache[require.resolve("../tools/helm")];
             const fresh = require("./helm") as typeof import("./helm");
-            assert.throws(() => fresh.chartTarball("trino"), (e: Error) => e instanceof fresh.ToolchainError && /does not match SHA256SUMS/.test(e.message));
+            assert.throws(
+                () => fresh.chartTarball("trino"),
+                (e: Error) => e instanceof fresh.ToolchainError && /does not match SHA256SUMS/.test(e.message),
+            );
         } finally {
-            if (saved === undefined) delete process.env.BDOK_CHARTS_DIR; else process.env.BDOK_CHARTS_DIR = saved;
+            if (saved === undefined) delete process.env.BDOK_CHARTS_DIR;
+            else process.env.BDOK_CHARTS_DIR = saved;
             delete require.cache[require.resolve("../tools/helm")];
             fs.rmSync(dir, { recursive: true, force: true });
         }

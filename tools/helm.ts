@@ -21,7 +21,10 @@ export function unzipEntry(zip: Buffer, entryName: string): Buffer {
     // End of central directory: signature 0x06054b50 within the last 64 KiB.
     let eocd = -1;
     for (let i = zip.length - 22; i >= Math.max(0, zip.length - 65558); i--) {
-        if (zip.readUInt32LE(i) === 0x06054b50) { eocd = i; break; }
+        if (zip.readUInt32LE(i) === 0x06054b50) {
+            eocd = i;
+            break;
+        }
     }
     if (eocd < 0) throw new ToolchainError("not a zip archive (no end of central directory)");
     const entries = zip.readUInt16LE(eocd + 10);
@@ -78,8 +81,7 @@ export function helmBinary(): string {
 
 /** Where the pinned chart tarballs are: $BDOK_CHARTS_DIR, ../shared/charts, or the fetch script's cache. */
 export function chartsDir(): string {
-    const candidates = [process.env.BDOK_CHARTS_DIR, path.resolve(ROOT, "..", "shared", "charts"), path.join(ROOT, ".charts")]
-        .filter((c): c is string => !!c);
+    const candidates = [process.env.BDOK_CHARTS_DIR, path.resolve(ROOT, "..", "shared", "charts"), path.join(ROOT, ".charts")].filter((c): c is string => !!c);
     const found = candidates.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
     if (!found) {
         throw new ToolchainError(`pinned Helm charts not found (looked in ${candidates.join(", ")}); run scripts/fetch-charts.sh or set BDOK_CHARTS_DIR`);
@@ -125,8 +127,18 @@ export interface RenderOptions {
 export class RenderError extends Error {}
 
 function templateArgs(name: ChartName, opts: RenderOptions, valuesFile: string): string[] {
-    const args = ["template", opts.releaseName, chartTarball(name), "--namespace", opts.namespace,
-        "--values", valuesFile, "--kube-version", opts.kubeVersion, ...(opts.skipCrds ? ["--skip-crds"] : ["--include-crds"])];
+    const args = [
+        "template",
+        opts.releaseName,
+        chartTarball(name),
+        "--namespace",
+        opts.namespace,
+        "--values",
+        valuesFile,
+        "--kube-version",
+        opts.kubeVersion,
+        ...(opts.skipCrds ? ["--skip-crds"] : ["--include-crds"]),
+    ];
     for (const a of opts.apiVersions ?? []) args.push("--api-versions", a);
     return args;
 }
@@ -138,8 +150,21 @@ function renderFailure(name: ChartName, opts: RenderOptions, stderr: string): Re
 // Renders are pure functions of chart bytes, arguments and values: memoise them on disk, so a
 // second test run re-renders nothing (a cold run renders everything).
 function cacheKey(name: ChartName, opts: RenderOptions): string {
-    return crypto.createHash("sha256").update(JSON.stringify([shaOf.get(chartTarball(name)),
-        path.basename(path.dirname(helmBinary())), opts.releaseName, opts.namespace, opts.kubeVersion, opts.apiVersions ?? [], !!opts.skipCrds, opts.values ?? {}])).digest("hex");
+    return crypto
+        .createHash("sha256")
+        .update(
+            JSON.stringify([
+                shaOf.get(chartTarball(name)),
+                path.basename(path.dirname(helmBinary())),
+                opts.releaseName,
+                opts.namespace,
+                opts.kubeVersion,
+                opts.apiVersions ?? [],
+                !!opts.skipCrds,
+                opts.values ?? {},
+            ]),
+        )
+        .digest("hex");
 }
 
 function cached(key: string): string | undefined {

@@ -23,7 +23,10 @@ export function valueLeaves(v: unknown, at: LeafPath = []): Leaf[] {
 }
 
 export function pathText(p: LeafPath): string {
-    return p.map((s) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_][\w]*$/.test(s) ? `.${s}` : `["${s}"]`)).join("").replace(/^\./, "");
+    return p
+        .map((s) => (typeof s === "number" ? `[${s}]` : /^[A-Za-z_][\w]*$/.test(s) ? `.${s}` : `["${s}"]`))
+        .join("")
+        .replace(/^\./, "");
 }
 
 function setAt(root: unknown, p: LeafPath, value: unknown): unknown {
@@ -90,12 +93,14 @@ export interface IgnoredValuesResult {
 async function pool<T, R>(items: T[], n: number, job: (t: T) => Promise<R>): Promise<R[]> {
     const out: R[] = new Array(items.length);
     let next = 0;
-    await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-        while (next < items.length) {
-            const i = next++;
-            out[i] = await job(items[i]);
-        }
-    }));
+    await Promise.all(
+        Array.from({ length: Math.min(n, items.length) }, async () => {
+            while (next < items.length) {
+                const i = next++;
+                out[i] = await job(items[i]);
+            }
+        }),
+    );
     return out;
 }
 
@@ -124,7 +129,10 @@ export async function ignoredValues(rel: PlannedRelease, kubeVersion: string, ap
         for (const i of group) values = setAt(values, leaves[i].path, mutate(leaves[i].value, i));
         const out = await render(values);
         if (out instanceof RenderError) {
-            if (group.length === 1) { used.add(group[0]); return; }
+            if (group.length === 1) {
+                used.add(group[0]);
+                return;
+            }
             // The chart usually names the value it refused: take it out and probe the rest again.
             const blamed = blamedLeaf(out.message, leaves, group);
             if (blamed !== undefined) {

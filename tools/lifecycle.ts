@@ -50,7 +50,11 @@ export class Graph {
 
     descendants(urn: string): Captured[] {
         const out: Captured[] = [];
-        const walk = (u: string) => (this.children.get(u) ?? []).forEach((c) => { out.push(c); walk(c.urn); });
+        const walk = (u: string) =>
+            (this.children.get(u) ?? []).forEach((c) => {
+                out.push(c);
+                walk(c.urn);
+            });
         walk(urn);
         return out;
     }
@@ -78,7 +82,12 @@ export class Graph {
                 stack.push(d);
                 // Waiting for a component is waiting for what is inside it — except for a parent,
                 // whose registration (not completion) is what a child waits for.
-                if (!this.isAncestor(d, r.urn)) for (const c of this.descendants(d)) if (!seen.has(c.urn)) { seen.add(c.urn); stack.push(c.urn); }
+                if (!this.isAncestor(d, r.urn))
+                    for (const c of this.descendants(d))
+                        if (!seen.has(c.urn)) {
+                            seen.add(c.urn);
+                            stack.push(c.urn);
+                        }
             }
         }
         this.memo.set(urn, seen);
@@ -131,7 +140,7 @@ export function awaitedObjects(captured: Captured[], table = controllerTable()):
         if (a["pulumi.com/skipAwait"] === "true") continue;
         const awaited = table.awaitedKinds.includes(k) || a["pulumi.com/waitFor"] !== undefined;
         if (!awaited) continue;
-        const timeout = a["pulumi.com/timeoutSeconds"] ? Number(a["pulumi.com/timeoutSeconds"]) : custom ?? table.pulumiAwait.objectDefaultTimeoutSeconds;
+        const timeout = a["pulumi.com/timeoutSeconds"] ? Number(a["pulumi.com/timeoutSeconds"]) : (custom ?? table.pulumiAwait.objectDefaultTimeoutSeconds);
         out.push({ resource: r, timeoutSeconds: timeout, why: podKinds.has(k) ? `waitFor ${a["pulumi.com/waitFor"]}` : `${k} readiness` });
     }
     return out;
@@ -203,7 +212,11 @@ export function awaitedBeforeNodes(captured: Captured[]): { resource: Captured; 
 
 /** Awaited releases whose workloads wait for a Job that Helm runs only after the wait: a deadlock. */
 export function hookDeadlocks(captured: Captured[], rendered: RenderedRelease[], table = controllerTable()): string[] {
-    const awaited = new Set(awaitedObjects(captured, table).filter((a) => a.resource.type === RELEASE_TYPE).map((a) => a.resource.urn));
+    const awaited = new Set(
+        awaitedObjects(captured, table)
+            .filter((a) => a.resource.type === RELEASE_TYPE)
+            .map((a) => a.resource.urn),
+    );
     const out: string[] = [];
     for (const rel of rendered) {
         if (!awaited.has(rel.urn)) continue;
@@ -212,10 +225,13 @@ export function hookDeadlocks(captured: Captured[], rendered: RenderedRelease[],
             if (!job) continue;
             const hook = job.metadata.annotations?.["helm.sh/hook"] ?? "";
             if (!/post-(install|upgrade)/.test(hook)) continue;
-            const waiting = rel.objects.filter((o) => o !== job && !o.metadata.annotations?.["helm.sh/hook"]
-                && initContainers(o).some((c) => c.name === row.initContainer));
+            const waiting = rel.objects.filter(
+                (o) => o !== job && !o.metadata.annotations?.["helm.sh/hook"] && initContainers(o).some((c) => c.name === row.initContainer),
+            );
             for (const w of waiting) {
-                out.push(`${rel.releaseName}: ${w.kind}/${w.metadata.name} waits (init container ${row.initContainer}) for Job ${job.metadata.name}, a "${hook}" hook that Helm runs only after its wait for ${w.kind}/${w.metadata.name}`);
+                out.push(
+                    `${rel.releaseName}: ${w.kind}/${w.metadata.name} waits (init container ${row.initContainer}) for Job ${job.metadata.name}, a "${hook}" hook that Helm runs only after its wait for ${w.kind}/${w.metadata.name}`,
+                );
             }
         }
     }
@@ -242,7 +258,11 @@ export interface DestroyProblem {
 export function destroyProblems(captured: Captured[], rendered: RenderedRelease[], table = controllerTable()): DestroyProblem[] {
     const g = new Graph(captured);
     const out: DestroyProblem[] = [];
-    const releaseOfChart = (chart: string) => rendered.filter((r) => r.chart === chart).map((r) => g.byUrn.get(r.urn)!).filter(Boolean);
+    const releaseOfChart = (chart: string) =>
+        rendered
+            .filter((r) => r.chart === chart)
+            .map((r) => g.byUrn.get(r.urn)!)
+            .filter(Boolean);
     const inputs = (r: Captured) => r.rawInputs as any;
 
     for (const row of table.destroy) {
@@ -251,12 +271,16 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
             let owners: Captured[] = [];
             if (row.removedBy) {
                 const cluster = inputs(r).metadata?.labels?.["strimzi.io/cluster"];
-                owners = captured.filter((c) => kindKey(c.type) === row.removedBy && inputs(c).metadata?.namespace === ns && inputs(c).metadata?.name === cluster);
-                if (!owners.length) out.push({ resource: r.name, needs: `${row.removedBy} ${ns}/${cluster}`, why: `no such resource in the plan; ${row.source}` });
+                owners = captured.filter(
+                    (c) => kindKey(c.type) === row.removedBy && inputs(c).metadata?.namespace === ns && inputs(c).metadata?.name === cluster,
+                );
+                if (!owners.length)
+                    out.push({ resource: r.name, needs: `${row.removedBy} ${ns}/${cluster}`, why: `no such resource in the plan; ${row.source}` });
             }
             if (row.removedByChart) owners = releaseOfChart(row.removedByChart);
             for (const o of owners) {
-                if (!g.outlives(o.urn, r.urn)) out.push({ resource: r.name, needs: o.name, why: `${row.finalizer ? `finalizer ${row.finalizer}: ` : ""}${row.source}` });
+                if (!g.outlives(o.urn, r.urn))
+                    out.push({ resource: r.name, needs: o.name, why: `${row.finalizer ? `finalizer ${row.finalizer}: ` : ""}${row.source}` });
             }
         }
     }
@@ -266,13 +290,19 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
     const nodeGroups = captured.filter((r) => NODE_GROUP_TYPES.includes(r.type));
     for (const r of captured.filter((c) => makesVolumes(c))) {
         for (const need of [...csi, ...nodeGroups]) {
-            if (!g.outlives(need.urn, r.urn)) out.push({ resource: r.name, needs: need.name, why: `its PersistentVolumeClaims' EBS volumes are deleted by the CSI controller: ${table.volumes.source}` });
+            if (!g.outlives(need.urn, r.urn))
+                out.push({
+                    resource: r.name,
+                    needs: need.name,
+                    why: `its PersistentVolumeClaims' EBS volumes are deleted by the CSI controller: ${table.volumes.source}`,
+                });
         }
     }
     for (const rel of rendered) {
         if (!rel.objects.some((o) => o.kind === "PersistentVolumeClaim" || (o.kind === "StatefulSet" && (o.spec?.volumeClaimTemplates ?? []).length))) continue;
         for (const need of [...csi, ...nodeGroups]) {
-            if (!g.outlives(need.urn, rel.urn)) out.push({ resource: rel.resource, needs: need.name, why: `renders PersistentVolumeClaims: ${table.volumes.source}` });
+            if (!g.outlives(need.urn, rel.urn))
+                out.push({ resource: rel.resource, needs: need.name, why: `renders PersistentVolumeClaims: ${table.volumes.source}` });
         }
     }
 
@@ -281,7 +311,8 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
     const k = table.karpenterNodes;
     const kControllers = releaseOfChart(k.controllerChart);
     const kObjects = captured.filter((c) => k.kinds.includes(kindKey(c.type) ?? ""));
-    if (kObjects.length && !kControllers.length) out.push({ resource: kObjects[0].name, needs: `the ${k.controllerChart} release`, why: `no such release in the plan; ${k.source}` });
+    if (kObjects.length && !kControllers.length)
+        out.push({ resource: kObjects[0].name, needs: `the ${k.controllerChart} release`, why: `no such release in the plan; ${k.source}` });
     for (const r of kObjects) {
         for (const need of [...kControllers, ...captured.filter((c) => k.outlivedBy.includes(c.type))]) {
             if (!g.outlives(need.urn, r.urn)) out.push({ resource: r.name, needs: need.name, why: k.source });
@@ -325,7 +356,10 @@ export function unawaitedPodResources(captured: Captured[], table = controllerTa
     for (const row of table.podRunningResources) {
         for (const r of captured.filter((c) => kindKey(c.type) === row.kind)) {
             const w = annotations(r)["pulumi.com/waitFor"];
-            if (!w || !row.waitFor.includes(w)) out.push(`${r.name} (${row.kind}): pulumi.com/waitFor is ${w === undefined ? "unset" : JSON.stringify(w)}; the operator sets ${row.waitFor.join(" or ")} (${row.source})`);
+            if (!w || !row.waitFor.includes(w))
+                out.push(
+                    `${r.name} (${row.kind}): pulumi.com/waitFor is ${w === undefined ? "unset" : JSON.stringify(w)}; the operator sets ${row.waitFor.join(" or ")} (${row.source})`,
+                );
         }
     }
     return out;

@@ -23,7 +23,10 @@ export function mockRandomState(type: string, name: string): { result: string; b
     const b64 = Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64");
     // RandomBytes.base64 is standard base64 of `length` (here 32) bytes.
     // RandomPassword.bcryptHash has the provider's shape ($2a$, cost 10, 53 characters of salt + hash).
-    const bcryptHash = `$2a$10$${Buffer.from(h(value) + h(`${value}/bcrypt`), "hex").toString("base64").replace(/[^A-Za-z0-9]/g, ".").slice(0, 53)}`;
+    const bcryptHash = `$2a$10$${Buffer.from(h(value) + h(`${value}/bcrypt`), "hex")
+        .toString("base64")
+        .replace(/[^A-Za-z0-9]/g, ".")
+        .slice(0, 53)}`;
     return { result: value, b64Std: b64, base64: b64, hex: h(value), bcryptHash };
 }
 
@@ -31,10 +34,29 @@ export function mockKubeconfig(clusterName: string, region: string): string {
     return JSON.stringify({
         apiVersion: "v1",
         kind: "Config",
-        clusters: [{ name: clusterName, cluster: { server: `https://${h(clusterName).slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`, "certificate-authority-data": "TU9DSw==" } }],
+        clusters: [
+            {
+                name: clusterName,
+                cluster: {
+                    server: `https://${h(clusterName).slice(0, 32).toUpperCase()}.gr7.${region}.eks.amazonaws.com`,
+                    "certificate-authority-data": "TU9DSw==",
+                },
+            },
+        ],
         contexts: [{ name: clusterName, context: { cluster: clusterName, user: clusterName } }],
         "current-context": clusterName,
-        users: [{ name: clusterName, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region] } } }],
+        users: [
+            {
+                name: clusterName,
+                user: {
+                    exec: {
+                        apiVersion: "client.authentication.k8s.io/v1beta1",
+                        command: "aws",
+                        args: ["eks", "get-token", "--cluster-name", clusterName, "--region", region],
+                    },
+                },
+            },
+        ],
     });
 }
 
@@ -68,18 +90,27 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 break;
             case "aws:ec2/eip:Eip":
                 id = `eipalloc-${hex.slice(0, 17)}`;
-                state.publicIp = `198.51.100.${parseInt(hex.slice(0, 2), 16) % 254 + 1}`;
+                state.publicIp = `198.51.100.${(parseInt(hex.slice(0, 2), 16) % 254) + 1}`;
                 break;
             case "aws:s3/bucket:Bucket": {
                 const bucket = inputs.bucket ?? `${inputs.bucketPrefix ?? name}${hex.slice(0, 12)}`;
                 id = bucket;
-                Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}`, bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`, region: this.region });
+                Object.assign(state, {
+                    bucket,
+                    arn: `arn:aws:s3:::${bucket}`,
+                    bucketRegionalDomainName: `${bucket}.s3.${this.region}.amazonaws.com`,
+                    region: this.region,
+                });
                 break;
             }
             case "aws:iam/role:Role": {
                 const roleName = inputs.name ?? `${inputs.namePrefix ?? name}${hex.slice(0, 8)}`;
                 id = roleName;
-                Object.assign(state, { name: roleName, arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${roleName}`, uniqueId: `AROA${hex.slice(0, 17).toUpperCase()}` });
+                Object.assign(state, {
+                    name: roleName,
+                    arn: `arn:aws:iam::${MOCK_ACCOUNT}:role/${roleName}`,
+                    uniqueId: `AROA${hex.slice(0, 17).toUpperCase()}`,
+                });
                 break;
             }
             case "aws:kms/key:Key":
@@ -90,12 +121,23 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 const ident = inputs.identifier ?? name;
                 const address = `${ident}.c${hex.slice(0, 11)}.${this.region}.rds.amazonaws.com`;
                 id = `db-${hex.slice(0, 26).toUpperCase()}`;
-                Object.assign(state, { address, port: inputs.port ?? 5432, endpoint: `${address}:${inputs.port ?? 5432}`, arn: arn(`db:${ident}`, "rds"), resourceId: id });
+                Object.assign(state, {
+                    address,
+                    port: inputs.port ?? 5432,
+                    endpoint: `${address}:${inputs.port ?? 5432}`,
+                    arn: arn(`db:${ident}`, "rds"),
+                    resourceId: id,
+                });
                 break;
             }
             case "aws:ecr/repository:Repository": {
                 const repoName = inputs.name ?? name;
-                Object.assign(state, { name: repoName, arn: arn(`repository/${repoName}`, "ecr"), repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${repoName}`, registryId: MOCK_ACCOUNT });
+                Object.assign(state, {
+                    name: repoName,
+                    arn: arn(`repository/${repoName}`, "ecr"),
+                    repositoryUrl: `${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com/${repoName}`,
+                    registryId: MOCK_ACCOUNT,
+                });
                 id = repoName;
                 break;
             }
@@ -107,7 +149,11 @@ export class BdokMocks implements pulumi.runtime.Mocks {
             }
             case "aws:iam/policy:Policy": {
                 const policyName = inputs.name ?? `${inputs.namePrefix ?? name}${hex.slice(0, 8)}`;
-                Object.assign(state, { name: policyName, arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${policyName}`, policyId: `ANPA${hex.slice(0, 17).toUpperCase()}` });
+                Object.assign(state, {
+                    name: policyName,
+                    arn: `arn:aws:iam::${MOCK_ACCOUNT}:policy/${policyName}`,
+                    policyId: `ANPA${hex.slice(0, 17).toUpperCase()}`,
+                });
                 id = state.arn;
                 break;
             }
@@ -162,7 +208,12 @@ export class BdokMocks implements pulumi.runtime.Mocks {
             case "aws:index/getPartition:getPartition":
                 return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
             case "aws:ecr/getAuthorizationToken:getAuthorizationToken":
-                return { proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`, userName: "AWS", password: mockSecretValue("ecr", "token"), authorizationToken: "bW9jaw==" };
+                return {
+                    proxyEndpoint: `https://${MOCK_ACCOUNT}.dkr.ecr.${this.region}.amazonaws.com`,
+                    userName: "AWS",
+                    password: mockSecretValue("ecr", "token"),
+                    authorizationToken: "bW9jaw==",
+                };
             default:
                 return args.inputs;
         }

@@ -171,7 +171,11 @@ export function renderMarkdown(d: PlanDiff, maxChars = 30000): string {
         lines.push("");
     }
     for (const r of d.changed) {
-        lines.push(`<details><summary>✏️ <code>${md(r.type)}</code> ${md(r.name)} (${r.changes.length} change${r.changes.length === 1 ? "" : "s"})</summary>`, "", "```diff");
+        lines.push(
+            `<details><summary>✏️ <code>${md(r.type)}</code> ${md(r.name)} (${r.changes.length} change${r.changes.length === 1 ? "" : "s"})</summary>`,
+            "",
+            "```diff",
+        );
         for (const c of r.changes) lines.push(changeLine(c).replace(/^~/, "!"));
         lines.push("```", "", "</details>");
     }
@@ -184,7 +188,10 @@ const usage = "usage: npm run plan:diff -- <base plan.json> <head plan.json> [--
 
 export function main(argv: string[]): string {
     const { flags, positionals } = parseArgs(argv, { "--markdown": "switch" }, usage, 2);
-    if (positionals.length !== 2) throw new UsageError(`${positionals.length === 0 ? "no plan files given" : "one plan file given"}: plan:diff needs a base and a head plan.json\n${usage}`);
+    if (positionals.length !== 2)
+        throw new UsageError(
+            `${positionals.length === 0 ? "no plan files given" : "one plan file given"}: plan:diff needs a base and a head plan.json\n${usage}`,
+        );
     const d = diffPlans(readPlanFile(positionals[0], usage), readPlanFile(positionals[1], usage));
     return flags["--markdown"] ? renderMarkdown(d) : renderText(d);
 }

@@ -23,7 +23,8 @@ export function parseArgs(argv: string[]): Args {
     const { flags } = parseFlags(argv, { "--stack": "value", "--config": "value", "--out": "value", "--quiet": "switch" }, usage);
     const stack = flags["--stack"] as string | undefined;
     if (!stack) throw new UsageError(`--stack is required\n${usage}`);
-    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack)) throw new UsageError(`--stack ${JSON.stringify(stack)}: allowed: a stack name (letters, digits, '-', '_', '.')\n${usage}`);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(stack))
+        throw new UsageError(`--stack ${JSON.stringify(stack)}: allowed: a stack name (letters, digits, '-', '_', '.')\n${usage}`);
     const out = checkOutputDir((flags["--out"] as string | undefined) ?? path.join(ROOT, "plan", stack));
     return { stack, config: flags["--config"] as string | undefined, out, quiet: flags["--quiet"] === true };
 }
@@ -74,7 +75,9 @@ async function main(): Promise<number> {
         console.log(`\nResources by type:\n${renderCounts(plan)}`);
     }
     console.log(`\n${renderEstimates(estimates)}`);
-    console.log(`\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) and ${renderedFiles.length} rendered releases in ${path.relative(process.cwd(), path.join(args.out, "rendered")) || "rendered"}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    console.log(
+        `\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) and ${renderedFiles.length} rendered releases in ${path.relative(process.cwd(), path.join(args.out, "rendered")) || "rendered"}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return 0;
 }
 

@@ -137,7 +137,11 @@ export function stackResources(resources: PlanResourceLike[]): PolicyResource[] 
 }
 
 /** Runs every enabled policy over the resources, collecting violations and not-applicable reports. */
-export async function runPolicies(resources: PlanResourceLike[], config: Partial<BdokPolicyConfig>, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
+export async function runPolicies(
+    resources: PlanResourceLike[],
+    config: Partial<BdokPolicyConfig>,
+    policies: AnyPolicy[] = rules().policies,
+): Promise<PolicyReport> {
     const violations: Violation[] = [];
     const na: NotApplicable[] = [];
     for (const p of policies) {
@@ -151,7 +155,10 @@ export async function runPolicies(resources: PlanResourceLike[], config: Partial
                 await fn();
             } catch (e) {
                 if (e instanceof NotApplicableError) na.push({ policy: p.name, reason: e.reason, urn });
-                else throw new PolicyCrash(`policy ${p.name} failed${urn ? ` on ${urn}` : ""}: ${(process.env.BDOK_DEBUG ? (e as Error).stack : String(e)) ?? e}`);
+                else
+                    throw new PolicyCrash(
+                        `policy ${p.name} failed${urn ? ` on ${urn}` : ""}: ${(process.env.BDOK_DEBUG ? (e as Error).stack : String(e)) ?? e}`,
+                    );
             }
         };
         if (rules().isStackPolicy(p)) {
@@ -183,7 +190,10 @@ export function policyPackConfig(cfg: BdokPolicyConfig, policies: AnyPolicy[] = 
 }
 
 /** Runs the pack over a harness run (planOf/planWith), configured from the run's own stack config. */
-export function checkPlanRun(run: { captured: PlanResourceLike[]; config: { stack: string; ha: boolean; exposure: string } }, policies: AnyPolicy[] = rules().policies): Promise<PolicyReport> {
+export function checkPlanRun(
+    run: { captured: PlanResourceLike[]; config: { stack: string; ha: boolean; exposure: string } },
+    policies: AnyPolicy[] = rules().policies,
+): Promise<PolicyReport> {
     return runPolicies(run.captured, policyConfigOf(run.config), policies);
 }
 
@@ -203,7 +213,8 @@ export function renderReport(report: PolicyReport, title: string, markdown = fal
     return lines.join("\n");
 }
 
-const usage = "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] [--markdown]\n       npm run policy -- --emit-config <stack> [--config <overrides.yaml>] [--out <file>]";
+const usage =
+    "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] [--markdown]\n       npm run policy -- --emit-config <stack> [--config <overrides.yaml>] [--out <file>]";
 
 /** The CLI; resolves to the exit code (1 when a mandatory rule is violated). */
 export async function main(argv: string[]): Promise<number> {
@@ -232,7 +243,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     // The same reader as plan:diff: a bad file is one usage error naming it.
     const plan = readPlanFile(planFile!, usage) as { stack: string; config?: { stack: string; ha: boolean; exposure: string }; resources: PlanResourceLike[] };
-    if (!plan.config && !overridesFile && typeof plan.stack !== "string") throw new UsageError(`${planFile}: the plan names no stack; allowed: a plan.json written by npm run plan`);
+    if (!plan.config && !overridesFile && typeof plan.stack !== "string")
+        throw new UsageError(`${planFile}: the plan names no stack; allowed: a plan.json written by npm run plan`);
     // The plan's own configuration, unless overrides ask for another.
     const config = plan.config && !overridesFile ? policyConfigOf(plan.config) : stackConfig(plan.stack);
     const report = await runPolicies(plan.resources, config);
@@ -241,5 +253,8 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    runCli(() => main(process.argv.slice(2)), (e) => (e instanceof PolicyCrash ? 2 : undefined));
+    runCli(
+        () => main(process.argv.slice(2)),
+        (e) => (e instanceof PolicyCrash ? 2 : undefined),
+    );
 }

@@ -22,8 +22,18 @@ export interface WorldObject {
     body: Record<string, any>;
 }
 
-const CLUSTER_SCOPED = new Set(["Namespace", "StorageClass", "ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition",
-    "PriorityClass", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration", "IngressClass", "PersistentVolume"]);
+const CLUSTER_SCOPED = new Set([
+    "Namespace",
+    "StorageClass",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "IngressClass",
+    "PersistentVolume",
+]);
 
 /** Built-in ClusterRoles every cluster has (Kubernetes docs, "Default roles and role bindings"). */
 const BUILTIN_CLUSTER_ROLES = /^(cluster-admin|admin|edit|view|system:.+)$/;
@@ -58,7 +68,7 @@ export function programObject(r: Captured): WorldObject | undefined {
     return {
         kind,
         apiVersion: body.apiVersion ?? m[1],
-        namespace: CLUSTER_SCOPED.has(kind) ? null : body.metadata?.namespace ?? "default",
+        namespace: CLUSTER_SCOPED.has(kind) ? null : (body.metadata?.namespace ?? "default"),
         name: named ?? `${r.name}-`,
         autoNamed: !named,
         keys: keysOf(kind, body),
@@ -71,7 +81,7 @@ function renderedObject(o: K8sObject, rel: RenderedRelease): WorldObject {
     return {
         kind: o.kind,
         apiVersion: o.apiVersion,
-        namespace: CLUSTER_SCOPED.has(o.kind) ? null : o.metadata.namespace ?? rel.namespace,
+        namespace: CLUSTER_SCOPED.has(o.kind) ? null : (o.metadata.namespace ?? rel.namespace),
         name: o.metadata.name,
         autoNamed: false,
         keys: keysOf(o.kind, o),
@@ -113,7 +123,7 @@ export function worldOf(captured: Captured[], rendered: RenderedRelease[]): Worl
                     world.push({
                         kind: t.kind,
                         apiVersion: t.kind === "Namespace" ? "v1" : "",
-                        namespace: t.kind === "Namespace" ? null : ns ?? null,
+                        namespace: t.kind === "Namespace" ? null : (ns ?? null),
                         name: t.name.replace("{name}", owner.name),
                         autoNamed: false,
                         keys: t.keys,
@@ -137,7 +147,11 @@ export function launchedTemplates(world: WorldObject[]): WorldObject[] {
         for (const [key, text] of Object.entries({ ...(cm.body.data ?? {}) })) {
             if (typeof text !== "string" || !/^(apiVersion|kind):/m.test(text)) continue;
             let doc: any;
-            try { doc = YAML.parse(text); } catch { continue; }
+            try {
+                doc = YAML.parse(text);
+            } catch {
+                continue;
+            }
             if (!isPlainObject(doc) || !["Pod", "SparkApplication"].includes(doc.kind as string)) continue;
             out.push({
                 kind: doc.kind as string,
@@ -163,8 +177,12 @@ export interface Reference {
 }
 
 function find(world: WorldObject[], kind: string, namespace: string | null, name: string): WorldObject | undefined {
-    return world.find((o) => o.kind === kind && (o.namespace === namespace || CLUSTER_SCOPED.has(kind))
-        && (o.autoNamed ? name.startsWith(o.name) && name.length > o.name.length : o.name === name));
+    return world.find(
+        (o) =>
+            o.kind === kind &&
+            (o.namespace === namespace || CLUSTER_SCOPED.has(kind)) &&
+            (o.autoNamed ? name.startsWith(o.name) && name.length > o.name.length : o.name === name),
+    );
 }
 
 /** Pulumi resources that resolve an auto-name under mocks give `<name>-<hex>`: match it to its prefix. */
@@ -190,22 +208,27 @@ export function referencesOf(o: WorldObject): Reference[] {
         }
         if (!isPlainObject(node)) return;
         const v = node as Record<string, any>;
-        if (isObj(v.secretKeyRef) && v.secretKeyRef.name) add({ kind: "Secret", namespace: ns, name: v.secretKeyRef.name, key: v.secretKeyRef.key, optional: !!v.secretKeyRef.optional });
-        if (isObj(v.configMapKeyRef) && v.configMapKeyRef.name) add({ kind: "ConfigMap", namespace: ns, name: v.configMapKeyRef.name, key: v.configMapKeyRef.key, optional: !!v.configMapKeyRef.optional });
+        if (isObj(v.secretKeyRef) && v.secretKeyRef.name)
+            add({ kind: "Secret", namespace: ns, name: v.secretKeyRef.name, key: v.secretKeyRef.key, optional: !!v.secretKeyRef.optional });
+        if (isObj(v.configMapKeyRef) && v.configMapKeyRef.name)
+            add({ kind: "ConfigMap", namespace: ns, name: v.configMapKeyRef.name, key: v.configMapKeyRef.key, optional: !!v.configMapKeyRef.optional });
         if (key === "envFrom") {
             if (isObj(v.secretRef)) add({ kind: "Secret", namespace: ns, name: v.secretRef.name, optional: !!v.secretRef.optional });
             if (isObj(v.configMapRef)) add({ kind: "ConfigMap", namespace: ns, name: v.configMapRef.name, optional: !!v.configMapRef.optional });
         }
         // Volumes (pod spec or projected sources).
         if (isObj(v.secret) && typeof v.secret.secretName === "string") {
-            for (const item of (v.secret.items ?? []) as { key: string }[]) add({ kind: "Secret", namespace: ns, name: v.secret.secretName, key: item.key, optional: !!v.secret.optional });
+            for (const item of (v.secret.items ?? []) as { key: string }[])
+                add({ kind: "Secret", namespace: ns, name: v.secret.secretName, key: item.key, optional: !!v.secret.optional });
             if (!v.secret.items) add({ kind: "Secret", namespace: ns, name: v.secret.secretName, optional: !!v.secret.optional });
         }
         if (isObj(v.configMap) && typeof v.configMap.name === "string") {
-            for (const item of (v.configMap.items ?? []) as { key: string }[]) add({ kind: "ConfigMap", namespace: ns, name: v.configMap.name, key: item.key, optional: !!v.configMap.optional });
+            for (const item of (v.configMap.items ?? []) as { key: string }[])
+                add({ kind: "ConfigMap", namespace: ns, name: v.configMap.name, key: item.key, optional: !!v.configMap.optional });
             if (!v.configMap.items) add({ kind: "ConfigMap", namespace: ns, name: v.configMap.name, optional: !!v.configMap.optional });
         }
-        if (isObj(v.persistentVolumeClaim) && v.persistentVolumeClaim.claimName) add({ kind: "PersistentVolumeClaim", namespace: ns, name: v.persistentVolumeClaim.claimName });
+        if (isObj(v.persistentVolumeClaim) && v.persistentVolumeClaim.claimName)
+            add({ kind: "PersistentVolumeClaim", namespace: ns, name: v.persistentVolumeClaim.claimName });
         if (typeof v.serviceAccountName === "string" && v.serviceAccountName) add({ kind: "ServiceAccount", namespace: ns, name: v.serviceAccountName });
         if (typeof v.storageClassName === "string" && v.storageClassName) add({ kind: "StorageClass", namespace: null, name: v.storageClassName });
         if (Array.isArray(v.imagePullSecrets)) for (const s of v.imagePullSecrets) if (s?.name) add({ kind: "Secret", namespace: ns, name: s.name });
@@ -249,7 +272,10 @@ export function unresolved(world: WorldObject[]): Unresolved[] {
         for (const r of referencesOf(o)) {
             if (r.optional) continue;
             const target = find(world, r.kind, r.kind === "Namespace" || r.kind === "StorageClass" || r.kind === "ClusterRole" ? null : r.namespace, r.name);
-            if (!target) { out.push({ ...r, problem: `no ${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}` }); continue; }
+            if (!target) {
+                out.push({ ...r, problem: `no ${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}` });
+                continue;
+            }
             if (r.key !== undefined && target.keys && !target.keys.includes(r.key)) {
                 out.push({ ...r, problem: `${r.kind} ${r.namespace}/${r.name} (${target.origin}) has no key ${r.key}; it has ${target.keys.join(", ")}` });
             }
@@ -267,9 +293,11 @@ export function podServiceAccounts(world: WorldObject[]): { namespace: string; s
         if (o.kind === "Pod") podSpecs.push(spec);
         if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(o.kind)) podSpecs.push(spec.template?.spec ?? {});
         if (o.kind === "CronJob") podSpecs.push(spec.jobTemplate?.spec?.template?.spec ?? {});
-        for (const ps of podSpecs) out.push({ namespace: nsOf(o), serviceAccount: ps.serviceAccountName ?? "default", from: `${o.kind}/${o.name} (${o.origin})` });
+        for (const ps of podSpecs)
+            out.push({ namespace: nsOf(o), serviceAccount: ps.serviceAccountName ?? "default", from: `${o.kind}/${o.name} (${o.origin})` });
         if (o.kind === "SparkApplication") {
-            for (const role of ["driver", "executor"]) out.push({ namespace: nsOf(o), serviceAccount: spec[role]?.serviceAccount ?? "default", from: `SparkApplication/${o.name} ${role}` });
+            for (const role of ["driver", "executor"])
+                out.push({ namespace: nsOf(o), serviceAccount: spec[role]?.serviceAccount ?? "default", from: `SparkApplication/${o.name} ${role}` });
         }
     }
     return out;

@@ -38,18 +38,20 @@ export function chartKeyOf(chart: string, version: string): ChartName {
 }
 
 export function releasesOf(captured: Captured[]): PlannedRelease[] {
-    return captured.filter((r) => r.type === RELEASE_TYPE).map((r) => {
-        const inp = r.rawInputs as Record<string, any>;
-        return {
-            resource: r.name,
-            urn: r.urn,
-            chart: chartKeyOf(inp.chart, inp.version),
-            releaseName: inp.name ?? r.name,
-            namespace: inp.namespace ?? "default",
-            values: (inp.values ?? {}) as Record<string, unknown>,
-            skipCrds: !!inp.skipCrds,
-        };
-    });
+    return captured
+        .filter((r) => r.type === RELEASE_TYPE)
+        .map((r) => {
+            const inp = r.rawInputs as Record<string, any>;
+            return {
+                resource: r.name,
+                urn: r.urn,
+                chart: chartKeyOf(inp.chart, inp.version),
+                releaseName: inp.name ?? r.name,
+                namespace: inp.namespace ?? "default",
+                values: (inp.values ?? {}) as Record<string, unknown>,
+                skipCrds: !!inp.skipCrds,
+            };
+        });
 }
 
 /**
@@ -70,10 +72,23 @@ export function planApiVersions(captured: Captured[]): string[] {
 export function renderRelease(rel: PlannedRelease, kubeVersion: string, apiVersions: string[], values = rel.values): RenderedRelease {
     let manifest: string;
     try {
-        manifest = helmTemplate(rel.chart, { releaseName: rel.releaseName, namespace: rel.namespace, values, kubeVersion, apiVersions, skipCrds: rel.skipCrds });
+        manifest = helmTemplate(rel.chart, {
+            releaseName: rel.releaseName,
+            namespace: rel.namespace,
+            values,
+            kubeVersion,
+            apiVersions,
+            skipCrds: rel.skipCrds,
+        });
     } catch (e) {
         // helm's own hint to pass --debug names a flag no bdok command has.
-        if (e instanceof RenderError) throw new RenderError(e.message.split("\n").filter((l) => l.trim() && !/^Use --debug flag/.test(l)).join("\n"));
+        if (e instanceof RenderError)
+            throw new RenderError(
+                e.message
+                    .split("\n")
+                    .filter((l) => l.trim() && !/^Use --debug flag/.test(l))
+                    .join("\n"),
+            );
         throw e;
     }
     return { ...rel, manifest, objects: parseManifest(manifest) };
@@ -99,7 +114,10 @@ export function writeRendered(rendered: RenderedRelease[], outDir: string): stri
     fs.mkdirSync(dir, { recursive: true });
     return rendered.map((r) => {
         const file = path.join(dir, `${r.releaseName}.yaml`);
-        fs.writeFileSync(file, `# helm template ${r.releaseName} ${charts[r.chart].chart}-${charts[r.chart].version}.tgz --namespace ${r.namespace}\n${r.manifest}`);
+        fs.writeFileSync(
+            file,
+            `# helm template ${r.releaseName} ${charts[r.chart].chart}-${charts[r.chart].version}.tgz --namespace ${r.namespace}\n${r.manifest}`,
+        );
         return file;
     });
 }
@@ -117,10 +135,16 @@ export function parseRenderArgs(argv: string[]): Args {
     const { flags } = parseArgs(argv, { "--stack": "value", "--config": "value", "--out": "value" }, usage);
     const stack = flags["--stack"] as string | undefined;
     if (!stack) throw new UsageError(`--stack is required\n${usage}`);
-    const known = fs.readdirSync(ROOT).filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f)).map((f) => f.split(".")[1]).sort();
+    const known = fs
+        .readdirSync(ROOT)
+        .filter((f) => /^Pulumi\.[^.]+\.yaml$/.test(f))
+        .map((f) => f.split(".")[1])
+        .sort();
     if (!known.includes(stack)) {
         const hint = didYouMean(stack, known);
-        throw new UsageError(`--stack ${printable(stack)}: no Pulumi.${printable(stack)}.yaml${hint ? `; ${hint}` : ""}; allowed: ${known.join(", ")}\n${usage}`);
+        throw new UsageError(
+            `--stack ${printable(stack)}: no Pulumi.${printable(stack)}.yaml${hint ? `; ${hint}` : ""}; allowed: ${known.join(", ")}\n${usage}`,
+        );
     }
     const out = checkOutputDir((flags["--out"] as string | undefined) ?? path.join(ROOT, "plan", stack));
     return { stack, config: flags["--config"] as string | undefined, out };
@@ -130,7 +154,7 @@ async function main(): Promise<number> {
     const args = parseRenderArgs(process.argv.slice(2));
     // Loaded only once the arguments are good: the harness loads the whole program.
     const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
-    const overrides = args.config ? readStackFile(args.config).config ?? {} : undefined;
+    const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const run = await runPlan(args.stack, loadStackConfig(args.stack, overrides));
     const files = writeRendered(renderPlan(run), args.out);
     for (const f of files) console.log(`wrote ${path.relative(process.cwd(), f)}`);

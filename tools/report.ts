@@ -30,5 +30,8 @@ export function countByType(plan: Plan): Array<[string, number]> {
 export function renderCounts(plan: Plan): string {
     const rows = countByType(plan);
     const width = Math.max(...rows.map(([t]) => t.length));
-    return [...rows.map(([t, n]) => `${t.padEnd(width)}  ${String(n).padStart(4)}`), `${"total".padEnd(width)}  ${String(plan.resources.length).padStart(4)}`].join("\n");
+    return [
+        ...rows.map(([t, n]) => `${t.padEnd(width)}  ${String(n).padStart(4)}`),
+        `${"total".padEnd(width)}  ${String(plan.resources.length).padStart(4)}`,
+    ].join("\n");
 }

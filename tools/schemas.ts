@@ -10,8 +10,9 @@ import { isPlainObject } from "../lib/validate";
 const ROOT = path.resolve(__dirname, "..");
 
 export function schemasDir(): string {
-    const candidates = [process.env.BDOK_SCHEMAS_DIR, path.resolve(ROOT, "..", "shared", "schemas"), path.join(ROOT, ".schemas")]
-        .filter((c): c is string => !!c);
+    const candidates = [process.env.BDOK_SCHEMAS_DIR, path.resolve(ROOT, "..", "shared", "schemas"), path.join(ROOT, ".schemas")].filter(
+        (c): c is string => !!c,
+    );
     const found = candidates.find((c) => fs.existsSync(path.join(c, "VERSIONS.md")) || fs.existsSync(path.join(c, "strimzi")));
     if (!found) {
         throw new Error(`upstream schemas not found (looked in ${candidates.join(", ")}); run scripts/fetch-schemas.sh or set BDOK_SCHEMAS_DIR`);
@@ -31,11 +32,12 @@ export function strictify(schema: unknown, combinatorBranch = false): unknown {
         // "properties" maps names to schemas: recurse into each value, not the map itself.
         // oneOf/anyOf/allOf/not branches only constrain part of the object (e.g. Strimzi's
         // trustedCertificates: secretName plus one of certificate|pattern): never close them.
-        out[k] = k === "properties" && isPlainObject(v)
-            ? Object.fromEntries(Object.entries(v).map(([name, s]) => [name, strictify(s)]))
-            : ["oneOf", "anyOf", "allOf"].includes(k) && Array.isArray(v)
-                ? v.map((s) => strictify(s, true))
-                : strictify(v, k === "not");
+        out[k] =
+            k === "properties" && isPlainObject(v)
+                ? Object.fromEntries(Object.entries(v).map(([name, s]) => [name, strictify(s)]))
+                : ["oneOf", "anyOf", "allOf"].includes(k) && Array.isArray(v)
+                  ? v.map((s) => strictify(s, true))
+                  : strictify(v, k === "not");
     }
     if (!combinatorBranch && isPlainObject(out.properties) && out.additionalProperties === undefined && out["x-kubernetes-preserve-unknown-fields"] !== true) {
         out.additionalProperties = false;
@@ -97,7 +99,12 @@ export function validateCustomResource(obj: { apiVersion: string; kind: string; 
         validate = newAjv().compile(schema);
         entry.validators.set(version, validate);
     }
-    return validate(obj) ? [] : (validate.errors ?? []).map((e) => `${kind} ${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+    return validate(obj)
+        ? []
+        : (validate.errors ?? []).map(
+              (e) =>
+                  `${kind} ${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`,
+          );
 }
 
 /** The chart's default values.yaml. */
@@ -118,7 +125,11 @@ export function validateChartValues(chartDir: string, values: unknown): string[]
     const schema = JSON.parse(fs.readFileSync(path.join(schemasDir(), chartDir, "values.schema.json"), "utf8"));
     const validate = newAjv().compile(schema);
     const merged = deepMerge(chartDefaults(chartDir), values);
-    return validate(merged) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`);
+    return validate(merged)
+        ? []
+        : (validate.errors ?? []).map(
+              (e) => `${e.instancePath || "/"} ${e.message}${e.params && "additionalProperty" in e.params ? ` (${(e.params as any).additionalProperty})` : ""}`,
+          );
 }
 
 /**

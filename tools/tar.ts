@@ -4,7 +4,10 @@ import * as zlib from "zlib";
 /** Every regular file of a .tgz, by path. */
 export function tarEntries(tgz: Buffer): Map<string, Buffer> {
     const out = new Map<string, Buffer>();
-    walkTar(zlib.gunzipSync(tgz), (name, data) => { out.set(name, data); return false; });
+    walkTar(zlib.gunzipSync(tgz), (name, data) => {
+        out.set(name, data);
+        return false;
+    });
     return out;
 }
 

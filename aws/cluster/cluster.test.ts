@@ -6,7 +6,9 @@ describe("AWS layer", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             describe("Cluster", () => {
                 it("configures EKS: API access entries, logging, secrets encryption, private nodes", () => {
@@ -36,7 +38,10 @@ describe("AWS layer", () => {
                 it("runs managed node groups in the private subnets, sized per stack", () => {
                     const groups = ofType(run, "eks:index:ManagedNodeGroup");
                     assert.equal(groups.length, Object.keys(run.config.nodeGroups).length);
-                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet").filter((s) => inputsOf(s).tags["bdok/tier"] === "private").map((s) => s.urn).sort();
+                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet")
+                        .filter((s) => inputsOf(s).tags["bdok/tier"] === "private")
+                        .map((s) => s.urn)
+                        .sort();
                     for (const g of groups) {
                         const i = inputsOf(g);
                         assert.deepEqual([...g.propertyDependencies.subnetIds].sort(), privateSubnets, `${g.name} in private subnets`);
@@ -48,9 +53,12 @@ describe("AWS layer", () => {
                 });
 
                 it("installs the Pod Identity agent and the EBS CSI driver with its own role", () => {
-                    const addons = ofType(run, "aws:eks/addon:Addon").map((a) => inputsOf(a).addonName).sort();
+                    const addons = ofType(run, "aws:eks/addon:Addon")
+                        .map((a) => inputsOf(a).addonName)
+                        .sort();
                     assert.deepEqual(addons, ["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
-                    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf)
+                    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                        .map(inputsOf)
                         .find((a) => a.serviceAccount === "ebs-csi-controller-sa");
                     assert.equal(assoc?.namespace, "kube-system");
                 });
@@ -79,6 +87,9 @@ describe("AWS layer", () => {
         const entries = inputsOf(one(await planWith("dev", { "bdok:viewerRoleArns": [arn] }), "eks:index:Cluster")).accessEntries;
         const viewers = Object.values(entries as Record<string, any>).filter((e) => e.principalArn === arn);
         assert.equal(viewers.length, 1);
-        assert.deepEqual(Object.values(viewers[0].accessPolicies).map((p: any) => p.policyArn), ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]);
+        assert.deepEqual(
+            Object.values(viewers[0].accessPolicies).map((p: any) => p.policyArn),
+            ["arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"],
+        );
     });
 });

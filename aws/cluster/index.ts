@@ -44,12 +44,16 @@ export class Cluster extends pulumi.ComponentResource {
         super("bdok:aws:Cluster", name, {}, opts);
         const p = { parent: this };
 
-        const secretsKey = new aws.kms.Key(`${name}-secrets`, {
-            description: `${args.clusterName}: envelope encryption of Kubernetes secrets`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 7,
-            tags: args.tags,
-        }, p);
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets`,
+            {
+                description: `${args.clusterName}: envelope encryption of Kubernetes secrets`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 7,
+                tags: args.tags,
+            },
+            p,
+        );
 
         const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
         args.adminRoleArns.forEach((arn, i) => {
@@ -76,101 +80,142 @@ export class Cluster extends pulumi.ComponentResource {
             };
         });
 
-        const cluster = new eks.Cluster(`${name}`, {
-            name: args.clusterName,
-            version: args.kubernetesVersion,
-            vpcId: args.vpcId,
-            publicSubnetIds: args.publicSubnetIds,
-            privateSubnetIds: args.privateSubnetIds,
-            nodeAssociatePublicIpAddress: false,
-            endpointPrivateAccess: true,
-            endpointPublicAccess: args.endpointPublicAccessCidrs.length > 0,
-            publicAccessCidrs: args.endpointPublicAccessCidrs.length > 0 ? args.endpointPublicAccessCidrs : undefined,
-            authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries,
-            skipDefaultNodeGroup: true,
-            createOidcProvider: false,
-            enabledClusterLogTypes: controlPlaneLogTypes,
-            encryptionConfigKeyArn: secretsKey.arn,
-            tags: args.tags,
-        }, p);
+        const cluster = new eks.Cluster(
+            `${name}`,
+            {
+                name: args.clusterName,
+                version: args.kubernetesVersion,
+                vpcId: args.vpcId,
+                publicSubnetIds: args.publicSubnetIds,
+                privateSubnetIds: args.privateSubnetIds,
+                nodeAssociatePublicIpAddress: false,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: args.endpointPublicAccessCidrs.length > 0,
+                publicAccessCidrs: args.endpointPublicAccessCidrs.length > 0 ? args.endpointPublicAccessCidrs : undefined,
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries,
+                skipDefaultNodeGroup: true,
+                createOidcProvider: false,
+                enabledClusterLogTypes: controlPlaneLogTypes,
+                encryptionConfigKeyArn: secretsKey.arn,
+                tags: args.tags,
+            },
+            p,
+        );
 
         this.name = cluster.eksCluster.name;
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
 
-        const nodeRole = new aws.iam.Role(`${name}-nodes`, {
-            namePrefix: `${args.prefix}-nodes-`,
-            assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")),
-            tags: args.tags,
-        }, p);
-        const nodeAttachments = NODE_ROLE_POLICIES.map((policy) =>
-            new aws.iam.RolePolicyAttachment(`${name}-nodes-${policy}`, {
-                role: nodeRole.name,
-                policyArn: `arn:aws:iam::aws:policy/${policy}`,
-            }, p));
+        const nodeRole = new aws.iam.Role(
+            `${name}-nodes`,
+            {
+                namePrefix: `${args.prefix}-nodes-`,
+                assumeRolePolicy: JSON.stringify(serviceTrust("ec2.amazonaws.com")),
+                tags: args.tags,
+            },
+            p,
+        );
+        const nodeAttachments = NODE_ROLE_POLICIES.map(
+            (policy) =>
+                new aws.iam.RolePolicyAttachment(
+                    `${name}-nodes-${policy}`,
+                    {
+                        role: nodeRole.name,
+                        policyArn: `arn:aws:iam::aws:policy/${policy}`,
+                    },
+                    p,
+                ),
+        );
         // The node groups wait for the attachments, so destroy deletes the groups (instances, ENIs)
         // while the role still has its policies. The ARN carries the dependency into the remote
         // component's own NodeGroup; dependsOn orders the component itself.
         const nodeRoleArn = pulumi.all([nodeRole.arn, ...nodeAttachments.map((a) => a.policyArn)]).apply(([arn]) => arn);
 
-        this.nodeGroups = Object.entries(args.nodeGroups).map(([group, ng]) => new eks.ManagedNodeGroup(`${name}-${group}`, {
-            cluster,
-            nodeGroupNamePrefix: `${group}-`,
-            nodeRoleArn,
-            subnetIds: args.privateSubnetIds,
-            instanceTypes: ng.instanceTypes,
-            capacityType: ng.capacityType,
-            amiType: amiTypeFor(ng.instanceTypes),
-            diskSize: ng.diskSizeGiB,
-            // Fixed size from the stack file: no autoscaler owns these groups (Karpenter adds its own nodes).
-            scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
-            labels: { "bdok/node-group": group, ...ng.labels },
-            tags: args.tags,
-        }, { parent: this, dependsOn: nodeAttachments }));
+        this.nodeGroups = Object.entries(args.nodeGroups).map(
+            ([group, ng]) =>
+                new eks.ManagedNodeGroup(
+                    `${name}-${group}`,
+                    {
+                        cluster,
+                        nodeGroupNamePrefix: `${group}-`,
+                        nodeRoleArn,
+                        subnetIds: args.privateSubnetIds,
+                        instanceTypes: ng.instanceTypes,
+                        capacityType: ng.capacityType,
+                        amiType: amiTypeFor(ng.instanceTypes),
+                        diskSize: ng.diskSizeGiB,
+                        // Fixed size from the stack file: no autoscaler owns these groups (Karpenter adds its own nodes).
+                        scalingConfig: { minSize: ng.minSize, desiredSize: ng.desiredSize, maxSize: ng.maxSize },
+                        labels: { "bdok/node-group": group, ...ng.labels },
+                        tags: args.tags,
+                    },
+                    { parent: this, dependsOn: nodeAttachments },
+                ),
+        );
 
         // Add-ons need running nodes to become ACTIVE.
         const afterNodes = { parent: this, dependsOn: this.nodeGroups };
-        this.podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity`, {
-            clusterName: this.name,
-            addonName: "eks-pod-identity-agent",
-            resolveConflictsOnCreate: "OVERWRITE",
-            tags: args.tags,
-        }, afterNodes);
-
-        const ebsCsi = new PodRole(`${name}-ebs-csi`, {
-            prefix: args.prefix,
-            clusterName: this.name,
-            namespace: "kube-system",
-            serviceAccount: "ebs-csi-controller-sa",
-            managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
-            dependsOn: [this.podIdentityAgent],
-            tags: args.tags,
-        }, p);
-        const ebsAddon = new aws.eks.Addon(`${name}-ebs-csi`, {
-            clusterName: this.name,
-            addonName: "aws-ebs-csi-driver",
-            resolveConflictsOnCreate: "OVERWRITE",
-            tags: args.tags,
-        }, { parent: this, dependsOn: [...this.nodeGroups, ebsCsi] });
-
-        this.provider = new k8s.Provider(`${name}-k8s`, {
-            kubeconfig: this.kubeconfig,
-            enableServerSideApply: true,
-            deleteUnreachable: true,
-        }, p);
-
-        const storageClass = new k8s.storage.v1.StorageClass(`${name}-gp3`, {
-            metadata: {
-                name: this.defaultStorageClass,
-                annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+        this.podIdentityAgent = new aws.eks.Addon(
+            `${name}-pod-identity`,
+            {
+                clusterName: this.name,
+                addonName: "eks-pod-identity-agent",
+                resolveConflictsOnCreate: "OVERWRITE",
+                tags: args.tags,
             },
-            provisioner: "ebs.csi.aws.com",
-            parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
-            reclaimPolicy: "Delete",
-            volumeBindingMode: "WaitForFirstConsumer",
-            allowVolumeExpansion: true,
-        }, { parent: this, provider: this.provider, dependsOn: [ebsAddon] });
+            afterNodes,
+        );
+
+        const ebsCsi = new PodRole(
+            `${name}-ebs-csi`,
+            {
+                prefix: args.prefix,
+                clusterName: this.name,
+                namespace: "kube-system",
+                serviceAccount: "ebs-csi-controller-sa",
+                managedPolicyArns: ["arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy"],
+                dependsOn: [this.podIdentityAgent],
+                tags: args.tags,
+            },
+            p,
+        );
+        const ebsAddon = new aws.eks.Addon(
+            `${name}-ebs-csi`,
+            {
+                clusterName: this.name,
+                addonName: "aws-ebs-csi-driver",
+                resolveConflictsOnCreate: "OVERWRITE",
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [...this.nodeGroups, ebsCsi] },
+        );
+
+        this.provider = new k8s.Provider(
+            `${name}-k8s`,
+            {
+                kubeconfig: this.kubeconfig,
+                enableServerSideApply: true,
+                deleteUnreachable: true,
+            },
+            p,
+        );
+
+        const storageClass = new k8s.storage.v1.StorageClass(
+            `${name}-gp3`,
+            {
+                metadata: {
+                    name: this.defaultStorageClass,
+                    annotations: { "storageclass.kubernetes.io/is-default-class": "true" },
+                },
+                provisioner: "ebs.csi.aws.com",
+                parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
+                reclaimPolicy: "Delete",
+                volumeBindingMode: "WaitForFirstConsumer",
+                allowVolumeExpansion: true,
+            },
+            { parent: this, provider: this.provider, dependsOn: [ebsAddon] },
+        );
         this.ready = [...this.nodeGroups, this.podIdentityAgent, ebsAddon, storageClass];
 
         this.registerOutputs({

@@ -18,15 +18,20 @@ function assertNoMinorDrift(engineVersion: string, autoMinorVersionUpgrade: bool
     const [major, minor] = created.split(".").map(Number);
     const running = autoMinorVersionUpgrade ? `${major}.${minor + 1}` : created;
     assert.equal(engineVersionDiffers(engineVersion, created), false, "matches the version RDS creates");
-    assert.equal(engineVersionDiffers(engineVersion, running), false,
-        `engineVersion ${engineVersion} with autoMinorVersionUpgrade ${autoMinorVersionUpgrade}: after AWS moves to ${running} the next up downgrades`);
+    assert.equal(
+        engineVersionDiffers(engineVersion, running),
+        false,
+        `engineVersion ${engineVersion} with autoMinorVersionUpgrade ${autoMinorVersionUpgrade}: after AWS moves to ${running} the next up downgrades`,
+    );
 }
 
 describe("AWS layer", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             describe("Database", () => {
                 it("is private, encrypted, backed up and in the private subnet group", () => {
@@ -41,7 +46,10 @@ describe("AWS layer", () => {
                     assert.equal(i.multiAz, run.config.database.multiAz);
                     const sng = one(run, "aws:rds/subnetGroup:SubnetGroup");
                     assert.deepEqual(db.propertyDependencies.dbSubnetGroupName, [sng.urn]);
-                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet").filter((s) => inputsOf(s).tags["bdok/tier"] === "private").map((s) => s.urn).sort();
+                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet")
+                        .filter((s) => inputsOf(s).tags["bdok/tier"] === "private")
+                        .map((s) => s.urn)
+                        .sort();
                     assert.deepEqual([...sng.propertyDependencies.subnetIds].sort(), privateSubnets);
                 });
 
@@ -58,8 +66,9 @@ describe("AWS layer", () => {
                     assert.equal(sg.length, 1);
                     const sgi = inputsOf(sg[0]);
                     assert.equal(sgi.ingress, undefined, "no inline ingress");
-                    const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
-                        .filter((r) => r.propertyDependencies.securityGroupId?.includes(sg[0].urn));
+                    const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) =>
+                        r.propertyDependencies.securityGroupId?.includes(sg[0].urn),
+                    );
                     assert.equal(rules.length, 1);
                     const r = inputsOf(rules[0]);
                     assert.equal(r.fromPort, 5432);

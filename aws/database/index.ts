@@ -38,66 +38,86 @@ export class Database extends pulumi.ComponentResource {
         const password = new random.RandomPassword(`${name}-master`, { length: 32, special: false }, p);
         this.masterPassword = pulumi.secret(password.result);
 
-        const subnets = new aws.rds.SubnetGroup(`${name}-subnets`, {
-            namePrefix: `${args.prefix}-db-`,
-            subnetIds: args.privateSubnetIds,
-            tags: args.tags,
-        }, p);
+        const subnets = new aws.rds.SubnetGroup(
+            `${name}-subnets`,
+            {
+                namePrefix: `${args.prefix}-db-`,
+                subnetIds: args.privateSubnetIds,
+                tags: args.tags,
+            },
+            p,
+        );
 
-        const sg = new aws.ec2.SecurityGroup(`${name}-sg`, {
-            namePrefix: `${args.prefix}-db-`,
-            description: "bdok RDS PostgreSQL: reachable only from the EKS cluster",
-            vpcId: args.vpcId,
-            tags: { ...args.tags, Name: `${args.prefix}-db` },
-        }, p);
+        const sg = new aws.ec2.SecurityGroup(
+            `${name}-sg`,
+            {
+                namePrefix: `${args.prefix}-db-`,
+                description: "bdok RDS PostgreSQL: reachable only from the EKS cluster",
+                vpcId: args.vpcId,
+                tags: { ...args.tags, Name: `${args.prefix}-db` },
+            },
+            p,
+        );
         this.securityGroupId = sg.id;
         // A separate rule, so only it waits for the cluster; the instance does not.
-        new aws.vpc.SecurityGroupIngressRule(`${name}-from-cluster`, {
-            securityGroupId: sg.id,
-            referencedSecurityGroupId: args.clientSecurityGroupId,
-            ipProtocol: "tcp",
-            fromPort: POSTGRES_PORT,
-            toPort: POSTGRES_PORT,
-            description: "PostgreSQL from EKS nodes and pods",
-        }, p);
+        new aws.vpc.SecurityGroupIngressRule(
+            `${name}-from-cluster`,
+            {
+                securityGroupId: sg.id,
+                referencedSecurityGroupId: args.clientSecurityGroupId,
+                ipProtocol: "tcp",
+                fromPort: POSTGRES_PORT,
+                toPort: POSTGRES_PORT,
+                description: "PostgreSQL from EKS nodes and pods",
+            },
+            p,
+        );
 
-        const params = new aws.rds.ParameterGroup(`${name}-params`, {
-            namePrefix: `${args.prefix}-pg-`,
-            family: parameterFamily(args.engineVersion),
-            parameters: [
-                // Logical replication for change-data-capture connectors.
-                { name: "rds.logical_replication", value: "1", applyMethod: "pending-reboot" },
-                { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
-            ],
-            tags: args.tags,
-        }, p);
+        const params = new aws.rds.ParameterGroup(
+            `${name}-params`,
+            {
+                namePrefix: `${args.prefix}-pg-`,
+                family: parameterFamily(args.engineVersion),
+                parameters: [
+                    // Logical replication for change-data-capture connectors.
+                    { name: "rds.logical_replication", value: "1", applyMethod: "pending-reboot" },
+                    { name: "rds.force_ssl", value: "1", applyMethod: "pending-reboot" },
+                ],
+                tags: args.tags,
+            },
+            p,
+        );
 
-        const db = new aws.rds.Instance(`${name}-postgres`, {
-            identifier: names.rdsIdentifier,
-            engine: "postgres",
-            ...engineVersionOwner(args.engineVersion),
-            instanceClass: args.instanceClass,
-            allocatedStorage: args.allocatedStorageGiB,
-            maxAllocatedStorage: args.maxAllocatedStorageGiB || undefined,
-            storageType: "gp3",
-            storageEncrypted: true,
-            username: bookNames.rdsMasterUser,
-            password: this.masterPassword,
-            port: POSTGRES_PORT,
-            dbSubnetGroupName: subnets.name,
-            vpcSecurityGroupIds: [sg.id],
-            parameterGroupName: params.name,
-            publiclyAccessible: false,
-            multiAz: args.multiAz,
-            backupRetentionPeriod: args.backupRetentionDays,
-            deletionProtection: args.protect,
-            skipFinalSnapshot: !args.protect,
-            finalSnapshotIdentifier: args.protect ? names.rdsFinalSnapshot : undefined,
-            copyTagsToSnapshot: true,
-            performanceInsightsEnabled: false,
-            applyImmediately: !args.protect,
-            tags: args.tags,
-        }, { parent: this, protect: args.protect, retainOnDelete: false });
+        const db = new aws.rds.Instance(
+            `${name}-postgres`,
+            {
+                identifier: names.rdsIdentifier,
+                engine: "postgres",
+                ...engineVersionOwner(args.engineVersion),
+                instanceClass: args.instanceClass,
+                allocatedStorage: args.allocatedStorageGiB,
+                maxAllocatedStorage: args.maxAllocatedStorageGiB || undefined,
+                storageType: "gp3",
+                storageEncrypted: true,
+                username: bookNames.rdsMasterUser,
+                password: this.masterPassword,
+                port: POSTGRES_PORT,
+                dbSubnetGroupName: subnets.name,
+                vpcSecurityGroupIds: [sg.id],
+                parameterGroupName: params.name,
+                publiclyAccessible: false,
+                multiAz: args.multiAz,
+                backupRetentionPeriod: args.backupRetentionDays,
+                deletionProtection: args.protect,
+                skipFinalSnapshot: !args.protect,
+                finalSnapshotIdentifier: args.protect ? names.rdsFinalSnapshot : undefined,
+                copyTagsToSnapshot: true,
+                performanceInsightsEnabled: false,
+                applyImmediately: !args.protect,
+                tags: args.tags,
+            },
+            { parent: this, protect: args.protect, retainOnDelete: false },
+        );
 
         this.address = db.address;
         this.port = db.port;

@@ -8,7 +8,9 @@ describe("AWS layer", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             describe("DataLake", () => {
                 it("secures every bucket: SSE, versioning, public access block, ownership, TLS-only policy", () => {
@@ -33,12 +35,17 @@ describe("AWS layer", () => {
                         assert.ok(deny, `${b.name} denies non-TLS access`);
                         const arn = `arn:aws:s3:::${inputsOf(b).bucketPrefix}`;
                         assert.equal(deny.Resource.length, 2);
-                        assert.ok(deny.Resource[0].startsWith(arn) && deny.Resource[1] === `${deny.Resource[0]}/*`, "the policy covers the bucket and its objects");
+                        assert.ok(
+                            deny.Resource[0].startsWith(arn) && deny.Resource[1] === `${deny.Resource[0]}/*`,
+                            "the policy covers the bucket and its objects",
+                        );
                     }
                 });
 
                 it("creates the book's prefixes in the lake", () => {
-                    const keys = within(run, "bdok:aws:DataLake", "aws:s3/bucketObjectv2:BucketObjectv2").map((o) => inputsOf(o).key).sort();
+                    const keys = within(run, "bdok:aws:DataLake", "aws:s3/bucketObjectv2:BucketObjectv2")
+                        .map((o) => inputsOf(o).key)
+                        .sort();
                     assert.deepEqual(keys, [...bookNames.lakePrefixes].sort());
                 });
 

@@ -34,47 +34,77 @@ export class DataLake extends pulumi.ComponentResource {
         const names = stackNames(args.prefix);
 
         const secureBucket = (id: string): SecureBucket => {
-            const bucket = new aws.s3.Bucket(`${name}-${id}`, {
-                bucketPrefix: `${args.prefix}-${id}-`,
-                // dev: destroy empties the bucket; prod: a non-empty bucket blocks deletion.
-                forceDestroy: !args.protect,
-                tags: { ...args.tags, Name: `${args.prefix}-${id}` },
-            }, stateful);
+            const bucket = new aws.s3.Bucket(
+                `${name}-${id}`,
+                {
+                    bucketPrefix: `${args.prefix}-${id}-`,
+                    // dev: destroy empties the bucket; prod: a non-empty bucket blocks deletion.
+                    forceDestroy: !args.protect,
+                    tags: { ...args.tags, Name: `${args.prefix}-${id}` },
+                },
+                stateful,
+            );
             const bp = { parent: bucket };
-            new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-${id}`, {
-                bucket: bucket.id,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
-            }, bp);
-            new aws.s3.BucketVersioning(`${name}-${id}`, {
-                bucket: bucket.id,
-                versioningConfiguration: { status: "Enabled" },
-            }, bp);
-            const pab = new aws.s3.BucketPublicAccessBlock(`${name}-${id}`, {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            }, bp);
-            new aws.s3.BucketOwnershipControls(`${name}-${id}`, {
-                bucket: bucket.id,
-                rule: { objectOwnership: "BucketOwnerEnforced" },
-            }, bp);
+            new aws.s3.BucketServerSideEncryptionConfiguration(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }],
+                },
+                bp,
+            );
+            new aws.s3.BucketVersioning(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    versioningConfiguration: { status: "Enabled" },
+                },
+                bp,
+            );
+            const pab = new aws.s3.BucketPublicAccessBlock(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    blockPublicAcls: true,
+                    blockPublicPolicy: true,
+                    ignorePublicAcls: true,
+                    restrictPublicBuckets: true,
+                },
+                bp,
+            );
+            new aws.s3.BucketOwnershipControls(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    rule: { objectOwnership: "BucketOwnerEnforced" },
+                },
+                bp,
+            );
             // Old versions would otherwise accumulate forever (versioning is on).
-            new aws.s3.BucketLifecycleConfiguration(`${name}-${id}`, {
-                bucket: bucket.id,
-                rules: [{
-                    id: "expire-noncurrent",
-                    status: "Enabled",
-                    filter: {},
-                    noncurrentVersionExpiration: { noncurrentDays: 30 },
-                    abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-                }],
-            }, bp);
-            new aws.s3.BucketPolicy(`${name}-${id}`, {
-                bucket: bucket.id,
-                policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
-            }, { parent: bucket, dependsOn: [pab] });
+            new aws.s3.BucketLifecycleConfiguration(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    rules: [
+                        {
+                            id: "expire-noncurrent",
+                            status: "Enabled",
+                            filter: {},
+                            noncurrentVersionExpiration: { noncurrentDays: 30 },
+                            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+                        },
+                    ],
+                },
+                bp,
+            );
+            new aws.s3.BucketPolicy(
+                `${name}-${id}`,
+                {
+                    bucket: bucket.id,
+                    policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
+                },
+                { parent: bucket, dependsOn: [pab] },
+            );
             return { bucket, name: bucket.bucket, arn: bucket.arn };
         };
 
@@ -84,26 +114,39 @@ export class DataLake extends pulumi.ComponentResource {
 
         // The book's folders, so the layout is visible before the first job writes.
         for (const folder of bookNames.lakePrefixes) {
-            new aws.s3.BucketObjectv2(`${name}-lake-${folder.replace(/\/$/, "")}`, {
-                bucket: this.lake.bucket.id,
-                key: folder,
-                content: "",
-            }, { parent: this.lake.bucket });
+            new aws.s3.BucketObjectv2(
+                `${name}-lake-${folder.replace(/\/$/, "")}`,
+                {
+                    bucket: this.lake.bucket.id,
+                    key: folder,
+                    content: "",
+                },
+                { parent: this.lake.bucket },
+            );
         }
 
-        const database = new aws.glue.CatalogDatabase(`${name}-catalog`, {
-            name: names.glueDatabase,
-            description: "bdok data lake catalog (Trino hive catalog: plain-file tables)",
-        }, stateful);
+        const database = new aws.glue.CatalogDatabase(
+            `${name}-catalog`,
+            {
+                name: names.glueDatabase,
+                description: "bdok data lake catalog (Trino hive catalog: plain-file tables)",
+            },
+            stateful,
+        );
         this.databaseName = database.name;
 
         // The Iceberg tables' databases (pipelines/tables.json namespaces). No locationUri: tables
         // land under the catalog warehouse, warehouse/<db>.db/<table>. Pulumi owns them (the jobs
         // may not CreateDatabase); dev's DeleteDatabase drops their tables with them.
-        const iceberg = (ns: keyof typeof names.icebergDatabases, what: string) => new aws.glue.CatalogDatabase(`${name}-iceberg-${ns}`, {
-            name: names.icebergDatabases[ns],
-            description: `bdok Iceberg tables: ${what}`,
-        }, stateful);
+        const iceberg = (ns: keyof typeof names.icebergDatabases, what: string) =>
+            new aws.glue.CatalogDatabase(
+                `${name}-iceberg-${ns}`,
+                {
+                    name: names.icebergDatabases[ns],
+                    description: `bdok Iceberg tables: ${what}`,
+                },
+                stateful,
+            );
         this.icebergDatabases = { imdb: iceberg("imdb", "IMDB batch pipeline"), realtime: iceberg("realtime", "customers stream") };
         this.icebergDatabaseNames = {
             imdb: this.icebergDatabases.imdb.name,

@@ -7,7 +7,9 @@ describe("AWS layer", () => {
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             describe("Network", () => {
                 it("uses the configured CIDR with DNS support and hostnames", () => {
@@ -30,7 +32,10 @@ describe("AWS layer", () => {
                     for (const [lo, hi] of ranges) assert.ok(lo >= vpc.base && hi <= vpc.base + 2 ** (32 - vpc.prefix));
                     ranges.sort((a, b) => a[0] - b[0]);
                     for (let i = 1; i < ranges.length; i++) assert.ok(ranges[i][0] >= ranges[i - 1][1], "subnets overlap");
-                    assert.ok(priv.every((s) => addressCount(s.cidrBlock) >= 1024), "private subnets leave room for pod IPs");
+                    assert.ok(
+                        priv.every((s) => addressCount(s.cidrBlock) >= 1024),
+                        "private subnets leave room for pod IPs",
+                    );
                 });
 
                 it("tags subnets for EKS load balancers", () => {
@@ -68,7 +73,9 @@ describe("AWS layer", () => {
                     const i = inputsOf(ep);
                     assert.equal(i.vpcEndpointType, "Gateway");
                     assert.equal(i.serviceName, `com.amazonaws.${run.config.region}.s3`);
-                    const rts = ofType(run, "aws:ec2/routeTable:RouteTable").map((r) => r.urn).sort();
+                    const rts = ofType(run, "aws:ec2/routeTable:RouteTable")
+                        .map((r) => r.urn)
+                        .sort();
                     assert.deepEqual([...ep.propertyDependencies.routeTableIds].sort(), rts);
                 });
             });
@@ -78,7 +85,8 @@ describe("AWS layer", () => {
     it("changes NAT gateways with the setting alone", async () => {
         const perAz = await planWith("dev", { "bdok:natGateways": "perAz", "bdok:azCount": 3 });
         assert.equal(ofType(perAz, "aws:ec2/natGateway:NatGateway").length, 3);
-        const rtNats = ofType(perAz, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private"))
+        const rtNats = ofType(perAz, "aws:ec2/routeTable:RouteTable")
+            .filter((r) => r.name.includes("private"))
             .map((r) => r.propertyDependencies.routes.find((u) => u.includes("NatGateway")));
         assert.equal(new Set(rtNats).size, 3);
     });

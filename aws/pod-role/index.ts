@@ -25,27 +25,38 @@ export class PodRole extends pulumi.ComponentResource {
     constructor(name: string, args: PodRoleArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:PodRole", name, {}, opts);
         const p = { parent: this };
-        const role = new aws.iam.Role(`${name}`, {
-            namePrefix: `${args.prefix}-${name}-`.slice(0, 38),
-            description: `Pod Identity role for ${args.namespace}/${args.serviceAccount}`,
-            assumeRolePolicy: JSON.stringify(podIdentityTrust()),
-            tags: args.tags,
-        }, p);
+        const role = new aws.iam.Role(
+            `${name}`,
+            {
+                namePrefix: `${args.prefix}-${name}-`.slice(0, 38),
+                description: `Pod Identity role for ${args.namespace}/${args.serviceAccount}`,
+                assumeRolePolicy: JSON.stringify(podIdentityTrust()),
+                tags: args.tags,
+            },
+            p,
+        );
         if (args.policy) {
-            new aws.iam.RolePolicy(`${name}`, {
-                role: role.id,
-                policy: pulumi.output(args.policy).apply((d) => JSON.stringify(d)),
-            }, p);
+            new aws.iam.RolePolicy(
+                `${name}`,
+                {
+                    role: role.id,
+                    policy: pulumi.output(args.policy).apply((d) => JSON.stringify(d)),
+                },
+                p,
+            );
         }
-        (args.managedPolicyArns ?? []).forEach((arn, i) =>
-            new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, p));
-        new aws.eks.PodIdentityAssociation(`${name}`, {
-            clusterName: args.clusterName,
-            namespace: args.namespace,
-            serviceAccount: args.serviceAccount,
-            roleArn: role.arn,
-            tags: args.tags,
-        }, { parent: this, dependsOn: args.dependsOn });
+        (args.managedPolicyArns ?? []).forEach((arn, i) => new aws.iam.RolePolicyAttachment(`${name}-${i}`, { role: role.name, policyArn: arn }, p));
+        new aws.eks.PodIdentityAssociation(
+            `${name}`,
+            {
+                clusterName: args.clusterName,
+                namespace: args.namespace,
+                serviceAccount: args.serviceAccount,
+                roleArn: role.arn,
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
         this.roleArn = role.arn;
         this.roleName = role.name;
         this.registerOutputs({ roleArn: this.roleArn });

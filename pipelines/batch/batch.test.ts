@@ -7,8 +7,18 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { dagConfigMapKey } from "../../platform/airflow/dags";
 import {
-    BATCH_JOBS, BATCH_JOBS_PREFIX, BatchLake, DAG_ID, DAG_SOURCE_FILES, MAINTENANCE_JOB, batchDagFiles, batchJobUploads, batchSparkApplication, jinjaIssues,
-    templatePath, toYaml,
+    BATCH_JOBS,
+    BATCH_JOBS_PREFIX,
+    BatchLake,
+    DAG_ID,
+    DAG_SOURCE_FILES,
+    MAINTENANCE_JOB,
+    batchDagFiles,
+    batchJobUploads,
+    batchSparkApplication,
+    jinjaIssues,
+    templatePath,
+    toYaml,
 } from "./specs";
 import { queryFile } from "../lake";
 import { sha256 } from "../../lib/hash";
@@ -28,7 +38,10 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
  * `{{ expr }}` becomes a plain value here, so a template using macros still parses and validates.
  */
 function renderJinja(text: string): string {
-    return text.replace(/\{\{[^}]*\}\}/g, "rendered").replace(/\{%[^%]*%\}/g, "").replace(/\{#[^#]*#\}/g, "");
+    return text
+        .replace(/\{\{[^}]*\}\}/g, "rendered")
+        .replace(/\{%[^%]*%\}/g, "")
+        .replace(/\{#[^#]*#\}/g, "");
 }
 
 function lakeBucket(run: PlanRun): string {
@@ -49,8 +62,7 @@ function dagFolder(run: PlanRun): Record<string, string> {
     const data: Record<string, string> = inputsOf(maps[0]).data;
     const release = descendants(run, airflow.urn).find((c) => c.type === RELEASE)!;
     // The dag-processor parses the DAG folder (the scheduler, triggerer and workers mount the same volume).
-    const items: { key: string; path: string }[] = inputsOf(release).values.dagProcessor.extraVolumes
-        .flatMap((v: any) => v.configMap?.items ?? []);
+    const items: { key: string; path: string }[] = inputsOf(release).values.dagProcessor.extraVolumes.flatMap((v: any) => v.configMap?.items ?? []);
     return Object.fromEntries(items.map((i) => [i.path, data[i.key]]));
 }
 
@@ -97,7 +109,12 @@ describe("Pipelines: batch (pure builders)", () => {
         const run = await planOf("dev");
         const files = batchDagFiles({ lake: LAKE_X, config: run.config });
         assert.deepEqual(Object.keys(files).sort(), [
-            "bdok_streaming.py", "iceberg_maintenance.py", "imdb_pipeline.py", "spark/iceberg-maintenance.yaml", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml",
+            "bdok_streaming.py",
+            "iceberg_maintenance.py",
+            "imdb_pipeline.py",
+            "spark/iceberg-maintenance.yaml",
+            "spark/imdb-bronze.yaml",
+            "spark/imdb-silver.yaml",
         ]);
         for (const [target, source] of Object.entries(DAG_SOURCE_FILES)) assert.equal(files[target], readPipelineFile(source));
         // A DAG edit reaches the folder (injected reader).
@@ -136,7 +153,14 @@ for (const stack of STACKS) {
 
         it("delivers both DAGs, the helper and the three SparkApplication templates to Airflow", () => {
             const folder = dagFolder(run);
-            for (const p of ["imdb_pipeline.py", "bdok_streaming.py", "iceberg_maintenance.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml", "spark/iceberg-maintenance.yaml"]) {
+            for (const p of [
+                "imdb_pipeline.py",
+                "bdok_streaming.py",
+                "iceberg_maintenance.py",
+                "spark/imdb-bronze.yaml",
+                "spark/imdb-silver.yaml",
+                "spark/iceberg-maintenance.yaml",
+            ]) {
                 assert.ok(folder[p], `${p} in the DAG folder`);
             }
             assert.equal(folder["imdb_pipeline.py"], readPipelineFile("batch/dags/imdb_pipeline.py"));
@@ -158,13 +182,29 @@ for (const stack of STACKS) {
         it("templates run the uploaded job on the lake, with the lake module, in the airflow namespace, sized per stack", () => {
             const folder = dagFolder(run);
             const bucket = lakeBucket(run);
-            const uploads = descendants(run, batchComponent(run).urn).filter((c) => c.type === OBJECT).map((c) => inputsOf(c).key);
+            const uploads = descendants(run, batchComponent(run).urn)
+                .filter((c) => c.type === OBJECT)
+                .map((c) => inputsOf(c).key);
             const dbs = databases(run);
             const expectedArgs: Record<string, string[]> = {
                 "imdb-bronze": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
                 "imdb-silver": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
-                "iceberg-maintenance": ["--bucket", bucket, "--region", run.config.region, "--database", `imdb=${dbs.imdb}`, "--database", `realtime=${dbs.realtime}`,
-                    "--snapshot-retention-days", "7", "--retain-last", "5", "--orphan-retention-days", "3"],
+                "iceberg-maintenance": [
+                    "--bucket",
+                    bucket,
+                    "--region",
+                    run.config.region,
+                    "--database",
+                    `imdb=${dbs.imdb}`,
+                    "--database",
+                    `realtime=${dbs.realtime}`,
+                    "--snapshot-retention-days",
+                    "7",
+                    "--retain-last",
+                    "5",
+                    "--orphan-retention-days",
+                    "3",
+                ],
             };
             for (const job of ALL_JOBS) {
                 const app = YAML.parse(folder[templatePath(job)]);
@@ -181,14 +221,23 @@ for (const stack of STACKS) {
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 // From zero to bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
                 assert.equal(app.spec.executor.instances, undefined);
-                assert.deepEqual(app.spec.dynamicAllocation, { enabled: true, initialExecutors: 0, minExecutors: 0, maxExecutors: run.config.spark.maxExecutors, shuffleTrackingEnabled: true });
+                assert.deepEqual(app.spec.dynamicAllocation, {
+                    enabled: true,
+                    initialExecutors: 0,
+                    minExecutors: 0,
+                    maxExecutors: run.config.spark.maxExecutors,
+                    shuffleTrackingEnabled: true,
+                });
                 assert.deepEqual(app.spec.executor.nodeSelector, { "bdok.io/pool": "workloads" });
                 assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
                 assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");
                 assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
                 assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
                 assert.equal(app.spec.image, images.spark);
-                assert.equal(app.spec.sparkConf["spark.hadoop.fs.s3a.aws.credentials.provider"], "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider");
+                assert.equal(
+                    app.spec.sparkConf["spark.hadoop.fs.s3a.aws.credentials.provider"],
+                    "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider",
+                );
                 assert.ok(!JSON.stringify(app).match(/access\.key|secret\.key|AKIA/), "no AWS keys");
                 // Airflow retries the task; the operator must not resubmit behind its back.
                 assert.deepEqual(app.spec.restartPolicy, { type: "Never" });
@@ -198,7 +247,8 @@ for (const stack of STACKS) {
         it("each template's arguments are accepted by its job's own parse_args, with nothing from the environment", () => {
             const folder = dagFolder(run);
             const modules: Record<string, string> = {
-                "imdb-bronze": "pipelines.batch.jobs.imdb_bronze", "imdb-silver": "pipelines.batch.jobs.imdb_silver",
+                "imdb-bronze": "pipelines.batch.jobs.imdb_bronze",
+                "imdb-silver": "pipelines.batch.jobs.imdb_silver",
                 "iceberg-maintenance": "pipelines.batch.jobs.iceberg_maintenance",
             };
             for (const job of ALL_JOBS) {
@@ -208,7 +258,11 @@ for (const stack of STACKS) {
                     "args = importlib.import_module(sys.argv[1]).parse_args(json.loads(sys.argv[2]), env={})",
                     "print(json.dumps({'bucket': args.bucket, 'region': args.region, 'database': getattr(args, 'databases', None) or args.database}))",
                 ].join("\n");
-                const r = spawnSync("python3", ["-c", code, modules[job.name], JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+                const r = spawnSync("python3", ["-c", code, modules[job.name], JSON.stringify(app.spec.arguments)], {
+                    cwd: ROOT,
+                    encoding: "utf8",
+                    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+                });
                 assert.equal(r.status, 0, `${job.name}: ${r.stderr}`);
                 const parsed = JSON.parse(r.stdout);
                 assert.equal(parsed.bucket, lakeBucket(run));
@@ -255,7 +309,10 @@ describe("Pipelines: batch off", () => {
             assert.ok(!ofType(run, OBJECT).some((c) => /^spark-jobs\/.+/.test(String(inputsOf(c).key ?? ""))), "no job uploads");
             const airflow = one(run, "bdok:platform:Airflow");
             const maps = descendants(run, airflow.urn).filter((c) => c.type === CONFIG_MAP);
-            assert.ok(maps.every((m) => !("imdb_pipeline.py" in (inputsOf(m).data ?? {}))), "no IMDB DAG");
+            assert.ok(
+                maps.every((m) => !("imdb_pipeline.py" in (inputsOf(m).data ?? {}))),
+                "no IMDB DAG",
+            );
             assert.ok(!Object.keys(run.plan.outputs).some((k) => k.startsWith("batch") || k.startsWith("realtime")));
             assert.ok(!run.captured.some((c) => c.urn.includes("bdok:pipelines:")), "nothing under a pipeline component");
         });

@@ -30,17 +30,25 @@ export class BatchPipeline extends pulumi.ComponentResource {
         super("bdok:pipelines:BatchPipeline", name, {}, opts);
         this.trinoQuery = trinoQuery("john_wick", args.databases);
         const uploads = batchJobUploads();
-        const objects = uploads.map((u) => new aws.s3.BucketObjectv2(`${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, {
-            bucket: args.lakeBucket,
-            key: u.key,
-            source: new pulumi.asset.FileAsset(u.source),
-            // The bucket encrypts with SSE-S3 by default; the content hash (not the ETag) drives updates.
-            sourceHash: u.sourceHash,
-            contentType: u.contentType,
-            tags: { ...args.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
-        }, { parent: this }));
+        const objects = uploads.map(
+            (u) =>
+                new aws.s3.BucketObjectv2(
+                    `${name}-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`,
+                    {
+                        bucket: args.lakeBucket,
+                        key: u.key,
+                        source: new pulumi.asset.FileAsset(u.source),
+                        // The bucket encrypts with SSE-S3 by default; the content hash (not the ETag) drives updates.
+                        sourceHash: u.sourceHash,
+                        contentType: u.contentType,
+                        tags: { ...args.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
+                    },
+                    { parent: this },
+                ),
+        );
 
-        this.jobUris = pulumi.all(objects.map((o) => pulumi.all([o.bucket, o.key])))
+        this.jobUris = pulumi
+            .all(objects.map((o) => pulumi.all([o.bucket, o.key])))
             .apply((pairs) => Object.fromEntries(pairs.map(([b, k]) => [k.slice(BATCH_JOBS_PREFIX.length + 1), s3a(b, k)])));
 
         this.registerOutputs({

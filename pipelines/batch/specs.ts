@@ -64,9 +64,12 @@ export function batchArguments(job: BatchJob, lake: BatchLake, region: string): 
     return [
         ...common,
         ...lake.namespaces.flatMap((ns) => ["--database", `${ns}=${lake.databases[ns]}`]),
-        "--snapshot-retention-days", String(r.snapshotRetentionDays),
-        "--retain-last", String(r.retainLast),
-        "--orphan-retention-days", String(r.orphanRetentionDays),
+        "--snapshot-retention-days",
+        String(r.snapshotRetentionDays),
+        "--retain-last",
+        String(r.retainLast),
+        "--orphan-retention-days",
+        String(r.orphanRetentionDays),
     ];
 }
 
@@ -93,7 +96,10 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         // Executors on the spot-first workloads pool, scaled with the work; the driver (the run's
         // state) on on-demand capacity of the same pool, never disrupted by consolidation.
         dynamicAllocation: { maxExecutors: config.spark.maxExecutors },
-        driverPlacement: { nodeSelector: { ...podPlacement("workloads").nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" }, annotations: { ...DO_NOT_DISRUPT } },
+        driverPlacement: {
+            nodeSelector: { ...podPlacement("workloads").nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" },
+            annotations: { ...DO_NOT_DISRUPT },
+        },
         executorPlacement: { nodeSelector: podPlacement("workloads").nodeSelector },
     });
 }

@@ -15,14 +15,19 @@ const jsonConverters = {
 };
 
 function connector(name: string, cls: string, config: Record<string, string>): CustomResourceObject {
-    return customResourceObject(apiVersions.strimzi, "KafkaConnector", { name, namespace: NAMESPACE.kafka, labels: { "strimzi.io/cluster": CONNECT_NAME, ...PART_OF } }, {
-        class: cls,
-        tasksMax: 1,
-        // A task failing while a dependency starts (RDS, Elasticsearch) is restarted by Strimzi.
-        autoRestart: { enabled: true },
-        state: "running",
-        config,
-    });
+    return customResourceObject(
+        apiVersions.strimzi,
+        "KafkaConnector",
+        { name, namespace: NAMESPACE.kafka, labels: { "strimzi.io/cluster": CONNECT_NAME, ...PART_OF } },
+        {
+            class: cls,
+            tasksMax: 1,
+            // A task failing while a dependency starts (RDS, Elasticsearch) is restarted by Strimzi.
+            autoRestart: { enabled: true },
+            state: "running",
+            config,
+        },
+    );
 }
 
 /**
@@ -44,7 +49,7 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
         "dialect.name": "PostgreSqlDatabaseDialect",
         "schema.pattern": table.schema,
         "table.whitelist": `${table.schema}.${table.name}`,
-        "mode": "timestamp",
+        mode: "timestamp",
         "timestamp.column.name": DATA_VIEW.timeField,
         // customers.sql keeps dt_update in UTC.
         "db.timezone": "UTC",
@@ -74,7 +79,7 @@ export function esSinkRoles(): Record<string, unknown> {
 export function elasticsearchSinkConnector(): CustomResourceObject {
     return connector(CONNECTORS.sink, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector", {
         ...jsonConverters,
-        "topics": TOPICS.transformed,
+        topics: TOPICS.transformed,
         "connection.url": ES_URL,
         "connection.username": secretRef(NAMESPACE.elastic, ES_SINK.userSecret, "username"),
         "connection.password": secretRef(NAMESPACE.elastic, ES_SINK.userSecret, "password"),

@@ -161,8 +161,13 @@ def main() -> int:
         return 1
     log.info(
         "%s/%s[%s] -> %s/%s[%s]: %s",
-        settings.source_namespace, settings.source_secret, settings.source_key,
-        settings.target_namespace, settings.target_secret, settings.target_key, outcome,
+        settings.source_namespace,
+        settings.source_secret,
+        settings.source_key,
+        settings.target_namespace,
+        settings.target_secret,
+        settings.target_key,
+        outcome,
     )
     return 0
 

@@ -32,20 +32,24 @@ const SINK_ACTIONS: Array<{ what: string; cluster?: string; index?: string; gran
 ];
 
 function indexPrivileges(role: any, index: string): string[] {
-    return (role.indices ?? []).filter((i: any) => i.names.some((n: string) => n === index || (n.endsWith("*") && index.startsWith(n.slice(0, -1)))))
+    return (role.indices ?? [])
+        .filter((i: any) => i.names.some((n: string) => n === index || (n.endsWith("*") && index.startsWith(n.slice(0, -1)))))
         .flatMap((i: any) => i.privileges);
 }
 
 for (const stack of ["dev", "prod"]) {
     describe(`Elasticsearch sink login on stack ${stack}`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         it("the Elasticsearch resource loads the sink's user and role into the file realm", () => {
             const es = inputsOf(ofType(run, ES)[0]);
             assert.deepEqual(validateCustomResource(es), []);
             assert.deepEqual(es.spec.auth, { fileRealm: [{ secretName: ES_SINK.userSecret }], roles: [{ secretName: ES_SINK.rolesSecret }] });
-            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.equal(inputsOf(secretNamed(run, name)).metadata.namespace, es.metadata.namespace);
+            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret])
+                assert.equal(inputsOf(secretNamed(run, name)).metadata.namespace, es.metadata.namespace);
         });
 
         it("the user Secret is what ECK turns into one user with the sink's role", () => {
@@ -53,7 +57,10 @@ for (const stack of ["dev", "prod"]) {
             const i = inputsOf(s);
             assert.equal(i.type, "kubernetes.io/basic-auth");
             // ECK: both basic-auth keys present → one user; `roles` split on commas.
-            assert.deepEqual(["password", "username"].filter((k) => k in i.stringData), ["password", "username"]);
+            assert.deepEqual(
+                ["password", "username"].filter((k) => k in i.stringData),
+                ["password", "username"],
+            );
             assert.equal(i.stringData.username, ES_SINK.user);
             assert.deepEqual(i.stringData.roles.split(","), [ES_SINK.role]);
             const pw = ofType(run, "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
@@ -71,7 +78,10 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(index, DATA_VIEW.id);
             for (const a of SINK_ACTIONS) {
                 const held = a.cluster ? role.cluster : indexPrivileges(role, index);
-                assert.ok(held.some((p: string) => a.grantedBy.includes(p)), `${a.what} (${a.cluster ?? a.index})`);
+                assert.ok(
+                    held.some((p: string) => a.grantedBy.includes(p)),
+                    `${a.what} (${a.cluster ?? a.index})`,
+                );
             }
             for (const other of [".kibana", ".security-7", "customers", "other-index"]) assert.deepEqual(indexPrivileges(role, other), [], other);
             assert.deepEqual(role.cluster, ["monitor"], "no cluster privilege beyond the version check");

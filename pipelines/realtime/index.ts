@@ -10,7 +10,14 @@ import { lakeUploads, trinoQuery } from "../lake";
 import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_PREFIX, STREAMING_USER, realtimeChecks } from "./values";
 import { elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
 import {
-    POSTGRES_LOGINS, caCopyCronJobSpec, caCopyJobSpec, caSourceRules, caTargetRules, kibanaDataViewJobSpec, simulatorDeploymentSpec, tableJobSpec,
+    POSTGRES_LOGINS,
+    caCopyCronJobSpec,
+    caCopyJobSpec,
+    caSourceRules,
+    caTargetRules,
+    kibanaDataViewJobSpec,
+    simulatorDeploymentSpec,
+    tableJobSpec,
 } from "./jobs";
 import { streamingAcls, streamingSparkApplication, streamingUpload } from "./streaming";
 import { kafkaUser } from "../../platform/kafka/users";
@@ -79,84 +86,121 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn }, { kind });
         // A script for a Job or Deployment: an immutable ConfigMap named after its content.
         const scriptMap = (id: string, base: string, namespace: pulumi.Input<string>, key: string, content: string) =>
-            new k8s.core.v1.ConfigMap(`${name}-${id}`, {
-                metadata: meta(contentName(base, content), namespace),
-                immutable: true,
-                data: { [key]: content },
-            }, p);
+            new k8s.core.v1.ConfigMap(
+                `${name}-${id}`,
+                {
+                    metadata: meta(contentName(base, content), namespace),
+                    immutable: true,
+                    data: { [key]: content },
+                },
+                p,
+            );
         // A Job named after its spec: a changed spec runs again, an unchanged one is left alone.
         // A failed run is replaced by the next `pulumi up` instead of blocking it.
         const contentJob = (id: string, namespace: pulumi.Input<string>, spec: pulumi.Output<k8s.types.input.batch.v1.JobSpec>, dependsOn: pulumi.Resource[]) =>
-            new k8s.batch.v1.Job(`${name}-${id}`, {
-                metadata: {
-                    name: spec.apply((s) => contentName(id, s)),
-                    namespace,
-                    labels: { ...PART_OF },
-                    annotations: { "pulumi.com/replaceUnready": "true" },
+            new k8s.batch.v1.Job(
+                `${name}-${id}`,
+                {
+                    metadata: {
+                        name: spec.apply((s) => contentName(id, s)),
+                        namespace,
+                        labels: { ...PART_OF },
+                        annotations: { "pulumi.com/replaceUnready": "true" },
+                    },
+                    spec,
                 },
-                spec,
-            }, { parent: this, dependsOn, customTimeouts: { create: "30m", update: "30m" } });
+                { parent: this, dependsOn, customTimeouts: { create: "30m", update: "30m" } },
+            );
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
         // ---- and its least-privilege roles (roles.sql), as the master user ----
         const login = (id: string, secret: string, username: pulumi.Input<string>, password: pulumi.Input<string>) =>
-            new k8s.core.v1.Secret(`${name}-${id}`, {
-                metadata: meta(secret, kafkaNs),
-                type: "Opaque",
-                stringData: { username, password },
-            }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
+            new k8s.core.v1.Secret(
+                `${name}-${id}`,
+                {
+                    metadata: meta(secret, kafkaNs),
+                    type: "Opaque",
+                    stringData: { username, password },
+                },
+                { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+            );
         const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, args.database.masterUsername, args.database.masterPassword);
         const simulatorPassword = new random.RandomPassword(`${name}-postgres-simulator`, { length: 32, special: false }, p);
         const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
         const sqlFiles = { "customers.sql": readPipelineFile(FILES.sql), "roles.sql": readPipelineFile(FILES.roles) };
-        const sqlMap = new k8s.core.v1.ConfigMap(`${name}-customers-sql`, {
-            metadata: meta(contentName("customers-sql", sqlFiles), kafkaNs),
-            immutable: true,
-            data: sqlFiles,
-        }, p);
-        const tableSpec = pulumi.all([db, sqlMap.metadata.name]).apply(([[host, port], sqlConfigMap]) =>
-            tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }));
+        const sqlMap = new k8s.core.v1.ConfigMap(
+            `${name}-customers-sql`,
+            {
+                metadata: meta(contentName("customers-sql", sqlFiles), kafkaNs),
+                immutable: true,
+                data: sqlFiles,
+            },
+            p,
+        );
+        const tableSpec = pulumi
+            .all([db, sqlMap.metadata.name])
+            .apply(([[host, port], sqlConfigMap]) => tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }));
         // The JDBC source's login (the role the table Job creates), read by Connect's config provider.
         const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
-        const sourceLogin = new k8s.core.v1.Secret(`${name}-postgres-connect`, {
-            metadata: meta(POSTGRES_CONNECT_SECRET, kafkaNs),
-            type: "Opaque",
-            stringData: {
-                [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
-                [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
-                [POSTGRES_CONNECT_KEYS.url]: db.apply(([h, port]) => jdbcUrl(h, port)),
+        const sourceLogin = new k8s.core.v1.Secret(
+            `${name}-postgres-connect`,
+            {
+                metadata: meta(POSTGRES_CONNECT_SECRET, kafkaNs),
+                type: "Opaque",
+                stringData: {
+                    [POSTGRES_CONNECT_KEYS.username]: POSTGRES_SOURCE_ROLE,
+                    [POSTGRES_CONNECT_KEYS.password]: sourcePassword.result,
+                    [POSTGRES_CONNECT_KEYS.url]: db.apply(([h, port]) => jdbcUrl(h, port)),
+                },
             },
-        }, { parent: this, additionalSecretOutputs: ["stringData", "data"] });
+            { parent: this, additionalSecretOutputs: ["stringData", "data"] },
+        );
         const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, sourceLogin]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);
         const simulatorMap = scriptMap("simulator", "customers-simulator", kafkaNs, "simulator.py", simulatorPy);
-        new k8s.apps.v1.Deployment(`${name}-simulator`, {
-            metadata: meta("customers-simulator", kafkaNs),
-            spec: pulumi.all([db, simulatorMap.metadata.name]).apply(([[host, port], scriptConfigMap]) => simulatorDeploymentSpec({
-                host,
-                port,
-                image: images.airflow,
-                scriptConfigMap,
-                rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
-                scriptHash: sha256(simulatorPy),
-                ha: cfg.ha,
-            })),
-        }, { parent: this, dependsOn: [table, simulatorLogin] });
+        new k8s.apps.v1.Deployment(
+            `${name}-simulator`,
+            {
+                metadata: meta("customers-simulator", kafkaNs),
+                spec: pulumi.all([db, simulatorMap.metadata.name]).apply(([[host, port], scriptConfigMap]) =>
+                    simulatorDeploymentSpec({
+                        host,
+                        port,
+                        image: images.airflow,
+                        scriptConfigMap,
+                        rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
+                        scriptHash: sha256(simulatorPy),
+                        ha: cfg.ha,
+                    }),
+                ),
+            },
+            { parent: this, dependsOn: [table, simulatorLogin] },
+        );
 
         // ---- (3) JDBC source: public.customers → src-customers ----
-        cr("postgres-source", CONNECTOR_KIND, db.apply(([host, port]) => jdbcSourceConnector(host, port)), [...args.connectorDependencies, table]);
+        cr(
+            "postgres-source",
+            CONNECTOR_KIND,
+            db.apply(([host, port]) => jdbcSourceConnector(host, port)),
+            [...args.connectorDependencies, table],
+        );
 
         // ---- (4) Spark Structured Streaming: src-customers → customers-transformed ----
-        const uploadObject = (id: string, u: JobUpload) => new aws.s3.BucketObjectv2(`${name}-${id}`, {
-            bucket: args.lakeBucket,
-            key: u.key,
-            source: new pulumi.asset.FileAsset(u.source),
-            sourceHash: u.sourceHash,
-            contentType: u.contentType,
-            tags: { ...args.platform.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
-        }, p);
+        const uploadObject = (id: string, u: JobUpload) =>
+            new aws.s3.BucketObjectv2(
+                `${name}-${id}`,
+                {
+                    bucket: args.lakeBucket,
+                    key: u.key,
+                    source: new pulumi.asset.FileAsset(u.source),
+                    sourceHash: u.sourceHash,
+                    contentType: u.contentType,
+                    tags: { ...args.platform.tags, "bdok:sha256": u.sourceHash.slice(0, 32) },
+                },
+                p,
+            );
         const upload = streamingUpload();
         const code = uploadObject("streaming-job", upload);
         // The lake module and declaration the job imports (deps.pyFiles / deps.files).
@@ -167,27 +211,46 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
         const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
         const lakeHash = sha256(lakeFiles.map((u) => u.sourceHash).join("\n"));
-        cr("streaming", SPARK_APPLICATION_KIND, pulumi.all([args.lakeBucket, args.lakeDatabase.name]).apply(([lakeBucket, lakeDatabase]) =>
-            streamingSparkApplication({ lakeBucket, lakeDatabase, config: cfg, codeHash: upload.sourceHash, lakeHash })),
-        [args.sparkOperator, ...args.topics, code, ...lakeObjects, streamingUser, args.lakeDatabase]);
+        cr(
+            "streaming",
+            SPARK_APPLICATION_KIND,
+            pulumi
+                .all([args.lakeBucket, args.lakeDatabase.name])
+                .apply(([lakeBucket, lakeDatabase]) =>
+                    streamingSparkApplication({ lakeBucket, lakeDatabase, config: cfg, codeHash: upload.sourceHash, lakeHash }),
+                ),
+            [args.sparkOperator, ...args.topics, code, ...lakeObjects, streamingUser, args.lakeDatabase],
+        );
 
         // ---- ECK's CA as a PEM file for the sink (values.ts ES_CA_COPY) ----
         // Created empty: the copy Job fills `data` (Pulumi never owns it, so it never resets it).
-        const caCopy = new k8s.core.v1.Secret(`${name}-es-ca`, {
-            metadata: { ...meta(ES_CA_COPY.secret, kafkaNs), annotations: { "bdok.io/copied-from": `elastic/${ES_HTTP_CA_SECRET}` } },
-            type: "Opaque",
-        }, { parent: this, ignoreChanges: ["data", "stringData"] });
-        const copier = new k8s.core.v1.ServiceAccount(`${name}-es-ca-copy`, {
-            metadata: meta(ES_CA_COPY.serviceAccount, kafkaNs),
-            automountServiceAccountToken: false,
-        }, p);
+        const caCopy = new k8s.core.v1.Secret(
+            `${name}-es-ca`,
+            {
+                metadata: { ...meta(ES_CA_COPY.secret, kafkaNs), annotations: { "bdok.io/copied-from": `elastic/${ES_HTTP_CA_SECRET}` } },
+                type: "Opaque",
+            },
+            { parent: this, ignoreChanges: ["data", "stringData"] },
+        );
+        const copier = new k8s.core.v1.ServiceAccount(
+            `${name}-es-ca-copy`,
+            {
+                metadata: meta(ES_CA_COPY.serviceAccount, kafkaNs),
+                automountServiceAccountToken: false,
+            },
+            p,
+        );
         const rbac: pulumi.Resource[] = [];
         const grant = (id: string, ns: pulumi.Input<string>, rules: ReturnType<typeof caSourceRules>) => {
-            const { role, binding } = roleWithBinding(`${name}-es-ca-copy-${id}`, {
-                metadata: meta(ES_CA_COPY.serviceAccount, ns),
-                rules,
-                serviceAccount: { name: copier.metadata.name, namespace: kafkaNs },
-            }, p);
+            const { role, binding } = roleWithBinding(
+                `${name}-es-ca-copy-${id}`,
+                {
+                    metadata: meta(ES_CA_COPY.serviceAccount, ns),
+                    rules,
+                    serviceAccount: { name: copier.metadata.name, namespace: kafkaNs },
+                },
+                p,
+            );
             rbac.push(role, binding);
         };
         grant("source", elasticNs, caSourceRules());
@@ -197,32 +260,48 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const copyArgs = copyMap.metadata.name.apply((scriptConfigMap) => ({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
         const copySpec = copyArgs.apply(caCopyJobSpec);
         const copyJob = contentJob("es-ca-copy", kafkaNs, copySpec, [caCopy, copier, ...rbac, args.elasticsearch]);
-        new k8s.batch.v1.CronJob(`${name}-es-ca-copy`, {
-            metadata: meta("es-ca-copy", kafkaNs),
-            spec: copyArgs.apply(caCopyCronJobSpec),
-        }, { parent: this, dependsOn: [caCopy, copier, ...rbac] });
+        new k8s.batch.v1.CronJob(
+            `${name}-es-ca-copy`,
+            {
+                metadata: meta("es-ca-copy", kafkaNs),
+                spec: copyArgs.apply(caCopyCronJobSpec),
+            },
+            { parent: this, dependsOn: [caCopy, copier, ...rbac] },
+        );
 
         // ---- (5) Elasticsearch sink: customers-transformed → index customers-transformed ----
         // Its own Elasticsearch login and role (ECK file realm: the Elasticsearch resource lists both Secrets).
         const sinkPassword = new random.RandomPassword(`${name}-es-sink`, { length: 32, special: false }, p);
-        const sinkUser = new k8s.core.v1.Secret(`${name}-es-sink-user`, {
-            metadata: meta(ES_SINK.userSecret, elasticNs),
-            type: "kubernetes.io/basic-auth",
-            stringData: { username: ES_SINK.user, password: sinkPassword.result, roles: ES_SINK.role },
-        }, { parent: this, additionalSecretOutputs: ["data", "stringData"] });
-        const sinkRole = new k8s.core.v1.Secret(`${name}-es-sink-role`, {
-            metadata: meta(ES_SINK.rolesSecret, elasticNs),
-            type: "Opaque",
-            stringData: { "roles.yml": YAML.stringify(esSinkRoles()) },
-        }, p);
-        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()),
-            [...args.connectorDependencies, copyJob, args.elasticsearch, sinkUser, sinkRole]);
+        const sinkUser = new k8s.core.v1.Secret(
+            `${name}-es-sink-user`,
+            {
+                metadata: meta(ES_SINK.userSecret, elasticNs),
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: ES_SINK.user, password: sinkPassword.result, roles: ES_SINK.role },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const sinkRole = new k8s.core.v1.Secret(
+            `${name}-es-sink-role`,
+            {
+                metadata: meta(ES_SINK.rolesSecret, elasticNs),
+                type: "Opaque",
+                stringData: { "roles.yml": YAML.stringify(esSinkRoles()) },
+            },
+            p,
+        );
+        cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()), [
+            ...args.connectorDependencies,
+            copyJob,
+            args.elasticsearch,
+            sinkUser,
+            sinkRole,
+        ]);
 
         // ---- (6) the Kibana data view, through Kibana's API ----
         const kibanaPy = readPipelineFile(FILES.kibana);
         const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
-        const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
-            kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
+        const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) => kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
         contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana]);
 
         this.registerOutputs({

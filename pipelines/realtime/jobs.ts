@@ -1,6 +1,11 @@
 import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
 import {
-    ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+    ES_ELASTIC_USER_KEY,
+    ES_ELASTIC_USER_SECRET,
+    ES_HTTP_CA_KEY,
+    ES_HTTP_CA_SECRET,
+    KIBANA_HTTP_CA_SECRET,
+    KIBANA_URL,
 } from "../../platform/elastic/values";
 import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
 import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
@@ -76,8 +81,10 @@ export const SQL_MOUNT = "/opt/bdok/sql";
 
 /** The psql command of the table Job: the table, then the roles (both idempotent), as the master user. */
 export function tableJobCommand(sqlDir: string): string {
-    return `psql -X -v ON_ERROR_STOP=1 -v source_role=${POSTGRES_LOGINS.source.role} -v simulator_role=${POSTGRES_LOGINS.simulator.role} ` +
-        `-f ${sqlDir}/customers.sql -f ${sqlDir}/roles.sql`;
+    return (
+        `psql -X -v ON_ERROR_STOP=1 -v source_role=${POSTGRES_LOGINS.source.role} -v simulator_role=${POSTGRES_LOGINS.simulator.role} ` +
+        `-f ${sqlDir}/customers.sql -f ${sqlDir}/roles.sql`
+    );
 }
 
 /** Runs customers.sql and roles.sql once RDS answers; fails the pod on any SQL error. */
@@ -88,23 +95,30 @@ export function tableJobSpec(a: TableJobArgs) {
         tableJobCommand(SQL_MOUNT),
         `echo "table public.customers and its roles ready"`,
     ].join("\n");
-    return jobSpec("customers-table", {
-        securityContext: postgresImageUser,
-        volumes: [configMapVolume("sql", a.sqlConfigMap)],
-        containers: [{
-            name: "psql",
-            image: a.image,
-            command: ["sh", "-c", script],
-            env: [
-                ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
-                secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
-                secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+    return jobSpec(
+        "customers-table",
+        {
+            securityContext: postgresImageUser,
+            volumes: [configMapVolume("sql", a.sqlConfigMap)],
+            containers: [
+                {
+                    name: "psql",
+                    image: a.image,
+                    command: ["sh", "-c", script],
+                    env: [
+                        ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
+                        secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
+                        secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+                    ],
+                    volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
+                    resources: realtimeResources(a.ha).psql,
+                    securityContext: hardened,
+                },
             ],
-            volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
-            resources: realtimeResources(a.ha).psql,
-            securityContext: hardened,
-        }],
-    }, 6, 900);
+        },
+        6,
+        900,
+    );
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,22 +153,24 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                 // SIGTERM ends the loop after the current insert.
                 terminationGracePeriodSeconds: 30,
                 volumes: [configMapVolume("scripts", a.scriptConfigMap)],
-                containers: [{
-                    name: "simulator",
-                    image: a.image,
-                    // Bypasses the Airflow entrypoint: plain Python with the image's psycopg2.
-                    command: ["python", `${SCRIPT_MOUNT}/simulator.py`],
-                    env: [
-                        ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.simulator.secret),
-                        { name: "SIM_ROWS_PER_SECOND", value: String(a.rowsPerSecond) },
-                        { name: "SIM_MAX_ROWS", value: "0" },
-                        { name: "PYTHONUNBUFFERED", value: "1" },
-                        { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
-                    ],
-                    volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
-                    resources: realtimeResources(a.ha).simulator,
-                    securityContext: hardened,
-                }],
+                containers: [
+                    {
+                        name: "simulator",
+                        image: a.image,
+                        // Bypasses the Airflow entrypoint: plain Python with the image's psycopg2.
+                        command: ["python", `${SCRIPT_MOUNT}/simulator.py`],
+                        env: [
+                            ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.simulator.secret),
+                            { name: "SIM_ROWS_PER_SECOND", value: String(a.rowsPerSecond) },
+                            { name: "SIM_MAX_ROWS", value: "0" },
+                            { name: "PYTHONUNBUFFERED", value: "1" },
+                            { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+                        ],
+                        volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
+                        resources: realtimeResources(a.ha).simulator,
+                        securityContext: hardened,
+                    },
+                ],
             },
         },
     };
@@ -186,26 +202,28 @@ function caCopyPod(a: CopyPodArgs) {
         automountServiceAccountToken: true,
         securityContext: airflowImageUser,
         volumes: [configMapVolume("scripts", a.scriptConfigMap)],
-        containers: [{
-            name: "copy",
-            image: a.image,
-            command: ["python", `${SCRIPT_MOUNT}/copy_secret_key.py`],
-            env: [
-                { name: "SOURCE_NAMESPACE", value: NAMESPACE.elastic },
-                { name: "SOURCE_SECRET", value: ES_HTTP_CA_SECRET },
-                { name: "SOURCE_KEY", value: ES_HTTP_CA_KEY },
-                { name: "TARGET_NAMESPACE", value: NAMESPACE.kafka },
-                { name: "TARGET_SECRET", value: ES_CA_COPY.secret },
-                { name: "TARGET_KEY", value: ES_CA_COPY.key },
-                // ECK creates the CA once Elasticsearch is reconciled: wait up to 20 minutes.
-                { name: "COPY_ATTEMPTS", value: "120" },
-                { name: "COPY_RETRY_SECONDS", value: "10" },
-                { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
-            ],
-            volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
-            resources: realtimeResources(a.ha).smallPython,
-            securityContext: hardened,
-        }],
+        containers: [
+            {
+                name: "copy",
+                image: a.image,
+                command: ["python", `${SCRIPT_MOUNT}/copy_secret_key.py`],
+                env: [
+                    { name: "SOURCE_NAMESPACE", value: NAMESPACE.elastic },
+                    { name: "SOURCE_SECRET", value: ES_HTTP_CA_SECRET },
+                    { name: "SOURCE_KEY", value: ES_HTTP_CA_KEY },
+                    { name: "TARGET_NAMESPACE", value: NAMESPACE.kafka },
+                    { name: "TARGET_SECRET", value: ES_CA_COPY.secret },
+                    { name: "TARGET_KEY", value: ES_CA_COPY.key },
+                    // ECK creates the CA once Elasticsearch is reconciled: wait up to 20 minutes.
+                    { name: "COPY_ATTEMPTS", value: "120" },
+                    { name: "COPY_RETRY_SECONDS", value: "10" },
+                    { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+                ],
+                volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
+                resources: realtimeResources(a.ha).smallPython,
+                securityContext: hardened,
+            },
+        ],
     };
 }
 
@@ -239,31 +257,38 @@ export interface KibanaJobArgs {
 
 /** Runs in the elastic namespace: the Kibana CA and the elastic user's Secret live there. */
 export function kibanaDataViewJobSpec(a: KibanaJobArgs) {
-    return jobSpec("kibana-data-view", {
-        securityContext: airflowImageUser,
-        volumes: [
-            configMapVolume("scripts", a.scriptConfigMap),
-            { name: "kibana-ca", secret: { secretName: KIBANA_HTTP_CA_SECRET, items: [{ key: ES_HTTP_CA_KEY, path: ES_HTTP_CA_KEY }] } },
-        ],
-        containers: [{
-            name: "data-view",
-            image: a.image,
-            command: ["python", `${SCRIPT_MOUNT}/kibana_data_view.py`],
-            env: [
-                { name: "KIBANA_URL", value: KIBANA_URL },
-                { name: "KIBANA_CA_FILE", value: `${KIBANA_CA_MOUNT}/${ES_HTTP_CA_KEY}` },
-                { name: "ES_USERNAME", value: "elastic" },
-                secretEnv("ES_PASSWORD", ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
-                { name: "KIBANA_ATTEMPTS", value: "90" },
-                { name: "KIBANA_RETRY_SECONDS", value: "10" },
-                { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+    return jobSpec(
+        "kibana-data-view",
+        {
+            securityContext: airflowImageUser,
+            volumes: [
+                configMapVolume("scripts", a.scriptConfigMap),
+                { name: "kibana-ca", secret: { secretName: KIBANA_HTTP_CA_SECRET, items: [{ key: ES_HTTP_CA_KEY, path: ES_HTTP_CA_KEY }] } },
             ],
-            volumeMounts: [
-                { name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true },
-                { name: "kibana-ca", mountPath: KIBANA_CA_MOUNT, readOnly: true },
+            containers: [
+                {
+                    name: "data-view",
+                    image: a.image,
+                    command: ["python", `${SCRIPT_MOUNT}/kibana_data_view.py`],
+                    env: [
+                        { name: "KIBANA_URL", value: KIBANA_URL },
+                        { name: "KIBANA_CA_FILE", value: `${KIBANA_CA_MOUNT}/${ES_HTTP_CA_KEY}` },
+                        { name: "ES_USERNAME", value: "elastic" },
+                        secretEnv("ES_PASSWORD", ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
+                        { name: "KIBANA_ATTEMPTS", value: "90" },
+                        { name: "KIBANA_RETRY_SECONDS", value: "10" },
+                        { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
+                    ],
+                    volumeMounts: [
+                        { name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true },
+                        { name: "kibana-ca", mountPath: KIBANA_CA_MOUNT, readOnly: true },
+                    ],
+                    resources: realtimeResources(a.ha).smallPython,
+                    securityContext: hardened,
+                },
             ],
-            resources: realtimeResources(a.ha).smallPython,
-            securityContext: hardened,
-        }],
-    }, 3, 1800);
+        },
+        3,
+        1800,
+    );
 }

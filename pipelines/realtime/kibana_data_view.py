@@ -44,9 +44,7 @@ class Retry(Exception):
     """Kibana is not ready yet."""
 
 
-def data_view_body(
-    view_id: str = DATA_VIEW_ID, title: str = DATA_VIEW_TITLE, time_field: str = TIME_FIELD
-) -> dict:
+def data_view_body(view_id: str = DATA_VIEW_ID, title: str = DATA_VIEW_TITLE, time_field: str = TIME_FIELD) -> dict:
     """Request body of POST /api/data_views/data_view."""
     return {
         # allowNoIndex: this Job runs as soon as Kibana is up, usually before the sink has

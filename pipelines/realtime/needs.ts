@@ -9,7 +9,11 @@ import { connectPlugins } from "../../versions";
 import { connectorAcls } from "./streaming";
 import { esCaConnectMount } from "./values";
 
-interface MavenCoordinates { group: string; artifact: string; version: string }
+interface MavenCoordinates {
+    group: string;
+    artifact: string;
+    version: string;
+}
 const maven = (c: MavenCoordinates, repository?: string) => ({
     type: "maven",
     ...(repository ? { repository } : {}),

@@ -14,8 +14,16 @@ const SQL_DIR = path.join(ROOT, "pipelines", "realtime");
 /** initdb, pg_ctl and psql: from PATH, else Debian's /usr/lib/postgresql/<version>/bin. */
 function pgBin(): string | undefined {
     const onPath = spawnSync("sh", ["-c", "command -v pg_ctl"], { encoding: "utf8" }).stdout.trim();
-    const dirs = [onPath ? path.dirname(fs.realpathSync(onPath)) : "",
-        ...(fs.existsSync("/usr/lib/postgresql") ? fs.readdirSync("/usr/lib/postgresql").sort().reverse().map((v) => `/usr/lib/postgresql/${v}/bin`) : [])];
+    const dirs = [
+        onPath ? path.dirname(fs.realpathSync(onPath)) : "",
+        ...(fs.existsSync("/usr/lib/postgresql")
+            ? fs
+                  .readdirSync("/usr/lib/postgresql")
+                  .sort()
+                  .reverse()
+                  .map((v) => `/usr/lib/postgresql/${v}/bin`)
+            : []),
+    ];
     return dirs.find((d) => d && ["initdb", "pg_ctl", "psql"].every((b) => fs.existsSync(path.join(d, b))));
 }
 
@@ -29,9 +37,16 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     const run = (cmd: string, env: Record<string, string> = {}): SpawnSyncReturns<string> => {
         const full = { PATH: `${bin}:${process.env.PATH}`, PGHOST: dir, PGDATABASE: "postgres", ...env };
         const args = asUser ? ["runuser", "-u", asUser, "--", "env", ...Object.entries(full).map(([k, v]) => `${k}=${v}`), "sh", "-c", cmd] : ["sh", "-c", cmd];
-        return spawnSync(args[0], args.slice(1), { encoding: "utf8", env: asUser ? { PATH: process.env.PATH } : { ...process.env, ...full }, cwd: dir || os.tmpdir() });
+        return spawnSync(args[0], args.slice(1), {
+            encoding: "utf8",
+            env: asUser ? { PATH: process.env.PATH } : { ...process.env, ...full },
+            cwd: dir || os.tmpdir(),
+        });
     };
-    const ok = (r: SpawnSyncReturns<string>) => { assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`); return r.stdout; };
+    const ok = (r: SpawnSyncReturns<string>) => {
+        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+        return r.stdout;
+    };
     const psqlAs = (user: string, password: string, sql: string) =>
         run(`psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$SQL"`, { PGUSER: user, PGPASSWORD: password, SQL: sql });
     const jobRun = (source: string, simulator: string) =>
@@ -61,21 +76,42 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     it("the table Job's command creates the table and both roles as a non-superuser, and can run again", () => {
         ok(jobRun("source-1", "simulator-1"));
         ok(jobRun("source-1", "simulator-1"));
-        const roles = ok(psqlAs("postgres", "", `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN ('${source.role}', '${simulator.role}') ORDER BY 1`));
+        const roles = ok(
+            psqlAs(
+                "postgres",
+                "",
+                `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN ('${source.role}', '${simulator.role}') ORDER BY 1`,
+            ),
+        );
         assert.deepEqual(roles.trim().split("\n").sort(), [`${source.role}|f|f|f`, `${simulator.role}|f|f|f`].sort());
     });
 
     it("the simulator inserts its rows (RETURNING id) and may do nothing else", () => {
         ok(jobRun("source-1", "simulator-1"));
         // The simulator's own statement, with one row of its own generator as literals.
-        const insert = ok(spawnSync("python3", ["-c", [
-            "import random", "from pipelines.realtime import simulator as s",
-            "row = s.fake_customer(random.Random(7))",
-            "q = lambda v: 'NULL' if v is None else \"'\" + str(v).replace(\"'\", \"''\") + \"'\"",
-            "print(s.INSERT_SQL % {k: q(v) for k, v in row.items()})",
-        ].join("\n")], { encoding: "utf8", cwd: ROOT })).trim();
+        const insert = ok(
+            spawnSync(
+                "python3",
+                [
+                    "-c",
+                    [
+                        "import random",
+                        "from pipelines.realtime import simulator as s",
+                        "row = s.fake_customer(random.Random(7))",
+                        'q = lambda v: \'NULL\' if v is None else "\'" + str(v).replace("\'", "\'\'") + "\'"',
+                        "print(s.INSERT_SQL % {k: q(v) for k, v in row.items()})",
+                    ].join("\n"),
+                ],
+                { encoding: "utf8", cwd: ROOT },
+            ),
+        ).trim();
         assert.match(ok(psqlAs(simulator.role, "simulator-1", insert)).trim(), /^\d+$/);
-        for (const sql of ["SELECT name FROM public.customers", "UPDATE public.customers SET city = 'x'", "DELETE FROM public.customers", "CREATE TABLE public.t (i int)"]) {
+        for (const sql of [
+            "SELECT name FROM public.customers",
+            "UPDATE public.customers SET city = 'x'",
+            "DELETE FROM public.customers",
+            "CREATE TABLE public.t (i int)",
+        ]) {
             const r = psqlAs(simulator.role, "simulator-1", sql);
             assert.notEqual(r.status, 0, `the simulator may not: ${sql}`);
             assert.match(r.stderr, /permission denied/, sql);
@@ -85,7 +121,12 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     it("the JDBC source reads the table (timestamp mode) and may not write", () => {
         ok(jobRun("source-1", "simulator-1"));
         ok(psqlAs(source.role, "source-1", "SELECT * FROM public.customers WHERE dt_update > now() - interval '1 day' ORDER BY dt_update"));
-        for (const sql of ["INSERT INTO public.customers (name) VALUES ('x')", "UPDATE public.customers SET city = 'x'", "DELETE FROM public.customers", "CREATE TABLE public.t (i int)"]) {
+        for (const sql of [
+            "INSERT INTO public.customers (name) VALUES ('x')",
+            "UPDATE public.customers SET city = 'x'",
+            "DELETE FROM public.customers",
+            "CREATE TABLE public.t (i int)",
+        ]) {
             const r = psqlAs(source.role, "source-1", sql);
             assert.notEqual(r.status, 0, `the source may not: ${sql}`);
             assert.match(r.stderr, /permission denied/, sql);

@@ -103,7 +103,15 @@ describe("Pipelines: realtime (pure builders)", () => {
     });
 
     it("the simulator's rate comes from the configuration", () => {
-        const spec = simulatorDeploymentSpec({ host: "h", port: 5432, image: images.airflow, scriptConfigMap: "s", rowsPerSecond: 2.5, scriptHash: "x", ha: false });
+        const spec = simulatorDeploymentSpec({
+            host: "h",
+            port: 5432,
+            image: images.airflow,
+            scriptConfigMap: "s",
+            rowsPerSecond: 2.5,
+            scriptHash: "x",
+            ha: false,
+        });
         assert.equal(env(spec.template.spec.containers[0]).SIM_ROWS_PER_SECOND, "2.5");
     });
 
@@ -202,12 +210,22 @@ for (const stack of STACKS) {
             const holders = run.captured.filter((c) => JSON.stringify(c.rawInputs).includes(pw)).map((c) => c.type);
             assert.ok(holders.length > 0, "the mocked password is visible to this check");
             const allowed = new Set([SECRET, "aws:rds/instance:Instance"]);
-            assert.deepEqual(holders.filter((t) => !allowed.has(t)), [], "the RDS password outside Secrets and RDS");
+            assert.deepEqual(
+                holders.filter((t) => !allowed.has(t)),
+                [],
+                "the RDS password outside Secrets and RDS",
+            );
             // Of the pipeline, only the admin Secret holds it, and only the table Job reads that Secret.
             const holding = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(pw));
-            assert.deepEqual(holding.map((c) => inputsOf(c).metadata.name), [POSTGRES_LOGINS.admin.secret]);
+            assert.deepEqual(
+                holding.map((c) => inputsOf(c).metadata.name),
+                [POSTGRES_LOGINS.admin.secret],
+            );
             const readers = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(`"name":"${POSTGRES_LOGINS.admin.secret}"`) && c.type !== SECRET);
-            assert.deepEqual(readers.map((c) => c.type), [JOB]);
+            assert.deepEqual(
+                readers.map((c) => c.type),
+                [JOB],
+            );
             assert.match(inputsOf(readers[0]).metadata.name, /^customers-table-/);
         });
 
@@ -215,17 +233,35 @@ for (const stack of STACKS) {
             const app = asObject(named(run, SPARK_APP, "customers-streaming"));
             const lake = String(run.plan.outputs.lakeBucket);
             const objects = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
-            assert.deepEqual(objects.map((o) => inputsOf(o).key).sort(), ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`));
+            assert.deepEqual(
+                objects.map((o) => inputsOf(o).key).sort(),
+                ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`),
+            );
             const upload = objects.filter((o) => inputsOf(o).key === `${STREAMING_PREFIX}/streaming_job.py`);
             assert.equal(inputsOf(upload[0]).bucket, lake);
             assert.equal(inputsOf(upload[0]).sourceHash, sha256(readPipelineFile("realtime/streaming_job.py")));
             assert.equal(app.metadata.namespace, "kafka");
             assert.equal(app.spec.type, "Python");
             assert.equal(app.spec.mainApplicationFile, `s3a://${lake}/${STREAMING_PREFIX}/streaming_job.py`);
-            assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.kafka, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
+            assert.deepEqual(app.spec.deps.packages, [
+                sparkPackages.hadoopAws,
+                sparkPackages.kafka,
+                sparkPackages.icebergRuntime,
+                sparkPackages.icebergAwsBundle,
+            ]);
             assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${lake}/${STREAMING_PREFIX}/tables.py`]);
             assert.deepEqual(app.spec.deps.files, [`s3a://${lake}/${STREAMING_PREFIX}/tables.json`]);
-            for (const o of objects) assert.equal(inputsOf(o).sourceHash, sha256(readPipelineFile(inputsOf(o).key.slice(STREAMING_PREFIX.length + 1).replace(/^streaming_job/, "realtime/streaming_job"))));
+            for (const o of objects)
+                assert.equal(
+                    inputsOf(o).sourceHash,
+                    sha256(
+                        readPipelineFile(
+                            inputsOf(o)
+                                .key.slice(STREAMING_PREFIX.length + 1)
+                                .replace(/^streaming_job/, "realtime/streaming_job"),
+                        ),
+                    ),
+                );
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
             const size = streamingSizing(run.config.ha);
@@ -252,11 +288,16 @@ for (const stack of STACKS) {
             const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === CLUSTER_CA_SECRET);
             assert.ok(volume, "the Strimzi cluster CA volume");
             for (const role of ["driver", "executor"]) {
-                assert.ok(app.spec[role].volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === KAFKA_CA_MOUNT), `${role} mounts the CA`);
+                assert.ok(
+                    app.spec[role].volumeMounts.some((m: any) => m.name === volume.name && m.mountPath === KAFKA_CA_MOUNT),
+                    `${role} mounts the CA`,
+                );
             }
             assert.equal(app.spec.restartPolicy.type, "Always");
-            assert.ok(app.spec.restartPolicy.onFailureRetryInterval > 0 && app.spec.restartPolicy.onSubmissionFailureRetryInterval > 0,
-                "retry intervals (the operator cannot schedule a retry without them)");
+            assert.ok(
+                app.spec.restartPolicy.onFailureRetryInterval > 0 && app.spec.restartPolicy.onSubmissionFailureRetryInterval > 0,
+                "retry intervals (the operator cannot schedule a retry without them)",
+            );
         });
 
         it("streaming_job.py's own parse_args accepts the application's arguments (lake, database, interval), with nothing from the environment", () => {
@@ -267,13 +308,21 @@ for (const stack of STACKS) {
                 "a = parse_args(json.loads(sys.argv[1]), env={'KAFKA_USER_P12_PASSWORD': 'x'})",
                 "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint}))",
             ].join("\n");
-            const r = spawnSync("python3", ["-c", code, JSON.stringify(app.spec.arguments)], { cwd: ROOT, encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+            const r = spawnSync("python3", ["-c", code, JSON.stringify(app.spec.arguments)], {
+                cwd: ROOT,
+                encoding: "utf8",
+                env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+            });
             assert.equal(r.status, 0, r.stderr);
             const a = JSON.parse(r.stdout);
             const lake = String(run.plan.outputs.lakeBucket);
             assert.deepEqual(a, {
-                bucket: lake, region: run.config.region, db: (run.plan.outputs.icebergDatabases as any).realtime, interval: run.config.lake.commitInterval,
-                lake: `s3a://${lake}/spark-checkpoint/customers-lake/`, kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
+                bucket: lake,
+                region: run.config.region,
+                db: (run.plan.outputs.icebergDatabases as any).realtime,
+                interval: run.config.lake.commitInterval,
+                lake: `s3a://${lake}/spark-checkpoint/customers-lake/`,
+                kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
             });
         });
 
@@ -288,7 +337,9 @@ for (const stack of STACKS) {
         });
 
         it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {
-            const declared = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic").map((t) => inputsOf(t).spec.topicName).sort();
+            const declared = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
+                .map((t) => inputsOf(t).spec.topicName)
+                .sort();
             assert.deepEqual(declared, [TOPICS.source, TOPICS.transformed].sort());
             assert.deepEqual([TOPICS.source, TOPICS.transformed], ["src-customers", "customers-transformed"]);
             assert.equal(config(run, CONNECTORS.sink).topics, "customers-transformed");
@@ -356,7 +407,9 @@ for (const stack of STACKS) {
         it("waits for what each piece needs, and nothing unrelated", () => {
             const connect = kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true);
             // The JDBC source's login is the pipeline's own Secret, in the kafka namespace.
-            const pg = descendants(run, one(run, "bdok:pipelines:RealtimePipeline").urn).find((c) => c.type === SECRET && inputsOf(c).metadata?.name === POSTGRES_CONNECT_SECRET)!;
+            const pg = descendants(run, one(run, "bdok:pipelines:RealtimePipeline").urn).find(
+                (c) => c.type === SECRET && inputsOf(c).metadata?.name === POSTGRES_CONNECT_SECRET,
+            )!;
             assert.ok(pg, "the realtime pipeline owns the JDBC source's Secret");
             const topics = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic");
             const sparkRelease = descendants(run, one(run, "bdok:platform:SparkOperator").urn).find((c) => c.type === "kubernetes:helm.sh/v3:Release")!;

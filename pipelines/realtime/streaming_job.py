@@ -80,9 +80,9 @@ SOURCE_FIELDS = (
     Field("dt_update", "int64", optional=False, logical=CONNECT_TIMESTAMP),
 )
 # birthdate as epoch milliseconds (see the module docstring); every other field as it came in.
-OUTPUT_FIELDS = tuple(
-    Field(f.name, "int64", f.optional, CONNECT_TIMESTAMP) if f.name == "birthdate" else f for f in SOURCE_FIELDS
-) + (Field("age", "int32"),)
+OUTPUT_FIELDS = tuple(Field(f.name, "int64", f.optional, CONNECT_TIMESTAMP) if f.name == "birthdate" else f for f in SOURCE_FIELDS) + (
+    Field("age", "int32"),
+)
 
 KEY_SCHEMA = {"type": "int32", "optional": False}
 # The Iceberg table the stream lands in (pipelines/tables.json).
@@ -348,8 +348,7 @@ def main(argv: list[str] | None = None) -> None:
 
     def customers(source):
         return with_age(
-            source.select(f.from_json(f.col("value").cast("string"), source_value_ddl()).alias("message"))
-            .select("message.payload.*")
+            source.select(f.from_json(f.col("value").cast("string"), source_value_ddl()).alias("message")).select("message.payload.*")
             # Unparseable messages come out as all-null rows; id is never null in the table.
             .where(f.col("id").isNotNull())
         )

@@ -191,9 +191,7 @@ def find_paths(base: str | os.PathLike, syntax: str = "glob") -> Iterator[str]:
         for d in dirs:
             resolved = (Path(root) / d).resolve()
             if resolved in rules_by_dir:
-                raise RuntimeError(
-                    f"Detected recursive loop when walking DAG directory {base}: {resolved} has appeared more than once."
-                )
+                raise RuntimeError(f"Detected recursive loop when walking DAG directory {base}: {resolved} has appeared more than once.")
             rules_by_dir[resolved] = list(rules)
         for name in files:
             if name != IGNORE_FILE and not rule_type.match(Path(root) / name, rules):

@@ -58,24 +58,33 @@ class ConsolidateTest(unittest.TestCase):
 
     def run_consolidate(self, **overrides):
         frames = {
-            "names": bronze_frame("imdb.name_basics", [
-                ("nm1", "Keanu Reeves", 1964, None, "actor", "tt1"),
-                ("nm2", "Chad Stahelski", 1968, None, "director", "tt1"),
-                ("nm3", "David Leitch", 1975, None, "director", "tt1"),
-                ("nm1", "Keanu Reeves", 1964, None, "actor", "tt1"),  # duplicate line
-            ]),
-            "basics": bronze_frame("imdb.title_basics", [
-                ("tt1", "movie", "John Wick", "John Wick", 0, 2014, None, 101, "Action"),
-                ("tt2", "movie", "Unrated", "Unrated", 0, 2020, None, 90, "Drama"),
-                ("tt3", "short", "No crew", "No crew", 0, 2021, None, 9, "Short"),
-            ]),
+            "names": bronze_frame(
+                "imdb.name_basics",
+                [
+                    ("nm1", "Keanu Reeves", 1964, None, "actor", "tt1"),
+                    ("nm2", "Chad Stahelski", 1968, None, "director", "tt1"),
+                    ("nm3", "David Leitch", 1975, None, "director", "tt1"),
+                    ("nm1", "Keanu Reeves", 1964, None, "actor", "tt1"),  # duplicate line
+                ],
+            ),
+            "basics": bronze_frame(
+                "imdb.title_basics",
+                [
+                    ("tt1", "movie", "John Wick", "John Wick", 0, 2014, None, 101, "Action"),
+                    ("tt2", "movie", "Unrated", "Unrated", 0, 2020, None, 90, "Drama"),
+                    ("tt3", "short", "No crew", "No crew", 0, 2021, None, 9, "Short"),
+                ],
+            ),
             "crew": bronze_frame("imdb.title_crew", [("tt1", "nm2,nm3", None), ("tt2", "nm2", None), ("tt3", None, None)]),
-            "principals": bronze_frame("imdb.title_principals", [
-                ("tt1", 1, "nm1", "actor", None, '["John Wick"]'),
-                ("tt1", 2, "nm9", "actor", None, None),  # unknown person
-                ("tt2", 1, "nm1", "actor", None, None),
-                ("tt3", 1, "nm1", "actor", None, None),
-            ]),
+            "principals": bronze_frame(
+                "imdb.title_principals",
+                [
+                    ("tt1", 1, "nm1", "actor", None, '["John Wick"]'),
+                    ("tt1", 2, "nm9", "actor", None, None),  # unknown person
+                    ("tt2", 1, "nm1", "actor", None, None),
+                    ("tt3", 1, "nm1", "actor", None, None),
+                ],
+            ),
             "ratings": bronze_frame("imdb.title_ratings", [("tt1", 7.5, 700000), ("tt3", 6.0, 10)]),
         }
         frames.update(overrides)
@@ -91,8 +100,9 @@ class ConsolidateTest(unittest.TestCase):
             [("tt1", 1, "nm2", "Chad Stahelski"), ("tt1", 1, "nm3", "David Leitch")],
         )
         wick = rows[0]
-        self.assertEqual((wick["primarytitle"], wick["primaryname"], wick["averagerating"], wick["startyear"]),
-                         ("John Wick", "Keanu Reeves", 7.5, 2014))
+        self.assertEqual(
+            (wick["primarytitle"], wick["primaryname"], wick["averagerating"], wick["startyear"]), ("John Wick", "Keanu Reeves", 7.5, 2014)
+        )
         self.assertEqual(wick["directorbirthyear"], 1968)
 
     def test_unrated_titles_unknown_people_and_missing_crews_drop_out(self):

@@ -24,14 +24,16 @@ class PlanTest(unittest.TestCase):
         self.assertEqual(len(plan), 4 * len(self.d.tables))
         for index, table in enumerate(self.d.tables.values()):
             name = f"{DATABASES[table.namespace]}.{table.name}"
-            procedures = [re.match(r"CALL glue\.system\.(\w+)\(table => '([^']+)'", s).groups() for s in plan[4 * index:4 * index + 4]]
+            procedures = [re.match(r"CALL glue\.system\.(\w+)\(table => '([^']+)'", s).groups() for s in plan[4 * index : 4 * index + 4]]
             # Compaction before expiry, so the files it replaces leave with the expired snapshots.
-            self.assertEqual(procedures, [(p, name) for p in
-                             ("rewrite_data_files", "rewrite_manifests", "expire_snapshots", "remove_orphan_files")])
+            self.assertEqual(
+                procedures, [(p, name) for p in ("rewrite_data_files", "rewrite_manifests", "expire_snapshots", "remove_orphan_files")]
+            )
 
     def test_retention_is_a_parameter(self):
-        plan = m.maintenance_plan(self.d, {"realtime": "rt"}, ["glue.rt.customers"], NOW,
-                                  m.Retention(snapshot_days=2, retain_last=3, orphan_days=4))
+        plan = m.maintenance_plan(
+            self.d, {"realtime": "rt"}, ["glue.rt.customers"], NOW, m.Retention(snapshot_days=2, retain_last=3, orphan_days=4)
+        )
         expire = next(s for s in plan if "expire_snapshots" in s)
         self.assertIn("older_than => TIMESTAMP '2026-06-13 03:00:00'", expire)
         self.assertIn("retain_last => 3", expire)
@@ -46,8 +48,9 @@ class PlanTest(unittest.TestCase):
             m.maintenance_plan(self.d, DATABASES, [], NOW.replace(tzinfo=None), m.Retention())
 
     def test_missing_tables_and_other_namespaces_are_skipped(self):
-        plan = m.maintenance_plan(self.d, {"imdb": "bdok_dev_imdb"}, ["glue.bdok_dev_imdb.consolidated", "glue.rt.customers"],
-                                  NOW, m.Retention())
+        plan = m.maintenance_plan(
+            self.d, {"imdb": "bdok_dev_imdb"}, ["glue.bdok_dev_imdb.consolidated", "glue.rt.customers"], NOW, m.Retention()
+        )
         self.assertEqual({re.search(r"table => '([^']+)'", s).group(1) for s in plan}, {"bdok_dev_imdb.consolidated"})
         self.assertEqual(m.maintenance_plan(self.d, DATABASES, [], NOW, m.Retention()), [])
 

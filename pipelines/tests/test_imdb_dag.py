@@ -108,9 +108,7 @@ class ImdbDagTest(unittest.TestCase):
         self.assertGreater(retries, 0)
 
     def test_task_ids(self):
-        self.assertEqual(
-            set(self.model.variables.values()), {"acquire", "imdb_bronze", "imdb_silver"}
-        )
+        self.assertEqual(set(self.model.variables.values()), {"acquire", "imdb_bronze", "imdb_silver"})
 
     def test_dependency_chain(self):
         self.assertEqual(
@@ -141,8 +139,11 @@ class ImdbDagTest(unittest.TestCase):
         for task_id, manifest in [("imdb_bronze", "spark/imdb-bronze.yaml"), ("imdb_silver", "spark/imdb-silver.yaml")]:
             call = self.model.calls[task_id]
             self.assertEqual(call.func.id, "SparkKubernetesOperator")
-            kwargs = {key: ast.literal_eval(ast.unparse(value)) for key, value in _keywords(call).items()
-                      if key not in ("namespace", "kubernetes_conn_id")}
+            kwargs = {
+                key: ast.literal_eval(ast.unparse(value))
+                for key, value in _keywords(call).items()
+                if key not in ("namespace", "kubernetes_conn_id")
+            }
             self.assertEqual(kwargs["application_file"], manifest)
             self.assertIs(kwargs["delete_on_termination"], True)
             self.assertIn(ast.unparse(_keywords(call)["namespace"]), ("SPARK_NAMESPACE", "'airflow'"))
@@ -183,8 +184,11 @@ class MaintenanceDagTest(unittest.TestCase):
         self.assertEqual(self.model.imports.get("dag"), "airflow.sdk")
 
     def test_submits_the_maintenance_spark_application(self):
-        calls = [n for n in ast.walk(ast.parse(self.source)) if isinstance(n, ast.Call)
-                 and isinstance(n.func, ast.Name) and n.func.id == "SparkKubernetesOperator"]
+        calls = [
+            n
+            for n in ast.walk(ast.parse(self.source))
+            if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "SparkKubernetesOperator"
+        ]
         self.assertEqual(len(calls), 1)
         kwargs = _keywords(calls[0])
         self.assertEqual(_constant(kwargs["task_id"]), "iceberg_maintenance")
@@ -205,18 +209,20 @@ class WalkerSelfTest(unittest.TestCase):
     """The walker must really read edges, or the chain test proves nothing."""
 
     def test_lists_and_reordering(self):
-        model = DagModel(ast.parse(
-            "from airflow.sdk import dag, task\n"
-            "@dag(dag_id='x', schedule=None)\n"
-            "def x():\n"
-            "    @task(task_id='get')\n"
-            "    def fetch(t): ...\n"
-            "    a = fetch.partial().expand(t=[1])\n"
-            "    b = Op(task_id='b')\n"
-            "    c = Op(task_id='c')\n"
-            "    a >> [c, b]\n"
-            "    c >> b\n"
-        ))
+        model = DagModel(
+            ast.parse(
+                "from airflow.sdk import dag, task\n"
+                "@dag(dag_id='x', schedule=None)\n"
+                "def x():\n"
+                "    @task(task_id='get')\n"
+                "    def fetch(t): ...\n"
+                "    a = fetch.partial().expand(t=[1])\n"
+                "    b = Op(task_id='b')\n"
+                "    c = Op(task_id='c')\n"
+                "    a >> [c, b]\n"
+                "    c >> b\n"
+            )
+        )
         self.assertEqual(model.variables, {"a": "get", "b": "b", "c": "c"})
         self.assertEqual(model.edges, [("get", "c"), ("get", "b"), ("c", "b")])
 

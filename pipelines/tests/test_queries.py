@@ -19,10 +19,20 @@ from pipelines import queries, tables as lake
 NAMES = ("john_wick", "customers_by_age_band_last_hour")
 DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
 # Words of the queries that are SQL, not column names.
-SQL_WORDS = set("""select from where like and or order by limit case when then else end as count distinct
-    current_timestamp interval hour is not null group min""".split())
-PG_TYPES = {"string": "text", "int": "integer", "long": "bigint", "double": "double precision",
-            "date": "date", "timestamptz": "timestamptz", "timestamp": "timestamp", "boolean": "boolean"}
+SQL_WORDS = set(
+    """select from where like and or order by limit case when then else end as count distinct
+    current_timestamp interval hour is not null group min""".split()
+)
+PG_TYPES = {
+    "string": "text",
+    "int": "integer",
+    "long": "bigint",
+    "double": "double precision",
+    "date": "date",
+    "timestamptz": "timestamptz",
+    "timestamp": "timestamp",
+    "boolean": "boolean",
+}
 
 
 def identifiers(sql):
@@ -134,7 +144,19 @@ class PostgresTest(unittest.TestCase):
         columns = ", ".join(queries.table_of("john_wick").column_names)
         rows = [
             ("tt2911666", "movie", "John Wick", 2014, 7.4, "nm0000206", 1, "actor", "Keanu Reeves", "nm0821432", "Chad Stahelski"),
-            ("tt4425200", "movie", "John Wick: Chapter 2", 2017, 7.4, "nm0000206", 1, "actor", "Keanu Reeves", "nm0821432", "Chad Stahelski"),
+            (
+                "tt4425200",
+                "movie",
+                "John Wick: Chapter 2",
+                2017,
+                7.4,
+                "nm0000206",
+                1,
+                "actor",
+                "Keanu Reeves",
+                "nm0821432",
+                "Chad Stahelski",
+            ),
             ("tt0000001", "tvEpisode", "John Wick Tribute", 2020, 5.0, "nm1", 1, "self", "Someone", "nm2", "Other"),
             ("tt0000002", "movie", "The Matrix", 1999, 8.7, "nm0000206", 1, "actor", "Keanu Reeves", "nm0905154", "Lana Wachowski"),
         ]
@@ -146,20 +168,25 @@ class PostgresTest(unittest.TestCase):
         self.psql(inserts)
         self.assertEqual(len(columns.split(", ")), 22)
         result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
-        self.assertEqual([(r[0], r[1], r[3], r[5]) for r in result], [
-            ("John Wick", "2014", "Keanu Reeves", "Chad Stahelski"),
-            ("John Wick: Chapter 2", "2017", "Keanu Reeves", "Chad Stahelski"),
-        ])
+        self.assertEqual(
+            [(r[0], r[1], r[3], r[5]) for r in result],
+            [
+                ("John Wick", "2014", "Keanu Reeves", "Chad Stahelski"),
+                ("John Wick: Chapter 2", "2017", "Keanu Reeves", "Chad Stahelski"),
+            ],
+        )
 
     def test_customers_by_age_band_last_hour(self):
         now = datetime.now(timezone.utc)
         recent, old = now - timedelta(minutes=10), now - timedelta(hours=3)
-        rows = [(1, 17, recent), (2, 25, recent), (2, 25, now - timedelta(minutes=5)), (3, 70, recent),
-                (4, 40, old), (5, None, recent)]
-        self.psql("; ".join(
-            f"INSERT INTO bdok_dev_realtime.customers (id, age, dt_update) VALUES ({i}, {'NULL' if a is None else a}, '{ts.isoformat()}')"
-            for i, a, ts in rows
-        ))
+        rows = [(1, 17, recent), (2, 25, recent), (2, 25, now - timedelta(minutes=5)), (3, 70, recent), (4, 40, old), (5, None, recent)]
+        self.psql(
+            "; ".join(
+                "INSERT INTO bdok_dev_realtime.customers (id, age, dt_update) "
+                f"VALUES ({i}, {'NULL' if a is None else a}, '{ts.isoformat()}')"
+                for i, a, ts in rows
+            )
+        )
         result = self.psql(queries.customers_by_age_band_last_hour("bdok_dev_realtime"))
         # Customer 2 updated twice counts once; 4 is older than an hour; 5 has no age.
         self.assertEqual(result, [["under 18", "1"], ["18-29", "1"], ["65+", "1"]])

@@ -74,9 +74,7 @@ class AgeTest(unittest.TestCase):
         age, day = 0, born
         while day < date(2010, 1, 1):
             day += timedelta(days=1)
-            anniversary = (day.month, day.day) == (2, 29) or (
-                (day.month, day.day) == (3, 1) and not _is_leap(day.year)
-            )
+            anniversary = (day.month, day.day) == (2, 29) or ((day.month, day.day) == (3, 1) and not _is_leap(day.year))
             age += anniversary
             self.assertEqual(job.age_on(born, day), age, day)
 
@@ -209,11 +207,7 @@ class SourceSchemaTest(unittest.TestCase):
 
     def test_source_fields_are_the_table_columns(self):
         body = re.search(r"CREATE TABLE IF NOT EXISTS public\.customers \((.*?)\n\);", SQL.read_text(), re.S).group(1)
-        columns = [
-            line.split()[0]
-            for line in body.splitlines()
-            if line.strip() and not line.strip().startswith("--")
-        ]
+        columns = [line.split()[0] for line in body.splitlines() if line.strip() and not line.strip().startswith("--")]
         self.assertEqual(columns, [field.name for field in job.SOURCE_FIELDS])
         # The simulator fills every column except the generated ones.
         self.assertEqual(list(simulator.COLUMNS), [c for c in columns if c not in ("id", "dt_update")])
@@ -255,12 +249,18 @@ class ArgsTest(unittest.TestCase):
     def test_explicit_checkpoint_and_kafka_options(self):
         args = job.parse_args(
             [
-                "--bootstrap-servers", "b:9093",
-                "--checkpoint", "s3a://x/cp/",
-                "--kafka-option", "security.protocol=SSL",
-                "--kafka-option", "kafka.ssl.truststore.type=PEM",
-                "--kafka-option", "ssl.truststore.location=/etc/kafka-ca/ca.crt",
-                "--kafka-option-from-env", "ssl.truststore.password=TRUSTSTORE_PASSWORD",
+                "--bootstrap-servers",
+                "b:9093",
+                "--checkpoint",
+                "s3a://x/cp/",
+                "--kafka-option",
+                "security.protocol=SSL",
+                "--kafka-option",
+                "kafka.ssl.truststore.type=PEM",
+                "--kafka-option",
+                "ssl.truststore.location=/etc/kafka-ca/ca.crt",
+                "--kafka-option-from-env",
+                "ssl.truststore.password=TRUSTSTORE_PASSWORD",
             ],
             env={**ENV, "TRUSTSTORE_PASSWORD": "s3cret"},
         )

@@ -15,8 +15,15 @@ RAW = json.loads(DECLARATION.read_text())
 IMDB_COLUMNS = {
     "name.basics": ["nconst", "primaryName", "birthYear", "deathYear", "primaryProfession", "knownForTitles"],
     "title.basics": [
-        "tconst", "titleType", "primaryTitle", "originalTitle", "isAdult",
-        "startYear", "endYear", "runtimeMinutes", "genres",
+        "tconst",
+        "titleType",
+        "primaryTitle",
+        "originalTitle",
+        "isAdult",
+        "startYear",
+        "endYear",
+        "runtimeMinutes",
+        "genres",
     ],
     "title.crew": ["tconst", "directors", "writers"],
     "title.principals": ["tconst", "ordering", "nconst", "category", "job", "characters"],
@@ -43,8 +50,13 @@ class DeclarationTest(unittest.TestCase):
         d = declaration()
         types = {(t.name, c.name): c.type for t in d.tables.values() for c in t.columns}
         self.assertEqual(types["title_ratings", "averagerating"], "double")
-        for key in [("title_ratings", "numvotes"), ("title_principals", "ordering"), ("title_basics", "startyear"),
-                    ("title_basics", "runtimeminutes"), ("name_basics", "birthyear")]:
+        for key in [
+            ("title_ratings", "numvotes"),
+            ("title_principals", "ordering"),
+            ("title_basics", "startyear"),
+            ("title_basics", "runtimeminutes"),
+            ("name_basics", "birthyear"),
+        ]:
             self.assertEqual(types[key], "int", key)
         self.assertEqual(types["customers", "birthdate"], "date")
         self.assertEqual(types["customers", "dt_update"], "timestamptz")
@@ -71,9 +83,7 @@ class DeclarationTest(unittest.TestCase):
         # remove_orphan_files lists table locations (s3://...) with Hadoop's FileSystem, not S3FileIO.
         self.assertEqual(conf["spark.hadoop.fs.s3.impl"], "org.apache.hadoop.fs.s3a.S3AFileSystem")
         self.assertTrue(declaration().warehouse.startswith("s3://"))
-        self.assertEqual(
-            conf["spark.sql.extensions"], "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions"
-        )
+        self.assertEqual(conf["spark.sql.extensions"], "org.apache.iceberg.spark.extensions.IcebergSparkSessionExtensions")
         self.assertEqual(conf["spark.sql.catalog.glue.warehouse"], declaration().warehouse.format(bucket="bdok-dev-lake"))
         self.assertFalse(any("{" in v for v in conf.values()))
         with self.assertRaises(lake.DeclarationError):
@@ -182,9 +192,7 @@ class SchemaDifferencesTest(unittest.TestCase):
     def test_differences_are_named(self):
         table = declaration().table("imdb.title_crew")
         problems = lake.schema_differences(table, [("tconst", "int"), ("writers", "string"), ("extra", "string")])
-        self.assertEqual(
-            problems, ["missing column directors string", "column tconst is int, declared string", "undeclared column extra"]
-        )
+        self.assertEqual(problems, ["missing column directors string", "column tconst is int, declared string", "undeclared column extra"])
         self.assertEqual(
             lake.schema_differences(table, [("directors", "string"), ("tconst", "string"), ("writers", "string")]),
             ["column order differs from the declaration"],

@@ -3,8 +3,19 @@ import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as YAML from "yaml";
 import {
-    ADMIN_USER, DAGS_FOLDER, METADATA_DB, METADATA_PASSWORD_GENERATION, envIssues, isFernetKey, metadataAsyncConnection, metadataChecksum, metadataConnection,
-    metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64,
+    ADMIN_USER,
+    DAGS_FOLDER,
+    METADATA_DB,
+    METADATA_PASSWORD_GENERATION,
+    envIssues,
+    isFernetKey,
+    metadataAsyncConnection,
+    metadataChecksum,
+    metadataConnection,
+    metadataKeys,
+    secretNames,
+    serviceAccounts,
+    toUrlSafeBase64,
 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
@@ -62,7 +73,10 @@ describe("Airflow (pure builders)", () => {
         const files = { "imdb_pipeline.py": "x = 1\n", "spark/imdb-bronze.yaml": "kind: SparkApplication\n" };
         const data = dagConfigMapData(files);
         assert.deepEqual(Object.keys(data).sort(), [".airflowignore", "imdb_pipeline.py", "spark__imdb-bronze.yaml"]);
-        assert.ok(Object.keys(data).every((k) => /^[-._a-zA-Z0-9]+$/.test(k)), "valid ConfigMap keys");
+        assert.ok(
+            Object.keys(data).every((k) => /^[-._a-zA-Z0-9]+$/.test(k)),
+            "valid ConfigMap keys",
+        );
         assert.equal(data[DAGS_IGNORE_FILE], DAGS_IGNORE);
         const { volume, mount } = dagVolume("cm", Object.keys(files));
         assert.deepEqual(volume.configMap.items, [
@@ -119,8 +133,14 @@ describe("Airflow (pure builders)", () => {
         assert.ok(spec.ttlSecondsAfterFinished > 0);
         const name = dbInitJobName(spec);
         assert.match(name, /^airflow-db-init-[0-9a-f]{10}$/);
-        assert.equal(name, dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })));
-        assert.notEqual(name, dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })));
+        assert.equal(
+            name,
+            dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
+        );
+        assert.notEqual(
+            name,
+            dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
+        );
         assert.equal(metadataConnection("pw", "h", 5432), "postgresql://airflow:pw@h:5432/airflow?sslmode=require");
     });
 
@@ -144,7 +164,9 @@ describe("Airflow (pure builders)", () => {
 for (const stack of ["dev", "prod"]) {
     describe(`Airflow on stack ${stack}`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         it("is a top-level component installing the pinned apache chart into namespace airflow", () => {
             assert.equal(airflowComponent(run).parent, one(run, "pulumi:pulumi:Stack").urn);
@@ -163,8 +185,14 @@ for (const stack of ["dev", "prod"]) {
             bad.scheduler.replicas = "two";
             bad.workers.resourcez = {};
             const errors = validateChartValues("airflow", bad);
-            assert.ok(errors.some((e) => e.includes("/scheduler/replicas")), errors.join("\n"));
-            assert.ok(errors.some((e) => e.includes("resourcez")), errors.join("\n"));
+            assert.ok(
+                errors.some((e) => e.includes("/scheduler/replicas")),
+                errors.join("\n"),
+            );
+            assert.ok(
+                errors.some((e) => e.includes("resourcez")),
+                errors.join("\n"),
+            );
         });
 
         it("runs the official image with the KubernetesExecutor and no bundled Postgres/Redis", () => {
@@ -210,7 +238,10 @@ for (const stack of ["dev", "prod"]) {
                 assert.deepEqual(svc.annotations, {});
             } else {
                 assert.equal(svc.type, "LoadBalancer");
-                assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], run.config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing");
+                assert.equal(
+                    svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
+                    run.config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing",
+                );
             }
             assert.equal(stack === "dev" ? "ClusterIP" : "LoadBalancer", svc.type);
             assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
@@ -326,9 +357,13 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("gives AWS access through Pod Identity roles naming their resources", () => {
-            const assoc = mine(run).filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
-            assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(),
-                [serviceAccounts.apiServer, serviceAccounts.triggerer, serviceAccounts.worker].map((s) => `airflow/${s}`).sort());
+            const assoc = mine(run)
+                .filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                .map(inputsOf);
+            assert.deepEqual(
+                assoc.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(),
+                [serviceAccounts.apiServer, serviceAccounts.triggerer, serviceAccounts.worker].map((s) => `airflow/${s}`).sort(),
+            );
             const v = values(run);
             assert.equal(v.workers.serviceAccount.name, "airflow-worker");
             assert.equal(v.triggerer.serviceAccount.name, serviceAccounts.triggerer);
@@ -342,14 +377,23 @@ for (const stack of ["dev", "prod"]) {
                     const actions = [s.Action].flat();
                     const resources = [s.Resource].flat();
                     if (resources.includes("*")) {
-                        assert.ok(actions.length === 1 && RESOURCE_WILDCARD_ONLY_ACTIONS.includes(actions[0]), `${role}: "*" only for an action without resource-level permissions: ${JSON.stringify(s)}`);
+                        assert.ok(
+                            actions.length === 1 && RESOURCE_WILDCARD_ONLY_ACTIONS.includes(actions[0]),
+                            `${role}: "*" only for an action without resource-level permissions: ${JSON.stringify(s)}`,
+                        );
                         continue;
                     }
                     if (actions.some((a: string) => /^(s3|glue):/.test(a))) {
-                        assert.ok(resources.every((r: string) => r !== "*" && !r.startsWith("arn:aws:s3:::*")), `${role}: ${JSON.stringify(s)}`);
+                        assert.ok(
+                            resources.every((r: string) => r !== "*" && !r.startsWith("arn:aws:s3:::*")),
+                            `${role}: ${JSON.stringify(s)}`,
+                        );
                     }
                     for (const r of resources) {
-                        assert.ok(r === lakeArn || r === logsArn || r === `${lakeArn}/landing/*` || r === `${logsArn}/logs/*`, `${role}: unexpected resource ${r}`);
+                        assert.ok(
+                            r === lakeArn || r === logsArn || r === `${lakeArn}/landing/*` || r === `${logsArn}/logs/*`,
+                            `${role}: unexpected resource ${r}`,
+                        );
                     }
                 }
             }
@@ -360,7 +404,10 @@ for (const stack of ["dev", "prod"]) {
             const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
             assert.deepEqual(puts.sort(), [`${lakeArn}/landing/*`, `${logsArn}/logs/*`].sort());
             const api = all.get("airflow-api-server")!;
-            assert.ok(api.every((s) => ![s.Action].flat().some((a: string) => /Put|Delete|glue:/.test(a))), "the API server only reads logs");
+            assert.ok(
+                api.every((s) => ![s.Action].flat().some((a: string) => /Put|Delete|glue:/.test(a))),
+                "the API server only reads logs",
+            );
         });
 
         it("keeps generated secrets out of every resource but Kubernetes Secrets", () => {
@@ -398,7 +445,9 @@ for (const stack of ["dev", "prod"]) {
 // What the chart renders from the plan's values (the real helm over the pinned tarball)
 
 function render(run: PlanRun, vals: unknown = values(run)): K8sObject[] {
-    return parseManifest(helmTemplate("airflow", { releaseName: inputsOf(release(run)).name, namespace: "airflow", values: vals, kubeVersion: run.config.kubernetesVersion }));
+    return parseManifest(
+        helmTemplate("airflow", { releaseName: inputsOf(release(run)).name, namespace: "airflow", values: vals, kubeVersion: run.config.kubernetesVersion }),
+    );
 }
 const HOOK = "helm.sh/hook";
 const isHook = (o: K8sObject) => !!o.metadata.annotations?.[HOOK];
@@ -410,7 +459,9 @@ function workerTemplate(objs: K8sObject[]): any {
 }
 /** Every pod the chart makes, by a readable name: workloads, Jobs and the worker template. */
 function pods(objs: K8sObject[]): { name: string; kind: string; meta: any; spec: any }[] {
-    const out = objs.filter((o) => podSpecOf(o)).map((o) => ({ name: `${o.kind}/${o.metadata.name}`, kind: o.kind, meta: o.spec.template.metadata ?? {}, spec: podSpecOf(o) }));
+    const out = objs
+        .filter((o) => podSpecOf(o))
+        .map((o) => ({ name: `${o.kind}/${o.metadata.name}`, kind: o.kind, meta: o.spec.template.metadata ?? {}, spec: podSpecOf(o) }));
     const w = workerTemplate(objs);
     out.push({ name: "worker pod template", kind: "Pod", meta: w.metadata, spec: w.spec });
     return out;
@@ -442,7 +493,13 @@ function references(spec: any): string[] {
     return [...refs];
 }
 const envOf = (c: any): Record<string, any> => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e]));
-const AIRFLOW_WORKLOADS = ["Deployment/airflow-api-server", "Deployment/airflow-scheduler", "Deployment/airflow-dag-processor", "Deployment/airflow-triggerer", "worker pod template"];
+const AIRFLOW_WORKLOADS = [
+    "Deployment/airflow-api-server",
+    "Deployment/airflow-scheduler",
+    "Deployment/airflow-dag-processor",
+    "Deployment/airflow-triggerer",
+    "worker pod template",
+];
 const DAG_READERS = ["Deployment/airflow-scheduler", "Deployment/airflow-dag-processor", "Deployment/airflow-triggerer", "worker pod template"];
 
 for (const stack of ["dev", "prod"]) {
@@ -476,18 +533,30 @@ for (const stack of ["dev", "prod"]) {
             const wait = (podSpecOf(createUser).initContainers ?? []).find((c: any) => /airflow db check-migrations/.test(commandOf(c)));
             assert.ok(wait, "the create-user Job waits for the migrations");
             const waitEnv = envOf(wait).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN;
-            assert.deepEqual(waitEnv.valueFrom, envOf(podSpecOf(createUser).containers[0]).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN.valueFrom, "on the same database");
+            assert.deepEqual(
+                waitEnv.valueFrom,
+                envOf(podSpecOf(createUser).containers[0]).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN.valueFrom,
+                "on the same database",
+            );
             assert.equal(wait.image, podSpecOf(createUser).containers[0].image);
-            assert.ok(wait.volumeMounts.some((m: any) => m.mountPath === "/opt/airflow/airflow.cfg"), "with the chart's airflow.cfg");
+            assert.ok(
+                wait.volumeMounts.some((m: any) => m.mountPath === "/opt/airflow/airflow.cfg"),
+                "with the chart's airflow.cfg",
+            );
         });
 
         it("keeps the Jobs' immutable pod templates unchanged across DAG, env and password changes, and deletes them once finished", () => {
             const v = values(run);
             const cm = v.scheduler.extraVolumes[0].configMap.name;
-            const changed = JSON.parse(JSON.stringify(v)
-                .split(cm).join("airflow-dags-0ther")
-                .split(v.scheduler.podAnnotations["bdok.io/dags-sha256"]).join("0".repeat(64))
-                .split(v.scheduler.podAnnotations["bdok.io/metadata-sha256"]).join("1".repeat(64)));
+            const changed = JSON.parse(
+                JSON.stringify(v)
+                    .split(cm)
+                    .join("airflow-dags-0ther")
+                    .split(v.scheduler.podAnnotations["bdok.io/dags-sha256"])
+                    .join("0".repeat(64))
+                    .split(v.scheduler.podAnnotations["bdok.io/metadata-sha256"])
+                    .join("1".repeat(64)),
+            );
             changed.env.push({ name: "BDOK_NEW", value: "x" });
             const after = render(run, changed);
             for (const re of [/airflow db migrate/, /airflow users create/]) {
@@ -510,21 +579,34 @@ for (const stack of ["dev", "prod"]) {
             assert.match(cfg.data["airflow.cfg"], new RegExp(`^dags_folder = ${DAGS_FOLDER}$`, "m"));
             for (const name of DAG_READERS) {
                 const p = pods(objs).find((x) => x.name === name)!;
-                const main = p.spec.containers.find((c: any) => /airflow (scheduler|dag-processor|triggerer)/.test(commandOf(c))) ?? p.spec.containers.find((c: any) => c.name === "base");
+                const main =
+                    p.spec.containers.find((c: any) => /airflow (scheduler|dag-processor|triggerer)/.test(commandOf(c))) ??
+                    p.spec.containers.find((c: any) => c.name === "base");
                 const mount = main.volumeMounts.find((m: any) => m.mountPath === DAGS_FOLDER);
                 assert.ok(mount && !mount.subPath, `${name}: the DAGs folder is a volume mount`);
                 const vol = p.spec.volumes.find((x: any) => x.name === mount.name);
                 assert.match(vol.configMap.name, /^airflow-dags-/);
-                assert.deepEqual(vol.configMap.items.find((i: any) => i.path === DAGS_IGNORE_FILE), { key: DAGS_IGNORE_FILE, path: DAGS_IGNORE_FILE }, `${name}: the ignore file is in the DAGs folder`);
+                assert.deepEqual(
+                    vol.configMap.items.find((i: any) => i.path === DAGS_IGNORE_FILE),
+                    { key: DAGS_IGNORE_FILE, path: DAGS_IGNORE_FILE },
+                    `${name}: the ignore file is in the DAGs folder`,
+                );
             }
         });
 
         it("finds every DAG in the ConfigMap as the kubelet lays it out (pipelines/tests/dag_discovery.py)", () => {
             const cm = inputsOf(mine(run).find((c) => c.type === "kubernetes:core/v1:ConfigMap")!);
-            const vol = pods(objs).find((x) => x.name === "Deployment/airflow-dag-processor")!.spec.volumes.find((x: any) => x.configMap?.items);
+            const vol = pods(objs)
+                .find((x) => x.name === "Deployment/airflow-dag-processor")!
+                .spec.volumes.find((x: any) => x.configMap?.items);
             const payload = Object.fromEntries(vol.configMap.items.map((i: any) => [i.path, cm.data[i.key]]));
             const discover = (p: Record<string, string>) => {
-                const r = spawnSync("python3", ["-m", "pipelines.tests.dag_discovery"], { cwd: ROOT, input: JSON.stringify({ payload: p }), encoding: "utf8", env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } });
+                const r = spawnSync("python3", ["-m", "pipelines.tests.dag_discovery"], {
+                    cwd: ROOT,
+                    input: JSON.stringify({ payload: p }),
+                    encoding: "utf8",
+                    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
+                });
                 assert.equal(r.status, 0, r.stderr);
                 return JSON.parse(r.stdout);
             };
@@ -543,7 +625,11 @@ for (const stack of ["dev", "prod"]) {
             for (const p of readers) {
                 assert.equal(p.meta.annotations?.["bdok.io/metadata-sha256"], expected, `${p.name} rolls when the generation or the database changes`);
                 for (const c of containersOf(p.spec).filter((x) => envOf(x).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN)) {
-                    assert.deepEqual(envOf(c).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC?.valueFrom, { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.asyncConnection } }, `${p.name}/${c.name}`);
+                    assert.deepEqual(
+                        envOf(c).AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC?.valueFrom,
+                        { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.asyncConnection } },
+                        `${p.name}/${c.name}`,
+                    );
                 }
             }
             const asyncUrl = new URL(inputsOf(secretNamed(run, secretNames.metadata)).stringData[metadataKeys.asyncConnection]);
@@ -560,7 +646,15 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(v.createUserJob.defaultUser, undefined);
             const dead = JSON.parse(JSON.stringify(v));
             dead.webserverSecretKeySecretName = secretNames.keys;
-            dead.createUserJob.defaultUser = { enabled: true, role: "Admin", username: "someone", email: "x@y", firstName: "a", lastName: "b", password: "literal" };
+            dead.createUserJob.defaultUser = {
+                enabled: true,
+                role: "Admin",
+                username: "someone",
+                email: "x@y",
+                firstName: "a",
+                lastName: "b",
+                password: "literal",
+            };
             assert.deepEqual(render(run, dead), objs);
         });
     });

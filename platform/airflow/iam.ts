@@ -31,10 +31,7 @@ function logWriter(logsBucketArn: string): Statement[] {
 
 /** Task pods: write raw data to landing/, write task logs (the Spark pods, not Airflow, touch Glue). */
 export function workerPolicy(r: AirflowAwsResources, lake: LakeGrant[] = []): PolicyDocument {
-    return doc(
-        ...lake.flatMap((g) => sids(g.sid, s3Prefixes(r.lakeBucketArn, g.prefixes, g.access))),
-        ...logWriter(r.logsBucketArn),
-    );
+    return doc(...lake.flatMap((g) => sids(g.sid, s3Prefixes(r.lakeBucketArn, g.prefixes, g.access))), ...logWriter(r.logsBucketArn));
 }
 
 /** Triggerer: deferred tasks append their logs. */

@@ -2,8 +2,20 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import {
-    ADMIN_USER, AIRFLOW_RELEASE, API_SERVICE, METADATA_PASSWORD_GENERATION, airflowValues, envIssues, metadataAsyncConnection, metadataChecksum,
-    metadataConnection, metadataKeys, portForwardCommand, secretNames, serviceAccounts, toUrlSafeBase64,
+    ADMIN_USER,
+    AIRFLOW_RELEASE,
+    API_SERVICE,
+    METADATA_PASSWORD_GENERATION,
+    airflowValues,
+    envIssues,
+    metadataAsyncConnection,
+    metadataChecksum,
+    metadataConnection,
+    metadataKeys,
+    portForwardCommand,
+    secretNames,
+    serviceAccounts,
+    toUrlSafeBase64,
 } from "./values";
 import { LakeGrant, apiServerPolicy, triggererPolicy, workerPolicy } from "./iam";
 import { dagConfigMapData, deliveredDagFiles, dagsHash } from "./dags";
@@ -55,120 +67,167 @@ export class Airflow extends pulumi.ComponentResource {
         const ns = args.namespace.metadata.name;
 
         // ---- generated credentials, only ever inside Kubernetes Secrets ----
-        const dbPassword = new random.RandomPassword(`${name}-db`, {
-            length: 32,
-            special: false,
-            keepers: { generation: METADATA_PASSWORD_GENERATION },
-        }, p);
+        const dbPassword = new random.RandomPassword(
+            `${name}-db`,
+            {
+                length: 32,
+                special: false,
+                keepers: { generation: METADATA_PASSWORD_GENERATION },
+            },
+            p,
+        );
         const fernet = new random.RandomBytes(`${name}-fernet`, { length: 32 }, p);
         const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 64, special: false }, p);
         const jwt = new random.RandomPassword(`${name}-jwt`, { length: 64, special: false }, p);
         const admin = new random.RandomPassword(`${name}-admin`, { length: 24, special: false }, p);
         this.adminPassword = pulumi.secret(admin.result);
 
-        const metadata = new k8s.core.v1.Secret(`${name}-metadata`, {
-            metadata: { name: secretNames.metadata, namespace: ns },
-            type: "Opaque",
-            stringData: {
-                [metadataKeys.connection]: pulumi.secret(pulumi.all([dbPassword.result, args.database.address, args.database.port])
-                    .apply(([pw, host, port]) => metadataConnection(pw, host, port))),
-                [metadataKeys.asyncConnection]: pulumi.secret(pulumi.all([dbPassword.result, args.database.address, args.database.port])
-                    .apply(([pw, host, port]) => metadataAsyncConnection(pw, host, port))),
-                [metadataKeys.password]: pulumi.secret(dbPassword.result),
+        const metadata = new k8s.core.v1.Secret(
+            `${name}-metadata`,
+            {
+                metadata: { name: secretNames.metadata, namespace: ns },
+                type: "Opaque",
+                stringData: {
+                    [metadataKeys.connection]: pulumi.secret(
+                        pulumi
+                            .all([dbPassword.result, args.database.address, args.database.port])
+                            .apply(([pw, host, port]) => metadataConnection(pw, host, port)),
+                    ),
+                    [metadataKeys.asyncConnection]: pulumi.secret(
+                        pulumi
+                            .all([dbPassword.result, args.database.address, args.database.port])
+                            .apply(([pw, host, port]) => metadataAsyncConnection(pw, host, port)),
+                    ),
+                    [metadataKeys.password]: pulumi.secret(dbPassword.result),
+                },
             },
-        }, p);
-        const keys = new k8s.core.v1.Secret(`${name}-keys`, {
-            metadata: { name: secretNames.keys, namespace: ns },
-            type: "Opaque",
-            stringData: {
-                "fernet-key": pulumi.secret(fernet.base64.apply(toUrlSafeBase64)),
-                "api-secret-key": pulumi.secret(apiKey.result),
-                "jwt-secret": pulumi.secret(jwt.result),
+            p,
+        );
+        const keys = new k8s.core.v1.Secret(
+            `${name}-keys`,
+            {
+                metadata: { name: secretNames.keys, namespace: ns },
+                type: "Opaque",
+                stringData: {
+                    "fernet-key": pulumi.secret(fernet.base64.apply(toUrlSafeBase64)),
+                    "api-secret-key": pulumi.secret(apiKey.result),
+                    "jwt-secret": pulumi.secret(jwt.result),
+                },
             },
-        }, p);
-        const adminSecret = new k8s.core.v1.Secret(`${name}-admin`, {
-            metadata: { name: secretNames.admin, namespace: ns },
-            type: "Opaque",
-            stringData: { username: ADMIN_USER, password: this.adminPassword },
-        }, p);
-        const master = new k8s.core.v1.Secret(`${name}-db-master`, {
-            metadata: { name: secretNames.dbMaster, namespace: ns },
-            type: "Opaque",
-            stringData: { password: args.database.masterPassword },
-        }, p);
+            p,
+        );
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                metadata: { name: secretNames.admin, namespace: ns },
+                type: "Opaque",
+                stringData: { username: ADMIN_USER, password: this.adminPassword },
+            },
+            p,
+        );
+        const master = new k8s.core.v1.Secret(
+            `${name}-db-master`,
+            {
+                metadata: { name: secretNames.dbMaster, namespace: ns },
+                type: "Opaque",
+                stringData: { password: args.database.masterPassword },
+            },
+            p,
+        );
 
         // ---- metadata DB: role + database on RDS, created in-cluster (RDS is private) ----
-        const jobSpec = pulumi.all([args.database.address, args.database.port]).apply(([host, port]) =>
-            dbInitJobSpec({ host, port, masterUser: args.database.masterUsername, image: images.postgresClient, ha: cfg.ha }));
-        const dbInit = new k8s.batch.v1.Job(`${name}-db-init`, {
-            metadata: {
-                name: jobSpec.apply(dbInitJobName),
-                namespace: ns,
-                labels: { "app.kubernetes.io/part-of": "bdok" },
-                // A failed run is replaced on the next `pulumi up` instead of blocking it.
-                annotations: { "pulumi.com/replaceUnready": "true" },
+        const jobSpec = pulumi
+            .all([args.database.address, args.database.port])
+            .apply(([host, port]) => dbInitJobSpec({ host, port, masterUser: args.database.masterUsername, image: images.postgresClient, ha: cfg.ha }));
+        const dbInit = new k8s.batch.v1.Job(
+            `${name}-db-init`,
+            {
+                metadata: {
+                    name: jobSpec.apply(dbInitJobName),
+                    namespace: ns,
+                    labels: { "app.kubernetes.io/part-of": "bdok" },
+                    // A failed run is replaced on the next `pulumi up` instead of blocking it.
+                    annotations: { "pulumi.com/replaceUnready": "true" },
+                },
+                spec: jobSpec,
             },
-            spec: jobSpec,
-        }, { parent: this, dependsOn: [metadata, master, args.database] });
+            { parent: this, dependsOn: [metadata, master, args.database] },
+        );
 
         // ---- DAGs from this repository ----
         const files = pulumi.output(args.dagFiles ?? {}) as pulumi.Output<Record<string, string>>;
-        const dags = new k8s.core.v1.ConfigMap(`${name}-dags`, {
-            // Auto-named: a content change replaces it and the release follows the new name.
-            metadata: { namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
-            data: files.apply(dagConfigMapData),
-        }, p);
+        const dags = new k8s.core.v1.ConfigMap(
+            `${name}-dags`,
+            {
+                // Auto-named: a content change replaces it and the release follows the new name.
+                metadata: { namespace: ns, labels: { "app.kubernetes.io/part-of": "bdok" } },
+                data: files.apply(dagConfigMapData),
+            },
+            p,
+        );
         this.dagsConfigMapName = dags.metadata.name;
 
         // ---- AWS access per service account (EKS Pod Identity) ----
-        const awsArns = pulumi.all([args.lake.lake.arn, args.lake.buckets["airflow-logs"].arn])
+        const awsArns = pulumi
+            .all([args.lake.lake.arn, args.lake.buckets["airflow-logs"].arn])
             .apply(([lakeBucketArn, logsBucketArn]) => ({ lakeBucketArn, logsBucketArn }));
-        const role = (id: string, serviceAccount: string, policy: pulumi.Output<any>) => new PodRole(`${name}-${id}`, {
-            prefix: args.platform.prefix,
-            clusterName: args.platform.clusterName,
-            namespace: NAMESPACE.airflow,
-            serviceAccount,
-            policy,
-            dependsOn: [args.platform.podIdentityAgent],
-            tags: args.platform.tags,
-        }, p);
+        const role = (id: string, serviceAccount: string, policy: pulumi.Output<any>) =>
+            new PodRole(
+                `${name}-${id}`,
+                {
+                    prefix: args.platform.prefix,
+                    clusterName: args.platform.clusterName,
+                    namespace: NAMESPACE.airflow,
+                    serviceAccount,
+                    policy,
+                    dependsOn: [args.platform.podIdentityAgent],
+                    tags: args.platform.tags,
+                },
+                p,
+            );
         const roles = [
-            role("worker", serviceAccounts.worker, awsArns.apply((a) => workerPolicy(a, args.workerLakeGrants ?? []))),
+            role(
+                "worker",
+                serviceAccounts.worker,
+                awsArns.apply((a) => workerPolicy(a, args.workerLakeGrants ?? [])),
+            ),
             role("triggerer", serviceAccounts.triggerer, awsArns.apply(triggererPolicy)),
             role("api-server", serviceAccounts.apiServer, awsArns.apply(apiServerPolicy)),
         ];
 
         // ---- the chart ----
-        const values = pulumi.all([
-            args.lake.buckets["airflow-logs"].name,
-            dags.metadata.name,
-            files,
-            pulumi.all(env),
-            pulumi.all([args.database.address, args.database.port]),
-        ]).apply(([logsBucket, dagsConfigMap, f, e, [host, port]]) => airflowValues({
-            config: cfg,
-            image: images.airflow,
-            logsBucket,
-            dagsConfigMap,
-            dagPaths: Object.keys(f),
-            dagsHash: dagsHash(deliveredDagFiles(f)),
-            metadataChecksum: metadataChecksum(host, port),
-            env: e,
-        }));
+        const values = pulumi
+            .all([args.lake.buckets["airflow-logs"].name, dags.metadata.name, files, pulumi.all(env), pulumi.all([args.database.address, args.database.port])])
+            .apply(([logsBucket, dagsConfigMap, f, e, [host, port]]) =>
+                airflowValues({
+                    config: cfg,
+                    image: images.airflow,
+                    logsBucket,
+                    dagsConfigMap,
+                    dagPaths: Object.keys(f),
+                    dagsHash: dagsHash(deliveredDagFiles(f)),
+                    metadataChecksum: metadataChecksum(host, port),
+                    env: e,
+                }),
+            );
 
-        const release = new k8s.helm.v3.Release(`${name}`, {
-            name: AIRFLOW_RELEASE,
-            chart: charts.airflow.chart,
-            version: charts.airflow.version,
-            repositoryOpts: { repo: charts.airflow.repo },
-            namespace: ns,
-            createNamespace: false,
-            values,
-            // The migration and create-user Jobs run inside the install, while the pods wait for them.
-            timeout: releaseTimeout(charts.airflow.chart),
-            atomic: false,
-            maxHistory: 5,
-        }, { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles, ...exposureDependencies(args.platform)] });
+        const release = new k8s.helm.v3.Release(
+            `${name}`,
+            {
+                name: AIRFLOW_RELEASE,
+                chart: charts.airflow.chart,
+                version: charts.airflow.version,
+                repositoryOpts: { repo: charts.airflow.repo },
+                namespace: ns,
+                createNamespace: false,
+                values,
+                // The migration and create-user Jobs run inside the install, while the pods wait for them.
+                timeout: releaseTimeout(charts.airflow.chart),
+                atomic: false,
+                maxHistory: 5,
+            },
+            { parent: this, dependsOn: [dbInit, metadata, keys, adminSecret, ...roles, ...exposureDependencies(args.platform)] },
+        );
 
         this.namespace = ns;
         this.releaseName = release.status.name as pulumi.Output<string>;

@@ -67,14 +67,16 @@ export function dbInitJobSpec(a: DbInitArgs) {
                 restartPolicy: "OnFailure",
                 automountServiceAccountToken: false,
                 securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
-                containers: [{
-                    name: "psql",
-                    image: a.image,
-                    command: ["sh", "-c", dbInitScript()],
-                    env,
-                    resources: airflowResources(a.ha).dbInitJob,
-                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                }],
+                containers: [
+                    {
+                        name: "psql",
+                        image: a.image,
+                        command: ["sh", "-c", dbInitScript()],
+                        env,
+                        resources: airflowResources(a.ha).dbInitJob,
+                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                    },
+                ],
             },
         },
     };

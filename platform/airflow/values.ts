@@ -97,7 +97,8 @@ export const RESERVED_ENV = ["AIRFLOW_CONN_AWS_DEFAULT"];
 export function envIssues(env: Record<string, unknown>): string[] {
     return Object.keys(env).flatMap((k) => {
         if (!/^[A-Z_][A-Z0-9_]*$/.test(k)) return [`env: got name ${JSON.stringify(k)}; allowed: upper-case letters, digits and _`];
-        if (RESERVED_ENV.includes(k) || k.startsWith("AIRFLOW__")) return [`env: ${k} is set by the Airflow component (Airflow settings go through chart values)`];
+        if (RESERVED_ENV.includes(k) || k.startsWith("AIRFLOW__"))
+            return [`env: ${k} is set by the Airflow component (Airflow settings go through chart values)`];
         return [];
     });
 }
@@ -187,7 +188,9 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         fernetKeySecretName: secretNames.keys,
         apiSecretKeySecretName: secretNames.keys,
         jwtSecretName: secretNames.keys,
-        env: Object.keys(env).sort().map((name) => ({ name, value: env[name] })),
+        env: Object.keys(env)
+            .sort()
+            .map((name) => ({ name, value: env[name] })),
         secret: [{ envName: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", secretName: secretNames.metadata, secretKey: metadataKeys.asyncConnection }],
         dags: { persistence: { enabled: false }, gitSync: { enabled: false } },
         logs: { persistence: { enabled: false } },
@@ -278,15 +281,19 @@ export function createUserJob(resources: Resources, image: string) {
         ...PLAIN_JOB,
         resources,
         // Both Jobs start together now (no hook weights): wait for the migrations like the chart's pods do.
-        extraInitContainers: [{
-            name: "wait-for-airflow-migrations",
-            image,
-            args: ["airflow", "db", "check-migrations", `--migration-wait-timeout=${MIGRATION_WAIT_SECONDS}`],
-            env: [{ name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } }],
-            volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
-            resources,
-            securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
-        }],
+        extraInitContainers: [
+            {
+                name: "wait-for-airflow-migrations",
+                image,
+                args: ["airflow", "db", "check-migrations", `--migration-wait-timeout=${MIGRATION_WAIT_SECONDS}`],
+                env: [
+                    { name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } },
+                ],
+                volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
+                resources,
+                securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+            },
+        ],
         env: [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }],
         args: [
             "bash",

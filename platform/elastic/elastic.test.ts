@@ -1,6 +1,14 @@
 import { strict as assert } from "assert";
 import {
-    ES_DATA_CLAIM, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL,
+    ES_DATA_CLAIM,
+    ES_ELASTIC_USER_KEY,
+    ES_ELASTIC_USER_SECRET,
+    ES_HTTP_CA_KEY,
+    ES_HTTP_CA_SECRET,
+    ES_NAME,
+    ES_URL,
+    KIBANA_HTTP_CA_SECRET,
+    KIBANA_URL,
 } from "./values";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
@@ -43,7 +51,9 @@ describe("Elastic (names ECK derives)", () => {
 for (const stack of ["dev", "prod"]) {
     describe(`Elastic on stack ${stack}`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         it("installs the pinned eck-operator chart, watching only its namespace, with keys the chart has", () => {
             const rel = inputsOf(operator(run));
@@ -97,7 +107,10 @@ for (const stack of ["dev", "prod"]) {
             const es = cr(run, ES);
             assert.equal(es.spec.http?.tls?.selfSignedCertificate?.disabled, undefined);
             assert.doesNotMatch(JSON.stringify(es), /"disabled":true/);
-            assert.equal(es.spec.volumeClaimDeletePolicy, run.config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
+            assert.equal(
+                es.spec.volumeClaimDeletePolicy,
+                run.config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+            );
             assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
             if (stack === "prod") {
                 assert.equal(es.spec.podDisruptionBudget.spec.maxUnavailable, 1);
@@ -128,7 +141,8 @@ for (const stack of ["dev", "prod"]) {
                 // Kibana's Service is a LoadBalancer unless exposure is clusterIp: it goes before its controller.
                 const lbc = one(run, RELEASE, "load-balancer-controller");
                 assert.equal(deps.has(lbc.urn), t === KB && run.config.exposure !== "clusterIp", `${t} and the load balancer controller`);
-                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn)) assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
+                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn))
+                    assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
                 assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
             }
             const deps = transitiveDeps(run, rel.urn);

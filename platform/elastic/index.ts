@@ -2,8 +2,19 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { elasticsearchResource, kibanaResource } from "./specs";
 import {
-    ECK_RELEASE, ElasticsearchAuth, ES_ELASTIC_USER_KEY, ES_ELASTIC_USER_SECRET, ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, ES_NAME, ES_URL, KIBANA_HTTP_CA_SECRET,
-    KIBANA_URL, elasticPasswordCommand, kibanaPortForwardCommand, operatorValues,
+    ECK_RELEASE,
+    ElasticsearchAuth,
+    ES_ELASTIC_USER_KEY,
+    ES_ELASTIC_USER_SECRET,
+    ES_HTTP_CA_KEY,
+    ES_HTTP_CA_SECRET,
+    ES_NAME,
+    ES_URL,
+    KIBANA_HTTP_CA_SECRET,
+    KIBANA_URL,
+    elasticPasswordCommand,
+    kibanaPortForwardCommand,
+    operatorValues,
 } from "./values";
 import { releaseTimeout } from "../../lib/await";
 import { charts } from "../../versions";
@@ -37,17 +48,21 @@ export class Elastic extends pulumi.ComponentResource {
         const cfg = args.platform.config;
         const ns = args.namespace.metadata.name;
 
-        const operator = new k8s.helm.v3.Release(`${name}-operator`, {
-            name: ECK_RELEASE,
-            chart: charts.eck.chart,
-            version: charts.eck.version,
-            repositoryOpts: { repo: charts.eck.repo },
-            namespace: ns,
-            createNamespace: false,
-            values: operatorValues(),
-            timeout: releaseTimeout(charts.eck.chart),
-            maxHistory: 5,
-        }, { parent: this });
+        const operator = new k8s.helm.v3.Release(
+            `${name}-operator`,
+            {
+                name: ECK_RELEASE,
+                chart: charts.eck.chart,
+                version: charts.eck.version,
+                repositoryOpts: { repo: charts.eck.repo },
+                namespace: ns,
+                createNamespace: false,
+                values: operatorValues(),
+                timeout: releaseTimeout(charts.eck.chart),
+                maxHistory: 5,
+            },
+            { parent: this },
+        );
 
         // The CRDs come with the operator release: both resources wait for it.
         const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>

@@ -14,63 +14,88 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k
  *   and resources cannot drift apart; memory request = limit.
  * - TLS stays on (ECK's self-signed CA; clients read it from ES_HTTP_CA_SECRET).
  */
-export function elasticsearchResource(config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "ha">, storageClass: string, auth?: ElasticsearchAuth): CustomResourceObject {
+export function elasticsearchResource(
+    config: Pick<StackConfig, "elasticsearch" | "protectStatefulResources" | "ha">,
+    storageClass: string,
+    auth?: ElasticsearchAuth,
+): CustomResourceObject {
     const nodes = config.elasticsearch.nodes;
-    const authSpec = auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
-        ? { auth: { fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })), roles: auth.roleSecrets.map((secretName) => ({ secretName })) } }
-        : {};
-    const protect = config.protectStatefulResources;
-    return customResourceObject(apiVersions.elasticsearch, "Elasticsearch", { name: ES_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
-        version: apps.elastic,
-        ...authSpec,
-        // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
-        volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
-        // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
-        podDisruptionBudget: config.ha && nodes > 1
+    const authSpec =
+        auth && (auth.fileRealmSecrets.length || auth.roleSecrets.length)
             ? {
-                spec: {
-                    maxUnavailable: 1,
-                    selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                  auth: {
+                      fileRealm: auth.fileRealmSecrets.map((secretName) => ({ secretName })),
+                      roles: auth.roleSecrets.map((secretName) => ({ secretName })),
+                  },
+              }
+            : {};
+    const protect = config.protectStatefulResources;
+    return customResourceObject(
+        apiVersions.elasticsearch,
+        "Elasticsearch",
+        { name: ES_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } },
+        {
+            version: apps.elastic,
+            ...authSpec,
+            // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
+            volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+            // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
+            podDisruptionBudget:
+                config.ha && nodes > 1
+                    ? {
+                          spec: {
+                              maxUnavailable: 1,
+                              selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
+                          },
+                      }
+                    : {},
+            nodeSets: [
+                {
+                    name: "default",
+                    count: nodes,
+                    config: { "node.store.allow_mmap": false },
+                    resources: elasticsearchSizes(config.ha),
+                    podTemplate: {
+                        // A lone data node has no replica to fail over to: Karpenter must not disrupt it.
+                        metadata: { labels: { "app.kubernetes.io/part-of": "bdok" }, ...(nodes < 2 ? { annotations: { ...DO_NOT_DISRUPT } } : {}) },
+                        spec: {
+                            // On Karpenter's on-demand stateful pool; several nodes spread over zones and hosts.
+                            ...podPlacement("stateful"),
+                            topologySpreadConstraints: nodes > 1 ? topologySpread({ "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME }) : [],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: ES_DATA_CLAIM },
+                            spec: {
+                                accessModes: ["ReadWriteOnce"],
+                                storageClassName: storageClass,
+                                resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
+                            },
+                        },
+                    ],
                 },
-            }
-            : {},
-        nodeSets: [{
-            name: "default",
-            count: nodes,
-            config: { "node.store.allow_mmap": false },
-            resources: elasticsearchSizes(config.ha),
-            podTemplate: {
-                // A lone data node has no replica to fail over to: Karpenter must not disrupt it.
-                metadata: { labels: { "app.kubernetes.io/part-of": "bdok" }, ...(nodes < 2 ? { annotations: { ...DO_NOT_DISRUPT } } : {}) },
-                spec: {
-                    // On Karpenter's on-demand stateful pool; several nodes spread over zones and hosts.
-                    ...podPlacement("stateful"),
-                    topologySpreadConstraints: nodes > 1 ? topologySpread({ "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME }) : [],
-                },
-            },
-            volumeClaimTemplates: [{
-                metadata: { name: ES_DATA_CLAIM },
-                spec: {
-                    accessModes: ["ReadWriteOnce"],
-                    storageClassName: storageClass,
-                    resources: { requests: { storage: `${config.elasticsearch.storageGiB}Gi` } },
-                },
-            }],
-        }],
-    });
+            ],
+        },
+    );
 }
 
 export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): CustomResourceObject {
-    return customResourceObject(apiVersions.kibana, "Kibana", { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } }, {
-        version: apps.elastic,
-        count: config.ha ? 2 : 1,
-        elasticsearchRef: { name: ES_NAME },
-        resources: kibanaSizes(config.ha),
-        http: {
-            service: {
-                metadata: { annotations: serviceAnnotations(config.exposure) },
-                spec: { type: serviceType(config.exposure) },
+    return customResourceObject(
+        apiVersions.kibana,
+        "Kibana",
+        { name: KIBANA_NAME, namespace: NAMESPACE.elastic, labels: { "app.kubernetes.io/part-of": "bdok" } },
+        {
+            version: apps.elastic,
+            count: config.ha ? 2 : 1,
+            elasticsearchRef: { name: ES_NAME },
+            resources: kibanaSizes(config.ha),
+            http: {
+                service: {
+                    metadata: { annotations: serviceAnnotations(config.exposure) },
+                    spec: { type: serviceType(config.exposure) },
+                },
             },
         },
-    });
+    );
 }

@@ -24,25 +24,34 @@ export function customResource(
 ): k8s.apiextensions.CustomResource {
     if (!pulumi.Output.isInstance(obj)) {
         const metadata = place.namespace === undefined ? obj.metadata : { ...obj.metadata, namespace: place.namespace };
-        return new k8s.apiextensions.CustomResource(name, {
-            apiVersion: obj.apiVersion,
-            kind: obj.kind,
-            metadata: awaitedMetadata(obj.apiVersion, obj.kind, metadata),
-            spec: obj.spec,
-        }, opts);
+        return new k8s.apiextensions.CustomResource(
+            name,
+            {
+                apiVersion: obj.apiVersion,
+                kind: obj.kind,
+                metadata: awaitedMetadata(obj.apiVersion, obj.kind, metadata),
+                spec: obj.spec,
+            },
+            opts,
+        );
     }
     const kind = place.kind;
     if (!kind) throw new Error(`${name}: a custom resource built from outputs needs its apiVersion and kind`);
     const checked = obj.apply((o) => {
-        if (o.apiVersion !== kind.apiVersion || o.kind !== kind.kind) throw new Error(`${name}: ${o.apiVersion}/${o.kind} is not ${kind.apiVersion}/${kind.kind}`);
+        if (o.apiVersion !== kind.apiVersion || o.kind !== kind.kind)
+            throw new Error(`${name}: ${o.apiVersion}/${o.kind} is not ${kind.apiVersion}/${kind.kind}`);
         return o;
     });
-    return new k8s.apiextensions.CustomResource(name, {
-        apiVersion: kind.apiVersion,
-        kind: kind.kind,
-        metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata)),
-        spec: checked.spec,
-    }, opts);
+    return new k8s.apiextensions.CustomResource(
+        name,
+        {
+            apiVersion: kind.apiVersion,
+            kind: kind.kind,
+            metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata)),
+            spec: checked.spec,
+        },
+        opts,
+    );
 }
 
 export interface RoleWithBindingArgs {
@@ -54,12 +63,20 @@ export interface RoleWithBindingArgs {
 }
 
 /** A Role and the RoleBinding that grants it to one service account, both named `name`. */
-export function roleWithBinding(name: string, args: RoleWithBindingArgs, opts: pulumi.CustomResourceOptions): { role: k8s.rbac.v1.Role; binding: k8s.rbac.v1.RoleBinding } {
+export function roleWithBinding(
+    name: string,
+    args: RoleWithBindingArgs,
+    opts: pulumi.CustomResourceOptions,
+): { role: k8s.rbac.v1.Role; binding: k8s.rbac.v1.RoleBinding } {
     const role = new k8s.rbac.v1.Role(name, { metadata: args.metadata, rules: args.rules }, opts);
-    const binding = new k8s.rbac.v1.RoleBinding(name, {
-        metadata: args.metadata,
-        roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
-        subjects: [{ kind: "ServiceAccount", name: args.serviceAccount.name, namespace: args.serviceAccount.namespace }],
-    }, opts);
+    const binding = new k8s.rbac.v1.RoleBinding(
+        name,
+        {
+            metadata: args.metadata,
+            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: role.metadata.name },
+            subjects: [{ kind: "ServiceAccount", name: args.serviceAccount.name, namespace: args.serviceAccount.namespace }],
+        },
+        opts,
+    );
     return { role, binding };
 }

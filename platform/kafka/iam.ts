@@ -14,10 +14,12 @@ export const ECR_PUSH_ACTIONS = [
 
 /** The build pod may push to the Connect repository and nothing else (the token call has no resource). */
 export function connectBuildPolicy(repositoryArn: string): PolicyDocument {
-    return doc(
-        wildcardOnly("EcrLogin", "ecr:GetAuthorizationToken"),
-        { Sid: "PushConnectImage", Effect: "Allow", Action: ECR_PUSH_ACTIONS, Resource: repositoryArn },
-    );
+    return doc(wildcardOnly("EcrLogin", "ecr:GetAuthorizationToken"), {
+        Sid: "PushConnectImage",
+        Effect: "Allow",
+        Action: ECR_PUSH_ACTIONS,
+        Resource: repositoryArn,
+    });
 }
 
 /**

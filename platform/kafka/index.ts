@@ -4,7 +4,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../../aws/pod-role";
 import { CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
 import {
-    BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_NAME, CONNECT_SERVICE_ACCOUNT, KAFKA_NAME, strimziValues,
+    BOOTSTRAP_SERVERS_TLS,
+    CLUSTER_CA_SECRET,
+    CONNECT_BUILD_SERVICE_ACCOUNT,
+    CONNECT_NAME,
+    CONNECT_SERVICE_ACCOUNT,
+    KAFKA_NAME,
+    strimziValues,
 } from "./values";
 import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
@@ -54,17 +60,21 @@ export class Kafka extends pulumi.ComponentResource {
 
         // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
         const crds = crdManifests.strimzi.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
-        this.release = new k8s.helm.v3.Release(name, {
-            name: "strimzi",
-            chart: charts.strimzi.chart,
-            version: charts.strimzi.version,
-            repositoryOpts: { repo: charts.strimzi.repo },
-            namespace: ns,
-            createNamespace: false,
-            values: strimziValues(config.ha),
-            timeout: releaseTimeout(charts.strimzi.chart),
-            skipCrds: true,
-        }, { parent: this, dependsOn: crds });
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: "strimzi",
+                chart: charts.strimzi.chart,
+                version: charts.strimzi.version,
+                repositoryOpts: { repo: charts.strimzi.repo },
+                namespace: ns,
+                createNamespace: false,
+                values: strimziValues(config.ha),
+                timeout: releaseTimeout(charts.strimzi.chart),
+                skipCrds: true,
+            },
+            { parent: this, dependsOn: crds },
+        );
 
         // Custom resources need the operator's CRDs: each waits for the release, nothing else.
         const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
@@ -87,32 +97,44 @@ export class Kafka extends pulumi.ComponentResource {
         const needs = args.needs.connect;
         if (needs) {
             // ---- Connect image: built in-cluster by Strimzi, pushed to this repository ----
-            const repo = new aws.ecr.Repository(`${name}-connect`, {
-                name: `${prefix}-kafka-connect`,
-                // Strimzi pushes the same tag on every rebuild (then pulls by digest).
-                imageTagMutability: "MUTABLE",
-                imageScanningConfiguration: { scanOnPush: true },
-                encryptionConfigurations: [{ encryptionType: "AES256" }],
-                forceDelete: !config.protectStatefulResources,
-                tags,
-            }, p);
-            new aws.ecr.LifecyclePolicy(`${name}-connect`, {
-                repository: repo.name,
-                policy: JSON.stringify(ecrLifecyclePolicy()),
-            }, p);
+            const repo = new aws.ecr.Repository(
+                `${name}-connect`,
+                {
+                    name: `${prefix}-kafka-connect`,
+                    // Strimzi pushes the same tag on every rebuild (then pulls by digest).
+                    imageTagMutability: "MUTABLE",
+                    imageScanningConfiguration: { scanOnPush: true },
+                    encryptionConfigurations: [{ encryptionType: "AES256" }],
+                    forceDelete: !config.protectStatefulResources,
+                    tags,
+                },
+                p,
+            );
+            new aws.ecr.LifecyclePolicy(
+                `${name}-connect`,
+                {
+                    repository: repo.name,
+                    policy: JSON.stringify(ecrLifecyclePolicy()),
+                },
+                p,
+            );
             const image = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag(needs.plugins)}`;
             this.connectImage = image;
 
             // The build pod must find its AWS role in place when Strimzi starts it.
-            const buildRole = new PodRole(`${name}-connect-build`, {
-                prefix,
-                clusterName,
-                namespace: NAMESPACE.kafka,
-                serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
-                policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
-                dependsOn: [podIdentityAgent],
-                tags,
-            }, p);
+            const buildRole = new PodRole(
+                `${name}-connect-build`,
+                {
+                    prefix,
+                    clusterName,
+                    namespace: NAMESPACE.kafka,
+                    serviceAccount: CONNECT_BUILD_SERVICE_ACCOUNT,
+                    policy: repo.arn.apply((arn) => connectBuildPolicy(arn)),
+                    dependsOn: [podIdentityAgent],
+                    tags,
+                },
+                p,
+            );
 
             cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
             // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
@@ -123,12 +145,17 @@ export class Kafka extends pulumi.ComponentResource {
             const readers: pulumi.Resource[] = [];
             for (const read of needs.secretReads) {
                 const target = args.namespaces[read.namespace];
-                if (!target) throw new Error(`Connect secret read ${read.id}: no namespace ${read.namespace}; allowed: ${Object.keys(args.namespaces).join(", ")}`);
-                const { role, binding } = roleWithBinding(`${name}-connect-secrets-${read.id}`, {
-                    metadata: { name: `${CONNECT_NAME}-secrets`, namespace: target.metadata.name },
-                    rules: secretRules(read.secrets),
-                    serviceAccount: { name: CONNECT_SERVICE_ACCOUNT, namespace: NAMESPACE.kafka },
-                }, p);
+                if (!target)
+                    throw new Error(`Connect secret read ${read.id}: no namespace ${read.namespace}; allowed: ${Object.keys(args.namespaces).join(", ")}`);
+                const { role, binding } = roleWithBinding(
+                    `${name}-connect-secrets-${read.id}`,
+                    {
+                        metadata: { name: `${CONNECT_NAME}-secrets`, namespace: target.metadata.name },
+                        rules: secretRules(read.secrets),
+                        serviceAccount: { name: CONNECT_SERVICE_ACCOUNT, namespace: NAMESPACE.kafka },
+                    },
+                    p,
+                );
                 readers.push(role, binding);
             }
             this.connectorDependencies = [connect, ...readers];

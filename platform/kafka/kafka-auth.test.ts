@@ -15,7 +15,11 @@ const one = (run: PlanRun, kind: string, name?: string): Captured => {
 };
 
 type Op = "Read" | "Write" | "Create" | "Describe" | "DescribeConfigs";
-interface Need { type: "topic" | "group"; name: string; op: Op }
+interface Need {
+    type: "topic" | "group";
+    name: string;
+    op: Op;
+}
 
 /** Kafka's AclAuthorizer: literal or prefix match; Read, Write (and Delete, Alter) imply Describe. */
 function allows(acls: any[], need: Need): boolean {
@@ -35,7 +39,9 @@ function grants(acls: any[]): string[] {
 for (const stack of ["dev", "prod"]) {
     describe(`Kafka authentication and ACLs on stack ${stack}`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         it("the TLS listener requires client certificates and the cluster enforces ACLs", () => {
             const kafka = inputsOf(one(run, "Kafka")).spec.kafka;
@@ -62,12 +68,14 @@ for (const stack of ["dev", "prod"]) {
         it("Connect authenticates with its user's certificate and may do exactly what its workers and connectors do", () => {
             const connect = inputsOf(one(run, "KafkaConnect")).spec;
             assert.deepEqual(connect.authentication, {
-                type: "tls", certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key },
+                type: "tls",
+                certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key },
             });
             const acls = inputsOf(one(run, "KafkaUser", CONNECT_USER)).spec.authorization.acls;
             // What the workers do with their own topics (created on first start) and group.
-            const needs: Need[] = [connect.configStorageTopic, connect.offsetStorageTopic, connect.statusStorageTopic]
-                .flatMap((t: string) => (["Read", "Write", "Create", "Describe", "DescribeConfigs"] as Op[]).map((op) => ({ type: "topic" as const, name: t, op })));
+            const needs: Need[] = [connect.configStorageTopic, connect.offsetStorageTopic, connect.statusStorageTopic].flatMap((t: string) =>
+                (["Read", "Write", "Create", "Describe", "DescribeConfigs"] as Op[]).map((op) => ({ type: "topic" as const, name: t, op })),
+            );
             needs.push({ type: "group", name: connect.groupId, op: "Read" });
             // What the connectors in the plan do: the JDBC source writes <prefix><table>, the sink reads its topics in connect-<name>.
             for (const c of ofType(run, KIND("KafkaConnector")).map(inputsOf)) {
@@ -76,21 +84,27 @@ for (const stack of ["dev", "prod"]) {
                     const topic = `${cfg["topic.prefix"]}${String(cfg["table.whitelist"]).split(".").pop()}`;
                     needs.push({ type: "topic", name: topic, op: "Write" }, { type: "topic", name: topic, op: "Describe" });
                 } else {
-                    for (const t of String(cfg.topics).split(",")) needs.push({ type: "topic", name: t, op: "Read" }, { type: "topic", name: t, op: "Describe" });
+                    for (const t of String(cfg.topics).split(","))
+                        needs.push({ type: "topic", name: t, op: "Read" }, { type: "topic", name: t, op: "Describe" });
                     needs.push({ type: "group", name: `connect-${c.metadata.name}`, op: "Read" });
                 }
             }
             for (const n of needs) assert.ok(allows(acls, n), `Connect needs ${JSON.stringify(n)}`);
             // Nothing more: every grant is one of the needs.
             const needed = new Set(needs.map((n) => `${n.type}:literal:${n.name}:${n.op}`));
-            assert.deepEqual(grants(acls).filter((g) => !needed.has(g)), []);
+            assert.deepEqual(
+                grants(acls).filter((g) => !needed.has(g)),
+                [],
+            );
             // The source topic is only written, the sink's topic only read.
             assert.ok(!allows(acls, { type: "topic", name: "src-customers", op: "Read" }));
             assert.ok(!allows(acls, { type: "topic", name: "customers-transformed", op: "Write" }));
         });
 
         it("the streaming job authenticates with its keystore and may only read its source and write its target", () => {
-            const app = inputsOf(ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!);
+            const app = inputsOf(
+                ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!,
+            );
             const args: string[] = app.spec.arguments;
             const arg = (flag: string) => args[args.indexOf(flag) + 1];
             const options = Object.fromEntries(args.filter((_, i) => args[i - 1] === "--kafka-option").map((o) => o.split("=", 2)));
@@ -114,17 +128,25 @@ for (const stack of ["dev", "prod"]) {
             const source = arg("--source-topic");
             const target = arg("--target-topic");
             for (const n of [
-                { type: "topic", name: source, op: "Read" }, { type: "topic", name: source, op: "Describe" },
-                { type: "topic", name: target, op: "Write" }, { type: "topic", name: target, op: "Describe" },
+                { type: "topic", name: source, op: "Read" },
+                { type: "topic", name: source, op: "Describe" },
+                { type: "topic", name: target, op: "Write" },
+                { type: "topic", name: target, op: "Describe" },
                 // Spark names each query's consumer group spark-kafka-source-<uuid>-...
                 { type: "group", name: `${SPARK_GROUP_PREFIX}-0f1e2d3c-driver-0`, op: "Read" },
-            ] as Need[]) assert.ok(allows(acls, n), `the streaming job needs ${JSON.stringify(n)}`);
+            ] as Need[])
+                assert.ok(allows(acls, n), `the streaming job needs ${JSON.stringify(n)}`);
             for (const n of [
-                { type: "topic", name: source, op: "Write" }, { type: "topic", name: target, op: "Read" },
-                { type: "topic", name: "bdok-connect-offsets", op: "Read" }, { type: "group", name: "bdok-connect", op: "Read" },
+                { type: "topic", name: source, op: "Write" },
+                { type: "topic", name: target, op: "Read" },
+                { type: "topic", name: "bdok-connect-offsets", op: "Read" },
+                { type: "group", name: "bdok-connect", op: "Read" },
                 { type: "topic", name: source, op: "Create" },
-            ] as Need[]) assert.ok(!allows(acls, n), `the streaming job may not ${JSON.stringify(n)}`);
-            const app2 = ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!;
+            ] as Need[])
+                assert.ok(!allows(acls, n), `the streaming job may not ${JSON.stringify(n)}`);
+            const app2 = ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find(
+                (a) => inputsOf(a).metadata.name === "customers-streaming",
+            )!;
             assert.ok(transitiveDeps(run, app2.urn).has(one(run, "KafkaUser", STREAMING_USER).urn), "submitted after its user exists");
         });
     });
@@ -133,9 +155,23 @@ for (const stack of ["dev", "prod"]) {
 describe("Kafka without the realtime pipeline", () => {
     it("builds no Connect, no Kafka user and no topic: no pipeline asks for them", async () => {
         const run = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: false } });
-        for (const kind of ["KafkaUser", "KafkaConnect", "KafkaConnector", "KafkaTopic"]) assert.deepEqual(ofType(run, KIND(kind)).map((u) => u.name), [], kind);
-        assert.deepEqual(ofType(run, "aws:ecr/repository:Repository").map((r) => r.name), []);
-        assert.deepEqual(ofType(run, "kubernetes:core/v1:Secret").map(inputsOf).filter((s) => /postgres/.test(s.metadata?.name ?? "")).map((s) => s.metadata.name), []);
+        for (const kind of ["KafkaUser", "KafkaConnect", "KafkaConnector", "KafkaTopic"])
+            assert.deepEqual(
+                ofType(run, KIND(kind)).map((u) => u.name),
+                [],
+                kind,
+            );
+        assert.deepEqual(
+            ofType(run, "aws:ecr/repository:Repository").map((r) => r.name),
+            [],
+        );
+        assert.deepEqual(
+            ofType(run, "kubernetes:core/v1:Secret")
+                .map(inputsOf)
+                .filter((s) => /postgres/.test(s.metadata?.name ?? ""))
+                .map((s) => s.metadata.name),
+            [],
+        );
         assert.ok(ofType(run, KIND("Kafka")).length === 1, "the Kafka cluster itself stays");
     });
 });

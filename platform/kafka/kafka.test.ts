@@ -1,6 +1,12 @@
 import { strict as assert } from "assert";
 import {
-    CLUSTER_CA_SECRET, CONNECT_BUILD_SERVICE_ACCOUNT, CONNECT_SERVICE_ACCOUNT, POSTGRES_CONNECT_SECRET, POSTGRES_SOURCE_ROLE, jdbcUrl, replicationFor,
+    CLUSTER_CA_SECRET,
+    CONNECT_BUILD_SERVICE_ACCOUNT,
+    CONNECT_SERVICE_ACCOUNT,
+    POSTGRES_CONNECT_SECRET,
+    POSTGRES_SOURCE_ROLE,
+    jdbcUrl,
+    replicationFor,
     secretRef,
 } from "./values";
 import { ECR_PUSH_ACTIONS } from "./iam";
@@ -19,9 +25,13 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
 
 function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
-    return rules.some((r) =>
-        r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
-        && (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))));
+    return rules.some(
+        (r) =>
+            r.apiGroups.includes(group) &&
+            r.resources.includes(resource) &&
+            r.verbs.includes(verb) &&
+            (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
+    );
 }
 
 const kafkaComponent = (run: PlanRun) => one(run, "bdok:platform:Kafka");
@@ -85,8 +95,14 @@ describe("Platform: Kafka", () => {
             const { listeners, ...rest } = good.spec.kafka;
             const typo = { ...good, spec: { ...good.spec, kafka: { ...rest, listners: listeners } } };
             const errors = validateCustomResource(typo);
-            assert.ok(errors.some((e) => e.includes("listners")), errors.join("\n"));
-            assert.ok(errors.some((e) => e.includes("listeners")), "and the required listeners are missing");
+            assert.ok(
+                errors.some((e) => e.includes("listners")),
+                errors.join("\n"),
+            );
+            assert.ok(
+                errors.some((e) => e.includes("listeners")),
+                "and the required listeners are missing",
+            );
             const wrongType = { ...good, spec: { ...good.spec, kafka: { ...good.spec.kafka, listeners: [{ ...listeners[0], tls: "yes" }] } } };
             assert.ok(validateCustomResource(wrongType).length > 0);
         });
@@ -96,7 +112,9 @@ describe("Platform: Kafka", () => {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             const want = EXPECTED[stack];
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             it("installs the pinned Strimzi chart in namespace kafka with known values keys", () => {
                 const rel = inputsOf(strimziRelease(run));
@@ -122,15 +140,27 @@ describe("Platform: Kafka", () => {
                 for (const r of descendants(run, kafkaComponent(run).urn).filter((x) => x.type.startsWith(STRIMZI))) {
                     assert.ok(r.dependencies.includes(rel.urn), `${r.name} depends on the Strimzi release`);
                     const releases = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
-                    assert.deepEqual(releases.map((d) => d.urn), [rel.urn], `${r.name} waits for no other release`);
+                    assert.deepEqual(
+                        releases.map((d) => d.urn),
+                        [rel.urn],
+                        `${r.name} waits for no other release`,
+                    );
                 }
                 // The release waits for its namespace and the CRD manifests Pulumi applies first.
                 const direct = rel.dependencies.map((u) => byUrn(run, u));
-                assert.deepEqual(direct.map((d) => d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`).sort(),
-                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort());
+                assert.deepEqual(
+                    direct
+                        .map((d) => (d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`))
+                        .sort(),
+                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort(),
+                );
                 for (const r of ofType(run, RELEASE).filter((x) => /spark-operator|strimzi/.test(inputsOf(x).chart))) {
                     const others = [...transitiveDeps(run, r.urn)].map((u) => byUrn(run, u)).filter((d) => d.type === RELEASE);
-                    assert.deepEqual(others.map((d) => d.name), [], `${r.name} depends on no release`);
+                    assert.deepEqual(
+                        others.map((d) => d.name),
+                        [],
+                        `${r.name} depends on no release`,
+                    );
                 }
             });
 
@@ -194,7 +224,10 @@ describe("Platform: Kafka", () => {
                 assert.equal(connect.metadata.name, "bdok-connect");
                 assert.equal(connect.metadata.annotations["strimzi.io/use-connector-resources"], "true");
                 assert.equal(connect.spec.bootstrapServers, "bdok-kafka-bootstrap:9093");
-                assert.deepEqual(connect.spec.tls.trustedCertificates.map((t: any) => t.secretName), [CLUSTER_CA_SECRET]);
+                assert.deepEqual(
+                    connect.spec.tls.trustedCertificates.map((t: any) => t.secretName),
+                    [CLUSTER_CA_SECRET],
+                );
                 assert.equal(connect.spec.replicas, want.connectReplicas);
                 assert.equal(connect.spec.config["config.providers"], "secrets");
                 assert.equal(connect.spec.config["config.providers.secrets.class"], "io.strimzi.kafka.KubernetesSecretConfigProvider");
@@ -211,7 +244,10 @@ describe("Platform: Kafka", () => {
                 const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
                 const repoArn = `arn:aws:ecr:${run.config.region}:${MOCK_ACCOUNT}:repository/${repo.name}`;
                 const assoc = children(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
-                assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`), [`kafka/${CONNECT_BUILD_SERVICE_ACCOUNT}`]);
+                assert.deepEqual(
+                    assoc.map((a) => `${a.namespace}/${a.serviceAccount}`),
+                    [`kafka/${CONNECT_BUILD_SERVICE_ACCOUNT}`],
+                );
                 const [policy] = children(run, "aws:iam/rolePolicy:RolePolicy").map((p) => JSON.parse(inputsOf(p).policy));
                 for (const s of policy.Statement) {
                     const actions = flat(s.Action);
@@ -227,7 +263,10 @@ describe("Platform: Kafka", () => {
                 for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy")) {
                     for (const s of JSON.parse(inputsOf(p).policy).Statement) {
                         if (flat(s.Action).some((a) => a.startsWith("ecr:") && a !== "ecr:GetAuthorizationToken")) {
-                            assert.ok(flat(s.Resource).every((r) => r !== "*"), `${p.name} names ECR resources`);
+                            assert.ok(
+                                flat(s.Resource).every((r) => r !== "*"),
+                                `${p.name} names ECR resources`,
+                            );
                         }
                     }
                 }
@@ -235,16 +274,26 @@ describe("Platform: Kafka", () => {
 
             it("hands the JDBC source role's credentials to Connect in a Secret (TLS JDBC URL), readable only by Connect", () => {
                 // The Secret is the realtime pipeline's; Connect gets read access to it by name.
-                const secret = ofType(run, "kubernetes:core/v1:Secret").map(inputsOf).find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
+                const secret = ofType(run, "kubernetes:core/v1:Secret")
+                    .map(inputsOf)
+                    .find((s) => s.metadata.name === POSTGRES_CONNECT_SECRET)!;
                 assert.equal(secret.metadata.namespace, "kafka");
                 // The JDBC source's own role (pipelines/realtime/roles.sql), never the master user.
-                const password = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "realtime-pipeline-postgres-source").name);
+                const password = mockSecretValue(
+                    "random:index/randomPassword:RandomPassword",
+                    one(run, "random:index/randomPassword:RandomPassword", "realtime-pipeline-postgres-source").name,
+                );
                 assert.equal(secret.stringData.password, password, "the Secret carries the generated password");
                 assert.equal(secret.stringData.username, POSTGRES_SOURCE_ROLE);
-                const master = mockSecretValue("random:index/randomPassword:RandomPassword", one(run, "random:index/randomPassword:RandomPassword", "database-master").name);
+                const master = mockSecretValue(
+                    "random:index/randomPassword:RandomPassword",
+                    one(run, "random:index/randomPassword:RandomPassword", "database-master").name,
+                );
                 assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
                 assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
-                const plain = run.plan.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET)!;
+                const plain = run.plan.resources.find(
+                    (r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET,
+                )!;
                 assert.equal((plain.inputs as any).stringData, "[secret]", "masked in the plan");
 
                 const roles = children(run, "kubernetes:rbac.authorization.k8s.io/v1:Role").map(inputsOf);
@@ -280,7 +329,10 @@ describe("Platform: Kafka", () => {
 
             it("exposes the names the pipelines rely on", () => {
                 assert.equal(run.plan.outputs.kafkaBootstrapServers, "bdok-kafka-bootstrap.kafka.svc:9093");
-                assert.match(String(run.plan.outputs.kafkaConnectImage), new RegExp(`^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-[0-9a-f]{12}$`));
+                assert.match(
+                    String(run.plan.outputs.kafkaConnectImage),
+                    new RegExp(`^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-[0-9a-f]{12}$`),
+                );
             });
         });
     }

@@ -3,7 +3,15 @@ import type { ConnectPlugin } from "./needs";
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
 import {
-    BOOTSTRAP_SERVICE, clusterLabel, CLUSTER_CA_SECRET, CONNECT_NAME, KAFKA_NAME, NODE_POOL_NAME, SECRET_CONFIG_PROVIDER, TLS_LISTENER, kafkaSizing,
+    BOOTSTRAP_SERVICE,
+    clusterLabel,
+    CLUSTER_CA_SECRET,
+    CONNECT_NAME,
+    KAFKA_NAME,
+    NODE_POOL_NAME,
+    SECRET_CONFIG_PROVIDER,
+    TLS_LISTENER,
+    kafkaSizing,
     replicationFor,
 } from "./values";
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
@@ -29,32 +37,41 @@ export interface KafkaClusterArgs {
 /** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
 export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
     const size = kafkaSizing(a.ha);
-    return customResourceObject(apiVersions.strimzi, "KafkaNodePool", { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
-        replicas: a.brokers,
-        roles: ["controller", "broker"],
-        storage: {
-            type: "jbod",
-            volumes: [{
-                id: 0,
-                type: "persistent-claim",
-                size: `${a.storageGiB}Gi`,
-                class: a.storageClass,
-                deleteClaim: !a.protect,
-                kraftMetadata: "shared",
-            }],
-        },
-        resources: size.broker,
-        jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
-        // Brokers on Karpenter's on-demand stateful pool; in ha spread over zones (Karpenter launches
-        // a node in the zone a pending broker needs); a lone broker is never disrupted voluntarily.
-        template: {
-            pod: {
-                ...poolAffinity("stateful"),
-                topologySpreadConstraints: a.ha ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }) : zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }),
-                ...(a.brokers < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
+    return customResourceObject(
+        apiVersions.strimzi,
+        "KafkaNodePool",
+        { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        {
+            replicas: a.brokers,
+            roles: ["controller", "broker"],
+            storage: {
+                type: "jbod",
+                volumes: [
+                    {
+                        id: 0,
+                        type: "persistent-claim",
+                        size: `${a.storageGiB}Gi`,
+                        class: a.storageClass,
+                        deleteClaim: !a.protect,
+                        kraftMetadata: "shared",
+                    },
+                ],
+            },
+            resources: size.broker,
+            jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
+            // Brokers on Karpenter's on-demand stateful pool; in ha spread over zones (Karpenter launches
+            // a node in the zone a pending broker needs); a lone broker is never disrupted voluntarily.
+            template: {
+                pod: {
+                    ...poolAffinity("stateful"),
+                    topologySpreadConstraints: a.ha
+                        ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME })
+                        : zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }),
+                    ...(a.brokers < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
+                },
             },
         },
-    });
+    );
 }
 
 /** Broker settings from the replication rule (the book's single-node 1/1 in dev, 3/2 in prod). */
@@ -76,39 +93,52 @@ export function brokerConfig(brokers: number): Record<string, number> {
  */
 export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
     const size = kafkaSizing(a.ha);
-    return customResourceObject(apiVersions.strimzi, "Kafka", { name: KAFKA_NAME, namespace: NAMESPACE.kafka }, {
-        kafka: {
-            version: apps.kafka,
-            // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
-            listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
-            // ...and may do only what its ACLs list (Strimzi's own components are super users).
-            authorization: { type: "simple" },
-            config: brokerConfig(a.brokers),
-            // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
-            ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+    return customResourceObject(
+        apiVersions.strimzi,
+        "Kafka",
+        { name: KAFKA_NAME, namespace: NAMESPACE.kafka },
+        {
+            kafka: {
+                version: apps.kafka,
+                // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
+                listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
+                // ...and may do only what its ACLs list (Strimzi's own components are super users).
+                authorization: { type: "simple" },
+                config: brokerConfig(a.brokers),
+                // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
+                ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+            },
+            entityOperator: {
+                topicOperator: { resources: size.topicOperator },
+                userOperator: { resources: size.userOperator },
+            },
         },
-        entityOperator: {
-            topicOperator: { resources: size.topicOperator },
-            userOperator: { resources: size.userOperator },
-        },
-    });
+    );
 }
 
 export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
     const r = replicationFor(brokers);
-    return customResourceObject(apiVersions.strimzi, "KafkaTopic", { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
-        topicName: topic,
-        partitions,
-        replicas: r.replicas,
-        config: { "min.insync.replicas": r.minInsync },
-    });
+    return customResourceObject(
+        apiVersions.strimzi,
+        "KafkaTopic",
+        { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        {
+            topicName: topic,
+            partitions,
+            replicas: r.replicas,
+            config: { "min.insync.replicas": r.minInsync },
+        },
+    );
 }
 
 // ---- Kafka Connect ----
 
 /** An image tag that changes whenever the plugin set or the Kafka version does. */
 export function connectImageTag(plugins: ConnectPlugin[]): string {
-    const digest = crypto.createHash("sha256").update(JSON.stringify({ kafka: apps.kafka, plugins })).digest("hex");
+    const digest = crypto
+        .createHash("sha256")
+        .update(JSON.stringify({ kafka: apps.kafka, plugins }))
+        .digest("hex");
     return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
 }
 
@@ -133,7 +163,8 @@ export interface KafkaConnectArgs {
 /** The pod volumes and container mounts of `secretMounts` (nothing when there are none). */
 export function connectSecretMountTemplate(mounts: ConnectSecretMount[] = []) {
     const bad = mounts.filter((m) => !m.mountPath.startsWith("/mnt/"));
-    if (bad.length) throw new Error(`secretMounts: ${bad.map((m) => m.mountPath).join(", ")}; allowed: paths under /mnt/ (Strimzi's rule for additional volumes)`);
+    if (bad.length)
+        throw new Error(`secretMounts: ${bad.map((m) => m.mountPath).join(", ")}; allowed: paths under /mnt/ (Strimzi's rule for additional volumes)`);
     if (!mounts.length) return { pod: {}, container: {} };
     return {
         pod: { volumes: mounts.map((m) => ({ name: m.volume, secret: { secretName: m.secretName, optional: true } })) },
@@ -159,7 +190,10 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
             bootstrapServers: `${BOOTSTRAP_SERVICE}:${TLS_LISTENER.port}`,
             tls: { trustedCertificates: [{ secretName: CLUSTER_CA_SECRET, pattern: "*.crt" }] },
             // The User Operator's Secret of CONNECT_USER (named after the KafkaUser).
-            authentication: { type: "tls", certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key } },
+            authentication: {
+                type: "tls",
+                certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key },
+            },
             groupId: CONNECT_NAME,
             configStorageTopic: CONNECT_TOPICS.configs,
             offsetStorageTopic: CONNECT_TOPICS.offsets,
@@ -182,11 +216,14 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
             },
             template: {
                 // Connect and its image build are stateless: Karpenter's workloads pool.
-                pod: { ...poolAffinity("workloads"), topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }), ...extra.pod },
+                pod: {
+                    ...poolAffinity("workloads"),
+                    topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }),
+                    ...extra.pod,
+                },
                 buildPod: poolAffinity("workloads"),
                 ...extra.container,
             },
         },
     };
 }
-

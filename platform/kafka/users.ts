@@ -21,8 +21,11 @@ export interface Acl {
     operations: AclOperation[];
     host: "*";
 }
-const acl = (type: Acl["resource"]["type"], name: string, operations: AclOperation[], patternType: Acl["resource"]["patternType"] = "literal"): Acl =>
-    ({ resource: { type, name, patternType }, operations, host: "*" });
+const acl = (type: Acl["resource"]["type"], name: string, operations: AclOperation[], patternType: Acl["resource"]["patternType"] = "literal"): Acl => ({
+    resource: { type, name, patternType },
+    operations,
+    host: "*",
+});
 
 export const topicRead = (topic: string) => acl("topic", topic, ["Read", "Describe"]);
 export const topicWrite = (topic: string) => acl("topic", topic, ["Write", "Describe"]);
@@ -38,17 +41,19 @@ export function sinkConnectorGroup(connector: string): string {
  * DescribeConfigs for the cleanup-policy check) and the workers' group. Connectors add their own.
  */
 export function connectWorkerAcls(): Acl[] {
-    return [
-        ...Object.values(CONNECT_TOPICS).map((t) => acl("topic", t, ["Read", "Write", "Create", "Describe", "DescribeConfigs"])),
-        groupRead(CONNECT_NAME),
-    ];
+    return [...Object.values(CONNECT_TOPICS).map((t) => acl("topic", t, ["Read", "Write", "Create", "Describe", "DescribeConfigs"])), groupRead(CONNECT_NAME)];
 }
 
 /** A KafkaUser authenticated by a certificate of the clients CA, allowed exactly `acls`. */
 export function kafkaUser(name: string, acls: Acl[]): CustomResourceObject {
     if (!acls.length) throw new Error(`KafkaUser ${name}: no ACL; a user that may do nothing is not needed`);
-    return customResourceObject(apiVersions.strimzi, "KafkaUser", { name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } }, {
-        authentication: { type: "tls" },
-        authorization: { type: "simple", acls },
-    });
+    return customResourceObject(
+        apiVersions.strimzi,
+        "KafkaUser",
+        { name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        {
+            authentication: { type: "tls" },
+            authorization: { type: "simple", acls },
+        },
+    );
 }

@@ -84,29 +84,29 @@ export interface KafkaSizing {
 export function kafkaSizing(ha: boolean): KafkaSizing {
     return ha
         ? {
-            operator: res("200m", "1", "512Mi"),
-            operatorReplicas: 2,
-            broker: res("1", "2", "8Gi"),
-            brokerHeap: "4g",
-            topicOperator: res("100m", "500m", "512Mi"),
-            userOperator: res("100m", "500m", "512Mi"),
-            connect: res("500m", "2", "3Gi"),
-            connectHeap: "2g",
-            connectReplicas: 2,
-            build: res("500m", "1", "2Gi"),
-        }
+              operator: res("200m", "1", "512Mi"),
+              operatorReplicas: 2,
+              broker: res("1", "2", "8Gi"),
+              brokerHeap: "4g",
+              topicOperator: res("100m", "500m", "512Mi"),
+              userOperator: res("100m", "500m", "512Mi"),
+              connect: res("500m", "2", "3Gi"),
+              connectHeap: "2g",
+              connectReplicas: 2,
+              build: res("500m", "1", "2Gi"),
+          }
         : {
-            operator: res("200m", "1", "384Mi"),
-            operatorReplicas: 1,
-            broker: res("250m", "1", "2Gi"),
-            brokerHeap: "1g",
-            topicOperator: res("50m", "500m", "256Mi"),
-            userOperator: res("50m", "500m", "256Mi"),
-            connect: res("250m", "1", "1536Mi"),
-            connectHeap: "1g",
-            connectReplicas: 1,
-            build: res("250m", "1", "2Gi"),
-        };
+              operator: res("200m", "1", "384Mi"),
+              operatorReplicas: 1,
+              broker: res("250m", "1", "2Gi"),
+              brokerHeap: "1g",
+              topicOperator: res("50m", "500m", "256Mi"),
+              userOperator: res("50m", "500m", "256Mi"),
+              connect: res("250m", "1", "1536Mi"),
+              connectHeap: "1g",
+              connectReplicas: 1,
+              build: res("250m", "1", "2Gi"),
+          };
 }
 
 // ---- Operator ----

@@ -3,7 +3,9 @@ import { helmTemplate, parseManifest, K8sObject } from "../../tools/helm";
 import { KARPENTER_NAMESPACE, KARPENTER_RELEASE, chartValues } from "./chart";
 
 function renderKarpenter(values: unknown): K8sObject[] {
-    return parseManifest(helmTemplate("karpenter", { releaseName: KARPENTER_RELEASE, namespace: KARPENTER_NAMESPACE, values, kubeVersion: "1.35", skipCrds: true }));
+    return parseManifest(
+        helmTemplate("karpenter", { releaseName: KARPENTER_RELEASE, namespace: KARPENTER_NAMESPACE, values, kubeVersion: "1.35", skipCrds: true }),
+    );
 }
 
 const args = { clusterName: "bdok-prod", interruptionQueue: "bdok-prod", replicas: 2 as const, systemNodes: 2, systemNodeLabel: { "bdok.io/pool": "system" } };
@@ -26,11 +28,16 @@ describe("karpenter chart", () => {
         assert.deepEqual(pod.nodeSelector, { "kubernetes.io/os": "linux", "bdok.io/pool": "system" });
         assert.deepEqual(pod.tolerations, [{ key: "CriticalAddonsOnly", operator: "Exists" }]);
         // The chart still keeps it off Karpenter's own nodes.
-        assert.equal(pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key, "karpenter.sh/nodepool");
+        assert.equal(
+            pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0].key,
+            "karpenter.sh/nodepool",
+        );
     });
 
     it("one replica in dev, and a system taint is tolerated", () => {
-        const objs = renderKarpenter(chartValues({ ...args, replicas: 1, systemNodes: 1, systemTaint: { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } }));
+        const objs = renderKarpenter(
+            chartValues({ ...args, replicas: 1, systemNodes: 1, systemTaint: { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } }),
+        );
         const dep = objs.find((o) => o.kind === "Deployment")!;
         assert.equal(dep.spec.replicas, 1);
         assert.equal(dep.spec.template.spec.tolerations.length, 2);

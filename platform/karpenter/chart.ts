@@ -24,10 +24,13 @@ export function chartValues(a: ChartValuesArgs): Record<string, unknown> {
     const problems: string[] = [];
     if (a.replicas !== 1 && a.replicas !== 2) problems.push(`replicas: got ${JSON.stringify(a.replicas)}; allowed: 1 or 2`);
     // The chart requires one replica per node (podAntiAffinity on kubernetes.io/hostname).
-    if (a.replicas > a.systemNodes) problems.push(`replicas: got ${a.replicas} with ${a.systemNodes} system node(s); allowed: at most one replica per system node`);
-    if (Object.keys(a.systemNodeLabel).length === 0) problems.push("systemNodeLabel: got {}; allowed: the system node group's label (the controller must not run on nodes it manages)");
+    if (a.replicas > a.systemNodes)
+        problems.push(`replicas: got ${a.replicas} with ${a.systemNodes} system node(s); allowed: at most one replica per system node`);
+    if (Object.keys(a.systemNodeLabel).length === 0)
+        problems.push("systemNodeLabel: got {}; allowed: the system node group's label (the controller must not run on nodes it manages)");
     if (!a.clusterName) problems.push(`clusterName: got ${JSON.stringify(a.clusterName)}; allowed: the EKS cluster name`);
-    if (!/^[A-Za-z0-9_-]{1,80}$/.test(a.interruptionQueue)) problems.push(`interruptionQueue: got ${JSON.stringify(a.interruptionQueue)}; allowed: an SQS queue name`);
+    if (!/^[A-Za-z0-9_-]{1,80}$/.test(a.interruptionQueue))
+        problems.push(`interruptionQueue: got ${JSON.stringify(a.interruptionQueue)}; allowed: an SQS queue name`);
     if (problems.length) throw new Error(`karpenter chart values: ${problems.join("; ")}`);
     // Upstream's getting-started sets requests = limits = 1 CPU / 1Gi.
     const r = a.resources ?? { cpu: "1", memory: "1Gi" };
@@ -38,6 +41,9 @@ export function chartValues(a: ChartValuesArgs): Record<string, unknown> {
         controller: { resources: { requests: { cpu: r.cpu, memory: r.memory }, limits: { cpu: r.cpu, memory: r.memory } } },
         nodeSelector: { "kubernetes.io/os": "linux", ...a.systemNodeLabel },
         // Values replace the chart's list: keep its CriticalAddonsOnly toleration.
-        tolerations: [{ key: "CriticalAddonsOnly", operator: "Exists" }, ...(a.systemTaint ? [{ key: a.systemTaint.key, operator: "Equal", value: a.systemTaint.value, effect: a.systemTaint.effect }] : [])],
+        tolerations: [
+            { key: "CriticalAddonsOnly", operator: "Exists" },
+            ...(a.systemTaint ? [{ key: a.systemTaint.key, operator: "Equal", value: a.systemTaint.value, effect: a.systemTaint.effect }] : []),
+        ],
     };
 }

@@ -27,12 +27,22 @@ export function controllerPolicyArgsProblems(a: ControllerPolicyArgs): string[] 
     const check = (field: string, v: unknown, ok: boolean, allowed: string) => {
         if (!ok) out.push(`${field}: got ${JSON.stringify(v)}; allowed: ${allowed}`);
     };
-    check("clusterName", a.clusterName, typeof a.clusterName === "string" && /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(a.clusterName), "an EKS cluster name (letters, digits, - and _, up to 100)");
+    check(
+        "clusterName",
+        a.clusterName,
+        typeof a.clusterName === "string" && /^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$/.test(a.clusterName),
+        "an EKS cluster name (letters, digits, - and _, up to 100)",
+    );
     check("region", a.region, typeof a.region === "string" && /^[a-z]{2}(-gov)?-[a-z]+-\d$/.test(a.region), "an AWS region such as us-east-1");
     check("accountId", a.accountId, typeof a.accountId === "string" && /^\d{12}$/.test(a.accountId), "a 12-digit AWS account id");
     check("partition", a.partition, (PARTITIONS as readonly string[]).includes(a.partition), PARTITIONS.join(", "));
     check("nodeRoleArn", a.nodeRoleArn, typeof a.nodeRoleArn === "string" && /^arn:aws[a-z-]*:iam::\d{12}:role\/.+$/.test(a.nodeRoleArn), "an IAM role ARN");
-    check("queueArn", a.queueArn, typeof a.queueArn === "string" && /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/.test(a.queueArn), "an SQS queue ARN");
+    check(
+        "queueArn",
+        a.queueArn,
+        typeof a.queueArn === "string" && /^arn:aws[a-z-]*:sqs:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,80}$/.test(a.queueArn),
+        "an SQS queue ARN",
+    );
     return out;
 }
 
@@ -59,17 +69,26 @@ export function controllerPolicies(a: ControllerPolicyArgs): Record<ControllerPo
     return {
         NodeLifecycle: doc(
             s({
-                Sid: "AllowScopedEC2InstanceAccessActions", Effect: "Allow",
-                Resource: [`arn:${p}:ec2:${r}::image/*`, `arn:${p}:ec2:${r}::snapshot/*`, ...["security-group", "subnet", "capacity-reservation", "placement-group"].map(ec2)],
+                Sid: "AllowScopedEC2InstanceAccessActions",
+                Effect: "Allow",
+                Resource: [
+                    `arn:${p}:ec2:${r}::image/*`,
+                    `arn:${p}:ec2:${r}::snapshot/*`,
+                    ...["security-group", "subnet", "capacity-reservation", "placement-group"].map(ec2),
+                ],
                 Action: ["ec2:RunInstances", "ec2:CreateFleet"],
             }),
             s({
-                Sid: "AllowScopedEC2LaunchTemplateAccessActions", Effect: "Allow", Resource: ec2("launch-template"),
+                Sid: "AllowScopedEC2LaunchTemplateAccessActions",
+                Effect: "Allow",
+                Resource: ec2("launch-template"),
                 Action: ["ec2:RunInstances", "ec2:CreateFleet"],
                 Condition: { StringEquals: { [`aws:ResourceTag/${clusterOwned}`]: "owned" }, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
             }),
             s({
-                Sid: "AllowScopedEC2InstanceActionsWithTags", Effect: "Allow", Resource: taggedByLaunch,
+                Sid: "AllowScopedEC2InstanceActionsWithTags",
+                Effect: "Allow",
+                Resource: taggedByLaunch,
                 Action: ["ec2:RunInstances", "ec2:CreateFleet", "ec2:CreateLaunchTemplate"],
                 Condition: {
                     StringEquals: { [`aws:RequestTag/${clusterOwned}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": c },
@@ -77,17 +96,24 @@ export function controllerPolicies(a: ControllerPolicyArgs): Record<ControllerPo
                 },
             }),
             s({
-                Sid: "AllowScopedResourceCreationTagging", Effect: "Allow", Resource: taggedByLaunch, Action: "ec2:CreateTags",
+                Sid: "AllowScopedResourceCreationTagging",
+                Effect: "Allow",
+                Resource: taggedByLaunch,
+                Action: "ec2:CreateTags",
                 Condition: {
                     StringEquals: {
-                        [`aws:RequestTag/${clusterOwned}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": c,
+                        [`aws:RequestTag/${clusterOwned}`]: "owned",
+                        "aws:RequestTag/eks:eks-cluster-name": c,
                         "ec2:CreateAction": ["RunInstances", "CreateFleet", "CreateLaunchTemplate"],
                     },
                     StringLike: { "aws:RequestTag/karpenter.sh/nodepool": "*" },
                 },
             }),
             s({
-                Sid: "AllowScopedResourceTagging", Effect: "Allow", Resource: ec2("instance"), Action: "ec2:CreateTags",
+                Sid: "AllowScopedResourceTagging",
+                Effect: "Allow",
+                Resource: ec2("instance"),
+                Action: "ec2:CreateTags",
                 Condition: {
                     StringEquals: { [`aws:ResourceTag/${clusterOwned}`]: "owned" },
                     StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" },
@@ -96,36 +122,56 @@ export function controllerPolicies(a: ControllerPolicyArgs): Record<ControllerPo
                 },
             }),
             s({
-                Sid: "AllowScopedDeletion", Effect: "Allow", Resource: [ec2("instance"), ec2("launch-template")],
+                Sid: "AllowScopedDeletion",
+                Effect: "Allow",
+                Resource: [ec2("instance"), ec2("launch-template")],
                 Action: ["ec2:TerminateInstances", "ec2:DeleteLaunchTemplate"],
                 Condition: { StringEquals: { [`aws:ResourceTag/${clusterOwned}`]: "owned" }, StringLike: { "aws:ResourceTag/karpenter.sh/nodepool": "*" } },
             }),
         ),
         IAMIntegration: doc(
             s({
-                Sid: "AllowPassingInstanceRole", Effect: "Allow", Resource: a.nodeRoleArn, Action: "iam:PassRole",
+                Sid: "AllowPassingInstanceRole",
+                Effect: "Allow",
+                Resource: a.nodeRoleArn,
+                Action: "iam:PassRole",
                 // Upstream lists both, so one policy serves the commercial and the China partitions.
                 Condition: { StringEquals: { "iam:PassedToService": ["ec2.amazonaws.com", "ec2.amazonaws.com.cn"] } },
             }),
             s({
-                Sid: "AllowScopedInstanceProfileCreationActions", Effect: "Allow", Resource: instanceProfiles, Action: ["iam:CreateInstanceProfile"],
+                Sid: "AllowScopedInstanceProfileCreationActions",
+                Effect: "Allow",
+                Resource: instanceProfiles,
+                Action: ["iam:CreateInstanceProfile"],
                 Condition: {
-                    StringEquals: { [`aws:RequestTag/${clusterOwned}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": c, "aws:RequestTag/topology.kubernetes.io/region": r },
+                    StringEquals: {
+                        [`aws:RequestTag/${clusterOwned}`]: "owned",
+                        "aws:RequestTag/eks:eks-cluster-name": c,
+                        "aws:RequestTag/topology.kubernetes.io/region": r,
+                    },
                     StringLike: { "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
                 },
             }),
             s({
-                Sid: "AllowScopedInstanceProfileTagActions", Effect: "Allow", Resource: instanceProfiles, Action: ["iam:TagInstanceProfile"],
+                Sid: "AllowScopedInstanceProfileTagActions",
+                Effect: "Allow",
+                Resource: instanceProfiles,
+                Action: ["iam:TagInstanceProfile"],
                 Condition: {
                     StringEquals: {
-                        [`aws:ResourceTag/${clusterOwned}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": r,
-                        [`aws:RequestTag/${clusterOwned}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": c, "aws:RequestTag/topology.kubernetes.io/region": r,
+                        [`aws:ResourceTag/${clusterOwned}`]: "owned",
+                        "aws:ResourceTag/topology.kubernetes.io/region": r,
+                        [`aws:RequestTag/${clusterOwned}`]: "owned",
+                        "aws:RequestTag/eks:eks-cluster-name": c,
+                        "aws:RequestTag/topology.kubernetes.io/region": r,
                     },
                     StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
                 },
             }),
             s({
-                Sid: "AllowScopedInstanceProfileActions", Effect: "Allow", Resource: instanceProfiles,
+                Sid: "AllowScopedInstanceProfileActions",
+                Effect: "Allow",
+                Resource: instanceProfiles,
                 Action: ["iam:AddRoleToInstanceProfile", "iam:RemoveRoleFromInstanceProfile", "iam:DeleteInstanceProfile"],
                 Condition: {
                     StringEquals: { [`aws:ResourceTag/${clusterOwned}`]: "owned", "aws:ResourceTag/topology.kubernetes.io/region": r },
@@ -134,18 +180,40 @@ export function controllerPolicies(a: ControllerPolicyArgs): Record<ControllerPo
             }),
         ),
         EKSIntegration: doc(s({ Sid: "AllowAPIServerEndpointDiscovery", Effect: "Allow", Resource: clusterArn, Action: "eks:DescribeCluster" })),
-        Interruption: doc(s({ Sid: "AllowInterruptionQueueActions", Effect: "Allow", Resource: a.queueArn, Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"] })),
-        ZonalShift: doc(s({
-            Sid: "AllowZonalShiftStatusReadOnly", Effect: "Allow", Resource: "*", Action: ["arc-zonal-shift:GetManagedResource"],
-            Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": clusterArn } },
-        })),
+        Interruption: doc(
+            s({
+                Sid: "AllowInterruptionQueueActions",
+                Effect: "Allow",
+                Resource: a.queueArn,
+                Action: ["sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage"],
+            }),
+        ),
+        ZonalShift: doc(
+            s({
+                Sid: "AllowZonalShiftStatusReadOnly",
+                Effect: "Allow",
+                Resource: "*",
+                Action: ["arc-zonal-shift:GetManagedResource"],
+                Condition: { StringEquals: { "arc-zonal-shift:ResourceIdentifier": clusterArn } },
+            }),
+        ),
         ResourceDiscovery: doc(
             s({
-                Sid: "AllowRegionalReadActions", Effect: "Allow", Resource: "*",
+                Sid: "AllowRegionalReadActions",
+                Effect: "Allow",
+                Resource: "*",
                 Action: [
-                    "ec2:DescribeCapacityReservations", "ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates", "ec2:DescribePlacementGroups",
-                    "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
+                    "ec2:DescribeCapacityReservations",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeInstanceTypeOfferings",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSpotPriceHistory",
+                    "ec2:DescribeSubnets",
                 ],
                 Condition: { StringEquals: { "aws:RequestedRegion": r } },
             }),
@@ -171,13 +239,17 @@ export function controllerTrust(): PolicyDocument {
 
 /** The node role's trust: EC2 instances (the instance profile Karpenter creates from `role`). */
 export function nodeRoleTrust(partition: Partition): PolicyDocument {
-    return { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${urlSuffix(partition)}` }, Action: ["sts:AssumeRole"] } as unknown as Statement] };
+    return {
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: `ec2.${urlSuffix(partition)}` }, Action: ["sts:AssumeRole"] } as unknown as Statement],
+    };
 }
 
 /** The node role's AWS managed policies, as upstream (PullOnly, not ReadOnly: nodes only pull). */
 export function nodeManagedPolicyArns(partition: Partition): string[] {
-    return ["AmazonEKS_CNI_Policy", "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"]
-        .map((n) => `arn:${partition}:iam::aws:policy/${n}`);
+    return ["AmazonEKS_CNI_Policy", "AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly", "AmazonSSMManagedInstanceCore"].map(
+        (n) => `arn:${partition}:iam::aws:policy/${n}`,
+    );
 }
 
 /**
@@ -192,6 +264,9 @@ export const KARPENTER_NAMESPACE = "karpenter";
 export const KARPENTER_SERVICE_ACCOUNT = "karpenter";
 
 /** The Pod Identity association of the controller's service account. */
-export function podIdentityAssociation(clusterName: string, roleArn: string): { clusterName: string; namespace: string; serviceAccount: string; roleArn: string } {
+export function podIdentityAssociation(
+    clusterName: string,
+    roleArn: string,
+): { clusterName: string; namespace: string; serviceAccount: string; roleArn: string } {
     return { clusterName, namespace: KARPENTER_NAMESPACE, serviceAccount: KARPENTER_SERVICE_ACCOUNT, roleArn };
 }

@@ -7,7 +7,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { charts } from "../../versions";
 import { chartValues, KARPENTER_NAMESPACE, KARPENTER_RELEASE } from "./chart";
 import {
-    CONTROLLER_POLICY_NAMES, Partition, controllerPolicies, controllerTrust, nodeAccessEntry, nodeManagedPolicyArns, nodeRoleTrust, podIdentityAssociation,
+    CONTROLLER_POLICY_NAMES,
+    Partition,
+    controllerPolicies,
+    controllerTrust,
+    nodeAccessEntry,
+    nodeManagedPolicyArns,
+    nodeRoleTrust,
+    podIdentityAssociation,
 } from "./iam";
 import { EVENT_TARGET_ID, eventRuleArgs, queueArgs, queuePolicy } from "./interruption";
 import { AmiFamily, DISCOVERY_TAG, PoolsConfig, allNodePools, ec2NodeClass } from "./nodepools";
@@ -63,112 +70,178 @@ export class Karpenter extends pulumi.ComponentResource {
         const identity = aws.getCallerIdentityOutput({}, p);
 
         // ---- the nodes' identity ----
-        const nodeRole = new aws.iam.Role(`${name}-node`, {
-            namePrefix: `${args.prefix}-karpenter-node-`.slice(0, 38),
-            description: `Nodes Karpenter launches for ${args.clusterName}`,
-            assumeRolePolicy: JSON.stringify(nodeRoleTrust(partition)),
-            tags: args.tags,
-        }, p);
-        const nodeAttachments = nodeManagedPolicyArns(partition).map((arn) =>
-            new aws.iam.RolePolicyAttachment(`${name}-node-${arn.split("/").pop()}`, { role: nodeRole.name, policyArn: arn }, p));
-        const accessEntry = new aws.eks.AccessEntry(`${name}-node`, {
-            ...nodeAccessEntry(args.clusterName, ""),
-            clusterName: args.cluster,
-            principalArn: nodeRole.arn,
-            tags: args.tags,
-        }, p);
+        const nodeRole = new aws.iam.Role(
+            `${name}-node`,
+            {
+                namePrefix: `${args.prefix}-karpenter-node-`.slice(0, 38),
+                description: `Nodes Karpenter launches for ${args.clusterName}`,
+                assumeRolePolicy: JSON.stringify(nodeRoleTrust(partition)),
+                tags: args.tags,
+            },
+            p,
+        );
+        const nodeAttachments = nodeManagedPolicyArns(partition).map(
+            (arn) => new aws.iam.RolePolicyAttachment(`${name}-node-${arn.split("/").pop()}`, { role: nodeRole.name, policyArn: arn }, p),
+        );
+        const accessEntry = new aws.eks.AccessEntry(
+            `${name}-node`,
+            {
+                ...nodeAccessEntry(args.clusterName, ""),
+                clusterName: args.cluster,
+                principalArn: nodeRole.arn,
+                tags: args.tags,
+            },
+            p,
+        );
 
         // ---- interruption queue and its rules ----
         const qa = queueArgs(args.clusterName);
         this.queueName = qa.name;
         const queue = new aws.sqs.Queue(`${name}-interruption`, { ...qa, tags: args.tags }, p);
-        const queuePolicyRes = new aws.sqs.QueuePolicy(`${name}-interruption`, {
-            queueUrl: queue.url,
-            policy: queue.arn.apply((arn) => JSON.stringify(queuePolicy(arn))),
-        }, p);
+        const queuePolicyRes = new aws.sqs.QueuePolicy(
+            `${name}-interruption`,
+            {
+                queueUrl: queue.url,
+                policy: queue.arn.apply((arn) => JSON.stringify(queuePolicy(arn))),
+            },
+            p,
+        );
         const targets = eventRuleArgs(args.clusterName).map((r) => {
             const rule = new aws.cloudwatch.EventRule(`${name}-${r.name.slice(args.clusterName.length + 1)}`, { ...r, tags: args.tags }, p);
-            return new aws.cloudwatch.EventTarget(`${name}-${r.name.slice(args.clusterName.length + 1)}`, { rule: rule.name, targetId: EVENT_TARGET_ID, arn: queue.arn }, p);
+            return new aws.cloudwatch.EventTarget(
+                `${name}-${r.name.slice(args.clusterName.length + 1)}`,
+                { rule: rule.name, targetId: EVENT_TARGET_ID, arn: queue.arn },
+                p,
+            );
         });
 
         // ---- the controller's identity ----
-        const controllerRole = new aws.iam.Role(`${name}-controller`, {
-            namePrefix: `${args.prefix}-karpenter-`.slice(0, 38),
-            description: `Pod Identity role for ${KARPENTER_NAMESPACE}/karpenter`,
-            assumeRolePolicy: JSON.stringify(controllerTrust()),
-            tags: args.tags,
-        }, p);
-        const docs = pulumi.all([identity.accountId, nodeRole.arn, queue.arn]).apply(([accountId, nodeRoleArn, queueArn]) =>
-            controllerPolicies({ clusterName: args.clusterName, region: args.region, accountId, partition, nodeRoleArn, queueArn }));
-        const controllerAttachments = CONTROLLER_POLICY_NAMES.map((n) => {
-            const policy = new aws.iam.Policy(`${name}-${n}`, {
-                namePrefix: `${args.prefix}-karpenter-${n}-`.slice(0, 96),
-                description: `Karpenter ${n} (${args.clusterName})`,
-                policy: docs.apply((d) => JSON.stringify(d[n])),
+        const controllerRole = new aws.iam.Role(
+            `${name}-controller`,
+            {
+                namePrefix: `${args.prefix}-karpenter-`.slice(0, 38),
+                description: `Pod Identity role for ${KARPENTER_NAMESPACE}/karpenter`,
+                assumeRolePolicy: JSON.stringify(controllerTrust()),
                 tags: args.tags,
-            }, p);
+            },
+            p,
+        );
+        const docs = pulumi
+            .all([identity.accountId, nodeRole.arn, queue.arn])
+            .apply(([accountId, nodeRoleArn, queueArn]) =>
+                controllerPolicies({ clusterName: args.clusterName, region: args.region, accountId, partition, nodeRoleArn, queueArn }),
+            );
+        const controllerAttachments = CONTROLLER_POLICY_NAMES.map((n) => {
+            const policy = new aws.iam.Policy(
+                `${name}-${n}`,
+                {
+                    namePrefix: `${args.prefix}-karpenter-${n}-`.slice(0, 96),
+                    description: `Karpenter ${n} (${args.clusterName})`,
+                    policy: docs.apply((d) => JSON.stringify(d[n])),
+                    tags: args.tags,
+                },
+                p,
+            );
             return new aws.iam.RolePolicyAttachment(`${name}-${n}`, { role: controllerRole.name, policyArn: policy.arn }, p);
         });
         const assoc = podIdentityAssociation(args.clusterName, "");
-        const association = new aws.eks.PodIdentityAssociation(`${name}-controller`, {
-            ...assoc,
-            clusterName: args.cluster,
-            roleArn: controllerRole.arn,
-            tags: args.tags,
-        }, { parent: this, dependsOn: [args.podIdentityAgent] });
+        const association = new aws.eks.PodIdentityAssociation(
+            `${name}-controller`,
+            {
+                ...assoc,
+                clusterName: args.cluster,
+                roleArn: controllerRole.arn,
+                tags: args.tags,
+            },
+            { parent: this, dependsOn: [args.podIdentityAgent] },
+        );
 
         // ---- discovery: where the EC2NodeClass launches (subnets are tagged in aws/network) ----
         const sgTag = new aws.ec2.Tag(`${name}-discovery`, { resourceId: args.nodeSecurityGroupId, key: DISCOVERY_TAG, value: args.clusterName }, p);
 
         // ---- on the cluster ----
-        const ns = new k8s.core.v1.Namespace(`${name}-ns`, {
-            metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
-        }, p);
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-ns`,
+            {
+                metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
+            },
+            p,
+        );
         // Helm never upgrades a chart's crds/: the CRDs are their own release, upgraded with the version.
-        const crds = new k8s.helm.v3.Release(`${name}-crd`, {
-            name: "karpenter-crd",
-            chart: charts.karpenterCrd.chart,
-            version: charts.karpenterCrd.version,
-            repositoryOpts: { repo: charts.karpenterCrd.repo },
-            namespace: ns.metadata.name,
-            createNamespace: false,
-            values: {},
-            maxHistory: 5,
-        }, p);
-        this.release = new k8s.helm.v3.Release(name, {
-            name: KARPENTER_RELEASE,
-            chart: charts.karpenter.chart,
-            version: charts.karpenter.version,
-            repositoryOpts: { repo: charts.karpenter.repo },
-            namespace: ns.metadata.name,
-            createNamespace: false,
-            skipCrds: true,
-            values: chartValues({
-                clusterName: args.clusterName, interruptionQueue: qa.name, replicas: args.replicas,
-                systemNodes: args.systemNodes, systemNodeLabel: args.systemNodeLabel, ...(args.resources ? { resources: args.resources } : {}),
-            }),
-            maxHistory: 5,
-        }, { parent: this, dependsOn: [...args.systemNodeGroups, crds, association, ...controllerAttachments, queuePolicyRes, ...targets] });
+        const crds = new k8s.helm.v3.Release(
+            `${name}-crd`,
+            {
+                name: "karpenter-crd",
+                chart: charts.karpenterCrd.chart,
+                version: charts.karpenterCrd.version,
+                repositoryOpts: { repo: charts.karpenterCrd.repo },
+                namespace: ns.metadata.name,
+                createNamespace: false,
+                values: {},
+                maxHistory: 5,
+            },
+            p,
+        );
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: KARPENTER_RELEASE,
+                chart: charts.karpenter.chart,
+                version: charts.karpenter.version,
+                repositoryOpts: { repo: charts.karpenter.repo },
+                namespace: ns.metadata.name,
+                createNamespace: false,
+                skipCrds: true,
+                values: chartValues({
+                    clusterName: args.clusterName,
+                    interruptionQueue: qa.name,
+                    replicas: args.replicas,
+                    systemNodes: args.systemNodes,
+                    systemNodeLabel: args.systemNodeLabel,
+                    ...(args.resources ? { resources: args.resources } : {}),
+                }),
+                maxHistory: 5,
+            },
+            { parent: this, dependsOn: [...args.systemNodeGroups, crds, association, ...controllerAttachments, queuePolicyRes, ...targets] },
+        );
 
         // The pools wait for the controller, the nodes' role, access entry and discovery tags, and
         // the network: on destroy they go first, and Karpenter (still running) terminates their nodes.
         const poolDeps = [this.release, accessEntry, ...nodeAttachments, sgTag, args.network];
         this.nodeRoleName = nodeRole.name;
-        const nodeClassObj = nodeRole.name.apply((role) => ec2NodeClass({
-            clusterName: args.clusterName, nodeRoleName: role, amiFamily: args.ami.family, amiVersion: args.ami.version, rootVolumeGiB: args.rootVolumeGiB, tags: args.tags,
-        }));
-        this.nodeClass = new k8s.apiextensions.CustomResource(`${name}-nodeclass`, {
-            apiVersion: "karpenter.k8s.aws/v1",
-            kind: "EC2NodeClass",
-            metadata: nodeClassObj.apply((o) => o.metadata),
-            spec: nodeClassObj.apply((o) => o.spec),
-        }, { parent: this, dependsOn: poolDeps });
-        this.nodePools = allNodePools(args.pools, "default").map((np) => new k8s.apiextensions.CustomResource(`${name}-${np.metadata.name}`, {
-            apiVersion: np.apiVersion,
-            kind: np.kind,
-            metadata: np.metadata,
-            spec: np.spec,
-        }, { parent: this, dependsOn: [...poolDeps, this.nodeClass] }));
+        const nodeClassObj = nodeRole.name.apply((role) =>
+            ec2NodeClass({
+                clusterName: args.clusterName,
+                nodeRoleName: role,
+                amiFamily: args.ami.family,
+                amiVersion: args.ami.version,
+                rootVolumeGiB: args.rootVolumeGiB,
+                tags: args.tags,
+            }),
+        );
+        this.nodeClass = new k8s.apiextensions.CustomResource(
+            `${name}-nodeclass`,
+            {
+                apiVersion: "karpenter.k8s.aws/v1",
+                kind: "EC2NodeClass",
+                metadata: nodeClassObj.apply((o) => o.metadata),
+                spec: nodeClassObj.apply((o) => o.spec),
+            },
+            { parent: this, dependsOn: poolDeps },
+        );
+        this.nodePools = allNodePools(args.pools, "default").map(
+            (np) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-${np.metadata.name}`,
+                    {
+                        apiVersion: np.apiVersion,
+                        kind: np.kind,
+                        metadata: np.metadata,
+                        spec: np.spec,
+                    },
+                    { parent: this, dependsOn: [...poolDeps, this.nodeClass] },
+                ),
+        );
         this.ready = [this.release, this.nodeClass, ...this.nodePools];
 
         this.registerOutputs({ release: this.release.status, queueName: qa.name, nodeRoleName: this.nodeRoleName });

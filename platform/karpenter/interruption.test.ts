@@ -37,7 +37,10 @@ describe("karpenter interruption", () => {
 
     it("rule arguments carry the patterns as JSON and refuse names over EventBridge's 64 characters", () => {
         const rules = eventRuleArgs("bdok-dev");
-        assert.deepEqual(rules.map((r) => JSON.parse(r.eventPattern)), INTERRUPTION_RULES.map((r) => r.eventPattern));
+        assert.deepEqual(
+            rules.map((r) => JSON.parse(r.eventPattern)),
+            INTERRUPTION_RULES.map((r) => r.eventPattern),
+        );
         assert.equal(new Set(rules.map((r) => r.name)).size, 5);
         assert.throws(() => eventRuleArgs("x".repeat(40)), /allowed: up to 64/);
         assert.equal(EVENT_TARGET_ID, "KarpenterInterruptionQueueTarget");

@@ -45,12 +45,29 @@ export interface InterruptionRule {
 }
 
 export const INTERRUPTION_RULES: readonly InterruptionRule[] = [
-    { name: "ScheduledChangeRule", description: "AWS Health events (scheduled maintenance of instances)", eventPattern: { source: ["aws.health"], "detail-type": ["AWS Health Event"] } },
-    { name: "SpotInterruptionRule", description: "two-minute spot interruption warnings", eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] } },
-    { name: "RebalanceRule", description: "spot rebalance recommendations", eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] } },
-    { name: "InstanceStateChangeRule", description: "instances stopping or terminating outside Karpenter", eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] } },
     {
-        name: "CapacityReservationInterruptionRule", description: "interruptible capacity reservations being reclaimed",
+        name: "ScheduledChangeRule",
+        description: "AWS Health events (scheduled maintenance of instances)",
+        eventPattern: { source: ["aws.health"], "detail-type": ["AWS Health Event"] },
+    },
+    {
+        name: "SpotInterruptionRule",
+        description: "two-minute spot interruption warnings",
+        eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Spot Instance Interruption Warning"] },
+    },
+    {
+        name: "RebalanceRule",
+        description: "spot rebalance recommendations",
+        eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance Rebalance Recommendation"] },
+    },
+    {
+        name: "InstanceStateChangeRule",
+        description: "instances stopping or terminating outside Karpenter",
+        eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Instance State-change Notification"] },
+    },
+    {
+        name: "CapacityReservationInterruptionRule",
+        description: "interruptible capacity reservations being reclaimed",
         eventPattern: { source: ["aws.ec2"], "detail-type": ["EC2 Capacity Reservation Instance Interruption Warning"] },
     },
 ];
@@ -60,7 +77,8 @@ export function eventRuleArgs(clusterName: string): Array<{ name: string; descri
     return INTERRUPTION_RULES.map((r) => {
         const name = `${clusterName}-${r.name}`;
         // EventBridge rule names: up to 64 characters; truncating could make two rules collide.
-        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new Error(`EventBridge rule name: got ${JSON.stringify(name)}; allowed: up to 64 letters, digits, ., - and _ (shorten the cluster name)`);
+        if (!/^[A-Za-z0-9._-]{1,64}$/.test(name))
+            throw new Error(`EventBridge rule name: got ${JSON.stringify(name)}; allowed: up to 64 letters, digits, ., - and _ (shorten the cluster name)`);
         return { name, description: `Karpenter (${clusterName}): ${r.description}`, eventPattern: JSON.stringify(r.eventPattern) };
     });
 }
@@ -76,7 +94,8 @@ export function matchesEventPattern(pattern: Record<string, unknown>, event: Rec
     return Object.entries(pattern).every(([k, want]) => {
         const got = event[k];
         if (Array.isArray(want)) return want.some((w) => (Array.isArray(got) ? got.includes(w) : got === w));
-        if (want && typeof want === "object") return !!got && typeof got === "object" && matchesEventPattern(want as Record<string, unknown>, got as Record<string, unknown>);
+        if (want && typeof want === "object")
+            return !!got && typeof got === "object" && matchesEventPattern(want as Record<string, unknown>, got as Record<string, unknown>);
         return false;
     });
 }

@@ -2,7 +2,14 @@ import { strict as assert } from "assert";
 import { validateCustomResource } from "../../tools/schemas";
 import { POOL_DEFAULTS, allNodePools, ec2NodeClass, nodePools, parsePools, podPlacement, topologySpread, amiAlias } from "./nodepools";
 
-const nodeClassArgs = { clusterName: "bdok-dev", nodeRoleName: "bdok-dev-karpenter-node", amiFamily: "al2023" as const, amiVersion: "v20260520", rootVolumeGiB: 50, tags: { "bdok:stack": "dev" } };
+const nodeClassArgs = {
+    clusterName: "bdok-dev",
+    nodeRoleName: "bdok-dev-karpenter-node",
+    amiFamily: "al2023" as const,
+    amiVersion: "v20260520",
+    rootVolumeGiB: 50,
+    tags: { "bdok:stack": "dev" },
+};
 
 /** Every key/value of `want` is in `got` (deep for values). */
 function partial(got: any, want: Record<string, unknown>): void {
@@ -15,7 +22,7 @@ describe("karpenter nodepools", () => {
         assert.deepEqual(validateCustomResource(nc), []);
         const typo = JSON.parse(JSON.stringify(nc));
         typo.spec.metadataOptions.httpPutResponseHopLimt = 1;
-        assert.ok((validateCustomResource(typo).join("\n")).includes("httpPutResponseHopLimt"), validateCustomResource(typo).join("\n"));
+        assert.ok(validateCustomResource(typo).join("\n").includes("httpPutResponseHopLimt"), validateCustomResource(typo).join("\n"));
         const bad = JSON.parse(JSON.stringify(nc));
         bad.spec.blockDeviceMappings[0].ebs.volumeType = "gp4";
         assert.notDeepEqual(validateCustomResource(bad), []);
@@ -25,7 +32,7 @@ describe("karpenter nodepools", () => {
         const nc = ec2NodeClass(nodeClassArgs).spec as any;
         assert.deepEqual(nc.amiSelectorTerms, [{ alias: "al2023@v20260520" }]);
         assert.equal(nc.role, "bdok-dev-karpenter-node");
-        assert.equal((nc.blockDeviceMappings).length, 1);
+        assert.equal(nc.blockDeviceMappings.length, 1);
         partial(nc.blockDeviceMappings[0], { deviceName: "/dev/xvda", rootVolume: true });
         partial(nc.blockDeviceMappings[0].ebs, { encrypted: true, volumeType: "gp3", volumeSize: "50Gi" });
         partial(nc.metadataOptions, { httpTokens: "required", httpPutResponseHopLimit: 1 });
@@ -33,7 +40,10 @@ describe("karpenter nodepools", () => {
         assert.deepEqual(nc.securityGroupSelectorTerms, nc.subnetSelectorTerms);
         const br = ec2NodeClass({ ...nodeClassArgs, amiFamily: "bottlerocket", amiVersion: "1.50.0" });
         assert.deepEqual(validateCustomResource(br), []);
-        assert.equal((br.spec as any).blockDeviceMappings.every((b: any) => b.ebs.encrypted === true), true);
+        assert.equal(
+            (br.spec as any).blockDeviceMappings.every((b: any) => b.ebs.encrypted === true),
+            true,
+        );
     });
 
     it("refuses an unpinned or malformed alias, a reserved tag and a tiny root volume with a clear message", () => {
@@ -44,12 +54,18 @@ describe("karpenter nodepools", () => {
     });
 
     it("every NodePool validates strictly against the pinned CRD, and a typo is rejected", () => {
-        const pools = allNodePools({ ...POOL_DEFAULTS, workloads: { ...POOL_DEFAULTS.workloads, arch: ["arm64", "amd64"], instanceFamilies: ["m7g", "c7g", "m7i"] } });
-        assert.deepEqual(pools.map((p) => p.metadata.name), ["stateful", "workloads", "workloads-amd64"]);
+        const pools = allNodePools({
+            ...POOL_DEFAULTS,
+            workloads: { ...POOL_DEFAULTS.workloads, arch: ["arm64", "amd64"], instanceFamilies: ["m7g", "c7g", "m7i"] },
+        });
+        assert.deepEqual(
+            pools.map((p) => p.metadata.name),
+            ["stateful", "workloads", "workloads-amd64"],
+        );
         for (const p of pools) assert.deepEqual(validateCustomResource(p), [], p.metadata.name);
         const typo = JSON.parse(JSON.stringify(pools[0]));
         typo.spec.disruption.consolidateAftr = "1h";
-        assert.ok((validateCustomResource(typo).join("\n")).includes("consolidateAftr"), validateCustomResource(typo).join("\n"));
+        assert.ok(validateCustomResource(typo).join("\n").includes("consolidateAftr"), validateCustomResource(typo).join("\n"));
         const badPolicy = JSON.parse(JSON.stringify(pools[0]));
         badPolicy.spec.disruption.consolidationPolicy = "WhenIdle";
         assert.notDeepEqual(validateCustomResource(badPolicy), []);
@@ -69,7 +85,11 @@ describe("karpenter nodepools", () => {
     });
 
     it("workloads: spot with on-demand fallback over several families, consolidation when underutilised, arm64 preferred by weight", () => {
-        const ps = nodePools("workloads", { ...POOL_DEFAULTS.workloads, arch: ["arm64", "amd64"], instanceFamilies: ["m7g", "c7g", "r7g", "m7i", "c7i"] }) as any[];
+        const ps = nodePools("workloads", {
+            ...POOL_DEFAULTS.workloads,
+            arch: ["arm64", "amd64"],
+            instanceFamilies: ["m7g", "c7g", "r7g", "m7i", "c7i"],
+        }) as any[];
         const req = (p: any) => Object.fromEntries(p.spec.template.spec.requirements.map((r: any) => [r.key, r.values]));
         assert.deepEqual(req(ps[0])["karpenter.sh/capacity-type"], ["spot", "on-demand"]);
         assert.deepEqual(req(ps[0])["karpenter.k8s.aws/instance-family"], ["m7g", "c7g", "r7g"]);
@@ -78,7 +98,10 @@ describe("karpenter nodepools", () => {
         assert.ok(ps[0].spec.weight > ps[1].spec.weight);
         assert.equal(ps[0].spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized");
         assert.deepEqual(ps[0].spec.template.spec.taints, []);
-        assert.equal(ps.every((p) => p.spec.template.metadata.labels["bdok.io/pool"] === "workloads"), true);
+        assert.equal(
+            ps.every((p) => p.spec.template.metadata.labels["bdok.io/pool"] === "workloads"),
+            true,
+        );
     });
 
     it("the pool validator names the key, the value and what is allowed", () => {
@@ -88,14 +111,29 @@ describe("karpenter nodepools", () => {
             workloads: { instanceFamilies: ["m7g", "m7i"], cpuLimit: 0, instanceSizez: ["large"] },
         });
         const text = issues.join("\n");
-        assert.ok((text).includes(`bdok:karpenter.pools.stateful.expireAfter: got "30d"; allowed: a duration such as 720h or Never`), text);
-        assert.ok((text).includes(`bdok:karpenter.pools.workloads.cpuLimit: got 0; allowed: an integer from 1 to 10000`), text);
+        assert.ok(text.includes(`bdok:karpenter.pools.stateful.expireAfter: got "30d"; allowed: a duration such as 720h or Never`), text);
+        assert.ok(text.includes(`bdok:karpenter.pools.workloads.cpuLimit: got 0; allowed: an integer from 1 to 10000`), text);
         assert.match(text, /bdok:karpenter\.pools\.workloads\.instanceSizez: unknown key; did you mean "instanceSizes"\?/);
         const arch = parsePools({ workloads: { instanceFamilies: ["m7g", "m7i"] } }).issues;
         assert.deepEqual(arch, [`bdok:karpenter.pools.workloads.instanceFamilies[1]: got "m7i" (amd64); allowed: families of arm64 (the pool's arch)`]);
-        assert.ok((parsePools({ stateful: { capacityTypes: ["spot", "on-demand"] } }).issues.join()).includes("bdok:karpenter.pools.stateful.capacityTypes"), parsePools({ stateful: { capacityTypes: ["spot", "on-demand"] } }).issues.join());
-        assert.ok((parsePools({ workloads: { instanceFamilies: ["m7x"] } }).issues.join()).includes(`bdok:karpenter.pools.workloads.instanceFamilies[0]: got "m7x"; allowed: one of`), parsePools({ workloads: { instanceFamilies: ["m7x"] } }).issues.join());
-        assert.ok((parsePools({ stateful: { instanceSizes: ["micro"] } }).issues.join()).includes(`bdok:karpenter.pools.stateful.instanceSizes[0]: got "micro"`), parsePools({ stateful: { instanceSizes: ["micro"] } }).issues.join());
+        assert.ok(
+            parsePools({ stateful: { capacityTypes: ["spot", "on-demand"] } })
+                .issues.join()
+                .includes("bdok:karpenter.pools.stateful.capacityTypes"),
+            parsePools({ stateful: { capacityTypes: ["spot", "on-demand"] } }).issues.join(),
+        );
+        assert.ok(
+            parsePools({ workloads: { instanceFamilies: ["m7x"] } })
+                .issues.join()
+                .includes(`bdok:karpenter.pools.workloads.instanceFamilies[0]: got "m7x"; allowed: one of`),
+            parsePools({ workloads: { instanceFamilies: ["m7x"] } }).issues.join(),
+        );
+        assert.ok(
+            parsePools({ stateful: { instanceSizes: ["micro"] } })
+                .issues.join()
+                .includes(`bdok:karpenter.pools.stateful.instanceSizes[0]: got "micro"`),
+            parsePools({ stateful: { instanceSizes: ["micro"] } }).issues.join(),
+        );
     });
 
     it("podPlacement lands a pod on the pool's nodes: it tolerates exactly the pool's taints and selects its label", () => {
@@ -103,9 +141,15 @@ describe("karpenter nodepools", () => {
             const [np] = nodePools(name, POOL_DEFAULTS[name]) as any[];
             const { nodeSelector, tolerations } = podPlacement(name);
             const labels = np.spec.template.metadata.labels;
-            assert.equal(Object.entries(nodeSelector).every(([k, v]) => labels[k] === v), true);
+            assert.equal(
+                Object.entries(nodeSelector).every(([k, v]) => labels[k] === v),
+                true,
+            );
             for (const t of np.spec.template.spec.taints) {
-                assert.equal(tolerations.some((o) => o.key === t.key && o.effect === t.effect && (o.operator === "Exists" || o.value === t.value)), true);
+                assert.equal(
+                    tolerations.some((o) => o.key === t.key && o.effect === t.effect && (o.operator === "Exists" || o.value === t.value)),
+                    true,
+                );
             }
             // The other pool's label is not selected.
             const other = name === "stateful" ? "workloads" : "stateful";
@@ -115,7 +159,12 @@ describe("karpenter nodepools", () => {
 
     it("topologySpread spreads the replicas' own pods over zones and refuses an empty selector", () => {
         const c = topologySpread({ "strimzi.io/name": "bdok-kafka" });
-        assert.deepEqual(c[0], { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { "strimzi.io/name": "bdok-kafka" } } });
+        assert.deepEqual(c[0], {
+            maxSkew: 1,
+            topologyKey: "topology.kubernetes.io/zone",
+            whenUnsatisfiable: "DoNotSchedule",
+            labelSelector: { matchLabels: { "strimzi.io/name": "bdok-kafka" } },
+        });
         assert.throws(() => topologySpread({}), /got no labels/);
     });
 });

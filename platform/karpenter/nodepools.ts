@@ -35,13 +35,25 @@ const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 export const POOL_DEFAULTS: PoolsConfig = {
     // Brokers and data nodes: on-demand Graviton, general purpose and memory optimised.
     stateful: {
-        instanceFamilies: ["m7g", "r7g", "m6g", "r6g"], instanceSizes: ["large", "xlarge", "2xlarge"],
-        capacityTypes: ["on-demand"], arch: ["arm64"], cpuLimit: 32, memoryLimitGiB: 128, expireAfter: "720h", consolidateAfter: "1h",
+        instanceFamilies: ["m7g", "r7g", "m6g", "r6g"],
+        instanceSizes: ["large", "xlarge", "2xlarge"],
+        capacityTypes: ["on-demand"],
+        arch: ["arm64"],
+        cpuLimit: 32,
+        memoryLimitGiB: 128,
+        expireAfter: "720h",
+        consolidateAfter: "1h",
     },
     // Spark executors, Trino workers, Airflow task pods: several families for spot depth.
     workloads: {
-        instanceFamilies: ["m7g", "m6g", "c7g", "c6g", "r7g", "r6g", "m8g"], instanceSizes: ["large", "xlarge", "2xlarge", "4xlarge"],
-        capacityTypes: ["spot", "on-demand"], arch: ["arm64"], cpuLimit: 64, memoryLimitGiB: 256, expireAfter: "168h", consolidateAfter: "1m",
+        instanceFamilies: ["m7g", "m6g", "c7g", "c6g", "r7g", "r6g", "m8g"],
+        instanceSizes: ["large", "xlarge", "2xlarge", "4xlarge"],
+        capacityTypes: ["spot", "on-demand"],
+        arch: ["arm64"],
+        cpuLimit: 64,
+        memoryLimitGiB: 256,
+        expireAfter: "168h",
+        consolidateAfter: "1m",
     },
 };
 
@@ -49,13 +61,21 @@ function poolRule(name: PoolName) {
     const d = POOL_DEFAULTS[name];
     return obj({
         instanceFamilies: field(list(str({ oneOf: ec2Families() }), { min: 1 }), "EC2 instance families the price table knows", d.instanceFamilies),
-        instanceSizes: field(list(str({ describe: "an instance size such as large, xlarge", pattern: /^[a-z0-9]+$/ }), { min: 1 }), "instance sizes (large, xlarge, ...)", d.instanceSizes),
+        instanceSizes: field(
+            list(str({ describe: "an instance size such as large, xlarge", pattern: /^[a-z0-9]+$/ }), { min: 1 }),
+            "instance sizes (large, xlarge, ...)",
+            d.instanceSizes,
+        ),
         capacityTypes: field(list(oneOf(CAPACITY_TYPES), { min: 1, max: 2 }), "spot and/or on-demand", d.capacityTypes),
         arch: field(list(oneOf(ARCHES), { min: 1, max: 2 }), "arm64 and/or amd64, preferred first", d.arch),
         cpuLimit: field(int(1, 10000), "cores for the whole pool", d.cpuLimit),
         memoryLimitGiB: field(int(1, 100000), "GiB for the whole pool", d.memoryLimitGiB),
         expireAfter: field(str({ pattern: DURATION, describe: "a duration such as 720h or Never" }), "node lifetime", d.expireAfter),
-        consolidateAfter: field(str({ pattern: DURATION, describe: "a duration such as 1m, 1h or Never" }), "idle time before consolidation", d.consolidateAfter),
+        consolidateAfter: field(
+            str({ pattern: DURATION, describe: "a duration such as 1m, 1h or Never" }),
+            "idle time before consolidation",
+            d.consolidateAfter,
+        ),
     });
 }
 
@@ -65,7 +85,10 @@ function poolRule(name: PoolName) {
  */
 export function parsePools(raw: unknown): { pools?: PoolsConfig; issues: string[] } {
     const ctx: Ctx = { issues: [] };
-    const rule = obj({ stateful: field(poolRule("stateful"), "the stateful pool", {} as PoolConfig), workloads: field(poolRule("workloads"), "the workloads pool", {} as PoolConfig) });
+    const rule = obj({
+        stateful: field(poolRule("stateful"), "the stateful pool", {} as PoolConfig),
+        workloads: field(poolRule("workloads"), "the workloads pool", {} as PoolConfig),
+    });
     const parsed = rule(raw ?? {}, CONFIG_KEY, ctx) as PoolsConfig | undefined;
     if (!parsed) return { issues: ctx.issues };
     for (const name of POOL_NAMES) {
@@ -73,20 +96,31 @@ export function parsePools(raw: unknown): { pools?: PoolsConfig; issues: string[
         const at = `${CONFIG_KEY}.${name}`;
         p.instanceFamilies.forEach((f, i) => {
             const arch = archOf(`${f}.large`) === "arm64" ? "arm64" : "amd64";
-            if (!p.arch.includes(arch)) ctx.issues.push(`${at}.instanceFamilies[${i}]: got ${JSON.stringify(f)} (${arch}); allowed: families of ${p.arch.join(", ")} (the pool's arch)`);
+            if (!p.arch.includes(arch))
+                ctx.issues.push(
+                    `${at}.instanceFamilies[${i}]: got ${JSON.stringify(f)} (${arch}); allowed: families of ${p.arch.join(", ")} (the pool's arch)`,
+                );
         });
         p.instanceSizes.forEach((s, i) => {
             const without = p.instanceFamilies.filter((f) => !ec2SizesOf(f).includes(s));
-            if (without.length === p.instanceFamilies.length) ctx.issues.push(`${at}.instanceSizes[${i}]: got ${JSON.stringify(s)}; allowed: a size one of ${p.instanceFamilies.join(", ")} comes in (${ec2SizesOf(p.instanceFamilies[0]).join(", ")})`);
+            if (without.length === p.instanceFamilies.length)
+                ctx.issues.push(
+                    `${at}.instanceSizes[${i}]: got ${JSON.stringify(s)}; allowed: a size one of ${p.instanceFamilies.join(", ")} comes in (${ec2SizesOf(p.instanceFamilies[0]).join(", ")})`,
+                );
         });
         for (const a of p.arch) {
-            if (!p.instanceFamilies.some((f) => (archOf(`${f}.large`) === "arm64" ? "arm64" : "amd64") === a)) ctx.issues.push(`${at}.arch: got ${JSON.stringify(p.arch)}; allowed: only arches some listed family has (no ${a} family listed)`);
+            if (!p.instanceFamilies.some((f) => (archOf(`${f}.large`) === "arm64" ? "arm64" : "amd64") === a))
+                ctx.issues.push(`${at}.arch: got ${JSON.stringify(p.arch)}; allowed: only arches some listed family has (no ${a} family listed)`);
         }
-        if (new Set(p.capacityTypes).size !== p.capacityTypes.length) ctx.issues.push(`${at}.capacityTypes: got ${JSON.stringify(p.capacityTypes)}; allowed: each type once`);
+        if (new Set(p.capacityTypes).size !== p.capacityTypes.length)
+            ctx.issues.push(`${at}.capacityTypes: got ${JSON.stringify(p.capacityTypes)}; allowed: each type once`);
         if (new Set(p.arch).size !== p.arch.length) ctx.issues.push(`${at}.arch: got ${JSON.stringify(p.arch)}; allowed: each arch once`);
     }
     // A spot reclaim would take a Kafka broker or an Elasticsearch data node with it.
-    if (parsed.stateful.capacityTypes.includes("spot")) ctx.issues.push(`${CONFIG_KEY}.stateful.capacityTypes: got ${JSON.stringify(parsed.stateful.capacityTypes)}; allowed: ["on-demand"] (brokers and data nodes must not be reclaimed)`);
+    if (parsed.stateful.capacityTypes.includes("spot"))
+        ctx.issues.push(
+            `${CONFIG_KEY}.stateful.capacityTypes: got ${JSON.stringify(parsed.stateful.capacityTypes)}; allowed: ["on-demand"] (brokers and data nodes must not be reclaimed)`,
+        );
     return ctx.issues.length ? { issues: ctx.issues } : { pools: parsed, issues: [] };
 }
 
@@ -101,7 +135,9 @@ export type AmiFamily = (typeof AMI_FAMILIES)[number];
 export function amiAlias(family: AmiFamily, version: string): string {
     const ok = family === "al2023" ? /^v\d{8}$/.test(version) : /^v?\d+\.\d+\.\d+$/.test(version);
     if (!(AMI_FAMILIES as readonly string[]).includes(family) || !ok) {
-        throw new Error(`Karpenter AMI alias: got ${JSON.stringify(`${family}@${version}`)}; allowed: al2023@vYYYYMMDD or bottlerocket@<x.y.z>, pinned (not latest)`);
+        throw new Error(
+            `Karpenter AMI alias: got ${JSON.stringify(`${family}@${version}`)}; allowed: al2023@vYYYYMMDD or bottlerocket@<x.y.z>, pinned (not latest)`,
+        );
     }
     return `${family}@${version}`;
 }
@@ -121,7 +157,10 @@ export interface NodeClassArgs {
 
 export const DISCOVERY_TAG = "karpenter.sh/discovery";
 // Tag keys the EC2NodeClass CRD refuses (Karpenter sets them itself).
-const RESERVED_TAG = (k: string) => k === "eks:eks-cluster-name" || k.startsWith("kubernetes.io/cluster") || ["karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.k8s.aws/ec2nodeclass"].includes(k);
+const RESERVED_TAG = (k: string) =>
+    k === "eks:eks-cluster-name" ||
+    k.startsWith("kubernetes.io/cluster") ||
+    ["karpenter.sh/nodepool", "karpenter.sh/nodeclaim", "karpenter.k8s.aws/ec2nodeclass"].includes(k);
 
 export interface KubeObject {
     apiVersion: string;
@@ -133,13 +172,27 @@ export interface KubeObject {
 
 export function ec2NodeClass(a: NodeClassArgs): KubeObject {
     const reserved = Object.keys(a.tags ?? {}).filter(RESERVED_TAG);
-    if (reserved.length) throw new Error(`EC2NodeClass tags: got ${JSON.stringify(reserved)}; allowed: keys other than eks:eks-cluster-name, kubernetes.io/cluster/*, karpenter.sh/nodepool, karpenter.sh/nodeclaim, karpenter.k8s.aws/ec2nodeclass (Karpenter sets these)`);
-    if (!Number.isInteger(a.rootVolumeGiB) || a.rootVolumeGiB < 20 || a.rootVolumeGiB > 16384) throw new Error(`EC2NodeClass root volume: got ${a.rootVolumeGiB} GiB; allowed: an integer from 20 to 16384`);
-    const ebs = (gib: number) => ({ volumeSize: `${gib}Gi`, volumeType: "gp3", encrypted: true, deleteOnTermination: true, ...(a.kmsKeyId ? { kmsKeyID: a.kmsKeyId } : {}) });
+    if (reserved.length)
+        throw new Error(
+            `EC2NodeClass tags: got ${JSON.stringify(reserved)}; allowed: keys other than eks:eks-cluster-name, kubernetes.io/cluster/*, karpenter.sh/nodepool, karpenter.sh/nodeclaim, karpenter.k8s.aws/ec2nodeclass (Karpenter sets these)`,
+        );
+    if (!Number.isInteger(a.rootVolumeGiB) || a.rootVolumeGiB < 20 || a.rootVolumeGiB > 16384)
+        throw new Error(`EC2NodeClass root volume: got ${a.rootVolumeGiB} GiB; allowed: an integer from 20 to 16384`);
+    const ebs = (gib: number) => ({
+        volumeSize: `${gib}Gi`,
+        volumeType: "gp3",
+        encrypted: true,
+        deleteOnTermination: true,
+        ...(a.kmsKeyId ? { kmsKeyID: a.kmsKeyId } : {}),
+    });
     // AL2023 boots and runs from /dev/xvda; Bottlerocket keeps a small OS volume and puts images and pods on /dev/xvdb.
-    const blockDeviceMappings = a.amiFamily === "al2023"
-        ? [{ deviceName: "/dev/xvda", rootVolume: true, ebs: ebs(a.rootVolumeGiB) }]
-        : [{ deviceName: "/dev/xvda", ebs: ebs(4) }, { deviceName: "/dev/xvdb", rootVolume: true, ebs: ebs(a.rootVolumeGiB) }];
+    const blockDeviceMappings =
+        a.amiFamily === "al2023"
+            ? [{ deviceName: "/dev/xvda", rootVolume: true, ebs: ebs(a.rootVolumeGiB) }]
+            : [
+                  { deviceName: "/dev/xvda", ebs: ebs(4) },
+                  { deviceName: "/dev/xvdb", rootVolume: true, ebs: ebs(a.rootVolumeGiB) },
+              ];
     const discovery = [{ tags: { [DISCOVERY_TAG]: a.clusterName } }];
     return {
         apiVersion: "karpenter.k8s.aws/v1",
@@ -175,13 +228,18 @@ export function nodePools(name: PoolName, pool: PoolConfig, nodeClassName = "def
             { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
             // With spot and on-demand both allowed Karpenter launches spot and falls back to on-demand.
             { key: "karpenter.sh/capacity-type", operator: "In", values: [...pool.capacityTypes] },
-            { key: "karpenter.k8s.aws/instance-family", operator: "In", values: pool.instanceFamilies.filter((f) => (archOf(`${f}.large`) === "arm64" ? "arm64" : "amd64") === arch) },
+            {
+                key: "karpenter.k8s.aws/instance-family",
+                operator: "In",
+                values: pool.instanceFamilies.filter((f) => (archOf(`${f}.large`) === "arm64" ? "arm64" : "amd64") === arch),
+            },
             { key: "karpenter.k8s.aws/instance-size", operator: "In", values: [...pool.instanceSizes] },
         ];
-        const disruption = name === "stateful"
-            // Only empty nodes go, and one at a time; underutilised brokers are never repacked.
-            ? { consolidationPolicy: "WhenEmpty", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "1" }] }
-            : { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "20%" }] };
+        const disruption =
+            name === "stateful"
+                ? // Only empty nodes go, and one at a time; underutilised brokers are never repacked.
+                  { consolidationPolicy: "WhenEmpty", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "1" }] }
+                : { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "20%" }] };
         return {
             apiVersion: "karpenter.sh/v1",
             kind: "NodePool",
@@ -239,7 +297,8 @@ export interface TopologySpreadConstraint {
  * and at most one per node so a node loss takes one replica.
  */
 export function topologySpread(labels: Record<string, string>, zoneKey = "topology.kubernetes.io/zone"): TopologySpreadConstraint[] {
-    if (Object.keys(labels).length === 0) throw new Error("topologySpread: got no labels; allowed: the replicas' own labels (an empty selector would count every pod)");
+    if (Object.keys(labels).length === 0)
+        throw new Error("topologySpread: got no labels; allowed: the replicas' own labels (an empty selector would count every pod)");
     return [
         { maxSkew: 1, topologyKey: zoneKey, whenUnsatisfiable: "DoNotSchedule", labelSelector: { matchLabels: { ...labels } } },
         { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { ...labels } } },
@@ -251,9 +310,24 @@ export const DO_NOT_DISRUPT = { "karpenter.sh/do-not-disrupt": "true" } as const
 export const CAPACITY_TYPE_LABEL = "karpenter.sh/capacity-type";
 
 /** podPlacement as required node affinity, for pod templates without a nodeSelector (Strimzi's). */
-export function poolAffinity(pool: PoolName): { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: Array<{ matchExpressions: Array<{ key: string; operator: "In"; values: string[] }> }> } } }; tolerations: Toleration[] } {
+export function poolAffinity(pool: PoolName): {
+    affinity: {
+        nodeAffinity: {
+            requiredDuringSchedulingIgnoredDuringExecution: {
+                nodeSelectorTerms: Array<{ matchExpressions: Array<{ key: string; operator: "In"; values: string[] }> }>;
+            };
+        };
+    };
+    tolerations: Toleration[];
+} {
     return {
-        affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: "In", values: [pool] }] }] } } },
+        affinity: {
+            nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                    nodeSelectorTerms: [{ matchExpressions: [{ key: POOL_LABEL, operator: "In", values: [pool] }] }],
+                },
+            },
+        },
         tolerations: podPlacement(pool).tolerations,
     };
 }

@@ -7,24 +7,31 @@ import { PodRequest, PoolOffer, karpenterCost, pack, poolInstanceTypes } from ".
 
 const capacity = capacityJson as unknown as CapacityTable;
 const prices = pricesJson as unknown as PriceTable;
-const workloads: PoolOffer = { name: "workloads", instanceTypes: poolInstanceTypes(["m7g", "c7g", "r7g"], ["large", "xlarge", "2xlarge"], prices), capacityTypes: ["spot", "on-demand"] };
+const workloads: PoolOffer = {
+    name: "workloads",
+    instanceTypes: poolInstanceTypes(["m7g", "c7g", "r7g"], ["large", "xlarge", "2xlarge"], prices),
+    capacityTypes: ["spot", "on-demand"],
+};
 const stateful: PoolOffer = { name: "stateful", instanceTypes: poolInstanceTypes(["m7g", "r7g"], ["large", "xlarge"], prices), capacityTypes: ["on-demand"] };
 const pools = [stateful, workloads];
 
-const podArb = fc.record({
-    name: fc.constantFrom("a", "b", "c", "d"),
-    cpuMillis: fc.integer({ min: 50, max: 6000 }),
-    memoryMiB: fc.integer({ min: 64, max: 24000 }),
-    count: fc.integer({ min: 1, max: 4 }),
-    pool: fc.constantFrom("stateful", "workloads"),
-    transient: fc.boolean(),
-}).filter((p) => p.pool === "workloads" || (p.cpuMillis <= 3000 && p.memoryMiB <= 24000));
+const podArb = fc
+    .record({
+        name: fc.constantFrom("a", "b", "c", "d"),
+        cpuMillis: fc.integer({ min: 50, max: 6000 }),
+        memoryMiB: fc.integer({ min: 64, max: 24000 }),
+        count: fc.integer({ min: 1, max: 4 }),
+        pool: fc.constantFrom("stateful", "workloads"),
+        transient: fc.boolean(),
+    })
+    .filter((p) => p.pool === "workloads" || (p.cpuMillis <= 3000 && p.memoryMiB <= 24000));
 const podsArb = fc.array(podArb, { minLength: 0, maxLength: 8 }).map((ps) => ps.map((p, i) => ({ ...p, name: `${p.name}${i}` })));
 const runs = { numRuns: Number(process.env.KARPENTER_PROPERTY_RUNS ?? 150) };
 
 describe("karpenter packing", () => {
     it("prices spot at the table's factor and on-demand at list, per node, at 730 h a month", () => {
-        const one = (pool: PoolOffer) => pack([{ name: "x", cpuMillis: 500, memoryMiB: 1024, count: 1, pool: pool.name, transient: false }], [pool], capacity, prices);
+        const one = (pool: PoolOffer) =>
+            pack([{ name: "x", cpuMillis: 500, memoryMiB: 1024, count: 1, pool: pool.name, transient: false }], [pool], capacity, prices);
         const od = one(stateful);
         assert.equal(od.nodes.length, 1);
         assert.equal(od.nodes[0].instanceType, "m7g.large");
@@ -59,41 +66,63 @@ describe("karpenter packing", () => {
     });
 
     it("refuses a pod too big for every type, and an unknown pool, naming what is allowed", () => {
-        assert.throws(() => pack([{ name: "huge", cpuMillis: 64000, memoryMiB: 1024, count: 1, pool: "stateful", transient: false }], pools, capacity, prices), /pod huge .* fits none of .*allowed: requests within/);
-        assert.throws(() => pack([{ name: "p", cpuMillis: 1, memoryMiB: 1, count: 1, pool: "gpu", transient: false }], pools, capacity, prices), /got pool "gpu"; allowed: stateful, workloads/);
+        assert.throws(
+            () => pack([{ name: "huge", cpuMillis: 64000, memoryMiB: 1024, count: 1, pool: "stateful", transient: false }], pools, capacity, prices),
+            /pod huge .* fits none of .*allowed: requests within/,
+        );
+        assert.throws(
+            () => pack([{ name: "p", cpuMillis: 1, memoryMiB: 1, count: 1, pool: "gpu", transient: false }], pools, capacity, prices),
+            /got pool "gpu"; allowed: stateful, workloads/,
+        );
     });
 
     it("property: every pod is placed once, on its own pool, and no node is over its allocatable", () => {
-        fc.assert(fc.property(podsArb, (pods) => {
-            const r = pack(pods, pools, capacity, prices, { perNode: { cpuMillis: 155, memoryMiB: 120, pods: 3 } });
-            const placed = r.nodes.flatMap((n) => n.pods).sort();
-            const want = pods.flatMap((p) => Array.from({ length: p.count }, (_, i) => (p.count > 1 ? `${p.name}-${i}` : p.name))).sort();
-            assert.deepEqual(placed, want);
-            for (const n of r.nodes) {
-                assert.ok(n.used.cpuMillis <= n.allocatable.cpuMillis && n.used.memoryMiB <= n.allocatable.memoryMiB && n.used.pods <= n.allocatable.pods, JSON.stringify(n));
-                const owners = n.pods.map((name) => pods.find((p) => name === p.name || name.startsWith(`${p.name}-`))!);
-                assert.ok(owners.every((p) => p.pool === n.pool));
-            }
-        }), runs);
+        fc.assert(
+            fc.property(podsArb, (pods) => {
+                const r = pack(pods, pools, capacity, prices, { perNode: { cpuMillis: 155, memoryMiB: 120, pods: 3 } });
+                const placed = r.nodes.flatMap((n) => n.pods).sort();
+                const want = pods.flatMap((p) => Array.from({ length: p.count }, (_, i) => (p.count > 1 ? `${p.name}-${i}` : p.name))).sort();
+                assert.deepEqual(placed, want);
+                for (const n of r.nodes) {
+                    assert.ok(
+                        n.used.cpuMillis <= n.allocatable.cpuMillis && n.used.memoryMiB <= n.allocatable.memoryMiB && n.used.pods <= n.allocatable.pods,
+                        JSON.stringify(n),
+                    );
+                    const owners = n.pods.map((name) => pods.find((p) => name === p.name || name.startsWith(`${p.name}-`))!);
+                    assert.ok(owners.every((p) => p.pool === n.pool));
+                }
+            }),
+            runs,
+        );
     });
 
     it("property: adding a pod that sorts last (FFD places every other pod as before) never lowers the cost", () => {
         // Every generated pod asks for at least 50m, so these sort after all of them.
-        const smallest = fc.record({ cpuMillis: fc.integer({ min: 1, max: 49 }), memoryMiB: fc.integer({ min: 1, max: 63 }), pool: fc.constantFrom("stateful", "workloads") });
-        fc.assert(fc.property(podsArb, smallest, (pods, small) => {
-            const extra = { ...small, name: "extra", count: 1, transient: false };
-            const before = pack(pods, pools, capacity, prices).monthlyUsd;
-            const after = pack([...pods, extra], pools, capacity, prices).monthlyUsd;
-            assert.ok(after >= before, `${after} < ${before}`);
-        }), runs);
+        const smallest = fc.record({
+            cpuMillis: fc.integer({ min: 1, max: 49 }),
+            memoryMiB: fc.integer({ min: 1, max: 63 }),
+            pool: fc.constantFrom("stateful", "workloads"),
+        });
+        fc.assert(
+            fc.property(podsArb, smallest, (pods, small) => {
+                const extra = { ...small, name: "extra", count: 1, transient: false };
+                const before = pack(pods, pools, capacity, prices).monthlyUsd;
+                const after = pack([...pods, extra], pools, capacity, prices).monthlyUsd;
+                assert.ok(after >= before, `${after} < ${before}`);
+            }),
+            runs,
+        );
     });
 
     it("property: a cheaper allowed type never raises the cost", () => {
-        fc.assert(fc.property(podsArb, fc.constantFrom("m6g", "c6g", "r6g", "t4g"), fc.constantFrom("large", "xlarge", "2xlarge"), (pods, family, size) => {
-            const before = pack(pods, pools, capacity, prices).monthlyUsd;
-            const extended = pools.map((p) => ({ ...p, instanceTypes: [...p.instanceTypes, `${family}.${size}`] }));
-            const after = pack(pods, extended, capacity, prices).monthlyUsd;
-            assert.ok(after <= before + 1e-9, `${after} > ${before}`);
-        }), runs);
+        fc.assert(
+            fc.property(podsArb, fc.constantFrom("m6g", "c6g", "r6g", "t4g"), fc.constantFrom("large", "xlarge", "2xlarge"), (pods, family, size) => {
+                const before = pack(pods, pools, capacity, prices).monthlyUsd;
+                const extended = pools.map((p) => ({ ...p, instanceTypes: [...p.instanceTypes, `${family}.${size}`] }));
+                const after = pack(pods, extended, capacity, prices).monthlyUsd;
+                assert.ok(after <= before + 1e-9, `${after} > ${before}`);
+            }),
+            runs,
+        );
     });
 });

@@ -47,8 +47,17 @@ export interface PackingResult {
     monthlyUsd: number;
 }
 
-interface Shape { type: string; hourlyUsd: number; capacityType: "spot" | "on-demand"; alloc: { cpuMillis: number; memoryMiB: number; pods: number } }
-interface Pod { name: string; cpuMillis: number; memoryMiB: number }
+interface Shape {
+    type: string;
+    hourlyUsd: number;
+    capacityType: "spot" | "on-demand";
+    alloc: { cpuMillis: number; memoryMiB: number; pods: number };
+}
+interface Pod {
+    name: string;
+    cpuMillis: number;
+    memoryMiB: number;
+}
 
 function shapes(pool: PoolOffer, capacity: CapacityTable, prices: PriceTable, o: PackingOptions): Shape[] {
     const spot = pool.capacityTypes.includes("spot");
@@ -59,7 +68,9 @@ function shapes(pool: PoolOffer, capacity: CapacityTable, prices: PriceTable, o:
         const od = ec2HourlyPrice(type, prices);
         const disk = ((o.rootVolumeGiB ?? 0) * (prices.ebs.perGBMonth.gp3 ?? 0)) / prices.hoursPerMonth;
         return {
-            type, capacityType: spot ? "spot" : "on-demand", hourlyUsd: (spot ? od * prices.ec2.spot.factor : od) + disk,
+            type,
+            capacityType: spot ? "spot" : "on-demand",
+            hourlyUsd: (spot ? od * prices.ec2.spot.factor : od) + disk,
             alloc: {
                 cpuMillis: a.allocatable.cpuMillis - per.cpuMillis,
                 memoryMiB: a.allocatable.memoryMiB - a.capacity.memoryMiB * vm - per.memoryMiB,
@@ -69,7 +80,8 @@ function shapes(pool: PoolOffer, capacity: CapacityTable, prices: PriceTable, o:
     });
 }
 
-const fits = (p: Pod, free: { cpuMillis: number; memoryMiB: number; pods: number }) => p.cpuMillis <= free.cpuMillis && p.memoryMiB <= free.memoryMiB && free.pods >= 1;
+const fits = (p: Pod, free: { cpuMillis: number; memoryMiB: number; pods: number }) =>
+    p.cpuMillis <= free.cpuMillis && p.memoryMiB <= free.memoryMiB && free.pods >= 1;
 
 /**
  * First-fit decreasing onto new nodes of `shape` (or of the cheapest shape that holds a pod
@@ -90,7 +102,13 @@ function packOnto(pods: Pod[], shape: Shape, all: Shape[]): Array<{ shape: Shape
     }
     return bins.map((b) => {
         const need = { cpuMillis: sum(b.pods, "cpuMillis"), memoryMiB: sum(b.pods, "memoryMiB"), pods: b.pods.length };
-        return { shape: cheapest([b.shape, ...all.filter((s) => need.cpuMillis <= s.alloc.cpuMillis && need.memoryMiB <= s.alloc.memoryMiB && need.pods <= s.alloc.pods)]), pods: b.pods };
+        return {
+            shape: cheapest([
+                b.shape,
+                ...all.filter((s) => need.cpuMillis <= s.alloc.cpuMillis && need.memoryMiB <= s.alloc.memoryMiB && need.pods <= s.alloc.pods),
+            ]),
+            pods: b.pods,
+        };
     });
 }
 
@@ -100,7 +118,9 @@ const sum = (pods: Pod[], k: "cpuMillis" | "memoryMiB") => pods.reduce((s, p) =>
 export function packPool(pool: PoolOffer, pods: PodRequest[], capacity: CapacityTable, prices: PriceTable, o: PackingOptions = {}): LaunchedNode[] {
     if (pool.instanceTypes.length === 0) throw new Error(`pool ${pool.name}: no instance types allowed`);
     const all = shapes(pool, capacity, prices, o);
-    const list: Pod[] = pods.flatMap((r) => Array.from({ length: r.count }, (_, i) => ({ name: r.count > 1 ? `${r.name}-${i}` : r.name, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB })));
+    const list: Pod[] = pods.flatMap((r) =>
+        Array.from({ length: r.count }, (_, i) => ({ name: r.count > 1 ? `${r.name}-${i}` : r.name, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB })),
+    );
     // Largest first by the larger of CPU and memory in general-purpose units (1 core : 4 GiB), so
     // the order depends on the pods alone, never on the allowed types.
     const key = (p: Pod) => Math.max(p.cpuMillis / 1000, p.memoryMiB / 4096);
@@ -108,7 +128,9 @@ export function packPool(pool: PoolOffer, pods: PodRequest[], capacity: Capacity
     const big = all.reduce((x, y) => (y.alloc.memoryMiB > x.alloc.memoryMiB ? y : x));
     for (const p of list) {
         if (!all.some((s) => fits(p, s.alloc))) {
-            throw new Error(`pool ${pool.name}: pod ${p.name} (${p.cpuMillis}m CPU, ${Math.round(p.memoryMiB)} MiB) fits none of ${pool.instanceTypes.join(", ")}; allowed: requests within the largest type's allocatable (${big.type}: ${big.alloc.cpuMillis}m, ${Math.round(big.alloc.memoryMiB)} MiB)`);
+            throw new Error(
+                `pool ${pool.name}: pod ${p.name} (${p.cpuMillis}m CPU, ${Math.round(p.memoryMiB)} MiB) fits none of ${pool.instanceTypes.join(", ")}; allowed: requests within the largest type's allocatable (${big.type}: ${big.alloc.cpuMillis}m, ${Math.round(big.alloc.memoryMiB)} MiB)`,
+            );
         }
     }
     if (list.length === 0) return [];
@@ -123,7 +145,11 @@ export function packPool(pool: PoolOffer, pods: PodRequest[], capacity: Capacity
         }
     }
     return best!.map((b) => ({
-        pool: pool.name, instanceType: b.shape.type, capacityType: b.shape.capacityType, hourlyUsd: b.shape.hourlyUsd, pods: b.pods.map((p) => p.name),
+        pool: pool.name,
+        instanceType: b.shape.type,
+        capacityType: b.shape.capacityType,
+        hourlyUsd: b.shape.hourlyUsd,
+        pods: b.pods.map((p) => p.name),
         used: { cpuMillis: sum(b.pods, "cpuMillis"), memoryMiB: sum(b.pods, "memoryMiB"), pods: b.pods.length },
         allocatable: { ...b.shape.alloc },
     }));
@@ -133,16 +159,40 @@ export function pack(pods: PodRequest[], pools: PoolOffer[], capacity: CapacityT
     const names = pools.map((p) => p.name);
     for (const p of pods) {
         if (!names.includes(p.pool)) throw new Error(`pods ${p.name}: got pool ${JSON.stringify(p.pool)}; allowed: ${names.join(", ")}`);
-        if (!(p.cpuMillis >= 0 && p.memoryMiB >= 0 && Number.isInteger(p.count) && p.count >= 0)) throw new Error(`pods ${p.name}: got ${p.cpuMillis}m CPU, ${p.memoryMiB} MiB x ${p.count}; allowed: non-negative requests and an integer count`);
+        if (!(p.cpuMillis >= 0 && p.memoryMiB >= 0 && Number.isInteger(p.count) && p.count >= 0))
+            throw new Error(`pods ${p.name}: got ${p.cpuMillis}m CPU, ${p.memoryMiB} MiB x ${p.count}; allowed: non-negative requests and an integer count`);
     }
-    const nodes = pools.flatMap((pool) => packPool(pool, pods.filter((p) => p.pool === pool.name), capacity, prices, o));
+    const nodes = pools.flatMap((pool) =>
+        packPool(
+            pool,
+            pods.filter((p) => p.pool === pool.name),
+            capacity,
+            prices,
+            o,
+        ),
+    );
     const monthlyUsd = Math.round(nodes.reduce((c, n) => c + n.hourlyUsd, 0) * prices.hoursPerMonth * 100) / 100;
     return { nodes, monthlyUsd };
 }
 
 /** What Karpenter keeps running at idle (non-transient pods only) and during a batch run (all pods). */
-export function karpenterCost(pods: PodRequest[], pools: PoolOffer[], capacity: CapacityTable, prices: PriceTable, o: PackingOptions = {}): { idle: PackingResult; batch: PackingResult } {
-    return { idle: pack(pods.filter((p) => !p.transient), pools, capacity, prices, o), batch: pack(pods, pools, capacity, prices, o) };
+export function karpenterCost(
+    pods: PodRequest[],
+    pools: PoolOffer[],
+    capacity: CapacityTable,
+    prices: PriceTable,
+    o: PackingOptions = {},
+): { idle: PackingResult; batch: PackingResult } {
+    return {
+        idle: pack(
+            pods.filter((p) => !p.transient),
+            pools,
+            capacity,
+            prices,
+            o,
+        ),
+        batch: pack(pods, pools, capacity, prices, o),
+    };
 }
 
 /** A pool's instance types: every family x size the price table knows. */

@@ -30,29 +30,37 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         super("bdok:platform:LoadBalancerController", name, {}, opts);
         const p = { parent: this };
         const identity = aws.getCallerIdentityOutput({}, p);
-        const role = new PodRole(name, {
-            prefix: args.prefix,
-            clusterName: args.clusterName,
-            namespace: KUBE_SYSTEM,
-            // The chart creates this service account (serviceAccount.create/name in the values).
-            serviceAccount: LBC_SERVICE_ACCOUNT,
-            policy: pulumi.all([args.clusterName, identity.accountId])
-                .apply(([cluster, account]) => controllerPolicy(cluster, args.region, account)),
-            dependsOn: [args.podIdentityAgent],
-            tags: args.tags,
-        }, p);
+        const role = new PodRole(
+            name,
+            {
+                prefix: args.prefix,
+                clusterName: args.clusterName,
+                namespace: KUBE_SYSTEM,
+                // The chart creates this service account (serviceAccount.create/name in the values).
+                serviceAccount: LBC_SERVICE_ACCOUNT,
+                policy: pulumi.all([args.clusterName, identity.accountId]).apply(([cluster, account]) => controllerPolicy(cluster, args.region, account)),
+                dependsOn: [args.podIdentityAgent],
+                tags: args.tags,
+            },
+            p,
+        );
 
-        this.release = new k8s.helm.v3.Release(name, {
-            name: LBC_RELEASE,
-            chart: charts.awsLoadBalancerController.chart,
-            version: charts.awsLoadBalancerController.version,
-            repositoryOpts: { repo: charts.awsLoadBalancerController.repo },
-            namespace: KUBE_SYSTEM,
-            createNamespace: false,
-            values: pulumi.all([args.clusterName, args.vpcId]).apply(([clusterName, vpcId]) =>
-                controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),
-            maxHistory: 5,
-        }, { parent: this, dependsOn: [role] });
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: LBC_RELEASE,
+                chart: charts.awsLoadBalancerController.chart,
+                version: charts.awsLoadBalancerController.version,
+                repositoryOpts: { repo: charts.awsLoadBalancerController.repo },
+                namespace: KUBE_SYSTEM,
+                createNamespace: false,
+                values: pulumi
+                    .all([args.clusterName, args.vpcId])
+                    .apply(([clusterName, vpcId]) => controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),
+                maxHistory: 5,
+            },
+            { parent: this, dependsOn: [role] },
+        );
 
         this.registerOutputs({ release: this.release.status });
     }

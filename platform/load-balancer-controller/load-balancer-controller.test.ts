@@ -31,8 +31,7 @@ function schemeOf(svc: { metadata?: any }): string {
     return svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"] ?? "internal";
 }
 
-const chartOf = (rel: Captured): ChartName | undefined =>
-    (Object.keys(charts) as ChartName[]).find((c) => charts[c].chart === inputsOf(rel).chart);
+const chartOf = (rel: Captured): ChartName | undefined => (Object.keys(charts) as ChartName[]).find((c) => charts[c].chart === inputsOf(rel).chart);
 
 function render(run: PlanRun, rel: Captured): K8sObject[] {
     const i = inputsOf(rel);
@@ -41,7 +40,10 @@ function render(run: PlanRun, rel: Captured): K8sObject[] {
     return parseManifest(helmTemplate(chart, { releaseName: i.name, namespace: i.namespace, values: i.values, kubeVersion: run.config.kubernetesVersion }));
 }
 
-interface LbService { owner: Captured; svc: { metadata?: any; spec?: any } }
+interface LbService {
+    owner: Captured;
+    svc: { metadata?: any; spec?: any };
+}
 
 /**
  * Every LoadBalancer Service the plan creates: rendered by a chart (Trino, Airflow), made by ECK
@@ -73,7 +75,11 @@ function deletedBefore(run: PlanRun, r: Captured): Set<string> {
         const next = todo.pop();
         const c = run.captured.find((x) => x.urn === next);
         if (!c) continue;
-        for (const d of [...c.dependencies, ...(c.parent ? [c.parent] : [])]) if (!seen.has(d)) { seen.add(d); todo.push(d); }
+        for (const d of [...c.dependencies, ...(c.parent ? [c.parent] : [])])
+            if (!seen.has(d)) {
+                seen.add(d);
+                todo.push(d);
+            }
     }
     return seen;
 }
@@ -85,8 +91,13 @@ describe("AWS Load Balancer Controller (pure builders)", () => {
     const json = JSON.stringify(policy);
 
     it("narrows every tracking-tag condition to this cluster's tag value", () => {
-        const tagConditions = policy.Statement.flatMap((s) => Object.entries(s.Condition ?? {})
-            .flatMap(([op, kv]) => Object.entries(kv).filter(([k]) => k.endsWith(`/${LBC_CLUSTER_TAG}`)).map(([k, v]) => ({ op, k, v }))));
+        const tagConditions = policy.Statement.flatMap((s) =>
+            Object.entries(s.Condition ?? {}).flatMap(([op, kv]) =>
+                Object.entries(kv)
+                    .filter(([k]) => k.endsWith(`/${LBC_CLUSTER_TAG}`))
+                    .map(([k, v]) => ({ op, k, v })),
+            ),
+        );
         assert.ok(tagConditions.length >= 8, json);
         for (const c of tagConditions) {
             // Null "true" on the request tag means "does not change the cluster tag": it never grants on its own.
@@ -133,7 +144,10 @@ for (const stack of ["dev", "prod"]) {
             const args: string[] = deploy.spec.template.spec.containers[0].args;
             assert.ok(args.includes(`--cluster-name=${run.plan.outputs.clusterName}`), args.join(" "));
             assert.ok(args.includes(`--aws-region=${run.config.region}`), args.join(" "));
-            assert.ok(args.some((a) => /^--aws-vpc-id=.+/.test(a)), args.join(" "));
+            assert.ok(
+                args.some((a) => /^--aws-vpc-id=.+/.test(a)),
+                args.join(" "),
+            );
             assert.equal(deploy.spec.replicas, run.config.ha ? 2 : 1);
         });
 
@@ -142,10 +156,12 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(sa.metadata.name, LBC_SERVICE_ACCOUNT);
             const deploy = objs.find((o) => o.kind === "Deployment")!;
             assert.equal(deploy.spec.template.spec.serviceAccountName, sa.metadata.name);
-            const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf)
+            const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                .map(inputsOf)
                 .filter((a) => a.namespace === KUBE_SYSTEM && a.serviceAccount === sa.metadata.name);
             assert.equal(assoc.length, 1);
-            const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => JSON.parse(inputsOf(p).policy))
+            const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy")
+                .map((p) => JSON.parse(inputsOf(p).policy))
                 .filter((d) => d.Statement.some((s: any) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer")));
             assert.equal(policies.length, 1, "one role may create load balancers");
             const create = policies[0].Statement.find((s: any) => [s.Action].flat().includes("elasticloadbalancing:CreateLoadBalancer"));
@@ -155,7 +171,10 @@ for (const stack of ["dev", "prod"]) {
         it("renders no webhook that intercepts every Service creation", () => {
             const hooks = objs.filter((o) => o.kind === "MutatingWebhookConfiguration").flatMap((o) => o.webhooks ?? []);
             const onServices = hooks.filter((h: any) => (h.rules ?? []).some((r: any) => (r.resources ?? []).includes("services")));
-            assert.deepEqual(onServices.map((h: any) => h.name), []);
+            assert.deepEqual(
+                onServices.map((h: any) => h.name),
+                [],
+            );
         });
     });
 }
@@ -177,7 +196,10 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
 
         it(`are claimed by the controller, with scheme ${exposure === "publicLoadBalancer" ? "internet-facing" : "internal"}`, () => {
             for (const { owner, svc } of services) {
-                assert.ok(claimedByController(svc), `${owner.name}: ${JSON.stringify(svc.metadata?.annotations)} is left to the in-tree provider (internet-facing)`);
+                assert.ok(
+                    claimedByController(svc),
+                    `${owner.name}: ${JSON.stringify(svc.metadata?.annotations)} is left to the in-tree provider (internet-facing)`,
+                );
                 assert.equal(schemeOf(svc), exposure === "publicLoadBalancer" ? "internet-facing" : "internal", owner.name);
                 assert.equal(svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip", owner.name);
             }
@@ -196,6 +218,9 @@ describe("exposure clusterIp", () => {
     it("renders no LoadBalancer Service", async function () {
         this.timeout(300000);
         const run = await planWith("prod", { "bdok:exposure": "clusterIp" });
-        assert.deepEqual(loadBalancerServices(run, ["trino", "airflow"]).map((s) => s.owner.name), []);
+        assert.deepEqual(
+            loadBalancerServices(run, ["trino", "airflow"]).map((s) => s.owner.name),
+            [],
+        );
     });
 });

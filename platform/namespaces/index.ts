@@ -17,12 +17,16 @@ export class Namespaces extends pulumi.ComponentResource {
         super("bdok:platform:Namespaces", name, {}, opts);
         this.byName = {} as Record<NamespaceName, k8s.core.v1.Namespace>;
         for (const ns of args.names) {
-            this.byName[ns] = new k8s.core.v1.Namespace(`${name}-${ns}`, {
-                metadata: {
-                    name: ns,
-                    labels: { "app.kubernetes.io/part-of": "bdok", "pod-security.kubernetes.io/warn": "baseline" },
+            this.byName[ns] = new k8s.core.v1.Namespace(
+                `${name}-${ns}`,
+                {
+                    metadata: {
+                        name: ns,
+                        labels: { "app.kubernetes.io/part-of": "bdok", "pod-security.kubernetes.io/warn": "baseline" },
+                    },
                 },
-            }, { parent: this });
+                { parent: this },
+            );
         }
         this.registerOutputs({});
     }

@@ -12,8 +12,13 @@ export const SPARK_LAKE_ACCESS = {
  * databases are Pulumi's.
  */
 export const ICEBERG_GLUE_WRITE = [
-    "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-    "glue:CreateTable", "glue:UpdateTable", "glue:DeleteTable",
+    "glue:GetDatabase",
+    "glue:GetDatabases",
+    "glue:GetTable",
+    "glue:GetTables",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:DeleteTable",
 ] as const;
 
 export interface GlueScope {

@@ -41,45 +41,58 @@ export class SparkOperator extends pulumi.ComponentResource {
 
         // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
         const crds = crdManifests.sparkOperator.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
-        this.release = new k8s.helm.v3.Release(name, {
-            name: "spark-operator",
-            chart: charts.sparkOperator.chart,
-            version: charts.sparkOperator.version,
-            repositoryOpts: { repo: charts.sparkOperator.repo },
-            namespace: args.namespace.metadata.name,
-            createNamespace: false,
-            values: sparkOperatorValues(config.ha),
-            timeout: releaseTimeout(charts.sparkOperator.chart),
-            skipCrds: true,
-        }, { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] });
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: "spark-operator",
+                chart: charts.sparkOperator.chart,
+                version: charts.sparkOperator.version,
+                repositoryOpts: { repo: charts.sparkOperator.repo },
+                namespace: args.namespace.metadata.name,
+                createNamespace: false,
+                values: sparkOperatorValues(config.ha),
+                timeout: releaseTimeout(charts.sparkOperator.chart),
+                skipCrds: true,
+            },
+            { parent: this, dependsOn: [...Object.values(args.jobNamespaces), ...crds] },
+        );
 
         // One Pod Identity association per namespace/service account; each role names the lake and
         // the Glue databases of its namespace's jobs.
         const identity = aws.getCallerIdentityOutput({}, p);
         this.podRoleArns = {} as Record<SparkJobNamespace, pulumi.Output<string>>;
         for (const ns of SPARK_JOB_NAMESPACES) {
-            const policy = pulumi.all([args.lakeBucketArn, identity.accountId, ...args.icebergDatabases[ns]])
+            const policy = pulumi
+                .all([args.lakeBucketArn, identity.accountId, ...args.icebergDatabases[ns]])
                 .apply(([arn, accountId, ...databases]) => sparkPodPolicy(arn, { region: config.region, accountId, databases }));
-            const role = new PodRole(`${name}-${ns}`, {
-                prefix,
-                clusterName,
-                namespace: ns,
-                serviceAccount: SPARK_SERVICE_ACCOUNT,
-                policy,
-                dependsOn: [podIdentityAgent],
-                tags,
-            }, p);
+            const role = new PodRole(
+                `${name}-${ns}`,
+                {
+                    prefix,
+                    clusterName,
+                    namespace: ns,
+                    serviceAccount: SPARK_SERVICE_ACCOUNT,
+                    policy,
+                    dependsOn: [podIdentityAgent],
+                    tags,
+                },
+                p,
+            );
             this.podRoleArns[ns] = role.roleArn;
         }
 
         // Airflow's task pods submit the batch SparkApplications in the airflow namespace.
         if (args.airflowSubmits) {
             const airflowNs = args.jobNamespaces.airflow.metadata.name;
-            roleWithBinding(`${name}-airflow-submitter`, {
-                metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
-                rules: airflowSparkSubmitterRules(),
-                serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
-            }, p);
+            roleWithBinding(
+                `${name}-airflow-submitter`,
+                {
+                    metadata: { name: "airflow-spark-submitter", namespace: airflowNs },
+                    rules: airflowSparkSubmitterRules(),
+                    serviceAccount: { name: AIRFLOW_WORKER_SERVICE_ACCOUNT, namespace: airflowNs },
+                },
+                p,
+            );
         }
 
         this.registerOutputs({ release: this.release.status, jobNamespaces: this.jobNamespaces, serviceAccountName: this.serviceAccountName });

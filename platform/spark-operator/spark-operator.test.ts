@@ -13,9 +13,13 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 
 /** Does any rule grant `verb` on `group/resource`? (RBAC semantics without wildcards.) */
 function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
-    return rules.some((r) =>
-        r.apiGroups.includes(group) && r.resources.includes(resource) && r.verbs.includes(verb)
-        && (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))));
+    return rules.some(
+        (r) =>
+            r.apiGroups.includes(group) &&
+            r.resources.includes(resource) &&
+            r.verbs.includes(verb) &&
+            (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
+    );
 }
 
 function sparkComponent(run: PlanRun): Captured {
@@ -73,7 +77,10 @@ describe("Platform: SparkOperator", () => {
         it("validates strictly against the SparkApplication CRD (batch and streaming shapes)", () => {
             const batch = sparkApplicationSpec(base);
             const streaming = sparkApplicationSpec({
-                ...base, name: "customers-streaming", namespace: "kafka", packages: [sparkPackages.kafka],
+                ...base,
+                name: "customers-streaming",
+                namespace: "kafka",
+                packages: [sparkPackages.kafka],
                 restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 30 },
             });
             assert.deepEqual(validateCustomResource(batch), []);
@@ -93,23 +100,29 @@ describe("Platform: SparkOperator", () => {
             const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] });
             const sids = pol.Statement.map((s) => s.Sid);
             assert.equal(new Set(sids).size, sids.length, `unique Sids: ${sids}`);
-            const objects = (write: boolean) => pol.Statement
-                .filter((s) => s.Sid?.endsWith("Objects") && (([] as string[]).concat(s.Action).includes("s3:PutObject") === write))
-                .flatMap((s) => ([] as string[]).concat(s.Resource));
+            const objects = (write: boolean) =>
+                pol.Statement.filter((s) => s.Sid?.endsWith("Objects") && ([] as string[]).concat(s.Action).includes("s3:PutObject") === write).flatMap((s) =>
+                    ([] as string[]).concat(s.Resource),
+                );
             assert.deepEqual(objects(false).sort(), [`${arn}/landing/*`, `${arn}/spark-jobs/*`]);
             assert.deepEqual(objects(true).sort(), [`${arn}/spark-checkpoint/*`, `${arn}/warehouse/*`]);
             for (const s of pol.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("s3:")))) {
                 for (const r of ([] as string[]).concat(s.Resource)) assert.ok(r === arn || r.startsWith(`${arn}/`), `resource ${r}`);
             }
             const glue = pol.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("glue:")));
-            assert.deepEqual(glue.flatMap((st) => [st.Resource].flat()), ["arn:aws:glue:r:1:catalog", "arn:aws:glue:r:1:database/a_imdb", "arn:aws:glue:r:1:table/a_imdb/*"]);
+            assert.deepEqual(
+                glue.flatMap((st) => [st.Resource].flat()),
+                ["arn:aws:glue:r:1:catalog", "arn:aws:glue:r:1:database/a_imdb", "arn:aws:glue:r:1:table/a_imdb/*"],
+            );
         });
     });
 
     for (const stack of ["dev", "prod"]) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            before(async () => { run = await planOf(stack); });
+            before(async () => {
+                run = await planOf(stack);
+            });
 
             it("installs the pinned kubeflow chart in namespace spark-operator", () => {
                 assertPinnedRelease(sparkRelease(run), "sparkOperator", "spark-operator");
@@ -141,14 +154,26 @@ describe("Platform: SparkOperator", () => {
             it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {
                 const rel = sparkRelease(run);
                 const all = rel.dependencies.map((u) => byUrn(run, u));
-                assert.deepEqual(all.filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile").map((d) => inputsOf(d).file).sort(), [...crdManifests.sparkOperator].sort());
+                assert.deepEqual(
+                    all
+                        .filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile")
+                        .map((d) => inputsOf(d).file)
+                        .sort(),
+                    [...crdManifests.sparkOperator].sort(),
+                );
                 const deps = all.filter((d) => d.type !== "kubernetes:yaml/v2:ConfigFile");
                 assert.ok(deps.length > 0);
-                assert.ok(deps.every((d) => d.type === "kubernetes:core/v1:Namespace"), deps.map((d) => d.type).join(", "));
+                assert.ok(
+                    deps.every((d) => d.type === "kubernetes:core/v1:Namespace"),
+                    deps.map((d) => d.type).join(", "),
+                );
                 const names = deps.map((d) => inputsOf(d).metadata.name).sort();
                 assert.deepEqual(names, ["airflow", "kafka", "spark-operator"]);
                 const other = [...transitiveDeps(run, rel.urn)].map((u) => byUrn(run, u)).filter((r) => r.type === RELEASE);
-                assert.deepEqual(other.map((r) => r.name), []);
+                assert.deepEqual(
+                    other.map((r) => r.name),
+                    [],
+                );
             });
 
             it("gives the spark account of each job namespace its own Pod Identity role, after the agent", () => {
@@ -170,12 +195,18 @@ describe("Platform: SparkOperator", () => {
                 const seen: string[] = [];
                 for (const p of policies) {
                     const pol = JSON.parse(inputsOf(p).policy);
-                    const ns = SPARK_JOB_NAMESPACES.find((n) =>
-                        JSON.stringify(pol) === JSON.stringify(sparkPodPolicy(arn, { region: run.config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })));
+                    const ns = SPARK_JOB_NAMESPACES.find(
+                        (n) =>
+                            JSON.stringify(pol) ===
+                            JSON.stringify(sparkPodPolicy(arn, { region: run.config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })),
+                    );
                     assert.ok(ns, `policy matches one namespace's scope: ${inputsOf(p).policy}`);
                     seen.push(ns!);
                     const actions = pol.Statement.flatMap((s: any) => [].concat(s.Action));
-                    assert.ok(actions.every((a: string) => /^(s3|glue):/.test(a) && !a.includes("*")), actions.join(","));
+                    assert.ok(
+                        actions.every((a: string) => /^(s3|glue):/.test(a) && !a.includes("*")),
+                        actions.join(","),
+                    );
                     assert.ok(!actions.includes("glue:CreateDatabase") && !actions.includes("glue:DeleteDatabase"), "the databases are Pulumi's");
                 }
                 assert.deepEqual(seen.sort(), [...SPARK_JOB_NAMESPACES].sort());
@@ -193,7 +224,10 @@ describe("Platform: SparkOperator", () => {
                 assert.ok(rbacAllows(rules, "sparkoperator.k8s.io", "sparkapplications/status", "get"));
                 assert.ok(rbacAllows(rules, "", "pods", "list") && rbacAllows(rules, "", "pods/log", "get"));
                 assert.ok(!rbacAllows(rules, "", "secrets", "get"), "no secrets");
-                assert.ok(rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")), "no wildcards");
+                assert.ok(
+                    rules.every((r) => !r.verbs.includes("*") && !r.resources.includes("*")),
+                    "no wildcards",
+                );
                 const b = inputsOf(binding);
                 assert.equal(b.metadata.namespace, "airflow");
                 assert.deepEqual(b.roleRef, { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: inputsOf(role).metadata.name });
@@ -203,8 +237,11 @@ describe("Platform: SparkOperator", () => {
 
             it("builds SparkApplications for this stack's sizing that validate strictly", () => {
                 const app = sparkApplicationSpec({
-                    name: "probe", namespace: "airflow", mainApplicationFile: "s3a://x/spark-jobs/p.py",
-                    sizing: run.config.spark, region: run.config.region,
+                    name: "probe",
+                    namespace: "airflow",
+                    mainApplicationFile: "s3a://x/spark-jobs/p.py",
+                    sizing: run.config.spark,
+                    region: run.config.region,
                 });
                 assert.equal(app.spec.executor.instances, run.config.spark.executors);
                 assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);

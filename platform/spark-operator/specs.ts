@@ -40,7 +40,13 @@ export function s3aConf(region: string): Record<string, string> {
 
 export type SparkRestartPolicy =
     | { type: "Never" }
-    | { type: "OnFailure" | "Always"; onFailureRetries?: number; onFailureRetryInterval?: number; onSubmissionFailureRetries?: number; onSubmissionFailureRetryInterval?: number };
+    | {
+          type: "OnFailure" | "Always";
+          onFailureRetries?: number;
+          onFailureRetryInterval?: number;
+          onSubmissionFailureRetries?: number;
+          onSubmissionFailureRetryInterval?: number;
+      };
 
 export interface SparkApplicationArgs {
     name: string;
@@ -117,7 +123,15 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
                 ...(args.executorPlacement ?? {}),
             },
             ...(args.dynamicAllocation
-                ? { dynamicAllocation: { enabled: true, initialExecutors: 0, minExecutors: 0, maxExecutors: args.dynamicAllocation.maxExecutors, shuffleTrackingEnabled: true } }
+                ? {
+                      dynamicAllocation: {
+                          enabled: true,
+                          initialExecutors: 0,
+                          minExecutors: 0,
+                          maxExecutors: args.dynamicAllocation.maxExecutors,
+                          shuffleTrackingEnabled: true,
+                      },
+                  }
                 : {}),
         },
     };

@@ -18,9 +18,15 @@ export function trinoPolicy(lakeBucketArn: string, region: string, accountId: st
         Sid: "GlueRead",
         Effect: "Allow",
         Action: [
-            "glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables",
-            "glue:GetPartition", "glue:GetPartitions", "glue:BatchGetPartition",
-            "glue:GetColumnStatisticsForTable", "glue:GetColumnStatisticsForPartition",
+            "glue:GetDatabase",
+            "glue:GetDatabases",
+            "glue:GetTable",
+            "glue:GetTables",
+            "glue:GetPartition",
+            "glue:GetPartitions",
+            "glue:BatchGetPartition",
+            "glue:GetColumnStatisticsForTable",
+            "glue:GetColumnStatisticsForPartition",
         ],
         Resource: [glue.catalog, glue.database, glue.tables],
     };

@@ -17,19 +17,21 @@ export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
         automountServiceAccountToken: true,
         securityContext: { runAsNonRoot: true, runAsUser: 50000, runAsGroup: 0, seccompProfile: { type: "RuntimeDefault" } },
         volumes: [{ name: "scripts", configMap: { name: scriptConfigMap, defaultMode: 0o444 } }],
-        containers: [{
-            name: "issue",
-            image,
-            command: ["python", `${TLS_SCRIPT_MOUNT}/issue_tls.py`],
-            env: [
-                { name: "TARGET_NAMESPACE", value: NAMESPACE.trino },
-                { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
-                { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
-            ],
-            volumeMounts: [{ name: "scripts", mountPath: TLS_SCRIPT_MOUNT, readOnly: true }],
-            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
-            securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-        }],
+        containers: [
+            {
+                name: "issue",
+                image,
+                command: ["python", `${TLS_SCRIPT_MOUNT}/issue_tls.py`],
+                env: [
+                    { name: "TARGET_NAMESPACE", value: NAMESPACE.trino },
+                    { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
+                    { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
+                ],
+                volumeMounts: [{ name: "scripts", mountPath: TLS_SCRIPT_MOUNT, readOnly: true }],
+                resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } },
+                securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+            },
+        ],
     };
 }
 

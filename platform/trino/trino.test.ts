@@ -1,7 +1,16 @@
 import { strict as assert } from "assert";
 import {
-    hiveCatalog, nodeMemory, passwordFileLine, TRINO_HTTPS_PORT, TRINO_INTERNAL_SECRET, TRINO_PASSWORD_SECRET, TRINO_SERVICE, TRINO_SERVICE_ACCOUNT,
-    TRINO_TLS_SECRET, TRINO_USER, trinoSizes,
+    hiveCatalog,
+    nodeMemory,
+    passwordFileLine,
+    TRINO_HTTPS_PORT,
+    TRINO_INTERNAL_SECRET,
+    TRINO_PASSWORD_SECRET,
+    TRINO_SERVICE,
+    TRINO_SERVICE_ACCOUNT,
+    TRINO_TLS_SECRET,
+    TRINO_USER,
+    trinoSizes,
 } from "./values";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { Captured, PlanRun } from "../../tools/harness";
@@ -31,10 +40,15 @@ function mib(q: string): number {
     return Number(m[1]) * (m[2].startsWith("G") ? 1024 : 1);
 }
 function properties(text: string): Record<string, string> {
-    return Object.fromEntries(text.split("\n").filter((l) => l.trim() && !l.startsWith("#")).map((l) => {
-        const i = l.indexOf("=");
-        return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
-    }));
+    return Object.fromEntries(
+        text
+            .split("\n")
+            .filter((l) => l.trim() && !l.startsWith("#"))
+            .map((l) => {
+                const i = l.indexOf("=");
+                return [l.slice(0, i).trim(), l.slice(i + 1).trim()];
+            }),
+    );
 }
 
 describe("Trino (pure builders)", () => {
@@ -61,7 +75,9 @@ describe("Trino (pure builders)", () => {
 for (const stack of ["dev", "prod"]) {
     describe(`Trino on stack ${stack}`, () => {
         let run: PlanRun;
-        before(async () => { run = await planOf(stack); });
+        before(async () => {
+            run = await planOf(stack);
+        });
 
         it("installs the pinned trino chart into namespace trino", () => {
             const rel = inputsOf(release(run));
@@ -76,7 +92,11 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(unknownValuesKeys(values(run), { ...defaults, catalogs: {} }), []);
             // Against the raw defaults the only "unknown" key is the catalog's own name.
             assert.deepEqual(unknownValuesKeys(values(run), defaults), ["catalogs.hive", "catalogs.iceberg"]);
-            assert.deepEqual(unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => !k.startsWith("catalogs.")), ["worker.jvmm"], "a typo is caught");
+            assert.deepEqual(
+                unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => !k.startsWith("catalogs.")),
+                ["worker.jvmm"],
+                "a typo is caught",
+            );
         });
 
         it("runs the configured number of workers", async () => {
@@ -116,27 +136,48 @@ for (const stack of ["dev", "prod"]) {
         it("runs under its own service account bound to a read-only Pod Identity role", () => {
             const sa = values(run).serviceAccount;
             assert.deepEqual(sa, { create: true, name: TRINO_SERVICE_ACCOUNT });
-            const assoc = mine(run).filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
-            assert.deepEqual(assoc.map((a) => `${a.namespace}/${a.serviceAccount}`), [`trino/${sa.name}`]);
+            const assoc = mine(run)
+                .filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                .map(inputsOf);
+            assert.deepEqual(
+                assoc.map((a) => `${a.namespace}/${a.serviceAccount}`),
+                [`trino/${sa.name}`],
+            );
             const statements: any[] = JSON.parse(inputsOf(mine(run).find((c) => c.type === "aws:iam/rolePolicy:RolePolicy")!).policy).Statement;
             const base = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}`;
             const lake = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
             for (const s of statements) {
                 const actions: string[] = [s.Action].flat();
                 const resources: string[] = [s.Resource].flat();
-                assert.ok(resources.every((r) => r !== "*"), JSON.stringify(s));
-                assert.ok(actions.every((a) => /^glue:(Get|BatchGet)/.test(a) || ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"].includes(a)), `read-only: ${actions}`);
+                assert.ok(
+                    resources.every((r) => r !== "*"),
+                    JSON.stringify(s),
+                );
+                assert.ok(
+                    actions.every(
+                        (a) =>
+                            /^glue:(Get|BatchGet)/.test(a) ||
+                            ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation", "s3:ListBucketMultipartUploads"].includes(a),
+                    ),
+                    `read-only: ${actions}`,
+                );
             }
             const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
             const glue = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
-            assert.deepEqual(glue.map((s) => [s.Resource].flat()), [
-                [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`],
-                [`${base}:catalog`, ...[dbs.imdb, dbs.realtime].flatMap((d) => [`${base}:database/${d}`, `${base}:table/${d}/*`])],
-            ]);
+            assert.deepEqual(
+                glue.map((s) => [s.Resource].flat()),
+                [
+                    [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`],
+                    [`${base}:catalog`, ...[dbs.imdb, dbs.realtime].flatMap((d) => [`${base}:database/${d}`, `${base}:table/${d}/*`])],
+                ],
+            );
             assert.deepEqual([glue[1].Action].flat().sort(), ["glue:GetDatabase", "glue:GetDatabases", "glue:GetTable", "glue:GetTables"]);
             const objects = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
             assert.deepEqual(objects.sort(), [`${lake}/warehouse/*`]);
-            assert.ok(release(run).dependencies.some((d) => d.includes("bdok:aws:PodRole")), "pods start after their role exists");
+            assert.ok(
+                release(run).dependencies.some((d) => d.includes("bdok:aws:PodRole")),
+                "pods start after their role exists",
+            );
         });
 
         it("exposes its service as the exposure setting says", () => {
@@ -153,7 +194,8 @@ for (const stack of ["dev", "prod"]) {
             const deps = transitiveDeps(run, release(run).urn);
             const lbc = one(run, RELEASE, "load-balancer-controller");
             assert.equal(deps.has(lbc.urn), run.config.exposure !== "clusterIp");
-            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn)) assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
+            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn))
+                assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
         });
     });
 }
@@ -178,7 +220,9 @@ describe("Trino's iceberg catalog, as the chart renders it from the plan's value
             this.timeout(180000);
             const run = await planOf(stack);
             const rel = inputsOf(release(run));
-            const objs = parseManifest(helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }));
+            const objs = parseManifest(
+                helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }),
+            );
             const maps = objs.filter((o) => o.kind === "ConfigMap" && o.data?.["iceberg.properties"] !== undefined);
             assert.equal(maps.length, 1, "one ConfigMap holds iceberg.properties");
             const p = properties(maps[0].data["iceberg.properties"]);
@@ -196,7 +240,10 @@ describe("Trino's iceberg catalog, as the chart renders it from the plan's value
             for (const d of objs.filter((o) => o.kind === "Deployment")) {
                 const vol = d.spec.template.spec.volumes.find((v: any) => v.configMap?.name === maps[0].metadata.name);
                 assert.ok(vol, `${d.metadata.name} mounts the catalogs`);
-                assert.ok(d.spec.template.spec.containers[0].volumeMounts.some((m: any) => m.name === vol.name && m.mountPath === "/etc/trino/catalog"), d.metadata.name);
+                assert.ok(
+                    d.spec.template.spec.containers[0].volumeMounts.some((m: any) => m.name === vol.name && m.mountPath === "/etc/trino/catalog"),
+                    d.metadata.name,
+                );
             }
             assert.equal(queryFile().catalog, "iceberg", "the output queries name this catalog");
         });
@@ -206,7 +253,9 @@ describe("Trino's iceberg catalog, as the chart renders it from the plan's value
 describe("Trino authentication, from the chart the plan's values render", () => {
     const renderTrino = (run: PlanRun) => {
         const rel = inputsOf(release(run));
-        return parseManifest(helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }));
+        return parseManifest(
+            helmTemplate("trino", { releaseName: rel.name, namespace: rel.namespace, values: rel.values, kubeVersion: run.config.kubernetesVersion }),
+        );
     };
     const coordinatorConfig = (objs: K8sObject[]) => {
         const cm = objs.find((o) => o.kind === "ConfigMap" && o.source === "trino/templates/configmap-coordinator.yaml")!;
@@ -232,7 +281,10 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 assert.equal(properties(cm.data["password-authenticator.properties"])["password-authenticator.name"], "file");
                 const deploy = objs.find((o) => o.kind === "Deployment" && /coordinator/.test(o.metadata.name))!;
                 const c = deploy.spec.template.spec.containers[0];
-                assert.ok(c.ports.some((p: any) => p.name === "https" && p.containerPort === TRINO_HTTPS_PORT), JSON.stringify(c.ports));
+                assert.ok(
+                    c.ports.some((p: any) => p.name === "https" && p.containerPort === TRINO_HTTPS_PORT),
+                    JSON.stringify(c.ports),
+                );
                 const volumes = deploy.spec.template.spec.volumes;
                 const mountOf = (secret: string) => {
                     const v = volumes.find((x: any) => x.secret?.secretName === secret);

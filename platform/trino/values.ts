@@ -35,7 +35,13 @@ export function trinoSecured(config: Pick<StackConfig, "exposure">): boolean {
 
 /** The names the server certificate carries: the Service, in every in-cluster form, and localhost (port-forward). */
 export function trinoTlsNames(): string[] {
-    return [TRINO_SERVICE, `${TRINO_SERVICE}.${NAMESPACE.trino}`, `${TRINO_SERVICE}.${NAMESPACE.trino}.svc`, `${TRINO_SERVICE}.${NAMESPACE.trino}.svc.cluster.local`, "localhost"];
+    return [
+        TRINO_SERVICE,
+        `${TRINO_SERVICE}.${NAMESPACE.trino}`,
+        `${TRINO_SERVICE}.${NAMESPACE.trino}.svc`,
+        `${TRINO_SERVICE}.${NAMESPACE.trino}.svc.cluster.local`,
+        "localhost",
+    ];
 }
 
 /** The file password authenticator's line: Trino accepts bcrypt ($2a$/$2b$/$2y$, cost >= 8). */

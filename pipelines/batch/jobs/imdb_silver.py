@@ -49,9 +49,7 @@ def consolidate(names, basics, crew, principals, ratings, ops, output):
     """
     people = names.select("nconst", "primaryname", "birthyear", "deathyear")
     titles = basics.join(ratings, on="tconst", how="inner")
-    cast = principals.select("tconst", "nconst", "ordering", "category", "characters").join(
-        people, on="nconst", how="inner"
-    )
+    cast = principals.select("tconst", "nconst", "ordering", "category", "characters").join(people, on="nconst", how="inner")
     directors = ops.explode_csv(crew.select("tconst", "directors"), "directors").join(
         ops.rename(people, DIRECTOR_RENAMES), on="directors", how="inner"
     )
