@@ -7,8 +7,8 @@ import type { PolicyDocument, Statement } from "../lib/iam";
 export interface Request {
     action: string;
     resource: string;
-    /** Request context keys, e.g. { "s3:prefix": "bronze/" }; absent keys are not sent. */
-    context?: Record<string, string>;
+    /** Request context keys, e.g. { "s3:prefix": "bronze/" }; absent keys are not sent; a list is multivalued (aws:TagKeys). */
+    context?: Record<string, string | string[]>;
 }
 
 function glob(pattern: string, value: string, ignoreCase = false): boolean {
@@ -21,16 +21,25 @@ function glob(pattern: string, value: string, ignoreCase = false): boolean {
 
 const list = (v: string | string[] | boolean): string[] => ([] as (string | boolean)[]).concat(v).map(String);
 
-function conditionHolds(condition: Statement["Condition"], context: Record<string, string>): boolean {
+function conditionHolds(condition: Statement["Condition"], context: Record<string, string | string[]>): boolean {
     for (const [rawOp, keys] of Object.entries(condition ?? {})) {
-        const ifExists = rawOp.endsWith("IfExists");
-        const op = ifExists ? rawOp.slice(0, -"IfExists".length) : rawOp;
+        // ForAllValues: every value of a multivalued key must match; an absent key matches.
+        const forAll = rawOp.startsWith("ForAllValues:");
+        const bare = forAll ? rawOp.slice("ForAllValues:".length) : rawOp;
+        const ifExists = bare.endsWith("IfExists");
+        const op = ifExists ? bare.slice(0, -"IfExists".length) : bare;
         for (const [key, expected] of Object.entries(keys)) {
-            const actual = context[key];
-            if (actual === undefined) {
-                if (ifExists) continue;
+            const got = context[key];
+            if (got === undefined) {
+                if (ifExists || forAll) continue;
                 return false;
             }
+            if (Array.isArray(got) !== forAll) return false;
+            if (forAll) {
+                if (!(got as string[]).every((g) => conditionHolds({ [op]: { [key]: expected } }, { [key]: g }))) return false;
+                continue;
+            }
+            const actual = got as string;
             const values = list(expected);
             let ok: boolean;
             switch (op) {
