@@ -2,15 +2,15 @@
 // ends with exit code 2 (3 for capacity), one message that names the flag, path or key, and no stack
 // trace. The cases run concurrently; those that never reach planning take well under a second.
 import { strict as assert } from "assert";
-import { spawn, spawnSync } from "child_process";
+import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkOutputDir, checkOutputFile, parseArgs, readPlanFile, UsageError } from "../tools/cli";
-import { ROOT } from "../tools/harness";
 import { chartsDir } from "../tools/helm";
 import { charts as pinned } from "../versions";
+import { inBackground, ProcessResult, runProcess } from "./support";
 
 const FIXTURES = path.join(__dirname, "fixtures", "bad-config");
 const PLAN_FILES = path.join(FIXTURES, "plan-files");
@@ -165,25 +165,8 @@ const cases: Case[] = [
     { tool: "bench", what: "an unknown flag", args: ["--no-test"], code: 2, names: "--no-test", says: /did you mean "--no-tests"\?/ },
 ];
 
-interface Result {
-    status: number | null;
-    stdout: string;
-    stderr: string;
-}
-
-function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<Result> {
-    return new Promise((resolve) => {
-        const p = spawn(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${c.tool}.ts`, ...c.args], { cwd: ROOT, env: c.env ?? process.env });
-        let stdout = "";
-        let stderr = "";
-        const timer = setTimeout(() => p.kill("SIGKILL"), 60000);
-        p.stdout.on("data", (d) => (stdout += d));
-        p.stderr.on("data", (d) => (stderr += d));
-        p.on("close", (status) => {
-            clearTimeout(timer);
-            resolve({ status, stdout, stderr });
-        });
-    });
+function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
+    return runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${c.tool}.ts`, ...c.args], { env: c.env, timeoutMs: 60000 });
 }
 
 /** Runs `fn` over `items`, at most `n` at a time (the machine has few cores). */
@@ -201,16 +184,21 @@ async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Prom
     return out;
 }
 
+// Every child process of this file starts with the run and works beside the in-process suites.
+const badRuns = inBackground(() => {
+    fs.writeFileSync(file, "not a directory\n");
+    fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
+    fs.mkdirSync(readOnly, { mode: 0o555 });
+    fs.chmodSync(readOnly, 0o555);
+    return pool(cases, 2, run);
+});
+
 describe("command-line entry points with bad arguments and bad files", () => {
-    let results: Result[];
+    let results: ProcessResult[];
 
     before(async function () {
         this.timeout(240000);
-        fs.writeFileSync(file, "not a directory\n");
-        fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
-        fs.mkdirSync(readOnly, { mode: 0o555 });
-        fs.chmodSync(readOnly, 0o555);
-        results = await pool(cases, 4, run);
+        results = await badRuns();
     });
 
     after(() => {
@@ -318,54 +306,62 @@ describe("command-line helpers (tools/cli.ts)", () => {
     });
 });
 
-describe("npm run plan renders every release, and a chart that refuses its values fails the plan", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-plan-render-"));
-    const charts = path.join(dir, "charts");
-    let ok: Result;
-    let refused: Result;
+const renderDir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-plan-render-"));
+const refusingCharts = path.join(renderDir, "charts");
 
-    // The pinned charts, but a Trino chart whose template fails as a chart's own `fail` would.
-    function chartsWithRefusingTrino(): void {
-        const real = chartsDir();
-        const { chart, version } = pinned.trino;
-        const file = `${chart}-${version}.tgz`;
-        fs.mkdirSync(path.join(dir, "src", chart, "templates"), { recursive: true });
-        fs.writeFileSync(path.join(dir, "src", chart, "Chart.yaml"), `apiVersion: v2\nname: ${chart}\nversion: ${version}\n`);
-        fs.writeFileSync(path.join(dir, "src", chart, "templates", "refuse.yaml"), `{{ fail "trino refuses these values" }}\n`);
-        fs.mkdirSync(charts);
-        const tar = spawnSync("tar", ["-czf", path.join(charts, file), "-C", path.join(dir, "src"), chart]);
-        assert.equal(tar.status, 0, String(tar.stderr));
-        const sums = fs
-            .readFileSync(path.join(real, "SHA256SUMS"), "utf8")
-            .split("\n")
-            .filter((l) => l.trim() && !l.includes(file));
-        for (const l of sums) {
-            const name = l.trim().split(/\s+/).pop()!.replace(/^\*/, "");
-            if (fs.existsSync(path.join(real, name))) fs.symlinkSync(path.join(real, name), path.join(charts, name));
-        }
-        const sha = crypto
-            .createHash("sha256")
-            .update(fs.readFileSync(path.join(charts, file)))
-            .digest("hex");
-        fs.writeFileSync(path.join(charts, "SHA256SUMS"), [...sums, `${sha}  ${file}`].join("\n") + "\n");
+// The pinned charts, but a Trino chart whose template fails as a chart's own `fail` would.
+function chartsWithRefusingTrino(): void {
+    const real = chartsDir();
+    const { chart, version } = pinned.trino;
+    const file = `${chart}-${version}.tgz`;
+    fs.mkdirSync(path.join(renderDir, "src", chart, "templates"), { recursive: true });
+    fs.writeFileSync(path.join(renderDir, "src", chart, "Chart.yaml"), `apiVersion: v2\nname: ${chart}\nversion: ${version}\n`);
+    fs.writeFileSync(path.join(renderDir, "src", chart, "templates", "refuse.yaml"), `{{ fail "trino refuses these values" }}\n`);
+    fs.mkdirSync(refusingCharts);
+    const tar = spawnSync("tar", ["-czf", path.join(refusingCharts, file), "-C", path.join(renderDir, "src"), chart]);
+    assert.equal(tar.status, 0, String(tar.stderr));
+    const sums = fs
+        .readFileSync(path.join(real, "SHA256SUMS"), "utf8")
+        .split("\n")
+        .filter((l) => l.trim() && !l.includes(file));
+    for (const l of sums) {
+        const name = l.trim().split(/\s+/).pop()!.replace(/^\*/, "");
+        if (fs.existsSync(path.join(real, name))) fs.symlinkSync(path.join(real, name), path.join(refusingCharts, name));
     }
+    const sha = crypto
+        .createHash("sha256")
+        .update(fs.readFileSync(path.join(refusingCharts, file)))
+        .digest("hex");
+    fs.writeFileSync(path.join(refusingCharts, "SHA256SUMS"), [...sums, `${sha}  ${file}`].join("\n") + "\n");
+}
+
+// After the bad-argument runs: two whole plans with renders, one with the refusing chart.
+const renderRuns = inBackground(async () => {
+    await badRuns();
+    chartsWithRefusingTrino();
+    // Left from an earlier run: must not survive a failed plan as if it were this one.
+    fs.mkdirSync(path.join(renderDir, "refused", "rendered"), { recursive: true });
+    fs.writeFileSync(path.join(renderDir, "refused", "plan.json"), "{}");
+    fs.writeFileSync(path.join(renderDir, "refused", "rendered", "trino.yaml"), "");
+    const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
+        tool: "plan",
+        what: out,
+        args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
+        code: 0,
+        names: "",
+        env,
+    });
+    return Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }))]);
+});
+
+describe("npm run plan renders every release, and a chart that refuses its values fails the plan", () => {
+    const dir = renderDir;
+    let ok: ProcessResult;
+    let refused: ProcessResult;
 
     before(async function () {
         this.timeout(180000);
-        chartsWithRefusingTrino();
-        // Left from an earlier run: must not survive a failed plan as if it were this one.
-        fs.mkdirSync(path.join(dir, "refused", "rendered"), { recursive: true });
-        fs.writeFileSync(path.join(dir, "refused", "plan.json"), "{}");
-        fs.writeFileSync(path.join(dir, "refused", "rendered", "trino.yaml"), "");
-        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
-            tool: "plan",
-            what: out,
-            args: ["--stack", "dev", "--out", path.join(dir, out), "--quiet"],
-            code: 0,
-            names: "",
-            env,
-        });
-        [ok, refused] = await Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: charts }))]);
+        [ok, refused] = await renderRuns();
     });
 
     after(() => fs.rmSync(dir, { recursive: true, force: true }));

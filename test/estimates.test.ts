@@ -1,5 +1,4 @@
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -29,11 +28,11 @@ import * as YAML from "yaml";
 import { toYaml } from "../pipelines/batch/specs";
 import { estimate, Estimates, loadTables, renderedObjects } from "../tools/estimate";
 import { PodItem, workloads as workloadsOf } from "../lib/estimates";
-import { loadStackConfig, PlanRun, ROOT } from "../tools/harness";
+import { loadStackConfig, PlanRun } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
 import { ChartName, charts } from "../versions";
-import { inputsOf, ofType, one, planOf, planWith } from "./support";
+import { inBackground, inputsOf, ofType, one, planOf, planWith, runProcess } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -62,6 +61,31 @@ const names = (cp: { chain: Array<{ name: string }> }) => cp.chain.map((c) => c.
 function pooledItems(run: PlanRun, _e: Estimates): PodItem[] {
     return workloadsOf(run.plan.resources, loadTables().capacity, renderedObjects(renderPlan(run))).pods.filter((p) => p.pool);
 }
+
+// `npm run plan` with a system group too small for the platform, as a child process started with the run.
+const tooSmallPlan = inBackground(async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
+    const overrides = path.join(dir, "tiny.yaml");
+    fs.writeFileSync(
+        overrides,
+        "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
+    );
+    // A plan.json from an earlier run must not survive as if it were this one.
+    fs.writeFileSync(path.join(dir, "plan.json"), "{}");
+    const out = await runProcess(process.execPath, [
+        "-r",
+        "ts-node/register/transpile-only",
+        "tools/plan.ts",
+        "--stack",
+        "dev",
+        "--config",
+        overrides,
+        "--out",
+        dir,
+        "--quiet",
+    ]);
+    return { dir, out };
+});
 
 describe("estimates: critical path (synthetic graphs)", () => {
     it("adds durations along a chain of dependencies", () => {
@@ -841,21 +865,9 @@ describe("estimates: targets and changes", () => {
         );
     });
 
-    it("npm run plan leads with the shortfall and the key to change, exits 3 and leaves no plan.json", function () {
+    it("npm run plan leads with the shortfall and the key to change, exits 3 and leaves no plan.json", async function () {
         this.timeout(120000);
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
-        const overrides = path.join(dir, "tiny.yaml");
-        fs.writeFileSync(
-            overrides,
-            "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
-        );
-        // A plan.json from an earlier run must not survive as if it were this one.
-        fs.writeFileSync(path.join(dir, "plan.json"), "{}");
-        const out = spawnSync(
-            process.execPath,
-            ["-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", "dev", "--config", overrides, "--out", dir, "--quiet"],
-            { cwd: ROOT, encoding: "utf8" },
-        );
+        const { dir, out } = await tooSmallPlan();
         assert.equal(out.status, 3, out.stderr);
         const lines = out.stderr.trim().split("\n");
         assert.match(

@@ -1,9 +1,9 @@
 // The pipelines' Python: every file compiles and the standard-library unit tests pass.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { ROOT } from "../tools/harness";
+import { inBackground, runProcess } from "./support";
 
 function pyFiles(dir: string): string[] {
     return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -12,23 +12,24 @@ function pyFiles(dir: string): string[] {
     });
 }
 
+// compile() is what py_compile does, without writing .pyc files into the tree.
+const COMPILE = "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, encoding='utf-8').read(), f, 'exec')";
+const files = pyFiles(path.join(ROOT, "pipelines"));
+const compiled = inBackground(() => runProcess("python3", ["-c", COMPILE, ...files]));
+const unittests = inBackground(() =>
+    runProcess("python3", ["-m", "unittest", "discover", "-s", "pipelines/tests", "-t", "."], { env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" } }),
+);
+
 describe("pipelines (Python)", () => {
-    it("every Python file compiles", () => {
-        const files = pyFiles(path.join(ROOT, "pipelines"));
+    it("every Python file compiles", async () => {
         assert.ok(files.length >= 8, `found ${files.length} files`);
-        // compile() is what py_compile does, without writing .pyc files into the tree.
-        const code = "import sys\nfor f in sys.argv[1:]:\n    compile(open(f, encoding='utf-8').read(), f, 'exec')";
-        const r = spawnSync("python3", ["-c", code, ...files], { encoding: "utf8" });
+        const r = await compiled();
         assert.equal(r.status, 0, r.stderr);
     });
 
-    it("unit tests pass (python3 -m unittest)", function () {
+    it("unit tests pass (python3 -m unittest)", async function () {
         this.timeout(120000);
-        const r = spawnSync("python3", ["-m", "unittest", "discover", "-s", "pipelines/tests", "-t", "."], {
-            cwd: ROOT,
-            encoding: "utf8",
-            env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-        });
+        const r = await unittests();
         const ran = /Ran (\d+) tests?/.exec(r.stderr);
         assert.equal(r.status, 0, r.stderr.slice(-3000));
         assert.ok(ran && Number(ran[1]) > 0, "no Python test ran");

@@ -1,4 +1,5 @@
 // Shared access to the offline plans of every stack: each stack runs once per test process.
+import { spawn } from "child_process";
 import * as fs from "fs";
 import { strict as assert } from "assert";
 import { Captured, loadStackConfig, PlanRun, runPlan, ROOT } from "../tools/harness";
@@ -10,21 +11,37 @@ export const STACKS = fs
     .map((f) => f.split(".")[1])
     .sort();
 
+// Plans are a third of a test run and several suites plan the same configuration: each distinct
+// configuration runs once per process. Plans are frozen, so a test that changed one would throw
+// instead of leaking into the next suite.
 const cache = new Map<string, Promise<PlanRun>>();
 
-/** The plan of a stack file as it is in the repository. */
-export function planOf(stack: string): Promise<PlanRun> {
-    let p = cache.get(stack);
+function cachedPlan(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
+    const key = `${stack}\0${JSON.stringify(rawConfig)}`;
+    let p = cache.get(key);
     if (!p) {
-        p = runPlan(stack, loadStackConfig(stack));
-        cache.set(stack, p);
+        p = runPlan(stack, rawConfig).then(deepFreeze);
+        cache.set(key, p);
     }
     return p;
 }
 
-/** The plan of a stack with configuration overrides (not cached). */
+function deepFreeze<T>(v: T): T {
+    if (v && typeof v === "object" && !Object.isFrozen(v)) {
+        Object.freeze(v);
+        for (const k of Object.keys(v)) deepFreeze((v as any)[k]);
+    }
+    return v;
+}
+
+/** The plan of a stack file as it is in the repository. */
+export function planOf(stack: string): Promise<PlanRun> {
+    return cachedPlan(stack, loadStackConfig(stack));
+}
+
+/** The plan of a stack with configuration overrides. */
 export function planWith(stack: string, overrides: Record<string, unknown>): Promise<PlanRun> {
-    return runPlan(stack, loadStackConfig(stack, overrides));
+    return cachedPlan(stack, loadStackConfig(stack, overrides));
 }
 
 export function ofType(run: PlanRun, type: string): Captured[] {
@@ -99,4 +116,41 @@ export function assertPinnedRelease(release: Captured, chart: ChartName, namespa
     assert.equal(rel.version, charts[chart].version);
     assert.equal(rel.repositoryOpts.repo, charts[chart].repo);
     assert.equal(rel.namespace, namespace);
+}
+
+export interface ProcessResult {
+    status: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+/** A child process, as a promise of its exit status and output (killed after `timeoutMs`). */
+export function runProcess(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+    return new Promise((resolve) => {
+        const p = spawn(command, args, { cwd: opts.cwd ?? ROOT, env: opts.env ?? process.env });
+        let stdout = "";
+        let stderr = "";
+        const timer = setTimeout(() => p.kill("SIGKILL"), opts.timeoutMs ?? 120000);
+        p.stdout.on("data", (d) => (stdout += d));
+        p.stderr.on("data", (d) => (stderr += d));
+        p.on("error", (e) => (stderr += String(e)));
+        p.on("close", (status) => {
+            clearTimeout(timer);
+            resolve({ status, stdout, stderr });
+        });
+    });
+}
+
+/**
+ * Starts slow child-process work when the run starts (a root hook, so only when called at a
+ * file's top level), so it runs on the other core while the in-process suites run; the suite that
+ * needs it awaits the returned function. A `--grep` that runs none of the file's tests still starts it.
+ */
+export function inBackground<T>(job: () => Promise<T>): () => Promise<T> {
+    let started: Promise<T> | undefined;
+    const start = () => (started ??= job());
+    before(() => {
+        start().catch(() => undefined); // the suite that awaits it reports the failure
+    });
+    return start;
 }

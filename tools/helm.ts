@@ -183,20 +183,14 @@ function store(key: string, manifest: string): void {
 /** `helm template` of a pinned chart with exactly these values; returns the manifest text. */
 export function helmTemplate(name: ChartName, opts: RenderOptions): string {
     const key = cacheKey(name, opts);
-    const hit = cached(key);
-    if (hit !== undefined) return hit;
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
-    try {
-        const valuesFile = path.join(dir, "values.json");
-        fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
-        const r = spawnSync(helmBinary(), templateArgs(name, opts, valuesFile), { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env: helmEnv(dir) });
-        if (r.error) throw new ToolchainError(`helm: ${r.error.message}`);
-        if (r.status !== 0) throw renderFailure(name, opts, r.stderr);
-        store(key, r.stdout);
-        return r.stdout;
-    } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-    }
+    return (
+        cached(key) ??
+        rendering(name, opts, key, (args, env) => {
+            const r = spawnSync(helmBinary(), args, { encoding: "utf8", maxBuffer: 256 * 1024 * 1024, env });
+            if (r.error) throw new ToolchainError(`helm: ${r.error.message}`);
+            return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+        })
+    );
 }
 
 /** The same, as a child process that runs beside others (the leaf-mutation check renders many). */
@@ -204,24 +198,57 @@ export function helmTemplateAsync(name: ChartName, opts: RenderOptions): Promise
     const key = cacheKey(name, opts);
     const hit = cached(key);
     if (hit !== undefined) return Promise.resolve(hit);
+    return rendering(
+        name,
+        opts,
+        key,
+        (args, env) =>
+            new Promise<Helm>((resolve, reject) => {
+                const child = spawn(helmBinary(), args, { env });
+                const out: Buffer[] = [];
+                const err: Buffer[] = [];
+                child.stdout.on("data", (b: Buffer) => out.push(b));
+                child.stderr.on("data", (b: Buffer) => err.push(b));
+                child.on("error", (e) => reject(new ToolchainError(`helm: ${e.message}`)));
+                child.on("close", (code) => resolve({ code, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") }));
+            }),
+    );
+}
+
+interface Helm {
+    code: number | null;
+    stdout: string;
+    stderr: string;
+}
+
+type HelmRun<R> = (args: string[], env: NodeJS.ProcessEnv) => R;
+
+// One path for both: a private temp dir for values and helm's homes, the failure message, the cache.
+function rendering(name: ChartName, opts: RenderOptions, key: string, run: HelmRun<Helm>): string;
+function rendering(name: ChartName, opts: RenderOptions, key: string, run: HelmRun<Promise<Helm>>): Promise<string>;
+function rendering(name: ChartName, opts: RenderOptions, key: string, run: HelmRun<Helm | Promise<Helm>>): string | Promise<string> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
-    const valuesFile = path.join(dir, "values.json");
-    fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
-    return new Promise<string>((resolve, reject) => {
-        const child = spawn(helmBinary(), templateArgs(name, opts, valuesFile), { env: helmEnv(dir) });
-        const out: Buffer[] = [];
-        const err: Buffer[] = [];
-        child.stdout.on("data", (b: Buffer) => out.push(b));
-        child.stderr.on("data", (b: Buffer) => err.push(b));
-        child.on("error", (e) => reject(new ToolchainError(`helm: ${e.message}`)));
-        child.on("close", (code) => {
-            fs.rmSync(dir, { recursive: true, force: true });
-            if (code !== 0) return reject(renderFailure(name, opts, Buffer.concat(err).toString("utf8")));
-            const text = Buffer.concat(out).toString("utf8");
-            store(key, text);
-            resolve(text);
-        });
-    });
+    const done = (h: Helm): string => {
+        if (h.code !== 0) throw renderFailure(name, opts, h.stderr);
+        store(key, h.stdout);
+        return h.stdout;
+    };
+    const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
+    let result: Helm | Promise<Helm>;
+    try {
+        const valuesFile = path.join(dir, "values.json");
+        fs.writeFileSync(valuesFile, JSON.stringify(opts.values ?? {}));
+        result = run(templateArgs(name, opts, valuesFile), helmEnv(dir));
+    } catch (e) {
+        cleanup();
+        throw e;
+    }
+    if (result instanceof Promise) return result.then(done).finally(cleanup);
+    try {
+        return done(result);
+    } finally {
+        cleanup();
+    }
 }
 
 // Keep helm away from the user's own repositories and caches.
@@ -245,16 +272,30 @@ export interface K8sObject {
     source?: string;
 }
 
+// The same manifests are parsed many times in a test run, and YAML parsing was a tenth of it:
+// keep each parse as JSON, which is cheap to copy, so every caller still gets objects of its own.
+const parsed = new Map<string, { json: string; sources: (string | undefined)[] }>();
+
 /** Splits a multi-document manifest into objects (empty documents dropped). */
 export function parseManifest(text: string): K8sObject[] {
-    const out: K8sObject[] = [];
-    for (const chunk of text.split(/^---[ \t]*$/m)) {
-        const obj = YAML.parse(chunk, { maxAliasCount: -1 }) as K8sObject | null;
-        if (!obj || typeof obj !== "object") continue;
-        const src = /^#\s*Source:\s*(\S+)/m.exec(chunk);
-        if (src) Object.defineProperty(obj, "source", { value: src[1], enumerable: false });
-        out.push(obj);
+    const key = crypto.createHash("sha1").update(text).digest("hex");
+    let hit = parsed.get(key);
+    if (!hit) {
+        const objs: K8sObject[] = [];
+        const sources: (string | undefined)[] = [];
+        for (const chunk of text.split(/^---[ \t]*$/m)) {
+            const obj = YAML.parse(chunk, { maxAliasCount: -1 }) as K8sObject | null;
+            if (!obj || typeof obj !== "object") continue;
+            objs.push(obj);
+            sources.push(/^#\s*Source:\s*(\S+)/m.exec(chunk)?.[1]);
+        }
+        hit = { json: JSON.stringify(objs), sources };
+        parsed.set(key, hit);
     }
+    const out = JSON.parse(hit.json) as K8sObject[];
+    out.forEach((obj, i) => {
+        if (hit.sources[i]) Object.defineProperty(obj, "source", { value: hit.sources[i], enumerable: false });
+    });
     return out;
 }
 

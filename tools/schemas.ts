@@ -107,9 +107,17 @@ export function validateCustomResource(obj: { apiVersion: string; kind: string; 
           );
 }
 
-/** The chart's default values.yaml. */
+const defaultsText = new Map<string, string>();
+
+/** The chart's default values.yaml (a fresh copy each call). */
 export function chartDefaults(chartDir: string): Record<string, unknown> {
-    return YAML.parse(fs.readFileSync(path.join(schemasDir(), chartDir, "values.yaml"), "utf8")) ?? {};
+    const file = path.join(schemasDir(), chartDir, "values.yaml");
+    let json = defaultsText.get(file);
+    if (json === undefined) {
+        json = JSON.stringify(YAML.parse(fs.readFileSync(file, "utf8")) ?? {});
+        defaultsText.set(file, json);
+    }
+    return JSON.parse(json);
 }
 
 /** Helm's merge: maps merge recursively, everything else is replaced. */
@@ -121,9 +129,15 @@ export function deepMerge(base: unknown, over: unknown): unknown {
 }
 
 /** Validates merged values against the chart's values.schema.json (Airflow). */
+const valuesValidators = new Map<string, ValidateFunction>();
+
 export function validateChartValues(chartDir: string, values: unknown): string[] {
-    const schema = JSON.parse(fs.readFileSync(path.join(schemasDir(), chartDir, "values.schema.json"), "utf8"));
-    const validate = newAjv().compile(schema);
+    const file = path.join(schemasDir(), chartDir, "values.schema.json");
+    let validate = valuesValidators.get(file);
+    if (!validate) {
+        validate = newAjv().compile(JSON.parse(fs.readFileSync(file, "utf8")));
+        valuesValidators.set(file, validate);
+    }
     const merged = deepMerge(chartDefaults(chartDir), values);
     return validate(merged)
         ? []

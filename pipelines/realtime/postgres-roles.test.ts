@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import { POSTGRES_LOGINS, tableJobCommand } from "./jobs";
 import { ROOT } from "../../tools/harness";
+import { inBackground, runProcess } from "../../test/support";
 
 const SQL_DIR = path.join(ROOT, "pipelines", "realtime");
 
@@ -27,21 +28,45 @@ function pgBin(): string | undefined {
     return dirs.find((d) => d && ["initdb", "pg_ctl", "psql"].every((b) => fs.existsSync(path.join(d, b))));
 }
 
+const bin = pgBin();
+// PostgreSQL refuses to run as root: then every command runs as an unprivileged account.
+const asUser = process.getuid?.() === 0 ? (spawnSync("id", ["postgres"]).status === 0 ? "postgres" : "nobody") : undefined;
+
+/** `cmd` by sh in the server's directory, with the client's environment (as `asUser` when root). */
+function shell(dir: string, cmd: string, env: Record<string, string> = {}): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
+    const full = { PATH: `${bin}:${process.env.PATH}`, PGHOST: dir, PGDATABASE: "postgres", ...env };
+    const args = asUser ? ["runuser", "-u", asUser, "--", "env", ...Object.entries(full).map(([k, v]) => `${k}=${v}`), "sh", "-c", cmd] : ["sh", "-c", cmd];
+    return { command: args[0], args: args.slice(1), env: asUser ? { PATH: process.env.PATH } : { ...process.env, ...full }, cwd: dir || os.tmpdir() };
+}
+
+// initdb and the server start take seconds: begin them with the run, beside the other suites.
+const server = inBackground(async (): Promise<string> => {
+    // No skip: a missing server would turn a broken role script green. .ci/run installs it.
+    assert.ok(bin, "no PostgreSQL server binaries (initdb, pg_ctl, psql): install Debian's postgresql (apt-get install postgresql)");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-pg-"));
+    fs.chmodSync(dir, 0o755);
+    if (asUser) assert.equal(spawnSync("chown", [asUser, dir]).status, 0);
+    const step = async (cmd: string) => {
+        const c = shell(dir, cmd);
+        const r = await runProcess(c.command, c.args, { env: c.env, cwd: c.cwd });
+        assert.equal(r.status, 0, `${cmd}\n${r.stdout}\n${r.stderr}`);
+    };
+    await step(`initdb -D "$PGHOST/data" -U postgres --auth-local=trust >/dev/null`);
+    // The superuser and the master by trust; every other login by password.
+    fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), "local all postgres trust\nlocal all master trust\nlocal all all scram-sha-256\n");
+    await step(`pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='' -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`);
+    // An RDS-like master: no superuser, CREATEROLE, and CREATE on public (PostgreSQL 15 revoked it from PUBLIC).
+    await step(`psql -X -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE ROLE master LOGIN CREATEROLE CREATEDB; GRANT CREATE ON SCHEMA public TO master;"`);
+    return dir;
+});
+
 describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     this.timeout(120000);
-    const bin = pgBin();
     let dir = "";
-    // PostgreSQL refuses to run as root: then every command runs as an unprivileged account.
-    const asUser = process.getuid?.() === 0 ? (spawnSync("id", ["postgres"]).status === 0 ? "postgres" : "nobody") : undefined;
 
     const run = (cmd: string, env: Record<string, string> = {}): SpawnSyncReturns<string> => {
-        const full = { PATH: `${bin}:${process.env.PATH}`, PGHOST: dir, PGDATABASE: "postgres", ...env };
-        const args = asUser ? ["runuser", "-u", asUser, "--", "env", ...Object.entries(full).map(([k, v]) => `${k}=${v}`), "sh", "-c", cmd] : ["sh", "-c", cmd];
-        return spawnSync(args[0], args.slice(1), {
-            encoding: "utf8",
-            env: asUser ? { PATH: process.env.PATH } : { ...process.env, ...full },
-            cwd: dir || os.tmpdir(),
-        });
+        const c = shell(dir, cmd, env);
+        return spawnSync(c.command, c.args, { encoding: "utf8", env: c.env, cwd: c.cwd });
     };
     const ok = (r: SpawnSyncReturns<string>) => {
         assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -53,18 +78,8 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
         run(tableJobCommand(SQL_DIR), { PGUSER: "master", SOURCE_PASSWORD: source, SIMULATOR_PASSWORD: simulator });
     const { source, simulator } = POSTGRES_LOGINS;
 
-    before(function () {
-        // No skip: a missing server would turn a broken role script green. .ci/run installs it.
-        assert.ok(bin, "no PostgreSQL server binaries (initdb, pg_ctl, psql): install Debian's postgresql (apt-get install postgresql)");
-        dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-pg-"));
-        fs.chmodSync(dir, 0o755);
-        if (asUser) ok(spawnSync("chown", [asUser, dir], { encoding: "utf8" }));
-        ok(run(`initdb -D "$PGHOST/data" -U postgres --auth-local=trust >/dev/null`));
-        // The superuser and the master by trust; every other login by password.
-        fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), "local all postgres trust\nlocal all master trust\nlocal all all scram-sha-256\n");
-        ok(run(`pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='' -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`));
-        // An RDS-like master: no superuser, CREATEROLE, and CREATE on public (PostgreSQL 15 revoked it from PUBLIC).
-        ok(run(`psql -X -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE ROLE master LOGIN CREATEROLE CREATEDB; GRANT CREATE ON SCHEMA public TO master;"`));
+    before(async function () {
+        dir = await server();
     });
 
     after(() => {
