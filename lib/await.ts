@@ -26,8 +26,7 @@ export function releaseTimeout(chart: string): number {
     return timeoutSeconds("kubernetes:helm.sh/v3:Release", { chart });
 }
 
-/** `pulumi.com/waitFor` for a pod-running custom resource: the condition its operator sets. */
-export function waitForOf(apiVersion: string, kind: string): string {
+function podRunningWaitFors(): Map<string, string> {
     if (!waitFors) {
         const rows = JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8")).podRunningResources as {
             kind: string;
@@ -35,7 +34,12 @@ export function waitForOf(apiVersion: string, kind: string): string {
         }[];
         waitFors = new Map(rows.map((r) => [r.kind, r.waitFor[0]]));
     }
-    const w = waitFors.get(`${apiVersion}/${kind}`);
+    return waitFors;
+}
+
+/** `pulumi.com/waitFor` for a pod-running custom resource: the condition its operator sets. */
+export function waitForOf(apiVersion: string, kind: string): string {
+    const w = podRunningWaitFors().get(`${apiVersion}/${kind}`);
     if (!w) throw new Error(`no readiness condition known for ${apiVersion}/${kind} (model/controllers.json podRunningResources)`);
     return w;
 }
@@ -55,11 +59,7 @@ export function awaitedMetadata<M extends object>(apiVersion: string, kind: stri
     return { ...metadata, annotations: { ...existing, ...awaitAnnotations(apiVersion, kind) } };
 }
 
+/** Whether the controller table lists the kind as one that runs pods (and so is awaited). */
 export function runsPods(apiVersion: string, kind: string): boolean {
-    try {
-        waitForOf(apiVersion, kind);
-        return true;
-    } catch {
-        return false;
-    }
+    return podRunningWaitFors().has(`${apiVersion}/${kind}`);
 }

@@ -105,13 +105,25 @@ export interface LoadBalancerHit {
     internetFacing: boolean;
     /** Explicitly internal. */
     internal: boolean;
+    /**
+     * Handled by the AWS Load Balancer Controller: `aws-load-balancer-type: external` with a target
+     * type, or `loadBalancerClass: service.k8s.aws/nlb`. Otherwise the in-tree cloud provider takes
+     * the Service, builds a Classic load balancer and ignores the controller's scheme annotation.
+     */
+    byController: boolean;
 }
 
-function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean } {
+function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean; byController: boolean } {
     let internetFacing = false;
     let internal = false;
+    let external = false;
+    let targetType = false;
+    let nlbClass = false;
     walk({ scope }, (_h, k, v) => {
         const val = typeof v === "string" ? v.toLowerCase() : v;
+        if (/aws-load-balancer-type$/.test(k) && val === "external") external = true;
+        if (/aws-load-balancer-nlb-target-type$/.test(k) && (val === "ip" || val === "instance")) targetType = true;
+        if (k === "loadBalancerClass" && val === "service.k8s.aws/nlb") nlbClass = true;
         if (/aws-load-balancer-scheme$/.test(k) || k === "scheme") {
             if (val === "internet-facing") internetFacing = true;
             if (val === "internal") internal = true;
@@ -121,7 +133,7 @@ function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean 
             if (val === "false" || val === false) internetFacing = true;
         }
     });
-    return { internetFacing, internal };
+    return { internetFacing, internal, byController: (external && targetType) || nlbClass };
 }
 
 /**
@@ -136,7 +148,12 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
             const parent = ancestors[ancestors.length - 1];
             const a = lbScheme(holder);
             const b = lbScheme(parent);
-            hits.push({ path: path.replace(/^root\.?/, ""), internetFacing: a.internetFacing || b.internetFacing, internal: a.internal || b.internal });
+            hits.push({
+                path: path.replace(/^root\.?/, ""),
+                internetFacing: a.internetFacing || b.internetFacing,
+                internal: a.internal || b.internal,
+                byController: a.byController || b.byController,
+            });
         }
     });
     return hits;
@@ -146,6 +163,8 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
 export function loadBalancerProblem(hit: LoadBalancerHit, exposure: Exposure): string | undefined {
     if (exposure === "clusterIp")
         return `a LoadBalancer service is not allowed with exposure clusterIp (use ClusterIP and kubectl port-forward, or set bdok:exposure)`;
+    if (!hit.byController)
+        return `the AWS Load Balancer Controller must handle it (annotations service.beta.kubernetes.io/aws-load-balancer-type: external and aws-load-balancer-nlb-target-type: ip, or loadBalancerClass service.k8s.aws/nlb); otherwise the in-tree provider builds a Classic load balancer and ignores the scheme`;
     if (exposure === "internalLoadBalancer" && (hit.internetFacing || !hit.internal)) {
         return `exposure is internalLoadBalancer, so the load balancer must be internal (annotation service.beta.kubernetes.io/aws-load-balancer-scheme: internal)`;
     }

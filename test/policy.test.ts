@@ -127,7 +127,18 @@ describe("policy predicates", () => {
             web: { service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } },
             other: { type: "ClusterIP" },
         });
-        assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true }]);
+        assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true, byController: false }]);
+        const handled = loadBalancerServices({
+            spec: {
+                type: "LoadBalancer",
+                annotations: {
+                    "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+                    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+                },
+            },
+        });
+        assert.equal(handled[0].byController, true);
+        assert.equal(loadBalancerServices({ spec: { type: "LoadBalancer", loadBalancerClass: "service.k8s.aws/nlb" } })[0].byController, true);
     });
 
     it("read TLS-only and admin statements from policy documents", () => {
