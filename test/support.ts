@@ -3,6 +3,7 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import { strict as assert } from "assert";
 import { Captured, loadStackConfig, PlanRun, runPlan, ROOT } from "../tools/harness";
+import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
 
 export const STACKS = fs
@@ -62,28 +63,21 @@ export function byUrn(run: PlanRun, urn: string): Captured {
     return r;
 }
 
-/** Every URN `urn` waits for, directly or through other resources (dependencies and parents' deps). */
-export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
-    const seen = new Set<string>();
-    const stack = [urn];
-    while (stack.length) {
-        const current = stack.pop();
-        const r = run.captured.find((c) => c.urn === current);
-        if (!r) continue;
-        for (const d of r.dependencies) {
-            if (!seen.has(d)) {
-                seen.add(d);
-                stack.push(d);
-                // Waiting for a component means waiting for its children.
-                for (const c of run.captured)
-                    if (c.parent === d && !seen.has(c.urn)) {
-                        seen.add(c.urn);
-                        stack.push(c.urn);
-                    }
-            }
-        }
+const graphs = new WeakMap<PlanRun, Graph>();
+
+/** The plan's engine graph (tools/lifecycle.ts), one per plan run. */
+export function graphOf(run: PlanRun): Graph {
+    let g = graphs.get(run);
+    if (!g) {
+        g = new Graph(run.captured);
+        graphs.set(run, g);
     }
-    return seen;
+    return g;
+}
+
+/** Every URN `urn` waits for on `up`, as the lifecycle model reads the engine's graph. */
+export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
+    return graphOf(run).waitsFor(urn);
 }
 
 /** The children (recursively) of a component. */
@@ -103,6 +97,11 @@ export function descendants(run: PlanRun, urn: string): Captured[] {
 /** The resources of a type below the one component of another type. */
 export function within(run: PlanRun, parentType: string, type: string): Captured[] {
     return descendants(run, one(run, parentType).urn).filter((r) => r.type === type);
+}
+
+/** Karpenter's two releases: whatever selects a node pool waits for them (and for what they wait for). */
+export function isKarpenterRelease(r: Captured): boolean {
+    return r.type === "kubernetes:helm.sh/v3:Release" && [charts.karpenter.chart, charts.karpenterCrd.chart].includes(inputsOf(r).chart);
 }
 
 export function inputsOf<T = any>(r: Captured): T {

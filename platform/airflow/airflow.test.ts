@@ -26,7 +26,7 @@ import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
-import { descendants, inputsOf, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -433,8 +433,10 @@ for (const stack of ["dev", "prod"]) {
 
         it("does not wait for the Trino or Elastic releases", () => {
             const deps = transitiveDeps(run, release(run).urn);
-            // The load balancer controller is the one release it may wait for (its own test file).
-            const others = ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && inputsOf(r).chart !== "aws-load-balancer-controller");
+            // The load balancer controller (its own test file) and Karpenter's pools are the releases it may wait for.
+            const others = ofType(run, RELEASE).filter(
+                (r) => r.urn !== release(run).urn && inputsOf(r).chart !== "aws-load-balancer-controller" && !isKarpenterRelease(r),
+            );
             assert.ok(others.length >= 2);
             for (const o of others) assert.ok(!deps.has(o.urn), `Airflow waits for ${o.name}`);
         });

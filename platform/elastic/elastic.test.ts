@@ -13,7 +13,7 @@ import {
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
-import { descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;
@@ -141,12 +141,14 @@ for (const stack of ["dev", "prod"]) {
                 // Kibana's Service is a LoadBalancer unless exposure is clusterIp: it goes before its controller.
                 const lbc = one(run, RELEASE, "load-balancer-controller");
                 assert.equal(deps.has(lbc.urn), t === KB && run.config.exposure !== "clusterIp", `${t} and the load balancer controller`);
-                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn))
+                // Both select the stateful pool, so they wait for Karpenter's releases too.
+                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn && !isKarpenterRelease(o)))
                     assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
                 assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
             }
             const deps = transitiveDeps(run, rel.urn);
-            for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
+            for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && !isKarpenterRelease(o)))
+                assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
         });
 
         it("publishes addresses and how to read the password, never the password", () => {
