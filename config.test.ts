@@ -8,6 +8,7 @@ import { monthlyCost, supportedKubernetesVersions } from "./lib/estimates";
 import { loadTables } from "./tools/estimate";
 import { loadStackConfig, ROOT } from "./tools/harness";
 import { apps } from "./versions";
+import { STACKS } from "./test/support";
 
 const base = () => loadStackConfig("dev");
 
@@ -27,7 +28,7 @@ const devGroup = () => ({ ...JSON.parse(base()["bdok:nodeGroups"]).system, minSi
 
 describe("configuration", () => {
     it("accepts both stack files", () => {
-        for (const stack of ["dev", "prod"]) {
+        for (const stack of STACKS) {
             const cfg = parseConfig(loadStackConfig(stack), stack);
             assert.equal(cfg.stack, stack);
             assert.equal(cfg.ha, stack === "prod");

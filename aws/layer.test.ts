@@ -9,7 +9,7 @@ describe("AWS layer", () => {
         assert.ok(STACKS.includes("dev") && STACKS.includes("prod"), `stacks: ${STACKS}`);
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             before(async () => {

@@ -7,7 +7,7 @@ import { CHECKPOINT_KEY, STREAMING_PREFIX } from "../pipelines/realtime/values";
 import { BATCH_JOBS_PREFIX } from "../pipelines/batch/specs";
 import type { PlanRun } from "../tools/harness";
 import { S3Call, isAllowed, s3Allowed } from "./iam-eval";
-import { inputsOf, ofType, planOf } from "./support";
+import { inputsOf, ofType, planOf, STACKS } from "./support";
 import { MOCK_ACCOUNT } from "../tools/mocks";
 
 /** The inline policy of the Pod Identity role of namespace/serviceAccount. */
@@ -83,7 +83,7 @@ describe("IAM evaluator (the test's own model of IAM)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`S3 grants of stack ${stack} against the requests their clients make`, () => {
         let run: PlanRun;
         let lake: string;

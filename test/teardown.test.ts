@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import type { Captured, PlanRun } from "../tools/harness";
 import { charts } from "../versions";
-import { inputsOf, ofType, one, planOf, transitiveDeps } from "./support";
+import { inputsOf, ofType, one, planOf, transitiveDeps, STACKS } from "./support";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const RDS = "aws:rds/instance:Instance";
@@ -31,7 +31,7 @@ function deleteClaims(pool: Captured): boolean[] {
     return volumes.filter((v: any) => v.type === "persistent-claim").map((v: any) => v.deleteClaim === true);
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`teardown of stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {

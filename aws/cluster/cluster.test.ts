@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, one, planOf, planWith } from "../../test/support";
+import { inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
 
 describe("AWS layer", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             before(async () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { apps } from "../../versions";
 import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, one, planOf, planWith, within } from "../../test/support";
+import { inputsOf, ofType, one, planOf, planWith, within, STACKS } from "../../test/support";
 
 /**
  * The provider's engine-version diff (aws_db_instance): a configured version matches the running
@@ -26,7 +26,7 @@ function assertNoMinorDrift(engineVersion: string, autoMinorVersionUpgrade: bool
 }
 
 describe("AWS layer", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             before(async () => {

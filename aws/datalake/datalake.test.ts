@@ -2,10 +2,10 @@ import { strict as assert } from "assert";
 import { declaration } from "../../pipelines/lake";
 import { bookNames } from "../../lib/naming";
 import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, planOf, within } from "../../test/support";
+import { inputsOf, ofType, planOf, within, STACKS } from "../../test/support";
 
 describe("AWS layer", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             before(async () => {

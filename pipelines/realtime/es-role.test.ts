@@ -8,7 +8,7 @@ import { CONNECTORS, DATA_VIEW } from "./values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps, STACKS } from "../../test/support";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -37,7 +37,7 @@ function indexPrivileges(role: any, index: string): string[] {
         .flatMap((i: any) => i.privileges);
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Elasticsearch sink login on stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {

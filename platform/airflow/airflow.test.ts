@@ -26,7 +26,7 @@ import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -161,7 +161,7 @@ describe("Airflow (pure builders)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Airflow on stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {
@@ -504,7 +504,7 @@ const AIRFLOW_WORKLOADS = [
 ];
 const DAG_READERS = ["Deployment/airflow-scheduler", "Deployment/airflow-dag-processor", "Deployment/airflow-triggerer", "worker pod template"];
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Airflow on stack ${stack}: the chart as rendered from the plan's values`, () => {
         let run: PlanRun;
         let objs: K8sObject[];

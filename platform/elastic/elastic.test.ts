@@ -13,7 +13,7 @@ import {
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;
@@ -48,7 +48,7 @@ describe("Elastic (names ECK derives)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Elastic on stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {

@@ -5,7 +5,7 @@ import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
 import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps } from "../../test/support";
+import { inputsOf, ofType, planOf, planWith, transitiveDeps, STACKS } from "../../test/support";
 
 const KIND = (k: string) => `kubernetes:kafka.strimzi.io/v1:${k}`;
 const one = (run: PlanRun, kind: string, name?: string): Captured => {
@@ -36,7 +36,7 @@ function grants(acls: any[]): string[] {
     return acls.flatMap((a) => a.operations.map((o: string) => `${a.resource.type}:${a.resource.patternType}:${a.resource.name}:${o}`)).sort();
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Kafka authentication and ACLs on stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {

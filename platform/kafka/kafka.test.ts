@@ -19,7 +19,7 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
-import { byUrn, descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { byUrn, descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
@@ -108,7 +108,7 @@ describe("Platform: Kafka", () => {
         });
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             const want = EXPECTED[stack];

@@ -6,7 +6,7 @@ import { controllerPolicy } from "./iam";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
-import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith } from "../../test/support";
+import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
 import { KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -126,7 +126,7 @@ describe("AWS Load Balancer Controller (pure builders)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`AWS Load Balancer Controller on stack ${stack}`, () => {
         let run: PlanRun;
         let objs: K8sObject[];

@@ -7,7 +7,7 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -117,7 +117,7 @@ describe("Platform: SparkOperator", () => {
         });
     });
 
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
             before(async () => {

@@ -18,7 +18,7 @@ import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../../tools/schemas";
 import { apps } from "../../versions";
 import { queryFile } from "../../pipelines/lake";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -72,7 +72,7 @@ describe("Trino (pure builders)", () => {
     });
 });
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`Trino on stack ${stack}`, () => {
         let run: PlanRun;
         before(async () => {
@@ -216,7 +216,7 @@ const TRINO_480_ICEBERG_KEYS: Record<string, string> = {
 };
 
 describe("Trino's iceberg catalog, as the chart renders it from the plan's values", () => {
-    for (const stack of ["dev", "prod"]) {
+    for (const stack of STACKS) {
         it(`${stack}: a read-only Glue catalog file, mounted where Trino loads catalogs, with Trino 480 keys only`, async function () {
             this.timeout(180000);
             const run = await planOf(stack);
