@@ -70,6 +70,12 @@ describe("Karpenter placement", () => {
                 assert.match(cm.data["pod_template_file.yaml"], /nodeSelector:\s*\n\s+bdok\.io\/pool: workloads/);
             });
 
+            it("Kibana, a stateless UI, selects the workloads pool, so the fixed system group keeps to the operators", () => {
+                const [kb] = cr("kibana.k8s.elastic.co/v1:Kibana");
+                assert.deepEqual(kb.spec.podTemplate.spec.nodeSelector, { "bdok.io/pool": "workloads" });
+                assert.equal(kb.spec.podTemplate.spec.tolerations, undefined, "not on the tainted stateful pool");
+            });
+
             it("the NodePools offer every private subnet's zone (no zone requirement), arm64 only, with limits and expiry; the stateful pool is on-demand", () => {
                 const pools = cr("karpenter.sh/v1:NodePool");
                 assert.ok(pools.length >= 2);

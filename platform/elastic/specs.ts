@@ -90,6 +90,8 @@ export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): Cu
             count: config.ha ? 2 : 1,
             elasticsearchRef: { name: ES_NAME },
             resources: kibanaSizes(config.ha),
+            // A stateless UI: on the workloads pool, leaving the fixed system group to the operators.
+            podTemplate: { spec: { nodeSelector: podPlacement("workloads").nodeSelector } },
             http: {
                 service: {
                     metadata: { annotations: serviceAnnotations(config.exposure) },
