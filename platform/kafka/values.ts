@@ -98,8 +98,9 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
         : {
               operator: res("200m", "1", "384Mi"),
               operatorReplicas: 1,
-              broker: res("250m", "1", "2Gi"),
-              brokerHeap: "1g",
+              // One dev broker with a trickle of change events: half the container is heap, the rest page cache.
+              broker: res("250m", "1", "1536Mi"),
+              brokerHeap: "768m",
               topicOperator: res("50m", "500m", "256Mi"),
               userOperator: res("50m", "500m", "256Mi"),
               connect: res("250m", "1", "1536Mi"),
