@@ -157,8 +157,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             namespaces: namespaces.byName,
             // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
             needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
+            pools: karpenter.ready,
         },
-        onPools,
+        onNodes,
     );
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs

@@ -2,7 +2,17 @@
 // `pulumi destroy` deletes while the controllers it needs still run.
 import { strict as assert } from "assert";
 import type { Captured, PlanRun } from "../tools/harness";
-import { awaitedBeforeNodes, controllerTable, destroyProblems, Graph, hookDeadlocks, unawaitedPodResources, upTimings } from "../tools/lifecycle";
+import {
+    awaitedBeforeNodes,
+    controllerTable,
+    destroyProblems,
+    Graph,
+    hookDeadlocks,
+    poolConsumersNotWaiting,
+    unawaitedPodResources,
+    upTimings,
+} from "../tools/lifecycle";
+import { POOL_LABEL } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
 import { planOf, STACKS } from "./support";
 
@@ -35,6 +45,14 @@ describe("lifecycle model", () => {
 
             it("every custom resource that runs pods is awaited on a condition its operator sets", () => {
                 assert.deepEqual(unawaitedPodResources(run.captured), []);
+            });
+
+            it("whatever selects a Karpenter pool waits for every NodePool (and is deleted before them)", () => {
+                const consumers = run.captured.filter(
+                    (c) => JSON.stringify(c.rawInputs ?? {}).includes(POOL_LABEL) && !c.type.startsWith("kubernetes:karpenter"),
+                );
+                assert.ok(consumers.length >= 4, "brokers, data nodes, Trino and Airflow select pools");
+                assert.deepEqual(poolConsumersNotWaiting(run.captured, POOL_LABEL), []);
             });
         });
 

@@ -364,3 +364,33 @@ export function unawaitedPodResources(captured: Captured[], table = controllerTa
     }
     return out;
 }
+
+// ---- what runs on Karpenter's pools ----
+
+const NODEPOOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool";
+const CORE_WORKLOADS = /^kubernetes:(apps\/v1:(Deployment|StatefulSet|DaemonSet|ReplicaSet)|batch\/v1:(Job|CronJob)|core\/v1:Pod)$/;
+
+/** Whether a resource makes pods: a Helm release, a workload, or a custom resource (operators run them). */
+function makesPods(type: string): boolean {
+    return type === RELEASE_TYPE || CORE_WORKLOADS.test(type) || /^kubernetes:[^:/]+\.[^:/]+\/[^:]+:\w+$/.test(type);
+}
+
+/**
+ * What selects a Karpenter pool (the pool label in its inputs, a Helm values string included) but
+ * does not wait for every NodePool: on `up` its pods would stay pending behind a pool that does not
+ * exist yet; on `destroy` the pools could go first, and Karpenter with them, leaving its nodes behind.
+ */
+export function poolConsumersNotWaiting(captured: Captured[], poolLabel: string): string[] {
+    const pools = captured.filter((c) => c.type === NODEPOOL_TYPE);
+    if (!pools.length) return [];
+    const g = new Graph(captured);
+    const karpenter = new Set(captured.filter((c) => c.type === "bdok:platform:Karpenter").flatMap((k) => [k.urn, ...g.descendants(k.urn).map((d) => d.urn)]));
+    const out: string[] = [];
+    for (const r of captured) {
+        if (karpenter.has(r.urn) || !makesPods(r.type) || !JSON.stringify(r.rawInputs ?? {}).includes(poolLabel)) continue;
+        const waits = g.waitsFor(r.urn);
+        const missing = pools.filter((p) => !waits.has(p.urn)).map((p) => p.name);
+        if (missing.length) out.push(`${r.name} (${r.type}) selects a Karpenter pool but does not wait for ${missing.join(", ")}`);
+    }
+    return out;
+}

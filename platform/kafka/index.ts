@@ -30,6 +30,12 @@ export interface KafkaArgs {
     namespaces: Record<string, k8s.core.v1.Namespace>;
     /** What the pipelines ask of Kafka: topics, and a Connect cluster only if some connector needs one. */
     needs: KafkaNeeds;
+    /**
+     * Karpenter's controller and NodePools. Only what runs on the pools waits for them (brokers,
+     * the cluster's readiness, Connect), so the operator installs while Karpenter does, and on
+     * destroy those go while Karpenter still runs to remove their nodes.
+     */
+    pools: pulumi.Resource[];
 }
 
 /**
@@ -87,8 +93,8 @@ export class Kafka extends pulumi.ComponentResource {
             protect: config.protectStatefulResources,
             ha: config.ha,
         };
-        cr("pool", kafkaNodePool(clusterArgs));
-        this.cluster = cr("cluster", kafkaCluster(clusterArgs));
+        cr("pool", kafkaNodePool(clusterArgs), args.pools);
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs), args.pools);
         for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
             this.topicResources[id] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
@@ -139,7 +145,7 @@ export class Kafka extends pulumi.ComponentResource {
             cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
             // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
             // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
-            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [buildRole]);
+            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [buildRole, ...args.pools]);
 
             // ---- The Secrets the connectors resolve through the secrets config provider ----
             const readers: pulumi.Resource[] = [];
