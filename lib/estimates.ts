@@ -3,119 +3,15 @@
 // Everything here is PURE: the plan, the configuration and the data tables (estimates/*.json) come
 // in as arguments; tools/estimate.ts loads the tables and composes the three.
 import * as YAML from "yaml";
-import { ec2TypeProblem, instanceShape, rdsClassProblem } from "./instances";
-
-// ---------------------------------------------------------------------------------------------
-// Shared shapes
-// ---------------------------------------------------------------------------------------------
-
-/** The part of a planned resource the estimates read (tools/harness.ts PlannedResource fits). */
-export interface EstResource {
-    urn: string;
-    type: string;
-    name: string;
-    parent: string | null;
-    provider?: string | null;
-    dependencies: string[];
-    custom: boolean;
-    remote?: boolean;
-    inputs: Record<string, unknown>;
-}
-
-export interface SourceRef {
-    url: string;
-    note?: string;
-    [k: string]: unknown;
-}
-
-function isObj(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/** Splits "a.b.pulumi\.com/x" into ["a", "b", "pulumi.com/x"] (a backslash escapes a dot). */
-export function splitPath(path: string): string[] {
-    const out: string[] = [];
-    let cur = "";
-    for (let i = 0; i < path.length; i++) {
-        const c = path[i];
-        if (c === "\\" && path[i + 1] === ".") {
-            cur += ".";
-            i++;
-        } else if (c === ".") {
-            out.push(cur);
-            cur = "";
-        } else cur += c;
-    }
-    out.push(cur);
-    return out.filter((p) => p !== "");
-}
-
-export function getPath(obj: unknown, path: string | string[]): unknown {
-    let cur: unknown = obj;
-    for (const key of Array.isArray(path) ? path : splitPath(path)) {
-        if (!isObj(cur)) return undefined;
-        cur = cur[key];
-    }
-    return cur;
-}
-
-const round = (n: number, digits = 2) => Math.round(n * 10 ** digits) / 10 ** digits;
-
-// ---------------------------------------------------------------------------------------------
-// Durations
-// ---------------------------------------------------------------------------------------------
-
-export interface DurationEntry {
-    match: string;
-    when?: Record<string, unknown>;
-    minutes: number;
-    range?: [number, number];
-    /** Waits for pods to be ready, so cannot finish before the node groups exist. */
-    needsNodes?: boolean;
-    source: SourceRef;
-}
-
-export interface DurationTable {
-    default: { minutes: number; source: SourceRef };
-    entries: DurationEntry[];
-}
-
-export function globToRegExp(glob: string): RegExp {
-    return new RegExp(
-        `^${glob
-            .split("*")
-            .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, "\\$&"))
-            .join(".*")}$`,
-    );
-}
-
-/** A `when` matcher: equality, one of a list, "/regex/" on strings, or {present: boolean}. */
-export function matches(actual: unknown, expected: unknown): boolean {
-    if (Array.isArray(expected)) return expected.some((e) => matches(actual, e));
-    if (isObj(expected) && "present" in expected) return (actual !== undefined && actual !== null) === expected.present;
-    if (typeof expected === "string" && expected.length > 2 && expected.startsWith("/") && expected.endsWith("/")) {
-        return actual !== undefined && actual !== null && new RegExp(expected.slice(1, -1)).test(String(actual));
-    }
-    return actual === expected || (actual !== undefined && actual !== null && String(actual) === String(expected));
-}
-
-/** The table entry that applies to a resource: the first whose type pattern and conditions hold. */
-export function durationEntry(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): { minutes: number; index: number; needsNodes: boolean } {
-    for (let i = 0; i < table.entries.length; i++) {
-        const e = table.entries[i];
-        if (!globToRegExp(e.match).test(r.type)) continue;
-        if (e.when && !Object.entries(e.when).every(([p, v]) => matches(getPath(r.inputs, p), v))) continue;
-        return { minutes: e.minutes, index: i, needsNodes: e.needsNodes === true };
-    }
-    return { minutes: table.default.minutes, index: -1, needsNodes: false };
-}
+import { DurationTable, durationEntry, durationOf } from "./durations";
+import { CapacityTable, SystemPod, nodeAllocatable } from "./node-capacity";
+import { EstResource, getPath } from "./plan-resource";
+import { PriceTable, ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice, supportedKubernetesVersions } from "./prices";
+import { cpuMillis, jvmMemoryMiB, memoryMiB, round, storageGiB } from "./quantities";
+import { isPlainObject } from "./validate";
 
 /** Resource types whose instances are the worker nodes pods run on. */
 export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
-
-export function durationOf(r: Pick<EstResource, "type" | "inputs">, table: DurationTable): number {
-    return durationEntry(r, table).minutes;
-}
 
 // ---------------------------------------------------------------------------------------------
 // Critical path
@@ -128,7 +24,7 @@ export function durationOf(r: Pick<EstResource, "type" | "inputs">, table: Durat
  */
 export function resourceRefs(inputs: unknown, out: string[] = []): string[] {
     if (Array.isArray(inputs)) inputs.forEach((x) => resourceRefs(x, out));
-    else if (isObj(inputs)) {
+    else if (isPlainObject(inputs)) {
         if (typeof inputs.resource === "string" && inputs.resource.startsWith("urn:pulumi:") && Object.keys(inputs).length === 1) out.push(inputs.resource);
         else Object.values(inputs).forEach((x) => resourceRefs(x, out));
     }
@@ -287,36 +183,6 @@ export function criticalPath(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Quantities
-// ---------------------------------------------------------------------------------------------
-
-const binary: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
-const decimal: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
-
-/** A Kubernetes quantity ("500m", "1.5", "512Mi", "1G", 2) as a plain number (cores, bytes). */
-export function parseQuantity(q: unknown): number {
-    if (typeof q === "number") return q;
-    if (typeof q !== "string") throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
-    const m = /^\s*([+-]?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)\s*(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|K|M|G|T|P|E)?\s*$/.exec(q);
-    if (!m) throw new Error(`not a Kubernetes quantity: ${JSON.stringify(q)}`);
-    const unit = m[2] ?? "";
-    return Number(m[1]) * (binary[unit] ?? decimal[unit]);
-}
-
-export const cpuMillis = (q: unknown) => Math.round(parseQuantity(q) * 1000);
-export const memoryMiB = (q: unknown) => parseQuantity(q) / 2 ** 20;
-export const storageGiB = (q: unknown) => parseQuantity(q) / 2 ** 30;
-
-/** A JVM/Spark memory size ("512m", "2g", "1024" = MiB) in MiB. */
-export function jvmMemoryMiB(v: unknown): number {
-    if (typeof v === "number") return v;
-    const m = /^\s*(\d+(?:\.\d+)?)\s*([kmgtKMGT])?[bB]?\s*$/.exec(String(v));
-    if (!m) throw new Error(`not a JVM memory size: ${JSON.stringify(v)}`);
-    const f: Record<string, number> = { k: 1 / 1024, m: 1, g: 1024, t: 1024 * 1024 };
-    return Number(m[1]) * f[(m[2] ?? "m").toLowerCase()];
-}
-
-// ---------------------------------------------------------------------------------------------
 // What the program asks of the cluster: pods, persistent volumes, load balancers
 // ---------------------------------------------------------------------------------------------
 
@@ -346,12 +212,13 @@ export const POOL_LABEL_KEY = "bdok.io/pool";
  * affinity on bdok.io/pool, suffixed ":on-demand" when it also requires on-demand capacity.
  */
 export function poolOf(ps: unknown): string | undefined {
-    if (!isObj(ps)) return undefined;
-    const sel = isObj(ps.nodeSelector) ? ps.nodeSelector : {};
+    if (!isPlainObject(ps)) return undefined;
+    const sel = isPlainObject(ps.nodeSelector) ? ps.nodeSelector : {};
     const terms = getPath(ps, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
-    const exprs = Array.isArray(terms) && terms.length === 1 && isObj(terms[0]) && Array.isArray(terms[0].matchExpressions) ? terms[0].matchExpressions : [];
+    const exprs =
+        Array.isArray(terms) && terms.length === 1 && isPlainObject(terms[0]) && Array.isArray(terms[0].matchExpressions) ? terms[0].matchExpressions : [];
     const fromAffinity = (key: string) => {
-        const e = exprs.find((x: unknown) => isObj(x) && x.key === key && x.operator === "In" && Array.isArray(x.values) && x.values.length === 1);
+        const e = exprs.find((x: unknown) => isPlainObject(x) && x.key === key && x.operator === "In" && Array.isArray(x.values) && x.values.length === 1);
         return e ? String((e as { values: unknown[] }).values[0]) : undefined;
     };
     const pool = (sel[POOL_LABEL_KEY] as string | undefined) ?? fromAffinity(POOL_LABEL_KEY);
@@ -378,41 +245,6 @@ export interface Workloads {
     pods: PodItem[];
     volumes: VolumeItem[];
     loadBalancers: LoadBalancerItem[];
-}
-
-export interface CapacityTable {
-    nodeReserve: {
-        cpuPercentByCore: number[];
-        cpuPercentBeyond: number;
-        memoryMiBPerPod: number;
-        memoryMiBBase: number;
-        evictionHardMiB: number;
-    };
-    maxPods: {
-        bySize: Record<string, number>;
-        burstableBySize: Record<string, number>;
-        overrides: Record<string, number>;
-        managedNodeGroupCap: { belowVcpu: number; below: number; atOrAbove: number };
-    };
-    systemPods: {
-        always: SystemPod[];
-        byAddon: Record<string, SystemPod[]>;
-    };
-    operatorDefaults: {
-        elasticsearch: { cpuMillis: number; memoryMiB: number; storageGiB: number };
-        kibana: { cpuMillis: number; memoryMiB: number };
-        sparkDriver: { cores: number; memory: string };
-        sparkExecutor: { cores: number; memory: string; instances: number };
-        sparkMemoryOverhead: { factorJvm: number; factorNonJvm: number; minimumMiB: number };
-    };
-}
-
-export interface SystemPod {
-    name: string;
-    perNode: boolean;
-    replicas?: number;
-    cpuMillis: number;
-    memoryMiB: number;
 }
 
 /** A Kubernetes object as `helm template` renders it (tools/helm.ts K8sObject fits). */
@@ -444,8 +276,8 @@ interface WalkCtx {
 }
 
 function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: number } | undefined {
-    const req = isObj(resources) ? resources.requests : undefined;
-    if (!isObj(req)) return undefined;
+    const req = isPlainObject(resources) ? resources.requests : undefined;
+    if (!isPlainObject(req)) return undefined;
     const cpu = req.cpu !== undefined && req.cpu !== null ? cpuMillis(req.cpu) : 0;
     const mem = req.memory !== undefined && req.memory !== null ? memoryMiB(req.memory) : 0;
     return cpu === 0 && mem === 0 ? undefined : { cpuMillis: cpu, memoryMiB: mem };
@@ -455,14 +287,14 @@ function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: number 
 export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: number; memoryMiB: number } {
     const sum = { cpuMillis: 0, memoryMiB: 0 };
     for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
-        const r = isObj(c) ? requestsOf(c.resources) : undefined;
+        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
         if (r) {
             sum.cpuMillis += r.cpuMillis;
             sum.memoryMiB += r.memoryMiB;
         }
     }
     for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
-        const r = isObj(c) ? requestsOf(c.resources) : undefined;
+        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
         if (r) {
             sum.cpuMillis = Math.max(sum.cpuMillis, r.cpuMillis);
             sum.memoryMiB = Math.max(sum.memoryMiB, r.memoryMiB);
@@ -484,7 +316,7 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
         node.forEach((x) => walk(x, path, pods, ctx));
         return;
     }
-    if (!isObj(node)) return;
+    if (!isPlainObject(node)) return;
     if (node.enabled === false || node.enable === false) return;
     let n = pods;
     for (const k of ctx.multiplierKeys) {
@@ -496,7 +328,7 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     const where = path.join(".") || "(top level)";
     // Strimzi: a component's pods are placed by its sibling template.pod.
     const podTemplate = getPath(node, "template.pod");
-    if (isObj(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate) };
+    if (isPlainObject(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate) };
     const pool = ctx.pool ? { pool: ctx.pool } : {};
 
     if (Array.isArray(node.containers)) {
@@ -516,7 +348,7 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
         const r = requestsOf(node.resources);
         if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined, ...pool });
     }
-    if (isObj(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
+    if (isPlainObject(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
         const p = node.persistence;
         ctx.out.volumes.push({
             source: ctx.source,
@@ -562,9 +394,10 @@ function findLoadBalancers(node: unknown, path: string[], parent: Record<string,
         node.forEach((x) => findLoadBalancers(x, path, parent, source, out));
         return;
     }
-    if (!isObj(node) || node.enabled === false) return;
+    if (!isPlainObject(node) || node.enabled === false) return;
     if (node.type === "LoadBalancer") {
-        const annotations = (isObj(node.annotations) ? node.annotations : getPath(parent, "metadata.annotations")) as Record<string, unknown> | undefined;
+        const annotations = (isPlainObject(node.annotations) ? node.annotations : getPath(parent, "metadata.annotations")) as
+            Record<string, unknown> | undefined;
         out.push({ source, path: path.join(".") || "(top level)", internetFacing: internetFacing(annotations) });
     }
     for (const [k, v] of Object.entries(node)) findLoadBalancers(v, [...path, k], node, source, out);
@@ -591,16 +424,16 @@ function sparkPods(source: string, spec: Record<string, unknown>, defaults: Capa
     };
     const podCpu = (role: Record<string, unknown>, fallbackCores: number) =>
         role.coreRequest !== undefined ? cpuMillis(role.coreRequest) : Math.round(Number(role.cores ?? fallbackCores) * 1000);
-    const driver = isObj(spec.driver) ? spec.driver : {};
-    const executor = isObj(spec.executor) ? spec.executor : {};
-    const dyn = isObj(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
+    const driver = isPlainObject(spec.driver) ? spec.driver : {};
+    const executor = isPlainObject(spec.executor) ? spec.executor : {};
+    const dyn = isPlainObject(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
     const instances = Number(executor.instances ?? dyn?.maxExecutors ?? dyn?.initialExecutors ?? defaults.sparkExecutor.instances);
     const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
     // The operator merges spec.nodeSelector into each role's.
     const placed = (role: Record<string, unknown>) => {
         const p = poolOf({
             ...role,
-            nodeSelector: { ...(isObj(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isObj(role.nodeSelector) ? role.nodeSelector : {}) },
+            nodeSelector: { ...(isPlainObject(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isPlainObject(role.nodeSelector) ? role.nodeSelector : {}) },
         });
         return p ? { pool: p } : {};
     };
@@ -638,11 +471,11 @@ const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"
 /** The pod template of a workload object, if it is one. */
 function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, unknown> | undefined {
     const ps = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
-    return isObj(ps) ? ps : undefined;
+    return isPlainObject(ps) ? ps : undefined;
 }
 
 const containerNames = (ps: Record<string, unknown>, key: "containers" | "initContainers") =>
-    (Array.isArray(ps[key]) ? (ps[key] as unknown[]) : []).map((c) => (isObj(c) ? String(c.name ?? "?") : "?"));
+    (Array.isArray(ps[key]) ? (ps[key] as unknown[]) : []).map((c) => (isPlainObject(c) ? String(c.name ?? "?") : "?"));
 
 /**
  * The pods, volumes and load balancers of one core Kubernetes object (the program's own, or one a
@@ -660,7 +493,7 @@ function objectWorkloads(
     out: Workloads,
     defaults: CapacityTable["operatorDefaults"],
 ): void {
-    const spec = isObj(body.spec) ? body.spec : {};
+    const spec = isPlainObject(body.spec) ? body.spec : {};
     const annotations = getPath(body, "metadata.annotations") as Record<string, unknown> | undefined;
     if ((group === "apps" || group === "batch" || group === "core") && POD_KINDS.includes(kind)) {
         const ps = podSpecOf(kind, spec);
@@ -720,7 +553,7 @@ function objectWorkloads(
         if (spec.type === "LoadBalancer") out.loadBalancers.push({ source, path: at("spec"), internetFacing: internetFacing(annotations) });
     } else if (kind === "ConfigMap") {
         // Pods that exist only while a task or a batch run is on: transient demand the plan never shows.
-        for (const [key, text] of Object.entries(isObj(body.data) ? body.data : {})) {
+        for (const [key, text] of Object.entries(isPlainObject(body.data) ? body.data : {})) {
             if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/^kind:\s*(Pod|SparkApplication)\s*$/m.test(text)) continue;
             let doc: unknown;
             try {
@@ -728,7 +561,7 @@ function objectWorkloads(
             } catch {
                 continue;
             }
-            if (!isObj(doc) || !isObj(doc.spec)) continue;
+            if (!isPlainObject(doc) || !isPlainObject(doc.spec)) continue;
             if (doc.kind === "SparkApplication") {
                 const first = out.pods.length;
                 sparkPods(`${source} ${key}`, doc.spec, defaults, out, "spec");
@@ -773,7 +606,7 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                 );
             const src = `${r.name} (helm ${inputs.chart})`;
             for (const o of objects) {
-                if (!isObj(o) || isHelmTestHook(o)) continue;
+                if (!isPlainObject(o) || isHelmTestHook(o)) continue;
                 const [group, version] = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];
                 if (!version) continue;
                 const id = `${o.kind}/${o.metadata?.name}`;
@@ -782,23 +615,23 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
             continue;
         }
         const { group, kind } = kindOf(r.type);
-        const spec = isObj(inputs.spec) ? inputs.spec : {};
+        const spec = isPlainObject(inputs.spec) ? inputs.spec : {};
         if (group === "apps" || group === "batch" || group === "core") {
             objectWorkloads(kind, group, inputs, source, (sub) => sub, out, defaults);
             continue;
         }
         if (group === "sparkoperator.k8s.io" && (kind === "SparkApplication" || kind === "ScheduledSparkApplication")) {
             const s = kind === "ScheduledSparkApplication" ? getPath(spec, "template") : spec;
-            if (isObj(s)) sparkPods(source, s, defaults, out, kind === "ScheduledSparkApplication" ? "spec.template" : "spec");
+            if (isPlainObject(s)) sparkPods(source, s, defaults, out, kind === "ScheduledSparkApplication" ? "spec.template" : "spec");
             continue;
         }
         if (group === "elasticsearch.k8s.elastic.co" && kind === "Elasticsearch") {
             (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).forEach((ns: unknown, i: number) => {
-                if (!isObj(ns)) return;
+                if (!isPlainObject(ns)) return;
                 const count = Number(ns.count ?? 1);
                 const containers = getPath(ns, "podTemplate.spec.containers");
-                const es = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "elasticsearch") : undefined;
-                const req = isObj(es) ? requestsOf(es.resources) : undefined;
+                const es = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "elasticsearch") : undefined;
+                const req = isPlainObject(es) ? requestsOf(es.resources) : undefined;
                 const pool = poolOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
                     ...(pool ? { pool } : {}),
@@ -829,8 +662,8 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
         }
         if (group === "kibana.k8s.elastic.co" && kind === "Kibana") {
             const containers = getPath(spec, "podTemplate.spec.containers");
-            const kb = Array.isArray(containers) ? containers.find((c) => isObj(c) && c.name === "kibana") : undefined;
-            const req = isObj(kb) ? requestsOf(kb.resources) : undefined;
+            const kb = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "kibana") : undefined;
+            const req = isPlainObject(kb) ? requestsOf(kb.resources) : undefined;
             const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
             out.pods.push({
                 ...(kbPool ? { pool: kbPool } : {}),
@@ -912,45 +745,6 @@ export class CapacityError extends Error {
         super(message);
         this.name = "CapacityError";
     }
-}
-
-/** kube-reserved CPU of a node with `vcpu` cores, in millicores (EKS AMI ladder). */
-export function reservedCpuMillis(vcpu: number, reserve: CapacityTable["nodeReserve"]): number {
-    let pct = 0;
-    for (let core = 0; core < vcpu; core++) pct += reserve.cpuPercentByCore[core] ?? reserve.cpuPercentBeyond;
-    return Math.round(pct * 10); // percent of one core = 10 millicores
-}
-
-export function maxPodsOf(instanceType: string, table: CapacityTable["maxPods"]): number {
-    const [family, size] = instanceType.split(".");
-    const eni = table.overrides[instanceType] ?? (family.startsWith("t") ? table.burstableBySize[size] : table.bySize[size]);
-    if (eni === undefined) throw new Error(`no max-pods figure for ${instanceType}`);
-    const vcpu = instanceShape(instanceType).vcpu;
-    const cap = vcpu < table.managedNodeGroupCap.belowVcpu ? table.managedNodeGroupCap.below : table.managedNodeGroupCap.atOrAbove;
-    return Math.min(eni, cap);
-}
-
-/** What one node of `instanceType` offers to pods, by the EKS AMI's formula. */
-export function nodeAllocatable(
-    instanceType: string,
-    table: CapacityTable,
-): {
-    maxPods: number;
-    capacity: { cpuMillis: number; memoryMiB: number };
-    reserved: { cpuMillis: number; memoryMiB: number };
-    allocatable: { cpuMillis: number; memoryMiB: number };
-} {
-    const shape = instanceShape(instanceType);
-    const maxPods = maxPodsOf(instanceType, table.maxPods);
-    const capacity = { cpuMillis: shape.vcpu * 1000, memoryMiB: shape.memoryGiB * 1024 };
-    const r = table.nodeReserve;
-    const reserved = { cpuMillis: reservedCpuMillis(shape.vcpu, r), memoryMiB: r.memoryMiBPerPod * maxPods + r.memoryMiBBase + r.evictionHardMiB };
-    return {
-        maxPods,
-        capacity,
-        reserved,
-        allocatable: { cpuMillis: capacity.cpuMillis - reserved.cpuMillis, memoryMiB: capacity.memoryMiB - reserved.memoryMiB },
-    };
 }
 
 /** The node groups a plan creates, at desired size (the smallest listed instance type of each). */
@@ -1168,32 +962,6 @@ export function capacity(resources: EstResource[], config: { stack: string }, ta
 // Monthly cost at idle
 // ---------------------------------------------------------------------------------------------
 
-export interface PriceTable {
-    region: string;
-    date: string;
-    hoursPerMonth: number;
-    eks: { standardPerHour: number; extendedPerHour: number; versionCalendar: Record<string, { standardUntil: string; extendedUntil: string }> };
-    natGateway: { perHour: number; perGBProcessed: number };
-    publicIpv4: { perHour: number };
-    vpcInterfaceEndpoint: { perHourPerAz: number };
-    loadBalancer: { nlbPerHour: number; albPerHour: number };
-    ebs: { perGBMonth: Record<string, number>; nodeRootVolumeType: string };
-    rds: {
-        storagePerGBMonth: Record<string, number>;
-        multiAzFactor: number;
-        instancePerHour: Record<string, number>;
-        familyLargePerHour: Record<string, number>;
-    };
-    ec2: {
-        familyLargePerHour: Record<string, number>;
-        sizeFactor: Record<string, number>;
-        sizes: Record<string, string[]>;
-        spot: { factor: number };
-    };
-    kms: { perKeyMonth: number };
-    usageBased: Array<{ item: string; price: string; url: string; note?: string }>;
-}
-
 export interface CostItem {
     item: string;
     resource: string;
@@ -1209,61 +977,6 @@ export interface MonthlyCost {
     items: CostItem[];
     warnings: string[];
     usageBased: PriceTable["usageBased"];
-}
-
-/** On-demand $/h of an EC2 instance type: the family's .large price x the size's factor. */
-export function ec2HourlyPrice(instanceType: string, prices: PriceTable): number {
-    // The configuration validates against the same check (lib/instances.ts), so this only throws for a hand-made plan.
-    const problem = ec2TypeProblem(instanceType, prices);
-    if (problem) throw new Error(`${instanceType} does not exist; allowed: ${problem}`);
-    return prices.ec2.familyLargePerHour[instanceType.split(".")[0]] * prices.ec2.sizeFactor[instanceType.split(".")[1]];
-}
-
-/** Single-AZ on-demand $/h of an RDS class. */
-export function rdsHourlyPrice(instanceClass: string, prices: PriceTable): number {
-    const problem = rdsClassProblem(instanceClass, prices);
-    if (problem) throw new Error(`${instanceClass} does not exist; allowed: ${problem}`);
-    const explicit = prices.rds.instancePerHour[instanceClass];
-    if (explicit !== undefined) return explicit;
-    const [, family, size] = instanceClass.split(".");
-    return prices.rds.familyLargePerHour[family] * prices.ec2.sizeFactor[size];
-}
-
-/** The EKS control-plane rate of a Kubernetes version on a date (standard or extended support). */
-export function eksHourlyRate(version: string, asOf: string, prices: PriceTable): { perHour: number; support: "standard" | "extended" | "unknown" } {
-    const cal = prices.eks.versionCalendar[version];
-    if (!cal) return { perHour: prices.eks.standardPerHour, support: "unknown" };
-    return asOf > cal.standardUntil
-        ? { perHour: prices.eks.extendedPerHour, support: "extended" }
-        : { perHour: prices.eks.standardPerHour, support: "standard" };
-}
-
-type EksCalendar = Pick<PriceTable, "date" | "eks" | "hoursPerMonth">;
-
-/**
- * The EKS versions in standard support on `asOf` (default: the price table's date), oldest first.
- * The configuration accepts exactly these: one table says both what a version costs and whether
- * the stack may use it.
- */
-export function supportedKubernetesVersions(prices: EksCalendar, asOf = prices.date): string[] {
-    return Object.entries(prices.eks.versionCalendar)
-        .filter(([, c]) => asOf <= c.standardUntil)
-        .map(([v]) => v)
-        .sort((a, b) => Number(a.split(".")[1]) - Number(b.split(".")[1]));
-}
-
-/** Why `version` may not be used (what is allowed instead), or undefined when it is in standard support. */
-export function kubernetesVersionProblem(version: string, prices: EksCalendar, asOf = prices.date): string | undefined {
-    const ok = supportedKubernetesVersions(prices, asOf);
-    if (ok.includes(version)) return undefined;
-    const allowed = `one of ${ok.map((v) => JSON.stringify(v)).join(", ")} (the EKS versions in standard support on ${asOf}, estimates/prices.json)`;
-    const cal = prices.eks.versionCalendar[version];
-    if (cal && asOf <= cal.extendedUntil) {
-        const e = prices.eks;
-        return `${allowed}; ${version} left standard support on ${cal.standardUntil}: EKS bills it as extended support at $${e.extendedPerHour}/h per cluster ($${round(e.extendedPerHour * prices.hoursPerMonth)}/month), ${round(e.extendedPerHour / e.standardPerHour, 1)}x the standard $${e.standardPerHour}/h`;
-    }
-    if (cal) return `${allowed}; ${version} is past the end of extended support (${cal.extendedUntil})`;
-    return /^\d+\.\d$/.test(version) ? `${allowed} (YAML reads an unquoted 1.30 as the number 1.3: write versions in quotes)` : allowed;
 }
 
 /**

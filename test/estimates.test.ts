@@ -4,26 +4,12 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { ec2Families, rdsFamilies } from "../lib/instances";
-import {
-    CapacityError,
-    EstResource,
-    capacity,
-    capacityReport,
-    criticalPath,
-    durationEntry,
-    ec2HourlyPrice,
-    eksHourlyRate,
-    cpuMillis,
-    jvmMemoryMiB,
-    maxPodsOf,
-    memoryMiB,
-    monthlyCost,
-    nodeAllocatable,
-    parseQuantity,
-    rdsHourlyPrice,
-    storageGiB,
-    workloads,
-} from "../lib/estimates";
+import { durationEntry } from "../lib/durations";
+import { CapacityError, capacity, capacityReport, criticalPath, monthlyCost, workloads } from "../lib/estimates";
+import { maxPodsOf, nodeAllocatable } from "../lib/node-capacity";
+import { EstResource } from "../lib/plan-resource";
+import { ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice } from "../lib/prices";
+import { cpuMillis, jvmMemoryMiB, memoryMiB, parseQuantity, storageGiB } from "../lib/quantities";
 import * as YAML from "yaml";
 import { toYaml } from "../pipelines/batch/specs";
 import { estimate, Estimates, loadTables, renderedObjects } from "../tools/estimate";

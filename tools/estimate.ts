@@ -4,24 +4,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { StackConfig } from "../config";
-import {
-    CapacityError,
-    CapacityReport,
-    CapacityTable,
-    CostItem,
-    DurationTable,
-    EstResource,
-    PriceTable,
-    RenderedObjects,
-    capacityReport,
-    criticalPath,
-    jvmMemoryMiB,
-    monthlyCost,
-    getPath,
-    nodeAllocatable,
-    systemPodsOf,
-    workloads,
-} from "../lib/estimates";
+import { DurationTable } from "../lib/durations";
+import { CapacityError, CapacityReport, CostItem, RenderedObjects, capacityReport, criticalPath, monthlyCost, systemPodsOf, workloads } from "../lib/estimates";
+import { CapacityTable, nodeAllocatable } from "../lib/node-capacity";
+import { EstResource, getPath } from "../lib/plan-resource";
+import { PriceTable } from "../lib/prices";
+import { jvmMemoryMiB } from "../lib/quantities";
 import { karpenterCost, PackingResult, PodRequest, PoolOffer, poolInstanceTypes } from "../platform/karpenter/packing";
 import type { PlanRun } from "./harness";
 import { instanceShape } from "../lib/instances";

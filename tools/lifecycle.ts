@@ -3,7 +3,9 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
-import { criticalPath, durationEntry, DurationTable, EstResource, resourceRefs } from "../lib/estimates";
+import { durationEntry, DurationTable } from "../lib/durations";
+import { criticalPath, resourceRefs } from "../lib/estimates";
+import { EstResource } from "../lib/plan-resource";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
