@@ -4,9 +4,9 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ConfigError, parseConfig, schema } from "./config";
 import { closest } from "./lib/validate";
-import { monthlyCost } from "./lib/estimates";
 import { supportedKubernetesVersions } from "./lib/prices";
-import { loadTables } from "./tools/estimate";
+import { monthlyCost } from "./tools/estimate/cost";
+import { loadTables } from "./tools/estimate/tables";
 import { loadStackConfig, ROOT } from "./tools/harness";
 import { apps } from "./versions";
 

@@ -4,14 +4,13 @@
 import * as fs from "fs";
 import * as path from "path";
 import { durationEntry, DurationTable } from "../lib/durations";
-import { criticalPath, resourceRefs } from "../lib/estimates";
 import { EstResource } from "../lib/plan-resource";
+import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
-export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
 
 export interface ControllerTable {
     pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };
