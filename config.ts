@@ -5,7 +5,7 @@ import { stackNameIssues } from "./lib/naming";
 import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";
 import pkg from "./package.json";
-import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/estimates";
+import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
     ConfigError,

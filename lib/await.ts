@@ -2,7 +2,7 @@
 // the custom resources that run pods, from the controller table (model/controllers.json).
 import * as fs from "fs";
 import * as path from "path";
-import { durationEntry, DurationTable } from "./estimates";
+import { durationEntry, DurationTable } from "./durations";
 
 const ROOT = path.resolve(__dirname, "..");
 let durations: DurationTable | undefined;

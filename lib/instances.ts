@@ -3,7 +3,7 @@
 // type the configuration accepts is one the cost model can price and EC2/RDS offers.
 import priceTable from "../estimates/prices.json";
 
-/** The part of the price table (lib/estimates.ts PriceTable) that says which types exist. */
+/** The part of the price table (lib/prices.ts PriceTable) that says which types exist. */
 export interface InstanceTable {
     ec2: { familyLargePerHour: Record<string, number>; sizeFactor: Record<string, number>; sizes: Record<string, string[]> };
     rds: { instancePerHour: Record<string, number>; familyLargePerHour: Record<string, number> };

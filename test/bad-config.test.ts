@@ -13,7 +13,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
-import { assertCapacity, CapacityError, estimate } from "../tools/estimate";
+import { assertCapacity, estimate } from "../tools/estimate";
+import { CapacityError } from "../tools/estimate/capacity";
 import { loadStackConfig, readStackFile, ROOT, runPlan } from "../tools/harness";
 import { STACKS } from "./support";
 

@@ -3,13 +3,14 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
-import { criticalPath, durationEntry, DurationTable, EstResource, resourceRefs } from "../lib/estimates";
+import { durationEntry, DurationTable } from "../lib/durations";
+import { EstResource } from "../lib/plan-resource";
+import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
-export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
 
 export interface ControllerTable {
     pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };

@@ -3,7 +3,7 @@
 // (plan.json, plan.txt) and what each Helm release's chart renders (rendered/<release>.yaml).
 import * as fs from "fs";
 import * as path from "path";
-import { CapacityError } from "../lib/estimates";
+import { CapacityError } from "./estimate/capacity";
 import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
 import { RenderError, ToolchainError } from "./helm";
 
@@ -53,7 +53,7 @@ async function main(): Promise<number> {
     try {
         // Every release through its real chart: one that refuses its values fails the plan.
         rendered = renderPlan(run);
-        // Deploy time, monthly cost at idle and capacity (tools/estimate.ts), from the rendered workloads.
+        // Deploy time, monthly cost at idle and capacity (tools/estimate/), from the rendered workloads.
         estimates = estimate(run, { rendered });
     } catch (e) {
         discard();

@@ -2,7 +2,8 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import capacityJson from "../../estimates/capacity.json";
 import pricesJson from "../../estimates/prices.json";
-import { CapacityTable, PriceTable, ec2HourlyPrice } from "../../lib/estimates";
+import { CapacityTable } from "../../lib/node-capacity";
+import { PriceTable, ec2HourlyPrice } from "../../lib/prices";
 import { PodRequest, PoolOffer, karpenterCost, pack, poolInstanceTypes } from "./packing";
 
 const capacity = capacityJson as unknown as CapacityTable;

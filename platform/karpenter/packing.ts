@@ -4,7 +4,8 @@
 // packing into a cheaper one (m7g/c7g/r7g large..2xlarge on spot: 3 x (2392m, 64 MiB), (2067m,
 // 11305 MiB), (3452m, 2858 MiB), 2 x (2230m, 14163 MiB) cost 275.30 USD/month; adding (2761m,
 // 992 MiB) gives 264.67). Adding a pod that sorts last never lowers it: the others land as before.
-import { CapacityTable, PriceTable, ec2HourlyPrice, nodeAllocatable } from "../../lib/estimates";
+import { CapacityTable, nodeAllocatable } from "../../lib/node-capacity";
+import { PriceTable, ec2HourlyPrice } from "../../lib/prices";
 
 export interface PodRequest {
     name: string;

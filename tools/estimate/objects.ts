@@ -1,0 +1,288 @@
+// What the program asks of the cluster (pods, persistent volumes, load balancers), and what one
+// Kubernetes object asks: a core workload, claim or Service (the program's own or one a chart
+// renders), a pod template held in a ConfigMap, a Spark application. workloads.ts walks the plan.
+import * as YAML from "yaml";
+import { CapacityTable } from "../../lib/node-capacity";
+import { getPath } from "../../lib/plan-resource";
+import { cpuMillis, jvmMemoryMiB, memoryMiB, storageGiB } from "../../lib/quantities";
+import { isPlainObject } from "../../lib/validate";
+
+export interface PodItem {
+    /** The plan resource that creates the pods (name and type). */
+    source: string;
+    /** Where the requests were read (a path in the inputs or values). */
+    path: string;
+    pods: number;
+    /** One pod per node (DaemonSet). */
+    perNode?: boolean;
+    /** Runs to completion (Job, Spark batch application, Airflow task pod). */
+    transient?: boolean;
+    cpuMillis: number;
+    memoryMiB: number;
+    note?: string;
+    /** The file (a ConfigMap key) of a SparkApplication a DAG submits at run time, not the plan itself. */
+    submitted?: string;
+    /** The Karpenter pool the pods select (bdok.io/pool), with ":on-demand" when they also select that capacity type; absent: the managed node groups. */
+    pool?: string;
+}
+
+export const POOL_LABEL_KEY = "bdok.io/pool";
+
+/**
+ * The pool a pod spec (or Strimzi pod template) selects, by nodeSelector or required node
+ * affinity on bdok.io/pool, suffixed ":on-demand" when it also requires on-demand capacity.
+ */
+export function poolOf(ps: unknown): string | undefined {
+    if (!isPlainObject(ps)) return undefined;
+    const sel = isPlainObject(ps.nodeSelector) ? ps.nodeSelector : {};
+    const terms = getPath(ps, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
+    const exprs =
+        Array.isArray(terms) && terms.length === 1 && isPlainObject(terms[0]) && Array.isArray(terms[0].matchExpressions) ? terms[0].matchExpressions : [];
+    const fromAffinity = (key: string) => {
+        const e = exprs.find((x: unknown) => isPlainObject(x) && x.key === key && x.operator === "In" && Array.isArray(x.values) && x.values.length === 1);
+        return e ? String((e as { values: unknown[] }).values[0]) : undefined;
+    };
+    const pool = (sel[POOL_LABEL_KEY] as string | undefined) ?? fromAffinity(POOL_LABEL_KEY);
+    if (!pool) return undefined;
+    const capacity = (sel["karpenter.sh/capacity-type"] as string | undefined) ?? fromAffinity("karpenter.sh/capacity-type");
+    return capacity === "on-demand" ? `${pool}:on-demand` : pool;
+}
+
+export interface VolumeItem {
+    source: string;
+    path: string;
+    count: number;
+    sizeGiB: number;
+    storageClass?: string;
+}
+
+export interface LoadBalancerItem {
+    source: string;
+    path: string;
+    internetFacing: boolean;
+}
+
+export interface Workloads {
+    pods: PodItem[];
+    volumes: VolumeItem[];
+    loadBalancers: LoadBalancerItem[];
+}
+
+/** A Kubernetes object as `helm template` renders it (tools/helm.ts K8sObject fits). */
+export interface KubeObject {
+    apiVersion: string;
+    kind: string;
+    metadata: { name: string; namespace?: string; annotations?: Record<string, string>; [k: string]: unknown };
+    [k: string]: unknown;
+}
+
+/** What each Helm release of the plan renders, by the release's URN (tools/render.ts). */
+export type RenderedObjects = Record<string, readonly KubeObject[]>;
+
+export function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: number } | undefined {
+    const req = isPlainObject(resources) ? resources.requests : undefined;
+    if (!isPlainObject(req)) return undefined;
+    const cpu = req.cpu !== undefined && req.cpu !== null ? cpuMillis(req.cpu) : 0;
+    const mem = req.memory !== undefined && req.memory !== null ? memoryMiB(req.memory) : 0;
+    return cpu === 0 && mem === 0 ? undefined : { cpuMillis: cpu, memoryMiB: mem };
+}
+
+/** A PodSpec's effective requests: max(sum of containers, largest init container). */
+export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: number; memoryMiB: number } {
+    const sum = { cpuMillis: 0, memoryMiB: 0 };
+    for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
+        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
+        if (r) {
+            sum.cpuMillis += r.cpuMillis;
+            sum.memoryMiB += r.memoryMiB;
+        }
+    }
+    for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
+        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
+        if (r) {
+            sum.cpuMillis = Math.max(sum.cpuMillis, r.cpuMillis);
+            sum.memoryMiB = Math.max(sum.memoryMiB, r.memoryMiB);
+        }
+    }
+    return sum;
+}
+
+/** Whether the AWS load balancer controllers make a Service's load balancer internet-facing. */
+export function internetFacing(annotations: Record<string, unknown> | undefined): boolean {
+    const scheme = annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"];
+    const internal = annotations?.["service.beta.kubernetes.io/aws-load-balancer-internal"];
+    // Without the scheme annotation the AWS controllers create internet-facing load balancers.
+    return scheme ? scheme === "internet-facing" : !(internal === "true" || internal === true);
+}
+
+export function sparkPods(source: string, spec: Record<string, unknown>, defaults: CapacityTable["operatorDefaults"], out: Workloads, path: string): void {
+    const nonJvm = ["Python", "R"].includes(String(spec.type ?? ""));
+    const factorSetting = spec.memoryOverheadFactor !== undefined ? Number(spec.memoryOverheadFactor) : undefined;
+    const o = defaults.sparkMemoryOverhead;
+    const podMemory = (role: Record<string, unknown>, fallback: string) => {
+        const mem = jvmMemoryMiB(role.memory ?? fallback);
+        const overhead =
+            role.memoryOverhead !== undefined
+                ? jvmMemoryMiB(role.memoryOverhead)
+                : Math.max(o.minimumMiB, (factorSetting ?? (nonJvm ? o.factorNonJvm : o.factorJvm)) * mem);
+        return mem + overhead;
+    };
+    const podCpu = (role: Record<string, unknown>, fallbackCores: number) =>
+        role.coreRequest !== undefined ? cpuMillis(role.coreRequest) : Math.round(Number(role.cores ?? fallbackCores) * 1000);
+    const driver = isPlainObject(spec.driver) ? spec.driver : {};
+    const executor = isPlainObject(spec.executor) ? spec.executor : {};
+    const dyn = isPlainObject(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
+    const instances = Number(executor.instances ?? dyn?.maxExecutors ?? dyn?.initialExecutors ?? defaults.sparkExecutor.instances);
+    const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
+    // The operator merges spec.nodeSelector into each role's.
+    const placed = (role: Record<string, unknown>) => {
+        const p = poolOf({
+            ...role,
+            nodeSelector: { ...(isPlainObject(spec.nodeSelector) ? spec.nodeSelector : {}), ...(isPlainObject(role.nodeSelector) ? role.nodeSelector : {}) },
+        });
+        return p ? { pool: p } : {};
+    };
+    out.pods.push({
+        source,
+        path: `${path}.driver`,
+        pods: 1,
+        cpuMillis: podCpu(driver, defaults.sparkDriver.cores),
+        memoryMiB: podMemory(driver, defaults.sparkDriver.memory),
+        transient: batch || undefined,
+        note: "memory + overhead",
+        ...placed(driver),
+    });
+    out.pods.push({
+        source,
+        path: `${path}.executor`,
+        pods: instances,
+        cpuMillis: podCpu(executor, defaults.sparkExecutor.cores),
+        memoryMiB: podMemory(executor, defaults.sparkExecutor.memory),
+        transient: batch || undefined,
+        note: "memory + overhead",
+        ...placed(executor),
+    });
+}
+
+/** `helm.sh/hook: test` objects run only under `helm test`, which Pulumi never runs. */
+export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, unknown> } }): boolean {
+    return String(o.metadata?.annotations?.["helm.sh/hook"] ?? "")
+        .split(",")
+        .some((h) => /^\s*test(-success)?\s*$/.test(h));
+}
+
+const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
+
+/** The pod template of a workload object, if it is one. */
+function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, unknown> | undefined {
+    const ps = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
+    return isPlainObject(ps) ? ps : undefined;
+}
+
+const containerNames = (ps: Record<string, unknown>, key: "containers" | "initContainers") =>
+    (Array.isArray(ps[key]) ? (ps[key] as unknown[]) : []).map((c) => (isPlainObject(c) ? String(c.name ?? "?") : "?"));
+
+/**
+ * The pods, volumes and load balancers of one core Kubernetes object (the program's own, or one a
+ * chart renders): workloads with their replicas and effective pod requests (sidecars and init
+ * containers included), StatefulSet claim templates, PersistentVolumeClaims, LoadBalancer
+ * Services, and templates held in ConfigMaps that are launched at run time (a `kind: Pod`, e.g.
+ * the KubernetesExecutor's task pod; a SparkApplication a DAG submits). `at(sub)` names a place in it.
+ */
+export function objectWorkloads(
+    kind: string,
+    group: string,
+    body: Record<string, unknown>,
+    source: string,
+    at: (sub: string) => string,
+    out: Workloads,
+    defaults: CapacityTable["operatorDefaults"],
+): void {
+    const spec = isPlainObject(body.spec) ? body.spec : {};
+    const annotations = getPath(body, "metadata.annotations") as Record<string, unknown> | undefined;
+    if ((group === "apps" || group === "batch" || group === "core") && POD_KINDS.includes(kind)) {
+        const ps = podSpecOf(kind, spec);
+        if (ps) {
+            const req = podSpecRequests(ps);
+            const pods = kind === "Job" ? Number(spec.parallelism ?? 1) : kind === "CronJob" || kind === "Pod" ? 1 : Number(spec.replicas ?? 1);
+            // A Pod that is a Helm hook, or never restarts, runs to completion.
+            const runsOnce =
+                kind === "Job" ||
+                kind === "CronJob" ||
+                (kind === "Pod" && (annotations?.["helm.sh/hook"] !== undefined || ["Never", "OnFailure"].includes(String(ps.restartPolicy))));
+            const containers = containerNames(ps, "containers");
+            const inits = containerNames(ps, "initContainers");
+            const note =
+                containers.length > 1 || inits.length > 0
+                    ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ")
+                    : undefined;
+            const pool = poolOf(ps);
+            out.pods.push({
+                source,
+                path: at("spec"),
+                pods,
+                ...req,
+                perNode: kind === "DaemonSet" || undefined,
+                transient: runsOnce || undefined,
+                ...(note ? { note } : {}),
+                ...(pool ? { pool } : {}),
+            });
+        }
+        if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {
+            for (const t of spec.volumeClaimTemplates) {
+                const size = getPath(t, "spec.resources.requests.storage");
+                if (size !== undefined)
+                    out.volumes.push({
+                        source,
+                        path: at("spec.volumeClaimTemplates"),
+                        count: Number(spec.replicas ?? 1),
+                        sizeGiB: storageGiB(size),
+                        storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                    });
+            }
+        }
+        return;
+    }
+    if (group !== "core") return;
+    if (kind === "PersistentVolumeClaim") {
+        const size = getPath(spec, "resources.requests.storage");
+        if (size !== undefined)
+            out.volumes.push({
+                source,
+                path: at("spec.resources.requests.storage"),
+                count: 1,
+                sizeGiB: storageGiB(size),
+                storageClass: spec.storageClassName as string | undefined,
+            });
+    } else if (kind === "Service") {
+        if (spec.type === "LoadBalancer") out.loadBalancers.push({ source, path: at("spec"), internetFacing: internetFacing(annotations) });
+    } else if (kind === "ConfigMap") {
+        // Pods that exist only while a task or a batch run is on: transient demand the plan never shows.
+        for (const [key, text] of Object.entries(isPlainObject(body.data) ? body.data : {})) {
+            if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/^kind:\s*(Pod|SparkApplication)\s*$/m.test(text)) continue;
+            let doc: unknown;
+            try {
+                doc = YAML.parse(text);
+            } catch {
+                continue;
+            }
+            if (!isPlainObject(doc) || !isPlainObject(doc.spec)) continue;
+            if (doc.kind === "SparkApplication") {
+                const first = out.pods.length;
+                sparkPods(`${source} ${key}`, doc.spec, defaults, out, "spec");
+                for (const p of out.pods.slice(first)) Object.assign(p, { transient: true, submitted: key });
+            } else if (doc.kind === "Pod") {
+                const pool = poolOf(doc.spec);
+                out.pods.push({
+                    source,
+                    path: at(`data.${key}`),
+                    pods: 1,
+                    ...podSpecRequests(doc.spec),
+                    transient: true,
+                    note: "pod template: one task pod at a time",
+                    ...(pool ? { pool } : {}),
+                });
+            }
+        }
+    }
+}

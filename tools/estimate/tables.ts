@@ -1,0 +1,25 @@
+// The estimator's data tables in estimates/, each with a source per figure.
+import * as fs from "fs";
+import * as path from "path";
+import { DurationTable } from "../../lib/durations";
+import { CapacityTable } from "../../lib/node-capacity";
+import { PriceTable } from "../../lib/prices";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+
+export interface Tables {
+    durations: DurationTable;
+    prices: PriceTable;
+    capacity: CapacityTable;
+}
+
+let cached: Tables | undefined;
+
+/** The data tables in estimates/ (read once). */
+export function loadTables(): Tables {
+    if (!cached) {
+        const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", f), "utf8"));
+        cached = { durations: read("durations.json"), prices: read("prices.json"), capacity: read("capacity.json") };
+    }
+    return cached;
+}

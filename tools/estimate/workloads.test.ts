@@ -1,0 +1,132 @@
+import { strict as assert } from "assert";
+import { toYaml } from "../../pipelines/batch/specs";
+import { cluster, nodeGroup, release, res } from "../../test/synthetic";
+import { capacityReport } from "./capacity";
+import { monthlyCost } from "./cost";
+import { loadTables } from "./tables";
+import { workloads } from "./workloads";
+
+const tables = loadTables();
+
+describe("estimates: workloads (synthetic)", () => {
+    // What `helm template` gives for a release: the objects its chart renders.
+    const container = (name: string, cpu?: string, memory?: string) => ({ name, image: "x", ...(cpu ? { resources: { requests: { cpu, memory } } } : {}) });
+    const k8s = (
+        kind: string,
+        name: string,
+        spec: Record<string, unknown>,
+        annotations?: Record<string, string>,
+        apiVersion = ["Deployment", "StatefulSet", "DaemonSet"].includes(kind) ? "apps/v1" : ["Job", "CronJob"].includes(kind) ? "batch/v1" : "v1",
+    ) => ({ apiVersion, kind, metadata: { name, ...(annotations ? { annotations } : {}) }, spec });
+    const chartObjects = () => [
+        k8s("Deployment", "api", {
+            replicas: 3,
+            template: {
+                spec: {
+                    containers: [container("api", "500m", "1Gi"), container("groomer", "10m", "32Mi")],
+                    initContainers: [container("wait", "800m", "256Mi")],
+                },
+            },
+        }),
+        k8s("StatefulSet", "db", {
+            replicas: 2,
+            template: { spec: { containers: [container("db", "1", "2Gi")] } },
+            volumeClaimTemplates: [{ spec: { resources: { requests: { storage: "8Gi" } } } }],
+        }),
+        k8s("DaemonSet", "agent", { template: { spec: { containers: [container("agent", "20m", "64Mi")] } } }),
+        k8s("Job", "migrate", { template: { spec: { containers: [container("migrate", "200m", "512Mi")] } } }, { "helm.sh/hook": "post-install,post-upgrade" }),
+        k8s("Pod", "smoke", { containers: [container("cli", "4", "8Gi")] }, { "helm.sh/hook": "test" }),
+        k8s("Service", "web", { type: "LoadBalancer" }, { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" }),
+        {
+            apiVersion: "v1",
+            kind: "ConfigMap",
+            metadata: { name: "cfg" },
+            data: {
+                "pod_template_file.yaml": toYaml({
+                    apiVersion: "v1",
+                    kind: "Pod",
+                    metadata: { name: "task" },
+                    spec: { containers: [container("base", "100m", "512Mi")] },
+                }),
+                "other.yaml": "kind: Other\n",
+            },
+        },
+    ];
+
+    it("counts a Helm release by what its chart renders: replicas, sidecars and init containers, claims, hooks, pod templates", () => {
+        const rel = release("app", "some-chart", { anything: "the values themselves are not read" });
+        const w = workloads([rel], tables.capacity, { [rel.urn]: chartObjects() });
+        const pods = Object.fromEntries(w.pods.map((p) => [p.path, [p.pods, p.cpuMillis, Math.round(p.memoryMiB), !!p.transient, !!p.perNode]]));
+        assert.deepEqual(
+            pods,
+            {
+                // max(sum of containers, largest init container), per resource.
+                "Deployment/api": [3, 800, 1056, false, false],
+                "StatefulSet/db": [2, 1000, 2048, false, false],
+                "DaemonSet/agent": [1, 20, 64, false, true],
+                "Job/migrate": [1, 200, 512, true, false],
+                "ConfigMap/cfg data.pod_template_file.yaml": [1, 100, 512, true, false],
+            },
+            "the helm test pod is never run by Pulumi",
+        );
+        assert.deepEqual(
+            w.volumes.map((v) => [v.path, v.count, v.sizeGiB]),
+            [["StatefulSet/db spec.volumeClaimTemplates", 2, 8]],
+        );
+        assert.deepEqual(
+            w.loadBalancers.map((l) => [l.path, l.internetFacing]),
+            [["Service/web", false]],
+        );
+        assert.ok(w.pods.every((p) => p.source === "app (helm some-chart)"));
+        // Priced: the claims as EBS, the internal NLB without public addresses.
+        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, {
+            capacityTable: tables.capacity,
+            rendered: { [rel.urn]: chartObjects() },
+        });
+        assert.deepEqual(
+            cost.items.map((i) => [i.item, i.quantity]),
+            [
+                ["EBS persistent volumes", 16],
+                ["network load balancer", 1],
+            ],
+        );
+    });
+
+    it("refuses to size a Helm release it has no rendering for", () => {
+        const rel = release("app", "some-chart", { replicas: 3 });
+        assert.throws(
+            () => capacityReport([cluster(), nodeGroup(["m7g.xlarge"], 1), rel], tables.capacity),
+            /app \(helm some-chart\): no rendered objects for this release/,
+        );
+    });
+
+    it("sizes Spark pods as memory + overhead, ECK pods by their defaults, and finds load balancers", () => {
+        const spark = res("job", {
+            type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication",
+            inputs: { spec: { type: "Python", driver: { cores: 1, memory: "1g" }, executor: { instances: 3, cores: 2, memory: "2g" } } },
+        });
+        const es = res("es", {
+            type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+            inputs: { spec: { nodeSets: [{ name: "default", count: 2 }] } },
+        });
+        const svc = res("svc", {
+            type: "kubernetes:core/v1:Service",
+            inputs: { metadata: { annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } }, spec: { type: "LoadBalancer" } },
+        });
+        const w = workloads([spark, es, svc], tables.capacity);
+        const driver = w.pods.find((p) => p.path === "spec.driver")!;
+        assert.equal(driver.memoryMiB, 1024 + Math.max(384, 0.4 * 1024));
+        const exec = w.pods.find((p) => p.path === "spec.executor")!;
+        assert.deepEqual([exec.pods, exec.cpuMillis, exec.memoryMiB], [3, 2000, 2048 + 0.4 * 2048]);
+        const node = w.pods.find((p) => p.source.startsWith("es "))!;
+        assert.deepEqual([node.pods, node.memoryMiB], [2, tables.capacity.operatorDefaults.elasticsearch.memoryMiB]);
+        assert.deepEqual(
+            w.volumes.map((v) => v.count),
+            [2],
+        );
+        assert.deepEqual(
+            w.loadBalancers.map((l) => l.internetFacing),
+            [false],
+        );
+    });
+});

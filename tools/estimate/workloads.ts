@@ -1,0 +1,242 @@
+// The pods, persistent volumes and load balancers the plan's Kubernetes resources create: Helm
+// releases by what their charts render, custom resources by operator rules or a walk of their spec.
+import { CapacityTable } from "../../lib/node-capacity";
+import { EstResource, getPath } from "../../lib/plan-resource";
+import { storageGiB } from "../../lib/quantities";
+import { isPlainObject } from "../../lib/validate";
+import {
+    LoadBalancerItem,
+    RenderedObjects,
+    Workloads,
+    internetFacing,
+    isHelmTestHook,
+    objectWorkloads,
+    podSpecRequests,
+    poolOf,
+    requestsOf,
+    sparkPods,
+} from "./objects";
+
+/**
+ * Counting rules the generic walk of a custom resource's spec cannot infer: KafkaConnect's
+ * `spec.build` runs one build pod (Kaniko/Buildah) to completion, whatever `spec.replicas` says.
+ */
+interface WalkRule {
+    replicas?(path: string[]): number | undefined;
+    transient?(path: string[]): boolean;
+}
+
+interface WalkCtx {
+    pool?: string;
+    source: string;
+    out: Workloads;
+    multiplierKeys: string[];
+    rule?: WalkRule;
+}
+
+/**
+ * The generic walk over a custom resource's spec. At every object:
+ * - a subtree with `enabled: false` (or `enable: false`) is not deployed and is skipped;
+ * - the pod count is the nearest `replicas`/`replicaCount` (self or ancestor), else 1;
+ * - `resources.requests` is one container's requests; a PodSpec (`containers`) is one pod;
+ * - `persistence: {enabled, size}`, `{type: persistent-claim, size}` (Strimzi) and
+ *   `volumeClaimTemplates[].spec.resources.requests.storage` are persistent volumes per pod.
+ */
+function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
+    if (Array.isArray(node)) {
+        node.forEach((x) => walk(x, path, pods, ctx));
+        return;
+    }
+    if (!isPlainObject(node)) return;
+    if (node.enabled === false || node.enable === false) return;
+    let n = pods;
+    for (const k of ctx.multiplierKeys) {
+        if (typeof node[k] === "number") n = node[k] as number;
+    }
+    const ruled = ctx.rule?.replicas?.(path);
+    if (ruled !== undefined) n = ruled;
+    const transient = !!ctx.rule?.transient?.(path);
+    const where = path.join(".") || "(top level)";
+    // Strimzi: a component's pods are placed by its sibling template.pod.
+    const podTemplate = getPath(node, "template.pod");
+    if (isPlainObject(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate) };
+    const pool = ctx.pool ? { pool: ctx.pool } : {};
+
+    if (Array.isArray(node.containers)) {
+        const r = podSpecRequests(node);
+        if (r.cpuMillis > 0 || r.memoryMiB > 0) {
+            ctx.out.pods.push({
+                source: ctx.source,
+                path: where,
+                pods: n,
+                cpuMillis: r.cpuMillis,
+                memoryMiB: r.memoryMiB,
+                transient: transient || undefined,
+                ...pool,
+            });
+        }
+    } else {
+        const r = requestsOf(node.resources);
+        if (r) ctx.out.pods.push({ source: ctx.source, path: `${where}.resources`, pods: n, ...r, transient: transient || undefined, ...pool });
+    }
+    if (isPlainObject(node.persistence) && node.persistence.enabled !== false && node.persistence.size !== undefined && node.persistence.size !== null) {
+        const p = node.persistence;
+        ctx.out.volumes.push({
+            source: ctx.source,
+            path: `${where}.persistence`,
+            count: n,
+            sizeGiB: storageGiB(p.size),
+            storageClass: (p.storageClassName ?? p.storageClass) as string | undefined,
+        });
+    }
+    if (node.type === "persistent-claim" && node.size !== undefined) {
+        ctx.out.volumes.push({ source: ctx.source, path: where, count: n, sizeGiB: storageGiB(node.size), storageClass: node.class as string | undefined });
+    }
+    if (Array.isArray(node.volumeClaimTemplates)) {
+        for (const t of node.volumeClaimTemplates) {
+            const size = getPath(t, "spec.resources.requests.storage");
+            if (size !== undefined)
+                ctx.out.volumes.push({
+                    source: ctx.source,
+                    path: `${where}.volumeClaimTemplates`,
+                    count: n,
+                    sizeGiB: storageGiB(size),
+                    storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                });
+        }
+    }
+    for (const [k, v] of Object.entries(node)) {
+        if (["resources", "persistence", "containers", "initContainers", "volumeClaimTemplates"].includes(k)) continue;
+        walk(v, [...path, k], n, ctx);
+    }
+}
+
+/** Every object with `type: LoadBalancer` (a Service spec, ECK `http.service.spec`). */
+function findLoadBalancers(node: unknown, path: string[], parent: Record<string, unknown> | undefined, source: string, out: LoadBalancerItem[]): void {
+    if (Array.isArray(node)) {
+        node.forEach((x) => findLoadBalancers(x, path, parent, source, out));
+        return;
+    }
+    if (!isPlainObject(node) || node.enabled === false) return;
+    if (node.type === "LoadBalancer") {
+        const annotations = (isPlainObject(node.annotations) ? node.annotations : getPath(parent, "metadata.annotations")) as
+            Record<string, unknown> | undefined;
+        out.push({ source, path: path.join(".") || "(top level)", internetFacing: internetFacing(annotations) });
+    }
+    for (const [k, v] of Object.entries(node)) findLoadBalancers(v, [...path, k], node, source, out);
+}
+
+function kindOf(type: string): { group: string; kind: string } {
+    const m = /^kubernetes:([^:]+):(.+)$/.exec(type);
+    if (!m) return { group: "", kind: "" };
+    const gv = m[1].split("/");
+    return { group: gv.length > 1 ? gv[0] : "core", kind: m[2] };
+}
+
+/**
+ * Pods (with their CPU/memory requests), persistent volumes and load balancers that the plan's
+ * Kubernetes resources create: for a Helm release, what its chart really renders (`rendered`, by
+ * the release's URN; `helm test` pods left out); the program's own workloads (Deployment,
+ * StatefulSet, DaemonSet, Job, CronJob, Pod), PersistentVolumeClaims, Services and ConfigMap
+ * templates; Spark applications, ECK Elasticsearch/Kibana, and any other custom resource through
+ * the generic walk of its spec.
+ */
+export function workloads(resources: EstResource[], table: CapacityTable, rendered: RenderedObjects = {}): Workloads {
+    const out: Workloads = { pods: [], volumes: [], loadBalancers: [] };
+    const defaults = table.operatorDefaults;
+    for (const r of resources) {
+        if (!r.type.startsWith("kubernetes:")) continue;
+        const source = `${r.name} (${r.type.split(":").pop()})`;
+        const inputs = r.inputs ?? {};
+        if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
+            const objects = rendered[r.urn];
+            // Counting a release from its values would be guessing at the chart: refuse instead.
+            if (!objects)
+                throw new Error(
+                    `${r.name} (helm ${inputs.chart}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`,
+                );
+            const src = `${r.name} (helm ${inputs.chart})`;
+            for (const o of objects) {
+                if (!isPlainObject(o) || isHelmTestHook(o)) continue;
+                const [group, version] = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];
+                if (!version) continue;
+                const id = `${o.kind}/${o.metadata?.name}`;
+                objectWorkloads(String(o.kind), group, o, src, (sub) => (sub === "spec" ? id : `${id} ${sub}`), out, defaults);
+            }
+            continue;
+        }
+        const { group, kind } = kindOf(r.type);
+        const spec = isPlainObject(inputs.spec) ? inputs.spec : {};
+        if (group === "apps" || group === "batch" || group === "core") {
+            objectWorkloads(kind, group, inputs, source, (sub) => sub, out, defaults);
+            continue;
+        }
+        if (group === "sparkoperator.k8s.io" && (kind === "SparkApplication" || kind === "ScheduledSparkApplication")) {
+            const s = kind === "ScheduledSparkApplication" ? getPath(spec, "template") : spec;
+            if (isPlainObject(s)) sparkPods(source, s, defaults, out, kind === "ScheduledSparkApplication" ? "spec.template" : "spec");
+            continue;
+        }
+        if (group === "elasticsearch.k8s.elastic.co" && kind === "Elasticsearch") {
+            (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).forEach((ns: unknown, i: number) => {
+                if (!isPlainObject(ns)) return;
+                const count = Number(ns.count ?? 1);
+                const containers = getPath(ns, "podTemplate.spec.containers");
+                const es = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "elasticsearch") : undefined;
+                const req = isPlainObject(es) ? requestsOf(es.resources) : undefined;
+                const pool = poolOf(getPath(ns, "podTemplate.spec"));
+                out.pods.push({
+                    ...(pool ? { pool } : {}),
+                    source,
+                    path: `spec.nodeSets[${i}]`,
+                    pods: count,
+                    cpuMillis: req?.cpuMillis ?? defaults.elasticsearch.cpuMillis,
+                    memoryMiB: req?.memoryMiB ?? defaults.elasticsearch.memoryMiB,
+                    note: req ? undefined : "ECK default requests",
+                });
+                const claims = Array.isArray(ns.volumeClaimTemplates) ? ns.volumeClaimTemplates : [];
+                if (claims.length === 0)
+                    out.volumes.push({ source, path: `spec.nodeSets[${i}] (ECK default claim)`, count, sizeGiB: defaults.elasticsearch.storageGiB });
+                for (const t of claims) {
+                    const size = getPath(t, "spec.resources.requests.storage");
+                    if (size !== undefined)
+                        out.volumes.push({
+                            source,
+                            path: `spec.nodeSets[${i}].volumeClaimTemplates`,
+                            count,
+                            sizeGiB: storageGiB(size),
+                            storageClass: getPath(t, "spec.storageClassName") as string | undefined,
+                        });
+                }
+            });
+            findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
+            continue;
+        }
+        if (group === "kibana.k8s.elastic.co" && kind === "Kibana") {
+            const containers = getPath(spec, "podTemplate.spec.containers");
+            const kb = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "kibana") : undefined;
+            const req = isPlainObject(kb) ? requestsOf(kb.resources) : undefined;
+            const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
+            out.pods.push({
+                ...(kbPool ? { pool: kbPool } : {}),
+                source,
+                path: "spec",
+                pods: Number(spec.count ?? 1),
+                cpuMillis: req?.cpuMillis ?? defaults.kibana.cpuMillis,
+                memoryMiB: req?.memoryMiB ?? defaults.kibana.memoryMiB,
+                note: req ? undefined : "ECK default requests",
+            });
+            findLoadBalancers(spec.http, ["spec", "http"], undefined, source, out.loadBalancers);
+            continue;
+        }
+        if (group.includes(".")) {
+            // Any other custom resource (Strimzi Kafka, KafkaNodePool, KafkaConnect, ...): generic walk.
+            const rule: WalkRule | undefined =
+                kind === "KafkaConnect"
+                    ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
+                    : undefined;
+            walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule });
+            findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
+        }
+    }
+    return out;
+}
