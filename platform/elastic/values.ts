@@ -53,8 +53,8 @@ export function operatorValues(): Record<string, unknown> {
 export function elasticsearchSizes(ha: boolean) {
     return ha
         ? { requests: { cpu: "1", memory: "4Gi" }, limits: { cpu: "2", memory: "4Gi" } }
-        : // One dev data node holding one small index: a 768m heap (ECK gives it half the container).
-          { requests: { cpu: "500m", memory: "1536Mi" }, limits: { cpu: "1", memory: "1536Mi" } };
+        : // One dev data node holding one small index: a 640m heap (ECK gives it half the container).
+          { requests: { cpu: "500m", memory: "1280Mi" }, limits: { cpu: "1", memory: "1280Mi" } };
 }
 
 export function kibanaSizes(ha: boolean) {

@@ -145,7 +145,10 @@ export class Kafka extends pulumi.ComponentResource {
             cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
             // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
             // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
-            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [buildRole, ...args.pools]);
+            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [
+                buildRole,
+                ...args.pools,
+            ]);
 
             // ---- The Secrets the connectors resolve through the secrets config provider ----
             const readers: pulumi.Resource[] = [];

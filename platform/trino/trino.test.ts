@@ -100,11 +100,13 @@ for (const stack of STACKS) {
         });
 
         it("runs the configured number of workers", async () => {
-            assert.equal(values(run).server.workers, run.config.trino.workers);
-            assert.equal(values(run).coordinator.config.nodeScheduler.includeCoordinator, false);
-            const none = await planWith(stack, { "bdok:trino": { workers: 0 } });
-            assert.equal(values(none).server.workers, 0);
-            assert.equal(values(none).coordinator.config.nodeScheduler.includeCoordinator, true, "the coordinator works alone");
+            const workers = run.config.trino.workers;
+            assert.equal(values(run).server.workers, workers);
+            assert.equal(values(run).coordinator.config.nodeScheduler.includeCoordinator, workers === 0, "the coordinator works alone only without workers");
+            // The other case: none if the stack has workers, one if it has none.
+            const other = await planWith(stack, { "bdok:trino": { ...run.config.trino, workers: workers === 0 ? 1 : 0 } });
+            assert.equal(values(other).server.workers, workers === 0 ? 1 : 0);
+            assert.equal(values(other).coordinator.config.nodeScheduler.includeCoordinator, workers !== 0);
         });
 
         it("sizes containers, JVM heap and query memory consistently", () => {
@@ -119,8 +121,10 @@ for (const stack of STACKS) {
                 assert.ok(heap <= 0.8 * mib(n.resources.limits.memory), `${role}: heap leaves room for off-heap memory`);
                 assert.ok(mib(n.config.query.maxMemoryPerNode) + mib(n.config.memory.heapHeadroomPerNode) <= heap, `${role}: query + headroom <= heap`);
             }
-            const perNode = mib(v.worker.config.query.maxMemoryPerNode);
-            assert.equal(mib(v.server.config.query.maxMemory), perNode * Math.max(run.config.trino.workers, 1));
+            // Cluster-wide query memory: every worker's share, or the coordinator's when it works alone.
+            const workers = run.config.trino.workers;
+            const perNode = mib((workers > 0 ? v.worker : v.coordinator).config.query.maxMemoryPerNode);
+            assert.equal(mib(v.server.config.query.maxMemory), perNode * Math.max(workers, 1));
         });
 
         it("defines the hive catalog on Glue in the stack's region", () => {

@@ -129,4 +129,37 @@ describe("estimates: workloads (synthetic)", () => {
             [false],
         );
     });
+
+    it("sizes ECK pods by the resources shorthand, which overrides the pod template's main container field by field", () => {
+        const es = res("es", {
+            type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+            inputs: {
+                spec: {
+                    nodeSets: [
+                        {
+                            name: "default",
+                            count: 1,
+                            resources: { requests: { cpu: "500m" } },
+                            podTemplate: { spec: { containers: [{ name: "elasticsearch", resources: { requests: { cpu: "2", memory: "1536Mi" } } }] } },
+                        },
+                    ],
+                },
+            },
+        });
+        const kb = res("kb", {
+            type: "kubernetes:kibana.k8s.elastic.co/v1:Kibana",
+            inputs: {
+                spec: {
+                    count: 2,
+                    resources: { requests: { cpu: "250m", memory: "1Gi" } },
+                    podTemplate: { spec: { nodeSelector: { "bdok.io/pool": "workloads" } } },
+                },
+            },
+        });
+        const w = workloads([es, kb], tables.capacity);
+        const node = w.pods.find((p) => p.source.startsWith("es "))!;
+        assert.deepEqual([node.cpuMillis, node.memoryMiB, node.note], [500, 1536, undefined]);
+        const ui = w.pods.find((p) => p.source.startsWith("kb "))!;
+        assert.deepEqual([ui.pods, ui.cpuMillis, ui.memoryMiB, ui.pool], [2, 250, 1024, "workloads"]);
+    });
 });

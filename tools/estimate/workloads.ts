@@ -2,7 +2,7 @@
 // releases by what their charts render, custom resources by operator rules or a walk of their spec.
 import { CapacityTable } from "../../lib/node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
-import { storageGiB } from "../../lib/quantities";
+import { cpuMillis, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
 import {
     LoadBalancerItem,
@@ -134,6 +134,19 @@ function kindOf(type: string): { group: string; kind: string } {
 }
 
 /**
+ * The requests ECK gives its main container: the `resources` shorthand (nodeSets[].resources,
+ * Kibana spec.resources) overrides CPU and memory of the pod template's container, each on its own.
+ */
+function eckRequests(shorthand: unknown, container: unknown): { cpuMillis?: number; memoryMiB?: number } | undefined {
+    const a = requestsOf(container);
+    const b = isPlainObject(shorthand) && isPlainObject(shorthand.requests) ? shorthand.requests : undefined;
+    if (!b) return a;
+    const cpu = b.cpu !== undefined && b.cpu !== null ? cpuMillis(b.cpu) : a?.cpuMillis;
+    const mem = b.memory !== undefined && b.memory !== null ? memoryMiB(b.memory) : a?.memoryMiB;
+    return cpu === undefined && mem === undefined ? undefined : { cpuMillis: cpu, memoryMiB: mem };
+}
+
+/**
  * Pods (with their CPU/memory requests), persistent volumes and load balancers that the plan's
  * Kubernetes resources create: for a Helm release, what its chart really renders (`rendered`, by
  * the release's URN; `helm test` pods left out); the program's own workloads (Deployment,
@@ -182,7 +195,7 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                 const count = Number(ns.count ?? 1);
                 const containers = getPath(ns, "podTemplate.spec.containers");
                 const es = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "elasticsearch") : undefined;
-                const req = isPlainObject(es) ? requestsOf(es.resources) : undefined;
+                const req = eckRequests(ns.resources, isPlainObject(es) ? es.resources : undefined);
                 const pool = poolOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
                     ...(pool ? { pool } : {}),
@@ -214,7 +227,7 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
         if (group === "kibana.k8s.elastic.co" && kind === "Kibana") {
             const containers = getPath(spec, "podTemplate.spec.containers");
             const kb = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "kibana") : undefined;
-            const req = isPlainObject(kb) ? requestsOf(kb.resources) : undefined;
+            const req = eckRequests(spec.resources, isPlainObject(kb) ? kb.resources : undefined);
             const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
             out.pods.push({
                 ...(kbPool ? { pool: kbPool } : {}),
