@@ -245,14 +245,15 @@ describe("estimates: targets and changes", () => {
 
     // `up` returns only once Kafka, Connect, the connectors, Elasticsearch, Kibana and the
     // streaming job report ready (pulumi.com/waitFor), behind the node barrier; before, it returned
-    // at 22.9 min with none of them awaited. The target moved with what it measures.
-    it("dev: critical path to a working platform within 32 minutes", () => {
-        assert.ok(dev.deployMinutes <= 32, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
+    // at 22.9 min with none of them awaited. The target moved with what it measures: 30.5 min with
+    // fixed node groups, which Karpenter must not lengthen.
+    it("dev: critical path to a working platform within 30.5 minutes (no longer than before Karpenter)", () => {
+        assert.ok(dev.deployMinutes <= 30.5, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
     });
 
-    it("dev: within 300 USD a month at idle", () => {
+    it("dev: within 220 USD a month at idle", () => {
         assert.ok(
-            dev.monthlyCostUsd <= 300,
+            dev.monthlyCostUsd <= 220,
             `dev costs ${dev.monthlyCostUsd} USD a month at idle: ${dev.costItems.map((i) => `${i.item} ${i.monthlyUsd}`).join(", ")}`,
         );
     });
