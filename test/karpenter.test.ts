@@ -153,4 +153,18 @@ describe("Karpenter cost model over the plan", () => {
         assert.ok(sum(r7g) > sum(base), `${sum(r7g)} > ${sum(base)}`);
         assert.ok(r7g.monthlyCostUsd > base.monthlyCostUsd);
     });
+
+    for (const stack of STACKS) {
+        it(`${stack}: spread brokers and data nodes get a stateful node each, as the scheduler would place them`, async () => {
+            const { estimate } = await import("../tools/estimate");
+            const run = await planOf(stack);
+            const stateful = estimate(run).karpenter!.idle.nodes.filter((n) => n.pool === "stateful");
+            const brokers = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaNodePool").map(inputsOf)[0].spec.replicas;
+            const perNode = (prefix: string) => stateful.map((n) => n.pods.filter((p) => p.startsWith(prefix)).length);
+            if (run.config.ha) {
+                assert.ok(stateful.length >= brokers, `${stateful.length} stateful nodes for ${brokers} spread brokers`);
+                assert.ok(perNode("kafka-pool").every((c) => c <= 1) && perNode("elastic-elasticsearch").every((c) => c <= 1), JSON.stringify(stateful));
+            } else assert.equal(stateful.length, 1, "one broker and one data node share a node");
+        });
+    }
 });

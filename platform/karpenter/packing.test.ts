@@ -24,6 +24,7 @@ const podArb = fc
         count: fc.integer({ min: 1, max: 4 }),
         pool: fc.constantFrom("stateful", "workloads"),
         transient: fc.boolean(),
+        spread: fc.boolean(),
     })
     .filter((p) => p.pool === "workloads" || (p.cpuMillis <= 3000 && p.memoryMiB <= 24000));
 const podsArb = fc.array(podArb, { minLength: 0, maxLength: 8 }).map((ps) => ps.map((p, i) => ({ ...p, name: `${p.name}${i}` })));
@@ -66,6 +67,19 @@ describe("karpenter packing", () => {
         assert.ok(onDemand > base);
     });
 
+    it("puts the replicas of a spread request on distinct nodes, other pods beside them", () => {
+        const brokers: PodRequest = { name: "broker", cpuMillis: 250, memoryMiB: 1024, count: 3, pool: "stateful", transient: false };
+        const data: PodRequest = { name: "data", cpuMillis: 250, memoryMiB: 1024, count: 3, pool: "stateful", transient: false, spread: true };
+        assert.equal(pack([brokers], [stateful], capacity, prices).nodes.length, 1, "unconstrained: one node holds all three");
+        const spread = pack([{ ...brokers, spread: true }, data], [stateful], capacity, prices);
+        assert.equal(spread.nodes.length, 3);
+        for (const n of spread.nodes) {
+            assert.equal(n.pods.filter((p) => p.startsWith("broker")).length, 1, n.pods.join(", "));
+            assert.equal(n.pods.filter((p) => p.startsWith("data")).length, 1, "two spread groups may share a node");
+        }
+        assert.ok(spread.monthlyUsd > pack([brokers, { ...data, spread: false }], [stateful], capacity, prices).monthlyUsd);
+    });
+
     it("refuses a pod too big for every type, and an unknown pool, naming what is allowed", () => {
         assert.throws(
             () => pack([{ name: "huge", cpuMillis: 64000, memoryMiB: 1024, count: 1, pool: "stateful", transient: false }], pools, capacity, prices),
@@ -77,7 +91,7 @@ describe("karpenter packing", () => {
         );
     });
 
-    it("property: every pod is placed once, on its own pool, and no node is over its allocatable", () => {
+    it("property: every pod is placed once, on its own pool, no node is over its allocatable or holds two replicas of a spread request", () => {
         fc.assert(
             fc.property(podsArb, (pods) => {
                 const r = pack(pods, pools, capacity, prices, { perNode: { cpuMillis: 155, memoryMiB: 120, pods: 3 } });
@@ -91,6 +105,8 @@ describe("karpenter packing", () => {
                     );
                     const owners = n.pods.map((name) => pods.find((p) => name === p.name || name.startsWith(`${p.name}-`))!);
                     assert.ok(owners.every((p) => p.pool === n.pool));
+                    const spread = owners.filter((p) => p.spread).map((p) => p.name);
+                    assert.equal(new Set(spread).size, spread.length, `two replicas of one spread request on ${n.instanceType}: ${n.pods.join(", ")}`);
                 }
             }),
             runs,

@@ -16,6 +16,8 @@ export interface PodRequest {
     pool: string;
     /** Runs to completion (a batch run); left out of the idle figure. */
     transient: boolean;
+    /** The replicas go on distinct nodes (a hard spread over zones and hosts), as the scheduler places them. */
+    spread?: boolean;
 }
 
 export interface PoolOffer {
@@ -58,6 +60,8 @@ interface Pod {
     name: string;
     cpuMillis: number;
     memoryMiB: number;
+    /** Replicas of one spread request: never two on one node. */
+    group?: string;
 }
 
 function shapes(pool: PoolOffer, capacity: CapacityTable, prices: PriceTable, o: PackingOptions): Shape[] {
@@ -92,7 +96,7 @@ function packOnto(pods: Pod[], shape: Shape, all: Shape[]): Array<{ shape: Shape
     const cheapest = (ok: Shape[]) => ok.reduce((x, y) => (y.hourlyUsd < x.hourlyUsd ? y : x));
     const bins: Array<{ shape: Shape; pods: Pod[]; free: { cpuMillis: number; memoryMiB: number; pods: number } }> = [];
     for (const p of pods) {
-        let bin = bins.find((b) => fits(p, b.free));
+        let bin = bins.find((b) => fits(p, b.free) && !(p.group && b.pods.some((q) => q.group === p.group)));
         if (!bin) {
             const open = fits(p, shape.alloc) ? shape : cheapest(all.filter((s) => fits(p, s.alloc)));
             bin = { shape: open, pods: [], free: { ...open.alloc } };
@@ -120,7 +124,12 @@ export function packPool(pool: PoolOffer, pods: PodRequest[], capacity: Capacity
     if (pool.instanceTypes.length === 0) throw new Error(`pool ${pool.name}: no instance types allowed`);
     const all = shapes(pool, capacity, prices, o);
     const list: Pod[] = pods.flatMap((r) =>
-        Array.from({ length: r.count }, (_, i) => ({ name: r.count > 1 ? `${r.name}-${i}` : r.name, cpuMillis: r.cpuMillis, memoryMiB: r.memoryMiB })),
+        Array.from({ length: r.count }, (_, i) => ({
+            name: r.count > 1 ? `${r.name}-${i}` : r.name,
+            cpuMillis: r.cpuMillis,
+            memoryMiB: r.memoryMiB,
+            ...(r.spread && r.count > 1 ? { group: r.name } : {}),
+        })),
     );
     // Largest first by the larger of CPU and memory in general-purpose units (1 core : 4 GiB), so
     // the order depends on the pods alone, never on the allowed types.

@@ -63,6 +63,7 @@ export function karpenterInputs(resources: EstResource[], tables: Tables, render
             count: p.pods,
             pool: p.pool!,
             transient: !!p.transient,
+            ...(p.spread ? { spread: true } : {}),
         }));
     // DaemonSet pods run on Karpenter's nodes too.
     const daemons = [...systemPodsOf(resources, tables.capacity).filter((x) => x.perNode), ...w.pods.filter((x) => x.perNode && !x.pool)];

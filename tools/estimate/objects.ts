@@ -24,6 +24,8 @@ export interface PodItem {
     submitted?: string;
     /** The Karpenter pool the pods select (bdok.io/pool), with ":on-demand" when they also select that capacity type; absent: the managed node groups. */
     pool?: string;
+    /** Replicas must run on distinct nodes (a hard zone or host spread, or required host anti-affinity). */
+    spread?: boolean;
 }
 
 export const POOL_LABEL_KEY = "bdok.io/pool";
@@ -46,6 +48,23 @@ export function poolOf(ps: unknown): string | undefined {
     if (!pool) return undefined;
     const capacity = (sel["karpenter.sh/capacity-type"] as string | undefined) ?? fromAffinity("karpenter.sh/capacity-type");
     return capacity === "on-demand" ? `${pool}:on-demand` : pool;
+}
+
+/**
+ * Whether a pod spec keeps its replicas on distinct nodes: a `DoNotSchedule` topology spread over
+ * zones or hosts (maxSkew 1), or a required pod anti-affinity on the host.
+ */
+export function spreadOf(ps: unknown): boolean {
+    if (!isPlainObject(ps)) return false;
+    const hard = (Array.isArray(ps.topologySpreadConstraints) ? ps.topologySpreadConstraints : []).some(
+        (t: unknown) =>
+            isPlainObject(t) &&
+            t.whenUnsatisfiable === "DoNotSchedule" &&
+            Number(t.maxSkew ?? 1) === 1 &&
+            ["topology.kubernetes.io/zone", "kubernetes.io/hostname"].includes(String(t.topologyKey)),
+    );
+    const anti = getPath(ps, "affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution");
+    return hard || (Array.isArray(anti) && anti.some((a: unknown) => isPlainObject(a) && a.topologyKey === "kubernetes.io/hostname"));
 }
 
 export interface VolumeItem {
@@ -217,6 +236,7 @@ export function objectWorkloads(
                     ? [`containers ${containers.join(", ")}`, ...(inits.length ? [`init ${inits.join(", ")}`] : [])].join("; ")
                     : undefined;
             const pool = poolOf(ps);
+            const spread = spreadOf(ps);
             out.pods.push({
                 source,
                 path: at("spec"),
@@ -226,6 +246,7 @@ export function objectWorkloads(
                 transient: runsOnce || undefined,
                 ...(note ? { note } : {}),
                 ...(pool ? { pool } : {}),
+                ...(spread && pods > 1 ? { spread } : {}),
             });
         }
         if (kind === "StatefulSet" && Array.isArray(spec.volumeClaimTemplates)) {

@@ -4,6 +4,7 @@ import { cluster, nodeGroup, release, res } from "../../test/synthetic";
 import { capacityReport } from "./capacity";
 import { monthlyCost } from "./cost";
 import { loadTables } from "./tables";
+import { spreadOf } from "./objects";
 import { workloads } from "./workloads";
 
 const tables = loadTables();
@@ -127,6 +128,25 @@ describe("estimates: workloads (synthetic)", () => {
         assert.deepEqual(
             w.loadBalancers.map((l) => l.internetFacing),
             [false],
+        );
+    });
+
+    it("marks replicas that a hard zone or host spread keeps on distinct nodes", () => {
+        const tsc = (whenUnsatisfiable: string) => [
+            { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable, labelSelector: { matchLabels: { a: "b" } } },
+        ];
+        const es = (count: number, when: string) =>
+            res(`es${count}${when}`, {
+                type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+                inputs: { spec: { nodeSets: [{ name: "default", count, podTemplate: { spec: { topologySpreadConstraints: tsc(when) } } }] } },
+            });
+        const spread = (r: ReturnType<typeof es>) => workloads([r], tables.capacity).pods[0].spread;
+        assert.equal(spread(es(3, "DoNotSchedule")), true);
+        assert.equal(spread(es(3, "ScheduleAnyway")), undefined, "a soft spread may share a node");
+        assert.equal(spread(es(1, "DoNotSchedule")), undefined, "one replica has nothing to spread from");
+        assert.equal(
+            spreadOf({ affinity: { podAntiAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: "kubernetes.io/hostname" }] } } }),
+            true,
         );
     });
 

@@ -13,6 +13,7 @@ import {
     objectWorkloads,
     podSpecRequests,
     poolOf,
+    spreadOf,
     requestsOf,
     sparkPods,
 } from "./objects";
@@ -28,6 +29,7 @@ interface WalkRule {
 
 interface WalkCtx {
     pool?: string;
+    spread?: boolean;
     source: string;
     out: Workloads;
     multiplierKeys: string[];
@@ -59,8 +61,8 @@ function walk(node: unknown, path: string[], pods: number, ctx: WalkCtx): void {
     const where = path.join(".") || "(top level)";
     // Strimzi: a component's pods are placed by its sibling template.pod.
     const podTemplate = getPath(node, "template.pod");
-    if (isPlainObject(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate) };
-    const pool = ctx.pool ? { pool: ctx.pool } : {};
+    if (isPlainObject(podTemplate)) ctx = { ...ctx, pool: poolOf(podTemplate), spread: spreadOf(podTemplate) };
+    const pool = { ...(ctx.pool ? { pool: ctx.pool } : {}), ...(ctx.spread && n > 1 ? { spread: true } : {}) };
 
     if (Array.isArray(node.containers)) {
         const r = podSpecRequests(node);
@@ -197,8 +199,10 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                 const es = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "elasticsearch") : undefined;
                 const req = eckRequests(ns.resources, isPlainObject(es) ? es.resources : undefined);
                 const pool = poolOf(getPath(ns, "podTemplate.spec"));
+                const spread = count > 1 && spreadOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
                     ...(pool ? { pool } : {}),
+                    ...(spread ? { spread } : {}),
                     source,
                     path: `spec.nodeSets[${i}]`,
                     pods: count,
