@@ -98,6 +98,17 @@ describe("karpenter iam", () => {
         assert.equal(allowed(all(), { action: "ec2:DescribeSubnets", resource: "*", context: { "aws:RequestedRegion": "eu-west-1" } }), false);
     });
 
+    it("may create the EC2 Spot service-linked role (a fresh account's first spot launch) and no other", () => {
+        const spot = "arn:aws:iam::123456789012:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot";
+        assert.equal(allowed(all(), { action: "iam:CreateServiceLinkedRole", resource: spot, context: { "iam:AWSServiceName": "spot.amazonaws.com" } }), true);
+        const elb = "arn:aws:iam::123456789012:role/aws-service-role/elasticloadbalancing.amazonaws.com/AWSServiceRoleForElasticLoadBalancing";
+        assert.equal(
+            allowed(all(), { action: "iam:CreateServiceLinkedRole", resource: elb, context: { "iam:AWSServiceName": "elasticloadbalancing.amazonaws.com" } }),
+            false,
+        );
+        assert.equal(allowed(all(), { action: "iam:CreateServiceLinkedRole", resource: spot, context: { "iam:AWSServiceName": "ec2.amazonaws.com" } }), false);
+    });
+
     it("follows the partition in every ARN", () => {
         const cn = {
             ...args,

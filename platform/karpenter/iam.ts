@@ -178,6 +178,16 @@ export function controllerPolicies(a: ControllerPolicyArgs): Record<ControllerPo
                     StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*" },
                 },
             }),
+            // Not upstream: an account that never ran spot has no AWSServiceRoleForEC2Spot, and EC2
+            // creates it on the first spot launch with the caller's rights (else the launch fails
+            // with AuthFailure.ServiceLinkedRoleCreationNotPermitted). Only that role, only for EC2 Spot.
+            s({
+                Sid: "AllowSpotServiceLinkedRoleCreation",
+                Effect: "Allow",
+                Resource: `arn:${p}:iam::${acct}:role/aws-service-role/spot.amazonaws.com/AWSServiceRoleForEC2Spot`,
+                Action: "iam:CreateServiceLinkedRole",
+                Condition: { StringEquals: { "iam:AWSServiceName": "spot.amazonaws.com" } },
+            }),
         ),
         EKSIntegration: doc(s({ Sid: "AllowAPIServerEndpointDiscovery", Effect: "Allow", Resource: clusterArn, Action: "eks:DescribeCluster" })),
         Interruption: doc(
