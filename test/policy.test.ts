@@ -14,7 +14,9 @@ import { isTlsOnlyPolicy } from "../policy/s3";
 import { UNKNOWN, read } from "../policy/props";
 import { ROOT } from "../tools/harness";
 import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
-import { compliant, res, violations } from "./fixtures/policy-cases";
+import { res } from "./fixtures/policy-cases/builders";
+import { compliant } from "./fixtures/policy-cases/compliant";
+import { violations } from "./fixtures/policy-cases/violations";
 import { planOf, STACKS } from "./support";
 
 const fmt = (r: PolicyReport) => r.violations.map((v) => `  [${v.policy}] ${v.message}`).join("\n");
