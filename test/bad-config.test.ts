@@ -8,15 +8,15 @@
 // They run through the real entry paths: readStackFile + loadStackConfig + parseConfig, and a few
 // through the plan CLI as a child process (exit code 2, the message on stderr, no stack trace).
 import { strict as assert } from "assert";
-import { spawn } from "child_process";
+
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { assertCapacity, estimate } from "../tools/estimate";
 import { CapacityError } from "../tools/estimate/capacity";
-import { loadStackConfig, readStackFile, ROOT, runPlan } from "../tools/harness";
-import { STACKS } from "./support";
+import { loadStackConfig, readStackFile, runPlan } from "../tools/harness";
+import { inBackground, ProcessResult, runTool, STACKS } from "./support";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");
 
@@ -184,39 +184,24 @@ describe("a file that cannot be read is named, not reported as bad YAML", () => 
     }
 });
 
+// One child process each, started with the run: the CLI loads the whole program before it validates.
+const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];
+const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bad-config-"));
+const cliRuns = inBackground(async () => {
+    const runs = cliCases.map(async (name) => {
+        const r = await runTool("plan", ["--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(cliOut, name), "--quiet"]);
+        return [name, r] as const;
+    });
+    return new Map(await Promise.all(runs));
+});
+
 describe("bad configuration through the plan CLI", () => {
-    // One child process each, run concurrently: the CLI loads the whole program before it validates.
-    const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];
-    let results: Map<string, { status: number | null; stdout: string; stderr: string }>;
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bad-config-"));
+    let results: Map<string, ProcessResult>;
+    const out = cliOut;
 
     before(async function () {
         this.timeout(180000);
-        const run = (name: string) =>
-            new Promise<[string, { status: number | null; stdout: string; stderr: string }]>((resolve) => {
-                const p = spawn(
-                    process.execPath,
-                    [
-                        "-r",
-                        "ts-node/register/transpile-only",
-                        "tools/plan.ts",
-                        "--stack",
-                        "dev",
-                        "--config",
-                        path.join(DIR, `${name}.yaml`),
-                        "--out",
-                        path.join(out, name),
-                        "--quiet",
-                    ],
-                    { cwd: ROOT },
-                );
-                let stdout = "";
-                let stderr = "";
-                p.stdout.on("data", (d) => (stdout += d));
-                p.stderr.on("data", (d) => (stderr += d));
-                p.on("close", (status) => resolve([name, { status, stdout, stderr }]));
-            });
-        results = new Map(await Promise.all(cliCases.map(run)));
+        results = await cliRuns();
     });
 
     after(() => fs.rmSync(out, { recursive: true, force: true }));

@@ -10,7 +10,7 @@ import * as path from "path";
 import { checkOutputDir, checkOutputFile, parseArgs, readPlanFile, UsageError } from "../tools/cli";
 import { chartsDir } from "../tools/helm";
 import { charts as pinned } from "../versions";
-import { inBackground, ProcessResult, runProcess } from "./support";
+import { inBackground, ProcessResult, runTool } from "./support";
 
 const FIXTURES = path.join(__dirname, "fixtures", "bad-config");
 const PLAN_FILES = path.join(FIXTURES, "plan-files");
@@ -166,7 +166,7 @@ const cases: Case[] = [
 ];
 
 function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
-    return runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${c.tool}.ts`, ...c.args], { env: c.env, timeoutMs: 60000 });
+    return runTool(c.tool, c.args, { env: c.env, timeoutMs: 60000 });
 }
 
 /** Runs `fn` over `items`, at most `n` at a time (the machine has few cores). */

@@ -17,7 +17,7 @@ import { PlanRun } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
 import { ChartName, charts } from "../versions";
-import { inBackground, inputsOf, ofType, one, planOf, planWith, runProcess } from "./support";
+import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -37,18 +37,7 @@ const tooSmallPlan = inBackground(async () => {
     );
     // A plan.json from an earlier run must not survive as if it were this one.
     fs.writeFileSync(path.join(dir, "plan.json"), "{}");
-    const out = await runProcess(process.execPath, [
-        "-r",
-        "ts-node/register/transpile-only",
-        "tools/plan.ts",
-        "--stack",
-        "dev",
-        "--config",
-        overrides,
-        "--out",
-        dir,
-        "--quiet",
-    ]);
+    const out = await runTool("plan", ["--stack", "dev", "--config", overrides, "--out", dir, "--quiet"]);
     return { dir, out };
 });
 

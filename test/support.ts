@@ -140,6 +140,11 @@ export function runProcess(command: string, args: string[], opts: { cwd?: string
     });
 }
 
+/** A command-line entry point (`tools/<tool>.ts`) as a child process, as `npm run <tool>` runs it. */
+export function runTool(tool: string, args: string[], opts: { env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ProcessResult> {
+    return runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${tool}.ts`, ...args], opts);
+}
+
 /**
  * Starts slow child-process work when the run starts (a root hook, so only when called at a
  * file's top level), so it runs on the other core while the in-process suites run; the suite that
