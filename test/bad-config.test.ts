@@ -186,14 +186,17 @@ describe("a file that cannot be read is named, not reported as bad YAML", () => 
 
 // One child process each, started with the run: the CLI loads the whole program before it validates.
 const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];
-const cliOut = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bad-config-"));
-const cliRuns = inBackground(async () => {
-    const runs = cliCases.map(async (name) => {
-        const r = await runTool("plan", ["--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(cliOut, name), "--quiet"]);
-        return [name, r] as const;
-    });
-    return new Map(await Promise.all(runs));
-});
+const cliOut = path.join(os.tmpdir(), `bdok-bad-config-${process.pid}-${Date.now()}`);
+const cliRuns = inBackground(
+    async () => {
+        const runs = cliCases.map(async (name) => {
+            const r = await runTool("plan", ["--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(cliOut, name), "--quiet"]);
+            return [name, r] as const;
+        });
+        return new Map(await Promise.all(runs));
+    },
+    () => fs.rmSync(cliOut, { recursive: true, force: true }),
+);
 
 describe("bad configuration through the plan CLI", () => {
     let results: Map<string, ProcessResult>;
@@ -203,8 +206,6 @@ describe("bad configuration through the plan CLI", () => {
         this.timeout(180000);
         results = await cliRuns();
     });
-
-    after(() => fs.rmSync(out, { recursive: true, force: true }));
 
     for (const name of cliCases) {
         it(`${name}: exit code 2, the message on stderr, no stack trace, no plan written`, () => {

@@ -14,7 +14,8 @@ import { inBackground, ProcessResult, runTool } from "./support";
 
 const FIXTURES = path.join(__dirname, "fixtures", "bad-config");
 const PLAN_FILES = path.join(FIXTURES, "plan-files");
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-cli-"));
+// Named now (the cases name paths inside), made when the runs start, removed when the whole run ends.
+const tmp = path.join(os.tmpdir(), `bdok-cli-${process.pid}-${Date.now()}`);
 const file = path.join(tmp, "a-file");
 const notYaml = path.join(tmp, "not-yaml.yaml");
 const readOnly = path.join(tmp, "read-only");
@@ -185,13 +186,20 @@ async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Prom
 }
 
 // Every child process of this file starts with the run and works beside the in-process suites.
-const badRuns = inBackground(() => {
-    fs.writeFileSync(file, "not a directory\n");
-    fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
-    fs.mkdirSync(readOnly, { mode: 0o555 });
-    fs.chmodSync(readOnly, 0o555);
-    return pool(cases, 2, run);
-});
+const badRuns = inBackground(
+    () => {
+        fs.mkdirSync(tmp, { recursive: true });
+        fs.writeFileSync(file, "not a directory\n");
+        fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
+        fs.mkdirSync(readOnly, { mode: 0o555 });
+        fs.chmodSync(readOnly, 0o555);
+        return pool(cases, 2, run);
+    },
+    () => {
+        fs.chmodSync(readOnly, 0o755);
+        fs.rmSync(tmp, { recursive: true, force: true });
+    },
+);
 
 describe("command-line entry points with bad arguments and bad files", () => {
     let results: ProcessResult[];
@@ -199,11 +207,6 @@ describe("command-line entry points with bad arguments and bad files", () => {
     before(async function () {
         this.timeout(240000);
         results = await badRuns();
-    });
-
-    after(() => {
-        fs.chmodSync(readOnly, 0o755);
-        fs.rmSync(tmp, { recursive: true, force: true });
     });
 
     it("covers plan, render, plan:diff, policy and bench, plan files of every kind", () => {
@@ -306,7 +309,7 @@ describe("command-line helpers (tools/cli.ts)", () => {
     });
 });
 
-const renderDir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-plan-render-"));
+const renderDir = path.join(os.tmpdir(), `bdok-plan-render-${process.pid}-${Date.now()}`);
 const refusingCharts = path.join(renderDir, "charts");
 
 // The pinned charts, but a Trino chart whose template fails as a chart's own `fail` would.
@@ -336,23 +339,27 @@ function chartsWithRefusingTrino(): void {
 }
 
 // After the bad-argument runs: two whole plans with renders, one with the refusing chart.
-const renderRuns = inBackground(async () => {
-    await badRuns();
-    chartsWithRefusingTrino();
-    // Left from an earlier run: must not survive a failed plan as if it were this one.
-    fs.mkdirSync(path.join(renderDir, "refused", "rendered"), { recursive: true });
-    fs.writeFileSync(path.join(renderDir, "refused", "plan.json"), "{}");
-    fs.writeFileSync(path.join(renderDir, "refused", "rendered", "trino.yaml"), "");
-    const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
-        tool: "plan",
-        what: out,
-        args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
-        code: 0,
-        names: "",
-        env,
-    });
-    return Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }))]);
-});
+const renderRuns = inBackground(
+    async () => {
+        await badRuns();
+        fs.mkdirSync(renderDir, { recursive: true });
+        chartsWithRefusingTrino();
+        // Left from an earlier run: must not survive a failed plan as if it were this one.
+        fs.mkdirSync(path.join(renderDir, "refused", "rendered"), { recursive: true });
+        fs.writeFileSync(path.join(renderDir, "refused", "plan.json"), "{}");
+        fs.writeFileSync(path.join(renderDir, "refused", "rendered", "trino.yaml"), "");
+        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
+            tool: "plan",
+            what: out,
+            args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
+            code: 0,
+            names: "",
+            env,
+        });
+        return Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }))]);
+    },
+    () => fs.rmSync(renderDir, { recursive: true, force: true }),
+);
 
 describe("npm run plan renders every release, and a chart that refuses its values fails the plan", () => {
     const dir = renderDir;
@@ -363,8 +370,6 @@ describe("npm run plan renders every release, and a chart that refuses its value
         this.timeout(180000);
         [ok, refused] = await renderRuns();
     });
-
-    after(() => fs.rmSync(dir, { recursive: true, force: true }));
 
     it("writes rendered/<release>.yaml next to plan.json, one per Helm release, as helm template gives it", () => {
         assert.equal(ok.status, 0, ok.stderr);

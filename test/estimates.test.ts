@@ -28,18 +28,21 @@ function pooledItems(run: PlanRun, _e: Estimates): PodItem[] {
 }
 
 // `npm run plan` with a system group too small for the platform, as a child process started with the run.
-const tooSmallPlan = inBackground(async () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
-    const overrides = path.join(dir, "tiny.yaml");
-    fs.writeFileSync(
-        overrides,
-        "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
-    );
-    // A plan.json from an earlier run must not survive as if it were this one.
-    fs.writeFileSync(path.join(dir, "plan.json"), "{}");
-    const out = await runTool("plan", ["--stack", "dev", "--config", overrides, "--out", dir, "--quiet"]);
-    return { dir, out };
-});
+const tooSmallPlan = inBackground(
+    async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
+        const overrides = path.join(dir, "tiny.yaml");
+        fs.writeFileSync(
+            overrides,
+            "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
+        );
+        // A plan.json from an earlier run must not survive as if it were this one.
+        fs.writeFileSync(path.join(dir, "plan.json"), "{}");
+        const out = await runTool("plan", ["--stack", "dev", "--config", overrides, "--out", dir, "--quiet"]);
+        return { dir, out };
+    },
+    ({ dir }) => fs.rmSync(dir, { recursive: true, force: true }),
+);
 
 // ---- the stacks' plans ----
 function estimatesOf(run: PlanRun) {

@@ -148,13 +148,20 @@ export function runTool(tool: string, args: string[], opts: { env?: NodeJS.Proce
 /**
  * Starts slow child-process work when the run starts (a root hook, so only when called at a
  * file's top level), so it runs on the other core while the in-process suites run; the suite that
- * needs it awaits the returned function. A `--grep` that runs none of the file's tests still starts it.
+ * needs it awaits the returned function. A `--grep` that runs none of the file's tests still starts
+ * it; `cleanup` runs once the whole run ends.
  */
-export function inBackground<T>(job: () => Promise<T>): () => Promise<T> {
+export function inBackground<T>(job: () => Promise<T>, cleanup?: (result: T) => void): () => Promise<T> {
     let started: Promise<T> | undefined;
     const start = () => (started ??= job());
     before(() => {
         start().catch(() => undefined); // the suite that awaits it reports the failure
     });
+    // At the end of the whole run, whether or not a suite awaited it (a --grep may have skipped them).
+    if (cleanup)
+        after(async () => {
+            const r = await started?.catch(() => undefined);
+            if (r !== undefined) cleanup(r);
+        });
     return start;
 }

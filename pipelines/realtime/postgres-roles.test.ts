@@ -51,14 +51,26 @@ const server = inBackground(async (): Promise<string> => {
         const r = await runProcess(c.command, c.args, { env: c.env, cwd: c.cwd });
         assert.equal(r.status, 0, `${cmd}\n${r.stdout}\n${r.stderr}`);
     };
-    await step(`initdb -D "$PGHOST/data" -U postgres --auth-local=trust >/dev/null`);
-    // The superuser and the master by trust; every other login by password.
-    fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), "local all postgres trust\nlocal all master trust\nlocal all all scram-sha-256\n");
-    await step(`pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='' -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`);
-    // An RDS-like master: no superuser, CREATEROLE, and CREATE on public (PostgreSQL 15 revoked it from PUBLIC).
-    await step(`psql -X -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE ROLE master LOGIN CREATEROLE CREATEDB; GRANT CREATE ON SCHEMA public TO master;"`);
+    try {
+        await step(`initdb -D "$PGHOST/data" -U postgres --auth-local=trust >/dev/null`);
+        // The superuser and the master by trust; every other login by password.
+        fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), "local all postgres trust\nlocal all master trust\nlocal all all scram-sha-256\n");
+        await step(`pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='' -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`);
+        // An RDS-like master: no superuser, CREATEROLE, and CREATE on public (PostgreSQL 15 revoked it from PUBLIC).
+        await step(`psql -X -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE ROLE master LOGIN CREATEROLE CREATEDB; GRANT CREATE ON SCHEMA public TO master;"`);
+    } catch (e) {
+        stopServer(dir); // a server that started must not outlive a failed setup
+        throw e;
+    }
     return dir;
-});
+}, stopServer);
+
+/** Stops the server and removes its directory (also when a --grep ran none of the tests). */
+function stopServer(dir: string): void {
+    const c = shell(dir, `pg_ctl -D "$PGHOST/data" -m fast -w stop >/dev/null`);
+    spawnSync(c.command, c.args, { env: c.env, cwd: c.cwd });
+    fs.rmSync(dir, { recursive: true, force: true });
+}
 
 describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     this.timeout(120000);
@@ -80,12 +92,6 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
 
     before(async function () {
         dir = await server();
-    });
-
-    after(() => {
-        if (!dir) return;
-        run(`pg_ctl -D "$PGHOST/data" -m fast -w stop >/dev/null`);
-        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("the table Job's command creates the table and both roles as a non-superuser, and can run again", () => {
