@@ -193,8 +193,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             namespace: namespaces.byName.elastic,
             // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
             ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+            pools: karpenter.ready,
         },
-        onPools,
+        onNodes,
     );
 
     // ---- Pipelines ----

@@ -27,6 +27,11 @@ export interface ElasticArgs {
     namespace: k8s.core.v1.Namespace;
     /** File-realm users and roles (Secrets of the elastic namespace) for ECK to load. */
     auth?: ElasticsearchAuth;
+    /**
+     * Karpenter's controller and NodePools: Elasticsearch and Kibana run on the pools and wait for
+     * them (and go before them on destroy); the operator, on the system group, installs meanwhile.
+     */
+    pools: pulumi.Resource[];
 }
 
 /** The ECK operator, then an Elasticsearch cluster and Kibana it manages (TLS on, 8.x). */
@@ -67,9 +72,9 @@ export class Elastic extends pulumi.ComponentResource {
         // The CRDs come with the operator release: both resources wait for it.
         const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [operator, ...extraDeps] }, { namespace: ns });
-        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth));
+        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth), args.pools);
         // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
-        this.kibana = custom("kibana", kibanaResource(cfg), exposureDependencies(args.platform));
+        this.kibana = custom("kibana", kibanaResource(cfg), [...exposureDependencies(args.platform), ...args.pools]);
 
         this.namespace = ns;
         this.registerOutputs({
