@@ -82,6 +82,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // storage class), so no await starts its clock before a node exists, and on destroy the
     // barrier outlives every pod and volume.
     const onNodes = { ...onCluster, dependsOn: cluster.ready };
+    // Operators that call no AWS API and mount no volume need only the nodes: they install while the
+    // Pod Identity and EBS CSI add-ons do; what of theirs has volumes waits for `cluster.ready`.
+    const onNodeGroups = { ...onCluster, dependsOn: cluster.nodeGroups };
     const systemGroup = systemGroupOf(cfg.nodeGroups);
     const karpenter = new Karpenter(
         "karpenter",
@@ -147,7 +150,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             },
             airflowSubmits: batchAsks.airflowSubmitsSpark,
         },
-        onNodes,
+        onNodeGroups,
     );
     const kafka = new Kafka(
         "kafka",
@@ -158,8 +161,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
             needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
             pools: karpenter.ready,
+            storage: cluster.ready,
         },
-        onNodes,
+        onNodeGroups,
     );
     // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
     // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs
@@ -194,8 +198,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
             ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
             pools: karpenter.ready,
+            storage: cluster.ready,
         },
-        onNodes,
+        onNodeGroups,
     );
 
     // ---- Pipelines ----

@@ -32,6 +32,8 @@ export interface ElasticArgs {
      * them (and go before them on destroy); the operator, on the system group, installs meanwhile.
      */
     pools: pulumi.Resource[];
+    /** What the data nodes' volumes need (the EBS CSI add-on, the gp3 class): they wait for it. */
+    storage: pulumi.Resource[];
 }
 
 /** The ECK operator, then an Elasticsearch cluster and Kibana it manages (TLS on, 8.x). */
@@ -72,7 +74,7 @@ export class Elastic extends pulumi.ComponentResource {
         // The CRDs come with the operator release: both resources wait for it.
         const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [operator, ...extraDeps] }, { namespace: ns });
-        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth), args.pools);
+        this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth), [...args.pools, ...args.storage]);
         // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
         this.kibana = custom("kibana", kibanaResource(cfg), [...exposureDependencies(args.platform), ...args.pools]);
 

@@ -36,6 +36,11 @@ export interface KafkaArgs {
      * destroy those go while Karpenter still runs to remove their nodes.
      */
     pools: pulumi.Resource[];
+    /**
+     * What the brokers' volumes need (the EBS CSI add-on and the gp3 class), so they wait for it
+     * and go before it on destroy; the operator itself needs only nodes.
+     */
+    storage: pulumi.Resource[];
 }
 
 /**
@@ -93,8 +98,8 @@ export class Kafka extends pulumi.ComponentResource {
             protect: config.protectStatefulResources,
             ha: config.ha,
         };
-        cr("pool", kafkaNodePool(clusterArgs), args.pools);
-        this.cluster = cr("cluster", kafkaCluster(clusterArgs), args.pools);
+        cr("pool", kafkaNodePool(clusterArgs), [...args.pools, ...args.storage]);
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage]);
         for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
             this.topicResources[id] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
