@@ -7,7 +7,8 @@ import { closest } from "./lib/validate";
 import { supportedKubernetesVersions } from "./lib/prices";
 import { monthlyCost } from "./tools/estimate/cost";
 import { loadTables } from "./tools/estimate/tables";
-import { loadStackConfig, ROOT } from "./tools/harness";
+import { ROOT } from "./tools/harness";
+import { loadStackConfig } from "./tools/stack-files";
 import { apps } from "./versions";
 import { STACKS } from "./test/support";
 

@@ -1,7 +1,8 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../config";
 import { MAX_STACK_NAME } from "../lib/naming";
-import { Captured, PlanRun, loadStackConfig, runPlan } from "../tools/harness";
+import { Captured, PlanRun, runPlan } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
 import { descendants, inputsOf, ofType, one, planOf, STACKS, transitiveDeps } from "../test/support";
 
 describe("AWS layer", () => {

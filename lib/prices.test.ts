@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../config";
 import { loadTables } from "../tools/estimate/tables";
-import { loadStackConfig } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
 import { ec2Families, rdsFamilies } from "./instances";
 import { nodeAllocatable } from "./node-capacity";
 import { ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice } from "./prices";

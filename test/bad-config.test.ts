@@ -15,7 +15,8 @@ import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { assertCapacity, estimate } from "../tools/estimate";
 import { CapacityError } from "../tools/estimate/capacity";
-import { loadStackConfig, readStackFile, runPlan } from "../tools/harness";
+import { runPlan } from "../tools/harness";
+import { loadStackConfig, readStackFile } from "../tools/stack-files";
 import { inBackground, ProcessResult, runTool, STACKS } from "./support";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");

@@ -5,7 +5,8 @@ import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadStackConfig, ROOT } from "../tools/harness";
+import { ROOT } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
 import { diffPlans, diffValues, PlanLike, renderMarkdown, renderText, ResourceLike, SECRET } from "../tools/plan-diff";
 import { planOf, planWith } from "./support";
 

@@ -1,7 +1,8 @@
 // Sizing and availability follow `bdok:profile` in the stack file, never the stack's name.
 import { strict as assert } from "assert";
 import type { PlanRun } from "../tools/harness";
-import { loadStackConfig, runPlan } from "../tools/harness";
+import { runPlan } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
 import { planOf } from "./support";
 
 /** Every Kubernetes object and Helm release of a plan, with the stack's name written as STACK. */

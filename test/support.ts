@@ -2,7 +2,8 @@
 import { spawn } from "child_process";
 import * as fs from "fs";
 import { strict as assert } from "assert";
-import { Captured, loadStackConfig, PlanRun, runPlan, ROOT } from "../tools/harness";
+import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
 

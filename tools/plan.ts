@@ -6,6 +6,8 @@ import * as path from "path";
 import { CapacityError } from "./estimate/capacity";
 import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
 import { RenderError, ToolchainError } from "./helm";
+import { loadStackConfig, readStackFile } from "./stack-files";
+import { parseConfig } from "../config";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -32,13 +34,14 @@ export function parseArgs(argv: string[]): Args {
 async function main(): Promise<number> {
     const started = Date.now();
     const args = parseArgs(process.argv.slice(2));
-    // Loaded only once the arguments are good: the harness loads the whole program.
-    const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
+    const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
+    const raw = loadStackConfig(args.stack, overrides);
+    // A bad configuration is refused here, before the program and the SDK are loaded.
+    parseConfig(raw, args.stack);
+    const { runPlan } = require("./harness") as typeof import("./harness");
     const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
     const { renderCounts, renderTree } = require("./report") as typeof import("./report");
     const { renderPlan, writeRendered } = require("./render") as typeof import("./render");
-    const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
-    const raw = loadStackConfig(args.stack, overrides);
     const run = await runPlan(args.stack, raw);
     const plan = run.plan;
     const planFile = path.join(args.out, "plan.json");

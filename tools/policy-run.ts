@@ -228,9 +228,8 @@ export async function main(argv: string[]): Promise<number> {
     if (out && !emitFor) throw new UsageError(`--out goes with --emit-config\n${usage}`);
 
     const stackConfig = (stack: string) => {
-        // Lazily: the harness loads the whole program.
-        const { loadStackConfig, readStackFile } = require("./harness") as typeof import("./harness");
         const { parseConfig } = require("../config") as typeof import("../config");
+        const { loadStackConfig, readStackFile } = require("./stack-files") as typeof import("./stack-files");
         const overrides = overridesFile ? (readStackFile(overridesFile).config ?? {}) : undefined;
         return policyConfigOf(parseConfig(loadStackConfig(stack, overrides), stack));
     };

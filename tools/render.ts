@@ -8,6 +8,8 @@ import { didYouMean, printable } from "../lib/validate";
 import { checkOutputDir, parseArgs, runCli, UsageError } from "./cli";
 import type { Captured, PlanRun } from "./harness";
 import { helmTemplate, K8sObject, parseManifest, RenderError, ToolchainError } from "./helm";
+import { loadStackConfig, readStackFile } from "./stack-files";
+import { parseConfig } from "../config";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -152,10 +154,12 @@ export function parseRenderArgs(argv: string[]): Args {
 
 async function main(): Promise<number> {
     const args = parseRenderArgs(process.argv.slice(2));
-    // Loaded only once the arguments are good: the harness loads the whole program.
-    const { loadStackConfig, readStackFile, runPlan } = require("./harness") as typeof import("./harness");
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
-    const run = await runPlan(args.stack, loadStackConfig(args.stack, overrides));
+    const raw = loadStackConfig(args.stack, overrides);
+    // A bad configuration is refused here, before the program and the SDK are loaded.
+    parseConfig(raw, args.stack);
+    const { runPlan } = require("./harness") as typeof import("./harness");
+    const run = await runPlan(args.stack, raw);
     const files = writeRendered(renderPlan(run), args.out);
     for (const f of files) console.log(`wrote ${path.relative(process.cwd(), f)}`);
     return 0;
