@@ -3,45 +3,43 @@ import { ConfigError, parseConfig } from "../config";
 import { MAX_STACK_NAME } from "../lib/naming";
 import { Captured, PlanRun, runPlan } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { descendants, inputsOf, ofType, one, planOf, STACKS, transitiveDeps } from "../test/support";
+import { descendants, inputsOf, ofType, one, planOf, STACKS, transitiveDeps, describeEachStack } from "../test/support";
 
 describe("AWS layer", () => {
     it("has dev and prod stacks", () => {
         assert.ok(STACKS.includes("dev") && STACKS.includes("prod"), `stacks: ${STACKS}`);
     });
 
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan) => {
             it("declares the four AWS components at the top level", () => {
-                const root = one(run, "pulumi:pulumi:Stack");
+                const root = one(plan(), "pulumi:pulumi:Stack");
                 for (const t of ["bdok:aws:Network", "bdok:aws:DataLake", "bdok:aws:Database", "bdok:aws:Cluster"]) {
-                    assert.equal(one(run, t).parent, root.urn, `${t} is a child of the stack`);
+                    assert.equal(one(plan(), t).parent, root.urn, `${t} is a child of the stack`);
                 }
             });
 
             describe("dependency graph", () => {
                 it("creates RDS after its subnet group, and neither RDS nor the buckets wait for EKS", () => {
-                    const eks = one(run, "eks:index:Cluster");
-                    const groups = ofType(run, "eks:index:ManagedNodeGroup").map((g) => g.urn);
+                    const eks = one(plan(), "eks:index:Cluster");
+                    const groups = ofType(plan(), "eks:index:ManagedNodeGroup").map((g) => g.urn);
                     const waitsForCluster = (r: Captured) => {
-                        const deps = transitiveDeps(run, r.urn);
+                        const deps = transitiveDeps(plan(), r.urn);
                         return deps.has(eks.urn) || groups.some((g) => deps.has(g));
                     };
-                    const db = one(run, "aws:rds/instance:Instance");
-                    assert.ok(db.dependencies.includes(one(run, "aws:rds/subnetGroup:SubnetGroup").urn));
+                    const db = one(plan(), "aws:rds/instance:Instance");
+                    assert.ok(db.dependencies.includes(one(plan(), "aws:rds/subnetGroup:SubnetGroup").urn));
                     assert.equal(waitsForCluster(db), false, "RDS instance waits for EKS");
-                    for (const b of ofType(run, "aws:s3/bucket:Bucket")) assert.equal(waitsForCluster(b), false, `${b.name} waits for EKS`);
-                    for (const d of ofType(run, "aws:glue/catalogDatabase:CatalogDatabase")) {
+                    for (const b of ofType(plan(), "aws:s3/bucket:Bucket")) assert.equal(waitsForCluster(b), false, `${b.name} waits for EKS`);
+                    for (const d of ofType(plan(), "aws:glue/catalogDatabase:CatalogDatabase")) {
                         assert.equal(waitsForCluster(d), false, `${d.name} waits for EKS`);
                     }
-                    const awsWaiting = run.captured.filter(
+                    const awsWaiting = plan().captured.filter(
                         (r) =>
-                            r.type.startsWith("aws:") && waitsForCluster(r) && descendants(run, one(run, "bdok:aws:Database").urn).some((d) => d.urn === r.urn),
+                            r.type.startsWith("aws:") &&
+                            waitsForCluster(r) &&
+                            descendants(plan(), one(plan(), "bdok:aws:Database").urn).some((d) => d.urn === r.urn),
                     );
                     assert.deepEqual(
                         awsWaiting.map((r) => r.type),
@@ -50,8 +48,8 @@ describe("AWS layer", () => {
                     );
                 });
             });
-        });
-    }
+        },
+    );
 });
 
 // Fields that name a resource itself (not a reference to another one).

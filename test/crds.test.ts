@@ -4,13 +4,13 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import type { PlanRun } from "../tools/harness";
+
 import { chartTarball } from "../tools/helm";
 import { Graph } from "../tools/lifecycle";
 import { renderPlan } from "../tools/render";
 import { tarEntries } from "../tools/tar";
 import { ChartName, charts, crdManifests } from "../versions";
-import { planOf, STACKS } from "./support";
+import { planOf, STACKS, describeEachStack } from "./support";
 
 const OPERATORS: { chart: keyof typeof crdManifests & ChartName; group: string }[] = [
     { chart: "strimzi", group: "kafka.strimzi.io" },
@@ -30,25 +30,23 @@ function chartCrdKinds(chart: ChartName): string[] {
     return kinds.sort();
 }
 
-for (const stack of STACKS) {
-    describe(`${stack} stack: operator CRDs are Pulumi resources`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `${stack} stack: operator CRDs are Pulumi resources`,
+    (plan) => {
         for (const op of OPERATORS) {
             it(`${op.chart}: the Release skips crds/, waits for the pinned CRD manifests, and every ${op.group} resource waits for them`, () => {
-                const g = new Graph(run.captured);
-                const release = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === charts[op.chart].chart)!;
+                const g = new Graph(plan().captured);
+                const release = plan().captured.find(
+                    (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === charts[op.chart].chart,
+                )!;
                 assert.equal((release.rawInputs as any).skipCrds, true);
-                const files = run.captured.filter(
+                const files = plan().captured.filter(
                     (r) => r.type === "kubernetes:yaml/v2:ConfigFile" && crdManifests[op.chart].includes((r.rawInputs as any).file),
                 );
                 assert.equal(files.length, crdManifests[op.chart].length);
                 for (const url of crdManifests[op.chart])
                     assert.ok(url.includes(`/${charts[op.chart].version}/`) || url.includes(`/v${charts[op.chart].version}/`), url);
-                const crs = run.captured.filter((r) => r.type.startsWith(`kubernetes:${op.group}/`));
+                const crs = plan().captured.filter((r) => r.type.startsWith(`kubernetes:${op.group}/`));
                 for (const f of files) {
                     assert.ok(g.outlives(f.urn, release.urn), `${release.name} does not wait for ${f.name}`);
                     // On destroy a CRD's deletion would delete its resources behind the operator's back.
@@ -57,15 +55,15 @@ for (const stack of STACKS) {
             });
 
             it(`${op.chart}: Helm renders none of the chart's CRDs, so nothing is left for Helm to leave stale`, () => {
-                const rel = renderPlan(run).find((r) => r.chart === op.chart)!;
+                const rel = renderPlan(plan()).find((r) => r.chart === op.chart)!;
                 assert.deepEqual(
                     rel.objects.filter((o) => o.kind === "CustomResourceDefinition").map((o) => o.metadata.name),
                     [],
                 );
             });
         }
-    });
-}
+    },
+);
 
 describe("operator CRD manifests match the pinned charts", () => {
     it("the Spark operator's manifests are the chart's crds/ files, by name", () => {

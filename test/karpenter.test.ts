@@ -1,27 +1,24 @@
 // Karpenter in the whole plan: where each workload lands, as the charts render it and as the
 // custom resources ask, and what the NodePools let Karpenter launch.
 import { strict as assert } from "assert";
-import type { PlanRun } from "../tools/harness";
+
 import { renderPlan } from "../tools/render";
-import { inputsOf, ofType, planOf, STACKS } from "./support";
+import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
 const STATEFUL = { nodeSelectorTerms: [{ matchExpressions: [{ key: "bdok.io/pool", operator: "In", values: ["stateful"] }] }] };
 const TOLERATE_STATEFUL = [{ key: "bdok.io/pool", operator: "Equal", value: "stateful", effect: "NoSchedule" }];
 
 describe("Karpenter placement", () => {
-    for (const stack of STACKS) {
-        describe(`${stack} stack`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-            const cr = (kind: string) => ofType(run, `kubernetes:${kind}`).map(inputsOf);
-            const rendered = (chart: string) => renderPlan(run).find((r) => r.chart === chart)!.objects;
+    describeEachStack(
+        (stack) => `${stack} stack`,
+        (plan) => {
+            const cr = (kind: string) => ofType(plan(), `kubernetes:${kind}`).map(inputsOf);
+            const rendered = (chart: string) => renderPlan(plan()).find((r) => r.chart === chart)!.objects;
 
             it("the controller runs on the system managed node group, never on nodes it launches", () => {
                 const dep = rendered("karpenter").find((o) => o.kind === "Deployment")!;
                 assert.equal(dep.spec.template.spec.nodeSelector["bdok/node-group"], "system");
-                const groups = ofType(run, "eks:index:ManagedNodeGroup").map(inputsOf);
+                const groups = ofType(plan(), "eks:index:ManagedNodeGroup").map(inputsOf);
                 assert.ok(
                     groups.some((g) => g.labels["bdok/node-group"] === "system"),
                     "a group carries the label",
@@ -45,12 +42,12 @@ describe("Karpenter placement", () => {
                 assert.deepEqual(podSpec.nodeSelector, { "bdok.io/pool": "stateful" });
                 assert.deepEqual(podSpec.tolerations, TOLERATE_STATEFUL);
                 const zone = (tsc: any[]) => tsc.find((t) => t.topologyKey === "topology.kubernetes.io/zone");
-                if (run.config.ha) {
+                if (plan().config.ha) {
                     assert.equal(zone(pool.spec.template.pod.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
                     assert.equal(zone(podSpec.topologySpreadConstraints).whenUnsatisfiable, "DoNotSchedule");
                     assert.ok(pool.spec.replicas >= 3 && es.spec.nodeSets[0].count >= 3);
                     assert.ok(
-                        ofType(run, "kubernetes:kafka.strimzi.io/v1:Kafka")
+                        ofType(plan(), "kubernetes:kafka.strimzi.io/v1:Kafka")
                             .map(inputsOf)
                             .every((k) => k.spec.kafka.template?.podDisruptionBudget),
                         "PDBs kept",
@@ -65,7 +62,7 @@ describe("Karpenter placement", () => {
             it("Trino workers and Airflow task pods select the workloads pool in the rendered charts; the coordinator does not", () => {
                 const trino = rendered("trino").filter((o) => o.kind === "Deployment");
                 const worker = trino.find((o) => o.metadata.name.endsWith("-worker"));
-                if (run.config.trino.workers > 0) assert.deepEqual(worker!.spec.template.spec.nodeSelector, { "bdok.io/pool": "workloads" });
+                if (plan().config.trino.workers > 0) assert.deepEqual(worker!.spec.template.spec.nodeSelector, { "bdok.io/pool": "workloads" });
                 else assert.equal(worker, undefined, "no workers: the coordinator runs the splits");
                 assert.equal(trino.find((o) => o.metadata.name.endsWith("-coordinator"))!.spec.template.spec.nodeSelector?.["bdok.io/pool"], undefined);
                 const cm = rendered("airflow").find((o) => o.kind === "ConfigMap" && o.data?.["pod_template_file.yaml"])!;
@@ -90,40 +87,40 @@ describe("Karpenter placement", () => {
                 }
                 const stateful = pools.find((p) => p.metadata.name === "stateful")!;
                 assert.deepEqual(stateful.spec.template.spec.requirements.find((r: any) => r.key === "karpenter.sh/capacity-type").values, ["on-demand"]);
-                const subnets = ofType(run, "aws:ec2/subnet:Subnet")
+                const subnets = ofType(plan(), "aws:ec2/subnet:Subnet")
                     .map(inputsOf)
                     .filter((s) => s.tags["bdok/tier"] === "private");
-                assert.equal(subnets.length, run.config.azCount);
+                assert.equal(subnets.length, plan().config.azCount);
                 assert.ok(
-                    subnets.every((s) => s.tags["karpenter.sh/discovery"] === run.plan.outputs.clusterName || s.tags["karpenter.sh/discovery"]),
+                    subnets.every((s) => s.tags["karpenter.sh/discovery"] === plan().plan.outputs.clusterName || s.tags["karpenter.sh/discovery"]),
                     "discovery tags on every private subnet",
                 );
                 const [nodeClass] = cr("karpenter.k8s.aws/v1:EC2NodeClass");
                 assert.deepEqual(nodeClass.spec.subnetSelectorTerms, [{ tags: { "karpenter.sh/discovery": subnets[0].tags["karpenter.sh/discovery"] } }]);
                 assert.match(nodeClass.spec.amiSelectorTerms[0].alias, /^al2023@v\d{8}$/);
-                const sgTag = ofType(run, "aws:ec2/tag:Tag")
+                const sgTag = ofType(plan(), "aws:ec2/tag:Tag")
                     .map(inputsOf)
                     .find((t) => t.key === "karpenter.sh/discovery")!;
                 assert.equal(sgTag.value, subnets[0].tags["karpenter.sh/discovery"]);
             });
 
             it("the interruption queue is encrypted and fed by the five EventBridge rules; the controller's identity is Pod Identity", () => {
-                const [q] = ofType(run, "aws:sqs/queue:Queue").map(inputsOf);
+                const [q] = ofType(plan(), "aws:sqs/queue:Queue").map(inputsOf);
                 assert.equal(q.sqsManagedSseEnabled, true);
-                assert.equal(ofType(run, "aws:cloudwatch/eventRule:EventRule").length, 5);
-                assert.equal(ofType(run, "aws:cloudwatch/eventTarget:EventTarget").length, 5);
-                const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                assert.equal(ofType(plan(), "aws:cloudwatch/eventRule:EventRule").length, 5);
+                assert.equal(ofType(plan(), "aws:cloudwatch/eventTarget:EventTarget").length, 5);
+                const assoc = ofType(plan(), "aws:eks/podIdentityAssociation:PodIdentityAssociation")
                     .map(inputsOf)
                     .find((a) => a.namespace === "karpenter")!;
                 assert.equal(assoc.serviceAccount, "karpenter");
-                const entry = ofType(run, "aws:eks/accessEntry:AccessEntry")
+                const entry = ofType(plan(), "aws:eks/accessEntry:AccessEntry")
                     .map(inputsOf)
                     .find((e) => e.type === "EC2_LINUX");
                 assert.ok(entry, "the nodes' access entry");
-                assert.equal(ofType(run, "aws:iam/policy:Policy").filter((p) => String(inputsOf(p).namePrefix).includes("-karpenter-")).length, 6);
+                assert.equal(ofType(plan(), "aws:iam/policy:Policy").filter((p) => String(inputsOf(p).namePrefix).includes("-karpenter-")).length, 6);
             });
-        });
-    }
+        },
+    );
 });
 
 describe("Karpenter cost model over the plan", () => {

@@ -166,3 +166,22 @@ export function inBackground<T>(job: () => Promise<T>, cleanup?: (result: T) => 
         });
     return start;
 }
+
+/**
+ * One describe per stack file, its stack planned before its tests (once per process). The body
+ * reads the plan through `plan()`, which is set once the suite's hooks have run.
+ */
+export function describeEachStack(title: (stack: string) => string, body: (plan: () => PlanRun, stack: string) => void): void {
+    for (const stack of STACKS) {
+        describe(title(stack), () => {
+            let run: PlanRun | undefined;
+            before(async () => {
+                run = await planOf(stack);
+            });
+            body(() => {
+                if (!run) throw new Error(`the plan of stack ${stack} is read before its suite's before hook ran`);
+                return run;
+            }, stack);
+        });
+    }
+}

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import type { Captured, PlanRun } from "../tools/harness";
 import { charts } from "../versions";
-import { inputsOf, ofType, one, planOf, transitiveDeps, STACKS } from "./support";
+import { inputsOf, ofType, one, transitiveDeps, describeEachStack } from "./support";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const RDS = "aws:rds/instance:Instance";
@@ -31,45 +31,43 @@ function deleteClaims(pool: Captured): boolean[] {
     return volumes.filter((v: any) => v.type === "persistent-claim").map((v: any) => v.deleteClaim === true);
 }
 
-for (const stack of STACKS) {
-    describe(`teardown of stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `teardown of stack ${stack}`,
+    (plan, stack) => {
         if (stack === "dev") {
             it("empties the buckets on destroy (forceDestroy)", () => {
-                const buckets = ofType(run, BUCKET);
+                const buckets = ofType(plan(), BUCKET);
                 assert.ok(buckets.length >= 2);
                 for (const b of buckets) assert.equal(inputsOf(b).forceDestroy, true, b.name);
             });
 
             it("protects and retains nothing", () => {
-                const kept = run.captured.filter((r) => r.protect || r.retainOnDelete).map((r) => `${r.type} ${r.name}`);
+                const kept = plan()
+                    .captured.filter((r) => r.protect || r.retainOnDelete)
+                    .map((r) => `${r.type} ${r.name}`);
                 assert.deepEqual(kept, []);
             });
 
             it("deletes RDS without a final snapshot and without deletion protection", () => {
-                const db = inputsOf(one(run, RDS));
+                const db = inputsOf(one(plan(), RDS));
                 assert.equal(db.skipFinalSnapshot, true);
                 assert.equal(db.deletionProtection, false);
             });
         } else {
             it("protects or retains the RDS instance, the data buckets and the Glue databases (hive and Iceberg)", () => {
-                const databases = ofType(run, GLUE_DB);
+                const databases = ofType(plan(), GLUE_DB);
                 assert.equal(databases.length, 3);
-                const stateful = [one(run, RDS), ...databases, ...ofType(run, BUCKET)];
+                const stateful = [one(plan(), RDS), ...databases, ...ofType(plan(), BUCKET)];
                 assert.ok(stateful.length >= 6);
                 for (const r of stateful) assert.ok(r.protect || r.retainOnDelete, `${r.type} ${r.name} is neither protected nor retained`);
             });
 
             it("never force-destroys a bucket", () => {
-                for (const b of ofType(run, BUCKET)) assert.equal(inputsOf(b).forceDestroy, false, b.name);
+                for (const b of ofType(plan(), BUCKET)) assert.equal(inputsOf(b).forceDestroy, false, b.name);
             });
 
             it("takes a final RDS snapshot and keeps deletion protection on", () => {
-                const db = inputsOf(one(run, RDS));
+                const db = inputsOf(one(plan(), RDS));
                 assert.equal(db.deletionProtection, true);
                 assert.equal(db.skipFinalSnapshot, false);
                 assert.match(db.finalSnapshotIdentifier ?? "", /^[a-z][a-z0-9-]*$/);
@@ -77,7 +75,7 @@ for (const stack of STACKS) {
         }
 
         it(`${stack === "prod" ? "keeps" : "deletes"} Kafka volumes with their node pools (deleteClaim ${stack !== "prod"})`, function () {
-            const pools = ofKind(run, "kafka.strimzi.io", "KafkaNodePool");
+            const pools = ofKind(plan(), "kafka.strimzi.io", "KafkaNodePool");
             assert.ok(pools.length > 0, "the plan has Kafka node pools");
             for (const p of pools) {
                 const claims = deleteClaims(p);
@@ -87,7 +85,7 @@ for (const stack of STACKS) {
         });
 
         it(`Elasticsearch volume claims: ${stack === "prod" ? "kept when the cluster is deleted" : "deleted with the cluster"}`, function () {
-            const clusters = ofKind(run, "elasticsearch.k8s.elastic.co", "Elasticsearch");
+            const clusters = ofKind(plan(), "elasticsearch.k8s.elastic.co", "Elasticsearch");
             assert.ok(clusters.length > 0, "the plan has an Elasticsearch cluster");
             for (const es of clusters) {
                 // ECK's default is DeleteOnScaledownAndClusterDeletion.
@@ -97,16 +95,16 @@ for (const stack of STACKS) {
         });
 
         it("deletes the node groups before the node role's policy attachments", () => {
-            const role = ofType(run, "aws:iam/role:Role").find(
+            const role = ofType(plan(), "aws:iam/role:Role").find(
                 (r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com",
             );
             assert.ok(role, "a node role trusted by EC2");
-            const attachments = ofType(run, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.dependencies.includes(role.urn));
+            const attachments = ofType(plan(), "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.dependencies.includes(role.urn));
             assert.ok(attachments.length >= 3, "the node role's managed policies");
-            const groups = ofType(run, "eks:index:ManagedNodeGroup");
+            const groups = ofType(plan(), "eks:index:ManagedNodeGroup");
             assert.ok(groups.length > 0);
             for (const g of groups) {
-                const deps = transitiveDeps(run, g.urn);
+                const deps = transitiveDeps(plan(), g.urn);
                 // The remote component's NodeGroup inside sees only its inputs: the role ARN must carry them.
                 const viaArn = new Set(g.propertyDependencies.nodeRoleArn ?? []);
                 for (const a of attachments) {
@@ -117,27 +115,27 @@ for (const stack of STACKS) {
         });
 
         it("deletes every custom resource before its operator (it depends on the operator's release)", function () {
-            const crs = customResources(run);
+            const crs = customResources(plan());
             assert.ok(crs.length > 0, "the plan has custom resources");
-            const releases = ofType(run, RELEASE);
+            const releases = ofType(plan(), RELEASE);
             for (const cr of crs) {
                 const chart = OPERATOR_OF_GROUP[groupOf(cr.type)!];
                 const operator = releases.filter((r) => inputsOf(r).chart === chart);
                 assert.equal(operator.length, 1, `${cr.type} ${cr.name}: one ${chart} release expected, found ${operator.length}`);
-                assert.ok(transitiveDeps(run, cr.urn).has(operator[0].urn), `${cr.type} ${cr.name} does not depend on the ${chart} release`);
+                assert.ok(transitiveDeps(plan(), cr.urn).has(operator[0].urn), `${cr.type} ${cr.name} does not depend on the ${chart} release`);
             }
         });
 
         it("deletes namespaces last: custom resources and releases depend on their namespace", function () {
-            const inNamespace = [...customResources(run), ...ofType(run, RELEASE)];
+            const inNamespace = [...customResources(plan()), ...ofType(plan(), RELEASE)];
             assert.ok(inNamespace.length > 0, "the plan has namespaced releases and custom resources");
-            const namespaces = new Map(ofType(run, NAMESPACE).map((n) => [inputsOf(n).metadata?.name, n]));
+            const namespaces = new Map(ofType(plan(), NAMESPACE).map((n) => [inputsOf(n).metadata?.name, n]));
             for (const r of inNamespace) {
                 const ns = inputsOf(r).metadata?.namespace ?? inputsOf(r).namespace;
                 const nsResource = namespaces.get(ns);
                 if (!nsResource) continue; // a namespace the program does not own (e.g. kube-system)
-                assert.ok(transitiveDeps(run, r.urn).has(nsResource.urn), `${r.type} ${r.name} does not depend on namespace ${ns}`);
+                assert.ok(transitiveDeps(plan(), r.urn).has(nsResource.urn), `${r.type} ${r.name} does not depend on namespace ${ns}`);
             }
         });
-    });
-}
+    },
+);

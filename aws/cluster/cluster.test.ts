@@ -1,51 +1,47 @@
 import { strict as assert } from "assert";
-import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
+
+import { inputsOf, ofType, one, planWith, describeEachStack } from "../../test/support";
 
 describe("AWS layer", () => {
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan) => {
             describe("Cluster", () => {
                 it("configures EKS: API access entries, logging, secrets encryption, private nodes", () => {
-                    const c = one(run, "eks:index:Cluster");
+                    const c = one(plan(), "eks:index:Cluster");
                     assert.equal(c.remote, true);
                     const i = inputsOf(c);
                     assert.equal(i.authenticationMode, "API");
                     assert.deepEqual([...i.enabledClusterLogTypes].sort(), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-                    const key = one(run, "aws:kms/key:Key");
+                    const key = one(plan(), "aws:kms/key:Key");
                     assert.ok(c.propertyDependencies.encryptionConfigKeyArn.includes(key.urn));
                     assert.equal(inputsOf(key).enableKeyRotation, true);
                     assert.equal(i.nodeAssociatePublicIpAddress, false);
                     assert.equal(i.skipDefaultNodeGroup, true);
-                    assert.equal(i.version, run.config.kubernetesVersion);
+                    assert.equal(i.version, plan().config.kubernetesVersion);
                 });
 
                 it("opens the public API endpoint only to the configured CIDRs; prod's is private", () => {
-                    const i = inputsOf(one(run, "eks:index:Cluster"));
-                    const cidrs = run.config.endpointPublicAccessCidrs;
+                    const i = inputsOf(one(plan(), "eks:index:Cluster"));
+                    const cidrs = plan().config.endpointPublicAccessCidrs;
                     assert.equal(i.endpointPrivateAccess, true);
                     assert.equal(i.endpointPublicAccess, cidrs.length > 0);
                     // An empty list with the public endpoint on would be 0.0.0.0/0 to EKS.
                     assert.deepEqual(i.publicAccessCidrs, cidrs.length > 0 ? cidrs : undefined);
-                    if (run.config.ha) assert.deepEqual(cidrs, [], "prod reaches its API from inside the VPC only");
+                    if (plan().config.ha) assert.deepEqual(cidrs, [], "prod reaches its API from inside the VPC only");
                 });
 
                 it("runs managed node groups in the private subnets, sized per stack", () => {
-                    const groups = ofType(run, "eks:index:ManagedNodeGroup");
-                    assert.equal(groups.length, Object.keys(run.config.nodeGroups).length);
-                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet")
+                    const groups = ofType(plan(), "eks:index:ManagedNodeGroup");
+                    assert.equal(groups.length, Object.keys(plan().config.nodeGroups).length);
+                    const privateSubnets = ofType(plan(), "aws:ec2/subnet:Subnet")
                         .filter((s) => inputsOf(s).tags["bdok/tier"] === "private")
                         .map((s) => s.urn)
                         .sort();
                     for (const g of groups) {
                         const i = inputsOf(g);
                         assert.deepEqual([...g.propertyDependencies.subnetIds].sort(), privateSubnets, `${g.name} in private subnets`);
-                        const cfg = run.config.nodeGroups[g.name.replace(/^cluster-/, "")];
+                        const cfg = plan().config.nodeGroups[g.name.replace(/^cluster-/, "")];
                         assert.deepEqual(i.scalingConfig, { minSize: cfg.minSize, desiredSize: cfg.desiredSize, maxSize: cfg.maxSize });
                         assert.deepEqual(i.instanceTypes, cfg.instanceTypes);
                         assert.match(i.amiType, /^AL2023_/);
@@ -53,34 +49,34 @@ describe("AWS layer", () => {
                 });
 
                 it("installs the Pod Identity agent and the EBS CSI driver with its own role", () => {
-                    const addons = ofType(run, "aws:eks/addon:Addon")
+                    const addons = ofType(plan(), "aws:eks/addon:Addon")
                         .map((a) => inputsOf(a).addonName)
                         .sort();
                     assert.deepEqual(addons, ["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
-                    const assoc = ofType(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation")
+                    const assoc = ofType(plan(), "aws:eks/podIdentityAssociation:PodIdentityAssociation")
                         .map(inputsOf)
                         .find((a) => a.serviceAccount === "ebs-csi-controller-sa");
                     assert.equal(assoc?.namespace, "kube-system");
                 });
 
                 it("makes an encrypted gp3 StorageClass the default, on the cluster's provider", () => {
-                    const sc = one(run, "kubernetes:storage.k8s.io/v1:StorageClass");
+                    const sc = one(plan(), "kubernetes:storage.k8s.io/v1:StorageClass");
                     const i = inputsOf(sc);
                     assert.equal(i.metadata.annotations["storageclass.kubernetes.io/is-default-class"], "true");
                     assert.equal(i.parameters.type, "gp3");
                     assert.equal(i.parameters.encrypted, "true");
-                    assert.equal(sc.provider, one(run, "pulumi:providers:kubernetes").urn);
+                    assert.equal(sc.provider, one(plan(), "pulumi:providers:kubernetes").urn);
                 });
 
                 it("builds the Kubernetes provider from the cluster's kubeconfig, as a secret", () => {
-                    const p = one(run, "pulumi:providers:kubernetes");
+                    const p = one(plan(), "pulumi:providers:kubernetes");
                     assert.equal(p.inputs.kubeconfig, "[secret]");
-                    assert.deepEqual(p.propertyDependencies.kubeconfig, [one(run, "eks:index:Cluster").urn]);
-                    assert.equal(run.plan.outputs.kubeconfig, "[secret]");
+                    assert.deepEqual(p.propertyDependencies.kubeconfig, [one(plan(), "eks:index:Cluster").urn]);
+                    assert.equal(plan().plan.outputs.kubeconfig, "[secret]");
                 });
             });
-        });
-    }
+        },
+    );
 
     it("gives viewer roles (the CI preview role) read-only access entries", async () => {
         const arn = "arn:aws:iam::123456789012:role/bdok-ci-preview";

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import { apps } from "../../versions";
-import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, one, planOf, planWith, within, STACKS } from "../../test/support";
+
+import { inputsOf, ofType, one, planWith, within, describeEachStack } from "../../test/support";
 
 /**
  * The provider's engine-version diff (aws_db_instance): a configured version matches the running
@@ -26,16 +26,12 @@ function assertNoMinorDrift(engineVersion: string, autoMinorVersionUpgrade: bool
 }
 
 describe("AWS layer", () => {
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan, stack) => {
             describe("Database", () => {
                 it("is private, encrypted, backed up and in the private subnet group", () => {
-                    const db = one(run, "aws:rds/instance:Instance");
+                    const db = one(plan(), "aws:rds/instance:Instance");
                     const i = inputsOf(db);
                     assert.equal(i.identifier, `bdok-${stack}-postgres`);
                     assert.equal(i.username, "postgres");
@@ -43,10 +39,10 @@ describe("AWS layer", () => {
                     assert.equal(i.publiclyAccessible, false);
                     assert.equal(i.storageEncrypted, true);
                     assert.ok(i.backupRetentionPeriod >= 1);
-                    assert.equal(i.multiAz, run.config.database.multiAz);
-                    const sng = one(run, "aws:rds/subnetGroup:SubnetGroup");
+                    assert.equal(i.multiAz, plan().config.database.multiAz);
+                    const sng = one(plan(), "aws:rds/subnetGroup:SubnetGroup");
                     assert.deepEqual(db.propertyDependencies.dbSubnetGroupName, [sng.urn]);
-                    const privateSubnets = ofType(run, "aws:ec2/subnet:Subnet")
+                    const privateSubnets = ofType(plan(), "aws:ec2/subnet:Subnet")
                         .filter((s) => inputsOf(s).tags["bdok/tier"] === "private")
                         .map((s) => s.urn)
                         .sort();
@@ -54,19 +50,19 @@ describe("AWS layer", () => {
                 });
 
                 it("keeps the password a secret from random to RDS", () => {
-                    const db = one(run, "aws:rds/instance:Instance");
+                    const db = one(plan(), "aws:rds/instance:Instance");
                     assert.equal(db.inputs.password, "[secret]");
-                    const pw = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+                    const pw = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
                     assert.ok(db.propertyDependencies.password.includes(pw.urn));
-                    assert.equal(run.plan.outputs.rdsMasterPassword, "[secret]");
+                    assert.equal(plan().plan.outputs.rdsMasterPassword, "[secret]");
                 });
 
                 it("admits 5432 only from the cluster security group", () => {
-                    const sg = within(run, "bdok:aws:Database", "aws:ec2/securityGroup:SecurityGroup");
+                    const sg = within(plan(), "bdok:aws:Database", "aws:ec2/securityGroup:SecurityGroup");
                     assert.equal(sg.length, 1);
                     const sgi = inputsOf(sg[0]);
                     assert.equal(sgi.ingress, undefined, "no inline ingress");
-                    const rules = ofType(run, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) =>
+                    const rules = ofType(plan(), "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").filter((r) =>
                         r.propertyDependencies.securityGroupId?.includes(sg[0].urn),
                     );
                     assert.equal(rules.length, 1);
@@ -74,15 +70,15 @@ describe("AWS layer", () => {
                     assert.equal(r.fromPort, 5432);
                     assert.equal(r.toPort, 5432);
                     assert.equal(r.cidrIpv4, undefined);
-                    const eks = one(run, "eks:index:Cluster");
+                    const eks = one(plan(), "eks:index:Cluster");
                     assert.deepEqual(rules[0].propertyDependencies.referencedSecurityGroupId, [eks.urn]);
                     assert.match(r.referencedSecurityGroupId, /^sg-/);
                 });
 
                 it("follows protection settings", () => {
-                    const db = one(run, "aws:rds/instance:Instance");
+                    const db = one(plan(), "aws:rds/instance:Instance");
                     const i = inputsOf(db);
-                    const prot = run.config.protectStatefulResources;
+                    const prot = plan().config.protectStatefulResources;
                     assert.equal(db.protect, prot);
                     assert.equal(i.deletionProtection, prot);
                     assert.equal(i.skipFinalSnapshot, !prot);
@@ -90,19 +86,19 @@ describe("AWS layer", () => {
                 });
 
                 it("has one owner of the engine version: an AWS minor upgrade never makes the next `up` drift", () => {
-                    const i = inputsOf(one(run, "aws:rds/instance:Instance"));
+                    const i = inputsOf(one(plan(), "aws:rds/instance:Instance"));
                     assertNoMinorDrift(i.engineVersion, i.autoMinorVersionUpgrade);
                     assert.equal(i.engineVersion, apps.postgresEngine, "the stacks take the pinned default");
                 });
 
                 it("allows logical replication", () => {
-                    const pg = inputsOf(one(run, "aws:rds/parameterGroup:ParameterGroup"));
-                    assert.equal(pg.family, `postgres${run.config.database.engineVersion.split(".")[0]}`);
+                    const pg = inputsOf(one(plan(), "aws:rds/parameterGroup:ParameterGroup"));
+                    assert.equal(pg.family, `postgres${plan().config.database.engineVersion.split(".")[0]}`);
                     assert.ok(pg.parameters.some((p: any) => p.name === "rds.logical_replication" && p.value === "1"));
                 });
             });
-        });
-    }
+        },
+    );
 
     it("turns automatic minor upgrades off when a stack pins a full engine version", async () => {
         const pinned = await planWith("dev", { "bdok:database": { engineVersion: "17.6" } });

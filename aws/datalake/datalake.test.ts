@@ -1,23 +1,19 @@
 import { strict as assert } from "assert";
 import { declaration } from "../../pipelines/lake";
 import { bookNames } from "../../lib/naming";
-import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, planOf, within, STACKS } from "../../test/support";
+
+import { inputsOf, ofType, within, describeEachStack } from "../../test/support";
 
 describe("AWS layer", () => {
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan, stack) => {
             describe("DataLake", () => {
                 it("secures every bucket: SSE, versioning, public access block, ownership, TLS-only policy", () => {
-                    const buckets = ofType(run, "aws:s3/bucket:Bucket");
+                    const buckets = ofType(plan(), "aws:s3/bucket:Bucket");
                     assert.ok(buckets.length >= 2);
                     for (const b of buckets) {
-                        const kids = run.captured.filter((c) => c.parent === b.urn);
+                        const kids = plan().captured.filter((c) => c.parent === b.urn);
                         const kid = (t: string) => {
                             const found = kids.filter((k) => k.type === t);
                             assert.equal(found.length, 1, `${b.name} has one ${t}`);
@@ -43,22 +39,22 @@ describe("AWS layer", () => {
                 });
 
                 it("creates the book's prefixes in the lake", () => {
-                    const keys = within(run, "bdok:aws:DataLake", "aws:s3/bucketObjectv2:BucketObjectv2")
+                    const keys = within(plan(), "bdok:aws:DataLake", "aws:s3/bucketObjectv2:BucketObjectv2")
                         .map((o) => inputsOf(o).key)
                         .sort();
                     assert.deepEqual(keys, [...bookNames.lakePrefixes].sort());
                 });
 
                 it("catalogs the Iceberg namespaces in two Glue databases that Iceberg's GlueCatalog accepts, kept like the data", () => {
-                    const dbs = ofType(run, "aws:glue/catalogDatabase:CatalogDatabase");
+                    const dbs = ofType(plan(), "aws:glue/catalogDatabase:CatalogDatabase");
                     const byName = Object.fromEntries(dbs.map((d) => [inputsOf(d).name, d]));
                     const expected = { imdb: `bdok_${stack}_imdb`, realtime: `bdok_${stack}_realtime` };
-                    assert.deepEqual(run.plan.outputs.icebergDatabases, expected);
+                    assert.deepEqual(plan().plan.outputs.icebergDatabases, expected);
                     assert.deepEqual(Object.keys(byName).sort(), [`bdok-${stack}-database`, expected.imdb, expected.realtime].sort());
                     // The namespaces tables.json declares, each with its database.
                     const namespaces = [...new Set(declaration().tables.map((t) => t.namespace))].sort();
                     assert.deepEqual(Object.keys(expected).sort(), namespaces);
-                    const protect = run.config.protectStatefulResources;
+                    const protect = plan().config.protectStatefulResources;
                     for (const name of Object.values(expected)) {
                         // IcebergToGlueConverter: ^[a-z0-9_]{1,252}$ (a hyphen fails every Iceberg call).
                         assert.match(name, /^[a-z0-9_]{1,252}$/);
@@ -68,9 +64,9 @@ describe("AWS layer", () => {
                         assert.equal(d.protect, protect);
                         assert.equal(d.retainOnDelete, protect);
                     }
-                    assert.equal(ofType(run, "aws:glue/crawler:Crawler").length, 0, "no crawler: Iceberg commits register the tables");
+                    assert.equal(ofType(plan(), "aws:glue/crawler:Crawler").length, 0, "no crawler: Iceberg commits register the tables");
                 });
             });
-        });
-    }
+        },
+    );
 });

@@ -1,33 +1,29 @@
 import { strict as assert } from "assert";
 import { addressCount, parseCidr } from "../network/cidr";
-import { PlanRun } from "../../tools/harness";
-import { inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
+
+import { inputsOf, ofType, one, planWith, describeEachStack } from "../../test/support";
 
 describe("AWS layer", () => {
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan, stack) => {
             describe("Network", () => {
                 it("uses the configured CIDR with DNS support and hostnames", () => {
-                    const vpc = inputsOf(one(run, "aws:ec2/vpc:Vpc"));
-                    assert.equal(vpc.cidrBlock, run.config.vpcCidr);
+                    const vpc = inputsOf(one(plan(), "aws:ec2/vpc:Vpc"));
+                    assert.equal(vpc.cidrBlock, plan().config.vpcCidr);
                     assert.equal(vpc.enableDnsSupport, true);
                     assert.equal(vpc.enableDnsHostnames, true);
                 });
 
                 it("spreads a public and a private subnet over distinct AZs, inside the VPC, without overlap", () => {
-                    const subnets = ofType(run, "aws:ec2/subnet:Subnet").map(inputsOf);
+                    const subnets = ofType(plan(), "aws:ec2/subnet:Subnet").map(inputsOf);
                     const pub = subnets.filter((s) => s.tags["bdok/tier"] === "public");
                     const priv = subnets.filter((s) => s.tags["bdok/tier"] === "private");
-                    assert.equal(pub.length, run.config.azCount);
-                    assert.equal(priv.length, run.config.azCount);
-                    assert.equal(new Set(pub.map((s) => s.availabilityZone)).size, run.config.azCount);
-                    assert.equal(new Set(priv.map((s) => s.availabilityZone)).size, run.config.azCount);
-                    const vpc = parseCidr(run.config.vpcCidr)!;
+                    assert.equal(pub.length, plan().config.azCount);
+                    assert.equal(priv.length, plan().config.azCount);
+                    assert.equal(new Set(pub.map((s) => s.availabilityZone)).size, plan().config.azCount);
+                    assert.equal(new Set(priv.map((s) => s.availabilityZone)).size, plan().config.azCount);
+                    const vpc = parseCidr(plan().config.vpcCidr)!;
                     const ranges = subnets.map((s) => parseCidr(s.cidrBlock)!).map((c) => [c.base, c.base + 2 ** (32 - c.prefix)]);
                     for (const [lo, hi] of ranges) assert.ok(lo >= vpc.base && hi <= vpc.base + 2 ** (32 - vpc.prefix));
                     ranges.sort((a, b) => a[0] - b[0]);
@@ -39,7 +35,7 @@ describe("AWS layer", () => {
                 });
 
                 it("tags subnets for EKS load balancers", () => {
-                    for (const s of ofType(run, "aws:ec2/subnet:Subnet").map(inputsOf)) {
+                    for (const s of ofType(plan(), "aws:ec2/subnet:Subnet").map(inputsOf)) {
                         const role = s.tags["bdok/tier"] === "public" ? "kubernetes.io/role/elb" : "kubernetes.io/role/internal-elb";
                         assert.equal(s.tags[role], "1");
                         assert.equal(s.tags[`kubernetes.io/cluster/bdok-${stack}-eks`], "shared");
@@ -48,10 +44,10 @@ describe("AWS layer", () => {
                 });
 
                 it("routes every private subnet through a NAT gateway, one or one per AZ as configured", () => {
-                    const nats = ofType(run, "aws:ec2/natGateway:NatGateway");
-                    assert.equal(nats.length, run.config.natGateways === "single" ? 1 : run.config.azCount);
+                    const nats = ofType(plan(), "aws:ec2/natGateway:NatGateway");
+                    assert.equal(nats.length, plan().config.natGateways === "single" ? 1 : plan().config.azCount);
                     const natIds = new Set(nats.map((n) => n.urn));
-                    const privateRts = ofType(run, "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private"));
+                    const privateRts = ofType(plan(), "aws:ec2/routeTable:RouteTable").filter((r) => r.name.includes("private"));
                     const used = new Set<string>();
                     for (const rt of privateRts) {
                         const route = inputsOf(rt).routes.find((x: any) => x.cidrBlock === "0.0.0.0/0");
@@ -69,18 +65,18 @@ describe("AWS layer", () => {
                 });
 
                 it("attaches the S3 gateway endpoint to every route table", () => {
-                    const ep = one(run, "aws:ec2/vpcEndpoint:VpcEndpoint");
+                    const ep = one(plan(), "aws:ec2/vpcEndpoint:VpcEndpoint");
                     const i = inputsOf(ep);
                     assert.equal(i.vpcEndpointType, "Gateway");
-                    assert.equal(i.serviceName, `com.amazonaws.${run.config.region}.s3`);
-                    const rts = ofType(run, "aws:ec2/routeTable:RouteTable")
+                    assert.equal(i.serviceName, `com.amazonaws.${plan().config.region}.s3`);
+                    const rts = ofType(plan(), "aws:ec2/routeTable:RouteTable")
                         .map((r) => r.urn)
                         .sort();
                     assert.deepEqual([...ep.propertyDependencies.routeTableIds].sort(), rts);
                 });
             });
-        });
-    }
+        },
+    );
 
     it("changes NAT gateways with the setting alone", async () => {
         const perAz = await planWith("dev", { "bdok:natGateways": "perAz", "bdok:azCount": 3 });

@@ -27,7 +27,7 @@ import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
 import { Captured, PlanRun, ROOT } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { apiVersions, images, sparkPackages } from "../../versions";
-import { STACKS, descendants, inputsOf, ofType, one, planOf, planWith } from "../../test/support";
+import { STACKS, descendants, inputsOf, ofType, one, planOf, planWith, describeEachStack } from "../../test/support";
 
 const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
 const CONFIG_MAP = "kubernetes:core/v1:ConfigMap";
@@ -129,15 +129,11 @@ describe("Pipelines: batch (pure builders)", () => {
     });
 });
 
-for (const stack of STACKS) {
-    describe(`Pipelines: batch on ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Pipelines: batch on ${stack}`,
+    (plan) => {
         it("uploads the jobs, the maintenance job, tables.py and tables.json to s3://<lake>/spark-jobs/imdb/ with content hashes", () => {
-            const objects = descendants(run, batchComponent(run).urn).filter((c) => c.type === OBJECT);
+            const objects = descendants(plan(), batchComponent(plan()).urn).filter((c) => c.type === OBJECT);
             const files = [...ALL_JOBS.map((j) => j.file), "tables.py", "tables.json"];
             assert.equal(objects.length, files.length);
             for (const file of files) {
@@ -145,14 +141,14 @@ for (const stack of STACKS) {
                 const o = objects.find((c) => inputsOf(c).key === `${BATCH_JOBS_PREFIX}/${base}`);
                 assert.ok(o, `upload of ${base}`);
                 const i = inputsOf(o!);
-                assert.equal(i.bucket, lakeBucket(run));
+                assert.equal(i.bucket, lakeBucket(plan()));
                 assert.equal(i.source.asset, `pipelines/${file}`);
                 assert.equal(i.sourceHash, sha256(fs.readFileSync(pipelinePath(file))));
             }
         });
 
         it("delivers both DAGs, the helper and the three SparkApplication templates to Airflow", () => {
-            const folder = dagFolder(run);
+            const folder = dagFolder(plan());
             for (const p of [
                 "imdb_pipeline.py",
                 "bdok_streaming.py",
@@ -169,7 +165,7 @@ for (const stack of STACKS) {
         });
 
         it("templates validate strictly against the SparkApplication CRD after Jinja rendering", () => {
-            const folder = dagFolder(run);
+            const folder = dagFolder(plan());
             for (const job of ALL_JOBS) {
                 const text = folder[templatePath(job)];
                 assert.deepEqual(jinjaIssues(text), []);
@@ -179,21 +175,21 @@ for (const stack of STACKS) {
             }
         });
 
-        it("templates run the uploaded job on the lake, with the lake module, in the airflow namespace, sized per stack", () => {
-            const folder = dagFolder(run);
-            const bucket = lakeBucket(run);
-            const uploads = descendants(run, batchComponent(run).urn)
+        it("templates plan() the uploaded job on the lake, with the lake module, in the airflow namespace, sized per stack", () => {
+            const folder = dagFolder(plan());
+            const bucket = lakeBucket(plan());
+            const uploads = descendants(plan(), batchComponent(plan()).urn)
                 .filter((c) => c.type === OBJECT)
                 .map((c) => inputsOf(c).key);
-            const dbs = databases(run);
+            const dbs = databases(plan());
             const expectedArgs: Record<string, string[]> = {
-                "imdb-bronze": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
-                "imdb-silver": ["--bucket", bucket, "--region", run.config.region, "--database", dbs.imdb],
+                "imdb-bronze": ["--bucket", bucket, "--region", plan().config.region, "--database", dbs.imdb],
+                "imdb-silver": ["--bucket", bucket, "--region", plan().config.region, "--database", dbs.imdb],
                 "iceberg-maintenance": [
                     "--bucket",
                     bucket,
                     "--region",
-                    run.config.region,
+                    plan().config.region,
                     "--database",
                     `imdb=${dbs.imdb}`,
                     "--database",
@@ -225,13 +221,13 @@ for (const stack of STACKS) {
                     enabled: true,
                     initialExecutors: 0,
                     minExecutors: 0,
-                    maxExecutors: run.config.spark.maxExecutors,
+                    maxExecutors: plan().config.spark.maxExecutors,
                     shuffleTrackingEnabled: true,
                 });
                 assert.deepEqual(app.spec.executor.nodeSelector, { "bdok.io/pool": "workloads" });
                 assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
                 assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");
-                assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
+                assert.equal(app.spec.executor.memory, plan().config.spark.executorMemory);
                 assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
                 assert.equal(app.spec.image, images.spark);
                 assert.equal(
@@ -245,7 +241,7 @@ for (const stack of STACKS) {
         });
 
         it("each template's arguments are accepted by its job's own parse_args, with nothing from the environment", () => {
-            const folder = dagFolder(run);
+            const folder = dagFolder(plan());
             const modules: Record<string, string> = {
                 "imdb-bronze": "pipelines.batch.jobs.imdb_bronze",
                 "imdb-silver": "pipelines.batch.jobs.imdb_silver",
@@ -265,40 +261,40 @@ for (const stack of STACKS) {
                 });
                 assert.equal(r.status, 0, `${job.name}: ${r.stderr}`);
                 const parsed = JSON.parse(r.stdout);
-                assert.equal(parsed.bucket, lakeBucket(run));
-                assert.equal(parsed.region, run.config.region);
-                assert.deepEqual(parsed.database, job === MAINTENANCE_JOB ? databases(run) : databases(run).imdb, job.name);
+                assert.equal(parsed.bucket, lakeBucket(plan()));
+                assert.equal(parsed.region, plan().config.region);
+                assert.deepEqual(parsed.database, job === MAINTENANCE_JOB ? databases(plan()) : databases(plan()).imdb, job.name);
             }
         });
 
         it("gives the DAG's tasks the lake bucket and the region through Airflow's env", () => {
-            const airflow = one(run, "bdok:platform:Airflow");
-            const release = descendants(run, airflow.urn).find((c) => c.type === RELEASE)!;
+            const airflow = one(plan(), "bdok:platform:Airflow");
+            const release = descendants(plan(), airflow.urn).find((c) => c.type === RELEASE)!;
             const env = Object.fromEntries(inputsOf(release).values.env.map((e: any) => [e.name, e.value]));
-            assert.equal(env.BDOK_LAKE_BUCKET, lakeBucket(run));
-            assert.equal(env.AWS_DEFAULT_REGION, run.config.region);
+            assert.equal(env.BDOK_LAKE_BUCKET, lakeBucket(plan()));
+            assert.equal(env.AWS_DEFAULT_REGION, plan().config.region);
         });
 
         it("outputs how to trigger the DAG and the John Wick query of queries.json on the Iceberg table", () => {
-            const o = run.plan.outputs;
+            const o = plan().plan.outputs;
             assert.equal(o.batchDagId, DAG_ID);
             assert.match(String(o.batchTriggerCommand), new RegExp(`airflow dags trigger ${DAG_ID}`));
             assert.match(String(o.batchTriggerCommand), /^kubectl -n airflow exec deploy\/airflow-scheduler /);
             const q = queryFile().queries.john_wick;
             assert.equal(q.table, "imdb.consolidated");
-            assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(run).imdb));
-            assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(run).imdb}".consolidated `));
+            assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(plan()).imdb));
+            assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(plan()).imdb}".consolidated `));
             const uris = o.batchJobUris as Record<string, string>;
             assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py", "tables.json", "tables.py"]);
         });
 
         it("the query output is what queries.py itself builds (python3 -m pipelines.queries)", () => {
-            const r = spawnSync("python3", ["-m", "pipelines.queries", "john_wick", databases(run).imdb], { cwd: ROOT, encoding: "utf8" });
+            const r = spawnSync("python3", ["-m", "pipelines.queries", "john_wick", databases(plan()).imdb], { cwd: ROOT, encoding: "utf8" });
             assert.equal(r.status, 0, r.stderr);
-            assert.equal(r.stdout.trim(), run.plan.outputs.batchTrinoQuery);
+            assert.equal(r.stdout.trim(), plan().plan.outputs.batchTrinoQuery);
         });
-    });
-}
+    },
+);
 
 describe("Pipelines: batch off", () => {
     for (const stack of STACKS) {

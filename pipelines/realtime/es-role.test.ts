@@ -8,7 +8,7 @@ import { CONNECTORS, DATA_VIEW } from "./values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps, STACKS } from "../../test/support";
+import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -37,23 +37,19 @@ function indexPrivileges(role: any, index: string): string[] {
         .flatMap((i: any) => i.privileges);
 }
 
-for (const stack of STACKS) {
-    describe(`Elasticsearch sink login on stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Elasticsearch sink login on stack ${stack}`,
+    (plan) => {
         it("the Elasticsearch resource loads the sink's user and role into the file realm", () => {
-            const es = inputsOf(ofType(run, ES)[0]);
+            const es = inputsOf(ofType(plan(), ES)[0]);
             assert.deepEqual(validateCustomResource(es), []);
             assert.deepEqual(es.spec.auth, { fileRealm: [{ secretName: ES_SINK.userSecret }], roles: [{ secretName: ES_SINK.rolesSecret }] });
             for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret])
-                assert.equal(inputsOf(secretNamed(run, name)).metadata.namespace, es.metadata.namespace);
+                assert.equal(inputsOf(secretNamed(plan(), name)).metadata.namespace, es.metadata.namespace);
         });
 
         it("the user Secret is what ECK turns into one user with the sink's role", () => {
-            const s = secretNamed(run, ES_SINK.userSecret);
+            const s = secretNamed(plan(), ES_SINK.userSecret);
             const i = inputsOf(s);
             assert.equal(i.type, "kubernetes.io/basic-auth");
             // ECK: both basic-auth keys present → one user; `roles` split on commas.
@@ -63,16 +59,16 @@ for (const stack of STACKS) {
             );
             assert.equal(i.stringData.username, ES_SINK.user);
             assert.deepEqual(i.stringData.roles.split(","), [ES_SINK.role]);
-            const pw = ofType(run, "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
+            const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
             assert.equal(i.stringData.password, mockRandomState(pw.type, pw.name).result);
             assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
         });
 
         it("the role may do what the sink does on its index, and nothing on any other index", () => {
-            const roles = YAML.parse(inputsOf(secretNamed(run, ES_SINK.rolesSecret)).stringData["roles.yml"]);
+            const roles = YAML.parse(inputsOf(secretNamed(plan(), ES_SINK.rolesSecret)).stringData["roles.yml"]);
             assert.deepEqual(Object.keys(roles), [ES_SINK.role]);
             const role = roles[ES_SINK.role];
-            const sink = inputsOf(ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!);
+            const sink = inputsOf(ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!);
             // The connector writes to an index named after its topic.
             const index = sink.spec.config.topics;
             assert.equal(index, DATA_VIEW.id);
@@ -90,16 +86,16 @@ for (const stack of STACKS) {
         });
 
         it("the sink connector uses that login, never the elastic superuser", () => {
-            const sink = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!;
+            const sink = ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaConnector").find((c) => inputsOf(c).metadata.name === CONNECTORS.sink)!;
             const config = inputsOf(sink).spec.config;
             assert.equal(config["connection.username"], `\${secrets:elastic/${ES_SINK.userSecret}:username}`);
             assert.equal(config["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
             assert.ok(!JSON.stringify(config).includes(ES_ELASTIC_USER_SECRET) && !/"elastic"/.test(JSON.stringify(config)));
-            const deps = transitiveDeps(run, sink.urn);
-            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.ok(deps.has(secretNamed(run, name).urn), `waits for ${name}`);
+            const deps = transitiveDeps(plan(), sink.urn);
+            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.ok(deps.has(secretNamed(plan(), name).urn), `waits for ${name}`);
         });
-    });
-}
+    },
+);
 
 describe("Elasticsearch without the realtime pipeline", () => {
     it("loads no extra user or role", async () => {

@@ -16,7 +16,7 @@ import { queryFile } from "../lake";
 import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { images, sparkPackages } from "../../versions";
-import { STACKS, byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps } from "../../test/support";
+import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, describeEachStack } from "../../test/support";
 
 const CONNECTOR = "kubernetes:kafka.strimzi.io/v1:KafkaConnector";
 const SPARK_APP = "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication";
@@ -70,18 +70,14 @@ function rdsAddress(run: PlanRun): string {
     return String(run.plan.outputs.rdsEndpoint).split(":")[0];
 }
 
-for (const stack of STACKS) {
-    describe(`Pipelines: realtime on ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Pipelines: realtime on ${stack}`,
+    (plan) => {
         it("validates both connectors and the streaming SparkApplication strictly against the CRDs", () => {
-            const crs = [...mineOf(run, CONNECTOR), ...mineOf(run, SPARK_APP)];
+            const crs = [...mineOf(plan(), CONNECTOR), ...mineOf(plan(), SPARK_APP)];
             assert.equal(crs.length, 3);
             for (const c of crs) assert.deepEqual(validateCustomResource(asObject(c)), [], c.name);
-            for (const c of mineOf(run, CONNECTOR)) {
+            for (const c of mineOf(plan(), CONNECTOR)) {
                 assert.equal(inputsOf(c).metadata.labels["strimzi.io/cluster"], CONNECT_NAME);
                 assert.equal(inputsOf(c).metadata.namespace, "kafka");
                 assert.equal(inputsOf(c).spec.autoRestart.enabled, true);
@@ -89,20 +85,20 @@ for (const stack of STACKS) {
         });
 
         it("JDBC source: timestamp mode on dt_update, public.customers → src-customers, TLS to RDS", () => {
-            const c = config(run, CONNECTORS.source);
-            assert.equal(inputsOf(named(run, CONNECTOR, CONNECTORS.source)).spec.class, "io.confluent.connect.jdbc.JdbcSourceConnector");
+            const c = config(plan(), CONNECTORS.source);
+            assert.equal(inputsOf(named(plan(), CONNECTOR, CONNECTORS.source)).spec.class, "io.confluent.connect.jdbc.JdbcSourceConnector");
             assert.equal(c.mode, "timestamp");
             assert.equal(c["timestamp.column.name"], "dt_update");
             assert.equal(c["table.whitelist"], "public.customers");
             assert.equal(c["topic.prefix"] + "customers", TOPICS.source);
-            assert.equal(c["connection.url"], `jdbc:postgresql://${rdsAddress(run)}:5432/postgres?sslmode=require`);
+            assert.equal(c["connection.url"], `jdbc:postgresql://${rdsAddress(plan())}:5432/postgres?sslmode=require`);
             assert.equal(c["value.converter"], "org.apache.kafka.connect.json.JsonConverter");
             assert.equal(c["value.converter.schemas.enable"], "true");
         });
 
         it("ES sink: customers-transformed over https, ECK's CA as a PEM file, keyed documents, typed mapping", () => {
-            const c = config(run, CONNECTORS.sink);
-            assert.equal(inputsOf(named(run, CONNECTOR, CONNECTORS.sink)).spec.class, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector");
+            const c = config(plan(), CONNECTORS.sink);
+            assert.equal(inputsOf(named(plan(), CONNECTOR, CONNECTORS.sink)).spec.class, "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector");
             assert.equal(c.topics, TOPICS.transformed);
             assert.equal(c["connection.url"], ES_URL);
             assert.match(c["connection.url"], /^https:\/\//);
@@ -117,39 +113,41 @@ for (const stack of STACKS) {
         });
 
         it("the sink's CA file is ECK's CA: copied from its Secret into the Secret the Connect pods mount", () => {
-            const copy = named(run, SECRET, ES_CA_COPY.secret);
+            const copy = named(plan(), SECRET, ES_CA_COPY.secret);
             assert.equal(inputsOf(copy).metadata.namespace, "kafka");
             assert.equal(inputsOf(copy).data, undefined, "no CA material in the program");
             assert.ok(copy.ignoreChanges.includes("data"), "Pulumi never resets the copied data");
-            const job = named(run, JOB, /^es-ca-copy-[0-9a-f]{10}$/);
+            const job = named(plan(), JOB, /^es-ca-copy-[0-9a-f]{10}$/);
             const e = env(inputsOf(job).spec.template.spec.containers[0]);
             assert.equal(`${e.SOURCE_NAMESPACE}/${e.SOURCE_SECRET}:${e.SOURCE_KEY}`, `elastic/${ES_HTTP_CA_SECRET}:ca.crt`);
             assert.equal(`${e.TARGET_NAMESPACE}/${e.TARGET_SECRET}:${e.TARGET_KEY}`, `kafka/${ES_CA_COPY.secret}:${ES_CA_COPY.key}`);
             assert.equal(path.posix.basename(ES_CA_FILE_IN_CONNECT), ES_CA_COPY.key);
             // The Connect pods mount the copy where the sink's truststore points (optional: never blocking Connect).
-            const connect = inputsOf(kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true)).spec;
+            const connect = inputsOf(kafkaChild(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true)).spec;
             const vol = connect.template.pod.volumes.find((v: any) => v.secret?.secretName === ES_CA_COPY.secret);
             assert.ok(vol, "a Connect pod volume for the CA copy");
             assert.equal(vol.secret.optional, true);
             const m = connect.template.connectContainer.volumeMounts.find((x: any) => x.name === vol.name);
             assert.equal(`${m.mountPath}/${ES_CA_COPY.key}`, ES_CA_FILE_IN_CONNECT);
-            const cron = named(run, "kubernetes:batch/v1:CronJob", "es-ca-copy");
+            const cron = named(plan(), "kubernetes:batch/v1:CronJob", "es-ca-copy");
             assert.deepEqual(inputsOf(cron).spec.jobTemplate.spec.template.spec.containers[0].env, inputsOf(job).spec.template.spec.containers[0].env);
         });
 
         it("connector credentials are ${secrets:...} references; the RDS password is only in Kubernetes Secrets", () => {
-            const src = config(run, CONNECTORS.source);
+            const src = config(plan(), CONNECTORS.source);
             assert.equal(src["connection.user"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:username}`);
             assert.equal(src["connection.password"], `\${secrets:kafka/${POSTGRES_CONNECT_SECRET}:password}`);
-            assert.equal(config(run, CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
-            for (const c of mineOf(run, CONNECTOR)) {
+            assert.equal(config(plan(), CONNECTORS.sink)["connection.password"], `\${secrets:elastic/${ES_SINK.userSecret}:password}`);
+            for (const c of mineOf(plan(), CONNECTOR)) {
                 for (const [k, v] of Object.entries(inputsOf(c).spec.config as Record<string, string>)) {
                     if (/password|user$|secret/.test(k)) assert.match(v, /^\$\{secrets:[a-z0-9-]+\/[a-z0-9-]+:[A-Za-z0-9._-]+\}$/, k);
                 }
             }
-            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+            const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
             const pw = mockRandomState(master.type, master.name).result;
-            const holders = run.captured.filter((c) => JSON.stringify(c.rawInputs).includes(pw)).map((c) => c.type);
+            const holders = plan()
+                .captured.filter((c) => JSON.stringify(c.rawInputs).includes(pw))
+                .map((c) => c.type);
             assert.ok(holders.length > 0, "the mocked password is visible to this check");
             const allowed = new Set([SECRET, "aws:rds/instance:Instance"]);
             assert.deepEqual(
@@ -158,12 +156,12 @@ for (const stack of STACKS) {
                 "the RDS password outside Secrets and RDS",
             );
             // Of the pipeline, only the admin Secret holds it, and only the table Job reads that Secret.
-            const holding = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(pw));
+            const holding = mine(plan()).filter((c) => JSON.stringify(c.rawInputs).includes(pw));
             assert.deepEqual(
                 holding.map((c) => inputsOf(c).metadata.name),
                 [POSTGRES_LOGINS.admin.secret],
             );
-            const readers = mine(run).filter((c) => JSON.stringify(c.rawInputs).includes(`"name":"${POSTGRES_LOGINS.admin.secret}"`) && c.type !== SECRET);
+            const readers = mine(plan()).filter((c) => JSON.stringify(c.rawInputs).includes(`"name":"${POSTGRES_LOGINS.admin.secret}"`) && c.type !== SECRET);
             assert.deepEqual(
                 readers.map((c) => c.type),
                 [JOB],
@@ -172,9 +170,9 @@ for (const stack of STACKS) {
         });
 
         it("streaming SparkApplication: src-customers → customers-transformed over TLS, checkpoints in the lake, restarts", () => {
-            const app = asObject(named(run, SPARK_APP, "customers-streaming"));
-            const lake = String(run.plan.outputs.lakeBucket);
-            const objects = mineOf(run, "aws:s3/bucketObjectv2:BucketObjectv2");
+            const app = asObject(named(plan(), SPARK_APP, "customers-streaming"));
+            const lake = String(plan().plan.outputs.lakeBucket);
+            const objects = mineOf(plan(), "aws:s3/bucketObjectv2:BucketObjectv2");
             assert.deepEqual(
                 objects.map((o) => inputsOf(o).key).sort(),
                 ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`),
@@ -206,7 +204,7 @@ for (const stack of STACKS) {
                 );
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-            const size = streamingSizing(run.config.ha);
+            const size = streamingSizing(plan().config.ha);
             assert.equal(app.spec.executor.instances, size.executors);
             assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
             assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);
@@ -219,10 +217,10 @@ for (const stack of STACKS) {
             assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
             // The Iceberg sink: the stack's realtime database, its own checkpoint, the stack's commit interval.
             assert.equal(arg("--bucket"), lake);
-            assert.equal(arg("--region"), run.config.region);
-            assert.equal(arg("--lake-database"), (run.plan.outputs.icebergDatabases as any).realtime);
+            assert.equal(arg("--region"), plan().config.region);
+            assert.equal(arg("--lake-database"), (plan().plan.outputs.icebergDatabases as any).realtime);
             assert.equal(arg("--lake-checkpoint"), `s3a://${lake}/spark-checkpoint/customers-lake/`);
-            assert.equal(arg("--commit-interval"), run.config.lake.commitInterval);
+            assert.equal(arg("--commit-interval"), plan().config.lake.commitInterval);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
             assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
             // The keystore options (mutual TLS): platform/kafka/kafka-auth.test.ts.
@@ -243,7 +241,7 @@ for (const stack of STACKS) {
         });
 
         it("streaming_job.py's own parse_args accepts the application's arguments (lake, database, interval), with nothing from the environment", () => {
-            const app = asObject(named(run, SPARK_APP, "customers-streaming"));
+            const app = asObject(named(plan(), SPARK_APP, "customers-streaming"));
             const code = [
                 "import json, sys",
                 "from pipelines.realtime.streaming_job import parse_args",
@@ -257,12 +255,12 @@ for (const stack of STACKS) {
             });
             assert.equal(r.status, 0, r.stderr);
             const a = JSON.parse(r.stdout);
-            const lake = String(run.plan.outputs.lakeBucket);
+            const lake = String(plan().plan.outputs.lakeBucket);
             assert.deepEqual(a, {
                 bucket: lake,
-                region: run.config.region,
-                db: (run.plan.outputs.icebergDatabases as any).realtime,
-                interval: run.config.lake.commitInterval,
+                region: plan().config.region,
+                db: (plan().plan.outputs.icebergDatabases as any).realtime,
+                interval: plan().config.lake.commitInterval,
                 lake: `s3a://${lake}/spark-checkpoint/customers-lake/`,
                 kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
             });
@@ -271,24 +269,24 @@ for (const stack of STACKS) {
         it("outputs customers per age band in the last hour, the query of queries.json on the stack's realtime database", () => {
             const q = queryFile().queries.customers_by_age_band_last_hour;
             assert.equal(q.table, "realtime.customers");
-            const db = (run.plan.outputs.icebergDatabases as any).realtime;
-            assert.equal(run.plan.outputs.realtimeTrinoQuery, q.sql.replace("{database}", db));
+            const db = (plan().plan.outputs.icebergDatabases as any).realtime;
+            assert.equal(plan().plan.outputs.realtimeTrinoQuery, q.sql.replace("{database}", db));
             const r = spawnSync("python3", ["-m", "pipelines.queries", "customers_by_age_band_last_hour", db], { cwd: ROOT, encoding: "utf8" });
             assert.equal(r.status, 0, r.stderr);
-            assert.equal(r.stdout.trim(), run.plan.outputs.realtimeTrinoQuery);
+            assert.equal(r.stdout.trim(), plan().plan.outputs.realtimeTrinoQuery);
         });
 
         it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {
-            const declared = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
+            const declared = ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
                 .map((t) => inputsOf(t).spec.topicName)
                 .sort();
             assert.deepEqual(declared, [TOPICS.source, TOPICS.transformed].sort());
             assert.deepEqual([TOPICS.source, TOPICS.transformed], ["src-customers", "customers-transformed"]);
-            assert.equal(config(run, CONNECTORS.sink).topics, "customers-transformed");
+            assert.equal(config(plan(), CONNECTORS.sink).topics, "customers-transformed");
         });
 
         it("table Job: idempotent SQL by psql over TLS, credentials by secretKeyRef, content-named, garbage-collected", () => {
-            const job = named(run, JOB, /^customers-table-[0-9a-f]{10}$/);
+            const job = named(plan(), JOB, /^customers-table-[0-9a-f]{10}$/);
             const spec = inputsOf(job).spec;
             assert.equal(contentName("customers-table", spec), inputsOf(job).metadata.name);
             assert.ok(spec.ttlSecondsAfterFinished > 0 && spec.backoffLimit > 0);
@@ -297,13 +295,13 @@ for (const stack of STACKS) {
             assert.equal(c.image, images.postgresClient);
             const e = env(c);
             assert.equal(e.PGSSLMODE, "require");
-            assert.equal(e.PGHOST, rdsAddress(run));
+            assert.equal(e.PGHOST, rdsAddress(plan()));
             // As the master user, it creates the pipeline's roles with the passwords of their Secrets.
             assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "username" } });
             assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "password" } });
             assert.deepEqual(e.SOURCE_PASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
             assert.deepEqual(e.SIMULATOR_PASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
-            const sqlMap = named(run, "kubernetes:core/v1:ConfigMap", /^customers-sql-/);
+            const sqlMap = named(plan(), "kubernetes:core/v1:ConfigMap", /^customers-sql-/);
             const files = { "customers.sql": readPipelineFile("realtime/customers.sql"), "roles.sql": readPipelineFile("realtime/roles.sql") };
             assert.deepEqual(inputsOf(sqlMap).data, files);
             assert.equal(inputsOf(sqlMap).metadata.name, contentName("customers-sql", files));
@@ -312,18 +310,18 @@ for (const stack of STACKS) {
         });
 
         it("simulator: one pod on the Airflow image, configured rate, password by reference, sized", () => {
-            const d = named(run, "kubernetes:apps/v1:Deployment", "customers-simulator");
+            const d = named(plan(), "kubernetes:apps/v1:Deployment", "customers-simulator");
             const spec = inputsOf(d).spec;
             assert.equal(spec.replicas, 1);
             assert.equal(spec.strategy.type, "Recreate");
             const c = spec.template.spec.containers[0];
             assert.equal(c.image, images.airflow);
             const e = env(c);
-            assert.equal(Number(e.SIM_ROWS_PER_SECOND), run.config.pipelines.simulatorRowsPerSecond);
+            assert.equal(Number(e.SIM_ROWS_PER_SECOND), plan().config.pipelines.simulatorRowsPerSecond);
             // Its own role (INSERT only), not the master user.
             assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "username" } });
             assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
-            const login = mine(run).find((x) => x.type === SECRET && inputsOf(x).metadata.name === POSTGRES_LOGINS.simulator.secret)!;
+            const login = mine(plan()).find((x) => x.type === SECRET && inputsOf(x).metadata.name === POSTGRES_LOGINS.simulator.secret)!;
             assert.equal(inputsOf(login).stringData.username, POSTGRES_LOGINS.simulator.role);
             assert.equal(login.inputs.stringData, "[secret]");
             assert.equal(e.PGSSLMODE, "require");
@@ -332,7 +330,7 @@ for (const stack of STACKS) {
         });
 
         it("Kibana data view Job: in elastic, https with Kibana's CA, the elastic password by reference", () => {
-            const job = named(run, JOB, /^kibana-data-view-[0-9a-f]{10}$/);
+            const job = named(plan(), JOB, /^kibana-data-view-[0-9a-f]{10}$/);
             assert.equal(inputsOf(job).metadata.namespace, "elastic");
             const pod = inputsOf(job).spec.template.spec;
             const c = pod.containers[0];
@@ -347,43 +345,46 @@ for (const stack of STACKS) {
         });
 
         it("waits for what each piece needs, and nothing unrelated", () => {
-            const connect = kafkaChild(run, "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true);
+            const connect = kafkaChild(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaConnect", () => true);
             // The JDBC source's login is the pipeline's own Secret, in the kafka namespace.
-            const pg = descendants(run, one(run, "bdok:pipelines:RealtimePipeline").urn).find(
+            const pg = descendants(plan(), one(plan(), "bdok:pipelines:RealtimePipeline").urn).find(
                 (c) => c.type === SECRET && inputsOf(c).metadata?.name === POSTGRES_CONNECT_SECRET,
             )!;
             assert.ok(pg, "the realtime pipeline owns the JDBC source's Secret");
-            const topics = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaTopic");
-            const sparkRelease = descendants(run, one(run, "bdok:platform:SparkOperator").urn).find((c) => c.type === "kubernetes:helm.sh/v3:Release")!;
-            const es = elasticChild(run, "Elasticsearch");
-            const kibana = elasticChild(run, "Kibana");
-            const table = named(run, JOB, /^customers-table-/);
-            const copyJob = named(run, JOB, /^es-ca-copy-/);
-            const kibanaJob = named(run, JOB, /^kibana-data-view-/);
-            const source = named(run, CONNECTOR, CONNECTORS.source);
-            const sink = named(run, CONNECTOR, CONNECTORS.sink);
-            const streaming = named(run, SPARK_APP, "customers-streaming");
-            const simulator = named(run, "kubernetes:apps/v1:Deployment", "customers-simulator");
+            const topics = ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaTopic");
+            const sparkRelease = descendants(plan(), one(plan(), "bdok:platform:SparkOperator").urn).find((c) => c.type === "kubernetes:helm.sh/v3:Release")!;
+            const es = elasticChild(plan(), "Elasticsearch");
+            const kibana = elasticChild(plan(), "Kibana");
+            const table = named(plan(), JOB, /^customers-table-/);
+            const copyJob = named(plan(), JOB, /^es-ca-copy-/);
+            const kibanaJob = named(plan(), JOB, /^kibana-data-view-/);
+            const source = named(plan(), CONNECTOR, CONNECTORS.source);
+            const sink = named(plan(), CONNECTOR, CONNECTORS.sink);
+            const streaming = named(plan(), SPARK_APP, "customers-streaming");
+            const simulator = named(plan(), "kubernetes:apps/v1:Deployment", "customers-simulator");
 
-            assert.ok(dependsOn(run, table, pg), "table Job ← RDS credentials Secret");
-            assert.ok(dependsOn(run, simulator, table), "simulator ← table");
-            assert.ok(dependsOn(run, source, connect) && dependsOn(run, source, table), "JDBC source ← Connect, table");
-            assert.ok(dependsOn(run, sink, connect) && dependsOn(run, sink, copyJob) && dependsOn(run, sink, es), "ES sink ← Connect, CA copy, Elasticsearch");
-            assert.ok(dependsOn(run, streaming, sparkRelease), "streaming ← Spark operator");
-            for (const t of topics) assert.ok(dependsOn(run, streaming, t), `streaming ← topic ${inputsOf(t).metadata.name}`);
-            assert.ok(dependsOn(run, kibanaJob, kibana), "data view ← Kibana");
-            assert.ok(dependsOn(run, copyJob, es), "CA copy ← Elasticsearch");
+            assert.ok(dependsOn(plan(), table, pg), "table Job ← RDS credentials Secret");
+            assert.ok(dependsOn(plan(), simulator, table), "simulator ← table");
+            assert.ok(dependsOn(plan(), source, connect) && dependsOn(plan(), source, table), "JDBC source ← Connect, table");
+            assert.ok(
+                dependsOn(plan(), sink, connect) && dependsOn(plan(), sink, copyJob) && dependsOn(plan(), sink, es),
+                "ES sink ← Connect, CA copy, Elasticsearch",
+            );
+            assert.ok(dependsOn(plan(), streaming, sparkRelease), "streaming ← Spark operator");
+            for (const t of topics) assert.ok(dependsOn(plan(), streaming, t), `streaming ← topic ${inputsOf(t).metadata.name}`);
+            assert.ok(dependsOn(plan(), kibanaJob, kibana), "data view ← Kibana");
+            assert.ok(dependsOn(plan(), copyJob, es), "CA copy ← Elasticsearch");
 
-            assert.ok(!dependsOn(run, streaming, connect), "the streaming job does not wait for the Connect build");
-            assert.ok(!dependsOn(run, table, connect), "the table does not wait for Connect");
-            assert.ok(!dependsOn(run, kibanaJob, connect) && !dependsOn(run, kibanaJob, table), "the data view waits for Kibana only");
-            assert.ok(!dependsOn(run, source, es), "the source does not wait for Elasticsearch");
+            assert.ok(!dependsOn(plan(), streaming, connect), "the streaming job does not wait for the Connect build");
+            assert.ok(!dependsOn(plan(), table, connect), "the table does not wait for Connect");
+            assert.ok(!dependsOn(plan(), kibanaJob, connect) && !dependsOn(plan(), kibanaJob, table), "the data view waits for Kibana only");
+            assert.ok(!dependsOn(plan(), source, es), "the source does not wait for Elasticsearch");
             // Jobs must be able to finish: every one has a deadline and a retry budget.
             for (const j of [table, copyJob, kibanaJob]) {
                 const s = inputsOf(j).spec;
                 assert.ok(s.activeDeadlineSeconds > 0 && s.backoffLimit > 0 && s.ttlSecondsAfterFinished > 0, j.name);
-                assert.ok(byUrn(run, j.urn), j.name);
+                assert.ok(byUrn(plan(), j.urn), j.name);
             }
         });
-    });
-}
+    },
+);

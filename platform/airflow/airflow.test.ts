@@ -5,34 +5,30 @@ import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
-import { PlanRun } from "../../tools/harness";
+
 import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
-import { inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
+import { inputsOf, isKarpenterRelease, ofType, one, planWith, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
 import { airflowComponent, hasRequestsAndLimits, mine, policies, randomValues, release, RELEASE, SECRET, secretNamed, values } from "./testing";
 
-for (const stack of STACKS) {
-    describe(`Airflow on stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Airflow on stack ${stack}`,
+    (plan, stack) => {
         it("is a top-level component installing the pinned apache chart into namespace airflow", () => {
-            assert.equal(airflowComponent(run).parent, one(run, "pulumi:pulumi:Stack").urn);
-            const rel = inputsOf(release(run));
-            assertPinnedRelease(release(run), "airflow", "airflow");
+            assert.equal(airflowComponent(plan()).parent, one(plan(), "pulumi:pulumi:Stack").urn);
+            const rel = inputsOf(release(plan()));
+            assertPinnedRelease(release(plan()), "airflow", "airflow");
             assert.equal(rel.version, "1.19.0");
             assert.equal(rel.name, "airflow");
         });
 
         it("passes the chart's values.schema.json once merged over the defaults", () => {
-            assert.deepEqual(validateChartValues("airflow", values(run)), []);
+            assert.deepEqual(validateChartValues("airflow", values(plan())), []);
         });
 
         it("would be rejected by the schema with a wrong value (the check can fail)", () => {
-            const bad = JSON.parse(JSON.stringify(values(run)));
+            const bad = JSON.parse(JSON.stringify(values(plan())));
             bad.scheduler.replicas = "two";
             bad.workers.resourcez = {};
             const errors = validateChartValues("airflow", bad);
@@ -47,7 +43,7 @@ for (const stack of STACKS) {
         });
 
         it("runs the official image with the KubernetesExecutor and no bundled Postgres/Redis", () => {
-            const v = values(run);
+            const v = values(plan());
             assert.equal(`${v.defaultAirflowRepository}:${v.defaultAirflowTag}`, images.airflow);
             assert.equal(v.defaultAirflowRepository, "apache/airflow");
             assert.equal(v.airflowVersion, v.defaultAirflowTag);
@@ -58,54 +54,54 @@ for (const stack of STACKS) {
         });
 
         it("follows the configured scheduler replicas", async () => {
-            assert.equal(values(run).scheduler.replicas, run.config.airflow.schedulerReplicas);
-            const other = run.config.airflow.schedulerReplicas === 3 ? 2 : 3;
+            assert.equal(values(plan()).scheduler.replicas, plan().config.airflow.schedulerReplicas);
+            const other = plan().config.airflow.schedulerReplicas === 3 ? 2 : 3;
             const changed = await planWith(stack, { "bdok:airflow": { schedulerReplicas: other } });
             assert.equal(values(changed).scheduler.replicas, other);
         });
 
         it("sets requests and limits on every Airflow container", () => {
-            const v = values(run);
+            const v = values(plan());
             for (const c of ["scheduler", "apiServer", "triggerer", "dagProcessor", "workers", "statsd", "migrateDatabaseJob", "createUserJob"]) {
                 hasRequestsAndLimits(v[c].resources, c);
             }
             for (const c of ["scheduler", "triggerer", "dagProcessor"]) hasRequestsAndLimits(v[c].logGroomerSidecar.resources, `${c} log groomer`);
-            const job = mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!;
+            const job = mine(plan()).find((c) => c.type === "kubernetes:batch/v1:Job")!;
             for (const c of inputsOf(job).spec.template.spec.containers) hasRequestsAndLimits(c.resources, `db-init ${c.name}`);
         });
 
         it("has pod disruption budgets in prod only", () => {
-            const v = values(run);
+            const v = values(plan());
             for (const c of ["scheduler", "apiServer", "triggerer", "dagProcessor"]) {
-                assert.equal(v[c].podDisruptionBudget.enabled, run.config.ha, `${c} PDB`);
-                if (run.config.ha) assert.deepEqual(v[c].podDisruptionBudget.config, { maxUnavailable: 1 });
+                assert.equal(v[c].podDisruptionBudget.enabled, plan().config.ha, `${c} PDB`);
+                if (plan().config.ha) assert.deepEqual(v[c].podDisruptionBudget.config, { maxUnavailable: 1 });
             }
         });
 
         it("exposes the API server as the exposure setting says", () => {
-            const svc = values(run).apiServer.service;
-            if (run.config.exposure === "clusterIp") {
+            const svc = values(plan()).apiServer.service;
+            if (plan().config.exposure === "clusterIp") {
                 assert.equal(svc.type, "ClusterIP");
                 assert.deepEqual(svc.annotations, {});
             } else {
                 assert.equal(svc.type, "LoadBalancer");
                 assert.equal(
                     svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
-                    run.config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing",
+                    plan().config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing",
                 );
             }
             assert.equal(stack === "dev" ? "ClusterIP" : "LoadBalancer", svc.type);
-            assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
+            assert.equal(plan().plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
         });
 
         it("keeps the metadata DB on RDS: its own database and user, a Secret-held TLS connection string", () => {
-            const v = values(run);
+            const v = values(plan());
             assert.equal(v.data.metadataSecretName, secretNames.metadata);
             assert.equal(v.data.metadataConnection, undefined, "no inline connection");
-            const sec = secretNamed(run, secretNames.metadata);
+            const sec = secretNamed(plan(), secretNames.metadata);
             assert.equal(sec.inputs.stringData, "[secret]", "a Pulumi secret");
-            const pw = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-db")!;
-            const rds = one(run, "aws:rds/instance:Instance");
+            const pw = mine(plan()).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-db")!;
+            const rds = one(plan(), "aws:rds/instance:Instance");
             assert.ok(sec.dependencies.includes(rds.urn) && sec.dependencies.includes(pw.urn));
             const conn: string = inputsOf(sec).stringData.connection;
             const u = new URL(conn);
@@ -119,7 +115,7 @@ for (const stack of STACKS) {
         });
 
         it("creates the database idempotently with an in-cluster Job the release waits for", () => {
-            const jobs = mine(run).filter((c) => c.type === "kubernetes:batch/v1:Job");
+            const jobs = mine(plan()).filter((c) => c.type === "kubernetes:batch/v1:Job");
             assert.equal(jobs.length, 1);
             const job = inputsOf(jobs[0]);
             assert.equal(job.metadata.namespace, "airflow");
@@ -135,41 +131,41 @@ for (const stack of STACKS) {
             assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
             assert.ok(c.command.join(" ").includes(DB_INIT_SQL), "the idempotent SQL");
             // The master password lands in the Secret the Job reads, and only there.
-            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
-            assert.equal(inputsOf(secretNamed(run, secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
-            assert.ok(release(run).dependencies.includes(jobs[0].urn), "the release depends on the Job");
+            const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
+            assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
+            assert.ok(release(plan()).dependencies.includes(jobs[0].urn), "the release depends on the Job");
         });
 
         it("generates the fernet, API and JWT keys into one Secret the chart reads by name", () => {
-            const v = values(run);
+            const v = values(plan());
             for (const k of ["fernetKeySecretName", "apiSecretKeySecretName", "jwtSecretName"]) {
                 assert.equal(v[k], secretNames.keys, k);
             }
             for (const k of ["fernetKey", "apiSecretKey", "jwtSecret", "webserverSecretKey"]) assert.equal(v[k], undefined, `no literal ${k}`);
-            const keys = inputsOf(secretNamed(run, secretNames.keys)).stringData;
+            const keys = inputsOf(secretNamed(plan(), secretNames.keys)).stringData;
             assert.deepEqual(Object.keys(keys).sort(), ["api-secret-key", "fernet-key", "jwt-secret"]);
             assert.ok(isFernetKey(keys["fernet-key"]), `fernet key ${keys["fernet-key"]}`);
-            const fernet = mine(run).find((c) => c.type === "random:index/randomBytes:RandomBytes")!;
+            const fernet = mine(plan()).find((c) => c.type === "random:index/randomBytes:RandomBytes")!;
             assert.equal(inputsOf(fernet).length, 32);
             assert.equal(keys["fernet-key"], toUrlSafeBase64(mockRandomState(fernet.type, fernet.name).base64));
             assert.equal(new Set(Object.values(keys)).size, 3, "three distinct keys");
         });
 
         it("creates the admin from a Secret, never from a literal password", () => {
-            const cu = values(run).createUserJob;
+            const cu = values(plan()).createUserJob;
             assert.equal(cu.defaultUser, undefined, "no literal password (our args replace the ones reading defaultUser)");
             assert.ok(cu.args.join(" ").includes(`-u ${ADMIN_USER} `));
             assert.deepEqual(cu.env, [{ name: "BDOK_ADMIN_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.admin, key: "password" } } }]);
             assert.ok(cu.args.join(" ").includes(`-p "$BDOK_ADMIN_PASSWORD"`));
             assert.ok(!cu.args.join(" ").includes("{{"), "no template pulling defaultUser.password");
-            const admin = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-admin")!;
-            assert.equal(inputsOf(secretNamed(run, secretNames.admin)).stringData.password, mockRandomState(admin.type, admin.name).result);
-            assert.equal(run.plan.outputs.airflowAdminPassword, "[secret]");
+            const admin = mine(plan()).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-admin")!;
+            assert.equal(inputsOf(secretNamed(plan(), secretNames.admin)).stringData.password, mockRandomState(admin.type, admin.name).result);
+            assert.equal(plan().plan.outputs.airflowAdminPassword, "[secret]");
         });
 
         it("logs to the airflow-logs bucket through aws_default, a connection without keys", () => {
-            const v = values(run);
-            const logsBucket = run.plan.outputs.airflowLogsBucket;
+            const v = values(plan());
+            const logsBucket = plan().plan.outputs.airflowLogsBucket;
             assert.deepEqual(v.config.logging, {
                 remote_logging: "True",
                 remote_base_log_folder: `s3://${logsBucket}/logs`,
@@ -177,18 +173,18 @@ for (const stack of STACKS) {
                 encrypt_s3_logs: "False",
             });
             const env = Object.fromEntries(v.env.map((e: any) => [e.name, e.value]));
-            assert.equal(env.AIRFLOW_CONN_AWS_DEFAULT, `aws://?region_name=${run.config.region}`);
-            assert.equal(env.BDOK_LAKE_BUCKET, run.plan.outputs.lakeBucket);
+            assert.equal(env.AIRFLOW_CONN_AWS_DEFAULT, `aws://?region_name=${plan().config.region}`);
+            assert.equal(env.BDOK_LAKE_BUCKET, plan().plan.outputs.lakeBucket);
             assert.doesNotMatch(JSON.stringify(v), /aws_access_key|aws_secret|AKIA/i);
         });
 
         it("mounts the DAG ConfigMap read-only at the DAGs folder of the DAG readers, with a content hash on their pods", () => {
-            const v = values(run);
+            const v = values(plan());
             assert.equal(v.dags.persistence.enabled, false);
             assert.equal(v.dags.gitSync.enabled, false);
             assert.equal(v.volumes, undefined, "no chart-wide volume: it would land on the Jobs' pod templates too");
             assert.equal(v.airflowPodAnnotations, undefined, "no chart-wide pod annotation: it would land on the Jobs' pod templates too");
-            const cms = mine(run).filter((c) => c.type === "kubernetes:core/v1:ConfigMap");
+            const cms = mine(plan()).filter((c) => c.type === "kubernetes:core/v1:ConfigMap");
             assert.equal(cms.length, 1);
             const cm = inputsOf(cms[0]);
             assert.equal(cm.metadata.namespace, "airflow");
@@ -208,20 +204,20 @@ for (const stack of STACKS) {
         });
 
         it("gives AWS access through Pod Identity roles naming their resources", () => {
-            const assoc = mine(run)
+            const assoc = mine(plan())
                 .filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")
                 .map(inputsOf);
             assert.deepEqual(
                 assoc.map((a) => `${a.namespace}/${a.serviceAccount}`).sort(),
                 [serviceAccounts.apiServer, serviceAccounts.triggerer, serviceAccounts.worker].map((s) => `airflow/${s}`).sort(),
             );
-            const v = values(run);
+            const v = values(plan());
             assert.equal(v.workers.serviceAccount.name, "airflow-worker");
             assert.equal(v.triggerer.serviceAccount.name, serviceAccounts.triggerer);
             assert.equal(v.apiServer.serviceAccount.name, serviceAccounts.apiServer);
-            const lakeArn = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
-            const logsArn = `arn:aws:s3:::${run.plan.outputs.airflowLogsBucket}`;
-            const all = policies(run);
+            const lakeArn = `arn:aws:s3:::${plan().plan.outputs.lakeBucket}`;
+            const logsArn = `arn:aws:s3:::${plan().plan.outputs.airflowLogsBucket}`;
+            const all = policies(plan());
             assert.deepEqual([...all.keys()].sort(), ["airflow-api-server", "airflow-triggerer", "airflow-worker"]);
             for (const [role, statements] of all) {
                 for (const s of statements) {
@@ -262,13 +258,13 @@ for (const stack of STACKS) {
         });
 
         it("keeps generated secrets out of every resource but Kubernetes Secrets", () => {
-            const generated = mine(run).filter((c) => c.type.startsWith("random:"));
+            const generated = mine(plan()).filter((c) => c.type.startsWith("random:"));
             assert.equal(generated.length, 5);
             const values = generated.flatMap(randomValues);
-            const master = one(run, "random:index/randomPassword:RandomPassword", "database-master");
+            const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
             const masterValue = mockRandomState(master.type, master.name).result;
             let secretsHolding = 0;
-            for (const r of run.captured) {
+            for (const r of plan().captured) {
                 const json = JSON.stringify(r.rawInputs);
                 const leaked = values.filter((v) => json.includes(v));
                 if (r.type === SECRET) {
@@ -276,23 +272,23 @@ for (const stack of STACKS) {
                     continue;
                 }
                 assert.deepEqual(leaked, [], `${r.type} ${r.name} holds a generated secret`);
-                if (mine(run).some((m) => m.urn === r.urn)) assert.ok(!json.includes(masterValue), `${r.type} ${r.name} holds the RDS master password`);
+                if (mine(plan()).some((m) => m.urn === r.urn)) assert.ok(!json.includes(masterValue), `${r.type} ${r.name} holds the RDS master password`);
             }
             assert.ok(secretsHolding >= 3, "the values do reach their Secrets (the search works)");
-            for (const s of mine(run).filter((c) => c.type === SECRET)) assert.equal(s.inputs.stringData, "[secret]", `${s.name} is a Pulumi secret`);
+            for (const s of mine(plan()).filter((c) => c.type === SECRET)) assert.equal(s.inputs.stringData, "[secret]", `${s.name} is a Pulumi secret`);
         });
 
         it("does not wait for the Trino or Elastic releases", () => {
-            const deps = transitiveDeps(run, release(run).urn);
+            const deps = transitiveDeps(plan(), release(plan()).urn);
             // The load balancer controller (its own test file) and Karpenter's pools are the releases it may wait for.
-            const others = ofType(run, RELEASE).filter(
-                (r) => r.urn !== release(run).urn && inputsOf(r).chart !== "aws-load-balancer-controller" && !isKarpenterRelease(r),
+            const others = ofType(plan(), RELEASE).filter(
+                (r) => r.urn !== release(plan()).urn && inputsOf(r).chart !== "aws-load-balancer-controller" && !isKarpenterRelease(r),
             );
             assert.ok(others.length >= 2);
             for (const o of others) assert.ok(!deps.has(o.urn), `Airflow waits for ${o.name}`);
         });
-    });
-}
+    },
+);
 
 // ---------------------------------------------------------------------------------------------
 // What the chart renders from the plan's values (the real helm over the pinned tarball)

@@ -13,7 +13,7 @@ import {
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
+import { descendants, inputsOf, isKarpenterRelease, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;
@@ -48,16 +48,12 @@ describe("Elastic (names ECK derives)", () => {
     });
 });
 
-for (const stack of STACKS) {
-    describe(`Elastic on stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Elastic on stack ${stack}`,
+    (plan, stack) => {
         it("installs the pinned eck-operator chart, watching only its namespace, with keys the chart has", () => {
-            const rel = inputsOf(operator(run));
-            assertPinnedRelease(operator(run), "eck", "elastic");
+            const rel = inputsOf(operator(plan()));
+            assertPinnedRelease(operator(plan()), "eck", "elastic");
             assert.equal(rel.version, "3.5.0");
             assert.deepEqual(rel.values.managedNamespaces, ["elastic"]);
             assert.deepEqual(unknownValuesKeys(rel.values, chartDefaults("eck")), []);
@@ -66,37 +62,37 @@ for (const stack of STACKS) {
         });
 
         it("declares Elasticsearch and Kibana that pass their CRD schemas strictly", () => {
-            assert.deepEqual(validateCustomResource(cr(run, ES)), []);
-            assert.deepEqual(validateCustomResource(cr(run, KB)), []);
+            assert.deepEqual(validateCustomResource(cr(plan(), ES)), []);
+            assert.deepEqual(validateCustomResource(cr(plan(), KB)), []);
         });
 
         it("would reject a typo in either resource (the validation can fail)", () => {
-            const es = clone(cr(run, ES));
+            const es = clone(cr(plan(), ES));
             es.spec.nodeSets[0].cuont = 3;
             assert.ok(validateCustomResource(es).some((e) => e.includes("cuont")));
-            const kb = clone(cr(run, KB));
+            const kb = clone(cr(plan(), KB));
             kb.spec.elasticsearchRef = { nmae: ES_NAME };
             assert.ok(validateCustomResource(kb).some((e) => e.includes("nmae")));
-            const wrong = clone(cr(run, ES));
+            const wrong = clone(cr(plan(), ES));
             wrong.spec.volumeClaimDeletePolicy = "Never";
             assert.ok(validateCustomResource(wrong).length > 0, "enum enforced");
         });
 
         it("sizes Elasticsearch from the configuration: nodes, gp3 storage, resources", () => {
-            const es = cr(run, ES);
+            const es = cr(plan(), ES);
             assert.equal(es.metadata.name, ES_NAME);
             assert.equal(es.metadata.namespace, "elastic");
             assert.equal(es.spec.version, apps.elastic);
             assert.match(es.spec.version, /^8\./);
             assert.equal(es.spec.nodeSets.length, 1);
             const ns = es.spec.nodeSets[0];
-            assert.equal(ns.count, run.config.elasticsearch.nodes);
+            assert.equal(ns.count, plan().config.elasticsearch.nodes);
             assert.equal(ns.count, stack === "dev" ? 1 : 3);
             const vct = ns.volumeClaimTemplates;
             assert.equal(vct.length, 1);
             assert.equal(vct[0].metadata.name, ES_DATA_CLAIM);
             assert.equal(vct[0].spec.storageClassName, "gp3");
-            assert.equal(vct[0].spec.resources.requests.storage, `${run.config.elasticsearch.storageGiB}Gi`);
+            assert.equal(vct[0].spec.resources.requests.storage, `${plan().config.elasticsearch.storageGiB}Gi`);
             for (const k of ["requests", "limits"]) assert.ok(ns.resources[k].cpu && ns.resources[k].memory, `ES ${k}`);
             assert.equal(ns.resources.requests.memory, ns.resources.limits.memory, "automatic heap = half of a fixed memory size");
             assert.equal(ns.config["node.store.allow_mmap"], false, "no vm.max_map_count init container needed");
@@ -104,12 +100,12 @@ for (const stack of STACKS) {
         });
 
         it("keeps TLS on and data according to the environment", () => {
-            const es = cr(run, ES);
+            const es = cr(plan(), ES);
             assert.equal(es.spec.http?.tls?.selfSignedCertificate?.disabled, undefined);
             assert.doesNotMatch(JSON.stringify(es), /"disabled":true/);
             assert.equal(
                 es.spec.volumeClaimDeletePolicy,
-                run.config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+                plan().config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
             );
             assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
             if (stack === "prod") {
@@ -121,8 +117,8 @@ for (const stack of STACKS) {
         });
 
         it("runs Kibana of the same version against bdok, exposed as the exposure setting says", () => {
-            const kb = cr(run, KB);
-            const es = cr(run, ES);
+            const kb = cr(plan(), KB);
+            const es = cr(plan(), ES);
             assert.equal(kb.spec.version, es.spec.version);
             assert.deepEqual(kb.spec.elasticsearchRef, { name: ES_NAME });
             for (const k of ["requests", "limits"]) assert.ok(kb.spec.resources[k].cpu && kb.spec.resources[k].memory, `Kibana ${k}`);
@@ -133,31 +129,31 @@ for (const stack of STACKS) {
         });
 
         it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {
-            const rel = operator(run);
+            const rel = operator(plan());
             for (const t of [ES, KB]) {
-                const r = mine(run).find((c) => c.type === t)!;
+                const r = mine(plan()).find((c) => c.type === t)!;
                 assert.ok(r.dependencies.includes(rel.urn), `${t} depends on the ECK release`);
-                const deps = transitiveDeps(run, r.urn);
+                const deps = transitiveDeps(plan(), r.urn);
                 // Kibana's Service is a LoadBalancer unless exposure is clusterIp: it goes before its controller.
-                const lbc = one(run, RELEASE, "load-balancer-controller");
-                assert.equal(deps.has(lbc.urn), t === KB && run.config.exposure !== "clusterIp", `${t} and the load balancer controller`);
+                const lbc = one(plan(), RELEASE, "load-balancer-controller");
+                assert.equal(deps.has(lbc.urn), t === KB && plan().config.exposure !== "clusterIp", `${t} and the load balancer controller`);
                 // Both select the stateful pool, so they wait for Karpenter's releases too.
-                for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn && !isKarpenterRelease(o)))
+                for (const other of ofType(plan(), RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn && !isKarpenterRelease(o)))
                     assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
                 assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
             }
-            const deps = transitiveDeps(run, rel.urn);
+            const deps = transitiveDeps(plan(), rel.urn);
             // The operator runs on the system group: it waits for no other release, Karpenter's included.
-            for (const other of ofType(run, RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
+            for (const other of ofType(plan(), RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
         });
 
         it("publishes addresses and how to read the password, never the password", () => {
-            const out = run.plan.outputs;
+            const out = plan().plan.outputs;
             assert.equal(out.elasticsearchUrl, ES_URL);
             assert.equal(out.kibanaUrl, KIBANA_URL);
             assert.equal(out.kibanaPortForward, "kubectl -n elastic port-forward svc/bdok-kb-http 5601:5601");
             assert.match(String(out.elasticPasswordCommand), /get secret bdok-es-elastic-user/);
-            assert.equal(mine(run).filter((c) => c.type === "kubernetes:core/v1:Secret").length, 0, "the password stays in ECK's Secret");
+            assert.equal(mine(plan()).filter((c) => c.type === "kubernetes:core/v1:Secret").length, 0, "the password stays in ECK's Secret");
         });
-    });
-}
+    },
+);

@@ -5,7 +5,7 @@ import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
 import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, ofType, planOf, planWith, transitiveDeps, STACKS } from "../../test/support";
+import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
 
 const KIND = (k: string) => `kubernetes:kafka.strimzi.io/v1:${k}`;
 const one = (run: PlanRun, kind: string, name?: string): Captured => {
@@ -36,15 +36,11 @@ function grants(acls: any[]): string[] {
     return acls.flatMap((a) => a.operations.map((o: string) => `${a.resource.type}:${a.resource.patternType}:${a.resource.name}:${o}`)).sort();
 }
 
-for (const stack of STACKS) {
-    describe(`Kafka authentication and ACLs on stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Kafka authentication and ACLs on stack ${stack}`,
+    (plan) => {
         it("the TLS listener requires client certificates and the cluster enforces ACLs", () => {
-            const kafka = inputsOf(one(run, "Kafka")).spec.kafka;
+            const kafka = inputsOf(one(plan(), "Kafka")).spec.kafka;
             assert.equal(kafka.listeners.length, 1);
             assert.deepEqual(kafka.listeners[0].authentication, { type: "tls" });
             assert.equal(kafka.listeners[0].tls, true);
@@ -52,33 +48,33 @@ for (const stack of STACKS) {
         });
 
         it("every client is a tls KafkaUser, valid against the v1 CRD, deleted before the Kafka CR that runs its operator", () => {
-            const users = ofType(run, KIND("KafkaUser"));
+            const users = ofType(plan(), KIND("KafkaUser"));
             assert.deepEqual(users.map((u) => inputsOf(u).metadata.name).sort(), [CONNECT_USER, STREAMING_USER].sort());
-            const kafka = one(run, "Kafka");
+            const kafka = one(plan(), "Kafka");
             for (const u of users) {
                 const i = inputsOf(u);
                 assert.deepEqual(validateCustomResource(i), [], i.metadata.name);
                 assert.deepEqual(i.spec.authentication, { type: "tls" });
                 assert.equal(i.spec.authorization.type, "simple");
                 assert.equal(i.metadata.labels["strimzi.io/cluster"], inputsOf(kafka).metadata.name);
-                assert.ok(transitiveDeps(run, u.urn).has(kafka.urn), `${i.metadata.name} waits for (so is deleted before) the Kafka CR`);
+                assert.ok(transitiveDeps(plan(), u.urn).has(kafka.urn), `${i.metadata.name} waits for (so is deleted before) the Kafka CR`);
             }
         });
 
         it("Connect authenticates with its user's certificate and may do exactly what its workers and connectors do", () => {
-            const connect = inputsOf(one(run, "KafkaConnect")).spec;
+            const connect = inputsOf(one(plan(), "KafkaConnect")).spec;
             assert.deepEqual(connect.authentication, {
                 type: "tls",
                 certificateAndKey: { secretName: CONNECT_USER, certificate: USER_SECRET_KEYS.certificate, key: USER_SECRET_KEYS.key },
             });
-            const acls = inputsOf(one(run, "KafkaUser", CONNECT_USER)).spec.authorization.acls;
+            const acls = inputsOf(one(plan(), "KafkaUser", CONNECT_USER)).spec.authorization.acls;
             // What the workers do with their own topics (created on first start) and group.
             const needs: Need[] = [connect.configStorageTopic, connect.offsetStorageTopic, connect.statusStorageTopic].flatMap((t: string) =>
                 (["Read", "Write", "Create", "Describe", "DescribeConfigs"] as Op[]).map((op) => ({ type: "topic" as const, name: t, op })),
             );
             needs.push({ type: "group", name: connect.groupId, op: "Read" });
             // What the connectors in the plan do: the JDBC source writes <prefix><table>, the sink reads its topics in connect-<name>.
-            for (const c of ofType(run, KIND("KafkaConnector")).map(inputsOf)) {
+            for (const c of ofType(plan(), KIND("KafkaConnector")).map(inputsOf)) {
                 const cfg = c.spec.config;
                 if (/JdbcSourceConnector$/.test(c.spec.class)) {
                     const topic = `${cfg["topic.prefix"]}${String(cfg["table.whitelist"]).split(".").pop()}`;
@@ -103,7 +99,7 @@ for (const stack of STACKS) {
 
         it("the streaming job authenticates with its keystore and may only read its source and write its target", () => {
             const app = inputsOf(
-                ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!,
+                ofType(plan(), "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find((a) => inputsOf(a).metadata.name === "customers-streaming")!,
             );
             const args: string[] = app.spec.arguments;
             const arg = (flag: string) => args[args.indexOf(flag) + 1];
@@ -124,7 +120,7 @@ for (const stack of STACKS) {
             const env = app.spec.driver.env.find((e: any) => e.name === KAFKA_USER_PASSWORD_ENV);
             assert.deepEqual(env.valueFrom.secretKeyRef, { name: STREAMING_USER, key: USER_SECRET_KEYS.password });
 
-            const acls = inputsOf(one(run, "KafkaUser", STREAMING_USER)).spec.authorization.acls;
+            const acls = inputsOf(one(plan(), "KafkaUser", STREAMING_USER)).spec.authorization.acls;
             const source = arg("--source-topic");
             const target = arg("--target-topic");
             for (const n of [
@@ -144,13 +140,13 @@ for (const stack of STACKS) {
                 { type: "topic", name: source, op: "Create" },
             ] as Need[])
                 assert.ok(!allows(acls, n), `the streaming job may not ${JSON.stringify(n)}`);
-            const app2 = ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find(
+            const app2 = ofType(plan(), "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find(
                 (a) => inputsOf(a).metadata.name === "customers-streaming",
             )!;
-            assert.ok(transitiveDeps(run, app2.urn).has(one(run, "KafkaUser", STREAMING_USER).urn), "submitted after its user exists");
+            assert.ok(transitiveDeps(plan(), app2.urn).has(one(plan(), "KafkaUser", STREAMING_USER).urn), "submitted after its user exists");
         });
-    });
-}
+    },
+);
 
 describe("Kafka without the realtime pipeline", () => {
     it("builds no Connect, no Kafka user and no topic: no pipeline asks for them", async () => {

@@ -7,7 +7,7 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
-import { byUrn, descendants, inputsOf, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
+import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -117,31 +117,27 @@ describe("Platform: SparkOperator", () => {
         });
     });
 
-    for (const stack of STACKS) {
-        describe(`stack ${stack}`, () => {
-            let run: PlanRun;
-            before(async () => {
-                run = await planOf(stack);
-            });
-
+    describeEachStack(
+        (stack) => `stack ${stack}`,
+        (plan, stack) => {
             it("installs the pinned kubeflow chart in namespace spark-operator", () => {
-                assertPinnedRelease(sparkRelease(run), "sparkOperator", "spark-operator");
+                assertPinnedRelease(sparkRelease(plan()), "sparkOperator", "spark-operator");
             });
 
             it("sets only values keys that exist in the chart's values.yaml", () => {
-                const values = inputsOf(sparkRelease(run)).values;
+                const values = inputsOf(sparkRelease(plan())).values;
                 assert.deepEqual(unknownValuesKeys(values, chartDefaults("spark-operator")), []);
             });
 
             it("watches airflow and kafka and has the chart create the spark account and its RBAC there", () => {
-                const { spark } = inputsOf(sparkRelease(run)).values;
+                const { spark } = inputsOf(sparkRelease(plan())).values;
                 for (const ns of ["airflow", "kafka"]) assert.ok(spark.jobNamespaces.includes(ns), `watches ${ns}`);
                 assert.deepEqual(spark.serviceAccount, { create: true, name: "spark" });
                 assert.equal(spark.rbac.create, true);
             });
 
             it("sizes controller and webhook with requests and limits; redundancy in prod only", () => {
-                const v = inputsOf(sparkRelease(run)).values;
+                const v = inputsOf(sparkRelease(plan())).values;
                 for (const part of [v.controller, v.webhook]) {
                     for (const kind of ["requests", "limits"]) {
                         assert.ok(part.resources[kind].cpu && part.resources[kind].memory, `${kind} set`);
@@ -152,8 +148,8 @@ describe("Platform: SparkOperator", () => {
             });
 
             it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {
-                const rel = sparkRelease(run);
-                const all = rel.dependencies.map((u) => byUrn(run, u));
+                const rel = sparkRelease(plan());
+                const all = rel.dependencies.map((u) => byUrn(plan(), u));
                 assert.deepEqual(
                     all
                         .filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile")
@@ -169,7 +165,7 @@ describe("Platform: SparkOperator", () => {
                 );
                 const names = deps.map((d) => inputsOf(d).metadata.name).sort();
                 assert.deepEqual(names, ["airflow", "kafka", "spark-operator"]);
-                const other = [...transitiveDeps(run, rel.urn)].map((u) => byUrn(run, u)).filter((r) => r.type === RELEASE);
+                const other = [...transitiveDeps(plan(), rel.urn)].map((u) => byUrn(plan(), u)).filter((r) => r.type === RELEASE);
                 assert.deepEqual(
                     other.map((r) => r.name),
                     [],
@@ -177,8 +173,10 @@ describe("Platform: SparkOperator", () => {
             });
 
             it("gives the spark account of each job namespace its own Pod Identity role, after the agent", () => {
-                const agent = ofType(run, "aws:eks/addon:Addon").find((a) => inputsOf(a).addonName === "eks-pod-identity-agent")!;
-                const assocs = descendants(run, sparkComponent(run).urn).filter((r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+                const agent = ofType(plan(), "aws:eks/addon:Addon").find((a) => inputsOf(a).addonName === "eks-pod-identity-agent")!;
+                const assocs = descendants(plan(), sparkComponent(plan()).urn).filter(
+                    (r) => r.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation",
+                );
                 assert.deepEqual(assocs.map((a) => inputsOf(a).namespace).sort(), [...SPARK_JOB_NAMESPACES].sort());
                 for (const a of assocs) {
                     assert.equal(inputsOf(a).serviceAccount, "spark");
@@ -187,10 +185,10 @@ describe("Platform: SparkOperator", () => {
             });
 
             it("lets Spark pods use exactly the lake's prefixes and their namespace's Iceberg databases", () => {
-                const arn = lakeArn(run);
-                const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
+                const arn = lakeArn(plan());
+                const dbs = plan().plan.outputs.icebergDatabases as { imdb: string; realtime: string };
                 const expected: Record<string, string[]> = { airflow: [dbs.imdb, dbs.realtime], kafka: [dbs.realtime] };
-                const policies = descendants(run, sparkComponent(run).urn).filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
+                const policies = descendants(plan(), sparkComponent(plan()).urn).filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy");
                 assert.equal(policies.length, SPARK_JOB_NAMESPACES.length);
                 const seen: string[] = [];
                 for (const p of policies) {
@@ -198,7 +196,7 @@ describe("Platform: SparkOperator", () => {
                     const ns = SPARK_JOB_NAMESPACES.find(
                         (n) =>
                             JSON.stringify(pol) ===
-                            JSON.stringify(sparkPodPolicy(arn, { region: run.config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })),
+                            JSON.stringify(sparkPodPolicy(arn, { region: plan().config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })),
                     );
                     assert.ok(ns, `policy matches one namespace's scope: ${inputsOf(p).policy}`);
                     seen.push(ns!);
@@ -213,7 +211,7 @@ describe("Platform: SparkOperator", () => {
             });
 
             it("lets Airflow's worker create and follow SparkApplications in the airflow namespace", () => {
-                const kids = descendants(run, sparkComponent(run).urn);
+                const kids = descendants(plan(), sparkComponent(plan()).urn);
                 const role = kids.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!;
                 const binding = kids.find((r) => r.type === "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")!;
                 const rules = inputsOf(role).rules as RbacRule[];
@@ -240,17 +238,17 @@ describe("Platform: SparkOperator", () => {
                     name: "probe",
                     namespace: "airflow",
                     mainApplicationFile: "s3a://x/spark-jobs/p.py",
-                    sizing: run.config.spark,
-                    region: run.config.region,
+                    sizing: plan().config.spark,
+                    region: plan().config.region,
                 });
-                assert.equal(app.spec.executor.instances, run.config.spark.executors);
-                assert.equal(app.spec.executor.memory, run.config.spark.executorMemory);
+                assert.equal(app.spec.executor.instances, plan().config.spark.executors);
+                assert.equal(app.spec.executor.memory, plan().config.spark.executorMemory);
                 assert.deepEqual(validateCustomResource(app), []);
                 // Any SparkApplication declared by the program validates too.
-                for (const r of run.captured.filter((c) => c.type.startsWith("kubernetes:sparkoperator.k8s.io/"))) {
+                for (const r of plan().captured.filter((c) => c.type.startsWith("kubernetes:sparkoperator.k8s.io/"))) {
                     assert.deepEqual(validateCustomResource(inputsOf(r)), [], r.name);
                 }
             });
-        });
-    }
+        },
+    );
 });

@@ -18,7 +18,19 @@ import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../../tools/schemas";
 import { apps } from "../../versions";
 import { queryFile } from "../../pipelines/lake";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, planWith, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
+import {
+    descendants,
+    inputsOf,
+    isKarpenterRelease,
+    ofType,
+    one,
+    planOf,
+    planWith,
+    transitiveDeps,
+    assertPinnedRelease,
+    STACKS,
+    describeEachStack,
+} from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -72,46 +84,42 @@ describe("Trino (pure builders)", () => {
     });
 });
 
-for (const stack of STACKS) {
-    describe(`Trino on stack ${stack}`, () => {
-        let run: PlanRun;
-        before(async () => {
-            run = await planOf(stack);
-        });
-
+describeEachStack(
+    (stack) => `Trino on stack ${stack}`,
+    (plan, stack) => {
         it("installs the pinned trino chart into namespace trino", () => {
-            const rel = inputsOf(release(run));
-            assertPinnedRelease(release(run), "trino", "trino");
+            const rel = inputsOf(release(plan()));
+            assertPinnedRelease(release(plan()), "trino", "trino");
             assert.equal(rel.version, "1.42.2");
             assert.equal(rel.name, "trino");
-            assert.equal(values(run).image.tag, apps.trino);
+            assert.equal(values(plan()).image.tag, apps.trino);
         });
 
         it("sets only keys the chart's values.yaml has (catalogs is the chart's free-form name → properties map)", () => {
             const defaults = chartDefaults("trino");
-            assert.deepEqual(unknownValuesKeys(values(run), { ...defaults, catalogs: {} }), []);
+            assert.deepEqual(unknownValuesKeys(values(plan()), { ...defaults, catalogs: {} }), []);
             // Against the raw defaults the only "unknown" key is the catalog's own name.
-            assert.deepEqual(unknownValuesKeys(values(run), defaults), ["catalogs.hive", "catalogs.iceberg"]);
+            assert.deepEqual(unknownValuesKeys(values(plan()), defaults), ["catalogs.hive", "catalogs.iceberg"]);
             assert.deepEqual(
-                unknownValuesKeys({ ...values(run), worker: { jvmm: {} } }, defaults).filter((k) => !k.startsWith("catalogs.")),
+                unknownValuesKeys({ ...values(plan()), worker: { jvmm: {} } }, defaults).filter((k) => !k.startsWith("catalogs.")),
                 ["worker.jvmm"],
                 "a typo is caught",
             );
         });
 
         it("runs the configured number of workers", async () => {
-            const workers = run.config.trino.workers;
-            assert.equal(values(run).server.workers, workers);
-            assert.equal(values(run).coordinator.config.nodeScheduler.includeCoordinator, workers === 0, "the coordinator works alone only without workers");
+            const workers = plan().config.trino.workers;
+            assert.equal(values(plan()).server.workers, workers);
+            assert.equal(values(plan()).coordinator.config.nodeScheduler.includeCoordinator, workers === 0, "the coordinator works alone only without workers");
             // The other case: none if the stack has workers, one if it has none.
-            const other = await planWith(stack, { "bdok:trino": { ...run.config.trino, workers: workers === 0 ? 1 : 0 } });
+            const other = await planWith(stack, { "bdok:trino": { ...plan().config.trino, workers: workers === 0 ? 1 : 0 } });
             assert.equal(values(other).server.workers, workers === 0 ? 1 : 0);
             assert.equal(values(other).coordinator.config.nodeScheduler.includeCoordinator, workers !== 0);
         });
 
         it("sizes containers, JVM heap and query memory consistently", () => {
-            const v = values(run);
-            const sizes = trinoSizes(run.config.ha);
+            const v = values(plan());
+            const sizes = trinoSizes(plan().config.ha);
             for (const role of ["coordinator", "worker"] as const) {
                 const n = v[role];
                 for (const k of ["requests", "limits"]) assert.ok(n.resources[k].cpu && n.resources[k].memory, `${role} ${k}`);
@@ -122,34 +130,34 @@ for (const stack of STACKS) {
                 assert.ok(mib(n.config.query.maxMemoryPerNode) + mib(n.config.memory.heapHeadroomPerNode) <= heap, `${role}: query + headroom <= heap`);
             }
             // Cluster-wide query memory: every worker's share, or the coordinator's when it works alone.
-            const workers = run.config.trino.workers;
+            const workers = plan().config.trino.workers;
             const perNode = mib((workers > 0 ? v.worker : v.coordinator).config.query.maxMemoryPerNode);
             assert.equal(mib(v.server.config.query.maxMemory), perNode * Math.max(workers, 1));
         });
 
         it("defines the hive catalog on Glue in the stack's region", () => {
-            const p = properties(values(run).catalogs.hive);
+            const p = properties(values(plan()).catalogs.hive);
             assert.equal(p["connector.name"], "hive");
             assert.equal(p["hive.metastore"], "glue");
-            assert.equal(p["hive.metastore.glue.region"], run.config.region);
+            assert.equal(p["hive.metastore.glue.region"], plan().config.region);
             assert.equal(p["fs.native-s3.enabled"], "true");
-            assert.equal(p["s3.region"], run.config.region);
-            assert.equal(run.plan.outputs.trinoCatalog, "hive");
+            assert.equal(p["s3.region"], plan().config.region);
+            assert.equal(plan().plan.outputs.trinoCatalog, "hive");
         });
 
         it("runs under its own service account bound to a read-only Pod Identity role", () => {
-            const sa = values(run).serviceAccount;
+            const sa = values(plan()).serviceAccount;
             assert.deepEqual(sa, { create: true, name: TRINO_SERVICE_ACCOUNT });
-            const assoc = mine(run)
+            const assoc = mine(plan())
                 .filter((c) => c.type === "aws:eks/podIdentityAssociation:PodIdentityAssociation")
                 .map(inputsOf);
             assert.deepEqual(
                 assoc.map((a) => `${a.namespace}/${a.serviceAccount}`),
                 [`trino/${sa.name}`],
             );
-            const statements: any[] = JSON.parse(inputsOf(mine(run).find((c) => c.type === "aws:iam/rolePolicy:RolePolicy")!).policy).Statement;
-            const base = `arn:aws:glue:${run.config.region}:${MOCK_ACCOUNT}`;
-            const lake = `arn:aws:s3:::${run.plan.outputs.lakeBucket}`;
+            const statements: any[] = JSON.parse(inputsOf(mine(plan()).find((c) => c.type === "aws:iam/rolePolicy:RolePolicy")!).policy).Statement;
+            const base = `arn:aws:glue:${plan().config.region}:${MOCK_ACCOUNT}`;
+            const lake = `arn:aws:s3:::${plan().plan.outputs.lakeBucket}`;
             for (const s of statements) {
                 const actions: string[] = [s.Action].flat();
                 const resources: string[] = [s.Resource].flat();
@@ -166,12 +174,12 @@ for (const stack of STACKS) {
                     `read-only: ${actions}`,
                 );
             }
-            const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
+            const dbs = plan().plan.outputs.icebergDatabases as { imdb: string; realtime: string };
             const glue = statements.filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
             assert.deepEqual(
                 glue.map((s) => [s.Resource].flat()),
                 [
-                    [`${base}:catalog`, `${base}:database/${run.plan.outputs.glueDatabase}`, `${base}:table/${run.plan.outputs.glueDatabase}/*`],
+                    [`${base}:catalog`, `${base}:database/${plan().plan.outputs.glueDatabase}`, `${base}:table/${plan().plan.outputs.glueDatabase}/*`],
                     [`${base}:catalog`, ...[dbs.imdb, dbs.realtime].flatMap((d) => [`${base}:database/${d}`, `${base}:table/${d}/*`])],
                 ],
             );
@@ -179,31 +187,31 @@ for (const stack of STACKS) {
             const objects = statements.filter((s) => [s.Action].flat().includes("s3:GetObject")).flatMap((s) => [s.Resource].flat());
             assert.deepEqual(objects.sort(), [`${lake}/warehouse/*`]);
             assert.ok(
-                release(run).dependencies.some((d) => d.includes("bdok:aws:PodRole")),
+                release(plan()).dependencies.some((d) => d.includes("bdok:aws:PodRole")),
                 "pods start after their role exists",
             );
         });
 
         it("exposes its service as the exposure setting says", () => {
-            const svc = values(run).service;
+            const svc = values(plan()).service;
             assert.equal(svc.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
             if (svc.type === "LoadBalancer") assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             else assert.deepEqual(svc.annotations, {});
             // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
-            const port = run.config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
-            assert.equal(run.plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
+            const port = plan().config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
+            assert.equal(plan().plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
         });
 
         it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
-            const deps = transitiveDeps(run, release(run).urn);
-            const lbc = one(run, RELEASE, "load-balancer-controller");
-            assert.equal(deps.has(lbc.urn), run.config.exposure !== "clusterIp");
+            const deps = transitiveDeps(plan(), release(plan()).urn);
+            const lbc = one(plan(), RELEASE, "load-balancer-controller");
+            assert.equal(deps.has(lbc.urn), plan().config.exposure !== "clusterIp");
             // Its workers select the workloads pool, so it waits for Karpenter's releases too.
-            for (const o of ofType(run, RELEASE).filter((r) => r.urn !== release(run).urn && r.urn !== lbc.urn && !isKarpenterRelease(r)))
+            for (const o of ofType(plan(), RELEASE).filter((r) => r.urn !== release(plan()).urn && r.urn !== lbc.urn && !isKarpenterRelease(r)))
                 assert.ok(!deps.has(o.urn), `Trino waits for ${o.name}`);
         });
-    });
-}
+    },
+);
 
 // Every key of the iceberg catalog must be one Trino 480 documents for the Iceberg connector on
 // Glue with the native S3 file system (trinodb/trino 480, docs/src/main/sphinx/...):
