@@ -282,19 +282,28 @@ def struct_type(table: Table):
     return t.StructType([t.StructField(name, getattr(t, PYSPARK_TYPES[kind])(), nullable) for name, kind, nullable in struct_fields(table)])
 
 
-def add_job_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str], database_env: str) -> None:
+def add_lake_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
+    """--bucket and --region, from $LAKE_BUCKET and $AWS_REGION (or $AWS_DEFAULT_REGION)."""
     parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"), help="data-lake bucket (default: $LAKE_BUCKET)")
     parser.add_argument(
         "--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"), help="AWS region (default: $AWS_REGION)"
     )
-    parser.add_argument("--database", default=env.get(database_env), help=f"Glue database (default: ${database_env})")
 
 
-def check_job_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, database_env: str) -> argparse.Namespace:
+def check_lake_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
     if not args.bucket:
         parser.error("the lake bucket is required: pass --bucket or set LAKE_BUCKET")
     if not args.region:
         parser.error("the AWS region is required: pass --region or set AWS_REGION")
+
+
+def add_job_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str], database_env: str) -> None:
+    add_lake_arguments(parser, env)
+    parser.add_argument("--database", default=env.get(database_env), help=f"Glue database (default: ${database_env})")
+
+
+def check_job_arguments(parser: argparse.ArgumentParser, args: argparse.Namespace, database_env: str) -> argparse.Namespace:
+    check_lake_arguments(parser, args)
     if not args.database:
         parser.error(f"the Glue database is required: pass --database or set {database_env}")
     try:

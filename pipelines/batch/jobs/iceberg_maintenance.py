@@ -116,17 +116,13 @@ def maintenance_plan(
 
 def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.environ) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Iceberg table maintenance")
-    parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"))
-    parser.add_argument("--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"))
+    lake.add_lake_arguments(parser, env)
     parser.add_argument("--database", action="append", default=[], metavar="NAMESPACE=GLUE_DATABASE")
     parser.add_argument("--snapshot-retention-days", type=int, default=Retention.snapshot_days)
     parser.add_argument("--retain-last", type=int, default=Retention.retain_last)
     parser.add_argument("--orphan-retention-days", type=int, default=Retention.orphan_days)
     args = parser.parse_args(argv)
-    if not args.bucket:
-        parser.error("the lake bucket is required: pass --bucket or set LAKE_BUCKET")
-    if not args.region:
-        parser.error("the AWS region is required: pass --region or set AWS_REGION")
+    lake.check_lake_arguments(parser, args)
     if not args.database:
         parser.error("pass at least one --database NAMESPACE=GLUE_DATABASE")
     try:
