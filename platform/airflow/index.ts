@@ -26,7 +26,7 @@ import type { Database } from "../../aws/database";
 import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "../context";
-import { NAMESPACE } from "../k8s/objects";
+import { NAMESPACE, pinnedChart } from "../k8s/objects";
 
 export interface AirflowArgs {
     platform: PlatformContext;
@@ -215,11 +215,8 @@ export class Airflow extends pulumi.ComponentResource {
             `${name}`,
             {
                 name: AIRFLOW_RELEASE,
-                chart: charts.airflow.chart,
-                version: charts.airflow.version,
-                repositoryOpts: { repo: charts.airflow.repo },
+                ...pinnedChart("airflow"),
                 namespace: ns,
-                createNamespace: false,
                 values,
                 // The migration and create-user Jobs run inside the install, while the pods wait for them.
                 timeout: releaseTimeout(charts.airflow.chart),

@@ -21,6 +21,7 @@ import { charts } from "../../versions";
 import { exposureDependencies, type PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
 import { customResource } from "../k8s/resources";
+import { pinnedChart } from "../k8s/objects";
 
 export interface ElasticArgs {
     platform: PlatformContext;
@@ -59,11 +60,8 @@ export class Elastic extends pulumi.ComponentResource {
             `${name}-operator`,
             {
                 name: ECK_RELEASE,
-                chart: charts.eck.chart,
-                version: charts.eck.version,
-                repositoryOpts: { repo: charts.eck.repo },
+                ...pinnedChart("eck"),
                 namespace: ns,
-                createNamespace: false,
                 values: operatorValues(),
                 timeout: releaseTimeout(charts.eck.chart),
                 maxHistory: 5,

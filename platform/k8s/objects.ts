@@ -1,6 +1,7 @@
 // Kubernetes objects as pure data, shared by every add-on and pipeline: namespace names, container
 // resources, custom-resource objects and Role rules. platform/k8s/resources.ts turns them into
 // Pulumi resources.
+import { ChartName, charts } from "../../versions";
 
 /** Every namespace the platform creates: the one place their names are spelled. */
 export const NAMESPACE = {
@@ -56,4 +57,10 @@ export interface RbacRule {
 /** `verbs` on the named Secrets only (a Role's rules: the namespace is the Role's). */
 export function secretRules(secretNames: string[], verbs: string[] = ["get"]): RbacRule[] {
     return [{ apiGroups: [""], resources: ["secrets"], verbs: [...verbs], resourceNames: [...secretNames] }];
+}
+
+/** What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's own. */
+export function pinnedChart(name: ChartName): { chart: string; version: string; repositoryOpts: { repo: string }; createNamespace: false } {
+    const c = charts[name];
+    return { chart: c.chart, version: c.version, repositoryOpts: { repo: c.repo }, createNamespace: false };
 }

@@ -19,7 +19,7 @@ import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
-import { secretRules, NAMESPACE } from "../k8s/objects";
+import { secretRules, NAMESPACE, pinnedChart } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
 
 export interface KafkaArgs {
@@ -75,11 +75,8 @@ export class Kafka extends pulumi.ComponentResource {
             name,
             {
                 name: "strimzi",
-                chart: charts.strimzi.chart,
-                version: charts.strimzi.version,
-                repositoryOpts: { repo: charts.strimzi.repo },
+                ...pinnedChart("strimzi"),
                 namespace: ns,
-                createNamespace: false,
                 values: strimziValues(config.ha),
                 timeout: releaseTimeout(charts.strimzi.chart),
                 skipCrds: true,

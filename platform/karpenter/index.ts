@@ -4,7 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { charts } from "../../versions";
+
 import { chartValues, KARPENTER_NAMESPACE, KARPENTER_RELEASE } from "./chart";
 import {
     CONTROLLER_POLICY_NAMES,
@@ -18,6 +18,7 @@ import {
 } from "./iam";
 import { EVENT_TARGET_ID, eventRuleArgs, queueArgs, queuePolicy } from "./interruption";
 import { AmiFamily, DISCOVERY_TAG, PoolsConfig, allNodePools, ec2NodeClass } from "./nodepools";
+import { pinnedChart } from "../k8s/objects";
 
 export interface KarpenterArgs {
     prefix: string;
@@ -172,11 +173,8 @@ export class Karpenter extends pulumi.ComponentResource {
             `${name}-crd`,
             {
                 name: "karpenter-crd",
-                chart: charts.karpenterCrd.chart,
-                version: charts.karpenterCrd.version,
-                repositoryOpts: { repo: charts.karpenterCrd.repo },
+                ...pinnedChart("karpenterCrd"),
                 namespace: ns.metadata.name,
-                createNamespace: false,
                 values: {},
                 maxHistory: 5,
             },
@@ -186,11 +184,8 @@ export class Karpenter extends pulumi.ComponentResource {
             name,
             {
                 name: KARPENTER_RELEASE,
-                chart: charts.karpenter.chart,
-                version: charts.karpenter.version,
-                repositoryOpts: { repo: charts.karpenter.repo },
+                ...pinnedChart("karpenter"),
                 namespace: ns.metadata.name,
-                createNamespace: false,
                 skipCrds: true,
                 values: chartValues({
                     clusterName: args.clusterName,

@@ -3,9 +3,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { LBC_RELEASE, LBC_SERVICE_ACCOUNT, controllerValues } from "./values";
 import { controllerPolicy } from "./iam";
-import { charts } from "../../versions";
+
 import { PodRole } from "../../aws/pod-role";
-import { KUBE_SYSTEM } from "../k8s/objects";
+import { KUBE_SYSTEM, pinnedChart } from "../k8s/objects";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;
@@ -49,11 +49,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
             name,
             {
                 name: LBC_RELEASE,
-                chart: charts.awsLoadBalancerController.chart,
-                version: charts.awsLoadBalancerController.version,
-                repositoryOpts: { repo: charts.awsLoadBalancerController.repo },
+                ...pinnedChart("awsLoadBalancerController"),
                 namespace: KUBE_SYSTEM,
-                createNamespace: false,
                 values: pulumi
                     .all([args.clusterName, args.vpcId])
                     .apply(([clusterName, vpcId]) => controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),

@@ -9,6 +9,7 @@ import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
 import { roleWithBinding } from "../k8s/resources";
+import { pinnedChart } from "../k8s/objects";
 
 export interface SparkOperatorArgs {
     platform: PlatformContext;
@@ -45,11 +46,8 @@ export class SparkOperator extends pulumi.ComponentResource {
             name,
             {
                 name: "spark-operator",
-                chart: charts.sparkOperator.chart,
-                version: charts.sparkOperator.version,
-                repositoryOpts: { repo: charts.sparkOperator.repo },
+                ...pinnedChart("sparkOperator"),
                 namespace: args.namespace.metadata.name,
-                createNamespace: false,
                 values: sparkOperatorValues(config.ha),
                 timeout: releaseTimeout(charts.sparkOperator.chart),
                 skipCrds: true,

@@ -29,7 +29,7 @@ import type { DataLake } from "../../aws/datalake";
 import { PodRole } from "../../aws/pod-role";
 import { exposureDependencies, type PlatformContext } from "../context";
 import { roleWithBinding } from "../k8s/resources";
-import { NAMESPACE } from "../k8s/objects";
+import { NAMESPACE, pinnedChart } from "../k8s/objects";
 
 export interface TrinoArgs {
     platform: PlatformContext;
@@ -90,11 +90,8 @@ export class Trino extends pulumi.ComponentResource {
             `${name}`,
             {
                 name: TRINO_RELEASE,
-                chart: charts.trino.chart,
-                version: charts.trino.version,
-                repositoryOpts: { repo: charts.trino.repo },
+                ...pinnedChart("trino"),
                 namespace: args.namespace.metadata.name,
-                createNamespace: false,
                 values: trinoValues(cfg),
                 timeout: releaseTimeout(charts.trino.chart),
                 maxHistory: 5,
