@@ -83,16 +83,7 @@ export function transitiveDeps(run: PlanRun, urn: string): Set<string> {
 
 /** The children (recursively) of a component. */
 export function descendants(run: PlanRun, urn: string): Captured[] {
-    const out: Captured[] = [];
-    const walk = (u: string) =>
-        run.captured
-            .filter((c) => c.parent === u)
-            .forEach((c) => {
-                out.push(c);
-                walk(c.urn);
-            });
-    walk(urn);
-    return out;
+    return graphOf(run).descendants(urn);
 }
 
 /** The resources of a type below the one component of another type. */

@@ -6,6 +6,7 @@ import * as path from "path";
 import { durationEntry, DurationTable } from "../lib/durations";
 import { EstResource } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
+import { POD_KINDS } from "./estimate/objects";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
@@ -369,11 +370,10 @@ export function unawaitedPodResources(captured: Captured[], table = controllerTa
 // ---- what runs on Karpenter's pools ----
 
 const NODEPOOL_TYPE = "kubernetes:karpenter.sh/v1:NodePool";
-const CORE_WORKLOADS = /^kubernetes:(apps\/v1:(Deployment|StatefulSet|DaemonSet|ReplicaSet)|batch\/v1:(Job|CronJob)|core\/v1:Pod)$/;
-
 /** Whether a resource makes pods: a Helm release, a workload, or a custom resource (operators run them). */
 function makesPods(type: string): boolean {
-    return type === RELEASE_TYPE || CORE_WORKLOADS.test(type) || /^kubernetes:[^:/]+\.[^:/]+\/[^:]+:\w+$/.test(type);
+    const core = /^kubernetes:(?:apps|batch|core)\/v1:(\w+)$/.exec(type);
+    return type === RELEASE_TYPE || (!!core && POD_KINDS.includes(core[1])) || /^kubernetes:[^:/]+\.[^:/]+\/[^:]+:\w+$/.test(type);
 }
 
 /**

@@ -190,7 +190,8 @@ export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, un
         .some((h) => /^\s*test(-success)?\s*$/.test(h));
 }
 
-const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
+/** The core kinds whose objects make pods. */
+export const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
 
 /** The pod template of a workload object, if it is one. */
 function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, unknown> | undefined {
