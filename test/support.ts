@@ -6,6 +6,7 @@ import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
+import type { RbacRule } from "../platform/k8s/objects";
 
 export const STACKS = fs
     .readdirSync(ROOT)
@@ -175,4 +176,15 @@ export function describeEachStack(title: (stack: string) => string, body: (plan:
             }, stack);
         });
     }
+}
+
+/** Does any rule grant `verb` on `group/resource` (and the named object)? RBAC semantics without wildcards. */
+export function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
+    return rules.some(
+        (r) =>
+            r.apiGroups.includes(group) &&
+            r.resources.includes(resource) &&
+            r.verbs.includes(verb) &&
+            (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
+    );
 }

@@ -19,20 +19,22 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
-import { byUrn, descendants, inputsOf, isKarpenterRelease, ofType, one, planOf, transitiveDeps, assertPinnedRelease, STACKS } from "../../test/support";
+import {
+    byUrn,
+    descendants,
+    inputsOf,
+    isKarpenterRelease,
+    ofType,
+    one,
+    planOf,
+    transitiveDeps,
+    assertPinnedRelease,
+    STACKS,
+    rbacAllows,
+} from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const STRIMZI = "kubernetes:kafka.strimzi.io/v1:";
-
-function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
-    return rules.some(
-        (r) =>
-            r.apiGroups.includes(group) &&
-            r.resources.includes(resource) &&
-            r.verbs.includes(verb) &&
-            (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
-    );
-}
 
 const kafkaComponent = (run: PlanRun) => one(run, "bdok:platform:Kafka");
 const children = (run: PlanRun, type: string) => descendants(run, kafkaComponent(run).urn).filter((r) => r.type === type);

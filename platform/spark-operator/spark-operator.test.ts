@@ -7,20 +7,9 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
-import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
+import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack, rbacAllows } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
-
-/** Does any rule grant `verb` on `group/resource`? (RBAC semantics without wildcards.) */
-function rbacAllows(rules: RbacRule[], group: string, resource: string, verb: string, name?: string): boolean {
-    return rules.some(
-        (r) =>
-            r.apiGroups.includes(group) &&
-            r.resources.includes(resource) &&
-            r.verbs.includes(verb) &&
-            (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
-    );
-}
 
 function sparkComponent(run: PlanRun): Captured {
     return one(run, "bdok:platform:SparkOperator");
