@@ -2,6 +2,7 @@
 // clone it fetches them once into the project's caches; offline, it stops with one line saying
 // what to run or set, instead of every suite failing on its own.
 import { spawnSync } from "child_process";
+import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import { chartsDir } from "../tools/helm";
@@ -36,4 +37,17 @@ if (!present(chartsDir) && !(fetch("chart tarballs", ["bash", "scripts/fetch-cha
 if (missing.length) {
     console.error(`bdok: cannot test without the pinned upstream ${missing.join(" and ")}; ../shared/ beside the clone also works`);
     process.exit(2);
+}
+
+// Property tests draw fresh cases each run; a failure prints its seed and path. These replay one
+// (BDOK_PROPERTY_SEED) or search deeper (BDOK_PROPERTY_RUNS) across every property.
+const seed = process.env.BDOK_PROPERTY_SEED;
+const runs = process.env.BDOK_PROPERTY_RUNS;
+if (seed !== undefined || runs !== undefined) {
+    const bad = (v: string | undefined) => v !== undefined && !/^-?\d+$/.test(v);
+    if (bad(seed) || bad(runs)) {
+        console.error(`bdok: BDOK_PROPERTY_SEED and BDOK_PROPERTY_RUNS take integers; got ${JSON.stringify({ seed, runs })}`);
+        process.exit(2);
+    }
+    fc.configureGlobal({ ...(seed !== undefined ? { seed: Number(seed) } : {}), ...(runs !== undefined ? { numRuns: Number(runs) } : {}) });
 }
