@@ -35,8 +35,11 @@ export const apiVersions = {
 } as const;
 
 // The EKS-optimised AMI Karpenter's nodes boot (EC2NodeClass amiSelectorTerms alias): pinned, so a
-// new AMI release rolls the nodes only when this line changes (drift), never on its own.
-export const karpenterAmi = { family: "al2023", version: "v20260520" } as const;
+// new AMI release rolls the nodes only when this line changes (drift), never on its own. v20260714
+// ships amazon-eks-node-al2023-{arm64,x86_64}-standard-1.35-v20260714 (kubelet 1.35.6), per the
+// "AMI Release v20260714" entry of awslabs/amazon-eks-ami CHANGELOG.md; v20260520 is a tag with no
+// release entry there.
+export const karpenterAmi = { family: "al2023", version: "v20260714" } as const;
 
 export const apps = {
     kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x
