@@ -105,6 +105,11 @@ describe("configuration", () => {
             { "bdok:exposure": "nodePort" },
             /bdok:exposure: got "nodePort"; allowed: one of "clusterIp", "internalLoadBalancer", "publicLoadBalancer"/,
         ],
+        [
+            "a spot-only workloads pool while a pipeline runs Spark drivers on on-demand",
+            { "bdok:karpenter": { pools: { workloads: { capacityTypes: ["spot"] } } } },
+            /bdok:karpenter\.pools\.workloads\.capacityTypes: got \["spot"\] with pipelines\.batch on; allowed: a list with "on-demand"/,
+        ],
         ["typo'd top-level key", { "bdok:natGateway": "single" }, /bdok:natGateway: unknown key; did you mean "bdok:natGateways"\?/],
         [
             "typo'd nested key",
@@ -117,6 +122,15 @@ describe("configuration", () => {
             assert.match(errorOf(overrides), expected);
         });
     }
+
+    it("accepts a spot-only workloads pool when no pipeline runs a Spark driver", () => {
+        const raw = {
+            ...base(),
+            "bdok:karpenter": JSON.stringify({ pools: { workloads: { capacityTypes: ["spot"] } } }),
+            "bdok:pipelines": JSON.stringify({ batch: false, realtime: false }),
+        };
+        assert.deepEqual(parseConfig(raw, "dev").karpenter.pools.workloads.capacityTypes, ["spot"]);
+    });
 
     it("keeps the providers' own namespaces working", () => {
         const raw = {

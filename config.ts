@@ -335,6 +335,14 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
             `${PROJECT}:karpenter.controllerReplicas: got ${cfg.karpenter.controllerReplicas} with nodeGroups.${sysName}.desiredSize ${sys.desiredSize}; allowed: at most desiredSize (the chart runs one controller per node)`,
         );
     }
+    // The Spark drivers ask for on-demand capacity in the workloads pool (pipelines' driver placement).
+    const wl = cfg.karpenter?.pools.workloads;
+    const pipelinesOn = (["batch", "realtime"] as const).filter((k) => cfg.pipelines?.[k]);
+    if (wl && pipelinesOn.length && !wl.capacityTypes.includes("on-demand")) {
+        ctx.issues.push(
+            `${PROJECT}:karpenter.pools.workloads.capacityTypes: got ${JSON.stringify(wl.capacityTypes)} with pipelines.${pipelinesOn[0]} on; allowed: a list with "on-demand" (Spark drivers run on on-demand nodes of this pool)`,
+        );
+    }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
         ctx.issues.push(

@@ -1,12 +1,18 @@
 // Karpenter in the whole plan: where each workload lands, as the charts render it and as the
 // custom resources ask, and what the NodePools let Karpenter launch.
 import { strict as assert } from "assert";
+import * as YAML from "yaml";
 
+import { archOf } from "../lib/instances";
+import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../platform/karpenter/scheduling";
+import { podPlacements } from "../tools/placement";
+import { worldOf } from "../tools/references";
 import { renderPlan } from "../tools/render";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
 const STATEFUL = { nodeSelectorTerms: [{ matchExpressions: [{ key: "bdok.io/pool", operator: "In", values: ["stateful"] }] }] };
 const TOLERATE_STATEFUL = [{ key: "bdok.io/pool", operator: "Equal", value: "stateful", effect: "NoSchedule" }];
+const TOLERATE_WORKLOADS = [{ key: "bdok.io/pool", operator: "Equal", value: "workloads", effect: "NoSchedule" }];
 
 describe("Karpenter placement", () => {
     describeEachStack(
@@ -31,6 +37,31 @@ describe("Karpenter placement", () => {
                     groups.every((g) => g.scalingConfig.minSize === g.scalingConfig.maxSize),
                     "the system group is fixed",
                 );
+            });
+
+            it("a pod runs on a Karpenter pool only if it asks for that pool; every other pod stays on the fixed node groups", () => {
+                // EKS's taint effects (NO_SCHEDULE) in Kubernetes' spelling.
+                const effect = (e: string) => e.toLowerCase().replace(/(^|_)(\w)/g, (_m, _s, c: string) => c.toUpperCase()) as Taint["effect"];
+                const groups = ofType(plan(), "eks:index:ManagedNodeGroup").map((r) => {
+                    const g = inputsOf(r);
+                    const taints = (g.taints ?? []).map((t: any) => ({ key: t.key, value: t.value, effect: effect(t.effect) }));
+                    const arch = archOf(g.instanceTypes[0]) === "arm64" ? "arm64" : "amd64";
+                    return nodeGroupShape(r.name, { labels: g.labels, taints, arch, capacityType: g.capacityType });
+                });
+                const pools = cr("karpenter.sh/v1:NodePool").map(nodePoolShape);
+                const nodes = [...groups, ...pools];
+                const placements = podPlacements(worldOf(plan().captured, renderPlan(plan())));
+                assert.ok(placements.length >= 20, `${placements.length} pods`);
+                const wrong: string[] = [];
+                for (const p of placements) {
+                    const on = nodes.filter((n) => schedulable(p.spec, n));
+                    const asked = requestedPool(p.spec);
+                    const ok = p.daemon
+                        ? on.length === nodes.length
+                        : on.length > 0 && (asked ? on.every((n) => n.pool === asked) : on.every((n) => n.pool === undefined));
+                    if (!ok) wrong.push(`${p.from} (asks for ${asked ?? "no pool"}) may run on: ${on.map((n) => n.name).join(", ") || "nothing"}`);
+                }
+                assert.deepEqual(wrong, []);
             });
 
             it("Kafka brokers and Elasticsearch nodes require the tainted stateful pool, spread over zones in ha", () => {
@@ -65,8 +96,13 @@ describe("Karpenter placement", () => {
                 if (plan().config.trino.workers > 0) assert.deepEqual(worker!.spec.template.spec.nodeSelector, { "bdok.io/pool": "workloads" });
                 else assert.equal(worker, undefined, "no workers: the coordinator runs the splits");
                 assert.equal(trino.find((o) => o.metadata.name.endsWith("-coordinator"))!.spec.template.spec.nodeSelector?.["bdok.io/pool"], undefined);
+                if (worker) assert.deepEqual(worker.spec.template.spec.tolerations, TOLERATE_WORKLOADS);
                 const cm = rendered("airflow").find((o) => o.kind === "ConfigMap" && o.data?.["pod_template_file.yaml"])!;
-                assert.match(cm.data["pod_template_file.yaml"], /nodeSelector:\s*\n\s+bdok\.io\/pool: workloads/);
+                const pod = YAML.parse(cm.data["pod_template_file.yaml"]);
+                assert.deepEqual(pod.spec.nodeSelector, { "bdok.io/pool": "workloads" });
+                assert.deepEqual(pod.spec.tolerations, TOLERATE_WORKLOADS);
+                // Consolidation would kill the task and, through on_kill, the SparkApplication it runs.
+                assert.equal(pod.metadata.annotations["karpenter.sh/do-not-disrupt"], "true");
             });
 
             it("Kibana, a stateless UI, selects the workloads pool, so the fixed system group keeps to the operators", () => {

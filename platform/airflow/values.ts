@@ -1,7 +1,7 @@
 // Airflow's names, generated-secret formats, environment checks, sizing and chart values. The DAG
 // ConfigMap layout is in dags.ts, the metadata-DB bootstrap Job in specs.ts, the service accounts'
 // IAM policies in iam.ts; index.ts only wires them.
-import { podPlacement } from "../karpenter/nodepools";
+import { DO_NOT_DISRUPT, podPlacement } from "../karpenter/nodepools";
 import { canonicalJson, sha256 } from "../../lib/hash";
 import type { StackConfig } from "../../config";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -246,10 +246,14 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         workers: {
             resources: r.workers,
-            // The KubernetesExecutor's task pods (pod_template_file) on Karpenter's workloads pool.
-            nodeSelector: podPlacement("workloads").nodeSelector,
+            // The KubernetesExecutor's task pods (pod_template_file) on Karpenter's workloads pool. A
+            // task that submits a SparkApplication deletes it when killed (SparkKubernetesOperator.on_kill),
+            // so consolidation must not evict it: Karpenter honours only its own do-not-disrupt annotation,
+            // not the chart's cluster-autoscaler safe-to-evict.
+            ...podPlacement("workloads"),
             serviceAccount: sa(serviceAccounts.worker),
             ...withDags,
+            podAnnotations: { ...podAnnotations, ...DO_NOT_DISRUPT },
         },
         statsd: { enabled: true, resources: r.statsd },
         migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob },

@@ -71,7 +71,7 @@ describe("karpenter nodepools", () => {
         assert.notDeepEqual(validateCustomResource(badPolicy), []);
     });
 
-    it("stateful: on-demand Graviton, tainted and labelled, only empty nodes consolidated one at a time, expiry set", () => {
+    it("stateful: on-demand Graviton, tainted and labelled, only empty nodes consolidated one at a time, never expired", () => {
         const [p] = nodePools("stateful", POOL_DEFAULTS.stateful) as any[];
         const req = Object.fromEntries(p.spec.template.spec.requirements.map((r: any) => [r.key, r.values]));
         assert.deepEqual(req["karpenter.sh/capacity-type"], ["on-demand"]);
@@ -80,11 +80,13 @@ describe("karpenter nodepools", () => {
         assert.deepEqual(p.spec.template.metadata.labels, { "bdok.io/pool": "stateful" });
         partial(p.spec.disruption, { consolidationPolicy: "WhenEmpty", consolidateAfter: "1h" });
         assert.deepEqual(p.spec.disruption.budgets, [{ nodes: "1" }]);
-        assert.equal(p.spec.template.spec.expireAfter, "720h");
+        // Expiry would drain every broker node at once, budget or not; drift replaces them one by one.
+        assert.equal(p.spec.template.spec.expireAfter, "Never");
+        assert.equal(p.spec.template.spec.terminationGracePeriod, undefined);
         assert.deepEqual(p.spec.limits, { cpu: "32", memory: "128Gi" });
     });
 
-    it("workloads: spot with on-demand fallback over several families, consolidation when underutilised, arm64 preferred by weight", () => {
+    it("workloads: spot with on-demand fallback over several families, consolidation when underutilised, tainted, expiry with a bounded drain, arm64 preferred by weight", () => {
         const ps = nodePools("workloads", {
             ...POOL_DEFAULTS.workloads,
             arch: ["arm64", "amd64"],
@@ -97,7 +99,9 @@ describe("karpenter nodepools", () => {
         assert.deepEqual(req(ps[1])["kubernetes.io/arch"], ["amd64"]);
         assert.ok(ps[0].spec.weight > ps[1].spec.weight);
         assert.equal(ps[0].spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized");
-        assert.deepEqual(ps[0].spec.template.spec.taints, []);
+        assert.deepEqual(ps[0].spec.template.spec.taints, [{ key: "bdok.io/pool", value: "workloads", effect: "NoSchedule" }]);
+        assert.equal(ps[0].spec.template.spec.expireAfter, "168h");
+        assert.equal(ps[0].spec.template.spec.terminationGracePeriod, "2h");
         assert.equal(
             ps.every((p) => p.spec.template.metadata.labels["bdok.io/pool"] === "workloads"),
             true,
@@ -114,6 +118,15 @@ describe("karpenter nodepools", () => {
         assert.ok(text.includes(`bdok:karpenter.pools.stateful.expireAfter: got "30d"; allowed: a duration such as 720h or Never`), text);
         assert.ok(text.includes(`bdok:karpenter.pools.workloads.cpuLimit: got 0; allowed: an integer from 1 to 10000`), text);
         assert.match(text, /bdok:karpenter\.pools\.workloads\.instanceSizez: unknown key; did you mean "instanceSizes"\?/);
+        // An expiring pool without a bound on the drain: a do-not-disrupt pod would hold the node half-drained.
+        assert.deepEqual(parsePools({ stateful: { expireAfter: "720h" } }).issues, [
+            `bdok:karpenter.pools.stateful.terminationGracePeriod: got "Never" with expireAfter "720h"; allowed: a duration such as 2h (an expired node must not stay half-drained), or expireAfter "Never"`,
+        ]);
+        assert.deepEqual(parsePools({ stateful: { expireAfter: "720h", terminationGracePeriod: "1h" } }).issues, []);
+        assert.match(
+            parsePools({ workloads: { terminationGracePeriod: "2d" } }).issues.join(),
+            /terminationGracePeriod: got "2d"; allowed: a duration such as 30m or 2h, or Never/,
+        );
         const arch = parsePools({ workloads: { instanceFamilies: ["m7g", "m7i"] } }).issues;
         assert.deepEqual(arch, [`bdok:karpenter.pools.workloads.instanceFamilies[1]: got "m7i" (amd64); allowed: families of arm64 (the pool's arch)`]);
         assert.ok(

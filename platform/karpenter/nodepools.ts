@@ -22,6 +22,8 @@ export interface PoolConfig {
     cpuLimit: number;
     memoryLimitGiB: number;
     expireAfter: string;
+    /** How long a disrupted node may drain before its pods are deleted anyway ("Never": no bound). */
+    terminationGracePeriod: string;
     consolidateAfter: string;
 }
 export type PoolsConfig = Record<PoolName, PoolConfig>;
@@ -29,7 +31,8 @@ export type PoolsConfig = Record<PoolName, PoolConfig>;
 export const POOL_LABEL = "bdok.io/pool";
 export const CONFIG_KEY = "bdok:karpenter.pools";
 
-// The NodePool CRD's pattern for expireAfter and consolidateAfter.
+// The NodePool CRD's pattern for expireAfter and consolidateAfter (terminationGracePeriod: the same
+// without Never, which here means the field is left out).
 const DURATION = /^(([0-9]+(s|m|h))+|Never)$/;
 
 export const POOL_DEFAULTS: PoolsConfig = {
@@ -41,7 +44,10 @@ export const POOL_DEFAULTS: PoolsConfig = {
         arch: ["arm64"],
         cpuLimit: 32,
         memoryLimitGiB: 128,
-        expireAfter: "720h",
+        // Expiry drains at once and ignores the budget (Karpenter disruption docs): the brokers and data
+        // nodes are replaced only by drift (a new AMI pin), one node at a time under their PDBs.
+        expireAfter: "Never",
+        terminationGracePeriod: "Never",
         consolidateAfter: "1h",
     },
     // Spark executors, Trino workers, Airflow task pods: several families for spot depth.
@@ -53,6 +59,9 @@ export const POOL_DEFAULTS: PoolsConfig = {
         cpuLimit: 64,
         memoryLimitGiB: 256,
         expireAfter: "168h",
+        // Bounds the drain of an expired node whose do-not-disrupt pods (Spark drivers, Airflow tasks)
+        // would otherwise hold it half-drained.
+        terminationGracePeriod: "2h",
         consolidateAfter: "1m",
     },
 };
@@ -71,6 +80,11 @@ function poolRule(name: PoolName) {
         cpuLimit: field(int(1, 10000), "cores for the whole pool", d.cpuLimit),
         memoryLimitGiB: field(int(1, 100000), "GiB for the whole pool", d.memoryLimitGiB),
         expireAfter: field(str({ pattern: DURATION, describe: "a duration such as 720h or Never" }), "node lifetime", d.expireAfter),
+        terminationGracePeriod: field(
+            str({ pattern: DURATION, describe: "a duration such as 30m or 2h, or Never" }),
+            "longest drain of a disrupted node",
+            d.terminationGracePeriod,
+        ),
         consolidateAfter: field(
             str({ pattern: DURATION, describe: "a duration such as 1m, 1h or Never" }),
             "idle time before consolidation",
@@ -115,6 +129,12 @@ export function parsePools(raw: unknown): { pools?: PoolsConfig; issues: string[
         if (new Set(p.capacityTypes).size !== p.capacityTypes.length)
             ctx.issues.push(`${at}.capacityTypes: got ${JSON.stringify(p.capacityTypes)}; allowed: each type once`);
         if (new Set(p.arch).size !== p.arch.length) ctx.issues.push(`${at}.arch: got ${JSON.stringify(p.arch)}; allowed: each arch once`);
+        // Karpenter's disruption docs: expiry drains at once, and a do-not-disrupt pod then holds the
+        // node half-drained until terminationGracePeriod ends, or for ever without one.
+        if (p.expireAfter !== "Never" && p.terminationGracePeriod === "Never")
+            ctx.issues.push(
+                `${at}.terminationGracePeriod: got "Never" with expireAfter ${JSON.stringify(p.expireAfter)}; allowed: a duration such as 2h (an expired node must not stay half-drained), or expireAfter "Never"`,
+            );
     }
     // A spot reclaim would take a Kafka broker or an Elasticsearch data node with it.
     if (parsed.stateful.capacityTypes.includes("spot"))
@@ -222,7 +242,9 @@ export function ec2NodeClass(a: NodeClassArgs): KubeObject {
  */
 export function nodePools(name: PoolName, pool: PoolConfig, nodeClassName = "default"): KubeObject[] {
     return pool.arch.map((arch, i) => {
-        const taints = name === "stateful" ? [{ key: POOL_LABEL, value: name, effect: "NoSchedule" }] : [];
+        // Both pools are tainted: a pod lands on a pool only if it asks to, so the operators and
+        // control pods stay on the fixed system group instead of spot nodes that consolidate.
+        const taints = [{ key: POOL_LABEL, value: name, effect: "NoSchedule" }];
         const requirements = [
             { key: "kubernetes.io/arch", operator: "In", values: [arch] },
             { key: "kubernetes.io/os", operator: "In", values: ["linux"] },
@@ -237,7 +259,7 @@ export function nodePools(name: PoolName, pool: PoolConfig, nodeClassName = "def
         ];
         const disruption =
             name === "stateful"
-                ? // Only empty nodes go, and one at a time; underutilised brokers are never repacked.
+                ? // Only empty nodes are consolidated, and drift replaces one node at a time; underutilised brokers are never repacked.
                   { consolidationPolicy: "WhenEmpty", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "1" }] }
                 : { consolidationPolicy: "WhenEmptyOrUnderutilized", consolidateAfter: pool.consolidateAfter, budgets: [{ nodes: "20%" }] };
         return {
@@ -253,6 +275,7 @@ export function nodePools(name: PoolName, pool: PoolConfig, nodeClassName = "def
                         requirements,
                         taints,
                         expireAfter: pool.expireAfter,
+                        ...(pool.terminationGracePeriod !== "Never" ? { terminationGracePeriod: pool.terminationGracePeriod } : {}),
                     },
                 },
                 limits: { cpu: String(pool.cpuLimit), memory: `${pool.memoryLimitGiB}Gi` },
@@ -281,7 +304,7 @@ export interface Toleration {
 export function podPlacement(pool: PoolName): { nodeSelector: Record<string, string>; tolerations: Toleration[] } {
     return {
         nodeSelector: { [POOL_LABEL]: pool },
-        tolerations: pool === "stateful" ? [{ key: POOL_LABEL, operator: "Equal", value: pool, effect: "NoSchedule" }] : [],
+        tolerations: [{ key: POOL_LABEL, operator: "Equal", value: pool, effect: "NoSchedule" }],
     };
 }
 

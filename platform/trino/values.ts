@@ -171,8 +171,9 @@ export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" 
             // With no workers the coordinator has to run the splits itself.
             config: { ...coordinator.config, nodeScheduler: { includeCoordinator: workers === 0 } },
         },
-        // Workers on Karpenter's spot-first workloads pool; the coordinator stays on the system group.
-        worker: { ...node(sizes.worker), nodeSelector: podPlacement("workloads").nodeSelector },
+        // Workers on Karpenter's spot-first workloads pool; the coordinator, which tolerates no pool's
+        // taint, stays on the system group.
+        worker: { ...node(sizes.worker), ...podPlacement("workloads") },
         catalogs: { [CATALOG]: hiveCatalog(config.region), [ICEBERG_CATALOG]: icebergCatalog(config.region) },
         serviceAccount: { create: true, name: TRINO_SERVICE_ACCOUNT },
         service: {
