@@ -99,6 +99,16 @@ describeEachStack(
             assert.equal(ns.podTemplate?.spec?.initContainers, undefined, "no privileged init container");
         });
 
+        // One data node never turns green once an index keeps its default replica (the ES sink's).
+        it("awaits green health with several data nodes, ECK's Ready phase with one (model/controllers.json)", () => {
+            const es = cr(plan(), ES);
+            const nodes = es.spec.nodeSets.reduce((n: number, s: any) => n + s.count, 0);
+            assert.equal(nodes, plan().config.elasticsearch.nodes);
+            const want = nodes === 1 ? "jsonpath={.status.phase}=Ready" : "jsonpath={.status.health}=green";
+            assert.equal(es.metadata.annotations["pulumi.com/waitFor"], want);
+            assert.equal(cr(plan(), KB).metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.health}=green", "Kibana: green once its pods are ready");
+        });
+
         it("keeps TLS on and data according to the environment", () => {
             const es = cr(plan(), ES);
             assert.equal(es.spec.http?.tls?.selfSignedCertificate?.disabled, undefined);
