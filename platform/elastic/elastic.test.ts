@@ -33,6 +33,30 @@ function cr(run: PlanRun, type: string): any {
     const i = inputsOf(r[0]);
     return { apiVersion: i.apiVersion, kind: i.kind, metadata: i.metadata, spec: i.spec };
 }
+type Health = "green" | "yellow" | "red";
+const HEALTHS: Health[] = ["green", "yellow", "red"];
+const count = (sets: any[]) => sets.reduce((n, s) => n + s.count, 0);
+
+/**
+ * How many data pods the PDB ECK reconciles for a spec lets an eviction take at a health (basic
+ * license: one cluster-wide PDB). ECK 3.5.0 pkg/controller/elasticsearch/pdb/reconcile_default.go:
+ * `{}` deletes the PDB (common/v1 IsDisabled), a user spec is used as is, else
+ * allowedDisruptionsForSinglePDB.
+ */
+function eckAllowedDisruptions(spec: any, health: Health): number {
+    const sets: any[] = spec.nodeSets;
+    const nodes = count(sets);
+    const pdb = spec.podDisruptionBudget;
+    if (pdb && Object.keys(pdb).length === 0) return Infinity;
+    const s = pdb?.spec ?? {};
+    if (s.maxUnavailable !== undefined) return s.maxUnavailable;
+    if (s.minAvailable !== undefined) return Math.max(0, nodes - s.minAvailable);
+    if (nodes === 1) return 1;
+    if (health !== "green") return 0;
+    const withRole = (role: string) => count(sets.filter((n) => !n.config?.["node.roles"] || n.config["node.roles"].includes(role)));
+    return ["master", "data", "ingest"].some((r) => withRole(r) === 1) ? 0 : 1;
+}
+
 function clone<T>(v: T): T {
     return JSON.parse(JSON.stringify(v));
 }
@@ -118,12 +142,18 @@ describeEachStack(
                 plan().config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
             );
             assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
-            if (stack === "prod") {
-                assert.equal(es.spec.podDisruptionBudget.spec.maxUnavailable, 1);
-                assert.deepEqual(es.spec.podDisruptionBudget.spec.selector.matchLabels, { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME });
-            } else {
-                assert.deepEqual(es.spec.podDisruptionBudget, {}, "a single dev node gets no budget that would block drains");
+        });
+
+        it("leaves the PDB to ECK: a disruption only while green with several nodes, a lone node always drainable", () => {
+            const es = cr(plan(), ES);
+            const nodes = count(es.spec.nodeSets);
+            for (const health of HEALTHS) {
+                const allowed = eckAllowedDisruptions(es.spec, health);
+                if (nodes === 1) assert.ok(allowed >= 1, `${health}: a lone node blocks drains`);
+                else assert.equal(allowed, health === "green" ? 1 : 0, health);
             }
+            // The model tells a fixed budget apart: maxUnavailable 1 would let a yellow cluster lose a node.
+            assert.equal(eckAllowedDisruptions({ nodeSets: [{ count: 3 }], podDisruptionBudget: { spec: { maxUnavailable: 1 } } }, "yellow"), 1);
         });
 
         it("runs Kibana of the same version against bdok, exposed as the exposure setting says", () => {

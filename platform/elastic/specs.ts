@@ -39,16 +39,10 @@ export function elasticsearchResource(
             ...authSpec,
             // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
             volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
-            // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
-            podDisruptionBudget:
-                config.ha && nodes > 1
-                    ? {
-                          spec: {
-                              maxUnavailable: 1,
-                              selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
-                          },
-                      }
-                    : {},
+            // No podDisruptionBudget: a spec of ours would replace ECK's default, which allows one
+            // disruption only while health is green (none otherwise) and always one for a single
+            // node, so a lone dev node stays drainable (ECK 3.5.0 pkg/controller/elasticsearch/pdb/
+            // reconcile_default.go allowedDisruptionsForSinglePDB).
             nodeSets: [
                 {
                     name: "default",
