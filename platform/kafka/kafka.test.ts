@@ -216,7 +216,6 @@ describe("Platform: Kafka", () => {
                 assert.equal(repo.imageScanningConfiguration.scanOnPush, true);
                 assert.equal(repo.imageTagMutability, "MUTABLE");
                 assert.ok(["AES256", "KMS"].includes(repo.encryptionConfigurations[0].encryptionType));
-                assert.equal(repo.forceDelete, stack === "dev");
                 const lc = inputsOf(one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy"));
                 assert.equal(lc.repository, repo.name);
                 assert.ok(JSON.parse(lc.policy).rules.some((r: any) => r.selection.tagStatus === "untagged"));
