@@ -2,6 +2,7 @@
 // custom resources ask, and what the NodePools let Karpenter launch.
 import { strict as assert } from "assert";
 
+import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
@@ -72,7 +73,18 @@ describe("Karpenter placement", () => {
             it("Kibana, a stateless UI, selects the workloads pool, so the fixed system group keeps to the operators", () => {
                 const [kb] = cr("kibana.k8s.elastic.co/v1:Kibana");
                 assert.deepEqual(kb.spec.podTemplate.spec.nodeSelector, { "bdok.io/pool": "workloads" });
-                assert.equal(kb.spec.podTemplate.spec.tolerations, undefined, "not on the tainted stateful pool");
+                assert.ok(!kb.spec.podTemplate.spec.tolerations.some((t: any) => t.value === "stateful"), "not on the tainted stateful pool");
+            });
+
+            it("Kafka Connect and its image build require the workloads pool and tolerate what it is tainted with", () => {
+                const [connect] = cr("kafka.strimzi.io/v1:KafkaConnect");
+                for (const pod of [connect.spec.template.pod, connect.spec.template.buildPod]) {
+                    assert.deepEqual(
+                        pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+                        poolAffinity("workloads").affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+                    );
+                    assert.deepEqual(pod.tolerations, podPlacement("workloads").tolerations);
+                }
             });
 
             it("the NodePools offer every private subnet's zone (no zone requirement), arm64 only, with limits and expiry; the stateful pool is on-demand", () => {

@@ -10,6 +10,7 @@ import {
     KIBANA_HTTP_CA_SECRET,
     KIBANA_URL,
 } from "./values";
+import { podPlacement } from "../karpenter/nodepools";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
@@ -166,6 +167,13 @@ describeEachStack(
             assert.equal(svc.spec.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
             if (svc.spec.type === "LoadBalancer") assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             assert.equal(kb.spec.http.tls, undefined, "Kibana keeps ECK's TLS");
+        });
+
+        it("places Kibana with the workloads pool's whole placement: its selector and its tolerations", () => {
+            const spec = cr(plan(), KB).spec.podTemplate.spec;
+            const want = podPlacement("workloads");
+            assert.deepEqual(spec.nodeSelector, want.nodeSelector);
+            assert.deepEqual(spec.tolerations, want.tolerations);
         });
 
         it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {

@@ -84,8 +84,9 @@ export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): Cu
             count: config.ha ? 2 : 1,
             elasticsearchRef: { name: ES_NAME },
             resources: kibanaSizes(config.ha),
-            // A stateless UI: on the workloads pool, leaving the fixed system group to the operators.
-            podTemplate: { spec: { nodeSelector: podPlacement("workloads").nodeSelector } },
+            // A stateless UI: on the workloads pool, leaving the fixed system group to the operators;
+            // the whole placement, so Kibana tolerates whatever taint the pool carries.
+            podTemplate: { spec: { ...podPlacement("workloads") } },
             http: {
                 service: {
                     metadata: { annotations: serviceAnnotations(config.exposure) },
