@@ -7,6 +7,7 @@ import { archOf } from "../lib/instances";
 import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../platform/karpenter/scheduling";
 import { podPlacements } from "../tools/placement";
 import { worldOf } from "../tools/references";
+import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
@@ -108,7 +109,18 @@ describe("Karpenter placement", () => {
             it("Kibana, a stateless UI, selects the workloads pool, so the fixed system group keeps to the operators", () => {
                 const [kb] = cr("kibana.k8s.elastic.co/v1:Kibana");
                 assert.deepEqual(kb.spec.podTemplate.spec.nodeSelector, { "bdok.io/pool": "workloads" });
-                assert.equal(kb.spec.podTemplate.spec.tolerations, undefined, "not on the tainted stateful pool");
+                assert.ok(!kb.spec.podTemplate.spec.tolerations.some((t: any) => t.value === "stateful"), "not on the tainted stateful pool");
+            });
+
+            it("Kafka Connect and its image build require the workloads pool and tolerate what it is tainted with", () => {
+                const [connect] = cr("kafka.strimzi.io/v1:KafkaConnect");
+                for (const pod of [connect.spec.template.pod, connect.spec.template.buildPod]) {
+                    assert.deepEqual(
+                        pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+                        poolAffinity("workloads").affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
+                    );
+                    assert.deepEqual(pod.tolerations, podPlacement("workloads").tolerations);
+                }
             });
 
             it("the NodePools offer every private subnet's zone (no zone requirement), arm64 only, with limits and expiry; the stateful pool is on-demand", () => {

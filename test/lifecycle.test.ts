@@ -163,7 +163,16 @@ describe("lifecycle model", () => {
 
         it("every row of the controller table has a source", () => {
             const t = controllerTable();
-            for (const row of [...t.readinessInsideCharts, ...t.podRunningResources, ...t.destroy, t.volumes, t.loadBalancers, t.karpenterNodes]) {
+            const singleNode = t.podRunningResources.flatMap((r) => (r.singleNode ? [r.singleNode] : []));
+            for (const row of [
+                ...t.readinessInsideCharts,
+                ...t.podRunningResources,
+                ...singleNode,
+                ...t.destroy,
+                t.volumes,
+                t.loadBalancers,
+                t.karpenterNodes,
+            ]) {
                 assert.ok(row.source && row.source.length > 20, JSON.stringify(row));
             }
         });

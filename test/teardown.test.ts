@@ -94,6 +94,16 @@ describeEachStack(
             }
         });
 
+        // Strimzi pushes the Connect image and rebuilds it from the KafkaConnect spec: no data to keep.
+        it("deletes the ECR repositories with their images (forceDelete), unprotected", () => {
+            const repos = ofType(plan(), "aws:ecr/repository:Repository");
+            assert.ok(repos.length > 0, "the plan has the Connect image repository");
+            for (const r of repos) {
+                assert.equal(inputsOf(r).forceDelete, true, `${r.name}: a repository holding images fails to delete`);
+                assert.ok(!r.protect && !r.retainOnDelete, `${r.name} is kept on destroy`);
+            }
+        });
+
         it("deletes the node groups before the node role's policy attachments", () => {
             const role = ofType(plan(), "aws:iam/role:Role").find(
                 (r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com",

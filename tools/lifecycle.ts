@@ -3,6 +3,7 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
+import { allowedWaitFors, PodRunningRow } from "../lib/await";
 import { durationEntry, DurationTable } from "../lib/durations";
 import { EstResource } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
@@ -17,7 +18,7 @@ export interface ControllerTable {
     pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };
     awaitedKinds: string[];
     readinessInsideCharts: { chart: string; initContainer: string; waitsForJob: string; source: string }[];
-    podRunningResources: { kind: string; waitFor: string[]; source: string }[];
+    podRunningResources: PodRunningRow[];
     destroy: { kind: string; finalizer: string | null; removedBy?: string; removedByChart?: string; source: string }[];
     volumes: { csiAddon: string; source: string };
     karpenterNodes: { kinds: string[]; controllerChart: string; outlivedBy: string[]; source: string };
@@ -358,9 +359,11 @@ export function unawaitedPodResources(captured: Captured[], table = controllerTa
     for (const row of table.podRunningResources) {
         for (const r of captured.filter((c) => kindKey(c.type) === row.kind)) {
             const w = annotations(r)["pulumi.com/waitFor"];
-            if (!w || !row.waitFor.includes(w))
+            const allowed = allowedWaitFors(row, (r.rawInputs as any)?.spec);
+            const source = allowed === row.waitFor ? row.source : row.singleNode!.source;
+            if (!w || !allowed.includes(w))
                 out.push(
-                    `${r.name} (${row.kind}): pulumi.com/waitFor is ${w === undefined ? "unset" : JSON.stringify(w)}; the operator sets ${row.waitFor.join(" or ")} (${row.source})`,
+                    `${r.name} (${row.kind}): pulumi.com/waitFor is ${w === undefined ? "unset" : JSON.stringify(w)}; the operator sets ${allowed.join(" or ")} (${source})`,
                 );
         }
     }

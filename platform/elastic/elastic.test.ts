@@ -10,6 +10,7 @@ import {
     KIBANA_HTTP_CA_SECRET,
     KIBANA_URL,
 } from "./values";
+import { podPlacement } from "../karpenter/nodepools";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
@@ -33,6 +34,30 @@ function cr(run: PlanRun, type: string): any {
     const i = inputsOf(r[0]);
     return { apiVersion: i.apiVersion, kind: i.kind, metadata: i.metadata, spec: i.spec };
 }
+type Health = "green" | "yellow" | "red";
+const HEALTHS: Health[] = ["green", "yellow", "red"];
+const count = (sets: any[]) => sets.reduce((n, s) => n + s.count, 0);
+
+/**
+ * How many data pods the PDB ECK reconciles for a spec lets an eviction take at a health (basic
+ * license: one cluster-wide PDB). ECK 3.5.0 pkg/controller/elasticsearch/pdb/reconcile_default.go:
+ * `{}` deletes the PDB (common/v1 IsDisabled), a user spec is used as is, else
+ * allowedDisruptionsForSinglePDB.
+ */
+function eckAllowedDisruptions(spec: any, health: Health): number {
+    const sets: any[] = spec.nodeSets;
+    const nodes = count(sets);
+    const pdb = spec.podDisruptionBudget;
+    if (pdb && Object.keys(pdb).length === 0) return Infinity;
+    const s = pdb?.spec ?? {};
+    if (s.maxUnavailable !== undefined) return s.maxUnavailable;
+    if (s.minAvailable !== undefined) return Math.max(0, nodes - s.minAvailable);
+    if (nodes === 1) return 1;
+    if (health !== "green") return 0;
+    const withRole = (role: string) => count(sets.filter((n) => !n.config?.["node.roles"] || n.config["node.roles"].includes(role)));
+    return ["master", "data", "ingest"].some((r) => withRole(r) === 1) ? 0 : 1;
+}
+
 function clone<T>(v: T): T {
     return JSON.parse(JSON.stringify(v));
 }
@@ -99,6 +124,16 @@ describeEachStack(
             assert.equal(ns.podTemplate?.spec?.initContainers, undefined, "no privileged init container");
         });
 
+        // One data node never turns green once an index keeps its default replica (the ES sink's).
+        it("awaits green health with several data nodes, ECK's Ready phase with one (model/controllers.json)", () => {
+            const es = cr(plan(), ES);
+            const nodes = es.spec.nodeSets.reduce((n: number, s: any) => n + s.count, 0);
+            assert.equal(nodes, plan().config.elasticsearch.nodes);
+            const want = nodes === 1 ? "jsonpath={.status.phase}=Ready" : "jsonpath={.status.health}=green";
+            assert.equal(es.metadata.annotations["pulumi.com/waitFor"], want);
+            assert.equal(cr(plan(), KB).metadata.annotations["pulumi.com/waitFor"], "jsonpath={.status.health}=green", "Kibana: green once its pods are ready");
+        });
+
         it("keeps TLS on and data according to the environment", () => {
             const es = cr(plan(), ES);
             assert.equal(es.spec.http?.tls?.selfSignedCertificate?.disabled, undefined);
@@ -108,12 +143,18 @@ describeEachStack(
                 plan().config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
             );
             assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
-            if (stack === "prod") {
-                assert.equal(es.spec.podDisruptionBudget.spec.maxUnavailable, 1);
-                assert.deepEqual(es.spec.podDisruptionBudget.spec.selector.matchLabels, { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME });
-            } else {
-                assert.deepEqual(es.spec.podDisruptionBudget, {}, "a single dev node gets no budget that would block drains");
+        });
+
+        it("leaves the PDB to ECK: a disruption only while green with several nodes, a lone node always drainable", () => {
+            const es = cr(plan(), ES);
+            const nodes = count(es.spec.nodeSets);
+            for (const health of HEALTHS) {
+                const allowed = eckAllowedDisruptions(es.spec, health);
+                if (nodes === 1) assert.ok(allowed >= 1, `${health}: a lone node blocks drains`);
+                else assert.equal(allowed, health === "green" ? 1 : 0, health);
             }
+            // The model tells a fixed budget apart: maxUnavailable 1 would let a yellow cluster lose a node.
+            assert.equal(eckAllowedDisruptions({ nodeSets: [{ count: 3 }], podDisruptionBudget: { spec: { maxUnavailable: 1 } } }, "yellow"), 1);
         });
 
         it("runs Kibana of the same version against bdok, exposed as the exposure setting says", () => {
@@ -126,6 +167,13 @@ describeEachStack(
             assert.equal(svc.spec.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
             if (svc.spec.type === "LoadBalancer") assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             assert.equal(kb.spec.http.tls, undefined, "Kibana keeps ECK's TLS");
+        });
+
+        it("places Kibana with the workloads pool's whole placement: its selector and its tolerations", () => {
+            const spec = cr(plan(), KB).spec.podTemplate.spec;
+            const want = podPlacement("workloads");
+            assert.deepEqual(spec.nodeSelector, want.nodeSelector);
+            assert.deepEqual(spec.tolerations, want.tolerations);
         });
 
         it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {

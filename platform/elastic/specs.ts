@@ -39,16 +39,10 @@ export function elasticsearchResource(
             ...authSpec,
             // dev: data goes with the cluster; prod: volumes survive deletion of the cluster.
             volumeClaimDeletePolicy: protect ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
-            // A single node cannot lose a pod anyway; an empty budget keeps dev nodes drainable.
-            podDisruptionBudget:
-                config.ha && nodes > 1
-                    ? {
-                          spec: {
-                              maxUnavailable: 1,
-                              selector: { matchLabels: { "elasticsearch.k8s.elastic.co/cluster-name": ES_NAME } },
-                          },
-                      }
-                    : {},
+            // No podDisruptionBudget: a spec of ours would replace ECK's default, which allows one
+            // disruption only while health is green (none otherwise) and always one for a single
+            // node, so a lone dev node stays drainable (ECK 3.5.0 pkg/controller/elasticsearch/pdb/
+            // reconcile_default.go allowedDisruptionsForSinglePDB).
             nodeSets: [
                 {
                     name: "default",
@@ -90,8 +84,9 @@ export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): Cu
             count: config.ha ? 2 : 1,
             elasticsearchRef: { name: ES_NAME },
             resources: kibanaSizes(config.ha),
-            // A stateless UI: on the workloads pool, leaving the fixed system group to the operators.
-            podTemplate: { spec: { nodeSelector: podPlacement("workloads").nodeSelector } },
+            // A stateless UI: on the workloads pool, leaving the fixed system group to the operators;
+            // the whole placement, so Kibana tolerates whatever taint the pool carries.
+            podTemplate: { spec: { ...podPlacement("workloads") } },
             http: {
                 service: {
                     metadata: { annotations: serviceAnnotations(config.exposure) },

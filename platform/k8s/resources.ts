@@ -29,7 +29,7 @@ export function customResource(
             {
                 apiVersion: obj.apiVersion,
                 kind: obj.kind,
-                metadata: awaitedMetadata(obj.apiVersion, obj.kind, metadata),
+                metadata: awaitedMetadata(obj.apiVersion, obj.kind, metadata, obj.spec),
                 spec: obj.spec,
             },
             opts,
@@ -47,7 +47,7 @@ export function customResource(
         {
             apiVersion: kind.apiVersion,
             kind: kind.kind,
-            metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata)),
+            metadata: checked.apply((o) => awaitedMetadata(o.apiVersion, o.kind, o.metadata, o.spec)),
             spec: checked.spec,
         },
         opts,

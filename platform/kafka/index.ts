@@ -113,7 +113,9 @@ export class Kafka extends pulumi.ComponentResource {
                     imageTagMutability: "MUTABLE",
                     imageScanningConfiguration: { scanOnPush: true },
                     encryptionConfigurations: [{ encryptionType: "AES256" }],
-                    forceDelete: !config.protectStatefulResources,
+                    // Strimzi rebuilds the image from the KafkaConnect spec: nothing to keep, and a
+                    // repository holding images fails to delete otherwise (RepositoryNotEmptyException).
+                    forceDelete: true,
                     tags,
                 },
                 p,

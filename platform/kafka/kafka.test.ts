@@ -16,6 +16,8 @@ import { realtimeConnectPlugins as connectBuildPlugins } from "../../pipelines/r
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
 import type { RbacRule } from "../k8s/objects";
 import { Captured, PlanRun } from "../../tools/harness";
+import type { K8sObject } from "../../tools/helm";
+import { renderPlan } from "../../tools/render";
 import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
@@ -200,6 +202,29 @@ describe("Platform: Kafka", () => {
                 assert.equal(k.spec.kafka.template?.podDisruptionBudget?.maxUnavailable, stack === "prod" ? 1 : undefined);
             });
 
+            it("makes brokers rack-aware on the zone key they are spread over (ha), with the RBAC Strimzi's init container needs", () => {
+                const k = inputsOf(one(run, `${STRIMZI}Kafka`));
+                const pod = inputsOf(one(run, `${STRIMZI}KafkaNodePool`)).spec.template.pod;
+                const zones = pod.topologySpreadConstraints.filter(
+                    (t: any) => t.whenUnsatisfiable === "DoNotSchedule" && t.topologyKey !== "kubernetes.io/hostname",
+                );
+                assert.equal(zones.length > 0, run.config.ha, "brokers are spread over zones in ha");
+                assert.deepEqual(k.spec.kafka.rack, zones.length ? { topologyKey: zones[0].topologyKey } : undefined);
+                // Strimzi 1.2.0 KafkaCluster.generateClusterRoleBinding: with a topology-label rack the
+                // operator binds ClusterRole strimzi-kafka-broker to the brokers' service account
+                // (ClusterRoleBinding strimzi-<ns>-<cluster>-kafka-init). It must be allowed to create
+                // that binding and hold the role's permissions itself (RBAC escalation check).
+                const objs = renderPlan(run).find((r) => r.chart === "strimzi")!.objects;
+                const op = objs.find((o) => o.kind === "Deployment")!;
+                const sa = { name: op.spec.template.spec.serviceAccountName, namespace: op.metadata.namespace };
+                const role = (name: string) => objs.find((o) => o.kind === "ClusterRole" && o.metadata.name === name)?.rules ?? [];
+                const bound = (b: K8sObject) => b.subjects.some((s: any) => s.kind === "ServiceAccount" && s.name === sa.name && s.namespace === sa.namespace);
+                const rules = objs.filter((o) => o.kind === "ClusterRoleBinding" && bound(o)).flatMap((b) => role(b.roleRef.name));
+                assert.ok(rbacAllows(role("strimzi-kafka-broker"), "", "nodes", "get"), "the init container reads its node's labels");
+                assert.ok(rbacAllows(rules, "", "nodes", "get"), "the operator holds what it grants");
+                for (const verb of ["create", "patch"]) assert.ok(rbacAllows(rules, "rbac.authorization.k8s.io", "clusterrolebindings", verb), verb);
+            });
+
             it("declares the pipeline's topics with the same replication", () => {
                 const topics = crOf(run, "KafkaTopic").map(inputsOf);
                 assert.deepEqual(topics.map((t) => t.spec.topicName).sort(), ["customers-transformed", "src-customers"]);
@@ -216,7 +241,6 @@ describe("Platform: Kafka", () => {
                 assert.equal(repo.imageScanningConfiguration.scanOnPush, true);
                 assert.equal(repo.imageTagMutability, "MUTABLE");
                 assert.ok(["AES256", "KMS"].includes(repo.encryptionConfigurations[0].encryptionType));
-                assert.equal(repo.forceDelete, stack === "dev");
                 const lc = inputsOf(one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy"));
                 assert.equal(lc.repository, repo.name);
                 assert.ok(JSON.parse(lc.policy).rules.some((r: any) => r.selection.tagStatus === "untagged"));

@@ -20,9 +20,11 @@ import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k
 
 // ---- Custom resources ----
 
+const ZONE_LABEL = "topology.kubernetes.io/zone";
+
 /** Spread pods over zones where the stack has several (a preference, never blocking scheduling). */
 function zoneSpread(matchLabels: Record<string, string>) {
-    return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
+    return [{ maxSkew: 1, topologyKey: ZONE_LABEL, whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
 }
 
 export interface KafkaClusterArgs {
@@ -65,7 +67,7 @@ export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
                 pod: {
                     ...poolAffinity("stateful"),
                     topologySpreadConstraints: a.ha
-                        ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME })
+                        ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }, ZONE_LABEL)
                         : zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }),
                     ...(a.brokers < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
                 },
@@ -105,6 +107,10 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
                 // ...and may do only what its ACLs list (Strimzi's own components are super users).
                 authorization: { type: "simple" },
                 config: brokerConfig(a.brokers),
+                // ha spreads brokers over zones; broker.rack (from the node's zone label, read by
+                // Strimzi's init container) makes Kafka place a partition's replicas in distinct
+                // zones too, which it does not otherwise once there are more brokers than replicas.
+                ...(a.ha ? { rack: { topologyKey: ZONE_LABEL } } : {}),
                 // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
                 ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
             },
