@@ -45,6 +45,9 @@ function operatorPods(o: WorldObject): Array<[string, Record<string, any> | unde
 export function podPlacements(world: WorldObject[]): PodPlacement[] {
     const out: PodPlacement[] = [];
     for (const o of world) {
+        // Runtime rows stand for objects by name and service account only; their pods' placement
+        // comes from the custom resource (a Connect build pod from spec.template.buildPod).
+        if (o.origin.startsWith("runtime:")) continue;
         const from = `${o.kind}/${o.name} (${o.origin})`;
         const spec = o.body.spec ?? {};
         if (o.kind === "Pod") out.push({ from, daemon: false, spec: placement(spec) });
