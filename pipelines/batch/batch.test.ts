@@ -216,14 +216,12 @@ describeEachStack(
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 // From zero to bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
+                // As Spark settings, not spec.dynamicAllocation (test/spark-submission.test.ts: Airflow's check).
                 assert.equal(app.spec.executor.instances, undefined);
-                assert.deepEqual(app.spec.dynamicAllocation, {
-                    enabled: true,
-                    initialExecutors: 0,
-                    minExecutors: 0,
-                    maxExecutors: plan().config.spark.maxExecutors,
-                    shuffleTrackingEnabled: true,
-                });
+                assert.equal(app.spec.dynamicAllocation, undefined);
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.enabled"], "true");
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.minExecutors"], "0");
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.maxExecutors"], String(plan().config.spark.maxExecutors));
                 assert.deepEqual(app.spec.executor.nodeSelector, { "bdok.io/pool": "workloads" });
                 assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
                 assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");

@@ -80,6 +80,28 @@ export type SparkApplication = CustomResourceObject & {
     metadata: { labels: Record<string, string> };
 };
 
+/**
+ * Dynamic allocation from zero executors, as Spark settings only. Not spec.dynamicAllocation:
+ * Airflow's SparkKubernetesOperator refuses a spec whose dynamicAllocation has a falsy (0)
+ * minExecutors (cncf.kubernetes operators/custom_object_launcher.py SparkJobSpec.validate).
+ * spark.executor.instances "0": the operator (api/v1beta2/defaults.go) reads only the lower-cased
+ * `spark.dynamicallocation.enabled`, so without it it would default executor.instances to 1;
+ * Spark accepts 0 executors when dynamic allocation is on (SPARK-24241).
+ */
+export function dynamicAllocationConf(maxExecutors: number): Record<string, string> {
+    if (!Number.isInteger(maxExecutors) || maxExecutors < 1)
+        throw new Error(`dynamicAllocation.maxExecutors: got ${maxExecutors}: expected an integer of at least 1`);
+    return {
+        "spark.dynamicAllocation.enabled": "true",
+        // Kubernetes has no external shuffle service: executors holding shuffle data are kept.
+        "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": "0",
+        "spark.dynamicAllocation.initialExecutors": "0",
+        "spark.dynamicAllocation.maxExecutors": String(maxExecutors),
+        "spark.executor.instances": "0",
+    };
+}
+
 /** One core per pod: cores is the request, coreLimit caps it (Spark sets memory request = limit). */
 function podSize(cores: number, memory: string) {
     return { cores, coreLimit: `${cores * 1000}m`, memory };
@@ -107,7 +129,11 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             mainApplicationFile: args.mainApplicationFile,
             arguments: args.arguments ?? [],
             deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}), ...(args.files?.length ? { files: args.files } : {}) },
-            sparkConf: { ...s3aConf(args.region), ...(args.sparkConf ?? {}) },
+            sparkConf: {
+                ...s3aConf(args.region),
+                ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors) : {}),
+                ...(args.sparkConf ?? {}),
+            },
             restartPolicy: args.restartPolicy ?? { type: "Never" },
             driver: {
                 ...podSize(args.driverCores ?? 1, args.driverMemory ?? "1g"),
@@ -122,17 +148,6 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
                 labels,
                 ...(args.executorPlacement ?? {}),
             },
-            ...(args.dynamicAllocation
-                ? {
-                      dynamicAllocation: {
-                          enabled: true,
-                          initialExecutors: 0,
-                          minExecutors: 0,
-                          maxExecutors: args.dynamicAllocation.maxExecutors,
-                          shuffleTrackingEnabled: true,
-                      },
-                  }
-                : {}),
         },
     };
 }
