@@ -7,6 +7,8 @@ import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
+import { helmTemplate, parseManifest } from "../../tools/helm";
+import { memoryMiB, storageGiB } from "../../lib/quantities";
 import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack, rbacAllows } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -27,17 +29,17 @@ function lakeArn(run: PlanRun): string {
     return policy.Statement[0].Resource[0];
 }
 
+const base = {
+    name: "imdb-bronze",
+    namespace: "airflow" as const,
+    mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
+    arguments: ["--bucket", "lake"],
+    sizing: { executors: 2, executorMemory: "2g" },
+    region: "us-east-1",
+};
+
 describe("Platform: SparkOperator", () => {
     describe("sparkApplicationSpec (pure)", () => {
-        const base = {
-            name: "imdb-bronze",
-            namespace: "airflow" as const,
-            mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
-            arguments: ["--bucket", "lake"],
-            sizing: { executors: 2, executorMemory: "2g" },
-            region: "us-east-1",
-        };
-
         it("uses the pinned image, API and Spark version, cluster-mode Python, the spark account", () => {
             const app = sparkApplicationSpec(base);
             assert.equal(app.apiVersion, apiVersions.sparkApplication);
@@ -134,6 +136,39 @@ describe("Platform: SparkOperator", () => {
                     assert.equal(part.replicas, stack === "prod" ? 2 : 1);
                     assert.equal(part.podDisruptionBudget.enable, part.replicas > 1);
                 }
+            });
+
+            it("renders a controller with room for spark-submit's package resolution: 1Gi of memory, a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
+                const rel = sparkRelease(plan());
+                const render = (values: any) =>
+                    parseManifest(
+                        helmTemplate("sparkOperator", {
+                            releaseName: inputsOf(rel).name,
+                            namespace: "spark-operator",
+                            values,
+                            kubeVersion: plan().config.kubernetesVersion,
+                            skipCrds: true,
+                        }),
+                    ).find((o) => o.kind === "Deployment" && o.metadata.name === "spark-operator-controller")!.spec.template.spec;
+                const values = inputsOf(rel).values;
+                const pod = render(values);
+                const chartDefault = render({ ...values, controller: { ...values.controller, volumes: undefined } });
+                const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
+                assert.equal(memoryMiB(container.resources.limits.memory), 1024);
+                assert.equal(memoryMiB(container.resources.requests.memory), 1024);
+                // Same volumes and mounts as the chart's defaults, only tmp's sizeLimit differs.
+                assert.deepEqual(
+                    pod.volumes.map((v: any) => v.name),
+                    chartDefault.volumes.map((v: any) => v.name),
+                );
+                assert.deepEqual(container.volumeMounts, chartDefault.containers.find((c: any) => c.name === container.name).volumeMounts);
+                // Ivy's cache and retrieved copy of hadoop-aws (with the ~500 MB AWS SDK bundle) and Iceberg: two copies, with margin.
+                const ivy = sparkApplicationSpec(base).spec.sparkConf["spark.jars.ivy"];
+                const mount = container.volumeMounts.find((m: any) => ivy.startsWith(m.mountPath.replace(/\/?$/, "/")));
+                assert.ok(mount && !mount.readOnly, `${ivy} is on a writable mount`);
+                const tmp = pod.volumes.find((v: any) => v.name === mount.name);
+                assert.ok(storageGiB(tmp.emptyDir.sizeLimit) >= 4, `tmp sizeLimit ${tmp.emptyDir.sizeLimit}`);
+                assert.ok(storageGiB(chartDefault.volumes.find((v: any) => v.name === mount.name).emptyDir.sizeLimit) < 4, "the chart's default is smaller");
             });
 
             it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {
