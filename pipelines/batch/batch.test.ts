@@ -132,9 +132,9 @@ describe("Pipelines: batch (pure builders)", () => {
 describeEachStack(
     (stack) => `Pipelines: batch on ${stack}`,
     (plan) => {
-        it("uploads the jobs, the maintenance job, tables.py and tables.json to s3://<lake>/spark-jobs/imdb/ with content hashes", () => {
+        it("uploads the jobs and the maintenance job to s3://<lake>/spark-jobs/imdb/ with content hashes (the lake module goes by ConfigMap)", () => {
             const objects = descendants(plan(), batchComponent(plan()).urn).filter((c) => c.type === OBJECT);
-            const files = [...ALL_JOBS.map((j) => j.file), "tables.py", "tables.json"];
+            const files = ALL_JOBS.map((j) => j.file);
             assert.equal(objects.length, files.length);
             for (const file of files) {
                 const base = path.posix.basename(file);
@@ -208,10 +208,9 @@ describeEachStack(
                 assert.ok(uploads.includes(key));
                 assert.equal(app.spec.mainApplicationFile, `s3a://${bucket}/${key}`);
                 assert.deepEqual(app.spec.arguments, expectedArgs[job.name], job.name);
-                // The module and the declaration it loads, from the uploads of this very component.
-                assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.py`]);
-                assert.deepEqual(app.spec.deps.files, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.json`]);
-                for (const f of [...app.spec.deps.pyFiles, ...app.spec.deps.files]) assert.ok(uploads.includes(f.slice(`s3a://${bucket}/`.length)), f);
+                // The module from the lake ConfigMap (test/spark-submission.test.ts: mounts, variable, schemes).
+                assert.deepEqual(app.spec.deps.pyFiles, ["local:///opt/bdok/lake/tables.py"]);
+                assert.equal(app.spec.deps.files, undefined);
                 assert.equal(app.metadata.namespace, "airflow");
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
@@ -283,7 +282,7 @@ describeEachStack(
             assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(plan()).imdb));
             assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(plan()).imdb}".consolidated `));
             const uris = o.batchJobUris as Record<string, string>;
-            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py", "tables.json", "tables.py"]);
+            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py"]);
         });
 
         it("the query output is what queries.py itself builds (python3 -m pipelines.queries)", () => {

@@ -5,7 +5,7 @@ import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
 import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
-import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps, lakeUploads } from "../lake";
+import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps } from "../lake";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */
@@ -43,9 +43,9 @@ export function templatePath(job: BatchJob): string {
     return `spark/${job.name}.yaml`;
 }
 
-/** The jobs, the maintenance job and the lake module with its declaration, all in spark-jobs/imdb/. */
+/** The jobs and the maintenance job, in spark-jobs/imdb/ (the lake module reaches them by ConfigMap: lake.ts). */
 export function batchJobUploads(read?: (relative: string) => string | Buffer): JobUpload[] {
-    return [...BATCH_JOBS, MAINTENANCE_JOB].map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read)).concat(lakeUploads(BATCH_JOBS_PREFIX, read));
+    return [...BATCH_JOBS, MAINTENANCE_JOB].map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read));
 }
 
 export interface BatchLake {
@@ -88,7 +88,7 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         mainApplicationFile: s3a(lake.bucket, upload.key),
         arguments: batchArguments(job, lake, config.region),
         packages: [...ICEBERG_PACKAGES],
-        ...lakeDeps(lake.bucket, BATCH_JOBS_PREFIX),
+        ...lakeDeps(),
         sizing: config.spark,
         region: config.region,
         restartPolicy: { type: "Never" },

@@ -65,6 +65,32 @@ describe("Platform: SparkOperator", () => {
             assert.ok(!Object.keys(conf).some((k) => /access\.key|secret\.key|session\.token/.test(k)), "no static AWS keys");
         });
 
+        it("refuses py-files the controller cannot fetch, and mounts volumes read-only on both roles with env as Spark settings", () => {
+            assert.throws(
+                () => sparkApplicationSpec({ ...base, pyFiles: ["s3a://lake/spark-jobs/tables.py"] }),
+                /imdb-bronze pyFiles: "s3a:\/\/lake\/spark-jobs\/tables\.py": expected a local, http, https URI/,
+            );
+            const volume = { name: "v", configMap: { name: "cm" } };
+            const app = sparkApplicationSpec({ ...base, pyFiles: ["local:///m/a.py"], mounts: [{ volume, mountPath: "/m" }], env: { X_FILE: "/m/x" } });
+            assert.deepEqual(app.spec.volumes, [volume]);
+            for (const role of ["driver", "executor"]) assert.deepEqual(app.spec[role].volumeMounts, [{ name: "v", mountPath: "/m", readOnly: true }]);
+            assert.equal(app.spec.sparkConf["spark.kubernetes.driverEnv.X_FILE"], "/m/x");
+            assert.equal(app.spec.sparkConf["spark.executorEnv.X_FILE"], "/m/x");
+            assert.deepEqual(validateCustomResource(app), []);
+            assert.throws(
+                () =>
+                    sparkApplicationSpec({
+                        ...base,
+                        mounts: [
+                            { volume, mountPath: "/a" },
+                            { volume, mountPath: "/b" },
+                        ],
+                    }),
+                /volume "v" given twice/,
+            );
+            assert.throws(() => sparkApplicationSpec({ ...base, env: { "BAD-NAME": "x" } }), /not an environment variable name/);
+        });
+
         it("validates strictly against the SparkApplication CRD (batch and streaming shapes)", () => {
             const batch = sparkApplicationSpec(base);
             const streaming = sparkApplicationSpec({

@@ -56,9 +56,12 @@ export interface SparkApplicationArgs {
     arguments?: string[];
     /** Maven coordinates; hadoop-aws is always included. */
     packages?: string[];
-    /** Python modules (--py-files) and plain files (--files) the job needs beside its main file. */
+    /** Python modules (--py-files) the job needs beside its main file: local://, http:// or https:// only (depsSchemeProblems). */
     pyFiles?: string[];
-    files?: string[];
+    /** Volumes mounted read-only at the same path on driver and executors (the operator's webhook adds them). */
+    mounts?: SparkMount[];
+    /** Environment of driver and executors, as Spark settings (no webhook needed). */
+    env?: Record<string, string>;
     /** The stack's Spark sizing (executors, executorMemory). */
     sizing: StackConfig["spark"];
     region: string;
@@ -73,6 +76,49 @@ export interface SparkApplicationArgs {
     /** Where the pods run (Karpenter pool selectors) and their annotations. */
     driverPlacement?: { nodeSelector: Record<string, string>; annotations?: Record<string, string> };
     executorPlacement?: { nodeSelector: Record<string, string> };
+}
+
+export interface SparkMount {
+    /** A core Volume (configMap, secret, ...); its name names the mount. */
+    volume: { name: string } & Record<string, unknown>;
+    mountPath: string;
+}
+
+/** Schemes spark-submit does not hand to Hadoop's FileSystem on the submitting side. */
+export const CLIENT_SAFE_DEP_SCHEMES = ["local", "http", "https"] as const;
+
+/**
+ * What is wrong with deps URIs for submission from the operator's controller. SparkSubmit
+ * (prepareSubmitEnvironment) resolves --jars/--files/--py-files/--archives with resolveGlobPaths
+ * in every deploy mode, which opens any scheme but local/http/https/ftp through Hadoop's
+ * FileSystem; the controller image has no S3AFileSystem and no AWS credentials
+ * (kubeflow/spark-operator issues #404, #1328). ftp is left out: nothing here serves it.
+ */
+export function depsSchemeProblems(uris: string[], where: string): string[] {
+    return uris
+        .map((u) => [u, /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(u)?.[1]?.toLowerCase()] as const)
+        .filter(([, scheme]) => !CLIENT_SAFE_DEP_SCHEMES.includes(scheme as (typeof CLIENT_SAFE_DEP_SCHEMES)[number]))
+        .map(([u]) => `${where}: ${JSON.stringify(u)}: expected a ${CLIENT_SAFE_DEP_SCHEMES.join(", ")} URI (the controller cannot read other schemes)`);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Spark's own settings for an environment variable on driver and executors. */
+function envConf(env: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+        if (!ENV_NAME.test(k)) throw new Error(`env ${JSON.stringify(k)}: not an environment variable name`);
+        out[`spark.kubernetes.driverEnv.${k}`] = v;
+        out[`spark.executorEnv.${k}`] = v;
+    }
+    return out;
+}
+
+function mountsSpec(mounts: SparkMount[]): { volumes: SparkMount["volume"][]; volumeMounts: { name: string; mountPath: string; readOnly: true }[] } {
+    const names = mounts.map((m) => m.volume.name);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length) throw new Error(`mounts: volume ${JSON.stringify(twice[0])} given twice`);
+    return { volumes: mounts.map((m) => m.volume), volumeMounts: mounts.map((m) => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: true })) };
 }
 
 export type SparkApplication = CustomResourceObject & {
@@ -115,6 +161,9 @@ function podSize(cores: number, memory: string) {
 export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplication {
     const labels = { "app.kubernetes.io/part-of": "bdok", "app.kubernetes.io/name": args.name, ...(args.labels ?? {}) };
     const packages = [sparkPackages.hadoopAws, ...(args.packages ?? []).filter((p) => p !== sparkPackages.hadoopAws)];
+    const problems = depsSchemeProblems(args.pyFiles ?? [], `${args.name} pyFiles`);
+    if (problems.length) throw new Error(problems.join("; "));
+    const mounts = args.mounts?.length ? mountsSpec(args.mounts) : undefined;
     return {
         apiVersion: apiVersions.sparkApplication,
         kind: "SparkApplication",
@@ -128,17 +177,20 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             sparkVersion: apps.spark,
             mainApplicationFile: args.mainApplicationFile,
             arguments: args.arguments ?? [],
-            deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}), ...(args.files?.length ? { files: args.files } : {}) },
+            deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}) },
             sparkConf: {
                 ...s3aConf(args.region),
                 ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors) : {}),
+                ...envConf(args.env ?? {}),
                 ...(args.sparkConf ?? {}),
             },
+            ...(mounts ? { volumes: mounts.volumes } : {}),
             restartPolicy: args.restartPolicy ?? { type: "Never" },
             driver: {
                 ...podSize(args.driverCores ?? 1, args.driverMemory ?? "1g"),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(mounts ? { volumeMounts: mounts.volumeMounts } : {}),
                 ...(args.driverPlacement ?? {}),
             },
             executor: {
@@ -146,6 +198,7 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
                 ...(args.dynamicAllocation ? {} : { instances: args.sizing.executors }),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(mounts ? { volumeMounts: mounts.volumeMounts } : {}),
                 ...(args.executorPlacement ?? {}),
             },
         },
