@@ -8,6 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { readPipelineFile } from "../pipelines/files";
+import { podPlacement } from "../platform/karpenter/nodepools";
 import { Captured, PlanRun } from "../tools/harness";
 import { byUrn, describeEachStack, inputsOf, transitiveDeps } from "./support";
 
@@ -145,6 +146,19 @@ describeEachStack(
                 // Kubernetes has no external shuffle service: shuffle tracking is what lets executors go.
                 assert.equal(conf["spark.dynamicAllocation.shuffleTracking.enabled"], "true", origin);
                 assert.equal(Number(conf["spark.dynamicAllocation.maxExecutors"]), plan().config.spark.maxExecutors, origin);
+            }
+        });
+
+        it("puts every driver on on-demand capacity of the workloads pool, never disrupted, and the executors on that pool, both with its tolerations", () => {
+            const workloads = podPlacement("workloads");
+            for (const { origin, app } of deliveredSparkApplications(plan())) {
+                const { driver, executor } = app.spec;
+                assert.deepEqual(driver.nodeSelector, { ...workloads.nodeSelector, "karpenter.sh/capacity-type": "on-demand" }, origin);
+                assert.equal(driver.annotations?.["karpenter.sh/do-not-disrupt"], "true", origin);
+                assert.deepEqual(executor.nodeSelector, workloads.nodeSelector, origin);
+                assert.deepEqual(driver.tolerations, workloads.tolerations, `${origin} driver`);
+                assert.deepEqual(executor.tolerations, workloads.tolerations, `${origin} executor`);
+                assert.equal(app.spec.nodeSelector, undefined, `${origin}: no application-wide selector to merge in`);
             }
         });
 

@@ -1,9 +1,8 @@
 // The IMDB batch pipeline as pure data: which job files go to the lake, the SparkApplication
 // templates the DAG submits, and the DAG folder Airflow receives.
-import { CAPACITY_TYPE_LABEL, DO_NOT_DISRUPT, podPlacement } from "../../platform/karpenter/nodepools";
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
-import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
+import { SparkApplication, poolPlacement, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
 import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps } from "../lake";
 import { NAMESPACE } from "../../platform/k8s/objects";
@@ -96,11 +95,7 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         // Executors on the spot-first workloads pool, scaled with the work; the driver (the run's
         // state) on on-demand capacity of the same pool, never disrupted by consolidation.
         dynamicAllocation: { maxExecutors: config.spark.maxExecutors },
-        driverPlacement: {
-            nodeSelector: { ...podPlacement("workloads").nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" },
-            annotations: { ...DO_NOT_DISRUPT },
-        },
-        executorPlacement: { nodeSelector: podPlacement("workloads").nodeSelector },
+        ...poolPlacement("workloads"),
     });
 }
 

@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT } from "./values";
-import { sparkApplicationSpec } from "./specs";
+import { poolPlacement, sparkApplicationSpec } from "./specs";
+import { podPlacement } from "../karpenter/nodepools";
 import type { RbacRule } from "../k8s/objects";
 import { sparkPodPolicy } from "./iam";
 import { Captured, PlanRun } from "../../tools/harness";
@@ -89,6 +90,18 @@ describe("Platform: SparkOperator", () => {
                 /volume "v" given twice/,
             );
             assert.throws(() => sparkApplicationSpec({ ...base, env: { "BAD-NAME": "x" } }), /not an environment variable name/);
+        });
+
+        it("places on a pool with its whole podPlacement: a tainted pool's tolerations reach driver and executors", () => {
+            const app = sparkApplicationSpec({ ...base, ...poolPlacement("stateful") });
+            const stateful = podPlacement("stateful");
+            assert.ok(stateful.tolerations.length > 0, "the stateful pool is tainted");
+            for (const role of ["driver", "executor"]) {
+                assert.deepEqual(app.spec[role].tolerations, stateful.tolerations, role);
+                assert.equal(app.spec[role].nodeSelector["bdok.io/pool"], "stateful", role);
+            }
+            assert.equal(app.spec.driver.nodeSelector["karpenter.sh/capacity-type"], "on-demand");
+            assert.deepEqual(validateCustomResource(app), []);
         });
 
         it("validates strictly against the SparkApplication CRD (batch and streaming shapes)", () => {

@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config";
 import { apiVersions, apps, images, sparkPackages } from "../../versions";
 import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
 import type { CustomResourceObject, RbacRule } from "../k8s/objects";
+import { CAPACITY_TYPE_LABEL, DO_NOT_DISRUPT, PoolName, Toleration, podPlacement } from "../karpenter/nodepools";
 
 /**
  * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
@@ -73,9 +74,31 @@ export interface SparkApplicationArgs {
     driverMemory?: string;
     /** Batch: executors come and go with the work, from zero to maxExecutors (shuffle tracking, no shuffle service). */
     dynamicAllocation?: { maxExecutors: number };
-    /** Where the pods run (Karpenter pool selectors) and their annotations. */
-    driverPlacement?: { nodeSelector: Record<string, string>; annotations?: Record<string, string> };
-    executorPlacement?: { nodeSelector: Record<string, string> };
+    /** Where the pods run (Karpenter pool selectors and tolerations) and their annotations. */
+    driverPlacement?: SparkPlacement & { annotations?: Record<string, string> };
+    executorPlacement?: SparkPlacement;
+}
+
+export interface SparkPlacement {
+    nodeSelector: Record<string, string>;
+    tolerations: Toleration[];
+}
+
+/**
+ * Executors on a Karpenter pool (spot first where it offers spot), the driver (the run's state) on
+ * on-demand capacity of the same pool and never disrupted by consolidation. Both carry the pool's
+ * whole podPlacement: a tainted pool needs its toleration as much as its selector.
+ */
+export function poolPlacement(pool: PoolName): Pick<SparkApplicationArgs, "driverPlacement" | "executorPlacement"> {
+    const p = podPlacement(pool);
+    return {
+        driverPlacement: {
+            nodeSelector: { ...p.nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" },
+            tolerations: p.tolerations,
+            annotations: { ...DO_NOT_DISRUPT },
+        },
+        executorPlacement: { nodeSelector: { ...p.nodeSelector }, tolerations: p.tolerations },
+    };
 }
 
 export interface SparkMount {
