@@ -205,7 +205,11 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
 
     // ---- Pipelines ----
     const batch = cfg.pipelines.batch
-        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags })
+        ? new BatchPipeline(
+              "batch-pipeline",
+              { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags, namespace: namespaces.byName.airflow },
+              onCluster,
+          )
         : undefined;
     const pipelineOutputs: Record<string, pulumi.Input<unknown>> = {};
     if (batch) {

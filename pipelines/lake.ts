@@ -1,29 +1,47 @@
 // The lake's Iceberg tables as the program delivers them: the declaration (tables.json) and the
-// module that reads it (tables.py) ship next to every job, each SparkApplication gets Iceberg's
-// packages, and the stack's queries come from queries.json. Nothing of the declaration is retyped.
-import { JobUpload, jobUpload, readPipelineFile, s3a } from "./files";
+// module that reads it (tables.py) reach every job through a ConfigMap, each SparkApplication gets
+// Iceberg's packages, and the stack's queries come from queries.json. Nothing of the declaration is retyped.
+import { readPipelineFile } from "./files";
 import { sparkPackages } from "../versions";
+import type { SparkMount } from "../platform/spark-operator/specs";
 
 /** The Iceberg namespaces of tables.json, each mapped to one Glue database per stack. */
 export type LakeNamespace = "imdb" | "realtime";
 export type LakeDatabases = Record<LakeNamespace, string>;
 
-/** Shipped with every job: deps.pyFiles (the module) and deps.files (the declaration it loads). */
+/** The module (deps.pyFiles) and the declaration it loads, both keys of the lake ConfigMap. */
 export const LAKE_MODULE = "tables.py";
 export const LAKE_DECLARATION = "tables.json";
+
+/**
+ * One ConfigMap of that name in each namespace where the jobs run, owned by the pipeline there.
+ * Not s3a:// deps: the operator's controller cannot read them (specs.ts depsSchemeProblems).
+ * A fixed name, updated in place: a running batch job keeps finding it when executors come and go.
+ */
+export const LAKE_CONFIG_MAP = "bdok-lake-tables";
+export const LAKE_VOLUME = "lake-tables";
+export const LAKE_MOUNT_PATH = "/opt/bdok/lake";
+/**
+ * tables.py looks for the declaration here (tables.py _find_declaration): Spark's PythonRunner
+ * copies .py py-files to a temporary folder, so the module's neighbour is not the mount.
+ */
+export const LAKE_DECLARATION_ENV = "BDOK_TABLES_JSON";
 
 /** Every job's packages beside hadoop-aws (always added by sparkApplicationSpec). */
 export const ICEBERG_PACKAGES: readonly string[] = [sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle];
 
-/** Both files, uploaded under a job folder of the lake (`<prefix>/tables.py`, `<prefix>/tables.json`). */
-export function lakeUploads(keyPrefix: string, read?: (relative: string) => string | Buffer): JobUpload[] {
-    return [LAKE_MODULE, LAKE_DECLARATION].map((f) => jobUpload(f, keyPrefix, read));
+/** The lake ConfigMap's data: both files as they are in the repository. */
+export function lakeConfigMapData(read: (relative: string) => string = readPipelineFile): Record<string, string> {
+    return { [LAKE_MODULE]: read(LAKE_MODULE), [LAKE_DECLARATION]: read(LAKE_DECLARATION) };
 }
 
-/** SparkApplication `deps` for them: tables.py on the Python path, tables.json in SparkFiles' root. */
-export function lakeDeps(bucket: string, keyPrefix: string): { pyFiles: string[]; files: string[] } {
-    const [module, declaration] = lakeUploads(keyPrefix, () => "");
-    return { pyFiles: [s3a(bucket, module.key)], files: [s3a(bucket, declaration.key)] };
+/** What a SparkApplication needs for them: the module on the Python path, the mount, the variable. */
+export function lakeDeps(): { pyFiles: string[]; mounts: SparkMount[]; env: Record<string, string> } {
+    return {
+        pyFiles: [`local://${LAKE_MOUNT_PATH}/${LAKE_MODULE}`],
+        mounts: [{ volume: { name: LAKE_VOLUME, configMap: { name: LAKE_CONFIG_MAP } }, mountPath: LAKE_MOUNT_PATH }],
+        env: { [LAKE_DECLARATION_ENV]: `${LAKE_MOUNT_PATH}/${LAKE_DECLARATION}` },
+    };
 }
 
 export interface Declaration {

@@ -1,8 +1,9 @@
 """The lake's Iceberg tables as data (tables.json) and the pure functions the Spark jobs use.
 
 Every schema, partition spec and table property comes from tables.json; the jobs build their
-StructTypes, DDL and write statements here, so no schema is written twice. Shipped to Spark next
-to the jobs (spark-submit --py-files tables.py --files tables.json), hence no package imports.
+StructTypes, DDL and write statements here, so no schema is written twice. Shipped to Spark in
+a ConfigMap mounted on driver and executors (--py-files local://.../tables.py; tables.json found
+through $BDOK_TABLES_JSON, pipelines/lake.ts), hence no package imports.
 """
 from __future__ import annotations
 

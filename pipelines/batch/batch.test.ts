@@ -132,9 +132,9 @@ describe("Pipelines: batch (pure builders)", () => {
 describeEachStack(
     (stack) => `Pipelines: batch on ${stack}`,
     (plan) => {
-        it("uploads the jobs, the maintenance job, tables.py and tables.json to s3://<lake>/spark-jobs/imdb/ with content hashes", () => {
+        it("uploads the jobs and the maintenance job to s3://<lake>/spark-jobs/imdb/ with content hashes (the lake module goes by ConfigMap)", () => {
             const objects = descendants(plan(), batchComponent(plan()).urn).filter((c) => c.type === OBJECT);
-            const files = [...ALL_JOBS.map((j) => j.file), "tables.py", "tables.json"];
+            const files = ALL_JOBS.map((j) => j.file);
             assert.equal(objects.length, files.length);
             for (const file of files) {
                 const base = path.posix.basename(file);
@@ -208,22 +208,19 @@ describeEachStack(
                 assert.ok(uploads.includes(key));
                 assert.equal(app.spec.mainApplicationFile, `s3a://${bucket}/${key}`);
                 assert.deepEqual(app.spec.arguments, expectedArgs[job.name], job.name);
-                // The module and the declaration it loads, from the uploads of this very component.
-                assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.py`]);
-                assert.deepEqual(app.spec.deps.files, [`s3a://${bucket}/${BATCH_JOBS_PREFIX}/tables.json`]);
-                for (const f of [...app.spec.deps.pyFiles, ...app.spec.deps.files]) assert.ok(uploads.includes(f.slice(`s3a://${bucket}/`.length)), f);
+                // The module from the lake ConfigMap (test/spark-submission.test.ts: mounts, variable, schemes).
+                assert.deepEqual(app.spec.deps.pyFiles, ["local:///opt/bdok/lake/tables.py"]);
+                assert.equal(app.spec.deps.files, undefined);
                 assert.equal(app.metadata.namespace, "airflow");
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 // From zero to bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
+                // As Spark settings, not spec.dynamicAllocation (test/spark-submission.test.ts: Airflow's check).
                 assert.equal(app.spec.executor.instances, undefined);
-                assert.deepEqual(app.spec.dynamicAllocation, {
-                    enabled: true,
-                    initialExecutors: 0,
-                    minExecutors: 0,
-                    maxExecutors: plan().config.spark.maxExecutors,
-                    shuffleTrackingEnabled: true,
-                });
+                assert.equal(app.spec.dynamicAllocation, undefined);
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.enabled"], "true");
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.minExecutors"], "0");
+                assert.equal(app.spec.sparkConf["spark.dynamicAllocation.maxExecutors"], String(plan().config.spark.maxExecutors));
                 assert.deepEqual(app.spec.executor.nodeSelector, { "bdok.io/pool": "workloads" });
                 assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
                 assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");
@@ -285,7 +282,7 @@ describeEachStack(
             assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(plan()).imdb));
             assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(plan()).imdb}".consolidated `));
             const uris = o.batchJobUris as Record<string, string>;
-            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py", "tables.json", "tables.py"]);
+            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py"]);
         });
 
         it("the query output is what queries.py itself builds (python3 -m pipelines.queries)", () => {

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { BATCH_JOBS_PREFIX, DAG_ID, batchJobUploads, triggerDagCommand } from "./specs";
 import { s3a } from "../files";
-import { LakeDatabases, trinoQuery } from "../lake";
+import { LAKE_CONFIG_MAP, LakeDatabases, lakeConfigMapData, trinoQuery } from "../lake";
 
 export interface BatchPipelineArgs {
     /** The data-lake bucket (its name). */
@@ -10,13 +11,16 @@ export interface BatchPipelineArgs {
     /** The stack's Glue databases of the Iceberg namespaces (lib/naming.ts stackNames): the query's schema. */
     databases: LakeDatabases;
     tags: Record<string, string>;
+    /** Where the DAG submits its SparkApplications (`airflow`): the lake ConfigMap goes there. */
+    namespace: k8s.core.v1.Namespace;
 }
 
 /**
- * The IMDB batch pipeline's own resources: the PySpark jobs (and the maintenance job, tables.py,
- * tables.json) in the lake's spark-jobs/imdb/, re-uploaded whenever their content changes. The DAG and its SparkApplication templates reach
- * Airflow through its `dagFiles` input (specs.ts batchDagFiles), built before
- * Airflow by the composition root.
+ * The IMDB batch pipeline's own resources: the PySpark jobs (and the maintenance job) in the lake's
+ * spark-jobs/imdb/, re-uploaded whenever their content changes, and tables.py + tables.json in the
+ * lake ConfigMap of the airflow namespace. The DAG and its SparkApplication templates reach
+ * Airflow through its `dagFiles` input (specs.ts batchDagFiles), built before Airflow by the
+ * composition root.
  */
 export class BatchPipeline extends pulumi.ComponentResource {
     readonly dagId: string = DAG_ID;
@@ -45,6 +49,16 @@ export class BatchPipeline extends pulumi.ComponentResource {
                     },
                     { parent: this },
                 ),
+        );
+
+        // The templates mount it by name (lake.ts lakeDeps).
+        new k8s.core.v1.ConfigMap(
+            `${name}-lake-tables`,
+            {
+                metadata: { name: LAKE_CONFIG_MAP, namespace: args.namespace.metadata.name, labels: { "app.kubernetes.io/part-of": "bdok" } },
+                data: lakeConfigMapData(),
+            },
+            { parent: this },
         );
 
         this.jobUris = pulumi

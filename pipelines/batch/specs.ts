@@ -1,11 +1,10 @@
 // The IMDB batch pipeline as pure data: which job files go to the lake, the SparkApplication
 // templates the DAG submits, and the DAG folder Airflow receives.
-import { CAPACITY_TYPE_LABEL, DO_NOT_DISRUPT, podPlacement } from "../../platform/karpenter/nodepools";
 import * as YAML from "yaml";
 import type { StackConfig } from "../../config";
-import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
+import { SparkApplication, poolPlacement, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { JobUpload, jobUpload, readPipelineFile, s3a } from "../files";
-import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps, lakeUploads } from "../lake";
+import { ICEBERG_PACKAGES, LakeDatabases, lakeDeps } from "../lake";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
 /** Where the batch jobs live in the lake (the book's spark-jobs/ prefix, one folder per pipeline). */
@@ -43,9 +42,9 @@ export function templatePath(job: BatchJob): string {
     return `spark/${job.name}.yaml`;
 }
 
-/** The jobs, the maintenance job and the lake module with its declaration, all in spark-jobs/imdb/. */
+/** The jobs and the maintenance job, in spark-jobs/imdb/ (the lake module reaches them by ConfigMap: lake.ts). */
 export function batchJobUploads(read?: (relative: string) => string | Buffer): JobUpload[] {
-    return [...BATCH_JOBS, MAINTENANCE_JOB].map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read)).concat(lakeUploads(BATCH_JOBS_PREFIX, read));
+    return [...BATCH_JOBS, MAINTENANCE_JOB].map((j) => jobUpload(j.file, BATCH_JOBS_PREFIX, read));
 }
 
 export interface BatchLake {
@@ -88,7 +87,7 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         mainApplicationFile: s3a(lake.bucket, upload.key),
         arguments: batchArguments(job, lake, config.region),
         packages: [...ICEBERG_PACKAGES],
-        ...lakeDeps(lake.bucket, BATCH_JOBS_PREFIX),
+        ...lakeDeps(),
         sizing: config.spark,
         region: config.region,
         restartPolicy: { type: "Never" },
@@ -96,11 +95,7 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         // Executors on the spot-first workloads pool, scaled with the work; the driver (the run's
         // state) on on-demand capacity of the same pool, never disrupted by consolidation.
         dynamicAllocation: { maxExecutors: config.spark.maxExecutors },
-        driverPlacement: {
-            nodeSelector: { ...podPlacement("workloads").nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" },
-            annotations: { ...DO_NOT_DISRUPT },
-        },
-        executorPlacement: { nodeSelector: podPlacement("workloads").nodeSelector },
+        ...poolPlacement("workloads"),
     });
 }
 

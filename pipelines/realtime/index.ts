@@ -6,8 +6,8 @@ import * as YAML from "yaml";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { contentName, sha256 } from "../../lib/hash";
 import { JobUpload, readPipelineFile, s3a } from "../files";
-import { lakeUploads, trinoQuery } from "../lake";
-import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_PREFIX, STREAMING_USER, realtimeChecks } from "./values";
+import { LAKE_CONFIG_MAP, lakeConfigMapData, trinoQuery } from "../lake";
+import { CONNECTORS, DATA_VIEW, ES_CA_COPY, FILES, PART_OF, STREAMING_APP, STREAMING_USER, realtimeChecks } from "./values";
 import { elasticsearchSinkConnector, jdbcSourceConnector, esSinkRoles } from "./connectors";
 import {
     POSTGRES_LOGINS,
@@ -203,14 +203,14 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             );
         const upload = streamingUpload();
         const code = uploadObject("streaming-job", upload);
-        // The lake module and declaration the job imports (deps.pyFiles / deps.files).
-        const lakeFiles = lakeUploads(STREAMING_PREFIX);
-        const lakeObjects = lakeFiles.map((u) => uploadObject(`streaming-${u.key.split("/").pop()!.replace(/[._]/g, "-")}`, u));
+        // The lake module and the declaration it loads, mounted from the kafka namespace's lake ConfigMap (lake.ts lakeDeps).
+        const lakeData = lakeConfigMapData();
+        const lakeTables = new k8s.core.v1.ConfigMap(`${name}-lake-tables`, { metadata: meta(LAKE_CONFIG_MAP, kafkaNs), data: lakeData }, p);
         this.trinoQuery = args.lakeDatabase.name.apply((realtime) => trinoQuery("customers_by_age_band_last_hour", { realtime }));
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
         const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
-        const lakeHash = sha256(lakeFiles.map((u) => u.sourceHash).join("\n"));
+        const lakeHash = sha256(JSON.stringify(lakeData));
         cr(
             "streaming",
             SPARK_APPLICATION_KIND,
@@ -219,7 +219,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 .apply(([lakeBucket, lakeDatabase]) =>
                     streamingSparkApplication({ lakeBucket, lakeDatabase, config: cfg, codeHash: upload.sourceHash, lakeHash }),
                 ),
-            [args.sparkOperator, ...args.topics, code, ...lakeObjects, streamingUser, args.lakeDatabase],
+            [args.sparkOperator, ...args.topics, code, lakeTables, streamingUser, args.lakeDatabase],
         );
 
         // ---- ECK's CA as a PEM file for the sink (values.ts ES_CA_COPY) ----

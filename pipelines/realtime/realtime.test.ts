@@ -173,10 +173,7 @@ describeEachStack(
             const app = asObject(named(plan(), SPARK_APP, "customers-streaming"));
             const lake = String(plan().plan.outputs.lakeBucket);
             const objects = mineOf(plan(), "aws:s3/bucketObjectv2:BucketObjectv2");
-            assert.deepEqual(
-                objects.map((o) => inputsOf(o).key).sort(),
-                ["streaming_job.py", "tables.json", "tables.py"].map((f) => `${STREAMING_PREFIX}/${f}`),
-            );
+            assert.deepEqual(objects.map((o) => inputsOf(o).key).sort(), [`${STREAMING_PREFIX}/streaming_job.py`]);
             const upload = objects.filter((o) => inputsOf(o).key === `${STREAMING_PREFIX}/streaming_job.py`);
             assert.equal(inputsOf(upload[0]).bucket, lake);
             assert.equal(inputsOf(upload[0]).sourceHash, sha256(readPipelineFile("realtime/streaming_job.py")));
@@ -189,19 +186,9 @@ describeEachStack(
                 sparkPackages.icebergRuntime,
                 sparkPackages.icebergAwsBundle,
             ]);
-            assert.deepEqual(app.spec.deps.pyFiles, [`s3a://${lake}/${STREAMING_PREFIX}/tables.py`]);
-            assert.deepEqual(app.spec.deps.files, [`s3a://${lake}/${STREAMING_PREFIX}/tables.json`]);
-            for (const o of objects)
-                assert.equal(
-                    inputsOf(o).sourceHash,
-                    sha256(
-                        readPipelineFile(
-                            inputsOf(o)
-                                .key.slice(STREAMING_PREFIX.length + 1)
-                                .replace(/^streaming_job/, "realtime/streaming_job"),
-                        ),
-                    ),
-                );
+            // The lake module from the kafka namespace's lake ConfigMap (test/spark-submission.test.ts).
+            assert.deepEqual(app.spec.deps.pyFiles, ["local:///opt/bdok/lake/tables.py"]);
+            assert.equal(app.spec.deps.files, undefined);
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
             const size = streamingSizing(plan().config.ha);

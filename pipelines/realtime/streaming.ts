@@ -2,7 +2,7 @@ import { JobUpload, jobUpload, s3a } from "../files";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, TOPICS } from "../../platform/kafka/values";
 import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicWrite } from "../../platform/kafka/users";
 import type { StackConfig } from "../../config";
-import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
+import { SparkApplication, poolPlacement, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { sparkPackages } from "../../versions";
 import { ICEBERG_PACKAGES, lakeDeps } from "../lake";
 import {
@@ -106,7 +106,7 @@ export interface StreamingArgs {
     /** Glue database of the realtime namespace. */
     lakeDatabase: string;
     config: Pick<StackConfig, "ha" | "region" | "lake">;
-    /** sha256 of streaming_job.py and of tables.py + tables.json: in the spec, so new code makes the operator resubmit. */
+    /** sha256 of streaming_job.py and of the lake ConfigMap's data: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
     lakeHash?: string;
 }
@@ -120,6 +120,9 @@ export interface StreamingArgs {
 export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const upload = streamingUpload(() => "");
     const size = streamingSizing(a.config.ha);
+    const lake = lakeDeps();
+    const ca = { name: "kafka-cluster-ca", secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } };
+    const user = { name: "kafka-user", secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } };
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,
@@ -131,26 +134,22 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
             commitInterval: a.config.lake.commitInterval,
         }),
         packages: [sparkPackages.kafka, ...ICEBERG_PACKAGES],
-        ...lakeDeps(a.lakeBucket, STREAMING_PREFIX),
+        ...lake,
         sizing: { executors: size.executors, executorMemory: size.executorMemory },
         driverMemory: size.driverMemory,
         region: a.config.region,
         restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 60 },
         labels: { "app.kubernetes.io/component": "customers-realtime" },
+        // As the batch jobs: a restarted driver restarts the query, so it stays on on-demand capacity.
+        ...poolPlacement("workloads"),
+        mounts: [{ volume: ca, mountPath: KAFKA_CA_MOUNT }, { volume: user, mountPath: KAFKA_USER_MOUNT }, ...lake.mounts],
     });
-    const mount = { name: "kafka-cluster-ca", mountPath: KAFKA_CA_MOUNT, readOnly: true };
-    const user = { name: "kafka-user", mountPath: KAFKA_USER_MOUNT, readOnly: true };
-    app.spec.volumes = [
-        { name: mount.name, secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } },
-        { name: user.name, secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } },
-    ];
     app.spec.driver = {
         ...app.spec.driver,
         coreRequest: size.driverCoreRequest,
-        volumeMounts: [mount, user],
         env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
-        annotations: { "bdok.io/code-sha256": a.codeHash, ...(a.lakeHash ? { "bdok.io/lake-sha256": a.lakeHash } : {}) },
+        annotations: { ...app.spec.driver.annotations, "bdok.io/code-sha256": a.codeHash, ...(a.lakeHash ? { "bdok.io/lake-sha256": a.lakeHash } : {}) },
     };
-    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest, volumeMounts: [mount, user] };
+    app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest };
     return app;
 }

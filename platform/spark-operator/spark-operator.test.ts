@@ -1,12 +1,15 @@
 import { strict as assert } from "assert";
 import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT } from "./values";
-import { sparkApplicationSpec } from "./specs";
+import { poolPlacement, sparkApplicationSpec } from "./specs";
+import { podPlacement } from "../karpenter/nodepools";
 import type { RbacRule } from "../k8s/objects";
 import { sparkPodPolicy } from "./iam";
 import { Captured, PlanRun } from "../../tools/harness";
 import { MOCK_ACCOUNT } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
+import { helmTemplate, parseManifest } from "../../tools/helm";
+import { memoryMiB, storageGiB } from "../../lib/quantities";
 import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack, rbacAllows } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -27,17 +30,17 @@ function lakeArn(run: PlanRun): string {
     return policy.Statement[0].Resource[0];
 }
 
+const base = {
+    name: "imdb-bronze",
+    namespace: "airflow" as const,
+    mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
+    arguments: ["--bucket", "lake"],
+    sizing: { executors: 2, executorMemory: "2g" },
+    region: "us-east-1",
+};
+
 describe("Platform: SparkOperator", () => {
     describe("sparkApplicationSpec (pure)", () => {
-        const base = {
-            name: "imdb-bronze",
-            namespace: "airflow" as const,
-            mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
-            arguments: ["--bucket", "lake"],
-            sizing: { executors: 2, executorMemory: "2g" },
-            region: "us-east-1",
-        };
-
         it("uses the pinned image, API and Spark version, cluster-mode Python, the spark account", () => {
             const app = sparkApplicationSpec(base);
             assert.equal(app.apiVersion, apiVersions.sparkApplication);
@@ -61,6 +64,44 @@ describe("Platform: SparkOperator", () => {
             assert.equal(conf["spark.hadoop.fs.s3a.aws.credentials.provider"], "software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider");
             assert.equal(conf["spark.hadoop.fs.s3a.endpoint.region"], "us-east-1");
             assert.ok(!Object.keys(conf).some((k) => /access\.key|secret\.key|session\.token/.test(k)), "no static AWS keys");
+        });
+
+        it("refuses py-files the controller cannot fetch, and mounts volumes read-only on both roles with env as Spark settings", () => {
+            assert.throws(
+                () => sparkApplicationSpec({ ...base, pyFiles: ["s3a://lake/spark-jobs/tables.py"] }),
+                /imdb-bronze pyFiles: "s3a:\/\/lake\/spark-jobs\/tables\.py": expected a local, http, https URI/,
+            );
+            const volume = { name: "v", configMap: { name: "cm" } };
+            const app = sparkApplicationSpec({ ...base, pyFiles: ["local:///m/a.py"], mounts: [{ volume, mountPath: "/m" }], env: { X_FILE: "/m/x" } });
+            assert.deepEqual(app.spec.volumes, [volume]);
+            for (const role of ["driver", "executor"]) assert.deepEqual(app.spec[role].volumeMounts, [{ name: "v", mountPath: "/m", readOnly: true }]);
+            assert.equal(app.spec.sparkConf["spark.kubernetes.driverEnv.X_FILE"], "/m/x");
+            assert.equal(app.spec.sparkConf["spark.executorEnv.X_FILE"], "/m/x");
+            assert.deepEqual(validateCustomResource(app), []);
+            assert.throws(
+                () =>
+                    sparkApplicationSpec({
+                        ...base,
+                        mounts: [
+                            { volume, mountPath: "/a" },
+                            { volume, mountPath: "/b" },
+                        ],
+                    }),
+                /volume "v" given twice/,
+            );
+            assert.throws(() => sparkApplicationSpec({ ...base, env: { "BAD-NAME": "x" } }), /not an environment variable name/);
+        });
+
+        it("places on a pool with its whole podPlacement: a tainted pool's tolerations reach driver and executors", () => {
+            const app = sparkApplicationSpec({ ...base, ...poolPlacement("stateful") });
+            const stateful = podPlacement("stateful");
+            assert.ok(stateful.tolerations.length > 0, "the stateful pool is tainted");
+            for (const role of ["driver", "executor"]) {
+                assert.deepEqual(app.spec[role].tolerations, stateful.tolerations, role);
+                assert.equal(app.spec[role].nodeSelector["bdok.io/pool"], "stateful", role);
+            }
+            assert.equal(app.spec.driver.nodeSelector["karpenter.sh/capacity-type"], "on-demand");
+            assert.deepEqual(validateCustomResource(app), []);
         });
 
         it("validates strictly against the SparkApplication CRD (batch and streaming shapes)", () => {
@@ -134,6 +175,39 @@ describe("Platform: SparkOperator", () => {
                     assert.equal(part.replicas, stack === "prod" ? 2 : 1);
                     assert.equal(part.podDisruptionBudget.enable, part.replicas > 1);
                 }
+            });
+
+            it("renders a controller with room for spark-submit's package resolution: 1Gi of memory, a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
+                const rel = sparkRelease(plan());
+                const render = (values: any) =>
+                    parseManifest(
+                        helmTemplate("sparkOperator", {
+                            releaseName: inputsOf(rel).name,
+                            namespace: "spark-operator",
+                            values,
+                            kubeVersion: plan().config.kubernetesVersion,
+                            skipCrds: true,
+                        }),
+                    ).find((o) => o.kind === "Deployment" && o.metadata.name === "spark-operator-controller")!.spec.template.spec;
+                const values = inputsOf(rel).values;
+                const pod = render(values);
+                const chartDefault = render({ ...values, controller: { ...values.controller, volumes: undefined } });
+                const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
+                assert.equal(memoryMiB(container.resources.limits.memory), 1024);
+                assert.equal(memoryMiB(container.resources.requests.memory), 1024);
+                // Same volumes and mounts as the chart's defaults, only tmp's sizeLimit differs.
+                assert.deepEqual(
+                    pod.volumes.map((v: any) => v.name),
+                    chartDefault.volumes.map((v: any) => v.name),
+                );
+                assert.deepEqual(container.volumeMounts, chartDefault.containers.find((c: any) => c.name === container.name).volumeMounts);
+                // Ivy's cache and retrieved copy of hadoop-aws (with the ~500 MB AWS SDK bundle) and Iceberg: two copies, with margin.
+                const ivy = sparkApplicationSpec(base).spec.sparkConf["spark.jars.ivy"];
+                const mount = container.volumeMounts.find((m: any) => ivy.startsWith(m.mountPath.replace(/\/?$/, "/")));
+                assert.ok(mount && !mount.readOnly, `${ivy} is on a writable mount`);
+                const tmp = pod.volumes.find((v: any) => v.name === mount.name);
+                assert.ok(storageGiB(tmp.emptyDir.sizeLimit) >= 4, `tmp sizeLimit ${tmp.emptyDir.sizeLimit}`);
+                assert.ok(storageGiB(chartDefault.volumes.find((v: any) => v.name === mount.name).emptyDir.sizeLimit) < 4, "the chart's default is smaller");
             });
 
             it("waits only for namespaces and its CRD manifests: the release depends on no other release", () => {

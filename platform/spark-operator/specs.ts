@@ -2,6 +2,7 @@ import type { StackConfig } from "../../config";
 import { apiVersions, apps, images, sparkPackages } from "../../versions";
 import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
 import type { CustomResourceObject, RbacRule } from "../k8s/objects";
+import { CAPACITY_TYPE_LABEL, DO_NOT_DISRUPT, PoolName, Toleration, podPlacement } from "../karpenter/nodepools";
 
 /**
  * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
@@ -56,9 +57,12 @@ export interface SparkApplicationArgs {
     arguments?: string[];
     /** Maven coordinates; hadoop-aws is always included. */
     packages?: string[];
-    /** Python modules (--py-files) and plain files (--files) the job needs beside its main file. */
+    /** Python modules (--py-files) the job needs beside its main file: local://, http:// or https:// only (depsSchemeProblems). */
     pyFiles?: string[];
-    files?: string[];
+    /** Volumes mounted read-only at the same path on driver and executors (the operator's webhook adds them). */
+    mounts?: SparkMount[];
+    /** Environment of driver and executors, as Spark settings (no webhook needed). */
+    env?: Record<string, string>;
     /** The stack's Spark sizing (executors, executorMemory). */
     sizing: StackConfig["spark"];
     region: string;
@@ -70,15 +74,102 @@ export interface SparkApplicationArgs {
     driverMemory?: string;
     /** Batch: executors come and go with the work, from zero to maxExecutors (shuffle tracking, no shuffle service). */
     dynamicAllocation?: { maxExecutors: number };
-    /** Where the pods run (Karpenter pool selectors) and their annotations. */
-    driverPlacement?: { nodeSelector: Record<string, string>; annotations?: Record<string, string> };
-    executorPlacement?: { nodeSelector: Record<string, string> };
+    /** Where the pods run (Karpenter pool selectors and tolerations) and their annotations. */
+    driverPlacement?: SparkPlacement & { annotations?: Record<string, string> };
+    executorPlacement?: SparkPlacement;
+}
+
+export interface SparkPlacement {
+    nodeSelector: Record<string, string>;
+    tolerations: Toleration[];
+}
+
+/**
+ * Executors on a Karpenter pool (spot first where it offers spot), the driver (the run's state) on
+ * on-demand capacity of the same pool and never disrupted by consolidation. Both carry the pool's
+ * whole podPlacement: a tainted pool needs its toleration as much as its selector.
+ */
+export function poolPlacement(pool: PoolName): Pick<SparkApplicationArgs, "driverPlacement" | "executorPlacement"> {
+    const p = podPlacement(pool);
+    return {
+        driverPlacement: {
+            nodeSelector: { ...p.nodeSelector, [CAPACITY_TYPE_LABEL]: "on-demand" },
+            tolerations: p.tolerations,
+            annotations: { ...DO_NOT_DISRUPT },
+        },
+        executorPlacement: { nodeSelector: { ...p.nodeSelector }, tolerations: p.tolerations },
+    };
+}
+
+export interface SparkMount {
+    /** A core Volume (configMap, secret, ...); its name names the mount. */
+    volume: { name: string } & Record<string, unknown>;
+    mountPath: string;
+}
+
+/** Schemes spark-submit does not hand to Hadoop's FileSystem on the submitting side. */
+export const CLIENT_SAFE_DEP_SCHEMES = ["local", "http", "https"] as const;
+
+/**
+ * What is wrong with deps URIs for submission from the operator's controller. SparkSubmit
+ * (prepareSubmitEnvironment) resolves --jars/--files/--py-files/--archives with resolveGlobPaths
+ * in every deploy mode, which opens any scheme but local/http/https/ftp through Hadoop's
+ * FileSystem; the controller image has no S3AFileSystem and no AWS credentials
+ * (kubeflow/spark-operator issues #404, #1328). ftp is left out: nothing here serves it.
+ */
+export function depsSchemeProblems(uris: string[], where: string): string[] {
+    return uris
+        .map((u) => [u, /^([a-zA-Z][a-zA-Z0-9+.-]*):/.exec(u)?.[1]?.toLowerCase()] as const)
+        .filter(([, scheme]) => !CLIENT_SAFE_DEP_SCHEMES.includes(scheme as (typeof CLIENT_SAFE_DEP_SCHEMES)[number]))
+        .map(([u]) => `${where}: ${JSON.stringify(u)}: expected a ${CLIENT_SAFE_DEP_SCHEMES.join(", ")} URI (the controller cannot read other schemes)`);
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Spark's own settings for an environment variable on driver and executors. */
+function envConf(env: Record<string, string>): Record<string, string> {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(env)) {
+        if (!ENV_NAME.test(k)) throw new Error(`env ${JSON.stringify(k)}: not an environment variable name`);
+        out[`spark.kubernetes.driverEnv.${k}`] = v;
+        out[`spark.executorEnv.${k}`] = v;
+    }
+    return out;
+}
+
+function mountsSpec(mounts: SparkMount[]): { volumes: SparkMount["volume"][]; volumeMounts: { name: string; mountPath: string; readOnly: true }[] } {
+    const names = mounts.map((m) => m.volume.name);
+    const twice = names.filter((n, i) => names.indexOf(n) !== i);
+    if (twice.length) throw new Error(`mounts: volume ${JSON.stringify(twice[0])} given twice`);
+    return { volumes: mounts.map((m) => m.volume), volumeMounts: mounts.map((m) => ({ name: m.volume.name, mountPath: m.mountPath, readOnly: true })) };
 }
 
 export type SparkApplication = CustomResourceObject & {
     kind: "SparkApplication";
     metadata: { labels: Record<string, string> };
 };
+
+/**
+ * Dynamic allocation from zero executors, as Spark settings only. Not spec.dynamicAllocation:
+ * Airflow's SparkKubernetesOperator refuses a spec whose dynamicAllocation has a falsy (0)
+ * minExecutors (cncf.kubernetes operators/custom_object_launcher.py SparkJobSpec.validate).
+ * spark.executor.instances "0": the operator (api/v1beta2/defaults.go) reads only the lower-cased
+ * `spark.dynamicallocation.enabled`, so without it it would default executor.instances to 1;
+ * Spark accepts 0 executors when dynamic allocation is on (SPARK-24241).
+ */
+export function dynamicAllocationConf(maxExecutors: number): Record<string, string> {
+    if (!Number.isInteger(maxExecutors) || maxExecutors < 1)
+        throw new Error(`dynamicAllocation.maxExecutors: got ${maxExecutors}: expected an integer of at least 1`);
+    return {
+        "spark.dynamicAllocation.enabled": "true",
+        // Kubernetes has no external shuffle service: executors holding shuffle data are kept.
+        "spark.dynamicAllocation.shuffleTracking.enabled": "true",
+        "spark.dynamicAllocation.minExecutors": "0",
+        "spark.dynamicAllocation.initialExecutors": "0",
+        "spark.dynamicAllocation.maxExecutors": String(maxExecutors),
+        "spark.executor.instances": "0",
+    };
+}
 
 /** One core per pod: cores is the request, coreLimit caps it (Spark sets memory request = limit). */
 function podSize(cores: number, memory: string) {
@@ -93,6 +184,9 @@ function podSize(cores: number, memory: string) {
 export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplication {
     const labels = { "app.kubernetes.io/part-of": "bdok", "app.kubernetes.io/name": args.name, ...(args.labels ?? {}) };
     const packages = [sparkPackages.hadoopAws, ...(args.packages ?? []).filter((p) => p !== sparkPackages.hadoopAws)];
+    const problems = depsSchemeProblems(args.pyFiles ?? [], `${args.name} pyFiles`);
+    if (problems.length) throw new Error(problems.join("; "));
+    const mounts = args.mounts?.length ? mountsSpec(args.mounts) : undefined;
     return {
         apiVersion: apiVersions.sparkApplication,
         kind: "SparkApplication",
@@ -106,13 +200,20 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             sparkVersion: apps.spark,
             mainApplicationFile: args.mainApplicationFile,
             arguments: args.arguments ?? [],
-            deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}), ...(args.files?.length ? { files: args.files } : {}) },
-            sparkConf: { ...s3aConf(args.region), ...(args.sparkConf ?? {}) },
+            deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}) },
+            sparkConf: {
+                ...s3aConf(args.region),
+                ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors) : {}),
+                ...envConf(args.env ?? {}),
+                ...(args.sparkConf ?? {}),
+            },
+            ...(mounts ? { volumes: mounts.volumes } : {}),
             restartPolicy: args.restartPolicy ?? { type: "Never" },
             driver: {
                 ...podSize(args.driverCores ?? 1, args.driverMemory ?? "1g"),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(mounts ? { volumeMounts: mounts.volumeMounts } : {}),
                 ...(args.driverPlacement ?? {}),
             },
             executor: {
@@ -120,19 +221,9 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
                 ...(args.dynamicAllocation ? {} : { instances: args.sizing.executors }),
                 serviceAccount: SPARK_SERVICE_ACCOUNT,
                 labels,
+                ...(mounts ? { volumeMounts: mounts.volumeMounts } : {}),
                 ...(args.executorPlacement ?? {}),
             },
-            ...(args.dynamicAllocation
-                ? {
-                      dynamicAllocation: {
-                          enabled: true,
-                          initialExecutors: 0,
-                          minExecutors: 0,
-                          maxExecutors: args.dynamicAllocation.maxExecutors,
-                          shuffleTrackingEnabled: true,
-                      },
-                  }
-                : {}),
         },
     };
 }

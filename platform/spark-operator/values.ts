@@ -19,10 +19,27 @@ export function sparkOperatorSizing(ha: boolean): { replicas: number; controller
     return {
         // Leader election is on by default: a second replica takes over within the lease time.
         replicas: ha ? 2 : 1,
-        // Every submission runs spark-submit (a JVM) inside the controller pod.
-        controller: { requests: { cpu: "100m", memory: "512Mi" }, limits: { cpu: "1", memory: "512Mi" } },
+        // Every submission runs spark-submit (a JVM resolving spark.jars.packages) inside the controller pod.
+        controller: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
         webhook: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
     };
+}
+
+/**
+ * The controller's /tmp (the chart's `tmp` emptyDir, 1Gi by default): spark-submit resolves the
+ * jobs' packages there on every submission (spark.jars.ivy=/tmp/.ivy2, specs.ts s3aConf), Ivy's
+ * cache plus the retrieved copy, and hadoop-aws 3.4 pulls the ~500 MB AWS SDK v2 bundle: two
+ * copies with the Iceberg jars and margin. Past the limit the kubelet evicts the pod.
+ */
+export const CONTROLLER_TMP_SIZE = "4Gi";
+
+/**
+ * The chart's controller.volumes with the larger tmp. Helm replaces lists whole, so this is the
+ * chart's whole default list (charts/spark-operator-chart/values.yaml, a single `tmp` emptyDir
+ * that controller.volumeMounts mounts at /tmp); the mounts keep the chart's default.
+ */
+function controllerVolumes(): Record<string, unknown>[] {
+    return [{ name: "tmp", emptyDir: { sizeLimit: CONTROLLER_TMP_SIZE } }];
 }
 
 // The chart reads minAvailable only when the budget is enabled, so a single replica sets neither.
@@ -45,6 +62,7 @@ export function sparkOperatorValues(ha: boolean): Record<string, unknown> {
         controller: {
             replicas: size.replicas,
             resources: size.controller,
+            volumes: controllerVolumes(),
             podDisruptionBudget: pdb(size.replicas),
         },
         // The webhook mutates driver/executor pods (volumes, secrets, tolerations from the spec).

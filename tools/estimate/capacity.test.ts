@@ -1,6 +1,7 @@
 import { strict as assert } from "assert";
 import { nodeAllocatable } from "../../lib/node-capacity";
 import { toYaml } from "../../pipelines/batch/specs";
+import { sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { cluster, deployment, nodeGroup, res } from "../../test/synthetic";
 import { CapacityError, capacity, capacityReport } from "./capacity";
 import { loadTables } from "./tables";
@@ -62,6 +63,25 @@ describe("estimates: capacity (synthetic)", () => {
         assert.equal(withDag.requested.cpuMillis - without.requested.cpuMillis, 3000);
         assert.deepEqual(withDag.idle, without.idle, "the templates are not running between batch runs");
         assert.ok(withDag.fits, withDag.problems.join("; "));
+    });
+
+    it("counts a run with dynamic allocation in its Spark settings at its maxExecutors, and refuses one without a maximum", () => {
+        const app = sparkApplicationSpec({
+            name: "dyn",
+            namespace: "airflow",
+            mainApplicationFile: "s3a://lake/spark-jobs/dyn.py",
+            sizing: { executors: 1, executorMemory: "2g" },
+            region: "us-east-1",
+            dynamicAllocation: { maxExecutors: 3 },
+        });
+        const base = [cluster(), nodeGroup(["m7g.xlarge"], 3)];
+        const run = capacityReport([...base, dagFolder({ "spark__dyn.yaml": toYaml(app) })], tables.capacity);
+        assert.equal(Math.round(run.submitted[0].memoryMiB), Math.round(1.4 * 1024 + 3 * 1.4 * 2048), "a 1g driver and three 2g executors");
+        const unbounded = { ...app, spec: { ...app.spec, sparkConf: { "spark.dynamicAllocation.enabled": "true" } } };
+        assert.throws(
+            () => capacityReport([...base, dagFolder({ "spark__u.yaml": toYaml(unbounded) })], tables.capacity),
+            /spark__u\.yaml.*without a maxExecutors/,
+        );
     });
 
     it("rejects a submitted executor larger than every node, and a batch run that does not fit beside the idle pods", () => {

@@ -134,6 +134,31 @@ export function internetFacing(annotations: Record<string, unknown> | undefined)
     return scheme ? scheme === "internet-facing" : !(internal === "true" || internal === true);
 }
 
+/**
+ * The most executors a Spark application runs: with dynamic allocation on (spec.dynamicAllocation,
+ * or Spark's own spark.dynamicAllocation.* settings) its maximum, else executor.instances, else
+ * spark.executor.instances, else the operator's default. Unbounded dynamic allocation is refused.
+ */
+export function sparkExecutorPeak(spec: Record<string, unknown>, operatorDefault: number, where: string): number {
+    const conf = isPlainObject(spec.sparkConf) ? spec.sparkConf : {};
+    const executor = isPlainObject(spec.executor) ? spec.executor : {};
+    const dyn = isPlainObject(spec.dynamicAllocation) ? spec.dynamicAllocation : undefined;
+    // spec.dynamicAllocation wins over the settings when present (the operator's submission order).
+    const enabled = dyn
+        ? dyn.enabled === true
+        : String(conf["spark.dynamicAllocation.enabled"] ?? "")
+              .trim()
+              .toLowerCase() === "true";
+    if (enabled) {
+        const max = dyn ? dyn.maxExecutors : conf["spark.dynamicAllocation.maxExecutors"];
+        if (max === undefined || max === null || !Number.isFinite(Number(max)))
+            throw new Error(`${where}: dynamic allocation without a maxExecutors: its executors are unbounded, so its capacity cannot be estimated`);
+        return Number(max);
+    }
+    const fixed = executor.instances ?? conf["spark.executor.instances"];
+    return fixed === undefined || fixed === "" ? operatorDefault : Number(fixed);
+}
+
 export function sparkPods(source: string, spec: Record<string, unknown>, defaults: CapacityTable["operatorDefaults"], out: Workloads, path: string): void {
     const nonJvm = ["Python", "R"].includes(String(spec.type ?? ""));
     const factorSetting = spec.memoryOverheadFactor !== undefined ? Number(spec.memoryOverheadFactor) : undefined;
@@ -150,8 +175,7 @@ export function sparkPods(source: string, spec: Record<string, unknown>, default
         role.coreRequest !== undefined ? cpuMillis(role.coreRequest) : Math.round(Number(role.cores ?? fallbackCores) * 1000);
     const driver = isPlainObject(spec.driver) ? spec.driver : {};
     const executor = isPlainObject(spec.executor) ? spec.executor : {};
-    const dyn = isPlainObject(spec.dynamicAllocation) && spec.dynamicAllocation.enabled === true ? spec.dynamicAllocation : undefined;
-    const instances = Number(executor.instances ?? dyn?.maxExecutors ?? dyn?.initialExecutors ?? defaults.sparkExecutor.instances);
+    const instances = sparkExecutorPeak(spec, defaults.sparkExecutor.instances, `${source} ${path}`);
     const batch = spec.mode !== "streaming" && !/streaming/i.test(source);
     // The operator merges spec.nodeSelector into each role's.
     const placed = (role: Record<string, unknown>) => {
