@@ -149,10 +149,15 @@ describeEachStack(
             }
         });
 
-        it("puts every driver on on-demand capacity of the workloads pool, never disrupted, and the executors on that pool, both with its tolerations", () => {
+        it("puts every batch driver on on-demand capacity of the workloads pool, never disrupted, and the executors on that pool, both with its tolerations; the streaming job stays on the system group", () => {
             const workloads = podPlacement("workloads");
-            for (const { origin, app } of deliveredSparkApplications(plan())) {
+            for (const { origin, byAirflow, app } of deliveredSparkApplications(plan())) {
                 const { driver, executor } = app.spec;
+                if (!byAirflow) {
+                    // Always on: the fixed group, which no consolidation or spot pool reclaim touches.
+                    for (const pod of [driver, executor]) assert.equal(pod.nodeSelector?.["bdok.io/pool"] ?? pod.tolerations, undefined, origin);
+                    continue;
+                }
                 assert.deepEqual(driver.nodeSelector, { ...workloads.nodeSelector, "karpenter.sh/capacity-type": "on-demand" }, origin);
                 assert.equal(driver.annotations?.["karpenter.sh/do-not-disrupt"], "true", origin);
                 assert.deepEqual(executor.nodeSelector, workloads.nodeSelector, origin);

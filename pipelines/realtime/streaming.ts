@@ -2,7 +2,7 @@ import { JobUpload, jobUpload, s3a } from "../files";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_KEY, CLUSTER_CA_SECRET, TOPICS } from "../../platform/kafka/values";
 import { Acl, USER_SECRET_KEYS, groupRead, sinkConnectorGroup, topicRead, topicWrite } from "../../platform/kafka/users";
 import type { StackConfig } from "../../config";
-import { SparkApplication, poolPlacement, sparkApplicationSpec } from "../../platform/spark-operator/specs";
+import { SparkApplication, sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { sparkPackages } from "../../versions";
 import { ICEBERG_PACKAGES, lakeDeps } from "../lake";
 import {
@@ -140,8 +140,8 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         region: a.config.region,
         restartPolicy: { type: "Always", onFailureRetryInterval: 30, onSubmissionFailureRetryInterval: 60 },
         labels: { "app.kubernetes.io/component": "customers-realtime" },
-        // As the batch jobs: a restarted driver restarts the query, so it stays on on-demand capacity.
-        ...poolPlacement("workloads"),
+        // No pool: the always-on job runs on the fixed system group, which no consolidation touches;
+        // the pools' taints keep it off their nodes.
         mounts: [{ volume: ca, mountPath: KAFKA_CA_MOUNT }, { volume: user, mountPath: KAFKA_USER_MOUNT }, ...lake.mounts],
     });
     app.spec.driver = {
