@@ -97,6 +97,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             podIdentityAgent: cluster.podIdentityAgent,
             systemNodeGroups: cluster.nodeGroups,
             network,
+            nodeAddons: cluster.ready,
             pools: cfg.karpenter.pools,
             replicas: cfg.karpenter.controllerReplicas as 1 | 2,
             // A small cluster's controller watches a few nodes: half of upstream's 1 CPU / 1Gi.

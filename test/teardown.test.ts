@@ -104,6 +104,15 @@ describeEachStack(
             }
         });
 
+        // pulumi-kubernetes drops a resource from state instead of deleting it when its cluster counts as
+        // unreachable (a failed token, a private endpoint seen from outside): Karpenter's nodes, the load
+        // balancers and their security groups would outlive the stack and block the VPC's deletion.
+        it("never forgets Kubernetes objects on an unreachable cluster (no deleteUnreachable on any provider)", () => {
+            const providers = ofType(plan(), "pulumi:providers:kubernetes");
+            assert.ok(providers.length > 0);
+            for (const p of providers) assert.ok([undefined, false, "false"].includes(inputsOf(p).deleteUnreachable), p.name);
+        });
+
         it("deletes the node groups before the node role's policy attachments", () => {
             const role = ofType(plan(), "aws:iam/role:Role").find(
                 (r) => JSON.parse(inputsOf(r).assumeRolePolicy).Statement[0].Principal?.Service === "ec2.amazonaws.com",
@@ -122,6 +131,15 @@ describeEachStack(
                     assert.ok(viaArn.has(a.urn), `${g.name}: nodeRoleArn does not carry ${a.name}`);
                 }
             }
+        });
+
+        // The CSI controller deletes a volume only after its claim is gone, and nothing waits for that:
+        // the pools' nodes terminating in between give it those minutes before the add-on goes.
+        it("deletes the Karpenter NodePools, and the nodes behind them, before the EBS CSI add-on", () => {
+            const addon = ofType(plan(), "aws:eks/addon:Addon").find((a) => inputsOf(a).addonName === "aws-ebs-csi-driver")!;
+            const pools = ofType(plan(), "kubernetes:karpenter.sh/v1:NodePool");
+            assert.ok(addon && pools.length > 0);
+            for (const p of pools) assert.ok(transitiveDeps(plan(), p.urn).has(addon.urn), `${p.name} may outlive the EBS CSI add-on`);
         });
 
         it("deletes every custom resource before its operator (it depends on the operator's release)", function () {

@@ -196,7 +196,6 @@ export class Cluster extends pulumi.ComponentResource {
             {
                 kubeconfig: this.kubeconfig,
                 enableServerSideApply: true,
-                deleteUnreachable: true,
             },
             p,
         );

@@ -1,5 +1,7 @@
 // The realtime pipeline's pure builders, without a plan: Jobs, connectors, the streaming application.
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
 import { ES_HTTP_CA_SECRET } from "../../platform/elastic/values";
 import { TOPICS } from "../../platform/kafka/values";
 import { connectSecretMountTemplate } from "../../platform/kafka/specs";
@@ -43,6 +45,22 @@ describe("Pipelines: realtime (pure builders)", () => {
         const c = jdbcSourceConnector("db", 5432).spec.config;
         assert.equal(`${c["topic.prefix"]}${c["table.whitelist"].split(".").pop()}`, TOPICS.source);
         assert.equal(c.query, undefined, "query mode does not combine with table.whitelist");
+    });
+
+    it("the JDBC source keys each record by the table's primary key and polls 5 s short of now", () => {
+        const c = jdbcSourceConnector("db", 5432).spec.config;
+        const sql = fs.readFileSync(path.join(__dirname, "customers.sql"), "utf8");
+        const pk = /^\s*(\w+)\s+\w+\s+PRIMARY KEY/m.exec(sql)![1];
+        // ValueToKey copies the column into a struct key, ExtractField$Key keeps the bare value: every
+        // version of a row hashes to one partition and stays in order.
+        const chain = c.transforms.split(",").map((t: string) => ({ type: c[`transforms.${t}.type`], t }));
+        assert.deepEqual(
+            chain.map((x: { type: string }) => x.type),
+            ["org.apache.kafka.connect.transforms.ValueToKey", "org.apache.kafka.connect.transforms.ExtractField$Key"],
+        );
+        assert.equal(c[`transforms.${chain[0].t}.fields`], pk);
+        assert.equal(c[`transforms.${chain[1].t}.field`], pk);
+        assert.ok(Number(c["timestamp.delay.interval.ms"]) > 0, "rows committed late behind now() are still read");
     });
 
     it("the simulator's rate comes from the configuration", () => {

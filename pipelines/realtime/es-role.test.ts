@@ -27,7 +27,8 @@ const SINK_ACTIONS: Array<{ what: string; cluster?: string; index?: string; gran
     { what: "HEAD /<index>", index: "indices:admin/get", grantedBy: ["view_index_metadata", "manage", "all"] },
     { what: "PUT /<index>", index: "indices:admin/create", grantedBy: ["create_index", "manage", "all"] },
     { what: "GET /<index>/_mapping", index: "indices:admin/mappings/get", grantedBy: ["view_index_metadata", "manage", "all"] },
-    { what: "PUT /<index>/_mapping", index: "indices:admin/mapping/put", grantedBy: ["write", "index", "create", "manage", "all"] },
+    // Not `write`: it covers an explicit mapping put only through 8.x's deprecated compatibility path.
+    { what: "PUT /<index>/_mapping", index: "indices:admin/mapping/put", grantedBy: ["indices:admin/mapping/put", "manage", "all"] },
     { what: "POST /_bulk (index)", index: "indices:data/write/bulk", grantedBy: ["write", "index", "create", "create_doc", "all"] },
 ];
 

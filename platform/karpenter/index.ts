@@ -38,6 +38,12 @@ export interface KarpenterArgs {
      * so on destroy they, and the nodes behind them, go first.
      */
     network: pulumi.Resource;
+    /**
+     * The add-ons the pools' pods need (EBS CSI): the pools wait for them, so on destroy the pools'
+     * nodes drain and terminate first, giving the CSI controller those minutes to delete the volumes
+     * of claims just deleted (it does that after the claim is gone, and nothing else waits for it).
+     */
+    nodeAddons: pulumi.Resource[];
     pools: PoolsConfig;
     replicas: 1 | 2;
     /** The controller's requests (= limits); upstream's 1 CPU / 1Gi when absent. */
@@ -202,7 +208,7 @@ export class Karpenter extends pulumi.ComponentResource {
 
         // The pools wait for the controller, the nodes' role, access entry and discovery tags, and
         // the network: on destroy they go first, and Karpenter (still running) terminates their nodes.
-        const poolDeps = [this.release, accessEntry, ...nodeAttachments, sgTag, args.network];
+        const poolDeps = [this.release, accessEntry, ...nodeAttachments, sgTag, args.network, ...args.nodeAddons];
         this.nodeRoleName = nodeRole.name;
         const nodeClassObj = nodeRole.name.apply((role) =>
             ec2NodeClass({
