@@ -18,6 +18,12 @@ describe("AWS layer", () => {
                     assert.equal(inputsOf(key).enableKeyRotation, true);
                     assert.equal(i.nodeAssociatePublicIpAddress, false);
                     assert.equal(i.skipDefaultNodeGroup, true);
+                    assert.equal(i.skipDefaultSecurityGroups, true, "no unused cluster and node security groups");
+                    // EKS's log group exists first, with an expiry, and goes with the stack.
+                    const logs = one(plan(), "aws:cloudwatch/logGroup:LogGroup");
+                    assert.equal(inputsOf(logs).name, `/aws/eks/${i.name}/cluster`);
+                    assert.ok(inputsOf(logs).retentionInDays > 0);
+                    assert.ok(c.dependencies.includes(logs.urn), "created before the cluster");
                     assert.equal(i.version, plan().config.kubernetesVersion);
                 });
 

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { serviceTrust } from "../../lib/iam";
 import { PodRole } from "../pod-role";
-import { amiTypeFor, controlPlaneLogTypes, NODE_ROLE_POLICIES } from "./nodes";
+import { amiTypeFor, CONTROL_PLANE_LOG_RETENTION_DAYS, controlPlaneLogGroup, controlPlaneLogTypes, NODE_ROLE_POLICIES } from "./nodes";
 
 export interface ClusterArgs {
     prefix: string;
@@ -80,6 +80,13 @@ export class Cluster extends pulumi.ComponentResource {
             };
         });
 
+        // Ours before the cluster exists, so EKS writes into it instead of creating one without expiry.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-control-plane-logs`,
+            { name: controlPlaneLogGroup(args.clusterName), retentionInDays: CONTROL_PLANE_LOG_RETENTION_DAYS, tags: args.tags },
+            p,
+        );
+
         const cluster = new eks.Cluster(
             `${name}`,
             {
@@ -95,12 +102,15 @@ export class Cluster extends pulumi.ComponentResource {
                 authenticationMode: eks.AuthenticationMode.Api,
                 accessEntries,
                 skipDefaultNodeGroup: true,
+                // No node uses @pulumi/eks's own cluster and node security groups: managed and
+                // Karpenter nodes carry the one EKS creates.
+                skipDefaultSecurityGroups: true,
                 createOidcProvider: false,
                 enabledClusterLogTypes: controlPlaneLogTypes,
                 encryptionConfigKeyArn: secretsKey.arn,
                 tags: args.tags,
             },
-            p,
+            { ...p, dependsOn: [logGroup] },
         );
 
         this.name = cluster.eksCluster.name;
