@@ -51,6 +51,16 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
         "table.whitelist": `${table.schema}.${table.name}`,
         mode: "timestamp",
         "timestamp.column.name": DATA_VIEW.timeField,
+        // dt_update is now(), the start of its transaction: a row committed after a poll that passed
+        // that time would never be read, so each poll stops 5 s short of the present.
+        "timestamp.delay.interval.ms": "5000",
+        // Keyed by the customer id, every version of a row goes to one partition, in order; unkeyed,
+        // an update could overtake its insert downstream and Elasticsearch would keep the older one.
+        transforms: "idKey,idOnly",
+        "transforms.idKey.type": "org.apache.kafka.connect.transforms.ValueToKey",
+        "transforms.idKey.fields": "id",
+        "transforms.idOnly.type": "org.apache.kafka.connect.transforms.ExtractField$Key",
+        "transforms.idOnly.field": "id",
         // customers.sql keeps dt_update in UTC.
         "db.timezone": "UTC",
         "topic.prefix": prefix,
@@ -65,13 +75,15 @@ export function jdbcSourceConnector(host: string, port: number): CustomResourceO
  */
 /**
  * The sink's Elasticsearch role (roles.yml): the version check at start (cluster monitor), then on
- * its one index: create it, read its mapping, write documents (write covers the mapping update).
+ * its one index: create it, read and put its mapping, write documents. The mapping put is named as
+ * an action: `write` allows it on 8.x only through a deprecated compatibility path
+ * (IndicesPermission PRIVILEGE_NAME_SET_BWC_ALLOW_MAPPING_UPDATE), slated to go in the next major.
  */
 export function esSinkRoles(): Record<string, unknown> {
     return {
         [ES_SINK.role]: {
             cluster: ["monitor"],
-            indices: [{ names: [DATA_VIEW.id], privileges: ["create_index", "view_index_metadata", "write"] }],
+            indices: [{ names: [DATA_VIEW.id], privileges: ["create_index", "view_index_metadata", "write", "indices:admin/mapping/put"] }],
         },
     };
 }
