@@ -29,6 +29,8 @@ class BronzeTest(unittest.TestCase):
         self.assertEqual(bronze.TSV_OPTIONS["nullValue"], "\\N")
         self.assertEqual(bronze.TSV_OPTIONS["header"], "true")
         self.assertEqual(bronze.TSV_OPTIONS["enforceSchema"], "false")
+        # Titles contain '"' but IMDB never quotes: an empty quote character turns quoting off.
+        self.assertEqual(bronze.TSV_OPTIONS["quote"], "")
 
     def test_reads_what_the_dag_lands(self):
         for table in bronze.bronze_tables(declaration()):
