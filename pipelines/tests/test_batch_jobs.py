@@ -118,6 +118,15 @@ class ConsolidateTest(unittest.TestCase):
         self.assertEqual(len(keys), len(set(keys)))
         self.assertEqual(len(rows), 2)
 
+    def test_people_without_known_titles_stay(self):
+        # Bronze reads \N as null; the book's explode of knownForTitles would have dropped them.
+        names = bronze_frame(
+            "imdb.name_basics",
+            [("nm1", "Keanu Reeves", 1964, None, "actor", None), ("nm2", "Chad Stahelski", 1968, None, "director", None)],
+        )
+        rows = self.run_consolidate(names=names).rows
+        self.assertEqual({(r["primaryname"], r["directorprimaryname"]) for r in rows}, {("Keanu Reeves", "Chad Stahelski")})
+
     def test_key_identifies_rows(self):
         table = declaration().table("imdb.consolidated")
         self.assertEqual(list(table.key), ["tconst", "ordering", "directors"])
