@@ -29,6 +29,8 @@ class BronzeTest(unittest.TestCase):
         self.assertEqual(bronze.TSV_OPTIONS["nullValue"], "\\N")
         self.assertEqual(bronze.TSV_OPTIONS["header"], "true")
         self.assertEqual(bronze.TSV_OPTIONS["enforceSchema"], "false")
+        # Titles contain '"' but IMDB never quotes: an empty quote character turns quoting off.
+        self.assertEqual(bronze.TSV_OPTIONS["quote"], "")
 
     def test_reads_what_the_dag_lands(self):
         for table in bronze.bronze_tables(declaration()):
@@ -115,6 +117,15 @@ class ConsolidateTest(unittest.TestCase):
         keys = [tuple(r[k] for k in declaration().table("imdb.consolidated").key) for r in rows]
         self.assertEqual(len(keys), len(set(keys)))
         self.assertEqual(len(rows), 2)
+
+    def test_people_without_known_titles_stay(self):
+        # Bronze reads \N as null; the book's explode of knownForTitles would have dropped them.
+        names = bronze_frame(
+            "imdb.name_basics",
+            [("nm1", "Keanu Reeves", 1964, None, "actor", None), ("nm2", "Chad Stahelski", 1968, None, "director", None)],
+        )
+        rows = self.run_consolidate(names=names).rows
+        self.assertEqual({(r["primaryname"], r["directorprimaryname"]) for r in rows}, {("Keanu Reeves", "Chad Stahelski")})
 
     def test_key_identifies_rows(self):
         table = declaration().table("imdb.consolidated")

@@ -205,6 +205,34 @@ class MaintenanceDagTest(unittest.TestCase):
         self.assertIn("iceberg_maintenance", module_calls)
 
 
+class PausedAtCreationTest(unittest.TestCase):
+    """Airflow pauses a new DAG unless it says otherwise ([core] dags_are_paused_at_creation
+    defaults to True and platform/airflow/values.ts leaves it). imdb_pipeline has no schedule and
+    the stack's trigger command unpauses it; a scheduled DAG has no such step, so it must opt out."""
+
+    def test_scheduled_dags_start_unpaused(self):
+        scheduled = []
+        for path in sorted(DAG_FILE.parent.glob("*.py")):
+            model = DagModel(ast.parse(path.read_text(), filename=str(path)))
+            if model.dag_call is None:
+                continue
+            kwargs = _keywords(model.dag_call)
+            # Airflow 3's default schedule is None; any other value, literal or not, schedules.
+            schedule = kwargs.get("schedule")
+            if schedule is None or (isinstance(schedule, ast.Constant) and schedule.value is None):
+                continue
+            scheduled.append(path.name)
+            with self.subTest(dag=path.name):
+                self.assertIn("is_paused_upon_creation", kwargs)
+                self.assertIs(_constant(kwargs["is_paused_upon_creation"]), False)
+        self.assertIn("iceberg_maintenance.py", scheduled)
+
+    def test_airflow_config_keeps_the_default(self):
+        # The premise of the test above: airflow.cfg and the env (AIRFLOW__CORE__...) come from here.
+        values = (DAG_FILE.parents[3] / "platform" / "airflow" / "values.ts").read_text().lower()
+        self.assertNotIn("dags_are_paused_at_creation", values)
+
+
 class WalkerSelfTest(unittest.TestCase):
     """The walker must really read edges, or the chain test proves nothing."""
 

@@ -3,9 +3,12 @@
 The engine is a throwaway PostgreSQL server (skipped without its binaries): a database named
 like Trino's catalog (iceberg), a schema per Glue database and the tables created from
 tables.json, so iceberg."<database>".<table> resolves as in Trino. The queries use only syntax
-both accept (INTERVAL '1' HOUR is standard SQL), so they run untranslated.
+both accept (INTERVAL '1' HOUR is standard SQL; array_agg with ORDER BY, and with DISTINCT only
+when the ORDER BY is on the argument itself, a rule both enforce), so they run untranslated.
 """
+import csv
 import os
+import random
 import re
 import shutil
 import subprocess
@@ -21,7 +24,7 @@ DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
 # Words of the queries that are SQL, not column names.
 SQL_WORDS = set(
     """select from where like and or order by limit case when then else end as count distinct
-    current_timestamp interval hour is not null group min""".split()
+    current_timestamp interval hour is not null group min array_agg""".split()
 )
 PG_TYPES = {
     "string": "text",
@@ -33,6 +36,12 @@ PG_TYPES = {
     "timestamp": "timestamp",
     "boolean": "boolean",
 }
+
+
+def pg_array(text):
+    """A one-dimensional text array as psql prints it: {a,"b c"} -> ["a", "b c"]."""
+    assert text.startswith("{") and text.endswith("}"), text
+    return next(csv.reader([text[1:-1]], quotechar='"', escapechar="\\")) if text != "{}" else []
 
 
 def identifiers(sql):
@@ -139,6 +148,20 @@ class PostgresTest(unittest.TestCase):
         out = cls.run_ok(f"psql -X -q -t -A -F '|' -v ON_ERROR_STOP=1 -d {database}", stdin=sql + ";\n")
         return [line.split("|") for line in out.splitlines() if line]
 
+    def setUp(self):
+        # Each test starts from empty tables.
+        tables = [f'"{DATABASES[t.namespace]}".{t.name}' for t in lake.load().tables.values() if t.namespace in DATABASES]
+        self.psql("TRUNCATE " + ", ".join(tables))
+
+    def insert_consolidated(self, rows):
+        """rows: dicts of consolidated columns, one INSERT each."""
+        self.psql(
+            "; ".join(
+                f"INSERT INTO bdok_dev_imdb.consolidated ({', '.join(row)}) VALUES ({', '.join(repr(v) for v in row.values())})"
+                for row in rows
+            )
+        )
+
     def test_john_wick_on_the_declared_table(self):
         t = "bdok_dev_imdb.consolidated"
         columns = ", ".join(queries.table_of("john_wick").column_names)
@@ -169,12 +192,59 @@ class PostgresTest(unittest.TestCase):
         self.assertEqual(len(columns.split(", ")), 22)
         result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
         self.assertEqual(
-            [(r[0], r[1], r[3], r[5]) for r in result],
+            [(r[0], r[1], pg_array(r[3]), pg_array(r[4])) for r in result],
             [
-                ("John Wick", "2014", "Keanu Reeves", "Chad Stahelski"),
-                ("John Wick: Chapter 2", "2017", "Keanu Reeves", "Chad Stahelski"),
+                ("John Wick", "2014", ["Keanu Reeves (actor)"], ["Chad Stahelski"]),
+                ("John Wick: Chapter 2", "2017", ["Keanu Reeves (actor)"], ["Chad Stahelski"]),
             ],
         )
+
+    def test_john_wick_is_one_row_per_film_however_many_people(self):
+        # consolidated has a row per (title, principal, director): real films have 10+ principals
+        # and the first one two directors, more rows than the query's LIMIT for a single film.
+        films = [
+            ("tt2911666", "John Wick", 2014, 7.4, ["David Leitch", "Chad Stahelski"]),
+            ("tt4425200", "John Wick: Chapter 2", 2017, 7.4, ["Chad Stahelski"]),
+            ("tt6146586", "John Wick: Chapter 3 - Parabellum", 2019, 7.4, ["Chad Stahelski"]),
+            ("tt10366206", "John Wick: Chapter 4", 2023, 7.6, ["Chad Stahelski"]),
+        ]
+        principals = 12
+        rows = []
+        for tconst, title, year, rating, directors in films:
+            for ordering in range(1, principals + 1):
+                for i, director in enumerate(directors):
+                    rows.append(
+                        dict(
+                            tconst=tconst,
+                            titletype="movie",
+                            primarytitle=title,
+                            startyear=year,
+                            averagerating=rating,
+                            nconst=f"nm{tconst}{ordering}",
+                            ordering=ordering,
+                            category="actor" if ordering % 3 else "producer",
+                            primaryname=f"Person {ordering} of {title}",
+                            directors=f"nm{tconst}d{i}",
+                            directorprimaryname=director,
+                        )
+                    )
+        # Stored order is no order: the query has to sort on its own.
+        random.Random(7).shuffle(rows)
+        self.insert_consolidated(rows)
+        self.assertGreater(len(rows), 10)
+
+        result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
+        expected = [
+            (
+                title,
+                str(year),
+                str(rating),
+                [f"Person {o} of {title} ({'actor' if o % 3 else 'producer'})" for o in range(1, principals + 1)],
+                sorted(set(directors)),
+            )
+            for _, title, year, rating, directors in sorted(films, key=lambda f: (f[2], f[1]))
+        ]
+        self.assertEqual([(r[0], r[1], r[2], pg_array(r[3]), pg_array(r[4])) for r in result], expected)
 
     def test_customers_by_age_band_last_hour(self):
         now = datetime.now(timezone.utc)

@@ -25,6 +25,9 @@ SPARK_NAMESPACE = "airflow"
     start_date=datetime(2026, 1, 1),
     # A missed day is made up by the next run: old runs have nothing of their own to do.
     catchup=False,
+    # Airflow pauses new DAGs ([core] dags_are_paused_at_creation, default True, not overridden
+    # here) and nothing unpauses this one, unlike imdb_pipeline: paused, it would never run.
+    is_paused_upon_creation=False,
     max_active_runs=1,
     default_args={"retries": 1, "retry_delay": timedelta(minutes=15)},
     tags=["iceberg", "maintenance"],

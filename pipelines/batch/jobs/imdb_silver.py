@@ -55,8 +55,12 @@ def consolidate(names, basics, crew, principals, ratings, ops, output):
     )
     # The book ran a full-row dropDuplicates after every join. Any duplicate input row only
     # repeats an output key, so one keyed pass at the end removes the same duplicates with a
-    # single shuffle. (The book's explode of knownForTitles is gone too: its rows were dropped
-    # again unused.)
+    # single shuffle. The book also exploded names.knownForTitles, a column no output uses; that
+    # is gone, and it was not neutral here: explode (unlike explode_outer) yields no row for a
+    # null array, and bronze reads \N as null, so every person without knownForTitles would have
+    # left cast and directors. (The book read without nullValue: \N stayed the string "\N", split
+    # into one element, and kept its row; only an empty field, read as null, would have vanished.)
+    # consolidate() keeps them all.
     return (
         titles.join(cast, on="tconst", how="inner")
         .join(directors, on="tconst", how="inner")
