@@ -1,4 +1,5 @@
 import { strict as assert } from "assert";
+import { tolerates } from "./scheduling";
 import { helmTemplate, parseManifest, K8sObject } from "../../tools/helm";
 import { KARPENTER_NAMESPACE, KARPENTER_RELEASE, chartValues } from "./chart";
 
@@ -35,12 +36,15 @@ describe("karpenter chart", () => {
     });
 
     it("one replica in dev, and a system taint is tolerated", () => {
-        const objs = renderKarpenter(
-            chartValues({ ...args, replicas: 1, systemNodes: 1, systemTaint: { key: "CriticalAddonsOnly", value: "true", effect: "NoSchedule" } }),
-        );
+        // A key the chart's own CriticalAddonsOnly toleration does not cover.
+        const taint = { key: "bdok.io/system", value: "true", effect: "NoSchedule" as const };
+        const objs = renderKarpenter(chartValues({ ...args, replicas: 1, systemNodes: 1, systemTaint: taint }));
         const dep = objs.find((o) => o.kind === "Deployment")!;
         assert.equal(dep.spec.replicas, 1);
-        assert.equal(dep.spec.template.spec.tolerations.length, 2);
+        const tolerations = dep.spec.template.spec.tolerations;
+        assert.ok(tolerates(tolerations, taint), JSON.stringify(tolerations));
+        assert.ok(!tolerates(tolerations, { ...taint, value: "other" }), "only that taint's value");
+        assert.ok(!tolerates(tolerations, { key: "bdok.io/pool", value: "workloads", effect: "NoSchedule" }), "never a Karpenter pool's taint");
     });
 
     it("refuses more replicas than system nodes (the chart's anti-affinity would leave one Pending)", () => {

@@ -144,10 +144,8 @@ for (const stack of STACKS) {
             const args: string[] = deploy.spec.template.spec.containers[0].args;
             assert.ok(args.includes(`--cluster-name=${run.plan.outputs.clusterName}`), args.join(" "));
             assert.ok(args.includes(`--aws-region=${run.config.region}`), args.join(" "));
-            assert.ok(
-                args.some((a) => /^--aws-vpc-id=.+/.test(a)),
-                args.join(" "),
-            );
+            assert.ok(run.plan.outputs.vpcId, "the stack's VPC id");
+            assert.ok(args.includes(`--aws-vpc-id=${run.plan.outputs.vpcId}`), args.join(" "));
             assert.equal(deploy.spec.replicas, run.config.ha ? 2 : 1);
         });
 
