@@ -10,7 +10,18 @@ import { bookNames } from "../../lib/naming";
 import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
-import { inputsOf, isKarpenterRelease, ofType, one, planWith, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
+import {
+    inputsOf,
+    isKarpenterRelease,
+    ofType,
+    one,
+    planWith,
+    transitiveDeps,
+    assertPinnedRelease,
+    describeEachStack,
+    exposedService,
+    plansOfEachExposure,
+} from "../../test/support";
 import { airflowComponent, hasRequestsAndLimits, mine, policies, randomValues, release, RELEASE, SECRET, secretNamed, values } from "./testing";
 
 describeEachStack(
@@ -79,20 +90,16 @@ describeEachStack(
             }
         });
 
-        it("exposes the API server as the exposure setting says", () => {
-            const svc = values(plan()).apiServer.service;
-            if (plan().config.exposure === "clusterIp") {
-                assert.equal(svc.type, "ClusterIP");
-                assert.deepEqual(svc.annotations, {});
-            } else {
-                assert.equal(svc.type, "LoadBalancer");
-                assert.equal(
-                    svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
-                    plan().config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing",
-                );
+        it("exposes the API server as the exposure setting says", async function () {
+            this.timeout(180_000);
+            // The stack file's setting, then each setting on this stack.
+            for (const run of await plansOfEachExposure(stack, plan())) {
+                const svc = values(run).apiServer.service;
+                const want = exposedService(run.config.exposure);
+                assert.equal(svc.type, want.type, run.config.exposure);
+                assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
+                assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
             }
-            assert.equal(stack === "dev" ? "ClusterIP" : "LoadBalancer", svc.type);
-            assert.equal(plan().plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
         });
 
         it("keeps the metadata DB on RDS: its own database and user, a Secret-held TLS connection string", () => {
