@@ -112,7 +112,8 @@ const commitInterval = str({
     },
 });
 
-const portForwardOrLb = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
+/** The values of `bdok:exposure`. */
+export const portForwardOrLb = ["clusterIp", "internalLoadBalancer", "publicLoadBalancer"] as const;
 
 /** Top-level keys under the `bdok:` namespace. */
 export const schema = {

@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { coreSchemaErrors } from "../tools/core-schemas";
 import { ignoredValues, IgnoredValuesResult, valueLeaves } from "../tools/ignored-values";
+import { RenderError } from "../tools/helm";
 import { planApiVersions, PlannedRelease, releasesOf, renderPlan, RenderedRelease } from "../tools/render";
 import { podServiceAccounts, programObject, unresolved, WorldObject, worldOf } from "../tools/references";
 import type { PlanRun } from "../tools/harness";
@@ -13,6 +14,14 @@ import { planOf, STACKS } from "./support";
  * says why. Paths as printed by pathText, per chart key.
  */
 const IGNORED_ON_PURPOSE: Record<string, Record<string, string>> = {};
+
+/** Namespaces besides its own that a chart places objects in, from its values or its templates. */
+const OTHER_NAMESPACES: Partial<Record<string, (values: Record<string, any>) => string[]>> = {
+    // The Spark service account and the operator's Roles go to every job namespace.
+    sparkOperator: (v) => v.spark?.jobNamespaces ?? [],
+    // templates/role.yaml and rolebinding.yaml: reading the kube-dns Service, in kube-system.
+    karpenter: () => ["kube-system"],
+};
 
 // The leaf-mutation check renders each release dozens of times: start it as this file loads,
 // so helm works on the second core while the other suites run on the first.
@@ -46,15 +55,29 @@ describe("render: the plan's Helm releases through the real charts", () => {
                 assert.ok(rendered.length >= 5, `releases: ${rendered.map((r) => r.releaseName)}`);
                 for (const r of rendered) {
                     assert.ok(r.objects.length > 0, `${r.releaseName} rendered nothing`);
-                    for (const o of r.objects) {
-                        if (
-                            o.kind === "CustomResourceDefinition" ||
-                            ["ClusterRole", "ClusterRoleBinding", "ValidatingWebhookConfiguration", "MutatingWebhookConfiguration"].includes(o.kind)
-                        )
-                            continue;
-                        if (o.metadata.namespace !== undefined) assert.ok(typeof o.metadata.namespace === "string");
-                    }
+                    // The chart sets metadata.namespace from .Release.Namespace: the release's namespace.
+                    const elsewhere = new Set(OTHER_NAMESPACES[r.chart]?.(r.values) ?? []);
+                    const misplaced = r.objects
+                        .filter((o) => o.metadata.namespace !== undefined && o.metadata.namespace !== r.namespace && !elsewhere.has(o.metadata.namespace))
+                        .map((o) => `${o.kind}/${o.metadata.name} in ${o.metadata.namespace}`);
+                    assert.deepEqual(misplaced, [], `${r.releaseName} (namespace ${r.namespace})`);
+                    if (r.objects.every((o) => o.kind === "CustomResourceDefinition")) continue;
+                    assert.ok(
+                        r.objects.some((o) => o.metadata.namespace === r.namespace),
+                        `${r.releaseName}: no rendered object is in the release's namespace ${r.namespace}`,
+                    );
                 }
+                // The stack's Kubernetes version reaches helm: eck-operator's Chart.yaml says kubeVersion
+                // >=1.21.0-0, so the same plan with 1.20 fails by name (the stack's own version rendered).
+                assert.ok(
+                    rendered.some((r) => r.chart === "eck"),
+                    "the plan has no ECK release",
+                );
+                const old: PlanRun = { ...run, config: { ...run.config, kubernetesVersion: "1.20.0" } };
+                assert.throws(
+                    () => renderPlan(old),
+                    (e: Error) => e instanceof RenderError && /eck-operator.*kubeVersion.*incompatible with Kubernetes v1\.20\.0/s.test(e.message),
+                );
             });
 
             it("every core object, rendered or the program's own, validates against the Kubernetes API schema", () => {

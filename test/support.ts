@@ -6,6 +6,7 @@ import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
+import { portForwardOrLb } from "../config";
 import type { RbacRule } from "../platform/k8s/objects";
 
 export const STACKS = fs
@@ -187,4 +188,36 @@ export function rbacAllows(rules: RbacRule[], group: string, resource: string, v
             r.verbs.includes(verb) &&
             (!r.resourceNames || r.resourceNames.length === 0 || (name !== undefined && r.resourceNames.includes(name))),
     );
+}
+
+/** Every value of `bdok:exposure`. */
+export const EXPOSURES = portForwardOrLb;
+
+/**
+ * What a user-facing Service is under an exposure setting: ClusterIP with no annotations, or a
+ * LoadBalancer that the AWS Load Balancer Controller owns (type external, IP targets; its
+ * pkg/annotations/constants.go), internal unless the setting is publicLoadBalancer.
+ */
+export function exposedService(exposure: string): { type: string; annotations: Record<string, string> } {
+    if (exposure === "clusterIp") return { type: "ClusterIP", annotations: {} };
+    assert.ok(exposure === "internalLoadBalancer" || exposure === "publicLoadBalancer", `exposure ${exposure}`);
+    return {
+        type: "LoadBalancer",
+        annotations: {
+            "service.beta.kubernetes.io/aws-load-balancer-type": "external",
+            "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
+            "service.beta.kubernetes.io/aws-load-balancer-scheme": exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+        },
+    };
+}
+
+/** The stack's plan and its plans with every exposure setting, each once (planWith caches them). */
+export async function plansOfEachExposure(stack: string, own: PlanRun): Promise<PlanRun[]> {
+    const runs = [own];
+    for (const exposure of EXPOSURES) {
+        const run = await planWith(stack, { "bdok:exposure": exposure });
+        assert.equal(run.config.exposure, exposure);
+        runs.push(run);
+    }
+    return runs;
 }

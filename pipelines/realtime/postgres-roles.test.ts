@@ -1,97 +1,28 @@
-// The realtime pipeline's PostgreSQL roles, on a real PostgreSQL server (loopback: a Unix socket in
-// a temporary directory, no TCP). The SQL runs as a non-superuser master with CREATEROLE, as on RDS,
-// with the very psql command of the table Job; then each role is tried for what it may and may not do.
+// The realtime pipeline's PostgreSQL roles, on a real PostgreSQL server (test/postgres.ts: the RDS
+// engine's major version on a Unix socket, no TCP). The SQL runs as a non-superuser master with
+// CREATEROLE, as on RDS, with the very psql command of the table Job; then each role is tried for what
+// it may and may not do.
 import { strict as assert } from "assert";
 import { spawnSync, SpawnSyncReturns } from "child_process";
-import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { POSTGRES_LOGINS, tableJobCommand } from "./jobs";
 import { ROOT } from "../../tools/harness";
-import { inBackground, runProcess } from "../../test/support";
+import { MASTER, ok, Postgres, postgres, SUPERUSER } from "../../test/postgres";
 
 const SQL_DIR = path.join(ROOT, "pipelines", "realtime");
 
-/** initdb, pg_ctl and psql: from PATH, else Debian's /usr/lib/postgresql/<version>/bin. */
-function pgBin(): string | undefined {
-    const onPath = spawnSync("sh", ["-c", "command -v pg_ctl"], { encoding: "utf8" }).stdout.trim();
-    const dirs = [
-        onPath ? path.dirname(fs.realpathSync(onPath)) : "",
-        ...(fs.existsSync("/usr/lib/postgresql")
-            ? fs
-                  .readdirSync("/usr/lib/postgresql")
-                  .sort()
-                  .reverse()
-                  .map((v) => `/usr/lib/postgresql/${v}/bin`)
-            : []),
-    ];
-    return dirs.find((d) => d && ["initdb", "pg_ctl", "psql"].every((b) => fs.existsSync(path.join(d, b))));
-}
-
-const bin = pgBin();
-// PostgreSQL refuses to run as root: then every command runs as an unprivileged account.
-const asUser = process.getuid?.() === 0 ? (spawnSync("id", ["postgres"]).status === 0 ? "postgres" : "nobody") : undefined;
-
-/** `cmd` by sh in the server's directory, with the client's environment (as `asUser` when root). */
-function shell(dir: string, cmd: string, env: Record<string, string> = {}): { command: string; args: string[]; env: NodeJS.ProcessEnv; cwd: string } {
-    const full = { PATH: `${bin}:${process.env.PATH}`, PGHOST: dir, PGDATABASE: "postgres", ...env };
-    const args = asUser ? ["runuser", "-u", asUser, "--", "env", ...Object.entries(full).map(([k, v]) => `${k}=${v}`), "sh", "-c", cmd] : ["sh", "-c", cmd];
-    return { command: args[0], args: args.slice(1), env: asUser ? { PATH: process.env.PATH } : { ...process.env, ...full }, cwd: dir || os.tmpdir() };
-}
-
-// initdb and the server start take seconds: begin them with the run, beside the other suites.
-const server = inBackground(async (): Promise<string> => {
-    // No skip: a missing server would turn a broken role script green. .ci/run installs it.
-    assert.ok(bin, "no PostgreSQL server binaries (initdb, pg_ctl, psql): install Debian's postgresql (apt-get install postgresql)");
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-pg-"));
-    fs.chmodSync(dir, 0o755);
-    if (asUser) assert.equal(spawnSync("chown", [asUser, dir]).status, 0);
-    const step = async (cmd: string) => {
-        const c = shell(dir, cmd);
-        const r = await runProcess(c.command, c.args, { env: c.env, cwd: c.cwd });
-        assert.equal(r.status, 0, `${cmd}\n${r.stdout}\n${r.stderr}`);
-    };
-    try {
-        await step(`initdb -D "$PGHOST/data" -U postgres --auth-local=trust >/dev/null`);
-        // The superuser and the master by trust; every other login by password.
-        fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), "local all postgres trust\nlocal all master trust\nlocal all all scram-sha-256\n");
-        await step(`pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='' -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`);
-        // An RDS-like master: no superuser, CREATEROLE, and CREATE on public (PostgreSQL 15 revoked it from PUBLIC).
-        await step(`psql -X -q -v ON_ERROR_STOP=1 -U postgres -c "CREATE ROLE master LOGIN CREATEROLE CREATEDB; GRANT CREATE ON SCHEMA public TO master;"`);
-    } catch (e) {
-        stopServer(dir); // a server that started must not outlive a failed setup
-        throw e;
-    }
-    return dir;
-}, stopServer);
-
-/** Stops the server and removes its directory (also when a --grep ran none of the tests). */
-function stopServer(dir: string): void {
-    const c = shell(dir, `pg_ctl -D "$PGHOST/data" -m fast -w stop >/dev/null`);
-    spawnSync(c.command, c.args, { env: c.env, cwd: c.cwd });
-    fs.rmSync(dir, { recursive: true, force: true });
-}
-
 describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     this.timeout(120000);
-    let dir = "";
+    let pg: Postgres;
 
-    const run = (cmd: string, env: Record<string, string> = {}): SpawnSyncReturns<string> => {
-        const c = shell(dir, cmd, env);
-        return spawnSync(c.command, c.args, { encoding: "utf8", env: c.env, cwd: c.cwd });
-    };
-    const ok = (r: SpawnSyncReturns<string>) => {
-        assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
-        return r.stdout;
-    };
-    const psqlAs = (user: string, password: string, sql: string) =>
-        run(`psql -X -q -t -A -v ON_ERROR_STOP=1 -c "$SQL"`, { PGUSER: user, PGPASSWORD: password, SQL: sql });
+    const run = (cmd: string, env: Record<string, string> = {}): SpawnSyncReturns<string> => pg.run(cmd, env);
+    const psqlAs = (user: string, password: string, sql: string) => pg.psqlAs(user, password, sql);
     const jobRun = (source: string, simulator: string) =>
-        run(tableJobCommand(SQL_DIR), { PGUSER: "master", SOURCE_PASSWORD: source, SIMULATOR_PASSWORD: simulator });
+        run(tableJobCommand(SQL_DIR), { PGUSER: MASTER, SOURCE_PASSWORD: source, SIMULATOR_PASSWORD: simulator });
     const { source, simulator } = POSTGRES_LOGINS;
 
     before(async function () {
-        dir = await server();
+        pg = await postgres();
     });
 
     it("the table Job's command creates the table and both roles as a non-superuser, and can run again", () => {
@@ -99,7 +30,7 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
         ok(jobRun("source-1", "simulator-1"));
         const roles = ok(
             psqlAs(
-                "postgres",
+                SUPERUSER,
                 "",
                 `SELECT rolname, rolsuper, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname IN ('${source.role}', '${simulator.role}') ORDER BY 1`,
             ),
@@ -164,7 +95,7 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     });
 
     it("fails with a clear message when a password is missing from the environment", () => {
-        const r = run(tableJobCommand(SQL_DIR), { PGUSER: "master", SIMULATOR_PASSWORD: "x" });
+        const r = run(tableJobCommand(SQL_DIR), { PGUSER: MASTER, SIMULATOR_PASSWORD: "x" });
         assert.notEqual(r.status, 0);
         assert.match(r.stderr, /SOURCE_PASSWORD is not set/);
     });

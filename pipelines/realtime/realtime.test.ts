@@ -264,12 +264,31 @@ describeEachStack(
         });
 
         it("topics: the streaming job and connectors use exactly the KafkaTopics the Kafka layer declares", () => {
+            // A KafkaTopic's topic is spec.topicName, else its metadata.name (Strimzi).
             const declared = ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
-                .map((t) => inputsOf(t).spec.topicName)
+                .map((t) => inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name)
                 .sort();
-            assert.deepEqual(declared, [TOPICS.source, TOPICS.transformed].sort());
+            assert.deepEqual([...declared], [TOPICS.source, TOPICS.transformed].sort());
             assert.deepEqual([TOPICS.source, TOPICS.transformed], ["src-customers", "customers-transformed"]);
-            assert.equal(config(plan(), CONNECTORS.sink).topics, "customers-transformed");
+            // What each reads and writes, from its own configuration.
+            const args: string[] = asObject(named(plan(), SPARK_APP, "customers-streaming")).spec.arguments;
+            const arg = (flag: string) => {
+                assert.equal(args.filter((a) => a === flag).length, 1, flag);
+                return args[args.indexOf(flag) + 1];
+            };
+            const source = config(plan(), CONNECTORS.source);
+            // Table mode: the JDBC source writes each table to topic.prefix + the table's name (no schema).
+            const tables = source["table.whitelist"].split(",");
+            assert.equal(tables.length, 1, source["table.whitelist"]);
+            const jdbcTopic = `${source["topic.prefix"]}${tables[0].split(".").pop()}`;
+            const sinkTopics = config(plan(), CONNECTORS.sink).topics.split(",");
+            const used = { jdbcSource: [jdbcTopic], streamingReads: [arg("--source-topic")], streamingWrites: [arg("--target-topic")], sink: sinkTopics };
+            for (const [who, topics] of Object.entries(used))
+                for (const t of topics) assert.ok(declared.includes(t), `${who} uses ${t}, which no KafkaTopic declares`);
+            // The pipeline: JDBC source -> streaming job -> sink, and no declared topic unused.
+            assert.equal(arg("--source-topic"), jdbcTopic);
+            assert.deepEqual(sinkTopics, [arg("--target-topic")]);
+            assert.deepEqual([...new Set(Object.values(used).flat())].sort(), declared);
         });
 
         it("table Job: idempotent SQL by psql over TLS, credentials by secretKeyRef, content-named, garbage-collected", () => {

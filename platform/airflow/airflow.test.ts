@@ -3,13 +3,25 @@ import { strict as assert } from "assert";
 import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
+import { runDbInit } from "./db-init-run";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
 
 import { mockRandomState } from "../../tools/mocks";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
-import { inputsOf, isKarpenterRelease, ofType, one, planWith, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
+import {
+    inputsOf,
+    isKarpenterRelease,
+    ofType,
+    one,
+    planWith,
+    transitiveDeps,
+    assertPinnedRelease,
+    describeEachStack,
+    exposedService,
+    plansOfEachExposure,
+} from "../../test/support";
 import { airflowComponent, hasRequestsAndLimits, mine, policies, randomValues, release, RELEASE, SECRET, secretNamed, values } from "./testing";
 
 describeEachStack(
@@ -78,20 +90,16 @@ describeEachStack(
             }
         });
 
-        it("exposes the API server as the exposure setting says", () => {
-            const svc = values(plan()).apiServer.service;
-            if (plan().config.exposure === "clusterIp") {
-                assert.equal(svc.type, "ClusterIP");
-                assert.deepEqual(svc.annotations, {});
-            } else {
-                assert.equal(svc.type, "LoadBalancer");
-                assert.equal(
-                    svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"],
-                    plan().config.exposure === "internalLoadBalancer" ? "internal" : "internet-facing",
-                );
+        it("exposes the API server as the exposure setting says", async function () {
+            this.timeout(180_000);
+            // The stack file's setting, then each setting on this stack.
+            for (const run of await plansOfEachExposure(stack, plan())) {
+                const svc = values(run).apiServer.service;
+                const want = exposedService(run.config.exposure);
+                assert.equal(svc.type, want.type, run.config.exposure);
+                assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
+                assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
             }
-            assert.equal(stack === "dev" ? "ClusterIP" : "LoadBalancer", svc.type);
-            assert.equal(plan().plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
         });
 
         it("keeps the metadata DB on RDS: its own database and user, a Secret-held TLS connection string", () => {
@@ -114,7 +122,8 @@ describeEachStack(
             assert.equal(u.searchParams.get("sslmode"), "require");
         });
 
-        it("creates the database idempotently with an in-cluster Job the release waits for", () => {
+        it("creates the database idempotently with an in-cluster Job the release waits for", async function () {
+            this.timeout(120_000);
             const jobs = mine(plan()).filter((c) => c.type === "kubernetes:batch/v1:Job");
             assert.equal(jobs.length, 1);
             const job = inputsOf(jobs[0]);
@@ -134,6 +143,26 @@ describeEachStack(
             const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
             assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
             assert.ok(release(plan()).dependencies.includes(jobs[0].urn), "the release depends on the Job");
+
+            // The planned container on a real server, twice, with the planned Secrets' values: the
+            // second run succeeds and leaves the same roles and databases.
+            const secrets: Record<string, string> = {};
+            for (const e of c.env.filter((x: any) => x.valueFrom)) {
+                const { name, key } = e.valueFrom.secretKeyRef;
+                secrets[`${name}/${key}`] = inputsOf(secretNamed(plan(), name)).stringData[key];
+            }
+            const { runs, login } = await runDbInit(c, secrets);
+            for (const [i, r] of runs.entries()) assert.equal(r.result.status, 0, `run ${i + 1}: ${r.result.stdout}\n${r.result.stderr}`);
+            assert.ok(
+                runs[0].state.some((l) => l.startsWith(`role ${METADATA_DB.user} login=t super=f`)),
+                runs[0].state.join("\n"),
+            );
+            assert.ok(
+                runs[0].state.some((l) => l.startsWith(`database ${METADATA_DB.database} owner=${METADATA_DB.user} `)),
+                runs[0].state.join("\n"),
+            );
+            assert.deepEqual(runs[1].state, runs[0].state);
+            assert.equal(login.status, 0, `the metadata role logs in with the Secret's password: ${login.stderr}`);
         });
 
         it("generates the fernet, API and JWT keys into one Secret the chart reads by name", () => {

@@ -17,7 +17,12 @@ export const DB_INIT_SQL = [
     String.raw`SELECT format('GRANT %I TO %I WITH INHERIT FALSE, SET TRUE', :'app_user', current_user) WHERE NOT pg_has_role(current_user, :'app_user', 'SET') \gexec`,
     String.raw`SELECT format('CREATE DATABASE %I OWNER %I', :'app_db', :'app_user') WHERE NOT EXISTS (SELECT 1 FROM pg_database WHERE datname = :'app_db') \gexec`,
     String.raw`SELECT format('ALTER DATABASE %I OWNER TO %I', :'app_db', :'app_user') \gexec`,
+    // PUBLIC's default CONNECT and TEMP are the owner's grants: only a role acting as the owner can
+    // revoke them (the master, neither superuser nor inheriting the role, would revoke nothing, with a
+    // warning). SET ROLE uses the SET granted above.
+    String.raw`SELECT format('SET ROLE %I', :'app_user') \gexec`,
     String.raw`SELECT format('REVOKE ALL ON DATABASE %I FROM PUBLIC', :'app_db') \gexec`,
+    String.raw`SELECT 'RESET ROLE' \gexec`,
 ].join("\n");
 
 export function dbInitScript(): string {

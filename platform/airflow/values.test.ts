@@ -2,6 +2,7 @@
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
 import {
+    METADATA_DB,
     METADATA_PASSWORD_GENERATION,
     envIssues,
     isFernetKey,
@@ -13,6 +14,7 @@ import {
 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
+import { runDbInit } from "./db-init-run";
 import { images } from "../../versions";
 
 describe("Airflow (pure builders)", () => {
@@ -67,7 +69,8 @@ describe("Airflow (pure builders)", () => {
         assert.equal(envIssues({ AIRFLOW__CORE__FERNET_KEY: "x" }).length, 1);
     });
 
-    it("bootstraps the metadata DB idempotently over TLS, re-running only when its spec changes", () => {
+    it("bootstraps the metadata DB idempotently over TLS, re-running only when its spec changes", async function () {
+        this.timeout(120_000);
         assert.match(DB_INIT_SQL, /CREATE ROLE %I LOGIN', :'app_user'\) WHERE NOT EXISTS \(SELECT 1 FROM pg_roles/);
         assert.match(DB_INIT_SQL, /CREATE DATABASE %I OWNER %I', :'app_db', :'app_user'\) WHERE NOT EXISTS \(SELECT 1 FROM pg_database/);
         assert.equal((DB_INIT_SQL.match(/\\gexec/g) ?? []).length, DB_INIT_SQL.split("\n").length - 1, "every statement but \\getenv runs through \\gexec");
@@ -89,6 +92,23 @@ describe("Airflow (pure builders)", () => {
             dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
         );
         assert.equal(metadataConnection("pw", "h", 5432), "postgresql://airflow:pw@h:5432/airflow?sslmode=require");
+
+        // The Job's script on a real server, twice, as the RDS master: the second run succeeds and
+        // changes nothing, and the role logs in to its own database with the password the Job set.
+        const { runs, login } = await runDbInit(spec.template.spec.containers[0], {
+            [`${secretNames.dbMaster}/password`]: "master-password",
+            [`${secretNames.metadata}/password`]: "app-password-1",
+        });
+        for (const [i, r] of runs.entries()) {
+            assert.equal(r.result.status, 0, `run ${i + 1}: ${r.result.stdout}\n${r.result.stderr}`);
+            assert.doesNotMatch(r.result.stderr, /WARNING/, `run ${i + 1}`);
+        }
+        const { user, database } = METADATA_DB;
+        assert.ok(runs[0].state.includes(`role ${user} login=t super=f createrole=f createdb=f`), runs[0].state.join("\n"));
+        assert.ok(runs[0].state.includes(`database ${database} owner=${user} acl={${user}=CTc/${user}}`), "owned by the role, nothing granted to PUBLIC");
+        assert.deepEqual(runs[1].state, runs[0].state);
+        assert.equal(login.status, 0, login.stderr);
+        assert.equal(login.stdout.trim(), `${user} ${database}`);
     });
 
     it("gives asyncpg its own URL: the same database with ssl=require, never sslmode", () => {

@@ -14,7 +14,18 @@ import { podPlacement } from "../karpenter/nodepools";
 import { Captured, PlanRun } from "../../tools/harness";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
-import { descendants, inputsOf, isKarpenterRelease, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack } from "../../test/support";
+import {
+    descendants,
+    inputsOf,
+    isKarpenterRelease,
+    ofType,
+    one,
+    transitiveDeps,
+    assertPinnedRelease,
+    describeEachStack,
+    exposedService,
+    plansOfEachExposure,
+} from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ES = `kubernetes:${apiVersions.elasticsearch}:Elasticsearch`;
@@ -157,16 +168,21 @@ describeEachStack(
             assert.equal(eckAllowedDisruptions({ nodeSets: [{ count: 3 }], podDisruptionBudget: { spec: { maxUnavailable: 1 } } }, "yellow"), 1);
         });
 
-        it("runs Kibana of the same version against bdok, exposed as the exposure setting says", () => {
+        it("runs Kibana of the same version against bdok, exposed as the exposure setting says", async function () {
+            this.timeout(180_000);
             const kb = cr(plan(), KB);
             const es = cr(plan(), ES);
             assert.equal(kb.spec.version, es.spec.version);
             assert.deepEqual(kb.spec.elasticsearchRef, { name: ES_NAME });
             for (const k of ["requests", "limits"]) assert.ok(kb.spec.resources[k].cpu && kb.spec.resources[k].memory, `Kibana ${k}`);
-            const svc = kb.spec.http.service;
-            assert.equal(svc.spec.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
-            if (svc.spec.type === "LoadBalancer") assert.equal(svc.metadata.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
             assert.equal(kb.spec.http.tls, undefined, "Kibana keeps ECK's TLS");
+            // The stack file's setting, then each setting on this stack.
+            for (const run of await plansOfEachExposure(stack, plan())) {
+                const svc = cr(run, KB).spec.http.service;
+                const want = exposedService(run.config.exposure);
+                assert.equal(svc.spec.type, want.type, run.config.exposure);
+                assert.deepEqual(svc.metadata.annotations, want.annotations, run.config.exposure);
+            }
         });
 
         it("places Kibana with the workloads pool's whole placement: its selector and its tolerations", () => {

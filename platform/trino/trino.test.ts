@@ -26,6 +26,8 @@ import {
     one,
     planOf,
     planWith,
+    plansOfEachExposure,
+    exposedService,
     transitiveDeps,
     assertPinnedRelease,
     STACKS,
@@ -192,14 +194,19 @@ describeEachStack(
             );
         });
 
-        it("exposes its service as the exposure setting says", () => {
-            const svc = values(plan()).service;
-            assert.equal(svc.type, stack === "dev" ? "ClusterIP" : "LoadBalancer");
-            if (svc.type === "LoadBalancer") assert.equal(svc.annotations["service.beta.kubernetes.io/aws-load-balancer-scheme"], "internal");
-            else assert.deepEqual(svc.annotations, {});
-            // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
-            const port = plan().config.exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
-            assert.equal(plan().plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`);
+        it("exposes its service as the exposure setting says", async function () {
+            this.timeout(180_000);
+            // The stack file's setting, then each setting on this stack.
+            for (const run of await plansOfEachExposure(stack, plan())) {
+                const exposure = run.config.exposure;
+                const svc = values(run).service;
+                const want = exposedService(exposure);
+                assert.equal(svc.type, want.type, exposure);
+                assert.deepEqual(svc.annotations, want.annotations, exposure);
+                // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
+                const port = exposure === "clusterIp" ? 8080 : TRINO_HTTPS_PORT;
+                assert.equal(run.plan.outputs.trinoPortForward, `kubectl -n trino port-forward svc/trino ${port}:${port}`, exposure);
+            }
         });
 
         it("does not wait for the Airflow or Elastic releases (only the load balancer controller, behind a load balancer)", () => {
