@@ -71,7 +71,7 @@ describe("karpenter nodepools", () => {
         assert.notDeepEqual(validateCustomResource(badPolicy), []);
     });
 
-    it("stateful: on-demand Graviton, tainted and labelled, only empty nodes consolidated one at a time, never expired", () => {
+    it("stateful: on-demand Graviton, tainted and labelled, only empty nodes consolidated one at a time, monthly expiry with a bounded drain", () => {
         const [p] = nodePools("stateful", POOL_DEFAULTS.stateful) as any[];
         const req = Object.fromEntries(p.spec.template.spec.requirements.map((r: any) => [r.key, r.values]));
         assert.deepEqual(req["karpenter.sh/capacity-type"], ["on-demand"]);
@@ -80,9 +80,9 @@ describe("karpenter nodepools", () => {
         assert.deepEqual(p.spec.template.metadata.labels, { "bdok.io/pool": "stateful" });
         partial(p.spec.disruption, { consolidationPolicy: "WhenEmpty", consolidateAfter: "1h" });
         assert.deepEqual(p.spec.disruption.budgets, [{ nodes: "1" }]);
-        // Expiry would drain every broker node at once, budget or not; drift replaces them one by one.
-        assert.equal(p.spec.template.spec.expireAfter, "Never");
-        assert.equal(p.spec.template.spec.terminationGracePeriod, undefined);
+        // Expiry ignores the budget: a bounded drain keeps a lone do-not-disrupt broker from holding it.
+        assert.equal(p.spec.template.spec.expireAfter, "720h");
+        assert.equal(p.spec.template.spec.terminationGracePeriod, "24h");
         assert.deepEqual(p.spec.limits, { cpu: "32", memory: "128Gi" });
     });
 
@@ -119,10 +119,11 @@ describe("karpenter nodepools", () => {
         assert.ok(text.includes(`bdok:karpenter.pools.workloads.cpuLimit: got 0; allowed: an integer from 1 to 10000`), text);
         assert.match(text, /bdok:karpenter\.pools\.workloads\.instanceSizez: unknown key; did you mean "instanceSizes"\?/);
         // An expiring pool without a bound on the drain: a do-not-disrupt pod would hold the node half-drained.
-        assert.deepEqual(parsePools({ stateful: { expireAfter: "720h" } }).issues, [
+        assert.deepEqual(parsePools({ stateful: { expireAfter: "720h", terminationGracePeriod: "Never" } }).issues, [
             `bdok:karpenter.pools.stateful.terminationGracePeriod: got "Never" with expireAfter "720h"; allowed: a duration such as 2h (an expired node must not stay half-drained), or expireAfter "Never"`,
         ]);
         assert.deepEqual(parsePools({ stateful: { expireAfter: "720h", terminationGracePeriod: "1h" } }).issues, []);
+        assert.deepEqual(parsePools({ stateful: { expireAfter: "Never", terminationGracePeriod: "Never" } }).issues, []);
         assert.match(
             parsePools({ workloads: { terminationGracePeriod: "2d" } }).issues.join(),
             /terminationGracePeriod: got "2d"; allowed: a duration such as 30m or 2h, or Never/,

@@ -44,10 +44,11 @@ export const POOL_DEFAULTS: PoolsConfig = {
         arch: ["arm64"],
         cpuLimit: 32,
         memoryLimitGiB: 128,
-        // Expiry drains at once and ignores the budget (Karpenter disruption docs): the brokers and data
-        // nodes are replaced only by drift (a new AMI pin), one node at a time under their PDBs.
-        expireAfter: "Never",
-        terminationGracePeriod: "Never",
+        // Nodes are replaced monthly for patches. Expiry drains at once and ignores the budget
+        // (Karpenter disruption docs): the PDBs pace the brokers and data nodes, and the grace period
+        // ends the wait for a lone do-not-disrupt replica instead of leaving its node half-drained.
+        expireAfter: "720h",
+        terminationGracePeriod: "24h",
         consolidateAfter: "1h",
     },
     // Spark executors, Trino workers, Airflow task pods: several families for spot depth.
