@@ -177,6 +177,16 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
               }),
           )
         : undefined;
+    // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) and the operator that
+    // runs them outlive it on destroy: a scheduler still running never submits into a half-deleted
+    // pipeline, and the operator is there to clear the finalizer of an application left behind.
+    const batch = cfg.pipelines.batch
+        ? new BatchPipeline(
+              "batch-pipeline",
+              { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags, namespace: namespaces.byName.airflow },
+              onCluster,
+          )
+        : undefined;
     const airflow = new Airflow(
         "airflow",
         {
@@ -188,7 +198,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             ...(batchDags ? { dagFiles: batchDags } : {}),
             workerLakeGrants: batchAsks.airflowWorkerLake,
         },
-        onPools,
+        { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : [])] },
     );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
     const elastic = new Elastic(
@@ -205,13 +215,6 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     );
 
     // ---- Pipelines ----
-    const batch = cfg.pipelines.batch
-        ? new BatchPipeline(
-              "batch-pipeline",
-              { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags, namespace: namespaces.byName.airflow },
-              onCluster,
-          )
-        : undefined;
     const pipelineOutputs: Record<string, pulumi.Input<unknown>> = {};
     if (batch) {
         Object.assign(pipelineOutputs, {

@@ -142,6 +142,27 @@ describeEachStack(
             for (const p of pools) assert.ok(transitiveDeps(plan(), p.urn).has(addon.urn), `${p.name} may outlive the EBS CSI add-on`);
         });
 
+        // ECK rolls Kibana out only once its Elasticsearch association is set up.
+        it("awaits Kibana after, and deletes it before, the Elasticsearch its elasticsearchRef names", () => {
+            const es = ofType(plan(), "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch");
+            for (const kb of ofType(plan(), "kubernetes:kibana.k8s.elastic.co/v1:Kibana")) {
+                const ref = es.find((e) => inputsOf(e).metadata.name === inputsOf(kb).spec.elasticsearchRef.name);
+                assert.ok(ref, "the referenced Elasticsearch is in the plan");
+                assert.ok(transitiveDeps(plan(), kb.urn).has(ref.urn), `${kb.name} does not wait for ${ref.name}`);
+            }
+        });
+
+        // A scheduler still running must not submit into a half-deleted pipeline, and an application
+        // it leaves behind needs the operator to clear its finalizer.
+        it("deletes Airflow before the Spark operator and before the batch jobs' code and lake ConfigMap", () => {
+            const airflow = one(plan(), RELEASE, "airflow");
+            const deps = transitiveDeps(plan(), airflow.urn);
+            assert.ok(deps.has(one(plan(), RELEASE, "spark-operator").urn), "Airflow may outlive the Spark operator");
+            const batch = plan().captured.filter((r) => r.parent && r.parent.endsWith("::batch-pipeline") && r.custom);
+            if (plan().config.pipelines.batch) assert.ok(batch.length > 0, "the batch pipeline's resources");
+            for (const r of batch) assert.ok(deps.has(r.urn), `Airflow may outlive ${r.name}`);
+        });
+
         it("deletes every custom resource before its operator (it depends on the operator's release)", function () {
             const crs = customResources(plan());
             assert.ok(crs.length > 0, "the plan has custom resources");

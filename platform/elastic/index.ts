@@ -73,8 +73,10 @@ export class Elastic extends pulumi.ComponentResource {
         const custom = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [operator, ...extraDeps] }, { namespace: ns });
         this.elasticsearch = custom("elasticsearch", elasticsearchResource(cfg, args.platform.storageClass, args.auth), [...args.pools, ...args.storage]);
-        // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB.
-        this.kibana = custom("kibana", kibanaResource(cfg), [...exposureDependencies(args.platform), ...args.pools]);
+        // Kibana's Service may be a LoadBalancer: it goes before the controller that owns its NLB. ECK
+        // rolls Kibana out only once its elasticsearchRef association is set up, so its await starts
+        // after Elasticsearch's, and on destroy it goes first.
+        this.kibana = custom("kibana", kibanaResource(cfg), [...exposureDependencies(args.platform), ...args.pools, this.elasticsearch]);
 
         this.namespace = ns;
         this.registerOutputs({

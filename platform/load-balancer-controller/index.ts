@@ -6,6 +6,8 @@ import { controllerPolicy } from "./iam";
 
 import { PodRole } from "../../aws/pod-role";
 import { KUBE_SYSTEM, pinnedChart } from "../k8s/objects";
+import { releaseTimeout } from "../../lib/await";
+import { charts } from "../../versions";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;
@@ -54,6 +56,8 @@ export class LoadBalancerController extends pulumi.ComponentResource {
                 values: pulumi
                     .all([args.clusterName, args.vpcId])
                     .apply(([clusterName, vpcId]) => controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),
+                // Helm's default 300 s is exactly the modelled slow end: no margin.
+                timeout: releaseTimeout(charts.awsLoadBalancerController.chart),
                 maxHistory: 5,
             },
             { parent: this, dependsOn: [role] },
