@@ -307,11 +307,13 @@ describeEachStack(
             for (const s of mine(plan()).filter((c) => c.type === SECRET)) assert.equal(s.inputs.stringData, "[secret]", `${s.name} is a Pulumi secret`);
         });
 
-        it("does not wait for the Trino or Elastic releases", () => {
+        it("does not wait for the Trino or Elastic releases; it waits for the Spark operator it submits to", () => {
             const deps = transitiveDeps(plan(), release(plan()).urn);
-            // The load balancer controller (its own test file) and Karpenter's pools are the releases it may wait for.
+            const spark = ofType(plan(), RELEASE).find((r) => inputsOf(r).chart === "spark-operator")!;
+            assert.ok(deps.has(spark.urn), "the operator outlives Airflow on destroy");
+            // The load balancer controller (its own test file), Karpenter's pools and the Spark operator are the releases it may wait for.
             const others = ofType(plan(), RELEASE).filter(
-                (r) => r.urn !== release(plan()).urn && inputsOf(r).chart !== "aws-load-balancer-controller" && !isKarpenterRelease(r),
+                (r) => r.urn !== release(plan()).urn && r.urn !== spark.urn && inputsOf(r).chart !== "aws-load-balancer-controller" && !isKarpenterRelease(r),
             );
             assert.ok(others.length >= 2);
             for (const o of others) assert.ok(!deps.has(o.urn), `Airflow waits for ${o.name}`);

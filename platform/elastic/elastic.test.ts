@@ -192,7 +192,7 @@ describeEachStack(
             assert.deepEqual(spec.tolerations, want.tolerations);
         });
 
-        it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller)", () => {
+        it("makes both resources wait for the operator release and nothing else of the platform (Kibana: its load balancer controller and its Elasticsearch)", () => {
             const rel = operator(plan());
             for (const t of [ES, KB]) {
                 const r = mine(plan()).find((c) => c.type === t)!;
@@ -204,8 +204,12 @@ describeEachStack(
                 // Both select the stateful pool, so they wait for Karpenter's releases too.
                 for (const other of ofType(plan(), RELEASE).filter((o) => o.urn !== rel.urn && o.urn !== lbc.urn && !isKarpenterRelease(o)))
                     assert.ok(!deps.has(other.urn), `${t} waits for ${other.name}`);
-                assert.ok(!r.dependencies.some((d) => d.includes("Elasticsearch::") || d.includes("Kibana::")), "no ordering between ES and Kibana");
             }
+            // ECK rolls Kibana out once its Elasticsearch association is set up: Kibana after ES, never the reverse.
+            const es = mine(plan()).find((c) => c.type === ES)!;
+            const kb = mine(plan()).find((c) => c.type === KB)!;
+            assert.ok(kb.dependencies.includes(es.urn), "Kibana waits for Elasticsearch");
+            assert.ok(!transitiveDeps(plan(), es.urn).has(kb.urn), "Elasticsearch does not wait for Kibana");
             const deps = transitiveDeps(plan(), rel.urn);
             // The operator runs on the system group: it waits for no other release, Karpenter's included.
             for (const other of ofType(plan(), RELEASE).filter((o) => o.urn !== rel.urn)) assert.ok(!deps.has(other.urn), `ECK waits for ${other.name}`);
