@@ -6,6 +6,7 @@ import {
     awaitedBeforeNodes,
     controllerTable,
     destroyProblems,
+    durationTable,
     Graph,
     hookDeadlocks,
     poolConsumersNotWaiting,
@@ -38,6 +39,14 @@ describe("lifecycle model", () => {
                             `${t.resource.name}: starts at ${t.start.toFixed(1)} min, nodes at ${t.nodesReady.toFixed(1)}, needs ${t.neededSeconds} s, times out after ${t.timeoutSeconds} s`,
                     );
                 assert.deepEqual(short, []);
+            });
+
+            // The NodePool is created in seconds; the first node comes inside the consumer's own await.
+            it("a pool consumer's modelled wait includes Karpenter's first-node launch", () => {
+                const t = upTimings(run.captured).find((x) => x.resource.type === "kubernetes:kafka.strimzi.io/v1:KafkaConnect")!;
+                const launch = durationTable().entries.find((e) => e.match === "kubernetes:karpenter.sh/*:NodePool")!.range![1];
+                assert.ok(launch > 0);
+                assert.ok(t.neededSeconds >= Math.round((t.readyMinutes + launch) * 60), JSON.stringify({ ...t, resource: t.resource.name }));
             });
 
             it("no awaited Helm release waits for a Job that Helm runs only after the wait", () => {

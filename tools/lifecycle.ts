@@ -193,7 +193,11 @@ export function upTimings(captured: Captured[], durations = durationTable(), tab
         const e = durationEntry(r as unknown as EstResource, durations);
         const entry = e.index >= 0 ? durations.entries[e.index] : undefined;
         const readyMinutes = entry?.range ? entry.range[1] : e.minutes;
-        const idle = needsPods(r, durations) ? Math.max(0, nodesReady - start) : 0;
+        // A NodePool is not awaited: its consumer starts once it exists, then waits inside its own
+        // await for Karpenter's first node (the table's NodePool row).
+        const pool = captured.find((p) => p.type === NODEPOOL_TYPE && g.waitsFor(r.urn).has(p.urn));
+        const launch = pool ? (durations.entries[durationEntry(pool as unknown as EstResource, durations).index]?.range?.[1] ?? 0) : 0;
+        const idle = (needsPods(r, durations) ? Math.max(0, nodesReady - start) : 0) + launch;
         out.push({ resource: r, start, nodesReady, readyMinutes, neededSeconds: Math.round((idle + readyMinutes) * 60), timeoutSeconds: a.timeoutSeconds });
     }
     return out;
