@@ -6,10 +6,11 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import * as YAML from "yaml";
 import { readPipelineFile } from "../pipelines/files";
 import { podPlacement } from "../platform/karpenter/nodepools";
+import { depsSchemeProblems } from "../platform/spark-operator/specs";
 import { Captured, PlanRun } from "../tools/harness";
+import { launchedTemplates, programObject } from "../tools/references";
 import { byUrn, describeEachStack, inputsOf, transitiveDeps } from "./support";
 
 interface Delivered {
@@ -26,14 +27,17 @@ interface Delivered {
 export function deliveredSparkApplications(run: PlanRun): Delivered[] {
     const out: Delivered[] = [];
     for (const c of run.captured) {
-        const i = inputsOf(c);
-        if (c.type === "kubernetes:core/v1:ConfigMap") {
-            for (const [key, text] of Object.entries<string>(i.data ?? {})) {
-                if (!/\.ya?ml$/.test(key) || !/^kind:\s*SparkApplication\s*$/m.test(text)) continue;
-                out.push({ origin: `${c.name} ${key}`, resource: c, byAirflow: true, app: YAML.parse(text) });
-            }
-        } else if (c.type === "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication") {
-            out.push({ origin: c.name, resource: c, byAirflow: false, app: { apiVersion: i.apiVersion, kind: i.kind, metadata: i.metadata, spec: i.spec } });
+        const o = programObject(c);
+        if (o?.kind === "ConfigMap") {
+            for (const t of launchedTemplates([o]).filter((x) => x.kind === "SparkApplication"))
+                out.push({ origin: `${c.name} ${t.name}`, resource: c, byAirflow: true, app: t.body });
+        } else if (o?.kind === "SparkApplication") {
+            out.push({
+                origin: c.name,
+                resource: c,
+                byAirflow: false,
+                app: { apiVersion: o.body.apiVersion, kind: o.kind, metadata: o.body.metadata, spec: o.body.spec },
+            });
         }
     }
     return out;
@@ -79,13 +83,6 @@ export function initialExecutors(spec: any): { instances: number; dynamic: boole
     return { instances: Math.max(min, initial, sparkInstances), dynamic };
 }
 
-/**
- * Schemes whose deps the operator's controller can submit. SparkSubmit.prepareSubmitEnvironment
- * runs resolveGlobPaths on --jars/--files/--py-files/--archives in every deploy mode, and that
- * opens every scheme but local, http, https and ftp through Hadoop's FileSystem; the controller
- * image has no S3AFileSystem and its service account no AWS role (kubeflow/spark-operator #404, #1328).
- */
-const SUBMITTABLE = ["local", "http", "https"];
 const DEPS_KEYS = ["jars", "files", "pyFiles", "archives"];
 
 /** The ConfigMap key a role sees at `file` through its read-only volumeMounts, or why not. */
@@ -169,12 +166,8 @@ describeEachStack(
 
         it("names only local, http or https deps: nothing the controller would open with Hadoop's FileSystem", () => {
             for (const { origin, app } of deliveredSparkApplications(plan())) {
-                for (const key of DEPS_KEYS) {
-                    for (const uri of app.spec.deps?.[key] ?? []) {
-                        const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(uri)?.[1]?.toLowerCase();
-                        assert.ok(SUBMITTABLE.includes(scheme ?? ""), `${origin} deps.${key}: ${uri}`);
-                    }
-                }
+                // The rule and its sources: platform/spark-operator/specs.ts depsSchemeProblems.
+                for (const key of DEPS_KEYS) assert.deepEqual(depsSchemeProblems(app.spec.deps?.[key] ?? [], `${origin} deps.${key}`), []);
             }
         });
 

@@ -2,7 +2,7 @@
 // workloads the program and the charts declare, the pods operators make from custom resources,
 // and the templates launched at run time (the KubernetesExecutor's pod, the DAG's SparkApplications).
 import type { PlacementSpec } from "../platform/karpenter/scheduling";
-import type { WorldObject } from "./references";
+import { WorldObject, workloadPodSpec } from "./references";
 
 export interface PodPlacement {
     from: string;
@@ -10,8 +10,6 @@ export interface PodPlacement {
     daemon: boolean;
     spec: PlacementSpec;
 }
-
-const WORKLOADS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"];
 
 function placement(ps: Record<string, any> | undefined): PlacementSpec {
     return { nodeSelector: ps?.nodeSelector, affinity: ps?.affinity, tolerations: ps?.tolerations };
@@ -49,10 +47,8 @@ export function podPlacements(world: WorldObject[]): PodPlacement[] {
         // comes from the custom resource (a Connect build pod from spec.template.buildPod).
         if (o.origin.startsWith("runtime:")) continue;
         const from = `${o.kind}/${o.name} (${o.origin})`;
-        const spec = o.body.spec ?? {};
-        if (o.kind === "Pod") out.push({ from, daemon: false, spec: placement(spec) });
-        if (WORKLOADS.includes(o.kind)) out.push({ from, daemon: o.kind === "DaemonSet", spec: placement(spec.template?.spec) });
-        if (o.kind === "CronJob") out.push({ from, daemon: false, spec: placement(spec.jobTemplate?.spec?.template?.spec) });
+        const ps = workloadPodSpec(o);
+        if (ps) out.push({ from, daemon: o.kind === "DaemonSet", spec: placement(ps) });
         for (const [role, ps] of operatorPods(o)) out.push({ from: `${from} ${role}`, daemon: false, spec: placement(ps) });
     }
     return out;

@@ -284,17 +284,24 @@ export function unresolved(world: WorldObject[]): Unresolved[] {
     return out;
 }
 
+const POD_TEMPLATE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"];
+
+/** The pod spec a core workload declares: a Pod's own, a controller's template, a CronJob's job template. */
+export function workloadPodSpec(o: WorldObject): Record<string, any> | undefined {
+    const spec = o.body.spec ?? {};
+    if (o.kind === "Pod") return spec;
+    if (POD_TEMPLATE_KINDS.includes(o.kind)) return spec.template?.spec ?? {};
+    if (o.kind === "CronJob") return spec.jobTemplate?.spec?.template?.spec ?? {};
+    return undefined;
+}
+
 /** The service account each pod-running object's pods use (default: "default"). */
 export function podServiceAccounts(world: WorldObject[]): { namespace: string; serviceAccount: string; from: string }[] {
     const out: { namespace: string; serviceAccount: string; from: string }[] = [];
     for (const o of world) {
         const spec = o.body.spec ?? {};
-        const podSpecs: Record<string, any>[] = [];
-        if (o.kind === "Pod") podSpecs.push(spec);
-        if (["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"].includes(o.kind)) podSpecs.push(spec.template?.spec ?? {});
-        if (o.kind === "CronJob") podSpecs.push(spec.jobTemplate?.spec?.template?.spec ?? {});
-        for (const ps of podSpecs)
-            out.push({ namespace: nsOf(o), serviceAccount: ps.serviceAccountName ?? "default", from: `${o.kind}/${o.name} (${o.origin})` });
+        const ps = workloadPodSpec(o);
+        if (ps) out.push({ namespace: nsOf(o), serviceAccount: ps.serviceAccountName ?? "default", from: `${o.kind}/${o.name} (${o.origin})` });
         if (o.kind === "SparkApplication") {
             for (const role of ["driver", "executor"])
                 out.push({ namespace: nsOf(o), serviceAccount: spec[role]?.serviceAccount ?? "default", from: `SparkApplication/${o.name} ${role}` });

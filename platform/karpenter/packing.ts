@@ -4,8 +4,7 @@
 // packing into a cheaper one (m7g/c7g/r7g large..2xlarge on spot: 3 x (2392m, 64 MiB), (2067m,
 // 11305 MiB), (3452m, 2858 MiB), 2 x (2230m, 14163 MiB) cost 275.30 USD/month; adding (2761m,
 // 992 MiB) gives 264.67). Adding a pod that sorts last never lowers it: the others land as before.
-// Allowing one more type never raises it while some pair of allowed types holds every pod (a
-// family x size grid always has one: its largest size): each packing tried is fixed by a pair
+// Allowing one more type never raises it: each packing tried is fixed by a pair of allowed types
 // (first type, fallback type), and a longer list only adds pairs. A per-pod fallback to the
 // cheapest type that fits would depend on the whole list: adding c6g.xlarge to m7g/r7g
 // large..xlarge made it the fallback for (1931m, 5750 MiB) and raised 197.32 to 215.93.
@@ -95,21 +94,14 @@ const fits = (p: Pod, free: { cpuMillis: number; memoryMiB: number; pods: number
 
 /**
  * First-fit decreasing onto new nodes of `shape`, or of `fallback` for a pod `shape` cannot hold
- * (undefined when neither holds it; with no fallback, of the cheapest type that holds the pod).
- * Each node then shrinks to the cheapest type holding its pods.
+ * (undefined when neither holds it). Each node then shrinks to the cheapest type holding its pods.
  */
-function packOnto(pods: Pod[], shape: Shape, fallback: Shape | undefined, all: Shape[]): Array<{ shape: Shape; pods: Pod[] }> | undefined {
+function packOnto(pods: Pod[], shape: Shape, fallback: Shape, all: Shape[]): Array<{ shape: Shape; pods: Pod[] }> | undefined {
     const bins: Array<{ shape: Shape; pods: Pod[]; free: { cpuMillis: number; memoryMiB: number; pods: number } }> = [];
     for (const p of pods) {
         let bin = bins.find((b) => fits(p, b.free) && !(p.group && b.pods.some((q) => q.group === p.group)));
         if (!bin) {
-            const open = fits(p, shape.alloc)
-                ? shape
-                : fallback
-                  ? fits(p, fallback.alloc)
-                      ? fallback
-                      : undefined
-                  : cheapest(all.filter((s) => fits(p, s.alloc)));
+            const open = fits(p, shape.alloc) ? shape : fits(p, fallback.alloc) ? fallback : undefined;
             if (!open) return undefined;
             bin = { shape: open, pods: [], free: { ...open.alloc } };
             bins.push(bin);
@@ -169,11 +161,13 @@ export function packPool(pool: PoolOffer, pods: PodRequest[], capacity: Capacity
     };
     for (const s of all) {
         // The fallback matters only for pods `s` cannot hold.
-        if (list.every((p) => fits(p, s.alloc))) consider(packOnto(list, s, undefined, all));
-        else for (const f of all) consider(packOnto(list, s, f, all));
+        for (const f of list.every((p) => fits(p, s.alloc)) ? [s] : all) consider(packOnto(list, s, f, all));
     }
-    // No pair holds every pod: each pod that the first type cannot hold takes its own cheapest fit.
-    if (!best) for (const s of all) consider(packOnto(list, s, undefined, all));
+    // Not with instanceShape's types: at most two of a list are undominated, and every pod fits one.
+    if (!best)
+        throw new Error(
+            `pool ${pool.name}: no two of ${pool.instanceTypes.join(", ")} hold every pod between them; allowed: a list with a type that holds each pod beside one that holds the rest`,
+        );
     return best!.map((b) => ({
         pool: pool.name,
         instanceType: b.shape.type,

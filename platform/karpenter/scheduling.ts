@@ -107,16 +107,19 @@ export function nodeGroupShape(name: string, g: { labels?: Record<string, string
     return { name, labels, taints: [...(g.taints ?? [])] };
 }
 
-/** The Karpenter pool a pod asks for by selector or required affinity, if any. */
-export function requestedPool(pod: PlacementSpec): string | undefined {
-    const sel = pod.nodeSelector?.[POOL_LABEL];
+/** The one value a pod asks for of a node label, by selector or by an `In` of one value in a required affinity term. */
+export function requestedValue(pod: PlacementSpec, key: string): string | undefined {
+    const sel = pod.nodeSelector?.[key];
     if (sel) return sel;
     const terms =
         (pod.affinity as { nodeAffinity?: { requiredDuringSchedulingIgnoredDuringExecution?: { nodeSelectorTerms?: unknown[] } } } | undefined)?.nodeAffinity
             ?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? [];
     for (const term of terms) {
-        const e = ((term as { matchExpressions?: Expression[] }).matchExpressions ?? []).find((x) => x.key === POOL_LABEL && x.operator === "In");
+        const e = ((term as { matchExpressions?: Expression[] }).matchExpressions ?? []).find((x) => x.key === key && x.operator === "In");
         if (e?.values?.length === 1) return e.values[0];
     }
     return undefined;
 }
+
+/** The Karpenter pool a pod asks for, if any. */
+export const requestedPool = (pod: PlacementSpec): string | undefined => requestedValue(pod, POOL_LABEL);

@@ -6,6 +6,8 @@ import { CapacityTable } from "../../lib/node-capacity";
 import { getPath } from "../../lib/plan-resource";
 import { cpuMillis, jvmMemoryMiB, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
+import { CAPACITY_TYPE_LABEL } from "../../platform/karpenter/nodepools";
+import { requestedPool, requestedValue } from "../../platform/karpenter/scheduling";
 
 export interface PodItem {
     /** The plan resource that creates the pods (name and type). */
@@ -28,26 +30,12 @@ export interface PodItem {
     spread?: boolean;
 }
 
-export const POOL_LABEL_KEY = "bdok.io/pool";
-
-/**
- * The pool a pod spec (or Strimzi pod template) selects, by nodeSelector or required node
- * affinity on bdok.io/pool, suffixed ":on-demand" when it also requires on-demand capacity.
- */
+/** The pool a pod spec selects (with ":on-demand" when it also asks for on-demand capacity), if any. */
 export function poolOf(ps: unknown): string | undefined {
     if (!isPlainObject(ps)) return undefined;
-    const sel = isPlainObject(ps.nodeSelector) ? ps.nodeSelector : {};
-    const terms = getPath(ps, "affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms");
-    const exprs =
-        Array.isArray(terms) && terms.length === 1 && isPlainObject(terms[0]) && Array.isArray(terms[0].matchExpressions) ? terms[0].matchExpressions : [];
-    const fromAffinity = (key: string) => {
-        const e = exprs.find((x: unknown) => isPlainObject(x) && x.key === key && x.operator === "In" && Array.isArray(x.values) && x.values.length === 1);
-        return e ? String((e as { values: unknown[] }).values[0]) : undefined;
-    };
-    const pool = (sel[POOL_LABEL_KEY] as string | undefined) ?? fromAffinity(POOL_LABEL_KEY);
+    const pool = requestedPool(ps);
     if (!pool) return undefined;
-    const capacity = (sel["karpenter.sh/capacity-type"] as string | undefined) ?? fromAffinity("karpenter.sh/capacity-type");
-    return capacity === "on-demand" ? `${pool}:on-demand` : pool;
+    return requestedValue(ps, CAPACITY_TYPE_LABEL) === "on-demand" ? `${pool}:on-demand` : pool;
 }
 
 /**
