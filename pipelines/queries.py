@@ -1,7 +1,8 @@
 """The Trino queries the stack outputs (queries.json), for the Iceberg tables of tables.json.
 
-    python3 -m pipelines.queries NAME DATABASE   prints one query
+python3 -m pipelines.queries NAME DATABASE   prints one query
 """
+
 from __future__ import annotations
 
 import json

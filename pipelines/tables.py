@@ -5,6 +5,7 @@ StructTypes, DDL and write statements here, so no schema is written twice. Shipp
 a ConfigMap mounted on driver and executors (--py-files local://.../tables.py; tables.json found
 through $BDOK_TABLES_JSON, pipelines/lake.ts), hence no package imports.
 """
+
 from __future__ import annotations
 
 import json

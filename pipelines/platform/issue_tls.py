@@ -13,6 +13,7 @@ Environment:
   TARGET_NAMESPACE, TARGET_SECRET, DNS_NAMES (comma-separated)   required
   VALID_DAYS (default 825), RENEW_DAYS (default 30)
 """
+
 from __future__ import annotations
 
 import base64

@@ -18,6 +18,7 @@ Environment:
   COPY_RETRY_SECONDS                             optional, default 10
   KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT  set by Kubernetes in every pod
 """
+
 from __future__ import annotations
 
 import json

@@ -12,6 +12,7 @@ Environment:
   KIBANA_ATTEMPTS   optional, default 60
   KIBANA_RETRY_SECONDS optional, default 10
 """
+
 from __future__ import annotations
 
 import base64

@@ -14,6 +14,7 @@ Environment:
 SIGTERM/SIGINT stop it after the current insert. Connection errors (and a
 table that does not exist yet) are retried with exponential backoff.
 """
+
 from __future__ import annotations
 
 import logging

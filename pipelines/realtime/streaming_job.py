@@ -35,6 +35,7 @@ Both Kafka option flags apply to the readers and the Kafka writer. For Strimzi's
 listener: security.protocol=SSL, ssl.truststore.type=PEM and
 ssl.truststore.location=<mounted cluster CA ca.crt>.
 """
+
 from __future__ import annotations
 
 import argparse

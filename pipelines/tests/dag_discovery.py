@@ -23,6 +23,7 @@ Command line (used by platform/airflow/airflow.test.ts):
 lays the payload out as the kubelet does and prints {"dag_files": [...]} or
 {"error": "..."} (relative paths).
 """
+
 from __future__ import annotations
 
 import json

@@ -6,6 +6,7 @@ nulls, dropDuplicates keeps one row per key. F evaluates pyspark.sql.functions e
 one row at a time, with Spark's null propagation, so an expression built by the job's code is
 evaluated as it is, not re-implemented.
 """
+
 from __future__ import annotations
 
 import json

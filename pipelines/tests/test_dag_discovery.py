@@ -4,6 +4,7 @@ The ignore file is the one platform/airflow/dags.ts delivers (DAGS_IGNORE); the 
 "finds every DAG in the ConfigMap as the kubelet lays it out" runs the same
 discovery over the ConfigMap of the real plan.
 """
+
 import os
 import re
 import tempfile

@@ -1,5 +1,6 @@
 """Checks of the Airflow 3 DAGs: Airflow is not installed here, so the files are parsed with
 ``ast``, and the acquire task is run with stand-ins for Airflow, boto3, S3 and the HTTP body."""
+
 import ast
 import gzip
 import importlib.util

@@ -6,6 +6,7 @@ tables.json, so iceberg."<database>".<table> resolves as in Trino. The queries u
 both accept (INTERVAL '1' HOUR is standard SQL; array_agg with ORDER BY, and with DISTINCT only
 when the ORDER BY is on the argument itself, a rule both enforce), so they run untranslated.
 """
+
 import csv
 import os
 import random
@@ -22,10 +23,8 @@ from pipelines import queries, tables as lake
 NAMES = ("john_wick", "customers_by_age_band_last_hour")
 DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
 # Words of the queries that are SQL, not column names.
-SQL_WORDS = set(
-    """select from where like and or order by limit case when then else end as count distinct
-    current_timestamp interval hour is not null group min array_agg""".split()
-)
+SQL_WORDS = set("""select from where like and or order by limit case when then else end as count distinct
+    current_timestamp interval hour is not null group min array_agg""".split())
 PG_TYPES = {
     "string": "text",
     "int": "integer",

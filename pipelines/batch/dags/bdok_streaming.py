@@ -5,6 +5,7 @@ passes an opener (returning the compressed HTTP body) and an uploader (e.g.
 ``s3.upload_fileobj``). Nothing here ever holds a whole file in memory: the
 body is decompressed on the fly while the uploader reads it part by part.
 """
+
 from __future__ import annotations
 
 import gzip

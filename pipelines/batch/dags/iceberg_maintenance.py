@@ -7,6 +7,7 @@ stream's), rewrite_manifests, expire_snapshots and remove_orphan_files, with the
 stack passes as job arguments. Spark rather than Trino: Spark pods already hold the lake role,
 and Trino's iceberg catalog stays read-only.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta

@@ -12,6 +12,7 @@ AWS access comes from the pod's role through the ``aws_default`` connection
 through ``kubernetes_default``. The SparkApplication manifests under
 ``spark/`` sit next to this file and are rendered by the operator.
 """
+
 from __future__ import annotations
 
 import os

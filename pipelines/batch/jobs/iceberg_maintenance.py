@@ -13,6 +13,7 @@ Usage: iceberg_maintenance.py --database NAMESPACE=GLUE_DATABASE [...]
        [--bucket BUCKET] [--region REGION]            (defaults: $LAKE_BUCKET, $AWS_REGION)
        [--snapshot-retention-days 7] [--retain-last 5] [--orphan-retention-days 3]
 """
+
 from __future__ import annotations
 
 import argparse

@@ -7,6 +7,7 @@ acquisition tasks) and replaces the Iceberg table declared for it in pipelines/t
 Usage: imdb_bronze.py [--bucket BUCKET] [--region REGION] [--database DATABASE]
        (defaults: $LAKE_BUCKET, $AWS_REGION, $BDOK_IMDB_DATABASE)
 """
+
 from __future__ import annotations
 
 import argparse

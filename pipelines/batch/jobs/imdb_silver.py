@@ -11,6 +11,7 @@ crawler involved.
 Usage: imdb_silver.py [--bucket BUCKET] [--region REGION] [--database DATABASE]
        (defaults: $LAKE_BUCKET, $AWS_REGION, $BDOK_IMDB_DATABASE)
 """
+
 from __future__ import annotations
 
 import argparse
