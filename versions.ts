@@ -9,8 +9,10 @@ export const charts = {
     trino: { chart: "trino", repo: "https://trinodb.github.io/charts", version: "1.42.2" },
     awsLoadBalancerController: { chart: "aws-load-balancer-controller", repo: "https://aws.github.io/eks-charts", version: "3.5.0" },
     // Two charts of one release: the CRDs (karpenter-crd, upgraded with the version) and the controller (skipCrds).
-    karpenter: { chart: "karpenter", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
-    karpenterCrd: { chart: "karpenter-crd", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    // An OCI registry has no index.yaml, so its charts are a `registry` (the Release's chart is
+    // `<registry>/<chart>`), never a `repo` (repositoryOpts.repo is a classic chart repository).
+    karpenter: { chart: "karpenter", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    karpenterCrd: { chart: "karpenter-crd", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
 } as const;
 
 export type ChartName = keyof typeof charts;

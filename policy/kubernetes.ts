@@ -225,3 +225,22 @@ export const noLiteralCredentials: ResourceValidationPolicy = {
         }
     },
 };
+
+export const helmOciChartReference: ResourceValidationPolicy = {
+    ...common,
+    name: "helm-oci-chart-reference",
+    description:
+        "An OCI chart is named by its full oci:// reference in the Release's chart, never by an oci:// repositoryOpts.repo: the provider asks such a repository for an index.yaml, which a registry does not serve.",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "helm"],
+    validateResource: (args, report) => {
+        // The Release's resolution is the one cited (provider/pkg/provider/helm_release.go).
+        if (args.type !== "kubernetes:helm.sh/v3:Release") return;
+        const repo = read(args.props, "repositoryOpts", "repo");
+        if (typeof repo !== "string" || !/^oci:\/\//i.test(repo.trim())) return;
+        const chart = read(args.props, "chart");
+        report(
+            `${label(args)}: repositoryOpts.repo is the OCI address ${repo}; the provider treats repositoryOpts.repo as a classic chart repository and fails on \`up\` ("not a valid chart repository"). Set chart to "${repo.replace(/\/+$/, "")}/${typeof chart === "string" ? chart : "<chart>"}" and drop repositoryOpts.`,
+        );
+    },
+};

@@ -9,7 +9,7 @@ import { rdsBackups, rdsDeletionProtectionProd, rdsEncrypted, rdsFinalSnapshotPr
 import { noPublicIngress } from "./network";
 import { eksEndpointRestrictedProd, eksLogging, eksPrivateNodes, eksSecretsEncryption } from "./eks";
 import { iamNoAccessKeys, iamNoAdmin, iamNoIamWildcard, iamNoUsers } from "./iam";
-import { k8sNoLoadBalancer, noLiteralCredentials } from "./kubernetes";
+import { helmOciChartReference, k8sNoLoadBalancer, noLiteralCredentials } from "./kubernetes";
 import { kafkaBrokersProd, kafkaMinInsyncProd, kafkaReplicationProd, kafkaTopicsProd } from "./kafka";
 import { elasticTls, elasticsearchNodesProd } from "./elastic";
 import { statefulProtectedProd } from "./stateful";
@@ -45,6 +45,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     elasticsearchNodesProd,
     elasticTls,
     noLiteralCredentials,
+    helmOciChartReference,
     statefulProtectedProd,
 ];
 

@@ -15,6 +15,7 @@ import {
 } from "../tools/lifecycle";
 import { POOL_LABEL } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
+import { chartKeyOfRelease } from "../platform/k8s/objects";
 import { planOf, STACKS } from "./support";
 
 describe("lifecycle model", () => {
@@ -73,7 +74,11 @@ describe("lifecycle model", () => {
                 const pools = run.captured.filter((r) => kinds.includes(r.type));
                 assert.ok(pools.length >= 3, "NodePools and the EC2NodeClass are in the plan");
                 const g = new Graph(run.captured);
-                const controller = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "karpenter")!;
+                const controller = run.captured.find(
+                    (r) =>
+                        r.type === "kubernetes:helm.sh/v3:Release" &&
+                        chartKeyOfRelease((r.rawInputs as any).chart, (r.rawInputs as any).version) === "karpenter",
+                )!;
                 const subnets = run.captured.filter((r) => r.type === "aws:ec2/subnet:Subnet");
                 for (const p of pools) {
                     assert.ok(g.outlives(controller.urn, p.urn), `${p.name} outlived by the controller`);

@@ -7,7 +7,7 @@ import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
 import { portForwardOrLb } from "../config";
-import type { RbacRule } from "../platform/k8s/objects";
+import { chartKeyOfRelease, pinnedChart, type RbacRule } from "../platform/k8s/objects";
 
 export const STACKS = fs
     .readdirSync(ROOT)
@@ -95,7 +95,9 @@ export function within(run: PlanRun, parentType: string, type: string): Captured
 
 /** Karpenter's two releases: whatever selects a node pool waits for them (and for what they wait for). */
 export function isKarpenterRelease(r: Captured): boolean {
-    return r.type === "kubernetes:helm.sh/v3:Release" && [charts.karpenter.chart, charts.karpenterCrd.chart].includes(inputsOf(r).chart);
+    return (
+        r.type === "kubernetes:helm.sh/v3:Release" && ["karpenter", "karpenterCrd"].includes(chartKeyOfRelease(inputsOf(r).chart, inputsOf(r).version) ?? "")
+    );
 }
 
 export function inputsOf<T = any>(r: Captured): T {
@@ -105,9 +107,10 @@ export function inputsOf<T = any>(r: Captured): T {
 /** A Helm release installs the chart, version and repository pinned in versions.ts into `namespace`. */
 export function assertPinnedRelease(release: Captured, chart: ChartName, namespace: string): void {
     const rel = inputsOf(release);
-    assert.equal(rel.chart, charts[chart].chart);
+    const pinned = pinnedChart(chart);
+    assert.equal(rel.chart, pinned.chart);
     assert.equal(rel.version, charts[chart].version);
-    assert.equal(rel.repositoryOpts.repo, charts[chart].repo);
+    assert.deepEqual(rel.repositoryOpts, pinned.repositoryOpts);
     assert.equal(rel.namespace, namespace);
 }
 

@@ -17,11 +17,11 @@ const home = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-helm-"));
 const env = { PATH: process.env.PATH, HOME: home, HELM_CACHE_HOME: `${home}/c`, HELM_CONFIG_HOME: `${home}/f`, HELM_DATA_HOME: `${home}/d` };
 const sums: string[] = [];
 let failed = 0;
-for (const c of Object.values(charts)) {
+for (const c of Object.values(charts) as { chart: string; version: string; repo?: string; registry?: string }[]) {
     const file = `${c.chart}-${c.version}.tgz`;
-    const args = c.repo.startsWith("oci://")
-        ? ["pull", `${c.repo}/${c.chart}`, "--version", c.version, "-d", dest]
-        : ["pull", c.chart, "--repo", c.repo, "--version", c.version, "-d", dest];
+    const args = c.registry
+        ? ["pull", `${c.registry}/${c.chart}`, "--version", c.version, "-d", dest]
+        : ["pull", c.chart, "--repo", String(c.repo), "--version", c.version, "-d", dest];
     const r = spawnSync(helmBinary(), args, { encoding: "utf8", env });
     if (r.status !== 0) {
         console.error(`${file}: helm pull failed: ${(r.stderr || String(r.error)).trim()}`);

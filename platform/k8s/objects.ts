@@ -59,8 +59,23 @@ export function secretRules(secretNames: string[], verbs: string[] = ["get"]): R
     return [{ apiGroups: [""], resources: ["secrets"], verbs: [...verbs], resourceNames: [...secretNames] }];
 }
 
-/** What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's own. */
-export function pinnedChart(name: ChartName): { chart: string; version: string; repositoryOpts: { repo: string }; createNamespace: false } {
-    const c = charts[name];
+export type PinnedChart = { chart: string; version: string; repositoryOpts?: { repo: string }; createNamespace: false };
+
+/**
+ * What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's
+ * own. An OCI chart is named by its full oci:// reference with no repositoryOpts: the provider sends
+ * any repositoryOpts.repo that parses as a URL to Helm's classic-repository lookup (index.yaml),
+ * which an OCI registry does not serve (pulumi-kubernetes provider/pkg/provider/helm_release.go,
+ * resolveChartName and locateChart; pulumi/pulumi-kubernetes#2158).
+ */
+export function pinnedChart(name: ChartName): PinnedChart {
+    const c: { chart: string; version: string; repo?: string; registry?: string } = charts[name];
+    if (c.registry) return { chart: `${c.registry}/${c.chart}`, version: c.version, createNamespace: false };
+    if (!c.repo) throw new Error(`versions.ts: chart ${name} has neither repo nor registry`);
     return { chart: c.chart, version: c.version, repositoryOpts: { repo: c.repo }, createNamespace: false };
+}
+
+/** The pinned chart a Release installs, from the chart reference and version it passes. */
+export function chartKeyOfRelease(chart: string, version: string): ChartName | undefined {
+    return (Object.keys(charts) as ChartName[]).find((k) => pinnedChart(k).chart === chart && charts[k].version === version);
 }

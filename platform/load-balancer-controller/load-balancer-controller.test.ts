@@ -7,7 +7,7 @@ import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
 import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
-import { KUBE_SYSTEM } from "../k8s/objects";
+import { chartKeyOfRelease, KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
@@ -31,7 +31,7 @@ function schemeOf(svc: { metadata?: any }): string {
     return svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"] ?? "internal";
 }
 
-const chartOf = (rel: Captured): ChartName | undefined => (Object.keys(charts) as ChartName[]).find((c) => charts[c].chart === inputsOf(rel).chart);
+const chartOf = (rel: Captured): ChartName | undefined => chartKeyOfRelease(inputsOf(rel).chart, inputsOf(rel).version);
 
 function render(run: PlanRun, rel: Captured): K8sObject[] {
     const i = inputsOf(rel);
