@@ -17,13 +17,18 @@ export const charts = {
 
 export type ChartName = keyof typeof charts;
 
-// Helm installs a chart's crds/ once and never upgrades them, so these operators' CRDs are Pulumi
+// Helm installs a chart's crds/ once and never upgrades them, so these charts' CRDs are Pulumi
 // resources from the same release (their Releases set skipCrds); a version bump updates them.
 export const crdManifests = {
     strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
     sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map(
         (crd) =>
             `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`,
+    ),
+    // The chart's crds/ at its tag (elbv2.k8s.aws, aga.k8s.aws; gateway.k8s.aws in gateway-crds.yaml).
+    awsLoadBalancerController: ["crds", "gateway-crds"].map(
+        (f) =>
+            `https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v${charts.awsLoadBalancerController.version}/helm/aws-load-balancer-controller/crds/${f}.yaml`,
     ),
 } as const;
 
