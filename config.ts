@@ -6,6 +6,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";
 import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
+import { addonVersionsProblem } from "./aws/cluster/addons";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
     ConfigError,
@@ -127,7 +128,7 @@ export const schema = {
         "small",
     ),
     kubernetesVersion: field(
-        str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }),
+        str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) ?? addonVersionsProblem(v) }),
         `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`,
         apps.kubernetes,
     ),

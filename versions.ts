@@ -48,6 +48,30 @@ export const apiVersions = {
 // release entry there.
 export const karpenterAmi = { family: "al2023", version: "v20260714" } as const;
 
+// EKS add-on versions, per Kubernetes minor: left unset, @pulumi/eks asks for the most recent
+// vpc-cni and kube-proxy (nodejs/eks/cluster/cluster.ts v4.3.0, getAddonVersionOutput mostRecent),
+// so an AWS release would show up as an unrequested update in the next preview. kube-proxy and
+// CoreDNS: the EKS User Guide's "kube-proxy versions" and "CoreDNS versions" tables
+// (docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html, managing-coredns.html).
+// vpc-cni, the Pod Identity agent and the EBS CSI driver: versions in use on 1.34/1.35 clusters;
+// confirm any bump with `aws eks describe-addon-versions --addon-name <name> --kubernetes-version <v>`.
+export const eksAddons = {
+    "1.34": {
+        vpcCni: "v1.21.1-eksbuild.7",
+        kubeProxy: "v1.34.6-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        podIdentityAgent: "v1.3.10-eksbuild.2",
+        ebsCsiDriver: "v1.57.1-eksbuild.1",
+    },
+    "1.35": {
+        vpcCni: "v1.21.1-eksbuild.7",
+        kubeProxy: "v1.35.3-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        podIdentityAgent: "v1.3.10-eksbuild.2",
+        ebsCsiDriver: "v1.60.0-eksbuild.1",
+    },
+} as const;
+
 export const apps = {
     kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x
     // The major version only: RDS applies minor upgrades (autoMinorVersionUpgrade), and the
