@@ -3,7 +3,8 @@
 // or repository for the chart (the URL it asks is in helm's error), a malformed one fails before.
 //
 // The provider's translation of Release inputs into Helm's ChartPathOptions, from
-// pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go (commit 94977969, lines 1707-1731
+// pulumi/pulumi-kubernetes provider/pkg/provider/helm_release.go (same lines at tag v4.32.0 and at
+// 94977969, the newest commit read; lines 1707-1731
 // chartPathOptionsFromRelease, 1746-1760 resolveChartName, 1581-1676 locateChart):
 //   - a chart starting with oci:// (helm registry.IsOCI) is pulled by that reference; repositoryOpts.repo is dropped;
 //   - else a repositoryOpts.repo that parses as a URL (Go url.ParseRequestURI) becomes RepoURL, which
