@@ -15,6 +15,7 @@ import {
     applyField,
     bool,
     closest,
+    describedAs,
     dict,
     didYouMean,
     field,
@@ -31,10 +32,10 @@ import {
     unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
-import { parsePools, PoolsConfig } from "./platform/karpenter/nodepools";
+import { parsePools, PoolsConfig, poolsRule } from "./platform/karpenter/nodepools";
 
 // The pools' own rules (platform/karpenter/nodepools.ts), their problems named under this key.
-const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
+const karpenterPools: Rule<PoolsConfig> = describedAs((v, path, ctx) => {
     let raw = v;
     if (typeof v === "string") {
         try {
@@ -47,7 +48,7 @@ const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
     const r = parsePools(raw);
     ctx.issues.push(...r.issues);
     return r.pools;
-};
+}, poolsRule);
 
 /** The managed node group that carries the Karpenter controller and the operators. */
 export const SYSTEM_NODE_GROUP = "system";
