@@ -109,3 +109,27 @@ describe("docs/configuration.md", () => {
         }
     });
 });
+
+describe("nested keys set without --path", () => {
+    // key as `pulumi config set <key> <value>` stores it (a top-level name with the dot in it).
+    const cases: { key: string; value: string; want: RegExp; not?: RegExp }[] = [
+        { key: "bdok:spark.maxExecutors", value: "8", want: /--path bdok:spark\.maxExecutors 8\b/ },
+        { key: "bdok:nodeGroups.system.desiredSize", value: "2", want: /--path bdok:nodeGroups\.system\.desiredSize 2\b/ },
+        { key: "bdok:adminRoleArns[0]", value: "arn:aws:iam::123456789012:role/x", want: /--path bdok:adminRoleArns\[0\] <value>/, not: /123456789012/ },
+        {
+            key: "bdok:database.multiAz",
+            value: "true",
+            want: /pulumi config rm bdok:database\.multiAz && pulumi config set --path bdok:database\.multiAz true/,
+        },
+        // Not a path into a known key: the ordinary unknown-key message.
+        { key: "bdok:sparkk.maxExecutors", value: "8", want: /unknown key/, not: /--path/ },
+    ];
+    for (const c of cases) {
+        it(`${c.key} ${c.value}`, () => {
+            const issues = issuesOf({ ...loadStackConfig("dev"), [c.key]: c.value });
+            assert.equal(issues.length, 1, issues.join("\n"));
+            assert.match(issues[0], c.want);
+            if (c.not) assert.doesNotMatch(issues[0], c.not);
+        });
+    }
+});
