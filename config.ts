@@ -16,6 +16,7 @@ import {
     applyField,
     bool,
     closest,
+    describedAs,
     dict,
     didYouMean,
     field,
@@ -32,10 +33,10 @@ import {
     unknownKey,
 } from "./lib/validate";
 import { apps } from "./versions";
-import { parsePools, PoolsConfig } from "./platform/karpenter/nodepools";
+import { parsePools, PoolsConfig, poolsRule } from "./platform/karpenter/nodepools";
 
 // The pools' own rules (platform/karpenter/nodepools.ts), their problems named under this key.
-const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
+const karpenterPools: Rule<PoolsConfig> = describedAs((v, path, ctx) => {
     let raw = v;
     if (typeof v === "string") {
         try {
@@ -48,7 +49,7 @@ const karpenterPools: Rule<PoolsConfig> = (v, path, ctx) => {
     const r = parsePools(raw);
     ctx.issues.push(...r.issues);
     return r.pools;
-};
+}, poolsRule);
 
 /** The managed node group that carries the Karpenter controller and the operators. */
 export const SYSTEM_NODE_GROUP = "system";
@@ -267,6 +268,28 @@ const PROVIDER_NAMESPACES = [
     ]),
 ];
 
+/** "spark" for "spark.maxExecutors" or "adminRoleArns[0]": a path into a key of the schema. */
+function nestedHead(name: string): string | undefined {
+    const m = /^([^.[]+)[.[]/.exec(name);
+    return m && m[1] in schema ? m[1] : undefined;
+}
+
+// `pulumi config set bdok:spark.maxExecutors 8` without --path stores a top-level key whose name
+// contains the dot (Pulumi CLI reference, `pulumi config set`: only --path reads it as a path).
+function withoutPathIssue(key: string, name: string, value: unknown): string {
+    // Echo only values that cannot be a credential.
+    const v =
+        typeof value === "number" || typeof value === "boolean" || (typeof value === "string" && /^(-?\d+(\.\d+)?|true|false)$/.test(value))
+            ? String(value)
+            : "<value>";
+    const head = nestedHead(name)!;
+    return (
+        `${printable(key)}: a nested key set as a top-level one (the key's name contains "${name.slice(head.length, head.length + 1)}"); ` +
+        `allowed: the path set with --path: pulumi config rm ${printable(key)} && pulumi config set --path ${printable(key)} ${v}` +
+        ` (in Pulumi.<stack>.yaml: under ${PROJECT}:${head})`
+    );
+}
+
 /**
  * Validates the raw configuration (keys as in a stack file: "bdok:azCount", "aws:region"; values
  * as Pulumi passes them: strings, JSON for objects). Throws ConfigError listing every problem.
@@ -279,6 +302,7 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
         const [ns, name] = key.includes(":") ? [key.slice(0, key.indexOf(":")), key.slice(key.indexOf(":") + 1)] : ["", key];
         if (ns === PROJECT) {
             if (name in schema) bdokRaw[name] = value;
+            else if (nestedHead(name) !== undefined) ctx.issues.push(withoutPathIssue(key, name, value));
             else ctx.issues.push(unknownKey(key, name, known, `${PROJECT}:`));
         } else if (ns === "") {
             const hint = name in schema ? `"${PROJECT}:${key}"` : key === "region" ? `"aws:region"` : `"${PROJECT}:<key>" or "aws:<key>"`;

@@ -54,6 +54,28 @@ export function quoteHint(v: unknown): string {
     return "";
 }
 
+/** What a rule accepts, for the generated configuration reference (tools/docs-config.ts). */
+export interface RuleDoc {
+    kind: "string" | "integer" | "number" | "boolean" | "list" | "map" | "object";
+    allowed: string;
+    shape?: Shape;
+    item?: Rule<unknown>;
+}
+
+function documented<T>(rule: Rule<T>, doc: RuleDoc): Rule<T> {
+    return Object.assign(rule, { doc });
+}
+
+/** The description a rule carries, if it was built by this module (or given one with `describedAs`). */
+export function docOf(rule: Rule<unknown>): RuleDoc | undefined {
+    return (rule as { doc?: RuleDoc }).doc;
+}
+
+/** A hand-written rule with the description of the rule whose shape it accepts. */
+export function describedAs<T>(rule: Rule<T>, like: Rule<unknown>): Rule<T> {
+    return documented(rule, docOf(like)!);
+}
+
 function fail(ctx: Ctx, path: string, value: unknown, allowed: string): undefined {
     ctx.issues.push(`${path}: got ${show(value)}; allowed: ${allowed}`);
     return undefined;
@@ -69,18 +91,22 @@ export function str(
         check?: (v: string) => string | undefined;
     } = {},
 ): Rule<string> {
-    return (v, path, ctx) => {
-        const allowed = opts.oneOf ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}` : (opts.describe ?? "a non-empty string");
-        if (typeof v !== "string") return fail(ctx, path, v, allowed + quoteHint(v));
-        if ((opts.nonEmpty ?? true) && v.trim() === "") return fail(ctx, path, v, allowed);
-        if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed + quoteHint(v) + hiddenNote(v));
-        if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, v, allowed + hiddenNote(v));
-        if (opts.check) {
-            const problem = opts.check(v);
-            if (problem) return fail(ctx, path, v, problem + hiddenNote(v));
-        }
-        return v;
-    };
+    const doc = opts.oneOf ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}` : (opts.describe ?? "a non-empty string");
+    return documented(
+        (v, path, ctx) => {
+            const allowed = opts.oneOf ? `one of ${opts.oneOf.map((o) => JSON.stringify(o)).join(", ")}` : (opts.describe ?? "a non-empty string");
+            if (typeof v !== "string") return fail(ctx, path, v, allowed + quoteHint(v));
+            if ((opts.nonEmpty ?? true) && v.trim() === "") return fail(ctx, path, v, allowed);
+            if (opts.oneOf && !opts.oneOf.includes(v)) return fail(ctx, path, v, allowed + quoteHint(v) + hiddenNote(v));
+            if (opts.pattern && !opts.pattern.test(v)) return fail(ctx, path, v, allowed + hiddenNote(v));
+            if (opts.check) {
+                const problem = opts.check(v);
+                if (problem) return fail(ctx, path, v, problem + hiddenNote(v));
+            }
+            return v;
+        },
+        { kind: "string", allowed: doc },
+    );
 }
 
 export function oneOf<T extends string>(values: readonly T[]): Rule<T> {
@@ -93,54 +119,68 @@ export function int(min: number, max: number): Rule<number> {
 }
 
 export function num(min: number, max: number, integer = false): Rule<number> {
-    return (v, path, ctx) => {
-        const allowed = `${integer ? "an integer" : "a number"} from ${min} to ${max}`;
-        const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
-        if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) return fail(ctx, path, v, allowed);
-        return n;
-    };
+    const allowed = `${integer ? "an integer" : "a number"} from ${min} to ${max}`;
+    return documented(
+        (v, path, ctx) => {
+            const n = typeof v === "number" ? v : typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : NaN;
+            if (!Number.isFinite(n) || (integer && !Number.isInteger(n)) || n < min || n > max) return fail(ctx, path, v, allowed);
+            return n;
+        },
+        { kind: integer ? "integer" : "number", allowed },
+    );
 }
 
 export function bool(): Rule<boolean> {
-    return (v, path, ctx) => {
-        if (v === true || v === "true") return true;
-        if (v === false || v === "false") return false;
-        return fail(ctx, path, v, "true or false");
-    };
+    return documented(
+        (v, path, ctx) => {
+            if (v === true || v === "true") return true;
+            if (v === false || v === "false") return false;
+            return fail(ctx, path, v, "true or false");
+        },
+        { kind: "boolean", allowed: "true or false" },
+    );
 }
 
 export function list<T>(item: Rule<T>, opts: { min?: number; max?: number } = {}): Rule<T[]> {
-    return (v, path, ctx) => {
-        const arr = typeof v === "string" ? parseJson(v) : v;
-        const min = opts.min ?? 0;
-        const allowed = `a list of ${min}${opts.max !== undefined ? ` to ${opts.max}` : " or more"} items`;
-        if (!Array.isArray(arr) || arr.length < min || (opts.max !== undefined && arr.length > opts.max)) {
-            return fail(ctx, path, arr, allowed);
-        }
-        const before = ctx.issues.length;
-        const out = arr.map((x, i) => item(x, `${path}[${i}]`, ctx));
-        return ctx.issues.length === before ? (out as T[]) : undefined;
-    };
+    const min = opts.min ?? 0;
+    const allowed = `a list of ${min}${opts.max !== undefined ? ` to ${opts.max}` : " or more"} items`;
+    return documented(
+        (v, path, ctx) => {
+            const arr = typeof v === "string" ? parseJson(v) : v;
+            if (!Array.isArray(arr) || arr.length < min || (opts.max !== undefined && arr.length > opts.max)) {
+                return fail(ctx, path, arr, allowed);
+            }
+            const before = ctx.issues.length;
+            const out = arr.map((x, i) => item(x, `${path}[${i}]`, ctx));
+            return ctx.issues.length === before ? (out as T[]) : undefined;
+        },
+        { kind: "list", allowed: docOf(item) ? `${allowed}, each ${docOf(item)!.allowed}` : allowed, item },
+    );
 }
 
 export function dict<T>(item: Rule<T>, opts: { min?: number; keyPattern?: RegExp; keyDescribe?: string } = {}): Rule<Record<string, T>> {
-    return (v, path, ctx) => {
-        const o = typeof v === "string" ? parseJson(v) : v;
-        if (!isPlainObject(o) || Object.keys(o).length < (opts.min ?? 0)) {
-            const min = opts.min ?? 0;
-            return fail(ctx, path, o, `a map with at least ${min} ${min === 1 ? "entry" : "entries"}`);
-        }
-        const before = ctx.issues.length;
-        const out: Record<string, T> = {};
-        for (const [k, x] of Object.entries(o)) {
-            if (opts.keyPattern && !opts.keyPattern.test(k)) {
-                fail(ctx, `${path} key`, k, opts.keyDescribe ?? `a key matching ${opts.keyPattern}`);
-                continue;
+    const min = opts.min ?? 0;
+    const keys = opts.keyDescribe ?? (opts.keyPattern ? `keys matching ${opts.keyPattern}` : "any keys");
+    return documented(
+        (v, path, ctx) => {
+            const o = typeof v === "string" ? parseJson(v) : v;
+            if (!isPlainObject(o) || Object.keys(o).length < (opts.min ?? 0)) {
+                const min = opts.min ?? 0;
+                return fail(ctx, path, o, `a map with at least ${min} ${min === 1 ? "entry" : "entries"}`);
             }
-            out[k] = item(x, `${path}.${k}`, ctx) as T;
-        }
-        return ctx.issues.length === before ? out : undefined;
-    };
+            const before = ctx.issues.length;
+            const out: Record<string, T> = {};
+            for (const [k, x] of Object.entries(o)) {
+                if (opts.keyPattern && !opts.keyPattern.test(k)) {
+                    fail(ctx, `${path} key`, k, opts.keyDescribe ?? `a key matching ${opts.keyPattern}`);
+                    continue;
+                }
+                out[k] = item(x, `${path}.${k}`, ctx) as T;
+            }
+            return ctx.issues.length === before ? out : undefined;
+        },
+        { kind: "map", allowed: `a map with at least ${min} ${min === 1 ? "entry" : "entries"}; keys: ${keys}`, item },
+    );
 }
 
 export type Shape = Record<string, Field<any>>;
@@ -158,19 +198,22 @@ export function field<T>(rule: Rule<T>, describe: string, dflt?: T | (() => T)):
 
 /** An object with known keys; unknown keys are rejected with the closest valid key suggested. */
 export function obj<S extends Shape>(shape: S): Rule<Parsed<S>> {
-    return (v, path, ctx) => {
-        const o = typeof v === "string" ? parseJson(v) : v;
-        if (!isPlainObject(o)) return fail(ctx, path, o, `an object with keys ${Object.keys(shape).join(", ")}`);
-        const before = ctx.issues.length;
-        for (const k of Object.keys(o)) {
-            if (!(k in shape)) ctx.issues.push(unknownKey(`${path}.${k}`, k, Object.keys(shape)));
-        }
-        const out: Record<string, unknown> = {};
-        for (const [k, f] of Object.entries(shape)) {
-            out[k] = applyField(f, o[k], `${path}.${k}`, ctx);
-        }
-        return ctx.issues.length === before ? (out as Parsed<S>) : undefined;
-    };
+    return documented(
+        (v, path, ctx) => {
+            const o = typeof v === "string" ? parseJson(v) : v;
+            if (!isPlainObject(o)) return fail(ctx, path, o, `an object with keys ${Object.keys(shape).join(", ")}`);
+            const before = ctx.issues.length;
+            for (const k of Object.keys(o)) {
+                if (!(k in shape)) ctx.issues.push(unknownKey(`${path}.${k}`, k, Object.keys(shape)));
+            }
+            const out: Record<string, unknown> = {};
+            for (const [k, f] of Object.entries(shape)) {
+                out[k] = applyField(f, o[k], `${path}.${k}`, ctx);
+            }
+            return ctx.issues.length === before ? (out as Parsed<S>) : undefined;
+        },
+        { kind: "object", allowed: `an object with keys ${Object.keys(shape).join(", ")}`, shape },
+    );
 }
 
 export function applyField<T>(f: Field<T>, raw: unknown, path: string, ctx: Ctx): T | undefined {

@@ -44,7 +44,7 @@ const pulumiSteps = (job: Job) => job.steps.filter((s) => s.uses?.startsWith("pu
 const needs = (job: Job) => ([] as string[]).concat(job.needs ?? []);
 const envName = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
 
-/** The credentials that change stacks, and the read-only ones previews get (README, "CI credentials"). */
+/** The credentials that change stacks, and the read-only ones previews get (docs/security.md, "CI credentials"). */
 const DEPLOY = { token: "${{ secrets.PULUMI_ACCESS_TOKEN }}", role: "${{ vars.AWS_ROLE_ARN }}", environments: ["dev", "production"] };
 const PREVIEW = { token: "${{ secrets.PULUMI_PREVIEW_TOKEN }}", role: "${{ vars.AWS_PREVIEW_ROLE_ARN }}", environments: ["preview", "production-preview"] };
 const mentions = (v: unknown, ref: string) => JSON.stringify(v).includes(ref.slice(4, -3).trim());

@@ -94,17 +94,19 @@ function poolRule(name: PoolName) {
     });
 }
 
+/** The shape of bdok:karpenter.pools, before the rules across a pool's fields. */
+export const poolsRule = obj({
+    stateful: field(poolRule("stateful"), "the stateful pool", {} as PoolConfig),
+    workloads: field(poolRule("workloads"), "the workloads pool", {} as PoolConfig),
+});
+
 /**
  * Parses the pool configuration a stack file gives under bdok:karpenter.pools (absent keys take
  * the defaults). Problems read `bdok:karpenter.pools.<pool>.<field>: got …; allowed: …`.
  */
 export function parsePools(raw: unknown): { pools?: PoolsConfig; issues: string[] } {
     const ctx: Ctx = { issues: [] };
-    const rule = obj({
-        stateful: field(poolRule("stateful"), "the stateful pool", {} as PoolConfig),
-        workloads: field(poolRule("workloads"), "the workloads pool", {} as PoolConfig),
-    });
-    const parsed = rule(raw ?? {}, CONFIG_KEY, ctx) as PoolsConfig | undefined;
+    const parsed = poolsRule(raw ?? {}, CONFIG_KEY, ctx) as PoolsConfig | undefined;
     if (!parsed) return { issues: ctx.issues };
     for (const name of POOL_NAMES) {
         const p = parsed[name];

@@ -1,0 +1,147 @@
+// Generates docs/configuration.md from the configuration schema (config.ts), so the reference
+// cannot drift from what the program accepts. `npm run docs:config` writes it; `--check` exits 1
+// when the committed file differs (test/docs-config.test.ts runs the same comparison).
+import * as fs from "fs";
+import * as path from "path";
+import { schema, PROJECT } from "../config";
+import { docOf, Field, Rule } from "../lib/validate";
+
+const ROOT = path.resolve(__dirname, "..");
+export const CONFIG_DOC = path.join(ROOT, "docs", "configuration.md");
+
+export interface KeyRow {
+    /** As `pulumi config set --path` takes it: bdok:spark.maxExecutors, bdok:nodeGroups.<name>.minSize. */
+    key: string;
+    kind: string;
+    default: string;
+    describe: string;
+    allowed: string;
+    nested: boolean;
+}
+
+function showDefault(f: Field<unknown>): string {
+    if (f.default === undefined) return "required";
+    const d = typeof f.default === "function" ? (f.default as () => unknown)() : f.default;
+    if (d !== null && typeof d === "object" && !Array.isArray(d) && Object.keys(d).length === 0)
+        return docOf(f.rule as Rule<unknown>)?.shape ? "(fields below)" : "`{}`";
+    return "`" + (typeof d === "string" ? d : JSON.stringify(d)) + "`";
+}
+
+/** Every key of the schema, parents before their fields, in the schema's order. */
+export function configKeys(): KeyRow[] {
+    const rows: KeyRow[] = [];
+    const walk = (f: Field<unknown>, key: string, nested: boolean) => {
+        const doc = docOf(f.rule as Rule<unknown>);
+        rows.push({
+            key,
+            // Hand-written rules (the CIDR checks) carry no description: the default tells the type.
+            kind: doc?.kind ?? (typeof f.default === "string" ? "string" : "value"),
+            default: showDefault(f),
+            describe: f.describe,
+            allowed: doc?.allowed ?? f.describe,
+            nested,
+        });
+        if (doc?.shape) for (const [k, sub] of Object.entries(doc.shape)) walk(sub, `${key}.${k}`, true);
+        const item = doc?.kind === "map" && doc.item ? docOf(doc.item) : undefined;
+        if (item?.shape) for (const [k, sub] of Object.entries(item.shape)) walk(sub, `${key}.<name>.${k}`, true);
+    };
+    for (const [k, f] of Object.entries(schema)) walk(f as Field<unknown>, `${PROJECT}:${k}`, false);
+    return rows;
+}
+
+/** The command that sets a key: top-level keys plainly, nested ones with --path (Pulumi CLI docs, `pulumi config set`). */
+export function setCommand(row: KeyRow): string {
+    const example = row.kind === "boolean" ? "true" : row.kind === "integer" || row.kind === "number" ? "<number>" : "<value>";
+    if (row.kind === "object" || row.kind === "map") return "";
+    if (row.kind === "list") return `pulumi config set --path '${row.key}[0]' <value>`;
+    if (!row.nested) return `pulumi config set ${row.key} ${example}`;
+    // --path stores an integer as a number; a version such as 17 must stay a string.
+    const typed = row.kind === "string" && /^`\d/.test(row.default) ? " --type string" : "";
+    return `pulumi config set --path${typed} ${row.key} ${example}`;
+}
+
+// What the schema's one-line descriptions do not say; every key named here must exist (tested).
+export const NOTES: Record<string, string> = {
+    "bdok:profile":
+        "Sizing follows this setting only, never the stack's name: a `staging` stack with `profile: ha` gets prod's sizes. `ha` also turns on the prod-only policy rules.",
+    "bdok:kubernetesVersion":
+        "The versions in EKS standard support on the date of `estimates/prices.json`; older ones bill extended support, 6× the control-plane price. The plan warns 90 days before the stack's version leaves standard support.",
+    "bdok:endpointPublicAccessCidrs":
+        "`[]` = private endpoint only (prod's stack file sets `[]`; the policy rule `eks-endpoint-restricted-prod` refuses an open endpoint in any prod stack).",
+    "bdok:nodeGroups":
+        "Instance types as priced in `estimates/prices.json` (e.g. Graviton `m7g` from `.medium`, `t3` up to `.2xlarge`); one CPU architecture per group; `minSize ≤ desiredSize ≤ maxSize`. The group named `system` (else the first listed) carries the Karpenter controller and the operators.",
+    "bdok:database.instanceClass": "The classes `estimates/prices.json` prices.",
+    "bdok:database.engineVersion": "`17`: RDS applies minor upgrades; a full version such as `17.6` turns them off and you upgrade it.",
+    "bdok:protectStatefulResources": "Protect RDS, data buckets and the Glue databases; keep data on destroy (docs/operations.md, Teardown).",
+    "bdok:spark.executors": "The streaming job's executors.",
+    "bdok:spark.maxExecutors":
+        "The batch jobs' dynamic allocation ceiling (they start from 0 executors, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The batch DAG's SparkApplications count as peak demand in the capacity check.",
+    "bdok:lake.commitInterval": "The streaming job's trigger: one Iceberg commit per interval.",
+    "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
+    "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
+    "bdok:karpenter.pools":
+        "Defaults: `POOL_DEFAULTS` in platform/karpenter/nodepools.ts. The stateful pool is on-demand only; the workloads pool offers `on-demand` while a pipeline is on, for the Spark drivers; a pool's families must match its `arch`; `terminationGracePeriod` is required with an `expireAfter` other than `Never`.",
+};
+
+function cell(s: string): string {
+    return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+export function renderConfigDoc(): string {
+    const rows = configKeys();
+    const lines = [
+        "# Configuration reference",
+        "",
+        "<!-- Generated by `npm run docs:config` from the schema in config.ts; do not edit by hand (test/docs-config.test.ts fails when it is stale). -->",
+        "",
+        "All keys live under the `bdok:` namespace, except `aws:region`. Other namespaces are the providers' and the policy pack's (`aws:`, `kubernetes:`, `eks:`, `random:`, `pulumi:`, `policy:`); any other namespace is rejected (a typo such as `bdk:` would drop the setting). Quote versions: YAML reads an unquoted `1.30` as `1.3`.",
+        "",
+        "Top-level keys are set plainly; a key inside an object, map or list needs `--path` (without it",
+        "Pulumi stores a top-level key whose name contains a dot, which the program refuses):",
+        "",
+        "```bash",
+        "pulumi config set aws:region us-east-1",
+        "pulumi config set bdok:azCount 3",
+        "pulumi config set --path bdok:spark.maxExecutors 8",
+        "pulumi config set --path bdok:nodeGroups.system.desiredSize 1",
+        "pulumi config set --path 'bdok:adminRoleArns[0]' arn:aws:iam::123456789012:role/admin",
+        "```",
+        "",
+        "With `--path`, `true`/`false` are stored as booleans and integers as numbers (Pulumi CLI reference,",
+        "`pulumi config set`); the program accepts either form for numbers and booleans, but a version must stay",
+        "a string: `pulumi config set --path --type string bdok:database.engineVersion 17`. Or edit",
+        "`Pulumi.<stack>.yaml` directly. Setting `'key[0]'` of a list the stack file does not set yet creates",
+        "a one-item list that replaces the whole default: set every item (`[0]`, `[1]`, ...).",
+        "",
+        "| key | type | default | allowed | set with |",
+        "|---|---|---|---|---|",
+        "| `aws:region` | string | required (else `AWS_REGION` or `AWS_DEFAULT_REGION`) | a region in `@pulumi/aws`'s `Region` enum, such as `us-east-1` | `pulumi config set aws:region us-east-1` |",
+        ...rows.map((r) => {
+            const set = setCommand(r);
+            return `| \`${r.key}\` | ${r.kind} | ${r.default} | ${cell(r.describe === r.allowed ? r.allowed : `${r.describe}: ${r.allowed}`)} | ${set ? "`" + cell(set) + "`" : ""} |`;
+        }),
+        "",
+        "## Notes",
+        "",
+        ...Object.entries(NOTES).map(([k, v]) => `- \`${k}\`: ${v}`),
+        "",
+        "What dev and prod set: [stacks.md](stacks.md) and the stack files `Pulumi.dev.yaml`, `Pulumi.prod.yaml`.",
+        "",
+    ];
+    return lines.join("\n");
+}
+
+if (require.main === module) {
+    const text = renderConfigDoc();
+    if (process.argv.includes("--check")) {
+        const current = fs.existsSync(CONFIG_DOC) ? fs.readFileSync(CONFIG_DOC, "utf8") : "";
+        if (current !== text) {
+            console.error("docs/configuration.md is stale: run `npm run docs:config`");
+            process.exit(1);
+        }
+    } else {
+        fs.mkdirSync(path.dirname(CONFIG_DOC), { recursive: true });
+        fs.writeFileSync(CONFIG_DOC, text);
+        console.log(`wrote ${path.relative(ROOT, CONFIG_DOC)}`);
+    }
+}
