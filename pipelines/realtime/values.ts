@@ -46,7 +46,7 @@ export const DATA_VIEW = { id: TOPICS.transformed, timeField: "dt_update" } as c
  * truststore *location* is set (ElasticsearchSinkConnectorConfig.sslConfigs), so an inline PEM
  * (`ssl.truststore.certificates` from the config provider) would be parsed as JKS and rejected:
  * it needs a PEM file. A pod cannot mount a Secret of another namespace, hence the copy, kept in
- * sync in-cluster (ECK rotates its CA) by the copy Job and a daily CronJob.
+ * sync in-cluster (ECK rotates its CA) by the copy Job and an hourly CronJob (jobs.ts CA_COPY_SCHEDULE).
  */
 export const ES_CA_COPY = {
     secret: "bdok-es-http-ca",
