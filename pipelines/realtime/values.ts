@@ -28,10 +28,8 @@ export const LAKE_CHECKPOINT_KEY = "spark-checkpoint/customers-lake/";
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
 /** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */
 export const STREAMING_USER = "customers-streaming";
-/** Where driver and executors see the user's PKCS #12 keystore. */
+/** Where driver and executors see the user's PKCS #12 keystore and its password (one Secret volume). */
 export const KAFKA_USER_MOUNT = "/etc/bdok/kafka-user";
-/** The keystore password reaches the driver as this variable only (never in the spec or arguments). */
-export const KAFKA_USER_PASSWORD_ENV = "KAFKA_USER_P12_PASSWORD";
 /** Spark's default prefix of the consumer groups it generates per query (option groupIdPrefix). */
 export const SPARK_GROUP_PREFIX = "spark-kafka-source";
 
