@@ -74,7 +74,9 @@ export function streamingArguments(lake: StreamingLake): string[] {
         "--kafka-option-from-file",
         `ssl.keystore.password=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
         // Strimzi renews the keystore with a new password (streaming_job.py FileWatch): the driver
-        // exits when either file changes, and restartPolicy Always starts it with the new pair.
+        // exits when either file changes, and restartPolicy Always starts it with the new pair
+        // (kubeflow/spark-operator v2 pkg/util/sparkapplication.go ShouldRetry: Always retries
+        // a succeeding and a failing application alike).
         "--restart-on-change",
         `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
         "--restart-on-change",

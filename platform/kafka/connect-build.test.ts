@@ -34,8 +34,10 @@ function archesFor(run: PlanRun, pod: any): string[] {
 
 describe("Kafka Connect image build", () => {
     // Kaniko builds for the platform of the node it runs on (GoogleContainerTools/kaniko README,
-    // --custom-platform: "Allows to build with another default platform than the host"; Strimzi
-    // passes no such flag). The image can only run on nodes of that arch.
+    // flag --custom-platform: "Allows to build with another default platform than the host");
+    // Strimzi 1.2.0 passes no such flag (KafkaConnectBuild.java:400-410 kanikoArguments: dockerfile,
+    // digest file, destination, and additionalKanikoOptions, which we leave unset). The image can
+    // only run on nodes of that arch.
     for (const [stack, arch] of [
         ["dev", ["arm64", "amd64"]],
         ["prod", ["amd64", "arm64"]],
