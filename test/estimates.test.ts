@@ -238,9 +238,11 @@ describe("estimates: targets and changes", () => {
     // `up` returns only once Kafka, Connect, the connectors, Elasticsearch, Kibana and the
     // streaming job report ready (pulumi.com/waitFor), behind the node barrier; before, it returned
     // at 22.9 min with none of them awaited. The target moved with what it measures: 30.5 min with
-    // fixed node groups, which Karpenter must not lengthen.
-    it("dev: critical path to a working platform within 30.5 minutes (no longer than before Karpenter)", () => {
-        assert.ok(dev.deployMinutes <= 30.5, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
+    // fixed node groups, which Karpenter must not lengthen; then 35 min once Connect waits for its
+    // KafkaUser (Strimzi reads the user's Secret only after the image build and discards a build that
+    // ends before the Secret exists, issue 18 item 11): Kafka, the user and the build are now in series.
+    it("dev: critical path to a working platform within 35 minutes (30.5 before Karpenter, plus Kafka ahead of the Connect build)", () => {
+        assert.ok(dev.deployMinutes <= 35, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
     });
 
     it("dev: within 220 USD a month at idle", () => {

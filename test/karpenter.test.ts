@@ -7,7 +7,7 @@ import { archOf } from "../lib/instances";
 import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../platform/karpenter/scheduling";
 import { podPlacements } from "../tools/placement";
 import { worldOf } from "../tools/references";
-import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
+import { podPlacement } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
@@ -115,10 +115,8 @@ describe("Karpenter placement", () => {
             it("Kafka Connect and its image build require the workloads pool and tolerate what it is tainted with", () => {
                 const [connect] = cr("kafka.strimzi.io/v1:KafkaConnect");
                 for (const pod of [connect.spec.template.pod, connect.spec.template.buildPod]) {
-                    assert.deepEqual(
-                        pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
-                        poolAffinity("workloads").affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
-                    );
+                    // The pool, and one arch of it (platform/kafka/connect-build.test.ts).
+                    assert.equal(requestedPool(pod), "workloads");
                     assert.deepEqual(pod.tolerations, podPlacement("workloads").tolerations);
                 }
             });

@@ -12,13 +12,11 @@ import {
     FILES,
     KAFKA_CA_MOUNT,
     KAFKA_USER_MOUNT,
-    KAFKA_USER_PASSWORD_ENV,
     SPARK_GROUP_PREFIX,
     STREAMING_APP,
     STREAMING_PREFIX,
     STREAMING_USER,
 } from "./values";
-import { secretEnv } from "./jobs";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
 // ---------------------------------------------------------------------------------------------
@@ -71,8 +69,18 @@ export function streamingArguments(lake: StreamingLake): string[] {
         "ssl.keystore.type=PKCS12",
         "--kafka-option",
         `ssl.keystore.location=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
-        "--kafka-option-from-env",
-        `ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`,
+        // The password from the same mounted Secret, read once by the driver: an environment
+        // variable would keep the first password while the kubelet updates the keystore beside it.
+        "--kafka-option-from-file",
+        `ssl.keystore.password=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
+        // Strimzi renews the keystore with a new password (streaming_job.py FileWatch): the driver
+        // exits when either file changes, and restartPolicy Always starts it with the new pair
+        // (kubeflow/spark-operator v2 pkg/util/sparkapplication.go ShouldRetry: Always retries
+        // a succeeding and a failing application alike).
+        "--restart-on-change",
+        `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
+        "--restart-on-change",
+        `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
     ];
 }
 
@@ -122,7 +130,13 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const size = streamingSizing(a.config.ha);
     const lake = lakeDeps();
     const ca = { name: "kafka-cluster-ca", secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } };
-    const user = { name: "kafka-user", secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } };
+    const user = {
+        name: "kafka-user",
+        secret: {
+            secretName: STREAMING_USER,
+            items: [USER_SECRET_KEYS.p12, USER_SECRET_KEYS.password].map((key) => ({ key, path: key })),
+        },
+    };
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,
@@ -147,7 +161,6 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     app.spec.driver = {
         ...app.spec.driver,
         coreRequest: size.driverCoreRequest,
-        env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
         annotations: { ...app.spec.driver.annotations, "bdok.io/code-sha256": a.codeHash, ...(a.lakeHash ? { "bdok.io/lake-sha256": a.lakeHash } : {}) },
     };
     app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest };

@@ -359,7 +359,9 @@ describe("Platform: Kafka", () => {
                 assert.equal(run.plan.outputs.kafkaBootstrapServers, "bdok-kafka-bootstrap.kafka.svc:9093");
                 assert.match(
                     String(run.plan.outputs.kafkaConnectImage),
-                    new RegExp(`^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-[0-9a-f]{12}$`),
+                    new RegExp(
+                        `^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-${run.config.karpenter.pools.workloads.arch[0]}-[0-9a-f]{12}$`,
+                    ),
                 );
             });
         });
