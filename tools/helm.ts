@@ -133,20 +133,34 @@ export function helmBinary(): string {
     return onPath;
 }
 
-/** Where the pinned chart tarballs are: $BDOK_CHARTS_DIR, ../shared/charts, or the fetch script's cache. */
+/** ../shared/charts beside the clone ($BDOK_SHARED_DIR/charts when the shared files live elsewhere). */
+export function sharedChartsDir(): string {
+    return path.join(process.env.BDOK_SHARED_DIR ?? path.resolve(ROOT, "..", "shared"), "charts");
+}
+
+/** The project's cache of fetched charts: .charts, or $BDOK_CHARTS_CACHE. */
+export function projectChartsCache(): string {
+    return process.env.BDOK_CHARTS_CACHE ?? path.join(ROOT, ".charts");
+}
+
+/**
+ * Where the pinned chart tarballs are: $BDOK_CHARTS_DIR or ../shared/charts (each checked against
+ * its own SHA256SUMS), else the project cache (checked against the committed charts.lock.json).
+ */
 export function chartsDir(): string {
-    const candidates = [process.env.BDOK_CHARTS_DIR, path.resolve(ROOT, "..", "shared", "charts"), path.join(ROOT, ".charts")].filter((c): c is string => !!c);
-    const found = candidates.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
-    if (!found) {
-        throw new ToolchainError(`pinned Helm charts not found (looked in ${candidates.join(", ")}); run scripts/fetch-charts.sh or set BDOK_CHARTS_DIR`);
-    }
-    return found;
+    const own = [process.env.BDOK_CHARTS_DIR, sharedChartsDir()].filter((c): c is string => !!c);
+    const found = own.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
+    if (found) return found;
+    if (fs.existsSync(projectChartsCache())) return projectChartsCache();
+    throw new ToolchainError(
+        `pinned Helm charts not found (looked in ${[...own, projectChartsCache()].join(", ")}); run npm run fetch:charts or set BDOK_CHARTS_DIR`,
+    );
 }
 
 const verified = new Map<string, string>();
 const shaOf = new Map<string, string>();
 
-/** The tarball of a pinned chart, checked against SHA256SUMS. */
+/** The tarball of a pinned chart, checked against its folder's SHA256SUMS or, in the project cache, charts.lock.json. */
 export function chartTarball(name: ChartName): string {
     const c = charts[name];
     const file = `${c.chart}-${c.version}.tgz`;
@@ -154,13 +168,25 @@ export function chartTarball(name: ChartName): string {
     if (cached) return cached;
     const dir = chartsDir();
     const full = path.join(dir, file);
-    if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run scripts/fetch-charts.sh`);
-    const sums = fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8");
-    const line = sums.split("\n").find((l) => l.trim().endsWith(` ${file}`) || l.trim().endsWith(`*${file}`));
-    if (!line) throw new ToolchainError(`${file} has no line in ${path.join(dir, "SHA256SUMS")}`);
-    const want = line.trim().split(/\s+/)[0];
+    if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run npm run fetch:charts`);
+    let want: string;
+    let against: string;
+    if (dir === projectChartsCache()) {
+        // Required lazily: charts-lock reads versions.ts only.
+        const { lockedSha } = require("./charts-lock") as typeof import("./charts-lock");
+        const l = lockedSha(name);
+        if (!l.sha256) throw new ToolchainError(l.problem!);
+        want = l.sha256;
+        against = "charts.lock.json";
+    } else {
+        const sums = fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8");
+        const line = sums.split("\n").find((l) => l.trim().endsWith(` ${file}`) || l.trim().endsWith(`*${file}`));
+        if (!line) throw new ToolchainError(`${file} has no line in ${path.join(dir, "SHA256SUMS")}`);
+        want = line.trim().split(/\s+/)[0];
+        against = "SHA256SUMS";
+    }
     const got = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
-    if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match SHA256SUMS (${want})`);
+    if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match ${against} (${want})`);
     verified.set(file, full);
     shaOf.set(full, got);
     return full;
