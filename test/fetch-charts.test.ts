@@ -62,7 +62,7 @@ describe("charts on a bare clone: fetched once, verified against charts.lock.jso
         tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
         // In child processes: this one serves the repositories.
         const [fetched, refused, plan, offline] = await Promise.all([
-            runTool("fetch-charts", [path.join(tmp, "cache-good")], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) }),
+            runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) }),
             runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) }),
             runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
                 env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
@@ -80,7 +80,7 @@ describe("charts on a bare clone: fetched once, verified against charts.lock.jso
         fs.rmSync(tmp, { recursive: true, force: true });
     });
 
-    it("fetches every pinned chart through helm pull, each with the locked sha256, and writes no checksum file", () => {
+    it("fetches every pinned chart through helm pull, each with the locked sha256; --sums copies the lock's sums for BDOK_CHARTS_DIR", () => {
         const r = results.fetched;
         assert.equal(r.status, 0, r.stderr);
         const lock = readLock();
@@ -91,8 +91,9 @@ describe("charts on a bare clone: fetched once, verified against charts.lock.jso
         }
         assert.deepEqual(
             fs.readdirSync(path.join(tmp, "cache-good")).filter((f) => !f.endsWith(".tgz")),
-            [],
+            ["SHA256SUMS"],
         );
+        assert.deepEqual(readSums(path.join(tmp, "cache-good", "SHA256SUMS")), new Map(pinned.map((n) => [chartFile(n), lock.charts[chartFile(n)].sha256])));
     });
 
     it("refuses a chart whose bytes differ from the lock, keeping it out of the cache, and says which", () => {

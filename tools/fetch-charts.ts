@@ -1,7 +1,7 @@
 // Fetches the chart versions pinned in versions.ts into the project's cache (.charts, or a folder
 // given) and keeps only tarballs whose SHA-256 is the one committed in charts.lock.json: a
 // download is checked, never trusted to write its own checksum. `npm run plan` and `npm test`
-// call ensureCharts() on a bare clone; `npm run fetch:charts [-- dir]` runs it by hand.
+// call ensureCharts() on a bare clone; `npm run fetch:charts [-- dir [--sums]]` runs it by hand.
 // The source is each chart's official repository, or $BDOK_CHART_REPO: one Helm repository
 // (index.yaml + tarballs, e.g. an internal mirror) that holds every pinned chart.
 import { spawnSync } from "child_process";
@@ -92,12 +92,19 @@ export function ensureCharts(log: (line: string) => void = (l) => console.error(
 }
 
 if (require.main === module) {
-    const dest = path.resolve(process.argv[2] ?? projectChartsCache());
-    const problems = fetchCharts(dest);
+    const args = process.argv.slice(2);
+    const dest = path.resolve(args.find((a) => !a.startsWith("--")) ?? projectChartsCache());
+    const problems = fetchCharts(dest, missingCharts(dest));
     for (const p of problems) console.error(p);
     if (problems.length) {
         console.error(`${problems.length} chart(s) could not be fetched into ${dest}`);
         process.exit(2);
+    }
+    // --sums: a SHA256SUMS for BDOK_CHARTS_DIR, copied from the lock (every tarball was just checked against it).
+    if (args.includes("--sums")) {
+        const lock = readLock();
+        const lines = (Object.keys(charts) as ChartName[]).map((n) => `${lock.charts[chartFile(n)].sha256}  ${chartFile(n)}`);
+        fs.writeFileSync(path.join(dest, "SHA256SUMS"), lines.join("\n") + "\n");
     }
     console.log(`charts in ${dest}, verified against charts.lock.json`);
 }
