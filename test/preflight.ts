@@ -6,6 +6,7 @@ import fc from "fast-check";
 import * as fs from "fs";
 import * as path from "path";
 import { chartsDir } from "../tools/helm";
+import { ensureCharts } from "../tools/fetch-charts";
 import { schemasDir } from "../tools/schemas";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -31,8 +32,12 @@ const missing: string[] = [];
 if (!present(schemasDir) && !(fetch("upstream schemas", ["bash", "scripts/fetch-schemas.sh", ".schemas"], ".schemas") && present(schemasDir))) {
     missing.push("schemas (set BDOK_SCHEMAS_DIR, or run scripts/fetch-schemas.sh online)");
 }
-if (!present(chartsDir) && !(fetch("chart tarballs", ["bash", "scripts/fetch-charts.sh", ".charts"], ".charts") && present(chartsDir))) {
-    missing.push("charts (set BDOK_CHARTS_DIR, or run scripts/fetch-charts.sh online)");
+try {
+    // Into the project cache, each tarball checked against charts.lock.json (tools/fetch-charts.ts).
+    ensureCharts();
+    chartsDir();
+} catch (e) {
+    missing.push(`charts (${(e as Error).message})`);
 }
 if (missing.length) {
     console.error(`bdok: cannot test without the pinned upstream ${missing.join(" and ")}; ../shared/ beside the clone also works`);

@@ -258,3 +258,99 @@ describe("GitHub workflows", () => {
         });
     });
 });
+
+// Every program `npm test` starts, found in what it runs (scripts/test.sh, the lint script, the
+// executables the suites spawn, the commands they pass to sh), and where each comes from.
+describe("the tools npm test runs are installed wherever it runs", () => {
+    // On every Ubuntu runner and Debian machine, or given by setup-node.
+    const BASE = ["sh", "bash", "tar", "id", "chown", "runuser", "env", "node", "npm", "npx", "git"];
+    // Only where the pinned helm cannot run (tools/helm.ts); the Linux x64 runners run the pinned one.
+    const FALLBACK = ["helm"];
+    // Debian/Ubuntu packages that ship a command (their package contents).
+    const DEBIAN: Record<string, string> = { python3: "python3", psql: "postgresql", pg_ctl: "postgresql", initdb: "postgresql", postgres: "postgresql" };
+    const read = (f: string) => fs.readFileSync(path.join(ROOT, f), "utf8");
+    const INSTALL = "scripts/install-test-tools.sh";
+
+    function tsFiles(dir: string): string[] {
+        return fs.readdirSync(path.join(ROOT, dir), { withFileTypes: true }).flatMap((e) => {
+            const rel = path.join(dir, e.name);
+            if (e.isDirectory()) return ["node_modules", "plan", ".charts", ".schemas", ".git"].includes(e.name) ? [] : tsFiles(rel);
+            return e.name.endsWith(".ts") ? [rel] : [];
+        });
+    }
+
+    function toolsNpmTestRuns(): Map<string, string> {
+        const found = new Map<string, string>();
+        const pkg = JSON.parse(read("package.json"));
+        for (const cmd of [...read("scripts/test.sh").matchAll(/^\s*\(?\s*(?:npx\s+)?([a-z][\w-]*)\s/gm)].map((m) => m[1]))
+            if (!["set", "cd", "mkdir", "log", "trap", "gates", "tests", "wait", "checked", "if", "cat", "echo", "fi"].includes(cmd))
+                found.set(cmd, "scripts/test.sh");
+        for (const part of String(pkg.scripts.lint).split("&&")) found.set(part.trim().split(/\s+/)[0], "npm run lint");
+        for (const f of tsFiles(".")) {
+            const src = read(f);
+            for (const m of src.matchAll(/(?:spawnSync|spawn|runProcess|execFileSync|execSync)\(\s*"([^"]+)"/g)) found.set(m[1], f);
+            for (const m of src.matchAll(/command -v ([a-z][\w-]*)/g)) found.set(m[1], f);
+            // Commands the suites hand to sh: step(`initdb ...`), shell(dir, `pg_ctl ...`), run(`psql ...`).
+            for (const m of src.matchAll(/(?:step|shell\(dir,|run)\(?\s*`([a-z][\w-]*)\s/g)) found.set(m[1], f);
+        }
+        return found;
+    }
+
+    it("every tool is on the runner, from npm ci, or installed by scripts/install-test-tools.sh", () => {
+        const script = read(INSTALL);
+        const pypi = read("requirements-dev.txt")
+            .split("\n")
+            .map((l) => l.trim().split(/[=<>~ ]/)[0])
+            .filter((l) => l && !l.startsWith("#"));
+        assert.match(script, /pip install .*-r requirements-dev\.txt/, "the script installs requirements-dev.txt");
+        const tools = toolsNpmTestRuns();
+        for (const t of ["tsc", "mocha", "eslint", "prettier", "flake8", "black", "python3", "psql", "pg_ctl"]) assert.ok(tools.has(t), `the scan finds ${t}`);
+        const unprovided = [...tools].filter(([t]) => {
+            if (BASE.includes(t) || FALLBACK.includes(t)) return false;
+            if (fs.existsSync(path.join(ROOT, "node_modules", ".bin", t))) return false;
+            if (pypi.includes(t)) return false;
+            if (DEBIAN[t] && new RegExp(`apt_install [^\\n]*\\b${DEBIAN[t]}\\b`).test(script)) return false;
+            return true;
+        });
+        assert.deepEqual(
+            unprovided.map(([t, f]) => `${t} (run by ${f})`),
+            [],
+            `install these in ${INSTALL} (pin them) or add them to this test's list of where they come from`,
+        );
+    });
+
+    it("each job that runs npm test first sets up Python and runs scripts/install-test-tools.sh; .ci/run does too", () => {
+        const files = fs.readdirSync(DIR).filter((f) => /\.ya?ml$/.test(f));
+        let jobsWithTests = 0;
+        for (const f of files) {
+            for (const [id, job] of Object.entries(load(f).jobs)) {
+                const at = job.steps.findIndex((s) => /\bnpm test\b/.test(s.run ?? ""));
+                if (at < 0) continue;
+                jobsWithTests++;
+                const before = job.steps.slice(0, at);
+                // Ubuntu's own python3 refuses pip installs (PEP 668): a setup-python interpreter takes them.
+                assert.ok(
+                    before.some((s) => s.uses?.startsWith("actions/setup-python@")),
+                    `${f} ${id}: no actions/setup-python before npm test`,
+                );
+                assert.ok(
+                    before.some((s) => (s.run ?? "").includes(`bash ${INSTALL}`) || (s.run ?? "").includes("bash scripts/install-test-tools.sh")),
+                    `${f} ${id}: no ${INSTALL} before npm test`,
+                );
+            }
+        }
+        assert.ok(jobsWithTests >= 2, "pr.yml and main.yml run npm test");
+        const ci = read(".ci/run");
+        assert.ok(ci.indexOf(`bash ${INSTALL}`) >= 0 && ci.indexOf(`bash ${INSTALL}`) < ci.indexOf("npm test"), ".ci/run installs with the same script");
+    });
+
+    it("pr.yml plans the base branch with the head's pinned charts (BDOK_CHARTS_DIR for the whole job, filled before the tests)", () => {
+        const job = load("pr.yml").jobs.plan as Job & { env?: Record<string, string> };
+        assert.ok(job.env?.BDOK_CHARTS_DIR, "BDOK_CHARTS_DIR set on the job");
+        const fetchAt = job.steps.findIndex((s) => /npm run --silent fetch:charts -- "\$BDOK_CHARTS_DIR" --sums/.test(s.run ?? ""));
+        const testAt = job.steps.findIndex((s) => /\bnpm test\b/.test(s.run ?? ""));
+        const baseAt = job.steps.findIndex((s) => s["working-directory"] === "base" && /npm run --silent plan/.test(s.run ?? ""));
+        assert.ok(fetchAt >= 0 && fetchAt < testAt && testAt < baseAt, `fetch ${fetchAt}, test ${testAt}, base plan ${baseAt}`);
+        assert.ok(!/BDOK_CHARTS_DIR\s*=/.test(job.steps[baseAt].run ?? ""), "the base plan keeps the job's charts");
+    });
+});

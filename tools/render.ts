@@ -159,6 +159,7 @@ async function main(): Promise<number> {
     const raw = loadStackConfig(args.stack, overrides);
     // A bad configuration is refused here, before the program and the SDK are loaded.
     parseConfig(raw, args.stack);
+    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts();
     const { runPlan } = require("./harness") as typeof import("./harness");
     const run = await runPlan(args.stack, raw);
     const files = writeRendered(renderPlan(run), args.out);

@@ -7,7 +7,7 @@ import { spawnSync, SpawnSyncReturns } from "child_process";
 import * as path from "path";
 import { POSTGRES_LOGINS, tableJobCommand } from "./jobs";
 import { ROOT } from "../../tools/harness";
-import { MASTER, ok, Postgres, postgres, SUPERUSER } from "../../test/postgres";
+import { MASTER, ok, Postgres, postgres, skipUnlessPostgres, SUPERUSER } from "../../test/postgres";
 
 const SQL_DIR = path.join(ROOT, "pipelines", "realtime");
 
@@ -22,6 +22,7 @@ describe("realtime pipeline: PostgreSQL roles on a real server", function () {
     const { source, simulator } = POSTGRES_LOGINS;
 
     before(async function () {
+        skipUnlessPostgres(this);
         pg = await postgres();
     });
 

@@ -4,6 +4,7 @@ import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, secretNames, service
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
 import { runDbInit } from "./db-init-run";
+import { skipUnlessPostgres } from "../../test/postgres";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
 
@@ -151,6 +152,7 @@ describeEachStack(
                 const { name, key } = e.valueFrom.secretKeyRef;
                 secrets[`${name}/${key}`] = inputsOf(secretNamed(plan(), name)).stringData[key];
             }
+            skipUnlessPostgres(this);
             const { runs, login } = await runDbInit(c, secrets);
             for (const [i, r] of runs.entries()) assert.equal(r.result.status, 0, `run ${i + 1}: ${r.result.stdout}\n${r.result.stderr}`);
             assert.ok(

@@ -15,6 +15,7 @@ import {
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
 import { runDbInit } from "./db-init-run";
+import { skipUnlessPostgres } from "../../test/postgres";
 import { images } from "../../versions";
 
 describe("Airflow (pure builders)", () => {
@@ -95,6 +96,7 @@ describe("Airflow (pure builders)", () => {
 
         // The Job's script on a real server, twice, as the RDS master: the second run succeeds and
         // changes nothing, and the role logs in to its own database with the password the Job set.
+        skipUnlessPostgres(this);
         const { runs, login } = await runDbInit(spec.template.spec.containers[0], {
             [`${secretNames.dbMaster}/password`]: "master-password",
             [`${secretNames.metadata}/password`]: "app-password-1",

@@ -1,0 +1,152 @@
+// A bare clone: no ../shared, no BDOK_CHARTS_DIR. `npm run plan` fetches the pinned charts into the
+// project cache and keeps only what charts.lock.json pins. The repository is a real Helm chart
+// repository served here over HTTP (index.yaml written by the real `helm repo index`), so the
+// real `helm pull` runs, offline.
+import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import * as zlib from "zlib";
+import { ChartName, charts } from "../versions";
+import { chartFile, chartSource, LOCK_FILE, readLock, readSums } from "../tools/charts-lock";
+import { chartTarball, helmBinary, sharedChartsDir } from "../tools/helm";
+import { ProcessResult, runTool } from "./support";
+
+const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
+const pinned = Object.keys(charts) as ChartName[];
+
+/** A Helm repository of `files` (name -> bytes) at http://127.0.0.1:<port>/. */
+async function chartRepo(root: string, files: Record<string, Buffer>): Promise<{ url: string; close: () => Promise<void> }> {
+    fs.mkdirSync(root, { recursive: true });
+    for (const [f, b] of Object.entries(files)) fs.writeFileSync(path.join(root, f), b);
+    const server = http.createServer((req, res) => {
+        const f = path.join(root, path.basename(decodeURIComponent((req.url ?? "/").split("?")[0])));
+        if (!fs.existsSync(f)) {
+            res.writeHead(404).end();
+            return;
+        }
+        res.writeHead(200, { "content-type": f.endsWith(".yaml") ? "text/yaml" : "application/gzip" }).end(fs.readFileSync(f));
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    const idx = spawnSync(helmBinary(), ["repo", "index", root, "--url", url], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: root } });
+    assert.equal(idx.status, 0, idx.stderr);
+    return { url, close: () => new Promise((r) => server.close(() => r())) };
+}
+
+/** A bare clone's environment: no shared folder, no charts folder, this cache and repository. */
+function bareClone(tmp: string, cache: string, repo: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, BDOK_SHARED_DIR: path.join(tmp, "no-shared"), BDOK_CHARTS_CACHE: cache, BDOK_CHART_REPO: repo };
+    delete env.BDOK_CHARTS_DIR;
+    return env;
+}
+
+describe("charts on a bare clone: fetched once, verified against charts.lock.json", function () {
+    this.timeout(300000);
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-fetch-charts-"));
+    const lockBefore = sha(fs.readFileSync(LOCK_FILE));
+    let good: { url: string; close: () => Promise<void> };
+    let tampered: { url: string; close: () => Promise<void> };
+    const results: Record<string, ProcessResult> = {};
+    const trino = chartFile("trino");
+
+    before(async () => {
+        const real = Object.fromEntries(pinned.map((n) => [chartFile(n), fs.readFileSync(chartTarball(n))]));
+        good = await chartRepo(path.join(tmp, "repo"), real);
+        // The same chart, recompressed: a valid tarball of the right version with other bytes.
+        const other = zlib.gzipSync(zlib.gunzipSync(real[trino]), { level: 1 });
+        assert.notEqual(sha(other), sha(real[trino]));
+        tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
+        // In child processes: this one serves the repositories.
+        const [fetched, refused, plan, offline] = await Promise.all([
+            runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) }),
+            runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) }),
+            runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
+                env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
+                timeoutMs: 280000,
+            }),
+            runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
+                env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
+            }),
+        ]);
+        Object.assign(results, { fetched, refused, plan, offline });
+    });
+    after(async () => {
+        await good?.close();
+        await tampered?.close();
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("fetches every pinned chart through helm pull, each with the locked sha256; --sums copies the lock's sums for BDOK_CHARTS_DIR", () => {
+        const r = results.fetched;
+        assert.equal(r.status, 0, r.stderr);
+        const lock = readLock();
+        for (const n of pinned) {
+            const f = path.join(tmp, "cache-good", chartFile(n));
+            assert.ok(fs.existsSync(f), chartFile(n));
+            assert.equal(sha(fs.readFileSync(f)), lock.charts[chartFile(n)].sha256);
+        }
+        assert.deepEqual(
+            fs.readdirSync(path.join(tmp, "cache-good")).filter((f) => !f.endsWith(".tgz")),
+            ["SHA256SUMS"],
+        );
+        assert.deepEqual(readSums(path.join(tmp, "cache-good", "SHA256SUMS")), new Map(pinned.map((n) => [chartFile(n), lock.charts[chartFile(n)].sha256])));
+    });
+
+    it("refuses a chart whose bytes differ from the lock, keeping it out of the cache, and says which", () => {
+        const r = results.refused;
+        assert.equal(r.status, 2, r.stdout + r.stderr);
+        assert.match(
+            r.stderr,
+            new RegExp(`${trino.replace(/\./g, "\\.")} from http://127\\.0\\.0\\.1:\\d+/ has sha256 [0-9a-f]{64}, charts\\.lock\\.json pins`),
+        );
+        assert.ok(!fs.existsSync(path.join(tmp, "cache-tampered", trino)), "the refused tarball is not cached");
+        assert.ok(fs.existsSync(path.join(tmp, "cache-tampered", chartFile("airflow"))), "the others are");
+    });
+
+    it("npm run plan on a bare clone fetches the charts into the project cache and plans", () => {
+        const r = results.plan;
+        assert.equal(r.status, 0, r.stderr.slice(-3000));
+        assert.match(r.stderr, new RegExp(`fetching ${pinned.length} pinned chart\\(s\\) into .*cache-plan, checked against charts\\.lock\\.json`));
+        assert.ok(fs.existsSync(path.join(tmp, "plan", "plan.json")));
+        for (const n of pinned) assert.ok(fs.existsSync(path.join(tmp, "cache-plan", chartFile(n))), chartFile(n));
+    });
+
+    it("without a reachable repository, the plan stops with one line saying what to set", () => {
+        const r = results.offline;
+        assert.equal(r.status, 2, r.stdout + r.stderr);
+        const lines = r.stderr.trim().split("\n");
+        assert.match(lines[lines.length - 1], /^charts: .*helm pull from http:\/\/127\.0\.0\.1:9\/ failed.*; set BDOK_CHARTS_DIR .* or BDOK_CHART_REPO/);
+        assert.ok(!fs.existsSync(path.join(tmp, "plan-offline", "plan.json")));
+    });
+
+    it("no fetch wrote charts.lock.json", () => {
+        assert.equal(sha(fs.readFileSync(LOCK_FILE)), lockBefore);
+    });
+});
+
+describe("charts.lock.json", () => {
+    it("pins exactly the charts versions.ts pins, with their repositories (else: npm run charts:lock)", () => {
+        const lock = readLock();
+        assert.deepEqual(
+            Object.keys(lock.charts).sort(),
+            pinned.map(chartFile).sort(),
+            "charts.lock.json is out of date with versions.ts: npm run charts:lock",
+        );
+        for (const n of pinned) {
+            const e = lock.charts[chartFile(n)];
+            assert.deepEqual([e.chart, e.version, e.repo], [charts[n].chart, charts[n].version, chartSource(n)], n);
+            assert.match(e.sha256, /^[0-9a-f]{64}$/);
+        }
+    });
+
+    it("equals the reference tarballs' SHA256SUMS (../shared/charts, SOURCES.md there says where each comes from)", function () {
+        const ref = path.join(sharedChartsDir(), "SHA256SUMS");
+        if (!fs.existsSync(ref)) this.skip();
+        const sums = readSums(ref);
+        for (const n of pinned) assert.equal(readLock().charts[chartFile(n)].sha256, sums.get(chartFile(n)), chartFile(n));
+    });
+});
