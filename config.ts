@@ -192,6 +192,12 @@ export const schema = {
     airflow: field(
         obj({
             schedulerReplicas: field(int(1, 5), "an integer from 1 to 5", 1),
+            // Users' DAGs without TypeScript (pipelines/user.ts).
+            userDags: field(
+                str({ pattern: /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+$/, describe: "a folder of the project, relative to its root, such as user/dags" }),
+                "the folder whose DAG files are deployed next to the platform's",
+                "user/dags",
+            ),
         }),
         "the Airflow settings",
         {} as any,

@@ -23,6 +23,8 @@ import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
+import { userDagFiles } from "./pipelines/user";
+import { ConfigError } from "./lib/validate";
 import { mergeKafkaNeeds } from "./platform/kafka/needs";
 import { realtimeKafkaNeeds } from "./pipelines/realtime/needs";
 import { NO_BATCH_NEEDS, batchNeeds } from "./pipelines/batch/needs";
@@ -177,6 +179,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
               }),
           )
         : undefined;
+    // Users' own DAGs (bdok:airflow.userDags), under user/ in the DAG folder: no clash with ours.
+    const user = userDagFiles(cfg.airflow.userDags);
+    if (user.issues.length) throw new ConfigError(user.issues);
+    const userDags = user.files;
     // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) and the operator that
     // runs them outlive it on destroy: a scheduler still running never submits into a half-deleted
     // pipeline, and the operator is there to clear the finalizer of an application left behind.
@@ -195,7 +201,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             database: db,
             lake,
             env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
-            ...(batchDags ? { dagFiles: batchDags } : {}),
+            ...(batchDags || Object.keys(userDags).length ? { dagFiles: pulumi.output(batchDags ?? {}).apply((ours) => ({ ...ours, ...userDags })) } : {}),
             workerLakeGrants: batchAsks.airflowWorkerLake,
         },
         { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : [])] },
