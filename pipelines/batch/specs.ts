@@ -92,9 +92,10 @@ export function batchSparkApplication(job: BatchJob, lake: BatchLake, config: Pi
         region: config.region,
         restartPolicy: { type: "Never" },
         labels: { "app.kubernetes.io/component": job === MAINTENANCE_JOB ? "iceberg-maintenance" : "imdb-batch" },
-        // Executors on the spot-first workloads pool, scaled with the work; the driver (the run's
-        // state) on on-demand capacity of the same pool, never disrupted by consolidation.
-        dynamicAllocation: { maxExecutors: config.spark.maxExecutors },
+        // Executors on the spot-first workloads pool, starting with bdok:spark.executors and scaled
+        // with the work; the driver (the run's state) on on-demand capacity of the same pool, never
+        // disrupted by consolidation.
+        dynamicAllocation: { maxExecutors: config.spark.maxExecutors, initialExecutors: config.spark.executors },
         ...poolPlacement("workloads"),
     });
 }
