@@ -177,7 +177,41 @@ describe("Platform: SparkOperator", () => {
                 }
             });
 
-            it("renders a controller with room for spark-submit's package resolution: 1Gi of memory, a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
+            it("renders a controller with memory for its threads' spark-submit JVMs at their measured peak (issue 18 item 14)", () => {
+                const rel = sparkRelease(plan());
+                const pod = parseManifest(
+                    helmTemplate("sparkOperator", {
+                        releaseName: inputsOf(rel).name,
+                        namespace: "spark-operator",
+                        values: inputsOf(rel).values,
+                        kubeVersion: plan().config.kubernetesVersion,
+                        skipCrds: true,
+                    }),
+                ).find((o) => o.kind === "Deployment" && o.metadata.name === "spark-operator-controller")!.spec.template.spec;
+                const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
+                // Each of --controller-threads reconciles may be running one spark-submit (submission.go runSparkSubmit).
+                const threads = Number(/^--controller-threads=(\d+)$/.exec(container.args.find((a: string) => a.startsWith("--controller-threads=")))![1]);
+                // Measured 2026-12-07 with tools/measure-spark-submit.sh (pyspark 4.0.1, OpenJDK 17.0.15, -Xmx256m, k8s
+                // cluster mode, --packages hadoop-aws 3.4.1 + iceberg-spark-runtime-4.0 + iceberg-aws-bundle 1.10.1,
+                // through to the driver pod's creation): peak RSS 305,020 kB with a cold Ivy cache, 265,496 to
+                // 302,724 kB warm; without -Xmx (host ergonomics) 309,256 kB.
+                const submitPeakMiB = Math.ceil(309_256 / 1024);
+                // The controller itself: the chart's example resources (spark-operator-chart 2.5.2 values.yaml,
+                // controller.resources: "limits: ... memory: 300Mi").
+                const controllerMiB = 300;
+                const limit = memoryMiB(container.resources.limits.memory);
+                assert.ok(
+                    limit >= controllerMiB + threads * submitPeakMiB,
+                    `limit ${limit} MiB < ${controllerMiB} + ${threads} threads x ${submitPeakMiB} MiB = ${controllerMiB + threads * submitPeakMiB} MiB`,
+                );
+                // Spark's launcher gives a cluster-mode spark-submit no -Xmx (checked with SPARK_PRINT_LAUNCH_COMMAND=1 on
+                // pyspark 4.0.1: client mode gets -Xmx1g, k8s cluster mode none), so its heap would be a quarter of the
+                // pod's limit; the measurement above ran with the heap the controller's SPARK_SUBMIT_OPTS sets.
+                const opts = container.env?.find((e: any) => e.name === "SPARK_SUBMIT_OPTS")?.value ?? "";
+                assert.match(opts, /(^|\s)-Xmx256m(\s|$)/, `SPARK_SUBMIT_OPTS ${JSON.stringify(opts)}`);
+            });
+
+            it("renders a controller with room for spark-submit's package resolution: a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
                 const rel = sparkRelease(plan());
                 const render = (values: any) =>
                     parseManifest(
@@ -193,7 +227,6 @@ describe("Platform: SparkOperator", () => {
                 const pod = render(values);
                 const chartDefault = render({ ...values, controller: { ...values.controller, volumes: undefined } });
                 const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
-                assert.equal(memoryMiB(container.resources.limits.memory), 1024);
                 assert.equal(memoryMiB(container.resources.requests.memory), 1024);
                 // Same volumes and mounts as the chart's defaults, only tmp's sizeLimit differs.
                 assert.deepEqual(
