@@ -177,9 +177,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
               }),
           )
         : undefined;
-    // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) and the operator that
-    // runs them outlive it on destroy: a scheduler still running never submits into a half-deleted
-    // pipeline, and the operator is there to clear the finalizer of an application left behind.
+    // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) outlive it on
+    // destroy: a scheduler still running never submits into a half-deleted pipeline. It starts after
+    // the Spark operator: the maintenance DAG submits as soon as it exists, and the driver pod needs
+    // the operator's webhook (failurePolicy Fail) for its volumes. No finalizer orders the destroy.
     const batch = cfg.pipelines.batch
         ? new BatchPipeline(
               "batch-pipeline",
