@@ -193,7 +193,8 @@ describeEachStack(
         });
 
         it("mounts every local:// dep and the declaration of $BDOK_TABLES_JSON from the pipeline's own ConfigMap in the job's namespace", () => {
-            const owner: Record<string, string> = { airflow: "bdok:pipelines:BatchPipeline", kafka: "bdok:pipelines:RealtimePipeline" };
+            // airflow: the lake's maintenance owns it (it is there whenever a pipeline writes the lake).
+            const owner: Record<string, string> = { airflow: "bdok:pipelines:LakeMaintenance", kafka: "bdok:pipelines:RealtimePipeline" };
             // The operator's webhook adds spec.volumes and volumeMounts to the pods.
             const release = plan().captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && inputsOf(c).name === "spark-operator")!;
             assert.equal(inputsOf(release).values.webhook.enable, true);

@@ -127,7 +127,7 @@ describe("Platform: SparkOperator", () => {
 
         it("gives Spark pods read on inputs and code, read-write on the warehouse and checkpoints, nothing else", () => {
             const arn = "arn:aws:s3:::lake-bucket";
-            const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] });
+            const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] }, { reads: ["landing/"] });
             const sids = pol.Statement.map((s) => s.Sid);
             assert.equal(new Set(sids).size, sids.length, `unique Sids: ${sids}`);
             const objects = (write: boolean) =>
@@ -144,6 +144,9 @@ describe("Platform: SparkOperator", () => {
                 glue.flatMap((st) => [st.Resource].flat()),
                 ["arn:aws:glue:r:1:catalog", "arn:aws:glue:r:1:database/a_imdb", "arn:aws:glue:r:1:table/a_imdb/*"],
             );
+            // Without a pipeline's input or a written database: its code only, and no catalog grant.
+            const bare = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: [] });
+            assert.ok(!JSON.stringify(bare).includes("landing/") && !JSON.stringify(bare).includes("glue:"), JSON.stringify(bare));
         });
     });
 
@@ -292,7 +295,14 @@ describe("Platform: SparkOperator", () => {
                     const ns = SPARK_JOB_NAMESPACES.find(
                         (n) =>
                             JSON.stringify(pol) ===
-                            JSON.stringify(sparkPodPolicy(arn, { region: plan().config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })),
+                            JSON.stringify(
+                                // The IMDB jobs (airflow, batch on in every stack file) read landing/.
+                                sparkPodPolicy(
+                                    arn,
+                                    { region: plan().config.region, accountId: MOCK_ACCOUNT, databases: expected[n] },
+                                    n === "airflow" ? { reads: ["landing/"] } : {},
+                                ),
+                            ),
                     );
                     assert.ok(ns, `policy matches one namespace's scope: ${inputsOf(p).policy}`);
                     seen.push(ns!);
