@@ -187,9 +187,12 @@ describe("lifecycle model", () => {
             assert.deepEqual(destroyProblems([app, operator], rendered), []);
         });
 
-        it("where a destroy row cites a source file, it cites the lines that do the thing", () => {
-            for (const row of controllerTable().destroy) {
-                const files = [...row.source.matchAll(/[\w/.-]+\.(?:go|java|scala|py|ts)\b(:\d+)?/g)];
+        it("where a row of the destroy, pod-running or chart-readiness tables cites a source file, it cites the lines that do the thing", () => {
+            const t = controllerTable();
+            const singleNode = t.podRunningResources.flatMap((r) => (r.singleNode ? [{ kind: r.kind, ...r.singleNode }] : []));
+            const rows = [...t.destroy, ...t.podRunningResources, ...singleNode, ...t.readinessInsideCharts.map((r) => ({ kind: r.chart, source: r.source }))];
+            for (const row of rows) {
+                const files = [...row.source.matchAll(/[\w/.-]+\.(?:go|java|scala|py|ts|ya?ml)\b(:\d+)?/g)];
                 for (const f of files) assert.ok(f[1] || /^\s*:\d+/.test(row.source.slice(f.index! + f[0].length)), `${row.kind}: ${f[0]} without lines`);
             }
         });
