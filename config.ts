@@ -204,6 +204,7 @@ export const schema = {
     ),
     spark: field(
         obj({
+            // The streaming job's executors, and how many each batch job starts with (at most maxExecutors).
             executors: field(int(1, 50), "an integer from 1 to 50", 1),
             executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
             // The batch jobs' dynamic allocation ceiling; they start from zero executors.
@@ -373,6 +374,12 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     if (wl && pipelinesOn.length && !wl.capacityTypes.includes("on-demand")) {
         ctx.issues.push(
             `${PROJECT}:karpenter.pools.workloads.capacityTypes: got ${JSON.stringify(wl.capacityTypes)} with pipelines.${pipelinesOn[0]} on; allowed: a list with "on-demand" (Spark drivers run on on-demand nodes of this pool)`,
+        );
+    }
+    const sp = cfg.spark;
+    if (sp && sp.executors > sp.maxExecutors) {
+        ctx.issues.push(
+            `${PROJECT}:spark.executors: got ${sp.executors} with spark.maxExecutors ${sp.maxExecutors}; allowed: at most maxExecutors (a batch job starts with executors and scales up to maxExecutors)`,
         );
     }
     const db = cfg.database;

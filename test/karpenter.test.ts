@@ -180,7 +180,7 @@ describe("Karpenter cost model over the plan", () => {
         const { estimate } = await import("../tools/estimate");
         const { planWith } = await import("./support");
         const base = estimate(await planOf("dev"));
-        assert.ok(base.karpenter && base.batchMonthlyCostUsd > base.monthlyCostUsd);
+        assert.ok(base.karpenter && (base.batchMonthlyCostUsd ?? 0) > base.monthlyCostUsd);
         const pools = (families: string[], sizes: string[]) => ({
             "bdok:karpenter": {
                 controllerReplicas: 1,

@@ -176,6 +176,32 @@ describe("lifecycle model", () => {
             assert.deepEqual(awaitedBeforeNodes([ng, waiting]), []);
         });
 
+        // Issue 18 item 8. kubeflow/spark-operator v2.5.2 defines SparkApplicationFinalizerName
+        // (pkg/common/constants.go:24) but nothing at the tag adds or removes it (`git grep` finds no other
+        // reference); on deletion the controller only deletes the driver pod, UI service and ingress
+        // (internal/controller/sparkapplication/controller.go:195-198, :1138-1152), which the garbage
+        // collector also does through the driver's owner reference (submission.go:1129-1134).
+        it("SparkApplications carry no finalizer, so nothing orders the Spark operator after them on destroy", () => {
+            const row = controllerTable().destroy.find((r) => r.kind === "sparkoperator.k8s.io/v1beta2/SparkApplication");
+            assert.ok(row, "the table says what deleting a SparkApplication needs");
+            assert.equal(row.finalizer, null);
+            assert.equal(row.removedBy ?? row.removedByChart, undefined, "no controller must outlive it");
+            const app = res("app", { type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication" });
+            const operator = res("spark-operator", { type: "kubernetes:helm.sh/v3:Release" });
+            const rendered = [{ urn: operator.urn, resource: operator.name, chart: "spark-operator", objects: [] }] as any;
+            assert.deepEqual(destroyProblems([app, operator], rendered), []);
+        });
+
+        it("where a row of the destroy, pod-running or chart-readiness tables cites a source file, it cites the lines that do the thing", () => {
+            const t = controllerTable();
+            const singleNode = t.podRunningResources.flatMap((r) => (r.singleNode ? [{ kind: r.kind, ...r.singleNode }] : []));
+            const rows = [...t.destroy, ...t.podRunningResources, ...singleNode, ...t.readinessInsideCharts.map((r) => ({ kind: r.chart, source: r.source }))];
+            for (const row of rows) {
+                const files = [...row.source.matchAll(/[\w/.-]+\.(?:go|java|scala|py|ts|ya?ml)\b(:\d+)?/g)];
+                for (const f of files) assert.ok(f[1] || /^\s*:\d+/.test(row.source.slice(f.index! + f[0].length)), `${row.kind}: ${f[0]} without lines`);
+            }
+        });
+
         it("every row of the controller table has a source", () => {
             const t = controllerTable();
             const singleNode = t.podRunningResources.flatMap((r) => (r.singleNode ? [r.singleNode] : []));

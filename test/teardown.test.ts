@@ -152,8 +152,8 @@ describeEachStack(
             }
         });
 
-        // A scheduler still running must not submit into a half-deleted pipeline, and an application
-        // it leaves behind needs the operator to clear its finalizer.
+        // A scheduler still running must not submit into a half-deleted pipeline; the operator (its
+        // controller and the webhook that mounts the pods' volumes) runs before Airflow's first submission.
         it("deletes Airflow before the Spark operator and before the batch jobs' code and lake ConfigMap", () => {
             const airflow = one(plan(), RELEASE, "airflow");
             const deps = transitiveDeps(plan(), airflow.urn);

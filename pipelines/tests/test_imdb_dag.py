@@ -298,7 +298,7 @@ class ImdbDagTest(unittest.TestCase):
         self.assertIn("imdb_pipeline", module_calls)
 
 
-MAINTENANCE_FILE = DAG_FILE.with_name("iceberg_maintenance.py")
+MAINTENANCE_FILE = DAG_FILE.parents[2] / "maintenance" / "dags" / "iceberg_maintenance.py"
 
 
 class MaintenanceDagTest(unittest.TestCase):
@@ -345,7 +345,7 @@ class PausedAtCreationTest(unittest.TestCase):
 
     def test_scheduled_dags_start_unpaused(self):
         scheduled = []
-        for path in sorted(DAG_FILE.parent.glob("*.py")):
+        for path in sorted([*DAG_FILE.parent.glob("*.py"), *MAINTENANCE_FILE.parent.glob("*.py")]):
             model = DagModel(ast.parse(path.read_text(), filename=str(path)))
             if model.dag_call is None:
                 continue
