@@ -108,6 +108,8 @@ export class Cluster extends pulumi.ComponentResource {
                 createOidcProvider: false,
                 enabledClusterLogTypes: controlPlaneLogTypes,
                 encryptionConfigKeyArn: secretsKey.arn,
+                // The VPC CNI enforces NetworkPolicies only with this on (EKS user guide, cni-network-policy).
+                vpcCniOptions: { enableNetworkPolicy: true },
                 tags: args.tags,
             },
             { ...p, dependsOn: [logGroup] },
