@@ -106,6 +106,17 @@ describe("configuration", () => {
             /bdok:exposure: got "nodePort"; allowed: one of "clusterIp", "internalLoadBalancer", "publicLoadBalancer"/,
         ],
         [
+            "public exposure without client ranges (the load balancers would admit the internet)",
+            { "bdok:exposure": "publicLoadBalancer" },
+            /bdok:loadBalancerSourceRanges: got \[\] with exposure publicLoadBalancer; allowed: the CIDRs of the clients/,
+        ],
+        [
+            "a client range broader than /8",
+            { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": ["0.0.0.0/1", "128.0.0.0/1"] },
+            /bdok:loadBalancerSourceRanges: got 0.0.0.0\/1; allowed: ranges of \/8 or narrower/,
+        ],
+        ["a client range that is no CIDR", { "bdok:loadBalancerSourceRanges": ["office"] }, /bdok:loadBalancerSourceRanges\[0\]: got "office"/],
+        [
             "a spot-only workloads pool while a pipeline runs Spark drivers on on-demand",
             { "bdok:karpenter": { pools: { workloads: { capacityTypes: ["spot"] } } } },
             /bdok:karpenter\.pools\.workloads\.capacityTypes: got \["spot"\] with pipelines\.batch on; allowed: a list with "on-demand"/,

@@ -166,6 +166,12 @@ export const schema = {
     ),
     protectStatefulResources: field(bool(), "true or false", false),
     exposure: field(oneOf(portForwardOrLb), "clusterIp (kubectl port-forward), internalLoadBalancer or publicLoadBalancer", "clusterIp"),
+    // Without source ranges the load balancer controller opens every listener to 0.0.0.0/0.
+    loadBalancerSourceRanges: field(
+        list(ipv4Cidr),
+        "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
+        [],
+    ),
     kafka: field(
         obj({
             brokers: field(int(1, 9), "an integer from 1 to 9", 1),
@@ -345,6 +351,9 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     return { ...cfg, region: region!, stack, ha: cfg.profile === "ha" };
 }
 
+/** The broadest client range a load balancer may admit (a /8 is 16 M addresses; /1 halves are the internet). */
+export const MIN_SOURCE_PREFIX = 8;
+
 /** Rules across keys, for the sections that parsed (an invalid section is undefined here). */
 function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
@@ -381,6 +390,19 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
         ctx.issues.push(
             `${PROJECT}:spark.executors: got ${sp.executors} with spark.maxExecutors ${sp.maxExecutors}; allowed: at most maxExecutors (a batch job starts with executors and scales up to maxExecutors)`,
         );
+    }
+    const ranges = cfg.loadBalancerSourceRanges;
+    if (ranges && cfg.exposure === "publicLoadBalancer" && ranges.length === 0) {
+        ctx.issues.push(
+            `${PROJECT}:loadBalancerSourceRanges: got [] with exposure publicLoadBalancer; allowed: the CIDRs of the clients that may reach the UIs (e.g. an office's egress /24), since an empty list opens the load balancers to the internet`,
+        );
+    }
+    for (const r of ranges ?? []) {
+        if (Number(r.split("/")[1]) < MIN_SOURCE_PREFIX) {
+            ctx.issues.push(
+                `${PROJECT}:loadBalancerSourceRanges: got ${r}; allowed: ranges of /${MIN_SOURCE_PREFIX} or narrower (a broader one is most of the internet)`,
+            );
+        }
     }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {

@@ -11,9 +11,11 @@ import type { PlatformContext } from "./platform/context";
 import { Elastic } from "./platform/elastic";
 import { NAMESPACES } from "./platform/k8s/objects";
 import { Namespaces } from "./platform/namespaces";
+import { NetworkPolicies } from "./platform/network-policies";
 import { Trino } from "./platform/trino";
 import { Kafka } from "./platform/kafka";
 import { Karpenter } from "./platform/karpenter";
+import { KARPENTER_NAMESPACE } from "./platform/karpenter/iam";
 import { systemGroupOf } from "./config";
 import { karpenterAmi } from "./versions";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
@@ -114,6 +116,16 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             ami: karpenterAmi,
             rootVolumeGiB: cfg.karpenter.rootVolumeGiB,
             tags,
+        },
+        onCluster,
+    );
+    // Ingress isolation of every namespace the platform owns (default deny, then the needed flows).
+    new NetworkPolicies(
+        "network-policies",
+        {
+            config: cfg,
+            namespaces: { ...namespaces.byName, [KARPENTER_NAMESPACE]: karpenter.namespace },
+            connectToElasticsearch: cfg.pipelines.realtime,
         },
         onCluster,
     );

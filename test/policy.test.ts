@@ -17,7 +17,7 @@ import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resour
 import { res } from "./fixtures/policy-cases/builders";
 import { compliant } from "./fixtures/policy-cases/compliant";
 import { violations } from "./fixtures/policy-cases/violations";
-import { planOf, STACKS } from "./support";
+import { planOf, planWith, STACKS, TEST_CLIENT_RANGE } from "./support";
 
 const fmt = (r: PolicyReport) => r.violations.map((v) => `  [${v.policy}] ${v.message}`).join("\n");
 
@@ -259,6 +259,15 @@ describe("the offline plans pass the policy pack", () => {
             }
         });
     }
+
+    it("prod with exposure publicLoadBalancer (and client ranges) passes, its load balancers included", async () => {
+        const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] });
+        const report = await checkPlanRun(run);
+        assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
+        // The rules did see the three internet-facing load balancers.
+        const lbs = run.captured.filter((r) => JSON.stringify(r.inputs).includes('"internet-facing"'));
+        assert.equal(lbs.length, 3, lbs.map((r) => r.name).join(", "));
+    });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {
         const run = await planOf("prod");

@@ -96,7 +96,7 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = values(run).apiServer.service;
-                const want = exposedService(run.config.exposure);
+                const want = exposedService(run.config.exposure, run.config);
                 assert.equal(svc.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
                 assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");

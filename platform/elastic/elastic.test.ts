@@ -179,7 +179,7 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = cr(run, KB).spec.http.service;
-                const want = exposedService(run.config.exposure);
+                const want = exposedService(run.config.exposure, run.config);
                 assert.equal(svc.spec.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.metadata.annotations, want.annotations, run.config.exposure);
             }
