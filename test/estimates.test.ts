@@ -17,7 +17,7 @@ import { PlanRun } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
 import { ChartName, charts } from "../versions";
-import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool } from "./support";
+import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool, STACKS, stackSetting } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -90,7 +90,7 @@ function expectedPods(objects: Array<{ kind: string; metadata: any; spec?: any; 
     return out;
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`estimates of stack ${stack}`, () => {
         let run: PlanRun;
         let e: ReturnType<typeof estimate>;
@@ -211,10 +211,10 @@ for (const stack of ["dev", "prod"]) {
                     rel.releaseName,
                 );
             }
-            if (stack === "prod")
+            if (stackSetting(stack, "exposure") === "internalLoadBalancer")
                 assert.ok(
                     e.costItems.some((i) => i.item === "network load balancer" && /\(helm trino\) Service\/trino$/.test(i.resource)),
-                    "prod's Trino Service is a load balancer",
+                    "an internal load balancer exposure prices Trino's Service as a load balancer",
                 );
         });
 
