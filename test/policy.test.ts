@@ -14,7 +14,7 @@ import { isTlsOnlyPolicy } from "../policy/s3";
 import { UNKNOWN, read } from "../policy/props";
 import { ROOT } from "../tools/harness";
 import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
-import { res } from "./fixtures/policy-cases/builders";
+import { eksCluster, prod, res } from "./fixtures/policy-cases/builders";
 import { compliant } from "./fixtures/policy-cases/compliant";
 import { violations } from "./fixtures/policy-cases/violations";
 import { planOf, STACKS, stackSetting } from "./support";
@@ -224,6 +224,33 @@ describe("rules allow what they should", () => {
             const report = await runPolicies(c.resources, c.config);
             const bad = report.violations.filter((v) => c.rules.includes(v.policy));
             assert.deepEqual(bad, [], fmt({ ...report, violations: bad }));
+        });
+    }
+
+    // README ("CI and the prod cluster"): an allow-list is "never wider than /8, which the rule refuses".
+    // Written out per prefix, not from the rule's constant: moving the boundary fails a row.
+    const ENDPOINT_BOUNDARY: [string[], boolean][] = [
+        [["0.0.0.0/0"], false],
+        [["0.0.0.0/1"], false],
+        [["10.0.0.0/2"], false],
+        [["10.0.0.0/7"], false],
+        [["10.0.0.0/8"], true],
+        [["10.128.0.0/9"], true],
+        [["203.0.113.0/24"], true],
+        [["198.51.100.7/32"], true],
+        [["203.0.113.0/24", "10.0.0.0/7"], false],
+        [[], false], // public endpoint with no list: EKS opens it to 0.0.0.0/0
+    ];
+    for (const [cidrs, allowed] of ENDPOINT_BOUNDARY) {
+        it(`eks-endpoint-restricted-prod: a public endpoint open to [${cidrs.join(", ")}] is ${allowed ? "allowed" : "refused"} in prod`, async () => {
+            for (const r of [
+                eksCluster({ endpointPublicAccess: true, publicAccessCidrs: cidrs }),
+                res("aws:eks/cluster:Cluster", "raw", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: cidrs } }),
+            ]) {
+                const report = await runPolicies([r], prod);
+                const fired = report.violations.filter((v) => v.policy === "eks-endpoint-restricted-prod");
+                assert.equal(fired.length, allowed ? 0 : 1, `${r.type}: ${fmt({ ...report, violations: fired })}`);
+            }
         });
     }
 

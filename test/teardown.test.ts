@@ -96,6 +96,32 @@ describeEachStack(
             }
         });
 
+        // README (teardown): deleted claims take "through the gp3 StorageClass (reclaimPolicy: Delete)
+        // their EBS volumes" with them. A dynamically provisioned volume takes its class's policy, and
+        // Retain would leave every volume billed after destroy (Kubernetes docs, "Storage Classes":
+        // reclaimPolicy defaults to Delete when unset).
+        it("deletes the EBS volume of every deleted claim: each storage class the claims use reclaims with Delete", function () {
+            const classes = new Map<string, any>(
+                ofType(plan(), "kubernetes:storage.k8s.io/v1:StorageClass").map((c) => [inputsOf(c).metadata.name, inputsOf(c)]),
+            );
+            const defaults = [...classes.values()].filter((c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
+            assert.equal(defaults.length, 1, "one default storage class");
+            const used = new Set<string>();
+            for (const p of ofKind(plan(), "kafka.strimzi.io", "KafkaNodePool")) {
+                const storage = inputsOf(p).spec?.storage ?? {};
+                for (const v of storage.type === "jbod" ? (storage.volumes ?? []) : [storage]) used.add(v.class ?? defaults[0].metadata.name);
+            }
+            for (const es of ofKind(plan(), "elasticsearch.k8s.elastic.co", "Elasticsearch"))
+                for (const ns of inputsOf(es).spec.nodeSets)
+                    for (const t of ns.volumeClaimTemplates ?? []) used.add(t.spec?.storageClassName ?? defaults[0].metadata.name);
+            assert.ok(used.size > 0, "Kafka and Elasticsearch claim volumes");
+            for (const name of used) {
+                const sc = classes.get(name);
+                assert.ok(sc, `storage class ${name} is in the plan`);
+                assert.equal(sc.reclaimPolicy ?? "Delete", "Delete", `${name}: reclaimPolicy`);
+            }
+        });
+
         // Strimzi pushes the Connect image and rebuilds it from the KafkaConnect spec: no data to keep.
         it("deletes the ECR repositories with their images (forceDelete), unprotected", () => {
             const repos = ofType(plan(), "aws:ecr/repository:Repository");
