@@ -3,7 +3,6 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
-import { allowedWaitFors, PodRunningRow } from "../lib/await";
 import { durationEntry, DurationTable } from "../lib/durations";
 import { EstResource } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
@@ -13,6 +12,28 @@ import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
+
+/** A row of model/controllers.json podRunningResources. */
+export interface PodRunningRow {
+    kind: string;
+    waitFor: string[];
+    source: string;
+    /** What the operator sets instead when the object runs one node (`count`: "spec.<list>[].<field>", summed). */
+    singleNode?: { count: string; waitFor: string; source: string };
+}
+
+/** The sum of the counts `path` ("spec.<list>[].<field>") names in an object's spec. */
+export function countAt(path: string, spec: unknown): number {
+    const m = /^spec\.(\w+)\[\]\.(\w+)$/.exec(path);
+    if (!m) throw new Error(`count path ${path}; allowed: spec.<list>[].<field>`);
+    const list = (spec as Record<string, unknown> | undefined)?.[m[1]];
+    return (Array.isArray(list) ? list : []).reduce((n: number, item) => n + Number((item as Record<string, unknown> | undefined)?.[m[2]] ?? 0), 0);
+}
+
+/** The conditions an object of the row may be awaited on: the single-node one alone when it runs one node. */
+export function allowedWaitFors(row: PodRunningRow, spec: unknown): string[] {
+    return row.singleNode && countAt(row.singleNode.count, spec) === 1 ? [row.singleNode.waitFor] : row.waitFor;
+}
 
 export interface ControllerTable {
     pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };
