@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { nodeAllocatable } from "../lib/node-capacity";
+import { nodeAllocatable } from "../tools/estimate/node-capacity";
 import { cpuMillis, memoryMiB, storageGiB } from "../lib/quantities";
 import { estimate, Estimates, renderedObjects } from "../tools/estimate";
 import { CapacityError, capacity } from "../tools/estimate/capacity";

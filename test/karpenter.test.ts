@@ -6,7 +6,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 import { archOf } from "../lib/instances";
-import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../platform/karpenter/scheduling";
+import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../tools/scheduling";
 import { podPlacements } from "../tools/placement";
 import { worldOf } from "../tools/references";
 import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";

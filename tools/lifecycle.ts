@@ -3,7 +3,7 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
-import { durationEntry, DurationTable } from "../lib/durations";
+import { durationEntry, DurationTable } from "./estimate/durations";
 import { EstResource, getPath } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
 import { POD_KINDS } from "./estimate/objects";

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
-import { runDbInit } from "./db-init-run";
+import { runDbInit } from "../../test/airflow/db-init-run";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
 
@@ -22,7 +22,18 @@ import {
     exposedService,
     plansOfEachExposure,
 } from "../../test/support";
-import { airflowComponent, hasRequestsAndLimits, mine, policies, randomValues, release, RELEASE, SECRET, secretNamed, values } from "./testing";
+import {
+    airflowComponent,
+    hasRequestsAndLimits,
+    mine,
+    policies,
+    randomValues,
+    release,
+    RELEASE,
+    SECRET,
+    secretNamed,
+    values,
+} from "../../test/airflow/testing";
 
 describeEachStack(
     (stack) => `Airflow on stack ${stack}`,

@@ -1,8 +1,8 @@
 // The estimator's data tables in estimates/, each with a source per figure.
 import * as fs from "fs";
 import * as path from "path";
-import { DurationTable } from "../../lib/durations";
-import { CapacityTable } from "../../lib/node-capacity";
+import { DurationTable } from "./durations";
+import { CapacityTable } from "./node-capacity";
 import { PriceTable } from "../../lib/prices";
 
 const ROOT = path.resolve(__dirname, "..", "..");
