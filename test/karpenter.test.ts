@@ -1,8 +1,6 @@
 // Karpenter in the whole plan: where each workload lands, as the charts render it and as the
 // custom resources ask, and what the NodePools let Karpenter launch.
 import { strict as assert } from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import * as YAML from "yaml";
 
 import { archOf } from "../lib/instances";
@@ -11,7 +9,7 @@ import { podPlacements } from "../tools/placement";
 import { worldOf } from "../tools/references";
 import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
-import { Captured, PlanRun, ROOT } from "../tools/harness";
+import { Captured, PlanRun } from "../tools/harness";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
 const STATEFUL = { nodeSelectorTerms: [{ matchExpressions: [{ key: "bdok.io/pool", operator: "In", values: ["stateful"] }] }] };
@@ -269,7 +267,7 @@ describe("Karpenter node cost: the root volume", () => {
         const { estimate } = await import("../tools/estimate");
         const { planWith } = await import("./support");
         const { loadStackConfig } = await import("../tools/stack-files");
-        const prices = JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", "prices.json"), "utf8"));
+        const { prices } = (await import("../tools/estimate/tables")).loadTables();
         const volumes = (run: PlanRun) =>
             inputsOf(ofType(run, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0]).spec.blockDeviceMappings.map((b: any) => b.ebs);
         const monthlyDiskUsd = (run: PlanRun) =>

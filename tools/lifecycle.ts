@@ -6,6 +6,7 @@ import * as path from "path";
 import { durationEntry, DurationTable } from "./estimate/durations";
 import { EstResource, getPath } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
+import { loadTables } from "./estimate/tables";
 import { POD_KINDS } from "./estimate/objects";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
@@ -63,8 +64,9 @@ export function controllerTable(): ControllerTable {
     return JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8"));
 }
 
+/** The duration table, from the estimator's one loader. */
 export function durationTable(): DurationTable {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", "durations.json"), "utf8"));
+    return loadTables().durations;
 }
 
 // ---- the graph ----
