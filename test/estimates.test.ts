@@ -116,7 +116,7 @@ for (const stack of STACKS) {
         it("does not serialise RDS, S3 and Glue behind EKS", () => {
             const cp = criticalPath(run.plan.resources, tables.durations);
             const eks = one(run, "eks:index:Cluster");
-            for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/crawler:Crawler"]) {
+            for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:glue/catalogDatabase:CatalogDatabase"]) {
                 for (const r of ofType(run, t)) {
                     assert.ok(cp.schedule[r.urn].start < cp.schedule[eks.urn].finish, `${r.name} starts before the cluster is ready`);
                 }

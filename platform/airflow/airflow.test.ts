@@ -285,7 +285,7 @@ describeEachStack(
                 }
             }
             const worker = all.get("airflow-worker")!;
-            // No crawler any more: Iceberg commits register the tables, from the Spark pods' role.
+            // Least privilege: Iceberg commits register the tables from the Spark pods' role, not Airflow's.
             const glue = [...all.values()].flat().filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
             assert.deepEqual(glue, [], "no Airflow role touches Glue");
             const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());
