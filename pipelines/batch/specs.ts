@@ -74,11 +74,6 @@ export function batchDagFiles(a: BatchDagFilesArgs): Record<string, string> {
     return files;
 }
 
-/** Environment the DAG's tasks read (pipelines/README.md). */
-export function batchAirflowEnv(lakeBucket: string, region: string): Record<string, string> {
-    return { BDOK_LAKE_BUCKET: lakeBucket, AWS_DEFAULT_REGION: region };
-}
-
 /** New DAGs start paused (Airflow's dags_are_paused_at_creation): unpause, then trigger a run. */
 export function triggerDagCommand(): string {
     return `kubectl -n ${NAMESPACE.airflow} exec deploy/airflow-scheduler -c scheduler -- sh -c 'airflow dags unpause ${DAG_ID} && airflow dags trigger ${DAG_ID}'`;

@@ -283,12 +283,6 @@ class ImdbDagTest(unittest.TestCase):
         self.assertIn('SPARK_NAMESPACE = "airflow"', self.source)
         self.assertIn('KUBERNETES_CONN_ID = "kubernetes_default"', self.source)
 
-    def test_no_crawler_for_iceberg_tables(self):
-        # Iceberg commits register the tables in Glue; landing/ is raw input nothing queries.
-        self.assertNotIn("GlueCrawlerOperator", self.model.imports)
-        self.assertNotIn("BDOK_GLUE_CRAWLER", self.source)
-        self.assertIn("landing/imdb/*.tsv", self.source)
-
     def test_dag_is_instantiated(self):
         module_calls = [
             node.value.func.id

@@ -10,7 +10,18 @@ import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { memoryMiB, storageGiB } from "../../lib/quantities";
-import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack, rbacAllows } from "../../test/support";
+import {
+    byUrn,
+    descendants,
+    inputsOf,
+    ofType,
+    one,
+    transitiveDeps,
+    assertPinnedRelease,
+    describeEachStack,
+    rbacAllows,
+    stackSetting,
+} from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -169,13 +180,13 @@ describe("Platform: SparkOperator", () => {
                 assert.equal(spark.rbac.create, true);
             });
 
-            it("sizes controller and webhook with requests and limits; redundancy in prod only", () => {
+            it("sizes controller and webhook with requests and limits; redundancy with profile ha only", () => {
                 const v = inputsOf(sparkRelease(plan())).values;
                 for (const part of [v.controller, v.webhook]) {
                     for (const kind of ["requests", "limits"]) {
                         assert.ok(part.resources[kind].cpu && part.resources[kind].memory, `${kind} set`);
                     }
-                    assert.equal(part.replicas, stack === "prod" ? 2 : 1);
+                    assert.equal(part.replicas, stackSetting(stack, "profile") === "ha" ? 2 : 1);
                     assert.equal(part.podDisruptionBudget.enable, part.replicas > 1);
                 }
             });

@@ -2,10 +2,10 @@
 // the shortfall, for the node groups (capacityAdvice) and for Karpenter's pools.
 import type { StackConfig } from "../../config";
 import { instanceShape } from "../../lib/instances";
-import { nodeAllocatable } from "../../lib/node-capacity";
+import { nodeAllocatable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { jvmMemoryMiB } from "../../lib/quantities";
-import { PackingResult } from "../../platform/karpenter/packing";
+import { PackingResult } from "./packing";
 import { CapacityReport, capacityReport } from "./capacity";
 import { karpenterInputs } from "./karpenter";
 import { RenderedObjects } from "./objects";

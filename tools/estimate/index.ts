@@ -6,7 +6,7 @@
 import type { PlanRun } from "../harness";
 import { renderPlan, RenderedRelease } from "../render";
 import { PriceTable } from "../../lib/prices";
-import { PackingResult, PoolOffer } from "../../platform/karpenter/packing";
+import { PackingResult, PoolOffer } from "./packing";
 import { capacityAdvice, gib, karpenterProblems, limitProblems, vcpu } from "./advice";
 import { CapacityError, CapacityReport, capacityReport } from "./capacity";
 import { CostItem, monthlyCost } from "./cost";
@@ -89,7 +89,7 @@ export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
             unit: "node",
             unitUsd: Math.round((k.idle.monthlyUsd / Math.max(1, k.idle.nodes.length)) * 100) / 100,
             monthlyUsd: k.idle.monthlyUsd,
-            note: "bin-packed pod requests (platform/karpenter/packing.ts), root volumes included",
+            note: "bin-packed pod requests (tools/estimate/packing.ts), root volumes included",
         });
     }
     const idleUsd = Math.round((cost.totalUsd + (k?.idle.monthlyUsd ?? 0)) * 100) / 100;
