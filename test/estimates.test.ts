@@ -166,7 +166,9 @@ for (const stack of STACKS) {
                     `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
                 const want = expectedPods(rel.objects).map((p) => show(p.path, p.perNode ? nodes : p.pods, p.cpuMillis, p.memoryMiB, p.transient));
                 // Pods selecting a Karpenter pool are packed onto its nodes, the others onto the node groups.
-                const pooled = (e.karpenter ? [...(e.karpenter.batch ?? e.karpenter.idle).nodes.flatMap((n) => n.pods)] : []).filter((n) => n.startsWith(`${src} `));
+                const pooled = (e.karpenter ? [...(e.karpenter.batch ?? e.karpenter.idle).nodes.flatMap((n) => n.pods)] : []).filter((n) =>
+                    n.startsWith(`${src} `),
+                );
                 const got = [
                     ...e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
                     ...pooledItems(run, e)
