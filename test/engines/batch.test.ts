@@ -14,7 +14,8 @@ import { EnginePlan, enginePlan } from "./plan";
 import { LocalLake } from "./spark";
 import { Trino, startTrino } from "./trino";
 import { HEADERS, ImdbData, expectedJohnWick, expectedSilver, generate, tsv } from "./imdb-data";
-import { createLake, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { StepError, createLake, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { readPipelineFile } from "../../pipelines/files";
 
 const HERE = __dirname;
 
@@ -64,12 +65,21 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
     });
 
     after(async () => {
-        await Promise.all([moto?.stop(), imdb?.close(), trino?.then((t) => t.stop(), () => undefined)]);
+        await Promise.all([
+            moto?.stop(),
+            imdb?.close(),
+            trino?.then(
+                (t) => t.stop(),
+                () => undefined,
+            ),
+        ]);
         if (work) console.log(`    (engines batch logs: ${work})`);
     });
 
     it("acquire: the DAG's module streams every IMDB file, decompressed, into landing/imdb/", async () => {
-        const out = await python([path.join(HERE, "acquire.py"), path.join(work, "dags"), imdb!.url, plan.bucket, moto!.endpoint], { AWS_DEFAULT_REGION: plan.region });
+        const out = await python([path.join(HERE, "acquire.py"), path.join(work, "dags"), imdb!.url, plan.bucket, moto!.endpoint], {
+            AWS_DEFAULT_REGION: plan.region,
+        });
         for (const [table, rows] of Object.entries(data.tables)) {
             assert.match(out, new RegExp(`${table.replace(".", "\\.")}: ${Buffer.byteLength(tsv(table, rows))} bytes`), `step acquire: ${table}`);
         }
@@ -106,7 +116,8 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         const before = await q(`SELECT count(*) FROM iceberg."${db()}"."consolidated$snapshots"`);
         await runStep("imdb_bronze (re-run)", plan, lake, "imdb-bronze");
         await runStep("imdb_silver (re-run)", plan, lake, "imdb-silver");
-        for (const [table, rows] of Object.entries(data.tables)) assert.equal(await count(table.replace(".", "_")), rows.length, `bronze ${table} after the re-run`);
+        for (const [table, rows] of Object.entries(data.tables))
+            assert.equal(await count(table.replace(".", "_")), rows.length, `bronze ${table} after the re-run`);
         assert.equal(await count("consolidated"), expectedSilver(data).length, "silver after the re-run");
         const after = await q(`SELECT count(*) FROM iceberg."${db()}"."consolidated$snapshots"`);
         assert.equal(after[0][0], (before[0][0] as number) + 1);
@@ -127,5 +138,35 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         // The data is intact after compaction and orphan removal.
         assert.equal(await count("consolidated"), expectedSilver(data).length);
         assert.deepEqual(await q(plan.batchTrinoQuery), expectedJohnWick(data));
+    });
+
+    describe("a broken step fails the tier, naming the step", () => {
+        it("imdb_silver with a wrong column name", async () => {
+            const source = readPipelineFile("batch/jobs/imdb_silver.py");
+            const broken = source.replace('names.select("nconst", "primaryname"', 'names.select("nconst", "primary_name"');
+            assert.notEqual(broken, source, "the broken copy differs from the job");
+            const file = path.join(work, "broken", "imdb_silver.py");
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, broken);
+            await assert.rejects(runStep("imdb_silver", plan, lake, "imdb-silver", { mainFile: file }), (e: Error) => {
+                assert.ok(e instanceof StepError, String(e));
+                assert.match(e.message, /^step imdb_silver failed/);
+                assert.match(e.message, /primary_name/, "the cause is shown");
+                return true;
+            });
+        });
+
+        it("Trino with a wrong catalog property", async () => {
+            const good = trinoCatalogs(plan, moto!.endpoint);
+            const [name, text] = Object.entries(good)[0];
+            const broken = { [name]: text.replace("iceberg.catalog.type=", "iceberg.catalog.typ=") };
+            assert.notDeepEqual(broken, good);
+            const dir = fs.mkdtempSync(path.join(work, "broken-trino-"));
+            await assert.rejects(startTrino(dir, broken), (e: Error) => {
+                assert.match(e.message, /^step trino: Trino did not come up/);
+                assert.match(e.message, /iceberg\.catalog\.typ/, "the log names the property");
+                return true;
+            });
+        });
     });
 });
