@@ -4,15 +4,13 @@
 // to look, and keeps the servers up until Ctrl-C, which stops every one of them.
 // Usage: npm run pipelines:local [-- --once]   (--once: stop after printing, e.g. in a script)
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import * as zlib from "zlib";
 import { INSTALL_HINT, missingEngines, startMoto, Server } from "../test/engines/env";
 import { enginePlan } from "../test/engines/plan";
-import { createLake, localLake, python, runStep, trinoCatalogs } from "../test/engines/lake";
+import { createLake, layDagFolder, localLake, python, runStep, trinoCatalogs } from "../test/engines/lake";
 import { startTrino, Trino } from "../test/engines/trino";
-import { generate, tsv } from "../test/engines/imdb-data";
+import { generate, serveImdb } from "../test/engines/imdb-data";
 
 async function main(): Promise<void> {
     const once = process.argv.includes("--once");
@@ -33,24 +31,14 @@ async function main(): Promise<void> {
         stops.push(() => moto.stop());
         await createLake(plan, moto.endpoint);
         const data = generate();
-        const files = new Map(Object.entries(data.tables).map(([t, rows]) => [`/${t}.tsv.gz`, zlib.gzipSync(tsv(t, rows))]));
-        const server = http.createServer((req, res) => {
-            const body = files.get(req.url ?? "");
-            res.writeHead(body ? 200 : 404);
-            res.end(body ?? "");
-        });
-        await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-        stops.push(() => new Promise((r) => server.close(r)));
-        const imdbUrl = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+        const imdb = await serveImdb(data);
+        stops.push(() => imdb.close());
         const dags = path.join(work, "dags");
-        for (const [file, text] of Object.entries(plan.dagFolder)) {
-            fs.mkdirSync(path.dirname(path.join(dags, file)), { recursive: true });
-            fs.writeFileSync(path.join(dags, file), text);
-        }
+        layDagFolder(plan, dags);
         const lake = localLake(plan, moto.endpoint, work);
         console.log("batch: acquire");
         process.stdout.write(
-            await python([path.join(__dirname, "..", "test", "engines", "acquire.py"), dags, imdbUrl, plan.bucket, moto.endpoint], {
+            await python([path.join(__dirname, "..", "test", "engines", "acquire.py"), dags, imdb.url, plan.bucket, moto.endpoint], {
                 AWS_DEFAULT_REGION: plan.region,
             }),
         );

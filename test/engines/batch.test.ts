@@ -5,37 +5,17 @@
 // running the query the stack prints. Expected rows come from imdb-data.ts, not from the jobs.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import * as zlib from "zlib";
 import { Server, requireEngines, startMoto } from "./env";
 import { EnginePlan, enginePlan } from "./plan";
 import { LocalLake } from "./spark";
 import { Trino, startTrino } from "./trino";
-import { HEADERS, ImdbData, expectedJohnWick, expectedSilver, generate, tsv } from "./imdb-data";
-import { StepError, createLake, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { HEADERS, expectedJohnWick, expectedSilver, generate, serveImdb, tsv } from "./imdb-data";
+import { StepError, createLake, layDagFolder, localLake, python, runStep, trinoCatalogs } from "./lake";
 import { readPipelineFile } from "../../pipelines/files";
 
 const HERE = __dirname;
-
-/** Serves the generated tables gzip-compressed at /<table>.tsv.gz, as datasets.imdbws.com does. */
-function serveImdb(data: ImdbData): Promise<{ url: string; close(): Promise<void> }> {
-    const files = new Map(Object.entries(data.tables).map(([t, rows]) => [`/${t}.tsv.gz`, zlib.gzipSync(tsv(t, rows))]));
-    const server = http.createServer((req, res) => {
-        const body = files.get(req.url ?? "");
-        res.writeHead(body ? 200 : 404, { "Content-Type": "application/octet-stream" });
-        res.end(body ?? "");
-    });
-    return new Promise((resolve) =>
-        server.listen(0, "127.0.0.1", () =>
-            resolve({
-                url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
-                close: () => new Promise((r) => server.close(() => r())),
-            }),
-        ),
-    );
-}
 
 describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg in Glue -> Trino)", function () {
     this.timeout(20 * 60_000);
@@ -56,15 +36,16 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         plan = await enginePlan();
         [moto, imdb] = await Promise.all([startMoto(work), serveImdb(data)]);
         lake = localLake(plan, moto.endpoint, work);
-        // The DAG folder as Airflow receives it (the plan's ConfigMap): acquire imports its module.
-        for (const [file, text] of Object.entries(plan.dagFolder)) {
-            fs.mkdirSync(path.dirname(path.join(work, "dags", file)), { recursive: true });
-            fs.writeFileSync(path.join(work, "dags", file), text);
-        }
+        layDagFolder(plan, path.join(work, "dags"));
         await createLake(plan, moto.endpoint);
     });
 
-    after(async () => {
+    let failed = false;
+    afterEach(function () {
+        if (this.currentTest?.state === "failed") failed = true;
+    });
+
+    after(async function () {
         await Promise.all([
             moto?.stop(),
             imdb?.close(),
@@ -73,7 +54,9 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
                 () => undefined,
             ),
         ]);
-        if (work) console.log(`    (engines batch logs: ${work})`);
+        // Kept when a test failed, for its logs; removed otherwise.
+        if (work && this.currentTest?.state !== "failed" && !failed) fs.rmSync(work, { recursive: true, force: true });
+        else if (work) console.log(`    (engines batch logs: ${work})`);
     });
 
     it("acquire: the DAG's module streams every IMDB file, decompressed, into landing/imdb/", async () => {

@@ -2,6 +2,9 @@
 // header row with IMDB's camelCase names, tab-separated, \N for null, no quoting, gzip), and what the
 // pipeline must make of them, computed here in plain TypeScript, apart from the jobs' code.
 
+import * as http from "http";
+import * as zlib from "zlib";
+
 type Cell = string | number | null;
 export type Rows = Cell[][];
 
@@ -175,4 +178,22 @@ export function expectedJohnWick(d: ImdbData): unknown[][] {
         return [first.primarytitle, first.startyear, first.averagerating, [...principals.values()], directedBy];
     });
     return result.sort((a, b) => (a[1] as number) - (b[1] as number) || (String(a[0]) < String(b[0]) ? -1 : 1)).slice(0, 10);
+}
+
+/** Serves the generated tables gzip-compressed at /<table>.tsv.gz, as datasets.imdbws.com does. */
+export function serveImdb(data: ImdbData): Promise<{ url: string; close(): Promise<void> }> {
+    const files = new Map(Object.entries(data.tables).map(([t, rows]) => [`/${t}.tsv.gz`, zlib.gzipSync(tsv(t, rows))]));
+    const server = http.createServer((req, res) => {
+        const body = files.get(req.url ?? "");
+        res.writeHead(body ? 200 : 404, { "Content-Type": "application/octet-stream" });
+        res.end(body ?? "");
+    });
+    return new Promise((resolve) =>
+        server.listen(0, "127.0.0.1", () =>
+            resolve({
+                url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+                close: () => new Promise((r) => server.close(() => r())),
+            }),
+        ),
+    );
 }

@@ -14,6 +14,7 @@ eval "$(npx --no-install ts-node --transpile-only test/engines/print-versions.ts
 # --- Java: Spark runs on 17 (the image's); Trino needs 24+ (its launcher checks). ---
 JAVA25="${BDOK_JAVA25_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 command -v java >/dev/null || { apt-get update -qq && apt-get install -y -qq openjdk-17-jre-headless; }
+command -v unzip >/dev/null || { apt-get update -qq && apt-get install -y -qq unzip; }
 [ -x "$JAVA25/bin/java" ] || log "WARNING: no Java 25 at $JAVA25 (set BDOK_JAVA25_HOME): Trino cannot start"
 
 # --- Spark venv: pyspark, moto[server], boto3 (requirements-spark.txt). ---

@@ -65,6 +65,14 @@ export async function downloadJob(endpoint: string, region: string, s3aUri: stri
     await python(["-c", code, endpoint, region, m[1], m[2], file]);
 }
 
+/** The DAG folder as Airflow receives it (the plan's ConfigMap): the acquire step imports its module. */
+export function layDagFolder(plan: EnginePlan, dir: string): void {
+    for (const [file, text] of Object.entries(plan.dagFolder)) {
+        fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        fs.writeFileSync(path.join(dir, file), text);
+    }
+}
+
 export class StepError extends Error {}
 
 /**
