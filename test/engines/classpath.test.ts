@@ -21,6 +21,10 @@ describe("Engines: one AWS SDK v2 on the Spark classpath (issue 18 item 9)", fun
         work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-classpath-"));
     });
 
+    after(() => {
+        if (work) fs.rmSync(work, { recursive: true, force: true });
+    });
+
     it("every batch SparkApplication's packages put exactly one jar with software/amazon/awssdk/core/SdkClient.class on the driver", async () => {
         const plan = await enginePlan();
         const seen = new Map<string, string>();
