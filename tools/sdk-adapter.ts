@@ -4,7 +4,7 @@
 // message naming what is missing, instead of somewhere in the harness.
 import * as pulumi from "@pulumi/pulumi";
 import { isPlainObject } from "../lib/validate";
-import { SECRET } from "./plan-types";
+import { PlannedResource, SECRET } from "./plan-types";
 
 /** The SDK version these internals were read from (package.json pins it; one copy, see overrides). */
 export const SDK_VERSION = "3.248.0";
@@ -39,25 +39,9 @@ export function normalize(v: unknown, reveal = false): unknown {
     return out;
 }
 
-/** What the engine is asked to register, decoded from the SDK's request. */
-export interface Registration {
-    type: string;
-    name: string;
-    parent: string | null;
-    /** The provider's URN (the reference without its id). */
-    provider: string | null;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    protect: boolean;
-    retainOnDelete: boolean;
-    deleteBeforeReplace: boolean;
-    ignoreChanges: string[];
-    customTimeouts?: { create?: string; update?: string; delete?: string };
-    custom: boolean;
-    remote: boolean;
-    /** The inputs as serialized on the wire (see normalize). */
-    wireInputs: unknown;
-}
+/** What the engine is asked to register, decoded from the SDK's request: a planned resource before
+ * its URN, with its inputs as serialized on the wire (see normalize). */
+export type Registration = Omit<PlannedResource, "urn" | "inputs"> & { wireInputs: unknown };
 
 /** The request methods read here: a missing one names the SDK change. */
 const REQUEST_METHODS = [
@@ -149,7 +133,7 @@ export function runUnderMocks<T>(
         const limit = Error.stackTraceLimit;
         if (!process.env.BDOK_PLAN_STACKS) Error.stackTraceLimit = 0;
         try {
-            return await runNow(mocks, project, stack, config, program, onRegister);
+            return await runNow({ mocks, project, stack, config, program, onRegister });
         } finally {
             Error.stackTraceLimit = limit;
         }
@@ -161,14 +145,16 @@ export function runUnderMocks<T>(
     return next;
 }
 
-async function runNow<T>(
-    mocks: pulumi.runtime.Mocks,
-    project: string,
-    stack: string,
-    config: Record<string, string>,
-    program: () => T,
-    onRegister: (r: Registration) => { onUrn(urn: string): void },
-): Promise<T> {
+interface Job<T> {
+    mocks: pulumi.runtime.Mocks;
+    project: string;
+    stack: string;
+    config: Record<string, string>;
+    program: () => T;
+    onRegister: (r: Registration) => { onUrn(urn: string): void };
+}
+
+async function runNow<T>({ mocks, project, stack, config, program, onRegister }: Job<T>): Promise<T> {
     const runtime = pulumi.runtime as any;
     for (const f of ["setAllConfig", "setMocks", "getMonitor", "runInPulumiStack"])
         if (typeof runtime[f] !== "function") throw new SdkChanged(`pulumi.runtime.${f} is missing`);
