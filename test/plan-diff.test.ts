@@ -82,7 +82,7 @@ describe("plan diff", () => {
         const d = diffPlans(plan(r("a", { x: 1 }), r("b", {})), plan(r("a", { x: 2 }), r("c|d", {})));
         const md = renderMarkdown(d);
         assert.match(md, /^### Offline plan diff: `dev`/);
-        assert.match(md, /\*\*1 to add, 1 to remove, 1 to change, 0 unchanged\*\*/);
+        assert.match(md, /\*\*1 to add, 1 to remove, 1 to change \(1 in place, 0 replaced, 0 refused\), 0 unchanged\*\*/);
         assert.match(md, /\| ➕ \| `aws:s3\/bucket:Bucket` \| c\\\|d \|/);
         assert.match(md, /<details><summary>.*a \(1 change\)<\/summary>/);
         assert.match(md, /! x: 1 → 2/);
