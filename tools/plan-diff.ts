@@ -264,7 +264,7 @@ export function shortUrn(urn: string): string {
     return `${type}::${parts[3] ?? ""}`;
 }
 
-/** The lines that differ between two texts (LCS), with one line of context and line numbers. */
+/** The lines that differ between two texts (LCS), with one line of context and line numbers (old for -, new otherwise). */
 export function changedLines(a: string, b: string, context = 1): string[] {
     const x = a.split("\n");
     const y = b.split("\n");
@@ -278,8 +278,9 @@ export function changedLines(a: string, b: string, context = 1): string[] {
     let j = 0;
     while (i < n || j < m) {
         if (i < n && j < m && x[i] === y[j]) ops.push({ op: " ", line: x[i++], at: j++ + 1 });
-        else if (j < m && (i >= n || lcs[i][j + 1] >= lcs[i + 1][j])) ops.push({ op: "+", line: y[j], at: ++j });
-        else ops.push({ op: "-", line: x[i++], at: j + 1 });
+        // Removed lines first, numbered as in the old text; added and kept ones as in the new.
+        else if (i < n && (j >= m || lcs[i + 1][j] >= lcs[i][j + 1])) ops.push({ op: "-", line: x[i], at: ++i });
+        else ops.push({ op: "+", line: y[j], at: ++j });
     }
     const keep = ops.map((_, k) => ops.slice(Math.max(0, k - context), k + context + 1).some((p) => p.op !== " "));
     const out: string[] = [];
