@@ -171,6 +171,12 @@ export const schema = {
     ),
     protectStatefulResources: field(bool(), "true or false", false),
     exposure: field(oneOf(portForwardOrLb), "clusterIp (kubectl port-forward), internalLoadBalancer or publicLoadBalancer", "clusterIp"),
+    // Without source ranges the load balancer controller opens every listener to 0.0.0.0/0.
+    loadBalancerSourceRanges: field(
+        list(ipv4Cidr),
+        "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
+        [],
+    ),
     kafka: field(
         obj({
             brokers: field(int(1, 9), "an integer from 1 to 9", 1),
@@ -197,12 +203,19 @@ export const schema = {
     airflow: field(
         obj({
             schedulerReplicas: field(int(1, 5), "an integer from 1 to 5", 1),
+            // Users' DAGs without TypeScript (pipelines/user.ts).
+            userDags: field(
+                str({ pattern: /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+$/, describe: "a folder of the project, relative to its root, such as user/dags" }),
+                "the folder whose DAG files are deployed next to the platform's",
+                "user/dags",
+            ),
         }),
         "the Airflow settings",
         {} as any,
     ),
     spark: field(
         obj({
+            // The streaming job's executors, and how many each batch job starts with (at most maxExecutors).
             executors: field(int(1, 50), "an integer from 1 to 50", 1),
             executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
             // The batch jobs' dynamic allocation ceiling; they start from zero executors.
@@ -343,6 +356,9 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     return { ...cfg, region: region!, stack, ha: cfg.profile === "ha" };
 }
 
+/** The broadest client range a load balancer may admit (a /8 is 16 M addresses; /1 halves are the internet). */
+export const MIN_SOURCE_PREFIX = 8;
+
 /** Rules across keys, for the sections that parsed (an invalid section is undefined here). */
 function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
@@ -380,6 +396,25 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
             { key: `${PROJECT}:viewerRoleArns`, arns: cfg.viewerRoleArns ?? [] },
         ]),
     );
+    const sp = cfg.spark;
+    if (sp && sp.executors > sp.maxExecutors) {
+        ctx.issues.push(
+            `${PROJECT}:spark.executors: got ${sp.executors} with spark.maxExecutors ${sp.maxExecutors}; allowed: at most maxExecutors (a batch job starts with executors and scales up to maxExecutors)`,
+        );
+    }
+    const ranges = cfg.loadBalancerSourceRanges;
+    if (ranges && cfg.exposure === "publicLoadBalancer" && ranges.length === 0) {
+        ctx.issues.push(
+            `${PROJECT}:loadBalancerSourceRanges: got [] with exposure publicLoadBalancer; allowed: the CIDRs of the clients that may reach the UIs (e.g. an office's egress /24), since an empty list opens the load balancers to the internet`,
+        );
+    }
+    for (const r of ranges ?? []) {
+        if (Number(r.split("/")[1]) < MIN_SOURCE_PREFIX) {
+            ctx.issues.push(
+                `${PROJECT}:loadBalancerSourceRanges: got ${r}; allowed: ranges of /${MIN_SOURCE_PREFIX} or narrower (a broader one is most of the internet)`,
+            );
+        }
+    }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {
         ctx.issues.push(

@@ -38,6 +38,21 @@ function deepFreeze<T>(v: T): T {
     return v;
 }
 
+/**
+ * A setting as the stack's file (over the project's defaults) gives it, read as YAML rather than
+ * through the program's parser. Tests that expect different things of different stacks key on
+ * these, never on a stack's name: a copy of a stack file under another name passes the suite.
+ */
+export function stackSetting(stack: string, key: string): any {
+    const raw = loadStackConfig(stack)[key.includes(":") ? key : `bdok:${key}`];
+    if (raw === undefined) return undefined;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw; // a plain string
+    }
+}
+
 /** The plan of a stack file as it is in the repository. */
 export function planOf(stack: string): Promise<PlanRun> {
     return cachedPlan(stack, loadStackConfig(stack));
@@ -196,12 +211,20 @@ export function rbacAllows(rules: RbacRule[], group: string, resource: string, v
 /** Every value of `bdok:exposure`. */
 export const EXPOSURES = portForwardOrLb;
 
+/** The client range the exposure tests give a public stack (TEST-NET-3, RFC 5737). */
+export const TEST_CLIENT_RANGE = "203.0.113.0/24";
+
 /**
  * What a user-facing Service is under an exposure setting: ClusterIP with no annotations, or a
  * LoadBalancer that the AWS Load Balancer Controller owns (type external, IP targets; its
- * pkg/annotations/constants.go), internal unless the setting is publicLoadBalancer.
+ * pkg/annotations/constants.go), internal unless the setting is publicLoadBalancer, admitting the
+ * configured client ranges, else the VPC's CIDR (annotation service.beta.kubernetes.io/load-balancer-source-ranges,
+ * the controller's Service annotations guide; without it the controller admits 0.0.0.0/0).
  */
-export function exposedService(exposure: string): { type: string; annotations: Record<string, string> } {
+export function exposedService(
+    exposure: string,
+    config: { loadBalancerSourceRanges: string[]; vpcCidr: string },
+): { type: string; annotations: Record<string, string> } {
     if (exposure === "clusterIp") return { type: "ClusterIP", annotations: {} };
     assert.ok(exposure === "internalLoadBalancer" || exposure === "publicLoadBalancer", `exposure ${exposure}`);
     return {
@@ -210,6 +233,10 @@ export function exposedService(exposure: string): { type: string; annotations: R
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+            "service.beta.kubernetes.io/load-balancer-source-ranges": (config.loadBalancerSourceRanges.length
+                ? config.loadBalancerSourceRanges
+                : [config.vpcCidr]
+            ).join(","),
         },
     };
 }
@@ -218,7 +245,11 @@ export function exposedService(exposure: string): { type: string; annotations: R
 export async function plansOfEachExposure(stack: string, own: PlanRun): Promise<PlanRun[]> {
     const runs = [own];
     for (const exposure of EXPOSURES) {
-        const run = await planWith(stack, { "bdok:exposure": exposure });
+        // A public stack must name its clients (bdok:loadBalancerSourceRanges).
+        const run = await planWith(stack, {
+            "bdok:exposure": exposure,
+            ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+        });
         assert.equal(run.config.exposure, exposure);
         runs.push(run);
     }

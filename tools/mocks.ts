@@ -188,10 +188,6 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 id = state.arn;
                 break;
             }
-            case "aws:glue/crawler:Crawler":
-                id = inputs.name ?? name;
-                state.arn = arn(`crawler/${id}`, "glue");
-                break;
             case "eks:index:Cluster": {
                 const clusterName = inputs.name ?? name;
                 const clusterSg = `sg-${hex.slice(3, 20)}`;

@@ -112,8 +112,9 @@ export class Cluster extends pulumi.ComponentResource {
                 createOidcProvider: false,
                 enabledClusterLogTypes: controlPlaneLogTypes,
                 encryptionConfigKeyArn: secretsKey.arn,
-                // Pinned: unset, @pulumi/eks installs the most recent version AWS offers.
-                vpcCniOptions: { addonVersion: addonVersions.vpcCni },
+                // Pinned (unset, @pulumi/eks installs the most recent version AWS offers); the VPC CNI
+                // enforces NetworkPolicies only with enableNetworkPolicy (EKS user guide, cni-network-policy).
+                vpcCniOptions: { addonVersion: addonVersions.vpcCni, enableNetworkPolicy: true },
                 kubeProxyAddonOptions: { version: addonVersions.kubeProxy },
                 // With skipDefaultNodeGroup @pulumi/eks leaves CoreDNS self-managed (cluster.ts v4.3.0
                 // L1175-L1184), and enabled it would create the add-on before any node exists:

@@ -194,7 +194,7 @@ describeEachStack(
             assert.equal(app.spec.deps.files, undefined);
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-            const size = streamingSizing(plan().config.ha);
+            const size = streamingSizing(plan().config.ha, plan().config.spark.executors);
             assert.equal(app.spec.executor.instances, size.executors);
             assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
             assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);

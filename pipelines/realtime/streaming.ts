@@ -95,13 +95,13 @@ export function connectorAcls(): Acl[] {
 }
 
 /**
- * The streaming query's own size: it runs all the time on a trickle of rows (the simulator's rate),
- * so it does not take the batch jobs' executors (config.spark). One task slot per pod (cores 1),
- * but a fraction of a CPU requested: the pods idle between micro-batches.
+ * The streaming query's size: bdok:spark.executors executors; its pods' memory is its own, not the
+ * batch jobs' executorMemory: it runs all the time on a trickle of rows (the simulator's rate). One
+ * task slot per pod (cores 1), but a fraction of a CPU requested: the pods idle between micro-batches.
  */
-export function streamingSizing(ha: boolean) {
+export function streamingSizing(ha: boolean, executors: number) {
     return {
-        executors: ha ? 2 : 1,
+        executors,
         executorMemory: "1g",
         driverMemory: "1g",
         driverCoreRequest: "250m",
@@ -113,7 +113,7 @@ export interface StreamingArgs {
     lakeBucket: string;
     /** Glue database of the realtime namespace. */
     lakeDatabase: string;
-    config: Pick<StackConfig, "ha" | "region" | "lake">;
+    config: Pick<StackConfig, "ha" | "region" | "lake" | "spark">;
     /** sha256 of streaming_job.py and of the lake ConfigMap's data: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
     lakeHash?: string;
@@ -127,7 +127,7 @@ export interface StreamingArgs {
  */
 export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const upload = streamingUpload(() => "");
-    const size = streamingSizing(a.config.ha);
+    const size = streamingSizing(a.config.ha, a.config.spark.executors);
     const lake = lakeDeps();
     const ca = { name: "kafka-cluster-ca", secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } };
     const user = {

@@ -14,6 +14,18 @@ export const NAMESPACE = {
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */
 export const NAMESPACES: readonly NamespaceName[] = Object.values(NAMESPACE);
+
+/**
+ * Pod Security admission labels of every namespace the platform creates: the baseline standard is
+ * enforced (no privileged, host-namespace or hostPath pod, whoever creates it: the Airflow
+ * scheduler's and Spark's pod-creating accounts included); restricted is reported (warn, audit),
+ * since not every chart's pods meet it.
+ */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "baseline",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+};
 /** The cluster's own namespace (EKS add-ons, the load balancer controller). */
 export const KUBE_SYSTEM = "kube-system";
 

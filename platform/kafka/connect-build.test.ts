@@ -4,7 +4,7 @@ import { strict as assert } from "assert";
 import { readStackFile } from "../../tools/stack-files";
 import { ROOT, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
-import { nodePoolShape, schedulable } from "../karpenter/scheduling";
+import { nodePoolShape, schedulable } from "../../tools/scheduling";
 import { byUrn, inputsOf, one, ofType, planOf, planWith, STACKS, transitiveDeps } from "../../test/support";
 import * as path from "path";
 

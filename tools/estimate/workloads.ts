@@ -1,6 +1,6 @@
 // The pods, persistent volumes and load balancers the plan's Kubernetes resources create: Helm
 // releases by what their charts render, custom resources by operator rules or a walk of their spec.
-import { CapacityTable } from "../../lib/node-capacity";
+import { CapacityTable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { cpuMillis, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
