@@ -1,0 +1,152 @@
+// Engines tier: the KafkaUsers' ACLs from the plan, on a real broker at versions.ts's Kafka version
+// (KRaft, mutual TLS, StandardAuthorizer). Each user connects with what its Secret would hold and
+// tries every operation on every resource the ACLs name (and on names they do not); it must succeed
+// exactly where its own ACLs allow.
+import { strict as assert } from "assert";
+import * as path from "path";
+import { inputsOf, ofType, planOf } from "../support";
+import { Broker, OPERATOR_USER, clientProps, kafkaMissing, makePki, probe, startBroker } from "./kafka";
+import { requireEngine, tempDir } from "./streams";
+
+const CR = (kind: string) => `kubernetes:kafka.strimzi.io/v1:${kind}`;
+
+interface Acl {
+    resource: { type: "topic" | "group"; name: string; patternType: "literal" | "prefix" };
+    operations: string[];
+}
+interface Probe {
+    user: string;
+    op: string;
+    resource: "topic" | "group";
+    name: string;
+    topic?: string;
+    result?: string;
+}
+
+// Kafka's StandardAuthorizer (apache/kafka metadata/src/main/java/org/apache/kafka/metadata/
+// authorizer/StandardAuthorizerData.java): an ALLOW of READ, WRITE, DELETE or ALTER also allows
+// DESCRIBE (IMPLIES_DESCRIBE), ALTER_CONFIGS allows DESCRIBE_CONFIGS; PREFIXED patterns match names
+// starting with the pattern, LITERAL the exact name.
+const IMPLIES: Record<string, string[]> = { Describe: ["Read", "Write", "Delete", "Alter"], DescribeConfigs: ["AlterConfigs"] };
+function expected(acls: Acl[], p: Probe): boolean {
+    return acls.some((a) => {
+        if (a.resource.type !== p.resource) return false;
+        const match = a.resource.patternType === "prefix" ? p.name.startsWith(a.resource.name) : a.resource.name === p.name;
+        return match && (a.operations.includes(p.op) || (IMPLIES[p.op] ?? []).some((o) => a.operations.includes(o)));
+    });
+}
+
+describe("engines: Kafka KafkaUsers' ACLs on a real broker (mTLS, simple authorization)", function () {
+    this.timeout(300_000);
+    let broker: Broker | undefined;
+    let dir = "";
+    let users: Map<string, Acl[]>;
+    let topics: string[];
+
+    before(async function () {
+        requireEngine(this, "Kafka", kafkaMissing());
+        const plan = await planOf("dev");
+        const kafka = inputsOf(ofType(plan, CR("Kafka"))[0]).spec.kafka;
+        // What this broker stands for: the CR's one listener (tls, client certificates) and authorization.
+        assert.deepEqual(
+            kafka.listeners.map((l: any) => [l.tls, l.authentication?.type]),
+            [[true, "tls"]],
+        );
+        assert.equal(kafka.authorization.type, "simple");
+        users = new Map(ofType(plan, CR("KafkaUser")).map((u) => [inputsOf(u).metadata.name, inputsOf(u).spec.authorization.acls as Acl[]]));
+        topics = ofType(plan, CR("KafkaTopic")).map((t) => inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name);
+        dir = tempDir("kafka");
+        const pki = makePki(path.join(dir, "pki"), [...users.keys()]);
+        broker = await startBroker(dir, pki, kafka.config ?? {});
+        // The User Operator's part: the ACLs of each KafkaUser for principal User:CN=<name>.
+        const acls = [...users].flatMap(([user, list]) =>
+            list.flatMap((a) =>
+                a.operations.map((operation) => ({
+                    principal: `User:CN=${user}`,
+                    host: "*",
+                    // Kafka's enum names (ResourceType, PatternType, AclOperation), as Strimzi's SimpleAclRule maps them.
+                    resourceType: a.resource.type.toUpperCase(),
+                    name: a.resource.name,
+                    patternType: a.resource.patternType === "prefix" ? "PREFIXED" : "LITERAL",
+                    operation: operation.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(),
+                })),
+            ),
+        );
+        // Topics the ACLs name exist (the Connect worker topics are created by Connect itself; here
+        // by the operator so that Read/Write probes meet a topic, not an unknown one).
+        const named = [
+            ...new Set([
+                ...topics,
+                ...[...users.values()].flatMap((l) =>
+                    l.filter((a) => a.resource.type === "topic" && a.resource.patternType === "literal").map((a) => a.resource.name),
+                ),
+                "not-granted",
+            ]),
+        ];
+        probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics: named.map((name) => ({ name, partitions: 1 })), acls });
+    });
+
+    after(async () => {
+        await broker?.stop();
+    });
+
+    it("the plan's topics and users are there to test (two KafkaTopics, two KafkaUsers)", () => {
+        assert.ok(topics.length >= 2, `topics: ${topics}`);
+        assert.ok(users.size >= 2, `users: ${[...users.keys()]}`);
+    });
+
+    it("each KafkaUser can do exactly what its ACLs allow, and nothing on other names", () => {
+        const b = broker!;
+        const allAcls = [...users.values()].flat();
+        // Every topic any ACL names, a topic none does, every group named, a name under each group
+        // prefix and one beside it.
+        const topicNames = [...new Set([...allAcls.filter((a) => a.resource.type === "topic").map((a) => a.resource.name), "not-granted"])];
+        const groupNames = [
+            ...new Set([
+                ...allAcls
+                    .filter((a) => a.resource.type === "group")
+                    .flatMap((a) => (a.resource.patternType === "prefix" ? [`${a.resource.name}-4f1c-driver-0`, `x${a.resource.name}`] : [a.resource.name])),
+                "not-granted-group",
+            ]),
+        ];
+        const probes: Probe[] = [];
+        for (const [user, acls] of users) {
+            for (const name of topicNames)
+                for (const op of ["Read", "Write", "Describe", "DescribeConfigs", "Create"]) probes.push({ user, op, resource: "topic", name });
+            // A group's Read is tried on a topic the user may read (committing an offset needs both).
+            const readable = topicNames.find((t) => expected(acls, { user, op: "Read", resource: "topic", name: t }));
+            assert.ok(readable, `${user} may read no topic, so its group ACLs cannot be exercised`);
+            for (const name of groupNames) probes.push({ user, op: "Read", resource: "group", name, topic: readable });
+        }
+        const users_ = Object.fromEntries([...users.keys()].map((u) => [u, clientProps(b.pki, u, b.bootstrap)]));
+        const results = probe<Probe[]>(dir, "probe", { users: users_, probes });
+        const errors = results.filter((r) => r.result!.startsWith("error"));
+        assert.deepEqual(errors, [], "probes that neither succeeded nor were refused for authorization");
+        const wrong = results
+            .filter((r) => (r.result === "allowed") !== expected(users.get(r.user)!, r))
+            .map(
+                (r) =>
+                    `${r.user} ${r.op} ${r.resource}:${r.name}${r.topic ? ` (on ${r.topic})` : ""}: broker ${r.result}, ACLs ${expected(users.get(r.user)!, r) ? "allow" : "deny"}`,
+            );
+        assert.deepEqual(wrong, []);
+        // And the check is not vacuous: each user was both allowed and refused something.
+        for (const user of users.keys()) {
+            const mine = results.filter((r) => r.user === user);
+            assert.ok(mine.some((r) => r.result === "allowed") && mine.some((r) => r.result === "denied"), `${user}: ${mine.map((r) => r.result)}`);
+        }
+    });
+
+    it("a client without a certificate is refused by the TLS listener", () => {
+        const b = broker!;
+        const anonymous = { ...clientProps(b.pki, OPERATOR_USER, b.bootstrap) };
+        delete (anonymous as Record<string, string>)["ssl.keystore.location"];
+        delete (anonymous as Record<string, string>)["ssl.keystore.password"];
+        delete (anonymous as Record<string, string>)["ssl.keystore.type"];
+        const [r] = probe<Probe[]>(dir, "probe", {
+            users: { anonymous: { ...anonymous, "request.timeout.ms": "5000", "default.api.timeout.ms": "8000" } },
+            probes: [{ user: "anonymous", op: "Describe", resource: "topic", name: topics[0] }],
+        });
+        assert.notEqual(r.result, "allowed");
+        assert.match(r.result!, /SSL|handshake|Timeout|Authentication/i);
+    });
+});
