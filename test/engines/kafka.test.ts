@@ -3,6 +3,7 @@
 // tries every operation on every resource the ACLs name (and on names they do not); it must succeed
 // exactly where its own ACLs allow.
 import { strict as assert } from "assert";
+import * as fs from "fs";
 import * as path from "path";
 import { inputsOf, ofType, planOf } from "../support";
 import { Broker, OPERATOR_USER, clientProps, kafkaMissing, makePki, probe, startBroker } from "./kafka";
@@ -88,6 +89,7 @@ describe("engines: Kafka KafkaUsers' ACLs on a real broker (mTLS, simple authori
 
     after(async () => {
         await broker?.stop();
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("the plan's topics and users are there to test (two KafkaTopics, two KafkaUsers)", () => {

@@ -2,6 +2,7 @@
 // engine (skip on a laptop, fail under CI), and child processes that die with the test.
 import { ChildProcess, spawn, spawnSync } from "child_process";
 import * as fs from "fs";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 
@@ -97,14 +98,31 @@ export async function waitFor(what: string, ready: () => Promise<boolean> | bool
 
 /** A free loopback port. */
 export function freePort(): Promise<number> {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const net = require("net") as typeof import("net");
     return new Promise((resolve, reject) => {
         const srv = net.createServer();
         srv.listen(0, "127.0.0.1", () => {
-            const port = (srv.address() as import("net").AddressInfo).port;
+            const port = (srv.address() as net.AddressInfo).port;
             srv.close(() => resolve(port));
         });
         srv.on("error", reject);
+    });
+}
+
+/** Like run(), without blocking the event loop (for a child that talks to a server of this process). */
+export function runAsync(command: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<string> {
+    return new Promise((resolve, reject) => {
+        const child = spawn(command, args, { cwd: opts.cwd, env: opts.env ?? process.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
+        children.add(child);
+        let stdout = "";
+        let stderr = "";
+        child.stdout!.on("data", (d) => (stdout += d));
+        child.stderr!.on("data", (d) => (stderr = (stderr + d).slice(-20000)));
+        const timer = setTimeout(() => killGroup(child, "SIGKILL"), opts.timeoutMs ?? 120_000);
+        child.on("exit", (code, signal) => {
+            clearTimeout(timer);
+            children.delete(child);
+            if (code === 0) resolve(stdout);
+            else reject(new Error(`${command} ${args.join(" ")} exited ${code ?? signal}:\n${stderr.slice(-4000)}\n${stdout.slice(-2000)}`));
+        });
     });
 }
