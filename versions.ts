@@ -83,3 +83,12 @@ export const connectPlugins = {
     postgresDriver: { group: "org.postgresql", artifact: "postgresql", version: "42.7.11" },
     elasticsearch: { group: "io.confluent", artifact: "kafka-connect-elasticsearch", version: "15.1.3" },
 } as const;
+
+// What the engines tier (test/engines) runs where the platform's own version cannot be had there.
+export const testEngines = {
+    // The Maven Central this project reaches lists trino-server and trino-server-core tarballs up to
+    // 476 only (maven-metadata.xml), and lacks modules trino-main 480 depends on (trino-cache,
+    // trino-parser, trino-web-ui 480), so 480 cannot be assembled either: the tier runs the plan's
+    // catalog properties on 476, the newest server it can fetch. Never above apps.trino.
+    trinoServer: "476",
+} as const;
