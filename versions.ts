@@ -66,9 +66,11 @@ export const sparkPackages = {
     hadoopAws: "org.apache.hadoop:hadoop-aws:3.4.1",
     kafka: `org.apache.spark:spark-sql-kafka-0-10_2.13:${apps.spark}`,
     // 1.10.0 is Iceberg's first line with a Spark 4.0 runtime; 1.10.1 its patch release (2025-12-22).
-    // The AWS bundle carries GlueCatalog's and S3FileIO's AWS SDK v2 clients.
+    // No iceberg-aws-bundle: its unrelocated SDK 2.33.0 beside hadoop-aws's SDK bundle 2.24.6 made
+    // two SDKs on one classpath (issue 18 item 9). GlueCatalog and S3FileIO run on hadoop-aws's SDK;
+    // the opposite (excluding hadoop-aws's bundle) breaks S3A, which needs the SDK's transfer manager
+    // that iceberg-aws-bundle lacks (test/engines/classpath.test.ts, batch.test.ts run both for real).
     icebergRuntime: "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1",
-    icebergAwsBundle: "org.apache.iceberg:iceberg-aws-bundle:1.10.1",
 } as const;
 
 // Kafka Connect plugins Strimzi builds into the Connect image (spec.build), as Maven coordinates:

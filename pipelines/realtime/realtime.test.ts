@@ -184,7 +184,6 @@ describeEachStack(
                 sparkPackages.hadoopAws,
                 sparkPackages.kafka,
                 sparkPackages.icebergRuntime,
-                sparkPackages.icebergAwsBundle,
             ]);
             // The lake module from the kafka namespace's lake ConfigMap (test/spark-submission.test.ts).
             assert.deepEqual(app.spec.deps.pyFiles, ["local:///opt/bdok/lake/tables.py"]);

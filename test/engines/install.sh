@@ -35,7 +35,7 @@ if [ ! -f "$IVY/.bdok-$key" ]; then
     mkdir -p "$IVY"
     probe=$(mktemp --suffix .py)
     echo 'from pyspark.sql import SparkSession; SparkSession.builder.getOrCreate().stop()' >"$probe"
-    "$VENV/bin/spark-submit" --master 'local[1]' --conf spark.jars.ivy="$IVY" \
+    PATH="$VENV/bin:$PATH" "$VENV/bin/spark-submit" --master 'local[1]' --conf spark.jars.ivy="$IVY" \
         --packages "$SPARK_PACKAGES" "$probe" >"$CACHE/maven/resolve.log" 2>&1 \
         || { cat "$CACHE/maven/resolve.log"; rm -f "$probe"; exit 1; }
     rm -f "$probe" "$IVY"/.bdok-* && touch "$IVY/.bdok-$key"

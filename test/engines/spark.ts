@@ -52,7 +52,9 @@ export function submission(app: SparkApp, lake: LocalLake, extraConf: Record<str
     if (deps.repositories?.length) args.push("--repositories", deps.repositories.join(","));
     if (deps.pyFiles?.length) args.push("--py-files", deps.pyFiles.map(local).join(","));
 
-    const env: NodeJS.ProcessEnv = { ...process.env, ...FAKE_AWS, AWS_REGION: lake.region, PYSPARK_PYTHON: path.join(path.dirname(SPARK_SUBMIT), "python") };
+    const env: NodeJS.ProcessEnv = { ...process.env, ...FAKE_AWS, AWS_REGION: lake.region, PATH: `${path.dirname(SPARK_SUBMIT)}:${process.env.PATH}`,
+        PYSPARK_PYTHON: path.join(path.dirname(SPARK_SUBMIT), "python"),
+    };
     const conf: Record<string, string> = {};
     for (const [k, v] of Object.entries(spec.sparkConf ?? {})) {
         // On Kubernetes the driver pod gets these as its environment; here the driver is this process.

@@ -72,7 +72,7 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
         "Trino",
         async () => {
             const r = await fetch(`${url}/v1/info`);
-            return r.ok && (await r.json()).starting === false;
+            return r.ok && ((await r.json()) as { starting?: boolean }).starting === false;
         },
         180_000,
         server,
@@ -82,7 +82,7 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
 
 async function query(url: string, sql: string, log: string): Promise<QueryResult> {
     const headers = { "X-Trino-User": "engines", "Content-Type": "text/plain" };
-    let res = await (await fetch(`${url}/v1/statement`, { method: "POST", body: sql, headers })).json();
+    let res = (await (await fetch(`${url}/v1/statement`, { method: "POST", body: sql, headers })).json()) as any;
     let columns: string[] = [];
     const rows: unknown[][] = [];
     for (;;) {
@@ -90,7 +90,7 @@ async function query(url: string, sql: string, log: string): Promise<QueryResult
         if (res.columns) columns = res.columns.map((c: { name: string }) => c.name);
         if (res.data) rows.push(...res.data);
         if (!res.nextUri) break;
-        res = await (await fetch(res.nextUri, { headers })).json();
+        res = (await (await fetch(res.nextUri, { headers })).json()) as any;
     }
     return { columns, rows };
 }
