@@ -11,9 +11,10 @@ import * as zlib from "zlib";
 import { Captured } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, planOf } from "../support";
-import { cacheDir, freePort, requireEngine, runAsync, startServer, tempDir, waitFor } from "./streams";
+import { CACHE, startMoto } from "./env";
+import { requireEngine, runAsync, tempDir } from "./streams";
 
-const venvPython = () => path.join(cacheDir(), "venv-airflow", "bin", "python");
+const venvPython = () => path.join(CACHE, "venv-airflow", "bin", "python");
 
 function airflowMissing(): string | undefined {
     if (!fs.existsSync(venvPython())) return `no ${venvPython()}`;
@@ -51,7 +52,7 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
     let answer: Answer;
     let dir = "";
     const samples = new Map<string, string>();
-    let s3Port = 0;
+    let s3 = "";
     let bucket = "";
     let stopMoto: (() => Promise<void>) | undefined;
     let httpServer: http.Server | undefined;
@@ -77,23 +78,11 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         bucket = env.BDOK_LAKE_BUCKET;
 
         dir = tempDir("airflow");
-        s3Port = await freePort();
-        const moto = startServer(path.join(path.dirname(venvPython()), "moto_server"), ["-H", "127.0.0.1", "-p", String(s3Port)], {
-            log: path.join(dir, "moto.log"),
-        });
+        // moto's server from the Airflow venv (its own pin, requirements-airflow.txt).
+        const moto = await startMoto(dir, path.join(path.dirname(venvPython()), "moto_server"));
         stopMoto = moto.stop;
-        await waitFor(
-            "moto S3",
-            () =>
-                fetch(`http://127.0.0.1:${s3Port}/`).then(
-                    (r) => r.ok,
-                    () => false,
-                ),
-            60_000,
-            path.join(dir, "moto.log"),
-            moto.child,
-        );
-        const created = await fetch(`http://127.0.0.1:${s3Port}/${bucket}`, { method: "PUT" });
+        s3 = moto.endpoint;
+        const created = await fetch(`${s3}/${bucket}`, { method: "PUT" });
         assert.ok(created.ok, `create bucket ${bucket}: ${created.status}`);
 
         httpServer = http.createServer((req, res) => {
@@ -103,8 +92,8 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
             if (!body) return void res.writeHead(404).end();
             res.writeHead(200, { "content-type": "application/octet-stream" }).end(zlib.gzipSync(body));
         });
-        const httpPort = await freePort();
-        await new Promise<void>((r) => httpServer!.listen(httpPort, "127.0.0.1", r));
+        await new Promise<void>((r) => httpServer!.listen(0, "127.0.0.1", r));
+        const httpPort = (httpServer.address() as { port: number }).port;
 
         const tables = ["title.ratings", "name.basics"];
         for (const t of tables) samples.set(t, imdbSample(t));
@@ -116,13 +105,13 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
             env: {
                 ...env,
                 // Only the endpoint changes: the plan's connection, pointed at the local S3.
-                AIRFLOW_CONN_AWS_DEFAULT: `${env.AIRFLOW_CONN_AWS_DEFAULT}&endpoint_url=${encodeURIComponent(`http://127.0.0.1:${s3Port}`)}`,
+                AIRFLOW_CONN_AWS_DEFAULT: `${env.AIRFLOW_CONN_AWS_DEFAULT}&endpoint_url=${encodeURIComponent(s3)}`,
                 AWS_ACCESS_KEY_ID: "testing",
                 AWS_SECRET_ACCESS_KEY: "testing",
                 AIRFLOW_HOME: path.join(dir, "home"),
                 AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(dir, "airflow.db")}`,
             },
-            acquire: { tables, imdb_base_url: `http://127.0.0.1:${httpPort}`, s3_endpoint: `http://127.0.0.1:${s3Port}` },
+            acquire: { tables, imdb_base_url: `http://127.0.0.1:${httpPort}`, s3_endpoint: s3 },
         };
         fs.mkdirSync(request.dags_folder);
         const file = path.join(dir, "request.json");

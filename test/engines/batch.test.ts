@@ -64,12 +64,21 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
     });
 
     after(async () => {
-        await Promise.all([moto?.stop(), imdb?.close(), trino?.then((t) => t.stop(), () => undefined)]);
+        await Promise.all([
+            moto?.stop(),
+            imdb?.close(),
+            trino?.then(
+                (t) => t.stop(),
+                () => undefined,
+            ),
+        ]);
         if (work) console.log(`    (engines batch logs: ${work})`);
     });
 
     it("acquire: the DAG's module streams every IMDB file, decompressed, into landing/imdb/", async () => {
-        const out = await python([path.join(HERE, "acquire.py"), path.join(work, "dags"), imdb!.url, plan.bucket, moto!.endpoint], { AWS_DEFAULT_REGION: plan.region });
+        const out = await python([path.join(HERE, "acquire.py"), path.join(work, "dags"), imdb!.url, plan.bucket, moto!.endpoint], {
+            AWS_DEFAULT_REGION: plan.region,
+        });
         for (const [table, rows] of Object.entries(data.tables)) {
             assert.match(out, new RegExp(`${table.replace(".", "\\.")}: ${Buffer.byteLength(tsv(table, rows))} bytes`), `step acquire: ${table}`);
         }
@@ -106,7 +115,8 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         const before = await q(`SELECT count(*) FROM iceberg."${db()}"."consolidated$snapshots"`);
         await runStep("imdb_bronze (re-run)", plan, lake, "imdb-bronze");
         await runStep("imdb_silver (re-run)", plan, lake, "imdb-silver");
-        for (const [table, rows] of Object.entries(data.tables)) assert.equal(await count(table.replace(".", "_")), rows.length, `bronze ${table} after the re-run`);
+        for (const [table, rows] of Object.entries(data.tables))
+            assert.equal(await count(table.replace(".", "_")), rows.length, `bronze ${table} after the re-run`);
         assert.equal(await count("consolidated"), expectedSilver(data).length, "silver after the re-run");
         const after = await q(`SELECT count(*) FROM iceberg."${db()}"."consolidated$snapshots"`);
         assert.equal(after[0][0], (before[0][0] as number) + 1);

@@ -35,7 +35,11 @@ describe("Engines: one AWS SDK v2 on the Spark classpath (issue 18 item 9)", fun
             assert.ok(run.code === 0 && line, `classpath probe of ${name} failed:\n${run.output.slice(-3000)}`);
             const report = JSON.parse(line.slice("CLASSPATH ".length)) as { jars: string[]; with_sdk: string[]; served_by: string };
             const names = (jars: string[]) => jars.map((j) => path.basename(j));
-            assert.equal(report.with_sdk.length, 1, `${name}: jars carrying the AWS SDK v2: ${names(report.with_sdk).join(", ")} (all: ${names(report.jars).join(", ")})`);
+            assert.equal(
+                report.with_sdk.length,
+                1,
+                `${name}: jars carrying the AWS SDK v2: ${names(report.with_sdk).join(", ")} (all: ${names(report.jars).join(", ")})`,
+            );
             assert.equal(path.basename(report.served_by), path.basename(report.with_sdk[0]), `${name}: SdkClient is loaded from the one SDK jar`);
         }
         assert.ok(seen.size >= 1);

@@ -39,19 +39,43 @@ export function generate(seed = 22): ImdbData {
     const names: Rows = [];
     for (let i = 1; i <= people; i++) {
         const born = r() < 0.2 ? null : 1930 + Math.floor(r() * 70);
-        names.push([nm(i), `Person ${i}`, born, born && r() < 0.1 ? born + 60 : null, pick(["actor", "actress,producer", "director,writer"]), r() < 0.3 ? null : tt(1 + Math.floor(r() * 150))]);
+        names.push([
+            nm(i),
+            `Person ${i}`,
+            born,
+            born && r() < 0.1 ? born + 60 : null,
+            pick(["actor", "actress,producer", "director,writer"]),
+            r() < 0.3 ? null : tt(1 + Math.floor(r() * 150)),
+        ]);
     }
     const basics: Rows = [];
     const crew: Rows = [];
     const principals: Rows = [];
     const ratings: Rows = [];
     const title = (i: number, type: string, name: string, year: number | null, rated: boolean, directors: string | null) => {
-        basics.push([tt(i), type, name, name, 0, year, null, r() < 0.2 ? null : 80 + Math.floor(r() * 80), pick(["Action,Thriller", "Drama", "Comedy,Romance", null])]);
+        basics.push([
+            tt(i),
+            type,
+            name,
+            name,
+            0,
+            year,
+            null,
+            r() < 0.2 ? null : 80 + Math.floor(r() * 80),
+            pick(["Action,Thriller", "Drama", "Comedy,Romance", null]),
+        ]);
         crew.push([tt(i), directors, r() < 0.5 ? null : nm(1 + Math.floor(r() * people))]);
         const count = 1 + Math.floor(r() * 4);
         for (let o = 1; o <= count; o++) {
             const category = pick(["actor", "actress", "director", "writer", "producer"]);
-            principals.push([tt(i), o, nm(1 + Math.floor(r() * people)), category, category === "writer" ? "screenplay" : null, category.startsWith("act") ? `["Role ${i}.${o}"]` : null]);
+            principals.push([
+                tt(i),
+                o,
+                nm(1 + Math.floor(r() * people)),
+                category,
+                category === "writer" ? "screenplay" : null,
+                category.startsWith("act") ? `["Role ${i}.${o}"]` : null,
+            ]);
         }
         if (rated) ratings.push([tt(i), Math.round((1 + r() * 9) * 10) / 10, 1 + Math.floor(r() * 100000)]);
     };
@@ -59,7 +83,14 @@ export function generate(seed = 22): ImdbData {
     for (let i = 1; i <= 140; i++) {
         const type = pick(["movie", "movie", "tvSeries", "short", "tvEpisode"]);
         const many = r() < 0.15;
-        title(i, type, `Title ${i}`, r() < 0.05 ? null : 1950 + Math.floor(r() * 75), r() < 0.85, r() < 0.1 ? null : many ? `${director()},${director()}` : director());
+        title(
+            i,
+            type,
+            `Title ${i}`,
+            r() < 0.05 ? null : 1950 + Math.floor(r() * 75),
+            r() < 0.85,
+            r() < 0.1 ? null : many ? `${director()},${director()}` : director(),
+        );
     }
     // The John Wick films: the query's rows. Chapter 2 has two directors (one unknown to name.basics),
     // Chapter 3's title holds a double quote (IMDB never quotes), one principal is unknown.
@@ -109,9 +140,7 @@ export function expectedSilver(d: ImdbData): SilverRow[] {
     for (const b of d.tables["title.basics"]) {
         const tconst = b[0] as string;
         if (!rated.has(tconst)) continue;
-        const directors = (crew.get(tconst) ?? "")
-            .split(",")
-            .filter((x) => x && names.has(x));
+        const directors = (crew.get(tconst) ?? "").split(",").filter((x) => x && names.has(x));
         for (const p of d.tables["title.principals"].filter((x) => x[0] === tconst && names.has(x[2] as string))) {
             for (const dir of directors) {
                 const key = `${tconst}|${p[1]}|${dir}`;

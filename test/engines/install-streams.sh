@@ -44,3 +44,32 @@ if [ ! -x "$venv/bin/python" ] || [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; 
   echo "$want" >"$stamp"
 fi
 echo "airflow $airflow: $venv"
+
+# The streaming job's Kafka source (versions.ts sparkPackages.kafka), resolved by Spark's own Ivy
+# into the cache's Ivy folder as the batch packages are (install.sh). Its dependency
+# spark-token-provider-kafka-0-10_2.13 at the Spark version is missing from the Maven Central this
+# machine reaches (404 for 4.0.1; 4.0.0 is there): it is excluded from the resolution and its 4.0.0
+# jar passed with --jars by test/engines/realtime.test.ts. On the cluster the operator's Ivy gets 4.0.1.
+venv_spark="$cache/venv-spark"
+ivy="$cache/maven/ivy"
+spark_kafka="$(npx --no-install ts-node --transpile-only -e 'console.log(require("./versions").sparkPackages.kafka)')"
+token_provider="org.apache.spark:spark-token-provider-kafka-0-10_2.13"
+token_jar="$cache/maven/spark-token-provider-kafka-0-10_2.13-4.0.0.jar"
+if [ ! -f "$token_jar" ]; then
+  url="https://repo1.maven.org/maven2/org/apache/spark/spark-token-provider-kafka-0-10_2.13/4.0.0/spark-token-provider-kafka-0-10_2.13-4.0.0.jar"
+  curl -sfSL -o "$token_jar.sha1" "$url.sha1"
+  curl -sfSL -o "$token_jar.part" "$url"
+  echo "$(cut -c1-40 "$token_jar.sha1")  $token_jar.part" | sha1sum -c --quiet
+  mv "$token_jar.part" "$token_jar"
+fi
+key=$(echo "$spark_kafka" | sha256sum | cut -c1-16)
+if [ ! -f "$ivy/.bdok-streams-$key" ]; then
+  mkdir -p "$ivy"
+  probe=$(mktemp --suffix .py)
+  echo 'from pyspark.sql import SparkSession; SparkSession.builder.getOrCreate().stop()' >"$probe"
+  PATH="$venv_spark/bin:$PATH" "$venv_spark/bin/spark-submit" --master 'local[1]' --conf spark.jars.ivy="$ivy" \
+    --packages "$spark_kafka" --exclude-packages "$token_provider" "$probe" >"$cache/maven/resolve-streams.log" 2>&1 \
+    || { cat "$cache/maven/resolve-streams.log"; rm -f "$probe"; exit 1; }
+  rm -f "$probe" "$ivy"/.bdok-streams-* && touch "$ivy/.bdok-streams-$key"
+fi
+echo "spark kafka source $spark_kafka: $ivy (+ $token_jar)"

@@ -4,17 +4,10 @@
 // exactly where its own ACLs allow.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as path from "path";
-import { inputsOf, ofType, planOf } from "../support";
-import { Broker, OPERATOR_USER, clientProps, kafkaMissing, makePki, probe, startBroker } from "./kafka";
+import { planOf } from "../support";
+import { Acl, Broker, OPERATOR_USER, clientProps, kafkaMissing, kafkaPlan, probe, startPlanKafka } from "./kafka";
 import { requireEngine, tempDir } from "./streams";
 
-const CR = (kind: string) => `kubernetes:kafka.strimzi.io/v1:${kind}`;
-
-interface Acl {
-    resource: { type: "topic" | "group"; name: string; patternType: "literal" | "prefix" };
-    operations: string[];
-}
 interface Probe {
     user: string;
     op: string;
@@ -46,45 +39,22 @@ describe("engines: Kafka KafkaUsers' ACLs on a real broker (mTLS, simple authori
 
     before(async function () {
         requireEngine(this, "Kafka", kafkaMissing());
-        const plan = await planOf("dev");
-        const kafka = inputsOf(ofType(plan, CR("Kafka"))[0]).spec.kafka;
+        const plan = kafkaPlan(await planOf("dev"));
         // What this broker stands for: the CR's one listener (tls, client certificates) and authorization.
         assert.deepEqual(
-            kafka.listeners.map((l: any) => [l.tls, l.authentication?.type]),
+            plan.kafka.listeners.map((l) => [l.tls, l.authentication?.type]),
             [[true, "tls"]],
         );
-        assert.equal(kafka.authorization.type, "simple");
-        users = new Map(ofType(plan, CR("KafkaUser")).map((u) => [inputsOf(u).metadata.name, inputsOf(u).spec.authorization.acls as Acl[]]));
-        topics = ofType(plan, CR("KafkaTopic")).map((t) => inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name);
+        assert.equal(plan.kafka.authorization.type, "simple");
+        users = plan.users;
+        topics = plan.topics.map((t) => t.name);
         dir = tempDir("kafka");
-        const pki = makePki(path.join(dir, "pki"), [...users.keys()]);
-        broker = await startBroker(dir, pki, kafka.config ?? {});
-        // The User Operator's part: the ACLs of each KafkaUser for principal User:CN=<name>.
-        const acls = [...users].flatMap(([user, list]) =>
-            list.flatMap((a) =>
-                a.operations.map((operation) => ({
-                    principal: `User:CN=${user}`,
-                    host: "*",
-                    // Kafka's enum names (ResourceType, PatternType, AclOperation), as Strimzi's SimpleAclRule maps them.
-                    resourceType: a.resource.type.toUpperCase(),
-                    name: a.resource.name,
-                    patternType: a.resource.patternType === "prefix" ? "PREFIXED" : "LITERAL",
-                    operation: operation.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(),
-                })),
-            ),
+        // Every literal topic an ACL names exists (Connect creates its own topics; here the operator
+        // does, so that Read and Write probes meet a topic), and one that no ACL names.
+        const named = [...users.values()].flatMap((l) =>
+            l.filter((a) => a.resource.type === "topic" && a.resource.patternType === "literal").map((a) => a.resource.name),
         );
-        // Topics the ACLs name exist (the Connect worker topics are created by Connect itself; here
-        // by the operator so that Read/Write probes meet a topic, not an unknown one).
-        const named = [
-            ...new Set([
-                ...topics,
-                ...[...users.values()].flatMap((l) =>
-                    l.filter((a) => a.resource.type === "topic" && a.resource.patternType === "literal").map((a) => a.resource.name),
-                ),
-                "not-granted",
-            ]),
-        ];
-        probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics: named.map((name) => ({ name, partitions: 1 })), acls });
+        broker = await startPlanKafka(dir, plan, [...named, "not-granted"]);
     });
 
     after(async () => {

@@ -7,13 +7,16 @@ import * as fs from "fs";
 import * as net from "net";
 import * as path from "path";
 import { apps } from "../../versions";
-import { cacheDir, freePort, run, startServer, waitFor } from "./streams";
+import { CACHE, freePort, startServer, waitFor } from "./env";
+import { run } from "./streams";
+import { inputsOf, ofType } from "../support";
+import type { PlanRun } from "../../tools/harness";
 
 export const KAFKA_VERSION = apps.kafka;
 export const PROBE = path.join(__dirname, "KafkaProbe.java");
 
 export function kafkaLibs(): string {
-    return path.join(cacheDir(), "kafka", KAFKA_VERSION, "libs");
+    return path.join(CACHE, "kafka", KAFKA_VERSION, "libs");
 }
 
 /** Why the broker cannot start here, or undefined when it can. */
@@ -193,7 +196,7 @@ export async function startBroker(dir: string, pki: Pki, config: Record<string, 
     const log = path.join(dir, "broker.log");
     const server = startServer("java", [...jvm, "kafka.Kafka", file], { log });
     const bootstrap = `127.0.0.1:${port}`;
-    await waitFor(`Kafka ${KAFKA_VERSION} broker on ${bootstrap}`, () => listening(port), 90_000, log, server.child);
+    await waitFor(`Kafka ${KAFKA_VERSION} broker on ${bootstrap}`, () => listening(port), 90_000, server);
     return { bootstrap, pki, log, stop: server.stop };
 }
 
@@ -215,4 +218,65 @@ export function probe<T = unknown>(dir: string, command: string, request: unknow
     const log4j = path.join(dir, "log4j2.properties");
     const out = run("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath(), PROBE, command, file], { timeoutMs });
     return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
+// ---- The Kafka side of the plan: the CR's broker config, the KafkaTopics, the KafkaUsers' ACLs ----
+
+const CR = (kind: string) => `kubernetes:kafka.strimzi.io/v1:${kind}`;
+
+export interface Acl {
+    resource: { type: "topic" | "group"; name: string; patternType: "literal" | "prefix" };
+    operations: string[];
+}
+export interface KafkaPlan {
+    /** spec.kafka of the Kafka CR. */
+    kafka: { config?: Record<string, unknown>; listeners: { tls: boolean; authentication?: { type: string } }[]; authorization: { type: string } };
+    topics: { name: string; partitions: number }[];
+    /** KafkaUser name -> its ACLs. */
+    users: Map<string, Acl[]>;
+}
+
+export function kafkaPlan(run: PlanRun): KafkaPlan {
+    const kafka = ofType(run, CR("Kafka")).map(inputsOf);
+    if (kafka.length !== 1) throw new Error(`plan: ${kafka.length} Kafka CRs`);
+    return {
+        kafka: kafka[0].spec.kafka,
+        topics: ofType(run, CR("KafkaTopic")).map((t) => ({
+            name: inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name,
+            partitions: inputsOf(t).spec.partitions,
+        })),
+        users: new Map(ofType(run, CR("KafkaUser")).map((u) => [inputsOf(u).metadata.name, inputsOf(u).spec.authorization.acls as Acl[]])),
+    };
+}
+
+/**
+ * A broker set up as the operators would: Strimzi's Topic Operator creates the KafkaTopics, its User
+ * Operator the ACLs of each KafkaUser for principal User:CN=<name>. `extraTopics` (one partition
+ * each) stand for topics that clients create themselves (Connect's).
+ */
+export async function startPlanKafka(dir: string, plan: KafkaPlan, extraTopics: string[] = []): Promise<Broker> {
+    const pki = makePki(path.join(dir, "pki"), [...plan.users.keys()]);
+    const broker = await startBroker(dir, pki, plan.kafka.config ?? {});
+    try {
+        const acls = [...plan.users].flatMap(([user, list]) =>
+            list.flatMap((a) =>
+                a.operations.map((operation) => ({
+                    principal: `User:CN=${user}`,
+                    host: "*",
+                    // Kafka's enum names (ResourceType, PatternType, AclOperation), as Strimzi's SimpleAclRule maps them.
+                    resourceType: a.resource.type.toUpperCase(),
+                    name: a.resource.name,
+                    patternType: a.resource.patternType === "prefix" ? "PREFIXED" : "LITERAL",
+                    operation: operation.replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase(),
+                })),
+            ),
+        );
+        const declared = new Set(plan.topics.map((t) => t.name));
+        const topics = [...plan.topics, ...extraTopics.filter((t) => !declared.has(t)).map((name) => ({ name, partitions: 1 }))];
+        probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics, acls });
+    } catch (e) {
+        await broker.stop();
+        throw e;
+    }
+    return broker;
 }

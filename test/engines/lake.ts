@@ -51,7 +51,8 @@ export async function createLake(plan: EnginePlan, endpoint: string): Promise<vo
 export async function uploadJob(endpoint: string, region: string, s3aUri: string, file: string): Promise<void> {
     const m = /^s3a:\/\/([^/]+)\/(.+)$/.exec(s3aUri);
     if (!m) throw new Error(`not an s3a:// URI: ${s3aUri}`);
-    const code = "import sys, boto3; ep, region, bucket, key, f = sys.argv[1:]; boto3.client('s3', endpoint_url=ep, region_name=region).upload_file(f, bucket, key)";
+    const code =
+        "import sys, boto3; ep, region, bucket, key, f = sys.argv[1:]; boto3.client('s3', endpoint_url=ep, region_name=region).upload_file(f, bucket, key)";
     await python(["-c", code, endpoint, region, m[1], m[2], file]);
 }
 
@@ -59,7 +60,8 @@ export async function downloadJob(endpoint: string, region: string, s3aUri: stri
     const m = /^s3a:\/\/([^/]+)\/(.+)$/.exec(s3aUri);
     if (!m) throw new Error(`not an s3a:// URI: ${s3aUri}`);
     fs.mkdirSync(path.dirname(file), { recursive: true });
-    const code = "import sys, boto3; ep, region, bucket, key, f = sys.argv[1:]; boto3.client('s3', endpoint_url=ep, region_name=region).download_file(bucket, key, f)";
+    const code =
+        "import sys, boto3; ep, region, bucket, key, f = sys.argv[1:]; boto3.client('s3', endpoint_url=ep, region_name=region).download_file(bucket, key, f)";
     await python(["-c", code, endpoint, region, m[1], m[2], file]);
 }
 
@@ -98,10 +100,13 @@ export function trinoCatalogs(plan: EnginePlan, endpoint: string): Record<string
     const text = plan.trinoCatalogs[name];
     assert.ok(text, `the Trino chart receives no ${name} catalog`);
     const props = { ...parseProperties(text), ...localEndpoints(endpoint) };
-    return { [name]: Object.entries(props).map(([k, v]) => `${k}=${v}\n`).join("") };
+    return {
+        [name]: Object.entries(props)
+            .map(([k, v]) => `${k}=${v}\n`)
+            .join(""),
+    };
 }
 
 export function localLake(plan: EnginePlan, endpoint: string, workDir: string): LocalLake {
     return { endpoint, region: plan.region, catalog: declaration().catalog.name, configMaps: plan.configMaps, workDir };
 }
-

@@ -52,7 +52,11 @@ export function submission(app: SparkApp, lake: LocalLake, extraConf: Record<str
     if (deps.repositories?.length) args.push("--repositories", deps.repositories.join(","));
     if (deps.pyFiles?.length) args.push("--py-files", deps.pyFiles.map(local).join(","));
 
-    const env: NodeJS.ProcessEnv = { ...process.env, ...FAKE_AWS, AWS_REGION: lake.region, PATH: `${path.dirname(SPARK_SUBMIT)}:${process.env.PATH}`,
+    const env: NodeJS.ProcessEnv = {
+        ...process.env,
+        ...FAKE_AWS,
+        AWS_REGION: lake.region,
+        PATH: `${path.dirname(SPARK_SUBMIT)}:${process.env.PATH}`,
         PYSPARK_PYTHON: path.join(path.dirname(SPARK_SUBMIT), "python"),
     };
     const conf: Record<string, string> = {};
