@@ -134,12 +134,24 @@ public class KafkaProbe {
                             }
                         });
                         // No group: only the topic's Read is asked for (Fetch, with ListOffsets under Describe).
-                        case "Read" -> outcome(() -> readWith(client, null, name));
+                        case "Read" -> outcome(() -> {
+                            try {
+                                readWith(client, null, name);
+                            } catch (Exception e) {
+                                throw new RuntimeException(e);
+                            }
+                        });
                         default -> throw new IllegalArgumentException("topic op " + op);
                     };
                 } else if (type.equals("group") && op.equals("Read")) {
                     // A group's Read is what committing offsets in it asks for, on a topic the user may read.
-                    result = outcome(() -> readWith(client, name, p.get("topic").asText()));
+                    result = outcome(() -> {
+                        try {
+                            readWith(client, name, p.get("topic").asText());
+                        } catch (Exception e) {
+                            throw new RuntimeException(e);
+                        }
+                    });
                 } else {
                     throw new IllegalArgumentException(type + " op " + op);
                 }
@@ -153,14 +165,23 @@ public class KafkaProbe {
         return results;
     }
 
-    static void readWith(Properties client, String group, String topic) {
+    static Admin admin(Properties client) {
+        return ADMINS.computeIfAbsent(client.getProperty("ssl.keystore.location", "none"), k -> Admin.create(client));
+    }
+
+    static final Map<String, Admin> ADMINS = new HashMap<>();
+
+    static void readWith(Properties client, String group, String topic) throws Exception {
         Properties cp = (Properties) client.clone();
         if (group != null) cp.put("group.id", group);
         cp.put("enable.auto.commit", "false");
         try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
             TopicPartition tp = new TopicPartition(topic, 0);
-            consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            // Every partition (the setup record is in one of them); listing them asks for Describe only.
+            List<TopicPartition> parts = new ArrayList<>();
+            for (int p = 0; p < admin(client).describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size(); p++) parts.add(new TopicPartition(topic, p));
+            consumer.assign(group != null ? List.of(tp) : parts);
+            consumer.seekToBeginning(consumer.assignment());
             if (group != null) {
                 consumer.commitSync(Map.of(tp, new OffsetAndMetadata(0)), Duration.ofSeconds(15));
                 return;
