@@ -14,7 +14,8 @@ import { EnginePlan, enginePlan } from "./plan";
 import { LocalLake } from "./spark";
 import { Trino, startTrino } from "./trino";
 import { HEADERS, ImdbData, expectedJohnWick, expectedSilver, generate, tsv } from "./imdb-data";
-import { createLake, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { StepError, createLake, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { readPipelineFile } from "../../pipelines/files";
 
 const HERE = __dirname;
 
@@ -137,5 +138,35 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         // The data is intact after compaction and orphan removal.
         assert.equal(await count("consolidated"), expectedSilver(data).length);
         assert.deepEqual(await q(plan.batchTrinoQuery), expectedJohnWick(data));
+    });
+
+    describe("a broken step fails the tier, naming the step", () => {
+        it("imdb_silver with a wrong column name", async () => {
+            const source = readPipelineFile("batch/jobs/imdb_silver.py");
+            const broken = source.replace('names.select("nconst", "primaryname"', 'names.select("nconst", "primary_name"');
+            assert.notEqual(broken, source, "the broken copy differs from the job");
+            const file = path.join(work, "broken", "imdb_silver.py");
+            fs.mkdirSync(path.dirname(file), { recursive: true });
+            fs.writeFileSync(file, broken);
+            await assert.rejects(runStep("imdb_silver", plan, lake, "imdb-silver", { mainFile: file }), (e: Error) => {
+                assert.ok(e instanceof StepError, String(e));
+                assert.match(e.message, /^step imdb_silver failed/);
+                assert.match(e.message, /primary_name/, "the cause is shown");
+                return true;
+            });
+        });
+
+        it("Trino with a wrong catalog property", async () => {
+            const good = trinoCatalogs(plan, moto!.endpoint);
+            const [name, text] = Object.entries(good)[0];
+            const broken = { [name]: text.replace("iceberg.catalog.type=", "iceberg.catalog.typ=") };
+            assert.notDeepEqual(broken, good);
+            const dir = fs.mkdtempSync(path.join(work, "broken-trino-"));
+            await assert.rejects(startTrino(dir, broken), (e: Error) => {
+                assert.match(e.message, /^step trino: Trino did not come up/);
+                assert.match(e.message, /iceberg\.catalog\.typ/, "the log names the property");
+                return true;
+            });
+        });
     });
 });

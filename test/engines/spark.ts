@@ -69,6 +69,10 @@ export function submission(app: SparkApp, lake: LocalLake, extraConf: Record<str
     Object.assign(conf, {
         "spark.jars.ivy": IVY,
         "spark.ui.enabled": "false",
+        // Sized for two local cores like the master; the plan sets neither (Spark's default of 200
+        // shuffle partitions is for a cluster and made each small job spend minutes on empty tasks).
+        "spark.sql.shuffle.partitions": "2",
+        "spark.default.parallelism": "2",
         // The endpoints: S3A (landing files, the main file, orphan listing) and Iceberg's catalog and FileIO.
         "spark.hadoop.fs.s3a.endpoint": lake.endpoint,
         "spark.hadoop.fs.s3a.path.style.access": "true",

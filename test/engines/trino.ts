@@ -69,7 +69,7 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
     });
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
-        "Trino",
+        "step trino: Trino",
         async () => {
             const r = await fetch(`${url}/v1/info`);
             return r.ok && ((await r.json()) as { starting?: boolean }).starting === false;
