@@ -54,8 +54,8 @@ public class KafkaProbe {
             List<NewTopic> topics = new ArrayList<>();
             for (JsonNode t : req.get("topics")) topics.add(new NewTopic(t.get("name").asText(), t.get("partitions").asInt(), (short) 1));
             if (!topics.isEmpty()) admin.createTopics(topics).all().get();
-            // One record in each, so that a Read probe knows its fetch was answered.
-            try (KafkaProducer<String, String> producer = new KafkaProducer<>(props(req.get("admin")), new StringSerializer(), new StringSerializer())) {
+            // On request, one record in each, so that a Read probe knows its fetch was answered.
+            if (req.path("seed").asBoolean(false)) try (KafkaProducer<String, String> producer = new KafkaProducer<>(props(req.get("admin")), new StringSerializer(), new StringSerializer())) {
                 for (NewTopic t : topics) producer.send(new ProducerRecord<>(t.name(), "setup", "setup")).get();
             }
             List<AclBinding> acls = new ArrayList<>();

@@ -54,7 +54,7 @@ describe("engines: Kafka KafkaUsers' ACLs on a real broker (mTLS, simple authori
         const named = [...users.values()].flatMap((l) =>
             l.filter((a) => a.resource.type === "topic" && a.resource.patternType === "literal").map((a) => a.resource.name),
         );
-        broker = await startPlanKafka(dir, plan, [...named, "not-granted"]);
+        broker = await startPlanKafka(dir, plan, [...named, "not-granted"], true);
     });
 
     after(async () => {

@@ -252,9 +252,10 @@ export function kafkaPlan(run: PlanRun): KafkaPlan {
 /**
  * A broker set up as the operators would: Strimzi's Topic Operator creates the KafkaTopics, its User
  * Operator the ACLs of each KafkaUser for principal User:CN=<name>. `extraTopics` (one partition
- * each) stand for topics that clients create themselves (Connect's).
+ * each) stand for topics that clients create themselves (Connect's); `seed` puts one record in every
+ * topic (for read probes).
  */
-export async function startPlanKafka(dir: string, plan: KafkaPlan, extraTopics: string[] = []): Promise<Broker> {
+export async function startPlanKafka(dir: string, plan: KafkaPlan, extraTopics: string[] = [], seed = false): Promise<Broker> {
     const pki = makePki(path.join(dir, "pki"), [...plan.users.keys()]);
     const broker = await startBroker(dir, pki, plan.kafka.config ?? {});
     try {
@@ -273,7 +274,7 @@ export async function startPlanKafka(dir: string, plan: KafkaPlan, extraTopics: 
         );
         const declared = new Set(plan.topics.map((t) => t.name));
         const topics = [...plan.topics, ...extraTopics.filter((t) => !declared.has(t)).map((name) => ({ name, partitions: 1 }))];
-        probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics, acls });
+        probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics, acls, seed });
     } catch (e) {
         await broker.stop();
         throw e;

@@ -246,6 +246,35 @@ export class RealtimeFlow {
         return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers"])).trim());
     }
 
+    /**
+     * Another writer's schema change, committed the way Iceberg's catalogs commit: a new metadata
+     * file with a new current schema (one more column), and the Glue table pointed at it.
+     */
+    async addColumn(column: string): Promise<void> {
+        const code = [
+            "import sys, json, uuid, boto3",
+            "ep, region, db, table, column = sys.argv[1:]",
+            "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
+            "s3 = boto3.client('s3', endpoint_url=ep, region_name=region)",
+            "t = glue.get_table(DatabaseName=db, Name=table)['Table']",
+            "loc = t['Parameters']['metadata_location']",
+            "bucket, key = loc.split('://', 1)[1].split('/', 1)",
+            "meta = json.loads(s3.get_object(Bucket=bucket, Key=key)['Body'].read())",
+            "current = [x for x in meta['schemas'] if x['schema-id'] == meta['current-schema-id']][0]",
+            "new_id = max(x['schema-id'] for x in meta['schemas']) + 1",
+            "meta['last-column-id'] += 1",
+            "fields = current['fields'] + [{'id': meta['last-column-id'], 'name': column, 'required': False, 'type': 'string'}]",
+            "meta['schemas'].append({'type': 'struct', 'schema-id': new_id, 'fields': fields})",
+            "meta['current-schema-id'] = new_id",
+            "new_key = key.rsplit('/', 1)[0] + f'/99999-{uuid.uuid4()}.metadata.json'",
+            "s3.put_object(Bucket=bucket, Key=new_key, Body=json.dumps(meta).encode())",
+            "params = dict(t['Parameters'], metadata_location=f's3://{bucket}/{new_key}', previous_metadata_location=loc)",
+            "keep = ('Name', 'Description', 'Owner', 'Retention', 'StorageDescriptor', 'PartitionKeys', 'TableType')",
+            "glue.update_table(DatabaseName=db, TableInput=dict({k: t[k] for k in keep if k in t}, Parameters=params))",
+        ].join("\n");
+        await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers", column]);
+    }
+
     /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
     async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000): Promise<void> {
         const end = Date.now() + timeoutMs;
