@@ -25,6 +25,7 @@ interface Answer {
     import_errors: Record<string, string>;
     dags: Record<string, string[]>;
     files: string[];
+    without_ignore_file: { error?: string; dags?: string[] };
     spark_bodies: Record<string, any>;
     acquired: { returned: Record<string, number>; objects: Record<string, string> };
 }
@@ -135,6 +136,10 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
             answer.files.every((f) => !f.startsWith("..")),
             answer.files.join(", "),
         );
+    });
+
+    it("without the ignore file (platform/airflow/dags.ts DAGS_IGNORE) Airflow stops at the kubelet's ..data link", () => {
+        assert.match(answer.without_ignore_file.error ?? JSON.stringify(answer.without_ignore_file), /Detected recursive loop/);
     });
 
     it("every SparkKubernetesOperator builds a SparkApplication valid against the v1beta2 CRD (additionalProperties: false)", () => {

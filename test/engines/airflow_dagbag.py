@@ -112,6 +112,19 @@ def main() -> None:
         "spark_bodies": {},
         "acquired": {},
     }
+    # The same ConfigMap without the ignore file: what Airflow makes of the kubelet's ..data link.
+    bare = folder.parent / "dags-without-ignore-file"
+    bare.mkdir()
+    kubelet_layout(bare, request["data"], [i for i in request["items"] if i["path"] != ".airflowignore"])
+    try:
+        bare_bag = BundleDagBag(dag_folder=str(bare), bundle_path=bare, load_op_links=False)
+        answer["without_ignore_file"] = {
+            "dags": sorted(bare_bag.dags),
+            "import_errors": {str(k): str(v) for k, v in bare_bag.import_errors.items()},
+        }
+    except Exception as error:  # noqa: BLE001 - the error is the answer
+        answer["without_ignore_file"] = {"error": f"{type(error).__name__}: {error}"}
+
     from airflow.providers.cncf.kubernetes.operators.spark_kubernetes import SparkKubernetesOperator
 
     for dag in bag.dags.values():
