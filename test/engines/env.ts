@@ -127,7 +127,8 @@ export async function startMoto(workDir: string, motoServer = MOTO_SERVER): Prom
     const port = await freePort();
     const server = startServer(motoServer, ["-H", "127.0.0.1", "-p", String(port)], { log: path.join(workDir, "moto.log") });
     const endpoint = `http://127.0.0.1:${port}`;
-    await waitFor("moto", async () => (await fetch(`${endpoint}/moto-api/`)).ok, 60_000, server);
+    // Generous: moto imports every service on its first request, slow on a loaded 2-core machine.
+    await waitFor("moto", async () => (await fetch(`${endpoint}/moto-api/`)).ok, 180_000, server);
     return { ...server, endpoint };
 }
 
