@@ -10,7 +10,7 @@ import { loadTables } from "./tools/estimate/tables";
 import { ROOT } from "./tools/harness";
 import { loadStackConfig } from "./tools/stack-files";
 import { apps } from "./versions";
-import { STACKS } from "./test/support";
+import { STACKS, stackSetting } from "./test/support";
 
 const base = () => loadStackConfig("dev");
 
@@ -29,11 +29,11 @@ function errorOf(overrides: Record<string, unknown>): string {
 const devGroup = () => ({ ...JSON.parse(base()["bdok:nodeGroups"]).system, minSize: 2, desiredSize: 3, maxSize: 5 });
 
 describe("configuration", () => {
-    it("accepts both stack files", () => {
+    it("accepts every stack file", () => {
         for (const stack of STACKS) {
             const cfg = parseConfig(loadStackConfig(stack), stack);
             assert.equal(cfg.stack, stack);
-            assert.equal(cfg.ha, stack === "prod");
+            assert.equal(cfg.ha, stackSetting(stack, "profile") === "ha");
         }
     });
 
@@ -105,6 +105,17 @@ describe("configuration", () => {
             { "bdok:exposure": "nodePort" },
             /bdok:exposure: got "nodePort"; allowed: one of "clusterIp", "internalLoadBalancer", "publicLoadBalancer"/,
         ],
+        [
+            "public exposure without client ranges (the load balancers would admit the internet)",
+            { "bdok:exposure": "publicLoadBalancer" },
+            /bdok:loadBalancerSourceRanges: got \[\] with exposure publicLoadBalancer; allowed: the CIDRs of the clients/,
+        ],
+        [
+            "a client range broader than /8",
+            { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": ["0.0.0.0/1", "128.0.0.0/1"] },
+            /bdok:loadBalancerSourceRanges: got 0.0.0.0\/1; allowed: ranges of \/8 or narrower/,
+        ],
+        ["a client range that is no CIDR", { "bdok:loadBalancerSourceRanges": ["office"] }, /bdok:loadBalancerSourceRanges\[0\]: got "office"/],
         [
             "a spot-only workloads pool while a pipeline runs Spark drivers on on-demand",
             { "bdok:karpenter": { pools: { workloads: { capacityTypes: ["spot"] } } } },

@@ -6,6 +6,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";
 import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
+import { addonVersionsProblem } from "./aws/cluster/addons";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
     ConfigError,
@@ -128,7 +129,7 @@ export const schema = {
         "small",
     ),
     kubernetesVersion: field(
-        str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) }),
+        str({ describe: "an EKS Kubernetes version", check: (v) => kubernetesVersionProblem(v, priceTable) ?? addonVersionsProblem(v) }),
         `an EKS Kubernetes version in standard support: ${supportedKubernetesVersions(priceTable).join(", ")}`,
         apps.kubernetes,
     ),
@@ -165,6 +166,12 @@ export const schema = {
     ),
     protectStatefulResources: field(bool(), "true or false", false),
     exposure: field(oneOf(portForwardOrLb), "clusterIp (kubectl port-forward), internalLoadBalancer or publicLoadBalancer", "clusterIp"),
+    // Without source ranges the load balancer controller opens every listener to 0.0.0.0/0.
+    loadBalancerSourceRanges: field(
+        list(ipv4Cidr),
+        "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
+        [],
+    ),
     kafka: field(
         obj({
             brokers: field(int(1, 9), "an integer from 1 to 9", 1),
@@ -203,6 +210,7 @@ export const schema = {
     ),
     spark: field(
         obj({
+            // The streaming job's executors, and how many each batch job starts with (at most maxExecutors).
             executors: field(int(1, 50), "an integer from 1 to 50", 1),
             executorMemory: field(str({ pattern: /^[1-9]\d*[mg]$/, describe: "a JVM memory size such as 512m or 2g" }), "a JVM memory size", "1g"),
             // The batch jobs' dynamic allocation ceiling; they start from zero executors.
@@ -343,6 +351,9 @@ export function parseConfig(raw: Record<string, unknown>, stack: string): StackC
     return { ...cfg, region: region!, stack, ha: cfg.profile === "ha" };
 }
 
+/** The broadest client range a load balancer may admit (a /8 is 16 M addresses; /1 halves are the internet). */
+export const MIN_SOURCE_PREFIX = 8;
+
 /** Rules across keys, for the sections that parsed (an invalid section is undefined here). */
 function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
@@ -373,6 +384,25 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
         ctx.issues.push(
             `${PROJECT}:karpenter.pools.workloads.capacityTypes: got ${JSON.stringify(wl.capacityTypes)} with pipelines.${pipelinesOn[0]} on; allowed: a list with "on-demand" (Spark drivers run on on-demand nodes of this pool)`,
         );
+    }
+    const sp = cfg.spark;
+    if (sp && sp.executors > sp.maxExecutors) {
+        ctx.issues.push(
+            `${PROJECT}:spark.executors: got ${sp.executors} with spark.maxExecutors ${sp.maxExecutors}; allowed: at most maxExecutors (a batch job starts with executors and scales up to maxExecutors)`,
+        );
+    }
+    const ranges = cfg.loadBalancerSourceRanges;
+    if (ranges && cfg.exposure === "publicLoadBalancer" && ranges.length === 0) {
+        ctx.issues.push(
+            `${PROJECT}:loadBalancerSourceRanges: got [] with exposure publicLoadBalancer; allowed: the CIDRs of the clients that may reach the UIs (e.g. an office's egress /24), since an empty list opens the load balancers to the internet`,
+        );
+    }
+    for (const r of ranges ?? []) {
+        if (Number(r.split("/")[1]) < MIN_SOURCE_PREFIX) {
+            ctx.issues.push(
+                `${PROJECT}:loadBalancerSourceRanges: got ${r}; allowed: ranges of /${MIN_SOURCE_PREFIX} or narrower (a broader one is most of the internet)`,
+            );
+        }
     }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {

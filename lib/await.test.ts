@@ -1,21 +1,29 @@
 import { strict as assert } from "assert";
-import { awaitedMetadata, countAt } from "./await";
+import { awaitedMetadata, releaseTimeout, runsPods } from "./await";
 import { apiVersions } from "../versions";
 
-describe("await annotations (model/controllers.json podRunningResources)", () => {
+// The program's own choices; tools/lifecycle.ts checks them against the operators' facts (model/).
+describe("await annotations", () => {
     const es = (counts: number[]) =>
         awaitedMetadata(apiVersions.elasticsearch, "Elasticsearch", { name: "x" }, { nodeSets: counts.map((count) => ({ count })) }).annotations ?? {};
-
-    it("sums a count path over a list in the spec", () => {
-        assert.equal(countAt("spec.nodeSets[].count", { nodeSets: [{ count: 2 }, { count: 1 }] }), 3);
-        assert.equal(countAt("spec.nodeSets[].count", {}), 0);
-        assert.throws(() => countAt("nodeSets.count", {}), /allowed: spec.<list>\[\].<field>/);
-    });
 
     it("awaits one Elasticsearch node on ECK's Ready phase, several (in any node sets) on green health", () => {
         assert.equal(es([1])["pulumi.com/waitFor"], "jsonpath={.status.phase}=Ready");
         assert.equal(es([1, 1])["pulumi.com/waitFor"], "jsonpath={.status.health}=green", "the total of the node sets counts");
         assert.equal(es([3])["pulumi.com/waitFor"], "jsonpath={.status.health}=green");
         assert.equal(es([1])["pulumi.com/timeoutSeconds"], es([3])["pulumi.com/timeoutSeconds"]);
+    });
+
+    it("leaves kinds that run no pods alone, keeping their annotations", () => {
+        assert.equal(runsPods(apiVersions.strimzi, "KafkaTopic"), false);
+        assert.deepEqual(awaitedMetadata(apiVersions.strimzi, "KafkaTopic", { name: "t", annotations: { a: "b" } }), { name: "t", annotations: { a: "b" } });
+        const kafka = awaitedMetadata(apiVersions.strimzi, "Kafka", { name: "k", annotations: { a: "b" } }).annotations!;
+        assert.equal(kafka.a, "b");
+        assert.equal(kafka["pulumi.com/waitFor"], "condition=Ready");
+        assert.match(kafka["pulumi.com/timeoutSeconds"], /^[1-9]\d*$/);
+    });
+
+    it("refuses a chart without a chosen timeout, naming the ones it knows", () => {
+        assert.throws(() => releaseTimeout("no-such-chart"), /no await timeout chosen for chart no-such-chart; allowed: .*airflow/);
     });
 });

@@ -1,74 +1,69 @@
-// How long `pulumi up` waits for each object, from the duration table, and what it waits for on
-// the custom resources that run pods, from the controller table (model/controllers.json).
-import * as fs from "fs";
-import * as path from "path";
-import { durationEntry, DurationTable } from "./durations";
+// What `pulumi up` waits for, and how long: the program's own choices, written here. The facts
+// they rest on (the condition each operator sets, how long rollouts take) live in model/ and
+// estimates/ with their sources and are read only by the checks: tools/lifecycle.ts fails when a
+// choice here and a fact there disagree, so a wrong choice and a wrong fact cannot cancel out.
+import { apiVersions, charts } from "../versions";
 
-const ROOT = path.resolve(__dirname, "..");
-let durations: DurationTable | undefined;
-let rows: Map<string, PodRunningRow> | undefined;
+/** Helm's --wait per chart (seconds): the slow end of each rollout, with room for node launches. */
+const RELEASE_TIMEOUTS: Record<string, number> = {
+    [charts.strimzi.chart]: 360,
+    [charts.sparkOperator.chart]: 360,
+    [charts.eck.chart]: 360,
+    // The migration Job, then the scheduler, API server, DAG processor and triggerer.
+    [charts.airflow.chart]: 1200,
+    [charts.trino.chart]: 600,
+    [charts.awsLoadBalancerController.chart]: 600,
+};
 
-function table(): DurationTable {
-    durations ??= JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", "durations.json"), "utf8")) as DurationTable;
-    return durations;
-}
-
-/** The wait Pulumi gets: twice the slow end of the modelled range, at least five minutes. */
-export function timeoutSeconds(type: string, inputs: Record<string, unknown>, t: DurationTable = table()): number {
-    const e = durationEntry({ type, inputs }, t);
-    const entry = e.index >= 0 ? t.entries[e.index] : undefined;
-    const slow = entry?.range ? entry.range[1] : e.minutes;
-    return Math.max(300, Math.ceil(slow * 2) * 60);
-}
-
-/** The Release timeout for a chart (Helm's --wait), from the duration table. */
+/** The Release timeout for a chart (Helm's --wait). */
 export function releaseTimeout(chart: string): number {
-    return timeoutSeconds("kubernetes:helm.sh/v3:Release", { chart });
+    const seconds = RELEASE_TIMEOUTS[chart];
+    if (seconds === undefined)
+        throw new Error(`no await timeout chosen for chart ${chart}; allowed: ${Object.keys(RELEASE_TIMEOUTS).join(", ")} (lib/await.ts)`);
+    return seconds;
 }
 
-/** A row of model/controllers.json podRunningResources. */
-export interface PodRunningRow {
-    kind: string;
-    waitFor: string[];
-    source: string;
-    /** What to wait for instead when the object runs one node (`count`: "spec.<list>[].<field>", summed). */
-    singleNode?: { count: string; waitFor: string; source: string };
+interface PodRunningAwait {
+    /** `pulumi.com/waitFor`: the condition its operator sets once its pods run. */
+    waitFor: string;
+    /** What to wait for instead when the object runs a single node. */
+    singleNode?: { nodes: (spec: unknown) => number; waitFor: string };
+    timeoutSeconds: number;
 }
 
-function podRunningRows(): Map<string, PodRunningRow> {
-    if (!rows) {
-        const all = JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8")).podRunningResources as PodRunningRow[];
-        rows = new Map(all.map((r) => [r.kind, r]));
-    }
-    return rows;
-}
+const list = (spec: unknown, key: string): Record<string, unknown>[] => {
+    const v = (spec as Record<string, unknown> | undefined)?.[key];
+    return Array.isArray(v) ? v : [];
+};
 
-/** The sum of the counts `path` ("spec.<list>[].<field>") names in an object's spec. */
-export function countAt(path: string, spec: unknown): number {
-    const m = /^spec\.(\w+)\[\]\.(\w+)$/.exec(path);
-    if (!m) throw new Error(`count path ${path}; allowed: spec.<list>[].<field>`);
-    const list = (spec as Record<string, unknown> | undefined)?.[m[1]];
-    return (Array.isArray(list) ? list : []).reduce((n: number, item) => n + Number((item as Record<string, unknown> | undefined)?.[m[2]] ?? 0), 0);
-}
+/** The custom resources that run pods, by `<apiVersion>/<kind>`. */
+const POD_RUNNING: Record<string, PodRunningAwait> = {
+    [`${apiVersions.strimzi}/Kafka`]: { waitFor: "condition=Ready", timeoutSeconds: 960 },
+    // The Connect image build (Kaniko) comes before the rollout.
+    [`${apiVersions.strimzi}/KafkaConnect`]: { waitFor: "condition=Ready", timeoutSeconds: 1440 },
+    [`${apiVersions.strimzi}/KafkaConnector`]: { waitFor: "condition=Ready", timeoutSeconds: 600 },
+    // One data node never turns green once an index keeps a replica: ECK's Ready phase then.
+    [`${apiVersions.elasticsearch}/Elasticsearch`]: {
+        waitFor: "jsonpath={.status.health}=green",
+        singleNode: { nodes: (spec) => list(spec, "nodeSets").reduce((n, s) => n + Number(s.count ?? 0), 0), waitFor: "jsonpath={.status.phase}=Ready" },
+        timeoutSeconds: 960,
+    },
+    [`${apiVersions.kibana}/Kibana`]: { waitFor: "jsonpath={.status.health}=green", timeoutSeconds: 600 },
+    // A streaming job never completes: running is ready.
+    [`${apiVersions.sparkApplication}/SparkApplication`]: { waitFor: "jsonpath={.status.applicationState.state}=RUNNING", timeoutSeconds: 600 },
+};
 
-/** The conditions an object of the row may be awaited on: the single-node one alone when it runs one node. */
-export function allowedWaitFors(row: PodRunningRow, spec: unknown): string[] {
-    return row.singleNode && countAt(row.singleNode.count, spec) === 1 ? [row.singleNode.waitFor] : row.waitFor;
-}
-
-/** `pulumi.com/waitFor` for a pod-running custom resource: the condition its operator sets. */
+/** `pulumi.com/waitFor` for a pod-running custom resource. */
 export function waitForOf(apiVersion: string, kind: string, spec?: unknown): string {
-    const row = podRunningRows().get(`${apiVersion}/${kind}`);
-    if (!row) throw new Error(`no readiness condition known for ${apiVersion}/${kind} (model/controllers.json podRunningResources)`);
-    return allowedWaitFors(row, spec)[0];
+    const a = POD_RUNNING[`${apiVersion}/${kind}`];
+    if (!a) throw new Error(`no readiness condition chosen for ${apiVersion}/${kind}; allowed: ${Object.keys(POD_RUNNING).join(", ")} (lib/await.ts)`);
+    return a.singleNode && a.singleNode.nodes(spec) === 1 ? a.singleNode.waitFor : a.waitFor;
 }
 
 /** Annotations that make Pulumi await a pod-running custom resource, with its timeout. */
 export function awaitAnnotations(apiVersion: string, kind: string, spec?: unknown): Record<string, string> {
     const waitFor = waitForOf(apiVersion, kind, spec);
-    const type = `kubernetes:${apiVersion}:${kind}`;
-    const seconds = timeoutSeconds(type, { metadata: { annotations: { "pulumi.com/waitFor": waitFor } } });
-    return { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(seconds) };
+    return { "pulumi.com/waitFor": waitFor, "pulumi.com/timeoutSeconds": String(POD_RUNNING[`${apiVersion}/${kind}`].timeoutSeconds) };
 }
 
 /** A custom resource's metadata with the await annotations added when its kind runs pods. */
@@ -78,7 +73,7 @@ export function awaitedMetadata<M extends object>(apiVersion: string, kind: stri
     return { ...metadata, annotations: { ...existing, ...awaitAnnotations(apiVersion, kind, spec) } };
 }
 
-/** Whether the controller table lists the kind as one that runs pods (and so is awaited). */
+/** Whether the kind runs pods (and so is awaited). */
 export function runsPods(apiVersion: string, kind: string): boolean {
-    return podRunningRows().has(`${apiVersion}/${kind}`);
+    return `${apiVersion}/${kind}` in POD_RUNNING;
 }

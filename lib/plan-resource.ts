@@ -1,4 +1,4 @@
-// The planned-resource shape shared by the duration table (lib/durations.ts) and the offline models
+// The planned-resource shape shared by the duration table (tools/estimate/durations.ts) and the offline models
 // in tools/, and dotted paths into its inputs.
 import { isPlainObject } from "./validate";
 

@@ -3,7 +3,7 @@ import { ConfigError, parseConfig } from "../config";
 import { loadTables } from "../tools/estimate/tables";
 import { loadStackConfig } from "../tools/stack-files";
 import { ec2Families, rdsFamilies } from "./instances";
-import { nodeAllocatable } from "./node-capacity";
+import { nodeAllocatable } from "../tools/estimate/node-capacity";
 import { ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice } from "./prices";
 
 const tables = loadTables();

@@ -8,6 +8,7 @@ export interface Statement {
     Action?: string | string[];
     NotAction?: string | string[];
     Resource?: string | string[];
+    NotResource?: string | string[];
     Principal?: unknown;
     Condition?: Record<string, Record<string, unknown>>;
 }
@@ -47,7 +48,93 @@ export function iamWildcardActions(doc: { Statement: Statement[] } | undefined):
         .filter((a) => a === "*" || /^iam:\*$/i.test(a));
 }
 
-export const ADMIN_POLICY_ARNS = [/^arn:aws[a-z-]*:iam::aws:policy\/AdministratorAccess$/, /^arn:aws[a-z-]*:iam::aws:policy\/IAMFullAccess$/];
+/**
+ * AWS-managed policies that grant a service (or everything) wholesale: AdministratorAccess and its
+ * variants, PowerUserAccess (everything but IAM), every *FullAccess, and the administrator job
+ * functions (AWS managed policies for job functions, IAM user guide).
+ */
+export const ADMIN_POLICY_ARNS = [
+    /^arn:aws[a-z-]*:iam::aws:policy\/(.+\/)?AdministratorAccess(-[A-Za-z0-9]+)*$/,
+    /^arn:aws[a-z-]*:iam::aws:policy\/(.+\/)?PowerUserAccess$/,
+    /^arn:aws[a-z-]*:iam::aws:policy\/(.+\/)?[A-Za-z0-9]*FullAccess(V\d+)?$/,
+    /^arn:aws[a-z-]*:iam::aws:policy\/job-function\/[A-Za-z]*Administrator$/,
+];
+
+/**
+ * IAM actions that let their holder raise its own privileges (pass any role to a service, attach or
+ * write a policy, make a policy version default, mint credentials for another principal, change who
+ * may assume a role). Granted on every role, user, group or policy, each is administrator access.
+ */
+export const ESCALATION_ACTIONS = [
+    "iam:PassRole",
+    "iam:AttachRolePolicy",
+    "iam:AttachUserPolicy",
+    "iam:AttachGroupPolicy",
+    "iam:PutRolePolicy",
+    "iam:PutUserPolicy",
+    "iam:PutGroupPolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutUserPermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:DeleteUserPermissionsBoundary",
+    "iam:CreatePolicyVersion",
+    "iam:SetDefaultPolicyVersion",
+    "iam:UpdateAssumeRolePolicy",
+    "iam:CreateAccessKey",
+    "iam:CreateLoginProfile",
+    "iam:UpdateLoginProfile",
+    "iam:AddUserToGroup",
+];
+
+/** An IAM action pattern ("iam:Put*", "iam:?ass*") as a case-insensitive regular expression. */
+export function actionPattern(pattern: string): RegExp {
+    const body = pattern
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, ".*")
+        .replace(/\?/g, ".");
+    return new RegExp(`^${body}$`, "i");
+}
+
+/** A resource that names every role, user, group or policy: "*", "arn:aws:iam::<account>:role/*", "arn:*". */
+export function isBroadIamResource(r: string): boolean {
+    const s = r.trim();
+    return s === "*" || /^arn:\*/.test(s) || /^arn:[^:]*:iam::[^:]*:(\*|[a-z-]+\/\*)$/i.test(s);
+}
+
+/** Allowed escalation actions (matched through wildcards) on a broad resource: [action pattern, escalation action]. */
+export function escalationGrants(doc: { Statement: Statement[] } | undefined): Array<{ action: string; grants: string[] }> {
+    if (!doc) return [];
+    const out: Array<{ action: string; grants: string[] }> = [];
+    for (const s of doc.Statement) {
+        if (s.Effect !== "Allow" || s.Action === undefined) continue;
+        if (!list(s.Resource).some(isBroadIamResource) && s.NotResource === undefined) continue;
+        for (const a of list(s.Action)) {
+            const re = actionPattern(a);
+            const grants = ESCALATION_ACTIONS.filter((e) => re.test(e));
+            if (grants.length && a !== "*") out.push({ action: a, grants });
+        }
+    }
+    return out;
+}
+
+/** Condition keys that pin a public principal to an account, organisation or principal ARN. */
+const PRINCIPAL_SCOPE_KEYS = /^aws:(PrincipalOrgID|PrincipalAccount|PrincipalArn|SourceAccount|SourceArn|SourceOrgID|PrincipalOrgPaths|SourceVpc|SourceVpce)$/i;
+
+/** Whether a statement's Principal is anyone: "*", {AWS: "*"} or {AWS: "arn:aws:iam::*:root"}. */
+export function isPublicPrincipal(p: unknown): boolean {
+    if (p === "*") return true;
+    return list(read(p, "AWS")).some((a) => a === "*" || /^arn:[^:]*:iam::\*:/.test(a));
+}
+
+/** Allow statements open to any AWS principal with no condition naming whose principals they accept. */
+export function publicPrincipalStatements(doc: { Statement: Statement[] } | undefined): Statement[] {
+    if (!doc) return [];
+    return doc.Statement.filter((s) => {
+        if (s.Effect !== "Allow" || !isPublicPrincipal(s.Principal)) return false;
+        const keys = Object.values(s.Condition ?? {}).flatMap((c) => (isObj(c) ? Object.keys(c) : []));
+        return !keys.some((k) => PRINCIPAL_SCOPE_KEYS.test(k));
+    });
+}
 
 const iamDocs = (args: ResourceValidationArgs): Array<{ where: string; doc: { Statement: Statement[] } | undefined }> => {
     if (is(T.iamPolicyDoc, args.type)) return [{ where: "policy", doc: parsePolicyDocument(read(args.props, "policy")) }];
@@ -60,7 +147,8 @@ const iamDocs = (args: ResourceValidationArgs): Array<{ where: string; doc: { St
 export const iamNoAdmin: ResourceValidationPolicy = {
     ...common,
     name: "iam-no-admin-wildcard",
-    description: 'No IAM policy allows Action "*" on Resource "*" (or attaches AdministratorAccess).',
+    description:
+        'No IAM policy allows Action "*" on Resource "*", nor attaches an administrator-class managed policy (AdministratorAccess, PowerUserAccess, *FullAccess).',
     enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
     validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole, ...T.iamAttachment], (args, report) => {
@@ -72,7 +160,9 @@ export const iamNoAdmin: ResourceValidationPolicy = {
         const arns = [read(args.props, "policyArn"), ...arr(read(args.props, "managedPolicyArns"))].filter((a): a is string => typeof a === "string");
         for (const a of arns) {
             if (ADMIN_POLICY_ARNS.some((re) => re.test(a)))
-                report(`${label(args)}: attaches ${a}; administrator policies are not allowed, attach a least-privilege policy.`);
+                report(
+                    `${label(args)}: attaches ${a}; administrator-class managed policies (AdministratorAccess, PowerUserAccess, *FullAccess) are not allowed, attach a least-privilege policy.`,
+                );
         }
     }),
 };
@@ -110,5 +200,50 @@ export const iamNoAccessKeys: ResourceValidationPolicy = {
     tags: ["aws", "iam"],
     validateResource: forTypes(T.iamAccessKey, (args, report) => {
         report(`${label(args)}: IAM access keys are not allowed; workloads get temporary credentials from an IAM role (PodRole / EKS Pod Identity).`);
+    }),
+};
+
+export const iamNoEscalation: ResourceValidationPolicy = {
+    ...common,
+    name: "iam-no-privilege-escalation",
+    description: "No IAM policy allows an escalation action (iam:PassRole, iam:Attach*/Put* policy, CreatePolicyVersion, ...) on every role, user or policy.",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "iam"],
+    validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole], (args, report) => {
+        for (const { where, doc } of iamDocs(args)) {
+            for (const g of escalationGrants(doc)) {
+                report(
+                    `${label(args)}: ${where} allows ${g.action} (${g.grants.join(", ")}) on every resource; name the roles/policies it may act on (e.g. iam:PassRole on the node role's ARN only).`,
+                );
+            }
+        }
+    }),
+};
+
+/** Where a resource carries a resource-based policy (who may use it), by type. */
+const RESOURCE_POLICY_PROPS: Record<string, string> = {
+    "aws:iam/role:Role": "assumeRolePolicy",
+    "aws:s3/bucketPolicy:BucketPolicy": "policy",
+    "aws:s3/bucket:Bucket": "policy",
+    "aws:sqs/queuePolicy:QueuePolicy": "policy",
+    "aws:sqs/queue:Queue": "policy",
+    "aws:kms/key:Key": "policy",
+    "aws:ecr/repositoryPolicy:RepositoryPolicy": "policy",
+    "aws:sns/topicPolicy:TopicPolicy": "policy",
+};
+
+export const iamNoPublicPrincipal: ResourceValidationPolicy = {
+    ...common,
+    name: "iam-no-public-principal",
+    description: 'No trust or resource policy allows Principal "*" / AWS "*" unless a condition pins the account, organisation or principal.',
+    enforcementLevel: "mandatory",
+    tags: ["aws", "iam"],
+    validateResource: forTypes(Object.keys(RESOURCE_POLICY_PROPS), (args, report) => {
+        const prop = RESOURCE_POLICY_PROPS[args.type];
+        for (const s of publicPrincipalStatements(parsePolicyDocument(read(args.props, prop)))) {
+            report(
+                `${label(args)}: ${prop} allows ${JSON.stringify(s.Action ?? s.NotAction)} to any AWS principal (${JSON.stringify(s.Principal)}); name the trusted principal (a service, a role ARN) or pin it with aws:PrincipalAccount / aws:PrincipalOrgID.`,
+            );
+        }
     }),
 };

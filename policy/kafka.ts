@@ -1,6 +1,6 @@
 // Kafka (Strimzi): replication, min.insync.replicas, topics and brokers in prod.
 import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { UNKNOWN, isKafka, isKafkaNodePool, isKafkaTopic, list, read, show, toNumber } from "./props";
+import { UNKNOWN, arr, isKafka, isKafkaNodePool, isKafkaTopic, list, read, show, toNumber } from "./props";
 import { common, forTypes, label, prodOnly, prodOnlyStack } from "./config";
 
 export function kafkaSetting(spec: unknown, key: string): unknown {
@@ -92,5 +92,41 @@ export const kafkaBrokersProd: StackValidationPolicy = {
             if (brokers < 3)
                 report(`${label(k)}: ${brokers} broker(s) across its KafkaNodePools in a prod stack; allowed: 3 or more (set bdok:kafka.brokers).`, k.urn);
         }
+    }),
+};
+
+/** Why a Kafka listener lets clients in without TLS or without proving who they are; undefined when it does not. */
+export function listenerProblem(listener: unknown): string | undefined {
+    const tls = read(listener, "tls");
+    const auth = read(listener, "authentication", "type");
+    if (tls === UNKNOWN || auth === UNKNOWN) return undefined;
+    if (tls !== true && tls !== "true") return `tls is ${show(tls)} (plaintext: credentials and records in clear)`;
+    if (typeof auth !== "string" || auth === "") return "it has no authentication (any pod may connect as ANONYMOUS)";
+    return undefined;
+}
+
+export const kafkaTlsAuth: ResourceValidationPolicy = {
+    ...common,
+    name: "kafka-tls-authn-authz",
+    description: "Every Kafka listener uses TLS and authenticates clients, and the cluster enforces authorization (Strimzi spec.kafka.authorization).",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "kafka"],
+    validateResource: forTypes(isKafka, (args, report) => {
+        const spec = read(args.props, "spec");
+        arr(read(spec, "kafka", "listeners")).forEach((l, i) => {
+            const problem = listenerProblem(l);
+            if (problem)
+                report(
+                    `${label(args)}: spec.kafka.listeners[${i}] (${show(read(l, "name"))}): ${problem}; set tls: true and authentication (tls or scram-sha-512).`,
+                );
+        });
+        const authz = read(spec, "kafka", "authorization");
+        if (authz !== UNKNOWN && (typeof read(authz, "type") !== "string" || read(authz, "type") === ""))
+            report(
+                `${label(args)}: spec.kafka.authorization is ${show(authz)}; without it every authenticated client may read and write every topic (set authorization.type: simple and KafkaUser ACLs).`,
+            );
+        const everyone = read(spec, "kafka", "config", "allow.everyone.if.no.acl.found");
+        if (everyone === true || everyone === "true")
+            report(`${label(args)}: allow.everyone.if.no.acl.found is true, which turns authorization off for every topic without ACLs.`);
     }),
 };

@@ -1,7 +1,8 @@
 // Kubernetes workloads: no load balancer beyond the stack's exposure, no literal credentials.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { T, WORKLOAD_KINDS, is, isCustomResourceType, k8sTypeOf, keysOf, read, walk } from "./props";
-import { Exposure, common, configOf, label } from "./config";
+import { T, UNKNOWN, WORKLOAD_KINDS, arr, is, isCustomResourceType, k8sTypeOf, keysOf, read, walk } from "./props";
+import { Exposure, common, configOf, forTypes, label } from "./config";
+import { coversInternet } from "./network";
 
 /** Key names whose plain string value is a credential (normalised: lower case, letters and digits). */
 const CREDENTIAL_SUFFIXES = [
@@ -63,7 +64,63 @@ export interface CredentialHit {
     why: string;
 }
 
-/** Credentials written as literals anywhere under `root` (specs, Helm values, env lists, config text). */
+/** A shell variable (`$PGPASSWORD`, `${PGPASSWORD}`): the value comes from the environment. */
+const isShellVariable = (v: string) => /^\$(\{[A-Za-z_][A-Za-z0-9_]*\}|[A-Za-z_][A-Za-z0-9_]*)$/.test(v);
+const unquote = (v: string) => v.replace(/^["']+|["']+$/g, "");
+
+/** What in one string (a setting, a command, a list element) writes a credential out; `key` is its holder's key. */
+function stringCredentials(key: string, value: string): string[] {
+    const why: string[] = [];
+    // scheme://user:password@host (jdbc:postgresql://u:p@h too)
+    const uri = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:([^\s@/]+)@/i.exec(value);
+    if (uri && !isReferenceValue(uri[1]) && !/^\$\{.*\}$|^\$\(.*\)$/.test(uri[1])) why.push("a URI with an embedded password");
+    // ...?user=u&password=p (JDBC and libpq URLs)
+    if (/:\/\/|^jdbc:/i.test(value)) {
+        for (const m of value.matchAll(/[?&;]([A-Za-z0-9_.-]+)=([^&;\s'"]*)/g)) {
+            if (isCredentialKey(m[1]) && !isReferenceValue(m[2]) && !isShellVariable(m[2])) why.push(`a URL with a "${m[1]}" parameter`);
+        }
+    }
+    // properties/config text: "s3.aws-secret-key=..." lines (and "key: value" lines in multi-line
+    // text), but not program source (a script in a ConfigMap assigns variables, it sets nothing).
+    if (CODE_FILE.test(key)) return why;
+    const multiLine = value.includes("\n");
+    for (const line of value.split("\n")) {
+        const m = (multiLine ? /^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/ : /^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/).exec(line);
+        const v = m ? unquote(m[2]) : "";
+        if (m && isCredentialKey(m[1]) && isPlainToken(v) && !isReferenceValue(v)) why.push(`setting "${m[1]}" holds a literal value`);
+    }
+    // Words of a command line: PGPASSWORD=x, --password=x, --conf spark...secret.key=x
+    const words = value
+        .split(/\s+/)
+        .map(unquote)
+        .filter((w) => w !== "");
+    if (words.length > 1) why.push(...wordCredentials(words));
+    return why;
+}
+
+/** A flag whose argument names where a value lives (`--kafka-option-from-env k=ENV_VAR`, `--password-file f`). */
+const REFERENCE_FLAG = /^--?[A-Za-z0-9_.-]*(from-env|from-file|from-secret|env|file|secret-ref)$/i;
+
+/** Credentials in a list of command words: `NAME=value`, `--name=value`, and `--name value`. */
+function wordCredentials(words: string[]): string[] {
+    const why: string[] = [];
+    words.forEach((w, i) => {
+        if (i > 0 && REFERENCE_FLAG.test(words[i - 1])) return;
+        const kv = /^-{0,2}([A-Za-z0-9_.-]+)=(.*)$/.exec(w);
+        if (kv) {
+            const v = unquote(kv[2]);
+            if (isCredentialKey(kv[1]) && isPlainToken(v) && !isReferenceValue(v) && !isShellVariable(v)) why.push(`"${kv[1]}=" holds a literal value`);
+            return;
+        }
+        const flag = /^--([A-Za-z0-9_.-]+)$/.exec(w);
+        const next = words[i + 1];
+        if (flag && isCredentialKey(flag[1]) && next !== undefined && !next.startsWith("-") && !isReferenceValue(next) && !isShellVariable(next))
+            why.push(`argument "--${flag[1]}" is followed by a literal value`);
+    });
+    return why;
+}
+
+/** Credentials written as literals anywhere under `root` (specs, Helm values, env lists, config text, lists of arguments). */
 export function literalCredentials(root: unknown): CredentialHit[] {
     const hits: CredentialHit[] = [];
     const seen = new Set<string>();
@@ -74,6 +131,22 @@ export function literalCredentials(root: unknown): CredentialHit[] {
         }
     };
     walk(root, (holder, key, value, path) => {
+        if (Array.isArray(value)) {
+            // Strings inside lists (command, args, arguments, additionalConfigProperties): the walk only visits object keys.
+            const strings: Array<[string, string]> = [];
+            const collect = (v: unknown, p: string) => {
+                if (typeof v === "string") strings.push([p, v]);
+                else if (Array.isArray(v)) arr(v).forEach((x, i) => collect(x, `${p}[${i}]`));
+            };
+            collect(value, path);
+            strings.forEach(([p, v], i) => {
+                if (i > 0 && REFERENCE_FLAG.test(strings[i - 1][1].trim())) return;
+                for (const why of stringCredentials(key, v)) hit(p, why);
+            });
+            const words = strings.map(([, v]) => v.trim());
+            for (const why of wordCredentials(words)) hit(path, why);
+            return;
+        }
         if (typeof value !== "string") return;
         const pointer = SECRET_POINTER_KEYS.some((k) => keysOf(holder).includes(k));
         // key: "literal"
@@ -83,18 +156,7 @@ export function literalCredentials(root: unknown): CredentialHit[] {
             const name = read(holder, "name");
             if (typeof name === "string" && isCredentialKey(name) && !isReferenceValue(value)) hit(path, `env "${name}" holds a literal value`);
         }
-        // scheme://user:password@host
-        const uri = /[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+:([^\s@/]+)@/i.exec(value);
-        if (uri && !isReferenceValue(uri[1]) && !/^\$\{.*\}$|^\$\(.*\)$/.test(uri[1])) hit(path, "a URI with an embedded password");
-        // properties/config text: "s3.aws-secret-key=..." lines (and "key: value" lines in multi-line
-        // text), but not program source (a script in a ConfigMap assigns variables, it sets nothing).
-        if (CODE_FILE.test(key)) return;
-        const multiLine = value.includes("\n");
-        for (const line of value.split("\n")) {
-            const m = (multiLine ? /^\s*([A-Za-z0-9_.-]+)\s*[=:]\s*(.*?)\s*$/ : /^\s*([A-Za-z0-9_.-]+)\s*=\s*(.*?)\s*$/).exec(line);
-            const v = m?.[2].replace(/^["']|["']$/g, "") ?? "";
-            if (m && isCredentialKey(m[1]) && isPlainToken(v) && !isReferenceValue(v)) hit(path, `setting "${m[1]}" holds a literal value`);
-        }
+        for (const why of stringCredentials(key, value)) hit(path, why);
     });
     return hits;
 }
@@ -224,4 +286,204 @@ export const noLiteralCredentials: ResourceValidationPolicy = {
             );
         }
     },
+};
+
+export const helmOciChartReference: ResourceValidationPolicy = {
+    ...common,
+    name: "helm-oci-chart-reference",
+    description:
+        "An OCI chart is named by its full oci:// reference in the Release's chart, never by an oci:// repositoryOpts.repo: the provider asks such a repository for an index.yaml, which a registry does not serve.",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "helm"],
+    validateResource: (args, report) => {
+        // The Release's resolution is the one cited (provider/pkg/provider/helm_release.go).
+        if (args.type !== "kubernetes:helm.sh/v3:Release") return;
+        const repo = read(args.props, "repositoryOpts", "repo");
+        if (typeof repo !== "string" || !/^oci:\/\//i.test(repo.trim())) return;
+        const chart = read(args.props, "chart");
+        report(
+            `${label(args)}: repositoryOpts.repo is the OCI address ${repo}; the provider treats repositoryOpts.repo as a classic chart repository and fails on \`up\` ("not a valid chart repository"). Set chart to "${repo.replace(/\/+$/, "")}/${typeof chart === "string" ? chart : "<chart>"}" and drop repositoryOpts.`,
+        );
+    },
+};
+// ---------------------------------------------------------------------------------------------
+// Load balancer source ranges
+// ---------------------------------------------------------------------------------------------
+
+/** The annotation the AWS Load Balancer Controller reads when spec.loadBalancerSourceRanges is empty (its Service annotations guide). */
+export const SOURCE_RANGES_ANNOTATION = "service.beta.kubernetes.io/load-balancer-source-ranges";
+
+/** The client ranges a LoadBalancer request declares (spec field or annotation, beside or above its type); undefined when none. */
+export function sourceRangesOf(holder: unknown, parent: unknown): string[] | undefined {
+    for (const scope of [holder, parent]) {
+        const field = arr(read(scope, "loadBalancerSourceRanges")).filter((c): c is string => typeof c === "string");
+        if (field.length) return field;
+        // Strimzi listeners keep them under configuration.
+        const strimzi = arr(read(scope, "configuration", "loadBalancerSourceRanges")).filter((c): c is string => typeof c === "string");
+        if (strimzi.length) return strimzi;
+        for (const ann of [read(scope, "annotations"), read(scope, "metadata", "annotations")]) {
+            const a = read(ann, SOURCE_RANGES_ANNOTATION);
+            if (typeof a === "string" && a.trim() !== "")
+                return a
+                    .split(",")
+                    .map((x) => x.trim())
+                    .filter((x) => x !== "");
+        }
+    }
+    return undefined;
+}
+
+/** Every LoadBalancer request under `root` with the client ranges it declares. */
+export function loadBalancerSourceRanges(root: unknown): Array<{ path: string; ranges: string[] | undefined }> {
+    const out: Array<{ path: string; ranges: string[] | undefined }> = [];
+    walk({ root }, (holder, key, value, path, ancestors) => {
+        if ((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer") {
+            out.push({ path: path.replace(/^root\.?/, ""), ranges: sourceRangesOf(holder, ancestors[ancestors.length - 1]) });
+        }
+    });
+    return out;
+}
+
+export const k8sLoadBalancerSourceRanges: ResourceValidationPolicy = {
+    ...common,
+    name: "k8s-loadbalancer-source-ranges",
+    description:
+        "Every LoadBalancer service names its allowed client ranges (loadBalancerSourceRanges or the source-ranges annotation), and they do not cover the internet: without them the controller opens every port to 0.0.0.0/0.",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "network"],
+    validateResource: (args, report) => {
+        const scope = lbScope(args);
+        if (scope === undefined) return;
+        for (const { path, ranges } of loadBalancerSourceRanges(scope)) {
+            const where = path || "spec.type";
+            if (!ranges || ranges.length === 0)
+                report(
+                    `${label(args)}: ${where} is LoadBalancer with no loadBalancerSourceRanges, which the load balancer controller opens to 0.0.0.0/0; set bdok:loadBalancerSourceRanges.`,
+                );
+            else if (coversInternet(ranges))
+                report(
+                    `${label(args)}: ${where} is LoadBalancer open to ${ranges.join(", ")}, which covers the internet; list the clients' ranges (bdok:loadBalancerSourceRanges).`,
+                );
+        }
+    },
+};
+
+// ---------------------------------------------------------------------------------------------
+// Pods: the Pod Security Standards' baseline, and the namespaces that enforce it
+// ---------------------------------------------------------------------------------------------
+
+/** Capabilities the baseline profile allows a container to add (Pod Security Standards, "Capabilities"). */
+export const BASELINE_CAPABILITIES = [
+    "AUDIT_WRITE",
+    "CHOWN",
+    "DAC_OVERRIDE",
+    "FOWNER",
+    "FSETID",
+    "KILL",
+    "MKNOD",
+    "NET_BIND_SERVICE",
+    "SETFCAP",
+    "SETGID",
+    "SETPCAP",
+    "SETUID",
+    "SYS_CHROOT",
+];
+
+/** What under `root` (pod specs, pod templates, Helm values) the baseline Pod Security Standard forbids. */
+export function privilegedPodSettings(root: unknown): CredentialHit[] {
+    const hits: CredentialHit[] = [];
+    const on = (v: unknown) => v === true || v === "true";
+    walk(root, (holder, key, value, path, ancestors) => {
+        if (key === "privileged" && on(value)) hits.push({ path, why: "a privileged container (every device and capability of the node)" });
+        if ((key === "hostNetwork" || key === "hostPID" || key === "hostIPC") && on(value)) hits.push({ path, why: `${key}: true (the node's namespaces)` });
+        if (key === "hostPath" && value !== undefined && value !== null && value !== false)
+            hits.push({ path, why: "a hostPath volume (the node's file system)" });
+        if (key === "hostPort" && (toNum(value) ?? 0) > 0) hits.push({ path, why: "a hostPort" });
+        if (key === "add" && read(ancestors[ancestors.length - 1], "capabilities") === holder) {
+            const extra = arr(value).filter((c) => typeof c === "string" && !BASELINE_CAPABILITIES.includes(c.toUpperCase().replace(/^CAP_/, "")));
+            if (extra.length) hits.push({ path, why: `capabilities ${extra.join(", ")} beyond the baseline set` });
+        }
+    });
+    return hits;
+}
+
+const toNum = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
+
+/** Where pod settings live: workload specs, custom resources' specs (pod templates), Helm values. */
+function podScope(args: { type: string; props: Record<string, any> }): unknown {
+    if (is(T.helm, args.type)) return { values: read(args.props, "values") };
+    const t = k8sTypeOf(args.type);
+    if (!t) return undefined;
+    if (isCustomResourceType(args.type) || (WORKLOAD_KINDS.has(t.kind) && !t.kind.startsWith("ConfigMap"))) return { spec: read(args.props, "spec") };
+    return undefined;
+}
+
+export const k8sNoPrivilegedPods: ResourceValidationPolicy = {
+    ...common,
+    name: "k8s-no-privileged-pods",
+    description: "No privileged container, hostPath volume, host network/PID/IPC, hostPort or capability beyond the baseline Pod Security Standard.",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "pod-security"],
+    validateResource: (args, report) => {
+        const scope = podScope(args);
+        if (scope === undefined) return;
+        for (const h of privilegedPodSettings(scope)) report(`${label(args)}: ${h.path}: ${h.why}; the baseline Pod Security Standard forbids it.`);
+    },
+};
+
+export const POD_SECURITY_LEVELS = ["baseline", "restricted"];
+
+export const k8sNamespacePodSecurity: ResourceValidationPolicy = {
+    ...common,
+    name: "k8s-namespace-pod-security",
+    description: "Every namespace the stack creates enforces the baseline or restricted Pod Security Standard (label pod-security.kubernetes.io/enforce).",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "pod-security"],
+    validateResource: forTypes(["kubernetes:core/v1:Namespace"], (args, report) => {
+        const level = read(args.props, "metadata", "labels", "pod-security.kubernetes.io/enforce");
+        if (typeof level !== "string" || !POD_SECURITY_LEVELS.includes(level))
+            report(
+                `${label(args)}: pod-security.kubernetes.io/enforce is ${level === undefined ? "not set" : JSON.stringify(level)}; set it to baseline or restricted so no account may start a privileged pod there.`,
+            );
+    }),
+};
+
+// ---------------------------------------------------------------------------------------------
+// Trino: authentication on whenever it is reachable through a load balancer
+// ---------------------------------------------------------------------------------------------
+
+const TRINO_AUTH_TYPES = ["PASSWORD", "OAUTH2", "JWT", "CERTIFICATE", "KERBEROS", "HEADER"];
+
+/** Why a Trino chart's values let clients in without logging in over TLS; undefined when they do not. */
+export function trinoAuthProblem(values: unknown): string | undefined {
+    const type = read(values, "server", "config", "authenticationType");
+    if (type === UNKNOWN) return undefined;
+    const types = typeof type === "string" ? type.split(",").map((t) => t.trim().toUpperCase()) : [];
+    if (!types.some((t) => TRINO_AUTH_TYPES.includes(t)))
+        return `server.config.authenticationType is ${type === undefined ? "not set" : JSON.stringify(type)} (no login)`;
+    if (types.includes("PASSWORD") && read(values, "auth") === undefined) return "authenticationType PASSWORD without auth (no password file)";
+    const https = read(values, "server", "config", "https", "enabled");
+    if (https !== true && https !== "true") return "server.config.https.enabled is not true (passwords would cross the network in clear)";
+    const extra = arr(read(values, "additionalConfigProperties")).filter((x) => typeof x === "string" && /allow-insecure-over-http\s*=\s*true/.test(x));
+    if (extra.length) return "http-server.authentication.allow-insecure-over-http=true";
+    return undefined;
+}
+
+export const trinoAuthWhenExposed: ResourceValidationPolicy = {
+    ...common,
+    name: "trino-auth-when-exposed",
+    description: "Trino behind a load balancer (or with exposure other than clusterIp) requires a login over HTTPS.",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "trino"],
+    validateResource: forTypes(T.helm, (args, report) => {
+        if (!/(^|\/)trino$/.test(String(read(args.props, "chart") ?? ""))) return;
+        const values = read(args.props, "values");
+        const exposed = configOf(args, args.urn).exposure !== "clusterIp" || loadBalancerServices(values).length > 0;
+        if (!exposed) return;
+        const problem = trinoAuthProblem(values);
+        if (problem)
+            report(
+                `${label(args)}: Trino is exposed through a load balancer but ${problem}; keep authenticationType PASSWORD with auth.passwordAuthSecret and HTTPS.`,
+            );
+    }),
 };

@@ -1,6 +1,6 @@
 // RDS: encrypted, backed up, private; in prod deletion protection, a final snapshot and Multi-AZ.
 import type { ResourceValidationPolicy } from "@pulumi/policy";
-import { T, UNKNOWN, read, show, toNumber } from "./props";
+import { T, UNKNOWN, arr, read, show, toNumber } from "./props";
 import { common, forTypes, label, prodOnly } from "./config";
 
 const rdsTypes = [...T.rdsInstance, ...T.rdsCluster];
@@ -92,4 +92,30 @@ export const rdsMultiAzProd: ResourceValidationPolicy = {
             if (v !== true && v !== UNKNOWN) report(`${label(args)}: multiAz is ${show(v)} in a prod stack; set bdok:database.multiAz: true.`);
         }),
     ),
+};
+
+/**
+ * Why a parameter group lets PostgreSQL clients connect without TLS. rds.force_ssl defaults to 1 from
+ * PostgreSQL 15 on and to 0 before (RDS user guide, "Using SSL with a PostgreSQL DB instance").
+ */
+export function forceSslProblem(family: unknown, parameters: unknown): string | undefined {
+    if (typeof family !== "string" || !/^(aurora-)?postgres/.test(family)) return undefined;
+    const p = arr(parameters).find((x) => read(x, "name") === "rds.force_ssl");
+    const v = read(p, "value");
+    if (v === UNKNOWN) return undefined;
+    if (p !== undefined) return String(v) === "1" ? undefined : `rds.force_ssl is ${show(v)}`;
+    const major = Number(/postgres(\d+)/.exec(family)?.[1]);
+    return major >= 15 ? undefined : `rds.force_ssl is not set and defaults to 0 on ${family}`;
+}
+
+export const rdsForceSsl: ResourceValidationPolicy = {
+    ...common,
+    name: "rds-force-ssl",
+    description: "PostgreSQL parameter groups keep rds.force_ssl at 1 (no plaintext connections).",
+    enforcementLevel: "mandatory",
+    tags: ["aws", "rds"],
+    validateResource: forTypes(["aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"], (args, report) => {
+        const problem = forceSslProblem(read(args.props, "family"), read(args.props, "parameters"));
+        if (problem) report(`${label(args)}: ${problem}; set rds.force_ssl to 1 so every client must use TLS.`);
+    }),
 };

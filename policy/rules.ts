@@ -5,12 +5,21 @@
 // Only type imports from @pulumi/policy in every rule file: loading them starts nothing and needs no engine.
 import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { s3Encryption, s3NoForceDestroyProd, s3Ownership, s3PublicAccessBlock, s3TlsOnly, s3Versioning } from "./s3";
-import { rdsBackups, rdsDeletionProtectionProd, rdsEncrypted, rdsFinalSnapshotProd, rdsMultiAzProd, rdsNotPublic } from "./rds";
+import { rdsBackups, rdsDeletionProtectionProd, rdsEncrypted, rdsFinalSnapshotProd, rdsForceSsl, rdsMultiAzProd, rdsNotPublic } from "./rds";
 import { noPublicIngress } from "./network";
 import { eksEndpointRestrictedProd, eksLogging, eksPrivateNodes, eksSecretsEncryption } from "./eks";
-import { iamNoAccessKeys, iamNoAdmin, iamNoIamWildcard, iamNoUsers } from "./iam";
-import { k8sNoLoadBalancer, noLiteralCredentials } from "./kubernetes";
-import { kafkaBrokersProd, kafkaMinInsyncProd, kafkaReplicationProd, kafkaTopicsProd } from "./kafka";
+import { iamNoAccessKeys, iamNoAdmin, iamNoEscalation, iamNoIamWildcard, iamNoPublicPrincipal, iamNoUsers } from "./iam";
+import {
+    helmOciChartReference,
+    k8sLoadBalancerSourceRanges,
+    k8sNamespacePodSecurity,
+    k8sNoLoadBalancer,
+    k8sNoPrivilegedPods,
+    noLiteralCredentials,
+    trinoAuthWhenExposed,
+} from "./kubernetes";
+import { kafkaBrokersProd, kafkaMinInsyncProd, kafkaReplicationProd, kafkaTlsAuth, kafkaTopicsProd } from "./kafka";
+import { imdsLocked, kmsRotation } from "./keys-nodes";
 import { elasticTls, elasticsearchNodesProd } from "./elastic";
 import { statefulProtectedProd } from "./stateful";
 
@@ -28,6 +37,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     rdsDeletionProtectionProd,
     rdsFinalSnapshotProd,
     rdsMultiAzProd,
+    rdsForceSsl,
     noPublicIngress,
     eksSecretsEncryption,
     eksLogging,
@@ -37,14 +47,24 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     iamNoIamWildcard,
     iamNoUsers,
     iamNoAccessKeys,
+    iamNoEscalation,
+    iamNoPublicPrincipal,
+    kmsRotation,
+    imdsLocked,
     k8sNoLoadBalancer,
+    k8sLoadBalancerSourceRanges,
+    k8sNoPrivilegedPods,
+    k8sNamespacePodSecurity,
+    trinoAuthWhenExposed,
     kafkaReplicationProd,
     kafkaMinInsyncProd,
     kafkaTopicsProd,
     kafkaBrokersProd,
+    kafkaTlsAuth,
     elasticsearchNodesProd,
     elasticTls,
     noLiteralCredentials,
+    helmOciChartReference,
     statefulProtectedProd,
 ];
 

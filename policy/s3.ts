@@ -44,10 +44,38 @@ export function publicAccessGaps(props: unknown): string[] {
     });
 }
 
-/** True when the document denies every request made without TLS (aws:SecureTransport = false). */
-export function isTlsOnlyPolicy(doc: { Statement: Statement[] } | undefined): boolean {
+const globMatch = (pattern: string, value: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    ).test(value);
+
+/**
+ * Whether Resource patterns cover a bucket itself and its objects, matched as IAM does ("*", "?").
+ * Without the bucket's name (known after create), a pattern without "/" stands for the bucket and
+ * one ending in "/*" for its objects.
+ */
+export function s3Coverage(resources: string[], bucket: string | undefined): { bucket: boolean; objects: boolean } {
+    if (bucket === undefined) {
+        const s3 = resources.filter((p) => p === "*" || /^arn:[^:]*:s3:::/.test(p));
+        return { bucket: s3.some((p) => !p.includes("/")), objects: s3.some((p) => p === "*" || p.endsWith("/*")) };
+    }
+    const arn = (suffix: string) => (p: string) => {
+        const partition = /^arn:([^:]*):/.exec(p)?.[1] ?? "aws";
+        return globMatch(p, `arn:${partition}:s3:::${bucket}${suffix}`);
+    };
+    return { bucket: resources.some(arn("")), objects: resources.some(arn("/any/object")) };
+}
+
+/**
+ * True when the document denies every request made without TLS (aws:SecureTransport = false) on the
+ * bucket and on its objects: a Resource of the bucket ARN alone leaves GetObject/PutObject on plain HTTP.
+ */
+export function isTlsOnlyPolicy(doc: { Statement: Statement[] } | undefined, bucket?: string): boolean {
     if (!doc) return false;
-    return doc.Statement.some((s) => {
+    const stmts = doc.Statement.filter((s) => {
         if (s.Effect !== "Deny") return false;
         const principalAll = s.Principal === "*" || list(read(s.Principal, "AWS")).includes("*");
         const actions = list(s.Action);
@@ -55,6 +83,9 @@ export function isTlsOnlyPolicy(doc: { Statement: Statement[] } | undefined): bo
         const cond = read(s.Condition, "Bool", "aws:SecureTransport");
         return principalAll && allActions && (cond === false || cond === "false");
     });
+    const resources = stmts.flatMap((s) => list(s.Resource));
+    const c = s3Coverage(resources, bucket);
+    return stmts.length > 0 && c.bucket && c.objects;
 }
 
 /** Resources of `types` that configure `bucket`: children of it, or naming it in their `bucket` input. */
@@ -153,9 +184,11 @@ export const s3TlsOnly: StackValidationPolicy = {
             const policies = attachedToBucket(b, args.resources, T.bucketPolicy).map((p) => read(p.props, "policy"));
             policies.push(read(b.props, "policy"));
             if (policies.includes(UNKNOWN)) continue; // the document depends on the bucket's ARN: known after create
-            if (!policies.some((p) => isTlsOnlyPolicy(parsePolicyDocument(p)))) {
+            const named = attachedToBucket(b, args.resources, T.bucketPolicy).map((p) => read(p.props, "bucket"));
+            const bucketName = [read(b.props, "bucket"), ...named].find((n): n is string => typeof n === "string" && n !== "");
+            if (!policies.some((p) => isTlsOnlyPolicy(parsePolicyDocument(p), bucketName))) {
                 report(
-                    `S3 bucket "${b.name}" accepts plain HTTP: add a BucketPolicy statement Deny s3:* for Principal "*" when aws:SecureTransport is "false".`,
+                    `S3 bucket "${b.name}" accepts plain HTTP: add a BucketPolicy statement Deny s3:* for Principal "*" when aws:SecureTransport is "false", on the bucket ARN and on "<bucket ARN>/*" (its objects).`,
                     b.urn,
                 );
             }

@@ -5,7 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { nodeAllocatable } from "../lib/node-capacity";
+import { nodeAllocatable } from "../tools/estimate/node-capacity";
 import { cpuMillis, memoryMiB, storageGiB } from "../lib/quantities";
 import { estimate, Estimates, renderedObjects } from "../tools/estimate";
 import { CapacityError, capacity } from "../tools/estimate/capacity";
@@ -17,7 +17,7 @@ import { PlanRun } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
 import { ChartName, charts } from "../versions";
-import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool } from "./support";
+import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool, STACKS, stackSetting } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -90,7 +90,7 @@ function expectedPods(objects: Array<{ kind: string; metadata: any; spec?: any; 
     return out;
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of STACKS) {
     describe(`estimates of stack ${stack}`, () => {
         let run: PlanRun;
         let e: ReturnType<typeof estimate>;
@@ -116,7 +116,7 @@ for (const stack of ["dev", "prod"]) {
         it("does not serialise RDS, S3 and Glue behind EKS", () => {
             const cp = criticalPath(run.plan.resources, tables.durations);
             const eks = one(run, "eks:index:Cluster");
-            for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:glue/catalogDatabase:CatalogDatabase", "aws:glue/crawler:Crawler"]) {
+            for (const t of ["aws:rds/instance:Instance", "aws:s3/bucket:Bucket", "aws:glue/catalogDatabase:CatalogDatabase"]) {
                 for (const r of ofType(run, t)) {
                     assert.ok(cp.schedule[r.urn].start < cp.schedule[eks.urn].finish, `${r.name} starts before the cluster is ready`);
                 }
@@ -166,7 +166,9 @@ for (const stack of ["dev", "prod"]) {
                     `${path}: ${pods} x ${cpu}m / ${Math.round(mem)}Mi${transient ? " (runs to completion)" : ""}`;
                 const want = expectedPods(rel.objects).map((p) => show(p.path, p.perNode ? nodes : p.pods, p.cpuMillis, p.memoryMiB, p.transient));
                 // Pods selecting a Karpenter pool are packed onto its nodes, the others onto the node groups.
-                const pooled = (e.karpenter ? [...e.karpenter.batch.nodes.flatMap((n) => n.pods)] : []).filter((n) => n.startsWith(`${src} `));
+                const pooled = (e.karpenter ? [...(e.karpenter.batch ?? e.karpenter.idle).nodes.flatMap((n) => n.pods)] : []).filter((n) =>
+                    n.startsWith(`${src} `),
+                );
                 const got = [
                     ...e.capacity.items.filter((i) => i.source === src).map((i) => show(i.path, i.pods, i.cpuMillis, i.memoryMiB, !!i.transient)),
                     ...pooledItems(run, e)
@@ -211,10 +213,10 @@ for (const stack of ["dev", "prod"]) {
                     rel.releaseName,
                 );
             }
-            if (stack === "prod")
+            if (stackSetting(stack, "exposure") === "internalLoadBalancer")
                 assert.ok(
                     e.costItems.some((i) => i.item === "network load balancer" && /\(helm trino\) Service\/trino$/.test(i.resource)),
-                    "prod's Trino Service is a load balancer",
+                    "an internal load balancer exposure prices Trino's Service as a load balancer",
                 );
         });
 
@@ -238,9 +240,11 @@ describe("estimates: targets and changes", () => {
     // `up` returns only once Kafka, Connect, the connectors, Elasticsearch, Kibana and the
     // streaming job report ready (pulumi.com/waitFor), behind the node barrier; before, it returned
     // at 22.9 min with none of them awaited. The target moved with what it measures: 30.5 min with
-    // fixed node groups, which Karpenter must not lengthen.
-    it("dev: critical path to a working platform within 30.5 minutes (no longer than before Karpenter)", () => {
-        assert.ok(dev.deployMinutes <= 30.5, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
+    // fixed node groups, which Karpenter must not lengthen; then 35 min once Connect waits for its
+    // KafkaUser (Strimzi reads the user's Secret only after the image build and discards a build that
+    // ends before the Secret exists, issue 18 item 11): Kafka, the user and the build are now in series.
+    it("dev: critical path to a working platform within 35 minutes (30.5 before Karpenter, plus Kafka ahead of the Connect build)", () => {
+        assert.ok(dev.deployMinutes <= 35, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
     });
 
     it("dev: within 220 USD a month at idle", () => {

@@ -112,8 +112,8 @@ for (const stack of STACKS) {
                     { op: "GetObject", key: job },
                     // A job directory the driver probes (e.g. --py-files, a missing dependency).
                     ...probe(`${BATCH_JOBS_PREFIX}/deps`),
-                    ...probe("landing/imdb"),
-                    { op: "GetObject", key: "landing/imdb/title.basics.tsv" },
+                    // The IMDB jobs (airflow namespace) read the raw files.
+                    ...(ns === "airflow" ? [...probe("landing/imdb"), { op: "GetObject", key: "landing/imdb/title.basics.tsv" } as S3Call] : []),
                     // Structured Streaming: the checkpoint's metadata and offsets, written through temp files and renames.
                     ...probe(`${CHECKPOINT_KEY}metadata`),
                     ...s3aWrite(`${CHECKPOINT_KEY}offsets/.0.tmp`),
@@ -131,6 +131,8 @@ for (const stack of STACKS) {
                     { op: "GetObject", key: "other/x" },
                     { op: "GetObject", key: "spark-checkpointX/x" },
                     { op: "DeleteObject", key: "landing/imdb/title.basics.tsv" },
+                    // Only the batch pipeline's jobs read its input.
+                    ...(ns === "kafka" ? [{ op: "GetObject", key: "landing/imdb/title.basics.tsv" } as S3Call] : []),
                     // The book's layers are no longer written.
                     { op: "PutObject", key: "bronze/imdb/part-0.parquet" },
                     { op: "PutObject", key: "silver/imdb/consolidated/part-0.parquet" },

@@ -4,11 +4,12 @@ import { strict as assert } from "assert";
 import * as YAML from "yaml";
 
 import { archOf } from "../lib/instances";
-import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../platform/karpenter/scheduling";
+import { nodeGroupShape, nodePoolShape, requestedPool, schedulable, Taint } from "../tools/scheduling";
 import { podPlacements } from "../tools/placement";
 import { worldOf } from "../tools/references";
-import { podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
+import { podPlacement } from "../platform/karpenter/nodepools";
 import { renderPlan } from "../tools/render";
+import { Captured, PlanRun } from "../tools/harness";
 import { inputsOf, ofType, planOf, STACKS, describeEachStack } from "./support";
 
 const STATEFUL = { nodeSelectorTerms: [{ matchExpressions: [{ key: "bdok.io/pool", operator: "In", values: ["stateful"] }] }] };
@@ -115,10 +116,8 @@ describe("Karpenter placement", () => {
             it("Kafka Connect and its image build require the workloads pool and tolerate what it is tainted with", () => {
                 const [connect] = cr("kafka.strimzi.io/v1:KafkaConnect");
                 for (const pod of [connect.spec.template.pod, connect.spec.template.buildPod]) {
-                    assert.deepEqual(
-                        pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
-                        poolAffinity("workloads").affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution,
-                    );
+                    // The pool, and one arch of it (platform/kafka/connect-build.test.ts).
+                    assert.equal(requestedPool(pod), "workloads");
                     assert.deepEqual(pod.tolerations, podPlacement("workloads").tolerations);
                 }
             });
@@ -182,7 +181,7 @@ describe("Karpenter cost model over the plan", () => {
         const { estimate } = await import("../tools/estimate");
         const { planWith } = await import("./support");
         const base = estimate(await planOf("dev"));
-        assert.ok(base.karpenter && base.batchMonthlyCostUsd > base.monthlyCostUsd);
+        assert.ok(base.karpenter && (base.batchMonthlyCostUsd ?? 0) > base.monthlyCostUsd);
         const pools = (families: string[], sizes: string[]) => ({
             "bdok:karpenter": {
                 controllerReplicas: 1,
@@ -218,4 +217,78 @@ describe("Karpenter cost model over the plan", () => {
             } else assert.equal(stateful.length, 1, "one broker and one data node share a node");
         });
     }
+});
+
+// Independent of the tags' intent: a subnet is public when its route table sends 0.0.0.0/0 to the
+// internet gateway (aws/network). Karpenter launches into every subnet its selector's tags match
+// (karpenter-provider-aws pkg/providers/subnet/subnet.go List: DescribeSubnets with a tag filter
+// per selector term), so a public subnet carrying the tag would get nodes with a route to the internet.
+describeEachStack(
+    (stack) => `Karpenter's subnets on stack ${stack}`,
+    (plan) => {
+        it("the EC2NodeClass selects every private subnet and no public subnet", () => {
+            const run = plan();
+            const byUrn = new Map(run.captured.map((r) => [r.urn, r]));
+            const routeTables = ofType(run, "aws:ec2/routeTable:RouteTable");
+            const viaIgw = new Set(
+                routeTables.filter((rt) => (inputsOf(rt).routes ?? []).some((r: any) => r.cidrBlock === "0.0.0.0/0" && r.gatewayId)).map((rt) => rt.urn),
+            );
+            const viaNat = new Set(
+                routeTables.filter((rt) => (inputsOf(rt).routes ?? []).some((r: any) => r.cidrBlock === "0.0.0.0/0" && r.natGatewayId)).map((rt) => rt.urn),
+            );
+            const tier = new Map<string, "public" | "private">();
+            for (const a of ofType(run, "aws:ec2/routeTableAssociation:RouteTableAssociation")) {
+                const subnet = a.propertyDependencies.subnetId?.[0];
+                const rt = a.propertyDependencies.routeTableId?.[0];
+                assert.ok(subnet && rt && byUrn.has(subnet) && byUrn.has(rt), `${a.name}: its subnet and route table are in the plan`);
+                tier.set(subnet, viaIgw.has(rt) ? "public" : viaNat.has(rt) ? "private" : (assert.fail(`${a.name}: no default route`) as never));
+            }
+            const subnets = ofType(run, "aws:ec2/subnet:Subnet");
+            assert.equal(tier.size, subnets.length, "every subnet has a route table");
+            const nodeClass = inputsOf(ofType(run, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0]);
+            const terms: Record<string, string>[] = nodeClass.spec.subnetSelectorTerms.map((t: any) => t.tags);
+            assert.ok(terms.length > 0 && terms.every((t) => Object.keys(t).length > 0), "selection by tags");
+            const selected = (s: Captured) => terms.some((t) => Object.entries(t).every(([k, v]) => inputsOf(s).tags?.[k] === v));
+            const publicSelected = subnets.filter((s) => tier.get(s.urn) === "public" && selected(s)).map((s) => s.name);
+            const privateMissed = subnets.filter((s) => tier.get(s.urn) === "private" && !selected(s)).map((s) => s.name);
+            assert.ok([...tier.values()].includes("public") && [...tier.values()].includes("private"));
+            assert.deepEqual(publicSelected, [], "public subnets Karpenter would launch into");
+            assert.deepEqual(privateMissed, [], "private subnets Karpenter would not use");
+        });
+    },
+);
+
+describe("Karpenter node cost: the root volume", () => {
+    // README (estimates): a Karpenter node is priced as its instance plus its EBS volumes. The
+    // expectation is read from the plan's EC2NodeClass and the price table, not from the estimator.
+    it("a larger bdok:karpenter.rootVolumeGiB raises each launched node's price by the volumes' GiB-month price", async () => {
+        const { estimate } = await import("../tools/estimate");
+        const { planWith } = await import("./support");
+        const { loadStackConfig } = await import("../tools/stack-files");
+        const { prices } = (await import("../tools/estimate/tables")).loadTables();
+        const volumes = (run: PlanRun) =>
+            inputsOf(ofType(run, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")[0]).spec.blockDeviceMappings.map((b: any) => b.ebs);
+        const monthlyDiskUsd = (run: PlanRun) =>
+            volumes(run).reduce((s: number, v: any) => s + parseInt(v.volumeSize, 10) * prices.ebs.perGBMonth[v.volumeType], 0);
+        for (const stack of STACKS) {
+            const karpenter = JSON.parse(loadStackConfig(stack)["bdok:karpenter"]);
+            const base = await planOf(stack);
+            const grown = await planWith(stack, { "bdok:karpenter": { ...karpenter, rootVolumeGiB: (karpenter.rootVolumeGiB ?? 20) + 100 } });
+            const extraMonthly = monthlyDiskUsd(grown) - monthlyDiskUsd(base);
+            assert.ok(extraMonthly >= 100 * prices.ebs.perGBMonth.gp3 - 1e-9, `${stack}: ${extraMonthly} USD a month more per node`);
+            const [a, b] = [estimate(base).karpenter!.idle, estimate(grown).karpenter!.idle];
+            assert.deepEqual(
+                b.nodes.map((n) => n.instanceType),
+                a.nodes.map((n) => n.instanceType),
+                `${stack}: the same nodes`,
+            );
+            assert.ok(a.nodes.length > 0);
+            a.nodes.forEach((n, i) => {
+                const delta = (b.nodes[i].hourlyUsd - n.hourlyUsd) * prices.hoursPerMonth;
+                assert.ok(Math.abs(delta - extraMonthly) < 0.01, `${stack} ${n.instanceType}: +${delta} USD a month, want +${extraMonthly}`);
+            });
+            // At the cost model's rounding: the idle month grows by the nodes' extra volumes.
+            assert.ok(Math.abs(b.monthlyUsd - a.monthlyUsd - a.nodes.length * extraMonthly) < 1, `${stack}: ${a.monthlyUsd} -> ${b.monthlyUsd}`);
+        }
+    });
 });

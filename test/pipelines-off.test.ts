@@ -2,7 +2,10 @@
 // only when that pipeline asks for it.
 import { strict as assert } from "assert";
 import type { PlanRun } from "../tools/harness";
+import { estimate, Estimates, renderEstimates } from "../tools/estimate";
 import { inputsOf, ofType, planWith } from "./support";
+
+const glueDatabase = (run: PlanRun, ns: string) => ofType(run, "aws:glue/catalogDatabase:CatalogDatabase").filter((d) => d.name === `datalake-iceberg-${ns}`);
 
 const realtimeLeftovers = (run: PlanRun) =>
     [
@@ -11,12 +14,19 @@ const realtimeLeftovers = (run: PlanRun) =>
         ...ofType(run, "aws:ecr/repository:Repository"),
         ...ofType(run, "kubernetes:core/v1:Secret").filter((s) => /postgres|es-sink|es-http-ca/.test(inputsOf(s).metadata?.name ?? "")),
         ...run.captured.filter((r) => r.name.startsWith("realtime-pipeline")),
+        ...glueDatabase(run, "realtime"),
     ].map((r) => `${r.type.split(":").pop()} ${r.name}`);
 
-const batchLeftovers = (run: PlanRun) => {
-    const out = run.captured
-        .filter((r) => r.name.startsWith("batch-pipeline") || /airflow-submitter/.test(r.name))
-        .map((r) => `${r.type.split(":").pop()} ${r.name}`);
+const batchLeftovers = (run: PlanRun, e: Estimates) => {
+    const out = [...run.captured.filter((r) => r.name.startsWith("batch-pipeline")), ...glueDatabase(run, "imdb")].map(
+        (r) => `${r.type.split(":").pop()} ${r.name}`,
+    );
+    // The IMDB jobs read landing/; no other Spark job does.
+    for (const p of ofType(run, "aws:iam/rolePolicy:RolePolicy").filter((x) => x.name.startsWith("spark-operator-"))) {
+        if (String(inputsOf(p).policy).includes("/landing/")) out.push(`${p.name} grant landing/`);
+    }
+    // The estimator's run figures name the run; an IMDB job is no longer one.
+    if (/imdb-(bronze|silver)|batch run/.test(renderEstimates(e))) out.push("estimator figures of a batch run");
     const worker = ofType(run, "aws:iam/rolePolicy:RolePolicy").find((p) => p.name === "airflow-worker")!;
     const sids = (JSON.parse(inputsOf(worker).policy).Statement as { Sid?: string }[]).map((s) => s.Sid ?? "");
     out.push(...sids.filter((s) => !s.startsWith("Logs")).map((s) => `airflow-worker grant ${s}`));
@@ -35,10 +45,22 @@ describe("pipelines that are off leave nothing behind", () => {
         it(`batch ${batch ? "on" : "off"}, realtime ${realtime ? "on" : "off"}`, async function () {
             this.timeout(120_000);
             const run = await planWith("dev", { "bdok:pipelines": { batch, realtime } });
+            const e = estimate(run);
             if (!realtime) assert.deepEqual(realtimeLeftovers(run), []);
             else assert.ok(realtimeLeftovers(run).length > 0, "the realtime pipeline's resources exist when it is on");
-            if (!batch) assert.deepEqual(batchLeftovers(run), []);
-            else assert.ok(batchLeftovers(run).length > 0, "the batch pipeline's resources exist when it is on");
+            if (!batch) assert.deepEqual(batchLeftovers(run, e), []);
+            else assert.ok(batchLeftovers(run, e).length > 0, "the batch pipeline's resources exist when it is on");
+            // The lake's maintenance (and Airflow's right to submit it) stays while any pipeline writes.
+            const maintenance = [...ofType(run, "bdok:pipelines:LakeMaintenance"), ...run.captured.filter((r) => /airflow-submitter/.test(r.name))].map(
+                (r) => r.name,
+            );
+            if (batch || realtime) assert.ok(maintenance.length > 0, "the lake is maintained");
+            else {
+                assert.deepEqual(maintenance, []);
+                assert.equal(e.batchMonthlyCostUsd, undefined, "no run, no run cost");
+                assert.equal(e.karpenter?.batch, undefined, "no run, no run nodes");
+                assert.doesNotMatch(renderEstimates(e), /during|Spark run/);
+            }
         });
     }
 });

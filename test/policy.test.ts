@@ -14,10 +14,10 @@ import { isTlsOnlyPolicy } from "../policy/s3";
 import { UNKNOWN, read } from "../policy/props";
 import { ROOT } from "../tools/harness";
 import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resourceArgs, runPolicies, stackResources } from "../tools/policy-run";
-import { res } from "./fixtures/policy-cases/builders";
+import { eksCluster, prod, res } from "./fixtures/policy-cases/builders";
 import { compliant } from "./fixtures/policy-cases/compliant";
 import { violations } from "./fixtures/policy-cases/violations";
-import { planOf, STACKS } from "./support";
+import { planOf, planWith, STACKS, stackSetting, TEST_CLIENT_RANGE } from "./support";
 
 const fmt = (r: PolicyReport) => r.violations.map((v) => `  [${v.policy}] ${v.message}`).join("\n");
 
@@ -227,6 +227,33 @@ describe("rules allow what they should", () => {
         });
     }
 
+    // README ("CI and the prod cluster"): an allow-list is "never wider than /8, which the rule refuses".
+    // Written out per prefix, not from the rule's constant: moving the boundary fails a row.
+    const ENDPOINT_BOUNDARY: [string[], boolean][] = [
+        [["0.0.0.0/0"], false],
+        [["0.0.0.0/1"], false],
+        [["10.0.0.0/2"], false],
+        [["10.0.0.0/7"], false],
+        [["10.0.0.0/8"], true],
+        [["10.128.0.0/9"], true],
+        [["203.0.113.0/24"], true],
+        [["198.51.100.7/32"], true],
+        [["203.0.113.0/24", "10.0.0.0/7"], false],
+        [[], false], // public endpoint with no list: EKS opens it to 0.0.0.0/0
+    ];
+    for (const [cidrs, allowed] of ENDPOINT_BOUNDARY) {
+        it(`eks-endpoint-restricted-prod: a public endpoint open to [${cidrs.join(", ")}] is ${allowed ? "allowed" : "refused"} in prod`, async () => {
+            for (const r of [
+                eksCluster({ endpointPublicAccess: true, publicAccessCidrs: cidrs }),
+                res("aws:eks/cluster:Cluster", "raw", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: cidrs } }),
+            ]) {
+                const report = await runPolicies([r], prod);
+                const fired = report.violations.filter((v) => v.policy === "eks-endpoint-restricted-prod");
+                assert.equal(fired.length, allowed ? 0 : 1, `${r.type}: ${fmt({ ...report, violations: fired })}`);
+            }
+        });
+    }
+
     it("prod-only rules are not applicable to dev", async () => {
         const prodCases = Object.entries(violations()).filter(([rule]) => PROD_ONLY.includes(rule));
         assert.ok(prodCases.length >= 8);
@@ -243,7 +270,7 @@ describe("rules allow what they should", () => {
 
 describe("the offline plans pass the policy pack", () => {
     for (const stack of STACKS) {
-        it(`${stack}: no violation${stack === "prod" ? "" : "; only prod-only rules are not applicable"}`, async () => {
+        it(`${stack}: no violation${stackSetting(stack, "profile") === "ha" ? "" : "; only prod-only rules are not applicable"}`, async () => {
             const run = await planOf(stack);
             const report = await checkPlanRun(run);
             assert.ok(report.resources > 50, `${report.resources} resources`);
@@ -259,6 +286,15 @@ describe("the offline plans pass the policy pack", () => {
             }
         });
     }
+
+    it("prod with exposure publicLoadBalancer (and client ranges) passes, its load balancers included", async () => {
+        const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] });
+        const report = await checkPlanRun(run);
+        assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
+        // The rules did see the three internet-facing load balancers.
+        const lbs = run.captured.filter((r) => JSON.stringify(r.inputs).includes('"internet-facing"'));
+        assert.equal(lbs.length, 3, lbs.map((r) => r.name).join(", "));
+    });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {
         const run = await planOf("prod");

@@ -5,8 +5,8 @@ import { coreSchemaErrors } from "../tools/core-schemas";
 import { ignoredValues, IgnoredValuesResult, valueLeaves } from "../tools/ignored-values";
 import { RenderError } from "../tools/helm";
 import { planApiVersions, PlannedRelease, releasesOf, renderPlan, RenderedRelease } from "../tools/render";
-import { podServiceAccounts, programObject, unresolved, WorldObject, worldOf } from "../tools/references";
-import type { PlanRun } from "../tools/harness";
+import { podServiceAccounts, programObject, runtimeTable, unresolved, unusedRuntimeRows, WorldObject, worldOf } from "../tools/references";
+import type { Captured, PlanRun } from "../tools/harness";
 import { planOf, STACKS } from "./support";
 
 /**
@@ -39,6 +39,37 @@ for (const stack of STACKS) {
 function world(run: PlanRun): WorldObject[] {
     return worldOf(run.captured, renderPlan(run));
 }
+
+describe("render: model/runtime-objects.json against every stack's plan", () => {
+    let worlds: { captured: Captured[]; world: WorldObject[] }[];
+    before(async function () {
+        this.timeout(300_000);
+        worlds = [];
+        for (const stack of STACKS) {
+            const run = await planOf(stack);
+            worlds.push({ captured: run.captured, world: world(run) });
+        }
+    });
+
+    it("every row is used: what it is for (a kind, an add-on) is in some plan", () => {
+        assert.deepEqual(unusedRuntimeRows(worlds), []);
+    });
+
+    it("a row that stops matching (a kind at another API version, a renamed add-on) fails", () => {
+        const table = runtimeTable();
+        const kafka = table.findIndex((r) => r.forKind === "kafka.strimzi.io/v1/Kafka");
+        assert.ok(kafka >= 0);
+        const renamed = structuredClone(table);
+        renamed[kafka].forKind = "kafka.strimzi.io/v1beta2/Kafka";
+        const addon = renamed.findIndex((r) => r.forAddon);
+        assert.ok(addon >= 0);
+        renamed[addon].forAddon = "ebs-csi-driver";
+        assert.deepEqual(unusedRuntimeRows(worlds, renamed), [
+            `row ${kafka} (kafka.strimzi.io/v1beta2/Kafka, ${table[kafka].controller}): no plan has what it is for`,
+            `row ${addon} (ebs-csi-driver, ${table[addon].controller}): no plan has what it is for`,
+        ]);
+    });
+});
 
 describe("render: the plan's Helm releases through the real charts", () => {
     for (const stack of STACKS) {

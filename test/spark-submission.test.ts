@@ -11,7 +11,7 @@ import { podPlacement } from "../platform/karpenter/nodepools";
 import { depsSchemeProblems } from "../platform/spark-operator/specs";
 import { Captured, PlanRun } from "../tools/harness";
 import { launchedTemplates, programObject } from "../tools/references";
-import { byUrn, describeEachStack, inputsOf, transitiveDeps } from "./support";
+import { byUrn, describeEachStack, inputsOf, planWith, transitiveDeps } from "./support";
 
 interface Delivered {
     /** Where it comes from: a DAG template (ConfigMap key) or a SparkApplication resource. */
@@ -118,6 +118,26 @@ describe("spark-submission rules (the models themselves)", () => {
     });
 });
 
+describe("bdok:spark.executors", () => {
+    // Issue 18 item 5: before, 7 and 1 planned identically.
+    const starting = async (executors: number) => {
+        const run = await planWith("dev", { "bdok:spark": { executors, executorMemory: "1g", maxExecutors: 8 } });
+        return Object.fromEntries(deliveredSparkApplications(run).map((d) => [d.app.metadata.name, initialExecutors(d.app.spec).instances]));
+    };
+
+    it("7 instead of 1 changes the executors every SparkApplication starts with, as the operator and Spark compute them", async function () {
+        this.timeout(240_000);
+        const one = await starting(1);
+        const seven = await starting(7);
+        assert.deepEqual(Object.keys(seven).sort(), Object.keys(one).sort());
+        assert.ok(Object.keys(one).includes("customers-streaming") && Object.keys(one).length >= 2, Object.keys(one).join(", "));
+        for (const name of Object.keys(one)) {
+            assert.equal(one[name], 1, name);
+            assert.equal(seven[name], 7, name);
+        }
+    });
+});
+
 describeEachStack(
     (stack) => `spark submission on ${stack}`,
     (plan) => {
@@ -130,7 +150,7 @@ describeEachStack(
             );
         });
 
-        it("passes Airflow's dynamic-allocation check, and the batch jobs start from 0 executors up to bdok:spark.maxExecutors", () => {
+        it("passes Airflow's dynamic-allocation check, and the batch jobs start with bdok:spark.executors, scale down to 0 and up to bdok:spark.maxExecutors", () => {
             for (const { origin, byAirflow, app } of deliveredSparkApplications(plan())) {
                 assert.equal(airflowRefuses(app.spec), undefined, origin);
                 const start = initialExecutors(app.spec);
@@ -138,8 +158,9 @@ describeEachStack(
                     assert.equal(start.dynamic, false, origin);
                     continue;
                 }
-                assert.deepEqual(start, { instances: 0, dynamic: true }, origin);
+                assert.deepEqual(start, { instances: plan().config.spark.executors, dynamic: true }, origin);
                 const conf = app.spec.sparkConf;
+                assert.equal(conf["spark.dynamicAllocation.minExecutors"], "0", origin);
                 // Kubernetes has no external shuffle service: shuffle tracking is what lets executors go.
                 assert.equal(conf["spark.dynamicAllocation.shuffleTracking.enabled"], "true", origin);
                 assert.equal(Number(conf["spark.dynamicAllocation.maxExecutors"]), plan().config.spark.maxExecutors, origin);
@@ -172,7 +193,8 @@ describeEachStack(
         });
 
         it("mounts every local:// dep and the declaration of $BDOK_TABLES_JSON from the pipeline's own ConfigMap in the job's namespace", () => {
-            const owner: Record<string, string> = { airflow: "bdok:pipelines:BatchPipeline", kafka: "bdok:pipelines:RealtimePipeline" };
+            // airflow: the lake's maintenance owns it (it is there whenever a pipeline writes the lake).
+            const owner: Record<string, string> = { airflow: "bdok:pipelines:LakeMaintenance", kafka: "bdok:pipelines:RealtimePipeline" };
             // The operator's webhook adds spec.volumes and volumeMounts to the pods.
             const release = plan().captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && inputsOf(c).name === "spark-operator")!;
             assert.equal(inputsOf(release).values.webhook.enable, true);

@@ -7,7 +7,7 @@ import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
 import { ChartName, charts } from "../versions";
 import { portForwardOrLb } from "../config";
-import type { RbacRule } from "../platform/k8s/objects";
+import { chartKeyOfRelease, pinnedChart, type RbacRule } from "../platform/k8s/objects";
 
 export const STACKS = fs
     .readdirSync(ROOT)
@@ -36,6 +36,21 @@ function deepFreeze<T>(v: T): T {
         for (const k of Object.keys(v)) deepFreeze((v as any)[k]);
     }
     return v;
+}
+
+/**
+ * A setting as the stack's file (over the project's defaults) gives it, read as YAML rather than
+ * through the program's parser. Tests that expect different things of different stacks key on
+ * these, never on a stack's name: a copy of a stack file under another name passes the suite.
+ */
+export function stackSetting(stack: string, key: string): any {
+    const raw = loadStackConfig(stack)[key.includes(":") ? key : `bdok:${key}`];
+    if (raw === undefined) return undefined;
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw; // a plain string
+    }
 }
 
 /** The plan of a stack file as it is in the repository. */
@@ -95,7 +110,9 @@ export function within(run: PlanRun, parentType: string, type: string): Captured
 
 /** Karpenter's two releases: whatever selects a node pool waits for them (and for what they wait for). */
 export function isKarpenterRelease(r: Captured): boolean {
-    return r.type === "kubernetes:helm.sh/v3:Release" && [charts.karpenter.chart, charts.karpenterCrd.chart].includes(inputsOf(r).chart);
+    return (
+        r.type === "kubernetes:helm.sh/v3:Release" && ["karpenter", "karpenterCrd"].includes(chartKeyOfRelease(inputsOf(r).chart, inputsOf(r).version) ?? "")
+    );
 }
 
 export function inputsOf<T = any>(r: Captured): T {
@@ -105,9 +122,10 @@ export function inputsOf<T = any>(r: Captured): T {
 /** A Helm release installs the chart, version and repository pinned in versions.ts into `namespace`. */
 export function assertPinnedRelease(release: Captured, chart: ChartName, namespace: string): void {
     const rel = inputsOf(release);
-    assert.equal(rel.chart, charts[chart].chart);
+    const pinned = pinnedChart(chart);
+    assert.equal(rel.chart, pinned.chart);
     assert.equal(rel.version, charts[chart].version);
-    assert.equal(rel.repositoryOpts.repo, charts[chart].repo);
+    assert.deepEqual(rel.repositoryOpts, pinned.repositoryOpts);
     assert.equal(rel.namespace, namespace);
 }
 
@@ -193,12 +211,20 @@ export function rbacAllows(rules: RbacRule[], group: string, resource: string, v
 /** Every value of `bdok:exposure`. */
 export const EXPOSURES = portForwardOrLb;
 
+/** The client range the exposure tests give a public stack (TEST-NET-3, RFC 5737). */
+export const TEST_CLIENT_RANGE = "203.0.113.0/24";
+
 /**
  * What a user-facing Service is under an exposure setting: ClusterIP with no annotations, or a
  * LoadBalancer that the AWS Load Balancer Controller owns (type external, IP targets; its
- * pkg/annotations/constants.go), internal unless the setting is publicLoadBalancer.
+ * pkg/annotations/constants.go), internal unless the setting is publicLoadBalancer, admitting the
+ * configured client ranges, else the VPC's CIDR (annotation service.beta.kubernetes.io/load-balancer-source-ranges,
+ * the controller's Service annotations guide; without it the controller admits 0.0.0.0/0).
  */
-export function exposedService(exposure: string): { type: string; annotations: Record<string, string> } {
+export function exposedService(
+    exposure: string,
+    config: { loadBalancerSourceRanges: string[]; vpcCidr: string },
+): { type: string; annotations: Record<string, string> } {
     if (exposure === "clusterIp") return { type: "ClusterIP", annotations: {} };
     assert.ok(exposure === "internalLoadBalancer" || exposure === "publicLoadBalancer", `exposure ${exposure}`);
     return {
@@ -207,6 +233,10 @@ export function exposedService(exposure: string): { type: string; annotations: R
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+            "service.beta.kubernetes.io/load-balancer-source-ranges": (config.loadBalancerSourceRanges.length
+                ? config.loadBalancerSourceRanges
+                : [config.vpcCidr]
+            ).join(","),
         },
     };
 }
@@ -215,7 +245,11 @@ export function exposedService(exposure: string): { type: string; annotations: R
 export async function plansOfEachExposure(stack: string, own: PlanRun): Promise<PlanRun[]> {
     const runs = [own];
     for (const exposure of EXPOSURES) {
-        const run = await planWith(stack, { "bdok:exposure": exposure });
+        // A public stack must name its clients (bdok:loadBalancerSourceRanges).
+        const run = await planWith(stack, {
+            "bdok:exposure": exposure,
+            ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+        });
         assert.equal(run.config.exposure, exposure);
         runs.push(run);
     }

@@ -4,7 +4,7 @@
 import { strict as assert } from "assert";
 import type { Captured, PlanRun } from "../tools/harness";
 import { charts } from "../versions";
-import { inputsOf, ofType, one, transitiveDeps, describeEachStack } from "./support";
+import { inputsOf, ofType, one, transitiveDeps, describeEachStack, stackSetting } from "./support";
 
 const BUCKET = "aws:s3/bucket:Bucket";
 const RDS = "aws:rds/instance:Instance";
@@ -34,7 +34,9 @@ function deleteClaims(pool: Captured): boolean[] {
 describeEachStack(
     (stack) => `teardown of stack ${stack}`,
     (plan, stack) => {
-        if (stack === "dev") {
+        // Keyed on the stack file's setting, never on the stack's name.
+        const keep = stackSetting(stack, "protectStatefulResources") === true;
+        if (!keep) {
             it("empties the buckets on destroy (forceDestroy)", () => {
                 const buckets = ofType(plan(), BUCKET);
                 assert.ok(buckets.length >= 2);
@@ -74,23 +76,49 @@ describeEachStack(
             });
         }
 
-        it(`${stack === "prod" ? "keeps" : "deletes"} Kafka volumes with their node pools (deleteClaim ${stack !== "prod"})`, function () {
+        it(`${keep ? "keeps" : "deletes"} Kafka volumes with their node pools (deleteClaim ${!keep})`, function () {
             const pools = ofKind(plan(), "kafka.strimzi.io", "KafkaNodePool");
             assert.ok(pools.length > 0, "the plan has Kafka node pools");
             for (const p of pools) {
                 const claims = deleteClaims(p);
                 assert.ok(claims.length > 0, `${p.name}: no persistent volume`);
-                for (const c of claims) assert.equal(c, stack !== "prod", `${p.name}: deleteClaim`);
+                for (const c of claims) assert.equal(c, !keep, `${p.name}: deleteClaim`);
             }
         });
 
-        it(`Elasticsearch volume claims: ${stack === "prod" ? "kept when the cluster is deleted" : "deleted with the cluster"}`, function () {
+        it(`Elasticsearch volume claims: ${keep ? "kept when the cluster is deleted" : "deleted with the cluster"}`, function () {
             const clusters = ofKind(plan(), "elasticsearch.k8s.elastic.co", "Elasticsearch");
             assert.ok(clusters.length > 0, "the plan has an Elasticsearch cluster");
             for (const es of clusters) {
                 // ECK's default is DeleteOnScaledownAndClusterDeletion.
                 const policy = inputsOf(es).spec?.volumeClaimDeletePolicy ?? "DeleteOnScaledownAndClusterDeletion";
-                assert.equal(policy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion", es.name);
+                assert.equal(policy, keep ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion", es.name);
+            }
+        });
+
+        // README (teardown): deleted claims take "through the gp3 StorageClass (reclaimPolicy: Delete)
+        // their EBS volumes" with them. A dynamically provisioned volume takes its class's policy, and
+        // Retain would leave every volume billed after destroy (Kubernetes docs, "Storage Classes":
+        // reclaimPolicy defaults to Delete when unset).
+        it("deletes the EBS volume of every deleted claim: each storage class the claims use reclaims with Delete", function () {
+            const classes = new Map<string, any>(
+                ofType(plan(), "kubernetes:storage.k8s.io/v1:StorageClass").map((c) => [inputsOf(c).metadata.name, inputsOf(c)]),
+            );
+            const defaults = [...classes.values()].filter((c) => c.metadata.annotations?.["storageclass.kubernetes.io/is-default-class"] === "true");
+            assert.equal(defaults.length, 1, "one default storage class");
+            const used = new Set<string>();
+            for (const p of ofKind(plan(), "kafka.strimzi.io", "KafkaNodePool")) {
+                const storage = inputsOf(p).spec?.storage ?? {};
+                for (const v of storage.type === "jbod" ? (storage.volumes ?? []) : [storage]) used.add(v.class ?? defaults[0].metadata.name);
+            }
+            for (const es of ofKind(plan(), "elasticsearch.k8s.elastic.co", "Elasticsearch"))
+                for (const ns of inputsOf(es).spec.nodeSets)
+                    for (const t of ns.volumeClaimTemplates ?? []) used.add(t.spec?.storageClassName ?? defaults[0].metadata.name);
+            assert.ok(used.size > 0, "Kafka and Elasticsearch claim volumes");
+            for (const name of used) {
+                const sc = classes.get(name);
+                assert.ok(sc, `storage class ${name} is in the plan`);
+                assert.equal(sc.reclaimPolicy ?? "Delete", "Delete", `${name}: reclaimPolicy`);
             }
         });
 
@@ -152,8 +180,8 @@ describeEachStack(
             }
         });
 
-        // A scheduler still running must not submit into a half-deleted pipeline, and an application
-        // it leaves behind needs the operator to clear its finalizer.
+        // A scheduler still running must not submit into a half-deleted pipeline; the operator (its
+        // controller and the webhook that mounts the pods' volumes) runs before Airflow's first submission.
         it("deletes Airflow before the Spark operator and before the batch jobs' code and lake ConfigMap", () => {
             const airflow = one(plan(), RELEASE, "airflow");
             const deps = transitiveDeps(plan(), airflow.urn);

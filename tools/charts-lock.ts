@@ -17,6 +17,12 @@ export interface ChartLock {
     charts: Record<string, { chart: string; version: string; repo: string; sha256: string }>;
 }
 
+/** Where a chart is pulled from: its OCI registry (Karpenter) or its classic repository. */
+export function chartSource(name: ChartName): string {
+    const c = charts[name];
+    return "registry" in c ? c.registry : c.repo;
+}
+
 export function chartFile(name: ChartName): string {
     return `${charts[name].chart}-${charts[name].version}.tgz`;
 }
@@ -53,7 +59,7 @@ export function buildLock(referenceDir: string): ChartLock {
         const file = chartFile(name);
         const sha = sums.get(file);
         if (!sha) throw new Error(`${file}: not in ${referenceDir}/SHA256SUMS; add the pinned tarball there first`);
-        out.charts[file] = { chart: charts[name].chart, version: charts[name].version, repo: charts[name].repo, sha256: sha };
+        out.charts[file] = { chart: charts[name].chart, version: charts[name].version, repo: chartSource(name), sha256: sha };
     }
     return out;
 }

@@ -11,7 +11,7 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ChartName, charts } from "../versions";
-import { chartFile, lockedSha, readLock } from "./charts-lock";
+import { chartFile, chartSource, lockedSha, readLock } from "./charts-lock";
 import { helmBinary, projectChartsCache, sharedChartsDir, ToolchainError } from "./helm";
 import { gunzipTarEntry } from "./tar";
 
@@ -42,7 +42,7 @@ export function fetchCharts(dest: string, names: ChartName[] = Object.keys(chart
                 problems.push(want.problem!);
                 continue;
             }
-            const repo = mirror ?? c.repo;
+            const repo = mirror ?? chartSource(name);
             const into = fs.mkdtempSync(path.join(home, "pull-"));
             const args = repo.startsWith("oci://")
                 ? ["pull", `${repo}/${c.chart}`, "--version", c.version, "-d", into]

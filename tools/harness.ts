@@ -8,7 +8,7 @@ import { PROJECT, parseConfig, StackConfig } from "../config";
 import { isPlainObject } from "../lib/validate";
 import { createBdok } from "../program";
 
-import { BdokMocks } from "./mocks";
+import { BdokMocks, ZoneListing } from "./mocks";
 import { Plan, PlannedResource, SECRET } from "./plan-types";
 
 export { SECRET };
@@ -82,8 +82,8 @@ let running = Promise.resolve();
  * Runs the program for `stack` with the given flat configuration under mocks. Runs are serialised:
  * the Pulumi runtime is process-global.
  */
-export function runPlan(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
-    const next = running.then(() => runPlanNow(stack, rawConfig));
+export function runPlan(stack: string, rawConfig: Record<string, string>, mocks: { zones?: ZoneListing } = {}): Promise<PlanRun> {
+    const next = running.then(() => runPlanNow(stack, rawConfig, mocks));
     running = next.then(
         () => undefined,
         () => undefined,
@@ -91,22 +91,22 @@ export function runPlan(stack: string, rawConfig: Record<string, string>): Promi
     return next;
 }
 
-async function runPlanNow(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
+async function runPlanNow(stack: string, rawConfig: Record<string, string>, mocks: { zones?: ZoneListing }): Promise<PlanRun> {
     // The SDK records a stack trace for every promise it makes; under ts-node's source maps that
     // is most of a plan's time. Set BDOK_PLAN_STACKS=1 to keep them while debugging the program.
     const limit = Error.stackTraceLimit;
     if (!process.env.BDOK_PLAN_STACKS) Error.stackTraceLimit = 0;
     try {
-        return await planUnderMocks(stack, rawConfig);
+        return await planUnderMocks(stack, rawConfig, mocks);
     } finally {
         Error.stackTraceLimit = limit;
     }
 }
 
-async function planUnderMocks(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
+async function planUnderMocks(stack: string, rawConfig: Record<string, string>, mocks: { zones?: ZoneListing }): Promise<PlanRun> {
     const config = parseConfig(rawConfig, stack); // throws ConfigError before any resource exists
     pulumi.runtime.setAllConfig(rawConfig);
-    await pulumi.runtime.setMocks(new BdokMocks(config.region), PROJECT, stack, false);
+    await pulumi.runtime.setMocks(new BdokMocks(config.region, mocks.zones), PROJECT, stack, false);
 
     const monitor = pulumi.runtime.getMonitor() as any;
     const captured: Captured[] = [];

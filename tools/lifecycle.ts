@@ -3,10 +3,10 @@
 // to finish a deletion (model/controllers.json, one sourced row each).
 import * as fs from "fs";
 import * as path from "path";
-import { allowedWaitFors, PodRunningRow } from "../lib/await";
-import { durationEntry, DurationTable } from "../lib/durations";
-import { EstResource } from "../lib/plan-resource";
+import { durationEntry, DurationTable } from "./estimate/durations";
+import { EstResource, getPath } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
+import { loadTables } from "./estimate/tables";
 import { POD_KINDS } from "./estimate/objects";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
@@ -14,12 +14,47 @@ import { RELEASE_TYPE, RenderedRelease } from "./render";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/** A row of model/controllers.json podRunningResources. */
+export interface PodRunningRow {
+    kind: string;
+    waitFor: string[];
+    source: string;
+    /** What the operator sets instead when the object runs one node (`count`: "spec.<list>[].<field>", summed). */
+    singleNode?: { count: string; waitFor: string; source: string };
+}
+
+/** The sum of the counts `path` ("spec.<list>[].<field>") names in an object's spec. */
+export function countAt(path: string, spec: unknown): number {
+    const m = /^spec\.(\w+)\[\]\.(\w+)$/.exec(path);
+    if (!m) throw new Error(`count path ${path}; allowed: spec.<list>[].<field>`);
+    const list = (spec as Record<string, unknown> | undefined)?.[m[1]];
+    return (Array.isArray(list) ? list : []).reduce((n: number, item) => n + Number((item as Record<string, unknown> | undefined)?.[m[2]] ?? 0), 0);
+}
+
+/** The conditions an object of the row may be awaited on: the single-node one alone when it runs one node. */
+export function allowedWaitFors(row: PodRunningRow, spec: unknown): string[] {
+    return row.singleNode && countAt(row.singleNode.count, spec) === 1 ? [row.singleNode.waitFor] : row.waitFor;
+}
+
+/** A row of model/controllers.json destroy: who must still run to finish an object's deletion. */
+export interface DestroyRow {
+    kind: string;
+    finalizer: string | null;
+    /** The custom resource whose operator finishes the deletion, found by `match`. */
+    removedBy?: string;
+    /** How an object names its owner: its label `label` equals the owner's `equalsOwner` field. */
+    match?: { label: string; equalsOwner: string; sameNamespace: boolean };
+    /** The chart (versions.ts key) whose controller finishes the deletion. */
+    removedByChart?: string;
+    source: string;
+}
+
 export interface ControllerTable {
     pulumiAwait: { releaseDefaultTimeoutSeconds: number; objectDefaultTimeoutSeconds: number };
     awaitedKinds: string[];
     readinessInsideCharts: { chart: string; initContainer: string; waitsForJob: string; source: string }[];
     podRunningResources: PodRunningRow[];
-    destroy: { kind: string; finalizer: string | null; removedBy?: string; removedByChart?: string; source: string }[];
+    destroy: DestroyRow[];
     volumes: { csiAddon: string; source: string };
     karpenterNodes: { kinds: string[]; controllerChart: string; outlivedBy: string[]; source: string };
     loadBalancers: { controllerChart: string; source: string };
@@ -29,8 +64,9 @@ export function controllerTable(): ControllerTable {
     return JSON.parse(fs.readFileSync(path.join(ROOT, "model", "controllers.json"), "utf8"));
 }
 
+/** The duration table, from the estimator's one loader. */
 export function durationTable(): DurationTable {
-    return JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", "durations.json"), "utf8"));
+    return loadTables().durations;
 }
 
 // ---- the graph ----
@@ -277,14 +313,24 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
             const ns = inputs(r).metadata?.namespace;
             let owners: Captured[] = [];
             if (row.removedBy) {
-                const cluster = inputs(r).metadata?.labels?.["strimzi.io/cluster"];
+                if (!row.match) throw new Error(`model/controllers.json destroy row ${row.kind}: removedBy needs a match`);
+                const m = row.match;
+                const owner = inputs(r).metadata?.labels?.[m.label];
                 owners = captured.filter(
-                    (c) => kindKey(c.type) === row.removedBy && inputs(c).metadata?.namespace === ns && inputs(c).metadata?.name === cluster,
+                    (c) =>
+                        kindKey(c.type) === row.removedBy &&
+                        (!m.sameNamespace || inputs(c).metadata?.namespace === ns) &&
+                        owner !== undefined &&
+                        String(getPath(inputs(c), m.equalsOwner)) === String(owner),
                 );
                 if (!owners.length)
-                    out.push({ resource: r.name, needs: `${row.removedBy} ${ns}/${cluster}`, why: `no such resource in the plan; ${row.source}` });
+                    out.push({ resource: r.name, needs: `${row.removedBy} ${ns}/${owner}`, why: `no such resource in the plan; ${row.source}` });
             }
-            if (row.removedByChart) owners = releaseOfChart(row.removedByChart);
+            if (row.removedByChart) {
+                owners = releaseOfChart(row.removedByChart);
+                if (!owners.length)
+                    out.push({ resource: r.name, needs: `the ${row.removedByChart} release`, why: `no such release in the plan; ${row.source}` });
+            }
             for (const o of owners) {
                 if (!g.outlives(o.urn, r.urn))
                     out.push({ resource: r.name, needs: o.name, why: `${row.finalizer ? `finalizer ${row.finalizer}: ` : ""}${row.source}` });
@@ -328,16 +374,27 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
 
     // LoadBalancer Services: the controller that deletes the NLB must outlive them.
     const lbControllers = releaseOfChart(table.loadBalancers.controllerChart);
+    const services = loadBalancerServices(captured, rendered, g);
+    if (services.length && !lbControllers.length)
+        out.push({
+            resource: services[0].name,
+            needs: `the ${table.loadBalancers.controllerChart} release`,
+            why: `no such release in the plan; ${table.loadBalancers.source}`,
+        });
     for (const lbc of lbControllers) {
-        const services: Captured[] = [
-            ...captured.filter((c) => c.type === "kubernetes:core/v1:Service" && inputs(c).spec?.type === "LoadBalancer"),
-            ...rendered.filter((rel) => rel.objects.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")).map((rel) => g.byUrn.get(rel.urn)!),
-        ];
         for (const s of services) {
             if (s.urn !== lbc.urn && !g.outlives(lbc.urn, s.urn)) out.push({ resource: s.name, needs: lbc.name, why: table.loadBalancers.source });
         }
     }
     return out;
+}
+
+/** Services (the program's, and releases rendering one) that ask for a load balancer. */
+function loadBalancerServices(captured: Captured[], rendered: RenderedRelease[], g: Graph): Captured[] {
+    return [
+        ...captured.filter((c) => c.type === "kubernetes:core/v1:Service" && (c.rawInputs as any).spec?.type === "LoadBalancer"),
+        ...rendered.filter((rel) => rel.objects.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")).map((rel) => g.byUrn.get(rel.urn)!),
+    ];
 }
 
 /** Custom resources (and PVCs) whose controllers create EBS-backed PersistentVolumeClaims. */
@@ -400,5 +457,91 @@ export function poolConsumersNotWaiting(captured: Captured[], poolLabel: string)
         const missing = pools.filter((p) => !waits.has(p.urn)).map((p) => p.name);
         if (missing.length) out.push(`${r.name} (${r.type}) selects a Karpenter pool but does not wait for ${missing.join(", ")}`);
     }
+    return out;
+}
+
+// ---- the program's choices against the model's facts ----
+
+/**
+ * The margin a timeout needs over the modelled wait. The wait is the slow end of a recalled range
+ * (estimates/durations.json); a cold image pull or a spot replacement runs past it, and a timeout
+ * at the slow end would fail `up` on any slower rollout: a quarter more, and at least two minutes.
+ */
+export const TIMEOUT_MARGIN = { fraction: 0.25, minSeconds: 120 };
+
+/** The timeout an object needs for a modelled wait of `neededSeconds`. */
+export function requiredTimeout(neededSeconds: number): number {
+    return neededSeconds + Math.max(TIMEOUT_MARGIN.minSeconds, Math.ceil(neededSeconds * TIMEOUT_MARGIN.fraction));
+}
+
+/** Awaited objects whose timeout (the program's) leaves less than the margin over the modelled wait. */
+export function shortTimeouts(timings: UpTiming[]): string[] {
+    return timings
+        .filter((t) => t.timeoutSeconds < requiredTimeout(t.neededSeconds))
+        .map(
+            (t) =>
+                `${t.resource.name}: starts at ${t.start.toFixed(1)} min, nodes at ${t.nodesReady.toFixed(1)}, needs ${t.neededSeconds} s, times out after ${t.timeoutSeconds} s; wants at least ${requiredTimeout(t.neededSeconds)} s`,
+        );
+}
+
+/** Objects the program awaits on a condition for which the model holds no fact to check it against. */
+export function unmodelledAwaits(captured: Captured[], table = controllerTable()): string[] {
+    const kinds = new Set(table.podRunningResources.map((r) => r.kind));
+    return captured
+        .filter((r) => annotations(r)["pulumi.com/waitFor"] !== undefined && !kinds.has(kindKey(r.type) ?? r.type))
+        .map(
+            (r) =>
+                `${r.name} (${kindKey(r.type) ?? r.type}) is awaited on ${annotations(r)["pulumi.com/waitFor"]}, but model/controllers.json has no podRunningResources row for its kind`,
+        );
+}
+
+/**
+ * Rows of the controller table that check nothing in any of the plans: a kind no plan declares, a
+ * chart no plan installs, a variant (singleNode) no plan exercises. A row that silently stops
+ * matching (renamed, misspelt) would otherwise report nothing.
+ */
+export function unusedRows(plans: { captured: Captured[]; rendered: RenderedRelease[] }[], table = controllerTable()): string[] {
+    const kinds = new Set(plans.flatMap((p) => p.captured.map((c) => kindKey(c.type)).filter((k): k is string => !!k)));
+    const charts = new Set(plans.flatMap((p) => p.rendered.map((r) => r.chart as string)));
+    const types = new Set(plans.flatMap((p) => p.captured.map((c) => c.type)));
+    const out: string[] = [];
+    const need = (ok: boolean, what: string) => ok || out.push(what);
+    for (const row of table.podRunningResources) {
+        const objects = plans.flatMap((p) => p.captured.filter((c) => kindKey(c.type) === row.kind));
+        need(objects.length > 0, `podRunningResources ${row.kind}: no plan declares one`);
+        if (row.singleNode) {
+            const counts = objects.map((o) => countAt(row.singleNode!.count, (o.rawInputs as any)?.spec));
+            need(counts.includes(1), `podRunningResources ${row.kind} singleNode: no plan runs a single node`);
+            need(
+                counts.some((c) => c > 1),
+                `podRunningResources ${row.kind} waitFor: no plan runs several nodes`,
+            );
+        }
+    }
+    for (const row of table.readinessInsideCharts) {
+        const used = plans.some((p) =>
+            p.rendered.some(
+                (rel) =>
+                    rel.chart === row.chart &&
+                    rel.objects.some((o) => initContainers(o).some((c) => c.name === row.initContainer)) &&
+                    rel.objects.some((o) => o.kind === "Job" && containers(o).some((c) => c.name === row.waitsForJob)),
+            ),
+        );
+        need(used, `readinessInsideCharts ${row.chart}: no rendered release of the chart has init container ${row.initContainer} and Job ${row.waitsForJob}`);
+    }
+    for (const row of table.destroy) {
+        need(kinds.has(row.kind), `destroy ${row.kind}: no plan declares one`);
+        if (row.removedBy) need(kinds.has(row.removedBy), `destroy ${row.kind}: removedBy ${row.removedBy}, which no plan declares`);
+        if (row.removedByChart) need(charts.has(row.removedByChart), `destroy ${row.kind}: removedByChart ${row.removedByChart}, which no plan installs`);
+    }
+    const k = table.karpenterNodes;
+    for (const kind of k.kinds) need(kinds.has(kind), `karpenterNodes ${kind}: no plan declares one`);
+    need(charts.has(k.controllerChart), `karpenterNodes controllerChart ${k.controllerChart}: no plan installs it`);
+    for (const t of k.outlivedBy) need(types.has(t), `karpenterNodes outlivedBy ${t}: no plan declares one`);
+    need(
+        plans.some((p) => p.captured.some((c) => c.type === "aws:eks/addon:Addon" && (c.rawInputs as any).addonName === table.volumes.csiAddon)),
+        `volumes csiAddon ${table.volumes.csiAddon}: no plan installs the add-on`,
+    );
+    need(charts.has(table.loadBalancers.controllerChart), `loadBalancers controllerChart ${table.loadBalancers.controllerChart}: no plan installs it`);
     return out;
 }

@@ -60,8 +60,39 @@ export function mockKubeconfig(clusterName: string, region: string): string {
     });
 }
 
+/** One account's view of a region's zones (aws.getAvailabilityZones): parallel names and IDs. */
+export interface ZoneListing {
+    names: string[];
+    zoneIds: string[];
+}
+
+/** A region's zone-ID prefix (us-east-1 -> use1, ap-southeast-2 -> apse2, ca-central-1 -> cac1). */
+export function zoneIdPrefix(region: string): string {
+    const [area, direction, n] = region.split("-");
+    const dir = direction
+        .replace(/north/g, "n")
+        .replace(/south/g, "s")
+        .replace(/east/g, "e")
+        .replace(/west/g, "w")
+        .replace(/central/g, "c");
+    return `${area}${dir}${n}`;
+}
+
+/**
+ * The default listing: six zones whose names map to IDs in order, so <region>c is <prefix>-az3,
+ * one of the IDs EKS refuses in us-east-1 and ca-central-1: the default plans cross that zone.
+ * Tests pass other listings (accounts map names to IDs differently) to runPlan.
+ */
+export function defaultZones(region: string): ZoneListing {
+    const letters = ["a", "b", "c", "d", "e", "f"];
+    return { names: letters.map((l) => `${region}${l}`), zoneIds: letters.map((_, i) => `${zoneIdPrefix(region)}-az${i + 1}`) };
+}
+
 export class BdokMocks implements pulumi.runtime.Mocks {
-    constructor(readonly region: string) {}
+    constructor(
+        readonly region: string,
+        readonly zones: ZoneListing = defaultZones(region),
+    ) {}
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string; state: Record<string, any> } {
         const { type, name, inputs } = args;
@@ -157,10 +188,6 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 id = state.arn;
                 break;
             }
-            case "aws:glue/crawler:Crawler":
-                id = inputs.name ?? name;
-                state.arn = arn(`crawler/${id}`, "glue");
-                break;
             case "eks:index:Cluster": {
                 const clusterName = inputs.name ?? name;
                 const clusterSg = `sg-${hex.slice(3, 20)}`;
@@ -200,7 +227,7 @@ export class BdokMocks implements pulumi.runtime.Mocks {
     call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
         switch (args.token) {
             case "aws:index/getAvailabilityZones:getAvailabilityZones":
-                return { names: ["a", "b", "c"].map((z) => `${this.region}${z}`), zoneIds: ["az1", "az2", "az3"].map((z) => `use1-${z}`), id: this.region };
+                return { names: [...this.zones.names], zoneIds: [...this.zones.zoneIds], id: this.region };
             case "aws:index/getCallerIdentity:getCallerIdentity":
                 return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/mock`, userId: "AIDAMOCK", id: MOCK_ACCOUNT };
             case "aws:index/getRegion:getRegion":

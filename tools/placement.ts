@@ -1,7 +1,7 @@
 // Every pod the cluster will run, with the selectors and tolerations that decide its node: the
 // workloads the program and the charts declare, the pods operators make from custom resources,
 // and the templates launched at run time (the KubernetesExecutor's pod, the DAG's SparkApplications).
-import type { PlacementSpec } from "../platform/karpenter/scheduling";
+import type { PlacementSpec } from "./scheduling";
 import { WorldObject, workloadPodSpec } from "./references";
 
 export interface PodPlacement {

@@ -20,6 +20,8 @@ export interface WorldObject {
     keys?: string[];
     origin: string;
     body: Record<string, any>;
+    /** For an object of model/runtime-objects.json: its row and object index. */
+    runtime?: { row: number; object: number };
 }
 
 const CLUSTER_SCOPED = new Set([
@@ -106,7 +108,7 @@ export function worldOf(captured: Captured[], rendered: RenderedRelease[]): Worl
     }
     world.push(...launchedTemplates(world));
     const namespaces = new Set(world.filter((o) => o.kind === "Namespace").map((o) => o.name));
-    for (const row of runtimeTable()) {
+    for (const [rowIndex, row] of runtimeTable().entries()) {
         const owners: { name: string; namespace: string | null; body: Record<string, any> }[] = [];
         if (row.always) owners.push({ name: "", namespace: null, body: {} });
         if (row.forKind) {
@@ -116,7 +118,7 @@ export function worldOf(captured: Captured[], rendered: RenderedRelease[]): Worl
             owners.push({ name: row.forAddon, namespace: null, body: {} });
         }
         for (const owner of owners) {
-            for (const t of row.objects) {
+            for (const [objectIndex, t] of row.objects.entries()) {
                 if (t.when && t.when.split(".").reduce<any>((v, k) => v?.[k], owner.body) === undefined) continue;
                 const nss = t.everyNamespace ? [...namespaces, "default", "kube-system"] : [t.namespace !== undefined ? t.namespace : owner.namespace];
                 for (const ns of nss) {
@@ -128,6 +130,7 @@ export function worldOf(captured: Captured[], rendered: RenderedRelease[]): Worl
                         autoNamed: false,
                         keys: t.keys,
                         origin: `runtime: ${row.controller}`,
+                        runtime: { row: rowIndex, object: objectIndex },
                         body: t.serviceAccount ? { spec: { serviceAccountName: t.serviceAccount.replace("{name}", owner.name) } } : {},
                     });
                 }
@@ -176,14 +179,19 @@ export interface Reference {
     optional?: boolean;
 }
 
-function find(world: WorldObject[], kind: string, namespace: string | null, name: string): WorldObject | undefined {
-    return world.find(
-        (o) =>
-            o.kind === kind &&
-            (o.namespace === namespace || CLUSTER_SCOPED.has(kind)) &&
-            (o.autoNamed ? name.startsWith(o.name) && name.length > o.name.length : o.name === name),
+function named(o: WorldObject, kind: string, namespace: string | null, name: string): boolean {
+    return (
+        o.kind === kind &&
+        (o.namespace === namespace || CLUSTER_SCOPED.has(kind)) &&
+        (o.autoNamed ? name.startsWith(o.name) && name.length > o.name.length : o.name === name)
     );
 }
+
+function find(world: WorldObject[], kind: string, namespace: string | null, name: string): WorldObject | undefined {
+    return world.find((o) => named(o, kind, namespace, name));
+}
+
+const refNamespace = (r: Reference) => (r.kind === "Namespace" || r.kind === "StorageClass" || r.kind === "ClusterRole" ? null : r.namespace);
 
 /** Pulumi resources that resolve an auto-name under mocks give `<name>-<hex>`: match it to its prefix. */
 function nsOf(o: WorldObject): string {
@@ -271,7 +279,7 @@ export function unresolved(world: WorldObject[]): Unresolved[] {
         if (o.origin.startsWith("runtime:")) continue;
         for (const r of referencesOf(o)) {
             if (r.optional) continue;
-            const target = find(world, r.kind, r.kind === "Namespace" || r.kind === "StorageClass" || r.kind === "ClusterRole" ? null : r.namespace, r.name);
+            const target = find(world, r.kind, refNamespace(r), r.name);
             if (!target) {
                 out.push({ ...r, problem: `no ${r.kind} ${r.namespace ? `${r.namespace}/` : ""}${r.name}` });
                 continue;
@@ -308,4 +316,23 @@ export function podServiceAccounts(world: WorldObject[]): { namespace: string; s
         }
     }
     return out;
+}
+
+/**
+ * Rows of model/runtime-objects.json that match nothing in any of the worlds (one per plan): a
+ * row whose owner (kind, add-on) no plan has would otherwise silently declare nothing. Object by
+ * object, "used" is not decidable from references alone (a Service reached by a URL string, the
+ * default service account), so the check is per row.
+ */
+export function unusedRuntimeRows(plans: { captured: Captured[]; world: WorldObject[] }[], table = runtimeTable()): string[] {
+    const owned = (row: RuntimeRow) =>
+        row.always === true ||
+        plans.some(
+            (p) =>
+                (row.forKind !== undefined && p.world.some((o) => !o.runtime && `${o.apiVersion}/${o.kind}` === row.forKind)) ||
+                (row.forAddon !== undefined && p.captured.some((r) => r.type === "aws:eks/addon:Addon" && (r.rawInputs as any).addonName === row.forAddon)),
+        );
+    return table.flatMap((row, i) =>
+        owned(row) ? [] : [`row ${i} (${row.forKind ?? row.forAddon ?? "always"}, ${row.controller}): no plan has what it is for`],
+    );
 }

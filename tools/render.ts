@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ChartName, charts } from "../versions";
 import { didYouMean, printable } from "../lib/validate";
+import { chartKeyOfRelease } from "../platform/k8s/objects";
 import { checkOutputDir, parseArgs, runCli, UsageError } from "./cli";
 import type { Captured, PlanRun } from "./harness";
 import { helmTemplate, K8sObject, parseManifest, RenderError, ToolchainError } from "./helm";
@@ -34,7 +35,7 @@ export interface RenderedRelease extends PlannedRelease {
 
 /** The chart key in versions.ts that a release installs; an unpinned chart is an error. */
 export function chartKeyOf(chart: string, version: string): ChartName {
-    const key = (Object.keys(charts) as ChartName[]).find((k) => charts[k].chart === chart && charts[k].version === version);
+    const key = chartKeyOfRelease(chart, version);
     if (!key) throw new Error(`release installs ${chart} ${version}, which versions.ts does not pin`);
     return key;
 }

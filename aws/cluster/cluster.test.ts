@@ -54,11 +54,11 @@ describe("AWS layer", () => {
                     }
                 });
 
-                it("installs the Pod Identity agent and the EBS CSI driver with its own role", () => {
+                it("installs CoreDNS, the Pod Identity agent and the EBS CSI driver (with its own role) as EKS add-ons", () => {
                     const addons = ofType(plan(), "aws:eks/addon:Addon")
                         .map((a) => inputsOf(a).addonName)
                         .sort();
-                    assert.deepEqual(addons, ["aws-ebs-csi-driver", "eks-pod-identity-agent"]);
+                    assert.deepEqual(addons, ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent"]);
                     const assoc = ofType(plan(), "aws:eks/podIdentityAssociation:PodIdentityAssociation")
                         .map(inputsOf)
                         .find((a) => a.serviceAccount === "ebs-csi-controller-sa");

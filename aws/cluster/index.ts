@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { serviceTrust } from "../../lib/iam";
 import { PodRole } from "../pod-role";
+import { eksAddonVersions } from "./addons";
 import { amiTypeFor, CONTROL_PLANE_LOG_RETENTION_DAYS, controlPlaneLogGroup, controlPlaneLogTypes, NODE_ROLE_POLICIES } from "./nodes";
 
 export interface ClusterArgs {
@@ -43,6 +44,7 @@ export class Cluster extends pulumi.ComponentResource {
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:Cluster", name, {}, opts);
         const p = { parent: this };
+        const addonVersions = eksAddonVersions(args.kubernetesVersion);
 
         const secretsKey = new aws.kms.Key(
             `${name}-secrets`,
@@ -108,6 +110,14 @@ export class Cluster extends pulumi.ComponentResource {
                 createOidcProvider: false,
                 enabledClusterLogTypes: controlPlaneLogTypes,
                 encryptionConfigKeyArn: secretsKey.arn,
+                // Pinned (unset, @pulumi/eks installs the most recent version AWS offers); the VPC CNI
+                // enforces NetworkPolicies only with enableNetworkPolicy (EKS user guide, cni-network-policy).
+                vpcCniOptions: { addonVersion: addonVersions.vpcCni, enableNetworkPolicy: true },
+                kubeProxyAddonOptions: { version: addonVersions.kubeProxy },
+                // With skipDefaultNodeGroup @pulumi/eks leaves CoreDNS self-managed (cluster.ts v4.3.0
+                // L1175-L1184), and enabled it would create the add-on before any node exists:
+                // CoreDNS is this component's own add-on, below, after the node groups.
+                corednsAddonOptions: { enabled: false },
                 tags: args.tags,
             },
             { ...p, dependsOn: [logGroup] },
@@ -171,7 +181,25 @@ export class Cluster extends pulumi.ComponentResource {
             {
                 clusterName: this.name,
                 addonName: "eks-pod-identity-agent",
+                addonVersion: addonVersions.podIdentityAgent,
                 resolveConflictsOnCreate: "OVERWRITE",
+                tags: args.tags,
+            },
+            afterNodes,
+        );
+
+        // CoreDNS as an EKS add-on, upgraded with the pinned version: it takes over the self-managed
+        // Deployment EKS created with the cluster (OVERWRITE), and `preserve` leaves DNS running
+        // while the rest of the stack is destroyed.
+        new aws.eks.Addon(
+            `${name}-coredns`,
+            {
+                clusterName: this.name,
+                addonName: "coredns",
+                addonVersion: addonVersions.coredns,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                preserve: true,
                 tags: args.tags,
             },
             afterNodes,
@@ -195,6 +223,7 @@ export class Cluster extends pulumi.ComponentResource {
             {
                 clusterName: this.name,
                 addonName: "aws-ebs-csi-driver",
+                addonVersion: addonVersions.ebsCsiDriver,
                 resolveConflictsOnCreate: "OVERWRITE",
                 tags: args.tags,
             },

@@ -11,6 +11,8 @@ export interface DataLakeArgs {
     protect: boolean;
     /** Extra buckets besides the lake, e.g. "airflow-logs", "kafka-archive". */
     extraBuckets: string[];
+    /** The Iceberg namespaces a pipeline of the stack writes: each gets its Glue database, no other. */
+    icebergNamespaces: IcebergNamespace[];
     tags: Record<string, string>;
 }
 
@@ -24,9 +26,9 @@ export class DataLake extends pulumi.ComponentResource {
     readonly lake: SecureBucket;
     readonly buckets: Record<string, SecureBucket>;
     readonly databaseName: pulumi.Output<string>;
-    /** Glue databases of the Iceberg namespaces (pipelines/tables.json), by namespace. */
-    readonly icebergDatabases: Record<IcebergNamespace, aws.glue.CatalogDatabase>;
-    readonly icebergDatabaseNames: Record<IcebergNamespace, pulumi.Output<string>>;
+    /** Glue databases of the written Iceberg namespaces (pipelines/tables.json), by namespace. */
+    readonly icebergDatabases: Partial<Record<IcebergNamespace, aws.glue.CatalogDatabase>>;
+    readonly icebergDatabaseNames: Partial<Record<IcebergNamespace, pulumi.Output<string>>>;
 
     constructor(name: string, args: DataLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:DataLake", name, {}, opts);
@@ -138,20 +140,21 @@ export class DataLake extends pulumi.ComponentResource {
         // The Iceberg tables' databases (pipelines/tables.json namespaces). No locationUri: tables
         // land under the catalog warehouse, warehouse/<db>.db/<table>. Pulumi owns them (the jobs
         // may not CreateDatabase); dev's DeleteDatabase drops their tables with them.
-        const iceberg = (ns: keyof typeof names.icebergDatabases, what: string) =>
-            new aws.glue.CatalogDatabase(
+        const what: Record<IcebergNamespace, string> = { imdb: "IMDB batch pipeline", realtime: "customers stream" };
+        this.icebergDatabases = {};
+        this.icebergDatabaseNames = {};
+        for (const ns of args.icebergNamespaces) {
+            const db = new aws.glue.CatalogDatabase(
                 `${name}-iceberg-${ns}`,
                 {
                     name: names.icebergDatabases[ns],
-                    description: `bdok Iceberg tables: ${what}`,
+                    description: `bdok Iceberg tables: ${what[ns]}`,
                 },
                 stateful,
             );
-        this.icebergDatabases = { imdb: iceberg("imdb", "IMDB batch pipeline"), realtime: iceberg("realtime", "customers stream") };
-        this.icebergDatabaseNames = {
-            imdb: this.icebergDatabases.imdb.name,
-            realtime: this.icebergDatabases.realtime.name,
-        };
+            this.icebergDatabases[ns] = db;
+            this.icebergDatabaseNames[ns] = db.name;
+        }
 
         this.registerOutputs({
             lakeBucket: this.lake.name,

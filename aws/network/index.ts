@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { subnetLayout } from "./cidr";
 import { natIndexFor } from "./nat";
+import { eksZones } from "./zones";
 
 export interface NetworkArgs {
     prefix: string;
@@ -17,7 +18,9 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly publicSubnetIds: pulumi.Output<string>[];
     readonly privateSubnetIds: pulumi.Output<string>[];
+    /** Zone names as this account sees them, and the zone IDs the subnets are placed by. */
     readonly availabilityZones: pulumi.Output<string>[];
+    readonly availabilityZoneIds: pulumi.Output<string>[];
     readonly natGatewayCount: number;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -25,12 +28,9 @@ export class Network extends pulumi.ComponentResource {
         const p = { parent: this };
         const layout = subnetLayout(args.cidr, args.azCount);
         const azs = aws.getAvailabilityZonesOutput({ state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] }, p);
-        this.availabilityZones = layout.private.map((_, i) =>
-            azs.names.apply((n) => {
-                if (n.length < args.azCount) throw new Error(`the region offers ${n.length} availability zones, azCount is ${args.azCount}`);
-                return n[i];
-            }),
-        );
+        const zones = pulumi.all([azs.names, azs.zoneIds]).apply(([names, ids]) => eksZones(names, ids, args.azCount));
+        this.availabilityZones = layout.private.map((_, i) => zones.apply((z) => z[i].name));
+        this.availabilityZoneIds = layout.private.map((_, i) => zones.apply((z) => z[i].id));
         const tag = (n: string, extra: Record<string, string> = {}) => ({ ...args.tags, Name: `${args.prefix}-${n}`, ...extra });
         const clusterTag = { [`kubernetes.io/cluster/${args.clusterName}`]: "shared" };
 
@@ -64,7 +64,8 @@ export class Network extends pulumi.ComponentResource {
                     {
                         vpcId: vpc.id,
                         cidrBlock: cidr,
-                        availabilityZone: this.availabilityZones[i],
+                        // By ID: a name is a different zone in each account.
+                        availabilityZoneId: this.availabilityZoneIds[i],
                         mapPublicIpOnLaunch: false,
                         tags: tag(`public-${i}`, { ...clusterTag, "kubernetes.io/role/elb": "1", "bdok/tier": "public" }),
                     },
@@ -94,7 +95,7 @@ export class Network extends pulumi.ComponentResource {
                 {
                     vpcId: vpc.id,
                     cidrBlock: cidr,
-                    availabilityZone: this.availabilityZones[i],
+                    availabilityZoneId: this.availabilityZoneIds[i],
                     // karpenter.sh/discovery: the EC2NodeClass launches Karpenter's nodes into these subnets only.
                     tags: tag(`private-${i}`, {
                         ...clusterTag,

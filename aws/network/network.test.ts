@@ -21,8 +21,8 @@ describe("AWS layer", () => {
                     const priv = subnets.filter((s) => s.tags["bdok/tier"] === "private");
                     assert.equal(pub.length, plan().config.azCount);
                     assert.equal(priv.length, plan().config.azCount);
-                    assert.equal(new Set(pub.map((s) => s.availabilityZone)).size, plan().config.azCount);
-                    assert.equal(new Set(priv.map((s) => s.availabilityZone)).size, plan().config.azCount);
+                    assert.equal(new Set(pub.map((s) => s.availabilityZoneId)).size, plan().config.azCount);
+                    assert.equal(new Set(priv.map((s) => s.availabilityZoneId)).size, plan().config.azCount);
                     const vpc = parseCidr(plan().config.vpcCidr)!;
                     const ranges = subnets.map((s) => parseCidr(s.cidrBlock)!).map((c) => [c.base, c.base + 2 ** (32 - c.prefix)]);
                     for (const [lo, hi] of ranges) assert.ok(lo >= vpc.base && hi <= vpc.base + 2 ** (32 - vpc.prefix));

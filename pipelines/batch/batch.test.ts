@@ -12,7 +12,6 @@ import {
     BatchLake,
     DAG_ID,
     DAG_SOURCE_FILES,
-    MAINTENANCE_JOB,
     batchDagFiles,
     batchJobUploads,
     batchSparkApplication,
@@ -72,8 +71,8 @@ function dagApplicationFiles(dag = "imdb_pipeline.py"): string[] {
     return [...src.matchAll(/application_file="([^"]+)"/g)].map((m) => m[1]);
 }
 
-const ALL_JOBS = [...BATCH_JOBS, MAINTENANCE_JOB];
-const LAKE_X: BatchLake = { bucket: "lake-x", databases: { imdb: "x_imdb", realtime: "x_realtime" }, namespaces: ["imdb", "realtime"] };
+const ALL_JOBS = BATCH_JOBS;
+const LAKE_X: BatchLake = { bucket: "lake-x", databases: { imdb: "x_imdb" } };
 
 /** The stack's Glue database per Iceberg namespace (its outputs). */
 function databases(run: PlanRun): { imdb: string; realtime: string } {
@@ -100,22 +99,14 @@ describe("Pipelines: batch (pure builders)", () => {
 
     it("templates reference the DAG's application files and contain no Jinja delimiters", () => {
         assert.deepEqual(dagApplicationFiles().sort(), BATCH_JOBS.map(templatePath).sort());
-        assert.deepEqual(dagApplicationFiles("iceberg_maintenance.py"), [templatePath(MAINTENANCE_JOB)]);
         assert.deepEqual(jinjaIssues("a: {{ ts }}"), ["contains the Jinja delimiter {{"]);
         assert.deepEqual(jinjaIssues("a: b"), []);
     });
 
-    it("builds the six DAG folder files, the DAGs themselves verbatim", async () => {
+    it("builds the four DAG folder files, the DAG itself verbatim (the maintenance DAG is the lake's: pipelines/maintenance)", async () => {
         const run = await planOf("dev");
         const files = batchDagFiles({ lake: LAKE_X, config: run.config });
-        assert.deepEqual(Object.keys(files).sort(), [
-            "bdok_streaming.py",
-            "iceberg_maintenance.py",
-            "imdb_pipeline.py",
-            "spark/iceberg-maintenance.yaml",
-            "spark/imdb-bronze.yaml",
-            "spark/imdb-silver.yaml",
-        ]);
+        assert.deepEqual(Object.keys(files).sort(), ["bdok_streaming.py", "imdb_pipeline.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml"]);
         for (const [target, source] of Object.entries(DAG_SOURCE_FILES)) assert.equal(files[target], readPipelineFile(source));
         // A DAG edit reaches the folder (injected reader).
         const edited = batchDagFiles({ lake: LAKE_X, config: run.config, read: (p) => `# ${p}\n` });
@@ -132,7 +123,7 @@ describe("Pipelines: batch (pure builders)", () => {
 describeEachStack(
     (stack) => `Pipelines: batch on ${stack}`,
     (plan) => {
-        it("uploads the jobs and the maintenance job to s3://<lake>/spark-jobs/imdb/ with content hashes (the lake module goes by ConfigMap)", () => {
+        it("uploads the jobs to s3://<lake>/spark-jobs/imdb/ with content hashes (the lake module goes by ConfigMap)", () => {
             const objects = descendants(plan(), batchComponent(plan()).urn).filter((c) => c.type === OBJECT);
             const files = ALL_JOBS.map((j) => j.file);
             assert.equal(objects.length, files.length);
@@ -147,20 +138,12 @@ describeEachStack(
             }
         });
 
-        it("delivers both DAGs, the helper and the three SparkApplication templates to Airflow", () => {
+        it("delivers the DAG, the helper and the two SparkApplication templates to Airflow", () => {
             const folder = dagFolder(plan());
-            for (const p of [
-                "imdb_pipeline.py",
-                "bdok_streaming.py",
-                "iceberg_maintenance.py",
-                "spark/imdb-bronze.yaml",
-                "spark/imdb-silver.yaml",
-                "spark/iceberg-maintenance.yaml",
-            ]) {
+            for (const p of ["imdb_pipeline.py", "bdok_streaming.py", "spark/imdb-bronze.yaml", "spark/imdb-silver.yaml"]) {
                 assert.ok(folder[p], `${p} in the DAG folder`);
             }
             assert.equal(folder["imdb_pipeline.py"], readPipelineFile("batch/dags/imdb_pipeline.py"));
-            assert.equal(folder["iceberg_maintenance.py"], readPipelineFile("batch/dags/iceberg_maintenance.py"));
             assert.ok(dagConfigMapKey("spark/imdb-bronze.yaml") !== "spark/imdb-bronze.yaml", "ConfigMap keys are flattened");
         });
 
@@ -185,22 +168,6 @@ describeEachStack(
             const expectedArgs: Record<string, string[]> = {
                 "imdb-bronze": ["--bucket", bucket, "--region", plan().config.region, "--database", dbs.imdb],
                 "imdb-silver": ["--bucket", bucket, "--region", plan().config.region, "--database", dbs.imdb],
-                "iceberg-maintenance": [
-                    "--bucket",
-                    bucket,
-                    "--region",
-                    plan().config.region,
-                    "--database",
-                    `imdb=${dbs.imdb}`,
-                    "--database",
-                    `realtime=${dbs.realtime}`,
-                    "--snapshot-retention-days",
-                    "7",
-                    "--retain-last",
-                    "5",
-                    "--orphan-retention-days",
-                    "3",
-                ],
             };
             for (const job of ALL_JOBS) {
                 const app = YAML.parse(folder[templatePath(job)]);
@@ -214,7 +181,7 @@ describeEachStack(
                 assert.equal(app.metadata.namespace, "airflow");
                 assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
                 assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-                // From zero to bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
+                // From bdok:spark.executors, between zero and bdok:spark.maxExecutors with the work (shuffle tracking: no external shuffle service).
                 // As Spark settings, not spec.dynamicAllocation (test/spark-submission.test.ts: Airflow's check).
                 assert.equal(app.spec.executor.instances, undefined);
                 assert.equal(app.spec.dynamicAllocation, undefined);
@@ -242,7 +209,6 @@ describeEachStack(
             const modules: Record<string, string> = {
                 "imdb-bronze": "pipelines.batch.jobs.imdb_bronze",
                 "imdb-silver": "pipelines.batch.jobs.imdb_silver",
-                "iceberg-maintenance": "pipelines.batch.jobs.iceberg_maintenance",
             };
             for (const job of ALL_JOBS) {
                 const app = YAML.parse(folder[templatePath(job)]);
@@ -260,7 +226,7 @@ describeEachStack(
                 const parsed = JSON.parse(r.stdout);
                 assert.equal(parsed.bucket, lakeBucket(plan()));
                 assert.equal(parsed.region, plan().config.region);
-                assert.deepEqual(parsed.database, job === MAINTENANCE_JOB ? databases(plan()) : databases(plan()).imdb, job.name);
+                assert.deepEqual(parsed.database, databases(plan()).imdb, job.name);
             }
         });
 
@@ -282,7 +248,7 @@ describeEachStack(
             assert.equal(o.batchTrinoQuery, q.sql.replace("{database}", databases(plan()).imdb));
             assert.ok(String(o.batchTrinoQuery).includes(`FROM iceberg."${databases(plan()).imdb}".consolidated `));
             const uris = o.batchJobUris as Record<string, string>;
-            assert.deepEqual(Object.keys(uris).sort(), ["iceberg_maintenance.py", "imdb_bronze.py", "imdb_silver.py"]);
+            assert.deepEqual(Object.keys(uris).sort(), ["imdb_bronze.py", "imdb_silver.py"]);
         });
 
         it("the query output is what queries.py itself builds (python3 -m pipelines.queries)", () => {

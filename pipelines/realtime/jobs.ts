@@ -233,10 +233,18 @@ export function caCopyJobSpec(a: CopyPodArgs) {
     return spec;
 }
 
-/** Daily re-copy: ECK renews its CA before expiry; a failing sink task is restarted by Strimzi. */
+/**
+ * Hourly re-copy. ECK renews its CA 24 h before expiry (ECK 3.5.0 certificates/expiration.go:14
+ * DefaultRotateBefore, the chart's config.caRotateBefore) from the same key
+ * (ca_reconcile.go:92-95), so the sink's copy of the old CA verifies the reissued certificates only
+ * until the old CA expires: the copy must land inside those 24 h, with room for failed runs. The
+ * sink task that then fails TLS is restarted by Strimzi (autoRestart) and reads the new file.
+ */
+export const CA_COPY_SCHEDULE = "17 * * * *";
+
 export function caCopyCronJobSpec(a: CopyPodArgs) {
     return {
-        schedule: "17 3 * * *",
+        schedule: CA_COPY_SCHEDULE,
         concurrencyPolicy: "Forbid",
         successfulJobsHistoryLimit: 1,
         failedJobsHistoryLimit: 3,

@@ -2,12 +2,15 @@
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
 import { contentName, sha256 } from "../../lib/hash";
 import { readPipelineFile } from "../files";
-import { CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, STREAMING_PREFIX } from "./values";
+import { CHECKPOINT_KEY, CONNECTORS, ES_CA_COPY, ES_CA_FILE_IN_CONNECT, KAFKA_CA_MOUNT, KAFKA_USER_MOUNT, STREAMING_PREFIX } from "./values";
+import { USER_SECRET_KEYS } from "../../platform/kafka/users";
 import { POSTGRES_LOGINS, SQL_MOUNT, tableJobCommand } from "./jobs";
 import { streamingSizing } from "./streaming";
 import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
@@ -191,7 +194,7 @@ describeEachStack(
             assert.equal(app.spec.deps.files, undefined);
             assert.equal(app.spec.driver.serviceAccount, SPARK_SERVICE_ACCOUNT);
             assert.equal(app.spec.executor.serviceAccount, SPARK_SERVICE_ACCOUNT);
-            const size = streamingSizing(plan().config.ha);
+            const size = streamingSizing(plan().config.ha, plan().config.spark.executors);
             assert.equal(app.spec.executor.instances, size.executors);
             assert.equal(app.spec.driver.coreRequest, size.driverCoreRequest);
             assert.equal(app.spec.executor.coreRequest, size.executorCoreRequest);
@@ -229,17 +232,22 @@ describeEachStack(
 
         it("streaming_job.py's own parse_args accepts the application's arguments (lake, database, interval), with nothing from the environment", () => {
             const app = asObject(named(plan(), SPARK_APP, "customers-streaming"));
+            // The user's Secret as the pods mount it (the keystore password is read from its file).
+            const mount = fs.mkdtempSync(path.join(os.tmpdir(), "kafka-user-"));
+            fs.writeFileSync(path.join(mount, USER_SECRET_KEYS.password), "x");
+            const args = (app.spec.arguments as string[]).map((x) => x.split(`${KAFKA_USER_MOUNT}/`).join(`${mount}/`));
             const code = [
                 "import json, sys",
                 "from pipelines.realtime.streaming_job import parse_args",
-                "a = parse_args(json.loads(sys.argv[1]), env={'KAFKA_USER_P12_PASSWORD': 'x'})",
+                "a = parse_args(json.loads(sys.argv[1]), env={})",
                 "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint}))",
             ].join("\n");
-            const r = spawnSync("python3", ["-c", code, JSON.stringify(app.spec.arguments)], {
+            const r = spawnSync("python3", ["-c", code, JSON.stringify(args)], {
                 cwd: ROOT,
                 encoding: "utf8",
                 env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
             });
+            fs.rmSync(mount, { recursive: true, force: true });
             assert.equal(r.status, 0, r.stderr);
             const a = JSON.parse(r.stdout);
             const lake = String(plan().plan.outputs.lakeBucket);

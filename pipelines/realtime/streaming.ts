@@ -12,13 +12,11 @@ import {
     FILES,
     KAFKA_CA_MOUNT,
     KAFKA_USER_MOUNT,
-    KAFKA_USER_PASSWORD_ENV,
     SPARK_GROUP_PREFIX,
     STREAMING_APP,
     STREAMING_PREFIX,
     STREAMING_USER,
 } from "./values";
-import { secretEnv } from "./jobs";
 import { NAMESPACE } from "../../platform/k8s/objects";
 
 // ---------------------------------------------------------------------------------------------
@@ -71,8 +69,18 @@ export function streamingArguments(lake: StreamingLake): string[] {
         "ssl.keystore.type=PKCS12",
         "--kafka-option",
         `ssl.keystore.location=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
-        "--kafka-option-from-env",
-        `ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`,
+        // The password from the same mounted Secret, read once by the driver: an environment
+        // variable would keep the first password while the kubelet updates the keystore beside it.
+        "--kafka-option-from-file",
+        `ssl.keystore.password=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
+        // Strimzi renews the keystore with a new password (streaming_job.py FileWatch): the driver
+        // exits when either file changes, and restartPolicy Always starts it with the new pair
+        // (kubeflow/spark-operator v2 pkg/util/sparkapplication.go ShouldRetry: Always retries
+        // a succeeding and a failing application alike).
+        "--restart-on-change",
+        `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
+        "--restart-on-change",
+        `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
     ];
 }
 
@@ -87,13 +95,13 @@ export function connectorAcls(): Acl[] {
 }
 
 /**
- * The streaming query's own size: it runs all the time on a trickle of rows (the simulator's rate),
- * so it does not take the batch jobs' executors (config.spark). One task slot per pod (cores 1),
- * but a fraction of a CPU requested: the pods idle between micro-batches.
+ * The streaming query's size: bdok:spark.executors executors; its pods' memory is its own, not the
+ * batch jobs' executorMemory: it runs all the time on a trickle of rows (the simulator's rate). One
+ * task slot per pod (cores 1), but a fraction of a CPU requested: the pods idle between micro-batches.
  */
-export function streamingSizing(ha: boolean) {
+export function streamingSizing(ha: boolean, executors: number) {
     return {
-        executors: ha ? 2 : 1,
+        executors,
         executorMemory: "1g",
         driverMemory: "1g",
         driverCoreRequest: "250m",
@@ -105,7 +113,7 @@ export interface StreamingArgs {
     lakeBucket: string;
     /** Glue database of the realtime namespace. */
     lakeDatabase: string;
-    config: Pick<StackConfig, "ha" | "region" | "lake">;
+    config: Pick<StackConfig, "ha" | "region" | "lake" | "spark">;
     /** sha256 of streaming_job.py and of the lake ConfigMap's data: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
     lakeHash?: string;
@@ -119,10 +127,16 @@ export interface StreamingArgs {
  */
 export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     const upload = streamingUpload(() => "");
-    const size = streamingSizing(a.config.ha);
+    const size = streamingSizing(a.config.ha, a.config.spark.executors);
     const lake = lakeDeps();
     const ca = { name: "kafka-cluster-ca", secret: { secretName: CLUSTER_CA_SECRET, items: [{ key: CLUSTER_CA_KEY, path: CLUSTER_CA_KEY }] } };
-    const user = { name: "kafka-user", secret: { secretName: STREAMING_USER, items: [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }] } };
+    const user = {
+        name: "kafka-user",
+        secret: {
+            secretName: STREAMING_USER,
+            items: [USER_SECRET_KEYS.p12, USER_SECRET_KEYS.password].map((key) => ({ key, path: key })),
+        },
+    };
     const app = sparkApplicationSpec({
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,
@@ -147,7 +161,6 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
     app.spec.driver = {
         ...app.spec.driver,
         coreRequest: size.driverCoreRequest,
-        env: [secretEnv(KAFKA_USER_PASSWORD_ENV, STREAMING_USER, USER_SECRET_KEYS.password)],
         annotations: { ...app.spec.driver.annotations, "bdok.io/code-sha256": a.codeHash, ...(a.lakeHash ? { "bdok.io/lake-sha256": a.lakeHash } : {}) },
     };
     app.spec.executor = { ...app.spec.executor, coreRequest: size.executorCoreRequest };

@@ -31,14 +31,24 @@ Usage:
                    [--starting-offsets earliest]
                    [--kafka-option KEY=VALUE ...]        -> Kafka client option kafka.KEY
                    [--kafka-option-from-env KEY=ENV ...] -> kafka.KEY from environment variable ENV
-Both Kafka option flags apply to the readers and the Kafka writer. For Strimzi's TLS
+                   [--kafka-option-from-file KEY=PATH ...] -> kafka.KEY from the file PATH (read at start)
+                   [--restart-on-change PATH ...] [--watch-seconds 30]
+The Kafka option flags apply to the readers and the Kafka writer. For Strimzi's TLS
 listener: security.protocol=SSL, ssl.truststore.type=PEM and
 ssl.truststore.location=<mounted cluster CA ca.crt>.
+
+Credential renewal: Strimzi issues a new user keystore with a new password whenever it renews the
+user's certificate (see ``FileWatch``). The password is read once at start, while executors open the
+mounted keystore whenever they create a Kafka client, so the two would drift apart. With
+``--restart-on-change`` the driver watches the mounted files and, when one changes, stops its
+queries and exits with ``RESTART_EXIT_CODE``; the SparkApplication (restartPolicy Always) starts
+again from the checkpoints with the new keystore and password.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import re
@@ -148,20 +158,83 @@ def key_envelope(customer_id: int) -> dict:
     return {"schema": KEY_SCHEMA, "payload": customer_id}
 
 
-def parse_kafka_options(pairs: list[str], env_pairs: list[str], env: Mapping[str, str]) -> dict[str, str]:
-    """Turn ``KEY=VALUE`` and ``KEY=ENV_VAR`` pairs into Spark ``kafka.KEY`` options."""
+def parse_kafka_options(pairs: list[str], env_pairs: list[str], env: Mapping[str, str], file_pairs: list[str] = ()) -> dict[str, str]:
+    """Turn ``KEY=VALUE``, ``KEY=ENV_VAR`` and ``KEY=PATH`` pairs into Spark ``kafka.KEY`` options."""
     options = {}
-    for pair, from_env in [(pair, False) for pair in pairs] + [(pair, True) for pair in env_pairs]:
+    sources = [(p, "VALUE") for p in pairs] + [(p, "ENV_VAR") for p in env_pairs] + [(p, "PATH") for p in file_pairs]
+    for pair, kind in sources:
         key, sep, value = pair.partition("=")
         key = key.strip().removeprefix("kafka.")
         if not sep or not key or not value:
-            raise ValueError(f"expected KEY={'ENV_VAR' if from_env else 'VALUE'}, got {pair!r}")
-        if from_env:
+            raise ValueError(f"expected KEY={kind}, got {pair!r}")
+        if kind == "ENV_VAR":
             if value not in env:
                 raise ValueError(f"environment variable {value} (for Kafka option {key}) is not set")
             value = env[value]
+        elif kind == "PATH":
+            try:
+                with open(value, encoding="ascii") as file:
+                    value = file.read().rstrip("\r\n")
+            except OSError as error:
+                raise ValueError(f"file {value} (for Kafka option {key}): {error.strerror}") from None
         options[f"kafka.{key}"] = value
     return options
+
+
+# EX_TEMPFAIL: the driver stopped for new credentials, not because the job failed.
+RESTART_EXIT_CODE = 75
+
+
+class FileWatch:
+    """Notices when mounted Secret files change.
+
+    Strimzi 1.2.0 keeps a user's keystore and its password only while the user's certificate is
+    reused (user-operator KafkaUserModel.java:266-272, 298-309: same clients CA certificate, keystore
+    and password present). A renewed certificate (new CA certificate or generation, expiry:
+    operator-common InternalCa.java:234-252) comes from generateSignedCert, which creates a new
+    password (InternalCa.java:345-347, passwordGenerator.generate()). The kubelet replaces the files
+    of a mounted Secret together (one symlink swap) and never updates an environment variable.
+    """
+
+    def __init__(self, paths, read=None):
+        self.paths = tuple(paths)
+        self._read = read or self._digest
+        self._start = {path: self._read(path) for path in self.paths}
+
+    @staticmethod
+    def _digest(path):
+        try:
+            with open(path, "rb") as file:
+                return hashlib.sha256(file.read()).hexdigest()
+        except FileNotFoundError:
+            return None
+
+    def changed(self) -> list[str]:
+        """The watched files whose content differs from the start (a missing file counts)."""
+        return [path for path in self.paths if self._read(path) != self._start[path]]
+
+
+def watched_paths(argv: list[str] | None = None) -> list[str]:
+    """The --restart-on-change paths alone (read before anything else is)."""
+    pre = argparse.ArgumentParser(add_help=False)
+    pre.add_argument("--restart-on-change", action="append", default=[])
+    return pre.parse_known_args(argv)[0].restart_on_change
+
+
+def run_until_credentials_change(streams, watch: FileWatch, seconds: int, log=print) -> int:
+    """Wait for the queries; on a changed credential file stop them and return RESTART_EXIT_CODE.
+
+    ``streams`` is the session's StreamingQueryManager: awaitAnyTermination(timeout) returns False
+    while every query runs and raises a failed query's error, which ends the driver as before.
+    """
+    while not streams.awaitAnyTermination(seconds):
+        changed = watch.changed()
+        if changed:
+            log(f"credentials changed ({', '.join(changed)}): stopping the queries to restart with them")
+            for query in streams.active:
+                query.stop()
+            return RESTART_EXIT_CODE
+    return 0
 
 
 def _json_literal(value: dict) -> str:
@@ -181,6 +254,8 @@ class Args:
     lake_database: str
     lake_checkpoint: str
     commit_interval: str
+    restart_on_change: tuple[str, ...] = ()
+    watch_seconds: int = 30
 
 
 # Spark's processingTime trigger accepts an interval string; keep to whole seconds or minutes.
@@ -209,6 +284,11 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     parser.add_argument("--starting-offsets", default="earliest", help="used only when a checkpoint is empty")
     parser.add_argument("--kafka-option", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--kafka-option-from-env", action="append", default=[], metavar="KEY=ENV_VAR")
+    parser.add_argument("--kafka-option-from-file", action="append", default=[], metavar="KEY=PATH")
+    parser.add_argument(
+        "--restart-on-change", action="append", default=[], metavar="PATH", help="exit for a restart when this file changes"
+    )
+    parser.add_argument("--watch-seconds", type=int, default=30, help="how often the watched files are compared")
     parser.add_argument("--region", default=env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION"), help="AWS region of Glue and the lake")
     parser.add_argument("--lake-database", default=env.get("BDOK_REALTIME_DATABASE"), help="Glue database of the customers table")
     parser.add_argument("--lake-checkpoint", help="lake sink checkpoint (default: s3a://<bucket>/spark-checkpoint/customers-lake/)")
@@ -225,13 +305,15 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     try:
         lake.check_database(args.lake_database)
         commit_interval = check_commit_interval(args.commit_interval)
-        kafka_options = parse_kafka_options(args.kafka_option, args.kafka_option_from_env, env)
+        kafka_options = parse_kafka_options(args.kafka_option, args.kafka_option_from_env, env, args.kafka_option_from_file)
     except ValueError as error:
         parser.error(str(error))
     checkpoint = args.checkpoint or f"s3a://{args.bucket}/spark-checkpoint/customers-transformed/"
     lake_checkpoint = args.lake_checkpoint or f"s3a://{args.bucket}/spark-checkpoint/customers-lake/"
     if lake_checkpoint.rstrip("/") == checkpoint.rstrip("/"):
         parser.error("the two sinks need their own checkpoints")
+    if args.watch_seconds < 1:
+        parser.error(f"--watch-seconds: got {args.watch_seconds}; allowed: at least 1")
     return Args(
         bootstrap_servers=args.bootstrap_servers,
         checkpoint=checkpoint,
@@ -244,6 +326,8 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
         lake_database=args.lake_database,
         lake_checkpoint=lake_checkpoint,
         commit_interval=commit_interval,
+        restart_on_change=tuple(args.restart_on_change),
+        watch_seconds=args.watch_seconds,
     )
 
 
@@ -325,6 +409,8 @@ def main(argv: list[str] | None = None) -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as f
 
+    # The files' state before the password is read: a renewal in between shows up as a change.
+    watch = FileWatch(watched_paths(argv))
     args = parse_args(argv)
     declaration = lake.load()
     table = declaration.table(LAKE_TABLE)
@@ -383,7 +469,9 @@ def main(argv: list[str] | None = None) -> None:
         .queryName(sink["queryName"])
         .toTable(name)
     )
-    spark.streams.awaitAnyTermination()
+    status = run_until_credentials_change(spark.streams, watch, args.watch_seconds)
+    if status:
+        raise SystemExit(status)
 
 
 if __name__ == "__main__":

@@ -28,10 +28,8 @@ export const LAKE_CHECKPOINT_KEY = "spark-checkpoint/customers-lake/";
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
 /** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */
 export const STREAMING_USER = "customers-streaming";
-/** Where driver and executors see the user's PKCS #12 keystore. */
+/** Where driver and executors see the user's PKCS #12 keystore and its password (one Secret volume). */
 export const KAFKA_USER_MOUNT = "/etc/bdok/kafka-user";
-/** The keystore password reaches the driver as this variable only (never in the spec or arguments). */
-export const KAFKA_USER_PASSWORD_ENV = "KAFKA_USER_P12_PASSWORD";
 /** Spark's default prefix of the consumer groups it generates per query (option groupIdPrefix). */
 export const SPARK_GROUP_PREFIX = "spark-kafka-source";
 
@@ -46,7 +44,7 @@ export const DATA_VIEW = { id: TOPICS.transformed, timeField: "dt_update" } as c
  * truststore *location* is set (ElasticsearchSinkConnectorConfig.sslConfigs), so an inline PEM
  * (`ssl.truststore.certificates` from the config provider) would be parsed as JKS and rejected:
  * it needs a PEM file. A pod cannot mount a Secret of another namespace, hence the copy, kept in
- * sync in-cluster (ECK rotates its CA) by the copy Job and a daily CronJob.
+ * sync in-cluster (ECK rotates its CA) by the copy Job and an hourly CronJob (jobs.ts CA_COPY_SCHEDULE).
  */
 export const ES_CA_COPY = {
     secret: "bdok-es-http-ca",

@@ -5,7 +5,7 @@ import unittest
 from datetime import datetime, timedelta, timezone
 
 from pipelines import tables as lake
-from pipelines.batch.jobs import iceberg_maintenance as m
+from pipelines.maintenance.jobs import iceberg_maintenance as m
 
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
 DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}

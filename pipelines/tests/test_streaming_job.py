@@ -371,3 +371,109 @@ class LakeSinkTest(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class _Field:
+    def __init__(self, name, kind):
+        self.name = name
+        self.dataType = type("DataType", (), {"simpleString": lambda _self, kind=kind: kind})()
+
+
+class _Spark:
+    """A stand-in for the pyspark calls main() makes: every call is recorded and chains.
+
+    ``spark.table(name).schema`` is the catalog's table; any other frame's ``.schema`` is what the
+    stream's select gives. Only the control flow of main() is under test here: what it starts and
+    when it stops. The expressions themselves are checked against frames.F above.
+    """
+
+    def __init__(self, catalog_schema, stream_schema):
+        self.calls = []
+        self.catalog_schema = catalog_schema
+        self.stream_schema = stream_schema
+
+    def chain(self, kind="frame"):
+        return _Chain(self, kind)
+
+
+class _Chain:
+    def __init__(self, spark, kind, name=None):
+        self._spark = spark
+        self._kind = kind
+        self._name = name
+
+    @property
+    def schema(self):
+        return [_Field(n, k) for n, k in (self._spark.catalog_schema if self._kind == "catalog" else self._spark.stream_schema)]
+
+    def __getattr__(self, name):
+        # A method or a property (readStream, writeStream): calling it records the call.
+        return _Chain(self._spark, self._kind, name)
+
+    def __call__(self, *args, **kwargs):
+        self._spark.calls.append((self._name, args))
+        return self._spark.chain("catalog" if self._name == "table" else "frame")
+
+    def _op(self, *_):
+        return self
+
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __lt__ = __gt__ = __getitem__ = _op
+
+
+def _fake_pyspark(spark):
+    import types
+
+    functions = types.ModuleType("pyspark.sql.functions")
+    functions.__getattr__ = lambda name: (lambda *a, **k: spark.chain())
+    sql = types.ModuleType("pyspark.sql")
+    sql.functions = functions
+    sql.SparkSession = type("SparkSession", (), {"builder": spark.chain()})
+    root = types.ModuleType("pyspark")
+    root.sql = sql
+    return {"pyspark": root, "pyspark.sql": sql, "pyspark.sql.functions": functions}
+
+
+class MainChecksTheLakeSchema(unittest.TestCase):
+    """README (realtime pipeline): the streaming job refuses to write a customers table whose schema
+    differs from pipelines/tables.json, before the lake query starts."""
+
+    ARGV = ["--bootstrap-servers", "kafka:9093", "--bucket", "lake", "--region", "us-east-1", "--lake-database", "bdok_t_realtime"]
+
+    def run_main(self, catalog, stream):
+        import sys
+        from unittest import mock
+
+        spark = _Spark(catalog, stream)
+        with mock.patch.dict(sys.modules, _fake_pyspark(spark)):
+            try:
+                job.main(self.ARGV)
+            except SystemExit as stop:
+                return spark, stop
+        return spark, None
+
+    def declared(self):
+        return [(name, kind) for name, kind, _ in lake.struct_fields(lake.load().table(job.LAKE_TABLE))]
+
+    def test_matching_table_starts_the_lake_query(self):
+        spark, stop = self.run_main(self.declared(), self.declared())
+        self.assertIsNone(stop)
+        written = [args for name, args in spark.calls if name == "toTable"]
+        self.assertEqual(written, [("glue.bdok_t_realtime.customers",)])
+
+    def test_a_changed_or_missing_column_stops_before_the_lake_query(self):
+        declared = self.declared()
+        i, (name, kind) = next((i, c) for i, c in enumerate(declared) if c[1] != "string")
+        retyped = declared[:i] + [(name, "string")] + declared[i + 1 :]
+        cases = {
+            "catalog column retyped": (retyped, declared, f"column {name} is string, declared {kind}"),
+            "catalog column missing": (declared[:-1], declared, f"missing column {declared[-1][0]}"),
+            "catalog column undeclared": (declared + [("extra", "int")], declared, "undeclared column extra"),
+            "stream column retyped": (declared, retyped, f"column {name} is string, declared {kind}"),
+        }
+        for what, (catalog, stream, problem) in cases.items():
+            with self.subTest(what):
+                spark, stop = self.run_main(catalog, stream)
+                self.assertIsNotNone(stop, "main() went on")
+                self.assertIn("does not match pipelines/tables.json", str(stop.code))
+                self.assertIn(problem, str(stop.code))
+                self.assertNotIn("toTable", [name for name, _ in spark.calls])

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
-import { runDbInit } from "./db-init-run";
+import { runDbInit } from "../../test/airflow/db-init-run";
 import { skipUnlessPostgres } from "../../test/postgres";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
@@ -23,7 +23,18 @@ import {
     exposedService,
     plansOfEachExposure,
 } from "../../test/support";
-import { airflowComponent, hasRequestsAndLimits, mine, policies, randomValues, release, RELEASE, SECRET, secretNamed, values } from "./testing";
+import {
+    airflowComponent,
+    hasRequestsAndLimits,
+    mine,
+    policies,
+    randomValues,
+    release,
+    RELEASE,
+    SECRET,
+    secretNamed,
+    values,
+} from "../../test/airflow/testing";
 
 describeEachStack(
     (stack) => `Airflow on stack ${stack}`,
@@ -96,7 +107,7 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = values(run).apiServer.service;
-                const want = exposedService(run.config.exposure);
+                const want = exposedService(run.config.exposure, run.config);
                 assert.equal(svc.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
                 assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
@@ -276,7 +287,7 @@ describeEachStack(
                 }
             }
             const worker = all.get("airflow-worker")!;
-            // No crawler any more: Iceberg commits register the tables, from the Spark pods' role.
+            // Least privilege: Iceberg commits register the tables from the Spark pods' role, not Airflow's.
             const glue = [...all.values()].flat().filter((s) => [s.Action].flat().some((a: string) => a.startsWith("glue:")));
             assert.deepEqual(glue, [], "no Airflow role touches Glue");
             const puts = worker.filter((s) => [s.Action].flat().includes("s3:PutObject")).flatMap((s) => [s.Resource].flat());

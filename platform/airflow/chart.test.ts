@@ -7,7 +7,7 @@ import { DAGS_IGNORE, DAGS_IGNORE_FILE } from "./dags";
 import { PlanRun, ROOT } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { inputsOf, planOf, STACKS } from "../../test/support";
-import { mine, release, secretNamed, values } from "./testing";
+import { mine, release, secretNamed, values } from "../../test/airflow/testing";
 
 function render(run: PlanRun, vals: unknown = values(run)): K8sObject[] {
     return parseManifest(

@@ -14,7 +14,7 @@ import {
 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
-import { runDbInit } from "./db-init-run";
+import { runDbInit } from "../../test/airflow/db-init-run";
 import { skipUnlessPostgres } from "../../test/postgres";
 import { images } from "../../versions";
 

@@ -132,7 +132,7 @@ export function airflowResources(ha: boolean) {
 // Chart values
 
 export interface AirflowValuesArgs {
-    config: Pick<StackConfig, "ha" | "region" | "airflow" | "exposure">;
+    config: Pick<StackConfig, "ha" | "region" | "airflow" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
     /** "apache/airflow:3.1.7" */
     image: string;
     logsBucket: string;
@@ -222,7 +222,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             podAnnotations,
             service: {
                 type: serviceType(cfg.exposure),
-                annotations: serviceAnnotations(cfg.exposure),
+                annotations: serviceAnnotations(cfg),
             },
         },
         triggerer: {

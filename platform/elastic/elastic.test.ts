@@ -25,6 +25,7 @@ import {
     describeEachStack,
     exposedService,
     plansOfEachExposure,
+    stackSetting,
 } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -123,7 +124,7 @@ describeEachStack(
             assert.equal(es.spec.nodeSets.length, 1);
             const ns = es.spec.nodeSets[0];
             assert.equal(ns.count, plan().config.elasticsearch.nodes);
-            assert.equal(ns.count, stack === "dev" ? 1 : 3);
+            assert.equal(ns.count, stackSetting(stack, "elasticsearch").nodes);
             const vct = ns.volumeClaimTemplates;
             assert.equal(vct.length, 1);
             assert.equal(vct[0].metadata.name, ES_DATA_CLAIM);
@@ -153,7 +154,10 @@ describeEachStack(
                 es.spec.volumeClaimDeletePolicy,
                 plan().config.protectStatefulResources ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
             );
-            assert.equal(es.spec.volumeClaimDeletePolicy, stack === "prod" ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion");
+            assert.equal(
+                es.spec.volumeClaimDeletePolicy,
+                stackSetting(stack, "protectStatefulResources") ? "DeleteOnScaledownOnly" : "DeleteOnScaledownAndClusterDeletion",
+            );
         });
 
         it("leaves the PDB to ECK: a disruption only while green with several nodes, a lone node always drainable", () => {
@@ -179,7 +183,7 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = cr(run, KB).spec.http.service;
-                const want = exposedService(run.config.exposure);
+                const want = exposedService(run.config.exposure, run.config);
                 assert.equal(svc.spec.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.metadata.annotations, want.annotations, run.config.exposure);
             }

@@ -74,7 +74,7 @@ export function elasticsearchResource(
     );
 }
 
-export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): CustomResourceObject {
+export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr">): CustomResourceObject {
     return customResourceObject(
         apiVersions.kibana,
         "Kibana",
@@ -89,7 +89,7 @@ export function kibanaResource(config: Pick<StackConfig, "ha" | "exposure">): Cu
             podTemplate: { spec: { ...podPlacement("workloads") } },
             http: {
                 service: {
-                    metadata: { annotations: serviceAnnotations(config.exposure) },
+                    metadata: { annotations: serviceAnnotations(config) },
                     spec: { type: serviceType(config.exposure) },
                 },
             },

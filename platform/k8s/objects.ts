@@ -14,6 +14,18 @@ export const NAMESPACE = {
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */
 export const NAMESPACES: readonly NamespaceName[] = Object.values(NAMESPACE);
+
+/**
+ * Pod Security admission labels of every namespace the platform creates: the baseline standard is
+ * enforced (no privileged, host-namespace or hostPath pod, whoever creates it: the Airflow
+ * scheduler's and Spark's pod-creating accounts included); restricted is reported (warn, audit),
+ * since not every chart's pods meet it.
+ */
+export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
+    "pod-security.kubernetes.io/enforce": "baseline",
+    "pod-security.kubernetes.io/warn": "restricted",
+    "pod-security.kubernetes.io/audit": "restricted",
+};
 /** The cluster's own namespace (EKS add-ons, the load balancer controller). */
 export const KUBE_SYSTEM = "kube-system";
 
@@ -59,8 +71,23 @@ export function secretRules(secretNames: string[], verbs: string[] = ["get"]): R
     return [{ apiGroups: [""], resources: ["secrets"], verbs: [...verbs], resourceNames: [...secretNames] }];
 }
 
-/** What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's own. */
-export function pinnedChart(name: ChartName): { chart: string; version: string; repositoryOpts: { repo: string }; createNamespace: false } {
-    const c = charts[name];
+export type PinnedChart = { chart: string; version: string; repositoryOpts?: { repo: string }; createNamespace: false };
+
+/**
+ * What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's
+ * own. An OCI chart is named by its full oci:// reference with no repositoryOpts: the provider sends
+ * any repositoryOpts.repo that parses as a URL to Helm's classic-repository lookup (index.yaml),
+ * which an OCI registry does not serve (pulumi-kubernetes provider/pkg/provider/helm_release.go,
+ * resolveChartName and locateChart; pulumi/pulumi-kubernetes#2158).
+ */
+export function pinnedChart(name: ChartName): PinnedChart {
+    const c: { chart: string; version: string; repo?: string; registry?: string } = charts[name];
+    if (c.registry) return { chart: `${c.registry}/${c.chart}`, version: c.version, createNamespace: false };
+    if (!c.repo) throw new Error(`versions.ts: chart ${name} has neither repo nor registry`);
     return { chart: c.chart, version: c.version, repositoryOpts: { repo: c.repo }, createNamespace: false };
+}
+
+/** The pinned chart a Release installs, from the chart reference and version it passes. */
+export function chartKeyOfRelease(chart: string, version: string): ChartName | undefined {
+    return (Object.keys(charts) as ChartName[]).find((k) => pinnedChart(k).chart === chart && charts[k].version === version);
 }

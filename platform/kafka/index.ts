@@ -128,7 +128,9 @@ export class Kafka extends pulumi.ComponentResource {
                 },
                 p,
             );
-            const image = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag(needs.plugins)}`;
+            // The workloads pool's preferred architecture: its own NodePool, the higher weight.
+            const arch = config.karpenter.pools.workloads.arch[0];
+            const image = pulumi.interpolate`${repo.repositoryUrl}:${connectImageTag(needs.plugins, arch)}`;
             this.connectImage = image;
 
             // The build pod must find its AWS role in place when Strimzi starts it.
@@ -146,11 +148,14 @@ export class Kafka extends pulumi.ComponentResource {
                 p,
             );
 
-            cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
-            // Connect does not wait for its user: the user waits for Kafka to be Ready, and Strimzi
-            // retries Connect until the user's Secret exists, so the image build overlaps Kafka's start.
-            const connect = cr("connect", kafkaConnect({ image, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [
+            const connectUser = cr("connect-user", kafkaUser(CONNECT_USER, [...connectWorkerAcls(), ...needs.connectorAcls]), [this.cluster]);
+            // Connect waits for its user (Ready: its Secret exists). Strimzi builds the image first and
+            // reads the user's Secret after the build (KafkaConnectAssemblyOperator createOrUpdate:
+            // build, then authTlsHash); a missing Secret fails that reconcile before the image is
+            // recorded on the pod set, and the next one builds and pushes again.
+            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [
                 buildRole,
+                connectUser,
                 ...args.pools,
             ]);
 

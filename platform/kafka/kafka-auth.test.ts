@@ -2,7 +2,7 @@
 // ACLs are checked against what each client is configured to use, with Kafka's own matching rules.
 import { strict as assert } from "assert";
 import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
-import { KAFKA_USER_MOUNT, KAFKA_USER_PASSWORD_ENV, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
+import { KAFKA_USER_MOUNT, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
@@ -108,17 +108,37 @@ describeEachStack(
             assert.equal(options["ssl.keystore.type"], "PKCS12");
             // The keystore is the user's Secret, mounted where the option points, on the driver and the executors.
             const volume = app.spec.volumes.find((v: any) => v.secret?.secretName === STREAMING_USER);
-            assert.deepEqual(volume.secret.items, [{ key: USER_SECRET_KEYS.p12, path: USER_SECRET_KEYS.p12 }]);
+            assert.deepEqual(
+                volume.secret.items.map((i: any) => i.key),
+                [USER_SECRET_KEYS.p12, USER_SECRET_KEYS.password],
+            );
+            assert.ok(
+                volume.secret.items.every((i: any) => i.path === i.key),
+                "mounted under their own names",
+            );
             for (const role of ["driver", "executor"]) {
                 const m = app.spec[role].volumeMounts.find((x: any) => x.name === volume.name);
                 assert.equal(`${m.mountPath}/${USER_SECRET_KEYS.p12}`, options["ssl.keystore.location"], role);
+                assert.equal(m.subPath, undefined, `${role}: no subPath (the kubelet never updates a subPath mount)`);
             }
             assert.equal(options["ssl.keystore.location"], `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`);
-            // Its password only by reference: an env var of the driver from the user's Secret.
-            const fromEnv = args.filter((_, i) => args[i - 1] === "--kafka-option-from-env");
-            assert.deepEqual(fromEnv, [`ssl.keystore.password=${KAFKA_USER_PASSWORD_ENV}`]);
-            const env = app.spec.driver.env.find((e: any) => e.name === KAFKA_USER_PASSWORD_ENV);
-            assert.deepEqual(env.valueFrom.secretKeyRef, { name: STREAMING_USER, key: USER_SECRET_KEYS.password });
+            // Its password only by reference, from the same volume as the keystore: Strimzi writes a new
+            // password with every renewed keystore (Strimzi 1.2.0 InternalCa.java:345-347, reused only
+            // with the certificate, KafkaUserModel.java:266-272), the kubelet updates a mounted Secret's
+            // files together, and an environment variable keeps its first value (Kubernetes docs,
+            // "Secrets": environment variables are not updated after the container starts).
+            const fromFile = args.filter((_, i) => args[i - 1] === "--kafka-option-from-file");
+            assert.deepEqual(fromFile, [`ssl.keystore.password=${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`]);
+            for (const role of ["driver", "executor"])
+                assert.ok(
+                    !JSON.stringify(app.spec[role].env ?? []).includes(STREAMING_USER),
+                    `${role}: nothing of the user's Secret in an environment variable`,
+                );
+            // A renewal restarts the driver, which then reads the new pair: both files are watched,
+            // and the operator starts the application again whatever its exit (restartPolicy Always).
+            const watched = args.filter((_, i) => args[i - 1] === "--restart-on-change");
+            assert.deepEqual([...watched].sort(), [options["ssl.keystore.location"], fromFile[0].split("=")[1]].sort());
+            assert.equal(app.spec.restartPolicy.type, "Always");
 
             const acls = inputsOf(one(plan(), "KafkaUser", STREAMING_USER)).spec.authorization.acls;
             const source = arg("--source-topic");

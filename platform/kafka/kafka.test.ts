@@ -33,6 +33,7 @@ import {
     assertPinnedRelease,
     STACKS,
     rbacAllows,
+    stackSetting,
 } from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -49,11 +50,25 @@ const crs = (run: PlanRun) => run.captured.filter((r) => r.type.startsWith(STRIM
 const crOf = (run: PlanRun, kind: string): Captured[] => ofType(run, `${STRIMZI}${kind}`);
 const flat = (x: string | string[]) => ([] as string[]).concat(x);
 
-/** The stack's expected replication, written out rather than computed. */
-const EXPECTED: Record<string, { brokers: number; rf: number; isr: number; deleteClaim: boolean; connectReplicas: number }> = {
-    dev: { brokers: 1, rf: 1, isr: 1, deleteClaim: true, connectReplicas: 1 },
-    prod: { brokers: 3, rf: 3, isr: 2, deleteClaim: false, connectReplicas: 2 },
-};
+type Expected = { brokers: number; rf: number; isr: number; deleteClaim: boolean; connectReplicas: number; pdbMaxUnavailable?: number };
+/** The expected replication per stack file settings (never per stack name), written out rather than computed. */
+const EXPECTED: { settings: { brokers: number; profile: string; protect: boolean }; want: Expected }[] = [
+    { settings: { brokers: 1, profile: "small", protect: false }, want: { brokers: 1, rf: 1, isr: 1, deleteClaim: true, connectReplicas: 1 } },
+    {
+        settings: { brokers: 3, profile: "ha", protect: true },
+        want: { brokers: 3, rf: 3, isr: 2, deleteClaim: false, connectReplicas: 2, pdbMaxUnavailable: 1 },
+    },
+];
+function expectedOf(stack: string): Expected {
+    const settings = {
+        brokers: stackSetting(stack, "kafka").brokers,
+        profile: stackSetting(stack, "profile"),
+        protect: stackSetting(stack, "protectStatefulResources"),
+    };
+    const row = EXPECTED.find((e) => JSON.stringify(e.settings) === JSON.stringify(settings));
+    if (!row) throw new Error(`stack ${stack}: no written-out Kafka expectation for the settings ${JSON.stringify(settings)}; add a row to EXPECTED`);
+    return row.want;
+}
 
 function hasRequestsAndLimits(r: any, what: string): void {
     for (const kind of ["requests", "limits"]) {
@@ -115,7 +130,7 @@ describe("Platform: Kafka", () => {
     for (const stack of STACKS) {
         describe(`stack ${stack}`, () => {
             let run: PlanRun;
-            const want = EXPECTED[stack];
+            const want = expectedOf(stack);
             before(async () => {
                 run = await planOf(stack);
             });
@@ -199,7 +214,7 @@ describe("Platform: Kafka", () => {
                 assert.ok(k.spec.kafka.listeners.some((l: any) => l.port === 9093 && l.type === "internal"));
                 hasRequestsAndLimits(k.spec.entityOperator.topicOperator.resources, "topic operator");
                 hasRequestsAndLimits(k.spec.entityOperator.userOperator.resources, "user operator");
-                assert.equal(k.spec.kafka.template?.podDisruptionBudget?.maxUnavailable, stack === "prod" ? 1 : undefined);
+                assert.equal(k.spec.kafka.template?.podDisruptionBudget?.maxUnavailable, want.pdbMaxUnavailable);
             });
 
             it("makes brokers rack-aware on the zone key they are spread over (ha), with the RBAC Strimzi's init container needs", () => {
@@ -359,7 +374,9 @@ describe("Platform: Kafka", () => {
                 assert.equal(run.plan.outputs.kafkaBootstrapServers, "bdok-kafka-bootstrap.kafka.svc:9093");
                 assert.match(
                     String(run.plan.outputs.kafkaConnectImage),
-                    new RegExp(`^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-[0-9a-f]{12}$`),
+                    new RegExp(
+                        `^${MOCK_ACCOUNT}\\.dkr\\.ecr\\..+/bdok-${stack}-kafka-connect:kafka-${apps.kafka.replace(/\./g, "\\.")}-${run.config.karpenter.pools.workloads.arch[0]}-[0-9a-f]{12}$`,
+                    ),
                 );
             });
         });

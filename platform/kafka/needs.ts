@@ -31,8 +31,6 @@ export interface KafkaNeeds {
     connect?: ConnectNeeds;
 }
 
-export const NO_KAFKA_NEEDS: KafkaNeeds = { topics: {} };
-
 /** The union of several pipelines' needs; two pipelines may not claim one key for different topics. */
 export function mergeKafkaNeeds(needs: KafkaNeeds[]): KafkaNeeds {
     const topics: Record<string, string> = {};

@@ -15,7 +15,7 @@ import {
     replicationFor,
 } from "./values";
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
-import { DO_NOT_DISRUPT, poolAffinity, topologySpread } from "../karpenter/nodepools";
+import { DO_NOT_DISRUPT, type KubeArch, type PoolName, poolAffinity, topologySpread } from "../karpenter/nodepools";
 import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
 
 // ---- Custom resources ----
@@ -139,13 +139,27 @@ export function kafkaTopic(topic: string, brokers: number, partitions = 3): Cust
 
 // ---- Kafka Connect ----
 
-/** An image tag that changes whenever the plugin set or the Kafka version does. */
-export function connectImageTag(plugins: ConnectPlugin[]): string {
+/**
+ * An image tag that changes whenever the plugin set, the Kafka version or the CPU architecture
+ * does: Kaniko builds for the node it runs on only, so the tag says which one.
+ */
+export function connectImageTag(plugins: ConnectPlugin[], arch: KubeArch): string {
     const digest = crypto
         .createHash("sha256")
-        .update(JSON.stringify({ kafka: apps.kafka, plugins }))
+        .update(JSON.stringify({ kafka: apps.kafka, plugins, arch }))
         .digest("hex");
-    return `kafka-${apps.kafka}-${digest.slice(0, 12)}`;
+    return `kafka-${apps.kafka}-${arch}-${digest.slice(0, 12)}`;
+}
+
+const ARCH_LABEL = "kubernetes.io/arch";
+
+/** poolAffinity, further restricted to nodes of one CPU architecture. */
+export function poolAffinityOnArch(pool: PoolName, arch: KubeArch) {
+    const base = poolAffinity(pool);
+    const terms = base.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms.map((t) => ({
+        matchExpressions: [...t.matchExpressions, { key: ARCH_LABEL, operator: "In" as const, values: [arch] }],
+    }));
+    return { ...base, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } };
 }
 
 /** A Secret mounted read-only into the Connect pods, for connectors that need a file (e.g. a CA). */
@@ -157,8 +171,10 @@ export interface ConnectSecretMount {
 }
 
 export interface KafkaConnectArgs {
-    /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to. */
+    /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to (the tag names `arch`). */
     image: pulumi.Input<string>;
+    /** The one CPU architecture the image is built for and Connect runs on. */
+    arch: KubeArch;
     ha: boolean;
     /** The connector plugins Strimzi builds into the image (what the pipelines ask for). */
     plugins: ConnectPlugin[];
@@ -220,14 +236,17 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
                 plugins: a.plugins,
                 resources: size.build,
             },
+            // Connect and its image build are stateless: Karpenter's workloads pool. Kaniko builds for
+            // its own node's architecture only, so the build pod (spec.template.buildPod, Strimzi 1.2.0
+            // KafkaConnectBuild.java:173,283 passes its affinity to the Kaniko pod) and the Connect pods
+            // are pinned to the same one, whatever arches the pool allows.
             template: {
-                // Connect and its image build are stateless: Karpenter's workloads pool.
                 pod: {
-                    ...poolAffinity("workloads"),
+                    ...poolAffinityOnArch("workloads", a.arch),
                     topologySpreadConstraints: zoneSpread({ "strimzi.io/cluster": CONNECT_NAME, "strimzi.io/kind": "KafkaConnect" }),
                     ...extra.pod,
                 },
-                buildPod: poolAffinity("workloads"),
+                buildPod: poolAffinityOnArch("workloads", a.arch),
                 ...extra.container,
             },
         },

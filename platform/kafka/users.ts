@@ -44,13 +44,21 @@ export function connectWorkerAcls(): Acl[] {
     return [...Object.values(CONNECT_TOPICS).map((t) => acl("topic", t, ["Read", "Write", "Create", "Describe", "DescribeConfigs"])), groupRead(CONNECT_NAME)];
 }
 
+/**
+ * What Pulumi waits for on a KafkaUser: Ready, which the User Operator sets only once the user's
+ * Secret is written (Strimzi 1.2.0 KafkaUserOperator.java:255-262: credentials, ACLs and the Secret
+ * are reconciled, then setStatusConditionAndObservedGeneration with no error, i.e. Ready=True).
+ * Whatever reads the Secret (Connect, the streaming job) depends on the user and so finds it.
+ */
+export const KAFKA_USER_READY = "condition=Ready";
+
 /** A KafkaUser authenticated by a certificate of the clients CA, allowed exactly `acls`. */
 export function kafkaUser(name: string, acls: Acl[]): CustomResourceObject {
     if (!acls.length) throw new Error(`KafkaUser ${name}: no ACL; a user that may do nothing is not needed`);
     return customResourceObject(
         apiVersions.strimzi,
         "KafkaUser",
-        { name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        { name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel }, annotations: { "pulumi.com/waitFor": KAFKA_USER_READY } },
         {
             authentication: { type: "tls" },
             authorization: { type: "simple", acls },

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { tolerates } from "./scheduling";
+import { tolerates } from "../../tools/scheduling";
 import { helmTemplate, parseManifest, K8sObject } from "../../tools/helm";
 import { KARPENTER_NAMESPACE, KARPENTER_RELEASE, chartValues } from "./chart";
 

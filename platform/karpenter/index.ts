@@ -18,7 +18,7 @@ import {
 } from "./iam";
 import { EVENT_TARGET_ID, eventRuleArgs, queueArgs, queuePolicy } from "./interruption";
 import { AmiFamily, DISCOVERY_TAG, PoolsConfig, allNodePools, ec2NodeClass } from "./nodepools";
-import { pinnedChart } from "../k8s/objects";
+import { POD_SECURITY_LABELS, pinnedChart } from "../k8s/objects";
 
 export interface KarpenterArgs {
     prefix: string;
@@ -63,6 +63,8 @@ export function partitionOf(region: string): Partition {
 
 export class Karpenter extends pulumi.ComponentResource {
     readonly release: k8s.helm.v3.Release;
+    /** Its namespace (the platform's network policies isolate it too). */
+    readonly namespace: k8s.core.v1.Namespace;
     readonly nodeClass: k8s.apiextensions.CustomResource;
     readonly nodePools: k8s.apiextensions.CustomResource[];
     /** What a workload that needs Karpenter's capacity waits for: the controller and its pools. */
@@ -167,13 +169,13 @@ export class Karpenter extends pulumi.ComponentResource {
         const sgTag = new aws.ec2.Tag(`${name}-discovery`, { resourceId: args.nodeSecurityGroupId, key: DISCOVERY_TAG, value: args.clusterName }, p);
 
         // ---- on the cluster ----
-        const ns = new k8s.core.v1.Namespace(
+        const ns = (this.namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
-                metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok" } },
+                metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok", ...POD_SECURITY_LABELS } },
             },
             p,
-        );
+        ));
         // Helm never upgrades a chart's crds/: the CRDs are their own release, upgraded with the version.
         const crds = new k8s.helm.v3.Release(
             `${name}-crd`,

@@ -7,7 +7,7 @@ import { controllerPolicy } from "./iam";
 import { PodRole } from "../../aws/pod-role";
 import { KUBE_SYSTEM, pinnedChart } from "../k8s/objects";
 import { releaseTimeout } from "../../lib/await";
-import { charts } from "../../versions";
+import { charts, crdManifests } from "../../versions";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;
@@ -47,12 +47,15 @@ export class LoadBalancerController extends pulumi.ComponentResource {
             p,
         );
 
+        // The CRDs as Pulumi resources of the pinned version: Helm installs crds/ once and never upgrades them.
+        const crds = crdManifests.awsLoadBalancerController.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
         this.release = new k8s.helm.v3.Release(
             name,
             {
                 name: LBC_RELEASE,
                 ...pinnedChart("awsLoadBalancerController"),
                 namespace: KUBE_SYSTEM,
+                skipCrds: true,
                 values: pulumi
                     .all([args.clusterName, args.vpcId])
                     .apply(([clusterName, vpcId]) => controllerValues({ clusterName, region: args.region, vpcId, ha: args.ha })),
@@ -60,7 +63,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
                 timeout: releaseTimeout(charts.awsLoadBalancerController.chart),
                 maxHistory: 5,
             },
-            { parent: this, dependsOn: [role] },
+            { parent: this, dependsOn: [role, ...crds] },
         );
 
         this.registerOutputs({ release: this.release.status });

@@ -6,8 +6,8 @@ import { controllerPolicy } from "./iam";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
-import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS } from "../../test/support";
-import { KUBE_SYSTEM } from "../k8s/objects";
+import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS, TEST_CLIENT_RANGE } from "../../test/support";
+import { chartKeyOfRelease, KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const KIBANA = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
@@ -31,7 +31,7 @@ function schemeOf(svc: { metadata?: any }): string {
     return svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"] ?? "internal";
 }
 
-const chartOf = (rel: Captured): ChartName | undefined => (Object.keys(charts) as ChartName[]).find((c) => charts[c].chart === inputsOf(rel).chart);
+const chartOf = (rel: Captured): ChartName | undefined => chartKeyOfRelease(inputsOf(rel).chart, inputsOf(rel).version);
 
 function render(run: PlanRun, rel: Captured): K8sObject[] {
     const i = inputsOf(rel);
@@ -183,7 +183,10 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
         let services: LbService[];
         before(async function () {
             this.timeout(300000);
-            run = await planWith("prod", { "bdok:exposure": exposure });
+            run = await planWith("prod", {
+                "bdok:exposure": exposure,
+                ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+            });
             services = loadBalancerServices(run, ["trino", "airflow"]);
         });
 
@@ -200,6 +203,24 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
                 );
                 assert.equal(schemeOf(svc), exposure === "publicLoadBalancer" ? "internet-facing" : "internal", owner.name);
                 assert.equal(svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-nlb-target-type"], "ip", owner.name);
+            }
+        });
+
+        // Without source ranges the controller admits 0.0.0.0/0 on every listener (its Service
+        // annotations guide: spec.loadBalancerSourceRanges, else the source-ranges annotation, else 0.0.0.0/0).
+        it(`admit only ${exposure === "publicLoadBalancer" ? "the configured client range" : "the VPC's CIDR"}, as the controller reads them`, () => {
+            const want = exposure === "publicLoadBalancer" ? [TEST_CLIENT_RANGE] : [run.config.vpcCidr];
+            for (const { owner, svc } of services) {
+                const field: string[] = svc.spec?.loadBalancerSourceRanges ?? [];
+                const annotation = svc.metadata?.annotations?.["service.beta.kubernetes.io/load-balancer-source-ranges"];
+                const effective = field.length
+                    ? field
+                    : annotation
+                      ? String(annotation)
+                            .split(",")
+                            .map((x) => x.trim())
+                      : ["0.0.0.0/0"];
+                assert.deepEqual(effective, want, owner.name);
             }
         });
 

@@ -13,7 +13,17 @@ export const LB_ANNOTATION = {
     type: "service.beta.kubernetes.io/aws-load-balancer-type",
     targetType: "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type",
     scheme: "service.beta.kubernetes.io/aws-load-balancer-scheme",
+    // Read when spec.loadBalancerSourceRanges is empty (the controller's Service annotations guide);
+    // an annotation fits every chart, including Trino's, whose Service has no field for it.
+    sourceRanges: "service.beta.kubernetes.io/load-balancer-source-ranges",
 } as const;
+
+export type ExposureConfig = Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
+
+/** The client ranges every load balancer admits: the configured ones, else (internal) the VPC's CIDR. */
+export function sourceRanges(config: ExposureConfig): string[] {
+    return config.loadBalancerSourceRanges.length > 0 ? [...config.loadBalancerSourceRanges] : [config.vpcCidr];
+}
 
 export type Exposure = StackConfig["exposure"];
 
@@ -28,12 +38,13 @@ export function serviceType(exposure: Exposure): "ClusterIP" | "LoadBalancer" {
  * provider skips `external`). Target type `ip`: NLB straight to the pod IPs (VPC CNI). The scheme
  * is always explicit; only `publicLoadBalancer` is internet-facing.
  */
-export function serviceAnnotations(exposure: Exposure): Record<string, string> {
-    if (exposure === "clusterIp") return {};
+export function serviceAnnotations(config: ExposureConfig): Record<string, string> {
+    if (config.exposure === "clusterIp") return {};
     return {
         [LB_ANNOTATION.type]: "external",
         [LB_ANNOTATION.targetType]: "ip",
-        [LB_ANNOTATION.scheme]: exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+        [LB_ANNOTATION.scheme]: config.exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
+        [LB_ANNOTATION.sourceRanges]: sourceRanges(config).join(","),
     };
 }
 

@@ -1,8 +1,8 @@
 import { PolicyDocument, Statement, doc, glueCatalogArns, s3Prefixes } from "../../lib/iam";
 
-/** The lake prefixes Spark jobs read and write: raw input and code; Iceberg tables and stream checkpoints. */
+/** The lake prefixes every Spark job reads and writes: code; Iceberg tables and stream checkpoints. */
 export const SPARK_LAKE_ACCESS = {
-    read: ["landing/", "spark-jobs/"],
+    read: ["spark-jobs/"],
     readwrite: ["warehouse/", "spark-checkpoint/"],
 } as const;
 
@@ -28,6 +28,11 @@ export interface GlueScope {
     databases: string[];
 }
 
+/** What the jobs of one namespace need beyond SPARK_LAKE_ACCESS (a pipeline's raw input, e.g. landing/). */
+export interface SparkExtraAccess {
+    reads?: string[];
+}
+
 /** The catalog, each database and its tables (Glue authorizes a table call on all three). */
 export function glueResources(g: GlueScope): string[] {
     const arns = g.databases.map((d) => glueCatalogArns(g.region, g.accountId, d));
@@ -45,9 +50,12 @@ function withSid(prefix: string, statements: Statement[]): Statement[] {
  * writes them (getFileStatus, create, checkpoint commits), so it may list the lake's key names: a
  * missing key is then a 404, not a 403 (a prefix condition cannot help, HEAD carries no prefix).
  */
-export function sparkPodPolicy(lakeArn: string, glue: GlueScope): PolicyDocument {
-    const [list, ...read] = s3Prefixes(lakeArn, [...SPARK_LAKE_ACCESS.read], "read", { list: "bucket" });
+export function sparkPodPolicy(lakeArn: string, glue: GlueScope, extra: SparkExtraAccess = {}): PolicyDocument {
+    const [list, ...read] = s3Prefixes(lakeArn, [...(extra.reads ?? []), ...SPARK_LAKE_ACCESS.read], "read", { list: "bucket" });
     const [, ...readwrite] = s3Prefixes(lakeArn, [...SPARK_LAKE_ACCESS.readwrite], "readwrite", { list: "bucket" });
-    const catalog: Statement = { Sid: "IcebergCatalog", Effect: "Allow", Action: [...ICEBERG_GLUE_WRITE], Resource: glueResources(glue) };
-    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite), catalog);
+    // No written database, no catalog grant (a job namespace whose pipeline is off).
+    const catalog: Statement[] = glue.databases.length
+        ? [{ Sid: "IcebergCatalog", Effect: "Allow", Action: [...ICEBERG_GLUE_WRITE], Resource: glueResources(glue) }]
+        : [];
+    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite), ...catalog);
 }

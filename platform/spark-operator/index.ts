@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PodRole } from "../../aws/pod-role";
 import { AIRFLOW_WORKER_SERVICE_ACCOUNT, SPARK_JOB_NAMESPACES, SPARK_SERVICE_ACCOUNT, SparkJobNamespace, sparkOperatorValues } from "./values";
 import { airflowSparkSubmitterRules } from "./specs";
-import { sparkPodPolicy } from "./iam";
+import { SparkExtraAccess, sparkPodPolicy } from "./iam";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
@@ -21,6 +21,8 @@ export interface SparkOperatorArgs {
     lakeBucketArn: pulumi.Input<string>;
     /** Glue databases whose Iceberg tables the jobs of each namespace write. */
     icebergDatabases: Record<SparkJobNamespace, pulumi.Input<string>[]>;
+    /** What the jobs of a namespace read beyond their code (a pipeline's raw input), asked by the pipelines that are on. */
+    lakeAccess?: Partial<Record<SparkJobNamespace, SparkExtraAccess>>;
     /** Whether a pipeline's Airflow tasks submit SparkApplications (the batch DAG does). */
     airflowSubmits: boolean;
 }
@@ -62,7 +64,7 @@ export class SparkOperator extends pulumi.ComponentResource {
         for (const ns of SPARK_JOB_NAMESPACES) {
             const policy = pulumi
                 .all([args.lakeBucketArn, identity.accountId, ...args.icebergDatabases[ns]])
-                .apply(([arn, accountId, ...databases]) => sparkPodPolicy(arn, { region: config.region, accountId, databases }));
+                .apply(([arn, accountId, ...databases]) => sparkPodPolicy(arn, { region: config.region, accountId, databases }, args.lakeAccess?.[ns]));
             const role = new PodRole(
                 `${name}-${ns}`,
                 {

@@ -10,7 +10,18 @@ import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../
 import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../versions";
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { memoryMiB, storageGiB } from "../../lib/quantities";
-import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, assertPinnedRelease, describeEachStack, rbacAllows } from "../../test/support";
+import {
+    byUrn,
+    descendants,
+    inputsOf,
+    ofType,
+    one,
+    transitiveDeps,
+    assertPinnedRelease,
+    describeEachStack,
+    rbacAllows,
+    stackSetting,
+} from "../../test/support";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 
@@ -127,7 +138,7 @@ describe("Platform: SparkOperator", () => {
 
         it("gives Spark pods read on inputs and code, read-write on the warehouse and checkpoints, nothing else", () => {
             const arn = "arn:aws:s3:::lake-bucket";
-            const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] });
+            const pol = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: ["a_imdb"] }, { reads: ["landing/"] });
             const sids = pol.Statement.map((s) => s.Sid);
             assert.equal(new Set(sids).size, sids.length, `unique Sids: ${sids}`);
             const objects = (write: boolean) =>
@@ -144,6 +155,9 @@ describe("Platform: SparkOperator", () => {
                 glue.flatMap((st) => [st.Resource].flat()),
                 ["arn:aws:glue:r:1:catalog", "arn:aws:glue:r:1:database/a_imdb", "arn:aws:glue:r:1:table/a_imdb/*"],
             );
+            // Without a pipeline's input or a written database: its code only, and no catalog grant.
+            const bare = sparkPodPolicy(arn, { region: "r", accountId: "1", databases: [] });
+            assert.ok(!JSON.stringify(bare).includes("landing/") && !JSON.stringify(bare).includes("glue:"), JSON.stringify(bare));
         });
     });
 
@@ -166,18 +180,52 @@ describe("Platform: SparkOperator", () => {
                 assert.equal(spark.rbac.create, true);
             });
 
-            it("sizes controller and webhook with requests and limits; redundancy in prod only", () => {
+            it("sizes controller and webhook with requests and limits; redundancy with profile ha only", () => {
                 const v = inputsOf(sparkRelease(plan())).values;
                 for (const part of [v.controller, v.webhook]) {
                     for (const kind of ["requests", "limits"]) {
                         assert.ok(part.resources[kind].cpu && part.resources[kind].memory, `${kind} set`);
                     }
-                    assert.equal(part.replicas, stack === "prod" ? 2 : 1);
+                    assert.equal(part.replicas, stackSetting(stack, "profile") === "ha" ? 2 : 1);
                     assert.equal(part.podDisruptionBudget.enable, part.replicas > 1);
                 }
             });
 
-            it("renders a controller with room for spark-submit's package resolution: 1Gi of memory, a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
+            it("renders a controller with memory for its threads' spark-submit JVMs at their measured peak (issue 18 item 14)", () => {
+                const rel = sparkRelease(plan());
+                const pod = parseManifest(
+                    helmTemplate("sparkOperator", {
+                        releaseName: inputsOf(rel).name,
+                        namespace: "spark-operator",
+                        values: inputsOf(rel).values,
+                        kubeVersion: plan().config.kubernetesVersion,
+                        skipCrds: true,
+                    }),
+                ).find((o) => o.kind === "Deployment" && o.metadata.name === "spark-operator-controller")!.spec.template.spec;
+                const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
+                // Each of --controller-threads reconciles may be running one spark-submit (submission.go runSparkSubmit).
+                const threads = Number(/^--controller-threads=(\d+)$/.exec(container.args.find((a: string) => a.startsWith("--controller-threads=")))![1]);
+                // Measured 2026-12-07 with tools/measure-spark-submit.sh (pyspark 4.0.1, OpenJDK 17.0.15, -Xmx256m, k8s
+                // cluster mode, --packages hadoop-aws 3.4.1 + iceberg-spark-runtime-4.0 + iceberg-aws-bundle 1.10.1,
+                // through to the driver pod's creation): peak RSS 305,020 kB with a cold Ivy cache, 265,496 to
+                // 302,724 kB warm; without -Xmx (host ergonomics) 309,256 kB.
+                const submitPeakMiB = Math.ceil(309_256 / 1024);
+                // The controller itself: the chart's example resources (spark-operator-chart 2.5.2 values.yaml,
+                // controller.resources: "limits: ... memory: 300Mi").
+                const controllerMiB = 300;
+                const limit = memoryMiB(container.resources.limits.memory);
+                assert.ok(
+                    limit >= controllerMiB + threads * submitPeakMiB,
+                    `limit ${limit} MiB < ${controllerMiB} + ${threads} threads x ${submitPeakMiB} MiB = ${controllerMiB + threads * submitPeakMiB} MiB`,
+                );
+                // Spark's launcher gives a cluster-mode spark-submit no -Xmx (checked with SPARK_PRINT_LAUNCH_COMMAND=1 on
+                // pyspark 4.0.1: client mode gets -Xmx1g, k8s cluster mode none), so its heap would be a quarter of the
+                // pod's limit; the measurement above ran with the heap the controller's SPARK_SUBMIT_OPTS sets.
+                const opts = container.env?.find((e: any) => e.name === "SPARK_SUBMIT_OPTS")?.value ?? "";
+                assert.match(opts, /(^|\s)-Xmx256m(\s|$)/, `SPARK_SUBMIT_OPTS ${JSON.stringify(opts)}`);
+            });
+
+            it("renders a controller with room for spark-submit's package resolution: a 4Gi /tmp holding spark.jars.ivy, the chart's other mounts kept", () => {
                 const rel = sparkRelease(plan());
                 const render = (values: any) =>
                     parseManifest(
@@ -193,7 +241,6 @@ describe("Platform: SparkOperator", () => {
                 const pod = render(values);
                 const chartDefault = render({ ...values, controller: { ...values.controller, volumes: undefined } });
                 const container = pod.containers.find((c: any) => c.name === "spark-operator-controller");
-                assert.equal(memoryMiB(container.resources.limits.memory), 1024);
                 assert.equal(memoryMiB(container.resources.requests.memory), 1024);
                 // Same volumes and mounts as the chart's defaults, only tmp's sizeLimit differs.
                 assert.deepEqual(
@@ -259,7 +306,14 @@ describe("Platform: SparkOperator", () => {
                     const ns = SPARK_JOB_NAMESPACES.find(
                         (n) =>
                             JSON.stringify(pol) ===
-                            JSON.stringify(sparkPodPolicy(arn, { region: plan().config.region, accountId: MOCK_ACCOUNT, databases: expected[n] })),
+                            JSON.stringify(
+                                // The IMDB jobs (airflow, batch on in every stack file) read landing/.
+                                sparkPodPolicy(
+                                    arn,
+                                    { region: plan().config.region, accountId: MOCK_ACCOUNT, databases: expected[n] },
+                                    n === "airflow" ? { reads: ["landing/"] } : {},
+                                ),
+                            ),
                     );
                     assert.ok(ns, `policy matches one namespace's scope: ${inputsOf(p).policy}`);
                     seen.push(ns!);

@@ -72,8 +72,11 @@ export interface SparkApplicationArgs {
     executorCores?: number;
     driverCores?: number;
     driverMemory?: string;
-    /** Batch: executors come and go with the work, from zero to maxExecutors (shuffle tracking, no shuffle service). */
-    dynamicAllocation?: { maxExecutors: number };
+    /**
+     * Batch: executors come and go with the work, between zero and maxExecutors (shuffle tracking,
+     * no shuffle service), starting with `initialExecutors` (default 0).
+     */
+    dynamicAllocation?: { maxExecutors: number; initialExecutors?: number };
     /** Where the pods run (Karpenter pool selectors and tolerations) and their annotations. */
     driverPlacement?: SparkPlacement & { annotations?: Record<string, string> };
     executorPlacement?: SparkPlacement;
@@ -150,22 +153,25 @@ export type SparkApplication = CustomResourceObject & {
 };
 
 /**
- * Dynamic allocation from zero executors, as Spark settings only. Not spec.dynamicAllocation:
+ * Dynamic allocation down to zero executors, as Spark settings only. Not spec.dynamicAllocation:
  * Airflow's SparkKubernetesOperator refuses a spec whose dynamicAllocation has a falsy (0)
  * minExecutors (cncf.kubernetes operators/custom_object_launcher.py SparkJobSpec.validate).
  * spark.executor.instances "0": the operator (api/v1beta2/defaults.go) reads only the lower-cased
  * `spark.dynamicallocation.enabled`, so without it it would default executor.instances to 1;
- * Spark accepts 0 executors when dynamic allocation is on (SPARK-24241).
+ * Spark accepts 0 executors when dynamic allocation is on (SPARK-24241). Spark starts
+ * max(minExecutors, initialExecutors, spark.executor.instances) (core Utils.getDynamicAllocationInitialExecutors).
  */
-export function dynamicAllocationConf(maxExecutors: number): Record<string, string> {
+export function dynamicAllocationConf(maxExecutors: number, initialExecutors = 0): Record<string, string> {
     if (!Number.isInteger(maxExecutors) || maxExecutors < 1)
         throw new Error(`dynamicAllocation.maxExecutors: got ${maxExecutors}: expected an integer of at least 1`);
+    if (!Number.isInteger(initialExecutors) || initialExecutors < 0 || initialExecutors > maxExecutors)
+        throw new Error(`dynamicAllocation.initialExecutors: got ${initialExecutors}: expected an integer from 0 to maxExecutors (${maxExecutors})`);
     return {
         "spark.dynamicAllocation.enabled": "true",
         // Kubernetes has no external shuffle service: executors holding shuffle data are kept.
         "spark.dynamicAllocation.shuffleTracking.enabled": "true",
         "spark.dynamicAllocation.minExecutors": "0",
-        "spark.dynamicAllocation.initialExecutors": "0",
+        "spark.dynamicAllocation.initialExecutors": String(initialExecutors),
         "spark.dynamicAllocation.maxExecutors": String(maxExecutors),
         "spark.executor.instances": "0",
     };
@@ -203,7 +209,7 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}) },
             sparkConf: {
                 ...s3aConf(args.region),
-                ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors) : {}),
+                ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors, args.dynamicAllocation.initialExecutors) : {}),
                 ...envConf(args.env ?? {}),
                 ...(args.sparkConf ?? {}),
             },

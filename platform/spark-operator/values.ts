@@ -14,13 +14,28 @@ export const SPARK_SERVICE_ACCOUNT = "spark";
 export const AIRFLOW_RELEASE = "airflow";
 export const AIRFLOW_WORKER_SERVICE_ACCOUNT = `${AIRFLOW_RELEASE}-worker`;
 
+/**
+ * Reconciles the controller runs at once (the chart's controller.workers, default 10), so at most
+ * this many spark-submit JVMs: the platform submits the streaming job, one batch task at a time and
+ * the maintenance job, so three at once and one worker for status updates.
+ */
+export const CONTROLLER_WORKERS = 4;
+
+/**
+ * Each submission runs spark-submit in the controller pod (internal/controller/sparkapplication/
+ * submission.go runSparkSubmit: exec of $SPARK_HOME/bin/spark-submit), and in cluster mode Spark's
+ * launcher passes it no -Xmx, so its heap would follow the pod's limit (the JVM takes a quarter):
+ * pinned, so each JVM stays the size measured for the limit below (tools/measure-spark-submit.sh).
+ */
+export const SPARK_SUBMIT_OPTS = "-Xmx256m";
+
 /** Sizing of the operator's controller and webhook pods. */
 export function sparkOperatorSizing(ha: boolean): { replicas: number; controller: Resources; webhook: Resources } {
     return {
         // Leader election is on by default: a second replica takes over within the lease time.
         replicas: ha ? 2 : 1,
-        // Every submission runs spark-submit (a JVM resolving spark.jars.packages) inside the controller pod.
-        controller: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+        // The controller itself plus CONTROLLER_WORKERS spark-submit JVMs at their peak (about 300 MiB each).
+        controller: { requests: { cpu: "100m", memory: "1Gi" }, limits: { cpu: "1", memory: "2Gi" } },
         webhook: { requests: { cpu: "50m", memory: "128Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
     };
 }
@@ -61,6 +76,8 @@ export function sparkOperatorValues(ha: boolean): Record<string, unknown> {
         },
         controller: {
             replicas: size.replicas,
+            workers: CONTROLLER_WORKERS,
+            env: [{ name: "SPARK_SUBMIT_OPTS", value: SPARK_SUBMIT_OPTS }],
             resources: size.controller,
             volumes: controllerVolumes(),
             podDisruptionBudget: pdb(size.replicas),

@@ -64,13 +64,7 @@ export class Trino extends pulumi.ComponentResource {
                 // The chart creates this service account (serviceAccount.create/name in the values).
                 serviceAccount: TRINO_SERVICE_ACCOUNT,
                 policy: pulumi
-                    .all([
-                        args.lake.lake.arn,
-                        identity.accountId,
-                        args.lake.databaseName,
-                        args.lake.icebergDatabaseNames.imdb,
-                        args.lake.icebergDatabaseNames.realtime,
-                    ])
+                    .all([args.lake.lake.arn, identity.accountId, args.lake.databaseName, ...Object.values(args.lake.icebergDatabaseNames)])
                     .apply(([lakeArn, account, database, ...iceberg]) => trinoPolicy(lakeArn, cfg.region, account, database, iceberg)),
                 dependsOn: [args.platform.podIdentityAgent],
                 tags: args.platform.tags,

@@ -28,6 +28,7 @@ import {
     planWith,
     plansOfEachExposure,
     exposedService,
+    TEST_CLIENT_RANGE,
     transitiveDeps,
     assertPinnedRelease,
     STACKS,
@@ -200,7 +201,7 @@ describeEachStack(
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const exposure = run.config.exposure;
                 const svc = values(run).service;
-                const want = exposedService(exposure);
+                const want = exposedService(exposure, run.config);
                 assert.equal(svc.type, want.type, exposure);
                 assert.deepEqual(svc.annotations, want.annotations, exposure);
                 // Behind a load balancer Trino authenticates over HTTPS only, so the port-forward is to that port.
@@ -288,7 +289,10 @@ describe("Trino authentication, from the chart the plan's values render", () => 
             let objs: K8sObject[];
             before(async function () {
                 this.timeout(180000);
-                run = await planWith("prod", { "bdok:exposure": exposure });
+                run = await planWith("prod", {
+                    "bdok:exposure": exposure,
+                    ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+                });
                 objs = renderTrino(run);
             });
 

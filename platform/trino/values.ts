@@ -144,7 +144,9 @@ export function icebergCatalog(region: string): string {
     ].join("\n");
 }
 
-export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" | "exposure">): Record<string, unknown> {
+export function trinoValues(
+    config: Pick<StackConfig, "ha" | "trino" | "region" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr">,
+): Record<string, unknown> {
     const sizes = trinoSizes(config.ha);
     const node = (s: NodeSize) => {
         const m = nodeMemory(s.memoryMiB);
@@ -178,7 +180,7 @@ export function trinoValues(config: Pick<StackConfig, "ha" | "trino" | "region" 
         serviceAccount: { create: true, name: TRINO_SERVICE_ACCOUNT },
         service: {
             type: serviceType(config.exposure),
-            annotations: serviceAnnotations(config.exposure),
+            annotations: serviceAnnotations(config),
         },
     };
     return trinoSecured(config) ? deepMerge(values, trinoAuthValues()) : values;

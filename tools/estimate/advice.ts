@@ -2,10 +2,10 @@
 // the shortfall, for the node groups (capacityAdvice) and for Karpenter's pools.
 import type { StackConfig } from "../../config";
 import { instanceShape } from "../../lib/instances";
-import { nodeAllocatable } from "../../lib/node-capacity";
+import { nodeAllocatable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { jvmMemoryMiB } from "../../lib/quantities";
-import { PackingResult } from "../../platform/karpenter/packing";
+import { PackingResult } from "./packing";
 import { CapacityReport, capacityReport } from "./capacity";
 import { karpenterInputs } from "./karpenter";
 import { RenderedObjects } from "./objects";
@@ -138,7 +138,8 @@ export function capacityAdvice(
     if (cap.requested.cpuMillis > cap.allocatable.cpuMillis) short.push(vcpu(cap.requested.cpuMillis - cap.allocatable.cpuMillis));
     if (cap.requested.pods > cap.allocatable.pods) short.push(`${cap.requested.pods - cap.allocatable.pods} pod slots`);
     const shortfall = short.length ? `short by ${short.join(" and ")}` : `${cap.unschedulable.length} pod(s) fit on no node`;
-    const when = cap.idle.memoryMiB > cap.allocatable.memoryMiB || cap.idle.cpuMillis > cap.allocatable.cpuMillis ? "even at idle" : "at peak (a batch run)";
+    const when =
+        cap.idle.memoryMiB > cap.allocatable.memoryMiB || cap.idle.cpuMillis > cap.allocatable.cpuMillis ? "even at idle" : "at peak (a DAG's Spark run)";
     for (const g of groups) {
         const ng = planGroupOf(resources, g);
         if (!ng) continue;

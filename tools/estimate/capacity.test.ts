@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { nodeAllocatable } from "../../lib/node-capacity";
+import { nodeAllocatable } from "./node-capacity";
 import { toYaml } from "../../pipelines/batch/specs";
 import { sparkApplicationSpec } from "../../platform/spark-operator/specs";
 import { cluster, deployment, nodeGroup, res } from "../../test/synthetic";

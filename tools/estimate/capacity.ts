@@ -1,6 +1,6 @@
 // Whether the pods' requests fit the node groups at desired size: at peak (a batch run) and at
 // idle, packed first-fit decreasing after each node's DaemonSet pods.
-import { CapacityTable, SystemPod, nodeAllocatable } from "../../lib/node-capacity";
+import { CapacityTable, SystemPod, nodeAllocatable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { round } from "../../lib/quantities";
 import { PodItem, RenderedObjects } from "./objects";

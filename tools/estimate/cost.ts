@@ -1,5 +1,5 @@
 // What the plan costs a month at idle, by the price table (lib/prices.ts).
-import { CapacityTable } from "../../lib/node-capacity";
+import { CapacityTable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { PriceTable, ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice, supportedKubernetesVersions } from "../../lib/prices";
 import { round } from "../../lib/quantities";

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { durationEntry } from "../../lib/durations";
+import { durationEntry } from "./durations";
 import { EstResource } from "../../lib/plan-resource";
 import { component, res } from "../../test/synthetic";
 import { criticalPath } from "./graph";

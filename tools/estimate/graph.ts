@@ -1,6 +1,6 @@
 // How long `pulumi up` takes: the critical path over the plan's dependency graph, each resource
-// timed by the duration table (lib/durations.ts). tools/lifecycle.ts walks the same graph.
-import { DurationTable, durationEntry, durationOf } from "../../lib/durations";
+// timed by the duration table (tools/estimate/durations.ts). tools/lifecycle.ts walks the same graph.
+import { DurationTable, durationEntry, durationOf } from "./durations";
 import { EstResource } from "../../lib/plan-resource";
 import { isPlainObject } from "../../lib/validate";
 

@@ -6,12 +6,13 @@
 import type { PlanRun } from "../harness";
 import { renderPlan, RenderedRelease } from "../render";
 import { PriceTable } from "../../lib/prices";
-import { PackingResult, PoolOffer } from "../../platform/karpenter/packing";
+import { PackingResult, PoolOffer } from "./packing";
 import { capacityAdvice, gib, karpenterProblems, limitProblems, vcpu } from "./advice";
 import { CapacityError, CapacityReport, capacityReport } from "./capacity";
 import { CostItem, monthlyCost } from "./cost";
 import { criticalPath } from "./graph";
 import { karpenterNodes } from "./karpenter";
+import { workloads } from "./workloads";
 import { RenderedObjects } from "./objects";
 import { loadTables, Tables } from "./tables";
 
@@ -26,10 +27,15 @@ export interface Estimates {
     components: Array<{ name: string; type: string; finishMinute: number }>;
     /** At idle: the platform only, Karpenter's nodes for it included. */
     monthlyCostUsd: number;
-    /** The same rate while a batch run is on (the largest SparkApplication a DAG submits, at its maximum executors). */
-    batchMonthlyCostUsd: number;
-    /** The nodes Karpenter launches for the pods that select its pools, at idle and during a batch run. */
-    karpenter?: { pools: PoolOffer[]; idle: PackingResult; batch: PackingResult };
+    /**
+     * The same rate while a DAG's Spark run is on (the largest SparkApplication a DAG submits, at its
+     * maximum executors); absent when no DAG submits one (every pipeline off).
+     */
+    batchMonthlyCostUsd?: number;
+    /** The nodes Karpenter launches for the pods that select its pools, at idle and (when a DAG submits Spark jobs) during its largest run. */
+    karpenter?: { pools: PoolOffer[]; idle: PackingResult; batch?: PackingResult };
+    /** The SparkApplication templates DAGs submit (DAG folder keys): the runs the peak figures are about. */
+    sparkRuns: string[];
     costItems: CostItem[];
     capacity: CapacityReport;
     /** When the pods do not fit: the one-line shortfall and the configuration key that fixes it. */
@@ -83,10 +89,13 @@ export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
             unit: "node",
             unitUsd: Math.round((k.idle.monthlyUsd / Math.max(1, k.idle.nodes.length)) * 100) / 100,
             monthlyUsd: k.idle.monthlyUsd,
-            note: "bin-packed pod requests (platform/karpenter/packing.ts), root volumes included",
+            note: "bin-packed pod requests (tools/estimate/packing.ts), root volumes included",
         });
     }
     const idleUsd = Math.round((cost.totalUsd + (k?.idle.monthlyUsd ?? 0)) * 100) / 100;
+    // Run figures only when a DAG submits a Spark job: with every pipeline off there is no run.
+    const sparkRuns = [...new Set(workloads(resources, tables.capacity, rendered).pods.flatMap((p) => (p.submitted ? [p.submitted] : [])))].sort();
+    const hasRun = sparkRuns.length > 0;
     const batchUsd = Math.round((cost.totalUsd + (k?.batch.monthlyUsd ?? 0)) * 100) / 100;
     const advice = cap.fits ? undefined : kp.length ? { key: kp[0].key, message: kp[0].message } : capacityAdvice(resources, run.config, cap, tables, rendered);
     return {
@@ -94,8 +103,9 @@ export function estimate(run: PlanRun, opts: EstimateOptions = {}): Estimates {
         criticalPath: cp.chain.map((c) => ({ name: c.name, type: c.type, minutes: c.minutes, startMinute: r1(c.start), finishMinute: r1(c.finish) })),
         components: cp.components.map((c) => ({ name: c.name, type: c.type, finishMinute: r1(c.finish) })),
         monthlyCostUsd: idleUsd,
-        batchMonthlyCostUsd: batchUsd,
-        ...(k ? { karpenter: k } : {}),
+        ...(hasRun ? { batchMonthlyCostUsd: batchUsd } : {}),
+        sparkRuns,
+        ...(k ? { karpenter: hasRun ? k : { pools: k.pools, idle: k.idle } } : {}),
         costItems: items,
         capacity: cap,
         ...(advice ? { capacityAdvice: advice } : {}),
@@ -122,7 +132,7 @@ export function assertCapacity(e: Estimates, stack: string): void {
     throw new CapacityError(
         [
             `capacity of stack "${stack}": ${lead}`,
-            `  peak (a batch run) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)}, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)}, allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} on ${groups}`,
+            `  peak (${runLabel(e)}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)}, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)}, allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} on ${groups}`,
             ...c.problems.slice(0, 4).map((p) => `  - ${p.length > 220 ? `${p.slice(0, 217)}...` : p}`),
             "  no plan written",
         ].join("\n"),
@@ -131,6 +141,11 @@ export function assertCapacity(e: Estimates, stack: string): void {
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
+
+/** What the peak is: the largest Spark run a DAG submits (a batch job, or the lake's maintenance), or nothing beyond idle. */
+function runLabel(e: Pick<Estimates, "sparkRuns">): string {
+    return e.sparkRuns.length ? `a DAG's Spark run, the largest of ${e.sparkRuns.join(", ")}` : "no DAG submits Spark jobs: the idle pods";
+}
 
 /** A short human summary for `npm run plan`. */
 export function renderEstimates(e: Estimates): string {
@@ -147,14 +162,16 @@ export function renderEstimates(e: Estimates): string {
     lines.push(`  monthly cost at idle: ${usd(e.monthlyCostUsd)} (${parts.join(", ")}); usage-based charges not included`);
     if (e.karpenter) {
         const nodes = (r: PackingResult) => r.nodes.map((n) => `${n.pool} ${n.instanceType} ${n.capacityType}`).join(", ") || "none";
+        const run = e.karpenter.batch && e.batchMonthlyCostUsd !== undefined ? { nodes: e.karpenter.batch, usd: e.batchMonthlyCostUsd } : undefined;
         lines.push(
-            `  Karpenter nodes: idle ${usd(e.karpenter.idle.monthlyUsd)} (${nodes(e.karpenter.idle)}); during a batch run ${usd(e.karpenter.batch.monthlyUsd)} (${nodes(e.karpenter.batch)}): the stack at ${usd(e.batchMonthlyCostUsd)}/month while a batch run is on`,
+            `  Karpenter nodes: idle ${usd(e.karpenter.idle.monthlyUsd)} (${nodes(e.karpenter.idle)})` +
+                (run ? `; during ${runLabel(e)} ${usd(run.nodes.monthlyUsd)} (${nodes(run.nodes)}): the stack at ${usd(run.usd)}/month while it runs` : ""),
         );
     }
     const c = e.capacity;
     const groups = c.nodeGroups.map((g) => `${g.nodes} x ${g.instanceType}`).join(" + ") || "no node group";
     lines.push(
-        `  capacity: peak (a batch run${c.peakRun ? `: ${c.peakRun}` : ""}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`,
+        `  capacity: peak (${runLabel(e)}) ${vcpu(c.requested.cpuMillis)} / ${gib(c.requested.memoryMiB)} / ${c.requested.pods} pods, idle ${vcpu(c.idle.cpuMillis)} / ${gib(c.idle.memoryMiB)} / ${c.idle.pods} pods (system ${vcpu(c.system.cpuMillis)} / ${gib(c.system.memoryMiB)}) of allocatable ${vcpu(c.allocatable.cpuMillis)} / ${gib(c.allocatable.memoryMiB)} / ${c.allocatable.pods} pods on ${groups}: ${c.fits ? "fits" : "DOES NOT FIT"}`,
     );
     for (const w of e.warnings) lines.push(`  warning: ${w}`);
     return lines.join("\n");

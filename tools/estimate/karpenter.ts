@@ -1,7 +1,7 @@
 // The nodes Karpenter launches for the pods that select its pools: the plan's NodePools and pods
-// turned into the packing's inputs (platform/karpenter/packing.ts does the packing and pricing).
+// turned into the packing's inputs (tools/estimate/packing.ts does the packing and pricing).
 import { getPath, EstResource } from "../../lib/plan-resource";
-import { karpenterCost, PackingResult, PodRequest, PoolOffer, poolInstanceTypes } from "../../platform/karpenter/packing";
+import { karpenterCost, PackingResult, PodRequest, PoolOffer, poolInstanceTypes } from "./packing";
 import { systemPodsOf } from "./capacity";
 import { RenderedObjects } from "./objects";
 import { Tables } from "./tables";

@@ -2,12 +2,12 @@
 // Kubernetes object asks: a core workload, claim or Service (the program's own or one a chart
 // renders), a pod template held in a ConfigMap, a Spark application. workloads.ts walks the plan.
 import * as YAML from "yaml";
-import { CapacityTable } from "../../lib/node-capacity";
+import { CapacityTable } from "./node-capacity";
 import { getPath } from "../../lib/plan-resource";
 import { cpuMillis, jvmMemoryMiB, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
 import { CAPACITY_TYPE_LABEL } from "../../platform/karpenter/nodepools";
-import { requestedPool, requestedValue } from "../../platform/karpenter/scheduling";
+import { requestedPool, requestedValue } from "../scheduling";
 
 export interface PodItem {
     /** The plan resource that creates the pods (name and type). */

@@ -1,9 +1,11 @@
 // The estimator's data tables in estimates/, each with a source per figure.
 import * as fs from "fs";
 import * as path from "path";
-import { DurationTable } from "../../lib/durations";
-import { CapacityTable } from "../../lib/node-capacity";
+import { DurationTable } from "./durations";
+import { CapacityTable } from "./node-capacity";
 import { PriceTable } from "../../lib/prices";
+// The program reads the price table (instance types, EKS versions) through this same import.
+import priceTable from "../../estimates/prices.json";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -19,7 +21,7 @@ let cached: Tables | undefined;
 export function loadTables(): Tables {
     if (!cached) {
         const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", f), "utf8"));
-        cached = { durations: read("durations.json"), prices: read("prices.json"), capacity: read("capacity.json") };
+        cached = { durations: read("durations.json"), prices: priceTable as PriceTable, capacity: read("capacity.json") };
     }
     return cached;
 }

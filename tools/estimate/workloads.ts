@@ -1,6 +1,6 @@
 // The pods, persistent volumes and load balancers the plan's Kubernetes resources create: Helm
 // releases by what their charts render, custom resources by operator rules or a walk of their spec.
-import { CapacityTable } from "../../lib/node-capacity";
+import { CapacityTable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { cpuMillis, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
@@ -165,12 +165,14 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
         const inputs = r.inputs ?? {};
         if (r.type === "kubernetes:helm.sh/v3:Release" || r.type === "kubernetes:helm.sh/v4:Chart") {
             const objects = rendered[r.urn];
+            // The chart's name, also for an OCI reference (oci://<registry>/<path>/<chart>).
+            const chartName = String(inputs.chart).split("/").pop();
             // Counting a release from its values would be guessing at the chart: refuse instead.
             if (!objects)
                 throw new Error(
-                    `${r.name} (helm ${inputs.chart}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`,
+                    `${r.name} (helm ${chartName}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`,
                 );
-            const src = `${r.name} (helm ${inputs.chart})`;
+            const src = `${r.name} (helm ${chartName})`;
             for (const o of objects) {
                 if (!isPlainObject(o) || isHelmTestHook(o)) continue;
                 const [group, version] = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];

@@ -1,8 +1,8 @@
-// How long `pulumi up` takes per resource, from the duration table (estimates/durations.json):
-// the program's awaits (lib/await.ts) and the critical-path model (tools/estimate/graph.ts) read
-// the same entries, so a timeout and the deploy-time figure never disagree.
-import { EstResource, getPath } from "./plan-resource";
-import { isPlainObject } from "./validate";
+// How long `pulumi up` takes per resource, from the duration table (estimates/durations.json): the
+// critical-path model (tools/estimate/graph.ts) and the lifecycle check (tools/lifecycle.ts), which
+// tests the program's own timeouts (lib/await.ts) against these facts, read it; the program never does.
+import { EstResource, getPath } from "../../lib/plan-resource";
+import { isPlainObject } from "../../lib/validate";
 
 export interface SourceRef {
     url: string;

@@ -1,7 +1,7 @@
 """Daily maintenance of the lake's Iceberg tables, written for Airflow 3.
 
 One task: the SparkApplication ``spark/iceberg-maintenance.yaml`` (next to this file, like the
-IMDB pipeline's) runs pipelines/batch/jobs/iceberg_maintenance.py, which calls Iceberg's Spark
+IMDB pipeline's) runs pipelines/maintenance/jobs/iceberg_maintenance.py, which calls Iceberg's Spark
 procedures on every declared table that exists: rewrite_data_files (small files, above all the
 stream's), rewrite_manifests, expire_snapshots and remove_orphan_files, with the retention the
 stack passes as job arguments. Spark rather than Trino: Spark pods already hold the lake role,

@@ -2,7 +2,7 @@ import { strict as assert } from "assert";
 import fc from "fast-check";
 import capacityJson from "../../estimates/capacity.json";
 import pricesJson from "../../estimates/prices.json";
-import { CapacityTable } from "../../lib/node-capacity";
+import { CapacityTable } from "./node-capacity";
 import { PriceTable, ec2HourlyPrice } from "../../lib/prices";
 import { PodRequest, PoolOffer, karpenterCost, pack, poolInstanceTypes } from "./packing";
 

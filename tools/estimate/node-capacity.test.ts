@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { loadTables } from "../tools/estimate/tables";
+import { loadTables } from "./tables";
 import { maxPodsOf, nodeAllocatable } from "./node-capacity";
 
 const tables = loadTables();

@@ -2,7 +2,7 @@
 // labels and taints, as kube-scheduler filters nodes and as Karpenter picks a NodePool for a
 // pending pod. A node that Karpenter may still launch carries, for each label, every value its
 // NodePool allows (a requirement `In [spot, on-demand]` can become either).
-import { POOL_LABEL, Toleration } from "./nodepools";
+import { POOL_LABEL, Toleration } from "../platform/karpenter/nodepools";
 
 export interface Taint {
     key: string;

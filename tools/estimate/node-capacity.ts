@@ -1,7 +1,7 @@
 // What a node offers to pods (the EKS AMI's reserve and max-pods formulas) and the capacity table
-// (estimates/capacity.json) behind it: Karpenter's packing (platform/karpenter/packing.ts) sizes
+// (estimates/capacity.json) behind it: Karpenter's packing (tools/estimate/packing.ts) sizes
 // its nodes with it, as the capacity model does the node groups (tools/estimate/capacity.ts).
-import { instanceShape } from "./instances";
+import { instanceShape } from "../../lib/instances";
 
 export interface CapacityTable {
     nodeReserve: {

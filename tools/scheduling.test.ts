@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import { POOL_DEFAULTS, POOL_NAMES, allNodePools, podPlacement, poolAffinity } from "./nodepools";
+import { POOL_DEFAULTS, POOL_NAMES, allNodePools, podPlacement, poolAffinity } from "../platform/karpenter/nodepools";
 import { NodeShape, nodeGroupShape, nodePoolShape, requestedPool, schedulable, tolerates } from "./scheduling";
 
 const system = nodeGroupShape("cluster-system", { labels: { "bdok/node-group": "system" }, arch: "arm64", capacityType: "SPOT" });

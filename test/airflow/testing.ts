@@ -1,9 +1,9 @@
 // Reading the Airflow component out of a plan, for the Airflow test files.
 import { strict as assert } from "assert";
-import { toUrlSafeBase64 } from "./values";
+import { toUrlSafeBase64 } from "../../platform/airflow/values";
 import { Captured, PlanRun } from "../../tools/harness";
 import { mockRandomState } from "../../tools/mocks";
-import { descendants, inputsOf, ofType, one } from "../../test/support";
+import { descendants, inputsOf, ofType, one } from "../support";
 
 export const RELEASE = "kubernetes:helm.sh/v3:Release";
 export const SECRET = "kubernetes:core/v1:Secret";

@@ -3,8 +3,8 @@
 // server's socket for PGHOST. For the Airflow test files.
 import { strict as assert } from "assert";
 import type { SpawnSyncReturns } from "child_process";
-import { MASTER, ok, postgres, SUPERUSER } from "../../test/postgres";
-import { METADATA_DB } from "./values";
+import { MASTER, ok, postgres, SUPERUSER } from "../postgres";
+import { METADATA_DB } from "../../platform/airflow/values";
 
 export interface DbInitContainer {
     command: string[];

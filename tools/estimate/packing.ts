@@ -8,7 +8,7 @@
 // (first type, fallback type), and a longer list only adds pairs. A per-pod fallback to the
 // cheapest type that fits would depend on the whole list: adding c6g.xlarge to m7g/r7g
 // large..xlarge made it the fallback for (1931m, 5750 MiB) and raised 197.32 to 215.93.
-import { CapacityTable, nodeAllocatable } from "../../lib/node-capacity";
+import { CapacityTable, nodeAllocatable } from "./node-capacity";
 import { PriceTable, ec2HourlyPrice } from "../../lib/prices";
 
 export interface PodRequest {
