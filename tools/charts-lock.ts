@@ -91,7 +91,7 @@ export async function lockFromIndex(current: ChartLock, mirror?: string): Promis
     const indexes = new Map<string, any>();
     for (const name of Object.keys(charts) as ChartName[]) {
         const c = charts[name];
-        const repo = mirror ?? c.repo;
+        const repo = mirror ?? chartSource(name);
         const file = chartFile(name);
         if (repo.startsWith("oci://")) {
             kept.push(file);
@@ -101,7 +101,7 @@ export async function lockFromIndex(current: ChartLock, mirror?: string): Promis
         if (!indexes.has(url)) indexes.set(url, YAML.parse(await get(url)));
         const entry = (indexes.get(url)?.entries?.[c.chart] ?? []).find((e: { version: string }) => String(e.version) === c.version);
         if (!entry?.digest) throw new Error(`${url} lists no ${c.chart} ${c.version} with a digest`);
-        out.charts[file] = { chart: c.chart, version: c.version, repo: c.repo, sha256: String(entry.digest).replace(/^sha256:/, "") };
+        out.charts[file] = { chart: c.chart, version: c.version, repo: chartSource(name), sha256: String(entry.digest).replace(/^sha256:/, "") };
     }
     return { lock: out, kept };
 }
