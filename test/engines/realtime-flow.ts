@@ -183,10 +183,14 @@ export class RealtimeFlow {
         const { app, broker, work } = this;
         const local = path.join(work, "driver", "streaming_job.py");
         await downloadJob(this.moto.endpoint, this.plan.region, app.spec.mainApplicationFile, local);
-        // The Secrets the driver mounts, as files laid out by their items (Strimzi's Secrets' keys).
+        // The Secrets the driver mounts, as files laid out by their items (Strimzi's Secrets' keys):
+        // the keystore and, since the driver reads it from the volume, its password as a file.
+        const user = broker.pki.users.get(this.userSecret())!;
+        const userPassword = path.join(work, "user.password");
+        fs.writeFileSync(userPassword, user.password);
         const secrets: Record<string, Record<string, string>> = {
             [app.spec.volumes.find((v: any) => v.name === "kafka-cluster-ca").secret.secretName]: { "ca.crt": broker.pki.clusterCa },
-            [this.userSecret()]: { "user.p12": broker.pki.users.get(this.userSecret())!.p12 },
+            [this.userSecret()]: { "user.p12": user.p12, "user.password": userPassword },
         };
         const replace: [string, string][] = [];
         for (const v of app.spec.volumes.filter((x: any) => x.secret)) {
