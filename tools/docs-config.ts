@@ -64,8 +64,10 @@ export function setCommand(row: KeyRow): string {
 export const NOTES: Record<string, string> = {
     "bdok:profile":
         "Sizing follows this setting only, never the stack's name: a `staging` stack with `profile: ha` gets prod's sizes. `ha` also turns on the prod-only policy rules.",
+    "bdok:azCount":
+        "The first zones, in the order the region lists them, whose zone ID EKS accepts for cluster subnets: `use1-az3` (us-east-1), `usw1-az2` (us-west-1) and `cac1-az3` (ca-central-1) are skipped (EKS User Guide, network requirements). Zone names map to different zones in each account, so the subnets are placed by zone ID. A region with too few accepted zones is an error naming the skipped IDs.",
     "bdok:kubernetesVersion":
-        "The versions in EKS standard support on the date of `estimates/prices.json`; older ones bill extended support, 6× the control-plane price. The plan warns 90 days before the stack's version leaves standard support.",
+        "The versions in EKS standard support on the date of `estimates/prices.json`; older ones bill extended support, 6× the control-plane price. The plan warns 90 days before the stack's version leaves standard support. Every version needs its EKS add-on versions pinned in `versions.ts` (`eksAddons`: vpc-cni, kube-proxy, CoreDNS, Pod Identity agent, EBS CSI driver); one without them is refused. Upgrading Kubernetes means adding that row first (`aws eks describe-addon-versions --addon-name <name> --kubernetes-version <v>`).",
     "bdok:endpointPublicAccessCidrs":
         "`[]` = private endpoint only (prod's stack file sets `[]`; the policy rule `eks-endpoint-restricted-prod` refuses an open endpoint in any prod stack).",
     "bdok:nodeGroups":
