@@ -75,9 +75,11 @@ export const NOTES: Record<string, string> = {
     "bdok:database.instanceClass": "The classes `estimates/prices.json` prices.",
     "bdok:database.engineVersion": "`17`: RDS applies minor upgrades; a full version such as `17.6` turns them off and you upgrade it.",
     "bdok:protectStatefulResources": "Protect RDS, data buckets and the Glue databases; keep data on destroy (docs/operations.md, Teardown).",
-    "bdok:spark.executors": "The streaming job's executors.",
+    "bdok:spark.executors":
+        "At most `maxExecutors`: the streaming job's executor count, and how many executors each batch job (and the lake maintenance job) starts with.",
+    "bdok:spark.executorMemory": "Sizes the executors of the batch jobs and the lake maintenance job; the streaming job's pods keep 1g.",
     "bdok:spark.maxExecutors":
-        "The batch jobs' dynamic allocation ceiling (they start from 0 executors, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The batch DAG's SparkApplications count as peak demand in the capacity check.",
+        "The dynamic allocation ceiling of the batch jobs and the lake maintenance job (they start with `executors`, may scale down to 0, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The DAGs' SparkApplications count as peak demand in the capacity check.",
     "bdok:lake.commitInterval": "The streaming job's trigger: one Iceberg commit per interval.",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
