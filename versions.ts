@@ -101,9 +101,11 @@ export const sparkPackages = {
     hadoopAws: "org.apache.hadoop:hadoop-aws:3.4.1",
     kafka: `org.apache.spark:spark-sql-kafka-0-10_2.13:${apps.spark}`,
     // 1.10.0 is Iceberg's first line with a Spark 4.0 runtime; 1.10.1 its patch release (2025-12-22).
-    // The AWS bundle carries GlueCatalog's and S3FileIO's AWS SDK v2 clients.
+    // No iceberg-aws-bundle: its unrelocated SDK 2.33.0 beside hadoop-aws's SDK bundle 2.24.6 made
+    // two SDKs on one classpath (issue 18 item 9). GlueCatalog and S3FileIO run on hadoop-aws's SDK;
+    // the opposite (excluding hadoop-aws's bundle) breaks S3A, which needs the SDK's transfer manager
+    // that iceberg-aws-bundle lacks (test/engines/classpath.test.ts, batch.test.ts run both for real).
     icebergRuntime: "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1",
-    icebergAwsBundle: "org.apache.iceberg:iceberg-aws-bundle:1.10.1",
 } as const;
 
 // Kafka Connect plugins Strimzi builds into the Connect image (spec.build), as Maven coordinates:
@@ -117,4 +119,13 @@ export const connectPlugins = {
     // directory never holds two different drivers.
     postgresDriver: { group: "org.postgresql", artifact: "postgresql", version: "42.7.11" },
     elasticsearch: { group: "io.confluent", artifact: "kafka-connect-elasticsearch", version: "15.1.3" },
+} as const;
+
+// What the engines tier (test/engines) runs where the platform's own version cannot be had there.
+export const testEngines = {
+    // The Maven Central this project reaches lists trino-server and trino-server-core tarballs up to
+    // 476 only (maven-metadata.xml), and lacks modules trino-main 480 depends on (trino-cache,
+    // trino-parser, trino-web-ui 480), so 480 cannot be assembled either: the tier runs the plan's
+    // catalog properties on 476, the newest server it can fetch. Never above apps.trino.
+    trinoServer: "476",
 } as const;

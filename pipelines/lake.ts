@@ -27,8 +27,11 @@ export const LAKE_MOUNT_PATH = "/opt/bdok/lake";
  */
 export const LAKE_DECLARATION_ENV = "BDOK_TABLES_JSON";
 
-/** Every job's packages beside hadoop-aws (always added by sparkApplicationSpec). */
-export const ICEBERG_PACKAGES: readonly string[] = [sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle];
+/**
+ * Every job's packages beside hadoop-aws (always added by sparkApplicationSpec). Iceberg's AWS
+ * clients use the AWS SDK v2 bundle hadoop-aws brings: one SDK on the classpath (versions.ts).
+ */
+export const ICEBERG_PACKAGES: readonly string[] = [sparkPackages.icebergRuntime];
 
 /** The lake ConfigMap's data: both files as they are in the repository. */
 export function lakeConfigMapData(read: (relative: string) => string = readPipelineFile): Record<string, string> {

@@ -161,9 +161,9 @@ describe("lifecycle model", () => {
                 /unawaited: kafka-cluster/,
             ],
             [
-                "a row naming the Spark operator by its chart name, not its versions.ts key",
-                (t) => (t.destroy.find((r) => r.removedByChart === "sparkOperator")!.removedByChart = "spark-operator"),
-                /destroy: realtime-pipeline-streaming needs the spark-operator release[^]*unused: destroy sparkoperator\.k8s\.io\/v1beta2\/SparkApplication: removedByChart spark-operator/,
+                "a row naming the ECK operator by its chart name, not its versions.ts key",
+                (t) => (t.destroy.find((r) => r.kind.endsWith("/Elasticsearch"))!.removedByChart = "eck-operator"),
+                /unused: destroy elasticsearch\.k8s\.elastic\.co\/v1\/Elasticsearch: removedByChart eck-operator/,
             ],
             [
                 "a misspelt kind",
@@ -207,13 +207,13 @@ describe("lifecycle model", () => {
             }
         });
 
-        it("fails when the streaming job no longer depends on the Spark operator that finalizes it", () => {
+        it("fails when Elasticsearch no longer depends on the ECK operator that deletes its volumes", () => {
             const p = plans[0];
-            const operator = p.captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && (c.rawInputs as any).chart === "spark-operator")!;
+            const operator = p.captured.find((c) => c.type === "kubernetes:helm.sh/v3:Release" && (c.rawInputs as any).chart === "eck-operator")!;
             const g = new Graph(p.captured);
-            // Cut every path from the SparkApplications to the operator's release (direct edges only).
+            // Cut every path from the Elasticsearch to the operator's release (direct edges only).
             const cut = p.captured.map((c) =>
-                c.type.endsWith(":SparkApplication")
+                c.type.endsWith(":Elasticsearch")
                     ? {
                           ...c,
                           dependencies: c.dependencies.filter((d) => !g.outlives(operator.urn, d) && d !== operator.urn),
@@ -226,7 +226,7 @@ describe("lifecycle model", () => {
                 destroyProblems(cut, p.rendered)
                     .map((x) => `${x.resource} needs ${x.needs}`)
                     .join("\n"),
-                /SparkApplication|streaming.*needs spark-operator/,
+                /elasticsearch needs elastic-operator/,
             );
         });
     });

@@ -192,7 +192,7 @@ describeEachStack(
                 assert.deepEqual(app.spec.driver.nodeSelector, { "bdok.io/pool": "workloads", "karpenter.sh/capacity-type": "on-demand" });
                 assert.equal(app.spec.driver.annotations["karpenter.sh/do-not-disrupt"], "true");
                 assert.equal(app.spec.executor.memory, plan().config.spark.executorMemory);
-                assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime, sparkPackages.icebergAwsBundle]);
+                assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.icebergRuntime]);
                 assert.equal(app.spec.image, images.spark);
                 assert.equal(
                     app.spec.sparkConf["spark.hadoop.fs.s3a.aws.credentials.provider"],

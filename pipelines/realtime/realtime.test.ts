@@ -183,12 +183,7 @@ describeEachStack(
             assert.equal(app.metadata.namespace, "kafka");
             assert.equal(app.spec.type, "Python");
             assert.equal(app.spec.mainApplicationFile, `s3a://${lake}/${STREAMING_PREFIX}/streaming_job.py`);
-            assert.deepEqual(app.spec.deps.packages, [
-                sparkPackages.hadoopAws,
-                sparkPackages.kafka,
-                sparkPackages.icebergRuntime,
-                sparkPackages.icebergAwsBundle,
-            ]);
+            assert.deepEqual(app.spec.deps.packages, [sparkPackages.hadoopAws, sparkPackages.kafka, sparkPackages.icebergRuntime]);
             // The lake module from the kafka namespace's lake ConfigMap (test/spark-submission.test.ts).
             assert.deepEqual(app.spec.deps.pyFiles, ["local:///opt/bdok/lake/tables.py"]);
             assert.equal(app.spec.deps.files, undefined);

@@ -1,9 +1,7 @@
-"""In-memory stand-ins for the few Spark pieces the jobs' pure functions use.
+"""In-memory stand-ins for the few Spark pieces the streaming job's pure functions use.
 
-RowFrame has the DataFrame methods consolidate() calls (select, join, dropDuplicates) with
-Spark's semantics for them: inner joins on a named column keep one copy of it and never match
-nulls, dropDuplicates keeps one row per key. F evaluates pyspark.sql.functions expressions on
-one row at a time, with Spark's null propagation, so an expression built by the job's code is
+(consolidate() runs on real Spark in the engines tier, test/engines/batch.test.ts.) F evaluates
+pyspark.sql.functions expressions on one row at a time, with Spark's null propagation, so an expression built by the job's code is
 evaluated as it is, not re-implemented.
 """
 
@@ -13,65 +11,6 @@ import json
 from datetime import date, datetime, timedelta, timezone
 
 EPOCH = date(1970, 1, 1)
-
-
-class RowFrame:
-    def __init__(self, columns, rows):
-        self.columns = list(columns)
-        self.rows = [dict(zip(self.columns, row)) if not isinstance(row, dict) else dict(row) for row in rows]
-        for row in self.rows:
-            if list(row) != self.columns:
-                raise AssertionError(f"row {row} does not have the columns {self.columns}")
-
-    def select(self, *columns):
-        missing = [c for c in columns if c not in self.columns]
-        if missing:
-            raise AssertionError(f"cannot select {missing} from {self.columns}")
-        return RowFrame(columns, [{c: row[c] for c in columns} for row in self.rows])
-
-    def join(self, other, on, how):
-        assert how == "inner", how
-        shared = (set(self.columns) & set(other.columns)) - {on}
-        if shared:
-            raise AssertionError(f"ambiguous columns after the join: {sorted(shared)}")
-        columns = [on] + [c for c in self.columns if c != on] + [c for c in other.columns if c != on]
-        rows = [
-            {on: left[on], **{c: left[c] for c in self.columns if c != on}, **{c: right[c] for c in other.columns if c != on}}
-            for left in self.rows
-            for right in other.rows
-            if left[on] is not None and left[on] == right[on]
-        ]
-        return RowFrame(columns, rows)
-
-    def dropDuplicates(self, keys):  # noqa: N802 - Spark's name
-        seen, rows = set(), []
-        for row in self.rows:
-            key = tuple(row[k] for k in keys)
-            if key not in seen:
-                seen.add(key)
-                rows.append(row)
-        return RowFrame(self.columns, rows)
-
-
-class RowOps:
-    """consolidate()'s engine-specific steps, as imdb_silver.SparkOps does them in Spark."""
-
-    @staticmethod
-    def explode_csv(frame, column):
-        # split(null) is null and explode(null) yields no row.
-        others = [c for c in frame.columns if c != column]
-        rows = [
-            {**{c: row[c] for c in others}, column: part}
-            for row in frame.rows
-            if row[column] is not None
-            for part in row[column].split(",")
-        ]
-        return RowFrame(others + [column], rows)
-
-    @staticmethod
-    def rename(frame, mapping):
-        columns = [mapping.get(c, c) for c in frame.columns]
-        return RowFrame(columns, [{mapping.get(c, c): v for c, v in row.items()} for row in frame.rows])
 
 
 class V:

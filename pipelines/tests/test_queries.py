@@ -9,7 +9,6 @@ when the ORDER BY is on the argument itself, a rule both enforce), so they run u
 
 import csv
 import os
-import random
 import re
 import shutil
 import subprocess
@@ -152,98 +151,7 @@ class PostgresTest(unittest.TestCase):
         tables = [f'"{DATABASES[t.namespace]}".{t.name}' for t in lake.load().tables.values() if t.namespace in DATABASES]
         self.psql("TRUNCATE " + ", ".join(tables))
 
-    def insert_consolidated(self, rows):
-        """rows: dicts of consolidated columns, one INSERT each."""
-        self.psql(
-            "; ".join(
-                f"INSERT INTO bdok_dev_imdb.consolidated ({', '.join(row)}) VALUES ({', '.join(repr(v) for v in row.values())})"
-                for row in rows
-            )
-        )
-
-    def test_john_wick_on_the_declared_table(self):
-        t = "bdok_dev_imdb.consolidated"
-        columns = ", ".join(queries.table_of("john_wick").column_names)
-        rows = [
-            ("tt2911666", "movie", "John Wick", 2014, 7.4, "nm0000206", 1, "actor", "Keanu Reeves", "nm0821432", "Chad Stahelski"),
-            (
-                "tt4425200",
-                "movie",
-                "John Wick: Chapter 2",
-                2017,
-                7.4,
-                "nm0000206",
-                1,
-                "actor",
-                "Keanu Reeves",
-                "nm0821432",
-                "Chad Stahelski",
-            ),
-            ("tt0000001", "tvEpisode", "John Wick Tribute", 2020, 5.0, "nm1", 1, "self", "Someone", "nm2", "Other"),
-            ("tt0000002", "movie", "The Matrix", 1999, 8.7, "nm0000206", 1, "actor", "Keanu Reeves", "nm0905154", "Lana Wachowski"),
-        ]
-        inserts = "; ".join(
-            f"INSERT INTO {t} (tconst, titletype, primarytitle, startyear, averagerating, nconst, ordering, category, "
-            f"primaryname, directors, directorprimaryname) VALUES ({', '.join(repr(v) for v in row)})"
-            for row in rows
-        )
-        self.psql(inserts)
-        self.assertEqual(len(columns.split(", ")), 22)
-        result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
-        self.assertEqual(
-            [(r[0], r[1], pg_array(r[3]), pg_array(r[4])) for r in result],
-            [
-                ("John Wick", "2014", ["Keanu Reeves (actor)"], ["Chad Stahelski"]),
-                ("John Wick: Chapter 2", "2017", ["Keanu Reeves (actor)"], ["Chad Stahelski"]),
-            ],
-        )
-
-    def test_john_wick_is_one_row_per_film_however_many_people(self):
-        # consolidated has a row per (title, principal, director): real films have 10+ principals
-        # and the first one two directors, more rows than the query's LIMIT for a single film.
-        films = [
-            ("tt2911666", "John Wick", 2014, 7.4, ["David Leitch", "Chad Stahelski"]),
-            ("tt4425200", "John Wick: Chapter 2", 2017, 7.4, ["Chad Stahelski"]),
-            ("tt6146586", "John Wick: Chapter 3 - Parabellum", 2019, 7.4, ["Chad Stahelski"]),
-            ("tt10366206", "John Wick: Chapter 4", 2023, 7.6, ["Chad Stahelski"]),
-        ]
-        principals = 12
-        rows = []
-        for tconst, title, year, rating, directors in films:
-            for ordering in range(1, principals + 1):
-                for i, director in enumerate(directors):
-                    rows.append(
-                        dict(
-                            tconst=tconst,
-                            titletype="movie",
-                            primarytitle=title,
-                            startyear=year,
-                            averagerating=rating,
-                            nconst=f"nm{tconst}{ordering}",
-                            ordering=ordering,
-                            category="actor" if ordering % 3 else "producer",
-                            primaryname=f"Person {ordering} of {title}",
-                            directors=f"nm{tconst}d{i}",
-                            directorprimaryname=director,
-                        )
-                    )
-        # Stored order is no order: the query has to sort on its own.
-        random.Random(7).shuffle(rows)
-        self.insert_consolidated(rows)
-        self.assertGreater(len(rows), 10)
-
-        result = self.psql(queries.john_wick_query("bdok_dev_imdb"))
-        expected = [
-            (
-                title,
-                str(year),
-                str(rating),
-                [f"Person {o} of {title} ({'actor' if o % 3 else 'producer'})" for o in range(1, principals + 1)],
-                sorted(set(directors)),
-            )
-            for _, title, year, rating, directors in sorted(films, key=lambda f: (f[2], f[1]))
-        ]
-        self.assertEqual([(r[0], r[1], r[2], pg_array(r[3]), pg_array(r[4])) for r in result], expected)
+    # The John Wick query runs on Trino over the Iceberg tables Spark wrote (test/engines/batch.test.ts).
 
     def test_customers_by_age_band_last_hour(self):
         now = datetime.now(timezone.utc)

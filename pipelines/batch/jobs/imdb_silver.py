@@ -45,8 +45,8 @@ def consolidate(names, basics, crew, principals, ratings, ops, output):
     """Build the one-big-table from the five bronze frames.
 
     The frames need only select/join/dropDuplicates (Spark DataFrames have them); ``ops`` adds
-    the two steps spelled differently per engine (SparkOps here, an in-memory one in the tests),
-    so the tests run this very function. ``output`` is the declared table (columns and key).
+    the two engine-specific steps (SparkOps). The engines tier runs this very function on Spark
+    and checks every output row (test/engines/batch.test.ts). ``output`` is the declared table (columns and key).
     """
     people = names.select("nconst", "primaryname", "birthyear", "deathyear")
     titles = basics.join(ratings, on="tconst", how="inner")
