@@ -6,6 +6,7 @@ import { Region } from "@pulumi/aws/types/enums";
 import priceTable from "./estimates/prices.json";
 import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
+import { accessEntryIssues } from "./aws/cluster/access";
 import { addonVersionsProblem } from "./aws/cluster/addons";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
@@ -134,7 +135,11 @@ export const schema = {
         apps.kubernetes,
     ),
     endpointPublicAccessCidrs: field(list(ipv4Cidr), "the CIDRs allowed to reach the public EKS API endpoint; [] makes it private-only", ["0.0.0.0/0"]),
-    adminRoleArns: field(list(roleArn), "IAM roles given cluster-admin access entries", []),
+    adminRoleArns: field(
+        list(roleArn),
+        "IAM roles given cluster-admin access entries, each once; not the role that created the cluster (EKS made it admin at creation: listing it fails with 409)",
+        [],
+    ),
     viewerRoleArns: field(list(roleArn), "IAM roles given read-only (AmazonEKSViewPolicy) access entries, e.g. the CI preview role", []),
     nodeGroups: field(
         dict(nodeGroup, {
@@ -385,6 +390,12 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
             `${PROJECT}:karpenter.pools.workloads.capacityTypes: got ${JSON.stringify(wl.capacityTypes)} with pipelines.${pipelinesOn[0]} on; allowed: a list with "on-demand" (Spark drivers run on on-demand nodes of this pool)`,
         );
     }
+    ctx.issues.push(
+        ...accessEntryIssues([
+            { key: `${PROJECT}:adminRoleArns`, arns: cfg.adminRoleArns ?? [] },
+            { key: `${PROJECT}:viewerRoleArns`, arns: cfg.viewerRoleArns ?? [] },
+        ]),
+    );
     const sp = cfg.spark;
     if (sp && sp.executors > sp.maxExecutors) {
         ctx.issues.push(

@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/", "plan/", ".charts/", ".schemas/", "**/*.js", "**/*.mjs", "policy/node_modules/"] },
+    { ignores: ["node_modules/", "plan/", ".charts/", ".schemas/", "mutants/", "reports/", "**/*.js", "**/*.mjs", "policy/node_modules/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
     {

@@ -294,6 +294,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         rdsEndpoint: db.endpoint,
         rdsMasterUser: db.masterUsername,
         rdsMasterPassword: db.masterPassword,
+        rdsChangesApply: db.changesApply,
+        kubernetesVersion: cfg.kubernetesVersion,
         sparkJobNamespaces: spark.jobNamespaces,
         sparkServiceAccount: spark.serviceAccountName,
         kafkaBootstrapServers: kafka.bootstrapServers,

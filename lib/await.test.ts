@@ -1,6 +1,6 @@
 import { strict as assert } from "assert";
-import { awaitedMetadata, releaseTimeout, runsPods } from "./await";
-import { apiVersions } from "../versions";
+import { awaitAnnotations, awaitedMetadata, releaseTimeout, runsPods } from "./await";
+import { apiVersions, charts } from "../versions";
 
 // The program's own choices; tools/lifecycle.ts checks them against the operators' facts (model/).
 describe("await annotations", () => {
@@ -23,7 +23,24 @@ describe("await annotations", () => {
         assert.match(kafka["pulumi.com/timeoutSeconds"], /^[1-9]\d*$/);
     });
 
-    it("refuses a chart without a chosen timeout, naming the ones it knows", () => {
-        assert.throws(() => releaseTimeout("no-such-chart"), /no await timeout chosen for chart no-such-chart; allowed: .*airflow/);
+    it("counts no node when the spec has no node sets (absent, or not a list): green health", () => {
+        const waitFor = (spec: unknown) => awaitedMetadata(apiVersions.elasticsearch, "Elasticsearch", { name: "x" }, spec).annotations!["pulumi.com/waitFor"];
+        assert.equal(waitFor(undefined), "jsonpath={.status.health}=green");
+        assert.equal(waitFor({ nodeSets: { count: 1 } }), "jsonpath={.status.health}=green");
+    });
+
+    it("gives each chart it installs a timeout of at least Helm's 300 s, and refuses one without, naming the ones it knows", () => {
+        for (const c of [charts.strimzi, charts.sparkOperator, charts.eck, charts.airflow, charts.trino, charts.awsLoadBalancerController]) {
+            const t = releaseTimeout(c.chart);
+            assert.ok(Number.isInteger(t) && t >= 300, `${c.chart}: ${t}`);
+        }
+        assert.throws(
+            () => releaseTimeout("no-such-chart"),
+            /^Error: no await timeout chosen for chart no-such-chart; allowed: .*airflow.* \(lib\/await\.ts\)$/,
+        );
+        assert.throws(
+            () => awaitAnnotations(apiVersions.strimzi, "KafkaTopic"),
+            /^Error: no readiness condition chosen for kafka\.strimzi\.io\/v1\/KafkaTopic; allowed: .*Kafka.* \(lib\/await\.ts\)$/,
+        );
     });
 });

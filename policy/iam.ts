@@ -86,13 +86,13 @@ export const ESCALATION_ACTIONS = [
     "iam:AddUserToGroup",
 ];
 
-/** An IAM action pattern ("iam:Put*", "iam:?ass*") as a case-insensitive regular expression. */
-export function actionPattern(pattern: string): RegExp {
+/** An IAM wildcard pattern ("iam:Put*", "arn:aws:s3:::b-?/*") as a regular expression; actions match case-insensitively, ARNs do not. */
+export function iamPattern(pattern: string, flags: "" | "i" = ""): RegExp {
     const body = pattern
         .replace(/[.+^${}()|[\]\\]/g, "\\$&")
         .replace(/\*/g, ".*")
         .replace(/\?/g, ".");
-    return new RegExp(`^${body}$`, "i");
+    return new RegExp(`^${body}$`, flags);
 }
 
 /** A resource that names every role, user, group or policy: "*", "arn:aws:iam::<account>:role/*", "arn:*". */
@@ -109,7 +109,7 @@ export function escalationGrants(doc: { Statement: Statement[] } | undefined): A
         if (s.Effect !== "Allow" || s.Action === undefined) continue;
         if (!list(s.Resource).some(isBroadIamResource) && s.NotResource === undefined) continue;
         for (const a of list(s.Action)) {
-            const re = actionPattern(a);
+            const re = iamPattern(a, "i");
             const grants = ESCALATION_ACTIONS.filter((e) => re.test(e));
             if (grants.length && a !== "*") out.push({ action: a, grants });
         }

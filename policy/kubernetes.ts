@@ -173,6 +173,8 @@ export interface LoadBalancerHit {
      * the Service, builds a Classic load balancer and ignores the controller's scheme annotation.
      */
     byController: boolean;
+    /** The client ranges it declares (spec field, Strimzi configuration or annotation); undefined when none. */
+    ranges: string[] | undefined;
 }
 
 function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean; byController: boolean } {
@@ -215,6 +217,7 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
                 internetFacing: a.internetFacing || b.internetFacing,
                 internal: a.internal || b.internal,
                 byController: a.byController || b.byController,
+                ranges: sourceRangesOf(holder, parent),
             });
         }
     });
@@ -333,17 +336,6 @@ export function sourceRangesOf(holder: unknown, parent: unknown): string[] | und
     return undefined;
 }
 
-/** Every LoadBalancer request under `root` with the client ranges it declares. */
-export function loadBalancerSourceRanges(root: unknown): Array<{ path: string; ranges: string[] | undefined }> {
-    const out: Array<{ path: string; ranges: string[] | undefined }> = [];
-    walk({ root }, (holder, key, value, path, ancestors) => {
-        if ((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer") {
-            out.push({ path: path.replace(/^root\.?/, ""), ranges: sourceRangesOf(holder, ancestors[ancestors.length - 1]) });
-        }
-    });
-    return out;
-}
-
 export const k8sLoadBalancerSourceRanges: ResourceValidationPolicy = {
     ...common,
     name: "k8s-loadbalancer-source-ranges",
@@ -354,7 +346,7 @@ export const k8sLoadBalancerSourceRanges: ResourceValidationPolicy = {
     validateResource: (args, report) => {
         const scope = lbScope(args);
         if (scope === undefined) return;
-        for (const { path, ranges } of loadBalancerSourceRanges(scope)) {
+        for (const { path, ranges } of loadBalancerServices(scope)) {
             const where = path || "spec.type";
             if (!ranges || ranges.length === 0)
                 report(

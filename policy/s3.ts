@@ -1,7 +1,7 @@
 // S3: encryption, versioning, public access, TLS-only bucket policies, ownership, and prod's buckets kept.
 import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 import { T, UNKNOWN, depsOf, is, list, read, show, walk } from "./props";
-import { Statement, parsePolicyDocument } from "./iam";
+import { Statement, iamPattern, parsePolicyDocument } from "./iam";
 import { common, forTypes, label, prodOnly } from "./config";
 
 // ---------------------------------------------------------------------------------------------
@@ -44,14 +44,6 @@ export function publicAccessGaps(props: unknown): string[] {
     });
 }
 
-const globMatch = (pattern: string, value: string) =>
-    new RegExp(
-        `^${pattern
-            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
-            .replace(/\*/g, ".*")
-            .replace(/\?/g, ".")}$`,
-    ).test(value);
-
 /**
  * Whether Resource patterns cover a bucket itself and its objects, matched as IAM does ("*", "?").
  * Without the bucket's name (known after create), a pattern without "/" stands for the bucket and
@@ -64,7 +56,7 @@ export function s3Coverage(resources: string[], bucket: string | undefined): { b
     }
     const arn = (suffix: string) => (p: string) => {
         const partition = /^arn:([^:]*):/.exec(p)?.[1] ?? "aws";
-        return globMatch(p, `arn:${partition}:s3:::${bucket}${suffix}`);
+        return iamPattern(p).test(`arn:${partition}:s3:::${bucket}${suffix}`);
     };
     return { bucket: resources.some(arn("")), objects: resources.some(arn("/any/object")) };
 }

@@ -3,7 +3,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import { ConfigError, parseConfig } from "../config";
 import { loadStackConfig } from "../tools/stack-files";
-import { CONFIG_DOC, NOTES, renderConfigDoc } from "../tools/docs-config";
+import { CONFIG_DOC, NOTES, ON_EXISTING, renderConfigDoc } from "../tools/docs-config";
 import { STACKS } from "./support";
 
 const doc = () => fs.readFileSync(CONFIG_DOC, "utf8");
@@ -71,6 +71,25 @@ describe("docs/configuration.md", () => {
 
     it("notes only keys that exist", () => {
         for (const k of Object.keys(NOTES)) assert.ok(doc().includes(`| \`${k}\` |`), `note for unknown key ${k}`);
+        for (const k of Object.keys(ON_EXISTING)) assert.ok(doc().includes(`| \`${k}\` |`), `existing-stack note for unknown key ${k}`);
+    });
+
+    it("says for every key whether it can change on an existing stack; the network's keys cannot", () => {
+        const rows = doc()
+            .split("\n")
+            .filter((l) => /^\| `(bdok|aws):/.test(l));
+        assert.ok(rows.length > 40);
+        // | key | type | default | allowed | on an existing stack | set with |: 6 columns, escaped pipes aside.
+        for (const row of rows) assert.ok(row.replace(/\\\|/g, "").split("|").length - 2 === 6 && !/\|\s*\|\s*`pulumi/.test(row), row);
+        for (const k of ["bdok:vpcCidr", "bdok:azCount", "aws:region"])
+            assert.match(
+                rows.find((l) => l.startsWith(`| \`${k}\` |`))!,
+                /\| \*\*no\*\*/,
+            );
+        assert.match(
+            rows.find((l) => l.startsWith("| `bdok:kubernetesVersion` |"))!,
+            /never down/,
+        );
     });
 
     it("every documented `pulumi config set --path` command, given the key's current value, leaves the configuration valid", () => {

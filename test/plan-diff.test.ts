@@ -7,7 +7,7 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { diffPlans, diffValues, PlanLike, renderMarkdown, renderText, ResourceLike, SECRET } from "../tools/plan-diff";
+import { atRisk, changedLines, diffPlans, diffValues, PlanLike, renderMarkdown, renderText, replacementModel, ResourceLike, SECRET } from "../tools/plan-diff";
 import { planOf, planWith } from "./support";
 
 const r = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceLike> = {}): ResourceLike => ({
@@ -82,15 +82,172 @@ describe("plan diff", () => {
         const d = diffPlans(plan(r("a", { x: 1 }), r("b", {})), plan(r("a", { x: 2 }), r("c|d", {})));
         const md = renderMarkdown(d);
         assert.match(md, /^### Offline plan diff: `dev`/);
-        assert.match(md, /\*\*1 to add, 1 to remove, 1 to change, 0 unchanged\*\*/);
+        assert.match(md, /\*\*1 to add, 1 to remove, 1 to change \(1 in place, 0 replaced, 0 refused\), 0 unchanged\*\*/);
         assert.match(md, /\| ➕ \| `aws:s3\/bucket:Bucket` \| c\\\|d \|/);
-        assert.match(md, /<details><summary>.*a \(1 change\)<\/summary>/);
+        assert.match(md, /<details><summary>.*a: update \(1 change\)<\/summary>/);
         assert.match(md, /! x: 1 → 2/);
         assert.match(renderMarkdown(diffPlans(plan(), plan())), /No changes\./);
         assert.ok(renderMarkdown(d, 50).includes("(cut: the full diff is in the job log)"));
     });
 
+    describe("update, replace or refused", () => {
+        const res = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<ResourceLike> = {}): ResourceLike => ({
+            urn: `urn:pulumi:dev::bdok::${type}::${name}`,
+            type,
+            name,
+            inputs,
+            ...extra,
+        });
+        // Expectations from the upstream sources, written here, not read from the model.
+        const table: { what: string; type: string; before: Record<string, unknown>; after: Record<string, unknown>; want: string }[] = [
+            // terraform-provider-aws vpc_subnet.go: cidr_block ForceNew; tags update in place.
+            {
+                what: "a subnet's CIDR",
+                type: "aws:ec2/subnet:Subnet",
+                before: { cidrBlock: "10.0.0.0/18" },
+                after: { cidrBlock: "10.1.0.0/18" },
+                want: "replace",
+            },
+            { what: "a subnet's tags", type: "aws:ec2/subnet:Subnet", before: { tags: { a: "1" } }, after: { tags: { a: "2" } }, want: "update" },
+            // RDS modifies class and engine version in place, cannot go down, and engine replaces.
+            {
+                what: "an RDS class",
+                type: "aws:rds/instance:Instance",
+                before: { instanceClass: "db.t4g.micro" },
+                after: { instanceClass: "db.t4g.small" },
+                want: "update",
+            },
+            { what: "an RDS major up", type: "aws:rds/instance:Instance", before: { engineVersion: "16" }, after: { engineVersion: "17" }, want: "update" },
+            { what: "an RDS major down", type: "aws:rds/instance:Instance", before: { engineVersion: "17" }, after: { engineVersion: "16" }, want: "refused" },
+            { what: "an RDS engine", type: "aws:rds/instance:Instance", before: { engine: "postgres" }, after: { engine: "mysql" }, want: "replace" },
+            // EKS: one minor at a time, never down (update-cluster.adoc L23, L102).
+            { what: "Kubernetes up one minor", type: "eks:index:Cluster", before: { version: "1.34" }, after: { version: "1.35" }, want: "update" },
+            { what: "Kubernetes up two minors", type: "eks:index:Cluster", before: { version: "1.33" }, after: { version: "1.35" }, want: "refused" },
+            { what: "Kubernetes down", type: "eks:index:Cluster", before: { version: "1.35" }, after: { version: "1.34" }, want: "refused" },
+            // pulumi-kubernetes diff.go: Job spec.template, ConfigMap data, metadata.name replace; Deployment replicas do not.
+            {
+                what: "a Job's template",
+                type: "kubernetes:batch/v1:Job",
+                before: { spec: { template: { spec: { x: 1 } } } },
+                after: { spec: { template: { spec: { x: 2 } } } },
+                want: "replace",
+            },
+            { what: "a ConfigMap's data", type: "kubernetes:core/v1:ConfigMap", before: { data: { a: "1" } }, after: { data: { a: "2" } }, want: "replace" },
+            {
+                what: "a Kafka CR's name",
+                type: "kubernetes:kafka.strimzi.io/v1:Kafka",
+                before: { metadata: { name: "a" } },
+                after: { metadata: { name: "b" } },
+                want: "replace",
+            },
+            {
+                what: "a Deployment's replicas",
+                type: "kubernetes:apps/v1:Deployment",
+                before: { spec: { replicas: 1 } },
+                after: { spec: { replicas: 2 } },
+                want: "update",
+            },
+            {
+                what: "an access entry's principal",
+                type: "aws:eks/accessEntry:AccessEntry",
+                before: { principalArn: "a" },
+                after: { principalArn: "b" },
+                want: "replace",
+            },
+        ];
+        for (const row of table) {
+            it(`${row.what}: ${row.want}`, () => {
+                const d = diffPlans(plan(res(row.type, "x", row.before)), plan(res(row.type, "x", row.after)));
+                assert.equal(d.changed.length, 1);
+                assert.equal(d.changed[0].action, row.want, d.changed[0].reasons.join("; "));
+            });
+        }
+
+        it("carries a replacement to the inputs that take its outputs, and flags data holders first", () => {
+            const vpc = res("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: "10.0.0.0/16" });
+            const sub = res(
+                "aws:ec2/subnet:Subnet",
+                "sub",
+                { cidrBlock: "10.0.0.0/18", vpcId: "vpc-1", availabilityZone: "a" },
+                { propertyDependencies: { vpcId: [vpc.urn] } },
+            );
+            const group = res("aws:rds/subnetGroup:SubnetGroup", "db", { subnetIds: ["s-1"] }, { propertyDependencies: { subnetIds: [sub.urn] } });
+            const bucket = res("aws:s3/bucket:Bucket", "lake", { bucket: "lake" });
+            const d = diffPlans(
+                plan(vpc, sub, group, bucket),
+                plan({ ...vpc, inputs: { cidrBlock: "10.9.0.0/16" } }, { ...sub, inputs: { ...sub.inputs, cidrBlock: "10.9.0.0/18" } }, group),
+            );
+            assert.deepEqual(
+                d.changed.map((c) => [c.name, c.action]),
+                [
+                    ["vpc", "replace"],
+                    ["sub", "replace"],
+                    ["db", "refused"],
+                ],
+            );
+            const risk = atRisk(d);
+            assert.match(risk[0], /^REFUSED aws:rds\/subnetGroup:SubnetGroup db: subnetIds: .*InvalidSubnet/);
+            assert.match(risk[1], /^DELETES DATA aws:s3\/bucket:Bucket lake/);
+            const text = renderText(d);
+            assert.ok(text.indexOf("REFUSED") < text.indexOf("+- aws:ec2/vpc:Vpc vpc (replace)"), text);
+        });
+
+        it("prints the changed lines of a long text, wherever they are", () => {
+            const lines = Array.from({ length: 200 }, (_, i) => `line ${i}: ${"x".repeat(20)}`);
+            const changedText = [...lines.slice(0, 150), "line 150: changed", ...lines.slice(151)].join("\n");
+            const d = diffPlans(plan(r("a", { yaml: lines.join("\n") })), plan(r("a", { yaml: changedText })));
+            const text = renderText(d);
+            assert.match(text, /- {2}151\| line 150: x+/);
+            assert.match(text, /\+ {2}151\| line 150: changed/);
+            assert.ok(!text.includes("line 10:"), "unchanged lines far from the change are left out");
+            assert.deepEqual(changedLines("a\nb\nc", "a\nc"), ["     1| a", "-    2| b", "     2| c"]);
+            // One long line: the difference is shown, not a prefix the two sides share.
+            const long = "p".repeat(300);
+            const one = renderText(diffPlans(plan(r("a", { s: `${long}OLD` })), plan(r("a", { s: `${long}NEW` }))));
+            assert.match(one, /OLD.*→.*NEW/);
+        });
+
+        it("has a source for every row of the model", () => {
+            const m = replacementModel();
+            for (const row of [...m.replace, ...m.refused, ...m.dataHolders])
+                assert.ok(typeof row.source === "string" && row.source.length > 10, JSON.stringify(row));
+        });
+    });
+
     describe("on real plans", () => {
+        it("shows a vpcCidr change as replacements of the network, refused by EKS and RDS, data holders first", async () => {
+            const [base, head] = await Promise.all([planOf("dev"), planWith("dev", { "bdok:vpcCidr": "10.30.0.0/16" })]);
+            const d = diffPlans(base.plan, head.plan);
+            const action = (type: string) => d.changed.filter((c) => c.type === type).map((c) => c.action);
+            assert.deepEqual(action("aws:ec2/vpc:Vpc"), ["replace"]);
+            assert.deepEqual(action("aws:ec2/subnet:Subnet"), ["replace", "replace", "replace", "replace"]);
+            assert.deepEqual(action("aws:ec2/securityGroup:SecurityGroup"), ["replace"], "the database's security group follows its VPC");
+            const risk = atRisk(d);
+            for (const [type, name] of [
+                ["eks:index:Cluster", "cluster"],
+                ["aws:rds/subnetGroup:SubnetGroup", "database-subnets"],
+                ["aws:rds/instance:Instance", "database-postgres"],
+            ])
+                assert.ok(
+                    risk.some((l) => l.startsWith(`REFUSED ${type} ${name}:`) && /it holds/.test(l)),
+                    `${type} named as a refused data holder:\n${risk.join("\n")}`,
+                );
+            const text = renderText(d);
+            assert.ok(text.indexOf("REFUSED eks:index:Cluster") < text.indexOf("+- aws:ec2/vpc:Vpc"), "data and refusals come first");
+            assert.match(renderMarkdown(d), /\*\*Data and refusals\*\*/);
+        });
+
+        it("refuses a Kubernetes downgrade and lets one minor up through", async () => {
+            const [v134, v135] = await Promise.all([
+                planWith("dev", { "bdok:kubernetesVersion": "1.34" }),
+                planWith("dev", { "bdok:kubernetesVersion": "1.35" }),
+            ]);
+            const cluster = (a: typeof v134, b: typeof v134) => diffPlans(a.plan, b.plan).changed.find((c) => c.type === "eks:index:Cluster");
+            assert.equal(cluster(v134, v135)?.action, "update");
+            assert.equal(cluster(v135, v134)?.action, "refused");
+            assert.match(atRisk(diffPlans(v135.plan, v134.plan))[0], /EKS cannot downgrade/);
+        });
+
         it("shows what a configuration change does to dev, with secrets still masked", async () => {
             const base = await planOf("dev");
             const db = JSON.parse(loadStackConfig("dev")["bdok:database"]);

@@ -129,7 +129,7 @@ describe("policy predicates", () => {
             web: { service: { type: "LoadBalancer", annotations: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" } } },
             other: { type: "ClusterIP" },
         });
-        assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true, byController: false }]);
+        assert.deepEqual(hits, [{ path: "web.service.type", internetFacing: false, internal: true, byController: false, ranges: undefined }]);
         const handled = loadBalancerServices({
             spec: {
                 type: "LoadBalancer",

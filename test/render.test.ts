@@ -13,7 +13,16 @@ import { planOf, STACKS } from "./support";
  * Values the chart does not read but the program sets on purpose. Keep it short; each entry
  * says why. Paths as printed by pathText, per chart key.
  */
-const IGNORED_ON_PURPOSE: Record<string, Record<string, string>> = {};
+const IGNORED_ON_PURPOSE: Record<string, Record<string, string>> = {
+    airflow: {
+        // The chart's built-in key variables are off (task pods must not get the keys; the components
+        // get them by name, platform/airflow/values.ts KEY_ENV). Still set: unset, the chart would
+        // create its own random Fernet and JWT Secrets (templates/secrets/fernetkey-secret.yaml,
+        // jwt-secret.yaml), keys nothing uses.
+        fernetKeySecretName: "set so the chart creates no Fernet Secret of its own",
+        jwtSecretName: "set so the chart creates no JWT Secret of its own",
+    },
+};
 
 /** Namespaces besides its own that a chart places objects in, from its values or its templates. */
 const OTHER_NAMESPACES: Partial<Record<string, (values: Record<string, any>) => string[]>> = {

@@ -23,6 +23,7 @@ interface Job {
     needs?: string | string[];
     if?: string;
     environment?: string | { name: string };
+    "runs-on"?: string | string[] | { group?: string; labels?: string | string[] };
     strategy?: any;
     permissions?: Record<string, string>;
     steps: Step[];
@@ -145,6 +146,36 @@ describe("GitHub workflows", () => {
             }
         }
         assert.ok(deployJobs >= 3, "up dev, up prod and destroy dev use the deploy credentials");
+    });
+
+    // The prod runner sits in prod's VPC with access to its cluster: code from a pull request must
+    // never run there (issue 20). Only jobs of the main-only production environments may use it.
+    it("keep pull-request code off the prod runner and off any self-hosted runner", () => {
+        let prodRunnerJobs = 0;
+        for (const [f, wf] of Object.entries(all)) {
+            const triggers = Object.keys(wf.on ?? {});
+            const fromPullRequests = triggers.some((t) => t.startsWith("pull_request"));
+            for (const [id, job] of Object.entries(wf.jobs)) {
+                const runsOn = JSON.stringify(job["runs-on"] ?? "");
+                const onProdRunner = runsOn.includes("PROD_RUNNER");
+                const selfHosted = onProdRunner || /self-hosted/.test(runsOn) || typeof job["runs-on"] === "object";
+                if (fromPullRequests) assert.ok(!selfHosted, `${f} ${id}: a pull-request job on ${runsOn}`);
+                if (onProdRunner) {
+                    prodRunnerJobs++;
+                    assert.ok(
+                        ["production", "production-preview"].includes(envName(job) ?? ""),
+                        `${f} ${id}: the prod runner outside the production environments`,
+                    );
+                    assert.ok(
+                        triggers.every((t) => t === "push" || t === "workflow_dispatch"),
+                        `${f} ${id}: the prod runner on ${triggers}`,
+                    );
+                }
+                // Any other self-hosted label is not allowed at all: GitHub-hosted or the prod runner.
+                if (!onProdRunner) assert.ok(!selfHosted, `${f} ${id}: runs-on ${runsOn}`);
+            }
+        }
+        assert.equal(prodRunnerJobs, 2, "preview-prod and up-prod");
     });
 
     describe("pr.yml", () => {

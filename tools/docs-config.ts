@@ -87,6 +87,36 @@ export const NOTES: Record<string, string> = {
         "Defaults: `POOL_DEFAULTS` in platform/karpenter/nodepools.ts. The stateful pool is on-demand only; the workloads pool offers `on-demand` while a pipeline is on, for the Spark drivers; a pool's families must match its `arch`; `terminationGracePeriod` is required with an `expireAfter` other than `Never`.",
 };
 
+// Whether a key can change on a stack that exists (plan:diff's model, model/replacements.json, and
+// the services' own rules); keys not named here change in place. Every key named must exist (tested).
+const MIGRATION = "**no**: a migration (docs/operations.md, Changing the network)";
+const NOT_ASSESSED = "yes, but not yet checked against its data (issue 19: Kafka scaling, pipeline off/on)";
+export const ON_EXISTING: Record<string, string> = {
+    "bdok:vpcCidr": `${MIGRATION}; it replaces the VPC and subnets, which the EKS cluster and the RDS subnet group refuse`,
+    "bdok:azCount": `${MIGRATION}; EKS keeps a cluster's subnets in the zones it was created with`,
+    "bdok:natGateways": "yes: NAT gateways and private routes are replaced (a short egress outage)",
+    "bdok:profile": NOT_ASSESSED,
+    "bdok:kubernetesVersion": "up one minor per `up`; never down (EKS refuses both; plan:diff marks them refused)",
+    "bdok:adminRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
+    "bdok:viewerRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
+    "bdok:nodeGroups.<name>.instanceTypes": "yes: replaces the node group (new nodes, pods move)",
+    "bdok:nodeGroups.<name>.capacityType": "yes: replaces the node group (new nodes, pods move)",
+    "bdok:nodeGroups.<name>.diskSizeGiB": "yes: replaces the node group (new nodes, pods move)",
+    "bdok:database.instanceClass": "yes, in place (with protectStatefulResources in the maintenance window: output `rdsChangesApply`)",
+    "bdok:database.allocatedStorageGiB": "up only (RDS cannot shrink storage)",
+    "bdok:database.engineVersion": "up only; a new major upgrades in place",
+    "bdok:database.multiAz": "yes, in place (with protectStatefulResources in the maintenance window)",
+    "bdok:kafka.brokers": NOT_ASSESSED,
+    "bdok:kafka.storageGiB": "up only (Strimzi expands volumes, never shrinks them)",
+    "bdok:elasticsearch.storageGiB": "up only (ECK expands volumes, never shrinks them)",
+    "bdok:pipelines.batch": NOT_ASSESSED,
+    "bdok:pipelines.realtime": NOT_ASSESSED,
+};
+
+function onExisting(row: KeyRow): string {
+    return ON_EXISTING[row.key] ?? (row.kind === "object" || row.kind === "map" ? "see its fields" : "yes, in place");
+}
+
 function cell(s: string): string {
     return s.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
@@ -117,12 +147,14 @@ export function renderConfigDoc(): string {
         "`Pulumi.<stack>.yaml` directly. Setting `'key[0]'` of a list the stack file does not set yet creates",
         "a one-item list that replaces the whole default: set every item (`[0]`, `[1]`, ...).",
         "",
-        "| key | type | default | allowed | set with |",
-        "|---|---|---|---|---|",
-        "| `aws:region` | string | required (else `AWS_REGION` or `AWS_DEFAULT_REGION`) | a region in `@pulumi/aws`'s `Region` enum, such as `us-east-1` | `pulumi config set aws:region us-east-1` |",
+        "The column *on an existing stack* says whether a key can change once the stack is up; `npm run plan:diff` shows what a change does (update, replace, refused).",
+        "",
+        "| key | type | default | allowed | on an existing stack | set with |",
+        "|---|---|---|---|---|---|",
+        "| `aws:region` | string | required (else `AWS_REGION` or `AWS_DEFAULT_REGION`) | a region in `@pulumi/aws`'s `Region` enum, such as `us-east-1` | **no**: every resource is regional (a new stack) | `pulumi config set aws:region us-east-1` |",
         ...rows.map((r) => {
             const set = setCommand(r);
-            return `| \`${r.key}\` | ${r.kind} | ${r.default} | ${cell(r.describe === r.allowed ? r.allowed : `${r.describe}: ${r.allowed}`)} | ${set ? "`" + cell(set) + "`" : ""} |`;
+            return `| \`${r.key}\` | ${r.kind} | ${r.default} | ${cell(r.describe === r.allowed ? r.allowed : `${r.describe}: ${r.allowed}`)} | ${cell(onExisting(r))} | ${set ? "`" + cell(set) + "`" : ""} |`;
         }),
         "",
         "## Notes",

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodeGroupConfig } from "../../config";
 import { serviceTrust } from "../../lib/iam";
 import { PodRole } from "../pod-role";
+import { accessEntryKey } from "./access";
 import { eksAddonVersions } from "./addons";
 import { amiTypeFor, CONTROL_PLANE_LOG_RETENTION_DAYS, controlPlaneLogGroup, controlPlaneLogTypes, NODE_ROLE_POLICIES } from "./nodes";
 
@@ -58,8 +59,9 @@ export class Cluster extends pulumi.ComponentResource {
         );
 
         const accessEntries: Record<string, eks.types.input.AccessEntryArgs> = {};
-        args.adminRoleArns.forEach((arn, i) => {
-            accessEntries[`admin-${i}`] = {
+        // Keyed by ARN: removing one role leaves every other entry's resource as it is.
+        args.adminRoleArns.forEach((arn) => {
+            accessEntries[accessEntryKey("admin", arn)] = {
                 principalArn: arn,
                 accessPolicies: {
                     admin: {
@@ -70,8 +72,8 @@ export class Cluster extends pulumi.ComponentResource {
             };
         });
 
-        args.viewerRoleArns.forEach((arn, i) => {
-            accessEntries[`viewer-${i}`] = {
+        args.viewerRoleArns.forEach((arn) => {
+            accessEntries[accessEntryKey("viewer", arn)] = {
                 principalArn: arn,
                 accessPolicies: {
                     view: {

@@ -91,6 +91,14 @@ describe("AWS layer", () => {
                     assert.equal(i.engineVersion, apps.postgresEngine, "the stacks take the pinned default");
                 });
 
+                it("says in its outputs when RDS applies a change, as the instance is told", () => {
+                    const i = inputsOf(one(plan(), "aws:rds/instance:Instance"));
+                    const out = plan().plan.outputs.rdsChangesApply;
+                    assert.equal(out, i.applyImmediately ? "immediately" : "in the maintenance window");
+                    // Protected stacks wait for the window rather than reboot a production database.
+                    assert.equal(i.applyImmediately, !plan().config.protectStatefulResources);
+                });
+
                 it("allows logical replication", () => {
                     const pg = inputsOf(one(plan(), "aws:rds/parameterGroup:ParameterGroup"));
                     assert.equal(pg.family, `postgres${plan().config.database.engineVersion.split(".")[0]}`);
@@ -99,6 +107,25 @@ describe("AWS layer", () => {
             });
         },
     );
+
+    // RDS API reference, ModifyDBInstance, AllowMajorVersionUpgrade: "Constraints: Major version
+    // upgrades must be allowed when specifying a value for the EngineVersion parameter that's a
+    // different major version than the DB instance's current version."
+    for (const [from, to] of [
+        ["16", "17"],
+        ["16.9", "17.6"],
+        ["17", "17.6"],
+    ]) {
+        it(`plans an engine change ${from} -> ${to} that RDS accepts`, async () => {
+            const before = inputsOf(one(await planWith("dev", { "bdok:database": { engineVersion: from } }), "aws:rds/instance:Instance"));
+            const afterPlan = await planWith("dev", { "bdok:database": { engineVersion: to } });
+            const after = inputsOf(one(afterPlan, "aws:rds/instance:Instance"));
+            assert.equal(after.engineVersion, to);
+            if (before.engineVersion.split(".")[0] !== after.engineVersion.split(".")[0]) assert.equal(after.allowMajorVersionUpgrade, true);
+            // The new major's parameter group family comes with it, in the same modification.
+            assert.equal(inputsOf(one(afterPlan, "aws:rds/parameterGroup:ParameterGroup")).family, `postgres${to.split(".")[0]}`);
+        });
+    }
 
     it("turns automatic minor upgrades off when a stack pins a full engine version", async () => {
         const pinned = await planWith("dev", { "bdok:database": { engineVersion: "17.6" } });

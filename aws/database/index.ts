@@ -28,6 +28,8 @@ export class Database extends pulumi.ComponentResource {
     /** A Pulumi secret; it leaves Pulumi only inside Kubernetes Secrets. */
     readonly masterPassword: pulumi.Output<string>;
     readonly securityGroupId: pulumi.Output<string>;
+    /** When RDS applies a modification (class, storage, engine): a stack output, so nobody waits on a "pending" preview. */
+    readonly changesApply: "immediately" | "in the maintenance window";
 
     constructor(name: string, args: DatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:aws:Database", name, {}, opts);
@@ -88,12 +90,21 @@ export class Database extends pulumi.ComponentResource {
             p,
         );
 
+        // Protected (prod) instances change in the maintenance window: until then RDS reports the
+        // old value and every preview shows the change again (provider docs, rds.Instance).
+        const applyImmediately = !args.protect;
+        this.changesApply = applyImmediately ? "immediately" : "in the maintenance window";
         const db = new aws.rds.Instance(
             `${name}-postgres`,
             {
                 identifier: names.rdsIdentifier,
                 engine: "postgres",
                 ...engineVersionOwner(args.engineVersion),
+                // Only a changed engineVersion upgrades, and the provider docs (rds.Instance): "When
+                // upgrading the major version of an engine, allowMajorVersionUpgrade must be set to
+                // true"; "Changing this parameter does not result in an outage". RDS never moves a
+                // major by itself (autoMinorVersionUpgrade is minors only).
+                allowMajorVersionUpgrade: true,
                 instanceClass: args.instanceClass,
                 allocatedStorage: args.allocatedStorageGiB,
                 maxAllocatedStorage: args.maxAllocatedStorageGiB || undefined,
@@ -113,7 +124,7 @@ export class Database extends pulumi.ComponentResource {
                 finalSnapshotIdentifier: args.protect ? names.rdsFinalSnapshot : undefined,
                 copyTagsToSnapshot: true,
                 performanceInsightsEnabled: false,
-                applyImmediately: !args.protect,
+                applyImmediately,
                 tags: args.tags,
             },
             { parent: this, protect: args.protect, retainOnDelete: false },
@@ -122,6 +133,6 @@ export class Database extends pulumi.ComponentResource {
         this.address = db.address;
         this.port = db.port;
         this.endpoint = db.endpoint;
-        this.registerOutputs({ address: this.address, port: this.port, masterPassword: this.masterPassword });
+        this.registerOutputs({ address: this.address, port: this.port, masterPassword: this.masterPassword, changesApply: this.changesApply });
     }
 }

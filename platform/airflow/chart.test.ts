@@ -81,6 +81,28 @@ for (const stack of STACKS) {
             return jobs[0];
         };
 
+        // Issue 20: a task pod may run any DAG's code; with the Fernet key it decrypts every stored
+        // connection, with the JWT secret it signs execution-API tokens for any task.
+        it("keeps the Fernet key and the JWT secret out of task pods, and gives them to the components that use them", () => {
+            const KEYS = ["AIRFLOW__CORE__FERNET_KEY", "AIRFLOW__API_AUTH__JWT_SECRET"];
+            const envOf = (spec: any) => containersOf(spec).flatMap((c: any) => (c.env ?? []).map((e: any) => e.name as string));
+            const worker = pods(objs).find((p) => p.name === "worker pod template")!;
+            assert.deepEqual(
+                envOf(worker.spec).filter((n: string) => KEYS.includes(n)),
+                [],
+                "task pod template",
+            );
+            for (const name of ["airflow-scheduler", "airflow-api-server", "airflow-triggerer", "airflow-dag-processor"]) {
+                const o = objs.find((x) => x.metadata.name === name && podSpecOf(x));
+                assert.ok(o, name);
+                const main = podSpecOf(o).containers[0];
+                for (const k of KEYS) {
+                    const e = (main.env ?? []).find((x: any) => x.name === k);
+                    assert.equal(e?.valueFrom?.secretKeyRef?.name, secretNames.keys, `${name}: ${k}`);
+                }
+            }
+        });
+
         it("installs without deadlock: nothing the pods wait for is a hook that Helm runs only after its wait", () => {
             const hooks = new Set(objs.filter(isHook).map((o) => `${o.kind}/${o.metadata.name}`));
             let waiting = 0;

@@ -188,6 +188,11 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         fernetKeySecretName: secretNames.keys,
         apiSecretKeySecretName: secretNames.keys,
         jwtSecretName: secretNames.keys,
+        // The chart gives its built-in key variables to every pod, the KubernetesExecutor's task pods
+        // (pod_template_file) included. A task needs neither key in Airflow 3: it reaches connections
+        // and variables through the execution API with a per-task token, which the scheduler signs.
+        // So the two keys go only to the components below, by name (KEY_ENV).
+        enableBuiltInSecretEnvVars: { AIRFLOW__CORE__FERNET_KEY: false, AIRFLOW__API_AUTH__JWT_SECRET: false },
         env: Object.keys(env)
             .sort()
             .map((name) => ({ name, value: env[name] })),
@@ -208,6 +213,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         scheduler: {
             replicas: cfg.airflow.schedulerReplicas,
+            env: KEY_ENV,
             resources: r.scheduler,
             logGroomerSidecar: groomer,
             serviceAccount: sa(serviceAccounts.scheduler),
@@ -216,6 +222,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         apiServer: {
             replicas: ha ? 2 : 1,
+            env: KEY_ENV,
             resources: r.apiServer,
             serviceAccount: sa(serviceAccounts.apiServer),
             podDisruptionBudget: pdb(ha),
@@ -227,6 +234,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         triggerer: {
             replicas: ha ? 2 : 1,
+            env: KEY_ENV,
             resources: r.triggerer,
             logGroomerSidecar: groomer,
             serviceAccount: sa(serviceAccounts.triggerer),
@@ -237,6 +245,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         },
         dagProcessor: {
             enabled: true,
+            env: KEY_ENV,
             replicas: 1,
             resources: r.dagProcessor,
             logGroomerSidecar: groomer,
@@ -256,7 +265,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             podAnnotations: { ...podAnnotations, ...DO_NOT_DISRUPT },
         },
         statsd: { enabled: true, resources: r.statsd },
-        migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob },
+        migrateDatabaseJob: { ...PLAIN_JOB, resources: r.migrateDatabaseJob, env: KEY_ENV },
         createUserJob: createUserJob(r.createUserJob, a.image),
     };
 }
@@ -271,6 +280,12 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
  */
 /** How long the create-user Job waits for the migration Job (a fresh database migrates in minutes). */
 export const MIGRATION_WAIT_SECONDS = 900;
+
+/** The Fernet key (connections, variables) and the JWT secret (execution-API tokens), from the keys Secret, for the components that use them. */
+export const KEY_ENV = [
+    { name: "AIRFLOW__CORE__FERNET_KEY", valueFrom: { secretKeyRef: { name: secretNames.keys, key: "fernet-key" } } },
+    { name: "AIRFLOW__API_AUTH__JWT_SECRET", valueFrom: { secretKeyRef: { name: secretNames.keys, key: "jwt-secret" } } },
+];
 
 export const PLAIN_JOB = { useHelmHooks: false, applyCustomEnv: false, ttlSecondsAfterFinished: 0 } as const;
 

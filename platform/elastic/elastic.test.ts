@@ -1,5 +1,6 @@
 import { strict as assert } from "assert";
 import {
+    ECK_RELEASE,
     ES_DATA_CLAIM,
     ES_ELASTIC_USER_KEY,
     ES_ELASTIC_USER_SECRET,
@@ -9,9 +10,11 @@ import {
     ES_URL,
     KIBANA_HTTP_CA_SECRET,
     KIBANA_URL,
+    operatorValues,
 } from "./values";
 import { podPlacement } from "../karpenter/nodepools";
 import { Captured, PlanRun } from "../../tools/harness";
+import { helmTemplate, parseManifest } from "../../tools/helm";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, apiVersions } from "../../versions";
 import {
@@ -229,3 +232,20 @@ describeEachStack(
         });
     },
 );
+
+// Issue 20: the operator was bound cluster-wide to read and write Secrets in every namespace
+// (createClusterScopedResources defaults to true). Rendered from the real chart with our values.
+describe("ECK operator RBAC, as the pinned chart renders it", () => {
+    it("grants Secrets only in the managed namespace: no ClusterRole, a Role and RoleBinding in elastic", () => {
+        const objs = parseManifest(
+            helmTemplate("eck", { releaseName: ECK_RELEASE, namespace: "elastic", values: operatorValues(), kubeVersion: apps.kubernetes }),
+        );
+        const cluster = objs.filter((o) => o.kind === "ClusterRole" || o.kind === "ClusterRoleBinding").map((o) => `${o.kind}/${o.metadata.name}`);
+        assert.deepEqual(cluster, []);
+        const roles = objs.filter((o) => o.kind === "Role");
+        const withSecrets = roles.filter((r: any) => (r.rules ?? []).some((x: any) => (x.resources ?? []).includes("secrets")));
+        assert.ok(withSecrets.length > 0, "the operator still manages its Secrets");
+        for (const r of withSecrets) assert.equal(r.metadata.namespace, "elastic", `Role ${r.metadata.name}`);
+        assert.ok(!objs.some((o) => /WebhookConfiguration$/.test(o.kind)), "no cluster-wide webhook");
+    });
+});

@@ -42,8 +42,14 @@ export const ES_DATA_CLAIM = "elasticsearch-data";
 
 export function operatorValues(): Record<string, unknown> {
     return {
-        // Only the platform's namespace: the operator's RBAC stays namespaced.
+        // Only the platform's namespace, and no ClusterRole: the chart then binds the operator with a
+        // Role in each managed namespace (templates/role-bindings.yaml), so it reads and writes Secrets
+        // there only. Without cluster-scoped resources the chart refuses the validating webhook and
+        // the storage-class check (templates/validate-chart.yaml); the CRDs still install.
         managedNamespaces: [NAMESPACE.elastic],
+        createClusterScopedResources: false,
+        webhook: { enabled: false },
+        config: { validateStorageClass: false },
         installCRDs: true,
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "512Mi" } },
         telemetry: { disabled: true },

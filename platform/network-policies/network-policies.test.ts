@@ -270,8 +270,31 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             }
             // The API server calls the admission webhooks the charts register (from an EKS-owned VPC address).
             const controlPlane = { ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".10"), what: "EKS control plane" };
-            need.push([controlPlane, find(pods, "spark-operator", { "app.kubernetes.io/component": "webhook" }), 9443, "api server -> spark webhook"]);
-            need.push([controlPlane, find(pods, "elastic", { "app.kubernetes.io/name": "elastic-operator" }), 9443, "api server -> eck webhook"]);
+            // Every webhook the charts register: its Service's selected pods, on the Service's target port.
+            const world = worldOf(run.captured, renderPlan(run));
+            for (const w of world.filter((o) => /WebhookConfiguration$/.test(o.kind))) {
+                for (const h of w.body.webhooks ?? []) {
+                    const ref = h.clientConfig?.service;
+                    if (!ref || ref.namespace === "kube-system") continue; // the LBC's, outside the platform's namespaces
+                    const svc = world.find((o) => o.kind === "Service" && o.namespace === ref.namespace && o.name === ref.name);
+                    assert.ok(svc, `${ref.namespace}/${ref.name}`);
+                    const port = (svc.body.spec.ports ?? []).find((x: any) => x.port === (ref.port ?? 443));
+                    const target = pods.find((p) => p.ns === ref.namespace && matches({ matchLabels: svc.body.spec.selector }, p.labels));
+                    // A named targetPort is the selected workload's container port of that name.
+                    const workload = world.find(
+                        (o) =>
+                            o.namespace === ref.namespace &&
+                            POD_KINDS.includes(o.kind) &&
+                            matches({ matchLabels: svc.body.spec.selector }, o.body.spec?.template?.metadata?.labels ?? {}),
+                    );
+                    const named = (workload?.body.spec.template.spec.containers ?? [])
+                        .flatMap((c: any) => c.ports ?? [])
+                        .find((x: any) => x.name === port?.targetPort)?.containerPort;
+                    const targetPort = typeof port?.targetPort === "number" ? port.targetPort : named;
+                    assert.ok(target && typeof targetPort === "number", `${ref.name}: pod and target port`);
+                    need.push([controlPlane, target, targetPort, `api server -> ${ref.name}`]);
+                }
+            }
             // Behind load balancers: the NLB (a VPC address) and, public, the configured clients.
             if (run.config.exposure !== "clusterIp") {
                 const sources: Source[] = [{ ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".200"), what: "NLB" }];

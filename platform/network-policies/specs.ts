@@ -26,7 +26,6 @@ export const PODS = {
     elasticsearch: { "common.k8s.elastic.co/type": "elasticsearch" },
     kibana: { "common.k8s.elastic.co/type": "kibana" },
     // The charts' own pod labels (templates/*-deployment.yaml).
-    eckOperator: { "app.kubernetes.io/name": "elastic-operator" },
     sparkWebhook: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" },
     airflowApiServer: { component: "api-server", release: "airflow" },
     trinoCoordinator: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/component": "coordinator" },
@@ -82,13 +81,10 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ],
         });
     }
-    // Admission webhooks are called by the API server, whose addresses are EKS's.
+    // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:
+    // the operator runs without cluster-scoped resources, platform/elastic/values.ts).
     policy(NAMESPACE.sparkOperator, "allow-webhook-from-api-server", {
         podSelector: { matchLabels: PODS.sparkWebhook },
-        ingress: [{ ports: tcp(PORTS.webhook) }],
-    });
-    policy(NAMESPACE.elastic, "allow-webhook-from-api-server", {
-        podSelector: { matchLabels: PODS.eckOperator },
         ingress: [{ ports: tcp(PORTS.webhook) }],
     });
     // Behind a load balancer (IP targets): the NLB's health checks and, without client IP

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# npm run mutation: Stryker (mocha runner) over the pure TypeScript modules of stryker.config.json,
+# mutmut over the pipelines' pure Python ([tool.mutmut] in pyproject.toml), then the score per
+# module into docs/mutation.md (tools/mutation-report.ts). Slow: tens of minutes on two cores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cache=node_modules/.cache/bdok
+mkdir -p reports "$cache"
+
+# Stryker runs the tests in a sandbox below node_modules/.cache: give them the pinned upstream files
+# by absolute path (tools/schemas.ts and tools/helm.ts find them relative to the checkout otherwise).
+BDOK_SCHEMAS_DIR=$(npx ts-node --transpile-only -e 'console.log(require("./tools/schemas").schemasDir())')
+BDOK_CHARTS_DIR=$(npx ts-node --transpile-only -e 'console.log(require("./tools/helm").chartsDir())')
+export BDOK_SCHEMAS_DIR BDOK_CHARTS_DIR
+npx stryker run
+
+# mutmut from PyPI, pinned in requirements-mutation.txt, in a venv that sees the system's pytest.
+venv="$cache/mutation-venv"
+[ -x "$venv/bin/mutmut" ] || { python3 -m venv --system-site-packages "$venv" && "$venv/bin/pip" install -q -r requirements-mutation.txt; }
+"$venv/bin/mutmut" run >/dev/null 2>&1 || true # exits non-zero when mutants survive
+"$venv/bin/mutmut" results --all true >reports/mutmut.txt
+
+npx ts-node --transpile-only tools/mutation-report.ts reports/stryker.json reports/mutmut.txt docs/mutation.md

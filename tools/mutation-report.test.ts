@@ -1,0 +1,45 @@
+import { strict as assert } from "assert";
+import { mutmutScores, score, strykerScores } from "./mutation-report";
+
+describe("mutation report", () => {
+    it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
+        const m = (status: string, line = 1) => ({ status, mutatorName: "EqualityOperator", replacement: "a <= b", location: { start: { line } } });
+        const { scores, survivors } = strykerScores({
+            files: {
+                "lib/b.ts": { mutants: [m("Killed"), m("Timeout"), m("Survived", 7), m("NoCoverage", 9), m("CompileError")] },
+                "lib/a.ts": { mutants: [m("Killed")] },
+            },
+        });
+        assert.deepEqual(
+            scores.map((s) => s.module),
+            ["lib/a.ts", "lib/b.ts"],
+        );
+        assert.deepEqual(scores[1], { module: "lib/b.ts", killed: 1, timeout: 1, survived: 1, noCoverage: 1, other: 1 });
+        assert.equal(score(scores[1]), 0.5);
+        assert.equal(score(scores[0]), 1);
+        assert.deepEqual(
+            survivors.map((s) => s.where),
+            ["lib/b.ts:7", "lib/b.ts:9"],
+        );
+    });
+
+    it("reads mutmut's results per module", () => {
+        const { scores, survivors } = mutmutScores(
+            [
+                "    pipelines.tables.x_load__mutmut_1: killed",
+                "    pipelines.tables.xǁDeclarationǁtable__mutmut_2: survived",
+                "    pipelines.queries.x_q__mutmut_1: no tests",
+                "junk",
+            ].join("\n"),
+        );
+        assert.deepEqual(scores, [
+            { module: "pipelines.queries", killed: 0, timeout: 0, survived: 0, noCoverage: 1, other: 0 },
+            { module: "pipelines.tables", killed: 1, timeout: 0, survived: 1, noCoverage: 0, other: 0 },
+        ]);
+        assert.deepEqual(
+            survivors.map((s) => s.where),
+            ["pipelines.tables xǁDeclarationǁtable__mutmut_2".replace(/ǁ/g, "."), "pipelines.queries x_q__mutmut_1"],
+        );
+        assert.ok(Number.isNaN(score({ module: "x", killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 3 })));
+    });
+});

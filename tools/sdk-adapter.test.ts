@@ -1,0 +1,84 @@
+// The SDK seam on its own: a small program under the mock engine, decoded through the adapter. An
+// SDK upgrade that changes the monitor, the request types or the wire encoding fails here first.
+import { strict as assert } from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { decodeRegistration, normalize, Registration, resolveOutput, runUnderMocks, SDK_VERSION, SdkChanged } from "./sdk-adapter";
+
+class Thing extends pulumi.CustomResource {
+    constructor(name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
+        super("test:index:Thing", name, props, opts);
+    }
+}
+
+const mocks: pulumi.runtime.Mocks = {
+    newResource: (a) => ({ id: `${a.name}-id`, state: a.inputs }),
+    call: (a) => a.inputs,
+};
+
+describe("the Pulumi SDK adapter (tools/sdk-adapter.ts)", () => {
+    it("is read from the installed SDK version", () => {
+        assert.equal(require("@pulumi/pulumi/package.json").version, SDK_VERSION);
+    });
+
+    it("decodes what a program registers: type, name, parent, dependencies, options, secret inputs", async () => {
+        const seen: (Registration & { urn?: string })[] = [];
+        const out = await runUnderMocks(
+            mocks,
+            "proj",
+            "adaptertest",
+            { "proj:key": "v" },
+            () => {
+                const comp = new pulumi.ComponentResource("test:index:Comp", "comp", {}, {});
+                const a = new Thing("a", { plain: "x", hidden: pulumi.secret("s3cret") }, { parent: comp, protect: true, customTimeouts: { create: "7m" } });
+                const b = new Thing("b", { ref: a.id, list: [1, 2] }, { dependsOn: [a], ignoreChanges: ["list"], deleteBeforeReplace: true });
+                return { bId: b.id, secretOut: pulumi.secret("hidden"), config: new pulumi.Config("proj").get("key") };
+            },
+            (r) => {
+                const entry: Registration & { urn?: string } = { ...r };
+                seen.push(entry);
+                return { onUrn: (urn) => (entry.urn = urn) };
+            },
+        );
+        const byName = new Map(seen.map((s) => [s.name, s]));
+        const [comp, a, b] = ["comp", "a", "b"].map((n) => byName.get(n)!);
+        assert.ok(comp && a && b, seen.map((s) => s.name).join());
+        assert.equal(comp.custom, false);
+        assert.equal(a.type, "test:index:Thing");
+        assert.equal(a.custom, true);
+        assert.equal(a.parent, comp.urn);
+        assert.match(a.urn!, /^urn:pulumi:adaptertest::proj::test:index:Comp\$test:index:Thing::a$/);
+        assert.equal(a.protect, true);
+        assert.deepEqual(a.customTimeouts, { create: "7m" });
+        assert.deepEqual(normalize(a.wireInputs), { plain: "x", hidden: "[secret]" });
+        assert.deepEqual(normalize(a.wireInputs, true), { plain: "x", hidden: "s3cret" });
+        assert.deepEqual(b.dependencies, [a.urn]);
+        assert.deepEqual(b.propertyDependencies.ref, [a.urn]);
+        assert.deepEqual(b.ignoreChanges, ["list"]);
+        assert.equal(b.deleteBeforeReplace, true);
+        assert.equal(b.protect, false);
+        assert.equal(b.customTimeouts, undefined);
+        assert.deepEqual(normalize(b.wireInputs), { ref: "a-id", list: [1, 2] });
+        assert.equal(await resolveOutput(out.bId), "b-id");
+        assert.equal(await resolveOutput(out.secretOut), "[secret]");
+        assert.equal(out.config, "v");
+    });
+
+    it("turns the wire's special values into plain JSON", () => {
+        const sig = "4dabf18193072939515e22adb298388d";
+        assert.equal(normalize("04da6b54-80e4-46f7-96ec-b56ff0331ba9"), "[unknown]");
+        assert.deepEqual(normalize({ [sig]: "5cf8f73096256a8f31e491e813e4eb8e", urn: "urn:x" }), { resource: "urn:x" });
+        assert.deepEqual(normalize({ [sig]: "c44067f5952c0a294b673a41bacd8c17", text: "abc" }), { asset: "text(3 chars)" });
+        assert.deepEqual(normalize({ [sig]: "0def7320c3a5731c473e5ecbe6d01bc7", assets: { a: 1, b: 2 } }), { archive: ["a", "b"] });
+    });
+
+    it("names what changed when the SDK's request no longer has a method it reads", () => {
+        const req = { getType: () => "t" };
+        assert.throws(
+            () => decodeRegistration(req),
+            (e: unknown) =>
+                e instanceof SdkChanged &&
+                e.message.startsWith("tools/sdk-adapter.ts: the register request has no getName, getParent") &&
+                e.message.includes(`@pulumi/pulumi ${SDK_VERSION}'s internals`),
+        );
+    });
+});
