@@ -75,6 +75,8 @@ export const NOTES: Record<string, string> = {
     "bdok:database.instanceClass": "The classes `estimates/prices.json` prices.",
     "bdok:database.engineVersion": "`17`: RDS applies minor upgrades; a full version such as `17.6` turns them off and you upgrade it.",
     "bdok:protectStatefulResources": "Protect RDS, data buckets and the Glue databases; keep data on destroy (docs/operations.md, Teardown).",
+    "bdok:loadBalancerSourceRanges":
+        "The client CIDRs every listener of Airflow's API server, Trino and Kibana admits, through the annotation `service.beta.kubernetes.io/load-balancer-source-ranges` (without ranges the AWS Load Balancer Controller would open every port to 0.0.0.0/0). Required (non-empty) with `exposure: publicLoadBalancer`; empty with `internalLoadBalancer` means the VPC's CIDR (`vpcCidr`). No range broader than /8. E.g. `pulumi config set --path 'bdok:loadBalancerSourceRanges[0]' 203.0.113.0/24`.",
     "bdok:spark.executors":
         "At most `maxExecutors`: the streaming job's executor count, and how many executors each batch job (and the lake maintenance job) starts with.",
     "bdok:spark.executorMemory": "Sizes the executors of the batch jobs and the lake maintenance job; the streaming job's pods keep 1g.",
