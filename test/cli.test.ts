@@ -8,7 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { checkOutputDir, checkOutputFile, parseArgs, readPlanFile, UsageError } from "../tools/cli";
-import { chartsDir } from "../tools/helm";
+import { chartTarball } from "../tools/helm";
 import { charts as pinned } from "../versions";
 import { inBackground, ProcessResult, runTool, STACKS } from "./support";
 
@@ -321,7 +321,6 @@ const refusingCharts = path.join(renderDir, "charts");
 
 // The pinned charts, but a Trino chart whose template fails as a chart's own `fail` would.
 function chartsWithRefusingTrino(): void {
-    const real = chartsDir();
     const { chart, version } = pinned.trino;
     const file = `${chart}-${version}.tgz`;
     fs.mkdirSync(path.join(renderDir, "src", chart, "templates"), { recursive: true });
@@ -330,13 +329,13 @@ function chartsWithRefusingTrino(): void {
     fs.mkdirSync(refusingCharts);
     const tar = spawnSync("tar", ["-czf", path.join(refusingCharts, file), "-C", path.join(renderDir, "src"), chart]);
     assert.equal(tar.status, 0, String(tar.stderr));
-    const sums = fs
-        .readFileSync(path.join(real, "SHA256SUMS"), "utf8")
-        .split("\n")
-        .filter((l) => l.trim() && !l.includes(file));
-    for (const l of sums) {
-        const name = l.trim().split(/\s+/).pop()!.replace(/^\*/, "");
-        if (fs.existsSync(path.join(real, name))) fs.symlinkSync(path.join(real, name), path.join(refusingCharts, name));
+    // The other pinned charts as verified where they are (a folder with SHA256SUMS, or the lock-checked cache).
+    const sums: string[] = [];
+    for (const name of Object.keys(pinned) as (keyof typeof pinned)[]) {
+        if (name === "trino") continue;
+        const tgz = chartTarball(name);
+        fs.symlinkSync(tgz, path.join(refusingCharts, path.basename(tgz)));
+        sums.push(`${crypto.createHash("sha256").update(fs.readFileSync(tgz)).digest("hex")}  ${path.basename(tgz)}`);
     }
     const sha = crypto
         .createHash("sha256")

@@ -60,19 +60,20 @@ describe("charts on a bare clone: fetched once, verified against charts.lock.jso
         const other = zlib.gzipSync(zlib.gunzipSync(real[trino]), { level: 1 });
         assert.notEqual(sha(other), sha(real[trino]));
         tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
-        // In child processes: this one serves the repositories.
-        const [fetched, refused, plan, offline] = await Promise.all([
-            runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) }),
-            runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) }),
-            runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
-                env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
-                timeoutMs: 280000,
-            }),
-            runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
-                env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
-            }),
-        ]);
-        Object.assign(results, { fetched, refused, plan, offline });
+        // In child processes (this one serves the repositories), one at a time: the other suites'
+        // command-line runs share the machine and have their own time limits.
+        const fetched = await runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) });
+        const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) });
+        const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")]);
+        const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")]);
+        const offline = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
+            env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
+        });
+        const plan = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
+            env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
+            timeoutMs: 280000,
+        });
+        Object.assign(results, { fetched, refused, plan, offline, indexLock, tamperedIndexLock });
     });
     after(async () => {
         await good?.close();
@@ -121,6 +122,15 @@ describe("charts on a bare clone: fetched once, verified against charts.lock.jso
         const lines = r.stderr.trim().split("\n");
         assert.match(lines[lines.length - 1], /^charts: .*helm pull from http:\/\/127\.0\.0\.1:9\/ failed.*; set BDOK_CHARTS_DIR .* or BDOK_CHART_REPO/);
         assert.ok(!fs.existsSync(path.join(tmp, "plan-offline", "plan.json")));
+    });
+
+    it("charts:lock --from-index takes each repository's published digest (Helm index.yaml), not a download", () => {
+        assert.equal(results.indexLock.status, 0, results.indexLock.stderr);
+        assert.deepEqual(readLock(path.join(tmp, "lock-index.json")).charts, readLock().charts, "the reference tarballs' index gives the committed lock");
+        assert.equal(results.tamperedIndexLock.status, 0, results.tamperedIndexLock.stderr);
+        const other = readLock(path.join(tmp, "lock-tampered.json")).charts;
+        assert.notEqual(other[trino].sha256, readLock().charts[trino].sha256, "another repository's index, another digest");
+        assert.equal(other[chartFile("airflow")].sha256, readLock().charts[chartFile("airflow")].sha256);
     });
 
     it("no fetch wrote charts.lock.json", () => {

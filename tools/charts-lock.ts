@@ -1,9 +1,11 @@
 // charts.lock.json: the SHA-256 of every chart tarball pinned in versions.ts, committed. Written
 // when a pin changes, from a reference folder of tarballs whose provenance is recorded (default
 // ../shared/charts, see its SOURCES.md and SHA256SUMS) — never from the download it then checks.
-// `npm run charts:lock [-- --from <dir>]`.
+// `npm run charts:lock [-- --from <dir>]`, or `-- --from-index [--repo <url>]`: the digests each
+// Helm repository's index.yaml publishes (OCI charts keep their entry).
 import * as fs from "fs";
 import * as path from "path";
+import * as YAML from "yaml";
 import { ChartName, charts } from "../versions";
 
 const ROOT = path.resolve(__dirname, "..");
@@ -62,19 +64,76 @@ export function buildLock(referenceDir: string): ChartLock {
     return out;
 }
 
-if (require.main === module) {
-    const i = process.argv.indexOf("--from");
-    const from = path.resolve(i >= 0 ? process.argv[i + 1] : path.join(ROOT, "..", "shared", "charts"));
-    // The project cache holds downloads: pinning them would pin whatever was downloaded.
-    if (from === path.join(ROOT, ".charts")) {
-        console.error("charts:lock: .charts holds downloads; the lock comes from a reference folder, not from what it checks");
-        process.exit(2);
+/** The body of an http(s) URL. */
+function get(url: string): Promise<string> {
+    const lib = url.startsWith("https:") ? require("https") : require("http");
+    return new Promise((resolve, reject) => {
+        lib.get(url, (res: import("http").IncomingMessage) => {
+            if ((res.statusCode ?? 0) >= 300) {
+                res.resume();
+                reject(new Error(`GET ${url}: HTTP ${res.statusCode}`));
+                return;
+            }
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+        }).on("error", (e: Error) => reject(new Error(`GET ${url}: ${e.message}`)));
+    });
+}
+
+/**
+ * The lock from each Helm repository's index.yaml, whose `digest` is the publisher's sha256 of the
+ * tarball (Helm's repository index format). OCI charts (no index) keep their current entry.
+ */
+export async function lockFromIndex(current: ChartLock, mirror?: string): Promise<{ lock: ChartLock; kept: string[] }> {
+    const out: ChartLock = { comment: current.comment, charts: { ...current.charts } };
+    const kept: string[] = [];
+    const indexes = new Map<string, any>();
+    for (const name of Object.keys(charts) as ChartName[]) {
+        const c = charts[name];
+        const repo = mirror ?? chartSource(name);
+        const file = chartFile(name);
+        if (repo.startsWith("oci://")) {
+            kept.push(file);
+            continue;
+        }
+        const url = `${repo.replace(/\/+$/, "")}/index.yaml`;
+        if (!indexes.has(url)) indexes.set(url, YAML.parse(await get(url)));
+        const entry = (indexes.get(url)?.entries?.[c.chart] ?? []).find((e: { version: string }) => String(e.version) === c.version);
+        if (!entry?.digest) throw new Error(`${url} lists no ${c.chart} ${c.version} with a digest`);
+        out.charts[file] = { chart: c.chart, version: c.version, repo: chartSource(name), sha256: String(entry.digest).replace(/^sha256:/, "") };
     }
-    try {
-        fs.writeFileSync(LOCK_FILE, JSON.stringify(buildLock(from), null, 2) + "\n");
-        console.log(`wrote ${path.relative(ROOT, LOCK_FILE)} from ${from}`);
-    } catch (e) {
-        console.error(`charts:lock: ${(e as Error).message}`);
-        process.exit(2);
+    return { lock: out, kept };
+}
+
+if (require.main === module) {
+    const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+    const outFile = path.resolve(arg("--out") ?? LOCK_FILE);
+    const write = (lock: ChartLock) => fs.writeFileSync(outFile, JSON.stringify(lock, null, 2) + "\n");
+    if (process.argv.includes("--from-index")) {
+        // When a pin changes and the reference folder lacks the new tarball: the publishers' digests.
+        lockFromIndex(readLock(), arg("--repo"))
+            .then(({ lock, kept }) => {
+                write(lock);
+                console.log(`wrote ${outFile} from the repositories' index.yaml digests${kept.length ? `; kept (OCI, no index): ${kept.join(", ")}` : ""}`);
+            })
+            .catch((e: Error) => {
+                console.error(`charts:lock: ${e.message}`);
+                process.exit(2);
+            });
+    } else {
+        const from = path.resolve(arg("--from") ?? path.join(ROOT, "..", "shared", "charts"));
+        // The project cache holds downloads: pinning them would pin whatever was downloaded.
+        if (from === path.join(ROOT, ".charts")) {
+            console.error("charts:lock: .charts holds downloads; the lock comes from a reference folder, not from what it checks");
+            process.exit(2);
+        }
+        try {
+            write(buildLock(from));
+            console.log(`wrote ${outFile} from ${from}`);
+        } catch (e) {
+            console.error(`charts:lock: ${(e as Error).message}`);
+            process.exit(2);
+        }
     }
 }

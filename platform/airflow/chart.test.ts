@@ -1,10 +1,9 @@
 // The Airflow chart as rendered from each stack's values: pods, mounts, hooks, references.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
 import * as YAML from "yaml";
 import { DAGS_FOLDER, metadataChecksum, metadataKeys, secretNames } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE } from "./dags";
-import { PlanRun, ROOT } from "../../tools/harness";
+import { PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { inputsOf, planOf, STACKS } from "../../test/support";
 import { mine, release, secretNamed, values } from "../../test/airflow/testing";
@@ -179,28 +178,6 @@ for (const stack of STACKS) {
                     `${name}: the ignore file is in the DAGs folder`,
                 );
             }
-        });
-
-        it("finds every DAG in the ConfigMap as the kubelet lays it out (pipelines/tests/dag_discovery.py)", () => {
-            const cm = inputsOf(mine(run).find((c) => c.type === "kubernetes:core/v1:ConfigMap")!);
-            const vol = pods(objs)
-                .find((x) => x.name === "Deployment/airflow-dag-processor")!
-                .spec.volumes.find((x: any) => x.configMap?.items);
-            const payload = Object.fromEntries(vol.configMap.items.map((i: any) => [i.path, cm.data[i.key]]));
-            const discover = (p: Record<string, string>) => {
-                const r = spawnSync("python3", ["-m", "pipelines.tests.dag_discovery"], {
-                    cwd: ROOT,
-                    input: JSON.stringify({ payload: p }),
-                    encoding: "utf8",
-                    env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-                });
-                assert.equal(r.status, 0, r.stderr);
-                return JSON.parse(r.stdout);
-            };
-            assert.deepEqual(discover(payload), { dag_files: ["iceberg_maintenance.py", "imdb_pipeline.py"] });
-            // The same files without the ignore file: Airflow stops at ..data before the first file.
-            const { [DAGS_IGNORE_FILE]: _, ...bare } = payload;
-            assert.match(discover(bare).error ?? "", /Detected recursive loop/);
         });
 
         it("rolls every Airflow pod on a password rotation, and gives them the asyncpg URL from the same Secret", () => {

@@ -9,7 +9,7 @@ import { DAGS_FOLDER } from "./values";
  * directory and one symlink per entry into `..data/`. Airflow's DAG discovery walks with
  * followlinks and fails ("Detected recursive loop") on `..data` unless an ignore rule prunes the
  * `..*` entries first (glob syntax, pinned in the config below).
- * pipelines/tests/test_dag_discovery.py runs that discovery over such a layout.
+ * test/engines/airflow.test.ts runs Airflow's own discovery over such a layout, with and without it.
  */
 export const DAGS_IGNORE_FILE = ".airflowignore";
 export const DAGS_IGNORE = "# the kubelet's ConfigMap internals: ..data and ..<timestamp>\n..*\n";

@@ -21,6 +21,8 @@ for jar in jars:
         if SDK_CLASS in z.namelist():
             with_sdk.append(jar)
 loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
-served_by = str(jvm.java.lang.Class.forName("software.amazon.awssdk.core.SdkClient", False, loader).getProtectionDomain().getCodeSource().getLocation())
+served_by = str(
+    jvm.java.lang.Class.forName("software.amazon.awssdk.core.SdkClient", False, loader).getProtectionDomain().getCodeSource().getLocation()
+)
 print("CLASSPATH " + json.dumps({"jars": jars, "with_sdk": with_sdk, "served_by": served_by}), flush=True)
 spark.stop()

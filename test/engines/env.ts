@@ -123,11 +123,12 @@ export function tail(file: string, lines: number): string {
 }
 
 /** moto's server (S3, Glue, STS...) on a free loopback port. */
-export async function startMoto(workDir: string): Promise<Server & { endpoint: string }> {
+export async function startMoto(workDir: string, motoServer = MOTO_SERVER): Promise<Server & { endpoint: string }> {
     const port = await freePort();
-    const server = startServer(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], { log: path.join(workDir, "moto.log") });
+    const server = startServer(motoServer, ["-H", "127.0.0.1", "-p", String(port)], { log: path.join(workDir, "moto.log") });
     const endpoint = `http://127.0.0.1:${port}`;
-    await waitFor("moto", async () => (await fetch(`${endpoint}/moto-api/`)).ok, 60_000, server);
+    // Generous: moto imports every service on its first request, slow on a loaded 2-core machine.
+    await waitFor("moto", async () => (await fetch(`${endpoint}/moto-api/`)).ok, 180_000, server);
     return { ...server, endpoint };
 }
 

@@ -68,3 +68,5 @@ fi
 log "ready in $CACHE"
 
 # ===== h/streams: Kafka and Airflow (below this line) =====
+bash test/engines/install-streams.sh
+# ===== end h/streams =====

@@ -1,0 +1,291 @@
+// The realtime flow on local engines, shared by test/engines/realtime.test.ts and
+// `npm run pipelines:local`: customers rows published as the JDBC source connector publishes them,
+// and the streaming job run as the plan's SparkApplication with only local things changed (the
+// endpoints, the mounted Secrets' files, the commit interval, one unreachable jar).
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { CACHE, SPARK_SUBMIT, Server, startServer } from "./env";
+import { Broker, clientProps, probe } from "./kafka";
+import { downloadJob, localLake, python, uploadJob, uploadedSource } from "./lake";
+import { EnginePlan, SparkApp } from "./plan";
+import { Submission, failureSummary, submission } from "./spark";
+import { inputsOf } from "../support";
+
+export const STREAMING_APP = "customers-streaming";
+export const CONNECT_USER = "bdok-connect";
+// What the program names; read from the plan where it can be, these only pick things out of it.
+const TOKEN_PROVIDER = "org.apache.spark:spark-token-provider-kafka-0-10_2.13";
+export const tokenProviderJar = () => path.join(CACHE, "maven", "spark-token-provider-kafka-0-10_2.13-4.0.0.jar");
+/** The lowest interval streaming_job.py accepts; the plan's (60 s) would only make the test slower. */
+export const COMMIT_INTERVAL = "10 seconds";
+
+const DAY_MS = 86_400_000;
+
+export interface Customer {
+    id: number;
+    name: string;
+    sex: string | null;
+    street_address: string | null;
+    city: string | null;
+    state: string | null;
+    zip: string | null;
+    /** Epoch milliseconds of midnight UTC of the birth day (what a Connect Date carries), or null. */
+    birthdate: number | null;
+    profession: string | null;
+    email: string | null;
+    phone: string | null;
+    /** Epoch milliseconds (Connect Timestamp). */
+    dt_update: number;
+}
+
+/** public.customers (pipelines/realtime/customers.sql) as kafka-connect-jdbc's GenericDatabaseDialect
+ * types it: serial/int4 NOT NULL -> int32, text -> string (optional unless NOT NULL), date -> Connect
+ * Date, timestamp NOT NULL -> Connect Timestamp; the value schema is named after the table. */
+const SOURCE_SCHEMA = {
+    name: "customers",
+    fields: [
+        { field: "id", type: "int32", optional: false },
+        { field: "name", type: "string", optional: false },
+        ...["sex", "street_address", "city", "state", "zip"].map((field) => ({ field, type: "string", optional: true })),
+        { field: "birthdate", type: "Date", optional: true },
+        ...["profession", "email", "phone"].map((field) => ({ field, type: "string", optional: true })),
+        { field: "dt_update", type: "Timestamp", optional: false },
+    ],
+};
+
+const utcDay = (y: number, m: number, d: number) => Date.UTC(y, m - 1, d);
+
+/** Customers with birthdays on both sides of today, on 29 February, and without a birthdate. */
+export function generate(count: number, firstId: number, now: Date): Customer[] {
+    const y = now.getUTCFullYear();
+    const m = now.getUTCMonth() + 1;
+    const d = now.getUTCDate();
+    const out: Customer[] = [];
+    for (let i = 0; i < count; i++) {
+        const id = firstId + i;
+        const years = 5 + ((id * 7) % 86);
+        let birth: number | null;
+        switch (id % 6) {
+            case 0:
+                birth = utcDay(y - years, m, d); // birthday today: a year older already
+                break;
+            case 1:
+                birth = Date.UTC(y - years, m - 1, d) + DAY_MS; // birthday tomorrow: not yet
+                break;
+            case 2:
+                birth = utcDay(2000 - (id % 3) * 4, 2, 29); // leap day
+                break;
+            case 3:
+                birth = null;
+                break;
+            default:
+                birth = utcDay(y - years, 1 + (id % 12), 1 + (id % 28));
+        }
+        out.push({
+            id,
+            name: `customer ${id}`,
+            sex: id % 5 === 0 ? null : id % 2 ? "F" : "M",
+            street_address: `${id} Main St`,
+            city: "Springfield",
+            state: "IL",
+            zip: String(62700 + (id % 100)),
+            birthdate: birth,
+            profession: id % 4 === 0 ? null : "engineer",
+            email: `c${id}@example.org`,
+            phone: null,
+            dt_update: now.getTime() - (count - i) * 1000,
+        });
+    }
+    return out;
+}
+
+/** Whole years completed on `today` (an ISO date), computed on calendar fields. */
+export function expectedAge(birthMs: number | null, today: string): number | null {
+    if (birthMs === null) return null;
+    const b = new Date(birthMs);
+    const [ty, tm, td] = today.split("-").map(Number);
+    const before = tm < b.getUTCMonth() + 1 || (tm === b.getUTCMonth() + 1 && td < b.getUTCDate());
+    return ty - b.getUTCFullYear() - (before ? 1 : 0);
+}
+
+/** The band of the stack's query (queries.json customers_by_age_band_last_hour), spelled out. */
+export function band(age: number): string {
+    return age < 18 ? "under 18" : age < 30 ? "18-29" : age < 45 ? "30-44" : age < 65 ? "45-64" : "65+";
+}
+
+export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+
+/** The plan's streaming SparkApplication, run against a local broker and moto. */
+export class RealtimeFlow {
+    readonly app: SparkApp & { spec: any };
+    readonly db: string;
+    /** The UTC days the job ran on (a run across midnight may compute either day's ages). */
+    readonly days: string[] = [];
+
+    constructor(
+        readonly plan: EnginePlan,
+        readonly moto: { endpoint: string },
+        readonly broker: Broker,
+        readonly work: string,
+    ) {
+        const found = plan.run.captured.filter((c) => c.type.endsWith(":SparkApplication") && inputsOf(c).metadata.name === STREAMING_APP);
+        assert.equal(found.length, 1, `plan: the ${STREAMING_APP} SparkApplication`);
+        this.app = inputsOf(found[0]);
+        this.db = this.arg("--lake-database");
+        assert.equal(this.db, plan.databases.realtime, "the job writes the realtime namespace's database");
+    }
+
+    arg(flag: string): string {
+        const i = this.app.spec.arguments.indexOf(flag);
+        if (i < 0) throw new Error(`${STREAMING_APP}: no ${flag} argument`);
+        return this.app.spec.arguments[i + 1];
+    }
+
+    get sourceTopic(): string {
+        return this.arg("--source-topic");
+    }
+    get targetTopic(): string {
+        return this.arg("--target-topic");
+    }
+
+    /** Connect's client (its KafkaUser may write the source topic and read the transformed one). */
+    connect(): Record<string, string> {
+        return clientProps(this.broker.pki, CONNECT_USER, this.broker.bootstrap);
+    }
+
+    /** The program's upload of the job file, to where mainApplicationFile points. */
+    async upload(): Promise<void> {
+        const main = this.app.spec.mainApplicationFile as string;
+        await uploadJob(this.moto.endpoint, this.plan.region, main, uploadedSource(this.plan, main.replace(/^s3a:\/\/[^/]+\//, "")));
+    }
+
+    publish(rows: Customer[]): void {
+        probe(this.work, "produce-connect", {
+            client: this.connect(),
+            topic: this.sourceTopic,
+            keyType: "int32",
+            fields: SOURCE_SCHEMA,
+            records: rows.map((r) => ({ key: r.id, value: r })),
+        });
+    }
+
+    consume(expect: number): { key: string; value: string }[] {
+        return probe(this.work, "consume", { client: this.connect(), topic: this.targetTopic, expect, timeoutMs: 60_000 });
+    }
+
+    private userSecret(): string {
+        return this.app.spec.volumes.find((v: any) => v.name === "kafka-user").secret.secretName;
+    }
+
+    /** spark-submit's arguments and environment for the plan's application, local things changed. */
+    async submission(): Promise<Submission> {
+        const { app, broker, work } = this;
+        const local = path.join(work, "driver", "streaming_job.py");
+        await downloadJob(this.moto.endpoint, this.plan.region, app.spec.mainApplicationFile, local);
+        // The Secrets the driver mounts, as files laid out by their items (Strimzi's Secrets' keys).
+        const secrets: Record<string, Record<string, string>> = {
+            [app.spec.volumes.find((v: any) => v.name === "kafka-cluster-ca").secret.secretName]: { "ca.crt": broker.pki.clusterCa },
+            [this.userSecret()]: { "user.p12": broker.pki.users.get(this.userSecret())!.p12 },
+        };
+        const replace: [string, string][] = [];
+        for (const v of app.spec.volumes.filter((x: any) => x.secret)) {
+            const mount = app.spec.driver.volumeMounts.find((m: any) => m.name === v.name);
+            const dir = path.join(work, "secrets", v.name);
+            fs.mkdirSync(dir, { recursive: true });
+            for (const item of v.secret.items) fs.copyFileSync(secrets[v.secret.secretName][item.key], path.join(dir, item.path));
+            replace.push([mount.mountPath, dir]);
+        }
+        const args = (app.spec.arguments as string[]).map((a, i, list) => {
+            if (list[i - 1] === "--bootstrap-servers") return broker.bootstrap;
+            if (list[i - 1] === "--commit-interval") return COMMIT_INTERVAL;
+            return replace.reduce((acc, [from, to]) => acc.split(from).join(to), a);
+        });
+        const spec = {
+            ...app.spec,
+            mainApplicationFile: local,
+            arguments: args,
+            volumes: app.spec.volumes.filter((v: any) => !v.secret),
+            driver: { ...app.spec.driver, volumeMounts: app.spec.driver.volumeMounts.filter((m: any) => !replace.some(([p]) => p === m.mountPath)) },
+            // The one artifact the reachable Maven Central lacks (install-streams.sh).
+            deps: { ...app.spec.deps, excludePackages: [TOKEN_PROVIDER], jars: [tokenProviderJar()] },
+        };
+        const sub = submission({ ...app, spec }, localLake(this.plan, this.moto.endpoint, work));
+        // The driver's environment from its Secret references (the keystore password).
+        for (const e of app.spec.driver.env ?? []) {
+            const ref = e.valueFrom?.secretKeyRef;
+            assert.equal(ref?.name, this.userSecret(), `driver env ${e.name} comes from the KafkaUser's Secret`);
+            assert.equal(ref.key, "user.password");
+            sub.env[e.name] = broker.pki.users.get(ref.name)!.password;
+        }
+        return sub;
+    }
+
+    /** Starts the streaming job in the background (it runs until stopped). */
+    async start(label: string): Promise<Server> {
+        const sub = await this.submission();
+        this.days.push(isoDay(Date.now()));
+        return startServer(SPARK_SUBMIT, sub.args, { env: sub.env, cwd: this.work, log: path.join(this.work, `${label}.log`) });
+    }
+
+    /** Rows in the Iceberg table: the current snapshot's total-records, read from Glue and S3. */
+    async tableRows(): Promise<number> {
+        const code = [
+            "import sys, json, boto3",
+            "ep, region, db, table = sys.argv[1:]",
+            "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
+            "try:",
+            "    loc = glue.get_table(DatabaseName=db, Name=table)['Table']['Parameters']['metadata_location']",
+            "except glue.exceptions.EntityNotFoundException:",
+            "    print(-1); sys.exit()",
+            "bucket, key = loc.split('://', 1)[1].split('/', 1)",
+            "meta = json.loads(boto3.client('s3', endpoint_url=ep, region_name=region).get_object(Bucket=bucket, Key=key)['Body'].read())",
+            "snap = [s for s in meta.get('snapshots', []) if s['snapshot-id'] == meta.get('current-snapshot-id')]",
+            "print(int(snap[0]['summary'].get('total-records', 0)) if snap else 0)",
+        ].join("\n");
+        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers"])).trim());
+    }
+
+    /**
+     * Another writer's schema change, committed the way Iceberg's catalogs commit: a new metadata
+     * file with a new current schema (one more column), and the Glue table pointed at it.
+     */
+    async addColumn(column: string): Promise<void> {
+        const code = [
+            "import sys, json, uuid, boto3",
+            "ep, region, db, table, column = sys.argv[1:]",
+            "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
+            "s3 = boto3.client('s3', endpoint_url=ep, region_name=region)",
+            "t = glue.get_table(DatabaseName=db, Name=table)['Table']",
+            "loc = t['Parameters']['metadata_location']",
+            "bucket, key = loc.split('://', 1)[1].split('/', 1)",
+            "meta = json.loads(s3.get_object(Bucket=bucket, Key=key)['Body'].read())",
+            "current = [x for x in meta['schemas'] if x['schema-id'] == meta['current-schema-id']][0]",
+            "new_id = max(x['schema-id'] for x in meta['schemas']) + 1",
+            "meta['last-column-id'] += 1",
+            "fields = current['fields'] + [{'id': meta['last-column-id'], 'name': column, 'required': False, 'type': 'string'}]",
+            "meta['schemas'].append({'type': 'struct', 'schema-id': new_id, 'fields': fields})",
+            "meta['current-schema-id'] = new_id",
+            "new_key = key.rsplit('/', 1)[0] + f'/99999-{uuid.uuid4()}.metadata.json'",
+            "s3.put_object(Bucket=bucket, Key=new_key, Body=json.dumps(meta).encode())",
+            "params = dict(t['Parameters'], metadata_location=f's3://{bucket}/{new_key}', previous_metadata_location=loc)",
+            "keep = ('Name', 'Description', 'Owner', 'Retention', 'StorageDescriptor', 'PartitionKeys', 'TableType')",
+            "glue.update_table(DatabaseName=db, TableInput=dict({k: t[k] for k in keep if k in t}, Parameters=params))",
+        ].join("\n");
+        await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers", column]);
+    }
+
+    /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
+    async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000): Promise<void> {
+        const end = Date.now() + timeoutMs;
+        let n = -1;
+        while (Date.now() < end) {
+            if (job.child.exitCode !== null)
+                throw new Error(`${what}: the job exited (${job.child.exitCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
+            n = await this.tableRows();
+            if (n >= want) return;
+            await new Promise((r) => setTimeout(r, 3000));
+        }
+        throw new Error(`${what}: ${n} rows in the table after ${timeoutMs / 1000} s, expected ${want}\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
+    }
+}
