@@ -1,9 +1,11 @@
 """Reports the driver's classpath jars and which of them carry the AWS SDK v2 (SdkClient.class).
 
-Run by spark-submit with a SparkApplication's deps (test/engines/spark.ts); prints one JSON line.
+Run by spark-submit with a SparkApplication's deps (test/engines/spark.ts); writes one JSON report
+to the file named by its argument (a file, since the driver's log lines interleave with stdout).
 """
 
 import json
+import sys
 import zipfile
 from urllib.parse import urlparse
 
@@ -24,5 +26,6 @@ loader = jvm.java.lang.Thread.currentThread().getContextClassLoader()
 served_by = str(
     jvm.java.lang.Class.forName("software.amazon.awssdk.core.SdkClient", False, loader).getProtectionDomain().getCodeSource().getLocation()
 )
-print("CLASSPATH " + json.dumps({"jars": jars, "with_sdk": with_sdk, "served_by": served_by}), flush=True)
+with open(sys.argv[1], "w") as out:
+    json.dump({"jars": jars, "with_sdk": with_sdk, "served_by": served_by}, out)
 spark.stop()

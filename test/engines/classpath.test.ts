@@ -32,12 +32,12 @@ describe("Engines: one AWS SDK v2 on the Spark classpath (issue 18 item 9)", fun
             const deps = JSON.stringify(app.spec.deps);
             if (seen.has(deps)) continue; // same packages, same classpath
             seen.set(deps, name);
-            const probe: SparkApp = { ...app, spec: { ...app.spec, mainApplicationFile: path.join(__dirname, "classpath.py"), arguments: [] } };
+            const reportFile = path.join(work, `${name}.json`);
+            const probe: SparkApp = { ...app, spec: { ...app.spec, mainApplicationFile: path.join(__dirname, "classpath.py"), arguments: [reportFile] } };
             const lake = localLake(plan, "http://127.0.0.1:9", work);
             const run = await sparkSubmit(submission(probe, lake), path.join(work, `${name}.log`));
-            const line = run.output.split("\n").find((l) => l.startsWith("CLASSPATH "));
-            assert.ok(run.code === 0 && line, `classpath probe of ${name} failed:\n${run.output.slice(-3000)}`);
-            const report = JSON.parse(line.slice("CLASSPATH ".length)) as { jars: string[]; with_sdk: string[]; served_by: string };
+            assert.ok(run.code === 0 && fs.existsSync(reportFile), `classpath probe of ${name} failed:\n${run.output.slice(-3000)}`);
+            const report = JSON.parse(fs.readFileSync(reportFile, "utf8")) as { jars: string[]; with_sdk: string[]; served_by: string };
             const names = (jars: string[]) => jars.map((j) => path.basename(j));
             assert.equal(
                 report.with_sdk.length,
