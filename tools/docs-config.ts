@@ -64,8 +64,10 @@ export function setCommand(row: KeyRow): string {
 export const NOTES: Record<string, string> = {
     "bdok:profile":
         "Sizing follows this setting only, never the stack's name: a `staging` stack with `profile: ha` gets prod's sizes. `ha` also turns on the prod-only policy rules.",
+    "bdok:azCount":
+        "The first zones, in the order the region lists them, whose zone ID EKS accepts for cluster subnets: `use1-az3` (us-east-1), `usw1-az2` (us-west-1) and `cac1-az3` (ca-central-1) are skipped (EKS User Guide, network requirements). Zone names map to different zones in each account, so the subnets are placed by zone ID. A region with too few accepted zones is an error naming the skipped IDs.",
     "bdok:kubernetesVersion":
-        "The versions in EKS standard support on the date of `estimates/prices.json`; older ones bill extended support, 6× the control-plane price. The plan warns 90 days before the stack's version leaves standard support.",
+        "The versions in EKS standard support on the date of `estimates/prices.json`; older ones bill extended support, 6× the control-plane price. The plan warns 90 days before the stack's version leaves standard support. Every version needs its EKS add-on versions pinned in `versions.ts` (`eksAddons`: vpc-cni, kube-proxy, CoreDNS, Pod Identity agent, EBS CSI driver); one without them is refused. Upgrading Kubernetes means adding that row first (`aws eks describe-addon-versions --addon-name <name> --kubernetes-version <v>`).",
     "bdok:endpointPublicAccessCidrs":
         "`[]` = private endpoint only (prod's stack file sets `[]`; the policy rule `eks-endpoint-restricted-prod` refuses an open endpoint in any prod stack).",
     "bdok:nodeGroups":
@@ -73,10 +75,13 @@ export const NOTES: Record<string, string> = {
     "bdok:database.instanceClass": "The classes `estimates/prices.json` prices.",
     "bdok:database.engineVersion": "`17`: RDS applies minor upgrades; a full version such as `17.6` turns them off and you upgrade it.",
     "bdok:protectStatefulResources": "Protect RDS, data buckets and the Glue databases; keep data on destroy (docs/operations.md, Teardown).",
+    "bdok:loadBalancerSourceRanges":
+        "The client CIDRs every listener of Airflow's API server, Trino and Kibana admits, through the annotation `service.beta.kubernetes.io/load-balancer-source-ranges` (without ranges the AWS Load Balancer Controller would open every port to 0.0.0.0/0). Required (non-empty) with `exposure: publicLoadBalancer`; empty with `internalLoadBalancer` means the VPC's CIDR (`vpcCidr`). No range broader than /8. E.g. `pulumi config set --path 'bdok:loadBalancerSourceRanges[0]' 203.0.113.0/24`.",
     "bdok:spark.executors":
-        "At most `maxExecutors`: the streaming job's executor count, and how many executors each batch job (and the lake maintenance job) starts with. `executorMemory` sizes the batch jobs' executors (the streaming job's pods keep 1g).",
+        "At most `maxExecutors`: the streaming job's executor count, and how many executors each batch job (and the lake maintenance job) starts with.",
+    "bdok:spark.executorMemory": "Sizes the executors of the batch jobs and the lake maintenance job; the streaming job's pods keep 1g.",
     "bdok:spark.maxExecutors":
-        "The batch jobs' dynamic allocation ceiling (they start with `executors`, may scale down to 0, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The batch DAG's SparkApplications count as peak demand in the capacity check.",
+        "The dynamic allocation ceiling of the batch jobs and the lake maintenance job (they start with `executors`, may scale down to 0, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The DAGs' SparkApplications count as peak demand in the capacity check.",
     "bdok:lake.commitInterval": "The streaming job's trigger: one Iceberg commit per interval.",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
