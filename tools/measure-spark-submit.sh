@@ -8,7 +8,7 @@
 set -eu
 ivy=${1:-$(mktemp -d)}
 home=${SPARK_HOME:-$(python3 -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')}
-pkgs=$(cd "$(dirname "$0")/.." && npx ts-node --transpile-only -e 'import { sparkPackages as p } from "./versions"; console.log([p.hadoopAws, p.icebergRuntime, p.icebergAwsBundle].join(","))')
+pkgs=$(cd "$(dirname "$0")/.." && npx ts-node --transpile-only -e 'import { sparkPackages as p } from "./versions"; console.log([p.hadoopAws, p.icebergRuntime].join(","))')
 out=$(mktemp)
 # The controller's SPARK_SUBMIT_OPTS (cluster mode gets no -Xmx from the launcher).
 SPARK_SUBMIT_OPTS=${SPARK_SUBMIT_OPTS:--Xmx256m} /usr/bin/time -v "$home/bin/spark-submit" \

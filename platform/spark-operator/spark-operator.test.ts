@@ -206,7 +206,7 @@ describe("Platform: SparkOperator", () => {
                 // Each of --controller-threads reconciles may be running one spark-submit (submission.go runSparkSubmit).
                 const threads = Number(/^--controller-threads=(\d+)$/.exec(container.args.find((a: string) => a.startsWith("--controller-threads=")))![1]);
                 // Measured 2026-12-07 with tools/measure-spark-submit.sh (pyspark 4.0.1, OpenJDK 17.0.15, -Xmx256m, k8s
-                // cluster mode, --packages hadoop-aws 3.4.1 + iceberg-spark-runtime-4.0 + iceberg-aws-bundle 1.10.1,
+                // cluster mode, --packages hadoop-aws 3.4.1 + iceberg-spark-runtime-4.0 + iceberg-aws-bundle 1.10.1, since dropped,
                 // through to the driver pod's creation): peak RSS 305,020 kB with a cold Ivy cache, 265,496 to
                 // 302,724 kB warm; without -Xmx (host ergonomics) 309,256 kB.
                 const submitPeakMiB = Math.ceil(309_256 / 1024);
