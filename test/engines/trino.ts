@@ -72,7 +72,15 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
         "step trino: Trino",
         async () => {
             const r = await fetch(`${url}/v1/info`);
-            return r.ok && ((await r.json()) as { starting?: boolean }).starting === false;
+            if (!r.ok || ((await r.json()) as { starting?: boolean }).starting !== false) return false;
+            // "Started" comes before the coordinator registers itself as a worker: until then a
+            // query fails with NO_NODES_AVAILABLE (seen on a fast, idle machine).
+            try {
+                await query(url, "SELECT 1", server.log);
+                return true;
+            } catch {
+                return false;
+            }
         },
         180_000,
         server,
