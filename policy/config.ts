@@ -1,5 +1,15 @@
 // The pack's configuration (which stack, which exposure) and the wrappers every rule is built with.
-import type { PolicyConfigSchema, ReportViolation, ResourceValidation, ResourceValidationArgs, StackValidation, StackValidationArgs } from "@pulumi/policy";
+import type {
+    EnforcementLevel,
+    PolicyConfigSchema,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidation,
+    StackValidationArgs,
+    StackValidationPolicy,
+} from "@pulumi/policy";
 
 // ---------------------------------------------------------------------------------------------
 // Configuration: which stack the pack is looking at
@@ -82,3 +92,36 @@ export function prodOnlyStack(fn: (args: StackValidationArgs, report: ReportViol
 export const label = (args: { type: string; name: string }) => `${args.type.split(":").pop()} "${args.name}"`;
 
 export const common = { configSchema };
+
+// ---------------------------------------------------------------------------------------------
+// Rule factory: every rule is mandatory, takes the pack's configuration, and is prod-only exactly
+// when tagged "prod-only" (the tag the report and PROD_ONLY read is the switch, so they cannot disagree).
+// ---------------------------------------------------------------------------------------------
+
+export const PROD_ONLY_TAG = "prod-only";
+
+export interface RuleSpec {
+    name: string;
+    description: string;
+    tags: string[];
+    /** Mandatory unless said otherwise. */
+    enforcementLevel?: EnforcementLevel;
+}
+
+type Check<A> = (args: A, report: ReportViolation, cfg: BdokPolicyConfig) => void;
+
+/** A resource rule; `types` narrows it to some resource types (a list or a predicate), else it sees every resource. */
+export function resourceRule(
+    spec: RuleSpec & { types?: readonly string[] | ((type: string) => boolean); check: Check<ResourceValidationArgs> },
+): ResourceValidationPolicy {
+    const { types, check, ...meta } = spec;
+    const body: ResourceValidation = meta.tags.includes(PROD_ONLY_TAG) ? prodOnly(check) : (args, report) => check(args, report, configOf(args, args.urn));
+    return { ...common, enforcementLevel: "mandatory", ...meta, validateResource: types === undefined ? body : forTypes(types, body) };
+}
+
+/** A rule over the whole stack (for checks that relate resources to each other). */
+export function stackRule(spec: RuleSpec & { check: Check<StackValidationArgs> }): StackValidationPolicy {
+    const { check, ...meta } = spec;
+    const body: StackValidation = meta.tags.includes(PROD_ONLY_TAG) ? prodOnlyStack(check) : (args, report) => check(args, report, stackConfigOf(args));
+    return { ...common, enforcementLevel: "mandatory", ...meta, validateStack: body };
+}

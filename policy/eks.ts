@@ -1,8 +1,7 @@
 // EKS: secrets encryption, control-plane logs, private nodes, a restricted public endpoint in prod.
-import type { ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { T, UNKNOWN, arr, depsOf, is, list, read, show } from "./props";
 import { isPublicSubnet, prefixLength } from "./network";
-import { common, forTypes, label, prodOnly } from "./config";
+import { label, resourceRule, stackRule } from "./config";
 
 /** An API endpoint allow-list entry no broader than this is "restricted" (0.0.0.0/1 halves count as open). */
 export const MIN_ENDPOINT_PREFIX = 8;
@@ -27,13 +26,12 @@ export function missingLogTypes(types: unknown): string[] {
     return CONTROL_PLANE_LOG_TYPES.filter((t) => !have.includes(t));
 }
 
-export const eksSecretsEncryption: ResourceValidationPolicy = {
-    ...common,
+export const eksSecretsEncryption = resourceRule({
     name: "eks-secrets-encryption",
     description: "EKS encrypts Kubernetes secrets with a KMS key (envelope encryption).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "eks"],
-    validateResource: forTypes([...T.eksCluster, ...T.awsEksCluster], (args, report) => {
+    types: [...T.eksCluster, ...T.awsEksCluster],
+    check: (args, report) => {
         if (is(T.eksCluster, args.type)) {
             const key = read(args.props, "encryptionConfigKeyArn");
             if (key === UNKNOWN || (typeof key === "string" && key !== "")) return;
@@ -46,16 +44,15 @@ export const eksSecretsEncryption: ResourceValidationPolicy = {
         const key = read(cfg, "provider", "keyArn");
         if (!resources.includes("secrets") || !key)
             report(`${label(args)}: encryptionConfig must cover resources ["secrets"] with a KMS provider.keyArn; got ${show(cfg)}.`);
-    }),
-};
+    },
+});
 
-export const eksLogging: ResourceValidationPolicy = {
-    ...common,
+export const eksLogging = resourceRule({
     name: "eks-control-plane-logging",
     description: "EKS sends all five control-plane log types to CloudWatch.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "eks"],
-    validateResource: forTypes([...T.eksCluster, ...T.awsEksCluster], (args, report) => {
+    types: [...T.eksCluster, ...T.awsEksCluster],
+    check: (args, report) => {
         const types = read(args.props, "enabledClusterLogTypes");
         if (types === UNKNOWN) return;
         const missing = missingLogTypes(types);
@@ -63,16 +60,14 @@ export const eksLogging: ResourceValidationPolicy = {
             report(
                 `${label(args)}: control-plane logging misses ${missing.join(", ")}; enabledClusterLogTypes must list ${CONTROL_PLANE_LOG_TYPES.join(", ")}.`,
             );
-    }),
-};
+    },
+});
 
-export const eksPrivateNodes: StackValidationPolicy = {
-    ...common,
+export const eksPrivateNodes = stackRule({
     name: "eks-private-nodes",
     description: "EKS nodes get no public IP and node groups run in private subnets.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "eks", "network"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const r of args.resources) {
             if (is(T.eksCluster, r.type)) {
                 const v = read(r.props, "nodeAssociatePublicIpAddress");
@@ -87,26 +82,22 @@ export const eksPrivateNodes: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const eksEndpointRestrictedProd: ResourceValidationPolicy = {
-    ...common,
+export const eksEndpointRestrictedProd = resourceRule({
     name: "eks-endpoint-restricted-prod",
     description: "In prod, the EKS API endpoint is private, or public only to a restricted list of CIDRs (never 0.0.0.0/0).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "eks", "network", "prod-only"],
-    validateResource: forTypes(
-        [...T.eksCluster, ...T.awsEksCluster],
-        prodOnly((args, report) => {
-            // pulumi-eks and EKS both default endpointPublicAccess to true.
-            const problem = is(T.eksCluster, args.type)
-                ? publicEndpointProblem(read(args.props, "endpointPublicAccess") ?? true, read(args.props, "publicAccessCidrs"))
-                : publicEndpointProblem(read(args.props, "vpcConfig", "endpointPublicAccess") ?? true, read(args.props, "vpcConfig", "publicAccessCidrs"));
-            if (problem) {
-                report(
-                    `${label(args)}: ${problem}; in prod set bdok:endpointPublicAccessCidrs to [] (private endpoint, CI on a runner that reaches the VPC) or to the CI runners' and operators' fixed egress CIDRs.`,
-                );
-            }
-        }),
-    ),
-};
+    types: [...T.eksCluster, ...T.awsEksCluster],
+    check: (args, report) => {
+        // pulumi-eks and EKS both default endpointPublicAccess to true.
+        const problem = is(T.eksCluster, args.type)
+            ? publicEndpointProblem(read(args.props, "endpointPublicAccess") ?? true, read(args.props, "publicAccessCidrs"))
+            : publicEndpointProblem(read(args.props, "vpcConfig", "endpointPublicAccess") ?? true, read(args.props, "vpcConfig", "publicAccessCidrs"));
+        if (problem) {
+            report(
+                `${label(args)}: ${problem}; in prod set bdok:endpointPublicAccessCidrs to [] (private endpoint, CI on a runner that reaches the VPC) or to the CI runners' and operators' fixed egress CIDRs.`,
+            );
+        }
+    },
+});

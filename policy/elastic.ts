@@ -1,7 +1,6 @@
 // Elastic (ECK): enough Elasticsearch nodes in prod, TLS kept on.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN, arr, isElasticsearch, isKibana, read, toNumber } from "./props";
-import { common, forTypes, label, prodOnly } from "./config";
+import { label, resourceRule } from "./config";
 
 /** The Elasticsearch node count: the sum of spec.nodeSets[].count. */
 export function elasticsearchNodes(spec: unknown): number | typeof UNKNOWN {
@@ -14,33 +13,25 @@ export function elasticsearchNodes(spec: unknown): number | typeof UNKNOWN {
     return sum;
 }
 
-export const elasticsearchNodesProd: ResourceValidationPolicy = {
-    ...common,
+export const elasticsearchNodesProd = resourceRule({
     name: "elasticsearch-nodes-prod",
     description: "In prod, Elasticsearch runs at least three nodes (sum of nodeSets[].count).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "elasticsearch", "prod-only"],
-    validateResource: forTypes(
-        isElasticsearch,
-        prodOnly((args, report) => {
-            const n = elasticsearchNodes(read(args.props, "spec"));
-            if (n !== UNKNOWN && n < 3)
-                report(`${label(args)}: ${n} node(s) (sum of spec.nodeSets[].count) in a prod stack; allowed: 3 or more (set bdok:elasticsearch.nodes).`);
-        }),
-    ),
-};
+    types: isElasticsearch,
+    check: (args, report) => {
+        const n = elasticsearchNodes(read(args.props, "spec"));
+        if (n !== UNKNOWN && n < 3)
+            report(`${label(args)}: ${n} node(s) (sum of spec.nodeSets[].count) in a prod stack; allowed: 3 or more (set bdok:elasticsearch.nodes).`);
+    },
+});
 
-export const elasticTls: ResourceValidationPolicy = {
-    ...common,
+export const elasticTls = resourceRule({
     name: "elastic-tls",
     description: "Elasticsearch and Kibana keep TLS on their HTTP endpoints.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "elasticsearch"],
-    validateResource: forTypes(
-        (t) => isElasticsearch(t) || isKibana(t),
-        (args, report) => {
-            const disabled = read(args.props, "spec", "http", "tls", "selfSignedCertificate", "disabled");
-            if (disabled === true || disabled === "true") report(`${label(args)}: spec.http.tls.selfSignedCertificate.disabled is true; TLS must stay on.`);
-        },
-    ),
-};
+    types: (t) => isElasticsearch(t) || isKibana(t),
+    check: (args, report) => {
+        const disabled = read(args.props, "spec", "http", "tls", "selfSignedCertificate", "disabled");
+        if (disabled === true || disabled === "true") report(`${label(args)}: spec.http.tls.selfSignedCertificate.disabled is true; TLS must stay on.`);
+    },
+});

@@ -1,7 +1,7 @@
 // IAM: policy documents parsed, no admin or IAM wildcards, no users or access keys.
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationArgs } from "@pulumi/policy";
 import { T, UNKNOWN, arr, is, isObj, list, read } from "./props";
-import { common, forTypes, label } from "./config";
+import { label, resourceRule } from "./config";
 
 export interface Statement {
     Effect?: string;
@@ -144,14 +144,13 @@ const iamDocs = (args: ResourceValidationArgs): Array<{ where: string; doc: { St
     return [];
 };
 
-export const iamNoAdmin: ResourceValidationPolicy = {
-    ...common,
+export const iamNoAdmin = resourceRule({
     name: "iam-no-admin-wildcard",
     description:
         'No IAM policy allows Action "*" on Resource "*", nor attaches an administrator-class managed policy (AdministratorAccess, PowerUserAccess, *FullAccess).',
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole, ...T.iamAttachment], (args, report) => {
+    types: [...T.iamPolicyDoc, ...T.iamRole, ...T.iamAttachment],
+    check: (args, report) => {
         for (const { where, doc } of iamDocs(args)) {
             if (adminWildcardStatements(doc).length) {
                 report(`${label(args)}: ${where} allows every action on every resource ("*" on "*"); grant the named actions on the named resources instead.`);
@@ -164,52 +163,48 @@ export const iamNoAdmin: ResourceValidationPolicy = {
                     `${label(args)}: attaches ${a}; administrator-class managed policies (AdministratorAccess, PowerUserAccess, *FullAccess) are not allowed, attach a least-privilege policy.`,
                 );
         }
-    }),
-};
+    },
+});
 
-export const iamNoIamWildcard: ResourceValidationPolicy = {
-    ...common,
+export const iamNoIamWildcard = resourceRule({
     name: "iam-no-iam-wildcard",
     description: "No IAM policy allows iam:* (full control of IAM is privilege escalation).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole], (args, report) => {
+    types: [...T.iamPolicyDoc, ...T.iamRole],
+    check: (args, report) => {
         for (const { where, doc } of iamDocs(args)) {
             const bad = iamWildcardActions(doc);
             if (bad.length) report(`${label(args)}: ${where} allows ${[...new Set(bad)].join(", ")}; list the IAM actions needed instead of a wildcard.`);
         }
-    }),
-};
+    },
+});
 
-export const iamNoUsers: ResourceValidationPolicy = {
-    ...common,
+export const iamNoUsers = resourceRule({
     name: "iam-no-users",
     description: "No IAM users: people use SSO roles, pods use EKS Pod Identity roles.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes(T.iamUser, (args, report) => {
+    types: T.iamUser,
+    check: (args, report) => {
         report(`${label(args)}: IAM users are not allowed; use an IAM role (EKS Pod Identity for pods, SSO/OIDC for people and CI).`);
-    }),
-};
+    },
+});
 
-export const iamNoAccessKeys: ResourceValidationPolicy = {
-    ...common,
+export const iamNoAccessKeys = resourceRule({
     name: "iam-no-access-keys",
     description: "No IAM access keys: long-lived AWS keys are never created.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes(T.iamAccessKey, (args, report) => {
+    types: T.iamAccessKey,
+    check: (args, report) => {
         report(`${label(args)}: IAM access keys are not allowed; workloads get temporary credentials from an IAM role (PodRole / EKS Pod Identity).`);
-    }),
-};
+    },
+});
 
-export const iamNoEscalation: ResourceValidationPolicy = {
-    ...common,
+export const iamNoEscalation = resourceRule({
     name: "iam-no-privilege-escalation",
     description: "No IAM policy allows an escalation action (iam:PassRole, iam:Attach*/Put* policy, CreatePolicyVersion, ...) on every role, user or policy.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes([...T.iamPolicyDoc, ...T.iamRole], (args, report) => {
+    types: [...T.iamPolicyDoc, ...T.iamRole],
+    check: (args, report) => {
         for (const { where, doc } of iamDocs(args)) {
             for (const g of escalationGrants(doc)) {
                 report(
@@ -217,8 +212,8 @@ export const iamNoEscalation: ResourceValidationPolicy = {
                 );
             }
         }
-    }),
-};
+    },
+});
 
 /** Where a resource carries a resource-based policy (who may use it), by type. */
 const RESOURCE_POLICY_PROPS: Record<string, string> = {
@@ -232,18 +227,17 @@ const RESOURCE_POLICY_PROPS: Record<string, string> = {
     "aws:sns/topicPolicy:TopicPolicy": "policy",
 };
 
-export const iamNoPublicPrincipal: ResourceValidationPolicy = {
-    ...common,
+export const iamNoPublicPrincipal = resourceRule({
     name: "iam-no-public-principal",
     description: 'No trust or resource policy allows Principal "*" / AWS "*" unless a condition pins the account, organisation or principal.',
-    enforcementLevel: "mandatory",
     tags: ["aws", "iam"],
-    validateResource: forTypes(Object.keys(RESOURCE_POLICY_PROPS), (args, report) => {
+    types: Object.keys(RESOURCE_POLICY_PROPS),
+    check: (args, report) => {
         const prop = RESOURCE_POLICY_PROPS[args.type];
         for (const s of publicPrincipalStatements(parsePolicyDocument(read(args.props, prop)))) {
             report(
                 `${label(args)}: ${prop} allows ${JSON.stringify(s.Action ?? s.NotAction)} to any AWS principal (${JSON.stringify(s.Principal)}); name the trusted principal (a service, a role ARN) or pin it with aws:PrincipalAccount / aws:PrincipalOrgID.`,
             );
         }
-    }),
-};
+    },
+});

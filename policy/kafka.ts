@@ -1,7 +1,7 @@
 // Kafka (Strimzi): replication, min.insync.replicas, topics and brokers in prod.
-import type { ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
+import type { ReportViolation, ResourceValidationArgs } from "@pulumi/policy";
 import { UNKNOWN, arr, isKafka, isKafkaNodePool, isKafkaTopic, list, read, show, toNumber } from "./props";
-import { common, forTypes, label, prodOnly, prodOnlyStack } from "./config";
+import { label, resourceRule, stackRule } from "./config";
 
 export function kafkaSetting(spec: unknown, key: string): unknown {
     return read(spec, "kafka", "config", key);
@@ -18,64 +18,49 @@ function kafkaConfigAtLeast(args: ResourceValidationArgs, report: ReportViolatio
     }
 }
 
-export const kafkaReplicationProd: ResourceValidationPolicy = {
-    ...common,
+export const kafkaReplicationProd = resourceRule({
     name: "kafka-replication-prod",
     description: "In prod, Kafka replicates every partition three times (default.replication.factor and internal topics >= 3).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(
-        isKafka,
-        prodOnly((args, report) =>
-            kafkaConfigAtLeast(args, report, 3, {
-                "default.replication.factor": true,
-                "offsets.topic.replication.factor": false,
-                "transaction.state.log.replication.factor": false,
-            }),
-        ),
-    ),
-};
+    types: isKafka,
+    check: (args, report) =>
+        kafkaConfigAtLeast(args, report, 3, {
+            "default.replication.factor": true,
+            "offsets.topic.replication.factor": false,
+            "transaction.state.log.replication.factor": false,
+        }),
+});
 
-export const kafkaMinInsyncProd: ResourceValidationPolicy = {
-    ...common,
+export const kafkaMinInsyncProd = resourceRule({
     name: "kafka-min-insync-prod",
     description: "In prod, Kafka acknowledges writes on at least two in-sync replicas (min.insync.replicas >= 2).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(
-        isKafka,
-        prodOnly((args, report) => kafkaConfigAtLeast(args, report, 2, { "min.insync.replicas": true, "transaction.state.log.min.isr": false })),
-    ),
-};
+    types: isKafka,
+    check: (args, report) => kafkaConfigAtLeast(args, report, 2, { "min.insync.replicas": true, "transaction.state.log.min.isr": false }),
+});
 
-export const kafkaTopicsProd: ResourceValidationPolicy = {
-    ...common,
+export const kafkaTopicsProd = resourceRule({
     name: "kafka-topic-replication-prod",
     description: "In prod, KafkaTopics do not lower replication below 3 replicas / 2 in-sync.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateResource: forTypes(
-        isKafkaTopic,
-        prodOnly((args, report) => {
-            const replicas = read(args.props, "spec", "replicas");
-            const n = toNumber(replicas);
-            if (replicas !== undefined && replicas !== UNKNOWN && (n === undefined || n < 3))
-                report(`${label(args)}: spec.replicas is ${show(replicas)} in a prod stack; allowed: 3 or more (or leave it to default.replication.factor).`);
-            const isr = read(args.props, "spec", "config", "min.insync.replicas");
-            const m = toNumber(isr);
-            if (isr !== undefined && isr !== UNKNOWN && (m === undefined || m < 2))
-                report(`${label(args)}: spec.config["min.insync.replicas"] is ${show(isr)} in a prod stack; allowed: 2 or more.`);
-        }),
-    ),
-};
+    types: isKafkaTopic,
+    check: (args, report) => {
+        const replicas = read(args.props, "spec", "replicas");
+        const n = toNumber(replicas);
+        if (replicas !== undefined && replicas !== UNKNOWN && (n === undefined || n < 3))
+            report(`${label(args)}: spec.replicas is ${show(replicas)} in a prod stack; allowed: 3 or more (or leave it to default.replication.factor).`);
+        const isr = read(args.props, "spec", "config", "min.insync.replicas");
+        const m = toNumber(isr);
+        if (isr !== undefined && isr !== UNKNOWN && (m === undefined || m < 2))
+            report(`${label(args)}: spec.config["min.insync.replicas"] is ${show(isr)} in a prod stack; allowed: 2 or more.`);
+    },
+});
 
-export const kafkaBrokersProd: StackValidationPolicy = {
-    ...common,
+export const kafkaBrokersProd = stackRule({
     name: "kafka-brokers-prod",
     description: "In prod, every Kafka cluster has at least three brokers across its KafkaNodePools.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka", "prod-only"],
-    validateStack: prodOnlyStack((args, report) => {
+    check: (args, report) => {
         const pools = args.resources.filter((r) => isKafkaNodePool(r.type));
         for (const k of args.resources.filter((r) => isKafka(r.type))) {
             const name = read(k.props, "metadata", "name");
@@ -92,8 +77,8 @@ export const kafkaBrokersProd: StackValidationPolicy = {
             if (brokers < 3)
                 report(`${label(k)}: ${brokers} broker(s) across its KafkaNodePools in a prod stack; allowed: 3 or more (set bdok:kafka.brokers).`, k.urn);
         }
-    }),
-};
+    },
+});
 
 /** Why a Kafka listener lets clients in without TLS or without proving who they are; undefined when it does not. */
 export function listenerProblem(listener: unknown): string | undefined {
@@ -105,13 +90,12 @@ export function listenerProblem(listener: unknown): string | undefined {
     return undefined;
 }
 
-export const kafkaTlsAuth: ResourceValidationPolicy = {
-    ...common,
+export const kafkaTlsAuth = resourceRule({
     name: "kafka-tls-authn-authz",
     description: "Every Kafka listener uses TLS and authenticates clients, and the cluster enforces authorization (Strimzi spec.kafka.authorization).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "kafka"],
-    validateResource: forTypes(isKafka, (args, report) => {
+    types: isKafka,
+    check: (args, report) => {
         const spec = read(args.props, "spec");
         arr(read(spec, "kafka", "listeners")).forEach((l, i) => {
             const problem = listenerProblem(l);
@@ -128,5 +112,5 @@ export const kafkaTlsAuth: ResourceValidationPolicy = {
         const everyone = read(spec, "kafka", "config", "allow.everyone.if.no.acl.found");
         if (everyone === true || everyone === "true")
             report(`${label(args)}: allow.everyone.if.no.acl.found is true, which turns authorization off for every topic without ACLs.`);
-    }),
-};
+    },
+});

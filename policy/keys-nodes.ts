@@ -1,23 +1,21 @@
 // KMS key rotation; instance metadata (IMDS) locked to IMDSv2 with one hop on every node template.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { UNKNOWN, k8sTypeOf, read, show, toNumber } from "./props";
-import { common, forTypes, label } from "./config";
+import { label, resourceRule } from "./config";
 
-export const kmsRotation: ResourceValidationPolicy = {
-    ...common,
+export const kmsRotation = resourceRule({
     name: "kms-key-rotation",
     description: "Symmetric KMS keys rotate their key material yearly (enableKeyRotation: true; AWS's default is off).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "kms"],
-    validateResource: forTypes(["aws:kms/key:Key"], (args, report) => {
+    types: ["aws:kms/key:Key"],
+    check: (args, report) => {
         const spec = read(args.props, "customerMasterKeySpec") ?? read(args.props, "keySpec") ?? "SYMMETRIC_DEFAULT";
         const usage = read(args.props, "keyUsage") ?? "ENCRYPT_DECRYPT";
         // Automatic rotation exists for symmetric encryption keys only (KMS developer guide, "Rotating keys").
         if (spec !== "SYMMETRIC_DEFAULT" || usage !== "ENCRYPT_DECRYPT") return;
         const v = read(args.props, "enableKeyRotation");
         if (v !== true && v !== UNKNOWN) report(`${label(args)}: enableKeyRotation is ${show(v)}; set enableKeyRotation: true.`);
-    }),
-};
+    },
+});
 
 /**
  * Why metadata options let a pod reach the node's credentials, or undefined. A hop limit above 1 lets
@@ -39,20 +37,16 @@ const isNodeClass = (t: string) => {
     return !!k && k.group === "karpenter.k8s.aws" && k.kind === "EC2NodeClass";
 };
 
-export const imdsLocked: ResourceValidationPolicy = {
-    ...common,
+export const imdsLocked = resourceRule({
     name: "nodes-imdsv2-one-hop",
     description: "Node templates (Karpenter EC2NodeClass, EC2 launch templates) require IMDSv2 tokens with a hop limit of 1.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "eks", "karpenter"],
-    validateResource: forTypes(
-        (t) => isNodeClass(t) || t === "aws:ec2/launchTemplate:LaunchTemplate",
-        (args, report) => {
-            // Karpenter's defaults are required / 1 (EC2NodeClass docs, spec.metadataOptions); EC2's are optional / 1.
-            const problem = isNodeClass(args.type)
-                ? imdsProblem(read(args.props, "spec", "metadataOptions"), { httpTokens: "required", hopLimit: 1 })
-                : imdsProblem(read(args.props, "metadataOptions"), { httpTokens: "optional", hopLimit: 1 });
-            if (problem) report(`${label(args)}: ${problem}; set httpTokens: required and httpPutResponseHopLimit: 1.`);
-        },
-    ),
-};
+    types: (t) => isNodeClass(t) || t === "aws:ec2/launchTemplate:LaunchTemplate",
+    check: (args, report) => {
+        // Karpenter's defaults are required / 1 (EC2NodeClass docs, spec.metadataOptions); EC2's are optional / 1.
+        const problem = isNodeClass(args.type)
+            ? imdsProblem(read(args.props, "spec", "metadataOptions"), { httpTokens: "required", hopLimit: 1 })
+            : imdsProblem(read(args.props, "metadataOptions"), { httpTokens: "optional", hopLimit: 1 });
+        if (problem) report(`${label(args)}: ${problem}; set httpTokens: required and httpPutResponseHopLimit: 1.`);
+    },
+});

@@ -1,7 +1,6 @@
 // Kubernetes workloads: no load balancer beyond the stack's exposure, no literal credentials.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { T, UNKNOWN, WORKLOAD_KINDS, arr, is, isCustomResourceType, k8sTypeOf, keysOf, read, walk } from "./props";
-import { Exposure, common, configOf, forTypes, label } from "./config";
+import { Exposure, label, resourceRule } from "./config";
 import { coversInternet } from "./network";
 
 /** Key names whose plain string value is a credential (normalised: lower case, letters and digits). */
@@ -244,23 +243,20 @@ function lbScope(args: { type: string; props: Record<string, any> }): unknown {
     return undefined;
 }
 
-export const k8sNoLoadBalancer: ResourceValidationPolicy = {
-    ...common,
+export const k8sNoLoadBalancer = resourceRule({
     name: "k8s-no-loadbalancer-service",
     description:
         "No Kubernetes LoadBalancer service (in a Service, Helm values or a custom resource) unless bdok:exposure allows it; internal exposure means internal load balancers.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "network"],
-    validateResource: (args, report) => {
+    check: (args, report, cfg) => {
         const scope = lbScope(args);
         if (scope === undefined) return;
-        const cfg = configOf(args, args.urn);
         for (const hit of loadBalancerServices(scope)) {
             const problem = loadBalancerProblem(hit, cfg.exposure);
             if (problem) report(`${label(args)}: ${hit.path || "spec.type"} is LoadBalancer; ${problem}.`);
         }
     },
-};
+});
 
 /** Where credentials could be written: CR specs, Helm values, workload specs and ConfigMap data. */
 function credentialScope(args: { type: string; props: Record<string, any> }): unknown {
@@ -273,14 +269,12 @@ function credentialScope(args: { type: string; props: Record<string, any> }): un
     return undefined;
 }
 
-export const noLiteralCredentials: ResourceValidationPolicy = {
-    ...common,
+export const noLiteralCredentials = resourceRule({
     name: "no-literal-credentials",
     description:
         "No credential as a literal in a custom resource, Helm values, container env or ConfigMap: reference a Kubernetes Secret (secretKeyRef, existingSecret, ${secrets:...}).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "secrets"],
-    validateResource: (args, report) => {
+    check: (args, report) => {
         const scope = credentialScope(args);
         if (scope === undefined) return;
         for (const h of literalCredentials(scope)) {
@@ -289,16 +283,14 @@ export const noLiteralCredentials: ResourceValidationPolicy = {
             );
         }
     },
-};
+});
 
-export const helmOciChartReference: ResourceValidationPolicy = {
-    ...common,
+export const helmOciChartReference = resourceRule({
     name: "helm-oci-chart-reference",
     description:
         "An OCI chart is named by its full oci:// reference in the Release's chart, never by an oci:// repositoryOpts.repo: the provider asks such a repository for an index.yaml, which a registry does not serve.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "helm"],
-    validateResource: (args, report) => {
+    check: (args, report) => {
         // The Release's resolution is the one cited (provider/pkg/provider/helm_release.go).
         if (args.type !== "kubernetes:helm.sh/v3:Release") return;
         const repo = read(args.props, "repositoryOpts", "repo");
@@ -308,7 +300,7 @@ export const helmOciChartReference: ResourceValidationPolicy = {
             `${label(args)}: repositoryOpts.repo is the OCI address ${repo}; the provider treats repositoryOpts.repo as a classic chart repository and fails on \`up\` ("not a valid chart repository"). Set chart to "${repo.replace(/\/+$/, "")}/${typeof chart === "string" ? chart : "<chart>"}" and drop repositoryOpts.`,
         );
     },
-};
+});
 // ---------------------------------------------------------------------------------------------
 // Load balancer source ranges
 // ---------------------------------------------------------------------------------------------
@@ -336,14 +328,12 @@ export function sourceRangesOf(holder: unknown, parent: unknown): string[] | und
     return undefined;
 }
 
-export const k8sLoadBalancerSourceRanges: ResourceValidationPolicy = {
-    ...common,
+export const k8sLoadBalancerSourceRanges = resourceRule({
     name: "k8s-loadbalancer-source-ranges",
     description:
         "Every LoadBalancer service names its allowed client ranges (loadBalancerSourceRanges or the source-ranges annotation), and they do not cover the internet: without them the controller opens every port to 0.0.0.0/0.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "network"],
-    validateResource: (args, report) => {
+    check: (args, report) => {
         const scope = lbScope(args);
         if (scope === undefined) return;
         for (const { path, ranges } of loadBalancerServices(scope)) {
@@ -358,7 +348,7 @@ export const k8sLoadBalancerSourceRanges: ResourceValidationPolicy = {
                 );
         }
     },
-};
+});
 
 // ---------------------------------------------------------------------------------------------
 // Pods: the Pod Security Standards' baseline, and the namespaces that enforce it
@@ -410,35 +400,32 @@ function podScope(args: { type: string; props: Record<string, any> }): unknown {
     return undefined;
 }
 
-export const k8sNoPrivilegedPods: ResourceValidationPolicy = {
-    ...common,
+export const k8sNoPrivilegedPods = resourceRule({
     name: "k8s-no-privileged-pods",
     description: "No privileged container, hostPath volume, host network/PID/IPC, hostPort or capability beyond the baseline Pod Security Standard.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "pod-security"],
-    validateResource: (args, report) => {
+    check: (args, report) => {
         const scope = podScope(args);
         if (scope === undefined) return;
         for (const h of privilegedPodSettings(scope)) report(`${label(args)}: ${h.path}: ${h.why}; the baseline Pod Security Standard forbids it.`);
     },
-};
+});
 
 export const POD_SECURITY_LEVELS = ["baseline", "restricted"];
 
-export const k8sNamespacePodSecurity: ResourceValidationPolicy = {
-    ...common,
+export const k8sNamespacePodSecurity = resourceRule({
     name: "k8s-namespace-pod-security",
     description: "Every namespace the stack creates enforces the baseline or restricted Pod Security Standard (label pod-security.kubernetes.io/enforce).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "pod-security"],
-    validateResource: forTypes(["kubernetes:core/v1:Namespace"], (args, report) => {
+    types: ["kubernetes:core/v1:Namespace"],
+    check: (args, report) => {
         const level = read(args.props, "metadata", "labels", "pod-security.kubernetes.io/enforce");
         if (typeof level !== "string" || !POD_SECURITY_LEVELS.includes(level))
             report(
                 `${label(args)}: pod-security.kubernetes.io/enforce is ${level === undefined ? "not set" : JSON.stringify(level)}; set it to baseline or restricted so no account may start a privileged pod there.`,
             );
-    }),
-};
+    },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Trino: authentication on whenever it is reachable through a load balancer
@@ -461,21 +448,20 @@ export function trinoAuthProblem(values: unknown): string | undefined {
     return undefined;
 }
 
-export const trinoAuthWhenExposed: ResourceValidationPolicy = {
-    ...common,
+export const trinoAuthWhenExposed = resourceRule({
     name: "trino-auth-when-exposed",
     description: "Trino behind a load balancer (or with exposure other than clusterIp) requires a login over HTTPS.",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "trino"],
-    validateResource: forTypes(T.helm, (args, report) => {
+    types: T.helm,
+    check: (args, report, cfg) => {
         if (!/(^|\/)trino$/.test(String(read(args.props, "chart") ?? ""))) return;
         const values = read(args.props, "values");
-        const exposed = configOf(args, args.urn).exposure !== "clusterIp" || loadBalancerServices(values).length > 0;
+        const exposed = cfg.exposure !== "clusterIp" || loadBalancerServices(values).length > 0;
         if (!exposed) return;
         const problem = trinoAuthProblem(values);
         if (problem)
             report(
                 `${label(args)}: Trino is exposed through a load balancer but ${problem}; keep authenticationType PASSWORD with auth.passwordAuthSecret and HTTPS.`,
             );
-    }),
-};
+    },
+});

@@ -1,7 +1,7 @@
 // Network: no ingress open to the internet except HTTPS to a load balancer.
-import type { PolicyResource, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource } from "@pulumi/policy";
 import { T, arr, depsOf, is, read, toNumber } from "./props";
-import { common, label, stackConfigOf } from "./config";
+import { label, stackRule } from "./config";
 
 // ---------------------------------------------------------------------------------------------
 // Address ranges: is a set of CIDRs "the internet"?
@@ -179,15 +179,12 @@ function ingressOf(r: PolicyResource): Ingress[] {
     return [];
 }
 
-export const noPublicIngress: StackValidationPolicy = {
-    ...common,
+export const noPublicIngress = stackRule({
     name: "sg-no-public-ingress",
     description:
         "No security group admits the internet (0.0.0.0/0, ::/0, or CIDRs that together cover more than a /8 of public addresses), except TCP 443 on a load balancer's group when exposure is publicLoadBalancer.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "network"],
-    validateStack: (args, report) => {
-        const cfg = stackConfigOf(args);
+    check: (args, report, cfg) => {
         // All rules of one group count together: two /1 halves on two rules are one open door.
         const groups = new Map<string, Array<{ r: PolicyResource; ing: Ingress }>>();
         for (const r of args.resources) {
@@ -214,4 +211,4 @@ export const noPublicIngress: StackValidationPolicy = {
             }
         }
     },
-};
+});

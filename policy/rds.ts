@@ -1,98 +1,82 @@
 // RDS: encrypted, backed up, private; in prod deletion protection, a final snapshot and Multi-AZ.
-import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { T, UNKNOWN, arr, read, show, toNumber } from "./props";
-import { common, forTypes, label, prodOnly } from "./config";
+import { label, resourceRule } from "./config";
 
 const rdsTypes = [...T.rdsInstance, ...T.rdsCluster];
 
-export const rdsEncrypted: ResourceValidationPolicy = {
-    ...common,
+export const rdsEncrypted = resourceRule({
     name: "rds-storage-encrypted",
     description: "RDS storage is encrypted at rest.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds"],
-    validateResource: forTypes(rdsTypes, (args, report) => {
+    types: rdsTypes,
+    check: (args, report) => {
         const v = read(args.props, "storageEncrypted");
         if (v !== true && v !== UNKNOWN) report(`${label(args)}: storageEncrypted is ${show(v)}; set storageEncrypted: true.`);
-    }),
-};
+    },
+});
 
-export const rdsBackups: ResourceValidationPolicy = {
-    ...common,
+export const rdsBackups = resourceRule({
     name: "rds-backup-retention",
     description: "RDS automated backups are kept for at least one day.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds"],
-    validateResource: forTypes(rdsTypes, (args, report) => {
+    types: rdsTypes,
+    check: (args, report) => {
         const v = read(args.props, "backupRetentionPeriod");
         if (v === UNKNOWN) return;
         const n = toNumber(v);
         if (n === undefined || n < 1) report(`${label(args)}: backupRetentionPeriod is ${show(v)}; allowed: 1 to 35 days.`);
-    }),
-};
+    },
+});
 
-export const rdsNotPublic: ResourceValidationPolicy = {
-    ...common,
+export const rdsNotPublic = resourceRule({
     name: "rds-not-public",
     description: "RDS instances are not publicly accessible.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds", "network"],
-    validateResource: forTypes([...T.rdsInstance, ...T.rdsClusterInstance], (args, report) => {
+    types: [...T.rdsInstance, ...T.rdsClusterInstance],
+    check: (args, report) => {
         const v = read(args.props, "publiclyAccessible");
         if (v === true || v === "true")
             report(`${label(args)}: publiclyAccessible is true; the database must be reachable only inside the VPC (publiclyAccessible: false).`);
-    }),
-};
+    },
+});
 
-export const rdsDeletionProtectionProd: ResourceValidationPolicy = {
-    ...common,
+export const rdsDeletionProtectionProd = resourceRule({
     name: "rds-deletion-protection-prod",
     description: "In prod, RDS has deletion protection on.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only", "teardown"],
-    validateResource: forTypes(
-        rdsTypes,
-        prodOnly((args, report) => {
-            const v = read(args.props, "deletionProtection");
-            if (v !== true && v !== UNKNOWN) report(`${label(args)}: deletionProtection is ${show(v)} in a prod stack; set deletionProtection: true.`);
-        }),
-    ),
-};
+    types: rdsTypes,
+    check: (args, report) => {
+        const v = read(args.props, "deletionProtection");
+        if (v !== true && v !== UNKNOWN) report(`${label(args)}: deletionProtection is ${show(v)} in a prod stack; set deletionProtection: true.`);
+    },
+});
 
-export const rdsFinalSnapshotProd: ResourceValidationPolicy = {
-    ...common,
+export const rdsFinalSnapshotProd = resourceRule({
     name: "rds-final-snapshot-prod",
     description: "In prod, deleting RDS takes a final snapshot.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only", "teardown"],
-    validateResource: forTypes(
-        rdsTypes,
-        prodOnly((args, report) => {
-            const skip = read(args.props, "skipFinalSnapshot");
-            const id = read(args.props, "finalSnapshotIdentifier");
-            if (skip === true || (id !== UNKNOWN && (typeof id !== "string" || id === ""))) {
-                report(
-                    `${label(args)}: a prod database must take a final snapshot on delete (skipFinalSnapshot: false and a finalSnapshotIdentifier); got skipFinalSnapshot ${show(skip)}, finalSnapshotIdentifier ${show(id)}.`,
-                );
-            }
-        }),
-    ),
-};
+    types: rdsTypes,
+    check: (args, report) => {
+        const skip = read(args.props, "skipFinalSnapshot");
+        const id = read(args.props, "finalSnapshotIdentifier");
+        if (skip === true || (id !== UNKNOWN && (typeof id !== "string" || id === ""))) {
+            report(
+                `${label(args)}: a prod database must take a final snapshot on delete (skipFinalSnapshot: false and a finalSnapshotIdentifier); got skipFinalSnapshot ${show(skip)}, finalSnapshotIdentifier ${show(id)}.`,
+            );
+        }
+    },
+});
 
-export const rdsMultiAzProd: ResourceValidationPolicy = {
-    ...common,
+export const rdsMultiAzProd = resourceRule({
     name: "rds-multi-az-prod",
     description: "In prod, RDS instances are multi-AZ.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds", "prod-only"],
-    validateResource: forTypes(
-        T.rdsInstance,
-        prodOnly((args, report) => {
-            const v = read(args.props, "multiAz");
-            if (v !== true && v !== UNKNOWN) report(`${label(args)}: multiAz is ${show(v)} in a prod stack; set bdok:database.multiAz: true.`);
-        }),
-    ),
-};
+    types: T.rdsInstance,
+    check: (args, report) => {
+        const v = read(args.props, "multiAz");
+        if (v !== true && v !== UNKNOWN) report(`${label(args)}: multiAz is ${show(v)} in a prod stack; set bdok:database.multiAz: true.`);
+    },
+});
 
 /**
  * Why a parameter group lets PostgreSQL clients connect without TLS. rds.force_ssl defaults to 1 from
@@ -108,14 +92,13 @@ export function forceSslProblem(family: unknown, parameters: unknown): string | 
     return major >= 15 ? undefined : `rds.force_ssl is not set and defaults to 0 on ${family}`;
 }
 
-export const rdsForceSsl: ResourceValidationPolicy = {
-    ...common,
+export const rdsForceSsl = resourceRule({
     name: "rds-force-ssl",
     description: "PostgreSQL parameter groups keep rds.force_ssl at 1 (no plaintext connections).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "rds"],
-    validateResource: forTypes(["aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"], (args, report) => {
+    types: ["aws:rds/parameterGroup:ParameterGroup", "aws:rds/clusterParameterGroup:ClusterParameterGroup"],
+    check: (args, report) => {
         const problem = forceSslProblem(read(args.props, "family"), read(args.props, "parameters"));
         if (problem) report(`${label(args)}: ${problem}; set rds.force_ssl to 1 so every client must use TLS.`);
-    }),
-};
+    },
+});

@@ -1,8 +1,8 @@
 // S3: encryption, versioning, public access, TLS-only bucket policies, ownership, and prod's buckets kept.
-import type { PolicyResource, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import type { PolicyResource, StackValidationArgs } from "@pulumi/policy";
 import { T, UNKNOWN, depsOf, is, list, read, show, walk } from "./props";
 import { Statement, iamPattern, parsePolicyDocument } from "./iam";
-import { common, forTypes, label, prodOnly } from "./config";
+import { label, resourceRule, stackRule } from "./config";
 
 // ---------------------------------------------------------------------------------------------
 // Pure predicates
@@ -98,13 +98,11 @@ export function attachedToBucket(bucket: PolicyResource, resources: PolicyResour
 
 const buckets = (args: StackValidationArgs) => args.resources.filter((r) => is(T.bucket, r.type));
 
-export const s3Encryption: StackValidationPolicy = {
-    ...common,
+export const s3Encryption = stackRule({
     name: "s3-bucket-encryption",
     description: "Every S3 bucket has default server-side encryption (SSE-S3 or SSE-KMS).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "s3"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const b of buckets(args)) {
             const configs = attachedToBucket(b, args.resources, T.sse);
             const inline = read(b.props, "serverSideEncryptionConfiguration");
@@ -124,15 +122,13 @@ export const s3Encryption: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const s3Versioning: StackValidationPolicy = {
-    ...common,
+export const s3Versioning = stackRule({
     name: "s3-bucket-versioning",
     description: "Every S3 bucket has versioning enabled.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "s3"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const b of buckets(args)) {
             const v = attachedToBucket(b, args.resources, T.versioning);
             const states = v.map((x) => versioningEnabled(x.props));
@@ -142,15 +138,13 @@ export const s3Versioning: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const s3PublicAccessBlock: StackValidationPolicy = {
-    ...common,
+export const s3PublicAccessBlock = stackRule({
     name: "s3-public-access-block",
     description: "Every S3 bucket has a public access block with all four settings true.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "s3"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const b of buckets(args)) {
             const blocks = attachedToBucket(b, args.resources, T.publicAccessBlock);
             if (blocks.length === 0) {
@@ -163,15 +157,13 @@ export const s3PublicAccessBlock: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const s3TlsOnly: StackValidationPolicy = {
-    ...common,
+export const s3TlsOnly = stackRule({
     name: "s3-tls-only",
     description: "Every S3 bucket has a policy denying requests without TLS (aws:SecureTransport false).",
-    enforcementLevel: "mandatory",
     tags: ["aws", "s3"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const b of buckets(args)) {
             const policies = attachedToBucket(b, args.resources, T.bucketPolicy).map((p) => read(p.props, "policy"));
             policies.push(read(b.props, "policy"));
@@ -186,17 +178,16 @@ export const s3TlsOnly: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const s3Ownership: StackValidationPolicy = {
-    ...common,
+export const s3Ownership = stackRule({
     name: "s3-ownership-enforced",
     // Advisory: new buckets default to BucketOwnerEnforced (ACLs off) since 2023; declaring it only
     // guards against an explicit weakening, which the public access block already blocks.
     description: "Every S3 bucket declares object ownership BucketOwnerEnforced (ACLs disabled).",
     enforcementLevel: "advisory",
     tags: ["aws", "s3"],
-    validateStack: (args, report) => {
+    check: (args, report) => {
         for (const b of buckets(args)) {
             const ctl = attachedToBucket(b, args.resources, T.ownership);
             const ownerships = ctl.map((c) => read(c.props, "rule", "objectOwnership"));
@@ -209,20 +200,16 @@ export const s3Ownership: StackValidationPolicy = {
             }
         }
     },
-};
+});
 
-export const s3NoForceDestroyProd: ResourceValidationPolicy = {
-    ...common,
+export const s3NoForceDestroyProd = resourceRule({
     name: "s3-no-force-destroy-prod",
     description: "In prod, S3 buckets are never force-destroyed with their objects.",
-    enforcementLevel: "mandatory",
     tags: ["aws", "s3", "prod-only", "teardown"],
-    validateResource: forTypes(
-        T.bucket,
-        prodOnly((args, report) => {
-            if (read(args.props, "forceDestroy") === true) {
-                report(`${label(args)}: forceDestroy is true in a prod stack, so \`pulumi destroy\` would delete the data; set forceDestroy: false.`);
-            }
-        }),
-    ),
-};
+    types: T.bucket,
+    check: (args, report) => {
+        if (read(args.props, "forceDestroy") === true) {
+            report(`${label(args)}: forceDestroy is true in a prod stack, so \`pulumi destroy\` would delete the data; set forceDestroy: false.`);
+        }
+    },
+});

@@ -1,12 +1,13 @@
 // The policy pack: its shape, every rule against a fixture that violates it, the exceptions the
 // rules allow, and the real offline plans of every stack (prod must be clean).
 import { strict as assert } from "assert";
+import type { ResourceValidation } from "@pulumi/policy";
 import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { configSchema, resolveConfig, stackOfUrn } from "../policy/config";
+import { BdokPolicyConfig, configSchema, resolveConfig, resourceRule, stackOfUrn, stackRule } from "../policy/config";
 import { isCredentialKey, isReferenceValue, literalCredentials, loadBalancerServices } from "../policy/kubernetes";
 import { parsePolicyDocument, adminWildcardStatements } from "../policy/iam";
 import { policies, PROD_ONLY } from "../policy/rules";
@@ -167,6 +168,80 @@ describe("policy predicates", () => {
         );
         assert.equal(read({ a: proxy }, "a", "b"), UNKNOWN);
         assert.equal(read({ a: "[unknown]" }, "a"), UNKNOWN);
+    });
+});
+
+describe("rule factory (policy/config.ts)", () => {
+    // One rule built by the factory, recording what its check saw.
+    const probe = (tags: string[], types?: string[]) => {
+        const seen: Array<{ type: string; cfg: BdokPolicyConfig }> = [];
+        const rule = resourceRule({
+            name: "probe",
+            description: "records its calls",
+            tags,
+            types,
+            check: (a, report, cfg) => (seen.push({ type: a.type, cfg }), report("hit")),
+        });
+        const run = (type: string, config: Partial<BdokPolicyConfig>) => {
+            const reports: string[] = [];
+            let skipped: string | undefined;
+            try {
+                (rule.validateResource as ResourceValidation)(resourceArgs(res(type, "r", {}), config), (m: string) => reports.push(m));
+            } catch (e) {
+                skipped = (e as Error).message;
+            }
+            return { reports, skipped };
+        };
+        return { rule, seen, run };
+    };
+    const dev = { stack: "dev", isProd: false, exposure: "clusterIp" as const };
+    const ha = { stack: "any", isProd: true, exposure: "publicLoadBalancer" as const };
+
+    for (const [tags, config, fires] of [
+        [["aws", "prod-only"], dev, false],
+        [["aws", "prod-only"], ha, true],
+        [["aws"], dev, true],
+        [["aws"], ha, true],
+    ] as const) {
+        it(`tags ${JSON.stringify(tags)} on isProd ${config.isProd}: ${fires ? "checks" : "steps aside as not applicable"}`, () => {
+            const p = probe([...tags]);
+            const { reports, skipped } = p.run("aws:s3/bucket:Bucket", config);
+            assert.deepEqual(reports, fires ? ["hit"] : []);
+            if (fires) assert.deepEqual(p.seen[0].cfg, config, "the check gets the resolved configuration");
+            else assert.match(String(skipped), /prod stacks only \(stack "dev"\)/);
+        });
+    }
+
+    it("is mandatory unless told, shares the config schema, and sees only the listed types", () => {
+        const p = probe(["aws"], ["aws:s3/bucket:Bucket"]);
+        assert.equal(p.rule.enforcementLevel, "mandatory");
+        assert.equal(p.rule.configSchema, configSchema);
+        assert.deepEqual(p.run("aws:rds/instance:Instance", dev).reports, []);
+        assert.deepEqual(p.run("aws:s3/bucket:Bucket", dev).reports, ["hit"]);
+        assert.equal(
+            resourceRule({ name: "a", description: "d", tags: [], enforcementLevel: "advisory", check: () => undefined }).enforcementLevel,
+            "advisory",
+        );
+    });
+
+    it("a stack rule is prod-only by the same tag and gets the configuration of the stack's URNs", () => {
+        const cfgs: BdokPolicyConfig[] = [];
+        const mk = (tags: string[]) => stackRule({ name: "s", description: "d", tags, check: (_a, _r, cfg) => void cfgs.push(cfg) });
+        const args = (config: Partial<BdokPolicyConfig>) => ({
+            resources: stackResources([res("aws:s3/bucket:Bucket", "b", {})]),
+            getConfig: <T extends object>() => ({ ...config }) as T,
+            notApplicable: (reason?: string): never => {
+                throw new Error(reason);
+            },
+        });
+        assert.throws(() => mk(["prod-only"]).validateStack(args({ isProd: false }) as any, () => undefined), /prod stacks only/);
+        mk(["prod-only"]).validateStack(args({ isProd: true }) as any, () => undefined);
+        mk([]).validateStack(args({ isProd: false }) as any, () => undefined);
+        assert.deepEqual(
+            cfgs.map((c) => c.isProd),
+            [true, false],
+        );
+        assert.equal(cfgs[0].stack, stackOfUrn(res("aws:s3/bucket:Bucket", "b", {}).urn));
     });
 });
 
