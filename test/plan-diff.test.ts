@@ -147,6 +147,14 @@ describe("plan diff", () => {
                 after: { spec: { replicas: 2 } },
                 want: "update",
             },
+            // Subnets placed by zone name before 61943cc, by zone ID since (docs/operations.md, "Subnets by zone ID").
+            {
+                what: "a subnet's zone given by ID instead of name",
+                type: "aws:ec2/subnet:Subnet",
+                before: { availabilityZone: "us-east-1a" },
+                after: { availabilityZoneId: "use1-az1" },
+                want: "replace",
+            },
             {
                 what: "an access entry's principal",
                 type: "aws:eks/accessEntry:AccessEntry",
@@ -229,6 +237,31 @@ describe("plan diff", () => {
             const text = renderText(d);
             assert.ok(text.indexOf("REFUSED eks:index:Cluster") < text.indexOf("+- aws:ec2/vpc:Vpc"), "data and refusals come first");
             assert.match(renderMarkdown(d), /\*\*Data and refusals\*\*/);
+        });
+
+        // The migration docs/operations.md describes: a stack created when subnets were placed by zone
+        // name, planned by this code. plan:diff compares inputs, so it cannot tell whether the names
+        // map to the same zone IDs; it shows the worst case, which the migration note tells how to check.
+        it("shows subnets placed by zone ID on a stack created with zone names: the network and node group replaced, EKS refused", async () => {
+            const head = await planOf("dev");
+            const base = JSON.parse(JSON.stringify(head.plan)) as typeof head.plan;
+            const subnets = base.resources.filter((r) => r.type === "aws:ec2/subnet:Subnet");
+            assert.ok(subnets.length >= 2 && subnets.every((r) => typeof r.inputs.availabilityZoneId === "string"), "subnets are placed by zone ID");
+            for (const r of subnets) {
+                delete r.inputs.availabilityZoneId;
+                r.inputs.availabilityZone = "us-east-1a";
+            }
+            const d = diffPlans(base, head.plan);
+            const action = (type: string) => [...new Set(d.changed.filter((c) => c.type === type).map((c) => c.action))];
+            assert.deepEqual(action("aws:ec2/subnet:Subnet"), ["replace"]);
+            assert.deepEqual(d.changed.filter((c) => c.type === "aws:ec2/subnet:Subnet").length, subnets.length);
+            assert.deepEqual(action("aws:ec2/natGateway:NatGateway"), ["replace"]);
+            assert.deepEqual(action("eks:index:ManagedNodeGroup"), ["replace"]);
+            assert.deepEqual(action("aws:rds/subnetGroup:SubnetGroup"), ["update"], "the subnet group takes new subnets of the same VPC in place");
+            assert.ok(
+                atRisk(d).some((l) => /^REFUSED eks:index:Cluster cluster: privateSubnetIds: .*same set of AZs/.test(l)),
+                atRisk(d).join("\n"),
+            );
         });
 
         it("refuses a Kubernetes downgrade and lets one minor up through", async () => {

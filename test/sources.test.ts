@@ -54,7 +54,6 @@ const PENDING: Record<string, string[]> = {
     ],
     "model/replacements.json": [
         ".replace[0].source",
-        ".replace[1].source",
         ".replace[2].source",
         ".replace[3].source",
         ".replace[4].source",
