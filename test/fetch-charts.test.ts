@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
 import { ChartName, charts } from "../versions";
-import { chartFile, chartSource, LOCK_FILE, readLock, readSums } from "../tools/charts-lock";
+import { chartFile, LOCK_FILE, readLock, readSums } from "../tools/charts-lock";
+import { chartSource } from "../platform/k8s/objects";
 import { chartTarball, helmBinary, sharedChartsDir } from "../tools/helm";
 import { ProcessResult, runTool } from "./support";
 

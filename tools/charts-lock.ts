@@ -7,6 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ChartName, charts } from "../versions";
+import { chartSource, isOciSource } from "../platform/k8s/objects";
 
 const ROOT = path.resolve(__dirname, "..");
 export const LOCK_FILE = path.join(ROOT, "charts.lock.json");
@@ -15,12 +16,6 @@ export interface ChartLock {
     comment: string;
     /** By tarball file name. */
     charts: Record<string, { chart: string; version: string; repo: string; sha256: string }>;
-}
-
-/** Where a chart is pulled from: its OCI registry (Karpenter) or its classic repository. */
-export function chartSource(name: ChartName): string {
-    const c = charts[name];
-    return "registry" in c ? c.registry : c.repo;
 }
 
 export function chartFile(name: ChartName): string {
@@ -93,7 +88,7 @@ export async function lockFromIndex(current: ChartLock, mirror?: string): Promis
         const c = charts[name];
         const repo = mirror ?? chartSource(name);
         const file = chartFile(name);
-        if (repo.startsWith("oci://")) {
+        if (isOciSource(repo)) {
             kept.push(file);
             continue;
         }

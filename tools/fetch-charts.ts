@@ -11,7 +11,8 @@ import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ChartName, charts } from "../versions";
-import { chartFile, chartSource, lockedSha, readLock } from "./charts-lock";
+import { chartFile, lockedSha, readLock } from "./charts-lock";
+import { chartSource, isOciSource } from "../platform/k8s/objects";
 import { helmBinary, projectChartsCache, sharedChartsDir, ToolchainError } from "./helm";
 import { gunzipTarEntry } from "./tar";
 
@@ -44,7 +45,7 @@ export function fetchCharts(dest: string, names: ChartName[] = Object.keys(chart
             }
             const repo = mirror ?? chartSource(name);
             const into = fs.mkdtempSync(path.join(home, "pull-"));
-            const args = repo.startsWith("oci://")
+            const args = isOciSource(repo)
                 ? ["pull", `${repo}/${c.chart}`, "--version", c.version, "-d", into]
                 : ["pull", c.chart, "--repo", repo, "--version", c.version, "-d", into];
             const r = spawnSync(helmBinary(), args, { encoding: "utf8", env });

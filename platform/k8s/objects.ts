@@ -73,6 +73,22 @@ export function secretRules(secretNames: string[], verbs: string[] = ["get"]): R
 
 export type PinnedChart = { chart: string; version: string; repositoryOpts?: { repo: string }; createNamespace: false };
 
+type ChartPin = { chart: string; version: string; repo?: string; registry?: string };
+
+/**
+ * Where a chart is pulled from: its OCI registry (`oci://...`) or its classic Helm repository. The
+ * one place this is decided: the Releases (pinnedChart), the lock and the fetch (tools/) all use it.
+ */
+export function chartSource(name: ChartName, table: Record<string, ChartPin> = charts): string {
+    const c = table[name];
+    const source = c?.registry ?? c?.repo;
+    if (!source) throw new Error(`versions.ts: chart ${name} has neither repo nor registry`);
+    return source;
+}
+
+/** An OCI registry serves no index.yaml: its charts are pulled by reference. */
+export const isOciSource = (source: string) => source.startsWith("oci://");
+
 /**
  * What a Helm release takes from versions.ts: chart, version and repository; namespaces are Pulumi's
  * own. An OCI chart is named by its full oci:// reference with no repositoryOpts: the provider sends
@@ -80,11 +96,11 @@ export type PinnedChart = { chart: string; version: string; repositoryOpts?: { r
  * which an OCI registry does not serve (pulumi-kubernetes provider/pkg/provider/helm_release.go,
  * resolveChartName and locateChart; pulumi/pulumi-kubernetes#2158).
  */
-export function pinnedChart(name: ChartName): PinnedChart {
-    const c: { chart: string; version: string; repo?: string; registry?: string } = charts[name];
-    if (c.registry) return { chart: `${c.registry}/${c.chart}`, version: c.version, createNamespace: false };
-    if (!c.repo) throw new Error(`versions.ts: chart ${name} has neither repo nor registry`);
-    return { chart: c.chart, version: c.version, repositoryOpts: { repo: c.repo }, createNamespace: false };
+export function pinnedChart(name: ChartName, table: Record<string, ChartPin> = charts): PinnedChart {
+    const { chart, version } = table[name];
+    const source = chartSource(name, table);
+    if (isOciSource(source)) return { chart: `${source}/${chart}`, version, createNamespace: false };
+    return { chart, version, repositoryOpts: { repo: source }, createNamespace: false };
 }
 
 /** The pinned chart a Release installs, from the chart reference and version it passes. */
