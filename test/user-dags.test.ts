@@ -1,32 +1,21 @@
 // Users' own DAGs without TypeScript (pipelines/user.ts): a folder whose files the plan delivers
 // into Airflow's DAG folder under user/, next to ours, with the checks ours get: each Python file
-// compiles and Airflow's folder discovery finds it (pipelines/tests/dag_discovery.py), and each
-// SparkApplication template validates against the pinned CRD with unknown fields rejected.
+// compiles and each SparkApplication template validates against the pinned CRD with unknown fields
+// rejected. That the real Airflow finds and parses them is the engines tier's
+// (test/engines/airflow.test.ts, "Airflow finds users' own DAGs next to ours").
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { dagConfigMapKey, DAGS_IGNORE_FILE } from "../platform/airflow/dags";
+import { dagConfigMapKey } from "../platform/airflow/dags";
 import { userDagFiles } from "../pipelines/user";
 import { ROOT } from "../tools/harness";
 import { validateCustomResource } from "../tools/schemas";
 import { inputsOf, ofType, planWith } from "./support";
 
 const FIXTURE = "test/fixtures/user-dags";
-
-/** Airflow's discovery over a DAG folder laid out as the kubelet does (the repository's model of it). */
-function discover(payload: Record<string, string>): { dag_files?: string[]; error?: string } {
-    const r = spawnSync("python3", ["-m", "pipelines.tests.dag_discovery"], {
-        cwd: ROOT,
-        input: JSON.stringify({ payload }),
-        encoding: "utf8",
-        env: { ...process.env, PYTHONDONTWRITEBYTECODE: "1" },
-    });
-    assert.equal(r.status, 0, r.stderr);
-    return JSON.parse(r.stdout);
-}
 
 /** The checks every user file gets: Python compiles, SparkApplications validate strictly. */
 function checkUserFiles(files: Record<string, string>): string[] {
@@ -51,14 +40,6 @@ describe("users' own DAGs (bdok:airflow.userDags)", () => {
         const { files, issues } = userDagFiles("user/dags");
         assert.deepEqual(issues, []);
         assert.deepEqual(checkUserFiles(files), []);
-        const py = Object.keys(files).filter((f) => f.endsWith(".py"));
-        if (py.length)
-            assert.deepEqual(
-                discover(files)
-                    .dag_files?.filter((f) => py.includes(f))
-                    .sort(),
-                py.sort(),
-            );
     });
 
     it("a DAG dropped into the folder is planned into the DAG ConfigMap and the Airflow pods' DAG volume, next to ours", async function () {
@@ -74,10 +55,6 @@ describe("users' own DAGs (bdok:airflow.userDags)", () => {
         // The volume Airflow's pods mount: every ConfigMap key at its path, the user's under user/.
         const values = JSON.stringify(inputsOf(ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!).values);
         for (const f of ["hello_lake.py", "hello_lake.yaml"]) assert.ok(values.includes(`{"key":"${dagConfigMapKey(`user/${f}`)}","path":"user/${f}"}`), f);
-        // What Airflow then parses: ours and the user's DAG, found through the ignore file.
-        const payload: Record<string, string> = { [DAGS_IGNORE_FILE]: data[dagConfigMapKey(DAGS_IGNORE_FILE)] };
-        for (const k of Object.keys(data)) payload[k.replace("__", "/")] = data[k];
-        assert.deepEqual(discover(payload).dag_files, ["iceberg_maintenance.py", "imdb_pipeline.py", "user/hello_lake.py"]);
         assert.deepEqual(checkUserFiles(userDagFiles(FIXTURE).files), []);
     });
 

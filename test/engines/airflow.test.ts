@@ -10,7 +10,7 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { Captured } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, planOf } from "../support";
+import { inputsOf, planOf, planWith } from "../support";
 import { CACHE, startMoto } from "./env";
 import { requireEngine, runAsync, tempDir } from "./streams";
 
@@ -48,6 +48,25 @@ function imdbSample(table: string): string {
     return [cols.join("\t"), ...rows].join("\n") + "\n";
 }
 
+/** The DAG ConfigMap of a plan, the Airflow pods' volume of it, the chart's values and the pods' environment. */
+function dagFolderOf(plan: { captured: Captured[] }) {
+    const release = plan.captured.find(
+        (r: Captured) => r.type === "kubernetes:helm.sh/v3:Release" && inputsOf(r).values?.dags !== undefined && r.name === "airflow",
+    );
+    assert.ok(release, "the Airflow Release in the plan");
+    const values = inputsOf(release).values;
+    const volume = values.scheduler.extraVolumes.find((v: any) => v.configMap);
+    const cm = plan.captured.find(
+        (r: Captured) =>
+            r.type === "kubernetes:core/v1:ConfigMap" &&
+            inputsOf(r).metadata.namespace === "airflow" &&
+            inputsOf(r).data?.[volume.configMap.items[0].key] !== undefined,
+    );
+    assert.ok(cm, "the DAGs ConfigMap");
+    const env: Record<string, string> = Object.fromEntries(values.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    return { values, cm, volume, env };
+}
+
 describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquire task", function () {
     this.timeout(300_000);
     let answer: Answer;
@@ -61,21 +80,7 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
 
     before(async function () {
         requireEngine(this, "Airflow", airflowMissing());
-        const plan = await planOf("dev");
-        const release = plan.captured.find(
-            (r: Captured) => r.type === "kubernetes:helm.sh/v3:Release" && inputsOf(r).values?.dags !== undefined && r.name === "airflow",
-        );
-        assert.ok(release, "the Airflow Release in the plan");
-        const values = inputsOf(release!).values;
-        const volume = values.scheduler.extraVolumes.find((v: any) => v.configMap);
-        const cm = plan.captured.find(
-            (r: Captured) =>
-                r.type === "kubernetes:core/v1:ConfigMap" &&
-                inputsOf(r).metadata.namespace === "airflow" &&
-                inputsOf(r).data?.[volume.configMap.items[0].key] !== undefined,
-        );
-        assert.ok(cm, "the DAGs ConfigMap");
-        const env: Record<string, string> = Object.fromEntries(values.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+        const { values, cm, volume, env } = dagFolderOf(await planOf("dev"));
         bucket = env.BDOK_LAKE_BUCKET;
 
         dir = tempDir("airflow");
@@ -100,7 +105,7 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         for (const t of tables) samples.set(t, imdbSample(t));
         const request = {
             dags_folder: path.join(dir, "dags"),
-            data: inputsOf(cm!).data,
+            data: inputsOf(cm).data,
             items: volume.configMap.items,
             core: values.config.core,
             env: {
@@ -171,5 +176,41 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         assert.deepEqual(served.sort(), [...samples.keys()].map((t) => `/${t}.tsv.gz`).sort());
         const expected = Object.fromEntries([...samples].map(([t, tsv]) => [`landing/imdb/${t}.tsv`, tsv]));
         assert.deepEqual(answer.acquired.objects, expected);
+    });
+});
+
+// Users' own DAGs (bdok:airflow.userDags, pipelines/user.ts): the real Airflow finds the user's DAG
+// under user/ next to ours, through the plan's ignore file, and parses it without import errors.
+describe("engines: Airflow finds users' own DAGs next to ours", function () {
+    this.timeout(300_000);
+    let answer: Answer;
+    let dir = "";
+
+    before(async function () {
+        requireEngine(this, "Airflow", airflowMissing());
+        const { values, cm, volume, env } = dagFolderOf(await planWith("dev", { "bdok:airflow": { userDags: "test/fixtures/user-dags" } }));
+        dir = tempDir("airflow-user-dags");
+        const request = {
+            dags_folder: path.join(dir, "dags"),
+            data: inputsOf(cm).data,
+            items: volume.configMap.items,
+            core: values.config.core,
+            env: { ...env, AIRFLOW_HOME: path.join(dir, "home"), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(dir, "airflow.db")}` },
+            acquire: null,
+        };
+        fs.mkdirSync(request.dags_folder);
+        const file = path.join(dir, "request.json");
+        fs.writeFileSync(file, JSON.stringify(request));
+        const out = await runAsync(venvPython(), [path.join(__dirname, "airflow_dagbag.py"), file], { timeoutMs: 240_000 });
+        answer = JSON.parse(out.trim().split("\n").pop()!);
+    });
+
+    after(() => {
+        if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    });
+
+    it("parses ours and the user's DAG file, found under user/ through the kubelet's links", () => {
+        assert.deepEqual(answer.import_errors, {});
+        assert.deepEqual([...new Set(answer.files)].sort(), ["iceberg_maintenance.py", "imdb_pipeline.py", "user/hello_lake.py"]);
     });
 });
