@@ -8,8 +8,7 @@ import { privilegedPodSettings } from "../policy/kubernetes";
 import { renderPlan } from "../tools/render";
 import { worldOf } from "../tools/references";
 import { planOf, STACKS } from "./support";
-
-const POD_KINDS = new Set(["Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob"]);
+import { POD_KINDS } from "../tools/pod-spec";
 
 describe("Pod Security: baseline enforced where the platform runs pods", () => {
     for (const stack of STACKS) {
@@ -33,7 +32,7 @@ describe("Pod Security: baseline enforced where the platform runs pods", () => {
                 run.captured.filter((r) => r.type === "kubernetes:core/v1:Namespace").map((r) => (r.inputs as any).metadata?.name as string),
             );
             const world = worldOf(run.captured, renderPlan(run));
-            const pods = world.filter((o) => POD_KINDS.has(o.kind) && o.namespace !== null && enforced.has(o.namespace));
+            const pods = world.filter((o) => POD_KINDS.includes(o.kind) && o.namespace !== null && enforced.has(o.namespace));
             assert.ok(pods.length >= 10, `${pods.length} pod-bearing objects`);
             const bad = pods.flatMap((o) => privilegedPodSettings({ spec: o.body.spec }).map((h) => `${o.kind} ${o.namespace}/${o.name}: ${h.path}: ${h.why}`));
             assert.deepEqual(bad, []);

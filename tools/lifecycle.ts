@@ -7,7 +7,7 @@ import { durationEntry, DurationTable } from "./estimate/durations";
 import { EstResource, getPath } from "../lib/plan-resource";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
 import { loadTables } from "./estimate/tables";
-import { POD_KINDS } from "./estimate/objects";
+import { POD_KINDS, podSpecOf } from "./pod-spec";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
@@ -281,13 +281,8 @@ export function hookDeadlocks(captured: Captured[], rendered: RenderedRelease[],
     return out;
 }
 
-function podSpec(o: K8sObject): Record<string, any> | undefined {
-    if (o.kind === "Pod") return o.spec;
-    if (o.kind === "CronJob") return o.spec?.jobTemplate?.spec?.template?.spec;
-    return o.spec?.template?.spec;
-}
-const containers = (o: K8sObject): { name: string }[] => podSpec(o)?.containers ?? [];
-const initContainers = (o: K8sObject): { name: string }[] => podSpec(o)?.initContainers ?? [];
+const containers = (o: K8sObject): { name: string }[] => podSpecOf(o.kind, o.spec)?.containers ?? [];
+const initContainers = (o: K8sObject): { name: string }[] => podSpecOf(o.kind, o.spec)?.initContainers ?? [];
 
 // ---- what `destroy` needs ----
 

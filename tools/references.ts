@@ -8,6 +8,7 @@ import { isPlainObject } from "../lib/validate";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import type { RenderedRelease } from "./render";
+import { POD_KINDS, podSpecOf } from "./pod-spec";
 
 export interface WorldObject {
     kind: string;
@@ -292,15 +293,9 @@ export function unresolved(world: WorldObject[]): Unresolved[] {
     return out;
 }
 
-const POD_TEMPLATE_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job"];
-
-/** The pod spec a core workload declares: a Pod's own, a controller's template, a CronJob's job template. */
+/** The pod spec a core workload declares (tools/pod-spec.ts); an empty one for a workload without it. */
 export function workloadPodSpec(o: WorldObject): Record<string, any> | undefined {
-    const spec = o.body.spec ?? {};
-    if (o.kind === "Pod") return spec;
-    if (POD_TEMPLATE_KINDS.includes(o.kind)) return spec.template?.spec ?? {};
-    if (o.kind === "CronJob") return spec.jobTemplate?.spec?.template?.spec ?? {};
-    return undefined;
+    return POD_KINDS.includes(o.kind) ? (podSpecOf(o.kind, o.body.spec) ?? {}) : undefined;
 }
 
 /** The service account each pod-running object's pods use (default: "default"). */

@@ -8,6 +8,7 @@ import { cpuMillis, jvmMemoryMiB, memoryMiB, storageGiB } from "../../lib/quanti
 import { isPlainObject } from "../../lib/validate";
 import { CAPACITY_TYPE_LABEL } from "../../platform/karpenter/nodepools";
 import { requestedPool, requestedValue } from "../scheduling";
+import { POD_KINDS, containerNames, podSpecOf } from "../pod-spec";
 
 export interface PodItem {
     /** The plan resource that creates the pods (name and type). */
@@ -201,18 +202,6 @@ export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, un
         .split(",")
         .some((h) => /^\s*test(-success)?\s*$/.test(h));
 }
-
-/** The core kinds whose objects make pods. */
-export const POD_KINDS = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job", "CronJob", "Pod"];
-
-/** The pod template of a workload object, if it is one. */
-function podSpecOf(kind: string, spec: Record<string, unknown>): Record<string, unknown> | undefined {
-    const ps = kind === "Pod" ? spec : kind === "CronJob" ? getPath(spec, "jobTemplate.spec.template.spec") : getPath(spec, "template.spec");
-    return isPlainObject(ps) ? ps : undefined;
-}
-
-const containerNames = (ps: Record<string, unknown>, key: "containers" | "initContainers") =>
-    (Array.isArray(ps[key]) ? (ps[key] as unknown[]) : []).map((c) => (isPlainObject(c) ? String(c.name ?? "?") : "?"));
 
 /**
  * The pods, volumes and load balancers of one core Kubernetes object (the program's own, or one a
