@@ -97,7 +97,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:vpcCidr": `${MIGRATION}; it replaces the VPC and subnets, which the EKS cluster and the RDS subnet group refuse`,
     "bdok:azCount": `${MIGRATION}; EKS keeps a cluster's subnets in the zones it was created with`,
     "bdok:natGateways": "yes: NAT gateways and private routes are replaced (a short egress outage)",
-    "bdok:profile": NOT_ASSESSED,
+    "bdok:profile":
+        "**no** for Kafka: small's dual-role pool and ha's controller pool are different KRaft quorums, which Strimzi cannot convert (docs/operations.md, Kafka brokers)",
     "bdok:kubernetesVersion": "up one minor per `up`; never down (EKS refuses both; plan:diff marks them refused)",
     "bdok:adminRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
     "bdok:viewerRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
@@ -108,7 +109,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:database.allocatedStorageGiB": "up only (RDS cannot shrink storage)",
     "bdok:database.engineVersion": "up only; a new major upgrades in place",
     "bdok:database.multiAz": "yes, in place (with protectStatefulResources in the maintenance window)",
-    "bdok:kafka.brokers": NOT_ASSESSED,
+    "bdok:kafka.brokers":
+        "with profile ha, 3 to 9: the broker pool scales and Cruise Control moves partitions (topics keep 3 replicas, min.insync 2); with profile small fixed at 1 (docs/operations.md, Kafka brokers)",
     "bdok:kafka.storageGiB": "up only (Strimzi expands volumes, never shrinks them)",
     "bdok:elasticsearch.storageGiB": "up only (ECK expands volumes, never shrinks them)",
     "bdok:pipelines.batch": NOT_ASSESSED,

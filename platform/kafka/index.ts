@@ -10,9 +10,10 @@ import {
     CONNECT_NAME,
     CONNECT_SERVICE_ACCOUNT,
     KAFKA_NAME,
+    NODE_POOL_NAME,
     strimziValues,
 } from "./values";
-import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
+import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePools, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
 import type { KafkaNeeds } from "./needs";
 import { releaseTimeout } from "../../lib/await";
@@ -95,7 +96,10 @@ export class Kafka extends pulumi.ComponentResource {
             protect: config.protectStatefulResources,
             ha: config.ha,
         };
-        cr("pool", kafkaNodePool(clusterArgs), [...args.pools, ...args.storage]);
+        // The small profile's one pool keeps the resource name it always had (no replacement).
+        for (const pool of kafkaNodePools(clusterArgs)) {
+            cr(pool.metadata.name === NODE_POOL_NAME ? "pool" : `pool-${pool.metadata.name}`, pool, [...args.pools, ...args.storage]);
+        }
         this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage]);
         for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
