@@ -228,6 +228,8 @@ export const schema = {
     lake: field(
         obj({
             commitInterval: field(commitInterval, "a Spark trigger interval of at least 10 seconds", "60 seconds"),
+            // false: after a retention gap the streaming query skips what Kafka no longer has.
+            failOnDataLoss: field(bool(), "true or false", false),
         }),
         "the lake's Iceberg settings",
         {} as any,

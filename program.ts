@@ -263,6 +263,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   connectorDependencies: kafka.connectorDependencies,
                   kafkaUserDependencies: [kafka.release, kafka.cluster],
                   topics: Object.values(kafka.topicResources),
+                  topicGeneration: kafka.topicGeneration!,
                   sparkOperator: spark,
                   elasticsearch: elastic.elasticsearch,
                   kibana: elastic.kibana,

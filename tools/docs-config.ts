@@ -83,6 +83,8 @@ export const NOTES: Record<string, string> = {
     "bdok:spark.maxExecutors":
         "The dynamic allocation ceiling of the batch jobs and the lake maintenance job (they start with `executors`, may scale down to 0, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The DAGs' SparkApplications count as peak demand in the capacity check.",
     "bdok:lake.commitInterval": "The streaming job's trigger: one Iceberg commit per interval.",
+    "bdok:lake.failOnDataLoss":
+        "The streaming job's Kafka source option `failOnDataLoss`. `false` (default): when the checkpointed offsets are older than the topic's retention (the job was down longer), the job logs the gap and goes on from the oldest record left; `true`: it stops and restarts in a loop until someone decides (docs/pipelines.md).",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
     "bdok:karpenter.pools":
@@ -114,7 +116,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:kafka.storageGiB": "up only (Strimzi expands volumes, never shrinks them)",
     "bdok:elasticsearch.storageGiB": "up only (ECK expands volumes, never shrinks them)",
     "bdok:pipelines.batch": NOT_ASSESSED,
-    "bdok:pipelines.realtime": NOT_ASSESSED,
+    "bdok:pipelines.realtime":
+        "yes: off deletes its topics and resources; on again creates new topics and starts the streaming job from new checkpoints (docs/pipelines.md, Turning a pipeline off)",
 };
 
 function onExisting(row: KeyRow): string {

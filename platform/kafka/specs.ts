@@ -14,6 +14,7 @@ import {
     CONTROLLER_QUORUM,
     SECRET_CONFIG_PROVIDER,
     TLS_LISTENER,
+    TOPIC_GENERATION_ANNOTATION,
     kafkaSizing,
     replicationFor,
 } from "./values";
@@ -182,12 +183,17 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
     );
 }
 
-export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
+export function kafkaTopic(topic: string, brokers: number, partitions = 3, generation?: string): CustomResourceObject {
     const r = replicationFor(brokers);
     return customResourceObject(
         apiVersions.strimzi,
         "KafkaTopic",
-        { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        {
+            name: topic,
+            namespace: NAMESPACE.kafka,
+            labels: { ...clusterLabel },
+            ...(generation === undefined ? {} : { annotations: { [TOPIC_GENERATION_ANNOTATION]: generation } }),
+        },
         {
             topicName: topic,
             partitions,

@@ -58,6 +58,13 @@ export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password
 /** The book's database (the `public.customers` table lives there). */
 export const POSTGRES_DATABASE = "postgres";
 
+/**
+ * The topics' generation (annotation on every KafkaTopic): a random id created and deleted with
+ * the topics, so a checkpoint path that includes it is new whenever the topics are new (a pipeline
+ * turned off and on, a destroy and up) and never points at offsets of topics that are gone.
+ */
+export const TOPIC_GENERATION_ANNOTATION = "bdok.io/topic-generation";
+
 export const TOPICS = { source: bookNames.topics.source, transformed: bookNames.topics.transformed } as const;
 
 /** Strimzi's KubernetesSecretConfigProvider, registered under the prefix `secrets`. */
