@@ -70,6 +70,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         endpointPublicAccessCidrs: cfg.endpointPublicAccessCidrs,
         adminRoleArns: cfg.adminRoleArns,
         viewerRoleArns: cfg.viewerRoleArns,
+        retainVolumes: cfg.protectStatefulResources,
         tags,
     });
 
