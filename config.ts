@@ -35,6 +35,7 @@ import {
 } from "./lib/validate";
 import { apps } from "./versions";
 import { parsePools, PoolsConfig, poolsRule } from "./platform/karpenter/nodepools";
+import { brokersIssue } from "./platform/kafka/values";
 
 // The pools' own rules (platform/karpenter/nodepools.ts), their problems named under this key.
 const karpenterPools: Rule<PoolsConfig> = describedAs((v, path, ctx) => {
@@ -179,7 +180,7 @@ export const schema = {
     ),
     kafka: field(
         obj({
-            brokers: field(int(1, 9), "an integer from 1 to 9", 1),
+            brokers: field(int(1, 9), "an integer from 1 to 9: 1 with profile small, 3 or more with profile ha", 1),
             storageGiB: field(int(1, 16384), "an integer from 1 to 16384", 20),
         }),
         "the Kafka cluster settings",
@@ -227,6 +228,8 @@ export const schema = {
     lake: field(
         obj({
             commitInterval: field(commitInterval, "a Spark trigger interval of at least 10 seconds", "60 seconds"),
+            // false: after a retention gap the streaming query skips what Kafka no longer has.
+            failOnDataLoss: field(bool(), "true or false", false),
         }),
         "the lake's Iceberg settings",
         {} as any,
@@ -396,6 +399,10 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
             { key: `${PROJECT}:viewerRoleArns`, arns: cfg.viewerRoleArns ?? [] },
         ]),
     );
+    if (cfg.profile && cfg.kafka) {
+        const kafka = brokersIssue(cfg.profile, cfg.kafka.brokers);
+        if (kafka) ctx.issues.push(kafka);
+    }
     const sp = cfg.spark;
     if (sp && sp.executors > sp.maxExecutors) {
         ctx.issues.push(

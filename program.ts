@@ -70,6 +70,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         endpointPublicAccessCidrs: cfg.endpointPublicAccessCidrs,
         adminRoleArns: cfg.adminRoleArns,
         viewerRoleArns: cfg.viewerRoleArns,
+        retainVolumes: cfg.protectStatefulResources,
         tags,
     });
 
@@ -263,6 +264,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   connectorDependencies: kafka.connectorDependencies,
                   kafkaUserDependencies: [kafka.release, kafka.cluster],
                   topics: Object.values(kafka.topicResources),
+                  topicGeneration: kafka.topicGeneration!,
                   sparkOperator: spark,
                   elasticsearch: elastic.elasticsearch,
                   kibana: elastic.kibana,

@@ -67,7 +67,13 @@ describe("Karpenter placement", () => {
             });
 
             it("Kafka brokers and Elasticsearch nodes require the tainted stateful pool, spread over zones in ha", () => {
-                const [pool] = cr("kafka.strimzi.io/v1:KafkaNodePool");
+                const pools = cr("kafka.strimzi.io/v1:KafkaNodePool");
+                assert.ok(pools.length > 0);
+                for (const pool of pools.slice(1)) {
+                    assert.deepEqual(pool.spec.template.pod.affinity, pools[0].spec.template.pod.affinity, pool.metadata.name);
+                    assert.deepEqual(pool.spec.template.pod.tolerations, pools[0].spec.template.pod.tolerations, pool.metadata.name);
+                }
+                const pool = pools.find((p: any) => p.spec.roles.includes("broker"));
                 assert.deepEqual(pool.spec.template.pod.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution, STATEFUL);
                 assert.deepEqual(pool.spec.template.pod.tolerations, TOLERATE_STATEFUL);
                 const [es] = cr("elasticsearch.k8s.elastic.co/v1:Elasticsearch");
@@ -209,11 +215,22 @@ describe("Karpenter cost model over the plan", () => {
             const { estimate } = await import("../tools/estimate");
             const run = await planOf(stack);
             const stateful = estimate(run).karpenter!.idle.nodes.filter((n) => n.pool === "stateful");
-            const brokers = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaNodePool").map(inputsOf)[0].spec.replicas;
+            const pools = ofType(run, "kubernetes:kafka.strimzi.io/v1:KafkaNodePool");
             const perNode = (prefix: string) => stateful.map((n) => n.pods.filter((p) => p.startsWith(prefix)).length);
             if (run.config.ha) {
-                assert.ok(stateful.length >= brokers, `${stateful.length} stateful nodes for ${brokers} spread brokers`);
-                assert.ok(perNode("kafka-pool").every((c) => c <= 1) && perNode("elastic-elasticsearch").every((c) => c <= 1), JSON.stringify(stateful));
+                // Each pool spreads its own pods (a controller may share a node with a broker).
+                for (const p of pools) {
+                    const replicas = inputsOf(p).spec.replicas;
+                    assert.ok(stateful.length >= replicas, `${stateful.length} stateful nodes for ${replicas} spread ${p.name}`);
+                    assert.ok(
+                        perNode(`${p.name} `).every((c) => c <= 1),
+                        `${p.name}: ${JSON.stringify(stateful)}`,
+                    );
+                }
+                assert.ok(
+                    perNode("elastic-elasticsearch").every((c) => c <= 1),
+                    JSON.stringify(stateful),
+                );
             } else assert.equal(stateful.length, 1, "one broker and one data node share a node");
         });
     }

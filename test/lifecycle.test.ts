@@ -11,6 +11,7 @@ import {
     durationTable,
     Graph,
     hookDeadlocks,
+    loadBalancerResources,
     poolConsumersNotWaiting,
     requiredTimeout,
     shortTimeouts,
@@ -20,7 +21,7 @@ import {
     upTimings,
 } from "../tools/lifecycle";
 import { POOL_LABEL } from "../platform/karpenter/nodepools";
-import { renderPlan } from "../tools/render";
+import { renderPlan, type RenderedRelease } from "../tools/render";
 import { chartKeyOfRelease } from "../platform/k8s/objects";
 import { planOf, STACKS } from "./support";
 
@@ -267,6 +268,46 @@ describe("lifecycle model", () => {
             inputs: {},
             rawInputs: {},
             ...extra,
+        });
+
+        it("sees the load balancers operators create from custom resources (model/controllers.json), and wants the controller to outlive them", () => {
+            const rows = controllerTable().loadBalancers.fromCustomResources;
+            const cr = (name: string, type: string, spec: unknown) => res(name, { type, rawInputs: { spec }, inputs: { spec } });
+            const KB = "kubernetes:kibana.k8s.elastic.co/v1:Kibana";
+            const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+            const KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka";
+            const cases: [Captured, boolean][] = [
+                [cr("kb-lb", KB, { http: { service: { spec: { type: "LoadBalancer" } } } }), true],
+                [cr("kb-ip", KB, { http: { service: { spec: { type: "ClusterIP" } } } }), false],
+                [cr("kb-none", KB, {}), false],
+                [cr("es-lb", ES, { http: { service: { spec: { type: "LoadBalancer" } } } }), true],
+                [cr("kafka-lb", KAFKA, { kafka: { listeners: [{ type: "internal" }, { type: "loadbalancer" }] } }), true],
+                [cr("kafka-internal", KAFKA, { kafka: { listeners: [{ type: "internal" }] } }), false],
+                // The path is the CR's: a Service-shaped field elsewhere is not one the operator reads.
+                [cr("kafka-other", KAFKA, { kafka: { listeners: [] }, http: { service: { spec: { type: "LoadBalancer" } } } }), false],
+            ];
+            for (const [r, lb] of cases) assert.equal(loadBalancerResources([r], rows).length, lb ? 1 : 0, r.name);
+
+            // destroyProblems: a Kibana with a LoadBalancer that does not wait for the controller is named.
+            const lbc = res("lbc", { type: "kubernetes:helm.sh/v3:Release" });
+            const rendered: RenderedRelease[] = [
+                {
+                    resource: "lbc",
+                    urn: lbc.urn,
+                    chart: "awsLoadBalancerController",
+                    releaseName: "lbc",
+                    namespace: "kube-system",
+                    values: {},
+                    skipCrds: false,
+                    objects: [],
+                    manifest: "",
+                },
+            ];
+            const [kb] = cases[0];
+            const lbProblems = (k: Captured) => destroyProblems([lbc, k], rendered).filter((p) => p.resource === k.name && p.needs === "lbc");
+            assert.equal(lbProblems(kb).length, 1, "the Kibana's load balancer outlives its controller");
+            assert.deepEqual(lbProblems(res(kb.name, { ...kb, dependencies: [lbc.urn] })), []);
+            assert.deepEqual(lbProblems(cases[1][0]), [], "no load balancer, no need");
         });
 
         it("waiting for a component is waiting for its children; a child waits only for its parent's registration", () => {

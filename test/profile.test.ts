@@ -61,7 +61,7 @@ describe("sizing profiles", () => {
 
     it("a stack named prod with profile small gets the small sizes, whatever its name", async function () {
         this.timeout(120_000);
-        const run = await runPlan("prod", loadStackConfig("prod", { "bdok:profile": "small" }));
+        const run = await runPlan("prod", loadStackConfig("prod", { "bdok:profile": "small", "bdok:kafka": { brokers: 1, storageGiB: 100 } }));
         assert.equal(run.config.ha, false);
         const kafka = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "strimzi-kafka-operator")!;
         const dev = (await planOf("dev")).captured.find(

@@ -83,6 +83,8 @@ export const NOTES: Record<string, string> = {
     "bdok:spark.maxExecutors":
         "The dynamic allocation ceiling of the batch jobs and the lake maintenance job (they start with `executors`, may scale down to 0, shuffle tracking on); set as Spark settings (`spark.dynamicAllocation.*`, `spark.executor.instances` 0), not `spec.dynamicAllocation`, whose minimum of 0 Airflow's SparkKubernetesOperator refuses. The DAGs' SparkApplications count as peak demand in the capacity check.",
     "bdok:lake.commitInterval": "The streaming job's trigger: one Iceberg commit per interval.",
+    "bdok:lake.failOnDataLoss":
+        "The streaming job's Kafka source option `failOnDataLoss`. `false` (default): when the checkpointed offsets are older than the topic's retention (the job was down longer), the job logs the gap and goes on from the oldest record left; `true`: it stops and restarts in a loop until someone decides (docs/pipelines.md).",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
     "bdok:karpenter.pools":
@@ -97,7 +99,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:vpcCidr": `${MIGRATION}; it replaces the VPC and subnets, which the EKS cluster and the RDS subnet group refuse`,
     "bdok:azCount": `${MIGRATION}; EKS keeps a cluster's subnets in the zones it was created with`,
     "bdok:natGateways": "yes: NAT gateways and private routes are replaced (a short egress outage)",
-    "bdok:profile": NOT_ASSESSED,
+    "bdok:profile":
+        "**no** for Kafka: small's dual-role pool and ha's controller pool are different KRaft quorums, which Strimzi cannot convert (docs/operations.md, Kafka brokers)",
     "bdok:kubernetesVersion": "up one minor per `up`; never down (EKS refuses both; plan:diff marks them refused)",
     "bdok:adminRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
     "bdok:viewerRoleArns": "yes: entries are keyed by ARN; the others stay as they are",
@@ -108,11 +111,13 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:database.allocatedStorageGiB": "up only (RDS cannot shrink storage)",
     "bdok:database.engineVersion": "up only; a new major upgrades in place",
     "bdok:database.multiAz": "yes, in place (with protectStatefulResources in the maintenance window)",
-    "bdok:kafka.brokers": NOT_ASSESSED,
+    "bdok:kafka.brokers":
+        "with profile ha, 3 to 9: the broker pool scales and Cruise Control moves partitions (topics keep 3 replicas, min.insync 2); with profile small fixed at 1 (docs/operations.md, Kafka brokers)",
     "bdok:kafka.storageGiB": "up only (Strimzi expands volumes, never shrinks them)",
     "bdok:elasticsearch.storageGiB": "up only (ECK expands volumes, never shrinks them)",
     "bdok:pipelines.batch": NOT_ASSESSED,
-    "bdok:pipelines.realtime": NOT_ASSESSED,
+    "bdok:pipelines.realtime":
+        "yes: off deletes its topics and resources; on again creates new topics and starts the streaming job from new checkpoints (docs/pipelines.md, Turning a pipeline off)",
 };
 
 function onExisting(row: KeyRow): string {

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { durationEntry, DurationTable } from "./estimate/durations";
 import { EstResource, getPath } from "../lib/plan-resource";
+import { isPlainObject } from "../lib/validate";
 import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
 import { loadTables } from "./estimate/tables";
 import { POD_KINDS, podSpecOf } from "./pod-spec";
@@ -57,7 +58,12 @@ export interface ControllerTable {
     destroy: DestroyRow[];
     volumes: { csiAddon: string; source: string };
     karpenterNodes: { kinds: string[]; controllerChart: string; outlivedBy: string[]; source: string };
-    loadBalancers: { controllerChart: string; source: string };
+    loadBalancers: {
+        controllerChart: string;
+        source: string;
+        /** Custom resources whose operator creates a LoadBalancer Service when the field at `path` ("a.b[].c") equals `equals`. */
+        fromCustomResources: { kind: string; path: string; equals: string; source: string }[];
+    };
 }
 
 export function controllerTable(): ControllerTable {
@@ -369,7 +375,7 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
 
     // LoadBalancer Services: the controller that deletes the NLB must outlive them.
     const lbControllers = releaseOfChart(table.loadBalancers.controllerChart);
-    const services = loadBalancerServices(captured, rendered, g);
+    const services = [...loadBalancerServices(captured, rendered, g), ...loadBalancerResources(captured, table.loadBalancers.fromCustomResources)];
     if (services.length && !lbControllers.length)
         out.push({
             resource: services[0].name,
@@ -382,6 +388,21 @@ export function destroyProblems(captured: Captured[], rendered: RenderedRelease[
         }
     }
     return out;
+}
+
+/** The values at a path such as "spec.kafka.listeners[].type" (`[]`: every element of a list). */
+function valuesAt(node: unknown, path: string[]): unknown[] {
+    if (!path.length) return [node];
+    const [head, ...rest] = path;
+    const list = head.endsWith("[]");
+    const next = isPlainObject(node) ? node[list ? head.slice(0, -2) : head] : undefined;
+    if (list) return Array.isArray(next) ? next.flatMap((x) => valuesAt(x, rest)) : [];
+    return next === undefined ? [] : valuesAt(next, rest);
+}
+
+/** Custom resources whose operator creates a LoadBalancer Service (model/controllers.json loadBalancers.fromCustomResources). */
+export function loadBalancerResources(captured: Captured[], rows: ControllerTable["loadBalancers"]["fromCustomResources"]): Captured[] {
+    return captured.filter((c) => rows.some((row) => kindKey(c.type) === row.kind && valuesAt(c.rawInputs, row.path.split(".")).some((v) => v === row.equals)));
 }
 
 /** Services (the program's, and releases rendering one) that ask for a load balancer. */

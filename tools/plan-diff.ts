@@ -165,7 +165,8 @@ export function diffPlans(base: PlanLike, head: PlanLike): PlanDiff {
                 (urns ?? [])
                     .map((u) => plan.get(u))
                     .filter((x) => x?.type === "aws:ec2/subnet:Subnet")
-                    .map((x) => String(x!.inputs?.availabilityZone)),
+                    // The network module places subnets by zone id (availabilityZoneId); either names the zone.
+                    .map((x) => String(x!.inputs?.availabilityZone ?? x!.inputs?.availabilityZoneId)),
             ),
         ]
             .sort()

@@ -22,6 +22,12 @@ export interface ClusterArgs {
     adminRoleArns: string[];
     /** Read-only access (the CI preview role): previews fall back to client-side diffs without patch rights. */
     viewerRoleArns: string[];
+    /**
+     * protectStatefulResources: volumes outlive their claims (reclaimPolicy Retain), so no destroy
+     * order (a namespace before the Kafka or Elasticsearch resource, the cluster before either)
+     * deletes the EBS volumes of Kafka and Elasticsearch.
+     */
+    retainVolumes: boolean;
     tags: Record<string, string>;
 }
 
@@ -250,7 +256,9 @@ export class Cluster extends pulumi.ComponentResource {
                 },
                 provisioner: "ebs.csi.aws.com",
                 parameters: { type: "gp3", encrypted: "true", fsType: "ext4" },
-                reclaimPolicy: "Delete",
+                // Copied into each PersistentVolume when it is provisioned (Kubernetes docs, Storage
+                // Classes: reclaimPolicy); a class's policy cannot change in place (the class is replaced).
+                reclaimPolicy: args.retainVolumes ? "Retain" : "Delete",
                 volumeBindingMode: "WaitForFirstConsumer",
                 allowVolumeExpansion: true,
             },

@@ -6,7 +6,7 @@ import { ES_HTTP_CA_SECRET } from "../../platform/elastic/values";
 import { TOPICS } from "../../platform/kafka/values";
 import { connectSecretMountTemplate } from "../../platform/kafka/specs";
 import { contentName } from "../../lib/hash";
-import { ES_CA_COPY, esCaConnectMount, STREAMING_PREFIX } from "./values";
+import { CHECKPOINT_KEY, checkpointUnder, ES_CA_COPY, esCaConnectMount, STREAMING_PREFIX } from "./values";
 import { caSourceRules, caTargetRules, simulatorDeploymentSpec, tableJobSpec } from "./jobs";
 import { jdbcSourceConnector } from "./connectors";
 import { streamingSparkApplication, streamingUpload } from "./streaming";
@@ -35,10 +35,35 @@ describe("Pipelines: realtime (pure builders)", () => {
         const two = streamingUpload(() => "v2");
         assert.notEqual(one1.sourceHash, two.sourceHash);
         assert.equal(one1.key, `${STREAMING_PREFIX}/streaming_job.py`);
-        const app1 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: one1.sourceHash });
-        const app2 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", config: run.config, codeHash: two.sourceHash });
+        const app1 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", topicGeneration: "0a1b", config: run.config, codeHash: one1.sourceHash });
+        const app2 = streamingSparkApplication({ lakeBucket: "l", lakeDatabase: "d", topicGeneration: "0a1b", config: run.config, codeHash: two.sourceHash });
         // A spec change makes the operator invalidate and resubmit the running application.
         assert.notDeepEqual(app1.spec, app2.spec);
+    });
+
+    it("puts both checkpoints under the topics' generation: new topics, new (empty) checkpoints", async () => {
+        const run = await planOf("dev");
+        const args = (gen: string, failOnDataLoss = false) => {
+            const a = streamingSparkApplication({
+                lakeBucket: "l",
+                lakeDatabase: "d",
+                topicGeneration: gen,
+                config: { ...run.config, lake: { ...run.config.lake, failOnDataLoss } },
+                codeHash: "h",
+            }).spec.arguments as string[];
+            return (flag: string) => a[a.indexOf(flag) + 1];
+        };
+        const [g1, g2] = [args("0a1b2c3d"), args("99887766")];
+        for (const flag of ["--checkpoint", "--lake-checkpoint"]) {
+            assert.match(g1(flag), /^s3a:\/\/l\/spark-checkpoint\/0a1b2c3d\/[a-z-]+\/$/, flag);
+            assert.notEqual(g1(flag), g2(flag), `${flag}: a new generation, a new checkpoint`);
+        }
+        assert.notEqual(g1("--checkpoint"), g1("--lake-checkpoint"), "each query its own checkpoint");
+        // The stated policy reaches Spark's Kafka source, both ways.
+        assert.equal(g1("--fail-on-data-loss"), "false");
+        assert.equal(args("0a1b2c3d", true)("--fail-on-data-loss"), "true");
+        assert.throws(() => checkpointUnder("../x", CHECKPOINT_KEY), /topic generation "\.\.\/x": allowed: a hex id/);
+        assert.throws(() => checkpointUnder("0a", "warehouse/x/"), /allowed: a key under spark-checkpoint\//);
     });
 
     it("the JDBC source's table and prefix make exactly the topic src-customers", () => {

@@ -51,6 +51,8 @@ export interface RealtimePipelineArgs {
     kafkaUserDependencies: pulumi.Resource[];
     /** The KafkaTopic resources the streaming job reads and writes. */
     topics: pulumi.Resource[];
+    /** Their generation (Kafka's topicGeneration): the streaming checkpoints live under it. */
+    topicGeneration: pulumi.Input<string>;
     /** The Spark operator (release, `spark` service accounts and their AWS roles). */
     sparkOperator: pulumi.Resource;
     elasticsearch: pulumi.Resource;
@@ -215,9 +217,9 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             "streaming",
             SPARK_APPLICATION_KIND,
             pulumi
-                .all([args.lakeBucket, args.lakeDatabase.name])
-                .apply(([lakeBucket, lakeDatabase]) =>
-                    streamingSparkApplication({ lakeBucket, lakeDatabase, config: cfg, codeHash: upload.sourceHash, lakeHash }),
+                .all([args.lakeBucket, args.lakeDatabase.name, args.topicGeneration])
+                .apply(([lakeBucket, lakeDatabase, topicGeneration]) =>
+                    streamingSparkApplication({ lakeBucket, lakeDatabase, topicGeneration, config: cfg, codeHash: upload.sourceHash, lakeHash }),
                 ),
             [args.sparkOperator, ...args.topics, code, lakeTables, streamingUser, args.lakeDatabase],
         );

@@ -73,6 +73,19 @@ function rdsAddress(run: PlanRun): string {
     return String(run.plan.outputs.rdsEndpoint).split(":")[0];
 }
 
+/** The generation annotation every KafkaTopic of the plan carries (one value: they are one set). */
+function topicGeneration(run: PlanRun): string {
+    const gens = new Set(
+        run.captured
+            .filter((r) => r.type === "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
+            .map((r) => (r.rawInputs as any).metadata.annotations?.["bdok.io/topic-generation"]),
+    );
+    assert.equal(gens.size, 1, `one generation on every topic: ${[...gens].join(", ")}`);
+    const [g] = gens;
+    assert.match(String(g), /^[0-9a-f]+$/);
+    return g;
+}
+
 describeEachStack(
     (stack) => `Pipelines: realtime on ${stack}`,
     (plan) => {
@@ -199,12 +212,15 @@ describeEachStack(
             assert.equal(arg("--bootstrap-servers"), BOOTSTRAP_SERVERS_TLS);
             assert.equal(arg("--source-topic"), TOPICS.source);
             assert.equal(arg("--target-topic"), TOPICS.transformed);
-            assert.equal(arg("--checkpoint"), `s3a://${lake}/${CHECKPOINT_KEY}`);
+            // Both checkpoints live under the generation every topic carries (created and deleted with them).
+            const gen = topicGeneration(plan());
+            assert.equal(arg("--checkpoint"), `s3a://${lake}/spark-checkpoint/${gen}/${CHECKPOINT_KEY.replace("spark-checkpoint/", "")}`);
+            assert.equal(arg("--fail-on-data-loss"), String(plan().config.lake.failOnDataLoss));
             // The Iceberg sink: the stack's realtime database, its own checkpoint, the stack's commit interval.
             assert.equal(arg("--bucket"), lake);
             assert.equal(arg("--region"), plan().config.region);
             assert.equal(arg("--lake-database"), (plan().plan.outputs.icebergDatabases as any).realtime);
-            assert.equal(arg("--lake-checkpoint"), `s3a://${lake}/spark-checkpoint/customers-lake/`);
+            assert.equal(arg("--lake-checkpoint"), `s3a://${lake}/spark-checkpoint/${gen}/customers-lake/`);
             assert.equal(arg("--commit-interval"), plan().config.lake.commitInterval);
             const options = args.filter((_, i) => args[i - 1] === "--kafka-option");
             assert.deepEqual(options.slice(0, 3), ["security.protocol=SSL", "ssl.truststore.type=PEM", `ssl.truststore.location=${KAFKA_CA_MOUNT}/ca.crt`]);
@@ -235,7 +251,7 @@ describeEachStack(
                 "import json, sys",
                 "from pipelines.realtime.streaming_job import parse_args",
                 "a = parse_args(json.loads(sys.argv[1]), env={})",
-                "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint}))",
+                "print(json.dumps({'bucket': a.bucket, 'region': a.region, 'db': a.lake_database, 'interval': a.commit_interval, 'lake': a.lake_checkpoint, 'kafka': a.checkpoint, 'failOnDataLoss': a.fail_on_data_loss}))",
             ].join("\n");
             const r = spawnSync("python3", ["-c", code, JSON.stringify(args)], {
                 cwd: ROOT,
@@ -251,8 +267,9 @@ describeEachStack(
                 region: plan().config.region,
                 db: (plan().plan.outputs.icebergDatabases as any).realtime,
                 interval: plan().config.lake.commitInterval,
-                lake: `s3a://${lake}/spark-checkpoint/customers-lake/`,
-                kafka: `s3a://${lake}/${CHECKPOINT_KEY}`,
+                lake: `s3a://${lake}/spark-checkpoint/${topicGeneration(plan())}/customers-lake/`,
+                kafka: `s3a://${lake}/spark-checkpoint/${topicGeneration(plan())}/${CHECKPOINT_KEY.replace("spark-checkpoint/", "")}`,
+                failOnDataLoss: plan().config.lake.failOnDataLoss,
             });
         });
 

@@ -8,6 +8,7 @@ import { ICEBERG_PACKAGES, lakeDeps } from "../lake";
 import {
     CHECKPOINT_KEY,
     LAKE_CHECKPOINT_KEY,
+    checkpointUnder,
     CONNECTORS,
     FILES,
     KAFKA_CA_MOUNT,
@@ -33,6 +34,10 @@ export interface StreamingLake {
     database: string;
     /** Trigger interval of both sinks: one Iceberg commit per interval (bdok:lake.commitInterval). */
     commitInterval: string;
+    /** The topics' generation: the checkpoints live under it (checkpointUnder). */
+    topicGeneration: string;
+    /** Spark's Kafka source option (bdok:lake.failOnDataLoss): stop, or skip, when offsets are gone. */
+    failOnDataLoss: boolean;
 }
 
 /** Arguments of streaming_job.py (pipelines/README.md). */
@@ -45,11 +50,11 @@ export function streamingArguments(lake: StreamingLake): string[] {
         "--region",
         lake.region,
         "--checkpoint",
-        s3a(lake.bucket, CHECKPOINT_KEY),
+        s3a(lake.bucket, checkpointUnder(lake.topicGeneration, CHECKPOINT_KEY)),
         "--lake-database",
         lake.database,
         "--lake-checkpoint",
-        s3a(lake.bucket, LAKE_CHECKPOINT_KEY),
+        s3a(lake.bucket, checkpointUnder(lake.topicGeneration, LAKE_CHECKPOINT_KEY)),
         "--commit-interval",
         lake.commitInterval,
         "--source-topic",
@@ -58,6 +63,8 @@ export function streamingArguments(lake: StreamingLake): string[] {
         TOPICS.transformed,
         "--starting-offsets",
         "earliest",
+        "--fail-on-data-loss",
+        String(lake.failOnDataLoss),
         "--kafka-option",
         "security.protocol=SSL",
         "--kafka-option",
@@ -114,6 +121,8 @@ export interface StreamingArgs {
     /** Glue database of the realtime namespace. */
     lakeDatabase: string;
     config: Pick<StackConfig, "ha" | "region" | "lake" | "spark">;
+    /** The topics' generation (Kafka component's topicGeneration). */
+    topicGeneration: string;
     /** sha256 of streaming_job.py and of the lake ConfigMap's data: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
     lakeHash?: string;
@@ -146,6 +155,8 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
             region: a.config.region,
             database: a.lakeDatabase,
             commitInterval: a.config.lake.commitInterval,
+            topicGeneration: a.topicGeneration,
+            failOnDataLoss: a.config.lake.failOnDataLoss,
         }),
         packages: [sparkPackages.kafka, ...ICEBERG_PACKAGES],
         ...lake,

@@ -256,6 +256,8 @@ class Args:
     commit_interval: str
     restart_on_change: tuple[str, ...] = ()
     watch_seconds: int = 30
+    # Spark's own default: stop when the checkpointed offsets are no longer in the topic.
+    fail_on_data_loss: bool = True
 
 
 # Spark's processingTime trigger accepts an interval string; keep to whole seconds or minutes.
@@ -293,6 +295,12 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     parser.add_argument("--lake-database", default=env.get("BDOK_REALTIME_DATABASE"), help="Glue database of the customers table")
     parser.add_argument("--lake-checkpoint", help="lake sink checkpoint (default: s3a://<bucket>/spark-checkpoint/customers-lake/)")
     parser.add_argument("--commit-interval", default=env.get("BDOK_ICEBERG_COMMIT_INTERVAL", "60 seconds"))
+    parser.add_argument(
+        "--fail-on-data-loss",
+        choices=["true", "false"],
+        default="true",
+        help="Kafka source failOnDataLoss: false skips offsets the topic no longer holds (retention) instead of stopping",
+    )
     args = parser.parse_args(argv)
     if not args.bootstrap_servers:
         parser.error("pass --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS")
@@ -328,6 +336,7 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
         commit_interval=commit_interval,
         restart_on_change=tuple(args.restart_on_change),
         watch_seconds=args.watch_seconds,
+        fail_on_data_loss=args.fail_on_data_loss == "true",
     )
 
 
@@ -430,6 +439,7 @@ def main(argv: list[str] | None = None) -> None:
             .options(**args.kafka_options)
             .option("subscribe", args.source_topic)
             .option("startingOffsets", args.starting_offsets)
+            .option("failOnDataLoss", str(args.fail_on_data_loss).lower())
             .load()
         )
 

@@ -24,6 +24,19 @@ export const STREAMING_APP = "customers-streaming";
 export const CHECKPOINT_KEY = `spark-checkpoint/${TOPICS.transformed}/`;
 /** The Iceberg sink's own checkpoint (its commits are keyed by this query's id). */
 export const LAKE_CHECKPOINT_KEY = "spark-checkpoint/customers-lake/";
+const CHECKPOINT_ROOT = "spark-checkpoint/";
+
+/**
+ * Where a checkpoint key lives for one generation of the topics (Kafka's TOPIC_GENERATION_ANNOTATION):
+ * `spark-checkpoint/<generation>/<query>/`. Re-created topics start at offset 0 and come with a new
+ * generation, so the queries start from empty checkpoints instead of failing on offsets that are
+ * gone; the old generation's checkpoints stay in the lake, unused.
+ */
+export function checkpointUnder(generation: string, key: string): string {
+    if (!key.startsWith(CHECKPOINT_ROOT)) throw new Error(`checkpoint key ${key}: allowed: a key under ${CHECKPOINT_ROOT}`);
+    if (!/^[0-9a-f]+$/.test(generation)) throw new Error(`topic generation ${JSON.stringify(generation)}: allowed: a hex id`);
+    return `${CHECKPOINT_ROOT}${generation}/${key.slice(CHECKPOINT_ROOT.length)}`;
+}
 /** Where driver and executors see Strimzi's cluster CA (the TLS listener's trust anchor). */
 export const KAFKA_CA_MOUNT = "/etc/bdok/kafka-cluster-ca";
 /** The streaming job's KafkaUser; its Secret (same name) holds the client keystore. */

@@ -238,6 +238,11 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual(args.source_topic, "src-customers")
         self.assertEqual(args.target_topic, "customers-transformed")
         self.assertEqual(args.starting_offsets, "earliest")
+        # Spark's default unless the program states its policy (bdok:lake.failOnDataLoss).
+        self.assertTrue(args.fail_on_data_loss)
+        self.assertFalse(job.parse_args(["--fail-on-data-loss", "false"], env=ENV).fail_on_data_loss)
+        with self.assertRaises(SystemExit):
+            job.parse_args(["--fail-on-data-loss", "no"], env=ENV)
         self.assertEqual(args.kafka_options, {})
         self.assertEqual((args.bucket, args.region, args.lake_database), ("lake", "eu-west-1", "bdok_dev_realtime"))
         self.assertEqual(args.commit_interval, "60 seconds")

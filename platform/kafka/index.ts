@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { PodRole } from "../../aws/pod-role";
 import { CONNECT_USER, connectWorkerAcls, kafkaUser } from "./users";
 import {
@@ -10,13 +11,14 @@ import {
     CONNECT_NAME,
     CONNECT_SERVICE_ACCOUNT,
     KAFKA_NAME,
+    NODE_POOL_NAME,
     strimziValues,
 } from "./values";
-import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePool, kafkaTopic } from "./specs";
+import { connectImageTag, kafkaCluster, kafkaConnect, kafkaNodePools, kafkaTopic } from "./specs";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "./iam";
 import type { KafkaNeeds } from "./needs";
 import { releaseTimeout } from "../../lib/await";
-import { charts, crdManifests } from "../../versions";
+import { apiVersions, charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
 import { secretRules, NAMESPACE, pinnedChart } from "../k8s/objects";
@@ -60,6 +62,8 @@ export class Kafka extends pulumi.ComponentResource {
     readonly connectorDependencies: pulumi.Resource[] = [];
     /** The KafkaTopic resources, by the needs' topic keys (what a client of a topic waits for). */
     readonly topicResources: Record<string, k8s.apiextensions.CustomResource> = {};
+    /** The topics' generation (TOPIC_GENERATION_ANNOTATION), when there are topics: new with every new set of topics. */
+    readonly topicGeneration?: pulumi.Output<string>;
     /** The Kafka CR: KafkaUsers wait for it, so they are deleted while its User Operator runs. */
     readonly cluster: k8s.apiextensions.CustomResource;
 
@@ -95,11 +99,22 @@ export class Kafka extends pulumi.ComponentResource {
             protect: config.protectStatefulResources,
             ha: config.ha,
         };
-        cr("pool", kafkaNodePool(clusterArgs), [...args.pools, ...args.storage]);
+        // The small profile's one pool keeps the resource name it always had (no replacement).
+        for (const pool of kafkaNodePools(clusterArgs)) {
+            cr(pool.metadata.name === NODE_POOL_NAME ? "pool" : `pool-${pool.metadata.name}`, pool, [...args.pools, ...args.storage]);
+        }
         this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage]);
+        // Created and deleted with the topics (no inputs that change): a new id means new topics.
+        const generation = Object.keys(args.needs.topics).length ? new random.RandomId(`${name}-topic-generation`, { byteLength: 4 }, p).hex : undefined;
+        this.topicGeneration = generation;
         for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
-            this.topicResources[id] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
+            this.topicResources[id] = customResource(
+                `${name}-topic-${id}`,
+                generation!.apply((g) => kafkaTopic(topic, config.kafka.brokers, 3, g)),
+                { parent: this, dependsOn: [this.release, this.cluster] },
+                { namespace: ns, kind: { apiVersion: apiVersions.strimzi, kind: "KafkaTopic" } },
+            );
         }
 
         const needs = args.needs.connect;
@@ -182,6 +197,7 @@ export class Kafka extends pulumi.ComponentResource {
         this.registerOutputs({
             release: this.release.status,
             kafkaName: this.kafkaName,
+            topicGeneration: this.topicGeneration,
             bootstrapServers: this.bootstrapServers,
             connectImage: this.connectImage,
         });

@@ -5,12 +5,13 @@ import {
     CONNECT_SERVICE_ACCOUNT,
     POSTGRES_CONNECT_SECRET,
     POSTGRES_SOURCE_ROLE,
+    brokersIssue,
     jdbcUrl,
     replicationFor,
     secretRef,
 } from "./values";
 import { ECR_PUSH_ACTIONS } from "./iam";
-import { kafkaCluster } from "./specs";
+import { kafkaCluster, kafkaNodePools } from "./specs";
 // The plugins Connect is built with are what the realtime pipeline asks for.
 import { realtimeConnectPlugins as connectBuildPlugins } from "../../pipelines/realtime/needs";
 import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK } from "../elastic/values";
@@ -18,6 +19,7 @@ import type { RbacRule } from "../k8s/objects";
 import { Captured, PlanRun } from "../../tools/harness";
 import type { K8sObject } from "../../tools/helm";
 import { renderPlan } from "../../tools/render";
+import { estimate } from "../../tools/estimate";
 import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
@@ -50,13 +52,47 @@ const crs = (run: PlanRun) => run.captured.filter((r) => r.type.startsWith(STRIM
 const crOf = (run: PlanRun, kind: string): Captured[] => ofType(run, `${STRIMZI}${kind}`);
 const flat = (x: string | string[]) => ([] as string[]).concat(x);
 
-type Expected = { brokers: number; rf: number; isr: number; deleteClaim: boolean; connectReplicas: number; pdbMaxUnavailable?: number };
+type Pool = { name: string; roles: string[]; replicas: number };
+type Expected = {
+    brokers: number;
+    pools: Pool[];
+    cruiseControl: boolean;
+    rf: number;
+    isr: number;
+    deleteClaim: boolean;
+    connectReplicas: number;
+    pdbMaxUnavailable?: number;
+};
 /** The expected replication per stack file settings (never per stack name), written out rather than computed. */
 const EXPECTED: { settings: { brokers: number; profile: string; protect: boolean }; want: Expected }[] = [
-    { settings: { brokers: 1, profile: "small", protect: false }, want: { brokers: 1, rf: 1, isr: 1, deleteClaim: true, connectReplicas: 1 } },
+    {
+        settings: { brokers: 1, profile: "small", protect: false },
+        want: {
+            brokers: 1,
+            pools: [{ name: "dual-role", roles: ["controller", "broker"], replicas: 1 }],
+            cruiseControl: false,
+            rf: 1,
+            isr: 1,
+            deleteClaim: true,
+            connectReplicas: 1,
+        },
+    },
     {
         settings: { brokers: 3, profile: "ha", protect: true },
-        want: { brokers: 3, rf: 3, isr: 2, deleteClaim: false, connectReplicas: 2, pdbMaxUnavailable: 1 },
+        // A fixed quorum of three controllers beside the brokers (Strimzi cannot scale a controller pool).
+        want: {
+            brokers: 3,
+            pools: [
+                { name: "controllers", roles: ["controller"], replicas: 3 },
+                { name: "brokers", roles: ["broker"], replicas: 3 },
+            ],
+            cruiseControl: true,
+            rf: 3,
+            isr: 2,
+            deleteClaim: false,
+            connectReplicas: 2,
+            pdbMaxUnavailable: 1,
+        },
     },
 ];
 function expectedOf(stack: string): Expected {
@@ -84,6 +120,40 @@ describe("Platform: Kafka", () => {
             assert.deepEqual(replicationFor(3), { replicas: 3, minInsync: 2 });
             assert.deepEqual(replicationFor(6), { replicas: 3, minInsync: 2 });
             assert.throws(() => replicationFor(0), /brokers: got 0/);
+        });
+
+        it("allows the broker counts whose change scales no controller pool and changes no topic (table)", () => {
+            const rows: [profile: "small" | "ha", brokers: number, ok: boolean][] = [
+                ["small", 1, true],
+                ["small", 2, false],
+                ["small", 3, false],
+                ["ha", 1, false],
+                ["ha", 2, false],
+                ["ha", 3, true],
+                ["ha", 5, true],
+                ["ha", 9, true],
+                ["ha", 10, false],
+            ];
+            for (const [profile, brokers, ok] of rows) {
+                const issue = brokersIssue(profile, brokers);
+                assert.equal(issue === undefined, ok, `${profile} ${brokers}: ${issue}`);
+                if (issue) assert.match(issue, /^bdok:kafka\.brokers: got \d+ with profile \w+; allowed: /);
+                // Every allowed count of a profile gives its topics the same settings.
+                if (ok) assert.deepEqual(replicationFor(brokers), profile === "ha" ? { replicas: 3, minInsync: 2 } : { replicas: 1, minInsync: 1 });
+            }
+            assert.match(brokersIssue("small", 3)!, /profile ha, on a new stack/);
+        });
+
+        it("ha: the controller pool is the same whatever the broker count; only the broker pool follows it", () => {
+            const at = (brokers: number) => kafkaNodePools({ brokers, storageGiB: 100, storageClass: "gp3", protect: true, ha: true });
+            for (const n of [3, 5, 9]) {
+                const [controllers, brokers] = at(n);
+                assert.deepEqual(controllers, at(3)[0]);
+                assert.deepEqual(controllers.spec.roles, ["controller"]);
+                assert.equal(brokers.spec.replicas, n);
+                assert.deepEqual(brokers.spec.roles, ["broker"]);
+                for (const p of at(n)) assert.deepEqual(validateCustomResource(p), [], p.metadata.name);
+            }
         });
 
         it("asks the PostgreSQL driver for TLS (RDS forces SSL) and references secrets through the provider", () => {
@@ -146,7 +216,14 @@ describe("Platform: Kafka", () => {
 
             it("declares the cluster, node pool, two topics, Connect and its user, all valid against the v1 CRDs", () => {
                 const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
-                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", "KafkaNodePool", "KafkaTopic", "KafkaTopic", "KafkaUser"]);
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), [
+                    "Kafka",
+                    "KafkaConnect",
+                    ...want.pools.map(() => "KafkaNodePool"),
+                    "KafkaTopic",
+                    "KafkaTopic",
+                    "KafkaUser",
+                ]);
                 // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
                 for (const r of crs(run)) {
                     assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");
@@ -185,18 +262,42 @@ describe("Platform: Kafka", () => {
                 }
             });
 
-            it(`runs KRaft dual-role nodes: ${want.brokers} broker(s) on gp3, deleteClaim ${want.deleteClaim}`, () => {
-                const pool = inputsOf(one(run, `${STRIMZI}KafkaNodePool`));
-                assert.equal(pool.metadata.labels["strimzi.io/cluster"], "bdok");
-                assert.deepEqual([...pool.spec.roles].sort(), ["broker", "controller"]);
-                assert.equal(pool.spec.replicas, want.brokers);
-                const [vol] = pool.spec.storage.volumes;
-                assert.equal(vol.type, "persistent-claim");
-                assert.equal(vol.size, `${run.config.kafka.storageGiB}Gi`);
-                assert.equal(vol.class, "gp3");
-                assert.equal(vol.deleteClaim, want.deleteClaim);
-                assert.equal(vol.kraftMetadata, "shared");
-                hasRequestsAndLimits(pool.spec.resources, "brokers");
+            it(`runs the KRaft node pools ${want.pools.map((p) => `${p.name} ${p.roles.join("+")} x${p.replicas}`).join(", ")} on gp3, deleteClaim ${want.deleteClaim}`, () => {
+                const pools = crOf(run, "KafkaNodePool").map(inputsOf);
+                assert.deepEqual(
+                    pools.map((p) => ({ name: p.metadata.name, roles: [...p.spec.roles].sort(), replicas: p.spec.replicas })),
+                    want.pools.map((p) => ({ ...p, roles: [...p.roles].sort() })),
+                );
+                for (const pool of pools) {
+                    assert.equal(pool.metadata.labels["strimzi.io/cluster"], "bdok");
+                    const [vol] = pool.spec.storage.volumes;
+                    assert.equal(vol.type, "persistent-claim");
+                    if (pool.spec.roles.includes("broker")) {
+                        assert.equal(vol.size, `${run.config.kafka.storageGiB}Gi`);
+                        assert.equal(vol.kraftMetadata, "shared");
+                    }
+                    assert.equal(vol.class, "gp3");
+                    assert.equal(vol.deleteClaim, want.deleteClaim);
+                    hasRequestsAndLimits(pool.spec.resources, pool.metadata.name);
+                }
+            });
+
+            it(`runs Cruise Control with auto-rebalancing on scaling: ${want.cruiseControl}`, () => {
+                const k = inputsOf(one(run, `${STRIMZI}Kafka`));
+                if (!want.cruiseControl) {
+                    assert.equal(k.spec.cruiseControl, undefined);
+                    return;
+                }
+                // proc-automating-rebalances.adoc:11-18 (Strimzi 1.2.0): with both modes the operator
+                // moves partitions onto added brokers and off removed ones, without approval.
+                assert.deepEqual(k.spec.cruiseControl.autoRebalance.map((m: any) => m.mode).sort(), ["add-brokers", "remove-brokers"]);
+                hasRequestsAndLimits(k.spec.cruiseControl.resources, "Cruise Control");
+                // Its pod is in the cost and capacity estimate, with the requests set here.
+                const cc = estimate(run).capacity.items.filter((w) => w.path === "spec.cruiseControl.resources");
+                assert.equal(cc.length, 1, "Cruise Control counted once");
+                assert.equal(cc[0].pods, 1);
+                assert.equal(cc[0].cpuMillis, 250);
+                assert.equal(cc[0].memoryMiB, 1024);
             });
 
             it(`replicates ${want.rf} / min.insync ${want.isr}, TLS listener only, entity operators sized`, () => {
@@ -219,7 +320,9 @@ describe("Platform: Kafka", () => {
 
             it("makes brokers rack-aware on the zone key they are spread over (ha), with the RBAC Strimzi's init container needs", () => {
                 const k = inputsOf(one(run, `${STRIMZI}Kafka`));
-                const pod = inputsOf(one(run, `${STRIMZI}KafkaNodePool`)).spec.template.pod;
+                const pod = crOf(run, "KafkaNodePool")
+                    .map(inputsOf)
+                    .find((p) => p.spec.roles.includes("broker")).spec.template.pod;
                 const zones = pod.topologySpreadConstraints.filter(
                     (t: any) => t.whenUnsatisfiable === "DoNotSchedule" && t.topologyKey !== "kubernetes.io/hostname",
                 );

@@ -9,8 +9,12 @@ import {
     CONNECT_NAME,
     KAFKA_NAME,
     NODE_POOL_NAME,
+    BROKER_POOL_NAME,
+    CONTROLLER_POOL_NAME,
+    CONTROLLER_QUORUM,
     SECRET_CONFIG_PROVIDER,
     TLS_LISTENER,
+    TOPIC_GENERATION_ANNOTATION,
     kafkaSizing,
     replicationFor,
 } from "./values";
@@ -36,44 +40,87 @@ export interface KafkaClusterArgs {
     ha: boolean;
 }
 
-/** KRaft: every node of the one pool is both controller and broker; the volume also holds metadata. */
-export function kafkaNodePool(a: KafkaClusterArgs): CustomResourceObject {
-    const size = kafkaSizing(a.ha);
+/** One KafkaNodePool: its roles, node count, volume and pod sizes. */
+function nodePool(
+    a: KafkaClusterArgs,
+    p: { name: string; roles: string[]; replicas: number; storageGiB: number; resources: unknown; heap: string; kraftMetadata: boolean },
+): CustomResourceObject {
+    const podLabels = { ...clusterLabel, "strimzi.io/pool-name": p.name };
     return customResourceObject(
         apiVersions.strimzi,
         "KafkaNodePool",
-        { name: NODE_POOL_NAME, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        { name: p.name, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
         {
-            replicas: a.brokers,
-            roles: ["controller", "broker"],
+            replicas: p.replicas,
+            roles: p.roles,
             storage: {
                 type: "jbod",
                 volumes: [
                     {
                         id: 0,
                         type: "persistent-claim",
-                        size: `${a.storageGiB}Gi`,
+                        size: `${p.storageGiB}Gi`,
                         class: a.storageClass,
                         deleteClaim: !a.protect,
-                        kraftMetadata: "shared",
+                        ...(p.kraftMetadata ? { kraftMetadata: "shared" } : {}),
                     },
                 ],
             },
-            resources: size.broker,
-            jvmOptions: { "-Xms": size.brokerHeap, "-Xmx": size.brokerHeap },
-            // Brokers on Karpenter's on-demand stateful pool; in ha spread over zones (Karpenter launches
-            // a node in the zone a pending broker needs); a lone broker is never disrupted voluntarily.
+            resources: p.resources,
+            jvmOptions: { "-Xms": p.heap, "-Xmx": p.heap },
+            // On Karpenter's on-demand stateful pool; in ha spread over zones (Karpenter launches
+            // a node in the zone a pending pod needs); a lone node is never disrupted voluntarily.
             template: {
                 pod: {
                     ...poolAffinity("stateful"),
-                    topologySpreadConstraints: a.ha
-                        ? topologySpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }, ZONE_LABEL)
-                        : zoneSpread({ ...clusterLabel, "strimzi.io/pool-name": NODE_POOL_NAME }),
-                    ...(a.brokers < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
+                    topologySpreadConstraints: a.ha ? topologySpread(podLabels, ZONE_LABEL) : zoneSpread(podLabels),
+                    ...(p.replicas < 2 ? { metadata: { annotations: { ...DO_NOT_DISRUPT } } } : {}),
                 },
             },
         },
     );
+}
+
+/**
+ * The cluster's KafkaNodePools. small: one dual-role node (the volume also holds the metadata).
+ * ha: a fixed quorum of CONTROLLER_QUORUM controllers and a broker pool of `brokers` nodes, so
+ * scaling brokers never touches a pool with the controller role (which Strimzi cannot scale).
+ */
+export function kafkaNodePools(a: KafkaClusterArgs): CustomResourceObject[] {
+    const size = kafkaSizing(a.ha);
+    if (!a.ha) {
+        return [
+            nodePool(a, {
+                name: NODE_POOL_NAME,
+                roles: ["controller", "broker"],
+                replicas: a.brokers,
+                storageGiB: a.storageGiB,
+                resources: size.broker,
+                heap: size.brokerHeap,
+                kraftMetadata: true,
+            }),
+        ];
+    }
+    return [
+        nodePool(a, {
+            name: CONTROLLER_POOL_NAME,
+            roles: ["controller"],
+            replicas: CONTROLLER_QUORUM,
+            storageGiB: size.controllerStorageGiB!,
+            resources: size.controller,
+            heap: size.controllerHeap!,
+            kraftMetadata: false,
+        }),
+        nodePool(a, {
+            name: BROKER_POOL_NAME,
+            roles: ["broker"],
+            replicas: a.brokers,
+            storageGiB: a.storageGiB,
+            resources: size.broker,
+            heap: size.brokerHeap,
+            kraftMetadata: true,
+        }),
+    ];
 }
 
 /** Broker settings from the replication rule (the book's single-node 1/1 in dev, 3/2 in prod). */
@@ -114,6 +161,20 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
                 // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
                 ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
             },
+            // ha: Cruise Control moves partitions when the broker pool's replicas change (Strimzi
+            // 1.2.0 proc-automating-rebalances.adoc:11-18: after adding brokers partitions go to
+            // them, before removing brokers they are moved off, "without further intervention";
+            // no template: Cruise Control's default goals, line 36). With it the Topic Operator
+            // also changes a topic's replication factor, which it refuses without
+            // (BatchingTopicController.java:748-786, "Replication factor change not supported").
+            ...(a.ha
+                ? {
+                      cruiseControl: {
+                          resources: size.cruiseControl,
+                          autoRebalance: [{ mode: "add-brokers" }, { mode: "remove-brokers" }],
+                      },
+                  }
+                : {}),
             entityOperator: {
                 topicOperator: { resources: size.topicOperator },
                 userOperator: { resources: size.userOperator },
@@ -122,12 +183,17 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
     );
 }
 
-export function kafkaTopic(topic: string, brokers: number, partitions = 3): CustomResourceObject {
+export function kafkaTopic(topic: string, brokers: number, partitions = 3, generation?: string): CustomResourceObject {
     const r = replicationFor(brokers);
     return customResourceObject(
         apiVersions.strimzi,
         "KafkaTopic",
-        { name: topic, namespace: NAMESPACE.kafka, labels: { ...clusterLabel } },
+        {
+            name: topic,
+            namespace: NAMESPACE.kafka,
+            labels: { ...clusterLabel },
+            ...(generation === undefined ? {} : { annotations: { [TOPIC_GENERATION_ANNOTATION]: generation } }),
+        },
         {
             topicName: topic,
             partitions,

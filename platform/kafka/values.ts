@@ -6,7 +6,35 @@ import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
 // ---- Names other components and the pipelines use (Strimzi derives the rest from them) ----
 export const KAFKA_NAME = "bdok";
+/** profile small: one node that is controller and broker (its quorum of one never changes). */
 export const NODE_POOL_NAME = "dual-role";
+/** profile ha: a fixed controller quorum in its own pool, and a broker pool that scales with kafka.brokers. */
+export const CONTROLLER_POOL_NAME = "controllers";
+export const BROKER_POOL_NAME = "brokers";
+/**
+ * Strimzi 1.2.0 runs static KRaft quorums only: a pool with the controller role cannot be scaled,
+ * added or removed (documentation/assemblies/deploying/assembly-kraft-mode.adoc:76-89), so the
+ * quorum is sized once, for one node lost per zone-spread trio.
+ */
+export const CONTROLLER_QUORUM = 3;
+/**
+ * Broker counts per profile. small: its dual-role pool is the controller quorum, which cannot be
+ * scaled, so one broker. ha: from 3 brokers replication is 3 / min.insync 2 (replicationFor), so
+ * adding or removing brokers never changes a topic's replicas or min.insync.replicas.
+ */
+export const BROKERS_ALLOWED = { small: { min: 1, max: 1 }, ha: { min: 3, max: 9 } } as const;
+
+/** Why `kafka.brokers` cannot be this with this profile, naming the way to get it; undefined when it can. */
+export function brokersIssue(profile: keyof typeof BROKERS_ALLOWED, brokers: number): string | undefined {
+    const { min, max } = BROKERS_ALLOWED[profile];
+    if (brokers >= min && brokers <= max) return undefined;
+    const why =
+        profile === "small"
+            ? "the small profile's one node is also Kafka's controller, and Strimzi cannot scale a node pool with the controller role (a static KRaft quorum); " +
+              'for more brokers use profile ha, on a new stack (docs/operations.md, "Kafka brokers")'
+            : "from 3 brokers on, topics keep replication 3 and min.insync.replicas 2 whatever the count, so brokers can be added or removed without changing a topic";
+    return `bdok:kafka.brokers: got ${brokers} with profile ${profile}; allowed: ${min === max ? min : `${min} to ${max}`} (${why})`;
+}
 export const TLS_LISTENER = { name: "tls", port: 9093 } as const;
 /** Strimzi's `<cluster>-kafka-bootstrap` service. */
 export const BOOTSTRAP_SERVICE = `${KAFKA_NAME}-kafka-bootstrap`;
@@ -29,6 +57,13 @@ export const POSTGRES_SOURCE_ROLE = "bdok_cdc_source";
 export const POSTGRES_CONNECT_KEYS = { username: "username", password: "password", url: "url" } as const;
 /** The book's database (the `public.customers` table lives there). */
 export const POSTGRES_DATABASE = "postgres";
+
+/**
+ * The topics' generation (annotation on every KafkaTopic): a random id created and deleted with
+ * the topics, so a checkpoint path that includes it is new whenever the topics are new (a pipeline
+ * turned off and on, a destroy and up) and never points at offsets of topics that are gone.
+ */
+export const TOPIC_GENERATION_ANNOTATION = "bdok.io/topic-generation";
 
 export const TOPICS = { source: bookNames.topics.source, transformed: bookNames.topics.transformed } as const;
 
@@ -78,6 +113,11 @@ export interface KafkaSizing {
     connectHeap: string;
     connectReplicas: number;
     build: Resources;
+    /** ha only: the dedicated controllers and Cruise Control. */
+    controller?: Resources;
+    controllerHeap?: string;
+    controllerStorageGiB?: number;
+    cruiseControl?: Resources;
 }
 
 /** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
@@ -94,6 +134,11 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               connectHeap: "2g",
               connectReplicas: 2,
               build: res("500m", "1", "2Gi"),
+              // Controllers hold the metadata log only: small heap, small volume.
+              controller: res("250m", "1", "2Gi"),
+              controllerHeap: "1g",
+              controllerStorageGiB: 20,
+              cruiseControl: res("250m", "1", "1Gi"),
           }
         : {
               operator: res("200m", "1", "384Mi"),

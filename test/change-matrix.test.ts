@@ -1,0 +1,249 @@
+// The change matrix (issue 19): each typical change to a stack file, planned before and after on
+// one stack per sizing profile, must be safe (no data-holding resource replaced or removed, no
+// change an API refuses), or refused by validation naming the key and the way to do it, or a
+// migration that docs/operations.md describes. Plans are cached per configuration (support.ts).
+import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError } from "../config";
+import type { PlanRun } from "../tools/harness";
+import { ROOT } from "../tools/harness";
+import { diffPlans, holdsData, type PlanDiff } from "../tools/plan-diff";
+import { inputsOf, ofType, planOf, planWith, STACKS, stackSetting } from "./support";
+import priceTable from "../estimates/prices.json";
+import { supportedKubernetesVersions } from "../lib/prices";
+
+const OPERATIONS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
+const PIPELINES = fs.readFileSync(path.join(ROOT, "docs", "pipelines.md"), "utf8");
+const POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
+const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
+const GENERATION = "random:index/randomId:RandomId";
+
+type Overrides = Record<string, unknown>;
+type Outcome =
+    | { kind: "safe"; /** data-holding types this change deletes on purpose (a pipeline turned off) */ removes?: string[] }
+    | { kind: "validation"; key: string; procedure: RegExp }
+    | { kind: "migration"; heading: string };
+
+interface Row {
+    change: string;
+    before?: (stack: string) => Overrides;
+    after: (stack: string) => Overrides;
+    /** What must happen, from the stack file's settings (never its name). */
+    expect: (stack: string) => Outcome;
+}
+
+const setting = (stack: string, key: string) => stackSetting(stack, key) ?? {};
+const with_ = (stack: string, key: string, patch: Record<string, unknown>) => ({ [`bdok:${key}`]: { ...setting(stack, key), ...patch } });
+const versions = supportedKubernetesVersions(priceTable as any);
+const [olderK8s, newestK8s] = versions.slice(-2);
+const A = "arn:aws:iam::123456789012:role/change-matrix-a";
+const B = "arn:aws:iam::123456789012:role/change-matrix-b";
+
+const ROWS: Row[] = [
+    {
+        change: "Karpenter pool families (workloads)",
+        after: (s) => ({
+            "bdok:karpenter": {
+                ...setting(s, "karpenter"),
+                pools: {
+                    ...setting(s, "karpenter").pools,
+                    workloads: { ...setting(s, "karpenter").pools.workloads, instanceFamilies: ["m7g", "r7g"] },
+                },
+            },
+        }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        // 1 -> 3 on small (its dual-role pool is the static controller quorum), 3 -> 5 on ha.
+        change: "Kafka brokers + 2",
+        after: (s) => with_(s, "kafka", { brokers: setting(s, "kafka").brokers + 2 }),
+        expect: (s) =>
+            stackSetting(s, "profile") === "ha"
+                ? { kind: "safe" }
+                : { kind: "validation", key: "bdok:kafka.brokers", procedure: /use profile ha, on a new stack \(docs\/operations\.md, "Kafka brokers"\)/ },
+    },
+    {
+        change: "Kafka broker storage grows",
+        after: (s) => with_(s, "kafka", { storageGiB: setting(s, "kafka").storageGiB + 10 }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "realtime pipeline off",
+        after: (s) => with_(s, "pipelines", { realtime: false }),
+        // Its topics (and their generation) go on purpose; the lake's Glue database too (prod: protected, docs/pipelines.md).
+        expect: () => ({ kind: "safe", removes: [TOPIC, "aws:glue/catalogDatabase:CatalogDatabase", "aws:ecr/repository:Repository"] }),
+    },
+    {
+        change: "realtime pipeline on again",
+        before: (s) => with_(s, "pipelines", { realtime: false }),
+        after: (s) => with_(s, "pipelines", { realtime: true }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "batch pipeline off",
+        after: (s) => with_(s, "pipelines", { batch: false }),
+        expect: () => ({ kind: "safe", removes: ["aws:glue/catalogDatabase:CatalogDatabase"] }),
+    },
+    {
+        change: "batch pipeline on again",
+        before: (s) => with_(s, "pipelines", { batch: false }),
+        after: (s) => with_(s, "pipelines", { batch: true }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: `kubernetesVersion up one minor (${olderK8s} -> ${newestK8s})`,
+        before: () => ({ "bdok:kubernetesVersion": olderK8s }),
+        after: () => ({ "bdok:kubernetesVersion": newestK8s }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "RDS instance class",
+        after: (s) => with_(s, "database", { instanceClass: setting(s, "database").instanceClass === "db.t4g.small" ? "db.t4g.medium" : "db.t4g.small" }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "RDS engine major 16 -> 17",
+        before: (s) => with_(s, "database", { engineVersion: "16" }),
+        after: (s) => with_(s, "database", { engineVersion: "17" }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "azCount",
+        after: (s) => ({ "bdok:azCount": stackSetting(s, "azCount") === 3 ? 2 : 3 }),
+        expect: () => ({ kind: "migration", heading: "### Changing the network: `vpcCidr`, `azCount`" }),
+    },
+    {
+        change: "vpcCidr",
+        after: () => ({ "bdok:vpcCidr": "10.77.0.0/16" }),
+        expect: () => ({ kind: "migration", heading: "### Changing the network: `vpcCidr`, `azCount`" }),
+    },
+    {
+        change: "admin ARNs added",
+        before: () => ({ "bdok:adminRoleArns": [A] }),
+        after: () => ({ "bdok:adminRoleArns": [A, B] }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "admin ARN removed (the first of two)",
+        before: () => ({ "bdok:adminRoleArns": [A, B] }),
+        after: () => ({ "bdok:adminRoleArns": [B] }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "exposure changed",
+        after: (s) =>
+            stackSetting(s, "exposure") === "clusterIp"
+                ? { "bdok:exposure": "internalLoadBalancer" }
+                : { "bdok:exposure": "clusterIp", "bdok:loadBalancerSourceRanges": [] },
+        expect: () => ({ kind: "safe" }),
+    },
+];
+
+/** One stack per sizing profile (the first in file order), so both profiles run and the suite stays fast. */
+function stacksPerProfile(): string[] {
+    const seen = new Map<string, string>();
+    for (const s of STACKS) if (!seen.has(String(stackSetting(s, "profile")))) seen.set(String(stackSetting(s, "profile")), s);
+    return [...seen.values()];
+}
+
+async function planOrError(stack: string, overrides: Overrides | undefined): Promise<PlanRun | ConfigError> {
+    try {
+        return overrides ? await planWith(stack, overrides) : await planOf(stack);
+    } catch (e) {
+        if (e instanceof ConfigError) return e;
+        throw e;
+    }
+}
+
+/** Brokers of a plan: the replicas of its node pools with the broker role. */
+const brokersOf = (run: PlanRun) =>
+    ofType(run, POOL)
+        .map(inputsOf)
+        .filter((p) => p.spec.roles.includes("broker"))
+        .reduce((n, p) => n + p.spec.replicas, 0);
+
+function assertSafe(d: PlanDiff, before: PlanRun, after: PlanRun, removes: string[]): void {
+    const refused = d.changed.filter((c) => c.action === "refused").map((c) => `${c.name}: ${c.reasons.join("; ")}`);
+    assert.deepEqual(refused, [], "no change an API refuses");
+    const replaced = d.changed.filter((c) => c.action === "replace" && c.holds).map((c) => `${c.type} ${c.name}: ${c.reasons.join("; ")}`);
+    assert.deepEqual(replaced, [], "no data-holding resource replaced");
+    const lost = d.removed.filter((r) => holdsData(r.type) && !removes.includes(r.type)).map((r) => `${r.type} ${r.name}`);
+    assert.deepEqual(lost, [], "no data-holding resource removed");
+    // Strimzi 1.2.0 runs static KRaft quorums: a pool with the controller role is never scaled or
+    // re-roled (documentation/assemblies/deploying/assembly-kraft-mode.adoc:76-89).
+    const pools = (run: PlanRun) => new Map<string, any>(ofType(run, POOL).map((p) => [p.urn, inputsOf(p)]));
+    const [was, now] = [pools(before), pools(after)];
+    for (const [urn, p] of now) {
+        const old = was.get(urn);
+        if (old?.spec.roles.includes("controller") || p.spec.roles.includes("controller")) {
+            assert.ok(old, `${p.metadata.name}: a new pool with the controller role`);
+            assert.deepEqual([p.spec.replicas, p.spec.roles], [old.spec.replicas, old.spec.roles], `${p.metadata.name}: controller quorum changed`);
+        }
+    }
+    for (const urn of was.keys()) if (was.get(urn)!.spec.roles.includes("controller")) assert.ok(now.has(urn), "a controller pool removed");
+    // The topics stay writable with acks=all: min.insync.replicas <= replicas <= brokers, and an
+    // unchanged topic's settings (a changed replication waits for Cruise Control's reassignment).
+    const brokers = brokersOf(after);
+    const topics = (run: PlanRun) => new Map<string, any>(ofType(run, TOPIC).map((t) => [t.urn, inputsOf(t)]));
+    const oldTopics = topics(before);
+    for (const [urn, t] of topics(after)) {
+        const isr = Number(t.spec.config["min.insync.replicas"]);
+        assert.ok(
+            isr <= t.spec.replicas && t.spec.replicas <= brokers,
+            `${t.metadata.name}: min.insync ${isr}, replicas ${t.spec.replicas}, ${brokers} brokers`,
+        );
+        const old = oldTopics.get(urn);
+        if (old) assert.deepEqual([t.spec.replicas, isr], [old.spec.replicas, Number(old.spec.config["min.insync.replicas"])], `${t.metadata.name}: settings`);
+    }
+}
+
+describe("change matrix (issue 19): typical changes are safe, refused by validation, or documented migrations", function () {
+    this.timeout(600_000);
+    for (const stack of stacksPerProfile()) {
+        describe(`stack ${stack} (profile ${stackSetting(stack, "profile")})`, () => {
+            for (const row of ROWS) {
+                const outcome = row.expect(stack);
+                it(`${row.change}: ${outcome.kind}`, async () => {
+                    const before = await planOrError(stack, row.before?.(stack));
+                    assert.ok(!(before instanceof ConfigError), `the starting point is valid: ${(before as Error).message}`);
+                    const after = await planOrError(stack, row.after(stack));
+                    if (outcome.kind === "validation") {
+                        assert.ok(after instanceof ConfigError, "refused before anything changes");
+                        assert.match(after.message, new RegExp(`${outcome.key.replace(/\./g, "\\.")}: got .*; allowed: `));
+                        assert.match(after.message, outcome.procedure);
+                        return;
+                    }
+                    assert.ok(!(after instanceof ConfigError), `the change is valid: ${(after as Error).message}`);
+                    const d = diffPlans(before.plan, after.plan);
+                    assert.ok(d.added.length + d.removed.length + d.changed.length > 0, "the change changes the plan");
+                    if (outcome.kind === "migration") {
+                        assert.ok(
+                            d.changed.some((c) => c.action === "refused"),
+                            "plan:diff marks it refused",
+                        );
+                        assert.ok(OPERATIONS.includes(outcome.heading), `docs/operations.md has the migration: ${outcome.heading}`);
+                        return;
+                    }
+                    assertSafe(d, before, after, outcome.removes ?? []);
+                    // A pipeline back on gets new topics and with them a new generation: the streaming
+                    // job starts from new checkpoints (docs/pipelines.md).
+                    if (/realtime pipeline on again/.test(row.change)) {
+                        assert.ok(
+                            d.added.some((r) => r.type === GENERATION),
+                            "a new topic generation is created",
+                        );
+                        assert.ok(d.added.some((r) => r.type === TOPIC));
+                    }
+                    if (/realtime pipeline off/.test(row.change))
+                        assert.ok(
+                            d.removed.some((r) => r.type === GENERATION),
+                            "the generation goes with the topics",
+                        );
+                    // A protected resource the change would delete stops `up` (Pulumi refuses): documented with its procedure.
+                    if (d.removed.some((r) => r.protect)) assert.match(PIPELINES, /turning a pipeline off is refused by Pulumi[\s\S]*pulumi state unprotect/);
+                });
+            }
+        });
+    }
+});
