@@ -42,8 +42,10 @@ export const secretNames = {
     keys: "bdok-airflow-keys",
     /** keys username, password: the UI admin. */
     admin: "bdok-airflow-admin",
-    /** key password: the RDS master password, read only by the bootstrap Job. */
+    /** key password: the RDS master password, read only by the bootstrap Job (namespace db-bootstrap). */
     dbMaster: "bdok-airflow-db-master",
+    /** key password: the metadata role's password, a copy beside the master's for the bootstrap Job. */
+    dbAppPassword: "bdok-airflow-db-app",
 } as const;
 
 // ---------------------------------------------------------------------------------------------

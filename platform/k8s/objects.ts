@@ -10,6 +10,10 @@ export const NAMESPACE = {
     airflow: "airflow",
     trino: "trino",
     elastic: "elastic",
+    // The RDS master password lives only here, read by the bootstrap Jobs (Airflow's metadata DB,
+    // the realtime table and roles). No chart or Role of ours lets any account create pods here, so
+    // no workload can mount it (test/secret-isolation.test.ts).
+    dbBootstrap: "db-bootstrap",
 } as const;
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */
