@@ -119,7 +119,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onCluster,
     );
-    // Ingress isolation of every namespace the platform owns (default deny, then the needed flows).
+    // Ingress and egress isolation of every namespace the platform owns (default deny, then the needed flows).
     new NetworkPolicies(
         "network-policies",
         {
