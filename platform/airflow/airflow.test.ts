@@ -108,7 +108,8 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = values(run).apiServer.service;
-                const want = exposedService(run.config.exposure, run.config);
+                // Its pods speak plain HTTP on 8080: the load balancer's listener is TLS there.
+                const want = exposedService(run.config.exposure, run.config, [8080]);
                 assert.equal(svc.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
                 assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");

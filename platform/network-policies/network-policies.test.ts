@@ -9,7 +9,7 @@ import type { PlanRun } from "../../tools/harness";
 import { renderPlan } from "../../tools/render";
 import { worldOf } from "../../tools/references";
 import { cidrRange } from "../../policy/network";
-import { inputsOf, ofType, planOf, planWith, STACKS, TEST_CLIENT_RANGE } from "../../test/support";
+import { inputsOf, ofType, planOf, planWith, STACKS, TEST_CLIENT_RANGE, PUBLIC_EXPOSURE_SETTINGS } from "../../test/support";
 
 interface Pod {
     ns: string;
@@ -207,7 +207,7 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
         before(async function () {
             this.timeout(300_000);
             run = variant.public
-                ? await planWith(variant.stack, { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] })
+                ? await planWith(variant.stack, { "bdok:exposure": "publicLoadBalancer", ...PUBLIC_EXPOSURE_SETTINGS })
                 : await planOf(variant.stack);
             const mine = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({
                 namespace: inputsOf(r).metadata.namespace,

@@ -28,7 +28,7 @@ import {
     planWith,
     plansOfEachExposure,
     exposedService,
-    TEST_CLIENT_RANGE,
+    PUBLIC_EXPOSURE_SETTINGS,
     transitiveDeps,
     assertPinnedRelease,
     STACKS,
@@ -291,7 +291,7 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 this.timeout(180000);
                 run = await planWith("prod", {
                     "bdok:exposure": exposure,
-                    ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+                    ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
                 });
                 objs = renderTrino(run);
             });
