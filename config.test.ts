@@ -115,6 +115,16 @@ describe("configuration", () => {
             { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": ["0.0.0.0/1", "128.0.0.0/1"] },
             /bdok:loadBalancerSourceRanges: got 0.0.0.0\/1; allowed: ranges of \/8 or narrower/,
         ],
+        [
+            "public exposure without a certificate (Airflow's UI and its admin password in clear over the internet)",
+            { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": ["203.0.113.0/24"] },
+            /bdok:loadBalancerCertificateArn: got nothing with exposure publicLoadBalancer; allowed: an ACM certificate ARN/,
+        ],
+        [
+            "a certificate that is no ACM ARN",
+            { "bdok:loadBalancerCertificateArn": "arn:aws:iam::123456789012:server-certificate/x" },
+            /bdok:loadBalancerCertificateArn: got "arn:aws:iam::123456789012:server-certificate\/x"; allowed: an ACM certificate ARN/,
+        ],
         ["a client range that is no CIDR", { "bdok:loadBalancerSourceRanges": ["office"] }, /bdok:loadBalancerSourceRanges\[0\]: got "office"/],
         [
             "a spot-only workloads pool while a pipeline runs Spark drivers on on-demand",

@@ -79,6 +79,12 @@ const ipv4Cidr: Rule<string> = (v, path, ctx) => {
     ctx.issues.push(`${path}: got ${JSON.stringify(v)}; allowed: an IPv4 network such as 203.0.113.0/24 (octets 0-255, prefix /0 to /32, no host bits set)`);
     return undefined;
 };
+// An ACM certificate ARN (ACM User Guide, "ARN format"), or "" for none.
+const acmCertificateArn = str({
+    pattern: /^(|arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[0-9a-f-]+)$/,
+    nonEmpty: false,
+    describe: "an ACM certificate ARN arn:aws:acm:<region>:<account>:certificate/<id>, or empty",
+});
 const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
 const k8sLabel = str({
     pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
@@ -177,6 +183,13 @@ export const schema = {
         list(ipv4Cidr),
         "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
         [],
+    ),
+    // The load balancer controller terminates TLS with it on Airflow's listener (Trino and Kibana
+    // serve HTTPS themselves); required with publicLoadBalancer.
+    loadBalancerCertificateArn: field(
+        acmCertificateArn,
+        "an ACM certificate for the UIs' host names, served by the load balancer in front of Airflow's API server; required with publicLoadBalancer",
+        "",
     ),
     kafka: field(
         obj({
@@ -413,6 +426,11 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     if (ranges && cfg.exposure === "publicLoadBalancer" && ranges.length === 0) {
         ctx.issues.push(
             `${PROJECT}:loadBalancerSourceRanges: got [] with exposure publicLoadBalancer; allowed: the CIDRs of the clients that may reach the UIs (e.g. an office's egress /24), since an empty list opens the load balancers to the internet`,
+        );
+    }
+    if (cfg.exposure === "publicLoadBalancer" && !cfg.loadBalancerCertificateArn) {
+        ctx.issues.push(
+            `${PROJECT}:loadBalancerCertificateArn: got nothing with exposure publicLoadBalancer; allowed: an ACM certificate ARN for the UIs' host names, since without it Airflow's UI and API (and its admin password) would cross the internet in clear`,
         );
     }
     for (const r of ranges ?? []) {

@@ -120,7 +120,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onCluster,
     );
-    // Ingress isolation of every namespace the platform owns (default deny, then the needed flows).
+    // Ingress and egress isolation of every namespace the platform owns (default deny, then the needed flows).
     new NetworkPolicies(
         "network-policies",
         {
@@ -218,6 +218,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         {
             platform,
             namespace: namespaces.byName.airflow,
+            bootstrapNamespace: namespaces.byName["db-bootstrap"],
             database: db,
             lake,
             env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
@@ -258,6 +259,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   platform,
                   kafkaNamespace: namespaces.byName.kafka,
                   elasticNamespace: namespaces.byName.elastic,
+                  bootstrapNamespace: namespaces.byName["db-bootstrap"],
                   lakeBucket: lake.lake.name,
                   lakeDatabase: lake.icebergDatabases.realtime!,
                   database: { address: db.address, port: db.port, masterUsername: db.masterUsername, masterPassword: db.masterPassword },

@@ -389,6 +389,44 @@ export function privilegedPodSettings(root: unknown): CredentialHit[] {
     return hits;
 }
 
+/**
+ * Why a pod spec fails the restricted Pod Security Standard, beyond baseline (Kubernetes docs,
+ * "Pod Security Standards", Restricted table): volume types, allowPrivilegeEscalation false,
+ * runAsNonRoot, runAsUser not 0, seccomp RuntimeDefault or Localhost, capabilities drop ALL and add
+ * at most NET_BIND_SERVICE. Container-level settings override the pod's (the page's
+ * "Restricted Fields" name both spec.securityContext and the containers' securityContext).
+ */
+export function restrictedPodViolations(podSpec: Record<string, any>): string[] {
+    const out: string[] = [];
+    const pod = podSpec.securityContext ?? {};
+    for (const v of podSpec.volumes ?? []) {
+        const type = Object.keys(v).find((k) => k !== "name");
+        if (type && !RESTRICTED_VOLUME_TYPES.includes(type)) out.push(`volume ${v.name}: ${type} (not among the restricted volume types)`);
+    }
+    if (pod.runAsUser === 0) out.push("securityContext.runAsUser: 0");
+    const seccompOk = (t: unknown) => t === "RuntimeDefault" || t === "Localhost";
+    const containers = [...(podSpec.initContainers ?? []), ...(podSpec.containers ?? []), ...(podSpec.ephemeralContainers ?? [])];
+    for (const c of containers) {
+        const sc = c.securityContext ?? {};
+        const at = `container ${c.name}`;
+        if (sc.allowPrivilegeEscalation !== false) out.push(`${at}: allowPrivilegeEscalation is not false`);
+        if ((sc.runAsNonRoot ?? pod.runAsNonRoot) !== true) out.push(`${at}: runAsNonRoot is not true`);
+        if (sc.runAsUser === 0) out.push(`${at}: runAsUser 0`);
+        const seccomp = sc.seccompProfile?.type ?? pod.seccompProfile?.type;
+        if (!seccompOk(seccomp)) out.push(`${at}: seccompProfile ${seccomp ?? "not set"}`);
+        if (sc.seccompProfile?.type !== undefined && !seccompOk(sc.seccompProfile.type)) out.push(`${at}: seccompProfile ${sc.seccompProfile.type}`);
+        const drop: string[] = sc.capabilities?.drop ?? [];
+        if (!drop.includes("ALL")) out.push(`${at}: capabilities.drop lacks ALL`);
+        const add = (sc.capabilities?.add ?? []).filter((x: string) => x !== "NET_BIND_SERVICE");
+        if (add.length) out.push(`${at}: capabilities.add ${add.join(", ")}`);
+    }
+    if (pod.seccompProfile?.type !== undefined && !seccompOk(pod.seccompProfile.type)) out.push(`securityContext.seccompProfile ${pod.seccompProfile.type}`);
+    return [...new Set(out)];
+}
+
+/** The volume types the restricted standard allows (Pod Security Standards, "Volume Types"). */
+const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret"];
+
 const toNum = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /** Where pod settings live: workload specs, custom resources' specs (pod templates), Helm values. */

@@ -18,7 +18,7 @@ import { checkPlanRun, main as policyCli, PolicyReport, policyPackConfig, resour
 import { eksCluster, prod, res } from "./fixtures/policy-cases/builders";
 import { compliant } from "./fixtures/policy-cases/compliant";
 import { violations } from "./fixtures/policy-cases/violations";
-import { planOf, planWith, STACKS, stackSetting, TEST_CLIENT_RANGE } from "./support";
+import { planOf, planWith, STACKS, stackSetting, PUBLIC_EXPOSURE_SETTINGS } from "./support";
 
 const fmt = (r: PolicyReport) => r.violations.map((v) => `  [${v.policy}] ${v.message}`).join("\n");
 
@@ -363,7 +363,7 @@ describe("the offline plans pass the policy pack", () => {
     }
 
     it("prod with exposure publicLoadBalancer (and client ranges) passes, its load balancers included", async () => {
-        const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] });
+        const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", ...PUBLIC_EXPOSURE_SETTINGS });
         const report = await checkPlanRun(run);
         assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
         // The rules did see the three internet-facing load balancers.

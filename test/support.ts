@@ -213,6 +213,10 @@ export const EXPOSURES = portForwardOrLb;
 
 /** The client range the exposure tests give a public stack (TEST-NET-3, RFC 5737). */
 export const TEST_CLIENT_RANGE = "203.0.113.0/24";
+/** The certificate the exposure tests give a public stack (ACM's ARN format; account 123456789012 of AWS's docs). */
+export const TEST_CERTIFICATE_ARN = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012";
+/** What a public stack must name: its clients and the certificate its UIs are served with. */
+export const PUBLIC_EXPOSURE_SETTINGS = { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE], "bdok:loadBalancerCertificateArn": TEST_CERTIFICATE_ARN };
 
 /**
  * What a user-facing Service is under an exposure setting: ClusterIP with no annotations, or a
@@ -223,13 +227,24 @@ export const TEST_CLIENT_RANGE = "203.0.113.0/24";
  */
 export function exposedService(
     exposure: string,
-    config: { loadBalancerSourceRanges: string[]; vpcCidr: string },
+    config: { loadBalancerSourceRanges: string[]; vpcCidr: string; loadBalancerCertificateArn?: string },
+    /** For a Service whose pods speak plain HTTP: the ports the load balancer terminates TLS on. */
+    tlsPorts: number[] = [],
 ): { type: string; annotations: Record<string, string> } {
     if (exposure === "clusterIp") return { type: "ClusterIP", annotations: {} };
     assert.ok(exposure === "internalLoadBalancer" || exposure === "publicLoadBalancer", `exposure ${exposure}`);
+    // The controller's TLS annotations (its Service annotations guide, "TLS"): ACM certificate, TLS ports.
+    const tls: Record<string, string> =
+        tlsPorts.length && config.loadBalancerCertificateArn
+            ? {
+                  "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": config.loadBalancerCertificateArn!,
+                  "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": tlsPorts.join(","),
+              }
+            : {};
     return {
         type: "LoadBalancer",
         annotations: {
+            ...tls,
             "service.beta.kubernetes.io/aws-load-balancer-type": "external",
             "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip",
             "service.beta.kubernetes.io/aws-load-balancer-scheme": exposure === "publicLoadBalancer" ? "internet-facing" : "internal",
@@ -248,7 +263,7 @@ export async function plansOfEachExposure(stack: string, own: PlanRun): Promise<
         // A public stack must name its clients (bdok:loadBalancerSourceRanges).
         const run = await planWith(stack, {
             "bdok:exposure": exposure,
-            ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+            ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
         });
         assert.equal(run.config.exposure, exposure);
         runs.push(run);

@@ -1,17 +1,20 @@
-"""Keep a self-signed CA and a server certificate for an in-cluster service in a Secret.
+"""Keep a long-lived self-signed CA and a server certificate for an in-cluster service in Secrets.
 
 Used for Trino: password authentication needs HTTPS, and no certificate manager runs in this
 cluster. The private keys are made here, in the cluster, so they never enter Pulumi state.
 The target Secret exists already (created empty by the deployment, its data ignored there); it is
 patched with ``tls.pem`` (server key + certificate chain, Trino's PEM keystore), ``tls.crt``,
-``tls.key`` and ``ca.crt`` (what clients trust).
+``tls.key`` and ``ca.crt`` (what clients trust). The CA's key lives in its own Secret
+(CA_SECRET: ``ca.crt``, ``ca.key``), which no pod mounts; only this Job's account reads it.
 
-Idempotent: a certificate that is valid for more than RENEW_DAYS and carries the wanted names is
-kept. Needs the ``cryptography`` package (a dependency of Airflow, so in the apache/airflow image).
+Idempotent: a certificate that is valid for more than RENEW_DAYS, carries the wanted names and is
+signed by the kept CA is kept. A renewal replaces the server certificate only: the CA (valid
+CA_VALID_DAYS) stays, so a ``ca.pem`` a client saved keeps working. The CA itself is replaced only
+when it is missing or within RENEW_DAYS of its own end. Needs the ``cryptography`` package (a dependency of Airflow, so in the apache/airflow image).
 
 Environment:
-  TARGET_NAMESPACE, TARGET_SECRET, DNS_NAMES (comma-separated)   required
-  VALID_DAYS (default 825), RENEW_DAYS (default 30)
+  TARGET_NAMESPACE, TARGET_SECRET, CA_SECRET, DNS_NAMES (comma-separated)   required
+  VALID_DAYS (default 825), RENEW_DAYS (default 30), CA_VALID_DAYS (default 3650)
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ except ImportError:  # in the repository
 log = logging.getLogger("issue_tls")
 
 KEYS = ("tls.pem", "tls.crt", "tls.key", "ca.crt")
+CA_KEYS = ("ca.crt", "ca.key")
 
 
 @dataclass(frozen=True)
@@ -41,31 +45,39 @@ class Settings:
     dns_names: tuple[str, ...]
     valid_days: int
     renew_days: int
+    ca_secret: str = ""
+    ca_valid_days: int = 3650
 
 
 def settings_from_env(env: Mapping[str, str]) -> Settings:
-    missing = [k for k in ("TARGET_NAMESPACE", "TARGET_SECRET", "DNS_NAMES") if not env.get(k)]
+    missing = [k for k in ("TARGET_NAMESPACE", "TARGET_SECRET", "CA_SECRET", "DNS_NAMES") if not env.get(k)]
     if missing:
         raise ValueError(f"missing environment variables: {', '.join(missing)}")
     names = tuple(n.strip() for n in env["DNS_NAMES"].split(",") if n.strip())
     valid, renew = int(env.get("VALID_DAYS", "825")), int(env.get("RENEW_DAYS", "30"))
+    ca_valid = int(env.get("CA_VALID_DAYS", "3650"))
     if not 0 < renew < valid:
         raise ValueError(f"RENEW_DAYS must be between 0 and VALID_DAYS ({valid}), got {renew}")
-    return Settings(env["TARGET_NAMESPACE"], env["TARGET_SECRET"], names, valid, renew)
+    if ca_valid <= valid:
+        raise ValueError(f"CA_VALID_DAYS must exceed VALID_DAYS ({valid}), got {ca_valid}")
+    return Settings(env["TARGET_NAMESPACE"], env["TARGET_SECRET"], names, valid, renew, env["CA_SECRET"], ca_valid)
 
 
-def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int) -> dict[str, bytes]:
-    """A new CA and a server certificate for `names` signed by it, as PEM files."""
+def _name(cn: str):
+    from cryptography import x509
+    from cryptography.x509.oid import NameOID
+
+    return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def new_ca(names: tuple[str, ...], now: dt.datetime, ca_valid_days: int) -> dict[str, bytes]:
+    """A new self-signed CA for `names`, as PEM files ca.crt and ca.key."""
     from cryptography import x509
     from cryptography.hazmat.primitives import hashes, serialization
     from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    def name(cn: str) -> x509.Name:
-        return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn)])
 
     ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = name(f"{names[0]} CA")
+    ca_name = _name(f"{names[0]} CA")
     ca = (
         x509.CertificateBuilder()
         .subject_name(ca_name)
@@ -73,7 +85,7 @@ def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int) -> dict[str
         .public_key(ca_key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=valid_days + 365))
+        .not_valid_after(now + dt.timedelta(days=ca_valid_days))
         .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
         .add_extension(
             x509.KeyUsage(
@@ -91,11 +103,25 @@ def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int) -> dict[str
         )
         .sign(ca_key, hashes.SHA256())
     )
+    pem = serialization.Encoding.PEM
+    return {"ca.crt": ca.public_bytes(pem), "ca.key": ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())}
+
+
+def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int, ca_files: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
+    """A server certificate for `names` signed by the CA of `ca_files` (a new one when None), as PEM files."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    ca_files = ca_files or new_ca(names, now, valid_days + 365)
+    ca = x509.load_pem_x509_certificate(ca_files["ca.crt"])
+    ca_key = serialization.load_pem_private_key(ca_files["ca.key"], None)
     key = ec.generate_private_key(ec.SECP256R1())
     cert = (
         x509.CertificateBuilder()
-        .subject_name(name(names[0]))
-        .issuer_name(ca_name)
+        .subject_name(_name(names[0]))
+        .issuer_name(ca.subject)
         .public_key(key.public_key())
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(minutes=5))
@@ -111,8 +137,8 @@ def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int) -> dict[str
     return {"tls.pem": key_pem + chain, "tls.crt": chain, "tls.key": key_pem, "ca.crt": ca.public_bytes(pem)}
 
 
-def still_good(data: Mapping[str, str], names: tuple[str, ...], now: dt.datetime, renew_days: int) -> bool:
-    """Is the stored certificate complete, for these names, and valid beyond the renewal window?"""
+def still_good(data: Mapping[str, str], names: tuple[str, ...], now: dt.datetime, renew_days: int, ca_crt: bytes | None = None) -> bool:
+    """Is the stored certificate complete, for these names, valid beyond the renewal window and (given `ca_crt`) signed by that CA?"""
     from cryptography import x509
 
     if not all(data.get(k) for k in KEYS):
@@ -120,25 +146,55 @@ def still_good(data: Mapping[str, str], names: tuple[str, ...], now: dt.datetime
     try:
         cert = x509.load_pem_x509_certificate(base64.b64decode(data["tls.crt"]))
         sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName)
-    except (ValueError, x509.ExtensionNotFound):
+        if ca_crt is not None:
+            if base64.b64decode(data["ca.crt"]) != ca_crt:
+                return False
+            cert.verify_directly_issued_by(x509.load_pem_x509_certificate(ca_crt))
+    except (ValueError, TypeError, x509.ExtensionNotFound, x509.InvalidSignature):
         return False
     return set(sans) == set(names) and cert.not_valid_after_utc - now > dt.timedelta(days=renew_days)
 
 
-def run(send: Send, s: Settings, now: dt.datetime) -> str:
-    """ "unchanged" or "issued"; RuntimeError when the Secret cannot be read or written."""
-    path = secret_path(s.namespace, s.secret)
-    status, current = send("GET", path, None, None)
+def ca_still_good(data: Mapping[str, str], now: dt.datetime, valid_days: int) -> bool:
+    """Is the kept CA complete and valid beyond the life of a certificate issued now?"""
+    from cryptography import x509
+
+    if not all(data.get(k) for k in CA_KEYS):
+        return False
+    try:
+        ca = x509.load_pem_x509_certificate(base64.b64decode(data["ca.crt"]))
+    except ValueError:
+        return False
+    return ca.not_valid_after_utc - now > dt.timedelta(days=valid_days)
+
+
+def _get(send: Send, namespace: str, secret: str) -> Mapping[str, str]:
+    status, current = send("GET", secret_path(namespace, secret), None, None)
     if status != 200:
-        raise RuntimeError(f"GET secret {s.namespace}/{s.secret} failed with HTTP {status}")
-    if still_good((current or {}).get("data") or {}, s.dns_names, now, s.renew_days):
-        return "unchanged"
-    files = issue(s.dns_names, now, s.valid_days)
+        raise RuntimeError(f"GET secret {namespace}/{secret} failed with HTTP {status}")
+    return (current or {}).get("data") or {}
+
+
+def _patch(send: Send, namespace: str, secret: str, files: Mapping[str, bytes]) -> None:
     patch = {"data": {k: base64.b64encode(v).decode() for k, v in files.items()}}
-    status, _ = send("PATCH", path, patch, "application/merge-patch+json")
+    status, _ = send("PATCH", secret_path(namespace, secret), patch, "application/merge-patch+json")
     if status != 200:
-        raise RuntimeError(f"PATCH secret {s.namespace}/{s.secret} failed with HTTP {status}")
-    return "issued"
+        raise RuntimeError(f"PATCH secret {namespace}/{secret} failed with HTTP {status}")
+
+
+def run(send: Send, s: Settings, now: dt.datetime) -> str:
+    """ "unchanged", "issued" (server certificate, kept CA) or "issued with a new CA"; RuntimeError when a Secret cannot be read or written."""
+    ca_data = _get(send, s.namespace, s.ca_secret)
+    new = not ca_still_good(ca_data, now, s.valid_days)
+    if new:
+        ca_files = new_ca(s.dns_names, now, s.ca_valid_days)
+        _patch(send, s.namespace, s.ca_secret, ca_files)
+    else:
+        ca_files = {k: base64.b64decode(ca_data[k]) for k in CA_KEYS}
+    if not new and still_good(_get(send, s.namespace, s.secret), s.dns_names, now, s.renew_days, ca_files["ca.crt"]):
+        return "unchanged"
+    _patch(send, s.namespace, s.secret, issue(s.dns_names, now, s.valid_days, ca_files))
+    return "issued with a new CA" if new else "issued"
 
 
 def main() -> int:

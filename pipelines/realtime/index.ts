@@ -37,6 +37,8 @@ export interface RealtimePipelineArgs {
     kafkaNamespace: k8s.core.v1.Namespace;
     /** The `elastic` namespace (Kibana data view Job, source of ECK's CA). */
     elasticNamespace: k8s.core.v1.Namespace;
+    /** Where the table Job and the master password live (no workload creates pods there). */
+    bootstrapNamespace: k8s.core.v1.Namespace;
     lakeBucket: pulumi.Input<string>;
     /**
      * The Glue database of the realtime namespace: the streaming job commits the customers table
@@ -81,6 +83,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const cfg = args.platform.config;
         const kafkaNs = args.kafkaNamespace.metadata.name;
         const elasticNs = args.elasticNamespace.metadata.name;
+        const bootstrapNs = args.bootstrapNamespace.metadata.name;
         const db = pulumi.all([args.database.address, args.database.port]);
         const meta = (n: pulumi.Input<string>, ns: pulumi.Input<string>) => ({ name: n, namespace: ns, labels: { ...PART_OF } });
         // apiVersion and kind are plain strings (the provider needs them before any output resolves).
@@ -116,24 +119,26 @@ export class RealtimePipeline extends pulumi.ComponentResource {
 
         // ---- (1) public.customers, created by psql in-cluster (RDS is private) ----
         // ---- and its least-privilege roles (roles.sql), as the master user ----
-        const login = (id: string, secret: string, username: pulumi.Input<string>, password: pulumi.Input<string>) =>
+        // The table Job runs as the master in db-bootstrap, not in `kafka`, where Spark's account and
+        // Strimzi may create pods (and so mount any Secret); it gets copies of the two roles' passwords.
+        const login = (id: string, secret: string, namespace: pulumi.Input<string>, username: pulumi.Input<string>, password: pulumi.Input<string>) =>
             new k8s.core.v1.Secret(
                 `${name}-${id}`,
                 {
-                    metadata: meta(secret, kafkaNs),
+                    metadata: meta(secret, namespace),
                     type: "Opaque",
                     stringData: { username, password },
                 },
                 { parent: this, additionalSecretOutputs: ["data", "stringData"] },
             );
-        const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, args.database.masterUsername, args.database.masterPassword);
+        const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, bootstrapNs, args.database.masterUsername, args.database.masterPassword);
         const simulatorPassword = new random.RandomPassword(`${name}-postgres-simulator`, { length: 32, special: false }, p);
-        const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
+        const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, kafkaNs, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
         const sqlFiles = { "customers.sql": readPipelineFile(FILES.sql), "roles.sql": readPipelineFile(FILES.roles) };
         const sqlMap = new k8s.core.v1.ConfigMap(
             `${name}-customers-sql`,
             {
-                metadata: meta(contentName("customers-sql", sqlFiles), kafkaNs),
+                metadata: meta(contentName("customers-sql", sqlFiles), bootstrapNs),
                 immutable: true,
                 data: sqlFiles,
             },
@@ -157,7 +162,19 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             },
             { parent: this, additionalSecretOutputs: ["stringData", "data"] },
         );
-        const table = contentJob("customers-table", kafkaNs, tableSpec, [admin, simulatorLogin, sourceLogin]);
+        const rolePasswords = new k8s.core.v1.Secret(
+            `${name}-postgres-role-passwords`,
+            {
+                metadata: meta(POSTGRES_LOGINS.rolePasswords.secret, bootstrapNs),
+                type: "Opaque",
+                stringData: {
+                    [POSTGRES_LOGINS.rolePasswords.source]: sourcePassword.result,
+                    [POSTGRES_LOGINS.rolePasswords.simulator]: simulatorPassword.result,
+                },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const table = contentJob("customers-table", bootstrapNs, tableSpec, [admin, rolePasswords, simulatorLogin, sourceLogin]);
 
         // ---- (2) the simulator (replaces the book's laptop script) ----
         const simulatorPy = readPipelineFile(FILES.simulator);

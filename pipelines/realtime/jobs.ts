@@ -35,6 +35,8 @@ export const POSTGRES_LOGINS = {
     admin: { secret: "bdok-postgres-admin" },
     source: { secret: POSTGRES_CONNECT_SECRET, role: POSTGRES_SOURCE_ROLE },
     simulator: { secret: "bdok-postgres-simulator", role: "bdok_simulator" },
+    /** The table Job's copy of both roles' passwords (namespace db-bootstrap, beside the master's). */
+    rolePasswords: { secret: "bdok-postgres-role-passwords", source: "source-password", simulator: "simulator-password" },
 } as const;
 
 /** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the login's Secret. */
@@ -107,8 +109,8 @@ export function tableJobSpec(a: TableJobArgs) {
                     command: ["sh", "-c", script],
                     env: [
                         ...postgresEnv(a.host, a.port, POSTGRES_LOGINS.admin.secret),
-                        secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.source.secret, POSTGRES_CONNECT_KEYS.password),
-                        secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.simulator.secret, POSTGRES_CONNECT_KEYS.password),
+                        secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.rolePasswords.secret, POSTGRES_LOGINS.rolePasswords.source),
+                        secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.rolePasswords.secret, POSTGRES_LOGINS.rolePasswords.simulator),
                     ],
                     volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
                     resources: realtimeResources(a.ha).psql,

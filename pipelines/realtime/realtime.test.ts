@@ -325,8 +325,18 @@ describeEachStack(
             // As the master user, it creates the pipeline's roles with the passwords of their Secrets.
             assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "username" } });
             assert.deepEqual(e.PGPASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "password" } });
-            assert.deepEqual(e.SOURCE_PASSWORD, { secretKeyRef: { name: POSTGRES_CONNECT_SECRET, key: "password" } });
-            assert.deepEqual(e.SIMULATOR_PASSWORD, { secretKeyRef: { name: POSTGRES_LOGINS.simulator.secret, key: "password" } });
+            const copies = POSTGRES_LOGINS.rolePasswords;
+            assert.deepEqual(e.SOURCE_PASSWORD, { secretKeyRef: { name: copies.secret, key: copies.source } });
+            assert.deepEqual(e.SIMULATOR_PASSWORD, { secretKeyRef: { name: copies.secret, key: copies.simulator } });
+            // The Job, its SQL and the master's login live in db-bootstrap (where no workload creates
+            // pods); the copies it sets are the passwords the source and the simulator log in with.
+            const ns = (r: any) => inputsOf(r).metadata.namespace;
+            const secret = (n: string) => named(plan(), "kubernetes:core/v1:Secret", new RegExp(`^${n}$`));
+            assert.equal(ns(job), "db-bootstrap");
+            assert.equal(ns(secret(POSTGRES_LOGINS.admin.secret)), "db-bootstrap");
+            assert.equal(ns(secret(copies.secret)), "db-bootstrap");
+            assert.equal(inputsOf(secret(copies.secret)).stringData[copies.source], inputsOf(secret(POSTGRES_CONNECT_SECRET)).stringData.password);
+            assert.equal(inputsOf(secret(copies.secret)).stringData[copies.simulator], inputsOf(secret(POSTGRES_LOGINS.simulator.secret)).stringData.password);
             const sqlMap = named(plan(), "kubernetes:core/v1:ConfigMap", /^customers-sql-/);
             const files = { "customers.sql": readPipelineFile("realtime/customers.sql"), "roles.sql": readPipelineFile("realtime/roles.sql") };
             assert.deepEqual(inputsOf(sqlMap).data, files);

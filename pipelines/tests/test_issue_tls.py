@@ -9,19 +9,31 @@ HAS_CRYPTOGRAPHY = importlib.util.find_spec("cryptography") is not None
 SKIP = "the cryptography package is not installed (it ships in the apache/airflow image the Job runs)"
 NAMES = ("trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local")
 NOW = dt.datetime(2026, 12, 1, tzinfo=dt.timezone.utc)
-ENV = {"TARGET_NAMESPACE": "trino", "TARGET_SECRET": "trino-tls", "DNS_NAMES": ",".join(NAMES)}
+ENV = {"TARGET_NAMESPACE": "trino", "TARGET_SECRET": "trino-tls", "CA_SECRET": "trino-tls-ca", "DNS_NAMES": ",".join(NAMES)}
 
 
 class Api:
-    def __init__(self, data=None, patch_status=200):
-        self.data, self.patch_status, self.requests = data, patch_status, []
+    """Two Secrets, by name: the server's (`data`) and the CA's (`ca`)."""
+
+    def __init__(self, data=None, patch_status=200, ca=None):
+        self.secrets = {"trino-tls": data, "trino-tls-ca": ca}
+        self.patch_status, self.requests = patch_status, []
+
+    @property
+    def data(self):
+        return self.secrets["trino-tls"]
+
+    @property
+    def ca(self):
+        return self.secrets["trino-tls-ca"]
 
     def __call__(self, method, path, body, content_type):
-        self.requests.append((method, path, body))
+        name = path.rsplit("/", 1)[-1]
+        self.requests.append((method, name, body))
         if method == "GET":
-            return 200, {"data": self.data}
+            return 200, {"data": self.secrets[name]}
         if self.patch_status == 200:
-            self.data = {**(self.data or {}), **body["data"]}
+            self.secrets[name] = {**(self.secrets[name] or {}), **body["data"]}
         return self.patch_status, None
 
 
@@ -36,6 +48,10 @@ class SettingsTest(unittest.TestCase):
             issue_tls.settings_from_env({k: v for k, v in ENV.items() if k != "DNS_NAMES"})
         with self.assertRaisesRegex(ValueError, "RENEW_DAYS"):
             issue_tls.settings_from_env({**ENV, "RENEW_DAYS": "900"})
+        with self.assertRaisesRegex(ValueError, "CA_SECRET"):
+            issue_tls.settings_from_env({k: v for k, v in ENV.items() if k != "CA_SECRET"})
+        with self.assertRaisesRegex(ValueError, "CA_VALID_DAYS"):
+            issue_tls.settings_from_env({**ENV, "CA_VALID_DAYS": "800"})
 
 
 @unittest.skipUnless(HAS_CRYPTOGRAPHY, SKIP)
@@ -61,12 +77,33 @@ class IssueTest(unittest.TestCase):
     def test_issues_once_then_keeps_the_certificate(self):
         api = Api(data=None)
         s = issue_tls.settings_from_env(ENV)
-        self.assertEqual(issue_tls.run(api, s, NOW), "issued")
+        self.assertEqual(issue_tls.run(api, s, NOW), "issued with a new CA")
         first = dict(api.data)
         self.assertEqual(set(first), set(issue_tls.KEYS))
+        self.assertEqual(set(api.ca), set(issue_tls.CA_KEYS))
+        self.assertNotIn("ca.key", first, "the CA's key stays out of the Secret Trino mounts")
         self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=100)), "unchanged")
         self.assertEqual(api.data, first)
-        self.assertEqual([m for m, _, _ in api.requests], ["GET", "PATCH", "GET"])
+        self.assertEqual(
+            [(m, n) for m, n, _ in api.requests],
+            [("GET", "trino-tls-ca"), ("PATCH", "trino-tls-ca"), ("PATCH", "trino-tls"), ("GET", "trino-tls-ca"), ("GET", "trino-tls")],
+        )
+
+    def test_a_renewal_changes_the_server_certificate_only(self):
+        # A client that saved ca.crt at the first issue still trusts the renewed certificate.
+        from cryptography import x509
+
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        issue_tls.run(api, s, NOW)
+        saved_ca, ca_secret, first_leaf = api.data["ca.crt"], dict(api.ca), api.data["tls.crt"]
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=800)), "issued")
+        self.assertEqual(api.ca, ca_secret, "the CA's Secret is untouched")
+        self.assertEqual(api.data["ca.crt"], saved_ca)
+        self.assertNotEqual(api.data["tls.crt"], first_leaf)
+        leaf = x509.load_pem_x509_certificates(base64.b64decode(api.data["tls.crt"]))[0]
+        leaf.verify_directly_issued_by(x509.load_pem_x509_certificate(base64.b64decode(saved_ca)))
+        self.assertGreater(leaf.not_valid_after_utc, NOW + dt.timedelta(days=1600))
 
     def test_renews_near_expiry_or_when_the_names_change(self):
         api = Api(data=None)
@@ -78,8 +115,21 @@ class IssueTest(unittest.TestCase):
         cert = base64.b64decode(api.data["tls.crt"])
         self.assertIn(b"BEGIN CERTIFICATE", cert)
 
+    def test_a_new_ca_only_when_missing_or_ending(self):
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        issue_tls.run(api, s, NOW)
+        first_ca = api.ca["ca.crt"]
+        # Within a server certificate's life of its end, the CA is replaced (and the certificate with it).
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=3650 - 800)), "issued with a new CA")
+        self.assertNotEqual(api.ca["ca.crt"], first_ca)
+        self.assertEqual(api.data["ca.crt"], api.ca["ca.crt"])
+        # A certificate signed by another CA than the kept one is reissued.
+        api.secrets["trino-tls-ca"] = None
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=3000)), "issued with a new CA")
+
     def test_a_failed_write_is_an_error(self):
-        with self.assertRaisesRegex(RuntimeError, "PATCH secret trino/trino-tls failed with HTTP 403"):
+        with self.assertRaisesRegex(RuntimeError, "PATCH secret trino/trino-tls-ca failed with HTTP 403"):
             issue_tls.run(Api(data=None, patch_status=403), issue_tls.settings_from_env(ENV), NOW)
 
 

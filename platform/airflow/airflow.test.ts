@@ -1,6 +1,7 @@
 // The Airflow component on each stack's plan: release, Secrets, roles, ordering.
 import { strict as assert } from "assert";
-import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
+import { NAMESPACE } from "../k8s/objects";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName } from "./specs";
 import { runDbInit } from "../../test/airflow/db-init-run";
@@ -107,7 +108,8 @@ describeEachStack(
             // The stack file's setting, then each setting on this stack.
             for (const run of await plansOfEachExposure(stack, plan())) {
                 const svc = values(run).apiServer.service;
-                const want = exposedService(run.config.exposure, run.config);
+                // Its pods speak plain HTTP on 8080: the load balancer's listener is TLS there.
+                const want = exposedService(run.config.exposure, run.config, [8080]);
                 assert.equal(svc.type, want.type, run.config.exposure);
                 assert.deepEqual(svc.annotations, want.annotations, run.config.exposure);
                 assert.equal(run.plan.outputs.airflowPortForward, "kubectl -n airflow port-forward svc/airflow-api-server 8080:8080");
@@ -139,7 +141,9 @@ describeEachStack(
             const jobs = mine(plan()).filter((c) => c.type === "kubernetes:batch/v1:Job");
             assert.equal(jobs.length, 1);
             const job = inputsOf(jobs[0]);
-            assert.equal(job.metadata.namespace, "airflow");
+            // Beside the master password, away from the accounts that create pods in `airflow`.
+            assert.equal(job.metadata.namespace, NAMESPACE.dbBootstrap);
+            assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).metadata.namespace, NAMESPACE.dbBootstrap);
             assert.match(job.metadata.name, /^airflow-db-init-[0-9a-f]{10}$/);
             assert.equal(job.metadata.name, dbInitJobName(job.spec), "named after its own spec");
             assert.ok(job.spec.ttlSecondsAfterFinished > 0);
@@ -155,6 +159,11 @@ describeEachStack(
             const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
             assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
             assert.ok(release(plan()).dependencies.includes(jobs[0].urn), "the release depends on the Job");
+            // The role's password the Job sets is the one Airflow connects with.
+            assert.equal(
+                inputsOf(secretNamed(plan(), secretNames.dbAppPassword)).stringData.password,
+                inputsOf(secretNamed(plan(), secretNames.metadata)).stringData[metadataKeys.password],
+            );
 
             // The planned container on a real server, twice, with the planned Secrets' values: the
             // second run succeeds and leaves the same roles and databases.

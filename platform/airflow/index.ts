@@ -31,6 +31,8 @@ import { NAMESPACE, pinnedChart } from "../k8s/objects";
 export interface AirflowArgs {
     platform: PlatformContext;
     namespace: k8s.core.v1.Namespace;
+    /** Where the metadata DB's bootstrap Job and the master password live (no workload creates pods there). */
+    bootstrapNamespace: k8s.core.v1.Namespace;
     database: Database;
     lake: DataLake;
     /** DAG files: path under the DAGs folder ("x.py", "spark/imdb-bronze.yaml") → content. */
@@ -125,12 +127,24 @@ export class Airflow extends pulumi.ComponentResource {
             },
             p,
         );
+        // The master password and the Job that uses it stay out of `airflow`, where the scheduler,
+        // worker and triggerer may create pods (the chart's pod-launcher Role) and so mount any Secret.
+        const bootstrapNs = args.bootstrapNamespace.metadata.name;
         const master = new k8s.core.v1.Secret(
             `${name}-db-master`,
             {
-                metadata: { name: secretNames.dbMaster, namespace: ns },
+                metadata: { name: secretNames.dbMaster, namespace: bootstrapNs },
                 type: "Opaque",
                 stringData: { password: args.database.masterPassword },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const appPassword = new k8s.core.v1.Secret(
+            `${name}-db-app`,
+            {
+                metadata: { name: secretNames.dbAppPassword, namespace: bootstrapNs },
+                type: "Opaque",
+                stringData: { password: pulumi.secret(dbPassword.result) },
             },
             p,
         );
@@ -144,14 +158,14 @@ export class Airflow extends pulumi.ComponentResource {
             {
                 metadata: {
                     name: jobSpec.apply(dbInitJobName),
-                    namespace: ns,
+                    namespace: bootstrapNs,
                     labels: { "app.kubernetes.io/part-of": "bdok" },
                     // A failed run is replaced on the next `pulumi up` instead of blocking it.
                     annotations: { "pulumi.com/replaceUnready": "true" },
                 },
                 spec: jobSpec,
             },
-            { parent: this, dependsOn: [metadata, master, args.database] },
+            { parent: this, dependsOn: [appPassword, master, args.database] },
         );
 
         // ---- DAGs from this repository ----

@@ -59,7 +59,7 @@ export function dbInitJobSpec(a: DbInitArgs) {
         { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbMaster, key: "password" } } },
         { name: "APP_USER", value: METADATA_DB.user },
         { name: "APP_DB", value: METADATA_DB.database },
-        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: "password" } } },
+        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbAppPassword, key: "password" } } },
     ];
     return {
         backoffLimit: 6,

@@ -80,7 +80,7 @@ describe("Airflow (pure builders)", () => {
         const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
         assert.equal(env.PGSSLMODE.value, "require");
         assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
-        assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.metadata, key: "password" });
+        assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbAppPassword, key: "password" });
         assert.ok(spec.ttlSecondsAfterFinished > 0);
         const name = dbInitJobName(spec);
         assert.match(name, /^airflow-db-init-[0-9a-f]{10}$/);
@@ -99,7 +99,7 @@ describe("Airflow (pure builders)", () => {
         skipUnlessPostgres(this);
         const { runs, login } = await runDbInit(spec.template.spec.containers[0], {
             [`${secretNames.dbMaster}/password`]: "master-password",
-            [`${secretNames.metadata}/password`]: "app-password-1",
+            [`${secretNames.dbAppPassword}/password`]: "app-password-1",
         });
         for (const [i, r] of runs.entries()) {
             assert.equal(r.result.status, 0, `run ${i + 1}: ${r.result.stdout}\n${r.result.stderr}`);

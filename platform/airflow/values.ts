@@ -4,7 +4,7 @@
 import { DO_NOT_DISRUPT, podPlacement } from "../karpenter/nodepools";
 import { canonicalJson, sha256 } from "../../lib/hash";
 import type { StackConfig } from "../../config";
-import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
 import { dagVolume } from "./dags";
 import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
@@ -42,8 +42,10 @@ export const secretNames = {
     keys: "bdok-airflow-keys",
     /** keys username, password: the UI admin. */
     admin: "bdok-airflow-admin",
-    /** key password: the RDS master password, read only by the bootstrap Job. */
+    /** key password: the RDS master password, read only by the bootstrap Job (namespace db-bootstrap). */
     dbMaster: "bdok-airflow-db-master",
+    /** key password: the metadata role's password, a copy beside the master's for the bootstrap Job. */
+    dbAppPassword: "bdok-airflow-db-app",
 } as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -132,7 +134,7 @@ export function airflowResources(ha: boolean) {
 // Chart values
 
 export interface AirflowValuesArgs {
-    config: Pick<StackConfig, "ha" | "region" | "airflow" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
+    config: Pick<StackConfig, "ha" | "region" | "airflow" | "exposure" | "loadBalancerSourceRanges" | "loadBalancerCertificateArn" | "vpcCidr">;
     /** "apache/airflow:3.1.7" */
     image: string;
     logsBucket: string;
@@ -229,7 +231,8 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
             podAnnotations,
             service: {
                 type: serviceType(cfg.exposure),
-                annotations: serviceAnnotations(cfg),
+                // The API server speaks plain HTTP; behind a load balancer its listener is TLS (ACM).
+                annotations: { ...serviceAnnotations(cfg), ...tlsAnnotations(cfg, [API_PORT]) },
             },
         },
         triggerer: {

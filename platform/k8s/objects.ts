@@ -10,22 +10,50 @@ export const NAMESPACE = {
     airflow: "airflow",
     trino: "trino",
     elastic: "elastic",
+    // The RDS master password lives only here, read by the bootstrap Jobs (Airflow's metadata DB,
+    // the realtime table and roles). No chart or Role of ours lets any account create pods here, so
+    // no workload can mount it (test/secret-isolation.test.ts).
+    dbBootstrap: "db-bootstrap",
 } as const;
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */
 export const NAMESPACES: readonly NamespaceName[] = Object.values(NAMESPACE);
 
+export type PodSecurityLevel = "baseline" | "restricted";
+
 /**
- * Pod Security admission labels of every namespace the platform creates: the baseline standard is
- * enforced (no privileged, host-namespace or hostPath pod, whoever creates it: the Airflow
- * scheduler's and Spark's pod-creating accounts included); restricted is reported (warn, audit),
- * since not every chart's pods meet it.
+ * The Pod Security standard each namespace the platform creates enforces, and why (Kubernetes
+ * docs, "Pod Security Admission"). restricted where every pod the charts, the operators and the
+ * program start there meets it; baseline elsewhere (no privileged, host-namespace or hostPath
+ * pod, whoever creates it), with restricted still reported (warn, audit).
+ * test/pod-security.test.ts checks both directions over the rendered pods.
  */
-export const POD_SECURITY_LABELS: Readonly<Record<string, string>> = {
-    "pod-security.kubernetes.io/enforce": "baseline",
-    "pod-security.kubernetes.io/warn": "restricted",
-    "pod-security.kubernetes.io/audit": "restricted",
+export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter", { enforce: PodSecurityLevel; why: string }>> = {
+    "spark-operator": { enforce: "restricted", why: "the chart's controller and webhook set runAsNonRoot, seccomp RuntimeDefault and drop ALL" },
+    karpenter: { enforce: "restricted", why: "the chart's controller meets it" },
+    "db-bootstrap": { enforce: "restricted", why: "only the program's psql Jobs, hardened" },
+    airflow: {
+        enforce: "baseline",
+        why: "the chart's components and the KubernetesExecutor's task pods set neither runAsNonRoot nor a seccomp profile",
+    },
+    kafka: {
+        enforce: "baseline",
+        why:
+            "Strimzi's restricted pod security provider refuses Kafka Connect builds with Kaniko, which runs as root " +
+            "(strimzi-kafka-operator RestrictedPodSecurityProvider), and the connector image is built in-cluster",
+    },
+    trino: { enforce: "baseline", why: "the chart's coordinator and workers set neither runAsNonRoot nor a seccomp profile" },
+    elastic: { enforce: "baseline", why: "the ECK operator's chart sets no seccomp profile" },
 };
+
+/** Pod Security admission labels of one namespace: its level enforced, restricted reported. */
+export function podSecurityLabels(ns: keyof typeof POD_SECURITY): Record<string, string> {
+    return {
+        "pod-security.kubernetes.io/enforce": POD_SECURITY[ns].enforce,
+        "pod-security.kubernetes.io/warn": "restricted",
+        "pod-security.kubernetes.io/audit": "restricted",
+    };
+}
 /** The cluster's own namespace (EKS add-ons, the load balancer controller). */
 export const KUBE_SYSTEM = "kube-system";
 

@@ -18,7 +18,7 @@ import {
 } from "./iam";
 import { EVENT_TARGET_ID, eventRuleArgs, queueArgs, queuePolicy } from "./interruption";
 import { AmiFamily, DISCOVERY_TAG, PoolsConfig, allNodePools, ec2NodeClass } from "./nodepools";
-import { POD_SECURITY_LABELS, pinnedChart } from "../k8s/objects";
+import { podSecurityLabels, pinnedChart } from "../k8s/objects";
 
 export interface KarpenterArgs {
     prefix: string;
@@ -172,7 +172,7 @@ export class Karpenter extends pulumi.ComponentResource {
         const ns = (this.namespace = new k8s.core.v1.Namespace(
             `${name}-ns`,
             {
-                metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok", ...POD_SECURITY_LABELS } },
+                metadata: { name: KARPENTER_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok", ...podSecurityLabels("karpenter") } },
             },
             p,
         ));

@@ -6,7 +6,7 @@ import { controllerPolicy } from "./iam";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
-import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS, TEST_CLIENT_RANGE } from "../../test/support";
+import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS, TEST_CLIENT_RANGE, PUBLIC_EXPOSURE_SETTINGS, TEST_CERTIFICATE_ARN } from "../../test/support";
 import { chartKeyOfRelease, KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -185,7 +185,7 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
             this.timeout(300000);
             run = await planWith("prod", {
                 "bdok:exposure": exposure,
-                ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+                ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
             });
             services = loadBalancerServices(run, ["trino", "airflow"]);
         });
@@ -222,6 +222,21 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
                       : ["0.0.0.0/0"];
                 assert.deepEqual(effective, want, owner.name);
             }
+        });
+
+        // Airflow's API server speaks plain HTTP (the admin password in clear): in public its
+        // listener is TLS with the configured ACM certificate. Trino (8443) and Kibana (ECK's
+        // self-signed HTTPS) serve TLS themselves, so the NLB passes their TCP through.
+        it(`Airflow's listener is TLS ${exposure === "publicLoadBalancer" ? "with the configured certificate" : "only when a certificate is set"}`, () => {
+            const airflow = services.find((x) => x.owner.type.endsWith(":Release") && chartOf(x.owner) === "airflow");
+            assert.ok(airflow);
+            const a = airflow.svc.metadata?.annotations ?? {};
+            if (exposure === "publicLoadBalancer") {
+                assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], TEST_CERTIFICATE_ARN);
+                assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"], "8080");
+            } else assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], undefined);
+            for (const { owner, svc } of services.filter((x) => x !== airflow))
+                assert.equal(svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], undefined, owner.name);
         });
 
         it("are deleted before the controller that removes their NLBs", () => {

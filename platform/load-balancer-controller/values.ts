@@ -16,9 +16,22 @@ export const LB_ANNOTATION = {
     // Read when spec.loadBalancerSourceRanges is empty (the controller's Service annotations guide);
     // an annotation fits every chart, including Trino's, whose Service has no field for it.
     sourceRanges: "service.beta.kubernetes.io/load-balancer-source-ranges",
+    // A TLS listener with this ACM certificate on the listed ports (the controller's Service
+    // annotations guide, "TLS"); the targets still get plain TCP.
+    sslCert: "service.beta.kubernetes.io/aws-load-balancer-ssl-cert",
+    sslPorts: "service.beta.kubernetes.io/aws-load-balancer-ssl-ports",
 } as const;
 
 export type ExposureConfig = Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
+
+/**
+ * TLS at the load balancer for a Service whose pods speak plain HTTP (Airflow's API server): the
+ * ACM certificate on `ports`; nothing without exposure or certificate.
+ */
+export function tlsAnnotations(config: Pick<StackConfig, "exposure" | "loadBalancerCertificateArn">, ports: number[]): Record<string, string> {
+    if (config.exposure === "clusterIp" || !config.loadBalancerCertificateArn) return {};
+    return { [LB_ANNOTATION.sslCert]: config.loadBalancerCertificateArn, [LB_ANNOTATION.sslPorts]: ports.join(",") };
+}
 
 /** The client ranges every load balancer admits: the configured ones, else (internal) the VPC's CIDR. */
 export function sourceRanges(config: ExposureConfig): string[] {

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { type NamespaceName, POD_SECURITY_LABELS } from "../k8s/objects";
+import { type NamespaceName, podSecurityLabels } from "../k8s/objects";
 
 export interface NamespacesArgs {
     names: readonly NamespaceName[];
@@ -22,7 +22,7 @@ export class Namespaces extends pulumi.ComponentResource {
                 {
                     metadata: {
                         name: ns,
-                        labels: { "app.kubernetes.io/part-of": "bdok", ...POD_SECURITY_LABELS },
+                        labels: { "app.kubernetes.io/part-of": "bdok", ...podSecurityLabels(ns) },
                     },
                 },
                 { parent: this },

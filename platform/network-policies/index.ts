@@ -7,7 +7,7 @@ export interface NetworkPoliciesArgs extends Omit<NetworkPolicyConfig, "namespac
     namespaces: Record<string, k8s.core.v1.Namespace>;
 }
 
-/** Default-deny ingress in every platform namespace and the allow rules of ./specs.ts. */
+/** Default-deny ingress and egress in every platform namespace and the allow rules of ./specs.ts. */
 export class NetworkPolicies extends pulumi.ComponentResource {
     readonly policies: k8s.networking.v1.NetworkPolicy[];
 

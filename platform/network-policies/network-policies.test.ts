@@ -9,7 +9,7 @@ import type { PlanRun } from "../../tools/harness";
 import { renderPlan } from "../../tools/render";
 import { worldOf } from "../../tools/references";
 import { cidrRange } from "../../policy/network";
-import { inputsOf, ofType, planOf, planWith, STACKS, TEST_CLIENT_RANGE } from "../../test/support";
+import { inputsOf, ofType, planOf, planWith, STACKS, TEST_CLIENT_RANGE, PUBLIC_EXPOSURE_SETTINGS } from "../../test/support";
 
 interface Pod {
     ns: string;
@@ -45,7 +45,32 @@ const inCidr = (ip: string, cidr: string) => {
 /** Every pod gets an address in the VPC (VPC CNI): the first /24 of the VPC's range. */
 const podIp = (vpcCidr: string) => vpcCidr.replace(/\.\d+\.\d+\/\d+$/, ".0.77");
 
+/** Does `src`'s namespace let it send to `dst` on `port` (Egress policies; a pod selected by none sends anything)? */
+function egressAllowed(policies: Policy[], vpcCidr: string, src: Pod, dst: Source, port: number, protocol = "TCP"): boolean {
+    const selecting = policies.filter(
+        (p) => p.namespace === src.ns && (p.spec.policyTypes ?? []).includes("Egress") && matches(p.spec.podSelector, src.labels),
+    );
+    if (selecting.length === 0) return true;
+    const dstIp = "ip" in dst ? dst.ip : podIp(vpcCidr);
+    return selecting.some((p) =>
+        (p.spec.egress ?? []).some((rule: any) => {
+            const portOk = !rule.ports?.length || rule.ports.some((x: any) => (x.protocol ?? "TCP") === protocol && (x.port === undefined || x.port === port));
+            const peers: any[] = rule.to ?? [];
+            const peerOk =
+                peers.length === 0 ||
+                peers.some((peer) => {
+                    if (peer.ipBlock) return inCidr(dstIp, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(dstIp, e));
+                    if ("ip" in dst) return false;
+                    const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, { "kubernetes.io/metadata.name": dst.ns }) : dst.ns === p.namespace;
+                    return nsOk && matches(peer.podSelector, dst.labels);
+                });
+            return portOk && peerOk;
+        }),
+    );
+}
+
 function allowed(policies: Policy[], vpcCidr: string, src: Source, dst: Pod, port: number): boolean {
+    if (!("ip" in src) && !egressAllowed(policies, vpcCidr, src, dst, port)) return false;
     const selecting = policies.filter(
         (p) => p.namespace === dst.ns && (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") && matches(p.spec.podSelector, dst.labels),
     );
@@ -137,6 +162,12 @@ function podsOf(run: PlanRun): Pod[] {
             labels: { "strimzi.io/cluster": name, "strimzi.io/kind": "KafkaConnect", "strimzi.io/name": `${name}-connect` },
             what: "Kafka Connect",
         });
+        // Strimzi's build of the Connect image (KafkaConnectBuild: <name>-connect-build).
+        pods.push({
+            ns: namespace,
+            labels: { "strimzi.io/cluster": name, "strimzi.io/kind": "KafkaConnect", "strimzi.io/name": `${name}-connect-build` },
+            what: "Kafka Connect build",
+        });
     }
     for (const e of ofType(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch")) {
         const { name, namespace } = inputsOf(e).metadata;
@@ -172,10 +203,11 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
         let policies: Policy[];
         let pods: Pod[];
         let ok: (src: Source, dst: Pod, port: number) => boolean;
+        let out: (src: Pod, dst: Source, port: number, protocol?: string) => boolean;
         before(async function () {
             this.timeout(300_000);
             run = variant.public
-                ? await planWith(variant.stack, { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] })
+                ? await planWith(variant.stack, { "bdok:exposure": "publicLoadBalancer", ...PUBLIC_EXPOSURE_SETTINGS })
                 : await planOf(variant.stack);
             const mine = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").map((r) => ({
                 namespace: inputsOf(r).metadata.namespace,
@@ -185,6 +217,7 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             policies = [...mine, ...strimziPolicies(run)];
             pods = podsOf(run);
             ok = (src, dst, port) => allowed(policies, run.config.vpcCidr, src, dst, port);
+            out = (src, dst, port, protocol) => egressAllowed(policies, run.config.vpcCidr, src, dst, port, protocol);
         });
 
         it("the VPC CNI enforces NetworkPolicies (enableNetworkPolicy on the cluster's vpc-cni)", () => {
@@ -306,6 +339,80 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             }
             const blocked = need.filter(([s, d, port]) => !ok(s, d, port)).map(([, , port, what]) => `${what} (:${port})`);
             assert.deepEqual(blocked, []);
+        });
+
+        it("every namespace the platform owns denies egress by default, and every pod there is selected", () => {
+            const owned = ofType(run, "kubernetes:core/v1:Namespace").map((r) => inputsOf(r).metadata.name as string);
+            for (const ns of owned) {
+                assert.ok(
+                    policies.some(
+                        (p) => p.namespace === ns && (p.spec.policyTypes ?? []).includes("Egress") && Object.keys(p.spec.podSelector ?? {}).length === 0 && (p.spec.egress ?? []).length === 0,
+                    ),
+                    `${ns}: no default-deny egress policy`,
+                );
+            }
+        });
+
+        // Addresses outside the pods: the API server (its Service address before translation, an ENI
+        // in the VPC after), RDS (a VPC address), AWS APIs (a public S3 address), the Pod Identity agent.
+        const vpcAddress = (host: string) => podIp(run.config.vpcCidr).replace(/\.77$/, `.${host}`);
+        const at = (ip: string, what: string) => ({ ip, what });
+
+        it("egress: every needed flow out of a pod is allowed", () => {
+            const need: Array<[Pod, Source, number, string, string?]> = [];
+            const dns = { ns: "kube-system", labels: { "k8s-app": "kube-dns" }, what: "CoreDNS" };
+            const owned = new Set(ofType(run, "kubernetes:core/v1:Namespace").map((r) => inputsOf(r).metadata.name as string));
+            const ours = pods.filter((p) => owned.has(p.ns));
+            assert.ok(ours.some((p) => p.ns === "db-bootstrap"), "the bootstrap Jobs are among the pods");
+            for (const p of ours) {
+                need.push([p, dns, 53, `${p.what} -> DNS`, "UDP"], [p, dns, 53, `${p.what} -> DNS (TCP)`]);
+                if (p.ns === "db-bootstrap") continue;
+                // The API server: the EKS default Service addresses and a control-plane ENI.
+                for (const ip of ["172.20.0.1", "10.100.0.1", vpcAddress("10")]) need.push([p, at(ip, "API server"), 443, `${p.what} -> API server ${ip}`]);
+            }
+            const rds = at(vpcAddress("150"), "RDS");
+            for (const p of ours.filter((x) => x.ns === "db-bootstrap")) need.push([p, rds, 5432, `${p.what} -> RDS`]);
+            for (const c of ["scheduler", "api-server", "triggerer", "dag-processor", "run-airflow-migrations", "create-user-job"])
+                need.push([find(pods, "airflow", { component: c }), rds, 5432, `airflow ${c} -> RDS`]);
+            if (run.config.pipelines.realtime) {
+                need.push([find(pods, "kafka", { "strimzi.io/kind": "KafkaConnect" }), rds, 5432, "connect (JDBC source) -> RDS"]);
+                need.push([find(pods, "kafka", { "app.kubernetes.io/name": "customers-simulator" }), rds, 5432, "simulator -> RDS"]);
+            }
+            // AWS callers: the service accounts with a Pod Identity role (Airflow's worker = task pods,
+            // triggerer, API server; Spark's pods; Trino; Karpenter) and the Connect image build (ECR).
+            const s3 = at("52.216.8.1", "S3");
+            const agent = at("169.254.170.23", "Pod Identity agent");
+            const awsCallers = [
+                ...["worker", "triggerer", "api-server"].map((c) => find(pods, "airflow", { component: c })),
+                ...["airflow", "kafka"].flatMap((ns) => [find(pods, ns, { "spark-role": "driver" }), find(pods, ns, { "spark-role": "executor" })]),
+                ...pods.filter((p) => p.ns === "trino" && p.labels["app.kubernetes.io/name"] === "trino"),
+                ...pods.filter((p) => p.ns === "karpenter"),
+            ];
+            for (const p of awsCallers) need.push([p, s3, 443, `${p.what} -> S3`], [p, agent, 80, `${p.what} -> Pod Identity agent`]);
+            const build = pods.find((p) => p.labels["strimzi.io/name"]?.endsWith("-connect-build"));
+            if (build) need.push([build, s3, 443, "connect build -> registry/ECR"]);
+            const blocked = need.filter(([s, d, port, , proto]) => !out(s, d, port, proto)).map(([, , port, what]) => `${what} (:${port})`);
+            assert.deepEqual(blocked, []);
+        });
+
+        it("egress: task pods cannot reach RDS, Connect and the brokers reach no arbitrary host, nobody reaches IMDS", () => {
+            const bad: string[] = [];
+            const rds = at(vpcAddress("150"), "RDS");
+            const task = find(pods, "airflow", { component: "worker" });
+            if (out(task, rds, 5432)) bad.push("airflow task pod -> RDS 5432");
+            for (const ns of ["airflow", "kafka"]) for (const role of ["driver", "executor"]) if (out(find(pods, ns, { "spark-role": role }), rds, 5432)) bad.push(`spark ${role} in ${ns} -> RDS`);
+            for (const p of pods.filter((x) => x.ns === "trino" || x.ns === "elastic" || x.ns === "spark-operator"))
+                if (out(p, rds, 5432)) bad.push(`${p.what} -> RDS`);
+            const anywhere = [at("198.51.100.20", "an internet host"), at("52.216.8.1", "a public AWS address")];
+            const connect = pods.filter((p) => p.labels["strimzi.io/kind"] === "KafkaConnect" && !p.labels["strimzi.io/name"]?.endsWith("-build"));
+            const brokers = pods.filter((p) => p.labels["strimzi.io/kind"] === "Kafka");
+            const bootstrap = pods.filter((p) => p.ns === "db-bootstrap");
+            for (const p of [...connect, ...brokers, ...bootstrap, find(pods, "kafka", { "strimzi.io/kind": "cluster-operator" })])
+                for (const dst of anywhere) for (const port of [80, 443, 8080, 5432, 9092]) if (out(p, dst, port)) bad.push(`${p.what} -> ${dst.what}:${port}`);
+            const owned = new Set(ofType(run, "kubernetes:core/v1:Namespace").map((r) => inputsOf(r).metadata.name as string));
+            for (const p of pods.filter((x) => owned.has(x.ns))) if (out(p, at("169.254.169.254", "IMDS"), 80)) bad.push(`${p.what} -> IMDS`);
+            assert.ok(connect.length > 0 || !run.config.pipelines.realtime);
+            assert.deepEqual(bad, []);
         });
 
         it("denies the dangerous flows: any other pod to Connect's REST API, other namespaces to Trino, Elasticsearch and Airflow", () => {

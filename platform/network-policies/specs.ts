@@ -1,5 +1,5 @@
-// Network isolation as pure objects: a default-deny ingress policy in every namespace the platform
-// owns, then allow rules for exactly the flows the platform needs. The VPC CNI enforces them
+// Network isolation as pure objects: default-deny ingress and egress policies in every namespace the
+// platform owns, then allow rules for exactly the flows the platform needs. The VPC CNI enforces them
 // (aws/cluster turns enableNetworkPolicy on); the node's own IP (kubelet probes) is always allowed
 // by its agent (aws-network-policy-agent PR #65), so no rule opens probe ports.
 //
@@ -8,13 +8,14 @@
 // authentication) to the cluster operator only. No rule here selects them, so none widens those.
 import type { StackConfig } from "../../config";
 import { NAMESPACE } from "../k8s/objects";
+import { CONNECT_NAME } from "../kafka/values";
 import { sourceRanges } from "../load-balancer-controller/values";
 
 export interface NetworkPolicyObject {
     apiVersion: "networking.k8s.io/v1";
     kind: "NetworkPolicy";
     metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: { podSelector: Record<string, unknown>; policyTypes: string[]; ingress?: unknown[] };
+    spec: { podSelector: Record<string, unknown>; policyTypes: string[]; ingress?: unknown[]; egress?: unknown[] };
 }
 
 /** Pod labels the charts and operators set (each cited where the rule uses it). */
@@ -29,7 +30,31 @@ export const PODS = {
     sparkWebhook: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" },
     airflowApiServer: { component: "api-server", release: "airflow" },
     trinoCoordinator: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/component": "coordinator" },
+    // CoreDNS of EKS (k8s-app: kube-dns, the add-on's Deployment).
+    dns: { "k8s-app": "kube-dns" },
+    // Spark's pods carry spark-role driver/executor (Spark's Kubernetes Constants.SPARK_ROLE_LABEL).
+    spark: "spark-role",
+    // Airflow's chart labels each component (templates/*: component: <name>); task pods are "worker".
+    airflowComponent: "component",
+    // Strimzi names the Connect image build pod <cluster>-connect-build (KafkaConnectBuild, strimzi.io/name).
+    connectBuild: { "strimzi.io/name": `${CONNECT_NAME}-connect-build` },
 } as const;
+
+/** Airflow's components that use the metadata DB; task pods (worker) do not (Airflow 3's execution API). */
+export const AIRFLOW_DB_CLIENTS = ["scheduler", "api-server", "triggerer", "dag-processor", "run-airflow-migrations", "create-user-job"];
+/** Airflow's pods with a Pod Identity role (platform/airflow/iam.ts): task pods, triggerer, API server. */
+export const AIRFLOW_AWS_CLIENTS = ["worker", "triggerer", "api-server"];
+
+/**
+ * EKS picks the Service range 10.100.0.0/16 or 172.20.0.0/16 when none is given (EKS user guide,
+ * "Create a cluster": "Kubernetes assigns addresses from either the 10.100.0.0/16 or 172.20.0.0/16
+ * CIDR blocks"); the API server is .0.1 and CoreDNS .0.10 of it. The VPC CNI's agent matches egress
+ * on the Service address before translation (aws-network-policy-agent issue #549), and the API
+ * server's ENIs sit in the VPC after it, so both are allowed.
+ */
+export const CLUSTER_SERVICE_IPS = { apiServer: ["10.100.0.1/32", "172.20.0.1/32"], dns: ["10.100.0.10/32", "172.20.0.10/32"] } as const;
+/** The EKS Pod Identity agent (host network, link-local; EKS user guide "Pod Identity agent"). */
+export const POD_IDENTITY_AGENT = { cidr: "169.254.170.23/32", port: 80 } as const;
 
 /** Ports the allow rules open. */
 export const PORTS = {
@@ -38,10 +63,14 @@ export const PORTS = {
     webhook: 9443,
     airflowApi: 8080,
     trinoHttps: 8443,
+    dns: 53,
+    https: 443,
+    postgres: 5432,
 } as const;
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
+const ips = (...cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
 
 export interface NetworkPolicyConfig {
     config: Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
@@ -60,8 +89,72 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             metadata: { name, namespace, labels: { "app.kubernetes.io/part-of": "bdok" } },
             spec: { policyTypes: ["Ingress"], ...spec },
         });
+    const egress = (namespace: string, name: string, spec: { podSelector: Record<string, unknown>; egress?: unknown[] }) =>
+        out.push({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name, namespace, labels: { "app.kubernetes.io/part-of": "bdok" } },
+            spec: { policyTypes: ["Egress"], ...spec },
+        });
 
     for (const ns of a.namespaces) policy(ns, "default-deny-ingress", { podSelector: {} });
+
+    // ---- egress: denied by default; DNS everywhere; then per flow ----
+    for (const ns of a.namespaces) {
+        egress(ns, "default-deny-egress", { podSelector: {} });
+        egress(ns, "allow-dns-egress", {
+            podSelector: {},
+            egress: [
+                {
+                    to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: PODS.dns } }, ...ips(...CLUSTER_SERVICE_IPS.dns)],
+                    ports: [
+                        { protocol: "UDP", port: PORTS.dns },
+                        { protocol: "TCP", port: PORTS.dns },
+                    ],
+                },
+            ],
+        });
+        if (ns === NAMESPACE.dbBootstrap) continue;
+        // Every other namespace holds API clients (operators, Airflow, Spark drivers, Connect's secrets
+        // provider, the CA-copy and TLS Jobs); the API server authenticates and authorizes them.
+        egress(ns, "allow-api-server-egress", {
+            podSelector: {},
+            egress: [{ to: ips(...CLUSTER_SERVICE_IPS.apiServer, a.config.vpcCidr), ports: tcp(PORTS.https) }],
+        });
+        // Mirrors the same-namespace ingress rules (Strimzi's pods: its own ingress policies decide).
+        egress(ns, "allow-same-namespace-egress", { podSelector: {}, egress: [{ to: [{ podSelector: {} }] }] });
+    }
+    // RDS (in the VPC's database subnets) on 5432: the bootstrap Jobs, Airflow's components but not
+    // its task pods, Connect's JDBC source and the simulator. No other pod reaches it.
+    const rds = [{ to: ips(a.config.vpcCidr), ports: tcp(PORTS.postgres) }];
+    egress(NAMESPACE.dbBootstrap, "allow-rds-egress", { podSelector: {}, egress: rds });
+    egress(NAMESPACE.airflow, "allow-rds-egress", {
+        podSelector: { matchExpressions: [{ key: PODS.airflowComponent, operator: "In", values: [...AIRFLOW_DB_CLIENTS] }] },
+        egress: rds,
+    });
+    if (a.connectToElasticsearch) {
+        egress(NAMESPACE.kafka, "allow-rds-egress-connect", { podSelector: { matchLabels: PODS.connect }, egress: rds });
+        egress(NAMESPACE.kafka, "allow-rds-egress-simulator", { podSelector: { matchLabels: { "app.kubernetes.io/name": "customers-simulator" } }, egress: rds });
+        egress(NAMESPACE.kafka, "allow-connect-to-elasticsearch-egress", {
+            podSelector: { matchLabels: PODS.connect },
+            egress: [{ to: [{ namespaceSelector: nsSelector(NAMESPACE.elastic), podSelector: { matchLabels: PODS.elasticsearch } }], ports: tcp(PORTS.elasticsearchHttp) }],
+        });
+    }
+    // AWS APIs (S3 through the gateway endpoint, Glue, STS, EC2, SQS, ECR) answer on public addresses
+    // that no CIDR a NetworkPolicy can hold names (the S3 endpoint is a prefix list): 0.0.0.0/0 on 443,
+    // only for the pods with a Pod Identity role, plus the Pod Identity agent. Not Connect, not the
+    // brokers, not the operators. The Kaniko build of the Connect image pulls its base image and
+    // pushes to ECR.
+    const aws = [{ to: ips("0.0.0.0/0"), ports: tcp(PORTS.https) }, { to: ips(POD_IDENTITY_AGENT.cidr), ports: tcp(POD_IDENTITY_AGENT.port) }];
+    const sparkPods = { matchExpressions: [{ key: PODS.spark, operator: "Exists" }] };
+    egress(NAMESPACE.airflow, "allow-aws-egress", {
+        podSelector: { matchExpressions: [{ key: PODS.airflowComponent, operator: "In", values: [...AIRFLOW_AWS_CLIENTS] }] },
+        egress: aws,
+    });
+    for (const ns of [NAMESPACE.airflow, NAMESPACE.kafka]) egress(ns, "allow-aws-egress-spark", { podSelector: sparkPods, egress: aws });
+    egress(NAMESPACE.kafka, "allow-aws-egress-connect-build", { podSelector: { matchLabels: PODS.connectBuild }, egress: aws });
+    egress(NAMESPACE.trino, "allow-aws-egress", { podSelector: { matchLabels: { "app.kubernetes.io/name": "trino" } }, egress: aws });
+    if (a.namespaces.includes("karpenter")) egress("karpenter", "allow-aws-egress", { podSelector: {}, egress: aws });
 
     // Within a namespace the components talk freely (Airflow's scheduler, triggerer and task pods to
     // its API server; Trino's workers and coordinator; Elasticsearch nodes, Kibana and the operator;

@@ -12,6 +12,7 @@ import {
     TRINO_RELEASE,
     TRINO_SERVICE,
     TRINO_SERVICE_ACCOUNT,
+    TRINO_TLS_CA_SECRET,
     TRINO_TLS_ISSUER,
     TRINO_TLS_SECRET,
     TRINO_USER,
@@ -132,6 +133,14 @@ export class Trino extends pulumi.ComponentResource {
             },
             { parent: this, ignoreChanges: ["data", "stringData"] },
         );
+        const ca = new k8s.core.v1.Secret(
+            `${name}-tls-ca`,
+            {
+                metadata: { name: TRINO_TLS_CA_SECRET, namespace: ns, labels },
+                type: "Opaque",
+            },
+            { parent: this, ignoreChanges: ["data", "stringData"] },
+        );
         const sa = new k8s.core.v1.ServiceAccount(
             `${name}-tls-issuer`,
             {
@@ -159,7 +168,7 @@ export class Trino extends pulumi.ComponentResource {
             },
             p,
         );
-        const deps = [tls, sa, role, binding, scriptMap];
+        const deps = [tls, ca, sa, role, binding, scriptMap];
         const jobSpec = scriptMap.metadata.name.apply((cm) => tlsIssuerJobSpec(images.airflow, cm));
         const job = new k8s.batch.v1.Job(
             `${name}-tls-issuer`,

@@ -1,12 +1,12 @@
-import { TRINO_TLS_ISSUER, TRINO_TLS_SECRET, trinoTlsNames } from "./values";
+import { TRINO_TLS_CA_SECRET, TRINO_TLS_ISSUER, TRINO_TLS_SECRET, trinoTlsNames } from "./values";
 import { type RbacRule, secretRules, NAMESPACE } from "../k8s/objects";
 
 // ---- The TLS issuer Job (runs pipelines/platform/issue_tls.py in the apache/airflow image) ----
 export const TLS_SCRIPT_MOUNT = "/opt/bdok/scripts";
 
-/** `get`/`patch` on the TLS Secret only (Pulumi creates it empty and never owns its data). */
+/** `get`/`patch` on the TLS and CA Secrets only (Pulumi creates them empty and never owns their data). */
 export function tlsIssuerRules(): RbacRule[] {
-    return secretRules([TRINO_TLS_SECRET], ["get", "patch"]);
+    return secretRules([TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET], ["get", "patch"]);
 }
 
 export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
@@ -25,6 +25,8 @@ export function tlsIssuerPodSpec(image: string, scriptConfigMap: string) {
                 env: [
                     { name: "TARGET_NAMESPACE", value: NAMESPACE.trino },
                     { name: "TARGET_SECRET", value: TRINO_TLS_SECRET },
+                    // The CA is kept there across renewals: only the server certificate renews.
+                    { name: "CA_SECRET", value: TRINO_TLS_CA_SECRET },
                     { name: "DNS_NAMES", value: trinoTlsNames().join(",") },
                 ],
                 volumeMounts: [{ name: "scripts", mountPath: TLS_SCRIPT_MOUNT, readOnly: true }],

@@ -9,6 +9,7 @@ import {
     TRINO_SERVICE,
     TRINO_SERVICE_ACCOUNT,
     TRINO_TLS_SECRET,
+    TRINO_TLS_CA_SECRET,
     TRINO_USER,
     trinoSizes,
 } from "./values";
@@ -28,7 +29,7 @@ import {
     planWith,
     plansOfEachExposure,
     exposedService,
-    TEST_CLIENT_RANGE,
+    PUBLIC_EXPOSURE_SETTINGS,
     transitiveDeps,
     assertPinnedRelease,
     STACKS,
@@ -291,7 +292,7 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 this.timeout(180000);
                 run = await planWith("prod", {
                     "bdok:exposure": exposure,
-                    ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+                    ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
                 });
                 objs = renderTrino(run);
             });
@@ -355,9 +356,14 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 assert.deepEqual(env.DNS_NAMES.split(","), ["trino", "trino.trino", "trino.trino.svc", "trino.trino.svc.cluster.local", "localhost"]);
                 assert.equal(env.TARGET_SECRET, TRINO_TLS_SECRET);
                 const role = inputsOf(mine(run).find((c) => c.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!);
-                assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET] }]);
-                const tls = mine(run).find((c) => c.type === "kubernetes:core/v1:Secret" && inputsOf(c).metadata.name === TRINO_TLS_SECRET)!;
-                assert.deepEqual([...tls.ignoreChanges].sort(), ["data", "stringData"]);
+                // The kept CA (only the server certificate renews) in its own Secret, which no pod mounts.
+                assert.equal(env.CA_SECRET, TRINO_TLS_CA_SECRET);
+                assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET] }]);
+                for (const name of [TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET]) {
+                    const secret = mine(run).find((c) => c.type === "kubernetes:core/v1:Secret" && inputsOf(c).metadata.name === name)!;
+                    assert.deepEqual([...secret.ignoreChanges].sort(), ["data", "stringData"], name);
+                }
+                assert.ok(!JSON.stringify(values(run)).includes(TRINO_TLS_CA_SECRET), "Trino's pods do not mount the CA's key");
             });
         });
     }

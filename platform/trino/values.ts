@@ -25,6 +25,8 @@ export const TRINO_INTERNAL_KEY = "shared-secret";
 export const TRINO_INTERNAL_ENV = "TRINO_INTERNAL_SHARED_SECRET";
 /** Filled in-cluster by the TLS Job (pipelines/platform/issue_tls.py): tls.pem, tls.crt, tls.key, ca.crt. */
 export const TRINO_TLS_SECRET = "trino-tls";
+/** The in-cluster CA's certificate and key: kept across renewals, read by the issuer Job only (no pod mounts it). */
+export const TRINO_TLS_CA_SECRET = "trino-tls-ca";
 export const TRINO_TLS_MOUNT = "/etc/trino/tls";
 export const TRINO_TLS_ISSUER = "trino-tls-issuer";
 

@@ -22,9 +22,10 @@ export function release(run: PlanRun): Captured {
 export function values(run: PlanRun): any {
     return inputsOf(release(run)).values;
 }
+/** An Airflow Secret: in `airflow`, or in `db-bootstrap` for the bootstrap Job's. */
 export function secretNamed(run: PlanRun, name: string): Captured {
-    const s = ofType(run, SECRET).filter((c) => inputsOf(c).metadata?.name === name && inputsOf(c).metadata?.namespace === "airflow");
-    assert.equal(s.length, 1, `one Secret airflow/${name}`);
+    const s = ofType(run, SECRET).filter((c) => inputsOf(c).metadata?.name === name && ["airflow", "db-bootstrap"].includes(inputsOf(c).metadata?.namespace));
+    assert.equal(s.length, 1, `one Secret airflow/${name} or db-bootstrap/${name}`);
     return s[0];
 }
 export function randomValues(r: Captured): string[] {
