@@ -240,6 +240,8 @@ export const schema = {
         "the Karpenter controller and node pools",
         {} as any,
     ),
+    // Spark's event logs are written either way (the lake's spark-events/); this runs the server reading them.
+    sparkHistoryServer: field(bool(), "true or false: the Spark History Server on the lake's event logs", true),
     pipelines: field(
         obj({
             batch: field(bool(), "true or false", true),

@@ -20,6 +20,7 @@ import { systemGroupOf } from "./config";
 import { karpenterAmi } from "./versions";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
 import { SparkOperator } from "./platform/spark-operator";
+import { SparkHistoryServer } from "./platform/spark-history";
 import { BatchPipeline } from "./pipelines/batch";
 import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
@@ -176,6 +177,14 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onNodeGroups,
     );
+    // On the system group, beside the operators; its Service may be a load balancer (exposure).
+    const sparkHistory = cfg.sparkHistoryServer
+        ? new SparkHistoryServer(
+              "spark-history",
+              { platform, namespace: namespaces.byName["spark-operator"], lakeBucket: lake.lake.name, lakeBucketArn: lake.lake.arn, systemGroup },
+              onNodes,
+          )
+        : undefined;
     const kafka = new Kafka(
         "kafka",
         {
@@ -312,6 +321,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,
         elasticPasswordCommand: elastic.elasticPasswordCommand,
+        ...(sparkHistory ? { sparkHistoryService: sparkHistory.serviceName, sparkHistoryPortForward: sparkHistory.portForwardCommand } : {}),
         ...pipelineOutputs,
     };
 }

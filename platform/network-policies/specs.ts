@@ -29,6 +29,8 @@ export const PODS = {
     sparkWebhook: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" },
     airflowApiServer: { component: "api-server", release: "airflow" },
     trinoCoordinator: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/component": "coordinator" },
+    // The program's own Deployment (platform/spark-history/specs.ts).
+    sparkHistory: { "app.kubernetes.io/name": "spark-history-server" },
 } as const;
 
 /** Ports the allow rules open. */
@@ -38,13 +40,14 @@ export const PORTS = {
     webhook: 9443,
     airflowApi: 8080,
     trinoHttps: 8443,
+    sparkHistory: 18080,
 } as const;
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
 
 export interface NetworkPolicyConfig {
-    config: Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
+    config: Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr"> & Partial<Pick<StackConfig, "sparkHistoryServer">>;
     /** Every namespace the platform owns (the Namespaces component's and Karpenter's). */
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
@@ -100,6 +103,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [{ from, ports: tcp(PORTS.trinoHttps) }],
         });
         policy(NAMESPACE.elastic, "allow-load-balancer", { podSelector: { matchLabels: PODS.kibana }, ingress: [{ from, ports: tcp(PORTS.kibana) }] });
+        if (a.config.sparkHistoryServer) {
+            policy(NAMESPACE.sparkOperator, "allow-load-balancer-spark-history", {
+                podSelector: { matchLabels: PODS.sparkHistory },
+                ingress: [{ from, ports: tcp(PORTS.sparkHistory) }],
+            });
+        }
     }
     return out;
 }
