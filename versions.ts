@@ -108,6 +108,12 @@ export const sparkPackages = {
     icebergRuntime: "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1",
 } as const;
 
+// The amazon-cloudwatch-observability EKS add-on (container logs through its Fluent Bit). v4.10.3-eksbuild.1
+// is a published build (aws-observability/application-signals-demo PR #334 pins it, 2026-04-07: v5.3.0
+// dropped the agent's cluster-wide ConfigMap read); confirm it is offered for the cluster's version with
+// `aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability --kubernetes-version 1.35`.
+export const cloudwatchObservabilityAddon = "v4.10.3-eksbuild.1";
+
 // What the Spark History Server adds to the Spark image to read s3a:// (the image ships no S3A):
 // the hadoop-aws the jobs resolve and the SDK bundle its POM names (compile scope). SHA-256 of the
 // files whose SHA-1 equals Maven Central's published .sha1 (641d8fe1..., 242317b0...).
