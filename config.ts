@@ -8,6 +8,7 @@ import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
 import { accessEntryIssues } from "./aws/cluster/access";
 import { addonVersionsProblem } from "./aws/cluster/addons";
+import { CLOUDWATCH_RETENTION_DAYS } from "./aws/container-logs/policy";
 import { archOf, ec2TypeProblem, rdsClassProblem } from "./lib/instances";
 import {
     ConfigError,
@@ -256,6 +257,21 @@ export const schema = {
         "the Karpenter controller and node pools",
         {} as any,
     ),
+    containerLogs: field(
+        obj({
+            enabled: field(bool(), "true or false", true),
+            // 0: the profile's (small: 7 days, ha: 30 days); else a value CloudWatch Logs accepts.
+            retentionDays: field(
+                int(0, 3653),
+                "0 (the profile's: 7 days small, 30 days ha) or a CloudWatch Logs retention: 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653",
+                0,
+            ),
+        }),
+        "container logs shipped to CloudWatch Logs (the amazon-cloudwatch-observability add-on)",
+        {} as any,
+    ),
+    // Spark's event logs are written either way (the lake's spark-events/); this runs the server reading them.
+    sparkHistoryServer: field(bool(), "true or false: the Spark History Server on the lake's event logs", true),
     pipelines: field(
         obj({
             batch: field(bool(), "true or false", true),
@@ -439,6 +455,12 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
                 `${PROJECT}:loadBalancerSourceRanges: got ${r}; allowed: ranges of /${MIN_SOURCE_PREFIX} or narrower (a broader one is most of the internet)`,
             );
         }
+    }
+    const logs = cfg.containerLogs;
+    if (logs && logs.retentionDays !== 0 && !(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(logs.retentionDays)) {
+        ctx.issues.push(
+            `${PROJECT}:containerLogs.retentionDays: got ${logs.retentionDays}; allowed: 0 (the profile's) or one of ${CLOUDWATCH_RETENTION_DAYS.join(", ")}`,
+        );
     }
     const db = cfg.database;
     if (db && db.maxAllocatedStorageGiB !== 0 && db.maxAllocatedStorageGiB < db.allocatedStorageGiB) {

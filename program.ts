@@ -20,6 +20,9 @@ import { systemGroupOf } from "./config";
 import { karpenterAmi } from "./versions";
 import { LoadBalancerController } from "./platform/load-balancer-controller";
 import { SparkOperator } from "./platform/spark-operator";
+import { SparkHistoryServer } from "./platform/spark-history";
+import { ContainerLogs } from "./aws/container-logs";
+import { retentionDays } from "./aws/container-logs/policy";
 import { BatchPipeline } from "./pipelines/batch";
 import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
@@ -73,6 +76,22 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         retainVolumes: cfg.protectStatefulResources,
         tags,
     });
+
+    // Container logs outlive their pods: the add-on's Fluent Bit runs once the nodes and the Pod Identity agent do.
+    const containerLogs = cfg.containerLogs.enabled
+        ? new ContainerLogs(
+              "container-logs",
+              {
+                  prefix: pre,
+                  clusterName,
+                  cluster: cluster.name,
+                  retentionDays: retentionDays(cfg.containerLogs.retentionDays, cfg.ha),
+                  podIdentityAgent: cluster.podIdentityAgent,
+                  tags,
+              },
+              { dependsOn: cluster.nodeGroups },
+          )
+        : undefined;
 
     const db = new Database("database", {
         prefix: pre,
@@ -177,6 +196,14 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onNodeGroups,
     );
+    // On the system group, beside the operators; its Service may be a load balancer (exposure).
+    const sparkHistory = cfg.sparkHistoryServer
+        ? new SparkHistoryServer(
+              "spark-history",
+              { platform, namespace: namespaces.byName["spark-operator"], lakeBucket: lake.lake.name, lakeBucketArn: lake.lake.arn, systemGroup },
+              onNodes,
+          )
+        : undefined;
     const kafka = new Kafka(
         "kafka",
         {
@@ -316,6 +343,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,
         elasticPasswordCommand: elastic.elasticPasswordCommand,
+        ...(containerLogs ? { containerLogGroup: containerLogs.logGroupNames.application } : {}),
+        ...(sparkHistory ? { sparkHistoryService: sparkHistory.serviceName, sparkHistoryPortForward: sparkHistory.portForwardCommand } : {}),
         ...pipelineOutputs,
     };
 }

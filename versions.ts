@@ -108,6 +108,28 @@ export const sparkPackages = {
     icebergRuntime: "org.apache.iceberg:iceberg-spark-runtime-4.0_2.13:1.10.1",
 } as const;
 
+// The amazon-cloudwatch-observability EKS add-on (container logs through its Fluent Bit). v4.10.3-eksbuild.1
+// is a published build (aws-observability/application-signals-demo PR #334 pins it, 2026-04-07: v5.3.0
+// dropped the agent's cluster-wide ConfigMap read); confirm it is offered for the cluster's version with
+// `aws eks describe-addon-versions --addon-name amazon-cloudwatch-observability --kubernetes-version 1.35`.
+export const cloudwatchObservabilityAddon = "v4.10.3-eksbuild.1";
+
+// What the Spark History Server adds to the Spark image to read s3a:// (the image ships no S3A):
+// the hadoop-aws the jobs resolve and the SDK bundle its POM names (compile scope). SHA-256 of the
+// files whose SHA-1 equals Maven Central's published .sha1 (641d8fe1..., 242317b0...).
+export const sparkHistoryJars = {
+    hadoopAws: {
+        file: "hadoop-aws-3.4.1.jar",
+        url: "https://repo1.maven.org/maven2/org/apache/hadoop/hadoop-aws/3.4.1/hadoop-aws-3.4.1.jar",
+        sha256: "01334a07e179cae2b7e251f24857f11e3759108c9d6a79dcbe362a4295227da2",
+    },
+    awsSdkBundle: {
+        file: "bundle-2.24.6.jar",
+        url: "https://repo1.maven.org/maven2/software/amazon/awssdk/bundle/2.24.6/bundle-2.24.6.jar",
+        sha256: "890bf9f2a80488f7a8aa8277d64d13a9ea3a3cdff8607ef3b63a878d8b467b41",
+    },
+} as const;
+
 // Kafka Connect plugins Strimzi builds into the Connect image (spec.build), as Maven coordinates:
 // Strimzi's `maven` artifacts are resolved by `mvn dependency:copy-dependencies` over HTTPS from the
 // named repository (the `sha512sum` field does not apply to them); no checksum is invented here.

@@ -46,8 +46,10 @@ export type StackNames = ReturnType<typeof stackNames>;
 /** The book's names that live inside the stack's own resources, so they need no prefix. */
 export const bookNames = {
     rdsMasterUser: "postgres",
-    // Raw input (landing/), Iceberg tables (warehouse/<db>.db/<table>/), job code, stream checkpoints.
-    lakePrefixes: ["landing/", "warehouse/", "spark-jobs/", "spark-checkpoint/"],
+    // Raw input (landing/), Iceberg tables (warehouse/<db>.db/<table>/), job code, stream checkpoints,
+    // Spark event logs (Spark refuses an event-log directory that does not exist: EventLogFileWriter
+    // requireLogBaseDirAsDirectory; so does the History Server).
+    lakePrefixes: ["landing/", "warehouse/", "spark-jobs/", "spark-checkpoint/", "spark-events/"],
     warehousePrefix: "warehouse",
     topics: { source: "src-customers", transformed: "customers-transformed" },
 } as const;

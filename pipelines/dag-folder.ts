@@ -36,6 +36,7 @@ export function airflowSparkApplication(
         // The namespace the DAGs submit their SparkApplications to (pipelines/*/dags/*.py).
         namespace: NAMESPACE.airflow,
         mainApplicationFile: s3a(a.bucket, upload.key),
+        lakeBucket: a.bucket,
         arguments: a.arguments,
         packages: [...ICEBERG_PACKAGES],
         ...lakeDeps(),

@@ -124,6 +124,14 @@ for (const stack of STACKS) {
                     ...icebergTableWrite(`warehouse/${dbs().realtime}.db/customers`),
                     ...(ns === "airflow" ? icebergTableWrite(`warehouse/${dbs().imdb}.db/consolidated`) : []),
                     { op: "ListMultipartUploads" },
+                    // The rolling event log (EventLogFileWriters.scala RollingEventLogFilesWriter): the
+                    // base directory probed, the app's folder created, event files written, the
+                    // status file renamed from .inprogress when the application ends.
+                    ...probe("spark-events"),
+                    ...s3aWrite("spark-events/eventlog_v2_spark-1/events_1_spark-1.zstd"),
+                    ...s3aWrite("spark-events/eventlog_v2_spark-1/appstatus_spark-1.inprogress"),
+                    { op: "CopyObject", key: "spark-events/eventlog_v2_spark-1/appstatus_spark-1" },
+                    { op: "DeleteObject", key: "spark-events/eventlog_v2_spark-1/appstatus_spark-1.inprogress" },
                 ]);
                 denied(doc, lake, [
                     { op: "PutObject", key: "landing/imdb/x" },

@@ -1,4 +1,5 @@
 import * as aws from "@pulumi/aws";
+import { EVENT_LOG_RETENTION_DAYS, SPARK_EVENTS_PREFIX } from "../../platform/spark-history/events";
 import * as pulumi from "@pulumi/pulumi";
 import { bookNames, stackNames } from "../../lib/naming";
 import { tlsOnlyBucketPolicy } from "./policies";
@@ -95,6 +96,17 @@ export class DataLake extends pulumi.ComponentResource {
                             noncurrentVersionExpiration: { noncurrentDays: 30 },
                             abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
                         },
+                        // Spark's event logs: the History Server only reads (no cleaner), so S3 expires them.
+                        ...(id === "lake"
+                            ? [
+                                  {
+                                      id: "expire-spark-events",
+                                      status: "Enabled",
+                                      filter: { prefix: SPARK_EVENTS_PREFIX },
+                                      expiration: { days: EVENT_LOG_RETENTION_DAYS },
+                                  },
+                              ]
+                            : []),
                     ],
                 },
                 bp,

@@ -150,6 +150,7 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
         name: STREAMING_APP,
         namespace: NAMESPACE.kafka,
         mainApplicationFile: s3a(a.lakeBucket, upload.key),
+        lakeBucket: a.lakeBucket,
         arguments: streamingArguments({
             bucket: a.lakeBucket,
             region: a.config.region,

@@ -335,6 +335,7 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                 for (const s of sources) {
                     need.push([s, apiServer, 8080, `${s.what} -> airflow`], [s, coord, 8443, `${s.what} -> trino`]);
                     need.push([s, find(pods, "elastic", { "common.k8s.elastic.co/type": "kibana" }), 5601, `${s.what} -> kibana`]);
+                    need.push([s, find(pods, "spark-operator", { "app.kubernetes.io/name": "spark-history-server" }), 18080, `${s.what} -> spark history`]);
                 }
             }
             const blocked = need.filter(([s, d, port]) => !ok(s, d, port)).map(([, , port, what]) => `${what} (:${port})`);
@@ -437,6 +438,12 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             for (const src of [...pods.filter((p) => p.ns !== "airflow"), internet]) {
                 if (run.config.exposure === "clusterIp" && ok(src, api, 8080)) bad.push(`${src.what} -> airflow api 8080`);
             }
+            // The History Server (no login of its own): only through its load balancer, never from other pods.
+            const history = find(pods, "spark-operator", { "app.kubernetes.io/name": "spark-history-server" });
+            for (const src of [...pods.filter((p) => p !== history), internet]) {
+                if (run.config.exposure === "clusterIp" && ok(src, history, 18080)) bad.push(`${src.what} -> spark history 18080`);
+            }
+            if (ok(internet, history, 18080)) bad.push("internet -> spark history");
             if (ok(internet, api, 8080) || ok(internet, coord, 8443)) bad.push("internet -> UIs");
             assert.deepEqual(bad, []);
         });

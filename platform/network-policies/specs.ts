@@ -38,6 +38,8 @@ export const PODS = {
     airflowComponent: "component",
     // Strimzi names the Connect image build pod <cluster>-connect-build (KafkaConnectBuild, strimzi.io/name).
     connectBuild: { "strimzi.io/name": `${CONNECT_NAME}-connect-build` },
+    // The program's own Deployment (platform/spark-history/specs.ts).
+    sparkHistory: { "app.kubernetes.io/name": "spark-history-server" },
 } as const;
 
 /** Airflow's components that use the metadata DB; task pods (worker) do not (Airflow 3's execution API). */
@@ -66,6 +68,7 @@ export const PORTS = {
     dns: 53,
     https: 443,
     postgres: 5432,
+    sparkHistory: 18080,
 } as const;
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
@@ -73,7 +76,7 @@ const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port
 const ips = (...cidrs: string[]) => cidrs.map((cidr) => ({ ipBlock: { cidr } }));
 
 export interface NetworkPolicyConfig {
-    config: Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr">;
+    config: Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr"> & Partial<Pick<StackConfig, "sparkHistoryServer">>;
     /** Every namespace the platform owns (the Namespaces component's and Karpenter's). */
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
@@ -193,6 +196,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [{ from, ports: tcp(PORTS.trinoHttps) }],
         });
         policy(NAMESPACE.elastic, "allow-load-balancer", { podSelector: { matchLabels: PODS.kibana }, ingress: [{ from, ports: tcp(PORTS.kibana) }] });
+        if (a.config.sparkHistoryServer) {
+            policy(NAMESPACE.sparkOperator, "allow-load-balancer-spark-history", {
+                podSelector: { matchLabels: PODS.sparkHistory },
+                ingress: [{ from, ports: tcp(PORTS.sparkHistory) }],
+            });
+        }
     }
     return out;
 }

@@ -1,9 +1,13 @@
+import { SPARK_EVENTS_PREFIX, eventLogDirectoryProbe } from "../spark-history/events";
 import { PolicyDocument, Statement, doc, glueCatalogArns, s3Prefixes } from "../../lib/iam";
 
-/** The lake prefixes every Spark job reads and writes: code; Iceberg tables and stream checkpoints. */
+/**
+ * The lake prefixes every Spark job reads and writes: code; Iceberg tables, stream checkpoints and
+ * the event logs (rolling event logs are renamed when they close: S3A copies and deletes).
+ */
 export const SPARK_LAKE_ACCESS = {
     read: ["spark-jobs/"],
-    readwrite: ["warehouse/", "spark-checkpoint/"],
+    readwrite: ["warehouse/", "spark-checkpoint/", SPARK_EVENTS_PREFIX],
 } as const;
 
 /**
@@ -57,5 +61,5 @@ export function sparkPodPolicy(lakeArn: string, glue: GlueScope, extra: SparkExt
     const catalog: Statement[] = glue.databases.length
         ? [{ Sid: "IcebergCatalog", Effect: "Allow", Action: [...ICEBERG_GLUE_WRITE], Resource: glueResources(glue) }]
         : [];
-    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite), ...catalog);
+    return doc(list, ...withSid("Read", read), ...withSid("ReadWrite", readwrite), eventLogDirectoryProbe(lakeArn), ...catalog);
 }

@@ -45,6 +45,7 @@ const base = {
     name: "imdb-bronze",
     namespace: "airflow" as const,
     mainApplicationFile: "s3a://lake/spark-jobs/imdb_bronze.py",
+    lakeBucket: "lake",
     arguments: ["--bucket", "lake"],
     sizing: { executors: 2, executorMemory: "2g" },
     region: "us-east-1",
@@ -146,7 +147,7 @@ describe("Platform: SparkOperator", () => {
                     ([] as string[]).concat(s.Resource),
                 );
             assert.deepEqual(objects(false).sort(), [`${arn}/landing/*`, `${arn}/spark-jobs/*`]);
-            assert.deepEqual(objects(true).sort(), [`${arn}/spark-checkpoint/*`, `${arn}/warehouse/*`]);
+            assert.deepEqual(objects(true).sort(), [`${arn}/spark-checkpoint/*`, `${arn}/spark-events/*`, `${arn}/warehouse/*`]);
             for (const s of pol.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("s3:")))) {
                 for (const r of ([] as string[]).concat(s.Resource)) assert.ok(r === arn || r.startsWith(`${arn}/`), `resource ${r}`);
             }
@@ -354,7 +355,8 @@ describe("Platform: SparkOperator", () => {
                 const app = sparkApplicationSpec({
                     name: "probe",
                     namespace: "airflow",
-                    mainApplicationFile: "s3a://x/spark-jobs/p.py",
+                    mainApplicationFile: "s3a://xyz/spark-jobs/p.py",
+                    lakeBucket: "xyz",
                     sizing: plan().config.spark,
                     region: plan().config.region,
                 });

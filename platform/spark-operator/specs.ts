@@ -3,6 +3,7 @@ import { apiVersions, apps, images, sparkPackages } from "../../versions";
 import { SPARK_SERVICE_ACCOUNT, SparkJobNamespace } from "./values";
 import type { CustomResourceObject, RbacRule } from "../k8s/objects";
 import { CAPACITY_TYPE_LABEL, DO_NOT_DISRUPT, PoolName, Toleration, podPlacement } from "../karpenter/nodepools";
+import { eventLogConf } from "../spark-history/events";
 
 /**
  * What Airflow's SparkKubernetesOperator does in the job namespace: create the SparkApplication,
@@ -39,6 +40,35 @@ export function s3aConf(region: string): Record<string, string> {
     };
 }
 
+/** The driver UI's port (Spark's spark.ui.port default): the metrics endpoints below are served there. */
+export const SPARK_UI_PORT = 4040;
+
+/** What the driver serves for Prometheus (the contract with the PodMonitor of the monitoring stack). */
+export const SPARK_METRICS_PATHS = {
+    /** Spark's metrics system through PrometheusServlet (core metrics/sink/PrometheusServlet.scala). */
+    driver: "/metrics/prometheus/",
+    /** Executor summaries (status/api/v1/PrometheusResource.scala), on with spark.ui.prometheus.enabled. */
+    executors: "/metrics/executors/prometheus",
+} as const;
+
+/**
+ * Prometheus endpoints on the driver's UI port, for every application (docs/monitoring.md, "Metrics"
+ * and "Executor Metrics"). spark.metrics.namespace is fixed: by default Spark prefixes every name
+ * with spark.app.id (MetricsSystem.buildRegistryName), a new name on every run that no dashboard
+ * could query; the application is told apart by the pod's labels instead. The application-status
+ * and streaming-query sources are off by default and carry what alerts ask (failed jobs, input rate).
+ */
+export function sparkMetricsConf(): Record<string, string> {
+    return {
+        "spark.ui.prometheus.enabled": "true",
+        "spark.metrics.conf.*.sink.prometheusServlet.class": "org.apache.spark.metrics.sink.PrometheusServlet",
+        "spark.metrics.conf.*.sink.prometheusServlet.path": SPARK_METRICS_PATHS.driver,
+        "spark.metrics.namespace": "bdok",
+        "spark.metrics.appStatusSource.enabled": "true",
+        "spark.sql.streaming.metricsEnabled": "true",
+    };
+}
+
 export type SparkRestartPolicy =
     | { type: "Never" }
     | {
@@ -54,6 +84,8 @@ export interface SparkApplicationArgs {
     namespace: SparkJobNamespace;
     /** s3a://<lake>/spark-jobs/<file>.py */
     mainApplicationFile: string;
+    /** The lake bucket: the event log goes to its spark-events/ prefix (the History Server's input). */
+    lakeBucket: string;
     arguments?: string[];
     /** Maven coordinates; hadoop-aws is always included. */
     packages?: string[];
@@ -209,6 +241,8 @@ export function sparkApplicationSpec(args: SparkApplicationArgs): SparkApplicati
             deps: { packages, ...(args.pyFiles?.length ? { pyFiles: args.pyFiles } : {}) },
             sparkConf: {
                 ...s3aConf(args.region),
+                ...eventLogConf(args.lakeBucket),
+                ...sparkMetricsConf(),
                 ...(args.dynamicAllocation ? dynamicAllocationConf(args.dynamicAllocation.maxExecutors, args.dynamicAllocation.initialExecutors) : {}),
                 ...envConf(args.env ?? {}),
                 ...(args.sparkConf ?? {}),

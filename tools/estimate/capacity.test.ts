@@ -70,6 +70,7 @@ describe("estimates: capacity (synthetic)", () => {
             name: "dyn",
             namespace: "airflow",
             mainApplicationFile: "s3a://lake/spark-jobs/dyn.py",
+            lakeBucket: "lake",
             sizing: { executors: 1, executorMemory: "2g" },
             region: "us-east-1",
             dynamicAllocation: { maxExecutors: 3 },
