@@ -209,6 +209,12 @@ export const schema = {
                 "the folder whose DAG files are deployed next to the platform's",
                 "user/dags",
             ),
+            // Users' Spark job files without TypeScript (pipelines/user.ts userJobFiles).
+            userJobs: field(
+                str({ pattern: /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+$/, describe: "a folder of the project, relative to its root, such as user/jobs" }),
+                "the folder whose Spark job files are uploaded to the lake's spark-jobs/user/",
+                "user/jobs",
+            ),
         }),
         "the Airflow settings",
         {} as any,
