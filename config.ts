@@ -224,6 +224,45 @@ export const schema = {
                 "the folder whose DAG files are deployed next to the platform's",
                 "user/dags",
             ),
+            // Users' Spark job files without TypeScript (pipelines/user.ts userJobFiles).
+            userJobs: field(
+                str({ pattern: /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+$/, describe: "a folder of the project, relative to its root, such as user/jobs" }),
+                "the folder whose Spark job files are uploaded to the lake's spark-jobs/user/",
+                "user/jobs",
+            ),
+            // Airflow 3 DAG bundles from git (platform/airflow/values.ts dagBundleConfigList).
+            dagBundles: field(
+                list(
+                    obj({
+                        name: field(
+                            // No '-': the platform's own bundle is dags-folder, and the name makes a connection's env var.
+                            str({ pattern: /^[a-z][a-z0-9_]{0,39}$/, describe: "a lower-case name of up to 40 letters, digits and _" }),
+                            "the bundle's name in Airflow",
+                        ),
+                        url: field(
+                            str({
+                                pattern: /^(https:\/\/[\w.-]+(:\d+)?\/[\w.~/-]+|git@[\w.-]+:[\w.~/-]+|ssh:\/\/[\w.@-]+(:\d+)?\/[\w.~/-]+)$/,
+                                describe: "a git URL: https://host/owner/repo.git, git@host:owner/repo.git or ssh://git@host/owner/repo.git",
+                            }),
+                            "the git repository",
+                        ),
+                        ref: field(str({ pattern: /^[\w][\w./-]*$/, describe: "a branch or tag name such as main or v1.2" }), "the branch or tag to track"),
+                        subdir: field(
+                            str({
+                                pattern: /^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]*$/,
+                                nonEmpty: false,
+                                describe: "a folder of the repository, relative to its root",
+                            }),
+                            "the repository's DAG folder ('' for its root)",
+                            "",
+                        ),
+                        refreshSeconds: field(int(30, 86400), "an integer from 30 to 86400", 300),
+                    }),
+                    { max: 10 },
+                ),
+                "git repositories whose DAGs Airflow 3 parses as DAG bundles (GitDagBundle), next to the platform's",
+                [],
+            ),
         }),
         "the Airflow settings",
         {} as any,
@@ -393,6 +432,11 @@ export const MIN_SOURCE_PREFIX = 8;
 
 /** Rules across keys, for the sections that parsed (an invalid section is undefined here). */
 function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
+    const bundles: { name: string }[] = cfg.airflow?.dagBundles ?? [];
+    bundles.forEach((b, i) => {
+        if (bundles.findIndex((x) => x.name === b.name) < i)
+            ctx.issues.push(`${PROJECT}:airflow.dagBundles[${i}].name: got ${JSON.stringify(b.name)} twice; allowed: a name no other bundle has`);
+    });
     for (const [name, ng] of Object.entries(cfg.nodeGroups ?? {})) {
         const path = `${PROJECT}:nodeGroups.${name}`;
         if (!(ng.minSize <= ng.desiredSize && ng.desiredSize <= ng.maxSize)) {

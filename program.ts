@@ -28,7 +28,8 @@ import { RealtimePipeline } from "./pipelines/realtime";
 import { ES_SINK } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
-import { userDagFiles } from "./pipelines/user";
+import { LAKE_BUCKET_VARIABLE, userDagFiles, userJobFiles } from "./pipelines/user";
+import { UserJobs } from "./pipelines/user-jobs";
 import { ConfigError } from "./lib/validate";
 import { LakeMaintenance } from "./pipelines/maintenance";
 import { maintenanceDagFiles, writtenNamespaces } from "./pipelines/maintenance/specs";
@@ -230,6 +231,14 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     const user = userDagFiles(cfg.airflow.userDags);
     if (user.issues.length) throw new ConfigError(user.issues);
     const userDags = user.files;
+    // Users' Spark job files (bdok:airflow.userJobs) in the lake's spark-jobs/user/; their templates
+    // name the bucket through an Airflow Variable set from the environment.
+    const userJobUploads = userJobFiles(cfg.airflow.userJobs);
+    if (userJobUploads.issues.length) throw new ConfigError(userJobUploads.issues);
+    const userJobs = userJobUploads.uploads.length
+        ? new UserJobs("user-jobs", { lakeBucket: lake.lake.name, uploads: userJobUploads.uploads, tags }, onCluster)
+        : undefined;
+    const forUsers = Object.keys(userDags).length || userJobs ? { [`AIRFLOW_VAR_${LAKE_BUCKET_VARIABLE.toUpperCase()}`]: lake.lake.name } : {};
     // The jobs Airflow submits (their code, the lake ConfigMap their pods mount) outlive it on
     // destroy: a scheduler still running never submits into a half-deleted pipeline. It starts after
     // the Spark operator: the maintenance DAG submits as soon as it exists, and the driver pod needs
@@ -248,11 +257,14 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             bootstrapNamespace: namespaces.byName["db-bootstrap"],
             database: db,
             lake,
-            env: cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {},
+            env: { ...(cfg.pipelines.batch ? { BDOK_LAKE_BUCKET: lake.lake.name, AWS_DEFAULT_REGION: cfg.region } : {}), ...forUsers },
             ...(dagFiles || Object.keys(userDags).length ? { dagFiles: pulumi.output(dagFiles ?? {}).apply((ours) => ({ ...ours, ...userDags })) } : {}),
             workerLakeGrants: batchAsks.airflowWorkerLake,
         },
-        { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : []), ...(maintenance ? [maintenance] : [])] },
+        {
+            ...onPools,
+            dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : []), ...(maintenance ? [maintenance] : []), ...(userJobs ? [userJobs] : [])],
+        },
     );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
     const elastic = new Elastic(

@@ -14,7 +14,7 @@ import { ChartName, charts } from "../versions";
 import { chartFile, LOCK_FILE, readLock, readSums } from "../tools/charts-lock";
 import { chartSource } from "../platform/k8s/objects";
 import { chartTarball, helmBinary, sharedChartsDir } from "../tools/helm";
-import { ProcessResult, runTool } from "./support";
+import { ProcessResult, inBackground, runTool } from "./support";
 
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 const pinned = Object.keys(charts) as ChartName[];
@@ -45,41 +45,48 @@ function bareClone(tmp: string, cache: string, repo: string): NodeJS.ProcessEnv 
     return env;
 }
 
-describe("charts on a bare clone: fetched once, verified against charts.lock.json", function () {
-    this.timeout(300000);
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-fetch-charts-"));
-    const lockBefore = sha(fs.readFileSync(LOCK_FILE));
-    let good: { url: string; close: () => Promise<void> };
-    let tampered: { url: string; close: () => Promise<void> };
-    const results: Record<string, ProcessResult> = {};
-    const trino = chartFile("trino");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-fetch-charts-"));
+const lockBefore = sha(fs.readFileSync(LOCK_FILE));
+const trino = chartFile("trino");
 
-    before(async () => {
+// Started with the run, so these child processes use the other core while the in-process suites
+// run; one at a time among themselves, since other suites' command-line runs share the machine.
+const bareCloneRuns = inBackground(
+    async () => {
         const real = Object.fromEntries(pinned.map((n) => [chartFile(n), fs.readFileSync(chartTarball(n))]));
-        good = await chartRepo(path.join(tmp, "repo"), real);
+        const good = await chartRepo(path.join(tmp, "repo"), real);
         // The same chart, recompressed: a valid tarball of the right version with other bytes.
         const other = zlib.gzipSync(zlib.gunzipSync(real[trino]), { level: 1 });
         assert.notEqual(sha(other), sha(real[trino]));
-        tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
-        // In child processes (this one serves the repositories), one at a time: the other suites'
-        // command-line runs share the machine and have their own time limits.
-        const fetched = await runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], { env: bareClone(tmp, path.join(tmp, "unused"), good.url) });
-        const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) });
-        const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")]);
-        const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")]);
-        const offline = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
-            env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
-        });
-        const plan = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
-            env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
-            timeoutMs: 280000,
-        });
-        Object.assign(results, { fetched, refused, plan, offline, indexLock, tamperedIndexLock });
-    });
-    after(async () => {
-        await good?.close();
-        await tampered?.close();
-        fs.rmSync(tmp, { recursive: true, force: true });
+        const tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
+        try {
+            const fetched = await runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], {
+                env: bareClone(tmp, path.join(tmp, "unused"), good.url),
+            });
+            const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) });
+            const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")]);
+            const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")]);
+            const offline = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
+                env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
+            });
+            const plan = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
+                env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
+                timeoutMs: 280000,
+            });
+            return { fetched, refused, plan, offline, indexLock, tamperedIndexLock };
+        } finally {
+            await Promise.all([good.close(), tampered.close()]);
+        }
+    },
+    () => fs.rmSync(tmp, { recursive: true, force: true }),
+);
+
+describe("charts on a bare clone: fetched once, verified against charts.lock.json", function () {
+    this.timeout(300000);
+    const results: Record<string, ProcessResult> = {};
+
+    before(async () => {
+        Object.assign(results, await bareCloneRuns());
     });
 
     it("fetches every pinned chart through helm pull, each with the locked sha256; --sums copies the lock's sums for BDOK_CHARTS_DIR", () => {

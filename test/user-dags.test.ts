@@ -9,13 +9,16 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { dagConfigMapKey } from "../platform/airflow/dags";
-import { userDagFiles } from "../pipelines/user";
+import { dagConfigMapKey, DAGS_IGNORE_FILE } from "../platform/airflow/dags";
+import { USER_JOBS_PREFIX, userDagFiles, userJobFiles } from "../pipelines/user";
+import { sha256 } from "../lib/hash";
 import { ROOT } from "../tools/harness";
 import { validateCustomResource } from "../tools/schemas";
 import { inputsOf, ofType, planWith } from "./support";
+import { USER_DAGS_FIXTURE, USER_FIXTURES, USER_JOBS_FIXTURE } from "./user-fixtures";
 
-const FIXTURE = "test/fixtures/user-dags";
+const FIXTURE = USER_DAGS_FIXTURE;
+const JOBS_FIXTURE = USER_JOBS_FIXTURE;
 
 /** The checks every user file gets: Python compiles, SparkApplications validate strictly. */
 function checkUserFiles(files: Record<string, string>): string[] {
@@ -44,7 +47,7 @@ describe("users' own DAGs (bdok:airflow.userDags)", () => {
 
     it("a DAG dropped into the folder is planned into the DAG ConfigMap and the Airflow pods' DAG volume, next to ours", async function () {
         this.timeout(120_000);
-        const run = await planWith("dev", { "bdok:airflow": { userDags: FIXTURE } });
+        const run = await planWith("dev", USER_FIXTURES);
         const cm = ofType(run, "kubernetes:core/v1:ConfigMap").find((c) => c.name === "airflow-dags");
         assert.ok(cm, "the DAG ConfigMap");
         const data = inputsOf(cm).data as Record<string, string>;
@@ -56,6 +59,34 @@ describe("users' own DAGs (bdok:airflow.userDags)", () => {
         const values = JSON.stringify(inputsOf(ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!).values);
         for (const f of ["hello_lake.py", "hello_lake.yaml"]) assert.ok(values.includes(`{"key":"${dagConfigMapKey(`user/${f}`)}","path":"user/${f}"}`), f);
         assert.deepEqual(checkUserFiles(userDagFiles(FIXTURE).files), []);
+    });
+
+    it("a job file dropped into bdok:airflow.userJobs is uploaded to spark-jobs/user/, where the user's template points through the Airflow Variable", async function () {
+        this.timeout(120_000);
+        const run = await planWith("dev", USER_FIXTURES);
+        const objects = ofType(run, "aws:s3/bucketObjectv2:BucketObjectv2").filter((o) => String(inputsOf(o).key).startsWith(`${USER_JOBS_PREFIX}/`));
+        assert.deepEqual(
+            objects.map((o) => [inputsOf(o).key, inputsOf(o).source?.asset, o.parent?.split("::").pop()]),
+            [[`${USER_JOBS_PREFIX}/hello_lake.py`, `${JOBS_FIXTURE}/hello_lake.py`, "user-jobs"]],
+        );
+        const sha = sha256(fs.readFileSync(path.join(ROOT, JOBS_FIXTURE, "hello_lake.py")));
+        assert.equal(inputsOf(objects[0]).sourceHash, sha, "a content change re-uploads");
+        // The template's Jinja names the Variable the Airflow pods get from their environment.
+        const values = inputsOf(ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!).values;
+        const env = Object.fromEntries((values.env as { name: string; value: string }[]).map((e) => [e.name, e.value]));
+        assert.ok(env.AIRFLOW_VAR_BDOK_LAKE_BUCKET, "AIRFLOW_VAR_BDOK_LAKE_BUCKET on Airflow's containers");
+        assert.equal(env.AIRFLOW_VAR_BDOK_LAKE_BUCKET, env.BDOK_LAKE_BUCKET, "the lake bucket");
+        const template = YAML.parse(fs.readFileSync(path.join(ROOT, FIXTURE, "hello_lake.yaml"), "utf8"));
+        assert.equal(template.spec.mainApplicationFile, `s3a://{{ var.value.bdok_lake_bucket }}/${inputsOf(objects[0]).key}`);
+    });
+
+    it("without user files the plan has no user uploads and no Variable (the project's user/ folders hold only READMEs)", async function () {
+        this.timeout(120_000);
+        assert.deepEqual(userJobFiles("user/jobs"), { uploads: [], issues: [] });
+        const run = await planWith("dev", {});
+        assert.ok(!run.captured.some((c) => c.type === "bdok:pipelines:UserJobs"));
+        const values = inputsOf(ofType(run, "kubernetes:helm.sh/v3:Release").find((r) => inputsOf(r).chart === "airflow")!).values;
+        assert.ok(!JSON.stringify(values.env ?? []).includes("AIRFLOW_VAR_"));
     });
 
     it("the checks fail on a broken DAG or a SparkApplication with an unknown field", () => {
@@ -92,6 +123,39 @@ describe("users' own DAGs (bdok:airflow.userDags)", () => {
         { title: "a name the DAG folder cannot hold", files: { "my dag.py": "x" }, want: /dagFiles: got path "user\/my dag\.py"/ },
         { title: "a folder outside the project", files: {}, dir: "../elsewhere", want: /allowed: a folder inside the project/ },
     ];
+    const jobCases: { title: string; files: Record<string, string>; want: string[] | RegExp }[] = [
+        { title: "job files; README and dotfiles stay", files: { "a.py": "x", "deps.zip": "z", "README.md": "r", ".keep": "" }, want: ["a.py", "deps.zip"] },
+        { title: "a subfolder", files: { "lib/a.py": "x" }, want: /lib\/ is a folder; allowed: files directly in the folder/ },
+        { title: "another kind of file", files: { "job.yaml": "x" }, want: /job\.yaml; allowed: \.py jobs/ },
+        { title: "a name S3 and Pulumi would not take as is", files: { "my job.py": "x" }, want: /my job\.py; allowed: letters, digits/ },
+    ];
+    jobCases.forEach((c, i) => {
+        it(`jobs folder: ${c.title}`, () => {
+            const dir = path.join(root, `jobs${i}`);
+            for (const [f, text] of Object.entries(c.files)) {
+                fs.mkdirSync(path.dirname(path.join(dir, f)), { recursive: true });
+                fs.writeFileSync(path.join(dir, f), text);
+            }
+            const r = userJobFiles(`jobs${i}`, root);
+            if (Array.isArray(c.want)) {
+                assert.deepEqual(r.issues, []);
+                assert.deepEqual(
+                    r.uploads.map((u) => u.key),
+                    c.want.map((f) => `${USER_JOBS_PREFIX}/${f}`),
+                );
+                assert.deepEqual(
+                    r.uploads.map((u) => u.source),
+                    c.want.map((f) => `jobs${i}/${f}`),
+                );
+            } else {
+                assert.equal(r.issues.length, 1, r.issues.join("\n"));
+                assert.match(r.issues[0], c.want);
+                assert.match(r.issues[0], /^bdok:airflow\.userJobs \(jobs\d\): /);
+                assert.deepEqual(r.uploads, []);
+            }
+        });
+    });
+
     cases.forEach((c, i) => {
         it(`folder: ${c.title}`, () => {
             const dir = path.join(root, `case${i}`);

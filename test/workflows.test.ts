@@ -1,7 +1,9 @@
 // The GitHub Actions workflows: they parse, and the jobs and steps the delivery process relies on
 // exist with the right triggers, guards and inputs.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
 import { ROOT } from "../tools/harness";
@@ -102,7 +104,12 @@ describe("GitHub workflows", () => {
                 assert.ok(roleStep?.with?.["role-to-assume"], `${f} ${id}: AWS access through a role (OIDC), no keys`);
                 assert.equal(job.permissions?.["id-token"], "write", `${f} ${id}: OIDC needs id-token: write`);
                 for (const p of pulumi) {
-                    assert.equal(p.env?.PULUMI_ACCESS_TOKEN, token, `${f} ${id}: the token the check looked at`);
+                    // The OIDC step's token when the check chose OIDC, else the secret the check looked at.
+                    assert.equal(
+                        p.env?.PULUMI_ACCESS_TOKEN,
+                        `\${{ steps.pulumi-token.outputs.pulumi-access-token || ${token.slice(4, -3).trim()} }}`,
+                        `${f} ${id}: the token`,
+                    );
                     assert.ok(!JSON.stringify(p).match(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID/), `${f} ${id}: AWS keys`);
                     if (p.with?.command === "destroy") continue;
                     assert.equal(p.with?.policyPacks, "policy", `${f} ${id}: the policy pack`);
@@ -116,6 +123,100 @@ describe("GitHub workflows", () => {
             }
         }
     });
+
+    // pulumi/auth-actions (action.yml inputs organization, requested-token-type, scope,
+    // export-environment-variables; src/main.ts exchanges the job's GitHub id_token, audience
+    // urn:pulumi:org:<org>, for a Pulumi access token at <cloud>/api/oauth/token).
+    it("get the Pulumi token by OIDC before every Pulumi step when the environment names a token type", () => {
+        let jobs = 0;
+        for (const [f, wf] of Object.entries(all)) {
+            for (const [id, job] of Object.entries(wf.jobs)) {
+                const pulumi = pulumiSteps(job);
+                if (pulumi.length === 0) continue;
+                jobs++;
+                const auth = job.steps.filter((s) => s.uses?.startsWith("pulumi/auth-actions@"));
+                assert.equal(auth.length, 1, `${f} ${id}: one pulumi/auth-actions step`);
+                assert.equal(auth[0].id, "pulumi-token", `${f} ${id}`);
+                assert.match(auth[0].if ?? "", /(^|&& )steps\.creds\.outputs\.pulumi-oidc == 'true'$/, `${f} ${id}: only when the check chose OIDC`);
+                assert.deepEqual(
+                    auth[0].with,
+                    {
+                        organization: "${{ vars.PULUMI_ORG }}",
+                        "requested-token-type": "${{ vars.PULUMI_OIDC_TOKEN_TYPE }}",
+                        scope: "${{ vars.PULUMI_OIDC_SCOPE }}",
+                        // Only the step's output carries it, into the Pulumi steps' env.
+                        "export-environment-variables": false,
+                    },
+                    `${f} ${id}`,
+                );
+                for (const p of pulumi) assert.ok(job.steps.indexOf(auth[0]) < job.steps.indexOf(p), `${f} ${id}: the token before ${p.name}`);
+                assert.equal(job.permissions?.["id-token"], "write", `${f} ${id}: the id_token needs id-token: write`);
+            }
+        }
+        assert.ok(jobs >= 5, `${jobs} jobs run Pulumi`);
+        for (const f of files)
+            assert.ok(
+                !/AWS_ACCESS_KEY_ID|AWS_SECRET_ACCESS_KEY|aws-access-key-id/.test(fs.readFileSync(path.join(DIR, f), "utf8")),
+                `${f}: long-lived AWS keys`,
+            );
+    });
+
+    // The check's own shell, run by bash with the environments a repository may have.
+    const checkCases: { title: string; env: Record<string, string>; enabled: boolean; oidc: boolean; fork?: boolean }[] = [
+        { title: "nothing configured", env: {}, enabled: false, oidc: false },
+        { title: "the role and the token secret", env: { PULUMI_ACCESS_TOKEN: "pul-x", AWS_ROLE_ARN: "arn" }, enabled: true, oidc: false },
+        {
+            title: "the role and OIDC variables",
+            env: { PULUMI_OIDC_TOKEN_TYPE: "urn:pulumi:token-type:access_token:organization", PULUMI_ORG: "acme", AWS_ROLE_ARN: "arn" },
+            enabled: true,
+            oidc: true,
+        },
+        {
+            title: "OIDC variables and the secret: OIDC wins",
+            env: { PULUMI_OIDC_TOKEN_TYPE: "t", PULUMI_ORG: "acme", PULUMI_ACCESS_TOKEN: "pul-x", AWS_ROLE_ARN: "arn" },
+            enabled: true,
+            oidc: true,
+        },
+        { title: "a token type without the organization", env: { PULUMI_OIDC_TOKEN_TYPE: "t", AWS_ROLE_ARN: "arn" }, enabled: false, oidc: false },
+        { title: "OIDC variables without the role", env: { PULUMI_OIDC_TOKEN_TYPE: "t", PULUMI_ORG: "acme" }, enabled: false, oidc: true },
+        {
+            title: "a fork's pull request (pr.yml): no OIDC",
+            env: { PULUMI_OIDC_TOKEN_TYPE: "t", PULUMI_ORG: "acme", AWS_ROLE_ARN: "arn", FROM_FORK: "true" },
+            enabled: false,
+            oidc: false,
+            fork: true,
+        },
+    ];
+    for (const c of checkCases) {
+        it(`the credentials check, ${c.title}: ${c.enabled ? "runs" : "skips"}${c.oidc ? ", by OIDC" : ""}`, () => {
+            for (const [f, wf] of Object.entries(all)) {
+                if (c.fork && f !== "pr.yml") continue;
+                for (const [id, job] of Object.entries(wf.jobs)) {
+                    const creds = job.steps.find((s) => s.id === "creds");
+                    if (!creds || pulumiSteps(job).length === 0) continue;
+                    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "bdok-creds-")), "out");
+                    fs.writeFileSync(out, "");
+                    const r = spawnSync("bash", ["-eo", "pipefail", "-c", creds.run!], {
+                        env: { PATH: process.env.PATH, GITHUB_OUTPUT: out, ...c.env },
+                        encoding: "utf8",
+                    });
+                    const outputs = Object.fromEntries(
+                        fs
+                            .readFileSync(out, "utf8")
+                            .trim()
+                            .split("\n")
+                            .filter(Boolean)
+                            .map((l) => l.split("=")),
+                    );
+                    fs.rmSync(path.dirname(out), { recursive: true, force: true });
+                    assert.equal(outputs["pulumi-oidc"], String(c.oidc), `${f} ${id}: ${r.stdout}${r.stderr}`);
+                    // destroy.yml fails instead of skipping: nothing to destroy without credentials is an error.
+                    if (c.enabled) assert.equal(outputs.enabled, "true", `${f} ${id}`);
+                    else assert.ok(outputs.enabled === "false" || r.status !== 0, `${f} ${id}: ${JSON.stringify(outputs)} exit ${r.status}`);
+                }
+            }
+        });
+    }
 
     it("keep the deploy credentials in the deploy environments, used only by pushes to main and manual runs", () => {
         let deployJobs = 0;
@@ -225,7 +326,9 @@ describe("GitHub workflows", () => {
             assert.match(preview.uses!, /^pulumi\/actions@v6$/);
             assert.equal(preview.with?.command, "preview");
             assert.match(preview.with?.["stack-name"], /matrix\.stack/);
-            for (const s of job.steps.filter((x) => x.id !== "creds")) assert.equal(s.if, "steps.creds.outputs.enabled == 'true'", `"${s.name}" not guarded`);
+            const guard = "steps.creds.outputs.enabled == 'true'";
+            for (const s of job.steps.filter((x) => x.id !== "creds"))
+                assert.ok(s.if === guard || s.if?.startsWith(`${guard} && `), `"${s.name}" not guarded: ${s.if}`);
             assert.match(step(job, "Check cloud credentials").run!, /::notice::/);
         });
     });

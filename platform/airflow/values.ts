@@ -131,6 +131,52 @@ export function airflowResources(ha: boolean) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// DAG bundles from git (Airflow 3)
+
+export interface GitDagBundle {
+    name: string;
+    url: string;
+    ref: string;
+    subdir: string;
+    refreshSeconds: number;
+}
+
+/** Airflow's own default bundle list (airflow/config_templates/config.yml, dag_processor.dag_bundle_config_list). */
+export const DAGS_FOLDER_BUNDLE = { name: "dags-folder", classpath: "airflow.dag_processing.bundles.local.LocalDagBundle", kwargs: {} };
+/** apache-airflow-providers-git's bundle (the apache/airflow image installs the git extra). */
+export const GIT_BUNDLE_CLASS = "airflow.providers.git.bundles.git.GitDagBundle";
+
+/** The connection a bundle clones through: GitHook reads its connection even when repo_url is given. */
+export const gitConnId = (bundle: string) => `bdok_git_${bundle}`;
+
+/**
+ * `[dag_processor] dag_bundle_config_list`: the DAG folder (ours and the users' files) first, then
+ * one GitDagBundle per repository (providers/git/bundles/git.py: tracking_ref, subdir, git_conn_id,
+ * repo_url; BaseDagBundle: refresh_interval). JSON, as Airflow's config parser reads it.
+ */
+export function dagBundleConfigList(bundles: readonly GitDagBundle[]): string {
+    return JSON.stringify([
+        DAGS_FOLDER_BUNDLE,
+        ...bundles.map((b) => ({
+            name: b.name,
+            classpath: GIT_BUNDLE_CLASS,
+            kwargs: {
+                tracking_ref: b.ref,
+                ...(b.subdir ? { subdir: b.subdir } : {}),
+                git_conn_id: gitConnId(b.name),
+                repo_url: b.url,
+                refresh_interval: b.refreshSeconds,
+            },
+        })),
+    ]);
+}
+
+/** AIRFLOW_CONN_* variables of the bundles' connections (JSON connections, no credentials: public repositories). */
+export function dagBundleConnections(bundles: readonly GitDagBundle[]): Record<string, string> {
+    return Object.fromEntries(bundles.map((b) => [`AIRFLOW_CONN_${gitConnId(b.name).toUpperCase()}`, JSON.stringify({ conn_type: "git", host: b.url })]));
+}
+
+// ---------------------------------------------------------------------------------------------
 // Chart values
 
 export interface AirflowValuesArgs {
@@ -166,7 +212,8 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
     const r = airflowResources(cfg.ha);
     const { repository, tag } = splitImage(a.image);
     const dags = dagVolume(a.dagsConfigMap, a.dagPaths);
-    const env: Record<string, string> = { ...a.env, AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region) };
+    const bundles = cfg.airflow.dagBundles ?? [];
+    const env: Record<string, string> = { ...a.env, ...dagBundleConnections(bundles), AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region) };
     const groomer = { resources: r.logGroomer };
     const sa = (name: string) => ({ create: true, name });
     const ha = cfg.ha;
@@ -210,6 +257,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
                 remote_log_conn_id: "aws_default",
                 encrypt_s3_logs: "False",
             },
+            ...(bundles.length ? { dag_processor: { dag_bundle_config_list: dagBundleConfigList(bundles) } } : {}),
             // Two API workers instead of four: each holds a full Airflow import in memory.
             api: { workers: 2 },
         },

@@ -10,7 +10,9 @@ import * as path from "path";
 import * as zlib from "zlib";
 import { Captured } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
-import { inputsOf, planOf, planWith } from "../support";
+import { inputsOf, planWith } from "../support";
+import { USER_FIXTURES } from "../user-fixtures";
+import { USER_JOBS_PREFIX } from "../../pipelines/user";
 import { CACHE, startMoto } from "./env";
 import { requireEngine, runAsync, tempDir } from "./streams";
 
@@ -80,7 +82,8 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
 
     before(async function () {
         requireEngine(this, "Airflow", airflowMissing());
-        const { values, cm, volume, env } = dagFolderOf(await planOf("dev"));
+        // The dev stack with the sample user folders: users' DAGs get the checks ours get.
+        const { values, cm, volume, env } = dagFolderOf(await planWith("dev", USER_FIXTURES));
         bucket = env.BDOK_LAKE_BUCKET;
 
         dir = tempDir("airflow");
@@ -134,7 +137,7 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
 
     it("the DAG folder, laid out as the kubelet lays out the ConfigMap, parses with zero import errors", () => {
         assert.deepEqual(answer.import_errors, {});
-        assert.deepEqual(Object.keys(answer.dags).sort(), ["iceberg_maintenance", "imdb_pipeline"]);
+        assert.deepEqual(Object.keys(answer.dags).sort(), ["hello_lake", "iceberg_maintenance", "imdb_pipeline"]);
         assert.deepEqual(answer.dags.imdb_pipeline, ["acquire", "imdb_bronze", "imdb_silver"]);
         // Found through the top-level links, never under ..data or ..<timestamp>.
         assert.ok(
@@ -151,7 +154,7 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         const bodies = Object.entries(answer.spark_bodies);
         assert.deepEqual(
             bodies.map(([t]) => t).sort(),
-            ["iceberg_maintenance.iceberg_maintenance", "imdb_pipeline.imdb_bronze", "imdb_pipeline.imdb_silver"].sort(),
+            ["hello_lake.count_titles", "iceberg_maintenance.iceberg_maintenance", "imdb_pipeline.imdb_bronze", "imdb_pipeline.imdb_silver"].sort(),
         );
         for (const [task, body] of bodies) {
             assert.equal(body.kind, "SparkApplication", task);
@@ -170,6 +173,10 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
             assert.deepEqual(validateCustomResource({ ...body, spec }), [], task);
             assert.equal(body.metadata.namespace, "airflow", task);
         }
+    });
+
+    it("the user's template reaches the user's uploaded job: the Variable the platform sets, rendered by the operator", () => {
+        assert.equal(answer.spark_bodies["hello_lake.count_titles"].spec.mainApplicationFile, `s3a://${bucket}/${USER_JOBS_PREFIX}/hello_lake.py`);
     });
 
     it("acquire streams each IMDB file from the (local) download host, decompressed, to landing/imdb/<table>.tsv in the lake bucket", () => {

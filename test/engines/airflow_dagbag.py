@@ -51,8 +51,13 @@ def spark_body(dag, op) -> dict:
         captured["body"] = self.body
         raise Captured()
 
+    from airflow.sdk.execution_time.context import VariableAccessor
+
     ti = mock.Mock(dag_id=dag.dag_id, task_id=op.task_id, map_index=-1, try_number=1)
     context = {"ti": ti, "run_id": "manual__2026-01-01T00:00:00+00:00", "dag": dag, "task": op}
+    # Variables as the task runner gives them to templates (sdk/execution_time/task_runner.py,
+    # get_template_context): read through the secrets backends, the environment's AIRFLOW_VAR_* first.
+    context["var"] = {"json": VariableAccessor(deserialize_json=True), "value": VariableAccessor(deserialize_json=False)}
     op.render_template_fields(context, jinja_env=dag.get_template_env())
     cls = spark_kubernetes.SparkKubernetesOperator
     with (

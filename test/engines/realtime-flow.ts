@@ -10,6 +10,7 @@ import { Broker, clientProps, probe } from "./kafka";
 import { downloadJob, localLake, python, uploadJob, uploadedSource } from "./lake";
 import { EnginePlan, SparkApp } from "./plan";
 import { Submission, failureSummary, submission } from "./spark";
+import type { Trino } from "./trino";
 import { inputsOf } from "../support";
 
 export const STREAMING_APP = "customers-streaming";
@@ -116,6 +117,27 @@ export function band(age: number): string {
 
 export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
+/** A failure of one step of the realtime flow; its message starts with the step's name. */
+export class StepFailure extends Error {}
+
+export async function step<T>(name: string, body: () => Promise<T> | T): Promise<T> {
+    try {
+        return await body();
+    } catch (e) {
+        throw new StepFailure(`realtime step "${name}": ${(e as Error).message}`);
+    }
+}
+
+/**
+ * A run of the streaming job beside the plan's: another job file (a changed copy), its own Glue
+ * database and checkpoints, so that it starts from the topic's first record and leaves the plan's
+ * table alone. The database must exist (createDatabase).
+ */
+export interface JobVariant {
+    name: string;
+    mainFile: string;
+}
+
 /** The plan's streaming SparkApplication, run against a local broker and moto. */
 export class RealtimeFlow {
     readonly app: SparkApp & { spec: any };
@@ -179,10 +201,13 @@ export class RealtimeFlow {
     }
 
     /** spark-submit's arguments and environment for the plan's application, local things changed. */
-    async submission(): Promise<Submission> {
+    async submission(variant?: JobVariant): Promise<Submission> {
         const { app, broker, work } = this;
         const local = path.join(work, "driver", "streaming_job.py");
-        await downloadJob(this.moto.endpoint, this.plan.region, app.spec.mainApplicationFile, local);
+        if (variant) {
+            fs.mkdirSync(path.dirname(local), { recursive: true });
+            fs.copyFileSync(variant.mainFile, local);
+        } else await downloadJob(this.moto.endpoint, this.plan.region, app.spec.mainApplicationFile, local);
         // The Secrets the driver mounts, as files laid out by their items (Strimzi's Secrets' keys):
         // the keystore and, since the driver reads it from the volume, its password as a file.
         const user = broker.pki.users.get(this.userSecret())!;
@@ -203,6 +228,8 @@ export class RealtimeFlow {
         const args = (app.spec.arguments as string[]).map((a, i, list) => {
             if (list[i - 1] === "--bootstrap-servers") return broker.bootstrap;
             if (list[i - 1] === "--commit-interval") return COMMIT_INTERVAL;
+            if (variant && list[i - 1] === "--lake-database") return this.database(variant);
+            if (variant && (list[i - 1] === "--checkpoint" || list[i - 1] === "--lake-checkpoint")) return `${a.replace(/\/?$/, "/")}${variant.name}/`;
             return replace.reduce((acc, [from, to]) => acc.split(from).join(to), a);
         });
         const spec = {
@@ -226,14 +253,57 @@ export class RealtimeFlow {
     }
 
     /** Starts the streaming job in the background (it runs until stopped). */
-    async start(label: string): Promise<Server> {
-        const sub = await this.submission();
+    async start(label: string, variant?: JobVariant): Promise<Server> {
+        const sub = await this.submission(variant);
         this.days.push(isoDay(Date.now()));
         return startServer(SPARK_SUBMIT, sub.args, { env: sub.env, cwd: this.work, log: path.join(this.work, `${label}.log`) });
     }
 
+    /** The Glue database a variant of the job writes. */
+    database(variant?: JobVariant): string {
+        return variant ? `${this.db}_${variant.name.replace(/\W+/g, "_")}` : this.db;
+    }
+
+    async createDatabase(variant: JobVariant): Promise<void> {
+        const code =
+            "import sys, boto3; ep, region, db = sys.argv[1:]; boto3.client('glue', endpoint_url=ep, region_name=region).create_database(DatabaseInput={'Name': db})";
+        await python(["-c", code, this.moto.endpoint, this.plan.region, this.database(variant)]);
+    }
+
+    /**
+     * Step "Iceberg table rows": each published record once in `db`'s customers table, as published,
+     * with its age on a day the job ran (computed here, not by the job's functions).
+     */
+    async checkTableRows(trino: Trino, customers: Customer[], db = this.db): Promise<void> {
+        await step("Iceberg table rows (streaming job's transformation)", async () => {
+            const got = (
+                await trino.query(
+                    `SELECT id, name, sex, zip, CAST(birthdate AS varchar), age, to_unixtime(dt_update) * 1000 FROM iceberg."${db}".customers ORDER BY id`,
+                )
+            ).rows as any[][];
+            const wrong: string[] = [];
+            if (got.length !== customers.length) wrong.push(`${got.length} rows, expected ${customers.length}`);
+            const byId = new Map(got.map((r) => [r[0], r]));
+            for (const c of customers) {
+                const row = byId.get(c.id);
+                if (!row) {
+                    wrong.push(`id ${c.id}: missing`);
+                    continue;
+                }
+                const ages = this.days.map((d) => expectedAge(c.birthdate, d));
+                const want = [c.id, c.name, c.sex, c.zip, c.birthdate === null ? null : isoDay(c.birthdate)];
+                if (JSON.stringify(row.slice(0, 5)) !== JSON.stringify(want))
+                    wrong.push(`id ${c.id}: ${JSON.stringify(row.slice(0, 5))} != ${JSON.stringify(want)}`);
+                if (!ages.includes(row[5]))
+                    wrong.push(`id ${c.id} born ${c.birthdate === null ? null : isoDay(c.birthdate)}: age ${row[5]}, expected ${ages[0]}`);
+                if (Math.round(row[6]) !== c.dt_update) wrong.push(`id ${c.id}: dt_update ${row[6]} != ${c.dt_update}`);
+            }
+            if (wrong.length) throw new Error(`${wrong.length} wrong: ${wrong.slice(0, 10).join("; ")}`);
+        });
+    }
+
     /** Rows in the Iceberg table: the current snapshot's total-records, read from Glue and S3. */
-    async tableRows(): Promise<number> {
+    async tableRows(db = this.db): Promise<number> {
         const code = [
             "import sys, json, boto3",
             "ep, region, db, table = sys.argv[1:]",
@@ -247,7 +317,7 @@ export class RealtimeFlow {
             "snap = [s for s in meta.get('snapshots', []) if s['snapshot-id'] == meta.get('current-snapshot-id')]",
             "print(int(snap[0]['summary'].get('total-records', 0)) if snap else 0)",
         ].join("\n");
-        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers"])).trim());
+        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, db, "customers"])).trim());
     }
 
     /**
@@ -280,13 +350,13 @@ export class RealtimeFlow {
     }
 
     /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
-    async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000): Promise<void> {
+    async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000, db = this.db): Promise<void> {
         const end = Date.now() + timeoutMs;
         let n = -1;
         while (Date.now() < end) {
             if (job.child.exitCode !== null)
                 throw new Error(`${what}: the job exited (${job.child.exitCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
-            n = await this.tableRows();
+            n = await this.tableRows(db);
             if (n >= want) return;
             await new Promise((r) => setTimeout(r, 3000));
         }

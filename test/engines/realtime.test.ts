@@ -17,16 +17,8 @@ import { EnginePlan, enginePlan } from "./plan";
 import { sparkSubmit } from "./spark";
 import { requireEngine } from "./streams";
 import { Trino, startTrino } from "./trino";
-import { RealtimeFlow, band, expectedAge, generate, isoDay, tokenProviderJar } from "./realtime-flow";
-
-class StepFailure extends Error {}
-async function step<T>(name: string, body: () => Promise<T> | T): Promise<T> {
-    try {
-        return await body();
-    } catch (e) {
-        throw new StepFailure(`realtime step "${name}": ${(e as Error).message}`);
-    }
-}
+import { RealtimeFlow, StepFailure, band, expectedAge, generate, isoDay, step, tokenProviderJar } from "./realtime-flow";
+import { readPipelineFile } from "../../pipelines/files";
 
 describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS -> topic + Iceberg -> Trino)", function () {
     this.timeout(25 * 60_000);
@@ -90,23 +82,7 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
     });
 
     it("the table holds each record with its age; the topic each record as the sink expects it", async () => {
-        const t = await trino!;
-        const got = (
-            await t.query(
-                `SELECT id, name, sex, zip, CAST(birthdate AS varchar), age, to_unixtime(dt_update) * 1000 FROM iceberg."${db()}".customers ORDER BY id`,
-            )
-        ).rows;
-        const wrong: string[] = [];
-        for (const [i, c] of all.entries()) {
-            const ages = flow.days.map((d) => expectedAge(c.birthdate, d));
-            const row = got[i] as any[];
-            const want = [c.id, c.name, c.sex, c.zip, c.birthdate === null ? null : isoDay(c.birthdate)];
-            if (JSON.stringify(row.slice(0, 5)) !== JSON.stringify(want))
-                wrong.push(`id ${c.id}: ${JSON.stringify(row.slice(0, 5))} != ${JSON.stringify(want)}`);
-            if (!ages.includes(row[5])) wrong.push(`id ${c.id} born ${c.birthdate === null ? null : isoDay(c.birthdate)}: age ${row[5]}, expected ${ages[0]}`);
-            if (Math.round(row[6]) !== c.dt_update) wrong.push(`id ${c.id}: dt_update ${row[6]} != ${c.dt_update}`);
-        }
-        assert.deepEqual(wrong.slice(0, 10), [], "step Iceberg table rows (streaming job's transformation)");
+        await flow.checkTableRows(await trino!, all);
 
         const messages = await step("read the transformed topic", () => flow.consume(all.length));
         const latest = new Map<number, any>();
@@ -195,5 +171,27 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
         const run = await sparkSubmit(sub, path.join(work, "streaming-drift.log"), 6 * 60_000);
         assert.notEqual(run.code, 0, "step schema check: the job went on with a drifted table");
         assert.match(run.output, /does not match pipelines\/tables\.json.*loyalty/, "step schema check: the refusal names the drifted column");
+    });
+
+    // Last: the broken copy's Kafka sink writes wrong ages to the transformed topic too.
+    it("a job with a wrong age formula fails the flow, naming the step", async () => {
+        const source = readPipelineFile("realtime/streaming_job.py");
+        // Off by one on the birthday itself: a customer born on today's date is a year too young.
+        const broken = source.replace("month_day(today) < month_day(birth)", "month_day(today) <= month_day(birth)");
+        assert.notEqual(broken, source, "the broken copy differs from the job");
+        const variant = { name: "broken-age", mainFile: path.join(work, "broken", "streaming_job.py") };
+        fs.mkdirSync(path.dirname(variant.mainFile), { recursive: true });
+        fs.writeFileSync(variant.mainFile, broken);
+        await flow.createDatabase(variant);
+        job = await flow.start("streaming-broken-age", variant);
+        await flow.waitRows("broken job", all.length, job, undefined, flow.database(variant));
+        await job.stop();
+        job = undefined;
+        await assert.rejects(flow.checkTableRows(await trino!, all, flow.database(variant)), (e: Error) => {
+            assert.ok(e instanceof StepFailure, String(e));
+            assert.match(e.message, /^realtime step "Iceberg table rows \(streaming job's transformation\)": /);
+            assert.match(e.message, /born \d{4}-\d\d-\d\d: age \d+, expected \d+/, "the cause names a customer's age");
+            return true;
+        });
     });
 });
