@@ -240,6 +240,14 @@ export const schema = {
         "the Karpenter controller and node pools",
         {} as any,
     ),
+    observability: field(
+        obj({
+            // Prometheus, Alertmanager, Grafana, the monitors, dashboards and alerts (platform/observability).
+            enabled: field(bool(), "true or false", true),
+        }),
+        "the metrics, dashboards and alerts settings",
+        {} as any,
+    ),
     pipelines: field(
         obj({
             batch: field(bool(), "true or false", true),

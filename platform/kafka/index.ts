@@ -21,6 +21,7 @@ import type { PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
 import { secretRules, NAMESPACE, pinnedChart } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
+import { CONNECT_METRICS_CONFIGMAP, JMX_CONFIG_KEY, KAFKA_METRICS_CONFIGMAP, connectJmxConfig, jmxConfigText, kafkaJmxConfig } from "../observability/jmx";
 
 export interface KafkaArgs {
     platform: PlatformContext;
@@ -41,6 +42,8 @@ export interface KafkaArgs {
      * and go before it on destroy; the operator itself needs only nodes.
      */
     storage: pulumi.Resource[];
+    /** Expose metrics (JMX exporter on brokers and Connect, the Kafka Exporter) for Prometheus. */
+    metrics?: boolean;
 }
 
 /**
@@ -88,15 +91,24 @@ export class Kafka extends pulumi.ComponentResource {
         const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [this.release, ...extraDeps] }, { namespace: ns });
 
+        // The JMX exporter rules Strimzi mounts into brokers and Connect (platform/observability/jmx.ts).
+        const metricsMaps: pulumi.Resource[] = [];
+        const metricsMap = (id: string, mapName: string, text: string) => {
+            metricsMaps.push(new k8s.core.v1.ConfigMap(`${name}-${id}`, { metadata: { name: mapName, namespace: ns }, data: { [JMX_CONFIG_KEY]: text } }, p));
+            return mapName;
+        };
+        const kafkaMetrics = args.metrics ? metricsMap("metrics", KAFKA_METRICS_CONFIGMAP, jmxConfigText(kafkaJmxConfig())) : undefined;
+        const connectMetrics = args.metrics ? metricsMap("connect-metrics", CONNECT_METRICS_CONFIGMAP, jmxConfigText(connectJmxConfig())) : undefined;
         const clusterArgs = {
             brokers: config.kafka.brokers,
             storageGiB: config.kafka.storageGiB,
             storageClass,
             protect: config.protectStatefulResources,
             ha: config.ha,
+            metricsConfigMap: kafkaMetrics,
         };
         cr("pool", kafkaNodePool(clusterArgs), [...args.pools, ...args.storage]);
-        this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage]);
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage, ...metricsMaps]);
         for (const [id, topic] of Object.entries(args.needs.topics)) {
             // The Kafka CR's Topic Operator removes the topic's finalizer: it must outlive the topic.
             this.topicResources[id] = cr(`topic-${id}`, kafkaTopic(topic, config.kafka.brokers), [this.cluster]);
@@ -153,8 +165,9 @@ export class Kafka extends pulumi.ComponentResource {
             // reads the user's Secret after the build (KafkaConnectAssemblyOperator createOrUpdate:
             // build, then authTlsHash); a missing Secret fails that reconcile before the image is
             // recorded on the pod set, and the next one builds and pushes again.
-            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [
+            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts, metricsConfigMap: connectMetrics }), [
                 buildRole,
+                ...metricsMaps,
                 connectUser,
                 ...args.pools,
             ]);

@@ -78,6 +78,8 @@ export interface KafkaSizing {
     connectHeap: string;
     connectReplicas: number;
     build: Resources;
+    /** The Kafka Exporter (consumer lag), with observability on. */
+    kafkaExporter: Resources;
 }
 
 /** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
@@ -94,6 +96,7 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               connectHeap: "2g",
               connectReplicas: 2,
               build: res("500m", "1", "2Gi"),
+              kafkaExporter: res("50m", "500m", "128Mi"),
           }
         : {
               operator: res("200m", "1", "384Mi"),
@@ -107,6 +110,7 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               connectHeap: "1g",
               connectReplicas: 1,
               build: res("250m", "1", "2Gi"),
+              kafkaExporter: res("10m", "200m", "64Mi"),
           };
 }
 
