@@ -110,7 +110,7 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               connectHeap: "1g",
               connectReplicas: 1,
               build: res("250m", "1", "2Gi"),
-              kafkaExporter: res("10m", "200m", "64Mi"),
+              kafkaExporter: res("5m", "200m", "64Mi"),
           };
 }
 

@@ -31,7 +31,7 @@ export function elasticsearchExporterDeployment() {
                             ],
                             ports: [{ name: ES_EXPORTER.portName, containerPort: ES_EXPORTER.port }],
                             readinessProbe: { httpGet: { path: "/healthz", port: ES_EXPORTER.portName } },
-                            resources: resources("10m", "32Mi", "100m", "64Mi"),
+                            resources: resources("5m", "32Mi", "100m", "64Mi"),
                             securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
                             volumeMounts: [{ name: "ca", mountPath: "/ca", readOnly: true }],
                         },

@@ -75,7 +75,7 @@ export class Observability extends pulumi.ComponentResource {
                 name: MONITORING_RELEASE,
                 ...pinnedChart("kubePrometheusStack"),
                 namespace: ns,
-                values: prometheusStackValues({ ha: config.ha, storageClass }),
+                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources }),
                 timeout: releaseTimeout(charts.kubePrometheusStack.chart),
                 skipCrds: true,
             },

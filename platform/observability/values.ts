@@ -53,13 +53,14 @@ export function observabilitySizing(ha: boolean): ObservabilitySizing {
             retention: "2d",
             retentionSize: "3GB",
             alertmanagerReplicas: 1,
-            prometheus: resources("100m", "512Mi", "1", "1Gi"),
-            alertmanager: resources("10m", "32Mi", "100m", "64Mi"),
-            grafana: resources("50m", "160Mi", "500m", "256Mi"),
-            grafanaSidecar: resources("10m", "48Mi", "100m", "96Mi"),
-            operator: resources("20m", "64Mi", "200m", "128Mi"),
-            configReloader: resources("10m", "24Mi", "100m", "48Mi"),
-            kubeStateMetrics: resources("10m", "48Mi", "100m", "128Mi"),
+            // Tiny CPU requests (the system node's CPU is nearly all requested); limits allow bursts.
+            prometheus: resources("50m", "512Mi", "1", "1Gi"),
+            alertmanager: resources("5m", "32Mi", "100m", "64Mi"),
+            grafana: resources("20m", "160Mi", "500m", "256Mi"),
+            grafanaSidecar: resources("5m", "48Mi", "100m", "96Mi"),
+            operator: resources("10m", "64Mi", "200m", "128Mi"),
+            configReloader: resources("5m", "24Mi", "100m", "48Mi"),
+            kubeStateMetrics: resources("5m", "48Mi", "100m", "128Mi"),
         };
     }
     return {
@@ -89,6 +90,8 @@ const byScrapeLabel = { matchLabels: { ...SCRAPE_LABEL } };
 export interface StackValuesArgs {
     ha: boolean;
     storageClass: string;
+    /** bdok:protectStatefulResources: keep the volumes' claims when Prometheus or Alertmanager is deleted. */
+    protect?: boolean;
 }
 
 /**
@@ -96,23 +99,26 @@ export interface StackValuesArgs {
  * Off: the node exporter (hostNetwork, hostPID and hostPath, which the namespaces' baseline Pod
  * Security forbids: node and pod figures come from the kubelet's cAdvisor and resource endpoints
  * instead) and the control-plane scrapes EKS does not expose (controller manager, scheduler, etcd;
- * kube-proxy binds its metrics to 127.0.0.1).
+ * kube-proxy binds its metrics to 127.0.0.1; CoreDNS is not a part this platform watches). The
+ * CRDs are Pulumi's (versions.ts crdManifests): the Release sets skipCrds.
  */
 export function prometheusStackValues(a: StackValuesArgs): Record<string, unknown> {
     const s = observabilitySizing(a.ha);
+    // The StatefulSets' claims go with them (no orphaned EBS volume after a destroy) unless the stack keeps its data.
+    const claims = { persistentVolumeClaimRetentionPolicy: { whenDeleted: a.protect ? "Retain" : "Delete", whenScaled: "Retain" } };
     const pdb = (replicas: number) => (replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false });
     return {
         fullnameOverride: FULLNAME,
-        // Pulumi owns the CRDs (versions.ts crdManifests); the Release also sets skipCrds.
-        crds: { enabled: false },
         nodeExporter: { enabled: false },
         kubeControllerManager: { enabled: false },
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
         kubeProxy: { enabled: false },
+        coreDns: { enabled: false },
         windowsMonitoring: { enabled: false },
-        // The chart's rules for what is off would only fire as "target down".
-        defaultRules: { rules: { etcd: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, kubeProxy: false, node: false, nodeExporterAlerting: false, nodeExporterRecording: false } },
+        // The chart's node-exporter rules would read series nothing exposes (its other rules for what
+        // is off are already gated on the component).
+        defaultRules: { rules: { node: false, nodeExporterAlerting: false, nodeExporterRecording: false } },
         prometheusOperator: {
             // No admission webhook: its certificate Jobs are Helm hooks, and the API server would have
             // to reach the operator; the rules' PromQL is checked by the tests before any deploy.
@@ -127,10 +133,7 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
                 retention: s.retention,
                 retentionSize: s.retentionSize,
                 resources: s.prometheus,
-                ...(s.prometheusVolumeGiB ? { storageSpec: volume(s.prometheusVolumeGiB, a.storageClass) } : {}),
-                serviceMonitorSelectorNilUsesHelmValues: false,
-                podMonitorSelectorNilUsesHelmValues: false,
-                ruleSelectorNilUsesHelmValues: false,
+                ...(s.prometheusVolumeGiB ? { storageSpec: volume(s.prometheusVolumeGiB, a.storageClass), ...claims } : {}),
                 serviceMonitorSelector: byScrapeLabel,
                 podMonitorSelector: byScrapeLabel,
                 ruleSelector: byScrapeLabel,
@@ -145,7 +148,7 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
             alertmanagerSpec: {
                 replicas: s.alertmanagerReplicas,
                 resources: s.alertmanager,
-                ...(s.alertmanagerVolumeGiB ? { storage: volume(s.alertmanagerVolumeGiB, a.storageClass) } : {}),
+                ...(s.alertmanagerVolumeGiB ? { storage: volume(s.alertmanagerVolumeGiB, a.storageClass), ...claims } : {}),
             },
             podDisruptionBudget: pdb(s.alertmanagerReplicas),
         },

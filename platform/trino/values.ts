@@ -201,7 +201,7 @@ function trinoJmxValues(): Record<string, unknown> {
                 port: 5556,
                 configProperties: jmxConfigText(trinoJmxConfig()),
                 // A small JVM: the exporter's heap is a quarter of the limit.
-                resources: { requests: { cpu: "10m", memory: "96Mi" }, limits: { cpu: "200m", memory: "160Mi" } },
+                resources: { requests: { cpu: "5m", memory: "96Mi" }, limits: { cpu: "200m", memory: "160Mi" } },
             },
         },
     };
