@@ -54,7 +54,7 @@ export function observabilitySizing(ha: boolean): ObservabilitySizing {
             retentionSize: "3GB",
             alertmanagerReplicas: 1,
             // Tiny CPU requests (the system node's CPU is nearly all requested); limits allow bursts.
-            prometheus: resources("50m", "512Mi", "1", "1Gi"),
+            prometheus: resources("25m", "512Mi", "1", "1Gi"),
             alertmanager: resources("5m", "32Mi", "100m", "64Mi"),
             grafana: resources("20m", "160Mi", "500m", "256Mi"),
             grafanaSidecar: resources("5m", "48Mi", "100m", "96Mi"),
