@@ -311,6 +311,14 @@ export const schema = {
     ),
     // Spark's event logs are written either way (the lake's spark-events/); this runs the server reading them.
     sparkHistoryServer: field(bool(), "true or false: the Spark History Server on the lake's event logs", true),
+    observability: field(
+        obj({
+            // Prometheus, Alertmanager, Grafana, the monitors, dashboards and alerts (platform/observability).
+            enabled: field(bool(), "true or false", true),
+        }),
+        "the metrics, dashboards and alerts settings",
+        {} as any,
+    ),
     pipelines: field(
         obj({
             batch: field(bool(), "true or false", true),

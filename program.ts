@@ -9,7 +9,12 @@ import { Network } from "./aws/network";
 import { Airflow } from "./platform/airflow";
 import type { PlatformContext } from "./platform/context";
 import { Elastic } from "./platform/elastic";
-import { NAMESPACES } from "./platform/k8s/objects";
+import { NAMESPACE, NAMESPACES } from "./platform/k8s/objects";
+import { Observability } from "./platform/observability";
+import { scrapePorts, scrapeTargets } from "./platform/observability/monitors";
+import { MONITORING_NAMESPACE } from "./platform/observability/values";
+import { SPARK_JOB_NAMESPACES } from "./platform/spark-operator/values";
+import { STREAMING_APP } from "./pipelines/realtime/values";
 import { Namespaces } from "./platform/namespaces";
 import { NetworkPolicies } from "./platform/network-policies";
 import { Trino } from "./platform/trino";
@@ -140,16 +145,6 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
         onCluster,
     );
-    // Ingress and egress isolation of every namespace the platform owns (default deny, then the needed flows).
-    new NetworkPolicies(
-        "network-policies",
-        {
-            config: cfg,
-            namespaces: { ...namespaces.byName, [KARPENTER_NAMESPACE]: karpenter.namespace },
-            connectToElasticsearch: cfg.pipelines.realtime,
-        },
-        onCluster,
-    );
     // What runs pods on Karpenter's pools also waits for the controller and the pools, so on
     // destroy it goes (and its pods with it) while Karpenter still runs to remove the nodes.
     const onPools = { ...onCluster, dependsOn: [...cluster.ready, ...karpenter.ready] };
@@ -215,6 +210,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
             pools: karpenter.ready,
             storage: cluster.ready,
+            metrics: cfg.observability.enabled,
         },
         onNodeGroups,
     );
@@ -278,6 +274,37 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             storage: cluster.ready,
         },
         onNodeGroups,
+    );
+    // Metrics, dashboards and alerts of every part (bdok:observability.enabled).
+    const scrape = { karpenterNamespace: KARPENTER_NAMESPACE, sparkJobNamespaces: SPARK_JOB_NAMESPACES };
+    const observability = cfg.observability.enabled
+        ? new Observability(
+              "observability",
+              {
+                  platform,
+                  elasticNamespace: namespaces.byName.elastic,
+                  targets: scrape,
+                  alerts: cfg.pipelines.realtime ? { streaming: { namespace: NAMESPACE.kafka, application: STREAMING_APP } } : {},
+                  storage: cluster.ready,
+                  elasticsearch: elastic.elasticsearch,
+              },
+              onNodeGroups,
+          )
+        : undefined;
+    // Ingress isolation of every namespace the platform owns (default deny, then the needed flows).
+    new NetworkPolicies(
+        "network-policies",
+        {
+            config: cfg,
+            namespaces: {
+                ...namespaces.byName,
+                [KARPENTER_NAMESPACE]: karpenter.namespace,
+                ...(observability ? { [MONITORING_NAMESPACE]: observability.namespace } : {}),
+            },
+            connectToElasticsearch: cfg.pipelines.realtime,
+            ...(observability ? { prometheus: { namespace: MONITORING_NAMESPACE, ports: scrapePorts(scrapeTargets(scrape)) } } : {}),
+        },
+        onCluster,
     );
 
     // ---- Pipelines ----
@@ -357,6 +384,13 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         elasticPasswordCommand: elastic.elasticPasswordCommand,
         ...(containerLogs ? { containerLogGroup: containerLogs.logGroupNames.application } : {}),
         ...(sparkHistory ? { sparkHistoryService: sparkHistory.serviceName, sparkHistoryPortForward: sparkHistory.portForwardCommand } : {}),
+        ...(observability
+            ? {
+                  grafanaPortForward: observability.grafanaPortForward,
+                  grafanaAdminUser: observability.grafanaAdminUser,
+                  grafanaAdminPassword: observability.grafanaAdminPassword,
+              }
+            : {}),
         ...pipelineOutputs,
     };
 }

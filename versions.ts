@@ -13,6 +13,7 @@ export const charts = {
     // `<registry>/<chart>`), never a `repo` (repositoryOpts.repo is a classic chart repository).
     karpenter: { chart: "karpenter", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
     karpenterCrd: { chart: "karpenter-crd", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
+    kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3" },
 } as const;
 
 export type ChartName = keyof typeof charts;
@@ -30,6 +31,23 @@ export const crdManifests = {
         (f) =>
             `https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v${charts.awsLoadBalancerController.version}/helm/aws-load-balancer-controller/crds/${f}.yaml`,
     ),
+    // The chart's crds subchart at its release tag (charts/crds/crds/crd-<plural>.yaml); applied
+    // server-side by the provider, since the largest exceed the client-side annotation limit.
+    kubePrometheusStack: [
+        "alertmanagerconfigs",
+        "alertmanagers",
+        "podmonitors",
+        "probes",
+        "prometheusagents",
+        "prometheuses",
+        "prometheusrules",
+        "scrapeconfigs",
+        "servicemonitors",
+        "thanosrulers",
+    ].map(
+        (crd) =>
+            `https://raw.githubusercontent.com/prometheus-community/helm-charts/kube-prometheus-stack-${charts.kubePrometheusStack.version}/charts/kube-prometheus-stack/charts/crds/crds/crd-${crd}.yaml`,
+    ),
 } as const;
 
 export const apiVersions = {
@@ -39,6 +57,7 @@ export const apiVersions = {
     kibana: "kibana.k8s.elastic.co/v1",
     nodePool: "karpenter.sh/v1",
     ec2NodeClass: "karpenter.k8s.aws/v1",
+    monitoring: "monitoring.coreos.com/v1",
 } as const;
 
 // The EKS-optimised AMI Karpenter's nodes boot (EC2NodeClass amiSelectorTerms alias): pinned, so a
@@ -94,6 +113,8 @@ export const images = {
     spark: `apache/spark:${apps.spark}-scala2.13-java17-python3-ubuntu`,
     airflow: `apache/airflow:${apps.airflow}`,
     postgresClient: "postgres:17.6-alpine",
+    // prometheus-community/elasticsearch_exporter v1.11.0 (its Makefile/Dockerfile publish this repository).
+    elasticsearchExporter: "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
 } as const;
 
 // Maven coordinates Spark resolves at submit time (the official image ships no hadoop-aws).

@@ -13,6 +13,8 @@ const RELEASE_TIMEOUTS: Record<string, number> = {
     [charts.airflow.chart]: 1200,
     [charts.trino.chart]: 600,
     [charts.awsLoadBalancerController.chart]: 600,
+    // The operator, kube-state-metrics and Grafana; Prometheus and Alertmanager are the operator's.
+    [charts.kubePrometheusStack.chart]: 600,
 };
 
 /** The Release timeout for a chart (Helm's --wait). */

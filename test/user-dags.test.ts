@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { dagConfigMapKey, DAGS_IGNORE_FILE } from "../platform/airflow/dags";
+import { dagConfigMapKey } from "../platform/airflow/dags";
 import { USER_JOBS_PREFIX, userDagFiles, userJobFiles } from "../pipelines/user";
 import { sha256 } from "../lib/hash";
 import { ROOT } from "../tools/harness";

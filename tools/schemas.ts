@@ -45,8 +45,16 @@ export function strictify(schema: unknown, combinatorBranch = false): unknown {
     return out;
 }
 
+/**
+ * CRD patterns are Go RE2, which takes inline flags such as `(?i)` (prometheus-operator's
+ * PodMonitor, e.g. `^(?i)(abort|warn)?$`); JavaScript has no inline flags, so the flag moves out.
+ */
+function goRegExp(pattern: string, flags: string): RegExp {
+    return pattern.includes("(?i)") ? new RegExp(pattern.split("(?i)").join(""), flags.includes("i") ? flags : `${flags}i`) : new RegExp(pattern, flags);
+}
+
 function newAjv(): Ajv {
-    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true });
+    const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: true, code: { regExp: goRegExp as any } });
     addFormats(ajv);
     ajv.addFormat("int32", { type: "number", validate: (n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31 });
     ajv.addFormat("int64", { type: "number", validate: (n: number) => Number.isInteger(n) });

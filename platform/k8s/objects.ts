@@ -28,7 +28,7 @@ export type PodSecurityLevel = "baseline" | "restricted";
  * pod, whoever creates it), with restricted still reported (warn, audit).
  * test/pod-security.test.ts checks both directions over the rendered pods.
  */
-export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter", { enforce: PodSecurityLevel; why: string }>> = {
+export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter" | "monitoring", { enforce: PodSecurityLevel; why: string }>> = {
     "spark-operator": { enforce: "restricted", why: "the chart's controller and webhook set runAsNonRoot, seccomp RuntimeDefault and drop ALL" },
     karpenter: { enforce: "restricted", why: "the chart's controller meets it" },
     "db-bootstrap": { enforce: "restricted", why: "only the program's psql Jobs, hardened" },
@@ -44,6 +44,7 @@ export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter", { enforc
     },
     trino: { enforce: "baseline", why: "the chart's coordinator and workers set neither runAsNonRoot nor a seccomp profile" },
     elastic: { enforce: "baseline", why: "the ECK operator's chart sets no seccomp profile" },
+    monitoring: { enforce: "baseline", why: "kube-prometheus-stack's Grafana and the program's exporters are not all hardened to restricted" },
 };
 
 /** Pod Security admission labels of one namespace: its level enforced, restricted reported. */

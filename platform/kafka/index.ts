@@ -23,6 +23,7 @@ import type { PlatformContext } from "../context";
 import type { CustomResourceObject } from "../k8s/objects";
 import { secretRules, NAMESPACE, pinnedChart } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
+import { CONNECT_METRICS_CONFIGMAP, JMX_CONFIG_KEY, KAFKA_METRICS_CONFIGMAP, connectJmxConfig, jmxConfigText, kafkaJmxConfig } from "../observability/jmx";
 
 export interface KafkaArgs {
     platform: PlatformContext;
@@ -43,6 +44,8 @@ export interface KafkaArgs {
      * and go before it on destroy; the operator itself needs only nodes.
      */
     storage: pulumi.Resource[];
+    /** Expose metrics (JMX exporter on brokers and Connect, the Kafka Exporter) for Prometheus. */
+    metrics?: boolean;
 }
 
 /**
@@ -92,18 +95,27 @@ export class Kafka extends pulumi.ComponentResource {
         const cr = (id: string, obj: CustomResourceObject, extraDeps: pulumi.Resource[] = []) =>
             customResource(`${name}-${id}`, obj, { parent: this, dependsOn: [this.release, ...extraDeps] }, { namespace: ns });
 
+        // The JMX exporter rules Strimzi mounts into brokers and Connect (platform/observability/jmx.ts).
+        const metricsMaps: pulumi.Resource[] = [];
+        const metricsMap = (id: string, mapName: string, text: string) => {
+            metricsMaps.push(new k8s.core.v1.ConfigMap(`${name}-${id}`, { metadata: { name: mapName, namespace: ns }, data: { [JMX_CONFIG_KEY]: text } }, p));
+            return mapName;
+        };
+        const kafkaMetrics = args.metrics ? metricsMap("metrics", KAFKA_METRICS_CONFIGMAP, jmxConfigText(kafkaJmxConfig())) : undefined;
+        const connectMetrics = args.metrics ? metricsMap("connect-metrics", CONNECT_METRICS_CONFIGMAP, jmxConfigText(connectJmxConfig())) : undefined;
         const clusterArgs = {
             brokers: config.kafka.brokers,
             storageGiB: config.kafka.storageGiB,
             storageClass,
             protect: config.protectStatefulResources,
             ha: config.ha,
+            metricsConfigMap: kafkaMetrics,
         };
         // The small profile's one pool keeps the resource name it always had (no replacement).
         for (const pool of kafkaNodePools(clusterArgs)) {
             cr(pool.metadata.name === NODE_POOL_NAME ? "pool" : `pool-${pool.metadata.name}`, pool, [...args.pools, ...args.storage]);
         }
-        this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage]);
+        this.cluster = cr("cluster", kafkaCluster(clusterArgs), [...args.pools, ...args.storage, ...metricsMaps]);
         // Created and deleted with the topics (no inputs that change): a new id means new topics.
         const generation = Object.keys(args.needs.topics).length ? new random.RandomId(`${name}-topic-generation`, { byteLength: 4 }, p).hex : undefined;
         this.topicGeneration = generation;
@@ -168,8 +180,9 @@ export class Kafka extends pulumi.ComponentResource {
             // reads the user's Secret after the build (KafkaConnectAssemblyOperator createOrUpdate:
             // build, then authTlsHash); a missing Secret fails that reconcile before the image is
             // recorded on the pod set, and the next one builds and pushes again.
-            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts }), [
+            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts, metricsConfigMap: connectMetrics }), [
                 buildRole,
+                ...metricsMaps,
                 connectUser,
                 ...args.pools,
             ]);

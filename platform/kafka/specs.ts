@@ -21,6 +21,7 @@ import {
 import { CONNECT_TOPICS, CONNECT_USER, USER_SECRET_KEYS } from "./users";
 import { DO_NOT_DISRUPT, type KubeArch, type PoolName, poolAffinity, topologySpread } from "../karpenter/nodepools";
 import { type CustomResourceObject, customResourceObject, NAMESPACE } from "../k8s/objects";
+import { JMX_CONFIG_KEY } from "../observability/jmx";
 
 // ---- Custom resources ----
 
@@ -38,6 +39,13 @@ export interface KafkaClusterArgs {
     /** Keep broker volumes when the pool or cluster is deleted (prod). */
     protect: boolean;
     ha: boolean;
+    /** The JMX exporter configuration's ConfigMap (platform/observability/jmx.ts); with it, the Kafka Exporter too. */
+    metricsConfigMap?: string;
+}
+
+/** Strimzi's metricsConfig: the Prometheus JMX exporter on port 9404, rules from a ConfigMap key. */
+export function jmxMetricsConfig(configMap: string) {
+    return { type: "jmxPrometheusExporter", valueFrom: { configMapKeyRef: { name: configMap, key: JMX_CONFIG_KEY } } };
 }
 
 /** One KafkaNodePool: its roles, node count, volume and pod sizes. */
@@ -160,6 +168,7 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
                 ...(a.ha ? { rack: { topologyKey: ZONE_LABEL } } : {}),
                 // Strimzi creates the PDB; prod states it explicitly: one broker down at a time.
                 ...(a.ha ? { template: { podDisruptionBudget: { maxUnavailable: 1 } } } : {}),
+                ...(a.metricsConfigMap ? { metricsConfig: jmxMetricsConfig(a.metricsConfigMap) } : {}),
             },
             // ha: Cruise Control moves partitions when the broker pool's replicas change (Strimzi
             // 1.2.0 proc-automating-rebalances.adoc:11-18: after adding brokers partitions go to
@@ -179,6 +188,8 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
                 topicOperator: { resources: size.topicOperator },
                 userOperator: { resources: size.userOperator },
             },
+            // Consumer-group lag per topic and partition (kafka_consumergroup_lag), for every group.
+            ...(a.metricsConfigMap ? { kafkaExporter: { groupRegex: ".*", topicRegex: ".*", resources: size.kafkaExporter } } : {}),
         },
     );
 }
@@ -246,6 +257,8 @@ export interface KafkaConnectArgs {
     plugins: ConnectPlugin[];
     /** Optional volumes: a missing Secret never blocks the Connect pods. */
     secretMounts?: ConnectSecretMount[];
+    /** The JMX exporter configuration's ConfigMap (platform/observability/jmx.ts). */
+    metricsConfigMap?: string;
 }
 
 /** The pod volumes and container mounts of `secretMounts` (nothing when there are none). */
@@ -296,6 +309,7 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
             },
             resources: size.connect,
             jvmOptions: { "-Xms": size.connectHeap, "-Xmx": size.connectHeap },
+            ...(a.metricsConfigMap ? { metricsConfig: jmxMetricsConfig(a.metricsConfigMap) } : {}),
             build: {
                 // No pushSecret: the build pod's Pod Identity role may push to this repository only.
                 output: { type: "docker", image: a.image },

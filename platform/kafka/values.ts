@@ -118,6 +118,8 @@ export interface KafkaSizing {
     controllerHeap?: string;
     controllerStorageGiB?: number;
     cruiseControl?: Resources;
+    /** The Kafka Exporter (consumer lag), with observability on. */
+    kafkaExporter: Resources;
 }
 
 /** Requests and limits of every Kafka workload (memory request = limit: no overcommit for JVMs). */
@@ -139,6 +141,7 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               controllerHeap: "1g",
               controllerStorageGiB: 20,
               cruiseControl: res("250m", "1", "1Gi"),
+              kafkaExporter: res("50m", "500m", "128Mi"),
           }
         : {
               operator: res("200m", "1", "384Mi"),
@@ -152,6 +155,7 @@ export function kafkaSizing(ha: boolean): KafkaSizing {
               connectHeap: "1g",
               connectReplicas: 1,
               build: res("250m", "1", "2Gi"),
+              kafkaExporter: res("5m", "200m", "64Mi"),
           };
 }
 

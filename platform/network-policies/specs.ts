@@ -81,7 +81,12 @@ export interface NetworkPolicyConfig {
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
     connectToElasticsearch: boolean;
+    /** Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability). */
+    prometheus?: { namespace: string; ports: Record<string, number[]> };
 }
+
+/** The operator labels every Prometheus pod app.kubernetes.io/name=prometheus (prometheus-operator pkg/prometheus/server/statefulset.go). */
+export const PROMETHEUS_POD = { "app.kubernetes.io/name": "prometheus" } as const;
 
 export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     const out: NetworkPolicyObject[] = [];
@@ -175,6 +180,18 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [
                 { from: [{ namespaceSelector: nsSelector(NAMESPACE.kafka), podSelector: { matchLabels: PODS.connect } }], ports: tcp(PORTS.elasticsearchHttp) },
             ],
+        });
+    }
+    // Prometheus scrapes each namespace's metrics ports (Strimzi's pods included: only those ports).
+    // Grafana, Prometheus, Alertmanager and kube-state-metrics talk among themselves.
+    if (a.prometheus && a.namespaces.includes(a.prometheus.namespace)) {
+        policy(a.prometheus.namespace, "allow-same-namespace", { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] });
+    }
+    for (const [ns, ports] of Object.entries(a.prometheus?.ports ?? {})) {
+        if (!a.namespaces.includes(ns)) continue;
+        policy(ns, "allow-prometheus-scrape", {
+            podSelector: {},
+            ingress: [{ from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }], ports: tcp(...ports) }],
         });
     }
     // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:

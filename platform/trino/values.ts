@@ -2,6 +2,7 @@
 // `hive` catalog and the chart values. The service account's IAM policy is in iam.ts, the TLS
 // issuer Job in specs.ts.
 import { podPlacement } from "../karpenter/nodepools";
+import { TRINO_JMX_REGISTRY_PORT, jmxConfigText, trinoJmxConfig } from "../observability/jmx";
 import type { StackConfig } from "../../config";
 import { apps } from "../../versions";
 import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
@@ -147,7 +148,7 @@ export function icebergCatalog(region: string): string {
 }
 
 export function trinoValues(
-    config: Pick<StackConfig, "ha" | "trino" | "region" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr">,
+    config: Pick<StackConfig, "ha" | "trino" | "region" | "exposure" | "loadBalancerSourceRanges" | "vpcCidr"> & Partial<Pick<StackConfig, "observability">>,
 ): Record<string, unknown> {
     const sizes = trinoSizes(config.ha);
     const node = (s: NodeSize) => {
@@ -184,11 +185,30 @@ export function trinoValues(
             type: serviceType(config.exposure),
             annotations: serviceAnnotations(config),
         },
+        // The JMX exporter sidecar on every node, for Prometheus (platform/observability/jmx.ts).
+        ...(config.observability?.enabled ? trinoJmxValues() : {}),
     };
     return trinoSecured(config) ? deepMerge(values, trinoAuthValues()) : values;
 }
 
 /** Objects merged key by key (arrays and scalars of `b` win). */
+/** The chart's jmx block: the RMI registry and server the exporter sidecar reads (values.yaml jmx.*). */
+function trinoJmxValues(): Record<string, unknown> {
+    return {
+        jmx: {
+            enabled: true,
+            registryPort: TRINO_JMX_REGISTRY_PORT,
+            exporter: {
+                enabled: true,
+                port: 5556,
+                configProperties: jmxConfigText(trinoJmxConfig()),
+                // A small JVM: the exporter's heap is a quarter of the limit.
+                resources: { requests: { cpu: "5m", memory: "96Mi" }, limits: { cpu: "200m", memory: "160Mi" } },
+            },
+        },
+    };
+}
+
 function deepMerge(a: Record<string, any>, b: Record<string, any>): Record<string, any> {
     const out: Record<string, any> = { ...a };
     for (const [k, v] of Object.entries(b)) {

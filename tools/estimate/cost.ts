@@ -5,6 +5,10 @@ import { PriceTable, ec2HourlyPrice, eksHourlyRate, rdsHourlyPrice, supportedKub
 import { round } from "../../lib/quantities";
 import { RenderedObjects } from "./objects";
 import { workloads } from "./workloads";
+import { charts } from "../../versions";
+
+/** The estimate's line for metrics, dashboards and alerts (platform/observability). */
+export const OBSERVABILITY_ITEM = "observability";
 
 export interface CostItem {
     item: string;
@@ -149,9 +153,25 @@ export function monthlyCost(
 
     if (opts.capacityTable) {
         const w = workloads(resources, opts.capacityTable, opts.rendered);
+        // Observability is its own line: its volumes priced there, and what its pods request (they run
+        // on the node groups, whose nodes are priced above; dev's fit the system node).
+        const observability = (source: string) => source.includes(`(helm ${charts.kubePrometheusStack.chart})`);
+        const obsPods = w.pods.filter((p) => observability(p.source));
+        if (obsPods.length) {
+            const cpu = obsPods.reduce((n, p) => n + p.pods * p.cpuMillis, 0);
+            const mem = obsPods.reduce((n, p) => n + p.pods * p.memoryMiB, 0);
+            monthly(
+                OBSERVABILITY_ITEM,
+                obsPods[0].source,
+                1,
+                "stack",
+                0,
+                `${obsPods.reduce((n, p) => n + p.pods, 0)} pods requesting ${round(cpu / 1000, 2)} vCPU / ${round(mem / 1024, 2)} GiB on the node groups (priced with their nodes)`,
+            );
+        }
         for (const v of w.volumes) {
             monthly(
-                "EBS persistent volumes",
+                observability(v.source) ? OBSERVABILITY_ITEM : "EBS persistent volumes",
                 `${v.source} ${v.path}`,
                 v.count * v.sizeGiB,
                 "GiB gp3",

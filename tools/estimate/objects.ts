@@ -210,6 +210,63 @@ export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, un
  * Services, and templates held in ConfigMaps that are launched at run time (a `kind: Pod`, e.g.
  * the KubernetesExecutor's task pod; a SparkApplication a DAG submits). `at(sub)` names a place in it.
  */
+/**
+ * The config-reloader sidecar the Prometheus operator adds to every Prometheus and Alertmanager pod:
+ * its requests are the operator's --config-reloader-cpu-request / --config-reloader-memory-request
+ * flags (prometheus-operator cmd/operator/main.go; kube-prometheus-stack renders them from
+ * prometheusOperator.prometheusConfigReloader.resources), found among the release's objects.
+ */
+export function configReloaderRequests(objects: readonly unknown[]): { cpuMillis: number; memoryMiB: number } | undefined {
+    for (const o of objects) {
+        if (!isPlainObject(o) || o.kind !== "Deployment") continue;
+        const containers = getPath(o, "spec.template.spec.containers");
+        for (const c of Array.isArray(containers) ? containers : []) {
+            const args: string[] = isPlainObject(c) && Array.isArray(c.args) ? c.args.map(String) : [];
+            const flag = (name: string) => args.find((a) => a.startsWith(`--config-reloader-${name}-request=`))?.split("=")[1];
+            const cpu = flag("cpu");
+            const mem = flag("memory");
+            if (cpu !== undefined || mem !== undefined) return { cpuMillis: cpu ? cpuMillis(cpu) : 0, memoryMiB: mem ? memoryMiB(mem) : 0 };
+        }
+    }
+    return undefined;
+}
+
+/**
+ * Pods and volumes of the Prometheus operator's kinds (Prometheus, Alertmanager): a StatefulSet of
+ * spec.replicas (default 1) pods, each the main container with spec.resources plus the config
+ * reloader, and spec.storage.volumeClaimTemplate per replica.
+ */
+export function prometheusOperatorWorkloads(
+    kind: string,
+    body: Record<string, unknown>,
+    source: string,
+    at: (sub: string) => string,
+    out: Workloads,
+    reloader: { cpuMillis: number; memoryMiB: number } | undefined,
+): void {
+    if (kind !== "Prometheus" && kind !== "Alertmanager") return;
+    const spec = isPlainObject(body.spec) ? body.spec : {};
+    const pods = Number(spec.replicas ?? 1);
+    const main = requestsOf(spec.resources) ?? { cpuMillis: 0, memoryMiB: 0 };
+    out.pods.push({
+        source,
+        path: at("spec.resources"),
+        pods,
+        cpuMillis: main.cpuMillis + (reloader?.cpuMillis ?? 0),
+        memoryMiB: main.memoryMiB + (reloader?.memoryMiB ?? 0),
+        note: `${kind.toLowerCase()} and config-reloader containers (the operator's StatefulSet)`,
+    });
+    const size = getPath(spec, "storage.volumeClaimTemplate.spec.resources.requests.storage");
+    if (size !== undefined)
+        out.volumes.push({
+            source,
+            path: at("spec.storage.volumeClaimTemplate"),
+            count: pods,
+            sizeGiB: storageGiB(size),
+            storageClass: getPath(spec, "storage.volumeClaimTemplate.spec.storageClassName") as string | undefined,
+        });
+}
+
 export function objectWorkloads(
     kind: string,
     group: string,

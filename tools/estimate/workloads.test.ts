@@ -93,6 +93,47 @@ describe("estimates: workloads (synthetic)", () => {
         );
     });
 
+    it("counts the Prometheus operator's pods and claims from the CRs its chart renders, config reloader included, on the observability line", () => {
+        // What kube-prometheus-stack renders: the operator (with its reloader flags) and the two CRs.
+        const objects = [
+            k8s("Deployment", "op", {
+                template: { spec: { containers: [{ ...container("operator", "10m", "64Mi"), args: ["--config-reloader-cpu-request=5m", "--config-reloader-memory-request=24Mi"] }] } },
+            }),
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "Prometheus",
+                metadata: { name: "p" },
+                spec: {
+                    replicas: 2,
+                    resources: { requests: { cpu: "500m", memory: "2Gi" } },
+                    storage: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } },
+                },
+            },
+            { apiVersion: "monitoring.coreos.com/v1", kind: "Alertmanager", metadata: { name: "a" }, spec: { resources: { requests: { cpu: "10m", memory: "32Mi" } } } },
+        ];
+        const rel = release("observability", "kube-prometheus-stack", {});
+        const w = workloads([rel], tables.capacity, { [rel.urn]: objects });
+        const pods = Object.fromEntries(w.pods.map((p) => [p.path, [p.pods, p.cpuMillis, Math.round(p.memoryMiB)]]));
+        assert.deepEqual(pods, {
+            "Deployment/op": [1, 10, 64],
+            "Prometheus/p spec.resources": [2, 505, 2072],
+            "Alertmanager/a spec.resources": [1, 15, 56],
+        });
+        assert.deepEqual(
+            w.volumes.map((v) => [v.path, v.count, v.sizeGiB]),
+            [["Prometheus/p spec.storage.volumeClaimTemplate", 2, 50]],
+        );
+        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, { capacityTable: tables.capacity, rendered: { [rel.urn]: objects } });
+        assert.deepEqual(
+            cost.items.map((i) => [i.item, i.quantity, i.monthlyUsd]),
+            [
+                ["observability", 1, 0],
+                ["observability", 100, Math.round(100 * tables.prices.ebs.perGBMonth.gp3 * 100) / 100],
+            ],
+        );
+        assert.match(String(cost.items[0].note), /^4 pods requesting 1\.0[34] vCPU/);
+    });
+
     it("refuses to size a Helm release it has no rendering for", () => {
         const rel = release("app", "some-chart", { replicas: 3 });
         assert.throws(

@@ -10,7 +10,9 @@ import {
     Workloads,
     internetFacing,
     isHelmTestHook,
+    configReloaderRequests,
     objectWorkloads,
+    prometheusOperatorWorkloads,
     podSpecRequests,
     poolOf,
     spreadOf,
@@ -173,12 +175,16 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
                     `${r.name} (helm ${chartName}): no rendered objects for this release; its pods are what the chart renders (tools/render.ts renderPlan)`,
                 );
             const src = `${r.name} (helm ${chartName})`;
+            const reloader = configReloaderRequests(objects);
             for (const o of objects) {
                 if (!isPlainObject(o) || isHelmTestHook(o)) continue;
                 const [group, version] = String(o.apiVersion ?? "").includes("/") ? String(o.apiVersion).split("/") : ["core", o.apiVersion];
                 if (!version) continue;
                 const id = `${o.kind}/${o.metadata?.name}`;
-                objectWorkloads(String(o.kind), group, o, src, (sub) => (sub === "spec" ? id : `${id} ${sub}`), out, defaults);
+                const at = (sub: string) => (sub === "spec" ? id : `${id} ${sub}`);
+                // The operator's own kinds, rendered by its chart: their StatefulSets are the operator's.
+                if (group === "monitoring.coreos.com") prometheusOperatorWorkloads(String(o.kind), o, src, at, out, reloader);
+                else objectWorkloads(String(o.kind), group, o, src, at, out, defaults);
             }
             continue;
         }

@@ -1,0 +1,104 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { releaseTimeout } from "../../lib/await";
+import { charts, crdManifests } from "../../versions";
+import type { PlatformContext } from "../context";
+import { customResource } from "../k8s/resources";
+import { pinnedChart, podSecurityLabels } from "../k8s/objects";
+import { dashboardConfigMap, dashboards } from "./dashboards";
+import { elasticsearchExporterDeployment } from "./exporter";
+import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
+import { prometheusRule, type AlertArgs } from "./rules";
+import {
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_ADMIN_USER,
+    MONITORING_NAMESPACE,
+    MONITORING_RELEASE,
+    grafanaPortForwardCommand,
+    prometheusStackValues,
+} from "./values";
+
+export interface ObservabilityArgs {
+    platform: PlatformContext;
+    /** The namespace the Elasticsearch exporter runs in, beside the cluster it reads. */
+    elasticNamespace: k8s.core.v1.Namespace;
+    targets: ScrapeTargetArgs;
+    alerts: AlertArgs;
+    /** What the Prometheus and Alertmanager volumes wait for (the EBS CSI driver, the storage class). */
+    storage: pulumi.Resource[];
+    /** The Elasticsearch cluster whose Secrets (the elastic user, the CA) the exporter mounts. */
+    elasticsearch: pulumi.Resource;
+}
+
+/**
+ * kube-prometheus-stack (Prometheus, Alertmanager, Grafana, kube-state-metrics, the operator) with
+ * its CRDs owned here, a PodMonitor per part of the platform, the platform's alerts and dashboards,
+ * and the Elasticsearch exporter.
+ */
+export class Observability extends pulumi.ComponentResource {
+    readonly namespace: k8s.core.v1.Namespace;
+    readonly release: k8s.helm.v3.Release;
+    readonly grafanaPortForward: string = grafanaPortForwardCommand();
+    readonly grafanaAdminUser: string = GRAFANA_ADMIN_USER;
+    readonly grafanaAdminPassword: pulumi.Output<string>;
+
+    constructor(name: string, args: ObservabilityArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("bdok:platform:Observability", name, {}, opts);
+        const p = { parent: this };
+        const { config, storageClass } = args.platform;
+
+        this.namespace = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            { metadata: { name: MONITORING_NAMESPACE, labels: { "app.kubernetes.io/part-of": "bdok", ...podSecurityLabels("monitoring") } } },
+            p,
+        );
+        const ns = this.namespace.metadata.name;
+
+        // The CRDs first, as Pulumi resources of the pinned chart version: Helm never upgrades crds/.
+        const crds = crdManifests.kubePrometheusStack.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+
+        const admin = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, p);
+        this.grafanaAdminPassword = pulumi.secret(admin.result);
+        const adminSecret = new k8s.core.v1.Secret(
+            `${name}-grafana-admin`,
+            {
+                metadata: { name: GRAFANA_ADMIN_SECRET, namespace: ns },
+                stringData: { "admin-user": GRAFANA_ADMIN_USER, "admin-password": this.grafanaAdminPassword },
+            },
+            p,
+        );
+
+        this.release = new k8s.helm.v3.Release(
+            name,
+            {
+                name: MONITORING_RELEASE,
+                ...pinnedChart("kubePrometheusStack"),
+                namespace: ns,
+                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources }),
+                timeout: releaseTimeout(charts.kubePrometheusStack.chart),
+                skipCrds: true,
+            },
+            { parent: this, dependsOn: [...crds, adminSecret, ...args.storage] },
+        );
+
+        // Monitors, rules and dashboards need only the CRDs (and the namespace); on destroy they go
+        // before the CRDs that define them.
+        const onCrds = { parent: this, dependsOn: crds };
+        for (const t of scrapeTargets(args.targets)) customResource(`${name}-${t.name}`, podMonitor(t, MONITORING_NAMESPACE), onCrds, { namespace: ns });
+        customResource(`${name}-alerts`, prometheusRule(args.alerts, MONITORING_NAMESPACE), onCrds, { namespace: ns });
+        for (const d of dashboards()) {
+            const cm = dashboardConfigMap(d, MONITORING_NAMESPACE);
+            new k8s.core.v1.ConfigMap(`${name}-${d.uid}`, { metadata: { ...cm.metadata, namespace: ns }, data: cm.data }, p);
+        }
+
+        const exporter = elasticsearchExporterDeployment();
+        new k8s.apps.v1.Deployment(
+            `${name}-elasticsearch-exporter`,
+            { metadata: { ...exporter.metadata, namespace: args.elasticNamespace.metadata.name }, spec: exporter.spec },
+            { parent: this, dependsOn: [args.elasticsearch] },
+        );
+
+        this.registerOutputs({ release: this.release.status, grafanaPortForward: this.grafanaPortForward, grafanaAdminPassword: this.grafanaAdminPassword });
+    }
+}

@@ -1,0 +1,143 @@
+// What Prometheus scrapes, as pure PodMonitor objects: one per part of the platform, each selecting
+// pods by the labels and container port names their chart or operator sets (cited per target).
+// Every monitor carries SCRAPE_LABEL, the label Prometheus selects by: a user's own PodMonitor or
+// ServiceMonitor with it, in any namespace, is scraped the same way. The kubelet (cAdvisor, volume
+// stats) and kube-state-metrics are scraped through the chart's own ServiceMonitors.
+import { apiVersions } from "../../versions";
+import { type CustomResourceObject, customResourceObject, KUBE_SYSTEM, NAMESPACE } from "../k8s/objects";
+import { SCRAPE_LABEL } from "./values";
+
+/** The Elasticsearch exporter this component runs beside the cluster (exporter.ts). */
+export const ES_EXPORTER = { name: "elasticsearch-exporter", port: 9114, portName: "metrics" } as const;
+
+export interface ScrapeTarget {
+    /** The PodMonitor's name. */
+    name: string;
+    /** Where the pods run; `any` for pods in every namespace (a user's Spark jobs too). */
+    namespace: string | "any";
+    selector: { matchLabels?: Record<string, string>; matchExpressions?: { key: string; operator: string; values?: string[] }[] };
+    /** The container port's name (what the PodMonitor selects) and number (what a NetworkPolicy opens). */
+    port: { name: string; number: number };
+    paths: string[];
+    /** The namespaces whose NetworkPolicies must let Prometheus in on `port.number`. */
+    policyNamespaces: string[];
+}
+
+export interface ScrapeTargetArgs {
+    /** The namespace of the Karpenter controller. */
+    karpenterNamespace: string;
+    /** Where the platform's SparkApplications run (drivers' UI port is opened there). */
+    sparkJobNamespaces: readonly string[];
+}
+
+/** Every scrape target of the platform. */
+export function scrapeTargets(a: ScrapeTargetArgs): ScrapeTarget[] {
+    return [
+        {
+            // Brokers and Connect with metricsConfig, and the Kafka Exporter: Strimzi names their metrics
+            // port tcp-prometheus (9404) and labels every pod with strimzi.io/kind (its example
+            // packaging/examples/metrics/prometheus-install/strimzi-pod-monitor.yaml selects the same).
+            name: "kafka",
+            namespace: NAMESPACE.kafka,
+            selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka", "KafkaConnect"] }] },
+            port: { name: "tcp-prometheus", number: 9404 },
+            paths: ["/metrics"],
+            policyNamespaces: [NAMESPACE.kafka],
+        },
+        {
+            // The cluster operator: strimzi_resource_state of every Kafka custom resource (the chart's
+            // templates/060-Deployment-strimzi-cluster-operator.yaml: port http 8080).
+            name: "strimzi-cluster-operator",
+            namespace: NAMESPACE.kafka,
+            selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
+            port: { name: "http", number: 8080 },
+            paths: ["/metrics"],
+            policyNamespaces: [NAMESPACE.kafka],
+        },
+        {
+            // The chart's controller: prometheus.metrics (port name `metrics`, 8080, /metrics).
+            name: "spark-operator",
+            namespace: NAMESPACE.sparkOperator,
+            selector: { matchLabels: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller" } },
+            port: { name: "metrics", number: 8080 },
+            paths: ["/metrics"],
+        policyNamespaces: [NAMESPACE.sparkOperator],
+        },
+        {
+            // Every Spark driver, in any namespace: the operator labels it spark-role=driver; Spark names
+            // its UI port spark-ui (4040). spark.ui.prometheus.enabled serves the executors' figures at
+            // /metrics/executors/prometheus, the PrometheusServlet the driver's at /metrics/prometheus/.
+            name: "spark-drivers",
+            namespace: "any",
+            selector: { matchLabels: { "spark-role": "driver" } },
+            port: { name: "spark-ui", number: 4040 },
+            paths: ["/metrics/executors/prometheus", "/metrics/prometheus/"],
+            policyNamespaces: [...a.sparkJobNamespaces],
+        },
+        {
+            // The chart's jmx.exporter sidecar on the coordinator and workers (port jmx-exporter, 5556).
+            name: "trino",
+            namespace: NAMESPACE.trino,
+            selector: { matchLabels: { "app.kubernetes.io/name": "trino" } },
+            port: { name: "jmx-exporter", number: 5556 },
+            paths: ["/metrics"],
+            policyNamespaces: [NAMESPACE.trino],
+        },
+        {
+            // The chart's StatsD exporter (templates/statsd/statsd-deployment.yaml: statsd-scrape, 9102).
+            name: "airflow-statsd",
+            namespace: NAMESPACE.airflow,
+            selector: { matchLabels: { component: "statsd", release: "airflow" } },
+            port: { name: "statsd-scrape", number: 9102 },
+            paths: ["/metrics"],
+            policyNamespaces: [NAMESPACE.airflow],
+        },
+        {
+            name: "elasticsearch",
+            namespace: NAMESPACE.elastic,
+            selector: { matchLabels: { "app.kubernetes.io/name": ES_EXPORTER.name } },
+            port: { name: ES_EXPORTER.portName, number: ES_EXPORTER.port },
+            paths: ["/metrics"],
+            policyNamespaces: [NAMESPACE.elastic],
+        },
+        {
+            // templates/deployment.yaml: port http-metrics (controller.metrics.port, 8080).
+            name: "karpenter",
+            namespace: a.karpenterNamespace,
+            selector: { matchLabels: { "app.kubernetes.io/name": "karpenter" } },
+            port: { name: "http-metrics", number: 8080 },
+            paths: ["/metrics"],
+            policyNamespaces: [a.karpenterNamespace],
+        },
+        {
+            // templates/deployment.yaml: port metrics-server (8080). kube-system has no NetworkPolicy.
+            name: "aws-load-balancer-controller",
+            namespace: KUBE_SYSTEM,
+            selector: { matchLabels: { "app.kubernetes.io/name": "aws-load-balancer-controller" } },
+            port: { name: "metrics-server", number: 8080 },
+            paths: ["/metrics"],
+            policyNamespaces: [],
+        },
+    ];
+}
+
+/** The PodMonitor of a target, in the monitoring namespace, selecting its pods' namespace. */
+export function podMonitor(t: ScrapeTarget, monitoringNamespace: string): CustomResourceObject {
+    return customResourceObject(
+        apiVersions.monitoring,
+        "PodMonitor",
+        { name: t.name, namespace: monitoringNamespace, labels: { ...SCRAPE_LABEL } },
+        {
+            namespaceSelector: t.namespace === "any" ? { any: true } : { matchNames: [t.namespace] },
+            selector: t.selector,
+            podMetricsEndpoints: t.paths.map((path) => ({ port: t.port.name, path, interval: "30s" })),
+        },
+    );
+}
+
+/** The ports Prometheus must reach, per namespace (for platform/network-policies). */
+export function scrapePorts(targets: ScrapeTarget[]): Record<string, number[]> {
+    const out: Record<string, number[]> = {};
+    for (const t of targets) for (const ns of t.policyNamespaces) out[ns] = [...new Set([...(out[ns] ?? []), t.port.number])].sort((x, y) => x - y);
+    return out;
+}

@@ -1,0 +1,170 @@
+// kube-prometheus-stack as pure values: names, sizing by profile and the chart's values. The
+// monitors are in monitors.ts, the alerts in rules.ts, the dashboards in dashboards.ts.
+import { resources, type Resources } from "../k8s/objects";
+
+/** The namespace of Prometheus, Alertmanager and Grafana (the component creates it). */
+export const MONITORING_NAMESPACE = "monitoring";
+export const MONITORING_RELEASE = "monitoring";
+/** Short object names (the chart's fullname), so Services read `monitoring-grafana`, `monitoring-prometheus`. */
+export const FULLNAME = "monitoring";
+export const GRAFANA_SERVICE = `${FULLNAME}-grafana`;
+export const GRAFANA_PORT = 80;
+export const GRAFANA_ADMIN_SECRET = "grafana-admin";
+export const GRAFANA_ADMIN_USER = "admin";
+/** The datasource uid the chart's sidecar provisions for Prometheus (values.yaml grafana.sidecar.datasources.uid). */
+export const PROMETHEUS_DATASOURCE_UID = "prometheus";
+/** The label the Grafana sidecar looks for on dashboard ConfigMaps (values.yaml grafana.sidecar.dashboards.label). */
+export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
+
+/**
+ * The label Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by, in every
+ * namespace: a user's own monitor or rule carrying it is picked up like the platform's. The chart
+ * labels its own monitors (kubelet, kube-state-metrics, the operator) `release: <release name>`.
+ */
+export const SCRAPE_LABEL = { release: MONITORING_RELEASE } as const;
+
+export interface ObservabilitySizing {
+    prometheusReplicas: number;
+    /** Prometheus's `retention` (time) and `retentionSize` (bytes on disk, kept under the volume). */
+    retention: string;
+    retentionSize: string;
+    /** A gp3 volume per Prometheus replica; none in small (the TSDB lives in an emptyDir). */
+    prometheusVolumeGiB?: number;
+    alertmanagerReplicas: number;
+    alertmanagerVolumeGiB?: number;
+    prometheus: Resources;
+    alertmanager: Resources;
+    grafana: Resources;
+    grafanaSidecar: Resources;
+    operator: Resources;
+    configReloader: Resources;
+    kubeStateMetrics: Resources;
+}
+
+/**
+ * small: one Prometheus with two days of data in an emptyDir (lost when its pod moves: a dev cluster
+ * is torn down anyway), tiny requests on the system group. ha: two Prometheus and two Alertmanager
+ * replicas (the operator spreads them), each with its own gp3 volume and two weeks of data.
+ */
+export function observabilitySizing(ha: boolean): ObservabilitySizing {
+    if (!ha) {
+        return {
+            prometheusReplicas: 1,
+            retention: "2d",
+            retentionSize: "3GB",
+            alertmanagerReplicas: 1,
+            // Tiny CPU requests (the system node's CPU is nearly all requested); limits allow bursts.
+            prometheus: resources("25m", "512Mi", "1", "1Gi"),
+            alertmanager: resources("5m", "32Mi", "100m", "64Mi"),
+            grafana: resources("20m", "160Mi", "500m", "256Mi"),
+            grafanaSidecar: resources("5m", "48Mi", "100m", "96Mi"),
+            operator: resources("10m", "64Mi", "200m", "128Mi"),
+            configReloader: resources("5m", "24Mi", "100m", "48Mi"),
+            kubeStateMetrics: resources("5m", "48Mi", "100m", "128Mi"),
+        };
+    }
+    return {
+        prometheusReplicas: 2,
+        retention: "15d",
+        retentionSize: "40GB",
+        prometheusVolumeGiB: 50,
+        alertmanagerReplicas: 2,
+        alertmanagerVolumeGiB: 2,
+        prometheus: resources("500m", "2Gi", "2", "4Gi"),
+        alertmanager: resources("20m", "64Mi", "200m", "128Mi"),
+        grafana: resources("100m", "256Mi", "1", "512Mi"),
+        grafanaSidecar: resources("20m", "64Mi", "200m", "128Mi"),
+        operator: resources("50m", "128Mi", "500m", "256Mi"),
+        configReloader: resources("10m", "32Mi", "100m", "64Mi"),
+        kubeStateMetrics: resources("50m", "128Mi", "500m", "256Mi"),
+    };
+}
+
+const volume = (gib: number, storageClass: string) => ({
+    volumeClaimTemplate: { spec: { storageClassName: storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${gib}Gi` } } } },
+});
+
+/** Selects the platform's and users' monitors and rules by SCRAPE_LABEL, in every namespace. */
+const byScrapeLabel = { matchLabels: { ...SCRAPE_LABEL } };
+
+export interface StackValuesArgs {
+    ha: boolean;
+    storageClass: string;
+    /** bdok:protectStatefulResources: keep the volumes' claims when Prometheus or Alertmanager is deleted. */
+    protect?: boolean;
+}
+
+/**
+ * Values for kube-prometheus-stack 88.5.3. Every key exists in the chart's values.yaml (tested).
+ * Off: the node exporter (hostNetwork, hostPID and hostPath, which the namespaces' baseline Pod
+ * Security forbids: node and pod figures come from the kubelet's cAdvisor and resource endpoints
+ * instead) and the control-plane scrapes EKS does not expose (controller manager, scheduler, etcd;
+ * kube-proxy binds its metrics to 127.0.0.1; CoreDNS is not a part this platform watches). The
+ * CRDs are Pulumi's (versions.ts crdManifests): the Release sets skipCrds.
+ */
+export function prometheusStackValues(a: StackValuesArgs): Record<string, unknown> {
+    const s = observabilitySizing(a.ha);
+    // The StatefulSets' claims go with them (no orphaned EBS volume after a destroy) unless the stack keeps its data.
+    const claims = { persistentVolumeClaimRetentionPolicy: { whenDeleted: a.protect ? "Retain" : "Delete", whenScaled: "Retain" } };
+    const pdb = (replicas: number) => (replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false });
+    return {
+        fullnameOverride: FULLNAME,
+        nodeExporter: { enabled: false },
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        kubeProxy: { enabled: false },
+        coreDns: { enabled: false },
+        windowsMonitoring: { enabled: false },
+        // The chart's node-exporter rules would read series nothing exposes (its other rules for what
+        // is off are already gated on the component).
+        defaultRules: { rules: { node: false, nodeExporterAlerting: false, nodeExporterRecording: false } },
+        prometheusOperator: {
+            // No admission webhook: its certificate Jobs are Helm hooks, and the API server would have
+            // to reach the operator; the rules' PromQL is checked by the tests before any deploy.
+            admissionWebhooks: { enabled: false },
+            tls: { enabled: false },
+            resources: s.operator,
+            prometheusConfigReloader: { resources: s.configReloader },
+        },
+        prometheus: {
+            prometheusSpec: {
+                replicas: s.prometheusReplicas,
+                retention: s.retention,
+                retentionSize: s.retentionSize,
+                resources: s.prometheus,
+                ...(s.prometheusVolumeGiB ? { storageSpec: volume(s.prometheusVolumeGiB, a.storageClass), ...claims } : {}),
+                serviceMonitorSelector: byScrapeLabel,
+                podMonitorSelector: byScrapeLabel,
+                ruleSelector: byScrapeLabel,
+                // {}: every namespace (the chart's default), so a user's job namespace is scraped too.
+                serviceMonitorNamespaceSelector: {},
+                podMonitorNamespaceSelector: {},
+                ruleNamespaceSelector: {},
+            },
+            podDisruptionBudget: pdb(s.prometheusReplicas),
+        },
+        alertmanager: {
+            alertmanagerSpec: {
+                replicas: s.alertmanagerReplicas,
+                resources: s.alertmanager,
+                ...(s.alertmanagerVolumeGiB ? { storage: volume(s.alertmanagerVolumeGiB, a.storageClass), ...claims } : {}),
+            },
+            podDisruptionBudget: pdb(s.alertmanagerReplicas),
+        },
+        grafana: {
+            // The password is a Pulumi secret in a Secret the component creates.
+            admin: { existingSecret: GRAFANA_ADMIN_SECRET, userKey: "admin-user", passwordKey: "admin-password" },
+            resources: s.grafana,
+            // Dashboards and the datasource are provisioned from ConfigMaps: nothing to keep on a volume.
+            persistence: { enabled: false },
+            sidecar: { resources: s.grafanaSidecar },
+        },
+        "kube-state-metrics": { resources: s.kubeStateMetrics },
+    };
+}
+
+/** How to open Grafana: a port-forward to its Service (the admin password: the stack output). */
+export function grafanaPortForwardCommand(): string {
+    return `kubectl -n ${MONITORING_NAMESPACE} port-forward svc/${GRAFANA_SERVICE} 3000:${GRAFANA_PORT}`;
+}
