@@ -9,10 +9,11 @@ import { Network } from "./aws/network";
 import { Airflow } from "./platform/airflow";
 import type { PlatformContext } from "./platform/context";
 import { Elastic } from "./platform/elastic";
-import { NAMESPACES } from "./platform/k8s/objects";
+import { NAMESPACE, NAMESPACES } from "./platform/k8s/objects";
 import { Namespaces } from "./platform/namespaces";
 import { NetworkPolicies } from "./platform/network-policies";
 import { Trino } from "./platform/trino";
+import { Superset } from "./platform/superset";
 import { Kafka } from "./platform/kafka";
 import { Karpenter } from "./platform/karpenter";
 import { KARPENTER_NAMESPACE } from "./platform/karpenter/iam";
@@ -86,7 +87,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // ---- Platform layer ----
     // Kubernetes children inherit the cluster's provider through `providers`.
     const onCluster = { providers: { kubernetes: cluster.provider } };
-    const namespaces = new Namespaces("namespaces", { names: NAMESPACES }, onCluster);
+    // Superset's namespace exists only with Superset on (bdok:superset.enabled).
+    const namespaces = new Namespaces("namespaces", { names: NAMESPACES.filter((n) => n !== NAMESPACE.superset || cfg.superset.enabled) }, onCluster);
     // Everything that runs pods waits behind the cluster's readiness barrier (nodes, add-ons,
     // storage class), so no await starts its clock before a node exists, and on destroy the
     // barrier outlives every pod and volume.
@@ -126,6 +128,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             config: cfg,
             namespaces: { ...namespaces.byName, [KARPENTER_NAMESPACE]: karpenter.namespace },
             connectToElasticsearch: cfg.pipelines.realtime,
+            superset: cfg.superset.enabled,
         },
         onCluster,
     );
@@ -226,6 +229,22 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         { ...onPools, dependsOn: [...onPools.dependsOn, spark.release, ...(batch ? [batch] : []), ...(maintenance ? [maintenance] : [])] },
     );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
+    // Dashboards on the lake through Trino (bdok:superset.enabled); its pods run on the system group.
+    const superset = cfg.superset.enabled
+        ? new Superset(
+              "superset",
+              {
+                  platform,
+                  namespace: namespaces.byName.superset,
+                  trinoNamespace: namespaces.byName.trino,
+                  database: db,
+                  lake,
+                  ...(trino.password ? { trinoPassword: trino.password } : {}),
+                  trino,
+              },
+              onNodes,
+          )
+        : undefined;
     const elastic = new Elastic(
         "elastic",
         {
@@ -312,6 +331,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         kibanaUrl: elastic.kibanaUrl,
         kibanaPortForward: elastic.kibanaPortForwardCommand,
         elasticPasswordCommand: elastic.elasticPasswordCommand,
+        ...(superset
+            ? {
+                  supersetPortForward: superset.portForwardCommand,
+                  supersetService: superset.serviceName,
+                  supersetAdminUser: superset.adminUser,
+                  supersetAdminPassword: superset.adminPassword,
+                  supersetImage: superset.image,
+              }
+            : {}),
         ...pipelineOutputs,
     };
 }

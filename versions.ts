@@ -33,6 +33,10 @@ export const crdManifests = {
         (f) =>
             `https://raw.githubusercontent.com/kubernetes-sigs/aws-load-balancer-controller/v${charts.awsLoadBalancerController.version}/helm/aws-load-balancer-controller/crds/${f}.yaml`,
     ),
+    // The chart's crds/ at its tag: one CRD, supersets.superset.apache.org.
+    supersetOperator: [
+        `https://raw.githubusercontent.com/apache/superset-kubernetes-operator/v${charts.supersetOperator.version}/charts/superset-operator/crds/superset.apache.org_supersets.yaml`,
+    ],
 } as const;
 
 export const apiVersions = {

@@ -13,6 +13,7 @@ const RELEASE_TIMEOUTS: Record<string, number> = {
     [charts.airflow.chart]: 1200,
     [charts.trino.chart]: 600,
     [charts.awsLoadBalancerController.chart]: 600,
+    [charts.supersetOperator.chart]: 300,
 };
 
 /** The Release timeout for a chart (Helm's --wait). */
@@ -51,6 +52,8 @@ const POD_RUNNING: Record<string, PodRunningAwait> = {
     [`${apiVersions.kibana}/Kibana`]: { waitFor: "jsonpath={.status.health}=green", timeoutSeconds: 600 },
     // A streaming job never completes: running is ready.
     [`${apiVersions.sparkApplication}/SparkApplication`]: { waitFor: "jsonpath={.status.applicationState.state}=RUNNING", timeoutSeconds: 600 },
+    // Available once the lifecycle tasks (migrate, init with the dashboard import) ran and the web server is ready.
+    [`${apiVersions.superset}/Superset`]: { waitFor: "condition=Available", timeoutSeconds: 1500 },
 };
 
 /** `pulumi.com/waitFor` for a pod-running custom resource. */

@@ -10,6 +10,7 @@ export const NAMESPACE = {
     airflow: "airflow",
     trino: "trino",
     elastic: "elastic",
+    superset: "superset",
 } as const;
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */

@@ -29,6 +29,8 @@ export const PODS = {
     sparkWebhook: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" },
     airflowApiServer: { component: "api-server", release: "airflow" },
     trinoCoordinator: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/component": "coordinator" },
+    // The Superset operator's component labels (superset-kubernetes-operator internal/common/names.go ComponentLabels).
+    supersetWebServer: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/component": "web-server" },
 } as const;
 
 /** Ports the allow rules open. */
@@ -37,7 +39,9 @@ export const PORTS = {
     kibana: 5601,
     webhook: 9443,
     airflowApi: 8080,
+    trinoHttp: 8080,
     trinoHttps: 8443,
+    supersetWeb: 8088,
 } as const;
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
@@ -49,6 +53,8 @@ export interface NetworkPolicyConfig {
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
     connectToElasticsearch: boolean;
+    /** Superset runs (bdok:superset.enabled): it queries Trino's coordinator. */
+    superset?: boolean;
 }
 
 export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
@@ -66,7 +72,7 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     // Within a namespace the components talk freely (Airflow's scheduler, triggerer and task pods to
     // its API server; Trino's workers and coordinator; Elasticsearch nodes, Kibana and the operator;
     // Spark drivers and their executors); Strimzi's pods keep Strimzi's own policies.
-    for (const ns of [NAMESPACE.airflow, NAMESPACE.trino, NAMESPACE.elastic]) {
+    for (const ns of [NAMESPACE.airflow, NAMESPACE.trino, NAMESPACE.elastic, ...(a.superset ? [NAMESPACE.superset] : [])]) {
         policy(ns, "allow-same-namespace", { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] });
     }
     policy(NAMESPACE.kafka, "allow-same-namespace-non-strimzi", {
@@ -78,6 +84,20 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             podSelector: { matchLabels: PODS.elasticsearch },
             ingress: [
                 { from: [{ namespaceSelector: nsSelector(NAMESPACE.kafka), podSelector: { matchLabels: PODS.connect } }], ports: tcp(PORTS.elasticsearchHttp) },
+            ],
+        });
+    }
+    // Superset's web server and its init task (the dashboard import) query Trino's coordinator, on the
+    // port the exposure gives it (HTTPS once Trino asks for a password). RDS is outside the cluster:
+    // its security group admits the cluster's nodes (aws/database), no policy here concerns it.
+    if (a.superset) {
+        policy(NAMESPACE.trino, "allow-superset", {
+            podSelector: { matchLabels: PODS.trinoCoordinator },
+            ingress: [
+                {
+                    from: [{ namespaceSelector: nsSelector(NAMESPACE.superset), podSelector: { matchLabels: { "app.kubernetes.io/name": "superset" } } }],
+                    ports: tcp(a.config.exposure === "clusterIp" ? PORTS.trinoHttp : PORTS.trinoHttps),
+                },
             ],
         });
     }
@@ -100,6 +120,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [{ from, ports: tcp(PORTS.trinoHttps) }],
         });
         policy(NAMESPACE.elastic, "allow-load-balancer", { podSelector: { matchLabels: PODS.kibana }, ingress: [{ from, ports: tcp(PORTS.kibana) }] });
+        if (a.superset) {
+            policy(NAMESPACE.superset, "allow-load-balancer", {
+                podSelector: { matchLabels: PODS.supersetWebServer },
+                ingress: [{ from, ports: tcp(PORTS.supersetWeb) }],
+            });
+        }
     }
     return out;
 }
