@@ -241,6 +241,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   lake,
                   ...(trino.password ? { trinoPassword: trino.password } : {}),
                   trino,
+                  pools: karpenter.ready,
               },
               onNodes,
           )

@@ -13,7 +13,7 @@ const RELEASE_TIMEOUTS: Record<string, number> = {
     [charts.airflow.chart]: 1200,
     [charts.trino.chart]: 600,
     [charts.awsLoadBalancerController.chart]: 600,
-    [charts.supersetOperator.chart]: 300,
+    [charts.supersetOperator.chart]: 600,
 };
 
 /** The Release timeout for a chart (Helm's --wait). */

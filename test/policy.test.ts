@@ -291,9 +291,9 @@ describe("the offline plans pass the policy pack", () => {
         const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] });
         const report = await checkPlanRun(run);
         assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
-        // The rules did see the three internet-facing load balancers.
+        // The rules did see the four internet-facing load balancers (Kibana, Trino, Superset, Airflow).
         const lbs = run.captured.filter((r) => JSON.stringify(r.inputs).includes('"internet-facing"'));
-        assert.equal(lbs.length, 3, lbs.map((r) => r.name).join(", "));
+        assert.equal(lbs.length, 4, lbs.map((r) => r.name).join(", "));
     });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {

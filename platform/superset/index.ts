@@ -56,6 +56,8 @@ export interface SupersetArgs {
     trinoPassword?: pulumi.Output<string>;
     /** What the dashboard reads: Trino's release (and its TLS Job) come first. */
     trino: pulumi.Resource;
+    /** Karpenter's controller and NodePools: the image build runs on the workloads pool (and goes before them on destroy). */
+    pools: pulumi.Resource[];
 }
 
 /**
@@ -171,10 +173,16 @@ export class Superset extends pulumi.ComponentResource {
             `${name}-image-build`,
             {
                 // One Job per tag: an unchanged Dockerfile builds nothing on the next `up`.
-                metadata: { name: `superset-image-build-${tag.slice(-10)}`, namespace: ns, labels, annotations: { "pulumi.com/replaceUnready": "true" } },
+                metadata: {
+                    name: `${BUILD_SERVICE_ACCOUNT}-${tag.slice(-10)}`,
+                    namespace: ns,
+                    labels: { ...labels, "app.kubernetes.io/name": BUILD_SERVICE_ACCOUNT },
+                    // A node launch, the base image pull and the push: more than Pulumi's 10 minutes for a Job.
+                    annotations: { "pulumi.com/replaceUnready": "true", "pulumi.com/timeoutSeconds": "1800" },
+                },
                 spec: buildSpec,
             },
-            { parent: this, dependsOn: [buildSa, buildRole, contextMap] },
+            { parent: this, dependsOn: [buildSa, buildRole, contextMap, ...args.pools] },
         );
 
         // ---- the operator; its CRD is a Pulumi resource (Helm never upgrades crds/) ----
