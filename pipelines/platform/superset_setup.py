@@ -48,6 +48,7 @@ def run(bundle_path: str, admin: str, password: str | None) -> int:
     app = create_app()
     with app.app_context():
         from superset import security_manager
+        from superset.commands.exceptions import CommandInvalidError
         from superset.commands.importers.v1.assets import ImportAssetsCommand
         from superset.utils.core import override_user
 
@@ -56,8 +57,15 @@ def run(bundle_path: str, admin: str, password: str | None) -> int:
             log.error("no user %s: the init task creates it first", admin)
             return 1
         bundle = load_bundle(bundle_path)
+        command = ImportAssetsCommand(bundle, passwords=passwords_for(bundle, password))
         with override_user(user):
-            ImportAssetsCommand(bundle, passwords=passwords_for(bundle, password)).run()
+            try:
+                # validate() first: run() reports any invalid file as "an unknown reason" only.
+                command.validate()
+            except CommandInvalidError as error:
+                log.error("the bundle is invalid: %s", json.dumps(error.normalized_messages(), default=str))
+                return 1
+            command.run()
         log.info("imported %d files of %s", len(bundle), bundle_path)
     return 0
 

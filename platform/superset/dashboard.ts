@@ -74,12 +74,14 @@ export function dashboardCharts(a: Pick<BundleArgs, "databases" | "pipelines">):
 }
 
 const yaml = (o: unknown) => YAML.stringify(o, { lineWidth: 0 });
+const quoted = (v: string) => Object.assign(new YAML.Scalar(v), { type: YAML.Scalar.QUOTE_DOUBLE });
 
 /** The bundle's files (path -> YAML), as Superset's ImportAssetsCommand takes them. */
 export function dashboardBundle(a: BundleArgs): Record<string, string> {
     const dbUuid = stableUuid("database");
     const files: Record<string, string> = {
-        "metadata.yaml": yaml({ version: VERSION, type: "assets", timestamp: "2026-01-01T00:00:00+00:00" }),
+        // Quoted: Superset reads the bundle with PyYAML (YAML 1.1), which would make a plain timestamp a datetime.
+        "metadata.yaml": yaml({ version: VERSION, type: "assets", timestamp: quoted("2026-01-01T00:00:00+00:00") }),
         [DATABASE_FILE]: yaml({
             database_name: DATABASE_NAME,
             sqlalchemy_uri: a.trino.uri,
