@@ -243,7 +243,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   trino,
                   pools: karpenter.ready,
               },
-              onNodes,
+              // The operator installs beside the others; what runs pods waits for what it needs (pools, the DB, Trino).
+              onNodeGroups,
           )
         : undefined;
     const elastic = new Elastic(
