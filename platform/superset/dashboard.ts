@@ -124,7 +124,18 @@ export function dashboardBundle(a: BundleArgs): Record<string, string> {
             normalize_columns: false,
             always_filter_main_dttm: false,
             uuid: datasetUuid,
-            metrics: [{ metric_name: "count", verbose_name: "COUNT(*)", metric_type: "count", expression: "COUNT(*)", description: null, d3format: null, extra: null, warning_text: null }],
+            metrics: [
+                {
+                    metric_name: "count",
+                    verbose_name: "COUNT(*)",
+                    metric_type: "count",
+                    expression: "COUNT(*)",
+                    description: null,
+                    d3format: null,
+                    extra: null,
+                    warning_text: null,
+                },
+            ],
             columns: c.columns.map((col) => ({
                 column_name: col.name,
                 verbose_name: null,
@@ -170,7 +181,13 @@ export function dashboardBundle(a: BundleArgs): Record<string, string> {
         const row = `ROW-${i + 1}`;
         (layout.GRID_ID as { children: string[] }).children.push(row);
         layout[row] = { type: "ROW", id: row, children: [id], parents: ["ROOT_ID", "GRID_ID"], meta: { background: "BACKGROUND_TRANSPARENT" } };
-        layout[id] = { type: "CHART", id, children: [], parents: ["ROOT_ID", "GRID_ID", row], meta: { width: 12, height: 50, uuid: chartUuid, sliceName: c.title } };
+        layout[id] = {
+            type: "CHART",
+            id,
+            children: [],
+            parents: ["ROOT_ID", "GRID_ID", row],
+            meta: { width: 12, height: 50, uuid: chartUuid, sliceName: c.title },
+        };
     });
     if (charts.length) {
         files[`dashboards/${DASHBOARD_SLUG}.yaml`] = yaml({
@@ -183,7 +200,15 @@ export function dashboardBundle(a: BundleArgs): Record<string, string> {
             published: true,
             uuid: stableUuid("dashboard"),
             position: layout,
-            metadata: { refresh_frequency: 0, timed_refresh_immune_slices: [], expanded_slices: {}, color_scheme: "", label_colors: {}, cross_filters_enabled: false, native_filter_configuration: [] },
+            metadata: {
+                refresh_frequency: 0,
+                timed_refresh_immune_slices: [],
+                expanded_slices: {},
+                color_scheme: "",
+                label_colors: {},
+                cross_filters_enabled: false,
+                native_filter_configuration: [],
+            },
             version: VERSION,
         });
     }

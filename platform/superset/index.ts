@@ -168,7 +168,9 @@ export class Superset extends pulumi.ComponentResource {
         );
         const buildSpec = pulumi
             .all([this.image, contextMap.metadata.name])
-            .apply(([destination, cm]) => buildJobSpec({ kanikoImage: images.kaniko, destination, dockerfileConfigMap: cm, arch: arch === "arm64" ? "arm64" : "amd64" }));
+            .apply(([destination, cm]) =>
+                buildJobSpec({ kanikoImage: images.kaniko, destination, dockerfileConfigMap: cm, arch: arch === "arm64" ? "arm64" : "amd64" }),
+            );
         const build = new k8s.batch.v1.Job(
             `${name}-image-build`,
             {
@@ -206,9 +208,11 @@ export class Superset extends pulumi.ComponentResource {
         if (trino.secured) caDeps.push(...this.caCopy(name, ns, args.trinoNamespace.metadata.name, args.trino));
 
         // ---- the setup the init task runs: the Trino database and the dashboard ----
-        const bundle = pulumi.all(args.lake.icebergDatabaseNames).apply((databases) =>
-            JSON.stringify(dashboardBundle({ trino, databases, pipelines: { batch: cfg.pipelines.batch, realtime: cfg.pipelines.realtime } }), null, 1),
-        );
+        const bundle = pulumi
+            .all(args.lake.icebergDatabaseNames)
+            .apply((databases) =>
+                JSON.stringify(dashboardBundle({ trino, databases, pipelines: { batch: cfg.pipelines.batch, realtime: cfg.pipelines.realtime } }), null, 1),
+            );
         const setupData = bundle.apply((b) => ({ [SETUP_SCRIPT]: readPipelineFile(`platform/${SETUP_SCRIPT}`), [BUNDLE_FILE]: b }));
         const setup = new k8s.core.v1.ConfigMap(
             `${name}-setup`,
@@ -257,10 +261,22 @@ export class Superset extends pulumi.ComponentResource {
             { metadata: { name: secretNames.trinoCa, namespace: ns, labels }, type: "Opaque" },
             { parent: this, ignoreChanges: ["data", "stringData"] },
         );
-        const sa = new k8s.core.v1.ServiceAccount(`${name}-ca-copy`, { metadata: { name: CA_COPY, namespace: ns, labels }, automountServiceAccountToken: false }, p);
+        const sa = new k8s.core.v1.ServiceAccount(
+            `${name}-ca-copy`,
+            { metadata: { name: CA_COPY, namespace: ns, labels }, automountServiceAccountToken: false },
+            p,
+        );
         const subject = { name: sa.metadata.name, namespace: NAMESPACE.superset };
-        const source = roleWithBinding(`${name}-ca-copy-source`, { metadata: { name: CA_COPY, namespace: trinoNs, labels }, rules: caSourceRules(), serviceAccount: subject }, p);
-        const dest = roleWithBinding(`${name}-ca-copy-target`, { metadata: { name: CA_COPY, namespace: ns, labels }, rules: caTargetRules(), serviceAccount: subject }, p);
+        const source = roleWithBinding(
+            `${name}-ca-copy-source`,
+            { metadata: { name: CA_COPY, namespace: trinoNs, labels }, rules: caSourceRules(), serviceAccount: subject },
+            p,
+        );
+        const dest = roleWithBinding(
+            `${name}-ca-copy-target`,
+            { metadata: { name: CA_COPY, namespace: ns, labels }, rules: caTargetRules(), serviceAccount: subject },
+            p,
+        );
         const scripts = { "copy_secret_key.py": readPipelineFile("realtime/copy_secret_key.py") };
         const scriptMap = new k8s.core.v1.ConfigMap(
             `${name}-ca-copy`,

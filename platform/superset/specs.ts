@@ -77,7 +77,13 @@ export function supersetResource(a: SupersetResourceArgs): CustomResourceObject 
             // Top-level: every Superset pod, lifecycle tasks included (configuration.md "Extensions").
             podTemplate: {
                 nodeSelector: a.nodeSelector,
-                podSecurityContext: { runAsNonRoot: true, runAsUser: SUPERSET_UID, runAsGroup: SUPERSET_UID, fsGroup: SUPERSET_UID, seccompProfile: { type: "RuntimeDefault" } },
+                podSecurityContext: {
+                    runAsNonRoot: true,
+                    runAsUser: SUPERSET_UID,
+                    runAsGroup: SUPERSET_UID,
+                    fsGroup: SUPERSET_UID,
+                    seccompProfile: { type: "RuntimeDefault" },
+                },
                 volumes: caVolume,
                 container: { securityContext: restrictedContainer, volumeMounts: caMount },
             },
@@ -199,7 +205,13 @@ export function buildJobSpec(a: BuildArgs) {
                     {
                         name: "kaniko",
                         image: a.kanikoImage,
-                        args: ["--dockerfile=/workspace/Dockerfile", "--context=dir:///workspace", `--destination=${a.destination}`, "--image-fs-extract-retry=3", "--push-retry=3"],
+                        args: [
+                            "--dockerfile=/workspace/Dockerfile",
+                            "--context=dir:///workspace",
+                            `--destination=${a.destination}`,
+                            "--image-fs-extract-retry=3",
+                            "--push-retry=3",
+                        ],
                         volumeMounts: [{ name: "context", mountPath: "/workspace", readOnly: true }],
                         resources: { requests: { cpu: "250m", memory: "1Gi" }, limits: { cpu: "1", memory: "3Gi" } },
                         securityContext: { allowPrivilegeEscalation: false },

@@ -10,7 +10,18 @@ import { Captured, PlanRun, ROOT } from "../../tools/harness";
 import { renderPlan } from "../../tools/render";
 import { validateCustomResource } from "../../tools/schemas";
 import { apiVersions, apps, images, supersetDrivers } from "../../versions";
-import { assertPinnedRelease, describeEachStack, descendants, inputsOf, ofType, one, planWith, plansOfEachExposure, exposedService, transitiveDeps } from "../../test/support";
+import {
+    assertPinnedRelease,
+    describeEachStack,
+    descendants,
+    inputsOf,
+    ofType,
+    one,
+    planWith,
+    plansOfEachExposure,
+    exposedService,
+    transitiveDeps,
+} from "../../test/support";
 import { NAMESPACE } from "../k8s/objects";
 import { CHARTS, DATABASE_FILE } from "./dashboard";
 import { BUNDLE_FILE, SETUP_SCRIPT } from "./specs";
@@ -193,9 +204,14 @@ describe("Superset: settings", () => {
         for (const [pipelines, datasets] of cases) {
             const run = await planWith("dev", { "bdok:pipelines": pipelines });
             const bundle = bundleOf(run);
-            const names = Object.keys(bundle).filter((f) => f.startsWith("charts/")).map((f) => path.basename(f, ".yaml"));
+            const names = Object.keys(bundle)
+                .filter((f) => f.startsWith("charts/"))
+                .map((f) => path.basename(f, ".yaml"));
             assert.deepEqual(names.sort(), [...datasets].sort(), JSON.stringify(pipelines));
-            assert.equal(Object.keys(bundle).some((f) => f.startsWith("dashboards/")), datasets.length > 0);
+            assert.equal(
+                Object.keys(bundle).some((f) => f.startsWith("dashboards/")),
+                datasets.length > 0,
+            );
             assert.ok(bundle[DATABASE_FILE]);
         }
     });
@@ -214,7 +230,10 @@ describe("Superset: settings", () => {
             assert.equal(db.extra.engine_params?.connect_args?.http_scheme, secured ? "https" : undefined);
             const env = spec.lifecycle.podTemplate.container.env.map((e: any) => e.name);
             assert.equal(env.includes("BDOK_TRINO_PASSWORD"), secured);
-            assert.equal(ofType(run, JOB).some((j) => inputsOf(j).metadata.name?.startsWith?.("superset-trino-ca-copy")), secured);
+            assert.equal(
+                ofType(run, JOB).some((j) => inputsOf(j).metadata.name?.startsWith?.("superset-trino-ca-copy")),
+                secured,
+            );
             if (secured) {
                 const mount = spec.podTemplate.container.volumeMounts[0].mountPath;
                 assert.equal(db.extra.engine_params.connect_args.verify, `${mount}/ca.crt`);
