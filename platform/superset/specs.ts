@@ -3,7 +3,7 @@
 // that builds the image with drivers, and the Job copying Trino's CA into the namespace.
 import { contentName } from "../../lib/hash";
 import { apiVersions } from "../../versions";
-import { dbInitScript } from "../airflow/specs";
+import { dbInitEnv, dbInitScript } from "../airflow/specs";
 import { type CustomResourceObject, NAMESPACE, type RbacRule, customResourceObject, secretRules } from "../k8s/objects";
 import { TRINO_TLS_SECRET } from "../trino/values";
 import { podPlacement } from "../karpenter/nodepools";
@@ -141,19 +141,17 @@ export function dbInitJobSpec(a: DbInitArgs) {
                         name: "psql",
                         image: a.image,
                         command: ["sh", "-c", dbInitScript()],
-                        env: [
-                            { name: "PGHOST", value: a.host },
-                            { name: "PGPORT", value: String(a.port) },
-                            { name: "PGUSER", value: a.masterUser },
-                            { name: "PGDATABASE", value: "postgres" },
-                            // rds.force_ssl=1: plain connections are refused.
-                            { name: "PGSSLMODE", value: "require" },
-                            { name: "PGCONNECT_TIMEOUT", value: "10" },
-                            { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbMaster, key: "password" } } },
-                            { name: "APP_USER", value: METADATA_DB.user },
-                            { name: "APP_DB", value: METADATA_DB.database },
-                            { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.app, key: secretKeys.metadataPassword } } },
-                        ],
+                        env: dbInitEnv({
+                            host: a.host,
+                            port: a.port,
+                            masterUser: a.masterUser,
+                            masterPassword: { name: secretNames.dbMaster, key: "password" },
+                            app: {
+                                user: METADATA_DB.user,
+                                database: METADATA_DB.database,
+                                password: { name: secretNames.app, key: secretKeys.metadataPassword },
+                            },
+                        }),
                         // One psql session of a few statements.
                         resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
                         securityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
