@@ -215,6 +215,14 @@ export const schema = {
         "the Trino settings",
         {} as any,
     ),
+    superset: field(
+        obj({
+            // Off: no operator, no namespace, no image, no metadata database role is created.
+            enabled: field(bool(), "true or false", true),
+        }),
+        "the Superset (dashboards on Trino) settings",
+        {} as any,
+    ),
     airflow: field(
         obj({
             schedulerReplicas: field(int(1, 5), "an integer from 1 to 5", 1),
@@ -483,6 +491,13 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     if (cfg.profile && cfg.kafka) {
         const kafka = brokersIssue(cfg.profile, cfg.kafka.brokers);
         if (kafka) ctx.issues.push(kafka);
+    }
+    // Superset's image is built on the workloads pool for the system group's architecture (platform/superset).
+    const sysArch = sys ? (archOf(sys.instanceTypes[0]) === "arm64" ? "arm64" : "amd64") : undefined;
+    if (cfg.superset?.enabled && wl && sysArch && !wl.arch.includes(sysArch)) {
+        ctx.issues.push(
+            `${PROJECT}:karpenter.pools.workloads.arch: got ${JSON.stringify(wl.arch)} with superset.enabled and nodeGroups.${sysName} of ${sysArch}; allowed: a list with "${sysArch}" (Superset's image is built on the workloads pool for the system group's architecture), or superset.enabled false`,
+        );
     }
     const sp = cfg.spark;
     if (sp && sp.executors > sp.maxExecutors) {

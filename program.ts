@@ -18,6 +18,7 @@ import { STREAMING_APP } from "./pipelines/realtime/values";
 import { Namespaces } from "./platform/namespaces";
 import { NetworkPolicies } from "./platform/network-policies";
 import { Trino } from "./platform/trino";
+import { Superset } from "./platform/superset";
 import { Kafka } from "./platform/kafka";
 import { Karpenter } from "./platform/karpenter";
 import { KARPENTER_NAMESPACE } from "./platform/karpenter/iam";
@@ -112,7 +113,8 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
     // ---- Platform layer ----
     // Kubernetes children inherit the cluster's provider through `providers`.
     const onCluster = { providers: { kubernetes: cluster.provider } };
-    const namespaces = new Namespaces("namespaces", { names: NAMESPACES }, onCluster);
+    // Superset's namespace exists only with Superset on (bdok:superset.enabled).
+    const namespaces = new Namespaces("namespaces", { names: NAMESPACES.filter((n) => n !== NAMESPACE.superset || cfg.superset.enabled) }, onCluster);
     // Everything that runs pods waits behind the cluster's readiness barrier (nodes, add-ons,
     // storage class), so no await starts its clock before a node exists, and on destroy the
     // barrier outlives every pod and volume.
@@ -263,6 +265,25 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         },
     );
     const trino = new Trino("trino", { platform, namespace: namespaces.byName.trino, lake }, onPools);
+    // Dashboards on the lake through Trino (bdok:superset.enabled); its pods run on the system group.
+    const superset = cfg.superset.enabled
+        ? new Superset(
+              "superset",
+              {
+                  platform,
+                  namespace: namespaces.byName.superset,
+                  bootstrapNamespace: namespaces.byName["db-bootstrap"],
+                  trinoNamespace: namespaces.byName.trino,
+                  database: db,
+                  lake,
+                  ...(trino.password ? { trinoPassword: trino.password } : {}),
+                  trino,
+                  pools: karpenter.ready,
+              },
+              // The operator installs beside the others; what runs pods waits for what it needs (pools, the DB, Trino).
+              onNodeGroups,
+          )
+        : undefined;
     const elastic = new Elastic(
         "elastic",
         {
@@ -302,6 +323,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                 ...(observability ? { [MONITORING_NAMESPACE]: observability.namespace } : {}),
             },
             connectToElasticsearch: cfg.pipelines.realtime,
+            superset: cfg.superset.enabled,
             ...(observability ? { prometheus: { namespace: MONITORING_NAMESPACE, ports: scrapePorts(scrapeTargets(scrape)) } } : {}),
         },
         onCluster,
@@ -389,6 +411,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   grafanaPortForward: observability.grafanaPortForward,
                   grafanaAdminUser: observability.grafanaAdminUser,
                   grafanaAdminPassword: observability.grafanaAdminPassword,
+              }
+            : {}),
+        ...(superset
+            ? {
+                  supersetPortForward: superset.portForwardCommand,
+                  supersetService: superset.serviceName,
+                  supersetAdminUser: superset.adminUser,
+                  supersetAdminPassword: superset.adminPassword,
+                  supersetImage: superset.image,
               }
             : {}),
         ...pipelineOutputs,

@@ -14,6 +14,9 @@ export const charts = {
     karpenter: { chart: "karpenter", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
     karpenterCrd: { chart: "karpenter-crd", registry: "oci://public.ecr.aws/karpenter", version: "1.14.1" },
     kubePrometheusStack: { chart: "kube-prometheus-stack", repo: "https://prometheus-community.github.io/helm-charts", version: "88.5.3" },
+    // The Apache Superset Kubernetes Operator (the Superset project's helm/superset chart is
+    // deprecated in its favour); published only to GitHub's OCI registry (docs/getting-started.md).
+    supersetOperator: { chart: "superset-operator", registry: "oci://ghcr.io/apache/superset-kubernetes-operator/charts", version: "0.2.0" },
 } as const;
 
 export type ChartName = keyof typeof charts;
@@ -48,6 +51,10 @@ export const crdManifests = {
         (crd) =>
             `https://raw.githubusercontent.com/prometheus-community/helm-charts/kube-prometheus-stack-${charts.kubePrometheusStack.version}/charts/kube-prometheus-stack/charts/crds/crds/crd-${crd}.yaml`,
     ),
+    // The chart's crds/ at its tag: one CRD, supersets.superset.apache.org.
+    supersetOperator: [
+        `https://raw.githubusercontent.com/apache/superset-kubernetes-operator/v${charts.supersetOperator.version}/charts/superset-operator/crds/superset.apache.org_supersets.yaml`,
+    ],
 } as const;
 
 export const apiVersions = {
@@ -58,6 +65,7 @@ export const apiVersions = {
     nodePool: "karpenter.sh/v1",
     ec2NodeClass: "karpenter.k8s.aws/v1",
     monitoring: "monitoring.coreos.com/v1",
+    superset: "superset.apache.org/v1alpha1",
 } as const;
 
 // The EKS-optimised AMI Karpenter's nodes boot (EC2NodeClass amiSelectorTerms alias): pinned, so a
@@ -106,6 +114,8 @@ export const apps = {
     airflow: "3.1.7",
     trino: "480",
     spark: "4.0.1",
+    // The newest apache-superset on PyPI (2026-05); the operator's docs deploy 6.1.0 too.
+    superset: "6.1.0",
 } as const;
 
 export const images = {
@@ -115,6 +125,20 @@ export const images = {
     postgresClient: "postgres:17.6-alpine",
     // prometheus-community/elasticsearch_exporter v1.11.0 (its Makefile/Dockerfile publish this repository).
     elasticsearchExporter: "quay.io/prometheuscommunity/elasticsearch-exporter:v1.11.0",
+    // The lean official image (multi-arch); the platform's Superset image is built FROM it (supersetDrivers).
+    superset: `apache/superset:${apps.superset}`,
+    // The Kaniko executor Strimzi builds Connect's image with (its chart's kanikoExecutor default,
+    // quay.io/strimzi/kaniko-executor:<Strimzi version>): one builder image for both in-cluster builds.
+    kaniko: `quay.io/strimzi/kaniko-executor:${charts.strimzi.version}`,
+} as const;
+
+// Python drivers baked into the Superset image: the lean images carry none (superset-kubernetes-
+// operator docs/user-guide/configuration.md, "Metastore": the operator selects the SQLAlchemy scheme
+// only). psycopg2 for the metadata DB (the operator's default postgresql+psycopg2 scheme), trino
+// for the lake (sqlalchemy-trino dialect `trino://`). Newest releases on PyPI at the pin.
+export const supersetDrivers = {
+    "psycopg2-binary": "2.9.13",
+    trino: "0.340.0",
 } as const;
 
 // Maven coordinates Spark resolves at submit time (the official image ships no hadoop-aws).

@@ -15,6 +15,7 @@ const RELEASE_TIMEOUTS: Record<string, number> = {
     [charts.awsLoadBalancerController.chart]: 600,
     // The operator, kube-state-metrics and Grafana; Prometheus and Alertmanager are the operator's.
     [charts.kubePrometheusStack.chart]: 600,
+    [charts.supersetOperator.chart]: 600,
 };
 
 /** The Release timeout for a chart (Helm's --wait). */
@@ -53,6 +54,8 @@ const POD_RUNNING: Record<string, PodRunningAwait> = {
     [`${apiVersions.kibana}/Kibana`]: { waitFor: "jsonpath={.status.health}=green", timeoutSeconds: 600 },
     // A streaming job never completes: running is ready.
     [`${apiVersions.sparkApplication}/SparkApplication`]: { waitFor: "jsonpath={.status.applicationState.state}=RUNNING", timeoutSeconds: 600 },
+    // Available once the lifecycle tasks (migrate, init with the dashboard import) ran and the web server is ready.
+    [`${apiVersions.superset}/Superset`]: { waitFor: "condition=Available", timeoutSeconds: 1500 },
 };
 
 /** `pulumi.com/waitFor` for a pod-running custom resource. */

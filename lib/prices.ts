@@ -27,6 +27,8 @@ export interface PriceTable {
         spot: { factor: number };
     };
     kms: { perKeyMonth: number };
+    /** storedGB: the stored image size of a repository, by its resource name (the others are usage-based). */
+    ecr: { perGBMonth: number; storedGB: Record<string, number> };
     usageBased: Array<{ item: string; price: string; url: string; note?: string }>;
 }
 

@@ -11,12 +11,14 @@ import { Graph } from "../tools/lifecycle";
 import { renderPlan } from "../tools/render";
 import { tarEntries } from "../tools/tar";
 import { ChartName, charts, crdManifests } from "../versions";
+import { pinnedChart } from "../platform/k8s/objects";
 import { planOf, STACKS, describeEachStack } from "./support";
 
 const OPERATORS: { chart: keyof typeof crdManifests & ChartName; group: string }[] = [
     { chart: "strimzi", group: "kafka.strimzi.io" },
     { chart: "sparkOperator", group: "sparkoperator.k8s.io" },
     { chart: "awsLoadBalancerController", group: "elbv2.k8s.aws" },
+    { chart: "supersetOperator", group: "superset.apache.org" },
 ];
 
 /** The kinds a chart's crds/ folder defines. */
@@ -39,11 +41,11 @@ describeEachStack(
             it(`${op.chart}: the Release skips crds/, waits for the pinned CRD manifests, and every ${op.group} resource waits for them`, () => {
                 const g = new Graph(plan().captured);
                 const release = plan().captured.find(
-                    (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === charts[op.chart].chart,
+                    (r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === pinnedChart(op.chart).chart,
                 )!;
                 assert.equal((release.rawInputs as any).skipCrds, true);
                 const files = plan().captured.filter(
-                    (r) => r.type === "kubernetes:yaml/v2:ConfigFile" && crdManifests[op.chart].includes((r.rawInputs as any).file),
+                    (r) => r.type === "kubernetes:yaml/v2:ConfigFile" && (crdManifests[op.chart] as readonly string[]).includes((r.rawInputs as any).file),
                 );
                 assert.equal(files.length, crdManifests[op.chart].length);
                 for (const url of crdManifests[op.chart])
@@ -69,14 +71,14 @@ describeEachStack(
 
 describe("operator CRD manifests match the pinned charts", () => {
     // Manifests taken file by file from the chart's own crds/ (Strimzi publishes one bundle instead).
-    for (const chart of ["sparkOperator", "awsLoadBalancerController"] as const) {
+    for (const chart of ["sparkOperator", "awsLoadBalancerController", "supersetOperator"] as const) {
         it(`${chart}: the manifests are the chart's crds/ files, by name, at the chart's version`, () => {
             const names = [...tarEntries(fs.readFileSync(chartTarball(chart))).keys()]
                 .filter((n) => /\/crds\/[^/]+\.yaml$/.test(n))
                 .map((n) => path.basename(n))
                 .sort();
             assert.ok(names.length > 0, `${chart}: the tarball has no crds/`);
-            assert.deepEqual(crdManifests[chart].map((u) => path.basename(u)).sort(), names);
+            assert.deepEqual((crdManifests[chart] as readonly string[]).map((u) => path.basename(u)).sort(), names);
             for (const url of crdManifests[chart]) assert.ok(url.includes(`/v${charts[chart].version}/`), url);
         });
     }

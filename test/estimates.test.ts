@@ -135,6 +135,15 @@ for (const stack of STACKS) {
             }
         });
 
+        it("Superset is its own line: its image's storage in its ECR repository", () => {
+            const repo = ofType(run, "aws:ecr/repository:Repository").filter((r) => r.name === "superset");
+            assert.equal(repo.length, run.config.superset.enabled ? 1 : 0);
+            for (const r of repo) {
+                const line = e.costItems.find((i) => i.item === "ECR image storage" && i.resource === r.name);
+                assert.ok(line && line.monthlyUsd > 0 && line.monthlyUsd < 1, JSON.stringify(line));
+            }
+        });
+
         it("prices every billable resource of the plan and sums the items", () => {
             for (const [type, item] of [
                 ["eks:index:Cluster", "EKS control plane"],

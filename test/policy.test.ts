@@ -366,9 +366,9 @@ describe("the offline plans pass the policy pack", () => {
         const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", ...PUBLIC_EXPOSURE_SETTINGS });
         const report = await checkPlanRun(run);
         assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
-        // The rules did see the four internet-facing load balancers (Airflow, Trino, Kibana, the Spark History Server).
+        // The rules did see the internet-facing load balancers (Airflow, Trino, Kibana, the Spark History Server, Superset).
         const lbs = run.captured.filter((r) => JSON.stringify(r.inputs).includes('"internet-facing"'));
-        assert.equal(lbs.length, 4, lbs.map((r) => r.name).join(", "));
+        assert.equal(lbs.length, 5, lbs.map((r) => r.name).join(", "));
     });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {

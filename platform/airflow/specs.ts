@@ -46,9 +46,15 @@ export interface DbInitArgs {
 
 export const DB_INIT_TTL_SECONDS = 3600;
 
-/** The bootstrap Job's pod spec. Passwords arrive by secretKeyRef only. */
-export function dbInitJobSpec(a: DbInitArgs) {
-    const env = [
+/** What dbInitScript() reads: the master's connection and the role and database to make, passwords by secretKeyRef. */
+export function dbInitEnv(a: {
+    host: string;
+    port: number;
+    masterUser: string;
+    masterPassword: { name: string; key: string };
+    app: { user: string; database: string; password: { name: string; key: string } };
+}) {
+    return [
         { name: "PGHOST", value: a.host },
         { name: "PGPORT", value: String(a.port) },
         { name: "PGUSER", value: a.masterUser },
@@ -56,11 +62,22 @@ export function dbInitJobSpec(a: DbInitArgs) {
         // rds.force_ssl=1: plain connections are refused.
         { name: "PGSSLMODE", value: "require" },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
-        { name: "PGPASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbMaster, key: "password" } } },
-        { name: "APP_USER", value: METADATA_DB.user },
-        { name: "APP_DB", value: METADATA_DB.database },
-        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: { name: secretNames.dbAppPassword, key: "password" } } },
+        { name: "PGPASSWORD", valueFrom: { secretKeyRef: a.masterPassword } },
+        { name: "APP_USER", value: a.app.user },
+        { name: "APP_DB", value: a.app.database },
+        { name: "APP_PASSWORD", valueFrom: { secretKeyRef: a.app.password } },
     ];
+}
+
+/** The bootstrap Job's pod spec. Passwords arrive by secretKeyRef only. */
+export function dbInitJobSpec(a: DbInitArgs) {
+    const env = dbInitEnv({
+        host: a.host,
+        port: a.port,
+        masterUser: a.masterUser,
+        masterPassword: { name: secretNames.dbMaster, key: "password" },
+        app: { user: METADATA_DB.user, database: METADATA_DB.database, password: { name: secretNames.metadata, key: "password" } },
+    });
     return {
         backoffLimit: 6,
         activeDeadlineSeconds: 900,

@@ -14,6 +14,7 @@ export const NAMESPACE = {
     // the realtime table and roles). No chart or Role of ours lets any account create pods here, so
     // no workload can mount it (test/secret-isolation.test.ts).
     dbBootstrap: "db-bootstrap",
+    superset: "superset",
 } as const;
 export type NamespaceName = (typeof NAMESPACE)[keyof typeof NAMESPACE];
 /** In creation order (the Namespaces component). */
@@ -44,6 +45,7 @@ export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter" | "monito
     },
     trino: { enforce: "baseline", why: "the chart's coordinator and workers set neither runAsNonRoot nor a seccomp profile" },
     elastic: { enforce: "baseline", why: "the ECK operator's chart sets no seccomp profile" },
+    superset: { enforce: "baseline", why: "the image build runs Kaniko as root (as Strimzi's Connect build does)" },
     monitoring: { enforce: "baseline", why: "kube-prometheus-stack's Grafana and the program's exporters are not all hardened to restricted" },
 };
 

@@ -355,18 +355,18 @@ describe("Platform: Kafka", () => {
             });
 
             it("keeps the Connect image in a scanned, encrypted ECR repository with a lifecycle policy", () => {
-                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository", "kafka-connect"));
                 assert.equal(repo.imageScanningConfiguration.scanOnPush, true);
                 assert.equal(repo.imageTagMutability, "MUTABLE");
                 assert.ok(["AES256", "KMS"].includes(repo.encryptionConfigurations[0].encryptionType));
-                const lc = inputsOf(one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy"));
+                const lc = inputsOf(one(run, "aws:ecr/lifecyclePolicy:LifecyclePolicy", "kafka-connect"));
                 assert.equal(lc.repository, repo.name);
                 assert.ok(JSON.parse(lc.policy).rules.some((r: any) => r.selection.tagStatus === "untagged"));
             });
 
             it("runs Connect over TLS with connector resources, secrets provider and a Strimzi-built image", () => {
                 const connect = inputsOf(one(run, `${STRIMZI}KafkaConnect`));
-                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository", "kafka-connect"));
                 assert.equal(connect.metadata.name, "bdok-connect");
                 assert.equal(connect.metadata.annotations["strimzi.io/use-connector-resources"], "true");
                 assert.equal(connect.spec.bootstrapServers, "bdok-kafka-bootstrap:9093");
@@ -387,7 +387,7 @@ describe("Platform: Kafka", () => {
             });
 
             it("lets only the Connect build pod push, and only to its repository", () => {
-                const repo = inputsOf(one(run, "aws:ecr/repository:Repository"));
+                const repo = inputsOf(one(run, "aws:ecr/repository:Repository", "kafka-connect"));
                 const repoArn = `arn:aws:ecr:${run.config.region}:${MOCK_ACCOUNT}:repository/${repo.name}`;
                 const assoc = children(run, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputsOf);
                 assert.deepEqual(

@@ -40,6 +40,8 @@ export const PODS = {
     connectBuild: { "strimzi.io/name": `${CONNECT_NAME}-connect-build` },
     // The program's own Deployment (platform/spark-history/specs.ts).
     sparkHistory: { "app.kubernetes.io/name": "spark-history-server" },
+    // The Superset operator's component labels (superset-kubernetes-operator internal/common/names.go ComponentLabels).
+    supersetWebServer: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/component": "web-server" },
 } as const;
 
 /** Airflow's components that use the metadata DB; task pods (worker) do not (Airflow 3's execution API). */
@@ -64,11 +66,13 @@ export const PORTS = {
     kibana: 5601,
     webhook: 9443,
     airflowApi: 8080,
+    trinoHttp: 8080,
     trinoHttps: 8443,
     dns: 53,
     https: 443,
     postgres: 5432,
     sparkHistory: 18080,
+    supersetWeb: 8088,
 } as const;
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
@@ -83,6 +87,8 @@ export interface NetworkPolicyConfig {
     connectToElasticsearch: boolean;
     /** Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability). */
     prometheus?: { namespace: string; ports: Record<string, number[]> };
+    /** Superset runs (bdok:superset.enabled): it queries Trino's coordinator. */
+    superset?: boolean;
 }
 
 /** The operator labels every Prometheus pod app.kubernetes.io/name=prometheus (prometheus-operator pkg/prometheus/server/statefulset.go). */
@@ -167,7 +173,7 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     // Within a namespace the components talk freely (Airflow's scheduler, triggerer and task pods to
     // its API server; Trino's workers and coordinator; Elasticsearch nodes, Kibana and the operator;
     // Spark drivers and their executors); Strimzi's pods keep Strimzi's own policies.
-    for (const ns of [NAMESPACE.airflow, NAMESPACE.trino, NAMESPACE.elastic]) {
+    for (const ns of [NAMESPACE.airflow, NAMESPACE.trino, NAMESPACE.elastic, ...(a.superset ? [NAMESPACE.superset] : [])]) {
         policy(ns, "allow-same-namespace", { podSelector: {}, ingress: [{ from: [{ podSelector: {} }] }] });
     }
     policy(NAMESPACE.kafka, "allow-same-namespace-non-strimzi", {
@@ -194,6 +200,20 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [{ from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }], ports: tcp(...ports) }],
         });
     }
+    // Superset's web server and its init task (the dashboard import) query Trino's coordinator, on the
+    // port the exposure gives it (HTTPS once Trino asks for a password). RDS is outside the cluster:
+    // its security group admits the cluster's nodes (aws/database), no policy here concerns it.
+    if (a.superset) {
+        policy(NAMESPACE.trino, "allow-superset", {
+            podSelector: { matchLabels: PODS.trinoCoordinator },
+            ingress: [
+                {
+                    from: [{ namespaceSelector: nsSelector(NAMESPACE.superset), podSelector: { matchLabels: { "app.kubernetes.io/name": "superset" } } }],
+                    ports: tcp(a.config.exposure === "clusterIp" ? PORTS.trinoHttp : PORTS.trinoHttps),
+                },
+            ],
+        });
+    }
     // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:
     // the operator runs without cluster-scoped resources, platform/elastic/values.ts).
     policy(NAMESPACE.sparkOperator, "allow-webhook-from-api-server", {
@@ -217,6 +237,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             policy(NAMESPACE.sparkOperator, "allow-load-balancer-spark-history", {
                 podSelector: { matchLabels: PODS.sparkHistory },
                 ingress: [{ from, ports: tcp(PORTS.sparkHistory) }],
+            });
+        }
+        if (a.superset) {
+            policy(NAMESPACE.superset, "allow-load-balancer", {
+                podSelector: { matchLabels: PODS.supersetWebServer },
+                ingress: [{ from, ports: tcp(PORTS.supersetWeb) }],
             });
         }
     }

@@ -8,7 +8,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { Server, requireEngines, startMoto } from "./env";
-import { EnginePlan, enginePlan } from "./plan";
+import { EnginePlan, enginePlan, supersetDataset } from "./plan";
+import { CHARTS } from "../../platform/superset/dashboard";
 import { LocalLake } from "./spark";
 import { Trino, startTrino } from "./trino";
 import { HEADERS, expectedJohnWick, expectedSilver, generate, serveImdb, tsv } from "./imdb-data";
@@ -93,6 +94,13 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         const want = expectedJohnWick(data);
         assert.ok(want.length >= 4, "the data holds the four films");
         assert.deepEqual(rows, want);
+    });
+
+    it("the Superset dashboard's John Wick chart: its dataset's SQL returns the expected rows, in the columns the chart shows", async () => {
+        const ds = supersetDataset(plan.run, CHARTS.batch.dataset);
+        const r = await (await trino!).query(ds.sql);
+        assert.deepEqual(r.columns, ds.columns);
+        assert.deepEqual(r.rows, expectedJohnWick(data));
     });
 
     it("a re-run replaces the tables' rows (one more snapshot each), it does not append", async () => {

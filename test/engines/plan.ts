@@ -81,3 +81,21 @@ function fromRun(run: PlanRun): EnginePlan {
         batchTrinoQuery: out.batchTrinoQuery,
     };
 }
+
+/** A dataset of the Superset dashboard as the plan's init task imports it (the bundle in its setup ConfigMap). */
+export interface SupersetDataset {
+    sql: string;
+    /** The columns the dataset declares (and its table chart shows), in order. */
+    columns: string[];
+}
+
+export function supersetDataset(run: PlanRun, table: string): SupersetDataset {
+    const superset = one(run, "bdok:platform:Superset");
+    const setup = descendants(run, superset.urn).find((c) => c.type === CONFIG_MAP && "bundle.json" in (inputsOf(c).data ?? {}));
+    if (!setup) throw new Error("plan: no Superset ConfigMap holds the dashboard bundle");
+    const bundle: Record<string, string> = JSON.parse(inputsOf(setup).data["bundle.json"]);
+    const file = Object.keys(bundle).find((f) => f.startsWith("datasets/") && YAML.parse(bundle[f]).table_name === table);
+    if (!file) throw new Error(`plan: the Superset bundle has no dataset ${table}`);
+    const ds = YAML.parse(bundle[file]);
+    return { sql: ds.sql, columns: ds.columns.map((c: { column_name: string }) => c.column_name) };
+}

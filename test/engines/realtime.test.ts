@@ -13,7 +13,8 @@ import * as path from "path";
 import { Server, requireEngines, startMoto } from "./env";
 import { Broker, kafkaMissing, kafkaPlan, startPlanKafka } from "./kafka";
 import { createLake, trinoCatalogs } from "./lake";
-import { EnginePlan, enginePlan } from "./plan";
+import { EnginePlan, enginePlan, supersetDataset } from "./plan";
+import { CHARTS } from "../../platform/superset/dashboard";
 import { sparkSubmit } from "./spark";
 import { requireEngine } from "./streams";
 import { Trino, startTrino } from "./trino";
@@ -137,10 +138,8 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
         assert.deepEqual(bad.slice(0, 10), [], "step transformed topic payloads (streaming job's transformation)");
     });
 
-    it("the customers-by-age-band query the stack prints returns the expected bands", async () => {
-        const t = await trino!;
-        const query = (plan.run.plan.outputs as Record<string, string>).realtimeTrinoQuery;
-        assert.ok(query?.includes(`"${db()}"`), "the stack's realtime query names the realtime database");
+    /** Distinct customers per band of their age on the job's last day, bands in age order. */
+    const expectedBands = () => {
         const counts = new Map<string, { n: number; min: number }>();
         for (const c of all) {
             const age = expectedAge(c.birthdate, flow.days[flow.days.length - 1]);
@@ -149,9 +148,23 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
             const e = counts.get(b) ?? { n: 0, min: age };
             counts.set(b, { n: e.n + 1, min: Math.min(e.min, age) });
         }
-        const want = [...counts].sort((a, b) => a[1].min - b[1].min).map(([b, e]) => [b, e.n]);
+        return [...counts].sort((a, b) => a[1].min - b[1].min).map(([b, e]) => [b, e.n]);
+    };
+
+    it("the customers-by-age-band query the stack prints returns the expected bands", async () => {
+        const t = await trino!;
+        const query = (plan.run.plan.outputs as Record<string, string>).realtimeTrinoQuery;
+        assert.ok(query?.includes(`"${db()}"`), "the stack's realtime query names the realtime database");
+        const want = expectedBands();
         assert.ok(want.length >= 4, `the data spans the bands: ${JSON.stringify(want)}`);
         assert.deepEqual((await t.query(query)).rows, want, "step Trino customers-by-age-band query");
+    });
+
+    it("the Superset dashboard's age-band chart: its dataset's SQL returns the expected bands, in the columns the chart shows", async () => {
+        const ds = supersetDataset(plan.run, CHARTS.realtime.dataset);
+        const r = await (await trino!).query(ds.sql);
+        assert.deepEqual(r.columns, ds.columns);
+        assert.deepEqual(r.rows, expectedBands(), "step Trino: the Superset dataset's query");
     });
 
     it("the job refuses a table whose schema drifted from tables.json", async () => {

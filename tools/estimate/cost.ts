@@ -118,6 +118,12 @@ export function monthlyCost(
                 else monthly("RDS storage", r.name, Number(i.allocatedStorage ?? 0) * f, `GiB ${st}${multi ? " (x2 Multi-AZ)" : ""}`, per);
                 break;
             }
+            case "aws:ecr/repository:Repository": {
+                // Superset's own line: its image, built once per Dockerfile and kept.
+                const gb = prices.ecr.storedGB[r.name];
+                if (gb !== undefined) monthly("ECR image storage", r.name, gb, "GB", prices.ecr.perGBMonth, "one image, stored while the stack exists");
+                break;
+            }
             case "aws:kms/key:Key":
                 monthly("KMS key", r.name, 1, "key", prices.kms.perKeyMonth);
                 break;

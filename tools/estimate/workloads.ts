@@ -255,10 +255,14 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
         }
         if (group.includes(".")) {
             // Any other custom resource (Strimzi Kafka, KafkaNodePool, KafkaConnect, ...): generic walk.
+            // The Superset operator runs spec.lifecycle's tasks as Jobs, one after the other
+            // (superset-kubernetes-operator docs/user-guide/lifecycle.md "Overview").
             const rule: WalkRule | undefined =
                 kind === "KafkaConnect"
                     ? { replicas: (p) => (p.length === 2 && p[1] === "build" ? 1 : undefined), transient: (p) => p[1] === "build" }
-                    : undefined;
+                    : kind === "Superset"
+                      ? { transient: (p) => p[1] === "lifecycle" }
+                      : undefined;
             walk(spec, ["spec"], 1, { source, out, multiplierKeys: ["replicas", "replicaCount"], rule });
             findLoadBalancers(spec, ["spec"], inputs, source, out.loadBalancers);
         }
