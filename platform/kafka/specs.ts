@@ -176,6 +176,8 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
             // no template: Cruise Control's default goals, line 36). With it the Topic Operator
             // also changes a topic's replication factor, which it refuses without
             // (BatchingTopicController.java:748-786, "Replication factor change not supported").
+            // Not in small: Cruise Control refuses a one-broker cluster
+            // (cruisecontrol/CruiseControlMetricsReporter.java:99-103), and small keeps one broker.
             ...(a.ha
                 ? {
                       cruiseControl: {
