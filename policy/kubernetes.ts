@@ -449,6 +449,39 @@ export const k8sNoPrivilegedPods = resourceRule({
     },
 });
 
+/**
+ * Egress rules of a NetworkPolicy that let its pods reach the internet on every port: a rule with
+ * no ports whose peers are missing (every destination) or include ipBlocks that together cover the
+ * internet. The platform opens the internet on 443 only, to the pods that call AWS.
+ */
+export function openEgressRules(spec: unknown): string[] {
+    const out: string[] = [];
+    arr(read(spec, "egress")).forEach((rule, i) => {
+        const ports = arr(read(rule, "ports"));
+        if (ports.length > 0 && ports.every((p) => read(p, "port") !== undefined)) return;
+        const to = arr(read(rule, "to"));
+        if (to.length === 0) {
+            out.push(`egress[${i}] has no peers and no ports (every destination, every port)`);
+            return;
+        }
+        const cidrs = to.map((peer) => read(peer, "ipBlock", "cidr")).filter((c) => typeof c === "string");
+        if (coversInternet(cidrs)) out.push(`egress[${i}] admits ${cidrs.join(", ")} on every port`);
+    });
+    return out;
+}
+
+export const k8sNoOpenEgress: ResourceValidationPolicy = {
+    ...common,
+    name: "k8s-no-open-egress",
+    description: "No NetworkPolicy lets pods reach the internet on every port (egress to 0.0.0.0/0 or to anything without ports).",
+    enforcementLevel: "mandatory",
+    tags: ["kubernetes", "network"],
+    validateResource: forTypes(["kubernetes:networking.k8s.io/v1:NetworkPolicy"], (args, report) => {
+        for (const why of openEgressRules(read(args.props, "spec")))
+            report(`${label(args)}: ${why}; allow the internet on the ports a flow needs (443 for AWS APIs), to the pods that need it.`);
+    }),
+};
+
 export const POD_SECURITY_LEVELS = ["baseline", "restricted"];
 
 export const k8sNamespacePodSecurity = resourceRule({

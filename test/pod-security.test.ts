@@ -59,12 +59,17 @@ describe("Pod Security: baseline enforced where the platform runs pods", () => {
             for (const o of world) {
                 const ps = workloadPodSpec(o);
                 if (!ps || !o.namespace || !levels.has(o.namespace)) continue;
-                for (const v of restrictedPodViolations(ps)) (failing.get(o.namespace) ?? failing.set(o.namespace, []).get(o.namespace)!).push(`${o.kind}/${o.name}: ${v}`);
+                for (const v of restrictedPodViolations(ps))
+                    (failing.get(o.namespace) ?? failing.set(o.namespace, []).get(o.namespace)!).push(`${o.kind}/${o.name}: ${v}`);
             }
             assert.ok([...levels.values()].includes("restricted"), "some namespace enforces restricted");
             for (const [ns, level] of levels) {
                 if (level === "restricted") assert.deepEqual(failing.get(ns) ?? [], [], `${ns} enforces restricted`);
-                else assert.ok((failing.get(ns) ?? []).length > 0 || RUNS_AS_ROOT_AT_RUN_TIME[ns], `${ns} enforces ${level} though every pod there meets restricted`);
+                else
+                    assert.ok(
+                        (failing.get(ns) ?? []).length > 0 || RUNS_AS_ROOT_AT_RUN_TIME[ns],
+                        `${ns} enforces ${level} though every pod there meets restricted`,
+                    );
             }
         });
     }
@@ -78,14 +83,26 @@ describe("Pod Security: baseline enforced where the platform runs pods", () => {
         const c0 = ok.containers[0];
         const cases: [string, Record<string, unknown>, number][] = [
             ["compliant", ok, 0],
-            ["NET_BIND_SERVICE may be added", { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } }] }, 0],
+            [
+                "NET_BIND_SERVICE may be added",
+                { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } }] },
+                0,
+            ],
             ["escalation allowed", { ...ok, containers: [{ name: "c", securityContext: { capabilities: { drop: ["ALL"] } } }] }, 1],
             ["root allowed", { ...ok, securityContext: { seccompProfile: { type: "RuntimeDefault" } } }, 1],
             ["uid 0", { ...ok, securityContext: { ...ok.securityContext, runAsUser: 0 } }, 1],
             ["no seccomp", { ...ok, securityContext: { runAsNonRoot: true } }, 1],
-            ["Unconfined in a container", { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, seccompProfile: { type: "Unconfined" } } }] }, 1],
+            [
+                "Unconfined in a container",
+                { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, seccompProfile: { type: "Unconfined" } } }] },
+                1,
+            ],
             ["drop lacks ALL", { ...ok, containers: [{ name: "c", securityContext: { allowPrivilegeEscalation: false } }] }, 1],
-            ["extra capability", { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, capabilities: { drop: ["ALL"], add: ["CHOWN"] } } }] }, 1],
+            [
+                "extra capability",
+                { ...ok, containers: [{ ...c0, securityContext: { ...c0.securityContext, capabilities: { drop: ["ALL"], add: ["CHOWN"] } } }] },
+                1,
+            ],
             ["a hostPath-free but nfs volume", { ...ok, volumes: [{ name: "v", nfs: { server: "x", path: "/" } }] }, 1],
         ];
         for (const [what, spec, n] of cases) assert.equal(restrictedPodViolations(spec).length, n, `${what}: ${restrictedPodViolations(spec).join("; ")}`);

@@ -69,7 +69,12 @@ export function podCreators(world: WorldObject[]): Map<string, Set<string>> {
         const rules = rulesOf(world, ref.kind, ref.name, b.namespace);
         if (!createsPods(rules)) continue;
         for (const s of b.body.subjects ?? []) {
-            const who = s.kind === "ServiceAccount" ? `sa:${s.namespace ?? b.namespace}/${s.name}` : s.kind === "Group" && /^system:(serviceaccounts|authenticated)/.test(s.name) ? `group:${s.name}` : undefined;
+            const who =
+                s.kind === "ServiceAccount"
+                    ? `sa:${s.namespace ?? b.namespace}/${s.name}`
+                    : s.kind === "Group" && /^system:(serviceaccounts|authenticated)/.test(s.name)
+                      ? `group:${s.name}`
+                      : undefined;
             if (who) add(b.kind === "ClusterRoleBinding" ? "*" : b.namespace!, who);
         }
     }

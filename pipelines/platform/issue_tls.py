@@ -10,7 +10,8 @@ patched with ``tls.pem`` (server key + certificate chain, Trino's PEM keystore),
 Idempotent: a certificate that is valid for more than RENEW_DAYS, carries the wanted names and is
 signed by the kept CA is kept. A renewal replaces the server certificate only: the CA (valid
 CA_VALID_DAYS) stays, so a ``ca.pem`` a client saved keeps working. The CA itself is replaced only
-when it is missing or within RENEW_DAYS of its own end. Needs the ``cryptography`` package (a dependency of Airflow, so in the apache/airflow image).
+when it is missing or within a server certificate's life (VALID_DAYS) of its own end. Needs the
+``cryptography`` package (a dependency of Airflow, so in the apache/airflow image).
 
 Environment:
   TARGET_NAMESPACE, TARGET_SECRET, CA_SECRET, DNS_NAMES (comma-separated)   required
@@ -104,7 +105,8 @@ def new_ca(names: tuple[str, ...], now: dt.datetime, ca_valid_days: int) -> dict
         .sign(ca_key, hashes.SHA256())
     )
     pem = serialization.Encoding.PEM
-    return {"ca.crt": ca.public_bytes(pem), "ca.key": ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())}
+    key_pem = ca_key.private_bytes(pem, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    return {"ca.crt": ca.public_bytes(pem), "ca.key": key_pem}
 
 
 def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int, ca_files: Mapping[str, bytes] | None = None) -> dict[str, bytes]:
@@ -183,7 +185,9 @@ def _patch(send: Send, namespace: str, secret: str, files: Mapping[str, bytes]) 
 
 
 def run(send: Send, s: Settings, now: dt.datetime) -> str:
-    """ "unchanged", "issued" (server certificate, kept CA) or "issued with a new CA"; RuntimeError when a Secret cannot be read or written."""
+    """ "unchanged", "issued" (server certificate, kept CA) or "issued with a new CA".
+
+    RuntimeError when a Secret cannot be read or written."""
     ca_data = _get(send, s.namespace, s.ca_secret)
     new = not ca_still_good(ca_data, now, s.valid_days)
     if new:

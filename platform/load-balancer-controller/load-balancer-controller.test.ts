@@ -6,7 +6,18 @@ import { controllerPolicy } from "./iam";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { ChartName, charts } from "../../versions";
-import { assertPinnedRelease, inputsOf, ofType, one, planOf, planWith, STACKS, TEST_CLIENT_RANGE, PUBLIC_EXPOSURE_SETTINGS, TEST_CERTIFICATE_ARN } from "../../test/support";
+import {
+    assertPinnedRelease,
+    inputsOf,
+    ofType,
+    one,
+    planOf,
+    planWith,
+    STACKS,
+    TEST_CLIENT_RANGE,
+    PUBLIC_EXPOSURE_SETTINGS,
+    TEST_CERTIFICATE_ARN,
+} from "../../test/support";
 import { chartKeyOfRelease, KUBE_SYSTEM } from "../k8s/objects";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";

@@ -148,10 +148,18 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     });
     if (a.connectToElasticsearch) {
         egress(NAMESPACE.kafka, "allow-rds-egress-connect", { podSelector: { matchLabels: PODS.connect }, egress: rds });
-        egress(NAMESPACE.kafka, "allow-rds-egress-simulator", { podSelector: { matchLabels: { "app.kubernetes.io/name": "customers-simulator" } }, egress: rds });
+        egress(NAMESPACE.kafka, "allow-rds-egress-simulator", {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "customers-simulator" } },
+            egress: rds,
+        });
         egress(NAMESPACE.kafka, "allow-connect-to-elasticsearch-egress", {
             podSelector: { matchLabels: PODS.connect },
-            egress: [{ to: [{ namespaceSelector: nsSelector(NAMESPACE.elastic), podSelector: { matchLabels: PODS.elasticsearch } }], ports: tcp(PORTS.elasticsearchHttp) }],
+            egress: [
+                {
+                    to: [{ namespaceSelector: nsSelector(NAMESPACE.elastic), podSelector: { matchLabels: PODS.elasticsearch } }],
+                    ports: tcp(PORTS.elasticsearchHttp),
+                },
+            ],
         });
     }
     // AWS APIs (S3 through the gateway endpoint, Glue, STS, EC2, SQS, ECR) answer on public addresses
@@ -159,7 +167,10 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     // only for the pods with a Pod Identity role, plus the Pod Identity agent. Not Connect, not the
     // brokers, not the operators. The Kaniko build of the Connect image pulls its base image and
     // pushes to ECR.
-    const aws = [{ to: ips("0.0.0.0/0"), ports: tcp(PORTS.https) }, { to: ips(POD_IDENTITY_AGENT.cidr), ports: tcp(POD_IDENTITY_AGENT.port) }];
+    const aws = [
+        { to: ips("0.0.0.0/0"), ports: tcp(PORTS.https) },
+        { to: ips(POD_IDENTITY_AGENT.cidr), ports: tcp(POD_IDENTITY_AGENT.port) },
+    ];
     const sparkPods = { matchExpressions: [{ key: PODS.spark, operator: "Exists" }] };
     egress(NAMESPACE.airflow, "allow-aws-egress", {
         podSelector: { matchExpressions: [{ key: PODS.airflowComponent, operator: "In", values: [...AIRFLOW_AWS_CLIENTS] }] },

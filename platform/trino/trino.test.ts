@@ -358,7 +358,9 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 const role = inputsOf(mine(run).find((c) => c.type === "kubernetes:rbac.authorization.k8s.io/v1:Role")!);
                 // The kept CA (only the server certificate renews) in its own Secret, which no pod mounts.
                 assert.equal(env.CA_SECRET, TRINO_TLS_CA_SECRET);
-                assert.deepEqual(role.rules, [{ apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET] }]);
+                assert.deepEqual(role.rules, [
+                    { apiGroups: [""], resources: ["secrets"], verbs: ["get", "patch"], resourceNames: [TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET] },
+                ]);
                 for (const name of [TRINO_TLS_SECRET, TRINO_TLS_CA_SECRET]) {
                     const secret = mine(run).find((c) => c.type === "kubernetes:core/v1:Secret" && inputsOf(c).metadata.name === name)!;
                     assert.deepEqual([...secret.ignoreChanges].sort(), ["data", "stringData"], name);
