@@ -9,12 +9,13 @@
 import type { StackConfig } from "../../config";
 import { NAMESPACE } from "../k8s/objects";
 import { sourceRanges } from "../load-balancer-controller/values";
+import { KAFKA_NAME, TLS_LISTENER } from "../kafka/values";
 
 export interface NetworkPolicyObject {
     apiVersion: "networking.k8s.io/v1";
     kind: "NetworkPolicy";
     metadata: { name: string; namespace: string; labels: Record<string, string> };
-    spec: { podSelector: Record<string, unknown>; policyTypes: string[]; ingress?: unknown[] };
+    spec: { podSelector: Record<string, unknown>; policyTypes: string[]; ingress?: unknown[]; egress?: unknown[] };
 }
 
 /** Pod labels the charts and operators set (each cited where the rule uses it). */
@@ -29,6 +30,13 @@ export const PODS = {
     sparkWebhook: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "webhook" },
     airflowApiServer: { component: "api-server", release: "airflow" },
     trinoCoordinator: { "app.kubernetes.io/name": "trino", "app.kubernetes.io/component": "coordinator" },
+    airflowStatsd: { component: "statsd", release: "airflow" },
+    // Strimzi's broker pods (strimzi.io/kind Kafka, strimzi.io/cluster <name>).
+    kafkaBroker: { "strimzi.io/cluster": KAFKA_NAME, "strimzi.io/kind": "Kafka" },
+    // CoreDNS, the EKS add-on's label.
+    kubeDns: { "k8s-app": "kube-dns" },
+    // The API producer's task pod (its DAG's pod_override, pipelines/api/specs.ts API_POD_LABEL).
+    apiProducer: { "bdok.io/egress": "api-producer" },
 } as const;
 
 /** Ports the allow rules open. */
@@ -38,7 +46,16 @@ export const PORTS = {
     webhook: 9443,
     airflowApi: 8080,
     trinoHttps: 8443,
+    dns: 53,
+    statsd: 9125,
+    https: 443,
+    podIdentityAgent: 80,
 } as const;
+
+/** EKS Pod Identity's agent on every node (AWS_CONTAINER_CREDENTIALS_FULL_URI http://169.254.170.23/v1/credentials). */
+export const POD_IDENTITY_AGENT = "169.254.170.23/32";
+/** Link-local addresses (the instance metadata service among them): never the internet. */
+export const LINK_LOCAL = "169.254.0.0/16";
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
@@ -49,6 +66,14 @@ export interface NetworkPolicyConfig {
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
     connectToElasticsearch: boolean;
+    /** The API producer's task pod, when that pipeline is on: the URL it polls. */
+    apiProducer?: { url: string };
+}
+
+/** The port of an http(s) URL (explicit, else the scheme's). */
+export function urlPort(url: string): number {
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }
 
 export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
@@ -79,6 +104,34 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             ingress: [
                 { from: [{ namespaceSelector: nsSelector(NAMESPACE.kafka), podSelector: { matchLabels: PODS.connect } }], ports: tcp(PORTS.elasticsearchHttp) },
             ],
+        });
+    }
+    // The API producer's task pod holds a Kafka certificate and reaches the internet: its egress is
+    // only what it uses. DNS; Airflow's execution API (the task's supervisor) and statsd; the brokers'
+    // TLS listener; the Pod Identity agent (the task's S3 log upload); HTTPS outside the VPC (the
+    // API, PyPI for its pinned client, S3), never the VPC itself (RDS, the other pods) nor link-local.
+    if (a.apiProducer) {
+        const udpTcp = (port: number) => [
+            { protocol: "UDP", port },
+            { protocol: "TCP", port },
+        ];
+        const https = [...new Set([PORTS.https, urlPort(a.apiProducer.url)])];
+        out.push({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "api-producer-egress", namespace: NAMESPACE.airflow, labels: { "app.kubernetes.io/part-of": "bdok" } },
+            spec: {
+                podSelector: { matchLabels: { ...PODS.apiProducer } },
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: PODS.kubeDns } }], ports: udpTcp(PORTS.dns) },
+                    { to: [{ podSelector: { matchLabels: PODS.airflowApiServer } }], ports: tcp(PORTS.airflowApi) },
+                    { to: [{ podSelector: { matchLabels: PODS.airflowStatsd } }], ports: [{ protocol: "UDP", port: PORTS.statsd }] },
+                    { to: [{ namespaceSelector: nsSelector(NAMESPACE.kafka), podSelector: { matchLabels: PODS.kafkaBroker } }], ports: tcp(TLS_LISTENER.port) },
+                    { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT } }], ports: tcp(PORTS.podIdentityAgent) },
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.config.vpcCidr, LINK_LOCAL] } }], ports: tcp(...https) },
+                ],
+            },
         });
     }
     // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:
