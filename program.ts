@@ -301,7 +301,13 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             },
             onCluster,
         );
-        Object.assign(pipelineOutputs, { apiDagId: api.dagId, apiTopic: api.topic, apiKafkaUser: api.user, apiTable: api.table, apiTrinoQuery: api.trinoQuery });
+        Object.assign(pipelineOutputs, {
+            apiDagId: api.dagId,
+            apiTopic: api.topic,
+            apiKafkaUser: api.user,
+            apiTable: api.table,
+            apiTrinoQuery: api.trinoQuery,
+        });
     }
 
     return {

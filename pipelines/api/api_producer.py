@@ -1,10 +1,10 @@
 """The API producer: poll a public HTTP API of random user records, validate each record, produce
-the valid ones to Kafka over mutual TLS (the Kafka/Spark/Airflow/S3 tutorial's source).
+the valid ones to Kafka over mutual TLS (the Kafka/Spark/S3 tutorial's source).
 
-Called by the ``api_users`` DAG (dags/api_users.py), which sits next to this module in Airflow's
-DAG folder with its settings (``api_users.json``) and the client's pinned requirements. Everything
+Called by the scheduled ``api_users`` task (api_users.py), which sits next to this module in the
+scheduler's folder with its settings (``api_users.json``) and the client's pinned requirements. Everything
 but ``install_client`` and ``kafka_producer`` is pure and takes its I/O as arguments, so the tests
-run it without network, Kafka or Airflow.
+run it without network, Kafka or a scheduler.
 
 The input is randomuser.me's shape (https://randomuser.me/documentation#results): ``{"results":
 [{"gender", "name": {"first", "last"}, "location": {"city", "state", "country", "postcode",
@@ -310,7 +310,10 @@ def poll_once(settings: Settings, opener: Opener, make_producer: Callable[[Setti
 
 
 def main(folder: Path, work: Path) -> dict:
-    """What the DAG's task runs: settings and requirements from the DAG folder, the client into ``work``."""
+    """What the scheduled task runs: settings and requirements from its folder, the client into ``work``.
+
+    (No word here names the scheduler: its file discovery would take this module for a workflow file.)
+    """
     settings = load_settings(folder / SETTINGS_FILE)
     install_client(folder / REQUIREMENTS_FILE, work)
     return poll_once(settings, http_get, kafka_producer, lambda: datetime.now(timezone.utc))

@@ -211,7 +211,12 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         this.trinoQuery = args.lakeDatabase.name.apply((realtime) => trinoQuery("customers_by_age_band_last_hour", { realtime }));
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
-        const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls(args.api?.topic))), args.kafkaUserDependencies);
+        const streamingUser = cr(
+            "streaming-user",
+            USER_KIND,
+            pulumi.output(kafkaUser(STREAMING_USER, streamingAcls(args.api?.topic))),
+            args.kafkaUserDependencies,
+        );
         const lakeHash = sha256(JSON.stringify(lakeData));
         cr(
             "streaming",
