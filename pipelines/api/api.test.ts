@@ -20,6 +20,8 @@ import {
 } from "./specs";
 import { streamingAcls, streamingArguments } from "../realtime/streaming";
 import { readPipelineFile } from "../files";
+import { estimate } from "../../tools/estimate";
+import { recurringTaskPod } from "../../tools/estimate/objects";
 
 const env = (c: any) => Object.fromEntries((c.env ?? []).map((e: any) => [e.name, e.value]));
 
@@ -39,7 +41,13 @@ describe("Pipelines: API producer (builders)", () => {
             [settings.producer.ca_file, settings.producer.cert_file, settings.producer.key_file],
             ["ca.crt", USER_SECRET_KEYS.certificate, USER_SECRET_KEYS.key].map((k) => `${API_KAFKA_COPY.mount}/${k}`),
         );
-        assert.deepEqual(settings.pod, { secret: API_KAFKA_COPY.secret, mount: API_KAFKA_COPY.mount, labels: API_POD_LABEL });
+        assert.deepEqual(settings.pod, {
+            secret: API_KAFKA_COPY.secret,
+            mount: API_KAFKA_COPY.mount,
+            labels: API_POD_LABEL,
+            resources: { requests: { cpu: "50m", memory: "256Mi" }, limits: { cpu: "500m", memory: "512Mi" } },
+            recurring: { everyMinutes: 10, pool: "workloads" },
+        });
     });
 
     it("the copy Job fills exactly the keys the settings point at, from the user's and the cluster CA's Secrets", () => {
@@ -140,6 +148,25 @@ for (const stack of STACKS) {
         });
     });
 }
+
+describe("Pipelines: API producer in the estimate", () => {
+    it("its recurring task pod is idle demand on the workloads pool, at its pod_override's requests", async function () {
+        this.timeout(300_000);
+        const run = await planOf("dev");
+        const settings = JSON.stringify(apiSettings("https://x.example/"));
+        assert.deepEqual(recurringTaskPod(settings), {
+            requests: { cpuMillis: 50, memoryMiB: 256 },
+            pool: "workloads",
+            note: "recurring task pod, every 10 min: counted at idle",
+        });
+        for (const bad of ["{}", "not json", JSON.stringify({ pod: { resources: {}, recurring: { everyMinutes: 10, pool: "workloads" } } })])
+            assert.equal(recurringTaskPod(bad), undefined, bad);
+        const idle = estimate(run).karpenter!.idle.nodes;
+        const node = idle.find((n: any) => n.pods.some((p: string) => p.endsWith("data.api_users.json")));
+        assert.ok(node, "an idle node holds the API producer's task pod");
+        assert.equal(node.pool, "workloads");
+    });
+});
 
 describe("Pipelines: API producer off", () => {
     it("leaves no DAG, topic, user, copy or egress policy, and no --api-topic", async function () {

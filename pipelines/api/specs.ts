@@ -32,6 +32,13 @@ export const API_KAFKA_COPY = {
 } as const;
 /** The label the task pod carries (pod_override) and the egress policy selects. */
 export const API_POD_LABEL = { "bdok.io/egress": "api-producer" } as const;
+/** How often the DAG polls (api_users.py schedule). */
+export const API_SCHEDULE_MINUTES = 10;
+/**
+ * The task pod's requests (pod_override of container "base"): one Python process, a pip install and
+ * librdkafka; smaller than the chart's default task pod.
+ */
+export const API_TASK_RESOURCES = resources("50m", "256Mi", "500m", "512Mi");
 
 /** The producer writes its topic; nothing else (KIP-679: Write also covers the idempotent producer). */
 export function apiAcls(): Acl[] {
@@ -64,7 +71,15 @@ export function apiSettings(url: string) {
             timeout_seconds: 30,
             max_records: 5000,
         },
-        pod: { secret: API_KAFKA_COPY.secret, mount: API_KAFKA_COPY.mount, labels: { ...API_POD_LABEL } },
+        pod: {
+            secret: API_KAFKA_COPY.secret,
+            mount: API_KAFKA_COPY.mount,
+            labels: { ...API_POD_LABEL },
+            resources: API_TASK_RESOURCES,
+            // Read by the estimate (tools/estimate/objects.ts): a task pod this often is idle demand,
+            // since the pool's node cannot be consolidated away between runs.
+            recurring: { everyMinutes: API_SCHEDULE_MINUTES, pool: "workloads" },
+        },
     };
 }
 

@@ -328,7 +328,8 @@ class DagFileTest(unittest.TestCase):
         )
         keywords = {k.arg: k.value for k in dag.keywords}
         self.assertEqual(keywords["dag_id"].value, "api_users")
-        self.assertEqual(keywords["schedule"].value, "*/10 * * * *")
+        # The schedule comes from the settings' recurring.everyMinutes (the estimate reads the same number).
+        self.assertEqual(ast.unparse(keywords["schedule"]), "f\"*/{POD['recurring']['everyMinutes']} * * * *\"")
         self.assertIs(keywords["catchup"].value, False)
         self.assertIs(keywords["is_paused_upon_creation"].value, False)
         imports = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "api_producer" for a in n.names}

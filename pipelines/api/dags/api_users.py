@@ -35,6 +35,7 @@ EXECUTOR_CONFIG = {
                 k8s.V1Container(
                     name="base",
                     volume_mounts=[k8s.V1VolumeMount(name="kafka-client", mount_path=POD["mount"], read_only=True)],
+                    resources=k8s.V1ResourceRequirements(**POD["resources"]),
                 )
             ],
             volumes=[k8s.V1Volume(name="kafka-client", secret=k8s.V1SecretVolumeSource(secret_name=POD["secret"]))],
@@ -46,7 +47,7 @@ EXECUTOR_CONFIG = {
 @dag(
     dag_id="api_users",
     description="random-user API -> validate -> Kafka topic api-users (mTLS) -> streaming job -> Iceberg api_users",
-    schedule="*/10 * * * *",
+    schedule=f"*/{POD['recurring']['everyMinutes']} * * * *",
     start_date=datetime(2026, 1, 1),
     # A missed poll is not made up: the API returns new random people on every call anyway.
     catchup=False,
