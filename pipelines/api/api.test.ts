@@ -32,7 +32,7 @@ describe("Pipelines: API producer (builders)", () => {
         assert.equal(files["api_producer.py"], readPipelineFile("api/api_producer.py"));
         const settings = JSON.parse(files["api_users.json"]);
         // api_producer.Settings' fields, no more, no fewer (load_settings refuses unknown keys).
-        const fields = [...readPipelineFile("api/api_producer.py").matchAll(/^    (\w+): (?:str|float|int)\b/gm)].map((m) => m[1]);
+        const fields = [...readPipelineFile("api/api_producer.py").matchAll(/^ {4}(\w+): (?:str|float|int)\b/gm)].map((m) => m[1]);
         assert.deepEqual(Object.keys(settings.producer).sort(), [...fields].sort());
         assert.equal(settings.producer.url, "https://randomuser.me/api/?results=10");
         assert.equal(settings.producer.topic, API_TOPIC);
