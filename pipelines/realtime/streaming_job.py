@@ -470,14 +470,7 @@ def start_api_query(spark, f, args: "Args", declaration) -> None:
     table = declaration.table(API_TABLE)
     spark.sql(lake.spark_ddl(declaration, table, args.lake_database))
     name = lake.qualified(declaration, table, args.lake_database)
-    source = (
-        spark.readStream.format("kafka")
-        .option("kafka.bootstrap.servers", args.bootstrap_servers)
-        .options(**args.kafka_options)
-        .option("subscribe", args.api_topic)
-        .option("startingOffsets", args.starting_offsets)
-        .load()
-    )
+    source = read_topic(spark, args, args.api_topic)
     rows = (
         source.select(f.from_json(f.col("value").cast("string"), api_value_ddl()).alias("record"))
         .select("record.*")
@@ -485,11 +478,27 @@ def start_api_query(spark, f, args: "Args", declaration) -> None:
         .where(f.col("uuid").isNotNull() & f.col("fetched_at").isNotNull())
         .select(*api_lake_columns(f, table))
     )
+    start_lake_query(spark, table, name, rows, api_sink(args))
+
+
+def read_topic(spark, args: "Args", topic: str):
+    """A streaming read of one topic with the job's Kafka options (each query its own source)."""
+    return (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", args.bootstrap_servers)
+        .options(**args.kafka_options)
+        .option("subscribe", topic)
+        .option("startingOffsets", args.starting_offsets)
+        .load()
+    )
+
+
+def start_lake_query(spark, table, name: str, rows, sink: dict) -> None:
+    """Check the live table and the stream against tables.json, then start the Iceberg query."""
     problems = lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in spark.table(name).schema])
     problems += lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in rows.schema])
     if problems:
         raise SystemExit(f"{name} does not match pipelines/tables.json: {'; '.join(problems)}")
-    sink = api_sink(args)
     (
         rows.writeStream.format(sink["format"])
         .outputMode(sink["outputMode"])
@@ -519,14 +528,7 @@ def main(argv: list[str] | None = None) -> None:
     spark = builder.getOrCreate()
 
     def read_source():
-        return (
-            spark.readStream.format("kafka")
-            .option("kafka.bootstrap.servers", args.bootstrap_servers)
-            .options(**args.kafka_options)
-            .option("subscribe", args.source_topic)
-            .option("startingOffsets", args.starting_offsets)
-            .load()
-        )
+        return read_topic(spark, args, args.source_topic)
 
     def customers(source):
         return with_age(
@@ -550,20 +552,8 @@ def main(argv: list[str] | None = None) -> None:
 
     spark.sql(lake.spark_ddl(declaration, table, args.lake_database))
     name = lake.qualified(declaration, table, args.lake_database)
-    problems = lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in spark.table(name).schema])
     rows = customers(read_source()).select(*lake_columns(f, table))
-    problems += lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in rows.schema])
-    if problems:
-        raise SystemExit(f"{name} does not match pipelines/tables.json: {'; '.join(problems)}")
-    sink = lake_sink(args)
-    (
-        rows.writeStream.format(sink["format"])
-        .outputMode(sink["outputMode"])
-        .trigger(**sink["trigger"])
-        .options(**sink["options"])
-        .queryName(sink["queryName"])
-        .toTable(name)
-    )
+    start_lake_query(spark, table, name, rows, lake_sink(args))
     if args.api_topic:
         start_api_query(spark, f, args, declaration)
     status = run_until_credentials_change(spark.streams, watch, args.watch_seconds)
