@@ -332,6 +332,16 @@ export const schema = {
             batch: field(bool(), "true or false", true),
             realtime: field(bool(), "true or false", true),
             simulatorRowsPerSecond: field(num(0.1, 100), "a number from 0.1 to 100", 1),
+            // The API producer (pipelines/api): a DAG polling a public API into its own topic and table.
+            api: field(bool(), "true or false (true needs realtime: its streaming job carries the topic into the lake)", false),
+            apiUrl: field(
+                str({
+                    pattern: /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/[^\s"'\\{}]*)?$/,
+                    describe: "an https URL without credentials, answering randomuser.me's JSON shape, e.g. https://randomuser.me/api/?results=10",
+                }),
+                "the URL the API producer polls (https)",
+                "https://randomuser.me/api/?results=10",
+            ),
         }),
         "which pipelines to deploy",
         {} as any,
@@ -480,6 +490,11 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
     if (wl && pipelinesOn.length && !wl.capacityTypes.includes("on-demand")) {
         ctx.issues.push(
             `${PROJECT}:karpenter.pools.workloads.capacityTypes: got ${JSON.stringify(wl.capacityTypes)} with pipelines.${pipelinesOn[0]} on; allowed: a list with "on-demand" (Spark drivers run on on-demand nodes of this pool)`,
+        );
+    }
+    if (cfg.pipelines?.api && !cfg.pipelines.realtime) {
+        ctx.issues.push(
+            `${PROJECT}:pipelines.api: got true with pipelines.realtime false; allowed: false, or realtime on too (the realtime pipeline's streaming job carries the API topic into the lake)`,
         );
     }
     ctx.issues.push(

@@ -42,6 +42,8 @@ import { maintenanceDagFiles, writtenNamespaces } from "./pipelines/maintenance/
 import { mergeKafkaNeeds } from "./platform/kafka/needs";
 import { realtimeKafkaNeeds } from "./pipelines/realtime/needs";
 import { NO_BATCH_NEEDS, batchNeeds } from "./pipelines/batch/needs";
+import { ApiProducer } from "./pipelines/api";
+import { API_CHECKPOINT_KEY, API_TOPIC, apiDagFiles, apiKafkaNeeds } from "./pipelines/api/specs";
 
 export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknown>> {
     const pre = prefix(cfg.stack);
@@ -209,7 +211,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             namespace: namespaces.byName.kafka,
             namespaces: namespaces.byName,
             // Each pipeline states what it needs of Kafka; a pipeline that is off asks for nothing.
-            needs: mergeKafkaNeeds(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []),
+            needs: mergeKafkaNeeds([...(cfg.pipelines.realtime ? [realtimeKafkaNeeds()] : []), ...(cfg.pipelines.api ? [apiKafkaNeeds()] : [])]),
             pools: karpenter.ready,
             storage: cluster.ready,
             metrics: cfg.observability.enabled,
@@ -223,6 +225,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         ? pulumi.all([lake.lake.name, pulumi.all(lake.icebergDatabaseNames)]).apply(([bucket, databases]) => ({
               ...(databases.imdb ? batchDagFiles({ lake: { bucket, databases: { imdb: databases.imdb } }, config: cfg }) : {}),
               ...maintenanceDagFiles({ lake: { bucket, databases }, config: cfg }),
+              ...(cfg.pipelines.api ? apiDagFiles(cfg.pipelines.apiUrl) : {}),
           }))
         : undefined;
     // Users' own DAGs (bdok:airflow.userDags), under user/ in the DAG folder: no clash with ours.
@@ -324,6 +327,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             },
             connectToElasticsearch: cfg.pipelines.realtime,
             superset: cfg.superset.enabled,
+            apiProducer: cfg.pipelines.api ? { url: cfg.pipelines.apiUrl } : undefined,
             ...(observability ? { prometheus: { namespace: MONITORING_NAMESPACE, ports: scrapePorts(scrapeTargets(scrape)) } } : {}),
         },
         onCluster,
@@ -358,6 +362,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
                   sparkOperator: spark,
                   elasticsearch: elastic.elasticsearch,
                   kibana: elastic.kibana,
+                  ...(cfg.pipelines.api ? { api: { topic: API_TOPIC, checkpointKey: API_CHECKPOINT_KEY } } : {}),
               },
               onPools,
           )
@@ -371,6 +376,29 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             realtimeDataView: realtime.dataView,
             realtimeTrinoQuery: realtime.trinoQuery,
             realtimeChecks: realtime.checks,
+        });
+    }
+
+    // The API producer: its KafkaUser and the certificate copy for its task pod (the DAG is in the folder above).
+    if (cfg.pipelines.api) {
+        const api = new ApiProducer(
+            "api-producer",
+            {
+                platform,
+                kafkaNamespace: namespaces.byName.kafka,
+                airflowNamespace: namespaces.byName.airflow,
+                kafkaUserDependencies: [kafka.release, kafka.cluster],
+                topic: kafka.topicResources.api,
+                lakeDatabase: lake.icebergDatabases.realtime!.name,
+            },
+            onCluster,
+        );
+        Object.assign(pipelineOutputs, {
+            apiDagId: api.dagId,
+            apiTopic: api.topic,
+            apiKafkaUser: api.user,
+            apiTable: api.table,
+            apiTrinoQuery: api.trinoQuery,
         });
     }
 

@@ -39,6 +39,11 @@ def customers_by_age_band_last_hour(database: str) -> str:
     return query("customers_by_age_band_last_hour", database)
 
 
+def api_users_by_country_last_hour(database: str) -> str:
+    """Distinct API users fetched in the last hour, per country, from the API producer's table."""
+    return query("api_users_by_country_last_hour", database)
+
+
 def main(argv: list[str]) -> int:
     if len(argv) != 2:
         print("usage: python3 -m pipelines.queries NAME DATABASE", file=sys.stderr)

@@ -470,17 +470,16 @@ export function openEgressRules(spec: unknown): string[] {
     return out;
 }
 
-export const k8sNoOpenEgress: ResourceValidationPolicy = {
-    ...common,
+export const k8sNoOpenEgress = resourceRule({
     name: "k8s-no-open-egress",
     description: "No NetworkPolicy lets pods reach the internet on every port (egress to 0.0.0.0/0 or to anything without ports).",
-    enforcementLevel: "mandatory",
     tags: ["kubernetes", "network"],
-    validateResource: forTypes(["kubernetes:networking.k8s.io/v1:NetworkPolicy"], (args, report) => {
+    types: ["kubernetes:networking.k8s.io/v1:NetworkPolicy"],
+    check: (args, report) => {
         for (const why of openEgressRules(read(args.props, "spec")))
             report(`${label(args)}: ${why}; allow the internet on the ports a flow needs (443 for AWS APIs), to the pods that need it.`);
-    }),
-};
+    },
+});
 
 export const POD_SECURITY_LEVELS = ["baseline", "restricted"];
 

@@ -64,3 +64,23 @@ describe("pipelines that are off leave nothing behind", () => {
         });
     }
 });
+
+describe("the API producer off leaves nothing behind", () => {
+    it("no DAG file, topic, KafkaUser, certificate copy, egress policy or streaming query of its own; on, all of them", async function () {
+        this.timeout(240_000);
+        const leftovers = (run: PlanRun) => {
+            const text = JSON.stringify(run.captured.map((c) => [c.type, c.name, inputsOf(c)]));
+            return ["api_users.py", "api-producer", "bdok-api-producer-kafka", "api-producer-egress", "--api-topic", '"api-users"'].filter((n) =>
+                text.includes(n),
+            );
+        };
+        const off = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: true, api: false } });
+        assert.deepEqual(leftovers(off), []);
+        const on = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: true, api: true } });
+        assert.equal(leftovers(on).length, 6, "each of them exists when it is on");
+        // The idle estimate loses its recurring task pod.
+        const pods = (run: PlanRun) => estimate(run).karpenter!.idle.nodes.flatMap((n) => n.pods);
+        assert.ok(!pods(off).some((p) => p.includes("api_users.json")));
+        assert.ok(pods(on).some((p) => p.includes("api_users.json")));
+    });
+});

@@ -1,4 +1,4 @@
-"""Copy one key of a Kubernetes Secret into a Secret of another namespace.
+"""Copy keys of a Kubernetes Secret into a Secret of another namespace.
 
 Used for ECK's HTTP CA: the Elasticsearch sink connector needs it as a PEM
 *file* in the Kafka Connect pods (kafka namespace), and a pod can only mount
@@ -14,6 +14,8 @@ Environment:
   SOURCE_NAMESPACE, SOURCE_SECRET, SOURCE_KEY    required
   TARGET_NAMESPACE, TARGET_SECRET                required
   TARGET_KEY                                     optional, default SOURCE_KEY
+  (SOURCE_KEY and TARGET_KEY may list several keys, comma-separated, pairwise: all are written in
+  one patch, so a certificate and its key never reach a reader half-updated)
   COPY_ATTEMPTS                                  optional, default 60
   COPY_RETRY_SECONDS                             optional, default 10
   KUBERNETES_SERVICE_HOST, KUBERNETES_SERVICE_PORT  set by Kubernetes in every pod
@@ -65,6 +67,10 @@ def settings_from_env(env: Mapping[str, str]) -> Settings:
     attempts = int(env.get("COPY_ATTEMPTS", "60"))
     if attempts < 1:
         raise ValueError(f"COPY_ATTEMPTS must be >= 1, got {attempts}")
+    sources = env["SOURCE_KEY"].split(",")
+    targets = (env.get("TARGET_KEY") or env["SOURCE_KEY"]).split(",")
+    if len(sources) != len(targets) or not all(sources + targets) or len(set(targets)) != len(targets):
+        raise ValueError("SOURCE_KEY and TARGET_KEY must list the same number of distinct, non-empty keys")
     return Settings(
         source_namespace=env["SOURCE_NAMESPACE"],
         source_secret=env["SOURCE_SECRET"],
@@ -92,10 +98,13 @@ def copy_once(send: Send, s: Settings) -> str:
     status, source = send("GET", secret_path(s.source_namespace, s.source_secret), None, None)
     if status != 200:
         _fail_or_retry(f"GET secret {s.source_namespace}/{s.source_secret}", status)
-    value = ((source or {}).get("data") or {}).get(s.source_key)
-    if not value:
-        # ECK fills the Secret after creating it: wait for the key.
-        raise Retry(f"secret {s.source_namespace}/{s.source_secret} has no key {s.source_key} yet")
+    values = {}
+    for source_key, target_key in zip(s.source_key.split(","), s.target_key.split(",")):
+        value = ((source or {}).get("data") or {}).get(source_key)
+        if not value:
+            # ECK (or Strimzi's User Operator) fills the Secret after creating it: wait for the key.
+            raise Retry(f"secret {s.source_namespace}/{s.source_secret} has no key {source_key} yet")
+        values[target_key] = value
 
     status, target = send("GET", secret_path(s.target_namespace, s.target_secret), None, None)
     if status != 200:
@@ -103,11 +112,12 @@ def copy_once(send: Send, s: Settings) -> str:
         if status == 404:
             raise RuntimeError(f"target secret {s.target_namespace}/{s.target_secret} does not exist")
         _fail_or_retry(f"GET secret {s.target_namespace}/{s.target_secret}", status)
-    if ((target or {}).get("data") or {}).get(s.target_key) == value:
+    current = (target or {}).get("data") or {}
+    if all(current.get(key) == value for key, value in values.items()):
         return "unchanged"
 
     # data values are base64 already: copied as they are, never decoded or logged.
-    patch = {"data": {s.target_key: value}}
+    patch = {"data": values}
     status, _ = send("PATCH", secret_path(s.target_namespace, s.target_secret), patch, "application/merge-patch+json")
     if status != 200:
         _fail_or_retry(f"PATCH secret {s.target_namespace}/{s.target_secret}", status)

@@ -72,7 +72,12 @@ describeEachStack(
 
             const crons = ofType(plan(), "kubernetes:batch/v1:CronJob")
                 .map(inputsOf)
-                .filter((c) => c.spec.jobTemplate.spec.template.spec.containers.some((k: any) => k.env?.some((e: any) => e.name === "SOURCE_SECRET")));
+                // ECK's CA copy (the API producer's certificate copy runs the same script from another source).
+                .filter((c) =>
+                    c.spec.jobTemplate.spec.template.spec.containers.some((k: any) =>
+                        k.env?.some((e: any) => e.name === "SOURCE_NAMESPACE" && e.value === "elastic"),
+                    ),
+                );
             assert.equal(crons.length, 1, "one CronJob copies ECK's CA");
             const spec = crons[0].spec;
             const gap = longestGapSeconds(spec.schedule);

@@ -59,6 +59,8 @@ export interface RealtimePipelineArgs {
     sparkOperator: pulumi.Resource;
     elasticsearch: pulumi.Resource;
     kibana: pulumi.Resource;
+    /** The API producer's topic and checkpoint (pipelines/api), when it is on: the streaming job reads it too. */
+    api?: { topic: string; checkpointKey: string };
 }
 
 /**
@@ -228,7 +230,12 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         this.trinoQuery = args.lakeDatabase.name.apply((realtime) => trinoQuery("customers_by_age_band_last_hour", { realtime }));
         this.streamingJobUri = pulumi.all([code.bucket, code.key]).apply(([b, k]) => s3a(b, k));
         // Its certificate (Secret STREAMING_USER) is the job's Kafka identity: read one topic, write the other.
-        const streamingUser = cr("streaming-user", USER_KIND, pulumi.output(kafkaUser(STREAMING_USER, streamingAcls())), args.kafkaUserDependencies);
+        const streamingUser = cr(
+            "streaming-user",
+            USER_KIND,
+            pulumi.output(kafkaUser(STREAMING_USER, streamingAcls(args.api?.topic))),
+            args.kafkaUserDependencies,
+        );
         const lakeHash = sha256(JSON.stringify(lakeData));
         cr(
             "streaming",
@@ -236,7 +243,7 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             pulumi
                 .all([args.lakeBucket, args.lakeDatabase.name, args.topicGeneration])
                 .apply(([lakeBucket, lakeDatabase, topicGeneration]) =>
-                    streamingSparkApplication({ lakeBucket, lakeDatabase, topicGeneration, config: cfg, codeHash: upload.sourceHash, lakeHash }),
+                    streamingSparkApplication({ lakeBucket, lakeDatabase, topicGeneration, config: cfg, codeHash: upload.sourceHash, lakeHash, api: args.api }),
                 ),
             [args.sparkOperator, ...args.topics, code, lakeTables, streamingUser, args.lakeDatabase],
         );

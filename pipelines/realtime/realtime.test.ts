@@ -1,5 +1,6 @@
 // The customers realtime pipeline on every stack: CRD validity of the connectors and the streaming
 // SparkApplication, credentials only by reference, topics, TLS, idempotent Jobs, and dependencies.
+import { API_TOPIC } from "../api/specs";
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
@@ -288,7 +289,9 @@ describeEachStack(
             const declared = ofType(plan(), "kubernetes:kafka.strimzi.io/v1:KafkaTopic")
                 .map((t) => inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name)
                 .sort();
-            assert.deepEqual([...declared], [TOPICS.source, TOPICS.transformed].sort());
+            // The API producer's topic too when it is on: its DAG writes it, the streaming job's API query reads it.
+            const api = plan().config.pipelines.api ? [API_TOPIC] : [];
+            assert.deepEqual([...declared], [TOPICS.source, TOPICS.transformed, ...api].sort());
             assert.deepEqual([TOPICS.source, TOPICS.transformed], ["src-customers", "customers-transformed"]);
             // What each reads and writes, from its own configuration.
             const args: string[] = asObject(named(plan(), SPARK_APP, "customers-streaming")).spec.arguments;
@@ -302,7 +305,17 @@ describeEachStack(
             assert.equal(tables.length, 1, source["table.whitelist"]);
             const jdbcTopic = `${source["topic.prefix"]}${tables[0].split(".").pop()}`;
             const sinkTopics = config(plan(), CONNECTORS.sink).topics.split(",");
-            const used = { jdbcSource: [jdbcTopic], streamingReads: [arg("--source-topic")], streamingWrites: [arg("--target-topic")], sink: sinkTopics };
+            const apiDag = ofType(plan(), "kubernetes:core/v1:ConfigMap").find((c) => "api_users.json" in (inputsOf(c).data ?? {}));
+            const apiWrites = apiDag ? [JSON.parse(inputsOf(apiDag).data["api_users.json"]).producer.topic] : [];
+            const apiReads = args.includes("--api-topic") ? [arg("--api-topic")] : [];
+            assert.deepEqual(apiReads, apiWrites, "the streaming job reads what the API producer writes");
+            const used = {
+                jdbcSource: [jdbcTopic],
+                streamingReads: [arg("--source-topic"), ...apiReads],
+                streamingWrites: [arg("--target-topic")],
+                sink: sinkTopics,
+                apiProducer: apiWrites,
+            };
             for (const [who, topics] of Object.entries(used))
                 for (const t of topics) assert.ok(declared.includes(t), `${who} uses ${t}, which no KafkaTopic declares`);
             // The pipeline: JDBC source -> streaming job -> sink, and no declared topic unused.

@@ -38,6 +38,8 @@ export interface StreamingLake {
     topicGeneration: string;
     /** Spark's Kafka source option (bdok:lake.failOnDataLoss): stop, or skip, when offsets are gone. */
     failOnDataLoss: boolean;
+    /** The API producer's topic and its query's checkpoint key, when that pipeline is on (pipelines/api). */
+    api?: { topic: string; checkpointKey: string };
 }
 
 /** Arguments of streaming_job.py (pipelines/README.md). */
@@ -88,12 +90,20 @@ export function streamingArguments(lake: StreamingLake): string[] {
         `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.p12}`,
         "--restart-on-change",
         `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
+        // A third query: the API producer's topic into the api_users table.
+        ...(lake.api ? ["--api-topic", lake.api.topic, "--api-checkpoint", s3a(lake.bucket, checkpointUnder(lake.topicGeneration, lake.api.checkpointKey))] : []),
     ];
 }
 
 /** The streaming job reads the source topic and writes the transformed one, in its own groups. */
-export function streamingAcls(): Acl[] {
-    return [topicRead(TOPICS.source), topicWrite(TOPICS.transformed), groupRead(SPARK_GROUP_PREFIX, "prefix")];
+export function streamingAcls(apiTopic?: string): Acl[] {
+    return [
+        topicRead(TOPICS.source),
+        topicWrite(TOPICS.transformed),
+        groupRead(SPARK_GROUP_PREFIX, "prefix"),
+        // With the API producer on, it reads that topic too (its API query).
+        ...(apiTopic ? [topicRead(apiTopic)] : []),
+    ];
 }
 
 /** What the connectors add to Connect's user: the JDBC source writes, the sink reads in its group. */
@@ -123,6 +133,8 @@ export interface StreamingArgs {
     config: Pick<StackConfig, "ha" | "region" | "lake" | "spark">;
     /** The topics' generation (Kafka component's topicGeneration). */
     topicGeneration: string;
+    /** The API producer's topic and checkpoint, when it is on (its query runs in this application). */
+    api?: StreamingLake["api"];
     /** sha256 of streaming_job.py and of the lake ConfigMap's data: in the spec, so new code makes the operator resubmit. */
     codeHash: string;
     lakeHash?: string;
@@ -158,6 +170,7 @@ export function streamingSparkApplication(a: StreamingArgs): SparkApplication {
             commitInterval: a.config.lake.commitInterval,
             topicGeneration: a.topicGeneration,
             failOnDataLoss: a.config.lake.failOnDataLoss,
+            ...(a.api ? { api: a.api } : {}),
         }),
         packages: [sparkPackages.kafka, ...ICEBERG_PACKAGES],
         ...lake,

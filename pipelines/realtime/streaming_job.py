@@ -33,9 +33,14 @@ Usage:
                    [--kafka-option-from-env KEY=ENV ...] -> kafka.KEY from environment variable ENV
                    [--kafka-option-from-file KEY=PATH ...] -> kafka.KEY from the file PATH (read at start)
                    [--restart-on-change PATH ...] [--watch-seconds 30]
+                   [--api-topic api-users [--api-checkpoint URI]]
 The Kafka option flags apply to the readers and the Kafka writer. For Strimzi's TLS
 listener: security.protocol=SSL, ssl.truststore.type=PEM and
 ssl.truststore.location=<mounted cluster CA ca.crt>.
+
+With ``--api-topic`` a third query carries the API producer's records (pipelines/api/api_producer.py:
+flat JSON, keyed by uuid) from that topic into ``<lake database>.api_users``, with its own checkpoint
+and the same exactly-once commits as the customers table.
 
 Credential renewal: Strimzi issues a new user keystore with a new password whenever it renews the
 user's certificate (see ``FileWatch``). The password is read once at start, while executors open the
@@ -258,6 +263,9 @@ class Args:
     watch_seconds: int = 30
     # Spark's own default: stop when the checkpointed offsets are no longer in the topic.
     fail_on_data_loss: bool = True
+    # The API producer's topic and the checkpoint of its lake query (None: no such query).
+    api_topic: str | None = None
+    api_checkpoint: str | None = None
 
 
 # Spark's processingTime trigger accepts an interval string; keep to whole seconds or minutes.
@@ -301,6 +309,8 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
         default="true",
         help="Kafka source failOnDataLoss: false skips offsets the topic no longer holds (retention) instead of stopping",
     )
+    parser.add_argument("--api-topic", help="the API producer's topic, carried into the api_users table (default: no such query)")
+    parser.add_argument("--api-checkpoint", help="its lake query's checkpoint (default: s3a://<bucket>/spark-checkpoint/api-users-lake/)")
     args = parser.parse_args(argv)
     if not args.bootstrap_servers:
         parser.error("pass --bootstrap-servers or set KAFKA_BOOTSTRAP_SERVERS")
@@ -320,6 +330,13 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     lake_checkpoint = args.lake_checkpoint or f"s3a://{args.bucket}/spark-checkpoint/customers-lake/"
     if lake_checkpoint.rstrip("/") == checkpoint.rstrip("/"):
         parser.error("the two sinks need their own checkpoints")
+    api_checkpoint = None
+    if args.api_topic:
+        api_checkpoint = args.api_checkpoint or f"s3a://{args.bucket}/spark-checkpoint/api-users-lake/"
+        if api_checkpoint.rstrip("/") in (checkpoint.rstrip("/"), lake_checkpoint.rstrip("/")):
+            parser.error("the API query needs its own checkpoint")
+    elif args.api_checkpoint:
+        parser.error("--api-checkpoint without --api-topic")
     if args.watch_seconds < 1:
         parser.error(f"--watch-seconds: got {args.watch_seconds}; allowed: at least 1")
     return Args(
@@ -337,6 +354,8 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
         restart_on_change=tuple(args.restart_on_change),
         watch_seconds=args.watch_seconds,
         fail_on_data_loss=args.fail_on_data_loss == "true",
+        api_topic=args.api_topic or None,
+        api_checkpoint=api_checkpoint,
     )
 
 
@@ -414,6 +433,92 @@ def lake_sink(args: "Args") -> dict:
     }
 
 
+# The API producer's records (pipelines/api/api_producer.py FIELDS) and their lake table.
+API_TABLE = "realtime.api_users"
+API_FIELDS = (
+    ("uuid", "STRING"),
+    ("name", "STRING"),
+    ("gender", "STRING"),
+    ("email", "STRING"),
+    ("city", "STRING"),
+    ("state", "STRING"),
+    ("country", "STRING"),
+    ("postcode", "STRING"),
+    ("latitude", "DOUBLE"),
+    ("longitude", "DOUBLE"),
+    ("birthdate", "STRING"),
+    ("age", "INT"),
+    ("nat", "STRING"),
+    ("fetched_at", "BIGINT"),
+)
+# ISO dates and epoch milliseconds in the messages; Iceberg date and timestamptz in the table.
+API_CONVERSIONS = {"birthdate": "to_date", "fetched_at": "timestamp_millis"}
+
+
+def api_value_ddl() -> str:
+    """Spark DDL used with from_json on an API message value (a flat JSON object)."""
+    return ", ".join(f"{name} {kind}" for name, kind in API_FIELDS)
+
+
+def api_lake_columns(f, table):
+    """The api_users table's columns, in the declaration's order, from the parsed message."""
+    return [
+        getattr(f, API_CONVERSIONS[name])(f.col(name)).alias(name) if name in API_CONVERSIONS else f.col(name)
+        for name in table.column_names
+    ]
+
+
+def api_sink(args: "Args") -> dict:
+    """The API query's Iceberg sink: as ``lake_sink``, with its own checkpoint and name."""
+    sink = lake_sink(args)
+    return {**sink, "options": {**sink["options"], "checkpointLocation": args.api_checkpoint}, "queryName": "api-users-lake"}
+
+
+def start_api_query(spark, f, args: "Args", declaration) -> None:
+    """Kafka topic ``args.api_topic`` -> Iceberg ``<lake database>.api_users`` (append)."""
+    table = declaration.table(API_TABLE)
+    spark.sql(lake.spark_ddl(declaration, table, args.lake_database))
+    name = lake.qualified(declaration, table, args.lake_database)
+    source = read_topic(spark, args, args.api_topic)
+    rows = (
+        source.select(f.from_json(f.col("value").cast("string"), api_value_ddl()).alias("record"))
+        .select("record.*")
+        # Unparseable messages come out as all-null rows; the producer never sends one without uuid.
+        .where(f.col("uuid").isNotNull() & f.col("fetched_at").isNotNull())
+        .select(*api_lake_columns(f, table))
+    )
+    start_lake_query(spark, table, name, rows, api_sink(args))
+
+
+def read_topic(spark, args: "Args", topic: str):
+    """A streaming read of one topic with the job's Kafka options (each query its own source)."""
+    return (
+        spark.readStream.format("kafka")
+        .option("kafka.bootstrap.servers", args.bootstrap_servers)
+        .options(**args.kafka_options)
+        .option("subscribe", topic)
+        .option("startingOffsets", args.starting_offsets)
+        .option("failOnDataLoss", str(args.fail_on_data_loss).lower())
+        .load()
+    )
+
+
+def start_lake_query(spark, table, name: str, rows, sink: dict) -> None:
+    """Check the live table and the stream against tables.json, then start the Iceberg query."""
+    problems = lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in spark.table(name).schema])
+    problems += lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in rows.schema])
+    if problems:
+        raise SystemExit(f"{name} does not match pipelines/tables.json: {'; '.join(problems)}")
+    (
+        rows.writeStream.format(sink["format"])
+        .outputMode(sink["outputMode"])
+        .trigger(**sink["trigger"])
+        .options(**sink["options"])
+        .queryName(sink["queryName"])
+        .toTable(name)
+    )
+
+
 def main(argv: list[str] | None = None) -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as f
@@ -433,15 +538,7 @@ def main(argv: list[str] | None = None) -> None:
     spark = builder.getOrCreate()
 
     def read_source():
-        return (
-            spark.readStream.format("kafka")
-            .option("kafka.bootstrap.servers", args.bootstrap_servers)
-            .options(**args.kafka_options)
-            .option("subscribe", args.source_topic)
-            .option("startingOffsets", args.starting_offsets)
-            .option("failOnDataLoss", str(args.fail_on_data_loss).lower())
-            .load()
-        )
+        return read_topic(spark, args, args.source_topic)
 
     def customers(source):
         return with_age(
@@ -465,20 +562,10 @@ def main(argv: list[str] | None = None) -> None:
 
     spark.sql(lake.spark_ddl(declaration, table, args.lake_database))
     name = lake.qualified(declaration, table, args.lake_database)
-    problems = lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in spark.table(name).schema])
     rows = customers(read_source()).select(*lake_columns(f, table))
-    problems += lake.schema_differences(table, [(c.name, c.dataType.simpleString()) for c in rows.schema])
-    if problems:
-        raise SystemExit(f"{name} does not match pipelines/tables.json: {'; '.join(problems)}")
-    sink = lake_sink(args)
-    (
-        rows.writeStream.format(sink["format"])
-        .outputMode(sink["outputMode"])
-        .trigger(**sink["trigger"])
-        .options(**sink["options"])
-        .queryName(sink["queryName"])
-        .toTable(name)
-    )
+    start_lake_query(spark, table, name, rows, lake_sink(args))
+    if args.api_topic:
+        start_api_query(spark, f, args, declaration)
     status = run_until_credentials_change(spark.streams, watch, args.watch_seconds)
     if status:
         raise SystemExit(status)

@@ -74,6 +74,10 @@ class F:
     def date_from_unix_date(self, days):
         return V(None if days.value is None else EPOCH + timedelta(days=days.value))
 
+    def to_date(self, text):
+        # Spark's to_date without a format: the 'yyyy-MM-dd' prefix of the text.
+        return V(None if text.value is None else date.fromisoformat(text.value[:10]))
+
     def timestamp_millis(self, millis):
         return V(None if millis.value is None else datetime.fromtimestamp(millis.value / 1000, tz=timezone.utc))
 

@@ -57,6 +57,28 @@ class CopyOnceTest(unittest.TestCase):
         self.assertEqual([r[:2] for r in api.requests], [("GET", SOURCE), ("GET", TARGET), ("PATCH", TARGET)])
         self.assertEqual(api.requests[2][2:], ({"data": {"ca.crt": "Q0E="}}, "application/merge-patch+json"))
 
+    def test_several_keys_in_one_patch(self):
+        s = copy.settings_from_env({**ENV, "SOURCE_KEY": "user.crt,user.key"})
+        api = ScriptedApi(
+            (200, secret(**{"user.crt": "Q1JU", "user.key": "S0VZ", "user.p12": "x"})), (200, secret(**{"user.crt": "Q1JU"})), (200, {})
+        )
+        self.assertEqual(copy.copy_once(api, s), "updated")
+        self.assertEqual([r[0] for r in api.requests], ["GET", "GET", "PATCH"])
+        self.assertEqual(api.requests[2][2], {"data": {"user.crt": "Q1JU", "user.key": "S0VZ"}})
+        api = ScriptedApi(
+            (200, secret(**{"user.crt": "Q1JU", "user.key": "S0VZ"})), (200, secret(**{"user.crt": "Q1JU", "user.key": "S0VZ"}))
+        )
+        self.assertEqual(copy.copy_once(api, s), "unchanged")
+        api = ScriptedApi((200, secret(**{"user.crt": "Q1JU"})))
+        with self.assertRaisesRegex(copy.Retry, "no key user.key"):
+            copy.copy_once(api, s)
+
+    def test_key_lists_must_pair_up(self):
+        for source, target in (("a,b", "a"), ("a,", None), ("a,b", "c,c")):
+            env = {**ENV, "SOURCE_KEY": source, **({"TARGET_KEY": target} if target else {})}
+            with self.subTest(source=source, target=target), self.assertRaises(ValueError):
+                copy.settings_from_env(env)
+
     def test_identical_value_is_not_patched(self):
         api = ScriptedApi((200, secret(**{"ca.crt": "Q0E="})), (200, secret(**{"ca.crt": "Q0E="})))
         self.assertEqual(copy.copy_once(api, self.s), "unchanged")

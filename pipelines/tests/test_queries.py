@@ -19,11 +19,11 @@ from pathlib import Path
 
 from pipelines import queries, tables as lake
 
-NAMES = ("john_wick", "customers_by_age_band_last_hour")
+NAMES = ("john_wick", "customers_by_age_band_last_hour", "api_users_by_country_last_hour")
 DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
 # Words of the queries that are SQL, not column names.
 SQL_WORDS = set("""select from where like and or order by limit case when then else end as count distinct
-    current_timestamp interval hour is not null group min array_agg""".split())
+    current_timestamp interval hour is not null group min array_agg desc""".split())
 PG_TYPES = {
     "string": "text",
     "int": "integer",
@@ -167,6 +167,20 @@ class PostgresTest(unittest.TestCase):
         result = self.psql(queries.customers_by_age_band_last_hour("bdok_dev_realtime"))
         # Customer 2 updated twice counts once; 4 is older than an hour; 5 has no age.
         self.assertEqual(result, [["under 18", "1"], ["18-29", "1"], ["65+", "1"]])
+
+    def test_api_users_by_country_last_hour(self):
+        now = datetime.now(timezone.utc)
+        recent, old = now - timedelta(minutes=10), now - timedelta(hours=2)
+        rows = [("a", "Norway", recent), ("b", "Norway", recent), ("a", "Norway", now), ("c", "Brazil", recent), ("d", "Chile", old)]
+        self.psql(
+            "; ".join(
+                f"INSERT INTO bdok_dev_realtime.api_users (uuid, country, fetched_at) VALUES ('{u}', '{c}', '{ts.isoformat()}')"
+                for u, c, ts in rows
+            )
+        )
+        result = self.psql(queries.api_users_by_country_last_hour("bdok_dev_realtime"))
+        # uuid a fetched twice counts once; Chile's only user is older than an hour.
+        self.assertEqual(result, [["Norway", "2"], ["Brazil", "1"]])
 
 
 if __name__ == "__main__":

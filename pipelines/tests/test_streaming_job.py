@@ -422,7 +422,7 @@ class _Chain:
     def _op(self, *_):
         return self
 
-    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __lt__ = __gt__ = __getitem__ = _op
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __lt__ = __gt__ = __getitem__ = __and__ = _op
 
 
 def _fake_pyspark(spark):
@@ -482,3 +482,36 @@ class MainChecksTheLakeSchema(unittest.TestCase):
                 self.assertIn("does not match pipelines/tables.json", str(stop.code))
                 self.assertIn(problem, str(stop.code))
                 self.assertNotIn("toTable", [name for name, _ in spark.calls])
+
+
+class ApiQueryTest(unittest.TestCase):
+    """start_api_query's control flow with the stand-in pyspark (the engines tier runs it for real)."""
+
+    def run_query(self, catalog, stream):
+        import sys
+        from unittest import mock
+
+        spark = _Spark(catalog, stream)
+        args = job.parse_args(MainChecksTheLakeSchema.ARGV + ["--api-topic", "api-users"])
+        with mock.patch.dict(sys.modules, _fake_pyspark(spark)):
+            from pyspark.sql import functions as f
+
+            try:
+                job.start_api_query(spark.chain(), f, args, lake.load())
+            except SystemExit as stop:
+                return spark, stop
+        return spark, None
+
+    def test_reads_its_topic_and_appends_to_api_users(self):
+        declared = [(name, kind) for name, kind, _ in lake.struct_fields(lake.load().table(job.API_TABLE))]
+        spark, stop = self.run_query(declared, declared)
+        self.assertIsNone(stop)
+        self.assertIn(("subscribe", "api-users"), [c[1] for c in spark.calls if c[0] == "option"])
+        self.assertEqual([a for n, a in spark.calls if n == "toTable"], [("glue.bdok_t_realtime.api_users",)])
+        self.assertIn(("api-users-lake",), [a for n, a in spark.calls if n == "queryName"])
+
+    def test_a_drifted_table_stops_it(self):
+        declared = [(name, kind) for name, kind, _ in lake.struct_fields(lake.load().table(job.API_TABLE))]
+        spark, stop = self.run_query(declared + [("extra", "int")], declared)
+        self.assertIn("undeclared column extra", str(stop.code))
+        self.assertNotIn("toTable", [n for n, _ in spark.calls])

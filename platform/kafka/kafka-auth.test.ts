@@ -3,6 +3,7 @@
 import { strict as assert } from "assert";
 import { CONNECT_USER, USER_SECRET_KEYS } from "./users";
 import { KAFKA_USER_MOUNT, SPARK_GROUP_PREFIX, STREAMING_USER } from "../../pipelines/realtime/values";
+import { API_TOPIC, API_USER } from "../../pipelines/api/specs";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
@@ -49,7 +50,9 @@ describeEachStack(
 
         it("every client is a tls KafkaUser, valid against the v1 CRD, deleted before the Kafka CR that runs its operator", () => {
             const users = ofType(plan(), KIND("KafkaUser"));
-            assert.deepEqual(users.map((u) => inputsOf(u).metadata.name).sort(), [CONNECT_USER, STREAMING_USER].sort());
+            // The API producer's user with that pipeline on (pipelines/api).
+            const expected = [CONNECT_USER, STREAMING_USER, ...(plan().config.pipelines.api ? [API_USER] : [])];
+            assert.deepEqual(users.map((u) => inputsOf(u).metadata.name).sort(), expected.sort());
             const kafka = one(plan(), "Kafka");
             for (const u of users) {
                 const i = inputsOf(u);
@@ -150,6 +153,8 @@ describeEachStack(
                 { type: "topic", name: target, op: "Describe" },
                 // Spark names each query's consumer group spark-kafka-source-<uuid>-...
                 { type: "group", name: `${SPARK_GROUP_PREFIX}-0f1e2d3c-driver-0`, op: "Read" },
+                // Its API query, with the API producer on.
+                ...(args.includes("--api-topic") ? [{ type: "topic", name: arg("--api-topic"), op: "Read" }] : []),
             ] as Need[])
                 assert.ok(allows(acls, n), `the streaming job needs ${JSON.stringify(n)}`);
             for (const n of [
@@ -158,12 +163,27 @@ describeEachStack(
                 { type: "topic", name: "bdok-connect-offsets", op: "Read" },
                 { type: "group", name: "bdok-connect", op: "Read" },
                 { type: "topic", name: source, op: "Create" },
+                { type: "topic", name: API_TOPIC, op: "Write" },
             ] as Need[])
                 assert.ok(!allows(acls, n), `the streaming job may not ${JSON.stringify(n)}`);
             const app2 = ofType(plan(), "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication").find(
                 (a) => inputsOf(a).metadata.name === "customers-streaming",
             )!;
             assert.ok(transitiveDeps(plan(), app2.urn).has(one(plan(), "KafkaUser", STREAMING_USER).urn), "submitted after its user exists");
+        });
+
+        it("the API producer's user may write its topic and nothing else", function () {
+            if (!plan().config.pipelines.api) return this.skip();
+            const acls = inputsOf(one(plan(), "KafkaUser", API_USER)).spec.authorization.acls;
+            assert.ok(allows(acls, { type: "topic", name: API_TOPIC, op: "Write" }));
+            for (const n of [
+                { type: "topic", name: API_TOPIC, op: "Read" },
+                { type: "topic", name: "customers-transformed", op: "Write" },
+                { type: "topic", name: "src-customers", op: "Write" },
+                { type: "topic", name: API_TOPIC, op: "Create" },
+                { type: "group", name: `${SPARK_GROUP_PREFIX}-x`, op: "Read" },
+            ] as Need[])
+                assert.ok(!allows(acls, n), `the producer may not ${JSON.stringify(n)}`);
         });
     },
 );

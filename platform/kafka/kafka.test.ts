@@ -214,16 +214,11 @@ describe("Platform: Kafka", () => {
                 assert.match(rel.values.featureGates, /-UseConnectBuildWithBuildah/);
             });
 
-            it("declares the cluster, node pool, two topics, Connect and its user, all valid against the v1 CRDs", () => {
+            it("declares the cluster, node pool, the pipelines' topics, Connect and its user, all valid against the v1 CRDs", () => {
                 const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
-                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), [
-                    "Kafka",
-                    "KafkaConnect",
-                    ...want.pools.map(() => "KafkaNodePool"),
-                    "KafkaTopic",
-                    "KafkaTopic",
-                    "KafkaUser",
-                ]);
+                // Two topics for the realtime pipeline, one more with the API producer (pipelines/api).
+                const topics = run.config.pipelines.api ? ["KafkaTopic", "KafkaTopic", "KafkaTopic"] : ["KafkaTopic", "KafkaTopic"];
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", ...want.pools.map(() => "KafkaNodePool"), ...topics, "KafkaUser"]);
                 // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
                 for (const r of crs(run)) {
                     assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");
@@ -345,7 +340,8 @@ describe("Platform: Kafka", () => {
 
             it("declares the pipeline's topics with the same replication", () => {
                 const topics = crOf(run, "KafkaTopic").map(inputsOf);
-                assert.deepEqual(topics.map((t) => t.spec.topicName).sort(), ["customers-transformed", "src-customers"]);
+                const api = run.config.pipelines.api ? ["api-users"] : [];
+                assert.deepEqual(topics.map((t) => t.spec.topicName).sort(), [...api, "customers-transformed", "src-customers"]);
                 for (const t of topics) {
                     assert.equal(t.metadata.labels["strimzi.io/cluster"], "bdok");
                     assert.equal(t.spec.replicas, want.rf);

@@ -187,6 +187,12 @@ function podsOf(run: PlanRun): Pod[] {
         pods.push({ ns, labels: { "spark-role": "executor", "spark-app-selector": "x" }, what: `Spark executor in ${ns}` });
     }
     pods.push({ ns: "airflow", labels: { tier: "airflow", component: "worker", release: "airflow" }, what: "Airflow task pod" });
+    // The API producer's task pod: the chart's pod template plus the labels of its DAG's pod_override (api_users.json).
+    const dagMap = ofType(run, "kubernetes:core/v1:ConfigMap").find((c) => "api_users.json" in (inputsOf(c).data ?? {}));
+    if (dagMap) {
+        const labels = JSON.parse(inputsOf(dagMap).data["api_users.json"]).pod.labels;
+        pods.push({ ns: "airflow", labels: { tier: "airflow", component: "worker", release: "airflow", ...labels }, what: "API producer task pod" });
+    }
     return pods;
 }
 
@@ -425,6 +431,55 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             assert.deepEqual(bad, []);
         });
 
+        it("the API producer's task pod reaches DNS, Airflow, the brokers and HTTPS outside the VPC, and nothing else", function () {
+            const task = pods.find((p) => p.what === "API producer task pod");
+            if (!run.config.pipelines.api) {
+                assert.equal(task, undefined);
+                return this.skip();
+            }
+            assert.ok(task, "the plan's DAG folder labels the task pod");
+            const dns: Pod = { ns: "kube-system", labels: { "k8s-app": "kube-dns" }, what: "CoreDNS" };
+            const broker = find(pods, "kafka", { "strimzi.io/kind": "Kafka" });
+            const api = find(pods, "airflow", { component: "api-server" });
+            const internet = { ip: "198.51.100.20", what: "the API (an internet address)" };
+            // Both ends: the task's egress and the destination's ingress.
+            const both = (dst: Source, port: number, protocol = "TCP") =>
+                egressAllowed(policies, run.config.vpcCidr, task, dst, port, protocol) && ("ip" in dst || ok(task, dst, port));
+            const url = new URL(run.config.pipelines.apiUrl);
+            const need: Array<[Source, number, string]> = [
+                [dns, 53, "UDP"],
+                [dns, 53, "TCP"],
+                [api, 8080, "TCP"],
+                [find(pods, "airflow", { component: "statsd" }), 9125, "UDP"],
+                [broker, Number(String(run.plan.outputs.kafkaBootstrapServers).split(":").pop()), "TCP"],
+                [internet, url.port ? Number(url.port) : 443, "TCP"],
+                [{ ip: "169.254.170.23", what: "the Pod Identity agent" }, 80, "TCP"],
+            ];
+            assert.deepEqual(
+                need.filter(([d, port, proto]) => !both(d, port, proto)).map(([d, port, proto]) => `${d.what} ${proto}/${port}`),
+                [],
+            );
+            const coord = find(pods, "trino", { "app.kubernetes.io/component": "coordinator" });
+            const es = find(pods, "elastic", { "common.k8s.elastic.co/type": "elasticsearch" });
+            const deny: Array<[Source, number]> = [
+                [internet, 22],
+                [internet, 80],
+                [{ ip: "169.254.169.254", what: "the instance metadata service" }, 80],
+                [{ ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".5"), what: "RDS (a VPC address)" }, 5432],
+                [coord, 8443],
+                [es, 9200],
+                [broker, 9091],
+                ...pods.filter((p) => p.labels["strimzi.io/kind"] === "KafkaConnect").map((c): [Source, number] => [c, 8083]),
+            ];
+            assert.deepEqual(
+                deny.filter(([d, port]) => egressAllowed(policies, run.config.vpcCidr, task, d, port)).map(([d, port]) => `${d.what}:${port}`),
+                [],
+            );
+            // The other task pods stay under the namespace's default deny.
+            const plain = find(pods, "airflow", { component: "worker" });
+            assert.ok(plain.labels["bdok.io/egress"] === undefined && !egressAllowed(policies, run.config.vpcCidr, plain, internet, 22));
+        });
+
         it("denies the dangerous flows: any other pod to Connect's REST API, other namespaces to Trino, Elasticsearch and Airflow", () => {
             const bad: string[] = [];
             const others = pods.filter((p) => p.labels["strimzi.io/kind"] !== "cluster-operator" && p.labels["strimzi.io/kind"] !== "KafkaConnect");
@@ -477,5 +532,28 @@ describe("the reachability evaluator can fail", () => {
         assert.equal(allowed([deny, allow], "10.20.0.0/16", src, dst, 8083), true);
         assert.equal(allowed([deny, allow], "10.20.0.0/16", src, dst, 9092), false);
         assert.equal(allowed([deny, allow], "10.20.0.0/16", { ...src, ns: "trino" }, dst, 8083), false);
+    });
+
+    it("egress: an unselected pod sends anywhere; a selected one only to its rules' peers, ports and protocols", () => {
+        const src: Pod = { ns: "airflow", labels: { role: "x" }, what: "task" };
+        const dns: Pod = { ns: "kube-system", labels: { "k8s-app": "kube-dns" }, what: "dns" };
+        const out: Policy = {
+            namespace: "airflow",
+            name: "egress",
+            spec: {
+                podSelector: { matchLabels: { role: "x" } },
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } } }], ports: [{ protocol: "UDP", port: 53 }] },
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: ["10.20.0.0/16"] } }], ports: [{ protocol: "TCP", port: 443 }] },
+                ],
+            },
+        };
+        assert.equal(egressAllowed([], "10.20.0.0/16", src, { ip: "198.51.100.1", what: "x" }, 22), true);
+        assert.equal(egressAllowed([out], "10.20.0.0/16", src, dns, 53, "UDP"), true);
+        assert.equal(egressAllowed([out], "10.20.0.0/16", src, dns, 53, "TCP"), false);
+        assert.equal(egressAllowed([out], "10.20.0.0/16", src, { ip: "198.51.100.1", what: "x" }, 443), true);
+        assert.equal(egressAllowed([out], "10.20.0.0/16", src, { ip: "10.20.3.4", what: "vpc" }, 443), false);
+        assert.equal(egressAllowed([out], "10.20.0.0/16", { ...src, labels: {} }, { ip: "10.20.3.4", what: "vpc" }, 22), true);
     });
 });

@@ -8,7 +8,7 @@
 // authentication) to the cluster operator only. No rule here selects them, so none widens those.
 import type { StackConfig } from "../../config";
 import { NAMESPACE } from "../k8s/objects";
-import { CONNECT_NAME } from "../kafka/values";
+import { CONNECT_NAME, KAFKA_NAME, TLS_LISTENER } from "../kafka/values";
 import { sourceRanges } from "../load-balancer-controller/values";
 
 export interface NetworkPolicyObject {
@@ -42,6 +42,11 @@ export const PODS = {
     sparkHistory: { "app.kubernetes.io/name": "spark-history-server" },
     // The Superset operator's component labels (superset-kubernetes-operator internal/common/names.go ComponentLabels).
     supersetWebServer: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/component": "web-server" },
+    airflowStatsd: { component: "statsd", release: "airflow" },
+    // Strimzi's broker pods (strimzi.io/kind Kafka, strimzi.io/cluster <name>).
+    kafkaBroker: { "strimzi.io/cluster": KAFKA_NAME, "strimzi.io/kind": "Kafka" },
+    // The API producer's task pod (its DAG's pod_override, pipelines/api/specs.ts API_POD_LABEL).
+    apiProducer: { "bdok.io/egress": "api-producer" },
 } as const;
 
 /** Airflow's components that use the metadata DB; task pods (worker) do not (Airflow 3's execution API). */
@@ -73,7 +78,11 @@ export const PORTS = {
     postgres: 5432,
     sparkHistory: 18080,
     supersetWeb: 8088,
+    statsd: 9125,
 } as const;
+
+/** Link-local addresses (the instance metadata service among them): never the internet. */
+export const LINK_LOCAL = "169.254.0.0/16";
 
 const nsSelector = (ns: string) => ({ matchLabels: { "kubernetes.io/metadata.name": ns } });
 const tcp = (...ports: number[]) => ports.map((port) => ({ protocol: "TCP", port }));
@@ -89,6 +98,14 @@ export interface NetworkPolicyConfig {
     prometheus?: { namespace: string; ports: Record<string, number[]> };
     /** Superset runs (bdok:superset.enabled): it queries Trino's coordinator. */
     superset?: boolean;
+    /** The API producer's task pod, when that pipeline is on: the URL it polls. */
+    apiProducer?: { url: string };
+}
+
+/** The port of an http(s) URL (explicit, else the scheme's). */
+export function urlPort(url: string): number {
+    const u = new URL(url);
+    return u.port ? Number(u.port) : u.protocol === "http:" ? 80 : 443;
 }
 
 /** The operator labels every Prometheus pod app.kubernetes.io/name=prometheus (prometheus-operator pkg/prometheus/server/statefulset.go). */
@@ -223,6 +240,34 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
                     ports: tcp(a.config.exposure === "clusterIp" ? PORTS.trinoHttp : PORTS.trinoHttps),
                 },
             ],
+        });
+    }
+    // The API producer's task pod holds a Kafka certificate and reaches the internet: its egress is
+    // only what it uses. DNS; Airflow's execution API (the task's supervisor) and statsd; the brokers'
+    // TLS listener; the Pod Identity agent (the task's S3 log upload); HTTPS outside the VPC (the
+    // API, PyPI for its pinned client, S3), never the VPC itself (RDS, the other pods) nor link-local.
+    if (a.apiProducer) {
+        const udpTcp = (port: number) => [
+            { protocol: "UDP", port },
+            { protocol: "TCP", port },
+        ];
+        const https = [...new Set([PORTS.https, urlPort(a.apiProducer.url)])];
+        out.push({
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            metadata: { name: "api-producer-egress", namespace: NAMESPACE.airflow, labels: { "app.kubernetes.io/part-of": "bdok" } },
+            spec: {
+                podSelector: { matchLabels: { ...PODS.apiProducer } },
+                policyTypes: ["Egress"],
+                egress: [
+                    { to: [{ namespaceSelector: nsSelector("kube-system"), podSelector: { matchLabels: PODS.dns } }], ports: udpTcp(PORTS.dns) },
+                    { to: [{ podSelector: { matchLabels: PODS.airflowApiServer } }], ports: tcp(PORTS.airflowApi) },
+                    { to: [{ podSelector: { matchLabels: PODS.airflowStatsd } }], ports: [{ protocol: "UDP", port: PORTS.statsd }] },
+                    { to: [{ namespaceSelector: nsSelector(NAMESPACE.kafka), podSelector: { matchLabels: PODS.kafkaBroker } }], ports: tcp(TLS_LISTENER.port) },
+                    { to: [{ ipBlock: { cidr: POD_IDENTITY_AGENT.cidr } }], ports: tcp(POD_IDENTITY_AGENT.port) },
+                    { to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.config.vpcCidr, LINK_LOCAL] } }], ports: tcp(...https) },
+                ],
+            },
         });
     }
     // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:

@@ -137,8 +137,10 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
 
     it("the DAG folder, laid out as the kubelet lays out the ConfigMap, parses with zero import errors", () => {
         assert.deepEqual(answer.import_errors, {});
-        assert.deepEqual(Object.keys(answer.dags).sort(), ["hello_lake", "iceberg_maintenance", "imdb_pipeline"]);
+        assert.deepEqual(Object.keys(answer.dags).sort(), ["api_users", "hello_lake", "iceberg_maintenance", "imdb_pipeline"]);
         assert.deepEqual(answer.dags.imdb_pipeline, ["acquire", "imdb_bronze", "imdb_silver"]);
+        // The API producer's DAG (pipelines/api), with its settings file beside it.
+        assert.deepEqual(answer.dags.api_users, ["poll_api"]);
         // Found through the top-level links, never under ..data or ..<timestamp>.
         assert.ok(
             answer.files.every((f) => !f.startsWith("..")),

@@ -303,7 +303,7 @@ export class RealtimeFlow {
     }
 
     /** Rows in the Iceberg table: the current snapshot's total-records, read from Glue and S3. */
-    async tableRows(db = this.db): Promise<number> {
+    async tableRows(db = this.db, table = "customers"): Promise<number> {
         const code = [
             "import sys, json, boto3",
             "ep, region, db, table = sys.argv[1:]",
@@ -317,7 +317,7 @@ export class RealtimeFlow {
             "snap = [s for s in meta.get('snapshots', []) if s['snapshot-id'] == meta.get('current-snapshot-id')]",
             "print(int(snap[0]['summary'].get('total-records', 0)) if snap else 0)",
         ].join("\n");
-        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, db, "customers"])).trim());
+        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, db, table])).trim());
     }
 
     /**
@@ -350,13 +350,13 @@ export class RealtimeFlow {
     }
 
     /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
-    async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000, db = this.db): Promise<void> {
+    async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000, db = this.db, table = "customers"): Promise<void> {
         const end = Date.now() + timeoutMs;
         let n = -1;
         while (Date.now() < end) {
             if (job.child.exitCode !== null)
                 throw new Error(`${what}: the job exited (${job.child.exitCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
-            n = await this.tableRows(db);
+            n = await this.tableRows(db, table);
             if (n >= want) return;
             await new Promise((r) => setTimeout(r, 3000));
         }

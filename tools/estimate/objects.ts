@@ -115,6 +115,22 @@ export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: num
     return sum;
 }
 
+/** A DAG settings file's recurring task pod: `{"pod": {"resources": {...}, "recurring": {"everyMinutes", "pool"}}}`. */
+export function recurringTaskPod(text: string): { requests: { cpuMillis: number; memoryMiB: number }; pool: string; note: string } | undefined {
+    let doc: unknown;
+    try {
+        doc = JSON.parse(text);
+    } catch {
+        return undefined;
+    }
+    const pod = isPlainObject(doc) ? doc.pod : undefined;
+    if (!isPlainObject(pod) || !isPlainObject(pod.recurring)) return undefined;
+    const requests = requestsOf(pod.resources);
+    const { everyMinutes, pool } = pod.recurring;
+    if (!requests || typeof everyMinutes !== "number" || typeof pool !== "string") return undefined;
+    return { requests, pool, note: `recurring task pod, every ${everyMinutes} min: counted at idle` };
+}
+
 /** Whether the AWS load balancer controllers make a Service's load balancer internet-facing. */
 export function internetFacing(annotations: Record<string, unknown> | undefined): boolean {
     const scheme = annotations?.["service.beta.kubernetes.io/aws-load-balancer-scheme"];
@@ -339,6 +355,13 @@ export function objectWorkloads(
     } else if (kind === "ConfigMap") {
         // Pods that exist only while a task or a batch run is on: transient demand the plan never shows.
         for (const [key, text] of Object.entries(isPlainObject(body.data) ? body.data : {})) {
+            // A DAG's recurring task pod (its settings' pod.recurring, e.g. pipelines/api's api_users.json):
+            // idle demand, since a run every few minutes keeps the pool's node from being consolidated.
+            const recurring = typeof text === "string" && key.endsWith(".json") ? recurringTaskPod(text) : undefined;
+            if (recurring) {
+                out.pods.push({ source, path: at(`data.${key}`), pods: 1, ...recurring.requests, note: recurring.note, pool: recurring.pool });
+                continue;
+            }
             if (typeof text !== "string" || !/\.(ya?ml|json)$/.test(key) || !/^kind:\s*(Pod|SparkApplication)\s*$/m.test(text)) continue;
             let doc: unknown;
             try {

@@ -1,0 +1,340 @@
+"""The API producer (pipelines/api/api_producer.py): validation, the poll, the Kafka side with a
+stand-in producer, the pip call, and the contract with the streaming job's API query. The real
+client against a real broker and the real Airflow run in test/engines/api.test.ts."""
+
+import ast
+import json
+import tempfile
+import unittest
+from datetime import date, datetime, timezone
+from pathlib import Path
+from types import SimpleNamespace
+
+from pipelines import tables as lake
+from pipelines.api import api_producer as producer
+from pipelines.realtime import streaming_job as job
+from pipelines.tests.frames import F
+
+API = Path(__file__).resolve().parents[1] / "api"
+NOW = datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc)
+
+
+def person(**changes):
+    """One result in randomuser.me's documented shape (https://randomuser.me/documentation#results)."""
+    raw = {
+        "gender": "female",
+        "name": {"title": "Miss", "first": "Jennie", "last": "Nichols"},
+        "location": {
+            "street": {"number": 8929, "name": "Valwood Pkwy"},
+            "city": "Billings",
+            "state": "Michigan",
+            "country": "United States",
+            "postcode": "63104",
+            "coordinates": {"latitude": "-69.8246", "longitude": "134.8719"},
+            "timezone": {"offset": "+9:30", "description": "Adelaide, Darwin"},
+        },
+        "email": "Jennie.Nichols@example.com",
+        "login": {"uuid": "7a0eed16-9430-4d68-901f-c0d4c1c3bf00", "username": "yellowpeacock117", "password": "addison", "sha256": "x"},
+        "dob": {"date": "1992-03-08T15:13:16.688Z", "age": 33},
+        "registered": {"date": "2007-07-09T05:51:59.390Z", "age": 18},
+        "phone": "(272) 790-0888",
+        "id": {"name": "SSN", "value": "405-88-3636"},
+        "nat": "US",
+    }
+    for path, value in changes.items():
+        target = raw
+        *parents, last = path.split(".")
+        for key in parents:
+            target = target[key]
+        if value is DELETE:
+            del target[last]
+        else:
+            target[last] = value
+    return raw
+
+
+DELETE = object()
+
+
+class ValidateTest(unittest.TestCase):
+    def test_a_documented_result(self):
+        record = producer.validate(person(), NOW)
+        self.assertEqual(
+            record,
+            {
+                "uuid": "7a0eed16-9430-4d68-901f-c0d4c1c3bf00",
+                "name": "Jennie Nichols",
+                "gender": "female",
+                "email": "jennie.nichols@example.com",
+                "city": "Billings",
+                "state": "Michigan",
+                "country": "United States",
+                "postcode": "63104",
+                "latitude": -69.8246,
+                "longitude": 134.8719,
+                "birthdate": "1992-03-08",
+                "age": 33,
+                "nat": "US",
+                "fetched_at": 1772368200000,
+            },
+        )
+        # Credentials and national ids never leave.
+        self.assertNotIn("addison", json.dumps(record))
+        self.assertNotIn("405-88-3636", json.dumps(record))
+
+    def test_accepted_variants(self):
+        cases = {
+            "numeric postcode": ({"location.postcode": 12345}, "postcode", "12345"),
+            "postcode with letters": ({"location.postcode": "T1X 4E7"}, "postcode", "T1X 4E7"),
+            "no postcode": ({"location.postcode": DELETE}, "postcode", None),
+            "no state": ({"location.state": ""}, "state", None),
+            "numeric coordinates": ({"location.coordinates.latitude": 45}, "latitude", 45.0),
+            "edge latitude": ({"location.coordinates.latitude": "-90"}, "latitude", -90.0),
+            "edge longitude": ({"location.coordinates.longitude": "180.0"}, "longitude", 180.0),
+            "no gender": ({"gender": None}, "gender", None),
+            "no nationality": ({"nat": DELETE}, "nat", None),
+            "born today": ({"dob.date": "2026-03-01T00:00:00Z", "dob.age": 0}, "birthdate", "2026-03-01"),
+            "offset timestamp": ({"dob.date": "1992-03-08T23:30:00-02:00"}, "birthdate", "1992-03-09"),
+            "oldest age": ({"dob.age": 130}, "age", 130),
+        }
+        for what, (changes, field, expected) in cases.items():
+            with self.subTest(what):
+                self.assertEqual(producer.validate(person(**changes), NOW)[field], expected)
+
+    def test_rejected_records_name_the_field(self):
+        cases = {
+            "not an object": (["x"], "record"),
+            "no login": ({"login": DELETE}, "login"),
+            "uuid not a uuid": ({"login.uuid": "'; DROP TABLE x; --"}, "login.uuid"),
+            "uuid upper case": ({"login.uuid": "7A0EED16-9430-4D68-901F-C0D4C1C3BF00"}, "login.uuid"),
+            "no first name": ({"name.first": " "}, "name.first"),
+            "name too long": ({"name.last": "x" * 201}, "name.last"),
+            "name not text": ({"name.first": ["a"]}, "name.first"),
+            "gender unknown": ({"gender": "robot"}, "gender"),
+            "email without at": ({"email": "jennie.example.com"}, "email"),
+            "email missing": ({"email": None}, "email"),
+            "no city": ({"location.city": None}, "location.city"),
+            "no country": ({"location.country": DELETE}, "location.country"),
+            "latitude out of range": ({"location.coordinates.latitude": "-90.01"}, "location.coordinates.latitude"),
+            "longitude out of range": ({"location.coordinates.longitude": 181}, "location.coordinates.longitude"),
+            "latitude not a number": ({"location.coordinates.latitude": "north"}, "location.coordinates.latitude"),
+            "latitude NaN": ({"location.coordinates.latitude": "nan"}, "location.coordinates.latitude"),
+            "latitude boolean": ({"location.coordinates.latitude": True}, "location.coordinates.latitude"),
+            "no coordinates": ({"location.coordinates": DELETE}, "coordinates"),
+            "birth date garbage": ({"dob.date": "yesterday"}, "dob.date"),
+            "born tomorrow": ({"dob.date": "2026-03-02T00:00:00Z"}, "dob.date"),
+            "born too long ago": ({"dob.date": "1890-01-01T00:00:00Z"}, "dob.date"),
+            "age negative": ({"dob.age": -1}, "dob.age"),
+            "age too high": ({"dob.age": 131}, "dob.age"),
+            "age as text": ({"dob.age": "33"}, "dob.age"),
+            "age boolean": ({"dob.age": True}, "dob.age"),
+            "nationality long": ({"nat": "USA"}, "nat"),
+        }
+        for what, (changes, field) in cases.items():
+            with self.subTest(what):
+                raw = changes[0] if isinstance(changes, list) else person(**changes)
+                with self.assertRaises(producer.Invalid) as caught:
+                    producer.validate(raw, NOW)
+                self.assertTrue(str(caught.exception).startswith(field), str(caught.exception))
+
+
+class ResponseTest(unittest.TestCase):
+    def test_results_list(self):
+        self.assertEqual(producer.parse_response(b'{"results": [1, 2], "info": {}}'), [1, 2])
+
+    def test_bad_answers(self):
+        for body, message in (
+            (b"<html>busy</html>", "not JSON"),
+            (b'{"error": "Uh oh, something has gone wrong."}', "error: Uh oh"),
+            (b'{"info": {}}', "no 'results' list"),
+            (b'{"results": {"a": 1}}', "no 'results' list"),
+            (b"[1]", "no 'results' list"),
+        ):
+            with self.subTest(body):
+                with self.assertRaisesRegex(ValueError, message):
+                    producer.parse_response(body)
+
+    def test_split_keeps_the_first_of_each_uuid(self):
+        other = person(**{"login.uuid": "00000000-0000-4000-8000-000000000001", "email": "b@example.org"})
+        valid, rejected = producer.split([person(), {"gender": "x"}, person(**{"name.first": "Again"}), other], NOW)
+        self.assertEqual([r["uuid"] for r in valid], ["7a0eed16-9430-4d68-901f-c0d4c1c3bf00", "00000000-0000-4000-8000-000000000001"])
+        self.assertEqual([i for i, _ in rejected], [1, 2])
+        self.assertIn("repeated", rejected[1][1])
+
+
+class FakeProducer:
+    def __init__(self, fail=None, pending=0):
+        self.sent, self.fail, self.pending, self.callbacks = [], fail, pending, []
+
+    def produce(self, topic, key, value, on_delivery):
+        self.sent.append((topic, key, value))
+        self.callbacks.append(on_delivery)
+
+    def poll(self, _timeout):
+        return 0
+
+    def flush(self, _timeout):
+        for callback in self.callbacks:
+            callback(self.fail, None)
+        return self.pending
+
+
+SETTINGS = producer.Settings(
+    url="https://randomuser.me/api/?results=3",
+    topic="api-users",
+    bootstrap_servers="bdok-kafka-bootstrap.kafka.svc:9093",
+    ca_file="/opt/bdok/kafka/ca.crt",
+    cert_file="/opt/bdok/kafka/user.crt",
+    key_file="/opt/bdok/kafka/user.key",
+)
+
+
+class PollTest(unittest.TestCase):
+    def poll(self, results, fake=None):
+        fake = fake or FakeProducer()
+        opened = []
+
+        def opener(url, timeout):
+            opened.append((url, timeout))
+            return json.dumps({"results": results}).encode()
+
+        summary = producer.poll_once(SETTINGS, opener, lambda s: fake, lambda: NOW)
+        self.assertEqual(opened, [(SETTINGS.url, 30.0)])
+        return summary, fake
+
+    def test_valid_records_are_produced_keyed_by_uuid_and_bad_ones_counted(self):
+        summary, fake = self.poll([person(), {"login": {}}])
+        self.assertEqual(summary, {"fetched": 2, "produced": 1, "rejected": 1})
+        [(topic, key, value)] = fake.sent
+        self.assertEqual((topic, key), ("api-users", b"7a0eed16-9430-4d68-901f-c0d4c1c3bf00"))
+        self.assertEqual(json.loads(value), producer.validate(person(), NOW))
+        self.assertEqual(list(json.loads(value)), list(producer.FIELDS))
+
+    def test_an_empty_answer_produces_nothing(self):
+        self.assertEqual(self.poll([])[0], {"fetched": 0, "produced": 0, "rejected": 0})
+
+    def test_all_rejected_fails_the_task(self):
+        with self.assertRaisesRegex(ValueError, "all 2 records were rejected"):
+            self.poll([{"a": 1}, None])
+
+    def test_failed_or_pending_deliveries_fail_the_task(self):
+        with self.assertRaisesRegex(RuntimeError, "1 deliveries failed"):
+            self.poll([person()], FakeProducer(fail="TOPIC_AUTHORIZATION_FAILED"))
+        with self.assertRaisesRegex(RuntimeError, "3 still pending"):
+            self.poll([person()], FakeProducer(pending=3))
+
+    def test_too_many_records(self):
+        small = producer.Settings(**{**SETTINGS.__dict__, "max_records": 1})
+        with self.assertRaisesRegex(ValueError, "at most 1"):
+            producer.poll_once(small, lambda u, t: json.dumps({"results": [person(), person()]}).encode(), None, lambda: NOW)
+
+    def test_client_settings_are_mutual_tls_and_idempotent(self):
+        config = producer.producer_config(SETTINGS)
+        self.assertEqual(config["security.protocol"], "SSL")
+        self.assertEqual(
+            (config["ssl.ca.location"], config["ssl.certificate.location"], config["ssl.key.location"]),
+            (SETTINGS.ca_file, SETTINGS.cert_file, SETTINGS.key_file),
+        )
+        self.assertEqual((config["acks"], config["enable.idempotence"]), ("all", "true"))
+
+
+class SettingsAndInstallTest(unittest.TestCase):
+    def write(self, document):
+        path = Path(tempfile.mkdtemp()) / producer.SETTINGS_FILE
+        path.write_text(json.dumps(document))
+        return path
+
+    def test_settings(self):
+        self.assertEqual(producer.load_settings(self.write({"producer": SETTINGS.__dict__, "pod": {}})), SETTINGS)
+        for bad in ({}, {"producer": {**SETTINGS.__dict__, "url": "ftp://x"}}, {"producer": {**SETTINGS.__dict__, "extra": 1}}):
+            with self.subTest(bad), self.assertRaises(ValueError):
+                producer.load_settings(self.write(bad))
+
+    def test_pip_installs_only_the_hashed_wheels(self):
+        calls = []
+
+        def run(command, **kwargs):
+            calls.append((command, kwargs["env"]))
+            return SimpleNamespace(returncode=0, stderr="")
+
+        producer.install_client(Path("/dags/api_requirements.txt"), Path("/tmp/lib"), run=run)
+        command, env = calls[0]
+        for flag in ("--no-deps", "--only-binary=:all:", "--require-hashes"):
+            self.assertIn(flag, command)
+        self.assertEqual(command[-2:], ["-r", "/dags/api_requirements.txt"])
+        self.assertEqual(env["PIP_USER"], "0")
+        with self.assertRaisesRegex(RuntimeError, "could not install"):
+            producer.install_client(
+                Path("r.txt"), Path("/tmp/lib"), run=lambda c, **k: SimpleNamespace(returncode=1, stderr="hash mismatch")
+            )
+
+    def test_requirements_pin_one_version_with_hashes(self):
+        text = (API / "requirements.txt").read_text()
+        lines = [line for line in text.replace("\\\n", " ").splitlines() if line.strip() and not line.startswith("#")]
+        self.assertEqual(len(lines), 1)
+        self.assertRegex(lines[0], r"^confluent-kafka==\d+\.\d+\.\d+ ")
+        self.assertGreaterEqual(lines[0].count("--hash=sha256:"), 2)
+
+
+class StreamingContractTest(unittest.TestCase):
+    """What the producer sends is what the streaming job's API query parses and lands in the table."""
+
+    def test_fields_and_types(self):
+        self.assertEqual([name for name, _ in job.API_FIELDS], list(producer.FIELDS))
+        record = producer.validate(person(), NOW)
+        python = {"STRING": str, "DOUBLE": float, "INT": int, "BIGINT": int}
+        for name, kind in job.API_FIELDS:
+            self.assertIsInstance(record[name], python[kind], name)
+
+    def test_lake_columns_from_a_message(self):
+        table = lake.load().table(job.API_TABLE)
+        record = json.loads(producer.message(producer.validate(person(), NOW))[1])
+        columns = job.api_lake_columns(F(record), table)
+        self.assertEqual([c.name for c in columns], table.column_names)
+        values = {c.name: c.value for c in columns}
+        self.assertEqual(values["birthdate"], date(1992, 3, 8))
+        self.assertEqual(values["fetched_at"], NOW)
+        temporal = {c.name for c in table.columns if c.type in ("date", "timestamptz")}
+        self.assertEqual(temporal, set(job.API_CONVERSIONS))
+        self.assertEqual((table.source, table.write, table.partition), ("api-users", "append", (("day", "fetched_at"),)))
+
+    def test_api_flags(self):
+        env = {"KAFKA_BOOTSTRAP_SERVERS": "k:9093", "LAKE_BUCKET": "lake", "AWS_REGION": "us-east-1", "BDOK_REALTIME_DATABASE": "db"}
+        self.assertIsNone(job.parse_args([], env=env).api_topic)
+        args = job.parse_args(["--api-topic", "api-users"], env=env)
+        self.assertEqual((args.api_topic, args.api_checkpoint), ("api-users", "s3a://lake/spark-checkpoint/api-users-lake/"))
+        sink = job.api_sink(args)
+        self.assertEqual((sink["queryName"], sink["options"]["checkpointLocation"]), ("api-users-lake", args.api_checkpoint))
+        self.assertEqual(job.lake_sink(args)["options"]["checkpointLocation"], "s3a://lake/spark-checkpoint/customers-lake/")
+        for argv in (
+            ["--api-checkpoint", "s3a://lake/x/"],
+            ["--api-topic", "t", "--api-checkpoint", "s3a://lake/spark-checkpoint/customers-lake"],
+        ):
+            with self.subTest(argv), self.assertRaises(SystemExit):
+                job.parse_args(argv, env=env)
+
+
+class DagFileTest(unittest.TestCase):
+    """The DAG file without Airflow (the engines tier parses it on the real one)."""
+
+    def test_schedule_and_task(self):
+        tree = ast.parse((API / "dags" / "api_users.py").read_text())
+        dag = next(
+            d
+            for n in ast.walk(tree)
+            if isinstance(n, ast.FunctionDef)
+            for d in n.decorator_list
+            if getattr(getattr(d, "func", None), "id", "") == "dag"
+        )
+        keywords = {k.arg: k.value for k in dag.keywords}
+        self.assertEqual(keywords["dag_id"].value, "api_users")
+        # The schedule comes from the settings' recurring.everyMinutes (the estimate reads the same number).
+        self.assertEqual(ast.unparse(keywords["schedule"]), "f\"*/{POD['recurring']['everyMinutes']} * * * *\"")
+        self.assertIs(keywords["catchup"].value, False)
+        self.assertIs(keywords["is_paused_upon_creation"].value, False)
+        imports = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "api_producer" for a in n.names}
+        self.assertEqual(imports, {"SETTINGS_FILE", "main"})
+
+
+if __name__ == "__main__":
+    unittest.main()
