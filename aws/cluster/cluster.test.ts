@@ -20,7 +20,7 @@ describe("AWS layer", () => {
                     assert.equal(i.skipDefaultNodeGroup, true);
                     assert.equal(i.skipDefaultSecurityGroups, true, "no unused cluster and node security groups");
                     // EKS's log group exists first, with an expiry, and goes with the stack.
-                    const logs = one(plan(), "aws:cloudwatch/logGroup:LogGroup");
+                    const logs = one(plan(), "aws:cloudwatch/logGroup:LogGroup", "cluster-control-plane-logs");
                     assert.equal(inputsOf(logs).name, `/aws/eks/${i.name}/cluster`);
                     assert.ok(inputsOf(logs).retentionInDays > 0);
                     assert.ok(c.dependencies.includes(logs.urn), "created before the cluster");
@@ -57,6 +57,8 @@ describe("AWS layer", () => {
                 it("installs CoreDNS, the Pod Identity agent and the EBS CSI driver (with its own role) as EKS add-ons", () => {
                     const addons = ofType(plan(), "aws:eks/addon:Addon")
                         .map((a) => inputsOf(a).addonName)
+                        // The container-log add-on is aws/container-logs' (its own test).
+                        .filter((n) => n !== "amazon-cloudwatch-observability")
                         .sort();
                     assert.deepEqual(addons, ["aws-ebs-csi-driver", "coredns", "eks-pod-identity-agent"]);
                     const assoc = ofType(plan(), "aws:eks/podIdentityAssociation:PodIdentityAssociation")

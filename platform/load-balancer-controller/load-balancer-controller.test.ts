@@ -201,9 +201,9 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
             services = loadBalancerServices(run, ["trino", "airflow"]);
         });
 
-        it("Trino, Airflow's API server and Kibana each get one", () => {
+        it("Trino, Airflow's API server, Kibana and the Spark History Server each get one", () => {
             const owners = services.map((s) => `${s.owner.type.split(":").pop()}/${inputsOf(s.owner).chart ?? s.owner.name}`).sort();
-            assert.deepEqual(owners, ["Kibana/elastic-kibana", "Release/airflow", "Release/trino"]);
+            assert.deepEqual(owners, ["Kibana/elastic-kibana", "Release/airflow", "Release/trino", "Service/spark-history"]);
         });
 
         it(`are claimed by the controller, with scheme ${exposure === "publicLoadBalancer" ? "internet-facing" : "internal"}`, () => {
