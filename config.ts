@@ -507,13 +507,6 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
         const kafka = brokersIssue(cfg.profile, cfg.kafka.brokers);
         if (kafka) ctx.issues.push(kafka);
     }
-    // Superset's image is built on the workloads pool for the system group's architecture (platform/superset).
-    const sysArch = sys ? (archOf(sys.instanceTypes[0]) === "arm64" ? "arm64" : "amd64") : undefined;
-    if (cfg.superset?.enabled && wl && sysArch && !wl.arch.includes(sysArch)) {
-        ctx.issues.push(
-            `${PROJECT}:karpenter.pools.workloads.arch: got ${JSON.stringify(wl.arch)} with superset.enabled and nodeGroups.${sysName} of ${sysArch}; allowed: a list with "${sysArch}" (Superset's image is built on the workloads pool for the system group's architecture), or superset.enabled false`,
-        );
-    }
     const sp = cfg.spark;
     if (sp && sp.executors > sp.maxExecutors) {
         ctx.issues.push(

@@ -11,7 +11,8 @@ const realtimeLeftovers = (run: PlanRun) =>
     [
         ...["KafkaConnect", "KafkaConnector", "KafkaUser", "KafkaTopic"].flatMap((k) => ofType(run, `kubernetes:kafka.strimzi.io/v1:${k}`)),
         ...ofType(run, "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication"),
-        ...ofType(run, "aws:ecr/repository:Repository"),
+        // Connect's image repository (Superset's is the add-on's, not a pipeline's).
+        ...ofType(run, "aws:ecr/repository:Repository").filter((r) => r.name !== "superset"),
         ...ofType(run, "kubernetes:core/v1:Secret").filter((s) => /postgres|es-sink|es-http-ca/.test(inputsOf(s).metadata?.name ?? "")),
         ...run.captured.filter((r) => r.name.startsWith("realtime-pipeline")),
         ...glueDatabase(run, "realtime"),

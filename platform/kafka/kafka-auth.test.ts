@@ -198,7 +198,9 @@ describe("Kafka without the realtime pipeline", () => {
                 kind,
             );
         assert.deepEqual(
-            ofType(run, "aws:ecr/repository:Repository").map((r) => r.name),
+            ofType(run, "aws:ecr/repository:Repository")
+                .map((r) => r.name)
+                .filter((n) => n !== "superset"),
             [],
         );
         assert.deepEqual(

@@ -181,6 +181,22 @@ function podsOf(run: PlanRun): Pod[] {
         const { name, namespace } = inputsOf(k).metadata;
         pods.push({ ns: namespace, labels: { "common.k8s.elastic.co/type": "kibana", "kibana.k8s.elastic.co/name": name }, what: "Kibana" });
     }
+    // The Superset operator's pods: the web server (internal/common/names.go ComponentLabels) and its
+    // lifecycle task pods (internal/controller/lifecycle_job.go lifecycleTaskLabels: component init).
+    for (const s of ofType(run, "kubernetes:superset.apache.org/v1alpha1:Superset")) {
+        const { name, namespace } = inputsOf(s).metadata;
+        const base = { "app.kubernetes.io/name": "superset", "superset.apache.org/parent": name };
+        pods.push({
+            ns: namespace,
+            labels: { ...base, "app.kubernetes.io/component": "web-server", "app.kubernetes.io/instance": name },
+            what: "Superset web server",
+        });
+        pods.push({
+            ns: namespace,
+            labels: { ...base, "app.kubernetes.io/component": "init", "superset.apache.org/init-task": "init" },
+            what: "Superset init task",
+        });
+    }
     // Spark pods (spark-role, Spark's Kubernetes constants) wherever jobs run, and Airflow's task pods (the chart's pod template: component worker).
     for (const ns of ["airflow", "kafka"]) {
         pods.push({ ns, labels: { "spark-role": "driver", "spark-app-selector": "x" }, what: `Spark driver in ${ns}` });
@@ -334,6 +350,15 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                     need.push([controlPlane, target, targetPort, `api server -> ${ref.name}`]);
                 }
             }
+            // Superset's web server and init task (the dashboard import) query Trino's coordinator, on the
+            // port Trino serves clients on (HTTPS once it asks for a password).
+            const trinoPort = run.config.exposure === "clusterIp" ? 8080 : 8443;
+            for (const p of pods.filter((p) => p.labels["app.kubernetes.io/name"] === "superset")) need.push([p, coord, trinoPort, `${p.what} -> trino`]);
+            if (run.config.superset.enabled)
+                assert.ok(
+                    pods.some((p) => p.what === "Superset web server"),
+                    "the model has Superset's pods",
+                );
             // Behind load balancers: the NLB (a VPC address) and, public, the configured clients.
             if (run.config.exposure !== "clusterIp") {
                 const sources: Source[] = [{ ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".200"), what: "NLB" }];
@@ -342,6 +367,8 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                     need.push([s, apiServer, 8080, `${s.what} -> airflow`], [s, coord, 8443, `${s.what} -> trino`]);
                     need.push([s, find(pods, "elastic", { "common.k8s.elastic.co/type": "kibana" }), 5601, `${s.what} -> kibana`]);
                     need.push([s, find(pods, "spark-operator", { "app.kubernetes.io/name": "spark-history-server" }), 18080, `${s.what} -> spark history`]);
+                    const web = pods.find((p) => p.what === "Superset web server");
+                    if (web) need.push([s, web, 8088, `${s.what} -> superset`]);
                 }
             }
             const blocked = need.filter(([s, d, port]) => !ok(s, d, port)).map(([, , port, what]) => `${what} (:${port})`);
@@ -492,8 +519,10 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             const api = find(pods, "airflow", { component: "api-server" });
             const internet = { ip: "198.51.100.20", what: "an internet address" };
             for (const src of [...pods.filter((p) => p.ns !== "trino"), internet]) {
-                // With a load balancer the coordinator is open to the VPC, and logs users in over HTTPS (8443); plain 8080 never.
-                if (ok(src, coord, 8080)) bad.push(`${src.what} -> trino 8080`);
+                // With a load balancer the coordinator is open to the VPC, and logs users in over HTTPS (8443); plain 8080 never,
+                // but for Superset without one (Trino then asks no password, and 8080 is its only port).
+                const superset = "ns" in src && src.ns === "superset" && run.config.exposure === "clusterIp";
+                if (!superset && ok(src, coord, 8080)) bad.push(`${src.what} -> trino 8080`);
                 if (run.config.exposure === "clusterIp" && ok(src, coord, 8443)) bad.push(`${src.what} -> trino 8443`);
             }
             for (const src of [...pods.filter((p) => p.ns !== "elastic" && p.labels["strimzi.io/kind"] !== "KafkaConnect"), internet]) {

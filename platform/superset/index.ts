@@ -139,6 +139,7 @@ export class Superset extends pulumi.ComponentResource {
         const systemGroup = systemGroupOf(cfg.nodeGroups);
         const nodeSelector = { "bdok/node-group": systemGroup };
         const arch = archOf(cfg.nodeGroups[systemGroup].instanceTypes[0]);
+        const kubeArch = arch === "arm64" ? "arm64" : "amd64";
         const repo = new aws.ecr.Repository(
             `${name}`,
             {
@@ -176,11 +177,17 @@ export class Superset extends pulumi.ComponentResource {
             { metadata: { name: contentName("superset-image-context", dockerContext), namespace: ns, labels }, immutable: true, data: dockerContext },
             p,
         );
-        const buildSpec = pulumi
-            .all([this.image, contextMap.metadata.name])
-            .apply(([destination, cm]) =>
-                buildJobSpec({ kanikoImage: images.kaniko, destination, dockerfileConfigMap: cm, arch: arch === "arm64" ? "arm64" : "amd64" }),
-            );
+        const buildSpec = pulumi.all([this.image, contextMap.metadata.name]).apply(([destination, cm]) =>
+            buildJobSpec({
+                kanikoImage: images.kaniko,
+                destination,
+                dockerfileConfigMap: cm,
+                arch: kubeArch,
+                // Else (a pool without the system group's arch) on the system group itself.
+                onPool: cfg.karpenter.pools.workloads.arch.includes(kubeArch),
+                systemNodeSelector: nodeSelector,
+            }),
+        );
         const build = new k8s.batch.v1.Job(
             `${name}-image-build`,
             {

@@ -178,6 +178,9 @@ export interface BuildArgs {
     dockerfileConfigMap: string;
     /** The architecture Superset's nodes (the system group) have: Kaniko builds for the node it runs on. */
     arch: "arm64" | "amd64";
+    /** The workloads pool offers that architecture: build there, else on the system group itself. */
+    onPool: boolean;
+    systemNodeSelector: Record<string, string>;
 }
 
 export function buildJobSpec(a: BuildArgs) {
@@ -196,8 +199,12 @@ export function buildJobSpec(a: BuildArgs) {
                 // On Karpenter's workloads pool (a node for the build's minutes, none kept for it), of
                 // the system group's architecture: Kaniko builds for the node it runs on (its README,
                 // --custom-platform), and Superset runs on the system group.
-                nodeSelector: { ...podPlacement("workloads").nodeSelector, "kubernetes.io/arch": a.arch },
-                tolerations: podPlacement("workloads").tolerations,
+                ...(a.onPool
+                    ? {
+                          nodeSelector: { ...podPlacement("workloads").nodeSelector, "kubernetes.io/arch": a.arch },
+                          tolerations: podPlacement("workloads").tolerations,
+                      }
+                    : { nodeSelector: a.systemNodeSelector }),
                 volumes: [{ name: "context", configMap: { name: a.dockerfileConfigMap } }],
                 containers: [
                     {
