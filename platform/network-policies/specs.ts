@@ -95,7 +95,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
         if (!a.namespaces.includes(ns)) continue;
         policy(ns, "allow-prometheus-scrape", {
             podSelector: {},
-            ingress: [{ from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }], ports: tcp(...ports) }],
+            ingress: [
+                {
+                    from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }],
+                    ports: tcp(...ports),
+                },
+            ],
         });
     }
     // Admission webhooks are called by the API server, whose addresses are EKS's (ECK's is off:
