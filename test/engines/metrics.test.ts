@@ -35,7 +35,12 @@ describe("engines: a Spark driver's Prometheus endpoints serve the metrics the d
         port = await freePort();
         stop = path.join(dir, "stop");
         server = startServer(PYTHON, [path.join(__dirname, "spark_metrics.py"), String(port), stop], { log: path.join(dir, "spark.log") });
-        await waitFor("the Spark driver's executors endpoint", async () => (await get("/metrics/executors/prometheus")).text.includes("metrics_executor_"), 540_000, server);
+        await waitFor(
+            "the Spark driver's executors endpoint",
+            async () => (await get("/metrics/executors/prometheus")).text.includes("metrics_executor_"),
+            540_000,
+            server,
+        );
     });
 
     after(async () => {
@@ -57,6 +62,9 @@ describe("engines: a Spark driver's Prometheus endpoints serve the metrics the d
     it("/metrics/prometheus/ (the PrometheusServlet) serves the driver's own metrics", async () => {
         const r = await get("/metrics/prometheus/");
         assert.equal(r.status, 200);
-        assert.ok([...names(r.text)].some((n) => n.includes("_driver_")), r.text.slice(0, 500));
+        assert.ok(
+            [...names(r.text)].some((n) => n.includes("_driver_")),
+            r.text.slice(0, 500),
+        );
     });
 });
