@@ -65,6 +65,25 @@ function expectedPods(objects: Array<{ kind: string; metadata: any; spec?: any; 
         return { cpuMillis: main.cpu, memoryMiB: main.mem };
     };
     const out: Array<{ path: string; pods: number; cpuMillis: number; memoryMiB: number; transient: boolean; perNode: boolean }> = [];
+    // The Prometheus operator runs each Prometheus and Alertmanager as a StatefulSet whose pods add
+    // its config-reloader, requesting what the operator's --config-reloader-*-request flags say.
+    const args: string[] = objects
+        .filter((o) => o.kind === "Deployment")
+        .flatMap((o) => (o.spec.template.spec.containers ?? []).flatMap((c: any) => c.args ?? []));
+    const reloader = (r: string) => args.find((a) => a.startsWith(`--config-reloader-${r}-request=`))?.split("=")[1] ?? 0;
+    for (const o of objects) {
+        if (o.kind === "Prometheus" || o.kind === "Alertmanager") {
+            const main = q(o.spec);
+            out.push({
+                path: `${o.kind}/${o.metadata.name} spec.resources`,
+                pods: o.spec.replicas ?? 1,
+                cpuMillis: main.cpu + cpuMillis(reloader("cpu")),
+                memoryMiB: main.mem + memoryMiB(reloader("memory")),
+                transient: false,
+                perNode: false,
+            });
+        }
+    }
     for (const o of objects) {
         if (/(^|,)test(-success)?($|,)/.test(o.metadata.annotations?.["helm.sh/hook"] ?? "")) continue;
         const id = `${o.kind}/${o.metadata.name}`;
@@ -220,6 +239,18 @@ for (const stack of STACKS) {
                     priced,
                     claims.reduce((s, n) => s + n, 0),
                     rel.releaseName,
+                );
+                // The Prometheus operator's claims (spec.storage of Prometheus and Alertmanager), on the observability line.
+                const operatorClaims = rel.objects
+                    .filter((o) => (o.kind === "Prometheus" || o.kind === "Alertmanager") && o.spec.storage?.volumeClaimTemplate)
+                    .map((o) => (o.spec.replicas ?? 1) * storageGiB(o.spec.storage.volumeClaimTemplate.spec.resources.requests.storage));
+                const observability = e.costItems
+                    .filter((i) => i.item === "observability" && i.resource.startsWith(`${src} `) && i.unit.startsWith("GiB"))
+                    .reduce((s, i) => s + i.quantity, 0);
+                assert.equal(
+                    observability,
+                    operatorClaims.reduce((s, n) => s + n, 0),
+                    `${rel.releaseName}: the operator's claims`,
                 );
             }
             if (stackSetting(stack, "exposure") === "internalLoadBalancer")

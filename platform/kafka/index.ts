@@ -180,12 +180,11 @@ export class Kafka extends pulumi.ComponentResource {
             // reads the user's Secret after the build (KafkaConnectAssemblyOperator createOrUpdate:
             // build, then authTlsHash); a missing Secret fails that reconcile before the image is
             // recorded on the pod set, and the next one builds and pushes again.
-            const connect = cr("connect", kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts, metricsConfigMap: connectMetrics }), [
-                buildRole,
-                ...metricsMaps,
-                connectUser,
-                ...args.pools,
-            ]);
+            const connect = cr(
+                "connect",
+                kafkaConnect({ image, arch, ha: config.ha, plugins: needs.plugins, secretMounts: needs.secretMounts, metricsConfigMap: connectMetrics }),
+                [buildRole, ...metricsMaps, connectUser, ...args.pools],
+            );
 
             // ---- The Secrets the connectors resolve through the secrets config provider ----
             const readers: pulumi.Resource[] = [];

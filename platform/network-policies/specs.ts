@@ -225,7 +225,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
         if (!a.namespaces.includes(ns)) continue;
         policy(ns, "allow-prometheus-scrape", {
             podSelector: {},
-            ingress: [{ from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }], ports: tcp(...ports) }],
+            ingress: [
+                {
+                    from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }],
+                    ports: tcp(...ports),
+                },
+            ],
         });
     }
     // Superset's web server and its init task (the dashboard import) query Trino's coordinator, on the

@@ -35,13 +35,27 @@ export function dashboards(): Dashboard[] {
                         { expr: "sum(kafka_controller_offlinepartitionscount)", legend: "offline" },
                     ],
                 },
-                { title: "Messages in per topic", unit: "cps", queries: [{ expr: "sum by (topic) (rate(kafka_server_topic_messagesin[5m]))", legend: "{{topic}}" }] },
-                { title: "Bytes in / out", unit: "Bps", queries: [
-                    { expr: "sum(rate(kafka_server_topic_bytesin[5m]))", legend: "in" },
-                    { expr: "sum(rate(kafka_server_topic_bytesout[5m]))", legend: "out" },
-                ] },
-                { title: "Consumer lag", queries: [{ expr: "sum by (consumergroup, topic) (kafka_consumergroup_lag)", legend: "{{consumergroup}} / {{topic}}" }] },
-                { title: "Connectors by status", queries: [{ expr: "sum by (connector, status) (kafka_connect_connector_status)", legend: "{{connector}} {{status}}" }] },
+                {
+                    title: "Messages in per topic",
+                    unit: "cps",
+                    queries: [{ expr: "sum by (topic) (rate(kafka_server_topic_messagesin[5m]))", legend: "{{topic}}" }],
+                },
+                {
+                    title: "Bytes in / out",
+                    unit: "Bps",
+                    queries: [
+                        { expr: "sum(rate(kafka_server_topic_bytesin[5m]))", legend: "in" },
+                        { expr: "sum(rate(kafka_server_topic_bytesout[5m]))", legend: "out" },
+                    ],
+                },
+                {
+                    title: "Consumer lag",
+                    queries: [{ expr: "sum by (consumergroup, topic) (kafka_consumergroup_lag)", legend: "{{consumergroup}} / {{topic}}" }],
+                },
+                {
+                    title: "Connectors by status",
+                    queries: [{ expr: "sum by (connector, status) (kafka_connect_connector_status)", legend: "{{connector}} {{status}}" }],
+                },
                 {
                     title: "Connect tasks running / failed",
                     queries: [
@@ -49,7 +63,11 @@ export function dashboards(): Dashboard[] {
                         { expr: "sum by (connector) (kafka_connect_connector_failed_tasks)", legend: "{{connector}} failed" },
                     ],
                 },
-                { title: "Connect records per task", unit: "cps", queries: [{ expr: "sum by (connector, task) (rate(kafka_connect_task_records[5m]))", legend: "{{connector}}/{{task}}" }] },
+                {
+                    title: "Connect records per task",
+                    unit: "cps",
+                    queries: [{ expr: "sum by (connector, task) (rate(kafka_connect_task_records[5m]))", legend: "{{connector}}/{{task}}" }],
+                },
             ],
         },
         {
@@ -66,10 +84,26 @@ export function dashboards(): Dashboard[] {
                     ],
                 },
                 { title: "Executors running", queries: [{ expr: "sum(spark_executor_running_count)", legend: "executors" }] },
-                { title: "Active tasks per application", queries: [{ expr: "sum by (application_name) (metrics_executor_activeTasks)", legend: "{{application_name}}" }] },
-                { title: "Failed tasks per application", queries: [{ expr: "sum by (application_name) (increase(metrics_executor_failedTasks_total[15m]))", legend: "{{application_name}}" }] },
-                { title: "Executor memory used", unit: "bytes", queries: [{ expr: "sum by (application_name, executor_id) (metrics_executor_memoryUsed_bytes)", legend: "{{application_name}} {{executor_id}}" }] },
-                { title: "GC time", unit: "s", queries: [{ expr: "sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total[5m]))", legend: "{{application_name}}" }] },
+                {
+                    title: "Active tasks per application",
+                    queries: [{ expr: "sum by (application_name) (metrics_executor_activeTasks)", legend: "{{application_name}}" }],
+                },
+                {
+                    title: "Failed tasks per application",
+                    queries: [{ expr: "sum by (application_name) (increase(metrics_executor_failedTasks_total[15m]))", legend: "{{application_name}}" }],
+                },
+                {
+                    title: "Executor memory used",
+                    unit: "bytes",
+                    queries: [
+                        { expr: "sum by (application_name, executor_id) (metrics_executor_memoryUsed_bytes)", legend: "{{application_name}} {{executor_id}}" },
+                    ],
+                },
+                {
+                    title: "GC time",
+                    unit: "s",
+                    queries: [{ expr: "sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total[5m]))", legend: "{{application_name}}" }],
+                },
             ],
         },
         {
@@ -91,10 +125,14 @@ export function dashboards(): Dashboard[] {
                         { expr: "sum(rate(trino_querymanager_completedqueries_count[5m]))", legend: "completed" },
                     ],
                 },
-                { title: "JVM heap used / max", unit: "bytes", queries: [
-                    { expr: "sum by (pod) (trino_jvm_heap_used_bytes)", legend: "{{pod}} used" },
-                    { expr: "sum by (pod) (trino_jvm_heap_max_bytes)", legend: "{{pod}} max" },
-                ] },
+                {
+                    title: "JVM heap used / max",
+                    unit: "bytes",
+                    queries: [
+                        { expr: "sum by (pod) (trino_jvm_heap_used_bytes)", legend: "{{pod}} used" },
+                        { expr: "sum by (pod) (trino_jvm_heap_max_bytes)", legend: "{{pod}} max" },
+                    ],
+                },
             ],
         },
         {
@@ -109,8 +147,15 @@ export function dashboards(): Dashboard[] {
                         { expr: "sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", legend: "{{dag_id}} failed" },
                     ],
                 },
-                { title: "Successful run duration (median)", unit: "ms", queries: [{ expr: 'max by (dag_id) (airflow_dagrun_duration{quantile="0.5"})', legend: "{{dag_id}}" }] },
-                { title: "Task failures by operator", queries: [{ expr: "sum by (operator) (increase(airflow_operator_failures[1h]))", legend: "{{operator}}" }] },
+                {
+                    title: "Successful run duration (median)",
+                    unit: "ms",
+                    queries: [{ expr: 'max by (dag_id) (airflow_dagrun_duration{quantile="0.5"})', legend: "{{dag_id}}" }],
+                },
+                {
+                    title: "Task failures by operator",
+                    queries: [{ expr: "sum by (operator) (increase(airflow_operator_failures[1h]))", legend: "{{operator}}" }],
+                },
                 { title: "Scheduler heartbeats", queries: [{ expr: "sum(rate(airflow_scheduler_heartbeat[5m]))", legend: "heartbeats/s" }] },
             ],
         },
@@ -119,12 +164,21 @@ export function dashboards(): Dashboard[] {
             title: "bdok / Elasticsearch",
             description: "Cluster health colour, nodes, data disk per node.",
             panels: [
-                { title: "Health", kind: "stat", queries: [{ expr: "max by (cluster, color) (elasticsearch_cluster_health_status) == 1", legend: "{{color}}" }] },
+                {
+                    title: "Health",
+                    kind: "stat",
+                    queries: [{ expr: "max by (cluster, color) (elasticsearch_cluster_health_status) == 1", legend: "{{color}}" }],
+                },
                 { title: "Nodes", kind: "stat", queries: [{ expr: "max(elasticsearch_cluster_health_number_of_nodes)", legend: "nodes" }] },
                 {
                     title: "Data disk free",
                     unit: "percentunit",
-                    queries: [{ expr: "sum by (name) (elasticsearch_filesystem_data_available_bytes) / sum by (name) (elasticsearch_filesystem_data_size_bytes)", legend: "{{name}}" }],
+                    queries: [
+                        {
+                            expr: "sum by (name) (elasticsearch_filesystem_data_available_bytes) / sum by (name) (elasticsearch_filesystem_data_size_bytes)",
+                            legend: "{{name}}",
+                        },
+                    ],
                 },
             ],
         },
@@ -136,14 +190,28 @@ export function dashboards(): Dashboard[] {
                 {
                     title: "Pool usage / limit",
                     unit: "percentunit",
-                    queries: [{ expr: "karpenter_nodepools_usage / on (nodepool, resource_type) karpenter_nodepools_limit", legend: "{{nodepool}} {{resource_type}}" }],
+                    queries: [
+                        {
+                            expr: "karpenter_nodepools_usage / on (nodepool, resource_type) karpenter_nodepools_limit",
+                            legend: "{{nodepool}} {{resource_type}}",
+                        },
+                    ],
                 },
-                { title: "Allocatable CPU per pool", queries: [{ expr: 'sum by (nodepool) (karpenter_nodes_allocatable{resource_type="cpu"})', legend: "{{nodepool}}" }] },
-                { title: "Nodes created / terminated (1h)", queries: [
-                    { expr: "sum by (nodepool) (increase(karpenter_nodes_created_total[1h]))", legend: "{{nodepool}} created" },
-                    { expr: "sum by (nodepool) (increase(karpenter_nodes_terminated_total[1h]))", legend: "{{nodepool}} terminated" },
-                ] },
-                { title: "Disruptions by reason (1h)", queries: [{ expr: "sum by (reason) (increase(karpenter_nodeclaims_disrupted_total[1h]))", legend: "{{reason}}" }] },
+                {
+                    title: "Allocatable CPU per pool",
+                    queries: [{ expr: 'sum by (nodepool) (karpenter_nodes_allocatable{resource_type="cpu"})', legend: "{{nodepool}}" }],
+                },
+                {
+                    title: "Nodes created / terminated (1h)",
+                    queries: [
+                        { expr: "sum by (nodepool) (increase(karpenter_nodes_created_total[1h]))", legend: "{{nodepool}} created" },
+                        { expr: "sum by (nodepool) (increase(karpenter_nodes_terminated_total[1h]))", legend: "{{nodepool}} terminated" },
+                    ],
+                },
+                {
+                    title: "Disruptions by reason (1h)",
+                    queries: [{ expr: "sum by (reason) (increase(karpenter_nodeclaims_disrupted_total[1h]))", legend: "{{reason}}" }],
+                },
                 { title: "Pods waiting to be scheduled", queries: [{ expr: "sum(karpenter_scheduler_queue_depth)", legend: "pending" }] },
             ],
         },

@@ -10,14 +10,7 @@ import { dashboardConfigMap, dashboards } from "./dashboards";
 import { elasticsearchExporterDeployment } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
-import {
-    GRAFANA_ADMIN_SECRET,
-    GRAFANA_ADMIN_USER,
-    MONITORING_NAMESPACE,
-    MONITORING_RELEASE,
-    grafanaPortForwardCommand,
-    prometheusStackValues,
-} from "./values";
+import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, MONITORING_NAMESPACE, MONITORING_RELEASE, grafanaPortForwardCommand, prometheusStackValues } from "./values";
 
 export interface ObservabilityArgs {
     platform: PlatformContext;

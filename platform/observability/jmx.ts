@@ -44,7 +44,11 @@ export function kafkaJmxConfig(): JmxExporterConfig {
                 type: "GAUGE",
                 labels: { topic: "$2" },
             },
-            { pattern: "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|PartitionCount)><>Value", name: "kafka_server_replicamanager_$1", type: "GAUGE" },
+            {
+                pattern: "kafka.server<type=ReplicaManager, name=(UnderReplicatedPartitions|PartitionCount)><>Value",
+                name: "kafka_server_replicamanager_$1",
+                type: "GAUGE",
+            },
             {
                 pattern: "kafka.controller<type=KafkaController, name=(ActiveControllerCount|OfflinePartitionsCount)><>Value",
                 name: "kafka_controller_$1",

@@ -107,7 +107,10 @@ describe("observability: alerts and dashboards read only exposed metrics", () =>
 
     it("every dashboard query parses and names exposed metrics only", () => {
         assert.ok(everyQuery.length >= 20, `${everyQuery.length} queries`);
-        const problems = everyQuery.flatMap((q) => [...parseErrors(q.expr).map((e) => `${q.where}: parse ${e}`), ...missing(q.expr, exposed).map((m) => `${q.where}: ${m} not exposed`)]);
+        const problems = everyQuery.flatMap((q) => [
+            ...parseErrors(q.expr).map((e) => `${q.where}: parse ${e}`),
+            ...missing(q.expr, exposed).map((m) => `${q.where}: ${m} not exposed`),
+        ]);
         assert.deepEqual(problems, []);
     });
 
@@ -133,17 +136,27 @@ describe("observability: alerts and dashboards read only exposed metrics", () =>
         const connect = connectJmxConfig();
         connect.rules = connect.rules.filter((r) => !r.pattern.includes("status"));
         const failed = everyAlert.find((a) => a.alert === "KafkaConnectorFailed")!;
-        assert.deepEqual(missing(failed.expr, exposedMetrics(exposure, { kafka: kafkaJmxConfig(), connect, trino: trinoJmxConfig() })), ["kafka_connect_connector_status"]);
+        assert.deepEqual(missing(failed.expr, exposedMetrics(exposure, { kafka: kafkaJmxConfig(), connect, trino: trinoJmxConfig() })), [
+            "kafka_connect_connector_status",
+        ]);
     });
 
     it("the JMX rules turn upstream MBeans into the names the queries use (table)", () => {
         const cases: [JmxExporterConfig, string, string | undefined][] = [
             [kafkaJmxConfig(), "kafka.server<type=BrokerTopicMetrics, name=MessagesInPerSec, topic=t><>Count: 1", "kafka_server_topic_messagesin"],
-            [kafkaJmxConfig(), "kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value: 0", "kafka_server_replicamanager_underreplicatedpartitions"],
+            [
+                kafkaJmxConfig(),
+                "kafka.server<type=ReplicaManager, name=UnderReplicatedPartitions><>Value: 0",
+                "kafka_server_replicamanager_underreplicatedpartitions",
+            ],
             // A meter's rate attribute is not the count: no rule takes it.
             [kafkaJmxConfig(), "kafka.server<type=BrokerTopicMetrics, name=MessagesInPerSec, topic=t><>OneMinuteRate: 1", undefined],
             [connectJmxConfig(), "kafka.connect<type=connector-metrics, connector=c><>status: running", "kafka_connect_connector_status"],
-            [connectJmxConfig(), "kafka.connect<type=connect-worker-metrics, connector=c><>connector-failed-task-count: 0", "kafka_connect_connector_failed_tasks"],
+            [
+                connectJmxConfig(),
+                "kafka.connect<type=connect-worker-metrics, connector=c><>connector-failed-task-count: 0",
+                "kafka_connect_connector_failed_tasks",
+            ],
             [trinoJmxConfig(), "trino.execution<name=QueryManager><>FailedQueries.TotalCount: 2", "trino_querymanager_failedqueries_count"],
             [trinoJmxConfig(), "trino.execution<name=QueryManager><>FailedQueries.OneMinute.Count: 2", undefined],
         ];

@@ -22,7 +22,8 @@ function defaultsWithSubcharts(): Record<string, unknown> {
 
 describe("Platform: Observability (pure)", () => {
     it("every values key exists in the chart's (or its subchart's) values.yaml, in both profiles", () => {
-        for (const ha of [false, true]) assert.deepEqual(unknownValuesKeys(prometheusStackValues({ ha, storageClass: "gp3" }), defaultsWithSubcharts()), [], `ha=${ha}`);
+        for (const ha of [false, true])
+            assert.deepEqual(unknownValuesKeys(prometheusStackValues({ ha, storageClass: "gp3" }), defaultsWithSubcharts()), [], `ha=${ha}`);
     });
 
     it("small: one Prometheus, short retention, no volume; ha: replicas, each with a volume larger than its retention size", () => {
@@ -37,13 +38,17 @@ describe("Platform: Observability (pure)", () => {
     });
 
     it("every PodMonitor, the PrometheusRule and no other object carries the label Prometheus selects by, and is valid against the pinned CRDs", () => {
-        const objs = [...scrapeTargets(targetArgs).map((t) => podMonitor(t, MONITORING_NAMESPACE)), prometheusRule({ streaming: { namespace: "kafka", application: "s" } }, MONITORING_NAMESPACE)];
+        const objs = [
+            ...scrapeTargets(targetArgs).map((t) => podMonitor(t, MONITORING_NAMESPACE)),
+            prometheusRule({ streaming: { namespace: "kafka", application: "s" } }, MONITORING_NAMESPACE),
+        ];
         for (const o of objs) {
             assert.deepEqual(validateCustomResource(o), [], `${o.kind}/${o.metadata.name}`);
             assert.deepEqual(o.metadata.labels, SCRAPE_LABEL);
         }
         const v = prometheusStackValues({ ha: false, storageClass: "gp3" }) as any;
-        for (const sel of ["serviceMonitorSelector", "podMonitorSelector", "ruleSelector"]) assert.deepEqual(v.prometheus.prometheusSpec[sel], { matchLabels: SCRAPE_LABEL });
+        for (const sel of ["serviceMonitorSelector", "podMonitorSelector", "ruleSelector"])
+            assert.deepEqual(v.prometheus.prometheusSpec[sel], { matchLabels: SCRAPE_LABEL });
         // A typo in a PodMonitor field is refused by the schema (strict).
         const bad = podMonitor(scrapeTargets(targetArgs)[0], MONITORING_NAMESPACE);
         (bad.spec as any).podMetricEndpoints = bad.spec.podMetricsEndpoints;
@@ -55,7 +60,10 @@ describe("Platform: Observability (pure)", () => {
         const pm = podMonitor(spark, MONITORING_NAMESPACE);
         assert.deepEqual(pm.spec.namespaceSelector, { any: true });
         assert.deepEqual(pm.spec.selector, { matchLabels: { "spark-role": "driver" } });
-        assert.deepEqual(pm.spec.podMetricsEndpoints.map((e: any) => `${e.port} ${e.path}`), ["spark-ui /metrics/executors/prometheus", "spark-ui /metrics/prometheus/"]);
+        assert.deepEqual(
+            pm.spec.podMetricsEndpoints.map((e: any) => `${e.port} ${e.path}`),
+            ["spark-ui /metrics/executors/prometheus", "spark-ui /metrics/prometheus/"],
+        );
     });
 
     it("network policies let Prometheus, and only Prometheus, in on each namespace's metrics ports", () => {
@@ -70,10 +78,22 @@ describe("Platform: Observability (pure)", () => {
         assert.deepEqual(scrape.map((p) => p.metadata.namespace).sort(), ["airflow", "elastic", "kafka", "karpenter", "spark-operator", "trino"]);
         const kafka = scrape.find((p) => p.metadata.namespace === "kafka")!;
         const rule = kafka.spec.ingress![0] as any;
-        assert.deepEqual(rule.ports.map((p: any) => p.port), [4040, 8080, 9404]);
-        assert.deepEqual(rule.from, [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }]);
+        assert.deepEqual(
+            rule.ports.map((p: any) => p.port),
+            [4040, 8080, 9404],
+        );
+        assert.deepEqual(rule.from, [
+            {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": MONITORING_NAMESPACE } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+            },
+        ]);
         // Without observability no such policy exists.
-        const off = networkPolicies({ config: { exposure: "clusterIp", loadBalancerSourceRanges: [], vpcCidr: "10.0.0.0/16" }, namespaces: ["kafka"], connectToElasticsearch: false });
+        const off = networkPolicies({
+            config: { exposure: "clusterIp", loadBalancerSourceRanges: [], vpcCidr: "10.0.0.0/16" },
+            namespaces: ["kafka"],
+            connectToElasticsearch: false,
+        });
         assert.ok(!off.some((p) => p.metadata.name === "allow-prometheus-scrape"));
     });
 
@@ -92,13 +112,15 @@ describe("Platform: Observability (pure)", () => {
 
     it("the real chart renders Grafana with the admin Secret, no node exporter, and Prometheus selecting by the label", function () {
         this.timeout(300_000);
-        const objects = parseManifest(helmTemplate("kubePrometheusStack", {
+        const objects = parseManifest(
+            helmTemplate("kubePrometheusStack", {
                 releaseName: "monitoring",
                 namespace: MONITORING_NAMESPACE,
                 values: prometheusStackValues({ ha: true, storageClass: "gp3" }),
                 kubeVersion: "1.35.0",
                 skipCrds: true,
-            }));
+            }),
+        );
         const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
         assert.ok(!kinds.some((k) => k.startsWith("DaemonSet/")), `no DaemonSet (node exporter off): ${kinds.filter((k) => k.startsWith("DaemonSet"))}`);
         assert.ok(!objects.some((o) => o.kind === "CustomResourceDefinition"));
@@ -108,7 +130,10 @@ describe("Platform: Observability (pure)", () => {
         assert.equal(prom.spec.storage.volumeClaimTemplate.spec.resources.requests.storage, "50Gi");
         const grafana = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "monitoring-grafana")!;
         const env = grafana.spec.template.spec.containers.flatMap((c: any) => c.env ?? []);
-        assert.ok(env.some((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD" && e.valueFrom?.secretKeyRef?.name === "grafana-admin"), JSON.stringify(env));
+        assert.ok(
+            env.some((e: any) => e.name === "GF_SECURITY_ADMIN_PASSWORD" && e.valueFrom?.secretKeyRef?.name === "grafana-admin"),
+            JSON.stringify(env),
+        );
         // The chart's own ServiceMonitors (kubelet, kube-state-metrics) carry the label Prometheus selects by.
         const sms = objects.filter((o) => o.kind === "ServiceMonitor");
         for (const name of ["monitoring-kubelet", "monitoring-kube-state-metrics"]) {
@@ -131,7 +156,9 @@ describeEachStack(
             assert.equal(inp.version, charts.kubePrometheusStack.version);
             assert.equal(inp.skipCrds, true);
             const g = new Graph(run.captured);
-            const files = ofType(run, "kubernetes:yaml/v2:ConfigFile").filter((f) => (crdManifests.kubePrometheusStack as readonly string[]).includes(inputsOf(f).file));
+            const files = ofType(run, "kubernetes:yaml/v2:ConfigFile").filter((f) =>
+                (crdManifests.kubePrometheusStack as readonly string[]).includes(inputsOf(f).file),
+            );
             assert.equal(files.length, crdManifests.kubePrometheusStack.length);
             const crs = run.captured.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/"));
             assert.ok(crs.length >= scrapeTargets(targetArgs).length + 1, `${crs.length} monitoring CRs`);

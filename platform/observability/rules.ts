@@ -49,7 +49,8 @@ export function alerts(a: AlertArgs): Alert[] {
             for: "5m",
             severity: "critical",
             summary: "{{ $value }} task(s) of connector {{ $labels.connector }} failed",
-            firstStep: "read the task's trace in the KafkaConnector's status.connectorStatus.tasks, fix the cause, then annotate it strimzi.io/restart-task=<id>",
+            firstStep:
+                "read the task's trace in the KafkaConnector's status.connectorStatus.tasks, fix the cause, then annotate it strimzi.io/restart-task=<id>",
         },
         {
             alert: "BatchDagRunFailed",
@@ -63,8 +64,7 @@ export function alerts(a: AlertArgs): Alert[] {
         {
             alert: "ElasticsearchNotGreen",
             // Red always; yellow only with more than one node (a single node never holds replicas, so yellow is its normal state).
-            expr:
-                'max by (namespace, cluster) (elasticsearch_cluster_health_status{color="red"}) == 1 or (max by (namespace, cluster) (elasticsearch_cluster_health_status{color="yellow"}) == 1 and on (namespace, cluster) max by (namespace, cluster) (elasticsearch_cluster_health_number_of_nodes) > 1)',
+            expr: 'max by (namespace, cluster) (elasticsearch_cluster_health_status{color="red"}) == 1 or (max by (namespace, cluster) (elasticsearch_cluster_health_status{color="yellow"}) == 1 and on (namespace, cluster) max by (namespace, cluster) (elasticsearch_cluster_health_number_of_nodes) > 1)',
             for: "10m",
             severity: "critical",
             summary: "Elasticsearch cluster {{ $labels.cluster }} is not green",
@@ -76,7 +76,8 @@ export function alerts(a: AlertArgs): Alert[] {
             for: "10m",
             severity: "warning",
             summary: "NodePool {{ $labels.nodepool }} uses {{ $value | humanizePercentage }} of its {{ $labels.resource_type }} limit",
-            firstStep: "kubectl get pods -A --field-selector=status.phase=Pending; raise bdok:karpenter.pools.<pool>.cpuLimit/memoryLimitGiB if the load is expected",
+            firstStep:
+                "kubectl get pods -A --field-selector=status.phase=Pending; raise bdok:karpenter.pools.<pool>.cpuLimit/memoryLimitGiB if the load is expected",
         },
         {
             alert: "DataVolumeFillingUp",

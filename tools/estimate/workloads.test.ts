@@ -97,7 +97,13 @@ describe("estimates: workloads (synthetic)", () => {
         // What kube-prometheus-stack renders: the operator (with its reloader flags) and the two CRs.
         const objects = [
             k8s("Deployment", "op", {
-                template: { spec: { containers: [{ ...container("operator", "10m", "64Mi"), args: ["--config-reloader-cpu-request=5m", "--config-reloader-memory-request=24Mi"] }] } },
+                template: {
+                    spec: {
+                        containers: [
+                            { ...container("operator", "10m", "64Mi"), args: ["--config-reloader-cpu-request=5m", "--config-reloader-memory-request=24Mi"] },
+                        ],
+                    },
+                },
             }),
             {
                 apiVersion: "monitoring.coreos.com/v1",
@@ -109,7 +115,12 @@ describe("estimates: workloads (synthetic)", () => {
                     storage: { volumeClaimTemplate: { spec: { resources: { requests: { storage: "50Gi" } } } } },
                 },
             },
-            { apiVersion: "monitoring.coreos.com/v1", kind: "Alertmanager", metadata: { name: "a" }, spec: { resources: { requests: { cpu: "10m", memory: "32Mi" } } } },
+            {
+                apiVersion: "monitoring.coreos.com/v1",
+                kind: "Alertmanager",
+                metadata: { name: "a" },
+                spec: { resources: { requests: { cpu: "10m", memory: "32Mi" } } },
+            },
         ];
         const rel = release("observability", "kube-prometheus-stack", {});
         const w = workloads([rel], tables.capacity, { [rel.urn]: objects });
@@ -123,7 +134,10 @@ describe("estimates: workloads (synthetic)", () => {
             w.volumes.map((v) => [v.path, v.count, v.sizeGiB]),
             [["Prometheus/p spec.storage.volumeClaimTemplate", 2, 50]],
         );
-        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, { capacityTable: tables.capacity, rendered: { [rel.urn]: objects } });
+        const cost = monthlyCost([rel], { region: "us-east-1", azCount: 2 }, tables.prices, {
+            capacityTable: tables.capacity,
+            rendered: { [rel.urn]: objects },
+        });
         assert.deepEqual(
             cost.items.map((i) => [i.item, i.quantity, i.monthlyUsd]),
             [
