@@ -80,6 +80,9 @@ describe("karpenter interruption", () => {
         ["a nested map against nothing", { d: { s: ["EC2"] } }, {}, false],
         ["a scalar in the pattern (not a value list)", { a: "x" }, { a: "x" }, false],
         ["every key must match", { a: ["x"], b: ["y"] }, { a: "x", b: "z" }, false],
+        ["an empty string in the pattern against a map", { a: "" }, { a: {} }, false],
+        ["null in the pattern against a map", { a: null }, { a: {} }, false],
+        ["a number in the pattern against a map", { a: 5 }, { a: {} }, false],
     ] as const) {
         it(`event pattern: ${what} -> ${want}`, () =>
             assert.equal(matchesEventPattern(pattern as Record<string, unknown>, event as Record<string, unknown>), want));
