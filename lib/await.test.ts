@@ -43,4 +43,9 @@ describe("await annotations", () => {
             /^Error: no readiness condition chosen for kafka\.strimzi\.io\/v1\/KafkaTopic; allowed: .*Kafka.* \(lib\/await\.ts\)$/,
         );
     });
+
+    it("a refusal lists every known name, comma-separated, so the message reads as a list", () => {
+        assert.throws(() => releaseTimeout("no-such-chart"), /; allowed: [^ ,]+(, [^ ,]+)+ \(lib\/await\.ts\)$/);
+        assert.throws(() => awaitAnnotations(apiVersions.strimzi, "KafkaTopic"), /; allowed: [^ ,]+(, [^ ,]+)+ \(lib\/await\.ts\)$/);
+    });
 });

@@ -23,6 +23,8 @@ describe("estimates: quantities, table-driven", () => {
         ["1e3", 1000],
         ["1E-3", 0.001],
         ["1e+3", 1000],
+        ["1e10", 1e10],
+        ["1.25", 1.25],
         ["2.25Ki", 2304],
         ["1Mi", 2 ** 20],
         ["1Gi", 2 ** 30],
@@ -44,7 +46,7 @@ describe("estimates: quantities, table-driven", () => {
         it(`parseQuantity(${JSON.stringify(q)}) = ${want}`, () => assert.equal(parseQuantity(q), want));
     }
 
-    for (const q of ["x1", "1x", "1Gix", "1.", ".5", "1e", "1.5.5", "1 G i", "Gi", "", null, undefined, true, {}]) {
+    for (const q of [["5"], "x1", "1x", "1Gix", "1.", ".5", "1e", "1.5.5", "1 G i", "Gi", "", null, undefined, true, {}]) {
         it(`parseQuantity(${JSON.stringify(q)}) is refused with one line naming it`, () =>
             assert.throws(
                 () => parseQuantity(q),
@@ -68,6 +70,8 @@ describe("estimates: quantities, table-driven", () => {
 
     for (const [v, want] of [
         [1536, 1536],
+        [1e21, 1e21],
+        ["1.25g", 1280],
         ["1024", 1024],
         [" 2g ", 2048],
         ["2G", 2048],

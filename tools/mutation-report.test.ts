@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { mutmutScores, score, strykerScores } from "./mutation-report";
+import { EQUIVALENT, markdown, mutmutScores, score, strykerScores } from "./mutation-report";
 
 describe("mutation report", () => {
     it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
@@ -41,5 +41,15 @@ describe("mutation report", () => {
             ["pipelines.tables xǁDeclarationǁtable__mutmut_2".replace(/ǁ/g, "."), "pipelines.queries x_q__mutmut_1"],
         );
         assert.ok(Number.isNaN(score({ module: "x", killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 3 })));
+    });
+
+    it("a survivor judged in EQUIVALENT carries its judgement; the others are listed bare", () => {
+        const m = (line: number) => ({ status: "Survived", mutatorName: "ArrayDeclaration", replacement: "[]", location: { start: { line } } });
+        const ts = strykerScores({ files: { "lib/await.ts": { mutants: [m(36), m(37)] } } });
+        const md = markdown(ts, mutmutScores(""), "2026-01-01");
+        assert.ok(EQUIVALENT["lib/await.ts:36: ArrayDeclaration"]);
+        assert.ok(md.includes(`- lib/await.ts:36: ArrayDeclaration -> "[]" — ${EQUIVALENT["lib/await.ts:36: ArrayDeclaration"]}`), md);
+        assert.match(md, /^- lib\/await\.ts:37: ArrayDeclaration -> "\[\]"$/m);
+        assert.match(md, /Survivors are listed below; 1 of them\nwith a judgement/);
     });
 });

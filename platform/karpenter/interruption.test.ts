@@ -45,4 +45,46 @@ describe("karpenter interruption", () => {
         assert.throws(() => eventRuleArgs("x".repeat(40)), /allowed: up to 64/);
         assert.equal(EVENT_TARGET_ID, "KarpenterInterruptionQueueTarget");
     });
+
+    // The whole document, as Karpenter's getting-started CloudFormation template writes it
+    // (KarpenterInterruptionQueuePolicy: Id EC2InterruptionPolicy, Version 2012-10-17, Sid DenyHTTP).
+    it("the queue policy is upstream's document, the queue's ARN filled in", () => {
+        const arn = "arn:aws:sqs:us-east-1:123456789012:q";
+        assert.deepEqual(queuePolicy(arn), {
+            Version: "2012-10-17",
+            Id: "EC2InterruptionPolicy",
+            Statement: [
+                { Effect: "Allow", Principal: { Service: ["events.amazonaws.com", "sqs.amazonaws.com"] }, Action: "sqs:SendMessage", Resource: arn },
+                { Sid: "DenyHTTP", Effect: "Deny", Principal: "*", Action: "sqs:*", Resource: arn, Condition: { Bool: { "aws:SecureTransport": false } } },
+            ],
+        });
+    });
+
+    it("a rule's description names the cluster; a bad name is refused with one line naming it", () => {
+        for (const r of eventRuleArgs("c1")) assert.match(r.description, /^Karpenter \(c1\): \S/);
+        assert.throws(
+            () => eventRuleArgs("bad name"),
+            /^Error: EventBridge rule name: got "bad name-[\w-]+"; allowed: up to 64 letters, digits, \., - and _ \(shorten the cluster name\)$/,
+        );
+    });
+
+    for (const [what, pattern, event, want] of [
+        ["a listed value", { a: ["x", "y"] }, { a: "y" }, true],
+        ["an unlisted value", { a: ["x"] }, { a: "z" }, false],
+        ["a missing key", { a: ["x"] }, {}, false],
+        ["an array in the event holding a listed value", { a: ["x"] }, { a: ["w", "x"] }, true],
+        ["an array in the event without one", { a: ["x"] }, { a: ["w"] }, false],
+        ["a nested map that matches", { d: { s: ["EC2"] } }, { d: { s: "EC2", t: 1 } }, true],
+        ["a nested map that does not", { d: { s: ["EC2"] } }, { d: { s: "RDS" } }, false],
+        ["a nested map against a scalar", { d: { s: ["EC2"] } }, { d: "EC2" }, false],
+        ["a nested map against nothing", { d: { s: ["EC2"] } }, {}, false],
+        ["a scalar in the pattern (not a value list)", { a: "x" }, { a: "x" }, false],
+        ["every key must match", { a: ["x"], b: ["y"] }, { a: "x", b: "z" }, false],
+        ["an empty string in the pattern against a map", { a: "" }, { a: {} }, false],
+        ["null in the pattern against a map", { a: null }, { a: {} }, false],
+        ["a number in the pattern against a map", { a: 5 }, { a: {} }, false],
+    ] as const) {
+        it(`event pattern: ${what} -> ${want}`, () =>
+            assert.equal(matchesEventPattern(pattern as Record<string, unknown>, event as Record<string, unknown>), want));
+    }
 });
