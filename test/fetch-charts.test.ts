@@ -48,6 +48,8 @@ function bareClone(tmp: string, cache: string, repo: string): NodeJS.ProcessEnv 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-fetch-charts-"));
 const lockBefore = sha(fs.readFileSync(LOCK_FILE));
 const trino = chartFile("trino");
+// Started with the run, when the machine is busiest: each child gets the suite's own time limit.
+const SLOW = 280_000;
 
 // Started with the run, so these child processes use the other core while the in-process suites
 // run; one at a time among themselves, since other suites' command-line runs share the machine.
@@ -62,16 +64,25 @@ const bareCloneRuns = inBackground(
         try {
             const fetched = await runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], {
                 env: bareClone(tmp, path.join(tmp, "unused"), good.url),
+                timeoutMs: SLOW,
             });
-            const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], { env: bareClone(tmp, path.join(tmp, "unused"), tampered.url) });
-            const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")]);
-            const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")]);
+            const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], {
+                env: bareClone(tmp, path.join(tmp, "unused"), tampered.url),
+                timeoutMs: SLOW,
+            });
+            const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")], {
+                timeoutMs: SLOW,
+            });
+            const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")], {
+                timeoutMs: SLOW,
+            });
             const offline = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
                 env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
+                timeoutMs: SLOW,
             });
             const plan = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
                 env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
-                timeoutMs: 280000,
+                timeoutMs: SLOW,
             });
             return { fetched, refused, plan, offline, indexLock, tamperedIndexLock };
         } finally {

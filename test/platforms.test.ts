@@ -57,7 +57,7 @@ const dryRuns = inBackground(
                     "--no-fund",
                 ];
                 const env = { ...process.env, FAKE_OS: p.os, FAKE_CPU: p.cpu, npm_config_loglevel: "warn" };
-                runs.set(`${p.os}-${p.cpu}`, await runProcess(process.execPath, args, { cwd: dir, env }));
+                runs.set(`${p.os}-${p.cpu}`, await runProcess(process.execPath, args, { cwd: dir, env, timeoutMs: 280_000 }));
             }),
         );
         return { dir, runs };
