@@ -398,7 +398,11 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             for (const ns of owned) {
                 assert.ok(
                     policies.some(
-                        (p) => p.namespace === ns && (p.spec.policyTypes ?? []).includes("Egress") && Object.keys(p.spec.podSelector ?? {}).length === 0 && (p.spec.egress ?? []).length === 0,
+                        (p) =>
+                            p.namespace === ns &&
+                            (p.spec.policyTypes ?? []).includes("Egress") &&
+                            Object.keys(p.spec.podSelector ?? {}).length === 0 &&
+                            (p.spec.egress ?? []).length === 0,
                     ),
                     `${ns}: no default-deny egress policy`,
                 );
@@ -415,7 +419,10 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             const dns = { ns: "kube-system", labels: { "k8s-app": "kube-dns" }, what: "CoreDNS" };
             const owned = new Set(ofType(run, "kubernetes:core/v1:Namespace").map((r) => inputsOf(r).metadata.name as string));
             const ours = pods.filter((p) => owned.has(p.ns));
-            assert.ok(ours.some((p) => p.ns === "db-bootstrap"), "the bootstrap Jobs are among the pods");
+            assert.ok(
+                ours.some((p) => p.ns === "db-bootstrap"),
+                "the bootstrap Jobs are among the pods",
+            );
             for (const p of ours) {
                 need.push([p, dns, 53, `${p.what} -> DNS`, "UDP"], [p, dns, 53, `${p.what} -> DNS (TCP)`]);
                 if (p.ns === "db-bootstrap") continue;
@@ -464,7 +471,9 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             const rds = at(vpcAddress("150"), "RDS");
             const task = find(pods, "airflow", { component: "worker" });
             if (out(task, rds, 5432)) bad.push("airflow task pod -> RDS 5432");
-            for (const ns of ["airflow", "kafka"]) for (const role of ["driver", "executor"]) if (out(find(pods, ns, { "spark-role": role }), rds, 5432)) bad.push(`spark ${role} in ${ns} -> RDS`);
+            for (const ns of ["airflow", "kafka"])
+                for (const role of ["driver", "executor"])
+                    if (out(find(pods, ns, { "spark-role": role }), rds, 5432)) bad.push(`spark ${role} in ${ns} -> RDS`);
             for (const p of pods.filter((x) => x.ns === "trino" || x.ns === "elastic" || x.ns === "spark-operator"))
                 if (out(p, rds, 5432)) bad.push(`${p.what} -> RDS`);
             const anywhere = [at("198.51.100.20", "an internet host"), at("52.216.8.1", "a public AWS address")];
@@ -513,9 +522,18 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             const prometheus = pods.find((p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.labels.prometheus);
             if (prometheus) {
                 const broker = find(pods, "kafka", { "strimzi.io/kind": "Kafka" });
-                const flows: Array<[Pod, number]> = [[coord, 8080], [coord, 8443], [es, 9200], [api, 8080], [history, 18080], [broker, 9092], [broker, 9091]];
+                const flows: Array<[Pod, number]> = [
+                    [coord, 8080],
+                    [coord, 8443],
+                    [es, 9200],
+                    [api, 8080],
+                    [history, 18080],
+                    [broker, 9092],
+                    [broker, 9091],
+                ];
                 for (const [dst, port] of flows) if (ok(prometheus, dst, port)) bad.push(`prometheus -> ${dst.what}:${port}`);
-                for (const dst of [internet, { ip: "52.216.8.1", what: "a public AWS address" }]) if (out(prometheus, dst, 443)) bad.push(`prometheus -> ${dst.what}`);
+                for (const dst of [internet, { ip: "52.216.8.1", what: "a public AWS address" }])
+                    if (out(prometheus, dst, 443)) bad.push(`prometheus -> ${dst.what}`);
             }
             // Monitoring's pods, Superset's operator and image build never reach RDS (Superset's own
             // pods do, as their app role: the master password stays in db-bootstrap).

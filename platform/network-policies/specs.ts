@@ -151,10 +151,18 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     });
     if (a.connectToElasticsearch) {
         egress(NAMESPACE.kafka, "allow-rds-egress-connect", { podSelector: { matchLabels: PODS.connect }, egress: rds });
-        egress(NAMESPACE.kafka, "allow-rds-egress-simulator", { podSelector: { matchLabels: { "app.kubernetes.io/name": "customers-simulator" } }, egress: rds });
+        egress(NAMESPACE.kafka, "allow-rds-egress-simulator", {
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "customers-simulator" } },
+            egress: rds,
+        });
         egress(NAMESPACE.kafka, "allow-connect-to-elasticsearch-egress", {
             podSelector: { matchLabels: PODS.connect },
-            egress: [{ to: [{ namespaceSelector: nsSelector(NAMESPACE.elastic), podSelector: { matchLabels: PODS.elasticsearch } }], ports: tcp(PORTS.elasticsearchHttp) }],
+            egress: [
+                {
+                    to: [{ namespaceSelector: nsSelector(NAMESPACE.elastic), podSelector: { matchLabels: PODS.elasticsearch } }],
+                    ports: tcp(PORTS.elasticsearchHttp),
+                },
+            ],
         });
     }
     // AWS APIs (S3 through the gateway endpoint, Glue, STS, EC2, SQS, ECR) answer on public addresses
@@ -162,7 +170,10 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     // only for the pods with a Pod Identity role, plus the Pod Identity agent. Not Connect, not the
     // brokers, not the operators. The Kaniko build of the Connect image pulls its base image and
     // pushes to ECR.
-    const aws = [{ to: ips("0.0.0.0/0"), ports: tcp(PORTS.https) }, { to: ips(POD_IDENTITY_AGENT.cidr), ports: tcp(POD_IDENTITY_AGENT.port) }];
+    const aws = [
+        { to: ips("0.0.0.0/0"), ports: tcp(PORTS.https) },
+        { to: ips(POD_IDENTITY_AGENT.cidr), ports: tcp(POD_IDENTITY_AGENT.port) },
+    ];
     const sparkPods = { matchExpressions: [{ key: PODS.spark, operator: "Exists" }] };
     egress(NAMESPACE.airflow, "allow-aws-egress", {
         podSelector: { matchExpressions: [{ key: PODS.airflowComponent, operator: "In", values: [...AIRFLOW_AWS_CLIENTS] }] },
@@ -191,7 +202,8 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
         egress(NAMESPACE.superset, "allow-aws-egress-image-build", { podSelector: { matchLabels: PODS.supersetBuild }, egress: aws });
     }
     // The Spark History Server reads the lake's event logs on S3 with its Pod Identity role.
-    if (a.config.sparkHistoryServer) egress(NAMESPACE.sparkOperator, "allow-aws-egress-spark-history", { podSelector: { matchLabels: PODS.sparkHistory }, egress: aws });
+    if (a.config.sparkHistoryServer)
+        egress(NAMESPACE.sparkOperator, "allow-aws-egress-spark-history", { podSelector: { matchLabels: PODS.sparkHistory }, egress: aws });
     // Prometheus: each namespace's metrics ports (platform/observability/monitors.ts), and the kubelet
     // (resource metrics and cAdvisor: the chart's kubelet ServiceMonitor, https on 10250 at each node's
     // VPC address). The API server: the general rule. Grafana, Alertmanager (no receivers) and
@@ -233,7 +245,12 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
         if (!a.namespaces.includes(ns)) continue;
         policy(ns, "allow-prometheus-scrape", {
             podSelector: {},
-            ingress: [{ from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }], ports: tcp(...ports) }],
+            ingress: [
+                {
+                    from: [{ namespaceSelector: nsSelector(a.prometheus!.namespace), podSelector: { matchLabels: { ...PROMETHEUS_POD } } }],
+                    ports: tcp(...ports),
+                },
+            ],
         });
     }
     // Superset's web server and its init task (the dashboard import) query Trino's coordinator, on the

@@ -61,7 +61,7 @@ export function scrapeTargets(a: ScrapeTargetArgs): ScrapeTarget[] {
             selector: { matchLabels: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller" } },
             port: { name: "metrics", number: 8080 },
             paths: ["/metrics"],
-        policyNamespaces: [NAMESPACE.sparkOperator],
+            policyNamespaces: [NAMESPACE.sparkOperator],
         },
         {
             // Every Spark driver, in any namespace: the operator labels it spark-role=driver; Spark names
