@@ -46,7 +46,12 @@ export const POD_SECURITY: Readonly<Record<NamespaceName | "karpenter" | "monito
     trino: { enforce: "baseline", why: "the chart's coordinator and workers set neither runAsNonRoot nor a seccomp profile" },
     elastic: { enforce: "baseline", why: "the ECK operator's chart sets no seccomp profile" },
     superset: { enforce: "baseline", why: "the image build runs Kaniko as root (as Strimzi's Connect build does)" },
-    monitoring: { enforce: "baseline", why: "kube-prometheus-stack's Grafana and the program's exporters are not all hardened to restricted" },
+    monitoring: {
+        enforce: "restricted",
+        why:
+            "every rendered pod meets it (test/pod-security.test.ts), and the chart's prometheusSpec/alertmanagerSpec " +
+            "securityContext (runAsNonRoot, seccomp RuntimeDefault; values.yaml) covers the pods the operator starts",
+    },
 };
 
 /** Pod Security admission labels of one namespace: its level enforced, restricted reported. */

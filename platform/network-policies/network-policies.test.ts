@@ -209,6 +209,19 @@ function podsOf(run: PlanRun): Pod[] {
         const labels = JSON.parse(inputsOf(dagMap).data["api_users.json"]).pod.labels;
         pods.push({ ns: "airflow", labels: { tier: "airflow", component: "worker", release: "airflow", ...labels }, what: "API producer task pod" });
     }
+    // The Superset operator's pods: app.kubernetes.io/name superset and the component (its
+    // internal/common/names.go ComponentLabels): the web server and the lifecycle tasks (migrate, init).
+    for (const s of ofType(run, "kubernetes:superset.apache.org/v1alpha1:Superset")) {
+        const { namespace } = inputsOf(s).metadata;
+        for (const c of ["web-server", "init"])
+            pods.push({ ns: namespace, labels: { "app.kubernetes.io/name": "superset", "app.kubernetes.io/component": c }, what: `Superset ${c}` });
+    }
+    // The Prometheus operator labels its pods app.kubernetes.io/name prometheus / alertmanager
+    // (prometheus-operator pkg/prometheus/server/statefulset.go, pkg/alertmanager/statefulset.go).
+    for (const o of worldOf(run.captured, renderPlan(run)).filter((x) => x.kind === "Prometheus" || x.kind === "Alertmanager")) {
+        const name = o.kind.toLowerCase();
+        pods.push({ ns: o.namespace!, labels: { "app.kubernetes.io/name": name, [name]: o.name }, what: o.kind });
+    }
     return pods;
 }
 
@@ -359,6 +372,44 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                     pods.some((p) => p.what === "Superset web server"),
                     "the model has Superset's pods",
                 );
+            // Superset's web server and its init task (the dashboard import) query Trino's coordinator on
+            // the port the exposure gives it (HTTPS once Trino asks for a password).
+            for (const p of pods.filter((x) => x.labels["app.kubernetes.io/name"] === "superset" && x.labels["app.kubernetes.io/component"]))
+                need.push([p, coord, run.config.exposure === "clusterIp" ? 8080 : 8443, `${p.what} -> trino`]);
+            // Prometheus scrapes every PodMonitor's pods on the named port: the workload's container port
+            // of that name, or for pods an operator starts (no workload in the plan) the port it names.
+            const OPERATOR_PORTS: Record<string, (l: Record<string, string>) => number | undefined> = {
+                // Spark's UI, spark.ui.port default 4040 (Spark docs/configuration.md).
+                "spark-ui": (l) => (l["spark-role"] ? 4040 : undefined),
+                // Strimzi's MetricsModel: METRICS_PORT 9404, METRICS_PORT_NAME "tcp-prometheus".
+                "tcp-prometheus": (l) => (l["strimzi.io/kind"] ? 9404 : undefined),
+            };
+            const prometheus = pods.find((p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.labels.prometheus);
+            const monitors = ofType(run, "kubernetes:monitoring.coreos.com/v1:PodMonitor");
+            assert.equal(!!prometheus, monitors.length > 0, "Prometheus runs when there are PodMonitors");
+            for (const m of monitors) {
+                const spec = inputsOf(m).spec;
+                const inNs = (ns: string) => spec.namespaceSelector?.any === true || (spec.namespaceSelector?.matchNames ?? []).includes(ns);
+                for (const e of spec.podMetricsEndpoints) {
+                    const targets = pods.filter((p) => inNs(p.ns) && matches(spec.selector, p.labels));
+                    assert.ok(targets.length > 0, `PodMonitor ${inputsOf(m).metadata.name}: no pod`);
+                    for (const t of targets) {
+                        const workload = world.find(
+                            (o) => o.namespace === t.ns && POD_KINDS.includes(o.kind) && matches(spec.selector, o.body.spec?.template?.metadata?.labels ?? {}),
+                        );
+                        const port =
+                            (workload?.body.spec.template.spec.containers ?? []).flatMap((c: any) => c.ports ?? []).find((x: any) => x.name === e.port)
+                                ?.containerPort ?? OPERATOR_PORTS[e.port]?.(t.labels);
+                        assert.ok(typeof port === "number", `PodMonitor ${inputsOf(m).metadata.name}: ${t.what} has no port ${e.port}`);
+                        need.push([prometheus!, t, port, `prometheus -> ${t.what} (${e.port})`]);
+                    }
+                }
+            }
+            if (prometheus) {
+                // Grafana's datasource is Prometheus's Service (web, 9090); the Elasticsearch exporter reads the cluster's stats.
+                need.push([find(pods, prometheus.ns, { "app.kubernetes.io/name": "grafana" }), prometheus, 9090, "grafana -> prometheus"]);
+                need.push([find(pods, "elastic", { "app.kubernetes.io/name": "elasticsearch-exporter" }), es, 9200, "elasticsearch exporter -> elasticsearch"]);
+            }
             // Behind load balancers: the NLB (a VPC address) and, public, the configured clients.
             if (run.config.exposure !== "clusterIp") {
                 const sources: Source[] = [{ ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".200"), what: "NLB" }];
@@ -432,6 +483,18 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             for (const p of awsCallers) need.push([p, s3, 443, `${p.what} -> S3`], [p, agent, 80, `${p.what} -> Pod Identity agent`]);
             const build = pods.find((p) => p.labels["strimzi.io/name"]?.endsWith("-connect-build"));
             if (build) need.push([build, s3, 443, "connect build -> registry/ECR"]);
+            // Superset's pods (web server, migrate and init tasks) use their metadata database on RDS;
+            // its Kaniko build pulls the base image and pushes to ECR with its Pod Identity role.
+            for (const p of pods.filter((x) => x.labels["app.kubernetes.io/name"] === "superset")) need.push([p, rds, 5432, `${p.what} -> RDS`]);
+            for (const p of pods.filter((x) => x.labels["app.kubernetes.io/name"] === "superset-image-build"))
+                need.push([p, s3, 443, "superset image build -> registry/ECR"], [p, agent, 80, "superset image build -> Pod Identity agent"]);
+            // The Spark History Server reads the event logs on S3 with its Pod Identity role.
+            for (const p of pods.filter((x) => x.labels["app.kubernetes.io/name"] === "spark-history-server"))
+                need.push([p, s3, 443, "spark history -> S3"], [p, agent, 80, "spark history -> Pod Identity agent"]);
+            // Prometheus: the kubelet (resource metrics and cAdvisor, the chart's kubelet ServiceMonitor,
+            // https on 10250 at each node's VPC address) and the API server (the general rule above).
+            for (const p of pods.filter((x) => x.labels["app.kubernetes.io/name"] === "prometheus"))
+                need.push([p, at(vpcAddress("30"), "a node's kubelet"), 10250, "prometheus -> kubelet"]);
             const blocked = need.filter(([s, d, port, , proto]) => !out(s, d, port, proto)).map(([, , port, what]) => `${what} (:${port})`);
             assert.deepEqual(blocked, []);
         });
@@ -518,11 +581,11 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
             const es = find(pods, "elastic", { "common.k8s.elastic.co/type": "elasticsearch" });
             const api = find(pods, "airflow", { component: "api-server" });
             const internet = { ip: "198.51.100.20", what: "an internet address" };
+            // Superset's pods are Trino's one client elsewhere: on 8080 when Trino asks for no password.
+            const supersetClient = (p: Source) => run.config.exposure === "clusterIp" && "ns" in p && p.labels["app.kubernetes.io/name"] === "superset";
             for (const src of [...pods.filter((p) => p.ns !== "trino"), internet]) {
-                // With a load balancer the coordinator is open to the VPC, and logs users in over HTTPS (8443); plain 8080 never,
-                // but for Superset without one (Trino then asks no password, and 8080 is its only port).
-                const superset = "ns" in src && src.ns === "superset" && run.config.exposure === "clusterIp";
-                if (!superset && ok(src, coord, 8080)) bad.push(`${src.what} -> trino 8080`);
+                // With a load balancer the coordinator is open to the VPC, and logs users in over HTTPS (8443); plain 8080 never.
+                if (ok(src, coord, 8080) && !supersetClient(src)) bad.push(`${src.what} -> trino 8080`);
                 if (run.config.exposure === "clusterIp" && ok(src, coord, 8443)) bad.push(`${src.what} -> trino 8443`);
             }
             for (const src of [...pods.filter((p) => p.ns !== "elastic" && p.labels["strimzi.io/kind"] !== "KafkaConnect"), internet]) {
@@ -537,6 +600,31 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                 if (run.config.exposure === "clusterIp" && ok(src, history, 18080)) bad.push(`${src.what} -> spark history 18080`);
             }
             if (ok(internet, history, 18080)) bad.push("internet -> spark history");
+            // Prometheus reaches the metrics ports only: not the UIs, APIs and data ports of what it scrapes.
+            const prometheus = pods.find((p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.labels.prometheus);
+            if (prometheus) {
+                const broker = find(pods, "kafka", { "strimzi.io/kind": "Kafka" });
+                const flows: Array<[Pod, number]> = [
+                    [coord, 8080],
+                    [coord, 8443],
+                    [es, 9200],
+                    [api, 8080],
+                    [history, 18080],
+                    [broker, 9092],
+                    [broker, 9091],
+                ];
+                for (const [dst, port] of flows) if (ok(prometheus, dst, port)) bad.push(`prometheus -> ${dst.what}:${port}`);
+                for (const dst of [internet, { ip: "52.216.8.1", what: "a public AWS address" }])
+                    if (out(prometheus, dst, 443)) bad.push(`prometheus -> ${dst.what}`);
+            }
+            // Monitoring's pods, Superset's operator and image build never reach RDS (Superset's own
+            // pods do, as their app role: the master password stays in db-bootstrap).
+            const rds = { ip: podIp(run.config.vpcCidr).replace(/\.77$/, ".150"), what: "RDS" };
+            for (const p of pods.filter((x) => x.ns === "monitoring" || (x.ns === "superset" && x.labels["app.kubernetes.io/name"] !== "superset")))
+                if (out(p, rds, 5432)) bad.push(`${p.what} -> RDS`);
+            // Grafana and Alertmanager (no receivers) send nothing outside the cluster.
+            for (const p of pods.filter((x) => x.ns === "monitoring" && ["grafana", "alertmanager"].includes(x.labels["app.kubernetes.io/name"])))
+                for (const port of [80, 443]) if (out(p, internet, port)) bad.push(`${p.what} -> internet:${port}`);
             if (ok(internet, api, 8080) || ok(internet, coord, 8443)) bad.push("internet -> UIs");
             assert.deepEqual(bad, []);
         });

@@ -47,6 +47,8 @@ export const PODS = {
     kafkaBroker: { "strimzi.io/cluster": KAFKA_NAME, "strimzi.io/kind": "Kafka" },
     // The API producer's task pod (its DAG's pod_override, pipelines/api/specs.ts API_POD_LABEL).
     apiProducer: { "bdok.io/egress": "api-producer" },
+    // The program's Kaniko Job building Superset's image (platform/superset/specs.ts buildJobSpec).
+    supersetBuild: { "app.kubernetes.io/name": "superset-image-build" },
 } as const;
 
 /** Airflow's components that use the metadata DB; task pods (worker) do not (Airflow 3's execution API). */
@@ -79,6 +81,7 @@ export const PORTS = {
     sparkHistory: 18080,
     supersetWeb: 8088,
     statsd: 9125,
+    kubelet: 10250,
 } as const;
 
 /** Link-local addresses (the instance metadata service among them): never the internet. */
@@ -197,6 +200,40 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     egress(NAMESPACE.kafka, "allow-aws-egress-connect-build", { podSelector: { matchLabels: PODS.connectBuild }, egress: aws });
     egress(NAMESPACE.trino, "allow-aws-egress", { podSelector: { matchLabels: { "app.kubernetes.io/name": "trino" } }, egress: aws });
     if (a.namespaces.includes("karpenter")) egress("karpenter", "allow-aws-egress", { podSelector: {}, egress: aws });
+
+    // Superset (its operator's pods: web server, migrate and init tasks) uses its metadata database on
+    // RDS and queries Trino's coordinator on the port the exposure gives it; its Kaniko build pulls the
+    // base image and pushes to ECR with a Pod Identity role. The operator itself: the API server only.
+    if (a.superset) {
+        const supersetPods = { matchLabels: { "app.kubernetes.io/name": PODS.supersetWebServer["app.kubernetes.io/name"] } };
+        egress(NAMESPACE.superset, "allow-rds-egress", { podSelector: supersetPods, egress: rds });
+        egress(NAMESPACE.superset, "allow-trino-egress", {
+            podSelector: supersetPods,
+            egress: [
+                {
+                    to: [{ namespaceSelector: nsSelector(NAMESPACE.trino), podSelector: { matchLabels: PODS.trinoCoordinator } }],
+                    ports: tcp(a.config.exposure === "clusterIp" ? PORTS.trinoHttp : PORTS.trinoHttps),
+                },
+            ],
+        });
+        egress(NAMESPACE.superset, "allow-aws-egress-image-build", { podSelector: { matchLabels: PODS.supersetBuild }, egress: aws });
+    }
+    // The Spark History Server reads the lake's event logs on S3 with its Pod Identity role.
+    if (a.config.sparkHistoryServer)
+        egress(NAMESPACE.sparkOperator, "allow-aws-egress-spark-history", { podSelector: { matchLabels: PODS.sparkHistory }, egress: aws });
+    // Prometheus: each namespace's metrics ports (platform/observability/monitors.ts), and the kubelet
+    // (resource metrics and cAdvisor: the chart's kubelet ServiceMonitor, https on 10250 at each node's
+    // VPC address). The API server: the general rule. Grafana, Alertmanager (no receivers) and
+    // kube-state-metrics: their own namespace and the API server only.
+    if (a.prometheus && a.namespaces.includes(a.prometheus.namespace)) {
+        egress(a.prometheus.namespace, "allow-prometheus-scrape-egress", {
+            podSelector: { matchLabels: { ...PROMETHEUS_POD } },
+            egress: [
+                ...Object.entries(a.prometheus.ports).map(([ns, ports]) => ({ to: [{ namespaceSelector: nsSelector(ns) }], ports: tcp(...ports) })),
+                { to: ips(a.config.vpcCidr), ports: tcp(PORTS.kubelet) },
+            ],
+        });
+    }
 
     // Within a namespace the components talk freely (Airflow's scheduler, triggerer and task pods to
     // its API server; Trino's workers and coordinator; Elasticsearch nodes, Kibana and the operator;

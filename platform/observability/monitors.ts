@@ -135,9 +135,13 @@ export function podMonitor(t: ScrapeTarget, monitoringNamespace: string): Custom
     );
 }
 
-/** The ports Prometheus must reach, per namespace (for platform/network-policies). */
+/**
+ * The ports Prometheus must reach, per namespace (for platform/network-policies): its egress to each,
+ * and the ingress policy of those the platform owns (kube-system, not one of them, only the egress).
+ */
 export function scrapePorts(targets: ScrapeTarget[]): Record<string, number[]> {
     const out: Record<string, number[]> = {};
-    for (const t of targets) for (const ns of t.policyNamespaces) out[ns] = [...new Set([...(out[ns] ?? []), t.port.number])].sort((x, y) => x - y);
+    const where = (t: ScrapeTarget) => [...new Set([...t.policyNamespaces, ...(t.namespace === "any" ? [] : [t.namespace])])];
+    for (const t of targets) for (const ns of where(t)) out[ns] = [...new Set([...(out[ns] ?? []), t.port.number])].sort((x, y) => x - y);
     return out;
 }
