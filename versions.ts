@@ -57,6 +57,17 @@ export const crdManifests = {
     ],
 } as const;
 
+// sha256 of each CRD manifest's bytes at its pinned tag (`git show <tag>:<path> | sha256sum` on the
+// upstream repository), so a moved tag or an altered file is caught (lib/manifests.ts). Strimzi's
+// bundle is a release asset, not a file in git: it has no pin here yet (docs/security.md).
+export const crdChecksums: Readonly<Record<string, string>> = {
+    [crdManifests.sparkOperator[0]]: "ecd9c14fcadb9d5f8ced4c4ee31920548ea53a892e0a69c3e43aa758bfca6d94",
+    [crdManifests.sparkOperator[1]]: "5dc6654b2ad9157421ddf177737795420088fbe70338e45602bacf22ce25cc99",
+    [crdManifests.sparkOperator[2]]: "e80c54cc086e7f0a4ed39de713138f5c9aa5506219584b528cc1a00e65163986",
+    [crdManifests.awsLoadBalancerController[0]]: "cb00e9a8ee22cc51307bbed799faff306ab4d23a9fd201d26fcd53ab035777d9",
+    [crdManifests.awsLoadBalancerController[1]]: "fce68bbfc74b4ed7dbea675f46981cbef1fffc8981cf19c0c1e7a2e9d6464862",
+};
+
 export const apiVersions = {
     strimzi: "kafka.strimzi.io/v1",
     sparkApplication: "sparkoperator.k8s.io/v1beta2",

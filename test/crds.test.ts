@@ -10,8 +10,9 @@ import { chartTarball } from "../tools/helm";
 import { Graph } from "../tools/lifecycle";
 import { renderPlan } from "../tools/render";
 import { tarEntries } from "../tools/tar";
-import { ChartName, charts, crdManifests } from "../versions";
 import { pinnedChart } from "../platform/k8s/objects";
+import { verifyManifest } from "../lib/manifests";
+import { ChartName, charts, crdChecksums, crdManifests } from "../versions";
 import { planOf, STACKS, describeEachStack } from "./support";
 
 const OPERATORS: { chart: keyof typeof crdManifests & ChartName; group: string }[] = [
@@ -82,6 +83,37 @@ describe("operator CRD manifests match the pinned charts", () => {
             for (const url of crdManifests[chart]) assert.ok(url.includes(`/v${charts[chart].version}/`), url);
         });
     }
+
+    // The pins were taken from the upstream git tags; the pinned chart tarballs (shared/charts,
+    // SHA256SUMS) carry the same files, so they are an independent copy to check the pins against.
+    for (const chart of ["sparkOperator", "awsLoadBalancerController"] as const) {
+        it(`${chart}: every manifest has a sha256 pin, and the chart's crds/ file of that name matches it`, () => {
+            const entries = tarEntries(fs.readFileSync(chartTarball(chart)));
+            for (const url of crdManifests[chart]) {
+                assert.match(crdChecksums[url] ?? "", /^[0-9a-f]{64}$/, `${url}: no sha256 pin`);
+                const entry = [...entries.keys()].find((n) => n.endsWith(`/crds/${path.basename(url)}`));
+                assert.ok(entry, `${chart}: no crds/${path.basename(url)} in the tarball`);
+                verifyManifest(url, entries.get(entry)!);
+            }
+        });
+    }
+
+    it("refuses content that is not the pinned bytes, or a URL with no pin, with a message naming the URL", () => {
+        const url = crdManifests.sparkOperator[0];
+        const body = tarEntries(fs.readFileSync(chartTarball("sparkOperator"))).get(`spark-operator/crds/${path.basename(url)}`)!;
+        assert.doesNotThrow(() => verifyManifest(url, body));
+        const cases: [string, string | Buffer, RegExp][] = [
+            [url, Buffer.concat([body, Buffer.from("\n")]), /does not match the pinned/],
+            [url, "", /does not match the pinned/],
+            [url.replace(`v${charts.sparkOperator.version}`, "v0.0.0"), body, /no sha256 pinned/],
+        ];
+        for (const [u, b, msg] of cases) {
+            assert.throws(
+                () => verifyManifest(u, b),
+                (e: Error) => msg.test(e.message) && e.message.startsWith(u) && !/\n\s+at /.test(e.message),
+            );
+        }
+    });
 
     it("the chart's crds/ define every kind the program creates", async () => {
         const run = await planOf(STACKS[0]);
