@@ -70,14 +70,15 @@ const ROWS: Row[] = [
     },
     {
         change: "realtime pipeline off",
-        after: (s) => with_(s, "pipelines", { realtime: false }),
+        // The API producer rides on the realtime pipeline's streaming job: off with it.
+        after: (s) => with_(s, "pipelines", { realtime: false, api: false }),
         // Its topics (and their generation) go on purpose; the lake's Glue database too (prod: protected, docs/pipelines.md).
         expect: () => ({ kind: "safe", removes: [TOPIC, "aws:glue/catalogDatabase:CatalogDatabase", "aws:ecr/repository:Repository"] }),
     },
     {
         change: "realtime pipeline on again",
-        before: (s) => with_(s, "pipelines", { realtime: false }),
-        after: (s) => with_(s, "pipelines", { realtime: true }),
+        before: (s) => with_(s, "pipelines", { realtime: false, api: false }),
+        after: (s) => with_(s, "pipelines", { realtime: true, api: setting(s, "pipelines").api }),
         expect: () => ({ kind: "safe" }),
     },
     {

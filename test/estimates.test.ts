@@ -287,11 +287,24 @@ describe("estimates: targets and changes", () => {
         assert.ok(dev.deployMinutes <= 35, `dev deploys in ${dev.deployMinutes} min: ${dev.criticalPath.map((c) => c.name).join(" -> ")}`);
     });
 
-    it("dev: within 220 USD a month at idle", () => {
+    // Issues 23/24: 235 USD with Superset and observability on, or the setting that brings it back
+    // under. On one m7g.2xlarge system node (one xlarge is short at a Spark run) dev is above it;
+    // docs/cost.md names the way back under, tested below.
+    it("dev: within 270 USD a month at idle with every add-on on", () => {
         assert.ok(
-            dev.monthlyCostUsd <= 220,
+            dev.monthlyCostUsd <= 270,
             `dev costs ${dev.monthlyCostUsd} USD a month at idle: ${dev.costItems.map((i) => `${i.item} ${i.monthlyUsd}`).join(", ")}`,
         );
+    });
+
+    it("dev: under 235 USD with Superset and observability off on one m7g.xlarge system node (docs/cost.md), and it fits", async () => {
+        const groups = { ...devRun.config.nodeGroups, system: { ...devRun.config.nodeGroups.system, instanceTypes: ["m7g.xlarge", "m6g.xlarge"] } };
+        const lean = estimatesOf(
+            await planWith("dev", { "bdok:nodeGroups": groups, "bdok:superset": { enabled: false }, "bdok:observability": { enabled: false } }),
+        );
+        assert.ok(lean.capacity.fits, lean.capacity.problems.join("; "));
+        assert.ok(lean.monthlyCostUsd <= 235, `${lean.monthlyCostUsd}`);
+        assert.ok(lean.monthlyCostUsd < dev.monthlyCostUsd);
     });
 
     it("both stacks run a Kubernetes version in EKS standard support on the price table's date (extended support costs 6x)", () => {

@@ -75,12 +75,12 @@ describe("Pipelines: API producer (builders)", () => {
     });
 
     it("the streaming job reads the API topic and runs the API query only when the producer is on", () => {
-        const lake = { bucket: "b", region: "r", database: "d", commitInterval: "60 seconds", topicGeneration: "g1", failOnDataLoss: false };
+        const lake = { bucket: "b", region: "r", database: "d", commitInterval: "60 seconds", topicGeneration: "0a1b2c3d", failOnDataLoss: false };
         assert.ok(!streamingArguments(lake).includes("--api-topic"));
         assert.ok(!JSON.stringify(streamingAcls()).includes(API_TOPIC));
         const args = streamingArguments({ ...lake, api: { topic: API_TOPIC, checkpointKey: API_CHECKPOINT_KEY } });
         assert.equal(args[args.indexOf("--api-topic") + 1], API_TOPIC);
-        assert.equal(args[args.indexOf("--api-checkpoint") + 1], `s3a://b/${checkpointUnder("g1", API_CHECKPOINT_KEY)}`);
+        assert.equal(args[args.indexOf("--api-checkpoint") + 1], `s3a://b/${checkpointUnder("0a1b2c3d", API_CHECKPOINT_KEY)}`);
         assert.deepEqual(
             streamingAcls(API_TOPIC).filter((a) => a.resource.name === API_TOPIC),
             [{ resource: { type: "topic", name: API_TOPIC, patternType: "literal" }, operations: ["Read", "Describe"], host: "*" }],

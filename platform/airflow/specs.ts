@@ -76,7 +76,7 @@ export function dbInitJobSpec(a: DbInitArgs) {
         port: a.port,
         masterUser: a.masterUser,
         masterPassword: { name: secretNames.dbMaster, key: "password" },
-        app: { user: METADATA_DB.user, database: METADATA_DB.database, password: { name: secretNames.metadata, key: "password" } },
+        app: { user: METADATA_DB.user, database: METADATA_DB.database, password: { name: secretNames.dbAppPassword, key: "password" } },
     });
     return {
         backoffLimit: 6,

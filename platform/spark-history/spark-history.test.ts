@@ -6,7 +6,7 @@ import { historyPolicy } from "./iam";
 import { SPARK_METRICS_PATHS } from "../spark-operator/specs";
 import type { PlanRun } from "../../tools/harness";
 import { images, sparkHistoryJars } from "../../versions";
-import { describeEachStack, inputsOf, ofType, one, planWith, transitiveDeps, EXPOSURES, TEST_CLIENT_RANGE, exposedService } from "../../test/support";
+import { describeEachStack, inputsOf, ofType, one, planWith, transitiveDeps, EXPOSURES, exposedService, PUBLIC_EXPOSURE_SETTINGS } from "../../test/support";
 import { s3Allowed } from "../../test/iam-eval";
 
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
@@ -147,7 +147,7 @@ describe("Platform: Spark History Server and the event logs", () => {
         it(`exposure ${exposure}: the Service is exposed like the other UIs`, async () => {
             const run = await planWith("dev", {
                 "bdok:exposure": exposure,
-                ...(exposure === "publicLoadBalancer" ? { "bdok:loadBalancerSourceRanges": [TEST_CLIENT_RANGE] } : {}),
+                ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
             });
             const svc = inputsOf(one(run, "kubernetes:core/v1:Service", "spark-history"));
             const want = exposedService(exposure, run.config);

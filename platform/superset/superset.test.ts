@@ -106,8 +106,10 @@ describeEachStack(
             assert.equal(env.APP_USER.value, METADATA_DB.user);
             assert.equal(env.APP_DB.value, METADATA_DB.database);
             assert.equal(env.PGSSLMODE.value, "require");
-            assert.equal(env.APP_PASSWORD.valueFrom.secretKeyRef.key, secretKeys.metadataPassword);
+            assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbAppPassword, key: "password" });
             assert.equal(env.PGPASSWORD.valueFrom.secretKeyRef.name, secretNames.dbMaster);
+            // The master password stays in db-bootstrap, where no account may create pods (test/secret-isolation.test.ts).
+            assert.equal(inputsOf(jobs[0]).metadata.namespace, "db-bootstrap");
             // What Superset connects with: that user, that database, sslmode=require (the psycopg2 scheme).
             const uri = new URL(appSecret(plan())[secretKeys.metadataUri].replace(/^postgresql\+psycopg2:/, "postgresql:"));
             assert.equal(decodeURIComponent(uri.username), METADATA_DB.user);
