@@ -91,7 +91,9 @@ export function streamingArguments(lake: StreamingLake): string[] {
         "--restart-on-change",
         `${KAFKA_USER_MOUNT}/${USER_SECRET_KEYS.password}`,
         // A third query: the API producer's topic into the api_users table.
-        ...(lake.api ? ["--api-topic", lake.api.topic, "--api-checkpoint", s3a(lake.bucket, checkpointUnder(lake.topicGeneration, lake.api.checkpointKey))] : []),
+        ...(lake.api
+            ? ["--api-topic", lake.api.topic, "--api-checkpoint", s3a(lake.bucket, checkpointUnder(lake.topicGeneration, lake.api.checkpointKey))]
+            : []),
     ];
 }
 

@@ -218,7 +218,13 @@ describe("Platform: Kafka", () => {
                 const mine = descendants(run, kafkaComponent(run).urn).filter((r) => r.type.startsWith(STRIMZI));
                 // Two topics for the realtime pipeline, one more with the API producer (pipelines/api).
                 const topics = run.config.pipelines.api ? ["KafkaTopic", "KafkaTopic", "KafkaTopic"] : ["KafkaTopic", "KafkaTopic"];
-                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), ["Kafka", "KafkaConnect", ...want.pools.map(() => "KafkaNodePool"), ...topics, "KafkaUser"]);
+                assert.deepEqual(mine.map((r) => inputsOf(r).kind).sort(), [
+                    "Kafka",
+                    "KafkaConnect",
+                    ...want.pools.map(() => "KafkaNodePool"),
+                    ...topics,
+                    "KafkaUser",
+                ]);
                 // Every Strimzi resource of the program (KafkaConnectors of the pipelines included).
                 for (const r of crs(run)) {
                     assert.equal(inputsOf(r).apiVersion, "kafka.strimzi.io/v1");

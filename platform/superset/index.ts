@@ -113,12 +113,20 @@ export class Superset extends pulumi.ComponentResource {
         const bootstrapNs = args.bootstrapNamespace.metadata.name;
         const master = new k8s.core.v1.Secret(
             `${name}-db-master`,
-            { metadata: { name: secretNames.dbMaster, namespace: bootstrapNs, labels }, type: "Opaque", stringData: { password: args.database.masterPassword } },
+            {
+                metadata: { name: secretNames.dbMaster, namespace: bootstrapNs, labels },
+                type: "Opaque",
+                stringData: { password: args.database.masterPassword },
+            },
             secretOpts,
         );
         const dbApp = new k8s.core.v1.Secret(
             `${name}-db-app`,
-            { metadata: { name: secretNames.dbAppPassword, namespace: bootstrapNs, labels }, type: "Opaque", stringData: { password: pulumi.secret(dbPassword.result) } },
+            {
+                metadata: { name: secretNames.dbAppPassword, namespace: bootstrapNs, labels },
+                type: "Opaque",
+                stringData: { password: pulumi.secret(dbPassword.result) },
+            },
             secretOpts,
         );
 
