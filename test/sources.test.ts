@@ -113,7 +113,6 @@ const PENDING: Record<string, string[]> = {
         ".entries[13].source",
         ".entries[14].source",
         ".entries[16].source",
-        ".entries[17].source",
         ".entries[18].source",
         ".entries[19].source",
         ".entries[20].source",
@@ -124,9 +123,6 @@ const PENDING: Record<string, string[]> = {
         ".entries[26].source",
         ".entries[42].source",
         // added 2026-12-07, source not yet narrowed
-        ".entries[28].source",
-        ".entries[33].source",
-        ".entries[34].source",
         ".entries[45].source",
         ".entries[46].source",
         ".entries[47].source",
