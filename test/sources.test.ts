@@ -113,7 +113,6 @@ const PENDING: Record<string, string[]> = {
         ".entries[13].source",
         ".entries[14].source",
         ".entries[16].source",
-        ".entries[17].source",
         ".entries[18].source",
         ".entries[19].source",
         ".entries[20].source",
@@ -122,13 +121,12 @@ const PENDING: Record<string, string[]> = {
         ".entries[24].source",
         ".entries[25].source",
         ".entries[26].source",
-        ".entries[31].source",
-        ".entries[32].source",
-        ".entries[38].source",
-        ".entries[41].source",
         ".entries[42].source",
-        ".entries[43].source",
-        ".entries[44].source",
+        // added 2026-12-07, source not yet narrowed
+        ".entries[45].source",
+        ".entries[46].source",
+        ".entries[47].source",
+        ".entries[48].source",
     ],
     "estimates/prices.json": [
         ".hoursPerMonthSource",
@@ -153,6 +151,10 @@ const PENDING: Record<string, string[]> = {
         ".usageBased[4].url",
         ".usageBased[5].url",
         ".usageBased[6].url",
+        // added 2026-12-07, source not yet narrowed
+        ".ecr.source",
+        ".usageBased[7].url",
+        ".usageBased[8].url",
     ],
 };
 
