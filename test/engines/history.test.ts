@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { FAKE_AWS, IVY, SPARK_SUBMIT, Server, VENV, freePort, requireEngines, startMoto, startServer, waitFor } from "./env";
 import { enginePlan, EnginePlan, SparkApp } from "./plan";
-import { createLake, downloadJob, localLake, python, uploadJob } from "./lake";
+import { createLake, downloadJob, lakeFolders, localLake, python, uploadJob } from "./lake";
 import { LocalLake, failureSummary, sparkSubmit, submission } from "./spark";
 import { inputsOf } from "../support";
 import { ROOT } from "../../tools/harness";
@@ -63,14 +63,9 @@ describe("Engines: Spark event logs, History Server and Prometheus endpoints", f
         moto = await startMoto(work);
         lake = localLake(plan, moto.endpoint, work);
         await createLake(plan, moto.endpoint);
-        // The lake's folder objects, as the program creates them (aws/datalake: one per prefix).
-        const folders = plan.run.captured
-            .filter((c) => c.type === "aws:s3/bucketObjectv2:BucketObjectv2" && /\/$/.test(String(inputsOf(c).key)) && inputsOf(c).content === "")
-            .map((c) => String(inputsOf(c).key));
+        // createLake lays the plan's folder objects out, spark-events/ among them.
+        const folders = lakeFolders(plan);
         assert.ok(folders.includes("spark-events/"), `the plan's lake folders: ${folders.join(", ")}`);
-        const put =
-            "import sys, boto3; ep, region, bucket, *keys = sys.argv[1:]; s3 = boto3.client('s3', endpoint_url=ep, region_name=region); [s3.put_object(Bucket=bucket, Key=k, Body=b'') for k in keys]";
-        await python(["-c", put, moto.endpoint, plan.region, plan.bucket, ...folders]);
         app = plan.batchApps["imdb-bronze"];
         assert.ok(app, "the plan's imdb-bronze SparkApplication");
     });

@@ -34,17 +34,25 @@ export function uploadedSource(plan: EnginePlan, key: string): string {
     return path.resolve(ROOT, asset);
 }
 
-/** Creates what the program creates: the bucket and the Glue databases of both namespaces. */
+/** The lake's folder objects, as the program creates them (aws/datalake: one empty object per prefix). */
+export function lakeFolders(plan: EnginePlan): string[] {
+    return plan.run.captured
+        .filter((c) => c.type === "aws:s3/bucketObjectv2:BucketObjectv2" && /\/$/.test(String(inputsOf(c).key)) && inputsOf(c).content === "")
+        .map((c) => String(inputsOf(c).key));
+}
+
+/** Creates what the program creates: the bucket, its folder objects (Spark's event log directory must exist) and the Glue databases of both namespaces. */
 export async function createLake(plan: EnginePlan, endpoint: string): Promise<void> {
     const code = [
-        "import sys, boto3",
-        "ep, region, bucket, *dbs = sys.argv[1:]",
+        "import sys, json, boto3",
+        "ep, region, bucket, folders, *dbs = sys.argv[1:]",
         "s3 = boto3.client('s3', endpoint_url=ep, region_name=region)",
         "s3.create_bucket(Bucket=bucket, **({} if region == 'us-east-1' else {'CreateBucketConfiguration': {'LocationConstraint': region}}))",
+        "[s3.put_object(Bucket=bucket, Key=k, Body=b'') for k in json.loads(folders)]",
         "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
         "[glue.create_database(DatabaseInput={'Name': d}) for d in dbs]",
     ].join("\n");
-    await python(["-c", code, endpoint, plan.region, plan.bucket, plan.databases.imdb, plan.databases.realtime]);
+    await python(["-c", code, endpoint, plan.region, plan.bucket, JSON.stringify(lakeFolders(plan)), plan.databases.imdb, plan.databases.realtime]);
 }
 
 /** Uploads a job file where the SparkApplication's mainApplicationFile points (s3a://bucket/key). */
