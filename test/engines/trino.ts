@@ -85,7 +85,23 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
         180_000,
         server,
     );
-    return { ...server, url, query: (sql) => query(url, sql, server.log) };
+    return { ...server, url, query: (sql) => queryWhenNodes(url, sql, server.log) };
+}
+
+/**
+ * A query, retried while Trino answers NO_NODES_AVAILABLE: a catalog's tables are scheduled only on
+ * nodes that announced that catalog, which can come seconds after SELECT 1 already runs (seen in
+ * CI on the first table scan after start).
+ */
+async function queryWhenNodes(url: string, sql: string, log: string): Promise<QueryResult> {
+    for (let attempt = 1; ; attempt++) {
+        try {
+            return await query(url, sql, log);
+        } catch (e) {
+            if (attempt >= 30 || !/NO_NODES_AVAILABLE/.test(String(e))) throw e;
+            await new Promise((r) => setTimeout(r, 2000));
+        }
+    }
 }
 
 async function query(url: string, sql: string, log: string): Promise<QueryResult> {
