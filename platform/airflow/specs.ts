@@ -78,13 +78,30 @@ export function dbInitJobSpec(a: DbInitArgs) {
         masterPassword: { name: secretNames.dbMaster, key: "password" },
         app: { user: METADATA_DB.user, database: METADATA_DB.database, password: { name: secretNames.dbAppPassword, key: "password" } },
     });
+    return dbBootstrapJobSpec({
+        name: "airflow-db-init",
+        image: a.image,
+        env,
+        resources: airflowResources(a.ha).dbInitJob,
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+    });
+}
+
+/** A bootstrap Job running dbInitScript() once as the master (Airflow's and Superset's metadata DBs). */
+export function dbBootstrapJobSpec(a: {
+    name: string;
+    image: string;
+    env: ReturnType<typeof dbInitEnv>;
+    resources: { requests: Record<string, string>; limits: Record<string, string> };
+    securityContext: { allowPrivilegeEscalation: boolean; readOnlyRootFilesystem: boolean; capabilities: { drop: string[] } };
+}) {
     return {
         backoffLimit: 6,
         activeDeadlineSeconds: 900,
         // Finished Jobs are garbage-collected; re-creating one is safe because the SQL is idempotent.
         ttlSecondsAfterFinished: DB_INIT_TTL_SECONDS,
         template: {
-            metadata: { labels: { "app.kubernetes.io/name": "airflow-db-init", "app.kubernetes.io/part-of": "bdok" } },
+            metadata: { labels: { "app.kubernetes.io/name": a.name, "app.kubernetes.io/part-of": "bdok" } },
             spec: {
                 restartPolicy: "OnFailure",
                 automountServiceAccountToken: false,
@@ -94,9 +111,9 @@ export function dbInitJobSpec(a: DbInitArgs) {
                         name: "psql",
                         image: a.image,
                         command: ["sh", "-c", dbInitScript()],
-                        env,
-                        resources: airflowResources(a.ha).dbInitJob,
-                        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
+                        env: a.env,
+                        resources: a.resources,
+                        securityContext: a.securityContext,
                     },
                 ],
             },

@@ -3,7 +3,7 @@
 // that builds the image with drivers, and the Job copying Trino's CA into the namespace.
 import { contentName } from "../../lib/hash";
 import { apiVersions } from "../../versions";
-import { dbInitEnv, dbInitScript } from "../airflow/specs";
+import { dbBootstrapJobSpec, dbInitEnv } from "../airflow/specs";
 import { type CustomResourceObject, NAMESPACE, type RbacRule, customResourceObject, secretRules } from "../k8s/objects";
 import { TRINO_TLS_SECRET } from "../trino/values";
 import { podPlacement } from "../karpenter/nodepools";
@@ -126,40 +126,20 @@ export interface DbInitArgs {
 }
 
 export function dbInitJobSpec(a: DbInitArgs) {
-    return {
-        backoffLimit: 6,
-        activeDeadlineSeconds: 900,
-        ttlSecondsAfterFinished: 3600,
-        template: {
-            metadata: { labels: { "app.kubernetes.io/name": "superset-db-init", ...LABELS } },
-            spec: {
-                restartPolicy: "OnFailure",
-                automountServiceAccountToken: false,
-                securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
-                containers: [
-                    {
-                        name: "psql",
-                        image: a.image,
-                        command: ["sh", "-c", dbInitScript()],
-                        env: dbInitEnv({
-                            host: a.host,
-                            port: a.port,
-                            masterUser: a.masterUser,
-                            masterPassword: { name: secretNames.dbMaster, key: "password" },
-                            app: {
-                                user: METADATA_DB.user,
-                                database: METADATA_DB.database,
-                                password: { name: secretNames.dbAppPassword, key: "password" },
-                            },
-                        }),
-                        // One psql session of a few statements.
-                        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
-                        securityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
-                    },
-                ],
-            },
-        },
-    };
+    return dbBootstrapJobSpec({
+        name: "superset-db-init",
+        image: a.image,
+        env: dbInitEnv({
+            host: a.host,
+            port: a.port,
+            masterUser: a.masterUser,
+            masterPassword: { name: secretNames.dbMaster, key: "password" },
+            app: { user: METADATA_DB.user, database: METADATA_DB.database, password: { name: secretNames.dbAppPassword, key: "password" } },
+        }),
+        // One psql session of a few statements.
+        resources: { requests: { cpu: "20m", memory: "32Mi" }, limits: { cpu: "200m", memory: "128Mi" } },
+        securityContext: { ...restrictedContainer, readOnlyRootFilesystem: true },
+    });
 }
 
 export function dbInitJobName(spec: unknown): string {
