@@ -75,7 +75,6 @@ const PENDING: Record<string, string[]> = {
         ".dataHolders[11].source",
         ".dataHolders[12].source",
     ],
-    "model/runtime-objects.json": [".rows[5].source", ".rows[6].source"],
     "estimates/capacity.json": [
         ".maxPods.source",
         ".systemPods.always[1].source",
