@@ -194,7 +194,7 @@ describe("plan diff", () => {
                 ],
             );
             const risk = atRisk(d);
-            assert.match(risk[0], /^REFUSED aws:rds\/subnetGroup:SubnetGroup db: subnetIds: .*InvalidSubnet/);
+            assert.match(risk[0], /^REFUSED aws:rds\/subnetGroup:SubnetGroup db: subnetIds: .*InvalidParameterValue/);
             assert.match(risk[1], /^DELETES DATA aws:s3\/bucket:Bucket lake/);
             const text = renderText(d);
             assert.ok(text.indexOf("REFUSED") < text.indexOf("+- aws:ec2/vpc:Vpc vpc (replace)"), text);
