@@ -55,17 +55,6 @@ const PENDING: Record<string, string[]> = {
         ".replace[12].source",
         ".replace[13].source",
     ],
-    "estimates/capacity.json": [
-        ".maxPods.source",
-        ".systemPods.always[1].source",
-        ".systemPods.always[2].source",
-        ".systemPods.byAddon.eks-pod-identity-agent[0].source",
-        ".operatorDefaults.elasticsearch.source",
-        ".operatorDefaults.kibana.source",
-        ".operatorDefaults.sparkDriver.source",
-        ".operatorDefaults.sparkExecutor.source",
-        ".operatorDefaults.sparkMemoryOverhead.source",
-    ],
     "estimates/durations.json": [
         ".default.source",
         ".entries[0].source",

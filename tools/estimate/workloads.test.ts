@@ -205,6 +205,29 @@ describe("estimates: workloads (synthetic)", () => {
         );
     });
 
+    it("sizes what the program leaves unset by the operators' own defaults, as upstream sets them", () => {
+        const spark = res("job", {
+            type: "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication",
+            inputs: { spec: { type: "Scala", driver: {}, executor: {} } },
+        });
+        const kb = res("kb", { type: "kubernetes:kibana.k8s.elastic.co/v1:Kibana", inputs: { spec: { count: 1 } } });
+        const es = res("es", {
+            type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
+            inputs: { spec: { nodeSets: [{ name: "default", count: 1 }] } },
+        });
+        const w = workloads([spark, kb, es], tables.capacity);
+        const pod = (pred: (p: (typeof w.pods)[number]) => boolean) => w.pods.find(pred)!;
+        // spark-operator v2.5.2's defaulting webhook (on in the chart) gives 1 executor of 1 core and 1g,
+        // and a driver of 1 core and 1g: api/v1beta2/defaults.go L72-L99.
+        const exec = pod((p) => p.path === "spec.executor");
+        assert.deepEqual([exec.pods, exec.cpuMillis, exec.memoryMiB], [1, 1000, 1024 + 384]);
+        assert.deepEqual([pod((p) => p.path === "spec.driver").cpuMillis], [1000]);
+        // ECK 3.5.0: Kibana requests 2Gi (pkg/controller/kibana/pod.go L69-L77), Elasticsearch 2Gi
+        // (pkg/controller/elasticsearch/nodespec/defaults.go L29-L42); neither requests CPU.
+        assert.deepEqual([pod((p) => p.source.startsWith("kb ")).memoryMiB, pod((p) => p.source.startsWith("kb ")).cpuMillis], [2048, 0]);
+        assert.deepEqual([pod((p) => p.source.startsWith("es ")).memoryMiB], [2048]);
+    });
+
     it("sizes ECK pods by the resources shorthand, which overrides the pod template's main container field by field", () => {
         const es = res("es", {
             type: "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch",
