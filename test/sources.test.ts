@@ -40,35 +40,6 @@ const ROWS: Record<string, (t: any) => Array<[string, unknown]>> = {
 // list only shrinks (an entry whose source has been fixed fails until it is removed from here).
 // Rows added after this list must cite their lines from the start.
 const PENDING: Record<string, string[]> = {
-    "estimates/durations.json": [
-        ".default.source",
-        ".entries[0].source",
-        ".entries[1].source",
-        ".entries[2].source",
-        ".entries[6].source",
-        ".entries[7].source",
-        ".entries[8].source",
-        ".entries[9].source",
-        ".entries[11].source",
-        ".entries[12].source",
-        ".entries[13].source",
-        ".entries[14].source",
-        ".entries[16].source",
-        ".entries[18].source",
-        ".entries[19].source",
-        ".entries[20].source",
-        ".entries[21].source",
-        ".entries[22].source",
-        ".entries[24].source",
-        ".entries[25].source",
-        ".entries[26].source",
-        ".entries[42].source",
-        // added 2026-12-07, source not yet narrowed
-        ".entries[45].source",
-        ".entries[46].source",
-        ".entries[47].source",
-        ".entries[48].source",
-    ],
     "estimates/prices.json": [
         ".hoursPerMonthSource",
         ".eks.source",
