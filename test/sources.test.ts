@@ -53,7 +53,6 @@ const PENDING: Record<string, string[]> = {
         ".rds.instanceSource",
         ".rds.familyLargeSource",
         ".ec2.source",
-        ".ec2.sizeFactorSource",
         ".ec2.spot.source",
         ".kms.source",
         ".usageBased[0].url",
