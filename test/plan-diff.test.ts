@@ -124,7 +124,7 @@ describe("plan diff", () => {
             { what: "Kubernetes up one minor", type: "eks:index:Cluster", before: { version: "1.34" }, after: { version: "1.35" }, want: "update" },
             { what: "Kubernetes up two minors", type: "eks:index:Cluster", before: { version: "1.33" }, after: { version: "1.35" }, want: "refused" },
             { what: "Kubernetes down", type: "eks:index:Cluster", before: { version: "1.35" }, after: { version: "1.34" }, want: "refused" },
-            // terraform-provider-aws eks/cluster.go (5f2286d6d836) L744-L762: a second encryption key is never associated; L64-L67: only removal replaces.
+            // terraform-provider-aws eks/cluster.go (5f2286d6d836) L744-L763: a second encryption key is never associated; L64-L67: only removal replaces.
             {
                 what: "the cluster's secrets key",
                 type: "eks:index:Cluster",
