@@ -1,7 +1,7 @@
 // Supply chain: images by digest. A tag can be moved to other bytes at any time; a digest cannot.
-import type { PolicyResource } from "@pulumi/policy";
 import { label, stackRule } from "./config";
-import { T, UNKNOWN, is, isCustomResourceType, isObj, k8sTypeOf, read, walk, WORKLOAD_KINDS } from "./props";
+import { podScope } from "./kubernetes";
+import { UNKNOWN, isObj, read, walk } from "./props";
 
 /**
  * Images still pulled by tag because no upstream file at a pinned ref gives their digest
@@ -101,15 +101,6 @@ export function imageProblem(ref: ImageRef, ecr: ReadonlyMap<string, string>): s
     return `${ref.image}: by tag only (a tag can be moved to other bytes); name it as <repository>:<tag>@sha256:<digest>`;
 }
 
-/** Where image references live: pod-bearing workloads, custom resources, Helm values. */
-function imageScope(r: PolicyResource): unknown {
-    if (is(T.helm, r.type)) return read(r.props, "values");
-    const t = k8sTypeOf(r.type);
-    if (!t) return undefined;
-    if (isCustomResourceType(r.type) || WORKLOAD_KINDS.has(t.kind)) return read(r.props, "spec");
-    return undefined;
-}
-
 export const k8sImagesByDigest = stackRule({
     name: "k8s-images-by-digest",
     description:
@@ -123,7 +114,8 @@ export const k8sImagesByDigest = stackRule({
                 if (str(name)) ecr.set(name, String(read(r.props, "imageTagMutability") ?? "MUTABLE"));
             }
         for (const r of args.resources) {
-            const scope = imageScope(r);
+            // Where images live is where pod settings live: workloads, custom resources, Helm values.
+            const scope = podScope(r);
             if (scope === undefined) continue;
             for (const ref of imageReferences(scope)) {
                 const why = imageProblem(ref, ecr);
