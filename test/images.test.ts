@@ -9,6 +9,7 @@ import { renderPlan } from "../tools/render";
 import { worldOf, WorldObject } from "../tools/references";
 import { imageUses, ImageUse, parseImage } from "../tools/images";
 import { connectImageTag } from "../platform/kafka/specs";
+import { imageTag as supersetImageTag } from "../platform/superset/values";
 import { byDigest, imageDigests, images } from "../versions";
 import { ofType, planOf, STACKS } from "./support";
 import type { PlanRun } from "../tools/harness";
@@ -163,6 +164,13 @@ describe("supply chain: images by digest", () => {
         assert.notEqual(connectImageTag(plugins, "arm64", [byDigest(images.strimzi.kafka), "quay.io/strimzi/maven-builder@sha256:" + "0".repeat(64)]), base);
         assert.notEqual(connectImageTag(plugins, "arm64", ["quay.io/strimzi/kafka@sha256:" + "1".repeat(64), byDigest(images.strimzi.mavenBuilder)]), base);
         assert.notEqual(connectImageTag(plugins, "amd64"), base);
+    });
+
+    it("the Superset image's tag changes with its builder, so a new build Job never re-pushes an immutable tag", () => {
+        const tag = supersetImageTag("arm64");
+        assert.equal(supersetImageTag("arm64", images.kaniko), tag);
+        assert.notEqual(supersetImageTag("arm64", `quay.io/strimzi/kaniko-executor:9@sha256:${"0".repeat(64)}`), tag);
+        assert.notEqual(supersetImageTag("x86_64"), tag);
     });
 
     describe("the inventory model (tools/images.ts)", () => {
