@@ -129,6 +129,60 @@ export const apps = {
     superset: "6.1.0",
 } as const;
 
+// Images by digest. Kubernetes, Helm charts and Kaniko's FROM pull `<repo>:<tag>@sha256:<digest>` by
+// the digest alone, so a tag moved upstream changes nothing here; the tag stays for the reader. Each
+// digest is the one the image's own project publishes for that tag (`source`, a file at a pinned
+// commit). Images with no citable digest are listed, with the reason, in test/images.test.ts (PENDING).
+// Strimzi's OperatorHub bundle for 1.2.0 (submitted by the Strimzi project) names every image of the
+// release by digest: the operator Deployment's env and spec.relatedImages.
+const STRIMZI_BUNDLE = `https://github.com/k8s-operatorhub/community-operators/blob/23b953a217db6dc321e9f830dda29ff2218a439a/operators/strimzi-kafka-operator/${charts.strimzi.version}/manifests/strimzi-cluster-operator.v${charts.strimzi.version}.clusterserviceversion.yaml`;
+const strimziImage = (name: string, tag: string = charts.strimzi.version) => `quay.io/strimzi/${name}:${tag}`;
+
+export interface ImageDigest {
+    digest: string;
+    source: string;
+}
+
+export const imageDigests: Readonly<Record<string, ImageDigest>> = {
+    [strimziImage("operator")]: {
+        digest: "sha256:77f8fa8121a67561c3418de985783d197f51b8931e9a47f793dc0437dc6bb21f",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-cluster-operator)`,
+    },
+    [strimziImage("kafka", `${charts.strimzi.version}-kafka-${apps.kafka}`)]: {
+        digest: "sha256:fef34b5438e8556cc08c01f3e254e47346f061b53a4e38d4289853777e0ea7f1",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-kafka-431; STRIMZI_KAFKA_IMAGES 4.3.1=)`,
+    },
+    [strimziImage("kaniko-executor")]: {
+        digest: "sha256:ca8838eb04f394cd3ae6268d70dd9bc7852c5c603aa30ae6aff407c2c5a29639",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-kaniko-executor)`,
+    },
+    [strimziImage("maven-builder")]: {
+        digest: "sha256:dc6becc287c4adc887ff404502595a635e1087c5e444803dec33a3a1dcc8cd8f",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-maven-builder)`,
+    },
+    [strimziImage("buildah")]: {
+        digest: "sha256:3ac4d8fde6eca2ad837dc5258390f5ea704949b0539c77a394eb33a63c806b97",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-buildah)`,
+    },
+    [strimziImage("kafka-bridge", "1.1.0")]: {
+        digest: "sha256:3a03af635b3ba64505527864bd0f6ad7b5118637491d8a5b32be78e11733e65a",
+        source: `${STRIMZI_BUNDLE} (relatedImages strimzi-bridge)`,
+    },
+};
+
+/** `<repo>:<tag>@<digest>` of a pinned image; an image without a recorded digest is an error. */
+export function byDigest(image: string): string {
+    const pin = imageDigests[image];
+    if (!pin) throw new Error(`${image}: no digest recorded in versions.ts imageDigests`);
+    return `${image}@${pin.digest}`;
+}
+
+/** The digest alone, for charts whose values take it apart from the tag (`image.digest`). */
+export function digestOf(image: string): string {
+    byDigest(image);
+    return imageDigests[image].digest;
+}
+
 export const images = {
     // Official multi-arch images (amd64 + arm64), so Graviton node groups can run them.
     spark: `apache/spark:${apps.spark}-scala2.13-java17-python3-ubuntu`,
@@ -140,7 +194,17 @@ export const images = {
     superset: `apache/superset:${apps.superset}`,
     // The Kaniko executor Strimzi builds Connect's image with (its chart's kanikoExecutor default,
     // quay.io/strimzi/kaniko-executor:<Strimzi version>): one builder image for both in-cluster builds.
-    kaniko: `quay.io/strimzi/kaniko-executor:${charts.strimzi.version}`,
+    kaniko: byDigest(strimziImage("kaniko-executor")),
+    // Strimzi's images (the chart's defaults, quay.io/strimzi/<name>:<Strimzi version>), set by digest
+    // through the chart's values (<key>.image.digest) and the Kafka and KafkaConnect resources.
+    strimzi: {
+        operator: strimziImage("operator"),
+        kafka: strimziImage("kafka", `${charts.strimzi.version}-kafka-${apps.kafka}`),
+        kanikoExecutor: strimziImage("kaniko-executor"),
+        mavenBuilder: strimziImage("maven-builder"),
+        buildah: strimziImage("buildah"),
+        kafkaBridge: strimziImage("kafka-bridge", "1.1.0"),
+    },
 } as const;
 
 // Python drivers baked into the Superset image: the lean images carry none (superset-kubernetes-

@@ -430,7 +430,7 @@ const RESTRICTED_VOLUME_TYPES = ["configMap", "csi", "downwardAPI", "emptyDir", 
 const toNum = (v: unknown) => (typeof v === "number" ? v : typeof v === "string" && /^\d+$/.test(v) ? Number(v) : undefined);
 
 /** Where pod settings live: workload specs, custom resources' specs (pod templates), Helm values. */
-function podScope(args: { type: string; props: Record<string, any> }): unknown {
+export function podScope(args: { type: string; props: Record<string, any> }): unknown {
     if (is(T.helm, args.type)) return { values: read(args.props, "values") };
     const t = k8sTypeOf(args.type);
     if (!t) return undefined;

@@ -23,6 +23,7 @@ import { kafkaBrokersProd, kafkaMinInsyncProd, kafkaReplicationProd, kafkaTlsAut
 import { imdsLocked, kmsRotation } from "./keys-nodes";
 import { elasticTls, elasticsearchNodesProd } from "./elastic";
 import { statefulProtectedProd } from "./stateful";
+import { k8sImagesByDigest } from "./images";
 
 /** Every rule of the pack, in the order they are reported. */
 export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> = [
@@ -67,6 +68,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     elasticTls,
     noLiteralCredentials,
     helmOciChartReference,
+    k8sImagesByDigest,
     statefulProtectedProd,
 ];
 

@@ -136,8 +136,10 @@ export class Kafka extends pulumi.ComponentResource {
                 `${name}-connect`,
                 {
                     name: `${prefix}-kafka-connect`,
-                    // Strimzi pushes the same tag on every rebuild (then pulls by digest).
-                    imageTagMutability: "MUTABLE",
+                    // A pushed tag never changes, as an image pinned by digest would not: the tag
+                    // (connectImageTag) names everything the Dockerfile holds, so a new build has a new
+                    // tag. Connect's pods run the digest the build reports (Strimzi ConnectBuildOperator).
+                    imageTagMutability: "IMMUTABLE",
                     imageScanningConfiguration: { scanOnPush: true },
                     encryptionConfigurations: [{ encryptionType: "AES256" }],
                     // Strimzi rebuilds the image from the KafkaConnect spec: nothing to keep, and a

@@ -1,4 +1,4 @@
-import { apiVersions, apps } from "../../versions";
+import { apiVersions, apps, byDigest, images } from "../../versions";
 import type { ConnectPlugin } from "./needs";
 import * as crypto from "crypto";
 import type * as pulumi from "@pulumi/pulumi";
@@ -157,6 +157,8 @@ export function kafkaCluster(a: KafkaClusterArgs): CustomResourceObject {
         {
             kafka: {
                 version: apps.kafka,
+                // By digest: the operator's per-version map (STRIMZI_KAFKA_IMAGES) names tags only.
+                image: byDigest(images.strimzi.kafka),
                 // Every client proves who it is with a certificate of its KafkaUser (mutual TLS)...
                 listeners: [{ name: TLS_LISTENER.name, port: TLS_LISTENER.port, type: "internal", tls: true, authentication: { type: "tls" } }],
                 // ...and may do only what its ACLs list (Strimzi's own components are super users).
@@ -219,13 +221,20 @@ export function kafkaTopic(topic: string, brokers: number, partitions = 3, gener
 // ---- Kafka Connect ----
 
 /**
- * An image tag that changes whenever the plugin set, the Kafka version or the CPU architecture
- * does: Kaniko builds for the node it runs on only, so the tag says which one.
+ * An image tag that changes whenever the plugin set, the Kafka version, the CPU architecture or an
+ * image the Dockerfile names (base, Maven builder) does: Kaniko builds for the node it runs on only,
+ * so the tag says which one. The repository's tags are immutable, so a new Dockerfile must never
+ * reuse a tag: Strimzi rebuilds when the Dockerfile's hash or the output image changes
+ * (ConnectBuildOperator.build, newBuildRevision).
  */
-export function connectImageTag(plugins: ConnectPlugin[], arch: KubeArch): string {
+export function connectImageTag(
+    plugins: ConnectPlugin[],
+    arch: KubeArch,
+    dockerfileImages: readonly string[] = [byDigest(images.strimzi.kafka), byDigest(images.strimzi.mavenBuilder)],
+): string {
     const digest = crypto
         .createHash("sha256")
-        .update(JSON.stringify({ kafka: apps.kafka, plugins, arch }))
+        .update(JSON.stringify({ kafka: apps.kafka, plugins, arch, dockerfileImages }))
         .digest("hex");
     return `kafka-${apps.kafka}-${arch}-${digest.slice(0, 12)}`;
 }
@@ -289,6 +298,9 @@ export function kafkaConnect(a: KafkaConnectArgs): CustomResourceObject {
         },
         spec: {
             version: apps.kafka,
+            // The build's base image (the Dockerfile's FROM; Strimzi KafkaConnectBuild: baseImage =
+            // versions.kafkaConnectVersion(spec.image, spec.version)), by digest.
+            image: byDigest(images.strimzi.kafka),
             replicas: size.connectReplicas,
             bootstrapServers: `${BOOTSTRAP_SERVICE}:${TLS_LISTENER.port}`,
             tls: { trustedCertificates: [{ secretName: CLUSTER_CA_SECRET, pattern: "*.crt" }] },

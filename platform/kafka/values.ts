@@ -1,6 +1,7 @@
 // Kafka on Kubernetes (Strimzi, KRaft): the names other layers rely on, sizing and the operator's
 // values. The Kafka cluster, node pool, topics and Connect are in specs.ts, users and ACLs in
 // users.ts, Connect's AWS policies in iam.ts.
+import { digestOf, images } from "../../versions";
 import { bookNames } from "../../lib/naming";
 import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
@@ -176,5 +177,33 @@ export function strimziValues(ha: boolean): Record<string, unknown> {
         featureGates: "-UseConnectBuildWithBuildah",
         resources: size.operator,
         podDisruptionBudget: { enabled: size.operatorReplicas > 1 },
+        ...strimziImageDigests(),
+    };
+}
+
+/**
+ * Every image the operator runs or hands out, by digest: the chart's `strimzi.image` helper
+ * (templates/_helpers.tpl) writes `<repo>@<digest>` when `<key>.image.digest` is set. The per-version
+ * Kafka maps (kafka, kafkaConnect, kafkaMirrorMaker2) would give every version one digest, so the
+ * Kafka and KafkaConnect resources name their image themselves (kafkaCluster, kafkaConnect); Kafka
+ * Exporter and Cruise Control run the Kafka image of apps.kafka, as the chart's tag suffix says.
+ */
+function strimziImageDigests(): Record<string, { digest: string } | { image: { digest: string } }> {
+    const s = images.strimzi;
+    const keys: Record<string, string> = {
+        topicOperator: s.operator,
+        userOperator: s.operator,
+        kafkaInit: s.operator,
+        kafkaExporter: s.kafka,
+        cruiseControl: s.kafka,
+        kanikoExecutor: s.kanikoExecutor,
+        mavenBuilder: s.mavenBuilder,
+        buildah: s.buildah,
+        kafkaBridge: s.kafkaBridge,
+    };
+    return {
+        // The operator's own image is `image`, the others `<key>.image`.
+        image: { digest: digestOf(s.operator) },
+        ...Object.fromEntries(Object.entries(keys).map(([k, image]) => [k, { image: { digest: digestOf(image) } }])),
     };
 }

@@ -88,9 +88,11 @@ export function dockerfile(): string {
 
 export type Arch = "arm64" | "x86_64";
 
-/** The tag names the Superset version, the architecture it was built on and the Dockerfile's hash. */
-export function imageTag(arch: Arch): string {
-    return contentName(`${apps.superset}-${arch === "arm64" ? "arm64" : "amd64"}`.replace(/\./g, "-"), dockerfile());
+/** The tag names the Superset version, the architecture it was built on and the hash of the Dockerfile and its builder. */
+export function imageTag(arch: Arch, builder: string = images.kaniko): string {
+    // The builder too: the repository's tags are immutable, so a new Kaniko (a new build Job) must
+    // push a new tag, or ECR refuses the push.
+    return contentName(`${apps.superset}-${arch === "arm64" ? "arm64" : "amd64"}`.replace(/\./g, "-"), { dockerfile: dockerfile(), builder });
 }
 
 /** The operator: one replica watching the superset namespace only (Role, no manager ClusterRole: the chart's watch.scope). */

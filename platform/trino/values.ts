@@ -166,7 +166,8 @@ export function trinoValues(
     const perNodeMB = parseInt(workers > 0 ? perNode.maxMemoryPerNode : nodeMemory(sizes.coordinator.memoryMiB).maxMemoryPerNode, 10);
     const coordinator = node(sizes.coordinator);
     const values: Record<string, unknown> = {
-        image: { tag: apps.trino },
+        // The chart's repository, named so the policy pack can tell which image the tag belongs to.
+        image: { repository: "trinodb/trino", tag: apps.trino },
         server: {
             workers,
             config: { query: { maxMemory: `${perNodeMB * queryNodes}MB` } },
