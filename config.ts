@@ -185,11 +185,11 @@ export const schema = {
         "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
         [],
     ),
-    // The load balancer controller terminates TLS with it on Airflow's listener (Trino and Kibana
+    // The load balancer controller terminates TLS with it on Airflow's and Grafana's listeners (Trino and Kibana
     // serve HTTPS themselves); required with publicLoadBalancer.
     loadBalancerCertificateArn: field(
         acmCertificateArn,
-        "an ACM certificate for the UIs' host names, served by the load balancer in front of Airflow's API server; required with publicLoadBalancer",
+        "an ACM certificate for the UIs' host names, served by the load balancers in front of Airflow's API server and Grafana; required with publicLoadBalancer",
         "",
     ),
     kafka: field(

@@ -437,6 +437,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         ...(observability
             ? {
                   grafanaPortForward: observability.grafanaPortForward,
+                  ...(observability.grafanaUrlCommand ? { grafanaUrlCommand: observability.grafanaUrlCommand } : {}),
                   grafanaAdminUser: observability.grafanaAdminUser,
                   grafanaAdminPassword: observability.grafanaAdminPassword,
               }

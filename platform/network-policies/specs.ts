@@ -10,6 +10,7 @@ import type { StackConfig } from "../../config";
 import { NAMESPACE } from "../k8s/objects";
 import { CONNECT_NAME, KAFKA_NAME, TLS_LISTENER } from "../kafka/values";
 import { sourceRanges } from "../load-balancer-controller/values";
+import { GRAFANA_CONTAINER_PORT, MONITORING_RELEASE } from "../observability/values";
 
 export interface NetworkPolicyObject {
     apiVersion: "networking.k8s.io/v1";
@@ -47,6 +48,8 @@ export const PODS = {
     kafkaBroker: { "strimzi.io/cluster": KAFKA_NAME, "strimzi.io/kind": "Kafka" },
     // The API producer's task pod (its DAG's pod_override, pipelines/api/specs.ts API_POD_LABEL).
     apiProducer: { "bdok.io/egress": "api-producer" },
+    // The Grafana subchart's selector labels (grafana 12.11.1 templates/_helpers.tpl:81-84 grafana.selectorLabels: name and instance).
+    grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": MONITORING_RELEASE },
     // The program's Kaniko Job building Superset's image (platform/superset/specs.ts buildJobSpec).
     supersetBuild: { "app.kubernetes.io/name": "superset-image-build" },
 } as const;
@@ -82,6 +85,7 @@ export const PORTS = {
     supersetWeb: 8088,
     statsd: 9125,
     kubelet: 10250,
+    grafana: GRAFANA_CONTAINER_PORT,
 } as const;
 
 /** Link-local addresses (the instance metadata service among them): never the internet. */
@@ -335,6 +339,13 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             policy(NAMESPACE.sparkOperator, "allow-load-balancer-spark-history", {
                 podSelector: { matchLabels: PODS.sparkHistory },
                 ingress: [{ from, ports: tcp(PORTS.sparkHistory) }],
+            });
+        }
+        // Grafana, when observability is on: its container port (the NLB's IP targets skip the Service port).
+        if (a.prometheus && a.namespaces.includes(a.prometheus.namespace)) {
+            policy(a.prometheus.namespace, "allow-load-balancer-grafana", {
+                podSelector: { matchLabels: PODS.grafana },
+                ingress: [{ from, ports: tcp(PORTS.grafana) }],
             });
         }
         if (a.superset) {

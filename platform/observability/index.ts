@@ -3,14 +3,22 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
-import type { PlatformContext } from "../context";
+import { exposureDependencies, type PlatformContext } from "../context";
 import { customResource } from "../k8s/resources";
 import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { elasticsearchExporterDeployment } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
-import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, MONITORING_NAMESPACE, MONITORING_RELEASE, grafanaPortForwardCommand, prometheusStackValues } from "./values";
+import {
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_ADMIN_USER,
+    MONITORING_NAMESPACE,
+    MONITORING_RELEASE,
+    grafanaPortForwardCommand,
+    grafanaUrlCommand,
+    prometheusStackValues,
+} from "./values";
 
 export interface ObservabilityArgs {
     platform: PlatformContext;
@@ -32,7 +40,9 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly release: k8s.helm.v3.Release;
-    readonly grafanaPortForward: string = grafanaPortForwardCommand();
+    readonly grafanaPortForward: string;
+    /** Behind a load balancer: the command printing Grafana's URL. */
+    readonly grafanaUrlCommand: string | undefined;
     readonly grafanaAdminUser: string = GRAFANA_ADMIN_USER;
     readonly grafanaAdminPassword: pulumi.Output<string>;
 
@@ -40,6 +50,8 @@ export class Observability extends pulumi.ComponentResource {
         super("bdok:platform:Observability", name, {}, opts);
         const p = { parent: this };
         const { config, storageClass } = args.platform;
+        this.grafanaPortForward = grafanaPortForwardCommand(config);
+        this.grafanaUrlCommand = grafanaUrlCommand(config);
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -68,11 +80,12 @@ export class Observability extends pulumi.ComponentResource {
                 name: MONITORING_RELEASE,
                 ...pinnedChart("kubePrometheusStack"),
                 namespace: ns,
-                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources }),
+                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources, exposure: config }),
                 timeout: releaseTimeout(charts.kubePrometheusStack.chart),
                 skipCrds: true,
             },
-            { parent: this, dependsOn: [...crds, adminSecret, ...args.storage] },
+            // With a load balancer, Grafana's Service (and its NLB) goes before the controller that owns it on destroy.
+            { parent: this, dependsOn: [...crds, adminSecret, ...args.storage, ...exposureDependencies(args.platform)] },
         );
 
         // Monitors, rules and dashboards need only the CRDs (and the namespace); on destroy they go
@@ -92,6 +105,11 @@ export class Observability extends pulumi.ComponentResource {
             { parent: this, dependsOn: [args.elasticsearch] },
         );
 
-        this.registerOutputs({ release: this.release.status, grafanaPortForward: this.grafanaPortForward, grafanaAdminPassword: this.grafanaAdminPassword });
+        this.registerOutputs({
+            release: this.release.status,
+            grafanaPortForward: this.grafanaPortForward,
+            grafanaUrlCommand: this.grafanaUrlCommand,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+        });
     }
 }

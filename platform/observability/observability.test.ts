@@ -3,12 +3,23 @@ import { Graph } from "../../tools/lifecycle";
 import { chartDefaults, deepMerge, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { charts, crdManifests } from "../../versions";
-import { describeEachStack, descendants, inputsOf, one, ofType, planWith, stackSetting } from "../../test/support";
+import {
+    describeEachStack,
+    descendants,
+    exposedService,
+    inputsOf,
+    one,
+    ofType,
+    planWith,
+    plansOfEachExposure,
+    stackSetting,
+    transitiveDeps,
+} from "../../test/support";
 import { networkPolicies } from "../network-policies/specs";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { podMonitor, scrapePorts, scrapeTargets } from "./monitors";
 import { prometheusRule } from "./rules";
-import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues } from "./values";
+import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure } from "./values";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const targetArgs = { karpenterNamespace: "karpenter", sparkJobNamespaces: ["airflow", "kafka"] };
@@ -22,8 +33,15 @@ function defaultsWithSubcharts(): Record<string, unknown> {
 
 describe("Platform: Observability (pure)", () => {
     it("every values key exists in the chart's (or its subchart's) values.yaml, in both profiles", () => {
+        const lb: GrafanaExposure = {
+            exposure: "publicLoadBalancer",
+            loadBalancerSourceRanges: ["203.0.113.0/24"],
+            vpcCidr: "10.0.0.0/16",
+            loadBalancerCertificateArn: "arn:aws:acm:us-east-1:123456789012:certificate/x",
+        };
         for (const ha of [false, true])
-            assert.deepEqual(unknownValuesKeys(prometheusStackValues({ ha, storageClass: "gp3" }), defaultsWithSubcharts()), [], `ha=${ha}`);
+            for (const exposure of [undefined, lb])
+                assert.deepEqual(unknownValuesKeys(prometheusStackValues({ ha, storageClass: "gp3", exposure }), defaultsWithSubcharts()), [], `ha=${ha}`);
     });
 
     it("small: one Prometheus, short retention, no volume; ha: replicas, each with a volume larger than its retention size", () => {
@@ -144,9 +162,84 @@ describe("Platform: Observability (pure)", () => {
     });
 });
 
+describe("Platform: Observability: Grafana behind a load balancer (real chart)", () => {
+    it("renders Grafana's Service with the controller's annotations, TLS on 443 with a certificate, and the pod port the NLB reaches", function () {
+        this.timeout(300_000);
+        const base = { loadBalancerSourceRanges: ["203.0.113.0/24"], vpcCidr: "10.0.0.0/16", loadBalancerCertificateArn: "" };
+        const cert = "arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012";
+        const cases: Array<[GrafanaExposure, string, number, boolean]> = [
+            [{ ...base, exposure: "clusterIp" }, "ClusterIP", 80, false],
+            [{ ...base, exposure: "internalLoadBalancer" }, "LoadBalancer", 80, false],
+            [{ ...base, exposure: "internalLoadBalancer", loadBalancerCertificateArn: cert }, "LoadBalancer", 443, true],
+            [{ ...base, exposure: "publicLoadBalancer", loadBalancerCertificateArn: cert }, "LoadBalancer", 443, true],
+        ];
+        for (const [exposure, type, port, tls] of cases) {
+            const what = `${exposure.exposure}${exposure.loadBalancerCertificateArn ? " with a certificate" : ""}`;
+            const objects = parseManifest(
+                helmTemplate("kubePrometheusStack", {
+                    releaseName: "monitoring",
+                    namespace: MONITORING_NAMESPACE,
+                    values: prometheusStackValues({ ha: false, storageClass: "gp3", exposure }),
+                    kubeVersion: "1.35.0",
+                    skipCrds: true,
+                }),
+            );
+            const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === "monitoring-grafana")!;
+            assert.equal(svc.spec.type, type, what);
+            assert.deepEqual(svc.metadata.annotations ?? {}, exposedService(exposure.exposure, exposure, tls ? [port] : []).annotations, what);
+            assert.deepEqual(
+                svc.spec.ports.map((p: any) => p.port),
+                [port],
+                what,
+            );
+            // The target port is the container port the network policy opens to the load balancer (3000).
+            const grafana = objects.find((o) => o.kind === "Deployment" && o.metadata.name === "monitoring-grafana")!;
+            const container = grafana.spec.template.spec.containers.find((c: any) => c.name === "grafana");
+            const target = container.ports.find((p: any) => p.name === svc.spec.ports[0].targetPort || p.containerPort === svc.spec.ports[0].targetPort);
+            assert.equal(target?.containerPort, 3000, what);
+            const lb = networkPolicies({
+                config: exposure,
+                namespaces: [MONITORING_NAMESPACE],
+                connectToElasticsearch: false,
+                prometheus: { namespace: MONITORING_NAMESPACE, ports: {} },
+            }).find((p) => p.metadata.name === "allow-load-balancer-grafana");
+            assert.equal(!!lb, type === "LoadBalancer", what);
+            if (lb) {
+                assert.deepEqual(lb.spec.podSelector, { matchLabels: grafana.spec.selector.matchLabels }, what);
+                assert.deepEqual((lb.spec.ingress![0] as any).ports, [{ protocol: "TCP", port: 3000 }], what);
+            }
+        }
+    });
+});
+
 describeEachStack(
     (stack) => `Platform: Observability on the ${stack} stack`,
     (plan, stack) => {
+        it("exposes Grafana as the exposure setting says, waits for the load balancer controller then, and outputs how to open it", async function () {
+            this.timeout(300_000);
+            for (const run of await plansOfEachExposure(stack, plan())) {
+                const what = run.config.exposure;
+                const rel = ofType(run, RELEASE).find((r) => inputsOf(r).chart === charts.kubePrometheusStack.chart)!;
+                const svc = inputsOf(rel).values.grafana.service;
+                const tls = what !== "clusterIp" && !!run.config.loadBalancerCertificateArn;
+                const want = exposedService(what, run.config, tls ? [443] : []);
+                assert.equal(svc.type, want.type, what);
+                assert.deepEqual(svc.annotations, want.annotations, what);
+                assert.equal(svc.port, tls ? 443 : 80, what);
+                const lbc = ofType(run, RELEASE).find((r) => inputsOf(r).chart === charts.awsLoadBalancerController.chart)!;
+                assert.equal(transitiveDeps(run, rel.urn).has(lbc.urn), what !== "clusterIp", `${what}: waits for the load balancer controller`);
+                const out = run.plan.outputs;
+                assert.equal(out.grafanaPortForward, `kubectl -n monitoring port-forward svc/monitoring-grafana 3000:${tls ? 443 : 80}`, what);
+                if (what === "clusterIp") assert.ok(!("grafanaUrlCommand" in out), what);
+                else
+                    assert.equal(
+                        out.grafanaUrlCommand,
+                        `kubectl -n monitoring get svc monitoring-grafana -o jsonpath='${tls ? "https" : "http"}://{.status.loadBalancer.ingress[0].hostname}/'`,
+                        what,
+                    );
+            }
+        });
+
         it("the Release pins the chart, skips crds/ and waits for every pinned CRD manifest; monitors and rules wait for them too", () => {
             const run = plan();
             const comp = one(run, "bdok:platform:Observability");

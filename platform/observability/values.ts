@@ -1,6 +1,8 @@
 // kube-prometheus-stack as pure values: names, sizing by profile and the chart's values. The
 // monitors are in monitors.ts, the alerts in rules.ts, the dashboards in dashboards.ts.
+import type { StackConfig } from "../../config";
 import { resources, type Resources } from "../k8s/objects";
+import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
 
 /** The namespace of Prometheus, Alertmanager and Grafana (the component creates it). */
 export const MONITORING_NAMESPACE = "monitoring";
@@ -8,7 +10,11 @@ export const MONITORING_RELEASE = "monitoring";
 /** Short object names (the chart's fullname), so Services read `monitoring-grafana`, `monitoring-prometheus`. */
 export const FULLNAME = "monitoring";
 export const GRAFANA_SERVICE = `${FULLNAME}-grafana`;
+/** Grafana's Service port: plain HTTP, or 443 when the load balancer terminates TLS on it. */
 export const GRAFANA_PORT = 80;
+export const GRAFANA_TLS_PORT = 443;
+/** The port Grafana's container listens on (the subchart's service.targetPort), which the load balancer's IP targets reach. */
+export const GRAFANA_CONTAINER_PORT = 3000;
 export const GRAFANA_ADMIN_SECRET = "grafana-admin";
 export const GRAFANA_ADMIN_USER = "admin";
 /** The datasource uid the chart's sidecar provisions for Prometheus (values.yaml grafana.sidecar.datasources.uid). */
@@ -87,8 +93,34 @@ const volume = (gib: number, storageClass: string) => ({
 /** Selects the platform's and users' monitors and rules by SCRAPE_LABEL, in every namespace. */
 const byScrapeLabel = { matchLabels: { ...SCRAPE_LABEL } };
 
+/** What decides how Grafana is reached: the same settings as every other UI. */
+export type GrafanaExposure = Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr" | "loadBalancerCertificateArn">;
+
+const CLUSTER_IP: GrafanaExposure = { exposure: "clusterIp", loadBalancerSourceRanges: [], vpcCidr: "", loadBalancerCertificateArn: "" };
+
+/** Grafana's Service port: 443 when the load balancer serves TLS (a certificate and a load balancer), else 80. */
+export function grafanaServicePort(e: GrafanaExposure): number {
+    return Object.keys(tlsAnnotations(e, [GRAFANA_TLS_PORT])).length ? GRAFANA_TLS_PORT : GRAFANA_PORT;
+}
+
+/**
+ * Grafana's Service, as Airflow's, Trino's and Kibana's: ClusterIP, or an NLB the load balancer
+ * controller owns with the configured client ranges, TLS at the load balancer when a certificate
+ * is given (Grafana itself speaks plain HTTP, and its login form carries the admin password).
+ */
+export function grafanaService(e: GrafanaExposure): Record<string, unknown> {
+    const port = grafanaServicePort(e);
+    return {
+        type: serviceType(e.exposure),
+        port,
+        annotations: { ...serviceAnnotations(e), ...tlsAnnotations(e, [port]) },
+    };
+}
+
 export interface StackValuesArgs {
     ha: boolean;
+    /** How Grafana is reached (bdok:exposure and the load balancer settings); ClusterIP when not given. */
+    exposure?: GrafanaExposure;
     storageClass: string;
     /** bdok:protectStatefulResources: keep the volumes' claims when Prometheus or Alertmanager is deleted. */
     protect?: boolean;
@@ -159,12 +191,23 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
             // Dashboards and the datasource are provisioned from ConfigMaps: nothing to keep on a volume.
             persistence: { enabled: false },
             sidecar: { resources: s.grafanaSidecar },
+            service: grafanaService(a.exposure ?? CLUSTER_IP),
         },
         "kube-state-metrics": { resources: s.kubeStateMetrics },
     };
 }
 
-/** How to open Grafana: a port-forward to its Service (the admin password: the stack output). */
-export function grafanaPortForwardCommand(): string {
-    return `kubectl -n ${MONITORING_NAMESPACE} port-forward svc/${GRAFANA_SERVICE} 3000:${GRAFANA_PORT}`;
+/** How to open Grafana: a port-forward to its Service, then http://localhost:3000 (the admin password: the stack output). */
+export function grafanaPortForwardCommand(e: GrafanaExposure = CLUSTER_IP): string {
+    return `kubectl -n ${MONITORING_NAMESPACE} port-forward svc/${GRAFANA_SERVICE} 3000:${grafanaServicePort(e)}`;
+}
+
+/**
+ * Behind a load balancer: the command printing Grafana's URL (the NLB's DNS name, known once the
+ * controller has made it; with a certificate, point the certificate's host name at it). None with ClusterIP.
+ */
+export function grafanaUrlCommand(e: GrafanaExposure): string | undefined {
+    if (e.exposure === "clusterIp") return undefined;
+    const scheme = grafanaServicePort(e) === GRAFANA_TLS_PORT ? "https" : "http";
+    return `kubectl -n ${MONITORING_NAMESPACE} get svc ${GRAFANA_SERVICE} -o jsonpath='${scheme}://{.status.loadBalancer.ingress[0].hostname}/'`;
 }
