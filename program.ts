@@ -17,6 +17,7 @@ import { SPARK_JOB_NAMESPACES } from "./platform/spark-operator/values";
 import { STREAMING_APP } from "./pipelines/realtime/values";
 import { Namespaces } from "./platform/namespaces";
 import { NetworkPolicies } from "./platform/network-policies";
+import { urlPort } from "./platform/network-policies/specs";
 import { Trino } from "./platform/trino";
 import { Superset } from "./platform/superset";
 import { Kafka } from "./platform/kafka";
@@ -328,7 +329,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             connectToElasticsearch: cfg.pipelines.realtime,
             superset: cfg.superset.enabled,
             apiProducer: cfg.pipelines.api ? { url: cfg.pipelines.apiUrl } : undefined,
-            ...(observability ? { prometheus: { namespace: MONITORING_NAMESPACE, ports: scrapePorts(scrapeTargets(scrape)) } } : {}),
+            ...(observability
+                ? {
+                      prometheus: {
+                          namespace: MONITORING_NAMESPACE,
+                          ports: scrapePorts(scrapeTargets(scrape)),
+                          ...(cfg.alerting.receiver !== "none" ? { alertReceiverPort: urlPort(cfg.alertingUrl) } : {}),
+                      },
+                  }
+                : {}),
         },
         onCluster,
     );

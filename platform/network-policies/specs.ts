@@ -101,8 +101,11 @@ export interface NetworkPolicyConfig {
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
     connectToElasticsearch: boolean;
-    /** Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability). */
-    prometheus?: { namespace: string; ports: Record<string, number[]> };
+    /**
+     * Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability);
+     * with an alert receiver (bdok:alerting), the port of its URL, which Alertmanager sends to.
+     */
+    prometheus?: { namespace: string; ports: Record<string, number[]>; alertReceiverPort?: number };
     /** Superset runs (bdok:superset.enabled): it queries Trino's coordinator. */
     superset?: boolean;
     /** The API producer's task pod, when that pipeline is on: the URL it polls. */
@@ -117,6 +120,9 @@ export function urlPort(url: string): number {
 
 /** The operator labels every Prometheus pod app.kubernetes.io/name=prometheus (prometheus-operator pkg/prometheus/server/statefulset.go). */
 export const PROMETHEUS_POD = { "app.kubernetes.io/name": "prometheus" } as const;
+
+/** The operator labels every Alertmanager pod app.kubernetes.io/name=alertmanager (prometheus-operator pkg/alertmanager/statefulset.go). */
+export const ALERTMANAGER_POD = { "app.kubernetes.io/name": "alertmanager" } as const;
 
 export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     const out: NetworkPolicyObject[] = [];
@@ -236,6 +242,15 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
                 ...Object.entries(a.prometheus.ports).map(([ns, ports]) => ({ to: [{ namespaceSelector: nsSelector(ns) }], ports: tcp(...ports) })),
                 { to: ips(a.config.vpcCidr), ports: tcp(PORTS.kubelet) },
             ],
+        });
+    }
+
+    // Alertmanager with a receiver: HTTPS to the receiver's port outside the VPC (Slack or the
+    // webhook's host, whose addresses no policy can name), never the VPC nor link-local.
+    if (a.prometheus?.alertReceiverPort && a.namespaces.includes(a.prometheus.namespace)) {
+        egress(a.prometheus.namespace, "allow-alertmanager-receiver-egress", {
+            podSelector: { matchLabels: { ...ALERTMANAGER_POD } },
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.config.vpcCidr, LINK_LOCAL] } }], ports: tcp(a.prometheus.alertReceiverPort) }],
         });
     }
 

@@ -7,6 +7,7 @@ import { exposureDependencies, type PlatformContext } from "../context";
 import { customResource } from "../k8s/resources";
 import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
+import { RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
 import { elasticsearchExporterDeployment } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
@@ -74,18 +75,36 @@ export class Observability extends pulumi.ComponentResource {
             p,
         );
 
+        // The receiver's URL (bdok:alertingUrl, a Pulumi secret) only in this Secret; the config names its file.
+        const receiver =
+            config.alerting.receiver === "none"
+                ? []
+                : [
+                      new k8s.core.v1.Secret(
+                          `${name}-alert-receiver`,
+                          { metadata: { name: RECEIVER_SECRET, namespace: ns }, stringData: { [RECEIVER_SECRET_KEY]: pulumi.secret(config.alertingUrl) } },
+                          p,
+                      ),
+                  ];
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
                 name: MONITORING_RELEASE,
                 ...pinnedChart("kubePrometheusStack"),
                 namespace: ns,
-                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources, exposure: config }),
+                values: prometheusStackValues({
+                    ha: config.ha,
+                    storageClass,
+                    protect: config.protectStatefulResources,
+                    exposure: config,
+                    alerting: config.alerting,
+                }),
                 timeout: releaseTimeout(charts.kubePrometheusStack.chart),
                 skipCrds: true,
             },
             // With a load balancer, Grafana's Service (and its NLB) goes before the controller that owns it on destroy.
-            { parent: this, dependsOn: [...crds, adminSecret, ...args.storage, ...exposureDependencies(args.platform)] },
+            { parent: this, dependsOn: [...crds, adminSecret, ...receiver, ...args.storage, ...exposureDependencies(args.platform)] },
         );
 
         // Monitors, rules and dashboards need only the CRDs (and the namespace); on destroy they go

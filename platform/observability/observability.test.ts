@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as YAML from "yaml";
+import { parseConfig } from "../../config";
+import { loadStackConfig } from "../../tools/stack-files";
 import { Graph } from "../../tools/lifecycle";
 import { chartDefaults, deepMerge, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { helmTemplate, parseManifest } from "../../tools/helm";
@@ -18,7 +21,8 @@ import {
 import { networkPolicies } from "../network-policies/specs";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { podMonitor, scrapePorts, scrapeTargets } from "./monitors";
-import { prometheusRule } from "./rules";
+import { alerts, prometheusRule } from "./rules";
+import { RECEIVER, RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
 import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure } from "./values";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -295,5 +299,193 @@ describe("Platform: Observability off (bdok:observability.enabled false)", () =>
         const trino = ofType(run, RELEASE).find((r) => inputsOf(r).chart === charts.trino.chart)!;
         assert.equal(inputsOf(trino).values.jmx, undefined);
         assert.ok(!("grafanaAdminPassword" in run.plan.outputs));
+    });
+});
+
+// ---- Alerting: where Alertmanager sends the alerts ----
+
+/** A matcher of Alertmanager's route (pkg/labels/parse.go: name, one of = != =~ !~, a quoted or bare value). */
+function matcherOf(text: string): (labels: Record<string, string>) => boolean {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)\s*(=~|!~|!=|=)\s*"?(.*?)"?\s*$/.exec(text);
+    assert.ok(m, `matcher ${text}`);
+    const [, name, op, value] = m;
+    // Regex matchers are anchored (pkg/labels/matcher.go NewMatcher: "^(?:" + value + ")$").
+    const re = new RegExp(`^(?:${value})$`);
+    const v = (l: Record<string, string>) => l[name] ?? "";
+    return { "=": (l: any) => v(l) === value, "!=": (l: any) => v(l) !== value, "=~": (l: any) => re.test(v(l)), "!~": (l: any) => !re.test(v(l)) }[op]!;
+}
+
+/**
+ * The receivers an alert goes to: Alertmanager v0.34.0 dispatch/route.go:171-194 (Route.Match): a
+ * route matches when all its matchers do; its children are tried in order, the first match ends the
+ * search unless it says `continue`; with no matching child the route itself is the match. A route
+ * without a receiver inherits its parent's (dispatch/route.go NewRoute).
+ */
+function receiversOf(route: any, labels: Record<string, string>, inherited = ""): string[] {
+    const receiver = route.receiver || inherited;
+    if (!(route.matchers ?? []).every((m: string) => matcherOf(m)(labels))) return [];
+    const all: string[] = [];
+    for (const child of route.routes ?? []) {
+        const got = receiversOf(child, labels, receiver);
+        all.push(...got);
+        if (got.length && !child.continue) break;
+    }
+    return all.length ? all : [receiver];
+}
+
+/**
+ * What Alertmanager v0.34.0 refuses in a config (config/config.go Config.UnmarshalYAML): a root
+ * route without a receiver or with matchers (:657-667), a route naming an undefined receiver
+ * (checkReceiver :701-716); a Slack config without its URL or with both api_url and api_url_file
+ * (:435-440, notifiers.go:366-374); a webhook config with neither or both of url, url_file
+ * (notify/webhook/config.go:60-65).
+ */
+function alertmanagerConfigProblems(c: any): string[] {
+    const out: string[] = [];
+    const names = new Set((c.receivers ?? []).map((r: any) => r.name));
+    if (!c.route?.receiver) out.push("root route must specify a default receiver");
+    if (c.route?.matchers?.length || c.route?.match || c.route?.match_re) out.push("root route must not have any matchers");
+    const walk = (r: any) => {
+        for (const s of r.routes ?? []) walk(s);
+        if (r.receiver && !names.has(r.receiver)) out.push(`undefined receiver "${r.receiver}" used in route`);
+    };
+    if (c.route) walk(c.route);
+    for (const r of c.receivers ?? []) {
+        for (const s of r.slack_configs ?? []) {
+            if (s.api_url && s.api_url_file) out.push(`${r.name}: at most one of api_url & api_url_file`);
+            if (!s.api_url && !s.api_url_file && !c.global?.slack_api_url && !c.global?.slack_api_url_file) out.push(`${r.name}: no Slack API URL`);
+        }
+        for (const w of r.webhook_configs ?? []) {
+            if (!w.url && !w.url_file) out.push(`${r.name}: one of url or url_file must be configured`);
+            if (w.url && w.url_file) out.push(`${r.name}: at most one of url & url_file`);
+        }
+    }
+    return out;
+}
+
+function renderedAlertmanager(alerting: { receiver: "none" | "slack" | "webhook"; slackChannel: string }) {
+    const objects = parseManifest(
+        helmTemplate("kubePrometheusStack", {
+            releaseName: "monitoring",
+            namespace: MONITORING_NAMESPACE,
+            values: prometheusStackValues({ ha: false, storageClass: "gp3", alerting }),
+            kubeVersion: "1.35.0",
+            skipCrds: true,
+        }),
+    );
+    const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "alertmanager-monitoring-alertmanager")!;
+    const config = YAML.parse(Buffer.from(secret.data["alertmanager.yaml"], "base64").toString("utf8"));
+    const am = objects.find((o) => o.kind === "Alertmanager")!;
+    return { config, am };
+}
+
+describe("Platform: Observability: the alert receiver (bdok:alerting)", () => {
+    const every = [...alerts({ streaming: { namespace: "kafka", application: "s" } })];
+
+    it("the rendered config routes every alert of rules.ts to the receiver, reading its URL from the mounted Secret; Watchdog stays dropped", function () {
+        this.timeout(300_000);
+        for (const receiver of ["slack", "webhook"] as const) {
+            const { config, am } = renderedAlertmanager({ receiver, slackChannel: receiver === "slack" ? "#alerts" : "" });
+            assert.deepEqual(alertmanagerConfigProblems(config), [], receiver);
+            for (const a of every) {
+                const labels = { alertname: a.alert, severity: a.severity, namespace: "kafka" };
+                assert.deepEqual(receiversOf(config.route, labels), [RECEIVER], `${receiver}: ${a.alert}`);
+            }
+            assert.deepEqual(receiversOf(config.route, { alertname: "Watchdog", severity: "none" }), ["null"]);
+            // The chart's own alerts (e.g. a crash-looping pod) go there too.
+            assert.deepEqual(receiversOf(config.route, { alertname: "KubePodCrashLooping", severity: "warning" }), [RECEIVER]);
+            const ours = config.receivers.find((r: any) => r.name === RECEIVER);
+            const file = receiver === "slack" ? ours.slack_configs[0].api_url_file : ours.webhook_configs[0].url_file;
+            // The file is the Secret the Alertmanager mounts (values.yaml:1030-1031: under /etc/alertmanager/secrets/<name>/).
+            assert.deepEqual(am.spec.secrets, [RECEIVER_SECRET]);
+            assert.equal(file, `/etc/alertmanager/secrets/${RECEIVER_SECRET}/${RECEIVER_SECRET_KEY}`);
+            if (receiver === "slack") assert.equal(ours.slack_configs[0].channel, "#alerts");
+            // No URL in the config itself.
+            assert.ok(!/https?:\/\//.test(JSON.stringify(ours)), JSON.stringify(ours));
+        }
+    });
+
+    it("with receiver none (the default), the chart's config drops every alert, and nothing is mounted", function () {
+        this.timeout(300_000);
+        const { config, am } = renderedAlertmanager({ receiver: "none", slackChannel: "" });
+        assert.deepEqual(alertmanagerConfigProblems(config), []);
+        for (const a of every) assert.deepEqual(receiversOf(config.route, { alertname: a.alert, severity: a.severity }), ["null"], a.alert);
+        assert.equal(am.spec.secrets, undefined);
+    });
+
+    it("the route checker can fail: a route to an undefined receiver, a webhook with both url and url_file, a matcher that routes an alert away", () => {
+        const bad = {
+            route: { receiver: "bdok", routes: [{ receiver: "pager", matchers: ['severity = "critical"'] }] },
+            receivers: [{ name: "bdok", webhook_configs: [{ url: "https://x.example/", url_file: "/f" }] }],
+        };
+        assert.deepEqual(alertmanagerConfigProblems(bad), ["bdok: at most one of url & url_file", 'undefined receiver "pager" used in route'].reverse());
+        assert.deepEqual(receiversOf(bad.route, { alertname: "KafkaConnectorFailed", severity: "critical" }), ["pager"]);
+        assert.deepEqual(receiversOf(bad.route, { alertname: "BatchDagRunFailed", severity: "warning" }), ["bdok"]);
+        assert.deepEqual(
+            receiversOf(
+                { receiver: "a", routes: [{ receiver: "b", matchers: ["alertname =~ Kafka.*"], continue: true }, { receiver: "c" }] },
+                { alertname: "KafkaX" },
+            ),
+            ["b", "c"],
+        );
+    });
+
+    it("refuses half settings, naming the key, and never echoes the URL", () => {
+        const url = "https://hooks.slack.com/services/T000/B000/SECRETSECRET";
+        const cases: Array<[Record<string, unknown>, string | undefined]> = [
+            [{ "bdok:alerting": JSON.stringify({ receiver: "slack" }) }, "bdok:alertingUrl"],
+            [{ "bdok:alerting": JSON.stringify({ receiver: "webhook" }) }, "bdok:alertingUrl"],
+            [{ "bdok:alertingUrl": url }, "bdok:alerting.receiver"],
+            [{ "bdok:alerting": JSON.stringify({ receiver: "webhook", slackChannel: "#a" }), "bdok:alertingUrl": url }, "bdok:alerting.slackChannel"],
+            [{ "bdok:alerting": JSON.stringify({ receiver: "slack" }), "bdok:alertingUrl": "http://hooks.slack.com/x" }, "bdok:alertingUrl"],
+            [
+                { "bdok:alerting": JSON.stringify({ receiver: "slack" }), "bdok:alertingUrl": url, "bdok:observability": JSON.stringify({ enabled: false }) },
+                "bdok:alerting.receiver",
+            ],
+            [{ "bdok:alerting": JSON.stringify({ receiver: "slack", slackChannel: "#alerts" }), "bdok:alertingUrl": url }, undefined],
+            [{ "bdok:alerting": JSON.stringify({ receiver: "webhook" }), "bdok:alertingUrl": "https://alerts.example.com:8443/hook" }, undefined],
+            [{}, undefined],
+        ];
+        for (const [overrides, key] of cases) {
+            const raw = { ...loadStackConfig("dev"), ...(overrides as Record<string, string>) };
+            let message = "";
+            try {
+                parseConfig(raw, "dev");
+            } catch (e) {
+                message = String((e as Error).message);
+            }
+            if (key === undefined) assert.equal(message, "", JSON.stringify(overrides));
+            else assert.ok(message.includes(`${key}:`), `${JSON.stringify(Object.keys(overrides))}: ${message}`);
+            assert.ok(!message.includes("SECRETSECRET") && !message.includes("hooks.slack.com/x"), message);
+        }
+    });
+
+    it("in the plan: the URL only in a Secret (a Pulumi secret) the release waits for, and Alertmanager's egress to its port outside the VPC", async function () {
+        this.timeout(300_000);
+        const url = "https://alerts.example.com:8443/hook/SECRETSECRET";
+        const run = await planWith("dev", { "bdok:alerting": JSON.stringify({ receiver: "webhook" }), "bdok:alertingUrl": url });
+        const secret = ofType(run, "kubernetes:core/v1:Secret").find((s) => inputsOf(s).metadata?.name === RECEIVER_SECRET)!;
+        assert.ok(secret, "the receiver Secret");
+        assert.equal(secret.inputs.stringData, "[secret]");
+        const holders = run.captured.filter((r) => JSON.stringify(r.rawInputs ?? {}).includes("SECRETSECRET")).map((r) => r.name);
+        assert.deepEqual(holders, [secret.name], "no other resource holds the URL");
+        assert.ok(!JSON.stringify(run.plan.outputs).includes("SECRETSECRET"));
+        const rel = ofType(run, RELEASE).find((r) => inputsOf(r).chart === charts.kubePrometheusStack.chart)!;
+        assert.ok(transitiveDeps(run, rel.urn).has(secret.urn), "the release waits for the Secret");
+        assert.equal(inputsOf(rel).values.alertmanager.config.route.receiver, RECEIVER);
+        const egress = ofType(run, "kubernetes:networking.k8s.io/v1:NetworkPolicy").find(
+            (p) => inputsOf(p).metadata.name === "allow-alertmanager-receiver-egress",
+        )!;
+        assert.ok(egress, "Alertmanager's egress policy");
+        const spec = inputsOf(egress).spec;
+        assert.deepEqual(spec.podSelector, { matchLabels: { "app.kubernetes.io/name": "alertmanager" } });
+        assert.deepEqual(spec.egress[0].ports, [{ protocol: "TCP", port: 8443 }]);
+        assert.deepEqual(spec.egress[0].to[0].ipBlock.except, [run.config.vpcCidr, "169.254.0.0/16"]);
+        // The default (receiver none): no Secret, no egress.
+        const plain = await planWith("dev", {});
+        assert.ok(!ofType(plain, "kubernetes:core/v1:Secret").some((s) => inputsOf(s).metadata?.name === RECEIVER_SECRET));
+        assert.ok(
+            !ofType(plain, "kubernetes:networking.k8s.io/v1:NetworkPolicy").some((p) => inputsOf(p).metadata.name === "allow-alertmanager-receiver-egress"),
+        );
     });
 });

@@ -3,6 +3,7 @@
 import type { StackConfig } from "../../config";
 import { resources, type Resources } from "../k8s/objects";
 import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
+import { alertmanagerReceiverValues, type AlertingConfig } from "./alerting";
 
 /** The namespace of Prometheus, Alertmanager and Grafana (the component creates it). */
 export const MONITORING_NAMESPACE = "monitoring";
@@ -121,6 +122,8 @@ export interface StackValuesArgs {
     ha: boolean;
     /** How Grafana is reached (bdok:exposure and the load balancer settings); ClusterIP when not given. */
     exposure?: GrafanaExposure;
+    /** Where Alertmanager sends the alerts (bdok:alerting); the chart's drop-everything config when not given. */
+    alerting?: AlertingConfig;
     storageClass: string;
     /** bdok:protectStatefulResources: keep the volumes' claims when Prometheus or Alertmanager is deleted. */
     protect?: boolean;
@@ -138,6 +141,10 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
     const s = observabilitySizing(a.ha);
     // The StatefulSets' claims go with them (no orphaned EBS volume after a destroy) unless the stack keeps its data.
     const claims = { persistentVolumeClaimRetentionPolicy: { whenDeleted: a.protect ? "Retain" : "Delete", whenScaled: "Retain" } };
+    const receiver = alertmanagerReceiverValues(a.alerting ?? { receiver: "none", slackChannel: "" }) as {
+        config?: unknown;
+        alertmanagerSpec?: Record<string, unknown>;
+    };
     const pdb = (replicas: number) => (replicas > 1 ? { enabled: true, minAvailable: 1 } : { enabled: false });
     return {
         fullnameOverride: FULLNAME,
@@ -177,10 +184,12 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
             podDisruptionBudget: pdb(s.prometheusReplicas),
         },
         alertmanager: {
+            ...(receiver.config ? { config: receiver.config } : {}),
             alertmanagerSpec: {
                 replicas: s.alertmanagerReplicas,
                 resources: s.alertmanager,
                 ...(s.alertmanagerVolumeGiB ? { storage: volume(s.alertmanagerVolumeGiB, a.storageClass), ...claims } : {}),
+                ...(receiver.alertmanagerSpec ?? {}),
             },
             podDisruptionBudget: pdb(s.alertmanagerReplicas),
         },
