@@ -1,4 +1,7 @@
 import { strict as assert } from "assert";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import * as YAML from "yaml";
 import { parseConfig } from "../../config";
 import { loadStackConfig } from "../../tools/stack-files";
@@ -15,6 +18,7 @@ import {
     ofType,
     planWith,
     plansOfEachExposure,
+    runProcess,
     stackSetting,
     transitiveDeps,
 } from "../../test/support";
@@ -403,6 +407,32 @@ describe("Platform: Observability: the alert receiver (bdok:alerting)", () => {
             // No URL in the config itself.
             assert.ok(!/https?:\/\//.test(JSON.stringify(ours)), JSON.stringify(ours));
         }
+    });
+
+    // Alertmanager's own checker, when one is at hand (BDOK_AMTOOL: `go install
+    // github.com/prometheus/alertmanager/cmd/amtool@v0.34.0`, the chart's Alertmanager version).
+    (process.env.BDOK_AMTOOL ? it : it.skip)("amtool check-config accepts the rendered config and routes every alert to the receiver", async function () {
+        this.timeout(300_000);
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-am-"));
+        for (const receiver of ["slack", "webhook"] as const) {
+            const { config } = renderedAlertmanager({ receiver, slackChannel: "" });
+            const file = path.join(dir, `${receiver}.yaml`);
+            fs.writeFileSync(file, YAML.stringify(config));
+            const check = await runProcess(process.env.BDOK_AMTOOL!, ["check-config", file]);
+            assert.equal(check.status, 0, check.stdout + check.stderr);
+            for (const a of every) {
+                const r = await runProcess(process.env.BDOK_AMTOOL!, [
+                    "config",
+                    "routes",
+                    "test",
+                    `--config.file=${file}`,
+                    `alertname=${a.alert}`,
+                    `severity=${a.severity}`,
+                ]);
+                assert.equal(r.stdout.trim(), RECEIVER, `${receiver}: ${a.alert} ${r.stderr}`);
+            }
+        }
+        fs.rmSync(dir, { recursive: true, force: true });
     });
 
     it("with receiver none (the default), the chart's config drops every alert, and nothing is mounted", function () {
