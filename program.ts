@@ -12,6 +12,7 @@ import { Elastic } from "./platform/elastic";
 import { NAMESPACE, NAMESPACES } from "./platform/k8s/objects";
 import { Observability } from "./platform/observability";
 import { scrapePorts, scrapeTargets } from "./platform/observability/monitors";
+import { ES_EXPORTER_USER } from "./platform/observability/exporter";
 import { MONITORING_NAMESPACE } from "./platform/observability/values";
 import { SPARK_JOB_NAMESPACES } from "./platform/spark-operator/values";
 import { STREAMING_APP } from "./pipelines/realtime/values";
@@ -293,8 +294,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         {
             platform,
             namespace: namespaces.byName.elastic,
-            // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
-            ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+            // The realtime pipeline's sink and the Elasticsearch exporter log in as their own file-realm
+            // users (their Secrets: pipelines/realtime/index.ts, platform/observability/index.ts).
+            auth: {
+                fileRealmSecrets: [
+                    ...(cfg.pipelines.realtime ? [ES_SINK.userSecret] : []),
+                    ...(cfg.observability.enabled ? [ES_EXPORTER_USER.userSecret] : []),
+                ],
+                roleSecrets: [...(cfg.pipelines.realtime ? [ES_SINK.rolesSecret] : []), ...(cfg.observability.enabled ? [ES_EXPORTER_USER.rolesSecret] : [])],
+            },
             pools: karpenter.ready,
             storage: cluster.ready,
         },

@@ -8,7 +8,8 @@ import { customResource } from "../k8s/resources";
 import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
-import { elasticsearchExporterDeployment } from "./exporter";
+import * as YAML from "yaml";
+import { ES_EXPORTER_USER, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
 import {
@@ -117,11 +118,28 @@ export class Observability extends pulumi.ComponentResource {
             new k8s.core.v1.ConfigMap(`${name}-${d.uid}`, { metadata: { ...cm.metadata, namespace: ns }, data: cm.data }, p);
         }
 
+        // The exporter's own login: ECK loads these two Secrets (program.ts lists them in the Elasticsearch's spec.auth).
+        const esNs = args.elasticNamespace.metadata.name;
+        const exporterPassword = new random.RandomPassword(`${name}-es-exporter`, { length: 32, special: false }, p);
+        const exporterUser = new k8s.core.v1.Secret(
+            `${name}-es-exporter-user`,
+            {
+                metadata: { name: ES_EXPORTER_USER.userSecret, namespace: esNs },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: ES_EXPORTER_USER.user, password: pulumi.secret(exporterPassword.result), roles: ES_EXPORTER_USER.role },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const exporterRole = new k8s.core.v1.Secret(
+            `${name}-es-exporter-role`,
+            { metadata: { name: ES_EXPORTER_USER.rolesSecret, namespace: esNs }, type: "Opaque", stringData: { "roles.yml": YAML.stringify(exporterRoles()) } },
+            p,
+        );
         const exporter = elasticsearchExporterDeployment();
         new k8s.apps.v1.Deployment(
             `${name}-elasticsearch-exporter`,
-            { metadata: { ...exporter.metadata, namespace: args.elasticNamespace.metadata.name }, spec: exporter.spec },
-            { parent: this, dependsOn: [args.elasticsearch] },
+            { metadata: { ...exporter.metadata, namespace: esNs }, spec: exporter.spec },
+            { parent: this, dependsOn: [args.elasticsearch, exporterUser, exporterRole] },
         );
 
         this.registerOutputs({

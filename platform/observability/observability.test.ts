@@ -27,6 +27,8 @@ import { dashboardConfigMap, dashboards } from "./dashboards";
 import { podMonitor, scrapePorts, scrapeTargets } from "./monitors";
 import { alerts, prometheusRule } from "./rules";
 import { RECEIVER, RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
+import { ES_EXPORTER_USER, EXPORTER_FLAGS, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
+import { ES_ELASTIC_USER_SECRET } from "../elastic/values";
 import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure } from "./values";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -519,3 +521,88 @@ describe("Platform: Observability: the alert receiver (bdok:alerting)", () => {
         );
     });
 });
+
+// ---- The Elasticsearch exporter's own login ----
+
+/**
+ * What each exporter setting needs (prometheus-community/elasticsearch_exporter README, "Elasticsearch
+ * 7.x security privileges"): the defaults (cluster health, node stats) cluster `monitor`; es.indices
+ * and es.indices_settings `monitor` on the indices; es.shards both; es.snapshots the snapshot and
+ * repository reads. Flags absent from the table (es.all, es.ca, es.uri, web.*) need nothing more.
+ */
+const EXPORTER_PRIVILEGES: Record<string, { cluster: string[]; indices: string[] }> = {
+    defaults: { cluster: ["monitor"], indices: [] },
+    "--es.cluster_settings": { cluster: ["monitor"], indices: [] },
+    "--es.indices": { cluster: [], indices: ["monitor"] },
+    "--es.indices_settings": { cluster: [], indices: ["monitor"] },
+    "--es.shards": { cluster: ["monitor"], indices: ["monitor"] },
+    "--es.snapshots": { cluster: ["cluster:admin/snapshot/status", "cluster:admin/repository/get"], indices: [] },
+};
+
+function neededPrivileges(flags: string[]) {
+    const need = { cluster: new Set<string>(), indices: new Set<string>() };
+    for (const key of ["defaults", ...flags.map((f) => f.split("=")[0])]) {
+        for (const c of EXPORTER_PRIVILEGES[key]?.cluster ?? []) need.cluster.add(c);
+        for (const i of EXPORTER_PRIVILEGES[key]?.indices ?? []) need.indices.add(i);
+    }
+    return { cluster: [...need.cluster].sort(), indices: [...need.indices].sort() };
+}
+
+function granted(roles: Record<string, any>) {
+    const r = roles[ES_EXPORTER_USER.role];
+    return { cluster: [...r.cluster].sort(), indices: [...new Set<string>(r.indices.flatMap((i: any) => i.privileges))].sort() };
+}
+
+describe("Platform: Observability: the Elasticsearch exporter's login", () => {
+    it("logs in as its own user from its own Secret, never as elastic", () => {
+        const d = elasticsearchExporterDeployment();
+        const env = d.spec.template.spec.containers[0].env;
+        assert.deepEqual(
+            env.map((e: any) => [e.name, e.valueFrom?.secretKeyRef?.name, e.valueFrom?.secretKeyRef?.key, e.value]),
+            [
+                ["ES_USERNAME", ES_EXPORTER_USER.userSecret, "username", undefined],
+                ["ES_PASSWORD", ES_EXPORTER_USER.userSecret, "password", undefined],
+            ],
+        );
+        assert.ok(!JSON.stringify(d).includes(ES_ELASTIC_USER_SECRET));
+    });
+
+    it("its role grants exactly what its flags need (the exporter's README), and the check fails when a flag needs more", () => {
+        assert.deepEqual(granted(exporterRoles()), neededPrivileges(EXPORTER_FLAGS));
+        assert.deepEqual(granted(exporterRoles()), { cluster: ["monitor"], indices: [] });
+        // With index statistics on, the role would fall short.
+        assert.notDeepEqual(granted(exporterRoles()), neededPrivileges([...EXPORTER_FLAGS, "--es.indices"]));
+    });
+});
+
+describeEachStack(
+    (stack) => `Platform: Observability: the exporter's user on the ${stack} stack`,
+    (plan) => {
+        it("ECK loads its basic-auth Secret (a Pulumi secret) and its role; the exporter waits for both; nothing of observability reads the elastic user", () => {
+            const run = plan();
+            const es = inputsOf(one(run, "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch"));
+            assert.ok(es.spec.auth.fileRealm.some((r: any) => r.secretName === ES_EXPORTER_USER.userSecret));
+            assert.ok(es.spec.auth.roles.some((r: any) => r.secretName === ES_EXPORTER_USER.rolesSecret));
+            const secrets = ofType(run, "kubernetes:core/v1:Secret");
+            const user = secrets.find((s) => inputsOf(s).metadata?.name === ES_EXPORTER_USER.userSecret)!;
+            assert.equal(inputsOf(user).metadata.namespace, "elastic");
+            // ECK's file realm reads a kubernetes.io/basic-auth Secret's username, password and roles.
+            assert.equal(inputsOf(user).type, "kubernetes.io/basic-auth");
+            assert.equal(user.inputs.stringData, "[secret]");
+            const raw = (user.rawInputs as any).stringData;
+            assert.deepEqual([raw.username, raw.roles], [ES_EXPORTER_USER.user, ES_EXPORTER_USER.role]);
+            assert.ok(raw.password.length >= 24);
+            const role = secrets.find((s) => inputsOf(s).metadata?.name === ES_EXPORTER_USER.rolesSecret)!;
+            assert.deepEqual(YAML.parse(inputsOf(role).stringData["roles.yml"]), exporterRoles());
+            const exporter = ofType(run, "kubernetes:apps/v1:Deployment").find((d) => inputsOf(d).metadata.name === "elasticsearch-exporter")!;
+            for (const s of [user, role]) assert.ok(transitiveDeps(run, exporter.urn).has(s.urn), `waits for ${s.name}`);
+            const mine = descendants(run, one(run, "bdok:platform:Observability").urn);
+            const readers = mine.filter((r) => JSON.stringify(r.inputs).includes(`"${ES_ELASTIC_USER_SECRET}"`));
+            assert.deepEqual(
+                readers.map((r) => r.name),
+                [],
+                "nothing of observability reads the elastic user's Secret",
+            );
+        });
+    },
+);
