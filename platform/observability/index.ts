@@ -8,6 +8,7 @@ import { customResource } from "../k8s/resources";
 import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
+import { monitoringRbac } from "./rbac";
 import * as YAML from "yaml";
 import { ES_EXPORTER_USER, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
@@ -88,6 +89,22 @@ export class Observability extends pulumi.ComponentResource {
                       ),
                   ];
 
+        // The operator's and Prometheus's RBAC (the chart's is off): a Role in this namespace, read-only ClusterRoles.
+        const rbac = monitoringRbac(MONITORING_NAMESPACE).map((o) => {
+            const meta = o.metadata.namespace ? { ...o.metadata, namespace: ns } : o.metadata;
+            const id = `${name}-rbac-${o.kind.toLowerCase()}-${o.metadata.name}`;
+            switch (o.kind) {
+                case "Role":
+                    return new k8s.rbac.v1.Role(id, { metadata: meta, rules: o.rules }, p);
+                case "ClusterRole":
+                    return new k8s.rbac.v1.ClusterRole(id, { metadata: meta, rules: o.rules }, p);
+                case "RoleBinding":
+                    return new k8s.rbac.v1.RoleBinding(id, { metadata: meta, roleRef: o.roleRef!, subjects: o.subjects }, p);
+                case "ClusterRoleBinding":
+                    return new k8s.rbac.v1.ClusterRoleBinding(id, { metadata: meta, roleRef: o.roleRef!, subjects: o.subjects }, p);
+            }
+        });
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
@@ -105,7 +122,7 @@ export class Observability extends pulumi.ComponentResource {
                 skipCrds: true,
             },
             // With a load balancer, Grafana's Service (and its NLB) goes before the controller that owns it on destroy.
-            { parent: this, dependsOn: [...crds, adminSecret, ...receiver, ...args.storage, ...exposureDependencies(args.platform)] },
+            { parent: this, dependsOn: [...crds, adminSecret, ...receiver, ...rbac, ...args.storage, ...exposureDependencies(args.platform)] },
         );
 
         // Monitors, rules and dashboards need only the CRDs (and the namespace); on destroy they go

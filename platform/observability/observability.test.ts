@@ -29,6 +29,8 @@ import { alerts, prometheusRule } from "./rules";
 import { RECEIVER, RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
 import { ES_EXPORTER_USER, EXPORTER_FLAGS, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
 import { ES_ELASTIC_USER_SECRET } from "../elastic/values";
+import { renderPlan } from "../../tools/render";
+import { worldOf } from "../../tools/references";
 import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure } from "./values";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -603,6 +605,64 @@ describeEachStack(
                 [],
                 "nothing of observability reads the elastic user's Secret",
             );
+        });
+    },
+);
+
+// ---- The monitoring accounts' RBAC ----
+
+const READ_VERBS = new Set(["get", "list", "watch"]);
+
+describeEachStack(
+    (stack) => `Platform: Observability RBAC on the ${stack} stack`,
+    (plan) => {
+        it("monitoring's accounts write only in monitoring; cluster-wide they only read, never Secrets, each read named", () => {
+            const run = plan();
+            const world = worldOf(run.captured, renderPlan(run));
+            const bindings = world.filter(
+                (o) =>
+                    (o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding") &&
+                    (o.body.subjects ?? []).some((x: any) => x.kind === "ServiceAccount" && (x.namespace ?? o.namespace) === MONITORING_NAMESPACE),
+            );
+            const cluster: Record<string, string[]> = {};
+            for (const b of bindings) {
+                const ref = b.body.roleRef;
+                const role = world.find((o) => o.kind === ref.kind && o.name === ref.name && (ref.kind === "ClusterRole" || o.namespace === b.namespace));
+                assert.ok(role, `${b.kind} ${b.name}: no ${ref.kind} ${ref.name}`);
+                const who = b.body.subjects.map((x: any) => x.name).join(",");
+                if (b.kind === "RoleBinding") {
+                    assert.equal(b.namespace, MONITORING_NAMESPACE, `${who} is bound in ${b.namespace}`);
+                    continue;
+                }
+                for (const r of role.body.rules ?? []) {
+                    assert.ok(
+                        r.verbs.every((v: string) => READ_VERBS.has(v)),
+                        `${who}: cluster-wide ${r.verbs} on ${r.resources ?? r.nonResourceURLs}`,
+                    );
+                    assert.ok(!(r.resources ?? []).some((x: string) => x === "secrets" || x === "*"), `${who} reads Secrets cluster-wide`);
+                    (cluster[who] ??= []).push(...(r.resources ?? r.nonResourceURLs));
+                }
+            }
+            // What each needs across the cluster (docs/security.md says why).
+            assert.deepEqual(cluster["monitoring-operator"]?.sort(), ["ingresses", "namespaces", "nodes", "storageclasses"]);
+            assert.deepEqual(cluster["monitoring-prometheus"]?.sort(), [
+                "/metrics",
+                "/metrics/cadvisor",
+                "endpoints",
+                "endpointslices",
+                "ingresses",
+                "nodes",
+                "nodes/metrics",
+                "pods",
+                "services",
+            ]);
+            assert.ok(cluster["monitoring-kube-state-metrics"]?.includes("pods"), "kube-state-metrics reads pods (StreamingApplicationNotRunning)");
+            assert.ok(!("monitoring-grafana" in cluster), "Grafana: a Role in monitoring only");
+            // The operator watches (and the kubelet Service lives in) monitoring only.
+            const op = world.find((o) => o.kind === "Deployment" && o.name === "monitoring-operator")!;
+            const args: string[] = op.body.spec.template.spec.containers[0].args;
+            assert.ok(args.includes(`--namespaces=${MONITORING_NAMESPACE}`), args.join(" "));
+            assert.ok(args.includes(`--kubelet-service=${MONITORING_NAMESPACE}/monitoring-kubelet`), args.join(" "));
         });
     },
 );

@@ -24,9 +24,10 @@ export const PROMETHEUS_DATASOURCE_UID = "prometheus";
 export const DASHBOARD_LABEL = { grafana_dashboard: "1" } as const;
 
 /**
- * The label Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by, in every
- * namespace: a user's own monitor or rule carrying it is picked up like the platform's. The chart
- * labels its own monitors (kubelet, kube-state-metrics, the operator) `release: <release name>`.
+ * The label Prometheus selects ServiceMonitors, PodMonitors and PrometheusRules by, in `monitoring`
+ * (the namespace the operator watches): a user's own monitor or rule there carrying it is picked up
+ * like the platform's. The chart labels its own monitors (kubelet, kube-state-metrics, the operator)
+ * `release: <release name>`.
  */
 export const SCRAPE_LABEL = { release: MONITORING_RELEASE } as const;
 
@@ -158,7 +159,14 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
         // The chart's node-exporter rules would read series nothing exposes (its other rules for what
         // is off are already gated on the component).
         defaultRules: { rules: { node: false, nodeExporterAlerting: false, nodeExporterRecording: false } },
+        // The operator's and Prometheus's RBAC are the program's (rbac.ts): the chart's would bind the
+        // operator cluster-wide to statefulsets and secrets "*".
+        global: { rbac: { create: false } },
         prometheusOperator: {
+            // It watches (and writes in) `monitoring` only: every PodMonitor, rule and instance lives there.
+            namespaces: { releaseNamespace: true, additional: [] },
+            // The kubelet Service it maintains sits in `monitoring` too (not kube-system), so its Role there suffices.
+            kubeletService: { namespace: MONITORING_NAMESPACE },
             // No admission webhook: its certificate Jobs are Helm hooks, and the API server would have
             // to reach the operator; the rules' PromQL is checked by the tests before any deploy.
             admissionWebhooks: { enabled: false },
@@ -176,7 +184,8 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
                 serviceMonitorSelector: byScrapeLabel,
                 podMonitorSelector: byScrapeLabel,
                 ruleSelector: byScrapeLabel,
-                // {}: every namespace (the chart's default), so a user's job namespace is scraped too.
+                // {}: every namespace the operator watches, which is `monitoring` only (its RBAC, rbac.ts);
+                // each monitor's own namespaceSelector reaches its targets' namespaces.
                 serviceMonitorNamespaceSelector: {},
                 podMonitorNamespaceSelector: {},
                 ruleNamespaceSelector: {},
@@ -199,10 +208,16 @@ export function prometheusStackValues(a: StackValuesArgs): Record<string, unknow
             resources: s.grafana,
             // Dashboards and the datasource are provisioned from ConfigMaps: nothing to keep on a volume.
             persistence: { enabled: false },
-            sidecar: { resources: s.grafanaSidecar },
+            // A Role in `monitoring` (the chart's default: a ClusterRole reading every namespace's
+            // ConfigMaps and Secrets); the dashboards' ConfigMaps are there.
+            rbac: { namespaced: true },
+            sidecar: { resources: s.grafanaSidecar, dashboards: { searchNamespace: MONITORING_NAMESPACE } },
             service: grafanaService(a.exposure ?? CLUSTER_IP),
         },
-        "kube-state-metrics": { resources: s.kubeStateMetrics },
+        // No Secret collector: its list/watch of Secrets everywhere would read every Secret's data.
+        "kube-state-metrics": { resources: s.kubeStateMetrics, collectorsExclude: ["secrets"] },
+        // The kubelet ServiceMonitor looks for the kubelet Service where the operator keeps it.
+        kubelet: { namespace: MONITORING_NAMESPACE },
     };
 }
 
