@@ -31,7 +31,7 @@ import { ES_EXPORTER_USER, EXPORTER_FLAGS, elasticsearchExporterDeployment, expo
 import { ES_ELASTIC_USER_SECRET } from "../elastic/values";
 import { renderPlan } from "../../tools/render";
 import { worldOf } from "../../tools/references";
-import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure } from "./values";
+import { MONITORING_NAMESPACE, SCRAPE_LABEL, observabilitySizing, prometheusStackValues, type GrafanaExposure, type StackValuesArgs } from "./values";
 
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const targetArgs = { karpenterNamespace: "karpenter", sparkJobNamespaces: ["airflow", "kafka"] };
@@ -41,6 +41,19 @@ function defaultsWithSubcharts(): Record<string, unknown> {
     const d = chartDefaults("kube-prometheus-stack") as Record<string, any>;
     for (const sub of ["grafana", "kube-state-metrics"]) d[sub] = deepMerge(chartDefaults(`kube-prometheus-stack/subcharts/${sub}`), d[sub] ?? {});
     return d;
+}
+
+/** The real chart rendered with the program's values (small profile unless told). */
+function renderStack(extra: Partial<StackValuesArgs> = {}) {
+    return parseManifest(
+        helmTemplate("kubePrometheusStack", {
+            releaseName: "monitoring",
+            namespace: MONITORING_NAMESPACE,
+            values: prometheusStackValues({ ha: false, storageClass: "gp3", ...extra }),
+            kubeVersion: "1.35.0",
+            skipCrds: true,
+        }),
+    );
 }
 
 describe("Platform: Observability (pure)", () => {
@@ -142,15 +155,7 @@ describe("Platform: Observability (pure)", () => {
 
     it("the real chart renders Grafana with the admin Secret, no node exporter, and Prometheus selecting by the label", function () {
         this.timeout(300_000);
-        const objects = parseManifest(
-            helmTemplate("kubePrometheusStack", {
-                releaseName: "monitoring",
-                namespace: MONITORING_NAMESPACE,
-                values: prometheusStackValues({ ha: true, storageClass: "gp3" }),
-                kubeVersion: "1.35.0",
-                skipCrds: true,
-            }),
-        );
+        const objects = renderStack({ ha: true });
         const kinds = objects.map((o) => `${o.kind}/${o.metadata.name}`);
         assert.ok(!kinds.some((k) => k.startsWith("DaemonSet/")), `no DaemonSet (node exporter off): ${kinds.filter((k) => k.startsWith("DaemonSet"))}`);
         assert.ok(!objects.some((o) => o.kind === "CustomResourceDefinition"));
@@ -187,15 +192,7 @@ describe("Platform: Observability: Grafana behind a load balancer (real chart)",
         ];
         for (const [exposure, type, port, tls] of cases) {
             const what = `${exposure.exposure}${exposure.loadBalancerCertificateArn ? " with a certificate" : ""}`;
-            const objects = parseManifest(
-                helmTemplate("kubePrometheusStack", {
-                    releaseName: "monitoring",
-                    namespace: MONITORING_NAMESPACE,
-                    values: prometheusStackValues({ ha: false, storageClass: "gp3", exposure }),
-                    kubeVersion: "1.35.0",
-                    skipCrds: true,
-                }),
-            );
+            const objects = renderStack({ exposure });
             const svc = objects.find((o) => o.kind === "Service" && o.metadata.name === "monitoring-grafana")!;
             assert.equal(svc.spec.type, type, what);
             assert.deepEqual(svc.metadata.annotations ?? {}, exposedService(exposure.exposure, exposure, tls ? [port] : []).annotations, what);
@@ -372,15 +369,7 @@ function alertmanagerConfigProblems(c: any): string[] {
 }
 
 function renderedAlertmanager(alerting: { receiver: "none" | "slack" | "webhook"; slackChannel: string }) {
-    const objects = parseManifest(
-        helmTemplate("kubePrometheusStack", {
-            releaseName: "monitoring",
-            namespace: MONITORING_NAMESPACE,
-            values: prometheusStackValues({ ha: false, storageClass: "gp3", alerting }),
-            kubeVersion: "1.35.0",
-            skipCrds: true,
-        }),
-    );
+    const objects = renderStack({ alerting });
     const secret = objects.find((o) => o.kind === "Secret" && o.metadata.name === "alertmanager-monitoring-alertmanager")!;
     const config = YAML.parse(Buffer.from(secret.data["alertmanager.yaml"], "base64").toString("utf8"));
     const am = objects.find((o) => o.kind === "Alertmanager")!;
