@@ -86,6 +86,23 @@ const acmCertificateArn = str({
     nonEmpty: false,
     describe: "an ACM certificate ARN arn:aws:acm:<region>:<account>:certificate/<id>, or empty",
 });
+/** Where Alertmanager sends the alerts (platform/observability/alerting.ts). */
+export const ALERT_RECEIVERS = ["none", "slack", "webhook"] as const;
+/**
+ * The receiver's URL: a Pulumi secret (a Slack webhook URL is a credential), so an issue never
+ * echoes it. https only: Alertmanager would send the alerts in clear otherwise.
+ */
+const secretHttpsUrl: Rule<string> = describedAs(
+    (v, path, ctx) => {
+        if (v === "" || v === undefined) return "";
+        if (typeof v === "string" && /^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?(\/\S*)?$/.test(v)) return v;
+        ctx.issues.push(
+            `${path}: got a value that is not an https URL (not shown: it is a secret); allowed: an https URL, set with pulumi config set --secret ${path} <url>`,
+        );
+        return undefined;
+    },
+    str({ nonEmpty: false, describe: "an https URL (a Pulumi secret: pulumi config set --secret), or empty" }),
+);
 const roleArn = str({ pattern: /^arn:aws[a-z-]*:iam::\d{12}:role\/[\w+=,.@/-]+$/, describe: "an IAM role ARN arn:aws:iam::<account>:role/<name>" });
 const k8sLabel = str({
     pattern: /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
@@ -185,11 +202,11 @@ export const schema = {
         "the client CIDRs allowed through the load balancers; required with publicLoadBalancer, the VPC's CIDR when empty with internalLoadBalancer",
         [],
     ),
-    // The load balancer controller terminates TLS with it on Airflow's listener (Trino and Kibana
+    // The load balancer controller terminates TLS with it on Airflow's and Grafana's listeners (Trino and Kibana
     // serve HTTPS themselves); required with publicLoadBalancer.
     loadBalancerCertificateArn: field(
         acmCertificateArn,
-        "an ACM certificate for the UIs' host names, served by the load balancer in front of Airflow's API server; required with publicLoadBalancer",
+        "an ACM certificate for the UIs' host names, served by the load balancers in front of Airflow's API server and Grafana; required with publicLoadBalancer",
         "",
     ),
     kafka: field(
@@ -326,6 +343,27 @@ export const schema = {
         }),
         "the metrics, dashboards and alerts settings",
         {} as any,
+    ),
+    alerting: field(
+        obj({
+            receiver: field(
+                oneOf(ALERT_RECEIVERS),
+                "none (alerts stay in Alertmanager and Grafana), slack (a Slack incoming webhook) or webhook (Alertmanager's JSON webhook); slack and webhook need bdok:alertingUrl",
+                "none",
+            ),
+            slackChannel: field(
+                str({ pattern: /^(|[#@][A-Za-z0-9._-]{1,80})$/, nonEmpty: false, describe: "a Slack channel (#name) or user (@name), or empty" }),
+                "with receiver slack: the channel the alerts go to (empty: the webhook's own channel)",
+                "",
+            ),
+        }),
+        "where Alertmanager sends the platform's alerts",
+        {} as any,
+    ),
+    alertingUrl: field(
+        secretHttpsUrl,
+        "the receiver's URL (the Slack incoming webhook, or the webhook endpoint), held in a Kubernetes Secret Alertmanager reads; set it as a secret: pulumi config set --secret bdok:alertingUrl <url>",
+        "",
     ),
     pipelines: field(
         obj({
@@ -530,6 +568,25 @@ function crossChecks(cfg: Partial<StackConfig>, ctx: Ctx): void {
                 `${PROJECT}:loadBalancerSourceRanges: got ${r}; allowed: ranges of /${MIN_SOURCE_PREFIX} or narrower (a broader one is most of the internet)`,
             );
         }
+    }
+    const al = cfg.alerting;
+    if (al && cfg.alertingUrl !== undefined) {
+        if (al.receiver !== "none" && cfg.alertingUrl === "")
+            ctx.issues.push(
+                `${PROJECT}:alertingUrl: got nothing with alerting.receiver ${al.receiver}; allowed: the receiver's https URL, set with pulumi config set --secret ${PROJECT}:alertingUrl <url>`,
+            );
+        if (al.receiver === "none" && cfg.alertingUrl !== "")
+            ctx.issues.push(
+                `${PROJECT}:alerting.receiver: got none with ${PROJECT}:alertingUrl set; allowed: slack or webhook (the kind of endpoint the URL is), or unset the URL`,
+            );
+        if (al.slackChannel !== "" && al.receiver !== "slack")
+            ctx.issues.push(
+                `${PROJECT}:alerting.slackChannel: got ${al.slackChannel} with alerting.receiver ${al.receiver}; allowed: empty, or receiver slack`,
+            );
+        if (al.receiver !== "none" && cfg.observability && !cfg.observability.enabled)
+            ctx.issues.push(
+                `${PROJECT}:alerting.receiver: got ${al.receiver} with observability.enabled false; allowed: none, or observability on (Alertmanager is part of it)`,
+            );
     }
     const logs = cfg.containerLogs;
     if (logs && logs.retentionDays !== 0 && !(CLOUDWATCH_RETENTION_DAYS as readonly number[]).includes(logs.retentionDays)) {

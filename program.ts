@@ -12,11 +12,13 @@ import { Elastic } from "./platform/elastic";
 import { NAMESPACE, NAMESPACES } from "./platform/k8s/objects";
 import { Observability } from "./platform/observability";
 import { scrapePorts, scrapeTargets } from "./platform/observability/monitors";
+import { ES_EXPORTER_USER } from "./platform/observability/exporter";
 import { MONITORING_NAMESPACE } from "./platform/observability/values";
 import { SPARK_JOB_NAMESPACES } from "./platform/spark-operator/values";
 import { STREAMING_APP } from "./pipelines/realtime/values";
 import { Namespaces } from "./platform/namespaces";
 import { NetworkPolicies } from "./platform/network-policies";
+import { urlPort } from "./platform/network-policies/specs";
 import { Trino } from "./platform/trino";
 import { Superset } from "./platform/superset";
 import { Kafka } from "./platform/kafka";
@@ -292,8 +294,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         {
             platform,
             namespace: namespaces.byName.elastic,
-            // The realtime pipeline's sink logs in as its own file-realm user (its Secrets: pipelines/realtime/index.ts).
-            ...(cfg.pipelines.realtime ? { auth: { fileRealmSecrets: [ES_SINK.userSecret], roleSecrets: [ES_SINK.rolesSecret] } } : {}),
+            // The realtime pipeline's sink and the Elasticsearch exporter log in as their own file-realm
+            // users (their Secrets: pipelines/realtime/index.ts, platform/observability/index.ts).
+            auth: {
+                fileRealmSecrets: [
+                    ...(cfg.pipelines.realtime ? [ES_SINK.userSecret] : []),
+                    ...(cfg.observability.enabled ? [ES_EXPORTER_USER.userSecret] : []),
+                ],
+                roleSecrets: [...(cfg.pipelines.realtime ? [ES_SINK.rolesSecret] : []), ...(cfg.observability.enabled ? [ES_EXPORTER_USER.rolesSecret] : [])],
+            },
             pools: karpenter.ready,
             storage: cluster.ready,
         },
@@ -328,7 +337,15 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
             connectToElasticsearch: cfg.pipelines.realtime,
             superset: cfg.superset.enabled,
             apiProducer: cfg.pipelines.api ? { url: cfg.pipelines.apiUrl } : undefined,
-            ...(observability ? { prometheus: { namespace: MONITORING_NAMESPACE, ports: scrapePorts(scrapeTargets(scrape)) } } : {}),
+            ...(observability
+                ? {
+                      prometheus: {
+                          namespace: MONITORING_NAMESPACE,
+                          ports: scrapePorts(scrapeTargets(scrape)),
+                          ...(cfg.alerting.receiver !== "none" ? { alertReceiverPort: urlPort(cfg.alertingUrl) } : {}),
+                      },
+                  }
+                : {}),
         },
         onCluster,
     );
@@ -437,6 +454,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         ...(observability
             ? {
                   grafanaPortForward: observability.grafanaPortForward,
+                  ...(observability.grafanaUrlCommand ? { grafanaUrlCommand: observability.grafanaUrlCommand } : {}),
                   grafanaAdminUser: observability.grafanaAdminUser,
                   grafanaAdminPassword: observability.grafanaAdminPassword,
               }

@@ -366,9 +366,21 @@ describe("the offline plans pass the policy pack", () => {
         const run = await planWith("prod", { "bdok:exposure": "publicLoadBalancer", ...PUBLIC_EXPOSURE_SETTINGS });
         const report = await checkPlanRun(run);
         assert.deepEqual(report.violations, [], `\n${fmt(report)}`);
-        // The rules did see the internet-facing load balancers (Airflow, Trino, Kibana, the Spark History Server, Superset).
+        // The rules did see the internet-facing load balancers (Airflow, Trino, Kibana, the Spark History Server, Superset, Grafana).
         const lbs = run.captured.filter((r) => JSON.stringify(r.inputs).includes('"internet-facing"'));
-        assert.equal(lbs.length, 5, lbs.map((r) => r.name).join(", "));
+        assert.equal(lbs.length, 6, lbs.map((r) => r.name).join(", "));
+        // Grafana's Service sits in kube-prometheus-stack's values (grafana.service): without its ranges the rule names it.
+        const monitoring = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.inputs as any).chart === "kube-prometheus-stack")!;
+        const open = structuredClone(monitoring);
+        // The pack reads the raw inputs (secrets unmasked) when the harness captured them.
+        for (const props of [open.inputs, open.rawInputs] as any[])
+            if (props) delete props.values.grafana.service.annotations["service.beta.kubernetes.io/load-balancer-source-ranges"];
+        const caught = await checkPlanRun({ ...run, captured: run.captured.map((r) => (r === monitoring ? open : r)) });
+        assert.deepEqual(
+            caught.violations.map((v) => `${v.policy} ${/grafana\.service/.test(v.message)}`),
+            ["k8s-loadbalancer-source-ranges true"],
+            `\n${fmt(caught)}`,
+        );
     });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {

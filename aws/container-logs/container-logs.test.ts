@@ -5,13 +5,77 @@ import { loadStackConfig } from "../../tools/stack-files";
 import { cloudwatchObservabilityAddon } from "../../versions";
 import { isAllowed } from "../../test/iam-eval";
 import { describeEachStack, inputsOf, ofType, planWith, stackSetting, transitiveDeps } from "../../test/support";
-import { ADDON_NAMESPACE, ADDON_SERVICE_ACCOUNT, containerLogGroup, containerLogsPolicy, retentionDays } from "./policy";
+import * as fs from "fs";
+import * as path from "path";
+import { ROOT } from "../../tools/harness";
+import { ADDON_NAMESPACE, ADDON_SERVICE_ACCOUNT, addonConfiguration, containerLogGroup, containerLogsPolicy, retentionDays } from "./policy";
+
+/** The add-on's configuration facts (model/addons: keys of the chart it installs, with their lines). */
+const ADDON_MODEL = JSON.parse(fs.readFileSync(path.join(ROOT, "model", "addons", "amazon-cloudwatch-observability.json"), "utf8"));
+type KeyFacts = Record<string, { type: string; default?: unknown }>;
+
+/** Every path of `value` with the JSON type found there (objects also listed themselves). */
+function pathsOf(value: unknown, prefix = ""): Array<[string, string]> {
+    if (value === null || typeof value !== "object" || Array.isArray(value))
+        return [[prefix, Array.isArray(value) ? "array" : value === null ? "null" : typeof value]];
+    const out: Array<[string, string]> = prefix ? [[prefix, "object"]] : [];
+    for (const [k, v] of Object.entries(value)) out.push(...pathsOf(v, prefix ? `${prefix}.${k}` : k));
+    return out;
+}
+
+/** What the model says is wrong with a configuration: unknown keys and wrong types, at the add-on's level and in the agent's JSON config. */
+function configurationProblems(config: Record<string, any>): string[] {
+    const problems: string[] = [];
+    const check = (value: unknown, facts: KeyFacts, where: string) => {
+        for (const [p, type] of pathsOf(value)) {
+            const fact = facts[p];
+            if (!fact) problems.push(`${where}${p}: not a key of the chart's values`);
+            else if (fact.type !== type) problems.push(`${where}${p}: a ${type}, the chart's is a ${fact.type}`);
+        }
+    };
+    const { config: agentConfig, ...rest } = config.agent ?? {};
+    check({ ...config, agent: rest }, ADDON_MODEL.keys, "");
+    if (agentConfig !== undefined) {
+        if (!ADDON_MODEL.keys["agent.config"]) problems.push("agent.config: not a key of the chart's values");
+        const { description: _d, ...agentKeys } = ADDON_MODEL.agentConfigKeys;
+        check(agentConfig, agentKeys, "agent.config.");
+    }
+    return problems;
+}
 
 const ADDON = "aws:eks/addon:Addon";
 const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const arnOf = (name: string) => `arn:aws:logs:us-east-1:123456789012:log-group:${name}`;
 
 describe("AWS: container logs in CloudWatch Logs", () => {
+    describe("the add-on's version and configuration (model/addons/amazon-cloudwatch-observability.json)", () => {
+        it("the pinned add-on is the build of the chart version the model was taken from", () => {
+            assert.equal(cloudwatchObservabilityAddon, ADDON_MODEL.addonVersion);
+            // EKS add-on builds are named v<chart version>-eksbuild.<n>.
+            assert.equal(/^v(\d+\.\d+\.\d+)-eksbuild\.\d+$/.exec(cloudwatchObservabilityAddon)?.[1], ADDON_MODEL.chartVersion);
+        });
+
+        it("configurationValues holds only keys of that chart's values, with their types; Fluent Bit and its service account stay on", () => {
+            const config = addonConfiguration() as Record<string, any>;
+            assert.deepEqual(configurationProblems(config), []);
+            assert.equal(config.containerLogs.enabled, true);
+            // agent.enabled false would drop the cloudwatch-agent service account Fluent Bit runs as.
+            assert.notEqual(config.agent?.enabled, false);
+            assert.equal(config.agent.config.logs.metrics_collected.kubernetes.enhanced_container_insights, false);
+        });
+
+        it("the check fails on a key the chart does not have, or a wrong type", () => {
+            assert.deepEqual(configurationProblems({ containerLogs: { enabled: "yes" } }), ["containerLogs.enabled: a string, the chart's is a boolean"]);
+            assert.deepEqual(configurationProblems({ containerLog: { enabled: true } }), [
+                "containerLog: not a key of the chart's values",
+                "containerLog.enabled: not a key of the chart's values",
+            ]);
+            assert.deepEqual(configurationProblems({ agent: { config: { logs: { metrics_collected: { kubernetes: { enhanced: false } } } } } }), [
+                "agent.config.logs.metrics_collected.kubernetes.enhanced: not a key of the chart's values",
+            ]);
+        });
+    });
+
     describe("pure", () => {
         // Retention: 0 is the profile's; anything else must be a value PutRetentionPolicy accepts.
         const cases: [number, boolean, number | RegExp][] = [

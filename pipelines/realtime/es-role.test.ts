@@ -4,6 +4,7 @@
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../../platform/elastic/values";
+import { ES_EXPORTER_USER } from "../../platform/observability/exporter";
 import { CONNECTORS, DATA_VIEW } from "./values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { mockRandomState } from "../../tools/mocks";
@@ -44,7 +45,11 @@ describeEachStack(
         it("the Elasticsearch resource loads the sink's user and role into the file realm", () => {
             const es = inputsOf(ofType(plan(), ES)[0]);
             assert.deepEqual(validateCustomResource(es), []);
-            assert.deepEqual(es.spec.auth, { fileRealm: [{ secretName: ES_SINK.userSecret }], roles: [{ secretName: ES_SINK.rolesSecret }] });
+            // The sink's Secrets, beside the Elasticsearch exporter's (platform/observability/exporter.ts).
+            assert.deepEqual(es.spec.auth, {
+                fileRealm: [{ secretName: ES_SINK.userSecret }, { secretName: ES_EXPORTER_USER.userSecret }],
+                roles: [{ secretName: ES_SINK.rolesSecret }, { secretName: ES_EXPORTER_USER.rolesSecret }],
+            });
             for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret])
                 assert.equal(inputsOf(secretNamed(plan(), name)).metadata.namespace, es.metadata.namespace);
         });
@@ -99,9 +104,12 @@ describeEachStack(
 );
 
 describe("Elasticsearch without the realtime pipeline", () => {
-    it("loads no extra user or role", async () => {
+    it("loads no extra user or role (the Elasticsearch exporter's only)", async () => {
         const run = await planWith("dev", { "bdok:pipelines": { batch: true, realtime: false } });
-        assert.equal(inputsOf(ofType(run, ES)[0]).spec.auth, undefined);
+        assert.deepEqual(inputsOf(ofType(run, ES)[0]).spec.auth, {
+            fileRealm: [{ secretName: ES_EXPORTER_USER.userSecret }],
+            roles: [{ secretName: ES_EXPORTER_USER.rolesSecret }],
+        });
         assert.equal(ofType(run, SECRET).filter((s) => [ES_SINK.userSecret, ES_SINK.rolesSecret].includes(inputsOf(s).metadata.name)).length, 0);
     });
 });

@@ -420,6 +420,8 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                     need.push([s, find(pods, "spark-operator", { "app.kubernetes.io/name": "spark-history-server" }), 18080, `${s.what} -> spark history`]);
                     const web = pods.find((p) => p.what === "Superset web server");
                     if (web) need.push([s, web, 8088, `${s.what} -> superset`]);
+                    // Grafana's container port (the subchart's targetPort): the NLB's IP targets reach it directly.
+                    if (prometheus) need.push([s, find(pods, prometheus.ns, { "app.kubernetes.io/name": "grafana" }), 3000, `${s.what} -> grafana`]);
                 }
             }
             const blocked = need.filter(([s, d, port]) => !ok(s, d, port)).map(([, , port, what]) => `${what} (:${port})`);
@@ -600,6 +602,13 @@ for (const variant of [...STACKS.map((s) => ({ stack: s, public: false })), { st
                 if (run.config.exposure === "clusterIp" && ok(src, history, 18080)) bad.push(`${src.what} -> spark history 18080`);
             }
             if (ok(internet, history, 18080)) bad.push("internet -> spark history");
+            // Grafana: from its own namespace, and through its load balancer only when exposed.
+            const grafana = pods.find((p) => p.ns === "monitoring" && p.labels["app.kubernetes.io/name"] === "grafana");
+            if (grafana) {
+                for (const src of pods.filter((p) => p.ns !== "monitoring"))
+                    if (run.config.exposure === "clusterIp" && ok(src, grafana, 3000)) bad.push(`${src.what} -> grafana 3000`);
+                if (ok(internet, grafana, 3000)) bad.push("internet -> grafana");
+            }
             // Prometheus reaches the metrics ports only: not the UIs, APIs and data ports of what it scrapes.
             const prometheus = pods.find((p) => p.labels["app.kubernetes.io/name"] === "prometheus" && p.labels.prometheus);
             if (prometheus) {

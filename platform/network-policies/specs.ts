@@ -10,6 +10,7 @@ import type { StackConfig } from "../../config";
 import { NAMESPACE } from "../k8s/objects";
 import { CONNECT_NAME, KAFKA_NAME, TLS_LISTENER } from "../kafka/values";
 import { sourceRanges } from "../load-balancer-controller/values";
+import { GRAFANA_CONTAINER_PORT, MONITORING_RELEASE } from "../observability/values";
 
 export interface NetworkPolicyObject {
     apiVersion: "networking.k8s.io/v1";
@@ -47,6 +48,8 @@ export const PODS = {
     kafkaBroker: { "strimzi.io/cluster": KAFKA_NAME, "strimzi.io/kind": "Kafka" },
     // The API producer's task pod (its DAG's pod_override, pipelines/api/specs.ts API_POD_LABEL).
     apiProducer: { "bdok.io/egress": "api-producer" },
+    // The Grafana subchart's selector labels (grafana 12.11.1 templates/_helpers.tpl:81-84 grafana.selectorLabels: name and instance).
+    grafana: { "app.kubernetes.io/name": "grafana", "app.kubernetes.io/instance": MONITORING_RELEASE },
     // The program's Kaniko Job building Superset's image (platform/superset/specs.ts buildJobSpec).
     supersetBuild: { "app.kubernetes.io/name": "superset-image-build" },
 } as const;
@@ -82,6 +85,7 @@ export const PORTS = {
     supersetWeb: 8088,
     statsd: 9125,
     kubelet: 10250,
+    grafana: GRAFANA_CONTAINER_PORT,
 } as const;
 
 /** Link-local addresses (the instance metadata service among them): never the internet. */
@@ -97,8 +101,11 @@ export interface NetworkPolicyConfig {
     namespaces: string[];
     /** The realtime pipeline's Elasticsearch sink runs in Kafka Connect. */
     connectToElasticsearch: boolean;
-    /** Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability). */
-    prometheus?: { namespace: string; ports: Record<string, number[]> };
+    /**
+     * Prometheus's namespace and the metrics ports it scrapes in each namespace (platform/observability);
+     * with an alert receiver (bdok:alerting), the port of its URL, which Alertmanager sends to.
+     */
+    prometheus?: { namespace: string; ports: Record<string, number[]>; alertReceiverPort?: number };
     /** Superset runs (bdok:superset.enabled): it queries Trino's coordinator. */
     superset?: boolean;
     /** The API producer's task pod, when that pipeline is on: the URL it polls. */
@@ -113,6 +120,9 @@ export function urlPort(url: string): number {
 
 /** The operator labels every Prometheus pod app.kubernetes.io/name=prometheus (prometheus-operator pkg/prometheus/server/statefulset.go). */
 export const PROMETHEUS_POD = { "app.kubernetes.io/name": "prometheus" } as const;
+
+/** The operator labels every Alertmanager pod app.kubernetes.io/name=alertmanager (prometheus-operator pkg/alertmanager/statefulset.go). */
+export const ALERTMANAGER_POD = { "app.kubernetes.io/name": "alertmanager" } as const;
 
 export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
     const out: NetworkPolicyObject[] = [];
@@ -235,6 +245,15 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
         });
     }
 
+    // Alertmanager with a receiver: HTTPS to the receiver's port outside the VPC (Slack or the
+    // webhook's host, whose addresses no policy can name), never the VPC nor link-local.
+    if (a.prometheus?.alertReceiverPort && a.namespaces.includes(a.prometheus.namespace)) {
+        egress(a.prometheus.namespace, "allow-alertmanager-receiver-egress", {
+            podSelector: { matchLabels: { ...ALERTMANAGER_POD } },
+            egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [a.config.vpcCidr, LINK_LOCAL] } }], ports: tcp(a.prometheus.alertReceiverPort) }],
+        });
+    }
+
     // Within a namespace the components talk freely (Airflow's scheduler, triggerer and task pods to
     // its API server; Trino's workers and coordinator; Elasticsearch nodes, Kibana and the operator;
     // Spark drivers and their executors); Strimzi's pods keep Strimzi's own policies.
@@ -335,6 +354,13 @@ export function networkPolicies(a: NetworkPolicyConfig): NetworkPolicyObject[] {
             policy(NAMESPACE.sparkOperator, "allow-load-balancer-spark-history", {
                 podSelector: { matchLabels: PODS.sparkHistory },
                 ingress: [{ from, ports: tcp(PORTS.sparkHistory) }],
+            });
+        }
+        // Grafana, when observability is on: its container port (the NLB's IP targets skip the Service port).
+        if (a.prometheus && a.namespaces.includes(a.prometheus.namespace)) {
+            policy(a.prometheus.namespace, "allow-load-balancer-grafana", {
+                podSelector: { matchLabels: PODS.grafana },
+                ingress: [{ from, ports: tcp(PORTS.grafana) }],
             });
         }
         if (a.superset) {

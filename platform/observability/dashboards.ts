@@ -19,202 +19,108 @@ export interface Dashboard {
     panels: Panel[];
 }
 
+/** A panel: its title, its queries as [PromQL, legend] pairs, and what differs from a time series of plain numbers. */
+function panel(title: string, queries: Array<[expr: string, legend: string]>, opts: Pick<Panel, "kind" | "unit"> = {}): Panel {
+    return { title, ...opts, queries: queries.map(([expr, legend]) => ({ expr, legend })) };
+}
+
+/** A dashboard of the platform: uid bdok-<key>, title "bdok / <name>". */
+function dashboard(key: string, name: string, description: string, panels: Panel[]): Dashboard {
+    return { uid: `bdok-${key}`, title: `bdok / ${name}`, description, panels };
+}
+
 export function dashboards(): Dashboard[] {
     return [
-        {
-            uid: "bdok-kafka",
-            title: "bdok / Kafka",
-            description: "Brokers (controller, partitions, under-replicated), topic throughput, consumer lag, Connect connectors and tasks.",
-            panels: [
-                { title: "Brokers seen by the exporter", kind: "stat", queries: [{ expr: "max(kafka_brokers)", legend: "brokers" }] },
-                { title: "Active controllers", kind: "stat", queries: [{ expr: "sum(kafka_controller_activecontrollercount)", legend: "controllers" }] },
-                {
-                    title: "Under-replicated / offline partitions",
-                    queries: [
-                        { expr: "sum(kafka_server_replicamanager_underreplicatedpartitions)", legend: "under-replicated" },
-                        { expr: "sum(kafka_controller_offlinepartitionscount)", legend: "offline" },
-                    ],
-                },
-                {
-                    title: "Messages in per topic",
-                    unit: "cps",
-                    queries: [{ expr: "sum by (topic) (rate(kafka_server_topic_messagesin[5m]))", legend: "{{topic}}" }],
-                },
-                {
-                    title: "Bytes in / out",
-                    unit: "Bps",
-                    queries: [
-                        { expr: "sum(rate(kafka_server_topic_bytesin[5m]))", legend: "in" },
-                        { expr: "sum(rate(kafka_server_topic_bytesout[5m]))", legend: "out" },
-                    ],
-                },
-                {
-                    title: "Consumer lag",
-                    queries: [{ expr: "sum by (consumergroup, topic) (kafka_consumergroup_lag)", legend: "{{consumergroup}} / {{topic}}" }],
-                },
-                {
-                    title: "Connectors by status",
-                    queries: [{ expr: "sum by (connector, status) (kafka_connect_connector_status)", legend: "{{connector}} {{status}}" }],
-                },
-                {
-                    title: "Connect tasks running / failed",
-                    queries: [
-                        { expr: "sum by (connector) (kafka_connect_connector_running_tasks)", legend: "{{connector}} running" },
-                        { expr: "sum by (connector) (kafka_connect_connector_failed_tasks)", legend: "{{connector}} failed" },
-                    ],
-                },
-                {
-                    title: "Connect records per task",
-                    unit: "cps",
-                    queries: [{ expr: "sum by (connector, task) (rate(kafka_connect_task_records[5m]))", legend: "{{connector}}/{{task}}" }],
-                },
-            ],
-        },
-        {
-            uid: "bdok-spark",
-            title: "bdok / Spark",
-            description: "Applications by state (the operator), and per running application its executors: active and failed tasks, memory, GC.",
-            panels: [
-                {
-                    title: "Applications (operator)",
-                    queries: [
-                        { expr: "sum(spark_application_running_count)", legend: "running" },
-                        { expr: "sum(increase(spark_application_success_count[1h]))", legend: "succeeded (1h)" },
-                        { expr: "sum(increase(spark_application_failure_count[1h]))", legend: "failed (1h)" },
-                    ],
-                },
-                { title: "Executors running", queries: [{ expr: "sum(spark_executor_running_count)", legend: "executors" }] },
-                {
-                    title: "Active tasks per application",
-                    queries: [{ expr: "sum by (application_name) (metrics_executor_activeTasks)", legend: "{{application_name}}" }],
-                },
-                {
-                    title: "Failed tasks per application",
-                    queries: [{ expr: "sum by (application_name) (increase(metrics_executor_failedTasks_total[15m]))", legend: "{{application_name}}" }],
-                },
-                {
-                    title: "Executor memory used",
-                    unit: "bytes",
-                    queries: [
-                        { expr: "sum by (application_name, executor_id) (metrics_executor_memoryUsed_bytes)", legend: "{{application_name}} {{executor_id}}" },
-                    ],
-                },
-                {
-                    title: "GC time",
-                    unit: "s",
-                    queries: [{ expr: "sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total[5m]))", legend: "{{application_name}}" }],
-                },
-            ],
-        },
-        {
-            uid: "bdok-trino",
-            title: "bdok / Trino",
-            description: "Running and queued queries, failures, JVM heap of the coordinator and workers.",
-            panels: [
-                {
-                    title: "Queries running / queued",
-                    queries: [
-                        { expr: "sum(trino_querymanager_runningqueries)", legend: "running" },
-                        { expr: "sum(trino_querymanager_queuedqueries)", legend: "queued" },
-                    ],
-                },
-                {
-                    title: "Queries failed / completed (rate)",
-                    queries: [
-                        { expr: "sum(rate(trino_querymanager_failedqueries_count[5m]))", legend: "failed" },
-                        { expr: "sum(rate(trino_querymanager_completedqueries_count[5m]))", legend: "completed" },
-                    ],
-                },
-                {
-                    title: "JVM heap used / max",
-                    unit: "bytes",
-                    queries: [
-                        { expr: "sum by (pod) (trino_jvm_heap_used_bytes)", legend: "{{pod}} used" },
-                        { expr: "sum by (pod) (trino_jvm_heap_max_bytes)", legend: "{{pod}} max" },
-                    ],
-                },
-            ],
-        },
-        {
-            uid: "bdok-airflow",
-            title: "bdok / Airflow",
-            description: "DAG runs (succeeded, failed, duration), task failures by operator, scheduler heartbeat.",
-            panels: [
-                {
-                    title: "DAG runs per DAG (1h)",
-                    queries: [
-                        { expr: "sum by (dag_id) (increase(airflow_dagrun_duration_count[1h]))", legend: "{{dag_id}} succeeded" },
-                        { expr: "sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", legend: "{{dag_id}} failed" },
-                    ],
-                },
-                {
-                    title: "Successful run duration (median)",
-                    unit: "ms",
-                    queries: [{ expr: 'max by (dag_id) (airflow_dagrun_duration{quantile="0.5"})', legend: "{{dag_id}}" }],
-                },
-                {
-                    title: "Task failures by operator",
-                    queries: [{ expr: "sum by (operator) (increase(airflow_operator_failures[1h]))", legend: "{{operator}}" }],
-                },
-                { title: "Scheduler heartbeats", queries: [{ expr: "sum(rate(airflow_scheduler_heartbeat[5m]))", legend: "heartbeats/s" }] },
-            ],
-        },
-        {
-            uid: "bdok-elasticsearch",
-            title: "bdok / Elasticsearch",
-            description: "Cluster health colour, nodes, data disk per node.",
-            panels: [
-                {
-                    title: "Health",
-                    kind: "stat",
-                    queries: [{ expr: "max by (cluster, color) (elasticsearch_cluster_health_status) == 1", legend: "{{color}}" }],
-                },
-                { title: "Nodes", kind: "stat", queries: [{ expr: "max(elasticsearch_cluster_health_number_of_nodes)", legend: "nodes" }] },
-                {
-                    title: "Data disk free",
-                    unit: "percentunit",
-                    queries: [
-                        {
-                            expr: "sum by (name) (elasticsearch_filesystem_data_available_bytes) / sum by (name) (elasticsearch_filesystem_data_size_bytes)",
-                            legend: "{{name}}",
-                        },
-                    ],
-                },
-            ],
-        },
-        {
-            uid: "bdok-karpenter",
-            title: "bdok / Karpenter",
-            description: "Nodes per pool, pool usage against its limits, node launches and disruptions: what drives the EC2 bill.",
-            panels: [
-                {
-                    title: "Pool usage / limit",
-                    unit: "percentunit",
-                    queries: [
-                        {
-                            expr: "karpenter_nodepools_usage / on (nodepool, resource_type) karpenter_nodepools_limit",
-                            legend: "{{nodepool}} {{resource_type}}",
-                        },
-                    ],
-                },
-                {
-                    title: "Allocatable CPU per pool",
-                    queries: [{ expr: 'sum by (nodepool) (karpenter_nodes_allocatable{resource_type="cpu"})', legend: "{{nodepool}}" }],
-                },
-                {
-                    title: "Nodes created / terminated (1h)",
-                    queries: [
-                        { expr: "sum by (nodepool) (increase(karpenter_nodes_created_total[1h]))", legend: "{{nodepool}} created" },
-                        { expr: "sum by (nodepool) (increase(karpenter_nodes_terminated_total[1h]))", legend: "{{nodepool}} terminated" },
-                    ],
-                },
-                {
-                    title: "Disruptions by reason (1h)",
-                    queries: [{ expr: "sum by (reason) (increase(karpenter_nodeclaims_disrupted_total[1h]))", legend: "{{reason}}" }],
-                },
-                { title: "Pods waiting to be scheduled", queries: [{ expr: "sum(karpenter_scheduler_queue_depth)", legend: "pending" }] },
-            ],
-        },
+        dashboard("kafka", "Kafka", "Brokers (controller, partitions, under-replicated), topic throughput, consumer lag, Connect connectors and tasks.", [
+            panel("Brokers seen by the exporter", [["max(kafka_brokers)", "brokers"]], { kind: "stat" }),
+            panel("Active controllers", [["sum(kafka_controller_activecontrollercount)", "controllers"]], { kind: "stat" }),
+            panel("Under-replicated / offline partitions", [
+                ["sum(kafka_server_replicamanager_underreplicatedpartitions)", "under-replicated"],
+                ["sum(kafka_controller_offlinepartitionscount)", "offline"],
+            ]),
+            panel("Messages in per topic", [["sum by (topic) (rate(kafka_server_topic_messagesin[5m]))", "{{topic}}"]], { unit: "cps" }),
+            panel(
+                "Bytes in / out",
+                [
+                    ["sum(rate(kafka_server_topic_bytesin[5m]))", "in"],
+                    ["sum(rate(kafka_server_topic_bytesout[5m]))", "out"],
+                ],
+                { unit: "Bps" },
+            ),
+            panel("Consumer lag", [["sum by (consumergroup, topic) (kafka_consumergroup_lag)", "{{consumergroup}} / {{topic}}"]]),
+            panel("Connectors by status", [["sum by (connector, status) (kafka_connect_connector_status)", "{{connector}} {{status}}"]]),
+            panel("Connect tasks running / failed", [
+                ["sum by (connector) (kafka_connect_connector_running_tasks)", "{{connector}} running"],
+                ["sum by (connector) (kafka_connect_connector_failed_tasks)", "{{connector}} failed"],
+            ]),
+            panel("Connect records per task", [["sum by (connector, task) (rate(kafka_connect_task_records[5m]))", "{{connector}}/{{task}}"]], { unit: "cps" }),
+        ]),
+        dashboard("spark", "Spark", "Applications by state (the operator), and per running application its executors: active and failed tasks, memory, GC.", [
+            panel("Applications (operator)", [
+                ["sum(spark_application_running_count)", "running"],
+                ["sum(increase(spark_application_success_count[1h]))", "succeeded (1h)"],
+                ["sum(increase(spark_application_failure_count[1h]))", "failed (1h)"],
+            ]),
+            panel("Executors running", [["sum(spark_executor_running_count)", "executors"]]),
+            panel("Active tasks per application", [["sum by (application_name) (metrics_executor_activeTasks)", "{{application_name}}"]]),
+            panel("Failed tasks per application", [["sum by (application_name) (increase(metrics_executor_failedTasks_total[15m]))", "{{application_name}}"]]),
+            panel(
+                "Executor memory used",
+                [["sum by (application_name, executor_id) (metrics_executor_memoryUsed_bytes)", "{{application_name}} {{executor_id}}"]],
+                { unit: "bytes" },
+            ),
+            panel("GC time", [["sum by (application_name) (rate(metrics_executor_totalGCTime_seconds_total[5m]))", "{{application_name}}"]], { unit: "s" }),
+        ]),
+        dashboard("trino", "Trino", "Running and queued queries, failures, JVM heap of the coordinator and workers.", [
+            panel("Queries running / queued", [
+                ["sum(trino_querymanager_runningqueries)", "running"],
+                ["sum(trino_querymanager_queuedqueries)", "queued"],
+            ]),
+            panel("Queries failed / completed (rate)", [
+                ["sum(rate(trino_querymanager_failedqueries_count[5m]))", "failed"],
+                ["sum(rate(trino_querymanager_completedqueries_count[5m]))", "completed"],
+            ]),
+            panel(
+                "JVM heap used / max",
+                [
+                    ["sum by (pod) (trino_jvm_heap_used_bytes)", "{{pod}} used"],
+                    ["sum by (pod) (trino_jvm_heap_max_bytes)", "{{pod}} max"],
+                ],
+                { unit: "bytes" },
+            ),
+        ]),
+        dashboard("airflow", "Airflow", "DAG runs (succeeded, failed, duration), task failures by operator, scheduler heartbeat.", [
+            panel("DAG runs per DAG (1h)", [
+                ["sum by (dag_id) (increase(airflow_dagrun_duration_count[1h]))", "{{dag_id}} succeeded"],
+                ["sum by (dag_id) (increase(airflow_dagrun_failed_count[1h]))", "{{dag_id}} failed"],
+            ]),
+            panel("Successful run duration (median)", [['max by (dag_id) (airflow_dagrun_duration{quantile="0.5"})', "{{dag_id}}"]], { unit: "ms" }),
+            panel("Task failures by operator", [["sum by (operator) (increase(airflow_operator_failures[1h]))", "{{operator}}"]]),
+            panel("Scheduler heartbeats", [["sum(rate(airflow_scheduler_heartbeat[5m]))", "heartbeats/s"]]),
+        ]),
+        dashboard("elasticsearch", "Elasticsearch", "Cluster health colour, nodes, data disk per node.", [
+            panel("Health", [["max by (cluster, color) (elasticsearch_cluster_health_status) == 1", "{{color}}"]], { kind: "stat" }),
+            panel("Nodes", [["max(elasticsearch_cluster_health_number_of_nodes)", "nodes"]], { kind: "stat" }),
+            panel(
+                "Data disk free",
+                [["sum by (name) (elasticsearch_filesystem_data_available_bytes) / sum by (name) (elasticsearch_filesystem_data_size_bytes)", "{{name}}"]],
+                { unit: "percentunit" },
+            ),
+        ]),
+        dashboard("karpenter", "Karpenter", "Nodes per pool, pool usage against its limits, node launches and disruptions: what drives the EC2 bill.", [
+            panel(
+                "Pool usage / limit",
+                [["karpenter_nodepools_usage / on (nodepool, resource_type) karpenter_nodepools_limit", "{{nodepool}} {{resource_type}}"]],
+                { unit: "percentunit" },
+            ),
+            panel("Allocatable CPU per pool", [['sum by (nodepool) (karpenter_nodes_allocatable{resource_type="cpu"})', "{{nodepool}}"]]),
+            panel("Nodes created / terminated (1h)", [
+                ["sum by (nodepool) (increase(karpenter_nodes_created_total[1h]))", "{{nodepool}} created"],
+                ["sum by (nodepool) (increase(karpenter_nodes_terminated_total[1h]))", "{{nodepool}} terminated"],
+            ]),
+            panel("Disruptions by reason (1h)", [["sum by (reason) (increase(karpenter_nodeclaims_disrupted_total[1h]))", "{{reason}}"]]),
+            panel("Pods waiting to be scheduled", [["sum(karpenter_scheduler_queue_depth)", "pending"]]),
+        ]),
     ];
 }
 

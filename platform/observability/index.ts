@@ -3,14 +3,25 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
-import type { PlatformContext } from "../context";
+import { exposureDependencies, type PlatformContext } from "../context";
 import { customResource } from "../k8s/resources";
 import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
-import { elasticsearchExporterDeployment } from "./exporter";
+import { RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
+import { monitoringRbac } from "./rbac";
+import * as YAML from "yaml";
+import { ES_EXPORTER_USER, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
-import { GRAFANA_ADMIN_SECRET, GRAFANA_ADMIN_USER, MONITORING_NAMESPACE, MONITORING_RELEASE, grafanaPortForwardCommand, prometheusStackValues } from "./values";
+import {
+    GRAFANA_ADMIN_SECRET,
+    GRAFANA_ADMIN_USER,
+    MONITORING_NAMESPACE,
+    MONITORING_RELEASE,
+    grafanaPortForwardCommand,
+    grafanaUrlCommand,
+    prometheusStackValues,
+} from "./values";
 
 export interface ObservabilityArgs {
     platform: PlatformContext;
@@ -32,7 +43,9 @@ export interface ObservabilityArgs {
 export class Observability extends pulumi.ComponentResource {
     readonly namespace: k8s.core.v1.Namespace;
     readonly release: k8s.helm.v3.Release;
-    readonly grafanaPortForward: string = grafanaPortForwardCommand();
+    readonly grafanaPortForward: string;
+    /** Behind a load balancer: the command printing Grafana's URL. */
+    readonly grafanaUrlCommand: string | undefined;
     readonly grafanaAdminUser: string = GRAFANA_ADMIN_USER;
     readonly grafanaAdminPassword: pulumi.Output<string>;
 
@@ -40,6 +53,8 @@ export class Observability extends pulumi.ComponentResource {
         super("bdok:platform:Observability", name, {}, opts);
         const p = { parent: this };
         const { config, storageClass } = args.platform;
+        this.grafanaPortForward = grafanaPortForwardCommand(config);
+        this.grafanaUrlCommand = grafanaUrlCommand(config);
 
         this.namespace = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -62,17 +77,52 @@ export class Observability extends pulumi.ComponentResource {
             p,
         );
 
+        // The receiver's URL (bdok:alertingUrl, a Pulumi secret) only in this Secret; the config names its file.
+        const receiver =
+            config.alerting.receiver === "none"
+                ? []
+                : [
+                      new k8s.core.v1.Secret(
+                          `${name}-alert-receiver`,
+                          { metadata: { name: RECEIVER_SECRET, namespace: ns }, stringData: { [RECEIVER_SECRET_KEY]: pulumi.secret(config.alertingUrl) } },
+                          p,
+                      ),
+                  ];
+
+        // The operator's and Prometheus's RBAC (the chart's is off): a Role in this namespace, read-only ClusterRoles.
+        const rbac = monitoringRbac(MONITORING_NAMESPACE).map((o) => {
+            const meta = o.metadata.namespace ? { ...o.metadata, namespace: ns } : o.metadata;
+            const id = `${name}-rbac-${o.kind.toLowerCase()}-${o.metadata.name}`;
+            switch (o.kind) {
+                case "Role":
+                    return new k8s.rbac.v1.Role(id, { metadata: meta, rules: o.rules }, p);
+                case "ClusterRole":
+                    return new k8s.rbac.v1.ClusterRole(id, { metadata: meta, rules: o.rules }, p);
+                case "RoleBinding":
+                    return new k8s.rbac.v1.RoleBinding(id, { metadata: meta, roleRef: o.roleRef!, subjects: o.subjects }, p);
+                case "ClusterRoleBinding":
+                    return new k8s.rbac.v1.ClusterRoleBinding(id, { metadata: meta, roleRef: o.roleRef!, subjects: o.subjects }, p);
+            }
+        });
+
         this.release = new k8s.helm.v3.Release(
             name,
             {
                 name: MONITORING_RELEASE,
                 ...pinnedChart("kubePrometheusStack"),
                 namespace: ns,
-                values: prometheusStackValues({ ha: config.ha, storageClass, protect: config.protectStatefulResources }),
+                values: prometheusStackValues({
+                    ha: config.ha,
+                    storageClass,
+                    protect: config.protectStatefulResources,
+                    exposure: config,
+                    alerting: config.alerting,
+                }),
                 timeout: releaseTimeout(charts.kubePrometheusStack.chart),
                 skipCrds: true,
             },
-            { parent: this, dependsOn: [...crds, adminSecret, ...args.storage] },
+            // With a load balancer, Grafana's Service (and its NLB) goes before the controller that owns it on destroy.
+            { parent: this, dependsOn: [...crds, adminSecret, ...receiver, ...rbac, ...args.storage, ...exposureDependencies(args.platform)] },
         );
 
         // Monitors, rules and dashboards need only the CRDs (and the namespace); on destroy they go
@@ -85,13 +135,35 @@ export class Observability extends pulumi.ComponentResource {
             new k8s.core.v1.ConfigMap(`${name}-${d.uid}`, { metadata: { ...cm.metadata, namespace: ns }, data: cm.data }, p);
         }
 
+        // The exporter's own login: ECK loads these two Secrets (program.ts lists them in the Elasticsearch's spec.auth).
+        const esNs = args.elasticNamespace.metadata.name;
+        const exporterPassword = new random.RandomPassword(`${name}-es-exporter`, { length: 32, special: false }, p);
+        const exporterUser = new k8s.core.v1.Secret(
+            `${name}-es-exporter-user`,
+            {
+                metadata: { name: ES_EXPORTER_USER.userSecret, namespace: esNs },
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: ES_EXPORTER_USER.user, password: pulumi.secret(exporterPassword.result), roles: ES_EXPORTER_USER.role },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const exporterRole = new k8s.core.v1.Secret(
+            `${name}-es-exporter-role`,
+            { metadata: { name: ES_EXPORTER_USER.rolesSecret, namespace: esNs }, type: "Opaque", stringData: { "roles.yml": YAML.stringify(exporterRoles()) } },
+            p,
+        );
         const exporter = elasticsearchExporterDeployment();
         new k8s.apps.v1.Deployment(
             `${name}-elasticsearch-exporter`,
-            { metadata: { ...exporter.metadata, namespace: args.elasticNamespace.metadata.name }, spec: exporter.spec },
-            { parent: this, dependsOn: [args.elasticsearch] },
+            { metadata: { ...exporter.metadata, namespace: esNs }, spec: exporter.spec },
+            { parent: this, dependsOn: [args.elasticsearch, exporterUser, exporterRole] },
         );
 
-        this.registerOutputs({ release: this.release.status, grafanaPortForward: this.grafanaPortForward, grafanaAdminPassword: this.grafanaAdminPassword });
+        this.registerOutputs({
+            release: this.release.status,
+            grafanaPortForward: this.grafanaPortForward,
+            grafanaUrlCommand: this.grafanaUrlCommand,
+            grafanaAdminPassword: this.grafanaAdminPassword,
+        });
     }
 }

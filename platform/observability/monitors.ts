@@ -30,95 +30,78 @@ export interface ScrapeTargetArgs {
     sparkJobNamespaces: readonly string[];
 }
 
+type Selector = ScrapeTarget["selector"];
+
+/**
+ * One row per target: name, the pods' namespace (`any`: every namespace), their selector, the
+ * container port's name and number, and where the defaults do not hold, the paths (default
+ * /metrics) and the namespaces whose policies open the port (default: the pods' namespace).
+ */
+type Row = [
+    name: string,
+    namespace: string,
+    selector: Selector,
+    port: [name: string, number: number],
+    extra?: { paths?: string[]; policyNamespaces?: string[] },
+];
+
 /** Every scrape target of the platform. */
 export function scrapeTargets(a: ScrapeTargetArgs): ScrapeTarget[] {
-    return [
-        {
-            // Brokers and Connect with metricsConfig, and the Kafka Exporter: Strimzi names their metrics
-            // port tcp-prometheus (9404) and labels every pod with strimzi.io/kind (its example
-            // packaging/examples/metrics/prometheus-install/strimzi-pod-monitor.yaml selects the same).
-            name: "kafka",
-            namespace: NAMESPACE.kafka,
-            selector: { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka", "KafkaConnect"] }] },
-            port: { name: "tcp-prometheus", number: 9404 },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.kafka],
-        },
-        {
-            // The cluster operator: strimzi_resource_state of every Kafka custom resource (the chart's
-            // templates/060-Deployment-strimzi-cluster-operator.yaml: port http 8080).
-            name: "strimzi-cluster-operator",
-            namespace: NAMESPACE.kafka,
-            selector: { matchLabels: { "strimzi.io/kind": "cluster-operator" } },
-            port: { name: "http", number: 8080 },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.kafka],
-        },
-        {
-            // The chart's controller: prometheus.metrics (port name `metrics`, 8080, /metrics).
-            name: "spark-operator",
-            namespace: NAMESPACE.sparkOperator,
-            selector: { matchLabels: { "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller" } },
-            port: { name: "metrics", number: 8080 },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.sparkOperator],
-        },
-        {
-            // Every Spark driver, in any namespace: the operator labels it spark-role=driver; Spark names
-            // its UI port spark-ui (4040). spark.ui.prometheus.enabled serves the executors' figures at
-            // /metrics/executors/prometheus, the PrometheusServlet the driver's at /metrics/prometheus/.
-            name: "spark-drivers",
-            namespace: "any",
-            selector: { matchLabels: { "spark-role": "driver" } },
-            port: { name: "spark-ui", number: 4040 },
-            paths: ["/metrics/executors/prometheus", "/metrics/prometheus/"],
-            policyNamespaces: [...a.sparkJobNamespaces],
-        },
-        {
-            // The chart's jmx.exporter sidecar on the coordinator and workers (port jmx-exporter, 5556).
-            name: "trino",
-            namespace: NAMESPACE.trino,
-            selector: { matchLabels: { "app.kubernetes.io/name": "trino" } },
-            port: { name: "jmx-exporter", number: 5556 },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.trino],
-        },
-        {
-            // The chart's StatsD exporter (templates/statsd/statsd-deployment.yaml: statsd-scrape, 9102).
-            name: "airflow-statsd",
-            namespace: NAMESPACE.airflow,
-            selector: { matchLabels: { component: "statsd", release: "airflow" } },
-            port: { name: "statsd-scrape", number: 9102 },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.airflow],
-        },
-        {
-            name: "elasticsearch",
-            namespace: NAMESPACE.elastic,
-            selector: { matchLabels: { "app.kubernetes.io/name": ES_EXPORTER.name } },
-            port: { name: ES_EXPORTER.portName, number: ES_EXPORTER.port },
-            paths: ["/metrics"],
-            policyNamespaces: [NAMESPACE.elastic],
-        },
-        {
-            // templates/deployment.yaml: port http-metrics (controller.metrics.port, 8080).
-            name: "karpenter",
-            namespace: a.karpenterNamespace,
-            selector: { matchLabels: { "app.kubernetes.io/name": "karpenter" } },
-            port: { name: "http-metrics", number: 8080 },
-            paths: ["/metrics"],
-            policyNamespaces: [a.karpenterNamespace],
-        },
-        {
-            // templates/deployment.yaml: port metrics-server (8080). kube-system has no NetworkPolicy.
-            name: "aws-load-balancer-controller",
-            namespace: KUBE_SYSTEM,
-            selector: { matchLabels: { "app.kubernetes.io/name": "aws-load-balancer-controller" } },
-            port: { name: "metrics-server", number: 8080 },
-            paths: ["/metrics"],
-            policyNamespaces: [],
-        },
+    const labels = (matchLabels: Record<string, string>): Selector => ({ matchLabels });
+    const rows: Row[] = [
+        // Brokers and Connect with metricsConfig, and the Kafka Exporter: Strimzi names their metrics
+        // port tcp-prometheus (9404) and labels every pod with strimzi.io/kind (its example
+        // packaging/examples/metrics/prometheus-install/strimzi-pod-monitor.yaml selects the same).
+        [
+            "kafka",
+            NAMESPACE.kafka,
+            { matchExpressions: [{ key: "strimzi.io/kind", operator: "In", values: ["Kafka", "KafkaConnect"] }] },
+            ["tcp-prometheus", 9404],
+        ],
+        // The cluster operator: strimzi_resource_state of every Kafka custom resource (the chart's
+        // templates/060-Deployment-strimzi-cluster-operator.yaml: port http 8080).
+        ["strimzi-cluster-operator", NAMESPACE.kafka, labels({ "strimzi.io/kind": "cluster-operator" }), ["http", 8080]],
+        // The chart's controller: prometheus.metrics (port name `metrics`, 8080, /metrics).
+        [
+            "spark-operator",
+            NAMESPACE.sparkOperator,
+            labels({ "app.kubernetes.io/name": "spark-operator", "app.kubernetes.io/component": "controller" }),
+            ["metrics", 8080],
+        ],
+        // Every Spark driver, in any namespace: the operator labels it spark-role=driver; Spark names
+        // its UI port spark-ui (4040). spark.ui.prometheus.enabled serves the executors' figures at
+        // /metrics/executors/prometheus, the PrometheusServlet the driver's at /metrics/prometheus/.
+        [
+            "spark-drivers",
+            "any",
+            labels({ "spark-role": "driver" }),
+            ["spark-ui", 4040],
+            { paths: ["/metrics/executors/prometheus", "/metrics/prometheus/"], policyNamespaces: [...a.sparkJobNamespaces] },
+        ],
+        // The chart's jmx.exporter sidecar on the coordinator and workers (port jmx-exporter, 5556).
+        ["trino", NAMESPACE.trino, labels({ "app.kubernetes.io/name": "trino" }), ["jmx-exporter", 5556]],
+        // The chart's StatsD exporter (templates/statsd/statsd-deployment.yaml: statsd-scrape, 9102).
+        ["airflow-statsd", NAMESPACE.airflow, labels({ component: "statsd", release: "airflow" }), ["statsd-scrape", 9102]],
+        ["elasticsearch", NAMESPACE.elastic, labels({ "app.kubernetes.io/name": ES_EXPORTER.name }), [ES_EXPORTER.portName, ES_EXPORTER.port]],
+        // templates/deployment.yaml: port http-metrics (controller.metrics.port, 8080).
+        ["karpenter", a.karpenterNamespace, labels({ "app.kubernetes.io/name": "karpenter" }), ["http-metrics", 8080]],
+        // templates/deployment.yaml: port metrics-server (8080). kube-system has no NetworkPolicy.
+        [
+            "aws-load-balancer-controller",
+            KUBE_SYSTEM,
+            labels({ "app.kubernetes.io/name": "aws-load-balancer-controller" }),
+            ["metrics-server", 8080],
+            { policyNamespaces: [] },
+        ],
     ];
+    return rows.map(([name, namespace, selector, [portName, number], extra]) => ({
+        name,
+        namespace,
+        selector,
+        port: { name: portName, number },
+        paths: extra?.paths ?? ["/metrics"],
+        policyNamespaces: extra?.policyNamespaces ?? [namespace],
+    }));
 }
 
 /** The PodMonitor of a target, in the monitoring namespace, selecting its pods' namespace. */
