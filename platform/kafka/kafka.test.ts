@@ -1,3 +1,4 @@
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 import { strict as assert } from "assert";
 import {
     CLUSTER_CA_SECRET,
@@ -156,8 +157,8 @@ describe("Platform: Kafka", () => {
             }
         });
 
-        it("asks the PostgreSQL driver for TLS (RDS forces SSL) and references secrets through the provider", () => {
-            assert.equal(jdbcUrl("db.example", 5432), "jdbc:postgresql://db.example:5432/postgres?sslmode=require");
+        it("asks the PostgreSQL driver for TLS that verifies the server (verify-full, the RDS CA bundle) and references secrets through the provider", () => {
+            assert.equal(jdbcUrl("db.example", 5432), `jdbc:postgresql://db.example:5432/postgres?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`);
             assert.equal(secretRef("kafka", POSTGRES_CONNECT_SECRET, "password"), "${secrets:kafka/bdok-postgres-connect:password}");
         });
 
@@ -438,7 +439,10 @@ describe("Platform: Kafka", () => {
                     one(run, "random:index/randomPassword:RandomPassword", "database-master").name,
                 );
                 assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
-                assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
+                assert.match(
+                    secret.stringData.url,
+                    /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+\.rds\.amazonaws\.com:5432\/postgres\?sslmode=verify-full&sslrootcert=\/mnt\/bdok-rds-ca\/rds-ca\.pem$/,
+                );
                 const plain = run.plan.resources.find(
                     (r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET,
                 )!;
