@@ -354,8 +354,8 @@ describe("PostgreSQL clients against a real TLS server, with what the plan gives
         };
 
     it(
-        "psycopg2 (SQLAlchemy): Airflow's metadata URL",
-        py("psycopg2", () => secretData(run, airflowSecrets.metadata)[metadataKeys.connection]),
+        "libpq through SQLAlchemy (psycopg2, or psycopg with SQLAlchemy 2.1): Airflow's metadata URL",
+        py("libpq", () => secretData(run, airflowSecrets.metadata)[metadataKeys.connection]),
     );
     it(
         "psycopg2 (SQLAlchemy): Superset's metadata URI",
