@@ -25,6 +25,8 @@ import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
 import {
+    CRD_GROUP,
+    crdGroupUrls,
     byUrn,
     descendants,
     inputsOf,
@@ -249,9 +251,9 @@ describe("Platform: Kafka", () => {
                 const direct = rel.dependencies.map((u) => byUrn(run, u));
                 assert.deepEqual(
                     direct
-                        .map((d) => (d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`))
+                        .flatMap((d) => (d.type === CRD_GROUP ? crdGroupUrls(d).map((u) => `${d.type}:${u}`) : [`${d.type}:${inputsOf(d).metadata.name}`]))
                         .sort(),
-                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort(),
+                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `${CRD_GROUP}:${f}`)].sort(),
                 );
                 // The operators run on the system group: no other release, Karpenter's included, holds them up.
                 for (const r of ofType(run, RELEASE).filter((x) => /spark-operator|strimzi/.test(inputsOf(x).chart))) {
