@@ -17,6 +17,7 @@ import { renderPlan } from "../tools/render";
 import { workloadPodSpec, worldOf } from "../tools/references";
 import { POD_KINDS } from "../tools/pod-spec";
 import { connectPlugins } from "../versions";
+import { newCa, signed } from "./pki";
 import { clientBin, MASTER, skipUnlessPostgres, startTlsServer, TlsServer } from "./postgres";
 import { describeEachStack, inputsOf, ofType, one } from "./support";
 import type { PlanRun } from "../tools/harness";
@@ -118,68 +119,16 @@ describeEachStack(
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-rds-tls-"));
 process.on("exit", () => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function openssl(args: string[]): void {
-    const r = spawnSync("openssl", args, { cwd: tmp, encoding: "utf8" });
-    assert.equal(r.status, 0, `openssl ${args.join(" ")}\n${r.stderr}`);
-}
-
-/** A CA (name.pem, name.key). */
+/** A CA: the path of its certificate (PEM). */
 function makeCa(name: string): string {
-    openssl(
-        [
-            "req",
-            "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            `${name}.key`,
-            "-out",
-            `${name}.pem`,
-            "-days",
-            "2",
-        ].concat(["-subj", `/CN=${name}`, "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]),
-    );
-    return path.join(tmp, `${name}.pem`);
+    newCa(tmp, name, `/CN=${name}`);
+    return path.join(tmp, `${name}.crt`);
 }
 
 /** A server certificate for `host`, signed by `ca`: [cert, key] PEM. */
 function makeServerCert(name: string, host: string, ca: string): [string, string] {
-    fs.writeFileSync(path.join(tmp, `${name}.ext`), `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
-    openssl([
-        "req",
-        "-newkey",
-        "ec",
-        "-pkeyopt",
-        "ec_paramgen_curve:prime256v1",
-        "-nodes",
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.csr`,
-        "-subj",
-        `/CN=${host}`,
-    ]);
-    openssl([
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        `${ca}.pem`,
-        "-CAkey",
-        `${ca}.key`,
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        `${name}.pem`,
-        "-extfile",
-        `${name}.ext`,
-    ]);
-    return [fs.readFileSync(path.join(tmp, `${name}.pem`), "utf8"), fs.readFileSync(path.join(tmp, `${name}.key`), "utf8")];
+    signed(tmp, ca, name, `/CN=${host}`, `subjectAltName=DNS:${host}\nextendedKeyUsage=serverAuth\n`);
+    return [fs.readFileSync(path.join(tmp, `${name}.crt`), "utf8"), fs.readFileSync(path.join(tmp, `${name}.key`), "utf8")];
 }
 
 /**
