@@ -24,7 +24,24 @@ export type ChartName = keyof typeof charts;
 // Helm installs a chart's crds/ once and never upgrades them, so these charts' CRDs are Pulumi
 // resources from the same release (their Releases set skipCrds); a version bump updates them.
 export const crdManifests = {
-    strimzi: [`https://github.com/strimzi/strimzi-kafka-operator/releases/download/${charts.strimzi.version}/strimzi-crds-${charts.strimzi.version}.yaml`],
+    // The chart's crds/ at its tag, one file per CRD (one ConfigGroup holds them all). Not the release
+    // asset strimzi-crds-<v>.yaml: that is install/cluster-operator's files (another rendering), which
+    // no pinned file here carries, so its bytes could not be pinned and checked.
+    strimzi: [
+        "040-Crd-kafka",
+        "041-Crd-kafkaconnect",
+        "042-Crd-strimzipodset",
+        "043-Crd-kafkatopic",
+        "044-Crd-kafkauser",
+        "045-Crd-kafkanodepool",
+        "046-Crd-kafkabridge",
+        "047-Crd-kafkaconnector",
+        "048-Crd-kafkamirrormaker2",
+        "049-Crd-kafkarebalance",
+    ].map(
+        (f) =>
+            `https://raw.githubusercontent.com/strimzi/strimzi-kafka-operator/${charts.strimzi.version}/packaging/helm-charts/helm3/strimzi-kafka-operator/crds/${f}.yaml`,
+    ),
     sparkOperator: ["sparkapplications", "scheduledsparkapplications", "sparkconnects"].map(
         (crd) =>
             `https://raw.githubusercontent.com/kubeflow/spark-operator/v${charts.sparkOperator.version}/charts/spark-operator-chart/crds/sparkoperator.k8s.io_${crd}.yaml`,
@@ -57,15 +74,43 @@ export const crdManifests = {
     ],
 } as const;
 
-// sha256 of each CRD manifest's bytes at its pinned tag (`git show <tag>:<path> | sha256sum` on the
-// upstream repository), so a moved tag or an altered file is caught (lib/manifests.ts). Strimzi's
-// bundle is a release asset, not a file in git: it has no pin here yet (docs/security.md).
+// sha256 of each CRD manifest's bytes at its pinned tag, so a moved tag or an altered file is refused
+// at deploy (lib/manifests.ts verifiedManifest). Spark operator and LBC: `git show <tag>:<path> |
+// sha256sum` upstream; all: the same file inside the pinned chart tarball (helm package keeps the
+// bytes), which test/crds.test.ts checks every pin against.
+const strimziCrdPins = [
+    "c03fc9679a6edb13f3826cd3b5505183a21bb436ada484c7ed93f55f6a010aa8",
+    "4da4a4b2d58bc07edcd0d92b5f459faf15b0de98e98765a4883fdcda8e202859",
+    "10c7a92e5262de11a46dc8ac69d2581ed5410f6cb60109ef037fe702b20d4cae",
+    "4f2849dc0c8ddde306074648df5fb631fd43d042c4827f4391e97861596899a3",
+    "e4b6aa159bbeac133b254903b12759cd5fa64ff391c8c5f92a4b189a8154b0f0",
+    "f900373d08f199ef5bfa8eb22d6396326aac6a65403b115481655310d6b48696",
+    "c0d4e308e69a3803fd089c37045c23f629c951411631d090392595e66d948be6",
+    "1bac2691433f55f3c5aaf1306ff1a31eb4a9c4257f3ffc56a0b32bcb168075eb",
+    "76b0358edcb7fa3e04189cec72690b1d849a362ac2bfc24ccb2b09fd9a235521",
+    "ae3fc33d7431b1d333916fe54ad0564afced0967a50134f977f138f7eff160b3",
+];
+const kubePrometheusStackCrdPins = [
+    "8b99c40209fe22cf825ac86aca786d4864f627fde51b1eb5316bda78cd4080d0",
+    "afe1da0b7be024c656a7ae387576caac97c3f057b953e169ffa9fee854417496",
+    "41de2587baafa31240438654a3ae5dc19ef40296c31cb186855fa4ce85b03fb9",
+    "ecdd35902462d861ea824669008546563c5c0b3308e58622865c83d5b0475262",
+    "62f6cdac08e5c188d9ed3873f252708b91d4cc984996948566402c02c89e5ddf",
+    "69e7ba4f57570bf1181f7f63aab42fd916caccf6a9c5bc8519ff55b64a9ac147",
+    "72b1e5f9959e67990d1598eb31b24ca4415007e31df3916356ef216316b2bf40",
+    "64d41ae0db231a1db450b3b268bc99a29cdc8b5f11f3cb62be140e91e0a36838",
+    "3322d612f23bf144c887c94bf247b0b4a69189adf37c0d482d2c6267ffe906ab",
+    "5c4e7bad31aedf4f5d77a1c30d4ea4b288bedf86fa2e77588d068057d5b00628",
+];
 export const crdChecksums: Readonly<Record<string, string>> = {
     [crdManifests.sparkOperator[0]]: "ecd9c14fcadb9d5f8ced4c4ee31920548ea53a892e0a69c3e43aa758bfca6d94",
     [crdManifests.sparkOperator[1]]: "5dc6654b2ad9157421ddf177737795420088fbe70338e45602bacf22ce25cc99",
     [crdManifests.sparkOperator[2]]: "e80c54cc086e7f0a4ed39de713138f5c9aa5506219584b528cc1a00e65163986",
     [crdManifests.awsLoadBalancerController[0]]: "cb00e9a8ee22cc51307bbed799faff306ab4d23a9fd201d26fcd53ab035777d9",
     [crdManifests.awsLoadBalancerController[1]]: "fce68bbfc74b4ed7dbea675f46981cbef1fffc8981cf19c0c1e7a2e9d6464862",
+    ...Object.fromEntries(crdManifests.strimzi.map((u, i) => [u, strimziCrdPins[i]])),
+    ...Object.fromEntries(crdManifests.kubePrometheusStack.map((u, i) => [u, kubePrometheusStackCrdPins[i]])),
+    [crdManifests.supersetOperator[0]]: "63bc7131ec13f241de93dc17b8661a37b7d6d73278c410472133e24d929eedaf",
 };
 
 export const apiVersions = {

@@ -285,6 +285,58 @@ export const noLiteralCredentials = resourceRule({
     },
 });
 
+/** libpq's sslmode values (and asyncpg's `ssl`) that do not check the server's certificate and name. */
+const WEAK_SSLMODES = new Set(["disable", "allow", "prefer", "require", "verify-ca"]);
+
+/**
+ * PostgreSQL clients told to trust the server unverified: a URL (JDBC, SQLAlchemy, libpq) whose
+ * `sslmode` (or asyncpg's `ssl`) is weaker than verify-full, an env `PGSSLMODE` likewise, or a
+ * PostgreSQL URL with no mode at all (libpq's and pgjdbc's default, prefer, verifies nothing).
+ */
+export function weakPostgresTls(root: unknown): CredentialHit[] {
+    const hits: CredentialHit[] = [];
+    const url = (path: string, value: string) => {
+        for (const m of value.matchAll(/(?:jdbc:)?postgres(?:ql)?(?:\+[a-z0-9]+)?:\/\/[^\s'"]*/gi)) {
+            const q = m[0].includes("?") ? m[0].slice(m[0].indexOf("?") + 1) : "";
+            const params = new Map([...q.matchAll(/(?:^|[&;])([A-Za-z0-9_.-]+)=([^&;]*)/g)].map((x) => [x[1].toLowerCase(), x[2].toLowerCase()]));
+            const mode = params.get("sslmode") ?? params.get("ssl");
+            if (mode === undefined)
+                hits.push({ path, why: `PostgreSQL URL ${m[0].replace(/\/\/[^@/]*@/, "//…@")} sets no sslmode (the default, prefer, verifies nothing)` });
+            else if (WEAK_SSLMODES.has(mode) || mode === "true")
+                hits.push({ path, why: `PostgreSQL URL with sslmode ${mode}, which does not verify the server` });
+        }
+    };
+    walk(root, (holder, key, value, path) => {
+        if (Array.isArray(value)) {
+            arr(value).forEach((v, i) => typeof v === "string" && url(`${path}[${i}]`, v));
+            return;
+        }
+        // Program source (a script in a ConfigMap) may mention a URL; it sets nothing.
+        if (typeof value !== "string" || CODE_FILE.test(key)) return;
+        if (key === "value" && read(holder, "name") === "PGSSLMODE" && WEAK_SSLMODES.has(value.trim().toLowerCase()))
+            hits.push({ path, why: `env PGSSLMODE=${value}, which does not verify the server` });
+        else if (/^(PGSSLMODE|sslmode)$/.test(key) && WEAK_SSLMODES.has(value.trim().toLowerCase()))
+            hits.push({ path, why: `${key}=${value}, which does not verify the server` });
+        url(path, value);
+    });
+    return hits;
+}
+
+export const postgresVerifyFull = resourceRule({
+    name: "postgres-verify-full",
+    description:
+        "PostgreSQL clients verify the server (sslmode=verify-full with the RDS CA bundle as sslrootcert): no URL, PGSSLMODE or sslmode setting weaker than verify-full in a custom resource, Helm values, container env or ConfigMap.",
+    tags: ["kubernetes", "network", "rds"],
+    check: (args, report) => {
+        const scope = credentialScope(args);
+        if (scope === undefined) return;
+        for (const h of weakPostgresTls(scope))
+            report(
+                `${label(args)}: ${h.path}: ${h.why}; use sslmode=verify-full (asyncpg: ssl=verify-full) with sslrootcert (PGSSLROOTCERT) naming the RDS CA bundle.`,
+            );
+    },
+});
+
 export const helmOciChartReference = resourceRule({
     name: "helm-oci-chart-reference",
     description:

@@ -17,6 +17,7 @@ import {
     k8sNoOpenEgress,
     k8sNoPrivilegedPods,
     noLiteralCredentials,
+    postgresVerifyFull,
     trinoAuthWhenExposed,
 } from "./kubernetes";
 import { kafkaBrokersProd, kafkaMinInsyncProd, kafkaReplicationProd, kafkaTlsAuth, kafkaTopicsProd } from "./kafka";
@@ -67,6 +68,7 @@ export const policies: Array<ResourceValidationPolicy | StackValidationPolicy> =
     elasticsearchNodesProd,
     elasticTls,
     noLiteralCredentials,
+    postgresVerifyFull,
     helmOciChartReference,
     k8sImagesByDigest,
     statefulProtectedProd,

@@ -71,7 +71,7 @@ function serverBin(): string {
 }
 
 /** psql, the client: from PATH, else Debian's /usr/lib/postgresql/<version>/bin (.ci/run installs it). */
-function clientBin(): string | undefined {
+export function clientBin(): string | undefined {
     const onPath = spawnSync("sh", ["-c", "command -v psql"], { encoding: "utf8" }).stdout.trim();
     const dirs = [
         onPath ? path.dirname(fs.realpathSync(onPath)) : "",
@@ -160,4 +160,52 @@ export async function postgres(): Promise<Postgres> {
 export function ok(r: SpawnSyncReturns<string>): string {
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     return r.stdout;
+}
+
+/** A PostgreSQL server of its own, on TCP, for the TLS tests: see startTlsServer. */
+export interface TlsServer {
+    /** The address it listens on (port 5432, as RDS). */
+    address: string;
+    stop(): void;
+}
+
+/**
+ * Starts another server of the pinned package that serves TLS on `address`:5432 with the given
+ * certificate chain and key (PEM), and admits every login from loopback over TLS only (hostssl,
+ * trust: these tests are about the server's identity, not passwords). `roles` and `databases` are
+ * created for the clients to log in to.
+ */
+export async function startTlsServer(a: { address: string; certPem: string; keyPem: string; roles: string[]; databases: string[] }): Promise<TlsServer> {
+    const client = clientBin();
+    assert.ok(client, "no psql: install Debian's PostgreSQL client (apt-get install postgresql-client; .ci/run does)");
+    binPath ??= `${serverBin()}:${client}`;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-pg-tls-"));
+    fs.chmodSync(dir, 0o755);
+    const own = (f: string) => asUser && assert.equal(spawnSync("chown", [asUser, f]).status, 0);
+    own(dir);
+    const step = (cmd: string) => {
+        const c = shell(dir, cmd);
+        const r = spawnSync(c.command, c.args, { env: c.env, cwd: c.cwd, encoding: "utf8" });
+        assert.equal(r.status, 0, `${cmd}\n${r.stdout}\n${r.stderr}`);
+    };
+    try {
+        step(`initdb -D "$PGHOST/data" -U ${SUPERUSER} -E UTF8 --locale=C --auth-local=trust >/dev/null`);
+        for (const [f, body] of [
+            ["server.crt", a.certPem],
+            ["server.key", a.keyPem],
+        ]) {
+            fs.writeFileSync(path.join(dir, f), body, { mode: 0o600 });
+            own(path.join(dir, f));
+        }
+        fs.writeFileSync(path.join(dir, "data", "pg_hba.conf"), `local all ${SUPERUSER} trust\nhostssl all all 127.0.0.0/8 trust\n`);
+        step(
+            `pg_ctl -D "$PGHOST/data" -o "-c listen_addresses='${a.address}' -c port=5432 -c ssl=on -c ssl_cert_file=$PGHOST/server.crt -c ssl_key_file=$PGHOST/server.key -k $PGHOST" -l "$PGHOST/log" -w start >/dev/null`,
+        );
+        const sql = [...a.roles.map((r) => `CREATE ROLE "${r}" LOGIN;`), ...a.databases.filter((d) => d !== "postgres").map((d) => `CREATE DATABASE "${d}";`)];
+        for (const s of sql) step(`psql -X -q -v ON_ERROR_STOP=1 -U ${SUPERUSER} -c '${s}'`);
+    } catch (e) {
+        stopServer(dir);
+        throw e;
+    }
+    return { address: a.address, stop: () => stopServer(dir) };
 }

@@ -5,7 +5,8 @@ import { strict as assert } from "assert";
 import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/lifecycle";
-import { ChartName, charts } from "../versions";
+import { ChartName, charts, crdManifests } from "../versions";
+import { manifestFromChart } from "../tools/manifest-cache";
 import { portForwardOrLb } from "../config";
 import { chartKeyOfRelease, pinnedChart, type RbacRule } from "../platform/k8s/objects";
 
@@ -269,4 +270,17 @@ export async function plansOfEachExposure(stack: string, own: PlanRun): Promise<
         runs.push(run);
     }
     return runs;
+}
+
+export const CRD_GROUP = "kubernetes:yaml/v2:ConfigGroup";
+
+/**
+ * The pinned CRD manifest URLs whose content a ConfigGroup deploys: each URL's file as the pinned
+ * chart tarball carries it (tools/manifest-cache.ts manifestFromChart), found in the group's yaml.
+ */
+export function crdGroupUrls(r: Captured): string[] {
+    const yaml: string = inputsOf(r).yaml ?? "";
+    return (Object.keys(crdManifests) as (keyof typeof crdManifests)[]).flatMap((chart) =>
+        crdManifests[chart].filter((url) => yaml.includes(manifestFromChart(chart, url).toString("utf8").trimEnd())),
+    );
 }

@@ -419,7 +419,8 @@ describe("GitHub workflows", () => {
 // executables the suites spawn, the commands they pass to sh), and where each comes from.
 describe("the tools npm test runs are installed wherever it runs", () => {
     // On every Ubuntu runner and Debian machine, or given by setup-node.
-    const BASE = ["sh", "bash", "tar", "id", "chown", "runuser", "env", "node", "npm", "npx", "git"];
+    // unshare: util-linux (essential); openssl: on every Ubuntu runner, and Debian's base images (the TLS tests).
+    const BASE = ["sh", "bash", "tar", "id", "chown", "runuser", "env", "node", "npm", "npx", "git", "unshare", "openssl"];
     // Only where the pinned helm cannot run (tools/helm.ts); the Linux x64 runners run the pinned one.
     const FALLBACK = ["helm"];
     // Debian/Ubuntu packages that ship a command (their package contents).

@@ -7,6 +7,8 @@ import * as path from "path";
 import { PROJECT, parseConfig, StackConfig } from "../config";
 import { createBdok } from "../program";
 
+import { MANIFEST_CACHE_ENV } from "../lib/manifests";
+import { offlineManifestCache } from "./manifest-cache";
 import { BdokMocks, ZoneListing } from "./mocks";
 import { Plan, PlannedResource, SECRET } from "./plan-types";
 import { normalize, resolveOutput, runUnderMocks } from "./sdk-adapter";
@@ -19,6 +21,8 @@ export const ROOT = path.resolve(__dirname, "..");
 /** A resource as captured, with its unmasked inputs for tests that look for leaks. */
 export interface Captured extends PlannedResource {
     rawInputs: unknown;
+    /** The aliases the program sent (not part of the plan file). */
+    aliases?: unknown[];
 }
 
 export interface PlanRun {
@@ -33,6 +37,8 @@ export interface PlanRun {
  */
 export async function runPlan(stack: string, rawConfig: Record<string, string>, mocks: { zones?: ZoneListing } = {}): Promise<PlanRun> {
     const config = parseConfig(rawConfig, stack); // throws ConfigError before any resource exists
+    // Offline: the CRD manifests come from the pinned charts, never a download.
+    process.env[MANIFEST_CACHE_ENV] = offlineManifestCache();
     const captured: Captured[] = [];
     const programOutputs = await runUnderMocks(
         new BdokMocks(config.region, mocks.zones),
@@ -41,15 +47,21 @@ export async function runPlan(stack: string, rawConfig: Record<string, string>, 
         rawConfig,
         () => createBdok(config),
         (r) => {
-            const { wireInputs, ...rest } = r;
-            const entry: Captured = { urn: "", ...rest, inputs: normalize(wireInputs) as Record<string, unknown>, rawInputs: normalize(wireInputs, true) };
+            const { wireInputs, aliases, ...rest } = r;
+            const entry: Captured = {
+                urn: "",
+                ...rest,
+                inputs: normalize(wireInputs) as Record<string, unknown>,
+                rawInputs: normalize(wireInputs, true),
+                aliases,
+            };
             captured.push(entry);
             return { onUrn: (urn) => (entry.urn = urn) };
         },
     );
     const outputs: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(programOutputs)) outputs[k] = await resolveOutput(v);
-    const resources = captured.map(({ rawInputs: _raw, ...r }) => r);
+    const resources = captured.map(({ rawInputs: _raw, aliases: _aliases, ...r }) => r);
     // The validated configuration travels with the plan, so later readers (policies, diffs) agree.
     return { plan: { stack, config, resources, outputs }, config, captured };
 }

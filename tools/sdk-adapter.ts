@@ -41,7 +41,7 @@ export function normalize(v: unknown, reveal = false): unknown {
 
 /** What the engine is asked to register, decoded from the SDK's request: a planned resource before
  * its URN, with its inputs as serialized on the wire (see normalize). */
-export type Registration = Omit<PlannedResource, "urn" | "inputs"> & { wireInputs: unknown };
+export type Registration = Omit<PlannedResource, "urn" | "inputs"> & { wireInputs: unknown; aliases: unknown[] };
 
 /** The request methods read here: a missing one names the SDK change. */
 const REQUEST_METHODS = [
@@ -108,6 +108,8 @@ export function decodeRegistration(req: any): Registration {
         custom: req.getCustom(),
         remote: req.getRemote(),
         wireInputs: req.getObject()?.toJavaScript() ?? {},
+        // Alias specs ({ name, type, stack, project, parenturn, noparent }) or URNs, as sent.
+        aliases: (req.getAliasesList?.() ?? []).map((a: any) => a.toObject()),
     };
 }
 

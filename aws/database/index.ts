@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { bookNames, stackNames } from "../../lib/naming";
 import { engineVersionOwner, parameterFamily, POSTGRES_PORT } from "./engine";
+import { RDS_CA_IDENTIFIER } from "../../lib/rds-ca";
 
 export interface DatabaseArgs {
     prefix: string;
@@ -117,6 +118,8 @@ export class Database extends pulumi.ComponentResource {
                 vpcSecurityGroupIds: [sg.id],
                 parameterGroupName: params.name,
                 publiclyAccessible: false,
+                // The clients verify the server (verify-full) against lib/rds-ca.ts's bundle, which holds this CA.
+                caCertIdentifier: RDS_CA_IDENTIFIER,
                 multiAz: args.multiAz,
                 backupRetentionPeriod: args.backupRetentionDays,
                 deletionProtection: args.protect,

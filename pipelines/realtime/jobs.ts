@@ -9,6 +9,7 @@ import {
 } from "../../platform/elastic/values";
 import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
 import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
+import { RDS_CA_FILE, rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
 
 // ---------------------------------------------------------------------------------------------
 // Pod building blocks
@@ -39,13 +40,17 @@ export const POSTGRES_LOGINS = {
     rolePasswords: { secret: "bdok-postgres-role-passwords", source: "source-password", simulator: "simulator-password" },
 } as const;
 
-/** libpq settings for RDS: TLS required (rds.force_ssl=1), credentials from the login's Secret. */
+/**
+ * libpq settings for RDS: TLS (rds.force_ssl=1) verifying RDS's certificate and name against the
+ * mounted CA bundle (rdsCaVolume/rdsCaMount in the pod), credentials from the login's Secret.
+ */
 export function postgresEnv(host: string, port: number, secret: string) {
     return [
         { name: "PGHOST", value: host },
         { name: "PGPORT", value: String(port) },
         { name: "PGDATABASE", value: POSTGRES_DATABASE },
-        { name: "PGSSLMODE", value: "require" },
+        { name: "PGSSLMODE", value: "verify-full" },
+        { name: "PGSSLROOTCERT", value: RDS_CA_FILE },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
         secretEnv("PGUSER", secret, POSTGRES_CONNECT_KEYS.username),
         secretEnv("PGPASSWORD", secret, POSTGRES_CONNECT_KEYS.password),
@@ -101,7 +106,7 @@ export function tableJobSpec(a: TableJobArgs) {
         "customers-table",
         {
             securityContext: postgresImageUser,
-            volumes: [configMapVolume("sql", a.sqlConfigMap)],
+            volumes: [configMapVolume("sql", a.sqlConfigMap), rdsCaVolume()],
             containers: [
                 {
                     name: "psql",
@@ -112,7 +117,7 @@ export function tableJobSpec(a: TableJobArgs) {
                         secretEnv("SOURCE_PASSWORD", POSTGRES_LOGINS.rolePasswords.secret, POSTGRES_LOGINS.rolePasswords.source),
                         secretEnv("SIMULATOR_PASSWORD", POSTGRES_LOGINS.rolePasswords.secret, POSTGRES_LOGINS.rolePasswords.simulator),
                     ],
-                    volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }],
+                    volumeMounts: [{ name: "sql", mountPath: SQL_MOUNT, readOnly: true }, rdsCaMount()],
                     resources: realtimeResources(a.ha).psql,
                     securityContext: hardened,
                 },
@@ -154,7 +159,7 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                 securityContext: airflowImageUser,
                 // SIGTERM ends the loop after the current insert.
                 terminationGracePeriodSeconds: 30,
-                volumes: [configMapVolume("scripts", a.scriptConfigMap)],
+                volumes: [configMapVolume("scripts", a.scriptConfigMap), rdsCaVolume()],
                 containers: [
                     {
                         name: "simulator",
@@ -168,7 +173,7 @@ export function simulatorDeploymentSpec(a: SimulatorArgs) {
                             { name: "PYTHONUNBUFFERED", value: "1" },
                             { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
                         ],
-                        volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }],
+                        volumeMounts: [{ name: "scripts", mountPath: SCRIPT_MOUNT, readOnly: true }, rdsCaMount()],
                         resources: realtimeResources(a.ha).simulator,
                         securityContext: hardened,
                     },

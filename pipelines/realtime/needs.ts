@@ -8,6 +8,7 @@ import { NAMESPACE } from "../../platform/k8s/objects";
 import { connectPlugins } from "../../versions";
 import { connectorAcls } from "./streaming";
 import { esCaConnectMount } from "./values";
+import { RDS_CA } from "../../lib/rds-ca";
 
 interface MavenCoordinates {
     group: string;
@@ -43,7 +44,8 @@ export function realtimeKafkaNeeds(): KafkaNeeds {
         topics: { ...TOPICS },
         connect: {
             plugins: realtimeConnectPlugins(),
-            secretMounts: [esCaConnectMount()],
+            // ECK's CA for the sink; the RDS CA bundle for the JDBC source's verify-full (jdbcUrl).
+            secretMounts: [esCaConnectMount(), { volume: RDS_CA.volume, configMapName: RDS_CA.configMap, mountPath: RDS_CA.mountPath }],
             secretReads: [
                 { id: "kafka", namespace: NAMESPACE.kafka, secrets: [POSTGRES_CONNECT_SECRET] },
                 // The sink's own login (not `elastic`) and ECK's public CA.

@@ -21,6 +21,7 @@ import { mockRandomState } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { images, sparkPackages } from "../../versions";
 import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, describeEachStack } from "../../test/support";
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 
 const CONNECTOR = "kubernetes:kafka.strimzi.io/v1:KafkaConnector";
 const SPARK_APP = "kubernetes:sparkoperator.k8s.io/v1beta2:SparkApplication";
@@ -108,7 +109,7 @@ describeEachStack(
             assert.equal(c["timestamp.column.name"], "dt_update");
             assert.equal(c["table.whitelist"], "public.customers");
             assert.equal(c["topic.prefix"] + "customers", TOPICS.source);
-            assert.equal(c["connection.url"], `jdbc:postgresql://${rdsAddress(plan())}:5432/postgres?sslmode=require`);
+            assert.equal(c["connection.url"], `jdbc:postgresql://${rdsAddress(plan())}:5432/postgres?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`);
             assert.equal(c["value.converter"], "org.apache.kafka.connect.json.JsonConverter");
             assert.equal(c["value.converter.schemas.enable"], "true");
         });
@@ -333,7 +334,8 @@ describeEachStack(
             const c = spec.template.spec.containers[0];
             assert.equal(c.image, images.postgresClient);
             const e = env(c);
-            assert.equal(e.PGSSLMODE, "require");
+            assert.equal(e.PGSSLMODE, "verify-full");
+            assert.equal(e.PGSSLROOTCERT, RDS_CA_FILE);
             assert.equal(e.PGHOST, rdsAddress(plan()));
             // As the master user, it creates the pipeline's roles with the passwords of their Secrets.
             assert.deepEqual(e.PGUSER, { secretKeyRef: { name: POSTGRES_LOGINS.admin.secret, key: "username" } });
@@ -373,7 +375,8 @@ describeEachStack(
             const login = mine(plan()).find((x) => x.type === SECRET && inputsOf(x).metadata.name === POSTGRES_LOGINS.simulator.secret)!;
             assert.equal(inputsOf(login).stringData.username, POSTGRES_LOGINS.simulator.role);
             assert.equal(login.inputs.stringData, "[secret]");
-            assert.equal(e.PGSSLMODE, "require");
+            assert.equal(e.PGSSLMODE, "verify-full");
+            assert.equal(e.PGSSLROOTCERT, RDS_CA_FILE);
             for (const k of ["requests", "limits"]) assert.ok(c.resources[k].cpu && c.resources[k].memory, k);
             assert.equal(spec.template.metadata.annotations["bdok.io/script-sha256"], sha256(readPipelineFile("realtime/simulator.py")));
         });

@@ -1,4 +1,5 @@
 // The Airflow component on each stack's plan: release, Secrets, roles, ordering.
+import { RDS_CA_FILE, rdsCaVolume } from "../../lib/rds-ca";
 import { strict as assert } from "assert";
 import { ADMIN_USER, DAGS_FOLDER, METADATA_DB, isFernetKey, metadataKeys, secretNames, serviceAccounts, toUrlSafeBase64 } from "./values";
 import { NAMESPACE } from "../k8s/objects";
@@ -133,7 +134,8 @@ describeEachStack(
             assert.match(u.hostname, /\.rds\.amazonaws\.com$/);
             assert.equal(u.port, "5432");
             assert.equal(u.pathname, `/${METADATA_DB.database}`);
-            assert.equal(u.searchParams.get("sslmode"), "require");
+            assert.equal(u.searchParams.get("sslmode"), "verify-full");
+            assert.equal(u.searchParams.get("sslrootcert"), RDS_CA_FILE);
         });
 
         it("creates the database idempotently with an in-cluster Job the release waits for", async function () {
@@ -150,7 +152,8 @@ describeEachStack(
             const c = job.spec.template.spec.containers[0];
             assert.equal(c.image, images.postgresClient);
             const env = Object.fromEntries(c.env.map((e: any) => [e.name, e]));
-            assert.equal(env.PGSSLMODE.value, "require");
+            assert.equal(env.PGSSLMODE.value, "verify-full");
+            assert.equal(env.PGSSLROOTCERT.value, RDS_CA_FILE);
             assert.equal(env.PGUSER.value, bookNames.rdsMasterUser);
             assert.match(env.PGHOST.value, /^bdok-[a-z0-9-]+-postgres\..*\.rds\.amazonaws\.com$/);
             assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
@@ -233,7 +236,9 @@ describeEachStack(
             const v = values(plan());
             assert.equal(v.dags.persistence.enabled, false);
             assert.equal(v.dags.gitSync.enabled, false);
-            assert.equal(v.volumes, undefined, "no chart-wide volume: it would land on the Jobs' pod templates too");
+            // Chart-wide volumes land on the Jobs' (immutable) pod templates too: only the RDS CA
+            // bundle is one, a constant volume every Airflow container needs (the metadata URLs).
+            assert.deepEqual(v.volumes, [rdsCaVolume()], "no chart-wide volume but the RDS CA: it would land on the Jobs' pod templates too");
             assert.equal(v.airflowPodAnnotations, undefined, "no chart-wide pod annotation: it would land on the Jobs' pod templates too");
             const cms = mine(plan()).filter((c) => c.type === "kubernetes:core/v1:ConfigMap");
             assert.equal(cms.length, 1);

@@ -198,7 +198,7 @@ for (const stack of STACKS) {
             }
             const asyncUrl = new URL(inputsOf(secretNamed(run, secretNames.metadata)).stringData[metadataKeys.asyncConnection]);
             assert.equal(asyncUrl.protocol, "postgresql+asyncpg:");
-            assert.equal(asyncUrl.searchParams.get("ssl"), "require");
+            assert.equal(asyncUrl.searchParams.get("ssl"), "verify-full");
             assert.equal(asyncUrl.searchParams.get("sslmode"), null);
             assert.equal(asyncUrl.password, conn.password);
             assert.equal(asyncUrl.host, conn.host);

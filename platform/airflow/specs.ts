@@ -1,4 +1,5 @@
 import { contentName } from "../../lib/hash";
+import { RDS_CA_FILE, rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
 import { METADATA_DB, METADATA_PASSWORD_GENERATION, airflowResources, secretNames } from "./values";
 
 // ---------------------------------------------------------------------------------------------
@@ -59,8 +60,9 @@ export function dbInitEnv(a: {
         { name: "PGPORT", value: String(a.port) },
         { name: "PGUSER", value: a.masterUser },
         { name: "PGDATABASE", value: "postgres" },
-        // rds.force_ssl=1: plain connections are refused.
-        { name: "PGSSLMODE", value: "require" },
+        // TLS (rds.force_ssl=1) that verifies RDS's certificate and name against the mounted bundle.
+        { name: "PGSSLMODE", value: "verify-full" },
+        { name: "PGSSLROOTCERT", value: RDS_CA_FILE },
         { name: "PGCONNECT_TIMEOUT", value: "10" },
         { name: "PGPASSWORD", valueFrom: { secretKeyRef: a.masterPassword } },
         { name: "APP_USER", value: a.app.user },
@@ -106,12 +108,14 @@ export function dbBootstrapJobSpec(a: {
                 restartPolicy: "OnFailure",
                 automountServiceAccountToken: false,
                 securityContext: { runAsNonRoot: true, runAsUser: 70, runAsGroup: 70, seccompProfile: { type: "RuntimeDefault" } },
+                volumes: [rdsCaVolume()],
                 containers: [
                     {
                         name: "psql",
                         image: a.image,
                         command: ["sh", "-c", dbInitScript()],
                         env: a.env,
+                        volumeMounts: [rdsCaMount()],
                         resources: a.resources,
                         securityContext: a.securityContext,
                     },

@@ -17,6 +17,7 @@ import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
 import { runDbInit } from "../../test/airflow/db-init-run";
 import { skipUnlessPostgres } from "../../test/postgres";
 import { images } from "../../versions";
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 
 describe("Airflow (pure builders)", () => {
     it("maps DAG paths with one subfolder to ConfigMap keys and back", () => {
@@ -78,7 +79,8 @@ describe("Airflow (pure builders)", () => {
         assert.match(DB_INIT_SQL, /^\\getenv app_password APP_PASSWORD$/m, "the password comes from the environment, not argv");
         const spec = dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false });
         const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
-        assert.equal(env.PGSSLMODE.value, "require");
+        assert.equal(env.PGSSLMODE.value, "verify-full");
+        assert.equal(env.PGSSLROOTCERT.value, RDS_CA_FILE);
         assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
         assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbAppPassword, key: "password" });
         assert.ok(spec.ttlSecondsAfterFinished > 0);
@@ -92,7 +94,7 @@ describe("Airflow (pure builders)", () => {
             name,
             dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
         );
-        assert.equal(metadataConnection("pw", "h", 5432), "postgresql://airflow:pw@h:5432/airflow?sslmode=require");
+        assert.equal(metadataConnection("pw", "h", 5432), `postgresql://airflow:pw@h:5432/airflow?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`);
 
         // The Job's script on a real server, twice, as the RDS master: the second run succeeds and
         // changes nothing, and the role logs in to its own database with the password the Job set.
@@ -113,11 +115,14 @@ describe("Airflow (pure builders)", () => {
         assert.equal(login.stdout.trim(), `${user} ${database}`);
     });
 
-    it("gives asyncpg its own URL: the same database with ssl=require, never sslmode", () => {
+    it("gives asyncpg its own URL: the same database with ssl=verify-full, never sslmode (asyncpg.connect() has no such keyword)", () => {
         const sync = new URL(metadataConnection("p@ss/w", "h.rds.amazonaws.com", 5432));
         const async = new URL(metadataAsyncConnection("p@ss/w", "h.rds.amazonaws.com", 5432));
         assert.equal(async.protocol, "postgresql+asyncpg:");
-        assert.deepEqual([...async.searchParams], [["ssl", "require"]], "asyncpg.connect() takes ssl, and has no sslmode argument");
+        // SQLAlchemy's asyncpg dialect passes every query parameter to asyncpg.connect() as a keyword
+        // (create_connect_args: opts.update(url.query)); it takes `ssl`, but neither sslmode nor
+        // sslrootcert, whose file asyncpg reads from PGSSLROOTCERT (connect_utils.py).
+        assert.deepEqual([...async.searchParams], [["ssl", "verify-full"]]);
         for (const k of ["username", "password", "host", "pathname"] as const) assert.equal(async[k], sync[k], k);
     });
 

@@ -3,6 +3,7 @@
 // IAM policies in iam.ts; index.ts only wires them.
 import { DO_NOT_DISRUPT, podPlacement } from "../karpenter/nodepools";
 import { canonicalJson, sha256 } from "../../lib/hash";
+import { RDS_CA_FILE, rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
 import type { StackConfig } from "../../config";
 import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
 import { dagVolume } from "./dags";
@@ -62,20 +63,25 @@ export function isFernetKey(key: string): boolean {
     return Buffer.from(key.replace(/-/g, "+").replace(/_/g, "/"), "base64").length === 32;
 }
 
-/** SQLAlchemy URL of the metadata DB; RDS forces TLS (rds.force_ssl=1), so sslmode=require. */
+/**
+ * SQLAlchemy URL of the metadata DB (psycopg2, which hands the query to libpq): TLS that verifies the
+ * server's certificate and name (verify-full) against the RDS CA bundle mounted in every Airflow pod.
+ */
 export function metadataConnection(password: string, host: string, port: number): string {
     const u = encodeURIComponent(METADATA_DB.user);
-    return `postgresql://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=require`;
+    return `postgresql://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`;
 }
 
 /**
  * The async URL (sql_alchemy_conn_async). Airflow would derive it from the sync one by swapping in
- * asyncpg and keeping the query, but SQLAlchemy hands `sslmode` to asyncpg.connect(), which has no
- * such argument; asyncpg's own spelling is `ssl`.
+ * asyncpg and keeping the query, but SQLAlchemy's asyncpg dialect hands every query parameter to
+ * asyncpg.connect() as a keyword (create_connect_args: opts.update(url.query)), which has neither
+ * `sslmode` nor `sslrootcert`: its `ssl` takes the mode, and the CA file comes from PGSSLROOTCERT
+ * (asyncpg connect_utils._parse_connect_dsn_and_args), which every Airflow container gets (airflowValues).
  */
 export function metadataAsyncConnection(password: string, host: string, port: number): string {
     const u = encodeURIComponent(METADATA_DB.user);
-    return `postgresql+asyncpg://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?ssl=require`;
+    return `postgresql+asyncpg://${u}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?ssl=verify-full`;
 }
 
 /** Keys of the metadata Secret (`connection` is the chart's data.metadataSecretName contract). */
@@ -94,7 +100,7 @@ export function metadataChecksum(host: string, port: number, generation: string 
 // Environment
 
 /** Env names the component sets itself; callers may not override them. */
-export const RESERVED_ENV = ["AIRFLOW_CONN_AWS_DEFAULT"];
+export const RESERVED_ENV = ["AIRFLOW_CONN_AWS_DEFAULT", "PGSSLROOTCERT"];
 
 export function envIssues(env: Record<string, unknown>): string[] {
     return Object.keys(env).flatMap((k) => {
@@ -213,7 +219,13 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
     const { repository, tag } = splitImage(a.image);
     const dags = dagVolume(a.dagsConfigMap, a.dagPaths);
     const bundles = cfg.airflow.dagBundles ?? [];
-    const env: Record<string, string> = { ...a.env, ...dagBundleConnections(bundles), AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region) };
+    // PGSSLROOTCERT: asyncpg's CA file for the async metadata URL (metadataAsyncConnection).
+    const env: Record<string, string> = {
+        ...a.env,
+        ...dagBundleConnections(bundles),
+        AIRFLOW_CONN_AWS_DEFAULT: awsDefaultConnection(cfg.region),
+        PGSSLROOTCERT: RDS_CA_FILE,
+    };
     const groomer = { resources: r.logGroomer };
     const sa = (name: string) => ({ create: true, name });
     const ha = cfg.ha;
@@ -245,6 +257,9 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
         env: Object.keys(env)
             .sort()
             .map((name) => ({ name, value: env[name] })),
+        // Every Airflow container (task pods' pod template and the chart's Jobs too): the RDS CA bundle the metadata URLs verify against.
+        volumes: [rdsCaVolume()],
+        volumeMounts: [rdsCaMount()],
         secret: [{ envName: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN_ASYNC", secretName: secretNames.metadata, secretKey: metadataKeys.asyncConnection }],
         dags: { persistence: { enabled: false }, gitSync: { enabled: false } },
         logs: { persistence: { enabled: false } },
@@ -359,7 +374,8 @@ export function createUserJob(resources: Resources, image: string) {
                 env: [
                     { name: "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN", valueFrom: { secretKeyRef: { name: secretNames.metadata, key: metadataKeys.connection } } },
                 ],
-                volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }],
+                // The chart adds its volumeMounts to its own containers only: the RDS CA for the URL's sslrootcert.
+                volumeMounts: [{ name: "config", mountPath: `${AIRFLOW_HOME}/airflow.cfg`, subPath: "airflow.cfg", readOnly: true }, rdsCaMount()],
                 resources,
                 securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
             },

@@ -24,6 +24,7 @@ import type { CustomResourceObject } from "../k8s/objects";
 import { secretRules, NAMESPACE, pinnedChart } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
 import { CONNECT_METRICS_CONFIGMAP, JMX_CONFIG_KEY, KAFKA_METRICS_CONFIGMAP, connectJmxConfig, jmxConfigText, kafkaJmxConfig } from "../observability/jmx";
+import { pinnedCrds } from "../k8s/crds";
 
 export interface KafkaArgs {
     platform: PlatformContext;
@@ -77,7 +78,8 @@ export class Kafka extends pulumi.ComponentResource {
         const ns = args.namespace.metadata.name;
 
         // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
-        const crds = crdManifests.strimzi.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        // One group for Strimzi's ten files: the name its one release-asset ConfigFile had, so the CRDs keep their URNs.
+        const crds = [pinnedCrds(`${name}-crds-0`, crdManifests.strimzi, p)];
         this.release = new k8s.helm.v3.Release(
             name,
             {

@@ -1,3 +1,4 @@
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 import { strict as assert } from "assert";
 import {
     CLUSTER_CA_SECRET,
@@ -24,6 +25,8 @@ import { MOCK_ACCOUNT, mockSecretValue } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { apps, connectPlugins, crdManifests } from "../../versions";
 import {
+    CRD_GROUP,
+    crdGroupUrls,
     byUrn,
     descendants,
     inputsOf,
@@ -156,8 +159,8 @@ describe("Platform: Kafka", () => {
             }
         });
 
-        it("asks the PostgreSQL driver for TLS (RDS forces SSL) and references secrets through the provider", () => {
-            assert.equal(jdbcUrl("db.example", 5432), "jdbc:postgresql://db.example:5432/postgres?sslmode=require");
+        it("asks the PostgreSQL driver for TLS that verifies the server (verify-full, the RDS CA bundle) and references secrets through the provider", () => {
+            assert.equal(jdbcUrl("db.example", 5432), `jdbc:postgresql://db.example:5432/postgres?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`);
             assert.equal(secretRef("kafka", POSTGRES_CONNECT_SECRET, "password"), "${secrets:kafka/bdok-postgres-connect:password}");
         });
 
@@ -251,9 +254,9 @@ describe("Platform: Kafka", () => {
                 const direct = rel.dependencies.map((u) => byUrn(run, u));
                 assert.deepEqual(
                     direct
-                        .map((d) => (d.type === "kubernetes:yaml/v2:ConfigFile" ? `${d.type}:${inputsOf(d).file}` : `${d.type}:${inputsOf(d).metadata.name}`))
+                        .flatMap((d) => (d.type === CRD_GROUP ? crdGroupUrls(d).map((u) => `${d.type}:${u}`) : [`${d.type}:${inputsOf(d).metadata.name}`]))
                         .sort(),
-                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `kubernetes:yaml/v2:ConfigFile:${f}`)].sort(),
+                    ["kubernetes:core/v1:Namespace:kafka", ...crdManifests.strimzi.map((f) => `${CRD_GROUP}:${f}`)].sort(),
                 );
                 // The operators run on the system group: no other release, Karpenter's included, holds them up.
                 for (const r of ofType(run, RELEASE).filter((x) => /spark-operator|strimzi/.test(inputsOf(x).chart))) {
@@ -441,7 +444,10 @@ describe("Platform: Kafka", () => {
                     one(run, "random:index/randomPassword:RandomPassword", "database-master").name,
                 );
                 assert.ok(!JSON.stringify(secret).includes(master), "no master password for Connect");
-                assert.match(secret.stringData.url, /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+:5432\/postgres\?sslmode=require$/);
+                assert.match(
+                    secret.stringData.url,
+                    /^jdbc:postgresql:\/\/bdok-[a-z0-9-]+-postgres\.[^/]+\.rds\.amazonaws\.com:5432\/postgres\?sslmode=verify-full&sslrootcert=\/mnt\/bdok-rds-ca\/rds-ca\.pem$/,
+                );
                 const plain = run.plan.resources.find(
                     (r) => r.type === "kubernetes:core/v1:Secret" && (r.inputs as any).metadata?.name === POSTGRES_CONNECT_SECRET,
                 )!;

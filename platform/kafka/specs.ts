@@ -250,13 +250,12 @@ export function poolAffinityOnArch(pool: PoolName, arch: KubeArch) {
     return { ...base, affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: terms } } } };
 }
 
-/** A Secret mounted read-only into the Connect pods, for connectors that need a file (e.g. a CA). */
-export interface ConnectSecretMount {
+/** A Secret (or a ConfigMap) mounted read-only into the Connect pods, for connectors that need a file (e.g. a CA). */
+export type ConnectSecretMount = {
     volume: string;
-    secretName: string;
     /** Strimzi accepts additional mounts under /mnt/ only. */
     mountPath: string;
-}
+} & ({ secretName: string } | { configMapName: string });
 
 export interface KafkaConnectArgs {
     /** `<repositoryUrl>:<tag>` Strimzi pushes the built image to (the tag names `arch`). */
@@ -279,7 +278,13 @@ export function connectSecretMountTemplate(mounts: ConnectSecretMount[] = []) {
         throw new Error(`secretMounts: ${bad.map((m) => m.mountPath).join(", ")}; allowed: paths under /mnt/ (Strimzi's rule for additional volumes)`);
     if (!mounts.length) return { pod: {}, container: {} };
     return {
-        pod: { volumes: mounts.map((m) => ({ name: m.volume, secret: { secretName: m.secretName, optional: true } })) },
+        pod: {
+            volumes: mounts.map((m) =>
+                "configMapName" in m
+                    ? { name: m.volume, configMap: { name: m.configMapName, optional: true } }
+                    : { name: m.volume, secret: { secretName: m.secretName, optional: true } },
+            ),
+        },
         container: { connectContainer: { volumeMounts: mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath, readOnly: true })) } },
     };
 }

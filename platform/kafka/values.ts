@@ -3,6 +3,7 @@
 // users.ts, Connect's AWS policies in iam.ts.
 import { digestOf, images } from "../../versions";
 import { bookNames } from "../../lib/naming";
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 import { Resources, resources, NAMESPACE } from "../k8s/objects";
 
 // ---- Names other components and the pipelines use (Strimzi derives the rest from them) ----
@@ -76,9 +77,12 @@ export function secretRef(namespace: string, secret: string, key: string): strin
     return `\${${SECRET_CONFIG_PROVIDER.prefix}:${namespace}/${secret}:${key}}`;
 }
 
-/** RDS enforces TLS (rds.force_ssl=1): the driver must ask for it. */
+/**
+ * RDS enforces TLS (rds.force_ssl=1); pgjdbc's verify-full checks RDS's certificate and host name
+ * against `sslrootcert`, the RDS CA bundle mounted in Connect (a PEM file; pgjdbc's LibPQFactory).
+ */
 export function jdbcUrl(host: string, port: number, database = POSTGRES_DATABASE): string {
-    return `jdbc:postgresql://${host}:${port}/${database}?sslmode=require`;
+    return `jdbc:postgresql://${host}:${port}/${database}?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`;
 }
 
 /** The label that puts a Strimzi resource in this cluster. */

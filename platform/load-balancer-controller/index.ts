@@ -8,6 +8,7 @@ import { PodRole } from "../../aws/pod-role";
 import { KUBE_SYSTEM, pinnedChart } from "../k8s/objects";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
+import { pinnedCrds } from "../k8s/crds";
 
 export interface LoadBalancerControllerArgs {
     prefix: string;
@@ -48,7 +49,7 @@ export class LoadBalancerController extends pulumi.ComponentResource {
         );
 
         // The CRDs as Pulumi resources of the pinned version: Helm installs crds/ once and never upgrades them.
-        const crds = crdManifests.awsLoadBalancerController.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        const crds = crdManifests.awsLoadBalancerController.map((url, i) => pinnedCrds(`${name}-crds-${i}`, [url], p));
         this.release = new k8s.helm.v3.Release(
             name,
             {

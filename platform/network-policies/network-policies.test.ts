@@ -46,51 +46,45 @@ const inCidr = (ip: string, cidr: string) => {
 const podIp = (vpcCidr: string) => vpcCidr.replace(/\.\d+\.\d+\/\d+$/, ".0.77");
 
 /** Does `src`'s namespace let it send to `dst` on `port` (Egress policies; a pod selected by none sends anything)? */
-function egressAllowed(policies: Policy[], vpcCidr: string, src: Pod, dst: Source, port: number, protocol = "TCP"): boolean {
-    const selecting = policies.filter(
-        (p) => p.namespace === src.ns && (p.spec.policyTypes ?? []).includes("Egress") && matches(p.spec.podSelector, src.labels),
-    );
+type Direction = "Ingress" | "Egress";
+
+/**
+ * Whether the policies of `self`'s namespace let `self` exchange traffic with `peer` in `direction`
+ * (Ingress: `peer` sends to `self`; Egress: `self` sends to `peer`). Per the NetworkPolicy API: a
+ * pod selected by no policy of that type allows everything; policyTypes defaults to Ingress, plus
+ * Egress when the policy has egress rules; a port entry without a protocol means TCP.
+ */
+function admits(policies: Policy[], vpcCidr: string, direction: Direction, self: Pod, peer: Source, port: number, protocol = "TCP"): boolean {
+    const types = (p: Policy): string[] => p.spec.policyTypes ?? ["Ingress", ...(p.spec.egress ? ["Egress"] : [])];
+    const selecting = policies.filter((p) => p.namespace === self.ns && types(p).includes(direction) && matches(p.spec.podSelector, self.labels));
     if (selecting.length === 0) return true;
-    const dstIp = "ip" in dst ? dst.ip : podIp(vpcCidr);
+    const peerIp = "ip" in peer ? peer.ip : podIp(vpcCidr);
     return selecting.some((p) =>
-        (p.spec.egress ?? []).some((rule: any) => {
+        ((direction === "Ingress" ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
             const portOk = !rule.ports?.length || rule.ports.some((x: any) => (x.protocol ?? "TCP") === protocol && (x.port === undefined || x.port === port));
-            const peers: any[] = rule.to ?? [];
+            const peers: any[] = (direction === "Ingress" ? rule.from : rule.to) ?? [];
             const peerOk =
                 peers.length === 0 ||
-                peers.some((peer) => {
-                    if (peer.ipBlock) return inCidr(dstIp, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(dstIp, e));
-                    if ("ip" in dst) return false;
-                    const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, { "kubernetes.io/metadata.name": dst.ns }) : dst.ns === p.namespace;
-                    return nsOk && matches(peer.podSelector, dst.labels);
+                peers.some((q) => {
+                    if (q.ipBlock) return inCidr(peerIp, q.ipBlock.cidr) && !(q.ipBlock.except ?? []).some((e: string) => inCidr(peerIp, e));
+                    if ("ip" in peer) return false;
+                    const nsOk = q.namespaceSelector ? matches(q.namespaceSelector, { "kubernetes.io/metadata.name": peer.ns }) : peer.ns === p.namespace;
+                    return nsOk && matches(q.podSelector, peer.labels);
                 });
             return portOk && peerOk;
         }),
     );
 }
 
+/** `src` may send to `dst` (its own namespace's egress policies). */
+function egressAllowed(policies: Policy[], vpcCidr: string, src: Pod, dst: Source, port: number, protocol = "TCP"): boolean {
+    return admits(policies, vpcCidr, "Egress", src, dst, port, protocol);
+}
+
+/** A connection from `src` to `dst` gets through: the sender's egress (for a pod) and the receiver's ingress. */
 function allowed(policies: Policy[], vpcCidr: string, src: Source, dst: Pod, port: number): boolean {
     if (!("ip" in src) && !egressAllowed(policies, vpcCidr, src, dst, port)) return false;
-    const selecting = policies.filter(
-        (p) => p.namespace === dst.ns && (p.spec.policyTypes ?? ["Ingress"]).includes("Ingress") && matches(p.spec.podSelector, dst.labels),
-    );
-    if (selecting.length === 0) return true;
-    const srcIp = "ip" in src ? src.ip : podIp(vpcCidr);
-    return selecting.some((p) =>
-        (p.spec.ingress ?? []).some((rule: any) => {
-            const portOk = !rule.ports?.length || rule.ports.some((x: any) => x.port === undefined || x.port === port);
-            const peers: any[] = rule.from ?? [];
-            const peerOk =
-                peers.length === 0 ||
-                peers.some((peer) => {
-                    if (peer.ipBlock) return inCidr(srcIp, peer.ipBlock.cidr) && !(peer.ipBlock.except ?? []).some((e: string) => inCidr(srcIp, e));
-                    if ("ip" in src) return false;
-                    const nsOk = peer.namespaceSelector ? matches(peer.namespaceSelector, { "kubernetes.io/metadata.name": src.ns }) : src.ns === p.namespace;
-                    return nsOk && matches(peer.podSelector, src.labels);
-                });
-            return portOk && peerOk;
-        }),
-    );
+    return admits(policies, vpcCidr, "Ingress", dst, src, port);
 }
 
 /**

@@ -22,6 +22,7 @@ import {
     grafanaUrlCommand,
     prometheusStackValues,
 } from "./values";
+import { pinnedCrds } from "../k8s/crds";
 
 export interface ObservabilityArgs {
     platform: PlatformContext;
@@ -64,7 +65,7 @@ export class Observability extends pulumi.ComponentResource {
         const ns = this.namespace.metadata.name;
 
         // The CRDs first, as Pulumi resources of the pinned chart version: Helm never upgrades crds/.
-        const crds = crdManifests.kubePrometheusStack.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        const crds = crdManifests.kubePrometheusStack.map((url, i) => pinnedCrds(`${name}-crds-${i}`, [url], p));
 
         const admin = new random.RandomPassword(`${name}-grafana-admin`, { length: 24, special: false }, p);
         this.grafanaAdminPassword = pulumi.secret(admin.result);

@@ -10,6 +10,8 @@ import { chartDefaults, deepMerge, unknownValuesKeys, validateCustomResource } f
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { charts, crdManifests } from "../../versions";
 import {
+    CRD_GROUP,
+    crdGroupUrls,
     describeEachStack,
     descendants,
     exposedService,
@@ -258,8 +260,8 @@ describeEachStack(
             assert.equal(inp.version, charts.kubePrometheusStack.version);
             assert.equal(inp.skipCrds, true);
             const g = new Graph(run.captured);
-            const files = ofType(run, "kubernetes:yaml/v2:ConfigFile").filter((f) =>
-                (crdManifests.kubePrometheusStack as readonly string[]).includes(inputsOf(f).file),
+            const files = ofType(run, CRD_GROUP).filter((f) =>
+                crdGroupUrls(f).some((u) => (crdManifests.kubePrometheusStack as readonly string[]).includes(u)),
             );
             assert.equal(files.length, crdManifests.kubePrometheusStack.length);
             const crs = run.captured.filter((r) => r.type.startsWith("kubernetes:monitoring.coreos.com/"));

@@ -10,6 +10,7 @@ import { charts, crdManifests } from "../../versions";
 import type { PlatformContext } from "../context";
 import { roleWithBinding } from "../k8s/resources";
 import { pinnedChart } from "../k8s/objects";
+import { pinnedCrds } from "../k8s/crds";
 
 export interface SparkOperatorArgs {
     platform: PlatformContext;
@@ -43,7 +44,7 @@ export class SparkOperator extends pulumi.ComponentResource {
         const { config, prefix, tags, clusterName, podIdentityAgent } = args.platform;
 
         // The CRDs first, as Pulumi resources: Helm would never upgrade the chart's crds/.
-        const crds = crdManifests.sparkOperator.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        const crds = crdManifests.sparkOperator.map((url, i) => pinnedCrds(`${name}-crds-${i}`, [url], p));
         this.release = new k8s.helm.v3.Release(
             name,
             {

@@ -11,6 +11,8 @@ import { apiVersions, apps, crdManifests, images, sparkPackages } from "../../ve
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { memoryMiB, storageGiB } from "../../lib/quantities";
 import {
+    CRD_GROUP,
+    crdGroupUrls,
     byUrn,
     descendants,
     inputsOf,
@@ -263,12 +265,12 @@ describe("Platform: SparkOperator", () => {
                 const all = rel.dependencies.map((u) => byUrn(plan(), u));
                 assert.deepEqual(
                     all
-                        .filter((d) => d.type === "kubernetes:yaml/v2:ConfigFile")
-                        .map((d) => inputsOf(d).file)
+                        .filter((d) => d.type === CRD_GROUP)
+                        .flatMap(crdGroupUrls)
                         .sort(),
                     [...crdManifests.sparkOperator].sort(),
                 );
-                const deps = all.filter((d) => d.type !== "kubernetes:yaml/v2:ConfigFile");
+                const deps = all.filter((d) => d.type !== CRD_GROUP);
                 assert.ok(deps.length > 0);
                 assert.ok(
                     deps.every((d) => d.type === "kubernetes:core/v1:Namespace"),

@@ -44,6 +44,7 @@ import {
     secretNames,
     trinoConnection,
 } from "./values";
+import { pinnedCrds } from "../k8s/crds";
 
 export interface SupersetArgs {
     platform: PlatformContext;
@@ -213,7 +214,7 @@ export class Superset extends pulumi.ComponentResource {
         );
 
         // ---- the operator; its CRD is a Pulumi resource (Helm never upgrades crds/) ----
-        const crds = crdManifests.supersetOperator.map((file, i) => new k8s.yaml.v2.ConfigFile(`${name}-crds-${i}`, { file }, p));
+        const crds = crdManifests.supersetOperator.map((url, i) => pinnedCrds(`${name}-crds-${i}`, [url], p));
         const operator = new k8s.helm.v3.Release(
             `${name}-operator`,
             {

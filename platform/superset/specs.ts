@@ -2,6 +2,7 @@
 // bootstrap Job (Airflow's idempotent SQL, run for Superset's role and database), the Kaniko Job
 // that builds the image with drivers, and the Job copying Trino's CA into the namespace.
 import { contentName } from "../../lib/hash";
+import { rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
 import { apiVersions } from "../../versions";
 import { dbBootstrapJobSpec, dbInitEnv } from "../airflow/specs";
 import { type CustomResourceObject, NAMESPACE, type RbacRule, customResourceObject, secretRules } from "../k8s/objects";
@@ -84,8 +85,9 @@ export function supersetResource(a: SupersetResourceArgs): CustomResourceObject 
                     fsGroup: SUPERSET_UID,
                     seccompProfile: { type: "RuntimeDefault" },
                 },
-                volumes: caVolume,
-                container: { securityContext: restrictedContainer, volumeMounts: caMount },
+                // The RDS CA bundle the metadata URI verifies against (values.ts metadataUri).
+                volumes: [rdsCaVolume(), ...caVolume],
+                container: { securityContext: restrictedContainer, volumeMounts: [rdsCaMount(), ...caMount] },
             },
             webServer: {
                 replicas: sizes.replicas,

@@ -26,6 +26,7 @@ import { NAMESPACE } from "../k8s/objects";
 import { CHARTS, DATABASE_FILE } from "./dashboard";
 import { BUNDLE_FILE, SETUP_SCRIPT } from "./specs";
 import { METADATA_DB, secretKeys, secretNames } from "./values";
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 
 const CR = `kubernetes:${apiVersions.superset}:Superset`;
 const JOB = "kubernetes:batch/v1:Job";
@@ -105,16 +106,18 @@ describeEachStack(
             const env = Object.fromEntries(inputsOf(jobs[0]).spec.template.spec.containers[0].env.map((e: any) => [e.name, e]));
             assert.equal(env.APP_USER.value, METADATA_DB.user);
             assert.equal(env.APP_DB.value, METADATA_DB.database);
-            assert.equal(env.PGSSLMODE.value, "require");
+            assert.equal(env.PGSSLMODE.value, "verify-full");
+            assert.equal(env.PGSSLROOTCERT.value, RDS_CA_FILE);
             assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbAppPassword, key: "password" });
             assert.equal(env.PGPASSWORD.valueFrom.secretKeyRef.name, secretNames.dbMaster);
             // The master password stays in db-bootstrap, where no account may create pods (test/secret-isolation.test.ts).
             assert.equal(inputsOf(jobs[0]).metadata.namespace, "db-bootstrap");
-            // What Superset connects with: that user, that database, sslmode=require (the psycopg2 scheme).
+            // What Superset connects with: that user, that database, verify-full against the mounted RDS CA bundle (the psycopg2 scheme).
             const uri = new URL(appSecret(plan())[secretKeys.metadataUri].replace(/^postgresql\+psycopg2:/, "postgresql:"));
             assert.equal(decodeURIComponent(uri.username), METADATA_DB.user);
             assert.equal(uri.pathname, `/${METADATA_DB.database}`);
-            assert.equal(uri.searchParams.get("sslmode"), "require");
+            assert.equal(uri.searchParams.get("sslmode"), "verify-full");
+            assert.equal(uri.searchParams.get("sslrootcert"), RDS_CA_FILE);
             // Superset starts after the database exists.
             assert.ok(transitiveDeps(plan(), one(plan(), CR).urn).has(jobs[0].urn));
         });
@@ -237,7 +240,7 @@ describe("Superset: settings", () => {
                 secured,
             );
             if (secured) {
-                const mount = spec.podTemplate.container.volumeMounts[0].mountPath;
+                const mount = spec.podTemplate.container.volumeMounts.find((m: any) => m.name === "trino-ca").mountPath;
                 assert.equal(db.extra.engine_params.connect_args.verify, `${mount}/ca.crt`);
                 assert.equal(appSecret(run)[secretKeys.trinoPassword] !== undefined, true);
             }

@@ -3,6 +3,7 @@
 // bundle are in specs.ts and dashboard.ts.
 import type { StackConfig } from "../../config";
 import { contentName } from "../../lib/hash";
+import { RDS_CA_FILE } from "../../lib/rds-ca";
 import { apps, images, supersetDrivers } from "../../versions";
 import { NAMESPACE } from "../k8s/objects";
 import { TRINO_HTTPS_PORT, TRINO_PORT, TRINO_SERVICE, TRINO_USER, ICEBERG_CATALOG, trinoSecured } from "../trino/values";
@@ -42,9 +43,12 @@ export const secretKeys = {
 /** Pod labels the operator sets (internal/common/names.go ComponentLabels; ComponentWebServer "web-server"). */
 export const WEB_SERVER_POD = { "app.kubernetes.io/name": "superset", "app.kubernetes.io/component": "web-server" } as const;
 
-/** SQLAlchemy URL of the metadata DB (the operator's default scheme); RDS forces TLS, so sslmode=require. */
+/**
+ * SQLAlchemy URL of the metadata DB (the operator's default scheme, psycopg2: the query reaches
+ * libpq): TLS verifying RDS's certificate and name against the bundle every Superset pod mounts.
+ */
 export function metadataUri(password: string, host: string, port: number): string {
-    return `postgresql+psycopg2://${encodeURIComponent(METADATA_DB.user)}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=require`;
+    return `postgresql+psycopg2://${encodeURIComponent(METADATA_DB.user)}:${encodeURIComponent(password)}@${host}:${port}/${METADATA_DB.database}?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`;
 }
 
 /** Where Superset finds Trino: the Service in-cluster, HTTPS with the password once Trino is secured. */

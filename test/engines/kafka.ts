@@ -9,6 +9,9 @@ import * as path from "path";
 import { apps } from "../../versions";
 import { CACHE, freePort, startServer, waitFor } from "./env";
 import { run } from "./streams";
+import { newCa as newCaAs, openssl, signed } from "../pki";
+
+const newCa = (dir: string, name: string) => newCaAs(dir, name, `/O=io.strimzi/CN=${name}`);
 import { inputsOf, ofType } from "../support";
 import type { PlanRun } from "../../tools/harness";
 
@@ -41,53 +44,6 @@ export interface Pki {
     /** The cluster CA certificate in PEM (the `<cluster>-cluster-ca-cert` Secret's ca.crt). */
     clusterCa: string;
     users: Map<string, UserCredentials>;
-}
-
-function openssl(dir: string, args: string[]): void {
-    run("openssl", args, { cwd: dir });
-}
-
-function newCa(dir: string, name: string): void {
-    openssl(dir, [
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-days",
-        "2",
-        "-subj",
-        `/O=io.strimzi/CN=${name}`,
-        "-keyout",
-        `${name}.key`,
-        "-out",
-        `${name}.crt`,
-    ]);
-}
-
-function signed(dir: string, ca: string, name: string, subject: string, ext?: string): void {
-    openssl(dir, ["req", "-newkey", "rsa:2048", "-nodes", "-subj", subject, "-keyout", `${name}.key`, "-out", `${name}.csr`]);
-    const extArgs: string[] = [];
-    if (ext) {
-        fs.writeFileSync(path.join(dir, `${name}.ext`), ext);
-        extArgs.push("-extfile", `${name}.ext`);
-    }
-    openssl(dir, [
-        "x509",
-        "-req",
-        "-in",
-        `${name}.csr`,
-        "-CA",
-        `${ca}.crt`,
-        "-CAkey",
-        `${ca}.key`,
-        "-CAcreateserial",
-        "-days",
-        "2",
-        "-out",
-        `${name}.crt`,
-        ...extArgs,
-    ]);
 }
 
 function p12(dir: string, name: string): UserCredentials {
