@@ -135,6 +135,18 @@ const ROWS: Row[] = [
         expect: () => ({ kind: "safe" }),
     },
     {
+        // instance_types is ForceNew on aws:eks/nodeGroup (terraform-provider-aws
+        // internal/service/eks/node_group.go, "instance_types": ForceNew: true): a new node group.
+        change: "system node-group instanceTypes",
+        after: (s) => ({
+            "bdok:nodeGroups": {
+                ...setting(s, "nodeGroups"),
+                system: { ...setting(s, "nodeGroups").system, instanceTypes: ["c7g.2xlarge"] },
+            },
+        }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
         change: "exposure changed",
         after: (s) =>
             stackSetting(s, "exposure") === "clusterIp"
@@ -230,6 +242,12 @@ describe("change matrix (issue 19): typical changes are safe, refused by validat
                         return;
                     }
                     assertSafe(d, before, after, outcome.removes ?? []);
+                    if (/node-group instanceTypes/.test(row.change))
+                        assert.deepEqual(
+                            d.changed.filter((c) => c.type === "eks:index:ManagedNodeGroup").map((c) => c.action),
+                            ["replace"],
+                            "the managed node group is replaced (docs/operations.md)",
+                        );
                     // A pipeline back on gets new topics and with them a new generation: the streaming
                     // job starts from new checkpoints (docs/pipelines.md).
                     if (/realtime pipeline on again/.test(row.change)) {
