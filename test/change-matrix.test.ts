@@ -12,6 +12,9 @@ import { diffPlans, holdsData, type PlanDiff } from "../tools/plan-diff";
 import { inputsOf, ofType, planOf, planWith, STACKS, stackSetting } from "./support";
 import priceTable from "../estimates/prices.json";
 import { supportedKubernetesVersions } from "../lib/prices";
+import { runPlan } from "../tools/harness";
+import { loadStackConfig } from "../tools/stack-files";
+import { charts, crdManifests } from "../versions";
 
 const OPERATIONS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
 const PIPELINES = fs.readFileSync(path.join(ROOT, "docs", "pipelines.md"), "utf8");
@@ -132,6 +135,18 @@ const ROWS: Row[] = [
         expect: () => ({ kind: "safe" }),
     },
     {
+        // instance_types is ForceNew on aws:eks/nodeGroup (terraform-provider-aws
+        // internal/service/eks/node_group.go, "instance_types": ForceNew: true): a new node group.
+        change: "system node-group instanceTypes",
+        after: (s) => ({
+            "bdok:nodeGroups": {
+                ...setting(s, "nodeGroups"),
+                system: { ...setting(s, "nodeGroups").system, instanceTypes: ["c7g.2xlarge"] },
+            },
+        }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
         change: "exposure changed",
         after: (s) =>
             stackSetting(s, "exposure") === "clusterIp"
@@ -227,6 +242,12 @@ describe("change matrix (issue 19): typical changes are safe, refused by validat
                         return;
                     }
                     assertSafe(d, before, after, outcome.removes ?? []);
+                    if (/node-group instanceTypes/.test(row.change))
+                        assert.deepEqual(
+                            d.changed.filter((c) => c.type === "eks:index:ManagedNodeGroup").map((c) => c.action),
+                            ["replace"],
+                            "the managed node group is replaced (docs/operations.md)",
+                        );
                     // A pipeline back on gets new topics and with them a new generation: the streaming
                     // job starts from new checkpoints (docs/pipelines.md).
                     if (/realtime pipeline on again/.test(row.change)) {
@@ -245,6 +266,64 @@ describe("change matrix (issue 19): typical changes are safe, refused by validat
                     if (d.removed.some((r) => r.protect)) assert.match(PIPELINES, /turning a pipeline off is refused by Pulumi[\s\S]*pulumi state unprotect/);
                 });
             }
+        });
+    }
+});
+
+/**
+ * The plan of `stack` with one chart at another version, through the seam the program reads versions
+ * from: versions.ts's `charts` and `crdManifests` objects, changed in memory for this one run (the
+ * CRD URLs carry the version at its pinned places) and restored after; not cached with the others.
+ */
+async function planWithChartVersion(stack: string, chart: "sparkOperator", version: string): Promise<PlanRun> {
+    const pinned = charts[chart].version;
+    const urls = [...crdManifests[chart]];
+    assert.ok(
+        urls.every((u) => u.includes(`v${pinned}/`)),
+        `every ${chart} CRD URL names v${pinned}`,
+    );
+    const c = charts[chart] as { version: string };
+    const m = crdManifests[chart] as unknown as string[];
+    try {
+        c.version = version;
+        urls.forEach((u, i) => (m[i] = u.split(`v${pinned}/`).join(`v${version}/`)));
+        return await runPlan(stack, loadStackConfig(stack));
+    } finally {
+        c.version = pinned;
+        urls.forEach((u, i) => (m[i] = u));
+    }
+}
+
+describe("change matrix: a chart version bump (the Spark operator's chart, whose CRDs Pulumi applies)", function () {
+    this.timeout(600_000);
+    for (const stack of stacksPerProfile()) {
+        it(`stack ${stack}: the Release updates in place, Pulumi updates the CRDs Helm does not upgrade, nothing data-holding replaced`, async () => {
+            const before = await planOf(stack);
+            const bumped = charts.sparkOperator.version.replace(/\.(\d+)$/, (_, patch) => `.${Number(patch) + 1}`);
+            const after = await planWithChartVersion(stack, "sparkOperator", bumped);
+            assert.equal(charts.sparkOperator.version === bumped, false, "versions.ts's objects are restored");
+            const d = diffPlans(before.plan, after.plan);
+            assertSafe(d, before, after, []);
+            assert.deepEqual([d.added.length, d.removed.length], [0, 0], "a version bump adds and removes nothing");
+            const release = d.changed.filter((c) => c.type === "kubernetes:helm.sh/v3:Release");
+            assert.ok(release.length >= 1, "the operator's Release changes");
+            for (const r of release) {
+                assert.equal(r.action, "update", `${r.name}: ${r.reasons.join("; ")}`);
+                assert.ok(
+                    r.changes.some((k) => k.path === "version" && k.new === bumped),
+                    `${r.name} changes its version: ${r.changes.map((k) => k.path)}`,
+                );
+            }
+            // Helm installs crds/ once and never upgrades them (skipCrds): the CRDs are Pulumi's
+            // ConfigFiles, which follow the new version's manifests, in place.
+            const crds = d.changed.filter((c) => c.type === "kubernetes:yaml/v2:ConfigFile");
+            assert.equal(crds.length, crdManifests.sparkOperator.length, "each CRD manifest follows the version");
+            for (const c of crds) assert.equal(c.action, "update", `${c.name}: ${c.reasons.join("; ")}`);
+            assert.deepEqual(
+                d.changed.filter((c) => c.action !== "update").map((c) => `${c.type} ${c.name} ${c.action}`),
+                [],
+                "everything else updates in place",
+            );
         });
     }
 });

@@ -2,7 +2,7 @@
 // into Airflow's DAG folder under user/, next to ours, with the checks ours get: each Python file
 // compiles and each SparkApplication template validates against the pinned CRD with unknown fields
 // rejected. That the real Airflow finds and parses them is the engines tier's
-// (test/engines/airflow.test.ts, "Airflow finds users' own DAGs next to ours").
+// (test/engines/airflow.test.ts, "parses ours and the user's DAG file, found under user/").
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as fs from "fs";

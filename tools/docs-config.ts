@@ -94,7 +94,6 @@ export const NOTES: Record<string, string> = {
 // Whether a key can change on a stack that exists (plan:diff's model, model/replacements.json, and
 // the services' own rules); keys not named here change in place. Every key named must exist (tested).
 const MIGRATION = "**no**: a migration (docs/operations.md, Changing the network)";
-const NOT_ASSESSED = "yes, but not yet checked against its data (issue 19: Kafka scaling, pipeline off/on)";
 export const ON_EXISTING: Record<string, string> = {
     "bdok:vpcCidr": `${MIGRATION}; it replaces the VPC and subnets, which the EKS cluster and the RDS subnet group refuse`,
     "bdok:azCount": `${MIGRATION}; EKS keeps a cluster's subnets in the zones it was created with`,
@@ -115,7 +114,8 @@ export const ON_EXISTING: Record<string, string> = {
         "with profile ha, 3 to 9: the broker pool scales and Cruise Control moves partitions (topics keep 3 replicas, min.insync 2); with profile small fixed at 1 (docs/operations.md, Kafka brokers)",
     "bdok:kafka.storageGiB": "up only (Strimzi expands volumes, never shrinks them)",
     "bdok:elasticsearch.storageGiB": "up only (ECK expands volumes, never shrinks them)",
-    "bdok:pipelines.batch": NOT_ASSESSED,
+    "bdok:pipelines.batch":
+        "yes: off deletes its DAGs, job code, Spark resources and its Glue database (the files under `warehouse/` stay; with protectStatefulResources Pulumi refuses until the database is unprotected: docs/pipelines.md, Turning a pipeline off); on again creates them",
     "bdok:pipelines.realtime":
         "yes: off deletes its topics and resources; on again creates new topics and starts the streaming job from new checkpoints (docs/pipelines.md, Turning a pipeline off)",
 };

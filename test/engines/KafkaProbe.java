@@ -1,7 +1,9 @@
 // The engines tier's Kafka client, run as a single-file source program (`java -cp <kafka libs>
 // KafkaProbe.java <command> <request.json>`), so the checks use Kafka's own client and converter
 // code instead of a re-implementation. Commands:
-//   setup  {admin, topics: [{name, partitions}], acls: [{principal, resourceType, name, patternType, operation}]}
+//   setup  {admin, topics: [{name, partitions, replicas?, assignment?: [[node]], config?}], acls: [{principal, resourceType, name, patternType, operation}]}
+//   delete-topics {admin, topics: [name]} (returns once the broker no longer lists them)
+//   write-read {client, writes: [{topic, acks?, retries?, count}]} -> [{topic, acks (effective), sent, read, error?}]
 //   probe  {users: {<user>: <client props>}, probes: [{user, op, resource, name, topic?}]} -> [{..., result}]
 //   produce-connect {client, topic, keySchema, valueSchema?, records: [{key, value}]} (JsonConverter, schemas.enable=true)
 //   consume {client, topic, expect, timeoutMs} -> [{key, value}] (strings)
@@ -36,6 +38,8 @@ public class KafkaProbe {
             case "probe" -> out = probe(req);
             case "produce-connect" -> out = produceConnect(req);
             case "consume" -> out = consume(req);
+            case "delete-topics" -> out = deleteTopics(req);
+            case "write-read" -> out = writeRead(req);
             default -> throw new IllegalArgumentException("unknown command " + args[0]);
         }
         System.out.println(JSON.writeValueAsString(out));
@@ -52,7 +56,22 @@ public class KafkaProbe {
     static Object setup(JsonNode req) throws Exception {
         try (Admin admin = Admin.create(props(req.get("admin")))) {
             List<NewTopic> topics = new ArrayList<>();
-            for (JsonNode t : req.get("topics")) topics.add(new NewTopic(t.get("name").asText(), t.get("partitions").asInt(), (short) 1));
+            for (JsonNode t : req.get("topics")) {
+                NewTopic topic;
+                if (t.has("assignment")) {
+                    // Partition -> the node ids holding its replicas, leader first.
+                    Map<Integer, List<Integer>> assignment = new HashMap<>();
+                    for (int p = 0; p < t.get("assignment").size(); p++) {
+                        List<Integer> nodes = new ArrayList<>();
+                        t.get("assignment").get(p).forEach(n -> nodes.add(n.asInt()));
+                        assignment.put(p, nodes);
+                    }
+                    topic = new NewTopic(t.get("name").asText(), assignment);
+                } else topic = new NewTopic(t.get("name").asText(), t.get("partitions").asInt(), (short) t.path("replicas").asInt(1));
+                Map<String, String> configs = new HashMap<>();
+                t.path("config").fields().forEachRemaining(e -> configs.put(e.getKey(), e.getValue().asText()));
+                topics.add(topic.configs(configs));
+            }
             if (!topics.isEmpty()) admin.createTopics(topics).all().get();
             // On request, one record in each, so that a Read probe knows its fetch was answered.
             if (req.path("seed").asBoolean(false)) try (KafkaProducer<String, String> producer = new KafkaProducer<>(props(req.get("admin")), new StringSerializer(), new StringSerializer())) {
@@ -214,6 +233,72 @@ public class KafkaProbe {
             }
         }
         return Map.of("sent", sent);
+    }
+
+    static Object deleteTopics(JsonNode req) throws Exception {
+        List<String> names = new ArrayList<>();
+        req.get("topics").forEach(t -> names.add(t.asText()));
+        try (Admin admin = Admin.create(props(req.get("admin")))) {
+            admin.deleteTopics(names).all().get();
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (admin.listTopics().names().get().stream().anyMatch(names::contains)) {
+                if (System.currentTimeMillis() > deadline) throw new IllegalStateException("topics still listed: " + names);
+                Thread.sleep(200);
+            }
+        }
+        return names;
+    }
+
+    /**
+     * Writes `count` records to each topic with the given acks (absent: the client's default, as a
+     * producer that does not set it gets), waits for each acknowledgement, then reads them back.
+     */
+    static Object writeRead(JsonNode req) throws Exception {
+        ArrayNode results = JSON.createArrayNode();
+        for (JsonNode w : req.get("writes")) {
+            String topic = w.get("topic").asText();
+            Properties pp = props(req.get("client"));
+            pp.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            pp.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+            if (w.hasNonNull("acks")) pp.put(ProducerConfig.ACKS_CONFIG, w.get("acks").asText());
+            // retries 0: the broker's first answer, not a delivery timeout after retrying it.
+            if (w.hasNonNull("retries")) pp.put(ProducerConfig.RETRIES_CONFIG, w.get("retries").asText());
+            // Timeouts only (a refused write fails in seconds, not after the default two minutes).
+            pp.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, "5000");
+            pp.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "10000");
+            pp.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "20000");
+            // The acks the producer runs with, as the client resolves them (its default when unset).
+            String acks = new ProducerConfig(pp).getString(ProducerConfig.ACKS_CONFIG);
+            ObjectNode r = JSON.createObjectNode().put("topic", topic).put("acks", acks);
+            String run = UUID.randomUUID().toString();
+            int count = w.get("count").asInt(), sent = 0;
+            try (KafkaProducer<String, String> producer = new KafkaProducer<>(pp)) {
+                for (int i = 0; i < count; i++) {
+                    producer.send(new ProducerRecord<>(topic, run + "-" + i, "v" + i)).get();
+                    sent++;
+                }
+            } catch (Exception e) {
+                List<String> chain = new ArrayList<>();
+                for (Throwable c = e; c != null; c = c.getCause()) chain.add(c.getClass().getSimpleName() + ": " + c.getMessage());
+                r.put("error", String.join(" <- ", chain));
+            }
+            r.put("sent", sent);
+            int read = 0;
+            if (sent > 0) {
+                Properties cp = props(req.get("client"));
+                try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
+                    List<TopicPartition> parts = new ArrayList<>();
+                    for (var info : consumer.partitionsFor(topic, Duration.ofSeconds(20))) parts.add(new TopicPartition(topic, info.partition()));
+                    consumer.assign(parts);
+                    consumer.seekToBeginning(parts);
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    while (read < sent && System.currentTimeMillis() < deadline)
+                        for (ConsumerRecord<String, String> rec : consumer.poll(Duration.ofMillis(500))) if (rec.key() != null && rec.key().startsWith(run)) read++;
+                }
+            }
+            results.add(r.put("read", read));
+        }
+        return results;
     }
 
     static Object consume(JsonNode req) throws Exception {

@@ -69,7 +69,7 @@ function dagFolderOf(plan: { captured: Captured[] }) {
     return { values, cm, volume, env };
 }
 
-describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquire task", function () {
+describe("engines: Airflow DagBag (ours and users' DAGs), SparkKubernetesOperator bodies and the acquire task", function () {
     this.timeout(300_000);
     let answer: Answer;
     let dir = "";
@@ -79,11 +79,14 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
     let stopMoto: (() => Promise<void>) | undefined;
     let httpServer: http.Server | undefined;
     const served: string[] = [];
+    let api = false;
 
     before(async function () {
         requireEngine(this, "Airflow", airflowMissing());
         // The dev stack with the sample user folders: users' DAGs get the checks ours get.
-        const { values, cm, volume, env } = dagFolderOf(await planWith("dev", USER_FIXTURES));
+        const run = await planWith("dev", USER_FIXTURES);
+        api = run.config.pipelines.api;
+        const { values, cm, volume, env } = dagFolderOf(run);
         bucket = env.BDOK_LAKE_BUCKET;
 
         dir = tempDir("airflow");
@@ -148,6 +151,13 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         );
     });
 
+    // Users' own DAGs (bdok:airflow.userDags, pipelines/user.ts): found under user/ next to ours.
+    it("parses ours and the user's DAG file, found under user/ through the kubelet's links", () => {
+        // (api_users.py with the API producer on; its module api_producer.py is no DAG file to Airflow.)
+        const ours = [...(api ? ["api_users.py"] : []), "iceberg_maintenance.py", "imdb_pipeline.py"];
+        assert.deepEqual([...new Set(answer.files)].sort(), [...ours, "user/hello_lake.py"]);
+    });
+
     it("without the ignore file (platform/airflow/dags.ts DAGS_IGNORE) Airflow stops at the kubelet's ..data link", () => {
         assert.match(answer.without_ignore_file.error ?? JSON.stringify(answer.without_ignore_file), /Detected recursive loop/);
     });
@@ -185,46 +195,5 @@ describe("engines: Airflow DagBag, SparkKubernetesOperator bodies and the acquir
         assert.deepEqual(served.sort(), [...samples.keys()].map((t) => `/${t}.tsv.gz`).sort());
         const expected = Object.fromEntries([...samples].map(([t, tsv]) => [`landing/imdb/${t}.tsv`, tsv]));
         assert.deepEqual(answer.acquired.objects, expected);
-    });
-});
-
-// Users' own DAGs (bdok:airflow.userDags, pipelines/user.ts): the real Airflow finds the user's DAG
-// under user/ next to ours, through the plan's ignore file, and parses it without import errors.
-describe("engines: Airflow finds users' own DAGs next to ours", function () {
-    this.timeout(300_000);
-    let answer: Answer;
-    let dir = "";
-    let api = false;
-
-    before(async function () {
-        requireEngine(this, "Airflow", airflowMissing());
-        const run = await planWith("dev", { "bdok:airflow": { userDags: "test/fixtures/user-dags" } });
-        api = run.config.pipelines.api;
-        const { values, cm, volume, env } = dagFolderOf(run);
-        dir = tempDir("airflow-user-dags");
-        const request = {
-            dags_folder: path.join(dir, "dags"),
-            data: inputsOf(cm).data,
-            items: volume.configMap.items,
-            core: values.config.core,
-            env: { ...env, AIRFLOW_HOME: path.join(dir, "home"), AIRFLOW__DATABASE__SQL_ALCHEMY_CONN: `sqlite:///${path.join(dir, "airflow.db")}` },
-            acquire: null,
-        };
-        fs.mkdirSync(request.dags_folder);
-        const file = path.join(dir, "request.json");
-        fs.writeFileSync(file, JSON.stringify(request));
-        const out = await runAsync(venvPython(), [path.join(__dirname, "airflow_dagbag.py"), file], { timeoutMs: 240_000 });
-        answer = JSON.parse(out.trim().split("\n").pop()!);
-    });
-
-    after(() => {
-        if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    });
-
-    it("parses ours and the user's DAG file, found under user/ through the kubelet's links", () => {
-        assert.deepEqual(answer.import_errors, {});
-        // (api_users.py with the API producer on; its module api_producer.py is no DAG file to Airflow.)
-        const ours = [...(api ? ["api_users.py"] : []), "iceberg_maintenance.py", "imdb_pipeline.py"];
-        assert.deepEqual([...new Set(answer.files)].sort(), [...ours, "user/hello_lake.py"]);
     });
 });

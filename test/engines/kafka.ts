@@ -101,6 +101,8 @@ export interface Broker {
     pki: Pki;
     log: string;
     stop: () => Promise<void>;
+    /** Stops one node (node.id `id`, from 1) of a cluster, the others go on. */
+    stopNode: (id: number) => Promise<void>;
 }
 
 /**
@@ -108,52 +110,78 @@ export interface Broker {
  * (replication and ISR settings); everything else is what Strimzi derives from the CR's listener
  * (tls: true, authentication tls) and authorization (simple) sections.
  */
-export async function startBroker(dir: string, pki: Pki, config: Record<string, unknown>): Promise<Broker> {
-    const port = await freePort();
-    const controllerPort = await freePort();
+export function startBroker(dir: string, pki: Pki, config: Record<string, unknown>): Promise<Broker> {
+    return startCluster(dir, pki, config, 1);
+}
+
+/**
+ * Starts `nodes` combined broker+controller nodes, each its own JVM (a small heap when there are
+ * several), one static KRaft quorum of all of them: the brokers an `ha` plan's broker pool stands for.
+ */
+export async function startCluster(dir: string, pki: Pki, config: Record<string, unknown>, nodes: number): Promise<Broker> {
+    if (!Number.isInteger(nodes) || nodes < 1) throw new Error(`nodes: got ${nodes}; allowed: an integer >= 1`);
+    const ports = await Promise.all(Array.from({ length: nodes }, async () => ({ client: await freePort(), controller: await freePort() })));
     const broker = pki.users.get("broker")!;
-    const props: Record<string, string> = {
-        ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
-        "process.roles": "broker,controller",
-        "node.id": "1",
-        "controller.quorum.voters": `1@127.0.0.1:${controllerPort}`,
-        listeners: `TLS://127.0.0.1:${port},CONTROLLER://127.0.0.1:${controllerPort}`,
-        "advertised.listeners": `TLS://127.0.0.1:${port}`,
-        "listener.security.protocol.map": "TLS:SSL,CONTROLLER:SSL",
-        "inter.broker.listener.name": "TLS",
-        "controller.listener.names": "CONTROLLER",
-        "ssl.client.auth": "required",
-        "ssl.keystore.type": "PKCS12",
-        "ssl.keystore.location": broker.p12,
-        "ssl.keystore.password": broker.password,
-        "ssl.truststore.type": "PEM",
-        "ssl.truststore.location": path.join(pki.dir, "broker-trust.pem"),
-        "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
-        "super.users": `User:CN=${BROKER_CN},O=io.strimzi;User:CN=${OPERATOR_USER}`,
-        "log.dirs": path.join(dir, "data"),
-        "group.initial.rebalance.delay.ms": "0",
-        "auto.create.topics.enable": "false",
-    };
-    const file = path.join(dir, "server.properties");
-    fs.writeFileSync(
-        file,
-        Object.entries(props)
-            .map(([k, v]) => `${k}=${v}`)
-            .join("\n") + "\n",
-    );
     const log4j = path.join(dir, "log4j2.properties");
+    fs.mkdirSync(dir, { recursive: true });
     fs.writeFileSync(
         log4j,
         "rootLogger.level=WARN\nrootLogger.appenderRef.out.ref=out\nappender.out.type=Console\nappender.out.name=out\nappender.out.layout.type=PatternLayout\nappender.out.layout.pattern=%d %p %c{1} %m%n\n",
     );
-    const jvm = ["-Xmx512m", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath()];
+    const jvm = [...(nodes === 1 ? ["-Xmx512m"] : ["-Xmx256m", "-XX:+UseSerialGC"]), `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath()];
     const clusterId = run("java", [...jvm, "kafka.tools.StorageTool", "random-uuid"]).trim();
-    run("java", [...jvm, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", file]);
-    const log = path.join(dir, "broker.log");
-    const server = startServer("java", [...jvm, "kafka.Kafka", file], { log });
-    const bootstrap = `127.0.0.1:${port}`;
-    await waitFor(`Kafka ${KAFKA_VERSION} broker on ${bootstrap}`, () => listening(port), 90_000, server);
-    return { bootstrap, pki, log, stop: server.stop };
+    const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controller}`).join(",");
+    const servers: { stop: () => Promise<void> }[] = [];
+    const stop = async () => void (await Promise.all(servers.map((s) => s.stop())));
+    try {
+        const started = ports.map(({ client, controller }, i) => {
+            // One node: the layout the single-broker tests always had (dir/server.properties, dir/data).
+            const nodeDir = nodes === 1 ? dir : path.join(dir, `node-${i + 1}`);
+            fs.mkdirSync(nodeDir, { recursive: true });
+            const props: Record<string, string> = {
+                ...Object.fromEntries(Object.entries(config).map(([k, v]) => [k, String(v)])),
+                "process.roles": "broker,controller",
+                "node.id": String(i + 1),
+                "controller.quorum.voters": voters,
+                listeners: `TLS://127.0.0.1:${client},CONTROLLER://127.0.0.1:${controller}`,
+                "advertised.listeners": `TLS://127.0.0.1:${client}`,
+                "listener.security.protocol.map": "TLS:SSL,CONTROLLER:SSL",
+                "inter.broker.listener.name": "TLS",
+                "controller.listener.names": "CONTROLLER",
+                "ssl.client.auth": "required",
+                "ssl.keystore.type": "PKCS12",
+                "ssl.keystore.location": broker.p12,
+                "ssl.keystore.password": broker.password,
+                "ssl.truststore.type": "PEM",
+                "ssl.truststore.location": path.join(pki.dir, "broker-trust.pem"),
+                "authorizer.class.name": "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users": `User:CN=${BROKER_CN},O=io.strimzi;User:CN=${OPERATOR_USER}`,
+                "log.dirs": path.join(nodeDir, "data"),
+                "group.initial.rebalance.delay.ms": "0",
+                "auto.create.topics.enable": "false",
+            };
+            const file = path.join(nodeDir, "server.properties");
+            fs.writeFileSync(
+                file,
+                Object.entries(props)
+                    .map(([k, v]) => `${k}=${v}`)
+                    .join("\n") + "\n",
+            );
+            run("java", [...jvm, "kafka.tools.StorageTool", "format", "-t", clusterId, "-c", file]);
+            const server = startServer("java", [...jvm, "kafka.Kafka", file], { log: path.join(nodeDir, "broker.log") });
+            servers.push(server);
+            return { server, port: client };
+        });
+        await Promise.all(
+            started.map(({ server, port }) => waitFor(`Kafka ${KAFKA_VERSION} broker on 127.0.0.1:${port}`, () => listening(port), 120_000, server)),
+        );
+    } catch (e) {
+        await stop();
+        throw e;
+    }
+    const bootstrap = ports.map((p) => `127.0.0.1:${p.client}`).join(",");
+    const stopNode = (id: number) => servers[id - 1].stop();
+    return { bootstrap, pki, log: nodes === 1 ? path.join(dir, "broker.log") : path.join(dir, "node-1", "broker.log"), stop, stopNode };
 }
 
 function listening(port: number): Promise<boolean> {
@@ -187,7 +215,10 @@ export interface Acl {
 export interface KafkaPlan {
     /** spec.kafka of the Kafka CR. */
     kafka: { config?: Record<string, unknown>; listeners: { tls: boolean; authentication?: { type: string } }[]; authorization: { type: string } };
-    topics: { name: string; partitions: number }[];
+    /** The KafkaTopics as the Topic Operator creates them. */
+    topics: { name: string; partitions: number; replicas: number; config: Record<string, unknown> }[];
+    /** Nodes with the broker role, summed over the KafkaNodePools. */
+    brokers: number;
     /** KafkaUser name -> its ACLs. */
     users: Map<string, Acl[]>;
 }
@@ -200,7 +231,13 @@ export function kafkaPlan(run: PlanRun): KafkaPlan {
         topics: ofType(run, CR("KafkaTopic")).map((t) => ({
             name: inputsOf(t).spec.topicName ?? inputsOf(t).metadata.name,
             partitions: inputsOf(t).spec.partitions,
+            replicas: inputsOf(t).spec.replicas,
+            config: inputsOf(t).spec.config ?? {},
         })),
+        brokers: ofType(run, CR("KafkaNodePool"))
+            .map(inputsOf)
+            .filter((p) => p.spec.roles.includes("broker"))
+            .reduce((n, p) => n + p.spec.replicas, 0),
         users: new Map(ofType(run, CR("KafkaUser")).map((u) => [inputsOf(u).metadata.name, inputsOf(u).spec.authorization.acls as Acl[]])),
     };
 }
@@ -229,7 +266,7 @@ export async function startPlanKafka(dir: string, plan: KafkaPlan, extraTopics: 
             ),
         );
         const declared = new Set(plan.topics.map((t) => t.name));
-        const topics = [...plan.topics, ...extraTopics.filter((t) => !declared.has(t)).map((name) => ({ name, partitions: 1 }))];
+        const topics = [...plan.topics, ...extraTopics.filter((t) => !declared.has(t)).map((name) => ({ name, partitions: 1, replicas: 1, config: {} }))];
         probe(dir, "setup", { admin: clientProps(pki, OPERATOR_USER, broker.bootstrap), topics, acls, seed });
     } catch (e) {
         await broker.stop();

@@ -6,12 +6,15 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { CACHE, SPARK_SUBMIT, Server, startServer } from "./env";
-import { Broker, clientProps, probe } from "./kafka";
+import { Broker, OPERATOR_USER, clientProps, kafkaPlan, probe } from "./kafka";
 import { downloadJob, localLake, python, uploadJob, uploadedSource } from "./lake";
 import { EnginePlan, SparkApp } from "./plan";
 import { Submission, failureSummary, submission } from "./spark";
 import type { Trino } from "./trino";
 import { inputsOf } from "../support";
+import { streamingArguments } from "../../pipelines/realtime/streaming";
+import { API_CHECKPOINT_KEY } from "../../pipelines/api/specs";
+import { TOPIC_GENERATION_ANNOTATION } from "../../platform/kafka/values";
 
 export const STREAMING_APP = "customers-streaming";
 export const CONNECT_USER = "bdok-connect";
@@ -200,8 +203,46 @@ export class RealtimeFlow {
         return this.app.spec.volumes.find((v: any) => v.name === "kafka-user").secret.secretName;
     }
 
+    /** The topics' generation in the plan (every KafkaTopic's annotation; the checkpoints live under it). */
+    get generation(): string {
+        const found = new Set(
+            this.plan.run.captured.filter((c) => c.type.endsWith(":KafkaTopic")).map((c) => inputsOf(c).metadata.annotations?.[TOPIC_GENERATION_ANNOTATION]),
+        );
+        assert.equal(found.size, 1, `plan: one topic generation, got ${[...found]}`);
+        return [...found][0];
+    }
+
+    /**
+     * The application's arguments for another topic generation and failOnDataLoss, made by the
+     * program's own streamingArguments (checked: with the plan's values it gives the plan's arguments).
+     */
+    argumentsFor(generation: string, failOnDataLoss: boolean): string[] {
+        const planned = this.app.spec.arguments as string[];
+        const api = planned.includes("--api-topic") ? { topic: this.arg("--api-topic"), checkpointKey: API_CHECKPOINT_KEY } : undefined;
+        const lake = (topicGeneration: string, fail: boolean) =>
+            streamingArguments({
+                bucket: this.arg("--bucket"),
+                region: this.arg("--region"),
+                database: this.db,
+                commitInterval: this.arg("--commit-interval"),
+                topicGeneration,
+                failOnDataLoss: fail,
+                ...(api ? { api } : {}),
+            });
+        assert.deepEqual(lake(this.generation, this.arg("--fail-on-data-loss") === "true"), planned, "streamingArguments rebuilds the plan's arguments");
+        return lake(generation, failOnDataLoss);
+    }
+
+    /** The plan's topics deleted and created again (a pipeline turned off and on): offsets start at 0. */
+    recreateTopics(): void {
+        const topics = kafkaPlan(this.plan.run).topics;
+        const admin = clientProps(this.broker.pki, OPERATOR_USER, this.broker.bootstrap);
+        probe(this.work, "delete-topics", { admin, topics: topics.map((t) => t.name) });
+        probe(this.work, "setup", { admin, topics, acls: [] });
+    }
+
     /** spark-submit's arguments and environment for the plan's application, local things changed. */
-    async submission(variant?: JobVariant): Promise<Submission> {
+    async submission(variant?: JobVariant, planned: string[] = this.app.spec.arguments): Promise<Submission> {
         const { app, broker, work } = this;
         const local = path.join(work, "driver", "streaming_job.py");
         if (variant) {
@@ -225,7 +266,7 @@ export class RealtimeFlow {
             for (const item of v.secret.items) fs.copyFileSync(secrets[v.secret.secretName][item.key], path.join(dir, item.path));
             replace.push([mount.mountPath, dir]);
         }
-        const args = (app.spec.arguments as string[]).map((a, i, list) => {
+        const args = planned.map((a, i, list) => {
             if (list[i - 1] === "--bootstrap-servers") return broker.bootstrap;
             if (list[i - 1] === "--commit-interval") return COMMIT_INTERVAL;
             if (variant && list[i - 1] === "--lake-database") return this.database(variant);
@@ -253,8 +294,8 @@ export class RealtimeFlow {
     }
 
     /** Starts the streaming job in the background (it runs until stopped). */
-    async start(label: string, variant?: JobVariant): Promise<Server> {
-        const sub = await this.submission(variant);
+    async start(label: string, variant?: JobVariant, planned?: string[]): Promise<Server> {
+        const sub = await this.submission(variant, planned);
         this.days.push(isoDay(Date.now()));
         return startServer(SPARK_SUBMIT, sub.args, { env: sub.env, cwd: this.work, log: path.join(this.work, `${label}.log`) });
     }

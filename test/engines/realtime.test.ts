@@ -207,4 +207,37 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
             return true;
         });
     });
+
+    // Last: the topics are gone and new (a pipeline turned off and on, a destroy and up with the
+    // lake kept). The program gives re-created topics a new generation and the checkpoints live
+    // under it; with the old generation's checkpoints Spark's Kafka source meets offsets past the
+    // new topics' end and, failOnDataLoss=true, stops (KafkaMicroBatchStream: partition offset changed).
+    it("after the topics are re-created, a new generation's checkpoints start clean; the old generation's fail on the changed offsets", async () => {
+        const t0 = Date.now();
+        const old = flow.generation;
+        await job?.stop();
+        job = undefined;
+        const rows = await flow.tableRows();
+        assert.ok(rows > 0, "the old generation's job wrote the table");
+        await step("delete and re-create the topics", () => flow.recreateTopics());
+        // Fewer records than any partition held before: the new topics end before the old checkpoints.
+        const third = generate(15, 1001, new Date());
+        await step("publish to the new topics", () => flow.publish(third));
+        // (i) what the program does: a new generation (a new RandomId with the new topics).
+        const fresh = flow.argumentsFor("0123abcd", true);
+        assert.notDeepEqual(fresh, flow.argumentsFor(old, true), "the generation is in the checkpoint paths");
+        job = await step("start with the new generation's checkpoints", () => flow.start("streaming-new-generation", undefined, fresh));
+        await step("streaming job -> Iceberg (new generation)", () => flow.waitRows("new generation", rows + third.length, job!));
+        await step("stop streaming job", () => job!.stop());
+        job = undefined;
+        // (ii) the control: the old generation's checkpoints, failOnDataLoss=true.
+        const run = await sparkSubmit(
+            await flow.submission(undefined, flow.argumentsFor(old, true)),
+            path.join(work, "streaming-old-generation.log"),
+            6 * 60_000,
+        );
+        assert.notEqual(run.code, 0, "the job ran on with checkpoints of topics that are gone");
+        assert.match(run.output, /offset was changed|PARTITION_OFFSET_CHANGED/i, "Spark's Kafka source names the changed offsets");
+        console.log(`      (re-created topics, both generations: ${Math.round((Date.now() - t0) / 1000)} s)`);
+    });
 });
