@@ -4,6 +4,8 @@ client against a real broker and the real Airflow run in test/engines/api.test.t
 
 import ast
 import json
+import sys
+import os
 import tempfile
 import unittest
 from datetime import date, datetime, timezone
@@ -236,6 +238,10 @@ class PollTest(unittest.TestCase):
             (SETTINGS.ca_file, SETTINGS.cert_file, SETTINGS.key_file),
         )
         self.assertEqual((config["acks"], config["enable.idempotence"]), ("all", "true"))
+        self.assertEqual(config["bootstrap.servers"], SETTINGS.bootstrap_servers)
+        # A named client in the broker's logs and quotas; deliveries give up within the task's minute.
+        self.assertEqual((config["client.id"], config["delivery.timeout.ms"]), ("bdok-api-producer", "60000"))
+        self.assertTrue(all(isinstance(v, str) for v in config.values()), "librdkafka takes strings")
 
 
 class SettingsAndInstallTest(unittest.TestCase):
@@ -267,6 +273,42 @@ class SettingsAndInstallTest(unittest.TestCase):
             producer.install_client(
                 Path("r.txt"), Path("/tmp/lib"), run=lambda c, **k: SimpleNamespace(returncode=1, stderr="hash mismatch")
             )
+
+    def test_pip_runs_in_this_interpreter_into_the_target_once_on_sys_path(self):
+        calls = []
+
+        def run(command, **kwargs):
+            calls.append((command, kwargs))
+            return SimpleNamespace(returncode=0, stderr="")
+
+        target = Path(tempfile.mkdtemp())
+        try:
+            producer.install_client(Path("req.txt"), target, run=run)
+            producer.install_client(Path("req.txt"), target, run=run)
+            command, kwargs = calls[0]
+            # The interpreter that then imports the client: `python -m pip install`, quiet (the task log).
+            self.assertEqual(command[:4], [sys.executable, "-m", "pip", "install"])
+            self.assertEqual(command[command.index("--target") + 1], str(target))
+            for flag in ("--quiet", "--disable-pip-version-check"):
+                self.assertIn(flag, command)
+            self.assertEqual((kwargs["capture_output"], kwargs["text"]), (True, True))
+            self.assertEqual({k: v for k, v in kwargs["env"].items() if k != "PIP_USER"}, dict(os.environ))
+            self.assertEqual(sys.path[0], str(target))
+            self.assertEqual(sys.path.count(str(target)), 1, "a second install does not add it again")
+        finally:
+            while str(target) in sys.path:
+                sys.path.remove(str(target))
+
+    def test_a_failed_install_names_the_file_and_keeps_the_end_of_pips_error(self):
+        stderr = "x" * 3000 + "ERROR: hash mismatch\n"
+        fail = lambda c, **k: SimpleNamespace(returncode=1, stderr=stderr)  # noqa: E731
+        with self.assertRaises(RuntimeError) as raised:
+            producer.install_client(Path("r.txt"), Path("/nonexistent/lib"), run=fail)
+        message = str(raised.exception)
+        self.assertTrue(message.startswith("pip could not install r.txt: "))
+        self.assertTrue(message.endswith("ERROR: hash mismatch"))
+        self.assertEqual(len(message), len("pip could not install r.txt: ") + 2000)
+        self.assertNotIn("/nonexistent/lib", sys.path)
 
     def test_requirements_pin_one_version_with_hashes(self):
         text = (API / "requirements.txt").read_text()
