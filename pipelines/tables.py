@@ -277,7 +277,7 @@ def schema_differences(table: Table, actual: Iterable[tuple[str, str]]) -> list[
 # --- the Spark side: what every job does with the declaration (pyspark imported when called) ---
 
 
-# pragma: no mutate start: imports pyspark (struct_fields, which it maps, is tested): not pure
+# pragma: no mutate start (not pure: imports pyspark (struct_fields, which it maps, is tested))
 def struct_type(table: Table):
     """Spark StructType of a declared table."""
     from pyspark.sql import types as t
@@ -317,7 +317,7 @@ def check_job_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     return args
 
 
-# pragma: no mutate start: builds a live SparkSession: not pure
+# pragma: no mutate start (not pure: builds a live SparkSession)
 def spark_session(app: str, declaration: Declaration, bucket: str, region: str):
     from pyspark.sql import SparkSession
 
@@ -330,7 +330,7 @@ def spark_session(app: str, declaration: Declaration, bucket: str, region: str):
 # pragma: no mutate end
 
 
-# pragma: no mutate start: runs DDL on a live Spark catalog: not pure
+# pragma: no mutate start (not pure: runs DDL on a live Spark catalog)
 def replace_table(spark, declaration: Declaration, table: Table, database: str, frame) -> None:
     """Create the table if needed, check its schema, then replace its rows in one snapshot."""
     spark.sql(spark_ddl(declaration, table, database))

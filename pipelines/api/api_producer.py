@@ -216,7 +216,7 @@ def message(record: Mapping) -> tuple[bytes, bytes]:
 Opener = Callable[[str, float], bytes]
 
 
-# pragma: no mutate start: HTTP to the live API: not pure
+# pragma: no mutate start (not pure: HTTP to the live API)
 def http_get(url: str, timeout: float, max_bytes: int = 8 * 1024 * 1024) -> bytes:
     request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "bdok-api-producer"})
     with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - the URL is configuration
@@ -290,7 +290,7 @@ def install_client(requirements: Path, target: Path, run=subprocess.run) -> None
         sys.path.insert(0, str(target))
 
 
-# pragma: no mutate start: a live Kafka client: not pure
+# pragma: no mutate start (not pure: a live Kafka client)
 def kafka_producer(settings: Settings):
     from confluent_kafka import Producer
 
@@ -317,7 +317,7 @@ def poll_once(settings: Settings, opener: Opener, make_producer: Callable[[Setti
     return summary
 
 
-# pragma: no mutate start: installs the Kafka client and runs against live services: not pure
+# pragma: no mutate start (not pure: installs the Kafka client and runs against live services)
 def main(folder: Path, work: Path) -> dict:
     """What the scheduled task runs: settings and requirements from its folder, the client into ``work``.
 

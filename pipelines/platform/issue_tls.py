@@ -201,7 +201,7 @@ def run(send: Send, s: Settings, now: dt.datetime) -> str:
     return "issued with a new CA" if new else "issued"
 
 
-# pragma: no mutate start: the pod's environment and a live API server: not pure
+# pragma: no mutate start (not pure: the pod's environment and a live API server)
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -135,7 +135,7 @@ def run(send: Send, s: Settings, sleep: Callable[[float], None] = time.sleep) ->
     raise RuntimeError(f"could not copy the secret key after {s.attempts} attempts")
 
 
-# pragma: no mutate start: HTTPS to a live API server with the pod's token: not pure
+# pragma: no mutate start (not pure: HTTPS to a live API server with the pod's token)
 def in_cluster_sender(env: Mapping[str, str], sa_dir: str = SERVICE_ACCOUNT_DIR, timeout: float = 30) -> Send:
     """A Send to the API server with the pod's service account, verifying the cluster CA."""
     host, port = env.get("KUBERNETES_SERVICE_HOST"), env.get("KUBERNETES_SERVICE_PORT", "443")
@@ -166,7 +166,7 @@ def in_cluster_sender(env: Mapping[str, str], sa_dir: str = SERVICE_ACCOUNT_DIR,
 # pragma: no mutate end
 
 
-# pragma: no mutate start: the pod's environment and a live API server: not pure
+# pragma: no mutate start (not pure: the pod's environment and a live API server)
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

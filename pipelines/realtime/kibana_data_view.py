@@ -91,7 +91,7 @@ def run(send: Send, body: dict, attempts: int, delay: float, sleep: Callable[[fl
     raise RuntimeError(f"Kibana was not ready after {attempts} attempts")
 
 
-# pragma: no mutate start: HTTPS to a live Kibana: not pure
+# pragma: no mutate start (not pure: HTTPS to a live Kibana)
 def http_sender(base_url: str, ca_file: str, username: str, password: str, timeout: float = 30) -> Send:
     """A Send over HTTPS that verifies Kibana's certificate against ``ca_file``."""
     context = ssl.create_default_context(cafile=ca_file)
@@ -139,7 +139,7 @@ def config_from_env(env: Mapping[str, str]) -> dict:
     }
 
 
-# pragma: no mutate start: the pod's environment and a live Kibana: not pure
+# pragma: no mutate start (not pure: the pod's environment and a live Kibana)
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:

@@ -266,7 +266,7 @@ def _close(connection) -> None:
             log.debug("ignoring error while closing the connection", exc_info=True)
 
 
-# pragma: no mutate start: psycopg2, signals and the environment of the pod: not pure
+# pragma: no mutate start (not pure: psycopg2, signals and the environment of the pod)
 def main() -> int:
     import psycopg2
     import psycopg2.errors

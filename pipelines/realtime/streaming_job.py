@@ -374,7 +374,7 @@ def age_column(f, birth_days, today):
     return (f.year(today) - f.year(birth) - before_birthday).cast("int")
 
 
-# pragma: no mutate start: imports pyspark (age_column, which it calls, is tested): not pure
+# pragma: no mutate start (not pure: imports pyspark (age_column, which it calls, is tested))
 def with_age(customers):
     """Add the ``age`` column (ages in the session time zone, UTC)."""
     from pyspark.sql import functions as f
@@ -401,7 +401,7 @@ def kafka_columns(f):
     return [key.alias("key"), value.alias("value")]
 
 
-# pragma: no mutate start: imports pyspark (kafka_columns is tested): not pure
+# pragma: no mutate start (not pure: imports pyspark (kafka_columns is tested))
 def to_kafka_records(customers):
     from pyspark.sql import functions as f
 
@@ -498,7 +498,7 @@ def start_api_query(spark, f, args: "Args", declaration) -> None:
     start_lake_query(spark, table, name, rows, api_sink(args))
 
 
-# pragma: no mutate start: a live Kafka stream: not pure
+# pragma: no mutate start (not pure: a live Kafka stream)
 def read_topic(spark, args: "Args", topic: str):
     """A streaming read of one topic with the job's Kafka options (each query its own source)."""
     return (
@@ -531,7 +531,7 @@ def start_lake_query(spark, table, name: str, rows, sink: dict) -> None:
     )
 
 
-# pragma: no mutate start: a live Spark session and Kafka: not pure
+# pragma: no mutate start (not pure: a live Spark session and Kafka)
 def main(argv: list[str] | None = None) -> None:
     from pyspark.sql import SparkSession
     from pyspark.sql import functions as f

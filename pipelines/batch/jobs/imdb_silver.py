@@ -41,7 +41,7 @@ DIRECTOR_RENAMES = {
 }
 
 
-# pragma: no mutate start: Spark DataFrames: runs on real Spark in the engines tier (test/engines/batch.test.ts): not pure
+# pragma: no mutate start (not pure: Spark DataFrames: runs on real Spark in the engines tier (test/engines/batch.test.ts))
 def consolidate(names, basics, crew, principals, ratings, ops, output):
     """Build the one-big-table from the five bronze frames.
 
@@ -74,7 +74,7 @@ def consolidate(names, basics, crew, principals, ratings, ops, output):
 # pragma: no mutate end
 
 
-# pragma: no mutate start: Spark DataFrames (engines tier): not pure
+# pragma: no mutate start (not pure: Spark DataFrames (engines tier))
 class SparkOps:
     """consolidate()'s engine-specific steps for Spark DataFrames."""
 
@@ -101,7 +101,7 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     return lake.check_job_arguments(parser, parser.parse_args(argv), DATABASE_ENV)
 
 
-# pragma: no mutate start: a live Spark session: not pure
+# pragma: no mutate start (not pure: a live Spark session)
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     declaration = lake.load()

@@ -134,7 +134,7 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     return args
 
 
-# pragma: no mutate start: a live Spark session: not pure
+# pragma: no mutate start (not pure: a live Spark session)
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     declaration = lake.load()
