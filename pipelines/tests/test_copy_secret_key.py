@@ -141,6 +141,16 @@ class RunBoundaryTest(unittest.TestCase):
             with self.subTest(attempts=attempts, first=responses[0]):
                 self.assertEqual(self.run_with(attempts, *responses), want)
 
+    def test_each_failed_attempt_is_logged_with_its_number_and_error(self):
+        s = copy.settings_from_env({**ENV, "COPY_ATTEMPTS": "3"})
+        with self.assertLogs(copy.log, "INFO") as logs:
+            copy.run(
+                ScriptedApi(OSError("refused"), (200, secret(**{"ca.crt": "Q0E="})), (200, secret(**{"ca.crt": "Q0E="}))),
+                s,
+                sleep=lambda _: None,
+            )
+        self.assertEqual(logs.output[0], f"INFO:{copy.log.name}:not ready (attempt 1/3): refused")
+
     def test_a_fatal_answer_is_not_retried(self):
         outcome, sleeps, requests = self.run_with(5, (403, None))
         self.assertEqual((sleeps, requests), ([], 1))

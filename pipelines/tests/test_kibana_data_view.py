@@ -118,6 +118,12 @@ class BoundaryTest(unittest.TestCase):
                     outcome = str(error)
                 self.assertEqual((outcome, sleeps, len(send.requests)), want)
 
+    def test_each_failed_attempt_is_logged_with_its_number_and_error(self):
+        send = ScriptedKibana(OSError("refused"), (200, "{}"))
+        with self.assertLogs(kibana.log, "INFO") as logs:
+            kibana.run(send, kibana.data_view_body(), attempts=4, delay=0, sleep=lambda _: None)
+        self.assertEqual(logs.output, [f"INFO:{kibana.log.name}:Kibana not ready (attempt 1/4): refused"])
+
     def test_retryable_statuses_and_a_bounded_error_text(self):
         # Timeouts, throttling and unavailability are retried; anything else (404 too) fails at once.
         for status in (408, 429, 500, 502, 503, 504):
