@@ -132,7 +132,7 @@ const equivalentReason = (x: Survivor) => EQUIVALENT[`${x.where}: ${x.what.split
  */
 export const NOT_MUTATED_TS: Record<string, string> = {
     "platform/*/{values,specs,iam,...}.ts":
-        "builders judged only through the plan (cached across mutants: every mutant would survive); they join `mutate` with unit specs of their own",
+        "builders judged only through the plan (cached across mutants: every mutant would survive); each joins `mutate` with unit specs of its own",
     "aws/*/ helpers other than network/cidr.ts, network/zones.ts": "as the builders: their checks are plan-backed (aws/**/*.test.ts)",
 };
 
