@@ -84,4 +84,11 @@ describe("mutation report", () => {
         const md = markdown(strykerScores({ files: {} }), mutmutScores(""), "d", { ts: { "platform/x.ts": "plan-backed only" }, py: found });
         assert.match(md, /## In scope, not mutated\n\n- platform\/x\.ts: plan-backed only\n- pipelines\/job\.py: main: not pure: a live Spark session\n/);
     });
+
+    it('shows a replacement that holds "](" without making it a markdown link', () => {
+        const { survivors } = strykerScores({
+            files: { "policy/x.ts": { mutants: [{ status: "Survived", mutatorName: "Regex", replacement: "/[a](b)/", location: { start: { line: 3 } } }] } },
+        });
+        assert.equal(survivors[0].what, 'Regex -> "/[a] (b)/"');
+    });
 });

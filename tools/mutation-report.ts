@@ -49,7 +49,7 @@ export function strykerScores(report: { files: Record<string, { mutants: any[] }
                 survivors.push({
                     module: file,
                     where: `${file}:${m.location.start.line}`,
-                    what: `${m.mutatorName}${m.replacement !== undefined ? ` -> ${JSON.stringify(m.replacement).slice(0, 60)}` : ""}${m.status === "NoCoverage" ? " (no test covers it)" : ""}`,
+                    what: `${m.mutatorName}${m.replacement !== undefined ? ` -> ${JSON.stringify(m.replacement).slice(0, 60).replace(/\]\(/g, "] (")}` : ""}${m.status === "NoCoverage" ? " (no test covers it)" : ""}`,
                 });
         }
         scores.push(s);
