@@ -277,6 +277,7 @@ def schema_differences(table: Table, actual: Iterable[tuple[str, str]]) -> list[
 # --- the Spark side: what every job does with the declaration (pyspark imported when called) ---
 
 
+# pragma: no mutate start (not pure: imports pyspark (struct_fields, which it maps, is tested))
 def struct_type(table: Table):
     """Spark StructType of a declared table."""
     from pyspark.sql import types as t
@@ -284,6 +285,7 @@ def struct_type(table: Table):
     return t.StructType([t.StructField(name, getattr(t, PYSPARK_TYPES[kind])(), nullable) for name, kind, nullable in struct_fields(table)])
 
 
+# pragma: no mutate end
 def add_lake_arguments(parser: argparse.ArgumentParser, env: Mapping[str, str]) -> None:
     """--bucket and --region, from $LAKE_BUCKET and $AWS_REGION (or $AWS_DEFAULT_REGION)."""
     parser.add_argument("--bucket", default=env.get("LAKE_BUCKET"), help="data-lake bucket (default: $LAKE_BUCKET)")
@@ -315,6 +317,7 @@ def check_job_arguments(parser: argparse.ArgumentParser, args: argparse.Namespac
     return args
 
 
+# pragma: no mutate start (not pure: builds a live SparkSession)
 def spark_session(app: str, declaration: Declaration, bucket: str, region: str):
     from pyspark.sql import SparkSession
 
@@ -324,6 +327,10 @@ def spark_session(app: str, declaration: Declaration, bucket: str, region: str):
     return builder.getOrCreate()
 
 
+# pragma: no mutate end
+
+
+# pragma: no mutate start (not pure: runs DDL on a live Spark catalog)
 def replace_table(spark, declaration: Declaration, table: Table, database: str, frame) -> None:
     """Create the table if needed, check its schema, then replace its rows in one snapshot."""
     spark.sql(spark_ddl(declaration, table, database))
@@ -337,3 +344,6 @@ def replace_table(spark, declaration: Declaration, table: Table, database: str, 
     for key, value in plan.conf.items():
         spark.conf.set(key, value)
     spark.sql(plan.statement)
+
+
+# pragma: no mutate end

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # npm run mutation: Stryker (mocha runner) over the pure TypeScript modules of stryker.config.json,
 # mutmut over the pipelines' pure Python ([tool.mutmut] in pyproject.toml), then the score per
-# module into docs/mutation.md (tools/mutation-report.ts). Slow: tens of minutes on two cores.
+# module into docs/mutation.md (tools/mutation-report.ts). Slow: an hour and more on two shared cores.
+# Stryker runs incrementally (stryker.config.json): reports/stryker-incremental.json, committed, holds
+# the last results, so a rerun tests only mutants whose code or covering tests changed
+# (`npx stryker run --force` rebuilds it). One worker each (concurrency 1, --max-children 1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cache=node_modules/.cache/bdok
@@ -17,7 +20,7 @@ npx stryker run
 # mutmut from PyPI, pinned in requirements-mutation.txt, in a venv that sees the system's pytest.
 venv="$cache/mutation-venv"
 [ -x "$venv/bin/mutmut" ] || { python3 -m venv --system-site-packages "$venv" && "$venv/bin/pip" install -q -r requirements-mutation.txt; }
-"$venv/bin/mutmut" run >/dev/null 2>&1 || true # exits non-zero when mutants survive
+"$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
 "$venv/bin/mutmut" results --all true >reports/mutmut.txt
 
 npx ts-node --transpile-only tools/mutation-report.ts reports/stryker.json reports/mutmut.txt docs/mutation.md

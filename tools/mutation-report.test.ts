@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { EQUIVALENT, markdown, mutmutScores, score, strykerScores } from "./mutation-report";
+import { EQUIVALENT, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores } from "./mutation-report";
 
 describe("mutation report", () => {
     it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
@@ -51,5 +51,44 @@ describe("mutation report", () => {
         assert.ok(md.includes(`- lib/await.ts:36: ArrayDeclaration -> "[]" — ${EQUIVALENT["lib/await.ts:36: ArrayDeclaration"]}`), md);
         assert.match(md, /^- lib\/await\.ts:37: ArrayDeclaration -> "\[\]"$/m);
         assert.match(md, /Survivors are listed below; 1 of them\nwith a judgement/);
+    });
+
+    it("shows timeouts apart: the score counts them as kills, the second score does not", () => {
+        const m = { module: "x", killed: 6, timeout: 2, survived: 2, noCoverage: 0, other: 5 };
+        assert.equal(score(m), 0.8);
+        assert.equal(killedScore(m), 0.6);
+        const md = markdown(mutmutScores("    pipelines.x.x_f__mutmut_1: timeout\n    pipelines.x.x_f__mutmut_2: killed"), mutmutScores(""), "d");
+        assert.match(md, /\| module \| killed \| timeout \| survived \| no test \| not run \| score \| without timeouts \|/);
+        assert.match(md, /\| \*\*all\*\* \| 1 \| 1 \| 0 \| 0 \| 0 \| 100\.0 % \| 50\.0 % \|/);
+    });
+
+    it("lists the Python functions a pragma keeps out, with the pragma's reason, and the TypeScript files left out", () => {
+        const src = [
+            "def pure(x):",
+            "    return x",
+            "",
+            "",
+            "# pragma: no mutate start (not pure: a live Spark session)",
+            "@decorator",
+            "def main(argv):",
+            "    pass",
+            "# pragma: no mutate end",
+            "# pragma: no mutate start (not pure: HTTP)",
+            "class Sender:",
+        ].join("\n");
+        const found = pythonExclusions(["pipelines/job.py"], () => src);
+        assert.deepEqual(found, [
+            { where: "pipelines/job.py: main", why: "not pure: a live Spark session" },
+            { where: "pipelines/job.py: Sender", why: "not pure: HTTP" },
+        ]);
+        const md = markdown(strykerScores({ files: {} }), mutmutScores(""), "d", { ts: { "platform/x.ts": "plan-backed only" }, py: found });
+        assert.match(md, /## In scope, not mutated\n\n- platform\/x\.ts: plan-backed only\n- pipelines\/job\.py: main: not pure: a live Spark session\n/);
+    });
+
+    it('shows a replacement that holds "](" without making it a markdown link', () => {
+        const { survivors } = strykerScores({
+            files: { "policy/x.ts": { mutants: [{ status: "Survived", mutatorName: "Regex", replacement: "/[a](b)/", location: { start: { line: 3 } } }] } },
+        });
+        assert.equal(survivors[0].what, 'Regex -> "/[a] (b)/"');
     });
 });

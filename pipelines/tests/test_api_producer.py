@@ -4,6 +4,9 @@ client against a real broker and the real Airflow run in test/engines/api.test.t
 
 import ast
 import json
+import sys
+import os
+import re
 import tempfile
 import unittest
 from datetime import date, datetime, timezone
@@ -236,6 +239,107 @@ class PollTest(unittest.TestCase):
             (SETTINGS.ca_file, SETTINGS.cert_file, SETTINGS.key_file),
         )
         self.assertEqual((config["acks"], config["enable.idempotence"]), ("all", "true"))
+        self.assertEqual(config["bootstrap.servers"], SETTINGS.bootstrap_servers)
+        # A named client in the broker's logs and quotas; deliveries give up within the task's minute.
+        self.assertEqual((config["client.id"], config["delivery.timeout.ms"]), ("bdok-api-producer", "60000"))
+        self.assertTrue(all(isinstance(v, str) for v in config.values()), "librdkafka takes strings")
+
+
+class RecordingProducer(FakeProducer):
+    """Records what produce() hands the client: poll timeouts, flush budget, the producer's settings."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.polls, self.flushes = [], []
+
+    def poll(self, timeout):
+        self.polls.append(timeout)
+        return 0
+
+    def flush(self, timeout):
+        self.flushes.append(timeout)
+        return super().flush(timeout)
+
+
+class ProduceBoundaryTest(unittest.TestCase):
+    def test_polls_without_blocking_and_flushes_within_the_budget(self):
+        fake = RecordingProducer()
+        self.assertEqual(producer.produce(fake, "t", [producer.validate(person(), NOW)] * 2, flush_seconds=12.5), 2)
+        self.assertEqual((fake.polls, fake.flushes), ([0, 0], [12.5]))
+
+    def test_the_error_names_the_first_failure_or_none(self):
+        with self.assertRaisesRegex(RuntimeError, r"^1 deliveries failed, 0 still pending \(first error: TOPIC_AUTHORIZATION_FAILED\)$"):
+            producer.produce(FakeProducer(fail="TOPIC_AUTHORIZATION_FAILED"), "t", [producer.validate(person(), NOW)])
+        with self.assertRaisesRegex(RuntimeError, r"^0 deliveries failed, 2 still pending \(first error: none\)$"):
+            producer.produce(FakeProducer(pending=2), "t", [producer.validate(person(), NOW)])
+
+    def test_a_message_is_utf8_json_as_written_not_escaped(self):
+        record = producer.validate(person(name={"title": "Ms", "first": "Zoë", "last": "Ørsted"}), NOW)
+        key, value = producer.message(record)
+        self.assertIn("Zoë Ørsted".encode("utf-8"), value, "non-ASCII text travels as UTF-8, not \\u escapes")
+        for loose in (b'": ', b', "'):
+            self.assertNotIn(loose, value, "compact separators")
+        self.assertEqual(key, record["uuid"].encode())
+        with self.assertRaisesRegex(ValueError, "record fields"):
+            producer.message({**record, "extra": 1})
+
+    def test_max_records_is_inclusive_and_the_poll_is_logged(self):
+        def poll(n, limit):
+            settings = producer.Settings(**{**SETTINGS.__dict__, "max_records": limit})
+            results = [person(login={"uuid": f"00000000-0000-4000-8000-00000000000{i}"}) for i in range(n)]
+            fake = FakeProducer()
+            with self.assertLogs(producer.log, "INFO") as logs:
+                summary = producer.poll_once(settings, lambda u, t: json.dumps({"results": results}).encode(), lambda s: fake, lambda: NOW)
+            return summary, logs.output
+
+        summary, output = poll(2, 2)
+        self.assertEqual(summary, {"fetched": 2, "produced": 2, "rejected": 0})
+        self.assertEqual(output[-1], f"INFO:{producer.log.name}:polled {SETTINGS.url}: {summary}")
+        with self.assertRaisesRegex(ValueError, "returned 3 records; allowed: at most 2"):
+            poll(3, 2)
+
+    def test_rejections_are_logged_and_only_valid_records_reach_the_client(self):
+        made = []
+
+        def make(settings):
+            made.append(settings)
+            return FakeProducer()
+
+        answer = json.dumps({"results": [{"a": 1}, person()]}).encode()
+        with self.assertLogs(producer.log, "WARNING") as logs:
+            producer.poll_once(SETTINGS, lambda u, t: answer, make, lambda: NOW)
+        self.assertEqual(made, [SETTINGS])
+        self.assertTrue(logs.output[0].startswith(f"WARNING:{producer.log.name}:record 0 rejected: "), logs.output)
+        # No valid record: no client at all.
+        with self.assertRaisesRegex(ValueError, r"all 2 records were rejected \(first: "):
+            producer.poll_once(SETTINGS, lambda u, t: json.dumps({"results": [{"a": 1}, {"b": 2}]}).encode(), make, lambda: NOW)
+        self.assertEqual(len(made), 1)
+        self.assertEqual(producer.poll_once(SETTINGS, lambda u, t: b'{"results": []}', make, lambda: NOW)["produced"], 0)
+        self.assertEqual(len(made), 1)
+
+    def test_settings_errors_name_the_file(self):
+        def load(document):
+            path = Path(tempfile.mkdtemp()) / producer.SETTINGS_FILE
+            path.write_text(json.dumps(document), encoding="utf-8")
+            return path
+
+        cases = [
+            ({"producer": {**SETTINGS.__dict__, "url": "ftp://x"}}, "url must be an http(s) URL"),
+            ({"producer": {**SETTINGS.__dict__, "url": "https:// x"}}, "url must be an http(s) URL"),
+            ({"producer": {**SETTINGS.__dict__, "max_records": 0}}, "max_records and timeout_seconds must be positive"),
+            ({"producer": {**SETTINGS.__dict__, "timeout_seconds": 0}}, "max_records and timeout_seconds must be positive"),
+            ({"other": {}}, "'producer'"),
+        ]
+        for document, message in cases:
+            with self.subTest(message=message):
+                path = load(document)
+                with self.assertRaisesRegex(ValueError, f"^{re.escape(str(path))}: .*{re.escape(message)}"):
+                    producer.load_settings(path)
+        settings = producer.load_settings(load({"producer": {**SETTINGS.__dict__, "max_records": 1, "timeout_seconds": 0.5}}))
+        self.assertEqual((settings.max_records, settings.timeout_seconds), (1, 0.5))
+        self.assertEqual(producer.load_settings(load({"producer": {**SETTINGS.__dict__, "url": "http://h"}})).url, "http://h")
+        with self.assertRaisesRegex(ValueError, "nonexistent"):
+            producer.load_settings(Path("/nonexistent/settings.json"))
 
 
 class SettingsAndInstallTest(unittest.TestCase):
@@ -267,6 +371,42 @@ class SettingsAndInstallTest(unittest.TestCase):
             producer.install_client(
                 Path("r.txt"), Path("/tmp/lib"), run=lambda c, **k: SimpleNamespace(returncode=1, stderr="hash mismatch")
             )
+
+    def test_pip_runs_in_this_interpreter_into_the_target_once_on_sys_path(self):
+        calls = []
+
+        def run(command, **kwargs):
+            calls.append((command, kwargs))
+            return SimpleNamespace(returncode=0, stderr="")
+
+        target = Path(tempfile.mkdtemp())
+        try:
+            producer.install_client(Path("req.txt"), target, run=run)
+            producer.install_client(Path("req.txt"), target, run=run)
+            command, kwargs = calls[0]
+            # The interpreter that then imports the client: `python -m pip install`, quiet (the task log).
+            self.assertEqual(command[:4], [sys.executable, "-m", "pip", "install"])
+            self.assertEqual(command[command.index("--target") + 1], str(target))
+            for flag in ("--quiet", "--disable-pip-version-check"):
+                self.assertIn(flag, command)
+            self.assertEqual((kwargs["capture_output"], kwargs["text"]), (True, True))
+            self.assertEqual({k: v for k, v in kwargs["env"].items() if k != "PIP_USER"}, dict(os.environ))
+            self.assertEqual(sys.path[0], str(target))
+            self.assertEqual(sys.path.count(str(target)), 1, "a second install does not add it again")
+        finally:
+            while str(target) in sys.path:
+                sys.path.remove(str(target))
+
+    def test_a_failed_install_names_the_file_and_keeps_the_end_of_pips_error(self):
+        stderr = "x" * 3000 + "ERROR: hash mismatch\n"
+        fail = lambda c, **k: SimpleNamespace(returncode=1, stderr=stderr)  # noqa: E731
+        with self.assertRaises(RuntimeError) as raised:
+            producer.install_client(Path("r.txt"), Path("/nonexistent/lib"), run=fail)
+        message = str(raised.exception)
+        self.assertTrue(message.startswith("pip could not install r.txt: "))
+        self.assertTrue(message.endswith("ERROR: hash mismatch"))
+        self.assertEqual(len(message), len("pip could not install r.txt: ") + 2000)
+        self.assertNotIn("/nonexistent/lib", sys.path)
 
     def test_requirements_pin_one_version_with_hashes(self):
         text = (API / "requirements.txt").read_text()

@@ -118,6 +118,55 @@ class RunTest(unittest.TestCase):
             copy.run(ScriptedApi((404, None), (404, None)), s, sleep=lambda _: None)
 
 
+class RunBoundaryTest(unittest.TestCase):
+    def run_with(self, attempts, *responses):
+        s = copy.settings_from_env({**ENV, "COPY_ATTEMPTS": str(attempts), "COPY_RETRY_SECONDS": "3"})
+        api, sleeps = ScriptedApi(*responses), []
+        try:
+            return copy.run(api, s, sleep=sleeps.append), sleeps, len(api.requests)
+        except RuntimeError as error:
+            return str(error), sleeps, len(api.requests)
+
+    def test_attempts_and_sleeps_between_them(self):
+        ready = [(200, secret(**{"ca.crt": "Q0E="})), (200, secret(**{"ca.crt": "Q0E="}))]
+        # (attempts, responses) -> (outcome, sleeps between attempts, requests made)
+        cases = [
+            (1, [(404, None)], ("could not copy the secret key after 1 attempts", [], 1)),
+            (2, [(404, None), (404, None)], ("could not copy the secret key after 2 attempts", [3.0], 2)),
+            (2, [(503, None), *ready], ("unchanged", [3.0], 3)),
+            (2, [OSError("refused"), *ready], ("unchanged", [3.0], 3)),
+            (1, ready, ("unchanged", [], 2)),
+        ]
+        for attempts, responses, want in cases:
+            with self.subTest(attempts=attempts, first=responses[0]):
+                self.assertEqual(self.run_with(attempts, *responses), want)
+
+    def test_each_failed_attempt_is_logged_with_its_number_and_error(self):
+        s = copy.settings_from_env({**ENV, "COPY_ATTEMPTS": "3"})
+        with self.assertLogs(copy.log, "INFO") as logs:
+            copy.run(
+                ScriptedApi(OSError("refused"), (200, secret(**{"ca.crt": "Q0E="})), (200, secret(**{"ca.crt": "Q0E="}))),
+                s,
+                sleep=lambda _: None,
+            )
+        self.assertEqual(logs.output[0], f"INFO:{copy.log.name}:not ready (attempt 1/3): refused")
+
+    def test_a_fatal_answer_is_not_retried(self):
+        outcome, sleeps, requests = self.run_with(5, (403, None))
+        self.assertEqual((sleeps, requests), ([], 1))
+        self.assertIn("failed with HTTP 403", outcome)
+
+    def test_retryable_statuses(self):
+        for status in (404, 429, 500, 502, 503, 504):
+            with self.subTest(status=status), self.assertRaisesRegex(
+                copy.Retry, f"GET secret elastic/bdok-es-http-certs-public returned HTTP {status}"
+            ):
+                copy.copy_once(ScriptedApi((status, None)), copy.settings_from_env(ENV))
+        for status in (400, 401, 403, 409):
+            with self.subTest(status=status), self.assertRaisesRegex(RuntimeError, f"failed with HTTP {status}"):
+                copy.copy_once(ScriptedApi((status, None)), copy.settings_from_env(ENV))
+
+
 class SenderTest(unittest.TestCase):
     def test_needs_the_in_cluster_environment(self):
         with self.assertRaises(ValueError):

@@ -98,5 +98,67 @@ class ConfigTest(unittest.TestCase):
             kibana.config_from_env({k: v for k, v in self.ENV.items() if k != "KIBANA_CA_FILE"})
 
 
+class BoundaryTest(unittest.TestCase):
+    def test_attempts_and_sleeps(self):
+        body = kibana.data_view_body()
+        # (attempts, responses) -> (outcome, sleeps, requests)
+        cases = [
+            (1, [(503, "")], ("Kibana was not ready after 1 attempts", [], 1)),
+            (2, [(503, ""), (200, "{}")], ("exists", [2.5], 2)),
+            (1, [(200, "{}")], ("exists", [], 1)),
+            (3, [OSError("down"), OSError("down"), OSError("down")], ("Kibana was not ready after 3 attempts", [2.5, 2.5], 3)),
+            (5, [(401, "no")], ("GET /api/data_views/data_view failed with HTTP 401: no", [], 1)),
+        ]
+        for attempts, responses, want in cases:
+            with self.subTest(attempts=attempts, first=responses[0]):
+                send, sleeps = ScriptedKibana(*responses), []
+                try:
+                    outcome = kibana.run(send, body, attempts=attempts, delay=2.5, sleep=sleeps.append)
+                except RuntimeError as error:
+                    outcome = str(error)
+                self.assertEqual((outcome, sleeps, len(send.requests)), want)
+
+    def test_each_failed_attempt_is_logged_with_its_number_and_error(self):
+        send = ScriptedKibana(OSError("refused"), (200, "{}"))
+        with self.assertLogs(kibana.log, "INFO") as logs:
+            kibana.run(send, kibana.data_view_body(), attempts=4, delay=0, sleep=lambda _: None)
+        self.assertEqual(logs.output, [f"INFO:{kibana.log.name}:Kibana not ready (attempt 1/4): refused"])
+
+    def test_retryable_statuses_and_a_bounded_error_text(self):
+        # Timeouts, throttling and unavailability are retried; anything else (404 too) fails at once.
+        for status in (408, 429, 500, 502, 503, 504):
+            with self.subTest(status=status), self.assertRaisesRegex(kibana.Retry, f"^POST returned {status}$"):
+                kibana._fail_or_retry("POST", status, "")
+        with self.assertRaises(RuntimeError) as raised:
+            kibana._fail_or_retry("POST", 404, "y" * 600)
+        self.assertEqual(str(raised.exception), "POST /api/data_views/data_view failed with HTTP 404: " + "y" * 500)
+        # A 400 that is not a duplicate is an error, whatever its case.
+        with self.assertRaises(RuntimeError):
+            kibana.ensure_data_view(ScriptedKibana((404, ""), (400, "Bad Request")), kibana.data_view_body())
+        self.assertEqual(
+            kibana.ensure_data_view(ScriptedKibana((404, ""), (400, "DUPLICATE data view")), kibana.data_view_body()), "exists"
+        )
+
+    def test_config_from_every_variable(self):
+        env = {
+            "KIBANA_URL": "https://k:5601",
+            "KIBANA_CA_FILE": "/ca",
+            "ES_PASSWORD": "pw",
+            "ES_USERNAME": "bob",
+            "KIBANA_ATTEMPTS": "7",
+            "KIBANA_RETRY_SECONDS": "0.5",
+        }
+        self.assertEqual(
+            kibana.config_from_env(env),
+            {"base_url": "https://k:5601", "ca_file": "/ca", "username": "bob", "password": "pw", "attempts": 7, "delay": 0.5},
+        )
+        with self.assertRaisesRegex(ValueError, "^missing environment variables: KIBANA_URL, KIBANA_CA_FILE, ES_PASSWORD$"):
+            kibana.config_from_env({})
+        with self.assertRaisesRegex(ValueError, "^missing environment variables: ES_PASSWORD$"):
+            kibana.config_from_env({**env, "ES_PASSWORD": ""})
+        with self.assertRaisesRegex(ValueError, "KIBANA_URL must be an https:// URL, got 'HTTPS://k'"):
+            kibana.config_from_env({**env, "KIBANA_URL": "HTTPS://k"})
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -50,6 +50,7 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     return lake.check_job_arguments(parser, parser.parse_args(argv), DATABASE_ENV)
 
 
+# pragma: no mutate start (not pure: a live Spark session)
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     declaration = lake.load()
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> None:
             lake.replace_table(spark, declaration, table, args.database, frame)
     finally:
         spark.stop()
+
+
+# pragma: no mutate end
 
 
 if __name__ == "__main__":

@@ -41,6 +41,7 @@ DIRECTOR_RENAMES = {
 }
 
 
+# pragma: no mutate start (not pure: Spark DataFrames: runs on real Spark in the engines tier (test/engines/batch.test.ts))
 def consolidate(names, basics, crew, principals, ratings, ops, output):
     """Build the one-big-table from the five bronze frames.
 
@@ -70,6 +71,10 @@ def consolidate(names, basics, crew, principals, ratings, ops, output):
     )
 
 
+# pragma: no mutate end
+
+
+# pragma: no mutate start (not pure: Spark DataFrames (engines tier))
 class SparkOps:
     """consolidate()'s engine-specific steps for Spark DataFrames."""
 
@@ -87,12 +92,16 @@ class SparkOps:
         return frame.select(*[f.col(c).alias(mapping.get(c, c)) for c in frame.columns])
 
 
+# pragma: no mutate end
+
+
 def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.environ) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="IMDB bronze Iceberg tables -> imdb.consolidated")
     lake.add_job_arguments(parser, env, DATABASE_ENV)
     return lake.check_job_arguments(parser, parser.parse_args(argv), DATABASE_ENV)
 
 
+# pragma: no mutate start (not pure: a live Spark session)
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     declaration = lake.load()
@@ -107,6 +116,9 @@ def main(argv: list[str] | None = None) -> None:
         lake.replace_table(spark, declaration, output, args.database, consolidated)
     finally:
         spark.stop()
+
+
+# pragma: no mutate end
 
 
 if __name__ == "__main__":

@@ -134,6 +134,7 @@ def parse_args(argv: list[str] | None = None, env: Mapping[str, str] = os.enviro
     return args
 
 
+# pragma: no mutate start (not pure: a live Spark session)
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     declaration = lake.load()
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None) -> None:
             spark.sql(statement).show(truncate=False)
     finally:
         spark.stop()
+
+
+# pragma: no mutate end
 
 
 if __name__ == "__main__":
