@@ -56,3 +56,28 @@ if (seed !== undefined || runs !== undefined) {
     }
     fc.configureGlobal({ ...(seed !== undefined ? { seed: Number(seed) } : {}), ...(runs !== undefined ? { numRuns: Number(runs) } : {}) });
 }
+
+// The reporter counts tests that were registered but never ran. Under --parallel its process
+// loads no spec file, so each worker, at the end of each file, writes the file's counts into the
+// reporter's folder (BDOK_REPORT_DIR); in a serial run this runs once, over the whole run.
+export const mochaHooks = {
+    afterAll(this: Mocha.Context) {
+        const dir = process.env.BDOK_REPORT_DIR;
+        if (!dir || !fs.existsSync(dir)) return;
+        let root: Mocha.Suite | undefined = this.test?.parent;
+        while (root?.parent) root = root.parent;
+        if (!root) return;
+        let registered = 0;
+        const notRun: string[] = [];
+        const walk = (suite: Mocha.Suite) => {
+            for (const t of suite.tests) {
+                registered++;
+                if (t.state === undefined && !t.isPending()) notRun.push(t.fullTitle());
+            }
+            suite.suites.forEach(walk);
+        };
+        walk(root);
+        const out = path.join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+        fs.writeFileSync(out, JSON.stringify({ registered, notRun }));
+    },
+};

@@ -26,6 +26,9 @@ class BdokReporter extends Mocha.reporters.Spec {
     constructor(runner, options) {
         super(runner, options);
         const started = process.hrtime.bigint();
+        // Counts written by test/preflight.ts's root hook (from --parallel's workers, or this process).
+        const countsDir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-report-"));
+        process.env.BDOK_REPORT_DIR = countsDir;
         const cpu0 = cpuSeconds();
         const seen = new Set();
         const mark = (t) => seen.add(t);
@@ -51,13 +54,21 @@ class BdokReporter extends Mocha.reporters.Spec {
 
         runner.once("end", () => {
             const s = runner.stats;
-            const expected = runner.total;
+            let expected = runner.total;
             const notRun = [];
-            const walk = (suite) => {
-                for (const t of suite.tests) if (!seen.has(t)) notRun.push(t.fullTitle());
-                suite.suites.forEach(walk);
-            };
-            walk(runner.suite);
+            const counts = fs.readdirSync(countsDir).map((f) => JSON.parse(fs.readFileSync(path.join(countsDir, f), "utf8")));
+            fs.rmSync(countsDir, { recursive: true, force: true });
+            if (counts.length) {
+                expected = counts.reduce((n, c) => n + c.registered, 0);
+                for (const c of counts) notRun.push(...c.notRun);
+            } else {
+                // Spec files run without test/preflight.ts: this process holds every test.
+                const walk = (suite) => {
+                    for (const t of suite.tests) if (!seen.has(t)) notRun.push(t.fullTitle());
+                    suite.suites.forEach(walk);
+                };
+                walk(runner.suite);
+            }
             const executed = expected - notRun.length;
             process.stdout.write(`\nexecuted ${executed} of ${expected} registered tests\n`);
             if (notRun.length) {
@@ -68,7 +79,10 @@ class BdokReporter extends Mocha.reporters.Spec {
             const cpu = cpuSeconds();
             const own = cpu.own - cpu0.own;
             const kids = cpu.children - cpu0.children;
-            const load = os.loadavg().map((l) => l.toFixed(1)).join(" ");
+            const load = os
+                .loadavg()
+                .map((l) => l.toFixed(1))
+                .join(" ");
             process.stdout.write(
                 `time: ${wall.toFixed(1)} s wall, ${(own + kids).toFixed(1)} s CPU (user+sys: ${own.toFixed(1)} s mocha, ${kids.toFixed(1)} s child processes), ${os.cpus().length} cores, load ${load}\n`,
             );
@@ -77,7 +91,10 @@ class BdokReporter extends Mocha.reporters.Spec {
                 const files = [...perFile.values()].sort((a, b) => b.ms - a.ms);
                 fs.writeFileSync(out, JSON.stringify({ wall, cpuOwn: own, cpuChildren: kids, load: os.loadavg(), tests: expected, files }, null, 1));
                 process.stdout.write(`slowest spec files (wall ms of tests+hooks, mocha CPU ms, tests):\n`);
-                for (const f of files.slice(0, 20)) process.stdout.write(`  ${String(Math.round(f.ms)).padStart(7)} ${String(Math.round(f.cpuMs)).padStart(7)} ${String(f.tests).padStart(5)}  ${f.file}\n`);
+                for (const f of files.slice(0, 20))
+                    process.stdout.write(
+                        `  ${String(Math.round(f.ms)).padStart(7)} ${String(Math.round(f.cpuMs)).padStart(7)} ${String(f.tests).padStart(5)}  ${f.file}\n`,
+                    );
             }
             process.stdout.write(`\n${s.passes} passed, ${s.failures + notRun.length} failed${s.pending ? `, ${s.pending} skipped` : ""}\n`);
         });
