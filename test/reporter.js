@@ -36,7 +36,8 @@ class BdokReporter extends Mocha.reporters.Spec {
         runner.on("fail", (t) => t.type === "test" && mark(t));
         runner.on("pending", mark);
 
-        // Per spec file: wall ms of its tests and hooks, and this process's CPU between events.
+        // Per spec file: wall ms of its tests and hooks, and CPU ms: in a serial run this process's
+        // between events (child processes not counted), under --parallel what the worker measured.
         const perFile = new Map();
         let lastCpu = process.cpuUsage();
         const account = (r) => {
@@ -61,6 +62,11 @@ class BdokReporter extends Mocha.reporters.Spec {
             if (counts.length) {
                 expected = counts.reduce((n, c) => n + c.registered, 0);
                 for (const c of counts) notRun.push(...c.notRun);
+                // Under --parallel the workers measured each file's CPU (theirs and their children's).
+                for (const c of counts.filter((c) => c.file)) {
+                    const e = perFile.get(path.relative(process.cwd(), c.file));
+                    if (e) e.cpuMs = (c.cpuOwn + c.cpuChildren) * 1000;
+                }
             } else {
                 // Spec files run without test/preflight.ts: this process holds every test.
                 const walk = (suite) => {
@@ -90,7 +96,7 @@ class BdokReporter extends Mocha.reporters.Spec {
             if (out) {
                 const files = [...perFile.values()].sort((a, b) => b.ms - a.ms);
                 fs.writeFileSync(out, JSON.stringify({ wall, cpuOwn: own, cpuChildren: kids, load: os.loadavg(), tests: expected, files }, null, 1));
-                process.stdout.write(`slowest spec files (wall ms of tests+hooks, mocha CPU ms, tests):\n`);
+                process.stdout.write(`slowest spec files (wall ms of tests and hooks, CPU ms, tests):\n`);
                 for (const f of files.slice(0, 20))
                     process.stdout.write(
                         `  ${String(Math.round(f.ms)).padStart(7)} ${String(Math.round(f.cpuMs)).padStart(7)} ${String(f.tests).padStart(5)}  ${f.file}\n`,
