@@ -56,3 +56,50 @@ if (seed !== undefined || runs !== undefined) {
     }
     fc.configureGlobal({ ...(seed !== undefined ? { seed: Number(seed) } : {}), ...(runs !== undefined ? { numRuns: Number(runs) } : {}) });
 }
+
+// The reporter counts tests that were registered but never ran. Under --parallel its process
+// loads no spec file, so each worker, at the end of each file, writes the file's counts (and the
+// CPU seconds it took, for the reporter's timings) into the reporter's folder (BDOK_REPORT_DIR);
+// in a serial run this runs once, over the whole run.
+let cpuAtStart = { own: 0, children: 0 };
+export const mochaHooks = {
+    beforeAll() {
+        cpuAtStart = cpuSeconds();
+    },
+    afterAll(this: Mocha.Context) {
+        const dir = process.env.BDOK_REPORT_DIR;
+        if (!dir || !fs.existsSync(dir)) return;
+        let root: Mocha.Suite | undefined = this.test?.parent;
+        while (root?.parent) root = root.parent;
+        if (!root) return;
+        let registered = 0;
+        const notRun: string[] = [];
+        const walk = (suite: Mocha.Suite) => {
+            for (const t of suite.tests) {
+                registered++;
+                if (t.state === undefined && !t.isPending()) notRun.push(t.fullTitle());
+            }
+            suite.suites.forEach(walk);
+        };
+        walk(root);
+        const files = [...new Set(root.suites.map((s) => s.file).filter(Boolean))];
+        const cpu = cpuSeconds();
+        const timing = files.length === 1 ? { file: files[0], cpuOwn: cpu.own - cpuAtStart.own, cpuChildren: cpu.children - cpuAtStart.children } : {};
+        const out = path.join(dir, `${process.pid}-${Date.now()}-${Math.random().toString(36).slice(2)}.json`);
+        fs.writeFileSync(out, JSON.stringify({ registered, notRun, ...timing }));
+    },
+};
+
+/** CPU seconds of this process and of the children it has waited for (/proc/self/stat; Linux only). */
+function cpuSeconds(): { own: number; children: number } {
+    const u = process.cpuUsage();
+    let children = 0;
+    try {
+        // After the command name's ")": cutime and cstime are fields 16 and 17, in clock ticks (USER_HZ 100).
+        const f = fs.readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+        children = (Number(f[13]) + Number(f[14])) / 100;
+    } catch {
+        // not Linux: own time only
+    }
+    return { own: (u.user + u.system) / 1e6, children };
+}

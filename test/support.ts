@@ -158,6 +158,9 @@ export function runTool(tool: string, args: string[], opts: { env?: NodeJS.Proce
     return runProcess(process.execPath, ["-r", "ts-node/register/transpile-only", `tools/${tool}.ts`, ...args], opts);
 }
 
+/** Mocha's --parallel runs spec files in worker processes started from its worker script. */
+const IN_PARALLEL_WORKER = /[\\/]mocha[\\/]lib[\\/]nodejs[\\/]worker\.js$/.test(process.argv[1] ?? "");
+
 /**
  * Starts slow child-process work when the run starts (a root hook, so only when called at a
  * file's top level), so it runs on the other core while the in-process suites run; the suite that
@@ -166,16 +169,30 @@ export function runTool(tool: string, args: string[], opts: { env?: NodeJS.Proce
  */
 export function inBackground<T>(job: () => Promise<T>, cleanup?: (result: T) => void): () => Promise<T> {
     let started: Promise<T> | undefined;
-    const start = () => (started ??= job());
+    let result: T | undefined;
+    const start = () =>
+        (started ??= job().then((r) => {
+            result = r;
+            return r;
+        }));
     before(() => {
         start().catch(() => undefined); // the suite that awaits it reports the failure
     });
-    // At the end of the whole run, whether or not a suite awaited it (a --grep may have skipped them).
-    if (cleanup)
-        after(async () => {
-            const r = await started?.catch(() => undefined);
-            if (r !== undefined) cleanup(r);
+    if (!cleanup) return start;
+    if (IN_PARALLEL_WORKER) {
+        // A --parallel worker runs many spec files in one process but loads a shared module (the
+        // PostgreSQL server) once: an `after` would stop it behind the first file. When the worker
+        // exits instead; the cleanups are synchronous (rmSync, pg_ctl by spawnSync).
+        process.once("exit", () => {
+            if (result !== undefined) cleanup(result);
         });
+        return start;
+    }
+    // At the end of the whole run, whether or not a suite awaited it (a --grep may have skipped them).
+    after(async () => {
+        const r = await started?.catch(() => undefined);
+        if (r !== undefined) cleanup(r);
+    });
     return start;
 }
 
