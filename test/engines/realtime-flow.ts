@@ -380,7 +380,7 @@ export class RealtimeFlow {
         const first = await Promise.race([polled.then(() => "polled" as const), exited.then(() => "exited" as const)]);
         if (first === "exited") {
             poll.kill("SIGKILL");
-            throw new Error(`${what}: the job exited (${job.child.exitCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
+            throw new Error(`${what}: the job exited (${job.child.exitCode ?? job.child.signalCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
         }
         const code = await polled;
         const n = Number(out.trim().split("\n").pop());
