@@ -25,35 +25,36 @@ function recordTimings(runner, file) {
     const rows = [];
     let mark = { wall: Date.now(), cpu: cpuSeconds() };
     const start = () => (mark = { wall: Date.now(), cpu: cpuSeconds() });
-    const end = (kind) => (r) => {
-        const where = (r.file || r.parent?.file || "").replace(process.cwd() + "/", "");
-        rows.push({ where, kind, wall: (Date.now() - mark.wall) / 1000, cpu: cpuSeconds() - mark.cpu, title: r.fullTitle ? r.fullTitle() : r.title });
-        start();
-    };
     const load0 = os.loadavg();
     const t0 = { wall: Date.now(), cpu: cpuSeconds() };
-    runner.on("hook", start);
-    runner.on("hook end", end("hook"));
-    runner.on("test", start);
-    runner.on("test end", end("test"));
-    runner.once("end", () => {
+    // Rewritten after every row, so that a run stopped halfway keeps what it measured.
+    const write = (final) => {
         const fmt = (n) => n.toFixed(1).padStart(7);
+        const loads = (l) => l.map((x) => x.toFixed(2)).join(" ");
         const perFile = new Map();
         for (const r of rows) {
             const f = perFile.get(r.where) || { wall: 0, cpu: 0 };
             perFile.set(r.where, { wall: f.wall + r.wall, cpu: f.cpu + r.cpu });
         }
         const lines = [
-            `# wall s, CPU s (user+sys, this process and reaped children); load average at start ${load0.map((l) => l.toFixed(2)).join(" ")}, at end ${os
-                .loadavg()
-                .map((l) => l.toFixed(2))
-                .join(" ")}; ${os.cpus().length} CPUs`,
+            `# wall s, CPU s (user+sys, this process and reaped children); load average at start ${loads(load0)}, at end ${loads(os.loadavg())}; ${os.cpus().length} CPUs${final ? "" : " (the run has not ended)"}`,
             `total ${fmt((Date.now() - t0.wall) / 1000)} ${fmt(cpuSeconds() - t0.cpu)}`,
             ...[...perFile].map(([f, t]) => `file  ${fmt(t.wall)} ${fmt(t.cpu)}  ${f}`),
             ...rows.filter((r) => r.wall >= 0.5).map((r) => `${r.kind.padEnd(5)} ${fmt(r.wall)} ${fmt(r.cpu)}  ${r.where}: ${r.title}`),
         ];
         fs.writeFileSync(file, lines.join("\n") + "\n");
-    });
+    };
+    const end = (kind) => (r) => {
+        const where = (r.file || r.parent?.file || "").replace(process.cwd() + "/", "");
+        rows.push({ where, kind, wall: (Date.now() - mark.wall) / 1000, cpu: cpuSeconds() - mark.cpu, title: r.fullTitle ? r.fullTitle() : r.title });
+        write(false);
+        start();
+    };
+    runner.on("hook", start);
+    runner.on("hook end", end("hook"));
+    runner.on("test", start);
+    runner.on("test end", end("test"));
+    runner.once("end", () => write(true));
 }
 
 class BdokReporter extends Mocha.reporters.Spec {
