@@ -225,17 +225,21 @@ let compiled: string[] | undefined;
 
 /**
  * The probe compiled once into the cache (keyed by its source and the Kafka version): the source
- * launcher (`java KafkaProbe.java`) compiled it again on every call, seconds of CPU each. Without
- * javac on the PATH, the source launcher.
+ * launcher (`java KafkaProbe.java`) compiled it again on every call, seconds of CPU each. The
+ * compiler is the one the source launcher uses (the JDK's jdk.compiler module).
  */
 function probeClass(): string[] {
     if (compiled) return compiled;
     const key = crypto.createHash("sha256").update(fs.readFileSync(PROBE)).update(KAFKA_VERSION).digest("hex").slice(0, 16);
     const dir = path.join(CACHE, "kafka", KAFKA_VERSION, `probe-${key}`);
     if (!fs.existsSync(path.join(dir, "KafkaProbe.class"))) {
-        if (run("sh", ["-c", "command -v javac || true"]).trim() === "") return (compiled = ["-cp", classpath(), PROBE]);
         const tmp = fs.mkdtempSync(`${dir}.tmp-`);
-        run("javac", ["-nowarn", "-d", tmp, "-cp", classpath(), PROBE]);
+        // javac's main run by java takes no classpath wildcard: the jars are listed.
+        const jars = fs
+            .readdirSync(kafkaLibs())
+            .filter((f) => f.endsWith(".jar"))
+            .map((f) => path.join(kafkaLibs(), f));
+        run("java", ["-XX:TieredStopAtLevel=1", "-m", "jdk.compiler/com.sun.tools.javac.Main", "-nowarn", "-d", tmp, "-cp", jars.join(":"), PROBE]);
         try {
             fs.renameSync(tmp, dir);
         } catch {
