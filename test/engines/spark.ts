@@ -140,7 +140,11 @@ export function sparkSubmit(s: Submission, log: string, timeoutMs = 600_000): Pr
             fs.writeFileSync(log, output);
             if (tmp && fs.existsSync(tmp)) {
                 if (code === 0) fs.renameSync(tmp, CDS_ARCHIVE);
-                else fs.rmSync(tmp, { force: true });
+                else {
+                    // A failed run (the tier's deliberately broken jobs) leaves the archive to the next.
+                    fs.rmSync(tmp, { force: true });
+                    archiving = false;
+                }
             }
             resolve({ code, output, seconds: (Date.now() - started) / 1000 });
         });
