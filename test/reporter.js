@@ -8,6 +8,53 @@ const os = require("os");
 const path = require("path");
 const Mocha = require("mocha");
 
+/** CPU seconds (user+sys) of this process and of the children it has reaped, as one figure. */
+function cpuTotal() {
+    const c = cpuSeconds();
+    return c.own + c.children;
+}
+
+/**
+ * With BDOK_TIMINGS=<file>: one line per test and hook (file, wall s, CPU s, title) and per file,
+ * for finding where a tier's time goes. CPU counts this process and its reaped children (a server
+ * is counted in the hook that stops it; a grandchild orphaned by a kill is not counted).
+ */
+function recordTimings(runner, file) {
+    const rows = [];
+    let mark = { wall: Date.now(), cpu: cpuTotal() };
+    const start = () => (mark = { wall: Date.now(), cpu: cpuTotal() });
+    const load0 = os.loadavg();
+    const t0 = { wall: Date.now(), cpu: cpuTotal() };
+    // Rewritten after every row, so that a run stopped halfway keeps what it measured.
+    const write = (final) => {
+        const fmt = (n) => n.toFixed(1).padStart(7);
+        const loads = (l) => l.map((x) => x.toFixed(2)).join(" ");
+        const perFile = new Map();
+        for (const r of rows) {
+            const f = perFile.get(r.where) || { wall: 0, cpu: 0 };
+            perFile.set(r.where, { wall: f.wall + r.wall, cpu: f.cpu + r.cpu });
+        }
+        const lines = [
+            `# wall s, CPU s (user+sys, this process and reaped children); load average at start ${loads(load0)}, at end ${loads(os.loadavg())}; ${os.cpus().length} CPUs${final ? "" : " (the run has not ended)"}`,
+            `total ${fmt((Date.now() - t0.wall) / 1000)} ${fmt(cpuTotal() - t0.cpu)}`,
+            ...[...perFile].map(([f, t]) => `file  ${fmt(t.wall)} ${fmt(t.cpu)}  ${f}`),
+            ...rows.filter((r) => r.wall >= 0.5).map((r) => `${r.kind.padEnd(5)} ${fmt(r.wall)} ${fmt(r.cpu)}  ${r.where}: ${r.title}`),
+        ];
+        fs.writeFileSync(file, lines.join("\n") + "\n");
+    };
+    const end = (kind) => (r) => {
+        const where = (r.file || r.parent?.file || "").replace(process.cwd() + "/", "");
+        rows.push({ where, kind, wall: (Date.now() - mark.wall) / 1000, cpu: cpuTotal() - mark.cpu, title: r.fullTitle ? r.fullTitle() : r.title });
+        write(false);
+        start();
+    };
+    runner.on("hook", start);
+    runner.on("hook end", end("hook"));
+    runner.on("test", start);
+    runner.on("test end", end("test"));
+    runner.once("end", () => write(true));
+}
+
 /** CPU seconds of this process and of the children it has waited for (/proc: Linux only). */
 function cpuSeconds() {
     const own = process.cpuUsage();
@@ -30,6 +77,7 @@ class BdokReporter extends Mocha.reporters.Spec {
         const countsDir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-report-"));
         process.env.BDOK_REPORT_DIR = countsDir;
         const cpu0 = cpuSeconds();
+        if (process.env.BDOK_TIMINGS) recordTimings(runner, process.env.BDOK_TIMINGS);
         const seen = new Set();
         const mark = (t) => seen.add(t);
         runner.on("pass", mark);

@@ -119,6 +119,9 @@ describe("engines: API producer (HTTP API -> validated records over mTLS -> stre
         flow = new RealtimeFlow(plan, moto, broker, work);
         await createLake(plan, moto.endpoint);
         await flow.upload();
+        // Trino (a slow JVM start) comes up while the task and the streaming job run.
+        trino = startTrino(work, trinoCatalogs(plan, moto.endpoint));
+        trino.catch(() => undefined);
         httpServer = http.createServer((req, res) => {
             requests.push(req.url ?? "");
             res.writeHead(200, { "content-type": "application/json" });
@@ -197,8 +200,7 @@ except RuntimeError as error:
         await new Promise((r) => setTimeout(r, 12_000));
         await job.stop();
         job = undefined;
-        trino = startTrino(work, trinoCatalogs(plan, moto!.endpoint));
-        const t = await trino;
+        const t = await trino!;
         const rows = (
             await t.query(
                 `SELECT uuid, name, email, country, CAST(birthdate AS varchar), age, to_unixtime(fetched_at) FROM iceberg."${flow.db}".api_users ORDER BY uuid`,

@@ -128,7 +128,15 @@ export async function startCluster(dir: string, pki: Pki, config: Record<string,
         log4j,
         "rootLogger.level=WARN\nrootLogger.appenderRef.out.ref=out\nappender.out.type=Console\nappender.out.name=out\nappender.out.layout.type=PatternLayout\nappender.out.layout.pattern=%d %p %c{1} %m%n\n",
     );
-    const jvm = [...(nodes === 1 ? ["-Xmx512m"] : ["-Xmx256m", "-XX:+UseSerialGC"]), `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath()];
+    // C1 only: short-lived tools and a broker that serves a few hundred records start faster; several
+    // nodes on one small machine get smaller heaps.
+    const jvm = [
+        ...(nodes === 1 ? ["-Xmx512m"] : ["-Xmx256m", "-XX:+UseSerialGC"]),
+        "-XX:TieredStopAtLevel=1",
+        `-Dlog4j2.configurationFile=${log4j}`,
+        "-cp",
+        classpath(),
+    ];
     const clusterId = run("java", [...jvm, "kafka.tools.StorageTool", "random-uuid"]).trim();
     const voters = ports.map((p, i) => `${i + 1}@127.0.0.1:${p.controller}`).join(",");
     const servers: { stop: () => Promise<void> }[] = [];
@@ -200,8 +208,36 @@ export function probe<T = unknown>(dir: string, command: string, request: unknow
     const file = path.join(dir, `${command}-${crypto.randomBytes(4).toString("hex")}.json`);
     fs.writeFileSync(file, JSON.stringify(request));
     const log4j = path.join(dir, "log4j2.properties");
-    const out = run("java", ["-Xmx256m", `-Dlog4j2.configurationFile=${log4j}`, "-cp", classpath(), PROBE, command, file], { timeoutMs });
+    const out = run("java", ["-Xmx256m", "-XX:TieredStopAtLevel=1", `-Dlog4j2.configurationFile=${log4j}`, ...probeClass(), command, file], { timeoutMs });
     return JSON.parse(out.trim().split("\n").pop()!) as T;
+}
+
+let compiled: string[] | undefined;
+
+/**
+ * The probe compiled once into the cache (keyed by its source and the Kafka version): the source
+ * launcher (`java KafkaProbe.java`) compiled it again on every call, seconds of CPU each. The
+ * compiler is the one the source launcher uses (the JDK's jdk.compiler module).
+ */
+function probeClass(): string[] {
+    if (compiled) return compiled;
+    const key = crypto.createHash("sha256").update(fs.readFileSync(PROBE)).update(KAFKA_VERSION).digest("hex").slice(0, 16);
+    const dir = path.join(CACHE, "kafka", KAFKA_VERSION, `probe-${key}`);
+    if (!fs.existsSync(path.join(dir, "KafkaProbe.class"))) {
+        const tmp = fs.mkdtempSync(`${dir}.tmp-`);
+        // javac's main run by java takes no classpath wildcard: the jars are listed.
+        const jars = fs
+            .readdirSync(kafkaLibs())
+            .filter((f) => f.endsWith(".jar"))
+            .map((f) => path.join(kafkaLibs(), f));
+        run("java", ["-XX:TieredStopAtLevel=1", "-m", "jdk.compiler/com.sun.tools.javac.Main", "-nowarn", "-d", tmp, "-cp", jars.join(":"), PROBE]);
+        try {
+            fs.renameSync(tmp, dir);
+        } catch {
+            fs.rmSync(tmp, { recursive: true, force: true }); // compiled meanwhile by another run
+        }
+    }
+    return (compiled = ["-cp", `${dir}:${classpath()}`, "KafkaProbe"]);
 }
 
 // ---- The Kafka side of the plan: the CR's broker config, the KafkaTopics, the KafkaUsers' ACLs ----

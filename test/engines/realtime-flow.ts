@@ -5,7 +5,8 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
-import { CACHE, SPARK_SUBMIT, Server, startServer } from "./env";
+import { spawn } from "child_process";
+import { CACHE, FAKE_AWS, PYTHON, SPARK_SUBMIT, Server, startServer } from "./env";
 import { Broker, OPERATOR_USER, clientProps, kafkaPlan, probe } from "./kafka";
 import { downloadJob, localLake, python, uploadJob, uploadedSource } from "./lake";
 import { EnginePlan, SparkApp } from "./plan";
@@ -117,6 +118,33 @@ export function expectedAge(birthMs: number | null, today: string): number | nul
 export function band(age: number): string {
     return age < 18 ? "under 18" : age < 30 ? "18-29" : age < 45 ? "30-44" : age < 65 ? "45-64" : "65+";
 }
+
+/**
+ * Prints the rows of an Iceberg table (its current snapshot's total-records, from Glue and S3; -1
+ * while the table does not exist). Arguments: endpoint region db table want seconds: with want > 0
+ * it polls every 3 s until the count reaches want or the seconds pass, printing the last count.
+ */
+const TABLE_ROWS_PY = [
+    "import sys, json, time, boto3",
+    "ep, region, db, table, want, seconds = sys.argv[1:]",
+    "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
+    "s3 = boto3.client('s3', endpoint_url=ep, region_name=region)",
+    "def rows():",
+    "    try:",
+    "        loc = glue.get_table(DatabaseName=db, Name=table)['Table']['Parameters']['metadata_location']",
+    "    except glue.exceptions.EntityNotFoundException:",
+    "        return -1",
+    "    bucket, key = loc.split('://', 1)[1].split('/', 1)",
+    "    meta = json.loads(s3.get_object(Bucket=bucket, Key=key)['Body'].read())",
+    "    snap = [s for s in meta.get('snapshots', []) if s['snapshot-id'] == meta.get('current-snapshot-id')]",
+    "    return int(snap[0]['summary'].get('total-records', 0)) if snap else 0",
+    "end = time.time() + float(seconds)",
+    "n = rows()",
+    "while n < int(want) and time.time() < end:",
+    "    time.sleep(3)",
+    "    n = rows()",
+    "print(n)",
+].join("\n");
 
 export const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
@@ -345,20 +373,7 @@ export class RealtimeFlow {
 
     /** Rows in the Iceberg table: the current snapshot's total-records, read from Glue and S3. */
     async tableRows(db = this.db, table = "customers"): Promise<number> {
-        const code = [
-            "import sys, json, boto3",
-            "ep, region, db, table = sys.argv[1:]",
-            "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
-            "try:",
-            "    loc = glue.get_table(DatabaseName=db, Name=table)['Table']['Parameters']['metadata_location']",
-            "except glue.exceptions.EntityNotFoundException:",
-            "    print(-1); sys.exit()",
-            "bucket, key = loc.split('://', 1)[1].split('/', 1)",
-            "meta = json.loads(boto3.client('s3', endpoint_url=ep, region_name=region).get_object(Bucket=bucket, Key=key)['Body'].read())",
-            "snap = [s for s in meta.get('snapshots', []) if s['snapshot-id'] == meta.get('current-snapshot-id')]",
-            "print(int(snap[0]['summary'].get('total-records', 0)) if snap else 0)",
-        ].join("\n");
-        return Number((await python(["-c", code, this.moto.endpoint, this.plan.region, db, table])).trim());
+        return Number((await python(["-c", TABLE_ROWS_PY, this.moto.endpoint, this.plan.region, db, table, "0", "0"])).trim());
     }
 
     /**
@@ -392,15 +407,26 @@ export class RealtimeFlow {
 
     /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
     async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000, db = this.db, table = "customers"): Promise<void> {
-        const end = Date.now() + timeoutMs;
-        let n = -1;
-        while (Date.now() < end) {
-            if (job.child.exitCode !== null)
-                throw new Error(`${what}: the job exited (${job.child.exitCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
-            n = await this.tableRows(db, table);
-            if (n >= want) return;
-            await new Promise((r) => setTimeout(r, 3000));
+        // One Python process polls every 3 s (a process per poll cost about a CPU second each on two
+        // cores); the job's exit is watched here meanwhile.
+        const poll = spawn(PYTHON, ["-c", TABLE_ROWS_PY, this.moto.endpoint, this.plan.region, db, table, String(want), String(timeoutMs / 1000)], {
+            env: { ...process.env, ...FAKE_AWS },
+            stdio: ["ignore", "pipe", "pipe"],
+        });
+        let out = "";
+        poll.stdout.on("data", (d) => (out += d));
+        poll.stderr.on("data", (d) => (out += d));
+        const polled = new Promise<number | null>((resolve) => poll.on("close", resolve));
+        const exited = new Promise<void>((resolve) => (job.child.exitCode !== null ? resolve() : job.child.once("exit", () => resolve())));
+        const first = await Promise.race([polled.then(() => "polled" as const), exited.then(() => "exited" as const)]);
+        if (first === "exited") {
+            poll.kill("SIGKILL");
+            throw new Error(`${what}: the job exited (${job.child.exitCode ?? job.child.signalCode}):\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
         }
+        const code = await polled;
+        const n = Number(out.trim().split("\n").pop());
+        if (code !== 0 || Number.isNaN(n)) throw new Error(`${what}: counting the table's rows failed (exit ${code}):\n${out.slice(-2000)}`);
+        if (n >= want) return;
         throw new Error(`${what}: ${n} rows in the table after ${timeoutMs / 1000} s, expected ${want}\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
     }
 }

@@ -45,6 +45,9 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
         flow = new RealtimeFlow(plan, moto, broker, work);
         await createLake(plan, moto.endpoint);
         await flow.upload();
+        // Trino (a slow JVM start) comes up while the streaming job runs; its catalog reads Glue per query.
+        trino = startTrino(work, trinoCatalogs(plan, moto.endpoint));
+        trino.catch(() => undefined);
     });
 
     after(async () => {
@@ -76,7 +79,6 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
         await new Promise((r) => setTimeout(r, 15_000));
         await step("stop streaming job", () => job!.stop());
         job = undefined;
-        trino = startTrino(work, trinoCatalogs(plan, moto!.endpoint));
         const t = await step("start Trino", () => trino!);
         const [[rows, ids]] = (await t.query(`SELECT count(*), count(DISTINCT id) FROM iceberg."${db()}".customers`)).rows as number[][];
         assert.deepEqual([rows, ids], [all.length, all.length], "step Iceberg table: one row per published record");
