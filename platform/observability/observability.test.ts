@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { Graph } from "../../tools/lifecycle";
+import { Graph } from "../../tools/graph";
 import { chartDefaults, deepMerge, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { charts, crdManifests } from "../../versions";
