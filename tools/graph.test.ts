@@ -65,6 +65,16 @@ const WAITS_FOR: Array<{ what: string; build: () => Record<string, GraphNode>; e
         expect: { x: { waits: ["a", "comp"] } },
     },
     {
+        what: "a custom resource is done without its children: a dependent does not wait for them [S][E]",
+        build: () => {
+            const bucket = res("bucket");
+            const policy = res("policy", { parent: bucket.urn });
+            const user = res("user", { dependencies: [bucket.urn] });
+            return { bucket, policy, user };
+        },
+        expect: { user: { waits: ["bucket"], notWaits: ["policy"] }, policy: { waits: ["bucket"] } },
+    },
+    {
         what: "a provider is waited for, and so is what the provider waits for [E]",
         build: () => {
             const cluster = res("cluster");

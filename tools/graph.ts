@@ -124,15 +124,16 @@ export class Graph<R extends GraphNode = GraphNode> {
     }
 
     /**
-     * The direct waits with each dependency expanded to what is inside it: waiting for a component
-     * is waiting for its children, and a child waits only for its parent's registration.
+     * The direct waits with each component expanded to what is inside it: waiting for a component
+     * is waiting for its children, while a custom resource is done without its children, and a
+     * child waits only for its parent's registration.
      */
     expanded(r: R): string[] {
         const up = this.ancestors(r.urn);
         const out = new Set<string>();
         for (const d of this.direct(r)) {
             out.add(d);
-            if (!up.has(d)) for (const c of this.descendants(d)) if (c.urn !== r.urn) out.add(c.urn);
+            if (!this.get(d).custom && !up.has(d)) for (const c of this.descendants(d)) if (c.urn !== r.urn) out.add(c.urn);
         }
         return [...out];
     }
