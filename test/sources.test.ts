@@ -85,7 +85,6 @@ const PENDING: Record<string, string[]> = {
         ".dataHolders[9].source",
         ".dataHolders[10].source",
         ".dataHolders[11].source",
-        ".dataHolders[12].source",
     ],
     "model/runtime-objects.json": [".rows[5].source", ".rows[6].source"],
     "estimates/capacity.json": [
