@@ -151,12 +151,12 @@ export function upTimings(captured: Captured[], durations = durationTable(), tab
     const out: UpTiming[] = [];
     for (const a of awaitedObjects(captured, table)) {
         const r = a.resource;
-        // The engine starts a create once its direct waits are done (a parent: once registered).
+        // The engine starts a create once its direct waits are done (a component parent: once registered).
         let start = 0;
-        for (const d of g.direct(r)) {
-            const s = cp.schedule[d];
+        for (const w of g.waits(r)) {
+            const s = cp.schedule[w.urn];
             if (!s) continue;
-            start = Math.max(start, d === r.parent ? s.start : s.finish);
+            start = Math.max(start, w.until === "registered" ? s.start : s.finish);
         }
         const e = durationEntry(r as unknown as EstResource, durations);
         const entry = e.index >= 0 ? durations.entries[e.index] : undefined;
