@@ -7,7 +7,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 
 import { chartTarball } from "../tools/helm";
-import { Graph } from "../tools/lifecycle";
+import { Graph } from "../tools/graph";
 import { renderPlan } from "../tools/render";
 import { tarEntries } from "../tools/tar";
 import { pinnedChart } from "../platform/k8s/objects";

@@ -9,7 +9,6 @@ import {
     countAt,
     destroyProblems,
     durationTable,
-    Graph,
     hookDeadlocks,
     loadBalancerResources,
     poolConsumersNotWaiting,
@@ -20,6 +19,7 @@ import {
     unusedRows,
     upTimings,
 } from "../tools/lifecycle";
+import { Graph } from "../tools/graph";
 import { POOL_LABEL } from "../platform/karpenter/nodepools";
 import { renderPlan, type RenderedRelease } from "../tools/render";
 import { chartKeyOfRelease } from "../platform/k8s/objects";

@@ -7,8 +7,20 @@ import * as os from "os";
 import * as path from "path";
 import { ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { atRisk, changedLines, diffPlans, diffValues, PlanLike, renderMarkdown, renderText, ResourceLike, SECRET } from "../tools/plan-diff";
-import { planOf, planWith } from "./support";
+import {
+    atRisk,
+    changedLines,
+    diffPlans,
+    diffValues,
+    PlanLike,
+    renderMarkdown,
+    renderText,
+    replacementModel,
+    ResourceLike,
+    SECRET,
+    unusedRules,
+} from "../tools/plan-diff";
+import { planOf, planWith, STACKS } from "./support";
 
 const r = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceLike> = {}): ResourceLike => ({
     urn: `urn:pulumi:dev::bdok::aws:s3/bucket:Bucket::${name}`,
@@ -225,6 +237,17 @@ describe("plan diff", () => {
     });
 
     describe("on real plans", () => {
+        it("every row of model/replacements.json matches a resource type of some stack's plan; one that stops matching is reported", async function () {
+            this.timeout(300_000);
+            const plans = [];
+            for (const stack of STACKS) plans.push((await planOf(stack)).plan);
+            assert.deepEqual(unusedRules(plans), []);
+            const renamed = structuredClone(replacementModel());
+            renamed.replace[0].type = "aws:ec2/vpc:VpcTypo";
+            renamed.dataHolders[0].type += "Typo";
+            assert.deepEqual(unusedRules(plans, renamed), [`replace[0] aws:ec2/vpc:VpcTypo`, `dataHolders[0] ${renamed.dataHolders[0].type}`]);
+        });
+
         it("shows a vpcCidr change as replacements of the network, refused by EKS and RDS, data holders first", async () => {
             const [base, head] = await Promise.all([planOf("dev"), planWith("dev", { "bdok:vpcCidr": "10.30.0.0/16" })]);
             const d = diffPlans(base.plan, head.plan);

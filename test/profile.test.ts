@@ -59,6 +59,12 @@ describe("sizing profiles", () => {
         assert.deepEqual(differences(prod, staging), []);
     });
 
+    // docs/stacks.md: the suite's staging stack is prod's file under another name; a setting added
+    // to prod alone (the API producer was) leaves the suite checking a stack nobody runs.
+    it("Pulumi.staging.yaml holds exactly prod's settings", () => {
+        assert.deepEqual(loadStackConfig("staging"), loadStackConfig("prod"));
+    });
+
     it("a stack named prod with profile small gets the small sizes, whatever its name", async function () {
         this.timeout(120_000);
         const run = await runPlan("prod", loadStackConfig("prod", { "bdok:profile": "small", "bdok:kafka": { brokers: 1, storageGiB: 100 } }));

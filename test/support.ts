@@ -4,7 +4,7 @@ import * as fs from "fs";
 import { strict as assert } from "assert";
 import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { Graph } from "../tools/lifecycle";
+import { Graph } from "../tools/graph";
 import { ChartName, charts, crdManifests } from "../versions";
 import { manifestFromChart } from "../tools/manifest-cache";
 import { portForwardOrLb } from "../config";
@@ -82,10 +82,10 @@ export function byUrn(run: PlanRun, urn: string): Captured {
     return r;
 }
 
-const graphs = new WeakMap<PlanRun, Graph>();
+const graphs = new WeakMap<PlanRun, Graph<Captured>>();
 
-/** The plan's engine graph (tools/lifecycle.ts), one per plan run. */
-export function graphOf(run: PlanRun): Graph {
+/** The plan's engine graph (tools/graph.ts), one per plan run. */
+export function graphOf(run: PlanRun): Graph<Captured> {
     let g = graphs.get(run);
     if (!g) {
         g = new Graph(run.captured);

@@ -6,7 +6,8 @@ import * as path from "path";
 import { durationEntry, DurationTable } from "./estimate/durations";
 import { EstResource, getPath } from "../lib/plan-resource";
 import { isPlainObject } from "../lib/validate";
-import { criticalPath, NODE_GROUP_TYPES, resourceRefs } from "./estimate/graph";
+import { criticalPath, NODE_GROUP_TYPES } from "./estimate/graph";
+import { Graph } from "./graph";
 import { loadTables } from "./estimate/tables";
 import { POD_KINDS, podSpecOf } from "./pod-spec";
 import type { Captured } from "./harness";
@@ -73,81 +74,6 @@ export function controllerTable(): ControllerTable {
 /** The duration table, from the estimator's one loader. */
 export function durationTable(): DurationTable {
     return loadTables().durations;
-}
-
-// ---- the graph ----
-
-/** The engine's graph: `a` waits for `b` on `up`, so `b` is deleted after `a` on `destroy`. */
-export class Graph {
-    readonly byUrn: Map<string, Captured>;
-    private readonly children = new Map<string, Captured[]>();
-    private readonly memo = new Map<string, Set<string>>();
-
-    constructor(readonly resources: Captured[]) {
-        this.byUrn = new Map(resources.map((r) => [r.urn, r]));
-        for (const r of resources) {
-            if (!r.parent) continue;
-            const list = this.children.get(r.parent) ?? [];
-            list.push(r);
-            this.children.set(r.parent, list);
-        }
-    }
-
-    descendants(urn: string): Captured[] {
-        const out: Captured[] = [];
-        const walk = (u: string) =>
-            (this.children.get(u) ?? []).forEach((c) => {
-                out.push(c);
-                walk(c.urn);
-            });
-        walk(urn);
-        return out;
-    }
-
-    /** Direct waits: dependencies, property dependencies, resource inputs, provider, parent. */
-    direct(r: Captured): string[] {
-        const out = new Set<string>([...r.dependencies, ...Object.values(r.propertyDependencies).flat(), ...resourceRefs(r.inputs)]);
-        if (r.provider) out.add(r.provider);
-        if (r.parent) out.add(r.parent);
-        return [...out].filter((u) => u !== r.urn && this.byUrn.has(u));
-    }
-
-    /** Everything `urn` waits for on `up` (and outlives it on `destroy`). */
-    waitsFor(urn: string): Set<string> {
-        const known = this.memo.get(urn);
-        if (known) return known;
-        const seen = new Set<string>();
-        const stack = [urn];
-        while (stack.length) {
-            const r = this.byUrn.get(stack.pop()!);
-            if (!r) continue;
-            for (const d of this.direct(r)) {
-                if (seen.has(d)) continue;
-                seen.add(d);
-                stack.push(d);
-                // Waiting for a component is waiting for what is inside it — except for a parent,
-                // whose registration (not completion) is what a child waits for.
-                if (!this.isAncestor(d, r.urn))
-                    for (const c of this.descendants(d))
-                        if (!seen.has(c.urn)) {
-                            seen.add(c.urn);
-                            stack.push(c.urn);
-                        }
-            }
-        }
-        this.memo.set(urn, seen);
-        return seen;
-    }
-
-    private isAncestor(candidate: string, urn: string): boolean {
-        for (let p = this.byUrn.get(urn)?.parent; p; p = this.byUrn.get(p)?.parent ?? null) if (p === candidate) return true;
-        return false;
-    }
-
-    /** On `destroy`, `survivor` is still there while `dependent` is deleted. */
-    outlives(survivor: string, dependent: string): boolean {
-        return this.waitsFor(dependent).has(survivor);
-    }
 }
 
 // ---- what is awaited on `up` ----
@@ -225,12 +151,12 @@ export function upTimings(captured: Captured[], durations = durationTable(), tab
     const out: UpTiming[] = [];
     for (const a of awaitedObjects(captured, table)) {
         const r = a.resource;
-        // The engine starts a create once its direct waits are done (a parent: once registered).
+        // The engine starts a create once its direct waits are done (a component parent: once registered).
         let start = 0;
-        for (const d of g.direct(r)) {
-            const s = cp.schedule[d];
+        for (const w of g.waits(r)) {
+            const s = cp.schedule[w.urn];
             if (!s) continue;
-            start = Math.max(start, d === r.parent ? s.start : s.finish);
+            start = Math.max(start, w.until === "registered" ? s.start : s.finish);
         }
         const e = durationEntry(r as unknown as EstResource, durations);
         const entry = e.index >= 0 ? durations.entries[e.index] : undefined;
@@ -406,7 +332,7 @@ export function loadBalancerResources(captured: Captured[], rows: ControllerTabl
 }
 
 /** Services (the program's, and releases rendering one) that ask for a load balancer. */
-function loadBalancerServices(captured: Captured[], rendered: RenderedRelease[], g: Graph): Captured[] {
+function loadBalancerServices(captured: Captured[], rendered: RenderedRelease[], g: Graph<Captured>): Captured[] {
     return [
         ...captured.filter((c) => c.type === "kubernetes:core/v1:Service" && (c.rawInputs as any).spec?.type === "LoadBalancer"),
         ...rendered.filter((rel) => rel.objects.some((o) => o.kind === "Service" && o.spec?.type === "LoadBalancer")).map((rel) => g.byUrn.get(rel.urn)!),

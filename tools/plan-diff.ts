@@ -68,6 +68,17 @@ const typeMatches = (ruleType: string, type: string) =>
 // A rule on `spec.template` covers `spec.template.spec...`, `spec.template[0]` and JSON inside it.
 const pathMatches = (rulePath: string, p: string) => p === rulePath || [".", "[", "<"].some((c) => p.startsWith(rulePath + c));
 
+/** Rows of the model that match no resource type of any of the plans: a row that checks nothing (issue 21). */
+export function unusedRules(plans: { resources: { type: string }[] }[], m: ReplacementModel = replacementModel()): string[] {
+    const types = new Set(plans.flatMap((p) => p.resources.map((r) => r.type)));
+    const out: string[] = [];
+    for (const k of ["replace", "refused", "dataHolders"] as const)
+        m[k].forEach((row, i) => {
+            if (![...types].some((t) => typeMatches(row.type, t))) out.push(`${k}[${i}] ${row.type}`);
+        });
+    return out;
+}
+
 export function holdsData(type: string): string | undefined {
     return replacementModel().dataHolders.find((d) => d.type === type)?.holds;
 }

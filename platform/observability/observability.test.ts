@@ -5,7 +5,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { parseConfig } from "../../config";
 import { loadStackConfig } from "../../tools/stack-files";
-import { Graph } from "../../tools/lifecycle";
+import { Graph } from "../../tools/graph";
 import { chartDefaults, deepMerge, unknownValuesKeys, validateCustomResource } from "../../tools/schemas";
 import { helmTemplate, parseManifest } from "../../tools/helm";
 import { charts, crdManifests } from "../../versions";

@@ -1,25 +1,11 @@
 // How long `pulumi up` takes: the critical path over the plan's dependency graph, each resource
-// timed by the duration table (tools/estimate/durations.ts). tools/lifecycle.ts walks the same graph.
+// timed by the duration table (tools/estimate/durations.ts), over the one graph model (tools/graph.ts).
 import { DurationTable, durationEntry, durationOf } from "./durations";
 import { EstResource } from "../../lib/plan-resource";
-import { isPlainObject } from "../../lib/validate";
+import { Graph } from "../graph";
 
 /** Resource types whose instances are the worker nodes pods run on. */
 export const NODE_GROUP_TYPES = ["eks:index:ManagedNodeGroup", "aws:eks/nodeGroup:NodeGroup", "eks:index:NodeGroup", "eks:index:NodeGroupV2"];
-
-/**
- * URNs of resources passed as inputs ({resource: urn} in the plan). The SDK leaves them out of a
- * remote component's dependencies (e.g. eks.ManagedNodeGroup's `cluster`), yet the component's
- * provider resolves them, so the component waits for them all the same.
- */
-export function resourceRefs(inputs: unknown, out: string[] = []): string[] {
-    if (Array.isArray(inputs)) inputs.forEach((x) => resourceRefs(x, out));
-    else if (isPlainObject(inputs)) {
-        if (typeof inputs.resource === "string" && inputs.resource.startsWith("urn:pulumi:") && Object.keys(inputs).length === 1) out.push(inputs.resource);
-        else Object.values(inputs).forEach((x) => resourceRefs(x, out));
-    }
-    return out;
-}
 
 export interface ChainLink {
     urn: string;
@@ -66,40 +52,21 @@ export function criticalPath(
     durations: DurationTable | ((r: EstResource) => number),
     opts: { needsNodes?: (r: EstResource) => boolean } = {},
 ): CriticalPath {
-    const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const children = new Map<string, EstResource[]>();
-    for (const r of resources) {
-        if (r.parent && byUrn.has(r.parent)) {
-            const list = children.get(r.parent) ?? [];
-            list.push(r);
-            children.set(r.parent, list);
-        }
-    }
+    const g = new Graph(resources);
+    const byUrn = g.byUrn;
     const dur = typeof durations === "function" ? durations : (r: EstResource) => durationOf(r, durations);
     const needsNodes = opts.needsNodes ?? (typeof durations === "function" ? () => false : (r: EstResource) => durationEntry(r, durations).needsNodes);
     const nodeGroups = resources.filter((r) => NODE_GROUP_TYPES.includes(r.type));
-    const isComponent = (r: EstResource) => !r.custom && ((children.get(r.urn)?.length ?? 0) > 0 || !r.remote);
-    const ancestors = (r: EstResource): Set<string> => {
-        const out = new Set<string>();
-        for (let p = r.parent; p && byUrn.has(p) && !out.has(p); p = byUrn.get(p)!.parent) out.add(p);
-        return out;
-    };
+    const isComponent = (r: EstResource) => g.isComponent(r);
 
     const gates = (r: EstResource): Ref[] => {
-        const up = ancestors(r);
-        const refs: Ref[] = [];
-        for (const d of new Set([...r.dependencies, ...resourceRefs(r.inputs)])) {
-            // Waiting on one's own ancestor would deadlock; the SDK never asks for it.
-            if (byUrn.has(d) && d !== r.urn && !up.has(d)) refs.push({ kind: "finish", urn: d });
-        }
-        if (r.provider && byUrn.has(r.provider)) refs.push({ kind: "finish", urn: r.provider });
+        const waits = g.waits(r);
+        const refs: Ref[] = waits.filter((w) => w.urn !== r.parent).map((w): Ref => ({ kind: "finish", urn: w.urn }));
         if (!isComponent(r) && needsNodes(r)) {
+            const up = g.ancestors(r.urn);
             for (const ng of nodeGroups) if (ng.urn !== r.urn && !up.has(ng.urn)) refs.push({ kind: "finish", urn: ng.urn });
         }
-        if (r.parent && byUrn.has(r.parent)) {
-            const parent = byUrn.get(r.parent)!;
-            refs.push({ kind: isComponent(parent) ? "reg" : "finish", urn: parent.urn });
-        }
+        for (const w of waits) if (w.urn === r.parent) refs.push({ kind: w.until === "registered" ? "reg" : "finish", urn: w.urn });
         return refs;
     };
 
@@ -133,7 +100,7 @@ export function criticalPath(
         } else if (ref.kind === "reg") {
             result = latest(gates(r));
         } else {
-            const refs: Ref[] = [{ kind: "reg", urn: r.urn }, ...(children.get(r.urn) ?? []).map((c): Ref => ({ kind: "finish", urn: c.urn }))];
+            const refs: Ref[] = [{ kind: "reg", urn: r.urn }, ...g.children(r.urn).map((c): Ref => ({ kind: "finish", urn: c.urn }))];
             result = latest(refs);
         }
         visiting.delete(k);
@@ -161,7 +128,7 @@ export function criticalPath(
     chain.reverse();
 
     const roots = resources.filter((r) => !r.parent || !byUrn.has(r.parent));
-    const top = roots.length === 1 && isComponent(roots[0]) ? (children.get(roots[0].urn) ?? []) : roots;
+    const top = roots.length === 1 && isComponent(roots[0]) ? g.children(roots[0].urn) : roots;
     const components = top.filter((r) => isComponent(r)).map((r) => ({ name: r.name, type: r.type, finish: time({ kind: "finish", urn: r.urn }).t }));
     const schedule: CriticalPath["schedule"] = {};
     for (const r of resources) {
