@@ -61,7 +61,40 @@ describe("AWS: container logs in CloudWatch Logs", () => {
             assert.equal(config.containerLogs.enabled, true);
             // agent.enabled false would drop the cloudwatch-agent service account Fluent Bit runs as.
             assert.notEqual(config.agent?.enabled, false);
-            assert.equal(config.agent.config.logs.metrics_collected.kubernetes.enhanced_container_insights, false);
+        });
+
+        // What the add-on writes, read off its configurationValues: Fluent Bit its three groups
+        // (values.yaml containerLogs.fluentBit.config, log_group_name /aws/containerinsights/<cluster>/<kind>);
+        // the agent, per input of its JSON config (CloudWatch's Container Insights guide: the
+        // kubernetes input writes performance events to /aws/containerinsights/<cluster>/performance;
+        // Application Signals: /aws/application-signals/data). A config Helm sees as empty is
+        // replaced by the chart's defaultConfig (values.yaml:1362-1377), which has both inputs.
+        const writtenGroups = (config: Record<string, any>, cluster: string): string[] => {
+            const out =
+                config.containerLogs?.enabled === false ? [] : ["application", "dataplane", "host"].map((k) => `/aws/containerinsights/${cluster}/${k}`);
+            const agentConfig = config.agent?.config && Object.keys(config.agent.config).length ? config.agent.config : ADDON_MODEL_DEFAULT_AGENT;
+            const inputs = agentConfig.logs?.metrics_collected ?? {};
+            if ("kubernetes" in inputs) out.push(`/aws/containerinsights/${cluster}/performance`);
+            if ("application_signals" in inputs) out.push("/aws/application-signals/data");
+            return out;
+        };
+        const ADDON_MODEL_DEFAULT_AGENT = { logs: { metrics_collected: { kubernetes: {}, application_signals: {} } } };
+
+        it("every log group the add-on will write is one its role may write (no Container Insights metrics: no /performance)", () => {
+            const cluster = "bdok-dev";
+            const groups = ["application", "dataplane", "host"].map((k) => arnOf(containerLogGroup(cluster, k as "application")));
+            const role = containerLogsPolicy(groups.map((g) => `${g}:*`));
+            const written = writtenGroups(addonConfiguration(), cluster);
+            assert.ok(!written.some((g) => g.endsWith("/performance")), "Container Insights metrics are off");
+            for (const g of written) assert.ok(isAllowed(role, { action: "logs:PutLogEvents", resource: `${arnOf(g)}:log-stream:x` }), `${g}: AccessDenied`);
+            // The check sees the chart's default and an agent left on Container Insights.
+            for (const agent of [{}, { config: {} }, { config: { logs: { metrics_collected: { kubernetes: { enhanced_container_insights: false } } } } }])
+                assert.ok(
+                    writtenGroups({ containerLogs: { enabled: true }, agent }, cluster).some(
+                        (g) => !isAllowed(role, { action: "logs:PutLogEvents", resource: `${arnOf(g)}:log-stream:x` }),
+                    ),
+                    JSON.stringify(agent),
+                );
         });
 
         it("the check fails on a key the chart does not have, or a wrong type", () => {

@@ -49,11 +49,16 @@ export function containerLogsPolicy(logGroupArns: string[]): PolicyDocument {
 
 /**
  * The add-on's configuration (its JSON schema mirrors the chart's values): container logs on; the
- * agent's enhanced Container Insights off (billed per observation).
+ * agent with no Container Insights metrics. Its JSON config replaces the chart's defaultConfig
+ * (values.yaml:1362-1377, which collects logs.metrics_collected.kubernetes into the
+ * /aws/containerinsights/<cluster>/performance group and application_signals): the monitoring
+ * stack has the metrics, this role writes only Fluent Bit's groups, and Container Insights is
+ * billed per metric. Not empty: an empty config is Helm-empty and the chart's default would win.
+ * Later charts render the same agent, with no metrics input, for containerInsights.enabled false.
  */
 export function addonConfiguration(): Record<string, unknown> {
     return {
         containerLogs: { enabled: true },
-        agent: { config: { logs: { metrics_collected: { kubernetes: { enhanced_container_insights: false } } } } },
+        agent: { config: { logs: { metrics_collected: {} } } },
     };
 }

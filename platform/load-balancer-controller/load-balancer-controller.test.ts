@@ -246,9 +246,37 @@ for (const exposure of ["internalLoadBalancer", "publicLoadBalancer"] as const) 
                 assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], TEST_CERTIFICATE_ARN);
                 assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"], "8080");
             } else assert.equal(a["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], undefined);
-            for (const { owner, svc } of services.filter((x) => x !== airflow))
-                assert.equal(svc.metadata?.annotations?.["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"], undefined, owner.name);
         });
+
+        // Every load balancer the plan makes, from every chart, ECK and plain Services: with a
+        // certificate each listener is TLS, at the NLB (the controller's Service annotations guide,
+        // "TLS": ssl-cert, and ssl-ports naming the port) or in the pod (Kibana: ECK's HTTPS unless
+        // spec.http.tls.selfSignedCertificate.disabled; Trino: the chart's server.config.https port).
+        // The next exposed UI cannot forget it.
+        if (exposure === "publicLoadBalancer")
+            it("every listener of every load balancer serves TLS with the configured certificate or in the pod", () => {
+                const all = loadBalancerServices(
+                    run,
+                    ofType(run, RELEASE)
+                        .map((r) => chartOf(r)!)
+                        .filter(Boolean),
+                );
+                assert.ok(all.length >= services.length);
+                for (const { owner, svc } of all) {
+                    const a = svc.metadata?.annotations ?? {};
+                    const ports: { port: number; name?: string }[] = svc.spec?.ports ?? [];
+                    const sslPorts = String(a["service.beta.kubernetes.io/aws-load-balancer-ssl-ports"] ?? "").split(",");
+                    const atLb = a["service.beta.kubernetes.io/aws-load-balancer-ssl-cert"] === TEST_CERTIFICATE_ARN;
+                    const inPod =
+                        (owner.type === KIBANA && inputsOf(owner).spec?.http?.tls?.selfSignedCertificate?.disabled !== true) ||
+                        (chartOf(owner) === "trino" && inputsOf(owner).values?.server?.config?.https?.enabled === true);
+                    for (const p of ports)
+                        assert.ok(
+                            inPod || (atLb && (sslPorts.includes(String(p.port)) || sslPorts.includes(p.name ?? "-"))),
+                            `${owner.type.split(":").pop()}/${owner.name}: port ${p.port} (${p.name}) is plain HTTP on an internet-facing load balancer`,
+                        );
+                }
+            });
 
         it("are deleted before the controller that removes their NLBs", () => {
             const [lbc] = controllerRelease(run);

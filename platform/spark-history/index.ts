@@ -4,7 +4,6 @@ import { PodRole } from "../../aws/pod-role";
 import { contentName } from "../../lib/hash";
 import { exposureDependencies, type PlatformContext } from "../context";
 import { NAMESPACE } from "../k8s/objects";
-import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
 import { historyPolicy } from "./iam";
 import {
     CONF_FILE,
@@ -14,7 +13,7 @@ import {
     historyDeploymentSpec,
     historyPortForwardCommand,
     historyProperties,
-    historyServiceSpec,
+    historyService,
     propertiesText,
 } from "./specs";
 
@@ -31,13 +30,14 @@ export interface SparkHistoryServerArgs {
 /** The Spark History Server on the lake's spark-events/ prefix, with a read-only Pod Identity role. */
 export class SparkHistoryServer extends pulumi.ComponentResource {
     readonly serviceName: string = HISTORY_NAME;
-    readonly portForwardCommand: string = historyPortForwardCommand();
+    readonly portForwardCommand: string;
 
     constructor(name: string, args: SparkHistoryServerArgs, opts?: pulumi.ComponentResourceOptions) {
         super("bdok:platform:SparkHistoryServer", name, {}, opts);
         const p = { parent: this };
         const cfg = args.platform.config;
         const ns = args.namespace.metadata.name;
+        this.portForwardCommand = historyPortForwardCommand(cfg);
 
         const account = new k8s.core.v1.ServiceAccount(
             `${name}`,
@@ -77,11 +77,12 @@ export class SparkHistoryServer extends pulumi.ComponentResource {
             },
             { parent: this, dependsOn: [account, role], customTimeouts: { create: "15m", update: "15m" } },
         );
+        const service = historyService(cfg);
         new k8s.core.v1.Service(
             `${name}`,
             {
-                metadata: { name: HISTORY_NAME, namespace: ns, labels: { ...HISTORY_LABELS }, annotations: serviceAnnotations(cfg) },
-                spec: historyServiceSpec(serviceType(cfg.exposure)),
+                metadata: { name: HISTORY_NAME, namespace: ns, labels: { ...HISTORY_LABELS }, annotations: service.annotations },
+                spec: service.spec,
             },
             // With a load balancer, its Service goes before the controller that owns the NLB on destroy.
             { parent: this, dependsOn: [deployment, ...exposureDependencies(args.platform)] },

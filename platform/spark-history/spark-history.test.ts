@@ -150,9 +150,18 @@ describe("Platform: Spark History Server and the event logs", () => {
                 ...(exposure === "publicLoadBalancer" ? PUBLIC_EXPOSURE_SETTINGS : {}),
             });
             const svc = inputsOf(one(run, "kubernetes:core/v1:Service", "spark-history"));
-            const want = exposedService(exposure, run.config);
+            // TLS at the NLB on HTTPS's port when a certificate is given, as Airflow's and Grafana's.
+            const tls = exposure !== "clusterIp" && Boolean(run.config.loadBalancerCertificateArn);
+            const port = tls ? 443 : HISTORY_PORT;
+            const want = exposedService(exposure, run.config, [port]);
             assert.equal(svc.spec.type, want.type);
             assert.deepEqual(svc.metadata.annotations ?? {}, want.annotations);
+            assert.deepEqual(
+                svc.spec.ports.map((p: { port: number; targetPort: string }) => [p.port, p.targetPort]),
+                [[port, "http"]],
+            );
+            // kubectl port-forward names a Service port; the pod still answers plain HTTP.
+            assert.match(String(run.plan.outputs.sparkHistoryPortForward), new RegExp(`svc/${HISTORY_NAME} ${HISTORY_PORT}:${port} `));
         });
     }
 });

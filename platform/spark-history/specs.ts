@@ -4,6 +4,8 @@ import { images, sparkHistoryJars } from "../../versions";
 import { NAMESPACE, resources } from "../k8s/objects";
 import { s3aConf } from "../spark-operator/specs";
 import { eventLogDir } from "./events";
+import type { StackConfig } from "../../config";
+import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
 
 export const HISTORY_NAME = "spark-history-server";
 export const HISTORY_SERVICE_ACCOUNT = "spark-history-server";
@@ -153,15 +155,36 @@ export function historyDeploymentSpec(a: HistoryDeploymentArgs) {
     };
 }
 
-/** The Service; a load balancer's scheme and client ranges are its annotations (load-balancer-controller/values.ts). */
-export function historyServiceSpec(type: "ClusterIP" | "LoadBalancer") {
+/** The Service port when the load balancer terminates TLS: HTTPS's own, as Grafana's and Airflow's. */
+export const HISTORY_TLS_PORT = 443;
+
+/** What decides how the History Server is reached: the same settings as every other UI. */
+export type HistoryExposure = Pick<StackConfig, "exposure" | "loadBalancerSourceRanges" | "vpcCidr" | "loadBalancerCertificateArn">;
+
+/** The Service port: 443 when the load balancer serves TLS (a certificate and a load balancer), else Spark's. */
+export function historyServicePort(e: HistoryExposure): number {
+    return Object.keys(tlsAnnotations(e, [HISTORY_TLS_PORT])).length ? HISTORY_TLS_PORT : HISTORY_PORT;
+}
+
+/**
+ * The Service and its annotations: ClusterIP, or an NLB the load balancer controller owns with the
+ * configured client ranges, TLS at the load balancer on 443 when a certificate is given (the server
+ * itself speaks plain HTTP; its pages show job configurations).
+ */
+export function historyService(e: HistoryExposure): { annotations: Record<string, string>; spec: Record<string, unknown> } {
+    const port = historyServicePort(e);
+    const tls = port === HISTORY_TLS_PORT;
     return {
-        type,
-        selector: { "app.kubernetes.io/name": HISTORY_NAME },
-        ports: [{ name: "http", port: HISTORY_PORT, targetPort: "http", protocol: "TCP" }],
+        annotations: { ...serviceAnnotations(e), ...tlsAnnotations(e, [port]) },
+        spec: {
+            type: serviceType(e.exposure),
+            selector: { "app.kubernetes.io/name": HISTORY_NAME },
+            ports: [{ name: tls ? "https" : "http", port, targetPort: "http", protocol: "TCP" }],
+        },
     };
 }
 
-export function historyPortForwardCommand(): string {
-    return `kubectl -n ${NAMESPACE.sparkOperator} port-forward svc/${HISTORY_NAME} ${HISTORY_PORT}:${HISTORY_PORT}  # then http://localhost:${HISTORY_PORT}`;
+/** kubectl forwards to a Service port (443 behind TLS), reaching the pod's plain-HTTP port. */
+export function historyPortForwardCommand(e: HistoryExposure): string {
+    return `kubectl -n ${NAMESPACE.sparkOperator} port-forward svc/${HISTORY_NAME} ${HISTORY_PORT}:${historyServicePort(e)}  # then http://localhost:${HISTORY_PORT}`;
 }
