@@ -25,7 +25,8 @@ export function manifestCacheDir(env: NodeJS.ProcessEnv = process.env): string {
 async function download(url: string): Promise<Buffer> {
     let r: Response;
     try {
-        r = await fetch(url);
+        // Bounded: behind a firewall that drops packets, `pulumi up` would otherwise wait forever.
+        r = await fetch(url, { signal: AbortSignal.timeout(60_000) });
     } catch (e) {
         throw new Error(`${url}: download failed (${(e as Error).message}); offline, put the file in ${MANIFEST_CACHE_ENV} as <its pinned sha256>.yaml`);
     }

@@ -14,7 +14,9 @@ import priceTable from "../estimates/prices.json";
 import { supportedKubernetesVersions } from "../lib/prices";
 import { runPlan } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { charts, crdManifests } from "../versions";
+import { charts, crdChecksums, crdManifests } from "../versions";
+import { sha256 } from "../lib/hash";
+import { offlineManifestCache } from "../tools/manifest-cache";
 
 const OPERATIONS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
 const PIPELINES = fs.readFileSync(path.join(ROOT, "docs", "pipelines.md"), "utf8");
@@ -284,13 +286,24 @@ async function planWithChartVersion(stack: string, chart: "sparkOperator", versi
     );
     const c = charts[chart] as { version: string };
     const m = crdManifests[chart] as unknown as string[];
+    const pins = crdChecksums as Record<string, string>;
+    // A bump pins the new version's manifests beside their URLs (the program refuses unpinned
+    // bytes): here the pinned text plus a line, so the CRDs' content changes as a new release's does.
+    const cache = offlineManifestCache();
+    const bumpedUrls = urls.map((u) => u.split(`v${pinned}/`).join(`v${version}/`));
     try {
         c.version = version;
-        urls.forEach((u, i) => (m[i] = u.split(`v${pinned}/`).join(`v${version}/`)));
+        urls.forEach((u, i) => {
+            const body = fs.readFileSync(path.join(cache, `${pins[u]}.yaml`), "utf8") + `# ${chart} v${version}\n`;
+            pins[bumpedUrls[i]] = sha256(body);
+            fs.writeFileSync(path.join(cache, `${pins[bumpedUrls[i]]}.yaml`), body);
+            m[i] = bumpedUrls[i];
+        });
         return await runPlan(stack, loadStackConfig(stack));
     } finally {
         c.version = pinned;
         urls.forEach((u, i) => (m[i] = u));
+        bumpedUrls.forEach((u) => delete pins[u]);
     }
 }
 
@@ -315,9 +328,9 @@ describe("change matrix: a chart version bump (the Spark operator's chart, whose
                 );
             }
             // Helm installs crds/ once and never upgrades them (skipCrds): the CRDs are Pulumi's
-            // ConfigFiles, which follow the new version's manifests, in place.
-            const crds = d.changed.filter((c) => c.type === "kubernetes:yaml/v2:ConfigFile");
-            assert.equal(crds.length, crdManifests.sparkOperator.length, "each CRD manifest follows the version");
+            // ConfigGroup of the verified manifests, which follows the new version's text, in place.
+            const crds = d.changed.filter((c) => c.type === "kubernetes:yaml/v2:ConfigGroup");
+            assert.equal(crds.length, crdManifests.sparkOperator.length, "each CRD manifest's group follows the version");
             for (const c of crds) assert.equal(c.action, "update", `${c.name}: ${c.reasons.join("; ")}`);
             assert.deepEqual(
                 d.changed.filter((c) => c.action !== "update").map((c) => `${c.type} ${c.name} ${c.action}`),
