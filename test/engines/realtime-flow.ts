@@ -405,6 +405,21 @@ export class RealtimeFlow {
         await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers", column]);
     }
 
+    /** Undoes addColumn: the table points at the metadata it had before the drift again. */
+    async undoDrift(): Promise<void> {
+        const code = [
+            "import sys, boto3",
+            "ep, region, db, table = sys.argv[1:]",
+            "glue = boto3.client('glue', endpoint_url=ep, region_name=region)",
+            "t = glue.get_table(DatabaseName=db, Name=table)['Table']",
+            "params = dict(t['Parameters'], metadata_location=t['Parameters']['previous_metadata_location'])",
+            "params.pop('previous_metadata_location')",
+            "keep = ('Name', 'Description', 'Owner', 'Retention', 'StorageDescriptor', 'PartitionKeys', 'TableType')",
+            "glue.update_table(DatabaseName=db, TableInput=dict({k: t[k] for k in keep if k in t}, Parameters=params))",
+        ].join("\n");
+        await python(["-c", code, this.moto.endpoint, this.plan.region, this.db, "customers"]);
+    }
+
     /** Waits until the table holds `want` rows; fails with the job's log when it exits or times out. */
     async waitRows(what: string, want: number, job: Server, timeoutMs = 10 * 60_000, db = this.db, table = "customers"): Promise<void> {
         // One Python process polls every 3 s (a process per poll cost about a CPU second each on two

@@ -182,10 +182,15 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
             [["loyalty"]],
             "the drift is visible to Iceberg readers",
         );
-        const sub = await flow.submission();
-        const run = await sparkSubmit(sub, path.join(work, "streaming-drift.log"), 6 * 60_000);
-        assert.notEqual(run.code, 0, "step schema check: the job went on with a drifted table");
-        assert.match(run.output, /does not match pipelines\/tables\.json.*loyalty/, "step schema check: the refusal names the drifted column");
+        try {
+            const sub = await flow.submission();
+            const run = await sparkSubmit(sub, path.join(work, "streaming-drift.log"), 6 * 60_000);
+            assert.notEqual(run.code, 0, "step schema check: the job went on with a drifted table");
+            assert.match(run.output, /does not match pipelines\/tables\.json.*loyalty/, "step schema check: the refusal names the drifted column");
+        } finally {
+            // The tests after this one run the job on this table again.
+            await step("undo the drift", () => flow.undoDrift());
+        }
     });
 
     // Last: the broken copy's Kafka sink writes wrong ages to the transformed topic too.
