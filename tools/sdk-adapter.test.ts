@@ -81,4 +81,86 @@ describe("the Pulumi SDK adapter (tools/sdk-adapter.ts)", () => {
                 e.message.includes(`@pulumi/pulumi ${SDK_VERSION}'s internals`),
         );
     });
+
+    describe("a program that throws inside an apply fails the run promptly with the thrown message (as `pulumi up` does)", function () {
+        // Before the fix a waiting case hung forever and a silent one resolved without the resource:
+        // a short timeout makes the hang a failure here.
+        this.timeout(10_000);
+        const cases: { name: string; program: () => unknown; message: RegExp }[] = [
+            {
+                name: "an input computed by a throwing apply; a stack output waits on the resource",
+                program: () => {
+                    const a = new Thing("a", {});
+                    const b = new Thing("b", { ref: a.id.apply((id) => thrower(`boom after ${id}`)) });
+                    return { bId: b.id };
+                },
+                message: /^the program failed: .*boom after a-id/,
+            },
+            {
+                name: "a resource that depends on the failed one (nothing else waits: it silently went missing)",
+                program: () => {
+                    const a = new Thing("a", {});
+                    const b = new Thing("b", { ref: a.id.apply(() => thrower("b cannot be prepared")) });
+                    new Thing("c", {}, { dependsOn: [b] });
+                    return {};
+                },
+                message: /^the program failed: .*b cannot be prepared/,
+            },
+            {
+                name: "an input from a rejected promise (an unpinned manifest's refusal)",
+                program: () => {
+                    new Thing("crds", { yaml: pulumi.output(Promise.reject(new Error("https://x/crd.yaml: no sha256 pinned"))) });
+                    return {};
+                },
+                message: /^the program failed: .*no sha256 pinned/,
+            },
+            {
+                name: "a resource created inside an apply, with a throwing input",
+                program: () => {
+                    const a = new Thing("a", {});
+                    a.id.apply((id) => new Thing(`inner-${id}`, { v: pulumi.output(1).apply(() => thrower("inner boom")) }));
+                    return {};
+                },
+                message: /^the program failed: .*inner boom/,
+            },
+            {
+                name: "a stack output that throws",
+                program: () => ({ out: pulumi.output(1).apply(() => thrower("output boom")) }),
+                message: /^the program failed: .*output boom/,
+            },
+        ];
+        for (const c of cases)
+            it(c.name, async () => {
+                const started = Date.now();
+                await assert.rejects(
+                    runUnderMocks(mocks, "proj", "failing", {}, c.program, () => ({ onUrn: () => undefined })),
+                    (e: Error) => c.message.test(e.message) || assert.fail(e.message),
+                );
+                assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
+            });
+
+        it("a run after a failed one records only its own resources", async () => {
+            await assert.rejects(runUnderMocks(mocks, "proj", "failing", {}, cases[0].program, () => ({ onUrn: () => undefined })));
+            const names: string[] = [];
+            await runUnderMocks(
+                mocks,
+                "proj",
+                "next",
+                {},
+                () => {
+                    new Thing("only", {});
+                    return {};
+                },
+                (r) => {
+                    names.push(r.name);
+                    return { onUrn: () => undefined };
+                },
+            );
+            assert.deepEqual(names, ["proj-next", "only"]);
+        });
+    });
 });
+
+function thrower(message: string): never {
+    throw new Error(message);
+}

@@ -165,26 +165,59 @@ async function runNow<T>({ mocks, project, stack, config, program, onRegister }:
     const monitor = runtime.getMonitor();
     if (typeof monitor?.registerResource !== "function") throw new SdkChanged("the mock monitor has no registerResource");
     let pending = 0;
+    let open = true;
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, cb: (err: unknown, resp: any) => void) => {
         pending++;
-        const listener = onRegister(decodeRegistration(req));
+        const listener = open ? onRegister(decodeRegistration(req)) : { onUrn: () => undefined };
         original(req, (err: unknown, resp: any) => {
             if (!err && resp) listener.onUrn(resp.getUrn());
             pending--;
             cb(err, resp);
         });
     };
-    let result: T | undefined;
-    await runtime.runInPulumiStack(async () => {
-        result = program();
-        return result;
-    });
-    for (let quiet = 0; quiet < 3;) {
-        await new Promise((r) => setTimeout(r, pending > 0 ? 5 : 1));
-        quiet = pending === 0 ? quiet + 1 : 0;
+    // An error thrown in an apply (or a rejected input) fails the resource's preparation; the SDK
+    // rethrows it into a promise nobody awaits and leaves the resource's urn and id unsettled
+    // (runtime/resource.js:536-541, 561-568, 593-599 in 3.248), so whatever waits on them waits
+    // forever. `pulumi up` fails the program on that unhandled rejection (cmd/run/run.js:367-408);
+    // mocha re-emits it to no listener (runner.js:213-235). The run listens for it and fails alike.
+    let failure: { error: unknown } | undefined;
+    let fail!: () => void;
+    const failed = new Promise<void>((resolve) => (fail = resolve));
+    const onRejection = (error: unknown) => {
+        failure ??= { error };
+        fail();
+    };
+    process.on("unhandledRejection", onRejection);
+    try {
+        let result: T | undefined;
+        await Promise.race([
+            runtime
+                .runInPulumiStack(async () => {
+                    result = program();
+                    return result;
+                })
+                .catch(onRejection),
+            failed,
+        ]);
+        // Registrations inside applies trail the stack's completion; after a failure, the ones in
+        // flight finish before the next run's mocks replace this monitor.
+        for (let quiet = 0; quiet < 3;) {
+            await new Promise((r) => setTimeout(r, pending > 0 ? 5 : 1));
+            quiet = pending === 0 ? quiet + 1 : 0;
+        }
+        if (failure) throw programFailed(failure.error);
+        return result as T;
+    } finally {
+        open = false;
+        process.off("unhandledRejection", onRejection);
     }
-    return result as T;
+}
+
+/** The program's error as `pulumi up` would report it: its message, without the SDK's stack. */
+function programFailed(e: unknown): Error {
+    const message = e instanceof Error ? e.message : String(e);
+    return new Error(`the program failed: ${message}`, { cause: e });
 }
 
 /** An output's value, or SECRET when it is secret. */
