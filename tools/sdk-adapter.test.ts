@@ -2,7 +2,7 @@
 // SDK upgrade that changes the monitor, the request types or the wire encoding fails here first.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { decodeRegistration, normalize, Registration, resolveOutput, runUnderMocks, SDK_VERSION, SdkChanged } from "./sdk-adapter";
+import { checkSdk, decodeRegistration, normalize, Registration, resolveOutput, runUnderMocks, SDK_VERSION, SdkChanged } from "./sdk-adapter";
 
 class Thing extends pulumi.CustomResource {
     constructor(name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
@@ -17,7 +17,30 @@ const mocks: pulumi.runtime.Mocks = {
 
 describe("the Pulumi SDK adapter (tools/sdk-adapter.ts)", () => {
     it("is read from the installed SDK version", () => {
-        assert.equal(require("@pulumi/pulumi/package.json").version, SDK_VERSION);
+        const installed = require("@pulumi/pulumi/package.json").version;
+        assert.equal(
+            installed,
+            SDK_VERSION,
+            `tools/sdk-adapter.ts was read from @pulumi/pulumi ${SDK_VERSION}, installed is ${installed}: check the adapter against the new SDK, then its SDK_VERSION`,
+        );
+    });
+
+    it("finds the runtime functions and wire constants it reads in the installed SDK", () => {
+        checkSdk();
+    });
+
+    it("names the adapter and each change when the SDK's wire constants or runtime functions change", () => {
+        const rpc = { ...require("@pulumi/pulumi/runtime/rpc"), specialSecretSig: "changed" };
+        const { setMocks: _gone, ...runtime } = pulumi.runtime as any;
+        assert.throws(
+            () => checkSdk(rpc, runtime),
+            (e: unknown) =>
+                e instanceof SdkChanged &&
+                e.message.startsWith(
+                    'tools/sdk-adapter.ts: pulumi.runtime.setMocks is missing; runtime/rpc.js specialSecretSig is "changed", not 1b47061264138c4ac30d75fd1eb44270;',
+                ) &&
+                e.message.endsWith("adapt this file to the new SDK"),
+        );
     });
 
     it("decodes what a program registers: type, name, parent, dependencies, options, secret inputs", async () => {
@@ -64,11 +87,15 @@ describe("the Pulumi SDK adapter (tools/sdk-adapter.ts)", () => {
     });
 
     it("turns the wire's special values into plain JSON", () => {
-        const sig = "4dabf18193072939515e22adb298388d";
-        assert.equal(normalize("04da6b54-80e4-46f7-96ec-b56ff0331ba9"), "[unknown]");
-        assert.deepEqual(normalize({ [sig]: "5cf8f73096256a8f31e491e813e4eb8e", urn: "urn:x" }), { resource: "urn:x" });
-        assert.deepEqual(normalize({ [sig]: "c44067f5952c0a294b673a41bacd8c17", text: "abc" }), { asset: "text(3 chars)" });
-        assert.deepEqual(normalize({ [sig]: "0def7320c3a5731c473e5ecbe6d01bc7", assets: { a: 1, b: 2 } }), { archive: ["a", "b"] });
+        // The SDK's own definitions (runtime/rpc.js:269-304), not the adapter's copies.
+        const rpc = require("@pulumi/pulumi/runtime/rpc");
+        const sig = rpc.specialSigKey;
+        assert.equal(normalize(rpc.unknownValue), "[unknown]");
+        assert.equal(normalize({ [sig]: rpc.specialSecretSig, value: "v" }), "[secret]");
+        assert.equal(normalize({ [sig]: rpc.specialSecretSig, value: "v" }, true), "v");
+        assert.deepEqual(normalize({ [sig]: rpc.specialResourceSig, urn: "urn:x" }), { resource: "urn:x" });
+        assert.deepEqual(normalize({ [sig]: rpc.specialAssetSig, text: "abc" }), { asset: "text(3 chars)" });
+        assert.deepEqual(normalize({ [sig]: rpc.specialArchiveSig, assets: { a: 1, b: 2 } }), { archive: ["a", "b"] });
     });
 
     it("names what changed when the SDK's request no longer has a method it reads", () => {

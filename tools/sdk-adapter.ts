@@ -68,6 +68,32 @@ export class SdkChanged extends Error {
     }
 }
 
+/** The wire constants above, as named in the SDK's runtime/rpc.js. */
+const WIRE: Record<string, string> = {
+    specialSigKey: SIG,
+    specialSecretSig: SECRET_SIG,
+    specialResourceSig: RESOURCE_SIG,
+    specialAssetSig: ASSET_SIG,
+    specialArchiveSig: ARCHIVE_SIG,
+    unknownValue: UNKNOWN,
+};
+
+const RUNTIME_FUNCTIONS = ["setAllConfig", "setMocks", "getMonitor", "runInPulumiStack"] as const;
+
+/**
+ * Throws SdkChanged unless the installed SDK has what this file reads: the runtime functions and
+ * the wire constants (`rpc` defaults to the SDK's runtime/rpc.js; tests pass others).
+ */
+export function checkSdk(rpc: Record<string, unknown> = require("@pulumi/pulumi/runtime/rpc"), runtime: Record<string, unknown> = pulumi.runtime as any): void {
+    const problems = [
+        ...RUNTIME_FUNCTIONS.filter((f) => typeof runtime[f] !== "function").map((f) => `pulumi.runtime.${f} is missing`),
+        ...Object.entries(WIRE)
+            .filter(([k, v]) => rpc[k] !== v)
+            .map(([k, v]) => `runtime/rpc.js ${k} is ${JSON.stringify(rpc[k])}, not ${v}`),
+    ];
+    if (problems.length) throw new SdkChanged(problems.join("; "));
+}
+
 function installedVersion(): string {
     try {
         return require("@pulumi/pulumi/package.json").version;
@@ -157,9 +183,8 @@ interface Job<T> {
 }
 
 async function runNow<T>({ mocks, project, stack, config, program, onRegister }: Job<T>): Promise<T> {
+    checkSdk();
     const runtime = pulumi.runtime as any;
-    for (const f of ["setAllConfig", "setMocks", "getMonitor", "runInPulumiStack"])
-        if (typeof runtime[f] !== "function") throw new SdkChanged(`pulumi.runtime.${f} is missing`);
     runtime.setAllConfig(config);
     await runtime.setMocks(mocks, project, stack, false);
     const monitor = runtime.getMonitor();
