@@ -3,9 +3,9 @@
 import { parseCidr, isPrivateRange } from "./aws/network/cidr";
 import { stackNameIssues } from "./lib/naming";
 import { Region } from "@pulumi/aws/types/enums";
-import priceTable from "./estimates/prices.json";
 import pkg from "./package.json";
 import { kubernetesVersionProblem, supportedKubernetesVersions } from "./lib/prices";
+import { priceTable } from "./lib/price-table";
 import { accessEntryIssues } from "./aws/cluster/access";
 import { addonVersionsProblem } from "./aws/cluster/addons";
 import { CLOUDWATCH_RETENTION_DAYS } from "./aws/container-logs/policy";

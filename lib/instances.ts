@@ -1,7 +1,7 @@
 // What the configuration accepts as EC2 and RDS instance types, and facts derived from them.
 // The accepted families and sizes are those the price table (estimates/prices.json) prices, so a
 // type the configuration accepts is one the cost model can price and EC2/RDS offers.
-import priceTable from "../estimates/prices.json";
+import { priceTable } from "./price-table";
 
 /** The part of the price table (lib/prices.ts PriceTable) that says which types exist. */
 export interface InstanceTable {

@@ -10,8 +10,8 @@ import type { PlanRun } from "../tools/harness";
 import { ROOT } from "../tools/harness";
 import { diffPlans, holdsData, type PlanDiff } from "../tools/plan-diff";
 import { inputsOf, ofType, planOf, planWith, STACKS, stackSetting } from "./support";
-import priceTable from "../estimates/prices.json";
 import { supportedKubernetesVersions } from "../lib/prices";
+import { priceTable } from "../lib/price-table";
 import { runPlan } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { charts, crdChecksums, crdManifests } from "../versions";
@@ -40,7 +40,7 @@ interface Row {
 
 const setting = (stack: string, key: string) => stackSetting(stack, key) ?? {};
 const with_ = (stack: string, key: string, patch: Record<string, unknown>) => ({ [`bdok:${key}`]: { ...setting(stack, key), ...patch } });
-const versions = supportedKubernetesVersions(priceTable as any);
+const versions = supportedKubernetesVersions(priceTable);
 const [olderK8s, newestK8s] = versions.slice(-2);
 const A = "arn:aws:iam::123456789012:role/change-matrix-a";
 const B = "arn:aws:iam::123456789012:role/change-matrix-b";

@@ -1,13 +1,10 @@
 import { strict as assert } from "assert";
 import fc from "fast-check";
-import capacityJson from "../../estimates/capacity.json";
-import pricesJson from "../../estimates/prices.json";
-import { CapacityTable } from "./node-capacity";
-import { PriceTable, ec2HourlyPrice } from "../../lib/prices";
+import { ec2HourlyPrice } from "../../lib/prices";
+import { loadTables } from "./tables";
 import { PodRequest, PoolOffer, karpenterCost, pack, poolInstanceTypes } from "./packing";
 
-const capacity = capacityJson as unknown as CapacityTable;
-const prices = pricesJson as unknown as PriceTable;
+const { capacity, prices } = loadTables();
 const workloads: PoolOffer = {
     name: "workloads",
     instanceTypes: poolInstanceTypes(["m7g", "c7g", "r7g"], ["large", "xlarge", "2xlarge"], prices),

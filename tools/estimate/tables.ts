@@ -4,8 +4,8 @@ import * as path from "path";
 import { DurationTable } from "./durations";
 import { CapacityTable } from "./node-capacity";
 import { PriceTable } from "../../lib/prices";
-// The program reads the price table (instance types, EKS versions) through this same import.
-import priceTable from "../../estimates/prices.json";
+// The program reads the price table (instance types, EKS versions) through this same loader.
+import { priceTable } from "../../lib/price-table";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 
@@ -21,7 +21,7 @@ let cached: Tables | undefined;
 export function loadTables(): Tables {
     if (!cached) {
         const read = (f: string) => JSON.parse(fs.readFileSync(path.join(ROOT, "estimates", f), "utf8"));
-        cached = { durations: read("durations.json"), prices: priceTable as PriceTable, capacity: read("capacity.json") };
+        cached = { durations: read("durations.json"), prices: priceTable, capacity: read("capacity.json") };
     }
     return cached;
 }
