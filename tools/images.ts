@@ -3,7 +3,7 @@
 // templates in ConfigMaps), the images custom resources name, and those operators choose at run time
 // from what the plan gives them (operator settings, CR versions). Read by test/images.test.ts only.
 import { isPlainObject } from "../lib/validate";
-import { POD_KINDS, podSpecOf } from "./pod-spec";
+import { POD_KINDS, containersOf, podSpecOf } from "./pod-spec";
 import type { WorldObject } from "./references";
 
 export interface ImageUse {
@@ -25,8 +25,9 @@ export function parseImage(ref: string): { repository: string; tag?: string; dig
 
 /** The container images of a pod spec (init, regular and ephemeral containers). */
 export function podSpecImages(ps: Record<string, any> | undefined): string[] {
-    if (!ps) return [];
-    return ["initContainers", "containers", "ephemeralContainers"].flatMap((k) => (Array.isArray(ps[k]) ? ps[k] : []).map((c: any) => c?.image).filter(str));
+    return containersOf(ps, ["initContainers", "containers", "ephemeralContainers"])
+        .map((c) => c.image)
+        .filter(str);
 }
 
 /** `version=image` lines of a Strimzi operator map (STRIMZI_KAFKA_IMAGES and its siblings). */
@@ -44,7 +45,7 @@ function strimziOperatorEnv(world: WorldObject[]): Map<string, string> | undefin
     const op = world.find((o) => o.kind === "Deployment" && podSpecImages(podSpecOf(o.kind, o.body.spec)).some((i) => /\/strimzi\/operator[:@]/.test(i)));
     if (!op) return undefined;
     const env = new Map<string, string>();
-    for (const c of podSpecOf(op.kind, op.body.spec)?.containers ?? []) for (const e of c.env ?? []) if (str(e.value)) env.set(e.name, e.value);
+    for (const c of containersOf(podSpecOf(op.kind, op.body.spec))) for (const e of c.env ?? []) if (str(e.value)) env.set(e.name, e.value);
     return env;
 }
 
@@ -103,7 +104,7 @@ export function imageUses(world: WorldObject[]): ImageUse[] {
         }
         // The Prometheus operator injects its config reloader into every Prometheus and Alertmanager pod.
         if (o.kind === "Deployment")
-            for (const c of podSpecOf(o.kind, spec)?.containers ?? [])
+            for (const c of containersOf(podSpecOf(o.kind, spec)))
                 for (const a of c.args ?? []) if (str(a) && a.startsWith("--prometheus-config-reloader=")) add(a.split("=")[1], "pull", o, "config reloader");
     }
     return out;

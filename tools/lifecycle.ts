@@ -9,7 +9,7 @@ import { isPlainObject } from "../lib/validate";
 import { criticalPath, NODE_GROUP_TYPES } from "./estimate/graph";
 import { Graph } from "./graph";
 import { loadTables } from "./estimate/tables";
-import { POD_KINDS, podSpecOf } from "./pod-spec";
+import { POD_KINDS, containersOf, podSpecOf } from "./pod-spec";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import { RELEASE_TYPE, RenderedRelease } from "./render";
@@ -213,7 +213,7 @@ export function hookDeadlocks(captured: Captured[], rendered: RenderedRelease[],
     return out;
 }
 
-const containers = (o: K8sObject): { name: string }[] => podSpecOf(o.kind, o.spec)?.containers ?? [];
+const containers = (o: K8sObject): { name?: unknown }[] => containersOf(podSpecOf(o.kind, o.spec));
 const initContainers = (o: K8sObject): { name: string }[] => podSpecOf(o.kind, o.spec)?.initContainers ?? [];
 
 // ---- what `destroy` needs ----

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { containerNames, podSpecOf } from "./pod-spec";
+import { containerNames, containersOf, podSpecOf } from "./pod-spec";
 
 describe("pod spec of a Kubernetes object (tools/pod-spec.ts)", () => {
     const ps = { containers: [{ name: "main" }], initContainers: [{ name: "wait" }, {}] };
@@ -27,5 +27,25 @@ describe("pod spec of a Kubernetes object (tools/pod-spec.ts)", () => {
         assert.deepEqual(containerNames({ containers: [{ name: null }, "x"] }), ["?", "?"]);
         assert.deepEqual(containerNames(undefined), []);
         assert.deepEqual(containerNames({ containers: "x" }), []);
+    });
+
+    describe("containersOf: a pod spec's containers by kind, in the order asked", () => {
+        const full = { initContainers: [{ name: "i" }], containers: [{ name: "c" }, "junk", null], ephemeralContainers: [{ name: "e" }] };
+        for (const [what, spec, keys, want] of [
+            ["regular containers by default", full, undefined, ["c"]],
+            ["init then regular then ephemeral", full, ["initContainers", "containers", "ephemeralContainers"], ["i", "c", "e"]],
+            ["ephemeral then init, as asked", full, ["ephemeralContainers", "initContainers"], ["e", "i"]],
+            ["no init containers", { containers: [{ name: "c" }] }, ["initContainers"], []],
+            ["a list that is not a list", { containers: { name: "c" } }, undefined, []],
+            ["no pod spec", undefined, undefined, []],
+            ["a pod spec that is not an object", "x", undefined, []],
+        ] as const) {
+            it(what, () =>
+                assert.deepEqual(
+                    containersOf(spec, keys as any).map((c) => c.name),
+                    want,
+                ),
+            );
+        }
     });
 });

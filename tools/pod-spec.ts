@@ -17,8 +17,18 @@ export function podSpecOf(kind: string, spec: unknown): Record<string, any> | un
     return isPlainObject(ps) ? ps : undefined;
 }
 
+export type ContainerKey = "initContainers" | "containers" | "ephemeralContainers";
+
+function listOf(ps: unknown, key: ContainerKey): unknown[] {
+    return isPlainObject(ps) && Array.isArray(ps[key]) ? ps[key] : [];
+}
+
+/** A pod spec's containers under `keys`, in that order; entries that are not objects are skipped. */
+export function containersOf(ps: unknown, keys: readonly ContainerKey[] = ["containers"]): Record<string, any>[] {
+    return keys.flatMap((k) => listOf(ps, k).filter(isPlainObject));
+}
+
 /** The names of a pod spec's containers or init containers ("?" where a name is missing). */
 export function containerNames(ps: Record<string, unknown> | undefined, key: "containers" | "initContainers" = "containers"): string[] {
-    const list = ps && Array.isArray(ps[key]) ? (ps[key] as unknown[]) : [];
-    return list.map((c) => (isPlainObject(c) ? String(c.name ?? "?") : "?"));
+    return listOf(ps, key).map((c) => (isPlainObject(c) ? String(c.name ?? "?") : "?"));
 }

@@ -8,7 +8,7 @@ import { cpuMillis, jvmMemoryMiB, memoryMiB, storageGiB } from "../../lib/quanti
 import { isPlainObject } from "../../lib/validate";
 import { CAPACITY_TYPE_LABEL } from "../../platform/karpenter/nodepools";
 import { requestedPool, requestedValue } from "../scheduling";
-import { POD_KINDS, containerNames, podSpecOf } from "../pod-spec";
+import { POD_KINDS, containerNames, containersOf, podSpecOf } from "../pod-spec";
 
 export interface PodItem {
     /** The plan resource that creates the pods (name and type). */
@@ -98,15 +98,15 @@ export function requestsOf(resources: unknown): { cpuMillis: number; memoryMiB: 
 /** A PodSpec's effective requests: max(sum of containers, largest init container). */
 export function podSpecRequests(spec: Record<string, unknown>): { cpuMillis: number; memoryMiB: number } {
     const sum = { cpuMillis: 0, memoryMiB: 0 };
-    for (const c of Array.isArray(spec.containers) ? spec.containers : []) {
-        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
+    for (const c of containersOf(spec)) {
+        const r = requestsOf(c.resources);
         if (r) {
             sum.cpuMillis += r.cpuMillis;
             sum.memoryMiB += r.memoryMiB;
         }
     }
-    for (const c of Array.isArray(spec.initContainers) ? spec.initContainers : []) {
-        const r = isPlainObject(c) ? requestsOf(c.resources) : undefined;
+    for (const c of containersOf(spec, ["initContainers"])) {
+        const r = requestsOf(c.resources);
         if (r) {
             sum.cpuMillis = Math.max(sum.cpuMillis, r.cpuMillis);
             sum.memoryMiB = Math.max(sum.memoryMiB, r.memoryMiB);
@@ -235,9 +235,8 @@ export function isHelmTestHook(o: { metadata?: { annotations?: Record<string, un
 export function configReloaderRequests(objects: readonly unknown[]): { cpuMillis: number; memoryMiB: number } | undefined {
     for (const o of objects) {
         if (!isPlainObject(o) || o.kind !== "Deployment") continue;
-        const containers = getPath(o, "spec.template.spec.containers");
-        for (const c of Array.isArray(containers) ? containers : []) {
-            const args: string[] = isPlainObject(c) && Array.isArray(c.args) ? c.args.map(String) : [];
+        for (const c of containersOf(podSpecOf(o.kind, o.spec))) {
+            const args: string[] = Array.isArray(c.args) ? c.args.map(String) : [];
             const flag = (name: string) => args.find((a) => a.startsWith(`--config-reloader-${name}-request=`))?.split("=")[1];
             const cpu = flag("cpu");
             const mem = flag("memory");

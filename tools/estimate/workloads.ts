@@ -4,6 +4,7 @@ import { CapacityTable } from "./node-capacity";
 import { EstResource, getPath } from "../../lib/plan-resource";
 import { cpuMillis, memoryMiB, storageGiB } from "../../lib/quantities";
 import { isPlainObject } from "../../lib/validate";
+import { containersOf } from "../pod-spec";
 import {
     LoadBalancerItem,
     RenderedObjects,
@@ -203,9 +204,8 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
             (Array.isArray(spec.nodeSets) ? spec.nodeSets : []).forEach((ns: unknown, i: number) => {
                 if (!isPlainObject(ns)) return;
                 const count = Number(ns.count ?? 1);
-                const containers = getPath(ns, "podTemplate.spec.containers");
-                const es = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "elasticsearch") : undefined;
-                const req = eckRequests(ns.resources, isPlainObject(es) ? es.resources : undefined);
+                const es = containersOf(getPath(ns, "podTemplate.spec")).find((c) => c.name === "elasticsearch");
+                const req = eckRequests(ns.resources, es?.resources);
                 const pool = poolOf(getPath(ns, "podTemplate.spec"));
                 const spread = count > 1 && spreadOf(getPath(ns, "podTemplate.spec"));
                 out.pods.push({
@@ -237,9 +237,8 @@ export function workloads(resources: EstResource[], table: CapacityTable, render
             continue;
         }
         if (group === "kibana.k8s.elastic.co" && kind === "Kibana") {
-            const containers = getPath(spec, "podTemplate.spec.containers");
-            const kb = Array.isArray(containers) ? containers.find((c) => isPlainObject(c) && c.name === "kibana") : undefined;
-            const req = eckRequests(spec.resources, isPlainObject(kb) ? kb.resources : undefined);
+            const kb = containersOf(getPath(spec, "podTemplate.spec")).find((c) => c.name === "kibana");
+            const req = eckRequests(spec.resources, kb?.resources);
             const kbPool = poolOf(getPath(spec, "podTemplate.spec"));
             out.pods.push({
                 ...(kbPool ? { pool: kbPool } : {}),
