@@ -29,7 +29,8 @@ export interface PriceTable {
     kms: { perKeyMonth: number };
     /** storedGB: the stored image size of a repository, by its resource name (the others are usage-based). */
     ecr: { perGBMonth: number; storedGB: Record<string, number> };
-    usageBased: Array<{ item: string; price: string; url: string; note?: string }>;
+    /** url: the pricing page shown to users; source: the upstream lines the price is checked against. */
+    usageBased: Array<{ item: string; price: string; url: string; note?: string; source?: { url: string; note?: string } }>;
 }
 
 /** On-demand $/h of an EC2 instance type: the family's .large price x the size's factor. */
