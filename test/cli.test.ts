@@ -7,7 +7,9 @@ import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkOutputDir, checkOutputFile, parseArgs, readPlanFile, UsageError } from "../tools/cli";
+import { checkOutputDir, checkOutputFile, parseArgs, ProgramFailed, readPlanFile, UsageError } from "../tools/cli";
+import { exitCodeOf } from "../tools/plan";
+import { CapacityError } from "../tools/estimate/capacity";
 import { chartTarball } from "../tools/helm";
 import { charts as pinned } from "../versions";
 import { inBackground, ProcessResult, runTool, STACKS } from "./support";
@@ -252,6 +254,15 @@ describe("command-line entry points with bad arguments and bad files", () => {
 describe("command-line helpers (tools/cli.ts)", () => {
     const usage = "usage: tool [--out <dir>] [--quiet]";
     const spec = { "--out": "value", "--quiet": "switch" } as const;
+
+    it("npm run plan prints a failed program's message alone with exit 1, like pulumi up; an unexpected error keeps its trace", () => {
+        for (const [e, code] of [
+            [new ProgramFailed("the program failed: https://x/crd.yaml: no sha256 pinned"), 1],
+            [new CapacityError("does not fit", {} as ConstructorParameters<typeof CapacityError>[1]), 3],
+            [new Error("a bug in the tool"), undefined],
+        ] as const)
+            assert.equal(exitCodeOf(e), code, (e as Error).message);
+    });
 
     it("parses values, --flag=value and switches, and names what is wrong", () => {
         assert.deepEqual(parseArgs(["--out", "x", "--quiet"], spec, usage), { flags: { "--out": "x", "--quiet": true }, positionals: [] });

@@ -8,6 +8,9 @@ import type { PlanLike } from "./plan-types";
 
 export class UsageError extends Error {}
 
+/** The program's own error under the mock engine (thrown in an apply, a rejected input): `pulumi up` reports its message. */
+export class ProgramFailed extends Error {}
+
 /** The value after the flag at argv[i]; a missing value, or another flag in its place, is a usage error. */
 export function flagValue(argv: string[], i: number, usage: string): string {
     const v = argv[i + 1];

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CapacityError } from "./estimate/capacity";
-import { checkOutputDir, parseArgs as parseFlags, runCli, UsageError } from "./cli";
+import { checkOutputDir, parseArgs as parseFlags, ProgramFailed, runCli, UsageError } from "./cli";
 import { RenderError, ToolchainError } from "./helm";
 import { loadStackConfig, readStackFile } from "./stack-files";
 import { parseConfig } from "../config";
@@ -86,8 +86,16 @@ async function main(): Promise<number> {
     return 0;
 }
 
-if (require.main === module) {
-    // Exit 3: the plan's requests do not fit its node groups. Exit 2: a chart refuses its values,
-    // or helm or a chart is missing: the chart's own message, in one line.
-    runCli(main, (e) => (e instanceof CapacityError ? 3 : e instanceof RenderError || e instanceof ToolchainError ? 2 : undefined));
+/**
+ * The exit code of an error printed as its message alone. 3: the plan's requests do not fit its
+ * node groups. 2: a chart refuses its values, or helm or a chart is missing (the chart's message).
+ * 1: the program failed under the mocks, as it would fail `pulumi up` (its message).
+ */
+export function exitCodeOf(e: unknown): number | undefined {
+    if (e instanceof CapacityError) return 3;
+    if (e instanceof RenderError || e instanceof ToolchainError) return 2;
+    if (e instanceof ProgramFailed) return 1;
+    return undefined;
 }
+
+if (require.main === module) runCli(main, exitCodeOf);

@@ -2,7 +2,7 @@
 // SDK upgrade that changes the monitor, the request types or the wire encoding fails here first.
 import { strict as assert } from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { checkSdk, decodeRegistration, normalize, Registration, resolveOutput, runUnderMocks, SDK_VERSION, SdkChanged } from "./sdk-adapter";
+import { checkSdk, decodeRegistration, normalize, ProgramFailed, Registration, resolveOutput, runUnderMocks, SDK_VERSION, SdkChanged } from "./sdk-adapter";
 
 class Thing extends pulumi.CustomResource {
     constructor(name: string, props: Record<string, unknown>, opts?: pulumi.CustomResourceOptions) {
@@ -161,7 +161,7 @@ describe("the Pulumi SDK adapter (tools/sdk-adapter.ts)", () => {
                 const started = Date.now();
                 await assert.rejects(
                     runUnderMocks(mocks, "proj", "failing", {}, c.program, () => ({ onUrn: () => undefined })),
-                    (e: Error) => c.message.test(e.message) || assert.fail(e.message),
+                    (e: Error) => (e instanceof ProgramFailed && c.message.test(e.message)) || assert.fail(e.message),
                 );
                 assert.ok(Date.now() - started < 5_000, `failed after ${Date.now() - started} ms`);
             });

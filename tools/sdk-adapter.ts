@@ -4,7 +4,10 @@
 // message naming what is missing, instead of somewhere in the harness.
 import * as pulumi from "@pulumi/pulumi";
 import { isPlainObject } from "../lib/validate";
+import { ProgramFailed } from "./cli";
 import { PlannedResource, SECRET } from "./plan-types";
+
+export { ProgramFailed };
 
 /** The SDK version these internals were read from (package.json pins it; one copy, see overrides). */
 export const SDK_VERSION = "3.248.0";
@@ -239,10 +242,9 @@ async function runNow<T>({ mocks, project, stack, config, program, onRegister }:
     }
 }
 
-/** The program's error as `pulumi up` would report it: its message, without the SDK's stack. */
-function programFailed(e: unknown): Error {
+function programFailed(e: unknown): ProgramFailed {
     const message = e instanceof Error ? e.message : String(e);
-    return new Error(`the program failed: ${message}`, { cause: e });
+    return new ProgramFailed(`the program failed: ${message}`, { cause: e });
 }
 
 /** An output's value, or SECRET when it is secret. */
