@@ -122,10 +122,12 @@ describe("plan cache: the store", () => {
         assert.deepEqual(fs.readdirSync(dir), []);
     });
 
-    it("pruning keeps the current tree's plans only", async () => {
-        for (const f of ["plan-aaa-1.v8", "plan-aaa-2.v8", "plan-bbb-1.v8", "other.txt"]) fs.writeFileSync(path.join(dir, f), "");
+    it("pruning removes other trees' plans once they are 10 minutes old", async () => {
+        for (const f of ["plan-aaa-1.v8", "plan-aaa-2.v8", "plan-bbb-1.v8", "plan-ccc-1.v8", "other.txt"]) fs.writeFileSync(path.join(dir, f), "");
+        const old = new Date(Date.now() - 11 * 60_000);
+        for (const f of ["plan-aaa-2.v8", "plan-bbb-1.v8", "other.txt"]) fs.utimesSync(path.join(dir, f), old, old);
         pruneOthers(dir, "plan-", "plan-aaa");
-        assert.deepEqual(fs.readdirSync(dir).sort(), ["other.txt", "plan-aaa-1.v8", "plan-aaa-2.v8"]);
+        assert.deepEqual(fs.readdirSync(dir).sort(), ["other.txt", "plan-aaa-1.v8", "plan-aaa-2.v8", "plan-ccc-1.v8"]);
     });
 });
 

@@ -134,15 +134,24 @@ export class DiskCache<T> {
     }
 }
 
-/** Removes the files of other prefixes starting with `family`, so the folder holds one tree's plans. */
-export function pruneOthers(dir: string, family: string, keep: string): void {
+/**
+ * Removes the files of other prefixes starting with `family` that are older than `minAgeMs`, so the
+ * folder holds this tree's plans and those of runs still going (another checkout sharing node_modules).
+ */
+export function pruneOthers(dir: string, family: string, keep: string, minAgeMs = 10 * 60_000): void {
     let names: string[];
     try {
         names = fs.readdirSync(dir);
     } catch {
         return;
     }
+    const now = Date.now();
     for (const n of names) {
-        if (n.startsWith(family) && !n.startsWith(`${keep}-`)) fs.rmSync(path.join(dir, n), { force: true }); // another process may remove it too
+        if (!n.startsWith(family) || n.startsWith(`${keep}-`)) continue;
+        try {
+            if (now - fs.statSync(path.join(dir, n)).mtimeMs >= minAgeMs) fs.rmSync(path.join(dir, n), { force: true });
+        } catch {
+            // removed by another process meanwhile
+        }
     }
 }

@@ -89,6 +89,11 @@ export function planOf(stack: string): Promise<PlanRun> {
     return cachedPlan(stack, loadStackConfig(stack));
 }
 
+/** The plan of a stack named `stack` with a whole flat configuration (another stack's file, say). */
+export function planAs(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
+    return cachedPlan(stack, rawConfig);
+}
+
 /** The plan of a stack with configuration overrides. */
 export function planWith(stack: string, overrides: Record<string, unknown>): Promise<PlanRun> {
     return cachedPlan(stack, loadStackConfig(stack, overrides));
