@@ -1,9 +1,9 @@
 import { strict as assert } from "assert";
 import { ConfigError, parseConfig } from "../config";
 import { MAX_STACK_NAME } from "../lib/naming";
-import { Captured, PlanRun, runPlan } from "../tools/harness";
+import { Captured, PlanRun } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
-import { descendants, inputsOf, ofType, one, planOf, STACKS, transitiveDeps, describeEachStack } from "../test/support";
+import { descendants, inputsOf, ofType, one, planAs, planOf, STACKS, transitiveDeps, describeEachStack } from "../test/support";
 
 describe("AWS layer", () => {
     it("has dev and prod stacks", () => {
@@ -72,7 +72,7 @@ describe("account-global names", () => {
         runs.dev = await planOf("dev");
         runs.prod = await planOf("prod");
         // A third stack with dev's settings: only its name differs.
-        runs.qa = await runPlan("qa", loadStackConfig("dev"));
+        runs.qa = await planAs("qa", loadStackConfig("dev"));
     });
 
     it("differ between stacks sharing an account and region (RDS, Glue, IAM, S3, ECR, EKS, snapshot)", () => {

@@ -15,9 +15,8 @@ import * as path from "path";
 import { ConfigError, parseConfig } from "../config";
 import { assertCapacity, estimate } from "../tools/estimate";
 import { CapacityError } from "../tools/estimate/capacity";
-import { runPlan } from "../tools/harness";
 import { loadStackConfig, readStackFile } from "../tools/stack-files";
-import { inBackground, ProcessResult, runTool, STACKS } from "./support";
+import { inBackground, planAs, ProcessResult, runTool, STACKS } from "./support";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");
 
@@ -117,7 +116,7 @@ describe("capacity failures lead with the key to change", () => {
             this.timeout(60000);
             const file = path.join(CAPACITY, f);
             const header = (k: string) => new RegExp(`^# ${k}: (.*)$`, "m").exec(fs.readFileSync(file, "utf8"))![1].trim();
-            const run = await runPlan("dev", loadStackConfig("dev", readStackFile(file).config ?? {}));
+            const run = await planAs("dev", loadStackConfig("dev", readStackFile(file).config ?? {}));
             const e = estimate(run);
             assert.equal(e.capacity.fits, false);
             assert.throws(

