@@ -1,0 +1,462 @@
+// Boundary tables for the Kubernetes rules' predicates (issue 21: the mutation survivors of
+// policy/kubernetes.ts). Each row is an input a user writes and what the rule must say about it;
+// the expectations come from upstream (cited per table), not from the rule's own constants.
+import { strict as assert } from "assert";
+import {
+    isReferenceValue,
+    literalCredentials,
+    loadBalancerServices,
+    openEgressRules,
+    privilegedPodSettings,
+    restrictedPodViolations,
+    sourceRangesOf,
+    trinoAuthProblem,
+    weakPostgresTls,
+} from "../policy/kubernetes";
+import { runPolicies } from "../tools/policy-run";
+import { res } from "./fixtures/policy-cases/builders";
+
+const paths = (root: unknown) =>
+    literalCredentials(root)
+        .map((h) => h.path)
+        .sort();
+
+describe("policy boundaries: references vs literals (policy/kubernetes.ts)", () => {
+    // A reference is the whole value: Kafka's config providers `${provider:path:key}` (KIP-297),
+    // Kubernetes' `$(VAR)` expansion (core/v1 EnvVar.value doc), a Helm template, a mounted file.
+    // Text around a reference makes the value a literal again.
+    const ROWS: [string, boolean][] = [
+        ["${secrets:ns/pg:password}", true],
+        ["x${secrets:ns/pg:password}", false],
+        ["${secrets:ns/pg:password}x", false],
+        ["${}", false],
+        ["$(PGPASSWORD)", true],
+        ["x$(PGPASSWORD)", false],
+        ["$(PGPASSWORD)x", false],
+        ["$(1PG)", false],
+        ["{{ .Values.pw }}", true],
+        ["x{{ .Values.pw }}", false],
+        ["{{ .Values.pw }}x", false],
+        ["/etc/secrets/pw", true],
+        ["x/etc/secrets/pw", false],
+        ["/etc/secrets/pw x", false],
+        ["  /etc/secrets/pw  ", true],
+    ];
+    for (const [v, ref] of ROWS) it(`${JSON.stringify(v)} is ${ref ? "a reference" : "a literal"}`, () => assert.equal(isReferenceValue(v), ref));
+});
+
+describe("policy boundaries: literal credentials in strings (policy/kubernetes.ts)", () => {
+    // [what, root, flagged paths]
+    const ROWS: [string, unknown, string[]][] = [
+        // RFC 3986 userinfo: scheme "://" user ":" password "@"
+        ["a URI with user:password", { spec: { url: "postgresql://app:hunter2@db:5432/x" } }, ["spec.url"]],
+        ["a JDBC URI with user:password", { spec: { url: "jdbc:postgresql://app:hunter2@db/x" } }, ["spec.url"]],
+        ["a URI with a user only", { spec: { url: "postgresql://app@db:5432/x" } }, []],
+        ["a URI whose password is a config provider", { spec: { url: "postgresql://app:${secrets:ns/pg:password}@db/x" } }, []],
+        ["a URI whose password is a $(VAR) expansion", { spec: { url: "postgresql://app:$(PGPASSWORD)@db/x" } }, []],
+        ["a URI whose scheme starts with a digit", { spec: { note: "9x://app:hunter2@db" } }, ["spec.note"]],
+        // pgjdbc / libpq query parameters
+        ["a JDBC URL with a password parameter", { spec: { url: "jdbc:postgresql://db/x?user=app&password=hunter2" } }, ["spec.url"]],
+        ["a URL with a password parameter after ;", { spec: { url: "jdbc:sqlserver://db;password=hunter2" } }, ["spec.url"]],
+        ["a URL whose password parameter is a shell variable", { spec: { url: "postgresql://db/x?password=$PGPASSWORD" } }, []],
+        ["a URL whose password parameter is a config provider", { spec: { url: "jdbc:postgresql://db/x?password=${env:PG}" } }, []],
+        ["a URL with no credential parameter", { spec: { url: "jdbc:postgresql://db/x?sslmode=verify-full&user=app" } }, []],
+        ["a query string that is no URL", { spec: { note: "?password=hunter2" } }, []],
+        // Java properties (key=value, key: value in multi-line text)
+        ["a properties line", { data: { "catalog.properties": "s3.aws-secret-key=abc123" } }, ["data.catalog.properties"]],
+        ["a properties line with spaces", { data: { "catalog.properties": "  s3.aws-secret-key  =  abc123  " } }, ["data.catalog.properties"]],
+        ["a quoted properties value", { data: { "catalog.properties": "password='abc123'" } }, ["data.catalog.properties"]],
+        ["a colon line in multi-line text", { data: { "app.conf": "user: app\npassword: abc123" } }, ["data.app.conf"]],
+        ["a colon in one-line text is no setting", { data: { note: "password: see the vault" } }, []],
+        ["a properties line with a reference", { data: { "catalog.properties": "password=${secrets:ns/pg:password}" } }, []],
+        ["a properties line with an expression", { data: { "catalog.properties": "password=f(x)" } }, []],
+        ["a properties line with an empty value", { data: { "catalog.properties": "password=" } }, []],
+        ["a properties line of a harmless key", { data: { "catalog.properties": "user=app\nhost=db" } }, []],
+        ["program source assigns, it sets nothing", { data: { "job.py": "password = os.environ['PW']\ntoken=abc" } }, []],
+        ["program source of another language", { data: { "run.sh": "PGPASSWORD=abc psql" } }, []],
+        // command lines (one string)
+        ["NAME=value on a command line", { spec: { cmd: "env PGPASSWORD=hunter2 psql" } }, ["spec.cmd"]],
+        ["--name=value on a command line", { spec: { cmd: "run --password=hunter2 --verbose" } }, ["spec.cmd"]],
+        ["--name value on a command line", { spec: { cmd: "run --password hunter2" } }, ["spec.cmd"]],
+        ["--name followed by a flag", { spec: { cmd: "run --password --verbose" } }, []],
+        ["--name as the last word", { spec: { cmd: "run --password" } }, []],
+        ["--name value where the value is a shell variable", { spec: { cmd: "run --password $PW" } }, []],
+        ["a flag naming an env var", { spec: { cmd: "run --password-from-env password=PW" } }, []],
+        ["one word NAME=value is a setting", { spec: { cmd: "PGPASSWORD=hunter2" } }, ["spec.cmd"]],
+        // lists of arguments
+        ["a list: --password then a value", { spec: { args: ["run", "--password", "hunter2"] } }, ["spec.args"]],
+        ["a list: --password=value", { spec: { args: ["run", "--password=hunter2"] } }, ["spec.args", "spec.args[1]"]],
+        ["a list: padded words", { spec: { args: ["run", " --password ", " hunter2 "] } }, ["spec.args"]],
+        ["a list: a reference flag before", { spec: { args: ["--from-file", "password=hunter2"] } }, []],
+        ["a list: a padded reference flag before", { spec: { args: [" --from-file ", "password=hunter2"] } }, []],
+        ["a nested list", { spec: { args: [["x", ["password=hunter2"]]] } }, ["spec.args", "spec.args[0][1][0]"]],
+        // keys and env
+        ["a credential key", { spec: { password: "hunter2" } }, ["spec.password"]],
+        ["a credential key beside a Secret pointer", { spec: { password: "pw-key", secretName: "pg" } }, []],
+        ["an env entry", { spec: { env: [{ name: "API_TOKEN", value: "t0k" }] } }, ["spec.env[0].value"]],
+        ["an env entry with a reference", { spec: { env: [{ name: "API_TOKEN", value: "$(TOKEN)" }] } }, []],
+    ];
+    for (const [what, root, want] of ROWS) it(what, () => assert.deepEqual(paths(root), want));
+
+    it("names each place once, with the reason a user can act on", () => {
+        const hits = literalCredentials({ spec: { password: "postgresql://a:b@h/x?password=c" } });
+        assert.equal(hits.length, 1);
+        assert.match(hits[0].why, /password/);
+        const uri = literalCredentials({ spec: { url: "postgresql://app:pw@db/x" } });
+        assert.match(uri[0].why, /URI/);
+        const param = literalCredentials({ spec: { url: "jdbc:postgresql://db/x?password=pw" } });
+        assert.match(param[0].why, /"password"/);
+        const setting = literalCredentials({ data: { "c.properties": "s3.aws-secret-key=pw" } });
+        assert.match(setting[0].why, /"s3\.aws-secret-key"/);
+        const word = literalCredentials({ spec: { cmd: "x PGPASSWORD=pw" } });
+        assert.match(word[0].why, /"PGPASSWORD="/);
+        const flag = literalCredentials({ spec: { cmd: "x --token pw" } });
+        assert.match(flag[0].why, /"--token"/);
+        const key = literalCredentials({ spec: { apiKey: "pw" } });
+        assert.match(key[0].why, /"apiKey"/);
+        const env = literalCredentials({ spec: { env: [{ name: "PGPASSWORD", value: "pw" }] } });
+        assert.match(env[0].why, /"PGPASSWORD"/);
+    });
+});
+
+describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () => {
+    const A = "service.beta.kubernetes.io/";
+    // AWS Load Balancer Controller, "Service annotations": aws-load-balancer-type external with
+    // aws-load-balancer-nlb-target-type ip|instance, or spec.loadBalancerClass service.k8s.aws/nlb,
+    // hands the Service to the controller; aws-load-balancer-scheme internal|internet-facing.
+    // In-tree cloud-provider-aws: aws-load-balancer-internal "true" (or a CIDR) makes it internal.
+    type Want = { internetFacing: boolean; internal: boolean; byController: boolean };
+    const ROWS: [string, Record<string, unknown>, Want][] = [
+        ["no annotation", {}, { internetFacing: false, internal: false, byController: false }],
+        [
+            "external + ip",
+            { [`${A}aws-load-balancer-type`]: "external", [`${A}aws-load-balancer-nlb-target-type`]: "ip" },
+            { internetFacing: false, internal: false, byController: true },
+        ],
+        [
+            "External + Instance",
+            { [`${A}aws-load-balancer-type`]: "External", [`${A}aws-load-balancer-nlb-target-type`]: "Instance" },
+            { internetFacing: false, internal: false, byController: true },
+        ],
+        ["external, no target type", { [`${A}aws-load-balancer-type`]: "external" }, { internetFacing: false, internal: false, byController: false }],
+        ["target type only", { [`${A}aws-load-balancer-nlb-target-type`]: "ip" }, { internetFacing: false, internal: false, byController: false }],
+        [
+            "nlb (in-tree) + ip",
+            { [`${A}aws-load-balancer-type`]: "nlb", [`${A}aws-load-balancer-nlb-target-type`]: "ip" },
+            { internetFacing: false, internal: false, byController: false },
+        ],
+        [
+            "external + an unknown target type",
+            { [`${A}aws-load-balancer-type`]: "external", [`${A}aws-load-balancer-nlb-target-type`]: "alb" },
+            { internetFacing: false, internal: false, byController: false },
+        ],
+        [
+            "type suffix of another key",
+            { [`${A}aws-load-balancer-type-x`]: "external", [`${A}aws-load-balancer-nlb-target-type`]: "ip" },
+            { internetFacing: false, internal: false, byController: false },
+        ],
+        [
+            "target-type suffix of another key",
+            { [`${A}aws-load-balancer-type`]: "external", [`${A}aws-load-balancer-nlb-target-type-x`]: "ip" },
+            { internetFacing: false, internal: false, byController: false },
+        ],
+        ["loadBalancerClass nlb", { loadBalancerClass: "service.k8s.aws/nlb" }, { internetFacing: false, internal: false, byController: true }],
+        ["another loadBalancerClass", { loadBalancerClass: "example.com/lb" }, { internetFacing: false, internal: false, byController: false }],
+        ["a class value under another key", { className: "service.k8s.aws/nlb" }, { internetFacing: false, internal: false, byController: false }],
+        ["scheme internal", { [`${A}aws-load-balancer-scheme`]: "internal" }, { internetFacing: false, internal: true, byController: false }],
+        ["scheme Internet-Facing", { [`${A}aws-load-balancer-scheme`]: "Internet-Facing" }, { internetFacing: true, internal: false, byController: false }],
+        ["scheme suffix of another key", { [`${A}aws-load-balancer-scheme-x`]: "internal" }, { internetFacing: false, internal: false, byController: false }],
+        ["ECK/values scheme key", { scheme: "internet-facing" }, { internetFacing: true, internal: false, byController: false }],
+        ["internal true", { [`${A}aws-load-balancer-internal`]: "true" }, { internetFacing: false, internal: true, byController: false }],
+        ["internal true (boolean)", { [`${A}aws-load-balancer-internal`]: true }, { internetFacing: false, internal: true, byController: false }],
+        ["internal 0.0.0.0/0", { [`${A}aws-load-balancer-internal`]: "0.0.0.0/0" }, { internetFacing: false, internal: true, byController: false }],
+        ["internal false", { [`${A}aws-load-balancer-internal`]: "false" }, { internetFacing: true, internal: false, byController: false }],
+        ["internal false (boolean)", { [`${A}aws-load-balancer-internal`]: false }, { internetFacing: true, internal: false, byController: false }],
+        ["internal suffix of another key", { [`${A}aws-load-balancer-internal-x`]: "true" }, { internetFacing: false, internal: false, byController: false }],
+        ["internal with another value", { [`${A}aws-load-balancer-internal`]: "maybe" }, { internetFacing: false, internal: false, byController: false }],
+    ];
+    for (const [what, annotations, want] of ROWS)
+        it(what, () => {
+            const [hit] = loadBalancerServices({ svc: { type: "LoadBalancer", annotations } });
+            assert.deepEqual({ internetFacing: hit.internetFacing, internal: hit.internal, byController: hit.byController }, want);
+        });
+
+    it("reads the scheme beside the type and one level above it; finds serviceType and every case of LoadBalancer", () => {
+        const hits = loadBalancerServices({ a: { annotations: { [`${A}aws-load-balancer-scheme`]: "internal" }, service: { type: "loadbalancer" } } });
+        assert.deepEqual(
+            hits.map((h) => [h.path, h.internal]),
+            [["a.service.type", true]],
+        );
+        const others = loadBalancerServices({ b: { serviceType: "LoadBalancer" }, c: { type: "NodePort" }, d: { type: 3 } });
+        assert.deepEqual(
+            others.map((h) => [h.path, h.internal]),
+            [["b.serviceType", false]],
+        );
+    });
+
+    // ALB controller "Service annotations": load-balancer-source-ranges is read when
+    // spec.loadBalancerSourceRanges is empty; Strimzi: configuration.loadBalancerSourceRanges.
+    const RANGES: [string, unknown, unknown, string[] | undefined][] = [
+        ["spec field", { loadBalancerSourceRanges: ["10.0.0.0/8"] }, {}, ["10.0.0.0/8"]],
+        ["Strimzi configuration", { configuration: { loadBalancerSourceRanges: ["10.0.0.0/8"] } }, {}, ["10.0.0.0/8"]],
+        [
+            "annotation, comma-separated with blanks",
+            { annotations: { "service.beta.kubernetes.io/load-balancer-source-ranges": " 10.0.0.0/8 , ,192.168.0.0/16" } },
+            {},
+            ["10.0.0.0/8", "192.168.0.0/16"],
+        ],
+        ["metadata annotation", { metadata: { annotations: { "service.beta.kubernetes.io/load-balancer-source-ranges": "10.0.0.0/8" } } }, {}, ["10.0.0.0/8"]],
+        ["blank annotation", { annotations: { "service.beta.kubernetes.io/load-balancer-source-ranges": "  " } }, {}, undefined],
+        ["in the parent", {}, { loadBalancerSourceRanges: ["10.0.0.0/8"] }, ["10.0.0.0/8"]],
+        ["non-strings dropped", { loadBalancerSourceRanges: [1, "10.0.0.0/8"] }, {}, ["10.0.0.0/8"]],
+        ["none", {}, {}, undefined],
+    ];
+    for (const [what, holder, parent, want] of RANGES) it(`source ranges: ${what}`, () => assert.deepEqual(sourceRangesOf(holder, parent), want));
+
+    it("k8s-loadbalancer-source-ranges names the Service's own spec.type, and says whether ranges are missing or too wide", async () => {
+        const svc = (ranges?: string[]) =>
+            res("kubernetes:core/v1:Service", "web", { spec: { type: "LoadBalancer", ...(ranges ? { loadBalancerSourceRanges: ranges } : {}) } });
+        const cfg = { stack: "prod", isProd: true, exposure: "internetLoadBalancer" as const };
+        const msg = async (r: ReturnType<typeof svc>) =>
+            (await runPolicies([r], cfg)).violations.filter((v) => v.policy === "k8s-loadbalancer-source-ranges").map((v) => v.message);
+        const none = await msg(svc());
+        assert.equal(none.length, 1);
+        assert.match(none[0], /spec\.type is LoadBalancer with no loadBalancerSourceRanges/);
+        const open = await msg(svc(["0.0.0.0/0"]));
+        assert.equal(open.length, 1);
+        assert.match(open[0], /open to 0\.0\.0\.0\/0/);
+        assert.deepEqual(await msg(svc(["10.0.0.0/8"])), []);
+        assert.deepEqual(await msg(res("kubernetes:core/v1:ConfigMap", "cm", { data: { type: "LoadBalancer" } })), []);
+    });
+});
+
+describe("policy boundaries: pod security (policy/kubernetes.ts)", () => {
+    // Pod Security Standards (kubernetes.io/docs/concepts/security/pod-security-standards), Baseline:
+    // privileged, hostNetwork/hostPID/hostIPC, hostPath volumes, hostPort (0 = not set), capabilities
+    // beyond the listed set (with or without the CAP_ prefix).
+    const BASELINE: [string, unknown, string[]][] = [
+        ["privileged true", { c: { securityContext: { privileged: true } } }, ["c.securityContext.privileged"]],
+        ['privileged "true"', { c: { securityContext: { privileged: "true" } } }, ["c.securityContext.privileged"]],
+        ["privileged false", { c: { securityContext: { privileged: false } } }, []],
+        ["hostNetwork", { s: { hostNetwork: true } }, ["s.hostNetwork"]],
+        ["hostPID", { s: { hostPID: true } }, ["s.hostPID"]],
+        ['hostIPC "true"', { s: { hostIPC: "true" } }, ["s.hostIPC"]],
+        ["hostNetwork false", { s: { hostNetwork: false } }, []],
+        ["hostPath volume", { v: { hostPath: { path: "/var" } } }, ["v.hostPath"]],
+        ["hostPath false", { v: { hostPath: false } }, []],
+        ["hostPath null", { v: { hostPath: null } }, []],
+        ["hostPort 1", { p: { hostPort: 1 } }, ["p.hostPort"]],
+        ['hostPort "8080"', { p: { hostPort: "8080" } }, ["p.hostPort"]],
+        ["hostPort 0", { p: { hostPort: 0 } }, []],
+        ['hostPort "0"', { p: { hostPort: "0" } }, []],
+        ['hostPort "x1"', { p: { hostPort: "x1" } }, []],
+        ['hostPort "1x"', { p: { hostPort: "1x" } }, []],
+        ["capability NET_ADMIN", { c: { capabilities: { add: ["NET_ADMIN"] } } }, ["c.capabilities.add"]],
+        ["capability CAP_SYS_ADMIN", { c: { capabilities: { add: ["CAP_SYS_ADMIN"] } } }, ["c.capabilities.add"]],
+        ["capability cap_chown", { c: { capabilities: { add: ["cap_chown", "kill"] } } }, []],
+        ["capability X_CAP_CHOWN", { c: { capabilities: { add: ["X_CAP_CHOWN"] } } }, ["c.capabilities.add"]],
+        ["an add list outside capabilities", { c: { features: { add: ["NET_ADMIN"] } } }, []],
+    ];
+    for (const [what, root, want] of BASELINE)
+        it(`baseline: ${what}`, () =>
+            assert.deepEqual(
+                privilegedPodSettings(root)
+                    .map((h) => h.path)
+                    .sort(),
+                want,
+            ));
+
+    it("baseline: each hit says what the node gives away", () => {
+        const why = (root: unknown) => privilegedPodSettings(root).map((h) => h.why);
+        assert.match(why({ privileged: true })[0], /privileged/);
+        assert.match(why({ hostPID: true })[0], /hostPID/);
+        assert.match(why({ hostPath: {} })[0], /hostPath/);
+        assert.match(why({ hostPort: 80 })[0], /hostPort/);
+        assert.match(why({ capabilities: { add: ["NET_ADMIN", "CHOWN"] } })[0], /NET_ADMIN/);
+        assert.doesNotMatch(why({ capabilities: { add: ["NET_ADMIN", "CHOWN"] } })[0], /CHOWN/);
+    });
+
+    // Restricted: allowPrivilegeEscalation false, runAsNonRoot true, runAsUser != 0, seccomp
+    // RuntimeDefault|Localhost, drop ALL, add only NET_BIND_SERVICE; container settings override the pod's.
+    const good = { allowPrivilegeEscalation: false, runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" }, capabilities: { drop: ["ALL"] } };
+    const RESTRICTED: [string, Record<string, any>, RegExp[]][] = [
+        ["a compliant container", { containers: [{ name: "a", securityContext: good }] }, []],
+        ["Localhost seccomp", { containers: [{ name: "a", securityContext: { ...good, seccompProfile: { type: "Localhost" } } }] }, []],
+        [
+            "pod-level runAsNonRoot and seccomp",
+            {
+                securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
+                containers: [{ name: "a", securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } } }],
+            },
+            [],
+        ],
+        [
+            "escalation allowed",
+            { containers: [{ name: "a", securityContext: { ...good, allowPrivilegeEscalation: true } }] },
+            [/container a: allowPrivilegeEscalation/],
+        ],
+        ["runAsUser 0 in the container", { containers: [{ name: "a", securityContext: { ...good, runAsUser: 0 } }] }, [/container a: runAsUser 0/]],
+        ["runAsUser 1000", { containers: [{ name: "a", securityContext: { ...good, runAsUser: 1000 } }] }, []],
+        [
+            "runAsUser 0 in the pod",
+            { securityContext: { runAsUser: 0 }, containers: [{ name: "a", securityContext: good }] },
+            [/^securityContext\.runAsUser: 0$/],
+        ],
+        [
+            "Unconfined seccomp in the container",
+            { containers: [{ name: "a", securityContext: { ...good, seccompProfile: { type: "Unconfined" } } }] },
+            [/container a: seccompProfile Unconfined/],
+        ],
+        [
+            "Unconfined seccomp in the pod, overridden",
+            { securityContext: { seccompProfile: { type: "Unconfined" } }, containers: [{ name: "a", securityContext: good }] },
+            [/^securityContext\.seccompProfile Unconfined$/],
+        ],
+        [
+            "no seccomp anywhere",
+            { containers: [{ name: "a", securityContext: { ...good, seccompProfile: undefined } }] },
+            [/container a: seccompProfile not set/],
+        ],
+        ["no drop ALL", { containers: [{ name: "a", securityContext: { ...good, capabilities: {} } }] }, [/container a: capabilities\.drop lacks ALL/]],
+        ["add NET_BIND_SERVICE", { containers: [{ name: "a", securityContext: { ...good, capabilities: { drop: ["ALL"], add: ["NET_BIND_SERVICE"] } } }] }, []],
+        [
+            "add CHOWN",
+            { containers: [{ name: "a", securityContext: { ...good, capabilities: { drop: ["ALL"], add: ["CHOWN", "NET_BIND_SERVICE"] } } }] },
+            [/container a: capabilities\.add CHOWN$/],
+        ],
+        [
+            "an init container",
+            { initContainers: [{ name: "i" }], containers: [{ name: "a", securityContext: good }] },
+            [/container i: allowPrivilegeEscalation/, /container i: runAsNonRoot/, /container i: seccompProfile not set/, /container i: capabilities\.drop/],
+        ],
+        ["an ephemeral container", { ephemeralContainers: [{ name: "e", securityContext: good }] }, []],
+        ["a hostPath volume", { volumes: [{ name: "v", hostPath: { path: "/" } }], containers: [] }, [/volume v: hostPath/]],
+        [
+            "allowed volume types",
+            {
+                volumes: [
+                    { name: "a", emptyDir: {} },
+                    { name: "b", secret: {} },
+                    { name: "c", projected: {} },
+                ],
+                containers: [],
+            },
+            [],
+        ],
+    ];
+    for (const [what, spec, want] of RESTRICTED)
+        it(`restricted: ${what}`, () => {
+            const got = restrictedPodViolations(spec);
+            assert.equal(got.length, want.length, got.join("; "));
+            want.forEach((re, i) => assert.match(got[i], re));
+        });
+
+    it("k8s-no-privileged-pods looks at workloads, custom resources and Helm values, not ConfigMaps", async () => {
+        const priv = { template: { spec: { containers: [{ name: "a", securityContext: { privileged: true } }] } } };
+        const fired = async (r: ReturnType<typeof res>) =>
+            (await runPolicies([r], { stack: "prod", isProd: true, exposure: "clusterIp" })).violations.filter((v) => v.policy === "k8s-no-privileged-pods")
+                .length;
+        assert.equal(await fired(res("kubernetes:apps/v1:Deployment", "d", { spec: priv })), 1);
+        assert.equal(await fired(res("kubernetes:example.com/v1:Thing", "t", { spec: priv })), 1);
+        assert.equal(await fired(res("kubernetes:helm.sh/v3:Release", "h", { values: priv })), 1);
+        assert.equal(await fired(res("kubernetes:core/v1:ConfigMap", "c", { data: { privileged: "true" }, spec: priv })), 0);
+        assert.equal(await fired(res("aws:s3/bucket:Bucket", "b", { spec: priv })), 0);
+    });
+});
+
+describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/kubernetes.ts)", () => {
+    // NetworkPolicy (networking.k8s.io/v1): an egress rule without ports allows every port; one
+    // without `to` allows every destination.
+    const EGRESS: [string, unknown, RegExp[]][] = [
+        ["no peers, no ports", { egress: [{}] }, [/egress\[0\] has no peers and no ports/]],
+        ["0.0.0.0/0, no ports", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }, [/egress\[0\] admits 0\.0\.0\.0\/0 on every port/]],
+        ["0.0.0.0/0 on 443", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }] }, []],
+        ["0.0.0.0/0, a port entry without a port", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP" }] }] }, [/admits/]],
+        [
+            "0.0.0.0/0, one of two port entries without a port",
+            { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }, { protocol: "UDP" }] }] },
+            [/admits/],
+        ],
+        ["a pod selector peer", { egress: [{ to: [{ podSelector: {} }] }] }, []],
+        ["a private block and a pod peer", { egress: [{}, { to: [{ ipBlock: { cidr: "10.0.0.0/8" } }, { podSelector: {} }] }] }, [/egress\[0\]/]],
+    ];
+    for (const [what, spec, want] of EGRESS)
+        it(`egress: ${what}`, () => {
+            const got = openEgressRules(spec);
+            assert.equal(got.length, want.length, got.join("; "));
+            want.forEach((re, i) => assert.match(got[i], re));
+        });
+
+    // Pod Security Admission: the enforce label takes privileged|baseline|restricted.
+    const NS: [string, Record<string, string> | undefined, RegExp | undefined][] = [
+        ["baseline", { "pod-security.kubernetes.io/enforce": "baseline" }, undefined],
+        ["restricted", { "pod-security.kubernetes.io/enforce": "restricted" }, undefined],
+        ["privileged", { "pod-security.kubernetes.io/enforce": "privileged" }, /enforce is "privileged"/],
+        ["no label", undefined, /enforce is not set/],
+    ];
+    for (const [what, labels, want] of NS)
+        it(`namespace: ${what}`, async () => {
+            const r = res("kubernetes:core/v1:Namespace", "ns", { metadata: { labels } });
+            const got = (await runPolicies([r], { stack: "prod", isProd: true, exposure: "clusterIp" })).violations.filter(
+                (v) => v.policy === "k8s-namespace-pod-security",
+            );
+            assert.equal(got.length, want ? 1 : 0);
+            if (want) assert.match(got[0].message, want);
+        });
+
+    // Trino docs, "Password file authentication": http-server.authentication.type=PASSWORD needs a
+    // password file and HTTPS; allow-insecure-over-http=true lets passwords cross in clear.
+    const auth = { server: { config: { authenticationType: "PASSWORD", https: { enabled: true } } }, auth: { passwordAuth: "u:h" } };
+    const TRINO: [string, unknown, RegExp | undefined][] = [
+        ["PASSWORD + auth + https", auth, undefined],
+        [
+            "password, oauth2 (lower case, list)",
+            { ...auth, server: { config: { authenticationType: " password , oauth2", https: { enabled: "true" } } } },
+            undefined,
+        ],
+        ["OAUTH2 without auth", { server: { config: { authenticationType: "OAUTH2", https: { enabled: true } } } }, undefined],
+        ["not set", { server: { config: {} } }, /authenticationType is not set/],
+        ["an unknown type", { server: { config: { authenticationType: "NONE" } } }, /authenticationType is "NONE"/],
+        ["PASSWORD without auth", { server: { config: { authenticationType: "PASSWORD", https: { enabled: true } } } }, /without auth/],
+        ["https off", { ...auth, server: { config: { authenticationType: "PASSWORD", https: { enabled: false } } } }, /https\.enabled is not true/],
+        [
+            "allow-insecure-over-http",
+            { ...auth, additionalConfigProperties: ["http-server.authentication.allow-insecure-over-http = true"] },
+            /allow-insecure-over-http=true/,
+        ],
+        ["allow-insecure-over-http false", { ...auth, additionalConfigProperties: ["http-server.authentication.allow-insecure-over-http=false"] }, undefined],
+    ];
+    for (const [what, values, want] of TRINO)
+        it(`trino: ${what}`, () => {
+            const got = trinoAuthProblem(values);
+            if (want) assert.match(got ?? "", want);
+            else assert.equal(got, undefined);
+        });
+
+    it("trino-auth-when-exposed: only the trino chart, only when exposed", async () => {
+        const bad = { server: { config: {} } };
+        const fired = async (chart: string, values: unknown, exposure: "clusterIp" | "internalLoadBalancer") =>
+            (await runPolicies([res("kubernetes:helm.sh/v3:Release", "t", { chart, values })], { stack: "prod", isProd: true, exposure })).violations.filter(
+                (v) => v.policy === "trino-auth-when-exposed",
+            ).length;
+        assert.equal(await fired("trino", bad, "internalLoadBalancer"), 1);
+        assert.equal(await fired("oci://x/charts/trino", bad, "internalLoadBalancer"), 1);
+        assert.equal(await fired("trino-gateway", bad, "internalLoadBalancer"), 0);
+        assert.equal(await fired("trino", bad, "clusterIp"), 0);
+        assert.equal(await fired("trino", { ...bad, service: { type: "LoadBalancer" } }, "clusterIp"), 1);
+    });
+
+    // libpq "SSL Support": only verify-full checks the server's name; no sslmode means prefer.
+    const PG: [string, unknown, number][] = [
+        ["verify-full", { url: "postgresql://db/x?sslmode=verify-full" }, 0],
+        ["require", { url: "postgresql://db/x?sslmode=require" }, 1],
+        ["no mode", { url: "postgresql://db/x" }, 1],
+        ["asyncpg ssl=true", { url: "postgresql+asyncpg://db/x?ssl=true" }, 1],
+        ["in a list", { args: ["x", "jdbc:postgresql://db/x?sslmode=disable"] }, 1],
+        ["PGSSLMODE env", { env: [{ name: "PGSSLMODE", value: "Require " }] }, 1],
+        ["PGSSLMODE env verify-full", { env: [{ name: "PGSSLMODE", value: "verify-full" }] }, 0],
+        ["sslmode key", { sslmode: "prefer" }, 1],
+        ["a script mentions a URL", { "job.py": "postgresql://db/x" }, 0],
+    ];
+    for (const [what, root, n] of PG) it(`postgres TLS: ${what}`, () => assert.equal(weakPostgresTls(root).length, n, JSON.stringify(weakPostgresTls(root))));
+});
