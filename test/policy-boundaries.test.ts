@@ -13,6 +13,17 @@ import {
     trinoAuthProblem,
     weakPostgresTls,
 } from "../policy/kubernetes";
+import {
+    Statement,
+    adminWildcardStatements,
+    escalationGrants,
+    iamPattern,
+    iamWildcardActions,
+    isBroadIamResource,
+    parsePolicyDocument,
+    publicPrincipalStatements,
+} from "../policy/iam";
+import { UNKNOWN } from "../policy/props";
 import { runPolicies } from "../tools/policy-run";
 import { res } from "./fixtures/policy-cases/builders";
 
@@ -459,4 +470,187 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
         ["a script mentions a URL", { "job.py": "postgresql://db/x" }, 0],
     ];
     for (const [what, root, n] of PG) it(`postgres TLS: ${what}`, () => assert.equal(weakPostgresTls(root).length, n, JSON.stringify(weakPostgresTls(root))));
+});
+
+describe("policy boundaries: IAM documents (policy/iam.ts)", () => {
+    // IAM JSON policy reference: Statement is an array or one object; Effect Allow|Deny; Action and
+    // Resource take "*" and "?" wildcards; action names are case-insensitive, ARNs are not.
+    const doc = (...Statement: unknown[]) => ({ Statement: Statement as Statement[] });
+
+    it("parses a JSON string, an object and nothing else", () => {
+        assert.deepEqual(parsePolicyDocument('{"Statement":[{"Effect":"Allow"},"x"]}'), { Statement: [{ Effect: "Allow" }] });
+        assert.deepEqual(parsePolicyDocument({ Statement: { Effect: "Deny" } }), { Statement: [{ Effect: "Deny" }] });
+        assert.deepEqual(parsePolicyDocument({}), { Statement: [] });
+        for (const bad of ["{", '"text"', "[1]", 3, null, undefined, UNKNOWN]) assert.equal(parsePolicyDocument(bad), undefined, String(bad));
+    });
+
+    const ADMIN: [string, unknown, number][] = [
+        ["* on *", { Effect: "Allow", Action: "*", Resource: "*" }, 1],
+        ["* on * as lists", { Effect: "Allow", Action: ["s3:GetObject", "*"], Resource: ["arn:aws:s3:::b", "*"] }, 1],
+        ["NotAction on *", { Effect: "Allow", NotAction: "iam:*", Resource: "*" }, 1],
+        ["* on a bucket", { Effect: "Allow", Action: "*", Resource: "arn:aws:s3:::b" }, 0],
+        ["s3:* on *", { Effect: "Allow", Action: "s3:*", Resource: "*" }, 0],
+        ["Deny * on *", { Effect: "Deny", Action: "*", Resource: "*" }, 0],
+    ];
+    for (const [what, s, n] of ADMIN) it(`admin wildcard: ${what}`, () => assert.equal(adminWildcardStatements(doc(s)).length, n));
+
+    const IAM_WILDCARD: [string, unknown, string[]][] = [
+        ["iam:*", { Effect: "Allow", Action: "iam:*" }, ["iam:*"]],
+        ["IAM:* (any case)", { Effect: "Allow", Action: ["IAM:*"] }, ["IAM:*"]],
+        ["*", { Effect: "Allow", Action: "*" }, ["*"]],
+        ["iam:Get*", { Effect: "Allow", Action: "iam:Get*" }, []],
+        ["xiam:*", { Effect: "Allow", Action: "xiam:*" }, []],
+        ["iam:*x", { Effect: "Allow", Action: "iam:*x" }, []],
+        ["Deny iam:*", { Effect: "Deny", Action: "iam:*" }, []],
+    ];
+    for (const [what, s, want] of IAM_WILDCARD) it(`iam wildcard: ${what}`, () => assert.deepEqual(iamWildcardActions(doc(s)), want));
+    it("no document, no findings", () => {
+        assert.deepEqual(adminWildcardStatements(undefined), []);
+        assert.deepEqual(iamWildcardActions(undefined), []);
+        assert.deepEqual(escalationGrants(undefined), []);
+        assert.deepEqual(publicPrincipalStatements(undefined), []);
+    });
+
+    const BROAD: [string, boolean][] = [
+        ["*", true],
+        [" * ", true],
+        ["arn:*", true],
+        ["xarn:*", false],
+        ["arn:aws:iam::123456789012:role/*", true],
+        ["arn:aws:iam::123456789012:*", true],
+        ["arn:aws:iam::*:policy/*", true],
+        ["arn:aws:iam::123456789012:role/node", false],
+        ["arn:aws:iam::123456789012:role/*x", false],
+        ["x:arn:aws:iam::1:role/*", false],
+        ["arn:aws:s3:::bucket/*", false],
+    ];
+    for (const [r, broad] of BROAD)
+        it(`broad IAM resource: ${JSON.stringify(r)} is ${broad ? "" : "not "}broad`, () => assert.equal(isBroadIamResource(r), broad));
+
+    const PATTERN: [string, string, "" | "i", boolean][] = [
+        ["iam:Put*", "iam:PutRolePolicy", "i", true],
+        ["IAM:put*", "iam:PutRolePolicy", "i", true],
+        ["iam:Pass?ole", "iam:PassRole", "i", true],
+        ["iam:Pass?ole", "iam:PassRRole", "i", false],
+        ["arn:aws:s3:::b-?/*", "arn:aws:s3:::b-1/k", "", true],
+        ["arn:aws:s3:::B-?/*", "arn:aws:s3:::b-1/k", "", false],
+        ["a.b", "axb", "", false],
+        ["a+b", "a+b", "", true],
+        ["(x)", "(x)", "", true],
+        ["x$", "x$", "", true],
+        ["iam:Get", "iam:GetRole", "i", false],
+    ];
+    for (const [p, s, f, want] of PATTERN) it(`pattern ${p} ${want ? "matches" : "does not match"} ${s}`, () => assert.equal(iamPattern(p, f).test(s), want));
+
+    const ESCALATION: [string, unknown, Array<[string, string[]]>][] = [
+        ["PassRole on *", { Effect: "Allow", Action: "iam:PassRole", Resource: "*" }, [["iam:PassRole", ["iam:PassRole"]]]],
+        [
+            "iam:pass* on role/*",
+            { Effect: "Allow", Action: ["s3:GetObject", "iam:pass*"], Resource: "arn:aws:iam::1:role/*" },
+            [["iam:pass*", ["iam:PassRole"]]],
+        ],
+        [
+            "iam:Put*Policy on NotResource",
+            { Effect: "Allow", Action: "iam:Put*Policy", NotResource: "arn:aws:iam::1:role/x" },
+            [["iam:Put*Policy", ["iam:PutRolePolicy", "iam:PutUserPolicy", "iam:PutGroupPolicy"]]],
+        ],
+        ["PassRole on one role", { Effect: "Allow", Action: "iam:PassRole", Resource: ["arn:aws:iam::1:role/node"] }, []],
+        [
+            "PassRole on one role and *",
+            { Effect: "Allow", Action: "iam:PassRole", Resource: ["arn:aws:iam::1:role/node", "*"] },
+            [["iam:PassRole", ["iam:PassRole"]]],
+        ],
+        ["Deny PassRole on *", { Effect: "Deny", Action: "iam:PassRole", Resource: "*" }, []],
+        ["NotAction on * (the admin rule's case)", { Effect: "Allow", NotAction: "s3:*", Resource: "*" }, []],
+        ["* on * (the admin rule's case)", { Effect: "Allow", Action: "*", Resource: "*" }, []],
+        ["iam:Get* on *", { Effect: "Allow", Action: "iam:Get*", Resource: "*" }, []],
+    ];
+    for (const [what, s, want] of ESCALATION)
+        it(`escalation: ${what}`, () =>
+            assert.deepEqual(
+                escalationGrants(doc(s)).map((g) => [g.action, g.grants]),
+                want,
+            ));
+
+    // Principal "*" and {"AWS": "*"} are anyone; "arn:aws:iam::*:root" every account. The
+    // condition keys aws:PrincipalAccount/PrincipalOrgID/SourceAccount... pin it.
+    const PUBLIC: [string, unknown, number][] = [
+        ["Principal *", { Effect: "Allow", Principal: "*", Action: "s3:GetObject" }, 1],
+        ["AWS *", { Effect: "Allow", Principal: { AWS: "*" }, Action: "s3:GetObject" }, 1],
+        ["AWS every account root", { Effect: "Allow", Principal: { AWS: ["arn:aws:iam::1:root", "arn:aws:iam::*:root"] }, Action: "s3:GetObject" }, 1],
+        ["AWS one account", { Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "s3:GetObject" }, 0],
+        ["a service", { Effect: "Allow", Principal: { Service: "eks.amazonaws.com" }, Action: "sts:AssumeRole" }, 0],
+        [
+            "pinned by aws:PrincipalOrgID",
+            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: { StringEquals: { "aws:PrincipalOrgID": "o-1" } } },
+            0,
+        ],
+        [
+            "pinned by aws:sourceaccount (any case)",
+            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: { StringEquals: { "aws:sourceaccount": "1" } } },
+            0,
+        ],
+        [
+            "a condition on something else",
+            { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: { Bool: { "aws:SecureTransport": "true" } } },
+            1,
+        ],
+        ["a malformed condition", { Effect: "Allow", Principal: "*", Action: "s3:GetObject", Condition: { StringEquals: "x" } }, 1],
+        ["Deny to *", { Effect: "Deny", Principal: "*", Action: "s3:*" }, 0],
+    ];
+    for (const [what, s, n] of PUBLIC) it(`public principal: ${what}`, () => assert.equal(publicPrincipalStatements(doc(s)).length, n));
+
+    const cfg = { stack: "prod", isProd: true, exposure: "clusterIp" as const };
+    const messages = async (rule: string, r: ReturnType<typeof res>) =>
+        (await runPolicies([r], cfg)).violations.filter((v) => v.policy === rule).map((v) => v.message);
+
+    it("the IAM rules read policy documents, roles' inline policies and attachments, and say where and what", async () => {
+        const wild = JSON.stringify({ Statement: [{ Effect: "Allow", Action: ["iam:*", "iam:*"], Resource: "*" }] });
+        const onPolicy = await messages("iam-no-iam-wildcard", res("aws:iam/policy:Policy", "p", { policy: wild }));
+        assert.equal(onPolicy.length, 1);
+        assert.match(onPolicy[0], /policy allows iam:\*;/);
+        const onRole = await messages("iam-no-iam-wildcard", res("aws:iam/role:Role", "r", { inlinePolicies: [{ policy: "{}" }, { policy: wild }] }));
+        assert.equal(onRole.length, 1);
+        assert.match(onRole[0], /inlinePolicies\[1\] allows iam:\*;/);
+        assert.deepEqual(await messages("iam-no-iam-wildcard", res("aws:s3/bucket:Bucket", "b", { policy: wild })), []);
+
+        const admin = await messages(
+            "iam-no-admin-wildcard",
+            res("aws:iam/policy:Policy", "p", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "*", Resource: "*" }] }) }),
+        );
+        assert.equal(admin.length, 1);
+        assert.match(admin[0], /policy allows every action on every resource/);
+
+        const esc = await messages(
+            "iam-no-privilege-escalation",
+            res("aws:iam/policy:Policy", "p", { policy: JSON.stringify({ Statement: [{ Effect: "Allow", Action: "iam:Attach*", Resource: "*" }] }) }),
+        );
+        assert.equal(esc.length, 1);
+        assert.match(esc[0], /allows iam:Attach\* \(iam:AttachRolePolicy, iam:AttachUserPolicy, iam:AttachGroupPolicy\) on every resource/);
+
+        const pub = await messages(
+            "iam-no-public-principal",
+            res("aws:iam/role:Role", "r", { assumeRolePolicy: JSON.stringify({ Statement: [{ Effect: "Allow", Principal: "*", NotAction: "s3:*" }] }) }),
+        );
+        assert.equal(pub.length, 1);
+        assert.match(pub[0], /assumeRolePolicy allows "s3:\*" to any AWS principal \("\*"\)/);
+    });
+
+    // AWS managed policies: AdministratorAccess, PowerUserAccess, *FullAccess, job-function admins.
+    const ARNS: [string, Record<string, unknown>, number][] = [
+        ["policyArn AdministratorAccess", { policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }, 1],
+        [
+            "managedPolicyArns with one FullAccess",
+            { managedPolicyArns: ["arn:aws:iam::aws:policy/AmazonEKSClusterPolicy", "arn:aws:iam::aws:policy/AmazonS3FullAccess"] },
+            1,
+        ],
+        ["both", { policyArn: "arn:aws:iam::aws:policy/PowerUserAccess", managedPolicyArns: ["arn:aws:iam::aws:policy/job-function/NetworkAdministrator"] }, 2],
+        ["least-privilege ones", { policyArn: "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy", managedPolicyArns: [3] }, 0],
+    ];
+    for (const [what, props, n] of ARNS)
+        it(`iam-no-admin-wildcard: ${what}`, async () => {
+            const got = await messages("iam-no-admin-wildcard", res("aws:iam/rolePolicyAttachment:RolePolicyAttachment", "a", props));
+            assert.equal(got.length, n, got.join("\n"));
+            for (const m of got) assert.match(m, /attaches arn:aws:iam::aws:policy\//);
+        });
 });
