@@ -24,6 +24,7 @@ import {
     publicPrincipalStatements,
 } from "../policy/iam";
 import { UNKNOWN } from "../policy/props";
+import { attachedToBucket, hasValidSse, isTlsOnlyPolicy, publicAccessGaps, s3Coverage, versioningEnabled } from "../policy/s3";
 import { runPolicies } from "../tools/policy-run";
 import { res } from "./fixtures/policy-cases/builders";
 
@@ -653,4 +654,125 @@ describe("policy boundaries: IAM documents (policy/iam.ts)", () => {
             assert.equal(got.length, n, got.join("\n"));
             for (const m of got) assert.match(m, /attaches arn:aws:iam::aws:policy\//);
         });
+});
+
+describe("policy boundaries: S3 predicates (policy/s3.ts)", () => {
+    // S3 API ServerSideEncryptionByDefault.SSEAlgorithm: AES256 | aws:kms | aws:kms:dsse.
+    const SSE: [string, unknown, boolean][] = [
+        ["AES256", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, true],
+        ["aws:kms and aws:kms:dsse", { rules: [{ x: { sseAlgorithm: "aws:kms" } }, { x: { sseAlgorithm: "aws:kms:dsse" } }] }, true],
+        ["one valid, one unknown", { rules: [{ x: { sseAlgorithm: "aws:kms" } }, { x: { sseAlgorithm: "none" } }] }, false],
+        ["none declared", { rules: [] }, false],
+        ["a non-string algorithm", { rules: [{ x: { sseAlgorithm: 1 } }] }, false],
+    ];
+    for (const [what, config, ok] of SSE) it(`SSE: ${what}`, () => assert.equal(hasValidSse(config), ok));
+
+    // BucketVersioning: versioningConfiguration.status Enabled|Suspended|Disabled; the v1 Bucket's
+    // inline versioning { enabled } (an object, or the first of a list).
+    const VERSIONING: [string, unknown, boolean | typeof UNKNOWN][] = [
+        ["Enabled", { versioningConfiguration: { status: "Enabled" } }, true],
+        ["Suspended", { versioningConfiguration: { status: "Suspended" } }, false],
+        ["Suspended beside inline enabled", { versioningConfiguration: { status: "Suspended" }, versioning: { enabled: true } }, false],
+        ["unknown", { versioningConfiguration: { status: "[unknown]" } }, UNKNOWN],
+        ["inline object", { versioning: { enabled: true } }, true],
+        ["inline list", { versioning: [{ enabled: true }] }, true],
+        ['inline "true"', { versioning: { enabled: "true" } }, false],
+        ["inline false", { versioning: [{ enabled: false }] }, false],
+        ["nothing", {}, false],
+    ];
+    for (const [what, props, want] of VERSIONING) it(`versioning: ${what}`, () => assert.equal(versioningEnabled(props), want));
+
+    const GAPS: [string, Record<string, unknown>, string[]][] = [
+        ["all true", { blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, []],
+        ['all "true"', { blockPublicAcls: "true", blockPublicPolicy: "true", ignorePublicAcls: "true", restrictPublicBuckets: "true" }, []],
+        ["one unknown", { blockPublicAcls: "[unknown]", blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, []],
+        ["one false, one missing", { blockPublicAcls: false, blockPublicPolicy: true, ignorePublicAcls: true }, ["blockPublicAcls", "restrictPublicBuckets"]],
+    ];
+    for (const [what, props, want] of GAPS) it(`public access gaps: ${what}`, () => assert.deepEqual(publicAccessGaps(props), want));
+
+    // IAM matching of Resource against the bucket ARN and an object ARN under it.
+    const COVERAGE: [string, string[], string | undefined, { bucket: boolean; objects: boolean }][] = [
+        ["bucket and objects by name", ["arn:aws:s3:::lake", "arn:aws:s3:::lake/*"], "lake", { bucket: true, objects: true }],
+        ["bucket only", ["arn:aws:s3:::lake"], "lake", { bucket: true, objects: false }],
+        ["objects only", ["arn:aws:s3:::lake/*"], "lake", { bucket: false, objects: true }],
+        ["a wildcard name", ["arn:aws:s3:::la?e*"], "lake", { bucket: true, objects: true }],
+        ["another bucket", ["arn:aws:s3:::other", "arn:aws:s3:::other/*"], "lake", { bucket: false, objects: false }],
+        ["another partition", ["arn:aws-cn:s3:::lake", "arn:aws-cn:s3:::lake/*"], "lake", { bucket: true, objects: true }],
+        ["*", ["*"], "lake", { bucket: true, objects: true }],
+        ["name unknown: bucket and objects patterns", ["arn:aws:s3:::x", "arn:aws:s3:::x/*"], undefined, { bucket: true, objects: true }],
+        ["name unknown: *", ["*"], undefined, { bucket: true, objects: true }],
+        ["name unknown: objects only", ["arn:aws:s3:::x/*"], undefined, { bucket: false, objects: true }],
+        ["name unknown: a prefix only", ["arn:aws:s3:::x/logs/"], undefined, { bucket: false, objects: false }],
+        ["name unknown: another service", ["arn:aws:sqs:::x", "arn:aws:sqs:::x/*"], undefined, { bucket: false, objects: false }],
+        ["name unknown: an s3 ARN inside text", ["x arn:aws:s3:::x"], undefined, { bucket: false, objects: false }],
+        ["name unknown: bucket in one partition", ["arn:aws-us-gov:s3:::x"], undefined, { bucket: true, objects: false }],
+    ];
+    for (const [what, resources, bucket, want] of COVERAGE) it(`s3 coverage: ${what}`, () => assert.deepEqual(s3Coverage(resources, bucket), want));
+
+    // AWS re:Post / S3 user guide "enforce encryption in transit": Deny, Principal *, s3:*,
+    // Bool aws:SecureTransport false, on the bucket and its objects.
+    const deny = {
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: ["arn:aws:s3:::lake", "arn:aws:s3:::lake/*"],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    };
+    const TLS: [string, unknown[], boolean][] = [
+        ["the documented statement", [deny], true],
+        ["condition as a boolean", [{ ...deny, Condition: { Bool: { "aws:SecureTransport": false } } }], true],
+        ["AWS * principal and action *", [{ ...deny, Principal: { AWS: ["*"] }, Action: "*" }], true],
+        ["Allow instead of Deny", [{ ...deny, Effect: "Allow" }], false],
+        ["one principal", [{ ...deny, Principal: { AWS: "arn:aws:iam::1:root" } }], false],
+        ["one action", [{ ...deny, Action: "s3:GetObject" }], false],
+        ["SecureTransport true", [{ ...deny, Condition: { Bool: { "aws:SecureTransport": "true" } } }], false],
+        ["no condition", [{ ...deny, Condition: undefined }], false],
+        ["bucket ARN only", [{ ...deny, Resource: "arn:aws:s3:::lake" }], false],
+        [
+            "bucket and objects in two statements",
+            [
+                { ...deny, Resource: "arn:aws:s3:::lake" },
+                { ...deny, Resource: "arn:aws:s3:::lake/*" },
+            ],
+            true,
+        ],
+        [
+            "objects covered only by an Allow",
+            [
+                { ...deny, Resource: "arn:aws:s3:::lake" },
+                { ...deny, Effect: "Allow", Resource: "arn:aws:s3:::lake/*" },
+            ],
+            false,
+        ],
+        ["no statement", [], false],
+    ];
+    for (const [what, Statement, want] of TLS)
+        it(`TLS-only: ${what}`, () => {
+            assert.equal(isTlsOnlyPolicy({ Statement: Statement as Statement[] }, "lake"), want);
+            assert.equal(isTlsOnlyPolicy({ Statement: Statement as Statement[] }, undefined), want);
+        });
+    it("TLS-only: no document is not TLS-only", () => assert.equal(isTlsOnlyPolicy(undefined), false));
+
+    // A configuration resource belongs to a bucket as its child, through its `bucket` input's
+    // dependency, or by naming the bucket.
+    const bucket = { urn: "urn:b", type: "aws:s3/bucketV2:BucketV2", name: "b", props: { bucket: "lake" } } as any;
+    const T1 = "aws:s3/bucketVersioningV2:BucketVersioningV2";
+    const ATTACHED: [string, Record<string, any>, boolean][] = [
+        ["a child", { urn: "urn:1", type: T1, props: {}, parent: { urn: "urn:b" } }, true],
+        ["a child of another", { urn: "urn:1", type: T1, props: {}, parent: { urn: "urn:x" } }, false],
+        ["no parent", { urn: "urn:1", type: T1, props: {} }, false],
+        ["its bucket input depends on it", { urn: "urn:1", type: T1, props: {}, propertyDependencies: { bucket: [bucket] } }, true],
+        ["its bucket input depends on another", { urn: "urn:1", type: T1, props: {}, propertyDependencies: { bucket: [{ urn: "urn:x" }] } }, false],
+        ["another input depends on it", { urn: "urn:1", type: T1, props: {}, propertyDependencies: { other: [bucket] } }, false],
+        ["names it", { urn: "urn:1", type: T1, props: { bucket: "lake" } }, true],
+        ["names another", { urn: "urn:1", type: T1, props: { bucket: "other" } }, false],
+        ["another type naming it", { urn: "urn:1", type: "aws:s3/bucketPolicy:BucketPolicy", props: { bucket: "lake" } }, false],
+    ];
+    for (const [what, r, want] of ATTACHED)
+        it(`attached to the bucket: ${what}`, () => assert.equal(attachedToBucket(bucket, [r as any], [T1]).length, want ? 1 : 0));
+    it("attached to the bucket: a bucket with no known name matches no name", () => {
+        const unnamed = { ...bucket, props: {} };
+        assert.equal(attachedToBucket(unnamed, [{ urn: "urn:1", type: T1, props: { bucket: "lake" } } as any], [T1]).length, 0);
+        assert.equal(attachedToBucket(unnamed, [{ urn: "urn:1", type: T1, props: {} } as any], [T1]).length, 0);
+    });
 });
