@@ -228,7 +228,7 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
     it("k8s-loadbalancer-source-ranges names the Service's own spec.type, and says whether ranges are missing or too wide", async () => {
         const svc = (ranges?: string[]) =>
             res("kubernetes:core/v1:Service", "web", { spec: { type: "LoadBalancer", ...(ranges ? { loadBalancerSourceRanges: ranges } : {}) } });
-        const cfg = { stack: "prod", isProd: true, exposure: "internetLoadBalancer" as const };
+        const cfg = { stack: "prod", isProd: true, exposure: "publicLoadBalancer" as const };
         const msg = async (r: ReturnType<typeof svc>) =>
             (await runPolicies([r], cfg)).violations.filter((v) => v.policy === "k8s-loadbalancer-source-ranges").map((v) => v.message);
         const none = await msg(svc());
@@ -774,5 +774,126 @@ describe("policy boundaries: S3 predicates (policy/s3.ts)", () => {
         const unnamed = { ...bucket, props: {} };
         assert.equal(attachedToBucket(unnamed, [{ urn: "urn:1", type: T1, props: { bucket: "lake" } } as any], [T1]).length, 0);
         assert.equal(attachedToBucket(unnamed, [{ urn: "urn:1", type: T1, props: {} } as any], [T1]).length, 0);
+    });
+});
+
+describe("policy boundaries: which resources the Kubernetes rules read (policy/kubernetes.ts)", () => {
+    const cfg = (exposure: "clusterIp" | "internalLoadBalancer" | "publicLoadBalancer") => ({ stack: "prod", isProd: true, exposure });
+    const fired = async (rule: string, r: ReturnType<typeof res>, exposure: "clusterIp" | "internalLoadBalancer" | "publicLoadBalancer" = "clusterIp") =>
+        (await runPolicies([r], cfg(exposure))).violations.filter((v) => v.policy === rule).map((v) => v.message);
+
+    // Where credentials may sit: a Secret is the right place; Helm values and repositoryOpts,
+    // custom resources' spec, workloads' spec and ConfigMaps' data are not.
+    const CRED: [string, ReturnType<typeof res>, number][] = [
+        ["a Secret", res("kubernetes:core/v1:Secret", "s", { stringData: { password: "x" }, data: { password: "eA==" } }), 0],
+        ["Helm values", res("kubernetes:helm.sh/v3:Release", "h", { values: { auth: { password: "x" } } }), 1],
+        ["Helm repositoryOpts", res("kubernetes:helm.sh/v3:Release", "h", { repositoryOpts: { password: "x" } }), 1],
+        ["a custom resource's spec", res("kubernetes:kafka.strimzi.io/v1beta2:KafkaConnector", "c", { spec: { config: { "connection.password": "x" } } }), 1],
+        [
+            "a Deployment's env",
+            res("kubernetes:apps/v1:Deployment", "d", { spec: { template: { spec: { containers: [{ env: [{ name: "PGPASSWORD", value: "x" }] }] } } } }),
+            1,
+        ],
+        ["a ConfigMap's data", res("kubernetes:core/v1:ConfigMap", "c", { data: { "app.properties": "password=x" } }), 1],
+        ["a Service (no pod, no config)", res("kubernetes:core/v1:Service", "s", { spec: { password: "x" } }), 0],
+        ["an AWS resource", res("aws:ssm/parameter:Parameter", "p", { password: "x" }), 0],
+    ];
+    for (const [what, r, n] of CRED)
+        it(`no-literal-credentials: ${what}`, async () => {
+            const got = await fired("no-literal-credentials", r);
+            assert.equal(got.length, n, got.join("\n"));
+            for (const m of got) assert.match(m, /password/i);
+        });
+
+    const PGTLS: [string, ReturnType<typeof res>, number][] = [
+        ["a ConfigMap", res("kubernetes:core/v1:ConfigMap", "c", { data: { url: "postgresql://db/x" } }), 1],
+        ["a Secret", res("kubernetes:core/v1:Secret", "s", { stringData: { url: "postgresql://db/x" } }), 0],
+        ["Helm values", res("kubernetes:helm.sh/v3:Release", "h", { values: { env: [{ name: "PGSSLMODE", value: "require" }] } }), 1],
+    ];
+    for (const [what, r, n] of PGTLS)
+        it(`postgres-verify-full: ${what}`, async () => {
+            const got = await fired("postgres-verify-full", r);
+            assert.equal(got.length, n, got.join("\n"));
+            for (const m of got) assert.match(m, /verify-full/);
+        });
+
+    // pulumi-kubernetes provider/pkg/provider/helm_release.go: repositoryOpts.repo is a classic repo.
+    const OCI: [string, Record<string, unknown>, RegExp | undefined][] = [
+        ["an oci:// repo", { chart: "trino", repositoryOpts: { repo: "oci://ghcr.io/x/charts/" } }, /Set chart to "oci:\/\/ghcr\.io\/x\/charts\/trino"/],
+        ["an OCI:// repo with blanks, no chart", { repositoryOpts: { repo: " OCI://r/c" } }, /Set chart to " OCI:\/\/r\/c\/<chart>"/],
+        ["an https repo", { chart: "trino", repositoryOpts: { repo: "https://trinodb.github.io/charts" } }, undefined],
+        ["an oci:// chart", { chart: "oci://ghcr.io/x/charts/trino" }, undefined],
+    ];
+    for (const [what, props, want] of OCI)
+        it(`helm-oci-chart-reference: ${what}`, async () => {
+            const got = await fired("helm-oci-chart-reference", res("kubernetes:helm.sh/v3:Release", "h", props));
+            assert.equal(got.length, want ? 1 : 0, got.join("\n"));
+            if (want) assert.match(got[0], want);
+        });
+    it("helm-oci-chart-reference: only the Release (Chart v4 resolves oci:// itself)", async () =>
+        assert.deepEqual(await fired("helm-oci-chart-reference", res("kubernetes:helm.sh/v4:Chart", "h", { repositoryOpts: { repo: "oci://r/c" } })), []));
+
+    // README "Exposure": clusterIp allows no LoadBalancer; internal load balancers need the
+    // controller's internal scheme; internet ones need the controller too.
+    const ctl = { "service.beta.kubernetes.io/aws-load-balancer-type": "external", "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type": "ip" };
+    const svc = (annotations: Record<string, string>) =>
+        res("kubernetes:core/v1:Service", "web", { metadata: { annotations }, spec: { type: "LoadBalancer", loadBalancerSourceRanges: ["10.0.0.0/8"] } });
+    const LB: [string, Record<string, string>, "clusterIp" | "internalLoadBalancer" | "publicLoadBalancer", RegExp | undefined][] = [
+        [
+            "clusterIp refuses any",
+            { ...ctl, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+            "clusterIp",
+            /not allowed with exposure clusterIp/,
+        ],
+        [
+            "internal + controller + internal scheme",
+            { ...ctl, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+            "internalLoadBalancer",
+            undefined,
+        ],
+        ["internal + controller, no scheme", ctl, "internalLoadBalancer", /must be internal/],
+        [
+            "internal + controller + internet-facing",
+            { ...ctl, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+            "internalLoadBalancer",
+            /must be internal/,
+        ],
+        [
+            "internal, no controller",
+            { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+            "internalLoadBalancer",
+            /Load Balancer Controller must handle it/,
+        ],
+        [
+            "internet + controller + internet-facing",
+            { ...ctl, "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+            "publicLoadBalancer",
+            undefined,
+        ],
+        ["internet + controller, no scheme", ctl, "publicLoadBalancer", undefined],
+        ["internet, no controller", {}, "publicLoadBalancer", /Load Balancer Controller must handle it/],
+    ];
+    for (const [what, ann, exposure, want] of LB)
+        it(`k8s-no-loadbalancer-service: ${what}`, async () => {
+            const got = await fired("k8s-no-loadbalancer-service", svc(ann), exposure);
+            assert.equal(got.length, want ? 1 : 0, got.join("\n"));
+            if (want) assert.match(got[0], want);
+            if (want) assert.match(got[0], /spec\.type is LoadBalancer/);
+        });
+    it("k8s-no-loadbalancer-service: Helm values and custom resources too, ConfigMaps not", async () => {
+        assert.equal(
+            (await fired("k8s-no-loadbalancer-service", res("kubernetes:helm.sh/v3:Release", "h", { values: { service: { type: "LoadBalancer" } } }))).length,
+            1,
+        );
+        assert.equal(
+            (
+                await fired(
+                    "k8s-no-loadbalancer-service",
+                    res("kubernetes:kafka.strimzi.io/v1beta2:Kafka", "k", { spec: { listeners: [{ type: "LoadBalancer" }] } }),
+                )
+            ).length,
+            1,
+        );
+        assert.equal((await fired("k8s-no-loadbalancer-service", res("kubernetes:core/v1:ConfigMap", "c", { data: { type: "LoadBalancer" } }))).length, 0);
     });
 });
