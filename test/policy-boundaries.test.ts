@@ -23,6 +23,7 @@ import {
     parsePolicyDocument,
     publicPrincipalStatements,
 } from "../policy/iam";
+import { cidrRange, coversInternet, isHttpsOnly, prefixLength, publicAddresses, publicCidrs } from "../policy/network";
 import { UNKNOWN } from "../policy/props";
 import { attachedToBucket, hasValidSse, isTlsOnlyPolicy, publicAccessGaps, s3Coverage, versioningEnabled } from "../policy/s3";
 import { runPolicies } from "../tools/policy-run";
@@ -896,4 +897,100 @@ describe("policy boundaries: which resources the Kubernetes rules read (policy/k
         );
         assert.equal((await fired("k8s-no-loadbalancer-service", res("kubernetes:core/v1:ConfigMap", "c", { data: { type: "LoadBalancer" } }))).length, 0);
     });
+});
+
+describe("policy boundaries: address ranges (policy/network.ts)", () => {
+    // Sizes from the RFCs, not from the rule: RFC 1918 (10/8, 172.16/12, 192.168/16), RFC 6598
+    // (100.64/10), RFC 1122 loopback (127/8), RFC 3927 link-local (169.254/16); IPv6 ULA fc00::/7
+    // (RFC 4193) and link-local fe80::/10 (RFC 4291).
+    const p2 = (n: number) => 1n << BigInt(n);
+    const V4_PRIVATE = p2(24) + p2(20) + p2(16) + p2(22) + p2(24) + p2(16);
+    const V6_PRIVATE = p2(121) + p2(118);
+    const RANGES: [string, string | undefined, [bigint, bigint] | undefined][] = [
+        ["10.1.2.3/8", "v4", [10n << 24n, (11n << 24n) - 1n]],
+        ["0.0.0.0/0", "v4", [0n, p2(32) - 1n]],
+        ["192.0.2.7/32", "v4", [(192n << 24n) | (2n << 8n) | 7n, (192n << 24n) | (2n << 8n) | 7n]],
+        [" 10.0.0.0/8 ", "v4", [10n << 24n, (11n << 24n) - 1n]],
+        ["10.0.0.0/33", undefined, undefined],
+        ["256.0.0.0/8", undefined, undefined],
+        ["10.0.0/8", undefined, undefined],
+        ["10.0.0.0", undefined, undefined],
+        ["x10.0.0.0/8", undefined, undefined],
+        ["::/0", "v6", [0n, p2(128) - 1n]],
+        ["2001:db8::/32", "v6", [0x20010db8n << 96n, ((0x20010db8n + 1n) << 96n) - 1n]],
+        ["::1/128", "v6", [1n, 1n]],
+        ["fe80::/129", undefined, undefined],
+        ["1:2:3:4:5:6:7:8/128", "v6", [0x00010002000300040005000600070008n, 0x00010002000300040005000600070008n]],
+        ["1:2:3:4:5:6:7/128", undefined, undefined],
+        ["1::2::3/128", undefined, undefined],
+        ["12345::/16", undefined, undefined],
+        ["g::/16", undefined, undefined],
+        ["1:2:3:4:5:6:7:8:9/128", undefined, undefined],
+        ["1:2:3:4:5:6:7:/128", undefined, undefined],
+    ];
+    for (const [cidr, family, want] of RANGES)
+        it(`cidr ${JSON.stringify(cidr)}`, () => {
+            const r = cidrRange(cidr);
+            if (!want) return assert.equal(r, undefined);
+            assert.deepEqual(r, { v6: family === "v6", lo: want[0], hi: want[1] });
+        });
+
+    const PUBLIC: [unknown[], bigint, bigint][] = [
+        [["0.0.0.0/0"], p2(32) - V4_PRIVATE, 0n],
+        [["0.0.0.0/1", "128.0.0.0/1"], p2(32) - V4_PRIVATE, 0n],
+        [["0.0.0.0/0", "0.0.0.0/0", "10.0.0.0/8"], p2(32) - V4_PRIVATE, 0n],
+        [["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16"], 0n, 0n],
+        [["172.31.0.0/16"], 0n, 0n],
+        [["172.32.0.0/16"], p2(16), 0n],
+        [["9.0.0.0/8", "11.0.0.0/8"], p2(25), 0n],
+        [["8.0.0.0/7", "9.0.0.0/8"], p2(25), 0n],
+        [["8.0.0.0/8", "9.0.0.0/8"], p2(25), 0n],
+        [["9.0.0.0/8", "8.0.0.0/8"], p2(25), 0n],
+        [["8.0.0.0/8", "8.0.0.0/9"], p2(24), 0n],
+        [["::/0"], 0n, p2(128) - V6_PRIVATE],
+        [["fd00::/8", "fe80::/64"], 0n, 0n],
+        [["2001:db8::/32", 7, null], 0n, p2(96)],
+    ];
+    for (const [cidrs, v4, v6] of PUBLIC) it(`public addresses of ${cidrs.join(", ")}`, () => assert.deepEqual(publicAddresses(cidrs), { v4, v6 }));
+
+    // README ("CI and the prod cluster"): more than a /8's worth of public addresses is the internet.
+    const COVERS: [unknown[], boolean][] = [
+        [["0.0.0.0/0"], true],
+        [["::/0"], true],
+        [["8.0.0.0/8"], false],
+        [["8.0.0.0/8", "9.0.0.0/32"], true],
+        [["8.0.0.0/7"], true],
+        [["2001::/8"], false],
+        [["2001::/8", "3000::/128"], true],
+        [["10.0.0.0/8", "172.16.0.0/12"], false],
+        [[], false],
+    ];
+    for (const [cidrs, open] of COVERS)
+        it(`${cidrs.join(", ") || "nothing"} ${open ? "covers" : "does not cover"} the internet`, () => assert.equal(coversInternet(cidrs), open));
+
+    it("lists the CIDRs that admit any public address", () => {
+        assert.deepEqual(publicCidrs(["10.0.0.0/8", "8.8.8.8/32", 3, "fd00::/8", "2001:db8::/64", "x"]), ["8.8.8.8/32", "2001:db8::/64"]);
+    });
+
+    const PREFIX: [string, number | undefined][] = [
+        ["10.0.0.0/8", 8],
+        [" ::/0 ", 0],
+        ["10.0.0.0", undefined],
+        ["x/8", undefined],
+        ["10.0.0.0/8x", undefined],
+    ];
+    for (const [c, n] of PREFIX) it(`prefix length of ${JSON.stringify(c)}`, () => assert.equal(prefixLength(c), n));
+
+    // EC2 IpPermission: IpProtocol "tcp" or its number 6; the port range is FromPort..ToPort.
+    const HTTPS: [unknown, unknown, unknown, boolean][] = [
+        [443, 443, "tcp", true],
+        ["443", "443", "6", true],
+        [443, 443, 6, true],
+        [443, 444, "tcp", false],
+        [442, 443, "tcp", false],
+        [443, 443, "udp", false],
+        [443, 443, "-1", false],
+        [0, 65535, "tcp", false],
+    ];
+    for (const [f, t, p, ok] of HTTPS) it(`HTTPS only: ${f}-${t}/${p} is ${ok}`, () => assert.equal(isHttpsOnly(f, t, p), ok));
 });
