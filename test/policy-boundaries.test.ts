@@ -23,6 +23,7 @@ import {
     parsePolicyDocument,
     publicPrincipalStatements,
 } from "../policy/iam";
+import { listenerProblem } from "../policy/kafka";
 import { cidrRange, coversInternet, isHttpsOnly, prefixLength, publicAddresses, publicCidrs } from "../policy/network";
 import { UNKNOWN } from "../policy/props";
 import { attachedToBucket, hasValidSse, isTlsOnlyPolicy, publicAccessGaps, s3Coverage, versioningEnabled } from "../policy/s3";
@@ -993,4 +994,136 @@ describe("policy boundaries: address ranges (policy/network.ts)", () => {
         [0, 65535, "tcp", false],
     ];
     for (const [f, t, p, ok] of HTTPS) it(`HTTPS only: ${f}-${t}/${p} is ${ok}`, () => assert.equal(isHttpsOnly(f, t, p), ok));
+});
+
+describe("policy boundaries: Kafka in prod (policy/kafka.ts)", () => {
+    const prodCfg = { stack: "prod", isProd: true, exposure: "clusterIp" as const };
+    const K = "kubernetes:kafka.strimzi.io/v1:Kafka";
+    const good = { "default.replication.factor": 3, "min.insync.replicas": 2 };
+    const kafka = (config: Record<string, unknown>, extra: Record<string, unknown> = {}) =>
+        res(K, "k", {
+            metadata: { name: "bdok", namespace: "kafka" },
+            spec: {
+                kafka: {
+                    config,
+                    listeners: [{ name: "tls", tls: true, authentication: { type: "tls" } }],
+                    authorization: { type: "simple" },
+                    ...extra,
+                },
+            },
+        });
+    const run = async (rule: string, ...rs: ReturnType<typeof res>[]) =>
+        (await runPolicies(rs, prodCfg)).violations.filter((v) => v.policy === rule).map((v) => v.message);
+
+    // Kafka docs (broker configs): replication factor 3 and min.insync.replicas 2 for durability.
+    const REPL: [string, Record<string, unknown>, RegExp[]][] = [
+        ["3 and 2", good, []],
+        ['"3" as text', { ...good, "default.replication.factor": "3" }, []],
+        ["2", { ...good, "default.replication.factor": 2 }, [/"default\.replication\.factor"\] is 2 in a prod stack; allowed: 3 or more/]],
+        ["not set", { "min.insync.replicas": 2 }, [/"default\.replication\.factor"\]/]],
+        ["not a number", { ...good, "default.replication.factor": "three" }, [/"default\.replication\.factor"\]/]],
+        ["unknown", { ...good, "default.replication.factor": "[unknown]" }, []],
+        ["offsets topic 2", { ...good, "offsets.topic.replication.factor": 2 }, [/"offsets\.topic\.replication\.factor"\]/]],
+        ["offsets topic 3", { ...good, "offsets.topic.replication.factor": 3 }, []],
+        ["transaction log 1", { ...good, "transaction.state.log.replication.factor": 1 }, [/"transaction\.state\.log\.replication\.factor"\]/]],
+    ];
+    for (const [what, config, want] of REPL)
+        it(`kafka-replication-prod: ${what}`, async () => {
+            const got = await run("kafka-replication-prod", kafka(config));
+            assert.equal(got.length, want.length, got.join("\n"));
+            want.forEach((re, i) => assert.match(got[i], re));
+        });
+
+    const ISR: [string, Record<string, unknown>, number][] = [
+        ["2", good, 0],
+        ["1", { ...good, "min.insync.replicas": 1 }, 1],
+        ["not set", { "default.replication.factor": 3 }, 1],
+        ["transaction log isr 1", { ...good, "transaction.state.log.min.isr": 1 }, 1],
+        ["transaction log isr 2", { ...good, "transaction.state.log.min.isr": 2 }, 0],
+    ];
+    for (const [what, config, n] of ISR)
+        it(`kafka-min-insync-prod: ${what}`, async () => assert.equal((await run("kafka-min-insync-prod", kafka(config))).length, n));
+
+    const topic = (spec: Record<string, unknown>) => res("kubernetes:kafka.strimzi.io/v1:KafkaTopic", "t", { spec });
+    const TOPIC: [string, Record<string, unknown>, RegExp[]][] = [
+        ["defaults", {}, []],
+        ["3 replicas, isr 2", { replicas: 3, config: { "min.insync.replicas": 2 } }, []],
+        ["2 replicas", { replicas: 2 }, [/spec\.replicas is 2 in a prod stack; allowed: 3 or more/]],
+        ["replicas not a number", { replicas: "x" }, [/spec\.replicas is "?x"?/]],
+        ["replicas unknown", { replicas: "[unknown]" }, []],
+        ["isr 1", { config: { "min.insync.replicas": 1 } }, [/"min\.insync\.replicas"\] is 1 in a prod stack; allowed: 2 or more/]],
+        ["isr unknown", { config: { "min.insync.replicas": "[unknown]" } }, []],
+        ["isr not a number", { config: { "min.insync.replicas": "two" } }, [/"min\.insync\.replicas"\]/]],
+    ];
+    for (const [what, spec, want] of TOPIC)
+        it(`kafka-topic-replication-prod: ${what}`, async () => {
+            const got = await run("kafka-topic-replication-prod", topic(spec));
+            assert.equal(got.length, want.length, got.join("\n"));
+            want.forEach((re, i) => assert.match(got[i], re));
+        });
+
+    // Strimzi KafkaNodePool: spec.roles (broker|controller), spec.replicas; label strimzi.io/cluster.
+    const pool = (name: string, replicas: unknown, roles: string[], cluster = "bdok", namespace: string | undefined = "kafka") =>
+        res("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", name, {
+            metadata: { namespace, labels: { "strimzi.io/cluster": cluster } },
+            spec: { replicas, roles },
+        });
+    const BROKERS: [string, ReturnType<typeof res>[], RegExp | undefined][] = [
+        ["3 brokers in one pool", [pool("a", 3, ["broker"])], undefined],
+        ["2 + 1 across pools", [pool("a", 2, ["broker", "controller"]), pool("b", "1", ["broker"])], undefined],
+        ["2 brokers", [pool("a", 2, ["broker"])], /2 broker\(s\) across its KafkaNodePools/],
+        ["3 controllers only", [pool("a", 3, ["controller"])], /0 broker\(s\)/],
+        ["3 in another cluster's pool", [pool("a", 3, ["broker"], "other")], /0 broker\(s\)/],
+        ["3 in another namespace", [pool("a", 3, ["broker"], "bdok", "elsewhere")], /0 broker\(s\)/],
+        ["3 with no namespace on the pool", [pool("a", 3, ["broker"], "bdok", undefined)], undefined],
+        ["replicas not a number", [pool("a", "x", ["broker"]), pool("b", 2, ["broker"])], /2 broker\(s\)/],
+    ];
+    for (const [what, pools, want] of BROKERS)
+        it(`kafka-brokers-prod: ${what}`, async () => {
+            const got = await run("kafka-brokers-prod", kafka(good), ...pools);
+            assert.equal(got.length, want ? 1 : 0, got.join("\n"));
+            if (want) assert.match(got[0], want);
+        });
+    it("kafka-brokers-prod: a cluster whose name is not known yet is skipped", async () => {
+        const k = res(K, "k", { metadata: { name: "[unknown]" }, spec: {} });
+        assert.deepEqual(await run("kafka-brokers-prod", k), []);
+    });
+
+    // Strimzi GenericKafkaListener: tls (boolean), authentication.type (tls, scram-sha-512, ...).
+    const LISTENER: [string, unknown, RegExp | undefined][] = [
+        ["tls + tls auth", { tls: true, authentication: { type: "tls" } }, undefined],
+        ['"true" + scram', { tls: "true", authentication: { type: "scram-sha-512" } }, undefined],
+        ["plaintext", { tls: false, authentication: { type: "scram-sha-512" } }, /tls is false \(plaintext/],
+        ["tls unset", { authentication: { type: "tls" } }, /tls is/],
+        ["no authentication", { tls: true }, /no authentication/],
+        ["empty authentication type", { tls: true, authentication: { type: "" } }, /no authentication/],
+        ["unknown tls", { tls: "[unknown]" }, undefined],
+        ["unknown auth", { tls: false, authentication: { type: "[unknown]" } }, undefined],
+    ];
+    for (const [what, l, want] of LISTENER)
+        it(`listener: ${what}`, () => {
+            const got = listenerProblem(l);
+            if (want) assert.match(got ?? "", want);
+            else assert.equal(got, undefined);
+        });
+
+    const AUTHZ: [string, Record<string, unknown>, RegExp[]][] = [
+        ["simple authorization", {}, []],
+        ["no authorization", { authorization: undefined }, [/spec\.kafka\.authorization is/]],
+        ["empty type", { authorization: { type: "" } }, [/spec\.kafka\.authorization is/]],
+        ["allow.everyone true", { config: { ...good, "allow.everyone.if.no.acl.found": "true" } }, [/allow\.everyone\.if\.no\.acl\.found is true/]],
+        ["allow.everyone false", { config: { ...good, "allow.everyone.if.no.acl.found": false } }, []],
+        [
+            "a plaintext listener",
+            { listeners: [{ name: "plain", tls: false, authentication: { type: "tls" } }] },
+            [/listeners\[0\] \("?plain"?\): tls is false/],
+        ],
+    ];
+    for (const [what, extra, want] of AUTHZ)
+        it(`kafka-tls-authn-authz: ${what}`, async () => {
+            const base = kafka(good, extra);
+            const got = await run("kafka-tls-authn-authz", base);
+            assert.equal(got.length, want.length, got.join("\n"));
+            want.forEach((re, i) => assert.match(got[i], re));
+        });
 });
