@@ -23,7 +23,9 @@ import {
     parsePolicyDocument,
     publicPrincipalStatements,
 } from "../policy/iam";
+import { missingLogTypes, publicEndpointProblem } from "../policy/eks";
 import { listenerProblem } from "../policy/kafka";
+import { forceSslProblem } from "../policy/rds";
 import { cidrRange, coversInternet, isHttpsOnly, prefixLength, publicAddresses, publicCidrs } from "../policy/network";
 import { UNKNOWN } from "../policy/props";
 import { attachedToBucket, hasValidSse, isTlsOnlyPolicy, publicAccessGaps, s3Coverage, versioningEnabled } from "../policy/s3";
@@ -1125,5 +1127,144 @@ describe("policy boundaries: Kafka in prod (policy/kafka.ts)", () => {
             const got = await run("kafka-tls-authn-authz", base);
             assert.equal(got.length, want.length, got.join("\n"));
             want.forEach((re, i) => assert.match(got[i], re));
+        });
+});
+
+describe("policy boundaries: RDS and EKS (policy/rds.ts, policy/eks.ts)", () => {
+    const prodCfg = { stack: "prod", isProd: true, exposure: "clusterIp" as const };
+    const run = async (rule: string, ...rs: ReturnType<typeof res>[]) =>
+        (await runPolicies(rs, prodCfg)).violations.filter((v) => v.policy === rule).map((v) => v.message);
+    const I = "aws:rds/instance:Instance";
+    const C = "aws:rds/cluster:Cluster";
+
+    // [rule, type, props, expected message or undefined]; RDS API: BackupRetentionPeriod 0 turns
+    // automated backups off, 1..35 days keeps them.
+    const RDS: [string, string, Record<string, unknown>, RegExp | undefined][] = [
+        ["rds-storage-encrypted", I, { storageEncrypted: true }, undefined],
+        ["rds-storage-encrypted", C, { storageEncrypted: false }, /storageEncrypted is false; set storageEncrypted: true/],
+        ["rds-storage-encrypted", I, {}, /storageEncrypted is/],
+        ["rds-storage-encrypted", I, { storageEncrypted: "[unknown]" }, undefined],
+        ["rds-backup-retention", I, { backupRetentionPeriod: 1 }, undefined],
+        ["rds-backup-retention", I, { backupRetentionPeriod: "7" }, undefined],
+        ["rds-backup-retention", C, { backupRetentionPeriod: 0 }, /backupRetentionPeriod is 0; allowed: 1 to 35 days/],
+        ["rds-backup-retention", I, { backupRetentionPeriod: "x" }, /backupRetentionPeriod is/],
+        ["rds-backup-retention", I, { backupRetentionPeriod: "[unknown]" }, undefined],
+        ["rds-not-public", I, { publiclyAccessible: true }, /publiclyAccessible is true/],
+        ["rds-not-public", "aws:rds/clusterInstance:ClusterInstance", { publiclyAccessible: "true" }, /publiclyAccessible is true/],
+        ["rds-not-public", I, { publiclyAccessible: false }, undefined],
+        ["rds-deletion-protection-prod", I, { deletionProtection: true }, undefined],
+        ["rds-deletion-protection-prod", C, {}, /deletionProtection is .* in a prod stack/],
+        ["rds-deletion-protection-prod", I, { deletionProtection: "[unknown]" }, undefined],
+        ["rds-final-snapshot-prod", I, { skipFinalSnapshot: false, finalSnapshotIdentifier: "final" }, undefined],
+        [
+            "rds-final-snapshot-prod",
+            I,
+            { skipFinalSnapshot: true, finalSnapshotIdentifier: "final" },
+            /got skipFinalSnapshot true, finalSnapshotIdentifier "?final"?/,
+        ],
+        ["rds-final-snapshot-prod", I, { skipFinalSnapshot: false, finalSnapshotIdentifier: "" }, /final snapshot on delete/],
+        ["rds-final-snapshot-prod", I, { skipFinalSnapshot: false }, /final snapshot on delete/],
+        ["rds-final-snapshot-prod", I, { skipFinalSnapshot: false, finalSnapshotIdentifier: "[unknown]" }, undefined],
+        ["rds-multi-az-prod", I, { multiAz: true }, undefined],
+        ["rds-multi-az-prod", I, { multiAz: false }, /multiAz is false in a prod stack/],
+        ["rds-multi-az-prod", I, { multiAz: "[unknown]" }, undefined],
+        ["rds-multi-az-prod", C, { multiAz: false }, undefined],
+    ];
+    for (const [rule, type, props, want] of RDS)
+        it(`${rule}: ${type.split(":").pop()} ${JSON.stringify(props)}`, async () => {
+            const got = await run(rule, res(type, "db", props));
+            assert.equal(got.length, want ? 1 : 0, got.join("\n"));
+            if (want) assert.match(got[0], want);
+        });
+
+    // RDS user guide: rds.force_ssl defaults to 1 from PostgreSQL 15 on, 0 before.
+    const FORCE: [unknown, unknown, RegExp | undefined][] = [
+        ["postgres16", [], undefined],
+        ["postgres15", undefined, undefined],
+        ["postgres14", [], /not set and defaults to 0 on postgres14/],
+        ["aurora-postgresql14", [], /defaults to 0/],
+        ["postgres16", [{ name: "rds.force_ssl", value: "0" }], /rds\.force_ssl is "?0"?/],
+        ["postgres14", [{ name: "rds.force_ssl", value: "1" }], undefined],
+        ["postgres14", [{ name: "rds.force_ssl", value: 1 }], undefined],
+        ["postgres14", [{ name: "other", value: "1" }], /not set/],
+        ["postgres16", [{ name: "rds.force_ssl", value: "[unknown]" }], undefined],
+        ["mysql8.0", [], undefined],
+        ["xpostgres14", [], undefined],
+        [3, [], undefined],
+    ];
+    for (const [family, params, want] of FORCE)
+        it(`force_ssl: ${String(family)} ${JSON.stringify(params)}`, () => {
+            const got = forceSslProblem(family, params);
+            if (want) assert.match(got ?? "", want);
+            else assert.equal(got, undefined);
+        });
+    it("rds-force-ssl reports on parameter groups", async () => {
+        const got = await run("rds-force-ssl", res("aws:rds/parameterGroup:ParameterGroup", "pg", { family: "postgres14", parameters: [] }));
+        assert.equal(got.length, 1);
+        assert.match(got[0], /set rds\.force_ssl to 1/);
+    });
+
+    // EKS API: endpointPublicAccess defaults to true, publicAccessCidrs to 0.0.0.0/0.
+    const ENDPOINT: [unknown, unknown, RegExp | undefined][] = [
+        [false, undefined, undefined],
+        ["false", ["0.0.0.0/0"], undefined],
+        [UNKNOWN, [], undefined],
+        [true, UNKNOWN, undefined],
+        [true, [], /no publicAccessCidrs/],
+        [true, undefined, /no publicAccessCidrs/],
+        [true, ["203.0.113.0/24", UNKNOWN], undefined],
+        [true, ["10.0.0.0/8"], undefined],
+        [true, ["10.0.0.0/7"], /admits "?10\.0\.0\.0\/7"? \(broader than \/8\)/],
+        [true, ["not a cidr"], /admits/],
+        [true, [3], /admits/],
+    ];
+    for (const [on, cidrs, want] of ENDPOINT)
+        it(`endpoint: ${String(on)} ${JSON.stringify(cidrs)}`, () => {
+            const got = publicEndpointProblem(on, cidrs);
+            if (want) assert.match(got ?? "", want);
+            else assert.equal(got, undefined);
+        });
+
+    // EKS control-plane logging: api, audit, authenticator, controllerManager, scheduler.
+    it("missing log types", () => {
+        assert.deepEqual(missingLogTypes(["api", "audit", "authenticator", "controllerManager", "scheduler"]), []);
+        assert.deepEqual(missingLogTypes("api"), ["audit", "authenticator", "controllerManager", "scheduler"]);
+        assert.deepEqual(missingLogTypes(undefined), ["api", "audit", "authenticator", "controllerManager", "scheduler"]);
+    });
+
+    const EKS: [string, string, Record<string, unknown>, RegExp | undefined][] = [
+        ["eks-secrets-encryption", "eks:index:Cluster", { encryptionConfigKeyArn: "arn:aws:kms:r:1:key/k" }, undefined],
+        ["eks-secrets-encryption", "eks:index:Cluster", { encryptionConfigKeyArn: "" }, /encryptionConfigKeyArn is not set/],
+        ["eks-secrets-encryption", "eks:index:Cluster", {}, /encryptionConfigKeyArn is not set/],
+        ["eks-secrets-encryption", "eks:index:Cluster", { encryptionConfigKeyArn: "[unknown]" }, undefined],
+        ["eks-secrets-encryption", "aws:eks/cluster:Cluster", { encryptionConfig: { resources: ["secrets"], provider: { keyArn: "arn:k" } } }, undefined],
+        [
+            "eks-secrets-encryption",
+            "aws:eks/cluster:Cluster",
+            { encryptionConfig: { resources: ["configmaps"], provider: { keyArn: "arn:k" } } },
+            /must cover resources \["secrets"\]/,
+        ],
+        ["eks-secrets-encryption", "aws:eks/cluster:Cluster", { encryptionConfig: { resources: ["secrets"], provider: {} } }, /KMS provider\.keyArn/],
+        ["eks-secrets-encryption", "aws:eks/cluster:Cluster", { encryptionConfig: "[unknown]" }, undefined],
+        [
+            "eks-control-plane-logging",
+            "aws:eks/cluster:Cluster",
+            { enabledClusterLogTypes: ["api"] },
+            /misses audit, authenticator, controllerManager, scheduler/,
+        ],
+        ["eks-control-plane-logging", "eks:index:Cluster", { enabledClusterLogTypes: "[unknown]" }, undefined],
+        ["eks-private-nodes", "eks:index:Cluster", { nodeAssociatePublicIpAddress: false }, undefined],
+        ["eks-private-nodes", "eks:index:Cluster", {}, /nodeAssociatePublicIpAddress is .*; set it to false/],
+        ["eks-private-nodes", "eks:index:Cluster", { nodeAssociatePublicIpAddress: "[unknown]" }, undefined],
+        ["eks-endpoint-restricted-prod", "eks:index:Cluster", { endpointPublicAccess: false }, undefined],
+        ["eks-endpoint-restricted-prod", "eks:index:Cluster", {}, /no publicAccessCidrs/],
+        ["eks-endpoint-restricted-prod", "aws:eks/cluster:Cluster", { vpcConfig: { publicAccessCidrs: ["0.0.0.0/0"] } }, /admits/],
+        ["eks-endpoint-restricted-prod", "aws:eks/cluster:Cluster", { vpcConfig: { endpointPublicAccess: false } }, undefined],
+    ];
+    for (const [rule, type, props, want] of EKS)
+        it(`${rule}: ${type} ${JSON.stringify(props)}`, async () => {
+            const got = await run(rule, res(type, "c", props));
+            assert.equal(got.length, want ? 1 : 0, got.join("\n"));
+            if (want) assert.match(got[0], want);
         });
 });
