@@ -24,6 +24,7 @@ import {
     publicPrincipalStatements,
 } from "../policy/iam";
 import { missingLogTypes, publicEndpointProblem } from "../policy/eks";
+import { imageProblem, imageReferences } from "../policy/images";
 import { listenerProblem } from "../policy/kafka";
 import { forceSslProblem } from "../policy/rds";
 import { cidrRange, coversInternet, isHttpsOnly, prefixLength, publicAddresses, publicCidrs } from "../policy/network";
@@ -1267,4 +1268,79 @@ describe("policy boundaries: RDS and EKS (policy/rds.ts, policy/eks.ts)", () => 
             assert.equal(got.length, want ? 1 : 0, got.join("\n"));
             if (want) assert.match(got[0], want);
         });
+});
+
+describe("policy boundaries: images by digest (policy/images.ts)", () => {
+    const D = "a".repeat(64);
+    // OCI distribution spec: a reference is name[:tag][@digest]; sha256 digests are 64 hex chars.
+    const REFS: [string, unknown, Array<[string, string | typeof UNKNOWN, boolean?]>][] = [
+        ["a string", { spec: { image: " nginx:1.27 " } }, [["spec.image", "nginx:1.27", false]]],
+        ["an unknown string", { spec: { image: "[unknown]" } }, [["spec.image", UNKNOWN]]],
+        ["an empty string", { spec: { image: "" } }, []],
+        [
+            "a build output",
+            { spec: { build: { output: { image: "123456789012.dkr.ecr.eu-west-1.amazonaws.com/c:1" } } } },
+            [["spec.build.output.image", "123456789012.dkr.ecr.eu-west-1.amazonaws.com/c:1", true]],
+        ],
+        ["a Helm map", { image: { registry: "docker.io", repository: "trinodb/trino", tag: "480" } }, [["image", "docker.io/trinodb/trino:480"]]],
+        ["a map with digest", { image: { repository: "x/y", digest: `sha256:${D}` } }, [["image", `x/y@sha256:${D}`]]],
+        ["a map with a bare sha", { image: { name: "x", sha: D } }, [["image", `x@sha256:${D}`]]],
+        ["a map with a prefixed sha", { image: { name: "x", tag: "1", sha: `sha256:${D}` } }, [["image", `x:1@sha256:${D}`]]],
+        ["a map with a tag only", { image: { tag: "1.0" } }, [["image", "(the chart's repository):1.0"]]],
+        ["a map with nothing", { image: { pullPolicy: "Always" } }, []],
+        ["a map with an unknown part", { image: { repository: "x", tag: "[unknown]" } }, [["image", UNKNOWN]]],
+        [
+            "Airflow's default image",
+            { defaultAirflowRepository: "apache/airflow", defaultAirflowTag: "3.1.7", defaultAirflowDigest: `sha256:${D}` },
+            [["defaultAirflowRepository", `apache/airflow:3.1.7@sha256:${D}`]],
+        ],
+        ["Airflow's repository alone", { defaultAirflowRepository: "apache/airflow" }, [["defaultAirflowRepository", "apache/airflow"]]],
+        ["Airflow's tag unknown", { defaultAirflowRepository: "apache/airflow", defaultAirflowTag: "[unknown]" }, [["defaultAirflowRepository", UNKNOWN]]],
+        ["Airflow's repository empty", { defaultAirflowRepository: "" }, []],
+    ];
+    for (const [what, root, want] of REFS)
+        it(`image references: ${what}`, () =>
+            assert.deepEqual(
+                imageReferences(root).map((r) => (r.push === undefined ? [r.path, r.image] : [r.path, r.image, r.push])),
+                want,
+            ));
+
+    const ecr = new Map([
+        ["app", "IMMUTABLE"],
+        ["loose", "MUTABLE"],
+    ]);
+    const A = "123456789012.dkr.ecr.eu-west-1.amazonaws.com";
+    const PROBLEMS: [string, string | typeof UNKNOWN, boolean | undefined, RegExp | undefined][] = [
+        ["by digest", `nginx:1.27@sha256:${D}`, undefined, undefined],
+        ["by tag", "nginx:1.27", undefined, /nginx:1\.27: by tag only/],
+        ["a short digest", "nginx@sha256:abc", undefined, /by tag only/],
+        ["a digest not at the end", `nginx@sha256:${D}x`, undefined, /by tag only/],
+        ["a listed exception", "trinodb/trino:480", undefined, undefined],
+        ["unknown", UNKNOWN, undefined, undefined],
+        ["an immutable ECR repository of the stack", `${A}/app:1`, undefined, undefined],
+        ["an ECR repository in China", `${A}.cn/app:1`, undefined, undefined],
+        ["a mutable ECR repository", `${A}/loose:1`, undefined, /ECR repository loose lets its tags move \(imageTagMutability MUTABLE\)/],
+        ["another ECR repository", `${A}/other:1`, undefined, /an ECR repository this stack does not create/],
+        ["a build pushing elsewhere", "docker.io/me/c:1", true, /a build pushes outside/],
+        ["an 11-digit account", "12345678901.dkr.ecr.eu-west-1.amazonaws.com/app:1", undefined, /by tag only/],
+    ];
+    for (const [what, image, push, want] of PROBLEMS)
+        it(`image problem: ${what}`, () => {
+            const got = imageProblem({ path: "p", image, push }, ecr);
+            if (want) assert.match(got ?? "", want);
+            else assert.equal(got, undefined);
+        });
+
+    it("k8s-images-by-digest reads the stack's ECR repositories (mutable unless said) and pod scopes", async () => {
+        const cfg = { stack: "prod", isProd: true, exposure: "clusterIp" as const };
+        const deploy = (image: string) => res("kubernetes:apps/v1:Deployment", "d", { spec: { template: { spec: { containers: [{ image }] } } } });
+        const run = async (...rs: ReturnType<typeof res>[]) =>
+            (await runPolicies(rs, cfg)).violations.filter((v) => v.policy === "k8s-images-by-digest").map((v) => v.message);
+        assert.deepEqual(await run(res("aws:ecr/repository:Repository", "r", { name: "app", imageTagMutability: "IMMUTABLE" }), deploy(`${A}/app:1`)), []);
+        const loose = await run(res("aws:ecr/repository:Repository", "r", { name: "app" }), deploy(`${A}/app:1`));
+        assert.equal(loose.length, 1);
+        assert.match(loose[0], /spec\.template\.spec\.containers\[0\]\.image: .* \(imageTagMutability MUTABLE\)/);
+        assert.equal((await run(deploy("nginx:1"))).length, 1);
+        assert.deepEqual(await run(res("kubernetes:core/v1:ConfigMap", "c", { data: { image: "nginx:1" } })), []);
+    });
 });
