@@ -17,7 +17,10 @@ mkdir -p reports "$cache"
 BDOK_SCHEMAS_DIR=$(npx ts-node --transpile-only -e 'console.log(require("./tools/schemas").schemasDir())')
 BDOK_CHARTS_DIR=$(npx ts-node --transpile-only -e 'console.log(require("./tools/helm").chartsDir())')
 export BDOK_SCHEMAS_DIR BDOK_CHARTS_DIR
+start=$(date +%s)
 nice -n 19 npx stryker run ${MUTATE:+--mutate "$MUTATE"}
+stryker_min=$(( ($(date +%s) - start) / 60 ))
+stryker_load=$(cut -d' ' -f2 /proc/loadavg)
 
 # mutmut from PyPI, pinned in requirements-mutation.txt, in a venv that sees the system's pytest.
 venv="$cache/mutation-venv"
@@ -25,4 +28,5 @@ venv="$cache/mutation-venv"
 "$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
 "$venv/bin/mutmut" results --all true >reports/mutmut.txt
 
-npx ts-node --transpile-only tools/mutation-report.ts "$cache/stryker.json" reports/mutmut.txt docs/mutation.md
+BDOK_MUTATION_NOTE="Last Stryker run: \`npm run mutation\`${MUTATE:+ with MUTATE=\"$MUTATE\"}, $stryker_min min at load $stryker_load (5-min average at its end) on $(nproc) cores." \
+    npx ts-node --transpile-only tools/mutation-report.ts "$cache/stryker.json" reports/mutmut.txt docs/mutation.md

@@ -80,6 +80,12 @@ describe("mutation report", () => {
         assert.ok(Number.isNaN(judgedScore({ ...m, killed: 0, survived: 0, noCoverage: 0 }, 0)));
     });
 
+    it("says how the run went when scripts/mutation.sh tells it", () => {
+        const md = markdown(strykerScores({ files: {} }), mutmutScores(""), "d", { ts: {}, py: [] }, "Last Stryker run: 12 min at load 9.");
+        assert.match(md, /\n\nLast Stryker run: 12 min at load 9\.\n\n### TypeScript/);
+        assert.doesNotMatch(markdown(strykerScores({ files: {} }), mutmutScores(""), "d"), /Last Stryker run/);
+    });
+
     it("every committed judgement gives a reason", () => {
         for (const [key, why] of Object.entries(EQUIVALENT)) {
             assert.match(key, /^[\w./-]+\.ts:\d+: \w+( -> .+)?$/, key);

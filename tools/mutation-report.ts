@@ -192,6 +192,8 @@ export function markdown(
     py: ReturnType<typeof mutmutScores>,
     date: string,
     notMutated: { ts: Record<string, string>; py: { where: string; why: string }[] } = { ts: {}, py: [] },
+    /** How the run went (command, minutes, load), from scripts/mutation.sh. */
+    note = "",
 ): string {
     const list = (s: Survivor[]) => s.map((x) => `- ${x.where}: ${x.what}${equivalentReason(x) ? ` — ${equivalentReason(x)}` : ""}`).join("\n");
     const classified = [...ts.survivors, ...py.survivors].filter((x) => equivalentReason(x)).length;
@@ -208,6 +210,7 @@ export function markdown(
         `"no test" are functions no test in \`pipelines/tests\` calls. Survivors are listed below; ${classified} of them`,
         'with a judgement (reports/mutation-equivalent.json; "judged" and "score, judged out" take them out of the count), the others are work left. Targets (issue 21): 85 % TypeScript, 80 % Python.',
         "",
+        ...(note ? [note, ""] : []),
         table("TypeScript (Stryker)", ts.scores, judgedCount(ts.survivors)),
         table("Python (mutmut)", py.scores, judgedCount(py.survivors)),
         ...(excluded.length ? ["## In scope, not mutated", "", ...excluded, ""] : []),
@@ -233,7 +236,10 @@ if (require.main === module) {
     // The Python sources mutmut mutates, from pyproject.toml's [tool.mutmut] source_paths.
     const toml = fs.readFileSync("pyproject.toml", "utf8");
     const sources = [...(/^source_paths = \[([^\]]*)\]/m.exec(toml)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-    fs.writeFileSync(out, markdown(ts, py, new Date().toISOString().slice(0, 10), { ts: NOT_MUTATED_TS, py: pythonExclusions(sources) }));
+    fs.writeFileSync(
+        out,
+        markdown(ts, py, new Date().toISOString().slice(0, 10), { ts: NOT_MUTATED_TS, py: pythonExclusions(sources) }, process.env.BDOK_MUTATION_NOTE ?? ""),
+    );
     for (const [what, s] of [
         ["TypeScript", total(ts.scores, "")],
         ["Python", total(py.scores, "")],
