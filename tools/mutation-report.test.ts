@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { EQUIVALENT, judgedScore, judgement, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores } from "./mutation-report";
+import { EQUIVALENT, judgedScore, judgement, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores, unscored } from "./mutation-report";
 
 describe("mutation report", () => {
     it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
@@ -84,6 +84,13 @@ describe("mutation report", () => {
         const md = markdown(strykerScores({ files: {} }), mutmutScores(""), "d", { ts: {}, py: [] }, "Last Stryker run: 12 min at load 9.");
         assert.match(md, /\n\nLast Stryker run: 12 min at load 9\.\n\n### TypeScript/);
         assert.doesNotMatch(markdown(strykerScores({ files: {} }), mutmutScores(""), "d"), /Last Stryker run/);
+    });
+
+    it("names the files of `mutate` the report has no result for", () => {
+        const ls = (d: string) => ({ lib: ["a.ts", "a.test.ts", "b.ts", "c.tsx"], policy: ["index.ts", "s3.ts"] })[d] ?? [];
+        const mutate = ["lib/*.ts", "!lib/*.test.ts", "policy/*.ts", "!policy/index.ts", "tools/graph.ts"];
+        assert.deepEqual(unscored(mutate, ["lib/a.ts", "policy/s3.ts"], ls), ["lib/b.ts", "tools/graph.ts"]);
+        assert.deepEqual(unscored(mutate, ["lib/a.ts", "lib/b.ts", "policy/s3.ts", "tools/graph.ts"], ls), []);
     });
 
     it("every committed judgement gives a reason", () => {
