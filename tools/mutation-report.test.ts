@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { EQUIVALENT, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores } from "./mutation-report";
+import { EQUIVALENT, judgedScore, judgement, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores, unscored } from "./mutation-report";
 
 describe("mutation report", () => {
     it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
@@ -43,14 +43,61 @@ describe("mutation report", () => {
         assert.ok(Number.isNaN(score({ module: "x", killed: 0, timeout: 0, survived: 0, noCoverage: 0, other: 3 })));
     });
 
-    it("a survivor judged in EQUIVALENT carries its judgement; the others are listed bare", () => {
-        const m = (line: number) => ({ status: "Survived", mutatorName: "ArrayDeclaration", replacement: "[]", location: { start: { line } } });
-        const ts = strykerScores({ files: { "lib/await.ts": { mutants: [m(36), m(37)] } } });
+    it("a survivor judged in reports/mutation-equivalent.json carries its judgement; the others are listed bare", () => {
+        const [key, why] = Object.entries(EQUIVALENT)[0];
+        const k = /^(.+):(\d+): (\w+)(?: -> (.*))?$/.exec(key)!;
+        const m = (line: number) => ({ status: "Survived", mutatorName: k[3], replacement: k[4] && JSON.parse(k[4]), location: { start: { line } } });
+        const ts = strykerScores({ files: { [k[1]]: { mutants: [m(Number(k[2])), m(Number(k[2]) + 40)] } } });
         const md = markdown(ts, mutmutScores(""), "2026-01-01");
-        assert.ok(EQUIVALENT["lib/await.ts:36: ArrayDeclaration"]);
-        assert.ok(md.includes(`- lib/await.ts:36: ArrayDeclaration -> "[]" — ${EQUIVALENT["lib/await.ts:36: ArrayDeclaration"]}`), md);
-        assert.match(md, /^- lib\/await\.ts:37: ArrayDeclaration -> "\[\]"$/m);
+        assert.ok(md.includes(`- ${key} — ${why}`), md);
+        assert.ok(md.includes(`- ${k[1]}:${Number(k[2]) + 40}: ${key.slice(key.indexOf(": ") + 2)}\n`), md);
         assert.match(md, /Survivors are listed below; 1 of them\nwith a judgement/);
+        assert.ok(md.includes(`| ${k[1]} | 0 | 0 | 2 | 0 | 0 | 0.0 % | 0.0 % | 1 | 0.0 % |`), md);
+    });
+
+    // A judgement stays with its mutant while the code moves a little, and only with that mutant.
+    const JUDGED = { 'policy/a.ts:20: Regex -> "/x/"': "equivalent: r1", 'policy/a.ts:40: Regex -> "/x/"': "equivalent: r2" };
+    const DRIFT_ROWS: [string, number, string, string | undefined][] = [
+        ["the judged line", 20, 'Regex -> "/x/"', "equivalent: r1"],
+        ["moved down 10 lines", 30, 'Regex -> "/x/"', "equivalent: r1"],
+        ["moved up 10 lines", 10, 'Regex -> "/x/"', "equivalent: r1"],
+        ["moved 11 lines", 9, 'Regex -> "/x/"', undefined],
+        ["nearer the second judgement", 31, 'Regex -> "/x/"', "equivalent: r2"],
+        ["another replacement", 20, 'Regex -> "/y/"', undefined],
+        ["another mutator", 20, 'StringLiteral -> "/x/"', undefined],
+    ];
+    for (const [what, line, mutant, want] of DRIFT_ROWS)
+        it(`judgement: ${what}`, () => {
+            assert.equal(judgement({ module: "policy/a.ts", where: `policy/a.ts:${line}`, what: mutant, line, mutant }, JUDGED), want);
+            assert.equal(judgement({ module: "policy/b.ts", where: `policy/b.ts:${line}`, what: mutant, line, mutant }, JUDGED), undefined);
+        });
+
+    it("the score with judged survivors out counts them as neither killed nor survived", () => {
+        const m = { module: "x", killed: 80, timeout: 0, survived: 15, noCoverage: 5, other: 3 };
+        assert.equal(judgedScore(m, 0), 0.8);
+        assert.equal(judgedScore(m, 20), 1);
+        assert.equal(judgedScore(m, 10), 80 / 90);
+        assert.ok(Number.isNaN(judgedScore({ ...m, killed: 0, survived: 0, noCoverage: 0 }, 0)));
+    });
+
+    it("says how the run went when scripts/mutation.sh tells it", () => {
+        const md = markdown(strykerScores({ files: {} }), mutmutScores(""), "d", { ts: {}, py: [] }, "Last Stryker run: 12 min at load 9.");
+        assert.match(md, /\n\nLast Stryker run: 12 min at load 9\.\n\n### TypeScript/);
+        assert.doesNotMatch(markdown(strykerScores({ files: {} }), mutmutScores(""), "d"), /Last Stryker run/);
+    });
+
+    it("names the files of `mutate` the report has no result for", () => {
+        const ls = (d: string) => ({ lib: ["a.ts", "a.test.ts", "b.ts", "c.tsx"], policy: ["index.ts", "s3.ts"] })[d] ?? [];
+        const mutate = ["lib/*.ts", "!lib/*.test.ts", "policy/*.ts", "!policy/index.ts", "tools/graph.ts"];
+        assert.deepEqual(unscored(mutate, ["lib/a.ts", "policy/s3.ts"], ls), ["lib/b.ts", "tools/graph.ts"]);
+        assert.deepEqual(unscored(mutate, ["lib/a.ts", "lib/b.ts", "policy/s3.ts", "tools/graph.ts"], ls), []);
+    });
+
+    it("every committed judgement gives a reason", () => {
+        for (const [key, why] of Object.entries(EQUIVALENT)) {
+            assert.match(key, /^[\w./-]+\.ts:\d+: \w+( -> .+)?$/, key);
+            assert.match(why, /^(equivalent|not worth a test|killed by hand)[:,]/, `${key}: ${why}`);
+        }
     });
 
     it("shows timeouts apart: the score counts them as kills, the second score does not", () => {
@@ -58,8 +105,8 @@ describe("mutation report", () => {
         assert.equal(score(m), 0.8);
         assert.equal(killedScore(m), 0.6);
         const md = markdown(mutmutScores("    pipelines.x.x_f__mutmut_1: timeout\n    pipelines.x.x_f__mutmut_2: killed"), mutmutScores(""), "d");
-        assert.match(md, /\| module \| killed \| timeout \| survived \| no test \| not run \| score \| without timeouts \|/);
-        assert.match(md, /\| \*\*all\*\* \| 1 \| 1 \| 0 \| 0 \| 0 \| 100\.0 % \| 50\.0 % \|/);
+        assert.match(md, /\| module \| killed \| timeout \| survived \| no test \| not run \| score \| without timeouts \| judged \| score, judged out \|/);
+        assert.match(md, /\| \*\*all\*\* \| 1 \| 1 \| 0 \| 0 \| 0 \| 100\.0 % \| 50\.0 % \| 0 \| 100\.0 % \|/);
     });
 
     it("lists the Python functions a pragma keeps out, with the pragma's reason, and the TypeScript files left out", () => {

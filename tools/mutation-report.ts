@@ -3,6 +3,7 @@
 //
 //   ts-node tools/mutation-report.ts <stryker.json> <mutmut.txt> <out.md>
 import * as fs from "fs";
+import * as path from "path";
 
 export interface ModuleScore {
     module: string;
@@ -32,6 +33,9 @@ export interface Survivor {
     module: string;
     where: string;
     what: string;
+    /** Stryker's: the line and the judgement key's "<mutator> -> <replacement>" (mutmut's survivors have neither). */
+    line?: number;
+    mutant?: string;
 }
 
 /** Per file of a Stryker JSON report, with its survivors. */
@@ -45,12 +49,16 @@ export function strykerScores(report: { files: Record<string, { mutants: any[] }
                 keyof ModuleScore | undefined;
             if (k) (s[k] as number)++;
             else s.other++;
-            if (m.status === "Survived" || m.status === "NoCoverage")
+            if (m.status === "Survived" || m.status === "NoCoverage") {
+                const mutant = `${m.mutatorName}${m.replacement !== undefined ? ` -> ${JSON.stringify(m.replacement).slice(0, 60).replace(/\]\(/g, "] (")}` : ""}`;
                 survivors.push({
                     module: file,
                     where: `${file}:${m.location.start.line}`,
-                    what: `${m.mutatorName}${m.replacement !== undefined ? ` -> ${JSON.stringify(m.replacement).slice(0, 60).replace(/\]\(/g, "] (")}` : ""}${m.status === "NoCoverage" ? " (no test covers it)" : ""}`,
+                    what: `${mutant}${m.status === "NoCoverage" ? " (no test covers it)" : ""}`,
+                    line: m.location.start.line,
+                    mutant,
                 });
+            }
         }
         scores.push(s);
     }
@@ -92,37 +100,60 @@ function total(scores: ModuleScore[], module: string): ModuleScore {
     );
 }
 
-function table(title: string, scores: ModuleScore[]): string {
-    const rows = [...scores, total(scores, "**all**")].map(
-        (s) => `| ${s.module} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.other} | ${pct(score(s))} | ${pct(killedScore(s))} |`,
+/** The score with the judged survivors taken out of the mutants (an equivalent mutant cannot be killed). */
+export function judgedScore(m: ModuleScore, judged: number): number {
+    const valid = m.killed + m.timeout + m.survived + m.noCoverage - judged;
+    return valid <= 0 ? NaN : (m.killed + m.timeout) / valid;
+}
+
+function table(title: string, scores: ModuleScore[], judged: Map<string, number> = new Map()): string {
+    const all = [...judged.values()].reduce((a, b) => a + b, 0);
+    const rows = [...scores.map((s) => [s, judged.get(s.module) ?? 0] as const), [total(scores, "**all**"), all] as const].map(
+        ([s, j]) =>
+            `| ${s.module} | ${s.killed} | ${s.timeout} | ${s.survived} | ${s.noCoverage} | ${s.other} | ${pct(score(s))} | ${pct(killedScore(s))} | ${j} | ${pct(judgedScore(s, j))} |`,
     );
     return [
         `### ${title}`,
         "",
-        "| module | killed | timeout | survived | no test | not run | score | without timeouts |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| module | killed | timeout | survived | no test | not run | score | without timeouts | judged | score, judged out |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
         ...rows,
         "",
     ].join("\n");
 }
 
 /**
- * Survivors judged equivalent (no input tells them from the code), by "<file>:<line>: <mutator>",
- * with the reason. A survivor not listed here is work left: kill it or say why it is equivalent.
+ * Survivors judged (equivalent, or why no test is worth it), from reports/mutation-equivalent.json:
+ * "<file>:<line>: <mutator> -> <replacement>" (the survivor's line in docs/mutation.md) -> reason.
+ * A survivor not listed there is work left: kill it or judge it.
  */
-export const EQUIVALENT: Record<string, string> = {
-    "lib/await.ts:36: ArrayDeclaration":
-        "equivalent: list() of a spec without a node-set list; every caller reads fields of the elements, and a string element has none, so one odd element counts like none",
-    "platform/karpenter/interruption.ts:98: LogicalOperator":
-        "not equivalent, killed by hand: applied to the file, interruption.test.ts fails 2 rows ('a nested map against a scalar'); Stryker's per-test coverage does not run those rows against it",
-    "platform/karpenter/interruption.ts:98: ConditionalExpression":
-        "equivalent for the rules' patterns: a truthy non-object event value then reaches matchesEventPattern(want, value), whose keys miss on a string or number; only a pattern key a string has (length) would tell, and no rule here has one",
-};
+export const EQUIVALENT_FILE = path.join(__dirname, "..", "reports", "mutation-equivalent.json");
+export const EQUIVALENT: Record<string, string> = fs.existsSync(EQUIVALENT_FILE) ? JSON.parse(fs.readFileSync(EQUIVALENT_FILE, "utf8")) : {};
 
 /** Python survivors judged equivalent, by mutmut's name ("<module> <function>__mutmut_<n>"), with the reason. */
 export const EQUIVALENT_PY: Record<string, string> = {};
 
-const equivalentReason = (x: Survivor) => EQUIVALENT[`${x.where}: ${x.what.split(" -> ")[0]}`] ?? EQUIVALENT_PY[x.where];
+/** How far a judged line may have moved since it was judged (code edited above it). */
+const DRIFT = 10;
+
+/**
+ * The judgement of a survivor: its exact key, else the same file, mutator and replacement judged
+ * within DRIFT lines (the nearest), so the list stays true when code moves a little.
+ */
+export function judgement(x: Survivor, judged: Record<string, string> = EQUIVALENT): string | undefined {
+    if (x.line === undefined || x.mutant === undefined) return judged[x.where] ?? EQUIVALENT_PY[x.where];
+    const exact = judged[`${x.where}: ${x.mutant}`];
+    if (exact !== undefined) return exact;
+    let best: [number, string] | undefined;
+    for (const [key, why] of Object.entries(judged)) {
+        const k = /^(.+):(\d+): (.+)$/.exec(key);
+        if (!k || k[1] !== x.module || k[3] !== x.mutant) continue;
+        const d = Math.abs(Number(k[2]) - x.line);
+        if (d <= DRIFT && (!best || d < best[0])) best = [d, why];
+    }
+    return best?.[1];
+}
+const equivalentReason = (x: Survivor) => judgement(x);
 
 /**
  * In the issue's scope but not mutated by `npm run mutation`, each with the reason. The plan-backed
@@ -135,6 +166,23 @@ export const NOT_MUTATED_TS: Record<string, string> = {
         "builders judged only through the plan (cached across mutants: every mutant would survive); each joins `mutate` with unit specs of its own",
     "aws/*/ helpers other than network/cidr.ts, network/zones.ts": "as the builders: their checks are plan-backed (aws/**/*.test.ts)",
 };
+
+/**
+ * Files stryker.config.json's `mutate` names (globs with "*" inside one path segment, "!" to
+ * exclude) that the report has no result for: in scope, not run yet.
+ */
+export function unscored(mutate: string[], scored: string[], ls: (dir: string) => string[] = (d) => (fs.existsSync(d) ? fs.readdirSync(d) : [])): string[] {
+    const re = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+    const expand = (g: string) =>
+        g.includes("*")
+            ? ls(path.posix.dirname(g))
+                  .map((f) => path.posix.join(path.posix.dirname(g), f))
+                  .filter((f) => re(g).test(f))
+            : [g];
+    const files = new Set(mutate.filter((g) => !g.startsWith("!")).flatMap(expand));
+    for (const g of mutate.filter((x) => x.startsWith("!"))) for (const f of [...files]) if (re(g.slice(1)).test(f)) files.delete(f);
+    return [...files].filter((f) => !scored.includes(f)).sort();
+}
 
 /** Functions kept out of mutmut by `# pragma: no mutate start (reason)` in the given Python sources. */
 export function pythonExclusions(files: string[], read: (f: string) => string = (f) => fs.readFileSync(f, "utf8")): { where: string; why: string }[] {
@@ -150,11 +198,19 @@ export function pythonExclusions(files: string[], read: (f: string) => string = 
     return out;
 }
 
+function judgedCount(survivors: Survivor[]): Map<string, number> {
+    const out = new Map<string, number>();
+    for (const x of survivors) if (equivalentReason(x)) out.set(x.module, (out.get(x.module) ?? 0) + 1);
+    return out;
+}
+
 export function markdown(
     ts: ReturnType<typeof strykerScores>,
     py: ReturnType<typeof mutmutScores>,
     date: string,
     notMutated: { ts: Record<string, string>; py: { where: string; why: string }[] } = { ts: {}, py: [] },
+    /** How the run went (command, minutes, load), from scripts/mutation.sh. */
+    note = "",
 ): string {
     const list = (s: Survivor[]) => s.map((x) => `- ${x.where}: ${x.what}${equivalentReason(x) ? ` — ${equivalentReason(x)}` : ""}`).join("\n");
     const classified = [...ts.survivors, ...py.survivors].filter((x) => equivalentReason(x)).length;
@@ -169,10 +225,11 @@ export function markdown(
         'slow survivor). "not run": Stryker\'s ignored static mutants (module-level tables such as',
         "lib/await.ts's conditions, which the plan-backed suites check: test/lifecycle.test.ts) and compile errors; mutmut's",
         `"no test" are functions no test in \`pipelines/tests\` calls. Survivors are listed below; ${classified} of them`,
-        "with a judgement (EQUIVALENT in tools/mutation-report.ts), the others are work left. Targets (issue 21): 85 % TypeScript, 80 % Python.",
+        'with a judgement (reports/mutation-equivalent.json; "judged" and "score, judged out" take them out of the count), the others are work left. Targets (issue 21): 85 % TypeScript, 80 % Python.',
         "",
-        table("TypeScript (Stryker)", ts.scores),
-        table("Python (mutmut)", py.scores),
+        ...(note ? [note, ""] : []),
+        table("TypeScript (Stryker)", ts.scores, judgedCount(ts.survivors)),
+        table("Python (mutmut)", py.scores, judgedCount(py.survivors)),
         ...(excluded.length ? ["## In scope, not mutated", "", ...excluded, ""] : []),
         "## Survivors (TypeScript)",
         "",
@@ -183,6 +240,16 @@ export function markdown(
         list(py.survivors),
         "",
     ].join("\n");
+}
+
+/** The files of `mutate` the report has no result for, each with why. */
+function notRun(ts: ReturnType<typeof strykerScores>): Record<string, string> {
+    const mutate: string[] = JSON.parse(fs.readFileSync("stryker.config.json", "utf8")).mutate;
+    const files = unscored(
+        mutate,
+        ts.scores.map((s) => s.module),
+    );
+    return Object.fromEntries(files.map((f) => [f, `in \`mutate\`, no result yet (the last runs did not reach it: \`MUTATE=${f} npm run mutation\`)`]));
 }
 
 if (require.main === module) {
@@ -196,11 +263,24 @@ if (require.main === module) {
     // The Python sources mutmut mutates, from pyproject.toml's [tool.mutmut] source_paths.
     const toml = fs.readFileSync("pyproject.toml", "utf8");
     const sources = [...(/^source_paths = \[([^\]]*)\]/m.exec(toml)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
-    fs.writeFileSync(out, markdown(ts, py, new Date().toISOString().slice(0, 10), { ts: NOT_MUTATED_TS, py: pythonExclusions(sources) }));
+    fs.writeFileSync(
+        out,
+        markdown(
+            ts,
+            py,
+            new Date().toISOString().slice(0, 10),
+            { ts: { ...NOT_MUTATED_TS, ...notRun(ts) }, py: pythonExclusions(sources) },
+            process.env.BDOK_MUTATION_NOTE ?? "",
+        ),
+    );
     for (const [what, s] of [
         ["TypeScript", total(ts.scores, "")],
         ["Python", total(py.scores, "")],
-    ] as const)
-        console.log(`${what}: ${pct(score(s))} (${s.killed + s.timeout} of ${s.killed + s.timeout + s.survived + s.noCoverage})`);
+    ] as const) {
+        const j = [...judgedCount(what === "TypeScript" ? ts.survivors : py.survivors).values()].reduce((a, b) => a + b, 0);
+        console.log(
+            `${what}: ${pct(score(s))} (${s.killed + s.timeout} of ${s.killed + s.timeout + s.survived + s.noCoverage}); ${pct(judgedScore(s, j))} with ${j} judged survivors out`,
+        );
+    }
     console.log(`wrote ${out}`);
 }
