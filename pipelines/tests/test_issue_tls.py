@@ -133,5 +133,51 @@ class IssueTest(unittest.TestCase):
             issue_tls.run(Api(data=None, patch_status=403), issue_tls.settings_from_env(ENV), NOW)
 
 
+def stored(files):
+    """The server Secret's data as run() writes it: base64 of each PEM file."""
+    return {k: base64.b64encode(files[k]).decode() for k in issue_tls.KEYS}
+
+
+@unittest.skipUnless(HAS_CRYPTOGRAPHY, SKIP)
+class CertificateTest(unittest.TestCase):
+    def test_still_good_boundaries(self):
+        from cryptography import x509
+
+        files = issue_tls.issue(NAMES, NOW, 90)
+        leaf = x509.load_pem_x509_certificates(files["tls.crt"])[0]
+        renew_at = leaf.not_valid_after_utc - dt.timedelta(days=30)  # renewal window of 30 days
+        other_ca = issue_tls.new_ca(NAMES, NOW, 400)["ca.crt"]
+        data = stored(files)
+        cases = [
+            ("fresh", data, NOW, None, True),
+            ("one second before the renewal window", data, renew_at - dt.timedelta(seconds=1), None, True),
+            ("at the renewal window", data, renew_at, None, False),
+            ("signed by the kept CA", data, NOW, files["ca.crt"], True),
+            ("another CA kept", data, NOW, other_ca, False),
+            # ca.crt says the kept CA but another signed the certificate: verify_directly_issued_by raises
+            # cryptography.exceptions.InvalidSignature.
+            ("signed by another CA", {**data, "ca.crt": base64.b64encode(other_ca).decode()}, NOW, other_ca, False),
+            ("not a certificate", {**data, "tls.crt": base64.b64encode(b"garbage").decode()}, NOW, None, False),
+        ] + [(f"no {k}", {**data, k: ""}, NOW, None, False) for k in issue_tls.KEYS]
+        for what, d, now, ca, want in cases:
+            with self.subTest(what):
+                self.assertEqual(issue_tls.still_good(d, NAMES, now, 30, ca), want)
+
+    def test_leaf_fields(self):
+        # Subject: the first name; valid from a little before now (clock skew), the CA outliving it; the SAN
+        # non-critical as RFC 5280 4.2.1.6 asks when the subject is not empty.
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        files = issue_tls.issue(NAMES, NOW, 90)
+        leaf, ca = x509.load_pem_x509_certificates(files["tls.crt"])
+        self.assertEqual(leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, NAMES[0])
+        self.assertLess(leaf.not_valid_before_utc, NOW)
+        self.assertGreater(leaf.not_valid_before_utc, NOW - dt.timedelta(hours=1))
+        self.assertEqual(leaf.not_valid_after_utc, NOW + dt.timedelta(days=90))
+        self.assertGreaterEqual(ca.not_valid_after_utc, leaf.not_valid_after_utc + dt.timedelta(days=365))
+        self.assertFalse(leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).critical)
+
+
 if __name__ == "__main__":
     unittest.main()
