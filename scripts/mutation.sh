@@ -20,7 +20,8 @@ npx stryker run
 # mutmut from PyPI, pinned in requirements-mutation.txt, in a venv that sees the system's pytest.
 venv="$cache/mutation-venv"
 [ -x "$venv/bin/mutmut" ] || { python3 -m venv --system-site-packages "$venv" && "$venv/bin/pip" install -q -r requirements-mutation.txt; }
-"$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
-"$venv/bin/mutmut" results --all true >reports/mutmut.txt
+# mutmut resumes: mutants/ (ignored) keeps each verdict and reruns only mutants whose function changed.
+nice -n 19 "$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
+"$venv/bin/python" scripts/mutmut_summary.py >reports/mutmut.txt # the stable form: counts, then each mutant not killed
 
 npx ts-node --transpile-only tools/mutation-report.ts reports/stryker.json reports/mutmut.txt docs/mutation.md

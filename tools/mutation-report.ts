@@ -57,11 +57,26 @@ export function strykerScores(report: { files: Record<string, { mutants: any[] }
     return { scores, survivors };
 }
 
-/** Per module of `mutmut results --all true` lines ("    pipelines.tables.x_f__mutmut_3: survived"). */
+/**
+ * Per module, from scripts/mutmut_summary.py's stable form ("module <m> killed=.. timeout=.. survived=..
+ * no-tests=.. not-run=..", then "<status> <m> <function>: <before> => <after>" per mutant not killed) or
+ * from `mutmut results --all true` lines ("    pipelines.tables.x_f__mutmut_3: survived").
+ */
 export function mutmutScores(text: string): { scores: ModuleScore[]; survivors: Survivor[] } {
     const by = new Map<string, ModuleScore>();
     const survivors: Survivor[] = [];
     for (const line of text.split("\n")) {
+        const c = /^module (\S+) killed=(\d+) timeout=(\d+) survived=(\d+) no-tests=(\d+) not-run=(\d+)$/.exec(line);
+        if (c) {
+            const [killed, timeout, survived, noCoverage, other] = c.slice(2).map(Number);
+            by.set(c[1], { module: c[1], killed, timeout, survived, noCoverage, other });
+            continue;
+        }
+        const l = /^(survived|no tests) (\S+) (.+)$/.exec(line);
+        if (l) {
+            survivors.push({ module: l[2], where: `${l[2]} ${l[3]}`, what: l[1] === "no tests" ? "no test covers it" : "survived" });
+            continue;
+        }
         const m = /^\s*([\w.]+)\.(x\S*__mutmut_\d+): (.+)$/.exec(line);
         if (!m) continue;
         const [, module, name, status] = m;
@@ -119,8 +134,8 @@ export const EQUIVALENT: Record<string, string> = {
         "equivalent for the rules' patterns: a truthy non-object event value then reaches matchesEventPattern(want, value), whose keys miss on a string or number; only a pattern key a string has (length) would tell, and no rule here has one",
 };
 
-/** Python survivors judged equivalent, by mutmut's name ("<module> <function>__mutmut_<n>"), with the reason. */
-export const EQUIVALENT_PY: Record<string, string> = {};
+/** Python survivors judged, by "<module> <function>: <before> => <after>" (reports/mutmut.txt), with the reason. */
+export const EQUIVALENT_PY: Record<string, string> = JSON.parse(fs.readFileSync(`${__dirname}/../reports/mutation-equivalent-py.json`, "utf8"));
 
 const equivalentReason = (x: Survivor) => EQUIVALENT[`${x.where}: ${x.what.split(" -> ")[0]}`] ?? EQUIVALENT_PY[x.where];
 
