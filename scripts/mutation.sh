@@ -22,6 +22,7 @@ venv="$cache/mutation-venv"
 [ -x "$venv/bin/mutmut" ] || { python3 -m venv --system-site-packages "$venv" && "$venv/bin/pip" install -q -r requirements-mutation.txt; }
 # mutmut resumes: mutants/ (ignored) keeps each verdict and reruns only mutants whose function changed.
 nice -n 19 "$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
-"$venv/bin/python" scripts/mutmut_summary.py >reports/mutmut.txt # the stable form: counts, then each mutant not killed
+# The stable form: counts, then each mutant not killed.
+"$venv/bin/python" scripts/mutmut_summary.py >"$cache/mutmut.txt" && mv "$cache/mutmut.txt" reports/mutmut.txt
 
 npx ts-node --transpile-only tools/mutation-report.ts reports/stryker.json reports/mutmut.txt docs/mutation.md

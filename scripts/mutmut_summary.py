@@ -88,9 +88,10 @@ def main() -> int:
         print("no mutmut results under mutants/: run mutmut first", file=sys.stderr)
         return 1
     paths = {name: Path(*module.split(".")).with_suffix(".py") for module, codes in results.items() for name in codes}
-    print("# mutmut's results (scripts/mutmut_summary.py): per module the counts, then each mutant not killed.")
     judged = json.loads(Path("reports/mutation-equivalent-py.json").read_text(encoding="utf-8"))
-    print("\n".join(summary(results, lambda name: get_diff_for_mutant(name, path=paths[name]), judged)))
+    lines = summary(results, lambda name: get_diff_for_mutant(name, path=paths[name]), judged)
+    print("# mutmut's results (scripts/mutmut_summary.py): per module the counts, then each mutant not killed.")
+    print("\n".join(lines))
     return 0
 
 
