@@ -1,4 +1,7 @@
+import argparse
+import contextlib
 import copy
+import io
 import json
 import re
 import tempfile
@@ -67,6 +70,23 @@ class DeclarationTest(unittest.TestCase):
             self.assertEqual(table.properties["write.format.default"], "parquet", table.id)
             # Every streaming commit writes a metadata.json; expire_snapshots does not remove those.
             self.assertEqual(table.properties["write.metadata.delete-after-commit.enabled"], "true", table.id)
+
+    def test_missing_lake_settings_name_what_to_set(self):
+        # The jobs' pods get LAKE_BUCKET and AWS_REGION from the program; the error says which is missing.
+        for bucket, region, words in [("", "eu-west-1", ("--bucket", "LAKE_BUCKET")), ("lake", "", ("--region", "AWS_REGION"))]:
+            parser = argparse.ArgumentParser()
+            lake.add_lake_arguments(parser, {})
+            args = parser.parse_args(["--bucket", bucket, "--region", region])
+            err = io.StringIO()
+            with self.subTest(words=words), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                lake.check_lake_arguments(parser, args)
+            for word in words:
+                self.assertIn(word, err.getvalue())
+        for bucket, region in [("", "eu-west-1"), ("lake", "")]:
+            with self.assertRaises(lake.DeclarationError) as caught:
+                lake.catalog_conf(declaration(), bucket, region)
+            self.assertIn("bucket", str(caught.exception))
+            self.assertIn("region", str(caught.exception))
 
     def test_names_are_what_icebergs_glue_catalog_accepts(self):
         for table in declaration().tables.values():
@@ -204,8 +224,11 @@ class OverwriteModel:
     do to a table's rows (Iceberg docs, Spark writes): static mode without a PARTITION clause
     replaces every row, dynamic mode only the partitions the new rows fall in."""
 
-    def __init__(self, partition_of):
+    def __init__(self, partition_of, session_default="static"):
+        # session_default: the mode the session had before the plan's conf (Spark's own default is static,
+        # SQLConf.PARTITION_OVERWRITE_MODE; a spark-defaults or a user's conf may set dynamic).
         self.partition_of = partition_of
+        self.session_default = session_default
         self.rows = []
         self.snapshots = 0
 
@@ -214,7 +237,7 @@ class OverwriteModel:
         assert verb, plan.statement
         if verb.group(1) == "INTO":
             self.rows = self.rows + list(rows)
-        elif plan.conf.get("spark.sql.sources.partitionOverwriteMode", "static") == "static":
+        elif plan.conf.get("spark.sql.sources.partitionOverwriteMode", self.session_default) == "static":
             assert " PARTITION " not in plan.statement
             self.rows = list(rows)
         else:
@@ -264,6 +287,31 @@ class BatchWritePlanTest(unittest.TestCase):
             table.run(plan, first)
             table.run(plan, second)
             self.assertEqual(len(table.rows), rows_after, plan)
+
+    def test_the_plan_replaces_the_table_even_where_the_session_says_dynamic(self):
+        table = OverwriteModel(lambda row: row["titletype"], session_default="dynamic")
+        table.run(self.plan, [{"tconst": "tt1", "titletype": "movie"}, {"tconst": "tt9", "titletype": "tvPilot"}])
+        table.run(self.plan, [{"tconst": "tt1", "titletype": "movie"}])
+        self.assertEqual(table.rows, [{"tconst": "tt1", "titletype": "movie"}])
+
+    def test_view_names(self):
+        # A Spark temp view name is an SQL identifier: letters of either case, digits, underscores.
+        for view, ok in [
+            ("staged", True),
+            ("Staged_IMDB_2", True),
+            ("_v", True),
+            ("2v", False),
+            ("v-1", False),
+            ("v w", False),
+            ("", False),
+        ]:
+            with self.subTest(view=view):
+                if ok:
+                    self.assertTrue(lake.batch_write_plan(self.d, self.table, "db", view).statement.endswith(f" FROM {view}"))
+                else:
+                    with self.assertRaises(lake.DeclarationError) as caught:
+                        lake.batch_write_plan(self.d, self.table, "db", view)
+                    self.assertIn(repr(view), str(caught.exception))
 
     def test_streamed_tables_have_no_batch_plan(self):
         with self.assertRaisesRegex(lake.DeclarationError, "stream"):
