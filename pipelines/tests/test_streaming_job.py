@@ -135,6 +135,20 @@ class EnvelopeTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             job.envelope(incomplete)
 
+    def test_logical_types_are_connects_own(self):
+        # Connect's logical schemas are version 1 (org.apache.kafka.connect.data.Timestamp and Date:
+        # SchemaBuilder.int64()/int32().name(LOGICAL_NAME).version(1)); ConnectSchema.equals compares the version.
+        logical = [f for f in job.connect_schema()["fields"] if "name" in f]
+        self.assertTrue(logical)
+        for field in logical:
+            self.assertRegex(field["name"], r"^org\.apache\.kafka\.connect\.data\.(Timestamp|Date)$")
+            self.assertEqual(field.get("version"), 1, field)
+
+    def test_the_envelope_error_names_the_fields(self):
+        with self.assertRaises(ValueError) as caught:
+            job.envelope(dict(self.record, surprise=1))
+        self.assertIn("surprise", str(caught.exception))
+
     def test_key_envelope(self):
         self.assertEqual(job.key_envelope(42), {"schema": {"type": "int32", "optional": False}, "payload": 42})
 
@@ -230,6 +244,19 @@ ENV = {
 
 
 class ArgsTest(unittest.TestCase):
+    def test_watched_paths_leave_help_to_the_real_parser(self):
+        # The pre-parse runs before the job's parser: it must not answer --help itself (nor exit).
+        self.assertEqual(job.watched_paths(["--help", "--restart-on-change", "/a", "--restart-on-change", "/b"]), ["/a", "/b"])
+        self.assertEqual(job.watched_paths(["-h"]), [])
+
+    def test_api_value_ddl_is_name_type_pairs(self):
+        # from_json's DDL: "name type, name type"; every type a Spark SQL type name.
+        pairs = [part.strip().split(" ") for part in job.api_value_ddl().split(",")]
+        self.assertEqual([p[0] for p in pairs], [name for name, _ in job.API_FIELDS])
+        for pair in pairs:
+            self.assertEqual(len(pair), 2, pair)
+            self.assertIn(pair[1].lower(), {"string", "int", "bigint", "long", "double", "float", "boolean", "date", "timestamp"})
+
     def test_defaults_and_checkpoints_from_bucket(self):
         args = job.parse_args([], env=ENV)
         self.assertEqual(args.bootstrap_servers, "kafka:9093")
