@@ -94,14 +94,15 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(simulator.settings_from_env(env), simulator.Settings(rows_per_second=0.5, max_rows=100))
 
     def test_invalid(self):
-        for env in [
-            dict(PG_ENV, SIM_ROWS_PER_SECOND="0"),
-            dict(PG_ENV, SIM_ROWS_PER_SECOND="fast"),
-            dict(PG_ENV, SIM_MAX_ROWS="-1"),
-            dict(PG_ENV, SIM_MAX_ROWS="1.5"),
-            {k: v for k, v in PG_ENV.items() if k != "PGPASSWORD"},
+        # Each error names the variable to fix (and the pod logs it before exiting).
+        for env, name in [
+            (dict(PG_ENV, SIM_ROWS_PER_SECOND="0"), "SIM_ROWS_PER_SECOND"),
+            (dict(PG_ENV, SIM_ROWS_PER_SECOND="fast"), "SIM_ROWS_PER_SECOND"),
+            (dict(PG_ENV, SIM_MAX_ROWS="-1"), "SIM_MAX_ROWS"),
+            (dict(PG_ENV, SIM_MAX_ROWS="1.5"), "SIM_MAX_ROWS"),
+            ({k: v for k, v in PG_ENV.items() if k != "PGPASSWORD"}, "PGPASSWORD"),
         ]:
-            with self.subTest(env=env), self.assertRaises(ValueError):
+            with self.subTest(env=env), self.assertRaisesRegex(ValueError, name):
                 simulator.settings_from_env(env)
 
 
