@@ -1,5 +1,9 @@
+import contextlib
+import io
 import json
+import os
 import re
+import tempfile
 import unittest
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -273,6 +277,68 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual(args.kafka_options, {})
         self.assertEqual((args.bucket, args.region, args.lake_database), ("lake", "eu-west-1", "bdok_dev_realtime"))
         self.assertEqual(args.commit_interval, "60 seconds")
+
+    def test_sinks_need_distinct_checkpoints_whatever_the_trailing_slash(self):
+        # Two queries on one checkpoint corrupt each other's offsets; "x" and "x/" are the same location.
+        a, b = "s3a://lake/cp/a", "s3a://lake/cp/b"
+        refused = [
+            ["--checkpoint", a, "--lake-checkpoint", a + "/"],
+            ["--checkpoint", a + "/", "--lake-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "/"],
+            ["--checkpoint", a + "/", "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b + "/", "--api-topic", "t", "--api-checkpoint", b],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", b + "/"],
+            ["--api-checkpoint", a],
+        ]
+        for argv in refused:
+            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+                job.parse_args(argv, env=ENV)
+        args = job.parse_args(["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "x"], env=ENV)
+        self.assertEqual((args.checkpoint, args.lake_checkpoint, args.api_checkpoint), (a, b, a + "x"))
+        self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
+
+    def test_watch_seconds_at_least_one_and_data_loss_flag(self):
+        self.assertEqual(job.parse_args(["--watch-seconds", "1"], env=ENV).watch_seconds, 1)
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            job.parse_args(["--watch-seconds", "0"], env=ENV)
+        self.assertTrue(job.parse_args(["--fail-on-data-loss", "true"], env=ENV).fail_on_data_loss)
+
+    def test_commit_interval_bounds(self):
+        # At least 10 s (each commit is a snapshot); a minute is 60 s.
+        for value, ok in [
+            ("10 seconds", True),
+            ("9 seconds", False),
+            ("11 seconds", True),
+            ("1 minute", True),
+            ("1 second", False),
+            ("", False),
+            ("10", False),
+        ]:
+            with self.subTest(value=value):
+                if ok:
+                    self.assertEqual(job.check_commit_interval(value), value)
+                else:
+                    with self.assertRaisesRegex(ValueError, "commit interval"):
+                        job.check_commit_interval(value)
+        with self.assertRaisesRegex(ValueError, "commit interval None"):
+            job.check_commit_interval(None)
+
+    def test_kafka_option_pairs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "password")
+            with open(path, "w", encoding="ascii") as f:
+                f.write("\ns3cret \r\n")
+            got = job.parse_kafka_options(["a=x=y", "kafka.b= v"], ["c=PW"], {"PW": "p"}, [f"d={path}"])
+            # The value after the first "="; a file's value loses its line end only.
+            self.assertEqual(got, {"kafka.a": "x=y", "kafka.b": " v", "kafka.c": "p", "kafka.d": "\ns3cret "})
+            # Secret files are ASCII (Strimzi's generated passwords): other bytes are refused, not guessed at.
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("pässword")
+            with self.assertRaises(ValueError):
+                job.parse_kafka_options([], [], {}, [f"d={path}"])
+        for pairs, env_pairs, kind in [(["novalue="], [], "VALUE"), (["=v"], [], "VALUE"), (["k"], [], "VALUE"), ([], ["k="], "ENV_VAR")]:
+            with self.subTest(pairs=pairs, env_pairs=env_pairs), self.assertRaisesRegex(ValueError, f"^expected KEY={kind}, got "):
+                job.parse_kafka_options(pairs, env_pairs, {})
 
     def test_commit_interval_from_env_or_flag(self):
         self.assertEqual(job.parse_args([], env={**ENV, "BDOK_ICEBERG_COMMIT_INTERVAL": "5 minutes"}).commit_interval, "5 minutes")
