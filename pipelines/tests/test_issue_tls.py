@@ -216,6 +216,32 @@ class CertificateTest(unittest.TestCase):
         self.assertIn(NAMES[0], ca.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
         self.assertLess(ca.not_valid_before_utc, NOW)
         self.assertEqual(ca.not_valid_after_utc, NOW + dt.timedelta(days=1000))
+        # Key usage of a CA that only signs certificates (and CRLs), critical as RFC 5280 4.2.1.3 advises.
+        usage = ca.extensions.get_extension_for_class(x509.KeyUsage)
+        self.assertTrue(usage.critical)
+        granted = {
+            n
+            for n in (
+                "digital_signature",
+                "content_commitment",
+                "key_encipherment",
+                "data_encipherment",
+                "key_agreement",
+                "key_cert_sign",
+                "crl_sign",
+            )
+            if getattr(usage.value, n)
+        }
+        self.assertEqual(granted, {"key_cert_sign", "crl_sign"})
+
+    def test_a_certificate_from_another_ca_is_reissued_by_run(self):
+        # The Secret holds a complete, valid certificate for the names, but signed by a CA other than the kept one.
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        issue_tls.run(api, s, NOW)
+        foreign = issue_tls.issue(NAMES, NOW, 825)
+        api.secrets["trino-tls"] = {**stored(foreign), "ca.crt": api.data["ca.crt"]}
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=1)), "issued")
 
     def test_leaf_fields(self):
         # Subject: the first name; valid from a little before now (clock skew), the CA outliving it; the SAN
