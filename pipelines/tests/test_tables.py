@@ -202,6 +202,29 @@ class DdlTest(unittest.TestCase):
         table = lake.Table(**{**d.table("imdb.title_crew").__dict__, "properties": {"format-version": "2", "k": "it's"}})
         self.assertIn("'k'='it\\'s'", lake.spark_ddl(d, table, "db"))
 
+    def test_properties_read_back_as_spark_reads_its_string_literals(self):
+        # Spark SQL string literals take backslash escapes (\\ and \'): a value with either reads back as written.
+        d = declaration()
+        props = {"format-version": "2", "k": "it's", "path": "C:\\dir\\", "z": "last"}
+        table = lake.Table(**{**d.table("imdb.title_crew").__dict__, "properties": props, "partition": []})
+        ddl = lake.spark_ddl(d, table, "db")
+        self.assertIn(" USING iceberg TBLPROPERTIES (", ddl, "no PARTITIONED BY for an unpartitioned table")
+        body = re.search(r"TBLPROPERTIES \((.*)\)$", ddl).group(1)
+        literal = r"'((?:\\.|[^'\\])*)'"
+        pairs = re.fullmatch(rf"{literal}={literal}(?:, {literal}={literal})*", body)
+        self.assertIsNotNone(pairs, body)
+        found = re.findall(rf"{literal}={literal}", body)
+        unescape = lambda text: re.sub(r"\\(.)", r"\1", text)  # noqa: E731
+        self.assertEqual({unescape(k): unescape(v) for k, v in found}, props)
+
+    def test_an_unknown_table_is_named_with_the_declared_ones(self):
+        d = declaration()
+        with self.assertRaises(lake.DeclarationError) as caught:
+            d.table("imdb.nope")
+        self.assertIn("'imdb.nope'", str(caught.exception))
+        for known in d.tables:
+            self.assertIn(known, str(caught.exception))
+
 
 class SchemaDifferencesTest(unittest.TestCase):
     def test_same_schema(self):
