@@ -291,16 +291,20 @@ class ArgsTest(unittest.TestCase):
             ["--api-checkpoint", a],
         ]
         for argv in refused:
-            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+            err = io.StringIO()
+            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
                 job.parse_args(argv, env=ENV)
+            self.assertIn("checkpoint", err.getvalue().splitlines()[-1])
         args = job.parse_args(["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "x"], env=ENV)
         self.assertEqual((args.checkpoint, args.lake_checkpoint, args.api_checkpoint), (a, b, a + "x"))
         self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
 
     def test_watch_seconds_at_least_one_and_data_loss_flag(self):
         self.assertEqual(job.parse_args(["--watch-seconds", "1"], env=ENV).watch_seconds, 1)
-        with self.assertRaises(SystemExit), contextlib.redirect_stderr(io.StringIO()):
+        err = io.StringIO()
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
             job.parse_args(["--watch-seconds", "0"], env=ENV)
+        self.assertIn("--watch-seconds", err.getvalue())
         self.assertTrue(job.parse_args(["--fail-on-data-loss", "true"], env=ENV).fail_on_data_loss)
 
     def test_commit_interval_bounds(self):

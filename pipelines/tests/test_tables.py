@@ -5,7 +5,9 @@ import io
 import json
 import re
 import tempfile
+import os
 import unittest
+import unittest.mock
 from pathlib import Path
 
 from pipelines import tables as lake
@@ -216,6 +218,21 @@ class DdlTest(unittest.TestCase):
         found = re.findall(rf"{literal}={literal}", body)
         unescape = lambda text: re.sub(r"\\(.)", r"\1", text)  # noqa: E731
         self.assertEqual({unescape(k): unescape(v) for k, v in found}, props)
+
+    def test_the_declaration_from_the_environment_when_not_beside_the_module(self):
+        # A Spark job's pod may get tables.json elsewhere: the program names it in BDOK_TABLES_JSON
+        # (pipelines/lake.ts LAKE_DECLARATION_ENV).
+        real = Path(lake.__file__).with_name("tables.json")
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
+            with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": str(real)}):
+                self.assertEqual(lake._find_declaration(), real)
+
+    def test_partition_columns_are_listed_in_order(self):
+        d = declaration()
+        base = d.table("imdb.title_crew")
+        columns = base.column_names[:2]
+        table = lake.Table(**{**base.__dict__, "partition": tuple(("identity", c) for c in columns)})
+        self.assertEqual(lake.partition_ddl(table), f" PARTITIONED BY ({columns[0]}, {columns[1]})")
 
     def test_an_unknown_table_is_named_with_the_declared_ones(self):
         d = declaration()
