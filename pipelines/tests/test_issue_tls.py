@@ -57,6 +57,10 @@ class SettingsTest(unittest.TestCase):
         with self.assertRaisesRegex(ValueError, "CA_VALID_DAYS"):
             issue_tls.settings_from_env({**ENV, "CA_VALID_DAYS": "800"})
 
+    def test_a_failed_read_names_the_secret_and_status(self):
+        with self.assertRaisesRegex(RuntimeError, "trino/trino-tls.*403"):
+            issue_tls._get(lambda *request: (403, None), "trino", "trino-tls")
+
     def test_environment_table(self):
         # The Job's environment (the module's docstring): days from VALID_DAYS, RENEW_DAYS, CA_VALID_DAYS.
         # A renewal window inside the validity (0 < renew < valid); a CA outliving its certificates.
@@ -213,7 +217,9 @@ class CertificateTest(unittest.TestCase):
         ca = x509.load_pem_x509_certificate(issue_tls.new_ca(NAMES, NOW, 1000)["ca.crt"])
         constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints)
         self.assertEqual((constraints.value.ca, constraints.value.path_length, constraints.critical), (True, 0, True))
-        self.assertIn(NAMES[0], ca.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+        named = x509.load_pem_x509_certificate(issue_tls.new_ca(("alpha.example", "beta.example"), NOW, 1000)["ca.crt"])
+        self.assertIn("alpha.example", named.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+        self.assertNotIn("beta", named.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
         self.assertLess(ca.not_valid_before_utc, NOW)
         self.assertEqual(ca.not_valid_after_utc, NOW + dt.timedelta(days=1000))
         # Key usage of a CA that only signs certificates (and CRLs), critical as RFC 5280 4.2.1.3 advises.
