@@ -385,7 +385,7 @@ class ArgsTest(unittest.TestCase):
             return {k: v for k, v in ENV.items() if k != key}
 
         cases = [
-            ([], without("KAFKA_BOOTSTRAP_SERVERS"), "bootstrap"),
+            ([], without("KAFKA_BOOTSTRAP_SERVERS"), "KAFKA_BOOTSTRAP_SERVERS"),
             ([], without("LAKE_BUCKET"), "LAKE_BUCKET"),
             ([], without("AWS_REGION"), "AWS_REGION"),
             ([], without("BDOK_REALTIME_DATABASE"), "BDOK_REALTIME_DATABASE"),
