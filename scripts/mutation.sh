@@ -25,8 +25,10 @@ stryker_load=$(cut -d' ' -f2 /proc/loadavg)
 # mutmut from PyPI, pinned in requirements-mutation.txt, in a venv that sees the system's pytest.
 venv="$cache/mutation-venv"
 [ -x "$venv/bin/mutmut" ] || { python3 -m venv --system-site-packages "$venv" && "$venv/bin/pip" install -q -r requirements-mutation.txt; }
-"$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
-"$venv/bin/mutmut" results --all true >reports/mutmut.txt
+# mutmut resumes: mutants/ (ignored) keeps each verdict and reruns only mutants whose function changed.
+nice -n 19 "$venv/bin/mutmut" run --max-children 1 >/dev/null 2>&1 || true # exits non-zero when mutants survive
+# The stable form: counts, then each mutant not killed.
+"$venv/bin/python" scripts/mutmut_summary.py >"$cache/mutmut.txt" && mv "$cache/mutmut.txt" reports/mutmut.txt
 
 BDOK_MUTATION_NOTE="Last Stryker run: \`npm run mutation\`${MUTATE:+ with MUTATE=\"$MUTATE\"}, $stryker_min min at load $stryker_load (5-min average at its end) on $(nproc) cores." \
     npx ts-node --transpile-only tools/mutation-report.ts "$cache/stryker.json" reports/mutmut.txt docs/mutation.md

@@ -65,11 +65,26 @@ export function strykerScores(report: { files: Record<string, { mutants: any[] }
     return { scores, survivors };
 }
 
-/** Per module of `mutmut results --all true` lines ("    pipelines.tables.x_f__mutmut_3: survived"). */
+/**
+ * Per module, from scripts/mutmut_summary.py's stable form ("module <m> killed=.. timeout=.. survived=..
+ * no-tests=.. not-run=..", then "<status> <m> <function>: <before> => <after>" per mutant not killed) or
+ * from `mutmut results --all true` lines ("    pipelines.tables.x_f__mutmut_3: survived").
+ */
 export function mutmutScores(text: string): { scores: ModuleScore[]; survivors: Survivor[] } {
     const by = new Map<string, ModuleScore>();
     const survivors: Survivor[] = [];
     for (const line of text.split("\n")) {
+        const c = /^module (\S+) killed=(\d+) timeout=(\d+) survived=(\d+) no-tests=(\d+) not-run=(\d+)$/.exec(line);
+        if (c) {
+            const [killed, timeout, survived, noCoverage, other] = c.slice(2).map(Number);
+            by.set(c[1], { module: c[1], killed, timeout, survived, noCoverage, other });
+            continue;
+        }
+        const l = /^(survived|no tests) (\S+) (.+)$/.exec(line);
+        if (l) {
+            survivors.push({ module: l[2], where: `${l[2]} ${l[3]}`, what: l[1] === "no tests" ? "no test covers it" : "survived" });
+            continue;
+        }
         const m = /^\s*([\w.]+)\.(x\S*__mutmut_\d+): (.+)$/.exec(line);
         if (!m) continue;
         const [, module, name, status] = m;
@@ -130,8 +145,8 @@ function table(title: string, scores: ModuleScore[], judged: Map<string, number>
 export const EQUIVALENT_FILE = path.join(__dirname, "..", "reports", "mutation-equivalent.json");
 export const EQUIVALENT: Record<string, string> = fs.existsSync(EQUIVALENT_FILE) ? JSON.parse(fs.readFileSync(EQUIVALENT_FILE, "utf8")) : {};
 
-/** Python survivors judged equivalent, by mutmut's name ("<module> <function>__mutmut_<n>"), with the reason. */
-export const EQUIVALENT_PY: Record<string, string> = {};
+/** Python survivors judged, by "<module> <function>: <before> => <after>" (reports/mutmut.txt), with the reason. */
+export const EQUIVALENT_PY: Record<string, string> = JSON.parse(fs.readFileSync(`${__dirname}/../reports/mutation-equivalent-py.json`, "utf8"));
 
 /** How far a judged line may have moved since it was judged (code edited above it). */
 const DRIFT = 10;

@@ -142,6 +142,7 @@ def issue(names: tuple[str, ...], now: dt.datetime, valid_days: int, ca_files: M
 def still_good(data: Mapping[str, str], names: tuple[str, ...], now: dt.datetime, renew_days: int, ca_crt: bytes | None = None) -> bool:
     """Is the stored certificate complete, for these names, valid beyond the renewal window and (given `ca_crt`) signed by that CA?"""
     from cryptography import x509
+    from cryptography.exceptions import InvalidSignature  # not in cryptography.x509: the except clause raised
 
     if not all(data.get(k) for k in KEYS):
         return False
@@ -152,7 +153,7 @@ def still_good(data: Mapping[str, str], names: tuple[str, ...], now: dt.datetime
             if base64.b64decode(data["ca.crt"]) != ca_crt:
                 return False
             cert.verify_directly_issued_by(x509.load_pem_x509_certificate(ca_crt))
-    except (ValueError, TypeError, x509.ExtensionNotFound, x509.InvalidSignature):
+    except (ValueError, TypeError, x509.ExtensionNotFound, InvalidSignature):
         return False
     return set(sans) == set(names) and cert.not_valid_after_utc - now > dt.timedelta(days=renew_days)
 

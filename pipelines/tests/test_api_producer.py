@@ -8,6 +8,7 @@ import sys
 import os
 import re
 import tempfile
+import time
 import unittest
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -474,6 +475,78 @@ class DagFileTest(unittest.TestCase):
         self.assertIs(keywords["is_paused_upon_creation"].value, False)
         imports = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "api_producer" for a in n.names}
         self.assertEqual(imports, {"SETTINGS_FILE", "main"})
+
+
+def in_zone(zone, call):
+    """call() with the machine's local time zone set to ``zone`` (the task pod's zone is not ours to choose)."""
+    saved = os.environ.get("TZ")
+    os.environ["TZ"] = zone
+    time.tzset()
+    try:
+        return call()
+    finally:
+        if saved is None:
+            del os.environ["TZ"]
+        else:
+            os.environ["TZ"] = saved
+        time.tzset()
+
+
+class ValidateBoundaryTest(unittest.TestCase):
+    def test_text_length_limit_is_inclusive(self):
+        limit = producer.MAX_TEXT
+        self.assertEqual(producer.validate(person(**{"location.city": "c" * limit}), NOW)["city"], "c" * limit)
+        with self.assertRaisesRegex(producer.Invalid, r"^location\.city: "):
+            producer.validate(person(**{"location.city": "c" * (limit + 1)}), NOW)
+
+    def test_optional_fields_name_themselves_when_bad(self):
+        for field in ("location.state", "location.postcode"):
+            with self.subTest(field=field), self.assertRaisesRegex(producer.Invalid, rf"^{re.escape(field)}: "):
+                producer.validate(person(**{field: ["not", "text"]}), NOW)
+
+    def test_oldest_birthdate_is_the_first_of_january_max_age_years_ago(self):
+        # Born on 1 January of (this year - MAX_AGE) is accepted; the day before is not.
+        first = date(NOW.year - producer.MAX_AGE, 1, 1)
+        cases = [(first, True), (date(first.year, 1, 2), True), (date(first.year, 2, 1), True), (date(first.year - 1, 12, 31), False)]
+        for born, ok in cases:
+            raw = person(**{"dob.date": f"{born.isoformat()}T12:00:00.000Z", "dob.age": producer.MAX_AGE})
+            with self.subTest(born=born):
+                if ok:
+                    self.assertEqual(producer.validate(raw, NOW)["birthdate"], born.isoformat())
+                else:
+                    with self.assertRaisesRegex(producer.Invalid, r"^dob\.date: "):
+                        producer.validate(raw, NOW)
+
+    def test_dates_do_not_follow_the_machine_zone(self):
+        # A birth instant is dated in UTC, a local (zone-less) one as written, and "today" is the UTC date of
+        # the poll, whatever the pod's local zone (here UTC-12 and UTC+14, where the calendar dates differ).
+        early = datetime(2026, 3, 1, 0, 30, tzinfo=timezone.utc)
+        cases = [
+            ("1990-06-01T00:30:00+00:00", NOW, "1990-06-01"),
+            ("1990-06-01T23:30:00Z", NOW, "1990-06-01"),
+            ("1990-06-01T00:30:00", NOW, "1990-06-01"),
+            ("2026-03-01T00:10:00+00:00", early, "2026-03-01"),  # born today, UTC: not in the future
+        ]
+        for zone in ("Etc/GMT+12", "Etc/GMT-14"):
+            for born, fetched_at, want in cases:
+                raw = person(**{"dob.date": born, "dob.age": 0})
+                with self.subTest(zone=zone, born=born):
+                    self.assertEqual(in_zone(zone, lambda: producer.validate(raw, fetched_at))["birthdate"], want)
+
+
+class RejectionTest(unittest.TestCase):
+    def test_reasons_start_with_the_field(self):
+        valid, rejected = producer.split([person(), person(email="x"), person(), {"login": {}}], NOW)
+        self.assertEqual(len(valid), 1)
+        self.assertEqual([index for index, _ in rejected], [1, 2, 3])
+        self.assertEqual([reason.split(": ")[0] for _, reason in rejected], ["email", "login.uuid", "login.uuid"])
+        self.assertNotEqual(rejected[1][1], rejected[2][1], "a repeated uuid is told from a malformed one")
+
+    def test_one_record_all_rejected_names_its_reason(self):
+        answer = json.dumps({"results": [person(email="x")]}).encode()
+        with self.assertLogs(producer.log, "WARNING") as logs, self.assertRaisesRegex(ValueError, r"all 1 records.*\(first: email: "):
+            producer.poll_once(SETTINGS, lambda u, t: answer, None, lambda: NOW)
+        self.assertTrue(any("email: " in line for line in logs.output), logs.output)
 
 
 if __name__ == "__main__":

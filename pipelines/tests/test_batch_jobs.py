@@ -37,6 +37,19 @@ class BronzeTest(unittest.TestCase):
         args = bronze.parse_args(["--bucket", "a", "--region", "us-east-1", "--database", "x_imdb"], env={})
         self.assertEqual((args.bucket, args.region, args.database), ("a", "us-east-1", "x_imdb"))
 
+    def test_each_job_reads_its_database_from_the_env_the_program_sets(self):
+        # The Spark jobs get the Glue database in BDOK_IMDB_DATABASE (ENV); without it the error names it.
+        # The region falls back to AWS_DEFAULT_REGION, as the AWS SDKs do.
+        for job in (bronze, silver):
+            with self.subTest(job=job.__name__):
+                self.assertEqual(job.parse_args([], env=ENV).database, "bdok_dev_imdb")
+                fallback = {"LAKE_BUCKET": "lake", "AWS_DEFAULT_REGION": "ap-south-1", "BDOK_IMDB_DATABASE": "d"}
+                self.assertEqual(job.parse_args([], env=fallback).region, "ap-south-1")
+                err = io.StringIO()
+                with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                    job.parse_args([], env={k: v for k, v in ENV.items() if k != "BDOK_IMDB_DATABASE"})
+                self.assertIn("BDOK_IMDB_DATABASE", err.getvalue())
+
     def test_bad_arguments_exit_with_a_message(self):
         for missing in ENV:
             env = {k: v for k, v in ENV.items() if k != missing}

@@ -121,6 +121,10 @@ class NamingTest(unittest.TestCase):
             streaming.imdb_url("title.akas")
         with self.assertRaises(ValueError):
             streaming.landing_key("../etc")
+        with self.assertRaisesRegex(ValueError, "'title.akas'") as caught:
+            streaming.imdb_url("title.akas")
+        for known in streaming.IMDB_TABLES:  # the message lists what would have worked
+            self.assertIn(known, str(caught.exception))
 
     def test_multipart_settings_fit_s3_limits(self):
         settings = streaming.MULTIPART_SETTINGS

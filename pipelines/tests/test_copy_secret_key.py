@@ -173,5 +173,28 @@ class SenderTest(unittest.TestCase):
             copy.in_cluster_sender({})
 
 
+class TargetAnswersTest(unittest.TestCase):
+    def test_the_target_secrets_failures_name_it_and_retry_as_the_sources_do(self):
+        # After the source was read: the target's GET (404 aside: "does not exist") and its PATCH.
+        s = copy.settings_from_env(ENV)
+        source = (200, secret(**{"ca.crt": "Q0E="}))
+        cases = [
+            ((source, (503, None)), copy.Retry, "GET secret kafka/bdok-es-http-ca returned HTTP 503"),
+            ((source, (403, None)), RuntimeError, "GET secret kafka/bdok-es-http-ca failed with HTTP 403"),
+            ((source, (200, secret()), (429, None)), copy.Retry, "PATCH secret kafka/bdok-es-http-ca returned HTTP 429"),
+            ((source, (200, secret()), (422, None)), RuntimeError, "PATCH secret kafka/bdok-es-http-ca failed with HTTP 422"),
+        ]
+        for answers, error, message in cases:
+            with self.subTest(message=message), self.assertRaises(error) as caught:
+                copy.copy_once(ScriptedApi(*answers), s)
+            self.assertEqual(str(caught.exception), message)
+
+    def test_settings_read_target_key_and_name_bad_values(self):
+        self.assertEqual(copy.settings_from_env({**ENV, "TARGET_KEY": "es-ca.crt"}).target_key, "es-ca.crt")
+        for env, name in [({**ENV, "COPY_ATTEMPTS": "0"}, "COPY_ATTEMPTS"), ({**ENV, "TARGET_KEY": "a,b"}, "TARGET_KEY")]:
+            with self.subTest(name=name), self.assertRaisesRegex(ValueError, name):
+                copy.settings_from_env(env)
+
+
 if __name__ == "__main__":
     unittest.main()

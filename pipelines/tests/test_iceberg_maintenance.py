@@ -1,6 +1,8 @@
 import contextlib
 import io
+import os
 import re
+import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
@@ -86,6 +88,65 @@ class ArgsTest(unittest.TestCase):
             with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
                 m.parse_args(argv, env=self.ENV)
             self.assertIn(message, err.getvalue())
+
+
+class BoundaryTest(unittest.TestCase):
+    def test_retention_minimums_are_inclusive_and_errors_name_the_value(self):
+        least = m.MIN_ORPHAN_RETENTION_DAYS
+        cases = [
+            (dict(snapshot_days=1, retain_last=1, orphan_days=least), None),
+            (dict(snapshot_days=0), "0"),
+            (dict(retain_last=0), "0"),
+            (dict(retain_last=-3), "-3"),
+            (dict(orphan_days=least - 1), str(least - 1)),
+        ]
+        for fields, value in cases:
+            with self.subTest(fields=fields):
+                retention = m.Retention(**fields)
+                if value is None:
+                    self.assertIs(retention.check(), retention)
+                else:
+                    with self.assertRaises(ValueError) as caught:
+                        retention.check()
+                    self.assertIn(f"got {value}", str(caught.exception))
+
+    def test_timestamps_are_utc_whatever_the_machine_zone(self):
+        # The job's Spark session is UTC; the literal must not follow the pod's local zone.
+        saved = os.environ.get("TZ")
+        os.environ["TZ"] = "Asia/Kolkata"
+        time.tzset()
+        try:
+            sql = m.expire_snapshots_sql("glue", "db.t", NOW, m.Retention(snapshot_days=1))
+        finally:
+            if saved is None:
+                del os.environ["TZ"]
+            else:
+                os.environ["TZ"] = saved
+            time.tzset()
+        self.assertIn("older_than => TIMESTAMP '2026-06-14 03:00:00'", sql)
+
+    def test_a_naive_now_is_refused_by_name(self):
+        with self.assertRaisesRegex(ValueError, r"^now must be"):
+            m.maintenance_plan(lake.load(), DATABASES, [], NOW.replace(tzinfo=None), m.Retention())
+
+    def test_compaction_call_is_well_formed(self):
+        # Iceberg's rewrite_data_files takes options as map(k1, v1, k2, v2, ...): one balanced call.
+        sql = m.rewrite_data_files_sql("glue", "db.t")
+        self.assertEqual(sql.count("("), sql.count(")"))
+        self.assertTrue(sql.endswith("))"), sql)
+        pairs = re.search(r"options => map\((.*)\)\)$", sql).group(1).split(", ")
+        options = dict(zip(pairs[::2], pairs[1::2]))
+        self.assertEqual(options["'partial-progress.enabled'"], "'true'")
+        self.assertEqual(options["'min-input-files'"], "'2'")
+
+    def test_numbers_are_parsed_and_the_lake_is_checked(self):
+        args = m.parse_args(["--database", "imdb=bdok_dev_imdb", "--retain-last", "3"], env=ArgsTest.ENV)
+        self.assertEqual(args.retention.retain_last, 3)
+        err = io.StringIO()
+        with self.assertRaises(SystemExit) as exit_, contextlib.redirect_stderr(err):
+            m.parse_args(["--database", "imdb=bdok_dev_imdb"], env={"AWS_REGION": "eu-west-1"})
+        self.assertEqual(exit_.exception.code, 2)
+        self.assertIn("--bucket", err.getvalue())
 
 
 if __name__ == "__main__":

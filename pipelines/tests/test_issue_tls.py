@@ -28,6 +28,10 @@ class Api:
         return self.secrets["trino-tls-ca"]
 
     def __call__(self, method, path, body, content_type):
+        # The Kubernetes API path of a Secret: /api/v1/namespaces/<namespace>/secrets/<name>.
+        assert path.startswith("/api/v1/namespaces/trino/secrets/"), path
+        # A PATCH of some keys is a JSON merge patch (RFC 7386), which the API server takes by this type.
+        assert content_type == ("application/merge-patch+json" if method == "PATCH" else None), content_type
         name = path.rsplit("/", 1)[-1]
         self.requests.append((method, name, body))
         if method == "GET":
@@ -52,6 +56,30 @@ class SettingsTest(unittest.TestCase):
             issue_tls.settings_from_env({k: v for k, v in ENV.items() if k != "CA_SECRET"})
         with self.assertRaisesRegex(ValueError, "CA_VALID_DAYS"):
             issue_tls.settings_from_env({**ENV, "CA_VALID_DAYS": "800"})
+
+    def test_a_failed_read_names_the_secret_and_status(self):
+        with self.assertRaisesRegex(RuntimeError, "trino/trino-tls.*403"):
+            issue_tls._get(lambda *request: (403, None), "trino", "trino-tls")
+
+    def test_environment_table(self):
+        # The Job's environment (the module's docstring): days from VALID_DAYS, RENEW_DAYS, CA_VALID_DAYS.
+        # A renewal window inside the validity (0 < renew < valid); a CA outliving its certificates.
+        cases = [
+            ({"VALID_DAYS": "100", "RENEW_DAYS": "1", "CA_VALID_DAYS": "101"}, (100, 1, 101)),
+            ({"VALID_DAYS": "100", "RENEW_DAYS": "99", "CA_VALID_DAYS": "5000"}, (100, 99, 5000)),
+            ({"VALID_DAYS": "100", "RENEW_DAYS": "0"}, "RENEW_DAYS"),
+            ({"VALID_DAYS": "100", "RENEW_DAYS": "100"}, "RENEW_DAYS"),
+            ({"VALID_DAYS": "100", "RENEW_DAYS": "10", "CA_VALID_DAYS": "100"}, "CA_VALID_DAYS"),
+        ]
+        for extra, want in cases:
+            with self.subTest(extra=extra):
+                if isinstance(want, str):
+                    with self.assertRaisesRegex(ValueError, want):
+                        issue_tls.settings_from_env({**ENV, **extra})
+                else:
+                    s = issue_tls.settings_from_env({**ENV, **extra})
+                    self.assertEqual((s.valid_days, s.renew_days, s.ca_valid_days), want)
+                    self.assertEqual((s.namespace, s.secret, s.ca_secret), ("trino", "trino-tls", "trino-tls-ca"))
 
 
 @unittest.skipUnless(HAS_CRYPTOGRAPHY, SKIP)
@@ -131,6 +159,110 @@ class IssueTest(unittest.TestCase):
     def test_a_failed_write_is_an_error(self):
         with self.assertRaisesRegex(RuntimeError, "PATCH secret trino/trino-tls-ca failed with HTTP 403"):
             issue_tls.run(Api(data=None, patch_status=403), issue_tls.settings_from_env(ENV), NOW)
+
+
+def stored(files):
+    """The server Secret's data as run() writes it: base64 of each PEM file."""
+    return {k: base64.b64encode(files[k]).decode() for k in issue_tls.KEYS}
+
+
+@unittest.skipUnless(HAS_CRYPTOGRAPHY, SKIP)
+class CertificateTest(unittest.TestCase):
+    def test_still_good_boundaries(self):
+        from cryptography import x509
+
+        files = issue_tls.issue(NAMES, NOW, 90)
+        leaf = x509.load_pem_x509_certificates(files["tls.crt"])[0]
+        renew_at = leaf.not_valid_after_utc - dt.timedelta(days=30)  # renewal window of 30 days
+        other_ca = issue_tls.new_ca(NAMES, NOW, 400)["ca.crt"]
+        data = stored(files)
+        cases = [
+            ("fresh", data, NOW, None, True),
+            ("one second before the renewal window", data, renew_at - dt.timedelta(seconds=1), None, True),
+            ("at the renewal window", data, renew_at, None, False),
+            ("signed by the kept CA", data, NOW, files["ca.crt"], True),
+            ("another CA kept", data, NOW, other_ca, False),
+            # ca.crt says the kept CA but another signed the certificate: verify_directly_issued_by raises
+            # cryptography.exceptions.InvalidSignature.
+            ("signed by another CA", {**data, "ca.crt": base64.b64encode(other_ca).decode()}, NOW, other_ca, False),
+            ("not a certificate", {**data, "tls.crt": base64.b64encode(b"garbage").decode()}, NOW, None, False),
+        ] + [(f"no {k}", {**data, k: ""}, NOW, None, False) for k in issue_tls.KEYS]
+        for what, d, now, ca, want in cases:
+            with self.subTest(what):
+                self.assertEqual(issue_tls.still_good(d, NAMES, now, 30, ca), want)
+
+    def test_ca_still_good_boundaries(self):
+        from cryptography import x509
+
+        ca_files = issue_tls.new_ca(NAMES, NOW, 1000)
+        end = x509.load_pem_x509_certificate(ca_files["ca.crt"]).not_valid_after_utc
+        data = {k: base64.b64encode(ca_files[k]).decode() for k in issue_tls.CA_KEYS}
+        # Kept while it outlives a certificate issued now (valid_days 90), strictly.
+        cases = [
+            ("fresh", data, NOW, True),
+            ("one second more than a certificate's life left", data, end - dt.timedelta(days=90, seconds=1), True),
+            ("exactly a certificate's life left", data, end - dt.timedelta(days=90), False),
+            ("not a certificate", {**data, "ca.crt": base64.b64encode(b"garbage").decode()}, NOW, False),
+        ] + [(f"no {k}", {**data, k: ""}, NOW, False) for k in issue_tls.CA_KEYS]
+        for what, d, now, want in cases:
+            with self.subTest(what):
+                self.assertEqual(issue_tls.ca_still_good(d, now, 90), want)
+
+    def test_ca_fields(self):
+        # The CA signs servers only (pathLenConstraint 0, RFC 5280 4.2.1.9), is named after the first name and
+        # is valid from a little before now.
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        ca = x509.load_pem_x509_certificate(issue_tls.new_ca(NAMES, NOW, 1000)["ca.crt"])
+        constraints = ca.extensions.get_extension_for_class(x509.BasicConstraints)
+        self.assertEqual((constraints.value.ca, constraints.value.path_length, constraints.critical), (True, 0, True))
+        named = x509.load_pem_x509_certificate(issue_tls.new_ca(("alpha.example", "beta.example"), NOW, 1000)["ca.crt"])
+        self.assertIn("alpha.example", named.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+        self.assertNotIn("beta", named.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value)
+        self.assertLess(ca.not_valid_before_utc, NOW)
+        self.assertEqual(ca.not_valid_after_utc, NOW + dt.timedelta(days=1000))
+        # Key usage of a CA that only signs certificates (and CRLs), critical as RFC 5280 4.2.1.3 advises.
+        usage = ca.extensions.get_extension_for_class(x509.KeyUsage)
+        self.assertTrue(usage.critical)
+        granted = {
+            n
+            for n in (
+                "digital_signature",
+                "content_commitment",
+                "key_encipherment",
+                "data_encipherment",
+                "key_agreement",
+                "key_cert_sign",
+                "crl_sign",
+            )
+            if getattr(usage.value, n)
+        }
+        self.assertEqual(granted, {"key_cert_sign", "crl_sign"})
+
+    def test_a_certificate_from_another_ca_is_reissued_by_run(self):
+        # The Secret holds a complete, valid certificate for the names, but signed by a CA other than the kept one.
+        api = Api(data=None)
+        s = issue_tls.settings_from_env(ENV)
+        issue_tls.run(api, s, NOW)
+        foreign = issue_tls.issue(NAMES, NOW, 825)
+        api.secrets["trino-tls"] = {**stored(foreign), "ca.crt": api.data["ca.crt"]}
+        self.assertEqual(issue_tls.run(api, s, NOW + dt.timedelta(days=1)), "issued")
+
+    def test_leaf_fields(self):
+        # Subject: the first name; valid from a little before now (clock skew), the CA outliving it; the SAN
+        # non-critical as RFC 5280 4.2.1.6 asks when the subject is not empty.
+        from cryptography import x509
+        from cryptography.x509.oid import NameOID
+
+        files = issue_tls.issue(NAMES, NOW, 90)
+        leaf, ca = x509.load_pem_x509_certificates(files["tls.crt"])
+        self.assertEqual(leaf.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value, NAMES[0])
+        self.assertLess(leaf.not_valid_before_utc, NOW)
+        self.assertGreater(leaf.not_valid_before_utc, NOW - dt.timedelta(hours=1))
+        self.assertEqual(leaf.not_valid_after_utc, NOW + dt.timedelta(days=90))
+        self.assertGreaterEqual(ca.not_valid_after_utc, leaf.not_valid_after_utc + dt.timedelta(days=365))
+        self.assertFalse(leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName).critical)
 
 
 if __name__ == "__main__":

@@ -65,6 +65,13 @@ class EnsureTest(unittest.TestCase):
         with self.assertRaises(RuntimeError):
             kibana.ensure_data_view(ScriptedKibana((404, ""), (400, "bad request")), self.body)
 
+    def test_a_failed_create_names_the_post(self):
+        body = kibana.data_view_body()
+        with self.assertRaisesRegex(kibana.Retry, "^POST returned 503$"):
+            kibana.ensure_data_view(ScriptedKibana((404, ""), (503, "not ready")), body)
+        with self.assertRaisesRegex(RuntimeError, "^POST /api/data_views/data_view failed with HTTP 403: forbidden$"):
+            kibana.ensure_data_view(ScriptedKibana((404, ""), (403, "forbidden")), body)
+
 
 class RunTest(unittest.TestCase):
     def test_waits_for_kibana(self):

@@ -7,7 +7,9 @@ both accept (INTERVAL '1' HOUR is standard SQL; array_agg with ORDER BY, and wit
 when the ORDER BY is on the argument itself, a rule both enforce), so they run untranslated.
 """
 
+import contextlib
 import csv
+import io
 import os
 import re
 import shutil
@@ -75,6 +77,31 @@ class DeclarationTest(unittest.TestCase):
             queries.john_wick_query('x"; DROP TABLE y; --')
         with self.assertRaises(lake.DeclarationError):
             queries.query("nope", "db")
+
+    def test_command_line(self):
+        # platform/superset's test runs `python3 -m pipelines.queries NAME DATABASE` and reads stdout: the query
+        # alone on stdout with exit 0; misuse and bad input go to stderr with exit 2 (argparse's code for usage).
+        usage = "usage: python3 -m pipelines.queries NAME DATABASE"  # the module's documented usage
+        cases = [
+            (["john_wick", "db"], 0, queries.john_wick_query("db") + "\n", None),
+            ([], 2, "", usage),
+            (["john_wick"], 2, "", usage),
+            (["john_wick", "db", "extra"], 2, "", usage),
+            (["nope", "db"], 2, "", "error: no query 'nope'"),
+            (["john_wick", "bad name"], 2, "", "error: "),
+        ]
+        for argv, code, out, err in cases:
+            with self.subTest(argv=argv):
+                stdout, stderr = io.StringIO(), io.StringIO()
+                with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+                    self.assertEqual(queries.main(argv), code)
+                self.assertEqual(stdout.getvalue(), out)
+                if err is None:
+                    self.assertEqual(stderr.getvalue(), "")
+                else:  # one line: the message, then what went wrong
+                    self.assertTrue(stderr.getvalue().startswith(err), stderr.getvalue())
+                    self.assertTrue(stderr.getvalue().endswith("\n") and stderr.getvalue().count("\n") == 1)
+                    self.assertGreater(len(stderr.getvalue()), len(err) + 1 if err == "error: " else len(err))
 
     def test_the_check_sees_undeclared_columns(self):
         sql = queries.john_wick_query("db").replace("primaryname", "actorname")

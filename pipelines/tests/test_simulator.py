@@ -2,6 +2,7 @@ import random
 import re
 import threading
 import unittest
+import unittest.mock
 from datetime import date
 
 from pipelines.realtime import simulator
@@ -93,14 +94,15 @@ class SettingsTest(unittest.TestCase):
         self.assertEqual(simulator.settings_from_env(env), simulator.Settings(rows_per_second=0.5, max_rows=100))
 
     def test_invalid(self):
-        for env in [
-            dict(PG_ENV, SIM_ROWS_PER_SECOND="0"),
-            dict(PG_ENV, SIM_ROWS_PER_SECOND="fast"),
-            dict(PG_ENV, SIM_MAX_ROWS="-1"),
-            dict(PG_ENV, SIM_MAX_ROWS="1.5"),
-            {k: v for k, v in PG_ENV.items() if k != "PGPASSWORD"},
+        # Each error names the variable to fix (and the pod logs it before exiting).
+        for env, name in [
+            (dict(PG_ENV, SIM_ROWS_PER_SECOND="0"), "SIM_ROWS_PER_SECOND"),
+            (dict(PG_ENV, SIM_ROWS_PER_SECOND="fast"), "SIM_ROWS_PER_SECOND"),
+            (dict(PG_ENV, SIM_MAX_ROWS="-1"), "SIM_MAX_ROWS"),
+            (dict(PG_ENV, SIM_MAX_ROWS="1.5"), "SIM_MAX_ROWS"),
+            ({k: v for k, v in PG_ENV.items() if k != "PGPASSWORD"}, "PGPASSWORD"),
         ]:
-            with self.subTest(env=env), self.assertRaises(ValueError):
+            with self.subTest(env=env), self.assertRaisesRegex(ValueError, name):
                 simulator.settings_from_env(env)
 
 
@@ -181,6 +183,110 @@ class RunTest(unittest.TestCase):
                 stop=threading.Event(),
                 rng=random.Random(0),
             )
+
+
+class ClockedStop:
+    """A stop event on a fake clock: wait(s) records s and advances the clock by it; set after `limit` waits."""
+
+    def __init__(self, limit=None):
+        self.now = 1000.0
+        self.waits = []
+        self.limit = limit
+
+    def is_set(self):
+        return self.limit is not None and len(self.waits) >= self.limit
+
+    def wait(self, seconds):
+        self.waits.append(seconds)
+        self.now += seconds or 0
+        return self.is_set()
+
+    def monotonic(self):
+        return self.now
+
+
+def clocked_run(settings, connect, stop, **kw):
+    with unittest.mock.patch.object(simulator.time, "monotonic", stop.monotonic):
+        return simulator.run(settings, connect=connect, retryable=(Unavailable,), stop=stop, rng=random.Random(0), **kw)
+
+
+class RunScheduleTest(unittest.TestCase):
+    def test_stops_exactly_at_max_rows(self):
+        # max_rows = 0 means forever; any other value is the exact count (the stop bounds a runaway loop).
+        for max_rows in (1, 2, 5):
+            with self.subTest(max_rows=max_rows):
+                stop = ClockedStop(limit=20)
+                self.assertEqual(clocked_run(simulator.Settings(rows_per_second=1, max_rows=max_rows), FakeConnection, stop), max_rows)
+        stop = ClockedStop(limit=7)
+        self.assertEqual(clocked_run(simulator.Settings(rows_per_second=1, max_rows=0), FakeConnection, stop), 7)
+
+    def test_inserts_at_the_configured_rate(self):
+        # One insert per 1/rate seconds of the (fake) clock: the wait after each insert is the interval.
+        for rate in (0.5, 1, 4):
+            with self.subTest(rate=rate):
+                stop = ClockedStop()
+                clocked_run(simulator.Settings(rows_per_second=rate, max_rows=3), FakeConnection, stop)
+                self.assertEqual(stop.waits, [1 / rate] * 3)
+
+    def test_backoff_doubles_from_one_second_up_to_thirty(self):
+        # The pod's retries (defaults): 1 s, then doubling, never above 30 s.
+        failures = [True] * 8
+
+        def connect():
+            if failures and failures.pop():
+                raise Unavailable("connection refused")
+            return FakeConnection()
+
+        stop = ClockedStop()
+        with self.assertLogs("simulator", "WARNING"):
+            clocked_run(simulator.Settings(rows_per_second=1, max_rows=1), connect, stop)
+        self.assertEqual(stop.waits[:8], [1, 2, 4, 8, 16, 30, 30, 30])
+
+    def test_backoff_restarts_after_a_success(self):
+        calls = iter([False, True, True, False, True, False])  # True: the insert fails
+
+        class Flaky(FakeConnection):
+            def cursor(self):
+                if next(calls):
+                    raise Unavailable("server closed the connection")
+                return super().cursor()
+
+        stop = ClockedStop()
+        with self.assertLogs("simulator", "WARNING"):
+            clocked_run(simulator.Settings(rows_per_second=1, max_rows=3), Flaky, stop, first_backoff=3, max_backoff=100)
+        # insert (then 1 s), fail (3 s), fail (6 s), insert, fail (3 s again), insert; an insert after a stall
+        # waits 0: the schedule does not burst to catch up.
+        self.assertEqual(stop.waits, [1, 3, 6, 0, 3, 0])
+
+    def test_logs_connection_retries_and_progress(self):
+        # An operator sees "connected", each retry with its reason, and progress on the first row and every
+        # hundredth with the id the database returned.
+        rows = 250
+        connections = []
+
+        def connect():
+            if not connections:
+                connections.append(None)
+                raise Unavailable("connection refused")
+            connections.append(FakeConnection())
+            return connections[-1]
+
+        stop = ClockedStop()
+        with self.assertLogs("simulator", "INFO") as logs:
+            clocked_run(simulator.Settings(rows_per_second=1000, max_rows=rows), connect, stop, first_backoff=0)
+        messages = [r.getMessage() for r in logs.records]
+        self.assertTrue(messages[0].startswith("database unavailable (connection refused)"), messages[0])
+        self.assertEqual(messages[1], "connected")
+        progress = [m for m in messages[2:]]
+        want = [n for n in range(1, rows + 1) if n == 1 or n % 100 == 0]
+        # FakeCursor returns the number of rows executed so far as the new id.
+        self.assertEqual(progress, [f"inserted {n} rows (last id {n})" for n in want])
+
+    def test_inserts_the_generated_customer(self):
+        connection = FakeConnection()
+        clocked_run(simulator.Settings(rows_per_second=1, max_rows=2), lambda: connection, ClockedStop())
+        rng = random.Random(0)
+        self.assertEqual(connection.executed, [(simulator.INSERT_SQL, simulator.fake_customer(rng)) for _ in range(2)])
 
 
 if __name__ == "__main__":

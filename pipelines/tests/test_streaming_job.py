@@ -1,5 +1,9 @@
+import contextlib
+import io
 import json
+import os
 import re
+import tempfile
 import unittest
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -135,6 +139,20 @@ class EnvelopeTest(unittest.TestCase):
         with self.assertRaises(ValueError):
             job.envelope(incomplete)
 
+    def test_logical_types_are_connects_own(self):
+        # Connect's logical schemas are version 1 (org.apache.kafka.connect.data.Timestamp and Date:
+        # SchemaBuilder.int64()/int32().name(LOGICAL_NAME).version(1)); ConnectSchema.equals compares the version.
+        logical = [f for f in job.connect_schema()["fields"] if "name" in f]
+        self.assertTrue(logical)
+        for field in logical:
+            self.assertRegex(field["name"], r"^org\.apache\.kafka\.connect\.data\.(Timestamp|Date)$")
+            self.assertEqual(field.get("version"), 1, field)
+
+    def test_the_envelope_error_names_the_fields(self):
+        with self.assertRaises(ValueError) as caught:
+            job.envelope(dict(self.record, surprise=1))
+        self.assertIn("surprise", str(caught.exception))
+
     def test_key_envelope(self):
         self.assertEqual(job.key_envelope(42), {"schema": {"type": "int32", "optional": False}, "payload": 42})
 
@@ -230,6 +248,19 @@ ENV = {
 
 
 class ArgsTest(unittest.TestCase):
+    def test_watched_paths_leave_help_to_the_real_parser(self):
+        # The pre-parse runs before the job's parser: it must not answer --help itself (nor exit).
+        self.assertEqual(job.watched_paths(["--help", "--restart-on-change", "/a", "--restart-on-change", "/b"]), ["/a", "/b"])
+        self.assertEqual(job.watched_paths(["-h"]), [])
+
+    def test_api_value_ddl_is_name_type_pairs(self):
+        # from_json's DDL: "name type, name type"; every type a Spark SQL type name.
+        pairs = [part.strip().split(" ") for part in job.api_value_ddl().split(",")]
+        self.assertEqual([p[0] for p in pairs], [name for name, _ in job.API_FIELDS])
+        for pair in pairs:
+            self.assertEqual(len(pair), 2, pair)
+            self.assertIn(pair[1].lower(), {"string", "int", "bigint", "long", "double", "float", "boolean", "date", "timestamp"})
+
     def test_defaults_and_checkpoints_from_bucket(self):
         args = job.parse_args([], env=ENV)
         self.assertEqual(args.bootstrap_servers, "kafka:9093")
@@ -246,6 +277,72 @@ class ArgsTest(unittest.TestCase):
         self.assertEqual(args.kafka_options, {})
         self.assertEqual((args.bucket, args.region, args.lake_database), ("lake", "eu-west-1", "bdok_dev_realtime"))
         self.assertEqual(args.commit_interval, "60 seconds")
+
+    def test_sinks_need_distinct_checkpoints_whatever_the_trailing_slash(self):
+        # Two queries on one checkpoint corrupt each other's offsets; "x" and "x/" are the same location.
+        a, b = "s3a://lake/cp/a", "s3a://lake/cp/b"
+        refused = [
+            ["--checkpoint", a, "--lake-checkpoint", a + "/"],
+            ["--checkpoint", a + "/", "--lake-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "/"],
+            ["--checkpoint", a + "/", "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b + "/", "--api-topic", "t", "--api-checkpoint", b],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", b + "/"],
+            ["--api-checkpoint", a],
+        ]
+        for argv in refused:
+            err = io.StringIO()
+            with self.subTest(argv=argv), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                job.parse_args(argv, env=ENV)
+            self.assertIn("checkpoint", err.getvalue().splitlines()[-1])
+        args = job.parse_args(["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "x"], env=ENV)
+        self.assertEqual((args.checkpoint, args.lake_checkpoint, args.api_checkpoint), (a, b, a + "x"))
+        self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
+
+    def test_watch_seconds_at_least_one_and_data_loss_flag(self):
+        self.assertEqual(job.parse_args(["--watch-seconds", "1"], env=ENV).watch_seconds, 1)
+        err = io.StringIO()
+        with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+            job.parse_args(["--watch-seconds", "0"], env=ENV)
+        self.assertIn("--watch-seconds", err.getvalue())
+        self.assertTrue(job.parse_args(["--fail-on-data-loss", "true"], env=ENV).fail_on_data_loss)
+
+    def test_commit_interval_bounds(self):
+        # At least 10 s (each commit is a snapshot); a minute is 60 s.
+        for value, ok in [
+            ("10 seconds", True),
+            ("9 seconds", False),
+            ("11 seconds", True),
+            ("1 minute", True),
+            ("1 second", False),
+            ("", False),
+            ("10", False),
+        ]:
+            with self.subTest(value=value):
+                if ok:
+                    self.assertEqual(job.check_commit_interval(value), value)
+                else:
+                    with self.assertRaisesRegex(ValueError, "commit interval"):
+                        job.check_commit_interval(value)
+        with self.assertRaisesRegex(ValueError, "commit interval None"):
+            job.check_commit_interval(None)
+
+    def test_kafka_option_pairs(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "password")
+            with open(path, "w", encoding="ascii") as f:
+                f.write("\ns3cret \r\n")
+            got = job.parse_kafka_options(["a=x=y", "kafka.b= v"], ["c=PW"], {"PW": "p"}, [f"d={path}"])
+            # The value after the first "="; a file's value loses its line end only.
+            self.assertEqual(got, {"kafka.a": "x=y", "kafka.b": " v", "kafka.c": "p", "kafka.d": "\ns3cret "})
+            # Secret files are ASCII (Strimzi's generated passwords): other bytes are refused, not guessed at.
+            with open(path, "w", encoding="utf-8") as f:
+                f.write("pässword")
+            with self.assertRaises(ValueError):
+                job.parse_kafka_options([], [], {}, [f"d={path}"])
+        for pairs, env_pairs, kind in [(["novalue="], [], "VALUE"), (["=v"], [], "VALUE"), (["k"], [], "VALUE"), ([], ["k="], "ENV_VAR")]:
+            with self.subTest(pairs=pairs, env_pairs=env_pairs), self.assertRaisesRegex(ValueError, f"^expected KEY={kind}, got "):
+                job.parse_kafka_options(pairs, env_pairs, {})
 
     def test_commit_interval_from_env_or_flag(self):
         self.assertEqual(job.parse_args([], env={**ENV, "BDOK_ICEBERG_COMMIT_INTERVAL": "5 minutes"}).commit_interval, "5 minutes")
@@ -288,7 +385,7 @@ class ArgsTest(unittest.TestCase):
             return {k: v for k, v in ENV.items() if k != key}
 
         cases = [
-            ([], without("KAFKA_BOOTSTRAP_SERVERS"), "bootstrap"),
+            ([], without("KAFKA_BOOTSTRAP_SERVERS"), "KAFKA_BOOTSTRAP_SERVERS"),
             ([], without("LAKE_BUCKET"), "LAKE_BUCKET"),
             ([], without("AWS_REGION"), "AWS_REGION"),
             ([], without("BDOK_REALTIME_DATABASE"), "BDOK_REALTIME_DATABASE"),

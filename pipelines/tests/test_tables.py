@@ -1,8 +1,13 @@
+import argparse
+import contextlib
 import copy
+import io
 import json
 import re
 import tempfile
+import os
 import unittest
+import unittest.mock
 from pathlib import Path
 
 from pipelines import tables as lake
@@ -67,6 +72,23 @@ class DeclarationTest(unittest.TestCase):
             self.assertEqual(table.properties["write.format.default"], "parquet", table.id)
             # Every streaming commit writes a metadata.json; expire_snapshots does not remove those.
             self.assertEqual(table.properties["write.metadata.delete-after-commit.enabled"], "true", table.id)
+
+    def test_missing_lake_settings_name_what_to_set(self):
+        # The jobs' pods get LAKE_BUCKET and AWS_REGION from the program; the error says which is missing.
+        for bucket, region, words in [("", "eu-west-1", ("--bucket", "LAKE_BUCKET")), ("lake", "", ("--region", "AWS_REGION"))]:
+            parser = argparse.ArgumentParser()
+            lake.add_lake_arguments(parser, {})
+            args = parser.parse_args(["--bucket", bucket, "--region", region])
+            err = io.StringIO()
+            with self.subTest(words=words), self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
+                lake.check_lake_arguments(parser, args)
+            for word in words:
+                self.assertIn(word, err.getvalue())
+        for bucket, region in [("", "eu-west-1"), ("lake", "")]:
+            with self.assertRaises(lake.DeclarationError) as caught:
+                lake.catalog_conf(declaration(), bucket, region)
+            self.assertIn("bucket", str(caught.exception))
+            self.assertIn("region", str(caught.exception))
 
     def test_names_are_what_icebergs_glue_catalog_accepts(self):
         for table in declaration().tables.values():
@@ -182,6 +204,44 @@ class DdlTest(unittest.TestCase):
         table = lake.Table(**{**d.table("imdb.title_crew").__dict__, "properties": {"format-version": "2", "k": "it's"}})
         self.assertIn("'k'='it\\'s'", lake.spark_ddl(d, table, "db"))
 
+    def test_properties_read_back_as_spark_reads_its_string_literals(self):
+        # Spark SQL string literals take backslash escapes (\\ and \'): a value with either reads back as written.
+        d = declaration()
+        props = {"format-version": "2", "k": "it's", "path": "C:\\dir\\", "z": "last"}
+        table = lake.Table(**{**d.table("imdb.title_crew").__dict__, "properties": props, "partition": []})
+        ddl = lake.spark_ddl(d, table, "db")
+        self.assertIn(" USING iceberg TBLPROPERTIES (", ddl, "no PARTITIONED BY for an unpartitioned table")
+        body = re.search(r"TBLPROPERTIES \((.*)\)$", ddl).group(1)
+        literal = r"'((?:\\.|[^'\\])*)'"
+        pairs = re.fullmatch(rf"{literal}={literal}(?:, {literal}={literal})*", body)
+        self.assertIsNotNone(pairs, body)
+        found = re.findall(rf"{literal}={literal}", body)
+        unescape = lambda text: re.sub(r"\\(.)", r"\1", text)  # noqa: E731
+        self.assertEqual({unescape(k): unescape(v) for k, v in found}, props)
+
+    def test_the_declaration_from_the_environment_when_not_beside_the_module(self):
+        # A Spark job's pod may get tables.json elsewhere: the program names it in BDOK_TABLES_JSON
+        # (pipelines/lake.ts LAKE_DECLARATION_ENV).
+        real = Path(lake.__file__).with_name("tables.json")
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
+            with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": str(real)}):
+                self.assertEqual(lake._find_declaration(), real)
+
+    def test_partition_columns_are_listed_in_order(self):
+        d = declaration()
+        base = d.table("imdb.title_crew")
+        columns = base.column_names[:2]
+        table = lake.Table(**{**base.__dict__, "partition": tuple(("identity", c) for c in columns)})
+        self.assertEqual(lake.partition_ddl(table), f" PARTITIONED BY ({columns[0]}, {columns[1]})")
+
+    def test_an_unknown_table_is_named_with_the_declared_ones(self):
+        d = declaration()
+        with self.assertRaises(lake.DeclarationError) as caught:
+            d.table("imdb.nope")
+        self.assertIn("'imdb.nope'", str(caught.exception))
+        for known in d.tables:
+            self.assertIn(known, str(caught.exception))
+
 
 class SchemaDifferencesTest(unittest.TestCase):
     def test_same_schema(self):
@@ -204,8 +264,11 @@ class OverwriteModel:
     do to a table's rows (Iceberg docs, Spark writes): static mode without a PARTITION clause
     replaces every row, dynamic mode only the partitions the new rows fall in."""
 
-    def __init__(self, partition_of):
+    def __init__(self, partition_of, session_default="static"):
+        # session_default: the mode the session had before the plan's conf (Spark's own default is static,
+        # SQLConf.PARTITION_OVERWRITE_MODE; a spark-defaults or a user's conf may set dynamic).
         self.partition_of = partition_of
+        self.session_default = session_default
         self.rows = []
         self.snapshots = 0
 
@@ -214,7 +277,7 @@ class OverwriteModel:
         assert verb, plan.statement
         if verb.group(1) == "INTO":
             self.rows = self.rows + list(rows)
-        elif plan.conf.get("spark.sql.sources.partitionOverwriteMode", "static") == "static":
+        elif plan.conf.get("spark.sql.sources.partitionOverwriteMode", self.session_default) == "static":
             assert " PARTITION " not in plan.statement
             self.rows = list(rows)
         else:
@@ -264,6 +327,31 @@ class BatchWritePlanTest(unittest.TestCase):
             table.run(plan, first)
             table.run(plan, second)
             self.assertEqual(len(table.rows), rows_after, plan)
+
+    def test_the_plan_replaces_the_table_even_where_the_session_says_dynamic(self):
+        table = OverwriteModel(lambda row: row["titletype"], session_default="dynamic")
+        table.run(self.plan, [{"tconst": "tt1", "titletype": "movie"}, {"tconst": "tt9", "titletype": "tvPilot"}])
+        table.run(self.plan, [{"tconst": "tt1", "titletype": "movie"}])
+        self.assertEqual(table.rows, [{"tconst": "tt1", "titletype": "movie"}])
+
+    def test_view_names(self):
+        # A Spark temp view name is an SQL identifier: letters of either case, digits, underscores.
+        for view, ok in [
+            ("staged", True),
+            ("Staged_IMDB_2", True),
+            ("_v", True),
+            ("2v", False),
+            ("v-1", False),
+            ("v w", False),
+            ("", False),
+        ]:
+            with self.subTest(view=view):
+                if ok:
+                    self.assertTrue(lake.batch_write_plan(self.d, self.table, "db", view).statement.endswith(f" FROM {view}"))
+                else:
+                    with self.assertRaises(lake.DeclarationError) as caught:
+                        lake.batch_write_plan(self.d, self.table, "db", view)
+                    self.assertIn(repr(view), str(caught.exception))
 
     def test_streamed_tables_have_no_batch_plan(self):
         with self.assertRaisesRegex(lake.DeclarationError, "stream"):
