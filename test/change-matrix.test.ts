@@ -17,12 +17,16 @@ import { loadStackConfig } from "../tools/stack-files";
 import { charts, crdChecksums, crdManifests } from "../versions";
 import { sha256 } from "../lib/hash";
 import { offlineManifestCache } from "../tools/manifest-cache";
+import { ROTATABLE } from "../lib/passwords";
 
 const OPERATIONS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
 const PIPELINES = fs.readFileSync(path.join(ROOT, "docs", "pipelines.md"), "utf8");
 const POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
 const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
 const GENERATION = "random:index/randomId:RandomId";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+/** Every password the stack file can rotate, at a new generation. */
+const ROTATE_ALL = { "bdok:passwordRotation": Object.fromEntries(Object.keys(ROTATABLE).map((n) => [n, "change-matrix-2"])) };
 
 type Overrides = Record<string, unknown>;
 type Outcome =
@@ -149,6 +153,12 @@ const ROWS: Row[] = [
         expect: () => ({ kind: "safe" }),
     },
     {
+        // Consumers restarting is test/password-rotation.test.ts's (rendered charts and pod templates).
+        change: "password rotation (every rotatable password)",
+        after: () => ROTATE_ALL,
+        expect: () => ({ kind: "safe" }),
+    },
+    {
         change: "exposure changed",
         after: (s) =>
             stackSetting(s, "exposure") === "clusterIp"
@@ -250,6 +260,27 @@ describe("change matrix (issue 19): typical changes are safe, refused by validat
                             ["replace"],
                             "the managed node group is replaced (docs/operations.md)",
                         );
+                    if (/password rotation/.test(row.change)) {
+                        const passwords = ofType(before, PASSWORD).map((r) => r.name);
+                        assert.deepEqual(
+                            d.changed
+                                .filter((c) => c.type === PASSWORD)
+                                .map((c) => `${c.name} ${c.action}`)
+                                .sort(),
+                            passwords
+                                .filter((n) => n in ROTATABLE)
+                                .map((n) => `${n} replace`)
+                                .sort(),
+                            "exactly the rotatable passwords are replaced (new values), the others stay",
+                        );
+                        const rds = d.changed.filter((c) => c.type === "aws:rds/instance:Instance");
+                        assert.deepEqual(
+                            rds.map((c) => [c.action, c.changes.map((k) => k.path)]),
+                            [["update", ["password"]]],
+                            "RDS changes the master password in place, and nothing else",
+                        );
+                        assert.deepEqual(d.added.concat(d.removed), [], "nothing added or removed");
+                    }
                     // A pipeline back on gets new topics and with them a new generation: the streaming
                     // job starts from new checkpoints (docs/pipelines.md).
                     if (/realtime pipeline on again/.test(row.change)) {

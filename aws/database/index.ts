@@ -41,8 +41,8 @@ export class Database extends pulumi.ComponentResource {
         const names = stackNames(args.prefix);
 
         // RDS forbids / @ " and space; alphanumerics also keep connection URIs unescaped.
-        // RDS changes a master password in place, without ApplyImmediately: "The change is asynchronously
-        // applied as soon as possible" (RDS API Reference, ModifyDBInstance, MasterUserPassword).
+        // A new generation changes the master password in place, even on a protected instance: "the change
+        // is asynchronously applied as soon as possible" (RDS API Reference, ModifyDBInstance, MasterUserPassword).
         const password = new random.RandomPassword(
             `${name}-master`,
             { length: 32, special: false, ...keepersOf(args.passwordRotation ?? {}, `${name}-master`) },
