@@ -87,6 +87,8 @@ export const NOTES: Record<string, string> = {
         "The streaming job's Kafka source option `failOnDataLoss`. `false` (default): when the checkpointed offsets are older than the topic's retention (the job was down longer), the job logs the gap and goes on from the oldest record left; `true`: it stops and restarts in a loop until someone decides (docs/pipelines.md).",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
+    "bdok:passwordRotation":
+        "E.g. `pulumi config set --path 'bdok:passwordRotation.database-master' 2026-12-07`. What each password reaches, and why the others are not in the list: docs/operations.md, Rotating passwords.",
     "bdok:karpenter.pools":
         "Defaults: `POOL_DEFAULTS` in platform/karpenter/nodepools.ts. The stateful pool is on-demand only; the workloads pool offers `on-demand` while a pipeline is on, for the Spark drivers; a pool's families must match its `arch`; `terminationGracePeriod` is required with an `expireAfter` other than `Never`.",
 };
