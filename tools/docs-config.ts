@@ -108,6 +108,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:nodeGroups.<name>.instanceTypes": "yes: replaces the node group (new nodes, pods move)",
     "bdok:nodeGroups.<name>.capacityType": "yes: replaces the node group (new nodes, pods move)",
     "bdok:nodeGroups.<name>.diskSizeGiB": "yes: replaces the node group (new nodes, pods move)",
+    "bdok:nodeGroups.<name>.labels": "yes, in place (not among the node group's replacing inputs in model/replacements.json)",
+    "bdok:passwordRotation": "yes: a new generation replaces that password, and its readers take it (docs/operations.md, Rotating passwords)",
     "bdok:database.instanceClass": "yes, in place (with protectStatefulResources in the maintenance window: output `rdsChangesApply`)",
     "bdok:database.allocatedStorageGiB": "up only (RDS cannot shrink storage)",
     "bdok:database.engineVersion": "up only; a new major upgrades in place",
@@ -122,7 +124,7 @@ export const ON_EXISTING: Record<string, string> = {
         "yes: off deletes its topics and resources; on again creates new topics and starts the streaming job from new checkpoints (docs/pipelines.md, Turning a pipeline off)",
 };
 
-function onExisting(row: KeyRow): string {
+export function onExisting(row: KeyRow): string {
     return ON_EXISTING[row.key] ?? (row.kind === "object" || row.kind === "map" ? "see its fields" : "yes, in place");
 }
 
