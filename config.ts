@@ -37,6 +37,34 @@ import {
 import { apps } from "./versions";
 import { parsePools, PoolsConfig, poolsRule } from "./platform/karpenter/nodepools";
 import { brokersIssue } from "./platform/kafka/values";
+import { NOT_ROTATABLE, ROTATABLE } from "./lib/passwords";
+
+// A rotation generation: any new value rotates (a date is a good one); no spaces or quotes, as it
+// becomes a keeper and a pod annotation.
+const generation = str({ pattern: /^[A-Za-z0-9._:-]{1,63}$/, describe: "a generation: 1 to 63 letters, digits, '.', '_', ':' or '-', e.g. 2026-12-07" });
+const rotationMap = dict(generation);
+// The passwords' names are closed: a typo would rotate nothing, silently.
+const passwordRotation: Rule<Record<string, string>> = describedAs((v, path, ctx) => {
+    // `pulumi config set --path` stores 2 as a number: a generation is its text.
+    const raw =
+        typeof v === "string"
+            ? v
+            : v && typeof v === "object" && !Array.isArray(v)
+              ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === "number" ? String(x) : x]))
+              : v;
+    const out = rotationMap(raw, path, ctx);
+    if (!out) return undefined;
+    const names = Object.keys(ROTATABLE);
+    let ok = true;
+    for (const k of Object.keys(out)) {
+        if (k in ROTATABLE) continue;
+        ok = false;
+        const why = NOT_ROTATABLE[k] ? ` (not rotatable by the stack file: ${NOT_ROTATABLE[k]})` : "";
+        const hint = NOT_ROTATABLE[k] ? "" : didYouMean(k, names);
+        ctx.issues.push(`${path}.${printable(k)}: unknown password${why}${hint ? `; ${hint}` : ""}; allowed: ${names.join(", ")}`);
+    }
+    return ok ? out : undefined;
+}, rotationMap);
 
 // The pools' own rules (platform/karpenter/nodepools.ts), their problems named under this key.
 const karpenterPools: Rule<PoolsConfig> = describedAs((v, path, ctx) => {
@@ -364,6 +392,11 @@ export const schema = {
         secretHttpsUrl,
         "the receiver's URL (the Slack incoming webhook, or the webhook endpoint), held in a Kubernetes Secret Alertmanager reads; set it as a secret: pulumi config set --secret bdok:alertingUrl <url>",
         "",
+    ),
+    passwordRotation: field(
+        passwordRotation,
+        `generated passwords to rotate, by name, each with a new generation (any value other than its current one replaces the password): ${Object.keys(ROTATABLE).join(", ")}`,
+        {},
     ),
     pipelines: field(
         obj({

@@ -111,6 +111,7 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         clientSecurityGroupId: cluster.clusterSecurityGroupId,
         ...cfg.database,
         protect: cfg.protectStatefulResources,
+        passwordRotation: cfg.passwordRotation,
         tags,
     });
 

@@ -17,12 +17,17 @@ import { loadStackConfig } from "../tools/stack-files";
 import { charts, crdChecksums, crdManifests } from "../versions";
 import { sha256 } from "../lib/hash";
 import { offlineManifestCache } from "../tools/manifest-cache";
+import { ROTATABLE } from "../lib/passwords";
+import { configKeys, ON_EXISTING, onExisting } from "../tools/docs-config";
 
 const OPERATIONS = fs.readFileSync(path.join(ROOT, "docs", "operations.md"), "utf8");
 const PIPELINES = fs.readFileSync(path.join(ROOT, "docs", "pipelines.md"), "utf8");
 const POOL = "kubernetes:kafka.strimzi.io/v1:KafkaNodePool";
 const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
 const GENERATION = "random:index/randomId:RandomId";
+const PASSWORD = "random:index/randomPassword:RandomPassword";
+/** Every password the stack file can rotate, at a new generation. */
+const ROTATE_ALL = { "bdok:passwordRotation": Object.fromEntries(Object.keys(ROTATABLE).map((n) => [n, "change-matrix-2"])) };
 
 type Overrides = Record<string, unknown>;
 type Outcome =
@@ -149,6 +154,22 @@ const ROWS: Row[] = [
         expect: () => ({ kind: "safe" }),
     },
     {
+        // Consumers restarting is test/password-rotation.test.ts's (rendered charts and pod templates).
+        change: "password rotation (every rotatable password)",
+        after: () => ROTATE_ALL,
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "Elasticsearch storage grows",
+        after: (s) => with_(s, "elasticsearch", { storageGiB: setting(s, "elasticsearch").storageGiB + 10 }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
+        change: "RDS storage grows",
+        after: (s) => with_(s, "database", { allocatedStorageGiB: setting(s, "database").allocatedStorageGiB + 10 }),
+        expect: () => ({ kind: "safe" }),
+    },
+    {
         change: "exposure changed",
         after: (s) =>
             stackSetting(s, "exposure") === "clusterIp"
@@ -250,6 +271,27 @@ describe("change matrix (issue 19): typical changes are safe, refused by validat
                             ["replace"],
                             "the managed node group is replaced (docs/operations.md)",
                         );
+                    if (/password rotation/.test(row.change)) {
+                        const passwords = ofType(before, PASSWORD).map((r) => r.name);
+                        assert.deepEqual(
+                            d.changed
+                                .filter((c) => c.type === PASSWORD)
+                                .map((c) => `${c.name} ${c.action}`)
+                                .sort(),
+                            passwords
+                                .filter((n) => n in ROTATABLE)
+                                .map((n) => `${n} replace`)
+                                .sort(),
+                            "exactly the rotatable passwords are replaced (new values), the others stay",
+                        );
+                        const rds = d.changed.filter((c) => c.type === "aws:rds/instance:Instance");
+                        assert.deepEqual(
+                            rds.map((c) => [c.action, c.changes.map((k) => k.path)]),
+                            [["update", ["password"]]],
+                            "RDS changes the master password in place, and nothing else",
+                        );
+                        assert.deepEqual(d.added.concat(d.removed), [], "nothing added or removed");
+                    }
                     // A pipeline back on gets new topics and with them a new generation: the streaming
                     // job starts from new checkpoints (docs/pipelines.md).
                     if (/realtime pipeline on again/.test(row.change)) {
@@ -339,4 +381,160 @@ describe("change matrix: a chart version bump (the Spark operator's chart, whose
             );
         });
     }
+});
+
+/**
+ * Changeable keys (docs/configuration.md, "on an existing stack") without a row yet, each with why.
+ * A key leaves this list when a row covers it (the test below fails while it is in both).
+ */
+const NO_ROW_YET: Record<string, string> = {
+    "bdok:natGateways": "replaces the NAT gateways and private routes (a short egress outage); no data in its path",
+    "bdok:endpointPublicAccessCidrs": "the EKS cluster's public access CIDRs, updated in place (UpdateClusterConfig)",
+    "bdok:viewerRoleArns": "access entries keyed by ARN, as adminRoleArns, whose rows add and remove one",
+    "bdok:nodeGroups.<name>.capacityType": "replaces the node group, as instanceTypes, whose row asserts the replacement",
+    "bdok:nodeGroups.<name>.diskSizeGiB": "replaces the node group, as instanceTypes, whose row asserts the replacement",
+    "bdok:nodeGroups.<name>.minSize": "the node group's scaling config, updated in place (UpdateNodegroupConfig)",
+    "bdok:nodeGroups.<name>.desiredSize": "the node group's scaling config, updated in place (UpdateNodegroupConfig)",
+    "bdok:nodeGroups.<name>.maxSize": "the node group's scaling config, updated in place (UpdateNodegroupConfig)",
+    "bdok:nodeGroups.<name>.labels": "the node group's labels, updated in place (UpdateNodegroupConfig)",
+    "bdok:database.maxAllocatedStorageGiB": "RDS storage autoscaling's ceiling, modified in place",
+    "bdok:database.multiAz": "modified in place (with protectStatefulResources in the maintenance window)",
+    "bdok:database.backupRetentionDays": "modified in place",
+    "bdok:protectStatefulResources": "Pulumi's protect and retain options only; no cloud change",
+    "bdok:loadBalancerCertificateArn": "a Service annotation the load balancer controller applies to the listener",
+    "bdok:elasticsearch.nodes": "ECK adds or removes Elasticsearch nodes and moves shards (no row yet: pending)",
+    "bdok:trino.workers": "the Trino chart's worker replicas: stateless pods",
+    "bdok:superset.enabled": "adds or deletes Superset whole; its metadata database on RDS stays (no row yet: pending)",
+    "bdok:airflow.schedulerReplicas": "the Airflow chart's scheduler replicas: stateless pods",
+    "bdok:airflow.userDags": "which folder's DAG files the DAG ConfigMap holds",
+    "bdok:airflow.userJobs": "which folder's job files are uploaded to the lake",
+    "bdok:airflow.dagBundles": "Airflow's DAG bundle configuration (chart values)",
+    "bdok:spark.executors": "SparkApplication and DAG sizing; a new driver per run",
+    "bdok:spark.executorMemory": "SparkApplication and DAG sizing; a new driver per run",
+    "bdok:spark.maxExecutors": "SparkApplication and DAG sizing; a new driver per run",
+    "bdok:lake.commitInterval": "the streaming job's trigger; its checkpoint stays valid",
+    "bdok:lake.failOnDataLoss": "the streaming job's Kafka source option; its checkpoint stays valid",
+    "bdok:karpenter.controllerReplicas": "the Karpenter chart's replicas: stateless pods",
+    "bdok:karpenter.rootVolumeGiB": "the EC2NodeClass's block device: Karpenter drifts nodes to it",
+    "bdok:containerLogs.enabled": "adds or deletes the CloudWatch agent add-on; the log groups stay (no row yet: pending)",
+    "bdok:containerLogs.retentionDays": "the log groups' retention, updated in place",
+    "bdok:sparkHistoryServer": "adds or deletes a stateless server reading the lake's event logs",
+    "bdok:observability.enabled": "adds or deletes the metrics stack and its Prometheus volume (no row yet: pending)",
+    "bdok:alerting.receiver": "Alertmanager's configuration Secret",
+    "bdok:alerting.slackChannel": "Alertmanager's configuration Secret",
+    "bdok:alertingUrl": "Alertmanager's configuration Secret",
+    "bdok:pipelines.simulatorRowsPerSecond": "the simulator Deployment's env",
+    "bdok:pipelines.apiUrl": "the API producer DAG's setting",
+    // Karpenter NodePools update in place and drift their nodes (the workloads-families row is the pattern).
+    ...Object.fromEntries(
+        ["stateful", "workloads"].flatMap((pool) =>
+            [
+                "instanceFamilies",
+                "instanceSizes",
+                "capacityTypes",
+                "arch",
+                "cpuLimit",
+                "memoryLimitGiB",
+                "expireAfter",
+                "terminationGracePeriod",
+                "consolidateAfter",
+            ]
+                .filter((k) => !(pool === "workloads" && k === "instanceFamilies"))
+                .map((k) => [`bdok:karpenter.pools.${pool}.${k}`, "a Karpenter NodePool requirement or limit, updated in place; Karpenter drifts nodes to it"]),
+        ),
+    ),
+};
+
+/** The stack file's raw configuration with `o`, objects parsed (loadStackConfig gives JSON text). */
+function rawConfig(stack: string, o: Overrides | undefined): Record<string, unknown> {
+    return Object.fromEntries(
+        Object.entries(loadStackConfig(stack, o)).map(([k, v]) => {
+            try {
+                return [k, typeof v === "string" && /^[[{]/.test(v) ? JSON.parse(v) : v];
+            } catch {
+                return [k, v];
+            }
+        }),
+    );
+}
+
+/** Paths (bdok:a.b.c, bdok:list[0]) where two raw configurations differ. */
+function changedPaths(a: unknown, b: unknown, at: string, out: string[] = []): string[] {
+    if (JSON.stringify(a) === JSON.stringify(b)) return out;
+    const isObj = (x: unknown): x is Record<string, unknown> => !!x && typeof x === "object" && !Array.isArray(x);
+    if (isObj(a) && isObj(b)) for (const k of new Set([...Object.keys(a), ...Object.keys(b)])) changedPaths(a[k], b[k], at ? `${at}.${k}` : k, out);
+    else out.push(at);
+    return out;
+}
+
+/** The documented key a changed path falls under: the longest, `<name>` standing for a map key. */
+function documentedKey(p: string, keys: string[]): string | undefined {
+    const hits = keys.filter((k) => new RegExp(`^${k.replace(/[.[\]]/g, "\\$&").replace(/<name>/g, "[^.]+")}($|[.[])`).test(p));
+    return hits.sort((x, y) => y.length - x.length)[0];
+}
+
+describe("docs/configuration.md's column 'on an existing stack' is backed by the change matrix", () => {
+    const rows = configKeys();
+    // A parent whose fields have rows of their own is described by them.
+    const leaves = rows.filter((r) => !rows.some((x) => x.key.startsWith(`${r.key}.`)));
+    const changeable = leaves.filter((r) => !onExisting(r).startsWith("**no**"));
+    const fixed = leaves.filter((r) => onExisting(r).startsWith("**no**"));
+    /** Documented key -> the rows that change it, on any stack. */
+    const covered = new Map<string, string[]>();
+    for (const stack of stacksPerProfile())
+        for (const row of ROWS) {
+            const before = rawConfig(stack, row.before?.(stack));
+            const after = rawConfig(stack, { ...row.before?.(stack), ...row.after(stack) });
+            for (const p of changedPaths(before, after, "")) {
+                const k = documentedKey(
+                    p,
+                    rows.map((r) => r.key),
+                );
+                if (k) covered.set(k, [...new Set([...(covered.get(k) ?? []), row.change])]);
+            }
+        }
+
+    it("every key it marks changeable has a change-matrix row, or a reason here why not yet", () => {
+        assert.deepEqual(
+            changeable.filter((r) => !covered.has(r.key) && !(r.key in NO_ROW_YET)).map((r) => r.key),
+            [],
+            "changeable keys without a row (add one to ROWS, or a reason to NO_ROW_YET)",
+        );
+        assert.deepEqual(
+            Object.keys(NO_ROW_YET).filter((k) => covered.has(k) || !changeable.some((r) => r.key === k)),
+            [],
+            "NO_ROW_YET names only changeable keys without a row",
+        );
+        assert.ok(covered.size >= 15, `keys the rows change: ${[...covered.keys()]}`);
+    });
+
+    it("every key it marks not changeable is refused by validation (a row) or a migration docs/operations.md describes", () => {
+        assert.ok(fixed.length >= 3, fixed.map((r) => r.key).join(", "));
+        for (const r of fixed) {
+            const text = onExisting(r);
+            const section = /\(docs\/operations\.md, ([^)]+)\)/.exec(text)?.[1];
+            const name = r.key.replace(/^bdok:/, "");
+            const refused = (covered.get(r.key) ?? []).some((c) => ROWS.find((x) => x.change === c)!.expect(stacksPerProfile()[0]).kind !== "safe");
+            if (refused) continue;
+            assert.ok(section, `${r.key}: "${text}" names no section of docs/operations.md`);
+            const start = OPERATIONS.search(new RegExp(`^###? ${section.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}`, "m"));
+            assert.ok(start >= 0, `${r.key}: docs/operations.md has no section "${section}"`);
+            const body = OPERATIONS.slice(start, OPERATIONS.indexOf("\n## ", start + 1) === -1 ? undefined : OPERATIONS.indexOf("\n## ", start + 1));
+            assert.match(body, new RegExp(`\\b${name}\\b`), `${r.key}: its migration section names it`);
+        }
+    });
+
+    it("says something of its own for every key without fields", () => {
+        assert.deepEqual(
+            leaves.filter((r) => onExisting(r) === "see its fields").map((r) => r.key),
+            [],
+        );
+    });
+
+    it("ON_EXISTING names only keys of the schema", () => {
+        assert.deepEqual(
+            Object.keys(ON_EXISTING).filter((k) => !rows.some((r) => r.key === k)),
+            [],
+        );
+    });
 });

@@ -10,7 +10,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { renderPlan } from "../tools/render";
 import { worldOf, type WorldObject } from "../tools/references";
-import { mockRandomState } from "../tools/mocks";
+import { mockRandomStateOf } from "../tools/mocks";
 import { one, planOf, STACKS } from "./support";
 import { ROOT } from "../tools/harness";
 
@@ -87,7 +87,7 @@ export function podCreators(world: WorldObject[]): Map<string, Set<string>> {
 function masterPassword(stack: string) {
     return planOf(stack).then((run) => {
         const r = one(run, "random:index/randomPassword:RandomPassword", "database-master");
-        return mockRandomState(r.type, r.name).result;
+        return mockRandomStateOf(r).result;
     });
 }
 

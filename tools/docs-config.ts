@@ -87,6 +87,8 @@ export const NOTES: Record<string, string> = {
         "The streaming job's Kafka source option `failOnDataLoss`. `false` (default): when the checkpointed offsets are older than the topic's retention (the job was down longer), the job logs the gap and goes on from the oldest record left; `true`: it stops and restarts in a loop until someone decides (docs/pipelines.md).",
     "bdok:karpenter.controllerReplicas": "At most the system group's desiredSize.",
     "bdok:karpenter.rootVolumeGiB": "Encrypted gp3.",
+    "bdok:passwordRotation":
+        "E.g. `pulumi config set --path 'bdok:passwordRotation.database-master' 2026-12-07`. What each password reaches, and why the others are not in the list: docs/operations.md, Rotating passwords.",
     "bdok:karpenter.pools":
         "Defaults: `POOL_DEFAULTS` in platform/karpenter/nodepools.ts. The stateful pool is on-demand only; the workloads pool offers `on-demand` while a pipeline is on, for the Spark drivers; a pool's families must match its `arch`; `terminationGracePeriod` is required with an `expireAfter` other than `Never`.",
 };
@@ -106,6 +108,8 @@ export const ON_EXISTING: Record<string, string> = {
     "bdok:nodeGroups.<name>.instanceTypes": "yes: replaces the node group (new nodes, pods move)",
     "bdok:nodeGroups.<name>.capacityType": "yes: replaces the node group (new nodes, pods move)",
     "bdok:nodeGroups.<name>.diskSizeGiB": "yes: replaces the node group (new nodes, pods move)",
+    "bdok:nodeGroups.<name>.labels": "yes, in place (not among the node group's replacing inputs in model/replacements.json)",
+    "bdok:passwordRotation": "yes: a new generation replaces that password, and its readers take it (docs/operations.md, Rotating passwords)",
     "bdok:database.instanceClass": "yes, in place (with protectStatefulResources in the maintenance window: output `rdsChangesApply`)",
     "bdok:database.allocatedStorageGiB": "up only (RDS cannot shrink storage)",
     "bdok:database.engineVersion": "up only; a new major upgrades in place",
@@ -120,7 +124,7 @@ export const ON_EXISTING: Record<string, string> = {
         "yes: off deletes its topics and resources; on again creates new topics and starts the streaming job from new checkpoints (docs/pipelines.md, Turning a pipeline off)",
 };
 
-function onExisting(row: KeyRow): string {
+export function onExisting(row: KeyRow): string {
     return ON_EXISTING[row.key] ?? (row.kind === "object" || row.kind === "map" ? "see its fields" : "yes, in place");
 }
 

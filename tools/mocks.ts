@@ -9,17 +9,26 @@ function h(...parts: string[]): string {
     return crypto.createHash("sha1").update(parts.join("/")).digest("hex");
 }
 
-/** The value the mocked random provider generates: distinctive, so tests can look for leaks. */
-export function mockSecretValue(type: string, name: string): string {
-    return `MockSecret${h(type, name).slice(0, 24)}`;
+/**
+ * The value the mocked random provider generates: distinctive, so tests can look for leaks. It
+ * derives from the keepers too, as the real provider makes a new value when they change (lib/passwords.ts):
+ * a plan after a rotation shows every dependant of the password change.
+ */
+export function mockSecretValue(type: string, name: string, keepers?: Record<string, unknown>): string {
+    const k = keepers && Object.keys(keepers).length ? [JSON.stringify(Object.entries(keepers).sort(([a], [b]) => (a < b ? -1 : 1)))] : [];
+    return `MockSecret${h(type, name, ...k).slice(0, 24)}`;
 }
 
 /**
  * Every generated output of a mocked random resource (RandomPassword.result, RandomBytes.base64,
  * ...): tests rebuild them from a captured resource's type and name to look for leaks.
  */
-export function mockRandomState(type: string, name: string): { result: string; b64Std: string; base64: string; hex: string; bcryptHash: string } {
-    const value = mockSecretValue(type, name);
+export function mockRandomState(
+    type: string,
+    name: string,
+    keepers?: Record<string, unknown>,
+): { result: string; b64Std: string; base64: string; hex: string; bcryptHash: string } {
+    const value = mockSecretValue(type, name, keepers);
     const b64 = Buffer.from(value.padEnd(32, "x").slice(0, 32)).toString("base64");
     // RandomBytes.base64 is standard base64 of `length` (here 32) bytes.
     // RandomPassword.bcryptHash has the provider's shape ($2a$, cost 10, 53 characters of salt + hash).
@@ -208,7 +217,7 @@ export class BdokMocks implements pulumi.runtime.Mocks {
             }
             default:
                 if (pkg === "random") {
-                    Object.assign(state, mockRandomState(type, name));
+                    Object.assign(state, mockRandomState(type, name, inputs.keepers));
                 } else if (pkg === "aws") {
                     if (state.arn === undefined) state.arn = arn(`${(mod ?? "").split(":")[1] ?? "resource"}/${inputs.name ?? name}`);
                     if (state.name === undefined && inputs.namePrefix) state.name = `${inputs.namePrefix}${hex.slice(0, 8)}`;
@@ -245,4 +254,9 @@ export class BdokMocks implements pulumi.runtime.Mocks {
                 return args.inputs;
         }
     }
+}
+
+/** mockRandomState of a captured random resource: its type, name and keepers. */
+export function mockRandomStateOf(r: { type: string; name: string; inputs?: Record<string, unknown> }): ReturnType<typeof mockRandomState> {
+    return mockRandomState(r.type, r.name, r.inputs?.keepers as Record<string, unknown> | undefined);
 }

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { keepersOf } from "../../lib/passwords";
 import { bookNames, stackNames } from "../../lib/naming";
 import { engineVersionOwner, parameterFamily, POSTGRES_PORT } from "./engine";
 import { RDS_CA_IDENTIFIER } from "../../lib/rds-ca";
@@ -18,6 +19,8 @@ export interface DatabaseArgs {
     multiAz: boolean;
     backupRetentionDays: number;
     protect: boolean;
+    /** `bdok:passwordRotation` (lib/passwords.ts): the master password's generation. */
+    passwordRotation?: Record<string, string>;
     tags: Record<string, string>;
 }
 
@@ -38,7 +41,13 @@ export class Database extends pulumi.ComponentResource {
         const names = stackNames(args.prefix);
 
         // RDS forbids / @ " and space; alphanumerics also keep connection URIs unescaped.
-        const password = new random.RandomPassword(`${name}-master`, { length: 32, special: false }, p);
+        // A new generation changes the master password in place, even on a protected instance: "the change
+        // is asynchronously applied as soon as possible" (RDS API Reference, ModifyDBInstance, MasterUserPassword).
+        const password = new random.RandomPassword(
+            `${name}-master`,
+            { length: 32, special: false, ...keepersOf(args.passwordRotation ?? {}, `${name}-master`) },
+            p,
+        );
         this.masterPassword = pulumi.secret(password.result);
 
         const subnets = new aws.rds.SubnetGroup(

@@ -7,7 +7,7 @@ import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { ES_EXPORTER_USER } from "../../platform/observability/exporter";
 import { CONNECTORS, DATA_VIEW } from "./values";
 import type { Captured, PlanRun } from "../../tools/harness";
-import { mockRandomState } from "../../tools/mocks";
+import { mockRandomStateOf } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
 
@@ -66,7 +66,7 @@ describeEachStack(
             assert.equal(i.stringData.username, ES_SINK.user);
             assert.deepEqual(i.stringData.roles.split(","), [ES_SINK.role]);
             const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
-            assert.equal(i.stringData.password, mockRandomState(pw.type, pw.name).result);
+            assert.equal(i.stringData.password, mockRandomStateOf(pw).result);
             assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
         });
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { generationsAnnotation, keepersOf, withPodAnnotations } from "../../lib/passwords";
 import * as YAML from "yaml";
 import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
 import { contentName, sha256 } from "../../lib/hash";
@@ -134,7 +135,15 @@ export class RealtimePipeline extends pulumi.ComponentResource {
                 { parent: this, additionalSecretOutputs: ["data", "stringData"] },
             );
         const admin = login("postgres-admin", POSTGRES_LOGINS.admin.secret, bootstrapNs, args.database.masterUsername, args.database.masterPassword);
-        const simulatorPassword = new random.RandomPassword(`${name}-postgres-simulator`, { length: 32, special: false }, p);
+        const rotation = cfg.passwordRotation;
+        const simulatorPassword = new random.RandomPassword(
+            `${name}-postgres-simulator`,
+            { length: 32, special: false, ...keepersOf(rotation, `${name}-postgres-simulator`) },
+            p,
+        );
+        // The table Job (roles.sql sets the current passwords) runs again on a rotation, and the
+        // simulator, which reads its password from env at start, restarts.
+        const simulatorRotation = generationsAnnotation(rotation, [`${name}-postgres-simulator`]);
         const simulatorLogin = login("postgres-simulator", POSTGRES_LOGINS.simulator.secret, kafkaNs, POSTGRES_LOGINS.simulator.role, simulatorPassword.result);
         const sqlFiles = { "customers.sql": readPipelineFile(FILES.sql), "roles.sql": readPipelineFile(FILES.roles) };
         const sqlMap = new k8s.core.v1.ConfigMap(
@@ -148,7 +157,9 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         );
         const tableSpec = pulumi
             .all([db, sqlMap.metadata.name])
-            .apply(([[host, port], sqlConfigMap]) => tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }));
+            .apply(([[host, port], sqlConfigMap]) =>
+                withPodAnnotations(tableJobSpec({ host, port, image: images.postgresClient, sqlConfigMap, ha: cfg.ha }), simulatorRotation),
+            );
         // The JDBC source's login (the role the table Job creates), read by Connect's config provider.
         const sourcePassword = new random.RandomPassword(`${name}-postgres-source`, { length: 32, special: false }, p);
         const sourceLogin = new k8s.core.v1.Secret(
@@ -186,15 +197,18 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             {
                 metadata: meta("customers-simulator", kafkaNs),
                 spec: pulumi.all([db, simulatorMap.metadata.name]).apply(([[host, port], scriptConfigMap]) =>
-                    simulatorDeploymentSpec({
-                        host,
-                        port,
-                        image: images.airflow,
-                        scriptConfigMap,
-                        rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
-                        scriptHash: sha256(simulatorPy),
-                        ha: cfg.ha,
-                    }),
+                    withPodAnnotations(
+                        simulatorDeploymentSpec({
+                            host,
+                            port,
+                            image: images.airflow,
+                            scriptConfigMap,
+                            rowsPerSecond: cfg.pipelines.simulatorRowsPerSecond,
+                            scriptHash: sha256(simulatorPy),
+                            ha: cfg.ha,
+                        }),
+                        simulatorRotation,
+                    ),
                 ),
             },
             { parent: this, dependsOn: [table, simulatorLogin] },

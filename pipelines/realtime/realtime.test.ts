@@ -17,7 +17,7 @@ import { streamingSizing } from "./streaming";
 import { SPARK_SERVICE_ACCOUNT } from "../../platform/spark-operator/values";
 import { Captured, PlanRun, ROOT } from "../../tools/harness";
 import { queryFile } from "../lake";
-import { mockRandomState } from "../../tools/mocks";
+import { mockRandomStateOf } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { images, sparkPackages } from "../../versions";
 import { byUrn, descendants, inputsOf, ofType, one, transitiveDeps, describeEachStack } from "../../test/support";
@@ -162,7 +162,7 @@ describeEachStack(
                 }
             }
             const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
-            const pw = mockRandomState(master.type, master.name).result;
+            const pw = mockRandomStateOf(master).result;
             const holders = plan()
                 .captured.filter((c) => JSON.stringify(c.rawInputs).includes(pw))
                 .map((c) => c.type);

@@ -10,7 +10,8 @@ import { skipUnlessPostgres } from "../../test/postgres";
 import { RESOURCE_WILDCARD_ONLY_ACTIONS } from "../../lib/iam";
 import { bookNames } from "../../lib/naming";
 
-import { mockRandomState } from "../../tools/mocks";
+import { mockRandomStateOf } from "../../tools/mocks";
+import { ROTATABLE } from "../../lib/passwords";
 import { validateChartValues } from "../../tools/schemas";
 import { images } from "../../versions";
 import {
@@ -130,7 +131,7 @@ describeEachStack(
             const u = new URL(conn);
             assert.equal(u.protocol, "postgresql:");
             assert.equal(u.username, METADATA_DB.user);
-            assert.equal(u.password, mockRandomState(pw.type, pw.name).result);
+            assert.equal(u.password, mockRandomStateOf(pw).result);
             assert.match(u.hostname, /\.rds\.amazonaws\.com$/);
             assert.equal(u.port, "5432");
             assert.equal(u.pathname, `/${METADATA_DB.database}`);
@@ -147,7 +148,7 @@ describeEachStack(
             assert.equal(job.metadata.namespace, NAMESPACE.dbBootstrap);
             assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).metadata.namespace, NAMESPACE.dbBootstrap);
             assert.match(job.metadata.name, /^airflow-db-init-[0-9a-f]{10}$/);
-            assert.equal(job.metadata.name, dbInitJobName(job.spec), "named after its own spec");
+            assert.equal(job.metadata.name, dbInitJobName(job.spec, ROTATABLE["airflow-db"].initial!), "named after its own spec");
             assert.ok(job.spec.ttlSecondsAfterFinished > 0);
             const c = job.spec.template.spec.containers[0];
             assert.equal(c.image, images.postgresClient);
@@ -160,7 +161,7 @@ describeEachStack(
             assert.ok(c.command.join(" ").includes(DB_INIT_SQL), "the idempotent SQL");
             // The master password lands in the Secret the Job reads, and only there.
             const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
-            assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).stringData.password, mockRandomState(master.type, master.name).result);
+            assert.equal(inputsOf(secretNamed(plan(), secretNames.dbMaster)).stringData.password, mockRandomStateOf(master).result);
             assert.ok(release(plan()).dependencies.includes(jobs[0].urn), "the release depends on the Job");
             // The role's password the Job sets is the one Airflow connects with.
             assert.equal(
@@ -201,7 +202,7 @@ describeEachStack(
             assert.ok(isFernetKey(keys["fernet-key"]), `fernet key ${keys["fernet-key"]}`);
             const fernet = mine(plan()).find((c) => c.type === "random:index/randomBytes:RandomBytes")!;
             assert.equal(inputsOf(fernet).length, 32);
-            assert.equal(keys["fernet-key"], toUrlSafeBase64(mockRandomState(fernet.type, fernet.name).base64));
+            assert.equal(keys["fernet-key"], toUrlSafeBase64(mockRandomStateOf(fernet).base64));
             assert.equal(new Set(Object.values(keys)).size, 3, "three distinct keys");
         });
 
@@ -213,7 +214,7 @@ describeEachStack(
             assert.ok(cu.args.join(" ").includes(`-p "$BDOK_ADMIN_PASSWORD"`));
             assert.ok(!cu.args.join(" ").includes("{{"), "no template pulling defaultUser.password");
             const admin = mine(plan()).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "airflow-admin")!;
-            assert.equal(inputsOf(secretNamed(plan(), secretNames.admin)).stringData.password, mockRandomState(admin.type, admin.name).result);
+            assert.equal(inputsOf(secretNamed(plan(), secretNames.admin)).stringData.password, mockRandomStateOf(admin).result);
             assert.equal(plan().plan.outputs.airflowAdminPassword, "[secret]");
         });
 
@@ -318,7 +319,7 @@ describeEachStack(
             assert.equal(generated.length, 5);
             const values = generated.flatMap(randomValues);
             const master = one(plan(), "random:index/randomPassword:RandomPassword", "database-master");
-            const masterValue = mockRandomState(master.type, master.name).result;
+            const masterValue = mockRandomStateOf(master).result;
             let secretsHolding = 0;
             for (const r of plan().captured) {
                 const json = JSON.stringify(r.rawInputs);

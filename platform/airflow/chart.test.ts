@@ -1,4 +1,5 @@
 // The Airflow chart as rendered from each stack's values: pods, mounts, hooks, references.
+import { ROTATABLE } from "../../lib/passwords";
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
 import { DAGS_FOLDER, metadataChecksum, metadataKeys, secretNames } from "./values";
@@ -182,7 +183,7 @@ for (const stack of STACKS) {
 
         it("rolls every Airflow pod on a password rotation, and gives them the asyncpg URL from the same Secret", () => {
             const conn = new URL(inputsOf(secretNamed(run, secretNames.metadata)).stringData[metadataKeys.connection]);
-            const expected = metadataChecksum(conn.hostname, Number(conn.port));
+            const expected = metadataChecksum(conn.hostname, Number(conn.port), ROTATABLE["airflow-db"].initial!);
             const all = pods(objs);
             const readers = all.filter((p) => p.kind !== "Job" && references(p.spec).includes(`Secret/${secretNames.metadata}`));
             assert.deepEqual(readers.map((p) => p.name).sort(), [...AIRFLOW_WORKLOADS].sort(), "the pods that read the metadata Secret");

@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { generationOf, generationsAnnotation, keepersOf } from "../../lib/passwords";
 import {
     ADMIN_USER,
     AIRFLOW_RELEASE,
     API_SERVICE,
-    METADATA_PASSWORD_GENERATION,
     airflowValues,
     envIssues,
     metadataAsyncConnection,
@@ -69,18 +69,20 @@ export class Airflow extends pulumi.ComponentResource {
         const ns = args.namespace.metadata.name;
 
         // ---- generated credentials, only ever inside Kubernetes Secrets ----
+        const rotation = cfg.passwordRotation;
+        const metadataGeneration = generationOf(rotation, `${name}-db`) ?? "1";
         const dbPassword = new random.RandomPassword(
             `${name}-db`,
             {
                 length: 32,
                 special: false,
-                keepers: { generation: METADATA_PASSWORD_GENERATION },
+                ...keepersOf(rotation, `${name}-db`),
             },
             p,
         );
         const fernet = new random.RandomBytes(`${name}-fernet`, { length: 32 }, p);
-        const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 64, special: false }, p);
-        const jwt = new random.RandomPassword(`${name}-jwt`, { length: 64, special: false }, p);
+        const apiKey = new random.RandomPassword(`${name}-api-key`, { length: 64, special: false, ...keepersOf(rotation, `${name}-api-key`) }, p);
+        const jwt = new random.RandomPassword(`${name}-jwt`, { length: 64, special: false, ...keepersOf(rotation, `${name}-jwt`) }, p);
         const admin = new random.RandomPassword(`${name}-admin`, { length: 24, special: false }, p);
         this.adminPassword = pulumi.secret(admin.result);
 
@@ -157,7 +159,7 @@ export class Airflow extends pulumi.ComponentResource {
             `${name}-db-init`,
             {
                 metadata: {
-                    name: jobSpec.apply(dbInitJobName),
+                    name: jobSpec.apply((s) => dbInitJobName(s, metadataGeneration)),
                     namespace: bootstrapNs,
                     labels: { "app.kubernetes.io/part-of": "bdok" },
                     // A failed run is replaced on the next `pulumi up` instead of blocking it.
@@ -220,7 +222,8 @@ export class Airflow extends pulumi.ComponentResource {
                     dagsConfigMap,
                     dagPaths: Object.keys(f),
                     dagsHash: dagsHash(deliveredDagFiles(f)),
-                    metadataChecksum: metadataChecksum(host, port),
+                    metadataChecksum: metadataChecksum(host, port, metadataGeneration),
+                    passwordGenerations: generationsAnnotation(rotation, [`${name}-api-key`, `${name}-jwt`]),
                     env: e,
                 }),
             );

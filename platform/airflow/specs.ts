@@ -1,6 +1,6 @@
 import { contentName } from "../../lib/hash";
 import { RDS_CA_FILE, rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
-import { METADATA_DB, METADATA_PASSWORD_GENERATION, airflowResources, secretNames } from "./values";
+import { METADATA_DB, airflowResources, secretNames } from "./values";
 
 // ---------------------------------------------------------------------------------------------
 // Metadata DB bootstrap Job
@@ -129,6 +129,6 @@ export function dbBootstrapJobSpec(a: {
  * The Job's name carries a hash of its spec (and the password generation): any change creates a
  * new Job that runs again, while an unchanged program leaves the finished Job alone.
  */
-export function dbInitJobName(spec: unknown): string {
-    return contentName("airflow-db-init", { spec, generation: METADATA_PASSWORD_GENERATION });
+export function dbInitJobName(spec: unknown, generation: string): string {
+    return contentName("airflow-db-init", { spec, generation });
 }

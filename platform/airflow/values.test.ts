@@ -1,17 +1,11 @@
 // Airflow's pure builders: values, DAG folder, database Job.
 import { strict as assert } from "assert";
 import * as crypto from "crypto";
-import {
-    METADATA_DB,
-    METADATA_PASSWORD_GENERATION,
-    envIssues,
-    isFernetKey,
-    metadataAsyncConnection,
-    metadataChecksum,
-    metadataConnection,
-    secretNames,
-    toUrlSafeBase64,
-} from "./values";
+import { ROTATABLE } from "../../lib/passwords";
+
+/** The metadata password's generation on a stack that never rotated it (lib/passwords.ts). */
+const G = ROTATABLE["airflow-db"].initial!;
+import { METADATA_DB, envIssues, isFernetKey, metadataAsyncConnection, metadataChecksum, metadataConnection, secretNames, toUrlSafeBase64 } from "./values";
 import { DAGS_IGNORE, DAGS_IGNORE_FILE, dagConfigMapData, dagConfigMapKey, dagPathIssues, dagVolume, dagsHash } from "./dags";
 import { DB_INIT_SQL, dbInitJobName, dbInitJobSpec } from "./specs";
 import { runDbInit } from "../../test/airflow/db-init-run";
@@ -84,15 +78,15 @@ describe("Airflow (pure builders)", () => {
         assert.deepEqual(env.PGPASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbMaster, key: "password" });
         assert.deepEqual(env.APP_PASSWORD.valueFrom.secretKeyRef, { name: secretNames.dbAppPassword, key: "password" });
         assert.ok(spec.ttlSecondsAfterFinished > 0);
-        const name = dbInitJobName(spec);
+        const name = dbInitJobName(spec, G);
         assert.match(name, /^airflow-db-init-[0-9a-f]{10}$/);
         assert.equal(
             name,
-            dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
+            dbInitJobName(dbInitJobSpec({ host: "h.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false }), G),
         );
         assert.notEqual(
             name,
-            dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false })),
+            dbInitJobName(dbInitJobSpec({ host: "other.rds.amazonaws.com", port: 5432, masterUser: "postgres", image: images.postgresClient, ha: false }), G),
         );
         assert.equal(metadataConnection("pw", "h", 5432), `postgresql://airflow:pw@h:5432/airflow?sslmode=verify-full&sslrootcert=${RDS_CA_FILE}`);
 
@@ -127,10 +121,10 @@ describe("Airflow (pure builders)", () => {
     });
 
     it("changes the pods' metadata checksum with the password generation and the database address, never with the password", () => {
-        const base = metadataChecksum("h", 5432);
-        assert.equal(base, metadataChecksum("h", 5432, METADATA_PASSWORD_GENERATION));
-        assert.notEqual(base, metadataChecksum("h", 5432, `${METADATA_PASSWORD_GENERATION}x`));
-        assert.notEqual(base, metadataChecksum("other", 5432));
-        assert.notEqual(base, metadataChecksum("h", 5433));
+        const base = metadataChecksum("h", 5432, G);
+        assert.equal(base, metadataChecksum("h", 5432, G));
+        assert.notEqual(base, metadataChecksum("h", 5432, `${G}x`));
+        assert.notEqual(base, metadataChecksum("other", 5432, G));
+        assert.notEqual(base, metadataChecksum("h", 5433, G));
     });
 });

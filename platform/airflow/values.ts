@@ -20,11 +20,10 @@ export const ADMIN_USER = "admin";
 /** The metadata database and its owner on the shared RDS instance. */
 export const METADATA_DB = { database: "airflow", user: "airflow" } as const;
 /**
- * Bump to rotate the metadata-DB password: the RandomPassword is keyed on it, the bootstrap Job's
- * name hashes it (so the Job runs again and ALTERs the role to the new password), and so does the
- * pods' metadata checksum (so every Airflow pod restarts with the new Secret, after the Job).
+ * The metadata-DB password's generation (`bdok:passwordRotation`, lib/passwords.ts) keys its
+ * RandomPassword, the bootstrap Job's name (so the Job runs again and ALTERs the role to the new
+ * password) and the pods' metadata checksum (so every Airflow pod restarts with the new Secret).
  */
-export const METADATA_PASSWORD_GENERATION = "1";
 
 /** Service accounts the chart creates (names pinned so Pod Identity associations match). */
 export const serviceAccounts = {
@@ -92,7 +91,7 @@ export const metadataKeys = { connection: "connection", asyncConnection: "async-
  * password rotation (a new generation) or a moved database rolls every Airflow pod, which read the
  * Secret only when they start.
  */
-export function metadataChecksum(host: string, port: number, generation: string = METADATA_PASSWORD_GENERATION): string {
+export function metadataChecksum(host: string, port: number, generation: string): string {
     return sha256(canonicalJson({ generation, host, port, ...METADATA_DB }));
 }
 
@@ -195,6 +194,8 @@ export interface AirflowValuesArgs {
     dagsHash: string;
     /** metadataChecksum(host, port) of the metadata DB the pods connect to. */
     metadataChecksum: string;
+    /** generationsAnnotation() of the other passwords the pods read from env (lib/passwords.ts). */
+    passwordGenerations?: Record<string, string>;
     /** Non-secret env for every Airflow container (and, through the chart, every task pod). */
     env: Record<string, string>;
 }
@@ -232,7 +233,7 @@ export function airflowValues(a: AirflowValuesArgs): Record<string, unknown> {
 
     // Rolled on a DAG change and on a password rotation. Per component, not airflowPodAnnotations:
     // that also lands on the Jobs' pod templates, which are immutable once created.
-    const podAnnotations = { "bdok.io/dags-sha256": a.dagsHash, "bdok.io/metadata-sha256": a.metadataChecksum };
+    const podAnnotations = { "bdok.io/dags-sha256": a.dagsHash, "bdok.io/metadata-sha256": a.metadataChecksum, ...a.passwordGenerations };
     // The components that read DAG files (the API server reads the serialized DAGs from the DB).
     const withDags = { extraVolumes: [dags.volume], extraVolumeMounts: [dags.mount], podAnnotations };
 

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { generationsAnnotation, keepersOf, withPodAnnotations } from "../../lib/passwords";
 import { releaseTimeout } from "../../lib/await";
 import { charts, crdManifests } from "../../versions";
 import { exposureDependencies, type PlatformContext } from "../context";
@@ -138,7 +139,11 @@ export class Observability extends pulumi.ComponentResource {
 
         // The exporter's own login: ECK loads these two Secrets (program.ts lists them in the Elasticsearch's spec.auth).
         const esNs = args.elasticNamespace.metadata.name;
-        const exporterPassword = new random.RandomPassword(`${name}-es-exporter`, { length: 32, special: false }, p);
+        const exporterPassword = new random.RandomPassword(
+            `${name}-es-exporter`,
+            { length: 32, special: false, ...keepersOf(config.passwordRotation, `${name}-es-exporter`) },
+            p,
+        );
         const exporterUser = new k8s.core.v1.Secret(
             `${name}-es-exporter-user`,
             {
@@ -156,7 +161,11 @@ export class Observability extends pulumi.ComponentResource {
         const exporter = elasticsearchExporterDeployment();
         new k8s.apps.v1.Deployment(
             `${name}-elasticsearch-exporter`,
-            { metadata: { ...exporter.metadata, namespace: esNs }, spec: exporter.spec },
+            // It reads the password from env at start: a rotation restarts it.
+            {
+                metadata: { ...exporter.metadata, namespace: esNs },
+                spec: withPodAnnotations(exporter.spec, generationsAnnotation(config.passwordRotation, [`${name}-es-exporter`])),
+            },
             { parent: this, dependsOn: [args.elasticsearch, exporterUser, exporterRole] },
         );
 

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { GENERATIONS_ANNOTATION, generationOf, generationsAnnotation, keepersOf } from "../../lib/passwords";
 import { systemGroupOf } from "../../config";
 import { releaseTimeout } from "../../lib/await";
 import { contentName, sha256 } from "../../lib/hash";
@@ -32,7 +33,6 @@ import {
 } from "./specs";
 import {
     ADMIN_USER,
-    METADATA_PASSWORD_GENERATION,
     OPERATOR_RELEASE,
     WEB_SERVICE,
     dockerfile,
@@ -87,7 +87,9 @@ export class Superset extends pulumi.ComponentResource {
         const trino = trinoConnection(cfg);
 
         // ---- generated credentials, only ever inside Kubernetes Secrets ----
-        const dbPassword = new random.RandomPassword(`${name}-db`, { length: 32, special: false, keepers: { generation: METADATA_PASSWORD_GENERATION } }, p);
+        const rotation = cfg.passwordRotation;
+        const metadataGeneration = generationOf(rotation, `${name}-db`) ?? "1";
+        const dbPassword = new random.RandomPassword(`${name}-db`, { length: 32, special: false, ...keepersOf(rotation, `${name}-db`) }, p);
         const secretKey = new random.RandomPassword(`${name}-secret-key`, { length: 64, special: false }, p);
         const admin = new random.RandomPassword(`${name}-admin`, { length: 24, special: false }, p);
         this.adminPassword = pulumi.secret(admin.result);
@@ -138,7 +140,12 @@ export class Superset extends pulumi.ComponentResource {
         const dbInit = new k8s.batch.v1.Job(
             `${name}-db-init`,
             {
-                metadata: { name: dbJobSpec.apply(dbInitJobName), namespace: bootstrapNs, labels, annotations: { "pulumi.com/replaceUnready": "true" } },
+                metadata: {
+                    name: dbJobSpec.apply((s) => dbInitJobName(s, metadataGeneration)),
+                    namespace: bootstrapNs,
+                    labels,
+                    annotations: { "pulumi.com/replaceUnready": "true" },
+                },
                 spec: dbJobSpec,
             },
             { parent: this, dependsOn: [dbApp, master, args.database] },
@@ -254,6 +261,7 @@ export class Superset extends pulumi.ComponentResource {
                 setupConfigMap: cm,
                 setupTrigger: sha256(JSON.stringify(data)).slice(0, 16),
                 trinoSecured: trino.secured,
+                forceReload: generationsAnnotation(rotation, [`${name}-db`])[GENERATIONS_ANNOTATION],
             }),
         );
         // Awaited until the operator reports it Available (migrations, init and the import done, the web server ready).

@@ -8,18 +8,7 @@ import { dbBootstrapJobSpec, dbInitEnv } from "../airflow/specs";
 import { type CustomResourceObject, NAMESPACE, type RbacRule, customResourceObject, secretRules } from "../k8s/objects";
 import { TRINO_TLS_SECRET } from "../trino/values";
 import { podPlacement } from "../karpenter/nodepools";
-import {
-    ADMIN_USER,
-    METADATA_DB,
-    METADATA_PASSWORD_GENERATION,
-    SUPERSET_NAME,
-    TRINO_CA_MOUNT,
-    WEB_PORT,
-    WEB_SERVER_POD,
-    secretKeys,
-    secretNames,
-    supersetSizes,
-} from "./values";
+import { ADMIN_USER, METADATA_DB, SUPERSET_NAME, TRINO_CA_MOUNT, WEB_PORT, WEB_SERVER_POD, secretKeys, secretNames, supersetSizes } from "./values";
 
 const LABELS = { "app.kubernetes.io/part-of": "bdok" };
 
@@ -43,6 +32,12 @@ export interface SupersetResourceArgs {
     setupConfigMap: string;
     /** Changes whenever the script or the bundle does: the init task re-runs (lifecycle.md "Manual Trigger"). */
     setupTrigger: string;
+    /**
+     * The generations of rotated passwords the pods read from env (lib/passwords.ts), or "" when none
+     * was rotated. The operator puts spec.forceReload into every pod template, so a change restarts
+     * them (superset-kubernetes-operator v0.2.0 api/v1alpha1/superset_types.go:179-183).
+     */
+    forceReload?: string;
     /** Trino is secured: the CA is mounted and the password given to the import. */
     trinoSecured: boolean;
 }
@@ -73,6 +68,7 @@ export function supersetResource(a: SupersetResourceArgs): CustomResourceObject 
             // Secrets by reference only: Production refuses inline keys and passwords (the CRD's CEL rules).
             environment: "Production",
             image: a.image,
+            ...(a.forceReload ? { forceReload: a.forceReload } : {}),
             secretKeyFrom: { name: secretNames.app, key: secretKeys.secretKey },
             metastore: { uriFrom: { name: secretNames.app, key: secretKeys.metadataUri } },
             // Top-level: every Superset pod, lifecycle tasks included (configuration.md "Extensions").
@@ -144,8 +140,9 @@ export function dbInitJobSpec(a: DbInitArgs) {
     });
 }
 
-export function dbInitJobName(spec: unknown): string {
-    return contentName("superset-db-init", { spec, generation: METADATA_PASSWORD_GENERATION });
+/** The metadata password's generation is in the name: a rotation runs the Job again (ALTER ROLE). */
+export function dbInitJobName(spec: unknown, generation: string): string {
+    return contentName("superset-db-init", { spec, generation });
 }
 
 // ---------------------------------------------------------------------------------------------

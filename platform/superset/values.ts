@@ -18,8 +18,6 @@ export const ADMIN_USER = "admin";
 
 /** Superset's metadata database and its role on the platform's RDS instance. */
 export const METADATA_DB = { user: "superset", database: "superset" } as const;
-/** Bump to rotate the metadata DB password (the db-init Job re-runs and sets it). */
-export const METADATA_PASSWORD_GENERATION = "1";
 
 export const secretNames = {
     /** keys in secretKeys: the session key, the metadata DB URI and password, the admin password. */

@@ -15,7 +15,7 @@ import {
 } from "./values";
 import { helmTemplate, K8sObject, parseManifest } from "../../tools/helm";
 import { Captured, PlanRun } from "../../tools/harness";
-import { MOCK_ACCOUNT, mockRandomState } from "../../tools/mocks";
+import { MOCK_ACCOUNT, mockRandomStateOf } from "../../tools/mocks";
 import { chartDefaults, unknownValuesKeys } from "../../tools/schemas";
 import { apps } from "../../versions";
 import { queryFile } from "../../pipelines/lake";
@@ -342,7 +342,7 @@ describe("Trino authentication, from the chart the plan's values render", () => 
                 assert.match(line, new RegExp(`^${TRINO_USER}:\\$2[aby]\\$1\\d\\$.{53}\\n$`));
                 assert.equal(file.inputs.stringData, "[secret]", "the plan shows no hash");
                 const pw = mine(run).find((c) => c.type === "random:index/randomPassword:RandomPassword" && c.name === "trino-password")!;
-                assert.ok(!JSON.stringify(run.plan).includes(mockRandomState(pw.type, pw.name).result), "the password is in no plan value");
+                assert.ok(!JSON.stringify(run.plan).includes(mockRandomStateOf(pw).result), "the password is in no plan value");
                 assert.equal(run.plan.outputs.trinoPassword, "[secret]");
                 assert.equal(run.plan.outputs.trinoUser, TRINO_USER);
                 const job = mine(run).find((c) => c.type === "kubernetes:batch/v1:Job")!;

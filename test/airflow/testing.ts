@@ -2,7 +2,7 @@
 import { strict as assert } from "assert";
 import { toUrlSafeBase64 } from "../../platform/airflow/values";
 import { Captured, PlanRun } from "../../tools/harness";
-import { mockRandomState } from "../../tools/mocks";
+import { mockRandomStateOf } from "../../tools/mocks";
 import { descendants, inputsOf, ofType, one } from "../support";
 
 export const RELEASE = "kubernetes:helm.sh/v3:Release";
@@ -29,7 +29,7 @@ export function secretNamed(run: PlanRun, name: string): Captured {
     return s[0];
 }
 export function randomValues(r: Captured): string[] {
-    const st = mockRandomState(r.type, r.name);
+    const st = mockRandomStateOf(r);
     return [...new Set([st.result, st.base64, toUrlSafeBase64(st.base64), st.hex])];
 }
 /** Every policy statement of the Airflow pod roles, by role name. */
