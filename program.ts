@@ -33,7 +33,7 @@ import { ContainerLogs } from "./aws/container-logs";
 import { retentionDays } from "./aws/container-logs/policy";
 import { BatchPipeline } from "./pipelines/batch";
 import { RealtimePipeline } from "./pipelines/realtime";
-import { ES_SINK } from "./platform/elastic/values";
+import { ES_SINK, KIBANA_DATA_VIEW_USER } from "./platform/elastic/values";
 import { baseTags, prefix, stackNames } from "./lib/naming";
 import { batchDagFiles } from "./pipelines/batch/specs";
 import { LAKE_BUCKET_VARIABLE, userDagFiles, userJobFiles } from "./pipelines/user";
@@ -295,14 +295,17 @@ export function createBdok(cfg: StackConfig): Record<string, pulumi.Input<unknow
         {
             platform,
             namespace: namespaces.byName.elastic,
-            // The realtime pipeline's sink and the Elasticsearch exporter log in as their own file-realm
-            // users (their Secrets: pipelines/realtime/index.ts, platform/observability/index.ts).
+            // The realtime pipeline's sink and Kibana Job, and the Elasticsearch exporter, log in as their
+            // own file-realm users (their Secrets: pipelines/realtime/index.ts, platform/observability/index.ts).
             auth: {
                 fileRealmSecrets: [
-                    ...(cfg.pipelines.realtime ? [ES_SINK.userSecret] : []),
+                    ...(cfg.pipelines.realtime ? [ES_SINK.userSecret, KIBANA_DATA_VIEW_USER.userSecret] : []),
                     ...(cfg.observability.enabled ? [ES_EXPORTER_USER.userSecret] : []),
                 ],
-                roleSecrets: [...(cfg.pipelines.realtime ? [ES_SINK.rolesSecret] : []), ...(cfg.observability.enabled ? [ES_EXPORTER_USER.rolesSecret] : [])],
+                roleSecrets: [
+                    ...(cfg.pipelines.realtime ? [ES_SINK.rolesSecret, KIBANA_DATA_VIEW_USER.rolesSecret] : []),
+                    ...(cfg.observability.enabled ? [ES_EXPORTER_USER.rolesSecret] : []),
+                ],
             },
             pools: karpenter.ready,
             storage: cluster.ready,

@@ -403,6 +403,150 @@ export const k8sLoadBalancerSourceRanges = resourceRule({
 });
 
 // ---------------------------------------------------------------------------------------------
+// TLS on every internet-facing load balancer
+// ---------------------------------------------------------------------------------------------
+
+// The AWS Load Balancer Controller v3.5.0 (the pinned chart's appVersion), docs/guide/service/annotations.md:
+// the scheme defaults to internal (l.651); ssl-cert names the ACM certificate(s) (l.555); ssl-ports
+// lists the TLS ports by number or name, all the Service's ports when absent, and `*` matches no
+// port (l.573-579). docs/guide/ingress/annotations.md: an ALB's scheme defaults to internal (l.30);
+// listen-ports defaults to HTTP 80, or HTTPS 443 with certificate-arn (l.145-161); certificate-arn
+// (l.971), or a certificate discovered from spec.tls hosts (cert_discovery.md); ssl-redirect turns
+// every HTTP listener into a redirect to HTTPS (l.164-177).
+const SSL_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
+const SSL_PORTS = "service.beta.kubernetes.io/aws-load-balancer-ssl-ports";
+const ALB = "alb.ingress.kubernetes.io/";
+
+/** The annotations beside or above a load balancer request (holder, its metadata, its parent's). */
+function annotationsNear(holder: unknown, parent: unknown): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    for (const scope of [parent, holder])
+        for (const ann of [read(scope, "annotations"), read(scope, "metadata", "annotations")])
+            if (ann && typeof ann === "object") for (const k of keysOf(ann)) out[k] = read(ann, k);
+    return out;
+}
+
+const setValue = (v: unknown) => v === UNKNOWN || (typeof v === "string" && v.trim() !== "");
+
+/** The ports a load balancer request names (Service spec.ports, chart values' port/ports): numbers and names. */
+function portsNear(holder: unknown): { port: string; name?: string }[] {
+    const out: { port: string; name?: string }[] = [];
+    for (const p of arr(read(holder, "ports"))) {
+        const port = read(p, "port");
+        const name = read(p, "name");
+        if (typeof port === "number" || typeof port === "string") out.push({ port: String(port), name: typeof name === "string" ? name : undefined });
+    }
+    for (const k of ["port", "servicePort", "externalPort"]) {
+        const port = read(holder, k);
+        if (typeof port === "number" || typeof port === "string") out.push({ port: String(port) });
+    }
+    return out;
+}
+
+/**
+ * Why an internet-facing load balancer under `root` carries a plain listener; one message each.
+ * `tlsInPod` says the pods themselves serve TLS on every port (the NLB passes TCP through).
+ */
+export function publicLoadBalancerTlsProblems(root: unknown, tlsInPod: boolean): string[] {
+    const out: string[] = [];
+    walk({ root }, (holder, key, value, path, ancestors) => {
+        if (!((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer")) return;
+        const parent = ancestors[ancestors.length - 1];
+        const a = lbScheme(holder);
+        const b = lbScheme(parent);
+        const internetFacing = a.internetFacing || b.internetFacing;
+        const internal = a.internal || b.internal;
+        const byController = a.byController || b.byController;
+        // The controller defaults to internal; the in-tree provider makes every load balancer internet-facing.
+        if (!(internetFacing || (!internal && !byController))) return;
+        // A Strimzi listener with tls: true terminates TLS in the broker.
+        if (tlsInPod || read(holder, "tls") === true) return;
+        const where = path.replace(/^root\.?/, "") || "spec.type";
+        const ann = annotationsNear(holder, parent);
+        if (!setValue(ann[SSL_CERT])) {
+            out.push(`${where} is an internet-facing LoadBalancer without ${SSL_CERT}: its listeners are plain TCP`);
+            return;
+        }
+        const sslPorts = ann[SSL_PORTS];
+        if (sslPorts === undefined || sslPorts === UNKNOWN) return; // absent: TLS on every port
+        const listed = String(sslPorts)
+            .split(",")
+            .map((x) => x.trim())
+            .filter((x) => x !== "" && x !== "*");
+        const ports = portsNear(holder);
+        if (listed.length === 0) out.push(`${where}: ${SSL_PORTS} is ${JSON.stringify(sslPorts)}, which matches no port (the controller does not expand "*")`);
+        for (const p of ports)
+            if (!listed.includes(p.port) && !(p.name && listed.includes(p.name)))
+                out.push(`${where}: port ${p.port}${p.name ? ` (${p.name})` : ""} is not in ${SSL_PORTS}: plain TCP`);
+    });
+    return out;
+}
+
+/** Why an internet-facing ALB Ingress (annotations `alb.ingress.kubernetes.io/*`) serves plain HTTP; one message each. */
+export function publicIngressTlsProblems(annotations: unknown, tls: unknown, where: string): string[] {
+    if (read(annotations, `${ALB}scheme`) !== "internet-facing") return [];
+    const out: string[] = [];
+    const cert = setValue(read(annotations, `${ALB}certificate-arn`)) || arr(tls).length > 0;
+    if (!cert) out.push(`${where}: an internet-facing ALB without ${ALB}certificate-arn or spec.tls (no certificate)`);
+    const raw = read(annotations, `${ALB}listen-ports`);
+    if (raw === UNKNOWN) return out;
+    let listeners: unknown[];
+    if (raw === undefined) listeners = [cert && setValue(read(annotations, `${ALB}certificate-arn`)) ? { HTTPS: 443 } : { HTTP: 80 }];
+    else {
+        try {
+            listeners = arr(JSON.parse(String(raw)));
+        } catch {
+            return [...out, `${where}: ${ALB}listen-ports is not JSON: ${String(raw)}`];
+        }
+    }
+    const redirect = setValue(read(annotations, `${ALB}ssl-redirect`));
+    for (const l of listeners)
+        for (const proto of keysOf(l))
+            if (proto.toUpperCase() !== "HTTPS" && !(proto.toUpperCase() === "HTTP" && redirect))
+                out.push(`${where}: listener ${proto} ${String(read(l, proto))} is plain HTTP (list HTTPS ports, or set ${ALB}ssl-redirect)`);
+    return out;
+}
+
+/** Ingress-shaped Helm values (charts' `ingress: {enabled, annotations, tls}`) and Ingress resources. */
+function ingressProblems(args: { type: string; props: Record<string, any> }, where: string): string[] {
+    if (k8sTypeOf(args.type)?.kind === "Ingress")
+        return publicIngressTlsProblems(read(args.props, "metadata", "annotations"), read(args.props, "spec", "tls"), where);
+    if (!is(T.helm, args.type)) return [];
+    const out: string[] = [];
+    walk({ values: read(args.props, "values") }, (_h, key, value, path) => {
+        if (key !== "ingress" || !value || typeof value !== "object" || read(value, "enabled") === false) return;
+        out.push(...publicIngressTlsProblems(read(value, "annotations"), read(value, "tls"), `${where} ${path}`));
+    });
+    return out;
+}
+
+/** Custom resources and charts whose pods serve TLS on every port of their load balancer. */
+function servesTlsInPod(args: { type: string; props: Record<string, any> }): boolean {
+    // ECK: HTTPS unless spec.http.tls.selfSignedCertificate.disabled (policy/elastic.ts elastic-tls).
+    if (/:(kibana|elasticsearch)\.k8s\.elastic\.co\/[^:]+:(Kibana|Elasticsearch)$/.test(args.type))
+        return read(args.props, "spec", "http", "tls", "selfSignedCertificate", "disabled") !== true;
+    // Trino's chart serves HTTPS itself when server.config.https.enabled (trino-auth-when-exposed).
+    if (is(T.helm, args.type) && /(^|\/)trino$/.test(String(read(args.props, "chart") ?? ""))) {
+        const https = read(args.props, "values", "server", "config", "https", "enabled");
+        return https === true || https === "true";
+    }
+    return false;
+}
+
+export const k8sPublicLoadBalancerTls = resourceRule({
+    name: "k8s-public-lb-tls",
+    description:
+        "Every internet-facing load balancer serves TLS: a LoadBalancer Service (resource, Helm values, custom resource) carries an ACM certificate with TLS on every port, or its pods serve TLS themselves; an internet-facing ALB Ingress listens on HTTPS with a certificate.",
+    tags: ["kubernetes", "network"],
+    check: (args, report) => {
+        const scope = lbScope(args);
+        const problems = [...(scope === undefined ? [] : publicLoadBalancerTlsProblems(scope, servesTlsInPod(args))), ...ingressProblems(args, "")];
+        for (const p of problems)
+            report(`${label(args)}: ${p.trim()}; set bdok:loadBalancerCertificateArn (TLS at the load balancer) or serve TLS in the pod.`);
+    },
+});
+
+// ---------------------------------------------------------------------------------------------
 // Pods: the Pod Security Standards' baseline, and the namespaces that enforce it
 // ---------------------------------------------------------------------------------------------
 

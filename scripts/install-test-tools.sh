@@ -20,6 +20,9 @@ echo "node $(node --version), npm $(npm --version), $(python3 --version)"
   || apt_install postgresql
 # The Python tools npm test runs (flake8, black, pytest), pinned from PyPI.
 python3 -m pip install -q --disable-pip-version-check --root-user-action=ignore -r requirements-dev.txt
+# The PostgreSQL clients test/rds-tls.test.ts connects with (the images' Python drivers, pgjdbc),
+# into the bdok cache; under CI=true a missing one fails the test.
+bash scripts/install-pg-clients.sh
 # Optional: test_issue_tls.py skips without it (the Airflow image the Job runs ships it).
 python3 -c 'import cryptography' 2>/dev/null || apt_install python3-cryptography || true
 

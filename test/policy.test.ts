@@ -382,6 +382,17 @@ describe("the offline plans pass the policy pack", () => {
             ["k8s-loadbalancer-source-ranges true"],
             `\n${fmt(caught)}`,
         );
+        // Each load balancer terminating TLS at the NLB, its certificate removed, is named by the TLS rule.
+        const SSL_CERT = "service.beta.kubernetes.io/aws-load-balancer-ssl-cert";
+        const withCert = run.captured.filter((r) => JSON.stringify(r.inputs).includes(SSL_CERT));
+        assert.ok(withCert.length >= 4, withCert.map((r) => r.name).join(", "));
+        const plain = run.captured.map((r) => (withCert.includes(r) ? JSON.parse(JSON.stringify(r).replaceAll(SSL_CERT, "x-removed")) : r));
+        const plainReport = await checkPlanRun({ ...run, captured: plain });
+        assert.deepEqual(
+            [...new Set(plainReport.violations.map((v) => `${v.policy} ${v.urn}`))].sort(),
+            withCert.map((r) => `k8s-public-lb-tls ${r.urn}`).sort(),
+            `\n${fmt(plainReport)}`,
+        );
     });
 
     it("prod's rules look at what they guard (the RDS instance, the buckets, the EKS cluster)", async () => {

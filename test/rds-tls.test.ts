@@ -184,33 +184,33 @@ public class Probe {
 `;
 
 /**
- * A Python whose SQLAlchemy loads the driver `url` names (SQLAlchemy 2.1 maps postgresql:// to
- * psycopg 3, earlier releases to psycopg2; both hand the query to libpq): BDOK_PG_CLIENT_PYTHON,
- * else the engines tier's Airflow venv.
+ * A Python whose SQLAlchemy loads the driver `url` names (SQLAlchemy 1.4 and 2.0 map postgresql://
+ * to psycopg2, which hands the query to libpq): BDOK_PG_CLIENT_PYTHON, else the venv
+ * scripts/install-pg-clients.sh fills with the images' drivers (test/requirements-pg-clients.txt).
  */
 function pythonFor(url: string): string | undefined {
     const load = url.includes("+asyncpg")
         ? "from sqlalchemy.ext.asyncio import create_async_engine as c; c(os.environ['URL'])"
         : "from sqlalchemy import create_engine as c; c(os.environ['URL'])";
-    const candidates = [
-        process.env.BDOK_PG_CLIENT_PYTHON,
-        path.join(process.env.BDOK_CACHE_DIR ?? path.join(os.homedir(), ".cache", "bdok"), "venv-airflow", "bin", "python"),
-    ];
+    const candidates = [process.env.BDOK_PG_CLIENT_PYTHON, path.join(bdokCache(), "venv-pg-clients", "bin", "python")];
     return candidates.find((py) => py && fs.existsSync(py) && spawnSync(py, ["-c", `import os; ${load}`], { env: { ...process.env, URL: url } }).status === 0);
+}
+
+const bdokCache = () => process.env.BDOK_CACHE_DIR ?? path.join(os.homedir(), ".cache", "bdok");
+
+/** A client that is not installed: skipped on a developer's machine, a failure in CI (which installs every client). */
+function missingClient(ctx: Mocha.Context, what: string): never {
+    const how = "run scripts/install-pg-clients.sh (CI does, through scripts/install-test-tools.sh)";
+    if (process.env.CI === "true") assert.fail(`${what} is not installed; ${how}`);
+    console.log(`  skipped: ${what} is not installed; ${how}`);
+    ctx.skip();
+    throw new Error("unreachable"); // ctx.skip() throws
 }
 
 /** The pinned pgjdbc (versions.ts connectPlugins.postgresDriver) from the engines tier's Maven cache. */
 function pgjdbcJar(): string | undefined {
     const d = connectPlugins.postgresDriver;
-    const jar = path.join(
-        process.env.BDOK_CACHE_DIR ?? path.join(os.homedir(), ".cache", "bdok"),
-        "maven",
-        "m2",
-        ...d.group.split("."),
-        d.artifact,
-        d.version,
-        `${d.artifact}-${d.version}.jar`,
-    );
+    const jar = path.join(bdokCache(), "maven", "m2", ...d.group.split("."), d.artifact, d.version, `${d.artifact}-${d.version}.jar`);
     return fs.existsSync(jar) ? jar : undefined;
 }
 
@@ -290,20 +290,15 @@ describe("PostgreSQL clients against a real TLS server, with what the plan gives
 
     const py = (module: string, url: () => string, env: () => Record<string, string> = () => ({})) =>
         function (this: Mocha.Context) {
-            const python = pythonFor(url());
-            if (!python) {
-                console.log(
-                    `  skipped: no Python whose SQLAlchemy loads the driver of ${url().split(":")[0]} (set BDOK_PG_CLIENT_PYTHON, or install the engines tier)`,
-                );
-                this.skip();
-            }
+            const python =
+                pythonFor(url()) ?? missingClient(this, `a Python whose SQLAlchemy loads the driver of ${url().split(":")[0]} (or BDOK_PG_CLIENT_PYTHON)`);
             const script = path.join(tmp, "client.py");
             fs.writeFileSync(script, PY_CLIENT);
             check(`${module}`, (c) => withMountedCa(c.ca, [python!, script], { ...env(), URL: url(), MAP_HOST: host, MAP_IP: c.ip, PGHOSTADDR: c.ip }));
         };
 
     it(
-        "libpq through SQLAlchemy (psycopg2, or psycopg with SQLAlchemy 2.1): Airflow's metadata URL",
+        "libpq through SQLAlchemy (psycopg2): Airflow's metadata URL",
         py("libpq", () => secretData(run, airflowSecrets.metadata)[metadataKeys.connection]),
     );
     it(
@@ -325,11 +320,7 @@ describe("PostgreSQL clients against a real TLS server, with what the plan gives
     );
 
     it("pgjdbc: Kafka Connect's JDBC source URL", function () {
-        const jar = pgjdbcJar();
-        if (!jar) {
-            console.log(`  skipped: pgjdbc ${connectPlugins.postgresDriver.version} is not in the engines tier's Maven cache`);
-            this.skip();
-        }
+        const jar = pgjdbcJar() ?? missingClient(this, `pgjdbc ${connectPlugins.postgresDriver.version} (in the cache's maven/m2)`);
         const probe = path.join(tmp, "Probe.java");
         fs.writeFileSync(probe, JAVA_CLIENT);
         const data = secretData(run, POSTGRES_CONNECT_SECRET);

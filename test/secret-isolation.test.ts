@@ -9,7 +9,8 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import { renderPlan } from "../tools/render";
-import { worldOf, type WorldObject } from "../tools/references";
+import { referencesOf, worldOf, type WorldObject } from "../tools/references";
+import { ECK_RELEASE, ES_ELASTIC_USER_SECRET } from "../platform/elastic/values";
 import { mockRandomStateOf } from "../tools/mocks";
 import { one, planOf, STACKS } from "./support";
 import { ROOT } from "../tools/harness";
@@ -18,6 +19,7 @@ interface Rule {
     apiGroups?: string[];
     resources?: string[];
     verbs?: string[];
+    resourceNames?: string[];
 }
 
 // Creating (or changing the template of) any of these makes a pod whose volumes the author picks.
@@ -63,14 +65,32 @@ function rulesOf(world: WorldObject[], kind: string, name: string, namespace: st
     return [...own, ...aggregated];
 }
 
+const READ = new Set(["get", "list", "watch", "*"]);
+
+/** Rules that let their holder read the Secret `name` (list and watch return every Secret's data). */
+export function readsSecret(rules: Rule[], name: string): boolean {
+    return rules.some(
+        (r) =>
+            (r.verbs ?? []).some((v) => READ.has(v)) &&
+            (r.apiGroups ?? []).some((g) => g === "" || g === "*") &&
+            (r.resources ?? []).some((res) => res === "secrets" || res === "*") &&
+            (!r.resourceNames?.length || r.resourceNames.includes(name) || (r.verbs ?? []).some((v) => v === "list" || v === "watch" || v === "*")),
+    );
+}
+
 /** Namespace → the workload subjects (service accounts, service-account groups) that may create pods there ("*" = every namespace). */
 export function podCreators(world: WorldObject[]): Map<string, Set<string>> {
+    return subjectsWhose(world, createsPods);
+}
+
+/** Namespace → the workload subjects whose bound rules satisfy `grants` there ("*" = every namespace). */
+export function subjectsWhose(world: WorldObject[], grants: (rules: Rule[]) => boolean): Map<string, Set<string>> {
     const out = new Map<string, Set<string>>();
     const add = (ns: string, who: string) => (out.get(ns) ?? out.set(ns, new Set()).get(ns)!).add(who);
     for (const b of world.filter((o) => o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding")) {
         const ref = b.body.roleRef ?? {};
         const rules = rulesOf(world, ref.kind, ref.name, b.namespace);
-        if (!createsPods(rules)) continue;
+        if (!grants(rules)) continue;
         for (const s of b.body.subjects ?? []) {
             const who =
                 s.kind === "ServiceAccount"
@@ -137,6 +157,21 @@ describe("secret isolation: the RDS master password reaches only the bootstrap J
         });
     }
 
+    it("the Secret-read predicate (the check can fail)", () => {
+        const cases: [Rule[], boolean][] = [
+            [[{ apiGroups: [""], resources: ["secrets"], verbs: ["get"] }], true],
+            [[{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: ["other"] }], false],
+            [[{ apiGroups: [""], resources: ["secrets"], verbs: ["get"], resourceNames: [ES_ELASTIC_USER_SECRET] }], true],
+            // resourceNames cannot restrict list or watch (Kubernetes RBAC docs, "Referring to resources").
+            [[{ apiGroups: [""], resources: ["secrets"], verbs: ["list"], resourceNames: ["other"] }], true],
+            [[{ apiGroups: [""], resources: ["secrets"], verbs: ["create", "delete"] }], false],
+            [[{ apiGroups: [""], resources: ["configmaps"], verbs: ["get"] }], false],
+            [[{ apiGroups: ["apps"], resources: ["*"], verbs: ["get"] }], false],
+            [[{ apiGroups: ["*"], resources: ["*"], verbs: ["*"] }], true],
+        ];
+        for (const [rules, want] of cases) assert.equal(readsSecret(rules, ES_ELASTIC_USER_SECRET), want, JSON.stringify(rules));
+    });
+
     it("the pod-creation predicate (the check can fail)", () => {
         const cases: [Rule[], boolean][] = [
             [[{ apiGroups: [""], resources: ["pods"], verbs: ["create"] }], true],
@@ -152,4 +187,50 @@ describe("secret isolation: the RDS master password reaches only the bootstrap J
         ];
         for (const [rules, want] of cases) assert.equal(createsPods(rules), want, JSON.stringify(rules));
     });
+});
+
+// The `elastic` superuser's password (ECK keeps it in <name>-es-elastic-user, ECK 3.5.0
+// pkg/apis/elasticsearch/v1/name.go) is for people and for ECK: every workload of the platform has
+// its own file-realm user. So no object of the plan or the charts but ECK's own names that Secret
+// (an env or volume reference, a Connect ${secrets:...} reference), and no account but ECK's
+// operator may read it or start pods where it lives (a pod may mount any Secret of its namespace).
+describe("secret isolation: only ECK reads the elastic user's Secret", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: no workload of the plan or the charts references it, and only ECK's operator may read it or create pods beside it`, async function () {
+            this.timeout(300_000);
+            const run = await planOf(stack);
+            const world = worldOf(run.captured, renderPlan(run));
+            const secret = world.find((o) => o.kind === "Secret" && o.name === ES_ELASTIC_USER_SECRET);
+            assert.ok(secret, "ECK's runtime Secret is in the world (model/runtime-objects.json)");
+            const ns = secret!.namespace!;
+            const eck = (o: WorldObject) => o.origin.startsWith(`chart ${ECK_RELEASE}`) || o.origin.startsWith("runtime: ECK");
+            const referrers = world
+                .filter((o) => o.kind !== "Secret" && !eck(o))
+                .flatMap((o) => referencesOf(o).filter((r) => r.kind === "Secret" && r.namespace === ns && r.name === ES_ELASTIC_USER_SECRET))
+                .map((r) => r.from);
+            assert.deepEqual(referrers, [], "these reference the elastic user's Secret");
+
+            // ECK's accounts: the subjects its chart binds.
+            const eckAccounts = new Set(
+                world
+                    .filter((o) => (o.kind === "RoleBinding" || o.kind === "ClusterRoleBinding") && eck(o))
+                    .flatMap((b) => (b.body.subjects ?? []).map((x: any) => `sa:${x.namespace ?? b.namespace}/${x.name}`)),
+            );
+            assert.ok(eckAccounts.size >= 1, "ECK's operator account is found");
+            const readers = subjectsWhose(world, (rules) => readsSecret(rules, ES_ELASTIC_USER_SECRET));
+            const creators = podCreators(world);
+            for (const [what, m] of [
+                ["read it", readers],
+                ["create pods beside it", creators],
+            ] as const) {
+                const who = [...(m.get("*") ?? []), ...(m.get(ns) ?? [])].filter((w) => !eckAccounts.has(w));
+                assert.deepEqual(who, [], `these may ${what}`);
+            }
+            // The derivation sees ECK's own read (the check can fail).
+            assert.ok(
+                [...(readers.get(ns) ?? [])].some((w) => eckAccounts.has(w)),
+                "ECK's operator reads Secrets in its namespace",
+            );
+        });
+    }
 });

@@ -1,15 +1,17 @@
-// The Elasticsearch sink writes as its own file-realm user with a role limited to its index, not as
-// `elastic`. Checked as ECK reads the Secrets (pkg/controller/elasticsearch/user/user_provided.go)
+// The Elasticsearch sink and the Kibana data-view Job log in as their own file-realm users with
+// roles limited to what each does, not as `elastic`. Checked as ECK reads the Secrets (pkg/controller/elasticsearch/user/user_provided.go)
 // and as Elasticsearch maps the sink's requests to privileges.
 import { strict as assert } from "assert";
 import * as YAML from "yaml";
-import { ES_ELASTIC_USER_SECRET, ES_SINK } from "../../platform/elastic/values";
+import { ES_ELASTIC_USER_SECRET, ES_SINK, KIBANA_DATA_VIEW_USER } from "../../platform/elastic/values";
 import { ES_EXPORTER_USER } from "../../platform/observability/exporter";
 import { CONNECTORS, DATA_VIEW } from "./values";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { mockRandomStateOf } from "../../tools/mocks";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
+import { readPipelineFile } from "../files";
+import { FILES } from "./values";
 
 const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
 const SECRET = "kubernetes:core/v1:Secret";
@@ -33,6 +35,35 @@ const SINK_ACTIONS: Array<{ what: string; cluster?: string; index?: string; gran
     { what: "POST /_bulk (index)", index: "indices:data/write/bulk", grantedBy: ["write", "index", "create", "create_doc", "all"] },
 ];
 
+/**
+ * The calls kibana_data_view.py makes, and what Kibana 8.19 / Elasticsearch require for each:
+ * - POST /api/data_views/data_view: API privilege `indexPatterns:manage`
+ *   (data_views server/rest_api_routes/public/create_data_view.ts, security.authz.requiredPrivileges),
+ *   held only by feature `indexPatterns` at `all` (x-pack/platform/plugins/shared/features/server/oss_features.ts,
+ *   "Data View Management": all.api ['indexPatterns:manage'], all.savedObject.all ['index-pattern']);
+ * - GET /api/data_views/data_view/{id}: the saved-objects client's read of `index-pattern`
+ *   (get_data_view.ts: authz disabled, "Authorization provided by saved objects client"), held by
+ *   `indexPatterns` at read or all;
+ * - both answer with the fields (toSpec fieldName ['*']) read as the user: field capabilities,
+ *   granted by view_index_metadata, read, manage or all (Elasticsearch security privileges).
+ * A feature privilege is the Elasticsearch application privilege `feature_<id>.<privilege>` of
+ * application `kibana-.kibana` (Kibana security plugin privilege_serializer.ts, common/constants.ts).
+ */
+const KIBANA_CALLS: Array<{ method: string; path: RegExp; feature?: string[]; index?: string[] }> = [
+    {
+        method: "GET",
+        path: /^\/api\/data_views\/data_view\/[^/]+$/,
+        feature: ["feature_indexPatterns.read", "feature_indexPatterns.all", "all"],
+        index: ["view_index_metadata", "read", "manage", "all"],
+    },
+    {
+        method: "POST",
+        path: /^\/api\/data_views\/data_view$/,
+        feature: ["feature_indexPatterns.all", "all"],
+        index: ["view_index_metadata", "read", "manage", "all"],
+    },
+];
+
 function indexPrivileges(role: any, index: string): string[] {
     return (role.indices ?? [])
         .filter((i: any) => i.names.some((n: string) => n === index || (n.endsWith("*") && index.startsWith(n.slice(0, -1)))))
@@ -47,10 +78,10 @@ describeEachStack(
             assert.deepEqual(validateCustomResource(es), []);
             // The sink's Secrets, beside the Elasticsearch exporter's (platform/observability/exporter.ts).
             assert.deepEqual(es.spec.auth, {
-                fileRealm: [{ secretName: ES_SINK.userSecret }, { secretName: ES_EXPORTER_USER.userSecret }],
-                roles: [{ secretName: ES_SINK.rolesSecret }, { secretName: ES_EXPORTER_USER.rolesSecret }],
+                fileRealm: [{ secretName: ES_SINK.userSecret }, { secretName: KIBANA_DATA_VIEW_USER.userSecret }, { secretName: ES_EXPORTER_USER.userSecret }],
+                roles: [{ secretName: ES_SINK.rolesSecret }, { secretName: KIBANA_DATA_VIEW_USER.rolesSecret }, { secretName: ES_EXPORTER_USER.rolesSecret }],
             });
-            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret])
+            for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret, KIBANA_DATA_VIEW_USER.userSecret, KIBANA_DATA_VIEW_USER.rolesSecret])
                 assert.equal(inputsOf(secretNamed(plan(), name)).metadata.namespace, es.metadata.namespace);
         });
 
@@ -100,6 +131,56 @@ describeEachStack(
             const deps = transitiveDeps(plan(), sink.urn);
             for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.ok(deps.has(secretNamed(plan(), name).urn), `waits for ${name}`);
         });
+
+        it("the Kibana data-view Job's user: one file-realm user with its own role", () => {
+            const s = secretNamed(plan(), KIBANA_DATA_VIEW_USER.userSecret);
+            const i = inputsOf(s);
+            assert.equal(i.type, "kubernetes.io/basic-auth");
+            assert.equal(i.stringData.username, KIBANA_DATA_VIEW_USER.user);
+            assert.deepEqual(i.stringData.roles.split(","), [KIBANA_DATA_VIEW_USER.role]);
+            const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-kibana-data-view")!;
+            assert.equal(i.stringData.password, mockRandomState(pw.type, pw.name).result);
+            assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
+        });
+
+        it("the Kibana Job's role may make the Job's Kibana calls, and nothing else", () => {
+            // The calls, read from the script the Job runs (its API path and methods).
+            const py = readPipelineFile(FILES.kibana);
+            const apiPath = /^API_PATH = "([^"]+)"/m.exec(py)![1];
+            const calls = [...py.matchAll(/send\("(GET|POST)", (?:f?"([^"]+)"|(API_PATH))/g)].map((m) => ({
+                method: m[1],
+                path: (m[2] ?? m[3]).replace(/\{?API_PATH\}?/, apiPath).replace("{view_id}", DATA_VIEW.id),
+            }));
+            assert.deepEqual(
+                calls.map((c) => c.method),
+                ["GET", "POST"],
+            );
+            const roles = YAML.parse(inputsOf(secretNamed(plan(), KIBANA_DATA_VIEW_USER.rolesSecret)).stringData["roles.yml"]);
+            assert.deepEqual(Object.keys(roles), [KIBANA_DATA_VIEW_USER.role]);
+            const role = roles[KIBANA_DATA_VIEW_USER.role];
+            const apps: any[] = role.applications ?? [];
+            for (const call of calls) {
+                const need = KIBANA_CALLS.find((k) => k.method === call.method && k.path.test(call.path));
+                assert.ok(need, `${call.method} ${call.path} is modelled`);
+                const held = apps
+                    .filter((a) => a.application === "kibana-.kibana" && a.resources.some((r: string) => r === "space:default" || r === "*"))
+                    .flatMap((a) => a.privileges);
+                assert.ok(
+                    held.some((p: string) => need!.feature!.includes(p)),
+                    `${call.method} ${call.path}: Kibana privilege`,
+                );
+                assert.ok(
+                    indexPrivileges(role, DATA_VIEW.id).some((p: string) => need!.index!.includes(p)),
+                    `${call.method} ${call.path}: fields`,
+                );
+            }
+            // Nothing beyond: no cluster privilege, no other index, no other Kibana feature or space, no run_as.
+            assert.deepEqual(role.cluster ?? [], []);
+            for (const other of [".kibana", ".security-7", "customers", "other-index"]) assert.deepEqual(indexPrivileges(role, other), [], other);
+            assert.deepEqual(indexPrivileges(role, DATA_VIEW.id), ["view_index_metadata"]);
+            assert.deepEqual(apps, [{ application: "kibana-.kibana", privileges: ["feature_indexPatterns.all"], resources: ["space:default"] }]);
+            assert.equal(role.run_as, undefined);
+        });
     },
 );
 
@@ -110,6 +191,7 @@ describe("Elasticsearch without the realtime pipeline", () => {
             fileRealm: [{ secretName: ES_EXPORTER_USER.userSecret }],
             roles: [{ secretName: ES_EXPORTER_USER.rolesSecret }],
         });
-        assert.equal(ofType(run, SECRET).filter((s) => [ES_SINK.userSecret, ES_SINK.rolesSecret].includes(inputsOf(s).metadata.name)).length, 0);
+        const pipelineSecrets: string[] = [ES_SINK.userSecret, ES_SINK.rolesSecret, KIBANA_DATA_VIEW_USER.userSecret, KIBANA_DATA_VIEW_USER.rolesSecret];
+        assert.equal(ofType(run, SECRET).filter((s) => pipelineSecrets.includes(inputsOf(s).metadata.name)).length, 0);
     });
 });

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { generationsAnnotation, keepersOf, withPodAnnotations } from "../../lib/passwords";
 import * as YAML from "yaml";
-import { ES_HTTP_CA_SECRET, ES_SINK } from "../../platform/elastic/values";
+import { ES_HTTP_CA_SECRET, ES_SINK, KIBANA_DATA_VIEW_USER } from "../../platform/elastic/values";
 import { contentName, sha256 } from "../../lib/hash";
 import { JobUpload, readPipelineFile, s3a } from "../files";
 import { LAKE_CONFIG_MAP, lakeConfigMapData, trinoQuery } from "../lake";
@@ -17,6 +17,7 @@ import {
     caSourceRules,
     caTargetRules,
     kibanaDataViewJobSpec,
+    kibanaDataViewRoles,
     simulatorDeploymentSpec,
     tableJobSpec,
 } from "./jobs";
@@ -342,7 +343,27 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const kibanaPy = readPipelineFile(FILES.kibana);
         const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
         const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) => kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
-        contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana]);
+        // Its own login (ECK file realm, listed in the Elasticsearch's spec.auth), not `elastic`.
+        const dataViewPassword = new random.RandomPassword(`${name}-kibana-data-view`, { length: 32, special: false }, p);
+        const dataViewUser = new k8s.core.v1.Secret(
+            `${name}-kibana-data-view-user`,
+            {
+                metadata: meta(KIBANA_DATA_VIEW_USER.userSecret, elasticNs),
+                type: "kubernetes.io/basic-auth",
+                stringData: { username: KIBANA_DATA_VIEW_USER.user, password: dataViewPassword.result, roles: KIBANA_DATA_VIEW_USER.role },
+            },
+            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
+        );
+        const dataViewRole = new k8s.core.v1.Secret(
+            `${name}-kibana-data-view-role`,
+            {
+                metadata: meta(KIBANA_DATA_VIEW_USER.rolesSecret, elasticNs),
+                type: "Opaque",
+                stringData: { "roles.yml": YAML.stringify(kibanaDataViewRoles()) },
+            },
+            p,
+        );
+        contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana, dataViewUser, dataViewRole]);
 
         this.registerOutputs({
             sourceConnector: this.sourceConnector,

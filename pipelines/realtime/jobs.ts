@@ -1,13 +1,6 @@
 import { POSTGRES_CONNECT_KEYS, POSTGRES_CONNECT_SECRET, POSTGRES_DATABASE, POSTGRES_SOURCE_ROLE } from "../../platform/kafka/values";
-import {
-    ES_ELASTIC_USER_KEY,
-    ES_ELASTIC_USER_SECRET,
-    ES_HTTP_CA_KEY,
-    ES_HTTP_CA_SECRET,
-    KIBANA_HTTP_CA_SECRET,
-    KIBANA_URL,
-} from "../../platform/elastic/values";
-import { ES_CA_COPY, PART_OF, realtimeResources } from "./values";
+import { ES_HTTP_CA_KEY, ES_HTTP_CA_SECRET, KIBANA_DATA_VIEW_USER, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import { DATA_VIEW, ES_CA_COPY, PART_OF, realtimeResources } from "./values";
 import { type RbacRule, secretRules, NAMESPACE } from "../../platform/k8s/objects";
 import { RDS_CA_FILE, rdsCaMount, rdsCaVolume } from "../../lib/rds-ca";
 
@@ -270,7 +263,33 @@ export interface KibanaJobArgs {
     ha: boolean;
 }
 
-/** Runs in the elastic namespace: the Kibana CA and the elastic user's Secret live there. */
+/**
+ * The Job's Elasticsearch role (roles.yml), from the two calls kibana_data_view.py makes:
+ * - POST /api/data_views/data_view requires the API privilege `indexPatterns:manage` (Kibana
+ *   data_views server/rest_api_routes/public/create_data_view.ts, security.authz.requiredPrivileges),
+ *   which only feature `indexPatterns` ("Data View Management") grants, at `all`, with all on the
+ *   `index-pattern` saved objects (x-pack/platform/plugins/shared/features/server/oss_features.ts);
+ * - GET /api/data_views/data_view/{id} is authorised by the saved-objects client (get_data_view.ts:
+ *   authz disabled, "Authorization provided by saved objects client"): read on `index-pattern`,
+ *   which `all` includes.
+ * Both answer with the view's fields (toSpec with fieldName ['*']), read as the user
+ * (elasticsearch.client.asCurrentUser) through field capabilities: `view_index_metadata` on the
+ * one index. Kibana stores a feature privilege in Elasticsearch as the application privilege
+ * `feature_<id>.<privilege>` (security plugin privilege_serializer.ts) of application
+ * `kibana-<kibana.index>` = `kibana-.kibana` (common/constants.ts APPLICATION_PREFIX) on resource
+ * `space:<id>` (resource_serializer.ts); the view goes into the default space.
+ */
+export function kibanaDataViewRoles(): Record<string, unknown> {
+    return {
+        [KIBANA_DATA_VIEW_USER.role]: {
+            cluster: [],
+            indices: [{ names: [DATA_VIEW.id], privileges: ["view_index_metadata"] }],
+            applications: [{ application: "kibana-.kibana", privileges: ["feature_indexPatterns.all"], resources: ["space:default"] }],
+        },
+    };
+}
+
+/** Runs in the elastic namespace: the Kibana CA and its own login's Secret live there. */
 export function kibanaDataViewJobSpec(a: KibanaJobArgs) {
     return jobSpec(
         "kibana-data-view",
@@ -288,8 +307,8 @@ export function kibanaDataViewJobSpec(a: KibanaJobArgs) {
                     env: [
                         { name: "KIBANA_URL", value: KIBANA_URL },
                         { name: "KIBANA_CA_FILE", value: `${KIBANA_CA_MOUNT}/${ES_HTTP_CA_KEY}` },
-                        { name: "ES_USERNAME", value: "elastic" },
-                        secretEnv("ES_PASSWORD", ES_ELASTIC_USER_SECRET, ES_ELASTIC_USER_KEY),
+                        secretEnv("ES_USERNAME", KIBANA_DATA_VIEW_USER.userSecret, "username"),
+                        secretEnv("ES_PASSWORD", KIBANA_DATA_VIEW_USER.userSecret, "password"),
                         { name: "KIBANA_ATTEMPTS", value: "90" },
                         { name: "KIBANA_RETRY_SECONDS", value: "10" },
                         { name: "PYTHONDONTWRITEBYTECODE", value: "1" },

@@ -6,7 +6,15 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ES_ELASTIC_USER_SECRET, ES_HTTP_CA_SECRET, ES_SINK, ES_URL, KIBANA_HTTP_CA_SECRET, KIBANA_URL } from "../../platform/elastic/values";
+import {
+    ES_ELASTIC_USER_SECRET,
+    ES_HTTP_CA_SECRET,
+    ES_SINK,
+    ES_URL,
+    KIBANA_DATA_VIEW_USER,
+    KIBANA_HTTP_CA_SECRET,
+    KIBANA_URL,
+} from "../../platform/elastic/values";
 import { BOOTSTRAP_SERVERS_TLS, CLUSTER_CA_SECRET, CONNECT_NAME, POSTGRES_CONNECT_SECRET, TOPICS } from "../../platform/kafka/values";
 import { contentName, sha256 } from "../../lib/hash";
 import { readPipelineFile } from "../files";
@@ -381,7 +389,7 @@ describeEachStack(
             assert.equal(spec.template.metadata.annotations["bdok.io/script-sha256"], sha256(readPipelineFile("realtime/simulator.py")));
         });
 
-        it("Kibana data view Job: in elastic, https with Kibana's CA, the elastic password by reference", () => {
+        it("Kibana data view Job: in elastic, https with Kibana's CA, its own login by reference", () => {
             const job = named(plan(), JOB, /^kibana-data-view-[0-9a-f]{10}$/);
             assert.equal(inputsOf(job).metadata.namespace, "elastic");
             const pod = inputsOf(job).spec.template.spec;
@@ -389,7 +397,9 @@ describeEachStack(
             const e = env(c);
             assert.equal(e.KIBANA_URL, KIBANA_URL);
             assert.match(e.KIBANA_URL, /^https:\/\//);
-            assert.deepEqual(e.ES_PASSWORD, { secretKeyRef: { name: ES_ELASTIC_USER_SECRET, key: "elastic" } });
+            assert.deepEqual(e.ES_USERNAME, { secretKeyRef: { name: KIBANA_DATA_VIEW_USER.userSecret, key: "username" } });
+            assert.deepEqual(e.ES_PASSWORD, { secretKeyRef: { name: KIBANA_DATA_VIEW_USER.userSecret, key: "password" } });
+            assert.ok(!JSON.stringify(pod).includes(ES_ELASTIC_USER_SECRET), "never the elastic superuser's Secret");
             const caVolume = pod.volumes.find((v: any) => v.secret?.secretName === KIBANA_HTTP_CA_SECRET);
             const mount = c.volumeMounts.find((m: any) => m.name === caVolume.name);
             assert.equal(e.KIBANA_CA_FILE, `${mount.mountPath}/ca.crt`);
@@ -425,6 +435,8 @@ describeEachStack(
             assert.ok(dependsOn(plan(), streaming, sparkRelease), "streaming ← Spark operator");
             for (const t of topics) assert.ok(dependsOn(plan(), streaming, t), `streaming ← topic ${inputsOf(t).metadata.name}`);
             assert.ok(dependsOn(plan(), kibanaJob, kibana), "data view ← Kibana");
+            for (const n of [KIBANA_DATA_VIEW_USER.userSecret, KIBANA_DATA_VIEW_USER.rolesSecret])
+                assert.ok(dependsOn(plan(), kibanaJob, named(plan(), SECRET, n)), `data view ← its login ${n}`);
             assert.ok(dependsOn(plan(), copyJob, es), "CA copy ← Elasticsearch");
 
             assert.ok(!dependsOn(plan(), streaming, connect), "the streaming job does not wait for the Connect build");

@@ -31,6 +31,18 @@ export const ES_SINK = {
     rolesSecret: "bdok-es-sink-role",
 } as const;
 
+/**
+ * The Kibana data-view Job's own login (ECK file realm, as the sink's), instead of `elastic`: its
+ * role grants Kibana's "Data View Management" feature and field reads on the one index
+ * (pipelines/realtime/jobs.ts kibanaDataViewRoles).
+ */
+export const KIBANA_DATA_VIEW_USER = {
+    user: "bdok-kibana-data-view",
+    role: "bdok_kibana_data_view",
+    userSecret: "bdok-kibana-data-view-user",
+    rolesSecret: "bdok-kibana-data-view-role",
+} as const;
+
 /** Secrets of users and roles for ECK to load into the file realm. */
 export interface ElasticsearchAuth {
     fileRealmSecrets: string[];

@@ -16,7 +16,7 @@ import { exposureDependencies, type PlatformContext } from "../context";
 import { connectBuildPolicy, ecrLifecyclePolicy } from "../kafka/iam";
 import { NAMESPACE, pinnedChart } from "../k8s/objects";
 import { customResource, roleWithBinding } from "../k8s/resources";
-import { serviceAnnotations, serviceType } from "../load-balancer-controller/values";
+import { serviceAnnotations, serviceType, tlsAnnotations } from "../load-balancer-controller/values";
 import { dashboardBundle } from "./dashboard";
 import {
     BUILD_SERVICE_ACCOUNT,
@@ -34,6 +34,7 @@ import {
 import {
     ADMIN_USER,
     OPERATOR_RELEASE,
+    WEB_PORT,
     WEB_SERVICE,
     dockerfile,
     imageTag,
@@ -257,7 +258,8 @@ export class Superset extends pulumi.ComponentResource {
                 image: { repository, tag },
                 ha: cfg.ha,
                 nodeSelector,
-                service: { type: serviceType(cfg.exposure), annotations: serviceAnnotations(cfg) },
+                // TLS at the NLB on the web port with bdok:loadBalancerCertificateArn, as Airflow's API server: the login form's password never crosses in clear.
+                service: { type: serviceType(cfg.exposure), annotations: { ...serviceAnnotations(cfg), ...tlsAnnotations(cfg, [WEB_PORT]) } },
                 setupConfigMap: cm,
                 setupTrigger: sha256(JSON.stringify(data)).slice(0, 16),
                 trinoSecured: trino.secured,

@@ -227,7 +227,16 @@ describe("Superset: settings", () => {
             const spec = crOf(run).spec;
             const want = exposedService(run.config.exposure, run.config);
             assert.equal(spec.webServer.service.type, want.type);
-            assert.deepEqual(spec.webServer.service.annotations, want.annotations);
+            // With a certificate the NLB's listener on the web port is TLS (the controller's Service annotations guide, "TLS").
+            const cert = run.config.exposure !== "clusterIp" ? run.config.loadBalancerCertificateArn : undefined;
+            const tls = cert
+                ? {
+                      "service.beta.kubernetes.io/aws-load-balancer-ssl-cert": cert,
+                      "service.beta.kubernetes.io/aws-load-balancer-ssl-ports": String(spec.webServer.service.port),
+                  }
+                : {};
+            assert.deepEqual(spec.webServer.service.annotations, { ...want.annotations, ...tls });
+            if (run.config.exposure === "publicLoadBalancer") assert.ok(cert, "public exposure carries a certificate");
             const db = YAML.parse(bundleOf(run)[DATABASE_FILE]);
             const secured = run.config.exposure !== "clusterIp";
             // Trino's port and scheme follow its own authentication switch (platform/trino: PASSWORD over HTTPS).
