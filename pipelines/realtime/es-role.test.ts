@@ -139,7 +139,7 @@ describeEachStack(
             assert.equal(i.stringData.username, KIBANA_DATA_VIEW_USER.user);
             assert.deepEqual(i.stringData.roles.split(","), [KIBANA_DATA_VIEW_USER.role]);
             const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-kibana-data-view")!;
-            assert.equal(i.stringData.password, mockRandomState(pw.type, pw.name).result);
+            assert.equal(i.stringData.password, mockRandomStateOf(pw).result);
             assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
         });
 
