@@ -32,6 +32,10 @@ export const ROTATABLE: Record<string, Rotatable> = {
     "realtime-pipeline-postgres-simulator": {
         readers: "the customers-table Job (runs again: ALTER ROLE) and the simulator Deployment (env, read at start: rolled by bdok.io/password-generations)",
     },
+    "realtime-pipeline-kibana-data-view": {
+        readers:
+            "Elasticsearch's file realm (ECK re-reads the user Secret; no restart) and the data-view Job, which reads it only when it runs (the data view it made stays)",
+    },
     "observability-es-exporter": {
         readers:
             "Elasticsearch's file realm (ECK re-reads the user Secret; no restart) and the exporter Deployment (env, read at start: rolled by bdok.io/password-generations)",

@@ -344,7 +344,11 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
         const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) => kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
         // Its own login (ECK file realm, listed in the Elasticsearch's spec.auth), not `elastic`.
-        const dataViewPassword = new random.RandomPassword(`${name}-kibana-data-view`, { length: 32, special: false }, p);
+        const dataViewPassword = new random.RandomPassword(
+            `${name}-kibana-data-view`,
+            { length: 32, special: false, ...keepersOf(rotation, `${name}-kibana-data-view`) },
+            p,
+        );
         const dataViewUser = new k8s.core.v1.Secret(
             `${name}-kibana-data-view-user`,
             {
