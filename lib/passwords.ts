@@ -34,7 +34,7 @@ export const ROTATABLE: Record<string, Rotatable> = {
     },
     "realtime-pipeline-kibana-data-view": {
         readers:
-            "Elasticsearch's file realm (ECK re-reads the user Secret; no restart) and the data-view Job, which reads it only when it runs (the data view it made stays)",
+            "Elasticsearch's file realm (ECK re-reads the user Secret; no restart) and the data-view Job (named after its content, which carries the generation: it runs again and logs in with the new password)",
     },
     "observability-es-exporter": {
         readers:

@@ -342,7 +342,13 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         // ---- (6) the Kibana data view, through Kibana's API ----
         const kibanaPy = readPipelineFile(FILES.kibana);
         const kibanaMap = scriptMap("kibana-data-view", "kibana-data-view", elasticNs, "kibana_data_view.py", kibanaPy);
-        const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) => kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }));
+        const kibanaSpec = kibanaMap.metadata.name.apply((scriptConfigMap) =>
+            withPodAnnotations(
+                kibanaDataViewJobSpec({ image: images.airflow, scriptConfigMap, ha: cfg.ha }),
+                // A rotation runs the Job again (a new content name), which also proves the new login.
+                generationsAnnotation(rotation, [`${name}-kibana-data-view`]),
+            ),
+        );
         // Its own login (ECK file realm, listed in the Elasticsearch's spec.auth), not `elastic`.
         const dataViewPassword = new random.RandomPassword(
             `${name}-kibana-data-view`,
