@@ -85,21 +85,27 @@ describeEachStack(
                 assert.equal(inputsOf(secretNamed(plan(), name)).metadata.namespace, es.metadata.namespace);
         });
 
-        it("the user Secret is what ECK turns into one user with the sink's role", () => {
-            const s = secretNamed(plan(), ES_SINK.userSecret);
-            const i = inputsOf(s);
-            assert.equal(i.type, "kubernetes.io/basic-auth");
-            // ECK: both basic-auth keys present → one user; `roles` split on commas.
-            assert.deepEqual(
-                ["password", "username"].filter((k) => k in i.stringData),
-                ["password", "username"],
-            );
-            assert.equal(i.stringData.username, ES_SINK.user);
-            assert.deepEqual(i.stringData.roles.split(","), [ES_SINK.role]);
-            const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-es-sink")!;
-            assert.equal(i.stringData.password, mockRandomStateOf(pw).result);
-            assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
-        });
+        // Each login's Secret is what ECK turns into one user with its own role: both basic-auth keys
+        // present → one user; `roles` split on commas (user_provided.go).
+        const LOGINS = [
+            { what: "the sink", login: ES_SINK, password: "realtime-pipeline-es-sink" },
+            { what: "the Kibana data-view Job", login: KIBANA_DATA_VIEW_USER, password: "realtime-pipeline-kibana-data-view" },
+        ];
+        for (const { what, login, password } of LOGINS)
+            it(`${what}: the user Secret is what ECK turns into one user with its role`, () => {
+                const s = secretNamed(plan(), login.userSecret);
+                const i = inputsOf(s);
+                assert.equal(i.type, "kubernetes.io/basic-auth");
+                assert.deepEqual(
+                    ["password", "username"].filter((k) => k in i.stringData),
+                    ["password", "username"],
+                );
+                assert.equal(i.stringData.username, login.user);
+                assert.deepEqual(i.stringData.roles.split(","), [login.role]);
+                const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === password)!;
+                assert.equal(i.stringData.password, mockRandomStateOf(pw).result);
+                assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
+            });
 
         it("the role may do what the sink does on its index, and nothing on any other index", () => {
             const roles = YAML.parse(inputsOf(secretNamed(plan(), ES_SINK.rolesSecret)).stringData["roles.yml"]);
@@ -130,17 +136,6 @@ describeEachStack(
             assert.ok(!JSON.stringify(config).includes(ES_ELASTIC_USER_SECRET) && !/"elastic"/.test(JSON.stringify(config)));
             const deps = transitiveDeps(plan(), sink.urn);
             for (const name of [ES_SINK.userSecret, ES_SINK.rolesSecret]) assert.ok(deps.has(secretNamed(plan(), name).urn), `waits for ${name}`);
-        });
-
-        it("the Kibana data-view Job's user: one file-realm user with its own role", () => {
-            const s = secretNamed(plan(), KIBANA_DATA_VIEW_USER.userSecret);
-            const i = inputsOf(s);
-            assert.equal(i.type, "kubernetes.io/basic-auth");
-            assert.equal(i.stringData.username, KIBANA_DATA_VIEW_USER.user);
-            assert.deepEqual(i.stringData.roles.split(","), [KIBANA_DATA_VIEW_USER.role]);
-            const pw = ofType(plan(), "random:index/randomPassword:RandomPassword").find((p) => p.name === "realtime-pipeline-kibana-data-view")!;
-            assert.equal(i.stringData.password, mockRandomStateOf(pw).result);
-            assert.equal(s.inputs.stringData, "[secret]", "masked in the plan");
         });
 
         it("the Kibana Job's role may make the Job's Kibana calls, and nothing else", () => {
