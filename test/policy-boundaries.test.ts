@@ -619,6 +619,11 @@ describe("policy boundaries: IAM documents (policy/iam.ts)", () => {
         assert.equal(onRole.length, 1);
         assert.match(onRole[0], /inlinePolicies\[1\] allows iam:\*;/);
         assert.deepEqual(await messages("iam-no-iam-wildcard", res("aws:s3/bucket:Bucket", "b", { policy: wild })), []);
+        const two = await messages(
+            "iam-no-iam-wildcard",
+            res("aws:iam/policy:Policy", "p", { policy: { Statement: [{ Effect: "Allow", Action: ["iam:*", "*"], Resource: "arn:aws:s3:::b" }] } }),
+        );
+        assert.match(two[0], /policy allows iam:\*, \*;/);
 
         const admin = await messages(
             "iam-no-admin-wildcard",
@@ -733,6 +738,7 @@ describe("policy boundaries: S3 predicates (policy/s3.ts)", () => {
         ["SecureTransport true", [{ ...deny, Condition: { Bool: { "aws:SecureTransport": "true" } } }], false],
         ["no condition", [{ ...deny, Condition: undefined }], false],
         ["bucket ARN only", [{ ...deny, Resource: "arn:aws:s3:::lake" }], false],
+        ["objects ARN only", [{ ...deny, Resource: "arn:aws:s3:::lake/*" }], false],
         [
             "bucket and objects in two statements",
             [
