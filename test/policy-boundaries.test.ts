@@ -418,6 +418,11 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
             [/admits/],
         ],
         ["a pod selector peer", { egress: [{ to: [{ podSelector: {} }] }] }, []],
+        [
+            "0.0.0.0/0 and a pod peer",
+            { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { podSelector: {} }] }] },
+            [/egress\[0\] admits 0\.0\.0\.0\/0 on every port$/],
+        ],
         ["a private block and a pod peer", { egress: [{}, { to: [{ ipBlock: { cidr: "10.0.0.0/8" } }, { podSelector: {} }] }] }, [/egress\[0\]/]],
     ];
     for (const [what, spec, want] of EGRESS)
