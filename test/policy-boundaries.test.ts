@@ -76,6 +76,9 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["a JDBC URL with a password parameter", { spec: { url: "jdbc:postgresql://db/x?user=app&password=hunter2" } }, ["spec.url"]],
         ["a URL with a password parameter after ;", { spec: { url: "jdbc:sqlserver://db;password=hunter2" } }, ["spec.url"]],
         ["a URL whose password parameter is a shell variable", { spec: { url: "postgresql://db/x?password=$PGPASSWORD" } }, []],
+        ["a URL whose password parameter is ${VAR}", { spec: { url: "postgresql://db/x?password=${PGPASSWORD}" } }, []],
+        ["a URL whose password parameter only starts with a variable", { spec: { url: "postgresql://db/x?password=$PW.x" } }, ["spec.url"]],
+        ["a URL whose password parameter only ends with a variable", { spec: { url: "postgresql://db/x?password=x$PW" } }, ["spec.url"]],
         ["a URL whose password parameter is a config provider", { spec: { url: "jdbc:postgresql://db/x?password=${env:PG}" } }, []],
         ["a URL with no credential parameter", { spec: { url: "jdbc:postgresql://db/x?sslmode=verify-full&user=app" } }, []],
         ["a query string that is no URL", { spec: { note: "?password=hunter2" } }, []],
@@ -84,7 +87,9 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["a properties line with spaces", { data: { "catalog.properties": "  s3.aws-secret-key  =  abc123  " } }, ["data.catalog.properties"]],
         ["a quoted properties value", { data: { "catalog.properties": "password='abc123'" } }, ["data.catalog.properties"]],
         ["a colon line in multi-line text", { data: { "app.conf": "user: app\npassword: abc123" } }, ["data.app.conf"]],
-        ["a colon in one-line text is no setting", { data: { note: "password: see the vault" } }, []],
+        ["a colon in one-line text is no setting", { data: { note: "password: hunter2" } }, []],
+        ["a colon line with a blank before the colon", { data: { "app.conf": "user: app\npassword : abc123" } }, ["data.app.conf"]],
+        ["a colon line with no blank after the colon", { data: { "app.conf": "user: app\npassword:abc123" } }, ["data.app.conf"]],
         ["a properties line with a reference", { data: { "catalog.properties": "password=${secrets:ns/pg:password}" } }, []],
         ["a properties line with an expression", { data: { "catalog.properties": "password=f(x)" } }, []],
         ["a properties line with an empty value", { data: { "catalog.properties": "password=" } }, []],
@@ -95,6 +100,7 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["NAME=value on a command line", { spec: { cmd: "env PGPASSWORD=hunter2 psql" } }, ["spec.cmd"]],
         ["--name=value on a command line", { spec: { cmd: "run --password=hunter2 --verbose" } }, ["spec.cmd"]],
         ["--name value on a command line", { spec: { cmd: "run --password hunter2" } }, ["spec.cmd"]],
+        ["--name value with two blanks between", { spec: { cmd: "run --password  hunter2" } }, ["spec.cmd"]],
         ["--name followed by a flag", { spec: { cmd: "run --password --verbose" } }, []],
         ["--name as the last word", { spec: { cmd: "run --password" } }, []],
         ["--name value where the value is a shell variable", { spec: { cmd: "run --password $PW" } }, []],
@@ -112,6 +118,8 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["a credential key beside a Secret pointer", { spec: { password: "pw-key", secretName: "pg" } }, []],
         ["an env entry", { spec: { env: [{ name: "API_TOKEN", value: "t0k" }] } }, ["spec.env[0].value"]],
         ["an env entry with a reference", { spec: { env: [{ name: "API_TOKEN", value: "$(TOKEN)" }] } }, []],
+        ["an env entry of a harmless name", { spec: { env: [{ name: "USER", value: "app" }] } }, []],
+        ["an env entry whose name is no string", { spec: { env: [{ name: 5, value: "app" }] } }, []],
     ];
     for (const [what, root, want] of ROWS) it(what, () => assert.deepEqual(paths(root), want));
 
@@ -204,6 +212,8 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
             hits.map((h) => [h.path, h.internal]),
             [["a.service.type", true]],
         );
+        const above = loadBalancerServices({ a: { annotations: { [`${A}aws-load-balancer-scheme`]: "internet-facing" }, service: { type: "LoadBalancer" } } });
+        assert.equal(above[0].internetFacing, true);
         const others = loadBalancerServices({ b: { serviceType: "LoadBalancer" }, c: { type: "NodePort" }, d: { type: 3 } });
         assert.deepEqual(
             others.map((h) => [h.path, h.internal]),
@@ -216,6 +226,7 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
     const RANGES: [string, unknown, unknown, string[] | undefined][] = [
         ["spec field", { loadBalancerSourceRanges: ["10.0.0.0/8"] }, {}, ["10.0.0.0/8"]],
         ["Strimzi configuration", { configuration: { loadBalancerSourceRanges: ["10.0.0.0/8"] } }, {}, ["10.0.0.0/8"]],
+        ["Strimzi configuration, non-strings dropped", { configuration: { loadBalancerSourceRanges: [1, "10.0.0.0/8"] } }, {}, ["10.0.0.0/8"]],
         [
             "annotation, comma-separated with blanks",
             { annotations: { "service.beta.kubernetes.io/load-balancer-source-ranges": " 10.0.0.0/8 , ,192.168.0.0/16" } },
@@ -239,9 +250,9 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
         const none = await msg(svc());
         assert.equal(none.length, 1);
         assert.match(none[0], /spec\.type is LoadBalancer with no loadBalancerSourceRanges/);
-        const open = await msg(svc(["0.0.0.0/0"]));
+        const open = await msg(svc(["0.0.0.0/0", "10.0.0.0/8"]));
         assert.equal(open.length, 1);
-        assert.match(open[0], /open to 0\.0\.0\.0\/0/);
+        assert.match(open[0], /open to 0\.0\.0\.0\/0, 10\.0\.0\.0\/8,/);
         assert.deepEqual(await msg(svc(["10.0.0.0/8"])), []);
         assert.deepEqual(await msg(res("kubernetes:core/v1:ConfigMap", "cm", { data: { type: "LoadBalancer" } })), []);
     });
@@ -273,6 +284,8 @@ describe("policy boundaries: pod security (policy/kubernetes.ts)", () => {
         ["capability cap_chown", { c: { capabilities: { add: ["cap_chown", "kill"] } } }, []],
         ["capability X_CAP_CHOWN", { c: { capabilities: { add: ["X_CAP_CHOWN"] } } }, ["c.capabilities.add"]],
         ["an add list outside capabilities", { c: { features: { add: ["NET_ADMIN"] } } }, []],
+        ["a capability that is no string", { c: { capabilities: { add: [5] } } }, []],
+        ["hostPath undefined", { v: { hostPath: undefined } }, []],
     ];
     for (const [what, root, want] of BASELINE)
         it(`baseline: ${what}`, () =>
@@ -289,7 +302,7 @@ describe("policy boundaries: pod security (policy/kubernetes.ts)", () => {
         assert.match(why({ hostPID: true })[0], /hostPID/);
         assert.match(why({ hostPath: {} })[0], /hostPath/);
         assert.match(why({ hostPort: 80 })[0], /hostPort/);
-        assert.match(why({ capabilities: { add: ["NET_ADMIN", "CHOWN"] } })[0], /NET_ADMIN/);
+        assert.match(why({ capabilities: { add: ["NET_ADMIN", "CHOWN", "SYS_ADMIN"] } })[0], /capabilities NET_ADMIN, SYS_ADMIN beyond/);
         assert.doesNotMatch(why({ capabilities: { add: ["NET_ADMIN", "CHOWN"] } })[0], /CHOWN/);
     });
 
@@ -342,6 +355,11 @@ describe("policy boundaries: pod security (policy/kubernetes.ts)", () => {
             [/container a: capabilities\.add CHOWN$/],
         ],
         [
+            "add CHOWN and KILL",
+            { containers: [{ name: "a", securityContext: { ...good, capabilities: { drop: ["ALL"], add: ["CHOWN", "KILL"] } } }] },
+            [/container a: capabilities\.add CHOWN, KILL$/],
+        ],
+        [
             "an init container",
             { initContainers: [{ name: "i" }], containers: [{ name: "a", securityContext: good }] },
             [/container i: allowPrivilegeEscalation/, /container i: runAsNonRoot/, /container i: seccompProfile not set/, /container i: capabilities\.drop/],
@@ -387,6 +405,11 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
     const EGRESS: [string, unknown, RegExp[]][] = [
         ["no peers, no ports", { egress: [{}] }, [/egress\[0\] has no peers and no ports/]],
         ["0.0.0.0/0, no ports", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }] }] }, [/egress\[0\] admits 0\.0\.0\.0\/0 on every port/]],
+        [
+            "two halves, no ports",
+            { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/1" } }, { ipBlock: { cidr: "128.0.0.0/1" } }] }] },
+            [/egress\[0\] admits 0\.0\.0\.0\/1, 128\.0\.0\.0\/1 on every port/],
+        ],
         ["0.0.0.0/0 on 443", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: 443 }] }] }, []],
         ["0.0.0.0/0, a port entry without a port", { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP" }] }] }, [/admits/]],
         [
@@ -395,6 +418,11 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
             [/admits/],
         ],
         ["a pod selector peer", { egress: [{ to: [{ podSelector: {} }] }] }, []],
+        [
+            "0.0.0.0/0 and a pod peer",
+            { egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }, { podSelector: {} }] }] },
+            [/egress\[0\] admits 0\.0\.0\.0\/0 on every port$/],
+        ],
         ["a private block and a pod peer", { egress: [{}, { to: [{ ipBlock: { cidr: "10.0.0.0/8" } }, { podSelector: {} }] }] }, [/egress\[0\]/]],
     ];
     for (const [what, spec, want] of EGRESS)
@@ -434,6 +462,7 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
         ["OAUTH2 without auth", { server: { config: { authenticationType: "OAUTH2", https: { enabled: true } } } }, undefined],
         ["not set", { server: { config: {} } }, /authenticationType is not set/],
         ["an unknown type", { server: { config: { authenticationType: "NONE" } } }, /authenticationType is "NONE"/],
+        ["a type the engine does not know yet", { server: { config: { authenticationType: "[unknown]" } } }, undefined],
         ["PASSWORD without auth", { server: { config: { authenticationType: "PASSWORD", https: { enabled: true } } } }, /without auth/],
         ["https off", { ...auth, server: { config: { authenticationType: "PASSWORD", https: { enabled: false } } } }, /https\.enabled is not true/],
         [
@@ -468,6 +497,12 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
         ["verify-full", { url: "postgresql://db/x?sslmode=verify-full" }, 0],
         ["require", { url: "postgresql://db/x?sslmode=require" }, 1],
         ["no mode", { url: "postgresql://db/x" }, 1],
+        ["postgres:// with no mode", { url: "postgres://db/x" }, 1],
+        ["verify-full after another parameter", { url: "postgresql://db/x?application_name=a&sslmode=verify-full" }, 0],
+        ["PGSSLMODE require on another env name", { env: [{ name: "OTHER", value: "require" }] }, 0],
+        ["a key ending in sslmode", { x_sslmode: "require" }, 0],
+        ["a key starting with sslmode", { sslmode_x: "require" }, 0],
+        ["sslmode with blanks", { sslmode: " require " }, 1],
         ["asyncpg ssl=true", { url: "postgresql+asyncpg://db/x?ssl=true" }, 1],
         ["in a list", { args: ["x", "jdbc:postgresql://db/x?sslmode=disable"] }, 1],
         ["PGSSLMODE env", { env: [{ name: "PGSSLMODE", value: "Require " }] }, 1],
@@ -475,6 +510,19 @@ describe("policy boundaries: egress, namespaces, Trino, PostgreSQL TLS (policy/k
         ["sslmode key", { sslmode: "prefer" }, 1],
         ["a script mentions a URL", { "job.py": "postgresql://db/x" }, 0],
     ];
+    it("postgres TLS: each finding says what is weak, without the URL's password", () => {
+        const why = (root: unknown) => weakPostgresTls(root).map((h) => h.why);
+        assert.deepEqual(why({ url: "postgresql://app:pw@db/x" }), [
+            "PostgreSQL URL postgresql://…@db/x sets no sslmode (the default, prefer, verifies nothing)",
+        ]);
+        assert.deepEqual(why({ url: "postgresql://db/x?sslmode=require" }), ["PostgreSQL URL with sslmode require, which does not verify the server"]);
+        assert.deepEqual(why({ env: [{ name: "PGSSLMODE", value: "allow" }] }), ["env PGSSLMODE=allow, which does not verify the server"]);
+        assert.deepEqual(why({ sslmode: "disable" }), ["sslmode=disable, which does not verify the server"]);
+        assert.deepEqual(
+            weakPostgresTls({ args: ["x", "postgresql://db/x"] }).map((h) => h.path),
+            ["args[1]"],
+        );
+    });
     for (const [what, root, n] of PG) it(`postgres TLS: ${what}`, () => assert.equal(weakPostgresTls(root).length, n, JSON.stringify(weakPostgresTls(root))));
 });
 
@@ -619,6 +667,11 @@ describe("policy boundaries: IAM documents (policy/iam.ts)", () => {
         assert.equal(onRole.length, 1);
         assert.match(onRole[0], /inlinePolicies\[1\] allows iam:\*;/);
         assert.deepEqual(await messages("iam-no-iam-wildcard", res("aws:s3/bucket:Bucket", "b", { policy: wild })), []);
+        const two = await messages(
+            "iam-no-iam-wildcard",
+            res("aws:iam/policy:Policy", "p", { policy: { Statement: [{ Effect: "Allow", Action: ["iam:*", "*"], Resource: "arn:aws:s3:::b" }] } }),
+        );
+        assert.match(two[0], /policy allows iam:\*, \*;/);
 
         const admin = await messages(
             "iam-no-admin-wildcard",
@@ -733,6 +786,7 @@ describe("policy boundaries: S3 predicates (policy/s3.ts)", () => {
         ["SecureTransport true", [{ ...deny, Condition: { Bool: { "aws:SecureTransport": "true" } } }], false],
         ["no condition", [{ ...deny, Condition: undefined }], false],
         ["bucket ARN only", [{ ...deny, Resource: "arn:aws:s3:::lake" }], false],
+        ["objects ARN only", [{ ...deny, Resource: "arn:aws:s3:::lake/*" }], false],
         [
             "bucket and objects in two statements",
             [

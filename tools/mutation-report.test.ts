@@ -1,5 +1,17 @@
 import { strict as assert } from "assert";
-import { EQUIVALENT, judgedScore, judgement, killedScore, markdown, mutmutScores, pythonExclusions, score, strykerScores, unscored } from "./mutation-report";
+import {
+    claimedKeys,
+    EQUIVALENT,
+    judgedScore,
+    judgement,
+    killedScore,
+    markdown,
+    mutmutScores,
+    pythonExclusions,
+    score,
+    strykerScores,
+    unscored,
+} from "./mutation-report";
 
 describe("mutation report", () => {
     it("counts Stryker's statuses per file and lists survivors and uncovered mutants", () => {
@@ -71,6 +83,15 @@ describe("mutation report", () => {
             assert.equal(judgement({ module: "policy/a.ts", where: `policy/a.ts:${line}`, what: mutant, line, mutant }, JUDGED), want);
             assert.equal(judgement({ module: "policy/b.ts", where: `policy/b.ts:${line}`, what: mutant, line, mutant }, JUDGED), undefined);
         });
+
+    it("judgement: a judgement whose own mutant still survives does not drift to a neighbour", () => {
+        const at = (line: number) => ({ module: "policy/a.ts", where: `policy/a.ts:${line}`, what: 'Regex -> "/x/"', line, mutant: 'Regex -> "/x/"' });
+        const claimed = claimedKeys([at(20), at(25)], JUDGED);
+        assert.deepEqual([...claimed], ['policy/a.ts:20: Regex -> "/x/"']);
+        assert.equal(judgement(at(25), JUDGED, claimed), undefined);
+        assert.equal(judgement(at(20), JUDGED, claimed), "equivalent: r1");
+        assert.equal(judgement(at(35), JUDGED, claimed), "equivalent: r2");
+    });
 
     it("the score with judged survivors out counts them as neither killed nor survived", () => {
         const m = { module: "x", killed: 80, timeout: 0, survived: 15, noCoverage: 5, other: 3 };

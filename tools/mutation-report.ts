@@ -153,22 +153,29 @@ const DRIFT = 10;
 
 /**
  * The judgement of a survivor: its exact key, else the same file, mutator and replacement judged
- * within DRIFT lines (the nearest), so the list stays true when code moves a little.
+ * within DRIFT lines (the nearest), so the list stays true when code moves a little. A judgement in
+ * `claimed` (its own mutant still survives at its line) does not drift to a neighbour.
  */
-export function judgement(x: Survivor, judged: Record<string, string> = EQUIVALENT): string | undefined {
+export function judgement(x: Survivor, judged: Record<string, string> = EQUIVALENT, claimed: ReadonlySet<string> = new Set()): string | undefined {
     if (x.line === undefined || x.mutant === undefined) return judged[x.where] ?? EQUIVALENT_PY[x.where];
     const exact = judged[`${x.where}: ${x.mutant}`];
     if (exact !== undefined) return exact;
     let best: [number, string] | undefined;
     for (const [key, why] of Object.entries(judged)) {
         const k = /^(.+):(\d+): (.+)$/.exec(key);
-        if (!k || k[1] !== x.module || k[3] !== x.mutant) continue;
+        if (!k || claimed.has(key) || k[1] !== x.module || k[3] !== x.mutant) continue;
         const d = Math.abs(Number(k[2]) - x.line);
         if (d <= DRIFT && (!best || d < best[0])) best = [d, why];
     }
     return best?.[1];
 }
-const equivalentReason = (x: Survivor) => judgement(x);
+
+/** The judged keys whose own mutant is among `survivors`. */
+export function claimedKeys(survivors: Survivor[], judged: Record<string, string> = EQUIVALENT): Set<string> {
+    return new Set(survivors.map((x) => `${x.where}: ${x.mutant}`).filter((k) => judged[k] !== undefined));
+}
+let claimed: ReadonlySet<string> = new Set();
+const equivalentReason = (x: Survivor) => judgement(x, EQUIVALENT, claimed);
 
 /**
  * In the issue's scope but not mutated by `npm run mutation`, each with the reason. The plan-backed
@@ -227,6 +234,7 @@ export function markdown(
     /** How the run went (command, minutes, load), from scripts/mutation.sh. */
     note = "",
 ): string {
+    claimed = claimedKeys(ts.survivors);
     const list = (s: Survivor[]) => s.map((x) => `- ${x.where}: ${x.what}${equivalentReason(x) ? ` — ${equivalentReason(x)}` : ""}`).join("\n");
     const classified = [...ts.survivors, ...py.survivors].filter((x) => equivalentReason(x)).length;
     const excluded = [...Object.entries(notMutated.ts).map(([where, why]) => `- ${where}: ${why}`), ...notMutated.py.map((x) => `- ${x.where}: ${x.why}`)];
