@@ -297,6 +297,16 @@ class ArgsTest(unittest.TestCase):
             self.assertIn("checkpoint", err.getvalue().splitlines()[-1])
         args = job.parse_args(["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "x"], env=ENV)
         self.assertEqual((args.checkpoint, args.lake_checkpoint, args.api_checkpoint), (a, b, a + "x"))
+        # Only slashes are trimmed: locations that differ in a last letter stay distinct.
+        for argv in (
+            ["--checkpoint", a + "X", "--lake-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", a + "X"],
+            ["--checkpoint", a + "X", "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b + "X", "--api-topic", "t", "--api-checkpoint", b],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", b + "X"],
+        ):
+            with self.subTest(argv=argv):
+                job.parse_args(argv, env=ENV)
         self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
 
     def test_watch_seconds_at_least_one_and_data_loss_flag(self):
@@ -340,6 +350,9 @@ class ArgsTest(unittest.TestCase):
                 f.write("pässword")
             with self.assertRaises(ValueError):
                 job.parse_kafka_options([], [], {}, [f"d={path}"])
+            with open(path, "w", encoding="ascii") as f:
+                f.write("endsWithX\n")
+            self.assertEqual(job.parse_kafka_options([], [], {}, [f"d={path}"]), {"kafka.d": "endsWithX"})
         for pairs, env_pairs, kind in [(["novalue="], [], "VALUE"), (["=v"], [], "VALUE"), (["k"], [], "VALUE"), ([], ["k="], "ENV_VAR")]:
             with self.subTest(pairs=pairs, env_pairs=env_pairs), self.assertRaisesRegex(ValueError, f"^expected KEY={kind}, got "):
                 job.parse_kafka_options(pairs, env_pairs, {})
