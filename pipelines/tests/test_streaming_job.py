@@ -309,6 +309,10 @@ class ArgsTest(unittest.TestCase):
                 job.parse_args(argv, env=ENV)
         self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
 
+    def test_region_falls_back_to_aws_default_region(self):
+        env = {k: v for k, v in ENV.items() if k != "AWS_REGION"}
+        self.assertEqual(job.parse_args([], env={**env, "AWS_DEFAULT_REGION": "ap-south-1"}).region, "ap-south-1")
+
     def test_watch_seconds_at_least_one_and_data_loss_flag(self):
         self.assertEqual(job.parse_args(["--watch-seconds", "1"], env=ENV).watch_seconds, 1)
         err = io.StringIO()
