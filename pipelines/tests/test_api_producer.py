@@ -8,7 +8,6 @@ import sys
 import os
 import re
 import tempfile
-import time
 import unittest
 from datetime import date, datetime, timezone
 from pathlib import Path
@@ -18,6 +17,7 @@ from pipelines import tables as lake
 from pipelines.api import api_producer as producer
 from pipelines.realtime import streaming_job as job
 from pipelines.tests.frames import F
+from pipelines.tests.zones import in_zone
 
 API = Path(__file__).resolve().parents[1] / "api"
 NOW = datetime(2026, 3, 1, 12, 30, tzinfo=timezone.utc)
@@ -475,21 +475,6 @@ class DagFileTest(unittest.TestCase):
         self.assertIs(keywords["is_paused_upon_creation"].value, False)
         imports = {a.name for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.module == "api_producer" for a in n.names}
         self.assertEqual(imports, {"SETTINGS_FILE", "main"})
-
-
-def in_zone(zone, call):
-    """call() with the machine's local time zone set to ``zone`` (the task pod's zone is not ours to choose)."""
-    saved = os.environ.get("TZ")
-    os.environ["TZ"] = zone
-    time.tzset()
-    try:
-        return call()
-    finally:
-        if saved is None:
-            del os.environ["TZ"]
-        else:
-            os.environ["TZ"] = saved
-        time.tzset()
 
 
 class ValidateBoundaryTest(unittest.TestCase):

@@ -1,13 +1,12 @@
 import contextlib
 import io
-import os
 import re
-import time
 import unittest
 from datetime import datetime, timedelta, timezone
 
 from pipelines import tables as lake
 from pipelines.maintenance.jobs import iceberg_maintenance as m
+from pipelines.tests.zones import in_zone
 
 NOW = datetime(2026, 6, 15, 3, 0, tzinfo=timezone.utc)
 DATABASES = {"imdb": "bdok_dev_imdb", "realtime": "bdok_dev_realtime"}
@@ -112,17 +111,7 @@ class BoundaryTest(unittest.TestCase):
 
     def test_timestamps_are_utc_whatever_the_machine_zone(self):
         # The job's Spark session is UTC; the literal must not follow the pod's local zone.
-        saved = os.environ.get("TZ")
-        os.environ["TZ"] = "Asia/Kolkata"
-        time.tzset()
-        try:
-            sql = m.expire_snapshots_sql("glue", "db.t", NOW, m.Retention(snapshot_days=1))
-        finally:
-            if saved is None:
-                del os.environ["TZ"]
-            else:
-                os.environ["TZ"] = saved
-            time.tzset()
+        sql = in_zone("Asia/Kolkata", lambda: m.expire_snapshots_sql("glue", "db.t", NOW, m.Retention(snapshot_days=1)))
         self.assertIn("older_than => TIMESTAMP '2026-06-14 03:00:00'", sql)
 
     def test_a_naive_now_is_refused_by_name(self):

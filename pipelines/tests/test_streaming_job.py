@@ -297,14 +297,28 @@ class ArgsTest(unittest.TestCase):
             self.assertIn("checkpoint", err.getvalue().splitlines()[-1])
         args = job.parse_args(["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a + "x"], env=ENV)
         self.assertEqual((args.checkpoint, args.lake_checkpoint, args.api_checkpoint), (a, b, a + "x"))
+        # Only slashes are trimmed: locations that differ in a last letter stay distinct.
+        for argv in (
+            ["--checkpoint", a + "X", "--lake-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", a + "X"],
+            ["--checkpoint", a + "X", "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", a],
+            ["--checkpoint", a, "--lake-checkpoint", b + "X", "--api-topic", "t", "--api-checkpoint", b],
+            ["--checkpoint", a, "--lake-checkpoint", b, "--api-topic", "t", "--api-checkpoint", b + "X"],
+        ):
+            with self.subTest(argv=argv):
+                job.parse_args(argv, env=ENV)
         self.assertIsNone(job.parse_args([], env=ENV).api_checkpoint)
+
+    def test_region_falls_back_to_aws_default_region(self):
+        env = {k: v for k, v in ENV.items() if k != "AWS_REGION"}
+        self.assertEqual(job.parse_args([], env={**env, "AWS_DEFAULT_REGION": "ap-south-1"}).region, "ap-south-1")
 
     def test_watch_seconds_at_least_one_and_data_loss_flag(self):
         self.assertEqual(job.parse_args(["--watch-seconds", "1"], env=ENV).watch_seconds, 1)
         err = io.StringIO()
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
             job.parse_args(["--watch-seconds", "0"], env=ENV)
-        self.assertIn("--watch-seconds", err.getvalue())
+        self.assertIn("--watch-seconds", err.getvalue().splitlines()[-1])  # the error line, not the usage
         self.assertTrue(job.parse_args(["--fail-on-data-loss", "true"], env=ENV).fail_on_data_loss)
 
     def test_commit_interval_bounds(self):
@@ -340,6 +354,9 @@ class ArgsTest(unittest.TestCase):
                 f.write("pässword")
             with self.assertRaises(ValueError):
                 job.parse_kafka_options([], [], {}, [f"d={path}"])
+            with open(path, "w", encoding="ascii") as f:
+                f.write("endsWithX\n")
+            self.assertEqual(job.parse_kafka_options([], [], {}, [f"d={path}"]), {"kafka.d": "endsWithX"})
         for pairs, env_pairs, kind in [(["novalue="], [], "VALUE"), (["=v"], [], "VALUE"), (["k"], [], "VALUE"), ([], ["k="], "ENV_VAR")]:
             with self.subTest(pairs=pairs, env_pairs=env_pairs), self.assertRaisesRegex(ValueError, f"^expected KEY={kind}, got "):
                 job.parse_kafka_options(pairs, env_pairs, {})
