@@ -3,7 +3,7 @@
 // code instead of a re-implementation. Commands:
 //   setup  {admin, topics: [{name, partitions, replicas?, assignment?: [[node]], config?}], acls: [{principal, resourceType, name, patternType, operation}]}
 //   delete-topics {admin, topics: [name]} (returns once the broker no longer lists them)
-//   write-read {client, writes: [{topic, acks?, retries?, count}]} -> [{topic, acks (effective), sent, read, error?}]
+//   write-read {client, writes: [{topic, acks?, retries?, count, readBack? (default true)}]} -> [{topic, acks (effective), sent, read, error?}]
 //   probe  {users: {<user>: <client props>}, probes: [{user, op, resource, name, topic?}]} -> [{..., result}]
 //   produce-connect {client, topic, keySchema, valueSchema?, records: [{key, value}]} (JsonConverter, schemas.enable=true)
 //   consume {client, topic, expect, timeoutMs} -> [{key, value}] (strings)
@@ -284,7 +284,7 @@ public class KafkaProbe {
             }
             r.put("sent", sent);
             int read = 0;
-            if (sent > 0) {
+            if (sent > 0 && w.path("readBack").asBoolean(true)) {
                 Properties cp = props(req.get("client"));
                 try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(cp, new StringDeserializer(), new StringDeserializer())) {
                     List<TopicPartition> parts = new ArrayList<>();

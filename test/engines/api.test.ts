@@ -8,15 +8,13 @@
 import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as http from "http";
-import * as os from "os";
 import * as path from "path";
-import { CACHE, Server, requireEngines, startMoto } from "./env";
-import { Broker, kafkaMissing, kafkaPlan, startPlanKafka } from "./kafka";
-import { createLake, trinoCatalogs } from "./lake";
-import { EnginePlan, enginePlan } from "./plan";
+import { CACHE, Server, requireEngines } from "./env";
+import { Broker, kafkaMissing, kafkaPlan } from "./kafka";
+import { EnginePlan } from "./plan";
 import { requireEngine, runAsync } from "./streams";
-import { Trino, startTrino } from "./trino";
-import { RealtimeFlow, tokenProviderJar } from "./realtime-flow";
+import { Trino } from "./trino";
+import { RealtimeEnvironment, RealtimeFlow, startRealtimeEnvironment, tokenProviderJar } from "./realtime-flow";
 import { inputsOf } from "../support";
 
 const venvPython = () => path.join(CACHE, "venv-airflow", "bin", "python");
@@ -88,8 +86,8 @@ describe("engines: API producer (HTTP API -> validated records over mTLS -> stre
     this.timeout(25 * 60_000);
     let work = "";
     let plan: EnginePlan;
-    let moto: (Server & { endpoint: string }) | undefined;
-    let broker: Broker | undefined;
+    let env: RealtimeEnvironment | undefined;
+    let broker: Broker;
     let httpServer: http.Server | undefined;
     let trino: Promise<Trino> | undefined;
     let job: Server | undefined;
@@ -113,15 +111,8 @@ describe("engines: API producer (HTTP API -> validated records over mTLS -> stre
         requireEngines(this);
         requireEngine(this, "Kafka", kafkaMissing() ?? (fs.existsSync(tokenProviderJar()) ? undefined : `no ${tokenProviderJar()}`));
         requireEngine(this, "Airflow", fs.existsSync(venvPython()) ? undefined : `no ${venvPython()}`);
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-api-"));
-        plan = await enginePlan();
-        [moto, broker] = await Promise.all([startMoto(work), startPlanKafka(path.join(work, "kafka"), kafkaPlan(plan.run))]);
-        flow = new RealtimeFlow(plan, moto, broker, work);
-        await createLake(plan, moto.endpoint);
-        await flow.upload();
-        // Trino (a slow JVM start) comes up while the task and the streaming job run.
-        trino = startTrino(work, trinoCatalogs(plan, moto.endpoint));
-        trino.catch(() => undefined);
+        env = await startRealtimeEnvironment("bdok-engines-api-");
+        ({ work, plan, broker, flow, trino } = env);
         httpServer = http.createServer((req, res) => {
             requests.push(req.url ?? "");
             res.writeHead(200, { "content-type": "application/json" });
@@ -151,16 +142,7 @@ describe("engines: API producer (HTTP API -> validated records over mTLS -> stre
     });
 
     after(async () => {
-        await Promise.all([
-            job?.stop(),
-            moto?.stop(),
-            broker?.stop(),
-            new Promise((r) => (httpServer ? httpServer.close(r) : r(undefined))),
-            trino?.then(
-                (t) => t.stop(),
-                () => undefined,
-            ),
-        ]);
+        await Promise.all([job?.stop(), new Promise((r) => (httpServer ? httpServer.close(r) : r(undefined)))]);
         if (work) console.log(`    (engines api logs: ${work})`);
     });
 

@@ -7,13 +7,14 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { Server, requireEngines, startMoto } from "./env";
+import { Server, requireEngines } from "./env";
+import { SharedLake, freshLake } from "./shared";
 import { EnginePlan, enginePlan, supersetDataset } from "./plan";
 import { CHARTS } from "../../platform/superset/dashboard";
 import { LocalLake } from "./spark";
 import { Trino, startTrino } from "./trino";
 import { HEADERS, expectedJohnWick, expectedSilver, generate, serveImdb, tsv } from "./imdb-data";
-import { StepError, createLake, layDagFolder, localLake, python, runStep, trinoCatalogs } from "./lake";
+import { StepError, layDagFolder, localLake, python, runStep, trinoCatalogs } from "./lake";
 import { readPipelineFile } from "../../pipelines/files";
 
 const HERE = __dirname;
@@ -35,10 +36,12 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
         requireEngines(this);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-batch-"));
         plan = await enginePlan();
-        [moto, imdb] = await Promise.all([startMoto(work), serveImdb(data)]);
+        // The tier's moto and Trino (shared.ts), moto reset and the lake created again.
+        let shared: SharedLake;
+        [shared, imdb] = await Promise.all([freshLake(), serveImdb(data)]);
+        ({ moto, trino } = shared);
         lake = localLake(plan, moto.endpoint, work);
         layDagFolder(plan, path.join(work, "dags"));
-        await createLake(plan, moto.endpoint);
     });
 
     let failed = false;
@@ -47,14 +50,7 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
     });
 
     after(async function () {
-        await Promise.all([
-            moto?.stop(),
-            imdb?.close(),
-            trino?.then(
-                (t) => t.stop(),
-                () => undefined,
-            ),
-        ]);
+        await imdb?.close();
         // Kept when a test failed, for its logs; removed otherwise.
         if (work && this.currentTest?.state !== "failed" && !failed) fs.rmSync(work, { recursive: true, force: true });
         else if (work) console.log(`    (engines batch logs: ${work})`);
@@ -71,9 +67,6 @@ describe("Engines: batch flow (acquire -> imdb_bronze -> imdb_silver -> Iceberg 
 
     it("imdb_bronze then imdb_silver (the plan's SparkApplications, the DAG's order) write the Iceberg tables", async () => {
         await runStep("imdb_bronze", plan, lake, "imdb-bronze");
-        // Trino starts while silver runs (the cores are shared, the wall time is not).
-        trino = startTrino(work, trinoCatalogs(plan, moto!.endpoint));
-        trino.catch(() => undefined);
         await runStep("imdb_silver", plan, lake, "imdb-silver");
     });
 

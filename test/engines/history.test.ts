@@ -8,9 +8,10 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { FAKE_AWS, IVY, SPARK_SUBMIT, Server, VENV, freePort, requireEngines, startMoto, startServer, waitFor } from "./env";
+import { FAKE_AWS, IVY, SPARK_SUBMIT, Server, VENV, freePort, requireEngines, startServer, waitFor } from "./env";
 import { enginePlan, EnginePlan, SparkApp } from "./plan";
-import { createLake, downloadJob, lakeFolders, localLake, python, uploadJob } from "./lake";
+import { freshLake } from "./shared";
+import { downloadJob, lakeFolders, localLake, python, uploadJob } from "./lake";
 import { LocalLake, failureSummary, sparkSubmit, submission } from "./spark";
 import { inputsOf } from "../support";
 import { ROOT } from "../../tools/harness";
@@ -60,9 +61,10 @@ describe("Engines: Spark event logs, History Server and Prometheus endpoints", f
         requireEngines(this);
         work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-history-"));
         plan = await enginePlan();
-        moto = await startMoto(work);
-        lake = localLake(plan, moto.endpoint, work);
-        await createLake(plan, moto.endpoint);
+        // The tier's moto (shared.ts), reset and the lake created again as the program creates it.
+        const shared = await freshLake();
+        moto = shared.moto;
+        lake = localLake(plan, shared.moto.endpoint, work);
         // createLake lays the plan's folder objects out, spark-events/ among them.
         const folders = lakeFolders(plan);
         assert.ok(folders.includes("spark-events/"), `the plan's lake folders: ${folders.join(", ")}`);
@@ -75,7 +77,7 @@ describe("Engines: Spark event logs, History Server and Prometheus endpoints", f
     });
 
     after(async function () {
-        await Promise.all([history?.stop(), moto?.stop()]);
+        await history?.stop();
         if (work && !failed) fs.rmSync(work, { recursive: true, force: true });
         else if (work) console.log(`    (engines history logs: ${work})`);
     });

@@ -4,12 +4,14 @@
 // endpoints, the mounted Secrets' files, the commit interval, one unreachable jar).
 import { strict as assert } from "assert";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { spawn } from "child_process";
 import { CACHE, FAKE_AWS, PYTHON, SPARK_SUBMIT, Server, startServer } from "./env";
 import { Broker, OPERATOR_USER, clientProps, kafkaPlan, probe } from "./kafka";
 import { downloadJob, localLake, python, uploadJob, uploadedSource } from "./lake";
-import { EnginePlan, SparkApp } from "./plan";
+import { EnginePlan, SparkApp, enginePlan } from "./plan";
+import { freshLake, sharedKafka } from "./shared";
 import { Submission, failureSummary, submission } from "./spark";
 import type { Trino } from "./trino";
 import { inputsOf } from "../support";
@@ -444,4 +446,31 @@ export class RealtimeFlow {
         if (n >= want) return;
         throw new Error(`${what}: ${n} rows in the table after ${timeoutMs / 1000} s, expected ${want}\n${failureSummary(fs.readFileSync(job.log, "utf8"))}`);
     }
+}
+
+/** What the realtime files run on: moto with the lake and the uploaded job, the plan's Kafka, Trino. */
+export interface RealtimeEnvironment {
+    /** This file's folder (the job's logs, checkpoints' local files, probe requests). */
+    work: string;
+    plan: EnginePlan;
+    moto: Server & { endpoint: string };
+    broker: Broker;
+    flow: RealtimeFlow;
+    /** Trino with the chart's catalogs, maybe still starting (its JVM start overlaps the job's run). */
+    trino: Promise<Trino>;
+}
+
+/**
+ * The tier's shared moto, Trino and Kafka (shared.ts), as a realtime file needs them: a clean lake,
+ * the plan's topics empty (re-created when an earlier file used them), the streaming job uploaded as
+ * the program uploads it. `prefix` names this file's folder.
+ */
+export async function startRealtimeEnvironment(prefix: string): Promise<RealtimeEnvironment> {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const plan = await enginePlan();
+    const [{ moto, trino }, { broker, used }] = await Promise.all([freshLake(), sharedKafka(plan)]);
+    const flow = new RealtimeFlow(plan, moto, broker, work);
+    if (used) flow.recreateTopics();
+    await flow.upload();
+    return { work, plan, moto, broker, flow, trino };
 }

@@ -8,25 +8,33 @@
 // here from the generated rows, not by the job's functions.
 import { strict as assert } from "assert";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { Server, requireEngines, startMoto } from "./env";
-import { Broker, kafkaMissing, kafkaPlan, startPlanKafka } from "./kafka";
-import { createLake, trinoCatalogs } from "./lake";
-import { EnginePlan, enginePlan, supersetDataset } from "./plan";
+import { Server, requireEngines } from "./env";
+import { kafkaMissing } from "./kafka";
+import { EnginePlan, supersetDataset } from "./plan";
 import { CHARTS } from "../../platform/superset/dashboard";
 import { sparkSubmit } from "./spark";
 import { requireEngine } from "./streams";
-import { Trino, startTrino } from "./trino";
-import { RealtimeFlow, StepFailure, band, expectedAge, generate, isoDay, step, tokenProviderJar } from "./realtime-flow";
+import { Trino } from "./trino";
+import {
+    RealtimeEnvironment,
+    RealtimeFlow,
+    StepFailure,
+    startRealtimeEnvironment,
+    band,
+    expectedAge,
+    generate,
+    isoDay,
+    step,
+    tokenProviderJar,
+} from "./realtime-flow";
 import { readPipelineFile } from "../../pipelines/files";
 
 describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS -> topic + Iceberg -> Trino)", function () {
     this.timeout(25 * 60_000);
     let work = "";
     let plan: EnginePlan;
-    let moto: (Server & { endpoint: string }) | undefined;
-    let broker: Broker | undefined;
+    let env: RealtimeEnvironment | undefined;
     let trino: Promise<Trino> | undefined;
     let job: Server | undefined;
     const first = generate(120, 1, new Date());
@@ -39,27 +47,13 @@ describe("engines: realtime flow (JDBC-source records -> streaming job over mTLS
     before(async function () {
         requireEngines(this);
         requireEngine(this, "Kafka", kafkaMissing() ?? (fs.existsSync(tokenProviderJar()) ? undefined : `no ${tokenProviderJar()}`));
-        work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-realtime-"));
-        plan = await enginePlan();
-        [moto, broker] = await Promise.all([startMoto(work), startPlanKafka(path.join(work, "kafka"), kafkaPlan(plan.run))]);
-        flow = new RealtimeFlow(plan, moto, broker, work);
-        await createLake(plan, moto.endpoint);
-        await flow.upload();
-        // Trino (a slow JVM start) comes up while the streaming job runs; its catalog reads Glue per query.
-        trino = startTrino(work, trinoCatalogs(plan, moto.endpoint));
-        trino.catch(() => undefined);
+        // Trino's catalog reads Glue per query: the shared Trino sees this file's fresh lake.
+        env = await startRealtimeEnvironment("bdok-engines-realtime-");
+        ({ work, plan, flow, trino } = env);
     });
 
     after(async () => {
-        await Promise.all([
-            job?.stop(),
-            moto?.stop(),
-            broker?.stop(),
-            trino?.then(
-                (t) => t.stop(),
-                () => undefined,
-            ),
-        ]);
+        await job?.stop();
         if (work) console.log(`    (engines realtime logs: ${work})`);
     });
 
