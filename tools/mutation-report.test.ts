@@ -2,6 +2,7 @@ import { strict as assert } from "assert";
 import {
     claimedKeys,
     EQUIVALENT,
+    fold,
     judgedScore,
     judgement,
     killedScore,
@@ -10,6 +11,8 @@ import {
     pythonExclusions,
     score,
     strykerScores,
+    summaryScores,
+    summaryText,
     unscored,
 } from "./mutation-report";
 
@@ -158,5 +161,22 @@ describe("mutation report", () => {
             files: { "policy/x.ts": { mutants: [{ status: "Survived", mutatorName: "Regex", replacement: "/[a](b)/", location: { start: { line: 3 } } }] } },
         });
         assert.equal(survivors[0].what, 'Regex -> "/[a] (b)/"');
+    });
+
+    it("a run of one group replaces that group's files in the summary and keeps the others' results", () => {
+        const m = (status: string, line = 1) => ({ status, mutatorName: "BooleanLiteral", replacement: "false", location: { start: { line } } });
+        const first = fold({}, { files: { "lib/a.ts": { mutants: [m("Survived", 4)] }, "lib/b.ts": { mutants: [m("Killed")] } } }, "run 1");
+        const second = fold(first, { files: { "lib/a.ts": { mutants: [m("Killed"), m("NoCoverage", 8)] } } }, "run 2");
+        const { scores, survivors } = summaryScores(JSON.parse(summaryText(second)));
+        assert.deepEqual(scores, [
+            { module: "lib/a.ts", killed: 1, timeout: 0, survived: 0, noCoverage: 1, other: 0 },
+            { module: "lib/b.ts", killed: 1, timeout: 0, survived: 0, noCoverage: 0, other: 0 },
+        ]);
+        // The same survivors as the report itself gives, so judgements keep matching.
+        assert.deepEqual(survivors, strykerScores({ files: { "lib/a.ts": { mutants: [m("Killed"), m("NoCoverage", 8)] } } }).survivors);
+        assert.equal(second["lib/b.ts"].run, "run 1");
+        assert.equal(second["lib/a.ts"].run, "run 2");
+        // One line per file: two groups' runs touch different lines.
+        assert.equal(summaryText(second).split("\n").length, 5);
     });
 });

@@ -1,7 +1,9 @@
 // The mutation score per module, from Stryker's JSON report (mutation-testing-elements schema) and
 // `mutmut results --all true`, written as markdown (npm run mutation writes docs/mutation.md).
+// A Stryker run (often one group of files: MUTATE=...) is folded into reports/stryker-summary.json,
+// which keeps each file's last result, so runs of different groups add up to one report.
 //
-//   ts-node tools/mutation-report.ts <stryker.json> <mutmut.txt> <out.md>
+//   ts-node tools/mutation-report.ts <stryker.json|-> <mutmut.txt> <out.md>   ("-": no new run)
 import * as fs from "fs";
 import * as path from "path";
 
@@ -63,6 +65,74 @@ export function strykerScores(report: { files: Record<string, { mutants: any[] }
         scores.push(s);
     }
     return { scores, survivors };
+}
+
+/** A file's last Stryker result, as reports/stryker-summary.json keeps it. */
+export interface FileResult {
+    killed: number;
+    timeout: number;
+    survived: number;
+    noCoverage: number;
+    other: number;
+    /** Survived and NoCoverage mutants: line, "<mutator> -> <replacement>", status. */
+    survivors: [number, string, "Survived" | "NoCoverage"][];
+    /** When and how the run that gave this result went. */
+    run: string;
+}
+export type Summary = Record<string, FileResult>;
+export const SUMMARY_FILE = path.join(__dirname, "..", "reports", "stryker-summary.json");
+
+/** The summary with each file of `report` replaced by its result in `report`; other files keep theirs. */
+export function fold(summary: Summary, report: { files: Record<string, { mutants: any[] }> }, run: string): Summary {
+    const { scores, survivors } = strykerScores(report);
+    const out: Summary = { ...summary };
+    for (const s of scores) {
+        const { module, ...counts } = s;
+        out[module] = {
+            ...counts,
+            survivors: survivors
+                .filter((x) => x.module === module)
+                .map((x) => [x.line!, x.mutant!, x.what.endsWith("(no test covers it)") ? "NoCoverage" : "Survived"]),
+            run,
+        };
+    }
+    return out;
+}
+
+/** The summary as strykerScores gives a report: scores and survivors per file. */
+export function summaryScores(summary: Summary): { scores: ModuleScore[]; survivors: Survivor[] } {
+    const files = Object.keys(summary).sort((a, b) => a.localeCompare(b));
+    return {
+        scores: files.map((module) => {
+            const { killed, timeout, survived, noCoverage, other } = summary[module];
+            return { module, killed, timeout, survived, noCoverage, other };
+        }),
+        survivors: files.flatMap((module) =>
+            summary[module].survivors.map(([line, mutant, status]) => ({
+                module,
+                where: `${module}:${line}`,
+                what: `${mutant}${status === "NoCoverage" ? " (no test covers it)" : ""}`,
+                line,
+                mutant,
+            })),
+        ),
+    };
+}
+
+/** The Stryker runs the summary's results come from, each with its files. */
+export function runsNote(summary: Summary): string {
+    const by = new Map<string, string[]>();
+    for (const f of Object.keys(summary).sort((a, b) => a.localeCompare(b))) by.set(summary[f].run, [...(by.get(summary[f].run) ?? []), f]);
+    return [
+        "Stryker runs the results come from (reports/stryker-summary.json keeps each file's last):",
+        ...[...by].map(([run, files]) => `- ${run} (${files.join(", ")})`),
+    ].join("\n");
+}
+
+/** One file per line, sorted: runs of different groups merge in git without touching each other's lines. */
+export function summaryText(summary: Summary): string {
+    const files = Object.keys(summary).sort((a, b) => a.localeCompare(b));
+    return `{\n${files.map((f) => `    ${JSON.stringify(f)}: ${JSON.stringify(summary[f])}`).join(",\n")}\n}\n`;
 }
 
 /**
@@ -278,23 +348,23 @@ function notRun(ts: ReturnType<typeof strykerScores>): Record<string, string> {
 if (require.main === module) {
     const [stryker, mutmut, out] = process.argv.slice(2);
     if (!stryker || !mutmut || !out) {
-        console.error("usage: ts-node tools/mutation-report.ts <stryker.json> <mutmut.txt> <out.md>");
+        console.error("usage: ts-node tools/mutation-report.ts <stryker.json|-> <mutmut.txt> <out.md>");
         process.exit(2);
     }
-    const ts = strykerScores(JSON.parse(fs.readFileSync(stryker, "utf8")));
+    let summary: Summary = fs.existsSync(SUMMARY_FILE) ? JSON.parse(fs.readFileSync(SUMMARY_FILE, "utf8")) : {};
+    if (stryker !== "-") {
+        const run = `${new Date().toISOString().slice(0, 10)}: ${process.env.BDOK_MUTATION_NOTE ?? "Stryker"}`;
+        summary = fold(summary, JSON.parse(fs.readFileSync(stryker, "utf8")), run);
+        fs.writeFileSync(SUMMARY_FILE, summaryText(summary));
+    }
+    const ts = summaryScores(summary);
     const py = mutmutScores(fs.readFileSync(mutmut, "utf8"));
     // The Python sources mutmut mutates, from pyproject.toml's [tool.mutmut] source_paths.
     const toml = fs.readFileSync("pyproject.toml", "utf8");
     const sources = [...(/^source_paths = \[([^\]]*)\]/m.exec(toml)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
     fs.writeFileSync(
         out,
-        markdown(
-            ts,
-            py,
-            new Date().toISOString().slice(0, 10),
-            { ts: { ...NOT_MUTATED_TS, ...notRun(ts) }, py: pythonExclusions(sources) },
-            process.env.BDOK_MUTATION_NOTE ?? "",
-        ),
+        markdown(ts, py, new Date().toISOString().slice(0, 10), { ts: { ...NOT_MUTATED_TS, ...notRun(ts) }, py: pythonExclusions(sources) }, runsNote(summary)),
     );
     for (const [what, s] of [
         ["TypeScript", total(ts.scores, "")],
