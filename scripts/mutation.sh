@@ -45,4 +45,5 @@ if [ "${ONLY:-py}" = py ]; then
     "$venv/bin/python" scripts/mutmut_summary.py >"$cache/mutmut.txt" && mv "$cache/mutmut.txt" reports/mutmut.txt
 fi
 
-npx ts-node --transpile-only tools/mutation-report.ts "$report" reports/mutmut.txt docs/mutation.md
+# Only the files this run mutated replace theirs (the report also holds the incremental file's older results).
+BDOK_MUTATE="${MUTATE:-}" npx ts-node --transpile-only tools/mutation-report.ts "$report" reports/mutmut.txt docs/mutation.md

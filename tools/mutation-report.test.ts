@@ -176,6 +176,12 @@ describe("mutation report", () => {
         assert.deepEqual(survivors, strykerScores({ files: { "lib/a.ts": { mutants: [m("Killed"), m("NoCoverage", 8)] } } }).survivors);
         assert.equal(second["lib/b.ts"].run, "run 1");
         assert.equal(second["lib/a.ts"].run, "run 2");
+        // A narrowed run replaces only the files it mutated, not results its report carries over.
+        const narrowed = fold(second, { files: { "lib/a.ts": { mutants: [m("Survived", 2)] }, "lib/b.ts": { mutants: [m("Survived", 3)] } } }, "run 3", [
+            "lib/a*.ts",
+        ]);
+        assert.equal(narrowed["lib/a.ts"].run, "run 3");
+        assert.deepEqual(narrowed["lib/b.ts"], second["lib/b.ts"]);
         // One line per file: two groups' runs touch different lines.
         assert.equal(summaryText(second).split("\n").length, 5);
     });

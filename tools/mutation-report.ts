@@ -82,9 +82,14 @@ export interface FileResult {
 export type Summary = Record<string, FileResult>;
 export const SUMMARY_FILE = path.join(__dirname, "..", "reports", "stryker-summary.json");
 
-/** The summary with each file of `report` replaced by its result in `report`; other files keep theirs. */
-export function fold(summary: Summary, report: { files: Record<string, { mutants: any[] }> }, run: string): Summary {
-    const { scores, survivors } = strykerScores(report);
+/**
+ * The summary with each file of `report` replaced by its result in `report`; other files keep theirs.
+ * With `mutated` (the run's --mutate globs), only those files: Stryker's report also carries results
+ * from its incremental file, which may be older than the summary's.
+ */
+export function fold(summary: Summary, report: { files: Record<string, { mutants: any[] }> }, run: string, mutated?: string[]): Summary {
+    const files = Object.entries(report.files).filter(([f]) => !mutated?.length || mutated.some((g) => globRe(g).test(f)));
+    const { scores, survivors } = strykerScores({ files: Object.fromEntries(files) });
     const out: Summary = { ...summary };
     for (const s of scores) {
         const { module, ...counts } = s;
@@ -259,20 +264,22 @@ export const NOT_MUTATED_TS: Record<string, string> = {
     "aws/*/ helpers other than network/cidr.ts, network/zones.ts": "as the builders: their checks are plan-backed (aws/**/*.test.ts)",
 };
 
+/** A `mutate` glob: "*" inside one path segment. */
+const globRe = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+
 /**
  * Files stryker.config.json's `mutate` names (globs with "*" inside one path segment, "!" to
  * exclude) that the report has no result for: in scope, not run yet.
  */
 export function unscored(mutate: string[], scored: string[], ls: (dir: string) => string[] = (d) => (fs.existsSync(d) ? fs.readdirSync(d) : [])): string[] {
-    const re = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
     const expand = (g: string) =>
         g.includes("*")
             ? ls(path.posix.dirname(g))
                   .map((f) => path.posix.join(path.posix.dirname(g), f))
-                  .filter((f) => re(g).test(f))
+                  .filter((f) => globRe(g).test(f))
             : [g];
     const files = new Set(mutate.filter((g) => !g.startsWith("!")).flatMap(expand));
-    for (const g of mutate.filter((x) => x.startsWith("!"))) for (const f of [...files]) if (re(g.slice(1)).test(f)) files.delete(f);
+    for (const g of mutate.filter((x) => x.startsWith("!"))) for (const f of [...files]) if (globRe(g.slice(1)).test(f)) files.delete(f);
     return [...files].filter((f) => !scored.includes(f)).sort();
 }
 
@@ -354,7 +361,8 @@ if (require.main === module) {
     let summary: Summary = fs.existsSync(SUMMARY_FILE) ? JSON.parse(fs.readFileSync(SUMMARY_FILE, "utf8")) : {};
     if (stryker !== "-") {
         const run = `${new Date().toISOString().slice(0, 10)}: ${process.env.BDOK_MUTATION_NOTE ?? "Stryker"}`;
-        summary = fold(summary, JSON.parse(fs.readFileSync(stryker, "utf8")), run);
+        const mutated = (process.env.BDOK_MUTATE ?? "").split(",").filter(Boolean);
+        summary = fold(summary, JSON.parse(fs.readFileSync(stryker, "utf8")), run, mutated);
         fs.writeFileSync(SUMMARY_FILE, summaryText(summary));
     }
     const ts = summaryScores(summary);
