@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import * as YAML from "yaml";
-import { chartTarball, helmBinary, helmTemplate, helmVersion, helmVersionProblem, parseManifest, RenderError, ToolchainError } from "./helm";
+import { chartTarball, helmBinary, helmTemplate, helmVersion, helmVersionProblem, parseManifest, RenderError, storeRender, ToolchainError } from "./helm";
 import { gunzipTarEntry } from "./tar";
 import { ChartName, charts, helmVersion as pinnedHelmVersion } from "../versions";
 
@@ -150,4 +150,25 @@ describe("offline toolchain: which helm renders", () => {
             assert.equal(helmVersionProblem(v, "4.1.4") === undefined, ok);
         });
     }
+});
+
+describe("offline toolchain: the render cache", () => {
+    // The load balancer controller's chart makes its webhook certificate with genCA: two renders of the
+    // same values differ. Two workers rendering the same key at once must end up with one render, or a
+    // test comparing two plans sees a certificate change that no input made.
+    it("keeps the first render stored under a key, and hands it to a later writer of the same key", () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-cache-"));
+        const saved = process.env.BDOK_CACHE_DIR;
+        process.env.BDOK_CACHE_DIR = dir;
+        try {
+            assert.equal(storeRender("k", "first"), "first");
+            assert.equal(storeRender("k", "second"), "first");
+            assert.equal(fs.readFileSync(path.join(dir, "render", "k.yaml"), "utf8"), "first");
+            assert.deepEqual(fs.readdirSync(path.join(dir, "render")), ["k.yaml"], "no temporary file is left");
+        } finally {
+            if (saved === undefined) delete process.env.BDOK_CACHE_DIR;
+            else process.env.BDOK_CACHE_DIR = saved;
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+    });
 });

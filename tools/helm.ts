@@ -252,12 +252,26 @@ function cached(key: string): string | undefined {
     return fs.existsSync(f) ? fs.readFileSync(f, "utf8") : undefined;
 }
 
-function store(key: string, manifest: string): void {
+/**
+ * Stores a render unless one is stored under `key` already, and returns the stored one. The first
+ * writer wins: a chart that generates certificates (genCA) renders differently each time, and a
+ * worker that rendered the same key at the same moment must not replace what another already read.
+ */
+export function storeRender(key: string, manifest: string): string {
     const dir = path.join(cacheDir(), "render");
     fs.mkdirSync(dir, { recursive: true });
     const tmp = path.join(dir, `${key}.${process.pid}.tmp`);
+    const file = path.join(dir, `${key}.yaml`);
     fs.writeFileSync(tmp, manifest);
-    fs.renameSync(tmp, path.join(dir, `${key}.yaml`));
+    try {
+        fs.linkSync(tmp, file); // atomic, and fails when the file exists
+        return manifest;
+    } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
+        return fs.readFileSync(file, "utf8");
+    } finally {
+        fs.rmSync(tmp, { force: true });
+    }
 }
 
 /** `helm template` of a pinned chart with exactly these values; returns the manifest text. */
@@ -310,8 +324,7 @@ function rendering(name: ChartName, opts: RenderOptions, key: string, run: HelmR
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-render-"));
     const done = (h: Helm): string => {
         if (h.code !== 0) throw renderFailure(name, opts, h.stderr);
-        store(key, h.stdout);
-        return h.stdout;
+        return storeRender(key, h.stdout);
     };
     const cleanup = () => fs.rmSync(dir, { recursive: true, force: true });
     let result: Helm | Promise<Helm>;
