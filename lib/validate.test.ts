@@ -260,6 +260,7 @@ describe("configuration validator (lib/validate.ts)", () => {
         assert.match(quoteHint("1.30"), /write versions in quotes/);
         assert.equal(quoteHint("abc"), "");
         assert.equal(quoteHint(""), "");
+        assert.equal(quoteHint(["1.30"]), "", "a list is no unquoted number, whatever its text");
     });
 
     it("number: numeric text only in plain decimal (table-driven)", () => {
