@@ -18,6 +18,8 @@ describe("IAM builders", () => {
             ["read beside the prefixes", read, "s3:GetObject", `${bucket}/bronze/a`, undefined, false],
             ["read a sibling that shares the prefix's letters", read, "s3:GetObject", `${bucket}/silverX/a`, undefined, false],
             ["write with read access", read, "s3:PutObject", `${bucket}/silver/a`, undefined, false],
+            ["read with readwrite", rw, "s3:GetObject", `${bucket}/silver/a`, undefined, true],
+            ["the bucket's location with readwrite", rw, "s3:GetBucketLocation", bucket, undefined, true],
             ["write with readwrite", rw, "s3:PutObject", `${bucket}/silver/a`, undefined, true],
             ["delete with readwrite", rw, "s3:DeleteObject", `${bucket}/silver/a`, undefined, true],
             ["abort an upload with readwrite", rw, "s3:AbortMultipartUpload", `${bucket}/silver/a`, undefined, true],
@@ -46,6 +48,8 @@ describe("IAM builders", () => {
         );
         assert.deepEqual(s[0].Condition, { StringLike: { "s3:prefix": ["a/b", "a/b/*"] } });
         assert.deepEqual(s[2].Resource, [`${bucket}/a/b/*`]);
+        // Every leading and trailing slash: an S3 key has none before its first segment.
+        assert.deepEqual(s3Prefixes(bucket, ["//a//"], "read")[2].Resource, [`${bucket}/a/*`]);
         assert.equal(s3Prefixes(bucket, ["a"], "read", { list: "bucket" })[0].Sid, "ListBucket");
         assert.equal(s3Prefixes(bucket, ["a"], "read", { list: "bucket" })[0].Condition, undefined);
     });

@@ -33,7 +33,7 @@ function run<T>(rule: Rule<T>, v: unknown): { value: T | undefined; issues: stri
 }
 
 describe("configuration validator (lib/validate.ts)", () => {
-    const NUM: [string, Rule<number>, unknown, number | undefined][] = [
+    const NUM = (): [string, Rule<number>, unknown, number | undefined][] => [
         ["int at min", int(1, 5), 1, 1],
         ["int at max", int(1, 5), 5, 5],
         ["int below min", int(1, 5), 0, undefined],
@@ -52,8 +52,9 @@ describe("configuration validator (lib/validate.ts)", () => {
         ["num text '1.'", num(0, 5), "1.", undefined],
         ["num above max", num(0, 1), 1.01, undefined],
     ];
-    for (const [what, rule, v, want] of NUM)
+    for (const [i, [what]] of NUM().entries())
         it(`number: ${what}`, () => {
+            const [, rule, v, want] = NUM()[i];
             const r = run(rule, v);
             assert.equal(r.value, want);
             assert.equal(r.issues.length, want === undefined ? 1 : 0);
@@ -80,7 +81,7 @@ describe("configuration validator (lib/validate.ts)", () => {
             if (want === undefined) assert.deepEqual(r.issues, [`bdok:x: got ${JSON.stringify(v)}; allowed: true or false`]);
         });
 
-    const STR: [string, Rule<string>, unknown, string | undefined, RegExp | undefined][] = [
+    const STR = (): [string, Rule<string>, unknown, string | undefined, RegExp | undefined][] => [
         ["a string", str(), "a", "a", undefined],
         ["empty", str(), "", undefined, /allowed: a non-empty string$/],
         ["blank", str(), "  ", undefined, /allowed: a non-empty string$/],
@@ -102,15 +103,16 @@ describe("configuration validator (lib/validate.ts)", () => {
         ["check hit", str({ check: (v) => (v === "ok" ? undefined : "ok only") }), "ok", "ok", undefined],
         ["check miss", str({ check: (v) => (v === "ok" ? undefined : "ok only") }), "no", undefined, /allowed: ok only$/],
     ];
-    for (const [what, rule, v, want, msg] of STR)
+    for (const [i, [what]] of STR().entries())
         it(`string: ${what}`, () => {
+            const [, rule, v, want, msg] = STR()[i];
             const r = run(rule, v);
             assert.equal(r.value, want);
             assert.equal(r.issues.length, msg ? 1 : 0, r.issues.join("\n"));
             if (msg) assert.match(r.issues[0], msg);
         });
 
-    const LIST: [string, Rule<number[]>, unknown, number[] | undefined, RegExp | undefined][] = [
+    const LIST = (): [string, Rule<number[]>, unknown, number[] | undefined, RegExp | undefined][] => [
         ["empty, min 0", list(int(0, 9)), [], [], undefined],
         ["at min", list(int(0, 9), { min: 2 }), [1, 2], [1, 2], undefined],
         ["below min", list(int(0, 9), { min: 2 }), [1], undefined, /got \[1\]; allowed: a list of 2 or more items$/],
@@ -121,8 +123,9 @@ describe("configuration validator (lib/validate.ts)", () => {
         ["a bad item", list(int(0, 9)), [1, 10], undefined, /^bdok:x\[1\]: got 10/],
         ["not a list", list(int(0, 9)), { a: 1 }, undefined, /allowed: a list/],
     ];
-    for (const [what, rule, v, want, msg] of LIST)
+    for (const [i, [what]] of LIST().entries())
         it(`list: ${what}`, () => {
+            const [, rule, v, want, msg] = LIST()[i];
             const r = run(rule, v);
             assert.deepEqual(r.value, want);
             assert.equal(r.issues.length, msg ? 1 : 0, r.issues.join("\n"));
@@ -131,7 +134,7 @@ describe("configuration validator (lib/validate.ts)", () => {
     it("list: its description names the items", () =>
         assert.equal(docOf(list(int(0, 9), { min: 1 }))?.allowed, "a list of 1 or more items, each an integer from 0 to 9"));
 
-    const DICT: [string, Rule<Record<string, number>>, unknown, Record<string, number> | undefined, RegExp | undefined][] = [
+    const DICT = (): [string, Rule<Record<string, number>>, unknown, Record<string, number> | undefined, RegExp | undefined][] => [
         ["empty, min 0", dict(int(0, 9)), {}, {}, undefined],
         ["min 1, empty", dict(int(0, 9), { min: 1 }), {}, undefined, /allowed: a map with at least 1 entry$/],
         ["min 2, one", dict(int(0, 9), { min: 2 }), { a: 1 }, undefined, /allowed: a map with at least 2 entries$/],
@@ -142,15 +145,16 @@ describe("configuration validator (lib/validate.ts)", () => {
         ["a described key", dict(int(0, 9), { keyPattern: /^[a-z]+$/, keyDescribe: "lower-case names" }), { B: 2 }, undefined, /allowed: lower-case names$/],
         ["a bad value", dict(int(0, 9)), { a: 10 }, undefined, /^bdok:x\.a: got 10/],
     ];
-    for (const [what, rule, v, want, msg] of DICT)
+    for (const [i, [what]] of DICT().entries())
         it(`map: ${what}`, () => {
+            const [, rule, v, want, msg] = DICT()[i];
             const r = run(rule, v);
             assert.deepEqual(r.value, want);
             assert.equal(r.issues.length, msg ? 1 : 0, r.issues.join("\n"));
             if (msg) assert.match(r.issues[0], msg);
         });
 
-    const shape = { name: field(str(), "a name"), size: field(int(1, 9), "a size", 3), tags: field(list(str()), "tags", () => ["x"]) };
+    const shape = () => ({ name: field(str(), "a name"), size: field(int(1, 9), "a size", 3), tags: field(list(str()), "tags", () => ["x"]) });
     const OBJ: [string, unknown, unknown, RegExp[]][] = [
         ["defaults filled", { name: "a" }, { name: "a", size: 3, tags: ["x"] }, []],
         ["null means absent", { name: "a", size: null }, { name: "a", size: 3, tags: ["x"] }, []],
@@ -167,7 +171,7 @@ describe("configuration validator (lib/validate.ts)", () => {
     ];
     for (const [what, v, want, msgs] of OBJ)
         it(`object: ${what}`, () => {
-            const r = run(obj(shape), v);
+            const r = run(obj(shape()), v);
             assert.deepEqual(r.value, want);
             assert.equal(r.issues.length, msgs.length, r.issues.join("\n"));
             msgs.forEach((m, i) => assert.match(r.issues[i], m));
@@ -237,6 +241,64 @@ describe("configuration validator (lib/validate.ts)", () => {
         assert.equal(quoteHint("1.30a"), "");
         assert.equal(quoteHint("v1.30"), "");
         assert.equal(quoteHint("130"), "");
+    });
+
+    it("writes a hidden character's code in four hex digits at least, and lists each distinct one", () => {
+        // Code points in at least four hex digits, as U+ notation writes them (The Unicode Standard, Appendix A "Notational Conventions").
+        assert.equal(printable("caf\u00e9"), "caf\\u00e9");
+        assert.equal(printable("\t"), "\\u0009");
+        assert.equal(hiddenNote("\u00e9x\u200b\u00e9"), " (contains U+00E9, U+200B: an invisible or look-alike character; retype it)");
+    });
+
+    it("shows a long string whole (only JSON of other values is cut at 80)", () => {
+        const s = "x".repeat(100);
+        assert.equal(show(s), JSON.stringify(s));
+    });
+
+    it("hints at quotes for version-like text of any length, nothing for other text", () => {
+        assert.match(quoteHint("17.6"), /write versions in quotes/);
+        assert.match(quoteHint("1.30"), /write versions in quotes/);
+        assert.equal(quoteHint("abc"), "");
+        assert.equal(quoteHint(""), "");
+        assert.equal(quoteHint(["1.30"]), "", "a list is no unquoted number, whatever its text");
+    });
+
+    it("number: numeric text only in plain decimal (table-driven)", () => {
+        const cases: [unknown, number | undefined][] = [
+            ["42", 42],
+            ["-12", -12],
+            ["0x10", undefined],
+            ["1e3", undefined],
+            ["12.5.1", undefined],
+        ];
+        for (const [v, want] of cases) assert.equal(run(num(-100, 2000), v).value, want, String(v));
+    });
+
+    it("list, map, object: a list holding one JSON text is none of them", () => {
+        assert.equal(run(dict(int(0, 9)), ['{"a": 1}']).value, undefined);
+        assert.equal(run(obj({ a: field(int(0, 9), "a") }), ['{"a": 1}']).value, undefined);
+        assert.equal(run(list(int(0, 9)), 1).value, undefined);
+    });
+
+    it("the configuration reference's descriptions of each kind of rule (tools/docs-config.ts)", () => {
+        assert.deepEqual(docOf(bool()), { kind: "boolean", allowed: "true or false" });
+        assert.deepEqual(docOf(str()), { kind: "string", allowed: "a non-empty string" });
+        assert.deepEqual(docOf(oneOf(["a", "b"])), { kind: "string", allowed: 'one of "a", "b"' });
+        const item = int(0, 9);
+        assert.deepEqual(docOf(list(item, { max: 2 })), { kind: "list", allowed: "a list of 0 to 2 items, each an integer from 0 to 9", item });
+        assert.deepEqual(docOf(dict(item)), { kind: "map", allowed: "a map with at least 0 entries; keys: any keys", item });
+        assert.deepEqual(docOf(dict(item, { min: 1, keyPattern: /^[a-z]+$/ })), {
+            kind: "map",
+            allowed: "a map with at least 1 entry; keys: keys matching /^[a-z]+$/",
+            item,
+        });
+        const shape = { a: field(item, "a"), b: field(str(), "b") };
+        assert.deepEqual(docOf(obj(shape)), { kind: "object", allowed: "an object with keys a, b", shape });
+    });
+
+    it("closest: of keys at the same distance, the first known one", () => {
+        assert.equal(closest("ab", ["ax", "ay"]), "ax");
+        assert.equal(closest("ab", ["ay", "ax"]), "ay");
     });
 
     it("ConfigError lists one problem inline, several as a list", () => {

@@ -262,6 +262,8 @@ export const NOT_MUTATED_TS: Record<string, string> = {
     "platform/*/{values,specs,iam,...}.ts":
         "builders judged only through the plan (cached across mutants: every mutant would survive); each joins `mutate` with unit specs of its own",
     "aws/*/ helpers other than network/cidr.ts, network/zones.ts": "as the builders: their checks are plan-backed (aws/**/*.test.ts)",
+    "lib/price-table.ts":
+        "no code to mutate: one typed export of estimates/prices.json, whose figures test/prices-upstream.test.ts checks against their upstream lines",
 };
 
 /** A `mutate` glob: "*" inside one path segment. */
