@@ -3,10 +3,32 @@
 // on the stacks' real plans, where it must find nothing; these fixtures make it find something.
 // [PK] pulumi-kubernetes at 94977969d64112b04e19945818a7d5d5f38f631d (the tree model/controllers.json
 //      cites): provider/pkg/metadata/overrides.go:49-66 TimeoutDuration (customTimeouts first, then
-//      a whole-number pulumi.com/timeoutSeconds, else the default), await.go:306-311 (default 10 min).
+//      a whole-number pulumi.com/timeoutSeconds, else the default), await.go:306-311 (default 10 min);
+//      helm_release.go:608-612 (a Release waits unless skipAwait), :1766-1770 (timeout 0 means 300 s).
+// [H]  Helm v3.20.2 pkg/action/install.go:469-484: --wait first, the post-install hooks after it.
+// [AF] apache/airflow chart 1.19.0 templates/jobs/migrate-database-job.yaml:44-49: with useHelmHooks
+//      (the default) the migration Job is a "post-install,post-upgrade" hook.
+// [ST] Strimzi 1.2.0: the topic operator's finalizer strimzi.io/topic-operator on every KafkaTopic
+//      (BatchingTopicController.java:335-341), the topic operator running in the Kafka CR named by
+//      the topic's strimzi.io/cluster label, in the topic's namespace.
+// Each table row names the fact it rests on; the table itself is model/controllers.json.
 import { strict as assert } from "assert";
 import type { Captured } from "./harness";
-import { awaitedObjects, controllerTable, parseDuration } from "./lifecycle";
+import type { K8sObject } from "./helm";
+import type { RenderedRelease } from "./render";
+import {
+    awaitedObjects,
+    controllerTable,
+    destroyProblems,
+    hookDeadlocks,
+    makesVolumes,
+    parseDuration,
+    poolConsumersNotWaiting,
+    shortTimeouts,
+    unawaitedPodResources,
+    unmodelledAwaits,
+    UpTiming,
+} from "./lifecycle";
 
 let seq = 0;
 /** A planned resource; `spec`/`metadata` go to both inputs and rawInputs, as the harness captures them. */
@@ -32,7 +54,34 @@ function res(name: string, type: string, o: Partial<Captured> & { body?: Record<
     };
 }
 const DEPLOYMENT = "kubernetes:apps/v1:Deployment";
+const RELEASE = "kubernetes:helm.sh/v3:Release";
+const KAFKA = "kubernetes:kafka.strimzi.io/v1:Kafka";
+const TOPIC = "kubernetes:kafka.strimzi.io/v1:KafkaTopic";
+const ES = "kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch";
+const NODEPOOL = "kubernetes:karpenter.sh/v1:NodePool";
 const annotated = (annotations: Record<string, string>) => ({ metadata: { annotations } });
+const after = (r: Captured, ...deps: Captured[]): Captured => ({ ...r, dependencies: [...r.dependencies, ...deps.map((d) => d.urn)] });
+
+/** A rendered release of `chart` for the Release resource `rel`. */
+function rendered(rel: Captured, chart: string, objects: K8sObject[]): RenderedRelease {
+    return {
+        resource: rel.name,
+        urn: rel.urn,
+        chart: chart as RenderedRelease["chart"],
+        releaseName: rel.name,
+        namespace: "ns",
+        values: {},
+        skipCrds: false,
+        objects,
+        manifest: "",
+    };
+}
+const obj = (kind: string, name: string, spec: unknown, annotations?: Record<string, string>): K8sObject => ({
+    apiVersion: kind === "Job" ? "batch/v1" : "apps/v1",
+    kind,
+    metadata: { name, ...(annotations ? { annotations } : {}) },
+    spec,
+});
 
 describe("lifecycle check on synthetic plans (tools/lifecycle.ts)", () => {
     describe("the timeout Pulumi applies to an awaited object [PK]", () => {
@@ -69,6 +118,346 @@ describe("lifecycle check on synthetic plans (tools/lifecycle.ts)", () => {
                 ["", 0],
             ] as const)
                 assert.equal(parseDuration(s), want, s);
+        });
+    });
+
+    describe("which objects `up` awaits [PK]", () => {
+        const table = controllerTable();
+        const rows: [string, Captured, number | undefined, RegExp?][] = [
+            ["a Release (helm --wait)", res("r", RELEASE, { body: { chart: "x", timeout: 900 } }), 900, /^helm --wait$/],
+            ["a Release with timeout 0: 300 s", res("r", RELEASE, { body: { chart: "x", timeout: 0 } }), 300],
+            ["a Release without a timeout: 300 s", res("r", RELEASE, { body: { chart: "x" } }), 300],
+            ["a Release with skipAwait", res("r", RELEASE, { body: { chart: "x", skipAwait: true } }), undefined],
+            ["a Deployment (awaited kind)", res("d", DEPLOYMENT), 600, /^apps\/v1\/Deployment readiness$/],
+            ["a core Pod", res("p", "kubernetes:core/v1:Pod"), 600, /^v1\/Pod readiness$/],
+            ["a Deployment with pulumi.com/skipAwait", res("d", DEPLOYMENT, { body: annotated({ "pulumi.com/skipAwait": "true" }) }), undefined],
+            ["a ConfigMap (not awaited)", res("c", "kubernetes:core/v1:ConfigMap"), undefined],
+            [
+                "a ConfigMap with pulumi.com/waitFor",
+                res("c", "kubernetes:core/v1:ConfigMap", { body: annotated({ "pulumi.com/waitFor": "jsonpath={.data.x}" }) }),
+                600,
+            ],
+            [
+                "a pod-running custom resource with pulumi.com/waitFor",
+                res("k", KAFKA, { body: annotated({ "pulumi.com/waitFor": "condition=Ready" }) }),
+                600,
+                /^waitFor condition=Ready$/,
+            ],
+            ["a custom resource without pulumi.com/waitFor", res("k", KAFKA), undefined],
+            [
+                "a yaml/v2 ConfigGroup (its objects are awaited, not it)",
+                res("y", "kubernetes:yaml/v2:ConfigGroup", { body: annotated({ "pulumi.com/waitFor": "x" }) }),
+                undefined,
+            ],
+            ["a non-Kubernetes resource", res("b", "aws:s3/bucket:Bucket", { body: annotated({ "pulumi.com/waitFor": "x" }) }), undefined],
+        ];
+        for (const [what, r, want, why] of rows)
+            it(`${what}: ${want === undefined ? "not awaited" : `${want} s`}`, () => {
+                const got = awaitedObjects([r], table);
+                assert.deepEqual(
+                    got.map((a) => a.timeoutSeconds),
+                    want === undefined ? [] : [want],
+                );
+                if (why) assert.match(got[0].why, why);
+            });
+    });
+
+    describe("an awaited release waiting for a Job Helm runs after the wait deadlocks [H][AF]", () => {
+        const job = (hook: string | undefined, container = "run-airflow-migrations") =>
+            obj(
+                "Job",
+                "airflow-run-airflow-migrations",
+                { template: { spec: { containers: [{ name: container }] } } },
+                hook === undefined ? undefined : { "helm.sh/hook": hook },
+            );
+        const scheduler = (annotations?: Record<string, string>) =>
+            obj(
+                "Deployment",
+                "airflow-scheduler",
+                { template: { spec: { initContainers: [{ name: "wait-for-airflow-migrations" }], containers: [{ name: "scheduler" }] } } },
+                annotations,
+            );
+        const cases: [string, { skipAwait?: boolean; chart?: string; objects: K8sObject[] }, RegExp | null][] = [
+            [
+                "the chart's default hook Job",
+                { objects: [job("post-install,post-upgrade"), scheduler()] },
+                /^airflow: Deployment\/airflow-scheduler waits \(init container wait-for-airflow-migrations\) for Job airflow-run-airflow-migrations, a "post-install,post-upgrade" hook/,
+            ],
+            ["a post-upgrade hook alone", { objects: [job("post-upgrade"), scheduler()] }, /Deployment\/airflow-scheduler/],
+            ["the Job as a plain object (useHelmHooks false)", { objects: [job(undefined), scheduler()] }, null],
+            ["a pre-install hook (Helm runs it before the wait)", { objects: [job("pre-install"), scheduler()] }, null],
+            ["a release Pulumi does not await (skipAwait)", { skipAwait: true, objects: [job("post-install"), scheduler()] }, null],
+            ["the waiting object itself a hook", { objects: [job("post-install"), scheduler({ "helm.sh/hook": "post-install" })] }, null],
+            ["no Job with the migrations container", { objects: [job("post-install", "other"), scheduler()] }, null],
+            ["another chart with the same names", { chart: "trino", objects: [job("post-install"), scheduler()] }, null],
+        ];
+        for (const [what, c, want] of cases)
+            it(`${what}: ${want ? "refused" : "passes"}`, () => {
+                const rel = res("airflow", RELEASE, { body: { chart: "airflow", ...(c.skipAwait ? { skipAwait: true } : {}) } });
+                const found = hookDeadlocks([rel], [rendered(rel, c.chart ?? "airflow", c.objects)]);
+                if (want) assert.match(found.join("\n"), want);
+                else assert.deepEqual(found, []);
+            });
+    });
+
+    describe("destroy: the controller finishing a deletion must outlive the object", () => {
+        const ns = (name: string, namespace: string, labels?: Record<string, string>) => ({ metadata: { name, namespace, ...(labels ? { labels } : {}) } });
+        const kafka = res("kafka-main", KAFKA, { body: ns("main", "kafka") });
+        const topic = (labels: Record<string, string> | undefined, namespace = "kafka") => res("topic", TOPIC, { body: ns("t", namespace, labels) });
+        const problems = (captured: Captured[], rels: RenderedRelease[] = []) =>
+            destroyProblems(captured, rels)
+                .filter((p) => p.resource === "topic")
+                .map((p) => `${p.needs}: ${p.why}`);
+        // [ST] the topic operator of the Kafka the label names, in the same namespace.
+        const cases: [string, Captured[], RegExp | null][] = [
+            [
+                "a topic not ordered after its Kafka",
+                [kafka, topic({ "strimzi.io/cluster": "main" })],
+                /^kafka-main: finalizer strimzi\.io\/topic-operator: Strimzi/,
+            ],
+            ["a topic ordered after its Kafka", [kafka, after(topic({ "strimzi.io/cluster": "main" }), kafka)], null],
+            [
+                "a topic whose Kafka is in another namespace",
+                [kafka, after(topic({ "strimzi.io/cluster": "main" }, "other"), kafka)],
+                /^kafka\.strimzi\.io\/v1\/Kafka other\/main: no such resource/,
+            ],
+            [
+                "a topic naming another cluster",
+                [kafka, after(topic({ "strimzi.io/cluster": "side" }), kafka)],
+                /^kafka\.strimzi\.io\/v1\/Kafka kafka\/side: no such resource/,
+            ],
+            ["a topic without the cluster label", [kafka, after(topic(undefined), kafka)], /no such resource in the plan/],
+        ];
+        for (const [what, captured, want] of cases)
+            it(`${what}: ${want ? "refused" : "passes"}`, () => {
+                const found = problems(captured);
+                if (want) assert.match(found.join("\n"), want);
+                else assert.deepEqual(found, []);
+            });
+
+        it("a KafkaUser (no finalizer) names the fact without one", () => {
+            const user = res("topic", "kubernetes:kafka.strimzi.io/v1:KafkaUser", { body: ns("u", "kafka", { "strimzi.io/cluster": "main" }) });
+            assert.match(problems([kafka, user]).join("\n"), /^kafka-main: Strimzi 1\.2\.0 User Operator/);
+        });
+
+        // ECK deletes an Elasticsearch's data claims (model row removedByChart eck).
+        it("an Elasticsearch needs the ECK operator's release, and to be deleted before it", () => {
+            const es = res("topic", ES, { body: { ...ns("es", "elastic"), spec: { nodeSets: [] } } });
+            const eck = res("eck", RELEASE, { body: { chart: "eck-operator" } });
+            assert.match(problems([es]).join("\n"), /^the eck release: no such release in the plan; ECK/);
+            assert.match(problems([es, eck], [rendered(eck, "eck", [])]).join("\n"), /^eck: ECK 3\.5\.0 sets no finalizer/);
+            assert.deepEqual(problems([after(es, eck), eck], [rendered(eck, "eck", [])]), []);
+        });
+    });
+
+    describe("destroy: EBS volumes need the CSI controller and its nodes", () => {
+        const csi = res("ebs-csi", "aws:eks/addon:Addon", { body: { addonName: "aws-ebs-csi-driver" } });
+        const cni = res("vpc-cni", "aws:eks/addon:Addon", { body: { addonName: "vpc-cni" } });
+        const ng = res("ng", "eks:index:ManagedNodeGroup", { custom: false, remote: true });
+        const needs = (captured: Captured[], rels: RenderedRelease[], who: string) =>
+            destroyProblems(captured, rels)
+                .filter((p) => p.resource === who)
+                .map((p) => p.needs)
+                .sort();
+        const pvcKafka = res("k", KAFKA, { body: { spec: { kafka: {}, storage: { type: "persistent-claim", size: "1Gi" } } } });
+        it("a Kafka with persistent-claim storage not ordered after the CSI add-on and the nodes", () => {
+            assert.deepEqual(needs([csi, cni, ng, pvcKafka], [], "k"), ["ebs-csi", "ng"]);
+            assert.deepEqual(needs([csi, cni, ng, after(pvcKafka, csi, ng)], [], "k"), []);
+        });
+        it("a release rendering a PersistentVolumeClaim or a StatefulSet with claim templates", () => {
+            const rel = res("rel", RELEASE, { body: { chart: "x" } });
+            const withPvc = rendered(rel, "trino", [{ apiVersion: "v1", kind: "PersistentVolumeClaim", metadata: { name: "c" }, spec: {} }]);
+            const sts = (templates: unknown[]) => rendered(rel, "trino", [obj("StatefulSet", "s", { volumeClaimTemplates: templates })]);
+            assert.deepEqual(needs([csi, ng, rel], [withPvc], "rel"), ["ebs-csi", "ng"]);
+            assert.deepEqual(needs([csi, ng, rel], [sts([{ metadata: { name: "data" } }])], "rel"), ["ebs-csi", "ng"]);
+            assert.deepEqual(needs([csi, ng, rel], [sts([])], "rel"), []);
+            assert.deepEqual(needs([csi, ng, after(rel, csi, ng)], [withPvc], "rel"), []);
+        });
+    });
+
+    // Strimzi: storage types ephemeral, persistent-claim and jbod (volumes of either); ECK: each node
+    // set gets an elasticsearch-data claim unless the pod template replaces the volume (emptyDir).
+    describe("what makes EBS volumes", () => {
+        const cr = (type: string, spec: unknown) => res("x", type, { body: { spec } });
+        const rows: [string, Captured, boolean][] = [
+            ["a PersistentVolumeClaim", res("x", "kubernetes:core/v1:PersistentVolumeClaim"), true],
+            ["Kafka persistent-claim", cr(KAFKA, { storage: { type: "persistent-claim" } }), true],
+            ["Kafka ephemeral", cr(KAFKA, { storage: { type: "ephemeral" } }), false],
+            ["Kafka without storage (KRaft: on its node pools)", cr(KAFKA, {}), false],
+            [
+                "KafkaNodePool jbod with a persistent-claim volume",
+                cr("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", {
+                    storage: { type: "jbod", volumes: [{ type: "ephemeral" }, { type: "persistent-claim" }] },
+                }),
+                true,
+            ],
+            [
+                "KafkaNodePool jbod of ephemeral volumes",
+                cr("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { storage: { type: "jbod", volumes: [{ type: "ephemeral" }] } }),
+                false,
+            ],
+            ["KafkaNodePool jbod without volumes", cr("kubernetes:kafka.strimzi.io/v1:KafkaNodePool", { storage: { type: "jbod" } }), false],
+            ["Elasticsearch, default data volume", cr(ES, { nodeSets: [{ name: "a", count: 1 }] }), true],
+            [
+                "Elasticsearch, data volume an emptyDir",
+                cr(ES, { nodeSets: [{ name: "a", podTemplate: { spec: { volumes: [{ name: "elasticsearch-data", emptyDir: {} }] } } }] }),
+                false,
+            ],
+            [
+                "Elasticsearch, another volume an emptyDir",
+                cr(ES, { nodeSets: [{ name: "a", podTemplate: { spec: { volumes: [{ name: "tmp", emptyDir: {} }] } } }] }),
+                true,
+            ],
+            ["Elasticsearch without node sets", cr(ES, {}), false],
+            ["a StatefulSet with claim templates", cr("kubernetes:apps/v1:StatefulSet", { volumeClaimTemplates: [{}] }), true],
+            ["a StatefulSet without", cr("kubernetes:apps/v1:StatefulSet", {}), false],
+            ["a Deployment", cr(DEPLOYMENT, { volumeClaimTemplates: [{}], storage: { type: "persistent-claim" } }), false],
+        ];
+        for (const [what, r, want] of rows) it(`${what}: ${want}`, () => assert.equal(makesVolumes(r), want));
+    });
+
+    describe("destroy: Karpenter's NodePools and load balancers", () => {
+        const pool = res("pool", NODEPOOL);
+        const karpenter = res("karpenter", RELEASE, { body: { chart: "karpenter" } });
+        const subnet = res("subnet", "aws:ec2/subnet:Subnet");
+        const needs = (captured: Captured[], rels: RenderedRelease[], who: string) =>
+            destroyProblems(captured, rels)
+                .filter((p) => p.resource === who)
+                .map((p) => p.needs)
+                .sort();
+        it("a NodePool needs the Karpenter release, and it and the subnets must outlive it", () => {
+            assert.deepEqual(needs([pool, subnet], [], "pool"), ["subnet", "the karpenter release"]);
+            assert.deepEqual(needs([pool, subnet, karpenter], [rendered(karpenter, "karpenter", [])], "pool"), ["karpenter", "subnet"]);
+            assert.deepEqual(needs([after(pool, karpenter, subnet), subnet, karpenter], [rendered(karpenter, "karpenter", [])], "pool"), []);
+        });
+        it("a LoadBalancer Service (the program's or a chart's) needs the load balancer controller to outlive it", () => {
+            const lbc = res("lbc", RELEASE, { body: { chart: "aws-load-balancer-controller" } });
+            const lbcRel = rendered(lbc, "awsLoadBalancerController", [
+                { apiVersion: "v1", kind: "Service", metadata: { name: "webhook" }, spec: { type: "LoadBalancer" } },
+            ]);
+            const svc = (type: string) => res("svc", "kubernetes:core/v1:Service", { body: { spec: { type } } });
+            assert.deepEqual(needs([svc("LoadBalancer")], [], "svc"), ["the awsLoadBalancerController release"]);
+            assert.deepEqual(needs([svc("LoadBalancer"), lbc], [lbcRel], "svc"), ["lbc"]);
+            assert.deepEqual(needs([after(svc("LoadBalancer"), lbc), lbc], [lbcRel], "svc"), []);
+            assert.deepEqual(needs([svc("ClusterIP"), lbc], [lbcRel], "svc"), []);
+            // A chart's Service: its release must be deleted first; the controller's own is exempt.
+            const trino = res("trino", RELEASE, { body: { chart: "trino" } });
+            const trinoRel = rendered(trino, "trino", [{ apiVersion: "v1", kind: "Service", metadata: { name: "t" }, spec: { type: "LoadBalancer" } }]);
+            assert.deepEqual(needs([trino, lbc], [trinoRel, lbcRel], "trino"), ["lbc"]);
+            assert.deepEqual(needs([trino, lbc], [trinoRel, lbcRel], "lbc"), []);
+        });
+    });
+
+    describe("pod-running custom resources are awaited on a condition their operator sets", () => {
+        const kafka = (waitFor?: string) => res("k", KAFKA, { body: waitFor ? annotated({ "pulumi.com/waitFor": waitFor }) : {} });
+        // ECK: health green needs every replica allocated, which one node never has: phase Ready then.
+        const es = (counts: number[], waitFor: string) =>
+            res("es", ES, { body: { ...annotated({ "pulumi.com/waitFor": waitFor }), spec: { nodeSets: counts.map((count) => ({ count })) } } });
+        const cases: [string, Captured, RegExp | null][] = [
+            [
+                "Kafka without waitFor",
+                kafka(),
+                /^k \(kafka\.strimzi\.io\/v1\/Kafka\): pulumi\.com\/waitFor is unset; the operator sets condition=Ready \(Strimzi/,
+            ],
+            ["Kafka on a misspelt condition", kafka("condition=Readdy"), /waitFor is "condition=Readdy"/],
+            ["Kafka on Ready", kafka("condition=Ready"), null],
+            [
+                "one Elasticsearch node on health green",
+                es([1], "jsonpath={.status.health}=green"),
+                /operator sets jsonpath=\{\.status\.phase\}=Ready \(ECK 3\.5\.0 https:\/\/\S+status\.go#L44-L45/,
+            ],
+            ["one Elasticsearch node on phase Ready", es([1], "jsonpath={.status.phase}=Ready"), null],
+            [
+                "three Elasticsearch nodes on phase Ready",
+                es([3], "jsonpath={.status.phase}=Ready"),
+                /operator sets jsonpath=\{\.status\.health\}=green \(ECK 3\.5\.0: status\.health/,
+            ],
+            ["two node sets of one node each on health green", es([1, 1], "jsonpath={.status.health}=green"), null],
+        ];
+        for (const [what, r, want] of cases)
+            it(`${what}: ${want ? "refused" : "passes"}`, () => {
+                const found = unawaitedPodResources([r]);
+                if (want) assert.match(found.join("\n"), want);
+                else assert.deepEqual(found, []);
+            });
+
+        it("a condition on a kind the model has no row for is named", () => {
+            const cm = res("cm", "kubernetes:core/v1:ConfigMap", { body: annotated({ "pulumi.com/waitFor": "jsonpath={.data.x}" }) });
+            const odd = res("odd", "custom:index:Thing", { body: annotated({ "pulumi.com/waitFor": "condition=Ready" }) });
+            assert.deepEqual(unmodelledAwaits([cm, odd, kafka("condition=Ready"), kafka()]), [
+                "cm (v1/ConfigMap) is awaited on jsonpath={.data.x}, but model/controllers.json has no podRunningResources row for its kind",
+                "odd (custom:index:Thing) is awaited on condition=Ready, but model/controllers.json has no podRunningResources row for its kind",
+            ]);
+        });
+    });
+
+    // Karpenter launches nodes only for pods a NodePool can take: a pod selecting a pool that does
+    // not exist yet stays pending, and a pool deleted first takes the controller's nodes with it.
+    describe("what selects a Karpenter pool waits for every NodePool", () => {
+        const LABEL = "bdok.io/pool";
+        const pools = [res("pool-a", NODEPOOL), res("pool-b", NODEPOOL)];
+        const selecting = (name: string, type: string, extra: Partial<Captured> = {}) =>
+            res(name, type, { body: { spec: { template: { spec: { nodeSelector: { [LABEL]: "a" } } } } }, ...extra });
+        const cases: [string, Captured[], string[]][] = [
+            [
+                "a Deployment waiting for neither",
+                [selecting("d", DEPLOYMENT)],
+                ["d (kubernetes:apps/v1:Deployment) selects a Karpenter pool but does not wait for pool-a, pool-b"],
+            ],
+            [
+                "a Deployment waiting for one",
+                [after(selecting("d", DEPLOYMENT), pools[0])],
+                ["d (kubernetes:apps/v1:Deployment) selects a Karpenter pool but does not wait for pool-b"],
+            ],
+            ["a Deployment waiting for both", [after(selecting("d", DEPLOYMENT), ...pools)], []],
+            [
+                "a Job, a CronJob and a core Pod",
+                [selecting("j", "kubernetes:batch/v1:Job"), selecting("c", "kubernetes:batch/v1:CronJob"), selecting("p", "kubernetes:core/v1:Pod")],
+                ["j", "c", "p"],
+            ],
+            [
+                "a Release whose values string names the label",
+                [res("r", RELEASE, { body: { chart: "x", values: { yaml: `nodeSelector:\n  ${LABEL}: a` } } })],
+                ["r"],
+            ],
+            ["an operator's custom resource", [selecting("k", "kubernetes:kafka.strimzi.io/v1:KafkaNodePool")], ["k"]],
+            ["a ConfigMap naming the label (no pods)", [res("cm", "kubernetes:core/v1:ConfigMap", { body: { data: { x: LABEL } } })], []],
+            ["a Deployment not selecting a pool", [res("d", DEPLOYMENT, { body: { spec: {} } })], []],
+        ];
+        for (const [what, rs, want] of cases)
+            it(`${what}: ${want.length ? "refused" : "passes"}`, () => {
+                const found = poolConsumersNotWaiting([...pools, ...rs], LABEL);
+                // A row lists whole messages, or only the names of those refused.
+                const full = want.some((w) => w.includes(" "));
+                assert.deepEqual(
+                    found.map((f) => (full ? f : f.split(" ")[0])),
+                    want,
+                );
+            });
+
+        it("Karpenter's own objects (inside its component) and a plan without pools are left alone", () => {
+            const comp = res("karpenter", "bdok:platform:Karpenter", { custom: false });
+            const inside = selecting("ctl", DEPLOYMENT, { parent: comp.urn });
+            const deeper = selecting("deep", DEPLOYMENT, { parent: inside.urn });
+            assert.deepEqual(poolConsumersNotWaiting([...pools, comp, inside, deeper], LABEL), []);
+            assert.deepEqual(poolConsumersNotWaiting([selecting("d", DEPLOYMENT)], LABEL), []);
+        });
+    });
+
+    describe("a timeout needs the margin over the modelled wait", () => {
+        const timing = (neededSeconds: number, timeoutSeconds: number): UpTiming => ({
+            resource: res("x", DEPLOYMENT),
+            start: 1.25,
+            nodesReady: 4,
+            readyMinutes: 3,
+            neededSeconds,
+            timeoutSeconds,
+        });
+        it("exactly the required timeout passes, a second less is refused with the figures", () => {
+            assert.deepEqual(shortTimeouts([timing(480, 600)]), []);
+            assert.deepEqual(shortTimeouts([timing(480, 599)]), [
+                "x: starts at 1.3 min, nodes at 4.0, needs 480 s, times out after 599 s; wants at least 600 s",
+            ]);
         });
     });
 });
