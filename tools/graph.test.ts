@@ -218,6 +218,24 @@ describe("the engine's dependency graph (tools/graph.ts)", () => {
             a.dependencies = [b.urn];
             assert.throws(() => new Graph([a, b]).upOrder(), /dependency cycle in the plan: (a -> b -> a|b -> a -> b)/);
         });
+
+        it("the cycle named is the loop alone, not the path that led into it", () => {
+            const b = res("b");
+            const c = res("c", { dependencies: [b.urn] });
+            b.dependencies = [c.urn];
+            const entry = res("entry", { dependencies: [b.urn] });
+            assert.throws(() => new Graph([entry, b, c]).upOrder(), /^Error: dependency cycle in the plan: b -> c -> b$/);
+        });
+    });
+
+    it("a dependency outside the plan, or on itself, is no wait; an unknown URN is a clear error", () => {
+        const a = res("a");
+        const x = res("x", { dependencies: ["urn:pulumi:t::p::test:index:Thing::elsewhere", a.urn] });
+        x.dependencies.push(x.urn);
+        const g = new Graph([a, x]);
+        assert.deepEqual(names(g, g.direct(x)), ["a"]);
+        assert.deepEqual(names(g, g.waitsFor(x.urn)), ["a"]);
+        assert.throws(() => g.get("urn:nope"), /^Error: no resource urn:nope in the plan$/);
     });
 
     it("resourceRefs finds {resource: urn} wherever it sits in the inputs, and nothing else", () => {
