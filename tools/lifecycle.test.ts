@@ -16,7 +16,9 @@ import { strict as assert } from "assert";
 import type { Captured } from "./harness";
 import type { K8sObject } from "./helm";
 import type { RenderedRelease } from "./render";
+import type { DurationTable } from "./estimate/durations";
 import {
+    awaitedBeforeNodes,
     awaitedObjects,
     controllerTable,
     destroyProblems,
@@ -28,6 +30,7 @@ import {
     unawaitedPodResources,
     unmodelledAwaits,
     UpTiming,
+    upTimings,
 } from "./lifecycle";
 
 let seq = 0;
@@ -459,5 +462,74 @@ describe("lifecycle check on synthetic plans (tools/lifecycle.ts)", () => {
                 "x: starts at 1.3 min, nodes at 4.0, needs 480 s, times out after 599 s; wants at least 600 s",
             ]);
         });
+    });
+
+    // The engine starts a create once its direct waits are done, a component parent once registered
+    // ([R] in tools/graph.test.ts); a pod waits for nodes; a pool's first node comes inside its
+    // consumer's await. The durations are this test's own table, so the figures follow from it.
+    describe("when an awaited object's wait starts, and how long it must last", () => {
+        const src = { url: "test" };
+        const durations: DurationTable = {
+            default: { minutes: 0, source: src },
+            entries: [
+                { match: "eks:index:ManagedNodeGroup", minutes: 4, range: [3, 6], source: src },
+                { match: "test:index:Db", minutes: 10, source: src },
+                { match: "kubernetes:karpenter.sh/*:NodePool", minutes: 1, range: [0.5, 2], source: src },
+                { match: "kubernetes:apps/v1:Deployment", minutes: 1, range: [0.5, 3], needsNodes: true, source: src },
+                { match: "kubernetes:apps/v1:DaemonSet", minutes: 2, needsNodes: true, source: src },
+                { match: "kubernetes:kafka.strimzi.io/*:KafkaUser", minutes: 0.25, range: [0.05, 2], source: src },
+            ],
+        };
+        const ng = res("ng", "eks:index:ManagedNodeGroup", { custom: false, remote: true });
+        const db = res("db", "test:index:Db");
+        const pool = res("pool", NODEPOOL);
+        const comp = res("comp", "bdok:test:Comp", { custom: false });
+        const dbInComp = res("db-in-comp", "test:index:Db", { parent: comp.urn });
+        const user = res("user", "kubernetes:kafka.strimzi.io/v1:KafkaUser", { body: annotated({ "pulumi.com/waitFor": "condition=Ready" }) });
+        // [name, resource, start (min), seconds needed]
+        const cases: [string, Captured, number, number][] = [
+            ["a Deployment waiting for nothing: the nodes, then its rollout", res("free", DEPLOYMENT), 0, (4 + 3) * 60],
+            ["a Deployment after the node group: its rollout alone", after(res("after-ng", DEPLOYMENT), ng), 4, 3 * 60],
+            ["a Deployment after something slower than the nodes", after(res("after-db", DEPLOYMENT), db), 10, 3 * 60],
+            ["a DaemonSet (no range: its minutes)", res("ds", "kubernetes:apps/v1:DaemonSet"), 0, (4 + 2) * 60],
+            ["a KafkaUser (no pods): no wait for the nodes", user, 0, 2 * 60],
+            ["a child of a component starts at its registration", res("in-comp", DEPLOYMENT, { parent: comp.urn }), 0, (4 + 3) * 60],
+            ["a pool consumer: the nodes, the pool's first node, its rollout", after(res("on-pool", DEPLOYMENT), pool), 1, (4 - 1 + 2 + 3) * 60],
+        ];
+        const plan = [ng, db, pool, comp, dbInComp, ...cases.map((c) => c[1])];
+        const timings = upTimings(plan, durations);
+        for (const [what, r, start, needed] of cases)
+            it(`${what}: starts at ${start} min, needs ${needed} s`, () => {
+                const t = timings.find((x) => x.resource.urn === r.urn)!;
+                assert.deepEqual([t.start, t.nodesReady, t.neededSeconds], [start, 4, needed]);
+            });
+
+        it("without node groups nothing waits for nodes", () => {
+            const [t] = upTimings([res("alone", DEPLOYMENT)], durations);
+            assert.deepEqual([t.start, t.nodesReady, t.neededSeconds], [0, 0, 3 * 60]);
+        });
+    });
+
+    describe("what needs pods waits for every node group (expanded through components)", () => {
+        const ng = res("ng", "eks:index:ManagedNodeGroup", { custom: false, remote: true });
+        const ng2 = res("ng2", "eks:index:ManagedNodeGroup", { custom: false, remote: true });
+        const nodes = res("nodes", "bdok:test:Nodes", { custom: false });
+        const inside = { ...ng2, parent: nodes.urn };
+        const cases: [string, Captured, string[][]][] = [
+            ["a Deployment waiting for none", res("d", DEPLOYMENT), [["ng", "ng2"]]],
+            ["a Deployment waiting for one", after(res("d", DEPLOYMENT), ng), [["ng2"]]],
+            ["a Deployment waiting for one and the component holding the other", after(res("d", DEPLOYMENT), ng, nodes), []],
+            [
+                "a KafkaUser (no pods)",
+                res("u", "kubernetes:kafka.strimzi.io/v1:KafkaUser", { body: annotated({ "pulumi.com/waitFor": "condition=Ready" }) }),
+                [],
+            ],
+        ];
+        for (const [what, r, missing] of cases)
+            it(`${what}: ${missing.length ? "refused" : "passes"}`, () =>
+                assert.deepEqual(
+                    awaitedBeforeNodes([ng, nodes, inside, r]).map((a) => a.missing),
+                    missing,
+                ));
     });
 });
