@@ -30,6 +30,7 @@ import {
     unawaitedPodResources,
     unmodelledAwaits,
     UpTiming,
+    unusedRows,
     upTimings,
 } from "./lifecycle";
 
@@ -531,5 +532,95 @@ describe("lifecycle check on synthetic plans (tools/lifecycle.ts)", () => {
                     awaitedBeforeNodes([ng, nodes, inside, r]).map((a) => a.missing),
                     missing,
                 ));
+    });
+
+    // A row that matches nothing checks nothing: every kind, chart and variant a row names must be
+    // in some plan, so a renamed or misspelt row is reported instead of passing silently.
+    describe("rows of the controller table no plan exercises", () => {
+        const table = controllerTable();
+        const none = unusedRows([], table);
+        const plan = (captured: Captured[], rels: RenderedRelease[] = []) => unusedRows([{ captured, rendered: rels }], table);
+        const has = (found: string[], text: string) => found.includes(text);
+
+        it("with no plan, every row is reported", () => {
+            const expected = [
+                ...table.podRunningResources.map((r) => `podRunningResources ${r.kind}: no plan declares one`),
+                ...table.destroy.map((r) => `destroy ${r.kind}: no plan declares one`),
+                ...table.destroy.filter((r) => r.removedBy).map((r) => `destroy ${r.kind}: removedBy ${r.removedBy}, which no plan declares`),
+                ...table.destroy.filter((r) => r.removedByChart).map((r) => `destroy ${r.kind}: removedByChart ${r.removedByChart}, which no plan installs`),
+                ...table.karpenterNodes.kinds.map((k) => `karpenterNodes ${k}: no plan declares one`),
+                `karpenterNodes controllerChart ${table.karpenterNodes.controllerChart}: no plan installs it`,
+                ...table.karpenterNodes.outlivedBy.map((t) => `karpenterNodes outlivedBy ${t}: no plan declares one`),
+                `volumes csiAddon ${table.volumes.csiAddon}: no plan installs the add-on`,
+                `loadBalancers controllerChart ${table.loadBalancers.controllerChart}: no plan installs it`,
+                ...table.readinessInsideCharts.map(
+                    (r) => `readinessInsideCharts ${r.chart}: no rendered release of the chart has init container ${r.initContainer} and Job ${r.waitsForJob}`,
+                ),
+            ];
+            for (const e of expected) assert.ok(has(none, e), e);
+        });
+
+        it("a kind, a chart, a type and the add-on are used once a plan has them", () => {
+            const rel = res("karpenter", RELEASE, { body: { chart: "karpenter" } });
+            const found = plan(
+                [
+                    res("t", TOPIC),
+                    res("p", NODEPOOL),
+                    res("s", "aws:ec2/subnet:Subnet"),
+                    res("csi", "aws:eks/addon:Addon", { body: { addonName: table.volumes.csiAddon } }),
+                    res("other", "aws:eks/addon:Addon", { body: { addonName: "vpc-cni" } }),
+                ],
+                [rendered(rel, table.karpenterNodes.controllerChart, []), rendered(rel, "eck", [])],
+            );
+            for (const gone of [
+                "destroy kafka.strimzi.io/v1/KafkaTopic: no plan declares one",
+                "karpenterNodes karpenter.sh/v1/NodePool: no plan declares one",
+                "karpenterNodes outlivedBy aws:ec2/subnet:Subnet: no plan declares one",
+                `karpenterNodes controllerChart ${table.karpenterNodes.controllerChart}: no plan installs it`,
+                `volumes csiAddon ${table.volumes.csiAddon}: no plan installs the add-on`,
+                "destroy elasticsearch.k8s.elastic.co/v1/Elasticsearch: removedByChart eck, which no plan installs",
+            ])
+                assert.ok(has(none, gone) && !has(found, gone), gone);
+            // The topic's owner kind is still missing.
+            assert.ok(has(found, "destroy kafka.strimzi.io/v1/KafkaTopic: removedBy kafka.strimzi.io/v1/Kafka, which no plan declares"));
+            assert.ok(
+                !has(
+                    plan([res("t", TOPIC), res("k", KAFKA)]),
+                    "destroy kafka.strimzi.io/v1/KafkaTopic: removedBy kafka.strimzi.io/v1/Kafka, which no plan declares",
+                ),
+            );
+        });
+
+        // ECK's single-node variant (phase Ready) and its several-node one (health green) each need a plan.
+        it("a single-node variant is used by a one-node object, its default by a several-node one", () => {
+            const es = (count: number) => res("es", ES, { body: { spec: { nodeSets: [{ count }] } } });
+            const single = "podRunningResources elasticsearch.k8s.elastic.co/v1/Elasticsearch singleNode: no plan runs a single node";
+            const several = "podRunningResources elasticsearch.k8s.elastic.co/v1/Elasticsearch waitFor: no plan runs several nodes";
+            const rows: [Captured[], boolean, boolean][] = [
+                [[], true, true],
+                [[es(1)], false, true],
+                [[es(3)], true, false],
+                [[es(1), es(2)], false, false],
+            ];
+            for (const [captured, wantSingle, wantSeveral] of rows) {
+                const found = plan(captured);
+                assert.deepEqual(
+                    [has(found, single), has(found, several)],
+                    [wantSingle, wantSeveral],
+                    JSON.stringify(captured.map((c) => (c.rawInputs as any).spec)),
+                );
+            }
+        });
+
+        it("the Airflow readiness row is used only by a release with both the init container and the Job [AF]", () => {
+            const rel = res("airflow", RELEASE, { body: { chart: "airflow" } });
+            const msg = `readinessInsideCharts airflow: no rendered release of the chart has init container wait-for-airflow-migrations and Job run-airflow-migrations`;
+            const job = obj("Job", "migrate", { template: { spec: { containers: [{ name: "run-airflow-migrations" }] } } });
+            const waiting = obj("Deployment", "scheduler", { template: { spec: { initContainers: [{ name: "wait-for-airflow-migrations" }] } } });
+            assert.ok(!has(plan([rel], [rendered(rel, "airflow", [job, waiting])]), msg));
+            assert.ok(has(plan([rel], [rendered(rel, "airflow", [job])]), msg));
+            assert.ok(has(plan([rel], [rendered(rel, "airflow", [waiting])]), msg));
+            assert.ok(has(plan([rel], [rendered(rel, "trino", [job, waiting])]), msg));
+        });
     });
 });
