@@ -78,6 +78,8 @@ describe("karpenter interruption", () => {
         ["a nested map that does not", { d: { s: ["EC2"] } }, { d: { s: "RDS" } }, false],
         ["a nested map against a scalar", { d: { s: ["EC2"] } }, { d: "EC2" }, false],
         ["a nested map against nothing", { d: { s: ["EC2"] } }, {}, false],
+        // A string has properties too ("abc".length is 3): a nested map matches objects only.
+        ["a nested map against a string whose property it names", { d: { length: [3] } }, { d: "abc" }, false],
         ["a scalar in the pattern (not a value list)", { a: "x" }, { a: "x" }, false],
         ["every key must match", { a: ["x"], b: ["y"] }, { a: "x", b: "z" }, false],
         ["an empty string in the pattern against a map", { a: "" }, { a: {} }, false],
