@@ -154,6 +154,14 @@ describe("the engine's dependency graph (tools/graph.ts)", () => {
                 },
             ],
             [
+                "child naming its component parent as a dependency: still only its registration (done would deadlock)",
+                () => {
+                    const comp = component("comp");
+                    const x = res("x", { parent: comp.urn, dependencies: [comp.urn] });
+                    return { g: new Graph([comp, x]), r: x, expect: [["comp", "registered"]] };
+                },
+            ],
+            [
                 "dependency, provider and parent together, each once",
                 () => {
                     const comp = component("comp");
@@ -218,6 +226,41 @@ describe("the engine's dependency graph (tools/graph.ts)", () => {
             a.dependencies = [b.urn];
             assert.throws(() => new Graph([a, b]).upOrder(), /dependency cycle in the plan: (a -> b -> a|b -> a -> b)/);
         });
+
+        it("the cycle named is the loop alone, not the path that led into it", () => {
+            const b = res("b");
+            const c = res("c", { dependencies: [b.urn] });
+            b.dependencies = [c.urn];
+            const entry = res("entry", { dependencies: [b.urn] });
+            assert.throws(() => new Graph([entry, b, c]).upOrder(), /^Error: dependency cycle in the plan: b -> c -> b$/);
+        });
+    });
+
+    it("a dependency outside the plan, or on itself, is no wait; an unknown URN is a clear error", () => {
+        const a = res("a");
+        const x = res("x", { dependencies: ["urn:pulumi:t::p::test:index:Thing::elsewhere", a.urn] });
+        x.dependencies.push(x.urn);
+        const g = new Graph([a, x]);
+        assert.deepEqual(names(g, g.direct(x)), ["a"]);
+        assert.deepEqual(names(g, g.waitsFor(x.urn)), ["a"]);
+        assert.throws(() => g.get("urn:nope"), /^Error: no resource urn:nope in the plan$/);
+        assert.equal(g.waitsFor("urn:nope").size, 0);
+        assert.equal(g.ancestors("urn:nope").size, 0);
+    });
+
+    it("a parent outside the plan (the stack itself, uncaptured) is no ancestor and no wait", () => {
+        const x = res("x", { parent: "urn:pulumi:t::p::pulumi:pulumi:Stack::p-t" });
+        const g = new Graph([x]);
+        assert.equal(g.ancestors(x.urn).size, 0);
+        assert.deepEqual(g.waits(x), []);
+    });
+
+    it("in a cycle each resource waits for the others on it, not for itself, and the walk ends", () => {
+        const a = res("a");
+        const b = res("b", { dependencies: [a.urn] });
+        a.dependencies = [b.urn];
+        const g = new Graph([a, b]);
+        assert.deepEqual(names(g, g.waitsFor(a.urn)), ["b"]);
     });
 
     it("resourceRefs finds {resource: urn} wherever it sits in the inputs, and nothing else", () => {

@@ -111,7 +111,10 @@ export function awaitedObjects(captured: Captured[], table = controllerTable()):
         if (a["pulumi.com/skipAwait"] === "true") continue;
         const awaited = table.awaitedKinds.includes(k) || a["pulumi.com/waitFor"] !== undefined;
         if (!awaited) continue;
-        const timeout = a["pulumi.com/timeoutSeconds"] ? Number(a["pulumi.com/timeoutSeconds"]) : (custom ?? table.pulumiAwait.objectDefaultTimeoutSeconds);
+        // customTimeouts first, then a whole-number annotation (strconv.Atoi), else the default:
+        // pulumi-kubernetes provider/pkg/metadata/overrides.go:49-66 TimeoutDuration (the tree cited in model/controllers.json).
+        const annotated = /^[+-]?\d+$/.test(a["pulumi.com/timeoutSeconds"] ?? "") ? Number(a["pulumi.com/timeoutSeconds"]) : undefined;
+        const timeout = custom || (annotated ?? table.pulumiAwait.objectDefaultTimeoutSeconds);
         out.push({ resource: r, timeoutSeconds: timeout, why: podKinds.has(k) ? `waitFor ${a["pulumi.com/waitFor"]}` : `${k} readiness` });
     }
     return out;

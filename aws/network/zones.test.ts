@@ -118,6 +118,59 @@ describe("Availability Zones by zone ID (pure)", () => {
         ]);
         assert.throws(() => eksZones(z.names, z.zoneIds, 3), /offers 2 availability zones EKS accepts \(usw1-az2 excluded.*azCount is 3/);
     });
+
+    // Boundaries: exactly as many accepted zones as asked for is enough; one fewer is refused, and
+    // the message names refused zones only when there are some.
+    const ERRORS: [string, ZoneListing, number, RegExp | null][] = [
+        [
+            "us-west-1, 2 accepted of 3, azCount 2",
+            listing("us-west-1", [
+                ["a", "usw1-az1"],
+                ["b", "usw1-az2"],
+                ["c", "usw1-az3"],
+            ]),
+            2,
+            null,
+        ],
+        [
+            "ca-central-1, 3 accepted of 4, azCount 3",
+            listing("ca-central-1", [
+                ["a", "cac1-az1"],
+                ["b", "cac1-az2"],
+                ["d", "cac1-az3"],
+                ["e", "cac1-az4"],
+            ]),
+            3,
+            null,
+        ],
+        [
+            "eu-west-1, 2 zones, none refused, azCount 3",
+            listing("eu-west-1", [
+                ["a", "euw1-az1"],
+                ["b", "euw1-az2"],
+            ]),
+            3,
+            /^Error: the region offers 2 availability zones EKS accepts, azCount is 3$/,
+        ],
+        [
+            "us-east-1, only use1-az3, azCount 1",
+            listing("us-east-1", [["c", "use1-az3"]]),
+            1,
+            /^Error: the region offers 0 availability zones EKS accepts \(use1-az3 excluded: EKS refuses cluster subnets there\), azCount is 1$/,
+        ],
+        [
+            "names and IDs of different lengths",
+            { names: ["us-east-1a", "us-east-1b"], zoneIds: ["use1-az1"] },
+            1,
+            /^Error: the region lists 2 zone names but 1 zone IDs$/,
+        ],
+    ];
+    for (const [what, z, count, want] of ERRORS) {
+        it(`${what}: ${want ? "refused" : "enough"}`, () => {
+            if (want) assert.throws(() => eksZones(z.names, z.zoneIds, count), want);
+            else assert.equal(eksZones(z.names, z.zoneIds, count).length, count);
+        });
+    }
 });
 
 describe("Availability Zones by zone ID (the plan's subnets, under several accounts' mappings)", () => {

@@ -1,5 +1,5 @@
 import { strict as assert } from "assert";
-import { EVENT_TARGET_ID, INTERRUPTION_RULES, eventRuleArgs, matchesEventPattern, queueArgs, queuePolicy } from "./interruption";
+import { EVENT_TARGET_ID, INTERRUPTION_RULES, eventRuleArgs, matchesEventPattern, queueArgs, queueName, queuePolicy } from "./interruption";
 
 // Event envelopes as EventBridge delivers them (source and detail-type per the AWS EC2/Health docs).
 const events = {
@@ -78,6 +78,8 @@ describe("karpenter interruption", () => {
         ["a nested map that does not", { d: { s: ["EC2"] } }, { d: { s: "RDS" } }, false],
         ["a nested map against a scalar", { d: { s: ["EC2"] } }, { d: "EC2" }, false],
         ["a nested map against nothing", { d: { s: ["EC2"] } }, {}, false],
+        // A string has properties too ("abc".length is 3): a nested map matches objects only.
+        ["a nested map against a string whose property it names", { d: { length: [3] } }, { d: "abc" }, false],
         ["a scalar in the pattern (not a value list)", { a: "x" }, { a: "x" }, false],
         ["every key must match", { a: ["x"], b: ["y"] }, { a: "x", b: "z" }, false],
         ["an empty string in the pattern against a map", { a: "" }, { a: {} }, false],
@@ -86,5 +88,32 @@ describe("karpenter interruption", () => {
     ] as const) {
         it(`event pattern: ${what} -> ${want}`, () =>
             assert.equal(matchesEventPattern(pattern as Record<string, unknown>, event as Record<string, unknown>), want));
+    }
+
+    // SQS CreateQueue, QueueName: "up to 80 characters; alphanumeric characters, hyphens (-), and
+    // underscores (_)"; EventBridge PutRule, Name: "Length Constraints: Minimum length of 1.
+    // Maximum length of 64. Pattern: [\.\-_A-Za-z0-9]+". The longest rule suffix is
+    // "-CapacityReservationInterruptionRule" (36 characters): a cluster name of 28 fits, 29 does not.
+    const NAMES: [string, string, boolean, boolean][] = [
+        ["28 characters", "c".repeat(28), true, true],
+        ["29 characters", "c".repeat(29), true, false],
+        ["80 characters", "q".repeat(80), true, false],
+        ["81 characters", "q".repeat(81), false, false],
+        ["empty (the rule names are then valid on their own)", "", false, true],
+        ["with a dot", "a.b", false, true],
+        ["with a space", "a b", false, false],
+        ["with an underscore and a hyphen", "a_b-c", true, true],
+    ];
+    for (const [what, name, queueOk, rulesOk] of NAMES) {
+        it(`a cluster name ${what}: queue ${queueOk ? "named" : "refused"}, rules ${rulesOk ? "named" : "refused"}`, () => {
+            if (queueOk) assert.equal(queueName(name), name);
+            else
+                assert.throws(
+                    () => queueName(name),
+                    /^Error: Karpenter interruption queue name: got .*; allowed: up to 80 letters, digits, - and _ \(SQS queue names\)$/,
+                );
+            if (rulesOk) assert.ok(eventRuleArgs(name).every((r) => r.name.startsWith(`${name}-`) && r.name.length <= 64));
+            else assert.throws(() => eventRuleArgs(name), /^Error: EventBridge rule name: got /);
+        });
     }
 });
