@@ -79,3 +79,25 @@ export function allowed(policies: Policy[], vpcCidr: string, src: Source, dst: P
     if (!("ip" in src) && !egressAllowed(policies, vpcCidr, src, dst, port)) return false;
     return admits(policies, vpcCidr, "Ingress", dst, src, port);
 }
+
+/**
+ * What the API server refuses in a NetworkPolicy spec (Kubernetes API reference, NetworkPolicyPeer:
+ * "Only certain combinations of fields are allowed"; ipBlock: "If this field is set then neither of
+ * the other fields can be"; pkg/apis/networking/validation ValidateNetworkPolicyPeer: "must specify
+ * a peer"; NetworkPolicyPort.protocol: TCP, UDP or SCTP).
+ */
+export function specIssues(spec: any): string[] {
+    const out: string[] = [];
+    const rules = [...(spec.ingress ?? []).map((r: any) => ["ingress", r.from] as const), ...(spec.egress ?? []).map((r: any) => ["egress", r.to] as const)];
+    for (const [dir, peers] of rules) {
+        for (const p of peers ?? []) {
+            const n = ["podSelector", "namespaceSelector", "ipBlock"].filter((k) => p[k] !== undefined).length;
+            if (n === 0) out.push(`${dir}: must specify a peer`);
+            if (p.ipBlock && n > 1) out.push(`${dir}: ipBlock with a selector`);
+        }
+    }
+    for (const r of [...(spec.ingress ?? []), ...(spec.egress ?? [])])
+        for (const port of r.ports ?? [])
+            if (port.protocol !== undefined && !["TCP", "UDP", "SCTP"].includes(port.protocol)) out.push(`protocol ${JSON.stringify(port.protocol)}`);
+    return out;
+}

@@ -3,7 +3,7 @@
 // Connect's REST API and the brokers only for the pods that need them). The pods carry the labels
 // their charts and operators set, written here from upstream, not taken from specs.ts.
 import { strict as assert } from "assert";
-import { allowed, egressAllowed, admits, type Pod, type Policy, type Source } from "../../test/netpol";
+import { allowed, egressAllowed, admits, specIssues, type Pod, type Policy, type Source } from "../../test/netpol";
 import { API_POD_LABEL } from "../../pipelines/api/specs";
 import { CONNECT_NAME, KAFKA_NAME } from "../kafka/values";
 import { networkPolicies, urlPort, type NetworkPolicyConfig } from "./specs";
@@ -84,6 +84,7 @@ const bootstrap = pod("db-bootstrap", "db bootstrap job", { "job-name": "bootstr
 const karpenter = pod("karpenter", "karpenter", { "app.kubernetes.io/name": "karpenter" });
 // CoreDNS of EKS: k8s-app kube-dns.
 const coreDns = pod("kube-system", "coredns", { "k8s-app": "kube-dns" });
+const lbc = pod("kube-system", "aws-load-balancer-controller", { "app.kubernetes.io/name": "aws-load-balancer-controller" });
 
 const EVERY_POD: Pod[] = [
     ...Object.values(A),
@@ -143,6 +144,8 @@ const VARIANTS: [string, Variant][] = [
     ["everything on, internal load balancers", ALL_ON],
     ["everything off, ClusterIP", ALL_OFF],
     ["public load balancers limited to client ranges", { ...ALL_ON, exposure: "publicLoadBalancer", ranges: [CLIENTS] }],
+    ["everything on, ClusterIP", { ...ALL_ON, exposure: "clusterIp" }],
+    ["everything off, internal load balancers", { ...ALL_OFF, exposure: "internalLoadBalancer" }],
 ];
 
 const out = (ps: Policy[], src: Pod, dst: Source, port: number, protocol = "TCP") => egressAllowed(ps, VPC, src, dst, port, protocol);
@@ -179,7 +182,11 @@ describe("network policies (networkPolicies, flow by flow)", () => {
 
     for (const [title, v] of VARIANTS) {
         describe(title, () => {
-            const ps = build(v);
+            // Built in each test, not at load: Stryker's per-test coverage then sees which test covers which code.
+            let ps: Policy[];
+            beforeEach(() => {
+                ps = build(v);
+            });
             const namespaces = v.namespaces ?? ALL_NS;
 
             it("every object is a unique, valid NetworkPolicy of bdok in a platform namespace", () => {
@@ -191,6 +198,7 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                 for (const o of networkPolicies(args(v))) {
                     assert.equal(`${o.apiVersion} ${o.kind}`, "networking.k8s.io/v1 NetworkPolicy");
                     assert.deepEqual(o.metadata.labels, { "app.kubernetes.io/part-of": "bdok" });
+                    assert.deepEqual(specIssues(o.spec), [], `${o.metadata.namespace}/${o.metadata.name}`);
                 }
             });
 
@@ -200,6 +208,8 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                     const elsewhere = pod(ns === "trino" ? "airflow" : "trino", "a pod elsewhere", { app: "stranger" });
                     assert.equal(out(ps, stranger, elsewhere, 8080), false, `${ns}: egress to another namespace`);
                     assert.equal(out(ps, stranger, PUBLIC, 22), false, `${ns}: egress to the internet`);
+                    // Only Karpenter's namespace is all Pod Identity clients: elsewhere a pod no rule names has no HTTPS out.
+                    assert.equal(out(ps, stranger, PUBLIC, 443), ns === "karpenter", `${ns}: HTTPS to the internet`);
                     assert.equal(into(ps, stranger, elsewhere, 8080), false, `${ns}: ingress from another namespace`);
                     assert.equal(into(ps, stranger, NODE, 22), false, `${ns}: ingress from a VPC address`);
                     // Every pod is selected by an Ingress and an Egress policy: none open by omission.
@@ -215,9 +225,9 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                 const rows: [Pod, Source, number, boolean, string?][] = [];
                 for (const p of EVERY_POD.filter((x) => namespaces.includes(x.ns))) {
                     for (const dns of [coreDns, ip("10.100.0.10", "kube-dns 10.100"), ip("172.20.0.10", "kube-dns 172.20")]) {
-                        rows.push([p, dns, 53, true, "UDP"], [p, dns, 53, true, "TCP"], [p, dns, 54, false, "UDP"]);
+                        rows.push([p, dns, 53, true, "UDP"], [p, dns, 53, true, "TCP"], [p, dns, 54, false, "UDP"], [p, dns, 54, false, "TCP"]);
                     }
-                    rows.push([p, ip("10.100.0.11"), 53, false, "UDP"]);
+                    rows.push([p, ip("10.100.0.11"), 53, false, "UDP"], [p, lbc, 53, false, "UDP"], [p, lbc, 53, false, "TCP"]);
                 }
                 egressTable(ps, rows);
             });
@@ -287,6 +297,8 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                     [K.connect, E.es, 9200, v.connect],
                     [K.connect, E.es, 9300, false],
                     [K.connect, E.kibana, 5601, false],
+                    [K.connect, E.kibana, 9200, false],
+                    [K.connect, PUBLIC, 9200, false],
                     [K.broker, E.es, 9200, false],
                     [K.simulator, E.es, 9200, false],
                     [K.connect, T.coordinator, 8080, false],
@@ -294,6 +306,7 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                 ingressTable(ps, [
                     [K.connect, E.es, 9200, v.connect],
                     [K.connect, E.es, 9300, false],
+                    [K.connect, E.kibana, 9200, false],
                     // Behind a load balancer Kibana admits the VPC's addresses (pods' too) on 5601.
                     [K.connect, E.kibana, 5601, v.exposure !== "clusterIp"],
                     [K.broker, E.es, 9200, false],
@@ -349,7 +362,8 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                 for (const s of [SS.web, SS.init]) {
                     assert.equal(allowed(ps, VPC, s, T.coordinator, port), v.superset, `${s.what} -> coordinator:${port}`);
                     assert.equal(allowed(ps, VPC, s, T.coordinator, other), false, `${s.what} -> coordinator:${other}`);
-                    assert.equal(allowed(ps, VPC, s, T.worker, port), false, `${s.what} -> worker`);
+                    assert.equal(out(ps, s, T.worker, port), false, `${s.what} -> worker`);
+                    assert.equal(out(ps, s, PUBLIC, port), false, `${s.what} -> the internet`);
                 }
                 assert.equal(allowed(ps, VPC, SS.build, T.coordinator, port), false, "the image build");
                 // Behind a load balancer the coordinator's port admits the VPC's addresses (pods' too): the ingress rule alone matters without one.
@@ -404,6 +418,9 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                 const a = !!v.api;
                 egressTable(ps, [
                     [A.apiProducer, coreDns, 53, true, "UDP"],
+                    [A.apiProducer, coreDns, 54, false, "TCP"],
+                    [A.apiProducer, lbc, 53, false, "UDP"],
+                    [A.apiProducer, PUBLIC, 9125, false, "UDP"],
                     [A.apiProducer, A.apiServer, 8080, true],
                     [A.apiProducer, A.statsd, 9125, true, "UDP"],
                     // Strimzi's TLS listener as the program configures it (port 9093).
@@ -444,6 +461,11 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                         [s, E.es, 9200, false],
                         [s, M.prometheus, 9090, false],
                         [s, SS.init, 8088, false],
+                        // Each UI's port opens on its own pods only.
+                        [s, T.worker, 8443, false],
+                        [s, E.es, 5601, false],
+                        [s, S.controller, 18080, false],
+                        [s, M.prometheus, 3000, false],
                     );
                 }
                 ingressTable(ps, rows);
