@@ -17,6 +17,9 @@ describe("Kafka users and ACLs (platform/kafka/users.ts)", () => {
         const acls = [topicRead("events"), groupRead("g")];
         const u = kafkaUser("reader", acls);
         assert.deepEqual(validateCustomResource(u as never), []);
+        // Every helper's ACLs pass the CRD's operation and resource enums (what the User Operator accepts).
+        const every = kafkaUser("all", [...connectWorkerAcls(), topicWrite("t"), topicRead("t"), groupRead("p-", "prefix")]);
+        assert.deepEqual(validateCustomResource(every as never), []);
         assert.equal(u.kind, "KafkaUser");
         assert.equal(u.metadata.name, "reader");
         // The User Operator only reconciles KafkaUsers labelled with its cluster (Strimzi docs,

@@ -364,6 +364,9 @@ describe("network policies (networkPolicies, flow by flow)", () => {
                     assert.equal(allowed(ps, VPC, s, T.coordinator, other), false, `${s.what} -> coordinator:${other}`);
                     assert.equal(out(ps, s, T.worker, port), false, `${s.what} -> worker`);
                     assert.equal(out(ps, s, PUBLIC, port), false, `${s.what} -> the internet`);
+                    // Trino's side admits them on that port, to the coordinator only.
+                    assert.equal(into(ps, T.coordinator, s, other), false, `coordinator admits ${s.what} on ${other}`);
+                    if (v.exposure === "clusterIp") assert.equal(into(ps, T.worker, s, port), false, `worker admits ${s.what}`);
                 }
                 assert.equal(allowed(ps, VPC, SS.build, T.coordinator, port), false, "the image build");
                 // Behind a load balancer the coordinator's port admits the VPC's addresses (pods' too): the ingress rule alone matters without one.
