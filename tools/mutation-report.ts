@@ -258,7 +258,7 @@ export const NOT_MUTATED_TS: Record<string, string> = {
         "pure builders judged only through the plan (test/support.ts caches it across mutants: every mutant would survive); each joins `mutate` with unit specs of its own",
     "platform/elastic/{specs,values}.ts": "as platform/airflow",
     "platform/k8s/{crds,objects,resources}.ts": "as platform/airflow",
-    "platform/kafka/{iam,needs,specs,values}.ts": "as platform/airflow",
+    "platform/kafka/{iam,needs,values}.ts": "as platform/airflow",
     "platform/karpenter/chart.ts": "its spec renders the chart with the real helm (chart.test.ts), minutes per mutant",
     "platform/karpenter/iam.ts":
         "its unit spec (iam.test.ts) judges too little yet: a trial run on 2026-12-08 killed 162 of 327 (49.5 %); the survivors are statement-level (each Sid, action and resource of the controller policy), to be judged statement by statement against Karpenter's own controller policy (aws/karpenter-provider-aws, website/content/en/<version>/getting-started/getting-started-with-karpenter/cloudformation.yaml, of the pinned release) before it joins `mutate`",

@@ -16,7 +16,7 @@ const shapes = (pool: "stateful" | "workloads", arch: ("arm64" | "amd64")[] = ["
     nodePools(pool, { ...POOL_DEFAULTS[pool], arch, instanceFamilies: ["m7g", "m7i"] }).map((np) => nodePoolShape(np as any));
 
 describe("Strimzi resources (platform/kafka/specs.ts)", function () {
-    this.timeout(120_000); // the CRD schemas load once, slowly on a loaded machine
+    this.timeout(600_000); // the CRD schemas load once, minutes on a loaded machine
 
     it("every resource is valid against the pinned Strimzi CRDs, in both profiles and with metrics", () => {
         for (const ha of [false, true]) {

@@ -13,7 +13,7 @@ const granted = (acls: unknown[], type: "topic" | "group", name: string) => ALL_
 
 describe("Kafka users and ACLs (platform/kafka/users.ts)", () => {
     it("kafkaUser: a tls user of the cluster's User Operator, valid against the KafkaUser CRD, awaited until Ready", function () {
-        this.timeout(120_000); // the CRD schemas load once, slowly on a loaded machine
+        this.timeout(600_000); // the CRD schemas load once, minutes on a loaded machine
         const acls = [topicRead("events"), groupRead("g")];
         const u = kafkaUser("reader", acls);
         assert.deepEqual(validateCustomResource(u as never), []);
