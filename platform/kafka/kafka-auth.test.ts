@@ -7,6 +7,7 @@ import { API_TOPIC, API_USER } from "../../pipelines/api/specs";
 import type { Captured, PlanRun } from "../../tools/harness";
 import { validateCustomResource } from "../../tools/schemas";
 import { inputsOf, ofType, planWith, transitiveDeps, describeEachStack } from "../../test/support";
+import { allows, type Need, type Op } from "../../test/kafka-acl";
 
 const KIND = (k: string) => `kubernetes:kafka.strimzi.io/v1:${k}`;
 const one = (run: PlanRun, kind: string, name?: string): Captured => {
@@ -14,23 +15,6 @@ const one = (run: PlanRun, kind: string, name?: string): Captured => {
     assert.equal(found.length, 1, `${kind} ${name ?? ""}: ${found.length}`);
     return found[0];
 };
-
-type Op = "Read" | "Write" | "Create" | "Describe" | "DescribeConfigs";
-interface Need {
-    type: "topic" | "group";
-    name: string;
-    op: Op;
-}
-
-/** Kafka's AclAuthorizer: literal or prefix match; Read, Write (and Delete, Alter) imply Describe. */
-function allows(acls: any[], need: Need): boolean {
-    return acls.some((a) => {
-        if ((a.type ?? "allow") !== "allow" || a.resource.type !== need.type) return false;
-        const match = a.resource.patternType === "prefix" ? need.name.startsWith(a.resource.name) : a.resource.name === need.name;
-        const ops: string[] = a.operations;
-        return match && (ops.includes(need.op) || (need.op === "Describe" && ops.some((o) => ["Read", "Write"].includes(o))));
-    });
-}
 
 /** Every (type, name, operation) the ACLs grant, spelled out. */
 function grants(acls: any[]): string[] {

@@ -1,91 +1,12 @@
 // Reachability: from the plan and the rendered charts, who must talk to whom, and whether the
-// NetworkPolicies (the program's, plus those Strimzi generates) let exactly that through.
-// The evaluator follows the NetworkPolicy API (kubernetes.io/docs/concepts/services-networking/
-// network-policies): a pod selected by no Ingress policy accepts everything; a selected pod accepts
-// what one of its policies' rules allows. ipBlock matches pod IPs too (the VPC CNI's agent filters
-// on addresses; pods get VPC addresses), so every pod is given one inside the VPC.
+// NetworkPolicies (the program's, plus those Strimzi generates) let exactly that through, judged by
+// the NetworkPolicy model of test/netpol.ts.
 import { strict as assert } from "assert";
 import type { PlanRun } from "../../tools/harness";
 import { renderPlan } from "../../tools/render";
 import { worldOf } from "../../tools/references";
-import { cidrRange } from "../../policy/network";
 import { inputsOf, ofType, planOf, planWith, STACKS, TEST_CLIENT_RANGE, PUBLIC_EXPOSURE_SETTINGS } from "../../test/support";
-
-interface Pod {
-    ns: string;
-    labels: Record<string, string>;
-    what: string;
-}
-type Source = Pod | { ip: string; what: string };
-interface Policy {
-    namespace: string;
-    name: string;
-    spec: any;
-}
-
-const matches = (sel: any, labels: Record<string, string>): boolean => {
-    if (!sel) return true;
-    for (const [k, v] of Object.entries<string>(sel.matchLabels ?? {})) if (labels[k] !== v) return false;
-    for (const e of sel.matchExpressions ?? []) {
-        const has = e.key in labels;
-        if (e.operator === "Exists" && !has) return false;
-        if (e.operator === "DoesNotExist" && has) return false;
-        if (e.operator === "In" && !(has && e.values.includes(labels[e.key]))) return false;
-        if (e.operator === "NotIn" && has && e.values.includes(labels[e.key])) return false;
-    }
-    return true;
-};
-
-const inCidr = (ip: string, cidr: string) => {
-    const r = cidrRange(cidr)!;
-    const a = cidrRange(`${ip}/32`)!;
-    return a.lo >= r.lo && a.hi <= r.hi;
-};
-
-/** Every pod gets an address in the VPC (VPC CNI): the first /24 of the VPC's range. */
-const podIp = (vpcCidr: string) => vpcCidr.replace(/\.\d+\.\d+\/\d+$/, ".0.77");
-
-/** Does `src`'s namespace let it send to `dst` on `port` (Egress policies; a pod selected by none sends anything)? */
-type Direction = "Ingress" | "Egress";
-
-/**
- * Whether the policies of `self`'s namespace let `self` exchange traffic with `peer` in `direction`
- * (Ingress: `peer` sends to `self`; Egress: `self` sends to `peer`). Per the NetworkPolicy API: a
- * pod selected by no policy of that type allows everything; policyTypes defaults to Ingress, plus
- * Egress when the policy has egress rules; a port entry without a protocol means TCP.
- */
-function admits(policies: Policy[], vpcCidr: string, direction: Direction, self: Pod, peer: Source, port: number, protocol = "TCP"): boolean {
-    const types = (p: Policy): string[] => p.spec.policyTypes ?? ["Ingress", ...(p.spec.egress ? ["Egress"] : [])];
-    const selecting = policies.filter((p) => p.namespace === self.ns && types(p).includes(direction) && matches(p.spec.podSelector, self.labels));
-    if (selecting.length === 0) return true;
-    const peerIp = "ip" in peer ? peer.ip : podIp(vpcCidr);
-    return selecting.some((p) =>
-        ((direction === "Ingress" ? p.spec.ingress : p.spec.egress) ?? []).some((rule: any) => {
-            const portOk = !rule.ports?.length || rule.ports.some((x: any) => (x.protocol ?? "TCP") === protocol && (x.port === undefined || x.port === port));
-            const peers: any[] = (direction === "Ingress" ? rule.from : rule.to) ?? [];
-            const peerOk =
-                peers.length === 0 ||
-                peers.some((q) => {
-                    if (q.ipBlock) return inCidr(peerIp, q.ipBlock.cidr) && !(q.ipBlock.except ?? []).some((e: string) => inCidr(peerIp, e));
-                    if ("ip" in peer) return false;
-                    const nsOk = q.namespaceSelector ? matches(q.namespaceSelector, { "kubernetes.io/metadata.name": peer.ns }) : peer.ns === p.namespace;
-                    return nsOk && matches(q.podSelector, peer.labels);
-                });
-            return portOk && peerOk;
-        }),
-    );
-}
-
-/** `src` may send to `dst` (its own namespace's egress policies). */
-function egressAllowed(policies: Policy[], vpcCidr: string, src: Pod, dst: Source, port: number, protocol = "TCP"): boolean {
-    return admits(policies, vpcCidr, "Egress", src, dst, port, protocol);
-}
-
-/** A connection from `src` to `dst` gets through: the sender's egress (for a pod) and the receiver's ingress. */
-function allowed(policies: Policy[], vpcCidr: string, src: Source, dst: Pod, port: number): boolean {
-    if (!("ip" in src) && !egressAllowed(policies, vpcCidr, src, dst, port)) return false;
-    return admits(policies, vpcCidr, "Ingress", dst, src, port);
-}
+import { allowed, egressAllowed, matches, podIp, type Pod, type Policy, type Source } from "../../test/netpol";
 
 /**
  * The policies Strimzi generates (strimzi/proposals 006: "the default network policies created by

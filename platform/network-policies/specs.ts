@@ -23,7 +23,9 @@ export interface NetworkPolicyObject {
 export const PODS = {
     // Strimzi labels every pod it runs with strimzi.io/kind (Labels.STRIMZI_KIND_LABEL), the chart's operator too.
     strimzi: "strimzi.io/kind",
-    connect: { "strimzi.io/kind": "KafkaConnect" },
+    // Connect's workers: strimzi.io/name <cluster>-connect (KafkaConnectResources.componentName); the kind alone
+    // also selects the image build pod (strimzi.io/name <cluster>-connect-build, KafkaConnectBuildTest).
+    connect: { "strimzi.io/kind": "KafkaConnect", "strimzi.io/name": `${CONNECT_NAME}-connect` },
     // ECK: common.k8s.elastic.co/type on every Elasticsearch and Kibana pod (pkg/controller/common/labels).
     elasticsearch: { "common.k8s.elastic.co/type": "elasticsearch" },
     kibana: { "common.k8s.elastic.co/type": "kibana" },
