@@ -93,28 +93,28 @@ function stringCredentials(key: string, value: string): string[] {
         .split(/\s+/)
         .map(unquote)
         .filter((w) => w !== "");
-    if (words.length > 1) why.push(...wordCredentials(words));
+    if (words.length > 1) why.push(...wordCredentials(words).map(([, w]) => w));
     return why;
 }
 
 /** A flag whose argument names where a value lives (`--kafka-option-from-env k=ENV_VAR`, `--password-file f`). */
 const REFERENCE_FLAG = /^--?[A-Za-z0-9_.-]*(from-env|from-file|from-secret|env|file|secret-ref)$/i;
 
-/** Credentials in a list of command words: `NAME=value`, `--name=value`, and `--name value`. */
-function wordCredentials(words: string[]): string[] {
-    const why: string[] = [];
+/** Credentials in a list of command words: `NAME=value`, `--name=value`, and `--name value`; each with its word's index. */
+function wordCredentials(words: string[]): Array<[number, string]> {
+    const why: Array<[number, string]> = [];
     words.forEach((w, i) => {
         if (i > 0 && REFERENCE_FLAG.test(words[i - 1])) return;
         const kv = /^-{0,2}([A-Za-z0-9_.-]+)=(.*)$/.exec(w);
         if (kv) {
             const v = unquote(kv[2]);
-            if (isCredentialKey(kv[1]) && isPlainToken(v) && !isReferenceValue(v) && !isShellVariable(v)) why.push(`"${kv[1]}=" holds a literal value`);
+            if (isCredentialKey(kv[1]) && isPlainToken(v) && !isReferenceValue(v) && !isShellVariable(v)) why.push([i, `"${kv[1]}=" holds a literal value`]);
             return;
         }
         const flag = /^--([A-Za-z0-9_.-]+)$/.exec(w);
         const next = words[i + 1];
         if (flag && isCredentialKey(flag[1]) && next !== undefined && !next.startsWith("-") && !isReferenceValue(next) && !isShellVariable(next))
-            why.push(`argument "--${flag[1]}" is followed by a literal value`);
+            why.push([i, `argument "--${flag[1]}" is followed by a literal value`]);
     });
     return why;
 }
@@ -142,8 +142,9 @@ export function literalCredentials(root: unknown): CredentialHit[] {
                 if (i > 0 && REFERENCE_FLAG.test(strings[i - 1][1].trim())) return;
                 for (const why of stringCredentials(key, v)) hit(p, why);
             });
+            // Across elements: `--password`, `hunter2`; a word its own element already reported is not reported again.
             const words = strings.map(([, v]) => v.trim());
-            for (const why of wordCredentials(words)) hit(path, why);
+            for (const [i, why] of wordCredentials(words)) if (!seen.has(strings[i][0])) hit(path, why);
             return;
         }
         if (typeof value !== "string") return;

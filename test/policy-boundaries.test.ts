@@ -108,11 +108,15 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["one word NAME=value is a setting", { spec: { cmd: "PGPASSWORD=hunter2" } }, ["spec.cmd"]],
         // lists of arguments
         ["a list: --password then a value", { spec: { args: ["run", "--password", "hunter2"] } }, ["spec.args"]],
-        ["a list: --password=value", { spec: { args: ["run", "--password=hunter2"] } }, ["spec.args", "spec.args[1]"]],
+        // One credential, one finding: the element that holds it (a user fixes one place, sees one line).
+        ["a list: --password=value", { spec: { args: ["run", "--password=hunter2"] } }, ["spec.args[1]"]],
+        ["a container's args: --password=value", { spec: { containers: [{ name: "c", args: ["--password=hunter2"] }] } }, ["spec.containers[0].args[0]"]],
+        ["a list: NAME=value", { spec: { command: ["env", "PGPASSWORD=hunter2", "psql"] } }, ["spec.command[1]"]],
+        ["a list: --name=value and a --name value pair", { spec: { args: ["--token=t0k", "--password", "hunter2"] } }, ["spec.args", "spec.args[0]"]],
         ["a list: padded words", { spec: { args: ["run", " --password ", " hunter2 "] } }, ["spec.args"]],
         ["a list: a reference flag before", { spec: { args: ["--from-file", "password=hunter2"] } }, []],
         ["a list: a padded reference flag before", { spec: { args: [" --from-file ", "password=hunter2"] } }, []],
-        ["a nested list", { spec: { args: [["x", ["password=hunter2"]]] } }, ["spec.args", "spec.args[0][1][0]"]],
+        ["a nested list", { spec: { args: [["x", ["password=hunter2"]]] } }, ["spec.args[0][1][0]"]],
         // keys and env
         ["a credential key", { spec: { password: "hunter2" } }, ["spec.password"]],
         ["a credential key beside a Secret pointer", { spec: { password: "pw-key", secretName: "pg" } }, []],
