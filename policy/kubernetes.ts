@@ -200,10 +200,32 @@ function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean;
     return { internetFacing, internal, byController: (external && targetType) || nlbClass };
 }
 
+/** Whether some object under `v` has a `type` or `serviceType` key: it declares a Service (or listener) of its own. */
+function declaresType(v: unknown): boolean {
+    let found = false;
+    walk(v, (_h, k) => (found ||= k === "type" || k === "serviceType"));
+    return found;
+}
+
+/**
+ * The holder's parent as far as it speaks for the holder: without the holder (read on its own) and
+ * without siblings that declare their own type (a second Service in one values block, another
+ * Strimzi listener), whose annotations are theirs.
+ */
+function parentScope(holder: unknown, parent: unknown): Record<string, unknown> {
+    const scope: Record<string, unknown> = {};
+    for (const k of keysOf(parent)) {
+        const v = read(parent, k);
+        if (v !== holder && !declaresType(v)) scope[k] = v;
+    }
+    return scope;
+}
+
 /**
  * Every place under `root` that asks for a load balancer: a Service spec or Helm values with
  * `type`/`serviceType: LoadBalancer`, a Strimzi listener of type `loadbalancer`, an ECK http service.
- * The scheme is looked up in the holder and its parent (annotations sit beside or above the type).
+ * The scheme is looked up in the holder and its parent (annotations sit beside or above the type),
+ * never in a sibling Service's own block.
  */
 export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
     const hits: LoadBalancerHit[] = [];
@@ -211,7 +233,7 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
         if ((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer") {
             const parent = ancestors[ancestors.length - 1];
             const a = lbScheme(holder);
-            const b = lbScheme(parent);
+            const b = lbScheme(parentScope(holder, parent));
             hits.push({
                 path: path.replace(/^root\.?/, ""),
                 internetFacing: a.internetFacing || b.internetFacing,

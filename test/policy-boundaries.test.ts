@@ -225,6 +225,59 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
         );
     });
 
+    // A Helm values block or a Strimzi listener list declares several Services side by side: each
+    // Service's annotations are its own (core/v1 ObjectMeta.annotations belong to one object), so a
+    // sibling's scheme or controller annotations say nothing about this one.
+    const internal = { [`${A}aws-load-balancer-scheme`]: "internal" };
+    const controller = { [`${A}aws-load-balancer-type`]: "external", [`${A}aws-load-balancer-nlb-target-type`]: "ip" };
+    const SIBLINGS: [string, unknown, [string, boolean, boolean][]][] = [
+        [
+            "two services in one values block, the second internal",
+            { service: { type: "LoadBalancer" }, internalService: { type: "LoadBalancer", annotations: internal } },
+            [
+                ["service.type", false, false],
+                ["internalService.type", true, false],
+            ],
+        ],
+        [
+            "a sibling handed to the controller",
+            { web: { type: "LoadBalancer" }, api: { type: "LoadBalancer", annotations: controller } },
+            [
+                ["web.type", false, false],
+                ["api.type", false, true],
+            ],
+        ],
+        [
+            "Strimzi listeners, one with an internal bootstrap annotation",
+            {
+                listeners: [
+                    { name: "ext", type: "loadbalancer" },
+                    { name: "int", type: "loadbalancer", configuration: { bootstrap: { annotations: internal } } },
+                ],
+            },
+            [
+                ["listeners[0].type", false, false],
+                ["listeners[1].type", true, false],
+            ],
+        ],
+        [
+            "a ClusterIP sibling's annotations",
+            { service: { type: "LoadBalancer" }, headless: { type: "ClusterIP", annotations: internal } },
+            [["service.type", false, false]],
+        ],
+        [
+            "the annotations above the type still count",
+            { metadata: { annotations: { ...internal, ...controller } }, spec: { type: "LoadBalancer" } },
+            [["spec.type", true, true]],
+        ],
+    ];
+    for (const [what, root, want] of SIBLINGS)
+        it(`siblings: ${what}`, () =>
+            assert.deepEqual(
+                loadBalancerServices(root).map((h) => [h.path, h.internal, h.byController]),
+                want,
+            ));
+
     // ALB controller "Service annotations": load-balancer-source-ranges is read when
     // spec.loadBalancerSourceRanges is empty; Strimzi: configuration.loadBalancerSourceRanges.
     const RANGES: [string, unknown, unknown, string[] | undefined][] = [
