@@ -4,8 +4,10 @@ import copy
 import io
 import json
 import re
+import sys
 import tempfile
 import os
+import types
 import unittest
 import unittest.mock
 from pathlib import Path
@@ -140,6 +142,26 @@ class BadDeclarationTest(unittest.TestCase):
             with self.subTest(expected):
                 self.assertIn(expected, self.broken(edit))
 
+    def test_a_mistake_names_its_table(self):
+        # Which table to fix: "<namespace>.<name>", as declared.
+        raw = copy.deepcopy(RAW)
+        entry = next(t for t in raw["tables"] if t["name"] == "customers")
+        entry["columns"][0]["type"] = "varchar"
+        with self.assertRaises(lake.DeclarationError) as caught:
+            lake.parse(raw)
+        self.assertIn(f"table {entry['namespace']}.customers:", str(caught.exception))
+
+    def test_the_defaults_block_is_optional(self):
+        # Tables that carry their own properties need no "defaults" (or no "defaults.properties").
+        for drop in (lambda r: r.pop("defaults"), lambda r: r["defaults"].pop("properties")):
+            raw = copy.deepcopy(RAW)
+            own = {**RAW["defaults"]["properties"], "write.target-file-size-bytes": "1"}
+            for entry in raw["tables"]:
+                entry["properties"] = dict(own)
+            drop(raw)
+            with self.subTest(raw=sorted(raw)):
+                self.assertTrue(all(t.properties == own for t in lake.parse(raw).tables.values()))
+
     def test_unreadable_file(self):
         with self.assertRaisesRegex(lake.DeclarationError, "cannot read"):
             lake.load("/nonexistent/tables.json")
@@ -226,6 +248,17 @@ class DdlTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
             with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": str(real)}):
                 self.assertEqual(lake._find_declaration(), real)
+
+    def test_the_declaration_from_spark_files_when_shipped_with_files(self):
+        # spark-submit --files tables.json: the driver and executors find it at
+        # pyspark.SparkFiles.get("tables.json") ("the absolute path of a file added through
+        # SparkContext.addFile() or --files", pyspark/core/files.py), not beside the zipped module.
+        spark_files = types.SimpleNamespace(get=lambda name: os.path.join("/spark-files-root", name))
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
+            with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": ""}), unittest.mock.patch.dict(
+                sys.modules, {"pyspark": types.SimpleNamespace(SparkFiles=spark_files)}
+            ):
+                self.assertEqual(lake._find_declaration(), Path("/spark-files-root/tables.json"))
 
     def test_partition_columns_are_listed_in_order(self):
         d = declaration()
