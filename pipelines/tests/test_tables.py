@@ -135,6 +135,7 @@ class BadDeclarationTest(unittest.TestCase):
             "duplicate": lambda r: table(r, "title_crew")["columns"].append({"name": "tconst", "type": "string"}),
             "write must be": lambda r: table(r, "title_crew").update(write="upsert"),
             "declared twice": lambda r: r["tables"].append(copy.deepcopy(table(r, "title_crew"))),
+            "key column nope": lambda r: table(r, "consolidated").update(key=["tconst", "nope"]),
             "transform": lambda r: table(r, "customers")["partition"][0].update(transform="week"),
             "missing or malformed": lambda r: table(r, "title_crew").pop("columns"),
         }
@@ -161,6 +162,18 @@ class BadDeclarationTest(unittest.TestCase):
             drop(raw)
             with self.subTest(raw=sorted(raw)):
                 self.assertTrue(all(t.properties == own for t in lake.parse(raw).tables.values()))
+
+    def test_partition_properties_and_key_are_optional_and_read_when_given(self):
+        raw = copy.deepcopy(RAW)
+        bare = next(t for t in raw["tables"] if t["name"] == "title_crew")
+        for field in ("partition", "properties", "key"):
+            bare.pop(field, None)
+        parsed = lake.parse(raw).tables
+        crew = next(t for t in parsed.values() if t.name == "title_crew")
+        self.assertEqual((crew.partition, crew.key, crew.properties), ((), (), RAW["defaults"]["properties"]))
+        # consolidated declares its key: the silver job drops duplicate rows by it (imdb_silver.py).
+        consolidated = next(t for t in parsed.values() if t.name == "consolidated")
+        self.assertEqual(consolidated.key, ("tconst", "ordering", "directors"))
 
     def test_unreadable_file(self):
         with self.assertRaisesRegex(lake.DeclarationError, "cannot read"):
