@@ -208,15 +208,15 @@ function declaresType(v: unknown): boolean {
 }
 
 /**
- * The holder's parent as far as it speaks for the holder: without the holder (read on its own) and
- * without siblings that declare their own type (a second Service in one values block, another
+ * The holder's parent as far as it speaks for the holder: without the children that declare a type
+ * of their own (the holder itself, read on its own; a second Service in one values block, another
  * Strimzi listener), whose annotations are theirs.
  */
-function parentScope(holder: unknown, parent: unknown): Record<string, unknown> {
+function parentScope(parent: unknown): Record<string, unknown> {
     const scope: Record<string, unknown> = {};
     for (const k of keysOf(parent)) {
         const v = read(parent, k);
-        if (v !== holder && !declaresType(v)) scope[k] = v;
+        if (!declaresType(v)) scope[k] = v;
     }
     return scope;
 }
@@ -233,7 +233,7 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
         if ((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer") {
             const parent = ancestors[ancestors.length - 1];
             const a = lbScheme(holder);
-            const b = lbScheme(parentScope(holder, parent));
+            const b = lbScheme(parentScope(parent));
             hits.push({
                 path: path.replace(/^root\.?/, ""),
                 internetFacing: a.internetFacing || b.internetFacing,

@@ -266,6 +266,11 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
             [["service.type", false, false]],
         ],
         [
+            "a sibling that declares its serviceType (Helm values)",
+            { service: { type: "LoadBalancer" }, admin: { serviceType: "ClusterIP", annotations: internal } },
+            [["service.type", false, false]],
+        ],
+        [
             "the annotations above the type still count",
             { metadata: { annotations: { ...internal, ...controller } }, spec: { type: "LoadBalancer" } },
             [["spec.type", true, true]],
