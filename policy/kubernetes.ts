@@ -93,28 +93,28 @@ function stringCredentials(key: string, value: string): string[] {
         .split(/\s+/)
         .map(unquote)
         .filter((w) => w !== "");
-    if (words.length > 1) why.push(...wordCredentials(words));
+    if (words.length > 1) why.push(...wordCredentials(words).map(([, w]) => w));
     return why;
 }
 
 /** A flag whose argument names where a value lives (`--kafka-option-from-env k=ENV_VAR`, `--password-file f`). */
 const REFERENCE_FLAG = /^--?[A-Za-z0-9_.-]*(from-env|from-file|from-secret|env|file|secret-ref)$/i;
 
-/** Credentials in a list of command words: `NAME=value`, `--name=value`, and `--name value`. */
-function wordCredentials(words: string[]): string[] {
-    const why: string[] = [];
+/** Credentials in a list of command words: `NAME=value`, `--name=value`, and `--name value`; each with its word's index. */
+function wordCredentials(words: string[]): Array<[number, string]> {
+    const why: Array<[number, string]> = [];
     words.forEach((w, i) => {
         if (i > 0 && REFERENCE_FLAG.test(words[i - 1])) return;
         const kv = /^-{0,2}([A-Za-z0-9_.-]+)=(.*)$/.exec(w);
         if (kv) {
             const v = unquote(kv[2]);
-            if (isCredentialKey(kv[1]) && isPlainToken(v) && !isReferenceValue(v) && !isShellVariable(v)) why.push(`"${kv[1]}=" holds a literal value`);
+            if (isCredentialKey(kv[1]) && isPlainToken(v) && !isReferenceValue(v) && !isShellVariable(v)) why.push([i, `"${kv[1]}=" holds a literal value`]);
             return;
         }
         const flag = /^--([A-Za-z0-9_.-]+)$/.exec(w);
         const next = words[i + 1];
         if (flag && isCredentialKey(flag[1]) && next !== undefined && !next.startsWith("-") && !isReferenceValue(next) && !isShellVariable(next))
-            why.push(`argument "--${flag[1]}" is followed by a literal value`);
+            why.push([i, `argument "--${flag[1]}" is followed by a literal value`]);
     });
     return why;
 }
@@ -142,8 +142,9 @@ export function literalCredentials(root: unknown): CredentialHit[] {
                 if (i > 0 && REFERENCE_FLAG.test(strings[i - 1][1].trim())) return;
                 for (const why of stringCredentials(key, v)) hit(p, why);
             });
+            // Across elements: `--password`, `hunter2`; a word its own element already reported is not reported again.
             const words = strings.map(([, v]) => v.trim());
-            for (const why of wordCredentials(words)) hit(path, why);
+            for (const [i, why] of wordCredentials(words)) if (!seen.has(strings[i][0])) hit(path, why);
             return;
         }
         if (typeof value !== "string") return;
@@ -199,10 +200,32 @@ function lbScheme(scope: unknown): { internetFacing: boolean; internal: boolean;
     return { internetFacing, internal, byController: (external && targetType) || nlbClass };
 }
 
+/** Whether some object under `v` has a `type` or `serviceType` key: it declares a Service (or listener) of its own. */
+function declaresType(v: unknown): boolean {
+    let found = false;
+    walk(v, (_h, k) => (found ||= k === "type" || k === "serviceType"));
+    return found;
+}
+
+/**
+ * The holder's parent as far as it speaks for the holder: without the children that declare a type
+ * of their own (the holder itself, read on its own; a second Service in one values block, another
+ * Strimzi listener), whose annotations are theirs.
+ */
+function parentScope(parent: unknown): Record<string, unknown> {
+    const scope: Record<string, unknown> = {};
+    for (const k of keysOf(parent)) {
+        const v = read(parent, k);
+        if (!declaresType(v)) scope[k] = v;
+    }
+    return scope;
+}
+
 /**
  * Every place under `root` that asks for a load balancer: a Service spec or Helm values with
  * `type`/`serviceType: LoadBalancer`, a Strimzi listener of type `loadbalancer`, an ECK http service.
- * The scheme is looked up in the holder and its parent (annotations sit beside or above the type).
+ * The scheme is looked up in the holder and its parent (annotations sit beside or above the type),
+ * never in a sibling Service's own block.
  */
 export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
     const hits: LoadBalancerHit[] = [];
@@ -210,7 +233,7 @@ export function loadBalancerServices(root: unknown): LoadBalancerHit[] {
         if ((key === "type" || key === "serviceType") && typeof value === "string" && value.toLowerCase() === "loadbalancer") {
             const parent = ancestors[ancestors.length - 1];
             const a = lbScheme(holder);
-            const b = lbScheme(parent);
+            const b = lbScheme(parentScope(parent));
             hits.push({
                 path: path.replace(/^root\.?/, ""),
                 internetFacing: a.internetFacing || b.internetFacing,

@@ -108,11 +108,15 @@ describe("policy boundaries: literal credentials in strings (policy/kubernetes.t
         ["one word NAME=value is a setting", { spec: { cmd: "PGPASSWORD=hunter2" } }, ["spec.cmd"]],
         // lists of arguments
         ["a list: --password then a value", { spec: { args: ["run", "--password", "hunter2"] } }, ["spec.args"]],
-        ["a list: --password=value", { spec: { args: ["run", "--password=hunter2"] } }, ["spec.args", "spec.args[1]"]],
+        // One credential, one finding: the element that holds it (a user fixes one place, sees one line).
+        ["a list: --password=value", { spec: { args: ["run", "--password=hunter2"] } }, ["spec.args[1]"]],
+        ["a container's args: --password=value", { spec: { containers: [{ name: "c", args: ["--password=hunter2"] }] } }, ["spec.containers[0].args[0]"]],
+        ["a list: NAME=value", { spec: { command: ["env", "PGPASSWORD=hunter2", "psql"] } }, ["spec.command[1]"]],
+        ["a list: --name=value and a --name value pair", { spec: { args: ["--token=t0k", "--password", "hunter2"] } }, ["spec.args", "spec.args[0]"]],
         ["a list: padded words", { spec: { args: ["run", " --password ", " hunter2 "] } }, ["spec.args"]],
         ["a list: a reference flag before", { spec: { args: ["--from-file", "password=hunter2"] } }, []],
         ["a list: a padded reference flag before", { spec: { args: [" --from-file ", "password=hunter2"] } }, []],
-        ["a nested list", { spec: { args: [["x", ["password=hunter2"]]] } }, ["spec.args", "spec.args[0][1][0]"]],
+        ["a nested list", { spec: { args: [["x", ["password=hunter2"]]] } }, ["spec.args[0][1][0]"]],
         // keys and env
         ["a credential key", { spec: { password: "hunter2" } }, ["spec.password"]],
         ["a credential key beside a Secret pointer", { spec: { password: "pw-key", secretName: "pg" } }, []],
@@ -220,6 +224,64 @@ describe("policy boundaries: load balancer scheme (policy/kubernetes.ts)", () =>
             [["b.serviceType", false]],
         );
     });
+
+    // A Helm values block or a Strimzi listener list declares several Services side by side: each
+    // Service's annotations are its own (core/v1 ObjectMeta.annotations belong to one object), so a
+    // sibling's scheme or controller annotations say nothing about this one.
+    const internal = { [`${A}aws-load-balancer-scheme`]: "internal" };
+    const controller = { [`${A}aws-load-balancer-type`]: "external", [`${A}aws-load-balancer-nlb-target-type`]: "ip" };
+    const SIBLINGS: [string, unknown, [string, boolean, boolean][]][] = [
+        [
+            "two services in one values block, the second internal",
+            { service: { type: "LoadBalancer" }, internalService: { type: "LoadBalancer", annotations: internal } },
+            [
+                ["service.type", false, false],
+                ["internalService.type", true, false],
+            ],
+        ],
+        [
+            "a sibling handed to the controller",
+            { web: { type: "LoadBalancer" }, api: { type: "LoadBalancer", annotations: controller } },
+            [
+                ["web.type", false, false],
+                ["api.type", false, true],
+            ],
+        ],
+        [
+            "Strimzi listeners, one with an internal bootstrap annotation",
+            {
+                listeners: [
+                    { name: "ext", type: "loadbalancer" },
+                    { name: "int", type: "loadbalancer", configuration: { bootstrap: { annotations: internal } } },
+                ],
+            },
+            [
+                ["listeners[0].type", false, false],
+                ["listeners[1].type", true, false],
+            ],
+        ],
+        [
+            "a ClusterIP sibling's annotations",
+            { service: { type: "LoadBalancer" }, headless: { type: "ClusterIP", annotations: internal } },
+            [["service.type", false, false]],
+        ],
+        [
+            "a sibling that declares its serviceType (Helm values)",
+            { service: { type: "LoadBalancer" }, admin: { serviceType: "ClusterIP", annotations: internal } },
+            [["service.type", false, false]],
+        ],
+        [
+            "the annotations above the type still count",
+            { metadata: { annotations: { ...internal, ...controller } }, spec: { type: "LoadBalancer" } },
+            [["spec.type", true, true]],
+        ],
+    ];
+    for (const [what, root, want] of SIBLINGS)
+        it(`siblings: ${what}`, () =>
+            assert.deepEqual(
+                loadBalancerServices(root).map((h) => [h.path, h.internal, h.byController]),
+                want,
+            ));
 
     // ALB controller "Service annotations": load-balancer-source-ranges is read when
     // spec.loadBalancerSourceRanges is empty; Strimzi: configuration.loadBalancerSourceRanges.

@@ -72,6 +72,8 @@ const USAGE: Array<[string, number, string]> = [
     ["S3 requests of the Spark History Server", 0.05 / 10, golden("s3_bucket", 7)],
     ["ECR image storage", 0.1, golden("ecr_repository", 8)],
     ["Load balancer capacity units", 4.38 / 730, golden("lb", 22)],
+    // aws_db_instance.postgres (engine postgres) with 1,000 GB of additional backup storage: $95.00.
+    ["RDS backup storage beyond the DB size, data transfer", 95 / 1000, golden("db_instance", 127)],
 ];
 
 const cited = (line: string) => {
@@ -112,4 +114,29 @@ describe("estimates/prices.json: each cited price equals the figure at its upstr
             );
             assert.ok(row.source?.url.startsWith(line.split("#")[0]), `${item} cites ${line.split("#")[0]}`);
         });
+});
+
+/**
+ * [version, end of standard support, end of extended support, lines]: endoflife.date's Amazon EKS
+ * table at de1074d (products/amazon-eks.md), read from the EKS User Guide's release calendar.
+ */
+const EOL = "https://github.com/endoflife-date/endoflife.date/blob/de1074dab973a23a89d3e30dcebe45251bf5cf22/products/amazon-eks.md";
+const EKS_CALENDAR: Array<[string, string, string, string]> = [
+    ["1.35", "2027-03-27", "2028-03-27", "L42-L45"],
+    ["1.34", "2026-12-02", "2027-12-02", "L50-L53"],
+    ["1.33", "2026-07-29", "2027-07-29", "L58-L61"],
+    ["1.32", "2026-03-23", "2027-03-23", "L65-L68"],
+    ["1.31", "2025-11-26", "2026-11-26", "L72-L75"],
+];
+
+describe("estimates/prices.json: the EKS support calendar equals the upstream release calendar", () => {
+    for (const [version, standard, extended, lines] of EKS_CALENDAR)
+        it(`${version}: standard support until ${standard}, extended until ${extended} (amazon-eks.md#${lines})`, () => {
+            assert.deepEqual(priceTable.eks.versionCalendar[version], { standardUntil: standard, extendedUntil: extended });
+        });
+
+    it("prices only versions compared here, and cites that file", () => {
+        assert.deepEqual(Object.keys(priceTable.eks.versionCalendar).sort(), EKS_CALENDAR.map(([v]) => v).sort());
+        assert.ok(cited(EOL));
+    });
 });

@@ -42,16 +42,7 @@ const ROWS: Record<string, (t: any) => Array<[string, unknown]>> = {
 const PENDING: Record<string, string[]> = {
     // AWS prices that no reachable upstream file states in full (each row's `corroborated` says
     // what is cited and what is missing).
-    "estimates/prices.json": [
-        ".eks.versionCalendarSource",
-        ".publicIpv4.source",
-        ".rds.source",
-        ".rds.instanceSource",
-        ".rds.familyLargeSource",
-        ".ec2.spot.source",
-        ".usageBased[5].url",
-        ".usageBased[7].url",
-    ],
+    "estimates/prices.json": [".publicIpv4.source", ".rds.source", ".rds.instanceSource", ".rds.familyLargeSource", ".ec2.spot.source", ".usageBased[5].url"],
 };
 
 describe("fact tables: every source links to upstream lines or an anchored docs section", () => {

@@ -61,3 +61,13 @@ class BronzeTest(unittest.TestCase):
         with self.assertRaises(SystemExit), contextlib.redirect_stderr(err):
             silver.parse_args(["--database", "bdok-dev-database"], env=ENV)
         self.assertIn("GlueCatalog accepts only", err.getvalue())
+
+
+class HelpTest(unittest.TestCase):
+    def test_help_says_what_each_job_reads_and_writes(self):
+        # An operator running a job by hand reads --help first: it names the input and the output.
+        for job, words in ((bronze, ("landing", "bronze")), (silver, ("bronze", "consolidated"))):
+            out = io.StringIO()
+            with self.subTest(job=job.__name__), contextlib.redirect_stdout(out), self.assertRaises(SystemExit):
+                job.parse_args(["--help"], env=ENV)
+            self.assertTrue(all(word in out.getvalue().lower() for word in words), out.getvalue())

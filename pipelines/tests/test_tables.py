@@ -4,8 +4,10 @@ import copy
 import io
 import json
 import re
+import sys
 import tempfile
 import os
+import types
 import unittest
 import unittest.mock
 from pathlib import Path
@@ -133,12 +135,45 @@ class BadDeclarationTest(unittest.TestCase):
             "duplicate": lambda r: table(r, "title_crew")["columns"].append({"name": "tconst", "type": "string"}),
             "write must be": lambda r: table(r, "title_crew").update(write="upsert"),
             "declared twice": lambda r: r["tables"].append(copy.deepcopy(table(r, "title_crew"))),
+            "key column nope": lambda r: table(r, "consolidated").update(key=["tconst", "nope"]),
             "transform": lambda r: table(r, "customers")["partition"][0].update(transform="week"),
             "missing or malformed": lambda r: table(r, "title_crew").pop("columns"),
         }
         for expected, edit in cases.items():
             with self.subTest(expected):
                 self.assertIn(expected, self.broken(edit))
+
+    def test_a_mistake_names_its_table(self):
+        # Which table to fix: "<namespace>.<name>", as declared.
+        raw = copy.deepcopy(RAW)
+        entry = next(t for t in raw["tables"] if t["name"] == "customers")
+        entry["columns"][0]["type"] = "varchar"
+        with self.assertRaises(lake.DeclarationError) as caught:
+            lake.parse(raw)
+        self.assertIn(f"table {entry['namespace']}.customers:", str(caught.exception))
+
+    def test_the_defaults_block_is_optional(self):
+        # Tables that carry their own properties need no "defaults" (or no "defaults.properties").
+        for drop in (lambda r: r.pop("defaults"), lambda r: r["defaults"].pop("properties")):
+            raw = copy.deepcopy(RAW)
+            own = {**RAW["defaults"]["properties"], "write.target-file-size-bytes": "1"}
+            for entry in raw["tables"]:
+                entry["properties"] = dict(own)
+            drop(raw)
+            with self.subTest(raw=sorted(raw)):
+                self.assertTrue(all(t.properties == own for t in lake.parse(raw).tables.values()))
+
+    def test_partition_properties_and_key_are_optional_and_read_when_given(self):
+        raw = copy.deepcopy(RAW)
+        bare = next(t for t in raw["tables"] if t["name"] == "title_crew")
+        for field in ("partition", "properties", "key"):
+            bare.pop(field, None)
+        parsed = lake.parse(raw).tables
+        crew = next(t for t in parsed.values() if t.name == "title_crew")
+        self.assertEqual((crew.partition, crew.key, crew.properties), ((), (), RAW["defaults"]["properties"]))
+        # consolidated declares its key: the silver job drops duplicate rows by it (imdb_silver.py).
+        consolidated = next(t for t in parsed.values() if t.name == "consolidated")
+        self.assertEqual(consolidated.key, ("tconst", "ordering", "directors"))
 
     def test_unreadable_file(self):
         with self.assertRaisesRegex(lake.DeclarationError, "cannot read"):
@@ -226,6 +261,17 @@ class DdlTest(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
             with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": str(real)}):
                 self.assertEqual(lake._find_declaration(), real)
+
+    def test_the_declaration_from_spark_files_when_shipped_with_files(self):
+        # spark-submit --files tables.json: the driver and executors find it at
+        # pyspark.SparkFiles.get("tables.json") ("the absolute path of a file added through
+        # SparkContext.addFile() or --files", pyspark/core/files.py), not beside the zipped module.
+        spark_files = types.SimpleNamespace(get=lambda name: os.path.join("/spark-files-root", name))
+        with tempfile.TemporaryDirectory() as tmp, unittest.mock.patch.object(lake, "__file__", os.path.join(tmp, "tables.py")):
+            with unittest.mock.patch.dict(os.environ, {"BDOK_TABLES_JSON": ""}), unittest.mock.patch.dict(
+                sys.modules, {"pyspark": types.SimpleNamespace(SparkFiles=spark_files)}
+            ):
+                self.assertEqual(lake._find_declaration(), Path("/spark-files-root/tables.json"))
 
     def test_partition_columns_are_listed_in_order(self):
         d = declaration()
