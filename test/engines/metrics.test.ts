@@ -6,7 +6,7 @@ import { strict as assert } from "assert";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import exposure from "../../model/metrics/exposed.json";
+import { exporterMetrics, loadExposure } from "../exposed-metrics";
 import { PYTHON, freePort, requireEngines, startServer, waitFor, type Server } from "./env";
 
 /** Metric names of a Prometheus text exposition. */
@@ -50,7 +50,7 @@ describe("engines: a Spark driver's Prometheus endpoints serve the metrics the d
 
     it("/metrics/executors/prometheus serves each metric the model lists for the driver", async () => {
         const served = names((await get("/metrics/executors/prometheus")).text);
-        const listed = exposure.exporters.find((e) => e.id === "spark-driver")!.metrics.map((m) => m.name);
+        const listed = exporterMetrics(loadExposure(), "spark-driver");
         assert.ok(listed.length >= 4);
         assert.deepEqual(
             listed.filter((n) => !served.has(n)),
