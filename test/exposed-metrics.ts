@@ -1,6 +1,6 @@
 // model/metrics/exposed.json (the metric names the deployed components expose, taken from upstream),
 // read by checks only: platform/observability/metrics.test.ts (alerts and dashboards name exposed
-// metrics only) and test/engines/metrics.test.ts (a real Spark driver serves what it lists). One
+// metrics only) and test/engines/history.test.ts (a real Spark driver serves what it lists). One
 // loader, which checks the file's shape, so a bad edit fails both with where it is wrong.
 import * as fs from "fs";
 import * as path from "path";
