@@ -3,8 +3,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { generationsAnnotation, keepersOf, withPodAnnotations } from "../../lib/passwords";
-import * as YAML from "yaml";
 import { ES_HTTP_CA_SECRET, ES_SINK, KIBANA_DATA_VIEW_USER } from "../../platform/elastic/values";
+import { fileRealmSecrets } from "../../platform/elastic/file-realm";
 import { contentName, sha256 } from "../../lib/hash";
 import { JobUpload, readPipelineFile, s3a } from "../files";
 import { LAKE_CONFIG_MAP, lakeConfigMapData, trinoQuery } from "../lake";
@@ -313,30 +313,18 @@ export class RealtimePipeline extends pulumi.ComponentResource {
         // ---- (5) Elasticsearch sink: customers-transformed → index customers-transformed ----
         // Its own Elasticsearch login and role (ECK file realm: the Elasticsearch resource lists both Secrets).
         const sinkPassword = new random.RandomPassword(`${name}-es-sink`, { length: 32, special: false }, p);
-        const sinkUser = new k8s.core.v1.Secret(
-            `${name}-es-sink-user`,
-            {
-                metadata: meta(ES_SINK.userSecret, elasticNs),
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: ES_SINK.user, password: sinkPassword.result, roles: ES_SINK.role },
-            },
-            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
-        );
-        const sinkRole = new k8s.core.v1.Secret(
-            `${name}-es-sink-role`,
-            {
-                metadata: meta(ES_SINK.rolesSecret, elasticNs),
-                type: "Opaque",
-                stringData: { "roles.yml": YAML.stringify(esSinkRoles()) },
-            },
+        const sink = fileRealmSecrets(
+            `${name}-es-sink`,
+            ES_SINK,
+            { namespace: elasticNs, password: sinkPassword.result, roles: esSinkRoles(), labels: PART_OF },
             p,
         );
         cr("elasticsearch-sink", CONNECTOR_KIND, pulumi.output(elasticsearchSinkConnector()), [
             ...args.connectorDependencies,
             copyJob,
             args.elasticsearch,
-            sinkUser,
-            sinkRole,
+            sink.user,
+            sink.role,
         ]);
 
         // ---- (6) the Kibana data view, through Kibana's API ----
@@ -355,25 +343,13 @@ export class RealtimePipeline extends pulumi.ComponentResource {
             { length: 32, special: false, ...keepersOf(rotation, `${name}-kibana-data-view`) },
             p,
         );
-        const dataViewUser = new k8s.core.v1.Secret(
-            `${name}-kibana-data-view-user`,
-            {
-                metadata: meta(KIBANA_DATA_VIEW_USER.userSecret, elasticNs),
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: KIBANA_DATA_VIEW_USER.user, password: dataViewPassword.result, roles: KIBANA_DATA_VIEW_USER.role },
-            },
-            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
-        );
-        const dataViewRole = new k8s.core.v1.Secret(
-            `${name}-kibana-data-view-role`,
-            {
-                metadata: meta(KIBANA_DATA_VIEW_USER.rolesSecret, elasticNs),
-                type: "Opaque",
-                stringData: { "roles.yml": YAML.stringify(kibanaDataViewRoles()) },
-            },
+        const dataView = fileRealmSecrets(
+            `${name}-kibana-data-view`,
+            KIBANA_DATA_VIEW_USER,
+            { namespace: elasticNs, password: dataViewPassword.result, roles: kibanaDataViewRoles(), labels: PART_OF },
             p,
         );
-        contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana, dataViewUser, dataViewRole]);
+        contentJob("kibana-data-view", elasticNs, kibanaSpec, [args.kibana, dataView.user, dataView.role]);
 
         this.registerOutputs({
             sourceConnector: this.sourceConnector,

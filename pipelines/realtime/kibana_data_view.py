@@ -7,7 +7,7 @@ Kibana to come up (bounded retries), verifying its TLS certificate with ECK's CA
 Environment:
   KIBANA_URL        required, e.g. https://kibana-kb-http.elastic.svc:5601
   KIBANA_CA_FILE    required, PEM CA that signed Kibana's certificate (ECK: ca.crt)
-  ES_USERNAME       optional, default "elastic"
+  ES_USERNAME       required, the Job's own file-realm user (no superuser default)
   ES_PASSWORD       required
   KIBANA_ATTEMPTS   optional, default 60
   KIBANA_RETRY_SECONDS optional, default 10
@@ -124,7 +124,8 @@ def http_sender(base_url: str, ca_file: str, username: str, password: str, timeo
 
 
 def config_from_env(env: Mapping[str, str]) -> dict:
-    missing = [name for name in ("KIBANA_URL", "KIBANA_CA_FILE", "ES_PASSWORD") if not env.get(name)]
+    # ES_USERNAME too: a default would log in as a superuser ("elastic") with another user's password.
+    missing = [name for name in ("KIBANA_URL", "KIBANA_CA_FILE", "ES_USERNAME", "ES_PASSWORD") if not env.get(name)]
     if missing:
         raise ValueError(f"missing environment variables: {', '.join(missing)}")
     if not env["KIBANA_URL"].startswith("https://"):
@@ -132,7 +133,7 @@ def config_from_env(env: Mapping[str, str]) -> dict:
     return {
         "base_url": env["KIBANA_URL"],
         "ca_file": env["KIBANA_CA_FILE"],
-        "username": env.get("ES_USERNAME", "elastic"),
+        "username": env["ES_USERNAME"],
         "password": env["ES_PASSWORD"],
         "attempts": int(env.get("KIBANA_ATTEMPTS", "60")),
         "delay": float(env.get("KIBANA_RETRY_SECONDS", "10")),

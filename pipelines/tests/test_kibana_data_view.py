@@ -91,12 +91,19 @@ class RunTest(unittest.TestCase):
 
 
 class ConfigTest(unittest.TestCase):
-    ENV = {"KIBANA_URL": "https://kibana:5601", "KIBANA_CA_FILE": "/ca/ca.crt", "ES_PASSWORD": "pw"}
+    ENV = {"KIBANA_URL": "https://kibana:5601", "KIBANA_CA_FILE": "/ca/ca.crt", "ES_USERNAME": "kb-view", "ES_PASSWORD": "pw"}
 
     def test_defaults(self):
         config = kibana.config_from_env(self.ENV)
-        self.assertEqual(config["username"], "elastic")
+        self.assertEqual(config["username"], "kb-view")
         self.assertEqual((config["attempts"], config["delay"]), (60, 10.0))
+
+    def test_a_missing_username_is_an_error_not_the_superuser(self):
+        # The Job always sets ES_USERNAME (its own file-realm user); without it there is no user to
+        # fall back on, least of all "elastic", whose password this Job does not hold.
+        for env in ({k: v for k, v in self.ENV.items() if k != "ES_USERNAME"}, dict(self.ENV, ES_USERNAME="")):
+            with self.subTest(env=env), self.assertRaisesRegex(ValueError, "^missing environment variables: ES_USERNAME$"):
+                kibana.config_from_env(env)
 
     def test_requires_https_and_ca(self):
         with self.assertRaises(ValueError):
@@ -159,7 +166,7 @@ class BoundaryTest(unittest.TestCase):
             kibana.config_from_env(env),
             {"base_url": "https://k:5601", "ca_file": "/ca", "username": "bob", "password": "pw", "attempts": 7, "delay": 0.5},
         )
-        with self.assertRaisesRegex(ValueError, "^missing environment variables: KIBANA_URL, KIBANA_CA_FILE, ES_PASSWORD$"):
+        with self.assertRaisesRegex(ValueError, "^missing environment variables: KIBANA_URL, KIBANA_CA_FILE, ES_USERNAME, ES_PASSWORD$"):
             kibana.config_from_env({})
         with self.assertRaisesRegex(ValueError, "^missing environment variables: ES_PASSWORD$"):
             kibana.config_from_env({**env, "ES_PASSWORD": ""})

@@ -10,8 +10,8 @@ import { pinnedChart, podSecurityLabels } from "../k8s/objects";
 import { dashboardConfigMap, dashboards } from "./dashboards";
 import { RECEIVER_SECRET, RECEIVER_SECRET_KEY } from "./alerting";
 import { monitoringRbac } from "./rbac";
-import * as YAML from "yaml";
 import { ES_EXPORTER_USER, elasticsearchExporterDeployment, exporterRoles } from "./exporter";
+import { fileRealmSecrets } from "../elastic/file-realm";
 import { podMonitor, scrapeTargets, type ScrapeTargetArgs } from "./monitors";
 import { prometheusRule, type AlertArgs } from "./rules";
 import {
@@ -144,18 +144,10 @@ export class Observability extends pulumi.ComponentResource {
             { length: 32, special: false, ...keepersOf(config.passwordRotation, `${name}-es-exporter`) },
             p,
         );
-        const exporterUser = new k8s.core.v1.Secret(
-            `${name}-es-exporter-user`,
-            {
-                metadata: { name: ES_EXPORTER_USER.userSecret, namespace: esNs },
-                type: "kubernetes.io/basic-auth",
-                stringData: { username: ES_EXPORTER_USER.user, password: pulumi.secret(exporterPassword.result), roles: ES_EXPORTER_USER.role },
-            },
-            { parent: this, additionalSecretOutputs: ["data", "stringData"] },
-        );
-        const exporterRole = new k8s.core.v1.Secret(
-            `${name}-es-exporter-role`,
-            { metadata: { name: ES_EXPORTER_USER.rolesSecret, namespace: esNs }, type: "Opaque", stringData: { "roles.yml": YAML.stringify(exporterRoles()) } },
+        const exporterLogin = fileRealmSecrets(
+            `${name}-es-exporter`,
+            ES_EXPORTER_USER,
+            { namespace: esNs, password: exporterPassword.result, roles: exporterRoles() },
             p,
         );
         const exporter = elasticsearchExporterDeployment();
@@ -166,7 +158,7 @@ export class Observability extends pulumi.ComponentResource {
                 metadata: { ...exporter.metadata, namespace: esNs },
                 spec: withPodAnnotations(exporter.spec, generationsAnnotation(config.passwordRotation, [`${name}-es-exporter`])),
             },
-            { parent: this, dependsOn: [args.elasticsearch, exporterUser, exporterRole] },
+            { parent: this, dependsOn: [args.elasticsearch, exporterLogin.user, exporterLogin.role] },
         );
 
         this.registerOutputs({

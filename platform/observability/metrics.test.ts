@@ -5,12 +5,12 @@
 // exporter makes of the MBeans upstream registers, through the rules the program ships.
 import { strict as assert } from "assert";
 import { parser } from "@prometheus-io/lezer-promql";
-import exposure from "../../model/metrics/exposed.json";
 import { alerts } from "./rules";
 import { dashboards } from "./dashboards";
 import { connectJmxConfig, kafkaJmxConfig, trinoJmxConfig, type JmxExporterConfig } from "./jmx";
 import { scrapeTargets } from "./monitors";
 import { prometheusStackValues } from "./values";
+import { loadExposure, type Exposure } from "../../test/exposed-metrics";
 
 /** Parse errors of a PromQL expression, by position. */
 function parseErrors(expr: string): string[] {
@@ -53,7 +53,7 @@ function jmxExposed(config: JmxExporterConfig, input: string): string | undefine
     return undefined;
 }
 
-type Exposure = typeof exposure;
+const exposure = loadExposure();
 
 /** Every metric name the deployed targets expose, by where it comes from. */
 function exposedMetrics(model: Exposure, jmx = { kafka: kafkaJmxConfig(), connect: connectJmxConfig(), trino: trinoJmxConfig() }): Map<string, string> {

@@ -1,6 +1,7 @@
 // Spark's observability on real engines: a job submitted with a plan SparkApplication's sparkConf
 // (pyspark 4.0.1, its packages from the Ivy cache) against moto's S3. While it runs, the driver's
-// Prometheus endpoints (the contract with the monitoring stack's PodMonitor) are scraped; when it
+// Prometheus endpoints (the contract with the monitoring stack's PodMonitor) are scraped and checked
+// against both metric models (model/spark-metrics.json, model/metrics/exposed.json); when it
 // ends, its event log is in the lake under the plan's spark-events/ prefix, and the real
 // HistoryServer (org.apache.spark.deploy.history.HistoryServer, the pyspark install's), run with the
 // plan's properties file and the jars its init container fetches, lists the application.
@@ -18,6 +19,7 @@ import { ROOT } from "../../tools/harness";
 import { FETCH_JARS_PY, CONF_FILE } from "../../platform/spark-history/specs";
 import { SPARK_METRICS_PATHS } from "../../platform/spark-operator/specs";
 import { sparkHistoryJars } from "../../versions";
+import { exporterMetrics, loadExposure } from "../exposed-metrics";
 
 const HERE = __dirname;
 /** The names the monitoring stack's dashboards and alerts rely on (checked against the real run below). */
@@ -130,6 +132,20 @@ describe("Engines: Spark event logs, History Server and Prometheus endpoints", f
             const missing = expected[which].filter((n) => !have.has(n));
             assert.deepEqual(missing, [], `${which}: not exposed by the real driver`);
         }
+    });
+
+    it("its executors endpoint serves every metric model/metrics/exposed.json lists for the Spark driver (what the dashboards may read)", () => {
+        // One driver for both models: this job runs with the plan's sparkConf, so no second driver
+        // with a hand-written copy of the Prometheus settings is needed.
+        assert.ok(scraped.executors, "the first test scraped the driver");
+        const listed = exporterMetrics(loadExposure(), "spark-driver");
+        assert.ok(listed.length >= 4, listed.join(", "));
+        const served = new Set(metricNames(scraped.executors));
+        assert.deepEqual(
+            listed.filter((n) => !served.has(n)),
+            [],
+            `served at ${SPARK_METRICS_PATHS.executors}: ${[...served].join(", ")}`,
+        );
     });
 
     it("the event log is in the lake under the plan's spark-events/ prefix", async () => {

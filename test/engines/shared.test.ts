@@ -2,13 +2,17 @@
 // file left (a lake object, a Glue table, records in the plan's topics) is gone for the next one,
 // and what the program creates (the bucket, its folders, both databases) is there again.
 import { strict as assert } from "assert";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { requireEngines } from "./env";
 import { OPERATOR_USER, clientProps, kafkaMissing, probe } from "./kafka";
 import type { RealtimeEnvironment } from "./realtime-flow";
 import { lakeFolders, python } from "./lake";
 import { requireEngine } from "./streams";
 import { generate, startRealtimeEnvironment, tokenProviderJar } from "./realtime-flow";
+import { ROOT } from "../../tools/harness";
 
 const LIST = [
     "import sys, json, boto3",
@@ -75,5 +79,126 @@ describe("engines: the shared moto, Trino and Kafka start each file clean", func
             "the source topic holds the second file's records only",
         );
         assert.deepEqual((await (await second.trino).query("SELECT 1")).rows, [[1]], "Trino answers");
+    });
+});
+
+const FIXTURES = path.join(__dirname, "fixtures", "shared-lifecycle");
+
+interface LifecycleEvent {
+    file: string;
+    pid: number;
+    event: "use" | "after";
+    moto?: number;
+    motoAlive?: boolean;
+}
+
+/** Processes (pid and command) with their working folder, an open file or an argument under `dir`. */
+function holdersOf(dir: string): string[] {
+    const found: string[] = [];
+    for (const pid of fs.readdirSync("/proc").filter((p) => /^\d+$/.test(p))) {
+        try {
+            const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+            const links = [`/proc/${pid}/cwd`, ...fs.readdirSync(`/proc/${pid}/fd`).map((fd) => `/proc/${pid}/fd/${fd}`)].map((l) => {
+                try {
+                    return fs.readlinkSync(l);
+                } catch {
+                    return "";
+                }
+            });
+            if (cmd.includes(dir) || links.some((l) => l.startsWith(dir))) found.push(`${pid} ${cmd.slice(0, 120)}`);
+        } catch {
+            /* gone, or not ours to read */
+        }
+    }
+    return found;
+}
+
+/** Runs the fixture files in a mocha of their own; its temporary files (the servers' folders) in a fresh TMPDIR. */
+function nestedRun(files: string[], mochaArgs: string[]): { events: LifecycleEvent[]; tmp: string } {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-shared-lifecycle-"));
+    const log = path.join(tmp, "events.jsonl");
+    const args = ["--no-config", "-r", "ts-node/register", "-r", "test/preflight.ts", "--extension", "ts", "--timeout", "600000", ...mochaArgs];
+    const r = spawnSync(
+        process.execPath,
+        [path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js"), ...args, ...files.map((f) => path.join(FIXTURES, `${f}.ts`))],
+        {
+            cwd: ROOT,
+            // Without this file's worker id: the nested mocha's own workers get theirs.
+            env: { ...process.env, MOCHA_WORKER_ID: undefined, TMPDIR: tmp, BDOK_SHARED_LOG: log },
+            encoding: "utf8",
+            timeout: 9 * 60_000,
+        },
+    );
+    assert.equal(r.status, 0, `the nested mocha ${mochaArgs.join(" ")} ended with ${r.status ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+    const events = fs.existsSync(log)
+        ? fs
+              .readFileSync(log, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l) as LifecycleEvent)
+        : [];
+    return { events, tmp };
+}
+
+/** Waits (a worker's servers die just after it exits) until no process of the run is left. */
+async function assertNoneLeft(events: LifecycleEvent[], tmp: string): Promise<void> {
+    const motos = [...new Set(events.flatMap((e) => (e.moto ? [e.moto] : [])))];
+    let left: string[] = [];
+    for (let i = 0; i < 30; i++) {
+        left = holdersOf(tmp);
+        if (left.length === 0 && motos.every((pid) => !fs.existsSync(`/proc/${pid}`))) break;
+        await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.deepEqual(left, [], "no server of the run outlives it");
+    assert.deepEqual(
+        motos.filter((pid) => fs.existsSync(`/proc/${pid}`)),
+        [],
+        "no moto of the run outlives it",
+    );
+}
+
+describe("engines: the shared servers start once per process and stop when the run ends", function () {
+    this.timeout(20 * 60_000);
+
+    before(function () {
+        requireEngines(this);
+    });
+
+    it("under --parallel (the tier: mocharc.json), a worker running two files starts the lake once; none outlives the run", async () => {
+        // Three files on two workers: one worker runs two of them (mocha hands a worker the next file).
+        const { events, tmp } = nestedRun(["one", "two", "three"], ["--parallel", "--jobs", "2"]);
+        const uses = events.filter((e) => e.event === "use");
+        assert.equal(uses.length, 3, JSON.stringify(events));
+        const byWorker = new Map<number, LifecycleEvent[]>();
+        for (const u of uses) byWorker.set(u.pid, [...(byWorker.get(u.pid) ?? []), u]);
+        assert.ok(
+            [...byWorker.values()].some((files) => files.length >= 2),
+            `a worker ran two files: ${JSON.stringify(uses)}`,
+        );
+        for (const [pid, files] of byWorker)
+            assert.equal(
+                new Set(files.map((f) => f.moto)).size,
+                1,
+                `worker ${pid} started the shared lake once for its files ${files.map((f) => f.file).join(", ")}: ${JSON.stringify(files)}`,
+            );
+        await assertNoneLeft(events, tmp);
+        fs.rmSync(tmp, { recursive: true, force: true });
+    });
+
+    it("in a serial run (one process, as when a file runs alone), the lake starts once and is stopped before the run's last hooks", async () => {
+        const { events, tmp } = nestedRun(["one", "two"], []);
+        const uses = events.filter((e) => e.event === "use");
+        assert.equal(uses.length, 2, JSON.stringify(events));
+        assert.equal(new Set(uses.map((u) => u.moto)).size, 1, `one lake for both files: ${JSON.stringify(uses)}`);
+        assert.deepEqual(
+            events.filter((e) => e.event === "after").map((e) => [e.file, e.motoAlive]),
+            [
+                ["one", false],
+                ["two", false],
+            ],
+            "shared.ts's root after-all hook stopped moto before the files' own root hooks ran",
+        );
+        await assertNoneLeft(events, tmp);
+        fs.rmSync(tmp, { recursive: true, force: true });
     });
 });

@@ -1,7 +1,16 @@
 // Engines the tier's files share: one moto (S3 + Glue) and one Trino with the chart's catalog for
 // every file that runs a flow, one Kafka broker as the plan declares it for the realtime files. Each
-// starts on first use and stops when the tier ends (a root after-all hook; a crash still kills them,
-// env.ts). Starting them once per file cost about a Trino, a moto and a broker of CPU per file.
+// starts on first use in a process and lives as long as that process's run: starting them once per
+// file cost about a Trino, a moto and a broker of CPU per file.
+// When they stop: the tier runs under `mocha --parallel` (mocharc.json), where a worker runs file
+// after file, each with a root suite of its own (mocha lib/nodejs/worker.js: `new Mocha(opts)
+// .addFile(filepath)` per file), while this module loads once per worker. A root after-all hook
+// registered here would belong to the worker's first file and stop the servers after it, and the
+// next file would start them again. So in a worker nothing is registered: the worker's exit kills
+// them (env.ts's exit handler; mocha's pool ends a worker with process.exit, workerpool
+// src/worker.js). In a serial run (one file alone, `--no-config`) all files share one root suite,
+// so the hook runs once, after the last file; without it the servers' child processes would keep
+// mocha from exiting. shared.test.ts checks both.
 // Isolation instead of fresh servers: a file gets moto reset (moto-api/reset: every bucket, table and
 // checkpoint gone) and the lake re-created as the program creates it, and the plan's topics deleted
 // and created again, so no file sees another's tables, checkpoints or records.
@@ -23,18 +32,29 @@ export interface SharedLake {
     trino: Promise<Trino>;
 }
 
-let lake: Promise<SharedLake> | undefined;
+let lake: Promise<SharedLake & { stop(): Promise<void> }> | undefined;
 let kafka: Promise<Broker> | undefined;
 /** Whether the broker's topics may hold a previous file's records (false right after its start). */
 let kafkaUsed = false;
 
-async function startLake(): Promise<SharedLake> {
+async function startLake(): Promise<SharedLake & { stop(): Promise<void> }> {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-engines-shared-"));
     const plan = await enginePlan();
     const moto = await startMoto(work);
-    const trino = startTrino(work, trinoCatalogs(plan, moto.endpoint));
+    // Trino is stopped from its spawn on: a stop does not wait for it to come up (a file that
+    // never queried it, alone in a serial run, would wait a full Trino start).
+    let stopped = false;
+    let trinoServer: Server | undefined;
+    const trino = startTrino(work, trinoCatalogs(plan, moto.endpoint), (s) => {
+        trinoServer = s;
+        if (stopped) void s.stop();
+    });
     trino.catch(() => undefined);
-    return { work, plan, moto, trino };
+    const stop = async () => {
+        stopped = true;
+        await Promise.all([moto.stop(), trinoServer?.stop()]);
+    };
+    return { work, plan, moto, trino, stop };
 }
 
 /** The shared moto and Trino, moto reset and the lake created again as the program creates it. */
@@ -73,14 +93,7 @@ export async function stopShared(): Promise<void> {
     kafkaUsed = false;
     await Promise.all([
         l?.then(
-            (x) =>
-                Promise.all([
-                    x.moto.stop(),
-                    x.trino.then(
-                        (t) => t.stop(),
-                        () => undefined,
-                    ),
-                ]),
+            (x) => x.stop(),
             () => undefined,
         ),
         k?.then(
@@ -90,5 +103,6 @@ export async function stopShared(): Promise<void> {
     ]);
 }
 
-// Under mocha (the tier, or one file of it), a root-level hook: it runs once, after the last file.
-if (typeof after === "function") after(stopShared);
+// Serial mocha only (see the top): MOCHA_WORKER_ID marks a worker (mocha
+// lib/nodejs/buffered-worker-pool.js, the workers' forkOpts env).
+if (typeof after === "function" && process.env.MOCHA_WORKER_ID === undefined) after(stopShared);

@@ -37,8 +37,11 @@ export interface QueryResult {
     rows: unknown[][];
 }
 
-/** Starts Trino with `catalogs` (name -> properties text, as the chart receives them). */
-export async function startTrino(workDir: string, catalogs: Record<string, string>): Promise<Trino> {
+/**
+ * Starts Trino with `catalogs` (name -> properties text, as the chart receives them). `onSpawn` gets
+ * the server as soon as it is spawned, for a caller that may stop it before it is up.
+ */
+export async function startTrino(workDir: string, catalogs: Record<string, string>, onSpawn?: (server: Server) => void): Promise<Trino> {
     const port = await freePort();
     const etc = path.join(workDir, "trino-etc");
     fs.mkdirSync(path.join(etc, "catalog"), { recursive: true });
@@ -67,6 +70,7 @@ export async function startTrino(workDir: string, catalogs: Record<string, strin
         env,
         log: path.join(workDir, "trino.log"),
     });
+    onSpawn?.(server);
     const url = `http://127.0.0.1:${port}`;
     await waitFor(
         "step trino: Trino",
