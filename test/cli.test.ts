@@ -1,6 +1,7 @@
-// Every command-line entry point, run as a child process with bad arguments and bad files: each
-// ends with exit code 2 (3 for capacity), one message that names the flag, path or key, and no stack
-// trace. The cases run concurrently; those that never reach planning take well under a second.
+// Every command-line entry point with bad arguments and bad files: each ends with exit code 2 (3 for
+// capacity), one message that names the flag, path or key, and no stack trace. The cases run the
+// tools' main in-process (test/in-process.ts); the cases marked `child` run as child processes, as
+// `npm run <tool>` does, so each tool's process boundary (its exit code, its streams) is tested.
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
@@ -13,6 +14,7 @@ import { CapacityError } from "../tools/estimate/capacity";
 import { chartTarball } from "../tools/helm";
 import { charts as pinned } from "../versions";
 import { inBackground, ProcessResult, runTool, STACKS } from "./support";
+import { runInProcess } from "./in-process";
 
 const FIXTURES = path.join(__dirname, "fixtures", "bad-config");
 const PLAN_FILES = path.join(FIXTURES, "plan-files");
@@ -31,6 +33,8 @@ interface Case {
     names: string;
     /** Also in the first line. */
     says?: RegExp;
+    /** Run as a child process (the tool's one real-process case here); else its main in-process. */
+    child?: true;
 }
 
 const planFile = (f: string) => path.join(PLAN_FILES, f);
@@ -86,7 +90,7 @@ const cases: Case[] = [
         says: /^capacity of stack "dev": bdok:spark\.executorMemory: got "512g"/,
     },
     // render: all but the --config cases stop before the program is loaded.
-    { tool: "render", what: "an unknown flag", args: ["--stak", "dev"], code: 2, names: "--stak", says: /did you mean "--stack"\?/ },
+    { tool: "render", what: "an unknown flag", args: ["--stak", "dev"], code: 2, names: "--stak", says: /did you mean "--stack"\?/, child: true },
     { tool: "render", what: "no --stack", args: ["--out", tmp], code: 2, names: "--stack", says: /is required/ },
     {
         tool: "render",
@@ -143,6 +147,7 @@ const cases: Case[] = [
         code: 2,
         names: planFile("truncated.json"),
         says: /truncated JSON/,
+        child: true,
     },
     // policy: the same plan reader
     // (every plan file fixture goes through the reader in-process below)
@@ -161,6 +166,7 @@ const cases: Case[] = [
         code: 2,
         names: "--mardown",
         says: /did you mean "--markdown"\?/,
+        child: true,
     },
     {
         tool: "policy-run",
@@ -170,13 +176,21 @@ const cases: Case[] = [
         names: "--out /proc/bdok-policy.json",
     },
     // bench: rejected before it times anything
-    { tool: "bench", what: "--runs without a number", args: ["--runs", "many"], code: 2, names: "--runs", says: /allowed: an integer from 1 to 100/ },
+    {
+        tool: "bench",
+        what: "--runs without a number",
+        args: ["--runs", "many"],
+        code: 2,
+        names: "--runs",
+        says: /allowed: an integer from 1 to 100/,
+        child: true,
+    },
     { tool: "bench", what: "an unknown stack", args: ["--stacks", "dev,prdo", "--no-tests"], code: 2, names: "--stacks", says: /did you mean "prod"\?/ },
     { tool: "bench", what: "an unknown flag", args: ["--no-test"], code: 2, names: "--no-test", says: /did you mean "--no-tests"\?/ },
 ];
 
 function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
-    return runTool(c.tool, c.args, { env: c.env, timeoutMs: 60000 });
+    return c.child ? runTool(c.tool, c.args, { env: c.env, timeoutMs: 60000 }) : runInProcess(c.tool, c.args, { env: c.env });
 }
 
 /** Runs `fn` over `items`, at most `n` at a time (the machine has few cores). */
@@ -194,15 +208,23 @@ async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Prom
     return out;
 }
 
-// Every child process of this file starts with the run and works beside the in-process suites.
+function makeTmp(): void {
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.writeFileSync(file, "not a directory\n");
+    fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
+    fs.mkdirSync(readOnly, { mode: 0o555 });
+    fs.chmodSync(readOnly, 0o555);
+}
+
+// The child processes start with the run and work beside the in-process suites.
 const badRuns = inBackground(
     () => {
-        fs.mkdirSync(tmp, { recursive: true });
-        fs.writeFileSync(file, "not a directory\n");
-        fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
-        fs.mkdirSync(readOnly, { mode: 0o555 });
-        fs.chmodSync(readOnly, 0o555);
-        return pool(cases, 2, run);
+        makeTmp();
+        return pool(
+            cases.filter((c) => c.child),
+            2,
+            run,
+        );
     },
     () => {
         fs.chmodSync(readOnly, 0o755);
@@ -211,11 +233,13 @@ const badRuns = inBackground(
 );
 
 describe("command-line entry points with bad arguments and bad files", () => {
-    let results: ProcessResult[];
+    const results: ProcessResult[] = [];
 
     before(async function () {
         this.timeout(240000);
-        results = await badRuns();
+        const children = await badRuns();
+        // In-process: one at a time, in this hook (the runs capture this process's streams).
+        for (const [i, c] of cases.entries()) results[i] = c.child ? children.shift()! : await run(c);
     });
 
     it("covers plan, render, plan:diff, policy and bench, plan files of every kind", () => {
@@ -355,7 +379,17 @@ function chartsWithRefusingTrino(): void {
     fs.writeFileSync(path.join(refusingCharts, "SHA256SUMS"), [...sums, `${sha}  ${file}`].join("\n") + "\n");
 }
 
-// After the bad-argument runs: two whole plans with renders, one with the refusing chart.
+// After the bad-argument runs: two whole plans with renders, one with the refusing chart. The good
+// one is plan's real run as a child process; the refused one runs in-process.
+const plan = (out: string, env: NodeJS.ProcessEnv, child?: true): Case & { env: NodeJS.ProcessEnv } => ({
+    tool: "plan",
+    what: out,
+    args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
+    code: 0,
+    names: "",
+    env,
+    child,
+});
 const renderRuns = inBackground(
     async () => {
         await badRuns();
@@ -365,15 +399,7 @@ const renderRuns = inBackground(
         fs.mkdirSync(path.join(renderDir, "refused", "rendered"), { recursive: true });
         fs.writeFileSync(path.join(renderDir, "refused", "plan.json"), "{}");
         fs.writeFileSync(path.join(renderDir, "refused", "rendered", "trino.yaml"), "");
-        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
-            tool: "plan",
-            what: out,
-            args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
-            code: 0,
-            names: "",
-            env,
-        });
-        return Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }))]);
+        return run(plan("ok", process.env, true));
     },
     () => fs.rmSync(renderDir, { recursive: true, force: true }),
 );
@@ -385,7 +411,8 @@ describe("npm run plan renders every release, and a chart that refuses its value
 
     before(async function () {
         this.timeout(180000);
-        [ok, refused] = await renderRuns();
+        ok = await renderRuns();
+        refused = await run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }));
     });
 
     it("writes rendered/<release>.yaml next to plan.json, one per Helm release, as helm template gives it", () => {
