@@ -8,12 +8,15 @@ import type { ProcessResult } from "./support";
 
 type Tool = "plan" | "render" | "plan-diff" | "policy-run" | "bench" | "fetch-charts" | "charts-lock" | "docs-config";
 
-// Required when used: each tool loads what its child process would load.
-function entry(tool: Tool): { main: Main; codeOf?: (e: unknown) => number | undefined } {
+// Required when used: each tool loads what its child process would load. `npm run plan` builds its
+// plan through the tests' plan cache (test/support.ts: the same runPlan, keyed by configuration
+// and a hash of what a plan reads) unless the run has its own environment, which the key omits.
+function entry(tool: Tool, ownEnv: boolean): { main: Main; codeOf?: (e: unknown) => number | undefined } {
     switch (tool) {
         case "plan": {
             const m = require("../tools/plan") as typeof import("../tools/plan");
-            return { main: m.main, codeOf: m.exitCodeOf };
+            const { planAs } = require("./support") as typeof import("./support");
+            return { main: ownEnv ? m.main : (argv, io) => m.main(argv, io, planAs), codeOf: m.exitCodeOf };
         }
         case "render": {
             const m = require("../tools/render") as typeof import("../tools/render");
@@ -58,7 +61,7 @@ let queue: Promise<unknown> = Promise.resolve();
  */
 export function runInProcess(tool: Tool, args: string[], opts: { env?: NodeJS.ProcessEnv } = {}): Promise<ProcessResult> {
     const run = queue.then(async () => {
-        const { main, codeOf } = entry(tool);
+        const { main, codeOf } = entry(tool, opts.env !== undefined);
         let stdout = "";
         let stderr = "";
         const io: Io = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };

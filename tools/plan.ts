@@ -31,8 +31,11 @@ export function parseArgs(argv: string[]): Args {
     return { stack, config: flags["--config"] as string | undefined, out, quiet: flags["--quiet"] === true };
 }
 
+/** How a plan is built: tools/harness.ts's runPlan, or a test's cache of the same plans. */
+export type Planner = (stack: string, rawConfig: Record<string, string>) => Promise<import("./harness").PlanRun>;
+
 /** `npm run plan`: writes the plan and prints its estimates; resolves to 0 (failures throw, see exitCodeOf). */
-export async function main(argv: string[], io: Io): Promise<number> {
+export async function main(argv: string[], io: Io, planner?: Planner): Promise<number> {
     const started = Date.now();
     const args = parseArgs(argv);
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
@@ -41,12 +44,13 @@ export async function main(argv: string[], io: Io): Promise<number> {
     parseConfig(raw, args.stack);
     // A bare clone: the pinned charts, fetched once into the project cache and checked against charts.lock.json.
     (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts((line) => io.stderr(`${line}\n`));
-    const { runPlan } = require("./harness") as typeof import("./harness");
+    const runPlan = planner ?? (require("./harness") as typeof import("./harness")).runPlan;
     const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
     const { renderCounts, renderTree } = require("./report") as typeof import("./report");
     const { renderPlan, writeRendered } = require("./render") as typeof import("./render");
     const run = await runPlan(args.stack, raw);
-    const plan = run.plan;
+    // A copy: the estimates join the plan written, not the run (a test's cached plans are frozen).
+    const plan: typeof run.plan = { ...run.plan };
     const planFile = path.join(args.out, "plan.json");
     const textFile = path.join(args.out, "plan.txt");
     // A plan that cannot run is not left behind looking valid, not even an older one.
