@@ -1,14 +1,16 @@
 // Every command-line entry point with bad arguments and bad files: each ends with exit code 2 (3 for
 // capacity), one message that names the flag, path or key, and no stack trace. The cases run the
 // tools' main in-process (test/in-process.ts); the cases marked `child` run as child processes, as
-// `npm run <tool>` does, so each tool's process boundary (its exit code, its streams) is tested.
+// `npm run <tool>` does, so each tool's process boundary (its exit code, its streams) is tested
+// (plan:diff's and policy's real runs: test/plan-diff.test.ts, test/policy.test.ts).
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkOutputDir, checkOutputFile, parseArgs, ProgramFailed, readPlanFile, UsageError } from "../tools/cli";
+import { checkOutputDir, checkOutputFile, Io, parseArgs, ProgramFailed, readPlanFile, runMain, UsageError } from "../tools/cli";
+import { ConfigError } from "../lib/validate";
 import { exitCodeOf } from "../tools/plan";
 import { CapacityError } from "../tools/estimate/capacity";
 import { chartTarball } from "../tools/helm";
@@ -147,7 +149,6 @@ const cases: Case[] = [
         code: 2,
         names: planFile("truncated.json"),
         says: /truncated JSON/,
-        child: true,
     },
     // policy: the same plan reader
     // (every plan file fixture goes through the reader in-process below)
@@ -166,7 +167,6 @@ const cases: Case[] = [
         code: 2,
         names: "--mardown",
         says: /did you mean "--markdown"\?/,
-        child: true,
     },
     {
         tool: "policy-run",
@@ -237,7 +237,7 @@ describe("command-line entry points with bad arguments and bad files", () => {
 
     before(async function () {
         this.timeout(240000);
-        const children = await badRuns();
+        const children = [...(await badRuns())];
         // In-process: one at a time, in this hook (the runs capture this process's streams).
         for (const [i, c] of cases.entries()) results[i] = c.child ? children.shift()! : await run(c);
     });
@@ -286,6 +286,81 @@ describe("command-line helpers (tools/cli.ts)", () => {
             [new Error("a bug in the tool"), undefined],
         ] as const)
             assert.equal(exitCodeOf(e), code, (e as Error).message);
+    });
+
+    it("runMain: a tool's exit code and output; an expected error is its message alone, any other its stack with exit 1", async () => {
+        const capture = () => {
+            const got = { stdout: "", stderr: "" };
+            const io: Io = { stdout: (t) => void (got.stdout += t), stderr: (t) => void (got.stderr += t) };
+            return { got, io };
+        };
+        const codeOf = (e: unknown) => (e instanceof CapacityError ? 3 : undefined);
+        const cases: Array<[string, (argv: string[], io: Io) => number | Promise<number>, number, RegExp, string]> = [
+            ["returns", (argv, io) => (io.stdout(`${argv.join(" ")}\n`), 5), 5, /^$/, "a b\n"],
+            ["resolves", async () => 0, 0, /^$/, ""],
+            [
+                "a usage error",
+                () => {
+                    throw new UsageError("--x is wrong\nusage: t");
+                },
+                2,
+                /^--x is wrong\nusage: t\n$/,
+                "",
+            ],
+            [
+                "a configuration error",
+                () => {
+                    throw new ConfigError(["bdok:x: bad"]);
+                },
+                2,
+                /bdok:x: bad/,
+                "",
+            ],
+            [
+                "codeOf's error",
+                async () => {
+                    throw new CapacityError("does not fit", {} as ConstructorParameters<typeof CapacityError>[1]);
+                },
+                3,
+                /^does not fit\n$/,
+                "",
+            ],
+            [
+                "an unexpected error",
+                () => {
+                    throw new Error("a bug");
+                },
+                1,
+                /^Error: a bug\n\s+at /,
+                "",
+            ],
+        ];
+        for (const [what, main, code, stderr, stdout] of cases) {
+            const { got, io } = capture();
+            assert.equal(await runMain(main, ["a", "b"], io, codeOf), code, what);
+            assert.match(got.stderr, stderr, what);
+            assert.equal(got.stdout, stdout, what);
+        }
+    });
+
+    it("an in-process run gives a child's exit code and output, and leaves this process's environment as it was", async () => {
+        // The child-process cases ran at the start (badRuns); each again in-process gives the same.
+        const children = await badRuns();
+        const childCases = cases.filter((c) => c.child);
+        assert.equal(children.length, childCases.length);
+        for (const [i, c] of childCases.entries()) assert.deepEqual(await runInProcess(c.tool, c.args), children[i], c.what);
+        // fetch:charts reads its default folder from BDOK_CHARTS_CACHE: the run sees the env given.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-in-process-"));
+        for (const name of Object.keys(pinned) as (keyof typeof pinned)[])
+            fs.symlinkSync(chartTarball(name), path.join(dir, path.basename(chartTarball(name))));
+        const before = { ...process.env };
+        try {
+            const fetched = await runInProcess("fetch-charts", [], { env: { ...process.env, BDOK_CHARTS_CACHE: dir } });
+            assert.deepEqual(fetched, { status: 0, stdout: `charts in ${dir}, verified against charts.lock.json\n`, stderr: "" });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.deepEqual({ ...process.env }, before);
     });
 
     it("parses values, --flag=value and switches, and names what is wrong", () => {
