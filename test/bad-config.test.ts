@@ -16,7 +16,8 @@ import { ConfigError, parseConfig } from "../config";
 import { assertCapacity, estimate } from "../tools/estimate";
 import { CapacityError } from "../tools/estimate/capacity";
 import { loadStackConfig, readStackFile } from "../tools/stack-files";
-import { inBackground, planAs, ProcessResult, runTool, STACKS } from "./support";
+import { runInProcess } from "./in-process";
+import { planAs, ProcessResult, STACKS } from "./support";
 
 const DIR = path.join(__dirname, "fixtures", "bad-config");
 
@@ -184,19 +185,16 @@ describe("a file that cannot be read is named, not reported as bad YAML", () => 
     }
 });
 
-// One child process each, started with the run: the CLI loads the whole program before it validates.
+// The plan CLI's main in-process (test/in-process.ts), in the suite's hook; the process boundary is
+// tested by test/cli.test.ts.
 const cliCases = ["az-count-out-of-range", "unknown-key-typo", "malformed-yaml"];
 const cliOut = path.join(os.tmpdir(), `bdok-bad-config-${process.pid}-${Date.now()}`);
-const cliRuns = inBackground(
-    async () => {
-        const runs = cliCases.map(async (name) => {
-            const r = await runTool("plan", ["--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(cliOut, name), "--quiet"]);
-            return [name, r] as const;
-        });
-        return new Map(await Promise.all(runs));
-    },
-    () => fs.rmSync(cliOut, { recursive: true, force: true }),
-);
+async function cliRuns(): Promise<Map<string, ProcessResult>> {
+    const runs = new Map<string, ProcessResult>();
+    for (const name of cliCases)
+        runs.set(name, await runInProcess("plan", ["--stack", "dev", "--config", path.join(DIR, `${name}.yaml`), "--out", path.join(cliOut, name), "--quiet"]));
+    return runs;
+}
 
 describe("bad configuration through the plan CLI", () => {
     let results: Map<string, ProcessResult>;
@@ -206,6 +204,7 @@ describe("bad configuration through the plan CLI", () => {
         this.timeout(180000);
         results = await cliRuns();
     });
+    after(() => fs.rmSync(cliOut, { recursive: true, force: true }));
 
     for (const name of cliCases) {
         it(`${name}: exit code 2, the message on stderr, no stack trace, no plan written`, () => {

@@ -1,18 +1,22 @@
-// Every command-line entry point, run as a child process with bad arguments and bad files: each
-// ends with exit code 2 (3 for capacity), one message that names the flag, path or key, and no stack
-// trace. The cases run concurrently; those that never reach planning take well under a second.
+// Every command-line entry point with bad arguments and bad files: each ends with exit code 2 (3 for
+// capacity), one message that names the flag, path or key, and no stack trace. The cases run the
+// tools' main in-process (test/in-process.ts); the cases marked `child` run as child processes, as
+// `npm run <tool>` does, so each tool's process boundary (its exit code, its streams) is tested
+// (plan:diff's and policy's real runs: test/plan-diff.test.ts, test/policy.test.ts).
 import { strict as assert } from "assert";
 import { spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { checkOutputDir, checkOutputFile, parseArgs, ProgramFailed, readPlanFile, UsageError } from "../tools/cli";
+import { checkOutputDir, checkOutputFile, Io, parseArgs, ProgramFailed, readPlanFile, runMain, UsageError } from "../tools/cli";
+import { ConfigError } from "../lib/validate";
 import { exitCodeOf } from "../tools/plan";
 import { CapacityError } from "../tools/estimate/capacity";
 import { chartTarball } from "../tools/helm";
 import { charts as pinned } from "../versions";
 import { inBackground, ProcessResult, runTool, STACKS } from "./support";
+import { runInProcess } from "./in-process";
 
 const FIXTURES = path.join(__dirname, "fixtures", "bad-config");
 const PLAN_FILES = path.join(FIXTURES, "plan-files");
@@ -31,6 +35,8 @@ interface Case {
     names: string;
     /** Also in the first line. */
     says?: RegExp;
+    /** Run as a child process (the tool's one real-process case here); else its main in-process. */
+    child?: true;
 }
 
 const planFile = (f: string) => path.join(PLAN_FILES, f);
@@ -86,7 +92,7 @@ const cases: Case[] = [
         says: /^capacity of stack "dev": bdok:spark\.executorMemory: got "512g"/,
     },
     // render: all but the --config cases stop before the program is loaded.
-    { tool: "render", what: "an unknown flag", args: ["--stak", "dev"], code: 2, names: "--stak", says: /did you mean "--stack"\?/ },
+    { tool: "render", what: "an unknown flag", args: ["--stak", "dev"], code: 2, names: "--stak", says: /did you mean "--stack"\?/, child: true },
     { tool: "render", what: "no --stack", args: ["--out", tmp], code: 2, names: "--stack", says: /is required/ },
     {
         tool: "render",
@@ -170,13 +176,21 @@ const cases: Case[] = [
         names: "--out /proc/bdok-policy.json",
     },
     // bench: rejected before it times anything
-    { tool: "bench", what: "--runs without a number", args: ["--runs", "many"], code: 2, names: "--runs", says: /allowed: an integer from 1 to 100/ },
+    {
+        tool: "bench",
+        what: "--runs without a number",
+        args: ["--runs", "many"],
+        code: 2,
+        names: "--runs",
+        says: /allowed: an integer from 1 to 100/,
+        child: true,
+    },
     { tool: "bench", what: "an unknown stack", args: ["--stacks", "dev,prdo", "--no-tests"], code: 2, names: "--stacks", says: /did you mean "prod"\?/ },
     { tool: "bench", what: "an unknown flag", args: ["--no-test"], code: 2, names: "--no-test", says: /did you mean "--no-tests"\?/ },
 ];
 
 function run(c: Case & { env?: NodeJS.ProcessEnv }): Promise<ProcessResult> {
-    return runTool(c.tool, c.args, { env: c.env, timeoutMs: 60000 });
+    return c.child ? runTool(c.tool, c.args, { env: c.env, timeoutMs: 60000 }) : runInProcess(c.tool, c.args, { env: c.env });
 }
 
 /** Runs `fn` over `items`, at most `n` at a time (the machine has few cores). */
@@ -194,15 +208,23 @@ async function pool<T, R>(items: T[], n: number, fn: (x: T) => Promise<R>): Prom
     return out;
 }
 
-// Every child process of this file starts with the run and works beside the in-process suites.
+function makeTmp(): void {
+    fs.mkdirSync(tmp, { recursive: true });
+    fs.writeFileSync(file, "not a directory\n");
+    fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
+    fs.mkdirSync(readOnly, { mode: 0o555 });
+    fs.chmodSync(readOnly, 0o555);
+}
+
+// The child processes start with the run and work beside the in-process suites.
 const badRuns = inBackground(
     () => {
-        fs.mkdirSync(tmp, { recursive: true });
-        fs.writeFileSync(file, "not a directory\n");
-        fs.writeFileSync(notYaml, "config:\n  bdok:azCount: [2\n");
-        fs.mkdirSync(readOnly, { mode: 0o555 });
-        fs.chmodSync(readOnly, 0o555);
-        return pool(cases, 2, run);
+        makeTmp();
+        return pool(
+            cases.filter((c) => c.child),
+            2,
+            run,
+        );
     },
     () => {
         fs.chmodSync(readOnly, 0o755);
@@ -211,11 +233,13 @@ const badRuns = inBackground(
 );
 
 describe("command-line entry points with bad arguments and bad files", () => {
-    let results: ProcessResult[];
+    const results: ProcessResult[] = [];
 
     before(async function () {
         this.timeout(240000);
-        results = await badRuns();
+        const children = [...(await badRuns())];
+        // In-process: one at a time, in this hook (the runs capture this process's streams).
+        for (const [i, c] of cases.entries()) results[i] = c.child ? children.shift()! : await run(c);
     });
 
     it("covers plan, render, plan:diff, policy and bench, plan files of every kind", () => {
@@ -262,6 +286,81 @@ describe("command-line helpers (tools/cli.ts)", () => {
             [new Error("a bug in the tool"), undefined],
         ] as const)
             assert.equal(exitCodeOf(e), code, (e as Error).message);
+    });
+
+    it("runMain: a tool's exit code and output; an expected error is its message alone, any other its stack with exit 1", async () => {
+        const capture = () => {
+            const got = { stdout: "", stderr: "" };
+            const io: Io = { stdout: (t) => void (got.stdout += t), stderr: (t) => void (got.stderr += t) };
+            return { got, io };
+        };
+        const codeOf = (e: unknown) => (e instanceof CapacityError ? 3 : undefined);
+        const cases: Array<[string, (argv: string[], io: Io) => number | Promise<number>, number, RegExp, string]> = [
+            ["returns", (argv, io) => (io.stdout(`${argv.join(" ")}\n`), 5), 5, /^$/, "a b\n"],
+            ["resolves", async () => 0, 0, /^$/, ""],
+            [
+                "a usage error",
+                () => {
+                    throw new UsageError("--x is wrong\nusage: t");
+                },
+                2,
+                /^--x is wrong\nusage: t\n$/,
+                "",
+            ],
+            [
+                "a configuration error",
+                () => {
+                    throw new ConfigError(["bdok:x: bad"]);
+                },
+                2,
+                /bdok:x: bad/,
+                "",
+            ],
+            [
+                "codeOf's error",
+                async () => {
+                    throw new CapacityError("does not fit", {} as ConstructorParameters<typeof CapacityError>[1]);
+                },
+                3,
+                /^does not fit\n$/,
+                "",
+            ],
+            [
+                "an unexpected error",
+                () => {
+                    throw new Error("a bug");
+                },
+                1,
+                /^Error: a bug\n\s+at /,
+                "",
+            ],
+        ];
+        for (const [what, main, code, stderr, stdout] of cases) {
+            const { got, io } = capture();
+            assert.equal(await runMain(main, ["a", "b"], io, codeOf), code, what);
+            assert.match(got.stderr, stderr, what);
+            assert.equal(got.stdout, stdout, what);
+        }
+    });
+
+    it("an in-process run gives a child's exit code and output, and leaves this process's environment as it was", async () => {
+        // The child-process cases ran at the start (badRuns); each again in-process gives the same.
+        const children = await badRuns();
+        const childCases = cases.filter((c) => c.child);
+        assert.equal(children.length, childCases.length);
+        for (const [i, c] of childCases.entries()) assert.deepEqual(await runInProcess(c.tool, c.args), children[i], c.what);
+        // fetch:charts reads its default folder from BDOK_CHARTS_CACHE: the run sees the env given.
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-in-process-"));
+        for (const name of Object.keys(pinned) as (keyof typeof pinned)[])
+            fs.symlinkSync(chartTarball(name), path.join(dir, path.basename(chartTarball(name))));
+        const before = { ...process.env };
+        try {
+            const fetched = await runInProcess("fetch-charts", [], { env: { ...process.env, BDOK_CHARTS_CACHE: dir } });
+            assert.deepEqual(fetched, { status: 0, stdout: `charts in ${dir}, verified against charts.lock.json\n`, stderr: "" });
+        } finally {
+            fs.rmSync(dir, { recursive: true, force: true });
+        }
+        assert.deepEqual({ ...process.env }, before);
     });
 
     it("parses values, --flag=value and switches, and names what is wrong", () => {
@@ -355,7 +454,17 @@ function chartsWithRefusingTrino(): void {
     fs.writeFileSync(path.join(refusingCharts, "SHA256SUMS"), [...sums, `${sha}  ${file}`].join("\n") + "\n");
 }
 
-// After the bad-argument runs: two whole plans with renders, one with the refusing chart.
+// After the bad-argument runs: two whole plans with renders, one with the refusing chart. The good
+// one is plan's real run as a child process; the refused one runs in-process.
+const plan = (out: string, env: NodeJS.ProcessEnv, child?: true): Case & { env: NodeJS.ProcessEnv } => ({
+    tool: "plan",
+    what: out,
+    args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
+    code: 0,
+    names: "",
+    env,
+    child,
+});
 const renderRuns = inBackground(
     async () => {
         await badRuns();
@@ -365,15 +474,7 @@ const renderRuns = inBackground(
         fs.mkdirSync(path.join(renderDir, "refused", "rendered"), { recursive: true });
         fs.writeFileSync(path.join(renderDir, "refused", "plan.json"), "{}");
         fs.writeFileSync(path.join(renderDir, "refused", "rendered", "trino.yaml"), "");
-        const plan = (out: string, env: NodeJS.ProcessEnv): Case & { env: NodeJS.ProcessEnv } => ({
-            tool: "plan",
-            what: out,
-            args: ["--stack", "dev", "--out", path.join(renderDir, out), "--quiet"],
-            code: 0,
-            names: "",
-            env,
-        });
-        return Promise.all([run(plan("ok", process.env)), run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }))]);
+        return run(plan("ok", process.env, true));
     },
     () => fs.rmSync(renderDir, { recursive: true, force: true }),
 );
@@ -385,7 +486,8 @@ describe("npm run plan renders every release, and a chart that refuses its value
 
     before(async function () {
         this.timeout(180000);
-        [ok, refused] = await renderRuns();
+        ok = await renderRuns();
+        refused = await run(plan("refused", { ...process.env, BDOK_CHARTS_DIR: refusingCharts }));
     });
 
     it("writes rendered/<release>.yaml next to plan.json, one per Helm release, as helm template gives it", () => {

@@ -17,7 +17,8 @@ import { PlanRun } from "../tools/harness";
 import { planApiVersions, RenderedRelease, renderPlan, renderRelease } from "../tools/render";
 import { chartDefaults } from "../tools/schemas";
 import { ChartName, charts } from "../versions";
-import { inBackground, inputsOf, ofType, one, planOf, planWith, runTool, STACKS, stackSetting } from "./support";
+import { runInProcess } from "./in-process";
+import { inputsOf, ofType, one, planOf, planWith, ProcessResult, STACKS, stackSetting } from "./support";
 
 const tables = loadTables();
 const H = tables.prices.hoursPerMonth;
@@ -27,22 +28,19 @@ function pooledItems(run: PlanRun, _e: Estimates): PodItem[] {
     return workloadsOf(run.plan.resources, loadTables().capacity, renderedObjects(renderPlan(run))).pods.filter((p) => p.pool);
 }
 
-// `npm run plan` with a system group too small for the platform, as a child process started with the run.
-const tooSmallPlan = inBackground(
-    async () => {
-        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
-        const overrides = path.join(dir, "tiny.yaml");
-        fs.writeFileSync(
-            overrides,
-            "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
-        );
-        // A plan.json from an earlier run must not survive as if it were this one.
-        fs.writeFileSync(path.join(dir, "plan.json"), "{}");
-        const out = await runTool("plan", ["--stack", "dev", "--config", overrides, "--out", dir, "--quiet"]);
-        return { dir, out };
-    },
-    ({ dir }) => fs.rmSync(dir, { recursive: true, force: true }),
-);
+// `npm run plan` with a system group too small for the platform, its main in-process (test/in-process.ts).
+async function tooSmallPlan(): Promise<{ dir: string; out: ProcessResult }> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-est-"));
+    const overrides = path.join(dir, "tiny.yaml");
+    fs.writeFileSync(
+        overrides,
+        "config:\n  bdok:nodeGroups:\n    system:\n      instanceTypes: [m7g.large]\n      capacityType: ON_DEMAND\n      minSize: 1\n      desiredSize: 1\n      maxSize: 1\n",
+    );
+    // A plan.json from an earlier run must not survive as if it were this one.
+    fs.writeFileSync(path.join(dir, "plan.json"), "{}");
+    const out = await runInProcess("plan", ["--stack", "dev", "--config", overrides, "--out", dir, "--quiet"]);
+    return { dir, out };
+}
 
 // ---- the stacks' plans ----
 function estimatesOf(run: PlanRun) {

@@ -3,10 +3,9 @@
 // repository served here over HTTP (index.yaml written by the real `helm repo index`), so the
 // real `helm pull` runs, offline.
 import { strict as assert } from "assert";
-import { spawnSync } from "child_process";
+import { spawn, spawnSync } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
-import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import * as zlib from "zlib";
@@ -14,28 +13,43 @@ import { ChartName, charts } from "../versions";
 import { chartFile, LOCK_FILE, readLock, readSums } from "../tools/charts-lock";
 import { chartSource } from "../platform/k8s/objects";
 import { chartTarball, helmBinary, sharedChartsDir } from "../tools/helm";
+import { runInProcess } from "./in-process";
 import { ProcessResult, inBackground, runTool } from "./support";
 
 const sha = (b: Buffer) => crypto.createHash("sha256").update(b).digest("hex");
 const pinned = Object.keys(charts) as ChartName[];
 
-/** A Helm repository of `files` (name -> bytes) at http://127.0.0.1:<port>/. */
+/**
+ * A Helm repository of `files` (name -> bytes) at http://127.0.0.1:<port>/, served by Python's
+ * http.server in a child process: the tools' helm pull is synchronous (spawnSync), so a server in
+ * this process could not answer the in-process runs.
+ */
 async function chartRepo(root: string, files: Record<string, Buffer>): Promise<{ url: string; close: () => Promise<void> }> {
     fs.mkdirSync(root, { recursive: true });
     for (const [f, b] of Object.entries(files)) fs.writeFileSync(path.join(root, f), b);
-    const server = http.createServer((req, res) => {
-        const f = path.join(root, path.basename(decodeURIComponent((req.url ?? "/").split("?")[0])));
-        if (!fs.existsSync(f)) {
-            res.writeHead(404).end();
-            return;
-        }
-        res.writeHead(200, { "content-type": f.endsWith(".yaml") ? "text/yaml" : "application/gzip" }).end(fs.readFileSync(f));
+    const server = spawn("python3", ["-u", "-m", "http.server", "0", "--bind", "127.0.0.1", "--directory", root], { stdio: ["ignore", "pipe", "pipe"] });
+    const port = await new Promise<string>((resolve, reject) => {
+        let out = "";
+        server.stdout.on("data", (d) => {
+            out += d;
+            const m = / port (\d+)/.exec(out);
+            if (m) resolve(m[1]);
+        });
+        server.on("exit", (code) => reject(new Error(`http.server exited (${code}) before it listened: ${out}`)));
     });
-    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-    const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/`;
+    server.stdout.resume();
+    server.stderr.resume();
+    const url = `http://127.0.0.1:${port}/`;
     const idx = spawnSync(helmBinary(), ["repo", "index", root, "--url", url], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: root } });
     assert.equal(idx.status, 0, idx.stderr);
-    return { url, close: () => new Promise((r) => server.close(() => r())) };
+    const closed = new Promise<void>((r) => server.once("exit", () => r()));
+    return {
+        url,
+        close: () => {
+            server.kill();
+            return closed;
+        },
+    };
 }
 
 /** A bare clone's environment: no shared folder, no charts folder, this cache and repository. */
@@ -51,8 +65,8 @@ const trino = chartFile("trino");
 // Started with the run, when the machine is busiest: each child gets the suite's own time limit.
 const SLOW = 280_000;
 
-// Started with the run, so these child processes use the other core while the in-process suites
-// run; one at a time among themselves, since other suites' command-line runs share the machine.
+// Started with the run, so these child processes (fetch:charts's and charts:lock's real runs) use
+// the other core while the in-process suites run; the other runs are in-process, in the suite's hook.
 const bareCloneRuns = inBackground(
     async () => {
         const real = Object.fromEntries(pinned.map((n) => [chartFile(n), fs.readFileSync(chartTarball(n))]));
@@ -61,43 +75,50 @@ const bareCloneRuns = inBackground(
         const other = zlib.gzipSync(zlib.gunzipSync(real[trino]), { level: 1 });
         assert.notEqual(sha(other), sha(real[trino]));
         const tampered = await chartRepo(path.join(tmp, "tampered"), { ...real, [trino]: other });
+        const close = () => Promise.all([good.close(), tampered.close()]);
         try {
             const fetched = await runTool("fetch-charts", [path.join(tmp, "cache-good"), "--sums"], {
                 env: bareClone(tmp, path.join(tmp, "unused"), good.url),
                 timeoutMs: SLOW,
             });
-            const refused = await runTool("fetch-charts", [path.join(tmp, "cache-tampered")], {
-                env: bareClone(tmp, path.join(tmp, "unused"), tampered.url),
-                timeoutMs: SLOW,
-            });
             const indexLock = await runTool("charts-lock", ["--from-index", "--repo", good.url, "--out", path.join(tmp, "lock-index.json")], {
                 timeoutMs: SLOW,
             });
-            const tamperedIndexLock = await runTool("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")], {
-                timeoutMs: SLOW,
-            });
-            const offline = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
-                env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
-                timeoutMs: SLOW,
-            });
-            const plan = await runTool("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
-                env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
-                timeoutMs: SLOW,
-            });
-            return { fetched, refused, plan, offline, indexLock, tamperedIndexLock };
-        } finally {
-            await Promise.all([good.close(), tampered.close()]);
+            return { good, tampered, close, children: { fetched, indexLock } };
+        } catch (e) {
+            await close();
+            throw e;
         }
     },
     () => fs.rmSync(tmp, { recursive: true, force: true }),
 );
+
+/** The runs that need no process boundary: the tools' mains in-process, one at a time. */
+async function inProcessRuns(): Promise<Record<string, ProcessResult>> {
+    const { good, tampered, close, children } = await bareCloneRuns();
+    try {
+        const refused = await runInProcess("fetch-charts", [path.join(tmp, "cache-tampered")], {
+            env: bareClone(tmp, path.join(tmp, "unused"), tampered.url),
+        });
+        const tamperedIndexLock = await runInProcess("charts-lock", ["--from-index", "--repo", tampered.url, "--out", path.join(tmp, "lock-tampered.json")]);
+        const offline = await runInProcess("plan", ["--stack", "dev", "--out", path.join(tmp, "plan-offline"), "--quiet"], {
+            env: bareClone(tmp, path.join(tmp, "cache-offline"), "http://127.0.0.1:9/"),
+        });
+        const plan = await runInProcess("plan", ["--stack", "dev", "--out", path.join(tmp, "plan"), "--quiet"], {
+            env: bareClone(tmp, path.join(tmp, "cache-plan"), good.url),
+        });
+        return { ...children, refused, tamperedIndexLock, offline, plan };
+    } finally {
+        await close();
+    }
+}
 
 describe("charts on a bare clone: fetched once, verified against charts.lock.json", function () {
     this.timeout(300000);
     const results: Record<string, ProcessResult> = {};
 
     before(async () => {
-        Object.assign(results, await bareCloneRuns());
+        Object.assign(results, await inProcessRuns());
     });
 
     it("fetches every pinned chart through helm pull, each with the locked sha256; --sums copies the lock's sums for BDOK_CHARTS_DIR", () => {

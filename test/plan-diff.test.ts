@@ -20,6 +20,7 @@ import {
     SECRET,
     unusedRules,
 } from "../tools/plan-diff";
+import { runInProcess } from "./in-process";
 import { planOf, planWith, STACKS } from "./support";
 
 const r = (name: string, inputs: Record<string, unknown>, extra: Partial<ResourceLike> = {}): ResourceLike => ({
@@ -344,11 +345,12 @@ describe("plan diff", () => {
             const head = path.join(dir, "head.json");
             fs.writeFileSync(base, JSON.stringify(plan(r("a", { x: 1 }))));
             fs.writeFileSync(head, JSON.stringify(plan(r("a", { x: 2 }), r("b", {}))));
+            // The text run as a child process (the command's exit code and stdout); the others in-process.
             const [text, md, missing, usage] = await Promise.all([
                 cli(base, head),
-                cli(base, head, "--markdown"),
-                cli(base, path.join(dir, "nope.json")),
-                cli(base),
+                runInProcess("plan-diff", [base, head, "--markdown"]),
+                runInProcess("plan-diff", [base, path.join(dir, "nope.json")]),
+                runInProcess("plan-diff", [base]),
             ]);
             assert.equal(text.status, 0, text.stderr);
             assert.match(text.stdout, /1 to add, 0 to remove, 1 to change/);

@@ -445,12 +445,10 @@ describe("the offline plans pass the policy pack", () => {
         };
         fs.writeFileSync(file, JSON.stringify(broken));
         const logged: string[] = [];
-        const log = console.log;
-        console.log = (...a: unknown[]) => void logged.push(a.join(" "));
+        const io = { stdout: (t: string) => void logged.push(t), stderr: (t: string) => void logged.push(t) };
         try {
-            assert.equal(await policyCli([file]), 1);
+            assert.equal(await policyCli([file], io), 1);
         } finally {
-            console.log = log;
             fs.rmSync(dir, { recursive: true, force: true });
         }
         assert.match(logged.join("\n"), /\[mandatory\] rds-not-public: Instance "database-postgres": publiclyAccessible is true/);

@@ -7,6 +7,14 @@ import * as path from "path";
 
 const ROOT = path.resolve(__dirname, "..");
 
+/** This run's environment without its own timing options: a fixture run must not write this run's timings file. */
+function runEnv(): NodeJS.ProcessEnv {
+    const env = { ...process.env };
+    delete env.BDOK_TIMINGS;
+    delete env.BDOK_TEST_TIMINGS;
+    return env;
+}
+
 /** mocha with the project's reporter over fixture files (test/fixtures/reporter), no .mocharc. */
 function mochaOver(fixtures: string[], options: string[] = []) {
     return spawnSync(
@@ -19,7 +27,7 @@ function mochaOver(fixtures: string[], options: string[] = []) {
             path.join(ROOT, "test/reporter.js"),
             ...fixtures.map((f) => path.join(ROOT, "test/fixtures/reporter", f)),
         ],
-        { encoding: "utf8", cwd: ROOT },
+        { encoding: "utf8", cwd: ROOT, env: runEnv() },
     );
 }
 
@@ -59,7 +67,7 @@ describe("test reporter", () => {
             [require.resolve("mocha/bin/mocha.js"), "--no-config", "--reporter", path.join(root, "test/reporter.js"), fixture],
             {
                 encoding: "utf8",
-                env: { ...process.env, BDOK_TIMINGS: file },
+                env: { ...runEnv(), BDOK_TIMINGS: file },
             },
         );
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -98,7 +106,7 @@ describe("test reporter", () => {
                 path.join(ROOT, "test/reporter.js"),
                 ...["timed-files.fixture.js", "passing.fixture.js"].map((f) => path.join(ROOT, "test/fixtures/reporter", f)),
             ],
-            { encoding: "utf8", cwd: ROOT, env: { ...process.env, ...env } },
+            { encoding: "utf8", cwd: ROOT, env: { ...runEnv(), ...env } },
         );
     }
 
@@ -142,7 +150,7 @@ describe("test reporter", () => {
                 path.join(ROOT, "test/reporter.js"),
                 path.join(ROOT, "test/fixtures/reporter/passing.fixture.js"),
             ],
-            { encoding: "utf8", cwd: ROOT, env: { ...process.env, BDOK_TIMINGS: "hooks:/tmp/x" } },
+            { encoding: "utf8", cwd: ROOT, env: { ...runEnv(), BDOK_TIMINGS: "hooks:/tmp/x" } },
         );
         assert.equal(r.status, 2);
         assert.equal(r.stderr.trim(), "bdok: BDOK_TIMINGS=hooks:/tmp/x: allowed: [files:|tests:]<file>");

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 
 import { didYouMean } from "../lib/validate";
-import { parseArgs, runCli, UsageError } from "./cli";
+import { Io, parseArgs, runCli, UsageError } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -68,8 +68,9 @@ function time(cmd: string[], env: NodeJS.ProcessEnv = process.env): { seconds: n
     return { seconds: Number(process.hrtime.bigint() - started) / 1e9, status: r.status, stdout: r.stdout ?? "", stderr: r.stderr ?? "" };
 }
 
-function main(): number {
-    const args = parseBenchArgs(process.argv.slice(2));
+/** `npm run bench`: times the runs and prints the table; 0 (bad arguments throw a UsageError). */
+export function main(argv: string[], io: Io): number {
+    const args = parseBenchArgs(argv);
     const node = process.execPath;
     const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "bdok-bench-"));
     const rows: Row[] = [];
@@ -82,7 +83,7 @@ function main(): number {
                 const r = time([node, "-r", "ts-node/register/transpile-only", "tools/plan.ts", "--stack", stack, "--quiet", "--out", out]);
                 row.times.push(r.seconds);
                 if (r.status !== 0) row.failures++;
-                process.stderr.write(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
+                io.stderr(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
             }
             const planFile = path.join(out, "plan.json");
             if (fs.existsSync(planFile)) {
@@ -107,7 +108,7 @@ function main(): number {
                 if (r.status !== 0) row.failures++;
                 const closing = (r.stdout.trim().split("\n").pop() ?? "").trim();
                 row.detail = closing;
-                process.stderr.write(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
+                io.stderr(`  ${row.what} run ${i + 1}/${args.runs}: ${r.seconds.toFixed(2)} s${r.status !== 0 ? ` (exit ${r.status})` : ""}\n`);
             }
             rows.push(row);
         }
@@ -115,24 +116,23 @@ function main(): number {
         fs.rmSync(tmp, { recursive: true, force: true });
     }
 
-    console.log(`\nbdok bench: median of ${args.runs} run(s), each a fresh child process (${os.cpus().length} CPUs, node ${process.version})\n`);
-    console.log("| what | runs | median s | min s | max s | failed | note |");
-    console.log("|---|---:|---:|---:|---:|---:|---|");
-    for (const r of rows) {
-        console.log(
-            `| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`,
-        );
-    }
-    if (figures.length) {
-        console.log(
+    const lines = [
+        `\nbdok bench: median of ${args.runs} run(s), each a fresh child process (${os.cpus().length} CPUs, node ${process.version})\n`,
+        "| what | runs | median s | min s | max s | failed | note |",
+        "|---|---:|---:|---:|---:|---:|---|",
+        ...rows.map(
+            (r) =>
+                `| ${r.what} | ${r.times.length} | ${median(r.times).toFixed(2)} | ${Math.min(...r.times).toFixed(2)} | ${Math.max(...r.times).toFixed(2)} | ${r.failures} | ${r.detail ?? ""} |`,
+        ),
+    ];
+    if (figures.length)
+        lines.push(
             "\n| stack | resources | deploy (critical path, min) | idle cost (USD/month) | requests at idle | at peak (a batch run) | allocatable | capacity |",
+            "|---|---:|---:|---:|---:|---:|---:|---|",
+            ...figures,
         );
-        console.log("|---|---:|---:|---:|---:|---:|---:|---|");
-        figures.forEach((f) => console.log(f));
-    }
+    io.stdout(`${lines.join("\n")}\n`);
     return rows.some((r) => r.failures > 0) ? 1 : 0;
 }
 
-if (require.main === module) {
-    runCli(main);
-}
+if (require.main === module) runCli(main);

@@ -8,6 +8,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { ChartName, charts } from "../versions";
 import { chartSource, isOciSource } from "../platform/k8s/objects";
+import { Io, runCli } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 export const LOCK_FILE = path.join(ROOT, "charts.lock.json");
@@ -101,34 +102,37 @@ export async function lockFromIndex(current: ChartLock, mirror?: string): Promis
     return { lock: out, kept };
 }
 
-if (require.main === module) {
-    const arg = (flag: string) => (process.argv.includes(flag) ? process.argv[process.argv.indexOf(flag) + 1] : undefined);
+/** `npm run charts:lock`: writes the lock; 0, or 2 with one line saying what failed. */
+export async function main(argv: string[], io: Io): Promise<number> {
+    const arg = (flag: string) => (argv.includes(flag) ? argv[argv.indexOf(flag) + 1] : undefined);
     const outFile = path.resolve(arg("--out") ?? LOCK_FILE);
     const write = (lock: ChartLock) => fs.writeFileSync(outFile, JSON.stringify(lock, null, 2) + "\n");
-    if (process.argv.includes("--from-index")) {
+    if (argv.includes("--from-index")) {
         // When a pin changes and the reference folder lacks the new tarball: the publishers' digests.
-        lockFromIndex(readLock(), arg("--repo"))
-            .then(({ lock, kept }) => {
-                write(lock);
-                console.log(`wrote ${outFile} from the repositories' index.yaml digests${kept.length ? `; kept (OCI, no index): ${kept.join(", ")}` : ""}`);
-            })
-            .catch((e: Error) => {
-                console.error(`charts:lock: ${e.message}`);
-                process.exit(2);
-            });
-    } else {
-        const from = path.resolve(arg("--from") ?? path.join(ROOT, "..", "shared", "charts"));
-        // The project cache holds downloads: pinning them would pin whatever was downloaded.
-        if (from === path.join(ROOT, ".charts")) {
-            console.error("charts:lock: .charts holds downloads; the lock comes from a reference folder, not from what it checks");
-            process.exit(2);
-        }
         try {
-            write(buildLock(from));
-            console.log(`wrote ${outFile} from ${from}`);
+            const { lock, kept } = await lockFromIndex(readLock(), arg("--repo"));
+            write(lock);
+            io.stdout(`wrote ${outFile} from the repositories' index.yaml digests${kept.length ? `; kept (OCI, no index): ${kept.join(", ")}` : ""}\n`);
+            return 0;
         } catch (e) {
-            console.error(`charts:lock: ${(e as Error).message}`);
-            process.exit(2);
+            io.stderr(`charts:lock: ${(e as Error).message}\n`);
+            return 2;
         }
     }
+    const from = path.resolve(arg("--from") ?? path.join(ROOT, "..", "shared", "charts"));
+    // The project cache holds downloads: pinning them would pin whatever was downloaded.
+    if (from === path.join(ROOT, ".charts")) {
+        io.stderr("charts:lock: .charts holds downloads; the lock comes from a reference folder, not from what it checks\n");
+        return 2;
+    }
+    try {
+        write(buildLock(from));
+        io.stdout(`wrote ${outFile} from ${from}\n`);
+        return 0;
+    } catch (e) {
+        io.stderr(`charts:lock: ${(e as Error).message}\n`);
+        return 2;
+    }
 }
+
+if (require.main === module) runCli(main);

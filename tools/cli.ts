@@ -3,6 +3,7 @@
 // prints its message alone and exits 2 — never a stack trace.
 import * as fs from "fs";
 import * as path from "path";
+import { format } from "util";
 import { ConfigError, didYouMean, isPlainObject, printable } from "../lib/validate";
 import type { PlanLike } from "./plan-types";
 
@@ -177,20 +178,43 @@ export function readPlanFile(file: string, usage = ""): PlanLike & { config?: an
     return plan as unknown as PlanLike & { config?: any; [k: string]: unknown };
 }
 
-/** Runs a tool's main and exits with its code. */
-export function runCli(main: () => number | Promise<number>, codeOf: (e: unknown) => number | undefined = () => undefined): void {
-    Promise.resolve()
-        .then(main)
-        .then(
-            (code) => process.exit(code),
-            (e) => {
-                const code = codeOf(e);
-                if (code !== undefined || e instanceof UsageError || e instanceof ConfigError) {
-                    console.error((e as Error).message);
-                    process.exit(code ?? 2);
-                }
-                console.error(e);
-                process.exit(1);
-            },
-        );
+/**
+ * Where a tool's main writes. As a command it is the process's own stdout and stderr; tests run
+ * the same main in-process with writers that capture (test/in-process.ts).
+ */
+export interface Io {
+    stdout(text: string): void;
+    stderr(text: string): void;
+}
+
+export const processIo: Io = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+};
+
+/** A tool's entry point: its arguments (without node and the script) in, its exit code out. */
+export type Main = (argv: string[], io: Io) => number | Promise<number>;
+
+/**
+ * Runs a tool's main to its exit code. An expected error (usage, configuration, or one `codeOf`
+ * gives a code) prints its message alone, exit 2 unless `codeOf` says otherwise; any other error
+ * prints as console.error would (its stack), exit 1.
+ */
+export async function runMain(main: Main, argv: string[], io: Io, codeOf: (e: unknown) => number | undefined = () => undefined): Promise<number> {
+    try {
+        return await main(argv, io);
+    } catch (e) {
+        const code = codeOf(e);
+        if (code !== undefined || e instanceof UsageError || e instanceof ConfigError) {
+            io.stderr(`${(e as Error).message}\n`);
+            return code ?? 2;
+        }
+        io.stderr(`${format(e)}\n`);
+        return 1;
+    }
+}
+
+/** Runs a tool's main as the process's command and exits with its code. */
+export function runCli(main: Main, codeOf?: (e: unknown) => number | undefined): void {
+    void runMain(main, process.argv.slice(2), processIo, codeOf).then((code) => process.exit(code));
 }

@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { schema, PROJECT } from "../config";
 import { docOf, Field, Rule } from "../lib/validate";
+import { Io, runCli } from "./cli";
 
 const ROOT = path.resolve(__dirname, "..");
 export const CONFIG_DOC = path.join(ROOT, "docs", "configuration.md");
@@ -178,17 +179,19 @@ export function renderConfigDoc(): string {
     return lines.join("\n");
 }
 
-if (require.main === module) {
+/** `npm run docs:config [-- --check]`: writes the page; with --check, 1 when the committed page is stale. */
+export function main(argv: string[], io: Io): number {
     const text = renderConfigDoc();
-    if (process.argv.includes("--check")) {
+    if (argv.includes("--check")) {
         const current = fs.existsSync(CONFIG_DOC) ? fs.readFileSync(CONFIG_DOC, "utf8") : "";
-        if (current !== text) {
-            console.error("docs/configuration.md is stale: run `npm run docs:config`");
-            process.exit(1);
-        }
-    } else {
-        fs.mkdirSync(path.dirname(CONFIG_DOC), { recursive: true });
-        fs.writeFileSync(CONFIG_DOC, text);
-        console.log(`wrote ${path.relative(ROOT, CONFIG_DOC)}`);
+        if (current === text) return 0;
+        io.stderr("docs/configuration.md is stale: run `npm run docs:config`\n");
+        return 1;
     }
+    fs.mkdirSync(path.dirname(CONFIG_DOC), { recursive: true });
+    fs.writeFileSync(CONFIG_DOC, text);
+    io.stdout(`wrote ${path.relative(ROOT, CONFIG_DOC)}\n`);
+    return 0;
 }
+
+if (require.main === module) runCli(main);

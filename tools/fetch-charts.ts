@@ -15,6 +15,7 @@ import { chartFile, lockedSha, readLock } from "./charts-lock";
 import { chartSource, isOciSource } from "../platform/k8s/objects";
 import { helmBinary, projectChartsCache, sharedChartsDir, ToolchainError } from "./helm";
 import { gunzipTarEntry } from "./tar";
+import { Io, runCli } from "./cli";
 
 const sha256 = (file: string) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
@@ -92,20 +93,23 @@ export function ensureCharts(log: (line: string) => void = (l) => console.error(
         );
 }
 
-if (require.main === module) {
-    const args = process.argv.slice(2);
-    const dest = path.resolve(args.find((a) => !a.startsWith("--")) ?? projectChartsCache());
+/** `npm run fetch:charts [-- dir [--sums]]`: 0 when every pinned chart is in `dir` with its locked checksum, else 2. */
+export function main(argv: string[], io: Io): number {
+    const dest = path.resolve(argv.find((a) => !a.startsWith("--")) ?? projectChartsCache());
     const problems = fetchCharts(dest, missingCharts(dest));
-    for (const p of problems) console.error(p);
+    for (const p of problems) io.stderr(`${p}\n`);
     if (problems.length) {
-        console.error(`${problems.length} chart(s) could not be fetched into ${dest}`);
-        process.exit(2);
+        io.stderr(`${problems.length} chart(s) could not be fetched into ${dest}\n`);
+        return 2;
     }
     // --sums: a SHA256SUMS for BDOK_CHARTS_DIR, copied from the lock (every tarball was just checked against it).
-    if (args.includes("--sums")) {
+    if (argv.includes("--sums")) {
         const lock = readLock();
         const lines = (Object.keys(charts) as ChartName[]).map((n) => `${lock.charts[chartFile(n)].sha256}  ${chartFile(n)}`);
         fs.writeFileSync(path.join(dest, "SHA256SUMS"), lines.join("\n") + "\n");
     }
-    console.log(`charts in ${dest}, verified against charts.lock.json`);
+    io.stdout(`charts in ${dest}, verified against charts.lock.json\n`);
+    return 0;
 }
+
+if (require.main === module) runCli(main);

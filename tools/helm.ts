@@ -164,10 +164,11 @@ const shaOf = new Map<string, string>();
 export function chartTarball(name: ChartName): string {
     const c = charts[name];
     const file = `${c.chart}-${c.version}.tgz`;
-    const cached = verified.get(file);
-    if (cached) return cached;
+    // Keyed by path: BDOK_CHARTS_DIR may name another folder later in the same process (a test's in-process run).
     const dir = chartsDir();
     const full = path.join(dir, file);
+    const cached = verified.get(full);
+    if (cached) return cached;
     if (!fs.existsSync(full)) throw new ToolchainError(`chart ${file} is not in ${dir}; run npm run fetch:charts`);
     let want: string;
     let against: string;
@@ -187,7 +188,7 @@ export function chartTarball(name: ChartName): string {
     }
     const got = crypto.createHash("sha256").update(fs.readFileSync(full)).digest("hex");
     if (want !== got) throw new ToolchainError(`${full}: sha256 ${got} does not match ${against} (${want})`);
-    verified.set(file, full);
+    verified.set(full, full);
     shaOf.set(full, got);
     return full;
 }

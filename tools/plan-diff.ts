@@ -8,7 +8,7 @@
 //   npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs, readPlanFile, runCli, UsageError } from "./cli";
+import { Io, parseArgs, readPlanFile, runCli, UsageError } from "./cli";
 import { PlanLike, ResourceLike, SECRET } from "./plan-types";
 
 export { SECRET };
@@ -401,19 +401,16 @@ export function renderMarkdown(d: PlanDiff, maxChars = 30000): string {
 
 const usage = "usage: npm run plan:diff -- <base plan.json> <head plan.json> [--markdown]";
 
-export function main(argv: string[]): string {
+/** `npm run plan:diff`: prints the diff of two plan files; 0 (bad arguments or files throw a UsageError). */
+export function main(argv: string[], io: Io): number {
     const { flags, positionals } = parseArgs(argv, { "--markdown": "switch" }, usage, 2);
     if (positionals.length !== 2)
         throw new UsageError(
             `${positionals.length === 0 ? "no plan files given" : "one plan file given"}: plan:diff needs a base and a head plan.json\n${usage}`,
         );
     const d = diffPlans(readPlanFile(positionals[0], usage), readPlanFile(positionals[1], usage));
-    return flags["--markdown"] ? renderMarkdown(d) : renderText(d);
+    io.stdout(`${flags["--markdown"] ? renderMarkdown(d) : renderText(d)}\n`);
+    return 0;
 }
 
-if (require.main === module) {
-    runCli(() => {
-        console.log(main(process.argv.slice(2)));
-        return 0;
-    });
-}
+if (require.main === module) runCli(main);

@@ -4,7 +4,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CapacityError } from "./estimate/capacity";
-import { checkOutputDir, parseArgs as parseFlags, ProgramFailed, runCli, UsageError } from "./cli";
+import { checkOutputDir, Io, parseArgs as parseFlags, ProgramFailed, runCli, UsageError } from "./cli";
 import { RenderError, ToolchainError } from "./helm";
 import { loadStackConfig, readStackFile } from "./stack-files";
 import { parseConfig } from "../config";
@@ -31,21 +31,26 @@ export function parseArgs(argv: string[]): Args {
     return { stack, config: flags["--config"] as string | undefined, out, quiet: flags["--quiet"] === true };
 }
 
-async function main(): Promise<number> {
+/** How a plan is built: tools/harness.ts's runPlan, or a test's cache of the same plans. */
+export type Planner = (stack: string, rawConfig: Record<string, string>) => Promise<import("./harness").PlanRun>;
+
+/** `npm run plan`: writes the plan and prints its estimates; resolves to 0 (failures throw, see exitCodeOf). */
+export async function main(argv: string[], io: Io, planner?: Planner): Promise<number> {
     const started = Date.now();
-    const args = parseArgs(process.argv.slice(2));
+    const args = parseArgs(argv);
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const raw = loadStackConfig(args.stack, overrides);
     // A bad configuration is refused here, before the program and the SDK are loaded.
     parseConfig(raw, args.stack);
     // A bare clone: the pinned charts, fetched once into the project cache and checked against charts.lock.json.
-    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts();
-    const { runPlan } = require("./harness") as typeof import("./harness");
+    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts((line) => io.stderr(`${line}\n`));
+    const runPlan = planner ?? (require("./harness") as typeof import("./harness")).runPlan;
     const { assertCapacity, estimate, renderEstimates } = require("./estimate") as typeof import("./estimate");
     const { renderCounts, renderTree } = require("./report") as typeof import("./report");
     const { renderPlan, writeRendered } = require("./render") as typeof import("./render");
     const run = await runPlan(args.stack, raw);
-    const plan = run.plan;
+    // A copy: the estimates join the plan written, not the run (a test's cached plans are frozen).
+    const plan: typeof run.plan = { ...run.plan };
     const planFile = path.join(args.out, "plan.json");
     const textFile = path.join(args.out, "plan.txt");
     // A plan that cannot run is not left behind looking valid, not even an older one.
@@ -75,13 +80,13 @@ async function main(): Promise<number> {
     const tree = renderTree(plan);
     fs.writeFileSync(textFile, `${tree}\n\n${renderCounts(plan)}\n`);
     if (!args.quiet) {
-        console.log(`bdok offline plan for stack "${args.stack}" (mock engine, nothing deployed)\n`);
-        console.log(tree);
-        console.log(`\nResources by type:\n${renderCounts(plan)}`);
+        io.stdout(`bdok offline plan for stack "${args.stack}" (mock engine, nothing deployed)\n\n`);
+        io.stdout(`${tree}\n`);
+        io.stdout(`\nResources by type:\n${renderCounts(plan)}\n`);
     }
-    console.log(`\n${renderEstimates(estimates)}`);
-    console.log(
-        `\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) and ${renderedFiles.length} rendered releases in ${path.relative(process.cwd(), path.join(args.out, "rendered")) || "rendered"}/ in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    io.stdout(`\n${renderEstimates(estimates)}\n`);
+    io.stdout(
+        `\nwrote ${path.relative(process.cwd(), planFile)} (${plan.resources.length} resources) and ${renderedFiles.length} rendered releases in ${path.relative(process.cwd(), path.join(args.out, "rendered")) || "rendered"}/ in ${((Date.now() - started) / 1000).toFixed(1)} s\n`,
     );
     return 0;
 }

@@ -16,7 +16,7 @@ import type {
     StackValidationPolicy,
 } from "@pulumi/policy";
 import type { BdokPolicyConfig } from "../policy/config";
-import { checkOutputFile, parseArgs, readPlanFile, runCli, UsageError } from "./cli";
+import { checkOutputFile, Io, parseArgs, processIo, readPlanFile, runCli, UsageError } from "./cli";
 import type { ResourceLike } from "./plan-types";
 
 /** A planned resource as in plan.json, or as captured by the harness (with unmasked rawInputs). */
@@ -217,7 +217,7 @@ const usage =
     "usage: npm run policy -- <plan.json> [--config <overrides.yaml>] [--markdown]\n       npm run policy -- --emit-config <stack> [--config <overrides.yaml>] [--out <file>]";
 
 /** The CLI; resolves to the exit code (1 when a mandatory rule is violated). */
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], io: Io = processIo): Promise<number> {
     const { flags, positionals } = parseArgs(argv, { "--emit-config": "value", "--config": "value", "--out": "value", "--markdown": "switch" }, usage, 1);
     const planFile = positionals[0];
     const emitFor = flags["--emit-config"] as string | undefined;
@@ -237,7 +237,7 @@ export async function main(argv: string[]): Promise<number> {
     if (emitFor) {
         const text = JSON.stringify(policyPackConfig(stackConfig(emitFor)), null, 2) + "\n";
         if (out) fs.writeFileSync(out, text);
-        else process.stdout.write(text);
+        else io.stdout(text);
         return 0;
     }
     // The same reader as plan:diff: a bad file is one usage error naming it.
@@ -247,13 +247,13 @@ export async function main(argv: string[]): Promise<number> {
     // The plan's own configuration, unless overrides ask for another.
     const config = plan.config && !overridesFile ? policyConfigOf(plan.config) : stackConfig(plan.stack);
     const report = await runPolicies(plan.resources, config);
-    console.log(renderReport(report, `\`${plan.stack}\``, markdown));
+    io.stdout(`${renderReport(report, `\`${plan.stack}\``, markdown)}\n`);
     return report.violations.some((v) => v.enforcementLevel === "mandatory") ? 1 : 0;
 }
 
-if (require.main === module) {
-    runCli(
-        () => main(process.argv.slice(2)),
-        (e) => (e instanceof PolicyCrash ? 2 : undefined),
-    );
+/** A policy that crashes on a resource is one line and exit 2. */
+export function exitCodeOf(e: unknown): number | undefined {
+    return e instanceof PolicyCrash ? 2 : undefined;
 }
+
+if (require.main === module) runCli(main, exitCodeOf);

@@ -6,7 +6,7 @@ import * as path from "path";
 import { ChartName, charts } from "../versions";
 import { didYouMean, printable } from "../lib/validate";
 import { chartKeyOfRelease } from "../platform/k8s/objects";
-import { checkOutputDir, parseArgs, runCli, UsageError } from "./cli";
+import { checkOutputDir, Io, parseArgs, runCli, UsageError } from "./cli";
 import type { Captured, PlanRun } from "./harness";
 import { helmTemplate, K8sObject, parseManifest, RenderError, ToolchainError } from "./helm";
 import { loadStackConfig, readStackFile } from "./stack-files";
@@ -153,21 +153,24 @@ export function parseRenderArgs(argv: string[]): Args {
     return { stack, config: flags["--config"] as string | undefined, out };
 }
 
-async function main(): Promise<number> {
-    const args = parseRenderArgs(process.argv.slice(2));
+/** `npm run render`: writes rendered/<release>.yaml for a stack; resolves to 0 (failures throw). */
+export async function main(argv: string[], io: Io): Promise<number> {
+    const args = parseRenderArgs(argv);
     const overrides = args.config ? (readStackFile(args.config).config ?? {}) : undefined;
     const raw = loadStackConfig(args.stack, overrides);
     // A bad configuration is refused here, before the program and the SDK are loaded.
     parseConfig(raw, args.stack);
-    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts();
+    (require("./fetch-charts") as typeof import("./fetch-charts")).ensureCharts((line) => io.stderr(`${line}\n`));
     const { runPlan } = require("./harness") as typeof import("./harness");
     const run = await runPlan(args.stack, raw);
     const files = writeRendered(renderPlan(run), args.out);
-    for (const f of files) console.log(`wrote ${path.relative(process.cwd(), f)}`);
+    for (const f of files) io.stdout(`wrote ${path.relative(process.cwd(), f)}\n`);
     return 0;
 }
 
-if (require.main === module) {
-    // A chart that refuses its values, or a missing helm/chart, is one line and exit 2.
-    runCli(main, (e) => (e instanceof RenderError || e instanceof ToolchainError ? 2 : undefined));
+/** A chart that refuses its values, or a missing helm/chart, is one line and exit 2. */
+export function exitCodeOf(e: unknown): number | undefined {
+    return e instanceof RenderError || e instanceof ToolchainError ? 2 : undefined;
 }
+
+if (require.main === module) runCli(main, exitCodeOf);
