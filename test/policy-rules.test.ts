@@ -77,6 +77,18 @@ describe("policy rules over small stacks: S3 (policy/s3.ts)", () => {
         assert.equal((await findings("s3-bucket-versioning", suspended)).length, 1);
     });
 
+    // @pulumi/aws 7.48 s3/bucket.d.ts line 373: Bucket's inline (deprecated) versioning { enabled }.
+    const VERSIONING: [string, Record<string, unknown>, number][] = [
+        ["inline versioning enabled", { versioning: { enabled: true } }, 0],
+        ["inline versioning off", { versioning: { enabled: false } }, 1],
+        ["no versioning at all", {}, 1],
+    ];
+    for (const [what, bucket, n] of VERSIONING)
+        it(`s3-bucket-versioning: a bucket with ${what} and no BucketVersioning`, async () => {
+            const got = await findings("s3-bucket-versioning", secureBucket("lake", { versioning: null, bucket }));
+            assert.equal(got.length, n, JSON.stringify(got));
+        });
+
     it("s3-public-access-block: a missing block and a weak one each say what to set", async () => {
         const none = await findings("s3-public-access-block", secureBucket("lake", { pab: null }));
         assert.equal(none.length, 1);
