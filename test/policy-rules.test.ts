@@ -3,6 +3,7 @@
 // the expectations come from the upstream inputs and docs cited per table, not from the rules' code.
 import { strict as assert } from "assert";
 import { literalCredentials } from "../policy/kubernetes";
+import { UNKNOWN, arr, isCustomResourceType, k8sTypeOf, read, show, toNumber, walk } from "../policy/props";
 import { runPolicies } from "../tools/policy-run";
 import type { PlanResourceLike } from "../tools/policy-run";
 import { dep, prod, res, secureBucket } from "./fixtures/policy-cases/builders";
@@ -143,4 +144,91 @@ describe("policy rules over small stacks: credentials in config text (policy/kub
             const got = literalCredentials({ data: { "app.yaml": text } }).map((h) => h.path);
             assert.deepEqual([...new Set(got)], want);
         });
+});
+
+describe("reading resource properties (policy/props.ts)", () => {
+    // The real thing: @pulumi/policy wraps every resource's props in unknownCheckingProxy during a
+    // preview (server.js), whose getter throws UnknownValueError on a value not known yet (proxy.js).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const proxy = require("@pulumi/policy/proxy");
+    const live = (props: Record<string, unknown>) => proxy.unknownCheckingProxy(props);
+
+    it("a value the engine does not know yet reads as UNKNOWN through the real proxy, and so does what lies below it", () => {
+        const p = live({ a: { b: proxy.unknownStringValue, c: "x" }, l: [proxy.unknownStringValue, "y"], o: proxy.unknownObjectValue });
+        assert.equal(read(p, "a", "b"), UNKNOWN);
+        assert.equal(read(p, "a", "c"), "x");
+        assert.equal(read(p, "o", "deeper"), UNKNOWN);
+        assert.deepEqual(arr(read(p, "l")), [UNKNOWN, "y"]);
+        // The same error under its own constructor: other errors are bugs and must surface.
+        const broken = new Proxy(
+            {},
+            {
+                get: () => {
+                    throw new TypeError("boom");
+                },
+            },
+        );
+        assert.throws(() => read(broken, "x"), /boom/);
+    });
+
+    it("walk visits every key with its path, and stops on a cycle instead of hanging", () => {
+        const seen: string[] = [];
+        walk({ a: { b: [1, { c: 2 }] } }, (_h, _k, _v, path) => seen.push(path));
+        assert.deepEqual(seen, ["a", "a.b", "a.b[1].c"]);
+        const cyclic: Record<string, unknown> = { name: "x" };
+        cyclic.self = cyclic;
+        let n = 0;
+        walk(cyclic, () => n++);
+        assert.ok(n > 0 && n < 1000, `${n} visits`);
+    });
+
+    // Kafka and Kubernetes configs write numbers as numbers or as numeric strings.
+    const NUMBERS: [unknown, number | undefined][] = [
+        [3, 3],
+        ["3", 3],
+        [" 3 ", 3],
+        ["-1", -1],
+        ["1.5", 1.5],
+        ["3.", undefined],
+        ["1e3", undefined],
+        ["3 replicas", undefined],
+        ["x3", undefined],
+        ["", undefined],
+        [Number.NaN, undefined],
+        [Number.POSITIVE_INFINITY, undefined],
+        [true, undefined],
+    ];
+    for (const [v, want] of NUMBERS) it(`toNumber(${JSON.stringify(v) ?? String(v)}) is ${want}`, () => assert.equal(toNumber(v), want));
+
+    it("show keeps messages short: values over 60 characters are cut to 57 and an ellipsis", () => {
+        const at = (n: number) => "x".repeat(n - 2); // JSON adds the two quotes
+        assert.equal(show(at(60)), JSON.stringify(at(60)));
+        assert.equal(show(at(61)), `${JSON.stringify(at(61)).slice(0, 57)}...`);
+        assert.equal(show(at(61)).length, 60);
+        assert.equal(show(UNKNOWN), "(unknown)");
+        assert.equal(show(undefined), "(not set)");
+        assert.equal(show(Symbol("s")), "Symbol(s)"); // JSON has no form for it
+    });
+
+    // Pulumi Kubernetes type tokens: kubernetes:<group>/<version>:<Kind>, core as "core/v1" (pulumi-kubernetes).
+    const TYPES: [string, boolean][] = [
+        ["kubernetes:kafka.strimzi.io/v1beta2:Kafka", true],
+        ["kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", true],
+        ["kubernetes:kafka.strimzi.io/v1beta2:KafkaList", false],
+        ["kubernetes:core/v1:Service", false],
+        ["kubernetes:apps/v1:Deployment", false],
+        ["kubernetes:helm.sh/v3:Release", false],
+        ["kubernetes:yaml/v2:ConfigGroup", false],
+        ["kubernetes:v1:Thing", false], // the core group without its name
+        ["aws:s3/bucket:Bucket", false],
+        ["xkubernetes:kafka.strimzi.io/v1beta2:Kafka", false],
+        ["kubernetes:kafka.strimzi.io/v1beta2:Kafka-x", false],
+    ];
+    for (const [type, custom] of TYPES) it(`${type} is ${custom ? "" : "not "}a custom resource`, () => assert.equal(isCustomResourceType(type), custom));
+
+    it("k8sTypeOf names the core group", () => {
+        assert.deepEqual(k8sTypeOf("kubernetes:core/v1:Service"), { group: "core", version: "v1", kind: "Service" });
+        assert.deepEqual(k8sTypeOf("kubernetes:v1:Service"), { group: "core", version: "v1", kind: "Service" });
+        assert.equal(k8sTypeOf("kubernetes:core/v1:Service:x"), undefined);
+    });
 });
