@@ -149,7 +149,6 @@ describe("policy rules over small stacks: credentials in config text (policy/kub
 describe("reading resource properties (policy/props.ts)", () => {
     // The real thing: @pulumi/policy wraps every resource's props in unknownCheckingProxy during a
     // preview (server.js), whose getter throws UnknownValueError on a value not known yet (proxy.js).
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const proxy = require("@pulumi/policy/proxy");
     const live = (props: Record<string, unknown>) => proxy.unknownCheckingProxy(props);
 
