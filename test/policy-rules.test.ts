@@ -4,7 +4,8 @@
 import { strict as assert } from "assert";
 import { literalCredentials } from "../policy/kubernetes";
 import { UNKNOWN, arr, isCustomResourceType, k8sTypeOf, read, show, toNumber, walk } from "../policy/props";
-import { runPolicies } from "../tools/policy-run";
+import { isLoadBalancerSecurityGroup, isPublicSubnet } from "../policy/network";
+import { runPolicies, stackResources } from "../tools/policy-run";
 import type { PlanResourceLike } from "../tools/policy-run";
 import { dep, prod, res, secureBucket } from "./fixtures/policy-cases/builders";
 
@@ -229,5 +230,138 @@ describe("reading resource properties (policy/props.ts)", () => {
         assert.deepEqual(k8sTypeOf("kubernetes:core/v1:Service"), { group: "core", version: "v1", kind: "Service" });
         assert.deepEqual(k8sTypeOf("kubernetes:v1:Service"), { group: "core", version: "v1", kind: "Service" });
         assert.equal(k8sTypeOf("kubernetes:core/v1:Service:x"), undefined);
+    });
+});
+
+describe("network: public subnets, load balancer groups, open ingress (policy/network.ts)", () => {
+    const stackOf = (rs: PlanResourceLike[]) => stackResources(rs);
+    const igw = () => res("aws:ec2/internetGateway:InternetGateway", "igw", {});
+    const nat = () => res("aws:ec2/natGateway:NatGateway", "nat", {});
+    const subnet = (inputs: Record<string, unknown> = {}) => res("aws:ec2/subnet:Subnet", "s", { cidrBlock: "10.0.0.0/24", ...inputs });
+    const table = (name: string, routes: unknown[] = []) => res("aws:ec2/routeTable:RouteTable", name, { routes });
+    const assoc = (s: PlanResourceLike, rt: PlanResourceLike) =>
+        dep(dep(res("aws:ec2/routeTableAssociation:RouteTableAssociation", `${s.name}-${rt.name}`, {}), "subnetId", s), "routeTableId", rt);
+    const route = (rt: PlanResourceLike, inputs: Record<string, unknown>, gw?: PlanResourceLike) => {
+        const r = dep(res("aws:ec2/route:Route", `r-${rt.name}`, { destinationCidrBlock: "0.0.0.0/0", ...inputs }), "routeTableId", rt);
+        return gw ? dep(r, "gatewayId", gw) : r;
+    };
+
+    // A subnet is public when instances get public IPs (mapPublicIpOnLaunch), when AWS LBC may put
+    // internet-facing load balancers in it (tag kubernetes.io/role/elb, LBC docs "Subnet auto-discovery"),
+    // or when its route table sends traffic to an internet gateway (VPC user guide, "Subnet types").
+    const SUBNETS: [string, () => { s: PlanResourceLike; all: PlanResourceLike[] }, boolean][] = [
+        ["mapPublicIpOnLaunch", () => ({ s: subnet({ mapPublicIpOnLaunch: true }), all: [] }), true],
+        ["the elb role tag", () => ({ s: subnet({ tags: { "kubernetes.io/role/elb": "1" } }), all: [] }), true],
+        ["the internal-elb role tag", () => ({ s: subnet({ tags: { "kubernetes.io/role/internal-elb": "1" } }), all: [] }), false],
+        ["tier public", () => ({ s: subnet({ tags: { "bdok/tier": "public" } }), all: [] }), true],
+        ["tier private", () => ({ s: subnet({ tags: { "bdok/tier": "private" } }), all: [] }), false],
+        ["no route table", () => ({ s: subnet(), all: [] }), false],
+        ...((): [string, () => { s: PlanResourceLike; all: PlanResourceLike[] }, boolean][] => {
+            const mk =
+                (routes: (rt: PlanResourceLike) => PlanResourceLike[], inline: unknown[] = [], viaIgw = false) =>
+                () => {
+                    const s = subnet();
+                    const gw = igw();
+                    const rt = viaIgw ? dep(table("rt", inline), "routes", gw) : table("rt", inline);
+                    return { s, all: [s, gw, nat(), rt, assoc(s, rt), ...routes(rt)] };
+                };
+            return [
+                ["an inline route to igw-", mk(() => [], [{ cidrBlock: "0.0.0.0/0", gatewayId: "igw-0abc" }]), true],
+                ["an inline route to a NAT gateway", mk(() => [], [{ cidrBlock: "0.0.0.0/0", natGatewayId: "nat-0abc" }]), false],
+                ["an inline gatewayId that only contains igw-", mk(() => [], [{ cidrBlock: "0.0.0.0/0", gatewayId: "vgw-igw-1" }]), false],
+                ["inline routes whose input depends on the IGW", mk(() => [], [{ cidrBlock: "0.0.0.0/0" }], true), true],
+                ["a Route resource to igw-", mk((rt) => [route(rt, { gatewayId: "igw-0abc" })]), true],
+                ["a Route resource depending on the IGW", mk((rt) => [route(rt, {}, igw())]), true],
+                ["a Route resource to a NAT gateway", mk((rt) => [route(rt, { natGatewayId: "nat-0abc" })]), false],
+                [
+                    "a Route to igw- on another table",
+                    () => {
+                        const s = subnet();
+                        const rt = table("rt");
+                        const other = table("other");
+                        return { s, all: [s, rt, other, assoc(s, rt), route(other, { gatewayId: "igw-0abc" })] };
+                    },
+                    false,
+                ],
+                [
+                    "another subnet's table routes to igw-",
+                    () => {
+                        const s = subnet();
+                        const s2 = res("aws:ec2/subnet:Subnet", "s2", {});
+                        const rt = table("rt", [{ gatewayId: "igw-0abc" }]);
+                        return { s, all: [s, s2, rt, assoc(s2, rt)] };
+                    },
+                    false,
+                ],
+            ];
+        })(),
+    ];
+    for (const [what, build, pub] of SUBNETS)
+        it(`a subnet with ${what} is ${pub ? "public" : "not public"}`, () => {
+            const { s, all } = build();
+            const resources = stackOf(all.length ? all : [s]);
+            const mine = resources.find((r) => r.urn === s.urn)!;
+            assert.equal(isPublicSubnet(mine, resources), pub);
+        });
+
+    it("a load balancer's security group: tagged as one, or listed by a load balancer (not by anything else)", () => {
+        const sg = res("aws:ec2/securityGroup:SecurityGroup", "sg", {});
+        const tagged = res("aws:ec2/securityGroup:SecurityGroup", "tagged", { tags: { "bdok/role": "load-balancer" } });
+        const otherTag = res("aws:ec2/securityGroup:SecurityGroup", "other-tag", { tags: { "bdok/role": "nodes" } });
+        const lb = dep(res("aws:lb/loadBalancer:LoadBalancer", "lb", {}), "securityGroups", sg);
+        const inst = dep(res("aws:ec2/instance:Instance", "vm", {}), "securityGroups", otherTag);
+        const all = stackOf([sg, tagged, otherTag, lb, inst]);
+        const get = (n: string) => all.find((r) => r.name === n);
+        assert.equal(isLoadBalancerSecurityGroup(get("sg"), all), true);
+        assert.equal(isLoadBalancerSecurityGroup(get("tagged"), all), true);
+        assert.equal(isLoadBalancerSecurityGroup(get("other-tag"), all), false);
+        assert.equal(isLoadBalancerSecurityGroup(undefined, all), false);
+    });
+
+    // EC2 SecurityGroup ingress blocks, vpc.SecurityGroupIngressRule (cidrIpv4, ipProtocol) and
+    // ec2.SecurityGroupRule (type ingress|egress): @pulumi/aws 7.48 ec2/securityGroup.d.ts, vpc/securityGroupIngressRule.d.ts, ec2/securityGroupRule.d.ts.
+    it("sg-no-public-ingress says where, what range, which protocol and ports, for each way of writing a rule", async () => {
+        const sg = res("aws:ec2/securityGroup:SecurityGroup", "web", {
+            ingress: [
+                { fromPort: 5432, toPort: 5432, protocol: "tcp", cidrBlocks: ["10.0.0.0/16"] },
+                { fromPort: 22, toPort: 22, protocol: "tcp", cidrBlocks: ["0.0.0.0/0"], ipv6CidrBlocks: ["::/0"] },
+            ],
+        });
+        const target = res("aws:ec2/securityGroup:SecurityGroup", "db", {});
+        const rule = dep(
+            res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", "ssh", { cidrIpv4: "0.0.0.0/0", fromPort: 22, toPort: 22, ipProtocol: "tcp" }),
+            "securityGroupId",
+            target,
+        );
+        const old = dep(
+            res("aws:ec2/securityGroupRule:SecurityGroupRule", "all", {
+                type: "ingress",
+                cidrBlocks: ["0.0.0.0/0"],
+                fromPort: 0,
+                toPort: 65535,
+                protocol: "-1",
+            }),
+            "securityGroupId",
+            target,
+        );
+        const egress = dep(
+            res("aws:ec2/securityGroupRule:SecurityGroupRule", "out", { type: "egress", cidrBlocks: ["0.0.0.0/0"], fromPort: 0, toPort: 0, protocol: "-1" }),
+            "securityGroupId",
+            target,
+        );
+        const got = (await findings("sg-no-public-ingress", [sg, target, rule, old, egress])).map((f) => `${f.at}: ${f.message.split(";")[0]}`).sort();
+        assert.deepEqual(got, [
+            'all: SecurityGroupRule "all": cidrBlocks admits 0.0.0.0/0 on -1 0-65535, and the group\'s ranges together cover the internet',
+            'ssh: SecurityGroupIngressRule "ssh": cidrIpv4/cidrIpv6 admits 0.0.0.0/0 on tcp 22-22, and the group\'s ranges together cover the internet',
+            'web: SecurityGroup "web": ingress[1] admits 0.0.0.0/0, ::/0 on tcp 22-22, and the group\'s ranges together cover the internet',
+        ]);
+    });
+
+    it("sg-no-public-ingress: rules with no group count on their own; unset ports and protocol read as ?", async () => {
+        const half = (name: string, cidr: string) => res("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule", name, { cidrIpv4: cidr });
+        assert.deepEqual(await findings("sg-no-public-ingress", [half("a", "8.0.0.0/8"), half("b", "9.0.0.0/8")]), []);
+        const got = await findings("sg-no-public-ingress", [half("c", "0.0.0.0/0")]);
+        assert.equal(got.length, 1);
+        assert.match(got[0].message, /admits 0\.0\.0\.0\/0 on \? \?-\?, /);
     });
 });
