@@ -365,3 +365,61 @@ describe("network: public subnets, load balancer groups, open ingress (policy/ne
         assert.match(got[0].message, /admits 0\.0\.0\.0\/0 on \? \?-\?, /);
     });
 });
+
+describe("KMS rotation and IMDS on node templates (policy/keys-nodes.ts)", () => {
+    // AWS KMS developer guide, "Rotate AWS KMS keys": automatic rotation exists for symmetric
+    // encryption keys only (not asymmetric, HMAC or signing keys); @pulumi/aws kms/key.d.ts names the
+    // spec customerMasterKeySpec (deprecated) or keySpec, and the usage keyUsage.
+    const KEYS: [string, Record<string, unknown>, number][] = [
+        ["a symmetric key without rotation", {}, 1],
+        ["a symmetric key with rotation", { enableKeyRotation: true }, 0],
+        ["rotation not known yet", { enableKeyRotation: "[unknown]" }, 0],
+        ['rotation "true" as text', { enableKeyRotation: "true" }, 1],
+        ["keySpec SYMMETRIC_DEFAULT without rotation", { keySpec: "SYMMETRIC_DEFAULT" }, 1],
+        ["keySpec RSA_2048 (asymmetric)", { keySpec: "RSA_2048", keyUsage: "ENCRYPT_DECRYPT" }, 0],
+        ["customerMasterKeySpec ECC_NIST_P256 (asymmetric)", { customerMasterKeySpec: "ECC_NIST_P256" }, 0],
+        ["an HMAC key", { keySpec: "HMAC_256", keyUsage: "GENERATE_VERIFY_MAC" }, 0],
+        ["a symmetric signing usage", { keyUsage: "SIGN_VERIFY" }, 0],
+        ["usage ENCRYPT_DECRYPT said out loud", { keyUsage: "ENCRYPT_DECRYPT" }, 1],
+    ];
+    for (const [what, inputs, n] of KEYS)
+        it(`kms-key-rotation: ${what}`, async () => {
+            const got = await findings("kms-key-rotation", [res("aws:kms/key:Key", "k", inputs)]);
+            assert.equal(got.length, n, JSON.stringify(got));
+            for (const f of got) assert.match(f.message, /^Key "k": enableKeyRotation is .+; set enableKeyRotation: true\.$/);
+        });
+
+    // Karpenter EC2NodeClass spec.metadataOptions defaults: httpTokens required, hop limit 1 (Karpenter
+    // docs, NodeClasses); an EC2 launch template's: httpTokens optional, hop limit 1 (EC2 user guide,
+    // "Configure instance metadata options for new instances").
+    const nodeClass = (metadataOptions?: Record<string, unknown>) =>
+        res("kubernetes:karpenter.k8s.aws/v1:EC2NodeClass", "nodes", { spec: metadataOptions ? { metadataOptions } : {} });
+    const lt = (metadataOptions?: Record<string, unknown>) => res("aws:ec2/launchTemplate:LaunchTemplate", "lt", metadataOptions ? { metadataOptions } : {});
+    const IMDS: [string, PlanResourceLike, string | undefined][] = [
+        ["an EC2NodeClass on Karpenter's defaults", nodeClass(), undefined],
+        ["a launch template on EC2's defaults (IMDSv1 on)", lt(), 'httpTokens is "optional" (IMDSv1 allowed)'],
+        ["a launch template requiring tokens, hop limit left at 1", lt({ httpTokens: "required" }), undefined],
+        ["tokens not known yet", lt({ httpTokens: "[unknown]", httpPutResponseHopLimit: 1 }), undefined],
+        ["hop limit not known yet", nodeClass({ httpPutResponseHopLimit: "[unknown]" }), undefined],
+        ["hop limit 2", nodeClass({ httpPutResponseHopLimit: 2 }), "httpPutResponseHopLimit is 2 (pods reach the node's role)"],
+        ["hop limit not a number", nodeClass({ httpPutResponseHopLimit: "two" }), 'httpPutResponseHopLimit is "two" (pods reach the node\'s role)'],
+        [
+            "both wrong",
+            nodeClass({ httpTokens: "optional", httpPutResponseHopLimit: 3 }),
+            'httpTokens is "optional" (IMDSv1 allowed), httpPutResponseHopLimit is 3 (pods reach the node\'s role)',
+        ],
+        [
+            "a Karpenter NodePool is no node template",
+            res("kubernetes:karpenter.sh/v1:NodePool", "pool", { spec: { metadataOptions: { httpTokens: "optional" } } }),
+            undefined,
+        ],
+    ];
+    for (const [what, r, problem] of IMDS)
+        it(`nodes-imdsv2-one-hop: ${what}`, async () => {
+            const got = await findings("nodes-imdsv2-one-hop", [r]);
+            assert.deepEqual(
+                got.map((f) => f.message),
+                problem === undefined ? [] : [`${r.type.split(":").pop()} "${r.name}": ${problem}; set httpTokens: required and httpPutResponseHopLimit: 1.`],
+            );
+        });
+});
