@@ -2,12 +2,13 @@
 // the rest of policy/). Each case is a stack a user could declare and what the rule must say about it;
 // the expectations come from the upstream inputs and docs cited per table, not from the rules' code.
 import { strict as assert } from "assert";
+import { resolveConfig } from "../policy/config";
 import { literalCredentials } from "../policy/kubernetes";
 import { UNKNOWN, arr, isCustomResourceType, k8sTypeOf, read, show, toNumber, walk } from "../policy/props";
 import { isLoadBalancerSecurityGroup, isPublicSubnet } from "../policy/network";
 import { runPolicies, stackResources } from "../tools/policy-run";
 import type { PlanResourceLike } from "../tools/policy-run";
-import { dep, prod, res, secureBucket } from "./fixtures/policy-cases/builders";
+import { dep, goodKafkaConfig, kafka, nodePool, prod, res, secureBucket } from "./fixtures/policy-cases/builders";
 
 /** The messages one rule reports over `resources`, with the resource each points at. */
 async function findings(rule: string, resources: PlanResourceLike[], cfg = prod): Promise<{ message: string; at: string }[]> {
@@ -422,4 +423,94 @@ describe("KMS rotation and IMDS on node templates (policy/keys-nodes.ts)", () =>
                 problem === undefined ? [] : [`${r.type.split(":").pop()} "${r.name}": ${problem}; set httpTokens: required and httpPutResponseHopLimit: 1.`],
             );
         });
+});
+
+describe("the pack's configuration, EKS, Elastic, images, Kafka and RDS over small stacks", () => {
+    it("an empty stack name in the pack's configuration falls back to the URN's stack; no URN at all reads as unknown", () => {
+        assert.equal(resolveConfig({ stack: "" }, "urn:pulumi:prod::bdok::t::n").stack, "prod");
+        assert.equal(resolveConfig({}, undefined).stack, "unknown");
+    });
+
+    it("every rule runs over an empty stack without failing", async () => {
+        const report = await runPolicies([], prod);
+        assert.deepEqual(report.violations, []);
+    });
+
+    it("eks-private-nodes: managed node groups (subnetIds) and self-managed ones (nodeSubnetIds) in a public subnet are named with it; a public load balancer is no node group", async () => {
+        const pub = res("aws:ec2/subnet:Subnet", "public-a", { mapPublicIpOnLaunch: true });
+        const priv = res("aws:ec2/subnet:Subnet", "private-a", {});
+        const managed = dep(res("eks:index:ManagedNodeGroup", "managed", {}), "subnetIds", priv, pub);
+        const selfManaged = dep(res("eks:index:NodeGroupV2", "self", {}), "nodeSubnetIds", pub);
+        const alb = dep(res("aws:lb/loadBalancer:LoadBalancer", "alb", {}), "subnetIds", pub);
+        const got = (await findings("eks-private-nodes", [pub, priv, managed, selfManaged, alb])).map((f) => `${f.at}: ${f.message}`).sort();
+        assert.deepEqual(got, [
+            'managed: ManagedNodeGroup "managed": node group in public subnet(s) public-a; allowed: the private subnets only.',
+            'self: NodeGroupV2 "self": node group in public subnet(s) public-a; allowed: the private subnets only.',
+        ]);
+    });
+
+    it("EKS messages list every missing log type and every broad CIDR", async () => {
+        const logs = await findings("eks-control-plane-logging", [
+            res("aws:eks/cluster:Cluster", "c", { enabledClusterLogTypes: ["api", "audit", "authenticator"] }),
+        ]);
+        assert.match(logs[0].message, /misses controllerManager, scheduler;/);
+        const open = await findings("eks-endpoint-restricted-prod", [
+            res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0", "10.0.0.0/4"] } }),
+        ]);
+        assert.match(open[0].message, /publicAccessCidrs admits "0\.0\.0\.0\/0", "10\.0\.0\.0\/4" \(broader than \/8\)/);
+        // A boolean the plan holds as text.
+        assert.deepEqual(
+            await findings("eks-endpoint-restricted-prod", [res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPublicAccess: "false" } })]),
+            [],
+        );
+    });
+
+    it("Elastic: a node count not known yet is skipped; TLS off written as text is reported", async () => {
+        const unknown = res("kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", "es", { spec: { nodeSets: [{ count: 3 }, { count: "[unknown]" }] } });
+        assert.deepEqual(await findings("elasticsearch-nodes-prod", [unknown]), []);
+        for (const disabled of [true, "true"]) {
+            const kb = res("kubernetes:kibana.k8s.elastic.co/v1:Kibana", "kb", { spec: { http: { tls: { selfSignedCertificate: { disabled } } } } });
+            const got = await findings("elastic-tls", [kb]);
+            assert.deepEqual(
+                got.map((f) => f.message),
+                ['Kibana "kb": spec.http.tls.selfSignedCertificate.disabled is true; TLS must stay on.'],
+            );
+        }
+    });
+
+    it("k8s-images-by-digest: a Helm image map with a tag only (the chart's repository) is by tag; Airflow's tag or digest not known yet is skipped", async () => {
+        const rel = (values: Record<string, unknown>) => res("kubernetes:helm.sh/v3:Release", "r", { chart: "x", values });
+        const tagOnly = await findings("k8s-images-by-digest", [rel({ image: { tag: "1.2.3" } })]);
+        assert.equal(tagOnly.length, 1);
+        assert.match(tagOnly[0].message, /\(the chart's repository\):1\.2\.3: by tag only/);
+        for (const values of [
+            { defaultAirflowRepository: "apache/airflow", defaultAirflowTag: "[unknown]" },
+            { defaultAirflowRepository: "apache/airflow", defaultAirflowTag: "2.10.0", defaultAirflowDigest: "[unknown]" },
+        ])
+            assert.deepEqual(await findings("k8s-images-by-digest", [rel(values)]), [], JSON.stringify(values));
+        assert.equal((await findings("k8s-images-by-digest", [rel({ defaultAirflowRepository: "apache/airflow", defaultAirflowTag: "2.10.0" })])).length, 1);
+    });
+
+    it("kafka-brokers-prod counts pools of the cluster's namespace only; Kafka authorization not known yet is skipped; allow.everyone as text is reported", async () => {
+        const k = kafka(goodKafkaConfig);
+        const pool = (ns: string) => {
+            const p = nodePool(3);
+            (p.inputs as any).metadata.namespace = ns;
+            return p;
+        };
+        assert.deepEqual(await findings("kafka-brokers-prod", [k, pool("kafka")]), []);
+        assert.equal((await findings("kafka-brokers-prod", [k, pool("other")])).length, 1);
+        const spec = (k.inputs as any).spec;
+        const unknownAuthz = res(k.type, "k2", { ...k.inputs, spec: { ...spec, kafka: { ...spec.kafka, authorization: "[unknown]" } } });
+        assert.deepEqual(await findings("kafka-tls-authn-authz", [unknownAuthz]), []);
+        for (const v of [true, "true"]) {
+            const open = kafka({ ...goodKafkaConfig, "allow.everyone.if.no.acl.found": v });
+            assert.equal((await findings("kafka-tls-authn-authz", [open])).length, 1, String(v));
+        }
+    });
+
+    it("rds-force-ssl: a parameter group family not known yet is skipped", async () => {
+        const pg = res("aws:rds/parameterGroup:ParameterGroup", "pg", { family: "[unknown]", parameters: [] });
+        assert.deepEqual(await findings("rds-force-ssl", [pg]), []);
+    });
 });
