@@ -4,8 +4,8 @@
 import { strict as assert } from "assert";
 import { resolveConfig } from "../policy/config";
 import { literalCredentials } from "../policy/kubernetes";
-import { UNKNOWN, arr, isCustomResourceType, k8sTypeOf, read, show, toNumber, walk } from "../policy/props";
-import { isLoadBalancerSecurityGroup, isPublicSubnet } from "../policy/network";
+import { UNKNOWN, arr, isCustomResourceType, k8sTypeOf, keysOf, list, read, show, toNumber, walk } from "../policy/props";
+import { cidrRange, isLoadBalancerSecurityGroup, isPublicSubnet, publicAddresses } from "../policy/network";
 import { runPolicies, stackResources } from "../tools/policy-run";
 import type { PlanResourceLike } from "../tools/policy-run";
 import { dep, goodKafkaConfig, kafka, nodePool, prod, res, secureBucket } from "./fixtures/policy-cases/builders";
@@ -172,6 +172,16 @@ describe("reading resource properties (policy/props.ts)", () => {
         assert.throws(() => read(broken, "x"), /boom/);
     });
 
+    it("read: the plan's [unknown] stands for everything below it; scalars, null and undefined have no fields", () => {
+        assert.equal(read({ a: "[unknown]" }, "a", "b"), UNKNOWN);
+        assert.equal(read(UNKNOWN, "x"), UNKNOWN);
+        for (const v of [null, undefined, "text", 5, true]) assert.equal(read(v, "length"), undefined, String(v));
+        assert.equal(read({ a: null }, "a", "b"), undefined);
+        assert.deepEqual([arr(undefined), arr(null), arr(UNKNOWN), arr("x"), arr(["x", "[unknown]"])], [[], [], [], ["x"], ["x", UNKNOWN]]);
+        assert.deepEqual(list(["a", 1, null, "b"]), ["a", "b"]);
+        assert.deepEqual([keysOf("text"), keysOf(["a"]), keysOf(null), keysOf({ k: 1 })], [[], [], [], ["k"]]);
+    });
+
     it("walk visits every key with its path, and stops on a cycle instead of hanging", () => {
         const seen: string[] = [];
         walk({ a: { b: [1, { c: 2 }] } }, (_h, _k, _v, path) => seen.push(path));
@@ -181,6 +191,11 @@ describe("reading resource properties (policy/props.ts)", () => {
         let n = 0;
         walk(cyclic, () => n++);
         assert.ok(n > 0 && n < 1000, `${n} visits`);
+        const inList: Record<string, unknown> = { name: "y" };
+        inList.list = [inList];
+        let m = 0;
+        walk(inList, () => m++);
+        assert.ok(m > 0 && m < 1000, `${m} visits`);
     });
 
     // Kafka and Kubernetes configs write numbers as numbers or as numeric strings.
@@ -190,6 +205,7 @@ describe("reading resource properties (policy/props.ts)", () => {
         [" 3 ", 3],
         ["-1", -1],
         ["1.5", 1.5],
+        ["1.25", 1.25],
         ["3.", undefined],
         ["1e3", undefined],
         ["3 replicas", undefined],
@@ -304,6 +320,28 @@ describe("network: public subnets, load balancer groups, open ingress (policy/ne
             const mine = resources.find((r) => r.urn === s.urn)!;
             assert.equal(isPublicSubnet(mine, resources), pub);
         });
+
+    // IPv4 dotted quads of 0-255 (RFC 791), IPv6 groups with one "::" (RFC 4291 2.2); anything else is no CIDR.
+    const CIDRS: [string, boolean][] = [
+        ["255.255.255.255/32", true],
+        ["1.2.3.4.5/8", false],
+        ["a1.2.3.4/8", false],
+        ["10.0.0.0/8x", false],
+        ["1.2::3/64", false],
+        ["fe80::1:2/128", true],
+    ];
+    for (const [cidr, ok] of CIDRS) it(`${cidr} is ${ok ? "" : "not "}a CIDR`, () => assert.equal(cidrRange(cidr) !== undefined, ok));
+    it("fe80::1:2 is read group by group", () =>
+        assert.deepEqual(cidrRange("fe80::1:2/128"), { v6: true, lo: (0xfe80n << 112n) | (1n << 16n) | 2n, hi: (0xfe80n << 112n) | (1n << 16n) | 2n }));
+
+    // RFC 1122 loopback and RFC 1918 addresses are no public address, down to a single one.
+    const ONE: [string[], bigint][] = [
+        [["127.0.0.1/32"], 0n],
+        [["10.0.0.1/32"], 0n],
+        [["8.8.8.8/32"], 1n],
+        [["8.0.0.0/8", "8.255.255.255/32"], 1n << 24n],
+    ];
+    for (const [cidrs, n] of ONE) it(`public IPv4 addresses of ${cidrs.join(", ")}: ${n}`, () => assert.equal(publicAddresses(cidrs).v4, n));
 
     it("a load balancer's security group: tagged as one, or listed by a load balancer (not by anything else)", () => {
         const sg = res("aws:ec2/securityGroup:SecurityGroup", "sg", {});
@@ -439,12 +477,13 @@ describe("the pack's configuration, EKS, Elastic, images, Kafka and RDS over sma
     it("eks-private-nodes: managed node groups (subnetIds) and self-managed ones (nodeSubnetIds) in a public subnet are named with it; a public load balancer is no node group", async () => {
         const pub = res("aws:ec2/subnet:Subnet", "public-a", { mapPublicIpOnLaunch: true });
         const priv = res("aws:ec2/subnet:Subnet", "private-a", {});
-        const managed = dep(res("eks:index:ManagedNodeGroup", "managed", {}), "subnetIds", priv, pub);
+        const pubB = res("aws:ec2/subnet:Subnet", "public-b", { tags: { "kubernetes.io/role/elb": "1" } });
+        const managed = dep(res("eks:index:ManagedNodeGroup", "managed", {}), "subnetIds", priv, pub, pubB);
         const selfManaged = dep(res("eks:index:NodeGroupV2", "self", {}), "nodeSubnetIds", pub);
         const alb = dep(res("aws:lb/loadBalancer:LoadBalancer", "alb", {}), "subnetIds", pub);
-        const got = (await findings("eks-private-nodes", [pub, priv, managed, selfManaged, alb])).map((f) => `${f.at}: ${f.message}`).sort();
+        const got = (await findings("eks-private-nodes", [pub, pubB, priv, managed, selfManaged, alb])).map((f) => `${f.at}: ${f.message}`).sort();
         assert.deepEqual(got, [
-            'managed: ManagedNodeGroup "managed": node group in public subnet(s) public-a; allowed: the private subnets only.',
+            'managed: ManagedNodeGroup "managed": node group in public subnet(s) public-a, public-b; allowed: the private subnets only.',
             'self: NodeGroupV2 "self": node group in public subnet(s) public-a; allowed: the private subnets only.',
         ]);
     });
@@ -453,7 +492,10 @@ describe("the pack's configuration, EKS, Elastic, images, Kafka and RDS over sma
         const logs = await findings("eks-control-plane-logging", [
             res("aws:eks/cluster:Cluster", "c", { enabledClusterLogTypes: ["api", "audit", "authenticator"] }),
         ]);
-        assert.match(logs[0].message, /misses controllerManager, scheduler;/);
+        assert.match(
+            logs[0].message,
+            /misses controllerManager, scheduler; enabledClusterLogTypes must list api, audit, authenticator, controllerManager, scheduler\.$/,
+        );
         const open = await findings("eks-endpoint-restricted-prod", [
             res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPublicAccess: true, publicAccessCidrs: ["0.0.0.0/0", "10.0.0.0/4"] } }),
         ]);
@@ -463,10 +505,11 @@ describe("the pack's configuration, EKS, Elastic, images, Kafka and RDS over sma
             await findings("eks-endpoint-restricted-prod", [res("aws:eks/cluster:Cluster", "c", { vpcConfig: { endpointPublicAccess: "false" } })]),
             [],
         );
+        assert.deepEqual(await findings("eks-endpoint-restricted-prod", [res("eks:index:Cluster", "c", { endpointPublicAccess: "false" })]), []);
     });
 
     it("Elastic: a node count not known yet is skipped; TLS off written as text is reported", async () => {
-        const unknown = res("kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", "es", { spec: { nodeSets: [{ count: 3 }, { count: "[unknown]" }] } });
+        const unknown = res("kubernetes:elasticsearch.k8s.elastic.co/v1:Elasticsearch", "es", { spec: { nodeSets: [{ count: 1 }, { count: "[unknown]" }] } });
         assert.deepEqual(await findings("elasticsearch-nodes-prod", [unknown]), []);
         for (const disabled of [true, "true"]) {
             const kb = res("kubernetes:kibana.k8s.elastic.co/v1:Kibana", "kb", { spec: { http: { tls: { selfSignedCertificate: { disabled } } } } });
