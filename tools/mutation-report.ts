@@ -261,7 +261,7 @@ const equivalentReason = (x: Survivor) => judgement(x, EQUIVALENT, claimed);
 export const NOT_MUTATED_TS: Record<string, string> = {
     "platform/airflow/{dags,iam,specs,values}.ts":
         "pure builders judged only through the plan (test/support.ts caches it across mutants: every mutant would survive); each joins `mutate` with unit specs of its own",
-    "platform/elastic/{specs,values}.ts": "as platform/airflow",
+    "platform/elastic/{file-realm,specs,values}.ts": "as platform/airflow",
     "platform/k8s/{crds,objects,resources}.ts": "as platform/airflow",
     "platform/kafka/{iam,needs,values}.ts": "as platform/airflow",
     "platform/karpenter/chart.ts": "its spec renders the chart with the real helm (chart.test.ts), minutes per mutant",
